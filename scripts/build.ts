@@ -1,0 +1,22 @@
+/**
+ * `npm run build`: bundles each action (actions/<name>/action.yml) from src/actions/<name>.ts
+ * into actions/<name>/dist/index.js with @vercel/ncc. The bundles are committed: a runner
+ * checks out the repository and runs them without installing anything.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+const root = new URL('..', import.meta.url).pathname;
+const names = process.argv.slice(2);
+const actions = names.length ? names : (await readdir(join(root, 'actions'))).sort();
+
+for (const name of actions) {
+  const metadata = join(root, 'actions', name, 'action.yml');
+  if (!(await stat(metadata).catch(() => undefined))) continue;
+  const out = join(root, 'actions', name, 'dist');
+  await rm(out, { recursive: true, force: true });
+  const started = Date.now();
+  await execa('npx', ['ncc', 'build', join(root, 'src', 'actions', `${name}.ts`), '--out', out, '--license', 'licenses.txt', '--quiet'], { cwd: root, stdio: 'inherit' });
+  process.stdout.write(`built actions/${name}/dist in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}

@@ -1,0 +1,203 @@
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { HeadBucketCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../aws/clients.js';
+import { errorMessage } from '../errors.js';
+import type { RunContext } from '../github/run-context.js';
+import { findClient } from '../postgres/binaries.js';
+import { PsqlSession } from '../postgres/psql-session.js';
+import { BackupStore, CREATED_BY_METADATA } from '../storage/backup-store.js';
+import { backupKey, manifestKeyFor } from '../storage/keys.js';
+import { MANIFEST_VERSION, type BackupManifest, type TableRowCount } from '../storage/manifest.js';
+import { partSizeFor, uploadStream } from '../storage/streaming-upload.js';
+import { formatBytes, secondsBetween } from '../util/format.js';
+import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { resolveCompression } from './compression.js';
+import { DigestGate } from './digest-gate.js';
+import type { BackupSettings } from './inputs.js';
+import { dumpedTableOids, startPgDump } from './pg-dump-process.js';
+import { pruneBackups, type PruneReport } from './prune.js';
+import { countRows, exportSnapshot, readServerFacts, tablesByOid } from './snapshot.js';
+
+export interface BackupRunOptions extends BackupSettings {
+  run: RunContext;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  key: string;
+  manifestKey: string;
+  manifest: BackupManifest;
+  durationSeconds: number;
+  /** Bytes of the stored object per second of the whole run. */
+  throughputBytesPerSecond: number;
+  /** Database size on disk over backup size. */
+  compressionRatio: number;
+  totalRows: number | null;
+  partSize: number;
+  retention?: PruneReport;
+  /** The backup is good, but pruning failed. */
+  retentionError?: string;
+}
+
+const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' } as const;
+const PROGRESS_EVERY_MS = 30_000;
+
+/** The bucket must exist and be reachable before anything is dumped. */
+async function checkBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) throw new Error(`bucket ${bucket} does not exist`);
+    if (status === 403) throw new Error(`access to bucket ${bucket} was denied (HeadBucket needs s3:ListBucket)`);
+    throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * Dumps one database into S3 and, when the object is complete, writes its manifest; then
+ * applies retention. Only a dump that pg_dump finished with exit code 0, whose row counts were
+ * taken, is ever completed in S3: on any failure the multipart upload is aborted and no manifest
+ * is written.
+ */
+export async function runBackup(options: BackupRunOptions): Promise<BackupResult> {
+  const now = options.now ?? (() => new Date());
+  const { database, log } = options;
+  const secrets = [database.password];
+  const psql = await findClient('psql');
+  const session = await PsqlSession.open(database, { psqlPath: psql.path });
+  try {
+    const server = await readServerFacts(session).catch((error: unknown) => {
+      throw new Error(`could not connect to ${database.display}: ${errorMessage(error)}`);
+    });
+    const pgDump = await findClient('pg_dump', server.major, server.version);
+    const compression = resolveCompression(options.compression, options.format, pgDump.major, pgDump.version);
+    log.info(`PostgreSQL ${server.version} (${formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
+
+    const client = createS3Client(options.aws);
+    const store = new BackupStore(client, options.bucket, options.prefix);
+    await checkBucket(client, options.bucket);
+    const startedAt = now();
+    const key = backupKey(options.prefix, startedAt, options.format);
+    if ((await store.metadata(key)) || (await store.metadata(manifestKeyFor(key)))) {
+      throw new Error(`s3://${options.bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
+    }
+
+    const snapshot = await exportSnapshot(session);
+    const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
+    const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
+    log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${tables.length} tables to dump`);
+
+    const dump = startPgDump(pgDump, database, [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs]);
+    const counting: Promise<TableRowCount[]> =
+      options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+    // The upload may complete only once pg_dump exited 0 and every table was counted.
+    const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
+    // Errors anywhere in the chain destroy the gate, which fails the upload; nothing else listens here.
+    const piping = options.format === 'plain' ? pipeline(dump.stdout, createGzip({ level: compression.level }), gate) : pipeline(dump.stdout, gate);
+    piping.catch(() => undefined);
+
+    const partSize = partSizeFor(server.databaseSizeBytes * 2);
+    const progress = setInterval(() => {
+      const seconds = secondsBetween(startedAt, now());
+      log.info(`${formatBytes(gate.bytes)} dumped and uploading (${formatBytes(gate.bytes / Math.max(seconds, 1))}/s)`);
+    }, PROGRESS_EVERY_MS);
+    let uploaded: Awaited<ReturnType<typeof uploadStream>>;
+    let tableCounts: TableRowCount[];
+    try {
+      uploaded = await uploadStream({
+        client,
+        bucket: options.bucket,
+        key,
+        body: gate,
+        partSize,
+        contentType: CONTENT_TYPE[options.format],
+        encryption: options.encryption,
+        storageClass: options.storageClass,
+        metadata: { ...CREATED_BY_METADATA, database: server.database, format: options.format, compression: compression.label, 'started-at': startedAt.toISOString() },
+      });
+      tableCounts = await counting;
+    } catch (error) {
+      dump.kill();
+      // pg_dump's own error explains more than the stream error it caused.
+      const dumpError = await dump.exit.then(() => undefined, (e: unknown) => e);
+      const countError = await counting.then(() => undefined, (e: unknown) => e);
+      throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(dumpError ?? countError ?? error)}`, secrets));
+    } finally {
+      clearInterval(progress);
+    }
+    const finishedAt = now();
+
+    const manifest: BackupManifest = {
+      version: MANIFEST_VERSION,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      bucket: options.bucket,
+      key,
+      database: server.database,
+      server: { version: server.version, versionNum: server.versionNum },
+      pgDump: { version: pgDump.version },
+      format: options.format,
+      compression: compression.label,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      snapshotAt: snapshot.takenAt.toISOString(),
+      sizeBytes: gate.bytes,
+      sha256: gate.sha256,
+      storageChecksum: uploaded.storageChecksum,
+      databaseSizeBytes: server.databaseSizeBytes,
+      rowCounts: options.rowCounts,
+      tables: tableCounts,
+      pgDumpArgs: options.pgDumpArgs,
+      run: options.run,
+    };
+    const manifestKey = await publish(store, manifest, options).catch(async (error: unknown) => {
+      await store.deleteKeys([key]).catch(() => undefined);
+      throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
+    });
+    const durationSeconds = secondsBetween(startedAt, now());
+    log.info(`stored s3://${options.bucket}/${key} (${formatBytes(gate.bytes)}, sha256 ${gate.sha256}) in ${durationSeconds} s`);
+
+    const result: BackupResult = {
+      key,
+      manifestKey,
+      manifest,
+      durationSeconds,
+      throughputBytesPerSecond: gate.bytes / Math.max(durationSeconds, 0.001),
+      compressionRatio: gate.bytes > 0 ? server.databaseSizeBytes / gate.bytes : 0,
+      totalRows: options.rowCounts === 'exact' ? tableCounts.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
+      partSize,
+    };
+    if (options.retention !== 'off') {
+      try {
+        result.retention = await pruneBackups({ store, policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: now(), protectKey: key, log });
+        const failed = result.retention.errors;
+        if (failed.length) result.retentionError = `${failed.length} deletions failed, e.g. ${failed[0]?.key}: ${failed[0]?.message}`;
+      } catch (error) {
+        result.retentionError = errorMessage(error);
+      }
+    }
+    return result;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Checks that S3 holds exactly the bytes that were hashed, tags the object with its SHA-256
+ * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
+ * then writes the manifest: the moment the backup becomes complete.
+ */
+async function publish(store: BackupStore, manifest: BackupManifest, options: BackupRunOptions): Promise<string> {
+  const stored = await store.metadata(manifest.key);
+  if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
+    throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
+  }
+  await store.client.send(
+    new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
+  );
+  return store.putManifest(manifest, options.encryption);
+}

@@ -1,0 +1,78 @@
+import { ConfigurationError } from '../errors.js';
+
+/** A database to connect to, split so that the password never travels in argv or logs. */
+export interface DatabaseTarget {
+  /** What libpq gets as --dbname: the user's URL with the password removed. */
+  url: string;
+  password?: string;
+  database: string;
+  host: string;
+  port: number;
+  user?: string;
+  /** user@host:port/database, safe to print. */
+  display: string;
+}
+
+const EXAMPLE = 'postgres://user:password@host:5432/database';
+
+function decode(part: string, what: string, inputName: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
+  }
+}
+
+/**
+ * Parses postgres:// and postgresql:// URLs. The error messages never include the URL itself,
+ * because a URL that fails to parse may still hold a password.
+ */
+export function parseDatabaseUrl(raw: string, inputName: string): DatabaseTarget {
+  const text = raw.trim();
+  if (!text) throw new ConfigurationError(`${inputName} is required, e.g. ${EXAMPLE}`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
+  }
+  const database = decode(url.pathname.replace(/^\//, ''), 'database name', inputName);
+  if (!database) throw new ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
+  if (database.includes('/')) throw new ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
+  const port = url.port ? Number(url.port) : 5432;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
+  }
+  const host = url.hostname || url.searchParams.get('host') || 'localhost';
+  const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
+  const password = url.password ? decode(url.password, 'password', inputName) : undefined;
+  url.password = '';
+  return {
+    url: url.toString(),
+    password,
+    database,
+    host,
+    port,
+    user,
+    display: `${user ? `${user}@` : ''}${host}:${port}/${database}`,
+  };
+}
+
+/** The same server and credentials, another database (for CREATE/DROP DATABASE from a maintenance database). */
+export function withDatabase(target: DatabaseTarget, database: string): DatabaseTarget {
+  const url = new URL(target.url);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
+}
+
+/** Environment for libpq clients: the password travels here, never in argv. */
+export function libpqEnv(target: DatabaseTarget): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (target.password !== undefined) env.PGPASSWORD = target.password;
+  // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
+  if (!process.env.PGCONNECT_TIMEOUT) env.PGCONNECT_TIMEOUT = '15';
+  return env;
+}

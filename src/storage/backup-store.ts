@@ -1,0 +1,157 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
+import { mapWithLimit } from '../util/concurrency.js';
+import { backupKeyOfManifest, isManifestKey, manifestKeyFor, parseBackupKey, type BackupFormat } from './keys.js';
+import { InvalidManifestError, parseManifest, type BackupManifest } from './manifest.js';
+
+export interface StoredObject {
+  key: string;
+  sizeBytes: number;
+  lastModified: Date;
+}
+
+/** A backup object under the prefix, with its manifest object when there is one. */
+export interface StoredBackup {
+  key: string;
+  format: BackupFormat;
+  /** The time in the key's name. */
+  keyTime: Date;
+  object: StoredObject;
+  manifestObject?: StoredObject;
+}
+
+export interface BackupListing {
+  backups: StoredBackup[];
+  /** Manifests whose object is gone. */
+  orphanManifests: StoredObject[];
+}
+
+export type ManifestRead = { manifest: BackupManifest } | { error: string };
+
+export interface Encryption {
+  serverSideEncryption: ServerSideEncryption;
+  kmsKeyId?: string;
+}
+
+/** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
+export const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
+
+const DELETE_BATCH = 1000;
+const MANIFEST_READ_CONCURRENCY = 16;
+
+/** The backups of one database: the objects directly under one prefix of one bucket. */
+export class BackupStore {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+    readonly prefix: string,
+  ) {}
+
+  /** Every backup object and manifest directly under the prefix, newest first; paginated, so any number. */
+  async list(): Promise<BackupListing> {
+    const objects = new Map<string, StoredObject>();
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) {
+        if (!item.Key) continue;
+        objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+
+    const backups: StoredBackup[] = [];
+    const orphanManifests: StoredObject[] = [];
+    for (const object of objects.values()) {
+      if (isManifestKey(object.key)) {
+        const backupKey = backupKeyOfManifest(object.key);
+        if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey)) orphanManifests.push(object);
+        continue;
+      }
+      const parsed = parseBackupKey(object.key, this.prefix);
+      if (!parsed) continue;
+      backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
+    }
+    backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    return { backups, orphanManifests };
+  }
+
+  async readManifest(backupKey: string): Promise<ManifestRead> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+      const text = (await response.Body?.transformToString('utf8')) ?? '';
+      return { manifest: parseManifest(text, backupKey) };
+    } catch (error) {
+      if (error instanceof InvalidManifestError) return { error: `invalid manifest: ${error.message}` };
+      if ((error as { name?: string }).name === 'NoSuchKey') return { error: 'no manifest' };
+      throw error;
+    }
+  }
+
+  /** Manifests of the given backups (those that have one), read with bounded concurrency. */
+  async readManifests(backups: readonly StoredBackup[]): Promise<Map<string, ManifestRead>> {
+    const withManifest = backups.filter((b) => b.manifestObject);
+    const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
+    return new Map(withManifest.map((b, i) => [b.key, reads[i] as ManifestRead]));
+  }
+
+  async metadata(key: string): Promise<{ sizeBytes: number; metadata: Record<string, string>; lastModified?: Date } | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified };
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if ((error as { name?: string }).name === 'NotFound' || status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Manifests stay in STANDARD whatever the backup's storage class: selection must read them at once. */
+  async putManifest(manifest: BackupManifest, encryption: Encryption): Promise<string> {
+    const key = manifestKeyFor(manifest.key);
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: `${JSON.stringify(manifest, null, 2)}\n`,
+        ContentType: 'application/json',
+        ServerSideEncryption: encryption.serverSideEncryption,
+        SSEKMSKeyId: encryption.kmsKeyId,
+        Metadata: CREATED_BY_METADATA,
+      }),
+    );
+    return key;
+  }
+
+  /**
+   * Deletes keys in batches of up to 1,000 (S3's limit). Callers pass a backup's object and
+   * manifest next to each other, so a pair never straddles two batches.
+   */
+  async deleteKeys(keys: readonly string[]): Promise<{ deleted: string[]; errors: { key: string; message: string }[] }> {
+    const deleted: string[] = [];
+    const errors: { key: string; message: string }[] = [];
+    let start = 0;
+    while (start < keys.length) {
+      let end = Math.min(start + DELETE_BATCH, keys.length);
+      const next = keys[end];
+      if (next !== undefined && isManifestKey(next) && backupKeyOfManifest(next) === keys[end - 1]) end -= 1;
+      const batch = keys.slice(start, end);
+      const response = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false } }),
+      );
+      for (const item of response.Deleted ?? []) if (item.Key) deleted.push(item.Key);
+      for (const item of response.Errors ?? []) errors.push({ key: item.Key ?? '?', message: `${item.Code ?? ''} ${item.Message ?? ''}`.trim() });
+      start = end;
+    }
+    return { deleted, errors };
+  }
+}

@@ -1,0 +1,88 @@
+import type { RunContext } from '../github/run-context.js';
+import type { BackupFormat } from './keys.js';
+
+export const MANIFEST_VERSION = 1;
+
+export interface TableRowCount {
+  schema: string;
+  name: string;
+  /** Exact count in the dump's snapshot; null when row counting was off. */
+  rows: number | null;
+}
+
+/** S3's own full-object checksum of the object, which S3 verifies on upload. */
+export interface StorageChecksum {
+  algorithm: 'CRC64NVME' | 'CRC32C' | 'CRC32';
+  type: 'FULL_OBJECT' | 'COMPOSITE';
+  value: string;
+}
+
+/**
+ * Written next to the object as `<key>.manifest.json`, only after the object is complete.
+ * A backup without a valid manifest is incomplete.
+ */
+export interface BackupManifest {
+  version: typeof MANIFEST_VERSION;
+  tool: { name: string; version: string };
+  bucket: string;
+  key: string;
+  database: string;
+  server: { version: string; versionNum: number };
+  pgDump: { version: string };
+  format: BackupFormat;
+  /** e.g. gzip:1, zstd:3, none */
+  compression: string;
+  /** Client clock, UTC ISO-8601. */
+  startedAt: string;
+  finishedAt: string;
+  /** Server clock when the dump's snapshot was taken: the data is as of this instant. */
+  snapshotAt: string;
+  sizeBytes: number;
+  /** SHA-256 of the object's bytes, hex. */
+  sha256: string;
+  storageChecksum?: StorageChecksum;
+  databaseSizeBytes: number;
+  rowCounts: 'exact' | 'off';
+  tables: TableRowCount[];
+  pgDumpArgs: string[];
+  run: RunContext;
+}
+
+export class InvalidManifestError extends Error {
+  override name = 'InvalidManifestError';
+}
+
+const isIso = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+
+/** Parses and checks a manifest; the error says which field is wrong. */
+export function parseManifest(text: string, expectedKey?: string): BackupManifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new InvalidManifestError('not valid JSON');
+  }
+  if (typeof data !== 'object' || data === null) throw new InvalidManifestError('not a JSON object');
+  const m = data as Record<string, unknown>;
+  const fail = (field: string, expected: string) => {
+    throw new InvalidManifestError(`field '${field}' should be ${expected}`);
+  };
+  if (m.version !== MANIFEST_VERSION) fail('version', `${MANIFEST_VERSION} (this manifest says ${JSON.stringify(m.version)})`);
+  if (typeof m.key !== 'string') fail('key', 'a string');
+  if (expectedKey !== undefined && m.key !== expectedKey) fail('key', `'${expectedKey}', the object it sits next to`);
+  if (typeof m.database !== 'string') fail('database', 'a string');
+  if (m.format !== 'custom' && m.format !== 'plain') fail('format', "'custom' or 'plain'");
+  if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) fail('sha256', '64 lowercase hex digits');
+  if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0) fail('sizeBytes', 'a non-negative integer');
+  for (const field of ['startedAt', 'finishedAt', 'snapshotAt']) if (!isIso(m[field])) fail(field, 'an ISO-8601 time');
+  if (m.rowCounts !== 'exact' && m.rowCounts !== 'off') fail('rowCounts', "'exact' or 'off'");
+  if (!Array.isArray(m.tables)) fail('tables', 'an array');
+  for (const [index, table] of (m.tables as unknown[]).entries()) {
+    const t = table as Record<string, unknown> | null;
+    const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && (t.rows as number) >= 0);
+    if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
+      fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
+    }
+  }
+  return data as BackupManifest;
+}
