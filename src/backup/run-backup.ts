@@ -106,10 +106,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       const seconds = secondsBetween(startedAt, now());
       log.info(`${formatBytes(gate.bytes)} dumped and uploading (${formatBytes(gate.bytes / Math.max(seconds, 1))}/s)`);
     }, PROGRESS_EVERY_MS);
-    let uploaded: Awaited<ReturnType<typeof uploadStream>>;
     let tableCounts: TableRowCount[];
     try {
-      uploaded = await uploadStream({
+      await uploadStream({
         client,
         bucket: options.bucket,
         key,
@@ -147,7 +146,6 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       snapshotAt: snapshot.takenAt.toISOString(),
       sizeBytes: gate.bytes,
       sha256: gate.sha256,
-      storageChecksum: uploaded.storageChecksum,
       databaseSizeBytes: server.databaseSizeBytes,
       rowCounts: options.rowCounts,
       tables: tableCounts,
@@ -187,7 +185,8 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 }
 
 /**
- * Checks that S3 holds exactly the bytes that were hashed, tags the object with its SHA-256
+ * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
+ * tags the object with its SHA-256
  * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
  * then writes the manifest: the moment the backup becomes complete.
  */
@@ -196,6 +195,7 @@ async function publish(store: BackupStore, manifest: BackupManifest, options: Ba
   if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
     throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
   }
+  manifest.storageChecksum = stored.storageChecksum;
   await store.client.send(
     new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
   );

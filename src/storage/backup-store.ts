@@ -2,6 +2,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -9,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mapWithLimit } from '../util/concurrency.js';
 import { backupKeyOfManifest, isManifestKey, manifestKeyFor, parseBackupKey, type BackupFormat } from './keys.js';
-import { InvalidManifestError, parseManifest, type BackupManifest } from './manifest.js';
+import { InvalidManifestError, parseManifest, type BackupManifest, type StorageChecksum } from './manifest.js';
 
 export interface StoredObject {
   key: string;
@@ -31,6 +32,21 @@ export interface BackupListing {
   backups: StoredBackup[];
   /** Manifests whose object is gone. */
   orphanManifests: StoredObject[];
+}
+
+export interface ObjectFacts {
+  sizeBytes: number;
+  metadata: Record<string, string>;
+  lastModified?: Date;
+  storageChecksum?: StorageChecksum;
+}
+
+function storageChecksumOf(head: HeadObjectCommandOutput): StorageChecksum | undefined {
+  const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
+  if (head.ChecksumCRC64NVME) return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
+  if (head.ChecksumCRC32C) return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
+  if (head.ChecksumCRC32) return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
+  return undefined;
 }
 
 export type ManifestRead = { manifest: BackupManifest } | { error: string };
@@ -104,10 +120,11 @@ export class BackupStore {
     return new Map(withManifest.map((b, i) => [b.key, reads[i] as ManifestRead]));
   }
 
-  async metadata(key: string): Promise<{ sizeBytes: number; metadata: Record<string, string>; lastModified?: Date } | undefined> {
+  /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
+  async metadata(key: string): Promise<ObjectFacts | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified };
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if ((error as { name?: string }).name === 'NotFound' || status === 404) return undefined;

@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import { AbortMultipartUploadCommand, type S3Client, type StorageClass } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Encryption } from './backup-store.js';
-import type { StorageChecksum } from './manifest.js';
 
 /** S3 accepts at most 10,000 parts; stay below so a database that grew a little still fits. */
 const PLANNED_PARTS = 9_000;
@@ -42,15 +41,14 @@ export interface StreamUploadOptions {
 export interface StreamUploadResult {
   partSize: number;
   queueSize: number;
-  storageChecksum?: StorageChecksum;
   versionId?: string;
 }
 
 /**
  * Uploads a stream to S3, as one PUT when it fits in one part, else as a multipart upload.
  * The object appears only when the stream ends without error: when `body` errors, the upload
- * fails and lib-storage aborts the multipart upload before this rejects. S3 computes a full-object
- * CRC64NVME of what it stored, checked against the parts' checksums the SDK sends.
+ * fails and lib-storage aborts the multipart upload before this rejects. S3 keeps a full-object
+ * CRC64NVME of what it stored, checked against the checksums the SDK sends with every part.
  */
 export async function uploadStream(options: StreamUploadOptions): Promise<StreamUploadResult> {
   const queueSize = queueSizeFor(options.partSize);
@@ -73,13 +71,7 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
   });
   try {
     const result = await upload.done();
-    const value = result.ChecksumCRC64NVME;
-    return {
-      partSize: options.partSize,
-      queueSize,
-      versionId: result.VersionId,
-      storageChecksum: value ? { algorithm: 'CRC64NVME', type: result.ChecksumType ?? 'FULL_OBJECT', value } : undefined,
-    };
+    return { partSize: options.partSize, queueSize, versionId: result.VersionId };
   } catch (error) {
     await abortQuietly(options, upload.uploadId);
     throw error;

@@ -72778,6 +72778,16 @@ function parseManifest(text, expectedKey) {
 
 
 
+function storageChecksumOf(head) {
+    const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
+    if (head.ChecksumCRC64NVME)
+        return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
+    if (head.ChecksumCRC32C)
+        return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
+    if (head.ChecksumCRC32)
+        return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
+    return undefined;
+}
 /** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
 const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
 const DELETE_BATCH = 1000;
@@ -72842,10 +72852,11 @@ class BackupStore {
         const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
         return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
     }
+    /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
     async metadata(key) {
         try {
-            const head = await this.client.send(new dist_cjs.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-            return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified };
+            const head = await this.client.send(new dist_cjs.HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+            return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
         }
         catch (error) {
             const status = error.$metadata?.httpStatusCode;
@@ -72922,8 +72933,8 @@ function queueSizeFor(partSize) {
 /**
  * Uploads a stream to S3, as one PUT when it fits in one part, else as a multipart upload.
  * The object appears only when the stream ends without error: when `body` errors, the upload
- * fails and lib-storage aborts the multipart upload before this rejects. S3 computes a full-object
- * CRC64NVME of what it stored, checked against the parts' checksums the SDK sends.
+ * fails and lib-storage aborts the multipart upload before this rejects. S3 keeps a full-object
+ * CRC64NVME of what it stored, checked against the checksums the SDK sends with every part.
  */
 async function uploadStream(options) {
     const queueSize = queueSizeFor(options.partSize);
@@ -72946,13 +72957,7 @@ async function uploadStream(options) {
     });
     try {
         const result = await upload.done();
-        const value = result.ChecksumCRC64NVME;
-        return {
-            partSize: options.partSize,
-            queueSize,
-            versionId: result.VersionId,
-            storageChecksum: value ? { algorithm: 'CRC64NVME', type: result.ChecksumType ?? 'FULL_OBJECT', value } : undefined,
-        };
+        return { partSize: options.partSize, queueSize, versionId: result.VersionId };
     }
     catch (error) {
         await abortQuietly(options, upload.uploadId);
@@ -73315,10 +73320,9 @@ async function runBackup(options) {
             const seconds = (0,util_format/* secondsBetween */.O1)(startedAt, now());
             log.info(`${(0,util_format/* formatBytes */.z3)(gate.bytes)} dumped and uploading (${(0,util_format/* formatBytes */.z3)(gate.bytes / Math.max(seconds, 1))}/s)`);
         }, PROGRESS_EVERY_MS);
-        let uploaded;
         let tableCounts;
         try {
-            uploaded = await uploadStream({
+            await uploadStream({
                 client,
                 bucket: options.bucket,
                 key,
@@ -73357,7 +73361,6 @@ async function runBackup(options) {
             snapshotAt: snapshot.takenAt.toISOString(),
             sizeBytes: gate.bytes,
             sha256: gate.sha256,
-            storageChecksum: uploaded.storageChecksum,
             databaseSizeBytes: server.databaseSizeBytes,
             rowCounts: options.rowCounts,
             tables: tableCounts,
@@ -73398,7 +73401,8 @@ async function runBackup(options) {
     }
 }
 /**
- * Checks that S3 holds exactly the bytes that were hashed, tags the object with its SHA-256
+ * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
+ * tags the object with its SHA-256
  * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
  * then writes the manifest: the moment the backup becomes complete.
  */
@@ -73407,6 +73411,7 @@ async function publish(store, manifest, options) {
     if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
         throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
     }
+    manifest.storageChecksum = stored.storageChecksum;
     await store.client.send(new dist_cjs.PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }));
     return store.putManifest(manifest, options.encryption);
 }

@@ -1,0 +1,94 @@
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { execa } from 'execa';
+import { backupWithInputs } from '../helpers/backup-run.js';
+import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
+import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
+
+/** Incompressible enough (md5 hex) that with compression none the dump spans several 16 MiB parts. */
+let big: { name: string; url: string };
+
+beforeAll(async () => {
+  big = await createDatabase('big');
+  await sql(big.url, "CREATE TABLE blobs (id int PRIMARY KEY, body text); INSERT INTO blobs SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 700000) g;");
+});
+
+afterAll(async () => {
+  await dropDatabase(big.name);
+});
+
+test('a dump larger than one part goes up as a multipart upload with a full-object checksum', async () => {
+  const bucket = await createBucket();
+  const result = await backupWithInputs({ 'database-url': big.url, bucket, compression: 'none', prefix: 'big/' });
+  expect(result.manifest.sizeBytes).toBeGreaterThan(2 * result.partSize);
+  expect(result.manifest.storageChecksum).toMatchObject({ algorithm: 'CRC64NVME', type: 'FULL_OBJECT', value: expect.any(String) });
+  expect(result.manifest.tables).toEqual([{ schema: 'public', name: 'blobs', rows: 700000 }]);
+  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.manifest.json`]);
+  expect(await openMultipartUploads(bucket)).toEqual([]);
+});
+
+test('pg_dump killed mid-stream: the step fails with pg_dump\'s fate, the multipart upload is aborted, nothing is stored', async () => {
+  const bucket = await createBucket();
+  const backup = backupWithInputs({ 'database-url': big.url, bucket, compression: 'none', prefix: 'killed/' });
+  // Wait until the upload is under way (a multipart upload is open), then kill pg_dump itself.
+  let killed = false;
+  for (let i = 0; i < 600 && !killed; i += 1) {
+    if ((await openMultipartUploads(bucket)).length > 0) {
+      const { stdout } = await execa('pgrep', ['-f', `pg_dump --format=custom.*${big.name}`], { reject: false });
+      for (const pid of stdout.split('\n').filter(Boolean)) {
+        process.kill(Number(pid), 'SIGKILL');
+        killed = true;
+      }
+    }
+    if (!killed) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(killed).toBe(true);
+  await expect(backup).rejects.toThrow('backup failed, nothing was stored: pg_dump was killed (SIGKILL)');
+  expect(await listKeys(bucket)).toEqual([]);
+  expect(await openMultipartUploads(bucket)).toEqual([]);
+});
+
+test('pg_dump failing mid-stream (its server connection terminated) fails with pg_dump\'s own error', async () => {
+  const bucket = await createBucket();
+  const backup = backupWithInputs({ 'database-url': big.url, bucket, compression: 'none', prefix: 'terminated/' });
+  let terminated = false;
+  for (let i = 0; i < 600 && !terminated; i += 1) {
+    if ((await openMultipartUploads(bucket)).length > 0) {
+      const count = await sql(big.url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'dr-actions backup' AND query ILIKE 'COPY%'");
+      terminated = Number(count) > 0;
+    }
+    if (!terminated) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(terminated).toBe(true);
+  await expect(backup).rejects.toThrow(
+    /backup failed, nothing was stored: pg_dump exited with code 1: pg_dump: error: Dumping the contents of table "blobs" failed/,
+  );
+  expect(await listKeys(bucket)).toEqual([]);
+  expect(await openMultipartUploads(bucket)).toEqual([]);
+});
+
+describe('S3 failures moto cannot produce (aws-sdk-client-mock)', () => {
+  // Created in beforeAll: a mock made while jest collects tests would replace S3 for the tests above too.
+  let s3: ReturnType<typeof mockClient>;
+  beforeAll(() => {
+    s3 = mockClient(S3Client);
+  });
+  afterAll(() => s3.restore());
+
+  test('a 500 on a part after the SDK\'s retries: the multipart upload is aborted and no manifest is written', async () => {
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    s3.on(UploadPartCommand)
+      .resolvesOnce({ ETag: '"part-1"' })
+      .rejects(Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }));
+    s3.on(AbortMultipartUploadCommand).resolves({});
+
+    await expect(backupWithInputs({ 'database-url': big.url, bucket: 'mocked-bucket', compression: 'none' })).rejects.toThrow(
+      'backup failed, nothing was stored: We encountered an internal error. Please try again.',
+    );
+    expect(s3.commandCalls(AbortMultipartUploadCommand).map((call) => call.args[0].input)).toContainEqual({ Bucket: 'mocked-bucket', Key: expect.stringMatching(/^database\/backup_/), UploadId: 'upload-1' });
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+});

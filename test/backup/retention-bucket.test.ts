@@ -1,0 +1,143 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { pruneBackups } from '../../src/backup/prune.js';
+import { BackupStore, CREATED_BY_METADATA } from '../../src/storage/backup-store.js';
+import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
+import type { BackupManifest } from '../../src/storage/manifest.js';
+import { mapWithLimit } from '../../src/util/concurrency.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const policy = { dailyDays: 30, weeklyDays: 90, monthlyDays: 365 };
+
+function manifestFor(bucket: string, key: string, finishedAt: Date): BackupManifest {
+  return {
+    version: 1,
+    tool: { name: 'dr-actions', version: '0.1.0' },
+    bucket,
+    key,
+    database: 'saas',
+    server: { version: '15.18', versionNum: 150018 },
+    pgDump: { version: '15.18' },
+    format: 'custom',
+    compression: 'gzip:1',
+    startedAt: new Date(finishedAt.getTime() - 600_000).toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    snapshotAt: new Date(finishedAt.getTime() - 600_000).toISOString(),
+    sizeBytes: 6,
+    sha256: 'f'.repeat(64),
+    databaseSizeBytes: 100,
+    rowCounts: 'exact',
+    tables: [],
+    pgDumpArgs: [],
+    run: {},
+  };
+}
+
+/**
+ * An oracle written apart from the implementation: weeks as Monday-based 7-day spans counted from
+ * the epoch (1970-01-01 was a Thursday), months by UTC year and month.
+ */
+function expectedKeep(backups: { key: string; finishedAt: Date }[], now: Date, minKeep: number): Set<string> {
+  const age = (b: { finishedAt: Date }) => (now.getTime() - b.finishedAt.getTime()) / DAY;
+  const week = (t: Date) => Math.floor((Math.floor(t.getTime() / DAY) + 3) / 7);
+  const month = (t: Date) => t.getUTCFullYear() * 12 + t.getUTCMonth();
+  const newestPer = (days: number, group: (t: Date) => number) => {
+    const newest = new Map<number, { key: string; finishedAt: Date }>();
+    for (const b of backups.filter((x) => age(x) <= days)) {
+      const current = newest.get(group(b.finishedAt));
+      if (!current || current.finishedAt < b.finishedAt) newest.set(group(b.finishedAt), b);
+    }
+    return [...newest.values()].map((b) => b.key);
+  };
+  const byAge = [...backups].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime());
+  return new Set([
+    ...backups.filter((b) => age(b) <= policy.dailyDays).map((b) => b.key),
+    ...newestPer(policy.weeklyDays, week),
+    ...newestPer(policy.monthlyDays, month),
+    ...byAge.slice(0, minKeep).map((b) => b.key),
+  ]);
+}
+
+test('retention over two years of twice-daily backups: 1,461 complete ones, leftovers, and keys that are not backups', async () => {
+  const bucket = await createBucket('retention');
+  const client = testS3Client();
+  const put = (Key: string, Body: string, Metadata?: Record<string, string>) => client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, Metadata }));
+  // Judged a day after the uploads, so that this run's leftovers are older than the 24 h grace.
+  const now = new Date(Date.now() + 25 * HOUR);
+
+  const complete = Array.from({ length: 1461 }, (_, k) => {
+    const started = new Date(now.getTime() - k * 12 * HOUR - 3 * HOUR);
+    return { key: backupKey('database/', started, 'custom'), finishedAt: new Date(started.getTime() + 600_000) };
+  });
+  await mapWithLimit(complete, 32, async ({ key, finishedAt }) => {
+    await put(key, 'dump!!', CREATED_BY_METADATA);
+    await put(manifestKeyFor(key), JSON.stringify(manifestFor(bucket, key, finishedAt)));
+  });
+
+  const legacy = 'database/backup_20240101_020000.sql.gz'; // the plan's old script: no manifest, no marker
+  const incomplete = 'database/backup_20250101_020000.dump'; // ours, manifest never written
+  const invalid = 'database/backup_20250102_020000.dump'; // ours, manifest unreadable
+  const orphan = 'database/backup_20250103_020000.dump.manifest.json';
+  const untouchable = ['database/README.txt', 'database/backup_latest.sql.gz', 'database/eu/backup_20200101_000000.dump', 'other/backup_20200101_000000.dump'];
+  await put(legacy, 'legacy');
+  await put(incomplete, 'partial', CREATED_BY_METADATA);
+  await put(invalid, 'partial', CREATED_BY_METADATA);
+  await put(manifestKeyFor(invalid), '{ not json');
+  await put(orphan, '{}');
+  for (const key of untouchable) await put(key, 'keep me');
+
+  const store = new BackupStore(client, bucket, 'database/');
+  const keep = expectedKeep(complete, now, 7);
+  const doomed = complete.filter((b) => !keep.has(b.key)).map((b) => b.key);
+  expect(doomed.length * 2).toBeGreaterThan(1000); // more than one DeleteObjects batch
+  const before = await listKeys(bucket);
+
+  const dryRun = await pruneBackups({ store, policy, minKeep: 7, dryRun: true, now, log: silentLogger });
+  expect(await listKeys(bucket)).toEqual(before);
+  expect(dryRun.prunedCount).toBe(0);
+  expect(dryRun.complete.filter((b) => b.action === 'would delete').map((b) => b.key).sort()).toEqual([...doomed].sort());
+
+  const report = await pruneBackups({ store, policy, minKeep: 7, dryRun: false, now, log: silentLogger });
+  expect(report.errors).toEqual([]);
+  expect(report.prunedCount).toBe(doomed.length + 2);
+  expect(report.complete.filter((b) => b.action === 'kept').map((b) => b.key).sort()).toEqual([...keep].sort());
+  expect(report.incomplete.map((o) => [o.key, o.action])).toEqual(
+    expect.arrayContaining([
+      [incomplete, 'deleted'],
+      [invalid, 'deleted'],
+    ]),
+  );
+  expect(report.legacy.map((o) => [o.key, o.action])).toEqual([[legacy, 'kept']]);
+  expect(report.orphanManifests.map((o) => [o.key, o.action])).toEqual([[orphan, 'deleted']]);
+
+  const expectedRemaining = [...[...keep].flatMap((key) => [key, manifestKeyFor(key)]), legacy, ...untouchable].sort();
+  expect(await listKeys(bucket)).toEqual(expectedRemaining);
+
+  const again = await pruneBackups({ store, policy, minKeep: 7, dryRun: false, now, log: silentLogger });
+  expect(again.prunedCount).toBe(0);
+  expect(await listKeys(bucket)).toEqual(expectedRemaining);
+});
+
+test('min-keep holds even when every backup is older than every window, and young leftovers wait', async () => {
+  const bucket = await createBucket('retention');
+  const client = testS3Client();
+  const now = new Date();
+  const old = Array.from({ length: 10 }, (_, k) => {
+    const started = new Date(Date.UTC(2022, 0, 1 + k, 2));
+    return { key: backupKey('db/', started, 'plain'), finishedAt: new Date(started.getTime() + 60_000) };
+  });
+  for (const { key, finishedAt } of old) {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x', Metadata: CREATED_BY_METADATA }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifestFor(bucket, key, finishedAt)) }));
+  }
+  const young = 'db/backup_20260101_000000.sql.gz';
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: young, Body: 'x', Metadata: CREATED_BY_METADATA }));
+
+  const report = await pruneBackups({ store: new BackupStore(client, bucket, 'db/'), policy, minKeep: 3, dryRun: false, now, log: silentLogger });
+  const kept = report.complete.filter((b) => b.action === 'kept').map((b) => b.key);
+  expect(kept).toEqual(old.slice(-3).map((b) => b.key).reverse());
+  expect(report.incomplete).toEqual([expect.objectContaining({ key: young, action: 'kept', reason: expect.stringContaining('younger than 24 h') })]);
+  expect(await listKeys(bucket, 'db/')).toEqual([...kept.flatMap((key) => [key, manifestKeyFor(key)]), young].sort());
+});

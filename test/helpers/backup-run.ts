@@ -1,0 +1,11 @@
+import { parseBackupInputs } from '../../src/backup/inputs.js';
+import { runBackup, type BackupResult } from '../../src/backup/run-backup.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { stackFromEnv } from '../stack/index.js';
+
+/** Runs the backup domain code with action-style inputs against the stack's moto server. */
+export function backupWithInputs(inputs: Record<string, string>, now?: () => Date): Promise<BackupResult> {
+  const all: Record<string, string> = { 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1', ...inputs };
+  const settings = parseBackupInputs((name) => all[name] ?? '', {});
+  return runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger, now });
+}

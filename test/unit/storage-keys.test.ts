@@ -1,0 +1,89 @@
+import { backupKey, manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
+import { parseManifest, type BackupManifest } from '../../src/storage/manifest.js';
+import { parseBucket, parsePrefix } from '../../src/storage/inputs.js';
+
+describe('backup keys', () => {
+  test('the plan\'s naming, in UTC, so lexical order is time order', () => {
+    const time = new Date('2026-01-05T02:03:04.999Z');
+    expect(backupKey('database/', time, 'plain')).toBe('database/backup_20260105_020304.sql.gz');
+    expect(backupKey('', time, 'custom')).toBe('backup_20260105_020304.dump');
+    expect(manifestKeyFor('database/backup_20260105_020304.dump')).toBe('database/backup_20260105_020304.dump.manifest.json');
+    const keys = ['2026-12-31T23:59:59Z', '2027-01-01T00:00:00Z', '2026-02-01T00:00:00Z'].map((t) => backupKey('p/', new Date(t), 'custom'));
+    expect([...keys].sort()).toEqual([keys[2], keys[0], keys[1]]);
+  });
+
+  test('parses backups directly under the prefix only', () => {
+    expect(parseBackupKey('database/backup_20260105_020304.dump', 'database/')).toEqual({
+      key: 'database/backup_20260105_020304.dump',
+      format: 'custom',
+      time: new Date('2026-01-05T02:03:04Z'),
+    });
+    expect(parseBackupKey('database/backup_20260105_020304.sql.gz', 'database/')?.format).toBe('plain');
+    for (const key of [
+      'database/eu/backup_20260105_020304.dump', // a deeper folder: another database
+      'other/backup_20260105_020304.dump',
+      'database/backup_20260105_020304.dump.manifest.json',
+      'database/backup_20261305_020304.dump', // month 13
+      'database/backup_20260230_020304.dump', // 30 February
+      'database/backup_2026010_020304.dump',
+      'database/notes.txt',
+    ]) {
+      expect(parseBackupKey(key, 'database/')).toBeUndefined();
+    }
+  });
+});
+
+describe('manifest', () => {
+  const manifest: BackupManifest = {
+    version: 1,
+    tool: { name: 'dr-actions', version: '0.1.0' },
+    bucket: 'b',
+    key: 'database/backup_20260105_020304.dump',
+    database: 'saas',
+    server: { version: '15.18', versionNum: 150018 },
+    pgDump: { version: '15.18' },
+    format: 'custom',
+    compression: 'gzip:1',
+    startedAt: '2026-01-05T02:03:04.000Z',
+    finishedAt: '2026-01-05T02:04:00.000Z',
+    snapshotAt: '2026-01-05T02:03:04.100Z',
+    sizeBytes: 10,
+    sha256: 'a'.repeat(64),
+    databaseSizeBytes: 100,
+    rowCounts: 'exact',
+    tables: [{ schema: 'public', name: 'users', rows: 3 }],
+    pgDumpArgs: [],
+    run: {},
+  };
+
+  test('a valid manifest parses', () => {
+    expect(parseManifest(JSON.stringify(manifest), manifest.key)).toEqual(manifest);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['not JSON', '{', 'not valid JSON'],
+    ['another version', { ...manifest, version: 2 }, "field 'version' should be 1 (this manifest says 2)"],
+    ['another key', { ...manifest, key: 'database/backup_20990101_000000.dump' }, "field 'key' should be 'database/backup_20260105_020304.dump'"],
+    ['a short hash', { ...manifest, sha256: 'abc' }, "field 'sha256' should be 64 lowercase hex digits"],
+    ['a negative size', { ...manifest, sizeBytes: -1 }, "field 'sizeBytes' should be a non-negative integer"],
+    ['a bad time', { ...manifest, finishedAt: 'yesterday' }, "field 'finishedAt' should be an ISO-8601 time"],
+    ['a table without a count', { ...manifest, tables: [{ schema: 'public', name: 'users', rows: null }] }, "field 'tables[0]' should be {schema, name, rows} with an exact row count"],
+  ])('%s is invalid', (_name, value, message) => {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    expect(() => parseManifest(text, manifest.key)).toThrow(message);
+  });
+
+  test('rows may be null only when row counting was off', () => {
+    const off = { ...manifest, rowCounts: 'off', tables: [{ schema: 'public', name: 'users', rows: null }] };
+    expect(parseManifest(JSON.stringify(off)).tables[0]?.rows).toBeNull();
+  });
+});
+
+describe('bucket and prefix', () => {
+  test('valid names pass through', () => {
+    expect(parseBucket(' saas-backups.eu ')).toBe('saas-backups.eu');
+    expect(parsePrefix('')).toBe('');
+    expect(parsePrefix('database/eu/')).toBe('database/eu/');
+  });
+  test('two dots in a row', () => expect(() => parseBucket('a..b')).toThrow('not contain two dots in a row'));
+});
