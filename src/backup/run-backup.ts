@@ -1,5 +1,3 @@
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { HeadBucketCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
@@ -8,18 +6,17 @@ import { findClient } from '../postgres/binaries.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { BackupStore, CREATED_BY_METADATA } from '../storage/backup-store.js';
 import { backupKey, manifestKeyFor } from '../storage/keys.js';
-import { MANIFEST_VERSION, type BackupManifest, type TableRowCount } from '../storage/manifest.js';
-import { partSizeFor, uploadStream } from '../storage/streaming-upload.js';
+import { MANIFEST_VERSION, type BackupManifest } from '../storage/manifest.js';
+import { partSizeFor } from '../storage/streaming-upload.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
-import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
-import { DigestGate } from './digest-gate.js';
 import type { BackupSettings } from './inputs.js';
-import { dumpedTableOids, startPgDump } from './pg-dump-process.js';
+import { dumpToS3 } from './dump-to-s3.js';
+import { dumpedTableOids } from './pg-dump-process.js';
 import { pruneBackups, type PruneReport } from './prune.js';
-import { countRows, exportSnapshot, readServerFacts, tablesByOid } from './snapshot.js';
+import { exportSnapshot, readServerFacts, tablesByOid } from './snapshot.js';
 
 export interface BackupRunOptions extends BackupSettings {
   run: RunContext;
@@ -44,7 +41,6 @@ export interface BackupResult {
 }
 
 const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' } as const;
-const PROGRESS_EVERY_MS = 30_000;
 
 /** The bucket must exist and be reachable before anything is dumped. */
 async function checkBucket(client: S3Client, bucket: string): Promise<void> {
@@ -67,13 +63,12 @@ async function checkBucket(client: S3Client, bucket: string): Promise<void> {
 export async function runBackup(options: BackupRunOptions): Promise<BackupResult> {
   const now = options.now ?? (() => new Date());
   const { database, log } = options;
-  const secrets = [database.password];
   const psql = await findClient('psql');
-  const session = await PsqlSession.open(database, { psqlPath: psql.path });
+  const session = await PsqlSession.open(database, { psqlPath: psql.path }).catch((error: unknown) => {
+    throw new Error(`could not connect to ${database.display}: ${errorMessage(error)}`);
+  });
   try {
-    const server = await readServerFacts(session).catch((error: unknown) => {
-      throw new Error(`could not connect to ${database.display}: ${errorMessage(error)}`);
-    });
+    const server = await readServerFacts(session);
     const pgDump = await findClient('pg_dump', server.major, server.version);
     const compression = resolveCompression(options.compression, options.format, pgDump.major, pgDump.version);
     log.info(`PostgreSQL ${server.version} (${formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
@@ -92,43 +87,27 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
     log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${tables.length} tables to dump`);
 
-    const dump = startPgDump(pgDump, database, [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs]);
-    const counting: Promise<TableRowCount[]> =
-      options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
-    // The upload may complete only once pg_dump exited 0 and every table was counted.
-    const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
-    // Errors anywhere in the chain destroy the gate, which fails the upload; nothing else listens here.
-    const piping = options.format === 'plain' ? pipeline(dump.stdout, createGzip({ level: compression.level }), gate) : pipeline(dump.stdout, gate);
-    piping.catch(() => undefined);
-
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
-    const progress = setInterval(() => {
-      const seconds = secondsBetween(startedAt, now());
-      log.info(`${formatBytes(gate.bytes)} dumped and uploading (${formatBytes(gate.bytes / Math.max(seconds, 1))}/s)`);
-    }, PROGRESS_EVERY_MS);
-    let tableCounts: TableRowCount[];
-    try {
-      await uploadStream({
+    const dumped = await dumpToS3({
+      pgDump,
+      database,
+      pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs],
+      gzipLevel: options.format === 'plain' ? compression.level : undefined,
+      session,
+      tables,
+      countRows: options.rowCounts === 'exact',
+      log,
+      upload: {
         client,
         bucket: options.bucket,
         key,
-        body: gate,
         partSize,
         contentType: CONTENT_TYPE[options.format],
         encryption: options.encryption,
         storageClass: options.storageClass,
         metadata: { ...CREATED_BY_METADATA, database: server.database, format: options.format, compression: compression.label, 'started-at': startedAt.toISOString() },
-      });
-      tableCounts = await counting;
-    } catch (error) {
-      dump.kill();
-      // pg_dump's own error explains more than the stream error it caused.
-      const dumpError = await dump.exit.then(() => undefined, (e: unknown) => e);
-      const countError = await counting.then(() => undefined, (e: unknown) => e);
-      throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(dumpError ?? countError ?? error)}`, secrets));
-    } finally {
-      clearInterval(progress);
-    }
+      },
+    });
     const finishedAt = now();
 
     const manifest: BackupManifest = {
@@ -144,11 +123,11 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       snapshotAt: snapshot.takenAt.toISOString(),
-      sizeBytes: gate.bytes,
-      sha256: gate.sha256,
+      sizeBytes: dumped.sizeBytes,
+      sha256: dumped.sha256,
       databaseSizeBytes: server.databaseSizeBytes,
       rowCounts: options.rowCounts,
-      tables: tableCounts,
+      tables: dumped.tables,
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
     };
@@ -157,16 +136,16 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
     });
     const durationSeconds = secondsBetween(startedAt, now());
-    log.info(`stored s3://${options.bucket}/${key} (${formatBytes(gate.bytes)}, sha256 ${gate.sha256}) in ${durationSeconds} s`);
+    log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 
     const result: BackupResult = {
       key,
       manifestKey,
       manifest,
       durationSeconds,
-      throughputBytesPerSecond: gate.bytes / Math.max(durationSeconds, 0.001),
-      compressionRatio: gate.bytes > 0 ? server.databaseSizeBytes / gate.bytes : 0,
-      totalRows: options.rowCounts === 'exact' ? tableCounts.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
+      throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
+      compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+      totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
       partSize,
     };
     if (options.retention !== 'off') {

@@ -62678,7 +62678,7 @@ which.sync = whichSync
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _backup_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
-/* harmony import */ var _backup_run_backup_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8120);
+/* harmony import */ var _backup_run_backup_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3363);
 /* harmony import */ var _backup_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1906);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
@@ -62763,6 +62763,10 @@ async function runAction(body) {
         if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j) && error instanceof Error && error.stack)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(error.stack);
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .g)(error));
+    }
+    finally {
+        // Benchmarks read this line: memory must stay flat whatever the database size.
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`peak RSS ${process.resourceUsage().maxRSS} KiB`);
     }
 }
 
@@ -63261,7 +63265,7 @@ function decideRetention(backups, policy, minKeep, now) {
 
 /***/ }),
 
-/***/ 8120:
+/***/ 3363:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63270,10 +63274,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   Q: () => (/* binding */ runBackup)
 });
 
-;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
@@ -69788,6 +69788,8 @@ const addPropertiesAsync = {
 	},
 };
 
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./node_modules/@sindresorhus/merge-streams/index.js
 
 
@@ -69897,7 +69899,7 @@ const onMergedStreamFinished = async (passThroughStream, streams, unpipeEvent) =
 
 const onMergedStreamEnd = async (passThroughStream, {signal}) => {
 	try {
-		await (0,promises_namespaceObject.finished)(passThroughStream, {signal, cleanup: true});
+		await (0,external_node_stream_promises_namespaceObject.finished)(passThroughStream, {signal, cleanup: true});
 	} catch (error) {
 		errorOrAbortStream(passThroughStream, error);
 		throw error;
@@ -69971,7 +69973,7 @@ const afterMergedStreamFinished = async (onFinished, stream, {signal}) => {
 
 const onInputStreamEnd = async ({passThroughStream, stream, streams, ended, aborted, controller: {signal}}) => {
 	try {
-		await (0,promises_namespaceObject.finished)(stream, {
+		await (0,external_node_stream_promises_namespaceObject.finished)(stream, {
 			signal,
 			cleanup: true,
 			readable: true,
@@ -70074,7 +70076,7 @@ const onSourceFinish = async (source, destination) => {
 	}
 
 	try {
-		await (0,promises_namespaceObject.finished)(source, {cleanup: true, readable: true, writable: false});
+		await (0,external_node_stream_promises_namespaceObject.finished)(source, {cleanup: true, readable: true, writable: false});
 	} catch {}
 
 	endDestinationStream(destination);
@@ -70093,7 +70095,7 @@ const onDestinationFinish = async (source, destination) => {
 	}
 
 	try {
-		await (0,promises_namespaceObject.finished)(destination, {cleanup: true, readable: false, writable: true});
+		await (0,external_node_stream_promises_namespaceObject.finished)(destination, {cleanup: true, readable: false, writable: true});
 	} catch {}
 
 	abortSourceStream(source);
@@ -70738,7 +70740,7 @@ const pipeMoreSubprocessStream = (sourceStream, destinationStream) => {
 
 const cleanupMergedStreamsMap = async destinationStream => {
 	try {
-		await (0,promises_namespaceObject.finished)(destinationStream, {cleanup: true, readable: false, writable: true});
+		await (0,external_node_stream_promises_namespaceObject.finished)(destinationStream, {cleanup: true, readable: false, writable: true});
 	} catch {}
 
 	MERGED_STREAMS.delete(destinationStream);
@@ -71262,7 +71264,7 @@ const waitForStream = async (stream, fdNumber, streamInfo, {isSameDirection, sto
 	try {
 		await Promise.race([
 			...(stopOnExit ? [streamInfo.exitPromise] : []),
-			(0,promises_namespaceObject.finished)(stream, {cleanup: true, signal: abortController.signal}),
+			(0,external_node_stream_promises_namespaceObject.finished)(stream, {cleanup: true, signal: abortController.signal}),
 		]);
 	} catch (error) {
 		if (!state.stdinCleanedUp) {
@@ -71719,11 +71721,11 @@ const safeWaitForSubprocessStdout = async subprocessStdout => {
 };
 
 const waitForSubprocessStdin = async subprocessStdin => {
-	await (0,promises_namespaceObject.finished)(subprocessStdin, {cleanup: true, readable: false, writable: true});
+	await (0,external_node_stream_promises_namespaceObject.finished)(subprocessStdin, {cleanup: true, readable: false, writable: true});
 };
 
 const waitForSubprocessStdout = async subprocessStdout => {
-	await (0,promises_namespaceObject.finished)(subprocessStdout, {cleanup: true, readable: true, writable: false});
+	await (0,external_node_stream_promises_namespaceObject.finished)(subprocessStdout, {cleanup: true, readable: true, writable: false});
 };
 
 // When `readable` or `writable` aborts/errors, awaits the subprocess, for the reason mentioned above
@@ -72985,6 +72987,8 @@ const TOOL_VERSION = '0.1.0';
 
 // EXTERNAL MODULE: ./src/backup/compression.ts
 var backup_compression = __nccwpck_require__(4472);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/backup/digest-gate.ts
 
 
@@ -73109,6 +73113,100 @@ async function dumpedTableOids(pgDump, target, args) {
     return tableDataOids(String(listed.stdout));
 }
 
+// EXTERNAL MODULE: ./src/postgres/identifiers.ts
+var identifiers = __nccwpck_require__(9467);
+;// CONCATENATED MODULE: ./src/backup/snapshot.ts
+
+async function readServerFacts(session) {
+    const [row] = await session.query("SELECT current_database(), current_setting('server_version'), current_setting('server_version_num'), pg_database_size(current_database())");
+    const [database, version, versionNum, size] = row ?? [];
+    const num = Number(versionNum);
+    return { database: String(database), version: String(version).split(' ')[0], versionNum: num, major: Math.floor(num / 10000), databaseSizeBytes: Number(size) };
+}
+/**
+ * Opens a REPEATABLE READ transaction and exports its snapshot. pg_dump --snapshot sees exactly
+ * what this transaction sees, so counts taken here match the dump; the snapshot stays valid
+ * while the transaction is open.
+ */
+async function exportSnapshot(session) {
+    await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const [row] = await session.query("SELECT pg_export_snapshot(), to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    return { id: String(row?.[0]), takenAt: new Date(String(row?.[1])) };
+}
+async function tablesByOid(session, oids) {
+    if (oids.length === 0)
+        return [];
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${(0,identifiers/* quoteLiteral */.ce)(`{${oids.join(',')}}`)}::oid[]) ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+const COUNT_BATCH = 50;
+/**
+ * Exact row counts in the snapshot, batched into UNION ALL statements. ONLY: a parent's TABLE
+ * DATA holds its own rows, its inheritance children are dumped (and counted) separately.
+ */
+async function countRows(session, tables) {
+    const counts = [];
+    for (let start = 0; start < tables.length; start += COUNT_BATCH) {
+        const batch = tables.slice(start, start + COUNT_BATCH);
+        const sql = batch.map((table, i) => `SELECT ${i}, count(*) FROM ONLY ${(0,identifiers/* qualifiedName */.OL)(table)}`).join(' UNION ALL ');
+        const rows = await session.query(sql);
+        const byIndex = new Map(rows.map(([i, n]) => [Number(i), Number(n)]));
+        batch.forEach((table, i) => {
+            const rows = byIndex.get(i);
+            if (rows === undefined || !Number.isSafeInteger(rows))
+                throw new Error(`no row count came back for ${(0,identifiers/* qualifiedName */.OL)(table)}`);
+            counts.push({ ...table, rows });
+        });
+    }
+    return counts;
+}
+
+;// CONCATENATED MODULE: ./src/backup/dump-to-s3.ts
+
+
+
+
+
+
+
+
+
+const PROGRESS_EVERY_MS = 30_000;
+/**
+ * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
+ * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
+ * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
+ */
+async function dumpToS3(options) {
+    const dump = startPgDump(options.pgDump, options.database, options.pgDumpArgs);
+    const counting = options.countRows
+        ? countRows(options.session, options.tables)
+        : Promise.resolve(options.tables.map((table) => ({ ...table, rows: null })));
+    const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
+    // An error anywhere in the chain destroys the gate, which fails the upload.
+    const stages = options.gzipLevel === undefined ? (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, gate) : (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, (0,external_node_zlib_.createGzip)({ level: options.gzipLevel }), gate);
+    stages.catch(() => undefined);
+    const started = Date.now();
+    const progress = setInterval(() => {
+        const seconds = Math.max((Date.now() - started) / 1000, 1);
+        options.log.info(`${(0,util_format/* formatBytes */.z3)(gate.bytes)} dumped and uploading (${(0,util_format/* formatBytes */.z3)(gate.bytes / seconds)}/s)`);
+    }, PROGRESS_EVERY_MS);
+    try {
+        await uploadStream({ ...options.upload, body: gate });
+        return { sizeBytes: gate.bytes, sha256: gate.sha256, tables: await counting };
+    }
+    catch (error) {
+        dump.kill();
+        // pg_dump's own error explains more than the stream error it caused.
+        const dumpError = await dump.exit.then(() => undefined, (e) => e);
+        const countError = await counting.then(() => undefined, (e) => e);
+        throw new Error(redact(`backup failed, nothing was stored: ${(0,errors/* errorMessage */.g)(dumpError ?? countError ?? error)}`, [options.database.password]));
+    }
+    finally {
+        clearInterval(progress);
+    }
+}
+
 // EXTERNAL MODULE: ./src/backup/retention.ts
 var retention = __nccwpck_require__(5668);
 ;// CONCATENATED MODULE: ./src/backup/prune.ts
@@ -73193,54 +73291,6 @@ async function pruneBackups(options) {
     };
 }
 
-// EXTERNAL MODULE: ./src/postgres/identifiers.ts
-var identifiers = __nccwpck_require__(9467);
-;// CONCATENATED MODULE: ./src/backup/snapshot.ts
-
-async function readServerFacts(session) {
-    const [row] = await session.query("SELECT current_database(), current_setting('server_version'), current_setting('server_version_num'), pg_database_size(current_database())");
-    const [database, version, versionNum, size] = row ?? [];
-    const num = Number(versionNum);
-    return { database: String(database), version: String(version).split(' ')[0], versionNum: num, major: Math.floor(num / 10000), databaseSizeBytes: Number(size) };
-}
-/**
- * Opens a REPEATABLE READ transaction and exports its snapshot. pg_dump --snapshot sees exactly
- * what this transaction sees, so counts taken here match the dump; the snapshot stays valid
- * while the transaction is open.
- */
-async function exportSnapshot(session) {
-    await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const [row] = await session.query("SELECT pg_export_snapshot(), to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-    return { id: String(row?.[0]), takenAt: new Date(String(row?.[1])) };
-}
-async function tablesByOid(session, oids) {
-    if (oids.length === 0)
-        return [];
-    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${(0,identifiers/* quoteLiteral */.ce)(`{${oids.join(',')}}`)}::oid[]) ORDER BY 1, 2`);
-    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
-}
-const COUNT_BATCH = 50;
-/**
- * Exact row counts in the snapshot, batched into UNION ALL statements. ONLY: a parent's TABLE
- * DATA holds its own rows, its inheritance children are dumped (and counted) separately.
- */
-async function countRows(session, tables) {
-    const counts = [];
-    for (let start = 0; start < tables.length; start += COUNT_BATCH) {
-        const batch = tables.slice(start, start + COUNT_BATCH);
-        const sql = batch.map((table, i) => `SELECT ${i}, count(*) FROM ONLY ${(0,identifiers/* qualifiedName */.OL)(table)}`).join(' UNION ALL ');
-        const rows = await session.query(sql);
-        const byIndex = new Map(rows.map(([i, n]) => [Number(i), Number(n)]));
-        batch.forEach((table, i) => {
-            const rows = byIndex.get(i);
-            if (rows === undefined || !Number.isSafeInteger(rows))
-                throw new Error(`no row count came back for ${(0,identifiers/* qualifiedName */.OL)(table)}`);
-            counts.push({ ...table, rows });
-        });
-    }
-    return counts;
-}
-
 ;// CONCATENATED MODULE: ./src/backup/run-backup.ts
 
 
@@ -73258,11 +73308,7 @@ async function countRows(session, tables) {
 
 
 
-
-
-
 const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' };
-const PROGRESS_EVERY_MS = 30_000;
 /** The bucket must exist and be reachable before anything is dumped. */
 async function checkBucket(client, bucket) {
     try {
@@ -73286,13 +73332,12 @@ async function checkBucket(client, bucket) {
 async function runBackup(options) {
     const now = options.now ?? (() => new Date());
     const { database, log } = options;
-    const secrets = [database.password];
     const psql = await findClient('psql');
-    const session = await PsqlSession.open(database, { psqlPath: psql.path });
+    const session = await PsqlSession.open(database, { psqlPath: psql.path }).catch((error) => {
+        throw new Error(`could not connect to ${database.display}: ${(0,errors/* errorMessage */.g)(error)}`);
+    });
     try {
-        const server = await readServerFacts(session).catch((error) => {
-            throw new Error(`could not connect to ${database.display}: ${(0,errors/* errorMessage */.g)(error)}`);
-        });
+        const server = await readServerFacts(session);
         const pgDump = await findClient('pg_dump', server.major, server.version);
         const compression = (0,backup_compression/* resolveCompression */.$)(options.compression, options.format, pgDump.major, pgDump.version);
         log.info(`PostgreSQL ${server.version} (${(0,util_format/* formatBytes */.z3)(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
@@ -73308,43 +73353,27 @@ async function runBackup(options) {
         const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
         const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
         log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${tables.length} tables to dump`);
-        const dump = startPgDump(pgDump, database, [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs]);
-        const counting = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
-        // The upload may complete only once pg_dump exited 0 and every table was counted.
-        const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
-        // Errors anywhere in the chain destroy the gate, which fails the upload; nothing else listens here.
-        const piping = options.format === 'plain' ? (0,promises_namespaceObject.pipeline)(dump.stdout, (0,external_node_zlib_.createGzip)({ level: compression.level }), gate) : (0,promises_namespaceObject.pipeline)(dump.stdout, gate);
-        piping.catch(() => undefined);
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
-        const progress = setInterval(() => {
-            const seconds = (0,util_format/* secondsBetween */.O1)(startedAt, now());
-            log.info(`${(0,util_format/* formatBytes */.z3)(gate.bytes)} dumped and uploading (${(0,util_format/* formatBytes */.z3)(gate.bytes / Math.max(seconds, 1))}/s)`);
-        }, PROGRESS_EVERY_MS);
-        let tableCounts;
-        try {
-            await uploadStream({
+        const dumped = await dumpToS3({
+            pgDump,
+            database,
+            pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs],
+            gzipLevel: options.format === 'plain' ? compression.level : undefined,
+            session,
+            tables,
+            countRows: options.rowCounts === 'exact',
+            log,
+            upload: {
                 client,
                 bucket: options.bucket,
                 key,
-                body: gate,
                 partSize,
                 contentType: CONTENT_TYPE[options.format],
                 encryption: options.encryption,
                 storageClass: options.storageClass,
                 metadata: { ...CREATED_BY_METADATA, database: server.database, format: options.format, compression: compression.label, 'started-at': startedAt.toISOString() },
-            });
-            tableCounts = await counting;
-        }
-        catch (error) {
-            dump.kill();
-            // pg_dump's own error explains more than the stream error it caused.
-            const dumpError = await dump.exit.then(() => undefined, (e) => e);
-            const countError = await counting.then(() => undefined, (e) => e);
-            throw new Error(redact(`backup failed, nothing was stored: ${(0,errors/* errorMessage */.g)(dumpError ?? countError ?? error)}`, secrets));
-        }
-        finally {
-            clearInterval(progress);
-        }
+            },
+        });
         const finishedAt = now();
         const manifest = {
             version: MANIFEST_VERSION,
@@ -73359,11 +73388,11 @@ async function runBackup(options) {
             startedAt: startedAt.toISOString(),
             finishedAt: finishedAt.toISOString(),
             snapshotAt: snapshot.takenAt.toISOString(),
-            sizeBytes: gate.bytes,
-            sha256: gate.sha256,
+            sizeBytes: dumped.sizeBytes,
+            sha256: dumped.sha256,
             databaseSizeBytes: server.databaseSizeBytes,
             rowCounts: options.rowCounts,
-            tables: tableCounts,
+            tables: dumped.tables,
             pgDumpArgs: options.pgDumpArgs,
             run: options.run,
         };
@@ -73372,15 +73401,15 @@ async function runBackup(options) {
             throw new Error(`the dump was uploaded but could not be published, so it was removed: ${(0,errors/* errorMessage */.g)(error)}`);
         });
         const durationSeconds = (0,util_format/* secondsBetween */.O1)(startedAt, now());
-        log.info(`stored s3://${options.bucket}/${key} (${(0,util_format/* formatBytes */.z3)(gate.bytes)}, sha256 ${gate.sha256}) in ${durationSeconds} s`);
+        log.info(`stored s3://${options.bucket}/${key} (${(0,util_format/* formatBytes */.z3)(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
         const result = {
             key,
             manifestKey,
             manifest,
             durationSeconds,
-            throughputBytesPerSecond: gate.bytes / Math.max(durationSeconds, 0.001),
-            compressionRatio: gate.bytes > 0 ? server.databaseSizeBytes / gate.bytes : 0,
-            totalRows: options.rowCounts === 'exact' ? tableCounts.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
+            throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
+            compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+            totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
             partSize,
         };
         if (options.retention !== 'off') {

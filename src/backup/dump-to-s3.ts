@@ -1,0 +1,72 @@
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { errorMessage } from '../errors.js';
+import type { ClientBinary } from '../postgres/binaries.js';
+import type { DatabaseTarget } from '../postgres/connection.js';
+import type { TableName } from '../postgres/identifiers.js';
+import type { PsqlSession } from '../postgres/psql-session.js';
+import type { TableRowCount } from '../storage/manifest.js';
+import { uploadStream, type StreamUploadOptions } from '../storage/streaming-upload.js';
+import { formatBytes } from '../util/format.js';
+import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
+import { DigestGate } from './digest-gate.js';
+import { startPgDump } from './pg-dump-process.js';
+import { countRows } from './snapshot.js';
+
+export interface DumpToS3Options {
+  pgDump: ClientBinary;
+  database: DatabaseTarget;
+  /** pg_dump's arguments, snapshot included. */
+  pgDumpArgs: string[];
+  /** Set for plain dumps, which are gzipped here on their way to S3. */
+  gzipLevel?: number;
+  /** The session holding the exported snapshot, to count rows in. */
+  session: PsqlSession;
+  tables: TableName[];
+  countRows: boolean;
+  upload: Omit<StreamUploadOptions, 'body'>;
+  log: Logger;
+}
+
+export interface DumpToS3Result {
+  sizeBytes: number;
+  sha256: string;
+  tables: TableRowCount[];
+}
+
+const PROGRESS_EVERY_MS = 30_000;
+
+/**
+ * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
+ * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
+ * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
+ */
+export async function dumpToS3(options: DumpToS3Options): Promise<DumpToS3Result> {
+  const dump = startPgDump(options.pgDump, options.database, options.pgDumpArgs);
+  const counting: Promise<TableRowCount[]> = options.countRows
+    ? countRows(options.session, options.tables)
+    : Promise.resolve(options.tables.map((table) => ({ ...table, rows: null })));
+  const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
+  // An error anywhere in the chain destroys the gate, which fails the upload.
+  const stages = options.gzipLevel === undefined ? pipeline(dump.stdout, gate) : pipeline(dump.stdout, createGzip({ level: options.gzipLevel }), gate);
+  stages.catch(() => undefined);
+
+  const started = Date.now();
+  const progress = setInterval(() => {
+    const seconds = Math.max((Date.now() - started) / 1000, 1);
+    options.log.info(`${formatBytes(gate.bytes)} dumped and uploading (${formatBytes(gate.bytes / seconds)}/s)`);
+  }, PROGRESS_EVERY_MS);
+  try {
+    await uploadStream({ ...options.upload, body: gate });
+    return { sizeBytes: gate.bytes, sha256: gate.sha256, tables: await counting };
+  } catch (error) {
+    dump.kill();
+    // pg_dump's own error explains more than the stream error it caused.
+    const dumpError = await dump.exit.then(() => undefined, (e: unknown) => e);
+    const countError = await counting.then(() => undefined, (e: unknown) => e);
+    throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(dumpError ?? countError ?? error)}`, [options.database.password]));
+  } finally {
+    clearInterval(progress);
+  }
+}
