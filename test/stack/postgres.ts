@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chown, mkdtemp, appendFile, rm, writeFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Options } from 'execa';
@@ -63,26 +64,50 @@ export async function ownByServerUser(path: string): Promise<void> {
   await chown(path, Number(uid), Number(gid));
 }
 
-/**
- * Creates a cluster with initdb in a new temp directory and starts it on a free loopback port.
- * Host connections need the superuser's password (scram-sha-256), so wrong-password paths are real.
- */
-export async function startPostgres(extraSettings: Record<string, string> = {}): Promise<PostgresServer> {
-  const binDir = await pgBinDir();
-  const baseDir = await mkdtemp(join(tmpdir(), 'dr-actions-pg-'));
-  await ownByServerUser(baseDir);
-  const dataDir = join(baseDir, 'data');
-  const password = randomBytes(12).toString('base64url');
+/** Rewrites our settings in postgresql.auto.conf (which wins over postgresql.conf), dropping their old values. */
+async function writeSettings(dataDir: string, settings: Record<string, string>): Promise<void> {
+  const file = join(dataDir, 'postgresql.auto.conf');
+  const kept = (await readFile(file, 'utf8')).split('\n').filter((line) => !Object.keys(settings).some((name) => line.startsWith(`${name} =`)));
+  const conf = Object.entries(settings).map(([name, value]) => `${name} = ${value}`);
+  await writeFile(file, `${[...kept.filter(Boolean), ...conf].join('\n')}\n`);
+}
+
+async function initCluster(binDir: string, baseDir: string, password: string): Promise<void> {
   const passwordFile = join(baseDir, 'superuser-password');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   await ownByServerUser(passwordFile);
-
   await runAsServerOwner(join(binDir, 'initdb'), [
-    '--pgdata', dataDir, '--username', SUPERUSER, '--pwfile', passwordFile,
+    '--pgdata', join(baseDir, 'data'), '--username', SUPERUSER, '--pwfile', passwordFile,
     '--auth-local', 'trust', '--auth-host', 'scram-sha-256',
     '--encoding', 'UTF8', '--locale', 'C', '--no-sync',
   ]);
-  await rm(passwordFile);
+}
+
+export interface StartPostgresOptions {
+  /** Extra server settings, e.g. { max_wal_senders: '20' }. */
+  settings?: Record<string, string>;
+  /**
+   * A folder that outlives the server (benchmark datasets): the cluster in it is reused when there
+   * is one, and stop() shuts it down cleanly and keeps it. By default, a new temp folder that stop() removes.
+   */
+  persistentDir?: string;
+}
+
+/**
+ * Starts a cluster on a free loopback port, created with initdb unless a persistent one exists.
+ * Host connections need the superuser's password (scram-sha-256), so wrong-password paths are real.
+ */
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
+  const binDir = await pgBinDir();
+  const persistent = options.persistentDir !== undefined;
+  const baseDir = options.persistentDir ?? (await mkdtemp(join(tmpdir(), 'dr-actions-pg-')));
+  await mkdir(baseDir, { recursive: true });
+  await ownByServerUser(baseDir);
+  const dataDir = join(baseDir, 'data');
+  const existing = persistent && existsSync(join(dataDir, 'PG_VERSION'));
+  const password = existing ? (await readFile(join(baseDir, 'superuser-password'), 'utf8')).trim() : randomBytes(12).toString('base64url');
+  if (!existing) await initCluster(binDir, baseDir, password);
+  if (!persistent) await rm(join(baseDir, 'superuser-password'));
 
   const { stdout: versionLine } = await execa(join(binDir, 'postgres'), ['--version']);
   const version = /\(PostgreSQL\)\s+(\S+)/.exec(versionLine)?.[1] ?? versionLine;
@@ -90,16 +115,14 @@ export async function startPostgres(extraSettings: Record<string, string> = {}):
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const port = await freePort();
-    const settings = { ...SCRATCH_SETTINGS, port: String(port), unix_socket_directories: `'${baseDir}'`, ...extraSettings };
-    const conf = Object.entries(settings).map(([name, value]) => `${name} = ${value}`).join('\n');
-    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\n${conf}\n`);
+    await writeSettings(dataDir, { ...SCRATCH_SETTINGS, port: String(port), unix_socket_directories: `'${baseDir}'`, ...options.settings });
     try {
-      await runAsServerOwner(join(binDir, 'pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '60', 'start']);
+      await runAsServerOwner(join(binDir, 'pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '120', 'start']);
       const info: PostgresInfo = { host: '127.0.0.1', port, user: SUPERUSER, password, binDir, baseDir, version };
       return {
         ...info,
         url: (database?: string) => postgresUrl(info, database),
-        stop: () => stopPostgres(info),
+        stop: () => (persistent ? stopPostgres(info, 'fast', false) : stopPostgres(info)),
       };
     } catch (error) {
       lastError = error;
@@ -107,12 +130,13 @@ export async function startPostgres(extraSettings: Record<string, string> = {}):
       if (!/could not bind|Address already in use/i.test(log)) break;
     }
   }
-  await rm(baseDir, { recursive: true, force: true });
+  if (!persistent) await rm(baseDir, { recursive: true, force: true });
   throw new Error(`PostgreSQL did not start: ${String(lastError)}`);
 }
 
-export async function stopPostgres(info: Pick<PostgresInfo, 'binDir' | 'baseDir'>): Promise<void> {
+/** A throw-away cluster stops at once and its folder goes; a persistent one shuts down cleanly and stays. */
+export async function stopPostgres(info: Pick<PostgresInfo, 'binDir' | 'baseDir'>, mode: 'immediate' | 'fast' = 'immediate', remove = true): Promise<void> {
   const dataDir = join(info.baseDir, 'data');
-  await runAsServerOwner(join(info.binDir, 'pg_ctl'), ['--pgdata', dataDir, '--mode', 'immediate', '--wait', 'stop'], { reject: false });
-  await rm(info.baseDir, { recursive: true, force: true });
+  await runAsServerOwner(join(info.binDir, 'pg_ctl'), ['--pgdata', dataDir, '--mode', mode, '--wait', 'stop'], { reject: false });
+  if (remove) await rm(info.baseDir, { recursive: true, force: true });
 }
