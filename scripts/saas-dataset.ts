@@ -31,9 +31,9 @@ const BYTES_PER_MB = 1024 * 1024;
 /** Rows per table for a target size, from the on-disk size of each row type (heap and indexes). */
 export function rowsFor(sizeMb: number) {
   const bytes = sizeMb * BYTES_PER_MB;
-  const events = Math.max(1000, Math.round((bytes * 0.55) / 397));
-  const users = Math.max(200, Math.round((bytes * 0.2) / 312));
-  const payments = Math.max(200, Math.round((bytes * 0.2) / 246));
+  const events = Math.max(1000, Math.round((bytes * 0.55) / 336));
+  const users = Math.max(200, Math.round((bytes * 0.2) / 264));
+  const payments = Math.max(200, Math.round((bytes * 0.2) / 208));
   const organizations = Math.max(20, Math.round(users / 25));
   const subscriptions = organizations * 2;
   return { organizations, users, subscriptions, payments, events };

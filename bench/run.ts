@@ -1,0 +1,266 @@
+/**
+ * `npm run bench -- [--size S|M] [--runs 3] [--only backup|restore]`
+ *
+ * Measures the bundled actions against the plan's own shell procedure and against pg_dump /
+ * pg_restore alone, on the test stack (PostgreSQL and moto_server on loopback), interleaving the
+ * commands run by run, and writes medians and ratios to bench/results/<date>-<size>.{json,md}.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/aws/clients.js';
+import { parseDatabaseUrl, withDatabase } from '../src/postgres/connection.js';
+import { PsqlSession } from '../src/postgres/psql-session.js';
+import { formatBytes } from '../src/util/format.js';
+import { node24Path } from '../test/helpers/node24.js';
+import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../test/stack/moto.js';
+import { openDataset, SIZES, type Dataset, type SizeName } from './dataset.js';
+import { describeMachine } from './machine.js';
+import { measure, median, type Measurement } from './measure.js';
+
+const { values: args } = parseArgs({
+  options: { size: { type: 'string', default: 'S' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } },
+});
+const size = args.size as SizeName;
+if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+const runs = Math.max(1, Number(args.runs));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BUCKET = 'bench-backups';
+const REGION = 'us-east-1';
+const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+interface Variant {
+  name: string;
+  description: string;
+  run(round: number): Promise<Measurement>;
+  /** Untimed work after each run (dropping the database a restore made). */
+  after?(round: number): Promise<void>;
+}
+
+interface VariantResult {
+  name: string;
+  description: string;
+  seconds: number[];
+  medianSeconds: number;
+  medianMaxRssKiB: number;
+  medianReportedRssKiB?: number;
+}
+
+async function interleave(variants: Variant[]): Promise<VariantResult[]> {
+  const measured = new Map<string, Measurement[]>(variants.map((v) => [v.name, []]));
+  for (let round = 1; round <= runs; round += 1) {
+    for (const variant of variants) {
+      const m = await variant.run(round);
+      measured.get(variant.name)?.push(m);
+      await variant.after?.(round);
+      log(`  round ${round} ${variant.name}: ${m.seconds.toFixed(2)} s, peak RSS ${formatBytes(m.maxRssKiB * 1024)}`);
+    }
+  }
+  return variants.map((v) => {
+    const ms = measured.get(v.name) ?? [];
+    const reported = ms.map((m) => m.reportedRssKiB).filter((x): x is number => x !== undefined);
+    return {
+      name: v.name,
+      description: v.description,
+      seconds: ms.map((m) => Number(m.seconds.toFixed(3))),
+      medianSeconds: Number(median(ms.map((m) => m.seconds)).toFixed(3)),
+      medianMaxRssKiB: median(ms.map((m) => m.maxRssKiB)),
+      ...(reported.length ? { medianReportedRssKiB: median(reported) } : {}),
+    };
+  });
+}
+
+function actionEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = { ...MOTO_CREDENTIALS, GITHUB_OUTPUT: '/dev/null', GITHUB_STEP_SUMMARY: '/dev/null', RUNNER_DEBUG: '1' };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return env;
+}
+
+async function backupVariants(dataset: Dataset, moto: MotoServer, work: string): Promise<{ variants: Variant[]; keys: { action: string[]; plan: string[] } }> {
+  const target = parseDatabaseUrl(dataset.url, 'url');
+  const pgEnv = { PGPASSWORD: target.password ?? '' };
+  const keys = { action: [] as string[], plan: [] as string[] };
+  const action = (compression: string) => async (round: number) => {
+    const prefix = `action-${compression.replace(':', '')}-${round}/`;
+    const m = await measure(node24Path(), [join(root, 'actions/backup/dist/index.js')], actionEnv({
+      'database-url': dataset.url, bucket: BUCKET, prefix, compression, 'endpoint-url': moto.endpoint, region: REGION,
+    }));
+    keys.action.push(/stored s3:\/\/[^/]+\/(\S+)/.exec(m.stdout)?.[1] ?? '');
+    return m;
+  };
+  const floor = (level: number) => () => measure('pg_dump', ['-Fc', `-Z${level}`, '-f', '/dev/null', `--dbname=${target.url}`], pgEnv);
+  const planScript = async (round: number) => {
+    const key = `plan/backup_2026010${round}_020000.sql.gz`;
+    keys.plan.push(key);
+    // The plan's nightly script: pg_dump | gzip > file, then aws s3 cp.
+    return measure('bash', ['-c', 'set -o pipefail; pg_dump "$DB" | gzip > "$FILE" && aws s3 cp --quiet --endpoint-url "$ENDPOINT" "$FILE" "s3://$BUCKET/$KEY" && rm "$FILE"'], {
+      ...pgEnv, ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: REGION, DB: target.url, FILE: join(work, 'plan.sql.gz'), ENDPOINT: moto.endpoint, BUCKET, KEY: key,
+    });
+  };
+  return {
+    keys,
+    variants: [
+      { name: 'backup action (auto = gzip:1)', description: 'node actions/backup/dist/index.js at defaults, to moto', run: action('auto') },
+      { name: 'pg_dump -Fc -Z1 > /dev/null', description: 'the floor: pg_dump alone at the same compression', run: floor(1) },
+      { name: "plan's script (pg_dump | gzip -6, aws s3 cp)", description: 'DISASTER-RECOVERY-PLAN.md, Automated Daily Backups', run: planScript },
+      { name: 'backup action (gzip:6)', description: 'like for like with the plan\'s gzip level', run: action('gzip:6') },
+      { name: 'pg_dump -Fc -Z6 > /dev/null', description: 'the floor at gzip level 6', run: floor(6) },
+    ],
+  };
+}
+
+async function restoreVariants(dataset: Dataset, moto: MotoServer, work: string, keys: { action: string[]; plan: string[] }): Promise<Variant[]> {
+  const admin = parseDatabaseUrl(dataset.server.url('postgres'), 'url');
+  const pgEnv = { PGPASSWORD: admin.password ?? '' };
+  const sql = async (text: string) => {
+    const session = await PsqlSession.open(admin);
+    await session.query(text);
+    await session.close();
+  };
+  const actionKey = keys.action.find(Boolean) as string;
+  const planKey = keys.plan[0] as string;
+  const localDump = join(work, 'local.dump');
+  await measure('aws', ['s3', 'cp', '--quiet', '--endpoint-url', moto.endpoint, `s3://${BUCKET}/${actionKey}`, localDump], { ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: REGION });
+  const fresh = async (name: string) => {
+    await sql(`DROP DATABASE IF EXISTS ${name}`);
+    await sql(`CREATE DATABASE ${name}`);
+    return withDatabase(admin, name).url;
+  };
+  const drop = (name: string) => () => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  return [
+    {
+      name: 'restore-verify action',
+      description: 'download + SHA-256 + pg_restore --jobs + exact row counts, node dist/index.js',
+      run: () =>
+        measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], actionEnv({
+          bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
+          'target-database-url': withDatabase(admin, 'bench_restore_verify').url.replace('postgres@', `postgres:${encodeURIComponent(admin.password ?? '')}@`),
+          'report-path': join(work, 'restore-verify-report.json'),
+        })),
+      after: drop('bench_restore_verify'),
+    },
+    {
+      name: "plan's restore (aws s3 cp, gunzip | psql)",
+      description: 'DISASTER-RECOVERY-PLAN.md, Complete Database Recovery steps 2 and 5',
+      run: async () => {
+        const url = await fresh('bench_plan_restore');
+        return measure('bash', ['-c', 'set -o pipefail; aws s3 cp --quiet --endpoint-url "$ENDPOINT" "s3://$BUCKET/$KEY" "$FILE" && gunzip < "$FILE" | psql -X -q -v ON_ERROR_STOP=1 "$DB" > /dev/null && rm "$FILE"'], {
+          ...pgEnv, ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: REGION, ENDPOINT: moto.endpoint, BUCKET, KEY: planKey, FILE: join(work, 'restore.sql.gz'), DB: url,
+        });
+      },
+      after: drop('bench_plan_restore'),
+    },
+    {
+      name: 'pg_restore --jobs 2 (local file)',
+      description: 'the floor: pg_restore alone from a file already on disk',
+      run: async () => {
+        const url = await fresh('bench_pg_restore');
+        return measure('pg_restore', ['--jobs', '2', '--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`, localDump], pgEnv);
+      },
+      after: drop('bench_pg_restore'),
+    },
+  ];
+}
+
+const byName = (results: VariantResult[], prefix: string) => results.find((r) => r.name.startsWith(prefix)) as VariantResult;
+
+async function main() {
+  const machine = await describeMachine();
+  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.postgres}; actions on Node ${machine.actionsNode}`);
+  const dataset = await openDataset(size, log);
+  const moto = await startMoto();
+  const work = await mkdtemp(join(tmpdir(), 'dr-actions-bench-'));
+  try {
+    log(`dataset ${size}: ${formatBytes(dataset.sizeBytes)} on disk (${Object.entries(dataset.rows).map(([t, n]) => `${n} ${t}`).join(', ')})`);
+    await createS3Client({ region: REGION, endpointUrl: moto.endpoint }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const backup = await backupVariants(dataset, moto, work);
+    log(`backup: ${backup.variants.length} commands x ${runs} runs, interleaved`);
+    const backupResults = await interleave(backup.variants);
+    let restoreResults: VariantResult[] = [];
+    if (args.only !== 'backup') {
+      log(`restore: 3 commands x ${runs} runs, interleaved`);
+      restoreResults = await interleave(await restoreVariants(dataset, moto, work, backup.keys));
+    }
+    await writeResults(dataset, machine, backupResults, restoreResults);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await moto.stop();
+    await dataset.server.stop();
+  }
+}
+
+interface Target {
+  name: string;
+  measured: number;
+  target: string;
+  met: boolean;
+}
+
+async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof describeMachine>>, backup: VariantResult[], restore: VariantResult[]) {
+  const resultsDir = join(root, 'bench', 'results');
+  await mkdir(resultsDir, { recursive: true });
+  const actionBackup = byName(backup, 'backup action (auto');
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  const targets: Target[] = [
+    { name: "backup: plan's script time / action time", measured: ratio(byName(backup, "plan's script").medianSeconds, actionBackup.medianSeconds), target: '>= 2 (on M)', met: false },
+    { name: 'backup: action time / pg_dump alone', measured: ratio(actionBackup.medianSeconds, byName(backup, 'pg_dump -Fc -Z1').medianSeconds), target: '<= 1.2', met: false },
+    { name: 'backup at gzip:6: action time / pg_dump -Z6 alone', measured: ratio(byName(backup, 'backup action (gzip:6)').medianSeconds, byName(backup, 'pg_dump -Fc -Z6').medianSeconds), target: '<= 1.2', met: false },
+    { name: 'backup action peak RSS (MiB)', measured: Math.round(actionBackup.medianMaxRssKiB / 1024), target: '<= 256', met: false },
+  ];
+  if (restore.length) {
+    const actionRestore = byName(restore, 'restore-verify action');
+    targets.push(
+      { name: "restore: plan's procedure time / restore-verify time", measured: ratio(byName(restore, "plan's restore").medianSeconds, actionRestore.medianSeconds), target: '>= 1.2 (on M)', met: false },
+      { name: 'restore-verify action peak RSS (MiB)', measured: Math.round(actionRestore.medianMaxRssKiB / 1024), target: '<= 256', met: false },
+    );
+  }
+  for (const t of targets) {
+    const [, op, bound] = /^(>=|<=) ([\d.]+)/.exec(t.target) ?? [];
+    t.met = op === '>=' ? t.measured >= Number(bound) : t.measured <= Number(bound);
+  }
+  const other = await latestOther(resultsDir, size === 'S' ? 'M' : 'S');
+  if (other) {
+    const [s, m] = size === 'S' ? [actionBackup.medianMaxRssKiB, other.rss] : [other.rss, actionBackup.medianMaxRssKiB];
+    const growth = ratio(m, s);
+    targets.push({ name: 'backup action peak RSS, M / S', measured: growth, target: '<= 1.15', met: growth <= 1.15 });
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, backup, restore, targets };
+  const base = join(resultsDir, `${date}-${size}`);
+  await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(`${base}.md`, markdown(result));
+  process.stdout.write(`\n${markdown(result)}\nwritten to ${base}.json and .md\n`);
+}
+
+async function latestOther(dir: string, other: SizeName): Promise<{ rss: number } | undefined> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(`-${other}.json`)).sort();
+  const last = files.at(-1);
+  if (!last) return undefined;
+  const data = JSON.parse(await readFile(join(dir, last), 'utf8')) as { backup: VariantResult[] };
+  return { rss: byName(data.backup, 'backup action (auto').medianMaxRssKiB };
+}
+
+function markdown(r: { date: string; size: string; datasetBytes: number; runs: number; machine: Awaited<ReturnType<typeof describeMachine>>; backup: VariantResult[]; restore: VariantResult[]; targets: Target[] }): string {
+  const rows = (results: VariantResult[], baseline: VariantResult) =>
+    results.map((v) => `| ${v.name} | ${v.medianSeconds.toFixed(2)} | ${(v.medianSeconds / baseline.medianSeconds).toFixed(2)} | ${formatBytes(v.medianMaxRssKiB * 1024)} |`).join('\n');
+  const lines = [
+    `### ${r.size} (${formatBytes(r.datasetBytes)} on disk), ${r.date}: medians of ${r.runs} interleaved runs`,
+    '',
+    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ${r.machine.postgres}; actions on Node ${r.machine.actionsNode}; S3 is moto_server on loopback.`,
+    '',
+    '| backup | seconds | x action | peak RSS |',
+    '|---|---|---|---|',
+    rows(r.backup, byName(r.backup, 'backup action (auto')),
+  ];
+  if (r.restore.length) {
+    lines.push('', '| restore | seconds | x action | peak RSS |', '|---|---|---|---|', rows(r.restore, byName(r.restore, 'restore-verify action')));
+  }
+  lines.push('', '| target | measured | goal | met |', '|---|---|---|---|', ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : 'no'} |`));
+  return `${lines.join('\n')}\n`;
+}
+
+await main();
