@@ -11,12 +11,14 @@ export interface HealthProbe {
 
 /** No single probe may take longer than this, so that polling keeps its rhythm. */
 const PROBE_TIMEOUT_MS = 10_000;
+/** Even the last probe before the deadline gets this long to answer: a cut-off request says nothing about health. */
+const MIN_PROBE_TIMEOUT_MS = 2_000;
 
 /** Like `curl`, redirects are not followed: a health endpoint that redirects (to a login page) is not healthy. */
 export async function probeHealth(target: HealthTarget, timeoutMs = PROBE_TIMEOUT_MS): Promise<HealthProbe> {
   const at = new Date().toISOString();
   try {
-    const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(Math.max(1, timeoutMs)), headers: { 'user-agent': 'dr-actions-failover' } });
+    const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions-failover' } });
     await response.body?.cancel();
     return { at, status: response.status };
   } catch (error) {
@@ -39,7 +41,7 @@ export interface HealthWait {
 export async function waitHealthy(target: HealthTarget, backoff: Backoff): Promise<HealthWait> {
   const deadline = Date.now() + target.timeoutSeconds * 1000;
   const outcome = await pollUntil(
-    () => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(1, deadline - Date.now()))),
+    () => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - Date.now()))),
     (probe) => probe.status === target.expectStatus,
     { deadline, backoff },
   );

@@ -62,8 +62,10 @@ export async function runFailover(options: RunFailoverOptions): Promise<Failover
       await executeFailover(options, preflight, ctx, steps, outcome);
     }
   } catch (caught) {
-    const message = redact(errorMessage(caught), secrets);
-    error = caught instanceof ConfigurationError ? new ConfigurationError(message) : Object.assign(new Error(message), { name: (caught as Error).name, stack: redact((caught as Error).stack ?? '', secrets) });
+    // Kept as thrown (its class says what failed), with any password taken out.
+    error = caught instanceof Error ? caught : new Error(errorMessage(caught));
+    error.message = redact(error.message, secrets);
+    if (error.stack) error.stack = redact(error.stack, secrets);
   }
   const finishedAt = new Date();
   const report = buildFailoverReport({
