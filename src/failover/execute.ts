@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import type { StepRecorder } from '../report/report.js';
-import { formatDuration } from '../util/format.js';
+import { formatDuration, plural } from '../util/format.js';
 import type { FailoverContext } from './context.js';
 import { describeProbe, waitHealthy, type HealthWait } from './health.js';
 import { assertConfirmed, type FailoverSettings } from './inputs.js';
@@ -67,7 +67,7 @@ export async function executeFailover(settings: FailoverSettings, preflight: Pre
         return preflight.role === 'promoted' ? waitForPrimary(clients.rds, replica, options) : promoteReplica(clients.rds, replica, source, options);
       },
       (result) =>
-        `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${result.polls} status checks`,
+        `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${plural(result.polls, 'status check')}`,
     );
     outcome.promoted = true;
   }
@@ -124,7 +124,7 @@ export async function executeFailover(settings: FailoverSettings, preflight: Pre
         }
         return sync;
       },
-      (sync) => `INSYNC after ${sync.attempts} checks`,
+      (sync) => `INSYNC after ${plural(sync.attempts, 'check')}`,
     );
   }
 
@@ -140,11 +140,11 @@ export async function executeFailover(settings: FailoverSettings, preflight: Pre
       outcome.health = result;
       if (!result.healthy) {
         throw new HealthCheckError(
-          `${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${formatDuration(health.timeoutSeconds)}): ${result.attempts} attempts, last answer ${describeProbe(result.last)}`,
+          `${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${formatDuration(health.timeoutSeconds)}): ${plural(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}`,
         );
       }
       return result;
     },
-    (result) => `HTTP ${result.last.status} after ${result.attempts} attempts`,
+    (result) => `HTTP ${result.last.status} after ${plural(result.attempts, 'attempt')}`,
   );
 }

@@ -1,5 +1,4 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { formatDuration } from '../util/format.js';
 import type { FailoverSettings } from './inputs.js';
 import { describeRef } from './instance-ref.js';
 import type { Preflight } from './preflight.js';
@@ -12,7 +11,7 @@ export function nextSteps(settings: FailoverSettings, preflight: Preflight): str
   const source = preflight.source;
   const sourceEndpoint = source.state?.endpoint?.address;
   if (settings.record) {
-    const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${formatDuration(settings.record.ttl)})`;
+    const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${settings.record.ttl} s)`;
     steps.push(
       `Clients that connect through ${settings.record.name.replace(/\.$/, '')} follow the switch within ${ttl}; restart connection pools that cache DNS (JVM, PgBouncer). ` +
         `Update DATABASE_URL wherever it names a server directly${sourceEndpoint ? ` (${sourceEndpoint})` : ''} rather than the record: point it at ${endpoint}.`,

@@ -28,6 +28,8 @@ export interface PlannedChange {
   before: string;
   after: string;
   state: 'planned' | 'already done';
+  /** The execute step that makes the change. */
+  step: string;
 }
 
 /**
@@ -255,10 +257,10 @@ function plannedChanges(settings: FailoverSettings, preflight: Omit<Preflight, '
   const where = `${settings.replicaId} (${settings.region})`;
   const sourceText = source.ref ? describeRef(source.ref) : 'its source';
   if (role === 'promoted') {
-    changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done' });
+    changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done', step: 'promote replica' });
   } else {
-    changes.push({ change: `Tag ${where}`, before: 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned' });
-    changes.push({ change: `Promote ${where} (PromoteReadReplica)`, before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`, after: 'standalone primary, available, writable', state: 'planned' });
+    changes.push({ change: `Tag ${where}`, before: 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned', step: 'promote replica' });
+    changes.push({ change: `Promote ${where} (PromoteReadReplica)`, before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`, after: 'standalone primary, available, writable', state: 'planned', step: 'promote replica' });
   }
   if (settings.replicaDatabase) {
     changes.push({
@@ -266,6 +268,7 @@ function plannedChanges(settings: FailoverSettings, preflight: Omit<Preflight, '
       before: preflight.database ? `pg_is_in_recovery() ${preflight.database.inRecovery}` : 'not queried',
       after: 'out of recovery; a scratch table created, a row committed, the table dropped',
       state: 'planned',
+      step: 'prove writable',
     });
   }
   const record = preflight.record;
@@ -275,6 +278,7 @@ function plannedChanges(settings: FailoverSettings, preflight: Omit<Preflight, '
       before: record.current ? describeRecord(record.current) : 'no record',
       after: describeRecord(record.desired),
       state: record.alreadyPointing ? 'already done' : 'planned',
+      step: 'switch DNS record',
     });
   }
   if (settings.health) {
@@ -283,6 +287,7 @@ function plannedChanges(settings: FailoverSettings, preflight: Omit<Preflight, '
       before: preflight.health ? describeProbe(preflight.health) : 'not probed',
       after: `HTTP ${settings.health.expectStatus}`,
       state: 'planned',
+      step: 'health check',
     });
   }
   return changes;

@@ -1,7 +1,7 @@
 import { code, MARK, table } from '../report/markdown.js';
 import { formatDuration } from '../util/format.js';
 import type { FailoverResult } from './run-failover.js';
-import type { FindingLevel } from './preflight.js';
+import type { FindingLevel, PlannedChange } from './preflight.js';
 
 const LEVEL_MARK: Record<FindingLevel, string> = { ok: MARK.passed, warning: '⚠️', blocker: MARK.failed };
 
@@ -17,10 +17,14 @@ function heading(result: FailoverResult): string {
 function planTable(result: FailoverResult): string {
   const changes = result.report.details.plannedChanges;
   if (!changes.length) return '_No changes could be planned: see the findings._';
-  return table(
-    ['change', 'before', 'after', 'state'],
-    changes.map((c) => [c.change, c.before, c.after, c.state === 'already done' ? `${MARK.skipped} already done` : result.mode === 'plan' ? 'planned' : 'executed in order below']),
-  );
+  const stepStatus = new Map(result.report.steps.map((step) => [step.name, step.status]));
+  const state = (change: PlannedChange) => {
+    if (change.state === 'already done') return `${MARK.skipped} already done`;
+    if (result.mode === 'plan') return 'planned';
+    const status = stepStatus.get(change.step);
+    return status === 'passed' ? `${MARK.passed} done` : status === 'failed' ? `${MARK.failed} failed` : 'not reached';
+  };
+  return table(['change', 'before', 'after', 'state'], changes.map((c) => [c.change, c.before, c.after, state(c)]));
 }
 
 function stepsTable(result: FailoverResult): string {

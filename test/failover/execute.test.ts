@@ -85,6 +85,7 @@ suite('failover execute', () => {
       ]);
       expect(report.details.health).toMatchObject({ healthy: true, lastStatus: 200, attempts: 1 });
       expect(failoverMarkdown(result)).toContain('Failover to');
+      expect(failoverMarkdown(result)).toContain(`| ${topology.primaryAddress} (TTL 60) | ${topology.replicaAddress} (TTL 60) | ✅ done |`);
 
       // Re-run after success: everything is detected as done; nothing is called that changes anything.
       const before = await snapshot(topology);

@@ -78921,11 +78921,13 @@ async function pollUntil(check, isDone, options) {
 
 /** No single probe may take longer than this, so that polling keeps its rhythm. */
 const PROBE_TIMEOUT_MS = 10_000;
+/** Even the last probe before the deadline gets this long to answer: a cut-off request says nothing about health. */
+const MIN_PROBE_TIMEOUT_MS = 2_000;
 /** Like `curl`, redirects are not followed: a health endpoint that redirects (to a login page) is not healthy. */
 async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
     const at = new Date().toISOString();
     try {
-        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(Math.max(1, timeoutMs)), headers: { 'user-agent': 'dr-actions-failover' } });
+        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions-failover' } });
         await response.body?.cancel();
         return { at, status: response.status };
     }
@@ -78940,7 +78942,7 @@ function describeProbe(probe) {
 /** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
 async function waitHealthy(target, backoff) {
     const deadline = Date.now() + target.timeoutSeconds * 1000;
-    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(1, deadline - Date.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff });
+    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - Date.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff });
     return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
 }
 
@@ -79608,11 +79610,11 @@ function plannedChanges(settings, preflight) {
     const where = `${settings.replicaId} (${settings.region})`;
     const sourceText = source.ref ? (0,instance_ref/* describeRef */.Ro)(source.ref) : 'its source';
     if (role === 'promoted') {
-        changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done' });
+        changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done', step: 'promote replica' });
     }
     else {
-        changes.push({ change: `Tag ${where}`, before: 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned' });
-        changes.push({ change: `Promote ${where} (PromoteReadReplica)`, before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`, after: 'standalone primary, available, writable', state: 'planned' });
+        changes.push({ change: `Tag ${where}`, before: 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned', step: 'promote replica' });
+        changes.push({ change: `Promote ${where} (PromoteReadReplica)`, before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`, after: 'standalone primary, available, writable', state: 'planned', step: 'promote replica' });
     }
     if (settings.replicaDatabase) {
         changes.push({
@@ -79620,6 +79622,7 @@ function plannedChanges(settings, preflight) {
             before: preflight.database ? `pg_is_in_recovery() ${preflight.database.inRecovery}` : 'not queried',
             after: 'out of recovery; a scratch table created, a row committed, the table dropped',
             state: 'planned',
+            step: 'prove writable',
         });
     }
     const record = preflight.record;
@@ -79629,6 +79632,7 @@ function plannedChanges(settings, preflight) {
             before: record.current ? describeRecord(record.current) : 'no record',
             after: describeRecord(record.desired),
             state: record.alreadyPointing ? 'already done' : 'planned',
+            step: 'switch DNS record',
         });
     }
     if (settings.health) {
@@ -79637,6 +79641,7 @@ function plannedChanges(settings, preflight) {
             before: preflight.health ? describeProbe(preflight.health) : 'not probed',
             after: `HTTP ${settings.health.expectStatus}`,
             state: 'planned',
+            step: 'health check',
         });
     }
     return changes;
@@ -79776,7 +79781,7 @@ async function executeFailover(settings, preflight, ctx, steps, outcome) {
             const options = { deadline: promotionDeadline, waitTimeoutSeconds: settings.waitTimeoutSeconds, poll: pacing.promotion, throttle: pacing.throttle };
             log.info(`promoting ${replica.id} (${replica.region}), replica of ${(0,instance_ref/* describeRef */.Ro)(source)}; waiting up to ${(0,format/* formatDuration */.a3)(settings.waitTimeoutSeconds)}`);
             return preflight.role === 'promoted' ? waitForPrimary(clients.rds, replica, options) : promoteReplica(clients.rds, replica, source, options);
-        }, (result) => `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${result.polls} status checks`);
+        }, (result) => `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${(0,format/* plural */.LS)(result.polls, 'status check')}`);
         outcome.promoted = true;
     }
     if (settings.replicaDatabase && ctx.psqlPath) {
@@ -79819,7 +79824,7 @@ async function executeFailover(settings, preflight, ctx, steps, outcome) {
                 throw new DnsNotInSyncError(`change ${switched.changeId} is still ${sync.value} after wait-timeout-seconds (${(0,format/* formatDuration */.a3)(settings.waitTimeoutSeconds)}): Route 53 will still apply it; health was not checked. Run failover again to wait and check`);
             }
             return sync;
-        }, (sync) => `INSYNC after ${sync.attempts} checks`);
+        }, (sync) => `INSYNC after ${(0,format/* plural */.LS)(sync.attempts, 'check')}`);
     }
     const health = settings.health;
     if (!health) {
@@ -79830,10 +79835,10 @@ async function executeFailover(settings, preflight, ctx, steps, outcome) {
         const result = await waitHealthy(health, pacing.health);
         outcome.health = result;
         if (!result.healthy) {
-            throw new HealthCheckError(`${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${(0,format/* formatDuration */.a3)(health.timeoutSeconds)}): ${result.attempts} attempts, last answer ${describeProbe(result.last)}`);
+            throw new HealthCheckError(`${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${(0,format/* formatDuration */.a3)(health.timeoutSeconds)}): ${(0,format/* plural */.LS)(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}`);
         }
         return result;
-    }, (result) => `HTTP ${result.last.status} after ${result.attempts} attempts`);
+    }, (result) => `HTTP ${result.last.status} after ${(0,format/* plural */.LS)(result.attempts, 'attempt')}`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/checklist.ts
@@ -79969,7 +79974,6 @@ function buildFailoverReport(input) {
 ;// CONCATENATED MODULE: ./src/failover/guidance.ts
 
 
-
 /** What the operator must do once the database has moved; the action cannot do these for them. */
 function nextSteps(settings, preflight) {
     const steps = [];
@@ -79977,7 +79981,7 @@ function nextSteps(settings, preflight) {
     const source = preflight.source;
     const sourceEndpoint = source.state?.endpoint?.address;
     if (settings.record) {
-        const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${(0,format/* formatDuration */.a3)(settings.record.ttl)})`;
+        const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${settings.record.ttl} s)`;
         steps.push(`Clients that connect through ${settings.record.name.replace(/\.$/, '')} follow the switch within ${ttl}; restart connection pools that cache DNS (JVM, PgBouncer). ` +
             `Update DATABASE_URL wherever it names a server directly${sourceEndpoint ? ` (${sourceEndpoint})` : ''} rather than the record: point it at ${endpoint}.`);
     }
@@ -80054,8 +80058,11 @@ async function runFailover(options) {
         }
     }
     catch (caught) {
-        const message = redact((0,errors/* errorMessage */.g)(caught), secrets);
-        error = caught instanceof errors/* ConfigurationError */.j ? new errors/* ConfigurationError */.j(message) : Object.assign(new Error(message), { name: caught.name, stack: redact(caught.stack ?? '', secrets) });
+        // Kept as thrown (its class says what failed), with any password taken out.
+        error = caught instanceof Error ? caught : new Error((0,errors/* errorMessage */.g)(caught));
+        error.message = redact(error.message, secrets);
+        if (error.stack)
+            error.stack = redact(error.stack, secrets);
     }
     const finishedAt = new Date();
     const report = buildFailoverReport({
@@ -80141,7 +80148,16 @@ function planTable(result) {
     const changes = result.report.details.plannedChanges;
     if (!changes.length)
         return '_No changes could be planned: see the findings._';
-    return table(['change', 'before', 'after', 'state'], changes.map((c) => [c.change, c.before, c.after, c.state === 'already done' ? `${MARK.skipped} already done` : result.mode === 'plan' ? 'planned' : 'executed in order below']));
+    const stepStatus = new Map(result.report.steps.map((step) => [step.name, step.status]));
+    const state = (change) => {
+        if (change.state === 'already done')
+            return `${MARK.skipped} already done`;
+        if (result.mode === 'plan')
+            return 'planned';
+        const status = stepStatus.get(change.step);
+        return status === 'passed' ? `${MARK.passed} done` : status === 'failed' ? `${MARK.failed} failed` : 'not reached';
+    };
+    return table(['change', 'before', 'after', 'state'], changes.map((c) => [c.change, c.before, c.after, state(c)]));
 }
 function stepsTable(result) {
     const { report } = result;
@@ -80302,6 +80318,7 @@ function libpqEnv(target) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LS: () => (/* binding */ plural),
 /* harmony export */   O1: () => (/* binding */ secondsBetween),
 /* harmony export */   a3: () => (/* binding */ formatDuration)
 /* harmony export */ });
@@ -80328,6 +80345,10 @@ function formatDuration(seconds) {
 /** Seconds between two instants, rounded to milliseconds. */
 function secondsBetween(start, end) {
     return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 
