@@ -5,7 +5,7 @@ import { secondsBetween } from '../util/format.js';
 import type { ExecutionOutcome } from './execute.js';
 import type { HealthProbe } from './health.js';
 import type { FailoverMode, FailoverSettings } from './inputs.js';
-import type { Finding, PlannedChange, Preflight, ReplicaRole } from './preflight.js';
+import { previousRecordValue, type Finding, type PlannedChange, type Preflight, type ReplicaRole } from './preflight.js';
 import { recordValue } from './record.js';
 import type { ReplicationLag } from './replica-database.js';
 
@@ -140,7 +140,7 @@ export function buildFailoverReport(input: ReportInput): FailoverReport {
     plannedChanges: preflight?.changes ?? [],
     blockers: preflight?.blockers ?? [],
     promoted: outcome.promoted,
-    previousRecordValue: preflight?.record?.current && !preflight.record.alreadyPointing ? recordValue(preflight.record.current) : '',
+    previousRecordValue: preflight ? previousRecordValue(preflight) : '',
     changeId: outcome.changeId,
     ...(outcome.writable ? { writable: { canaryTable: outcome.writable.canaryTable, committedAt: outcome.writable.committedAt, cleanupError: outcome.writable.cleanupError } } : {}),
     nextSteps: input.nextSteps,

@@ -4,6 +4,7 @@ import { createRdsClient } from '../../src/aws/clients.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { createClients, DEFAULT_PACING, type FailoverContext } from '../../src/failover/context.js';
 import { executeFailover, HealthCheckError, type ExecutionOutcome } from '../../src/failover/execute.js';
+import { PromotionUnknownStateError } from '../../src/failover/promote.js';
 import type { FailoverReport } from '../../src/failover/failover-report.js';
 import { nextSteps } from '../../src/failover/guidance.js';
 import { runPreflight } from '../../src/failover/preflight.js';
@@ -163,10 +164,43 @@ suite('failover execute', () => {
       expect(report.checklist.find((c) => c.key === 'applicationStarts')?.status).toBe('failed');
       // The DNS switch happened: the summary must say how to go back.
       expect(failoverMarkdown(result)).toContain('aws route53 change-resource-record-sets');
+
+      // Once the application recovers, a re-run finds promotion and DNS done and finishes the rest.
+      health.status = 200;
+      const rerun = await runFailover(runOptions({ ...settings, reportPath: `${settings.reportPath}.2` }));
+      expect(rerun.error).toBeUndefined();
+      expect(stepNames(rerun.report)).toEqual([
+        'preflight:passed',
+        'promote replica:skipped',
+        'prove writable:skipped',
+        'switch DNS record:skipped',
+        'wait for DNS INSYNC:skipped',
+        'health check:passed',
+      ]);
     } finally {
       await health.close();
       await rm(settings.reportPath, { force: true });
+      await rm(`${settings.reportPath}.2`, { force: true });
     }
+  });
+
+  test('a promotion slower than wait-timeout-seconds fails as unknown state without touching DNS; a re-run finishes it', async () => {
+    const topology = await createTopology();
+    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId, waitTimeoutSeconds: 1 });
+    const before = await snapshot(topology);
+    const result = await runFailover(runOptions(settings));
+    expect(result.error).toBeInstanceOf(PromotionUnknownStateError);
+    expect(result.error?.message).toMatch(/did not finish within wait-timeout-seconds \(1\.00 s\): unknown state \(last seen: status (available|modifying), still a replica of /);
+    expect(result.error?.message).toContain('DNS was not changed');
+    expect((await snapshot(topology)).record).toEqual(before.record);
+    expect(stepNames(result.report)).toEqual(['preflight:passed', 'promote replica:failed']);
+
+    const rerun = await runFailover(runOptions({ ...settings, waitTimeoutSeconds: 60, reportPath: `${settings.reportPath}.2` }));
+    expect(rerun.error).toBeUndefined();
+    expect(rerun.promoted).toBe(true);
+    expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([{ Value: topology.replicaAddress }]);
+    await rm(settings.reportPath, { force: true });
+    await rm(`${settings.reportPath}.2`, { force: true });
   });
 
   test('regional outage: the source region does not answer; failover still completes and says to fence the old primary when it returns', async () => {

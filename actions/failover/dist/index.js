@@ -79862,6 +79862,7 @@ function checklistItem(key, status, detail) {
 
 
 
+
 const RTO_SCENARIO = 'regional outage';
 function rtoMeasure(settings) {
     if (settings.health)
@@ -79951,7 +79952,7 @@ function buildFailoverReport(input) {
         plannedChanges: preflight?.changes ?? [],
         blockers: preflight?.blockers ?? [],
         promoted: outcome.promoted,
-        previousRecordValue: preflight?.record?.current && !preflight.record.alreadyPointing ? recordValue(preflight.record.current) : '',
+        previousRecordValue: preflight ? previousRecordValue(preflight) : '',
         changeId: outcome.changeId,
         ...(outcome.writable ? { writable: { canaryTable: outcome.writable.canaryTable, committedAt: outcome.writable.committedAt, cleanupError: outcome.writable.cleanupError } } : {}),
         nextSteps: input.nextSteps,
