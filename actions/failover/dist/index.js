@@ -79613,7 +79613,7 @@ function plannedChanges(settings, preflight) {
         changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done', step: 'promote replica' });
     }
     else {
-        changes.push({ change: `Tag ${where}`, before: 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned', step: 'promote replica' });
+        changes.push({ change: `Tag ${where}`, before: replica?.tags[PROMOTED_FROM_TAG] ? `${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG]} (an earlier attempt)` : 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned', step: 'promote replica' });
         changes.push({ change: `Promote ${where} (PromoteReadReplica)`, before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`, after: 'standalone primary, available, writable', state: 'planned', step: 'promote replica' });
     }
     if (settings.replicaDatabase) {
