@@ -1,13 +1,48 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSettings } from './settings.js';
 
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
 const RETRY = { maxAttempts: 6, retryMode: 'adaptive' as const };
 
+/**
+ * Control-plane calls are small: a region that does not answer within these limits is down,
+ * and a failover must say so rather than hang on it.
+ */
+const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+
+/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
+const ROUTE53_SIGNING_REGION = 'us-east-1';
+
 export function createS3Client(settings: AwsSettings): S3Client {
   return new S3Client({
     region: settings.region,
     ...RETRY,
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+  });
+}
+
+/**
+ * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
+ * during a regional outage), which should report "unreachable" in seconds.
+ */
+export function createRdsClient(settings: AwsSettings, overrides: { maxAttempts?: number } = {}): RDSClient {
+  return new RDSClient({
+    region: settings.region,
+    ...RETRY,
+    ...CONTROL_PLANE_TIMEOUTS,
+    ...overrides,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+  });
+}
+
+/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
+export function createRoute53Client(settings: AwsSettings): Route53Client {
+  return new Route53Client({
+    region: ROUTE53_SIGNING_REGION,
+    ...RETRY,
+    ...CONTROL_PLANE_TIMEOUTS,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
   });
 }

@@ -23,3 +23,8 @@ export function formatDuration(seconds: number): string {
 export function secondsBetween(start: Date, end: Date): number {
   return Math.round(end.getTime() - start.getTime()) / 1000;
 }
+
+/** "1 attempt", "3 attempts". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

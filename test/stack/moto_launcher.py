@@ -1,30 +1,56 @@
 """Starts moto_server with corrections so that the test stack behaves like AWS where moto does not.
 
-1. moto 5.2's PromoteReadReplica flips `is_replica` and nothing else: the promoted
+RDS PromoteReadReplica: moto 5.2 flips `is_replica` and nothing else: the promoted
 instance keeps `ReadReplicaSourceDBInstanceIdentifier` and stays in its source's
 `ReadReplicaDBInstanceIdentifiers`. Real RDS clears both once promotion completes,
 and promotion takes time: right after the call the instance still reads as an
 `available` replica, then `modifying`, and only then a standalone `available`
 instance. The failover action must wait for that end state, so the stack models it.
 
-MOTO_RDS_PROMOTE_SECONDS (default 2) sets how long a promotion takes.
+Route 53 ChangeResourceRecordSets: moto 5.2 checks a DELETE against the history of
+changes rather than against the records as they are now, so deleting a record with
+values it held earlier succeeds, and a CREATE of a name that already exists (with
+other values) succeeds too. Real Route 53 validates the whole batch against the
+current records and applies all of it or nothing; a DELETE must name the record's
+current TTL and values exactly. That is what makes a DELETE+CREATE batch a
+compare-and-swap, so the stack validates batches the way Route 53 does.
 
-2. S3 DeleteObjects refuses more than 1,000 keys in one request (MalformedXML); moto takes any
+Route 53 change status: moto 5.2 answers every change with one fixed change id that
+is INSYNC at once. Real Route 53 gives each change its own id, PENDING until every
+name server has it (typically within 60 s). The stack gives unique ids that turn
+INSYNC after MOTO_ROUTE53_INSYNC_SECONDS, and answers NoSuchChange for unknown ids.
+
+S3 DeleteObjects refuses more than 1,000 keys in one request (MalformedXML); moto takes any
 number, so a client that forgot to batch would pass against moto and fail against S3.
 
+MOTO_RDS_PROMOTE_SECONDS (default 2) sets how long a promotion takes;
+MOTO_ROUTE53_INSYNC_SECONDS (default 1) how long a DNS change stays PENDING.
 Usage: python3 moto_launcher.py -H 127.0.0.1 -p PORT
 """
 
+import copy
 import os
+import secrets
+import string
 import threading
+import time
 
 import xmltodict
+from moto.core.utils import utcnow
 from moto.rds.models import RDSBackend
+from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, Route53ClientError
+from moto.route53.models import Route53Backend
+from moto.route53.responses import Route53
+from moto.route53.utils import validate_domain_name
 from moto.s3.exceptions import MalformedXML
 from moto.s3.responses import S3Response
 from moto.server import main
 
 PROMOTE_SECONDS = float(os.environ.get("MOTO_RDS_PROMOTE_SECONDS", "2"))
+INSYNC_SECONDS = float(os.environ.get("MOTO_ROUTE53_INSYNC_SECONDS", "1"))
+
+
+# --- RDS: promotion ---------------------------------------------------------------
 
 
 def _finish_promotion(backend, database):
@@ -64,6 +90,9 @@ def promote_read_replica(self, db_kwargs):
 
 RDSBackend.promote_read_replica = promote_read_replica
 
+
+# --- S3: DeleteObjects takes at most 1,000 keys ------------------------------------
+
 DELETE_OBJECTS_LIMIT = 1000
 _delete_keys = S3Response._bucket_response_delete_keys
 
@@ -76,6 +105,147 @@ def delete_keys_within_limit(self, bucket_name, authenticated=True):
 
 
 S3Response._bucket_response_delete_keys = delete_keys_within_limit
+
+
+# --- Route 53: change batches validated against the current records ----------------
+
+
+class InvalidChangeBatchMessage(Route53ClientError):
+    def __init__(self, message):
+        super().__init__("InvalidChangeBatch", message)
+
+
+class NoSuchChange(Route53ClientError):
+    def __init__(self, change_id):
+        super().__init__("NoSuchChange", f"A change with the specified change ID does not exist: {change_id}")
+
+
+def _name(value):
+    return value.strip().lower().rstrip(".") + "."
+
+
+def _key(name, record_type, set_identifier):
+    return (_name(name), record_type, set_identifier or None)
+
+
+def _alias(alias):
+    if not alias:
+        return None
+    evaluate = str(alias.get("EvaluateTargetHealth", "false")).lower() == "true"
+    return (alias.get("HostedZoneId"), _name(alias.get("DNSName", "")), evaluate)
+
+
+def _values(records):
+    return sorted(r["Value"] if isinstance(r, dict) else r for r in (records or []))
+
+
+def _ttl(value):
+    return None if value in (None, "") else int(value)
+
+
+def _stored_shape(record):
+    return (_ttl(record.ttl) if not record.alias_target else None, _values(record.records), _alias(record.alias_target))
+
+
+def _requested_shape(record_set):
+    alias = record_set.get("AliasTarget")
+    return (_ttl(record_set.get("TTL")) if not alias else None, _values(record_set.get("ResourceRecords")), _alias(alias))
+
+
+def _describe(record_set):
+    return f"[name='{_name(record_set['Name'])}', type='{record_set['Type']}']"
+
+
+def _validate(zone, change_list):
+    """Route 53's own rules: the batch as a whole, against the records as they are now."""
+    current = {_key(r.name, r.type, r.set_identifier): _stored_shape(r) for r in zone.rrsets}
+    for change in change_list:
+        action = change["Action"]
+        record_set = change["ResourceRecordSet"]
+        key = _key(record_set["Name"], record_set["Type"], record_set.get("SetIdentifier"))
+        if action == "DELETE":
+            if key not in current:
+                raise InvalidChangeBatchMessage(f"[Tried to delete resource record set {_describe(record_set)} but it was not found]")
+            if current[key] != _requested_shape(record_set):
+                raise InvalidChangeBatchMessage(
+                    f"[Tried to delete resource record set {_describe(record_set)} but the values provided do not match the current values]"
+                )
+            del current[key]
+        elif action == "CREATE":
+            if key in current:
+                raise InvalidChangeBatchMessage(f"[Tried to create resource record set {_describe(record_set)} but it already exists]")
+            current[key] = _requested_shape(record_set)
+        elif action == "UPSERT":
+            current[key] = _requested_shape(record_set)
+        else:
+            raise InvalidActionValue(action)
+
+
+def change_resource_record_sets(self, zoneid, change_list):
+    the_zone = self.get_hosted_zone(zoneid)
+    for change in change_list:
+        validate_domain_name(change["ResourceRecordSet"]["Name"], code="InvalidChangeBatch")
+        cleaned_record_name = change["ResourceRecordSet"]["Name"].strip(".").lower()
+        if not cleaned_record_name.endswith(the_zone.name.strip(".").lower()):
+            raise DnsNameInvalidForZone(name=change["ResourceRecordSet"]["Name"], zone_name=the_zone.name)
+    _validate(the_zone, change_list)
+
+    # Valid as a whole: apply every change, in order.
+    for change in change_list:
+        original_change = copy.deepcopy(change)
+        record_set = change["ResourceRecordSet"]
+        if not record_set["Name"].endswith("."):
+            record_set["Name"] += "."
+        key = _key(record_set["Name"], record_set["Type"], record_set.get("SetIdentifier"))
+        if change["Action"] == "DELETE":
+            the_zone.rrsets = [r for r in the_zone.rrsets if _key(r.name, r.type, r.set_identifier) != key]
+        else:
+            if "ResourceRecords" in record_set:
+                record_set["ResourceRecords"] = [x["Value"] for x in record_set["ResourceRecords"]]
+            if change["Action"] == "CREATE":
+                the_zone.add_rrset(record_set)
+            else:
+                the_zone.upsert_rrset(record_set)
+        the_zone.rr_changes.append(original_change)
+
+
+Route53Backend.change_resource_record_sets = change_resource_record_sets
+
+
+# --- Route 53: each change has its own id, PENDING until it propagates -------------
+
+_changes = {}
+_changes_lock = threading.Lock()
+_original_change_resource_record_sets = Route53.change_resource_record_sets
+
+
+def _change_info(change_id):
+    submitted, submitted_at = _changes[change_id]
+    status = "INSYNC" if time.monotonic() - submitted >= INSYNC_SECONDS else "PENDING"
+    return {"Id": f"/change/{change_id}", "Status": status, "SubmittedAt": submitted_at}
+
+
+def respond_change_resource_record_sets(self):
+    result = _original_change_resource_record_sets(self)  # validates and applies, or raises
+    change_id = "C" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(20))
+    with _changes_lock:
+        _changes[change_id] = (time.monotonic(), utcnow())
+        result.result["ChangeInfo"] = _change_info(change_id)
+    return result
+
+
+def respond_get_change(self):
+    from moto.core.responses import ActionResult
+
+    change_id = self._get_param("Id").split("/")[-1]
+    with _changes_lock:
+        if change_id not in _changes:
+            raise NoSuchChange(change_id)
+        return ActionResult({"ChangeInfo": _change_info(change_id)})
+
+
+Route53.change_resource_record_sets = respond_change_resource_record_sets
+Route53.get_change = respond_get_change
 
 if __name__ == "__main__":
     main()

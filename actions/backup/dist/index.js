@@ -63278,13 +63278,44 @@ __nccwpck_require__.d(__webpack_exports__, {
 var dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
 
+
+
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
 const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
+/**
+ * Control-plane calls are small: a region that does not answer within these limits is down,
+ * and a failover must say so rather than hang on it.
+ */
+const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
+const ROUTE53_SIGNING_REGION = 'us-east-1';
 function createS3Client(settings) {
     return new dist_cjs.S3Client({
         region: settings.region,
         ...RETRY,
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+    });
+}
+/**
+ * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
+ * during a regional outage), which should report "unreachable" in seconds.
+ */
+function createRdsClient(settings, overrides = {}) {
+    return new RDSClient({
+        region: settings.region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...overrides,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    });
+}
+/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
+function createRoute53Client(settings) {
+    return new Route53Client({
+        region: ROUTE53_SIGNING_REGION,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
     });
 }
 
@@ -73707,6 +73738,7 @@ function displayName(table) {
 /* harmony export */   a3: () => (/* binding */ formatDuration),
 /* harmony export */   z3: () => (/* binding */ formatBytes)
 /* harmony export */ });
+/* unused harmony export plural */
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 function formatBytes(bytes) {
     let value = bytes;
@@ -73729,6 +73761,10 @@ function formatDuration(seconds) {
 /** Seconds between two instants, rounded to milliseconds. */
 function secondsBetween(start, end) {
     return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 

@@ -1,0 +1,168 @@
+import { ConfigurationError } from '../errors.js';
+import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
+import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
+import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
+import { parseIdentifier, parseInstanceRef, type InstanceRef } from './instance-ref.js';
+import { normalizeDnsName } from './dns-names.js';
+
+export type FailoverMode = 'plan' | 'execute';
+
+/** The Route 53 record the application uses to find its database. */
+export interface RecordTarget {
+  hostedZoneId: string;
+  /** Lower case, with the trailing dot Route 53 returns. */
+  name: string;
+  type: 'CNAME' | 'A';
+  /** CNAME only: an alias record has no TTL of its own. */
+  ttl: number;
+  /** A only: the alias target that fronts the new primary (a load balancer). */
+  alias?: { dnsName: string; hostedZoneId: string };
+}
+
+export interface HealthTarget {
+  url: string;
+  /** Scheme, host and path: the query string may carry a token. */
+  display: string;
+  expectStatus: number;
+  timeoutSeconds: number;
+}
+
+export interface FailoverSettings {
+  mode: FailoverMode;
+  confirm: string;
+  replicaId: string;
+  region: string;
+  /** The current primary when given; otherwise read from the replica. */
+  source?: InstanceRef;
+  record?: RecordTarget;
+  health?: HealthTarget;
+  replicaDatabase?: DatabaseTarget;
+  maxLagSeconds: number;
+  acceptDataLoss: boolean;
+  waitTimeoutSeconds: number;
+  rtoSeconds: number;
+  endpointUrl?: string;
+  reportPath: string;
+}
+
+const NO_ENV: NodeJS.ProcessEnv = {};
+const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?([A-Z0-9]{1,32})$/;
+const MAX_TTL = 2_147_483_647;
+
+/** The one guard every mutating call sits behind: execute needs `confirm` equal to `replica-id`. */
+export function assertConfirmed(settings: Pick<FailoverSettings, 'mode' | 'confirm' | 'replicaId'>): void {
+  if (settings.mode !== 'execute') return;
+  const confirm = settings.confirm.trim();
+  if (!confirm) {
+    throw new ConfigurationError(
+      `mode is execute but confirm is empty, so nothing was changed: set confirm to '${settings.replicaId}' (the replica-id) to promote it and switch DNS; run mode: plan first to see every change`,
+    );
+  }
+  if (confirm !== settings.replicaId) {
+    throw new ConfigurationError(
+      `confirm '${confirm}' does not equal replica-id '${settings.replicaId}', so nothing was changed: set confirm to exactly '${settings.replicaId}'`,
+    );
+  }
+}
+
+function parseHostedZoneId(input: string): string {
+  const match = HOSTED_ZONE_ID.exec(input.trim());
+  if (!match) throw new ConfigurationError(`hosted-zone-id '${input.trim()}' is not a Route 53 hosted zone id like Z1234567890ABC`);
+  return match[1] as string;
+}
+
+function parseRecord(input: InputReader): RecordTarget | undefined {
+  const zone = input('hosted-zone-id').trim();
+  const name = input('record-name').trim();
+  const aliasDnsName = input('alias-target-dns-name').trim();
+  const aliasZone = input('alias-target-hosted-zone-id').trim();
+  if (!zone && !name) {
+    if (aliasDnsName || aliasZone) throw new ConfigurationError('alias-target-dns-name and alias-target-hosted-zone-id need hosted-zone-id and record-name: the record to switch');
+    return undefined;
+  }
+  if (!zone) throw new ConfigurationError(`record-name '${name}' is set but hosted-zone-id is not: give both (the zone that holds the record) or neither`);
+  if (!name) throw new ConfigurationError('hosted-zone-id is set but record-name is not: give both (the name the application connects to, e.g. db.example.com) or neither');
+  const type = parseChoice(input('record-type'), 'record-type', ['CNAME', 'A'] as const, 'CNAME');
+  const ttl = parseInteger(input('ttl'), 'ttl', 60, 0, MAX_TTL);
+  const target: RecordTarget = { hostedZoneId: parseHostedZoneId(zone), name: normalizeDnsName(name, 'record-name'), type, ttl };
+  if (type === 'CNAME') {
+    if (aliasDnsName || aliasZone) {
+      throw new ConfigurationError('alias-target-dns-name and alias-target-hosted-zone-id are for record-type A (an alias record); a CNAME points at the new primary\'s RDS endpoint itself');
+    }
+    return target;
+  }
+  // An RDS endpoint's addresses change (promotion itself may change them) and Route 53 cannot alias an
+  // RDS endpoint, so an A record can only be an alias to something that fronts the database.
+  if (!aliasDnsName || !aliasZone) {
+    throw new ConfigurationError(
+      'record-type A needs alias-target-dns-name and alias-target-hosted-zone-id: an alias to the load balancer in front of the new primary (Route 53 cannot alias an RDS endpoint, and its IP addresses change). To point the record at the RDS endpoint itself, use record-type CNAME',
+    );
+  }
+  return {
+    ...target,
+    alias: { dnsName: normalizeDnsName(aliasDnsName, 'alias-target-dns-name'), hostedZoneId: parseHostedZoneId(aliasZone) },
+  };
+}
+
+function parseHealth(input: InputReader): HealthTarget | undefined {
+  const text = input('health-url').trim();
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('health-url must be an http:// or https:// URL');
+  if (url.username || url.password) throw new ConfigurationError('health-url must not hold credentials');
+  return {
+    url: url.toString(),
+    display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
+    expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
+    timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', 600, 1),
+  };
+}
+
+function parseSource(input: InputReader, replicaRegion: string): InstanceRef | undefined {
+  const idText = input('source-id').trim();
+  const regionText = input('source-region').trim();
+  if (!idText) {
+    if (regionText) throw new ConfigurationError('source-region is set but source-id is not: give source-id too, or neither to read the source from the replica');
+    return undefined;
+  }
+  const arnRef = parseInstanceRef(idText, replicaRegion);
+  const region = regionText ? parseRegion(regionText, NO_ENV, 'source-region') : arnRef.region;
+  if (arnRef.arn) {
+    if (region !== arnRef.region) throw new ConfigurationError(`source-region '${region}' differs from the region in the source-id ARN (${arnRef.region}); drop one`);
+    return arnRef;
+  }
+  return { id: parseIdentifier(idText, 'source-id'), region };
+}
+
+/** Every input checked before the first AWS call; each mistake is one ConfigurationError. */
+export function parseFailoverInputs(input: InputReader): FailoverSettings {
+  const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
+  const replicaId = parseIdentifier(input('replica-id'), 'replica-id');
+  const confirm = input('confirm').trim();
+  assertConfirmed({ mode, confirm, replicaId });
+  const regionText = input('region').trim();
+  if (!regionText) throw new ConfigurationError("region is required: the replica's region (the secondary), e.g. us-west-2");
+  const region = parseRegion(regionText, NO_ENV);
+  const databaseUrl = input('replica-database-url').trim();
+  return {
+    mode,
+    confirm,
+    replicaId,
+    region,
+    source: parseSource(input, region),
+    record: parseRecord(input),
+    health: parseHealth(input),
+    replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
+    maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),
+    acceptDataLoss: parseBoolean(input('accept-data-loss'), 'accept-data-loss', false),
+    waitTimeoutSeconds: parseInteger(input('wait-timeout-seconds'), 'wait-timeout-seconds', 1800, 1),
+    rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
+    endpointUrl: parseEndpointUrl(input('endpoint-url')),
+    reportPath: input('report-path').trim() || 'failover-report.json',
+  };
+}

@@ -1,0 +1,85 @@
+import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { parseInstanceRef, type InstanceRef } from './instance-ref.js';
+
+/** What failover needs to know of one DB instance, as RDS describes it now. */
+export interface InstanceState extends InstanceRef {
+  arn?: string;
+  status: string;
+  engine: string;
+  engineVersion: string;
+  endpoint?: { address: string; port: number };
+  /** The instance it replicates from; absent for a standalone instance. */
+  source?: InstanceRef;
+  /** Identifiers or ARNs of its read replicas. */
+  replicas: string[];
+  tags: Record<string, string>;
+}
+
+/**
+ * Statuses an instance passes through on its own (a promotion under way, a reboot, a backup);
+ * failover waits these out. Any other status but 'available' needs a person.
+ */
+export const TRANSITIONAL_STATUSES = new Set([
+  'backing-up',
+  'configuring-enhanced-monitoring',
+  'configuring-iam-database-auth',
+  'configuring-log-exports',
+  'converting-to-vpc',
+  'creating',
+  'maintenance',
+  'modifying',
+  'moving-to-vpc',
+  'rebooting',
+  'renaming',
+  'resetting-master-credentials',
+  'starting',
+  'storage-config-upgrade',
+  'storage-initialization',
+  'storage-optimization',
+  'upgrading',
+]);
+
+export function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string; Code?: string } | null)?.name ?? '';
+  return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
+}
+
+export function toInstanceState(instance: DBInstance, region: string): InstanceState {
+  const sourceText = instance.ReadReplicaSourceDBInstanceIdentifier;
+  return {
+    id: (instance.DBInstanceIdentifier ?? '').toLowerCase(),
+    region,
+    arn: instance.DBInstanceArn,
+    status: instance.DBInstanceStatus ?? 'unknown',
+    engine: instance.Engine ?? 'unknown',
+    engineVersion: instance.EngineVersion ?? 'unknown',
+    endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
+    source: sourceText ? parseInstanceRef(sourceText, region) : undefined,
+    replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
+    tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key as string, tag.Value ?? ''])),
+  };
+}
+
+/** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
+export async function describeInstance(client: RDSClient, ref: InstanceRef): Promise<InstanceState | undefined> {
+  try {
+    const response = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ref.id }));
+    const instance = response.DBInstances?.[0];
+    return instance ? toInstanceState(instance, ref.region) : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export function endpointText(state: Pick<InstanceState, 'endpoint'> | undefined): string | undefined {
+  return state?.endpoint ? `${state.endpoint.address}:${state.endpoint.port}` : undefined;
+}
+
+/** True when `state` lists `replica` (by identifier or ARN) among its read replicas. */
+export function listsReplica(state: InstanceState, replica: InstanceRef & { arn?: string }): boolean {
+  return state.replicas.some((entry) => {
+    const ref = parseInstanceRef(entry, state.region);
+    return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
+  });
+}

@@ -1,0 +1,153 @@
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  type Change,
+  type ResourceRecordSet,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import { errorMessage } from '../errors.js';
+import { retryWhileThrottled } from '../aws/throttling.js';
+import { pollUntil, type Backoff } from '../util/backoff.js';
+import { canonicalDnsName, sameDnsName } from './dns-names.js';
+import type { RecordTarget } from './inputs.js';
+
+/** The record sets under one name, as Route 53 holds them now. */
+export interface RecordLookup {
+  zoneName: string;
+  /** Every record set with exactly the target's name, of any type. */
+  sets: ResourceRecordSet[];
+}
+
+export async function lookupRecord(client: Route53Client, target: RecordTarget): Promise<RecordLookup> {
+  const zone = await client.send(new GetHostedZoneCommand({ Id: target.hostedZoneId }));
+  const zoneName = canonicalDnsName(zone.HostedZone?.Name ?? '');
+  const listed = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, StartRecordName: target.name, MaxItems: 20 }));
+  const sets = (listed.ResourceRecordSets ?? []).filter((set) => sameDnsName(set.Name ?? '', target.name));
+  return { zoneName, sets };
+}
+
+/** How a record reads in a table: its values, or ALIAS and the alias target. */
+export function recordValue(set: ResourceRecordSet | undefined): string {
+  if (!set) return '';
+  if (set.AliasTarget) return `ALIAS ${canonicalDnsName(set.AliasTarget.DNSName ?? '').replace(/\.$/, '')}`;
+  return (set.ResourceRecords ?? []).map((record) => record.Value ?? '').join(', ');
+}
+
+export function describeRecord(set: ResourceRecordSet): string {
+  const ttl = set.AliasTarget ? 'alias' : `TTL ${set.TTL ?? '?'}`;
+  return `${recordValue(set)} (${ttl})`;
+}
+
+/** The record as failover leaves it: a CNAME to the new primary's endpoint, or an A alias to what fronts it. */
+export function desiredRecordSet(target: RecordTarget, endpointAddress: string, current: ResourceRecordSet | undefined): ResourceRecordSet {
+  if (target.alias) {
+    return {
+      Name: target.name,
+      Type: 'A',
+      AliasTarget: {
+        HostedZoneId: target.alias.hostedZoneId,
+        DNSName: target.alias.dnsName,
+        EvaluateTargetHealth: current?.AliasTarget?.EvaluateTargetHealth ?? false,
+      },
+    };
+  }
+  return { Name: target.name, Type: 'CNAME', TTL: target.ttl, ResourceRecords: [{ Value: endpointAddress }] };
+}
+
+function valueSet(set: ResourceRecordSet): string[] {
+  return (set.ResourceRecords ?? []).map((record) => canonicalDnsName(record.Value ?? '')).sort();
+}
+
+/** True when `current` already sends clients where `desired` would (TTL aside). */
+export function pointsAt(current: ResourceRecordSet | undefined, desired: ResourceRecordSet): boolean {
+  if (!current || current.Type !== desired.Type) return false;
+  if (desired.AliasTarget) {
+    return Boolean(current.AliasTarget) && sameDnsName(current.AliasTarget?.DNSName ?? '', desired.AliasTarget.DNSName ?? '') && current.AliasTarget?.HostedZoneId === desired.AliasTarget.HostedZoneId;
+  }
+  return !current.AliasTarget && JSON.stringify(valueSet(current)) === JSON.stringify(valueSet(desired));
+}
+
+/**
+ * The record exactly as read, for a DELETE that only matches while nothing changed it. An alias
+ * record has no TTL of its own (some emulators report 0), and a DELETE must not carry one.
+ */
+function exactly(set: ResourceRecordSet): ResourceRecordSet {
+  if (!set.AliasTarget) return set;
+  const { TTL: _ttl, ...alias } = set;
+  return alias;
+}
+
+/** A compare-and-swap: Route 53 applies the batch only if the record is still exactly `current`. */
+export function compareAndSwapChanges(current: ResourceRecordSet | undefined, desired: ResourceRecordSet): Change[] {
+  const changes: Change[] = [];
+  if (current) changes.push({ Action: 'DELETE', ResourceRecordSet: exactly(current) });
+  changes.push({ Action: 'CREATE', ResourceRecordSet: desired });
+  return changes;
+}
+
+/** The record was changed by someone else between preflight and the switch; nothing was changed. */
+export class RecordChangedError extends Error {
+  override name = 'RecordChangedError';
+}
+
+export interface SwitchOptions {
+  deadline: number;
+  backoff: Backoff;
+  comment: string;
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
+export interface SwitchResult {
+  changeId: string;
+  status: string;
+  /** Calls made, throttled ones included. */
+  attempts: number;
+}
+
+function changeBatchMessage(error: unknown): string | undefined {
+  const { name, messages } = error as { name?: string; messages?: string[] };
+  if (name !== 'InvalidChangeBatch') return undefined;
+  return messages?.length ? messages.join('; ') : errorMessage(error);
+}
+
+/**
+ * Sends the compare-and-swap batch. Throttling and PriorRequestNotComplete are retried with
+ * backoff until the deadline; a batch Route 53 rejects because the record no longer matches
+ * becomes a RecordChangedError that says what the record holds now.
+ */
+export async function switchRecord(client: Route53Client, target: RecordTarget, current: ResourceRecordSet | undefined, desired: ResourceRecordSet, options: SwitchOptions): Promise<SwitchResult> {
+  const changes = compareAndSwapChanges(current, desired);
+  try {
+    const { value, attempts } = await retryWhileThrottled(
+      () => client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, ChangeBatch: { Comment: options.comment, Changes: changes } })),
+      options,
+    );
+    return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
+  } catch (error) {
+    const rejected = changeBatchMessage(error);
+    if (!rejected) throw error;
+    const now = await lookupRecord(client, target).then(
+      (lookup) => lookup.sets.filter((set) => set.Type === target.type).map(describeRecord).join('; ') || 'no such record',
+      (lookupError: unknown) => `unreadable: ${errorMessage(lookupError)}`,
+    );
+    const before = current ? describeRecord(current) : 'no such record';
+    throw new RecordChangedError(
+      `${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +
+        `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`,
+    );
+  }
+}
+
+/** Polls GetChange until Route 53 reports INSYNC (every name server has the change) or the deadline passes. */
+export async function waitInSync(client: Route53Client, changeId: string, options: { deadline: number; backoff: Backoff; throttleBackoff: Backoff }) {
+  return pollUntil(
+    async () => {
+      const { value } = await retryWhileThrottled(() => client.send(new GetChangeCommand({ Id: changeId })), { deadline: options.deadline, backoff: options.throttleBackoff });
+      return value.ChangeInfo?.Status ?? 'UNKNOWN';
+    },
+    (status) => status === 'INSYNC',
+    options,
+  );
+}

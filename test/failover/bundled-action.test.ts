@@ -1,0 +1,73 @@
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe as suite, expect, test } from '@jest/globals';
+import type { FailoverReport } from '../../src/failover/failover-report.js';
+import { runBundledAction } from '../helpers/bundled-action.js';
+import { stackFromEnv } from '../stack/index.js';
+import { MOTO_CREDENTIALS } from '../stack/moto.js';
+import { startHealthServer } from './health-server.js';
+import { createTopology, recordSets, snapshot, type Topology } from './topology.js';
+
+function inputsFor(topology: Topology, extra: Record<string, string>): Record<string, string> {
+  return {
+    'replica-id': topology.replicaId,
+    region: 'us-west-2',
+    'hosted-zone-id': topology.zoneId,
+    'record-name': topology.recordName,
+    'endpoint-url': stackFromEnv().awsEndpoint,
+    ...extra,
+  };
+}
+
+suite('actions/failover/dist/index.js as the runner runs it', () => {
+  test('plan, a refused execute, then execute: outputs, summary and report', async () => {
+    const topology = await createTopology();
+    const health = await startHealthServer(200);
+    const dir = await mkdtemp(join(tmpdir(), 'dr-actions-failover-e2e-'));
+    const env = { ...MOTO_CREDENTIALS };
+    try {
+      const before = await snapshot(topology);
+      const plan = await runBundledAction('failover', inputsFor(topology, { 'health-url': health.url, 'report-path': join(dir, 'plan.json') }), { env });
+      expect(plan.exitCode).toBe(0);
+      expect(plan.outputs).toEqual({
+        mode: 'plan',
+        promoted: 'false',
+        endpoint: `${topology.replicaAddress}:5432`,
+        'previous-record-value': topology.primaryAddress,
+        'change-id': '',
+        'duration-seconds': expect.stringMatching(/^\d+(\.\d+)?$/),
+        'report-path': join(dir, 'plan.json'),
+      });
+      expect(plan.summary).toContain('execute would proceed');
+      expect(plan.summary).toContain('### What execute would do');
+      expect(((JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as FailoverReport).details.mode)).toBe('plan');
+      expect(await snapshot(topology)).toEqual(before);
+
+      const refused = await runBundledAction('failover', inputsFor(topology, { mode: 'execute', confirm: 'yes', 'report-path': join(dir, 'refused.json') }), { env });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stdout).toContain("::error::confirm 'yes' does not equal replica-id");
+      expect(await snapshot(topology)).toEqual(before);
+
+      const executed = await runBundledAction(
+        'failover',
+        inputsFor(topology, { mode: 'execute', confirm: topology.replicaId, 'health-url': health.url, 'health-timeout-seconds': '30', 'report-path': join(dir, 'execute.json') }),
+        { env },
+      );
+      expect(executed.stdout).not.toContain('::error::');
+      expect(executed.exitCode).toBe(0);
+      expect(executed.outputs).toMatchObject({ mode: 'execute', promoted: 'true', 'previous-record-value': topology.primaryAddress, 'change-id': expect.stringMatching(/^C[A-Z0-9]+$/) });
+      expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([{ Value: topology.replicaAddress }]);
+      const report = JSON.parse(await readFile(join(dir, 'execute.json'), 'utf8')) as FailoverReport;
+      expect(report.passed).toBe(true);
+      expect(executed.summary).toContain('Failover to');
+      expect(executed.summary).toContain('### Next steps');
+      expect(executed.summary).toContain('Split-brain risk');
+      expect(executed.summary).toContain('### How to roll back');
+      expect(executed.summary).toContain('of RTO');
+    } finally {
+      await health.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+import { ownByServerUser, postgresUrl, runAsServerOwner, stopPostgres, type PostgresInfo } from './postgres.js';
+
+/** A hot standby streaming from a stack cluster: a real replica with a real lag and a real promotion. */
+export interface StreamingReplica extends PostgresInfo {
+  url(database?: string): string;
+  /** What RDS does to the database when it promotes a replica: leave recovery and take writes. */
+  promote(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Copies the primary with `pg_basebackup -R` (which writes standby.signal and primary_conninfo)
+ * into a new temp directory, as the postgres user, and starts it on a free loopback port.
+ */
+export async function startStreamingReplica(primary: PostgresInfo): Promise<StreamingReplica> {
+  const baseDir = await mkdtemp(join(tmpdir(), 'dr-actions-replica-'));
+  await ownByServerUser(baseDir);
+  const dataDir = join(baseDir, 'data');
+  const bin = (tool: string) => join(primary.binDir, tool);
+  await runAsServerOwner(
+    bin('pg_basebackup'),
+    ['--pgdata', dataDir, '--host', primary.host, '--port', String(primary.port), '--username', primary.user, '--write-recovery-conf', '--wal-method', 'stream', '--checkpoint', 'fast', '--no-sync'],
+    { env: { PGPASSWORD: primary.password } },
+  );
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const port = await freePort();
+    // The copy carries the primary's port and socket directory; later lines win.
+    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\nport = ${port}\nunix_socket_directories = '${baseDir}'\nhot_standby = on\n`);
+    try {
+      await runAsServerOwner(bin('pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '60', 'start']);
+      const info: PostgresInfo = { ...primary, port, baseDir };
+      return {
+        ...info,
+        url: (database?: string) => postgresUrl(info, database),
+        promote: async () => {
+          await runAsServerOwner(bin('pg_ctl'), ['--pgdata', dataDir, '--wait', '--timeout', '60', 'promote']);
+        },
+        stop: () => stopPostgres(info),
+      };
+    } catch (error) {
+      lastError = error;
+      const log = await readFile(join(baseDir, 'server.log'), 'utf8').catch(() => '');
+      if (!/could not bind|Address already in use/i.test(log)) break;
+    }
+  }
+  await rm(baseDir, { recursive: true, force: true });
+  throw new Error(`the streaming replica did not start: ${String(lastError)}`);
+}
