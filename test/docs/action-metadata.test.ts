@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const actions = readdirSync(join(root, 'actions')).filter((name) => existsSync(join(root, 'actions', name, 'action.yml')));
+
+interface ActionMetadata {
+  name: string;
+  description: string;
+  inputs?: Record<string, { description: string; required?: boolean; default?: string }>;
+  outputs?: Record<string, { description: string }>;
+  runs: { using: string; main: string };
+}
+
+/** Every source file the action's entry point reaches through relative imports. */
+function reachableSources(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) visit(resolve(dirname(file), `${match[1]}.ts`));
+  };
+  visit(entry);
+  return [...seen];
+}
+
+/** Names in the first column of the README's tables that are written as `code`. */
+function documented(readme: string, heading: string): string[] {
+  const section = readme.split(/^## /m).find((part) => part.startsWith(heading)) ?? '';
+  return [...section.matchAll(/^\| `([a-z0-9-]+)`(?:, `([a-z0-9-]+)`)* \|/gm)].flatMap((m) => [...m[0].matchAll(/`([a-z0-9-]+)`/g)].map((x) => x[1] as string));
+}
+
+test('there are actions to check', () => {
+  expect(actions).toEqual(expect.arrayContaining(['backup', 'failover']));
+});
+
+describe.each(actions)('actions/%s', (name) => {
+  const metadata = parse(readFileSync(join(root, 'actions', name, 'action.yml'), 'utf8')) as ActionMetadata;
+  const sources = reachableSources(join(root, 'src', 'actions', `${name}.ts`)).map((file) => readFileSync(file, 'utf8')).join('\n');
+  const readme = readFileSync(join(root, 'actions', name, 'README.md'), 'utf8');
+  const inputs = Object.keys(metadata.inputs ?? {}).sort();
+  const outputs = Object.keys(metadata.outputs ?? {}).sort();
+
+  test('runs the committed bundle on node24', () => {
+    expect(metadata.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+    expect(existsSync(join(root, 'actions', name, 'dist', 'index.js'))).toBe(true);
+  });
+
+  test('every input is described, and the code reads exactly the inputs action.yml declares', () => {
+    for (const input of inputs) expect(metadata.inputs?.[input]?.description).toBeTruthy();
+    const read = [...new Set([...sources.matchAll(/\binput\('([a-z0-9-]+)'\)|maskDatabaseUrl\('([a-z0-9-]+)'\)|getInput\('([a-z0-9-]+)'/g)].map((m) => m[1] ?? m[2] ?? m[3]))].sort();
+    expect(read).toEqual(inputs);
+  });
+
+  test('the code sets exactly the outputs action.yml declares', () => {
+    const set = [...new Set([...sources.matchAll(/setOutput\('([a-z0-9-]+)'/g)].map((m) => m[1]))].sort();
+    expect(set).toEqual(outputs);
+  });
+
+  test('the README documents every input and output, and nothing else', () => {
+    expect([...new Set(documented(readme, 'Inputs'))].sort()).toEqual(inputs);
+    expect([...new Set(documented(readme, 'Outputs'))].sort()).toEqual(outputs);
+  });
+});
