@@ -1,4 +1,4 @@
-import { HeadBucketCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
@@ -42,15 +42,24 @@ export interface BackupResult {
 
 const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' } as const;
 
-/** The bucket must exist and be reachable before anything is dumped. */
-async function checkBucket(client: S3Client, bucket: string): Promise<void> {
+/**
+ * Before anything is dumped: the bucket must exist and be reachable, and nothing may be stored at
+ * the key yet. One listing of the key itself answers all three with only prefix-scoped
+ * s3:ListBucket (HeadBucket would need s3:ListBucket on the whole bucket).
+ */
+async function checkKeyIsFree(client: S3Client, bucket: string, key: string): Promise<void> {
+  let taken: boolean;
   try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    const listing = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 2 }));
+    taken = (listing.Contents ?? []).some((item) => item.Key === key || item.Key === manifestKeyFor(key));
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) throw new Error(`bucket ${bucket} does not exist`);
-    if (status === 403) throw new Error(`access to bucket ${bucket} was denied (HeadBucket needs s3:ListBucket)`);
+    if (status === 403) throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
     throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);
+  }
+  if (taken) {
+    throw new Error(`s3://${bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
   }
 }
 
@@ -75,12 +84,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 
     const client = createS3Client(options.aws);
     const store = new BackupStore(client, options.bucket, options.prefix);
-    await checkBucket(client, options.bucket);
     const startedAt = now();
     const key = backupKey(options.prefix, startedAt, options.format);
-    if ((await store.metadata(key)) || (await store.metadata(manifestKeyFor(key)))) {
-      throw new Error(`s3://${options.bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
-    }
+    await checkKeyIsFree(client, options.bucket, key);
 
     const snapshot = await exportSnapshot(session);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];

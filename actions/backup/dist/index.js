@@ -73340,18 +73340,27 @@ async function pruneBackups(options) {
 
 
 const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' };
-/** The bucket must exist and be reachable before anything is dumped. */
-async function checkBucket(client, bucket) {
+/**
+ * Before anything is dumped: the bucket must exist and be reachable, and nothing may be stored at
+ * the key yet. One listing of the key itself answers all three with only prefix-scoped
+ * s3:ListBucket (HeadBucket would need s3:ListBucket on the whole bucket).
+ */
+async function checkKeyIsFree(client, bucket, key) {
+    let taken;
     try {
-        await client.send(new dist_cjs.HeadBucketCommand({ Bucket: bucket }));
+        const listing = await client.send(new dist_cjs.ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 2 }));
+        taken = (listing.Contents ?? []).some((item) => item.Key === key || item.Key === manifestKeyFor(key));
     }
     catch (error) {
         const status = error.$metadata?.httpStatusCode;
         if (status === 404)
             throw new Error(`bucket ${bucket} does not exist`);
         if (status === 403)
-            throw new Error(`access to bucket ${bucket} was denied (HeadBucket needs s3:ListBucket)`);
+            throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
         throw new Error(`could not reach bucket ${bucket}: ${(0,errors/* errorMessage */.g)(error)}`);
+    }
+    if (taken) {
+        throw new Error(`s3://${bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
     }
 }
 /**
@@ -73374,12 +73383,9 @@ async function runBackup(options) {
         log.info(`PostgreSQL ${server.version} (${(0,util_format/* formatBytes */.z3)(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
         const client = createS3Client(options.aws);
         const store = new BackupStore(client, options.bucket, options.prefix);
-        await checkBucket(client, options.bucket);
         const startedAt = now();
         const key = backupKey(options.prefix, startedAt, options.format);
-        if ((await store.metadata(key)) || (await store.metadata(manifestKeyFor(key)))) {
-            throw new Error(`s3://${options.bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
-        }
+        await checkKeyIsFree(client, options.bucket, key);
         const snapshot = await exportSnapshot(session);
         const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
         const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
