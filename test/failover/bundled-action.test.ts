@@ -6,8 +6,8 @@ import type { FailoverReport } from '../../src/failover/failover-report.js';
 import { runBundledAction } from '../helpers/bundled-action.js';
 import { stackFromEnv } from '../stack/index.js';
 import { MOTO_CREDENTIALS } from '../stack/moto.js';
-import { startHealthServer } from './health-server.js';
-import { createTopology, recordSets, snapshot, type Topology } from './topology.js';
+import { startHealthServer } from '../stack/health-server.js';
+import { createTopology, recordSets, snapshot, type Topology } from '../stack/aws-topology.js';
 
 function inputsFor(topology: Topology, extra: Record<string, string>): Record<string, string> {
   return {

@@ -14,8 +14,8 @@ import { failoverMarkdown } from '../../src/failover/summary.js';
 import { StepRecorder } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { freePort } from '../stack/free-port.js';
-import { startHealthServer } from './health-server.js';
-import { createTopology, describe, PRIMARY_REGION, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot, TEST_PACING, upsertRecord, createZone } from './topology.js';
+import { startHealthServer } from '../stack/health-server.js';
+import { createTopology, describe, PRIMARY_REGION, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot, TEST_PACING, upsertRecord, createZone } from '../stack/aws-topology.js';
 
 const stepNames = (report: FailoverReport) => report.steps.map((step) => `${step.name}:${step.status}`);
 

@@ -8,7 +8,7 @@ import { sleep } from '../../src/util/backoff.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { stackFromEnv } from '../stack/index.js';
 import { startStreamingReplica, type StreamingReplica } from '../stack/streaming-replica.js';
-import { createTopology, describe, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot } from './topology.js';
+import { createTopology, describe, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot } from '../stack/aws-topology.js';
 
 let replica: StreamingReplica;
 let database: { name: string; url: string };

@@ -5,7 +5,7 @@ import { createRdsClient, createRoute53Client } from '../../src/aws/clients.js';
 import type { FailoverSettings } from '../../src/failover/inputs.js';
 import type { RunFailoverOptions } from '../../src/failover/run-failover.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from './index.js';
 
 export const PRIMARY_REGION = 'us-east-1';
 export const SECONDARY_REGION = 'us-west-2';
