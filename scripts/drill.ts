@@ -14,8 +14,12 @@ import { createS3Client } from '../src/aws/clients.js';
 import { parseDatabaseUrl } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
 import { formatDuration } from '../src/util/format.js';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { runBundledAction, type BundledActionRun } from '../test/helpers/bundled-action.js';
+import { createTopology, rdsIn, SECONDARY_REGION, type Topology } from '../test/stack/aws-topology.js';
+import { startHealthServer, type HealthServer } from '../test/stack/health-server.js';
 import { startStack, type Stack } from '../test/stack/index.js';
+import { startStreamingReplica, type StreamingReplica } from '../test/stack/streaming-replica.js';
 import { createSaasSchema } from './saas-dataset.js';
 
 const { values: args } = parseArgs({
@@ -49,8 +53,14 @@ interface StepResult {
 const steps: StepResult[] = [];
 
 let stack: Stack | undefined;
+let replica: StreamingReplica | undefined;
+let health: HealthServer | undefined;
 async function stop(code: number): Promise<never> {
-  if (stack && !args.keep) await stack.stop();
+  await health?.close();
+  if (!args.keep) {
+    await replica?.stop();
+    await stack?.stop();
+  }
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(130));
@@ -71,6 +81,26 @@ async function action(name: string, inputs: Record<string, string>): Promise<Bun
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, `${name}-summary.md`), run.summary);
   return run;
+}
+
+/**
+ * What RDS does to the database while it promotes a replica: the drill's standby leaves recovery as
+ * soon as moto reports the promotion under way, so the action's writable check meets a real primary.
+ */
+function promoteStandbyWithRds(topology: Topology, standby: StreamingReplica): { stop(): void } {
+  let active = true;
+  void (async () => {
+    while (active) {
+      const described = await rdsIn(SECONDARY_REGION).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: topology.replicaId }));
+      const instance = described.DBInstances?.[0];
+      if (instance?.DBInstanceStatus === 'modifying' || !instance?.ReadReplicaSourceDBInstanceIdentifier) {
+        await standby.promote();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  return { stop: () => (active = false) };
 }
 
 try {
@@ -96,6 +126,29 @@ try {
     const run = await action('backup', { 'database-url': sourceUrl, bucket: BUCKET, 'endpoint-url': live.awsEndpoint, region: REGION });
     return run.exitCode === 0
       ? { passed: true, detail: `${run.outputs.key}, ${run.outputs['size-bytes']} bytes, ${run.outputs.tables} tables` }
+      : { passed: false, detail: run.stdout.split('\n').find((l) => l.startsWith('::error::'))?.slice(9) ?? `exit ${run.exitCode}` };
+  });
+
+  await step('failover (actions/failover, execute)', async () => {
+    replica = await startStreamingReplica(live.postgres);
+    health = await startHealthServer(200);
+    const topology = await createTopology();
+    const promoting = promoteStandbyWithRds(topology, replica);
+    const run = await action('failover', {
+      mode: 'execute',
+      confirm: topology.replicaId,
+      'replica-id': topology.replicaId,
+      region: SECONDARY_REGION,
+      'hosted-zone-id': topology.zoneId,
+      'record-name': topology.recordName,
+      'health-url': health.url,
+      'replica-database-url': replica.url(DATABASE),
+      'endpoint-url': live.awsEndpoint,
+      'report-path': join(outDir, 'failover-report.json'),
+    });
+    promoting.stop();
+    return run.exitCode === 0
+      ? { passed: true, detail: `promoted ${topology.replicaId}, ${topology.recordName} -> ${run.outputs.endpoint}, healthy after ${run.outputs['duration-seconds']} s` }
       : { passed: false, detail: run.stdout.split('\n').find((l) => l.startsWith('::error::'))?.slice(9) ?? `exit ${run.exitCode}` };
   });
 
