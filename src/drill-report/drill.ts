@@ -56,12 +56,18 @@ function field(value: unknown, ...path: string[]): unknown {
 export function summarizeDetails(kind: string, details: unknown): string | undefined {
   if (kind === 'restore-verify') {
     const key = text(field(details, 'backupKey')) ?? text(field(details, 'backup', 'key'));
-    return key ? `restored backup \`${key}\`` : undefined;
+    const database = text(field(details, 'backup', 'manifest', 'database'));
+    return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
   }
   if (kind === 'failover') {
     const mode = text(field(details, 'mode'));
+    const replica = text(field(details, 'replica', 'id'));
     if (mode === 'plan') return 'plan mode: showed the changes, made none';
-    if (mode === 'execute') return 'execute mode: promoted the replica and switched traffic';
+    if (mode === 'execute') {
+      const promoted = field(details, 'promoted');
+      if (typeof promoted !== 'boolean') return 'execute mode';
+      return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
+    }
   }
   return undefined;
 }

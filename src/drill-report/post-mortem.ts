@@ -75,9 +75,10 @@ function bullets(items: readonly string[], indent = '   '): string {
 /**
  * The plan's post-mortem template (Post-Incident Procedures), its five sections and questions
  * as the plan words them, answered where the reports know the answer; the rest is marked for
- * the team.
+ * the team. `unchecked`: plan items no report checked, or every report skipped.
  */
-export function postMortemMarkdown(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
+export function postMortemMarkdown(report: DrillReport, unchecked: readonly ChecklistKey[]): string {
+  const notCovered = (Object.keys(PLAN_CHECKLIST) as ChecklistKey[]).filter((key) => unchecked.includes(key));
   const sources = report.details.sources;
   const failures = report.reasons.length ? report.reasons : [];
   const actionItems = [

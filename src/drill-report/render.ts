@@ -138,7 +138,7 @@ export function renderDrillMarkdown(report: DrillReport, options: RenderOptions)
     objectivesSection(report.details.sources),
     stepsSection(report.details.sources),
     trendSection(report, options.past, options.historyDir),
-    postMortemMarkdown(report, notCovered),
+    postMortemMarkdown(report, [...notCovered, ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key)]),
     footer,
   ].join('\n\n')}\n`;
 }

@@ -39,7 +39,7 @@ describe('a drill whose reports all passed, with three earlier drills in history
     const markdown = renderDrillMarkdown(report, { past: await history(), historyDir: 'docs/dr-drills' });
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('# ✅ Quarterly DR drill, 2026-01-01: passed');
-    expect(lines[2]).toMatch(/^\*\*Passed\.\*\* 2 reports: ✅ restore-verify, ✅ failover\. Test Checklist: 6 passed, 0 failed, 0 skipped, 2 not checked\./);
+    expect(lines[2]).toBe('**Passed.** 2 reports: ✅ restore-verify, ✅ failover. Test Checklist: 7 passed, 0 failed, 1 skipped, 0 not checked. Recovery time: database failure 4 min 12 s (RTO 1 h 0 min).');
     expect([...sections(markdown).keys()]).toEqual(['Reports', 'Test Checklist', 'Objectives against measured values', 'Step timings', 'Trend', 'Post-mortem']);
     expect(markdown).not.toContain('Why it failed');
   });
@@ -51,14 +51,17 @@ describe('a drill whose reports all passed, with three earlier drills in history
       ['✅', 'Download backup successfully', 'passed'],
       ['✅', 'Restore database from backup', 'passed'],
       ['✅', 'Application starts without errors', 'passed'],
-      ['⬜', 'User login works', 'not checked'],
-      ['⬜', 'Payment processing works', 'not checked'],
+      ['✅', 'User login works', 'passed'],
+      ['⏭️', 'Payment processing works', 'skipped'],
       ['✅', 'All critical features functional', 'passed'],
       ['✅', 'Recovery time within RTO', 'passed'],
       ['✅', 'Data loss within RPO', 'passed'],
     ]);
-    // Two reports speak to the RTO item: both are named in the evidence.
-    expect(rows[6]?.[3]).toBe('restore-verify: passed (4.2 min of 60 min); failover: skipped (plan mode: nothing was failed over)');
+    // One report speaks to the RTO item: its evidence as it wrote it. Two speak to the RPO: both are named.
+    expect(rows[6]?.[3]).toBe('4 min 12 s against 1 h 0 min');
+    expect(rows[7]?.[3]).toBe(
+      'restore-verify: passed (age of the newest complete backup (from its snapshot): 20 min 8 s; largest gap between complete backups over the last 30 days: 59 min 57 s (objective 1 h 0 min)); failover: passed (replication lag 0.8 s at preflight, RPO 3600 s)',
+    );
   });
 
   test('objectives against measured values: RTO and RPO per scenario, from each report', async () => {
@@ -67,10 +70,11 @@ describe('a drill whose reports all passed, with three earlier drills in history
     const rto = restore.objectives[0]?.measuredSeconds as number;
     const rows = rowsOf(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' }), 'Objectives against measured values');
     expect(rows).toEqual([
-      ['✅', 'RTO', 'database failure', 'download to end of verification', '1 h 0 min', formatDuration(rto), `${Math.round((rto / 3600) * 100)}%`, 'restore-verify'],
-      ['✅', 'RPO', 'database failure', 'age of the newest complete backup', '1 h 0 min', '20 min 8 s', '34%', 'restore-verify'],
-      ['✅', 'RPO', 'database failure', 'largest gap between complete backups, last 30 days', '1 h 0 min', '59 min 57 s', '99.9%', 'restore-verify'],
-      ['⏭️', 'RTO', 'regional outage', 'dispatch to healthy on the new primary', '8 h 0 min', 'not measured', '-', 'failover'],
+      ['✅', 'RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', '1 h 0 min', formatDuration(rto), `${Math.round((rto / 3600) * 100)}%`, 'restore-verify'],
+      ['✅', 'RPO', 'database failure', 'age of the newest complete backup (from its snapshot)', '1 h 0 min', '20 min 8 s', '34%', 'restore-verify'],
+      ['✅', 'RPO', 'database failure', 'largest gap between complete backups over the last 30 days', '1 h 0 min', '59 min 57 s', '99.9%', 'restore-verify'],
+      ['⏭️', 'RTO', 'regional outage', 'start of execute to https://api.acme.example/api/v1/health/ answering HTTP 200', '8 h 0 min', 'not measured', '-', 'failover'],
+      ['✅', 'RPO', 'regional outage', 'replication lag at preflight', '1 h 0 min', '0.80 s', '0%', 'failover'],
     ]);
   });
 
@@ -82,9 +86,12 @@ describe('a drill whose reports all passed, with three earlier drills in history
     expect(restoreTable?.slice(1).map((r) => r[1])).toEqual([...restore.steps.map((s) => s.name), '**total**']);
     expect(restoreTable?.slice(1).map((r) => r[2])).toEqual([...restore.steps.map((s) => formatDuration(s.durationSeconds ?? 0)), formatDuration(restore.durationSeconds)]);
     const restoreRow = restoreTable?.find((r) => r[1] === 'restore');
-    expect(restoreRow?.[3]).toBe(`${Math.round(((restore.steps[4]?.durationSeconds ?? 0) / restore.durationSeconds) * 100)}%`);
-    expect(failoverTable?.filter((r) => r[0] === '⏭️').map((r) => r[1])).toEqual(['promote', 'prove writable', 'switch DNS', 'health']);
-    expect(body).toContain('### restore-verify: restored backup `database/backup_20260101_020003.dump`');
+    expect(restoreRow?.[3]).toBe(`${Math.round(((restore.steps.find((s) => s.name === 'restore')?.durationSeconds ?? 0) / restore.durationSeconds) * 100)}%`);
+    expect(failoverTable?.slice(1).map((r) => [r[0], r[1], r[4]])).toEqual([
+      ['✅', 'preflight', '7 findings, 0 blocking'],
+      ['', '**total**', ''],
+    ]);
+    expect(body).toContain('### restore-verify: backup `database/backup_20260101_020003.dump` of saas_production');
     expect(body).toContain('### failover: plan mode: showed the changes, made none');
   });
 
@@ -124,13 +131,12 @@ describe('a drill whose reports all passed, with three earlier drills in history
     for (const question of ['What happened?', 'When did it happen?', 'How long was the outage?', 'Why did it happen?', 'What was the root cause?', 'What were contributing factors?', 'What steps were taken?', 'How long did each step take?', 'Were procedures effective?', 'What went well?', 'What could be improved?', 'What should we change?']) {
       expect(body).toContain(`- ${question}`);
     }
-    expect(body).toContain('When did it happen? 2026-01-01 03:00:04 UTC to 2026-01-01 03:04:17 UTC');
+    expect(body).toContain('When did it happen? 2026-01-01 05:00:04 UTC to 2026-01-01 05:04:17 UTC');
     expect(body).toContain('Were procedures effective? Yes: every step that ran passed and every measured objective was met.');
-    expect(body).toMatch(/restore-verify: select 0\.39 s, download 36\.5 s, checksum 0\.00 s, create database 0\.31 s, restore 3 min 1 s,/);
+    expect(body).toMatch(/restore-verify: select 0\.39 s, preflight 0\.20 s, download 36\.5 s, checksum 0\.00 s, create database 0\.31 s, restore 3 min 1 s,/);
     expect(body).toContain('What should we change? _To be filled in by the team._');
     const actionItems = body.slice(body.indexOf('5. **Action Items**')).split('\n').filter((l) => l.trim().startsWith('- [ ]')).map((l) => l.trim());
     expect(actionItems).toEqual([
-      '- [ ] Cover in the next drill: User login works',
       '- [ ] Cover in the next drill: Payment processing works',
       '- [ ] Update documentation',
       '- [ ] Implement preventive measures',
@@ -138,13 +144,29 @@ describe('a drill whose reports all passed, with three earlier drills in history
       '- [ ] Schedule follow-up review',
     ]);
     // The RPO gap met its target with almost no margin: the report says so.
-    expect(body).toMatch(/RPO for database failure \(largest gap between complete backups, last 30 days\) was met with little margin/);
+    expect(body).toMatch(/RPO for database failure \(largest gap between complete backups over the last 30 days\) was met with little margin/);
+    expect(body).toContain('Not checked by this drill: Payment processing works');
   });
 
   test('rendering is pure: the same record and history give the same markdown', async () => {
     const { report } = await drillOf('passing');
     const past = await history();
     expect(renderDrillMarkdown(report, { past, historyDir: 'docs/dr-drills' })).toBe(renderDrillMarkdown(structuredClone(report), { past: structuredClone(past), historyDir: 'docs/dr-drills' }));
+  });
+});
+
+describe('a drill that checks only part of the plan', () => {
+  test('items no report speaks to are shown as not checked, and the post-mortem asks to cover them next time', async () => {
+    const sources = await loadSourceReports(['passing/failover-report.json'], FIXTURES);
+    const report = buildDrillReport({ title: 'Failover rehearsal', reports: sources, run: RUN });
+    const markdown = renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' });
+    const rows = rowsOf(markdown, 'Test Checklist');
+    expect(rows.map((r) => r[0])).toEqual(['⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '✅']);
+    expect(rows[0]?.slice(2)).toEqual(['not checked', 'no report of this drill checks it']);
+    expect(sections(markdown).get('Test Checklist')).toContain('⬜ items are left for a person to check');
+    const covers = markdown.split('\n').filter((l) => l.includes('- [ ] Cover in the next drill: '));
+    expect(covers).toHaveLength(7);
+    expect(markdown.split('\n')[2]).toMatch(/Test Checklist: 1 passed, 0 failed, 0 skipped, 7 not checked\.$/);
   });
 });
 
@@ -156,13 +178,15 @@ describe('a drill whose reports failed', () => {
     const why = markdown.slice(markdown.indexOf('**Why it failed**'), markdown.indexOf('## Reports'));
     expect(why.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.replace(/ is [0-9a-f]{64}, the manifest says [0-9a-f]{64}/, ' is X, the manifest says Y'))).toEqual([
       '- restore-verify: checksum: SHA-256 of database/backup_20251231_020002.dump is X, the manifest says Y',
-      '- restore-verify: RPO missed: the largest gap between complete backups in the last 30 days is 1 h 0 min, over the 1 h RPO',
-      '- failover: health: https://staging.acme.example/api/v1/health/ never answered 200 within 600 s (last answer: 502)',
+      '- restore-verify: RPO: the largest gap between complete backups over the last 30 days is 1 h 0 min (3611 s), over the objective of 1 h 0 min (3600 s)',
+      '- failover: health check: https://staging.acme.example/api/v1/health/ did not answer 200 within 600 s: 61 attempts, last 502',
     ]);
     const rows = rowsOf(markdown, 'Test Checklist');
-    expect(rows.map((r) => r[2])).toEqual(['failed', 'skipped', 'failed', 'not checked', 'not checked', 'skipped', 'skipped', 'failed']);
-    // Application starts: restore-verify skipped it, failover's health check failed it.
-    expect(rows[2]?.[3]).toBe('restore-verify: skipped (not run: nothing was restored); failover: failed (health URL never answered 200)');
+    expect(rows.map((r) => r[2])).toEqual(['failed', 'failed', 'failed', 'failed', 'skipped', 'failed', 'failed', 'failed']);
+    // Application starts: both reports failed it, each for its own reason.
+    expect(rows[2]?.[3]).toBe('restore-verify: failed (not run: the checksum failed); failover: failed (https://staging.acme.example/api/v1/health/: 61 attempts, last 502)');
+    // Data loss: the failover's lag was within the RPO, the backups' largest gap was not: failed wins.
+    expect(rows[7]?.[3]).toMatch(/^restore-verify: failed \(.*\); failover: passed \(replication lag 2\.4 s at preflight, RPO 3600 s\)$/);
   });
 
   test('no recovery was measured: no chart, the trend says so', async () => {
@@ -177,7 +201,7 @@ describe('a drill whose reports failed', () => {
     const { report } = await drillOf('failing');
     const body = sections(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' })).get('Post-mortem') ?? '';
     expect(body).toContain(
-      'Were procedures effective? No: steps failed: restore-verify: checksum, failover: health; objectives missed: RPO for database failure (largest gap between complete backups, last 30 days).',
+      'Were procedures effective? No: steps failed: restore-verify: checksum, failover: health check; objectives missed: RPO for database failure (largest gap between complete backups over the last 30 days).',
     );
     expect(body).toContain('Why did it happen? _To be filled in by the team._');
     expect(body).toContain('What was the root cause? _To be filled in by the team._ Start from what failed:');
@@ -195,7 +219,9 @@ describe('the drill record', () => {
     const merged = report.objectives.find((o) => o.name === 'RTO');
     expect(merged?.measuredSeconds).toBe(Math.max(...rto));
     expect(report.passed).toBe(false);
-    expect(report.reasons).toEqual(['restore-verify (billing): RPO missed: the largest gap between complete backups in the last 30 days is 1 h 0 min, over the 1 h RPO']);
+    const billing = sources.find((s) => s.label === 'restore-verify (billing)')?.report;
+    expect(billing?.reasons).toHaveLength(1);
+    expect(report.reasons).toEqual([`restore-verify (billing): ${billing?.reasons[0]}`]);
     expect(report.steps.map((s) => [s.name, s.status])).toEqual([
       ['restore-verify (orders)', 'passed'],
       ['restore-verify (billing)', 'failed'],
@@ -210,7 +236,7 @@ describe('the drill record', () => {
     const lying = { ...restore, objectives: [{ ...rto, measuredSeconds: 4000, passed: false }, ...restore.objectives.slice(1)] };
     const report = buildDrillReport({ title: 't', reports: [{ label: 'restore-verify', file: 'x.json', report: lying }], run: RUN });
     expect(report.passed).toBe(false);
-    expect(report.reasons).toEqual(['restore-verify: RTO (database failure, download to end of verification) measured 1 h 6 min, over the target of 1 h 0 min']);
+    expect(report.reasons).toEqual(['restore-verify: RTO (database failure, download start to end of verification (checks and smoke command included)) measured 1 h 6 min, over the target of 1 h 0 min']);
   });
 
   test('no reports at all is a failed drill, not a passed one', () => {

@@ -34705,14 +34705,20 @@ function field(value, ...path) {
 function summarizeDetails(kind, details) {
     if (kind === 'restore-verify') {
         const key = drill_text(field(details, 'backupKey')) ?? drill_text(field(details, 'backup', 'key'));
-        return key ? `restored backup \`${key}\`` : undefined;
+        const database = drill_text(field(details, 'backup', 'manifest', 'database'));
+        return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
     }
     if (kind === 'failover') {
         const mode = drill_text(field(details, 'mode'));
+        const replica = drill_text(field(details, 'replica', 'id'));
         if (mode === 'plan')
             return 'plan mode: showed the changes, made none';
-        if (mode === 'execute')
-            return 'execute mode: promoted the replica and switched traffic';
+        if (mode === 'execute') {
+            const promoted = field(details, 'promoted');
+            if (typeof promoted !== 'boolean')
+                return 'execute mode';
+            return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
+        }
     }
     return undefined;
 }
@@ -35259,9 +35265,10 @@ function bullets(items, indent = '   ') {
 /**
  * The plan's post-mortem template (Post-Incident Procedures), its five sections and questions
  * as the plan words them, answered where the reports know the answer; the rest is marked for
- * the team.
+ * the team. `unchecked`: plan items no report checked, or every report skipped.
  */
-function postMortemMarkdown(report, notCovered) {
+function postMortemMarkdown(report, unchecked) {
+    const notCovered = Object.keys(PLAN_CHECKLIST).filter((key) => unchecked.includes(key));
     const sources = report.details.sources;
     const failures = report.reasons.length ? report.reasons : [];
     const actionItems = [
@@ -35504,7 +35511,7 @@ function renderDrillMarkdown(report, options) {
         objectivesSection(report.details.sources),
         stepsSection(report.details.sources),
         trendSection(report, options.past, options.historyDir),
-        postMortemMarkdown(report, notCovered),
+        postMortemMarkdown(report, [...notCovered, ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key)]),
         footer,
     ].join('\n\n')}\n`;
 }
