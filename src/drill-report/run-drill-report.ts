@@ -43,7 +43,7 @@ function commitMessage(report: DrillReport, files: DrillFiles): string {
  * that records them.
  */
 export async function runDrillReport(options: DrillReportOptions): Promise<DrillReportResult> {
-  const sources = await loadSourceReports(options.reports, options.workspace);
+  const sources = await loadSourceReports(options.reports, options.workspace, options.log);
   options.log.info(`read ${sources.length} report(s): ${sources.map((s) => `${s.label} (${s.file})`).join(', ')}`);
   const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now });
   const files = drillFiles(report, options.historyDir);

@@ -4,6 +4,8 @@ import { ConfigurationError } from '../errors.js';
 import { parseReport } from '../report/parse.js';
 import type { Report } from '../report/report.js';
 import { expandGlobs } from '../util/glob.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { DRILL_KIND } from './drill.js';
 
 /** One report of the drill, as read from its file. */
 export interface SourceReport {
@@ -38,8 +40,12 @@ async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-/** The reports the globs match, each checked against the shared contract; none matched is a user mistake. */
-export async function loadSourceReports(patterns: readonly string[], workspace: string): Promise<SourceReport[]> {
+/**
+ * The reports the globs match, each checked against the shared contract; none matched is a user
+ * mistake. Drill records (a broad glob reaching history-dir, or a re-run downloading the first
+ * attempt's artifact) are left out with a warning: a drill does not gather drills.
+ */
+export async function loadSourceReports(patterns: readonly string[], workspace: string, log: Logger = silentLogger): Promise<SourceReport[]> {
   const files = await expandGlobs(patterns, workspace);
   if (files.length === 0) {
     const folders = [];
@@ -49,13 +55,21 @@ export async function loadSourceReports(patterns: readonly string[], workspace: 
       `reports matched no files${hint}: ${patterns.join(', ')} (from ${workspace}). Check that the restore-verify and failover steps ran (if: always()) and that their report files were downloaded here`,
     );
   }
-  const loaded = await Promise.all(
+  const parsed = await Promise.all(
     files.map(async (path) => {
       const rel = relative(workspace, path);
       const file = rel.startsWith('..') || rel === '' ? path : rel.split(sep).join('/');
       return { file, report: parseReport(await readFile(path, 'utf8'), file) };
     }),
   );
+  const loaded = parsed.filter(({ file, report }) => {
+    if (report.kind !== DRILL_KIND) return true;
+    log.warning(`${file} is the record of a drill, not a report of one; left out`);
+    return false;
+  });
+  if (loaded.length === 0) {
+    throw new ConfigurationError(`reports matched only drill records (${parsed.map((p) => p.file).join(', ')}), no restore-verify or failover report: check the reports glob`);
+  }
   const labels = sourceLabels(loaded.map((s) => ({ kind: s.report.kind, file: s.file })));
   return loaded.map((s, i) => ({ ...s, label: labels[i] as string }));
 }

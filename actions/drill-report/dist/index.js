@@ -29218,7 +29218,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _drill_report_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7680);
 /* harmony import */ var _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4315);
-/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9050);
+/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2005);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3683);
 
@@ -29513,7 +29513,7 @@ function closeOpenBlocks(head) {
 
 /***/ }),
 
-/***/ 9050:
+/***/ 2005:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35600,7 +35600,16 @@ async function walk(dir, segments, found) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/util/logger.ts
+const silentLogger = {
+    info: () => undefined,
+    warning: () => undefined,
+    debug: () => undefined,
+};
+
 ;// CONCATENATED MODULE: ./src/drill-report/sources.ts
+
+
 
 
 
@@ -35631,8 +35640,12 @@ function sourceLabels(sources) {
 async function isDirectory(path) {
     return (await (0,promises_namespaceObject.stat)(path).catch(() => undefined))?.isDirectory() ?? false;
 }
-/** The reports the globs match, each checked against the shared contract; none matched is a user mistake. */
-async function loadSourceReports(patterns, workspace) {
+/**
+ * The reports the globs match, each checked against the shared contract; none matched is a user
+ * mistake. Drill records (a broad glob reaching history-dir, or a re-run downloading the first
+ * attempt's artifact) are left out with a warning: a drill does not gather drills.
+ */
+async function loadSourceReports(patterns, workspace, log = silentLogger) {
     const files = await expandGlobs(patterns, workspace);
     if (files.length === 0) {
         const folders = [];
@@ -35642,11 +35655,20 @@ async function loadSourceReports(patterns, workspace) {
         const hint = folders.length ? ` (${folders.join(', ')} is a folder: use ${folders[0]?.replace(/\/+$/, '')}/**/*.json)` : '';
         throw new errors/* ConfigurationError */.j(`reports matched no files${hint}: ${patterns.join(', ')} (from ${workspace}). Check that the restore-verify and failover steps ran (if: always()) and that their report files were downloaded here`);
     }
-    const loaded = await Promise.all(files.map(async (path) => {
+    const parsed = await Promise.all(files.map(async (path) => {
         const rel = (0,external_node_path_.relative)(workspace, path);
         const file = rel.startsWith('..') || rel === '' ? path : rel.split(external_node_path_.sep).join('/');
         return { file, report: parseReport(await (0,promises_namespaceObject.readFile)(path, 'utf8'), file) };
     }));
+    const loaded = parsed.filter(({ file, report }) => {
+        if (report.kind !== DRILL_KIND)
+            return true;
+        log.warning(`${file} is the record of a drill, not a report of one; left out`);
+        return false;
+    });
+    if (loaded.length === 0) {
+        throw new errors/* ConfigurationError */.j(`reports matched only drill records (${parsed.map((p) => p.file).join(', ')}), no restore-verify or failover report: check the reports glob`);
+    }
     const labels = sourceLabels(loaded.map((s) => ({ kind: s.report.kind, file: s.file })));
     return loaded.map((s, i) => ({ ...s, label: labels[i] }));
 }
@@ -35674,7 +35696,7 @@ function commitMessage(report, files) {
  * that records them.
  */
 async function runDrillReport(options) {
-    const sources = await loadSourceReports(options.reports, options.workspace);
+    const sources = await loadSourceReports(options.reports, options.workspace, options.log);
     options.log.info(`read ${sources.length} report(s): ${sources.map((s) => `${s.label} (${s.file})`).join(', ')}`);
     const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now });
     const files = drillFiles(report, options.historyDir);
