@@ -1,6 +1,7 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
 import { code } from '../report/markdown.js';
-import { formatDuration, percentOf } from '../util/format.js';
+import { formatDuration } from '../util/format.js';
+import { percentOf } from './percent.js';
 import type { DrillReport, DrillSource } from './drill.js';
 
 /** What the team still has to write; it stands out in review and is easy to search for. */

@@ -1,7 +1,8 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
 import { code, foldIfLong, MARK, table } from '../report/markdown.js';
 import type { ObjectiveResult } from '../report/report.js';
-import { formatDuration, percentOf } from '../util/format.js';
+import { formatDuration } from '../util/format.js';
+import { percentOf } from './percent.js';
 import type { DrillReport, DrillSource } from './drill.js';
 import { postMortemMarkdown } from './post-mortem.js';
 import { recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './trend.js';

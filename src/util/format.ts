@@ -23,10 +23,3 @@ export function formatDuration(seconds: number): string {
 export function secondsBetween(start: Date, end: Date): number {
   return Math.round(end.getTime() - start.getTime()) / 1000;
 }
-
-/** `value` as a share of `target`: whole percent, except near 100% where rounding would hide which side of the target it is. */
-export function percentOf(value: number, target: number): string {
-  const percent = (value / target) * 100;
-  const rounded = Math.round(percent);
-  return rounded === 100 && value !== target ? `${percent.toFixed(1)}%` : `${rounded}%`;
-}

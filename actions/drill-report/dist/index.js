@@ -29218,7 +29218,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _drill_report_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7680);
 /* harmony import */ var _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4315);
-/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2005);
+/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1695);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3683);
 
@@ -29513,7 +29513,7 @@ function closeOpenBlocks(head) {
 
 /***/ }),
 
-/***/ 2005:
+/***/ 1695:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34609,12 +34609,6 @@ function formatDuration(seconds) {
 function format_secondsBetween(start, end) {
     return Math.round(end.getTime() - start.getTime()) / 1000;
 }
-/** `value` as a share of `target`: whole percent, except near 100% where rounding would hide which side of the target it is. */
-function percentOf(value, target) {
-    const percent = (value / target) * 100;
-    const rounded = Math.round(percent);
-    return rounded === 100 && value !== target ? `${percent.toFixed(1)}%` : `${rounded}%`;
-}
 
 ;// CONCATENATED MODULE: ./src/version.ts
 /** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
@@ -35193,7 +35187,16 @@ async function openDrillPullRequest(client, target, request, log) {
     return { url: pull.url, number: pull.number, branch: request.branch, base, commitSha, created: pull.created, ...(labelsError ? { labelsError } : {}) };
 }
 
+;// CONCATENATED MODULE: ./src/drill-report/percent.ts
+/** `value` as a share of `target`: whole percent, except near 100% where rounding would hide which side of the target it is. */
+function percentOf(value, target) {
+    const percent = (value / target) * 100;
+    const rounded = Math.round(percent);
+    return rounded === 100 && value !== target ? `${percent.toFixed(1)}%` : `${rounded}%`;
+}
+
 ;// CONCATENATED MODULE: ./src/drill-report/post-mortem.ts
+
 
 
 
@@ -35392,6 +35395,7 @@ function recoveryChart(scenario, points) {
 }
 
 ;// CONCATENATED MODULE: ./src/drill-report/render.ts
+
 
 
 
