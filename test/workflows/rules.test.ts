@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -34,6 +34,48 @@ describe('the rules, checked on every workflow', () => {
       expect({ name, using: runs.using, main: runs.main }).toEqual({ name, using: 'node24', main: 'dist/index.js' });
     }
   });
+});
+
+/**
+ * Inputs of the actions the workflows run, from their action.yml; for an action whose
+ * action.yml is not in this tree yet, the exact names its issue gives (restore-verify, failover).
+ */
+const ISSUE_INPUTS: Record<string, { inputs: string[]; required: string[] }> = {
+  'restore-verify': {
+    inputs: ['bucket', 'prefix', 'region', 'endpoint-url', 'backup', 'target-database-url', 'source-database-url', 'allow-overwrite', 'keep-database', 'jobs', 'checks', 'smoke-command', 'smoke-timeout-seconds', 'rto-seconds', 'rpo-seconds', 'report-path'],
+    required: ['bucket', 'target-database-url'],
+  },
+  failover: {
+    inputs: ['mode', 'confirm', 'replica-id', 'region', 'source-id', 'source-region', 'hosted-zone-id', 'record-name', 'record-type', 'ttl', 'health-url', 'health-expect-status', 'health-timeout-seconds', 'replica-database-url', 'max-lag-seconds', 'wait-timeout-seconds', 'rto-seconds', 'endpoint-url', 'report-path'],
+    required: ['replica-id', 'region'],
+  },
+};
+
+function actionInputs(name: string): { inputs: string[]; required: string[] } {
+  const path = join(ROOT, 'actions', name, 'action.yml');
+  if (!existsSync(path)) {
+    const fromIssue = ISSUE_INPUTS[name];
+    if (!fromIssue) throw new Error(`a workflow uses actions/${name}, which has no action.yml`);
+    return fromIssue;
+  }
+  const inputs = map(map(parse(readFileSync(path, 'utf8'))).inputs);
+  return { inputs: Object.keys(inputs), required: Object.entries(inputs).filter(([, spec]) => map(spec).required === true && map(spec).default === undefined).map(([input]) => input) };
+}
+
+test.each(readdirSync(WORKFLOWS))("%s: each step of this repository's actions passes only inputs the action declares, and every required one", (name) => {
+  const problems: string[] = [];
+  for (const job of jobsOf(parseWorkflow(read(name)))) {
+    for (const step of job.steps) {
+      const uses = typeof step.uses === 'string' ? step.uses : '';
+      const action = /^\.\/(?:\.dr-actions\/)?actions\/([a-z-]+)$/.exec(uses)?.[1];
+      if (!action) continue;
+      const given = Object.keys(map(step.with));
+      const { inputs, required } = actionInputs(action);
+      for (const input of given.filter((i) => !inputs.includes(i))) problems.push(`${job.id}: ${action} has no input ${input}`);
+      for (const input of required.filter((i) => !given.includes(i))) problems.push(`${job.id}: ${action} needs ${input}`);
+    }
+  }
+  expect(problems).toEqual([]);
 });
 
 describe('the rule checker finds what it is for (so its passing means something)', () => {
