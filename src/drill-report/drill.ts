@@ -72,6 +72,26 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
   return undefined;
 }
 
+/** Beyond this many reports (a matrix over many databases), lists of every report give way to counts and the failures. */
+export const MANY_SOURCES = 6;
+
+type Found = { source: DrillSource; row: ChecklistItem };
+
+function evidence(found: readonly Found[]): string | undefined {
+  if (found.length === 1) return found[0]?.row.detail;
+  const each = (f: Found) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`;
+  if (found.length <= MANY_SOURCES) return found.map(each).join('; ');
+  const counts = (['passed', 'failed', 'skipped'] as const)
+    .map((status) => [status, found.filter((f) => f.row.status === status).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  const failed = found.filter((f) => f.row.status === 'failed');
+  const shown = failed.slice(0, MANY_SOURCES).map(each);
+  const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more failed` : '';
+  return `${found.length} reports: ${counts}${shown.length ? `; ${shown.join('; ')}${more}` : ''}`;
+}
+
 /** Per plan item: failed if any report failed it, passed if any passed it, skipped if every report skipped it. */
 export function mergeChecklist(sources: readonly DrillSource[]): ChecklistItem[] {
   const rows: ChecklistItem[] = [];
@@ -80,10 +100,7 @@ export function mergeChecklist(sources: readonly DrillSource[]): ChecklistItem[]
     if (found.length === 0) continue;
     const statuses = found.map((f) => f.row.status);
     const status: StepStatus = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
-    const detail =
-      found.length === 1
-        ? found[0]?.row.detail
-        : found.map((f) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`).join('; ');
+    const detail = evidence(found);
     rows.push({ key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) });
   }
   return rows;

@@ -1,8 +1,8 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
 import { code } from '../report/markdown.js';
 import { formatDuration } from '../util/format.js';
-import { percentOf } from './percent.js';
-import type { DrillReport, DrillSource } from './drill.js';
+import { count, percentOf } from './numbers.js';
+import { MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
 
 /** What the team still has to write; it stands out in review and is easy to search for. */
 export const TEAM_FILLS_IN = '_To be filled in by the team._';
@@ -16,6 +16,41 @@ function when(report: DrillReport): string {
 function sourceSentence(source: DrillSource): string {
   const outcome = source.passed ? 'passed' : `failed: ${source.reasons[0] ?? 'no reason given'}`;
   return `${source.label} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
+}
+
+/** Reports grouped by kind, in the order kinds first appear. */
+function byKind(sources: readonly DrillSource[]): [string, DrillSource[]][] {
+  const groups = new Map<string, DrillSource[]>();
+  for (const source of sources) groups.set(source.kind, [...(groups.get(source.kind) ?? []), source]);
+  return [...groups.entries()];
+}
+
+function whatHappened(sources: readonly DrillSource[]): string[] {
+  if (sources.length === 0) return ['A disaster-recovery drill; no report was gathered.'];
+  const intro = 'A disaster-recovery drill (no production incident).';
+  if (sources.length <= MANY_SOURCES) return [intro, ...sources.map(sourceSentence)];
+  const failed = sources.filter((s) => !s.passed);
+  const counts = byKind(sources).map(([kind, group]) => `${kind}: ${count(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
+  const shown = failed.slice(0, MANY_SOURCES).map(sourceSentence);
+  return [intro, ...counts, ...shown, ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : [])];
+}
+
+function stepsTaken(sources: readonly DrillSource[]): string[] {
+  if (sources.length === 0) return ['none'];
+  if (sources.length <= MANY_SOURCES) return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
+  return byKind(sources).map(([kind, group]) => `${kind} (${count(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
+}
+
+function stepDurations(sources: readonly DrillSource[]): string[] {
+  if (sources.length === 0) return ['nothing was timed'];
+  if (sources.length <= MANY_SOURCES) return sources.map((s) => `${s.label}: ${stepTimes(s)}`);
+  return byKind(sources).map(([kind, group]) => {
+    const slowest = new Map<string, number>();
+    for (const step of group.flatMap((s) => s.steps)) {
+      if (step.durationSeconds !== undefined) slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
+    }
+    return `${kind}, the slowest of ${count(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
+  });
 }
 
 function recoveryLine(report: DrillReport): string {
@@ -95,7 +130,7 @@ export function postMortemMarkdown(report: DrillReport, unchecked: readonly Chec
     '',
     '1. **Incident Summary**',
     '   - What happened?',
-    bullets(sources.length ? [`A disaster-recovery drill (no production incident).`, ...sources.map(sourceSentence)] : ['A disaster-recovery drill; no report was gathered.'], '     '),
+    bullets(whatHappened(sources), '     '),
     `   - When did it happen? ${when(report)}`,
     `   - How long was the outage? ${recoveryLine(report)}`,
     '',
@@ -107,9 +142,9 @@ export function postMortemMarkdown(report: DrillReport, unchecked: readonly Chec
     '',
     '3. **Recovery Actions**',
     '   - What steps were taken?',
-    bullets(sources.length ? sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`) : ['none'], '     '),
+    bullets(stepsTaken(sources), '     '),
     '   - How long did each step take?',
-    bullets(sources.length ? sources.map((s) => `${s.label}: ${stepTimes(s)}`) : ['nothing was timed'], '     '),
+    bullets(stepDurations(sources), '     '),
     `   - Were procedures effective? ${effectiveness(report)}`,
     '',
     '4. **Lessons Learned**',

@@ -1,9 +1,9 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
-import { code, foldIfLong, MARK, table } from '../report/markdown.js';
+import { code, details, foldIfLong, MARK, table } from '../report/markdown.js';
 import type { ObjectiveResult } from '../report/report.js';
 import { formatDuration } from '../util/format.js';
-import { percentOf } from './percent.js';
-import type { DrillReport, DrillSource } from './drill.js';
+import { count, percentOf } from './numbers.js';
+import { MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
 import { postMortemMarkdown } from './post-mortem.js';
 import { recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './trend.js';
 
@@ -19,12 +19,17 @@ function verdict(report: DrillReport): string {
 
 function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
   const sources = report.details.sources;
-  const count = (status: string) => report.checklist.filter((row) => row.status === status).length;
-  const checklist = [`${count('passed')} passed`, `${count('failed')} failed`, `${count('skipped')} skipped`, `${notCovered.length} not checked`];
+  const rowsWith = (status: string) => report.checklist.filter((row) => row.status === status).length;
+  const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
   const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
   const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
+  const failed = sources.filter((s) => !s.passed);
+  const listed =
+    sources.length > MANY_SOURCES
+      ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
+      : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
   const lines = [
-    `**${report.passed ? 'Passed' : 'Failed'}.** ${sources.length} report${sources.length === 1 ? '' : 's'}: ${sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none'}. ` +
+    `**${report.passed ? 'Passed' : 'Failed'}.** ${count(sources.length, 'report')}: ${listed}. ` +
       `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
   ];
   if (!report.passed) lines.push('', '**Why it failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
@@ -39,7 +44,7 @@ function sourcesTable(sources: readonly DrillSource[]): string {
     s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
     code(s.file),
   ]);
-  return ['## Reports', '', table(['report', 'started (UTC)', 'took', 'run', 'file'], rows)].join('\n');
+  return ['## Reports', '', foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
 }
 
 function checklistSection(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
@@ -69,7 +74,9 @@ function objectivesSection(sources: readonly DrillSource[]): string {
       s.label,
     ]),
   );
-  const body = rows.length ? table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows) : 'No report measured an objective.';
+  const body = rows.length
+    ? foldIfLong(`${rows.length} measurements`, table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows), rows.length)
+    : 'No report measured an objective.';
   return ['## Objectives against measured values', '', body].join('\n');
 }
 
@@ -85,9 +92,45 @@ function stepsTable(source: DrillSource): string {
   return foldIfLong(`${source.steps.length} steps`, table(['', 'step', 'took', 'share', 'detail'], rows), rows.length);
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Many runs of one kind: per step, how many ran, the median and the slowest, and which run that was. */
+function stepSpread(kind: string, sources: readonly DrillSource[]): string {
+  const names = [...new Set(sources.flatMap((s) => s.steps.map((step) => step.name)))];
+  const rows = names.map((name) => {
+    const timed = sources.flatMap((s) => s.steps.filter((step) => step.name === name && step.durationSeconds !== undefined).map((step) => ({ s, seconds: step.durationSeconds as number })));
+    const failed = sources.filter((s) => s.steps.some((step) => step.name === name && step.status === 'failed')).length;
+    const slowest = timed.reduce<(typeof timed)[number] | undefined>((max, t) => (!max || t.seconds > max.seconds ? t : max), undefined);
+    return [
+      name,
+      String(timed.length),
+      String(failed),
+      timed.length ? formatDuration(median(timed.map((t) => t.seconds))) : '-',
+      slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
+    ];
+  });
+  return [`### ${kind}: ${count(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
+}
+
 function stepsSection(sources: readonly DrillSource[]): string {
-  const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
-  return ['## Step timings', '', parts.join('\n\n') || 'No steps were recorded.'].join('\n');
+  if (sources.length === 0) return ['## Step timings', '', 'No steps were recorded.'].join('\n');
+  if (sources.length <= MANY_SOURCES) {
+    const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
+    return ['## Step timings', '', parts.join('\n\n')].join('\n');
+  }
+  // Many reports: the spread per kind, then every run folded, its summary line saying how it went.
+  const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) => stepSpread(kind, sources.filter((s) => s.kind === kind)));
+  const runs = sources.map((s) =>
+    details(
+      `${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`,
+      table(['', 'step', 'took', 'detail'], s.steps.map((step) => [MARK[step.status], step.name, step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds), step.detail ?? ''])),
+    ),
+  );
+  return ['## Step timings', '', kinds.join('\n\n'), '', '### Every run', '', runs.join('\n\n')].join('\n');
 }
 
 function trendTable(points: readonly TrendPoint[], scenarios: readonly string[]): string {

@@ -32,7 +32,10 @@ export function sourceLabels(sources: readonly { kind: string; file: string }[])
     while (prefix < shortest - 1 && same.every((p) => p[prefix] === mine[prefix])) prefix += 1;
     let suffix = 0;
     while (suffix < shortest - 1 - prefix && same.every((p) => p[p.length - 1 - suffix] === mine[mine.length - 1 - suffix])) suffix += 1;
-    return `${source.kind} (${mine.slice(prefix, Math.max(prefix + 1, mine.length - suffix)).join('/')})`;
+    const differs = mine.slice(prefix, Math.max(prefix + 1, mine.length - suffix)).join('/');
+    // Artifacts are usually named after the kind (restore-verify-orders): the kind is said once.
+    const short = differs.startsWith(`${source.kind}-`) && differs.length > source.kind.length + 1 ? differs.slice(source.kind.length + 1) : differs;
+    return `${source.kind} (${short})`;
   });
 }
 

@@ -1,5 +1,6 @@
-import { describe, expect, test } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDrillReport, type DrillReport } from '../../src/drill-report/drill.js';
 import { loadPastDrills } from '../../src/drill-report/history.js';
@@ -167,6 +168,37 @@ describe('a drill that checks only part of the plan', () => {
     const covers = markdown.split('\n').filter((l) => l.includes('- [ ] Cover in the next drill: '));
     expect(covers).toHaveLength(7);
     expect(markdown.split('\n')[2]).toMatch(/Test Checklist: 1 passed, 0 failed, 0 skipped, 7 not checked\.$/);
+  });
+});
+
+describe('a drill over many databases (a matrix)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dr-many-'));
+    for (let i = 0; i < 8; i += 1) await cp(join(FIXTURES, 'matrix', 'orders'), join(dir, `restore-verify-db${i}`), { recursive: true });
+    await cp(join(FIXTURES, 'matrix', 'billing'), join(dir, 'restore-verify-billing'), { recursive: true });
+    await cp(join(FIXTURES, 'passing', 'failover-report.json'), join(dir, 'failover-plan', 'failover-report.json'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('counts and the failures instead of lists of every report; the spread of each step; every run folded', async () => {
+    const sources = await loadSourceReports(['**/*.json'], dir);
+    const report = buildDrillReport({ title: 'Quarterly DR drill', reports: sources, run: RUN });
+    const markdown = renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' });
+    expect(markdown.split('\n')[2]).toMatch(/^\*\*Failed\.\*\* 10 reports: 9 passed, 1 failed \(❌ restore-verify \(billing\)\)\. /);
+    const rpo = rowsOf(markdown, 'Test Checklist')[7];
+    expect(rpo?.[3]).toMatch(/^10 reports: 9 passed, 1 failed; restore-verify \(billing\): failed \(/);
+    const steps = sections(markdown).get('Step timings') ?? '';
+    const [spread] = tables(steps);
+    const restoreTimes = sources.filter((s) => s.report.kind === 'restore-verify').map((s) => s.report.steps.find((step) => step.name === 'restore')?.durationSeconds as number);
+    expect(spread?.find((r) => r[0] === 'restore')).toEqual(['restore', '9', '0', formatDuration(restoreTimes.sort((a, b) => a - b)[4] as number), `${formatDuration(Math.max(...restoreTimes))} (restore-verify (billing))`]);
+    expect(steps.match(/<details><summary>/g)).toHaveLength(10);
+    const postMortem = sections(markdown).get('Post-mortem') ?? '';
+    expect(postMortem).toContain('- restore-verify: 9 runs, 8 passed, 1 failed.');
+    expect(postMortem).toContain('- failover: 1 run, 1 passed, 0 failed.');
+    expect(postMortem).toMatch(/- restore-verify, the slowest of 9 runs per step: .*restore 6 min 43 s/);
   });
 });
 

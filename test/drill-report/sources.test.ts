@@ -45,14 +45,14 @@ describe('gathering the reports of a drill', () => {
 });
 
 describe('labels', () => {
-  test('a kind alone when it is alone; otherwise what differs in the paths', () => {
+  test('a kind alone when it is alone; otherwise what differs in the paths, the kind said once', () => {
     expect(
       sourceLabels([
         { kind: 'restore-verify', file: 'reports/restore-verify-orders/restore-verify-report.json' },
         { kind: 'restore-verify', file: 'reports/restore-verify-billing/restore-verify-report.json' },
         { kind: 'failover', file: 'reports/failover-plan/failover-report.json' },
       ]),
-    ).toEqual(['restore-verify (restore-verify-orders)', 'restore-verify (restore-verify-billing)', 'failover']);
+    ).toEqual(['restore-verify (orders)', 'restore-verify (billing)', 'failover']);
     expect(sourceLabels([{ kind: 'failover', file: 'a/plan.json' }, { kind: 'failover', file: 'a/execute.json' }])).toEqual(['failover (plan)', 'failover (execute)']);
   });
 });

@@ -29218,7 +29218,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _drill_report_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7680);
 /* harmony import */ var _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4315);
-/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1695);
+/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2037);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3683);
 
@@ -29513,7 +29513,7 @@ function closeOpenBlocks(head) {
 
 /***/ }),
 
-/***/ 1695:
+/***/ 2037:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34716,6 +34716,24 @@ function summarizeDetails(kind, details) {
     }
     return undefined;
 }
+/** Beyond this many reports (a matrix over many databases), lists of every report give way to counts and the failures. */
+const MANY_SOURCES = 6;
+function evidence(found) {
+    if (found.length === 1)
+        return found[0]?.row.detail;
+    const each = (f) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`;
+    if (found.length <= MANY_SOURCES)
+        return found.map(each).join('; ');
+    const counts = ['passed', 'failed', 'skipped']
+        .map((status) => [status, found.filter((f) => f.row.status === status).length])
+        .filter(([, n]) => n > 0)
+        .map(([status, n]) => `${n} ${status}`)
+        .join(', ');
+    const failed = found.filter((f) => f.row.status === 'failed');
+    const shown = failed.slice(0, MANY_SOURCES).map(each);
+    const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more failed` : '';
+    return `${found.length} reports: ${counts}${shown.length ? `; ${shown.join('; ')}${more}` : ''}`;
+}
 /** Per plan item: failed if any report failed it, passed if any passed it, skipped if every report skipped it. */
 function mergeChecklist(sources) {
     const rows = [];
@@ -34725,9 +34743,7 @@ function mergeChecklist(sources) {
             continue;
         const statuses = found.map((f) => f.row.status);
         const status = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
-        const detail = found.length === 1
-            ? found[0]?.row.detail
-            : found.map((f) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`).join('; ');
+        const detail = evidence(found);
         rows.push({ key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) });
     }
     return rows;
@@ -35187,15 +35203,20 @@ async function openDrillPullRequest(client, target, request, log) {
     return { url: pull.url, number: pull.number, branch: request.branch, base, commitSha, created: pull.created, ...(labelsError ? { labelsError } : {}) };
 }
 
-;// CONCATENATED MODULE: ./src/drill-report/percent.ts
+;// CONCATENATED MODULE: ./src/drill-report/numbers.ts
 /** `value` as a share of `target`: whole percent, except near 100% where rounding would hide which side of the target it is. */
 function percentOf(value, target) {
     const percent = (value / target) * 100;
     const rounded = Math.round(percent);
     return rounded === 100 && value !== target ? `${percent.toFixed(1)}%` : `${rounded}%`;
 }
+/** "1 run", "3 runs". */
+function count(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 ;// CONCATENATED MODULE: ./src/drill-report/post-mortem.ts
+
 
 
 
@@ -35210,6 +35231,45 @@ function when(report) {
 function sourceSentence(source) {
     const outcome = source.passed ? 'passed' : `failed: ${source.reasons[0] ?? 'no reason given'}`;
     return `${source.label} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
+}
+/** Reports grouped by kind, in the order kinds first appear. */
+function byKind(sources) {
+    const groups = new Map();
+    for (const source of sources)
+        groups.set(source.kind, [...(groups.get(source.kind) ?? []), source]);
+    return [...groups.entries()];
+}
+function whatHappened(sources) {
+    if (sources.length === 0)
+        return ['A disaster-recovery drill; no report was gathered.'];
+    const intro = 'A disaster-recovery drill (no production incident).';
+    if (sources.length <= MANY_SOURCES)
+        return [intro, ...sources.map(sourceSentence)];
+    const failed = sources.filter((s) => !s.passed);
+    const counts = byKind(sources).map(([kind, group]) => `${kind}: ${count(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
+    const shown = failed.slice(0, MANY_SOURCES).map(sourceSentence);
+    return [intro, ...counts, ...shown, ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : [])];
+}
+function stepsTaken(sources) {
+    if (sources.length === 0)
+        return ['none'];
+    if (sources.length <= MANY_SOURCES)
+        return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
+    return byKind(sources).map(([kind, group]) => `${kind} (${count(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
+}
+function stepDurations(sources) {
+    if (sources.length === 0)
+        return ['nothing was timed'];
+    if (sources.length <= MANY_SOURCES)
+        return sources.map((s) => `${s.label}: ${stepTimes(s)}`);
+    return byKind(sources).map(([kind, group]) => {
+        const slowest = new Map();
+        for (const step of group.flatMap((s) => s.steps)) {
+            if (step.durationSeconds !== undefined)
+                slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
+        }
+        return `${kind}, the slowest of ${count(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
+    });
 }
 function recoveryLine(report) {
     const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
@@ -35287,7 +35347,7 @@ function postMortemMarkdown(report, unchecked) {
         '',
         '1. **Incident Summary**',
         '   - What happened?',
-        bullets(sources.length ? [`A disaster-recovery drill (no production incident).`, ...sources.map(sourceSentence)] : ['A disaster-recovery drill; no report was gathered.'], '     '),
+        bullets(whatHappened(sources), '     '),
         `   - When did it happen? ${when(report)}`,
         `   - How long was the outage? ${recoveryLine(report)}`,
         '',
@@ -35299,9 +35359,9 @@ function postMortemMarkdown(report, unchecked) {
         '',
         '3. **Recovery Actions**',
         '   - What steps were taken?',
-        bullets(sources.length ? sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`) : ['none'], '     '),
+        bullets(stepsTaken(sources), '     '),
         '   - How long did each step take?',
-        bullets(sources.length ? sources.map((s) => `${s.label}: ${stepTimes(s)}`) : ['nothing was timed'], '     '),
+        bullets(stepDurations(sources), '     '),
         `   - Were procedures effective? ${effectiveness(report)}`,
         '',
         '4. **Lessons Learned**',
@@ -35401,6 +35461,7 @@ function recoveryChart(scenario, points) {
 
 
 
+
 /** A plan item no report of this drill speaks to. */
 const NOT_COVERED = '⬜';
 function verdict(report) {
@@ -35412,12 +35473,16 @@ function verdict(report) {
 }
 function headline(report, notCovered) {
     const sources = report.details.sources;
-    const count = (status) => report.checklist.filter((row) => row.status === status).length;
-    const checklist = [`${count('passed')} passed`, `${count('failed')} failed`, `${count('skipped')} skipped`, `${notCovered.length} not checked`];
+    const rowsWith = (status) => report.checklist.filter((row) => row.status === status).length;
+    const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
     const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
     const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
+    const failed = sources.filter((s) => !s.passed);
+    const listed = sources.length > MANY_SOURCES
+        ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
+        : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
     const lines = [
-        `**${report.passed ? 'Passed' : 'Failed'}.** ${sources.length} report${sources.length === 1 ? '' : 's'}: ${sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none'}. ` +
+        `**${report.passed ? 'Passed' : 'Failed'}.** ${count(sources.length, 'report')}: ${listed}. ` +
             `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
     ];
     if (!report.passed)
@@ -35432,7 +35497,7 @@ function sourcesTable(sources) {
         s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
         code(s.file),
     ]);
-    return ['## Reports', '', table(['report', 'started (UTC)', 'took', 'run', 'file'], rows)].join('\n');
+    return ['## Reports', '', foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
 }
 function checklistSection(report, notCovered) {
     const rows = Object.keys(PLAN_CHECKLIST).map((key) => {
@@ -35458,7 +35523,9 @@ function objectivesSection(sources) {
         o.measuredSeconds === null ? '-' : percentOf(o.measuredSeconds, o.targetSeconds),
         s.label,
     ]));
-    const body = rows.length ? table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows) : 'No report measured an objective.';
+    const body = rows.length
+        ? foldIfLong(`${rows.length} measurements`, table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows), rows.length)
+        : 'No report measured an objective.';
     return ['## Objectives against measured values', '', body].join('\n');
 }
 function stepsTable(source) {
@@ -35472,9 +35539,39 @@ function stepsTable(source) {
     rows.push(['', '**total**', formatDuration(source.durationSeconds), '100%', '']);
     return foldIfLong(`${source.steps.length} steps`, table(['', 'step', 'took', 'share', 'detail'], rows), rows.length);
 }
+function median(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+/** Many runs of one kind: per step, how many ran, the median and the slowest, and which run that was. */
+function stepSpread(kind, sources) {
+    const names = [...new Set(sources.flatMap((s) => s.steps.map((step) => step.name)))];
+    const rows = names.map((name) => {
+        const timed = sources.flatMap((s) => s.steps.filter((step) => step.name === name && step.durationSeconds !== undefined).map((step) => ({ s, seconds: step.durationSeconds })));
+        const failed = sources.filter((s) => s.steps.some((step) => step.name === name && step.status === 'failed')).length;
+        const slowest = timed.reduce((max, t) => (!max || t.seconds > max.seconds ? t : max), undefined);
+        return [
+            name,
+            String(timed.length),
+            String(failed),
+            timed.length ? formatDuration(median(timed.map((t) => t.seconds))) : '-',
+            slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
+        ];
+    });
+    return [`### ${kind}: ${count(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
+}
 function stepsSection(sources) {
-    const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
-    return ['## Step timings', '', parts.join('\n\n') || 'No steps were recorded.'].join('\n');
+    if (sources.length === 0)
+        return ['## Step timings', '', 'No steps were recorded.'].join('\n');
+    if (sources.length <= MANY_SOURCES) {
+        const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
+        return ['## Step timings', '', parts.join('\n\n')].join('\n');
+    }
+    // Many reports: the spread per kind, then every run folded, its summary line saying how it went.
+    const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) => stepSpread(kind, sources.filter((s) => s.kind === kind)));
+    const runs = sources.map((s) => details(`${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`, table(['', 'step', 'took', 'detail'], s.steps.map((step) => [MARK[step.status], step.name, step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds), step.detail ?? '']))));
+    return ['## Step timings', '', kinds.join('\n\n'), '', '### Every run', '', runs.join('\n\n')].join('\n');
 }
 function trendTable(points, scenarios) {
     const rows = points.map((p) => [
@@ -35638,7 +35735,10 @@ function sourceLabels(sources) {
         let suffix = 0;
         while (suffix < shortest - 1 - prefix && same.every((p) => p[p.length - 1 - suffix] === mine[mine.length - 1 - suffix]))
             suffix += 1;
-        return `${source.kind} (${mine.slice(prefix, Math.max(prefix + 1, mine.length - suffix)).join('/')})`;
+        const differs = mine.slice(prefix, Math.max(prefix + 1, mine.length - suffix)).join('/');
+        // Artifacts are usually named after the kind (restore-verify-orders): the kind is said once.
+        const short = differs.startsWith(`${source.kind}-`) && differs.length > source.kind.length + 1 ? differs.slice(source.kind.length + 1) : differs;
+        return `${source.kind} (${short})`;
     });
 }
 async function isDirectory(path) {
