@@ -176,7 +176,11 @@ describe('what the issue asks of each workflow', () => {
     const report = jobs.find((j) => j.id === 'drill-report');
     expect(report?.body.needs).toEqual(['restore-verify', 'failover']);
     expect(report?.body.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
-    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).mode).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && 'execute' || 'plan' }}");
+    // execute only when a staging stack is named: never production by accident.
+    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).mode).toBe(
+      "${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID != '' && vars.DR_STAGING_REGION != '' && 'execute' || 'plan' }}",
+    );
+    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}");
   });
 
   test('failover: dispatched by hand only (mode plan or execute, and confirm), execute behind an environment, never cancelled, and the comment says why', () => {
