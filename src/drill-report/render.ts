@@ -1,0 +1,188 @@
+import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
+import { code, details, foldIfLong, MARK, table } from '../report/markdown.js';
+import type { ObjectiveResult } from '../report/report.js';
+import { formatDuration } from '../util/format.js';
+import { count, percentOf } from './numbers.js';
+import { MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
+import { postMortemMarkdown } from './post-mortem.js';
+import { recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './trend.js';
+
+/** A plan item no report of this drill speaks to. */
+export const NOT_COVERED = '⬜';
+
+function verdict(report: DrillReport): string {
+  const title = report.details.title;
+  const date = report.startedAt.slice(0, 10);
+  if (report.passed) return `# ${MARK.passed} ${title}, ${date}: passed`;
+  return `# ${MARK.failed} ${title}, ${date}: failed`;
+}
+
+function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
+  const sources = report.details.sources;
+  const rowsWith = (status: string) => report.checklist.filter((row) => row.status === status).length;
+  const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
+  const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
+  const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
+  const failed = sources.filter((s) => !s.passed);
+  const listed =
+    sources.length > MANY_SOURCES
+      ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
+      : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
+  const lines = [
+    `**${report.passed ? 'Passed' : 'Failed'}.** ${count(sources.length, 'report')}: ${listed}. ` +
+      `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
+  ];
+  if (!report.passed) lines.push('', '**Why it failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
+  return lines.join('\n');
+}
+
+function sourcesTable(sources: readonly DrillSource[]): string {
+  const rows = sources.map((s) => [
+    `${s.passed ? MARK.passed : MARK.failed} ${s.label}`,
+    s.startedAt,
+    formatDuration(s.durationSeconds),
+    s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
+    code(s.file),
+  ]);
+  return ['## Reports', '', foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
+}
+
+function checklistSection(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
+  const rows = (Object.keys(PLAN_CHECKLIST) as ChecklistKey[]).map((key) => {
+    const row = report.checklist.find((r) => r.key === key);
+    if (!row) return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
+    return [MARK[row.status], row.item, row.status, row.detail ?? ''];
+  });
+  const note = notCovered.length ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.` : '';
+  return ['## Test Checklist', '', table(['', 'item', 'result', 'evidence'], rows) + note].join('\n');
+}
+
+function measured(o: ObjectiveResult): string {
+  return o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds);
+}
+
+function objectivesSection(sources: readonly DrillSource[]): string {
+  const rows = sources.flatMap((s) =>
+    s.objectives.map((o) => [
+      o.passed === null ? MARK.skipped : o.passed ? MARK.passed : MARK.failed,
+      o.name,
+      o.scenario,
+      o.measure,
+      formatDuration(o.targetSeconds),
+      measured(o),
+      o.measuredSeconds === null ? '-' : percentOf(o.measuredSeconds, o.targetSeconds),
+      s.label,
+    ]),
+  );
+  const body = rows.length
+    ? foldIfLong(`${rows.length} measurements`, table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows), rows.length)
+    : 'No report measured an objective.';
+  return ['## Objectives against measured values', '', body].join('\n');
+}
+
+function stepsTable(source: DrillSource): string {
+  const rows = source.steps.map((step) => [
+    MARK[step.status],
+    step.name,
+    step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
+    step.durationSeconds === undefined || source.durationSeconds <= 0 ? '-' : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
+    step.detail ?? '',
+  ]);
+  rows.push(['', '**total**', formatDuration(source.durationSeconds), '100%', '']);
+  return foldIfLong(`${source.steps.length} steps`, table(['', 'step', 'took', 'share', 'detail'], rows), rows.length);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Many runs of one kind: per step, how many ran, the median and the slowest, and which run that was. */
+function stepSpread(kind: string, sources: readonly DrillSource[]): string {
+  const names = [...new Set(sources.flatMap((s) => s.steps.map((step) => step.name)))];
+  const rows = names.map((name) => {
+    const timed = sources.flatMap((s) => s.steps.filter((step) => step.name === name && step.durationSeconds !== undefined).map((step) => ({ s, seconds: step.durationSeconds as number })));
+    const failed = sources.filter((s) => s.steps.some((step) => step.name === name && step.status === 'failed')).length;
+    const slowest = timed.reduce<(typeof timed)[number] | undefined>((max, t) => (!max || t.seconds > max.seconds ? t : max), undefined);
+    return [
+      name,
+      String(timed.length),
+      String(failed),
+      timed.length ? formatDuration(median(timed.map((t) => t.seconds))) : '-',
+      slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
+    ];
+  });
+  return [`### ${kind}: ${count(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
+}
+
+function stepsSection(sources: readonly DrillSource[]): string {
+  if (sources.length === 0) return ['## Step timings', '', 'No steps were recorded.'].join('\n');
+  if (sources.length <= MANY_SOURCES) {
+    const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
+    return ['## Step timings', '', parts.join('\n\n')].join('\n');
+  }
+  // Many reports: the spread per kind, then every run folded, its summary line saying how it went.
+  const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) => stepSpread(kind, sources.filter((s) => s.kind === kind)));
+  const runs = sources.map((s) =>
+    details(
+      `${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`,
+      table(['', 'step', 'took', 'detail'], s.steps.map((step) => [MARK[step.status], step.name, step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds), step.detail ?? ''])),
+    ),
+  );
+  return ['## Step timings', '', kinds.join('\n\n'), '', '### Every run', '', runs.join('\n\n')].join('\n');
+}
+
+function trendTable(points: readonly TrendPoint[], scenarios: readonly string[]): string {
+  const rows = points.map((p) => [
+    `${p.label}${p.current ? ' (this drill)' : ''}`,
+    p.passed ? `${MARK.passed} passed` : `${MARK.failed} failed`,
+    ...scenarios.map((scenario) => {
+      const r = p.recovery.get(scenario);
+      return r ? `${formatDuration(r.measuredSeconds)} / ${formatDuration(r.targetSeconds)}` : '-';
+    }),
+  ]);
+  return table(['drill', 'result', ...scenarios.map((s) => `${s}: recovery / RTO`)], rows);
+}
+
+function trendSection(report: DrillReport, past: readonly DrillReport[], historyDir: string): string {
+  const points = trendPoints(past, report);
+  const scenarios = trendScenarios(points);
+  const intro =
+    past.length === 0
+      ? `The first drill recorded in ${code(historyDir)}: the trend starts here.`
+      : `This drill and the ${points.length - 1} before it recorded in ${code(historyDir)}. Bars: measured recovery time; line: the RTO.`;
+  const charts = scenarios.map((scenario) => ['```mermaid', recoveryChart(scenario, points).mermaid, '```'].join('\n'));
+  return ['## Trend', '', intro, ...(charts.length ? ['', charts.join('\n\n')] : ['', 'No drill measured a recovery time yet.']), '', trendTable(points, scenarios)].join('\n');
+}
+
+export interface RenderOptions {
+  /** Earlier drills, oldest first. */
+  past: readonly DrillReport[];
+  historyDir: string;
+}
+
+/** Plan items that no report of the drill checked. */
+export function notCoveredItems(report: DrillReport): ChecklistKey[] {
+  return (Object.keys(PLAN_CHECKLIST) as ChecklistKey[]).filter((key) => !report.checklist.some((row) => row.key === key));
+}
+
+/**
+ * The drill report in markdown, verdict first. Pure: the record and the earlier drills in,
+ * the same markdown out, so the local drill and tests render exactly what the action commits.
+ */
+export function renderDrillMarkdown(report: DrillReport, options: RenderOptions): string {
+  const notCovered = notCoveredItems(report);
+  const footer = `<sub>Made by ${report.tool.name} ${report.tool.version} drill-report${report.run.url ? ` in [this run](${report.run.url})` : ''}. The JSON record beside this file holds every figure above.</sub>`;
+  return `${[
+    verdict(report),
+    headline(report, notCovered),
+    sourcesTable(report.details.sources),
+    checklistSection(report, notCovered),
+    objectivesSection(report.details.sources),
+    stepsSection(report.details.sources),
+    trendSection(report, options.past, options.historyDir),
+    postMortemMarkdown(report, [...notCovered, ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key)]),
+    footer,
+  ].join('\n\n')}\n`;
+}

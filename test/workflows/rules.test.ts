@@ -1,0 +1,224 @@
+import { describe, expect, test } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { drWorkflowProblems, jobsOf, parseWorkflow, workflowProblems } from './workflow-rules.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WORKFLOWS = join(ROOT, '.github', 'workflows');
+const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml'];
+
+const read = (name: string) => readFileSync(join(WORKFLOWS, name), 'utf8');
+type Map = Record<string, unknown>;
+const map = (value: unknown) => (value ?? {}) as Map;
+
+describe('the rules, checked on every workflow', () => {
+  test('the five workflows of the issue exist, and no others', () => {
+    expect(readdirSync(WORKFLOWS).sort()).toEqual(['backup.yml', 'ci.yml', 'dr-drill.yml', 'failover.yml', 'restore-verify.yml']);
+  });
+
+  test.each(readdirSync(WORKFLOWS))('%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC', (name) => {
+    expect(workflowProblems(read(name), name)).toEqual([]);
+  });
+
+  test.each(DR_WORKFLOWS)('%s: reusable with typed inputs, and a concurrency group that never cancels a running job', (name) => {
+    expect(drWorkflowProblems(read(name), name)).toEqual([]);
+  });
+
+  test('every action.yml runs on node24, as GitHub runs it', () => {
+    const actions = readdirSync(join(ROOT, 'actions')).filter((name) => readdirSync(join(ROOT, 'actions', name)).includes('action.yml'));
+    expect(actions).toContain('drill-report');
+    for (const name of actions) {
+      const runs = map(map(parse(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8'))).runs);
+      expect({ name, using: runs.using, main: runs.main }).toEqual({ name, using: 'node24', main: 'dist/index.js' });
+    }
+  });
+});
+
+/**
+ * Inputs of the actions the workflows run, from their action.yml; for an action whose
+ * action.yml is not in this tree yet, the exact names its issue gives (restore-verify, failover).
+ */
+const ISSUE_INPUTS: Record<string, { inputs: string[]; required: string[] }> = {
+  'restore-verify': {
+    inputs: ['bucket', 'prefix', 'region', 'endpoint-url', 'backup', 'target-database-url', 'source-database-url', 'allow-overwrite', 'keep-database', 'jobs', 'checks', 'smoke-command', 'smoke-timeout-seconds', 'rto-seconds', 'rpo-seconds', 'report-path'],
+    required: ['bucket', 'target-database-url'],
+  },
+  failover: {
+    inputs: ['mode', 'confirm', 'replica-id', 'region', 'source-id', 'source-region', 'hosted-zone-id', 'record-name', 'record-type', 'ttl', 'health-url', 'health-expect-status', 'health-timeout-seconds', 'replica-database-url', 'max-lag-seconds', 'wait-timeout-seconds', 'rto-seconds', 'endpoint-url', 'report-path'],
+    required: ['replica-id', 'region'],
+  },
+};
+
+function actionInputs(name: string): { inputs: string[]; required: string[] } {
+  const path = join(ROOT, 'actions', name, 'action.yml');
+  if (!existsSync(path)) {
+    const fromIssue = ISSUE_INPUTS[name];
+    if (!fromIssue) throw new Error(`a workflow uses actions/${name}, which has no action.yml`);
+    return fromIssue;
+  }
+  const inputs = map(map(parse(readFileSync(path, 'utf8'))).inputs);
+  return { inputs: Object.keys(inputs), required: Object.entries(inputs).filter(([, spec]) => map(spec).required === true && map(spec).default === undefined).map(([input]) => input) };
+}
+
+test.each(readdirSync(WORKFLOWS))("%s: each step of this repository's actions passes only inputs the action declares, and every required one", (name) => {
+  const problems: string[] = [];
+  for (const job of jobsOf(parseWorkflow(read(name)))) {
+    for (const step of job.steps) {
+      const uses = typeof step.uses === 'string' ? step.uses : '';
+      const action = /^\.\/(?:\.dr-actions\/)?actions\/([a-z-]+)$/.exec(uses)?.[1];
+      if (!action) continue;
+      const given = Object.keys(map(step.with));
+      const { inputs, required } = actionInputs(action);
+      for (const input of given.filter((i) => !inputs.includes(i))) problems.push(`${job.id}: ${action} has no input ${input}`);
+      for (const input of required.filter((i) => !given.includes(i))) problems.push(`${job.id}: ${action} needs ${input}`);
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+describe('the rule checker finds what it is for (so its passing means something)', () => {
+  const broken = `
+name: broken
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020
+      - run: echo "\${{ github.event.head_commit.message }}"
+      - uses: ./actions/backup
+      - uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3
+        with:
+          aws-access-key-id: x
+  b:
+    runs-on: ubuntu-24.04
+    permissions: {}
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          path: other
+      - uses: ./.dr-actions/actions/backup
+`;
+
+  test('tags instead of SHAs, a SHA without its version, missing permissions, an expression in run:, a local action without its checkout, AWS keys', () => {
+    expect(workflowProblems(broken, 'broken.yml')).toEqual([
+      'broken.yml:8: actions/checkout@v4 is not pinned to a full commit SHA',
+      'broken.yml:9: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 has no version comment (# vX.Y.Z)',
+      'broken.yml: no top-level permissions',
+      'broken.yml: job a has no explicit permissions',
+      'broken.yml: job a step 3: an expression inside run: (pass it through env:)',
+      'broken.yml: job a step 5: AWS credentials must come from OIDC (role-to-assume), not keys',
+      'broken.yml: job a assumes an AWS role without id-token: write',
+      'broken.yml: job b step 2: ./.dr-actions/actions/backup is used before a checkout that provides it',
+    ]);
+  });
+
+  test('a DR workflow that is not reusable, has an untyped input, and may cancel itself', () => {
+    const text = `
+on:
+  workflow_dispatch:
+    inputs:
+      mode:
+        description: m
+concurrency:
+  group: x
+  cancel-in-progress: true
+permissions: {}
+jobs: {}
+`;
+    expect(drWorkflowProblems(text, 'dr.yml')).toEqual(['dr.yml: not reusable (no on.workflow_call)', 'dr.yml: input mode has no type', 'dr.yml: concurrency may cancel a running disaster-recovery job']);
+  });
+});
+
+describe('what the issue asks of each workflow', () => {
+  const on = (name: string) => map(parseWorkflow(read(name)).on);
+  const dispatchInputs = (name: string) => map(map(on(name).workflow_dispatch).inputs);
+
+  test('backup: daily at 02:00 UTC, the plan’s schedule, and by hand', () => {
+    expect(on('backup.yml').schedule).toEqual([{ cron: '0 2 * * *' }]);
+    expect('workflow_dispatch' in on('backup.yml')).toBe(true);
+  });
+
+  test('restore-verify: monthly on the 1st and by hand (latest, random or a key); random on schedule; PostgreSQL of the production version as a service, with scratch settings', () => {
+    const cron = (on('restore-verify.yml').schedule as { cron: string }[])[0]?.cron.split(' ');
+    expect(cron?.slice(2)).toEqual(['1', '*', '*']);
+    expect(map(dispatchInputs('restore-verify.yml').backup)).toMatchObject({ type: 'choice', options: ['latest', 'random', 'key'] });
+    const text = read('restore-verify.yml');
+    expect(text).toMatch(/schedule:\*\) backup=random ;;/);
+    const job = jobsOf(parseWorkflow(text)).find((j) => j.id === 'restore-verify');
+    expect(map(map(job?.body.services).postgres).image).toBe('postgres:${{ needs.configure.outputs.postgres-version }}');
+    const scratch = job?.steps.find((s) => String(s.name).startsWith('Scratch settings'));
+    for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'pg_reload_conf()']) expect(String(scratch?.run)).toContain(setting);
+  });
+
+  test('restore-verify: only the issue job may write issues; it opens, comments on and closes the disaster-recovery issue', () => {
+    const jobs = jobsOf(parseWorkflow(read('restore-verify.yml')));
+    const writers = jobs.filter((j) => map(j.body.permissions).issues === 'write').map((j) => j.id);
+    expect(writers).toEqual(['track-failure']);
+    const issueJob = jobs.find((j) => j.id === 'track-failure');
+    expect(issueJob?.body.permissions).toEqual({ issues: 'write' });
+    expect(String(issueJob?.body.if)).toContain('always()');
+    const script = String(issueJob?.steps[0]?.run);
+    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close']) expect(script).toContain(command);
+  });
+
+  test('dr-drill: quarterly on 1 January, April, July and October, and by hand; restore-verify, failover, then drill-report opens the pull request', () => {
+    expect((on('dr-drill.yml').schedule as { cron: string }[])[0]?.cron.split(' ').slice(2)).toEqual(['1', '1,4,7,10', '*']);
+    const jobs = jobsOf(parseWorkflow(read('dr-drill.yml')));
+    expect(jobs.map((j) => [j.id, j.body.uses ?? j.steps.map((s) => s.uses).find((u) => String(u).includes('drill-report'))])).toEqual([
+      ['restore-verify', './.github/workflows/restore-verify.yml'],
+      ['failover', './.github/workflows/failover.yml'],
+      ['drill-report', './.dr-actions/actions/drill-report'],
+    ]);
+    const report = jobs.find((j) => j.id === 'drill-report');
+    expect(report?.body.needs).toEqual(['restore-verify', 'failover']);
+    expect(report?.body.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
+    // execute only when a staging stack is named: never production by accident.
+    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).mode).toBe(
+      "${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID != '' && vars.DR_STAGING_REGION != '' && 'execute' || 'plan' }}",
+    );
+    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}");
+  });
+
+  test('failover: dispatched by hand only (mode plan or execute, and confirm), execute behind an environment, never cancelled, and the comment says why', () => {
+    const triggers = Object.keys(on('failover.yml')).sort();
+    expect(triggers).toEqual(['workflow_call', 'workflow_dispatch']);
+    expect(map(dispatchInputs('failover.yml').mode)).toMatchObject({ type: 'choice', options: ['plan', 'execute'], default: 'plan' });
+    expect(map(dispatchInputs('failover.yml').confirm)).toMatchObject({ type: 'string' });
+    const workflow = parseWorkflow(read('failover.yml'));
+    expect(workflow.concurrency).toEqual({ group: 'dr-failover', 'cancel-in-progress': false });
+    const execute = jobsOf(workflow).find((j) => j.id === 'execute');
+    expect(map(execute?.body.environment).name).toBeTruthy();
+    expect(String(execute?.body.if)).toContain("needs.configure.outputs.mode == 'execute'");
+    const lines = read('failover.yml').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('concurrency:'));
+    expect(lines.slice(at - 4, at).every((l) => l.startsWith('#'))).toBe(true);
+    expect(lines.slice(at - 4, at).join(' ')).toMatch(/never cancelled/);
+  });
+
+  test('each DR job does nothing but say how to configure it until its variables are set', () => {
+    for (const name of DR_WORKFLOWS.filter((n) => n !== 'dr-drill.yml')) {
+      const jobs = jobsOf(parseWorkflow(read(name)));
+      const configure = jobs.find((j) => j.id === 'configure');
+      expect(String(configure?.steps[0]?.run)).toMatch(/not configured, so nothing ran/);
+      expect(String(configure?.steps[0]?.run)).toContain('echo "configured=false" >> "$GITHUB_OUTPUT"');
+      for (const job of jobs.filter((j) => j.id !== 'configure' && j.id !== 'track-failure')) {
+        expect(`${name} ${job.id} ${String(job.body.if)}`).toContain("needs.configure.outputs.configured == 'true'");
+      }
+    }
+    expect(String(jobsOf(parseWorkflow(read('dr-drill.yml'))).find((j) => j.id === 'drill-report')?.body.if)).toContain("needs.restore-verify.outputs.configured == 'true'");
+  });
+
+  test('ci: lint (workflows and metadata included), tests, build, and the bundles compared with a fresh build', () => {
+    const runs = jobsOf(parseWorkflow(read('ci.yml'))).flatMap((j) => j.steps.map((s) => String(s.run ?? '')));
+    expect(runs).toContain('npm run lint');
+    expect(runs).toContain('npm test');
+    expect(runs).toContain('npm run build');
+    expect(runs.some((r) => r.includes('git status --porcelain -- actions') && r.includes('exit 1'))).toBe(true);
+    const scripts = map(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts);
+    expect(String(scripts.lint)).toMatch(/&& npm run lint:workflows$/);
+  });
+});
