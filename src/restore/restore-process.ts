@@ -80,7 +80,7 @@ export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, f
     // EPIPE: psql stopped reading because it failed; its own message says why.
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
       run.child.kill('SIGTERM');
-      throw new RestoreFailedError(`the backup is not a complete gzip stream (${errorMessage(error)}); psql's restore was stopped`);
+      throw new RestoreFailedError(`the backup is not a complete gzip stream (${error.message ?? errorMessage(error)}); psql's restore was stopped`);
     }
   }
   await verdict(run, 'psql', [target.password]);

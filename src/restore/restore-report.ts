@@ -112,7 +112,7 @@ export function restoreChecklist(
   taggedInFile: ReadonlySet<ChecklistTag>,
 ): ChecklistItem[] {
   const get = (name: string) => stepStatus(steps, name);
-  const configured = (step: ReportStep) => !NOT_RUN.test(step.detail ?? '');
+  const notConfigured = (step: ReportStep) => !NOT_RUN.test(step.detail ?? '');
   const items: ChecklistItem[] = [];
 
   const download = fromStep(get(STEP.download), () => false);
@@ -127,7 +127,7 @@ export function restoreChecklist(
   else if (verify?.status === 'failed') items.push(checklistItem('restore', 'failed', verify.detail));
   else items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
 
-  const smoke = fromStep(get(STEP.smoke), configured);
+  const smoke = fromStep(get(STEP.smoke), notConfigured);
   items.push(checklistItem('applicationStarts', smoke.status, smoke.status === 'skipped' ? 'no smoke-command' : details.smoke ? `smoke command ${details.smoke.detail}` : smoke.detail));
 
   for (const tag of Object.keys(CHECKLIST_TAGS) as ChecklistTag[]) {
@@ -143,7 +143,7 @@ export function restoreChecklist(
     }
   }
 
-  const checks = fromStep(get(STEP.checks), configured);
+  const checks = fromStep(get(STEP.checks), notConfigured);
   items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
 
   const [rto, ...rpo] = objectives;

@@ -145,9 +145,8 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
       return undefined;
     }
   };
-  const skip = (name: string, detail: string) => {
-    recorder.skip(name, blockedBy ? `not run: ${blockedBy}` : detail);
-  };
+  /** A step that does not apply (nothing configured, nothing to compare): skipped with why, failed or not. */
+  const skip = (name: string, detail: string) => recorder.skip(name, detail);
 
   let selection: Selection | undefined;
   let targetState: TargetState | undefined;

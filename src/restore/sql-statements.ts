@@ -48,7 +48,8 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
     for (let k = from; k < to; k += 1) if (text[k] === '\n') line += 1;
   };
   const finish = (end: number) => {
-    if (start >= 0) statements.push({ sql: text.slice(start, end).trim(), line: startLine, directives });
+    if (start < 0) return;
+    statements.push({ sql: text.slice(start, end).trim(), line: startLine, directives });
     directives = [];
     start = -1;
   };
@@ -88,7 +89,7 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
           if (depth === 0) break;
         } else k += 1;
       }
-      if (depth !== 0) throw new SqlSplitError(`the /* comment opened on line ${opened} is never closed`, opened);
+      if (depth !== 0) throw new SqlSplitError('this /* comment is never closed', opened);
       lineAt(i, k);
       i = k;
     } else if (char === ';') {
@@ -104,12 +105,12 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
       begin();
       const tag = (DOLLAR_TAG.exec(text.slice(i, i + 65)) as RegExpExecArray)[0];
       const close = text.indexOf(tag, i + tag.length);
-      if (close < 0) throw new SqlSplitError(`the dollar-quoted string ${tag} opened on line ${line} is never closed`, line);
+      if (close < 0) throw new SqlSplitError(`this dollar-quoted string ${tag} is never closed`, line);
       const end = close + tag.length;
       lineAt(i, end);
       i = end;
     } else if (char === '\\') {
-      throw new SqlSplitError(`psql meta-commands (\\${/^\\(\S*)/.exec(text.slice(i))?.[1] ?? ''}) are not supported on line ${line}: write plain SQL`, line);
+      throw new SqlSplitError(`psql meta-commands (\\${/^\\(\S*)/.exec(text.slice(i))?.[1] ?? ''}) are not supported: write plain SQL`, line);
     } else {
       begin();
       i += 1;
@@ -132,5 +133,5 @@ function skipQuoted(text: string, open: number, quote: string, backslashEscapes:
     } else k += 1;
   }
   const what = quote === "'" ? 'string' : 'quoted identifier';
-  throw new SqlSplitError(`the ${what} opened with ${quote} on line ${line} is never closed`, line);
+  throw new SqlSplitError(`this ${what} opened with ${quote} is never closed`, line);
 }
