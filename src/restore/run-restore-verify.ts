@@ -19,7 +19,7 @@ import { measureRpo } from './rpo.js';
 import { runChecks } from './run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
 import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from './scratch-database.js';
-import { catalogBackups, selectBackup, type Selection } from './selection.js';
+import { readCatalog, selectBackup, type Selection } from './selection.js';
 import { describeSelector } from './selector.js';
 import { runSmokeCommand } from './smoke.js';
 import { compareTables, describeDifferences } from './verify-tables.js';
@@ -159,8 +159,7 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
     selection = await attempt(
       STEP.select,
       async () => {
-        const listing = await store.list();
-        const catalog = catalogBackups(listing, await store.readManifests(listing.backups));
+        const catalog = await readCatalog(store);
         details.catalog = {
           complete: catalog.complete.length,
           withoutManifest: catalog.withoutManifest.length,

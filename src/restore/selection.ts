@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
 import { CREATED_BY_METADATA, type BackupListing, type BackupStore, type ManifestRead, type StoredBackup } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
@@ -43,6 +43,20 @@ export function catalogBackups(listing: BackupListing, manifests: ReadonlyMap<st
   // Keys sort by start time; a slow backup may finish after a later one started, so order by finish.
   catalog.complete.sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.backup.key < b.backup.key ? 1 : -1));
   return catalog;
+}
+
+/** Lists the prefix and reads every manifest; a missing bucket or a denied listing says what to fix. */
+export async function readCatalog(store: BackupStore): Promise<BackupCatalog> {
+  try {
+    const listing = await store.list();
+    return catalogBackups(listing, await store.readManifests(listing.backups));
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const where = `s3://${store.bucket}/${store.prefix}`;
+    if ((error as { name?: string }).name === 'NoSuchBucket') throw new ConfigurationError(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
+    if (status === 403) throw new ConfigurationError(`reading ${where} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`);
+    throw new Error(`could not read the backups under ${where}: ${errorMessage(error)}`);
+  }
 }
 
 function pickIndex(length: number, random: () => number): number {

@@ -107,4 +107,14 @@ describe('restore-verify guards', () => {
     expect(result.report.reasons[0]).toMatch(/^preflight: could not connect to the target server as postgres@127\.0\.0\.1:\d+: .*password authentication failed for user "postgres"/);
     expect(JSON.stringify(result.report)).not.toContain('not-the-password-123');
   });
+
+  test('any database name is quoted: spaces, quotes, semicolons and non-ASCII letters', async () => {
+    const stack = stackFromEnv();
+    const name = `rv "odd"; name ü ${randomBytes(3).toString('hex')}`;
+    const url = `postgres://${stack.postgres.user}:${encodeURIComponent(stack.postgres.password)}@${stack.postgres.host}:${stack.postgres.port}/${encodeURIComponent(name)}`;
+    const result = await restoreVerify({ bucket, 'target-database-url': url });
+    expect(result.report.reasons).toEqual([]);
+    expect(result.report.details.target).toMatchObject({ database: `${stack.postgres.user}@${stack.postgres.host}:${stack.postgres.port}/${name}`, created: true, dropped: true });
+    expect(await databaseExists(name)).toBe(false);
+  });
 });

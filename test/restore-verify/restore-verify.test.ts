@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -234,5 +234,25 @@ describe('restore-verify against a backup made by the backup action', () => {
     ]);
     expect(checklistOf(result, 'rpo')?.status).toBe('failed');
     expect(checklistOf(result, 'restore')?.status).toBe('passed');
+  });
+
+  test('cancelling stops the running step and still drops the scratch database', async () => {
+    const target = scratchName();
+    const started = join(dir, 'smoke-started');
+    const controller = new AbortController();
+    const running = restoreVerify(
+      { bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'smoke-command': `sh -c 'touch ${started}; sleep 120'` },
+      { signal: controller.signal },
+    );
+    for (let waited = 0; await access(started).then(() => false, () => true); waited += 50) {
+      if (waited > 60_000) throw new Error('the smoke command never started');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    controller.abort();
+    const result = await running;
+    expect(result.passed).toBe(false);
+    expect(result.report.reasons).toEqual([`smoke: sh -c 'touch ${started}; sleep 120' cancelled; its process group was killed`]);
+    expect(stepOf(result, 'drop')).toMatchObject({ status: 'passed' });
+    expect(await databaseExists(target)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigurationError } from '../../src/errors.js';
 import { measureRpo } from '../../src/restore/rpo.js';
-import { catalogBackups, chooseComplete, chooseLegacy, selectBackup } from '../../src/restore/selection.js';
+import { catalogBackups, chooseComplete, chooseLegacy, readCatalog, selectBackup } from '../../src/restore/selection.js';
 import { BackupStore, CREATED_BY_METADATA, type ManifestRead } from '../../src/storage/backup-store.js';
 import { manifestKeyFor } from '../../src/storage/keys.js';
 import { createBucket, testS3Client } from '../helpers/s3.js';
@@ -163,10 +163,7 @@ describe('selecting in S3 (moto)', () => {
     return { bucket, complete, ours, invalid, legacy, store: new BackupStore(testS3Client(), bucket, PREFIX) };
   }
 
-  async function catalog(store: BackupStore) {
-    const listing = await store.list();
-    return catalogBackups(listing, await store.readManifests(listing.backups));
-  }
+  const catalog = readCatalog;
 
   test('random and latest pick only complete backups, whatever is newer', async () => {
     const { store, complete } = await seed();
@@ -211,5 +208,10 @@ describe('selecting in S3 (moto)', () => {
     await expect(selectBackup(store, await catalog(store), { kind: 'latest' }, Math.random)).rejects.toThrow(
       new ConfigurationError(`no complete backup under s3://${bucket}/${PREFIX}; check bucket and prefix, or run the backup action first`),
     );
+  });
+
+  test('a bucket that does not exist is named', async () => {
+    const store = new BackupStore(testS3Client(), 'no-such-bucket-here', PREFIX);
+    await expect(readCatalog(store)).rejects.toThrow(new ConfigurationError('bucket no-such-bucket-here does not exist; check bucket, region and endpoint-url'));
   });
 });
