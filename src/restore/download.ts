@@ -15,6 +15,8 @@ export interface Downloaded {
   bytes: number;
   sha256: string;
   seconds: number;
+  /** The SDK also checked S3's own checksum of the object. */
+  storageChecksumChecked: boolean;
 }
 
 /** The object differs from what its manifest recorded: it must not be restored. */
@@ -23,6 +25,7 @@ export class ChecksumMismatchError extends Error {
 }
 
 const PROGRESS_EVERY_MS = 30_000;
+const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 
@@ -39,10 +42,22 @@ export async function checkFreeSpace(path: string, bytes: number): Promise<void>
  * Streams an object into a new file, hashing it on the way (parallel pg_restore needs a
  * seekable file, and the hash must be known before anything is restored). Memory stays flat
  * whatever the object's size.
+ *
+ * `storageChecksum` asks the SDK to check S3's own checksum of the object as well. A backup with
+ * a manifest does not need it: its SHA-256 covers every byte, and the SDK's CRC64NVME in
+ * JavaScript runs slower than a download from S3 (bench/restore-verify.ts), so it would cap
+ * the download. A backup without a manifest has nothing else that proves the transfer.
  */
-export async function downloadToFile(store: BackupStore, key: string, path: string, options: { log: Logger; signal?: AbortSignal; now: () => Date }): Promise<Downloaded> {
+export async function downloadToFile(
+  store: BackupStore,
+  key: string,
+  path: string,
+  options: { log: Logger; signal?: AbortSignal; now: () => Date; storageChecksum: boolean },
+): Promise<Downloaded> {
   const started = options.now();
-  const response = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }), { abortSignal: options.signal });
+  const response = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key, ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}) }), {
+    abortSignal: options.signal,
+  });
   if (!response.Body) throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
   // A hashing pass-through: its verdict is already settled, so it never holds the end back.
   const hasher = new DigestGate(Promise.resolve());
@@ -55,7 +70,9 @@ export async function downloadToFile(store: BackupStore, key: string, path: stri
   } finally {
     clearInterval(progress);
   }
-  return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: secondsBetween(started, options.now()) };
+  // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
+  const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
+  return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: secondsBetween(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
 }
 
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */

@@ -55,7 +55,7 @@ export interface BackupDetails {
     tables: number;
     run: RunContext;
   };
-  downloaded?: { bytes: number; sha256: string; seconds: number };
+  downloaded?: { bytes: number; sha256: string; seconds: number; storageChecksumChecked: boolean };
 }
 
 export interface RestoreVerifyDetails {

@@ -86,7 +86,8 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
   const recorder = new StepRecorder(now);
   const reasons: string[] = [];
   let blockedBy: string | undefined;
-  const store = new BackupStore(createS3Client(options.aws), options.bucket, options.prefix);
+  // Response checksums only where asked for: see downloadToFile.
+  const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
   const details: RestoreVerifyDetails = {
     bucket: options.bucket,
     prefix: options.prefix,
@@ -207,15 +208,15 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
     downloaded = await attempt(
       STEP.download,
       async () => {
-        const backup = (selection as Selection).backup;
+        const { backup, manifest } = selection as Selection;
         tempDir = await mkdtemp(join(options.tempDir, 'dr-actions-restore-'));
         const path = join(tempDir, basename(backup.key));
         await checkFreeSpace(path, backup.object.sizeBytes);
-        return downloadToFile(store, backup.key, path, { log, signal: options.signal, now });
+        return downloadToFile(store, backup.key, path, { log, signal: options.signal, now, storageChecksum: !manifest });
       },
       (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
     );
-    if (downloaded && details.backup) details.backup.downloaded = { bytes: downloaded.bytes, sha256: downloaded.sha256, seconds: downloaded.seconds };
+    if (downloaded && details.backup) details.backup.downloaded = { bytes: downloaded.bytes, sha256: downloaded.sha256, seconds: downloaded.seconds, storageChecksumChecked: downloaded.storageChecksumChecked };
 
     if (selection && !selection.manifest) skip(STEP.checksum, `${UNVERIFIABLE}: the SHA-256 is recorded, not compared`);
     else {

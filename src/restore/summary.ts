@@ -42,7 +42,7 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
       facts.push(['Made by', `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`]);
       facts.push(['SHA-256', `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`]);
     } else if (backup.downloaded) {
-      facts.push(['SHA-256', `${code(backup.downloaded.sha256)} (nothing to compare with)`]);
+      facts.push(['SHA-256', `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`]);
     }
     if (d.restore) facts.push(['Restored with', `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`]);
     facts.push(['Scratch database', `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`]);

@@ -106,7 +106,7 @@ describe('restore-verify against a backup made by the backup action', () => {
       ["line 5: SELECT sum(amount) > 0 FROM payments WHERE paid_at > '2026-0...", true],
     ]);
     expect(result.report.details.smoke).toMatchObject({ passed: true, exitCode: 0 });
-    expect(result.report.details.backup).toMatchObject({ key: backup.key, verifiable: true, downloaded: { sha256: backup.manifest.sha256, bytes: backup.manifest.sizeBytes } });
+    expect(result.report.details.backup).toMatchObject({ key: backup.key, verifiable: true, downloaded: { sha256: backup.manifest.sha256, bytes: backup.manifest.sizeBytes, storageChecksumChecked: false } });
     expect(result.report.details.target).toMatchObject({ created: true, dropped: true, existed: false });
     expect(await databaseExists(target)).toBe(false);
     expect(await readdir(tempDir)).toEqual([]);

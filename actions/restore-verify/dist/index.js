@@ -62934,11 +62934,13 @@ var dist_cjs = __nccwpck_require__(3711);
 
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
 const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
-function createS3Client(settings) {
+/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+function createS3Client(settings, overrides = {}) {
     return new dist_cjs/* S3Client */.YxF({
         region: settings.region,
         ...RETRY,
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+        ...overrides,
     });
 }
 
@@ -72627,6 +72629,7 @@ class ChecksumMismatchError extends Error {
     name = 'ChecksumMismatchError';
 }
 const PROGRESS_EVERY_MS = 30_000;
+const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'];
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 /** Refuses a download that cannot fit, before a single byte is fetched. */
@@ -72641,10 +72644,17 @@ async function checkFreeSpace(path, bytes) {
  * Streams an object into a new file, hashing it on the way (parallel pg_restore needs a
  * seekable file, and the hash must be known before anything is restored). Memory stays flat
  * whatever the object's size.
+ *
+ * `storageChecksum` asks the SDK to check S3's own checksum of the object as well. A backup with
+ * a manifest does not need it: its SHA-256 covers every byte, and the SDK's CRC64NVME in
+ * JavaScript runs slower than a download from S3 (bench/restore-verify.ts), so it would cap
+ * the download. A backup without a manifest has nothing else that proves the transfer.
  */
 async function downloadToFile(store, key, path, options) {
     const started = options.now();
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: key }), { abortSignal: options.signal });
+    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: key, ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}) }), {
+        abortSignal: options.signal,
+    });
     if (!response.Body)
         throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
     // A hashing pass-through: its verdict is already settled, so it never holds the end back.
@@ -72659,7 +72669,9 @@ async function downloadToFile(store, key, path, options) {
     finally {
         clearInterval(progress);
     }
-    return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: (0,util_format/* secondsBetween */.O1)(started, options.now()) };
+    // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
+    const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
+    return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: (0,util_format/* secondsBetween */.O1)(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
 }
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
 function compareWithManifest(downloaded, manifest, where) {
@@ -73067,6 +73079,22 @@ function catalogBackups(listing, manifests) {
     catalog.complete.sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.backup.key < b.backup.key ? 1 : -1));
     return catalog;
 }
+/** Lists the prefix and reads every manifest; a missing bucket or a denied listing says what to fix. */
+async function readCatalog(store) {
+    try {
+        const listing = await store.list();
+        return catalogBackups(listing, await store.readManifests(listing.backups));
+    }
+    catch (error) {
+        const status = error.$metadata?.httpStatusCode;
+        const where = `s3://${store.bucket}/${store.prefix}`;
+        if (error.name === 'NoSuchBucket')
+            throw new errors/* ConfigurationError */.j(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
+        if (status === 403)
+            throw new errors/* ConfigurationError */.j(`reading ${where} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`);
+        throw new Error(`could not read the backups under ${where}: ${(0,errors/* errorMessage */.g)(error)}`);
+    }
+}
 function pickIndex(length, random) {
     return Math.min(length - 1, Math.floor(random() * length));
 }
@@ -73445,7 +73473,8 @@ async function runRestoreVerify(options) {
     const recorder = new StepRecorder(now);
     const reasons = [];
     let blockedBy;
-    const store = new BackupStore(createS3Client(options.aws), options.bucket, options.prefix);
+    // Response checksums only where asked for: see downloadToFile.
+    const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
     const details = {
         bucket: options.bucket,
         prefix: options.prefix,
@@ -73509,8 +73538,7 @@ async function runRestoreVerify(options) {
     let downloaded;
     try {
         selection = await attempt(STEP.select, async () => {
-            const listing = await store.list();
-            const catalog = catalogBackups(listing, await store.readManifests(listing.backups));
+            const catalog = await readCatalog(store);
             details.catalog = {
                 complete: catalog.complete.length,
                 withoutManifest: catalog.withoutManifest.length,
@@ -73548,14 +73576,14 @@ async function runRestoreVerify(options) {
             return `${target.display} on PostgreSQL ${state.serverVersion} ${where}; ${restoreClient?.tool} ${restoreClient?.version}`;
         });
         downloaded = await attempt(STEP.download, async () => {
-            const backup = selection.backup;
+            const { backup, manifest } = selection;
             tempDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(options.tempDir, 'dr-actions-restore-'));
             const path = (0,external_node_path_.join)(tempDir, (0,external_node_path_.basename)(backup.key));
             await checkFreeSpace(path, backup.object.sizeBytes);
-            return downloadToFile(store, backup.key, path, { log, signal: options.signal, now });
+            return downloadToFile(store, backup.key, path, { log, signal: options.signal, now, storageChecksum: !manifest });
         }, (d) => `${(0,util_format/* formatBytes */.z3)(d.bytes)} in ${(0,util_format/* formatDuration */.a3)(d.seconds)} (${(0,util_format/* formatBytes */.z3)(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`);
         if (downloaded && details.backup)
-            details.backup.downloaded = { bytes: downloaded.bytes, sha256: downloaded.sha256, seconds: downloaded.seconds };
+            details.backup.downloaded = { bytes: downloaded.bytes, sha256: downloaded.sha256, seconds: downloaded.seconds, storageChecksumChecked: downloaded.storageChecksumChecked };
         if (selection && !selection.manifest)
             skip(STEP.checksum, `${UNVERIFIABLE}: the SHA-256 is recorded, not compared`);
         else {
@@ -73992,7 +74020,7 @@ function restoreVerifyMarkdown(report) {
             facts.push(['SHA-256', `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`]);
         }
         else if (backup.downloaded) {
-            facts.push(['SHA-256', `${code(backup.downloaded.sha256)} (nothing to compare with)`]);
+            facts.push(['SHA-256', `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`]);
         }
         if (d.restore)
             facts.push(['Restored with', `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`]);
