@@ -3,9 +3,11 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa, type ResultPromise } from 'execa';
-import { errorMessage } from '../errors.js';
-import type { ClientBinary } from '../postgres/binaries.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
+import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import { libpqEnv, type DatabaseTarget } from '../postgres/connection.js';
+import type { BackupFormat } from '../storage/keys.js';
+import type { BackupManifest } from '../storage/manifest.js';
 import { redact } from '../util/redact.js';
 
 /** The restore tool failed; the message is its own, redacted. */
@@ -58,6 +60,25 @@ async function verdict(run: { child: ResultPromise; stderr: () => string }, tool
   if (result.exitCode === 0 && !result.signal) return;
   const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
   throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
+}
+
+/**
+ * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
+ * as new as both the target server and the pg_dump that made the backup (a newer pg_dump's
+ * archive or SQL can be beyond an older client).
+ */
+export async function findRestoreClient(format: BackupFormat, manifest: BackupManifest | undefined, server: { serverMajor: number; serverVersion: string }): Promise<ClientBinary> {
+  const tool = format === 'custom' ? 'pg_restore' : 'psql';
+  const dumpMajor = manifest ? Number.parseInt(manifest.pgDump.version, 10) : 0;
+  const needed = Math.max(server.serverMajor, dumpMajor);
+  try {
+    return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
+  } catch (error) {
+    if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
+      throw new ConfigurationError(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */

@@ -1,8 +1,9 @@
 import type { RunContext } from '../github/run-context.js';
+import type { Selection } from './selection.js';
 import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { StorageChecksum } from '../storage/manifest.js';
-import { formatDuration } from '../util/format.js';
+import { formatDuration, secondsBetween } from '../util/format.js';
 import { CHECKLIST_TAGS, type ChecklistTag } from './checks-file.js';
 import type { CheckResult } from './run-checks.js';
 import type { RpoMeasurement } from './rpo.js';
@@ -165,4 +166,54 @@ export function restoreChecklist(
     ),
   );
   return items;
+}
+
+export function backupDetails(chosen: Selection, now: Date): BackupDetails {
+  const m = chosen.manifest;
+  return {
+    key: chosen.backup.key,
+    format: chosen.backup.format,
+    keyTime: chosen.backup.keyTime.toISOString(),
+    sizeBytes: chosen.backup.object.sizeBytes,
+    reason: chosen.reason,
+    verifiable: Boolean(m),
+    dataFrom: m ? m.snapshotAt : chosen.backup.keyTime.toISOString(),
+    ...(m
+      ? {
+          manifest: {
+            database: m.database,
+            serverVersion: m.server.version,
+            pgDumpVersion: m.pgDump.version,
+            compression: m.compression,
+            startedAt: m.startedAt,
+            finishedAt: m.finishedAt,
+            snapshotAt: m.snapshotAt,
+            sizeBytes: m.sizeBytes,
+            sha256: m.sha256,
+            storageChecksum: m.storageChecksum,
+            rowCounts: m.rowCounts,
+            tables: m.tables.length,
+            run: m.run,
+          },
+        }
+      : {}),
+    dataAgeSeconds: secondsBetween(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
+  };
+}
+
+const RECOVERY_STEPS: string[] = [STEP.download, STEP.checksum, STEP.createDatabase, STEP.restore, STEP.verify, STEP.checks, STEP.smoke];
+
+/**
+ * RTO as the plan means it for a database failure: from the start of the download to the end
+ * of the last verification (checks and smoke command included). Measured only when the
+ * recovery completed: every one of those steps passed or was not configured.
+ */
+export function measureRto(steps: readonly ReportStep[]): RestoreVerifyDetails['rto'] {
+  const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
+  const completed = recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !/^not run/.test(s.detail ?? '')));
+  const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
+  const first = ran[0];
+  const last = ran.at(-1);
+  if (!completed || !first || !last || first.name !== STEP.download) return { seconds: null };
+  return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt as string), new Date(last.finishedAt as string)) };
 }

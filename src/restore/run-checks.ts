@@ -3,6 +3,7 @@ import { libpqEnv, type DatabaseTarget } from '../postgres/connection.js';
 import { secondsBetween } from '../util/format.js';
 import { redact } from '../util/redact.js';
 import type { Check, ChecklistTag } from './checks-file.js';
+import { StepFailure } from './step-runner.js';
 
 export interface CheckResult {
   name: string;
@@ -80,4 +81,14 @@ export async function runChecks(
     results.push({ ...result, durationSeconds: secondsBetween(started, options.now()) });
   }
   return results;
+}
+
+/** The checks step's verdict: its detail, or a StepFailure with one reason per failed check. */
+export function judgeChecks(results: readonly CheckResult[], path: string): string {
+  const failed = results.filter((r) => !r.passed);
+  if (failed.length === 0) return `${results.length} checks passed`;
+  throw new StepFailure(
+    `${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`,
+    failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`),
+  );
 }

@@ -1,7 +1,8 @@
 import { countRows } from '../backup/snapshot.js';
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
-import type { TableRowCount } from '../storage/manifest.js';
+import type { BackupManifest, TableRowCount } from '../storage/manifest.js';
+import { StepFailure } from './step-runner.js';
 
 export type TableStatus = 'equal' | 'differs' | 'missing' | 'present' | 'not in manifest';
 
@@ -55,4 +56,38 @@ export function describeDifferences(comparisons: readonly TableComparison[]): st
     if (c.status === 'differs') return [`${displayName(c)} has ${c.restoredRows} rows, the manifest says ${c.expectedRows}`];
     return [];
   });
+}
+
+const MAX_LISTED = 10;
+
+function listSome(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_LISTED).join('; ');
+  return items.length > MAX_LISTED ? `${shown}; and ${items.length - MAX_LISTED} more` : shown;
+}
+
+export interface Verification {
+  tables: TableComparison[];
+  /** What the step reports when the data matches. */
+  detail: string;
+  /** Set when it does not: the step's failure, naming each difference. */
+  failure?: StepFailure;
+}
+
+/** The verify step: every table compared with the manifest, and the verdict. */
+export async function verifyAgainstManifest(session: PsqlSession, manifest: BackupManifest): Promise<Verification> {
+  const tables = await compareTables(session, manifest.tables);
+  const differences = describeDifferences(tables);
+  if (differences.length) {
+    const failure = new StepFailure(`the restored data differs from the manifest: ${listSome(differences)}`, [
+      `verify: the restored data differs from the manifest of ${manifest.key}: ${listSome(differences)}`,
+    ]);
+    return { tables, detail: failure.message, failure };
+  }
+  const equal = tables.filter((t) => t.status === 'equal');
+  const rows = equal.reduce((sum, t) => sum + (t.restoredRows ?? 0), 0);
+  const detail =
+    manifest.rowCounts === 'off'
+      ? `${manifest.tables.length} tables present; the backup counted no rows (row-counts: off), so counts were not compared`
+      : `${equal.length} tables, ${rows.toLocaleString('en-US')} rows: every count equals the manifest`;
+  return { tables, detail };
 }

@@ -62136,7 +62136,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _restore_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3509);
-/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2737);
+/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3892);
 /* harmony import */ var _restore_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4502);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
 
@@ -62915,7 +62915,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
 
 /***/ }),
 
-/***/ 2737:
+/***/ 3892:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72788,10 +72788,59 @@ function restoreChecklist(steps, details, objectives, taggedInFile) {
         : 'not measured: no complete backup'));
     return items;
 }
+function backupDetails(chosen, now) {
+    const m = chosen.manifest;
+    return {
+        key: chosen.backup.key,
+        format: chosen.backup.format,
+        keyTime: chosen.backup.keyTime.toISOString(),
+        sizeBytes: chosen.backup.object.sizeBytes,
+        reason: chosen.reason,
+        verifiable: Boolean(m),
+        dataFrom: m ? m.snapshotAt : chosen.backup.keyTime.toISOString(),
+        ...(m
+            ? {
+                manifest: {
+                    database: m.database,
+                    serverVersion: m.server.version,
+                    pgDumpVersion: m.pgDump.version,
+                    compression: m.compression,
+                    startedAt: m.startedAt,
+                    finishedAt: m.finishedAt,
+                    snapshotAt: m.snapshotAt,
+                    sizeBytes: m.sizeBytes,
+                    sha256: m.sha256,
+                    storageChecksum: m.storageChecksum,
+                    rowCounts: m.rowCounts,
+                    tables: m.tables.length,
+                    run: m.run,
+                },
+            }
+            : {}),
+        dataAgeSeconds: (0,util_format/* secondsBetween */.O1)(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
+    };
+}
+const RECOVERY_STEPS = [STEP.download, STEP.checksum, STEP.createDatabase, STEP.restore, STEP.verify, STEP.checks, STEP.smoke];
+/**
+ * RTO as the plan means it for a database failure: from the start of the download to the end
+ * of the last verification (checks and smoke command included). Measured only when the
+ * recovery completed: every one of those steps passed or was not configured.
+ */
+function measureRto(steps) {
+    const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
+    const completed = recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !/^not run/.test(s.detail ?? '')));
+    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
+    const first = ran[0];
+    const last = ran.at(-1);
+    if (!completed || !first || !last || first.name !== STEP.download)
+        return { seconds: null };
+    return { from: first.startedAt, to: last.finishedAt, seconds: (0,util_format/* secondsBetween */.O1)(new Date(first.startedAt), new Date(last.finishedAt)) };
+}
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/restore/restore-process.ts
+
 
 
 
@@ -72844,6 +72893,25 @@ async function verdict(run, tool, secrets) {
         return;
     const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
     throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
+}
+/**
+ * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
+ * as new as both the target server and the pg_dump that made the backup (a newer pg_dump's
+ * archive or SQL can be beyond an older client).
+ */
+async function findRestoreClient(format, manifest, server) {
+    const tool = format === 'custom' ? 'pg_restore' : 'psql';
+    const dumpMajor = manifest ? Number.parseInt(manifest.pgDump.version, 10) : 0;
+    const needed = Math.max(server.serverMajor, dumpMajor);
+    try {
+        return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
+    }
+    catch (error) {
+        if (dumpMajor > server.serverMajor && error instanceof errors/* ConfigurationError */.j) {
+            throw new errors/* ConfigurationError */.j(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+        }
+        throw error;
+    }
 }
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
 async function restoreCustom(pgRestore, target, file, jobs, signal) {
@@ -72911,7 +72979,84 @@ function measureRpo(points, now, windowDays = RPO_WINDOW_DAYS) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/restore/step-runner.ts
+
+
+/** A step failed for these reasons (one sentence each); the step's detail is the message. */
+class StepFailure extends Error {
+    reasons;
+    constructor(message, reasons) {
+        super(message);
+        this.reasons = reasons;
+    }
+}
+/** Runs the steps of one run in order, timing each, and collects the reasons for failure. */
+class StepRunner {
+    recorder;
+    log;
+    secrets;
+    signal;
+    reasons = [];
+    blockedBy;
+    constructor(recorder, log, secrets, signal) {
+        this.recorder = recorder;
+        this.log = log;
+        this.secrets = secrets;
+        this.signal = signal;
+    }
+    async run(name, fn, describe, mode = 'blocking') {
+        if (mode !== 'always') {
+            if (!this.blockedBy && this.signal?.aborted) {
+                this.blockedBy = 'the run was cancelled';
+                this.reasons.push(this.blockedBy);
+            }
+            if (this.blockedBy) {
+                this.recorder.skip(name, `not run: ${this.blockedBy}`);
+                return undefined;
+            }
+        }
+        this.log.info(`${name}...`);
+        try {
+            const result = await this.recorder.run(name, () => this.redacted(fn), describe);
+            const detail = this.recorder.steps.at(-1)?.detail;
+            if (detail)
+                this.log.info(`${name}: ${detail}`);
+            return result;
+        }
+        catch (error) {
+            if (mode === 'blocking')
+                this.blockedBy = `'${name}' failed`;
+            this.reasons.push(...(error instanceof StepFailure ? error.reasons : [`${name}: ${(0,errors/* errorMessage */.g)(error)}`]));
+            this.log.warning(`${name} failed: ${(0,errors/* errorMessage */.g)(error)}`);
+            return undefined;
+        }
+    }
+    /** A step that does not apply (nothing configured, nothing to compare with): skipped, with why. */
+    skip(name, detail) {
+        this.recorder.skip(name, detail);
+    }
+    get steps() {
+        return this.recorder.steps;
+    }
+    /** Step messages go into the report and the summary: no secret may ride along. */
+    async redacted(fn) {
+        try {
+            return await fn();
+        }
+        catch (error) {
+            const message = (0,errors/* errorMessage */.g)(error);
+            const clean = redact(message, this.secrets);
+            if (clean === message)
+                throw error;
+            if (error instanceof StepFailure)
+                throw new StepFailure(clean, error.reasons.map((r) => redact(r, this.secrets)));
+            throw error instanceof errors/* ConfigurationError */.j ? new errors/* ConfigurationError */.j(clean) : new Error(clean);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/restore/run-checks.ts
+
 
 
 
@@ -72974,6 +73119,13 @@ async function runChecks(checks, target, options) {
         results.push({ ...result, durationSeconds: (0,util_format/* secondsBetween */.O1)(started, options.now()) });
     }
     return results;
+}
+/** The checks step's verdict: its detail, or a StepFailure with one reason per failed check. */
+function judgeChecks(results, path) {
+    const failed = results.filter((r) => !r.passed);
+    if (failed.length === 0)
+        return `${results.length} checks passed`;
+    throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
 }
 
 // EXTERNAL MODULE: ./src/restore/same-database.ts + 1 modules
@@ -73381,6 +73533,7 @@ async function countRows(session, tables) {
 ;// CONCATENATED MODULE: ./src/restore/verify-tables.ts
 
 
+
 const key = (t) => JSON.stringify([t.schema, t.name]);
 /**
  * Every table of the manifest must be in the restored database with exactly as many rows as
@@ -73419,6 +73572,28 @@ function describeDifferences(comparisons) {
         return [];
     });
 }
+const MAX_LISTED = 10;
+function listSome(items) {
+    const shown = items.slice(0, MAX_LISTED).join('; ');
+    return items.length > MAX_LISTED ? `${shown}; and ${items.length - MAX_LISTED} more` : shown;
+}
+/** The verify step: every table compared with the manifest, and the verdict. */
+async function verifyAgainstManifest(session, manifest) {
+    const tables = await compareTables(session, manifest.tables);
+    const differences = describeDifferences(tables);
+    if (differences.length) {
+        const failure = new StepFailure(`the restored data differs from the manifest: ${listSome(differences)}`, [
+            `verify: the restored data differs from the manifest of ${manifest.key}: ${listSome(differences)}`,
+        ]);
+        return { tables, detail: failure.message, failure };
+    }
+    const equal = tables.filter((t) => t.status === 'equal');
+    const rows = equal.reduce((sum, t) => sum + (t.restoredRows ?? 0), 0);
+    const detail = manifest.rowCounts === 'off'
+        ? `${manifest.tables.length} tables present; the backup counted no rows (row-counts: off), so counts were not compared`
+        : `${equal.length} tables, ${rows.toLocaleString('en-US')} rows: every count equals the manifest`;
+    return { tables, detail };
+}
 
 ;// CONCATENATED MODULE: ./src/restore/run-restore-verify.ts
 
@@ -73442,22 +73617,6 @@ function describeDifferences(comparisons) {
 
 
 
-/** A step failed for these reasons (one sentence each); the step's detail is the message. */
-class StepFailure extends Error {
-    reasons;
-    constructor(message, reasons) {
-        super(message);
-        this.reasons = reasons;
-    }
-}
-const MAX_LISTED_DIFFERENCES = 10;
-function listSome(items) {
-    const shown = items.slice(0, MAX_LISTED_DIFFERENCES).join('; ');
-    return items.length > MAX_LISTED_DIFFERENCES ? `${shown}; and ${items.length - MAX_LISTED_DIFFERENCES} more` : shown;
-}
-function majorOf(version) {
-    return Number.parseInt(version, 10);
-}
 /**
  * The plan's monthly restore test and its "Complete Database Recovery", automated: select a
  * backup, download and checksum it, restore it into a scratch database, prove the data equals
@@ -73470,9 +73629,7 @@ async function runRestoreVerify(options) {
     const { log, target } = options;
     const secrets = [target.password, options.source?.password];
     const startedAt = now();
-    const recorder = new StepRecorder(now);
-    const reasons = [];
-    let blockedBy;
+    const steps = new StepRunner(new StepRecorder(now), log, secrets, options.signal);
     // Response checksums only where asked for: see downloadToFile.
     const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
     const details = {
@@ -73484,52 +73641,6 @@ async function runRestoreVerify(options) {
         checks: { file: options.checks?.path, results: [] },
         rto: { seconds: null },
     };
-    /**
-     * Runs a step. A failed 'blocking' step stops the later ones; an 'independent' one (the
-     * verifications) does not; 'always' (the drop) runs whatever failed and even after a cancel.
-     */
-    const attempt = async (name, fn, describe, mode = 'blocking') => {
-        if (blockedBy && mode !== 'always') {
-            recorder.skip(name, `not run: ${blockedBy}`);
-            return undefined;
-        }
-        if (options.signal?.aborted && mode !== 'always') {
-            blockedBy = 'the run was cancelled';
-            reasons.push('the run was cancelled');
-            recorder.skip(name, `not run: ${blockedBy}`);
-            return undefined;
-        }
-        log.info(`${name}...`);
-        try {
-            const result = await recorder.run(name, async () => {
-                try {
-                    return await fn();
-                }
-                catch (error) {
-                    // Messages go into the report and the summary: no secret may ride along.
-                    const message = (0,errors/* errorMessage */.g)(error);
-                    const clean = redact(message, secrets);
-                    if (clean === message)
-                        throw error;
-                    throw error instanceof errors/* ConfigurationError */.j ? new errors/* ConfigurationError */.j(clean) : new Error(clean);
-                }
-            }, describe);
-            const step = recorder.steps.at(-1);
-            if (step?.detail)
-                log.info(`${name}: ${step.detail}`);
-            return result;
-        }
-        catch (error) {
-            if (mode === 'blocking')
-                blockedBy = `'${name}' failed`;
-            const stepReasons = error instanceof StepFailure ? error.reasons : [`${name}: ${(0,errors/* errorMessage */.g)(error)}`];
-            reasons.push(...stepReasons.map((r) => redact(r, secrets)));
-            log.warning(`${name} failed: ${(0,errors/* errorMessage */.g)(error)}`);
-            return undefined;
-        }
-    };
-    /** A step that does not apply (nothing configured, nothing to compare): skipped with why, failed or not. */
-    const skip = (name, detail) => recorder.skip(name, detail);
     let selection;
     let targetState;
     let restoreClient;
@@ -73537,7 +73648,7 @@ async function runRestoreVerify(options) {
     let tempDir;
     let downloaded;
     try {
-        selection = await attempt(STEP.select, async () => {
+        selection = await steps.run(STEP.select, async () => {
             const catalog = await readCatalog(store);
             details.catalog = {
                 complete: catalog.complete.length,
@@ -73549,7 +73660,7 @@ async function runRestoreVerify(options) {
             details.backup = backupDetails(chosen, now());
             return chosen;
         }, (chosen) => `${chosen.backup.key}: ${chosen.reason}${chosen.manifest ? '' : ` (${UNVERIFIABLE})`}`);
-        await attempt(STEP.preflight, async () => {
+        await steps.run(STEP.preflight, async () => {
             const chosen = selection;
             psqlPath = (await findClient('psql')).path;
             if (options.source && (await (0,same_database/* sameDatabaseResolved */.GV)(target, options.source))) {
@@ -73559,7 +73670,7 @@ async function runRestoreVerify(options) {
             details.target.serverVersion = targetState.serverVersion;
             details.target.existed = targetState.exists;
             refuseUnsafeTarget(targetState, target, options.allowOverwrite);
-            restoreClient = await restoreClientFor(chosen, targetState);
+            restoreClient = await findRestoreClient(chosen.backup.format, chosen.manifest, targetState);
             details.restore = {
                 tool: restoreClient.tool,
                 version: restoreClient.version,
@@ -73575,7 +73686,7 @@ async function runRestoreVerify(options) {
             const where = state.exists ? (options.allowOverwrite && state.relationCount > 0 ? 'exists and will be dropped and recreated (allow-overwrite)' : 'exists and is empty') : 'will be created';
             return `${target.display} on PostgreSQL ${state.serverVersion} ${where}; ${restoreClient?.tool} ${restoreClient?.version}`;
         });
-        downloaded = await attempt(STEP.download, async () => {
+        downloaded = await steps.run(STEP.download, async () => {
             const { backup, manifest } = selection;
             tempDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(options.tempDir, 'dr-actions-restore-'));
             const path = (0,external_node_path_.join)(tempDir, (0,external_node_path_.basename)(backup.key));
@@ -73585,11 +73696,11 @@ async function runRestoreVerify(options) {
         if (downloaded && details.backup)
             details.backup.downloaded = { bytes: downloaded.bytes, sha256: downloaded.sha256, seconds: downloaded.seconds, storageChecksumChecked: downloaded.storageChecksumChecked };
         if (selection && !selection.manifest)
-            skip(STEP.checksum, `${UNVERIFIABLE}: the SHA-256 is recorded, not compared`);
+            steps.skip(STEP.checksum, `${UNVERIFIABLE}: the SHA-256 is recorded, not compared`);
         else {
-            await attempt(STEP.checksum, async () => compareWithManifest(downloaded, selection.manifest, `s3://${options.bucket}/${selection.backup.key}`), () => 'size and SHA-256 match the manifest');
+            await steps.run(STEP.checksum, async () => compareWithManifest(downloaded, selection.manifest, `s3://${options.bucket}/${selection.backup.key}`), () => 'size and SHA-256 match the manifest');
         }
-        await attempt(STEP.createDatabase, async () => {
+        await steps.run(STEP.createDatabase, async () => {
             const state = targetState;
             if (state.exists && !options.allowOverwrite)
                 return `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`;
@@ -73599,7 +73710,7 @@ async function runRestoreVerify(options) {
             details.target.created = true;
             return state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`;
         }, (detail) => detail);
-        await attempt(STEP.restore, async () => {
+        await steps.run(STEP.restore, async () => {
             const file = downloaded.path;
             const client = restoreClient;
             try {
@@ -73614,48 +73725,36 @@ async function runRestoreVerify(options) {
             }
         }, () => `${restoreClient?.tool} ${restoreClient?.version}${selection.backup.format === 'custom' ? ` with ${options.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}`);
         if (selection && !selection.manifest)
-            skip(STEP.verify, `${UNVERIFIABLE}: row counts not compared`);
+            steps.skip(STEP.verify, `${UNVERIFIABLE}: row counts not compared`);
         else {
-            await attempt(STEP.verify, async () => {
-                const manifest = selection.manifest;
+            await steps.run(STEP.verify, async () => {
                 const session = await PsqlSession.open(target, { psqlPath });
                 try {
-                    details.tables = await compareTables(session, manifest.tables);
+                    const verified = await verifyAgainstManifest(session, selection.manifest);
+                    details.tables = verified.tables;
+                    if (verified.failure)
+                        throw verified.failure;
+                    return verified.detail;
                 }
                 finally {
                     await session.close();
                 }
-                const differences = describeDifferences(details.tables);
-                if (differences.length) {
-                    throw new StepFailure(`the restored data differs from the manifest: ${listSome(differences)}`, [
-                        `verify: the restored data differs from the manifest of ${manifest.key}: ${listSome(differences)}`,
-                    ]);
-                }
-                const compared = details.tables.filter((t) => t.status === 'equal');
-                const rows = compared.reduce((sum, t) => sum + (t.restoredRows ?? 0), 0);
-                if (manifest.rowCounts === 'off')
-                    return `${manifest.tables.length} tables present; the backup counted no rows (row-counts: off), so counts were not compared`;
-                return `${compared.length} tables, ${rows.toLocaleString('en-US')} rows: every count equals the manifest`;
             }, (detail) => detail, 'independent');
         }
         if (!options.checks)
-            skip(STEP.checks, 'no checks file');
+            steps.skip(STEP.checks, 'no checks file');
         else {
             const checks = options.checks;
-            await attempt(STEP.checks, async () => {
+            await steps.run(STEP.checks, async () => {
                 details.checks.results = await runChecks(checks.checks, target, { psqlPath, timeoutSeconds: options.rtoSeconds, secrets, now, signal: options.signal });
-                const failed = details.checks.results.filter((r) => !r.passed);
-                if (failed.length) {
-                    throw new StepFailure(`${failed.length} of ${details.checks.results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${checks.path} line ${r.line}) failed: ${r.detail}`));
-                }
-                return `${details.checks.results.length} checks passed`;
+                return judgeChecks(details.checks.results, checks.path);
             }, (detail) => detail, 'independent');
         }
         if (!options.smokeCommand)
-            skip(STEP.smoke, 'no smoke-command');
+            steps.skip(STEP.smoke, 'no smoke-command');
         else {
             const words = options.smokeCommand;
-            await attempt(STEP.smoke, async () => {
+            await steps.run(STEP.smoke, async () => {
                 const smoke = await runSmokeCommand(words, target, { timeoutSeconds: options.smokeTimeoutSeconds, secrets, now, env: options.env, signal: options.signal });
                 details.smoke = smoke;
                 if (smoke.output.trim())
@@ -73674,15 +73773,15 @@ async function runRestoreVerify(options) {
     async function dropIfCreated() {
         const state = targetState;
         if (!details.target.created || !state) {
-            recorder.skip(STEP.drop, state?.exists && !options.allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
+            steps.skip(STEP.drop, state?.exists && !options.allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
             return;
         }
         if (options.keepDatabase) {
-            recorder.skip(STEP.drop, `keep-database: ${target.display} was kept`);
+            steps.skip(STEP.drop, `keep-database: ${target.display} was kept`);
             return;
         }
         const cancelled = options.signal?.aborted;
-        await attempt(STEP.drop, async () => {
+        await steps.run(STEP.drop, async () => {
             if (cancelled)
                 log.info('dropping the scratch database after the cancellation');
             await dropScratchDatabase(target, psqlPath, state.serverMajor);
@@ -73690,8 +73789,8 @@ async function runRestoreVerify(options) {
             return `dropped ${target.display}`;
         }, (detail) => detail, 'always');
     }
-    const steps = recorder.steps;
-    details.rto = measureRto(steps);
+    const reasons = steps.reasons;
+    details.rto = measureRto(steps.steps);
     const rtoSeconds = details.rto.seconds;
     const objectives = restoreObjectives(rtoSeconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
     for (const o of objectives) {
@@ -73702,7 +73801,7 @@ async function runRestoreVerify(options) {
         reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
     }
     const tagged = new Set((options.checks?.checks ?? []).flatMap((c) => c.checklist));
-    const checklist = restoreChecklist(steps, details, objectives, tagged);
+    const checklist = restoreChecklist(steps.steps, details, objectives, tagged);
     const passed = reasons.length === 0 && objectives.every((o) => o.passed === true);
     const report = newReport({
         kind: REPORT_KIND,
@@ -73711,13 +73810,13 @@ async function runRestoreVerify(options) {
         finishedAt: now().toISOString(),
         passed,
         reasons,
-        steps,
+        steps: steps.steps,
         objectives,
         checklist,
         details,
     });
     await writeReport(options.reportPath, report);
-    const restoreStep = steps.find((s) => s.name === STEP.restore);
+    const restoreStep = steps.steps.find((s) => s.name === STEP.restore);
     return {
         report,
         passed,
@@ -73728,68 +73827,6 @@ async function runRestoreVerify(options) {
         restoreSeconds: restoreStep?.status === 'passed' ? (restoreStep.durationSeconds ?? null) : null,
         recoverySeconds: rtoSeconds,
     };
-    async function restoreClientFor(chosen, state) {
-        const tool = chosen.backup.format === 'custom' ? 'pg_restore' : 'psql';
-        const dumpMajor = chosen.manifest ? majorOf(chosen.manifest.pgDump.version) : 0;
-        const needed = Math.max(state.serverMajor, dumpMajor);
-        try {
-            return await findClient(tool, needed, needed === state.serverMajor ? state.serverVersion : undefined);
-        }
-        catch (error) {
-            if (dumpMajor > state.serverMajor && error instanceof errors/* ConfigurationError */.j) {
-                throw new errors/* ConfigurationError */.j(`the backup was made by pg_dump ${chosen.manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
-            }
-            throw error;
-        }
-    }
-}
-function backupDetails(chosen, now) {
-    const m = chosen.manifest;
-    return {
-        key: chosen.backup.key,
-        format: chosen.backup.format,
-        keyTime: chosen.backup.keyTime.toISOString(),
-        sizeBytes: chosen.backup.object.sizeBytes,
-        reason: chosen.reason,
-        verifiable: Boolean(m),
-        dataFrom: m ? m.snapshotAt : chosen.backup.keyTime.toISOString(),
-        ...(m
-            ? {
-                manifest: {
-                    database: m.database,
-                    serverVersion: m.server.version,
-                    pgDumpVersion: m.pgDump.version,
-                    compression: m.compression,
-                    startedAt: m.startedAt,
-                    finishedAt: m.finishedAt,
-                    snapshotAt: m.snapshotAt,
-                    sizeBytes: m.sizeBytes,
-                    sha256: m.sha256,
-                    storageChecksum: m.storageChecksum,
-                    rowCounts: m.rowCounts,
-                    tables: m.tables.length,
-                    run: m.run,
-                },
-            }
-            : {}),
-        dataAgeSeconds: (0,util_format/* secondsBetween */.O1)(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
-    };
-}
-const RECOVERY_STEPS = [STEP.download, STEP.checksum, STEP.createDatabase, STEP.restore, STEP.verify, STEP.checks, STEP.smoke];
-/**
- * RTO as the plan means it for a database failure: from the start of the download to the end
- * of the last verification (checks and smoke command included). Measured only when the
- * recovery completed: every one of those steps passed or was not configured.
- */
-function measureRto(steps) {
-    const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
-    const completed = recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !/^not run/.test(s.detail ?? '')));
-    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
-    const first = ran[0];
-    const last = ran.at(-1);
-    if (!completed || !first || !last || first.name !== STEP.download)
-        return { seconds: null };
-    return { from: first.startedAt, to: last.finishedAt, seconds: (0,util_format/* secondsBetween */.O1)(new Date(first.startedAt), new Date(last.finishedAt)) };
 }
 
 
