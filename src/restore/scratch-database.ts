@@ -68,7 +68,7 @@ export async function inspectTarget(target: DatabaseTarget, psqlPath: string): P
 export function refuseUnsafeTarget(state: TargetState, target: DatabaseTarget, allowOverwrite: boolean): void {
   if (state.exists && state.relationCount > 0 && !allowOverwrite) {
     throw new ConfigurationError(
-      `the target database ${target.display} already exists and holds ${state.relationCount} tables or other relations (e.g. ${state.examples.join(', ')}); ` +
+      `the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
         'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it',
     );
   }

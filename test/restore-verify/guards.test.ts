@@ -44,7 +44,7 @@ describe('restore-verify guards', () => {
       const result = await restoreVerify({ bucket, 'target-database-url': existing.url });
       expect(result.passed).toBe(false);
       expect(result.report.reasons).toEqual([
-        `preflight: the target database ${result.report.details.target.database} already exists and holds 1 tables or other relations (e.g. public.precious); ` +
+        `preflight: the target database ${result.report.details.target.database} already exists and holds 1 table or other relation (e.g. public.precious); ` +
           'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it',
       ]);
       expect(stepOf(result, 'download').status).toBe('skipped');

@@ -73186,7 +73186,7 @@ async function inspectTarget(target, psqlPath) {
  */
 function refuseUnsafeTarget(state, target, allowOverwrite) {
     if (state.exists && state.relationCount > 0 && !allowOverwrite) {
-        throw new errors/* ConfigurationError */.j(`the target database ${target.display} already exists and holds ${state.relationCount} tables or other relations (e.g. ${state.examples.join(', ')}); ` +
+        throw new errors/* ConfigurationError */.j(`the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
             'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it');
     }
     const mustCreate = !state.exists || allowOverwrite;
