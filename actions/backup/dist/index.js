@@ -63280,11 +63280,13 @@ var dist_cjs = __nccwpck_require__(3711);
 
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
 const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
-function createS3Client(settings) {
+/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+function createS3Client(settings, overrides = {}) {
     return new dist_cjs.S3Client({
         region: settings.region,
         ...RETRY,
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+        ...overrides,
     });
 }
 
