@@ -58,7 +58,7 @@ async function runCheck(check: Check, target: DatabaseTarget, psqlPath: string, 
   const columns = rowsOf(described.stdout);
   const [column, type] = columns[0]?.length === 2 ? (columns[0] as string[]) : [];
   if (!column || !type) return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
-  if (type !== 'boolean') return fail(`returns ${type} in its first column (${column}), not boolean; compare it, e.g. SELECT ${column} > 0`);
+  if (type !== 'boolean') return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
 
   const ran = await psql(psqlPath, target, `${check.sql}\n\\g\n`, timeoutSeconds, signal);
   if (!ran.ok) return fail(ran.error);

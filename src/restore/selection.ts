@@ -69,9 +69,9 @@ export function chooseComplete(complete: readonly CompleteBackup[], selector: Ba
   const pick = (chosen: CompleteBackup, reason: string): Selection => ({ backup: chosen.backup, manifest: chosen.manifest, reason });
   switch (selector.kind) {
     case 'latest':
-      return pick(complete[0] as CompleteBackup, `the newest of ${complete.length} complete backups`);
+      return pick(complete[0] as CompleteBackup, complete.length === 1 ? 'the only complete backup' : `the newest of ${complete.length} complete backups`);
     case 'random':
-      return pick(complete[pickIndex(complete.length, random)] as CompleteBackup, `picked at random from ${complete.length} complete backups`);
+      return pick(complete[pickIndex(complete.length, random)] as CompleteBackup, complete.length === 1 ? 'picked at random, but it is the only complete backup' : `picked at random from ${complete.length} complete backups`);
     case 'point-in-time': {
       const at = selector.at.getTime();
       const chosen = complete.find((c) => c.finishedAt.getTime() <= at);
@@ -94,7 +94,7 @@ export function chooseLegacy(legacy: readonly StoredBackup[], selector: BackupSe
   const note = 'no complete backup exists, so one without a manifest (the plan\'s old layout)';
   switch (selector.kind) {
     case 'latest':
-      return sorted[0] && { backup: sorted[0], reason: `${note}: the newest of ${sorted.length}` };
+      return sorted[0] && { backup: sorted[0], reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}` };
     case 'random':
       return sorted.length ? { backup: sorted[pickIndex(sorted.length, random)] as StoredBackup, reason: `${note}: picked at random from ${sorted.length}` } : undefined;
     case 'point-in-time': {

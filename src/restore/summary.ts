@@ -63,7 +63,7 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
 
   if (d.smoke) {
     lines.push('### Smoke command', '', `${code(d.smoke.command)}: ${mark(d.smoke.passed ? 'passed' : 'failed')}, ${d.smoke.detail}, ${formatDuration(d.smoke.durationSeconds)}`, '');
-    if (d.smoke.output.trim()) lines.push(details('Output', `\`\`\`\n${d.smoke.output.replace(/```/g, "'''")}\n\`\`\``), '');
+    if (d.smoke.output.trim()) lines.push(details('Output', `\`\`\`\n${d.smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
   }
 
   if (d.rpo?.maxGap) {
@@ -71,7 +71,7 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
     lines.push(
       '### Recovery points',
       '',
-      `${d.rpo.backupsInWindow} complete backups in the last ${d.rpo.windowDays} days. Largest gap: ${formatDuration(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`,
+      `${d.rpo.backupsInWindow} complete backup${d.rpo.backupsInWindow === 1 ? '' : 's'} in the last ${d.rpo.windowDays} days. Largest gap: ${formatDuration(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`,
       '',
     );
   }

@@ -46,7 +46,7 @@ describe("a backup made by the plan's own script", () => {
     const result = await restoreVerify({ bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'keep-database': 'true' });
     try {
       expect(result.backupKey).toBe(key);
-      expect(stepOf(result, 'select').detail).toBe(`${key}: no complete backup exists, so one without a manifest (the plan's old layout): the newest of 1 (unverifiable: no manifest)`);
+      expect(stepOf(result, 'select').detail).toBe(`${key}: no complete backup exists, so one without a manifest (the plan's old layout): the only one (unverifiable: no manifest)`);
       expect(stepOf(result, 'checksum')).toMatchObject({ status: 'skipped', detail: 'unverifiable: no manifest: the SHA-256 is recorded, not compared' });
       expect(stepOf(result, 'restore')).toMatchObject({ status: 'passed', detail: expect.stringMatching(/^psql [\d.]+ \(plain SQL, ON_ERROR_STOP\)$/) });
       expect(stepOf(result, 'verify')).toMatchObject({ status: 'skipped', detail: 'unverifiable: no manifest: row counts not compared' });

@@ -181,7 +181,7 @@ describe('restore-verify against a backup made by the backup action', () => {
       expect(reasons).toEqual([
         `check 'is false' (${checks} line 5) failed: returned false`,
         `check 'is null' (${checks} line 7) failed: returned NULL`,
-        `check 'counts instead of comparing' (${checks} line 9) failed: returns bigint in its first column (count), not boolean; compare it, e.g. SELECT count > 0`,
+        `check 'counts instead of comparing' (${checks} line 9) failed: returns bigint in its first column (count), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`,
         `check 'writes instead of asking' (${checks} line 11) failed: returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users`,
         expect.stringMatching(new RegExp(`^check 'reads a table that is not there' \\(${checks.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 13\\) failed: .*relation "no_such_table" does not exist`)),
         `check 'no row' (${checks} line 15) failed: returned 0 rows; a check must return exactly one`,

@@ -73099,7 +73099,7 @@ async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal
     if (!column || !type)
         return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
     if (type !== 'boolean')
-        return fail(`returns ${type} in its first column (${column}), not boolean; compare it, e.g. SELECT ${column} > 0`);
+        return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
     const ran = await psql(psqlPath, target, `${check.sql}\n\\g\n`, timeoutSeconds, signal);
     if (!ran.ok)
         return fail(ran.error);
@@ -73257,9 +73257,9 @@ function chooseComplete(complete, selector, random) {
     const pick = (chosen, reason) => ({ backup: chosen.backup, manifest: chosen.manifest, reason });
     switch (selector.kind) {
         case 'latest':
-            return pick(complete[0], `the newest of ${complete.length} complete backups`);
+            return pick(complete[0], complete.length === 1 ? 'the only complete backup' : `the newest of ${complete.length} complete backups`);
         case 'random':
-            return pick(complete[pickIndex(complete.length, random)], `picked at random from ${complete.length} complete backups`);
+            return pick(complete[pickIndex(complete.length, random)], complete.length === 1 ? 'picked at random, but it is the only complete backup' : `picked at random from ${complete.length} complete backups`);
         case 'point-in-time': {
             const at = selector.at.getTime();
             const chosen = complete.find((c) => c.finishedAt.getTime() <= at);
@@ -73279,7 +73279,7 @@ function chooseLegacy(legacy, selector, random) {
     const note = 'no complete backup exists, so one without a manifest (the plan\'s old layout)';
     switch (selector.kind) {
         case 'latest':
-            return sorted[0] && { backup: sorted[0], reason: `${note}: the newest of ${sorted.length}` };
+            return sorted[0] && { backup: sorted[0], reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}` };
         case 'random':
             return sorted.length ? { backup: sorted[pickIndex(sorted.length, random)], reason: `${note}: picked at random from ${sorted.length}` } : undefined;
         case 'point-in-time': {
@@ -74077,11 +74077,11 @@ function restoreVerifyMarkdown(report) {
     if (d.smoke) {
         lines.push('### Smoke command', '', `${code(d.smoke.command)}: ${mark(d.smoke.passed ? 'passed' : 'failed')}, ${d.smoke.detail}, ${(0,format/* formatDuration */.a3)(d.smoke.durationSeconds)}`, '');
         if (d.smoke.output.trim())
-            lines.push(details('Output', `\`\`\`\n${d.smoke.output.replace(/```/g, "'''")}\n\`\`\``), '');
+            lines.push(details('Output', `\`\`\`\n${d.smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
     }
     if (d.rpo?.maxGap) {
         const gap = d.rpo.maxGap;
-        lines.push('### Recovery points', '', `${d.rpo.backupsInWindow} complete backups in the last ${d.rpo.windowDays} days. Largest gap: ${(0,format/* formatDuration */.a3)(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`, '');
+        lines.push('### Recovery points', '', `${d.rpo.backupsInWindow} complete backup${d.rpo.backupsInWindow === 1 ? '' : 's'} in the last ${d.rpo.windowDays} days. Largest gap: ${(0,format/* formatDuration */.a3)(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`, '');
     }
     return `${lines.join('\n').trimEnd()}\n`;
 }
