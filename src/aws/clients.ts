@@ -1,6 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AwsSettings } from './settings.js';
 
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
@@ -15,11 +15,13 @@ const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, re
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 
-export function createS3Client(settings: AwsSettings): S3Client {
+/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+export function createS3Client(settings: AwsSettings, overrides: Pick<S3ClientConfig, 'responseChecksumValidation'> = {}): S3Client {
   return new S3Client({
     region: settings.region,
     ...RETRY,
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+    ...overrides,
   });
 }
 

@@ -63289,11 +63289,13 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
 const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
-function createS3Client(settings) {
+/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+function createS3Client(settings, overrides = {}) {
     return new dist_cjs.S3Client({
         region: settings.region,
         ...RETRY,
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+        ...overrides,
     });
 }
 /**

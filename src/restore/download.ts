@@ -1,0 +1,86 @@
+import { createWriteStream } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DigestGate } from '../backup/digest-gate.js';
+import type { BackupStore } from '../storage/backup-store.js';
+import type { BackupManifest } from '../storage/manifest.js';
+import { formatBytes, secondsBetween } from '../util/format.js';
+import type { Logger } from '../util/logger.js';
+
+export interface Downloaded {
+  path: string;
+  bytes: number;
+  sha256: string;
+  seconds: number;
+  /** The SDK also checked S3's own checksum of the object. */
+  storageChecksumChecked: boolean;
+}
+
+/** The object differs from what its manifest recorded: it must not be restored. */
+export class ChecksumMismatchError extends Error {
+  override name = 'ChecksumMismatchError';
+}
+
+const PROGRESS_EVERY_MS = 30_000;
+const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
+/** Room left for the rest of the job after the download. */
+const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
+
+/** Refuses a download that cannot fit, before a single byte is fetched. */
+export async function checkFreeSpace(path: string, bytes: number): Promise<void> {
+  const stats = await statfs(dirname(path));
+  const free = stats.bavail * stats.bsize;
+  if (free < bytes + DISK_MARGIN_BYTES) {
+    throw new Error(`${dirname(path)} has ${formatBytes(free)} free; the backup needs ${formatBytes(bytes)} plus ${formatBytes(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
+  }
+}
+
+/**
+ * Streams an object into a new file, hashing it on the way (parallel pg_restore needs a
+ * seekable file, and the hash must be known before anything is restored). Memory stays flat
+ * whatever the object's size.
+ *
+ * `storageChecksum` asks the SDK to check S3's own checksum of the object as well. A backup with
+ * a manifest does not need it: its SHA-256 covers every byte, and the SDK's CRC64NVME in
+ * JavaScript runs slower than a download from S3 (bench/restore-verify.ts), so it would cap
+ * the download. A backup without a manifest has nothing else that proves the transfer.
+ */
+export async function downloadToFile(
+  store: BackupStore,
+  key: string,
+  path: string,
+  options: { log: Logger; signal?: AbortSignal; now: () => Date; storageChecksum: boolean },
+): Promise<Downloaded> {
+  const started = options.now();
+  const response = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key, ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}) }), {
+    abortSignal: options.signal,
+  });
+  if (!response.Body) throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
+  // A hashing pass-through: its verdict is already settled, so it never holds the end back.
+  const hasher = new DigestGate(Promise.resolve());
+  const progress = setInterval(() => {
+    const seconds = Math.max(secondsBetween(started, options.now()), 1);
+    options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
+  }, PROGRESS_EVERY_MS);
+  try {
+    await pipeline(response.Body as Readable, hasher, createWriteStream(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
+  } finally {
+    clearInterval(progress);
+  }
+  // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
+  const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
+  return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: secondsBetween(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
+}
+
+/** Size first (a truncated object says most), then the SHA-256; both values in the message. */
+export function compareWithManifest(downloaded: Downloaded, manifest: BackupManifest, where: string): void {
+  if (downloaded.bytes !== manifest.sizeBytes) {
+    throw new ChecksumMismatchError(`${where} is ${downloaded.bytes} bytes, but its manifest says ${manifest.sizeBytes} bytes: the object is not the backup that was made`);
+  }
+  if (downloaded.sha256 !== manifest.sha256) {
+    throw new ChecksumMismatchError(`${where} has SHA-256 ${downloaded.sha256}, but its manifest says ${manifest.sha256}: the object is corrupt`);
+  }
+}

@@ -1,0 +1,120 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
+import { ConfigurationError } from '../errors.js';
+import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
+import { parseBucket, parsePrefix } from '../storage/inputs.js';
+import { parseBoolean, parseInteger, type InputReader } from '../util/inputs.js';
+import { splitWords } from '../util/words.js';
+import { loadChecksFile, type ChecksFile } from './checks-file.js';
+import { sameDatabaseByName } from './same-database.js';
+import { parseBackupSelector, type BackupSelector } from './selector.js';
+
+export interface RestoreVerifySettings {
+  bucket: string;
+  prefix: string;
+  aws: AwsSettings;
+  backup: BackupSelector;
+  /** The scratch database to create, restore into, check and drop. */
+  target: DatabaseTarget;
+  /** Production: only compared with the target, never connected to. */
+  source?: DatabaseTarget;
+  allowOverwrite: boolean;
+  keepDatabase: boolean;
+  jobs: number;
+  checks?: ChecksFile;
+  /** The smoke command's words; no shell. */
+  smokeCommand?: string[];
+  smokeTimeoutSeconds: number;
+  rtoSeconds: number;
+  rpoSeconds: number;
+  reportPath: string;
+  /** Where the backup is downloaded to: RUNNER_TEMP on a runner, else the system's temp folder. */
+  tempDir: string;
+}
+
+/** PostgreSQL truncates longer names to NAMEDATALEN - 1 bytes. */
+const MAX_NAME_BYTES = 63;
+const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
+export const DEFAULT_REPORT_PATH = 'restore-verify-report.json';
+
+/** A database this action may create and drop: any name PostgreSQL keeps as written, except the system ones. */
+export function validateScratchDatabaseName(name: string, inputName: string): string {
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+    throw new ConfigurationError(`${inputName} names a database of ${Buffer.byteLength(name)} bytes; PostgreSQL cuts names to ${MAX_NAME_BYTES} bytes, so use a shorter name`);
+  }
+  if ([...name].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
+    throw new ConfigurationError(`${inputName} names a database with control characters; use letters, digits and underscores, e.g. restore_verify`);
+  }
+  if (SYSTEM_DATABASES.includes(name)) {
+    throw new ConfigurationError(`${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`);
+  }
+  return name;
+}
+
+/** The command must exist before anything is restored; a typo should not cost a whole restore. */
+function checkCommandExists(command: string, env: NodeJS.ProcessEnv, cwd: string): void {
+  const executable = (path: string) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) {
+    const path = isAbsolute(command) ? command : resolve(cwd, command);
+    if (!executable(path)) throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
+    return;
+  }
+  const found = (env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command)));
+  if (!found) throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+}
+
+function parseSmokeCommand(input: string, env: NodeJS.ProcessEnv, cwd: string): string[] | undefined {
+  const words = splitWords(input, 'smoke-command');
+  if (words.length === 0) return undefined;
+  checkCommandExists(words[0] as string, env, cwd);
+  return words;
+}
+
+function parseReportPath(input: string): string {
+  const path = input.trim() || DEFAULT_REPORT_PATH;
+  if (path.endsWith('/')) throw new ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
+  return path;
+}
+
+/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
+export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RestoreVerifySettings {
+  const bucket = parseBucket(input('bucket'));
+  const prefix = parsePrefix(input('prefix') || 'database/');
+  const target = parseDatabaseUrl(input('target-database-url'), 'target-database-url');
+  validateScratchDatabaseName(target.database, 'target-database-url');
+  const sourceText = input('source-database-url').trim();
+  const source = sourceText ? parseDatabaseUrl(sourceText, 'source-database-url') : undefined;
+  if (source && sameDatabaseByName(target, source)) {
+    throw new ConfigurationError(
+      `target-database-url and source-database-url are the same database (${target.display}); restore-verify creates and drops its target, so name a scratch database`,
+    );
+  }
+  const checksPath = input('checks').trim();
+  return {
+    bucket,
+    prefix,
+    aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+    backup: parseBackupSelector(input('backup'), bucket, prefix),
+    target,
+    source,
+    allowOverwrite: parseBoolean(input('allow-overwrite'), 'allow-overwrite', false),
+    keepDatabase: parseBoolean(input('keep-database'), 'keep-database', false),
+    jobs: parseInteger(input('jobs'), 'jobs', availableParallelism(), 1, 64),
+    checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
+    smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+    smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
+    rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 3600, 1),
+    rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
+    reportPath: parseReportPath(input('report-path')),
+    tempDir: env.RUNNER_TEMP || tmpdir(),
+  };
+}

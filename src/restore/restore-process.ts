@@ -1,0 +1,108 @@
+import { createReadStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { execa, type ResultPromise } from 'execa';
+import { ConfigurationError, errorMessage } from '../errors.js';
+import { findClient, type ClientBinary } from '../postgres/binaries.js';
+import { libpqEnv, type DatabaseTarget } from '../postgres/connection.js';
+import type { BackupFormat } from '../storage/keys.js';
+import type { BackupManifest } from '../storage/manifest.js';
+import { redact } from '../util/redact.js';
+
+/** The restore tool failed; the message is its own, redacted. */
+export class RestoreFailedError extends Error {
+  override name = 'RestoreFailedError';
+}
+
+const STDERR_KEPT = 16 * 1024;
+/** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
+const MAINTENANCE_BUDGET_MB = 2048;
+
+/**
+ * Session settings for the restore's connections (through PGOPTIONS, so every parallel worker
+ * gets them): commits need not wait for the disk in a database that is thrown away, and index
+ * builds get more memory.
+ */
+export function restoreSessionOptions(jobs: number): string {
+  const maintenanceMb = Math.max(64, Math.min(1024, Math.floor(MAINTENANCE_BUDGET_MB / Math.max(1, jobs))));
+  return `-c synchronous_commit=off -c maintenance_work_mem=${maintenanceMb}MB -c client_min_messages=warning`;
+}
+
+export function pgRestoreArgs(jobs: number, file: string): string[] {
+  return [`--jobs=${jobs}`, '--exit-on-error', '--no-owner', '--no-privileges', file];
+}
+
+function keepTail(text: string): string {
+  return text.length > STDERR_KEPT ? `...${text.slice(-STDERR_KEPT)}` : text;
+}
+
+function start(binary: ClientBinary, args: string[], target: DatabaseTarget, jobs: number, stdin: 'pipe' | 'ignore', signal?: AbortSignal): { child: ResultPromise; stderr: () => string } {
+  const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
+    env: { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: restoreSessionOptions(jobs), ...libpqEnv(target) },
+    stdin,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = keepTail(stderr + chunk.toString());
+  });
+  return { child, stderr: () => stderr.trim() };
+}
+
+async function verdict(run: { child: ResultPromise; stderr: () => string }, tool: string, secrets: (string | undefined)[]): Promise<void> {
+  const result = await run.child;
+  if (result.exitCode === 0 && !result.signal) return;
+  const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
+  throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
+}
+
+/**
+ * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
+ * as new as both the target server and the pg_dump that made the backup (a newer pg_dump's
+ * archive or SQL can be beyond an older client).
+ */
+export async function findRestoreClient(format: BackupFormat, manifest: BackupManifest | undefined, server: { serverMajor: number; serverVersion: string }): Promise<ClientBinary> {
+  const tool = format === 'custom' ? 'pg_restore' : 'psql';
+  const dumpMajor = manifest ? Number.parseInt(manifest.pgDump.version, 10) : 0;
+  const needed = Math.max(server.serverMajor, dumpMajor);
+  try {
+    return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
+  } catch (error) {
+    if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
+      throw new ConfigurationError(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** pg_restore of a custom-format archive, in parallel; the first error stops it. */
+export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTarget, file: string, jobs: number, signal?: AbortSignal): Promise<void> {
+  const run = start(pgRestore, pgRestoreArgs(jobs, file), target, jobs, 'ignore', signal);
+  await verdict(run, 'pg_restore', [target.password]);
+}
+
+/**
+ * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed, stopping at the first
+ * SQL error. A gzip stream that ends early fails the restore even when every statement before
+ * the cut succeeded: psql alone would take a cut-off file for a short one.
+ */
+export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, file: string, signal?: AbortSignal): Promise<void> {
+  const run = start(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, 1, 'pipe', signal);
+  const feeding = pipeline(createReadStream(file), createGunzip(), run.child.stdin as Writable);
+  const [fed] = await Promise.allSettled([feeding, run.child]);
+  if (fed.status === 'rejected') {
+    const error = fed.reason as NodeJS.ErrnoException;
+    // EPIPE: psql stopped reading because it failed; its own message says why.
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      run.child.kill('SIGTERM');
+      throw new RestoreFailedError(`the backup is not a complete gzip stream (${error.message ?? errorMessage(error)}); psql's restore was stopped`);
+    }
+  }
+  await verdict(run, 'psql', [target.password]);
+}

@@ -1,0 +1,97 @@
+import { ConfigurationError, errorMessage } from '../errors.js';
+import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
+import { quoteIdent, quoteLiteral } from '../postgres/identifiers.js';
+import { PsqlSession } from '../postgres/psql-session.js';
+
+/** What the target server says about the scratch database, before anything is changed. */
+export interface TargetState {
+  serverVersion: string;
+  serverMajor: number;
+  canCreateDatabases: boolean;
+  exists: boolean;
+  /** User relations (tables, views, sequences...) in the existing database. */
+  relationCount: number;
+  examples: string[];
+}
+
+const MAINTENANCE_DATABASES = ['postgres', 'template1'];
+
+const USER_RELATIONS = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
+
+/** A session on the same server, in a database that always exists, for CREATE and DROP DATABASE. */
+async function openMaintenance(target: DatabaseTarget, psqlPath: string): Promise<PsqlSession> {
+  let lastError: unknown;
+  for (const database of MAINTENANCE_DATABASES) {
+    try {
+      return await PsqlSession.open(withDatabase(target, database), { psqlPath });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(`could not connect to the target server as ${target.display.replace(/\/[^/]*$/, '')}: ${errorMessage(lastError)}`);
+}
+
+async function withSession<T>(open: Promise<PsqlSession>, fn: (session: PsqlSession) => Promise<T>): Promise<T> {
+  const session = await open;
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
+export async function inspectTarget(target: DatabaseTarget, psqlPath: string): Promise<TargetState> {
+  const base = await withSession(openMaintenance(target, psqlPath), async (session) => {
+    const [row] = await session.query(
+      `SELECT current_setting('server_version'), current_setting('server_version_num'),
+              (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user),
+              EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`,
+    );
+    const [version, versionNum, canCreate, exists] = row ?? [];
+    return { serverVersion: String(version).split(' ')[0] as string, serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't' };
+  });
+  if (!base.exists) return { ...base, relationCount: 0, examples: [] };
+  const contents = await withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
+    const count = Number(await session.value(`SELECT count(*) ${USER_RELATIONS}`));
+    const examples = await session.query(`SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) ${USER_RELATIONS} ORDER BY 1 LIMIT 3`);
+    return { relationCount: count, examples: examples.map((r) => String(r[0])) };
+  });
+  return { ...base, ...contents };
+}
+
+/**
+ * The guards that need the server: never into a database that holds anything unless
+ * allow-overwrite says so, and only where the user may create the database.
+ */
+export function refuseUnsafeTarget(state: TargetState, target: DatabaseTarget, allowOverwrite: boolean): void {
+  if (state.exists && state.relationCount > 0 && !allowOverwrite) {
+    throw new ConfigurationError(
+      `the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
+        'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it',
+    );
+  }
+  const mustCreate = !state.exists || allowOverwrite;
+  if (mustCreate && !state.canCreateDatabases) {
+    throw new ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
+  }
+}
+
+/** Creates the scratch database from template0, the way pg_dump's documentation restores: nothing from template1 gets in the way. */
+export async function createScratchDatabase(target: DatabaseTarget, psqlPath: string): Promise<void> {
+  await withSession(openMaintenance(target, psqlPath), (session) => session.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`));
+}
+
+/** Drops the database, ending the sessions still in it (a smoke command's leftovers, a hung check). */
+export async function dropScratchDatabase(target: DatabaseTarget, psqlPath: string, serverMajor: number): Promise<void> {
+  await withSession(openMaintenance(target, psqlPath), async (session) => {
+    const name = quoteIdent(target.database);
+    if (serverMajor >= 13) {
+      await session.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    }
+    await session.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid()`);
+    await session.query(`DROP DATABASE IF EXISTS ${name}`);
+  });
+}

@@ -1,0 +1,79 @@
+import { displayName } from '../postgres/identifiers.js';
+import { code, details, foldIfLong, MARK, table } from '../report/markdown.js';
+import { formatBytes, formatDuration } from '../util/format.js';
+import type { RestoreVerifyReport } from './restore-report.js';
+
+const mark = (status: 'passed' | 'failed' | 'skipped') => `${MARK[status]} ${status}`;
+const rows = (n: number | null) => (n === null ? '-' : n.toLocaleString('en-US'));
+
+/** The job summary of a restore test, rendered from its report alone. */
+export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
+  const d = report.details;
+  const backup = d.backup;
+  const verdict = report.passed ? MARK.passed : MARK.failed;
+  const what = backup ? ` of ${code(backup.key)}` : '';
+  const lines = [`## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`, ''];
+
+  if (report.reasons.length) lines.push('**Why it failed:**', '', ...report.reasons.map((r) => `- ${r}`), '');
+
+  lines.push('### Test Checklist', '', table(['item', 'result', 'detail'], report.checklist.map((c) => [c.item, mark(c.status), c.detail ?? ''])), '');
+
+  const objectiveRows = report.objectives.map((o) => [
+    o.name,
+    o.measure,
+    formatDuration(o.targetSeconds),
+    o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
+    o.passed === null ? MARK.failed : o.passed ? MARK.passed : MARK.failed,
+  ]);
+  lines.push('### Objectives (scenario: database failure)', '', table(['objective', 'measured as', 'target', 'measured', ''], objectiveRows), '');
+
+  const stepRows = report.steps.map((s) => [s.name, mark(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
+  lines.push('### Steps', '', table(['step', 'result', 'duration', 'detail'], stepRows), '');
+
+  if (backup) {
+    const m = backup.manifest;
+    const facts: [string, string][] = [
+      ['Object', code(`s3://${d.bucket}/${backup.key}`)],
+      ['Chosen', `${backup.reason} (backup: ${d.selector})`],
+      ['Size', formatBytes(backup.sizeBytes)],
+      ['Data from', `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ", the time in the key: there is no manifest"}`],
+    ];
+    if (m) {
+      facts.push(['Made by', `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`]);
+      facts.push(['SHA-256', `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`]);
+    } else if (backup.downloaded) {
+      facts.push(['SHA-256', `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`]);
+    }
+    if (d.restore) facts.push(['Restored with', `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`]);
+    facts.push(['Scratch database', `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`]);
+    lines.push('### Backup', '', table(['', ''], facts), '');
+  }
+
+  if (d.tables.length) {
+    const differing = d.tables.filter((t) => t.status === 'differs' || t.status === 'missing').length;
+    const tableRows = d.tables.map((t) => [displayName(t), rows(t.expectedRows), rows(t.restoredRows), t.status === 'equal' || t.status === 'present' ? `${MARK.passed} ${t.status}` : t.status === 'not in manifest' ? t.status : `${MARK.failed} ${t.status}`]);
+    const title = `Tables: ${d.tables.length} compared, ${differing} differ`;
+    lines.push(`### ${title}`, '', foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length), '');
+  }
+
+  if (d.checks.results.length) {
+    const checkRows = d.checks.results.map((c) => [c.name, c.line, mark(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
+    lines.push(`### Checks (${code(d.checks.file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], checkRows), checkRows.length), '');
+  }
+
+  if (d.smoke) {
+    lines.push('### Smoke command', '', `${code(d.smoke.command)}: ${mark(d.smoke.passed ? 'passed' : 'failed')}, ${d.smoke.detail}, ${formatDuration(d.smoke.durationSeconds)}`, '');
+    if (d.smoke.output.trim()) lines.push(details('Output', `\`\`\`\n${d.smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
+  }
+
+  if (d.rpo?.maxGap) {
+    const gap = d.rpo.maxGap;
+    lines.push(
+      '### Recovery points',
+      '',
+      `${d.rpo.backupsInWindow} complete backup${d.rpo.backupsInWindow === 1 ? '' : 's'} in the last ${d.rpo.windowDays} days. Largest gap: ${formatDuration(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`,
+      '',
+    );
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
