@@ -15,7 +15,7 @@ import { createS3Client } from '../src/aws/clients.js';
 import { parseDatabaseUrl, withDatabase } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
 import { formatBytes } from '../src/util/format.js';
-import { node24Path } from '../test/helpers/node24.js';
+import { node24Path } from '../test/stack/node24.js';
 import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../test/stack/moto.js';
 import { openDataset, SIZES, type Dataset, type SizeName } from './dataset.js';
 import { describeMachine } from './machine.js';

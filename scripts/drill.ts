@@ -1,47 +1,58 @@
 /**
  * `npm run drill`: the plan's full disaster-recovery drill on this machine, in one command.
  * Starts the test stack (PostgreSQL, moto_server), creates a deterministic sample SaaS database,
- * and runs the bundled actions exactly as a runner would (Node 24, INPUT_* variables, output and
- * summary files). Stops everything it started, also on failure or Ctrl-C.
+ * then runs the bundled actions exactly as a runner would (Node 24, INPUT_* variables, output and
+ * summary files): backup, restore-verify of a random backup, failover execute against RDS and
+ * Route 53 in moto with a local health endpoint, and drill-report without a pull request.
+ * Stops everything it started, also on failure or Ctrl-C; exits non-zero when the drill failed.
  *
  *   npm run drill -- [--size MB] [--keep] [--json]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/aws/clients.js';
 import { parseDatabaseUrl } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
+import type { ObjectiveResult, Report } from '../src/report/report.js';
 import { formatDuration } from '../src/util/format.js';
-import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { runBundledAction, type BundledActionRun } from '../test/helpers/bundled-action.js';
 import { createTopology, rdsIn, SECONDARY_REGION, type Topology } from '../test/stack/aws-topology.js';
+import { runBundledAction, type BundledActionRun } from '../test/stack/bundled-action.js';
 import { startHealthServer, type HealthServer } from '../test/stack/health-server.js';
 import { startStack, type Stack } from '../test/stack/index.js';
 import { startStreamingReplica, type StreamingReplica } from '../test/stack/streaming-replica.js';
 import { createSaasSchema } from './saas-dataset.js';
 
 const { values: args } = parseArgs({
-  options: { size: { type: 'string', default: '50' }, keep: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  options: {
+    size: { type: 'string', default: '50' },
+    keep: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'drill-output' },
+  },
 });
 const sizeMb = Number(args.size);
 if (!Number.isFinite(sizeMb) || sizeMb < 1) {
   process.stderr.write('--size must be a number of megabytes, 1 or more\n');
   process.exit(2);
 }
-
 // The drill's own processes run on the machine's Node; the SDK's notice about Node 22 is not for them.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const REGION = 'us-east-1';
 const BUCKET = 'saas-backups';
 const DATABASE = 'saas_production';
-const outDir = resolve('drill-output');
+const SCRATCH_DATABASE = 'saas_restore_test';
+const outDir = resolve(args.out);
+const reportsDir = join(outDir, 'reports');
+const runId = `local-${Math.floor(Date.now() / 1000)}`;
 const started = Date.now();
-const elapsed = () => formatDuration((Date.now() - started) / 1000);
+
+const elapsed = () => formatDuration((Date.now() - started) / 1000).padStart(9);
 const say = (line: string) => {
-  if (!args.json) process.stdout.write(`[${elapsed().padStart(9)}] ${line}\n`);
+  if (!args.json) process.stdout.write(`[${elapsed()}] ${line}\n`);
 };
 
 interface StepResult {
@@ -55,31 +66,49 @@ const steps: StepResult[] = [];
 let stack: Stack | undefined;
 let replica: StreamingReplica | undefined;
 let health: HealthServer | undefined;
-async function stop(code: number): Promise<never> {
-  await health?.close();
-  if (!args.keep) {
-    await replica?.stop();
-    await stack?.stop();
-  }
-  process.exit(code);
+let stopping: Promise<never> | undefined;
+
+function stop(code: number): Promise<never> {
+  stopping ??= (async () => {
+    await health?.close();
+    if (!args.keep) {
+      await replica?.stop();
+      await stack?.stop();
+    }
+    process.exit(code);
+  })();
+  return stopping;
 }
 process.on('SIGINT', () => void stop(130));
 process.on('SIGTERM', () => void stop(143));
 
-async function step(name: string, run: () => Promise<{ passed: boolean; detail: string }>): Promise<boolean> {
+async function step(name: string, run: () => Promise<string>): Promise<boolean> {
   say(`${name}...`);
   const t = Date.now();
-  const result = await run().catch((error: unknown) => ({ passed: false, detail: String(error instanceof Error ? error.message : error) }));
+  let result: { passed: boolean; detail: string };
+  try {
+    result = { passed: true, detail: await run() };
+  } catch (error) {
+    result = { passed: false, detail: error instanceof Error ? error.message : String(error) };
+  }
   const seconds = (Date.now() - t) / 1000;
   steps.push({ name, seconds, ...result });
   say(`${result.passed ? 'ok  ' : 'FAIL'} ${name} (${formatDuration(seconds)}): ${result.detail}`);
   return result.passed;
 }
 
+/** Runs actions/<name>/dist/index.js as the runner would; keeps its job summary; throws its ::error:: when it fails. */
 async function action(name: string, inputs: Record<string, string>): Promise<BundledActionRun> {
-  const run = await runBundledAction(name, inputs, { env: { GITHUB_REPOSITORY: 'local/drill', GITHUB_RUN_ID: String(started) } });
-  await mkdir(outDir, { recursive: true });
-  await writeFile(join(outDir, `${name}-summary.md`), run.summary);
+  const run = await runBundledAction(name, inputs, {
+    cwd: outDir,
+    // No GITHUB_REPOSITORY: a local run has no page on GitHub to link to.
+    env: { GITHUB_WORKSPACE: outDir, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1', GITHUB_WORKFLOW: 'local drill' },
+  });
+  await writeFile(join(outDir, 'summaries', `${name}.md`), run.summary);
+  if (run.exitCode !== 0) {
+    const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::')).map((line) => line.slice(9));
+    throw new Error(errors.join('; ') || `${name} exited with code ${run.exitCode}`);
+  }
   return run;
 }
 
@@ -103,64 +132,141 @@ function promoteStandbyWithRds(topology: Topology, standby: StreamingReplica): {
   return { stop: () => (active = false) };
 }
 
-try {
-  await step('start the test stack', async () => {
+async function readReport(file: string): Promise<Report | undefined> {
+  try {
+    return JSON.parse(await readFile(join(reportsDir, file), 'utf8')) as Report;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeObjective(o: ObjectiveResult): string {
+  const measured = o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds);
+  return `${o.name} (${o.scenario}, ${o.measure}): ${measured} of ${formatDuration(o.targetSeconds)} ${o.passed === null ? '(unknown)' : o.passed ? '(met)' : '(MISSED)'}`;
+}
+
+async function drill(): Promise<void> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(join(outDir, 'summaries'), { recursive: true });
+  await mkdir(reportsDir, { recursive: true });
+
+  const ready = await step('start the test stack', async () => {
     stack = await startStack();
     Object.assign(process.env, stack.env);
-    return { passed: true, detail: `PostgreSQL ${stack.postgres.version} on 127.0.0.1:${stack.postgres.port}, moto_server on ${stack.awsEndpoint}` };
+    return `PostgreSQL ${stack.postgres.version} on 127.0.0.1:${stack.postgres.port}, moto_server on ${stack.awsEndpoint}`;
   });
-  const live = stack as Stack;
-  const adminUrl = `postgres://${live.postgres.user}:${encodeURIComponent(live.postgres.password)}@127.0.0.1:${live.postgres.port}`;
-  const sourceUrl = `${adminUrl}/${DATABASE}`;
+  if (!ready || !stack) return;
+  const live = stack;
+  const serverUrl = `postgres://${live.postgres.user}:${encodeURIComponent(live.postgres.password)}@127.0.0.1:${live.postgres.port}`;
+  const sourceUrl = `${serverUrl}/${DATABASE}`;
 
-  await step(`create the sample database (${sizeMb} MB)`, async () => {
-    const admin = await PsqlSession.open(parseDatabaseUrl(`${adminUrl}/postgres`, 'url'));
+  const seeded = await step(`create the sample database (${sizeMb} MB)`, async () => {
+    const admin = await PsqlSession.open(parseDatabaseUrl(`${serverUrl}/postgres`, 'url'));
     await admin.query(`CREATE DATABASE ${DATABASE}`);
     await admin.close();
     const rows = await createSaasSchema(parseDatabaseUrl(sourceUrl, 'url'), sizeMb);
     await createS3Client({ region: REGION, endpointUrl: live.awsEndpoint }).send(new CreateBucketCommand({ Bucket: BUCKET }));
-    return { passed: true, detail: Object.entries(rows).map(([table, n]) => `${n} ${table}`).join(', ') };
+    return Object.entries(rows).map(([table, n]) => `${n.toLocaleString('en-US')} ${table}`).join(', ');
   });
+  if (!seeded) return;
 
-  await step('backup (actions/backup)', async () => {
+  const backedUp = await step('backup (actions/backup)', async () => {
     const run = await action('backup', { 'database-url': sourceUrl, bucket: BUCKET, 'endpoint-url': live.awsEndpoint, region: REGION });
-    return run.exitCode === 0
-      ? { passed: true, detail: `${run.outputs.key}, ${run.outputs['size-bytes']} bytes, ${run.outputs.tables} tables` }
-      : { passed: false, detail: run.stdout.split('\n').find((l) => l.startsWith('::error::'))?.slice(9) ?? `exit ${run.exitCode}` };
+    return `${run.outputs.key}: ${Number(run.outputs['size-bytes']).toLocaleString('en-US')} bytes, ${run.outputs.tables} tables, ${run.outputs['duration-seconds']} s`;
   });
 
-  await step('failover (actions/failover, execute)', async () => {
+  if (backedUp) {
+    await step('restore-verify a random backup (actions/restore-verify)', async () => {
+      const run = await action('restore-verify', {
+        bucket: BUCKET,
+        prefix: 'database/',
+        backup: 'random',
+        'target-database-url': `${serverUrl}/${SCRATCH_DATABASE}`,
+        'source-database-url': sourceUrl,
+        checks: resolve('scripts/drill-checks.sql'),
+        'smoke-command': 'psql -X -q -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM users"',
+        'endpoint-url': live.awsEndpoint,
+        region: REGION,
+        'report-path': join(reportsDir, 'restore-verify-report.json'),
+      });
+      return `${run.outputs['backup-key']} restored and verified; recovery ${run.outputs['recovery-seconds']} s`;
+    });
+  }
+
+  await step('failover to the replica region (actions/failover, execute)', async () => {
     replica = await startStreamingReplica(live.postgres);
     health = await startHealthServer(200);
     const topology = await createTopology();
     const promoting = promoteStandbyWithRds(topology, replica);
-    const run = await action('failover', {
-      mode: 'execute',
-      confirm: topology.replicaId,
-      'replica-id': topology.replicaId,
-      region: SECONDARY_REGION,
-      'hosted-zone-id': topology.zoneId,
-      'record-name': topology.recordName,
-      'health-url': health.url,
-      'replica-database-url': replica.url(DATABASE),
-      'endpoint-url': live.awsEndpoint,
-      'report-path': join(outDir, 'failover-report.json'),
-    });
-    promoting.stop();
-    return run.exitCode === 0
-      ? { passed: true, detail: `promoted ${topology.replicaId}, ${topology.recordName} -> ${run.outputs.endpoint}, healthy after ${run.outputs['duration-seconds']} s` }
-      : { passed: false, detail: run.stdout.split('\n').find((l) => l.startsWith('::error::'))?.slice(9) ?? `exit ${run.exitCode}` };
+    try {
+      const run = await action('failover', {
+        mode: 'execute',
+        confirm: topology.replicaId,
+        'replica-id': topology.replicaId,
+        region: SECONDARY_REGION,
+        'hosted-zone-id': topology.zoneId,
+        'record-name': topology.recordName,
+        'health-url': health.url,
+        'replica-database-url': replica.url(DATABASE),
+        'endpoint-url': live.awsEndpoint,
+        'report-path': join(reportsDir, 'failover-report.json'),
+      });
+      return `${topology.recordName} now points at ${run.outputs.endpoint}; healthy after ${run.outputs['duration-seconds']} s`;
+    } finally {
+      promoting.stop();
+    }
   });
 
-  const passed = steps.every((s) => s.passed);
-  if (args.json) {
-    process.stdout.write(`${JSON.stringify({ passed, seconds: (Date.now() - started) / 1000, steps, outputDir: outDir }, null, 2)}\n`);
-  } else {
-    say(`${passed ? 'PASSED' : 'FAILED'}: ${steps.filter((s) => s.passed).length}/${steps.length} steps; job summaries in ${outDir}`);
-    if (args.keep && stack) say(`stack left running: psql ${sourceUrl.replace(live.postgres.password, '<password>')}; aws --endpoint-url ${live.awsEndpoint} s3 ls s3://${BUCKET}/`);
-  }
-  await stop(passed ? 0 : 1);
-} catch (error) {
-  say(`drill failed: ${String(error)}`);
-  await stop(1);
+  await step('drill report (actions/drill-report, no pull request)', async () => {
+    const run = await action('drill-report', {
+      reports: 'reports/*.json',
+      title: 'Local disaster-recovery drill',
+      'history-dir': 'history',
+      'open-pr': 'false',
+    });
+    return `${join(outDir, run.outputs['report-path'] as string)} (${run.outputs.passed === 'true' ? 'passed' : 'failed'})`;
+  });
 }
+
+try {
+  await drill();
+} catch (error) {
+  say(`the drill stopped: ${error instanceof Error ? error.message : String(error)}`);
+  steps.push({ name: 'drill', passed: false, seconds: 0, detail: String(error) });
+}
+
+const reports = (await Promise.all(['restore-verify-report.json', 'failover-report.json'].map(readReport))).filter((r): r is Report => Boolean(r));
+const objectives = reports.flatMap((report) => report.objectives.map((o) => ({ ...o, kind: report.kind })));
+const passed = steps.length > 0 && steps.every((s) => s.passed) && objectives.every((o) => o.passed !== false);
+const drillReport = steps.find((s) => s.name.startsWith('drill report'))?.passed ? steps.at(-1)?.detail.replace(/ \((passed|failed)\)$/, '') : undefined;
+
+if (args.json) {
+  const verdict = {
+    passed,
+    seconds: (Date.now() - started) / 1000,
+    steps,
+    objectives,
+    outputDir: outDir,
+    report: drillReport,
+    started: { postgresPort: stack?.postgres.port, motoPid: stack?.motoPid, replicaPort: replica?.port, healthUrl: health?.url },
+  };
+  process.stdout.write(`${JSON.stringify(verdict, null, 2)}\n`);
+} else {
+  say(`${passed ? 'PASSED' : 'FAILED'}: ${steps.filter((s) => s.passed).length} of ${steps.length} steps passed`);
+  for (const s of steps) process.stdout.write(`  ${s.passed ? 'ok  ' : 'FAIL'} ${formatDuration(s.seconds).padStart(9)}  ${s.name}\n`);
+  for (const o of objectives) process.stdout.write(`  ${o.passed === false ? 'MISS' : 'ok  '} ${o.kind}: ${describeObjective(o)}\n`);
+  process.stdout.write(`  drill report: ${drillReport ?? 'not written'}\n  job summaries: ${join(outDir, 'summaries')}\n  JSON reports: ${reportsDir}\n`);
+  if (args.keep && stack) {
+    process.stdout.write(
+      `  the stack keeps running (Ctrl-C does not stop it now):\n` +
+        `    psql '${sourceUrlFor(stack)}'\n    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.awsEndpoint} s3 ls s3://${BUCKET}/database/\n` +
+        `    stop it: pg_ctl -D ${stack.postgres.baseDir}/data stop (as postgres) and kill ${stack.motoPid}\n`,
+    );
+  }
+}
+
+function sourceUrlFor(s: Stack): string {
+  return `postgres://${s.postgres.user}:${encodeURIComponent(s.postgres.password)}@127.0.0.1:${s.postgres.port}/${DATABASE}`;
+}
+
+await stop(passed ? 0 : 1);

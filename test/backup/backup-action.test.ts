@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { runBundledAction } from '../helpers/bundled-action.js';
+import { runBundledAction } from '../stack/bundled-action.js';
 import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';

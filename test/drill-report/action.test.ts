@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runBundledAction } from '../helpers/bundled-action.js';
+import { runBundledAction } from '../stack/bundled-action.js';
 import { GitHubRecorder } from './github-recorder.js';
 import { workspaceWith } from './helpers.js';
 

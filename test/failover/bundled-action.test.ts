@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe as suite, expect, test } from '@jest/globals';
 import type { FailoverReport } from '../../src/failover/failover-report.js';
-import { runBundledAction } from '../helpers/bundled-action.js';
+import { runBundledAction } from '../stack/bundled-action.js';
 import { stackFromEnv } from '../stack/index.js';
 import { MOTO_CREDENTIALS } from '../stack/moto.js';
 import { startHealthServer } from '../stack/health-server.js';

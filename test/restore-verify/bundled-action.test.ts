@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
-import { runBundledAction } from '../helpers/bundled-action.js';
+import { runBundledAction } from '../stack/bundled-action.js';
 import { createDatabase, databaseExists, dropDatabase } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
