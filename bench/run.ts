@@ -14,6 +14,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/aws/clients.js';
 import { parseDatabaseUrl, withDatabase } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
+import type { Report } from '../src/report/report.js';
 import { formatBytes } from '../src/util/format.js';
 import { node24Path } from '../test/stack/node24.js';
 import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../test/stack/moto.js';
@@ -32,6 +33,7 @@ const BUCKET = 'bench-backups';
 const REGION = 'us-east-1';
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+Object.assign(process.env, MOTO_CREDENTIALS);
 
 interface Variant {
   name: string;
@@ -92,7 +94,7 @@ async function backupVariants(dataset: Dataset, moto: MotoServer, work: string):
     keys.action.push(/stored s3:\/\/[^/]+\/(\S+)/.exec(m.stdout)?.[1] ?? '');
     return m;
   };
-  const floor = (level: number) => () => measure('pg_dump', ['-Fc', `-Z${level}`, '-f', '/dev/null', `--dbname=${target.url}`], pgEnv);
+  const floor = (level: number) => () => measure('pg_dump', ['-Fc', `-Z${level}`, '--no-sync', '-f', '/dev/null', `--dbname=${target.url}`], pgEnv);
   const planScript = async (round: number) => {
     const key = `plan/backup_2026010${round}_020000.sql.gz`;
     keys.plan.push(key);
@@ -112,6 +114,9 @@ async function backupVariants(dataset: Dataset, moto: MotoServer, work: string):
     ],
   };
 }
+
+/** Seconds per step of each restore-verify run, from its own report: where the time goes. */
+const restoreStages: Record<string, number[]> = {};
 
 async function restoreVariants(dataset: Dataset, moto: MotoServer, work: string, keys: { action: string[]; plan: string[] }): Promise<Variant[]> {
   const admin = parseDatabaseUrl(dataset.server.url('postgres'), 'url');
@@ -138,10 +143,14 @@ async function restoreVariants(dataset: Dataset, moto: MotoServer, work: string,
       run: () =>
         measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], actionEnv({
           bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
-          'target-database-url': withDatabase(admin, 'bench_restore_verify').url.replace('postgres@', `postgres:${encodeURIComponent(admin.password ?? '')}@`),
+          'target-database-url': dataset.server.url('bench_restore_verify'),
           'report-path': join(work, 'restore-verify-report.json'),
         })),
-      after: drop('bench_restore_verify'),
+      after: async () => {
+        const report = JSON.parse(await readFile(join(work, 'restore-verify-report.json'), 'utf8')) as Report;
+        for (const step of report.steps) (restoreStages[step.name] ??= []).push(step.durationSeconds ?? 0);
+        await drop('bench_restore_verify')();
+      },
     },
     {
       name: "plan's restore (aws s3 cp, gunzip | psql)",
@@ -229,7 +238,8 @@ async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof
     targets.push({ name: 'backup action peak RSS, M / S', measured: growth, target: '<= 1.15', met: growth <= 1.15 });
   }
   const date = new Date().toISOString().slice(0, 10);
-  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, backup, restore, targets };
+  const stages = Object.fromEntries(Object.entries(restoreStages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
+  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, backup, restore, restoreStages: stages, targets };
   const base = join(resultsDir, `${date}-${size}`);
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(`${base}.md`, markdown(result));
@@ -244,7 +254,17 @@ async function latestOther(dir: string, other: SizeName): Promise<{ rss: number 
   return { rss: byName(data.backup, 'backup action (auto').medianMaxRssKiB };
 }
 
-function markdown(r: { date: string; size: string; datasetBytes: number; runs: number; machine: Awaited<ReturnType<typeof describeMachine>>; backup: VariantResult[]; restore: VariantResult[]; targets: Target[] }): string {
+function markdown(r: {
+  date: string;
+  size: string;
+  datasetBytes: number;
+  runs: number;
+  machine: Awaited<ReturnType<typeof describeMachine>>;
+  backup: VariantResult[];
+  restore: VariantResult[];
+  restoreStages: Record<string, number>;
+  targets: Target[];
+}): string {
   const rows = (results: VariantResult[], baseline: VariantResult) =>
     results.map((v) => `| ${v.name} | ${v.medianSeconds.toFixed(2)} | ${(v.medianSeconds / baseline.medianSeconds).toFixed(2)} | ${formatBytes(v.medianMaxRssKiB * 1024)} |`).join('\n');
   const lines = [
@@ -258,6 +278,8 @@ function markdown(r: { date: string; size: string; datasetBytes: number; runs: n
   ];
   if (r.restore.length) {
     lines.push('', '| restore | seconds | x action | peak RSS |', '|---|---|---|---|', rows(r.restore, byName(r.restore, 'restore-verify action')));
+    const stages = Object.entries(r.restoreStages).map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`);
+    lines.push('', `restore-verify's own steps (medians): ${stages.join(', ')}.`);
   }
   lines.push('', '| target | measured | goal | met |', '|---|---|---|---|', ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : 'no'} |`));
   return `${lines.join('\n')}\n`;

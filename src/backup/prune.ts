@@ -1,5 +1,6 @@
 import type { BackupStore, StoredBackup } from '../storage/backup-store.js';
 import { CREATED_BY_METADATA } from '../storage/backup-store.js';
+import { deleteKeys } from '../storage/backup-writes.js';
 import { manifestKeyFor } from '../storage/keys.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
@@ -106,7 +107,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
   let deleted = new Set<string>();
   let errors: { key: string; message: string }[] = [];
   if (!dryRun && toDelete.length > 0) {
-    const result = await store.deleteKeys(toDelete);
+    const result = await deleteKeys(store, toDelete);
     deleted = new Set(result.deleted);
     errors = result.errors;
     for (const error of errors) options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);

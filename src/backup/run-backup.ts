@@ -5,6 +5,7 @@ import type { RunContext } from '../github/run-context.js';
 import { findClient } from '../postgres/binaries.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { BackupStore, CREATED_BY_METADATA } from '../storage/backup-store.js';
+import { deleteKeys, putManifest } from '../storage/backup-writes.js';
 import { backupKey, manifestKeyFor } from '../storage/keys.js';
 import { MANIFEST_VERSION, type BackupManifest } from '../storage/manifest.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
@@ -138,7 +139,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       run: options.run,
     };
     const manifestKey = await publish(store, manifest, options).catch(async (error: unknown) => {
-      await store.deleteKeys([key]).catch(() => undefined);
+      await deleteKeys(store, [key]).catch(() => undefined);
       throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
     });
     const durationSeconds = secondsBetween(startedAt, now());
@@ -184,5 +185,5 @@ async function publish(store: BackupStore, manifest: BackupManifest, options: Ba
   await store.client.send(
     new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
   );
-  return store.putManifest(manifest, options.encryption);
+  return putManifest(store, manifest, options.encryption);
 }

@@ -1,10 +1,8 @@
 import {
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   ListObjectsV2Command,
-  PutObjectCommand,
   type S3Client,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
@@ -59,10 +57,12 @@ export interface Encryption {
 /** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
 export const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
 
-const DELETE_BATCH = 1000;
 const MANIFEST_READ_CONCURRENCY = 16;
 
-/** The backups of one database: the objects directly under one prefix of one bucket. */
+/**
+ * The backups of one database, the objects directly under one prefix of one bucket, as read
+ * by every action; writing them is the backup's alone (backup-writes.ts).
+ */
 export class BackupStore {
   constructor(
     readonly client: S3Client,
@@ -130,45 +130,5 @@ export class BackupStore {
       if ((error as { name?: string }).name === 'NotFound' || status === 404) return undefined;
       throw error;
     }
-  }
-
-  /** Manifests stay in STANDARD whatever the backup's storage class: selection must read them at once. */
-  async putManifest(manifest: BackupManifest, encryption: Encryption): Promise<string> {
-    const key = manifestKeyFor(manifest.key);
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: `${JSON.stringify(manifest, null, 2)}\n`,
-        ContentType: 'application/json',
-        ServerSideEncryption: encryption.serverSideEncryption,
-        SSEKMSKeyId: encryption.kmsKeyId,
-        Metadata: CREATED_BY_METADATA,
-      }),
-    );
-    return key;
-  }
-
-  /**
-   * Deletes keys in batches of up to 1,000 (S3's limit). Callers pass a backup's object and
-   * manifest next to each other, so a pair never straddles two batches.
-   */
-  async deleteKeys(keys: readonly string[]): Promise<{ deleted: string[]; errors: { key: string; message: string }[] }> {
-    const deleted: string[] = [];
-    const errors: { key: string; message: string }[] = [];
-    let start = 0;
-    while (start < keys.length) {
-      let end = Math.min(start + DELETE_BATCH, keys.length);
-      const next = keys[end];
-      if (next !== undefined && isManifestKey(next) && backupKeyOfManifest(next) === keys[end - 1]) end -= 1;
-      const batch = keys.slice(start, end);
-      const response = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false } }),
-      );
-      for (const item of response.Deleted ?? []) if (item.Key) deleted.push(item.Key);
-      for (const item of response.Errors ?? []) errors.push({ key: item.Key ?? '?', message: `${item.Code ?? ''} ${item.Message ?? ''}`.trim() });
-      start = end;
-    }
-    return { deleted, errors };
   }
 }

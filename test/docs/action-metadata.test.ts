@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { actionSources, root } from './sources.js';
 const actions = readdirSync(join(root, 'actions')).filter((name) => existsSync(join(root, 'actions', name, 'action.yml')));
 
 interface ActionMetadata {
@@ -14,19 +12,6 @@ interface ActionMetadata {
   runs: { using: string; main: string };
 }
 
-/** Every source file the action's entry point reaches through relative imports. */
-function reachableSources(entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) visit(resolve(dirname(file), `${match[1]}.ts`));
-  };
-  visit(entry);
-  return [...seen];
-}
-
 /** Names in the first column of the README's tables that are written as `code`. */
 function documented(readme: string, heading: string): string[] {
   const section = readme.split(/^## /m).find((part) => part.startsWith(heading)) ?? '';
@@ -34,12 +19,12 @@ function documented(readme: string, heading: string): string[] {
 }
 
 test('there are actions to check', () => {
-  expect(actions).toEqual(expect.arrayContaining(['backup', 'failover']));
+  expect(actions).toEqual(['backup', 'drill-report', 'failover', 'restore-verify']);
 });
 
 describe.each(actions)('actions/%s', (name) => {
   const metadata = parse(readFileSync(join(root, 'actions', name, 'action.yml'), 'utf8')) as ActionMetadata;
-  const sources = reachableSources(join(root, 'src', 'actions', `${name}.ts`)).map((file) => readFileSync(file, 'utf8')).join('\n');
+  const sources = actionSources(name);
   const readme = readFileSync(join(root, 'actions', name, 'README.md'), 'utf8');
   const inputs = Object.keys(metadata.inputs ?? {}).sort();
   const outputs = Object.keys(metadata.outputs ?? {}).sort();

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { actionSources, root } from './sources.js';
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+interface Policy {
+  Version: string;
+  Statement: Statement[];
+}
+
+const policy = (name: string) => JSON.parse(readFileSync(join(root, 'docs', 'iam', name), 'utf8')) as Policy;
+const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const actionsOf = (p: Policy) => new Set(p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
+
+/** The IAM action each SDK command needs (the multipart commands come with lib-storage's Upload). */
+const IAM_ACTION: Record<string, string> = {
+  ListObjectsV2Command: 's3:ListBucket',
+  GetObjectCommand: 's3:GetObject',
+  HeadObjectCommand: 's3:GetObject',
+  PutObjectCommand: 's3:PutObject',
+  PutObjectTaggingCommand: 's3:PutObjectTagging',
+  DeleteObjectsCommand: 's3:DeleteObject',
+  AbortMultipartUploadCommand: 's3:AbortMultipartUpload',
+  CreateMultipartUploadCommand: 's3:PutObject',
+  UploadPartCommand: 's3:PutObject',
+  CompleteMultipartUploadCommand: 's3:PutObject',
+  DescribeDBInstancesCommand: 'rds:DescribeDBInstances',
+  PromoteReadReplicaCommand: 'rds:PromoteReadReplica',
+  AddTagsToResourceCommand: 'rds:AddTagsToResource',
+  GetHostedZoneCommand: 'route53:GetHostedZone',
+  ListResourceRecordSetsCommand: 'route53:ListResourceRecordSets',
+  ChangeResourceRecordSetsCommand: 'route53:ChangeResourceRecordSets',
+  GetChangeCommand: 'route53:GetChange',
+};
+
+/** The AWS commands an action's code sends, from its sources. */
+function commandsSentBy(action: string): string[] {
+  const sources = actionSources(action);
+  const commands = new Set([...sources.matchAll(/new ([A-Za-z0-9]+Command)\(/g)].map((m) => m[1] as string));
+  if (/import \{ Upload \} from '@aws-sdk\/lib-storage'/.test(sources)) {
+    for (const command of ['CreateMultipartUploadCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand', 'PutObjectCommand', 'AbortMultipartUploadCommand']) commands.add(command);
+  }
+  return [...commands].sort();
+}
+
+describe.each([
+  ['backup', 'backup-role-policy.json'],
+  ['restore-verify', 'restore-verify-role-policy.json'],
+  ['failover', 'failover-execute-role-policy.json'],
+])('the %s role', (action, file) => {
+  test('allows every call the action makes', () => {
+    const commands = commandsSentBy(action);
+    expect(commands.length).toBeGreaterThan(0);
+    const unmapped = commands.filter((c) => !IAM_ACTION[c]);
+    expect(unmapped).toEqual([]);
+    const allowed = actionsOf(policy(file));
+    expect(commands.map((c) => IAM_ACTION[c]).filter((a) => !allowed.has(a as string))).toEqual([]);
+  });
+});
+
+test('no policy grants wildcard actions, and none lets backups bypass Object Lock', () => {
+  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json']) {
+    for (const action of actionsOf(policy(file))) {
+      expect(action).not.toContain('*');
+      expect(action).not.toBe('s3:BypassGovernanceRetention');
+    }
+  }
+});
+
+test('backup writes and deletes only under its prefix', () => {
+  const statements = policy('backup-role-policy.json').Statement;
+  for (const s of statements.filter((x) => list(x.Action).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'))) {
+    expect(list(s.Resource)).toEqual(['arn:aws:s3:::saas-backups/database/*']);
+  }
+  const listing = statements.find((x) => list(x.Action).includes('s3:ListBucket'));
+  expect(listing?.Condition?.StringLike?.['s3:prefix']).toEqual(['database/', 'database/*']);
+});
+
+test('restore-verify only reads', () => {
+  const actions = [...actionsOf(policy('restore-verify-role-policy.json'))].sort();
+  expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+});
+
+test('the failover plan role changes nothing', () => {
+  expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual(['rds:DescribeDBInstances', 'route53:GetHostedZone', 'route53:ListResourceRecordSets']);
+  const planCalls = ['DescribeDBInstancesCommand', 'GetHostedZoneCommand', 'ListResourceRecordSetsCommand'].map((c) => IAM_ACTION[c]);
+  expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual(planCalls.sort());
+});
+
+test('failover execute may promote only the named replica and change only the named record', () => {
+  const statements = policy('failover-execute-role-policy.json').Statement;
+  const promote = statements.filter((s) => list(s.Action).includes('rds:PromoteReadReplica'));
+  expect(promote.flatMap((s) => list(s.Resource))).toEqual(['arn:aws:rds:us-west-2:111122223333:db:saas-production-replica']);
+  const change = statements.filter((s) => list(s.Action).includes('route53:ChangeResourceRecordSets'));
+  expect(change.flatMap((s) => list(s.Resource))).toEqual(['arn:aws:route53:::hostedzone/Z1234567890ABC']);
+  expect(change[0]?.Condition?.['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual(['db.saas.example.com']);
+  for (const s of statements) for (const resource of list(s.Resource)) if (resource.includes('*')) expect(resource).toBe('arn:aws:route53:::change/*');
+});
+
+test('trust policies pin the repository, and the failover execute role its environment', () => {
+  const sub = (file: string) => policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub'];
+  expect(sub('oidc-trust-policy-failover-execute.json')).toBe('repo:acme/saas-platform:environment:disaster-recovery-failover');
+  expect(sub('oidc-trust-policy-scheduled.json')).toBe('repo:acme/saas-platform:ref:refs/heads/main');
+  for (const file of ['oidc-trust-policy-failover-execute.json', 'oidc-trust-policy-scheduled.json']) {
+    expect(policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
+  }
+});
+
+test('the failover workflow assumes the execute role only inside its environment', () => {
+  const workflow = readFileSync(join(root, '.github', 'workflows', 'failover.yml'), 'utf8');
+  const execute = workflow.slice(workflow.indexOf('\n  execute:'));
+  expect(execute).toMatch(/environment:\n\s+name: \$\{\{ inputs.environment \|\| 'disaster-recovery-failover' \}\}/);
+  expect(execute).toContain('role-to-assume: ${{ vars.DR_FAILOVER_ROLE_ARN }}');
+  expect(workflow.slice(0, workflow.indexOf('\n  execute:'))).not.toContain('vars.DR_FAILOVER_ROLE_ARN');
+});
