@@ -47,18 +47,23 @@ export async function dumpToS3(options: DumpToS3Options): Promise<DumpToS3Result
   const counting: Promise<TableRowCount[]> = options.countRows
     ? countRows(options.session, options.tables)
     : Promise.resolve(options.tables.map((table) => ({ ...table, rows: null })));
+  const started = Date.now();
+  const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
+  // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
+  dump.exit.then(() => options.log.debug(`pg_dump exited 0 after ${since()}`), () => undefined);
+  counting.then(() => options.log.debug(`${options.tables.length} tables counted after ${since()}`), () => undefined);
   const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
   // An error anywhere in the chain destroys the gate, which fails the upload.
   const stages = options.gzipLevel === undefined ? pipeline(dump.stdout, gate) : pipeline(dump.stdout, createGzip({ level: options.gzipLevel }), gate);
   stages.catch(() => undefined);
 
-  const started = Date.now();
   const progress = setInterval(() => {
     const seconds = Math.max((Date.now() - started) / 1000, 1);
     options.log.info(`${formatBytes(gate.bytes)} dumped and uploading (${formatBytes(gate.bytes / seconds)}/s)`);
   }, PROGRESS_EVERY_MS);
   try {
     await uploadStream({ ...options.upload, body: gate });
+    options.log.debug(`upload of ${gate.bytes} bytes complete after ${since()}`);
     return { sizeBytes: gate.bytes, sha256: gate.sha256, tables: await counting };
   } catch (error) {
     dump.kill();

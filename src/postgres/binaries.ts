@@ -1,6 +1,6 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, realpath } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { ConfigurationError } from '../errors.js';
 
@@ -53,6 +53,17 @@ async function versionedInstalls(tool: string): Promise<string[]> {
   return found;
 }
 
+/**
+ * Debian's /usr/bin/pg_dump (and psql, pg_restore) is pg_wrapper, a Perl script that picks a
+ * version on every call; the binary it picks runs the same without the Perl start-up.
+ */
+async function withoutWrapper(binary: ClientBinary): Promise<ClientBinary> {
+  const real = await realpath(binary.path).catch(() => binary.path);
+  if (basename(real) !== 'pg_wrapper') return binary;
+  const direct = join('/usr/lib/postgresql', String(binary.major), 'bin', binary.tool);
+  return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
+}
+
 export async function describeBinary(tool: ClientTool, path: string): Promise<ClientBinary> {
   const { stdout } = await execa(path, ['--version']);
   const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
@@ -68,7 +79,7 @@ export async function describeBinary(tool: ClientTool, path: string): Promise<Cl
 export async function findClient(tool: ClientTool, serverMajor?: number, serverVersion?: string): Promise<ClientBinary> {
   const fromPath = await onPath(tool);
   const candidates: ClientBinary[] = [];
-  if (fromPath) candidates.push(await describeBinary(tool, fromPath));
+  if (fromPath) candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
   if (serverMajor === undefined) {
     if (candidates[0]) return candidates[0];
     throw new ConfigurationError(`${tool} was not found on PATH. Install the PostgreSQL client (on Ubuntu: sudo apt-get install postgresql-client).`);

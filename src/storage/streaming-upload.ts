@@ -47,8 +47,8 @@ export interface StreamUploadResult {
 /**
  * Uploads a stream to S3, as one PUT when it fits in one part, else as a multipart upload.
  * The object appears only when the stream ends without error: when `body` errors, the upload
- * fails and lib-storage aborts the multipart upload before this rejects. S3 keeps a full-object
- * CRC64NVME of what it stored, checked against the checksums the SDK sends with every part.
+ * fails and lib-storage aborts the multipart upload before this rejects. S3 checks every part
+ * against the checksum the SDK sends with it and keeps a full-object CRC32 of what it stored.
  */
 export async function uploadStream(options: StreamUploadOptions): Promise<StreamUploadResult> {
   const queueSize = queueSizeFor(options.partSize);
@@ -66,7 +66,12 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
       SSEKMSKeyId: options.encryption.kmsKeyId,
       StorageClass: options.storageClass,
       Metadata: options.metadata,
-      ChecksumAlgorithm: 'CRC64NVME',
+      // A full-object CRC32 rather than S3's default CRC64NVME: the SDK computes the parts'
+      // checksums on the main thread, natively for CRC32 (zlib) but in JavaScript for CRC64NVME,
+      // which at about 200 MiB/s held pg_dump back by an eighth of its run. FULL_OBJECT makes S3
+      // keep one CRC32 of the whole object, not a checksum of the parts' checksums.
+      ChecksumAlgorithm: 'CRC32',
+      ChecksumType: 'FULL_OBJECT',
     },
   });
   try {

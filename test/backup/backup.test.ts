@@ -57,7 +57,8 @@ test('custom format: manifest counts equal the source, and pg_restore of the obj
   const head = await testS3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: result.key, ChecksumMode: 'ENABLED' }));
   expect(head.Metadata).toMatchObject({ 'created-by': 'dr-actions', format: 'custom', compression: 'gzip:1' });
   expect(head.ServerSideEncryption).toBe('AES256');
-  expect(head.ChecksumCRC64NVME).toBe(manifest.storageChecksum?.value);
+  expect(head.ChecksumCRC32).toBe(manifest.storageChecksum?.value);
+  expect(manifest.storageChecksum).toMatchObject({ algorithm: 'CRC32', type: 'FULL_OBJECT' });
   const tags = await testS3Client().send(new GetObjectTaggingCommand({ Bucket: bucket, Key: result.key }));
   expect(tags.TagSet).toEqual([{ Key: 'sha256', Value: manifest.sha256 }]);
 

@@ -78827,6 +78827,17 @@ async function versionedInstalls(tool) {
     }
     return found;
 }
+/**
+ * Debian's /usr/bin/pg_dump (and psql, pg_restore) is pg_wrapper, a Perl script that picks a
+ * version on every call; the binary it picks runs the same without the Perl start-up.
+ */
+async function withoutWrapper(binary) {
+    const real = await (0,promises_.realpath)(binary.path).catch(() => binary.path);
+    if ((0,external_node_path_.basename)(real) !== 'pg_wrapper')
+        return binary;
+    const direct = (0,external_node_path_.join)('/usr/lib/postgresql', String(binary.major), 'bin', binary.tool);
+    return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
+}
 async function describeBinary(tool, path) {
     const { stdout } = await execa(path, ['--version']);
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
@@ -78843,7 +78854,7 @@ async function findClient(tool, serverMajor, serverVersion) {
     const fromPath = await onPath(tool);
     const candidates = [];
     if (fromPath)
-        candidates.push(await describeBinary(tool, fromPath));
+        candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
     if (serverMajor === undefined) {
         if (candidates[0])
             return candidates[0];

@@ -7518,7 +7518,7 @@ __webpack_unused_export__ = DeleteObjectTaggingCommand;
 __webpack_unused_export__ = DeleteObjectTaggingOutput$;
 __webpack_unused_export__ = DeleteObjectTaggingRequest$;
 __webpack_unused_export__ = DeleteObjects$;
-exports.xvx = DeleteObjectsCommand;
+__webpack_unused_export__ = DeleteObjectsCommand;
 __webpack_unused_export__ = DeleteObjectsOutput$;
 __webpack_unused_export__ = DeleteObjectsRequest$;
 __webpack_unused_export__ = DeletePublicAccessBlock$;
@@ -7924,7 +7924,7 @@ __webpack_unused_export__ = PutObjectAnnotation$;
 __webpack_unused_export__ = PutObjectAnnotationCommand;
 __webpack_unused_export__ = PutObjectAnnotationOutput$;
 __webpack_unused_export__ = PutObjectAnnotationRequest$;
-exports.wKZ = PutObjectCommand;
+__webpack_unused_export__ = PutObjectCommand;
 __webpack_unused_export__ = PutObjectLegalHold$;
 __webpack_unused_export__ = PutObjectLegalHoldCommand;
 __webpack_unused_export__ = PutObjectLegalHoldOutput$;
@@ -72189,6 +72189,17 @@ async function versionedInstalls(tool) {
     }
     return found;
 }
+/**
+ * Debian's /usr/bin/pg_dump (and psql, pg_restore) is pg_wrapper, a Perl script that picks a
+ * version on every call; the binary it picks runs the same without the Perl start-up.
+ */
+async function withoutWrapper(binary) {
+    const real = await (0,promises_.realpath)(binary.path).catch(() => binary.path);
+    if ((0,external_node_path_.basename)(real) !== 'pg_wrapper')
+        return binary;
+    const direct = (0,external_node_path_.join)('/usr/lib/postgresql', String(binary.major), 'bin', binary.tool);
+    return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
+}
 async function describeBinary(tool, path) {
     const { stdout } = await execa(path, ['--version']);
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
@@ -72205,7 +72216,7 @@ async function findClient(tool, serverMajor, serverVersion) {
     const fromPath = await onPath(tool);
     const candidates = [];
     if (fromPath)
-        candidates.push(await describeBinary(tool, fromPath));
+        candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
     if (serverMajor === undefined) {
         if (candidates[0])
             return candidates[0];
@@ -72440,7 +72451,7 @@ async function mapWithLimit(items, limit, fn) {
 }
 
 // EXTERNAL MODULE: ./src/storage/keys.ts
-var storage_keys = __nccwpck_require__(397);
+var keys = __nccwpck_require__(397);
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 const MANIFEST_VERSION = 1;
 class InvalidManifestError extends Error {
@@ -72510,9 +72521,11 @@ function storageChecksumOf(head) {
 }
 /** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
 const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
-const DELETE_BATCH = 1000;
 const MANIFEST_READ_CONCURRENCY = 16;
-/** The backups of one database: the objects directly under one prefix of one bucket. */
+/**
+ * The backups of one database, the objects directly under one prefix of one bucket, as read
+ * by every action; writing them is the backup's alone (backup-writes.ts).
+ */
 class BackupStore {
     client;
     bucket;
@@ -72538,23 +72551,23 @@ class BackupStore {
         const backups = [];
         const orphanManifests = [];
         for (const object of objects.values()) {
-            if ((0,storage_keys/* isManifestKey */.LU)(object.key)) {
-                const backupKey = (0,storage_keys/* backupKeyOfManifest */.Kd)(object.key);
-                if ((0,storage_keys/* parseBackupKey */.lG)(backupKey, this.prefix) && !objects.has(backupKey))
+            if ((0,keys/* isManifestKey */.LU)(object.key)) {
+                const backupKey = (0,keys/* backupKeyOfManifest */.Kd)(object.key);
+                if ((0,keys/* parseBackupKey */.lG)(backupKey, this.prefix) && !objects.has(backupKey))
                     orphanManifests.push(object);
                 continue;
             }
-            const parsed = (0,storage_keys/* parseBackupKey */.lG)(object.key, this.prefix);
+            const parsed = (0,keys/* parseBackupKey */.lG)(object.key, this.prefix);
             if (!parsed)
                 continue;
-            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get((0,storage_keys/* manifestKeyFor */.uL)(object.key)) });
+            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get((0,keys/* manifestKeyFor */.uL)(object.key)) });
         }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
         return { backups, orphanManifests };
     }
     async readManifest(backupKey) {
         try {
-            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: (0,storage_keys/* manifestKeyFor */.uL)(backupKey) }));
+            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: (0,keys/* manifestKeyFor */.uL)(backupKey) }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
@@ -72584,44 +72597,6 @@ class BackupStore {
                 return undefined;
             throw error;
         }
-    }
-    /** Manifests stay in STANDARD whatever the backup's storage class: selection must read them at once. */
-    async putManifest(manifest, encryption) {
-        const key = (0,storage_keys/* manifestKeyFor */.uL)(manifest.key);
-        await this.client.send(new dist_cjs/* PutObjectCommand */.wKZ({
-            Bucket: this.bucket,
-            Key: key,
-            Body: `${JSON.stringify(manifest, null, 2)}\n`,
-            ContentType: 'application/json',
-            ServerSideEncryption: encryption.serverSideEncryption,
-            SSEKMSKeyId: encryption.kmsKeyId,
-            Metadata: CREATED_BY_METADATA,
-        }));
-        return key;
-    }
-    /**
-     * Deletes keys in batches of up to 1,000 (S3's limit). Callers pass a backup's object and
-     * manifest next to each other, so a pair never straddles two batches.
-     */
-    async deleteKeys(keys) {
-        const deleted = [];
-        const errors = [];
-        let start = 0;
-        while (start < keys.length) {
-            let end = Math.min(start + DELETE_BATCH, keys.length);
-            const next = keys[end];
-            if (next !== undefined && (0,storage_keys/* isManifestKey */.LU)(next) && (0,storage_keys/* backupKeyOfManifest */.Kd)(next) === keys[end - 1])
-                end -= 1;
-            const batch = keys.slice(start, end);
-            const response = await this.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false } }));
-            for (const item of response.Deleted ?? [])
-                if (item.Key)
-                    deleted.push(item.Key);
-            for (const item of response.Errors ?? [])
-                errors.push({ key: item.Key ?? '?', message: `${item.Code ?? ''} ${item.Message ?? ''}`.trim() });
-            start = end;
-        }
-        return { deleted, errors };
     }
 }
 
@@ -72693,7 +72668,7 @@ async function checkFreeSpace(path, bytes) {
  *
  * `storageChecksum` asks the SDK to check S3's own checksum of the object as well. A backup with
  * a manifest does not need it: its SHA-256 covers every byte, and the SDK's CRC64NVME in
- * JavaScript runs slower than a download from S3 (bench/restore-verify.ts), so it would cap
+ * JavaScript runs at about 130 MiB/s here, slower than a download from S3, so it would cap
  * the download. A backup without a manifest has nothing else that proves the transfer.
  */
 async function downloadToFile(store, key, path, options) {
