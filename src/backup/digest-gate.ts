@@ -14,6 +14,8 @@ export class DigestGate extends Transform {
 
   constructor(private readonly verdict: Promise<void>) {
     super();
+    // When the consumer gives up first (S3 failed), the end is never reached to observe it.
+    verdict.catch(() => undefined);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -50,8 +50,10 @@ export async function dumpToS3(options: DumpToS3Options): Promise<DumpToS3Result
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
   // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
-  dump.exit.then(() => options.log.debug(`pg_dump exited 0 after ${since()}`), () => undefined);
-  counting.then(() => options.log.debug(`${options.tables.length} tables counted after ${since()}`), () => undefined);
+  // A failure of pg_dump or of the counts is the cause of everything after it, so it is kept as it happens.
+  let cause: unknown;
+  dump.exit.then(() => options.log.debug(`pg_dump exited 0 after ${since()}`), (error: unknown) => (cause ??= error));
+  counting.then(() => options.log.debug(`${options.tables.length} tables counted after ${since()}`), (error: unknown) => (cause ??= error));
   const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
   // An error anywhere in the chain destroys the gate, which fails the upload.
   const stages = options.gzipLevel === undefined ? pipeline(dump.stdout, gate) : pipeline(dump.stdout, createGzip({ level: options.gzipLevel }), gate);
@@ -66,11 +68,12 @@ export async function dumpToS3(options: DumpToS3Options): Promise<DumpToS3Result
     options.log.debug(`upload of ${gate.bytes} bytes complete after ${since()}`);
     return { sizeBytes: gate.bytes, sha256: gate.sha256, tables: await counting };
   } catch (error) {
+    // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
+    // pg_dump is stopped here and its exit is no cause.
+    const reason = cause ?? error;
     dump.kill();
-    // pg_dump's own error explains more than the stream error it caused.
-    const dumpError = await dump.exit.then(() => undefined, (e: unknown) => e);
-    const countError = await counting.then(() => undefined, (e: unknown) => e);
-    throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(dumpError ?? countError ?? error)}`, [options.database.password]));
+    await dump.exit.catch(() => undefined);
+    throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [options.database.password]));
   } finally {
     clearInterval(progress);
   }

@@ -19,7 +19,7 @@ const policy = (name: string) => JSON.parse(readFileSync(join(root, 'docs', 'iam
 const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const actionsOf = (p: Policy) => new Set(p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
 
-/** The IAM action each SDK command needs (the multipart commands come with lib-storage's Upload). */
+/** The IAM action each SDK command needs. */
 const IAM_ACTION: Record<string, string> = {
   ListObjectsV2Command: 's3:ListBucket',
   GetObjectCommand: 's3:GetObject',
@@ -43,11 +43,7 @@ const IAM_ACTION: Record<string, string> = {
 /** The AWS commands an action's code sends, from its sources. */
 function commandsSentBy(action: string): string[] {
   const sources = actionSources(action);
-  const commands = new Set([...sources.matchAll(/new ([A-Za-z0-9]+Command)\(/g)].map((m) => m[1] as string));
-  if (/import \{ Upload \} from '@aws-sdk\/lib-storage'/.test(sources)) {
-    for (const command of ['CreateMultipartUploadCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand', 'PutObjectCommand', 'AbortMultipartUploadCommand']) commands.add(command);
-  }
-  return [...commands].sort();
+  return [...new Set([...sources.matchAll(/new ([A-Za-z0-9]+Command)\(/g)].map((m) => m[1] as string))].sort();
 }
 
 describe.each([

@@ -72617,6 +72617,8 @@ class DigestGate extends external_node_stream_.Transform {
     constructor(verdict) {
         super();
         this.verdict = verdict;
+        // When the consumer gives up first (S3 failed), the end is never reached to observe it.
+        verdict.catch(() => undefined);
     }
     _transform(chunk, _encoding, callback) {
         this.hash.update(chunk);
