@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBundledAction } from '../stack/bundled-action.js';
-import { GitHubRecorder } from './github-recorder.js';
+import { firstPullRequestCalls, GitHubRecorder } from './github-recorder.js';
 import { workspaceWith } from './helpers.js';
 
 const TOKEN = 'ghs_bundledActionToken9876543210fedcba';
@@ -39,18 +39,7 @@ describe('actions/drill-report/dist/index.js as the runner runs it (Node 24)', (
     const markdown = await readFile(join(workspace.dir, 'docs/dr-drills', `${name}.md`), 'utf8');
     expect(run.summary).toBe(markdown);
     expect(markdown.split('\n')[0]).toBe('# ✅ Quarterly DR drill, 2026-01-01: passed');
-    expect(github.sequence()).toEqual([
-      'GET /repos/acme/shop',
-      'GET /repos/acme/shop/git/ref/heads/main',
-      `GET /repos/acme/shop/git/commits/${github.baseSha}`,
-      'POST /repos/acme/shop/git/blobs',
-      'POST /repos/acme/shop/git/blobs',
-      'POST /repos/acme/shop/git/trees',
-      'POST /repos/acme/shop/git/commits',
-      'POST /repos/acme/shop/git/refs',
-      'POST /repos/acme/shop/pulls',
-      'POST /repos/acme/shop/issues/1/labels',
-    ]);
+    expect(github.sequence()).toEqual(firstPullRequestCalls(github.baseSha));
     const commitSha = github.refs.get(`refs/heads/dr-drill/${name}`) ?? '';
     expect(Object.keys(github.filesOf(commitSha))).toEqual([`docs/dr-drills/${name}.md`, `docs/dr-drills/${name}.json`]);
     expect(github.filesOf(commitSha)[`docs/dr-drills/${name}.md`]).toBe(markdown);

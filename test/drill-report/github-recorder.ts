@@ -214,3 +214,19 @@ export class GitHubRecorder {
     return Object.fromEntries((tree?.entries ?? []).map((e) => [e.path, this.blobs.get(e.sha) ?? '']));
   }
 }
+
+/** The REST calls that open a drill's first pull request in acme/shop: one commit of two files, the pull request, its labels. */
+export function firstPullRequestCalls(baseSha: string): string[] {
+  return [
+    'GET /repos/acme/shop',
+    'GET /repos/acme/shop/git/ref/heads/main',
+    `GET /repos/acme/shop/git/commits/${baseSha}`,
+    'POST /repos/acme/shop/git/blobs',
+    'POST /repos/acme/shop/git/blobs',
+    'POST /repos/acme/shop/git/trees',
+    'POST /repos/acme/shop/git/commits',
+    'POST /repos/acme/shop/git/refs',
+    'POST /repos/acme/shop/pulls',
+    'POST /repos/acme/shop/issues/1/labels',
+  ];
+}

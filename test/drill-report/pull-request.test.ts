@@ -5,7 +5,7 @@ import { ConfigurationError } from '../../src/errors.js';
 import { parseDrillReportInputs } from '../../src/drill-report/inputs.js';
 import { PR_BODY_LIMIT } from '../../src/drill-report/pr-body.js';
 import { runDrillReport, type DrillReportOptions } from '../../src/drill-report/run-drill-report.js';
-import { GitHubRecorder, type GitHubRecorderOptions } from './github-recorder.js';
+import { firstPullRequestCalls, GitHubRecorder, type GitHubRecorderOptions } from './github-recorder.js';
 import { recordingLogger, workspaceWith } from './helpers.js';
 
 const TOKEN = 'ghs_drillReportTestToken0123456789abcdef';
@@ -44,18 +44,7 @@ describe('the pull request flow against a recording GitHub server', () => {
     const name = '2026-01-01-21450001299';
     const md = `docs/dr-drills/${name}.md`;
     const json = `docs/dr-drills/${name}.json`;
-    expect(github.sequence()).toEqual([
-      'GET /repos/acme/shop',
-      'GET /repos/acme/shop/git/ref/heads/main',
-      `GET /repos/acme/shop/git/commits/${github.baseSha}`,
-      'POST /repos/acme/shop/git/blobs',
-      'POST /repos/acme/shop/git/blobs',
-      'POST /repos/acme/shop/git/trees',
-      'POST /repos/acme/shop/git/commits',
-      'POST /repos/acme/shop/git/refs',
-      'POST /repos/acme/shop/pulls',
-      'POST /repos/acme/shop/issues/1/labels',
-    ]);
+    expect(github.sequence()).toEqual(firstPullRequestCalls(github.baseSha));
     expect(github.calls.every((c) => c.authorization === `token ${TOKEN}`)).toBe(true);
 
     const [, , , blobMd, blobJson, tree, commit, ref, pull, labels] = github.calls;
