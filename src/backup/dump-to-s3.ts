@@ -7,6 +7,7 @@ import type { TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import type { TableRowCount } from '../storage/manifest.js';
 import { uploadStream, type StreamUploadOptions } from '../storage/streaming-upload.js';
+import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 import { formatBytes } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
@@ -56,7 +57,8 @@ export async function dumpToS3(options: DumpToS3Options): Promise<DumpToS3Result
   counting.then(() => options.log.debug(`${options.tables.length} tables counted after ${since()}`), (error: unknown) => (cause ??= error));
   const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
   // An error anywhere in the chain destroys the gate, which fails the upload.
-  const stages = options.gzipLevel === undefined ? pipeline(dump.stdout, gate) : pipeline(dump.stdout, createGzip({ level: options.gzipLevel }), gate);
+  const stages = options.gzipLevel === undefined ? pipeline(dump.stdout, new BufferReclaimer(), gate)
+    : pipeline(dump.stdout, createGzip({ level: options.gzipLevel }), new BufferReclaimer(), gate);
   stages.catch(() => undefined);
 
   const progress = setInterval(() => {

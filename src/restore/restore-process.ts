@@ -8,6 +8,7 @@ import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import { libpqEnv, type DatabaseTarget } from '../postgres/connection.js';
 import type { BackupFormat } from '../storage/keys.js';
 import type { BackupManifest } from '../storage/manifest.js';
+import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 import { redact } from '../util/redact.js';
 
 /** The restore tool failed; the message is its own, redacted. */
@@ -94,7 +95,7 @@ export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTar
  */
 export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, file: string, signal?: AbortSignal): Promise<void> {
   const run = start(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, 1, 'pipe', signal);
-  const feeding = pipeline(createReadStream(file), createGunzip(), run.child.stdin as Writable);
+  const feeding = pipeline(createReadStream(file), createGunzip(), new BufferReclaimer(), run.child.stdin as Writable);
   const [fed] = await Promise.allSettled([feeding, run.child]);
   if (fed.status === 'rejected') {
     const error = fed.reason as NodeJS.ErrnoException;

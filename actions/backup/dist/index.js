@@ -62135,7 +62135,7 @@ which.sync = whichSync
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _backup_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
-/* harmony import */ var _backup_run_backup_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1804);
+/* harmony import */ var _backup_run_backup_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5605);
 /* harmony import */ var _backup_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1906);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
@@ -62722,7 +62722,7 @@ function decideRetention(backups, policy, minKeep, now) {
 
 /***/ }),
 
-/***/ 1804:
+/***/ 5605:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72559,6 +72559,67 @@ const TOOL_VERSION = '0.1.0';
 var backup_compression = __nccwpck_require__(4472);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/util/buffer-reclaimer.ts
+
+
+
+/**
+ * Every read from a socket or a pipe, and every chunk zlib produces, is a new buffer outside
+ * V8's heap. V8 collects the young generation when its JS objects fill it, and for outside
+ * bytes only once about 64 MiB of them have piled up. A stream of a few MiB never gets there;
+ * one of hundreds of MiB sits at that ceiling while it flows, and the action's peak memory
+ * grows with the backup. A minor collection every few MiB keeps the dead buffers to a few MiB
+ * and takes well under a millisecond.
+ */
+const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
+let minorCollector;
+/**
+ * V8's young-generation collection. The runner starts actions as `node dist/index.js`, without
+ * `--expose-gc`, so the flag is set just long enough to take the function from a new context
+ * (as jest's leak detector does), then unset. Null where that fails: streams still work, at V8's
+ * own pace.
+ */
+function minorGarbageCollector() {
+    if (minorCollector !== undefined)
+        return minorCollector;
+    let gc = globalThis.gc;
+    if (typeof gc !== 'function') {
+        try {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+            gc = (0,external_node_vm_namespaceObject.runInNewContext)('typeof gc === "function" ? gc : undefined');
+        }
+        catch {
+            gc = undefined;
+        }
+        finally {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--no-expose-gc');
+        }
+    }
+    minorCollector = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
+    return minorCollector;
+}
+/** A pass-through that frees the buffers already passed on after every `everyBytes`. */
+class BufferReclaimer extends external_node_stream_.Transform {
+    everyBytes;
+    collect;
+    sinceCollection = 0;
+    constructor(everyBytes = RECLAIM_EVERY_BYTES, collect = minorGarbageCollector()) {
+        super();
+        this.everyBytes = everyBytes;
+        this.collect = collect;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.sinceCollection += chunk.length;
+        if (this.sinceCollection >= this.everyBytes) {
+            this.sinceCollection = 0;
+            this.collect?.();
+        }
+        callback(null, chunk);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/backup/digest-gate.ts
 
 
@@ -72743,6 +72804,7 @@ async function countRows(session, tables) {
 
 
 
+
 const PROGRESS_EVERY_MS = 30_000;
 /**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
@@ -72763,7 +72825,8 @@ async function dumpToS3(options) {
     counting.then(() => options.log.debug(`${options.tables.length} tables counted after ${since()}`), (error) => (cause ??= error));
     const gate = new DigestGate(Promise.all([dump.exit, counting]).then(() => undefined));
     // An error anywhere in the chain destroys the gate, which fails the upload.
-    const stages = options.gzipLevel === undefined ? (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, gate) : (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, (0,external_node_zlib_.createGzip)({ level: options.gzipLevel }), gate);
+    const stages = options.gzipLevel === undefined ? (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, new BufferReclaimer(), gate)
+        : (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, (0,external_node_zlib_.createGzip)({ level: options.gzipLevel }), new BufferReclaimer(), gate);
     stages.catch(() => undefined);
     const progress = setInterval(() => {
         const seconds = Math.max((Date.now() - started) / 1000, 1);

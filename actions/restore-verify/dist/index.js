@@ -62136,7 +62136,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _restore_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3509);
-/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3892);
+/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1221);
 /* harmony import */ var _restore_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4502);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
 
@@ -62919,7 +62919,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
 
 /***/ }),
 
-/***/ 3892:
+/***/ 1221:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72639,7 +72639,69 @@ class DigestGate extends external_node_stream_.Transform {
     }
 }
 
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/util/buffer-reclaimer.ts
+
+
+
+/**
+ * Every read from a socket or a pipe, and every chunk zlib produces, is a new buffer outside
+ * V8's heap. V8 collects the young generation when its JS objects fill it, and for outside
+ * bytes only once about 64 MiB of them have piled up. A stream of a few MiB never gets there;
+ * one of hundreds of MiB sits at that ceiling while it flows, and the action's peak memory
+ * grows with the backup. A minor collection every few MiB keeps the dead buffers to a few MiB
+ * and takes well under a millisecond.
+ */
+const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
+let minorCollector;
+/**
+ * V8's young-generation collection. The runner starts actions as `node dist/index.js`, without
+ * `--expose-gc`, so the flag is set just long enough to take the function from a new context
+ * (as jest's leak detector does), then unset. Null where that fails: streams still work, at V8's
+ * own pace.
+ */
+function minorGarbageCollector() {
+    if (minorCollector !== undefined)
+        return minorCollector;
+    let gc = globalThis.gc;
+    if (typeof gc !== 'function') {
+        try {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+            gc = (0,external_node_vm_namespaceObject.runInNewContext)('typeof gc === "function" ? gc : undefined');
+        }
+        catch {
+            gc = undefined;
+        }
+        finally {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--no-expose-gc');
+        }
+    }
+    minorCollector = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
+    return minorCollector;
+}
+/** A pass-through that frees the buffers already passed on after every `everyBytes`. */
+class BufferReclaimer extends external_node_stream_.Transform {
+    everyBytes;
+    collect;
+    sinceCollection = 0;
+    constructor(everyBytes = RECLAIM_EVERY_BYTES, collect = minorGarbageCollector()) {
+        super();
+        this.everyBytes = everyBytes;
+        this.collect = collect;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.sinceCollection += chunk.length;
+        if (this.sinceCollection >= this.everyBytes) {
+            this.sinceCollection = 0;
+            this.collect?.();
+        }
+        callback(null, chunk);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/restore/download.ts
+
 
 
 
@@ -72687,7 +72749,7 @@ async function downloadToFile(store, key, path, options) {
         options.log.info(`${(0,util_format/* formatBytes */.z3)(hasher.bytes)} downloaded (${(0,util_format/* formatBytes */.z3)(hasher.bytes / seconds)}/s)`);
     }, PROGRESS_EVERY_MS);
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, new BufferReclaimer(), (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
     }
     finally {
         clearInterval(progress);
@@ -72871,6 +72933,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 
+
 /** The restore tool failed; the message is its own, redacted. */
 class RestoreFailedError extends Error {
     name = 'RestoreFailedError';
@@ -72948,7 +73011,7 @@ async function restoreCustom(pgRestore, target, file, jobs, signal) {
  */
 async function restorePlain(psql, target, file, signal) {
     const run = start(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, 1, 'pipe', signal);
-    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), run.child.stdin);
+    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
     const [fed] = await Promise.allSettled([feeding, run.child]);
     if (fed.status === 'rejected') {
         const error = fed.reason;
