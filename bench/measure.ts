@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 
 export interface Measurement {
@@ -31,4 +32,14 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+let ticksPerSecond: number | undefined;
+
+/** CPU seconds (user + system) a running process has used so far, from /proc. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  ticksPerSecond ??= Number((await execa('getconf', ['CLK_TCK'])).stdout);
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }

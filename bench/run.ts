@@ -21,7 +21,7 @@ import { node24Path } from '../test/stack/node24.js';
 import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../test/stack/moto.js';
 import { openDataset, SIZES, type Dataset, type SizeName } from './dataset.js';
 import { describeMachine } from './machine.js';
-import { measure, median, type Measurement } from './measure.js';
+import { cpuSeconds, measure, median, type Measurement } from './measure.js';
 
 const { values: args } = parseArgs({
   options: { size: { type: 'string', default: 'S' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } },
@@ -51,16 +51,20 @@ interface VariantResult {
   medianSeconds: number;
   medianMaxRssKiB: number;
   medianReportedRssKiB?: number;
+  /** CPU that moto_server spent serving the run: S3's work, which in production is not on the runner. */
+  medianEmulatorCpuSeconds: number;
 }
 
-async function interleave(variants: Variant[]): Promise<VariantResult[]> {
-  const measured = new Map<string, Measurement[]>(variants.map((v) => [v.name, []]));
+async function interleave(variants: Variant[], moto: MotoServer): Promise<VariantResult[]> {
+  const measured = new Map<string, (Measurement & { emulatorCpuSeconds: number })[]>(variants.map((v) => [v.name, []]));
   for (let round = 1; round <= runs; round += 1) {
     for (const variant of variants) {
+      const emulatorBefore = await cpuSeconds(moto.pid);
       const m = await variant.run(round);
-      measured.get(variant.name)?.push(m);
+      const emulatorCpuSeconds = (await cpuSeconds(moto.pid)) - emulatorBefore;
+      measured.get(variant.name)?.push({ ...m, emulatorCpuSeconds });
       await variant.after?.(round);
-      log(`  round ${round} ${variant.name}: ${m.seconds.toFixed(2)} s, peak RSS ${formatBytes(m.maxRssKiB * 1024)}`);
+      log(`  round ${round} ${variant.name}: ${m.seconds.toFixed(2)} s, peak RSS ${formatBytes(m.maxRssKiB * 1024)}, moto CPU ${emulatorCpuSeconds.toFixed(2)} s`);
     }
   }
   return variants.map((v) => {
@@ -73,6 +77,7 @@ async function interleave(variants: Variant[]): Promise<VariantResult[]> {
       medianSeconds: Number(median(ms.map((m) => m.seconds)).toFixed(3)),
       medianMaxRssKiB: median(ms.map((m) => m.maxRssKiB)),
       ...(reported.length ? { medianReportedRssKiB: median(reported) } : {}),
+      medianEmulatorCpuSeconds: Number(median(ms.map((m) => m.emulatorCpuSeconds)).toFixed(2)),
     };
   });
 }
@@ -82,6 +87,13 @@ function actionEnv(inputs: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   return env;
 }
+
+/** Seconds from pg_dump's start, from the backup action's debug lines: how long pg_dump ran inside the action, and when S3 had it all. */
+const backupStages: Record<string, number[]> = {};
+const BACKUP_STAGE_LINES: [string, RegExp][] = [
+  ['pg_dump exited', /::debug::pg_dump exited 0 after ([\d.]+) s/],
+  ['upload complete', /::debug::upload of \d+ bytes complete after ([\d.]+) s/],
+];
 
 async function backupVariants(dataset: Dataset, moto: MotoServer, work: string): Promise<{ variants: Variant[]; keys: { action: string[]; plan: string[] } }> {
   const target = parseDatabaseUrl(dataset.url, 'url');
@@ -93,6 +105,12 @@ async function backupVariants(dataset: Dataset, moto: MotoServer, work: string):
       'database-url': dataset.url, bucket: BUCKET, prefix, compression, 'endpoint-url': moto.endpoint, region: REGION,
     }));
     keys.action.push(/stored s3:\/\/[^/]+\/(\S+)/.exec(m.stdout)?.[1] ?? '');
+    if (compression === 'auto') {
+      for (const [stage, pattern] of BACKUP_STAGE_LINES) {
+        const seconds = pattern.exec(m.stdout)?.[1];
+        if (seconds) (backupStages[stage] ??= []).push(Number(seconds));
+      }
+    }
     return m;
   };
   const floor = (level: number) => () => measure('pg_dump', ['-Fc', `-Z${level}`, '--no-sync', '-f', '/dev/null', `--dbname=${target.url}`], pgEnv);
@@ -193,11 +211,11 @@ async function main() {
     await createS3Client({ region: REGION, endpointUrl: moto.endpoint }).send(new CreateBucketCommand({ Bucket: BUCKET }));
     const backup = await backupVariants(dataset, moto, work);
     log(`backup: ${backup.variants.length} commands x ${runs} runs, interleaved`);
-    const backupResults = await interleave(backup.variants);
+    const backupResults = await interleave(backup.variants, moto);
     let restoreResults: VariantResult[] = [];
     if (args.only !== 'backup') {
       log(`restore: 3 commands x ${runs} runs, interleaved`);
-      restoreResults = await interleave(await restoreVariants(dataset, moto, work, backup.keys));
+      restoreResults = await interleave(await restoreVariants(dataset, moto, work, backup.keys), moto);
     }
     await writeResults(dataset, machine, backupResults, restoreResults);
   } finally {
@@ -245,8 +263,8 @@ async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof
   flat('backup action', actionBackup, other?.backupRss);
   flat('restore-verify action', restore.length ? byName(restore, 'restore-verify action') : undefined, other?.restoreRss);
   const date = new Date().toISOString().slice(0, 10);
-  const stages = Object.fromEntries(Object.entries(restoreStages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
-  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, backup, restore, restoreStages: stages, targets };
+  const medians = (stages: Record<string, number[]>) => Object.fromEntries(Object.entries(stages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
+  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, backup, backupStages: medians(backupStages), restore, restoreStages: medians(restoreStages), targets };
   const base = join(resultsDir, `${date}-${size}`);
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(`${base}.md`, markdown(result));
@@ -272,23 +290,32 @@ function markdown(r: {
   runs: number;
   machine: Awaited<ReturnType<typeof describeMachine>>;
   backup: VariantResult[];
+  backupStages: Record<string, number>;
   restore: VariantResult[];
   restoreStages: Record<string, number>;
   targets: Target[];
 }): string {
   const rows = (results: VariantResult[], baseline: VariantResult) =>
-    results.map((v) => `| ${v.name} | ${v.medianSeconds.toFixed(2)} | ${(v.medianSeconds / baseline.medianSeconds).toFixed(2)} | ${formatBytes(v.medianMaxRssKiB * 1024)} |`).join('\n');
+    results
+      .map((v) => `| ${v.name} | ${v.medianSeconds.toFixed(2)} | ${(v.medianSeconds / baseline.medianSeconds).toFixed(2)} | ${formatBytes(v.medianMaxRssKiB * 1024)} | ${v.medianEmulatorCpuSeconds.toFixed(1)} s |`)
+      .join('\n');
+  const header = (what: string) => [`| ${what} | seconds | x action | peak RSS | moto CPU |`, '|---|---|---|---|---|'];
   const lines = [
     `### ${r.size} (${formatBytes(r.datasetBytes)} on disk), ${r.date}: medians of ${r.runs} interleaved runs`,
     '',
-    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ${r.machine.postgres}; actions on Node ${r.machine.actionsNode}; S3 is moto_server on loopback.`,
+    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ${r.machine.postgres}; actions on Node ${r.machine.actionsNode}. S3 is moto_server on loopback, at the lowest CPU priority but on the same cores: its CPU (last column) is work that S3 does in production, off the runner.`,
     '',
-    '| backup | seconds | x action | peak RSS |',
-    '|---|---|---|---|',
+    ...header('backup'),
     rows(r.backup, byName(r.backup, 'backup action (auto')),
   ];
+  const dumped = r.backupStages['pg_dump exited'];
+  const uploaded = r.backupStages['upload complete'];
+  if (dumped !== undefined && uploaded !== undefined) {
+    const alone = byName(r.backup, 'pg_dump -Fc -Z1').medianSeconds;
+    lines.push('', `Inside the backup action at defaults (medians): pg_dump ran ${dumped.toFixed(2)} s (${alone.toFixed(2)} s alone), and S3 held the whole object ${(uploaded - dumped).toFixed(2)} s after pg_dump exited (the last parts and CompleteMultipartUpload).`);
+  }
   if (r.restore.length) {
-    lines.push('', '| restore | seconds | x action | peak RSS |', '|---|---|---|---|', rows(r.restore, byName(r.restore, 'restore-verify action')));
+    lines.push('', ...header('restore'), rows(r.restore, byName(r.restore, 'restore-verify action')));
     const stages = Object.entries(r.restoreStages).map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`);
     lines.push('', `restore-verify's own steps (medians): ${stages.join(', ')}.`);
   }
