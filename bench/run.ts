@@ -203,7 +203,7 @@ async function main() {
   const moto = await startMoto();
   // S3 does not run on the runner: on two cores, moto's Python would take from pg_dump the CPU
   // that S3 never takes in production (about 5 s of CPU for a 420 MB upload). At the lowest
-  // priority it still keeps up, for the plan's script and the actions alike.
+  // priority it runs on what the measured command leaves idle; what it used is reported per run.
   await execa('renice', ['-n', '19', '-p', String(moto.pid)]);
   const work = await mkdtemp(join(tmpdir(), 'dr-actions-bench-'));
   try {
