@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import type { ClientBinary } from '../postgres/binaries.js';
 import { libpqEnv, type DatabaseTarget } from '../postgres/connection.js';
+import { withLargeWrites } from '../postgres/large-writes.js';
 import { tableDataOids } from '../postgres/toc.js';
 import { redact } from '../util/redact.js';
 
@@ -30,7 +31,8 @@ function describeExit(result: { exitCode?: number; signal?: string; isTerminated
 
 /** Starts pg_dump writing to stdout; the password reaches it through PGPASSWORD, never argv. */
 export function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): RunningDump {
-  const child = execa(pgDump.path, [...args, `--dbname=${target.url}`], {
+  const command = withLargeWrites(pgDump.path, [...args, `--dbname=${target.url}`]);
+  const child = execa(command.file, command.args, {
     env: { PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
     stdin: 'ignore',
     stdout: 'pipe',
