@@ -1,8 +1,7 @@
-import type { RunContext } from '../github/run-context.js';
 import type { Selection } from './selection.js';
 import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
-import type { StorageChecksum } from '../storage/manifest.js';
+import type { BackupManifest } from '../storage/manifest.js';
 import { formatDuration, secondsBetween } from '../util/format.js';
 import { CHECKLIST_TAGS, type ChecklistTag } from './checks-file.js';
 import type { CheckResult } from './run-checks.js';
@@ -41,20 +40,11 @@ export interface BackupDetails {
   dataFrom: string;
   /** Seconds from dataFrom to the selection. */
   dataAgeSeconds: number;
-  manifest?: {
-    database: string;
+  /** The manifest's facts, flattened, with the number of tables instead of their list. */
+  manifest?: Pick<BackupManifest, 'database' | 'compression' | 'startedAt' | 'finishedAt' | 'snapshotAt' | 'sizeBytes' | 'sha256' | 'storageChecksum' | 'rowCounts' | 'run'> & {
     serverVersion: string;
     pgDumpVersion: string;
-    compression: string;
-    startedAt: string;
-    finishedAt: string;
-    snapshotAt: string;
-    sizeBytes: number;
-    sha256: string;
-    storageChecksum?: StorageChecksum;
-    rowCounts: 'exact' | 'off';
     tables: number;
-    run: RunContext;
   };
   downloaded?: { bytes: number; sha256: string; seconds: number; storageChecksumChecked: boolean };
 }
