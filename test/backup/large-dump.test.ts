@@ -78,7 +78,8 @@ test('pg_dump failing mid-stream (its server connection terminated) fails with p
   // Terminate pg_dump's session as soon as it is copying rows out: the stream is flowing.
   let terminated = false;
   for (let i = 0; i < 1_000 && !terminated; i += 1) {
-    const count = await sql(big.url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'dr-actions backup' AND query ILIKE 'COPY%'");
+    // Only this test's database: other suites run backups on the same server at the same time.
+    const count = await sql(big.url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${big.name}' AND application_name = 'dr-actions backup' AND query ILIKE 'COPY%'`);
     terminated = Number(count) > 0;
     if (!terminated) await new Promise((resolve) => setTimeout(resolve, 10));
   }
