@@ -62,7 +62,7 @@ export function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, args: 
  */
 export async function dumpedTableOids(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): Promise<number[]> {
   const dump: ResultPromise = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
-    env: { PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
+    env: { PGAPPNAME: 'dr-actions backup table list', ...libpqEnv(target) },
     stdin: 'ignore',
     buffer: { stdout: false },
     reject: false,

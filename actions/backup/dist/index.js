@@ -72752,7 +72752,7 @@ function startPgDump(pgDump, target, args) {
  */
 async function dumpedTableOids(pgDump, target, args) {
     const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions backup', ...(0,connection/* libpqEnv */.kY)(target) },
+        env: { PGAPPNAME: 'dr-actions backup table list', ...(0,connection/* libpqEnv */.kY)(target) },
         stdin: 'ignore',
         buffer: { stdout: false },
         reject: false,
