@@ -40,6 +40,9 @@ const IAM_ACTION: Record<string, string> = {
   GetChangeCommand: 'route53:GetChange',
 };
 
+/** The tag keys the failover writes on the replica, from its sources. */
+const FAILOVER_TAG_KEYS = [...new Set([...actionSources('failover').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string))];
+
 /** The AWS commands an action's code sends, from its sources. */
 function commandsSentBy(action: string): string[] {
   const sources = actionSources(action);
@@ -50,6 +53,7 @@ describe.each([
   ['backup', 'backup-role-policy.json'],
   ['restore-verify', 'restore-verify-role-policy.json'],
   ['failover', 'failover-execute-role-policy.json'],
+  ['failover', 'staging-failover-execute-role-policy.json'],
 ])('the %s role', (action, file) => {
   test('allows every call the action makes', () => {
     const commands = commandsSentBy(action);
@@ -62,7 +66,7 @@ describe.each([
 });
 
 test('no policy grants wildcard actions, and none lets backups bypass Object Lock', () => {
-  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json']) {
+  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json']) {
     for (const action of actionsOf(policy(file))) {
       expect(action).not.toContain('*');
       expect(action).not.toBe('s3:BypassGovernanceRetention');
@@ -90,21 +94,35 @@ test('the failover plan role changes nothing', () => {
   expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual(planCalls.sort());
 });
 
-test('failover execute may promote only the named replica and change only the named record', () => {
-  const statements = policy('failover-execute-role-policy.json').Statement;
+test.each([
+  ['failover-execute-role-policy.json', 'saas-production-replica', 'Z1234567890ABC', 'db.saas.example.com'],
+  ['staging-failover-execute-role-policy.json', 'saas-staging-replica', 'Z0STAGING00000', 'db.staging.saas.example.com'],
+])('%s may promote only the named replica, tag it only with the failover tags, and change only the named record', (file, replica, zone, record) => {
+  const statements = policy(file).Statement;
   const promote = statements.filter((s) => list(s.Action).includes('rds:PromoteReadReplica'));
-  expect(promote.flatMap((s) => list(s.Resource))).toEqual(['arn:aws:rds:us-west-2:111122223333:db:saas-production-replica']);
+  expect(promote.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:rds:us-west-2:111122223333:db:${replica}`]);
+  const tagging = statements.filter((s) => list(s.Action).includes('rds:AddTagsToResource'));
+  expect(tagging.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:rds:us-west-2:111122223333:db:${replica}`]);
+  expect(tagging.map((s) => [...list(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'])].sort())).toEqual([[...FAILOVER_TAG_KEYS].sort()]);
   const change = statements.filter((s) => list(s.Action).includes('route53:ChangeResourceRecordSets'));
-  expect(change.flatMap((s) => list(s.Resource))).toEqual(['arn:aws:route53:::hostedzone/Z1234567890ABC']);
-  expect(change[0]?.Condition?.['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual(['db.saas.example.com']);
+  expect(change.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:route53:::hostedzone/${zone}`]);
+  expect(change[0]?.Condition?.['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([record]);
   for (const s of statements) for (const resource of list(s.Resource)) if (resource.includes('*')) expect(resource).toBe('arn:aws:route53:::change/*');
+});
+
+test('the staging policies name no production resource', () => {
+  for (const file of ['staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json']) {
+    const text = readFileSync(join(root, 'docs', 'iam', file), 'utf8');
+    for (const production of ['saas-production', 'Z1234567890ABC', '"db.saas.example.com"']) expect(text).not.toContain(production);
+  }
 });
 
 test('trust policies pin the repository, and the failover execute role its environment', () => {
   const sub = (file: string) => policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub'];
   expect(sub('oidc-trust-policy-failover-execute.json')).toBe('repo:acme/saas-platform:environment:disaster-recovery-failover');
+  expect(sub('oidc-trust-policy-staging-failover-execute.json')).toBe('repo:acme/saas-platform:environment:dr-staging');
   expect(sub('oidc-trust-policy-scheduled.json')).toBe('repo:acme/saas-platform:ref:refs/heads/main');
-  for (const file of ['oidc-trust-policy-failover-execute.json', 'oidc-trust-policy-scheduled.json']) {
+  for (const file of ['oidc-trust-policy-failover-execute.json', 'oidc-trust-policy-staging-failover-execute.json', 'oidc-trust-policy-scheduled.json']) {
     expect(policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
   }
 });
@@ -113,6 +131,6 @@ test('the failover workflow assumes the execute role only inside its environment
   const workflow = readFileSync(join(root, '.github', 'workflows', 'failover.yml'), 'utf8');
   const execute = workflow.slice(workflow.indexOf('\n  execute:'));
   expect(execute).toMatch(/environment:\n\s+name: \$\{\{ inputs.environment \|\| 'disaster-recovery-failover' \}\}/);
-  expect(execute).toContain('role-to-assume: ${{ vars.DR_FAILOVER_ROLE_ARN }}');
+  expect(execute).toContain("role-to-assume: ${{ needs.configure.outputs.staging == 'true' && needs.configure.outputs.execute-role-arn || vars.DR_FAILOVER_ROLE_ARN }}");
   expect(workflow.slice(0, workflow.indexOf('\n  execute:'))).not.toContain('vars.DR_FAILOVER_ROLE_ARN');
 });

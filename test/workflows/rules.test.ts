@@ -149,7 +149,7 @@ describe('what the issue asks of each workflow', () => {
     const text = read('restore-verify.yml');
     expect(text).toMatch(/schedule:\*\) backup=random ;;/);
     const job = jobsOf(parseWorkflow(text)).find((j) => j.id === 'restore-verify');
-    expect(map(map(job?.body.services).postgres).image).toBe('postgres:${{ needs.configure.outputs.postgres-version }}');
+    expect(map(map(job?.body.services).postgres).image).toBe('${{ needs.configure.outputs.postgres-image }}');
     const scratch = job?.steps.find((s) => String(s.name).startsWith('Scratch settings'));
     for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'pg_reload_conf()']) expect(String(scratch?.run)).toContain(setting);
   });
@@ -177,9 +177,10 @@ describe('what the issue asks of each workflow', () => {
     expect(report?.body.needs).toEqual(['restore-verify', 'failover']);
     expect(report?.body.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
     // execute only when a staging stack is named: never production by accident.
-    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).mode).toBe(
-      "${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID != '' && vars.DR_STAGING_REGION != '' && 'execute' || 'plan' }}",
-    );
+    const failover = map(jobs.find((j) => j.id === 'failover')?.body.with);
+    expect(failover.mode).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && 'execute' || 'plan' }}");
+    expect(failover.staging).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' }}");
+    for (const value of Object.values(failover).filter((v) => String(v).includes('vars.DR_STAGING_'))) expect(String(value)).not.toContain('DR_FAILOVER_');
     expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}");
   });
 

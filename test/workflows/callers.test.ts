@@ -1,0 +1,72 @@
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { jobsOf, parseWorkflow } from './workflow-rules.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+type Map = Record<string, unknown>;
+const map = (value: unknown) => (value && typeof value === 'object' ? value : {}) as Map;
+const LEVEL: Record<string, number> = { none: 0, read: 1, write: 2 };
+
+const readWorkflow = (file: string) => parseWorkflow(readFileSync(join(ROOT, '.github', 'workflows', file), 'utf8'));
+
+/** What a called workflow's jobs ask for, nested calls included: the caller must grant at least this. */
+function permissionsNeeded(file: string): Record<string, string> {
+  const needed: Record<string, string> = {};
+  for (const job of jobsOf(readWorkflow(file))) {
+    const asked = map(job.body.permissions);
+    const nested = typeof job.body.uses === 'string' && job.body.uses.startsWith('./.github/workflows/') ? permissionsNeeded(job.body.uses.slice('./.github/workflows/'.length)) : {};
+    for (const [scope, level] of [...Object.entries(asked), ...Object.entries(nested)]) {
+      if ((LEVEL[String(level)] ?? 0) > (LEVEL[needed[scope] ?? 'none'] ?? 0)) needed[scope] = String(level);
+    }
+  }
+  return needed;
+}
+
+/** The README's caller examples: each YAML block with a job that calls one of this repository's workflows. */
+function callerExamples(): { file: string; job: Map; workflow: Map }[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((block) => {
+    const workflow = map(parse(block[1] as string));
+    return Object.values(map(workflow.jobs)).flatMap((job) => {
+      const file = /dr-actions\/\.github\/workflows\/([a-z-]+\.yml)@/.exec(String(map(job).uses ?? ''))?.[1];
+      return file ? [{ file, job: map(job), workflow }] : [];
+    });
+  });
+}
+
+const examples = callerExamples();
+
+test('the README has a caller example for each reusable workflow', () => {
+  expect(examples.map((e) => e.file).sort()).toEqual(['backup.yml', 'dr-drill.yml', 'failover.yml', 'restore-verify.yml']);
+});
+
+describe.each(examples.map((e) => [e.file, e] as const))('the README caller of %s', (file, { job, workflow }) => {
+  const call = map(map(readWorkflow(file).on).workflow_call);
+
+  test('grants every permission the called jobs ask for (GitHub refuses to start it otherwise)', () => {
+    const granted = map(job.permissions ?? workflow.permissions);
+    const short = Object.entries(permissionsNeeded(file)).filter(([scope, level]) => (LEVEL[String(granted[scope] ?? 'none')] ?? 0) < (LEVEL[level] ?? 0));
+    expect(short).toEqual([]);
+  });
+
+  test('passes secrets by name, each one the workflow declares, never `inherit`', () => {
+    expect(job.secrets).not.toBe('inherit');
+    const declared = Object.keys(map(call.secrets));
+    expect(Object.keys(map(job.secrets)).filter((name) => !declared.includes(name))).toEqual([]);
+  });
+
+  test('gives only inputs the workflow declares, and pins dr-actions by the same ref twice', () => {
+    const declared = Object.keys(map(call.inputs));
+    const given = map(job.with);
+    expect(Object.keys(given).filter((name) => !declared.includes(name))).toEqual([]);
+    expect(String(job.uses).split('@')[1]).toBe(given['actions-ref']);
+  });
+});
+
+test('the permission check finds a caller that grants too little', () => {
+  expect(permissionsNeeded('dr-drill.yml')).toEqual({ contents: 'write', 'id-token': 'write', issues: 'write', 'pull-requests': 'write' });
+  expect(permissionsNeeded('restore-verify.yml')).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, test } from '@jest/globals';
+import { runConfigureStep } from './configure-step.js';
+
+const PRODUCTION = {
+  VAR_REPLICA_ID: 'saas-production-replica',
+  VAR_REGION: 'us-west-2',
+  VAR_SOURCE_ID: 'saas-production',
+  VAR_SOURCE_REGION: 'us-east-1',
+  VAR_HOSTED_ZONE_ID: 'Z1234567890ABC',
+  VAR_RECORD_NAME: 'db.saas.example.com',
+  VAR_HEALTH_URL: 'https://api.saas.example.com/health',
+  VAR_PLAN_ROLE_ARN: 'arn:aws:iam::111122223333:role/failover-plan',
+};
+
+const STAGING = {
+  IN_REPLICA_ID: 'saas-staging-replica',
+  IN_REGION: 'us-west-2',
+  IN_SOURCE_ID: 'saas-staging',
+  IN_SOURCE_REGION: 'us-east-1',
+  IN_HOSTED_ZONE_ID: 'Z0STAGING00000',
+  IN_RECORD_NAME: 'db.staging.saas.example.com',
+  IN_HEALTH_URL: 'https://staging.saas.example.com/health',
+  IN_PLAN_ROLE_ARN: 'arn:aws:iam::111122223333:role/staging-failover-plan',
+  IN_EXECUTE_ROLE_ARN: 'arn:aws:iam::111122223333:role/staging-failover-execute',
+  STAGING_REPLICA_URL_SET: 'true',
+};
+
+const FAILOVER_VALUES = ['replica-id', 'region', 'source-id', 'source-region', 'hosted-zone-id', 'record-name', 'health-url', 'plan-role-arn', 'execute-role-arn'];
+
+describe('failover.yml: a staging drill never reads a production value', () => {
+  test('with every staging value set, each output is the staging one, whatever production has', async () => {
+    const run = await runConfigureStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ configured: 'true', mode: 'execute', staging: 'true' });
+    const staging = Object.values(STAGING);
+    for (const name of FAILOVER_VALUES) expect([name, staging.includes(run.outputs[name] as string)]).toEqual([name, true]);
+    expect(Object.values(run.outputs).filter((value) => Object.values(PRODUCTION).includes(value) && !staging.includes(value))).toEqual([]);
+  });
+
+  test.each([...Object.keys(STAGING)])('staging without %s refuses to start and names it, instead of using production', async (missing) => {
+    const run = await runConfigureStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING, [missing]: '' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(/^::error::a staging failover needs every staging value/m);
+    const name = missing === 'STAGING_REPLICA_URL_SET' ? 'secret STAGING_REPLICA_DATABASE_URL' : missing.slice(3).toLowerCase().replaceAll('_', '-');
+    expect(run.output).toContain(name);
+    expect(run.outputs).toEqual({});
+  });
+
+  test('outside a drill, the inputs override the repository variables and the rest come from them', async () => {
+    const run = await runConfigureStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db2.saas.example.com' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({
+      configured: 'true',
+      staging: 'false',
+      'replica-id': 'saas-production-replica',
+      'record-name': 'db2.saas.example.com',
+      'source-id': 'saas-production',
+      'execute-role-arn': '',
+    });
+  });
+
+  test('unconfigured: only says what to set', async () => {
+    const run = await runConfigureStep('failover.yml', { MODE: 'plan', STAGING: 'false' });
+    expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
+    expect(run.summary).toContain('Failover is not configured, so nothing ran');
+  });
+
+  test('a value with a line break cannot smuggle another output in', async () => {
+    const run = await runConfigureStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db.saas.example.com\nmode=execute' });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.mode).not.toBe('execute');
+  });
+});
+
+describe.each(['backup.yml', 'restore-verify.yml'])('%s: each database job receives only its own database URL', (workflow) => {
+  const base = {
+    BUCKET: 'saas-backups',
+    REGION: 'us-east-1',
+    ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
+    PREFIX: 'database/',
+    POSTGRES_VERSION: '16',
+    ...(workflow === 'restore-verify.yml' ? { POSTGRES_IMAGE: `postgres:16@sha256:${'a'.repeat(64)}`, EVENT: 'schedule' } : {}),
+  };
+
+  test('many databases: one environment each, holding its own DATABASE_URL', async () => {
+    const run = await runConfigureStep(workflow, { ...base, DATABASES: '["orders","billing-eu"]', REPOSITORY_DATABASE_URL_SET: 'false' });
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.databases as string)).toEqual([
+      { name: 'orders', prefix: 'database/orders/', environment: 'dr-database-orders' },
+      { name: 'billing-eu', prefix: 'database/billing-eu/', environment: 'dr-database-billing-eu' },
+    ]);
+  });
+
+  test('many databases and a repository-level DATABASE_URL: refused, since it would stand in for a missing one', async () => {
+    const run = await runConfigureStep(workflow, { ...base, DATABASES: '["orders"]', REPOSITORY_DATABASE_URL_SET: 'true' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(/^::error::with DR_DATABASES each database's URL is the DATABASE_URL secret of its environment dr-database-<name>/m);
+  });
+
+  test('one database: no environment, the repository secret', async () => {
+    const run = await runConfigureStep(workflow, { ...base, REPOSITORY_DATABASE_URL_SET: 'true' });
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.databases as string)).toEqual([{ name: 'database', prefix: 'database/', environment: '' }]);
+  });
+});
+
+describe('restore-verify.yml: the scratch server image is pinned by digest', () => {
+  const base = { BUCKET: 'saas-backups', REGION: 'us-east-1', ROLE_ARN: 'arn:aws:iam::111122223333:role/dr', PREFIX: 'database/', POSTGRES_VERSION: '16', EVENT: 'schedule' };
+  const digest = 'b'.repeat(64);
+
+  test.each([`postgres:16@sha256:${digest}`, `ghcr.io/acme/postgres:16.4-bookworm@sha256:${digest}`, `postgres@sha256:${digest}`])('%s is accepted and used', async (image) => {
+    const run = await runConfigureStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['postgres-image']).toBe(image);
+  });
+
+  test.each([
+    ['', /must name the scratch server's image pinned by digest/],
+    ['postgres:16', /must name the scratch server's image pinned by digest/],
+    [`postgres:16@sha256:${'b'.repeat(63)}`, /pinned by digest/],
+    [`postgres:17@sha256:${digest}`, /is PostgreSQL 17 but DR_POSTGRES_VERSION is 16/],
+  ])('%j is refused', async (image, message) => {
+    const run = await runConfigureStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(message);
+  });
+});
