@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { ConfigurationError, errorMessage } from '../errors.js';
+import { secretsInDatabaseUrl } from '../postgres/connection.js';
 import type { InputReader } from '../util/inputs.js';
 import type { Logger } from '../util/logger.js';
 
@@ -12,22 +13,12 @@ export const actionLogger: Logger = {
 };
 
 /**
- * Masks the password of a database URL input before anything else runs, so that no later
- * log line, error or summary can show it, even when the rest of the URL is malformed.
+ * Masks every secret a database URL input carries (userinfo, ?password=, ?sslpassword=) before
+ * anything else runs, so that no later log line, error or summary can show it, even when the
+ * rest of the URL is malformed.
  */
 export function maskDatabaseUrl(name: string): void {
-  const raw = core.getInput(name);
-  if (!raw) return;
-  const match = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(raw.trim());
-  const encoded = match?.[1];
-  if (!encoded) return;
-  core.setSecret(encoded);
-  try {
-    const decoded = decodeURIComponent(encoded);
-    if (decoded !== encoded) core.setSecret(decoded);
-  } catch {
-    // not percent-encoded validly; the raw form is masked
-  }
+  for (const secret of secretsInDatabaseUrl(core.getInput(name))) core.setSecret(secret);
 }
 
 /**

@@ -48,8 +48,7 @@ export function parseDatabaseUrl(raw: string, inputName: string): DatabaseTarget
   }
   const host = url.hostname || url.searchParams.get('host') || 'localhost';
   const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
-  const password = url.password ? decode(url.password, 'password', inputName) : undefined;
-  url.password = '';
+  const password = takePassword(url, inputName);
   return {
     url: url.toString(),
     password,
@@ -59,6 +58,43 @@ export function parseDatabaseUrl(raw: string, inputName: string): DatabaseTarget
     user,
     display: `${user ? `${user}@` : ''}${host}:${port}/${database}`,
   };
+}
+
+/**
+ * libpq takes a password from the userinfo or from a `password` query parameter; either way it
+ * leaves the URL here (so never reaches argv, where any process can read it) for PGPASSWORD.
+ */
+function takePassword(url: URL, inputName: string): string | undefined {
+  const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
+  const fromQuery = url.searchParams.get('password') ?? undefined;
+  if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
+    throw new ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
+  }
+  url.password = '';
+  url.searchParams.delete('password');
+  return fromUserinfo ?? fromQuery;
+}
+
+/**
+ * Every form in which a database URL input can carry a secret, raw and decoded, for masking
+ * before the input is parsed (a URL that fails to parse may still hold one).
+ */
+export function secretsInDatabaseUrl(raw: string): string[] {
+  const secrets = new Set<string>();
+  const add = (value: string | undefined) => {
+    if (!value) return;
+    secrets.add(value);
+    try {
+      secrets.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+      secrets.add(decodeURIComponent(value));
+    } catch {
+      // not validly percent-encoded: the raw form is enough
+    }
+  };
+  const text = raw.trim();
+  add(/^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(text)?.[1]);
+  for (const match of text.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi)) add(match[1]);
+  return [...secrets];
 }
 
 /** The same server and credentials, another database (for CREATE/DROP DATABASE from a maintenance database). */

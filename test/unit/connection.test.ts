@@ -1,4 +1,4 @@
-import { libpqEnv, parseDatabaseUrl, withDatabase } from '../../src/postgres/connection.js';
+import { libpqEnv, parseDatabaseUrl, secretsInDatabaseUrl, withDatabase } from '../../src/postgres/connection.js';
 import { redact } from '../../src/util/redact.js';
 import { splitWords } from '../../src/util/words.js';
 import { TOOL_VERSION } from '../../src/version.js';
@@ -17,6 +17,21 @@ describe('parseDatabaseUrl', () => {
     expect(target.password).toBeUndefined();
     expect(libpqEnv(target).PGPASSWORD).toBeUndefined();
     expect(target.port).toBe(5432);
+  });
+
+  test('a ?password= parameter leaves the URL (and so argv) for PGPASSWORD, like a password in the userinfo', () => {
+    const target = parseDatabaseUrl('postgres://app@db.example.com/saas?sslmode=require&password=s%26cr%20et', 'database-url');
+    expect(target.password).toBe('s&cr et');
+    expect(target.url).toBe('postgres://app@db.example.com/saas?sslmode=require');
+    expect(libpqEnv(target).PGPASSWORD).toBe('s&cr et');
+    expect(parseDatabaseUrl('postgres://app:pw@h/saas?password=pw', 'x')).toMatchObject({ password: 'pw', url: 'postgres://app@h/saas' });
+    expect(() => parseDatabaseUrl('postgres://app:one@h/saas?password=two', 'database-url')).toThrow('database-url gives two different passwords');
+  });
+
+  test('secretsInDatabaseUrl finds every password form, raw and decoded, also in a URL that does not parse', () => {
+    expect(secretsInDatabaseUrl('postgres://u:p%40ss@h/db?sslpassword=key%2Bpass&password=q+r').sort()).toEqual(['key+pass', 'key%2Bpass', 'p%40ss', 'p@ss', 'q r', 'q+r'].sort());
+    expect(secretsInDatabaseUrl('postgres://u:pw@h:notaport/db')).toEqual(['pw']);
+    expect(secretsInDatabaseUrl('postgres://u@h/db')).toEqual([]);
   });
 
   test('withDatabase switches database and keeps the rest', () => {

@@ -29263,6 +29263,7 @@ __webpack_async_result__();
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 
 
+
 const readInput = (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
 const actionLogger = {
     info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
@@ -29270,26 +29271,13 @@ const actionLogger = {
     debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
 };
 /**
- * Masks the password of a database URL input before anything else runs, so that no later
- * log line, error or summary can show it, even when the rest of the URL is malformed.
+ * Masks every secret a database URL input carries (userinfo, ?password=, ?sslpassword=) before
+ * anything else runs, so that no later log line, error or summary can show it, even when the
+ * rest of the URL is malformed.
  */
 function maskDatabaseUrl(name) {
-    const raw = core.getInput(name);
-    if (!raw)
-        return;
-    const match = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(raw.trim());
-    const encoded = match?.[1];
-    if (!encoded)
-        return;
-    core.setSecret(encoded);
-    try {
-        const decoded = decodeURIComponent(encoded);
-        if (decoded !== encoded)
-            core.setSecret(decoded);
-    }
-    catch {
-        // not percent-encoded validly; the raw form is masked
-    }
+    for (const secret of secretsInDatabaseUrl(core.getInput(name)))
+        core.setSecret(secret);
 }
 /**
  * Runs an action's body: a ConfigurationError fails the step with its message alone; anything

@@ -62183,7 +62183,9 @@ __webpack_async_result__();
 /* harmony export */   v0: () => (/* binding */ actionLogger)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _postgres_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8824);
+
 
 
 const readInput = (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
@@ -62193,26 +62195,13 @@ const actionLogger = {
     debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
 };
 /**
- * Masks the password of a database URL input before anything else runs, so that no later
- * log line, error or summary can show it, even when the rest of the URL is malformed.
+ * Masks every secret a database URL input carries (userinfo, ?password=, ?sslpassword=) before
+ * anything else runs, so that no later log line, error or summary can show it, even when the
+ * rest of the URL is malformed.
  */
 function maskDatabaseUrl(name) {
-    const raw = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
-    if (!raw)
-        return;
-    const match = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(raw.trim());
-    const encoded = match?.[1];
-    if (!encoded)
-        return;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(encoded);
-    try {
-        const decoded = decodeURIComponent(encoded);
-        if (decoded !== encoded)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(decoded);
-    }
-    catch {
-        // not percent-encoded validly; the raw form is masked
-    }
+    for (const secret of (0,_postgres_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .secretsInDatabaseUrl */ .np)(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name)))
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret);
 }
 /**
  * Runs an action's body: a ConfigurationError fails the step with its message alone; anything
@@ -62223,9 +62212,9 @@ async function runAction(body) {
         await body();
     }
     catch (error) {
-        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j) && error instanceof Error && error.stack)
+        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ConfigurationError */ .j) && error instanceof Error && error.stack)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(error.stack);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .g)(error));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .g)(error));
     }
     finally {
         // Benchmarks read this line: memory must stay flat whatever the database size.
@@ -62289,7 +62278,8 @@ function runContextFromEnv(env = process.env) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   kR: () => (/* binding */ withDatabase),
 /* harmony export */   kY: () => (/* binding */ libpqEnv),
-/* harmony export */   mx: () => (/* binding */ parseDatabaseUrl)
+/* harmony export */   mx: () => (/* binding */ parseDatabaseUrl),
+/* harmony export */   np: () => (/* binding */ secretsInDatabaseUrl)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 
@@ -62331,8 +62321,7 @@ function parseDatabaseUrl(raw, inputName) {
     }
     const host = url.hostname || url.searchParams.get('host') || 'localhost';
     const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
-    const password = url.password ? decode(url.password, 'password', inputName) : undefined;
-    url.password = '';
+    const password = takePassword(url, inputName);
     return {
         url: url.toString(),
         password,
@@ -62342,6 +62331,44 @@ function parseDatabaseUrl(raw, inputName) {
         user,
         display: `${user ? `${user}@` : ''}${host}:${port}/${database}`,
     };
+}
+/**
+ * libpq takes a password from the userinfo or from a `password` query parameter; either way it
+ * leaves the URL here (so never reaches argv, where any process can read it) for PGPASSWORD.
+ */
+function takePassword(url, inputName) {
+    const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
+    const fromQuery = url.searchParams.get('password') ?? undefined;
+    if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
+    }
+    url.password = '';
+    url.searchParams.delete('password');
+    return fromUserinfo ?? fromQuery;
+}
+/**
+ * Every form in which a database URL input can carry a secret, raw and decoded, for masking
+ * before the input is parsed (a URL that fails to parse may still hold one).
+ */
+function secretsInDatabaseUrl(raw) {
+    const secrets = new Set();
+    const add = (value) => {
+        if (!value)
+            return;
+        secrets.add(value);
+        try {
+            secrets.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+            secrets.add(decodeURIComponent(value));
+        }
+        catch {
+            // not validly percent-encoded: the raw form is enough
+        }
+    };
+    const text = raw.trim();
+    add(/^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(text)?.[1]);
+    for (const match of text.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi))
+        add(match[1]);
+    return [...secrets];
 }
 /** The same server and credentials, another database (for CREATE/DROP DATABASE from a maintenance database). */
 function withDatabase(target, database) {
