@@ -3,7 +3,7 @@ import { parseBackupInputs } from '../backup/inputs.js';
 import { runBackup } from '../backup/run-backup.js';
 import { backupMarkdown } from '../backup/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
-import { actionLogger, maskDatabaseUrl, readInput, runAction } from './runtime.js';
+import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } from './runtime.js';
 
 await runAction(async () => {
   maskDatabaseUrl('database-url');
@@ -17,7 +17,7 @@ await runAction(async () => {
   core.setOutput('duration-seconds', String(result.durationSeconds));
   core.setOutput('tables', String(result.manifest.tables.length));
   core.setOutput('pruned-count', String(result.retention?.prunedCount ?? 0));
-  await core.summary.addRaw(backupMarkdown(result)).write();
+  await writeSummary(backupMarkdown(result));
 
   if (result.retentionError) {
     throw new Error(`the backup was stored (${result.key}), but retention failed: ${result.retentionError}`);

@@ -3,7 +3,7 @@ import { parseDrillReportInputs } from '../drill-report/inputs.js';
 import { SUMMARY_LIMIT, truncateMarkdown } from '../drill-report/pr-body.js';
 import { runDrillReport } from '../drill-report/run-drill-report.js';
 import { runContextFromEnv } from '../github/run-context.js';
-import { actionLogger, readInput, runAction } from './runtime.js';
+import { actionLogger, readInput, runAction, writeSummary } from './runtime.js';
 
 await runAction(async () => {
   // Masked before anything is parsed or logged, so no later line can show it.
@@ -16,7 +16,7 @@ await runAction(async () => {
   core.setOutput('pr-url', result.pullRequest?.url ?? '');
   core.setOutput('passed', String(result.report.passed));
   const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
-  await core.summary.addRaw(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT)).write();
+  await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
 
   if (result.pullRequest) core.info(`pull request: ${result.pullRequest.url}`);
   if (!result.report.passed) core.warning(`the drill failed: ${result.report.reasons.join('; ')}`);

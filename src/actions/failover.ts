@@ -3,7 +3,7 @@ import { parseFailoverInputs } from '../failover/inputs.js';
 import { runFailover } from '../failover/run-failover.js';
 import { failoverMarkdown } from '../failover/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
-import { actionLogger, maskDatabaseUrl, readInput, runAction } from './runtime.js';
+import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } from './runtime.js';
 
 await runAction(async () => {
   maskDatabaseUrl('replica-database-url');
@@ -17,7 +17,7 @@ await runAction(async () => {
   core.setOutput('change-id', result.changeId);
   core.setOutput('duration-seconds', String(result.durationSeconds));
   core.setOutput('report-path', result.reportPath);
-  await core.summary.addRaw(failoverMarkdown(result)).write();
+  await writeSummary(failoverMarkdown(result));
 
   if (result.error) throw result.error;
 });

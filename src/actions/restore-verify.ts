@@ -3,7 +3,7 @@ import { runContextFromEnv } from '../github/run-context.js';
 import { parseRestoreVerifyInputs } from '../restore/inputs.js';
 import { runRestoreVerify } from '../restore/run-restore-verify.js';
 import { restoreVerifyMarkdown } from '../restore/summary.js';
-import { actionLogger, maskDatabaseUrl, readInput, runAction } from './runtime.js';
+import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } from './runtime.js';
 
 const text = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value));
 
@@ -26,7 +26,7 @@ await runAction(async () => {
   core.setOutput('restore-seconds', text(result.restoreSeconds));
   core.setOutput('recovery-seconds', text(result.recoverySeconds));
   core.setOutput('report-path', result.reportPath);
-  await core.summary.addRaw(restoreVerifyMarkdown(result.report)).write();
+  await writeSummary(restoreVerifyMarkdown(result.report));
 
   if (!result.passed) throw new Error(`restore test failed: ${result.report.reasons.join(' | ')}`);
 });

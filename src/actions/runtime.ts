@@ -22,6 +22,19 @@ export function maskDatabaseUrl(name: string): void {
 }
 
 /**
+ * Writes the job summary. Outside GitHub's hosted runners (a self-hosted or local run) there may
+ * be no summary file: that is a warning, never a failure of work that was done.
+ */
+export async function writeSummary(markdown: string): Promise<void> {
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (error) {
+    core.summary.emptyBuffer();
+    core.warning(`the job summary was not written: ${errorMessage(error)}`);
+  }
+}
+
+/**
  * Runs an action's body: a ConfigurationError fails the step with its message alone; anything
  * else is a bug or an outage, and keeps its stack in the debug log.
  */

@@ -29238,7 +29238,7 @@ await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)(async () 
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('pr-url', result.pullRequest?.url ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('passed', String(result.report.passed));
     const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__/* .truncateMarkdown */ .o4)(result.markdown, fullReport, _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__/* .SUMMARY_LIMIT */ .Jt)).write();
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_3__/* .writeSummary */ .Sy)((0,_drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__/* .truncateMarkdown */ .o4)(result.markdown, fullReport, _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__/* .SUMMARY_LIMIT */ .Jt));
     if (result.pullRequest)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`pull request: ${result.pullRequest.url}`);
     if (!result.report.passed)
@@ -29256,6 +29256,7 @@ __webpack_async_result__();
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Cs: () => (/* binding */ runAction),
 /* harmony export */   R5: () => (/* binding */ readInput),
+/* harmony export */   Sy: () => (/* binding */ writeSummary),
 /* harmony export */   v0: () => (/* binding */ actionLogger)
 /* harmony export */ });
 /* unused harmony export maskDatabaseUrl */
@@ -29278,6 +29279,19 @@ const actionLogger = {
 function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(core.getInput(name)))
         core.setSecret(secret);
+}
+/**
+ * Writes the job summary. Outside GitHub's hosted runners (a self-hosted or local run) there may
+ * be no summary file: that is a warning, never a failure of work that was done.
+ */
+async function writeSummary(markdown) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown).write();
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`the job summary was not written: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .g)(error)}`);
+    }
 }
 /**
  * Runs an action's body: a ConfigurationError fails the step with its message alone; anything

@@ -69068,7 +69068,7 @@ await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)(async () 
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('change-id', result.changeId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('duration-seconds', String(result.durationSeconds));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('report-path', result.reportPath);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_failover_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .failoverMarkdown */ .u)(result)).write();
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .Sy)((0,_failover_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .failoverMarkdown */ .u)(result));
     if (result.error)
         throw result.error;
 });
@@ -69084,6 +69084,7 @@ __webpack_async_result__();
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Cs: () => (/* binding */ runAction),
 /* harmony export */   R5: () => (/* binding */ readInput),
+/* harmony export */   Sy: () => (/* binding */ writeSummary),
 /* harmony export */   jf: () => (/* binding */ maskDatabaseUrl),
 /* harmony export */   v0: () => (/* binding */ actionLogger)
 /* harmony export */ });
@@ -69107,6 +69108,19 @@ const actionLogger = {
 function maskDatabaseUrl(name) {
     for (const secret of (0,_postgres_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .secretsInDatabaseUrl */ .np)(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name)))
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret);
+}
+/**
+ * Writes the job summary. Outside GitHub's hosted runners (a self-hosted or local run) there may
+ * be no summary file: that is a warning, never a failure of work that was done.
+ */
+async function writeSummary(markdown) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown).write();
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`the job summary was not written: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .g)(error)}`);
+    }
 }
 /**
  * Runs an action's body: a ConfigurationError fails the step with its message alone; anything

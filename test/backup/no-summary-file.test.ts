@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { runBundledAction } from '../stack/bundled-action.js';
+import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+import { createBucket, listKeys } from '../helpers/s3.js';
+import { loadSampleData } from '../helpers/sample-data.js';
+import { stackFromEnv } from '../stack/index.js';
+
+let source: { name: string; url: string };
+
+beforeAll(async () => {
+  source = await createDatabase('nosummary');
+  await loadSampleData(source.url, 200);
+});
+
+afterAll(async () => {
+  await dropDatabase(source.name);
+});
+
+test('without a job summary file (a self-hosted or local run) a stored backup still succeeds, with a warning', async () => {
+  const bucket = await createBucket('nosummary');
+  const run = await runBundledAction(
+    'backup',
+    { 'database-url': source.url, bucket, 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1' },
+    { env: { GITHUB_STEP_SUMMARY: '' } },
+  );
+  expect(run.exitCode).toBe(0);
+  expect(run.stdout).toMatch(/^::warning::the job summary was not written: .*GITHUB_STEP_SUMMARY/m);
+  expect(run.stdout).not.toContain('::error::');
+  expect(await listKeys(bucket)).toEqual([run.outputs.key, run.outputs['manifest-key']]);
+});
