@@ -132,6 +132,11 @@ describe('the map in docs/architecture.md holds for src/', () => {
     expect(unplaced).toEqual([]);
   });
 
+  test('docs/architecture.md names every folder of the layer table', () => {
+    const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+    expect(LAYERS.flatMap((layer) => layer.members).filter((member) => !doc.includes(`src/${member}`))).toEqual([]);
+  });
+
   test('every relative import names a file that exists', () => {
     expect(local.filter((imp) => !files.includes(imp.to)).map((imp) => `${imp.from} imports ${imp.to}, which is not a source file`)).toEqual([]);
   });
