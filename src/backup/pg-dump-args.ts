@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import { splitWords } from '../util/words.js';
 
-/** pg_dump's long options that take a value (PostgreSQL 12-17). */
+/** pg_dump's long options that take a value, as of PostgreSQL 17 (LONG_FLAGS likewise: 18's --no-data, --no-schema, ... are not refused yet). */
 const LONG_WITH_VALUE = new Set([
   'dbname', 'encoding', 'file', 'format', 'host', 'jobs', 'schema', 'exclude-schema', 'port', 'superuser', 'table',
   'exclude-table', 'username', 'compress', 'extension', 'exclude-extension', 'section', 'exclude-table-data',

@@ -25,7 +25,7 @@ function tail(text: string): string {
   return text.length > STDERR_KEPT ? text.slice(-STDERR_KEPT) : text;
 }
 
-function describeExit(result: { exitCode?: number; signal?: string; isTerminated?: boolean }): string {
+function describeExit(result: { exitCode?: number; signal?: string }): string {
   return result.signal ? `pg_dump was killed (${result.signal})` : `pg_dump exited with code ${result.exitCode}`;
 }
 

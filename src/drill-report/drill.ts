@@ -1,10 +1,19 @@
 import type { RunContext } from '../github/run-context.js';
 import { PLAN_CHECKLIST, type ChecklistItem, type ChecklistKey } from '../report/checklist.js';
-import { newReport, type ObjectiveResult, type Report, type ReportStep, type StepStatus } from '../report/report.js';
+import { newReport, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
+import type { StepStatus } from '../report/step-status.js';
 import { formatDuration } from '../util/format.js';
-import type { SourceReport } from './sources.js';
 
 export const DRILL_KIND = 'drill-report';
+
+/** One report of the drill, as read from its file. */
+export interface SourceReport {
+  /** Short and unique within the drill: the kind, plus what tells reports of the same kind apart. */
+  label: string;
+  /** As found, relative to the workspace when inside it. */
+  file: string;
+  report: Report;
+}
 
 /** One report the drill gathered, kept whole except its kind-specific details. */
 export interface DrillSource {

@@ -26,7 +26,7 @@ export function drillJson(report: DrillReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-/** Writes both files under `workspace`; returns what was written, for the commit. */
+/** Writes both files under `workspace`, creating history-dir when it is missing. */
 export async function writeDrillFiles(workspace: string, files: DrillFiles, markdown: string, json: string): Promise<void> {
   await mkdir(join(workspace, files.markdownPath, '..'), { recursive: true });
   await writeFile(join(workspace, files.markdownPath), markdown);

@@ -4,8 +4,3 @@ export function percentOf(value: number, target: number): string {
   const rounded = Math.round(percent);
   return rounded === 100 && value !== target ? `${percent.toFixed(1)}%` : `${rounded}%`;
 }
-
-/** "1 run", "3 runs". */
-export function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}

@@ -1,7 +1,7 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
 import { code } from '../report/markdown.js';
-import { formatDuration } from '../util/format.js';
-import { count, percentOf } from './numbers.js';
+import { formatDuration, plural } from '../util/format.js';
+import { percentOf } from './numbers.js';
 import { MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
 
 /** What the team still has to write; it stands out in review and is easy to search for. */
@@ -30,7 +30,7 @@ function whatHappened(sources: readonly DrillSource[]): string[] {
   const intro = 'A disaster-recovery drill (no production incident).';
   if (sources.length <= MANY_SOURCES) return [intro, ...sources.map(sourceSentence)];
   const failed = sources.filter((s) => !s.passed);
-  const counts = byKind(sources).map(([kind, group]) => `${kind}: ${count(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
+  const counts = byKind(sources).map(([kind, group]) => `${kind}: ${plural(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
   const shown = failed.slice(0, MANY_SOURCES).map(sourceSentence);
   return [intro, ...counts, ...shown, ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : [])];
 }
@@ -38,7 +38,7 @@ function whatHappened(sources: readonly DrillSource[]): string[] {
 function stepsTaken(sources: readonly DrillSource[]): string[] {
   if (sources.length === 0) return ['none'];
   if (sources.length <= MANY_SOURCES) return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
-  return byKind(sources).map(([kind, group]) => `${kind} (${count(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
+  return byKind(sources).map(([kind, group]) => `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
 }
 
 function stepDurations(sources: readonly DrillSource[]): string[] {
@@ -49,7 +49,7 @@ function stepDurations(sources: readonly DrillSource[]): string[] {
     for (const step of group.flatMap((s) => s.steps)) {
       if (step.durationSeconds !== undefined) slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
     }
-    return `${kind}, the slowest of ${count(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
+    return `${kind}, the slowest of ${plural(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
   });
 }
 

@@ -1,8 +1,8 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
 import { code, details, foldIfLong, MARK, table } from '../report/markdown.js';
 import type { ObjectiveResult } from '../report/report.js';
-import { formatDuration } from '../util/format.js';
-import { count, percentOf } from './numbers.js';
+import { formatDuration, plural } from '../util/format.js';
+import { percentOf } from './numbers.js';
 import { MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
 import { postMortemMarkdown } from './post-mortem.js';
 import { recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './trend.js';
@@ -29,7 +29,7 @@ function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): str
       ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
       : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
   const lines = [
-    `**${report.passed ? 'Passed' : 'Failed'}.** ${count(sources.length, 'report')}: ${listed}. ` +
+    `**${report.passed ? 'Passed' : 'Failed'}.** ${plural(sources.length, 'report')}: ${listed}. ` +
       `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
   ];
   if (!report.passed) lines.push('', '**Why it failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
@@ -113,7 +113,7 @@ function stepSpread(kind: string, sources: readonly DrillSource[]): string {
       slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
     ];
   });
-  return [`### ${kind}: ${count(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
+  return [`### ${kind}: ${plural(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
 }
 
 function stepsSection(sources: readonly DrillSource[]): string {

@@ -2,19 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { parseReport } from '../report/parse.js';
-import type { Report } from '../report/report.js';
 import { expandGlobs } from '../util/glob.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { DRILL_KIND } from './drill.js';
-
-/** One report of the drill, as read from its file. */
-export interface SourceReport {
-  /** Short and unique within the drill: the kind, plus what tells reports of the same kind apart. */
-  label: string;
-  /** As found, relative to the workspace when inside it. */
-  file: string;
-  report: Report;
-}
+import { DRILL_KIND, type SourceReport } from './drill.js';
 
 /**
  * Names reports of one kind by what differs in their paths (matrix jobs usually download

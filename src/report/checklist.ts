@@ -1,4 +1,4 @@
-import type { StepStatus } from './report.js';
+import type { StepStatus } from './step-status.js';
 
 /** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
 export const PLAN_CHECKLIST = {

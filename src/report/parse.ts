@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { PLAN_CHECKLIST, type ChecklistItem, type ChecklistKey } from './checklist.js';
-import { REPORT_VERSION, type ObjectiveResult, type Report, type ReportStep, type StepStatus } from './report.js';
+import { REPORT_VERSION, type ObjectiveResult, type Report, type ReportStep } from './report.js';
+import type { StepStatus } from './step-status.js';
 
 const STATUSES: readonly StepStatus[] = ['passed', 'failed', 'skipped'];
 

@@ -2,13 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunContext } from '../github/run-context.js';
 import type { ChecklistItem } from './checklist.js';
+import type { StepStatus } from './step-status.js';
 import { errorMessage } from '../errors.js';
 import { secondsBetween } from '../util/format.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export const REPORT_VERSION = 1;
 
-export type StepStatus = 'passed' | 'failed' | 'skipped';
+/** Part of the report contract, so it is importable from here like the rest of it. */
+export type { StepStatus };
 
 export interface ReportStep {
   name: string;

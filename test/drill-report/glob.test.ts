@@ -38,6 +38,17 @@ describe('expandGlobs', () => {
     expect(rel(await expandGlobs(['reports/**/*.json', '!reports/old-*.json', '!**/.*', `${root}/reports/x/*.json`], root))).toEqual(['reports/x/restore.json', 'reports/y/z/failover.json']);
   });
 
+  test('.. in a relative pattern climbs from cwd; a cwd with glob characters in its name is taken literally; a link to a file is a file', async () => {
+    const odd = join(root, 'odd [x] *?');
+    await mkdir(join(odd, 'x'), { recursive: true });
+    await writeFile(join(odd, 'x', 'in-odd.json'), '{}');
+    await writeFile(join(odd, 'x.json'), '{}');
+    await symlink(join(root, 'a.json'), join(odd, 'linked.json'));
+    expect(rel(await expandGlobs(['*.json', '../a.json'], odd))).toEqual(['a.json', 'odd [x] *?/linked.json', 'odd [x] *?/x.json']);
+    expect(rel(await expandGlobs(['../x/*.json'], join(root, 'reports', 'y')))).toEqual(['reports/x/restore.json']);
+    await rm(odd, { recursive: true });
+  });
+
   test('a folder that does not exist matches nothing', async () => {
     expect(await expandGlobs(['nowhere/**/*.json'], root)).toEqual([]);
   });

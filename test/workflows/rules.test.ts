@@ -36,28 +36,10 @@ describe('the rules, checked on every workflow', () => {
   });
 });
 
-/**
- * Inputs of the actions the workflows run, from their action.yml; for an action whose
- * action.yml is not in this tree yet, the exact names its issue gives (restore-verify, failover).
- */
-const ISSUE_INPUTS: Record<string, { inputs: string[]; required: string[] }> = {
-  'restore-verify': {
-    inputs: ['bucket', 'prefix', 'region', 'endpoint-url', 'backup', 'target-database-url', 'source-database-url', 'allow-overwrite', 'keep-database', 'jobs', 'checks', 'smoke-command', 'smoke-timeout-seconds', 'rto-seconds', 'rpo-seconds', 'report-path'],
-    required: ['bucket', 'target-database-url'],
-  },
-  failover: {
-    inputs: ['mode', 'confirm', 'replica-id', 'region', 'source-id', 'source-region', 'hosted-zone-id', 'record-name', 'record-type', 'ttl', 'health-url', 'health-expect-status', 'health-timeout-seconds', 'replica-database-url', 'max-lag-seconds', 'wait-timeout-seconds', 'rto-seconds', 'endpoint-url', 'report-path'],
-    required: ['replica-id', 'region'],
-  },
-};
-
+/** Inputs of an action the workflows run, from its action.yml. */
 function actionInputs(name: string): { inputs: string[]; required: string[] } {
   const path = join(ROOT, 'actions', name, 'action.yml');
-  if (!existsSync(path)) {
-    const fromIssue = ISSUE_INPUTS[name];
-    if (!fromIssue) throw new Error(`a workflow uses actions/${name}, which has no action.yml`);
-    return fromIssue;
-  }
+  if (!existsSync(path)) throw new Error(`a workflow uses actions/${name}, which has no action.yml`);
   const inputs = map(map(parse(readFileSync(path, 'utf8'))).inputs);
   return { inputs: Object.keys(inputs), required: Object.entries(inputs).filter(([, spec]) => map(spec).required === true && map(spec).default === undefined).map(([input]) => input) };
 }

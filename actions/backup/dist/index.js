@@ -62471,7 +62471,7 @@ function splitWords(text, inputName) {
 ;// CONCATENATED MODULE: ./src/backup/pg-dump-args.ts
 
 
-/** pg_dump's long options that take a value (PostgreSQL 12-17). */
+/** pg_dump's long options that take a value, as of PostgreSQL 17 (LONG_FLAGS likewise: 18's --no-data, --no-schema, ... are not refused yet). */
 const LONG_WITH_VALUE = new Set([
     'dbname', 'encoding', 'file', 'format', 'host', 'jobs', 'schema', 'exclude-schema', 'port', 'superuser', 'table',
     'exclude-table', 'username', 'compress', 'extension', 'exclude-extension', 'section', 'exclude-table-data',

@@ -1,0 +1,205 @@
+/**
+ * The map in docs/architecture.md, checked on every import in src/: layers only reach down,
+ * domain folders never reach each other, no two files or folders import each other (directly
+ * or round a loop), and only the action entry points touch @actions/core.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { root } from './sources.js';
+
+interface Layer {
+  name: string;
+  /** Folders under src/, or files directly in src/. */
+  members: string[];
+  /** Whether members of this layer may import each other (never round a loop). */
+  sideways: boolean;
+}
+
+/** Top to bottom. A new folder is one more name in one of these lists. */
+const LAYERS: Layer[] = [
+  { name: 'action entry points', members: ['actions'], sideways: false },
+  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore-test', 'audit'], sideways: false },
+  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github'], sideways: true },
+  { name: 'foundation', members: ['util', 'errors.ts', 'version.ts'], sideways: true },
+];
+
+/** The only files that may import these packages. */
+const RESTRICTED_PACKAGES: Record<string, (file: string) => boolean> = {
+  '@actions/core': (file) => /^src\/actions\/[^/]+\.ts$/.test(file),
+};
+
+/**
+ * Imports that break the rule today and are being moved (restore takes PostgreSQL and hashing
+ * pieces from backup). Each entry is `importer -> imported`; delete it when the move lands.
+ * An entry that no longer matches an import fails the test, so the list cannot go stale.
+ */
+const KNOWN_BREAKS = new Set<string>([
+  'src/restore/download.ts -> src/backup/digest-gate.ts',
+  'src/restore/verify-tables.ts -> src/backup/snapshot.ts',
+]);
+
+const SRC = join(root, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const rel = (path: string) => relative(root, path).split('\\').join('/');
+
+interface Import {
+  from: string;
+  /** A src/ file for relative imports, the package name otherwise. */
+  to: string;
+  local: boolean;
+}
+
+/** Every static, type-only, re-export and dynamic import of a file. */
+function importsOf(file: string): Import[] {
+  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return importedFiles.map(({ fileName }) => {
+    if (!fileName.startsWith('.')) return { from: rel(file), to: fileName, local: false };
+    return { from: rel(file), to: rel(resolve(dirname(file), fileName.replace(/\.js$/, '.ts'))), local: true };
+  });
+}
+
+/** The folder (or root file) of src/ a file belongs to: src/restore/x.ts -> restore, src/errors.ts -> errors.ts. */
+function memberOf(file: string): string {
+  return file.replace(/^src\//, '').split('/')[0] as string;
+}
+
+function layerIndex(member: string): number {
+  return LAYERS.findIndex((layer) => layer.members.includes(member));
+}
+
+/** What is wrong with one import, or nothing. */
+function layeringProblem(imp: Import): string | undefined {
+  const fromMember = memberOf(imp.from);
+  const toMember = memberOf(imp.to);
+  if (fromMember === toMember) return undefined;
+  const fromLayer = layerIndex(fromMember);
+  const toLayer = layerIndex(toMember);
+  if (toLayer < fromLayer) return `${imp.from} imports ${imp.to}: ${LAYERS[fromLayer]?.name} (${fromMember}) reaches up to ${LAYERS[toLayer]?.name} (${toMember})`;
+  if (toLayer === fromLayer && !LAYERS[fromLayer]?.sideways) return `${imp.from} imports ${imp.to}: ${fromMember} reaches sideways into ${toMember}, another ${LAYERS[fromLayer]?.name} folder`;
+  return undefined;
+}
+
+/** Each loop in a directed graph, as the path that closes it (a -> b -> a). */
+function cycles(edges: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const found: string[][] = [];
+  const done = new Set<string>();
+  const visit = (node: string, path: string[]) => {
+    const at = path.indexOf(node);
+    if (at !== -1) {
+      found.push([...path.slice(at), node]);
+      return;
+    }
+    if (done.has(node)) return;
+    for (const next of [...(edges.get(node) ?? [])].sort()) visit(next, [...path, node]);
+    done.add(node);
+  };
+  for (const node of [...edges.keys()].sort()) visit(node, []);
+  return found;
+}
+
+function graph(imports: readonly Import[], key: (file: string) => string): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const imp of imports) {
+    const [from, to] = [key(imp.from), key(imp.to)];
+    if (from === to) continue;
+    edges.set(from, (edges.get(from) ?? new Set()).add(to));
+  }
+  return edges;
+}
+
+const files = sourceFiles(SRC).map(rel).sort();
+const imports = files.flatMap((file) => importsOf(join(root, file)));
+const local = imports.filter((imp) => imp.local);
+
+describe('the map in docs/architecture.md holds for src/', () => {
+  test('there are sources and imports to check', () => {
+    expect(files).toContain('src/actions/backup.ts');
+    expect(local.length).toBeGreaterThan(100);
+  });
+
+  test('every folder of src/ has a place in the layer table', () => {
+    const unplaced = [...new Set(files.map(memberOf))].filter((member) => layerIndex(member) === -1);
+    expect(unplaced).toEqual([]);
+  });
+
+  test('docs/architecture.md names every folder of the layer table', () => {
+    const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+    expect(LAYERS.flatMap((layer) => layer.members).filter((member) => !doc.includes(`src/${member}`))).toEqual([]);
+  });
+
+  test('every relative import names a file that exists', () => {
+    expect(local.filter((imp) => !files.includes(imp.to)).map((imp) => `${imp.from} imports ${imp.to}, which is not a source file`)).toEqual([]);
+  });
+
+  test('no folder reaches up a layer, and no domain folder reaches into another', () => {
+    const problems = local.filter((imp) => !KNOWN_BREAKS.has(`${imp.from} -> ${imp.to}`)).map(layeringProblem).filter(Boolean);
+    expect(problems).toEqual([]);
+  });
+
+  test('every known break is still an import that breaks the rule (delete the ones that are fixed)', () => {
+    const breaking = new Set(local.filter((imp) => layeringProblem(imp)).map((imp) => `${imp.from} -> ${imp.to}`));
+    expect([...KNOWN_BREAKS].filter((entry) => !breaking.has(entry))).toEqual([]);
+  });
+
+  test('no two files import each other, directly or round a loop', () => {
+    expect(cycles(graph(local, (file) => file)).map((loop) => loop.join(' -> '))).toEqual([]);
+  });
+
+  test('no two folders import each other, directly or round a loop', () => {
+    const allowed = local.filter((imp) => !KNOWN_BREAKS.has(`${imp.from} -> ${imp.to}`));
+    const loops = cycles(graph(allowed, memberOf)).map((loop) => {
+      const links = loop.slice(1).map((to, i) => allowed.find((imp) => memberOf(imp.from) === loop[i] && memberOf(imp.to) === to));
+      return links.map((imp) => `${imp?.from} imports ${imp?.to}`).join('; ');
+    });
+    expect(loops).toEqual([]);
+  });
+
+  test.each(Object.keys(RESTRICTED_PACKAGES))('only the files allowed to import %s do', (pkg) => {
+    const allowed = RESTRICTED_PACKAGES[pkg] as (file: string) => boolean;
+    const offenders = imports.filter((imp) => !imp.local && (imp.to === pkg || imp.to.startsWith(`${pkg}/`)) && !allowed(imp.from));
+    expect(offenders.map((imp) => `${imp.from} imports ${imp.to}`)).toEqual([]);
+  });
+});
+
+describe('the checks find what they are for (so their passing means something)', () => {
+  const imp = (from: string, to: string): Import => ({ from, to, local: true });
+
+  test('an upward and a sideways import are named with both files; a sibling and a downward one pass', () => {
+    expect(layeringProblem(imp('src/storage/keys.ts', 'src/backup/inputs.ts'))).toBe(
+      'src/storage/keys.ts imports src/backup/inputs.ts: building blocks (storage) reaches up to domain (backup)',
+    );
+    expect(layeringProblem(imp('src/util/format.ts', 'src/actions/runtime.ts'))).toMatch(/reaches up to action entry points/);
+    expect(layeringProblem(imp('src/restore/download.ts', 'src/backup/digest-gate.ts'))).toBe(
+      'src/restore/download.ts imports src/backup/digest-gate.ts: restore reaches sideways into backup, another domain folder',
+    );
+    expect(layeringProblem(imp('src/failover/promote.ts', 'src/failover/preflight.ts'))).toBeUndefined();
+    expect(layeringProblem(imp('src/backup/run-backup.ts', 'src/storage/keys.ts'))).toBeUndefined();
+    expect(layeringProblem(imp('src/util/inputs.ts', 'src/errors.ts'))).toBeUndefined();
+  });
+
+  test('a loop is found however long it is, and an acyclic graph has none', () => {
+    const edges = new Map([
+      ['a', new Set(['b'])],
+      ['b', new Set(['c'])],
+      ['c', new Set(['a'])],
+      ['d', new Set(['a'])],
+    ]);
+    expect(cycles(edges)).toEqual([['a', 'b', 'c', 'a']]);
+    expect(cycles(new Map([['a', new Set(['b', 'c'])], ['b', new Set(['c'])]]))).toEqual([]);
+  });
+
+  test('every kind of import is read: multi-line, type-only, re-export, dynamic, side effect', () => {
+    const text = "import {\n  a,\n} from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('./d.js');\nimport './e.js';\nimport * as core from '@actions/core';\n";
+    expect(ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName)).toEqual(['./a.js', '../b.js', './c.js', './d.js', './e.js', '@actions/core']);
+  });
+});
