@@ -165,7 +165,9 @@ async function dropStep(run: RestoreRun, { psqlPath, serverMajor, cancelled }: {
 function dropInput(run: RestoreRun, prepared: PreparedTarget | undefined, database: CreatedDatabase | undefined) {
   const { target, allowOverwrite, keepDatabase } = run.settings;
   if (!database?.created || !prepared) {
-    return notApplicable(prepared?.state.exists && !allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
+    // What preflight saw of the target, even when it then refused it.
+    const existed = run.details.target.existed === true;
+    return notApplicable(existed && !allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
   }
   if (keepDatabase) return notApplicable(`keep-database: ${target.display} was kept`);
   return { psqlPath: prepared.psqlPath, serverMajor: prepared.state.serverMajor, cancelled: run.signal?.aborted ?? false };
