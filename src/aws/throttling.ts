@@ -1,4 +1,5 @@
-import { backoffDelay, sleep, type Backoff } from '../util/backoff.js';
+import { backoffDelay, type Backoff } from '../util/backoff.js';
+import { systemClock, type Clock } from '../util/clock.js';
 
 /**
  * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
@@ -27,19 +28,21 @@ export interface ThrottleRetryOptions {
   deadline: number;
   backoff: Backoff;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  clock?: Clock;
 }
 
 /** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
 export async function retryWhileThrottled<T>(call: () => Promise<T>, options: ThrottleRetryOptions): Promise<{ value: T; attempts: number }> {
+  const clock = options.clock ?? systemClock;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return { value: await call(), attempts: attempt };
     } catch (error) {
-      const remaining = options.deadline - Date.now();
+      const remaining = options.deadline - clock.now();
       if (!isThrottlingError(error) || remaining <= 0) throw error;
       const delay = Math.min(backoffDelay(options.backoff, attempt), remaining);
       options.onRetry?.(error, attempt, delay);
-      await sleep(delay);
+      await clock.sleep(delay);
     }
   }
 }

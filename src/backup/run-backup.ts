@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
+import { httpStatusOf } from '../aws/errors.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { findClient } from '../postgres/binaries.js';
@@ -54,7 +55,7 @@ async function checkKeyIsFree(client: S3Client, bucket: string, key: string): Pr
     const listing = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 2 }));
     taken = (listing.Contents ?? []).some((item) => item.Key === key || item.Key === manifestKeyFor(key));
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const status = httpStatusOf(error);
     if (status === 404) throw new Error(`bucket ${bucket} does not exist`);
     if (status === 403) throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
     throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);

@@ -3,6 +3,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import { createRdsClient, createRoute53Client } from '../aws/clients.js';
 import { findClient } from '../postgres/binaries.js';
 import type { Backoff } from '../util/backoff.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { FailoverSettings } from './inputs.js';
 
@@ -38,6 +39,8 @@ export interface FailoverContext {
   psqlPath?: string;
   pacing: FailoverPacing;
   log: Logger;
+  /** What the waits (promotion, writable, DNS, health) measure time by; the system clock when absent. */
+  clock?: Clock;
 }
 
 const PROBE_ATTEMPTS = 2;
@@ -58,11 +61,12 @@ export function createClients(settings: Pick<FailoverSettings, 'region' | 'endpo
   };
 }
 
-export async function createContext(settings: FailoverSettings, log: Logger, pacing: Partial<FailoverPacing> = {}): Promise<FailoverContext> {
+export async function createContext(settings: FailoverSettings, log: Logger, pacing: Partial<FailoverPacing> = {}, clock?: Clock): Promise<FailoverContext> {
   return {
     clients: createClients(settings),
     psqlPath: settings.replicaDatabase ? (await findClient('psql')).path : undefined,
     pacing: { ...DEFAULT_PACING, ...pacing },
     log,
+    ...(clock ? { clock } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { FailoverSettings } from './inputs.js';
-import { describeRef } from './instance-ref.js';
+import { describeRef } from '../aws/rds-instance-ref.js';
 import type { Preflight } from './preflight.js';
 import { compareAndSwapChanges } from './record.js';
 

@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { HealthTarget } from './inputs.js';
 
 /** One request to the health URL: the status it answered, or why it did not answer. */
@@ -38,12 +39,12 @@ export interface HealthWait {
 }
 
 /** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
-export async function waitHealthy(target: HealthTarget, backoff: Backoff): Promise<HealthWait> {
-  const deadline = Date.now() + target.timeoutSeconds * 1000;
+export async function waitHealthy(target: HealthTarget, backoff: Backoff, clock: Clock = systemClock): Promise<HealthWait> {
+  const deadline = clock.now() + target.timeoutSeconds * 1000;
   const outcome = await pollUntil(
-    () => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - Date.now()))),
+    () => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))),
     (probe) => probe.status === target.expectStatus,
-    { deadline, backoff },
+    { deadline, backoff, clock },
   );
   return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
 }

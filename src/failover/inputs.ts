@@ -2,7 +2,7 @@ import { ConfigurationError } from '../errors.js';
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
-import { parseIdentifier, parseInstanceRef, type InstanceRef } from './instance-ref.js';
+import { parseIdentifier, parseInstanceRef, type InstanceRef } from '../aws/rds-instance-ref.js';
 import { normalizeDnsName } from './dns-names.js';
 
 export type FailoverMode = 'plan' | 'execute';

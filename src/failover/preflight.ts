@@ -4,15 +4,12 @@ import { formatDuration } from '../util/format.js';
 import type { FailoverContext } from './context.js';
 import { describeProbe, probeHealth, type HealthProbe } from './health.js';
 import type { FailoverSettings } from './inputs.js';
-import { arnFor, describeRef, parseInstanceRef, sameInstance, type InstanceRef } from './instance-ref.js';
-import { describeInstance, endpointText, listsReplica, TRANSITIONAL_STATUSES, type InstanceState } from './rds-instance.js';
+import { arnFor, describeRef, parseInstanceRef, sameInstance, type InstanceRef } from '../aws/rds-instance-ref.js';
+import { describeInstance, endpointText, listsReplica, TRANSITIONAL_STATUSES, type InstanceState } from '../aws/rds.js';
 import { describeRecord, desiredRecordSet, lookupRecord, pointsAt, recordValue } from './record.js';
 import { readReplicaDatabase, type ReplicaDatabaseState, type ReplicationLag } from './replica-database.js';
 import { sameDnsName } from './dns-names.js';
-
-/** Set on the replica before it is promoted, so that a re-run knows which source it was promoted from. */
-export const PROMOTED_FROM_TAG = 'dr-actions:promoted-from';
-export const PROMOTED_AT_TAG = 'dr-actions:promoted-at';
+import { PROMOTED_AT_TAG, PROMOTED_FROM_TAG } from './tags.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'blocker';
 

@@ -1,15 +1,7 @@
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  GetHostedZoneCommand,
-  ListResourceRecordSetsCommand,
-  type Change,
-  type ResourceRecordSet,
-  type Route53Client,
-} from '@aws-sdk/client-route-53';
+import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
+import { changeRecordSets, hostedZoneName, recordSetsFrom, type ChangeSubmitted } from '../aws/route53.js';
+import type { ThrottleRetryOptions } from '../aws/throttling.js';
 import { errorMessage } from '../errors.js';
-import { retryWhileThrottled } from '../aws/throttling.js';
-import { pollUntil, type Backoff } from '../util/backoff.js';
 import { canonicalDnsName, sameDnsName } from './dns-names.js';
 import type { RecordTarget } from './inputs.js';
 
@@ -21,10 +13,8 @@ export interface RecordLookup {
 }
 
 export async function lookupRecord(client: Route53Client, target: RecordTarget): Promise<RecordLookup> {
-  const zone = await client.send(new GetHostedZoneCommand({ Id: target.hostedZoneId }));
-  const zoneName = canonicalDnsName(zone.HostedZone?.Name ?? '');
-  const listed = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, StartRecordName: target.name, MaxItems: 20 }));
-  const sets = (listed.ResourceRecordSets ?? []).filter((set) => sameDnsName(set.Name ?? '', target.name));
+  const zoneName = canonicalDnsName(await hostedZoneName(client, target.hostedZoneId));
+  const sets = (await recordSetsFrom(client, target.hostedZoneId, target.name)).filter((set) => sameDnsName(set.Name ?? '', target.name));
   return { zoneName, sets };
 }
 
@@ -92,19 +82,11 @@ export class RecordChangedError extends Error {
   override name = 'RecordChangedError';
 }
 
-export interface SwitchOptions {
-  deadline: number;
-  backoff: Backoff;
+export interface SwitchOptions extends ThrottleRetryOptions {
   comment: string;
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-export interface SwitchResult {
-  changeId: string;
-  status: string;
-  /** Calls made, throttled ones included. */
-  attempts: number;
-}
+export type SwitchResult = ChangeSubmitted;
 
 function changeBatchMessage(error: unknown): string | undefined {
   const { name, messages } = error as { name?: string; messages?: string[] };
@@ -120,11 +102,7 @@ function changeBatchMessage(error: unknown): string | undefined {
 export async function switchRecord(client: Route53Client, target: RecordTarget, current: ResourceRecordSet | undefined, desired: ResourceRecordSet, options: SwitchOptions): Promise<SwitchResult> {
   const changes = compareAndSwapChanges(current, desired);
   try {
-    const { value, attempts } = await retryWhileThrottled(
-      () => client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: target.hostedZoneId, ChangeBatch: { Comment: options.comment, Changes: changes } })),
-      options,
-    );
-    return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
+    return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
   } catch (error) {
     const rejected = changeBatchMessage(error);
     if (!rejected) throw error;
@@ -138,16 +116,4 @@ export async function switchRecord(client: Route53Client, target: RecordTarget, 
         `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`,
     );
   }
-}
-
-/** Polls GetChange until Route 53 reports INSYNC (every name server has the change) or the deadline passes. */
-export async function waitInSync(client: Route53Client, changeId: string, options: { deadline: number; backoff: Backoff; throttleBackoff: Backoff }) {
-  return pollUntil(
-    async () => {
-      const { value } = await retryWhileThrottled(() => client.send(new GetChangeCommand({ Id: changeId })), { deadline: options.deadline, backoff: options.throttleBackoff });
-      return value.ChangeInfo?.Status ?? 'UNKNOWN';
-    },
-    (status) => status === 'INSYNC',
-    options,
-  );
 }

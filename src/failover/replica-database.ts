@@ -4,6 +4,7 @@ import type { DatabaseTarget } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/identifiers.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
+import type { Clock } from '../util/clock.js';
 
 /**
  * How far the replica is behind its source, as far as the replica can tell.
@@ -126,7 +127,7 @@ export class NotWritableError extends Error {
  * Waits until the server answers and is out of recovery, then proves it takes writes: a scratch
  * table is created, a row committed and read back, and the table dropped.
  */
-export async function proveWritable(target: DatabaseTarget, psqlPath: string, options: { deadline: number; backoff: Backoff }): Promise<WritableProof> {
+export async function proveWritable(target: DatabaseTarget, psqlPath: string, options: { deadline: number; backoff: Backoff; clock?: Clock }): Promise<WritableProof> {
   const outcome = await pollUntil(
     () =>
       withSession(target, psqlPath, async (session) => ((await session.value('SELECT pg_is_in_recovery()')) === 'f' ? 'primary' : 'still in recovery (pg_is_in_recovery() is true)')).catch(

@@ -1,6 +1,7 @@
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { StepRecorder, writeReport } from '../report/report.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { createContext, type FailoverPacing } from './context.js';
@@ -14,6 +15,8 @@ export interface RunFailoverOptions extends FailoverSettings {
   run: RunContext;
   log: Logger;
   pacing?: Partial<FailoverPacing>;
+  /** What the waits measure time by; tests pass one that does not sleep. */
+  clock?: Clock;
 }
 
 export interface FailoverResult {
@@ -42,7 +45,7 @@ export interface FailoverResult {
  */
 export async function runFailover(options: RunFailoverOptions): Promise<FailoverResult> {
   const startedAt = new Date();
-  const ctx = await createContext(options, options.log, options.pacing);
+  const ctx = await createContext(options, options.log, options.pacing, options.clock);
   const steps = new StepRecorder();
   const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
   const secrets = [options.replicaDatabase?.password];

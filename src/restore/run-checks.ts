@@ -3,7 +3,7 @@ import { libpqEnv, type DatabaseTarget } from '../postgres/connection.js';
 import { secondsBetween } from '../util/format.js';
 import { redact } from '../util/redact.js';
 import type { Check, ChecklistTag } from './checks-file.js';
-import { StepFailure } from './step-runner.js';
+import { StepFailure } from '../report/step-pipeline.js';
 
 export interface CheckResult {
   name: string;

@@ -1,3 +1,4 @@
+import { httpStatusOf } from '../aws/errors.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { CREATED_BY_METADATA, type BackupListing, type BackupStore, type ManifestRead, type StoredBackup } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
@@ -51,7 +52,7 @@ export async function readCatalog(store: BackupStore): Promise<BackupCatalog> {
     const listing = await store.list();
     return catalogBackups(listing, await store.readManifests(listing.backups));
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const status = httpStatusOf(error);
     const where = `s3://${store.bucket}/${store.prefix}`;
     if ((error as { name?: string }).name === 'NoSuchBucket') throw new ConfigurationError(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
     if (status === 403) throw new ConfigurationError(`reading ${where} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`);

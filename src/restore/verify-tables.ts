@@ -2,7 +2,7 @@ import { countRows } from '../backup/snapshot.js';
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import type { BackupManifest, TableRowCount } from '../storage/manifest.js';
-import { StepFailure } from './step-runner.js';
+import { StepFailure } from '../report/step-pipeline.js';
 
 export type TableStatus = 'equal' | 'differs' | 'missing' | 'present' | 'not in manifest';
 

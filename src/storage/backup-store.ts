@@ -6,6 +6,7 @@ import {
   type S3Client,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
+import { httpStatusOf } from '../aws/errors.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import { backupKeyOfManifest, isManifestKey, manifestKeyFor, parseBackupKey, type BackupFormat } from './keys.js';
 import { InvalidManifestError, parseManifest, type BackupManifest, type StorageChecksum } from './manifest.js';
@@ -126,7 +127,7 @@ export class BackupStore {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
       return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const status = httpStatusOf(error);
       if ((error as { name?: string }).name === 'NotFound' || status === 404) return undefined;
       throw error;
     }

@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from './clock.js';
+
 /** Exponential backoff: initialMs, then each delay `factor` times the last, never above maxMs. */
 export interface Backoff {
   initialMs: number;
@@ -5,7 +7,7 @@ export interface Backoff {
   factor: number;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => systemClock.sleep(ms);
 
 /** The delay before attempt `attempt + 1` (attempt counts from 1). */
 export function backoffDelay(backoff: Backoff, attempt: number): number {
@@ -26,14 +28,14 @@ export interface PollOutcome<T> {
 export async function pollUntil<T>(
   check: (attempt: number) => Promise<T>,
   isDone: (value: T) => boolean,
-  options: { deadline: number; backoff: Backoff; now?: () => number },
+  options: { deadline: number; backoff: Backoff; clock?: Clock },
 ): Promise<PollOutcome<T>> {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   for (let attempt = 1; ; attempt += 1) {
     const value = await check(attempt);
     if (isDone(value)) return { value, done: true, attempts: attempt };
-    const remaining = options.deadline - now();
+    const remaining = options.deadline - clock.now();
     if (remaining <= 0) return { value, done: false, attempts: attempt };
-    await sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
+    await clock.sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
   }
 }

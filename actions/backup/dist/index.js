@@ -62135,7 +62135,7 @@ which.sync = whichSync
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _backup_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
-/* harmony import */ var _backup_run_backup_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1779);
+/* harmony import */ var _backup_run_backup_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5518);
 /* harmony import */ var _backup_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1906);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
@@ -62725,7 +62725,7 @@ function decideRetention(backups, policy, minKeep, now) {
 
 /***/ }),
 
-/***/ 1779:
+/***/ 5518:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62779,6 +62779,19 @@ function createRoute53Client(settings) {
         ...CONTROL_PLANE_TIMEOUTS,
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
     });
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+/**
+ * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
+ * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
+ * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
+ */
+function httpStatusOf(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const status = error.$metadata?.httpStatusCode;
+    return typeof status === 'number' ? status : undefined;
 }
 
 // EXTERNAL MODULE: ./src/errors.ts
@@ -72284,6 +72297,7 @@ function parseManifest(text, expectedKey) {
 
 
 
+
 function storageChecksumOf(head) {
     const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
     if (head.ChecksumCRC64NVME)
@@ -72367,7 +72381,7 @@ class BackupStore {
             return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
         }
         catch (error) {
-            const status = error.$metadata?.httpStatusCode;
+            const status = httpStatusOf(error);
             if (error.name === 'NotFound' || status === 404)
                 return undefined;
             throw error;
@@ -72983,6 +72997,7 @@ async function pruneBackups(options) {
 
 
 
+
 const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' };
 /**
  * Before anything is dumped: the bucket must exist and be reachable, and nothing may be stored at
@@ -72996,7 +73011,7 @@ async function checkKeyIsFree(client, bucket, key) {
         taken = (listing.Contents ?? []).some((item) => item.Key === key || item.Key === manifestKeyFor(key));
     }
     catch (error) {
-        const status = error.$metadata?.httpStatusCode;
+        const status = httpStatusOf(error);
         if (status === 404)
             throw new Error(`bucket ${bucket} does not exist`);
         if (status === 403)

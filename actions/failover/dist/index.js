@@ -15860,7 +15860,7 @@ __webpack_unused_export__ = paginateListHostedZones;
 __webpack_unused_export__ = paginateListQueryLoggingConfigs;
 __webpack_unused_export__ = paginateListResourceRecordSetProtections;
 __webpack_unused_export__ = waitForResourceRecordSetsChanged;
-__webpack_unused_export__ = waitUntilResourceRecordSetsChanged;
+exports.I1e = waitUntilResourceRecordSetsChanged;
 
 
 /***/ }),
@@ -69047,7 +69047,7 @@ which.sync = whichSync
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _failover_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2399);
-/* harmony import */ var _failover_run_failover_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1146);
+/* harmony import */ var _failover_run_failover_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(749);
 /* harmony import */ var _failover_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9502);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
@@ -69139,6 +69139,64 @@ async function runAction(body) {
         // Benchmarks read this line: memory must stay flat whatever the database size.
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`peak RSS ${process.resourceUsage().maxRSS} KiB`);
     }
+}
+
+
+/***/ }),
+
+/***/ 4180:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N7: () => (/* binding */ arnFor),
+/* harmony export */   Ro: () => (/* binding */ describeRef),
+/* harmony export */   YH: () => (/* binding */ sameInstance),
+/* harmony export */   fu: () => (/* binding */ parseIdentifier),
+/* harmony export */   k1: () => (/* binding */ parseInstanceRef)
+/* harmony export */ });
+/* unused harmony export isInstanceArn */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+
+const IDENTIFIER = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$/;
+const ARN = /^arn:(aws[a-z-]*):rds:([a-z0-9-]+):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]*)$/;
+function isInstanceArn(text) {
+    return ARN.test(text);
+}
+/** RDS's identifier rules: 1 to 63 letters, digits or hyphens, starting with a letter, no '--', no trailing '-'. */
+function parseIdentifier(input, inputName) {
+    const text = input.trim();
+    if (!text)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j(`${inputName} is required: the DB instance identifier, e.g. saas-production-replica`);
+    if (isInstanceArn(text)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j(`${inputName} takes the DB instance identifier, not its ARN; use '${text.split(':').pop() ?? ''}'`);
+    }
+    if (!IDENTIFIER.test(text) || text.endsWith('-')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j(`${inputName} '${text}' is not a DB instance identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'`);
+    }
+    // RDS stores identifiers in lower case and matches them without regard to case.
+    return text.toLowerCase();
+}
+/** An identifier in `defaultRegion`, or an ARN that names its own region. */
+function parseInstanceRef(text, defaultRegion) {
+    const match = ARN.exec(text);
+    if (match)
+        return { id: match[4].toLowerCase(), region: match[2], arn: text };
+    return { id: text.toLowerCase(), region: defaultRegion };
+}
+/** The ARN of `ref`, in the partition and account of a sibling instance's ARN. */
+function arnFor(ref, siblingArn) {
+    if (ref.arn)
+        return ref.arn;
+    const match = siblingArn ? ARN.exec(siblingArn) : null;
+    if (!match)
+        return undefined;
+    return `arn:${match[1]}:rds:${ref.region}:${match[3]}:db:${ref.id}`;
+}
+function sameInstance(a, b) {
+    return a.id === b.id && a.region === b.region;
+}
+function describeRef(ref) {
+    return `${ref.id} (${ref.region})`;
 }
 
 
@@ -69275,8 +69333,8 @@ function parseChoice(input, name, choices, fallback) {
     return match;
 }
 
-// EXTERNAL MODULE: ./src/failover/instance-ref.ts
-var instance_ref = __nccwpck_require__(8043);
+// EXTERNAL MODULE: ./src/aws/rds-instance-ref.ts
+var rds_instance_ref = __nccwpck_require__(4180);
 // EXTERNAL MODULE: ./src/failover/dns-names.ts
 var dns_names = __nccwpck_require__(6624);
 ;// CONCATENATED MODULE: ./src/failover/inputs.ts
@@ -69370,19 +69428,19 @@ function parseSource(input, replicaRegion) {
             throw new errors/* ConfigurationError */.j('source-region is set but source-id is not: give source-id too, or neither to read the source from the replica');
         return undefined;
     }
-    const arnRef = (0,instance_ref/* parseInstanceRef */.k1)(idText, replicaRegion);
+    const arnRef = (0,rds_instance_ref/* parseInstanceRef */.k1)(idText, replicaRegion);
     const region = regionText ? parseRegion(regionText, NO_ENV, 'source-region') : arnRef.region;
     if (arnRef.arn) {
         if (region !== arnRef.region)
             throw new errors/* ConfigurationError */.j(`source-region '${region}' differs from the region in the source-id ARN (${arnRef.region}); drop one`);
         return arnRef;
     }
-    return { id: (0,instance_ref/* parseIdentifier */.fu)(idText, 'source-id'), region };
+    return { id: (0,rds_instance_ref/* parseIdentifier */.fu)(idText, 'source-id'), region };
 }
 /** Every input checked before the first AWS call; each mistake is one ConfigurationError. */
 function parseFailoverInputs(input) {
     const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'], 'plan');
-    const replicaId = (0,instance_ref/* parseIdentifier */.fu)(input('replica-id'), 'replica-id');
+    const replicaId = (0,rds_instance_ref/* parseIdentifier */.fu)(input('replica-id'), 'replica-id');
     const confirm = input('confirm').trim();
     assertConfirmed({ mode, confirm, replicaId });
     const regionText = input('region').trim();
@@ -69411,65 +69469,7 @@ function parseFailoverInputs(input) {
 
 /***/ }),
 
-/***/ 8043:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   N7: () => (/* binding */ arnFor),
-/* harmony export */   Ro: () => (/* binding */ describeRef),
-/* harmony export */   YH: () => (/* binding */ sameInstance),
-/* harmony export */   fu: () => (/* binding */ parseIdentifier),
-/* harmony export */   k1: () => (/* binding */ parseInstanceRef)
-/* harmony export */ });
-/* unused harmony export isInstanceArn */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-
-const IDENTIFIER = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$/;
-const ARN = /^arn:(aws[a-z-]*):rds:([a-z0-9-]+):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]*)$/;
-function isInstanceArn(text) {
-    return ARN.test(text);
-}
-/** RDS's identifier rules: 1 to 63 letters, digits or hyphens, starting with a letter, no '--', no trailing '-'. */
-function parseIdentifier(input, inputName) {
-    const text = input.trim();
-    if (!text)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j(`${inputName} is required: the DB instance identifier, e.g. saas-production-replica`);
-    if (isInstanceArn(text)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j(`${inputName} takes the DB instance identifier, not its ARN; use '${text.split(':').pop() ?? ''}'`);
-    }
-    if (!IDENTIFIER.test(text) || text.endsWith('-')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j(`${inputName} '${text}' is not a DB instance identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'`);
-    }
-    // RDS stores identifiers in lower case and matches them without regard to case.
-    return text.toLowerCase();
-}
-/** An identifier in `defaultRegion`, or an ARN that names its own region. */
-function parseInstanceRef(text, defaultRegion) {
-    const match = ARN.exec(text);
-    if (match)
-        return { id: match[4].toLowerCase(), region: match[2], arn: text };
-    return { id: text.toLowerCase(), region: defaultRegion };
-}
-/** The ARN of `ref`, in the partition and account of a sibling instance's ARN. */
-function arnFor(ref, siblingArn) {
-    if (ref.arn)
-        return ref.arn;
-    const match = siblingArn ? ARN.exec(siblingArn) : null;
-    if (!match)
-        return undefined;
-    return `arn:${match[1]}:rds:${ref.region}:${match[3]}:db:${ref.id}`;
-}
-function sameInstance(a, b) {
-    return a.id === b.id && a.region === b.region;
-}
-function describeRef(ref) {
-    return `${ref.id} (${ref.region})`;
-}
-
-
-/***/ }),
-
-/***/ 1146:
+/***/ 749:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78903,17 +78903,25 @@ function createClients(settings) {
         route53: createRoute53Client({ region: settings.region, endpointUrl: settings.endpointUrl }),
     };
 }
-async function createContext(settings, log, pacing = {}) {
+async function createContext(settings, log, pacing = {}, clock) {
     return {
         clients: createClients(settings),
         psqlPath: settings.replicaDatabase ? (await findClient('psql')).path : undefined,
         pacing: { ...DEFAULT_PACING, ...pacing },
         log,
+        ...(clock ? { clock } : {}),
     };
 }
 
+;// CONCATENATED MODULE: ./src/util/clock.ts
+const clock_systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 ;// CONCATENATED MODULE: ./src/util/backoff.ts
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const sleep = (ms) => systemClock.sleep(ms);
 /** The delay before attempt `attempt + 1` (attempt counts from 1). */
 function backoffDelay(backoff, attempt) {
     return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
@@ -78924,19 +78932,277 @@ function backoffDelay(backoff, attempt) {
  * once more at the deadline, so a slow last sleep cannot hide a state that was reached.
  */
 async function pollUntil(check, isDone, options) {
-    const now = options.now ?? Date.now;
+    const clock = options.clock ?? clock_systemClock;
     for (let attempt = 1;; attempt += 1) {
         const value = await check(attempt);
         if (isDone(value))
             return { value, done: true, attempts: attempt };
-        const remaining = options.deadline - now();
+        const remaining = options.deadline - clock.now();
         if (remaining <= 0)
             return { value, done: false, attempts: attempt };
-        await sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
+        await clock.sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/throttling.ts
+
+
+/**
+ * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
+ * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
+ * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
+ */
+const THROTTLING_CODES = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'TooManyRequestsException',
+    'PriorRequestNotComplete',
+]);
+function isThrottlingError(error) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code, $retryable } = error;
+    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
+}
+/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
+async function retryWhileThrottled(call, options) {
+    const clock = options.clock ?? clock_systemClock;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            return { value: await call(), attempts: attempt };
+        }
+        catch (error) {
+            const remaining = options.deadline - clock.now();
+            if (!isThrottlingError(error) || remaining <= 0)
+                throw error;
+            const delay = Math.min(backoffDelay(options.backoff, attempt), remaining);
+            options.onRetry?.(error, attempt, delay);
+            await clock.sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/route53.ts
+
+
+
+/** The hosted zone's name, as Route 53 returns it (lower case or not, with its trailing dot). */
+async function hostedZoneName(client, hostedZoneId) {
+    const zone = await client.send(new client_route_53_dist_cjs/* GetHostedZoneCommand */.HAz({ Id: hostedZoneId }));
+    return zone.HostedZone?.Name ?? '';
+}
+/** Record sets in Route 53's order starting at `name`; the first few are enough to see every set of that name. */
+async function recordSetsFrom(client, hostedZoneId, name) {
+    const listed = await client.send(new client_route_53_dist_cjs/* ListResourceRecordSetsCommand */.IOz({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 }));
+    return listed.ResourceRecordSets ?? [];
+}
+/**
+ * Sends one change batch. Throttling and PriorRequestNotComplete (the zone's previous change is
+ * not INSYNC yet) are retried with backoff until the deadline; Route 53 applies a batch whole or
+ * not at all, so resending it is safe.
+ */
+async function changeRecordSets(client, hostedZoneId, batch, options) {
+    const { value, attempts } = await retryWhileThrottled(() => client.send(new client_route_53_dist_cjs/* ChangeResourceRecordSetsCommand */.yzn({ HostedZoneId: hostedZoneId, ChangeBatch: { Comment: batch.comment, Changes: batch.changes } })), options);
+    return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
+}
+/** The SDK waiter counts in seconds; the caller's pacing is in milliseconds. */
+const seconds = (ms) => ms / 1000;
+/**
+ * Waits with the SDK's ResourceRecordSetsChanged waiter until Route 53 reports the change INSYNC
+ * (every name server has it) or the deadline passes; then looks once more, so a change that went
+ * INSYNC during the waiter's last delay is not reported as pending. The waiter retries errors
+ * (throttling among them) itself.
+ */
+async function waitForChangeInSync(client, changeId, options) {
+    const clock = options.clock ?? clock_systemClock;
+    const minDelay = seconds(options.backoff.initialMs);
+    const maxDelay = Math.max(minDelay, seconds(options.backoff.maxMs));
+    // The waiter refuses a maximum wait that is not longer than its first delay.
+    const maxWaitTime = Math.max(seconds(options.deadline - clock.now()), minDelay * 1.5);
+    try {
+        const result = await (0,client_route_53_dist_cjs/* waitUntilResourceRecordSetsChanged */.I1e)({ client, minDelay, maxDelay, maxWaitTime }, { Id: changeId });
+        return { done: true, status: 'INSYNC', attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0) };
+    }
+    catch (error) {
+        if (error.name !== 'TimeoutError')
+            throw error;
+        const lastLook = { deadline: clock.now() + options.throttle.maxMs * 3, backoff: options.throttle, clock };
+        const { value } = await retryWhileThrottled(() => client.send(new client_route_53_dist_cjs/* GetChangeCommand */.Yn4({ Id: changeId })), lastLook);
+        const status = value.ChangeInfo?.Status ?? 'UNKNOWN';
+        return status === 'INSYNC' ? { done: true, status, attempts: 1 } : { done: false, status };
+    }
+}
+
+// EXTERNAL MODULE: ./src/aws/rds-instance-ref.ts
+var rds_instance_ref = __nccwpck_require__(4180);
+;// CONCATENATED MODULE: ./src/report/step-pipeline.ts
+
+
+/** A step failed for these reasons (one sentence each); the step's detail is the message. */
+class StepFailure extends Error {
+    reasons;
+    constructor(message, reasons) {
+        super(message);
+        this.reasons = reasons;
+    }
+}
+/** The step does not apply to this run (nothing configured, nothing to compare with): skipped, with why. */
+class NotApplicable {
+    reason;
+    whenSkipped;
+    constructor(reason, 
+    /** What the skip means for the caller, when the step is skipped because an earlier run did its work. */
+    whenSkipped) {
+        this.reason = reason;
+        this.whenSkipped = whenSkipped;
+    }
+}
+const notApplicable = (reason) => new NotApplicable(reason);
+/** The step's work is already done (by an earlier run): skipped with why, and `effect` records that it is done. */
+const alreadyDone = (reason, effect) => new NotApplicable(reason, effect);
+/**
+ * The steps of one run as a list: each step's result is stored under its key for the steps after
+ * it, typed. A blocking step's result is there for every later step (had it failed, they would
+ * not run); an independent or skippable step's result may be absent; an 'always' step sees
+ * whatever there is.
+ */
+class StepPipeline {
+    entries;
+    cleanups;
+    constructor(entries, cleanups) {
+        this.entries = entries;
+        this.cleanups = cleanups;
+    }
+    static start() {
+        return new StepPipeline([], []);
+    }
+    /** A blocking step that always applies: the steps after it read its result. */
+    step(key, step) {
+        return this.add(key, 'blocking', step);
+    }
+    /** A blocking step that may not apply: the steps after it may find its result absent. */
+    optionalStep(key, step) {
+        return this.add(key, 'blocking', step);
+    }
+    /** An independent step: it runs whatever the other independent steps found. */
+    check(key, step) {
+        return this.add(key, 'independent', step);
+    }
+    /** An 'always' step: runs after all others, whatever failed. */
+    always(key, step) {
+        return this.add(key, 'always', step);
+    }
+    /** A step this run leaves out (nothing configured for it): recorded as skipped with why, whatever happened before. */
+    skipped(name, reason, mode = 'independent') {
+        return new StepPipeline([...this.entries, { name, mode, skip: () => reason, prepare: () => notApplicable(reason) }], this.cleanups);
+    }
+    /** Work that is not a step of the report (removing a temporary directory), done before the 'always' steps. */
+    finally(cleanup) {
+        // The same cast as in run: the stored record holds what the earlier steps typed it with.
+        return new StepPipeline(this.entries, [...this.cleanups, (stored) => cleanup(stored)]);
+    }
+    async run(initial, options) {
+        const stored = { ...initial };
+        const runner = new Runner(options);
+        try {
+            for (const entry of this.entries)
+                if (entry.mode !== 'always')
+                    await runner.run(entry, stored);
+        }
+        finally {
+            for (const cleanup of this.cleanups)
+                await cleanup(stored);
+            for (const entry of this.entries)
+                if (entry.mode === 'always')
+                    await runner.run(entry, stored);
+        }
+        // Only the pipeline writes `stored`, each key with its step's result: it holds the Results it was typed with.
+        return { results: stored, reasons: runner.reasons, steps: options.recorder.steps };
+    }
+    add(key, mode, step) {
+        const entry = {
+            key,
+            name: step.name,
+            mode,
+            // The same casts as in run: the stored record holds what the earlier steps typed it with.
+            skip: step.skip && ((results) => step.skip?.(results)),
+            prepare: (results) => {
+                const input = step.input(results);
+                if (input instanceof NotApplicable)
+                    return input;
+                return { run: () => step.run(input), describe: (result) => step.describe?.(result, input) };
+            },
+        };
+        return new StepPipeline([...this.entries, entry], this.cleanups);
+    }
+}
+/** Runs one step after another, timing each, and collects the reasons for failure. */
+class Runner {
+    options;
+    reasons = [];
+    blockedBy;
+    constructor(options) {
+        this.options = options;
+    }
+    async run(entry, stored) {
+        const { recorder, log } = this.options;
+        const reason = entry.skip?.(stored);
+        if (reason !== undefined)
+            return recorder.skip(entry.name, reason);
+        if (entry.mode !== 'always') {
+            if (!this.blockedBy && this.options.signal?.aborted) {
+                this.blockedBy = 'the run was cancelled';
+                this.reasons.push(this.blockedBy);
+            }
+            if (this.blockedBy)
+                return recorder.skip(entry.name, `not run: ${this.blockedBy}`);
+        }
+        const prepared = entry.prepare(stored);
+        if (prepared instanceof NotApplicable) {
+            recorder.skip(entry.name, prepared.reason);
+            return prepared.whenSkipped?.();
+        }
+        log?.info(`${entry.name}...`);
+        try {
+            const result = await recorder.run(entry.name, () => this.redacted(prepared.run), prepared.describe);
+            if (entry.key)
+                stored[entry.key] = result;
+            const detail = recorder.steps.at(-1)?.detail;
+            if (detail)
+                log?.info(`${entry.name}: ${detail}`);
+        }
+        catch (error) {
+            if (this.options.onFailure === 'throw')
+                throw error;
+            if (entry.mode === 'blocking')
+                this.blockedBy = `'${entry.name}' failed`;
+            this.reasons.push(...(error instanceof StepFailure ? error.reasons : [`${entry.name}: ${(0,errors/* errorMessage */.g)(error)}`]));
+            log?.warning(`${entry.name} failed: ${(0,errors/* errorMessage */.g)(error)}`);
+        }
+    }
+    async redacted(fn) {
+        const secrets = this.options.secrets ?? [];
+        try {
+            return await fn();
+        }
+        catch (error) {
+            const message = (0,errors/* errorMessage */.g)(error);
+            const clean = redact(message, secrets);
+            if (clean === message)
+                throw error;
+            if (error instanceof StepFailure)
+                throw new StepFailure(clean, error.reasons.map((r) => redact(r, secrets)));
+            throw error instanceof errors/* ConfigurationError */.j ? new errors/* ConfigurationError */.j(clean) : new Error(clean);
+        }
     }
 }
 
 ;// CONCATENATED MODULE: ./src/failover/health.ts
+
 
 
 /** No single probe may take longer than this, so that polling keeps its rhythm. */
@@ -78960,22 +79226,20 @@ function describeProbe(probe) {
     return probe.status !== undefined ? `HTTP ${probe.status}` : `no answer (${probe.error ?? 'unknown error'})`;
 }
 /** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
-async function waitHealthy(target, backoff) {
-    const deadline = Date.now() + target.timeoutSeconds * 1000;
-    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - Date.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff });
+async function waitHealthy(target, backoff, clock = clock_systemClock) {
+    const deadline = clock.now() + target.timeoutSeconds * 1000;
+    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff, clock });
     return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
 }
 
-// EXTERNAL MODULE: ./src/failover/inputs.ts + 2 modules
-var inputs = __nccwpck_require__(2399);
-// EXTERNAL MODULE: ./src/failover/instance-ref.ts
-var instance_ref = __nccwpck_require__(8043);
-;// CONCATENATED MODULE: ./src/failover/rds-instance.ts
+;// CONCATENATED MODULE: ./src/aws/rds.ts
+
+
 
 
 /**
  * Statuses an instance passes through on its own (a promotion under way, a reboot, a backup);
- * failover waits these out. Any other status but 'available' needs a person.
+ * a caller waits these out. Any other status but 'available' needs a person.
  */
 const TRANSITIONAL_STATUSES = new Set([
     'backing-up',
@@ -79010,7 +79274,7 @@ function toInstanceState(instance, region) {
         engine: instance.Engine ?? 'unknown',
         engineVersion: instance.EngineVersion ?? 'unknown',
         endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
-        source: sourceText ? (0,instance_ref/* parseInstanceRef */.k1)(sourceText, region) : undefined,
+        source: sourceText ? (0,rds_instance_ref/* parseInstanceRef */.k1)(sourceText, region) : undefined,
         replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
         tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key, tag.Value ?? ''])),
     };
@@ -79034,49 +79298,101 @@ function endpointText(state) {
 /** True when `state` lists `replica` (by identifier or ARN) among its read replicas. */
 function listsReplica(state, replica) {
     return state.replicas.some((entry) => {
-        const ref = (0,instance_ref/* parseInstanceRef */.k1)(entry, state.region);
+        const ref = (0,rds_instance_ref/* parseInstanceRef */.k1)(entry, state.region);
         return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
     });
 }
-
-;// CONCATENATED MODULE: ./src/aws/throttling.ts
-
-/**
- * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
- * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
- * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
- */
-const THROTTLING_CODES = new Set([
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'TooManyRequestsException',
-    'PriorRequestNotComplete',
-]);
-function isThrottlingError(error) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const { name, Code, $retryable } = error;
-    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
+const throttled = (options) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+async function addInstanceTags(client, arn, tags, options) {
+    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await retryWhileThrottled(() => client.send(new dist_cjs/* AddTagsToResourceCommand */.X3P({ ResourceName: arn, Tags: list })), throttled(options));
 }
-/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
-async function retryWhileThrottled(call, options) {
-    for (let attempt = 1;; attempt += 1) {
-        try {
-            return { value: await call(), attempts: attempt };
-        }
-        catch (error) {
-            const remaining = options.deadline - Date.now();
-            if (!isThrottlingError(error) || remaining <= 0)
-                throw error;
-            const delay = Math.min(backoffDelay(options.backoff, attempt), remaining);
-            options.onRetry?.(error, attempt, delay);
-            await sleep(delay);
-        }
+async function promoteReadReplica(client, ref, options) {
+    await retryWhileThrottled(() => client.send(new dist_cjs/* PromoteReadReplicaCommand */.GTz({ DBInstanceIdentifier: ref.id })), throttled(options));
+}
+/**
+ * Describes the instance with backoff until `isDone` accepts what RDS reports or the deadline
+ * passes. RDS's own waiter (DBInstanceAvailable) cannot be used for a promotion: it is satisfied
+ * by 'available', which RDS reports before a promotion starts, and does not look at the
+ * replication source.
+ */
+async function pollInstance(client, ref, isDone, options) {
+    return pollUntil(async () => (await retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value, isDone, {
+        deadline: options.deadline,
+        backoff: options.poll,
+        clock: options.clock,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/failover/tags.ts
+/**
+ * Tags failover puts on the replica before promoting it: after the promotion RDS forgets the
+ * source, so a re-run (or a person) reads from these which source it was promoted from, and when.
+ */
+const PROMOTED_FROM_TAG = 'dr-actions:promoted-from';
+const PROMOTED_AT_TAG = 'dr-actions:promoted-at';
+
+;// CONCATENATED MODULE: ./src/failover/promote.ts
+
+
+
+
+/** Promotion did not reach a known end within the time allowed: the instance's state is unknown. */
+class PromotionUnknownStateError extends Error {
+    name = 'PromotionUnknownStateError';
+}
+function seen(state) {
+    if (!state)
+        return 'the instance was not found';
+    return `status ${state.status}, ${state.source ? `still a replica of ${state.source.arn ?? state.source.id}` : 'no replication source'}`;
+}
+/**
+ * Waits until RDS reports the instance in the state `accept` wants. 'available' right after
+ * PromoteReadReplica is not proof: RDS answers so before it starts, so the source must be gone too.
+ * A status that needs a person (failed, incompatible-*, storage-full) ends the wait at once.
+ */
+async function waitUntil(client, ref, accept, options) {
+    const needsPerson = (state) => state.status !== 'available' && !TRANSITIONAL_STATUSES.has(state.status);
+    const outcome = await pollInstance(client, ref, (state) => state !== undefined && (accept(state) || needsPerson(state)), options);
+    const final = outcome.value;
+    if (final && accept(final))
+        return { polls: outcome.attempts, final };
+    if (outcome.done) {
+        throw new Error(`${ref.id} went into status ${final?.status}, which needs a person: DNS was not changed. Resolve it in the RDS console and run failover again`);
     }
+    throw new PromotionUnknownStateError(`promotion of ${ref.id} did not finish within wait-timeout-seconds (${(0,format/* formatDuration */.a3)(options.waitTimeoutSeconds)}): unknown state (last seen: ${seen(final)}). ` +
+        'DNS was not changed. Watch the instance in the RDS console, then run failover again: it skips promotion once RDS reports it complete');
+}
+const isAvailable = (state) => state.status === 'available';
+const isPrimary = (state) => state.status === 'available' && !state.source;
+/**
+ * Promotes the read replica and waits for the end state. The replica is first tagged with its
+ * source, so that a re-run can tell "promoted from this source" from "never a replica".
+ * An instance busy with something else (or with a promotion an earlier run started) is waited
+ * out before PromoteReadReplica is called.
+ */
+async function promoteReplica(client, replica, source, options) {
+    let current = replica;
+    let polls = 0;
+    if (current.status !== 'available') {
+        const settled = await waitUntil(client, replica, isAvailable, options);
+        polls += settled.polls;
+        current = settled.final;
+        if (!current.source)
+            return { calledPromote: false, polls, final: current };
+    }
+    const clock = options.clock ?? clock_systemClock;
+    if (current.arn) {
+        await addInstanceTags(client, current.arn, { [PROMOTED_FROM_TAG]: source.arn ?? source.id, [PROMOTED_AT_TAG]: new Date(clock.now()).toISOString() }, options);
+    }
+    await promoteReadReplica(client, replica, options);
+    const done = await waitUntil(client, replica, isPrimary, options);
+    return { calledPromote: true, polls: polls + done.polls, final: done.final };
+}
+/** For an instance promoted earlier that is busy (rebooting, modifying): waits until it is an available primary. */
+async function waitForPrimary(client, ref, options) {
+    const done = await waitUntil(client, ref, isPrimary, options);
+    return { calledPromote: false, ...done };
 }
 
 // EXTERNAL MODULE: ./src/failover/dns-names.ts
@@ -79085,13 +79401,9 @@ var dns_names = __nccwpck_require__(6624);
 
 
 
-
-
 async function lookupRecord(client, target) {
-    const zone = await client.send(new client_route_53_dist_cjs/* GetHostedZoneCommand */.HAz({ Id: target.hostedZoneId }));
-    const zoneName = (0,dns_names/* canonicalDnsName */.Te)(zone.HostedZone?.Name ?? '');
-    const listed = await client.send(new client_route_53_dist_cjs/* ListResourceRecordSetsCommand */.IOz({ HostedZoneId: target.hostedZoneId, StartRecordName: target.name, MaxItems: 20 }));
-    const sets = (listed.ResourceRecordSets ?? []).filter((set) => (0,dns_names/* sameDnsName */.N4)(set.Name ?? '', target.name));
+    const zoneName = (0,dns_names/* canonicalDnsName */.Te)(await hostedZoneName(client, target.hostedZoneId));
+    const sets = (await recordSetsFrom(client, target.hostedZoneId, target.name)).filter((set) => (0,dns_names/* sameDnsName */.N4)(set.Name ?? '', target.name));
     return { zoneName, sets };
 }
 /** How a record reads in a table: its values, or ALIAS and the alias target. */
@@ -79169,8 +79481,7 @@ function changeBatchMessage(error) {
 async function switchRecord(client, target, current, desired, options) {
     const changes = compareAndSwapChanges(current, desired);
     try {
-        const { value, attempts } = await retryWhileThrottled(() => client.send(new client_route_53_dist_cjs/* ChangeResourceRecordSetsCommand */.yzn({ HostedZoneId: target.hostedZoneId, ChangeBatch: { Comment: options.comment, Changes: changes } })), options);
-        return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
+        return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
     }
     catch (error) {
         const rejected = changeBatchMessage(error);
@@ -79181,13 +79492,6 @@ async function switchRecord(client, target, current, desired, options) {
         throw new RecordChangedError(`${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +
             `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`);
     }
-}
-/** Polls GetChange until Route 53 reports INSYNC (every name server has the change) or the deadline passes. */
-async function waitInSync(client, changeId, options) {
-    return pollUntil(async () => {
-        const { value } = await retryWhileThrottled(() => client.send(new client_route_53_dist_cjs/* GetChangeCommand */.Yn4({ Id: changeId })), { deadline: options.deadline, backoff: options.throttleBackoff });
-        return value.ChangeInfo?.Status ?? 'UNKNOWN';
-    }, (status) => status === 'INSYNC', options);
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -79425,6 +79729,173 @@ async function proveWritable(target, psqlPath, options) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/failover/failover-steps.ts
+
+
+
+
+
+
+
+
+
+class HealthCheckError extends Error {
+    name = 'HealthCheckError';
+}
+class DnsNotInSyncError extends Error {
+    name = 'DnsNotInSyncError';
+}
+async function promoteStep(run) {
+    const { settings, preflight, replica, source, ctx, clock } = run;
+    const deadline = clock.now() + run.waitMs;
+    const options = { deadline, waitTimeoutSeconds: settings.waitTimeoutSeconds, poll: ctx.pacing.promotion, throttle: ctx.pacing.throttle, clock };
+    ctx.log.info(`promoting ${replica.id} (${replica.region}), replica of ${(0,rds_instance_ref/* describeRef */.Ro)(source)}; waiting up to ${(0,format/* formatDuration */.a3)(settings.waitTimeoutSeconds)}`);
+    const result = preflight.role === 'promoted' ? await waitForPrimary(ctx.clients.rds, replica, options) : await promoteReplica(ctx.clients.rds, replica, source, options);
+    run.outcome.promotion = result;
+    run.outcome.promoted = true;
+    return { result, deadline };
+}
+async function proveWritableStep(run, { target, psqlPath, deadline }) {
+    const proof = await proveWritable(target, psqlPath, { deadline, backoff: run.ctx.pacing.writable, clock: run.clock });
+    run.outcome.writable = proof;
+    return proof;
+}
+async function switchStep(run, target, desired) {
+    const { ctx, clock, settings, source, outcome } = run;
+    const switched = await switchRecord(ctx.clients.route53, target, run.preflight.record?.current, desired, {
+        deadline: clock.now() + run.waitMs,
+        backoff: ctx.pacing.throttle,
+        clock,
+        comment: `dr-actions failover: ${settings.replicaId} promoted from ${source.id}`,
+        onRetry: (error, attempt, delayMs) => ctx.log.info(`Route 53 answered ${error.name ?? 'an error'} (attempt ${attempt}); retrying in ${(0,format/* formatDuration */.a3)(delayMs / 1000)}`),
+    });
+    outcome.changeId = switched.changeId;
+    outcome.changeAttempts = switched.attempts;
+    outcome.recordSwitched = true;
+    return switched;
+}
+async function inSyncStep(run, changeId) {
+    const { ctx, clock } = run;
+    const sync = await waitForChangeInSync(ctx.clients.route53, changeId, { deadline: clock.now() + run.waitMs, backoff: ctx.pacing.dns, throttle: ctx.pacing.throttle, clock });
+    if (!sync.done) {
+        throw new DnsNotInSyncError(`change ${changeId} is still ${sync.status} after wait-timeout-seconds (${(0,format/* formatDuration */.a3)(run.settings.waitTimeoutSeconds)}): Route 53 will still apply it; health was not checked. Run failover again to wait and check`);
+    }
+    run.outcome.inSyncPolls = sync.attempts;
+    return sync;
+}
+async function healthStep(run, health) {
+    const result = await waitHealthy(health, run.ctx.pacing.health, run.clock);
+    run.outcome.health = result;
+    if (!result.healthy) {
+        throw new HealthCheckError(`${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${(0,format/* formatDuration */.a3)(health.timeoutSeconds)}): ${(0,format/* plural */.LS)(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}`);
+    }
+    return result;
+}
+/** The DNS switch's input: the record and where it should point, or why DNS is not changed. */
+function switchInput(run) {
+    const { settings, preflight, outcome } = run;
+    const record = preflight.record;
+    if (!settings.record || !record?.desired)
+        return notApplicable('no hosted-zone-id/record-name: DNS not changed');
+    if (record.alreadyPointing) {
+        const pointing = `${settings.record.name} already points at the new primary (${describeRecord(record.current ?? record.desired)})`;
+        return alreadyDone(pointing, () => (outcome.recordSwitched = true));
+    }
+    return { target: settings.record, desired: record.desired };
+}
+/**
+ * Execute as a list of steps: promote, prove writable, switch DNS (compare-and-swap), wait for
+ * INSYNC, check health. Each is skipped when it does not apply or an earlier run did it.
+ */
+function failoverSteps(run) {
+    const { settings, preflight, replica, source, ctx, clock } = run;
+    return StepPipeline.start()
+        .optionalStep('promotion', {
+        name: 'promote replica',
+        input: () => preflight.role === 'promoted' && replica.status === 'available'
+            ? alreadyDone(`${replica.id} was already promoted from ${(0,rds_instance_ref/* describeRef */.Ro)(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}); PromoteReadReplica not called`, () => (run.outcome.promoted = true))
+            : run,
+        run: promoteStep,
+        describe: ({ result }) => `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${(0,format/* plural */.LS)(result.polls, 'status check')}`,
+    })
+        .optionalStep('writable', {
+        name: 'prove writable',
+        input: ({ promotion }) => settings.replicaDatabase && ctx.psqlPath
+            ? // Shares the promotion's time budget: RDS reboots the instance while promoting, so it may not answer at once.
+                { target: settings.replicaDatabase, psqlPath: ctx.psqlPath, deadline: Math.max(promotion?.deadline ?? run.startDeadline, clock.now() + ctx.pacing.writable.maxMs) }
+            : notApplicable('no replica-database-url: writability was not proved; DNS follows RDS reporting the promotion complete'),
+        run: (input) => proveWritableStep(run, input),
+        describe: (proof, { target }) => `${target.display} is out of recovery (after ${proof.attempts} checks); canary row committed at ${proof.committedAt} in ${proof.canaryTable}` +
+            (proof.cleanupError ? `; the table could not be dropped, drop it by hand: ${proof.cleanupError}` : ', table dropped'),
+    })
+        .optionalStep('switched', {
+        name: 'switch DNS record',
+        input: () => switchInput(run),
+        run: ({ target, desired }) => switchStep(run, target, desired),
+        describe: (result, { desired }) => `change ${result.changeId} (${result.status}) replaced ${preflight.record?.current ? describeRecord(preflight.record.current) : 'no record'} with ${describeRecord(desired)}${result.attempts > 1 ? `, after ${result.attempts - 1} throttled attempts` : ''}`,
+    })
+        .optionalStep('inSync', {
+        name: 'wait for DNS INSYNC',
+        input: ({ switched }) => switched?.changeId ?? notApplicable('no DNS change'),
+        run: (changeId) => inSyncStep(run, changeId),
+        describe: (sync) => `INSYNC after ${(0,format/* plural */.LS)(sync.attempts, 'check')}`,
+    })
+        .optionalStep('health', {
+        name: 'health check',
+        input: () => settings.health ?? notApplicable('no health-url'),
+        run: (health) => healthStep(run, health),
+        describe: (result) => `HTTP ${result.last.status} after ${(0,format/* plural */.LS)(result.attempts, 'attempt')}`,
+    });
+}
+
+// EXTERNAL MODULE: ./src/failover/inputs.ts + 2 modules
+var inputs = __nccwpck_require__(2399);
+;// CONCATENATED MODULE: ./src/failover/execute.ts
+
+
+
+
+
+/** Execute refuses to start while preflight found something that makes it unsafe. */
+function assertNoBlockers(preflight) {
+    if (preflight.blockers.length === 0)
+        return;
+    throw new errors/* ConfigurationError */.j(`execute refused, nothing was changed: ${preflight.blockers.join('; ')}`);
+}
+/**
+ * Promote, prove writable, switch DNS (compare-and-swap), wait for INSYNC, check health: each a
+ * timed step; each skipped when already done. Throws at the first failure with `outcome` showing
+ * how far it got. Nothing changes before `confirm` and preflight both allow it.
+ */
+async function executeFailover(settings, preflight, ctx, steps, outcome) {
+    (0,inputs/* assertConfirmed */._)(settings);
+    assertNoBlockers(preflight);
+    const replica = preflight.replica;
+    const source = preflight.source.ref;
+    if (!replica || !source)
+        throw new Error('preflight passed without a replica and its source');
+    const clock = ctx.clock ?? clock_systemClock;
+    const waitMs = settings.waitTimeoutSeconds * 1000;
+    const run = { settings, preflight, ctx, replica, source, outcome, clock, waitMs, startDeadline: clock.now() + waitMs };
+    await failoverSteps(run).run({}, { recorder: steps, onFailure: 'throw' });
+}
+
+;// CONCATENATED MODULE: ./src/report/checklist.ts
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
 ;// CONCATENATED MODULE: ./src/failover/preflight.ts
 
 
@@ -79434,9 +79905,7 @@ async function proveWritable(target, psqlPath, options) {
 
 
 
-/** Set on the replica before it is promoted, so that a re-run knows which source it was promoted from. */
-const PROMOTED_FROM_TAG = 'dr-actions:promoted-from';
-const PROMOTED_AT_TAG = 'dr-actions:promoted-at';
+
 /** Statuses of a source that no longer takes connections. */
 const SOURCE_DOWN = new Set(['stopped', 'stopping', 'deleting', 'failed', 'inaccessible-encryption-credentials', 'storage-full']);
 function roleOf(replica) {
@@ -79479,7 +79948,7 @@ function checkReplica(settings, replica, role, findings) {
         findings.add('Replica', 'ok', `${where} was already promoted from ${replica.tags[PROMOTED_FROM_TAG]} (${replica.tags[PROMOTED_AT_TAG] ?? 'time unknown'}); ${engine}, ${replica.status}`);
     }
     else {
-        findings.add('Replica', 'ok', `${where} is a read replica of ${(0,instance_ref/* describeRef */.Ro)(replica.source)}; ${engine}`);
+        findings.add('Replica', 'ok', `${where} is a read replica of ${(0,rds_instance_ref/* describeRef */.Ro)(replica.source)}; ${engine}`);
     }
     if (role !== 'standalone') {
         if (replica.status === 'available')
@@ -79500,13 +79969,13 @@ function checkReplica(settings, replica, role, findings) {
 }
 /** The source from the inputs, else from the replica (or, once promoted, from the tag it was given). */
 function resolveSource(settings, replica, findings) {
-    const fromReplica = replica?.source ?? (replica?.tags[PROMOTED_FROM_TAG] ? (0,instance_ref/* parseInstanceRef */.k1)(replica.tags[PROMOTED_FROM_TAG], settings.region) : undefined);
-    if (settings.source && fromReplica && !(0,instance_ref/* sameInstance */.YH)(settings.source, fromReplica)) {
+    const fromReplica = replica?.source ?? (replica?.tags[PROMOTED_FROM_TAG] ? (0,rds_instance_ref/* parseInstanceRef */.k1)(replica.tags[PROMOTED_FROM_TAG], settings.region) : undefined);
+    if (settings.source && fromReplica && !(0,rds_instance_ref/* sameInstance */.YH)(settings.source, fromReplica)) {
         const relation = replica?.source ? 'replicates from' : 'was promoted from';
-        findings.add('Source', 'blocker', `${settings.replicaId} ${relation} ${(0,instance_ref/* describeRef */.Ro)(fromReplica)}, not from source-id ${(0,instance_ref/* describeRef */.Ro)(settings.source)}: fix source-id or replica-id`);
+        findings.add('Source', 'blocker', `${settings.replicaId} ${relation} ${(0,rds_instance_ref/* describeRef */.Ro)(fromReplica)}, not from source-id ${(0,rds_instance_ref/* describeRef */.Ro)(settings.source)}: fix source-id or replica-id`);
     }
     const ref = fromReplica ?? settings.source;
-    return ref ? { ...ref, arn: (0,instance_ref/* arnFor */.N7)(ref, replica?.arn) } : undefined;
+    return ref ? { ...ref, arn: (0,rds_instance_ref/* arnFor */.N7)(ref, replica?.arn) } : undefined;
 }
 async function probeSource(ctx, ref, replica, findings) {
     if (!ref)
@@ -79514,18 +79983,18 @@ async function probeSource(ctx, ref, replica, findings) {
     try {
         const state = await describeInstance(ctx.clients.probeRds(ref.region), ref);
         if (!state) {
-            findings.add('Source', 'warning', `${(0,instance_ref/* describeRef */.Ro)(ref)} does not exist (deleted?)`);
+            findings.add('Source', 'warning', `${(0,rds_instance_ref/* describeRef */.Ro)(ref)} does not exist (deleted?)`);
             return { ref, reachable: true, answers: false };
         }
         const answers = !SOURCE_DOWN.has(state.status);
         const lists = replica ? listsReplica(state, replica) : false;
         const risk = answers ? '; it stays writable after promotion: fence it (split-brain risk)' : '';
-        findings.add('Source', answers ? 'warning' : 'ok', `${(0,instance_ref/* describeRef */.Ro)(ref)} answers: ${state.status}, endpoint ${endpointText(state) ?? 'none'}${lists ? ', lists the replica' : ''}${risk}`);
+        findings.add('Source', answers ? 'warning' : 'ok', `${(0,rds_instance_ref/* describeRef */.Ro)(ref)} answers: ${state.status}, endpoint ${endpointText(state) ?? 'none'}${lists ? ', lists the replica' : ''}${risk}`);
         return { ref, state, reachable: true, answers };
     }
     catch (error) {
         // A regional outage looks exactly like this; it is reported, never a reason to stop.
-        findings.add('Source', 'ok', `${(0,instance_ref/* describeRef */.Ro)(ref)} is unreachable (${(0,errors/* errorMessage */.g)(error)}): expected in a regional outage`);
+        findings.add('Source', 'ok', `${(0,rds_instance_ref/* describeRef */.Ro)(ref)} is unreachable (${(0,errors/* errorMessage */.g)(error)}): expected in a regional outage`);
         return { ref, reachable: false, error: (0,errors/* errorMessage */.g)(error), answers: false };
     }
 }
@@ -79628,7 +80097,7 @@ function plannedChanges(settings, preflight) {
     const changes = [];
     const { replica, role, source } = preflight;
     const where = `${settings.replicaId} (${settings.region})`;
-    const sourceText = source.ref ? (0,instance_ref/* describeRef */.Ro)(source.ref) : 'its source';
+    const sourceText = source.ref ? (0,rds_instance_ref/* describeRef */.Ro)(source.ref) : 'its source';
     if (role === 'promoted') {
         changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done', step: 'promote replica' });
     }
@@ -79685,196 +80154,6 @@ async function runPreflight(settings, ctx) {
 function previousRecordValue(preflight) {
     const record = preflight.record;
     return record?.current && !record.alreadyPointing ? recordValue(record.current) : '';
-}
-
-;// CONCATENATED MODULE: ./src/failover/promote.ts
-
-
-
-
-
-
-/** Promotion did not reach a known end within the time allowed: the instance's state is unknown. */
-class PromotionUnknownStateError extends Error {
-    name = 'PromotionUnknownStateError';
-}
-function seen(state) {
-    if (!state)
-        return 'the instance was not found';
-    return `status ${state.status}, ${state.source ? `still a replica of ${state.source.arn ?? state.source.id}` : 'no replication source'}`;
-}
-const isStandaloneAvailable = (state) => state?.status === 'available' && !state.source;
-/**
- * Waits until RDS reports the instance available and no longer a replica. 'available' right after
- * PromoteReadReplica is not proof: RDS answers so before it starts, so the source must be gone too.
- * A status that needs a person (failed, incompatible-*, storage-full) ends the wait at once.
- */
-async function waitUntil(client, ref, accept, options) {
-    const outcome = await pollUntil(async () => (await retryWhileThrottled(() => describeInstance(client, ref), { deadline: options.deadline, backoff: options.throttle })).value, (state) => accept(state) || (state !== undefined && state.status !== 'available' && !TRANSITIONAL_STATUSES.has(state.status)), { deadline: options.deadline, backoff: options.poll });
-    if (outcome.done && !accept(outcome.value)) {
-        throw new Error(`${ref.id} went into status ${outcome.value?.status}, which needs a person: DNS was not changed. Resolve it in the RDS console and run failover again`);
-    }
-    if (!outcome.done) {
-        throw new PromotionUnknownStateError(`promotion of ${ref.id} did not finish within wait-timeout-seconds (${(0,format/* formatDuration */.a3)(options.waitTimeoutSeconds)}): unknown state (last seen: ${seen(outcome.value)}). ` +
-            'DNS was not changed. Watch the instance in the RDS console, then run failover again: it skips promotion once RDS reports it complete');
-    }
-    return { polls: outcome.attempts, final: outcome.value };
-}
-/**
- * Promotes the read replica and waits for the end state. The replica is first tagged with its
- * source, so that a re-run can tell "promoted from this source" from "never a replica".
- * An instance busy with something else (or with a promotion an earlier run started) is waited
- * out before PromoteReadReplica is called.
- */
-async function promoteReplica(client, replica, source, options) {
-    let current = replica;
-    let polls = 0;
-    if (current.status !== 'available') {
-        const settled = await waitUntil(client, replica, (state) => state?.status === 'available', options);
-        polls += settled.polls;
-        current = settled.final;
-        if (!current.source)
-            return { calledPromote: false, polls, final: current };
-    }
-    const throttled = { deadline: options.deadline, backoff: options.throttle };
-    if (current.arn) {
-        const tags = [
-            { Key: PROMOTED_FROM_TAG, Value: source.arn ?? source.id },
-            { Key: PROMOTED_AT_TAG, Value: new Date().toISOString() },
-        ];
-        await retryWhileThrottled(() => client.send(new dist_cjs/* AddTagsToResourceCommand */.X3P({ ResourceName: current.arn, Tags: tags })), throttled);
-    }
-    await retryWhileThrottled(() => client.send(new dist_cjs/* PromoteReadReplicaCommand */.GTz({ DBInstanceIdentifier: replica.id })), throttled);
-    const done = await waitUntil(client, replica, isStandaloneAvailable, options);
-    return { calledPromote: true, polls: polls + done.polls, final: done.final };
-}
-/** For an instance promoted earlier that is busy (rebooting, modifying): waits until it is an available primary. */
-async function waitForPrimary(client, ref, options) {
-    const done = await waitUntil(client, ref, isStandaloneAvailable, options);
-    return { calledPromote: false, ...done };
-}
-
-;// CONCATENATED MODULE: ./src/failover/execute.ts
-
-
-
-
-
-
-
-
-
-class HealthCheckError extends Error {
-    name = 'HealthCheckError';
-}
-class DnsNotInSyncError extends Error {
-    name = 'DnsNotInSyncError';
-}
-/** Execute refuses to start while preflight found something that makes it unsafe. */
-function assertNoBlockers(preflight) {
-    if (preflight.blockers.length === 0)
-        return;
-    throw new errors/* ConfigurationError */.j(`execute refused, nothing was changed: ${preflight.blockers.join('; ')}`);
-}
-/**
- * Promote, prove writable, switch DNS (compare-and-swap), wait for INSYNC, check health: each a
- * timed step; each skipped when already done. Throws at the first failure with `outcome` showing
- * how far it got. Nothing changes before `confirm` and preflight both allow it.
- */
-async function executeFailover(settings, preflight, ctx, steps, outcome) {
-    (0,inputs/* assertConfirmed */._)(settings);
-    assertNoBlockers(preflight);
-    const replica = preflight.replica;
-    const source = preflight.source.ref;
-    if (!replica || !source)
-        throw new Error('preflight passed without a replica and its source');
-    const { pacing, clients, log } = ctx;
-    const waitMs = settings.waitTimeoutSeconds * 1000;
-    let promotionDeadline = Date.now() + waitMs;
-    if (preflight.role === 'promoted' && replica.status === 'available') {
-        outcome.promoted = true;
-        steps.skip('promote replica', `${replica.id} was already promoted from ${(0,instance_ref/* describeRef */.Ro)(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}); PromoteReadReplica not called`);
-    }
-    else {
-        outcome.promotion = await steps.run('promote replica', async () => {
-            promotionDeadline = Date.now() + waitMs;
-            const options = { deadline: promotionDeadline, waitTimeoutSeconds: settings.waitTimeoutSeconds, poll: pacing.promotion, throttle: pacing.throttle };
-            log.info(`promoting ${replica.id} (${replica.region}), replica of ${(0,instance_ref/* describeRef */.Ro)(source)}; waiting up to ${(0,format/* formatDuration */.a3)(settings.waitTimeoutSeconds)}`);
-            return preflight.role === 'promoted' ? waitForPrimary(clients.rds, replica, options) : promoteReplica(clients.rds, replica, source, options);
-        }, (result) => `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${(0,format/* plural */.LS)(result.polls, 'status check')}`);
-        outcome.promoted = true;
-    }
-    if (settings.replicaDatabase && ctx.psqlPath) {
-        const target = settings.replicaDatabase;
-        const psqlPath = ctx.psqlPath;
-        outcome.writable = await steps.run('prove writable', 
-        // Shares the promotion's time budget: RDS reboots the instance while promoting, so it may not answer at once.
-        () => proveWritable(target, psqlPath, { deadline: Math.max(promotionDeadline, Date.now() + pacing.writable.maxMs), backoff: pacing.writable }), (proof) => `${target.display} is out of recovery (after ${proof.attempts} checks); canary row committed at ${proof.committedAt} in ${proof.canaryTable}` +
-            (proof.cleanupError ? `; the table could not be dropped, drop it by hand: ${proof.cleanupError}` : ', table dropped'));
-    }
-    else {
-        steps.skip('prove writable', 'no replica-database-url: writability was not proved; DNS follows RDS reporting the promotion complete');
-    }
-    const record = preflight.record;
-    if (!settings.record || !record?.desired) {
-        steps.skip('switch DNS record', 'no hosted-zone-id/record-name: DNS not changed');
-        steps.skip('wait for DNS INSYNC', 'no DNS change');
-    }
-    else if (record.alreadyPointing) {
-        outcome.recordSwitched = true;
-        steps.skip('switch DNS record', `${settings.record.name} already points at the new primary (${describeRecord(record.current ?? record.desired)})`);
-        steps.skip('wait for DNS INSYNC', 'no DNS change');
-    }
-    else {
-        const target = settings.record;
-        const desired = record.desired;
-        const switched = await steps.run('switch DNS record', () => switchRecord(clients.route53, target, record.current, desired, {
-            deadline: Date.now() + waitMs,
-            backoff: pacing.throttle,
-            comment: `dr-actions failover: ${settings.replicaId} promoted from ${source.id}`,
-            onRetry: (error, attempt, delayMs) => log.info(`Route 53 answered ${error.name ?? 'an error'} (attempt ${attempt}); retrying in ${(0,format/* formatDuration */.a3)(delayMs / 1000)}`),
-        }), (result) => `change ${result.changeId} (${result.status}) replaced ${record.current ? describeRecord(record.current) : 'no record'} with ${describeRecord(desired)}${result.attempts > 1 ? `, after ${result.attempts - 1} throttled attempts` : ''}`);
-        outcome.changeId = switched.changeId;
-        outcome.changeAttempts = switched.attempts;
-        outcome.recordSwitched = true;
-        await steps.run('wait for DNS INSYNC', async () => {
-            const sync = await waitInSync(clients.route53, switched.changeId, { deadline: Date.now() + waitMs, backoff: pacing.dns, throttleBackoff: pacing.throttle });
-            outcome.inSyncPolls = sync.attempts;
-            if (!sync.done) {
-                throw new DnsNotInSyncError(`change ${switched.changeId} is still ${sync.value} after wait-timeout-seconds (${(0,format/* formatDuration */.a3)(settings.waitTimeoutSeconds)}): Route 53 will still apply it; health was not checked. Run failover again to wait and check`);
-            }
-            return sync;
-        }, (sync) => `INSYNC after ${(0,format/* plural */.LS)(sync.attempts, 'check')}`);
-    }
-    const health = settings.health;
-    if (!health) {
-        steps.skip('health check', 'no health-url');
-        return;
-    }
-    await steps.run('health check', async () => {
-        const result = await waitHealthy(health, pacing.health);
-        outcome.health = result;
-        if (!result.healthy) {
-            throw new HealthCheckError(`${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${(0,format/* formatDuration */.a3)(health.timeoutSeconds)}): ${(0,format/* plural */.LS)(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}`);
-        }
-        return result;
-    }, (result) => `HTTP ${result.last.status} after ${(0,format/* plural */.LS)(result.attempts, 'attempt')}`);
-}
-
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./src/failover/failover-report.ts
@@ -80013,10 +80292,10 @@ function nextSteps(settings, preflight) {
         const stop = `aws rds stop-db-instance --db-instance-identifier ${source.ref.id} --region ${source.ref.region}`;
         const alternatives = 'or, to keep it for forensics, remove the application\'s access in its security group or set default_transaction_read_only=on in its parameter group';
         if (source.answers) {
-            steps.push(`Split-brain risk: the old primary ${(0,instance_ref/* describeRef */.Ro)(source.ref)} still answers (${source.state?.status}) and RDS leaves it writable; any client still connected to it writes to a database nobody replicates. Fence it now: \`${stop}\` (${alternatives}).`);
+            steps.push(`Split-brain risk: the old primary ${(0,rds_instance_ref/* describeRef */.Ro)(source.ref)} still answers (${source.state?.status}) and RDS leaves it writable; any client still connected to it writes to a database nobody replicates. Fence it now: \`${stop}\` (${alternatives}).`);
         }
         else {
-            steps.push(`Fence the old primary ${(0,instance_ref/* describeRef */.Ro)(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : source.state?.status ?? 'not found'} now). When it answers: \`${stop}\` (${alternatives}).`);
+            steps.push(`Fence the old primary ${(0,rds_instance_ref/* describeRef */.Ro)(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : source.state?.status ?? 'not found'} now). When it answers: \`${stop}\` (${alternatives}).`);
         }
     }
     steps.push(`Restore the plan's RPO: the new primary has no replica. Create one in another region, e.g. \`aws rds create-db-instance-read-replica --db-instance-identifier ${settings.replicaId}-replica --source-db-instance-identifier ${preflight.replica?.arn ?? settings.replicaId} --region ${source.ref?.region ?? '<region>'}\`.`);
@@ -80059,7 +80338,7 @@ function rollback(settings, preflight) {
  */
 async function runFailover(options) {
     const startedAt = new Date();
-    const ctx = await createContext(options, options.log, options.pacing);
+    const ctx = await createContext(options, options.log, options.pacing, options.clock);
     const steps = new StepRecorder();
     const outcome = { promoted: false, recordSwitched: false };
     const secrets = [options.replicaDatabase?.password];

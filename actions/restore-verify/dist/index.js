@@ -62136,7 +62136,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _restore_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3509);
-/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1221);
+/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9521);
 /* harmony import */ var _restore_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4502);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
 
@@ -62960,7 +62960,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
 
 /***/ }),
 
-/***/ 1221:
+/***/ 9521:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62969,10 +62969,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   J: () => (/* binding */ runRestoreVerify)
 });
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
@@ -63020,8 +63016,413 @@ function createRoute53Client(settings) {
     });
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/util/format.ts
+var format = __nccwpck_require__(2693);
+;// CONCATENATED MODULE: ./src/version.ts
+/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
+const TOOL_NAME = 'dr-actions';
+const TOOL_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+
+
+const REPORT_VERSION = 1;
+/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
+class StepRecorder {
+    now;
+    recorded = [];
+    constructor(now = () => new Date()) {
+        this.now = now;
+    }
+    async run(name, fn, describe) {
+        const started = this.now();
+        try {
+            const result = await fn();
+            this.record(name, 'passed', started, describe?.(result));
+            return result;
+        }
+        catch (error) {
+            this.record(name, 'failed', started, (0,errors/* errorMessage */.g)(error));
+            throw error;
+        }
+    }
+    skip(name, detail) {
+        this.recorded.push({ name, status: 'skipped', detail });
+    }
+    get steps() {
+        return [...this.recorded];
+    }
+    record(name, status, started, detail) {
+        const finished = this.now();
+        this.recorded.push({
+            name,
+            status,
+            startedAt: started.toISOString(),
+            finishedAt: finished.toISOString(),
+            durationSeconds: (0,format/* secondsBetween */.O1)(started, finished),
+            ...(detail ? { detail } : {}),
+        });
+    }
+}
+function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
+    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+}
+function newReport(fields) {
+    return {
+        version: REPORT_VERSION,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        ...fields,
+        durationSeconds: (0,format/* secondsBetween */.O1)(new Date(fields.startedAt), new Date(fields.finishedAt)),
+    };
+}
+async function writeReport(path, report) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_.writeFile)(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+/**
+ * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
+ * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
+ * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
+ */
+function httpStatusOf(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const status = error.$metadata?.httpStatusCode;
+    return typeof status === 'number' ? status : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/util/concurrency.ts
+/** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
+async function mapWithLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next;
+            next += 1;
+            results[index] = await fn(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+// EXTERNAL MODULE: ./src/storage/keys.ts
+var keys = __nccwpck_require__(397);
+;// CONCATENATED MODULE: ./src/storage/manifest.ts
+const MANIFEST_VERSION = 1;
+class InvalidManifestError extends Error {
+    name = 'InvalidManifestError';
+}
+const isIso = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+/** Parses and checks a manifest; the error says which field is wrong. */
+function parseManifest(text, expectedKey) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        throw new InvalidManifestError('not valid JSON');
+    }
+    if (typeof data !== 'object' || data === null)
+        throw new InvalidManifestError('not a JSON object');
+    const m = data;
+    const fail = (field, expected) => {
+        throw new InvalidManifestError(`field '${field}' should be ${expected}`);
+    };
+    if (m.version !== MANIFEST_VERSION)
+        fail('version', `${MANIFEST_VERSION} (this manifest says ${JSON.stringify(m.version)})`);
+    if (typeof m.key !== 'string')
+        fail('key', 'a string');
+    if (expectedKey !== undefined && m.key !== expectedKey)
+        fail('key', `'${expectedKey}', the object it sits next to`);
+    if (typeof m.database !== 'string')
+        fail('database', 'a string');
+    if (m.format !== 'custom' && m.format !== 'plain')
+        fail('format', "'custom' or 'plain'");
+    if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256))
+        fail('sha256', '64 lowercase hex digits');
+    if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0)
+        fail('sizeBytes', 'a non-negative integer');
+    for (const field of ['startedAt', 'finishedAt', 'snapshotAt'])
+        if (!isIso(m[field]))
+            fail(field, 'an ISO-8601 time');
+    if (m.rowCounts !== 'exact' && m.rowCounts !== 'off')
+        fail('rowCounts', "'exact' or 'off'");
+    if (!Array.isArray(m.tables))
+        fail('tables', 'an array');
+    for (const [index, table] of m.tables.entries()) {
+        const t = table;
+        const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0);
+        if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
+            fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
+        }
+    }
+    return data;
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-store.ts
+
+
+
+
+
+function storageChecksumOf(head) {
+    const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
+    if (head.ChecksumCRC64NVME)
+        return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
+    if (head.ChecksumCRC32C)
+        return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
+    if (head.ChecksumCRC32)
+        return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
+    return undefined;
+}
+/** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
+const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
+const MANIFEST_READ_CONCURRENCY = 16;
+/**
+ * The backups of one database, the objects directly under one prefix of one bucket, as read
+ * by every action; writing them is the backup's alone (backup-writes.ts).
+ */
+class BackupStore {
+    client;
+    bucket;
+    prefix;
+    constructor(client, bucket, prefix) {
+        this.client = client;
+        this.bucket = bucket;
+        this.prefix = prefix;
+    }
+    /** Every backup object and manifest directly under the prefix, newest first; paginated, so any number. */
+    async list() {
+        const objects = new Map();
+        let token;
+        do {
+            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
+            for (const item of page.Contents ?? []) {
+                if (!item.Key)
+                    continue;
+                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+            }
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        const backups = [];
+        const orphanManifests = [];
+        for (const object of objects.values()) {
+            if ((0,keys/* isManifestKey */.LU)(object.key)) {
+                const backupKey = (0,keys/* backupKeyOfManifest */.Kd)(object.key);
+                if ((0,keys/* parseBackupKey */.lG)(backupKey, this.prefix) && !objects.has(backupKey))
+                    orphanManifests.push(object);
+                continue;
+            }
+            const parsed = (0,keys/* parseBackupKey */.lG)(object.key, this.prefix);
+            if (!parsed)
+                continue;
+            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get((0,keys/* manifestKeyFor */.uL)(object.key)) });
+        }
+        backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+        return { backups, orphanManifests };
+    }
+    async readManifest(backupKey) {
+        try {
+            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: (0,keys/* manifestKeyFor */.uL)(backupKey) }));
+            const text = (await response.Body?.transformToString('utf8')) ?? '';
+            return { manifest: parseManifest(text, backupKey) };
+        }
+        catch (error) {
+            if (error instanceof InvalidManifestError)
+                return { error: `invalid manifest: ${error.message}` };
+            if (error.name === 'NoSuchKey')
+                return { error: 'no manifest' };
+            throw error;
+        }
+    }
+    /** Manifests of the given backups (those that have one), read with bounded concurrency. */
+    async readManifests(backups) {
+        const withManifest = backups.filter((b) => b.manifestObject);
+        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
+        return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
+    }
+    /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
+    async metadata(key) {
+        try {
+            const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+            return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+        }
+        catch (error) {
+            const status = httpStatusOf(error);
+            if (error.name === 'NotFound' || status === 404)
+                return undefined;
+            throw error;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/checklist.ts
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
+// EXTERNAL MODULE: ./src/restore/checks-file.ts + 1 modules
+var checks_file = __nccwpck_require__(3369);
+;// CONCATENATED MODULE: ./src/restore/restore-report.ts
+
+
+
+
+const REPORT_KIND = 'restore-verify';
+/** The steps of a run, in order; each is timed into the report. */
+const STEP = {
+    select: 'select',
+    preflight: 'preflight',
+    download: 'download',
+    checksum: 'checksum',
+    createDatabase: 'create database',
+    restore: 'restore',
+    verify: 'verify',
+    checks: 'checks',
+    smoke: 'smoke',
+    drop: 'drop',
+};
+const UNVERIFIABLE = 'unverifiable: no manifest';
+function restoreObjectives(rtoSeconds, rpo, targets) {
+    const windowDays = rpo?.windowDays ?? 30;
+    return [
+        objective('RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
+        objective('RPO', 'database failure', 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
+        objective('RPO', 'database failure', `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
+    ];
+}
+function stepStatus(steps, name) {
+    return steps.find((s) => s.name === name);
+}
+/** Not run because an earlier step failed: the item was not achieved. Not configured: skipped. */
+function fromStep(step, notConfigured) {
+    if (!step)
+        return { status: 'failed', detail: 'not reached' };
+    if (step.status === 'skipped')
+        return notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
+    return { status: step.status, detail: step.detail };
+}
+const NOT_RUN = /^not run/;
+/** The plan's Test Checklist, row by row, as this run found it. */
+function restoreChecklist(steps, details, objectives, taggedInFile) {
+    const get = (name) => stepStatus(steps, name);
+    const notConfigured = (step) => !NOT_RUN.test(step.detail ?? '');
+    const items = [];
+    const download = fromStep(get(STEP.download), () => false);
+    const checksum = get(STEP.checksum);
+    if (download.status !== 'passed')
+        items.push(checklistItem('download', download.status, download.detail));
+    else if (checksum?.status === 'failed')
+        items.push(checklistItem('download', 'failed', checksum.detail));
+    else
+        items.push(checklistItem('download', 'passed', [download.detail, checksum?.detail].filter(Boolean).join('; ')));
+    const restore = fromStep(get(STEP.restore), () => false);
+    const verify = get(STEP.verify);
+    if (restore.status !== 'passed')
+        items.push(checklistItem('restore', restore.status, restore.detail));
+    else if (verify?.status === 'failed')
+        items.push(checklistItem('restore', 'failed', verify.detail));
+    else
+        items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
+    const smoke = fromStep(get(STEP.smoke), notConfigured);
+    items.push(checklistItem('applicationStarts', smoke.status, smoke.status === 'skipped' ? 'no smoke-command' : details.smoke ? `smoke command ${details.smoke.detail}` : smoke.detail));
+    for (const tag of Object.keys(checks_file/* CHECKLIST_TAGS */.bV)) {
+        const key = checks_file/* CHECKLIST_TAGS */.bV[tag];
+        const tagged = details.checks.results.filter((r) => r.checklist.includes(tag));
+        if (!taggedInFile.has(tag)) {
+            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
+        }
+        else if (tagged.length === 0) {
+            items.push(checklistItem(key, 'failed', fromStep(get(STEP.checks), () => false).detail ?? 'not reached'));
+        }
+        else {
+            const failed = tagged.some((r) => !r.passed);
+            items.push(checklistItem(key, failed ? 'failed' : 'passed', tagged.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
+        }
+    }
+    const checks = fromStep(get(STEP.checks), notConfigured);
+    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+    const [rto, ...rpo] = objectives;
+    items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds === null || rto === undefined ? 'not measured: the recovery did not complete' : `${(0,format/* formatDuration */.a3)(rto.measuredSeconds)} against ${(0,format/* formatDuration */.a3)(rto.targetSeconds)}`));
+    const rpoMeasured = rpo.every((o) => o.measuredSeconds !== null);
+    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', rpoMeasured
+        ? rpo.map((o) => `${o.measure}: ${(0,format/* formatDuration */.a3)(o.measuredSeconds)}`).join('; ') + ` (objective ${(0,format/* formatDuration */.a3)(rpo[0]?.targetSeconds ?? 0)})`
+        : 'not measured: no complete backup'));
+    return items;
+}
+function backupDetails(chosen, now) {
+    const m = chosen.manifest;
+    return {
+        key: chosen.backup.key,
+        format: chosen.backup.format,
+        keyTime: chosen.backup.keyTime.toISOString(),
+        sizeBytes: chosen.backup.object.sizeBytes,
+        reason: chosen.reason,
+        verifiable: Boolean(m),
+        dataFrom: m ? m.snapshotAt : chosen.backup.keyTime.toISOString(),
+        ...(m
+            ? {
+                manifest: {
+                    database: m.database,
+                    serverVersion: m.server.version,
+                    pgDumpVersion: m.pgDump.version,
+                    compression: m.compression,
+                    startedAt: m.startedAt,
+                    finishedAt: m.finishedAt,
+                    snapshotAt: m.snapshotAt,
+                    sizeBytes: m.sizeBytes,
+                    sha256: m.sha256,
+                    storageChecksum: m.storageChecksum,
+                    rowCounts: m.rowCounts,
+                    tables: m.tables.length,
+                    run: m.run,
+                },
+            }
+            : {}),
+        dataAgeSeconds: (0,format/* secondsBetween */.O1)(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
+    };
+}
+const RECOVERY_STEPS = [STEP.download, STEP.checksum, STEP.createDatabase, STEP.restore, STEP.verify, STEP.checks, STEP.smoke];
+/**
+ * RTO as the plan means it for a database failure: from the start of the download to the end
+ * of the last verification (checks and smoke command included). Measured only when the
+ * recovery completed: every one of those steps passed or was not configured.
+ */
+function measureRto(steps) {
+    const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
+    const completed = recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !/^not run/.test(s.detail ?? '')));
+    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
+    const first = ran[0];
+    const last = ran.at(-1);
+    if (!completed || !first || !last || first.name !== STEP.download)
+        return { seconds: null };
+    return { from: first.startedAt, to: last.finishedAt, seconds: (0,format/* secondsBetween */.O1)(new Date(first.startedAt), new Date(last.finishedAt)) };
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
@@ -63903,7 +64304,7 @@ const external_node_tty_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 // Lots of optionals here to support Deno.
 const hasColors = external_node_tty_namespaceObject?.WriteStream?.prototype?.hasColors?.() ?? false;
 
-const format = (open, close) => {
+const base_format = (open, close) => {
 	if (!hasColors) {
 		return input => input;
 	}
@@ -63945,75 +64346,75 @@ const format = (open, close) => {
 	};
 };
 
-const base_reset = format(0, 0);
-const bold = format(1, 22);
-const dim = format(2, 22);
-const italic = format(3, 23);
-const underline = format(4, 24);
+const base_reset = base_format(0, 0);
+const bold = base_format(1, 22);
+const dim = base_format(2, 22);
+const italic = base_format(3, 23);
+const underline = base_format(4, 24);
 // Extended underline styles (`SGR 4:x` sub-parameters).
-const underlineDouble = format('4:2', 24);
-const underlineCurly = format('4:3', 24);
-const underlineDotted = format('4:4', 24);
-const underlineDashed = format('4:5', 24);
-const overline = format(53, 55);
-const inverse = format(7, 27);
-const base_hidden = format(8, 28);
-const strikethrough = format(9, 29);
+const underlineDouble = base_format('4:2', 24);
+const underlineCurly = base_format('4:3', 24);
+const underlineDotted = base_format('4:4', 24);
+const underlineDashed = base_format('4:5', 24);
+const overline = base_format(53, 55);
+const inverse = base_format(7, 27);
+const base_hidden = base_format(8, 28);
+const strikethrough = base_format(9, 29);
 
-const black = format(30, 39);
-const red = format(31, 39);
-const green = format(32, 39);
-const yellow = format(33, 39);
-const blue = format(34, 39);
-const magenta = format(35, 39);
-const cyan = format(36, 39);
-const white = format(37, 39);
-const gray = format(90, 39);
+const black = base_format(30, 39);
+const red = base_format(31, 39);
+const green = base_format(32, 39);
+const yellow = base_format(33, 39);
+const blue = base_format(34, 39);
+const magenta = base_format(35, 39);
+const cyan = base_format(36, 39);
+const white = base_format(37, 39);
+const gray = base_format(90, 39);
 
-const bgBlack = format(40, 49);
-const bgRed = format(41, 49);
-const bgGreen = format(42, 49);
-const bgYellow = format(43, 49);
-const bgBlue = format(44, 49);
-const bgMagenta = format(45, 49);
-const bgCyan = format(46, 49);
-const bgWhite = format(47, 49);
-const bgGray = format(100, 49);
+const bgBlack = base_format(40, 49);
+const bgRed = base_format(41, 49);
+const bgGreen = base_format(42, 49);
+const bgYellow = base_format(43, 49);
+const bgBlue = base_format(44, 49);
+const bgMagenta = base_format(45, 49);
+const bgCyan = base_format(46, 49);
+const bgWhite = base_format(47, 49);
+const bgGray = base_format(100, 49);
 
-const redBright = format(91, 39);
-const greenBright = format(92, 39);
-const yellowBright = format(93, 39);
-const blueBright = format(94, 39);
-const magentaBright = format(95, 39);
-const cyanBright = format(96, 39);
-const whiteBright = format(97, 39);
+const redBright = base_format(91, 39);
+const greenBright = base_format(92, 39);
+const yellowBright = base_format(93, 39);
+const blueBright = base_format(94, 39);
+const magentaBright = base_format(95, 39);
+const cyanBright = base_format(96, 39);
+const whiteBright = base_format(97, 39);
 
-const bgRedBright = format(101, 49);
-const bgGreenBright = format(102, 49);
-const bgYellowBright = format(103, 49);
-const bgBlueBright = format(104, 49);
-const bgMagentaBright = format(105, 49);
-const bgCyanBright = format(106, 49);
-const bgWhiteBright = format(107, 49);
+const bgRedBright = base_format(101, 49);
+const bgGreenBright = base_format(102, 49);
+const bgYellowBright = base_format(103, 49);
+const bgBlueBright = base_format(104, 49);
+const bgMagentaBright = base_format(105, 49);
+const bgCyanBright = base_format(106, 49);
+const bgWhiteBright = base_format(107, 49);
 
 // Underline color (`SGR 58`/`59`). It has no basic 16-color form, so the palette index is used.
-const underlineBlack = format('58;5;0', 59);
-const underlineRed = format('58;5;1', 59);
-const underlineGreen = format('58;5;2', 59);
-const underlineYellow = format('58;5;3', 59);
-const underlineBlue = format('58;5;4', 59);
-const underlineMagenta = format('58;5;5', 59);
-const underlineCyan = format('58;5;6', 59);
-const underlineWhite = format('58;5;7', 59);
-const underlineGray = format('58;5;8', 59);
+const underlineBlack = base_format('58;5;0', 59);
+const underlineRed = base_format('58;5;1', 59);
+const underlineGreen = base_format('58;5;2', 59);
+const underlineYellow = base_format('58;5;3', 59);
+const underlineBlue = base_format('58;5;4', 59);
+const underlineMagenta = base_format('58;5;5', 59);
+const underlineCyan = base_format('58;5;6', 59);
+const underlineWhite = base_format('58;5;7', 59);
+const underlineGray = base_format('58;5;8', 59);
 
-const underlineRedBright = format('58;5;9', 59);
-const underlineGreenBright = format('58;5;10', 59);
-const underlineYellowBright = format('58;5;11', 59);
-const underlineBlueBright = format('58;5;12', 59);
-const underlineMagentaBright = format('58;5;13', 59);
-const underlineCyanBright = format('58;5;14', 59);
-const underlineWhiteBright = format('58;5;15', 59);
+const underlineRedBright = base_format('58;5;9', 59);
+const underlineGreenBright = base_format('58;5;10', 59);
+const underlineYellowBright = base_format('58;5;11', 59);
+const underlineBlueBright = base_format('58;5;12', 59);
+const underlineMagentaBright = base_format('58;5;13', 59);
+const underlineCyanBright = base_format('58;5;14', 59);
+const underlineWhiteBright = base_format('58;5;15', 59);
 
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/default.js
 
@@ -72408,235 +72809,164 @@ function parseRows(output) {
     return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
-// EXTERNAL MODULE: ./src/util/format.ts
-var util_format = __nccwpck_require__(2693);
-;// CONCATENATED MODULE: ./src/version.ts
-/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
-const TOOL_NAME = 'dr-actions';
-const TOOL_VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/report/report.ts
+;// CONCATENATED MODULE: ./src/report/step-pipeline.ts
 
 
-
-
-
-const REPORT_VERSION = 1;
-/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
-class StepRecorder {
-    now;
-    recorded = [];
-    constructor(now = () => new Date()) {
-        this.now = now;
-    }
-    async run(name, fn, describe) {
-        const started = this.now();
-        try {
-            const result = await fn();
-            this.record(name, 'passed', started, describe?.(result));
-            return result;
-        }
-        catch (error) {
-            this.record(name, 'failed', started, (0,errors/* errorMessage */.g)(error));
-            throw error;
-        }
-    }
-    skip(name, detail) {
-        this.recorded.push({ name, status: 'skipped', detail });
-    }
-    get steps() {
-        return [...this.recorded];
-    }
-    record(name, status, started, detail) {
-        const finished = this.now();
-        this.recorded.push({
-            name,
-            status,
-            startedAt: started.toISOString(),
-            finishedAt: finished.toISOString(),
-            durationSeconds: (0,util_format/* secondsBetween */.O1)(started, finished),
-            ...(detail ? { detail } : {}),
-        });
+/** A step failed for these reasons (one sentence each); the step's detail is the message. */
+class StepFailure extends Error {
+    reasons;
+    constructor(message, reasons) {
+        super(message);
+        this.reasons = reasons;
     }
 }
-function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
-}
-function newReport(fields) {
-    return {
-        version: REPORT_VERSION,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        ...fields,
-        durationSeconds: (0,util_format/* secondsBetween */.O1)(new Date(fields.startedAt), new Date(fields.finishedAt)),
-    };
-}
-async function writeReport(path, report) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    await (0,promises_.writeFile)(path, `${JSON.stringify(report, null, 2)}\n`);
-}
-
-;// CONCATENATED MODULE: ./src/util/concurrency.ts
-/** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
-async function mapWithLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next;
-            next += 1;
-            results[index] = await fn(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-
-// EXTERNAL MODULE: ./src/storage/keys.ts
-var keys = __nccwpck_require__(397);
-;// CONCATENATED MODULE: ./src/storage/manifest.ts
-const MANIFEST_VERSION = 1;
-class InvalidManifestError extends Error {
-    name = 'InvalidManifestError';
-}
-const isIso = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
-/** Parses and checks a manifest; the error says which field is wrong. */
-function parseManifest(text, expectedKey) {
-    let data;
-    try {
-        data = JSON.parse(text);
+/** The step does not apply to this run (nothing configured, nothing to compare with): skipped, with why. */
+class NotApplicable {
+    reason;
+    whenSkipped;
+    constructor(reason, 
+    /** What the skip means for the caller, when the step is skipped because an earlier run did its work. */
+    whenSkipped) {
+        this.reason = reason;
+        this.whenSkipped = whenSkipped;
     }
-    catch {
-        throw new InvalidManifestError('not valid JSON');
-    }
-    if (typeof data !== 'object' || data === null)
-        throw new InvalidManifestError('not a JSON object');
-    const m = data;
-    const fail = (field, expected) => {
-        throw new InvalidManifestError(`field '${field}' should be ${expected}`);
-    };
-    if (m.version !== MANIFEST_VERSION)
-        fail('version', `${MANIFEST_VERSION} (this manifest says ${JSON.stringify(m.version)})`);
-    if (typeof m.key !== 'string')
-        fail('key', 'a string');
-    if (expectedKey !== undefined && m.key !== expectedKey)
-        fail('key', `'${expectedKey}', the object it sits next to`);
-    if (typeof m.database !== 'string')
-        fail('database', 'a string');
-    if (m.format !== 'custom' && m.format !== 'plain')
-        fail('format', "'custom' or 'plain'");
-    if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256))
-        fail('sha256', '64 lowercase hex digits');
-    if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0)
-        fail('sizeBytes', 'a non-negative integer');
-    for (const field of ['startedAt', 'finishedAt', 'snapshotAt'])
-        if (!isIso(m[field]))
-            fail(field, 'an ISO-8601 time');
-    if (m.rowCounts !== 'exact' && m.rowCounts !== 'off')
-        fail('rowCounts', "'exact' or 'off'");
-    if (!Array.isArray(m.tables))
-        fail('tables', 'an array');
-    for (const [index, table] of m.tables.entries()) {
-        const t = table;
-        const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0);
-        if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
-            fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
-        }
-    }
-    return data;
 }
-
-;// CONCATENATED MODULE: ./src/storage/backup-store.ts
-
-
-
-
-function storageChecksumOf(head) {
-    const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
-    if (head.ChecksumCRC64NVME)
-        return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
-    if (head.ChecksumCRC32C)
-        return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
-    if (head.ChecksumCRC32)
-        return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
-    return undefined;
-}
-/** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
-const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
-const MANIFEST_READ_CONCURRENCY = 16;
+const notApplicable = (reason) => new NotApplicable(reason);
+/** The step's work is already done (by an earlier run): skipped with why, and `effect` records that it is done. */
+const alreadyDone = (reason, effect) => new NotApplicable(reason, effect);
 /**
- * The backups of one database, the objects directly under one prefix of one bucket, as read
- * by every action; writing them is the backup's alone (backup-writes.ts).
+ * The steps of one run as a list: each step's result is stored under its key for the steps after
+ * it, typed. A blocking step's result is there for every later step (had it failed, they would
+ * not run); an independent or skippable step's result may be absent; an 'always' step sees
+ * whatever there is.
  */
-class BackupStore {
-    client;
-    bucket;
-    prefix;
-    constructor(client, bucket, prefix) {
-        this.client = client;
-        this.bucket = bucket;
-        this.prefix = prefix;
+class StepPipeline {
+    entries;
+    cleanups;
+    constructor(entries, cleanups) {
+        this.entries = entries;
+        this.cleanups = cleanups;
     }
-    /** Every backup object and manifest directly under the prefix, newest first; paginated, so any number. */
-    async list() {
-        const objects = new Map();
-        let token;
-        do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
-            for (const item of page.Contents ?? []) {
-                if (!item.Key)
-                    continue;
-                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
-            }
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-        const backups = [];
-        const orphanManifests = [];
-        for (const object of objects.values()) {
-            if ((0,keys/* isManifestKey */.LU)(object.key)) {
-                const backupKey = (0,keys/* backupKeyOfManifest */.Kd)(object.key);
-                if ((0,keys/* parseBackupKey */.lG)(backupKey, this.prefix) && !objects.has(backupKey))
-                    orphanManifests.push(object);
-                continue;
-            }
-            const parsed = (0,keys/* parseBackupKey */.lG)(object.key, this.prefix);
-            if (!parsed)
-                continue;
-            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get((0,keys/* manifestKeyFor */.uL)(object.key)) });
-        }
-        backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-        return { backups, orphanManifests };
+    static start() {
+        return new StepPipeline([], []);
     }
-    async readManifest(backupKey) {
+    /** A blocking step that always applies: the steps after it read its result. */
+    step(key, step) {
+        return this.add(key, 'blocking', step);
+    }
+    /** A blocking step that may not apply: the steps after it may find its result absent. */
+    optionalStep(key, step) {
+        return this.add(key, 'blocking', step);
+    }
+    /** An independent step: it runs whatever the other independent steps found. */
+    check(key, step) {
+        return this.add(key, 'independent', step);
+    }
+    /** An 'always' step: runs after all others, whatever failed. */
+    always(key, step) {
+        return this.add(key, 'always', step);
+    }
+    /** A step this run leaves out (nothing configured for it): recorded as skipped with why, whatever happened before. */
+    skipped(name, reason, mode = 'independent') {
+        return new StepPipeline([...this.entries, { name, mode, skip: () => reason, prepare: () => notApplicable(reason) }], this.cleanups);
+    }
+    /** Work that is not a step of the report (removing a temporary directory), done before the 'always' steps. */
+    finally(cleanup) {
+        // The same cast as in run: the stored record holds what the earlier steps typed it with.
+        return new StepPipeline(this.entries, [...this.cleanups, (stored) => cleanup(stored)]);
+    }
+    async run(initial, options) {
+        const stored = { ...initial };
+        const runner = new Runner(options);
         try {
-            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: (0,keys/* manifestKeyFor */.uL)(backupKey) }));
-            const text = (await response.Body?.transformToString('utf8')) ?? '';
-            return { manifest: parseManifest(text, backupKey) };
+            for (const entry of this.entries)
+                if (entry.mode !== 'always')
+                    await runner.run(entry, stored);
+        }
+        finally {
+            for (const cleanup of this.cleanups)
+                await cleanup(stored);
+            for (const entry of this.entries)
+                if (entry.mode === 'always')
+                    await runner.run(entry, stored);
+        }
+        // Only the pipeline writes `stored`, each key with its step's result: it holds the Results it was typed with.
+        return { results: stored, reasons: runner.reasons, steps: options.recorder.steps };
+    }
+    add(key, mode, step) {
+        const entry = {
+            key,
+            name: step.name,
+            mode,
+            // The same casts as in run: the stored record holds what the earlier steps typed it with.
+            skip: step.skip && ((results) => step.skip?.(results)),
+            prepare: (results) => {
+                const input = step.input(results);
+                if (input instanceof NotApplicable)
+                    return input;
+                return { run: () => step.run(input), describe: (result) => step.describe?.(result, input) };
+            },
+        };
+        return new StepPipeline([...this.entries, entry], this.cleanups);
+    }
+}
+/** Runs one step after another, timing each, and collects the reasons for failure. */
+class Runner {
+    options;
+    reasons = [];
+    blockedBy;
+    constructor(options) {
+        this.options = options;
+    }
+    async run(entry, stored) {
+        const { recorder, log } = this.options;
+        const reason = entry.skip?.(stored);
+        if (reason !== undefined)
+            return recorder.skip(entry.name, reason);
+        if (entry.mode !== 'always') {
+            if (!this.blockedBy && this.options.signal?.aborted) {
+                this.blockedBy = 'the run was cancelled';
+                this.reasons.push(this.blockedBy);
+            }
+            if (this.blockedBy)
+                return recorder.skip(entry.name, `not run: ${this.blockedBy}`);
+        }
+        const prepared = entry.prepare(stored);
+        if (prepared instanceof NotApplicable) {
+            recorder.skip(entry.name, prepared.reason);
+            return prepared.whenSkipped?.();
+        }
+        log?.info(`${entry.name}...`);
+        try {
+            const result = await recorder.run(entry.name, () => this.redacted(prepared.run), prepared.describe);
+            if (entry.key)
+                stored[entry.key] = result;
+            const detail = recorder.steps.at(-1)?.detail;
+            if (detail)
+                log?.info(`${entry.name}: ${detail}`);
         }
         catch (error) {
-            if (error instanceof InvalidManifestError)
-                return { error: `invalid manifest: ${error.message}` };
-            if (error.name === 'NoSuchKey')
-                return { error: 'no manifest' };
-            throw error;
+            if (this.options.onFailure === 'throw')
+                throw error;
+            if (entry.mode === 'blocking')
+                this.blockedBy = `'${entry.name}' failed`;
+            this.reasons.push(...(error instanceof StepFailure ? error.reasons : [`${entry.name}: ${(0,errors/* errorMessage */.g)(error)}`]));
+            log?.warning(`${entry.name} failed: ${(0,errors/* errorMessage */.g)(error)}`);
         }
     }
-    /** Manifests of the given backups (those that have one), read with bounded concurrency. */
-    async readManifests(backups) {
-        const withManifest = backups.filter((b) => b.manifestObject);
-        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
-        return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
-    }
-    /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
-    async metadata(key) {
+    async redacted(fn) {
+        const secrets = this.options.secrets ?? [];
         try {
-            const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return await fn();
         }
         catch (error) {
-            const status = error.$metadata?.httpStatusCode;
-            if (error.name === 'NotFound' || status === 404)
-                return undefined;
-            throw error;
+            const message = (0,errors/* errorMessage */.g)(error);
+            const clean = redact(message, secrets);
+            if (clean === message)
+                throw error;
+            if (error instanceof StepFailure)
+                throw new StepFailure(clean, error.reasons.map((r) => redact(r, secrets)));
+            throw error instanceof errors/* ConfigurationError */.j ? new errors/* ConfigurationError */.j(clean) : new Error(clean);
         }
     }
 }
@@ -72763,7 +73093,7 @@ async function checkFreeSpace(path, bytes) {
     const stats = await (0,promises_.statfs)((0,external_node_path_.dirname)(path));
     const free = stats.bavail * stats.bsize;
     if (free < bytes + DISK_MARGIN_BYTES) {
-        throw new Error(`${(0,external_node_path_.dirname)(path)} has ${(0,util_format/* formatBytes */.z3)(free)} free; the backup needs ${(0,util_format/* formatBytes */.z3)(bytes)} plus ${(0,util_format/* formatBytes */.z3)(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
+        throw new Error(`${(0,external_node_path_.dirname)(path)} has ${(0,format/* formatBytes */.z3)(free)} free; the backup needs ${(0,format/* formatBytes */.z3)(bytes)} plus ${(0,format/* formatBytes */.z3)(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
     }
 }
 /**
@@ -72786,8 +73116,8 @@ async function downloadToFile(store, key, path, options) {
     // A hashing pass-through: its verdict is already settled, so it never holds the end back.
     const hasher = new DigestGate(Promise.resolve());
     const progress = setInterval(() => {
-        const seconds = Math.max((0,util_format/* secondsBetween */.O1)(started, options.now()), 1);
-        options.log.info(`${(0,util_format/* formatBytes */.z3)(hasher.bytes)} downloaded (${(0,util_format/* formatBytes */.z3)(hasher.bytes / seconds)}/s)`);
+        const seconds = Math.max((0,format/* secondsBetween */.O1)(started, options.now()), 1);
+        options.log.info(`${(0,format/* formatBytes */.z3)(hasher.bytes)} downloaded (${(0,format/* formatBytes */.z3)(hasher.bytes / seconds)}/s)`);
     }, PROGRESS_EVERY_MS);
     try {
         await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, new BufferReclaimer(), (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
@@ -72797,7 +73127,7 @@ async function downloadToFile(store, key, path, options) {
     }
     // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
     const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
-    return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: (0,util_format/* secondsBetween */.O1)(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
+    return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: (0,format/* secondsBetween */.O1)(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
 }
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
 function compareWithManifest(downloaded, manifest, where) {
@@ -72807,160 +73137,6 @@ function compareWithManifest(downloaded, manifest, where) {
     if (downloaded.sha256 !== manifest.sha256) {
         throw new ChecksumMismatchError(`${where} has SHA-256 ${downloaded.sha256}, but its manifest says ${manifest.sha256}: the object is corrupt`);
     }
-}
-
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
-}
-
-// EXTERNAL MODULE: ./src/restore/checks-file.ts + 1 modules
-var checks_file = __nccwpck_require__(3369);
-;// CONCATENATED MODULE: ./src/restore/restore-report.ts
-
-
-
-
-const REPORT_KIND = 'restore-verify';
-/** The steps of a run, in order; each is timed into the report. */
-const STEP = {
-    select: 'select',
-    preflight: 'preflight',
-    download: 'download',
-    checksum: 'checksum',
-    createDatabase: 'create database',
-    restore: 'restore',
-    verify: 'verify',
-    checks: 'checks',
-    smoke: 'smoke',
-    drop: 'drop',
-};
-const UNVERIFIABLE = 'unverifiable: no manifest';
-function restoreObjectives(rtoSeconds, rpo, targets) {
-    const windowDays = rpo?.windowDays ?? 30;
-    return [
-        objective('RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
-        objective('RPO', 'database failure', 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
-        objective('RPO', 'database failure', `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
-    ];
-}
-function stepStatus(steps, name) {
-    return steps.find((s) => s.name === name);
-}
-/** Not run because an earlier step failed: the item was not achieved. Not configured: skipped. */
-function fromStep(step, notConfigured) {
-    if (!step)
-        return { status: 'failed', detail: 'not reached' };
-    if (step.status === 'skipped')
-        return notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
-    return { status: step.status, detail: step.detail };
-}
-const NOT_RUN = /^not run/;
-/** The plan's Test Checklist, row by row, as this run found it. */
-function restoreChecklist(steps, details, objectives, taggedInFile) {
-    const get = (name) => stepStatus(steps, name);
-    const notConfigured = (step) => !NOT_RUN.test(step.detail ?? '');
-    const items = [];
-    const download = fromStep(get(STEP.download), () => false);
-    const checksum = get(STEP.checksum);
-    if (download.status !== 'passed')
-        items.push(checklistItem('download', download.status, download.detail));
-    else if (checksum?.status === 'failed')
-        items.push(checklistItem('download', 'failed', checksum.detail));
-    else
-        items.push(checklistItem('download', 'passed', [download.detail, checksum?.detail].filter(Boolean).join('; ')));
-    const restore = fromStep(get(STEP.restore), () => false);
-    const verify = get(STEP.verify);
-    if (restore.status !== 'passed')
-        items.push(checklistItem('restore', restore.status, restore.detail));
-    else if (verify?.status === 'failed')
-        items.push(checklistItem('restore', 'failed', verify.detail));
-    else
-        items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
-    const smoke = fromStep(get(STEP.smoke), notConfigured);
-    items.push(checklistItem('applicationStarts', smoke.status, smoke.status === 'skipped' ? 'no smoke-command' : details.smoke ? `smoke command ${details.smoke.detail}` : smoke.detail));
-    for (const tag of Object.keys(checks_file/* CHECKLIST_TAGS */.bV)) {
-        const key = checks_file/* CHECKLIST_TAGS */.bV[tag];
-        const tagged = details.checks.results.filter((r) => r.checklist.includes(tag));
-        if (!taggedInFile.has(tag)) {
-            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
-        }
-        else if (tagged.length === 0) {
-            items.push(checklistItem(key, 'failed', fromStep(get(STEP.checks), () => false).detail ?? 'not reached'));
-        }
-        else {
-            const failed = tagged.some((r) => !r.passed);
-            items.push(checklistItem(key, failed ? 'failed' : 'passed', tagged.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
-        }
-    }
-    const checks = fromStep(get(STEP.checks), notConfigured);
-    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
-    const [rto, ...rpo] = objectives;
-    items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds === null || rto === undefined ? 'not measured: the recovery did not complete' : `${(0,util_format/* formatDuration */.a3)(rto.measuredSeconds)} against ${(0,util_format/* formatDuration */.a3)(rto.targetSeconds)}`));
-    const rpoMeasured = rpo.every((o) => o.measuredSeconds !== null);
-    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', rpoMeasured
-        ? rpo.map((o) => `${o.measure}: ${(0,util_format/* formatDuration */.a3)(o.measuredSeconds)}`).join('; ') + ` (objective ${(0,util_format/* formatDuration */.a3)(rpo[0]?.targetSeconds ?? 0)})`
-        : 'not measured: no complete backup'));
-    return items;
-}
-function backupDetails(chosen, now) {
-    const m = chosen.manifest;
-    return {
-        key: chosen.backup.key,
-        format: chosen.backup.format,
-        keyTime: chosen.backup.keyTime.toISOString(),
-        sizeBytes: chosen.backup.object.sizeBytes,
-        reason: chosen.reason,
-        verifiable: Boolean(m),
-        dataFrom: m ? m.snapshotAt : chosen.backup.keyTime.toISOString(),
-        ...(m
-            ? {
-                manifest: {
-                    database: m.database,
-                    serverVersion: m.server.version,
-                    pgDumpVersion: m.pgDump.version,
-                    compression: m.compression,
-                    startedAt: m.startedAt,
-                    finishedAt: m.finishedAt,
-                    snapshotAt: m.snapshotAt,
-                    sizeBytes: m.sizeBytes,
-                    sha256: m.sha256,
-                    storageChecksum: m.storageChecksum,
-                    rowCounts: m.rowCounts,
-                    tables: m.tables.length,
-                    run: m.run,
-                },
-            }
-            : {}),
-        dataAgeSeconds: (0,util_format/* secondsBetween */.O1)(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
-    };
-}
-const RECOVERY_STEPS = [STEP.download, STEP.checksum, STEP.createDatabase, STEP.restore, STEP.verify, STEP.checks, STEP.smoke];
-/**
- * RTO as the plan means it for a database failure: from the start of the download to the end
- * of the last verification (checks and smoke command included). Measured only when the
- * recovery completed: every one of those steps passed or was not configured.
- */
-function measureRto(steps) {
-    const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
-    const completed = recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !/^not run/.test(s.detail ?? '')));
-    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
-    const first = ran[0];
-    const last = ran.at(-1);
-    if (!completed || !first || !last || first.name !== STEP.download)
-        return { seconds: null };
-    return { from: first.startedAt, to: last.finishedAt, seconds: (0,util_format/* secondsBetween */.O1)(new Date(first.startedAt), new Date(last.finishedAt)) };
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -73091,7 +73267,7 @@ function measureRpo(points, now, windowDays = RPO_WINDOW_DAYS) {
     series.forEach((point, index) => {
         const next = series[index + 1];
         const to = next ? next.at : now.getTime();
-        const seconds = (0,util_format/* secondsBetween */.O1)(new Date(point.at), new Date(to));
+        const seconds = (0,format/* secondsBetween */.O1)(new Date(point.at), new Date(to));
         if (!maxGap || seconds > maxGap.seconds) {
             maxGap = { fromKey: point.key, from: new Date(point.at).toISOString(), ...(next ? { toKey: next.key } : {}), to: new Date(to).toISOString(), seconds };
         }
@@ -73100,86 +73276,10 @@ function measureRpo(points, now, windowDays = RPO_WINDOW_DAYS) {
         windowDays,
         backupsInWindow: inWindow.length,
         newest: { key: newest.key, snapshotAt: new Date(newest.at).toISOString() },
-        ageSeconds: (0,util_format/* secondsBetween */.O1)(new Date(newest.at), now),
+        ageSeconds: (0,format/* secondsBetween */.O1)(new Date(newest.at), now),
         maxGapSeconds: maxGap ? maxGap.seconds : null,
         maxGap,
     };
-}
-
-;// CONCATENATED MODULE: ./src/restore/step-runner.ts
-
-
-/** A step failed for these reasons (one sentence each); the step's detail is the message. */
-class StepFailure extends Error {
-    reasons;
-    constructor(message, reasons) {
-        super(message);
-        this.reasons = reasons;
-    }
-}
-/** Runs the steps of one run in order, timing each, and collects the reasons for failure. */
-class StepRunner {
-    recorder;
-    log;
-    secrets;
-    signal;
-    reasons = [];
-    blockedBy;
-    constructor(recorder, log, secrets, signal) {
-        this.recorder = recorder;
-        this.log = log;
-        this.secrets = secrets;
-        this.signal = signal;
-    }
-    async run(name, fn, describe, mode = 'blocking') {
-        if (mode !== 'always') {
-            if (!this.blockedBy && this.signal?.aborted) {
-                this.blockedBy = 'the run was cancelled';
-                this.reasons.push(this.blockedBy);
-            }
-            if (this.blockedBy) {
-                this.recorder.skip(name, `not run: ${this.blockedBy}`);
-                return undefined;
-            }
-        }
-        this.log.info(`${name}...`);
-        try {
-            const result = await this.recorder.run(name, () => this.redacted(fn), describe);
-            const detail = this.recorder.steps.at(-1)?.detail;
-            if (detail)
-                this.log.info(`${name}: ${detail}`);
-            return result;
-        }
-        catch (error) {
-            if (mode === 'blocking')
-                this.blockedBy = `'${name}' failed`;
-            this.reasons.push(...(error instanceof StepFailure ? error.reasons : [`${name}: ${(0,errors/* errorMessage */.g)(error)}`]));
-            this.log.warning(`${name} failed: ${(0,errors/* errorMessage */.g)(error)}`);
-            return undefined;
-        }
-    }
-    /** A step that does not apply (nothing configured, nothing to compare with): skipped, with why. */
-    skip(name, detail) {
-        this.recorder.skip(name, detail);
-    }
-    get steps() {
-        return this.recorder.steps;
-    }
-    /** Step messages go into the report and the summary: no secret may ride along. */
-    async redacted(fn) {
-        try {
-            return await fn();
-        }
-        catch (error) {
-            const message = (0,errors/* errorMessage */.g)(error);
-            const clean = redact(message, this.secrets);
-            if (clean === message)
-                throw error;
-            if (error instanceof StepFailure)
-                throw new StepFailure(clean, error.reasons.map((r) => redact(r, this.secrets)));
-            throw error instanceof errors/* ConfigurationError */.j ? new errors/* ConfigurationError */.j(clean) : new Error(clean);
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/restore/run-checks.ts
@@ -73243,7 +73343,7 @@ async function runChecks(checks, target, options) {
     for (const check of checks) {
         const started = options.now();
         const result = await runCheck(check, target, options.psqlPath, options.timeoutSeconds, options.secrets, options.signal);
-        results.push({ ...result, durationSeconds: (0,util_format/* secondsBetween */.O1)(started, options.now()) });
+        results.push({ ...result, durationSeconds: (0,format/* secondsBetween */.O1)(started, options.now()) });
     }
     return results;
 }
@@ -73342,6 +73442,7 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
 
 
 
+
 function catalogBackups(listing, manifests) {
     const catalog = { complete: [], withoutManifest: [], invalid: [] };
     for (const backup of listing.backups) {
@@ -73365,7 +73466,7 @@ async function readCatalog(store) {
         return catalogBackups(listing, await store.readManifests(listing.backups));
     }
     catch (error) {
-        const status = error.$metadata?.httpStatusCode;
+        const status = httpStatusOf(error);
         const where = `s3://${store.bucket}/${store.prefix}`;
         if (error.name === 'NoSuchBucket')
             throw new errors/* ConfigurationError */.j(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
@@ -73453,8 +73554,6 @@ async function selectBackup(store, catalog, selector, random) {
     throw new errors/* ConfigurationError */.j(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
 }
 
-// EXTERNAL MODULE: ./src/restore/selector.ts
-var selector = __nccwpck_require__(557);
 ;// CONCATENATED MODULE: ./src/restore/smoke.ts
 
 
@@ -73604,7 +73703,7 @@ async function runSmokeCommand(words, target, options) {
         exitCode: exit.code,
         signal: exit.signal,
         timedOut,
-        durationSeconds: (0,util_format/* secondsBetween */.O1)(started, options.now()),
+        durationSeconds: (0,format/* secondsBetween */.O1)(started, options.now()),
         output: redact(output.text(), options.secrets),
         omittedCharacters: output.omitted,
         detail: redact(detail, options.secrets),
@@ -73722,21 +73821,225 @@ async function verifyAgainstManifest(session, manifest) {
     return { tables, detail };
 }
 
+;// CONCATENATED MODULE: ./src/restore/restore-steps.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function selectStep(run) {
+    const catalog = await readCatalog(run.store);
+    run.details.catalog = {
+        complete: catalog.complete.length,
+        withoutManifest: catalog.withoutManifest.length,
+        invalidManifests: catalog.invalid.map((i) => ({ key: i.backup.key, error: i.error })),
+    };
+    run.details.rpo = measureRpo(catalog.complete.map((c) => ({ key: c.backup.key, snapshotAt: c.snapshotAt })), run.now());
+    const chosen = await selectBackup(run.store, catalog, run.settings.backup, run.random);
+    run.details.backup = backupDetails(chosen, run.now());
+    return chosen;
+}
+async function preflightStep(run, chosen) {
+    const { target, source, allowOverwrite, jobs } = run.settings;
+    const psqlPath = (await findClient('psql')).path;
+    if (source && (await (0,same_database/* sameDatabaseResolved */.GV)(target, source))) {
+        throw new errors/* ConfigurationError */.j(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
+    }
+    const state = await inspectTarget(target, psqlPath);
+    run.details.target.serverVersion = state.serverVersion;
+    run.details.target.existed = state.exists;
+    refuseUnsafeTarget(state, target, allowOverwrite);
+    const client = await findRestoreClient(chosen.backup.format, chosen.manifest, state);
+    const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
+    run.details.restore = { tool: client.tool, version: client.version, jobs: restoreJobs, sessionOptions: restoreSessionOptions(restoreJobs) };
+    const dumpedFrom = chosen.manifest?.server.versionNum;
+    if (dumpedFrom && Math.floor(dumpedFrom / 10000) > state.serverMajor) {
+        run.log.warning(`the backup comes from PostgreSQL ${chosen.manifest?.server.version}, the target runs ${state.serverVersion}: restoring into an older server can fail`);
+    }
+    return { psqlPath, state, client };
+}
+function describeTarget(run, { state, client }) {
+    const where = state.exists ? (run.settings.allowOverwrite && state.relationCount > 0 ? 'exists and will be dropped and recreated (allow-overwrite)' : 'exists and is empty') : 'will be created';
+    return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}`;
+}
+async function downloadStep(run, { backup, manifest }) {
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.settings.tempDir, 'dr-actions-restore-'));
+    try {
+        const path = (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(backup.key));
+        await checkFreeSpace(path, backup.object.sizeBytes);
+        const downloaded = await downloadToFile(run.store, backup.key, path, { log: run.log, signal: run.signal, now: run.now, storageChecksum: !manifest });
+        if (run.details.backup) {
+            const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
+            run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
+        }
+        return { ...downloaded, dir };
+    }
+    catch (error) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+}
+async function createDatabaseStep(run, { psqlPath, state }) {
+    const { target, allowOverwrite } = run.settings;
+    if (state.exists && !allowOverwrite)
+        return { created: false, detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it` };
+    if (state.exists)
+        await dropScratchDatabase(target, psqlPath, state.serverMajor);
+    await createScratchDatabase(target, psqlPath);
+    run.details.target.created = true;
+    return { created: true, detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}` };
+}
+async function restoreStep(run, { selection, prepared, file }) {
+    const { target, jobs } = run.settings;
+    try {
+        if (selection.backup.format === 'custom')
+            await restoreCustom(prepared.client, target, file, jobs, run.signal);
+        else
+            await restorePlain(prepared.client, target, file, run.signal);
+    }
+    finally {
+        // The file is no longer needed; free the disk while the checks run.
+        await (0,promises_.rm)(file, { force: true });
+    }
+}
+async function verifyStep(run, { manifest, psqlPath }) {
+    const session = await PsqlSession.open(run.settings.target, { psqlPath });
+    try {
+        const verified = await verifyAgainstManifest(session, manifest);
+        run.details.tables = verified.tables;
+        if (verified.failure)
+            throw verified.failure;
+        return verified.detail;
+    }
+    finally {
+        await session.close();
+    }
+}
+async function checksStep(run, checks, psqlPath) {
+    run.details.checks.results = await runChecks(checks.checks, run.settings.target, { psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: run.now, signal: run.signal });
+    return judgeChecks(run.details.checks.results, checks.path);
+}
+async function smokeStep(run, words) {
+    const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+    run.details.smoke = smoke;
+    if (smoke.output.trim())
+        run.log.info(`smoke command output:\n${smoke.output}`);
+    if (!smoke.passed)
+        throw new StepFailure(`${smoke.command} ${smoke.detail}`, [`smoke: ${smoke.command} ${smoke.detail}`]);
+    return `${smoke.command} ${smoke.detail}`;
+}
+async function dropStep(run, { psqlPath, serverMajor, cancelled }) {
+    if (cancelled)
+        run.log.info('dropping the scratch database after the cancellation');
+    await dropScratchDatabase(run.settings.target, psqlPath, serverMajor);
+    run.details.target.dropped = true;
+    return `dropped ${run.settings.target.display}`;
+}
+/** Why the drop step does not apply, or what it drops with. */
+function dropInput(run, prepared, database) {
+    const { target, allowOverwrite, keepDatabase } = run.settings;
+    if (!database?.created || !prepared) {
+        // What preflight saw of the target, even when it then refused it.
+        const existed = run.details.target.existed === true;
+        return notApplicable(existed && !allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
+    }
+    if (keepDatabase)
+        return notApplicable(`keep-database: ${target.display} was kept`);
+    return { psqlPath: prepared.psqlPath, serverMajor: prepared.state.serverMajor, cancelled: run.signal?.aborted ?? false };
+}
+const detailIs = (detail) => detail;
+const noManifest = (selection, why) => (selection && !selection.manifest ? `${UNVERIFIABLE}: ${why}` : undefined);
+const CHECKSUM_NOT_COMPARED = 'the SHA-256 is recorded, not compared';
+const ROWS_NOT_COMPARED = 'row counts not compared';
+function checksumStep(run) {
+    return {
+        name: STEP.checksum,
+        skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
+        input: ({ selection, download }) => (selection.manifest ? { download, manifest: selection.manifest, key: selection.backup.key } : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`)),
+        run: async ({ download, manifest, key }) => compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
+        describe: () => 'size and SHA-256 match the manifest',
+    };
+}
+/**
+ * The restore-verify run as a list of steps: select, preflight, download, checksum, create,
+ * restore (each blocking the rest when it fails), then the verifications (each on its own), then
+ * the drop (whatever happened). The temporary directory goes before the drop.
+ */
+function restoreVerifySteps(run) {
+    const { checks, smokeCommand } = run.settings;
+    const pipeline = StepPipeline.start()
+        .step('selection', {
+        name: STEP.select,
+        input: () => run,
+        run: selectStep,
+        describe: (chosen) => `${chosen.backup.key}: ${chosen.reason}${chosen.manifest ? '' : ` (${UNVERIFIABLE})`}`,
+    })
+        .step('prepared', {
+        name: STEP.preflight,
+        input: ({ selection }) => selection,
+        run: (selection) => preflightStep(run, selection),
+        describe: (prepared) => describeTarget(run, prepared),
+    })
+        .step('download', {
+        name: STEP.download,
+        input: ({ selection }) => selection,
+        run: (selection) => downloadStep(run, selection),
+        describe: (d) => `${(0,format/* formatBytes */.z3)(d.bytes)} in ${(0,format/* formatDuration */.a3)(d.seconds)} (${(0,format/* formatBytes */.z3)(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
+    })
+        .optionalStep('checksum', checksumStep(run))
+        .step('database', {
+        name: STEP.createDatabase,
+        input: ({ prepared }) => prepared,
+        run: (prepared) => createDatabaseStep(run, prepared),
+        describe: (database) => database.detail,
+    })
+        .step('restored', {
+        name: STEP.restore,
+        input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
+        run: (input) => restoreStep(run, input),
+        describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}`,
+    })
+        .check('verified', {
+        name: STEP.verify,
+        skip: ({ selection }) => noManifest(selection, ROWS_NOT_COMPARED),
+        input: ({ selection, prepared }) => (selection.manifest ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(`${UNVERIFIABLE}: ${ROWS_NOT_COMPARED}`)),
+        run: (input) => verifyStep(run, input),
+        describe: detailIs,
+    });
+    const withChecks = checks
+        ? pipeline.check('checked', { name: STEP.checks, input: ({ prepared }) => prepared.psqlPath, run: (psqlPath) => checksStep(run, checks, psqlPath), describe: detailIs })
+        : pipeline.skipped(STEP.checks, 'no checks file');
+    const withSmoke = smokeCommand
+        ? withChecks.check('smoke', { name: STEP.smoke, input: () => smokeCommand, run: (words) => smokeStep(run, words), describe: detailIs })
+        : withChecks.skipped(STEP.smoke, 'no smoke-command');
+    return withSmoke
+        .finally(async ({ download }) => {
+        if (download)
+            await (0,promises_.rm)(download.dir, { recursive: true, force: true });
+    })
+        .always('dropped', {
+        name: STEP.drop,
+        input: ({ prepared, database }) => dropInput(run, prepared, database),
+        run: (input) => dropStep(run, input),
+        describe: detailIs,
+    });
+}
+
+// EXTERNAL MODULE: ./src/restore/selector.ts
+var selector = __nccwpck_require__(557);
 ;// CONCATENATED MODULE: ./src/restore/run-restore-verify.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 
@@ -73753,10 +74056,9 @@ async function verifyAgainstManifest(session, manifest) {
  */
 async function runRestoreVerify(options) {
     const now = options.now ?? (() => new Date());
-    const { log, target } = options;
+    const { target } = options;
     const secrets = [target.password, options.source?.password];
     const startedAt = now();
-    const steps = new StepRunner(new StepRecorder(now), log, secrets, options.signal);
     // Response checksums only where asked for: see downloadToFile.
     const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
     const details = {
@@ -73768,192 +74070,51 @@ async function runRestoreVerify(options) {
         checks: { file: options.checks?.path, results: [] },
         rto: { seconds: null },
     };
-    let selection;
-    let targetState;
-    let restoreClient;
-    let psqlPath = 'psql';
-    let tempDir;
-    let downloaded;
-    try {
-        selection = await steps.run(STEP.select, async () => {
-            const catalog = await readCatalog(store);
-            details.catalog = {
-                complete: catalog.complete.length,
-                withoutManifest: catalog.withoutManifest.length,
-                invalidManifests: catalog.invalid.map((i) => ({ key: i.backup.key, error: i.error })),
-            };
-            details.rpo = measureRpo(catalog.complete.map((c) => ({ key: c.backup.key, snapshotAt: c.snapshotAt })), now());
-            const chosen = await selectBackup(store, catalog, options.backup, options.random ?? Math.random);
-            details.backup = backupDetails(chosen, now());
-            return chosen;
-        }, (chosen) => `${chosen.backup.key}: ${chosen.reason}${chosen.manifest ? '' : ` (${UNVERIFIABLE})`}`);
-        await steps.run(STEP.preflight, async () => {
-            const chosen = selection;
-            psqlPath = (await findClient('psql')).path;
-            if (options.source && (await (0,same_database/* sameDatabaseResolved */.GV)(target, options.source))) {
-                throw new errors/* ConfigurationError */.j(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
-            }
-            targetState = await inspectTarget(target, psqlPath);
-            details.target.serverVersion = targetState.serverVersion;
-            details.target.existed = targetState.exists;
-            refuseUnsafeTarget(targetState, target, options.allowOverwrite);
-            restoreClient = await findRestoreClient(chosen.backup.format, chosen.manifest, targetState);
-            details.restore = {
-                tool: restoreClient.tool,
-                version: restoreClient.version,
-                jobs: chosen.backup.format === 'custom' ? options.jobs : 1,
-                sessionOptions: restoreSessionOptions(chosen.backup.format === 'custom' ? options.jobs : 1),
-            };
-            const dumpedFrom = chosen.manifest?.server.versionNum;
-            if (dumpedFrom && Math.floor(dumpedFrom / 10000) > targetState.serverMajor) {
-                log.warning(`the backup comes from PostgreSQL ${chosen.manifest?.server.version}, the target runs ${targetState.serverVersion}: restoring into an older server can fail`);
-            }
-        }, () => {
-            const state = targetState;
-            const where = state.exists ? (options.allowOverwrite && state.relationCount > 0 ? 'exists and will be dropped and recreated (allow-overwrite)' : 'exists and is empty') : 'will be created';
-            return `${target.display} on PostgreSQL ${state.serverVersion} ${where}; ${restoreClient?.tool} ${restoreClient?.version}`;
-        });
-        downloaded = await steps.run(STEP.download, async () => {
-            const { backup, manifest } = selection;
-            tempDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(options.tempDir, 'dr-actions-restore-'));
-            const path = (0,external_node_path_.join)(tempDir, (0,external_node_path_.basename)(backup.key));
-            await checkFreeSpace(path, backup.object.sizeBytes);
-            return downloadToFile(store, backup.key, path, { log, signal: options.signal, now, storageChecksum: !manifest });
-        }, (d) => `${(0,util_format/* formatBytes */.z3)(d.bytes)} in ${(0,util_format/* formatDuration */.a3)(d.seconds)} (${(0,util_format/* formatBytes */.z3)(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`);
-        if (downloaded && details.backup)
-            details.backup.downloaded = { bytes: downloaded.bytes, sha256: downloaded.sha256, seconds: downloaded.seconds, storageChecksumChecked: downloaded.storageChecksumChecked };
-        if (selection && !selection.manifest)
-            steps.skip(STEP.checksum, `${UNVERIFIABLE}: the SHA-256 is recorded, not compared`);
-        else {
-            await steps.run(STEP.checksum, async () => compareWithManifest(downloaded, selection.manifest, `s3://${options.bucket}/${selection.backup.key}`), () => 'size and SHA-256 match the manifest');
-        }
-        await steps.run(STEP.createDatabase, async () => {
-            const state = targetState;
-            if (state.exists && !options.allowOverwrite)
-                return `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`;
-            if (state.exists)
-                await dropScratchDatabase(target, psqlPath, state.serverMajor);
-            await createScratchDatabase(target, psqlPath);
-            details.target.created = true;
-            return state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`;
-        }, (detail) => detail);
-        await steps.run(STEP.restore, async () => {
-            const file = downloaded.path;
-            const client = restoreClient;
-            try {
-                if (selection.backup.format === 'custom')
-                    await restoreCustom(client, target, file, options.jobs, options.signal);
-                else
-                    await restorePlain(client, target, file, options.signal);
-            }
-            finally {
-                // The file is no longer needed; free the disk while the checks run.
-                await (0,promises_.rm)(file, { force: true });
-            }
-        }, () => `${restoreClient?.tool} ${restoreClient?.version}${selection.backup.format === 'custom' ? ` with ${options.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}`);
-        if (selection && !selection.manifest)
-            steps.skip(STEP.verify, `${UNVERIFIABLE}: row counts not compared`);
-        else {
-            await steps.run(STEP.verify, async () => {
-                const session = await PsqlSession.open(target, { psqlPath });
-                try {
-                    const verified = await verifyAgainstManifest(session, selection.manifest);
-                    details.tables = verified.tables;
-                    if (verified.failure)
-                        throw verified.failure;
-                    return verified.detail;
-                }
-                finally {
-                    await session.close();
-                }
-            }, (detail) => detail, 'independent');
-        }
-        if (!options.checks)
-            steps.skip(STEP.checks, 'no checks file');
-        else {
-            const checks = options.checks;
-            await steps.run(STEP.checks, async () => {
-                details.checks.results = await runChecks(checks.checks, target, { psqlPath, timeoutSeconds: options.rtoSeconds, secrets, now, signal: options.signal });
-                return judgeChecks(details.checks.results, checks.path);
-            }, (detail) => detail, 'independent');
-        }
-        if (!options.smokeCommand)
-            steps.skip(STEP.smoke, 'no smoke-command');
-        else {
-            const words = options.smokeCommand;
-            await steps.run(STEP.smoke, async () => {
-                const smoke = await runSmokeCommand(words, target, { timeoutSeconds: options.smokeTimeoutSeconds, secrets, now, env: options.env, signal: options.signal });
-                details.smoke = smoke;
-                if (smoke.output.trim())
-                    log.info(`smoke command output:\n${smoke.output}`);
-                if (!smoke.passed)
-                    throw new StepFailure(`${smoke.command} ${smoke.detail}`, [`smoke: ${smoke.command} ${smoke.detail}`]);
-                return `${smoke.command} ${smoke.detail}`;
-            }, (detail) => detail, 'independent');
-        }
-    }
-    finally {
-        if (tempDir)
-            await (0,promises_.rm)(tempDir, { recursive: true, force: true });
-        await dropIfCreated();
-    }
-    async function dropIfCreated() {
-        const state = targetState;
-        if (!details.target.created || !state) {
-            steps.skip(STEP.drop, state?.exists && !options.allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
-            return;
-        }
-        if (options.keepDatabase) {
-            steps.skip(STEP.drop, `keep-database: ${target.display} was kept`);
-            return;
-        }
-        const cancelled = options.signal?.aborted;
-        await steps.run(STEP.drop, async () => {
-            if (cancelled)
-                log.info('dropping the scratch database after the cancellation');
-            await dropScratchDatabase(target, psqlPath, state.serverMajor);
-            details.target.dropped = true;
-            return `dropped ${target.display}`;
-        }, (detail) => detail, 'always');
-    }
-    const reasons = steps.reasons;
-    details.rto = measureRto(steps.steps);
-    const rtoSeconds = details.rto.seconds;
-    const objectives = restoreObjectives(rtoSeconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
+    const pipeline = restoreVerifySteps({ settings: options, store, details, log: options.log, now, random: options.random ?? Math.random, secrets, signal: options.signal, env: options.env });
+    const { results, reasons, steps } = await pipeline.run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal });
+    const report = await finishReport(options, { startedAt, finishedAt: () => now(), details, steps, reasons });
+    const restoreStep = steps.find((s) => s.name === STEP.restore);
+    return {
+        report,
+        passed: report.passed,
+        reportPath: options.reportPath,
+        backupKey: results.selection?.backup.key,
+        backupAgeSeconds: details.rpo?.ageSeconds ?? null,
+        maxGapSeconds: details.rpo?.maxGapSeconds ?? null,
+        restoreSeconds: restoreStep?.status === 'passed' ? (restoreStep.durationSeconds ?? null) : null,
+        recoverySeconds: details.rto.seconds,
+    };
+}
+/** The report from the steps as they ran: RTO and RPO against their objectives, the checklist, written to reportPath. */
+async function finishReport(options, run) {
+    const { details, steps } = run;
+    const reasons = [...run.reasons];
+    details.rto = measureRto(steps);
+    const objectives = restoreObjectives(details.rto.seconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
     for (const o of objectives) {
-        if (o.passed === false)
-            reasons.push(`${o.name} (${o.measure}): ${(0,util_format/* formatDuration */.a3)(o.measuredSeconds)}, over the objective of ${(0,util_format/* formatDuration */.a3)(o.targetSeconds)}`);
+        if (o.passed === false && o.measuredSeconds !== null)
+            reasons.push(`${o.name} (${o.measure}): ${(0,format/* formatDuration */.a3)(o.measuredSeconds)}, over the objective of ${(0,format/* formatDuration */.a3)(o.targetSeconds)}`);
     }
     if (details.catalog && details.catalog.complete === 0) {
         reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
     }
     const tagged = new Set((options.checks?.checks ?? []).flatMap((c) => c.checklist));
-    const checklist = restoreChecklist(steps.steps, details, objectives, tagged);
+    const checklist = restoreChecklist(steps, details, objectives, tagged);
     const passed = reasons.length === 0 && objectives.every((o) => o.passed === true);
     const report = newReport({
         kind: REPORT_KIND,
         run: options.run,
-        startedAt: startedAt.toISOString(),
-        finishedAt: now().toISOString(),
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: run.finishedAt().toISOString(),
         passed,
         reasons,
-        steps: steps.steps,
+        steps,
         objectives,
         checklist,
         details,
     });
     await writeReport(options.reportPath, report);
-    const restoreStep = steps.steps.find((s) => s.name === STEP.restore);
-    return {
-        report,
-        passed,
-        reportPath: options.reportPath,
-        backupKey: selection?.backup.key,
-        backupAgeSeconds: details.rpo?.ageSeconds ?? null,
-        maxGapSeconds: details.rpo?.maxGapSeconds ?? null,
-        restoreSeconds: restoreStep?.status === 'passed' ? (restoreStep.durationSeconds ?? null) : null,
-        recoverySeconds: rtoSeconds,
-    };
+    return report;
 }
 
 

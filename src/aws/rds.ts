@@ -1,7 +1,10 @@
-import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
-import { parseInstanceRef, type InstanceRef } from './instance-ref.js';
+import { AddTagsToResourceCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { pollUntil, type Backoff, type PollOutcome } from '../util/backoff.js';
+import type { Clock } from '../util/clock.js';
+import { parseInstanceRef, type InstanceRef } from './rds-instance-ref.js';
+import { retryWhileThrottled } from './throttling.js';
 
-/** What failover needs to know of one DB instance, as RDS describes it now. */
+/** One DB instance as RDS describes it now: what failover (and restore tests) need to know of it. */
 export interface InstanceState extends InstanceRef {
   arn?: string;
   status: string;
@@ -17,7 +20,7 @@ export interface InstanceState extends InstanceRef {
 
 /**
  * Statuses an instance passes through on its own (a promotion under way, a reboot, a backup);
- * failover waits these out. Any other status but 'available' needs a person.
+ * a caller waits these out. Any other status but 'available' needs a person.
  */
 export const TRANSITIONAL_STATUSES = new Set([
   'backing-up',
@@ -81,5 +84,47 @@ export function listsReplica(state: InstanceState, replica: InstanceRef & { arn?
   return state.replicas.some((entry) => {
     const ref = parseInstanceRef(entry, state.region);
     return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
+  });
+}
+
+/** Between retries of a throttled call: when to give up, how long to wait. */
+export interface ThrottledCallOptions {
+  /** Epoch ms. */
+  deadline: number;
+  throttle: Backoff;
+  clock?: Clock;
+}
+
+const throttled = (options: ThrottledCallOptions) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+
+export async function addInstanceTags(client: RDSClient, arn: string, tags: Record<string, string>, options: ThrottledCallOptions): Promise<void> {
+  const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: list })), throttled(options));
+}
+
+export async function promoteReadReplica(client: RDSClient, ref: InstanceRef, options: ThrottledCallOptions): Promise<void> {
+  await retryWhileThrottled(() => client.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ref.id })), throttled(options));
+}
+
+export interface InstancePollOptions extends ThrottledCallOptions {
+  poll: Backoff;
+}
+
+/**
+ * Describes the instance with backoff until `isDone` accepts what RDS reports or the deadline
+ * passes. RDS's own waiter (DBInstanceAvailable) cannot be used for a promotion: it is satisfied
+ * by 'available', which RDS reports before a promotion starts, and does not look at the
+ * replication source.
+ */
+export async function pollInstance(
+  client: RDSClient,
+  ref: InstanceRef,
+  isDone: (state: InstanceState | undefined) => boolean,
+  options: InstancePollOptions,
+): Promise<PollOutcome<InstanceState | undefined>> {
+  return pollUntil(async () => (await retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value, isDone, {
+    deadline: options.deadline,
+    backoff: options.poll,
+    clock: options.clock,
   });
 }

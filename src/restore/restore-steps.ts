@@ -1,0 +1,253 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { ConfigurationError } from '../errors.js';
+import { findClient, type ClientBinary } from '../postgres/binaries.js';
+import { PsqlSession } from '../postgres/psql-session.js';
+import { notApplicable, StepFailure, StepPipeline, type Step } from '../report/step-pipeline.js';
+import type { BackupStore } from '../storage/backup-store.js';
+import type { BackupManifest } from '../storage/manifest.js';
+import { formatBytes, formatDuration } from '../util/format.js';
+import type { Logger } from '../util/logger.js';
+import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } from './download.js';
+import type { RestoreVerifySettings } from './inputs.js';
+import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
+import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from './restore-process.js';
+import { measureRpo } from './rpo.js';
+import { judgeChecks, runChecks } from './run-checks.js';
+import { sameDatabaseResolved } from './same-database.js';
+import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from './scratch-database.js';
+import { readCatalog, selectBackup, type Selection } from './selection.js';
+import { runSmokeCommand } from './smoke.js';
+import { verifyAgainstManifest } from './verify-tables.js';
+
+/** What every step of one restore-verify run shares: its settings, the bucket, and the report details the steps fill in. */
+export interface RestoreRun {
+  settings: RestoreVerifySettings;
+  store: BackupStore;
+  details: RestoreVerifyDetails;
+  log: Logger;
+  now: () => Date;
+  random: () => number;
+  secrets: (string | undefined)[];
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The target database as preflight found it, and the tools to restore into it. */
+export interface PreparedTarget {
+  psqlPath: string;
+  state: TargetState;
+  client: ClientBinary;
+}
+
+export interface DownloadedBackup extends Downloaded {
+  /** The temporary directory the file is in; removed at the end of the run. */
+  dir: string;
+}
+
+export interface CreatedDatabase {
+  /** False when the run restores into an empty database it found (and so must leave in place). */
+  created: boolean;
+  detail: string;
+}
+
+async function selectStep(run: RestoreRun): Promise<Selection> {
+  const catalog = await readCatalog(run.store);
+  run.details.catalog = {
+    complete: catalog.complete.length,
+    withoutManifest: catalog.withoutManifest.length,
+    invalidManifests: catalog.invalid.map((i) => ({ key: i.backup.key, error: i.error })),
+  };
+  run.details.rpo = measureRpo(
+    catalog.complete.map((c) => ({ key: c.backup.key, snapshotAt: c.snapshotAt })),
+    run.now(),
+  );
+  const chosen = await selectBackup(run.store, catalog, run.settings.backup, run.random);
+  run.details.backup = backupDetails(chosen, run.now());
+  return chosen;
+}
+
+async function preflightStep(run: RestoreRun, chosen: Selection): Promise<PreparedTarget> {
+  const { target, source, allowOverwrite, jobs } = run.settings;
+  const psqlPath = (await findClient('psql')).path;
+  if (source && (await sameDatabaseResolved(target, source))) {
+    throw new ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
+  }
+  const state = await inspectTarget(target, psqlPath);
+  run.details.target.serverVersion = state.serverVersion;
+  run.details.target.existed = state.exists;
+  refuseUnsafeTarget(state, target, allowOverwrite);
+  const client = await findRestoreClient(chosen.backup.format, chosen.manifest, state);
+  const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
+  run.details.restore = { tool: client.tool, version: client.version, jobs: restoreJobs, sessionOptions: restoreSessionOptions(restoreJobs) };
+  const dumpedFrom = chosen.manifest?.server.versionNum;
+  if (dumpedFrom && Math.floor(dumpedFrom / 10000) > state.serverMajor) {
+    run.log.warning(`the backup comes from PostgreSQL ${chosen.manifest?.server.version}, the target runs ${state.serverVersion}: restoring into an older server can fail`);
+  }
+  return { psqlPath, state, client };
+}
+
+function describeTarget(run: RestoreRun, { state, client }: PreparedTarget): string {
+  const where = state.exists ? (run.settings.allowOverwrite && state.relationCount > 0 ? 'exists and will be dropped and recreated (allow-overwrite)' : 'exists and is empty') : 'will be created';
+  return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}`;
+}
+
+async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): Promise<DownloadedBackup> {
+  const dir = await mkdtemp(join(run.settings.tempDir, 'dr-actions-restore-'));
+  try {
+    const path = join(dir, basename(backup.key));
+    await checkFreeSpace(path, backup.object.sizeBytes);
+    const downloaded = await downloadToFile(run.store, backup.key, path, { log: run.log, signal: run.signal, now: run.now, storageChecksum: !manifest });
+    if (run.details.backup) {
+      const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
+      run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
+    }
+    return { ...downloaded, dir };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function createDatabaseStep(run: RestoreRun, { psqlPath, state }: PreparedTarget): Promise<CreatedDatabase> {
+  const { target, allowOverwrite } = run.settings;
+  if (state.exists && !allowOverwrite) return { created: false, detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it` };
+  if (state.exists) await dropScratchDatabase(target, psqlPath, state.serverMajor);
+  await createScratchDatabase(target, psqlPath);
+  run.details.target.created = true;
+  return { created: true, detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}` };
+}
+
+async function restoreStep(run: RestoreRun, { selection, prepared, file }: { selection: Selection; prepared: PreparedTarget; file: string }): Promise<void> {
+  const { target, jobs } = run.settings;
+  try {
+    if (selection.backup.format === 'custom') await restoreCustom(prepared.client, target, file, jobs, run.signal);
+    else await restorePlain(prepared.client, target, file, run.signal);
+  } finally {
+    // The file is no longer needed; free the disk while the checks run.
+    await rm(file, { force: true });
+  }
+}
+
+async function verifyStep(run: RestoreRun, { manifest, psqlPath }: { manifest: BackupManifest; psqlPath: string }): Promise<string> {
+  const session = await PsqlSession.open(run.settings.target, { psqlPath });
+  try {
+    const verified = await verifyAgainstManifest(session, manifest);
+    run.details.tables = verified.tables;
+    if (verified.failure) throw verified.failure;
+    return verified.detail;
+  } finally {
+    await session.close();
+  }
+}
+
+async function checksStep(run: RestoreRun, checks: NonNullable<RestoreVerifySettings['checks']>, psqlPath: string): Promise<string> {
+  run.details.checks.results = await runChecks(checks.checks, run.settings.target, { psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: run.now, signal: run.signal });
+  return judgeChecks(run.details.checks.results, checks.path);
+}
+
+async function smokeStep(run: RestoreRun, words: readonly string[]): Promise<string> {
+  const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+  run.details.smoke = smoke;
+  if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
+  if (!smoke.passed) throw new StepFailure(`${smoke.command} ${smoke.detail}`, [`smoke: ${smoke.command} ${smoke.detail}`]);
+  return `${smoke.command} ${smoke.detail}`;
+}
+
+async function dropStep(run: RestoreRun, { psqlPath, serverMajor, cancelled }: { psqlPath: string; serverMajor: number; cancelled: boolean }): Promise<string> {
+  if (cancelled) run.log.info('dropping the scratch database after the cancellation');
+  await dropScratchDatabase(run.settings.target, psqlPath, serverMajor);
+  run.details.target.dropped = true;
+  return `dropped ${run.settings.target.display}`;
+}
+
+/** Why the drop step does not apply, or what it drops with. */
+function dropInput(run: RestoreRun, prepared: PreparedTarget | undefined, database: CreatedDatabase | undefined) {
+  const { target, allowOverwrite, keepDatabase } = run.settings;
+  if (!database?.created || !prepared) {
+    // What preflight saw of the target, even when it then refused it.
+    const existed = run.details.target.existed === true;
+    return notApplicable(existed && !allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
+  }
+  if (keepDatabase) return notApplicable(`keep-database: ${target.display} was kept`);
+  return { psqlPath: prepared.psqlPath, serverMajor: prepared.state.serverMajor, cancelled: run.signal?.aborted ?? false };
+}
+
+const detailIs = (detail: string) => detail;
+const noManifest = (selection: Selection | undefined, why: string) => (selection && !selection.manifest ? `${UNVERIFIABLE}: ${why}` : undefined);
+const CHECKSUM_NOT_COMPARED = 'the SHA-256 is recorded, not compared';
+const ROWS_NOT_COMPARED = 'row counts not compared';
+
+function checksumStep(run: RestoreRun): Step<{ selection: Selection; download: DownloadedBackup }, { download: DownloadedBackup; manifest: BackupManifest; key: string }, void> {
+  return {
+    name: STEP.checksum,
+    skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
+    input: ({ selection, download }) => (selection.manifest ? { download, manifest: selection.manifest, key: selection.backup.key } : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`)),
+    run: async ({ download, manifest, key }) => compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
+    describe: () => 'size and SHA-256 match the manifest',
+  };
+}
+
+/**
+ * The restore-verify run as a list of steps: select, preflight, download, checksum, create,
+ * restore (each blocking the rest when it fails), then the verifications (each on its own), then
+ * the drop (whatever happened). The temporary directory goes before the drop.
+ */
+export function restoreVerifySteps(run: RestoreRun) {
+  const { checks, smokeCommand } = run.settings;
+  const pipeline = StepPipeline.start<object>()
+    .step('selection', {
+      name: STEP.select,
+      input: () => run,
+      run: selectStep,
+      describe: (chosen) => `${chosen.backup.key}: ${chosen.reason}${chosen.manifest ? '' : ` (${UNVERIFIABLE})`}`,
+    })
+    .step('prepared', {
+      name: STEP.preflight,
+      input: ({ selection }) => selection,
+      run: (selection) => preflightStep(run, selection),
+      describe: (prepared) => describeTarget(run, prepared),
+    })
+    .step('download', {
+      name: STEP.download,
+      input: ({ selection }) => selection,
+      run: (selection) => downloadStep(run, selection),
+      describe: (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
+    })
+    .optionalStep('checksum', checksumStep(run))
+    .step('database', {
+      name: STEP.createDatabase,
+      input: ({ prepared }) => prepared,
+      run: (prepared) => createDatabaseStep(run, prepared),
+      describe: (database) => database.detail,
+    })
+    .step('restored', {
+      name: STEP.restore,
+      input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
+      run: (input) => restoreStep(run, input),
+      describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}`,
+    })
+    .check('verified', {
+      name: STEP.verify,
+      skip: ({ selection }) => noManifest(selection, ROWS_NOT_COMPARED),
+      input: ({ selection, prepared }) => (selection.manifest ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(`${UNVERIFIABLE}: ${ROWS_NOT_COMPARED}`)),
+      run: (input) => verifyStep(run, input),
+      describe: detailIs,
+    });
+  const withChecks = checks
+    ? pipeline.check('checked', { name: STEP.checks, input: ({ prepared }) => prepared.psqlPath, run: (psqlPath) => checksStep(run, checks, psqlPath), describe: detailIs })
+    : pipeline.skipped(STEP.checks, 'no checks file');
+  const withSmoke = smokeCommand
+    ? withChecks.check('smoke', { name: STEP.smoke, input: () => smokeCommand, run: (words) => smokeStep(run, words), describe: detailIs })
+    : withChecks.skipped(STEP.smoke, 'no smoke-command');
+  return withSmoke
+    .finally(async ({ download }) => {
+      if (download) await rm(download.dir, { recursive: true, force: true });
+    })
+    .always('dropped', {
+      name: STEP.drop,
+      input: ({ prepared, database }) => dropInput(run, prepared, database),
+      run: (input) => dropStep(run, input),
+      describe: detailIs,
+    });
+}

@@ -1,0 +1,15 @@
+/**
+ * Time as the code that waits sees it: what time it is and how to let time pass. Production uses
+ * the system clock; tests pass one whose sleep advances its own time, so a wait of minutes takes
+ * none and its outcome does not depend on how busy the machine is.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
