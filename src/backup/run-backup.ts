@@ -17,6 +17,7 @@ import { MANIFEST_VERSION, type BackupManifest, type TableRowCount } from '../st
 import { pruneBackups, type PruneReport } from '../storage/prune.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
+import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 import { EndGate } from '../util/end-gate.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
@@ -168,7 +169,8 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, tables: TableN
   const hasher = new Sha256Stream();
   const gate = new EndGate(Promise.all([dump.exit, counting]).then(() => undefined));
   // An error anywhere in the chain destroys the gate, which fails the upload.
-  const stages = plan.gzipLevel === undefined ? pipeline(dump.stdout, hasher, gate) : pipeline(dump.stdout, createGzip({ level: plan.gzipLevel }), hasher, gate);
+  const stages = plan.gzipLevel === undefined ? pipeline(dump.stdout, new BufferReclaimer(), hasher, gate)
+    : pipeline(dump.stdout, createGzip({ level: plan.gzipLevel }), new BufferReclaimer(), hasher, gate);
   stages.catch(() => undefined);
 
   const progress = setInterval(() => {

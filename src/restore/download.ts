@@ -7,6 +7,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { BackupStore } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
+import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 
@@ -65,7 +66,7 @@ export async function downloadToFile(
     options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
   }, PROGRESS_EVERY_MS);
   try {
-    await pipeline(response.Body as Readable, hasher, createWriteStream(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
+    await pipeline(response.Body as Readable, hasher, new BufferReclaimer(), createWriteStream(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
   } finally {
     clearInterval(progress);
   }

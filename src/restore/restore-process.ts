@@ -8,6 +8,7 @@ import type { DatabaseTarget } from '../postgres/connection.js';
 import { RestoreFailedError, restoreClientExit, startRestoreClient } from '../postgres/restore-client.js';
 import type { BackupFormat } from '../storage/keys.js';
 import type { BackupManifest } from '../storage/manifest.js';
+import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 
 /** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
 const MAINTENANCE_BUDGET_MB = 2048;
@@ -58,7 +59,7 @@ export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTar
  */
 export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, file: string, signal?: AbortSignal): Promise<void> {
   const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, { sessionOptions: restoreSessionOptions(1), stdin: 'pipe', signal });
-  const feeding = pipeline(createReadStream(file), createGunzip(), run.child.stdin as Writable);
+  const feeding = pipeline(createReadStream(file), createGunzip(), new BufferReclaimer(), run.child.stdin as Writable);
   const [fed] = await Promise.allSettled([feeding, run.child]);
   if (fed.status === 'rejected') {
     const error = fed.reason as NodeJS.ErrnoException;

@@ -62136,7 +62136,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4670);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3370);
 /* harmony import */ var _restore_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8000);
-/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7646);
+/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(991);
 /* harmony import */ var _restore_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3616);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4793);
 
@@ -62919,7 +62919,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
 
 /***/ }),
 
-/***/ 7646:
+/***/ 991:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72644,7 +72644,84 @@ class Sha256Stream extends external_node_stream_.Transform {
     }
 }
 
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/util/buffer-reclaimer.ts
+
+
+
+/**
+ * Every read from a socket or a pipe, and every chunk zlib produces, is a new buffer outside
+ * V8's heap. V8 collects the young generation when its JS objects fill it, and for outside
+ * bytes only once about 64 MiB of them have piled up. A stream of a few MiB never gets there;
+ * one of hundreds of MiB sits at that ceiling while it flows, and the action's peak memory
+ * grows with the backup. A minor collection every few MiB keeps the dead buffers to a few MiB
+ * and takes well under a millisecond.
+ *
+ * It is opt-in (DR_ACTIONS_RECLAIM_BUFFERS=true in the step's env), because it sets V8's
+ * --expose-gc after start-up, which Node documents as unpredictable. What it saves, peak RSS on
+ * the 2-core bench machine, Node 24, one run each (bench/, S dataset, 107 MiB on disk):
+ * - defaults (gzip:1): backup 126 MiB with it, 132 MiB without; restore-verify
+ *   103 MiB with, 110 MiB without;
+ * - compression none (a 77 MiB dump): backup 142-143 MiB with, 154 MiB without; restore-verify
+ *   112-113 MiB with, 122-135 MiB without.
+ * Memory grows with the stream without it: on the M dataset (a 420 MiB dump) expect up to the
+ * 64 MiB ceiling more, still well under a runner's 7 GiB.
+ */
+const RECLAIM_OPT_IN = 'DR_ACTIONS_RECLAIM_BUFFERS';
+/** The minor collector when the environment opts in, else null (V8 collects at its own pace). */
+function optedInCollector(env = process.env) {
+    return env[RECLAIM_OPT_IN] === 'true' ? minorGarbageCollector() : null;
+}
+const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
+let minorCollector;
+/**
+ * V8's young-generation collection. The runner starts actions as `node dist/index.js`, without
+ * `--expose-gc`, so the flag is set just long enough to take the function from a new context
+ * (as jest's leak detector does), then unset. Null where that fails: streams still work, at V8's
+ * own pace.
+ */
+function minorGarbageCollector() {
+    if (minorCollector !== undefined)
+        return minorCollector;
+    let gc = globalThis.gc;
+    if (typeof gc !== 'function') {
+        try {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+            gc = (0,external_node_vm_namespaceObject.runInNewContext)('typeof gc === "function" ? gc : undefined');
+        }
+        catch {
+            gc = undefined;
+        }
+        finally {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--no-expose-gc');
+        }
+    }
+    minorCollector = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
+    return minorCollector;
+}
+/** A pass-through that frees the buffers already passed on after every `everyBytes`, when opted in. */
+class BufferReclaimer extends external_node_stream_.Transform {
+    everyBytes;
+    collect;
+    sinceCollection = 0;
+    constructor(everyBytes = RECLAIM_EVERY_BYTES, collect = optedInCollector()) {
+        super();
+        this.everyBytes = everyBytes;
+        this.collect = collect;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.sinceCollection += chunk.length;
+        if (this.sinceCollection >= this.everyBytes) {
+            this.sinceCollection = 0;
+            this.collect?.();
+        }
+        callback(null, chunk);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/restore/download.ts
+
 
 
 
@@ -72691,7 +72768,7 @@ async function downloadToFile(store, key, path, options) {
         options.log.info(`${(0,util_format/* formatBytes */.z3)(hasher.bytes)} downloaded (${(0,util_format/* formatBytes */.z3)(hasher.bytes / seconds)}/s)`);
     }, PROGRESS_EVERY_MS);
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, new BufferReclaimer(), (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
     }
     finally {
         clearInterval(progress);
@@ -72912,6 +72989,7 @@ async function restoreClientExit(run, tool, secrets) {
 
 
 
+
 /** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
 const MAINTENANCE_BUDGET_MB = 2048;
 /**
@@ -72957,7 +73035,7 @@ async function restoreCustom(pgRestore, target, file, jobs, signal) {
  */
 async function restorePlain(psql, target, file, signal) {
     const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, { sessionOptions: restoreSessionOptions(1), stdin: 'pipe', signal });
-    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), run.child.stdin);
+    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
     const [fed] = await Promise.allSettled([feeding, run.child]);
     if (fed.status === 'rejected') {
         const error = fed.reason;
