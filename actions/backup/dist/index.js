@@ -72822,14 +72822,13 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * and takes well under a millisecond.
  *
  * It is opt-in (DR_ACTIONS_RECLAIM_BUFFERS=true in the step's env), because it sets V8's
- * --expose-gc after start-up, which Node documents as unpredictable. What it saves, peak RSS on
- * the 2-core bench machine, Node 24, one run each (bench/, S dataset, 107 MiB on disk):
- * - defaults (gzip:1): backup 126 MiB with it, 132 MiB without; restore-verify
- *   103 MiB with, 110 MiB without;
- * - compression none (a 77 MiB dump): backup 142-143 MiB with, 154 MiB without; restore-verify
- *   112-113 MiB with, 122-135 MiB without.
- * Memory grows with the stream without it: on the M dataset (a 420 MiB dump) expect up to the
- * 64 MiB ceiling more, still well under a runner's 7 GiB.
+ * --expose-gc after start-up, which Node documents as unpredictable. Peak RSS of the bundled
+ * actions on Node 24, bench/'s S dataset (107 MiB on disk), 2 shared cores, two interleaved runs
+ * (opted in / default):
+ * - gzip:1, a 23 MiB dump: backup 123-126 / 129-130 MiB; restore-verify 103-112 / 119-120 MiB;
+ * - compression none, a 77 MiB dump: backup 139-152 / 139-158 MiB; restore-verify 110 / 140-152 MiB.
+ * Without it memory grows with the stream up to V8's ceiling for outside bytes (about 64 MiB
+ * more); M (a 420 MiB dump) was not measured again.
  */
 const RECLAIM_OPT_IN = 'DR_ACTIONS_RECLAIM_BUFFERS';
 /** The minor collector when the environment opts in, else null (V8 collects at its own pace). */
