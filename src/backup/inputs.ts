@@ -8,7 +8,7 @@ import type { BackupFormat } from '../storage/keys.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseCompression, type CompressionSpec } from './compression.js';
 import { parsePgDumpArgs } from './pg-dump-args.js';
-import { parseRetention, type RetentionPolicy } from './retention.js';
+import { parseRetention, type RetentionPolicy } from '../storage/retention.js';
 
 export interface BackupSettings {
   database: DatabaseTarget;

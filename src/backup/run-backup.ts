@@ -1,24 +1,30 @@
-import { ListObjectsV2Command, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { createS3Client } from '../aws/clients.js';
-import { httpStatusOf } from '../aws/errors.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { findClient } from '../postgres/binaries.js';
+import { dumpedTableOids, tablesByOid } from '../postgres/dumped-tables.js';
+import type { TableName } from '../postgres/identifiers.js';
+import { startPgDump } from '../postgres/pg-dump.js';
 import { PsqlSession } from '../postgres/psql-session.js';
-import { BackupStore, CREATED_BY_METADATA } from '../storage/backup-store.js';
-import { deleteKeys, putManifest } from '../storage/backup-writes.js';
-import { backupKey, manifestKeyFor } from '../storage/keys.js';
-import { MANIFEST_VERSION, type BackupManifest } from '../storage/manifest.js';
+import { countRows } from '../postgres/row-counts.js';
+import { exportSnapshot, readServerFacts } from '../postgres/snapshot.js';
+import { BackupStore } from '../storage/backup-store.js';
+import { checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject } from '../storage/backup-writes.js';
+import { backupKey } from '../storage/keys.js';
+import { MANIFEST_VERSION, type BackupManifest, type TableRowCount } from '../storage/manifest.js';
+import { pruneBackups, type PruneReport } from '../storage/prune.js';
+import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
+import { BufferReclaimer } from '../util/buffer-reclaimer.js';
+import { EndGate } from '../util/end-gate.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
 import type { BackupSettings } from './inputs.js';
-import { dumpToS3 } from './dump-to-s3.js';
-import { dumpedTableOids } from './pg-dump-process.js';
-import { pruneBackups, type PruneReport } from './prune.js';
-import { exportSnapshot, readServerFacts, tablesByOid } from './snapshot.js';
 
 export interface BackupRunOptions extends BackupSettings {
   run: RunContext;
@@ -42,29 +48,6 @@ export interface BackupResult {
   retentionError?: string;
 }
 
-const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' } as const;
-
-/**
- * Before anything is dumped: the bucket must exist and be reachable, and nothing may be stored at
- * the key yet. One listing of the key itself answers all three with only prefix-scoped
- * s3:ListBucket (HeadBucket would need s3:ListBucket on the whole bucket).
- */
-async function checkKeyIsFree(client: S3Client, bucket: string, key: string): Promise<void> {
-  let taken: boolean;
-  try {
-    const listing = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 2 }));
-    taken = (listing.Contents ?? []).some((item) => item.Key === key || item.Key === manifestKeyFor(key));
-  } catch (error) {
-    const status = httpStatusOf(error);
-    if (status === 404) throw new Error(`bucket ${bucket} does not exist`);
-    if (status === 403) throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
-    throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);
-  }
-  if (taken) {
-    throw new Error(`s3://${bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
-  }
-}
-
 /**
  * Dumps one database into S3 and, when the object is complete, writes its manifest; then
  * applies retention. Only a dump that pg_dump finished with exit code 0, whose row counts were
@@ -84,11 +67,10 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const compression = resolveCompression(options.compression, options.format, pgDump.major, pgDump.version);
     log.info(`PostgreSQL ${server.version} (${formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
 
-    const client = createS3Client(options.aws);
-    const store = new BackupStore(client, options.bucket, options.prefix);
+    const store = new BackupStore(createS3Client(options.aws), options.bucket, options.prefix);
     const startedAt = now();
     const key = backupKey(options.prefix, startedAt, options.format);
-    await checkKeyIsFree(client, options.bucket, key);
+    await checkKeyIsFree(store, key);
 
     const snapshot = await exportSnapshot(session);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
@@ -96,27 +78,19 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${tables.length} tables to dump`);
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
-    const dumped = await dumpToS3({
-      pgDump,
-      database,
+    const dumped = await dumpToS3(store, session, tables, options, {
       pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs],
       gzipLevel: options.format === 'plain' ? compression.level : undefined,
-      session,
-      tables,
-      countRows: options.rowCounts === 'exact',
-      log,
-      upload: {
-        client,
-        bucket: options.bucket,
+      object: {
         key,
+        format: options.format,
         partSize,
-        contentType: CONTENT_TYPE[options.format],
         encryption: options.encryption,
         storageClass: options.storageClass,
-        metadata: { ...CREATED_BY_METADATA, database: server.database, format: options.format, compression: compression.label, 'started-at': startedAt.toISOString() },
+        metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString() },
       },
+      pgDump,
     });
-    const finishedAt = now();
 
     const manifest: BackupManifest = {
       version: MANIFEST_VERSION,
@@ -129,7 +103,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       format: options.format,
       compression: compression.label,
       startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
+      finishedAt: now().toISOString(),
       snapshotAt: snapshot.takenAt.toISOString(),
       sizeBytes: dumped.sizeBytes,
       sha256: dumped.sha256,
@@ -139,10 +113,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
     };
-    const manifestKey = await publish(store, manifest, options).catch(async (error: unknown) => {
-      await deleteKeys(store, [key]).catch(() => undefined);
-      throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
-    });
+    const manifestKey = await publishBackup(store, manifest, options.encryption);
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 
@@ -156,35 +127,80 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
       partSize,
     };
-    if (options.retention !== 'off') {
-      try {
-        result.retention = await pruneBackups({ store, policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: now(), protectKey: key, log });
-        const failed = result.retention.errors;
-        if (failed.length) result.retentionError = `${failed.length} deletions failed, e.g. ${failed[0]?.key}: ${failed[0]?.message}`;
-      } catch (error) {
-        result.retentionError = errorMessage(error);
-      }
-    }
-    return result;
+    return options.retention === 'off' ? result : { ...result, ...(await applyRetention(store, key, options, now())) };
   } finally {
     await session.close();
   }
 }
 
+interface DumpPlan {
+  pgDump: Awaited<ReturnType<typeof findClient>>;
+  /** pg_dump's arguments, snapshot included. */
+  pgDumpArgs: string[];
+  /** Set for plain dumps, which are gzipped here on their way to S3. */
+  gzipLevel?: number;
+  object: Omit<BackupObject, 'body'>;
+}
+
+interface Dumped {
+  sizeBytes: number;
+  sha256: string;
+  tables: TableRowCount[];
+}
+
+const PROGRESS_EVERY_MS = 30_000;
+
 /**
- * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
- * tags the object with its SHA-256
- * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
- * then writes the manifest: the moment the backup becomes complete.
+ * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
+ * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
+ * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
  */
-async function publish(store: BackupStore, manifest: BackupManifest, options: BackupRunOptions): Promise<string> {
-  const stored = await store.metadata(manifest.key);
-  if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
-    throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
+async function dumpToS3(store: BackupStore, session: PsqlSession, tables: TableName[], options: BackupRunOptions, plan: DumpPlan): Promise<Dumped> {
+  const { database, log } = options;
+  const dump = startPgDump(plan.pgDump, database, plan.pgDumpArgs);
+  const counting: Promise<TableRowCount[]> = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+  const started = Date.now();
+  const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
+  // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
+  // A failure of pg_dump or of the counts is the cause of everything after it, so it is kept as it happens.
+  let cause: unknown;
+  dump.exit.then(() => log.debug(`pg_dump exited 0 after ${since()}`), (error: unknown) => (cause ??= error));
+  counting.then(() => log.debug(`${tables.length} tables counted after ${since()}`), (error: unknown) => (cause ??= error));
+  const hasher = new Sha256Stream();
+  const gate = new EndGate(Promise.all([dump.exit, counting]).then(() => undefined));
+  // An error anywhere in the chain destroys the gate, which fails the upload.
+  const stages = plan.gzipLevel === undefined ? pipeline(dump.stdout, new BufferReclaimer(), hasher, gate)
+    : pipeline(dump.stdout, createGzip({ level: plan.gzipLevel }), new BufferReclaimer(), hasher, gate);
+  stages.catch(() => undefined);
+
+  const progress = setInterval(() => {
+    const seconds = Math.max((Date.now() - started) / 1000, 1);
+    log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
+  }, PROGRESS_EVERY_MS);
+  try {
+    await uploadBackupObject(store, { ...plan.object, body: gate });
+    log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
+    return { sizeBytes: hasher.bytes, sha256: hasher.sha256, tables: await counting };
+  } catch (error) {
+    // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
+    // pg_dump is stopped here and its exit is no cause.
+    const reason = cause ?? error;
+    dump.kill();
+    await dump.exit.catch(() => undefined);
+    throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
+  } finally {
+    clearInterval(progress);
   }
-  manifest.storageChecksum = stored.storageChecksum;
-  await store.client.send(
-    new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
-  );
-  return putManifest(store, manifest, options.encryption);
+}
+
+/** Retention after a stored backup: its failure leaves the backup good and is reported beside it. */
+async function applyRetention(store: BackupStore, key: string, options: BackupRunOptions, now: Date): Promise<Pick<BackupResult, 'retention' | 'retentionError'>> {
+  if (options.retention === 'off') return {};
+  try {
+    const retention = await pruneBackups({ store, policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now, protectKey: key, log: options.log });
+    const failed = retention.errors;
+    return failed.length ? { retention, retentionError: `${failed.length} deletions failed, e.g. ${failed[0]?.key}: ${failed[0]?.message}` } : { retention };
+  } catch (error) {
+    return { retentionError: errorMessage(error) };
+  }
 }

@@ -2,7 +2,7 @@ import { code, foldIfLong, MARK, table } from '../report/markdown.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import { displayName } from '../postgres/identifiers.js';
 import type { BackupResult } from './run-backup.js';
-import type { PruneReport } from './prune.js';
+import type { PruneReport } from '../storage/prune.js';
 
 function describePolicy(report: PruneReport): string {
   const { dailyDays, weeklyDays, monthlyDays } = report.policy;

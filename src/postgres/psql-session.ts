@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
 import { redact } from '../util/redact.js';
-import { libpqEnv, type DatabaseTarget } from './connection.js';
+import type { DatabaseTarget } from './connection.js';
+import { parseRows, psqlArgs, psqlEnv, type Row } from './psql-protocol.js';
 
-export type Row = (string | null)[];
+export type { Row } from './psql-protocol.js';
 
 /** psql failed: connection refused, authentication, or an SQL error. The message is psql's own, redacted. */
 export class PsqlError extends Error {
   override name = 'PsqlError';
 }
-
-const FIELD_SEPARATOR = '\u001f';
-const RECORD_SEPARATOR = '\u001e';
-const NULL_MARKER = '\u0001';
 
 interface Pending {
   marker: string;
@@ -57,19 +54,15 @@ export class PsqlSession {
   }
 
   static async open(target: DatabaseTarget, options: PsqlSessionOptions = {}): Promise<PsqlSession> {
-    const child = execa(
-      options.psqlPath ?? 'psql',
-      ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`],
-      {
-        env: { PGAPPNAME: 'dr-actions', ...libpqEnv(target) },
-        stdin: 'pipe',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        cleanup: true,
-      },
-    );
+    const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+      env: psqlEnv(target, 'dr-actions'),
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+    });
     const session = new PsqlSession(child, [target.password, ...(options.secrets ?? [])]);
     await session.query('SET client_min_messages = warning');
     return session;
@@ -116,11 +109,4 @@ export class PsqlSession {
     this.exited = new PsqlError(message);
     for (const entry of this.pending.splice(0)) entry.reject(this.exited);
   }
-}
-
-function parseRows(output: string): Row[] {
-  // No output means no rows; "\n" alone is one row holding an empty string.
-  if (output === '') return [];
-  const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-  return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }

@@ -4,9 +4,9 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { DigestGate } from '../backup/digest-gate.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
+import { Sha256Stream } from '../storage/sha256-stream.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
@@ -60,8 +60,7 @@ export async function downloadToFile(
     abortSignal: options.signal,
   });
   if (!response.Body) throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
-  // A hashing pass-through: its verdict is already settled, so it never holds the end back.
-  const hasher = new DigestGate(Promise.resolve());
+  const hasher = new Sha256Stream();
   const progress = setInterval(() => {
     const seconds = Math.max(secondsBetween(started, options.now()), 1);
     options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);

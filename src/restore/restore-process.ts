@@ -2,21 +2,14 @@ import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { execa, type ResultPromise } from 'execa';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { findClient, type ClientBinary } from '../postgres/binaries.js';
-import { libpqEnv, type DatabaseTarget } from '../postgres/connection.js';
+import type { DatabaseTarget } from '../postgres/connection.js';
+import { RestoreFailedError, restoreClientExit, startRestoreClient } from '../postgres/restore-client.js';
 import type { BackupFormat } from '../storage/keys.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
-import { redact } from '../util/redact.js';
 
-/** The restore tool failed; the message is its own, redacted. */
-export class RestoreFailedError extends Error {
-  override name = 'RestoreFailedError';
-}
-
-const STDERR_KEPT = 16 * 1024;
 /** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
 const MAINTENANCE_BUDGET_MB = 2048;
 
@@ -32,35 +25,6 @@ export function restoreSessionOptions(jobs: number): string {
 
 export function pgRestoreArgs(jobs: number, file: string): string[] {
   return [`--jobs=${jobs}`, '--exit-on-error', '--no-owner', '--no-privileges', file];
-}
-
-function keepTail(text: string): string {
-  return text.length > STDERR_KEPT ? `...${text.slice(-STDERR_KEPT)}` : text;
-}
-
-function start(binary: ClientBinary, args: string[], target: DatabaseTarget, jobs: number, stdin: 'pipe' | 'ignore', signal?: AbortSignal): { child: ResultPromise; stderr: () => string } {
-  const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
-    env: { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: restoreSessionOptions(jobs), ...libpqEnv(target) },
-    stdin,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
-    ...(signal ? { cancelSignal: signal } : {}),
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = keepTail(stderr + chunk.toString());
-  });
-  return { child, stderr: () => stderr.trim() };
-}
-
-async function verdict(run: { child: ResultPromise; stderr: () => string }, tool: string, secrets: (string | undefined)[]): Promise<void> {
-  const result = await run.child;
-  if (result.exitCode === 0 && !result.signal) return;
-  const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
-  throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
 }
 
 /**
@@ -84,8 +48,8 @@ export async function findRestoreClient(format: BackupFormat, manifest: BackupMa
 
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
 export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTarget, file: string, jobs: number, signal?: AbortSignal): Promise<void> {
-  const run = start(pgRestore, pgRestoreArgs(jobs, file), target, jobs, 'ignore', signal);
-  await verdict(run, 'pg_restore', [target.password]);
+  const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file), target, { sessionOptions: restoreSessionOptions(jobs), stdin: 'ignore', signal });
+  await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 
 /**
@@ -94,7 +58,7 @@ export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTar
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
 export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, file: string, signal?: AbortSignal): Promise<void> {
-  const run = start(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, 1, 'pipe', signal);
+  const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, { sessionOptions: restoreSessionOptions(1), stdin: 'pipe', signal });
   const feeding = pipeline(createReadStream(file), createGunzip(), new BufferReclaimer(), run.child.stdin as Writable);
   const [fed] = await Promise.allSettled([feeding, run.child]);
   if (fed.status === 'rejected') {
@@ -105,5 +69,5 @@ export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, f
       throw new RestoreFailedError(`the backup is not a complete gzip stream (${error.message ?? errorMessage(error)}); psql's restore was stopped`);
     }
   }
-  await verdict(run, 'psql', [target.password]);
+  await restoreClientExit(run, 'psql', [target.password]);
 }

@@ -1,4 +1,4 @@
-import { countRows } from '../backup/snapshot.js';
+import { countRows } from '../postgres/row-counts.js';
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import type { BackupManifest, TableRowCount } from '../storage/manifest.js';

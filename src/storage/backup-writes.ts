@@ -1,7 +1,17 @@
-import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand, type StorageClass } from '@aws-sdk/client-s3';
+import { httpStatusOf } from '../aws/errors.js';
+import { errorMessage } from '../errors.js';
 import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
-import { backupKeyOfManifest, isManifestKey, manifestKeyFor } from './keys.js';
+import { backupKeyOfManifest, isManifestKey, manifestKeyFor, type BackupFormat } from './keys.js';
 import type { BackupManifest } from './manifest.js';
+import { uploadStream } from './streaming-upload.js';
+
+/**
+ * How a backup is written under a prefix: the key is checked free before anything is dumped, the
+ * object streams up (its SHA-256 taken on the way, sha256-stream.ts), and the manifest is written
+ * last, once S3 holds exactly the bytes that were hashed: the moment the backup becomes complete.
+ */
 
 /** S3 takes at most 1,000 keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
@@ -44,4 +54,78 @@ export async function deleteKeys(store: BackupStore, keys: readonly string[]): P
     start = end;
   }
   return { deleted, errors };
+}
+
+/**
+ * Before anything is dumped: the bucket must exist and be reachable, and nothing may be stored at
+ * the key yet. One listing of the key itself answers all three with only prefix-scoped
+ * s3:ListBucket (HeadBucket would need s3:ListBucket on the whole bucket).
+ */
+export async function checkKeyIsFree(store: BackupStore, key: string): Promise<void> {
+  const { client, bucket } = store;
+  let taken: boolean;
+  try {
+    const listing = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 2 }));
+    taken = (listing.Contents ?? []).some((item) => item.Key === key || item.Key === manifestKeyFor(key));
+  } catch (error) {
+    const status = httpStatusOf(error);
+    if (status === 404) throw new Error(`bucket ${bucket} does not exist`);
+    if (status === 403) throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
+    throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);
+  }
+  if (taken) {
+    throw new Error(`s3://${bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
+  }
+}
+
+const CONTENT_TYPE: Record<BackupFormat, string> = { custom: 'application/octet-stream', plain: 'application/gzip' };
+
+export interface BackupObject {
+  key: string;
+  format: BackupFormat;
+  body: Readable;
+  partSize: number;
+  encryption: Encryption;
+  storageClass: StorageClass;
+  /** What the object says of itself (database, compression, start time), besides created-by. */
+  metadata: Record<string, string>;
+}
+
+/** Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts). */
+export async function uploadBackupObject(store: BackupStore, object: BackupObject): Promise<void> {
+  await uploadStream({
+    client: store.client,
+    bucket: store.bucket,
+    key: object.key,
+    body: object.body,
+    partSize: object.partSize,
+    contentType: CONTENT_TYPE[object.format],
+    encryption: object.encryption,
+    storageClass: object.storageClass,
+    metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
+  });
+}
+
+/**
+ * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
+ * tags the object with its SHA-256
+ * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
+ * then writes the manifest: the moment the backup becomes complete. When any of it fails the
+ * object is removed, so no backup is left that looks complete but was never published.
+ */
+export async function publishBackup(store: BackupStore, manifest: BackupManifest, encryption: Encryption): Promise<string> {
+  try {
+    const stored = await store.metadata(manifest.key);
+    if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
+      throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
+    }
+    manifest.storageChecksum = stored.storageChecksum;
+    await store.client.send(
+      new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
+    );
+    return await putManifest(store, manifest, encryption);
+  } catch (error) {
+    await deleteKeys(store, [manifest.key]).catch(() => undefined);
+    throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
+  }
 }

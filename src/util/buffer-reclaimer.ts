@@ -2,6 +2,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
+type Collect = () => void;
+
 /**
  * Every read from a socket or a pipe, and every chunk zlib produces, is a new buffer outside
  * V8's heap. V8 collects the young generation when its JS objects fill it, and for outside
@@ -9,10 +11,24 @@ import { runInNewContext } from 'node:vm';
  * one of hundreds of MiB sits at that ceiling while it flows, and the action's peak memory
  * grows with the backup. A minor collection every few MiB keeps the dead buffers to a few MiB
  * and takes well under a millisecond.
+ *
+ * It is opt-in (DR_ACTIONS_RECLAIM_BUFFERS=true in the step's env), because it sets V8's
+ * --expose-gc after start-up, which Node documents as unpredictable. Peak RSS of the bundled
+ * actions on Node 24, bench/'s S dataset (107 MiB on disk), 2 shared cores, two interleaved runs
+ * (opted in / default):
+ * - gzip:1, a 23 MiB dump: backup 123-126 / 129-130 MiB; restore-verify 103-112 / 119-120 MiB;
+ * - compression none, a 77 MiB dump: backup 139-152 / 139-158 MiB; restore-verify 110 / 140-152 MiB.
+ * Without it memory grows with the stream up to V8's ceiling for outside bytes (about 64 MiB
+ * more); M (a 420 MiB dump) was not measured again.
  */
-export const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
+export const RECLAIM_OPT_IN = 'DR_ACTIONS_RECLAIM_BUFFERS';
 
-type Collect = () => void;
+/** The minor collector when the environment opts in, else null (V8 collects at its own pace). */
+export function optedInCollector(env: NodeJS.ProcessEnv = process.env): Collect | null {
+  return env[RECLAIM_OPT_IN] === 'true' ? minorGarbageCollector() : null;
+}
+
+export const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
 
 let minorCollector: Collect | null | undefined;
 
@@ -40,13 +56,13 @@ export function minorGarbageCollector(): Collect | null {
   return minorCollector;
 }
 
-/** A pass-through that frees the buffers already passed on after every `everyBytes`. */
+/** A pass-through that frees the buffers already passed on after every `everyBytes`, when opted in. */
 export class BufferReclaimer extends Transform {
   private sinceCollection = 0;
 
   constructor(
     private readonly everyBytes = RECLAIM_EVERY_BYTES,
-    private readonly collect: Collect | null = minorGarbageCollector(),
+    private readonly collect: Collect | null = optedInCollector(),
   ) {
     super();
   }

@@ -1,4 +1,4 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { runBundledAction } from '../stack/bundled-action.js';
@@ -84,8 +84,9 @@ test('retention through the action: a dry run reports, a real run deletes, and t
   expect(dry.summary).toContain('2 complete backups: 1 kept, 1 would delete (dry run).');
   expect(await listKeys(bucket)).toContain(oldKey);
 
-  // Keys have one-second resolution and an existing key is never overwritten.
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  // Keys have one-second resolution and an existing key is never overwritten: the dry run's own
+  // backup is removed so that the next run may start in the same second.
+  await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: dry.outputs.key as string }, { Key: manifestKeyFor(dry.outputs.key as string) }] } }));
   const real = await run({ 'database-url': source.url, bucket, 'min-keep': '1' });
   expect(real.exitCode).toBe(0);
   expect(real.outputs['pruned-count']).toBe('1');

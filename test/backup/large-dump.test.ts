@@ -1,10 +1,10 @@
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { execa } from 'execa';
-import { startPgDump } from '../../src/backup/pg-dump-process.js';
+import { startPgDump } from '../../src/postgres/pg-dump.js';
 import { findClient } from '../../src/postgres/binaries.js';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
-import { withLargeWrites } from '../../src/postgres/large-writes.js';
+import { withStdbuf } from '../../src/postgres/stdbuf.js';
 import { backupWithInputs } from '../helpers/backup-run.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
@@ -47,24 +47,25 @@ test('pg_dump\'s archive reaches the action in pipe-sized reads, not in stdio\'s
 });
 
 test('without stdbuf (macOS) pg_dump runs unchanged', () => {
-  expect(withLargeWrites('/usr/bin/pg_dump', ['-Fc'], () => false)).toEqual({ file: '/usr/bin/pg_dump', args: ['-Fc'] });
-  expect(withLargeWrites('/usr/bin/pg_dump', ['-Fc'], () => true)).toEqual({ file: 'stdbuf', args: ['-o1M', '/usr/bin/pg_dump', '-Fc'] });
+  expect(withStdbuf('/usr/bin/pg_dump', ['-Fc'], () => false)).toEqual({ file: '/usr/bin/pg_dump', args: ['-Fc'] });
+  expect(withStdbuf('/usr/bin/pg_dump', ['-Fc'], () => true)).toEqual({ file: 'stdbuf', args: ['-o1M', '/usr/bin/pg_dump', '-Fc'] });
 });
 
 test('pg_dump killed mid-stream: the step fails with pg_dump\'s fate, the multipart upload is aborted, nothing is stored', async () => {
   const bucket = await createBucket();
   const backup = backupWithInputs({ 'database-url': big.url, bucket, compression: 'none', prefix: 'killed/' });
-  // Wait until the upload is under way (a multipart upload is open), then kill pg_dump itself.
+  // Wait until pg_dump's session is copying rows out (the stream is flowing), then kill pg_dump itself.
   let killed = false;
-  for (let i = 0; i < 600 && !killed; i += 1) {
-    if ((await openMultipartUploads(bucket)).length > 0) {
+  for (let i = 0; i < 1_000 && !killed; i += 1) {
+    const copying = await sql(big.url, `SELECT count(*) FROM pg_stat_activity WHERE datname = '${big.name}' AND application_name = 'dr-actions backup' AND query ILIKE 'COPY%'`);
+    if (Number(copying) > 0) {
       const { stdout } = await execa('pgrep', ['-f', `pg_dump --format=custom.*${big.name}`], { reject: false });
       for (const pid of stdout.split('\n').filter(Boolean)) {
         process.kill(Number(pid), 'SIGKILL');
         killed = true;
       }
     }
-    if (!killed) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!killed) await new Promise((resolve) => setTimeout(resolve, 10));
   }
   expect(killed).toBe(true);
   await expect(backup).rejects.toThrow('backup failed, nothing was stored: pg_dump was killed (SIGKILL)');

@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { pruneBackups } from '../../src/backup/prune.js';
+import { pruneBackups } from '../../src/storage/prune.js';
 import { BackupStore, CREATED_BY_METADATA } from '../../src/storage/backup-store.js';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import type { BackupManifest } from '../../src/storage/manifest.js';

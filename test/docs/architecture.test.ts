@@ -30,16 +30,6 @@ const RESTRICTED_PACKAGES: Record<string, (file: string) => boolean> = {
   '@actions/core': (file) => /^src\/actions\/[^/]+\.ts$/.test(file),
 };
 
-/**
- * Imports that break the rule today and are being moved (restore takes PostgreSQL and hashing
- * pieces from backup). Each entry is `importer -> imported`; delete it when the move lands.
- * An entry that no longer matches an import fails the test, so the list cannot go stale.
- */
-const KNOWN_BREAKS = new Set<string>([
-  'src/restore/download.ts -> src/backup/digest-gate.ts',
-  'src/restore/verify-tables.ts -> src/backup/snapshot.ts',
-]);
-
 const SRC = join(root, 'src');
 
 function sourceFiles(dir: string): string[] {
@@ -142,23 +132,18 @@ describe('the map in docs/architecture.md holds for src/', () => {
   });
 
   test('no folder reaches up a layer, and no domain folder reaches into another', () => {
-    const problems = local.filter((imp) => !KNOWN_BREAKS.has(`${imp.from} -> ${imp.to}`)).map(layeringProblem).filter(Boolean);
+    const problems = local.map(layeringProblem).filter(Boolean);
     expect(problems).toEqual([]);
   });
 
-  test('every known break is still an import that breaks the rule (delete the ones that are fixed)', () => {
-    const breaking = new Set(local.filter((imp) => layeringProblem(imp)).map((imp) => `${imp.from} -> ${imp.to}`));
-    expect([...KNOWN_BREAKS].filter((entry) => !breaking.has(entry))).toEqual([]);
-  });
 
   test('no two files import each other, directly or round a loop', () => {
     expect(cycles(graph(local, (file) => file)).map((loop) => loop.join(' -> '))).toEqual([]);
   });
 
   test('no two folders import each other, directly or round a loop', () => {
-    const allowed = local.filter((imp) => !KNOWN_BREAKS.has(`${imp.from} -> ${imp.to}`));
-    const loops = cycles(graph(allowed, memberOf)).map((loop) => {
-      const links = loop.slice(1).map((to, i) => allowed.find((imp) => memberOf(imp.from) === loop[i] && memberOf(imp.to) === to));
+    const loops = cycles(graph(local, memberOf)).map((loop) => {
+      const links = loop.slice(1).map((to, i) => local.find((imp) => memberOf(imp.from) === loop[i] && memberOf(imp.to) === to));
       return links.map((imp) => `${imp?.from} imports ${imp?.to}`).join('; ');
     });
     expect(loops).toEqual([]);

@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { runInNewContext } from 'node:vm';
-import { BufferReclaimer, minorGarbageCollector } from '../../src/util/buffer-reclaimer.js';
+import { BufferReclaimer, minorGarbageCollector, optedInCollector } from '../../src/util/buffer-reclaimer.js';
 
 describe('buffer reclaimer', () => {
   test('collects once per threshold of bytes and passes every chunk on unchanged', async () => {
@@ -23,5 +23,11 @@ describe('buffer reclaimer', () => {
     expect(collect).toBeInstanceOf(Function);
     expect(() => collect?.()).not.toThrow();
     expect(runInNewContext('typeof gc')).toBe('undefined');
+  });
+
+  test('is opt-in: without DR_ACTIONS_RECLAIM_BUFFERS=true no collector is taken', () => {
+    expect(optedInCollector({})).toBeNull();
+    expect(optedInCollector({ DR_ACTIONS_RECLAIM_BUFFERS: '1' })).toBeNull();
+    expect(optedInCollector({ DR_ACTIONS_RECLAIM_BUFFERS: 'true' })).toBeInstanceOf(Function);
   });
 });

@@ -69047,7 +69047,7 @@ which.sync = whichSync
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _failover_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2399);
-/* harmony import */ var _failover_run_failover_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(749);
+/* harmony import */ var _failover_run_failover_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3390);
 /* harmony import */ var _failover_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9502);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
@@ -69469,7 +69469,7 @@ function parseFailoverInputs(input) {
 
 /***/ }),
 
-/***/ 749:
+/***/ 3390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79516,6 +79516,32 @@ function displayName(table) {
 
 // EXTERNAL MODULE: ./src/postgres/connection.ts
 var connection = __nccwpck_require__(8824);
+;// CONCATENATED MODULE: ./src/postgres/psql-protocol.ts
+
+/**
+ * How psql is made to print results that parse without ambiguity: unaligned, tuples only, with
+ * control characters that no text value holds as field and record separators and NULL marker.
+ * The long-lived session (psql-session.ts) and one-shot scripts (psql-script.ts) both speak it.
+ */
+const FIELD_SEPARATOR = '\u001f';
+const RECORD_SEPARATOR = '\u001e';
+const NULL_MARKER = '\u0001';
+/** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
+function psqlArgs(target) {
+    return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+}
+/** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
+function psqlEnv(target, applicationName, extra = {}) {
+    return { PGAPPNAME: applicationName, ...extra, ...(0,connection/* libpqEnv */.kY)(target) };
+}
+/** The rows of one statement's output. No output means no rows; "\n" alone is one row holding an empty string. */
+function parseRows(output) {
+    if (output === '')
+        return [];
+    const text = output.endsWith('\n') ? output.slice(0, -1) : output;
+    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/psql-session.ts
 
 
@@ -79525,9 +79551,6 @@ var connection = __nccwpck_require__(8824);
 class PsqlError extends Error {
     name = 'PsqlError';
 }
-const FIELD_SEPARATOR = '\u001f';
-const RECORD_SEPARATOR = '\u001e';
-const NULL_MARKER = '\u0001';
 /**
  * One long-lived psql process driven over stdin: statements keep a session (and a transaction,
  * with its snapshot) between calls, and connections behave exactly as pg_dump's do, because
@@ -79558,8 +79581,8 @@ class PsqlSession {
         void child.then((result) => this.onExit(`psql exited with code ${String(result.exitCode ?? result.signal)}`));
     }
     static async open(target, options = {}) {
-        const child = execa(options.psqlPath ?? 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`], {
-            env: { PGAPPNAME: 'dr-actions', ...(0,connection/* libpqEnv */.kY)(target) },
+        const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+            env: psqlEnv(target, 'dr-actions'),
             stdin: 'pipe',
             stdout: 'pipe',
             stderr: 'pipe',
@@ -79612,13 +79635,6 @@ class PsqlSession {
         for (const entry of this.pending.splice(0))
             entry.reject(this.exited);
     }
-}
-function parseRows(output) {
-    // No output means no rows; "\n" alone is one row holding an empty string.
-    if (output === '')
-        return [];
-    const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
 ;// CONCATENATED MODULE: ./src/failover/replica-database.ts

@@ -62136,7 +62136,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3966);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7068);
 /* harmony import */ var _restore_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3509);
-/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9521);
+/* harmony import */ var _restore_run_restore_verify_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(336);
 /* harmony import */ var _restore_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4502);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
 
@@ -62960,7 +62960,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
 
 /***/ }),
 
-/***/ 9521:
+/***/ 336:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72704,6 +72704,32 @@ function redact(text, secrets) {
 
 // EXTERNAL MODULE: ./src/postgres/connection.ts
 var connection = __nccwpck_require__(8824);
+;// CONCATENATED MODULE: ./src/postgres/psql-protocol.ts
+
+/**
+ * How psql is made to print results that parse without ambiguity: unaligned, tuples only, with
+ * control characters that no text value holds as field and record separators and NULL marker.
+ * The long-lived session (psql-session.ts) and one-shot scripts (psql-script.ts) both speak it.
+ */
+const FIELD_SEPARATOR = '\u001f';
+const RECORD_SEPARATOR = '\u001e';
+const NULL_MARKER = '\u0001';
+/** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
+function psqlArgs(target) {
+    return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+}
+/** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
+function psqlEnv(target, applicationName, extra = {}) {
+    return { PGAPPNAME: applicationName, ...extra, ...(0,connection/* libpqEnv */.kY)(target) };
+}
+/** The rows of one statement's output. No output means no rows; "\n" alone is one row holding an empty string. */
+function parseRows(output) {
+    if (output === '')
+        return [];
+    const text = output.endsWith('\n') ? output.slice(0, -1) : output;
+    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/psql-session.ts
 
 
@@ -72713,9 +72739,6 @@ var connection = __nccwpck_require__(8824);
 class PsqlError extends Error {
     name = 'PsqlError';
 }
-const FIELD_SEPARATOR = '\u001f';
-const RECORD_SEPARATOR = '\u001e';
-const NULL_MARKER = '\u0001';
 /**
  * One long-lived psql process driven over stdin: statements keep a session (and a transaction,
  * with its snapshot) between calls, and connections behave exactly as pg_dump's do, because
@@ -72746,8 +72769,8 @@ class PsqlSession {
         void child.then((result) => this.onExit(`psql exited with code ${String(result.exitCode ?? result.signal)}`));
     }
     static async open(target, options = {}) {
-        const child = execa(options.psqlPath ?? 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`], {
-            env: { PGAPPNAME: 'dr-actions', ...(0,connection/* libpqEnv */.kY)(target) },
+        const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+            env: psqlEnv(target, 'dr-actions'),
             stdin: 'pipe',
             stdout: 'pipe',
             stderr: 'pipe',
@@ -72800,13 +72823,6 @@ class PsqlSession {
         for (const entry of this.pending.splice(0))
             entry.reject(this.exited);
     }
-}
-function parseRows(output) {
-    // No output means no rows; "\n" alone is one row holding an empty string.
-    if (output === '')
-        return [];
-    const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
 ;// CONCATENATED MODULE: ./src/report/step-pipeline.ts
@@ -72971,38 +72987,27 @@ class Runner {
     }
 }
 
-;// CONCATENATED MODULE: ./src/backup/digest-gate.ts
+;// CONCATENATED MODULE: ./src/storage/sha256-stream.ts
 
 
 /**
- * Passes bytes through while hashing (SHA-256) and counting them, and holds back the end of
- * the stream until `verdict` settles: the consumer (the S3 upload) sees a clean end only when
- * the producer succeeded, and an error otherwise. pg_dump's stdout ends normally even when
- * pg_dump fails or is killed, so its exit code, not the end of its output, decides.
+ * Passes bytes through unchanged while hashing (SHA-256) and counting them: the digest that a
+ * backup's manifest records, taken on the way to S3 and checked again on the way back.
  */
-class DigestGate extends external_node_stream_.Transform {
-    verdict;
+class Sha256Stream extends external_node_stream_.Transform {
     hash = (0,external_node_crypto_.createHash)('sha256');
     bytes = 0;
     digestHex;
-    constructor(verdict) {
-        super();
-        this.verdict = verdict;
-        // When the consumer gives up first (S3 failed), the end is never reached to observe it.
-        verdict.catch(() => undefined);
-    }
     _transform(chunk, _encoding, callback) {
         this.hash.update(chunk);
         this.bytes += chunk.length;
         callback(null, chunk);
     }
     _flush(callback) {
-        this.verdict.then(() => {
-            this.digestHex = this.hash.digest('hex');
-            callback();
-        }, (error) => callback(error));
+        this.digestHex = this.hash.digest('hex');
+        callback();
     }
-    /** The SHA-256 of everything that passed, once the stream ended cleanly. */
+    /** The SHA-256 of everything that passed, once the stream ended. */
     get sha256() {
         if (!this.digestHex)
             throw new Error('the stream has not ended cleanly; there is no digest');
@@ -73023,7 +73028,21 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * one of hundreds of MiB sits at that ceiling while it flows, and the action's peak memory
  * grows with the backup. A minor collection every few MiB keeps the dead buffers to a few MiB
  * and takes well under a millisecond.
+ *
+ * It is opt-in (DR_ACTIONS_RECLAIM_BUFFERS=true in the step's env), because it sets V8's
+ * --expose-gc after start-up, which Node documents as unpredictable. Peak RSS of the bundled
+ * actions on Node 24, bench/'s S dataset (107 MiB on disk), 2 shared cores, two interleaved runs
+ * (opted in / default):
+ * - gzip:1, a 23 MiB dump: backup 123-126 / 129-130 MiB; restore-verify 103-112 / 119-120 MiB;
+ * - compression none, a 77 MiB dump: backup 139-152 / 139-158 MiB; restore-verify 110 / 140-152 MiB.
+ * Without it memory grows with the stream up to V8's ceiling for outside bytes (about 64 MiB
+ * more); M (a 420 MiB dump) was not measured again.
  */
+const RECLAIM_OPT_IN = 'DR_ACTIONS_RECLAIM_BUFFERS';
+/** The minor collector when the environment opts in, else null (V8 collects at its own pace). */
+function optedInCollector(env = process.env) {
+    return env[RECLAIM_OPT_IN] === 'true' ? minorGarbageCollector() : null;
+}
 const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
 let minorCollector;
 /**
@@ -73051,12 +73070,12 @@ function minorGarbageCollector() {
     minorCollector = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
     return minorCollector;
 }
-/** A pass-through that frees the buffers already passed on after every `everyBytes`. */
+/** A pass-through that frees the buffers already passed on after every `everyBytes`, when opted in. */
 class BufferReclaimer extends external_node_stream_.Transform {
     everyBytes;
     collect;
     sinceCollection = 0;
-    constructor(everyBytes = RECLAIM_EVERY_BYTES, collect = minorGarbageCollector()) {
+    constructor(everyBytes = RECLAIM_EVERY_BYTES, collect = optedInCollector()) {
         super();
         this.everyBytes = everyBytes;
         this.collect = collect;
@@ -73113,8 +73132,7 @@ async function downloadToFile(store, key, path, options) {
     });
     if (!response.Body)
         throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
-    // A hashing pass-through: its verdict is already settled, so it never holds the end back.
-    const hasher = new DigestGate(Promise.resolve());
+    const hasher = new Sha256Stream();
     const progress = setInterval(() => {
         const seconds = Math.max((0,format/* secondsBetween */.O1)(started, options.now()), 1);
         options.log.info(`${(0,format/* formatBytes */.z3)(hasher.bytes)} downloaded (${(0,format/* formatBytes */.z3)(hasher.bytes / seconds)}/s)`);
@@ -73141,13 +73159,7 @@ function compareWithManifest(downloaded, manifest, where) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/restore/restore-process.ts
-
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/postgres/restore-client.ts
 
 
 
@@ -73156,6 +73168,44 @@ class RestoreFailedError extends Error {
     name = 'RestoreFailedError';
 }
 const STDERR_KEPT = 16 * 1024;
+function keepTail(text) {
+    return text.length > STDERR_KEPT ? `...${text.slice(-STDERR_KEPT)}` : text;
+}
+/** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
+function startRestoreClient(binary, args, target, options) {
+    const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
+        env: { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions, ...(0,connection/* libpqEnv */.kY)(target) },
+        stdin: options.stdin,
+        stdout: 'ignore',
+        stderr: 'pipe',
+        buffer: false,
+        reject: false,
+        cleanup: true,
+        ...(options.signal ? { cancelSignal: options.signal } : {}),
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+        stderr = keepTail(stderr + chunk.toString());
+    });
+    return { child, stderr: () => stderr.trim() };
+}
+/** Resolves when the tool exited 0; otherwise throws its fate and its own words, redacted. */
+async function restoreClientExit(run, tool, secrets) {
+    const result = await run.child;
+    if (result.exitCode === 0 && !result.signal)
+        return;
+    const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
+    throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
+}
+
+;// CONCATENATED MODULE: ./src/restore/restore-process.ts
+
+
+
+
+
+
+
 /** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
 const MAINTENANCE_BUDGET_MB = 2048;
 /**
@@ -73169,33 +73219,6 @@ function restoreSessionOptions(jobs) {
 }
 function pgRestoreArgs(jobs, file) {
     return [`--jobs=${jobs}`, '--exit-on-error', '--no-owner', '--no-privileges', file];
-}
-function keepTail(text) {
-    return text.length > STDERR_KEPT ? `...${text.slice(-STDERR_KEPT)}` : text;
-}
-function start(binary, args, target, jobs, stdin, signal) {
-    const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: restoreSessionOptions(jobs), ...(0,connection/* libpqEnv */.kY)(target) },
-        stdin,
-        stdout: 'ignore',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        cleanup: true,
-        ...(signal ? { cancelSignal: signal } : {}),
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-        stderr = keepTail(stderr + chunk.toString());
-    });
-    return { child, stderr: () => stderr.trim() };
-}
-async function verdict(run, tool, secrets) {
-    const result = await run.child;
-    if (result.exitCode === 0 && !result.signal)
-        return;
-    const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
-    throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
 }
 /**
  * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
@@ -73218,8 +73241,8 @@ async function findRestoreClient(format, manifest, server) {
 }
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
 async function restoreCustom(pgRestore, target, file, jobs, signal) {
-    const run = start(pgRestore, pgRestoreArgs(jobs, file), target, jobs, 'ignore', signal);
-    await verdict(run, 'pg_restore', [target.password]);
+    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file), target, { sessionOptions: restoreSessionOptions(jobs), stdin: 'ignore', signal });
+    await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 /**
  * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed, stopping at the first
@@ -73227,7 +73250,7 @@ async function restoreCustom(pgRestore, target, file, jobs, signal) {
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
 async function restorePlain(psql, target, file, signal) {
-    const run = start(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, 1, 'pipe', signal);
+    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, { sessionOptions: restoreSessionOptions(1), stdin: 'pipe', signal });
     const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
     const [fed] = await Promise.allSettled([feeding, run.child]);
     if (fed.status === 'rejected') {
@@ -73238,7 +73261,7 @@ async function restorePlain(psql, target, file, signal) {
             throw new RestoreFailedError(`the backup is not a complete gzip stream (${error.message ?? (0,errors/* errorMessage */.g)(error)}); psql's restore was stopped`);
         }
     }
-    await verdict(run, 'psql', [target.password]);
+    await restoreClientExit(run, 'psql', [target.password]);
 }
 
 ;// CONCATENATED MODULE: ./src/restore/rpo.ts
@@ -73282,34 +73305,35 @@ function measureRpo(points, now, windowDays = RPO_WINDOW_DAYS) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
+
+
+/**
+ * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
+ * script's session) and returns the rows it printed, or psql's own error.
+ */
+async function runPsqlScript(target, script, options) {
+    const { timeoutSeconds, signal } = options;
+    const result = await execa(options.psqlPath, psqlArgs(target), {
+        input: script,
+        env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+        reject: false,
+        timeout: (timeoutSeconds + 30) * 1000,
+        ...(signal ? { cancelSignal: signal } : {}),
+    });
+    if (result.exitCode === 0)
+        return { ok: true, rows: parseRows(String(result.stdout)) };
+    const stderr = String(result.stderr).trim();
+    const how = result.timedOut ? `timed out after ${timeoutSeconds} s` : result.isCanceled ? 'was cancelled' : `psql exited with code ${result.exitCode}`;
+    return { ok: false, error: stderr || how };
+}
+
 ;// CONCATENATED MODULE: ./src/restore/run-checks.ts
 
 
 
 
-
-const FIELD = '\u001f';
-const RECORD = '\u001e';
-const NULL = '\u0001';
 const MESSAGE_KEPT = 2_000;
-async function psql(psqlPath, target, script, timeoutSeconds, signal) {
-    const result = await execa(psqlPath, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL}`, '-F', FIELD, '-R', RECORD, `--dbname=${target.url}`], {
-        input: script,
-        env: { PGAPPNAME: 'dr-actions restore-verify checks', PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s`, ...(0,connection/* libpqEnv */.kY)(target) },
-        reject: false,
-        timeout: (timeoutSeconds + 30) * 1000,
-        ...(signal ? { cancelSignal: signal } : {}),
-    });
-    const stderr = String(result.stderr).trim();
-    const how = result.timedOut ? `timed out after ${timeoutSeconds} s` : result.isCanceled ? 'was cancelled' : `psql exited with code ${result.exitCode}`;
-    return { ok: result.exitCode === 0, stdout: String(result.stdout), error: stderr || how };
-}
-function rowsOf(stdout) {
-    const text = stdout.endsWith('\n') ? stdout.slice(0, -1) : stdout;
-    if (text === '')
-        return [];
-    return text.split(RECORD).map((record) => record.split(FIELD).map((field) => (field === NULL ? null : field)));
-}
 /**
  * Runs one check in two steps: psql's \gdesc describes the result without running the
  * statement (so a statement that is not a boolean query never runs), then the statement runs.
@@ -73318,19 +73342,20 @@ function rowsOf(stdout) {
 async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal) {
     const base = { name: check.name, line: check.line, checklist: check.checklist };
     const fail = (detail) => ({ ...base, passed: false, detail: redact(detail.slice(0, MESSAGE_KEPT), secrets) });
-    const described = await psql(psqlPath, target, `${check.sql}\n\\gdesc\n`, timeoutSeconds, signal);
+    const script = { psqlPath, applicationName: 'dr-actions restore-verify checks', timeoutSeconds, signal };
+    const described = await runPsqlScript(target, `${check.sql}\n\\gdesc\n`, script);
     if (!described.ok)
         return fail(described.error);
-    const columns = rowsOf(described.stdout);
+    const columns = described.rows;
     const [column, type] = columns[0]?.length === 2 ? columns[0] : [];
     if (!column || !type)
         return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
     if (type !== 'boolean')
         return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
-    const ran = await psql(psqlPath, target, `${check.sql}\n\\g\n`, timeoutSeconds, signal);
+    const ran = await runPsqlScript(target, `${check.sql}\n\\g\n`, script);
     if (!ran.ok)
         return fail(ran.error);
-    const rows = rowsOf(ran.stdout);
+    const rows = ran.rows;
     if (rows.length !== 1)
         return fail(`returned ${rows.length} rows; a check must return exactly one`);
     const value = rows[0]?.[0];
@@ -73710,30 +73735,8 @@ async function runSmokeCommand(words, target, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/backup/snapshot.ts
+;// CONCATENATED MODULE: ./src/postgres/row-counts.ts
 
-async function readServerFacts(session) {
-    const [row] = await session.query("SELECT current_database(), current_setting('server_version'), current_setting('server_version_num'), pg_database_size(current_database())");
-    const [database, version, versionNum, size] = row ?? [];
-    const num = Number(versionNum);
-    return { database: String(database), version: String(version).split(' ')[0], versionNum: num, major: Math.floor(num / 10000), databaseSizeBytes: Number(size) };
-}
-/**
- * Opens a REPEATABLE READ transaction and exports its snapshot. pg_dump --snapshot sees exactly
- * what this transaction sees, so counts taken here match the dump; the snapshot stays valid
- * while the transaction is open.
- */
-async function exportSnapshot(session) {
-    await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const [row] = await session.query("SELECT pg_export_snapshot(), to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-    return { id: String(row?.[0]), takenAt: new Date(String(row?.[1])) };
-}
-async function tablesByOid(session, oids) {
-    if (oids.length === 0)
-        return [];
-    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${quoteLiteral(`{${oids.join(',')}}`)}::oid[]) ORDER BY 1, 2`);
-    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
-}
 const COUNT_BATCH = 50;
 /**
  * Exact row counts in the snapshot, batched into UNION ALL statements. ONLY: a parent's TABLE

@@ -1,7 +1,7 @@
-import type { BackupStore, StoredBackup } from '../storage/backup-store.js';
-import { CREATED_BY_METADATA } from '../storage/backup-store.js';
-import { deleteKeys } from '../storage/backup-writes.js';
-import { manifestKeyFor } from '../storage/keys.js';
+import type { BackupStore, StoredBackup } from './backup-store.js';
+import { CREATED_BY_METADATA } from './backup-store.js';
+import { deleteKeys } from './backup-writes.js';
+import { manifestKeyFor } from './keys.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import { decideRetention, type RetentionDecision, type RetentionPolicy } from './retention.js';

@@ -18,10 +18,10 @@ function canUseStdbuf(): boolean {
 }
 
 /**
- * The command line that runs `file` with its stdout written in large blocks, or unchanged where
+ * The command line that runs `file` under `stdbuf -o1M`, so its stdout is written in large blocks, or unchanged where
  * stdbuf is not available (macOS): the output is the same bytes either way. stdbuf execs the
  * program, so the process started is the program itself and a signal reaches it directly.
  */
-export function withLargeWrites(file: string, args: string[], available: () => boolean = canUseStdbuf): { file: string; args: string[] } {
+export function withStdbuf(file: string, args: string[], available: () => boolean = canUseStdbuf): { file: string; args: string[] } {
   return available() ? { file: 'stdbuf', args: [`-o${STDOUT_BUFFER}`, file, ...args] } : { file, args };
 }
