@@ -119,14 +119,13 @@ function crossRegionCheck(ctx: AuditContext, backup: BackupSettings, facts: Back
 function lockChecks(ctx: AuditContext, backup: BackupSettings, facts: BackupFacts): AuditCheck[] {
   const versioningFix = `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${backup.bucket} --versioning-configuration Status=Enabled`;
   const lockFix = `aws s3api put-object-lock-configuration --region ${ctx.primary.region} --bucket ${backup.bucket} --object-lock-configuration '{"ObjectLockEnabled":"Enabled"}'  # needs versioning; backup locks each object itself`;
-  if (!backup.objectLock) {
-    const reason = 'backup-object-lock is false: the team does not ask for versioning and Object Lock';
-    return [skipped(BACKUP_CHECKS.versioning, reason, versioningFix), skipped(BACKUP_CHECKS.objectLock, reason, lockFix)];
-  }
-  return [
-    verdict(BACKUP_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, versioningFix),
-    verdict(BACKUP_CHECKS.objectLock, facts.objectLock === 'Enabled', facts.objectLock === 'Enabled' ? 'Object Lock enabled' : 'Object Lock not enabled: a leaked key can delete every backup', lockFix),
-  ];
+  const versioning = backup.versioning
+    ? verdict(BACKUP_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, versioningFix)
+    : skipped(BACKUP_CHECKS.versioning, 'not asked for: backup-versioning and backup-object-lock are false', versioningFix);
+  const lock = backup.objectLock
+    ? verdict(BACKUP_CHECKS.objectLock, facts.objectLock === 'Enabled', facts.objectLock === 'Enabled' ? 'Object Lock enabled' : 'Object Lock not enabled: a leaked key can delete every backup', lockFix)
+    : skipped(BACKUP_CHECKS.objectLock, 'not asked for: backup-object-lock is false', lockFix);
+  return [versioning, lock];
 }
 
 /** The backup bucket's prerequisites: private, encrypted, tidy, protected when asked, copied to the other region, and fresh. */

@@ -2,7 +2,7 @@ import { ListHealthChecksCommand, ListResourceRecordSetsCommand, type HealthChec
 import { createRoute53Client } from '../aws/clients.js';
 import { formatDuration } from '../util/format.js';
 import { unlessNotFound } from './aws-errors.js';
-import { verdict, type AuditCheck, type CheckDefinition } from './check.js';
+import { skipped, verdict, type AuditCheck, type CheckDefinition } from './check.js';
 import type { AuditContext } from './context.js';
 import type { DnsSettings } from './inputs.js';
 import { SENTENCE } from './plan.js';
@@ -68,7 +68,12 @@ export function dnsChecks(ctx: AuditContext, dns: DnsSettings, facts: DnsFacts):
   const healthFix = `aws route53 create-health-check --caller-reference dr-$(date +%s) --health-check-config Type=TCP,FullyQualifiedDomainName=${fqdn(target).replace(/\.$/, '')},Port=5432,RequestInterval=30,FailureThreshold=3`;
   if (!facts.records.length) {
     const found = facts.zoneExists ? `no CNAME, A or AAAA record ${name} in zone ${dns.hostedZoneId}` : `hosted zone ${dns.hostedZoneId} does not exist`;
-    return [verdict(C.record, false, found, upsert(60)), verdict(C.ttl, false, found, upsert(60)), verdict(C.healthCheck, false, found, healthFix)];
+    const health = watching(dns, facts);
+    return [
+      verdict(C.record, false, found, upsert(60)),
+      skipped(C.ttl, `not checked: ${found}, so there is no TTL to read (see dns.record)`, upsert(60)),
+      verdict(C.healthCheck, health !== undefined, health ? `health check ${health.Id} watches ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress}` : `${found}, and no enabled health check watches ${fqdn(target)}`, healthFix),
+    ];
   }
   const ttls = facts.records.map((r) => (r.AliasTarget ? undefined : (r.TTL ?? 0)));
   const longest = Math.max(0, ...ttls.filter((t): t is number => t !== undefined));

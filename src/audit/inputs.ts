@@ -21,6 +21,8 @@ export interface BackupSettings {
   bucket: string;
   prefix: string;
   maxAgeSeconds: number;
+  /** Versioning is checked when asked for, and always with Object Lock (which needs it). */
+  versioning: boolean;
   objectLock: boolean;
   replicaBucket?: string;
 }
@@ -82,11 +84,13 @@ function parseMedia(input: InputReader): MediaSettings {
 
 function parseBackup(input: InputReader): BackupSettings {
   const replica = input('backup-replica-bucket').trim();
+  const objectLock = parseBoolean(input('backup-object-lock'), 'backup-object-lock', false);
   return {
     bucket: parseBucket(required(input('backup-bucket'), 'backup-bucket', 'backup', 'the S3 bucket the backup action writes to'), 'backup-bucket'),
     prefix: parsePrefix(input('backup-prefix').trim() || 'database/', 'backup-prefix'),
     maxAgeSeconds: parseInteger(input('backup-max-age-seconds'), 'backup-max-age-seconds', 26 * 3600, 60),
-    objectLock: parseBoolean(input('backup-object-lock'), 'backup-object-lock', false),
+    versioning: parseBoolean(input('backup-versioning'), 'backup-versioning', false) || objectLock,
+    objectLock,
     ...(replica ? { replicaBucket: parseBucket(replica, 'backup-replica-bucket') } : {}),
   };
 }
