@@ -88,7 +88,7 @@ function parseBackup(input: InputReader): BackupSettings {
   return {
     bucket: parseBucket(required(input('backup-bucket'), 'backup-bucket', 'backup', 'the S3 bucket the backup action writes to'), 'backup-bucket'),
     prefix: parsePrefix(input('backup-prefix').trim() || 'database/', 'backup-prefix'),
-    maxAgeSeconds: parseInteger(input('backup-max-age-seconds'), 'backup-max-age-seconds', 26 * 3600, 60),
+    maxAgeSeconds: parseInteger(input('backup-max-age-seconds'), 'backup-max-age-seconds', 93_600, 60),
     versioning: parseBoolean(input('backup-versioning'), 'backup-versioning', false) || objectLock,
     objectLock,
     ...(replica ? { replicaBucket: parseBucket(replica, 'backup-replica-bucket') } : {}),
