@@ -1,3 +1,5 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
@@ -43,6 +45,26 @@ export function createRdsClient(settings: AwsSettings, overrides: { maxAttempts?
 export function createRoute53Client(settings: AwsSettings): Route53Client {
   return new Route53Client({
     region: ROUTE53_SIGNING_REGION,
+    ...RETRY,
+    ...CONTROL_PLANE_TIMEOUTS,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+  });
+}
+
+/** ElastiCache is regional; the audit reads replication groups only. */
+export function createElastiCacheClient(settings: AwsSettings): ElastiCacheClient {
+  return new ElastiCacheClient({
+    region: settings.region,
+    ...RETRY,
+    ...CONTROL_PLANE_TIMEOUTS,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+  });
+}
+
+/** CloudWatch is regional: a replica's metrics live in the replica's region. */
+export function createCloudWatchClient(settings: AwsSettings): CloudWatchClient {
+  return new CloudWatchClient({
+    region: settings.region,
     ...RETRY,
     ...CONTROL_PLANE_TIMEOUTS,
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),

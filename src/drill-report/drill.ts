@@ -68,6 +68,14 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
     const database = text(field(details, 'backup', 'manifest', 'database'));
     return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
   }
+  if (kind === 'dr-audit') {
+    const counts = field(details, 'counts');
+    const checks = field(details, 'checks');
+    if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null) return undefined;
+    const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => text(field(c, 'id'))).filter(Boolean);
+    const n = (key: string) => Number(field(counts, key) ?? 0);
+    return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
+  }
   if (kind === 'failover') {
     const mode = text(field(details, 'mode'));
     const replica = text(field(details, 'replica', 'id'));

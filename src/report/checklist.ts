@@ -10,6 +10,8 @@ export const PLAN_CHECKLIST = {
   criticalFeatures: 'All critical features functional',
   rto: 'Recovery time within RTO',
   rpo: 'Data loss within RPO',
+  /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+  prerequisites: 'Plan prerequisites in place',
 } as const;
 
 export type ChecklistKey = keyof typeof PLAN_CHECKLIST;

@@ -38,6 +38,17 @@ const IAM_ACTION: Record<string, string> = {
   ListResourceRecordSetsCommand: 'route53:ListResourceRecordSets',
   ChangeResourceRecordSetsCommand: 'route53:ChangeResourceRecordSets',
   GetChangeCommand: 'route53:GetChange',
+  DescribeDBSnapshotsCommand: 'rds:DescribeDBSnapshots',
+  GetMetricStatisticsCommand: 'cloudwatch:GetMetricStatistics',
+  DescribeReplicationGroupsCommand: 'elasticache:DescribeReplicationGroups',
+  GetBucketEncryptionCommand: 's3:GetEncryptionConfiguration',
+  GetBucketLifecycleConfigurationCommand: 's3:GetLifecycleConfiguration',
+  GetBucketLocationCommand: 's3:GetBucketLocation',
+  GetBucketReplicationCommand: 's3:GetReplicationConfiguration',
+  GetBucketVersioningCommand: 's3:GetBucketVersioning',
+  GetObjectLockConfigurationCommand: 's3:GetBucketObjectLockConfiguration',
+  GetPublicAccessBlockCommand: 's3:GetBucketPublicAccessBlock',
+  ListHealthChecksCommand: 'route53:ListHealthChecks',
 };
 
 /** The tag keys the failover writes on the replica, from its sources. */
@@ -54,6 +65,7 @@ describe.each([
   ['restore-verify', 'restore-verify-role-policy.json'],
   ['failover', 'failover-execute-role-policy.json'],
   ['failover', 'staging-failover-execute-role-policy.json'],
+  ['dr-audit', 'dr-audit-role-policy.json'],
 ])('the %s role', (action, file) => {
   test('allows every call the action makes', () => {
     const commands = commandsSentBy(action);
@@ -66,7 +78,7 @@ describe.each([
 });
 
 test('no policy grants wildcard actions, and none lets backups bypass Object Lock', () => {
-  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json']) {
+  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json', 'dr-audit-role-policy.json']) {
     for (const action of actionsOf(policy(file))) {
       expect(action).not.toContain('*');
       expect(action).not.toBe('s3:BypassGovernanceRetention');
@@ -86,6 +98,13 @@ test('backup writes and deletes only under its prefix', () => {
 test('restore-verify only reads', () => {
   const actions = [...actionsOf(policy('restore-verify-role-policy.json'))].sort();
   expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+});
+
+test('the dr-audit role only reads: Describe, Get and List calls (and decrypting what it reads), each one the action makes', () => {
+  const allowed = [...actionsOf(policy('dr-audit-role-policy.json'))].sort();
+  for (const action of allowed) expect(action).toMatch(/^[a-z0-9]+:(Describe|Get|List)[A-Za-z0-9]*$|^kms:Decrypt$/);
+  const made = new Set(commandsSentBy('dr-audit').map((c) => IAM_ACTION[c]));
+  expect(allowed.filter((a) => a !== 'kms:Decrypt' && !made.has(a))).toEqual([]);
 });
 
 test('the failover plan role changes nothing', () => {

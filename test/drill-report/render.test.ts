@@ -40,7 +40,7 @@ describe('a drill whose reports all passed, with three earlier drills in history
     const markdown = renderDrillMarkdown(report, { past: await history(), historyDir: 'docs/dr-drills' });
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('# ✅ Quarterly DR drill, 2026-01-01: passed');
-    expect(lines[2]).toBe('**Passed.** 2 reports: ✅ restore-verify, ✅ failover. Test Checklist: 7 passed, 0 failed, 1 skipped, 0 not checked. Recovery time: database failure 4 min 12 s (RTO 1 h 0 min).');
+    expect(lines[2]).toBe('**Passed.** 2 reports: ✅ restore-verify, ✅ failover. Test Checklist: 7 passed, 0 failed, 1 skipped, 1 not checked. Recovery time: database failure 4 min 12 s (RTO 1 h 0 min).');
     expect([...sections(markdown).keys()]).toEqual(['Reports', 'Test Checklist', 'Objectives against measured values', 'Step timings', 'Trend', 'Post-mortem']);
     expect(markdown).not.toContain('Why it failed');
   });
@@ -57,6 +57,8 @@ describe('a drill whose reports all passed, with three earlier drills in history
       ['✅', 'All critical features functional', 'passed'],
       ['✅', 'Recovery time within RTO', 'passed'],
       ['✅', 'Data loss within RPO', 'passed'],
+      // No dr-audit report in this drill.
+      ['⬜', 'Plan prerequisites in place', 'not checked'],
     ]);
     // One report speaks to the RTO item: its evidence as it wrote it. Two speak to the RPO: both are named.
     expect(rows[6]?.[3]).toBe('4 min 12 s against 1 h 0 min');
@@ -139,6 +141,7 @@ describe('a drill whose reports all passed, with three earlier drills in history
     const actionItems = body.slice(body.indexOf('5. **Action Items**')).split('\n').filter((l) => l.trim().startsWith('- [ ]')).map((l) => l.trim());
     expect(actionItems).toEqual([
       '- [ ] Cover in the next drill: Payment processing works',
+      '- [ ] Cover in the next drill: Plan prerequisites in place',
       '- [ ] Update documentation',
       '- [ ] Implement preventive measures',
       '- [ ] Train team on new procedures',
@@ -162,12 +165,12 @@ describe('a drill that checks only part of the plan', () => {
     const report = buildDrillReport({ title: 'Failover rehearsal', reports: sources, run: RUN });
     const markdown = renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' });
     const rows = rowsOf(markdown, 'Test Checklist');
-    expect(rows.map((r) => r[0])).toEqual(['⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '✅']);
+    expect(rows.map((r) => r[0])).toEqual(['⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '✅', '⬜']);
     expect(rows[0]?.slice(2)).toEqual(['not checked', 'no report of this drill checks it']);
     expect(sections(markdown).get('Test Checklist')).toContain('⬜ items are left for a person to check');
     const covers = markdown.split('\n').filter((l) => l.includes('- [ ] Cover in the next drill: '));
-    expect(covers).toHaveLength(7);
-    expect(markdown.split('\n')[2]).toMatch(/Test Checklist: 1 passed, 0 failed, 0 skipped, 7 not checked\.$/);
+    expect(covers).toHaveLength(8);
+    expect(markdown.split('\n')[2]).toMatch(/Test Checklist: 1 passed, 0 failed, 0 skipped, 8 not checked\.$/);
   });
 });
 
@@ -214,7 +217,7 @@ describe('a drill whose reports failed', () => {
       '- failover: health check: https://staging.acme.example/api/v1/health/ did not answer 200 within 600 s: 61 attempts, last 502',
     ]);
     const rows = rowsOf(markdown, 'Test Checklist');
-    expect(rows.map((r) => r[2])).toEqual(['failed', 'failed', 'failed', 'failed', 'skipped', 'failed', 'failed', 'failed']);
+    expect(rows.map((r) => r[2])).toEqual(['failed', 'failed', 'failed', 'failed', 'skipped', 'failed', 'failed', 'failed', 'not checked']);
     // Application starts: both reports failed it, each for its own reason.
     expect(rows[2]?.[3]).toBe('restore-verify: failed (not run: the checksum failed); failover: failed (https://staging.acme.example/api/v1/health/: 61 attempts, last 502)');
     // Data loss: the failover's lag was within the RPO, the backups' largest gap was not: failed wins.

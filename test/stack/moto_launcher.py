@@ -23,26 +23,44 @@ INSYNC after MOTO_ROUTE53_INSYNC_SECONDS, and answers NoSuchChange for unknown i
 S3 DeleteObjects refuses more than 1,000 keys in one request (MalformedXML); moto takes any
 number, so a client that forgot to batch would pass against moto and fail against S3.
 
+S3 replication, which the dr-audit tests depend on (moto 5.2 stores a replication configuration
+but does nothing with it):
+- GetBucketReplication answers every rule with Filter {Prefix: ""} and DeleteMarkerReplication
+  Disabled, whatever was put. Real S3 answers the rule as it was put; the stack does too.
+- Objects never get a ReplicationStatus. Real S3 replicates each new object that an enabled rule
+  covers, marking the source COMPLETED (or FAILED when the destination cannot take it, e.g. its
+  versioning is off) and the copy REPLICA. The stack does that on PutObject, synchronously (S3
+  passes through PENDING for seconds first), and reports the status as x-amz-replication-status.
+
+RDS LatestRestorableTime: moto 5.2 always answers "now". Real RDS answers the last moment the
+instance's logs reached S3, which stops moving when log backup stalls. Tests set it per instance
+with POST /moto-api/dr-stack/rds/latest-restorable-time {"region", "instance", "time"}; without
+that, the stack answers "now" as before.
+
 MOTO_RDS_PROMOTE_SECONDS (default 2) sets how long a promotion takes;
 MOTO_ROUTE53_INSYNC_SECONDS (default 1) how long a DNS change stays PENDING.
 Usage: python3 moto_launcher.py -H 127.0.0.1 -p PORT
 """
 
 import copy
+import json
 import os
 import secrets
 import string
 import threading
 import time
+from datetime import datetime
 
 import xmltodict
 from moto.core.utils import utcnow
-from moto.rds.models import RDSBackend
+import moto.moto_api._internal.urls as moto_api_urls
+from moto.rds.models import DBInstance, RDSBackend
 from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, Route53ClientError
 from moto.route53.models import Route53Backend
 from moto.route53.responses import Route53
 from moto.route53.utils import validate_domain_name
 from moto.s3.exceptions import MalformedXML
+from moto.s3.models import FakeKey, S3Backend
 from moto.s3.responses import S3Response
 from moto.server import main
 
@@ -246,6 +264,128 @@ def respond_get_change(self):
 
 Route53.change_resource_record_sets = respond_change_resource_record_sets
 Route53.get_change = respond_get_change
+
+
+# --- S3: replication configuration answered as put ------------------------------------
+
+
+def _filter_as_put(rule):
+    if "Filter" not in rule:
+        return {"Prefix": rule.get("Prefix") or ""}
+    raw = rule.get("Filter") or {}
+    if "And" in raw:
+        both = raw["And"] or {}
+        tags = both.get("Tag") or []
+        return {"And": {"Prefix": both.get("Prefix") or "", "Tags": tags if isinstance(tags, list) else [tags]}}
+    if "Tag" in raw:
+        return {"Tag": raw["Tag"]}
+    return {"Prefix": raw["Prefix"] or ""} if "Prefix" in raw else {}
+
+
+def get_bucket_replication_as_put(self):
+    from moto.core.responses import ActionResult
+    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+
+    self.data["Action"] = "GetBucketReplication"
+    replication = self.backend.get_bucket_replication(self.bucket_name)
+    if not replication:
+        raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+    rules = [
+        {
+            "ID": rule["ID"],
+            "Priority": rule["Priority"],
+            "Status": rule["Status"],
+            "DeleteMarkerReplication": rule.get("DeleteMarkerReplication") or {"Status": "Disabled"},
+            "Filter": _filter_as_put(rule),
+            "Destination": rule["Destination"],
+        }
+        for rule in replication["Rule"]
+    ]
+    return self.serialized(ActionResult({"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}}))
+
+
+S3Response.get_bucket_replication = get_bucket_replication_as_put
+
+
+# --- S3: new objects replicated, with their ReplicationStatus -------------------------
+
+_replicating = threading.local()
+_put_object = S3Backend.put_object
+
+
+def _covering_rule(replication, key):
+    rules = []
+    for rule in replication.get("Rule") or []:
+        if rule.get("Status") != "Enabled":
+            continue
+        scope = _filter_as_put(rule)
+        if "Tag" in scope or scope.get("And", {}).get("Tags"):
+            continue  # tag filters are not modelled: such objects read as not replicated
+        prefix = scope.get("Prefix", scope.get("And", {}).get("Prefix", "")) or ""
+        if key.startswith(prefix):
+            rules.append(rule)
+    return max(rules, key=lambda r: int(r.get("Priority") or 0)) if rules else None
+
+
+def put_object_replicating(self, bucket_name, key_name, value, *args, **kwargs):
+    new_key = _put_object(self, bucket_name, key_name, value, *args, **kwargs)
+    if getattr(_replicating, "active", False):
+        new_key._replication_status = "REPLICA"
+        return new_key
+    replication = getattr(self.get_bucket(bucket_name), "replication", None)
+    rule = _covering_rule(replication, key_name) if replication else None
+    if rule is None:
+        return new_key
+    destination_name = str(rule["Destination"]["Bucket"]).split(":::")[-1]
+    destination = self.buckets.get(destination_name)
+    if destination is None or destination.versioning_status != "Enabled":
+        new_key._replication_status = "FAILED"
+        return new_key
+    _replicating.active = True
+    try:
+        _put_object(self, destination_name, key_name, value)._replication_status = "REPLICA"
+    finally:
+        _replicating.active = False
+    new_key._replication_status = "COMPLETED"
+    return new_key
+
+
+S3Backend.put_object = put_object_replicating
+_response_dict = FakeKey.response_dict
+
+
+def response_dict_with_replication(self):
+    headers = _response_dict.fget(self)
+    status = getattr(self, "_replication_status", None)
+    if status:
+        headers["x-amz-replication-status"] = status
+    return headers
+
+
+FakeKey.response_dict = property(response_dict_with_replication)
+
+
+# --- RDS: LatestRestorableTime set by the tests -----------------------------------------
+
+_restorable = {}
+
+
+def latest_restorable_time(self):
+    region = self.db_instance_arn.split(":")[3]
+    return _restorable.get((region, self.db_instance_identifier)) or utcnow()
+
+
+DBInstance.latest_restorable_time = property(latest_restorable_time)
+
+
+def set_latest_restorable_time(request, full_url, headers):
+    size = int(headers.get("Content-Length") or 0)
+    body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8"))
+    _restorable[(body["region"], body["instance"])] = datetime.fromisoformat(body["time"].replace("Z", "+00:00"))
+    return 201, {}, ""
+
+
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/latest-restorable-time"] = set_latest_restorable_time
 
 if __name__ == "__main__":
     main()

@@ -7,15 +7,15 @@ import { drWorkflowProblems, jobsOf, parseWorkflow, workflowProblems } from './w
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
-const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml'];
+const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml', 'dr-audit.yml'];
 
 const read = (name: string) => readFileSync(join(WORKFLOWS, name), 'utf8');
 type Map = Record<string, unknown>;
 const map = (value: unknown) => (value ?? {}) as Map;
 
 describe('the rules, checked on every workflow', () => {
-  test('the five workflows of the issue exist, and no others', () => {
-    expect(readdirSync(WORKFLOWS).sort()).toEqual(['backup.yml', 'ci.yml', 'dr-drill.yml', 'failover.yml', 'restore-verify.yml']);
+  test('the five workflows of the issue and the weekly audit exist, and no others', () => {
+    expect(readdirSync(WORKFLOWS).sort()).toEqual(['backup.yml', 'ci.yml', 'dr-audit.yml', 'dr-drill.yml', 'failover.yml', 'restore-verify.yml']);
   });
 
   test.each(readdirSync(WORKFLOWS))('%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC', (name) => {
@@ -145,6 +145,22 @@ describe('what the issue asks of each workflow', () => {
     expect(String(issueJob?.body.if)).toContain('always()');
     const script = String(issueJob?.steps[0]?.run);
     for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close']) expect(script).toContain(command);
+  });
+
+  test('dr-audit: weekly and by hand, read-only role through OIDC; only the issue job writes issues, and it opens, comments on and closes the disaster-recovery issue', () => {
+    const triggers = on('dr-audit.yml');
+    expect((triggers.schedule as { cron: string }[])[0]?.cron.split(' ').slice(2)).toEqual(['*', '*', '1']);
+    expect(Object.keys(triggers).sort()).toEqual(['schedule', 'workflow_call', 'workflow_dispatch']);
+    const jobs = jobsOf(parseWorkflow(read('dr-audit.yml')));
+    expect(jobs.filter((j) => map(j.body.permissions).issues === 'write').map((j) => j.id)).toEqual(['track-failure']);
+    const issueJob = jobs.find((j) => j.id === 'track-failure');
+    expect(issueJob?.body.permissions).toEqual({ issues: 'write' });
+    expect(String(issueJob?.body.if)).toContain('always()');
+    const script = String(issueJob?.steps[0]?.run);
+    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close']) expect(script).toContain(command);
+    const audit = jobs.find((j) => j.id === 'audit');
+    expect(audit?.body.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(map(audit?.steps.find((s) => String(s.uses).startsWith('aws-actions/'))?.with)['role-to-assume']).toBe('${{ vars.DR_AUDIT_ROLE_ARN }}');
   });
 
   test('dr-drill: quarterly on 1 January, April, July and October, and by hand; restore-verify, failover, then drill-report opens the pull request', () => {

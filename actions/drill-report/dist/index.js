@@ -34584,6 +34584,8 @@ const PLAN_CHECKLIST = {
     criticalFeatures: 'All critical features functional',
     rto: 'Recovery time within RTO',
     rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
 };
 function checklistItem(key, status, detail) {
     return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
@@ -34711,6 +34713,15 @@ function summarizeDetails(kind, details) {
         const key = drill_text(field(details, 'backupKey')) ?? drill_text(field(details, 'backup', 'key'));
         const database = drill_text(field(details, 'backup', 'manifest', 'database'));
         return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
+    }
+    if (kind === 'dr-audit') {
+        const counts = field(details, 'counts');
+        const checks = field(details, 'checks');
+        if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null)
+            return undefined;
+        const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => drill_text(field(c, 'id'))).filter(Boolean);
+        const n = (key) => Number(field(counts, key) ?? 0);
+        return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
     }
     if (kind === 'failover') {
         const mode = drill_text(field(details, 'mode'));

@@ -69581,6 +69581,8 @@ var client_route_53_dist_cjs = __nccwpck_require__(8621);
 
 
 
+
+
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
 const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
 /**
@@ -69616,6 +69618,24 @@ function createRdsClient(settings, overrides = {}) {
 function createRoute53Client(settings) {
     return new client_route_53_dist_cjs/* Route53Client */.LhC({
         region: ROUTE53_SIGNING_REGION,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    });
+}
+/** ElastiCache is regional; the audit reads replication groups only. */
+function createElastiCacheClient(settings) {
+    return new ElastiCacheClient({
+        region: settings.region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    });
+}
+/** CloudWatch is regional: a replica's metrics live in the replica's region. */
+function createCloudWatchClient(settings) {
+    return new CloudWatchClient({
+        region: settings.region,
         ...RETRY,
         ...CONTROL_PLANE_TIMEOUTS,
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
@@ -79907,6 +79927,8 @@ const PLAN_CHECKLIST = {
     criticalFeatures: 'All critical features functional',
     rto: 'Recovery time within RTO',
     rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
 };
 function checklistItem(key, status, detail) {
     return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };

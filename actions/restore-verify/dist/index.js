@@ -62975,6 +62975,8 @@ var dist_cjs = __nccwpck_require__(3711);
 
 
 
+
+
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
 const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
 /**
@@ -63010,6 +63012,24 @@ function createRdsClient(settings, overrides = {}) {
 function createRoute53Client(settings) {
     return new Route53Client({
         region: ROUTE53_SIGNING_REGION,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    });
+}
+/** ElastiCache is regional; the audit reads replication groups only. */
+function createElastiCacheClient(settings) {
+    return new ElastiCacheClient({
+        region: settings.region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    });
+}
+/** CloudWatch is regional: a replica's metrics live in the replica's region. */
+function createCloudWatchClient(settings) {
+    return new CloudWatchClient({
+        region: settings.region,
         ...RETRY,
         ...CONTROL_PLANE_TIMEOUTS,
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
@@ -63280,6 +63300,8 @@ const PLAN_CHECKLIST = {
     criticalFeatures: 'All critical features functional',
     rto: 'Recovery time within RTO',
     rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
 };
 function checklistItem(key, status, detail) {
     return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };

@@ -1,0 +1,169 @@
+import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance, type DBSnapshot } from '@aws-sdk/client-rds';
+import { createCloudWatchClient, createRdsClient } from '../aws/clients.js';
+import { formatDuration } from '../util/format.js';
+import { unlessNotFound } from './aws-errors.js';
+import { verdict, type AuditCheck, type CheckDefinition } from './check.js';
+import { secondsSince, type AuditContext } from './context.js';
+import { PLAN, SENTENCE } from './plan.js';
+
+const def = (id: string, plan: string, severity: CheckDefinition['severity']): CheckDefinition => ({ id, area: 'database', plan, severity });
+
+export const DATABASE_CHECKS = {
+  retention: def('db.backup-retention', SENTENCE.pitr, 'high'),
+  restorable: def('db.latest-restorable-time', SENTENCE.rpo, 'high'),
+  crossRegion: def('db.cross-region-backups', SENTENCE.databaseReplication, 'high'),
+  replica: def('db.replica', SENTENCE.crossRegionReplica, 'high'),
+  lag: def('db.replica-lag', SENTENCE.rpo, 'high'),
+  deletionProtection: def('db.deletion-protection', 'Complete Database Recovery: Database corruption or complete data loss', 'medium'),
+  encrypted: def('db.storage-encrypted', 'Database Backups (snapshots and the replica inherit the primary\'s encryption)', 'medium'),
+} as const;
+
+/** How far back ReplicaLag is read: CloudWatch publishes it every minute. */
+const LAG_WINDOW_SECONDS = 15 * 60;
+
+export interface DatabaseFacts {
+  primary?: DBInstance;
+  replica?: DBInstance;
+  /** Newest snapshot of the primary held in the secondary region (an hourly copy). */
+  newestCopy?: DBSnapshot;
+  /** Highest ReplicaLag of the window, in seconds; undefined when CloudWatch has no data points. */
+  maxLagSeconds?: number;
+}
+
+async function describeInstance(ctx: AuditContext, region: 'primary' | 'secondary', id: string): Promise<DBInstance | undefined> {
+  const client = createRdsClient(ctx[region]);
+  const response = await unlessNotFound(client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })), 'DBInstanceNotFound', 'DBInstanceNotFoundFault');
+  return response?.DBInstances?.[0];
+}
+
+async function newestCopyOf(ctx: AuditContext, primaryId: string): Promise<DBSnapshot | undefined> {
+  const client = createRdsClient(ctx.secondary);
+  const snapshots: DBSnapshot[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await client.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: primaryId, Marker: marker }));
+    snapshots.push(...(page.DBSnapshots ?? []).filter((s) => s.Status === 'available' && s.SnapshotCreateTime));
+    marker = page.Marker;
+  } while (marker);
+  return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+}
+
+async function maxReplicaLag(ctx: AuditContext, replicaId: string): Promise<number | undefined> {
+  const client = createCloudWatchClient(ctx.secondary);
+  const response = await client.send(
+    new GetMetricStatisticsCommand({
+      Namespace: 'AWS/RDS',
+      MetricName: 'ReplicaLag',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }],
+      StartTime: new Date(ctx.now.getTime() - LAG_WINDOW_SECONDS * 1000),
+      EndTime: ctx.now,
+      Period: 60,
+      Statistics: ['Maximum'],
+    }),
+  );
+  const points = (response.Datapoints ?? []).map((p) => p.Maximum).filter((m): m is number => typeof m === 'number');
+  return points.length ? Math.max(...points) : undefined;
+}
+
+/** Everything the database checks look at, read once: DescribeDBInstances, DescribeDBSnapshots, GetMetricStatistics. */
+export async function readDatabaseFacts(ctx: AuditContext): Promise<DatabaseFacts> {
+  const db = ctx.settings.database;
+  if (!db) return {};
+  const [primary, replica, newestCopy] = await Promise.all([
+    describeInstance(ctx, 'primary', db.instanceId),
+    describeInstance(ctx, 'secondary', db.replicaId),
+    newestCopyOf(ctx, db.instanceId),
+  ]);
+  const maxLagSeconds = replica ? await maxReplicaLag(ctx, db.replicaId) : undefined;
+  return { primary, replica, newestCopy, maxLagSeconds };
+}
+
+function modify(ctx: AuditContext, args: string): string {
+  return `aws rds modify-db-instance --region ${ctx.primary.region} --db-instance-identifier ${ctx.settings.database?.instanceId} ${args} --apply-immediately`;
+}
+
+function primaryChecks(ctx: AuditContext, primary: DBInstance): AuditCheck[] {
+  const C = DATABASE_CHECKS;
+  const retention = primary.BackupRetentionPeriod ?? 0;
+  const restorable = primary.LatestRestorableTime;
+  const restorableAge = restorable ? secondsSince(restorable, ctx.now) : undefined;
+  const rpo = ctx.settings.rpoSeconds;
+  return [
+    verdict(C.retention, retention >= PLAN.pitrDays, retention === 0 ? 'automated backups are off (retention 0 days): no point-in-time recovery' : `automated backups kept ${retention} days (the plan needs ${PLAN.pitrDays})`, modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)),
+    verdict(
+      C.restorable,
+      restorableAge !== undefined && restorableAge <= rpo,
+      restorable ? `latest restorable time ${restorable.toISOString()}, ${formatDuration(restorableAge ?? 0)} ago (RPO ${formatDuration(rpo)})` : 'no latest restorable time: automated backups are off or have not started',
+      `aws rds describe-events --region ${ctx.primary.region} --source-type db-instance --source-identifier ${primary.DBInstanceIdentifier} --duration 1440  # find why log backups stopped, then: ${modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)}`,
+    ),
+    verdict(C.deletionProtection, primary.DeletionProtection === true, primary.DeletionProtection ? 'deletion protection on' : 'deletion protection off: one delete-db-instance removes production', modify(ctx, '--deletion-protection')),
+    verdict(
+      C.encrypted,
+      primary.StorageEncrypted === true,
+      primary.StorageEncrypted ? `storage encrypted${primary.KmsKeyId ? ` with ${primary.KmsKeyId}` : ''}` : 'storage not encrypted: snapshots, copies and the replica are unencrypted too',
+      `aws rds create-db-snapshot --region ${ctx.primary.region} --db-instance-identifier ${primary.DBInstanceIdentifier} --db-snapshot-identifier ${primary.DBInstanceIdentifier}-to-encrypt  # then copy-db-snapshot --kms-key-id alias/aws/rds and restore from the encrypted copy (RDS cannot encrypt in place)`,
+    ),
+  ];
+}
+
+function crossRegionCheck(ctx: AuditContext, facts: DatabaseFacts): AuditCheck {
+  const primary = facts.primary as DBInstance;
+  const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter(Boolean);
+  const fix = `aws rds start-db-instance-automated-backups-replication --region ${ctx.secondary.region} --source-db-instance-arn ${primary.DBInstanceArn} --backup-retention-period ${PLAN.pitrDays}`;
+  if (replications.length) return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${replications.join(', ')}`, fix);
+  const copy = facts.newestCopy;
+  if (!copy?.SnapshotCreateTime) return verdict(DATABASE_CHECKS.crossRegion, false, `automated backups are not replicated, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}`, fix);
+  const age = secondsSince(copy.SnapshotCreateTime, ctx.now);
+  return verdict(
+    DATABASE_CHECKS.crossRegion,
+    age <= ctx.settings.rpoSeconds,
+    `automated backups not replicated; newest snapshot copy in ${ctx.secondary.region} is ${copy.DBSnapshotIdentifier}, ${formatDuration(age)} old (RPO ${formatDuration(ctx.settings.rpoSeconds)})`,
+    fix,
+  );
+}
+
+function sourceMatches(replica: DBInstance, primary: DBInstance | undefined, primaryId: string): boolean {
+  const source = replica.ReadReplicaSourceDBInstanceIdentifier;
+  return Boolean(source) && (source === primaryId || source === primary?.DBInstanceArn || source?.endsWith(`:db:${primaryId}`) === true);
+}
+
+function replicaChecks(ctx: AuditContext, facts: DatabaseFacts): AuditCheck[] {
+  const db = ctx.settings.database as NonNullable<AuditContext['settings']['database']>;
+  const C = DATABASE_CHECKS;
+  const createFix = `aws rds create-db-instance-read-replica --region ${ctx.secondary.region} --db-instance-identifier ${db.replicaId} --source-db-instance-identifier ${facts.primary?.DBInstanceArn ?? db.instanceId}`;
+  const lagFix = `aws cloudwatch get-metric-statistics --region ${ctx.secondary.region} --namespace AWS/RDS --metric-name ReplicaLag --dimensions Name=DBInstanceIdentifier,Value=${db.replicaId} --statistics Maximum --period 60 --start-time <15 min ago> --end-time <now>  # then scale the replica (modify-db-instance --db-instance-class) or reduce write bursts`;
+  const replica = facts.replica;
+  if (!replica) {
+    return [verdict(C.replica, false, `no instance ${db.replicaId} in ${ctx.secondary.region}`, createFix), verdict(C.lag, false, `no replica ${db.replicaId} to measure`, lagFix)];
+  }
+  const status = replica.DBInstanceStatus ?? 'unknown';
+  const source = replica.ReadReplicaSourceDBInstanceIdentifier;
+  const replicates = sourceMatches(replica, facts.primary, db.instanceId);
+  const found = !source ? `${db.replicaId} is ${status} and replicates from nothing (a standalone instance: promoted, or never a replica)` : replicates ? `${db.replicaId} is ${status}, replicating from ${source}` : `${db.replicaId} is ${status}, but replicates from ${source}, not ${db.instanceId}`;
+  const lag = facts.maxLagSeconds;
+  const rpo = ctx.settings.rpoSeconds;
+  return [
+    verdict(C.replica, replicates && status === 'available', found, createFix),
+    verdict(
+      C.lag,
+      lag !== undefined && lag <= rpo,
+      lag === undefined ? `CloudWatch has no ReplicaLag data points for ${db.replicaId} in the last ${LAG_WINDOW_SECONDS / 60} minutes: replication may be stopped` : `highest ReplicaLag of the last ${LAG_WINDOW_SECONDS / 60} minutes: ${formatDuration(lag)} (RPO ${formatDuration(rpo)})`,
+      lagFix,
+    ),
+  ];
+}
+
+/** The database prerequisites: the PITR window, its freshness, copies in the other region, the replica and its lag, protection. */
+export function databaseChecks(ctx: AuditContext, facts: DatabaseFacts): AuditCheck[] {
+  const db = ctx.settings.database;
+  if (!db) return [];
+  const C = DATABASE_CHECKS;
+  if (!facts.primary) {
+    const missing = `no instance ${db.instanceId} in ${ctx.primary.region}`;
+    const fix = `aws rds describe-db-instances --region ${ctx.primary.region} --query 'DBInstances[].DBInstanceIdentifier'  # db-instance-id must name the primary`;
+    return [...[C.retention, C.restorable, C.crossRegion, C.deletionProtection, C.encrypted].map((d) => verdict(d, false, missing, fix)), ...replicaChecks(ctx, facts)];
+  }
+  const [retention, restorable, deletion, encrypted] = primaryChecks(ctx, facts.primary) as [AuditCheck, AuditCheck, AuditCheck, AuditCheck];
+  return [retention, restorable, crossRegionCheck(ctx, facts), ...replicaChecks(ctx, facts), deletion, encrypted];
+}
