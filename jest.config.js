@@ -19,6 +19,8 @@ export default {
   // counted (src/actions/* shows 0%): the figure is that of the domain code the tests call in-process.
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
-  // A little under the whole suite's figure, so that coverage can only go up.
-  coverageThreshold: { global: { statements: 0, branches: 0, functions: 0, lines: 0 } },
+  // So that coverage can only go up. A floor for now: what the version tests, backup.test and
+  // backup-inputs alone reach (23.5 / 16.6 / 17.6 / 24.7 %, 2026-11-29), which the whole suite
+  // exceeds; raise it to a point under the whole suite's figure once `npm run test:coverage` has run in full.
+  coverageThreshold: { global: { statements: 23, branches: 16, functions: 17, lines: 24 } },
 };

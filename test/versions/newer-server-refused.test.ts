@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { newestClientMajor, pathClient } from '../helpers/clients.js';
+import { newestClient, newestClientMajor } from '../helpers/clients.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
@@ -14,8 +14,8 @@ import type { PostgresServer } from '../stack/postgres.js';
  * versions and the fix before any upload or database creation. Runs for each npm-packaged major
  * above this machine's newest client (17 and 18 under a 15 client; none on CI's 18).
  */
-const newestClient = await newestClientMajor('pg_dump');
-const tooNew = EMBEDDED_MAJORS.filter((major) => major > newestClient);
+const newestMajor = await newestClientMajor('pg_dump');
+const tooNew = EMBEDDED_MAJORS.filter((major) => major > newestMajor);
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -36,7 +36,7 @@ function serverSuite(major: EmbeddedMajor) {
 
   test('backup refuses, naming both versions and the fix, and leaves the bucket empty', async () => {
     const bucket = await createBucket(`pg${major}`);
-    const pgDump = await pathClient('pg_dump');
+    const pgDump = await newestClient('pg_dump');
     const run = await runBundledAction('backup', { 'database-url': server.url('app'), bucket, 'endpoint-url': stackFromEnv().awsEndpoint });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(
@@ -62,7 +62,7 @@ function serverSuite(major: EmbeddedMajor) {
       await dropDatabase(source.name);
     }
     const before = await databases();
-    const pgRestore = await pathClient('pg_restore');
+    const pgRestore = await newestClient('pg_restore');
     const run = await runBundledAction('restore-verify', { bucket, 'endpoint-url': stackFromEnv().awsEndpoint, 'target-database-url': server.url(`scratch_${major}`) });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(new RegExp(`::error::.*pg_restore ${escape(pgRestore.version)} \\(.*\\) cannot work with the PostgreSQL ${escape(server.version)} server`));
@@ -73,4 +73,4 @@ function serverSuite(major: EmbeddedMajor) {
 }
 
 if (tooNew.length > 0) describe.each(tooNew)('a PostgreSQL %i server, newer than every client here', serverSuite);
-else test.skip(`no server of ${EMBEDDED_MAJORS.join(', ')} is newer than the ${newestClient} client`, () => undefined);
+else test.skip(`no server of ${EMBEDDED_MAJORS.join(', ')} is newer than the ${newestMajor} client`, () => undefined);

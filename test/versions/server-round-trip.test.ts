@@ -6,7 +6,7 @@ import type { ClientBinary } from '../../src/postgres/binaries.js';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
 import type { BackupManifest } from '../../src/storage/manifest.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { autoCompressionFor, newestClientMajor, pathClient } from '../helpers/clients.js';
+import { autoCompressionFor, expectedClientFor, newestClientMajor } from '../helpers/clients.js';
 import { sql } from '../helpers/postgres.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { loadSampleData, rowCounts } from '../helpers/sample-data.js';
@@ -21,8 +21,8 @@ import type { PostgresServer } from '../stack/postgres.js';
  * client; up to 18 on CI's matrix) is backed up and restore-tested by the bundled actions, and
  * the manifest's row counts, taken through that server's catalogs, must equal the data.
  */
-const newestClient = await newestClientMajor('pg_dump');
-const servable = EMBEDDED_MAJORS.filter((major) => major <= newestClient);
+const newestMajor = await newestClientMajor('pg_dump');
+const servable = EMBEDDED_MAJORS.filter((major) => major <= newestMajor);
 
 const ROWS = 2_000;
 
@@ -34,7 +34,7 @@ function serverSuite(major: EmbeddedMajor) {
   const source = `app_${major}`;
 
   beforeAll(async () => {
-    [server, bucket, dir, pgDump] = await Promise.all([startEmbeddedPostgres(major), createBucket(`pg${major}`), mkdtemp(join(tmpdir(), 'dr-versions-')), pathClient('pg_dump')]);
+    [server, bucket, dir, pgDump] = await Promise.all([startEmbeddedPostgres(major), createBucket(`pg${major}`), mkdtemp(join(tmpdir(), 'dr-versions-')), expectedClientFor('pg_dump', major) as Promise<ClientBinary>]);
     await sql(server.url(), `CREATE DATABASE ${source}`);
     await loadSampleData(server.url(source), ROWS);
   });
@@ -80,7 +80,7 @@ function serverSuite(major: EmbeddedMajor) {
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as RestoreVerifyReport;
     expect(report.passed).toBe(true);
     expect(report.details.target).toMatchObject({ serverVersion: server.version, created: true, dropped: true });
-    expect(report.details.restore).toMatchObject({ tool: 'pg_restore', version: (await pathClient('pg_restore')).version });
+    expect(report.details.restore).toMatchObject({ tool: 'pg_restore', version: (await expectedClientFor('pg_restore', Math.max(major, pgDump.major)))?.version });
     expect(report.details.tables.length).toBe(5);
     expect(report.details.tables.filter((t) => t.status !== 'equal')).toEqual([]);
     expect(await sql(server.url(), `SELECT count(*) FROM pg_database WHERE datname = 'scratch_${major}'`)).toBe('0');
@@ -88,4 +88,4 @@ function serverSuite(major: EmbeddedMajor) {
 }
 
 if (servable.length > 0) describe.each(servable)('a PostgreSQL %i server', serverSuite);
-else test.skip(`no server of ${EMBEDDED_MAJORS.join(', ')} is old enough for the ${newestClient} client`, () => undefined);
+else test.skip(`no server of ${EMBEDDED_MAJORS.join(', ')} is old enough for the ${newestMajor} client`, () => undefined);
