@@ -2,6 +2,9 @@
  * `npm test`: starts the test stack (PostgreSQL, moto_server), runs jest against it, and stops
  * the stack afterwards, also when tests fail or the run is interrupted. Arguments go to jest.
  * With DR_TEST_STACK already set (from `npm run stack`), that stack is used and left running.
+ * jest runs on Node 24, the runtime of `using: node24` actions, when tools/node24 is installed
+ * (npm ci); else on the Node that runs this script. `--coverage` writes coverage/ and holds
+ * the suite to jest.config.js's coverageThreshold.
  * Ends with the totals on a line of their own: `N passed, N failed`.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { startStack, STACK_ENV, type Stack } from '../test/stack/index.js';
 import { MOTO_CREDENTIALS } from '../test/stack/moto.js';
+import { node24IfInstalled } from '../test/stack/node24.js';
 
 interface JestTotals {
   numPassedTests: number;
@@ -37,11 +41,15 @@ if (!reuse) {
   process.stdout.write(`PostgreSQL ${stack.postgres.version} on 127.0.0.1:${stack.postgres.port}, moto_server on ${stack.awsEndpoint}\n`);
 }
 
+const node = node24IfInstalled() ?? process.execPath;
+
 const resultsDir = await mkdtemp(join(tmpdir(), 'dr-actions-jest-'));
 const resultsFile = join(resultsDir, 'results.json');
 let exitCode = 1;
 try {
-  const run = await execa(process.execPath, ['--experimental-vm-modules', '--no-warnings', jestBin, '--json', '--outputFile', resultsFile, ...process.argv.slice(2)], {
+  const { stdout: nodeVersion } = await execa(node, ['--version']);
+  process.stdout.write(`jest on Node ${nodeVersion.replace(/^v/, '')}\n`);
+  const run = await execa(node, ['--experimental-vm-modules', '--no-warnings', jestBin, '--json', '--outputFile', resultsFile, ...process.argv.slice(2)], {
     stdio: 'inherit',
     reject: false,
     env: { ...MOTO_CREDENTIALS, ...stack?.env },

@@ -11,6 +11,7 @@ import { findRestoreClient, pgRestoreArgs, restoreSessionOptions } from '../../s
 import { hostIdentity, sameDatabaseByName, sameDatabaseResolved } from '../../src/restore/same-database.js';
 import { readCatalog } from '../../src/restore/selection.js';
 import { BackupStore } from '../../src/storage/backup-store.js';
+import { newestClientMajor, pathClient } from '../helpers/clients.js';
 import { manifestFor, PREFIX } from './fixtures.js';
 
 const url = (text: string) => parseDatabaseUrl(text, 'u');
@@ -48,17 +49,21 @@ describe('the same database, however it is spelled', () => {
 
 describe('the restore client', () => {
   test('the client for the target server and the dump', async () => {
-    const manifest = manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() });
-    const client = await findRestoreClient('custom', manifest, { serverMajor: 15, serverVersion: '15.18' });
-    expect(client).toMatchObject({ tool: 'pg_restore', major: 15 });
+    const local = await pathClient('pg_restore');
+    const manifest = { ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }), pgDump: { version: local.version } };
+    const client = await findRestoreClient('custom', manifest, { serverMajor: local.major, serverVersion: `${local.major}.0` });
+    expect(client).toMatchObject({ tool: 'pg_restore', major: local.major });
     expect((await findRestoreClient('plain', undefined, { serverMajor: 12, serverVersion: '12.1' })).tool).toBe('psql');
   });
 
   test('a dump newer than every installed client is refused, naming pg_dump\'s version', async () => {
     const manifest = { ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }), pgDump: { version: '99.1' } };
-    const error = await findRestoreClient('custom', manifest, { serverMajor: 15, serverVersion: '15.18' }).catch((e: unknown) => e);
+    const newest = await newestClientMajor('pg_restore');
+    const error = await findRestoreClient('custom', manifest, { serverMajor: newest, serverVersion: `${newest}.0` }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/^the backup was made by pg_dump 99\.1, so restoring it needs pg_restore 99 or newer\. pg_restore 15\.\d+ \(.*\) cannot work with the PostgreSQL 99 server/);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^the backup was made by pg_dump 99\\.1, so restoring it needs pg_restore 99 or newer\\. pg_restore ${newest}\\.\\d+ \\(.*\\) cannot work with the PostgreSQL 99 server`),
+    );
   });
 
   test('pg_restore arguments and session settings', () => {

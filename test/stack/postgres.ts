@@ -13,6 +13,8 @@ export interface PostgresInfo {
   user: string;
   password: string;
   binDir: string;
+  /** Shared libraries the server binaries need from outside the system's (the npm-packaged majors). */
+  libDir?: string;
   baseDir: string;
   version: string;
 }
@@ -44,7 +46,12 @@ export function postgresUrl(info: PostgresInfo, database = 'postgres'): string {
   return `postgres://${info.user}:${password}@${info.host}:${info.port}/${encodeURIComponent(database)}`;
 }
 
+/** Where CI installs several majors side by side, PG_BINDIR_ENV names the one to test; else `pg_config --bindir`. */
+export const PG_BINDIR_ENV = 'DR_PG_BINDIR';
+
 export async function pgBinDir(): Promise<string> {
+  const chosen = process.env[PG_BINDIR_ENV];
+  if (chosen) return chosen;
   const { stdout } = await execa('pg_config', ['--bindir']);
   return stdout.trim();
 }
@@ -72,7 +79,13 @@ async function writeSettings(dataDir: string, settings: Record<string, string>):
   await writeFile(file, `${[...kept.filter(Boolean), ...conf].join('\n')}\n`);
 }
 
-async function initCluster(binDir: string, baseDir: string, password: string): Promise<void> {
+/** Child-process options for a server binary: its own shared libraries first, when it brings them. */
+function serverEnv(libDir: string | undefined): { env?: Record<string, string> } {
+  if (!libDir) return {};
+  return { env: { LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } };
+}
+
+async function initCluster(binDir: string, libDir: string | undefined, baseDir: string, password: string): Promise<void> {
   const passwordFile = join(baseDir, 'superuser-password');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   await ownByServerUser(passwordFile);
@@ -80,7 +93,7 @@ async function initCluster(binDir: string, baseDir: string, password: string): P
     '--pgdata', join(baseDir, 'data'), '--username', SUPERUSER, '--pwfile', passwordFile,
     '--auth-local', 'trust', '--auth-host', 'scram-sha-256',
     '--encoding', 'UTF8', '--locale', 'C', '--no-sync',
-  ]);
+  ], serverEnv(libDir));
 }
 
 export interface StartPostgresOptions {
@@ -91,6 +104,10 @@ export interface StartPostgresOptions {
    * is one, and stop() shuts it down cleanly and keeps it. By default, a new temp folder that stop() removes.
    */
   persistentDir?: string;
+  /** Another major's server binaries (see embedded-postgres.ts); by default the machine's (pgBinDir). */
+  binDir?: string;
+  /** The shared libraries those binaries need, put on LD_LIBRARY_PATH for every server command. */
+  libDir?: string;
 }
 
 /**
@@ -98,7 +115,8 @@ export interface StartPostgresOptions {
  * Host connections need the superuser's password (scram-sha-256), so wrong-password paths are real.
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
-  const binDir = await pgBinDir();
+  const binDir = options.binDir ?? (await pgBinDir());
+  const { libDir } = options;
   const persistent = options.persistentDir !== undefined;
   const baseDir = options.persistentDir ?? (await mkdtemp(join(tmpdir(), 'dr-actions-pg-')));
   await mkdir(baseDir, { recursive: true });
@@ -106,10 +124,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const dataDir = join(baseDir, 'data');
   const existing = persistent && existsSync(join(dataDir, 'PG_VERSION'));
   const password = existing ? (await readFile(join(baseDir, 'superuser-password'), 'utf8')).trim() : randomBytes(12).toString('base64url');
-  if (!existing) await initCluster(binDir, baseDir, password);
+  if (!existing) await initCluster(binDir, libDir, baseDir, password);
   if (!persistent) await rm(join(baseDir, 'superuser-password'));
 
-  const { stdout: versionLine } = await execa(join(binDir, 'postgres'), ['--version']);
+  const { stdout: versionLine } = await execa(join(binDir, 'postgres'), ['--version'], serverEnv(libDir));
   const version = /\(PostgreSQL\)\s+(\S+)/.exec(versionLine)?.[1] ?? versionLine;
 
   let lastError: unknown;
@@ -117,8 +135,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const port = await freePort();
     await writeSettings(dataDir, { ...SCRATCH_SETTINGS, port: String(port), unix_socket_directories: `'${baseDir}'`, ...options.settings });
     try {
-      await runAsServerOwner(join(binDir, 'pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '120', 'start']);
-      const info: PostgresInfo = { host: '127.0.0.1', port, user: SUPERUSER, password, binDir, baseDir, version };
+      await runAsServerOwner(join(binDir, 'pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '120', 'start'], serverEnv(libDir));
+      const info: PostgresInfo = { host: '127.0.0.1', port, user: SUPERUSER, password, binDir, ...(libDir ? { libDir } : {}), baseDir, version };
       return {
         ...info,
         url: (database?: string) => postgresUrl(info, database),
@@ -135,8 +153,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 }
 
 /** A throw-away cluster stops at once and its folder goes; a persistent one shuts down cleanly and stays. */
-export async function stopPostgres(info: Pick<PostgresInfo, 'binDir' | 'baseDir'>, mode: 'immediate' | 'fast' = 'immediate', remove = true): Promise<void> {
+export async function stopPostgres(info: Pick<PostgresInfo, 'binDir' | 'libDir' | 'baseDir'>, mode: 'immediate' | 'fast' = 'immediate', remove = true): Promise<void> {
   const dataDir = join(info.baseDir, 'data');
-  await runAsServerOwner(join(info.binDir, 'pg_ctl'), ['--pgdata', dataDir, '--mode', mode, '--wait', 'stop'], { reject: false });
+  await runAsServerOwner(join(info.binDir, 'pg_ctl'), ['--pgdata', dataDir, '--mode', mode, '--wait', 'stop'], { reject: false, ...serverEnv(info.libDir) });
   if (remove) await rm(info.baseDir, { recursive: true, force: true });
 }
