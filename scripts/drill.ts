@@ -18,6 +18,7 @@ import { parseDatabaseUrl } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
 import type { ObjectiveResult, Report } from '../src/report/report.js';
 import { formatDuration } from '../src/util/format.js';
+import { createAuditTopology, PRIMARY_REGION } from '../test/stack/audit-topology.js';
 import { createTopology, rdsIn, SECONDARY_REGION, type Topology } from '../test/stack/aws-topology.js';
 import { runBundledAction, type BundledActionRun } from '../test/stack/bundled-action.js';
 import { startHealthServer, type HealthServer } from '../test/stack/health-server.js';
@@ -193,6 +194,27 @@ async function drill(): Promise<void> {
     });
   }
 
+  await step("audit the plan's prerequisites (actions/dr-audit)", async () => {
+    // The plan's AWS topology set up as the plan says (test/stack/audit-topology.ts), on moto.
+    const t = await createAuditTopology();
+    const run = await action('dr-audit', {
+      'primary-region': PRIMARY_REGION,
+      'secondary-region': SECONDARY_REGION,
+      'db-instance-id': t.primaryId,
+      'replica-id': t.replicaId,
+      'media-bucket': t.mediaBucket,
+      'media-replica-bucket': t.mediaReplicaBucket,
+      'backup-bucket': t.backupBucket,
+      'backup-object-lock': 'true',
+      'hosted-zone-id': t.zoneId,
+      'record-name': t.recordName,
+      'cache-replication-group-id': t.cacheGroupId,
+      'endpoint-url': live.awsEndpoint,
+      'report-path': join(reportsDir, 'dr-audit-report.json'),
+    });
+    return `${run.outputs['findings-count']} findings, ${run.outputs['failed-count']} failing the step (fail-on high)`;
+  });
+
   await step('failover to the replica region (actions/failover, execute)', async () => {
     replica = await startStreamingReplica(live.postgres);
     health = await startHealthServer(200);
@@ -235,7 +257,7 @@ try {
   steps.push({ name: 'drill', passed: false, seconds: 0, detail: String(error) });
 }
 
-const reports = (await Promise.all(['restore-verify-report.json', 'failover-report.json'].map(readReport))).filter((r): r is Report => Boolean(r));
+const reports = (await Promise.all(['restore-verify-report.json', 'dr-audit-report.json', 'failover-report.json'].map(readReport))).filter((r): r is Report => Boolean(r));
 const objectives = reports.flatMap((report) => report.objectives.map((o) => ({ ...o, kind: report.kind })));
 const passed = steps.length > 0 && steps.every((s) => s.passed) && objectives.every((o) => o.passed !== false);
 const drillReport = steps.find((s) => s.name.startsWith('drill report'))?.passed ? steps.at(-1)?.detail.replace(/ \((passed|failed)\)$/, '') : undefined;

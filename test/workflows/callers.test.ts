@@ -40,7 +40,7 @@ function callerExamples(): { file: string; job: Map; workflow: Map }[] {
 const examples = callerExamples();
 
 test('the README has a caller example for each reusable workflow', () => {
-  expect(examples.map((e) => e.file).sort()).toEqual(['backup.yml', 'dr-drill.yml', 'failover.yml', 'restore-verify.yml']);
+  expect(examples.map((e) => e.file).sort()).toEqual(['backup.yml', 'dr-audit.yml', 'dr-drill.yml', 'failover.yml', 'restore-verify.yml']);
 });
 
 describe.each(examples.map((e) => [e.file, e] as const))('the README caller of %s', (file, { job, workflow }) => {
