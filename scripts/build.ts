@@ -1,5 +1,5 @@
 /**
- * `npm run build`: bundles each action (actions/<name>/action.yml) from src/actions/<name>.ts
+ * `npm run build`: bundles each action (actions/<name>/action.yml) from src/entrypoints/<name>.ts (which runs the run() of src/actions/<name>.ts)
  * into actions/<name>/dist/index.js with @vercel/ncc. The bundles are committed: a runner
  * checks out the repository and runs them without installing anything.
  */
@@ -17,6 +17,6 @@ for (const name of actions) {
   const out = join(root, 'actions', name, 'dist');
   await rm(out, { recursive: true, force: true });
   const started = Date.now();
-  await execa('npx', ['ncc', 'build', join(root, 'src', 'actions', `${name}.ts`), '--out', out, '--license', 'licenses.txt', '--quiet'], { cwd: root, stdio: 'inherit' });
+  await execa('npx', ['ncc', 'build', join(root, 'src', 'entrypoints', `${name}.ts`), '--out', out, '--license', 'licenses.txt', '--quiet'], { cwd: root, stdio: 'inherit' });
   process.stdout.write(`built actions/${name}/dist in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -3,19 +3,22 @@ import { parseAuditInputs } from '../audit/inputs.js';
 import { runAudit } from '../audit/run-audit.js';
 import { auditMarkdown } from '../audit/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
-import { actionLogger, readInput, runAction } from './runtime.js';
+import { actionLogger, readInput, runAction, writeSummary } from './runtime.js';
 
-await runAction(async () => {
-  const settings = parseAuditInputs(readInput);
-  const result = await runAudit({ ...settings, run: runContextFromEnv(), log: actionLogger });
+/** The action: src/entrypoints/dr-audit.ts runs it on the runner, @github/local-action runs it locally. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    const settings = parseAuditInputs(readInput);
+    const result = await runAudit({ ...settings, run: runContextFromEnv(), log: actionLogger });
 
-  core.setOutput('passed', String(result.passed));
-  core.setOutput('findings-count', String(result.findingsCount));
-  core.setOutput('failed-count', String(result.failedCount));
-  core.setOutput('report-path', result.reportPath);
-  await core.summary.addRaw(auditMarkdown(result)).write();
+    core.setOutput('passed', String(result.passed));
+    core.setOutput('findings-count', String(result.findingsCount));
+    core.setOutput('failed-count', String(result.failedCount));
+    core.setOutput('report-path', result.reportPath);
+    await writeSummary(auditMarkdown(result));
 
-  if (!result.passed) {
-    throw new Error(`${result.failedCount} of the plan's prerequisites at or above fail-on ${settings.failOn} are not in place: ${result.report.reasons.join('; ')}`);
-  }
-});
+    if (!result.passed) {
+      throw new Error(`${result.failedCount} of the plan's prerequisites at or above fail-on ${settings.failOn} are not in place: ${result.report.reasons.join('; ')}`);
+    }
+  });
+}

@@ -5,19 +5,22 @@ import { runDrillReport } from '../drill-report/run-drill-report.js';
 import { runContextFromEnv } from '../github/run-context.js';
 import { actionLogger, readInput, runAction, writeSummary } from './runtime.js';
 
-await runAction(async () => {
-  // Masked before anything is parsed or logged, so no later line can show it.
-  const token = core.getInput('github-token').trim();
-  if (token) core.setSecret(token);
-  const settings = parseDrillReportInputs(readInput);
-  const result = await runDrillReport({ ...settings, workspace: process.cwd(), run: runContextFromEnv(), log: actionLogger });
+/** The action: src/entrypoints/drill-report.ts runs it on the runner, @github/local-action runs it locally. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    // Masked before anything is parsed or logged, so no later line can show it.
+    const token = core.getInput('github-token').trim();
+    if (token) core.setSecret(token);
+    const settings = parseDrillReportInputs(readInput);
+    const result = await runDrillReport({ ...settings, workspace: process.cwd(), run: runContextFromEnv(), log: actionLogger });
 
-  core.setOutput('report-path', result.files.markdownPath);
-  core.setOutput('pr-url', result.pullRequest?.url ?? '');
-  core.setOutput('passed', String(result.report.passed));
-  const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
-  await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
+    core.setOutput('report-path', result.files.markdownPath);
+    core.setOutput('pr-url', result.pullRequest?.url ?? '');
+    core.setOutput('passed', String(result.report.passed));
+    const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
+    await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
 
-  if (result.pullRequest) core.info(`pull request: ${result.pullRequest.url}`);
-  if (!result.report.passed) core.warning(`the drill failed: ${result.report.reasons.join('; ')}`);
-});
+    if (result.pullRequest) core.info(`pull request: ${result.pullRequest.url}`);
+    if (!result.report.passed) core.warning(`the drill failed: ${result.report.reasons.join('; ')}`);
+  });
+}

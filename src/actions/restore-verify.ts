@@ -7,26 +7,29 @@ import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } fro
 
 const text = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value));
 
-await runAction(async () => {
-  maskDatabaseUrl('target-database-url');
-  maskDatabaseUrl('source-database-url');
-  const settings = parseRestoreVerifyInputs(readInput);
+/** The action: src/entrypoints/restore-verify.ts runs it on the runner, @github/local-action runs it locally. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    maskDatabaseUrl('target-database-url');
+    maskDatabaseUrl('source-database-url');
+    const settings = parseRestoreVerifyInputs(readInput);
 
-  // A cancelled job gets SIGINT, then SIGTERM: stop the running step, still drop the scratch database.
-  const cancel = new AbortController();
-  const onSignal = () => cancel.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const result = await runRestoreVerify({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancel.signal });
+    // A cancelled job gets SIGINT, then SIGTERM: stop the running step, still drop the scratch database.
+    const cancel = new AbortController();
+    const onSignal = () => cancel.abort();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const result = await runRestoreVerify({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancel.signal });
 
-  core.setOutput('passed', String(result.passed));
-  core.setOutput('backup-key', result.backupKey ?? '');
-  core.setOutput('backup-age-seconds', text(result.backupAgeSeconds));
-  core.setOutput('max-gap-seconds', text(result.maxGapSeconds));
-  core.setOutput('restore-seconds', text(result.restoreSeconds));
-  core.setOutput('recovery-seconds', text(result.recoverySeconds));
-  core.setOutput('report-path', result.reportPath);
-  await writeSummary(restoreVerifyMarkdown(result.report));
+    core.setOutput('passed', String(result.passed));
+    core.setOutput('backup-key', result.backupKey ?? '');
+    core.setOutput('backup-age-seconds', text(result.backupAgeSeconds));
+    core.setOutput('max-gap-seconds', text(result.maxGapSeconds));
+    core.setOutput('restore-seconds', text(result.restoreSeconds));
+    core.setOutput('recovery-seconds', text(result.recoverySeconds));
+    core.setOutput('report-path', result.reportPath);
+    await writeSummary(restoreVerifyMarkdown(result.report));
 
-  if (!result.passed) throw new Error(`restore test failed: ${result.report.reasons.join(' | ')}`);
-});
+    if (!result.passed) throw new Error(`restore test failed: ${result.report.reasons.join(' | ')}`);
+  });
+}

@@ -51,6 +51,7 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['create the sample database (3 MB)', true],
     ['backup (actions/backup)', true],
     ['restore-verify a random backup (actions/restore-verify)', true],
+    ["audit the plan's prerequisites (actions/dr-audit)", true],
     ['failover to the replica region (actions/failover, execute)', true],
     ['drill report (actions/drill-report, no pull request)', true],
   ]);
@@ -60,6 +61,8 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['restore-verify', 'RTO', 'database failure', true],
     ['restore-verify', 'RPO', 'database failure', true],
     ['restore-verify', 'RPO', 'database failure', true],
+    ['dr-audit', 'RPO', 'database failure', true],
+    ['dr-audit', 'RPO', 'regional outage', true],
     ['failover', 'RTO', 'regional outage', true],
     ['failover', 'RPO', 'regional outage', true],
   ]);
@@ -68,7 +71,8 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   expect(report).toMatch(/^# ✅ Local disaster-recovery drill, \d{4}-\d{2}-\d{2}: passed/);
   expect(report).toContain('| ✅ | Restore database from backup | passed |');
   expect(report).toContain('| ✅ | Recovery time within RTO | passed |');
-  for (const name of ['backup', 'restore-verify', 'failover', 'drill-report']) {
+  expect(report).toContain('| ✅ | Plan prerequisites in place | passed |');
+  for (const name of ['backup', 'restore-verify', 'dr-audit', 'failover', 'drill-report']) {
     expect((await readFile(join(out, 'summaries', `${name}.md`), 'utf8')).length).toBeGreaterThan(100);
   }
 

@@ -1,0 +1,3 @@
+import { run } from '../actions/dr-audit.js';
+
+await run();

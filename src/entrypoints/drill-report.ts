@@ -1,0 +1,3 @@
+import { run } from '../actions/drill-report.js';
+
+await run();

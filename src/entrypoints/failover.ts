@@ -1,0 +1,3 @@
+import { run } from '../actions/failover.js';
+
+await run();

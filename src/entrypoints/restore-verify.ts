@@ -1,0 +1,3 @@
+import { run } from '../actions/restore-verify.js';
+
+await run();
