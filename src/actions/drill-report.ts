@@ -12,7 +12,7 @@ export async function run(): Promise<void> {
     const token = core.getInput('github-token').trim();
     if (token) core.setSecret(token);
     const settings = parseDrillReportInputs(readInput);
-    const result = await runDrillReport({ ...settings, workspace: process.cwd(), run: runContextFromEnv(), log: actionLogger });
+    const result = await runDrillReport({ ...settings, workspace: process.env.GITHUB_WORKSPACE || process.cwd(), run: runContextFromEnv(), log: actionLogger });
 
     core.setOutput('report-path', result.files.markdownPath);
     core.setOutput('pr-url', result.pullRequest?.url ?? '');

@@ -42398,7 +42398,7 @@ async function run() {
         if (token)
             core_setSecret(token);
         const settings = parseDrillReportInputs(readInput);
-        const result = await runDrillReport({ ...settings, workspace: process.cwd(), run: runContextFromEnv(), log: actionLogger });
+        const result = await runDrillReport({ ...settings, workspace: process.env.GITHUB_WORKSPACE || process.cwd(), run: runContextFromEnv(), log: actionLogger });
         setOutput('report-path', result.files.markdownPath);
         setOutput('pr-url', result.pullRequest?.url ?? '');
         setOutput('passed', String(result.report.passed));
