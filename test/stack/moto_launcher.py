@@ -47,6 +47,10 @@ Tests that wait for replication set, per source bucket, how long new objects sta
 POST /moto-api/dr-stack/s3/replication-delay {"bucket", "seconds"} ("seconds": null means the
 replication never completes, as with a rule whose role cannot write the destination).
 
+S3 bucket policies are not evaluated by moto 5.2. A test that needs S3 to refuse some writes (as
+a bucket policy denying them would) sets POST /moto-api/dr-stack/s3/deny-put {"bucket", "suffix"}:
+PutObject of a key in that bucket ending with the suffix then answers AccessDenied.
+
 RDS LatestRestorableTime: moto 5.2 always answers "now". Real RDS answers the last moment the
 instance's logs reached S3, which stops moving when log backup stalls. Tests set it per instance
 with POST /moto-api/dr-stack/rds/latest-restorable-time {"region", "instance", "time"}; without
@@ -522,6 +526,30 @@ def upload_part_with_checksum_on_locked_bucket(self):
 
 
 S3Response.upload_part = upload_part_with_checksum_on_locked_bucket
+
+
+# --- S3: writes denied as by a bucket policy ------------------------------------------
+
+_denied_puts = set()  # (bucket, key suffix)
+_put_object_response = S3Response.put_object
+
+
+def put_object_unless_denied(self):
+    key_name = self.parse_key_name()
+    if any(bucket == self.bucket_name and key_name.endswith(suffix) for bucket, suffix in _denied_puts):
+        raise S3ClientError("AccessDenied", "Access Denied")
+    return _put_object_response(self)
+
+
+def deny_put(request, full_url, headers):
+    size = int(headers.get("Content-Length") or 0)
+    body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8"))
+    _denied_puts.add((body["bucket"], body["suffix"]))
+    return 201, {}, ""
+
+
+S3Response.put_object = put_object_unless_denied
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/deny-put"] = deny_put
 
 if __name__ == "__main__":
     main()
