@@ -19,10 +19,15 @@ export async function run(): Promise<void> {
     core.setOutput('duration-seconds', String(result.durationSeconds));
     core.setOutput('tables', String(result.manifest.tables.length));
     core.setOutput('pruned-count', String(result.retention?.prunedCount ?? 0));
+    core.setOutput('copy-key', result.copy && result.copy.status !== 'failed' ? result.copy.key : '');
+    core.setOutput('copy-status', result.copy?.status ?? 'off');
     await writeSummary(backupMarkdown(result));
 
-    if (result.retentionError) {
-      throw new Error(`the backup was stored (${result.key}), but retention failed: ${result.retentionError}`);
-    }
+    const failures = [
+      ...(result.retentionError ? [`retention failed: ${result.retentionError}`] : []),
+      ...(result.copy?.error ? [`its copy to s3://${result.copy.bucket} (${result.copy.region}) failed: ${result.copy.error}`] : []),
+      ...(result.copy?.retentionError ? [`retention of the copy bucket failed: ${result.copy.retentionError}`] : []),
+    ];
+    if (failures.length) throw new Error(`the backup was stored (${result.key}), but ${failures.join('; ')}`);
   });
 }

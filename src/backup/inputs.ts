@@ -9,6 +9,7 @@ import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../ut
 import { parseCompression, type CompressionSpec } from './compression.js';
 import { parsePgDumpArgs } from './pg-dump-args.js';
 import { parseRetention, type RetentionPolicy } from '../storage/retention.js';
+import { LOCK_SETTINGS, type LockSetting } from '../storage/object-lock.js';
 
 export interface BackupSettings {
   database: DatabaseTarget;
@@ -24,6 +25,17 @@ export interface BackupSettings {
   pruneDryRun: boolean;
   rowCounts: 'exact' | 'off';
   pgDumpArgs: string[];
+  lockMode: LockSetting;
+  /** A second copy of each backup in another region; none when copy-bucket is empty. */
+  copy?: CopySettings;
+}
+
+export interface CopySettings {
+  bucket: string;
+  region: string;
+  /** copy: this action copies each backup; replication: S3 replication does, and this waits for it. */
+  mode: 'copy' | 'replication';
+  encryption: Encryption;
 }
 
 /** Classes whose objects can be read at once; GLACIER and DEEP_ARCHIVE need hours to thaw, longer than any RTO. */
@@ -46,22 +58,60 @@ function parseEncryption(sseInput: string, kmsKeyInput: string): Encryption {
   return { serverSideEncryption: sse, kmsKeyId };
 }
 
+function parseCopy(input: InputReader, bucket: string, region: string, encryption: Encryption): CopySettings | undefined {
+  const bucketInput = input('copy-bucket').trim();
+  const stray = ['copy-region', 'copy-kms-key-id'].find((name) => input(name).trim() !== '');
+  if (!bucketInput) {
+    if (stray) throw new ConfigurationError(`${stray} is set but copy-bucket is empty; name the bucket in the other region that holds the copies, or remove ${stray}`);
+    return undefined;
+  }
+  const copyBucket = parseBucket(bucketInput, 'copy-bucket');
+  if (copyBucket === bucket) throw new ConfigurationError('copy-bucket is the backup bucket itself; name a bucket in another region');
+  if (!input('copy-region').trim()) throw new ConfigurationError('copy-region is required with copy-bucket: the region of the copy bucket, another than the primary region');
+  const copyRegion = parseRegion(input('copy-region'), {}, 'copy-region');
+  if (copyRegion === region) {
+    throw new ConfigurationError(`copy-region is ${copyRegion}, the backup bucket's own region: a copy there is lost with the region; use the plan's secondary region`);
+  }
+  const mode = parseChoice(input('copy-mode'), 'copy-mode', ['copy', 'replication'] as const, 'copy');
+  const kmsKeyId = input('copy-kms-key-id').trim() || undefined;
+  if (kmsKeyId && mode === 'replication') throw new ConfigurationError("copy-kms-key-id is set with copy-mode: replication; the replication rule chooses the replica's key, so remove copy-kms-key-id");
+  if (kmsKeyId && encryption.serverSideEncryption !== 'aws:kms') throw new ConfigurationError("copy-kms-key-id is set, but server-side-encryption is not 'aws:kms'; set server-side-encryption: aws:kms");
+  if (!kmsKeyId && encryption.kmsKeyId && mode === 'copy') {
+    throw new ConfigurationError('kms-key-id is set but copy-kms-key-id is not: a KMS key belongs to one region; give the key in copy-region as copy-kms-key-id');
+  }
+  return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId } };
+}
+
+function parseLockMode(input: string, retention: RetentionPolicy | 'off'): LockSetting {
+  const mode = parseChoice(input, 'lock-mode', LOCK_SETTINGS, 'auto');
+  if (retention === 'off' && (mode === 'compliance' || mode === 'governance')) {
+    throw new ConfigurationError(`lock-mode ${mode} locks each backup for as long as retention keeps it, but retention is off; set a retention policy or lock-mode: off`);
+  }
+  return mode;
+}
+
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 export function parseBackupInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env): BackupSettings {
   const format = parseChoice(input('format'), 'format', ['custom', 'plain'] as const, 'custom');
+  const bucket = parseBucket(input('bucket'));
+  const region = parseRegion(input('region'), env);
+  const encryption = parseEncryption(input('server-side-encryption'), input('kms-key-id'));
+  const retention = parseRetention(input('retention'));
   return {
     database: parseDatabaseUrl(input('database-url'), 'database-url'),
-    bucket: parseBucket(input('bucket')),
+    bucket,
     prefix: parsePrefix(input('prefix') || 'database/'),
     format,
     compression: parseCompression(input('compression'), format),
-    aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
-    encryption: parseEncryption(input('server-side-encryption'), input('kms-key-id')),
+    aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+    encryption,
     storageClass: parseStorageClass(input('storage-class')),
-    retention: parseRetention(input('retention')),
+    retention,
     minKeep: parseInteger(input('min-keep'), 'min-keep', 7, 1),
     pruneDryRun: parseBoolean(input('prune-dry-run'), 'prune-dry-run', false),
     rowCounts: parseChoice(input('row-counts'), 'row-counts', ['exact', 'off'] as const, 'exact'),
     pgDumpArgs: parsePgDumpArgs(input('pg-dump-args')),
+    lockMode: parseLockMode(input('lock-mode'), retention),
+    copy: parseCopy(input, bucket, region, encryption),
   };
 }

@@ -14,7 +14,6 @@ import { BackupStore } from '../storage/backup-store.js';
 import { checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
 import { MANIFEST_VERSION, type BackupManifest, type TableRowCount } from '../storage/manifest.js';
-import { pruneBackups, type PruneReport } from '../storage/prune.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
@@ -25,14 +24,21 @@ import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
 import type { BackupSettings } from './inputs.js';
+import { lockModeFor, newBackupLock } from './protection.js';
+import { retainBackups, type RetentionOutcome } from './retention-step.js';
+import { makeSecondCopy, prepareCopy, type CopyOutcome } from './second-copy.js';
+import type { ObjectLock } from '../storage/object-lock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 
 export interface BackupRunOptions extends BackupSettings {
   run: RunContext;
   log: Logger;
   now?: () => Date;
+  /** How the wait for S3 replication lets time pass. */
+  clock?: Clock;
 }
 
-export interface BackupResult {
+export interface BackupResult extends RetentionOutcome {
   key: string;
   manifestKey: string;
   manifest: BackupManifest;
@@ -43,9 +49,10 @@ export interface BackupResult {
   compressionRatio: number;
   totalRows: number | null;
   partSize: number;
-  retention?: PruneReport;
-  /** The backup is good, but pruning failed. */
-  retentionError?: string;
+  /** The Object Lock the backup and its manifest were written with. */
+  lock?: ObjectLock;
+  /** Its second copy in another region, when copy-bucket is set. */
+  copy?: CopyOutcome;
 }
 
 /**
@@ -71,6 +78,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const startedAt = now();
     const key = backupKey(options.prefix, startedAt, options.format);
     await checkKeyIsFree(store, key);
+    const lockMode = await lockModeFor(store, options.lockMode);
+    const lock = newBackupLock(lockMode, options.retention, startedAt);
+    const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws.endpointUrl, options.lockMode));
 
     const snapshot = await exportSnapshot(session);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
@@ -87,6 +97,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
         partSize,
         encryption: options.encryption,
         storageClass: options.storageClass,
+        lock,
         metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString() },
       },
       pgDump,
@@ -113,7 +124,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
     };
-    const manifestKey = await publishBackup(store, manifest, options.encryption);
+    const manifestKey = await publishBackup(store, manifest, options.encryption, lock);
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 
@@ -126,8 +137,12 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
       totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
       partSize,
+      lock,
     };
-    return options.retention === 'off' ? result : { ...result, ...(await applyRetention(store, key, options, now())) };
+    const retained = options.retention === 'off' ? result : { ...result, ...(await applyRetention(store, key, options, now(), lockMode)) };
+    if (!copy) return retained;
+    const copyOptions = { ...options, startedAt, now, clock: options.clock ?? systemClock };
+    return { ...retained, copy: await makeSecondCopy(copy, store, manifest, copyOptions) };
   } finally {
     await session.close();
   }
@@ -194,13 +209,7 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, tables: TableN
 }
 
 /** Retention after a stored backup: its failure leaves the backup good and is reported beside it. */
-async function applyRetention(store: BackupStore, key: string, options: BackupRunOptions, now: Date): Promise<Pick<BackupResult, 'retention' | 'retentionError'>> {
+async function applyRetention(store: BackupStore, key: string, options: BackupRunOptions, now: Date, lockMode: ObjectLock['mode'] | undefined): Promise<RetentionOutcome> {
   if (options.retention === 'off') return {};
-  try {
-    const retention = await pruneBackups({ store, policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now, protectKey: key, log: options.log });
-    const failed = retention.errors;
-    return failed.length ? { retention, retentionError: `${failed.length} deletions failed, e.g. ${failed[0]?.key}: ${failed[0]?.message}` } : { retention };
-  } catch (error) {
-    return { retentionError: errorMessage(error) };
-  }
+  return retainBackups(store, key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now, log: options.log, lockMode });
 }

@@ -3,6 +3,8 @@ import { formatBytes, formatDuration } from '../util/format.js';
 import { displayName } from '../postgres/identifiers.js';
 import type { BackupResult } from './run-backup.js';
 import type { PruneReport } from '../storage/prune.js';
+import type { LockExtensionReport } from '../storage/lock-extension.js';
+import type { CopyOutcome } from './second-copy.js';
 
 function describePolicy(report: PruneReport): string {
   const { dailyDays, weeklyDays, monthlyDays } = report.policy;
@@ -21,6 +23,10 @@ export function retentionMarkdown(report: PruneReport): string {
   if (others.length) {
     const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, o.reason]);
     lines.push('', foldIfLong(`Other objects (${otherRows.length})`, table(['object', 'last modified', 'decision', 'why'], otherRows), otherRows.length));
+  }
+  if (report.locked.length) {
+    const lockedRows = report.locked.map((l) => [code(l.key), l.lockedUntil ? l.lockedUntil.toISOString() : '-', l.legalHold ? 'legal hold' : '']);
+    lines.push('', `${report.locked.length} objects retention would delete are still under Object Lock, left for a later run:`, '', table(['object', 'locked until (UTC)', ''], lockedRows));
   }
   if (report.errors.length) lines.push('', `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
   return lines.join('\n');
@@ -47,7 +53,35 @@ export function backupMarkdown(result: BackupResult): string {
     const tableRows = m.tables.map((t) => [displayName(t), t.rows === null ? '-' : t.rows.toLocaleString('en-US')]);
     lines.push('', foldIfLong(`Tables (${tableRows.length})`, table(['table', 'rows'], tableRows), tableRows.length));
   }
+  if (result.lock) lines.push('', `This backup and its manifest are locked (${result.lock.mode}) until ${result.lock.retainUntil.toISOString()}.`);
   if (result.retention) lines.push('', retentionMarkdown(result.retention));
+  if (result.locks) lines.push('', locksMarkdown(result.locks));
   if (result.retentionError) lines.push('', `### ${MARK.failed} Retention failed`, '', result.retentionError);
+  if (result.copy) lines.push('', copyMarkdown(result.copy));
   return `${lines.join('\n')}\n`;
+}
+
+/** What is locked until when, after retention extended the locks of promoted backups. */
+export function locksMarkdown(report: LockExtensionReport): string {
+  const extended = report.locks.filter((l) => l.extended).length;
+  const rows = report.locks.map((l) => [code(l.key), l.lockedUntil.toISOString(), l.extended ? 'extended in this run' : 'already locked']);
+  const lines = [`### Object Lock (${report.mode})`, '', `${report.locks.length} weekly or monthly backups are locked as long as retention keeps them; ${extended} locks extended in this run.`];
+  if (rows.length) lines.push('', foldIfLong(`Locks (${rows.length})`, table(['backup', 'locked until (UTC)', ''], rows), rows.length));
+  if (report.errors.length) lines.push('', `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
+  return lines.join('\n');
+}
+
+/** The second copy in another region: where it is, or why it failed (the primary backup stands either way). */
+export function copyMarkdown(copy: CopyOutcome): string {
+  const where = code(`s3://${copy.bucket}/${copy.key}`);
+  if (copy.status === 'failed') {
+    return [`## ${MARK.failed} Copy to ${copy.region} failed`, '', `The backup above is complete and kept; its copy ${where} is not: ${copy.error ?? ''}`].join('\n');
+  }
+  const how = copy.status === 'copied' ? 'copied by this action and checked (size and checksum) before its manifest was written' : 'replicated by S3 (ReplicationStatus COMPLETED), object and manifest';
+  const lines = [`## ${MARK.passed} Copy in ${copy.region}`, '', `${where}: ${how}.`];
+  if (copy.lock) lines.push('', `The copy is locked (${copy.lock.mode}) until ${copy.lock.retainUntil.toISOString()}.`);
+  if (copy.retention) lines.push('', retentionMarkdown(copy.retention).replace('### Retention', '### Retention of the copies'));
+  if (copy.locks) lines.push('', locksMarkdown(copy.locks).replace('### Object Lock', '### Object Lock of the copies'));
+  if (copy.retentionError) lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', copy.retentionError);
+  return lines.join('\n');
 }

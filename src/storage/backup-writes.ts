@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
 import { backupKeyOfManifest, isManifestKey, manifestKeyFor, type BackupFormat } from './keys.js';
 import type { BackupManifest } from './manifest.js';
+import { lockParameters, type ObjectLock } from './object-lock.js';
 import { uploadStream } from './streaming-upload.js';
 
 /**
@@ -17,7 +18,7 @@ import { uploadStream } from './streaming-upload.js';
 const DELETE_BATCH = 1000;
 
 /** Manifests stay in STANDARD whatever the backup's storage class: selection must read them at once. */
-export async function putManifest(store: BackupStore, manifest: BackupManifest, encryption: Encryption): Promise<string> {
+export async function putManifest(store: BackupStore, manifest: BackupManifest, encryption: Encryption, lock?: ObjectLock): Promise<string> {
   const key = manifestKeyFor(manifest.key);
   await store.client.send(
     new PutObjectCommand({
@@ -28,6 +29,7 @@ export async function putManifest(store: BackupStore, manifest: BackupManifest, 
       ServerSideEncryption: encryption.serverSideEncryption,
       SSEKMSKeyId: encryption.kmsKeyId,
       Metadata: CREATED_BY_METADATA,
+      ...(lock ? { ...lockParameters(lock), ChecksumAlgorithm: 'CRC32' as const } : {}),
     }),
   );
   return key;
@@ -89,6 +91,7 @@ export interface BackupObject {
   storageClass: StorageClass;
   /** What the object says of itself (database, compression, start time), besides created-by. */
   metadata: Record<string, string>;
+  lock?: ObjectLock;
 }
 
 /** Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts). */
@@ -103,6 +106,7 @@ export async function uploadBackupObject(store: BackupStore, object: BackupObjec
     encryption: object.encryption,
     storageClass: object.storageClass,
     metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
+    lock: object.lock,
   });
 }
 
@@ -113,7 +117,7 @@ export async function uploadBackupObject(store: BackupStore, object: BackupObjec
  * then writes the manifest: the moment the backup becomes complete. When any of it fails the
  * object is removed, so no backup is left that looks complete but was never published.
  */
-export async function publishBackup(store: BackupStore, manifest: BackupManifest, encryption: Encryption): Promise<string> {
+export async function publishBackup(store: BackupStore, manifest: BackupManifest, encryption: Encryption, lock?: ObjectLock): Promise<string> {
   try {
     const stored = await store.metadata(manifest.key);
     if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
@@ -123,7 +127,7 @@ export async function publishBackup(store: BackupStore, manifest: BackupManifest
     await store.client.send(
       new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
     );
-    return await putManifest(store, manifest, encryption);
+    return await putManifest(store, manifest, encryption, lock);
   } catch (error) {
     await deleteKeys(store, [manifest.key]).catch(() => undefined);
     throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);

@@ -1,10 +1,10 @@
 import type { BackupStore, StoredBackup } from './backup-store.js';
 import { CREATED_BY_METADATA } from './backup-store.js';
-import { deleteKeys } from './backup-writes.js';
 import { manifestKeyFor } from './keys.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import { decideRetention, type RetentionDecision, type RetentionPolicy } from './retention.js';
+import { deleteBackupKeys, type LockedKey } from './version-delete.js';
 
 /** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
 export const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
@@ -20,7 +20,8 @@ export interface PruneOptions {
   log: Logger;
 }
 
-export type PruneAction = 'deleted' | 'would delete' | 'kept' | 'delete failed';
+/** 'locked': retention would delete it, but Object Lock holds it until a later date (PruneReport.locked). */
+export type PruneAction = 'deleted' | 'would delete' | 'kept' | 'delete failed' | 'locked';
 
 export interface PrunedBackup extends RetentionDecision {
   action: PruneAction;
@@ -46,6 +47,8 @@ export interface PruneReport {
   /** Backups removed (complete and incomplete); 0 in a dry run. */
   prunedCount: number;
   errors: { key: string; message: string }[];
+  /** Keys retention would delete but left alone while Object Lock holds them; none in a dry run. */
+  locked: LockedKey[];
 }
 
 async function isOurs(store: BackupStore, backup: StoredBackup): Promise<boolean> {
@@ -106,13 +109,17 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
 
   let deleted = new Set<string>();
   let errors: { key: string; message: string }[] = [];
+  let locked: LockedKey[] = [];
   if (!dryRun && toDelete.length > 0) {
-    const result = await deleteKeys(store, toDelete);
+    const result = await deleteBackupKeys(store, toDelete, now);
     deleted = new Set(result.deleted);
     errors = result.errors;
+    locked = result.locked;
     for (const error of errors) options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
   }
-  const settle = (key: string, planned: boolean): PruneAction => (!planned ? 'kept' : dryRun ? 'would delete' : deleted.has(key) ? 'deleted' : 'delete failed');
+  const lockedKeys = new Set(locked.map((entry) => entry.key));
+  const settle = (key: string, planned: boolean): PruneAction =>
+    !planned ? 'kept' : dryRun ? 'would delete' : deleted.has(key) ? 'deleted' : lockedKeys.has(key) ? 'locked' : 'delete failed';
 
   const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
   const settleLeftover = (entry: LeftoverObject): LeftoverObject => ({ ...entry, action: settle(entry.key, entry.action === 'would delete') });
@@ -127,5 +134,6 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
     orphanManifests: orphanManifests.map(settleLeftover),
     prunedCount: [...completeReport, ...incompleteReport].filter((entry) => entry.action === 'deleted').length,
     errors,
+    locked,
   };
 }

@@ -10,6 +10,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import type { Encryption } from './backup-store.js';
+import { lockParameters, type ObjectLock } from './object-lock.js';
 
 /** S3 accepts at most 10,000 parts; stay below so a database that grew a little still fits. */
 const PLANNED_PARTS = 9_000;
@@ -44,6 +45,8 @@ export interface StreamUploadOptions {
   encryption: Encryption;
   storageClass: StorageClass;
   metadata: Record<string, string>;
+  /** Object Lock retention the object is created with (a locked bucket also demands the part checksums sent here). */
+  lock?: ObjectLock;
 }
 
 export interface StreamUploadResult {
@@ -75,6 +78,7 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
     StorageClass: options.storageClass,
     Metadata: options.metadata,
     ChecksumAlgorithm: 'CRC32' as const,
+    ...lockParameters(options.lock),
   };
 
   const free: Buffer[] = [];

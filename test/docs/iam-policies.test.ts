@@ -31,6 +31,10 @@ const IAM_ACTION: Record<string, string> = {
   CreateMultipartUploadCommand: 's3:PutObject',
   UploadPartCommand: 's3:PutObject',
   CompleteMultipartUploadCommand: 's3:PutObject',
+  UploadPartCopyCommand: 's3:PutObject',
+  DeleteObjectCommand: 's3:DeleteObject',
+  ListObjectVersionsCommand: 's3:ListBucketVersions',
+  PutObjectRetentionCommand: 's3:PutObjectRetention',
   DescribeDBInstancesCommand: 'rds:DescribeDBInstances',
   PromoteReadReplicaCommand: 'rds:PromoteReadReplica',
   AddTagsToResourceCommand: 'rds:AddTagsToResource',
@@ -86,13 +90,29 @@ test('no policy grants wildcard actions, and none lets backups bypass Object Loc
   }
 });
 
-test('backup writes and deletes only under its prefix', () => {
+/** Bucket-level reads: whether the bucket keeps versions and has Object Lock; they change nothing. */
+const BUCKET_READS = ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration'];
+
+test('backup writes and deletes only under its prefix, in the backup bucket and in the copy bucket of the other region', () => {
   const statements = policy('backup-role-policy.json').Statement;
-  for (const s of statements.filter((x) => list(x.Action).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'))) {
-    expect(list(s.Resource)).toEqual(['arn:aws:s3:::saas-backups/database/*']);
+  const objectStatements = statements.filter((x) => list(x.Action).some((a) => a.startsWith('s3:') && !a.startsWith('s3:ListBucket') && !BUCKET_READS.includes(a)));
+  expect(objectStatements.flatMap((s) => list(s.Resource)).sort()).toEqual(['arn:aws:s3:::saas-backups-us-west-2/database/*', 'arn:aws:s3:::saas-backups/database/*']);
+  for (const s of objectStatements) expect(list(s.Action).some((a) => BUCKET_READS.includes(a) || a.startsWith('s3:ListBucket'))).toBe(false);
+  for (const s of statements.filter((x) => list(x.Action).some((a) => BUCKET_READS.includes(a)))) {
+    expect(list(s.Action).every((a) => BUCKET_READS.includes(a))).toBe(true);
+    expect(list(s.Resource)).toHaveLength(1);
   }
-  const listing = statements.find((x) => list(x.Action).includes('s3:ListBucket'));
-  expect(listing?.Condition?.StringLike?.['s3:prefix']).toEqual(['database/', 'database/*']);
+  const listings = statements.filter((x) => list(x.Action).includes('s3:ListBucket'));
+  expect(listings.flatMap((s) => list(s.Resource)).sort()).toEqual(['arn:aws:s3:::saas-backups', 'arn:aws:s3:::saas-backups-us-west-2']);
+  for (const listing of listings) expect(listing.Condition?.StringLike?.['s3:prefix']).toEqual(['database/', 'database/*']);
+});
+
+test('the backup role may lock and extend locks, delete versions retention prunes, but never bypass a lock: a stolen role cannot delete a locked backup', () => {
+  const allowed = actionsOf(policy('backup-role-policy.json'));
+  for (const action of ['s3:PutObjectRetention', 's3:GetObjectRetention', 's3:DeleteObjectVersion', 's3:ListBucketVersions']) expect(allowed.has(action)).toBe(true);
+  expect(allowed.has('s3:BypassGovernanceRetention')).toBe(false);
+  expect(allowed.has('s3:PutBucketObjectLockConfiguration')).toBe(false);
+  expect(allowed.has('s3:PutObjectLegalHold')).toBe(false);
 });
 
 test('restore-verify only reads', () => {

@@ -32,6 +32,25 @@ but does nothing with it):
   versioning is off) and the copy REPLICA. The stack does that on PutObject, synchronously (S3
   passes through PENDING for seconds first), and reports the status as x-amz-replication-status.
 
+S3 Object Lock, which the backup's lock tests depend on:
+- An Object Lock mode and retain-until date sent with CreateMultipartUpload are lost when the upload
+  completes in moto 5.2. Real S3 gives the completed object the lock the upload was created with
+  (and refuses the lock headers on a bucket without Object Lock); the stack does too.
+- moto 5.2 lets PutObjectRetention shorten a COMPLIANCE retention, or change its mode. Real S3
+  refuses both (AccessDenied) until it expires, and refuses shortening a GOVERNANCE retention
+  without x-amz-bypass-governance-retention; the stack does too.
+- On a bucket with Object Lock, real S3 refuses an UploadPart that carries neither Content-MD5 nor
+  an x-amz-checksum-* header (InvalidRequest); moto takes it. The stack refuses it.
+
+S3 replication status over time: real S3 reports PENDING for seconds to minutes before COMPLETED.
+Tests that wait for replication set, per source bucket, how long new objects stay PENDING with
+POST /moto-api/dr-stack/s3/replication-delay {"bucket", "seconds"} ("seconds": null means the
+replication never completes, as with a rule whose role cannot write the destination).
+
+S3 bucket policies are not evaluated by moto 5.2. A test that needs S3 to refuse some writes (as
+a bucket policy denying them would) sets POST /moto-api/dr-stack/s3/deny-put {"bucket", "suffix"}:
+PutObject of a key in that bucket ending with the suffix then answers AccessDenied.
+
 RDS LatestRestorableTime: moto 5.2 always answers "now". Real RDS answers the last moment the
 instance's logs reached S3, which stops moving when log backup stalls. Tests set it per instance
 with POST /moto-api/dr-stack/rds/latest-restorable-time {"region", "instance", "time"}; without
@@ -59,7 +78,7 @@ from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, R
 from moto.route53.models import Route53Backend
 from moto.route53.responses import Route53
 from moto.route53.utils import validate_domain_name
-from moto.s3.exceptions import MalformedXML
+from moto.s3.exceptions import AccessDeniedByLock, LockNotEnabled, MalformedXML, S3ClientError
 from moto.s3.models import FakeKey, S3Backend
 from moto.s3.responses import S3Response
 from moto.server import main
@@ -347,6 +366,7 @@ def put_object_replicating(self, bucket_name, key_name, value, *args, **kwargs):
     finally:
         _replicating.active = False
     new_key._replication_status = "COMPLETED"
+    new_key._replication_started = time.monotonic()
     return new_key
 
 
@@ -356,7 +376,7 @@ _response_dict = FakeKey.response_dict
 
 def response_dict_with_replication(self):
     headers = _response_dict.fget(self)
-    status = getattr(self, "_replication_status", None)
+    status = _replication_status_now(self)
     if status:
         headers["x-amz-replication-status"] = status
     return headers
@@ -386,6 +406,150 @@ def set_latest_restorable_time(request, full_url, headers):
 
 
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/latest-restorable-time"] = set_latest_restorable_time
+
+
+# --- S3: replication PENDING for a while, per source bucket ---------------------------
+
+_replication_delay = {}  # bucket -> seconds new objects stay PENDING (None: forever)
+
+
+def _replication_status_now(key):
+    status = getattr(key, "_replication_status", None)
+    if status != "COMPLETED":
+        return status
+    started = getattr(key, "_replication_started", None)
+    bucket = getattr(key, "bucket_name", None)
+    if started is None or bucket not in _replication_delay:
+        return status
+    delay = _replication_delay[bucket]
+    return "PENDING" if delay is None or time.monotonic() - started < delay else status
+
+
+def set_replication_delay(request, full_url, headers):
+    size = int(headers.get("Content-Length") or 0)
+    body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8"))
+    _replication_delay[body["bucket"]] = body.get("seconds")
+    return 201, {}, ""
+
+
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/replication-delay"] = set_replication_delay
+
+
+# --- S3 Object Lock: kept through multipart completion; never shortened; part checksums ----
+
+_lock_headers = threading.local()
+_key_response_post = S3Response._key_response_post
+_create_multipart_upload = S3Backend.create_multipart_upload
+_complete_multipart_upload = S3Backend.complete_multipart_upload
+
+
+def key_response_post_with_lock(self, request, body, bucket_name, query, key_name):
+    if body == b"" and "uploads" in query:
+        mode = request.headers.get("x-amz-object-lock-mode")
+        until = request.headers.get("x-amz-object-lock-retain-until-date")
+        hold = request.headers.get("x-amz-object-lock-legal-hold")
+        if (mode or until or hold == "ON") and not self.backend.get_bucket(bucket_name).object_lock_enabled:
+            raise LockNotEnabled()
+        _lock_headers.value = (mode, until, hold)
+    try:
+        return _key_response_post(self, request, body, bucket_name, query, key_name)
+    finally:
+        _lock_headers.value = None
+
+
+def create_multipart_upload_with_lock(self, *args, **kwargs):
+    multipart = _create_multipart_upload(self, *args, **kwargs)
+    multipart._object_lock = getattr(_lock_headers, "value", None)
+    return multipart
+
+
+def complete_multipart_upload_with_lock(self, bucket_name, multipart_id, body):
+    multipart = self.get_bucket(bucket_name).multiparts.get(multipart_id)
+    lock = getattr(multipart, "_object_lock", None)
+    key = _complete_multipart_upload(self, bucket_name, multipart_id, body)
+    if key is not None and lock:
+        mode, until, hold = lock
+        if mode or until:
+            key.lock_mode, key.lock_until = mode, until
+        if hold:
+            key.lock_legal_status = hold
+    return key
+
+
+S3Response._key_response_post = key_response_post_with_lock
+S3Backend.create_multipart_upload = create_multipart_upload_with_lock
+S3Backend.complete_multipart_upload = complete_multipart_upload_with_lock
+
+
+def _parse_until(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+_put_object_retention = S3Response.put_object_retention
+
+
+def put_object_retention_never_shortened(self):
+    key = self.backend.get_object(self.bucket_name, self.parse_key_name(), version_id=self._get_param("versionId"))
+    current_until = _parse_until(getattr(key, "lock_until", None)) if key is not None else None
+    if current_until is not None and current_until > datetime.now(current_until.tzinfo):
+        mode, until = self._mode_until_from_body()
+        new_until = _parse_until(until)
+        shorter = new_until is None or new_until < current_until
+        bypass = self.headers.get("x-amz-bypass-governance-retention", "").lower() == "true"
+        if key.lock_mode == "COMPLIANCE" and (shorter or mode != "COMPLIANCE"):
+            raise AccessDeniedByLock()
+        if key.lock_mode == "GOVERNANCE" and (shorter or mode != "GOVERNANCE") and not bypass:
+            raise AccessDeniedByLock()
+    return _put_object_retention(self)
+
+
+S3Response.put_object_retention = put_object_retention_never_shortened
+
+
+class PartChecksumRequired(S3ClientError):
+    def __init__(self):
+        super().__init__(
+            "InvalidRequest",
+            "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters",
+        )
+
+
+_upload_part = S3Response.upload_part
+
+
+def upload_part_with_checksum_on_locked_bucket(self):
+    if self.backend.get_bucket(self.bucket_name).object_lock_enabled:
+        names = [name.lower() for name in self.headers.keys()]
+        if "content-md5" not in names and not any(n.startswith("x-amz-checksum-") for n in names):
+            raise PartChecksumRequired()
+    return _upload_part(self)
+
+
+S3Response.upload_part = upload_part_with_checksum_on_locked_bucket
+
+
+# --- S3: writes denied as by a bucket policy ------------------------------------------
+
+_denied_puts = set()  # (bucket, key suffix)
+_put_object_response = S3Response.put_object
+
+
+def put_object_unless_denied(self):
+    key_name = self.parse_key_name()
+    if any(bucket == self.bucket_name and key_name.endswith(suffix) for bucket, suffix in _denied_puts):
+        raise S3ClientError("AccessDenied", "Access Denied")
+    return _put_object_response(self)
+
+
+def deny_put(request, full_url, headers):
+    size = int(headers.get("Content-Length") or 0)
+    body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8"))
+    _denied_puts.add((body["bucket"], body["suffix"]))
+    return 201, {}, ""
+
+
+S3Response.put_object = put_object_unless_denied
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/deny-put"] = deny_put
 
 if __name__ == "__main__":
     main()

@@ -7510,7 +7510,7 @@ __webpack_unused_export__ = DeleteObjectAnnotation$;
 __webpack_unused_export__ = DeleteObjectAnnotationCommand;
 __webpack_unused_export__ = DeleteObjectAnnotationOutput$;
 __webpack_unused_export__ = DeleteObjectAnnotationRequest$;
-__webpack_unused_export__ = DeleteObjectCommand;
+exports.k4j = DeleteObjectCommand;
 __webpack_unused_export__ = DeleteObjectOutput$;
 __webpack_unused_export__ = DeleteObjectRequest$;
 __webpack_unused_export__ = DeleteObjectTagging$;
@@ -7633,7 +7633,7 @@ __webpack_unused_export__ = GetBucketTaggingCommand;
 __webpack_unused_export__ = GetBucketTaggingOutput$;
 __webpack_unused_export__ = GetBucketTaggingRequest$;
 __webpack_unused_export__ = GetBucketVersioning$;
-__webpack_unused_export__ = GetBucketVersioningCommand;
+exports._rj = GetBucketVersioningCommand;
 __webpack_unused_export__ = GetBucketVersioningOutput$;
 __webpack_unused_export__ = GetBucketVersioningRequest$;
 __webpack_unused_export__ = GetBucketWebsite$;
@@ -7660,7 +7660,7 @@ __webpack_unused_export__ = GetObjectLegalHoldCommand;
 __webpack_unused_export__ = GetObjectLegalHoldOutput$;
 __webpack_unused_export__ = GetObjectLegalHoldRequest$;
 __webpack_unused_export__ = GetObjectLockConfiguration$;
-__webpack_unused_export__ = GetObjectLockConfigurationCommand;
+exports.mU1 = GetObjectLockConfigurationCommand;
 __webpack_unused_export__ = GetObjectLockConfigurationOutput$;
 __webpack_unused_export__ = GetObjectLockConfigurationRequest$;
 __webpack_unused_export__ = GetObjectOutput$;
@@ -7770,7 +7770,7 @@ __webpack_unused_export__ = ListObjectAnnotationsCommand;
 __webpack_unused_export__ = ListObjectAnnotationsOutput$;
 __webpack_unused_export__ = ListObjectAnnotationsRequest$;
 __webpack_unused_export__ = ListObjectVersions$;
-__webpack_unused_export__ = ListObjectVersionsCommand;
+exports.uc$ = ListObjectVersionsCommand;
 __webpack_unused_export__ = ListObjectVersionsOutput$;
 __webpack_unused_export__ = ListObjectVersionsRequest$;
 __webpack_unused_export__ = ListObjects$;
@@ -7936,7 +7936,7 @@ __webpack_unused_export__ = PutObjectLockConfigurationRequest$;
 __webpack_unused_export__ = PutObjectOutput$;
 __webpack_unused_export__ = PutObjectRequest$;
 __webpack_unused_export__ = PutObjectRetention$;
-__webpack_unused_export__ = PutObjectRetentionCommand;
+exports.EwB = PutObjectRetentionCommand;
 __webpack_unused_export__ = PutObjectRetentionOutput$;
 __webpack_unused_export__ = PutObjectRetentionRequest$;
 __webpack_unused_export__ = PutObjectTagging$;
@@ -8049,7 +8049,7 @@ __webpack_unused_export__ = UpdateObjectEncryptionResponse$;
 __webpack_unused_export__ = UploadPart$;
 exports.iVK = UploadPartCommand;
 __webpack_unused_export__ = UploadPartCopy$;
-__webpack_unused_export__ = UploadPartCopyCommand;
+exports.Xp2 = UploadPartCopyCommand;
 __webpack_unused_export__ = UploadPartCopyOutput$;
 __webpack_unused_export__ = UploadPartCopyRequest$;
 __webpack_unused_export__ = UploadPartOutput$;
@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 2418:
+/***/ 5888:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65608,7 +65608,88 @@ function decideRetention(backups, policy, minKeep, now) {
     });
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+/**
+ * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
+ * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
+ * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
+ */
+function httpStatusOf(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const status = error.$metadata?.httpStatusCode;
+    return typeof status === 'number' ? status : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/storage/object-lock.ts
+
+
+
+const LOCK_SETTINGS = ['auto', 'compliance', 'governance', 'off'];
+/** Whether the bucket was created with Object Lock; a bucket without the configuration has none. */
+async function bucketHasObjectLock(client, bucket) {
+    try {
+        const response = await client.send(new dist_cjs/* GetObjectLockConfigurationCommand */.mU1({ Bucket: bucket }));
+        return response.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+    }
+    catch (error) {
+        const name = error.name;
+        if (name === 'ObjectLockConfigurationNotFoundError' || name === 'ObjectLockConfigurationNotFound')
+            return false;
+        if (httpStatusOf(error) === 403) {
+            throw new Error(`reading the Object Lock configuration of ${bucket} was denied: the role needs s3:GetBucketObjectLockConfiguration on the bucket (or set lock-mode: off)`);
+        }
+        throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`);
+    }
+}
+/**
+ * The lock mode backups get in this bucket: auto is compliance when the bucket has Object Lock and
+ * none otherwise; an explicit mode on a bucket without Object Lock is a mistake to fix.
+ */
+function resolveLockMode(setting, bucketHasLock, bucket, inputName = 'lock-mode') {
+    if (setting === 'off')
+        return undefined;
+    if (setting === 'auto')
+        return bucketHasLock ? 'COMPLIANCE' : undefined;
+    if (!bucketHasLock) {
+        throw new ConfigurationError(`${inputName} is ${setting}, but bucket ${bucket} has no Object Lock (it can only be turned on for a versioned bucket); enable it on the bucket or set ${inputName}: off`);
+    }
+    return setting === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE';
+}
+/** The lock parameters of a PutObject, CreateMultipartUpload or copy; nothing when there is no lock. */
+function lockParameters(lock) {
+    return lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: lock.retainUntil } : {};
+}
+/**
+ * Reads a version's lock with HeadObject (which reports it to a role allowed
+ * s3:GetObjectRetention), one request per version, the same as GetObjectRetention would need.
+ */
+async function readLock(client, bucket, key, versionId) {
+    const head = await client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, VersionId: versionId }));
+    return { mode: head.ObjectLockMode, retainUntil: head.ObjectLockRetainUntilDate, legalHold: head.ObjectLockLegalHoldStatus === 'ON' };
+}
+/** True while the version may not be deleted: under a legal hold or before its retain-until date. */
+function isLocked(lock, now) {
+    return lock.legalHold || (lock.retainUntil !== undefined && lock.retainUntil.getTime() > now.getTime());
+}
+/**
+ * Moves a lock's retain-until date later, never earlier: S3 refuses to shorten a compliance lock,
+ * and a shorter one is never wanted. Returns the date the object is locked until afterwards.
+ */
+async function extendLock(client, bucket, key, lock) {
+    const current = await readLock(client, bucket, key);
+    if (current.retainUntil && current.retainUntil.getTime() >= lock.retainUntil.getTime())
+        return { retainUntil: current.retainUntil, extended: false };
+    // A lock keeps the mode it has: a governance lock extended in governance mode needs no bypass.
+    const mode = current.retainUntil ? (current.mode ?? lock.mode) : lock.mode;
+    await client.send(new dist_cjs/* PutObjectRetentionCommand */.EwB({ Bucket: bucket, Key: key, Retention: { Mode: mode, RetainUntilDate: lock.retainUntil } }));
+    return { retainUntil: lock.retainUntil, extended: true };
+}
+
 ;// CONCATENATED MODULE: ./src/backup/inputs.ts
+
 
 
 
@@ -65633,23 +65714,64 @@ function parseEncryption(sseInput, kmsKeyInput) {
         throw new ConfigurationError("kms-key-id is set, but server-side-encryption is not 'aws:kms'; set server-side-encryption: aws:kms");
     return { serverSideEncryption: sse, kmsKeyId };
 }
+function parseCopy(input, bucket, region, encryption) {
+    const bucketInput = input('copy-bucket').trim();
+    const stray = ['copy-region', 'copy-kms-key-id'].find((name) => input(name).trim() !== '');
+    if (!bucketInput) {
+        if (stray)
+            throw new ConfigurationError(`${stray} is set but copy-bucket is empty; name the bucket in the other region that holds the copies, or remove ${stray}`);
+        return undefined;
+    }
+    const copyBucket = parseBucket(bucketInput, 'copy-bucket');
+    if (copyBucket === bucket)
+        throw new ConfigurationError('copy-bucket is the backup bucket itself; name a bucket in another region');
+    if (!input('copy-region').trim())
+        throw new ConfigurationError('copy-region is required with copy-bucket: the region of the copy bucket, another than the primary region');
+    const copyRegion = parseRegion(input('copy-region'), {}, 'copy-region');
+    if (copyRegion === region) {
+        throw new ConfigurationError(`copy-region is ${copyRegion}, the backup bucket's own region: a copy there is lost with the region; use the plan's secondary region`);
+    }
+    const mode = parseChoice(input('copy-mode'), 'copy-mode', ['copy', 'replication'], 'copy');
+    const kmsKeyId = input('copy-kms-key-id').trim() || undefined;
+    if (kmsKeyId && mode === 'replication')
+        throw new ConfigurationError("copy-kms-key-id is set with copy-mode: replication; the replication rule chooses the replica's key, so remove copy-kms-key-id");
+    if (kmsKeyId && encryption.serverSideEncryption !== 'aws:kms')
+        throw new ConfigurationError("copy-kms-key-id is set, but server-side-encryption is not 'aws:kms'; set server-side-encryption: aws:kms");
+    if (!kmsKeyId && encryption.kmsKeyId && mode === 'copy') {
+        throw new ConfigurationError('kms-key-id is set but copy-kms-key-id is not: a KMS key belongs to one region; give the key in copy-region as copy-kms-key-id');
+    }
+    return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId } };
+}
+function parseLockMode(input, retention) {
+    const mode = parseChoice(input, 'lock-mode', LOCK_SETTINGS, 'auto');
+    if (retention === 'off' && (mode === 'compliance' || mode === 'governance')) {
+        throw new ConfigurationError(`lock-mode ${mode} locks each backup for as long as retention keeps it, but retention is off; set a retention policy or lock-mode: off`);
+    }
+    return mode;
+}
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 function parseBackupInputs(input, env = process.env) {
     const format = parseChoice(input('format'), 'format', ['custom', 'plain'], 'custom');
+    const bucket = parseBucket(input('bucket'));
+    const region = parseRegion(input('region'), env);
+    const encryption = parseEncryption(input('server-side-encryption'), input('kms-key-id'));
+    const retention = parseRetention(input('retention'));
     return {
         database: parseDatabaseUrl(input('database-url'), 'database-url'),
-        bucket: parseBucket(input('bucket')),
+        bucket,
         prefix: parsePrefix(input('prefix') || 'database/'),
         format,
         compression: parseCompression(input('compression'), format),
-        aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
-        encryption: parseEncryption(input('server-side-encryption'), input('kms-key-id')),
+        aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+        encryption,
         storageClass: parseStorageClass(input('storage-class')),
-        retention: parseRetention(input('retention')),
+        retention,
         minKeep: parseInteger(input('min-keep'), 'min-keep', 7, 1),
         pruneDryRun: parseBoolean(input('prune-dry-run'), 'prune-dry-run', false),
         rowCounts: parseChoice(input('row-counts'), 'row-counts', ['exact', 'off'], 'exact'),
         pgDumpArgs: parsePgDumpArgs(input('pg-dump-args')),
+        lockMode: parseLockMode(input('lock-mode'), retention),
+        copy: parseCopy(input, bucket, region, encryption),
     };
 }
 
@@ -65657,8 +65779,6 @@ function parseBackupInputs(input, env = process.env) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
 
 
@@ -75314,19 +75434,6 @@ async function exportSnapshot(session) {
     return { id: String(row?.[0]), takenAt: new Date(String(row?.[1])) };
 }
 
-;// CONCATENATED MODULE: ./src/aws/errors.ts
-/**
- * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
- * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
- * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
- */
-function httpStatusOf(error) {
-    if (typeof error !== 'object' || error === null)
-        return undefined;
-    const status = error.$metadata?.httpStatusCode;
-    return typeof status === 'number' ? status : undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/util/concurrency.ts
 /** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
 async function mapWithLimit(items, limit, fn) {
@@ -75532,6 +75639,7 @@ class BackupStore {
 
 ;// CONCATENATED MODULE: ./src/storage/streaming-upload.ts
 
+
 /** S3 accepts at most 10,000 parts; stay below so a database that grew a little still fits. */
 const PLANNED_PARTS = 9_000;
 const MAX_PARTS = 10_000;
@@ -75575,6 +75683,7 @@ async function uploadStream(options) {
         StorageClass: options.storageClass,
         Metadata: options.metadata,
         ChecksumAlgorithm: 'CRC32',
+        ...lockParameters(options.lock),
     };
     const free = [];
     const inFlight = new Set();
@@ -75668,6 +75777,7 @@ async function abortQuietly(options, uploadId) {
 
 
 
+
 /**
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
  * object streams up (its SHA-256 taken on the way, sha256-stream.ts), and the manifest is written
@@ -75676,7 +75786,7 @@ async function abortQuietly(options, uploadId) {
 /** S3 takes at most 1,000 keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 /** Manifests stay in STANDARD whatever the backup's storage class: selection must read them at once. */
-async function putManifest(store, manifest, encryption) {
+async function putManifest(store, manifest, encryption, lock) {
     const key = manifestKeyFor(manifest.key);
     await store.client.send(new dist_cjs/* PutObjectCommand */.wKZ({
         Bucket: store.bucket,
@@ -75686,6 +75796,7 @@ async function putManifest(store, manifest, encryption) {
         ServerSideEncryption: encryption.serverSideEncryption,
         SSEKMSKeyId: encryption.kmsKeyId,
         Metadata: CREATED_BY_METADATA,
+        ...(lock ? { ...lockParameters(lock), ChecksumAlgorithm: 'CRC32' } : {}),
     }));
     return key;
 }
@@ -75750,6 +75861,7 @@ async function uploadBackupObject(store, object) {
         encryption: object.encryption,
         storageClass: object.storageClass,
         metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
+        lock: object.lock,
     });
 }
 /**
@@ -75759,7 +75871,7 @@ async function uploadBackupObject(store, object) {
  * then writes the manifest: the moment the backup becomes complete. When any of it fails the
  * object is removed, so no backup is left that looks complete but was never published.
  */
-async function publishBackup(store, manifest, encryption) {
+async function publishBackup(store, manifest, encryption, lock) {
     try {
         const stored = await store.metadata(manifest.key);
         if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
@@ -75767,95 +75879,12 @@ async function publishBackup(store, manifest, encryption) {
         }
         manifest.storageChecksum = stored.storageChecksum;
         await store.client.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }));
-        return await putManifest(store, manifest, encryption);
+        return await putManifest(store, manifest, encryption, lock);
     }
     catch (error) {
         await deleteKeys(store, [manifest.key]).catch(() => undefined);
         throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
     }
-}
-
-;// CONCATENATED MODULE: ./src/storage/prune.ts
-
-
-
-
-
-/** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
-const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
-async function isOurs(store, backup) {
-    if (backup.manifestObject)
-        return true; // the plan's old script never wrote manifests
-    const head = await store.metadata(backup.key);
-    return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
-}
-/**
- * Applies the retention policy to the backups under the store's prefix. Complete backups are
- * judged by their manifest's finish time; incomplete ones of ours older than 24 h are removed;
- * the plan's old backups and every key that is not a backup are left alone.
- */
-async function pruneBackups(options) {
-    const { store, now, dryRun } = options;
-    const listing = await store.list();
-    const manifests = await store.readManifests(listing.backups);
-    const complete = [];
-    const unverified = [];
-    for (const backup of listing.backups) {
-        const read = manifests.get(backup.key);
-        if (read && 'manifest' in read)
-            complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
-        else
-            unverified.push({ backup, reason: read ? read.error : 'no manifest' });
-    }
-    const decisions = decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, now).map((decision) => decision.key === options.protectKey && !decision.keep ? { ...decision, keep: true, reasons: ["this run's backup"] } : decision);
-    const toDelete = [];
-    const incomplete = [];
-    const legacy = [];
-    const owners = await mapWithLimit(unverified, 16, ({ backup }) => isOurs(store, backup));
-    unverified.forEach(({ backup, reason }, index) => {
-        const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
-        if (!owners[index]) {
-            legacy.push({ ...entry, reason: 'no manifest and not written by dr-actions (the plan\'s old layout): restorable, unverifiable, never pruned', action: 'kept' });
-            return;
-        }
-        const old = now.getTime() - backup.object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        incomplete.push({ ...entry, reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`, action: old ? 'would delete' : 'kept' });
-        if (old)
-            toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
-    });
-    for (const decision of decisions)
-        if (!decision.keep)
-            toDelete.push(decision.key, manifestKeyFor(decision.key));
-    const orphanManifests = listing.orphanManifests.map((object) => {
-        const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        if (old)
-            toDelete.push(object.key);
-        return { key: object.key, lastModified: object.lastModified, reason: 'manifest without its backup object', action: old ? 'would delete' : 'kept' };
-    });
-    let deleted = new Set();
-    let errors = [];
-    if (!dryRun && toDelete.length > 0) {
-        const result = await deleteKeys(store, toDelete);
-        deleted = new Set(result.deleted);
-        errors = result.errors;
-        for (const error of errors)
-            options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
-    }
-    const settle = (key, planned) => (!planned ? 'kept' : dryRun ? 'would delete' : deleted.has(key) ? 'deleted' : 'delete failed');
-    const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
-    const settleLeftover = (entry) => ({ ...entry, action: settle(entry.key, entry.action === 'would delete') });
-    const incompleteReport = incomplete.map(settleLeftover);
-    return {
-        policy: options.policy,
-        minKeep: options.minKeep,
-        dryRun,
-        complete: completeReport,
-        incomplete: incompleteReport,
-        legacy,
-        orphanManifests: orphanManifests.map(settleLeftover),
-        prunedCount: [...completeReport, ...incompleteReport].filter((entry) => entry.action === 'deleted').length,
-        errors,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/storage/sha256-stream.ts
@@ -76019,7 +76048,511 @@ function plural(count, noun) {
 const TOOL_NAME = 'dr-actions';
 const TOOL_VERSION = '0.1.0';
 
+;// CONCATENATED MODULE: ./src/storage/lock-horizon.ts
+
+const lock_horizon_DAY_MS = 86_400_000;
+/**
+ * How long retention keeps a backup that finished at `finishedAt` as a daily backup: the lock a
+ * new backup gets. With no daily tier, the shortest tier that could keep it.
+ */
+function dailyHorizon(finishedAt, policy) {
+    const days = policy.dailyDays || Math.min(...[policy.weeklyDays, policy.monthlyDays].filter((d) => d > 0));
+    return new Date(finishedAt.getTime() + days * lock_horizon_DAY_MS);
+}
+/**
+ * The later horizon of each backup that retention has promoted: the newest backup of a week (or
+ * month) that is over is kept for the weekly (or monthly) window from its finish. While the week or
+ * month still runs a newer backup may take its place, so nothing is promoted early. decideRetention
+ * keeps exactly these backups for these windows; the daily horizon is the lock each backup got when
+ * it was written, and min-keep is not a time, so neither appears here.
+ */
+function promotedHorizons(backups, policy, now) {
+    const horizons = new Map();
+    const promote = (days, group) => {
+        if (days <= 0)
+            return;
+        const newest = new Map();
+        for (const backup of backups) {
+            const name = group(backup.finishedAt);
+            const current = newest.get(name);
+            if (!current || current.finishedAt.getTime() < backup.finishedAt.getTime())
+                newest.set(name, backup);
+        }
+        for (const [name, backup] of newest) {
+            if (name === group(now) || backup.finishedAt.getTime() > now.getTime())
+                continue;
+            const until = backup.finishedAt.getTime() + days * lock_horizon_DAY_MS;
+            const current = horizons.get(backup.key);
+            if (until > now.getTime() && (!current || current.getTime() < until))
+                horizons.set(backup.key, new Date(until));
+        }
+    };
+    promote(policy.weeklyDays, isoWeek);
+    promote(policy.monthlyDays, calendarMonth);
+    return horizons;
+}
+
+;// CONCATENATED MODULE: ./src/backup/protection.ts
+
+
+/** The lock mode of backups in this bucket (read before anything is dumped); undefined when they are not locked. */
+async function lockModeFor(store, setting) {
+    if (setting === 'off')
+        return undefined;
+    return resolveLockMode(setting, await bucketHasObjectLock(store.client, store.bucket), store.bucket);
+}
+/**
+ * The lock a new backup is written with: as long as retention keeps it as a daily backup, counted
+ * from the start of the run, so it ends before retention would first try to delete it. Without
+ * retention there is no horizon, and the bucket's own default retention (if any) applies.
+ */
+function newBackupLock(mode, retention, startedAt) {
+    if (!mode || retention === 'off')
+        return undefined;
+    return { mode, retainUntil: dailyHorizon(startedAt, retention) };
+}
+
+;// CONCATENATED MODULE: ./src/storage/lock-extension.ts
+
+
+
+
+
+const EXTEND_CONCURRENCY = 8;
+/**
+ * After retention: every kept backup that retention now keeps as the newest of a past week or
+ * month gets its object's and manifest's lock extended to that tier's horizon, so the lock lasts
+ * exactly as long as retention keeps it. A lock is only ever extended.
+ */
+async function extendPromotedLocks(store, report, mode, now) {
+    const kept = report.complete.filter((decision) => decision.action === 'kept');
+    const horizons = promotedHorizons(report.complete, report.policy, now);
+    const promoted = kept.filter((decision) => horizons.has(decision.key));
+    const errors = [];
+    const locks = await mapWithLimit(promoted, EXTEND_CONCURRENCY, async (decision) => {
+        const lock = { mode, retainUntil: horizons.get(decision.key) };
+        try {
+            const object = await extendLock(store.client, store.bucket, decision.key, lock);
+            const manifest = await extendLock(store.client, store.bucket, manifestKeyFor(decision.key), lock);
+            return { key: decision.key, lockedUntil: object.retainUntil, extended: object.extended || manifest.extended };
+        }
+        catch (error) {
+            errors.push({ key: decision.key, message: errorMessage(error) });
+            return undefined;
+        }
+    });
+    return { mode, locks: locks.filter((lock) => lock !== undefined), errors };
+}
+
+;// CONCATENATED MODULE: ./src/storage/version-delete.ts
+
+
+
+
+
+const version_delete_DELETE_BATCH = 1000;
+const LOCK_READ_CONCURRENCY = 16;
+async function isVersioned(store) {
+    const response = await store.client.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: store.bucket }));
+    return response.Status === 'Enabled' || response.Status === 'Suspended';
+}
+/** Every version and delete marker of the given keys, from one paginated listing of the prefix. */
+async function versionsOf(store, keys) {
+    const versions = new Map();
+    let keyMarker;
+    let versionIdMarker;
+    do {
+        const page = await store.client.send(new dist_cjs/* ListObjectVersionsCommand */.uc$({ Bucket: store.bucket, Prefix: store.prefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+        const entries = [...(page.Versions ?? []).map((v) => ({ ...v, marker: false })), ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true }))];
+        for (const entry of entries) {
+            if (!entry.Key || !entry.VersionId || !keys.has(entry.Key))
+                continue;
+            versions.set(entry.Key, [...(versions.get(entry.Key) ?? []), { versionId: entry.VersionId, marker: entry.marker }]);
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return versions;
+}
+/** A backup object and its manifest stand or fall together: a lock on either keeps both. */
+function partnerOf(key) {
+    return isManifestKey(key) ? backupKeyOfManifest(key) : manifestKeyFor(key);
+}
+/**
+ * Deletes what retention decided to delete. In a bucket without versioning that is one
+ * DeleteObjects per 1,000 keys. In a versioned bucket a plain delete only hides the object behind
+ * a delete marker (and a locked version cannot go at all), so every version and delete marker of
+ * each key is deleted by version id, after reading each version's lock: a key whose versions (or
+ * whose partner's versions) are still locked is left whole and reported with its lock, never
+ * tried, so retention neither fails on it nor leaves it half deleted.
+ */
+async function deleteBackupKeys(store, keys, now) {
+    if (!(await isVersioned(store)))
+        return { ...(await deleteKeys(store, keys)), locked: [] };
+    const wanted = new Set(keys);
+    const versions = await versionsOf(store, wanted);
+    const objectVersions = [...versions].flatMap(([key, list]) => list.filter((v) => !v.marker).map((v) => ({ key, versionId: v.versionId })));
+    const locks = await mapWithLimit(objectVersions, LOCK_READ_CONCURRENCY, (v) => readLock(store.client, store.bucket, v.key, v.versionId));
+    const lockedByKey = new Map();
+    objectVersions.forEach((v, index) => {
+        const lock = locks[index];
+        if (!lock || !isLocked(lock, now))
+            return;
+        const seen = lockedByKey.get(v.key) ?? { key: v.key, legalHold: false };
+        const later = lock.retainUntil && (!seen.lockedUntil || seen.lockedUntil < lock.retainUntil) ? lock.retainUntil : seen.lockedUntil;
+        lockedByKey.set(v.key, { key: v.key, legalHold: seen.legalHold || lock.legalHold, lockedUntil: later });
+    });
+    const locked = [];
+    for (const key of keys) {
+        const own = lockedByKey.get(key);
+        const partner = wanted.has(partnerOf(key)) ? lockedByKey.get(partnerOf(key)) : undefined;
+        if (own || partner)
+            locked.push(own ?? { key, lockedUntil: partner?.lockedUntil, legalHold: partner?.legalHold ?? false });
+    }
+    const lockedKeys = new Set(locked.map((l) => l.key));
+    const targets = keys.filter((key) => !lockedKeys.has(key)).flatMap((key) => (versions.get(key) ?? []).map((v) => ({ Key: key, VersionId: v.versionId })));
+    const failed = new Map();
+    for (let start = 0; start < targets.length; start += version_delete_DELETE_BATCH) {
+        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: store.bucket, Delete: { Objects: targets.slice(start, start + version_delete_DELETE_BATCH), Quiet: true } }));
+        for (const item of response.Errors ?? [])
+            if (item.Key)
+                failed.set(item.Key, `${item.Code ?? ''} ${item.Message ?? ''}`.trim());
+    }
+    const done = keys.filter((key) => !lockedKeys.has(key) && !failed.has(key));
+    return { deleted: done, errors: [...failed].map(([key, message]) => ({ key, message })), locked };
+}
+
+;// CONCATENATED MODULE: ./src/storage/prune.ts
+
+
+
+
+
+/** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
+const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
+async function isOurs(store, backup) {
+    if (backup.manifestObject)
+        return true; // the plan's old script never wrote manifests
+    const head = await store.metadata(backup.key);
+    return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
+/**
+ * Applies the retention policy to the backups under the store's prefix. Complete backups are
+ * judged by their manifest's finish time; incomplete ones of ours older than 24 h are removed;
+ * the plan's old backups and every key that is not a backup are left alone.
+ */
+async function pruneBackups(options) {
+    const { store, now, dryRun } = options;
+    const listing = await store.list();
+    const manifests = await store.readManifests(listing.backups);
+    const complete = [];
+    const unverified = [];
+    for (const backup of listing.backups) {
+        const read = manifests.get(backup.key);
+        if (read && 'manifest' in read)
+            complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
+        else
+            unverified.push({ backup, reason: read ? read.error : 'no manifest' });
+    }
+    const decisions = decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, now).map((decision) => decision.key === options.protectKey && !decision.keep ? { ...decision, keep: true, reasons: ["this run's backup"] } : decision);
+    const toDelete = [];
+    const incomplete = [];
+    const legacy = [];
+    const owners = await mapWithLimit(unverified, 16, ({ backup }) => isOurs(store, backup));
+    unverified.forEach(({ backup, reason }, index) => {
+        const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
+        if (!owners[index]) {
+            legacy.push({ ...entry, reason: 'no manifest and not written by dr-actions (the plan\'s old layout): restorable, unverifiable, never pruned', action: 'kept' });
+            return;
+        }
+        const old = now.getTime() - backup.object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
+        incomplete.push({ ...entry, reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`, action: old ? 'would delete' : 'kept' });
+        if (old)
+            toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
+    });
+    for (const decision of decisions)
+        if (!decision.keep)
+            toDelete.push(decision.key, manifestKeyFor(decision.key));
+    const orphanManifests = listing.orphanManifests.map((object) => {
+        const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
+        if (old)
+            toDelete.push(object.key);
+        return { key: object.key, lastModified: object.lastModified, reason: 'manifest without its backup object', action: old ? 'would delete' : 'kept' };
+    });
+    let deleted = new Set();
+    let errors = [];
+    let locked = [];
+    if (!dryRun && toDelete.length > 0) {
+        const result = await deleteBackupKeys(store, toDelete, now);
+        deleted = new Set(result.deleted);
+        errors = result.errors;
+        locked = result.locked;
+        for (const error of errors)
+            options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
+    }
+    const lockedKeys = new Set(locked.map((entry) => entry.key));
+    const settle = (key, planned) => !planned ? 'kept' : dryRun ? 'would delete' : deleted.has(key) ? 'deleted' : lockedKeys.has(key) ? 'locked' : 'delete failed';
+    const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
+    const settleLeftover = (entry) => ({ ...entry, action: settle(entry.key, entry.action === 'would delete') });
+    const incompleteReport = incomplete.map(settleLeftover);
+    return {
+        policy: options.policy,
+        minKeep: options.minKeep,
+        dryRun,
+        complete: completeReport,
+        incomplete: incompleteReport,
+        legacy,
+        orphanManifests: orphanManifests.map(settleLeftover),
+        prunedCount: [...completeReport, ...incompleteReport].filter((entry) => entry.action === 'deleted').length,
+        errors,
+        locked,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/backup/retention-step.ts
+
+
+
+/** Retention after a stored backup (in either bucket): its failure leaves the backup good and is reported beside it. */
+async function retainBackups(store, protectKey, options) {
+    let retention;
+    try {
+        retention = await pruneBackups({ store, policy: options.policy, minKeep: options.minKeep, dryRun: options.dryRun, now: options.now, protectKey, log: options.log });
+    }
+    catch (error) {
+        return { retentionError: errorMessage(error) };
+    }
+    const failures = [];
+    const failed = retention.errors;
+    if (failed.length)
+        failures.push(`${failed.length} deletions failed, e.g. ${failed[0]?.key}: ${failed[0]?.message}`);
+    let locks;
+    if (options.lockMode && !options.dryRun) {
+        try {
+            locks = await extendPromotedLocks(store, retention, options.lockMode, options.now);
+            if (locks.errors.length)
+                failures.push(`${locks.errors.length} locks could not be extended, e.g. ${locks.errors[0]?.key}: ${locks.errors[0]?.message}`);
+        }
+        catch (error) {
+            failures.push(`locks could not be extended: ${errorMessage(error)}`);
+        }
+    }
+    return { retention, locks, ...(failures.length ? { retentionError: failures.join('; ') } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/storage/copy.ts
+
+
+
+
+
+
+
+/** Server-side copy: parts of up to 5 GiB, at most 10,000; fewer, larger requests than the upload's. */
+const MIN_COPY_PART = 256 * 1024 * 1024;
+const MAX_COPY_PART = 5 * 1024 * 1024 * 1024;
+const copy_MAX_PARTS = 10_000;
+const COPY_CONCURRENCY = 4;
+function copyPartSize(sizeBytes) {
+    return Math.min(MAX_COPY_PART, Math.max(MIN_COPY_PART, Math.ceil(sizeBytes / copy_MAX_PARTS)));
+}
+/**
+ * Copies a complete backup to another bucket (in another region) by the same completeness rule as
+ * the backup itself: the object first, server side (S3 reads it from the source region, nothing
+ * passes through the runner), then the copy is checked (its size and S3's full-object checksum
+ * against the manifest), and the manifest is written last. Both writes are conditional
+ * (If-None-Match: *), so a copy never replaces anything. When the object was copied but could not
+ * be checked or published, it is left without a manifest: incomplete, never restored as verified,
+ * and removed by the copy bucket's retention after a day.
+ */
+async function copyBackup(source, manifest, target) {
+    const where = `s3://${target.store.bucket}/${manifest.key}`;
+    await checkKeyIsFree(target.store, manifest.key);
+    await copyObject(source, manifest, target);
+    try {
+        await checkCopy(target.store, manifest);
+        const manifestKey = manifestKeyFor(manifest.key);
+        await target.store.client.send(new dist_cjs/* PutObjectCommand */.wKZ({
+            Bucket: target.store.bucket,
+            Key: manifestKey,
+            Body: `${JSON.stringify({ ...manifest, bucket: target.store.bucket }, null, 2)}\n`,
+            ContentType: 'application/json',
+            IfNoneMatch: '*',
+            ServerSideEncryption: target.encryption.serverSideEncryption,
+            SSEKMSKeyId: target.encryption.kmsKeyId,
+            Metadata: CREATED_BY_METADATA,
+            ChecksumAlgorithm: 'CRC32',
+            ...lockParameters(target.lock),
+        }));
+        return { key: manifest.key, manifestKey };
+    }
+    catch (error) {
+        // Only an unlocked copy can go; a locked one stays, incomplete, until its lock ends.
+        if (!target.lock)
+            await target.store.client.send(new dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: target.store.bucket, Key: manifest.key })).catch(() => undefined);
+        throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
+    }
+}
+async function copyObject(source, manifest, target) {
+    const { client, bucket: Bucket } = target.store;
+    const Key = manifest.key;
+    const head = await source.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: source.bucket, Key }));
+    if (head.ContentLength !== manifest.sizeBytes)
+        throw new Error(`s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`);
+    const created = await client.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({
+        Bucket,
+        Key,
+        ContentType: head.ContentType,
+        Metadata: head.Metadata,
+        StorageClass: head.StorageClass,
+        ServerSideEncryption: target.encryption.serverSideEncryption,
+        SSEKMSKeyId: target.encryption.kmsKeyId,
+        ChecksumAlgorithm: 'CRC32',
+        ChecksumType: 'FULL_OBJECT',
+        ...lockParameters(target.lock),
+    }));
+    const UploadId = created.UploadId;
+    if (!UploadId)
+        throw new Error(`S3 returned no upload id for ${Key}`);
+    try {
+        const size = manifest.sizeBytes;
+        const partSize = copyPartSize(size);
+        const ranges = size <= partSize ? [undefined] : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
+        const parts = await mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
+            const PartNumber = index + 1;
+            const copied = await client.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({ Bucket, Key, UploadId, PartNumber, CopySource: `${source.bucket}/${encodeURIComponent(Key)}`, CopySourceRange: range }));
+            const result = copied.CopyPartResult;
+            if (!result?.ETag)
+                throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
+            return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
+        });
+        const checksum = manifest.storageChecksum;
+        await client.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+            Bucket,
+            Key,
+            UploadId,
+            IfNoneMatch: '*',
+            ChecksumType: 'FULL_OBJECT',
+            // S3 checks the assembled copy against the checksum the primary was stored with.
+            ...(checksum?.algorithm === 'CRC32' && checksum.type === 'FULL_OBJECT' ? { ChecksumCRC32: checksum.value } : {}),
+            MultipartUpload: { Parts: parts },
+        }));
+    }
+    catch (error) {
+        await client.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket, Key, UploadId })).catch(() => undefined);
+        throw new Error(`copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`);
+    }
+}
+/** The copy must hold the manifest's bytes: its size, and S3's full-object checksum where the primary has one. */
+async function checkCopy(store, manifest) {
+    const copy = await store.metadata(manifest.key);
+    if (!copy || copy.sizeBytes !== manifest.sizeBytes)
+        throw new Error(`the copy holds ${copy ? copy.sizeBytes : 'no'} bytes, the manifest says ${manifest.sizeBytes}`);
+    const expected = manifest.storageChecksum;
+    const actual = copy.storageChecksum;
+    if (expected && (actual?.algorithm !== expected.algorithm || actual.value !== expected.value)) {
+        throw new Error(`the copy's ${expected.algorithm} checksum is ${actual ? actual.value : 'missing'}, the manifest says ${expected.value}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/storage/replication-wait.ts
+
+/** S3 replicates most objects within 15 minutes (the S3 RTC target); a longer wait means a broken rule. */
+const DEFAULT_REPLICATION_TIMEOUT_MS = 15 * 60_000;
+const FIRST_POLL_MS = 1_000;
+const MAX_POLL_MS = 15_000;
+async function statusOf(store, key) {
+    const head = await store.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: key }));
+    return head.ReplicationStatus;
+}
+/**
+ * Waits, bounded, until S3 replication reports COMPLETED for every key (the object and its
+ * manifest), then checks that the replica bucket holds each of them at the same size. Throws, naming
+ * the key and its status, when a key reports FAILED, has no replication status (no enabled rule
+ * covers it), or is still PENDING when the time is up.
+ */
+async function waitForReplication(wait) {
+    const { source, clock } = wait;
+    const deadline = clock.now() + wait.timeoutMs;
+    const pending = new Set(wait.keys);
+    let pause = FIRST_POLL_MS;
+    for (;;) {
+        for (const key of [...pending]) {
+            const status = await statusOf(source, key);
+            if (status === 'COMPLETED')
+                pending.delete(key);
+            else if (status === 'FAILED')
+                throw new Error(`S3 replication of s3://${source.bucket}/${key} to ${wait.replica.bucket} reports FAILED; check the replication rule, its role and the destination bucket's versioning`);
+            else if (status === undefined)
+                throw new Error(`s3://${source.bucket}/${key} has no replication status: no enabled replication rule of ${source.bucket} covers it`);
+        }
+        if (pending.size === 0)
+            break;
+        if (clock.now() >= deadline) {
+            throw new Error(`S3 replication of ${[...pending].join(', ')} to ${wait.replica.bucket} is still PENDING after ${Math.round(wait.timeoutMs / 1000)} s; a rule that works replicates within minutes`);
+        }
+        await clock.sleep(Math.min(pause, Math.max(deadline - clock.now(), 0)));
+        pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+    for (const key of wait.keys) {
+        const [original, replica] = await Promise.all([source.metadata(key), wait.replica.metadata(key)]);
+        if (!replica || replica.sizeBytes !== original?.sizeBytes) {
+            throw new Error(`replication reports COMPLETED, but s3://${wait.replica.bucket}/${key} holds ${replica ? replica.sizeBytes : 'no'} bytes, not ${original?.sizeBytes ?? '?'}`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/backup/second-copy.ts
+
+
+
+
+
+
+
+
+async function prepareCopy(settings, prefix, endpointUrl, lockSetting) {
+    const store = new BackupStore(createS3Client({ region: settings.region, endpointUrl }), settings.bucket, prefix);
+    return { settings, store, lockMode: await lockModeFor(store, lockSetting) };
+}
+/**
+ * The backup's second copy, in another region, made once the primary is complete: copied by this
+ * action, or replicated by S3 and waited for. Then the copy bucket's retention. A failure is
+ * returned, not thrown: the primary backup stands, and the step fails afterwards saying so.
+ */
+async function makeSecondCopy(copy, source, manifest, options) {
+    const { settings, store } = copy;
+    const lock = settings.mode === 'copy' ? newBackupLock(copy.lockMode, options.retention, options.startedAt) : undefined;
+    const base = { mode: settings.mode, bucket: settings.bucket, region: settings.region, key: manifest.key, manifestKey: manifestKeyFor(manifest.key), lock };
+    try {
+        if (settings.mode === 'copy') {
+            await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });
+        }
+        else {
+            await waitForReplication({ source, replica: store, keys: [manifest.key, manifestKeyFor(manifest.key)], timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS, clock: options.clock });
+        }
+    }
+    catch (error) {
+        return { ...base, status: 'failed', error: errorMessage(error) };
+    }
+    options.log.info(`${settings.mode === 'copy' ? 'copied' : 'replicated'} to s3://${settings.bucket}/${manifest.key} (${settings.region})`);
+    const status = settings.mode === 'copy' ? 'copied' : 'replicated';
+    if (options.retention === 'off')
+        return { ...base, status };
+    const retained = await retainBackups(store, manifest.key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: options.now(), log: options.log, lockMode: copy.lockMode });
+    return { ...base, status, ...retained };
+}
+
+;// CONCATENATED MODULE: ./src/util/clock.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 ;// CONCATENATED MODULE: ./src/backup/run-backup.ts
+
+
+
 
 
 
@@ -76065,6 +76598,9 @@ async function runBackup(options) {
         const startedAt = now();
         const key = backupKey(options.prefix, startedAt, options.format);
         await checkKeyIsFree(store, key);
+        const lockMode = await lockModeFor(store, options.lockMode);
+        const lock = newBackupLock(lockMode, options.retention, startedAt);
+        const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws.endpointUrl, options.lockMode));
         const snapshot = await exportSnapshot(session);
         const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
         const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
@@ -76079,6 +76615,7 @@ async function runBackup(options) {
                 partSize,
                 encryption: options.encryption,
                 storageClass: options.storageClass,
+                lock,
                 metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString() },
             },
             pgDump,
@@ -76104,7 +76641,7 @@ async function runBackup(options) {
             pgDumpArgs: options.pgDumpArgs,
             run: options.run,
         };
-        const manifestKey = await publishBackup(store, manifest, options.encryption);
+        const manifestKey = await publishBackup(store, manifest, options.encryption, lock);
         const durationSeconds = secondsBetween(startedAt, now());
         log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
         const result = {
@@ -76116,8 +76653,13 @@ async function runBackup(options) {
             compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
             totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
             partSize,
+            lock,
         };
-        return options.retention === 'off' ? result : { ...result, ...(await applyRetention(store, key, options, now())) };
+        const retained = options.retention === 'off' ? result : { ...result, ...(await applyRetention(store, key, options, now(), lockMode)) };
+        if (!copy)
+            return retained;
+        const copyOptions = { ...options, startedAt, now, clock: options.clock ?? systemClock };
+        return { ...retained, copy: await makeSecondCopy(copy, store, manifest, copyOptions) };
     }
     finally {
         await session.close();
@@ -76168,17 +76710,10 @@ async function dumpToS3(store, session, tables, options, plan) {
     }
 }
 /** Retention after a stored backup: its failure leaves the backup good and is reported beside it. */
-async function applyRetention(store, key, options, now) {
+async function applyRetention(store, key, options, now, lockMode) {
     if (options.retention === 'off')
         return {};
-    try {
-        const retention = await pruneBackups({ store, policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now, protectKey: key, log: options.log });
-        const failed = retention.errors;
-        return failed.length ? { retention, retentionError: `${failed.length} deletions failed, e.g. ${failed[0]?.key}: ${failed[0]?.message}` } : { retention };
-    }
-    catch (error) {
-        return { retentionError: errorMessage(error) };
-    }
+    return retainBackups(store, key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now, log: options.log, lockMode });
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -76226,6 +76761,10 @@ function retentionMarkdown(report) {
         const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, o.reason]);
         lines.push('', foldIfLong(`Other objects (${otherRows.length})`, table(['object', 'last modified', 'decision', 'why'], otherRows), otherRows.length));
     }
+    if (report.locked.length) {
+        const lockedRows = report.locked.map((l) => [code(l.key), l.lockedUntil ? l.lockedUntil.toISOString() : '-', l.legalHold ? 'legal hold' : '']);
+        lines.push('', `${report.locked.length} objects retention would delete are still under Object Lock, left for a later run:`, '', table(['object', 'locked until (UTC)', ''], lockedRows));
+    }
     if (report.errors.length)
         lines.push('', `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
     return lines.join('\n');
@@ -76251,11 +76790,46 @@ function backupMarkdown(result) {
         const tableRows = m.tables.map((t) => [displayName(t), t.rows === null ? '-' : t.rows.toLocaleString('en-US')]);
         lines.push('', foldIfLong(`Tables (${tableRows.length})`, table(['table', 'rows'], tableRows), tableRows.length));
     }
+    if (result.lock)
+        lines.push('', `This backup and its manifest are locked (${result.lock.mode}) until ${result.lock.retainUntil.toISOString()}.`);
     if (result.retention)
         lines.push('', retentionMarkdown(result.retention));
+    if (result.locks)
+        lines.push('', locksMarkdown(result.locks));
     if (result.retentionError)
         lines.push('', `### ${MARK.failed} Retention failed`, '', result.retentionError);
+    if (result.copy)
+        lines.push('', copyMarkdown(result.copy));
     return `${lines.join('\n')}\n`;
+}
+/** What is locked until when, after retention extended the locks of promoted backups. */
+function locksMarkdown(report) {
+    const extended = report.locks.filter((l) => l.extended).length;
+    const rows = report.locks.map((l) => [code(l.key), l.lockedUntil.toISOString(), l.extended ? 'extended in this run' : 'already locked']);
+    const lines = [`### Object Lock (${report.mode})`, '', `${report.locks.length} weekly or monthly backups are locked as long as retention keeps them; ${extended} locks extended in this run.`];
+    if (rows.length)
+        lines.push('', foldIfLong(`Locks (${rows.length})`, table(['backup', 'locked until (UTC)', ''], rows), rows.length));
+    if (report.errors.length)
+        lines.push('', `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
+    return lines.join('\n');
+}
+/** The second copy in another region: where it is, or why it failed (the primary backup stands either way). */
+function copyMarkdown(copy) {
+    const where = code(`s3://${copy.bucket}/${copy.key}`);
+    if (copy.status === 'failed') {
+        return [`## ${MARK.failed} Copy to ${copy.region} failed`, '', `The backup above is complete and kept; its copy ${where} is not: ${copy.error ?? ''}`].join('\n');
+    }
+    const how = copy.status === 'copied' ? 'copied by this action and checked (size and checksum) before its manifest was written' : 'replicated by S3 (ReplicationStatus COMPLETED), object and manifest';
+    const lines = [`## ${MARK.passed} Copy in ${copy.region}`, '', `${where}: ${how}.`];
+    if (copy.lock)
+        lines.push('', `The copy is locked (${copy.lock.mode}) until ${copy.lock.retainUntil.toISOString()}.`);
+    if (copy.retention)
+        lines.push('', retentionMarkdown(copy.retention).replace('### Retention', '### Retention of the copies'));
+    if (copy.locks)
+        lines.push('', locksMarkdown(copy.locks).replace('### Object Lock', '### Object Lock of the copies'));
+    if (copy.retentionError)
+        lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', copy.retentionError);
+    return lines.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/github/run-context.ts
@@ -76346,10 +76920,16 @@ async function run() {
         setOutput('duration-seconds', String(result.durationSeconds));
         setOutput('tables', String(result.manifest.tables.length));
         setOutput('pruned-count', String(result.retention?.prunedCount ?? 0));
+        setOutput('copy-key', result.copy && result.copy.status !== 'failed' ? result.copy.key : '');
+        setOutput('copy-status', result.copy?.status ?? 'off');
         await writeSummary(backupMarkdown(result));
-        if (result.retentionError) {
-            throw new Error(`the backup was stored (${result.key}), but retention failed: ${result.retentionError}`);
-        }
+        const failures = [
+            ...(result.retentionError ? [`retention failed: ${result.retentionError}`] : []),
+            ...(result.copy?.error ? [`its copy to s3://${result.copy.bucket} (${result.copy.region}) failed: ${result.copy.error}`] : []),
+            ...(result.copy?.retentionError ? [`retention of the copy bucket failed: ${result.copy.retentionError}`] : []),
+        ];
+        if (failures.length)
+            throw new Error(`the backup was stored (${result.key}), but ${failures.join('; ')}`);
     });
 }
 
@@ -76360,7 +76940,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2418);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5888);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

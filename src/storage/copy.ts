@@ -1,0 +1,141 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCopyCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { errorMessage } from '../errors.js';
+import { mapWithLimit } from '../util/concurrency.js';
+import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
+import { checkKeyIsFree } from './backup-writes.js';
+import { manifestKeyFor } from './keys.js';
+import type { BackupManifest } from './manifest.js';
+import { lockParameters, type ObjectLock } from './object-lock.js';
+
+/** Where a backup's copy goes: a bucket in another region, with its own encryption key and lock. */
+export interface CopyTarget {
+  store: BackupStore;
+  encryption: Encryption;
+  lock?: ObjectLock;
+}
+
+export interface CopiedBackup {
+  key: string;
+  manifestKey: string;
+}
+
+/** Server-side copy: parts of up to 5 GiB, at most 10,000; fewer, larger requests than the upload's. */
+const MIN_COPY_PART = 256 * 1024 * 1024;
+const MAX_COPY_PART = 5 * 1024 * 1024 * 1024;
+const MAX_PARTS = 10_000;
+const COPY_CONCURRENCY = 4;
+
+export function copyPartSize(sizeBytes: number): number {
+  return Math.min(MAX_COPY_PART, Math.max(MIN_COPY_PART, Math.ceil(sizeBytes / MAX_PARTS)));
+}
+
+/**
+ * Copies a complete backup to another bucket (in another region) by the same completeness rule as
+ * the backup itself: the object first, server side (S3 reads it from the source region, nothing
+ * passes through the runner), then the copy is checked (its size and S3's full-object checksum
+ * against the manifest), and the manifest is written last. Both writes are conditional
+ * (If-None-Match: *), so a copy never replaces anything. When the object was copied but could not
+ * be checked or published, it is left without a manifest: incomplete, never restored as verified,
+ * and removed by the copy bucket's retention after a day.
+ */
+export async function copyBackup(source: BackupStore, manifest: BackupManifest, target: CopyTarget): Promise<CopiedBackup> {
+  const where = `s3://${target.store.bucket}/${manifest.key}`;
+  await checkKeyIsFree(target.store, manifest.key);
+  await copyObject(source, manifest, target);
+  try {
+    await checkCopy(target.store, manifest);
+    const manifestKey = manifestKeyFor(manifest.key);
+    await target.store.client.send(
+      new PutObjectCommand({
+        Bucket: target.store.bucket,
+        Key: manifestKey,
+        Body: `${JSON.stringify({ ...manifest, bucket: target.store.bucket }, null, 2)}\n`,
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+        ServerSideEncryption: target.encryption.serverSideEncryption,
+        SSEKMSKeyId: target.encryption.kmsKeyId,
+        Metadata: CREATED_BY_METADATA,
+        ChecksumAlgorithm: 'CRC32',
+        ...lockParameters(target.lock),
+      }),
+    );
+    return { key: manifest.key, manifestKey };
+  } catch (error) {
+    // Only an unlocked copy can go; a locked one stays, incomplete, until its lock ends.
+    if (!target.lock) await target.store.client.send(new DeleteObjectCommand({ Bucket: target.store.bucket, Key: manifest.key })).catch(() => undefined);
+    throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
+  }
+}
+
+async function copyObject(source: BackupStore, manifest: BackupManifest, target: CopyTarget): Promise<void> {
+  const { client, bucket: Bucket } = target.store;
+  const Key = manifest.key;
+  const head = await source.client.send(new HeadObjectCommand({ Bucket: source.bucket, Key }));
+  if (head.ContentLength !== manifest.sizeBytes) throw new Error(`s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`);
+  const created = await client.send(
+    new CreateMultipartUploadCommand({
+      Bucket,
+      Key,
+      ContentType: head.ContentType,
+      Metadata: head.Metadata,
+      StorageClass: head.StorageClass,
+      ServerSideEncryption: target.encryption.serverSideEncryption,
+      SSEKMSKeyId: target.encryption.kmsKeyId,
+      ChecksumAlgorithm: 'CRC32',
+      ChecksumType: 'FULL_OBJECT',
+      ...lockParameters(target.lock),
+    }),
+  );
+  const UploadId = created.UploadId;
+  if (!UploadId) throw new Error(`S3 returned no upload id for ${Key}`);
+  try {
+    const size = manifest.sizeBytes;
+    const partSize = copyPartSize(size);
+    const ranges = size <= partSize ? [undefined] : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
+    const parts = await mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index): Promise<CompletedPart> => {
+      const PartNumber = index + 1;
+      const copied = await client.send(
+        new UploadPartCopyCommand({ Bucket, Key, UploadId, PartNumber, CopySource: `${source.bucket}/${encodeURIComponent(Key)}`, CopySourceRange: range }),
+      );
+      const result = copied.CopyPartResult;
+      if (!result?.ETag) throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
+      return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
+    });
+    const checksum = manifest.storageChecksum;
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId,
+        IfNoneMatch: '*',
+        ChecksumType: 'FULL_OBJECT',
+        // S3 checks the assembled copy against the checksum the primary was stored with.
+        ...(checksum?.algorithm === 'CRC32' && checksum.type === 'FULL_OBJECT' ? { ChecksumCRC32: checksum.value } : {}),
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+  } catch (error) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+    throw new Error(`copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`);
+  }
+}
+
+/** The copy must hold the manifest's bytes: its size, and S3's full-object checksum where the primary has one. */
+async function checkCopy(store: BackupStore, manifest: BackupManifest): Promise<void> {
+  const copy = await store.metadata(manifest.key);
+  if (!copy || copy.sizeBytes !== manifest.sizeBytes) throw new Error(`the copy holds ${copy ? copy.sizeBytes : 'no'} bytes, the manifest says ${manifest.sizeBytes}`);
+  const expected = manifest.storageChecksum;
+  const actual = copy.storageChecksum;
+  if (expected && (actual?.algorithm !== expected.algorithm || actual.value !== expected.value)) {
+    throw new Error(`the copy's ${expected.algorithm} checksum is ${actual ? actual.value : 'missing'}, the manifest says ${expected.value}`);
+  }
+}
