@@ -14,6 +14,7 @@ await runAction(async () => {
   core.setOutput('promoted', String(result.promoted));
   core.setOutput('endpoint', result.endpoint);
   core.setOutput('previous-record-value', result.previousRecordValue);
+  core.setOutput('record-value', result.recordValue);
   core.setOutput('change-id', result.changeId);
   core.setOutput('duration-seconds', String(result.durationSeconds));
   core.setOutput('report-path', result.reportPath);
