@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9659:
+/***/ 1947:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
+const pm = __importStar(__nccwpck_require__(9431));
+const tunnel = __importStar(__nccwpck_require__(8482));
+const undici_1 = __nccwpck_require__(2480);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 3335:
+/***/ 9431:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,15 +844,15 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1123,33 +1123,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 2480:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(1285)
+const Dispatcher = __nccwpck_require__(7939)
+const Pool = __nccwpck_require__(2244)
+const BalancedPool = __nccwpck_require__(2549)
+const Agent = __nccwpck_require__(8285)
+const ProxyAgent = __nccwpck_require__(9920)
+const EnvHttpProxyAgent = __nccwpck_require__(929)
+const RetryAgent = __nccwpck_require__(1346)
+const errors = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(8567)
+const buildConnector = __nccwpck_require__(2784)
+const MockClient = __nccwpck_require__(9493)
+const MockAgent = __nccwpck_require__(1437)
+const MockPool = __nccwpck_require__(5220)
+const mockErrors = __nccwpck_require__(9917)
+const RetryHandler = __nccwpck_require__(5640)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
+const DecoratorHandler = __nccwpck_require__(91)
+const RedirectHandler = __nccwpck_require__(7970)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -1167,10 +1167,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(730),
+  retry: __nccwpck_require__(4346),
+  dump: __nccwpck_require__(8412),
+  dns: __nccwpck_require__(8731)
 }
 
 module.exports.buildConnector = buildConnector
@@ -1232,7 +1232,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(8702).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -1244,39 +1244,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(5524).Headers
+module.exports.Response = __nccwpck_require__(715).Response
+module.exports.Request = __nccwpck_require__(175).Request
+module.exports.FormData = __nccwpck_require__(1142).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+module.exports.FileReader = __nccwpck_require__(4848).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(5965)
+const { kConstruct } = __nccwpck_require__(61)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6933)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
+module.exports.WebSocket = __nccwpck_require__(1886).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -1292,18 +1292,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(1670)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -1363,16 +1363,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -1478,7 +1478,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1492,10 +1492,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -1736,16 +1736,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(471)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -1957,18 +1957,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -2184,15 +2184,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -2299,21 +2299,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -2322,9 +2322,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom } = __nccwpck_require__(4640)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -2705,15 +2705,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 2247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(471)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -2805,16 +2805,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
+const timers = __nccwpck_require__(1275)
 
 function noop () {}
 
@@ -3052,7 +3052,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 
@@ -3177,7 +3177,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 3374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3386,7 +3386,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 
@@ -3818,7 +3818,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3826,7 +3826,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -3841,9 +3841,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -4307,7 +4307,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 4043:
 /***/ ((module) => {
 
 module.exports = {
@@ -4381,7 +4381,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 4152:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4389,7 +4389,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2303)
 
 class TstNode {
   /** @type {any} */
@@ -4540,13 +4540,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -4554,9 +4554,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+const { tree } = __nccwpck_require__(4152)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -5266,18 +5266,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 8285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const DispatcherBase = __nccwpck_require__(9265)
+const Pool = __nccwpck_require__(2244)
+const Client = __nccwpck_require__(1285)
+const util = __nccwpck_require__(4640)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -5406,7 +5406,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 2549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5414,7 +5414,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   PoolBase,
   kClients,
@@ -5422,10 +5422,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3856)
+const Pool = __nccwpck_require__(2244)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const { parseOrigin } = __nccwpck_require__(4640)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -5622,7 +5622,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 9133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5630,9 +5630,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const timers = __nccwpck_require__(1275)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -5645,7 +5645,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -5678,9 +5678,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(776)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -5692,11 +5692,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(8586))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -5704,7 +5704,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7630))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -6619,7 +6619,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6396).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -7142,7 +7142,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7150,13 +7150,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -7175,7 +7175,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -7581,7 +7581,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6396).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -7941,7 +7941,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -7951,16 +7951,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(9265)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kServerName,
@@ -8002,9 +8002,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(4043)
+const connectH1 = __nccwpck_require__(9133)
+const connectH2 = __nccwpck_require__(4548)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -8312,7 +8312,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 function onError (client, err) {
   if (
@@ -8572,19 +8572,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 9265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(7939)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -8787,7 +8787,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 7939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8859,15 +8859,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 929:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(9265)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
+const ProxyAgent = __nccwpck_require__(9920)
+const Agent = __nccwpck_require__(8285)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -9026,7 +9026,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 5844:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -9150,15 +9150,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(9265)
+const FixedQueue = __nccwpck_require__(5844)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
+const PoolStats = __nccwpck_require__(5710)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -9351,10 +9351,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 5710:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -9392,7 +9392,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 2244:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9403,14 +9403,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -9506,19 +9506,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(8285)
+const Pool = __nccwpck_require__(2244)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
+const Client = __nccwpck_require__(1285)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -9787,13 +9787,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(7939)
+const RetryHandler = __nccwpck_require__(5640)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -9829,7 +9829,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8421:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9837,8 +9837,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Agent = __nccwpck_require__(8285)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -9868,7 +9868,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 91:
 /***/ ((module) => {
 
 
@@ -9919,15 +9919,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(4640)
+const { kBodyUsed } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -10158,20 +10158,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
+const { RequestRetryError } = __nccwpck_require__(4627)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(4640)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -10602,14 +10602,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 8731:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(91)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -10984,14 +10984,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 8412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(91)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -11114,12 +11114,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 6036:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -11142,11 +11142,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -11173,11 +11173,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 4346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5640)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -11199,13 +11199,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -11483,7 +11483,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11495,7 +11495,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11507,7 +11507,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -11528,13 +11528,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 1437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(4043)
+const Agent = __nccwpck_require__(8285)
 const {
   kAgent,
   kMockAgentSet,
@@ -11545,14 +11545,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(941)
+const MockClient = __nccwpck_require__(9493)
+const MockPool = __nccwpck_require__(5220)
+const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const Dispatcher = __nccwpck_require__(7939)
+const Pluralizer = __nccwpck_require__(3289)
+const PendingInterceptorsFormatter = __nccwpck_require__(1726)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -11695,14 +11695,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(1285)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -11711,10 +11711,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -11761,12 +11761,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(4627)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -11796,12 +11796,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 5015:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kDispatchKey,
@@ -11809,9 +11809,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { buildURL } = __nccwpck_require__(4640)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -12010,14 +12010,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(2244)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -12026,10 +12026,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -12076,7 +12076,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 941:
 /***/ ((module) => {
 
 
@@ -12106,20 +12106,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 8981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9917)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { buildURL } = __nccwpck_require__(4640)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -12480,7 +12480,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12530,7 +12530,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3289:
 /***/ ((module) => {
 
 
@@ -12566,7 +12566,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1275:
 /***/ ((module) => {
 
 
@@ -12996,20 +12996,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 8514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(61)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5701)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(715)
+const { Request, fromInnerRequest } = __nccwpck_require__(175)
+const { kState } = __nccwpck_require__(1995)
+const { fetching } = __nccwpck_require__(8702)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9520)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13862,15 +13862,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 5965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(61)
+const { Cache } = __nccwpck_require__(8514)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class CacheStorage {
   /**
@@ -14021,26 +14021,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 61:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(4043).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 6814:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { isValidHeaderName } = __nccwpck_require__(9520)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -14085,7 +14085,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 3404:
 /***/ ((module) => {
 
 
@@ -14104,15 +14104,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 6933:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(8906)
+const { stringify } = __nccwpck_require__(1077)
+const { webidl } = __nccwpck_require__(5701)
+const { Headers } = __nccwpck_require__(5524)
 
 /**
  * @typedef {Object} Cookie
@@ -14295,14 +14295,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 8906:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
+const { isCTLExcludingHtab } = __nccwpck_require__(1077)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7708)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -14612,7 +14612,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1077:
 /***/ ((module) => {
 
 
@@ -14971,13 +14971,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
 
 /**
  * @type {number[]} BOM
@@ -15552,23 +15552,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 1670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(8702)
+const { makeRequest } = __nccwpck_require__(175)
+const { webidl } = __nccwpck_require__(5701)
+const { EventSourceStream } = __nccwpck_require__(335)
+const { parseMIMEType } = __nccwpck_require__(7708)
+const { createFastMessageEvent } = __nccwpck_require__(7316)
+const { isNetworkError } = __nccwpck_require__(715)
+const { delay } = __nccwpck_require__(3691)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 
 let experimentalWarned = false
 
@@ -16042,7 +16042,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 3691:
 /***/ ((module) => {
 
 
@@ -16086,12 +16086,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -16101,16 +16101,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { FormData } = __nccwpck_require__(1142)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(7708)
+const { multipartFormDataParser } = __nccwpck_require__(3028)
 let random
 
 try {
@@ -16622,7 +16622,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 7775:
 /***/ ((module) => {
 
 
@@ -16753,7 +16753,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 7708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -17504,12 +17504,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 9197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(4043)
 
 class CompatWeakRef {
   constructor (value) {
@@ -17557,14 +17557,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 2538:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -17690,16 +17690,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 3028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { utf8DecodeBytes } = __nccwpck_require__(9520)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7708)
+const { isFileLike } = __nccwpck_require__(2538)
+const { makeEntry } = __nccwpck_require__(1142)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -18171,16 +18171,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9520)
+const { kState } = __nccwpck_require__(1995)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { FileLike, isFileLike } = __nccwpck_require__(2538)
+const { webidl } = __nccwpck_require__(5701)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -18430,7 +18430,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 179:
 /***/ ((module) => {
 
 
@@ -18477,21 +18477,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 5524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(4043)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { webidl } = __nccwpck_require__(5701)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -19171,7 +19171,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -19184,9 +19184,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(715)
+const { HeadersList } = __nccwpck_require__(5524)
+const { Request, cloneRequest } = __nccwpck_require__(175)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -19222,23 +19222,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(9520)
+const { kState, kDispatcher } = __nccwpck_require__(1995)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { webidl } = __nccwpck_require__(5701)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -21448,23 +21448,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 175:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
+const { FinalizationRegistry } = __nccwpck_require__(9197)()
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -21474,12 +21474,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -22492,14 +22492,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 715:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -22511,16 +22511,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(7775)
+const { kState, kHeaders } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { FormData } = __nccwpck_require__(1142)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -23109,7 +23109,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 1995:
 /***/ ((module) => {
 
 
@@ -23125,21 +23125,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
+const { getGlobalOrigin } = __nccwpck_require__(179)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7708)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 let supportedHashes = []
 
@@ -24764,14 +24764,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 5701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(4640)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -25466,7 +25466,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 2927:
 /***/ ((module) => {
 
 
@@ -25763,7 +25763,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 4848:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25772,16 +25772,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(410)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(4929)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -26114,12 +26114,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 5549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -26199,7 +26199,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 4929:
 /***/ ((module) => {
 
 
@@ -26216,7 +26216,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -26227,10 +26227,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(4929)
+const { ProgressEvent } = __nccwpck_require__(5549)
+const { getEncoding } = __nccwpck_require__(2927)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7708)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -26614,27 +26614,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 7905:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(32)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1025)
+const { channels } = __nccwpck_require__(3374)
+const { CloseEvent } = __nccwpck_require__(7316)
+const { makeRequest } = __nccwpck_require__(175)
+const { fetching } = __nccwpck_require__(8702)
+const { Headers, getHeadersList } = __nccwpck_require__(5524)
+const { getDecodeSplit } = __nccwpck_require__(9520)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
 
 /** @type {import('crypto')} */
 let crypto
@@ -26992,7 +26992,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6096:
 /***/ ((module) => {
 
 
@@ -27065,14 +27065,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 7316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(4043)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -27401,12 +27401,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9104:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(6096)
 
 const BUFFER_SIZE = 16386
 
@@ -27504,14 +27504,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 1869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(1025)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -27616,16 +27616,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 9332:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(32)
+const { channels } = __nccwpck_require__(3374)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -27635,11 +27635,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1025)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { closeWebSocketConnection } = __nccwpck_require__(7905)
+const { PerMessageDeflate } = __nccwpck_require__(1869)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -28150,14 +28150,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 9388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { opcodes, sendHints } = __nccwpck_require__(6096)
+const FixedQueue = __nccwpck_require__(5844)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -28261,7 +28261,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 32:
 /***/ ((module) => {
 
 
@@ -28280,16 +28280,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 1025:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(32)
+const { states, opcodes } = __nccwpck_require__(6096)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7316)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7708)
 
 /* globals Blob */
 
@@ -28609,15 +28609,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 1886:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6096)
 const {
   kWebSocketURL,
   kReadyState,
@@ -28626,21 +28626,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(32)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(1025)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
+const { ByteParser } = __nccwpck_require__(9332)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(7316)
+const { SendQueue } = __nccwpck_require__(9388)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -29211,38 +29211,41 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8921:
+/***/ 5155:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _drill_report_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7680);
-/* harmony import */ var _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4315);
-/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7003);
-/* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7068);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3683);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3891);
+/* harmony import */ var _drill_report_drill_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9717);
+/* harmony import */ var _drill_report_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5743);
+/* harmony import */ var _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3849);
+/* harmony import */ var _drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9472);
+/* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3370);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4793);
 
 
 
 
 
 
-await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)(async () => {
+
+await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)(async () => {
     // Masked before anything is parsed or logged, so no later line can show it.
     const token = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('github-token').trim();
     if (token)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(token);
-    const settings = (0,_drill_report_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .parseDrillReportInputs */ .E6)(_runtime_js__WEBPACK_IMPORTED_MODULE_3__/* .readInput */ .R5);
-    const result = await (0,_drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_2__/* .runDrillReport */ .v)({ ...settings, workspace: process.cwd(), run: (0,_github_run_context_js__WEBPACK_IMPORTED_MODULE_4__/* .runContextFromEnv */ .w)(), log: _runtime_js__WEBPACK_IMPORTED_MODULE_3__/* .actionLogger */ .v0 });
+    const settings = (0,_drill_report_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDrillReportInputs */ .E6)(_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .readInput */ .R5);
+    const result = await (0,_drill_report_run_drill_report_js__WEBPACK_IMPORTED_MODULE_3__/* .runDrillReport */ .v)({ ...settings, workspace: process.cwd(), run: (0,_github_run_context_js__WEBPACK_IMPORTED_MODULE_5__/* .runContextFromEnv */ .w)(), log: _runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .actionLogger */ .v0 });
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('report-path', result.files.markdownPath);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('pr-url', result.pullRequest?.url ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('passed', String(result.report.passed));
     const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_3__/* .writeSummary */ .Sy)((0,_drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__/* .truncateMarkdown */ .o4)(result.markdown, fullReport, _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_5__/* .SUMMARY_LIMIT */ .Jt));
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .Sy)((0,_drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_6__/* .truncateMarkdown */ .o4)(result.markdown, fullReport, _drill_report_pr_body_js__WEBPACK_IMPORTED_MODULE_6__/* .SUMMARY_LIMIT */ .Jt));
     if (result.pullRequest)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`pull request: ${result.pullRequest.url}`);
-    if (!result.report.passed)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`the drill failed: ${result.report.reasons.join('; ')}`);
+    const verdict = (0,_drill_report_drill_js__WEBPACK_IMPORTED_MODULE_1__/* .drillVerdict */ .Po)(result.report);
+    if (verdict !== 'passed')
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`the drill ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
 });
 
 __webpack_async_result__();
@@ -29250,7 +29253,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3683:
+/***/ 4793:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -29260,8 +29263,8 @@ __webpack_async_result__();
 /* harmony export */   v0: () => (/* binding */ actionLogger)
 /* harmony export */ });
 /* unused harmony export maskDatabaseUrl */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3891);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2174);
 
 
 
@@ -29315,7 +29318,268 @@ async function runAction(body) {
 
 /***/ }),
 
-/***/ 7680:
+/***/ 6836:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Si: () => (/* binding */ drillCoverage),
+/* harmony export */   s0: () => (/* binding */ VERDICT_MARK)
+/* harmony export */ });
+/* unused harmony export MEANT_TO_CHECK */
+/* harmony import */ var _report_checklist_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4540);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7987);
+
+
+const VERDICT_MARK = { passed: _report_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .MARK */ .M$.passed, failed: _report_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .MARK */ .M$.failed, incomplete: '⚠️' };
+/**
+ * What a report of each kind checks of the plan's Test Checklist whenever it runs to the end,
+ * whatever its optional inputs: a drill that gathered such a report was meant to check these.
+ * - restore-verify always downloads, restores, and measures the restore time and the backup's age;
+ *   the application, login, payment and feature items need a smoke-command or a checks file, so
+ *   they count only when its report checked them.
+ * - failover measures the recovery time only in execute mode: a plan-mode report checks none of it.
+ *   Data loss (lag) and the application (health) need replica-database-url and health-url.
+ * - dr-audit checks the prerequisites, which are not an item of the plan's Test Checklist.
+ * Other kinds (backup) check no item.
+ */
+const MEANT_TO_CHECK = {
+    'restore-verify': ['download', 'restore', 'rto', 'rpo'],
+    failover: ['rto'],
+    'dr-audit': ['prerequisites'],
+};
+const PLAN_ORDER = Object.keys(_report_checklist_js__WEBPACK_IMPORTED_MODULE_0__/* .PLAN_CHECKLIST */ .t);
+function kindsMeantToCheck(key, sources) {
+    return [...new Set(sources.map((s) => s.kind).filter((kind) => MEANT_TO_CHECK[kind]?.includes(key)))];
+}
+/**
+ * A drill passes only when it checked what its reports are meant to check (MEANT_TO_CHECK, by
+ * the kinds gathered), and at least one item of the plan's own Test Checklist: otherwise a drill
+ * of a failover plan alone, or of an audit alone, would pass having rehearsed no recovery.
+ */
+function drillCoverage(sources, checklist) {
+    const meant = PLAN_ORDER.filter((key) => kindsMeantToCheck(key, sources).length > 0);
+    const checked = (key) => checklist.some((row) => row.key === key && row.status !== 'skipped');
+    const unchecked = meant.filter((key) => !checked(key));
+    const reasons = unchecked.map((key) => {
+        const row = checklist.find((r) => r.key === key);
+        const by = kindsMeantToCheck(key, sources).map((kind) => (kind === 'failover' ? 'failover report in execute mode' : `${kind} report`)).join(' or a ');
+        return `not checked: ${_report_checklist_js__WEBPACK_IMPORTED_MODULE_0__/* .PLAN_CHECKLIST */ .t[key]}, which a ${by} checks${row?.detail ? ` (skipped: ${row.detail})` : ''}`;
+    });
+    if (sources.length > 0 && !meant.some((key) => key !== 'prerequisites')) {
+        const kinds = [...new Set(sources.map((s) => s.kind))].join(', ');
+        reasons.push(`no report of this drill (${kinds}) is of a kind that checks an item of the plan's Test Checklist: gather a restore-verify report, or a failover report in execute mode`);
+    }
+    return { meantToCheck: meant, unchecked, reasons };
+}
+
+
+/***/ }),
+
+/***/ 9717:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   KP: () => (/* binding */ buildDrillReport),
+/* harmony export */   Po: () => (/* binding */ drillVerdict),
+/* harmony export */   f_: () => (/* binding */ MANY_SOURCES),
+/* harmony export */   r3: () => (/* binding */ DRILL_KIND)
+/* harmony export */ });
+/* unused harmony exports summarizeDetails, mergeChecklist, mergeObjectives */
+/* harmony import */ var _report_checklist_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4540);
+/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1337);
+/* harmony import */ var _util_format_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6519);
+/* harmony import */ var _coverage_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6836);
+
+
+
+
+const DRILL_KIND = 'drill-report';
+/** The drill's verdict; a record from before `verdict` existed was passed or failed. */
+function drillVerdict(report) {
+    return report.details.verdict ?? (report.passed ? 'passed' : 'failed');
+}
+function text(value) {
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+function field(value, ...path) {
+    let current = value;
+    for (const key of path) {
+        if (typeof current !== 'object' || current === null)
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+/**
+ * A line from kind-specific details, read defensively: only fields whose meaning is plain
+ * (which backup was restored, which failover mode ran), and nothing when they are absent.
+ */
+function summarizeDetails(kind, details) {
+    if (kind === 'restore-verify') {
+        const key = text(field(details, 'backupKey')) ?? text(field(details, 'backup', 'key'));
+        const database = text(field(details, 'backup', 'manifest', 'database'));
+        return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
+    }
+    if (kind === 'dr-audit') {
+        const counts = field(details, 'counts');
+        const checks = field(details, 'checks');
+        if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null)
+            return undefined;
+        const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => text(field(c, 'id'))).filter(Boolean);
+        const n = (key) => Number(field(counts, key) ?? 0);
+        return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
+    }
+    if (kind === 'failover') {
+        const mode = text(field(details, 'mode'));
+        const replica = text(field(details, 'replica', 'id'));
+        if (mode === 'plan')
+            return 'plan mode: showed the changes, made none';
+        if (mode === 'execute') {
+            const promoted = field(details, 'promoted');
+            if (typeof promoted !== 'boolean')
+                return 'execute mode';
+            return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
+        }
+    }
+    return undefined;
+}
+/** Beyond this many reports (a matrix over many databases), lists of every report give way to counts and the failures. */
+const MANY_SOURCES = 6;
+function evidence(found) {
+    if (found.length === 1)
+        return found[0]?.row.detail;
+    const each = (f) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`;
+    if (found.length <= MANY_SOURCES)
+        return found.map(each).join('; ');
+    const counts = ['passed', 'failed', 'skipped']
+        .map((status) => [status, found.filter((f) => f.row.status === status).length])
+        .filter(([, n]) => n > 0)
+        .map(([status, n]) => `${n} ${status}`)
+        .join(', ');
+    const failed = found.filter((f) => f.row.status === 'failed');
+    const shown = failed.slice(0, MANY_SOURCES).map(each);
+    const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more failed` : '';
+    return `${found.length} reports: ${counts}${shown.length ? `; ${shown.join('; ')}${more}` : ''}`;
+}
+/** Per plan item: failed if any report failed it, passed if any passed it, skipped if every report skipped it. */
+function mergeChecklist(sources) {
+    const rows = [];
+    for (const key of Object.keys(_report_checklist_js__WEBPACK_IMPORTED_MODULE_0__/* .PLAN_CHECKLIST */ .t)) {
+        const found = sources.flatMap((s) => s.checklist.filter((row) => row.key === key).map((row) => ({ source: s, row })));
+        if (found.length === 0)
+            continue;
+        const statuses = found.map((f) => f.row.status);
+        const status = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
+        const detail = evidence(found);
+        rows.push({ key, item: _report_checklist_js__WEBPACK_IMPORTED_MODULE_0__/* .PLAN_CHECKLIST */ .t[key], status, ...(detail ? { detail } : {}) });
+    }
+    return rows;
+}
+/** Per objective, scenario and measure: the slowest measurement against the tightest target. */
+function mergeObjectives(sources) {
+    const groups = new Map();
+    for (const objective of sources.flatMap((s) => s.objectives)) {
+        const key = `${objective.name}\u0000${objective.scenario}\u0000${objective.measure}`;
+        groups.set(key, [...(groups.get(key) ?? []), objective]);
+    }
+    return [...groups.values()].map((group) => {
+        const first = group[0];
+        const measured = group.map((o) => o.measuredSeconds).filter((m) => m !== null);
+        const targetSeconds = Math.min(...group.map((o) => o.targetSeconds));
+        const measuredSeconds = measured.length ? Math.max(...measured) : null;
+        return { ...first, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    });
+}
+function describeObjective(o) {
+    return `${o.name} (${o.scenario}, ${o.measure}) measured ${(0,_util_format_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(o.measuredSeconds ?? 0)}, over the target of ${(0,_util_format_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(o.targetSeconds)}`;
+}
+/** Every reason the drill failed, each naming the report it comes from. */
+function drillReasons(sources, objectives, checklist) {
+    const reasons = [];
+    if (sources.length === 0)
+        reasons.push('no reports were gathered, so nothing was checked');
+    for (const source of sources) {
+        if (!source.passed) {
+            if (source.reasons.length)
+                reasons.push(...source.reasons.map((reason) => `${source.label}: ${reason}`));
+            else
+                reasons.push(`${source.label}: failed (its report gives no reason)`);
+        }
+        // A report that says it passed while one of its own objectives failed is not trusted on its word.
+        if (source.passed) {
+            for (const o of source.objectives.filter((o) => o.passed === false))
+                reasons.push(`${source.label}: ${describeObjective(o)}`);
+            for (const row of source.checklist.filter((row) => row.status === 'failed'))
+                reasons.push(`${source.label}: checklist item failed: ${row.item}`);
+        }
+    }
+    if (reasons.length === 0) {
+        for (const o of objectives.filter((o) => o.passed === false))
+            reasons.push(describeObjective(o));
+        for (const row of checklist.filter((row) => row.status === 'failed'))
+            reasons.push(`checklist item failed: ${row.item}`);
+    }
+    return [...new Set(reasons)];
+}
+function sourceStep(source) {
+    return {
+        name: source.label,
+        status: source.passed ? 'passed' : 'failed',
+        startedAt: source.startedAt,
+        finishedAt: source.finishedAt,
+        durationSeconds: source.durationSeconds,
+        ...(source.summary ? { detail: source.summary } : {}),
+    };
+}
+/** Gathers the reports of one drill into its record. Pure: same reports in, same record out. */
+function buildDrillReport(options) {
+    const sources = [...options.reports]
+        .sort((a, b) => a.report.startedAt.localeCompare(b.report.startedAt) || a.label.localeCompare(b.label))
+        .map(({ label, file, report }) => {
+        const summary = summarizeDetails(report.kind, report.details);
+        return {
+            label,
+            file,
+            kind: report.kind,
+            passed: report.passed,
+            reasons: report.reasons,
+            startedAt: report.startedAt,
+            finishedAt: report.finishedAt,
+            durationSeconds: report.durationSeconds,
+            run: report.run,
+            steps: report.steps,
+            objectives: report.objectives,
+            checklist: report.checklist,
+            ...(summary ? { summary } : {}),
+        };
+    });
+    const objectives = mergeObjectives(sources);
+    const checklist = mergeChecklist(sources);
+    const failures = drillReasons(sources, objectives, checklist);
+    const coverage = (0,_coverage_js__WEBPACK_IMPORTED_MODULE_2__/* .drillCoverage */ .Si)(sources, checklist);
+    const verdict = failures.length ? 'failed' : coverage.reasons.length ? 'incomplete' : 'passed';
+    // Failures first: an incomplete drill that also failed is reported as failed, with why.
+    const reasons = failures.length ? failures : coverage.reasons;
+    const fallback = (options.now ?? new Date()).toISOString();
+    const times = sources.flatMap((s) => [s.startedAt, s.finishedAt]).sort((a, b) => Date.parse(a) - Date.parse(b));
+    return (0,_report_report_js__WEBPACK_IMPORTED_MODULE_1__/* .newReport */ .bQ)({
+        kind: DRILL_KIND,
+        run: options.run,
+        startedAt: times[0] ?? fallback,
+        finishedAt: times[times.length - 1] ?? fallback,
+        passed: verdict === 'passed',
+        reasons,
+        steps: sources.map(sourceStep),
+        objectives,
+        checklist,
+        details: { title: options.title, sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
+    });
+}
+
+
+/***/ }),
+
+/***/ 5743:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29329,7 +29593,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var errors = __nccwpck_require__(2174);
 ;// CONCATENATED MODULE: ./src/util/inputs.ts
 
 function parseBoolean(input, name, fallback) {
@@ -29467,7 +29731,7 @@ function parseDrillReportInputs(input, env = process.env) {
 
 /***/ }),
 
-/***/ 4315:
+/***/ 3849:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -29519,7 +29783,7 @@ function closeOpenBlocks(head) {
 
 /***/ }),
 
-/***/ 7003:
+/***/ 9472:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29534,7 +29798,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -29587,11 +29851,11 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(1947);
+// EXTERNAL MODULE: ../main/node_modules/undici/index.js
+var undici = __nccwpck_require__(2480);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -29644,7 +29908,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -29659,7 +29923,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -29688,7 +29952,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -29736,7 +30000,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -29757,7 +30021,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -29804,7 +30068,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -30150,7 +30414,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -30442,7 +30706,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -31043,7 +31307,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -31084,7 +31348,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -31291,7 +31555,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -31422,7 +31686,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -31477,11 +31741,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -31622,12 +31886,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -33921,7 +34185,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -34047,7 +34311,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -34068,7 +34332,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -34480,7 +34744,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -34519,7 +34783,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -34550,322 +34814,12 @@ function httpStatus(error) {
     return typeof status === 'number' ? status : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** Escapes text for a markdown table cell. */
-function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-function table(headers, rows) {
-    const head = `| ${headers.map(cell).join(' | ')} |`;
-    const rule = `|${headers.map(() => '---').join('|')}|`;
-    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
-}
-/** A folded block; GitHub renders markdown inside when blank lines surround it. */
-function details(summary, body) {
-    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-/** Long tables fold so that the verdict stays on screen. */
-function foldIfLong(summary, body, rows, limit = 15) {
-    return rows > limit ? details(summary, body) : body;
-}
-function code(text) {
-    return `\`${text.replace(/`/g, "'")}\``;
-}
-const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
-
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
-    prerequisites: 'Plan prerequisites in place',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/util/format.ts
-const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < UNITS.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-    const whole = Math.round(seconds);
-    const h = Math.floor(whole / 3600);
-    const m = Math.floor((whole % 3600) / 60);
-    const s = whole % 60;
-    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
-}
-/** Seconds between two instants, rounded to milliseconds. */
-function format_secondsBetween(start, end) {
-    return Math.round(end.getTime() - start.getTime()) / 1000;
-}
-/** "1 attempt", "3 attempts". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-;// CONCATENATED MODULE: ./src/version.ts
-/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
-const TOOL_NAME = 'dr-actions';
-const TOOL_VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-
-
-const REPORT_VERSION = 1;
-/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
-class StepRecorder {
-    now;
-    recorded = [];
-    constructor(now = () => new Date()) {
-        this.now = now;
-    }
-    async run(name, fn, describe) {
-        const started = this.now();
-        try {
-            const result = await fn();
-            this.record(name, 'passed', started, describe?.(result));
-            return result;
-        }
-        catch (error) {
-            this.record(name, 'failed', started, errorMessage(error));
-            throw error;
-        }
-    }
-    skip(name, detail) {
-        this.recorded.push({ name, status: 'skipped', detail });
-    }
-    get steps() {
-        return [...this.recorded];
-    }
-    record(name, status, started, detail) {
-        const finished = this.now();
-        this.recorded.push({
-            name,
-            status,
-            startedAt: started.toISOString(),
-            finishedAt: finished.toISOString(),
-            durationSeconds: secondsBetween(started, finished),
-            ...(detail ? { detail } : {}),
-        });
-    }
-}
-function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
-}
-function newReport(fields) {
-    return {
-        version: REPORT_VERSION,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        ...fields,
-        durationSeconds: format_secondsBetween(new Date(fields.startedAt), new Date(fields.finishedAt)),
-    };
-}
-async function writeReport(path, report) {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
-}
-
-;// CONCATENATED MODULE: ./src/drill-report/drill.ts
-
-
-
-const DRILL_KIND = 'drill-report';
-function drill_text(value) {
-    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
-}
-function field(value, ...path) {
-    let current = value;
-    for (const key of path) {
-        if (typeof current !== 'object' || current === null)
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-/**
- * A line from kind-specific details, read defensively: only fields whose meaning is plain
- * (which backup was restored, which failover mode ran), and nothing when they are absent.
- */
-function summarizeDetails(kind, details) {
-    if (kind === 'restore-verify') {
-        const key = drill_text(field(details, 'backupKey')) ?? drill_text(field(details, 'backup', 'key'));
-        const database = drill_text(field(details, 'backup', 'manifest', 'database'));
-        return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
-    }
-    if (kind === 'dr-audit') {
-        const counts = field(details, 'counts');
-        const checks = field(details, 'checks');
-        if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null)
-            return undefined;
-        const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => drill_text(field(c, 'id'))).filter(Boolean);
-        const n = (key) => Number(field(counts, key) ?? 0);
-        return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
-    }
-    if (kind === 'failover') {
-        const mode = drill_text(field(details, 'mode'));
-        const replica = drill_text(field(details, 'replica', 'id'));
-        if (mode === 'plan')
-            return 'plan mode: showed the changes, made none';
-        if (mode === 'execute') {
-            const promoted = field(details, 'promoted');
-            if (typeof promoted !== 'boolean')
-                return 'execute mode';
-            return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
-        }
-    }
-    return undefined;
-}
-/** Beyond this many reports (a matrix over many databases), lists of every report give way to counts and the failures. */
-const MANY_SOURCES = 6;
-function evidence(found) {
-    if (found.length === 1)
-        return found[0]?.row.detail;
-    const each = (f) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`;
-    if (found.length <= MANY_SOURCES)
-        return found.map(each).join('; ');
-    const counts = ['passed', 'failed', 'skipped']
-        .map((status) => [status, found.filter((f) => f.row.status === status).length])
-        .filter(([, n]) => n > 0)
-        .map(([status, n]) => `${n} ${status}`)
-        .join(', ');
-    const failed = found.filter((f) => f.row.status === 'failed');
-    const shown = failed.slice(0, MANY_SOURCES).map(each);
-    const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more failed` : '';
-    return `${found.length} reports: ${counts}${shown.length ? `; ${shown.join('; ')}${more}` : ''}`;
-}
-/** Per plan item: failed if any report failed it, passed if any passed it, skipped if every report skipped it. */
-function mergeChecklist(sources) {
-    const rows = [];
-    for (const key of Object.keys(PLAN_CHECKLIST)) {
-        const found = sources.flatMap((s) => s.checklist.filter((row) => row.key === key).map((row) => ({ source: s, row })));
-        if (found.length === 0)
-            continue;
-        const statuses = found.map((f) => f.row.status);
-        const status = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
-        const detail = evidence(found);
-        rows.push({ key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) });
-    }
-    return rows;
-}
-/** Per objective, scenario and measure: the slowest measurement against the tightest target. */
-function mergeObjectives(sources) {
-    const groups = new Map();
-    for (const objective of sources.flatMap((s) => s.objectives)) {
-        const key = `${objective.name}\u0000${objective.scenario}\u0000${objective.measure}`;
-        groups.set(key, [...(groups.get(key) ?? []), objective]);
-    }
-    return [...groups.values()].map((group) => {
-        const first = group[0];
-        const measured = group.map((o) => o.measuredSeconds).filter((m) => m !== null);
-        const targetSeconds = Math.min(...group.map((o) => o.targetSeconds));
-        const measuredSeconds = measured.length ? Math.max(...measured) : null;
-        return { ...first, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
-    });
-}
-function describeObjective(o) {
-    return `${o.name} (${o.scenario}, ${o.measure}) measured ${formatDuration(o.measuredSeconds ?? 0)}, over the target of ${formatDuration(o.targetSeconds)}`;
-}
-/** Every reason the drill failed, each naming the report it comes from. */
-function drillReasons(sources, objectives, checklist) {
-    const reasons = [];
-    if (sources.length === 0)
-        reasons.push('no reports were gathered, so nothing was checked');
-    for (const source of sources) {
-        if (!source.passed) {
-            if (source.reasons.length)
-                reasons.push(...source.reasons.map((reason) => `${source.label}: ${reason}`));
-            else
-                reasons.push(`${source.label}: failed (its report gives no reason)`);
-        }
-        // A report that says it passed while one of its own objectives failed is not trusted on its word.
-        if (source.passed) {
-            for (const o of source.objectives.filter((o) => o.passed === false))
-                reasons.push(`${source.label}: ${describeObjective(o)}`);
-            for (const row of source.checklist.filter((row) => row.status === 'failed'))
-                reasons.push(`${source.label}: checklist item failed: ${row.item}`);
-        }
-    }
-    if (reasons.length === 0) {
-        for (const o of objectives.filter((o) => o.passed === false))
-            reasons.push(describeObjective(o));
-        for (const row of checklist.filter((row) => row.status === 'failed'))
-            reasons.push(`checklist item failed: ${row.item}`);
-    }
-    return [...new Set(reasons)];
-}
-function sourceStep(source) {
-    return {
-        name: source.label,
-        status: source.passed ? 'passed' : 'failed',
-        startedAt: source.startedAt,
-        finishedAt: source.finishedAt,
-        durationSeconds: source.durationSeconds,
-        ...(source.summary ? { detail: source.summary } : {}),
-    };
-}
-/** Gathers the reports of one drill into its record. Pure: same reports in, same record out. */
-function buildDrillReport(options) {
-    const sources = [...options.reports]
-        .sort((a, b) => a.report.startedAt.localeCompare(b.report.startedAt) || a.label.localeCompare(b.label))
-        .map(({ label, file, report }) => {
-        const summary = summarizeDetails(report.kind, report.details);
-        return {
-            label,
-            file,
-            kind: report.kind,
-            passed: report.passed,
-            reasons: report.reasons,
-            startedAt: report.startedAt,
-            finishedAt: report.finishedAt,
-            durationSeconds: report.durationSeconds,
-            run: report.run,
-            steps: report.steps,
-            objectives: report.objectives,
-            checklist: report.checklist,
-            ...(summary ? { summary } : {}),
-        };
-    });
-    const objectives = mergeObjectives(sources);
-    const checklist = mergeChecklist(sources);
-    const reasons = drillReasons(sources, objectives, checklist);
-    const fallback = (options.now ?? new Date()).toISOString();
-    const times = sources.flatMap((s) => [s.startedAt, s.finishedAt]).sort((a, b) => Date.parse(a) - Date.parse(b));
-    return newReport({
-        kind: DRILL_KIND,
-        run: options.run,
-        startedAt: times[0] ?? fallback,
-        finishedAt: times[times.length - 1] ?? fallback,
-        passed: reasons.length === 0,
-        reasons,
-        steps: sources.map(sourceStep),
-        objectives,
-        checklist,
-        details: { title: options.title, sources },
-    });
-}
-
+// EXTERNAL MODULE: ./src/drill-report/coverage.ts
+var coverage = __nccwpck_require__(6836);
+// EXTERNAL MODULE: ./src/drill-report/drill.ts
+var drill = __nccwpck_require__(9717);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/drill-report/files.ts
 
 
@@ -34885,13 +34839,17 @@ function drillJson(report) {
 }
 /** Writes both files under `workspace`, creating history-dir when it is missing. */
 async function writeDrillFiles(workspace, files, markdown, json) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.join)(workspace, files.markdownPath, '..'), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(workspace, files.markdownPath), markdown);
-    await (0,promises_namespaceObject.writeFile)((0,external_node_path_.join)(workspace, files.jsonPath), json);
+    await (0,promises_.mkdir)((0,external_node_path_.join)(workspace, files.markdownPath, '..'), { recursive: true });
+    await (0,promises_.writeFile)((0,external_node_path_.join)(workspace, files.markdownPath), markdown);
+    await (0,promises_.writeFile)((0,external_node_path_.join)(workspace, files.jsonPath), json);
 }
 
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var errors = __nccwpck_require__(2174);
+// EXTERNAL MODULE: ./src/report/checklist.ts
+var checklist = __nccwpck_require__(4540);
+// EXTERNAL MODULE: ./src/report/report.ts + 1 modules
+var report = __nccwpck_require__(1337);
 ;// CONCATENATED MODULE: ./src/report/parse.ts
 
 
@@ -34988,10 +34946,10 @@ function readChecklist(r, value) {
     r.array(value, 'checklist').forEach((raw, i) => {
         const row = r.object(raw, `checklist[${i}]`);
         const key = r.string(row.key, `checklist[${i}].key`);
-        if (!Object.hasOwn(PLAN_CHECKLIST, key))
+        if (!Object.hasOwn(checklist/* PLAN_CHECKLIST */.t, key))
             return;
         const detail = r.optionalString(row.detail, `checklist[${i}].detail`);
-        rows.push({ key: key, item: PLAN_CHECKLIST[key], status: r.status(row.status, `checklist[${i}].status`), ...(detail ? { detail } : {}) });
+        rows.push({ key: key, item: checklist/* PLAN_CHECKLIST */.t[key], status: r.status(row.status, `checklist[${i}].status`), ...(detail ? { detail } : {}) });
     });
     return rows;
 }
@@ -35015,16 +34973,16 @@ function parseReport(text, source) {
         throw new errors/* ConfigurationError */.j(`${source} is not JSON (${error.message}); reports must be the JSON files the actions write to report-path`);
     }
     const o = r.object(raw, 'the document');
-    if (typeof o.version === 'number' && o.version > REPORT_VERSION) {
-        throw new errors/* ConfigurationError */.j(`${source} is report version ${o.version}, newer than this dr-actions reads (${REPORT_VERSION}); use the same dr-actions version for every action of the drill`);
+    if (typeof o.version === 'number' && o.version > report/* REPORT_VERSION */.Aj) {
+        throw new errors/* ConfigurationError */.j(`${source} is report version ${o.version}, newer than this dr-actions reads (${report/* REPORT_VERSION */.Aj}); use the same dr-actions version for every action of the drill`);
     }
-    if (o.version !== REPORT_VERSION)
-        r.fail('version', `must be ${REPORT_VERSION}`);
+    if (o.version !== report/* REPORT_VERSION */.Aj)
+        r.fail('version', `must be ${report/* REPORT_VERSION */.Aj}`);
     const tool = r.object(o.tool ?? {}, 'tool');
     const startedAt = r.time(o.startedAt, 'startedAt');
     const finishedAt = r.time(o.finishedAt, 'finishedAt');
     return {
-        version: REPORT_VERSION,
+        version: report/* REPORT_VERSION */.Aj,
         kind: r.string(o.kind, 'kind'),
         tool: { name: r.optionalString(tool.name, 'tool.name') ?? 'unknown', version: r.optionalString(tool.version, 'tool.version') ?? 'unknown' },
         run: readRun(o.run),
@@ -35057,7 +35015,7 @@ function isDrillDetails(details) {
 async function loadPastDrills(dir, log, exclude) {
     let names;
     try {
-        names = (await (0,promises_namespaceObject.readdir)(dir)).filter((name) => name.endsWith('.json')).sort();
+        names = (await (0,promises_.readdir)(dir)).filter((name) => name.endsWith('.json')).sort();
     }
     catch (error) {
         if (error.code === 'ENOENT')
@@ -35070,8 +35028,8 @@ async function loadPastDrills(dir, log, exclude) {
         if (name === exclude)
             continue;
         try {
-            const report = parseReport(await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(dir, file), 'utf8'), (0,external_node_path_.join)(dir, file));
-            if (report.kind !== DRILL_KIND || !isDrillDetails(report.details)) {
+            const report = parseReport(await (0,promises_.readFile)((0,external_node_path_.join)(dir, file), 'utf8'), (0,external_node_path_.join)(dir, file));
+            if (report.kind !== drill/* DRILL_KIND */.r3 || !isDrillDetails(report.details)) {
                 log.warning(`${(0,external_node_path_.join)(dir, file)} is a '${report.kind}' report, not a drill record; left out of the trend`);
                 continue;
             }
@@ -35107,7 +35065,7 @@ function redact(text, secrets) {
 }
 
 // EXTERNAL MODULE: ./src/drill-report/pr-body.ts
-var pr_body = __nccwpck_require__(4315);
+var pr_body = __nccwpck_require__(3849);
 ;// CONCATENATED MODULE: ./src/drill-report/pull-request.ts
 
 
@@ -35224,6 +35182,10 @@ async function openDrillPullRequest(client, target, request, log) {
     return { url: pull.url, number: pull.number, branch: request.branch, base, commitSha, created: pull.created, ...(labelsError ? { labelsError } : {}) };
 }
 
+// EXTERNAL MODULE: ./src/report/markdown.ts
+var markdown = __nccwpck_require__(7987);
+// EXTERNAL MODULE: ./src/util/format.ts
+var util_format = __nccwpck_require__(6519);
 ;// CONCATENATED MODULE: ./src/drill-report/numbers.ts
 /** `value` as a share of `target`: whole percent, except near 100% where rounding would hide which side of the target it is. */
 function percentOf(value, target) {
@@ -35247,7 +35209,7 @@ function when(report) {
 }
 function sourceSentence(source) {
     const outcome = source.passed ? 'passed' : `failed: ${source.reasons[0] ?? 'no reason given'}`;
-    return `${source.label} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
+    return `${source.label} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${(0,util_format/* formatDuration */.a3)(source.durationSeconds)}.`;
 }
 /** Reports grouped by kind, in the order kinds first appear. */
 function byKind(sources) {
@@ -35260,24 +35222,24 @@ function whatHappened(sources) {
     if (sources.length === 0)
         return ['A disaster-recovery drill; no report was gathered.'];
     const intro = 'A disaster-recovery drill (no production incident).';
-    if (sources.length <= MANY_SOURCES)
+    if (sources.length <= drill/* MANY_SOURCES */.f_)
         return [intro, ...sources.map(sourceSentence)];
     const failed = sources.filter((s) => !s.passed);
-    const counts = byKind(sources).map(([kind, group]) => `${kind}: ${plural(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
-    const shown = failed.slice(0, MANY_SOURCES).map(sourceSentence);
+    const counts = byKind(sources).map(([kind, group]) => `${kind}: ${(0,util_format/* plural */.LS)(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
+    const shown = failed.slice(0, drill/* MANY_SOURCES */.f_).map(sourceSentence);
     return [intro, ...counts, ...shown, ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : [])];
 }
 function stepsTaken(sources) {
     if (sources.length === 0)
         return ['none'];
-    if (sources.length <= MANY_SOURCES)
+    if (sources.length <= drill/* MANY_SOURCES */.f_)
         return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
-    return byKind(sources).map(([kind, group]) => `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
+    return byKind(sources).map(([kind, group]) => `${kind} (${(0,util_format/* plural */.LS)(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
 }
 function stepDurations(sources) {
     if (sources.length === 0)
         return ['nothing was timed'];
-    if (sources.length <= MANY_SOURCES)
+    if (sources.length <= drill/* MANY_SOURCES */.f_)
         return sources.map((s) => `${s.label}: ${stepTimes(s)}`);
     return byKind(sources).map(([kind, group]) => {
         const slowest = new Map();
@@ -35285,18 +35247,18 @@ function stepDurations(sources) {
             if (step.durationSeconds !== undefined)
                 slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
         }
-        return `${kind}, the slowest of ${plural(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
+        return `${kind}, the slowest of ${(0,util_format/* plural */.LS)(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${(0,util_format/* formatDuration */.a3)(seconds)}`).join(', ') || 'nothing timed'}`;
     });
 }
 function recoveryLine(report) {
     const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
     if (rto.length === 0)
         return 'No outage: this was a drill, and no report measured a recovery time.';
-    const parts = rto.map((o) => `${formatDuration(o.measuredSeconds ?? 0)} for ${o.scenario} (${o.measure}; RTO ${formatDuration(o.targetSeconds)})`);
+    const parts = rto.map((o) => `${(0,util_format/* formatDuration */.a3)(o.measuredSeconds ?? 0)} for ${o.scenario} (${o.measure}; RTO ${(0,util_format/* formatDuration */.a3)(o.targetSeconds)})`);
     return `No outage: this was a drill. The rehearsed recovery took ${parts.join('; ')}.`;
 }
 function stepTimes(source) {
-    const timed = source.steps.map((s) => (s.durationSeconds === undefined ? `${s.name} ${s.status}` : `${s.name} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`));
+    const timed = source.steps.map((s) => (s.durationSeconds === undefined ? `${s.name} ${s.status}` : `${s.name} ${(0,util_format/* formatDuration */.a3)(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`));
     return timed.length ? timed.join(', ') : 'no steps recorded';
 }
 function effectiveness(report) {
@@ -35304,6 +35266,8 @@ function effectiveness(report) {
     const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
     if (report.passed)
         return 'Yes: every step that ran passed and every measured objective was met.';
+    if ((0,drill/* drillVerdict */.Po)(report) === 'incomplete')
+        return `Not shown: nothing failed, but the drill did not check what it was meant to (${report.reasons.join('; ')}).`;
     const parts = [];
     if (failedSteps.length)
         parts.push(`steps failed: ${failedSteps.join(', ')}`);
@@ -35317,7 +35281,7 @@ function wentWell(report) {
     const passedRows = report.checklist.filter((row) => row.status === 'passed').map((row) => row.item);
     const met = report.objectives
         .filter((o) => o.passed === true && o.measuredSeconds !== null)
-        .map((o) => `${o.name} for ${o.scenario} (${o.measure}) met: ${formatDuration(o.measuredSeconds ?? 0)}, ${percentOf(o.measuredSeconds ?? 0, o.targetSeconds)} of ${formatDuration(o.targetSeconds)}`);
+        .map((o) => `${o.name} for ${o.scenario} (${o.measure}) met: ${(0,util_format/* formatDuration */.a3)(o.measuredSeconds ?? 0)}, ${percentOf(o.measuredSeconds ?? 0, o.targetSeconds)} of ${(0,util_format/* formatDuration */.a3)(o.targetSeconds)}`);
     const items = [...(passedRows.length ? [`Checklist passed: ${passedRows.join('; ')}`] : []), ...met];
     return items.length ? items : [TEAM_FILLS_IN];
 }
@@ -35326,16 +35290,16 @@ const CLOSE_TO_TARGET = 0.8;
 function toImprove(report, notCovered) {
     const items = [...report.reasons];
     for (const o of report.objectives.filter((o) => o.passed === true && (o.measuredSeconds ?? 0) >= CLOSE_TO_TARGET * o.targetSeconds)) {
-        items.push(`${o.name} for ${o.scenario} (${o.measure}) was met with little margin: ${formatDuration(o.measuredSeconds ?? 0)} of ${formatDuration(o.targetSeconds)}`);
+        items.push(`${o.name} for ${o.scenario} (${o.measure}) was met with little margin: ${(0,util_format/* formatDuration */.a3)(o.measuredSeconds ?? 0)} of ${(0,util_format/* formatDuration */.a3)(o.targetSeconds)}`);
     }
     if (notCovered.length)
-        items.push(`Not checked by this drill: ${notCovered.map((key) => PLAN_CHECKLIST[key]).join('; ')}`);
+        items.push(`Not checked by this drill: ${notCovered.map((key) => checklist/* PLAN_CHECKLIST */.t[key]).join('; ')}`);
     const slowest = report.details.sources
         .flatMap((s) => s.steps.filter((step) => step.durationSeconds !== undefined).map((step) => ({ source: s, step })))
         .sort((a, b) => (b.step.durationSeconds ?? 0) - (a.step.durationSeconds ?? 0))[0];
     if (slowest && slowest.source.durationSeconds > 0) {
         const share = Math.round(((slowest.step.durationSeconds ?? 0) / slowest.source.durationSeconds) * 100);
-        items.push(`Slowest step: ${slowest.source.label} ${code(slowest.step.name)}, ${formatDuration(slowest.step.durationSeconds ?? 0)} (${share}% of that run)`);
+        items.push(`Slowest step: ${slowest.source.label} ${(0,markdown/* code */.aY)(slowest.step.name)}, ${(0,util_format/* formatDuration */.a3)(slowest.step.durationSeconds ?? 0)} (${share}% of that run)`);
     }
     return items.length ? items : [TEAM_FILLS_IN];
 }
@@ -35348,12 +35312,12 @@ function bullets(items, indent = '   ') {
  * the team. `unchecked`: plan items no report checked, or every report skipped.
  */
 function postMortemMarkdown(report, unchecked) {
-    const notCovered = Object.keys(PLAN_CHECKLIST).filter((key) => unchecked.includes(key));
+    const notCovered = Object.keys(checklist/* PLAN_CHECKLIST */.t).filter((key) => unchecked.includes(key));
     const sources = report.details.sources;
     const failures = report.reasons.length ? report.reasons : [];
     const actionItems = [
         ...failures.map((reason) => `- [ ] Fix: ${reason}`),
-        ...notCovered.map((key) => `- [ ] Cover in the next drill: ${PLAN_CHECKLIST[key]}`),
+        ...notCovered.map((key) => `- [ ] Cover in the next drill: ${checklist/* PLAN_CHECKLIST */.t[key]}`),
         '- [ ] Update documentation',
         '- [ ] Implement preventive measures',
         '- [ ] Train team on new procedures',
@@ -35394,6 +35358,7 @@ function postMortemMarkdown(report, unchecked) {
 }
 
 ;// CONCATENATED MODULE: ./src/drill-report/trend.ts
+
 /** How many drills the trend shows, this one included: three years of quarterly drills. */
 const TREND_LENGTH = 12;
 /** The slowest measured recovery per RTO scenario of one drill, against the tightest target. */
@@ -35418,7 +35383,7 @@ function trendPoints(past, current) {
         const date = report.startedAt.slice(0, 10);
         const count = (seen.get(date) ?? 0) + 1;
         seen.set(date, count);
-        return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, current: isCurrent, recovery: recoveryByScenario(report) };
+        return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, verdict: (0,drill/* drillVerdict */.Po)(report), current: isCurrent, recovery: recoveryByScenario(report) };
     });
 }
 /** Scenarios with a measured recovery in any drill of the trend, in the order first seen. */
@@ -35479,82 +35444,93 @@ function recoveryChart(scenario, points) {
 
 
 
+
 /** A plan item no report of this drill speaks to. */
 const NOT_COVERED = '⬜';
 function verdict(report) {
-    const title = report.details.title;
-    const date = report.startedAt.slice(0, 10);
-    if (report.passed)
-        return `# ${MARK.passed} ${title}, ${date}: passed`;
-    return `# ${MARK.failed} ${title}, ${date}: failed`;
+    const result = (0,drill/* drillVerdict */.Po)(report);
+    return `# ${coverage/* VERDICT_MARK */.s0[result]} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${result}`;
 }
+const HEADLINE = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
+const WHY = { passed: '', failed: 'Why it failed', incomplete: 'Why it is incomplete: what it was meant to check and did not' };
 function headline(report, notCovered) {
     const sources = report.details.sources;
+    const result = (0,drill/* drillVerdict */.Po)(report);
     const rowsWith = (status) => report.checklist.filter((row) => row.status === status).length;
     const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
     const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
-    const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
+    const recovery = rto.map((o) => `${o.scenario} ${(0,util_format/* formatDuration */.a3)(o.measuredSeconds ?? 0)} (RTO ${(0,util_format/* formatDuration */.a3)(o.targetSeconds)})`);
     const failed = sources.filter((s) => !s.passed);
-    const listed = sources.length > MANY_SOURCES
-        ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
-        : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
+    const listed = sources.length > drill/* MANY_SOURCES */.f_
+        ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, drill/* MANY_SOURCES */.f_).map((s) => `${markdown/* MARK */.M$.failed} ${s.label}`).join(', ')}${failed.length > drill/* MANY_SOURCES */.f_ ? ', …' : ''})` : ''}`
+        : sources.map((s) => `${s.passed ? markdown/* MARK */.M$.passed : markdown/* MARK */.M$.failed} ${s.label}`).join(', ') || 'none';
     const lines = [
-        `**${report.passed ? 'Passed' : 'Failed'}.** ${plural(sources.length, 'report')}: ${listed}. ` +
+        `**${HEADLINE[result]}.** ${(0,util_format/* plural */.LS)(sources.length, 'report')}: ${listed}. ` +
             `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
     ];
-    if (!report.passed)
-        lines.push('', '**Why it failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
+    if (result !== 'passed')
+        lines.push('', `**${WHY[result]}**`, '', ...report.reasons.map((reason) => `- ${reason}`));
     return lines.join('\n');
 }
 function sourcesTable(sources) {
     const rows = sources.map((s) => [
-        `${s.passed ? MARK.passed : MARK.failed} ${s.label}`,
+        `${s.passed ? markdown/* MARK */.M$.passed : markdown/* MARK */.M$.failed} ${s.label}`,
         s.startedAt,
-        formatDuration(s.durationSeconds),
+        (0,util_format/* formatDuration */.a3)(s.durationSeconds),
         s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
-        code(s.file),
+        (0,markdown/* code */.aY)(s.file),
     ]);
-    return ['## Reports', '', foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
+    return ['## Reports', '', (0,markdown/* foldIfLong */.Dw)(`${rows.length} reports`, (0,markdown/* table */.tp)(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
 }
 function checklistSection(report, notCovered) {
-    const rows = Object.keys(PLAN_CHECKLIST).map((key) => {
+    const meant = report.details.meantToCheck ?? [];
+    const unchecked = new Set(report.details.unchecked ?? []);
+    const rows = Object.keys(checklist/* PLAN_CHECKLIST */.t).map((key) => {
         const row = report.checklist.find((r) => r.key === key);
+        if (unchecked.has(key))
+            return [coverage/* VERDICT_MARK */.s0.incomplete, checklist/* PLAN_CHECKLIST */.t[key], 'not checked, though meant to be', row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it'];
         if (!row)
-            return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
-        return [MARK[row.status], row.item, row.status, row.detail ?? ''];
+            return [NOT_COVERED, checklist/* PLAN_CHECKLIST */.t[key], 'not checked', 'no report of this drill checks it'];
+        return [markdown/* MARK */.M$[row.status], row.item, row.status, row.detail ?? ''];
     });
-    const note = notCovered.length ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.` : '';
-    return ['## Test Checklist', '', table(['', 'item', 'result', 'evidence'], rows) + note].join('\n');
+    const intro = meant.length
+        ? `Meant to be checked by the kinds of reports gathered: ${meant.map((key) => checklist/* PLAN_CHECKLIST */.t[key]).join('; ')}.` +
+            (unchecked.size ? ` ${coverage/* VERDICT_MARK */.s0.incomplete} ${unchecked.size} of them ${unchecked.size === 1 ? 'was' : 'were'} not checked, so the drill is incomplete.` : ' All were checked.')
+        : `${coverage/* VERDICT_MARK */.s0.incomplete} No report of this drill is of a kind meant to check an item of the plan's Test Checklist.`;
+    const note = notCovered.some((key) => !unchecked.has(key))
+        ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.`
+        : '';
+    return ['## Test Checklist', '', intro, '', (0,markdown/* table */.tp)(['', 'item', 'result', 'evidence'], rows) + note].join('\n');
 }
 function measured(o) {
-    return o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds);
+    return o.measuredSeconds === null ? 'not measured' : (0,util_format/* formatDuration */.a3)(o.measuredSeconds);
 }
 function objectivesSection(sources) {
     const rows = sources.flatMap((s) => s.objectives.map((o) => [
-        o.passed === null ? MARK.skipped : o.passed ? MARK.passed : MARK.failed,
+        o.passed === null ? markdown/* MARK */.M$.skipped : o.passed ? markdown/* MARK */.M$.passed : markdown/* MARK */.M$.failed,
         o.name,
         o.scenario,
         o.measure,
-        formatDuration(o.targetSeconds),
+        (0,util_format/* formatDuration */.a3)(o.targetSeconds),
         measured(o),
         o.measuredSeconds === null ? '-' : percentOf(o.measuredSeconds, o.targetSeconds),
         s.label,
     ]));
     const body = rows.length
-        ? foldIfLong(`${rows.length} measurements`, table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows), rows.length)
+        ? (0,markdown/* foldIfLong */.Dw)(`${rows.length} measurements`, (0,markdown/* table */.tp)(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows), rows.length)
         : 'No report measured an objective.';
     return ['## Objectives against measured values', '', body].join('\n');
 }
 function stepsTable(source) {
     const rows = source.steps.map((step) => [
-        MARK[step.status],
+        markdown/* MARK */.M$[step.status],
         step.name,
-        step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
+        step.durationSeconds === undefined ? '-' : (0,util_format/* formatDuration */.a3)(step.durationSeconds),
         step.durationSeconds === undefined || source.durationSeconds <= 0 ? '-' : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
         step.detail ?? '',
     ]);
-    rows.push(['', '**total**', formatDuration(source.durationSeconds), '100%', '']);
-    return foldIfLong(`${source.steps.length} steps`, table(['', 'step', 'took', 'share', 'detail'], rows), rows.length);
+    rows.push(['', '**total**', (0,util_format/* formatDuration */.a3)(source.durationSeconds), '100%', '']);
+    return (0,markdown/* foldIfLong */.Dw)(`${source.steps.length} steps`, (0,markdown/* table */.tp)(['', 'step', 'took', 'share', 'detail'], rows), rows.length);
 }
 function median(values) {
     const sorted = [...values].sort((a, b) => a - b);
@@ -35572,47 +35548,47 @@ function stepSpread(kind, sources) {
             name,
             String(timed.length),
             String(failed),
-            timed.length ? formatDuration(median(timed.map((t) => t.seconds))) : '-',
-            slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
+            timed.length ? (0,util_format/* formatDuration */.a3)(median(timed.map((t) => t.seconds))) : '-',
+            slowest ? `${(0,util_format/* formatDuration */.a3)(slowest.seconds)} (${slowest.s.label})` : '-',
         ];
     });
-    return [`### ${kind}: ${plural(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
+    return [`### ${kind}: ${(0,util_format/* plural */.LS)(sources.length, 'run')}`, '', (0,markdown/* table */.tp)(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
 }
 function stepsSection(sources) {
     if (sources.length === 0)
         return ['## Step timings', '', 'No steps were recorded.'].join('\n');
-    if (sources.length <= MANY_SOURCES) {
+    if (sources.length <= drill/* MANY_SOURCES */.f_) {
         const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
         return ['## Step timings', '', parts.join('\n\n')].join('\n');
     }
     // Many reports: the spread per kind, then every run folded, its summary line saying how it went.
     const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) => stepSpread(kind, sources.filter((s) => s.kind === kind)));
-    const runs = sources.map((s) => details(`${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`, table(['', 'step', 'took', 'detail'], s.steps.map((step) => [MARK[step.status], step.name, step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds), step.detail ?? '']))));
+    const runs = sources.map((s) => (0,markdown/* details */.zH)(`${s.passed ? markdown/* MARK */.M$.passed : markdown/* MARK */.M$.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${(0,util_format/* formatDuration */.a3)(s.durationSeconds)}`, (0,markdown/* table */.tp)(['', 'step', 'took', 'detail'], s.steps.map((step) => [markdown/* MARK */.M$[step.status], step.name, step.durationSeconds === undefined ? '-' : (0,util_format/* formatDuration */.a3)(step.durationSeconds), step.detail ?? '']))));
     return ['## Step timings', '', kinds.join('\n\n'), '', '### Every run', '', runs.join('\n\n')].join('\n');
 }
 function trendTable(points, scenarios) {
     const rows = points.map((p) => [
         `${p.label}${p.current ? ' (this drill)' : ''}`,
-        p.passed ? `${MARK.passed} passed` : `${MARK.failed} failed`,
+        `${coverage/* VERDICT_MARK */.s0[p.verdict]} ${p.verdict}`,
         ...scenarios.map((scenario) => {
             const r = p.recovery.get(scenario);
-            return r ? `${formatDuration(r.measuredSeconds)} / ${formatDuration(r.targetSeconds)}` : '-';
+            return r ? `${(0,util_format/* formatDuration */.a3)(r.measuredSeconds)} / ${(0,util_format/* formatDuration */.a3)(r.targetSeconds)}` : '-';
         }),
     ]);
-    return table(['drill', 'result', ...scenarios.map((s) => `${s}: recovery / RTO`)], rows);
+    return (0,markdown/* table */.tp)(['drill', 'result', ...scenarios.map((s) => `${s}: recovery / RTO`)], rows);
 }
 function trendSection(report, past, historyDir) {
     const points = trendPoints(past, report);
     const scenarios = trendScenarios(points);
     const intro = past.length === 0
-        ? `The first drill recorded in ${code(historyDir)}: the trend starts here.`
-        : `This drill and the ${points.length - 1} before it recorded in ${code(historyDir)}. Bars: measured recovery time; line: the RTO.`;
+        ? `The first drill recorded in ${(0,markdown/* code */.aY)(historyDir)}: the trend starts here.`
+        : `This drill and the ${points.length - 1} before it recorded in ${(0,markdown/* code */.aY)(historyDir)}. Bars: measured recovery time; line: the RTO.`;
     const charts = scenarios.map((scenario) => ['```mermaid', recoveryChart(scenario, points).mermaid, '```'].join('\n'));
     return ['## Trend', '', intro, ...(charts.length ? ['', charts.join('\n\n')] : ['', 'No drill measured a recovery time yet.']), '', trendTable(points, scenarios)].join('\n');
 }
 /** Plan items that no report of the drill checked. */
 function notCoveredItems(report) {
-    return Object.keys(PLAN_CHECKLIST).filter((key) => !report.checklist.some((row) => row.key === key));
+    return Object.keys(checklist/* PLAN_CHECKLIST */.t).filter((key) => !report.checklist.some((row) => row.key === key));
 }
 /**
  * The drill report in markdown, verdict first. Pure: the record and the earlier drills in,
@@ -35634,9 +35610,9 @@ function renderDrillMarkdown(report, options) {
     ].join('\n\n')}\n`;
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
-var lib_core = __nccwpck_require__(8179);
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
+// EXTERNAL MODULE: ../main/node_modules/@actions/core/lib/core.js + 16 modules
+var lib_core = __nccwpck_require__(3891);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-glob-options-helper.js
 
 /**
  * Returns a copy with defaults filled in.
@@ -35678,7 +35654,7 @@ function getOptions(copy) {
 var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path-helper.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-path-helper.js
 
 
 const IS_WINDOWS = process.platform === 'win32';
@@ -35699,7 +35675,7 @@ const IS_WINDOWS = process.platform === 'win32';
  * - `\\hello         => \\hello`
  * - `\\hello\world   => \\hello\world`
  */
-function internal_path_helper_dirname(p) {
+function dirname(p) {
     // Normalize slashes and trim unnecessary trailing slash
     p = safeTrimTrailingSeparator(p);
     // Windows UNC root, e.g. \\hello or \\hello\world
@@ -35846,7 +35822,7 @@ function safeTrimTrailingSeparator(p) {
     return p.substr(0, p.length - 1);
 }
 //# sourceMappingURL=internal-path-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-match-kind.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-match-kind.js
 /**
  * Indicates whether a pattern matches a path
  */
@@ -35862,7 +35838,7 @@ var MatchKind;
     MatchKind[MatchKind["All"] = 3] = "All";
 })(MatchKind || (MatchKind = {}));
 //# sourceMappingURL=internal-match-kind.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern-helper.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-pattern-helper.js
 
 
 const internal_pattern_helper_IS_WINDOWS = process.platform === 'win32';
@@ -35893,14 +35869,14 @@ function getSearchPaths(patterns) {
         // Check for an ancestor search path
         let foundAncestor = false;
         let tempKey = key;
-        let parent = internal_path_helper_dirname(tempKey);
+        let parent = dirname(tempKey);
         while (parent !== tempKey) {
             if (searchPathMap[parent]) {
                 foundAncestor = true;
                 break;
             }
             tempKey = parent;
-            parent = internal_path_helper_dirname(tempKey);
+            parent = dirname(tempKey);
         }
         // Include the search pattern in the result
         if (!foundAncestor) {
@@ -35932,7 +35908,7 @@ function internal_pattern_helper_partialMatch(patterns, itemPath) {
     return patterns.some(x => !x.negate && x.partialMatch(itemPath));
 }
 //# sourceMappingURL=internal-pattern-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/balanced-match/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/balanced-match/dist/esm/index.js
 const balanced = (a, b, str) => {
     const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
     const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
@@ -35987,7 +35963,7 @@ const range = (a, b, str) => {
     return result;
 };
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/brace-expansion/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/brace-expansion/dist/esm/index.js
 
 const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
 const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
@@ -36504,7 +36480,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
 }
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/assert-valid-pattern.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/minimatch/dist/esm/assert-valid-pattern.js
 const MAX_PATTERN_LENGTH = 1024 * 64;
 const assertValidPattern = (pattern) => {
     if (typeof pattern !== 'string') {
@@ -36515,7 +36491,7 @@ const assertValidPattern = (pattern) => {
     }
 };
 //# sourceMappingURL=assert-valid-pattern.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/brace-expressions.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/minimatch/dist/esm/brace-expressions.js
 // translate the various posix character classes into unicode properties
 // this works across all unicode locales
 // { <posix class>: [<translation>, /u flag required, negated]
@@ -36662,7 +36638,7 @@ const parseClass = (glob, position) => {
     return [comb, uflag, endPos - pos, true];
 };
 //# sourceMappingURL=brace-expressions.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/unescape.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/minimatch/dist/esm/unescape.js
 /**
  * Un-escape a string that has been escaped with {@link escape}.
  *
@@ -36697,7 +36673,7 @@ const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = tr
             .replace(/\\([^/{}])/g, '$1');
 };
 //# sourceMappingURL=unescape.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/ast.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/minimatch/dist/esm/ast.js
 // parse a single path portion
 var _a;
 
@@ -37539,7 +37515,7 @@ class AST {
 }
 _a = AST;
 //# sourceMappingURL=ast.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/escape.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/minimatch/dist/esm/escape.js
 /**
  * Escape all magic characters in a glob pattern.
  *
@@ -37566,7 +37542,7 @@ const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false,
         : s.replace(/[?*()[\]\\]/g, '\\$&');
 };
 //# sourceMappingURL=escape.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/node_modules/minimatch/dist/esm/index.js
 
 
 
@@ -38681,7 +38657,7 @@ minimatch.Minimatch = Minimatch;
 minimatch.escape = escape_escape;
 minimatch.unescape = unescape_unescape;
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-path.js
 
 
 
@@ -38709,14 +38685,14 @@ class Path {
             else {
                 // Add all segments, while not at the root
                 let remaining = itemPath;
-                let dir = internal_path_helper_dirname(remaining);
+                let dir = dirname(remaining);
                 while (dir !== remaining) {
                     // Add the segment
                     const basename = external_path_.basename(remaining);
                     this.segments.unshift(basename);
                     // Truncate the last segment
                     remaining = dir;
-                    dir = internal_path_helper_dirname(remaining);
+                    dir = dirname(remaining);
                 }
                 // Remainder is the root
                 this.segments.unshift(remaining);
@@ -38736,7 +38712,7 @@ class Path {
                 // Root segment
                 if (i === 0 && hasRoot(segment)) {
                     segment = safeTrimTrailingSeparator(segment);
-                    external_assert_(segment === internal_path_helper_dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+                    external_assert_(segment === dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
                     this.segments.push(segment);
                 }
                 // All other segments
@@ -38769,7 +38745,7 @@ class Path {
     }
 }
 //# sourceMappingURL=internal-path.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-pattern.js
 
 
 
@@ -38869,7 +38845,7 @@ class Pattern {
         // Normalize slashes and trim unnecessary trailing slash
         itemPath = safeTrimTrailingSeparator(itemPath);
         // matchOne does not handle root path correctly
-        if (internal_path_helper_dirname(itemPath) === itemPath) {
+        if (dirname(itemPath) === itemPath) {
             return this.rootRegExp.test(itemPath);
         }
         return this.minimatch.matchOne(itemPath.split(internal_pattern_IS_WINDOWS ? /\\+/ : /\/+/), this.minimatch.set[0], true);
@@ -38998,7 +38974,7 @@ class Pattern {
     }
 }
 //# sourceMappingURL=internal-pattern.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-search-state.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-search-state.js
 class SearchState {
     constructor(path, level) {
         this.path = path;
@@ -39006,7 +38982,7 @@ class SearchState {
     }
 }
 //# sourceMappingURL=internal-search-state.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-globber.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-globber.js
 var internal_globber_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39232,7 +39208,7 @@ var external_crypto_ = __nccwpck_require__(6982);
 const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 // EXTERNAL MODULE: external "util"
 var external_util_ = __nccwpck_require__(9023);
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-hash-files.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/internal-hash-files.js
 var internal_hash_files_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39309,7 +39285,7 @@ function hashFiles(globber_1, currentWorkspace_1) {
     });
 }
 //# sourceMappingURL=internal-hash-files.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/glob.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/glob/lib/glob.js
 var glob_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -39369,7 +39345,7 @@ async function expandGlobs(patterns, cwd) {
     const absolute = lines.map((line) => (line.startsWith('!') ? `!${rooted(line.slice(1), cwd)}` : rooted(line, cwd)));
     const globber = await create(absolute.join('\n'), { followSymbolicLinks: false, implicitDescendants: false, matchDirectories: false });
     const found = [...new Set(await globber.glob())];
-    const files = await Promise.all(found.map(async (path) => ((await (0,promises_namespaceObject.stat)(path).catch(() => undefined))?.isFile() ? path : undefined)));
+    const files = await Promise.all(found.map(async (path) => ((await (0,promises_.stat)(path).catch(() => undefined))?.isFile() ? path : undefined)));
     return files.filter((path) => path !== undefined).sort();
 }
 function rooted(pattern, cwd) {
@@ -39422,7 +39398,7 @@ function sourceLabels(sources) {
     });
 }
 async function isDirectory(path) {
-    return (await (0,promises_namespaceObject.stat)(path).catch(() => undefined))?.isDirectory() ?? false;
+    return (await (0,promises_.stat)(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 /**
  * The reports the globs match, each checked against the shared contract; none matched is a user
@@ -39442,10 +39418,10 @@ async function loadSourceReports(patterns, workspace, log = silentLogger) {
     const parsed = await Promise.all(files.map(async (path) => {
         const rel = (0,external_node_path_.relative)(workspace, path);
         const file = rel.startsWith('..') || rel === '' ? path : rel.split(external_node_path_.sep).join('/');
-        return { file, report: parseReport(await (0,promises_namespaceObject.readFile)(path, 'utf8'), file) };
+        return { file, report: parseReport(await (0,promises_.readFile)(path, 'utf8'), file) };
     }));
     const loaded = parsed.filter(({ file, report }) => {
-        if (report.kind !== DRILL_KIND)
+        if (report.kind !== drill/* DRILL_KIND */.r3)
             return true;
         log.warning(`${file} is the record of a drill, not a report of one; left out`);
         return false;
@@ -39468,7 +39444,7 @@ async function loadSourceReports(patterns, workspace, log = silentLogger) {
 
 
 function commitMessage(report, files) {
-    const verdict = report.passed ? 'passed' : 'failed';
+    const verdict = (0,drill/* drillVerdict */.Po)(report);
     const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
     if (report.run.url)
         lines.push(`Gathered by ${report.run.url}`);
@@ -39482,7 +39458,7 @@ function commitMessage(report, files) {
 async function runDrillReport(options) {
     const sources = await loadSourceReports(options.reports, options.workspace, options.log);
     options.log.info(`read ${sources.length} report(s): ${sources.map((s) => `${s.label} (${s.file})`).join(', ')}`);
-    const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now });
+    const report = (0,drill/* buildDrillReport */.KP)({ title: options.title, reports: sources, run: options.run, now: options.now });
     const files = drillFiles(report, options.historyDir);
     const past = await loadPastDrills((0,external_node_path_.join)(options.workspace, options.historyDir), options.log, files.name);
     const markdown = renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
@@ -39496,7 +39472,7 @@ async function runDrillReport(options) {
     const date = report.startedAt.slice(0, 10);
     result.pullRequest = await openDrillPullRequest(client, options.pullRequest, {
         branch: `dr-drill/${files.name}`,
-        title: `${report.passed ? MARK.passed : MARK.failed} ${report.details.title} ${date}: ${report.passed ? 'passed' : 'failed'}`,
+        title: `${coverage/* VERDICT_MARK */.s0[(0,drill/* drillVerdict */.Po)(report)]} ${report.details.title} ${date}: ${(0,drill/* drillVerdict */.Po)(report)}`,
         commitMessage: commitMessage(report, files),
         files: [
             { path: files.markdownPath, content: markdown },
@@ -39511,7 +39487,7 @@ async function runDrillReport(options) {
 
 /***/ }),
 
-/***/ 3916:
+/***/ 2174:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39533,7 +39509,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 7068:
+/***/ 3370:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39553,6 +39529,195 @@ function runContextFromEnv(env = process.env) {
         url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
+}
+
+
+/***/ }),
+
+/***/ 4540:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   t: () => (/* binding */ PLAN_CHECKLIST)
+/* harmony export */ });
+/* unused harmony export checklistItem */
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
+
+/***/ }),
+
+/***/ 7987:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dw: () => (/* binding */ foldIfLong),
+/* harmony export */   M$: () => (/* binding */ MARK),
+/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   tp: () => (/* binding */ table),
+/* harmony export */   zH: () => (/* binding */ details)
+/* harmony export */ });
+/* unused harmony export cell */
+/** Escapes text for a markdown table cell. */
+function cell(value) {
+    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+function table(headers, rows) {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const rule = `|${headers.map(() => '---').join('|')}|`;
+    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+}
+/** A folded block; GitHub renders markdown inside when blank lines surround it. */
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Long tables fold so that the verdict stays on screen. */
+function foldIfLong(summary, body, rows, limit = 15) {
+    return rows > limit ? details(summary, body) : body;
+}
+function code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
+
+
+/***/ }),
+
+/***/ 1337:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Aj: () => (/* binding */ REPORT_VERSION),
+  bQ: () => (/* binding */ newReport)
+});
+
+// UNUSED EXPORTS: StepRecorder, objective, writeReport
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/util/format.ts
+var format = __nccwpck_require__(6519);
+;// CONCATENATED MODULE: ./src/version.ts
+/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
+const TOOL_NAME = 'dr-actions';
+const TOOL_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+
+
+const REPORT_VERSION = 1;
+/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
+class StepRecorder {
+    now;
+    recorded = [];
+    constructor(now = () => new Date()) {
+        this.now = now;
+    }
+    async run(name, fn, describe) {
+        const started = this.now();
+        try {
+            const result = await fn();
+            this.record(name, 'passed', started, describe?.(result));
+            return result;
+        }
+        catch (error) {
+            this.record(name, 'failed', started, errorMessage(error));
+            throw error;
+        }
+    }
+    skip(name, detail) {
+        this.recorded.push({ name, status: 'skipped', detail });
+    }
+    get steps() {
+        return [...this.recorded];
+    }
+    record(name, status, started, detail) {
+        const finished = this.now();
+        this.recorded.push({
+            name,
+            status,
+            startedAt: started.toISOString(),
+            finishedAt: finished.toISOString(),
+            durationSeconds: secondsBetween(started, finished),
+            ...(detail ? { detail } : {}),
+        });
+    }
+}
+function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
+    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+}
+function newReport(fields) {
+    return {
+        version: REPORT_VERSION,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        ...fields,
+        durationSeconds: (0,format/* secondsBetween */.O1)(new Date(fields.startedAt), new Date(fields.finishedAt)),
+    };
+}
+async function writeReport(path, report) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+
+/***/ }),
+
+/***/ 6519:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LS: () => (/* binding */ plural),
+/* harmony export */   O1: () => (/* binding */ secondsBetween),
+/* harmony export */   a3: () => (/* binding */ formatDuration)
+/* harmony export */ });
+/* unused harmony export formatBytes */
+const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600);
+    const m = Math.floor((whole % 3600) / 60);
+    const s = whole % 60;
+    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+/** Seconds between two instants, rounded to milliseconds. */
+function secondsBetween(start, end) {
+    return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 
@@ -39660,6 +39825,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
@@ -39789,7 +39961,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 8179:
+/***/ 3891:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39809,7 +39981,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -39845,7 +40017,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -39941,7 +40113,7 @@ function escapeProperty(s) {
 var external_crypto_ = __nccwpck_require__(6982);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -39982,7 +40154,7 @@ var external_path_ = __nccwpck_require__(6928);
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -40073,11 +40245,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(8482);
+// EXTERNAL MODULE: ../main/node_modules/undici/index.js
+var undici = __nccwpck_require__(2480);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -40774,7 +40946,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40850,7 +41022,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40924,7 +41096,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -41205,7 +41377,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -41247,7 +41419,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -41427,7 +41599,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -41701,7 +41873,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42289,7 +42461,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42369,7 +42541,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42434,7 +42606,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42882,6 +43054,6 @@ function getIDToken(aud) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(8921);
+/******/ var __webpack_exports__ = __nccwpck_require__(5155);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
