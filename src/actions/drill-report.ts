@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { drillVerdict } from '../drill-report/drill.js';
 import { parseDrillReportInputs } from '../drill-report/inputs.js';
 import { SUMMARY_LIMIT, truncateMarkdown } from '../drill-report/pr-body.js';
 import { runDrillReport } from '../drill-report/run-drill-report.js';
@@ -21,6 +22,7 @@ export async function run(): Promise<void> {
     await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
 
     if (result.pullRequest) core.info(`pull request: ${result.pullRequest.url}`);
-    if (!result.report.passed) core.warning(`the drill failed: ${result.report.reasons.join('; ')}`);
+    const verdict = drillVerdict(result.report);
+    if (verdict !== 'passed') core.warning(`the drill ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
   });
 }

@@ -16,6 +16,7 @@ export async function run(): Promise<void> {
     core.setOutput('promoted', String(result.promoted));
     core.setOutput('endpoint', result.endpoint);
     core.setOutput('previous-record-value', result.previousRecordValue);
+    core.setOutput('record-value', result.recordValue);
     core.setOutput('change-id', result.changeId);
     core.setOutput('duration-seconds', String(result.durationSeconds));
     core.setOutput('report-path', result.reportPath);

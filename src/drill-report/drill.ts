@@ -3,6 +3,7 @@ import { PLAN_CHECKLIST, type ChecklistItem, type ChecklistKey } from '../report
 import { newReport, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { StepStatus } from '../report/step-status.js';
 import { formatDuration } from '../util/format.js';
+import { drillCoverage, type DrillVerdict } from './coverage.js';
 
 export const DRILL_KIND = 'drill-report';
 
@@ -36,6 +37,17 @@ export interface DrillSource {
 export interface DrillDetails {
   title: string;
   sources: DrillSource[];
+  /** Absent in records written before drills could be incomplete: read it with drillVerdict. */
+  verdict?: DrillVerdict;
+  /** The checklist items the gathered reports' kinds are meant to check (see MEANT_TO_CHECK). */
+  meantToCheck?: ChecklistKey[];
+  /** Of those, the ones no report passed or failed: any makes a drill without failures incomplete. */
+  unchecked?: ChecklistKey[];
+}
+
+/** The drill's verdict; a record from before `verdict` existed was passed or failed. */
+export function drillVerdict(report: DrillReport): DrillVerdict {
+  return report.details.verdict ?? (report.passed ? 'passed' : 'failed');
 }
 
 /**
@@ -209,7 +221,11 @@ export function buildDrillReport(options: BuildDrillOptions): DrillReport {
     });
   const objectives = mergeObjectives(sources);
   const checklist = mergeChecklist(sources);
-  const reasons = drillReasons(sources, objectives, checklist);
+  const failures = drillReasons(sources, objectives, checklist);
+  const coverage = drillCoverage(sources, checklist);
+  const verdict: DrillVerdict = failures.length ? 'failed' : coverage.reasons.length ? 'incomplete' : 'passed';
+  // Failures first: an incomplete drill that also failed is reported as failed, with why.
+  const reasons = failures.length ? failures : coverage.reasons;
   const fallback = (options.now ?? new Date()).toISOString();
   const times = sources.flatMap((s) => [s.startedAt, s.finishedAt]).sort((a, b) => Date.parse(a) - Date.parse(b));
   return newReport({
@@ -217,11 +233,11 @@ export function buildDrillReport(options: BuildDrillOptions): DrillReport {
     run: options.run,
     startedAt: times[0] ?? fallback,
     finishedAt: times[times.length - 1] ?? fallback,
-    passed: reasons.length === 0,
+    passed: verdict === 'passed',
     reasons,
     steps: sources.map(sourceStep),
     objectives,
     checklist,
-    details: { title: options.title, sources },
+    details: { title: options.title, sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
   });
 }

@@ -2,7 +2,7 @@ import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
 import { code } from '../report/markdown.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
-import { MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
+import { drillVerdict, MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
 
 /** What the team still has to write; it stands out in review and is easy to search for. */
 export const TEAM_FILLS_IN = '_To be filled in by the team._';
@@ -69,6 +69,7 @@ function effectiveness(report: DrillReport): string {
   const failedSteps = report.details.sources.flatMap((s) => s.steps.filter((step) => step.status === 'failed').map((step) => `${s.label}: ${step.name}`));
   const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
   if (report.passed) return 'Yes: every step that ran passed and every measured objective was met.';
+  if (drillVerdict(report) === 'incomplete') return `Not shown: nothing failed, but the drill did not check what it was meant to (${report.reasons.join('; ')}).`;
   const parts = [];
   if (failedSteps.length) parts.push(`steps failed: ${failedSteps.join(', ')}`);
   if (missed.length) parts.push(`objectives missed: ${missed.join(', ')}`);

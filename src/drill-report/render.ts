@@ -3,7 +3,8 @@ import { code, details, foldIfLong, MARK, table } from '../report/markdown.js';
 import type { ObjectiveResult } from '../report/report.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
-import { MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
+import { VERDICT_MARK, type DrillVerdict } from './coverage.js';
+import { drillVerdict, MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
 import { postMortemMarkdown } from './post-mortem.js';
 import { recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './trend.js';
 
@@ -11,14 +12,16 @@ import { recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './t
 export const NOT_COVERED = '⬜';
 
 function verdict(report: DrillReport): string {
-  const title = report.details.title;
-  const date = report.startedAt.slice(0, 10);
-  if (report.passed) return `# ${MARK.passed} ${title}, ${date}: passed`;
-  return `# ${MARK.failed} ${title}, ${date}: failed`;
+  const result = drillVerdict(report);
+  return `# ${VERDICT_MARK[result]} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${result}`;
 }
+
+const HEADLINE: Record<DrillVerdict, string> = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
+const WHY: Record<DrillVerdict, string> = { passed: '', failed: 'Why it failed', incomplete: 'Why it is incomplete: what it was meant to check and did not' };
 
 function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
   const sources = report.details.sources;
+  const result = drillVerdict(report);
   const rowsWith = (status: string) => report.checklist.filter((row) => row.status === status).length;
   const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
   const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
@@ -29,10 +32,10 @@ function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): str
       ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
       : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
   const lines = [
-    `**${report.passed ? 'Passed' : 'Failed'}.** ${plural(sources.length, 'report')}: ${listed}. ` +
+    `**${HEADLINE[result]}.** ${plural(sources.length, 'report')}: ${listed}. ` +
       `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
   ];
-  if (!report.passed) lines.push('', '**Why it failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
+  if (result !== 'passed') lines.push('', `**${WHY[result]}**`, '', ...report.reasons.map((reason) => `- ${reason}`));
   return lines.join('\n');
 }
 
@@ -48,13 +51,22 @@ function sourcesTable(sources: readonly DrillSource[]): string {
 }
 
 function checklistSection(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
+  const meant = report.details.meantToCheck ?? [];
+  const unchecked = new Set(report.details.unchecked ?? []);
   const rows = (Object.keys(PLAN_CHECKLIST) as ChecklistKey[]).map((key) => {
     const row = report.checklist.find((r) => r.key === key);
+    if (unchecked.has(key)) return [VERDICT_MARK.incomplete, PLAN_CHECKLIST[key], 'not checked, though meant to be', row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it'];
     if (!row) return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
     return [MARK[row.status], row.item, row.status, row.detail ?? ''];
   });
-  const note = notCovered.length ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.` : '';
-  return ['## Test Checklist', '', table(['', 'item', 'result', 'evidence'], rows) + note].join('\n');
+  const intro = meant.length
+    ? `Meant to be checked by the kinds of reports gathered: ${meant.map((key) => PLAN_CHECKLIST[key]).join('; ')}.` +
+      (unchecked.size ? ` ${VERDICT_MARK.incomplete} ${unchecked.size} of them ${unchecked.size === 1 ? 'was' : 'were'} not checked, so the drill is incomplete.` : ' All were checked.')
+    : `${VERDICT_MARK.incomplete} No report of this drill is of a kind meant to check an item of the plan's Test Checklist.`;
+  const note = notCovered.some((key) => !unchecked.has(key))
+    ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.`
+    : '';
+  return ['## Test Checklist', '', intro, '', table(['', 'item', 'result', 'evidence'], rows) + note].join('\n');
 }
 
 function measured(o: ObjectiveResult): string {
@@ -136,7 +148,7 @@ function stepsSection(sources: readonly DrillSource[]): string {
 function trendTable(points: readonly TrendPoint[], scenarios: readonly string[]): string {
   const rows = points.map((p) => [
     `${p.label}${p.current ? ' (this drill)' : ''}`,
-    p.passed ? `${MARK.passed} passed` : `${MARK.failed} failed`,
+    `${VERDICT_MARK[p.verdict]} ${p.verdict}`,
     ...scenarios.map((scenario) => {
       const r = p.recovery.get(scenario);
       return r ? `${formatDuration(r.measuredSeconds)} / ${formatDuration(r.targetSeconds)}` : '-';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { createGitHubClient, type GitHubClient } from '../github/client.js';
 import type { RunContext } from '../github/run-context.js';
-import { MARK } from '../report/markdown.js';
 import type { Logger } from '../util/logger.js';
-import { buildDrillReport, type DrillReport } from './drill.js';
+import { VERDICT_MARK } from './coverage.js';
+import { buildDrillReport, drillVerdict, type DrillReport } from './drill.js';
 import { drillFiles, drillJson, writeDrillFiles, type DrillFiles } from './files.js';
 import { loadPastDrills } from './history.js';
 import type { DrillReportSettings } from './inputs.js';
@@ -31,7 +31,7 @@ export interface DrillReportResult {
 }
 
 function commitMessage(report: DrillReport, files: DrillFiles): string {
-  const verdict = report.passed ? 'passed' : 'failed';
+  const verdict = drillVerdict(report);
   const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
   if (report.run.url) lines.push(`Gathered by ${report.run.url}`);
   return lines.join('\n');
@@ -63,7 +63,7 @@ export async function runDrillReport(options: DrillReportOptions): Promise<Drill
     options.pullRequest,
     {
       branch: `dr-drill/${files.name}`,
-      title: `${report.passed ? MARK.passed : MARK.failed} ${report.details.title} ${date}: ${report.passed ? 'passed' : 'failed'}`,
+      title: `${VERDICT_MARK[drillVerdict(report)]} ${report.details.title} ${date}: ${drillVerdict(report)}`,
       commitMessage: commitMessage(report, files),
       files: [
         { path: files.markdownPath, content: markdown },

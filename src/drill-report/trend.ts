@@ -1,4 +1,5 @@
-import type { DrillReport } from './drill.js';
+import type { DrillVerdict } from './coverage.js';
+import { drillVerdict, type DrillReport } from './drill.js';
 
 /** How many drills the trend shows, this one included: three years of quarterly drills. */
 export const TREND_LENGTH = 12;
@@ -12,6 +13,7 @@ export interface TrendPoint {
   /** Unique x-axis label: the drill's UTC date, numbered when a date repeats. */
   label: string;
   passed: boolean;
+  verdict: DrillVerdict;
   current: boolean;
   /** Measured recovery time (RTO objectives) per scenario. */
   recovery: Map<string, Recovery>;
@@ -48,7 +50,7 @@ export function trendPoints(past: readonly DrillReport[], current: DrillReport):
     const date = report.startedAt.slice(0, 10);
     const count = (seen.get(date) ?? 0) + 1;
     seen.set(date, count);
-    return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, current: isCurrent, recovery: recoveryByScenario(report) };
+    return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
   });
 }
 

@@ -5,6 +5,7 @@ import { alreadyDone, notApplicable, StepPipeline } from '../report/step-pipelin
 import type { Clock } from '../util/clock.js';
 import { formatDuration, plural } from '../util/format.js';
 import type { FailoverContext } from './context.js';
+import { switchBackCommand } from './guidance.js';
 import { describeProbe, waitHealthy, type HealthWait } from './health.js';
 import type { FailoverSettings, HealthTarget, RecordTarget } from './inputs.js';
 import type { Preflight } from './preflight.js';
@@ -101,12 +102,22 @@ async function inSyncStep(run: FailoverRun, changeId: string): Promise<Extract<I
   return sync;
 }
 
+/** What the operator must know about DNS when the check after the switch fails: it moved already, and how to move it back. */
+function dnsAfterFailedHealth(run: FailoverRun): string {
+  const { settings, preflight, outcome } = run;
+  if (!settings.record) return 'DNS was not changed (no record given)';
+  const name = settings.record.name;
+  if (!outcome.changeId) return `DNS was already switched before this run: ${name} points at the new primary (an earlier run's report says how to switch back)`;
+  const command = switchBackCommand(settings.record, preflight.record);
+  return `DNS was already switched: change ${outcome.changeId} points ${name} at the new primary. To switch back (only while nothing was written to the new primary): ${command ?? 'see the report'}`;
+}
+
 async function healthStep(run: FailoverRun, health: HealthTarget): Promise<HealthWait> {
   const result = await waitHealthy(health, run.ctx.pacing.health, run.clock);
   run.outcome.health = result;
   if (!result.healthy) {
     throw new HealthCheckError(
-      `${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${formatDuration(health.timeoutSeconds)}): ${plural(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}`,
+      `${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${formatDuration(health.timeoutSeconds)}): ${plural(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}. ${dnsAfterFailedHealth(run)}`,
     );
   }
   return result;

@@ -1,7 +1,7 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import type { FailoverSettings } from './inputs.js';
+import type { FailoverSettings, RecordTarget } from './inputs.js';
 import { describeRef } from '../aws/rds-instance-ref.js';
-import type { Preflight } from './preflight.js';
+import type { Preflight, RecordFinding } from './preflight.js';
 import { compareAndSwapChanges } from './record.js';
 
 /** What the operator must do once the database has moved; the action cannot do these for them. */
@@ -43,14 +43,23 @@ function batchJson(current: ResourceRecordSet, restored: ResourceRecordSet): str
   return JSON.stringify({ Changes: compareAndSwapChanges(current, restored) });
 }
 
+/**
+ * The command that points the record back at what preflight read, as one compare-and-swap (it
+ * fails if the record changed since); undefined when this run has nothing to switch back.
+ */
+export function switchBackCommand(target: RecordTarget | undefined, record: RecordFinding | undefined): string | undefined {
+  if (!target || !record?.current || !record.desired || record.alreadyPointing) return undefined;
+  return `aws route53 change-resource-record-sets --hosted-zone-id ${target.hostedZoneId} --change-batch '${batchJson(record.desired, record.current)}'`;
+}
+
 /** How to undo what failover did, as far as it can be undone. */
 export function rollback(settings: FailoverSettings, preflight: Preflight): string[] {
   const lines: string[] = [];
   const record = preflight.record;
-  if (settings.record && record?.current && record.desired && !record.alreadyPointing) {
+  const switchBack = switchBackCommand(settings.record, record);
+  if (settings.record && switchBack) {
     lines.push(
-      `DNS: point ${settings.record.name} back with one compare-and-swap batch (it fails if the record changed since): ` +
-        `\`aws route53 change-resource-record-sets --hosted-zone-id ${settings.record.hostedZoneId} --change-batch '${batchJson(record.desired, record.current)}'\`. ` +
+      `DNS: point ${settings.record.name} back with one compare-and-swap batch (it fails if the record changed since): \`${switchBack}\`. ` +
         'Only while nothing was written to the new primary: writes made there are not on the old one.',
     );
   } else if (settings.record && record?.desired && !record.current) {

@@ -4,6 +4,7 @@ import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseIdentifier, parseInstanceRef, type InstanceRef } from '../aws/rds-instance-ref.js';
 import { normalizeDnsName } from './dns-names.js';
+import { normalizeRecordValue } from './record-value.js';
 
 export type FailoverMode = 'plan' | 'execute';
 
@@ -35,6 +36,11 @@ export interface FailoverSettings {
   /** The current primary when given; otherwise read from the replica. */
   source?: InstanceRef;
   record?: RecordTarget;
+  /**
+   * The record's value as the approved plan saw it (normalised, see normalizeRecordValue): preflight
+   * refuses when the live record differs. Absent: the record is compared with what preflight reads.
+   */
+  expectedRecordValue?: string;
   health?: HealthTarget;
   replicaDatabase?: DatabaseTarget;
   maxLagSeconds: number;
@@ -49,16 +55,20 @@ const NO_ENV: NodeJS.ProcessEnv = {};
 const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?([A-Z0-9]{1,32})$/;
 const MAX_TTL = 2_147_483_647;
 
-/** The one guard every mutating call sits behind: execute needs `confirm` equal to `replica-id`. */
+/**
+ * The one guard every mutating call sits behind: execute needs `confirm` equal to `replica-id`.
+ * Compared the way RDS compares identifiers (without regard to case), so the identifier typed as
+ * the console or the README shows it is accepted.
+ */
 export function assertConfirmed(settings: Pick<FailoverSettings, 'mode' | 'confirm' | 'replicaId'>): void {
   if (settings.mode !== 'execute') return;
-  const confirm = settings.confirm.trim();
+  const confirm = settings.confirm.trim().toLowerCase();
   if (!confirm) {
     throw new ConfigurationError(
       `mode is execute but confirm is empty, so nothing was changed: set confirm to '${settings.replicaId}' (the replica-id) to promote it and switch DNS; run mode: plan first to see every change`,
     );
   }
-  if (confirm !== settings.replicaId) {
+  if (confirm !== settings.replicaId.toLowerCase()) {
     throw new ConfigurationError(
       `confirm '${confirm}' does not equal replica-id '${settings.replicaId}', so nothing was changed: set confirm to exactly '${settings.replicaId}'`,
     );
@@ -139,23 +149,37 @@ function parseSource(input: InputReader, replicaRegion: string): InstanceRef | u
   return { id: parseIdentifier(idText, 'source-id'), region };
 }
 
+/** expected-record-value, in the form record-value gives it; only meaningful with a record to compare. */
+function parseExpectedRecordValue(text: string, record: RecordTarget | undefined): string | undefined {
+  if (!text.trim()) return undefined;
+  if (!record) {
+    throw new ConfigurationError(
+      'expected-record-value is set but hosted-zone-id and record-name are not: pass it only with the record it was read from (the plan job\'s record-value output)',
+    );
+  }
+  return normalizeRecordValue(text);
+}
+
 /** Every input checked before the first AWS call; each mistake is one ConfigurationError. */
 export function parseFailoverInputs(input: InputReader): FailoverSettings {
   const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
   const replicaId = parseIdentifier(input('replica-id'), 'replica-id');
-  const confirm = input('confirm').trim();
+  // Lower case like replica-id (RDS identifiers are), so both are compared the same way.
+  const confirm = input('confirm').trim().toLowerCase();
   assertConfirmed({ mode, confirm, replicaId });
   const regionText = input('region').trim();
   if (!regionText) throw new ConfigurationError("region is required: the replica's region (the secondary), e.g. us-west-2");
   const region = parseRegion(regionText, NO_ENV);
   const databaseUrl = input('replica-database-url').trim();
+  const record = parseRecord(input);
   return {
     mode,
     confirm,
     replicaId,
     region,
     source: parseSource(input, region),
-    record: parseRecord(input),
+    record,
+    expectedRecordValue: parseExpectedRecordValue(input('expected-record-value'), record),
     health: parseHealth(input),
     replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
     maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),

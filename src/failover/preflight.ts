@@ -8,7 +8,8 @@ import { arnFor, describeRef, parseInstanceRef, sameInstance, type InstanceRef }
 import { describeInstance, endpointText, listsReplica, TRANSITIONAL_STATUSES, type InstanceState } from '../aws/rds.js';
 import { describeRecord, desiredRecordSet, lookupRecord, pointsAt, recordValue } from './record.js';
 import { readReplicaDatabase, type ReplicaDatabaseState, type ReplicationLag } from './replica-database.js';
-import { sameDnsName } from './dns-names.js';
+import { approvedRecordVerdict, currentRecordVerdict, type OldPrimary } from './record-policy.js';
+import { recordFingerprint } from './record-value.js';
 import { PROMOTED_AT_TAG, PROMOTED_FROM_TAG } from './tags.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'blocker';
@@ -51,6 +52,8 @@ export interface RecordFinding {
   zoneName?: string;
   current?: ResourceRecordSet;
   desired?: ResourceRecordSet;
+  /** The record as read, in record-value's form; absent when it could not be read as one simple record. */
+  value?: string;
   alreadyPointing: boolean;
 }
 
@@ -187,7 +190,10 @@ async function checkRecord(settings: FailoverSettings, ctx: FailoverContext, rep
     return { zoneName: lookup.zoneName, alreadyPointing: false };
   }
   const current = sameType[0];
-  if (!replica?.endpoint) return { zoneName: lookup.zoneName, current, alreadyPointing: false };
+  const value = recordFingerprint(current);
+  const approved = approvedRecordVerdict(settings.mode, target, settings.expectedRecordValue, current);
+  if (approved) findings.add('Approved record', approved.level, approved.finding);
+  if (!replica?.endpoint) return { zoneName: lookup.zoneName, current, value, alreadyPointing: false };
   const desired = desiredRecordSet(target, replica.endpoint.address, current);
   const alreadyPointing = pointsAt(current, desired);
   if (!current) {
@@ -195,12 +201,23 @@ async function checkRecord(settings: FailoverSettings, ctx: FailoverContext, rep
   } else if (alreadyPointing) {
     findings.add('DNS record', 'ok', `${target.name} already points at the new primary: ${describeRecord(current)}`);
   } else {
-    const sourceAddress = source.state?.endpoint?.address;
-    const atSource = !current.AliasTarget && sourceAddress !== undefined && (current.ResourceRecords ?? []).some((r) => sameDnsName(r.Value ?? '', sourceAddress));
-    const note = current.AliasTarget || atSource || !sourceAddress ? '' : ` (not the source's endpoint ${sourceAddress})`;
-    findings.add('DNS record', atSource || !note ? 'ok' : 'warning', `${target.name} ${target.type}: ${describeRecord(current)}${note}`);
+    const verdict = currentRecordVerdict(target, current, desired, oldPrimaryOf(source));
+    findings.add('DNS record', verdict.level, verdict.finding);
   }
-  return { zoneName: lookup.zoneName, current, desired, alreadyPointing };
+  return { zoneName: lookup.zoneName, current, value, desired, alreadyPointing };
+}
+
+function oldPrimaryOf(source: SourceFinding): OldPrimary {
+  const address = source.state?.endpoint?.address;
+  if (address) return { ref: source.ref, address };
+  const unknownBecause = !source.ref
+    ? 'the source is not known'
+    : !source.reachable
+      ? `RDS in ${source.ref.region} does not answer`
+      : source.state
+        ? `${source.ref.id} has no endpoint (${source.state.status})`
+        : `${source.ref.id} does not exist`;
+  return { ref: source.ref, unknownBecause };
 }
 
 async function checkDatabase(settings: FailoverSettings, ctx: FailoverContext, role: ReplicaRole, findings: Findings): Promise<ReplicaDatabaseState | undefined> {

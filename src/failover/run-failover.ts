@@ -27,6 +27,11 @@ export interface FailoverResult {
   endpoint: string;
   /** What the record held before this run changed (or, in plan mode, would change) it. */
   previousRecordValue: string;
+  /**
+   * The record as preflight read it, in the form expected-record-value takes (`(none)` when it does
+   * not exist); empty when no record was given or it could not be read.
+   */
+  recordValue: string;
   /** The Route 53 change this run made; empty when it made none. */
   changeId: string;
   durationSeconds: number;
@@ -90,6 +95,7 @@ export async function runFailover(options: RunFailoverOptions): Promise<Failover
     promoted: outcome.promoted,
     endpoint: preflight?.endpoint ?? '',
     previousRecordValue: preflight ? previousRecordValue(preflight) : '',
+    recordValue: preflight?.record?.value ?? '',
     changeId: outcome.changeId ?? '',
     durationSeconds: report.durationSeconds,
     reportPath: options.reportPath,

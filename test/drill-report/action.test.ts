@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBundledAction } from '../stack/bundled-action.js';
 import { firstPullRequestCalls, GitHubRecorder } from './github-recorder.js';
@@ -60,6 +60,23 @@ describe('actions/drill-report/dist/index.js as the runner runs it (Node 24)', (
     expect(run.summary.split('\n')[0]).toBe('# ❌ Disaster recovery drill, 2026-01-01: failed');
     expect(JSON.parse(await readFile(join(workspace.dir, 'docs/dr-drills/2026-01-01-21450007777.json'), 'utf8'))).toMatchObject({ kind: 'drill-report', passed: false });
     expect(run.stdout).toMatch(/^::warning::the drill failed: restore-verify: checksum: /m);
+  });
+
+  test('a drill of a failover plan alone is incomplete: in the pull request title, the summary, and passed false', async () => {
+    const github = await new GitHubRecorder({ token: TOKEN }).start();
+    const workspace = await workspaceWith('passing');
+    cleanups.push(() => github.stop(), workspace.cleanup);
+    await rm(join(workspace.dir, 'reports', 'restore-verify-report.json'));
+    const run = await runBundledAction(
+      'drill-report',
+      { reports: 'reports/**/*.json', title: 'Quarterly DR drill', 'open-pr': 'true', 'github-token': TOKEN },
+      { cwd: workspace.dir, env: { ...RUNNER_ENV, GITHUB_API_URL: github.url } },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.passed).toBe('false');
+    expect(github.pulls[0]?.title).toBe('⚠️ Quarterly DR drill 2026-01-01: incomplete');
+    expect(run.summary.split('\n')[0]).toBe('# ⚠️ Quarterly DR drill, 2026-01-01: incomplete');
+    expect(run.stdout).toMatch(/^::warning::the drill is incomplete: not checked: Recovery time within RTO/m);
   });
 
   test('reports that match nothing fail the step with what to change, and no stack trace', async () => {

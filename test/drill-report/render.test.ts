@@ -165,7 +165,9 @@ describe('a drill that checks only part of the plan', () => {
     const report = buildDrillReport({ title: 'Failover rehearsal', reports: sources, run: RUN });
     const markdown = renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' });
     const rows = rowsOf(markdown, 'Test Checklist');
-    expect(rows.map((r) => r[0])).toEqual(['⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '✅', '⬜']);
+    // A failover report is meant to check the recovery time; in plan mode it did not.
+    expect(rows.map((r) => r[0])).toEqual(['⬜', '⬜', '⬜', '⬜', '⬜', '⬜', '⚠️', '✅', '⬜']);
+    expect(rows[6]?.slice(2)).toEqual(['not checked, though meant to be', 'no report of this drill checked it']);
     expect(rows[0]?.slice(2)).toEqual(['not checked', 'no report of this drill checks it']);
     expect(sections(markdown).get('Test Checklist')).toContain('⬜ items are left for a person to check');
     const covers = markdown.split('\n').filter((l) => l.includes('- [ ] Cover in the next drill: '));

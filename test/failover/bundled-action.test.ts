@@ -7,7 +7,7 @@ import { runBundledAction } from '../stack/bundled-action.js';
 import { stackFromEnv } from '../stack/index.js';
 import { MOTO_CREDENTIALS } from '../stack/moto.js';
 import { startHealthServer } from '../stack/health-server.js';
-import { createTopology, recordSets, snapshot, type Topology } from '../stack/aws-topology.js';
+import { createTopology, recordSets, snapshot, upsertRecord, type Topology } from '../stack/aws-topology.js';
 
 function inputsFor(topology: Topology, extra: Record<string, string>): Record<string, string> {
   return {
@@ -35,6 +35,7 @@ suite('actions/failover/dist/index.js as the runner runs it', () => {
         promoted: 'false',
         endpoint: `${topology.replicaAddress}:5432`,
         'previous-record-value': topology.primaryAddress,
+        'record-value': topology.primaryAddress.toLowerCase(),
         'change-id': '',
         'duration-seconds': expect.stringMatching(/^\d+(\.\d+)?$/),
         'report-path': join(dir, 'plan.json'),
@@ -49,9 +50,33 @@ suite('actions/failover/dist/index.js as the runner runs it', () => {
       expect(refused.stdout).toContain("::error::confirm 'yes' does not equal replica-id");
       expect(await snapshot(topology)).toEqual(before);
 
+      // The record moves after the plan was approved: execute, bound to the plan's record-value, promotes nothing.
+      const approved = plan.outputs['record-value'] as string;
+      const theirs = { Name: `${topology.recordName}.`, Type: 'CNAME' as const, TTL: 60, ResourceRecords: [{ Value: 'maintenance.example.net' }] };
+      await upsertRecord(topology.zoneId, theirs);
+      const stale = await runBundledAction(
+        'failover',
+        inputsFor(topology, { mode: 'execute', confirm: topology.replicaId, 'expected-record-value': approved, 'report-path': join(dir, 'stale.json') }),
+        { env },
+      );
+      expect(stale.exitCode).toBe(1);
+      expect(stale.stdout).toContain(`::error::execute refused, nothing was changed: Approved record: ${topology.recordName}. CNAME holds maintenance.example.net, but the approved plan saw ${approved}`);
+      expect(stale.outputs['record-value']).toBe('maintenance.example.net');
+      expect(await snapshot(topology)).toEqual({ ...before, record: [theirs] });
+      await upsertRecord(topology.zoneId, { ...theirs, ResourceRecords: [{ Value: topology.primaryAddress }] });
+
+      // Identifiers typed in capitals, as the README shows them, are the same identifier to RDS and to confirm.
       const executed = await runBundledAction(
         'failover',
-        inputsFor(topology, { mode: 'execute', confirm: topology.replicaId, 'health-url': health.url, 'health-timeout-seconds': '30', 'report-path': join(dir, 'execute.json') }),
+        inputsFor(topology, {
+          'replica-id': topology.replicaId.toUpperCase(),
+          mode: 'execute',
+          confirm: topology.replicaId.toUpperCase(),
+          'expected-record-value': approved,
+          'health-url': health.url,
+          'health-timeout-seconds': '30',
+          'report-path': join(dir, 'execute.json'),
+        }),
         { env },
       );
       expect(executed.stdout).not.toContain('::error::');

@@ -145,9 +145,26 @@ suite('failover execute', () => {
       const result = await runFailover(runOptions(settings));
       expect(result.error).toBeInstanceOf(HealthCheckError);
       expect(result.error?.message).toMatch(/did not answer HTTP 200 within health-timeout-seconds \(2\.00 s\): \d+ attempts, last answer HTTP 503/);
+      // DNS moved before the check failed: the error (the ::error:: line) and the summary's reason say so, with the way back.
+      const switchBack =
+        `aws route53 change-resource-record-sets --hosted-zone-id ${topology.zoneId} --change-batch '` +
+        JSON.stringify({
+          Changes: [
+            { Action: 'DELETE', ResourceRecordSet: { Name: `${topology.recordName}.`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: topology.replicaAddress }] } },
+            { Action: 'CREATE', ResourceRecordSet: { Name: `${topology.recordName}.`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: topology.primaryAddress }] } },
+          ],
+        }) +
+        "'";
+      expect(result.changeId).toMatch(/^C[A-Z0-9]+$/);
+      expect(result.error?.message).toContain(`DNS was already switched: change ${result.changeId} points ${topology.recordName}. at the new primary`);
+      expect(result.error?.message).toContain(`To switch back (only while nothing was written to the new primary): ${switchBack}`);
+      expect(result.error?.message).not.toContain('\n');
       const report = JSON.parse(await readFile(settings.reportPath, 'utf8')) as FailoverReport;
       expect(report.passed).toBe(false);
       expect(report.reasons[0]).toContain('did not answer HTTP 200');
+      expect(report.reasons[0]).toContain(`DNS was already switched: change ${result.changeId}`);
+      expect(report.reasons[0]).toContain(switchBack);
+      expect(failoverMarkdown(result)).toContain(`> ❌ ${report.reasons[0]}`);
       expect(stepNames(report)).toEqual([
         'preflight:passed',
         'promote replica:passed',

@@ -83,8 +83,27 @@ suite('failover inputs', () => {
     [{ 'source-region': 'us-east-1' }, 'source-region is set but source-id is not'],
     [{ 'source-id': 'arn:aws:rds:us-east-1:123456789012:db:primary', 'source-region': 'eu-west-1' }, "source-region 'eu-west-1' differs from the region in the source-id ARN (us-east-1)"],
     [{ 'endpoint-url': 'localhost:5000' }, 'endpoint-url must be an http:// or https:// URL'],
+    [{ 'expected-record-value': 'old.example.com' }, 'expected-record-value is set but hosted-zone-id and record-name are not'],
   ])('%j is refused: %s', (inputs, message) => {
     expect(refusal({ ...base, ...inputs })).toContain(message);
+  });
+
+  test.each([
+    ['as the README shows it, in capitals, in both', 'SAAS-PRODUCTION-REPLICA', 'SAAS-PRODUCTION-REPLICA'],
+    ['replica-id in capitals, confirm in lower case', 'SAAS-PRODUCTION-REPLICA', 'saas-production-replica'],
+    ['replica-id in lower case, confirm in capitals', 'saas-production-replica', 'SAAS-Production-Replica'],
+  ])('confirm and replica-id are compared without regard to case, as RDS compares identifiers: %s', (_label, replicaId, confirm) => {
+    const settings = parse({ ...base, mode: 'execute', 'replica-id': replicaId, confirm });
+    expect(settings).toMatchObject({ replicaId: 'saas-production-replica', confirm: 'saas-production-replica' });
+  });
+
+  test('expected-record-value is read in the form record-value gives, whatever its case, order or trailing dots', () => {
+    const withRecord = { ...base, 'hosted-zone-id': 'Z1234567890ABC', 'record-name': 'db.example.com' };
+    expect(parse({ ...withRecord, 'expected-record-value': ' Old.Example.com. ' }).expectedRecordValue).toBe('old.example.com');
+    expect(parse({ ...withRecord, 'expected-record-value': '10.0.0.2, 10.0.0.1' }).expectedRecordValue).toBe('10.0.0.1, 10.0.0.2');
+    expect(parse({ ...withRecord, 'expected-record-value': 'alias NLB-1.elb.us-east-1.amazonaws.com.' }).expectedRecordValue).toBe('ALIAS nlb-1.elb.us-east-1.amazonaws.com');
+    expect(parse({ ...withRecord, 'expected-record-value': '(none)' }).expectedRecordValue).toBe('(none)');
+    expect(parse(withRecord).expectedRecordValue).toBeUndefined();
   });
 
   test('a malformed replica-database-url is refused without showing its password', () => {

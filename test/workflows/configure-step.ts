@@ -22,12 +22,17 @@ export interface ConfigureRun {
  * an unset variable or secret). The decisions of the workflow are tested by running them.
  */
 export async function runConfigureStep(workflow: string, env: Record<string, string>): Promise<ConfigureRun> {
-  const job = jobsOf(parseWorkflow(readFileSync(join(WORKFLOWS, workflow), 'utf8'))).find((j) => j.id === 'configure');
-  const step = job?.steps[0];
-  if (!step || typeof step.run !== 'string') throw new Error(`${workflow} has no configure step`);
+  return runWorkflowStep(workflow, 'configure', 0, env);
+}
+
+/** Like runConfigureStep, for any `run:` step of any job: by its index, or by its name. */
+export async function runWorkflowStep(workflow: string, jobId: string, which: number | string, env: Record<string, string>): Promise<ConfigureRun> {
+  const job = jobsOf(parseWorkflow(readFileSync(join(WORKFLOWS, workflow), 'utf8'))).find((j) => j.id === jobId);
+  const step = typeof which === 'number' ? job?.steps[which] : job?.steps.find((s) => s.name === which);
+  if (!step || typeof step.run !== 'string') throw new Error(`${workflow} has no ${jobId} step ${which}`);
   const declared = Object.keys((step.env ?? {}) as Record<string, unknown>);
   const unknown = Object.keys(env).filter((name) => !declared.includes(name));
-  if (unknown.length) throw new Error(`${workflow}'s configure step has no env ${unknown.join(', ')}`);
+  if (unknown.length) throw new Error(`${workflow}'s ${jobId} step has no env ${unknown.join(', ')}`);
   const dir = await mkdtemp(join(tmpdir(), 'dr-configure-'));
   try {
     const outputFile = join(dir, 'output');

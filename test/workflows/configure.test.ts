@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { runConfigureStep } from './configure-step.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runConfigureStep, runWorkflowStep } from './configure-step.js';
+import { jobsOf, parseWorkflow } from './workflow-rules.js';
 
 const PRODUCTION = {
   VAR_REPLICA_ID: 'saas-production-replica',
@@ -69,6 +72,42 @@ describe('failover.yml: a staging drill never reads a production value', () => {
     const run = await runConfigureStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db.saas.example.com\nmode=execute' });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.mode).not.toBe('execute');
+  });
+});
+
+describe('failover.yml: execute is bound to the record the plan job saw', () => {
+  const jobs = jobsOf(parseWorkflow(readFileSync(fileURLToPath(new URL('../../.github/workflows/failover.yml', import.meta.url)), 'utf8')));
+  const job = (id: string) => jobs.find((j) => j.id === id);
+  const failoverStep = (id: string) => job(id)?.steps.find((s) => s.uses === './.dr-actions/actions/failover');
+  const CHECK = 'Check that execute is bound to the approved plan';
+
+  test("the plan job exposes the action's record-value, and execute passes it as expected-record-value", () => {
+    const plan = failoverStep('plan');
+    expect(plan?.id).toBeTruthy();
+    expect((job('plan')?.body.outputs as Record<string, string>)['record-value']).toBe(`\${{ steps.${String(plan?.id)}.outputs.record-value }}`);
+    expect((failoverStep('execute')?.with as Record<string, string>)['expected-record-value']).toBe('${{ needs.plan.outputs.record-value }}');
+    expect(job('execute')?.body.needs).toContain('plan');
+  });
+
+  test('the check runs before execute assumes its role or runs the action', () => {
+    const names = (job('execute')?.steps ?? []).map((s) => s.name);
+    expect(names.indexOf(CHECK)).toBeGreaterThan(-1);
+    expect(names.indexOf(CHECK)).toBeLessThan(names.indexOf('AWS credentials (OIDC)'));
+    expect(names.indexOf(CHECK)).toBeLessThan(names.indexOf('Execute'));
+  });
+
+  test('a record is configured but the plan gave no record-value: execute stops and says why', async () => {
+    const run = await runWorkflowStep('failover.yml', 'execute', CHECK, { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(/^::error::the plan job gave no record-value for db\.saas\.example\.com/m);
+  });
+
+  test.each([
+    ['a record and the value the plan saw', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: 'saas-production.abc.us-east-1.rds.amazonaws.com' }],
+    ['a record the plan saw missing', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '(none)' }],
+    ['no record configured', { RECORD_NAME: '', RECORD_VALUE: '' }],
+  ])('%s: execute goes on', async (_label, env) => {
+    expect((await runWorkflowStep('failover.yml', 'execute', CHECK, env)).exitCode).toBe(0);
   });
 });
 

@@ -29211,7 +29211,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2740:
+/***/ 806:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32165,8 +32165,378 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/report/checklist.ts
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/util/format.ts
+const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600);
+    const m = Math.floor((whole % 3600) / 60);
+    const s = whole % 60;
+    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+/** Seconds between two instants, rounded to milliseconds. */
+function format_secondsBetween(start, end) {
+    return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
+const TOOL_NAME = 'dr-actions';
+const TOOL_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+
+
+const REPORT_VERSION = 1;
+/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
+class StepRecorder {
+    now;
+    recorded = [];
+    constructor(now = () => new Date()) {
+        this.now = now;
+    }
+    async run(name, fn, describe) {
+        const started = this.now();
+        try {
+            const result = await fn();
+            this.record(name, 'passed', started, describe?.(result));
+            return result;
+        }
+        catch (error) {
+            this.record(name, 'failed', started, errorMessage(error));
+            throw error;
+        }
+    }
+    skip(name, detail) {
+        this.recorded.push({ name, status: 'skipped', detail });
+    }
+    get steps() {
+        return [...this.recorded];
+    }
+    record(name, status, started, detail) {
+        const finished = this.now();
+        this.recorded.push({
+            name,
+            status,
+            startedAt: started.toISOString(),
+            finishedAt: finished.toISOString(),
+            durationSeconds: secondsBetween(started, finished),
+            ...(detail ? { detail } : {}),
+        });
+    }
+}
+function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
+    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+}
+function newReport(fields) {
+    return {
+        version: REPORT_VERSION,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        ...fields,
+        durationSeconds: format_secondsBetween(new Date(fields.startedAt), new Date(fields.finishedAt)),
+    };
+}
+async function writeReport(path, report) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/** Escapes text for a markdown table cell. */
+function cell(value) {
+    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+function table(headers, rows) {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const rule = `|${headers.map(() => '---').join('|')}|`;
+    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+}
+/** A folded block; GitHub renders markdown inside when blank lines surround it. */
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Long tables fold so that the verdict stays on screen. */
+function foldIfLong(summary, body, rows, limit = 15) {
+    return rows > limit ? details(summary, body) : body;
+}
+function code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
+
+;// CONCATENATED MODULE: ./src/drill-report/coverage.ts
+
+
+const VERDICT_MARK = { passed: MARK.passed, failed: MARK.failed, incomplete: '⚠️' };
+/**
+ * What a report of each kind checks of the plan's Test Checklist whenever it runs to the end,
+ * whatever its optional inputs: a drill that gathered such a report was meant to check these.
+ * - restore-verify always downloads, restores, and measures the restore time and the backup's age;
+ *   the application, login, payment and feature items need a smoke-command or a checks file, so
+ *   they count only when its report checked them.
+ * - failover measures the recovery time only in execute mode: a plan-mode report checks none of it.
+ *   Data loss (lag) and the application (health) need replica-database-url and health-url.
+ * - dr-audit checks the prerequisites, which are not an item of the plan's Test Checklist.
+ * Other kinds (backup) check no item.
+ */
+const MEANT_TO_CHECK = {
+    'restore-verify': ['download', 'restore', 'rto', 'rpo'],
+    failover: ['rto'],
+    'dr-audit': ['prerequisites'],
+};
+const PLAN_ORDER = Object.keys(PLAN_CHECKLIST);
+function kindsMeantToCheck(key, sources) {
+    return [...new Set(sources.map((s) => s.kind).filter((kind) => MEANT_TO_CHECK[kind]?.includes(key)))];
+}
+/**
+ * A drill passes only when it checked what its reports are meant to check (MEANT_TO_CHECK, by
+ * the kinds gathered), and at least one item of the plan's own Test Checklist: otherwise a drill
+ * of a failover plan alone, or of an audit alone, would pass having rehearsed no recovery.
+ */
+function drillCoverage(sources, checklist) {
+    const meant = PLAN_ORDER.filter((key) => kindsMeantToCheck(key, sources).length > 0);
+    const checked = (key) => checklist.some((row) => row.key === key && row.status !== 'skipped');
+    const unchecked = meant.filter((key) => !checked(key));
+    const reasons = unchecked.map((key) => {
+        const row = checklist.find((r) => r.key === key);
+        const by = kindsMeantToCheck(key, sources).map((kind) => (kind === 'failover' ? 'failover report in execute mode' : `${kind} report`)).join(' or a ');
+        return `not checked: ${PLAN_CHECKLIST[key]}, which a ${by} checks${row?.detail ? ` (skipped: ${row.detail})` : ''}`;
+    });
+    if (sources.length > 0 && !meant.some((key) => key !== 'prerequisites')) {
+        const kinds = [...new Set(sources.map((s) => s.kind))].join(', ');
+        reasons.push(`no report of this drill (${kinds}) is of a kind that checks an item of the plan's Test Checklist: gather a restore-verify report, or a failover report in execute mode`);
+    }
+    return { meantToCheck: meant, unchecked, reasons };
+}
+
+;// CONCATENATED MODULE: ./src/drill-report/drill.ts
+
+
+
+
+const DRILL_KIND = 'drill-report';
+/** The drill's verdict; a record from before `verdict` existed was passed or failed. */
+function drillVerdict(report) {
+    return report.details.verdict ?? (report.passed ? 'passed' : 'failed');
+}
+function drill_text(value) {
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+function field(value, ...path) {
+    let current = value;
+    for (const key of path) {
+        if (typeof current !== 'object' || current === null)
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+/**
+ * A line from kind-specific details, read defensively: only fields whose meaning is plain
+ * (which backup was restored, which failover mode ran), and nothing when they are absent.
+ */
+function summarizeDetails(kind, details) {
+    if (kind === 'restore-verify') {
+        const key = drill_text(field(details, 'backupKey')) ?? drill_text(field(details, 'backup', 'key'));
+        const database = drill_text(field(details, 'backup', 'manifest', 'database'));
+        return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
+    }
+    if (kind === 'dr-audit') {
+        const counts = field(details, 'counts');
+        const checks = field(details, 'checks');
+        if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null)
+            return undefined;
+        const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => drill_text(field(c, 'id'))).filter(Boolean);
+        const n = (key) => Number(field(counts, key) ?? 0);
+        return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
+    }
+    if (kind === 'failover') {
+        const mode = drill_text(field(details, 'mode'));
+        const replica = drill_text(field(details, 'replica', 'id'));
+        if (mode === 'plan')
+            return 'plan mode: showed the changes, made none';
+        if (mode === 'execute') {
+            const promoted = field(details, 'promoted');
+            if (typeof promoted !== 'boolean')
+                return 'execute mode';
+            return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
+        }
+    }
+    return undefined;
+}
+/** Beyond this many reports (a matrix over many databases), lists of every report give way to counts and the failures. */
+const MANY_SOURCES = 6;
+function evidence(found) {
+    if (found.length === 1)
+        return found[0]?.row.detail;
+    const each = (f) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`;
+    if (found.length <= MANY_SOURCES)
+        return found.map(each).join('; ');
+    const counts = ['passed', 'failed', 'skipped']
+        .map((status) => [status, found.filter((f) => f.row.status === status).length])
+        .filter(([, n]) => n > 0)
+        .map(([status, n]) => `${n} ${status}`)
+        .join(', ');
+    const failed = found.filter((f) => f.row.status === 'failed');
+    const shown = failed.slice(0, MANY_SOURCES).map(each);
+    const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more failed` : '';
+    return `${found.length} reports: ${counts}${shown.length ? `; ${shown.join('; ')}${more}` : ''}`;
+}
+/** Per plan item: failed if any report failed it, passed if any passed it, skipped if every report skipped it. */
+function mergeChecklist(sources) {
+    const rows = [];
+    for (const key of Object.keys(PLAN_CHECKLIST)) {
+        const found = sources.flatMap((s) => s.checklist.filter((row) => row.key === key).map((row) => ({ source: s, row })));
+        if (found.length === 0)
+            continue;
+        const statuses = found.map((f) => f.row.status);
+        const status = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
+        const detail = evidence(found);
+        rows.push({ key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) });
+    }
+    return rows;
+}
+/** Per objective, scenario and measure: the slowest measurement against the tightest target. */
+function mergeObjectives(sources) {
+    const groups = new Map();
+    for (const objective of sources.flatMap((s) => s.objectives)) {
+        const key = `${objective.name}\u0000${objective.scenario}\u0000${objective.measure}`;
+        groups.set(key, [...(groups.get(key) ?? []), objective]);
+    }
+    return [...groups.values()].map((group) => {
+        const first = group[0];
+        const measured = group.map((o) => o.measuredSeconds).filter((m) => m !== null);
+        const targetSeconds = Math.min(...group.map((o) => o.targetSeconds));
+        const measuredSeconds = measured.length ? Math.max(...measured) : null;
+        return { ...first, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    });
+}
+function describeObjective(o) {
+    return `${o.name} (${o.scenario}, ${o.measure}) measured ${formatDuration(o.measuredSeconds ?? 0)}, over the target of ${formatDuration(o.targetSeconds)}`;
+}
+/** Every reason the drill failed, each naming the report it comes from. */
+function drillReasons(sources, objectives, checklist) {
+    const reasons = [];
+    if (sources.length === 0)
+        reasons.push('no reports were gathered, so nothing was checked');
+    for (const source of sources) {
+        if (!source.passed) {
+            if (source.reasons.length)
+                reasons.push(...source.reasons.map((reason) => `${source.label}: ${reason}`));
+            else
+                reasons.push(`${source.label}: failed (its report gives no reason)`);
+        }
+        // A report that says it passed while one of its own objectives failed is not trusted on its word.
+        if (source.passed) {
+            for (const o of source.objectives.filter((o) => o.passed === false))
+                reasons.push(`${source.label}: ${describeObjective(o)}`);
+            for (const row of source.checklist.filter((row) => row.status === 'failed'))
+                reasons.push(`${source.label}: checklist item failed: ${row.item}`);
+        }
+    }
+    if (reasons.length === 0) {
+        for (const o of objectives.filter((o) => o.passed === false))
+            reasons.push(describeObjective(o));
+        for (const row of checklist.filter((row) => row.status === 'failed'))
+            reasons.push(`checklist item failed: ${row.item}`);
+    }
+    return [...new Set(reasons)];
+}
+function sourceStep(source) {
+    return {
+        name: source.label,
+        status: source.passed ? 'passed' : 'failed',
+        startedAt: source.startedAt,
+        finishedAt: source.finishedAt,
+        durationSeconds: source.durationSeconds,
+        ...(source.summary ? { detail: source.summary } : {}),
+    };
+}
+/** Gathers the reports of one drill into its record. Pure: same reports in, same record out. */
+function buildDrillReport(options) {
+    const sources = [...options.reports]
+        .sort((a, b) => a.report.startedAt.localeCompare(b.report.startedAt) || a.label.localeCompare(b.label))
+        .map(({ label, file, report }) => {
+        const summary = summarizeDetails(report.kind, report.details);
+        return {
+            label,
+            file,
+            kind: report.kind,
+            passed: report.passed,
+            reasons: report.reasons,
+            startedAt: report.startedAt,
+            finishedAt: report.finishedAt,
+            durationSeconds: report.durationSeconds,
+            run: report.run,
+            steps: report.steps,
+            objectives: report.objectives,
+            checklist: report.checklist,
+            ...(summary ? { summary } : {}),
+        };
+    });
+    const objectives = mergeObjectives(sources);
+    const checklist = mergeChecklist(sources);
+    const failures = drillReasons(sources, objectives, checklist);
+    const coverage = drillCoverage(sources, checklist);
+    const verdict = failures.length ? 'failed' : coverage.reasons.length ? 'incomplete' : 'passed';
+    // Failures first: an incomplete drill that also failed is reported as failed, with why.
+    const reasons = failures.length ? failures : coverage.reasons;
+    const fallback = (options.now ?? new Date()).toISOString();
+    const times = sources.flatMap((s) => [s.startedAt, s.finishedAt]).sort((a, b) => Date.parse(a) - Date.parse(b));
+    return newReport({
+        kind: DRILL_KIND,
+        run: options.run,
+        startedAt: times[0] ?? fallback,
+        finishedAt: times[times.length - 1] ?? fallback,
+        passed: verdict === 'passed',
+        reasons,
+        steps: sources.map(sourceStep),
+        objectives,
+        checklist,
+        details: { title: options.title, sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * A mistake in what the user asked for (an input, a missing tool, a guard that refused).
@@ -37369,322 +37739,6 @@ function httpStatus(error) {
     return typeof status === 'number' ? status : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** Escapes text for a markdown table cell. */
-function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-function table(headers, rows) {
-    const head = `| ${headers.map(cell).join(' | ')} |`;
-    const rule = `|${headers.map(() => '---').join('|')}|`;
-    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
-}
-/** A folded block; GitHub renders markdown inside when blank lines surround it. */
-function details(summary, body) {
-    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-/** Long tables fold so that the verdict stays on screen. */
-function foldIfLong(summary, body, rows, limit = 15) {
-    return rows > limit ? details(summary, body) : body;
-}
-function code(text) {
-    return `\`${text.replace(/`/g, "'")}\``;
-}
-const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
-
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
-    prerequisites: 'Plan prerequisites in place',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/util/format.ts
-const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < UNITS.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-    const whole = Math.round(seconds);
-    const h = Math.floor(whole / 3600);
-    const m = Math.floor((whole % 3600) / 60);
-    const s = whole % 60;
-    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
-}
-/** Seconds between two instants, rounded to milliseconds. */
-function format_secondsBetween(start, end) {
-    return Math.round(end.getTime() - start.getTime()) / 1000;
-}
-/** "1 attempt", "3 attempts". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-;// CONCATENATED MODULE: ./src/version.ts
-/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
-const TOOL_NAME = 'dr-actions';
-const TOOL_VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-
-
-const REPORT_VERSION = 1;
-/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
-class StepRecorder {
-    now;
-    recorded = [];
-    constructor(now = () => new Date()) {
-        this.now = now;
-    }
-    async run(name, fn, describe) {
-        const started = this.now();
-        try {
-            const result = await fn();
-            this.record(name, 'passed', started, describe?.(result));
-            return result;
-        }
-        catch (error) {
-            this.record(name, 'failed', started, errorMessage(error));
-            throw error;
-        }
-    }
-    skip(name, detail) {
-        this.recorded.push({ name, status: 'skipped', detail });
-    }
-    get steps() {
-        return [...this.recorded];
-    }
-    record(name, status, started, detail) {
-        const finished = this.now();
-        this.recorded.push({
-            name,
-            status,
-            startedAt: started.toISOString(),
-            finishedAt: finished.toISOString(),
-            durationSeconds: secondsBetween(started, finished),
-            ...(detail ? { detail } : {}),
-        });
-    }
-}
-function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
-}
-function newReport(fields) {
-    return {
-        version: REPORT_VERSION,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        ...fields,
-        durationSeconds: format_secondsBetween(new Date(fields.startedAt), new Date(fields.finishedAt)),
-    };
-}
-async function writeReport(path, report) {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
-}
-
-;// CONCATENATED MODULE: ./src/drill-report/drill.ts
-
-
-
-const DRILL_KIND = 'drill-report';
-function drill_text(value) {
-    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
-}
-function field(value, ...path) {
-    let current = value;
-    for (const key of path) {
-        if (typeof current !== 'object' || current === null)
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-/**
- * A line from kind-specific details, read defensively: only fields whose meaning is plain
- * (which backup was restored, which failover mode ran), and nothing when they are absent.
- */
-function summarizeDetails(kind, details) {
-    if (kind === 'restore-verify') {
-        const key = drill_text(field(details, 'backupKey')) ?? drill_text(field(details, 'backup', 'key'));
-        const database = drill_text(field(details, 'backup', 'manifest', 'database'));
-        return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
-    }
-    if (kind === 'dr-audit') {
-        const counts = field(details, 'counts');
-        const checks = field(details, 'checks');
-        if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null)
-            return undefined;
-        const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => drill_text(field(c, 'id'))).filter(Boolean);
-        const n = (key) => Number(field(counts, key) ?? 0);
-        return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
-    }
-    if (kind === 'failover') {
-        const mode = drill_text(field(details, 'mode'));
-        const replica = drill_text(field(details, 'replica', 'id'));
-        if (mode === 'plan')
-            return 'plan mode: showed the changes, made none';
-        if (mode === 'execute') {
-            const promoted = field(details, 'promoted');
-            if (typeof promoted !== 'boolean')
-                return 'execute mode';
-            return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
-        }
-    }
-    return undefined;
-}
-/** Beyond this many reports (a matrix over many databases), lists of every report give way to counts and the failures. */
-const MANY_SOURCES = 6;
-function evidence(found) {
-    if (found.length === 1)
-        return found[0]?.row.detail;
-    const each = (f) => `${f.source.label}: ${f.row.status}${f.row.detail ? ` (${f.row.detail})` : ''}`;
-    if (found.length <= MANY_SOURCES)
-        return found.map(each).join('; ');
-    const counts = ['passed', 'failed', 'skipped']
-        .map((status) => [status, found.filter((f) => f.row.status === status).length])
-        .filter(([, n]) => n > 0)
-        .map(([status, n]) => `${n} ${status}`)
-        .join(', ');
-    const failed = found.filter((f) => f.row.status === 'failed');
-    const shown = failed.slice(0, MANY_SOURCES).map(each);
-    const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more failed` : '';
-    return `${found.length} reports: ${counts}${shown.length ? `; ${shown.join('; ')}${more}` : ''}`;
-}
-/** Per plan item: failed if any report failed it, passed if any passed it, skipped if every report skipped it. */
-function mergeChecklist(sources) {
-    const rows = [];
-    for (const key of Object.keys(PLAN_CHECKLIST)) {
-        const found = sources.flatMap((s) => s.checklist.filter((row) => row.key === key).map((row) => ({ source: s, row })));
-        if (found.length === 0)
-            continue;
-        const statuses = found.map((f) => f.row.status);
-        const status = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
-        const detail = evidence(found);
-        rows.push({ key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) });
-    }
-    return rows;
-}
-/** Per objective, scenario and measure: the slowest measurement against the tightest target. */
-function mergeObjectives(sources) {
-    const groups = new Map();
-    for (const objective of sources.flatMap((s) => s.objectives)) {
-        const key = `${objective.name}\u0000${objective.scenario}\u0000${objective.measure}`;
-        groups.set(key, [...(groups.get(key) ?? []), objective]);
-    }
-    return [...groups.values()].map((group) => {
-        const first = group[0];
-        const measured = group.map((o) => o.measuredSeconds).filter((m) => m !== null);
-        const targetSeconds = Math.min(...group.map((o) => o.targetSeconds));
-        const measuredSeconds = measured.length ? Math.max(...measured) : null;
-        return { ...first, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
-    });
-}
-function describeObjective(o) {
-    return `${o.name} (${o.scenario}, ${o.measure}) measured ${formatDuration(o.measuredSeconds ?? 0)}, over the target of ${formatDuration(o.targetSeconds)}`;
-}
-/** Every reason the drill failed, each naming the report it comes from. */
-function drillReasons(sources, objectives, checklist) {
-    const reasons = [];
-    if (sources.length === 0)
-        reasons.push('no reports were gathered, so nothing was checked');
-    for (const source of sources) {
-        if (!source.passed) {
-            if (source.reasons.length)
-                reasons.push(...source.reasons.map((reason) => `${source.label}: ${reason}`));
-            else
-                reasons.push(`${source.label}: failed (its report gives no reason)`);
-        }
-        // A report that says it passed while one of its own objectives failed is not trusted on its word.
-        if (source.passed) {
-            for (const o of source.objectives.filter((o) => o.passed === false))
-                reasons.push(`${source.label}: ${describeObjective(o)}`);
-            for (const row of source.checklist.filter((row) => row.status === 'failed'))
-                reasons.push(`${source.label}: checklist item failed: ${row.item}`);
-        }
-    }
-    if (reasons.length === 0) {
-        for (const o of objectives.filter((o) => o.passed === false))
-            reasons.push(describeObjective(o));
-        for (const row of checklist.filter((row) => row.status === 'failed'))
-            reasons.push(`checklist item failed: ${row.item}`);
-    }
-    return [...new Set(reasons)];
-}
-function sourceStep(source) {
-    return {
-        name: source.label,
-        status: source.passed ? 'passed' : 'failed',
-        startedAt: source.startedAt,
-        finishedAt: source.finishedAt,
-        durationSeconds: source.durationSeconds,
-        ...(source.summary ? { detail: source.summary } : {}),
-    };
-}
-/** Gathers the reports of one drill into its record. Pure: same reports in, same record out. */
-function buildDrillReport(options) {
-    const sources = [...options.reports]
-        .sort((a, b) => a.report.startedAt.localeCompare(b.report.startedAt) || a.label.localeCompare(b.label))
-        .map(({ label, file, report }) => {
-        const summary = summarizeDetails(report.kind, report.details);
-        return {
-            label,
-            file,
-            kind: report.kind,
-            passed: report.passed,
-            reasons: report.reasons,
-            startedAt: report.startedAt,
-            finishedAt: report.finishedAt,
-            durationSeconds: report.durationSeconds,
-            run: report.run,
-            steps: report.steps,
-            objectives: report.objectives,
-            checklist: report.checklist,
-            ...(summary ? { summary } : {}),
-        };
-    });
-    const objectives = mergeObjectives(sources);
-    const checklist = mergeChecklist(sources);
-    const reasons = drillReasons(sources, objectives, checklist);
-    const fallback = (options.now ?? new Date()).toISOString();
-    const times = sources.flatMap((s) => [s.startedAt, s.finishedAt]).sort((a, b) => Date.parse(a) - Date.parse(b));
-    return newReport({
-        kind: DRILL_KIND,
-        run: options.run,
-        startedAt: times[0] ?? fallback,
-        finishedAt: times[times.length - 1] ?? fallback,
-        passed: reasons.length === 0,
-        reasons,
-        steps: sources.map(sourceStep),
-        objectives,
-        checklist,
-        details: { title: options.title, sources },
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/drill-report/files.ts
 
 
@@ -38119,6 +38173,8 @@ function effectiveness(report) {
     const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
     if (report.passed)
         return 'Yes: every step that ran passed and every measured objective was met.';
+    if (drillVerdict(report) === 'incomplete')
+        return `Not shown: nothing failed, but the drill did not check what it was meant to (${report.reasons.join('; ')}).`;
     const parts = [];
     if (failedSteps.length)
         parts.push(`steps failed: ${failedSteps.join(', ')}`);
@@ -38209,6 +38265,7 @@ function postMortemMarkdown(report, unchecked) {
 }
 
 ;// CONCATENATED MODULE: ./src/drill-report/trend.ts
+
 /** How many drills the trend shows, this one included: three years of quarterly drills. */
 const TREND_LENGTH = 12;
 /** The slowest measured recovery per RTO scenario of one drill, against the tightest target. */
@@ -38233,7 +38290,7 @@ function trendPoints(past, current) {
         const date = report.startedAt.slice(0, 10);
         const count = (seen.get(date) ?? 0) + 1;
         seen.set(date, count);
-        return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, current: isCurrent, recovery: recoveryByScenario(report) };
+        return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
     });
 }
 /** Scenarios with a measured recovery in any drill of the trend, in the order first seen. */
@@ -38294,17 +38351,18 @@ function recoveryChart(scenario, points) {
 
 
 
+
 /** A plan item no report of this drill speaks to. */
 const NOT_COVERED = '⬜';
 function verdict(report) {
-    const title = report.details.title;
-    const date = report.startedAt.slice(0, 10);
-    if (report.passed)
-        return `# ${MARK.passed} ${title}, ${date}: passed`;
-    return `# ${MARK.failed} ${title}, ${date}: failed`;
+    const result = drillVerdict(report);
+    return `# ${VERDICT_MARK[result]} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${result}`;
 }
+const HEADLINE = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
+const WHY = { passed: '', failed: 'Why it failed', incomplete: 'Why it is incomplete: what it was meant to check and did not' };
 function headline(report, notCovered) {
     const sources = report.details.sources;
+    const result = drillVerdict(report);
     const rowsWith = (status) => report.checklist.filter((row) => row.status === status).length;
     const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
     const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
@@ -38314,11 +38372,11 @@ function headline(report, notCovered) {
         ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
         : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
     const lines = [
-        `**${report.passed ? 'Passed' : 'Failed'}.** ${plural(sources.length, 'report')}: ${listed}. ` +
+        `**${HEADLINE[result]}.** ${plural(sources.length, 'report')}: ${listed}. ` +
             `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
     ];
-    if (!report.passed)
-        lines.push('', '**Why it failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
+    if (result !== 'passed')
+        lines.push('', `**${WHY[result]}**`, '', ...report.reasons.map((reason) => `- ${reason}`));
     return lines.join('\n');
 }
 function sourcesTable(sources) {
@@ -38332,14 +38390,24 @@ function sourcesTable(sources) {
     return ['## Reports', '', foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
 }
 function checklistSection(report, notCovered) {
+    const meant = report.details.meantToCheck ?? [];
+    const unchecked = new Set(report.details.unchecked ?? []);
     const rows = Object.keys(PLAN_CHECKLIST).map((key) => {
         const row = report.checklist.find((r) => r.key === key);
+        if (unchecked.has(key))
+            return [VERDICT_MARK.incomplete, PLAN_CHECKLIST[key], 'not checked, though meant to be', row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it'];
         if (!row)
             return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
         return [MARK[row.status], row.item, row.status, row.detail ?? ''];
     });
-    const note = notCovered.length ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.` : '';
-    return ['## Test Checklist', '', table(['', 'item', 'result', 'evidence'], rows) + note].join('\n');
+    const intro = meant.length
+        ? `Meant to be checked by the kinds of reports gathered: ${meant.map((key) => PLAN_CHECKLIST[key]).join('; ')}.` +
+            (unchecked.size ? ` ${VERDICT_MARK.incomplete} ${unchecked.size} of them ${unchecked.size === 1 ? 'was' : 'were'} not checked, so the drill is incomplete.` : ' All were checked.')
+        : `${VERDICT_MARK.incomplete} No report of this drill is of a kind meant to check an item of the plan's Test Checklist.`;
+    const note = notCovered.some((key) => !unchecked.has(key))
+        ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.`
+        : '';
+    return ['## Test Checklist', '', intro, '', table(['', 'item', 'result', 'evidence'], rows) + note].join('\n');
 }
 function measured(o) {
     return o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds);
@@ -38408,7 +38476,7 @@ function stepsSection(sources) {
 function trendTable(points, scenarios) {
     const rows = points.map((p) => [
         `${p.label}${p.current ? ' (this drill)' : ''}`,
-        p.passed ? `${MARK.passed} passed` : `${MARK.failed} failed`,
+        `${VERDICT_MARK[p.verdict]} ${p.verdict}`,
         ...scenarios.map((scenario) => {
             const r = p.recovery.get(scenario);
             return r ? `${formatDuration(r.measuredSeconds)} / ${formatDuration(r.targetSeconds)}` : '-';
@@ -42275,7 +42343,7 @@ async function loadSourceReports(patterns, workspace, log = silentLogger) {
 
 
 function commitMessage(report, files) {
-    const verdict = report.passed ? 'passed' : 'failed';
+    const verdict = drillVerdict(report);
     const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
     if (report.run.url)
         lines.push(`Gathered by ${report.run.url}`);
@@ -42303,7 +42371,7 @@ async function runDrillReport(options) {
     const date = report.startedAt.slice(0, 10);
     result.pullRequest = await openDrillPullRequest(client, options.pullRequest, {
         branch: `dr-drill/${files.name}`,
-        title: `${report.passed ? MARK.passed : MARK.failed} ${report.details.title} ${date}: ${report.passed ? 'passed' : 'failed'}`,
+        title: `${VERDICT_MARK[drillVerdict(report)]} ${report.details.title} ${date}: ${drillVerdict(report)}`,
         commitMessage: commitMessage(report, files),
         files: [
             { path: files.markdownPath, content: markdown },
@@ -42390,6 +42458,7 @@ async function runAction(body) {
 
 
 
+
 /** The action: src/entrypoints/drill-report.ts runs it on the runner, @github/local-action runs it locally. */
 async function run() {
     await runAction(async () => {
@@ -42406,8 +42475,9 @@ async function run() {
         await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
         if (result.pullRequest)
             info(`pull request: ${result.pullRequest.url}`);
-        if (!result.report.passed)
-            warning(`the drill failed: ${result.report.reasons.join('; ')}`);
+        const verdict = drillVerdict(result.report);
+        if (verdict !== 'passed')
+            warning(`the drill ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
     });
 }
 
@@ -42418,7 +42488,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2740);
+/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(806);
 
 await (0,_actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -38329,7 +38329,7 @@ exports.streamCollector = streamCollector;
 const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
-const http2 = __nccwpck_require__(4848);
+const http2 = __nccwpck_require__(2467);
 
 function buildAbortError(abortSignal) {
     const reason = abortSignal && typeof abortSignal === "object" && "reason" in abortSignal
@@ -46885,7 +46885,7 @@ let h2ExperimentalWarned = false
 /** @type {import('http2')} */
 let http2
 try {
-  http2 = __nccwpck_require__(4848)
+  http2 = __nccwpck_require__(2467)
 } catch {
   // @ts-ignore
   http2 = { constants: {} }
@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 2467:
+/***/ 6823:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72242,7 +72242,37 @@ function sameDnsName(a, b) {
     return canonicalDnsName(a) === canonicalDnsName(b);
 }
 
+;// CONCATENATED MODULE: ./src/failover/record-value.ts
+/** record-value when the record does not exist: not a DNS name, so it cannot be mistaken for one. */
+const NO_RECORD = '(none)';
+function canonicalValue(value) {
+    return value.trim().toLowerCase().replace(/\\052/g, '*').replace(/\.$/, '');
+}
+/**
+ * A record's value in one comparable line: `(none)`, `ALIAS <target>`, or its values sorted,
+ * lower case, without trailing dots, joined with ', '. The plan job outputs it as record-value and
+ * execute compares expected-record-value with it, so a reviewer approves exactly what is replaced.
+ */
+function recordFingerprint(set) {
+    if (!set)
+        return NO_RECORD;
+    if (set.AliasTarget)
+        return `ALIAS ${canonicalValue(set.AliasTarget.DNSName ?? '')}`;
+    return (set.ResourceRecords ?? []).map((record) => canonicalValue(record.Value ?? '')).sort().join(', ');
+}
+/** expected-record-value in the form recordFingerprint gives, whatever its case, order or trailing dots. */
+function normalizeRecordValue(text) {
+    const trimmed = text.trim();
+    if (trimmed.toLowerCase() === NO_RECORD)
+        return NO_RECORD;
+    const alias = /^alias\s+(\S+)$/i.exec(trimmed);
+    if (alias)
+        return `ALIAS ${canonicalValue(alias[1])}`;
+    return trimmed.split(',').map(canonicalValue).filter(Boolean).sort().join(', ');
+}
+
 ;// CONCATENATED MODULE: ./src/failover/inputs.ts
+
 
 
 
@@ -72252,15 +72282,19 @@ function sameDnsName(a, b) {
 const NO_ENV = {};
 const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?([A-Z0-9]{1,32})$/;
 const MAX_TTL = 2_147_483_647;
-/** The one guard every mutating call sits behind: execute needs `confirm` equal to `replica-id`. */
+/**
+ * The one guard every mutating call sits behind: execute needs `confirm` equal to `replica-id`.
+ * Compared the way RDS compares identifiers (without regard to case), so the identifier typed as
+ * the console or the README shows it is accepted.
+ */
 function assertConfirmed(settings) {
     if (settings.mode !== 'execute')
         return;
-    const confirm = settings.confirm.trim();
+    const confirm = settings.confirm.trim().toLowerCase();
     if (!confirm) {
         throw new ConfigurationError(`mode is execute but confirm is empty, so nothing was changed: set confirm to '${settings.replicaId}' (the replica-id) to promote it and switch DNS; run mode: plan first to see every change`);
     }
-    if (confirm !== settings.replicaId) {
+    if (confirm !== settings.replicaId.toLowerCase()) {
         throw new ConfigurationError(`confirm '${confirm}' does not equal replica-id '${settings.replicaId}', so nothing was changed: set confirm to exactly '${settings.replicaId}'`);
     }
 }
@@ -72342,24 +72376,36 @@ function parseSource(input, replicaRegion) {
     }
     return { id: parseIdentifier(idText, 'source-id'), region };
 }
+/** expected-record-value, in the form record-value gives it; only meaningful with a record to compare. */
+function parseExpectedRecordValue(text, record) {
+    if (!text.trim())
+        return undefined;
+    if (!record) {
+        throw new ConfigurationError('expected-record-value is set but hosted-zone-id and record-name are not: pass it only with the record it was read from (the plan job\'s record-value output)');
+    }
+    return normalizeRecordValue(text);
+}
 /** Every input checked before the first AWS call; each mistake is one ConfigurationError. */
 function parseFailoverInputs(input) {
     const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'], 'plan');
     const replicaId = parseIdentifier(input('replica-id'), 'replica-id');
-    const confirm = input('confirm').trim();
+    // Lower case like replica-id (RDS identifiers are), so both are compared the same way.
+    const confirm = input('confirm').trim().toLowerCase();
     assertConfirmed({ mode, confirm, replicaId });
     const regionText = input('region').trim();
     if (!regionText)
         throw new ConfigurationError("region is required: the replica's region (the secondary), e.g. us-west-2");
     const region = parseRegion(regionText, NO_ENV);
     const databaseUrl = input('replica-database-url').trim();
+    const record = parseRecord(input);
     return {
         mode,
         confirm,
         replicaId,
         region,
         source: parseSource(input, region),
-        record: parseRecord(input),
+        record,
+        expectedRecordValue: parseExpectedRecordValue(input('expected-record-value'), record),
         health: parseHealth(input),
         replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
         maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),
@@ -82137,6 +82183,163 @@ class Runner {
     }
 }
 
+;// CONCATENATED MODULE: ./src/failover/record.ts
+
+
+
+async function lookupRecord(client, target) {
+    const zoneName = canonicalDnsName(await hostedZoneName(client, target.hostedZoneId));
+    const sets = (await recordSetsFrom(client, target.hostedZoneId, target.name)).filter((set) => sameDnsName(set.Name ?? '', target.name));
+    return { zoneName, sets };
+}
+/** How a record reads in a table: its values, or ALIAS and the alias target. */
+function recordValue(set) {
+    if (!set)
+        return '';
+    if (set.AliasTarget)
+        return `ALIAS ${canonicalDnsName(set.AliasTarget.DNSName ?? '').replace(/\.$/, '')}`;
+    return (set.ResourceRecords ?? []).map((record) => record.Value ?? '').join(', ');
+}
+function describeRecord(set) {
+    const ttl = set.AliasTarget ? 'alias' : `TTL ${set.TTL ?? '?'}`;
+    return `${recordValue(set)} (${ttl})`;
+}
+/** The record as failover leaves it: a CNAME to the new primary's endpoint, or an A alias to what fronts it. */
+function desiredRecordSet(target, endpointAddress, current) {
+    if (target.alias) {
+        return {
+            Name: target.name,
+            Type: 'A',
+            AliasTarget: {
+                HostedZoneId: target.alias.hostedZoneId,
+                DNSName: target.alias.dnsName,
+                EvaluateTargetHealth: current?.AliasTarget?.EvaluateTargetHealth ?? false,
+            },
+        };
+    }
+    return { Name: target.name, Type: 'CNAME', TTL: target.ttl, ResourceRecords: [{ Value: endpointAddress }] };
+}
+function valueSet(set) {
+    return (set.ResourceRecords ?? []).map((record) => canonicalDnsName(record.Value ?? '')).sort();
+}
+/** True when `current` already sends clients where `desired` would (TTL aside). */
+function pointsAt(current, desired) {
+    if (!current || current.Type !== desired.Type)
+        return false;
+    if (desired.AliasTarget) {
+        return Boolean(current.AliasTarget) && sameDnsName(current.AliasTarget?.DNSName ?? '', desired.AliasTarget.DNSName ?? '') && current.AliasTarget?.HostedZoneId === desired.AliasTarget.HostedZoneId;
+    }
+    return !current.AliasTarget && JSON.stringify(valueSet(current)) === JSON.stringify(valueSet(desired));
+}
+/**
+ * The record exactly as read, for a DELETE that only matches while nothing changed it. An alias
+ * record has no TTL of its own (some emulators report 0), and a DELETE must not carry one.
+ */
+function exactly(set) {
+    if (!set.AliasTarget)
+        return set;
+    const { TTL: _ttl, ...alias } = set;
+    return alias;
+}
+/** A compare-and-swap: Route 53 applies the batch only if the record is still exactly `current`. */
+function compareAndSwapChanges(current, desired) {
+    const changes = [];
+    if (current)
+        changes.push({ Action: 'DELETE', ResourceRecordSet: exactly(current) });
+    changes.push({ Action: 'CREATE', ResourceRecordSet: desired });
+    return changes;
+}
+/** The record was changed by someone else between preflight and the switch; nothing was changed. */
+class RecordChangedError extends Error {
+    name = 'RecordChangedError';
+}
+function changeBatchMessage(error) {
+    const { name, messages } = error;
+    if (name !== 'InvalidChangeBatch')
+        return undefined;
+    return messages?.length ? messages.join('; ') : errorMessage(error);
+}
+/**
+ * Sends the compare-and-swap batch. Throttling and PriorRequestNotComplete are retried with
+ * backoff until the deadline; a batch Route 53 rejects because the record no longer matches
+ * becomes a RecordChangedError that says what the record holds now.
+ */
+async function switchRecord(client, target, current, desired, options) {
+    const changes = compareAndSwapChanges(current, desired);
+    try {
+        return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
+    }
+    catch (error) {
+        const rejected = changeBatchMessage(error);
+        if (!rejected)
+            throw error;
+        const now = await lookupRecord(client, target).then((lookup) => lookup.sets.filter((set) => set.Type === target.type).map(describeRecord).join('; ') || 'no such record', (lookupError) => `unreadable: ${errorMessage(lookupError)}`);
+        const before = current ? describeRecord(current) : 'no such record';
+        throw new RecordChangedError(`${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +
+            `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/failover/guidance.ts
+
+
+/** What the operator must do once the database has moved; the action cannot do these for them. */
+function nextSteps(settings, preflight) {
+    const steps = [];
+    const endpoint = preflight.endpoint ?? `the endpoint of ${settings.replicaId}`;
+    const source = preflight.source;
+    const sourceEndpoint = source.state?.endpoint?.address;
+    if (settings.record) {
+        const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${settings.record.ttl} s)`;
+        steps.push(`Clients that connect through ${settings.record.name.replace(/\.$/, '')} follow the switch within ${ttl}; restart connection pools that cache DNS (JVM, PgBouncer). ` +
+            `Update DATABASE_URL wherever it names a server directly${sourceEndpoint ? ` (${sourceEndpoint})` : ''} rather than the record: point it at ${endpoint}.`);
+    }
+    else {
+        steps.push(`No Route 53 record was given: update DATABASE_URL to ${endpoint} and restart the application in ${settings.region}.`);
+    }
+    if (source.ref) {
+        const stop = `aws rds stop-db-instance --db-instance-identifier ${source.ref.id} --region ${source.ref.region}`;
+        const alternatives = 'or, to keep it for forensics, remove the application\'s access in its security group or set default_transaction_read_only=on in its parameter group';
+        if (source.answers) {
+            steps.push(`Split-brain risk: the old primary ${describeRef(source.ref)} still answers (${source.state?.status}) and RDS leaves it writable; any client still connected to it writes to a database nobody replicates. Fence it now: \`${stop}\` (${alternatives}).`);
+        }
+        else {
+            steps.push(`Fence the old primary ${describeRef(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : source.state?.status ?? 'not found'} now). When it answers: \`${stop}\` (${alternatives}).`);
+        }
+    }
+    steps.push(`Restore the plan's RPO: the new primary has no replica. Create one in another region, e.g. \`aws rds create-db-instance-read-replica --db-instance-identifier ${settings.replicaId}-replica --source-db-instance-identifier ${preflight.replica?.arn ?? settings.replicaId} --region ${source.ref?.region ?? '<region>'}\`.`);
+    steps.push(`Point the backup and restore-verify workflows' database-url at ${endpoint}.`);
+    return steps;
+}
+function batchJson(current, restored) {
+    return JSON.stringify({ Changes: compareAndSwapChanges(current, restored) });
+}
+/**
+ * The command that points the record back at what preflight read, as one compare-and-swap (it
+ * fails if the record changed since); undefined when this run has nothing to switch back.
+ */
+function switchBackCommand(target, record) {
+    if (!target || !record?.current || !record.desired || record.alreadyPointing)
+        return undefined;
+    return `aws route53 change-resource-record-sets --hosted-zone-id ${target.hostedZoneId} --change-batch '${batchJson(record.desired, record.current)}'`;
+}
+/** How to undo what failover did, as far as it can be undone. */
+function rollback(settings, preflight) {
+    const lines = [];
+    const record = preflight.record;
+    const switchBack = switchBackCommand(settings.record, record);
+    if (settings.record && switchBack) {
+        lines.push(`DNS: point ${settings.record.name} back with one compare-and-swap batch (it fails if the record changed since): \`${switchBack}\`. ` +
+            'Only while nothing was written to the new primary: writes made there are not on the old one.');
+    }
+    else if (settings.record && record?.desired && !record.current) {
+        lines.push(`DNS: the record did not exist before; to undo, delete ${settings.record.name} ${settings.record.type} in zone ${settings.record.hostedZoneId}.`);
+    }
+    lines.push(`Promotion cannot be undone: a promoted instance never becomes a replica again. To return to ${preflight.source.ref?.region ?? 'the original region'}, ` +
+        `create a read replica of ${settings.replicaId} there, let it catch up, and run this failover with replica-id set to it.`);
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/failover/health.ts
 
 
@@ -82329,103 +82532,6 @@ async function promoteReplica(client, replica, source, options) {
 async function waitForPrimary(client, ref, options) {
     const done = await waitUntil(client, ref, isPrimary, options);
     return { calledPromote: false, ...done };
-}
-
-;// CONCATENATED MODULE: ./src/failover/record.ts
-
-
-
-async function lookupRecord(client, target) {
-    const zoneName = canonicalDnsName(await hostedZoneName(client, target.hostedZoneId));
-    const sets = (await recordSetsFrom(client, target.hostedZoneId, target.name)).filter((set) => sameDnsName(set.Name ?? '', target.name));
-    return { zoneName, sets };
-}
-/** How a record reads in a table: its values, or ALIAS and the alias target. */
-function recordValue(set) {
-    if (!set)
-        return '';
-    if (set.AliasTarget)
-        return `ALIAS ${canonicalDnsName(set.AliasTarget.DNSName ?? '').replace(/\.$/, '')}`;
-    return (set.ResourceRecords ?? []).map((record) => record.Value ?? '').join(', ');
-}
-function describeRecord(set) {
-    const ttl = set.AliasTarget ? 'alias' : `TTL ${set.TTL ?? '?'}`;
-    return `${recordValue(set)} (${ttl})`;
-}
-/** The record as failover leaves it: a CNAME to the new primary's endpoint, or an A alias to what fronts it. */
-function desiredRecordSet(target, endpointAddress, current) {
-    if (target.alias) {
-        return {
-            Name: target.name,
-            Type: 'A',
-            AliasTarget: {
-                HostedZoneId: target.alias.hostedZoneId,
-                DNSName: target.alias.dnsName,
-                EvaluateTargetHealth: current?.AliasTarget?.EvaluateTargetHealth ?? false,
-            },
-        };
-    }
-    return { Name: target.name, Type: 'CNAME', TTL: target.ttl, ResourceRecords: [{ Value: endpointAddress }] };
-}
-function valueSet(set) {
-    return (set.ResourceRecords ?? []).map((record) => canonicalDnsName(record.Value ?? '')).sort();
-}
-/** True when `current` already sends clients where `desired` would (TTL aside). */
-function pointsAt(current, desired) {
-    if (!current || current.Type !== desired.Type)
-        return false;
-    if (desired.AliasTarget) {
-        return Boolean(current.AliasTarget) && sameDnsName(current.AliasTarget?.DNSName ?? '', desired.AliasTarget.DNSName ?? '') && current.AliasTarget?.HostedZoneId === desired.AliasTarget.HostedZoneId;
-    }
-    return !current.AliasTarget && JSON.stringify(valueSet(current)) === JSON.stringify(valueSet(desired));
-}
-/**
- * The record exactly as read, for a DELETE that only matches while nothing changed it. An alias
- * record has no TTL of its own (some emulators report 0), and a DELETE must not carry one.
- */
-function exactly(set) {
-    if (!set.AliasTarget)
-        return set;
-    const { TTL: _ttl, ...alias } = set;
-    return alias;
-}
-/** A compare-and-swap: Route 53 applies the batch only if the record is still exactly `current`. */
-function compareAndSwapChanges(current, desired) {
-    const changes = [];
-    if (current)
-        changes.push({ Action: 'DELETE', ResourceRecordSet: exactly(current) });
-    changes.push({ Action: 'CREATE', ResourceRecordSet: desired });
-    return changes;
-}
-/** The record was changed by someone else between preflight and the switch; nothing was changed. */
-class RecordChangedError extends Error {
-    name = 'RecordChangedError';
-}
-function changeBatchMessage(error) {
-    const { name, messages } = error;
-    if (name !== 'InvalidChangeBatch')
-        return undefined;
-    return messages?.length ? messages.join('; ') : errorMessage(error);
-}
-/**
- * Sends the compare-and-swap batch. Throttling and PriorRequestNotComplete are retried with
- * backoff until the deadline; a batch Route 53 rejects because the record no longer matches
- * becomes a RecordChangedError that says what the record holds now.
- */
-async function switchRecord(client, target, current, desired, options) {
-    const changes = compareAndSwapChanges(current, desired);
-    try {
-        return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
-    }
-    catch (error) {
-        const rejected = changeBatchMessage(error);
-        if (!rejected)
-            throw error;
-        const now = await lookupRecord(client, target).then((lookup) => lookup.sets.filter((set) => set.Type === target.type).map(describeRecord).join('; ') || 'no such record', (lookupError) => `unreadable: ${errorMessage(lookupError)}`);
-        const before = current ? describeRecord(current) : 'no such record';
-        throw new RecordChangedError(`${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +
-            `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`);
-    }
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -82687,6 +82793,7 @@ async function proveWritable(target, psqlPath, options) {
 
 
 
+
 class HealthCheckError extends Error {
     name = 'HealthCheckError';
 }
@@ -82731,11 +82838,22 @@ async function inSyncStep(run, changeId) {
     run.outcome.inSyncPolls = sync.attempts;
     return sync;
 }
+/** What the operator must know about DNS when the check after the switch fails: it moved already, and how to move it back. */
+function dnsAfterFailedHealth(run) {
+    const { settings, preflight, outcome } = run;
+    if (!settings.record)
+        return 'DNS was not changed (no record given)';
+    const name = settings.record.name;
+    if (!outcome.changeId)
+        return `DNS was already switched before this run: ${name} points at the new primary (an earlier run's report says how to switch back)`;
+    const command = switchBackCommand(settings.record, preflight.record);
+    return `DNS was already switched: change ${outcome.changeId} points ${name} at the new primary. To switch back (only while nothing was written to the new primary): ${command ?? 'see the report'}`;
+}
 async function healthStep(run, health) {
     const result = await waitHealthy(health, run.ctx.pacing.health, run.clock);
     run.outcome.health = result;
     if (!result.healthy) {
-        throw new HealthCheckError(`${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${formatDuration(health.timeoutSeconds)}): ${plural(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}`);
+        throw new HealthCheckError(`${health.display} did not answer HTTP ${health.expectStatus} within health-timeout-seconds (${formatDuration(health.timeoutSeconds)}): ${plural(result.attempts, 'attempt')}, last answer ${describeProbe(result.last)}. ${dnsAfterFailedHealth(run)}`);
     }
     return result;
 }
@@ -82844,7 +82962,78 @@ function checklistItem(key, status, detail) {
     return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
 }
 
+;// CONCATENATED MODULE: ./src/failover/record-policy.ts
+
+
+
+/**
+ * RDS endpoints read `<identifier>.<account hash>.<region>.rds.amazonaws.com[.cn]`. When the old
+ * primary's region does not answer, this is the only evidence the record still points at it.
+ */
+function looksLikeEndpointOf(value, ref) {
+    if (!ref)
+        return false;
+    const labels = value.toLowerCase().replace(/\.$/, '').split('.');
+    return labels[0] === ref.id && labels.includes(ref.region) && /\.rds\.amazonaws\.com(\.cn)?$/.test(labels.join('.'));
+}
+function switchBy(target, current, desired) {
+    return `aws route53 change-resource-record-sets --hosted-zone-id ${target.hostedZoneId} --change-batch '${JSON.stringify({ Changes: compareAndSwapChanges(current, desired) })}'`;
+}
+/**
+ * The live record against the approved plan (expected-record-value): any difference refuses,
+ * whatever the source region does. Without one, execute says what it is not bound to.
+ */
+function approvedRecordVerdict(mode, target, expected, current) {
+    const live = recordFingerprint(current);
+    if (expected === undefined) {
+        if (mode !== 'execute')
+            return undefined;
+        return {
+            level: 'warning',
+            finding: `no expected-record-value: the compare-and-swap replaces ${live}, what this run read, not necessarily what the reviewed plan showed; pass the plan's record-value output`,
+        };
+    }
+    if (live === expected)
+        return { level: 'ok', finding: `${target.name} ${target.type} holds ${live}, as the approved plan saw it (expected-record-value)` };
+    return {
+        level: 'blocker',
+        finding: `${target.name} ${target.type} holds ${live}, but the approved plan saw ${expected} (expected-record-value): it changed after the plan was reviewed, so nothing is promoted or switched. ` +
+            'Find out who changed it and why, then run plan again and have the new plan approved',
+    };
+}
+/**
+ * The live record against the two places it may rightly point before execute: the old primary
+ * (execute moves it) or the new one (already switched). Anything else is somebody else's change,
+ * and replacing it is not failover's call. An alias fronts the database, so it cannot be matched
+ * with either endpoint; expected-record-value is what binds it.
+ */
+function currentRecordVerdict(target, current, desired, oldPrimary) {
+    const shown = `${target.name} ${target.type}: ${describeRecord(current)}`;
+    if (current.AliasTarget)
+        return { level: 'ok', finding: `${shown} (an alias: not compared with the old primary's endpoint)` };
+    const values = (current.ResourceRecords ?? []).map((r) => r.Value ?? '');
+    const { address, ref } = oldPrimary;
+    if (address !== undefined && values.length > 0 && values.every((v) => sameDnsName(v, address))) {
+        return { level: 'ok', finding: `${shown}, the old primary's endpoint` };
+    }
+    if (address === undefined && values.length > 0 && values.every((v) => looksLikeEndpointOf(v, ref))) {
+        return {
+            level: 'warning',
+            finding: `${shown}: named like the old primary's endpoint, not confirmed (${oldPrimary.unknownBecause ?? 'its endpoint is unknown'})`,
+        };
+    }
+    const oldText = address ?? `unknown: ${oldPrimary.unknownBecause ?? 'no source'}`;
+    const newText = (desired.ResourceRecords ?? []).map((r) => r.Value).join(', ') || describeRecord(desired);
+    return {
+        level: 'blocker',
+        finding: `${shown} is neither the old primary's endpoint (${oldText}) nor the new primary's (${newText}): someone pointed it elsewhere, and execute would replace their value. ` +
+            `Find out who changed it. To fail over anyway, point it at the new primary yourself with one compare-and-swap, \`${switchBy(target, current, desired)}\`, ` +
+            'then run plan again (execute then promotes and finds DNS already switched); or point it back at the old primary and run plan again',
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/failover/preflight.ts
+
 
 
 
@@ -82976,8 +83165,12 @@ async function checkRecord(settings, ctx, replica, source, findings) {
         return { zoneName: lookup.zoneName, alreadyPointing: false };
     }
     const current = sameType[0];
+    const value = recordFingerprint(current);
+    const approved = approvedRecordVerdict(settings.mode, target, settings.expectedRecordValue, current);
+    if (approved)
+        findings.add('Approved record', approved.level, approved.finding);
     if (!replica?.endpoint)
-        return { zoneName: lookup.zoneName, current, alreadyPointing: false };
+        return { zoneName: lookup.zoneName, current, value, alreadyPointing: false };
     const desired = desiredRecordSet(target, replica.endpoint.address, current);
     const alreadyPointing = pointsAt(current, desired);
     if (!current) {
@@ -82987,12 +83180,23 @@ async function checkRecord(settings, ctx, replica, source, findings) {
         findings.add('DNS record', 'ok', `${target.name} already points at the new primary: ${describeRecord(current)}`);
     }
     else {
-        const sourceAddress = source.state?.endpoint?.address;
-        const atSource = !current.AliasTarget && sourceAddress !== undefined && (current.ResourceRecords ?? []).some((r) => sameDnsName(r.Value ?? '', sourceAddress));
-        const note = current.AliasTarget || atSource || !sourceAddress ? '' : ` (not the source's endpoint ${sourceAddress})`;
-        findings.add('DNS record', atSource || !note ? 'ok' : 'warning', `${target.name} ${target.type}: ${describeRecord(current)}${note}`);
+        const verdict = currentRecordVerdict(target, current, desired, oldPrimaryOf(source));
+        findings.add('DNS record', verdict.level, verdict.finding);
     }
-    return { zoneName: lookup.zoneName, current, desired, alreadyPointing };
+    return { zoneName: lookup.zoneName, current, value, desired, alreadyPointing };
+}
+function oldPrimaryOf(source) {
+    const address = source.state?.endpoint?.address;
+    if (address)
+        return { ref: source.ref, address };
+    const unknownBecause = !source.ref
+        ? 'the source is not known'
+        : !source.reachable
+            ? `RDS in ${source.ref.region} does not answer`
+            : source.state
+                ? `${source.ref.id} has no endpoint (${source.state.status})`
+                : `${source.ref.id} does not exist`;
+    return { ref: source.ref, unknownBecause };
 }
 async function checkDatabase(settings, ctx, role, findings) {
     if (!settings.replicaDatabase || !ctx.psqlPath) {
@@ -83219,57 +83423,6 @@ function buildFailoverReport(input) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/failover/guidance.ts
-
-
-/** What the operator must do once the database has moved; the action cannot do these for them. */
-function nextSteps(settings, preflight) {
-    const steps = [];
-    const endpoint = preflight.endpoint ?? `the endpoint of ${settings.replicaId}`;
-    const source = preflight.source;
-    const sourceEndpoint = source.state?.endpoint?.address;
-    if (settings.record) {
-        const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${settings.record.ttl} s)`;
-        steps.push(`Clients that connect through ${settings.record.name.replace(/\.$/, '')} follow the switch within ${ttl}; restart connection pools that cache DNS (JVM, PgBouncer). ` +
-            `Update DATABASE_URL wherever it names a server directly${sourceEndpoint ? ` (${sourceEndpoint})` : ''} rather than the record: point it at ${endpoint}.`);
-    }
-    else {
-        steps.push(`No Route 53 record was given: update DATABASE_URL to ${endpoint} and restart the application in ${settings.region}.`);
-    }
-    if (source.ref) {
-        const stop = `aws rds stop-db-instance --db-instance-identifier ${source.ref.id} --region ${source.ref.region}`;
-        const alternatives = 'or, to keep it for forensics, remove the application\'s access in its security group or set default_transaction_read_only=on in its parameter group';
-        if (source.answers) {
-            steps.push(`Split-brain risk: the old primary ${describeRef(source.ref)} still answers (${source.state?.status}) and RDS leaves it writable; any client still connected to it writes to a database nobody replicates. Fence it now: \`${stop}\` (${alternatives}).`);
-        }
-        else {
-            steps.push(`Fence the old primary ${describeRef(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : source.state?.status ?? 'not found'} now). When it answers: \`${stop}\` (${alternatives}).`);
-        }
-    }
-    steps.push(`Restore the plan's RPO: the new primary has no replica. Create one in another region, e.g. \`aws rds create-db-instance-read-replica --db-instance-identifier ${settings.replicaId}-replica --source-db-instance-identifier ${preflight.replica?.arn ?? settings.replicaId} --region ${source.ref?.region ?? '<region>'}\`.`);
-    steps.push(`Point the backup and restore-verify workflows' database-url at ${endpoint}.`);
-    return steps;
-}
-function batchJson(current, restored) {
-    return JSON.stringify({ Changes: compareAndSwapChanges(current, restored) });
-}
-/** How to undo what failover did, as far as it can be undone. */
-function rollback(settings, preflight) {
-    const lines = [];
-    const record = preflight.record;
-    if (settings.record && record?.current && record.desired && !record.alreadyPointing) {
-        lines.push(`DNS: point ${settings.record.name} back with one compare-and-swap batch (it fails if the record changed since): ` +
-            `\`aws route53 change-resource-record-sets --hosted-zone-id ${settings.record.hostedZoneId} --change-batch '${batchJson(record.desired, record.current)}'\`. ` +
-            'Only while nothing was written to the new primary: writes made there are not on the old one.');
-    }
-    else if (settings.record && record?.desired && !record.current) {
-        lines.push(`DNS: the record did not exist before; to undo, delete ${settings.record.name} ${settings.record.type} in zone ${settings.record.hostedZoneId}.`);
-    }
-    lines.push(`Promotion cannot be undone: a promoted instance never becomes a replica again. To return to ${preflight.source.ref?.region ?? 'the original region'}, ` +
-        `create a read replica of ${settings.replicaId} there, let it catch up, and run this failover with replica-id set to it.`);
-    return lines;
-}
-
 ;// CONCATENATED MODULE: ./src/failover/run-failover.ts
 
 
@@ -83333,6 +83486,7 @@ async function runFailover(options) {
         promoted: outcome.promoted,
         endpoint: preflight?.endpoint ?? '',
         previousRecordValue: preflight ? previousRecordValue(preflight) : '',
+        recordValue: preflight?.record?.value ?? '',
         changeId: outcome.changeId ?? '',
         durationSeconds: report.durationSeconds,
         reportPath: options.reportPath,
@@ -83525,6 +83679,7 @@ async function run() {
         setOutput('promoted', String(result.promoted));
         setOutput('endpoint', result.endpoint);
         setOutput('previous-record-value', result.previousRecordValue);
+        setOutput('record-value', result.recordValue);
         setOutput('change-id', result.changeId);
         setOutput('duration-seconds', String(result.durationSeconds));
         setOutput('report-path', result.reportPath);
@@ -83541,7 +83696,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2467);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6823);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -83683,7 +83838,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 
 /***/ }),
 
-/***/ 4848:
+/***/ 2467:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
