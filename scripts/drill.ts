@@ -44,6 +44,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const REGION = 'us-east-1';
 const BUCKET = 'saas-backups';
+/** The plan's regional outage: every backup also lives in the secondary region, and the drill restores from there. */
+const COPY_BUCKET = 'saas-backups-us-west-2';
 const DATABASE = 'saas_production';
 const SCRATCH_DATABASE = 'saas_restore_test';
 const outDir = resolve(args.out);
@@ -167,19 +169,30 @@ async function drill(): Promise<void> {
     await admin.close();
     const rows = await createSaasSchema(parseDatabaseUrl(sourceUrl, 'url'), sizeMb);
     await createS3Client({ region: REGION, endpointUrl: live.awsEndpoint }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await createS3Client({ region: SECONDARY_REGION, endpointUrl: live.awsEndpoint }).send(
+      new CreateBucketCommand({ Bucket: COPY_BUCKET, CreateBucketConfiguration: { LocationConstraint: SECONDARY_REGION }, ObjectLockEnabledForBucket: true }),
+    );
     return Object.entries(rows).map(([table, n]) => `${n.toLocaleString('en-US')} ${table}`).join(', ');
   });
   if (!seeded) return;
 
   const backedUp = await step('backup (actions/backup)', async () => {
-    const run = await action('backup', { 'database-url': sourceUrl, bucket: BUCKET, 'endpoint-url': live.awsEndpoint, region: REGION });
-    return `${run.outputs.key}: ${Number(run.outputs['size-bytes']).toLocaleString('en-US')} bytes, ${run.outputs.tables} tables, ${run.outputs['duration-seconds']} s`;
+    const run = await action('backup', {
+      'database-url': sourceUrl,
+      bucket: BUCKET,
+      'endpoint-url': live.awsEndpoint,
+      region: REGION,
+      'copy-bucket': COPY_BUCKET,
+      'copy-region': SECONDARY_REGION,
+    });
+    if (run.outputs['copy-status'] !== 'copied') throw new Error(`the copy to ${SECONDARY_REGION} is ${run.outputs['copy-status']}`);
+    return `${run.outputs.key}: ${Number(run.outputs['size-bytes']).toLocaleString('en-US')} bytes, ${run.outputs.tables} tables, ${run.outputs['duration-seconds']} s; copied to s3://${COPY_BUCKET} (${SECONDARY_REGION}, locked)`;
   });
 
   if (backedUp) {
-    await step('restore-verify a random backup (actions/restore-verify)', async () => {
+    await step("restore-verify a random backup from the secondary region's copy (actions/restore-verify)", async () => {
       const run = await action('restore-verify', {
-        bucket: BUCKET,
+        bucket: COPY_BUCKET,
         prefix: 'database/',
         backup: 'random',
         'target-database-url': `${serverUrl}/${SCRATCH_DATABASE}`,
@@ -187,10 +200,10 @@ async function drill(): Promise<void> {
         checks: resolve('scripts/drill-checks.sql'),
         'smoke-command': 'psql -X -q -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM users"',
         'endpoint-url': live.awsEndpoint,
-        region: REGION,
+        region: SECONDARY_REGION,
         'report-path': join(reportsDir, 'restore-verify-report.json'),
       });
-      return `${run.outputs['backup-key']} restored and verified; recovery ${run.outputs['recovery-seconds']} s`;
+      return `${run.outputs['backup-key']} restored from s3://${COPY_BUCKET} (${SECONDARY_REGION}) and verified; recovery ${run.outputs['recovery-seconds']} s`;
     });
   }
 
@@ -220,17 +233,23 @@ async function drill(): Promise<void> {
     health = await startHealthServer(200);
     const topology = await createTopology();
     const promoting = promoteStandbyWithRds(topology, replica);
+    const failover = {
+      'replica-id': topology.replicaId,
+      region: SECONDARY_REGION,
+      'hosted-zone-id': topology.zoneId,
+      'record-name': topology.recordName,
+      'health-url': health.url,
+      'replica-database-url': replica.url(DATABASE),
+      'endpoint-url': live.awsEndpoint,
+    };
     try {
+      // As failover.yml runs it: the plan the reviewers see, then execute bound to the record that plan saw.
+      const plan = await action('failover', { ...failover, 'report-path': join(outDir, 'failover-plan-report.json') });
       const run = await action('failover', {
+        ...failover,
         mode: 'execute',
         confirm: topology.replicaId,
-        'replica-id': topology.replicaId,
-        region: SECONDARY_REGION,
-        'hosted-zone-id': topology.zoneId,
-        'record-name': topology.recordName,
-        'health-url': health.url,
-        'replica-database-url': replica.url(DATABASE),
-        'endpoint-url': live.awsEndpoint,
+        'expected-record-value': plan.outputs['record-value'] ?? '',
         'report-path': join(reportsDir, 'failover-report.json'),
       });
       return `${topology.recordName} now points at ${run.outputs.endpoint}; healthy after ${run.outputs['duration-seconds']} s`;

@@ -50,7 +50,7 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['start the test stack', true],
     ['create the sample database (3 MB)', true],
     ['backup (actions/backup)', true],
-    ['restore-verify a random backup (actions/restore-verify)', true],
+    ["restore-verify a random backup from the secondary region's copy (actions/restore-verify)", true],
     ["audit the plan's prerequisites (actions/dr-audit)", true],
     ['failover to the replica region (actions/failover, execute)', true],
     ['drill report (actions/drill-report, no pull request)', true],
