@@ -164,3 +164,25 @@ describe('restore-verify.yml: the scratch server image is pinned by digest', () 
     expect(run.output).toMatch(message);
   });
 });
+
+describe("restore-verify.yml: a restore from the secondary region's copy", () => {
+  const base = {
+    ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
+    PREFIX: 'database/',
+    POSTGRES_VERSION: '16',
+    POSTGRES_IMAGE: `postgres:16@sha256:${'c'.repeat(64)}`,
+    EVENT: 'workflow_call',
+  };
+
+  test('reads the copy bucket in its region', async () => {
+    const run = await runConfigureStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups-us-west-2', REGION: 'us-west-2', COPY_BUCKET: 'saas-backups-us-west-2', COPY_REGION: 'us-west-2' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ bucket: 'saas-backups-us-west-2', region: 'us-west-2' });
+  });
+
+  test('without both copy variables stops, instead of reading the primary bucket', async () => {
+    const run = await runConfigureStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups', REGION: 'us-east-1', COPY_BUCKET: 'saas-backups-us-west-2' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toContain("::error::a restore from the secondary region's copy needs DR_COPY_BUCKET and DR_COPY_REGION");
+  });
+});
