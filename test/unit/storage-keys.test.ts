@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../../src/errors.js';
 import { backupKey, manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
 import { parseManifest, type BackupManifest } from '../../src/storage/manifest.js';
 import { parseBucket, parsePrefix } from '../../src/storage/inputs.js';
@@ -86,4 +87,26 @@ describe('bucket and prefix', () => {
     expect(parsePrefix('database/eu/')).toBe('database/eu/');
   });
   test('two dots in a row', () => expect(() => parseBucket('a..b')).toThrow('not contain two dots in a row'));
+
+  test.each<[string, string]>([
+    ['a/../b/', "prefix 'a/../b/' has a '..' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. 'a/b/'"],
+    ['../b/', "prefix '../b/' has a '..' folder"],
+    ['./db/', "prefix './db/' has a '.' folder"],
+    ['db/./eu/', "prefix 'db/./eu/' has a '.' folder"],
+    ['db/eu/../', "prefix 'db/eu/../' has a '..' folder"],
+    ['db#1/', `prefix 'db#1/' contains "#", which AWS lists as characters to avoid in key names; remove them from the prefix`],
+    ['{db}/[eu]/', 'contains "{", "}", "[", "]", which AWS lists'],
+    ['a%20b/', 'contains "%"'],
+    ['a^b`c~d|e/', 'contains "^", "`", "~", "|"'],
+    ['"db"/<x>/\'y\'/', 'contains "\\"", "<", ">", "\'"'],
+    ['a\u0085b/', 'contains "\u0085"'],
+  ])('prefix %j is refused before any call', (prefix, message) => {
+    expect(() => parsePrefix(prefix)).toThrow(ConfigurationError);
+    expect(() => parsePrefix(prefix)).toThrow(message);
+  });
+
+  test('dots inside a folder name, and printable Unicode, are fine', () => {
+    expect(parsePrefix('db.prod/v1..2/.hidden/')).toBe('db.prod/v1..2/.hidden/');
+    expect(parsePrefix('données/数据/')).toBe('données/数据/');
+  });
 });
