@@ -110,11 +110,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       sha256: dumped.sha256,
       databaseSizeBytes: server.databaseSizeBytes,
       rowCounts: options.rowCounts,
-      tables: dumped.tables,
-      excludedTables: contents.excludedTables,
-      ...(contents.largeObjects === undefined ? {} : { largeObjects: contents.largeObjects }),
-      sequences: contents.sequences,
-      materializedViews: dumped.materializedViews,
+      ...whatTheDumpHolds(contents, dumped),
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
     };
@@ -136,6 +132,12 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
   } finally {
     await session.close();
   }
+}
+
+/** The manifest's account of the dump: the tables with their rows, those left out, and what else a restore must bring back. */
+function whatTheDumpHolds(contents: DumpContents, dumped: Dumped): Pick<BackupManifest, 'tables' | 'excludedTables' | 'largeObjects' | 'sequences' | 'materializedViews'> {
+  const { excludedTables, largeObjects, sequences } = contents;
+  return { tables: dumped.tables, excludedTables, ...(largeObjects === undefined ? {} : { largeObjects }), sequences, materializedViews: dumped.materializedViews };
 }
 
 interface DumpPlan {

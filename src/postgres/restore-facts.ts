@@ -1,6 +1,5 @@
 import { qualifiedName, quoteLiteral, type TableName } from './identifiers.js';
 import type { PsqlSession } from './psql-session.js';
-import { countRows } from './row-counts.js';
 
 /**
  * What a restore must bring back besides the tables' rows, read in one session: the number of
@@ -57,8 +56,8 @@ export async function relationsByOid(session: PsqlSession, oids: readonly number
   return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
 
-/** The database's populated materialized views. */
-export async function populatedMaterializedViews(session: PsqlSession): Promise<TableName[]> {
+/** The database's materialized views. */
+export async function materializedViews(session: PsqlSession): Promise<TableName[]> {
   const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
   return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
@@ -67,5 +66,3 @@ export async function populatedMaterializedViews(session: PsqlSession): Promise<
 export async function refreshMaterializedViews(session: PsqlSession, views: readonly TableName[]): Promise<void> {
   for (const view of views) await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
 }
-
-export { countRows };

@@ -1,6 +1,7 @@
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
-import { countLargeObjects, countRows, refreshMaterializedViews, relationsByOid, sequenceValues } from '../postgres/restore-facts.js';
+import { countLargeObjects, materializedViews, refreshMaterializedViews, sequenceValues } from '../postgres/restore-facts.js';
+import { countRows } from '../postgres/row-counts.js';
 import type { BackupManifest } from '../storage/manifest.js';
 
 const key = (t: TableName) => JSON.stringify([t.schema, t.name]);
@@ -29,8 +30,7 @@ async function sequenceDifferences(session: PsqlSession, manifest: BackupManifes
 async function materializedViewDifferences(session: PsqlSession, manifest: BackupManifest): Promise<string[]> {
   const recorded = manifest.materializedViews ?? [];
   if (recorded.length === 0) return [];
-  const rows = await session.query(`SELECT c.oid FROM pg_class c WHERE c.relkind = 'm'`);
-  const present = new Map((await relationsByOid(session, rows.map(([oid]) => Number(oid)))).map((v) => [key(v), v]));
+  const present = new Set((await materializedViews(session)).map(key));
   const found = recorded.filter((v) => present.has(key(v)));
   await refreshMaterializedViews(session, found);
   const counted = new Map((await countRows(session, found)).map((v) => [key(v), v.rows]));
@@ -44,7 +44,7 @@ async function materializedViewDifferences(session: PsqlSession, manifest: Backu
 
 export interface ObjectsVerification {
   differences: string[];
-  /** What matched, for the step's detail; empty when the manifest records nothing beyond tables (version 1). */
+  /** What matched, for the step's detail; empty when the manifest records nothing beyond tables. */
   matched: string;
 }
 
@@ -59,11 +59,11 @@ export async function verifyRestoredObjects(session: PsqlSession, manifest: Back
     if (restored !== manifest.largeObjects) differences.push(`${restored} large objects were restored, the manifest says ${manifest.largeObjects}`);
   }
   differences.push(...(await sequenceDifferences(session, manifest)), ...(await materializedViewDifferences(session, manifest)));
-  if (manifest.version === 1) return { differences, matched: '' };
-  const parts = [
-    `${manifest.sequences?.length ?? 0} sequences`,
-    `${manifest.materializedViews?.length ?? 0} materialized views`,
-    ...(manifest.largeObjects === undefined ? [] : [`${manifest.largeObjects} large objects`]),
+  const counted: [number, string][] = [
+    [manifest.sequences?.length ?? 0, 'sequences'],
+    [manifest.materializedViews?.length ?? 0, 'materialized views'],
+    [manifest.largeObjects ?? 0, 'large objects'],
   ];
-  return { differences, matched: `${parts.join(', ')} as recorded` };
+  const parts = counted.filter(([count]) => count > 0).map(([count, what]) => `${count} ${what}`);
+  return { differences, matched: parts.length ? `${parts.join(', ')} as recorded` : '' };
 }
