@@ -27,6 +27,7 @@ const IAM_ACTION: Record<string, string> = {
   PutObjectCommand: 's3:PutObject',
   PutObjectTaggingCommand: 's3:PutObjectTagging',
   DeleteObjectsCommand: 's3:DeleteObject',
+  DeleteObjectCommand: 's3:DeleteObject',
   AbortMultipartUploadCommand: 's3:AbortMultipartUpload',
   CreateMultipartUploadCommand: 's3:PutObject',
   UploadPartCommand: 's3:PutObject',

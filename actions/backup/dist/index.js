@@ -73115,7 +73115,6 @@ async function tablesByOid(session, oids) {
 
 ;// CONCATENATED MODULE: ./src/postgres/restore-facts.ts
 
-
 const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
 const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
 /** The database's own tables (those that hold rows: not partitioned parents, views or foreign tables; none of an extension). */
@@ -73145,8 +73144,8 @@ async function relationsByOid(session, oids) {
     const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`);
     return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
-/** The database's populated materialized views. */
-async function populatedMaterializedViews(session) {
+/** The database's materialized views. */
+async function materializedViews(session) {
     const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
     return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
@@ -73155,7 +73154,6 @@ async function refreshMaterializedViews(session, views) {
     for (const view of views)
         await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
 }
-
 
 ;// CONCATENATED MODULE: ./src/backup/dump-contents.ts
 
@@ -73276,11 +73274,7 @@ async function runBackup(options) {
             sha256: dumped.sha256,
             databaseSizeBytes: server.databaseSizeBytes,
             rowCounts: options.rowCounts,
-            tables: dumped.tables,
-            excludedTables: contents.excludedTables,
-            ...(contents.largeObjects === undefined ? {} : { largeObjects: contents.largeObjects }),
-            sequences: contents.sequences,
-            materializedViews: dumped.materializedViews,
+            ...whatTheDumpHolds(contents, dumped),
             pgDumpArgs: options.pgDumpArgs,
             run: options.run,
         };
@@ -73302,6 +73296,11 @@ async function runBackup(options) {
     finally {
         await session.close();
     }
+}
+/** The manifest's account of the dump: the tables with their rows, those left out, and what else a restore must bring back. */
+function whatTheDumpHolds(contents, dumped) {
+    const { excludedTables, largeObjects, sequences } = contents;
+    return { tables: dumped.tables, excludedTables, ...(largeObjects === undefined ? {} : { largeObjects }), sequences, materializedViews: dumped.materializedViews };
 }
 const PROGRESS_EVERY_MS = 30_000;
 /**

@@ -73888,7 +73888,6 @@ async function countRows(session, tables) {
 
 ;// CONCATENATED MODULE: ./src/postgres/restore-facts.ts
 
-
 const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
 const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
 /** The database's own tables (those that hold rows: not partitioned parents, views or foreign tables; none of an extension). */
@@ -73918,8 +73917,8 @@ async function relationsByOid(session, oids) {
     const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`);
     return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
-/** The database's populated materialized views. */
-async function populatedMaterializedViews(session) {
+/** The database's materialized views. */
+async function materializedViews(session) {
     const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
     return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
@@ -73929,8 +73928,8 @@ async function refreshMaterializedViews(session, views) {
         await session.query(`REFRESH MATERIALIZED VIEW ${(0,identifiers/* qualifiedName */.OL)(view)}`);
 }
 
-
 ;// CONCATENATED MODULE: ./src/restore/verify-objects.ts
+
 
 
 const key = (t) => JSON.stringify([t.schema, t.name]);
@@ -73960,8 +73959,7 @@ async function materializedViewDifferences(session, manifest) {
     const recorded = manifest.materializedViews ?? [];
     if (recorded.length === 0)
         return [];
-    const rows = await session.query(`SELECT c.oid FROM pg_class c WHERE c.relkind = 'm'`);
-    const present = new Map((await relationsByOid(session, rows.map(([oid]) => Number(oid)))).map((v) => [key(v), v]));
+    const present = new Set((await materializedViews(session)).map(key));
     const found = recorded.filter((v) => present.has(key(v)));
     await refreshMaterializedViews(session, found);
     const counted = new Map((await countRows(session, found)).map((v) => [key(v), v.rows]));
@@ -73986,14 +73984,13 @@ async function verifyRestoredObjects(session, manifest) {
             differences.push(`${restored} large objects were restored, the manifest says ${manifest.largeObjects}`);
     }
     differences.push(...(await sequenceDifferences(session, manifest)), ...(await materializedViewDifferences(session, manifest)));
-    if (manifest.version === 1)
-        return { differences, matched: '' };
-    const parts = [
-        `${manifest.sequences?.length ?? 0} sequences`,
-        `${manifest.materializedViews?.length ?? 0} materialized views`,
-        ...(manifest.largeObjects === undefined ? [] : [`${manifest.largeObjects} large objects`]),
+    const counted = [
+        [manifest.sequences?.length ?? 0, 'sequences'],
+        [manifest.materializedViews?.length ?? 0, 'materialized views'],
+        [manifest.largeObjects ?? 0, 'large objects'],
     ];
-    return { differences, matched: `${parts.join(', ')} as recorded` };
+    const parts = counted.filter(([count]) => count > 0).map(([count, what]) => `${count} ${what}`);
+    return { differences, matched: parts.length ? `${parts.join(', ')} as recorded` : '' };
 }
 
 ;// CONCATENATED MODULE: ./src/restore/verify-tables.ts
