@@ -5,12 +5,27 @@ import { backupMarkdown } from '../backup/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
 import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } from './runtime.js';
 
+/**
+ * DR_ACTIONS_CLOCK_START (an ISO time) is what the run's clock reads when the run first asks it
+ * (the backup's start), running at real speed from there: tests set it to start two runs in the
+ * same second, which is otherwise luck.
+ */
+function clockFromEnv(env: NodeJS.ProcessEnv = process.env): (() => Date) | undefined {
+  const start = env.DR_ACTIONS_CLOCK_START ? Date.parse(env.DR_ACTIONS_CLOCK_START) : Number.NaN;
+  if (Number.isNaN(start)) return undefined;
+  let offset: number | undefined;
+  return () => {
+    offset ??= start - Date.now();
+    return new Date(Date.now() + offset);
+  };
+}
+
 /** The action: src/entrypoints/backup.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('database-url');
     const settings = parseBackupInputs(readInput);
-    const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger });
+    const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, now: clockFromEnv() });
 
     core.setOutput('key', result.key);
     core.setOutput('manifest-key', result.manifestKey);

@@ -4,16 +4,15 @@ import { createS3Client } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { findClient } from '../postgres/binaries.js';
-import { dumpedTableOids, tablesByOid } from '../postgres/dumped-tables.js';
 import type { TableName } from '../postgres/identifiers.js';
 import { startPgDump } from '../postgres/pg-dump.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { countRows } from '../postgres/row-counts.js';
 import { exportSnapshot, readServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
-import { checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject } from '../storage/backup-writes.js';
+import { BackupKeyTakenError, checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject, type WrittenObject } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
-import { MANIFEST_VERSION, type BackupManifest, type TableRowCount } from '../storage/manifest.js';
+import { MANIFEST_VERSION, type BackupManifest, type MaterializedViewRows, type TableRowCount } from '../storage/manifest.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
@@ -23,6 +22,7 @@ import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
+import { planDumpContents, type DumpContents } from './dump-contents.js';
 import type { BackupSettings } from './inputs.js';
 import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
@@ -84,11 +84,12 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 
     const snapshot = await exportSnapshot(session);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-    const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
-    log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${tables.length} tables to dump`);
+    const contents = await planDumpContents(session, pgDump, database, dumpArgs);
+    const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
+    log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
-    const dumped = await dumpToS3(store, session, tables, options, {
+    const dumped = await dumpToS3(store, session, contents, options, {
       pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs],
       gzipLevel: options.format === 'plain' ? compression.level : undefined,
       object: {
@@ -98,7 +99,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
         encryption: options.encryption,
         storageClass: options.storageClass,
         lock,
-        metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString() },
+        metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString(), ...(options.run.url ? { 'run-url': options.run.url } : {}) },
       },
       pgDump,
     });
@@ -120,11 +121,11 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       sha256: dumped.sha256,
       databaseSizeBytes: server.databaseSizeBytes,
       rowCounts: options.rowCounts,
-      tables: dumped.tables,
+      ...whatTheDumpHolds(contents, dumped),
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
     };
-    const manifestKey = await publishBackup(store, manifest, options.encryption, lock);
+    const manifestKey = await publishBackup(store, manifest, options.encryption, dumped.written, lock);
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 
@@ -148,6 +149,12 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
   }
 }
 
+/** The manifest's account of the dump: the tables with their rows, those left out, and what else a restore must bring back. */
+function whatTheDumpHolds(contents: DumpContents, dumped: Dumped): Pick<BackupManifest, 'tables' | 'excludedTables' | 'largeObjects' | 'sequences' | 'materializedViews'> {
+  const { excludedTables, largeObjects, sequences } = contents;
+  return { tables: dumped.tables, excludedTables, ...(largeObjects === undefined ? {} : { largeObjects }), sequences, materializedViews: dumped.materializedViews };
+}
+
 interface DumpPlan {
   pgDump: Awaited<ReturnType<typeof findClient>>;
   /** pg_dump's arguments, snapshot included. */
@@ -158,9 +165,11 @@ interface DumpPlan {
 }
 
 interface Dumped {
+  written: WrittenObject;
   sizeBytes: number;
   sha256: string;
   tables: TableRowCount[];
+  materializedViews: MaterializedViewRows[];
 }
 
 const PROGRESS_EVERY_MS = 30_000;
@@ -170,9 +179,11 @@ const PROGRESS_EVERY_MS = 30_000;
  * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
  * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
  */
-async function dumpToS3(store: BackupStore, session: PsqlSession, tables: TableName[], options: BackupRunOptions, plan: DumpPlan): Promise<Dumped> {
+async function dumpToS3(store: BackupStore, session: PsqlSession, contents: DumpContents, options: BackupRunOptions, plan: DumpPlan): Promise<Dumped> {
   const { database, log } = options;
   const dump = startPgDump(plan.pgDump, database, plan.pgDumpArgs);
+  // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
+  const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
   const counting: Promise<TableRowCount[]> = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
@@ -193,15 +204,18 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, tables: TableN
     log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
   }, PROGRESS_EVERY_MS);
   try {
-    await uploadBackupObject(store, { ...plan.object, body: gate });
+    const written = await uploadBackupObject(store, { ...plan.object, body: gate });
     log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-    return { sizeBytes: hasher.bytes, sha256: hasher.sha256, tables: await counting };
+    const counted = await counting;
+    const tableCount = contents.tables.length;
+    return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, tables: counted.slice(0, tableCount), materializedViews: counted.slice(tableCount) };
   } catch (error) {
     // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
     // pg_dump is stopped here and its exit is no cause.
     const reason = cause ?? error;
     dump.kill();
     await dump.exit.catch(() => undefined);
+    if (reason instanceof BackupKeyTakenError) throw reason;
     throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
   } finally {
     clearInterval(progress);

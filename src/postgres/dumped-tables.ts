@@ -6,15 +6,15 @@ import { libpqEnv, type DatabaseTarget } from './connection.js';
 import { quoteLiteral, type TableName } from './identifiers.js';
 import { DumpFailedError } from './pg-dump.js';
 import type { PsqlSession } from './psql-session.js';
-import { tableDataOids } from './toc.js';
+import { readToc, type TocContents } from './toc.js';
 
 /**
- * The oids of the tables whose rows a dump with these arguments holds, read from the archive's
- * table of contents: pg_dump (custom format, same snapshot and filters) into `pg_restore --list`.
+ * What a dump with these arguments holds (its tables' rows, sequences, materialized views, large
+ * objects), read from the archive's table of contents: pg_dump (custom format, same snapshot and filters) into `pg_restore --list`.
  * pg_dump writes the table of contents before any data, and pg_restore exits once it has read
  * it, so the pipe breaks and pg_dump stops without dumping the data.
  */
-export async function dumpedTableOids(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): Promise<number[]> {
+export async function readDumpContents(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): Promise<TocContents> {
   const dump: ResultPromise = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
     env: { PGAPPNAME: 'dr-actions backup table list', ...libpqEnv(target) },
     stdin: 'ignore',
@@ -34,7 +34,7 @@ export async function dumpedTableOids(pgDump: ClientBinary, target: DatabaseTarg
   }
   dump.kill('SIGTERM');
   await dump;
-  return tableDataOids(String(listed.stdout));
+  return readToc(String(listed.stdout));
 }
 
 /** The dumped tables' names, as the session's catalog has them. */

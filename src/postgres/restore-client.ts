@@ -2,6 +2,7 @@ import { execa, type ResultPromise } from 'execa';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
 import { libpqEnv, type DatabaseTarget } from './connection.js';
+import { untangleMessages } from './tool-messages.js';
 
 /** The restore tool failed; the message is its own, redacted. */
 export class RestoreFailedError extends Error {
@@ -52,5 +53,7 @@ export async function restoreClientExit(run: RunningRestore, tool: string, secre
   const result = await run.child;
   if (result.exitCode === 0 && !result.signal) return;
   const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
-  throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
+  // pg_restore's parallel workers write to one stderr at once; their messages are taken apart again.
+  const said = tool === 'pg_restore' ? untangleMessages(run.stderr(), tool).join('\n') : run.stderr();
+  throw new RestoreFailedError(redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
 }

@@ -107,6 +107,19 @@ export function chooseLegacy(legacy: readonly StoredBackup[], selector: BackupSe
   }
 }
 
+/** Whether dr-actions wrote the object (the plan's old script wrote no metadata). */
+async function isOurs(store: BackupStore, backup: StoredBackup): Promise<boolean> {
+  const head = await store.metadata(backup.key);
+  return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
+
+function incompleteBackup(store: BackupStore, key: string): string {
+  return (
+    `s3://${store.bucket}/${key} is an incomplete backup: dr-actions wrote it but never its manifest, which is written last, ` +
+    'once the dump succeeded and S3 held all of it; it may hold a partial dump and is never restored. Choose another backup'
+  );
+}
+
 /** Objects without a manifest that dr-actions did not write: the plan's own script's backups. */
 async function legacyBackups(store: BackupStore, withoutManifest: readonly StoredBackup[]): Promise<StoredBackup[]> {
   const heads = await mapWithLimit(withoutManifest, 16, (backup) => store.metadata(backup.key));
@@ -126,15 +139,19 @@ export async function selectBackup(store: BackupStore, catalog: BackupCatalog, s
     const invalid = catalog.invalid.find((c) => c.backup.key === selector.key);
     if (invalid) throw new ConfigurationError(`s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`);
     const bare = catalog.withoutManifest.find((b) => b.key === selector.key);
+    if (bare && (await isOurs(store, bare))) throw new ConfigurationError(incompleteBackup(store, bare.key));
     if (bare) return { backup: bare, reason: 'named by key; it has no manifest' };
     throw new ConfigurationError(`there is no backup object s3://${store.bucket}/${selector.key}; list them with: aws s3 ls ${where}`);
   }
   const complete = chooseComplete(catalog.complete, selector, random);
   if (complete) return complete;
-  const legacy = chooseLegacy(await legacyBackups(store, catalog.withoutManifest), selector, random);
+  const legacyFound = await legacyBackups(store, catalog.withoutManifest);
+  const legacy = chooseLegacy(legacyFound, selector, random);
   if (legacy) return legacy;
   const found = catalog.withoutManifest.length + catalog.invalid.length;
-  const others = found ? ` (${found} backup objects there have no valid manifest${catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : ''})` : '';
+  const incomplete = catalog.withoutManifest.filter((b) => !legacyFound.includes(b));
+  const example = incomplete[0] ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored` : catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : '';
+  const others = found ? ` (${found} backup objects there have no valid manifest${example})` : '';
   const when = selector.kind === 'point-in-time' ? ` at or before ${selector.at.toISOString()}` : '';
   throw new ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
 }

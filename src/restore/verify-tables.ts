@@ -3,6 +3,7 @@ import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import type { BackupManifest, TableRowCount } from '../storage/manifest.js';
 import { StepFailure } from '../report/step-pipeline.js';
+import { verifyRestoredObjects } from './verify-objects.js';
 
 export type TableStatus = 'equal' | 'differs' | 'missing' | 'present' | 'not in manifest';
 
@@ -76,7 +77,8 @@ export interface Verification {
 /** The verify step: every table compared with the manifest, and the verdict. */
 export async function verifyAgainstManifest(session: PsqlSession, manifest: BackupManifest): Promise<Verification> {
   const tables = await compareTables(session, manifest.tables);
-  const differences = describeDifferences(tables);
+  const objects = await verifyRestoredObjects(session, manifest);
+  const differences = [...describeDifferences(tables), ...objects.differences];
   if (differences.length) {
     const failure = new StepFailure(`the restored data differs from the manifest: ${listSome(differences)}`, [
       `verify: the restored data differs from the manifest of ${manifest.key}: ${listSome(differences)}`,
@@ -85,9 +87,10 @@ export async function verifyAgainstManifest(session: PsqlSession, manifest: Back
   }
   const equal = tables.filter((t) => t.status === 'equal');
   const rows = equal.reduce((sum, t) => sum + (t.restoredRows ?? 0), 0);
-  const detail =
+  const tablesDetail =
     manifest.rowCounts === 'off'
       ? `${manifest.tables.length} tables present; the backup counted no rows (row-counts: off), so counts were not compared`
       : `${equal.length} tables, ${rows.toLocaleString('en-US')} rows: every count equals the manifest`;
+  const detail = objects.matched ? `${tablesDetail}; ${objects.matched}` : tablesDetail;
   return { tables, detail };
 }

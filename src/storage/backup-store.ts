@@ -35,6 +35,7 @@ export interface BackupListing {
 
 export interface ObjectFacts {
   sizeBytes: number;
+  etag?: string;
   metadata: Record<string, string>;
   lastModified?: Date;
   storageChecksum?: StorageChecksum;
@@ -125,7 +126,7 @@ export class BackupStore {
   async metadata(key: string): Promise<ObjectFacts | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-      return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+      return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
     } catch (error) {
       const status = httpStatusOf(error);
       if ((error as { name?: string }).name === 'NotFound' || status === 404) return undefined;

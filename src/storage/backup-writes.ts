@@ -1,18 +1,29 @@
 import type { Readable } from 'node:stream';
-import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand, type StorageClass } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand, type StorageClass } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../aws/errors.js';
 import { errorMessage } from '../errors.js';
 import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
 import { backupKeyOfManifest, isManifestKey, manifestKeyFor, type BackupFormat } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
-import { uploadStream } from './streaming-upload.js';
+import { isKeyTakenError, uploadStream } from './streaming-upload.js';
 
 /**
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
  * object streams up (its SHA-256 taken on the way, sha256-stream.ts), and the manifest is written
  * last, once S3 holds exactly the bytes that were hashed: the moment the backup becomes complete.
+ *
+ * Two runs that start in the same second under one prefix share a key. The check before the dump
+ * cannot settle that (both may pass it), so the writes that create the object and the manifest are
+ * conditional (If-None-Match: *): S3 lets exactly one run create each, and the other run fails,
+ * naming the winner's object. A run deletes only what it wrote, known by the ETag its own write
+ * got back.
  */
+
+/** Another run's backup is already at the key; this run stored nothing and deleted nothing. */
+export class BackupKeyTakenError extends Error {
+  override name = 'BackupKeyTakenError';
+}
 
 /** S3 takes at most 1,000 keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
@@ -24,6 +35,7 @@ export async function putManifest(store: BackupStore, manifest: BackupManifest, 
     new PutObjectCommand({
       Bucket: store.bucket,
       Key: key,
+      IfNoneMatch: '*',
       Body: `${JSON.stringify(manifest, null, 2)}\n`,
       ContentType: 'application/json',
       ServerSideEncryption: encryption.serverSideEncryption,
@@ -75,9 +87,19 @@ export async function checkKeyIsFree(store: BackupStore, key: string): Promise<v
     if (status === 403) throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
     throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);
   }
-  if (taken) {
-    throw new Error(`s3://${bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
-  }
+  if (taken) throw await keyTaken(store, key);
+}
+
+/** The error of a run that found another run's backup at its key, naming that run where the object says. */
+async function keyTaken(store: BackupStore, key: string): Promise<BackupKeyTakenError> {
+  const other = await store.metadata(key).catch(() => undefined);
+  const startedAt = other?.metadata['started-at'];
+  const runUrl = other?.metadata['run-url'];
+  const who = [runUrl && `run ${runUrl}`, startedAt && `started ${startedAt}`].filter(Boolean).join(', ');
+  return new BackupKeyTakenError(
+    `s3://${store.bucket}/${key} was written by another backup${who ? ` (${who})` : ''} that started in the same second under this prefix; ` +
+      'this run stored nothing and deleted nothing. Give each database its own prefix, and do not let two backups of one database overlap',
+  );
 }
 
 const CONTENT_TYPE: Record<BackupFormat, string> = { custom: 'application/octet-stream', plain: 'application/gzip' };
@@ -94,9 +116,18 @@ export interface BackupObject {
   lock?: ObjectLock;
 }
 
-/** Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts). */
-export async function uploadBackupObject(store: BackupStore, object: BackupObject): Promise<void> {
-  await uploadStream({
+/** The object this run created: its ETag tells it apart from any other run's object at the key. */
+export interface WrittenObject {
+  key: string;
+  etag: string;
+}
+
+/**
+ * Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts),
+ * and only when no object is at the key yet (else BackupKeyTakenError).
+ */
+export async function uploadBackupObject(store: BackupStore, object: BackupObject): Promise<WrittenObject> {
+  const uploaded = await uploadStream({
     client: store.client,
     bucket: store.bucket,
     key: object.key,
@@ -107,7 +138,21 @@ export async function uploadBackupObject(store: BackupStore, object: BackupObjec
     storageClass: object.storageClass,
     metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
     lock: object.lock,
+  }).catch(async (error: unknown) => {
+    throw isKeyTakenError(error) ? await keyTaken(store, object.key) : error;
   });
+  if (!uploaded.etag) throw new Error(`S3 returned no ETag for ${object.key}`);
+  return { key: object.key, etag: uploaded.etag };
+}
+
+/**
+ * Deletes the object only while it is still the one this run wrote: the ETag is compared first
+ * (for a clear reason) and again by S3 itself (If-Match), so another run's object is never deleted.
+ */
+async function deleteIfOurs(store: BackupStore, written: WrittenObject): Promise<void> {
+  const stored = await store.metadata(written.key);
+  if (!stored || stored.etag !== written.etag) return;
+  await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: written.key, IfMatch: written.etag }));
 }
 
 /**
@@ -115,11 +160,13 @@ export async function uploadBackupObject(store: BackupStore, object: BackupObjec
  * tags the object with its SHA-256
  * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
  * then writes the manifest: the moment the backup becomes complete. When any of it fails the
- * object is removed, so no backup is left that looks complete but was never published.
+ * object is removed, so no backup is left that looks complete but was never published; when the
+ * object at the key is no longer the one this run wrote, nothing is removed.
  */
-export async function publishBackup(store: BackupStore, manifest: BackupManifest, encryption: Encryption, lock?: ObjectLock): Promise<string> {
+export async function publishBackup(store: BackupStore, manifest: BackupManifest, encryption: Encryption, written: WrittenObject, lock?: ObjectLock): Promise<string> {
   try {
     const stored = await store.metadata(manifest.key);
+    if (stored && stored.etag !== written.etag) throw await keyTaken(store, manifest.key);
     if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
       throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
     }
@@ -127,9 +174,12 @@ export async function publishBackup(store: BackupStore, manifest: BackupManifest
     await store.client.send(
       new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
     );
-    return await putManifest(store, manifest, encryption, lock);
+    return await putManifest(store, manifest, encryption, lock).catch(async (error: unknown) => {
+      throw isKeyTakenError(error) ? await keyTaken(store, manifest.key) : error;
+    });
   } catch (error) {
-    await deleteKeys(store, [manifest.key]).catch(() => undefined);
+    await deleteIfOurs(store, written).catch(() => undefined);
+    if (error instanceof BackupKeyTakenError) throw error;
     throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
   }
 }

@@ -14,6 +14,14 @@ export function parseBucket(input: string, inputName = 'bucket'): string {
   return bucket;
 }
 
+/**
+ * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
+ * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
+ * as they need special handling in URLs, XML or tools:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+ */
+const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
+
 /** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
 export function parsePrefix(input: string, inputName = 'prefix'): string {
   const prefix = input.trim();
@@ -23,6 +31,16 @@ export function parsePrefix(input: string, inputName = 'prefix'): string {
   if (prefix.includes('//')) throw new ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
   const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
   if (hasControl) throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+  const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
+  if (dotSegment !== undefined) {
+    throw new ConfigurationError(
+      `${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`,
+    );
+  }
+  const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+  if (avoided.length) {
+    throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+  }
   if (Buffer.byteLength(prefix) > 900) throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
   return prefix;
 }

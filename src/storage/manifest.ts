@@ -1,9 +1,33 @@
 import type { RunContext } from '../github/run-context.js';
 import type { BackupFormat } from './keys.js';
 
-export const MANIFEST_VERSION = 1;
+/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+export const MANIFEST_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export interface TableRowCount {
+  schema: string;
+  name: string;
+  /** Exact count in the dump's snapshot; null when row counting was off. */
+  rows: number | null;
+}
+
+/** A table of the database whose rows are not in the dump, and why. */
+export interface ExcludedTable {
+  schema: string;
+  name: string;
+  reason: string;
+}
+
+export interface SequenceState {
+  schema: string;
+  name: string;
+  /** bigint as text; null when the sequence was never used. */
+  lastValue: string | null;
+  ascending: boolean;
+}
+
+export interface MaterializedViewRows {
   schema: string;
   name: string;
   /** Exact count in the dump's snapshot; null when row counting was off. */
@@ -22,7 +46,7 @@ export interface StorageChecksum {
  * A backup without a valid manifest is incomplete.
  */
 export interface BackupManifest {
-  version: typeof MANIFEST_VERSION;
+  version: 1 | typeof MANIFEST_VERSION;
   tool: { name: string; version: string };
   bucket: string;
   key: string;
@@ -43,7 +67,16 @@ export interface BackupManifest {
   storageChecksum?: StorageChecksum;
   databaseSizeBytes: number;
   rowCounts: 'exact' | 'off';
+  /** Exactly the tables whose rows are in the dump. */
   tables: TableRowCount[];
+  /** From version 2: the database's tables whose rows are not in the dump, and why. */
+  excludedTables?: ExcludedTable[];
+  /** From version 2: large objects in the dump; absent when the dump holds none of the database's. */
+  largeObjects?: number;
+  /** From version 2: the sequences the dump sets, with their values in the snapshot (a restore may bring back a later one). */
+  sequences?: SequenceState[];
+  /** From version 2: the populated materialized views in the dump, with their rows in the snapshot. */
+  materializedViews?: MaterializedViewRows[];
   pgDumpArgs: string[];
   run: RunContext;
 }
@@ -67,7 +100,7 @@ export function parseManifest(text: string, expectedKey?: string): BackupManifes
   const fail = (field: string, expected: string) => {
     throw new InvalidManifestError(`field '${field}' should be ${expected}`);
   };
-  if (m.version !== MANIFEST_VERSION) fail('version', `${MANIFEST_VERSION} (this manifest says ${JSON.stringify(m.version)})`);
+  if (!READABLE_VERSIONS.includes(m.version as number)) fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
   if (typeof m.key !== 'string') fail('key', 'a string');
   if (expectedKey !== undefined && m.key !== expectedKey) fail('key', `'${expectedKey}', the object it sits next to`);
   if (typeof m.database !== 'string') fail('database', 'a string');
@@ -84,5 +117,20 @@ export function parseManifest(text: string, expectedKey?: string): BackupManifes
       fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
     }
   }
+  if (m.version !== 1) checkVersion2Fields(m, fail);
   return data as BackupManifest;
+}
+
+const isName = (t: Record<string, unknown> | null): t is Record<string, unknown> => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
+
+/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
+function checkVersion2Fields(m: Record<string, unknown>, fail: (field: string, expected: string) => never): void {
+  const listOf = (field: string, ok: (item: Record<string, unknown>) => boolean, expected: string) => {
+    if (!Array.isArray(m[field])) fail(field, 'an array');
+    for (const [index, item] of (m[field] as (Record<string, unknown> | null)[]).entries()) if (!isName(item) || !ok(item)) fail(`${field}[${index}]`, expected);
+  };
+  listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
+  listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+  listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && (t.rows as number) >= 0), '{schema, name, rows}');
+  if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && (m.largeObjects as number) >= 0)) fail('largeObjects', 'a non-negative integer');
 }

@@ -9,6 +9,7 @@ import {
   type S3Client,
   type StorageClass,
 } from '@aws-sdk/client-s3';
+import { httpStatusOf } from '../aws/errors.js';
 import type { Encryption } from './backup-store.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
 
@@ -53,6 +54,8 @@ export interface StreamUploadResult {
   partSize: number;
   queueSize: number;
   parts: number;
+  /** S3's ETag of the object this upload created: what tells it apart from another writer's. */
+  etag?: string;
 }
 
 /**
@@ -63,6 +66,9 @@ export interface StreamUploadResult {
  *
  * The object appears only when the stream ends without error: when `body` errors, or a part
  * fails after the SDK's retries, the multipart upload is aborted before this rejects.
+ * It never replaces an object: the write that creates it is conditional (If-None-Match: *), so
+ * when another writer's object appeared at the key first, S3 answers 412, the upload is aborted
+ * and this rejects with S3's error (see isKeyTakenError).
  * Every part carries a CRC32 that S3 checks, and S3 keeps a full-object CRC32: computed natively,
  * unlike CRC64NVME, which the SDK computes in JavaScript at a pace that held pg_dump back.
  */
@@ -135,17 +141,17 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
     }
 
     if (partNumber === 0) {
-      await client.send(new PutObjectCommand({ ...objectParams, Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
-      return { partSize, queueSize, parts: 1 };
+      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
+      return { partSize, queueSize, parts: 1, etag: put.ETag };
     }
     if (filled > 0 && filling) send(filling, filled);
     await Promise.all(inFlight);
     if (failure) throw failure;
     completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    await client.send(
-      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: await startMultipart(), ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: completed } }),
+    const done = await client.send(
+      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: await startMultipart(), ChecksumType: 'FULL_OBJECT', IfNoneMatch: '*', MultipartUpload: { Parts: completed } }),
     );
-    return { partSize, queueSize, parts: partNumber };
+    return { partSize, queueSize, parts: partNumber, etag: done.ETag };
   } catch (error) {
     await Promise.allSettled(inFlight);
     await abortQuietly(options, uploadId);
@@ -162,4 +168,13 @@ async function abortQuietly(options: StreamUploadOptions, uploadId: Promise<stri
   } catch {
     // the upload never started, or S3 is unreachable
   }
+}
+
+/**
+ * S3 refused a conditional write because an object is already at the key (412), or because
+ * another conditional write to the key was in progress (409 ConditionalRequestConflict).
+ */
+export function isKeyTakenError(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return httpStatusOf(error) === 412 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict';
 }

@@ -181,7 +181,7 @@ test('an existing backup is never overwritten: a second run in the same second f
   const fixed = new Date('2026-06-01T02:00:00.000Z');
   await backupWithInputs({ 'database-url': source.url, bucket, retention: 'off' }, () => fixed);
   await expect(backupWithInputs({ 'database-url': source.url, bucket, retention: 'off' }, () => fixed)).rejects.toThrow(
-    `s3://${bucket}/database/backup_20260601_020000.dump already exists: two backups started in the same second under one prefix; give each database its own prefix`,
+    `s3://${bucket}/database/backup_20260601_020000.dump was written by another backup (started 2026-06-01T02:00:00.000Z) that started in the same second under this prefix; this run stored nothing and deleted nothing`,
   );
   expect(await listKeys(bucket)).toEqual(['database/backup_20260601_020000.dump', 'database/backup_20260601_020000.dump.manifest.json']);
 });

@@ -36,6 +36,9 @@ export function manifestFor(key: string, times: { finishedAt: Date; snapshotAt?:
     databaseSizeBytes: 1,
     rowCounts: 'exact',
     tables,
+    excludedTables: [],
+    sequences: [],
+    materializedViews: [],
     pgDumpArgs: [],
     run: {},
   };

@@ -100,7 +100,7 @@ describe('restore-verify against a backup made by the backup action', () => {
     const expected = await rowCounts(source.url);
     const compared = Object.fromEntries(result.report.details.tables.map((t) => [`${t.schema}.${t.name}`, [t.expectedRows, t.restoredRows, t.status]]));
     expect(compared).toEqual(Object.fromEntries(Object.entries(expected).map(([name, rows]) => [name, [rows, rows, 'equal']])));
-    expect(stepOf(result, 'verify').detail).toBe(`5 tables, ${Object.values(expected).reduce((a, b) => a + b, 0).toLocaleString('en-US')} rows: every count equals the manifest`);
+    expect(stepOf(result, 'verify').detail).toBe(`5 tables, ${Object.values(expected).reduce((a, b) => a + b, 0).toLocaleString('en-US')} rows: every count equals the manifest; 2 sequences as recorded`);
     expect(result.report.details.checks.results.map((c) => [c.name, c.passed])).toEqual([
       ['every user belongs to an organization', true],
       ["line 5: SELECT sum(amount) > 0 FROM payments WHERE paid_at > '2026-0...", true],

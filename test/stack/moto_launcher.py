@@ -51,6 +51,11 @@ S3 bucket policies are not evaluated by moto 5.2. A test that needs S3 to refuse
 a bucket policy denying them would) sets POST /moto-api/dr-stack/s3/deny-put {"bucket", "suffix"}:
 PutObject of a key in that bucket ending with the suffix then answers AccessDenied.
 
+S3 conditional writes (If-None-Match: *) on PutObject and CompleteMultipartUpload: moto 5.2
+checks that the key is free and then writes, two steps that two requests in threads can both pass.
+S3 makes the check and the write one atomic step, so exactly one of two racing writers wins; the
+stack serialises conditional writes so that it does too.
+
 RDS LatestRestorableTime: moto 5.2 always answers "now". Real RDS answers the last moment the
 instance's logs reached S3, which stops moving when log backup stalls. Tests set it per instance
 with POST /moto-api/dr-stack/rds/latest-restorable-time {"region", "instance", "time"}; without
@@ -142,6 +147,35 @@ def delete_keys_within_limit(self, bucket_name, authenticated=True):
 
 
 S3Response._bucket_response_delete_keys = delete_keys_within_limit
+
+
+# --- S3: a conditional write checks and writes in one step -------------------------
+
+_conditional_writes = threading.Lock()
+_put_object_response = S3Response.put_object
+_key_response_post = S3Response._key_response_post
+
+
+def _is_conditional(response):
+    return response.headers.get("If-None-Match") == "*"
+
+
+def put_object_atomically(self, *args, **kwargs):
+    if not _is_conditional(self):
+        return _put_object_response(self, *args, **kwargs)
+    with _conditional_writes:
+        return _put_object_response(self, *args, **kwargs)
+
+
+def key_response_post_atomically(self, *args, **kwargs):
+    if not _is_conditional(self):
+        return _key_response_post(self, *args, **kwargs)
+    with _conditional_writes:
+        return _key_response_post(self, *args, **kwargs)
+
+
+S3Response.put_object = put_object_atomically
+S3Response._key_response_post = key_response_post_atomically
 
 
 # --- Route 53: change batches validated against the current records ----------------

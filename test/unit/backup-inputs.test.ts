@@ -123,7 +123,7 @@ describe('pg-dump-args', () => {
   test.each<[string, RegExp]>([
     ['--file=x', /--file is not allowed: the dump streams to S3/],
     ['--form=plain', /--form is not allowed: use the format input/], // getopt_long takes unambiguous prefixes
-    ['--fi x', /--fi is ambiguous \(--file, --filter\)/],
+    ['--fi x', /--fi is ambiguous \(--filter, --file\)/],
     ['-Fp', /-F is not allowed: use the format input/],
     ['-vZ9', /-Z is not allowed: use the compression input/],
     ['--compress=zstd', /--compress is not allowed: use the compression input/],
@@ -140,9 +140,33 @@ describe('pg-dump-args', () => {
     ['otherdb', /'otherdb' is not an option; pg_dump's database comes from database-url/],
     ['-- x', /'--' is not allowed/],
     ['-t "unterminated', /pg-dump-args has an unterminated " quote/],
+    // PostgreSQL 18's options that drop data
+    ['--no-data', /^pg-dump-args: --no-data is not allowed: a dump without data is not a backup$/],
+    ['--statistics-only', /^pg-dump-args: --statistics-only is not allowed: a dump of statistics alone is not a backup$/],
+    ['--no-schema', /^pg-dump-args: --no-schema is not allowed: a dump without the schema cannot restore the database on its own$/],
+    ['-t users --no-d', /^pg-dump-args: --no-d is not allowed: a dump without data is not a backup$/],
+    // unknown options, a newer pg_dump's included, are refused by name
+    ['--no-statistics', /^pg-dump-args: --no-statistics is not allowed: pg-dump-args takes only options that choose what is dumped \(--table, --schema/],
+    ['--sequence-data', /^pg-dump-args: --sequence-data is not allowed: pg-dump-args takes only/],
+    ['--made-up=1', /^pg-dump-args: --made-up is not allowed: pg-dump-args takes only/],
+    ['-Oq', /^pg-dump-args: -q is not allowed: pg-dump-args takes only/],
+    // options that keep data out of the dump, or out of the restore
+    ['-B', /-B is not allowed: large objects are data/],
+    ['--no-large-objects', /--no-large-objects is not allowed: large objects are data/],
+    ['--enable-row-security', /--enable-row-security is not allowed: it dumps only the rows that row-level security lets the role see/],
+    ['--on-conflict-do-nothing', /--on-conflict-do-nothing is not allowed/],
+    ['--clean', /--clean is not allowed/],
+    ['-C', /-C is not allowed: the restore goes into the database it is given/],
+    ['--no-own', /^pg-dump-args: --no-own is not allowed: spell the option out \(--no-owner\)$/],
+    ['--no-owner=yes', /--no-owner takes no value/],
   ])('%s is refused', (args, message) => {
     expect(() => parsePgDumpArgs(args)).toThrow(ConfigurationError);
     expect(() => parsePgDumpArgs(args)).toThrow(message);
+  });
+
+  test('options that choose what is dumped, and restore hints, are allowed', () => {
+    const args = '-t public.users -T "-weird" -n app -N audit --exclude-table-data=events* --table-and-children=p -Ox --no-comments --no-tablespaces --lock-wait-timeout=30s -b -v';
+    expect(parsePgDumpArgs(args)).toEqual(['-t', 'public.users', '-T', '-weird', '-n', 'app', '-N', 'audit', '--exclude-table-data=events*', '--table-and-children=p', '-Ox', '--no-comments', '--no-tablespaces', '--lock-wait-timeout=30s', '-b', '-v']);
   });
 
   test('values of options are not mistaken for options or databases', () => {

@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../../src/errors.js';
 import { backupKey, manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
 import { parseManifest, type BackupManifest } from '../../src/storage/manifest.js';
 import { parseBucket, parsePrefix } from '../../src/storage/inputs.js';
@@ -56,13 +57,27 @@ describe('manifest', () => {
     run: {},
   };
 
-  test('a valid manifest parses', () => {
+  const v2 = {
+    ...manifest,
+    version: 2,
+    excludedTables: [{ schema: 'public', name: 'audit', reason: 'its rows are left out by pg-dump-args (--exclude-table-data)' }],
+    largeObjects: 2,
+    sequences: [{ schema: 'public', name: 'users_id_seq', lastValue: '9223372036854775807', ascending: true }],
+    materializedViews: [{ schema: 'public', name: 'totals', rows: 4 }],
+  };
+
+  test('a valid manifest parses, of version 1 as of version 2', () => {
     expect(parseManifest(JSON.stringify(manifest), manifest.key)).toEqual(manifest);
+    expect(parseManifest(JSON.stringify(v2), manifest.key)).toEqual(v2);
   });
 
   test.each<[string, unknown, string]>([
     ['not JSON', '{', 'not valid JSON'],
-    ['another version', { ...manifest, version: 2 }, "field 'version' should be 1 (this manifest says 2)"],
+    ['another version', { ...manifest, version: 3 }, "field 'version' should be one of 1, 2 (this manifest says 3)"],
+    ['version 2 without its lists', { ...manifest, version: 2 }, "field 'excludedTables' should be an array"],
+    ['version 2 with a sequence value that is no integer', { ...v2, sequences: [{ schema: 'public', name: 's', lastValue: 12, ascending: true }] }, "field 'sequences[0]' should be {schema, name, lastValue, ascending}"],
+    ['version 2 with a negative large object count', { ...v2, largeObjects: -1 }, "field 'largeObjects' should be a non-negative integer"],
+    ['version 2 with a view without a count', { ...v2, materializedViews: [{ schema: 'public', name: 'v', rows: null }] }, "field 'materializedViews[0]' should be {schema, name, rows}"],
     ['another key', { ...manifest, key: 'database/backup_20990101_000000.dump' }, "field 'key' should be 'database/backup_20260105_020304.dump'"],
     ['a short hash', { ...manifest, sha256: 'abc' }, "field 'sha256' should be 64 lowercase hex digits"],
     ['a negative size', { ...manifest, sizeBytes: -1 }, "field 'sizeBytes' should be a non-negative integer"],
@@ -86,4 +101,26 @@ describe('bucket and prefix', () => {
     expect(parsePrefix('database/eu/')).toBe('database/eu/');
   });
   test('two dots in a row', () => expect(() => parseBucket('a..b')).toThrow('not contain two dots in a row'));
+
+  test.each<[string, string]>([
+    ['a/../b/', "prefix 'a/../b/' has a '..' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. 'a/b/'"],
+    ['../b/', "prefix '../b/' has a '..' folder"],
+    ['./db/', "prefix './db/' has a '.' folder"],
+    ['db/./eu/', "prefix 'db/./eu/' has a '.' folder"],
+    ['db/eu/../', "prefix 'db/eu/../' has a '..' folder"],
+    ['db#1/', `prefix 'db#1/' contains "#", which AWS lists as characters to avoid in key names; remove them from the prefix`],
+    ['{db}/[eu]/', 'contains "{", "}", "[", "]", which AWS lists'],
+    ['a%20b/', 'contains "%"'],
+    ['a^b`c~d|e/', 'contains "^", "`", "~", "|"'],
+    ['"db"/<x>/\'y\'/', 'contains "\\"", "<", ">", "\'"'],
+    ['a\u0085b/', 'contains "\u0085"'],
+  ])('prefix %j is refused before any call', (prefix, message) => {
+    expect(() => parsePrefix(prefix)).toThrow(ConfigurationError);
+    expect(() => parsePrefix(prefix)).toThrow(message);
+  });
+
+  test('dots inside a folder name, and printable Unicode, are fine', () => {
+    expect(parsePrefix('db.prod/v1..2/.hidden/')).toBe('db.prod/v1..2/.hidden/');
+    expect(parsePrefix('données/数据/')).toBe('données/数据/');
+  });
 });

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5888:
+/***/ 1439:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65253,6 +65253,13 @@ function parseBucket(input, inputName = 'bucket') {
         throw new ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
     return bucket;
 }
+/**
+ * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
+ * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
+ * as they need special handling in URLs, XML or tools:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+ */
+const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
 /** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
 function parsePrefix(input, inputName = 'prefix') {
     const prefix = input.trim();
@@ -65267,6 +65274,14 @@ function parsePrefix(input, inputName = 'prefix') {
     const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
     if (hasControl)
         throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+    const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
+    if (dotSegment !== undefined) {
+        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+    }
+    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    if (avoided.length) {
+        throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+    }
     if (Buffer.byteLength(prefix) > 900)
         throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
     return prefix;
@@ -65415,24 +65430,33 @@ function splitWords(text, inputName) {
 ;// CONCATENATED MODULE: ./src/backup/pg-dump-args.ts
 
 
-/** pg_dump's long options that take a value, as of PostgreSQL 17 (LONG_FLAGS likewise: 18's --no-data, --no-schema, ... are not refused yet). */
-const LONG_WITH_VALUE = new Set([
-    'dbname', 'encoding', 'file', 'format', 'host', 'jobs', 'schema', 'exclude-schema', 'port', 'superuser', 'table',
-    'exclude-table', 'username', 'compress', 'extension', 'exclude-extension', 'section', 'exclude-table-data',
-    'lock-wait-timeout', 'extra-float-digits', 'rows-per-insert', 'snapshot', 'role', 'table-and-children',
-    'exclude-table-and-children', 'exclude-table-data-and-children', 'filter', 'include-foreign-data', 'sync-method',
+/**
+ * pg-dump-args is an allowlist: options that choose what is dumped (tables, schemas, extensions,
+ * exclusions) and hints for the restore (owners, privileges, comments...). Anything else, an
+ * option of a newer pg_dump included, is refused by name: an option that drops data (PostgreSQL
+ * 18's --no-data, --no-schema, --statistics-only) must never pass through unnoticed.
+ */
+/** Allowed long options that take a value. */
+const ALLOWED_WITH_VALUE = new Set([
+    'schema', 'exclude-schema', 'table', 'exclude-table', 'table-and-children', 'exclude-table-and-children',
+    'exclude-table-data', 'exclude-table-data-and-children', 'extension', 'exclude-extension', 'filter',
+    'encoding', 'lock-wait-timeout', 'extra-float-digits', 'rows-per-insert', 'role',
 ]);
-/** pg_dump's long options that take no value. */
-const LONG_FLAGS = new Set([
-    'data-only', 'large-objects', 'no-large-objects', 'blobs', 'no-blobs', 'clean', 'create', 'no-owner', 'schema-only',
-    'verbose', 'version', 'no-privileges', 'no-acl', 'binary-upgrade', 'column-inserts', 'attribute-inserts',
-    'disable-dollar-quoting', 'disable-triggers', 'enable-row-security', 'if-exists', 'inserts', 'load-via-partition-root',
-    'no-comments', 'no-publications', 'no-security-labels', 'no-subscriptions', 'no-table-access-method', 'no-tablespaces',
-    'no-toast-compression', 'no-unlogged-table-data', 'on-conflict-do-nothing', 'quote-all-identifiers',
-    'serializable-deferrable', 'strict-names', 'use-set-session-authorization', 'no-sync', 'no-password', 'password', 'help',
+/** Allowed long options that take no value. */
+const ALLOWED_FLAGS = new Set([
+    'large-objects', 'blobs', 'no-owner', 'no-privileges', 'no-acl', 'no-comments', 'no-publications', 'no-subscriptions',
+    'no-security-labels', 'no-tablespaces', 'no-table-access-method', 'no-toast-compression', 'no-unlogged-table-data',
+    'use-set-session-authorization', 'quote-all-identifiers', 'disable-dollar-quoting', 'disable-triggers',
+    'load-via-partition-root', 'inserts', 'column-inserts', 'attribute-inserts', 'serializable-deferrable', 'strict-names',
+    'verbose', 'no-sync',
 ]);
-const SHORT_WITH_VALUE = new Set(['d', 'E', 'f', 'F', 'h', 'j', 'n', 'N', 'p', 'S', 't', 'T', 'U', 'Z', 'e']);
-/** Why an option cannot be passed: the action owns the output, the connection and the snapshot. */
+/** Allowed short options, and those of them that take a value. */
+const SHORT_TO_LONG = {
+    t: 'table', T: 'table', n: 'schema', N: 'exclude-schema', e: 'extension', E: 'encoding',
+    b: 'large-objects', O: 'no-owner', x: 'no-privileges', v: 'verbose',
+};
+const SHORT_WITH_VALUE = new Set(['t', 'T', 'n', 'N', 'e', 'E']);
+/** Why a known option cannot be passed: the action owns the output, the connection and the snapshot, and a backup holds all the data. */
 const REFUSED = {
     file: 'the dump streams to S3, not to a file',
     format: 'use the format input (custom or plain)',
@@ -65445,33 +65469,59 @@ const REFUSED = {
     username: 'the user comes from database-url',
     password: 'it prompts for a password; put it in database-url (it is masked)',
     'schema-only': 'a dump without data is not a backup',
+    'no-data': 'a dump without data is not a backup',
+    'statistics-only': 'a dump of statistics alone is not a backup',
     'data-only': 'a dump without the schema cannot restore the database on its own',
+    'no-schema': 'a dump without the schema cannot restore the database on its own',
     section: 'a dump of some sections cannot restore the database on its own',
+    'no-large-objects': 'large objects are data: the manifest counts them and restore-verify checks them',
+    'no-blobs': 'large objects are data: the manifest counts them and restore-verify checks them',
+    'enable-row-security': 'it dumps only the rows that row-level security lets the role see',
+    'include-foreign-data': 'restoring it would write into the foreign servers',
+    clean: 'restores go into an empty database; the restore, not the dump, decides what is dropped',
+    'if-exists': 'it only applies with --clean, which is not allowed',
+    create: 'the restore goes into the database it is given, not one the dump creates',
+    'on-conflict-do-nothing': 'a restore would skip conflicting rows without a word',
     'binary-upgrade': 'it is for pg_upgrade only',
     version: 'pg_dump would print its version instead of a dump',
     help: 'pg_dump would print its help instead of a dump',
 };
-const SHORT_TO_LONG = {
+const SHORT_REFUSED = {
     f: 'file', F: 'format', Z: 'compress', j: 'jobs', d: 'dbname', h: 'host', p: 'port', U: 'username',
-    W: 'password', s: 'schema-only', a: 'data-only', V: 'version', '?': 'help',
+    W: 'password', s: 'schema-only', a: 'data-only', V: 'version', '?': 'help', B: 'no-large-objects', c: 'clean', C: 'create',
 };
 const INPUT = 'pg-dump-args';
-function refuse(option, long) {
-    throw new ConfigurationError(`${INPUT}: ${option} is not allowed: ${REFUSED[long]}`);
-}
-/** getopt_long, like pg_dump, accepts any unambiguous prefix of a long option (--fo means --format). */
-function resolveLong(name) {
-    const all = [...LONG_WITH_VALUE, ...LONG_FLAGS];
-    if (all.includes(name))
-        return name;
-    const matches = all.filter((option) => option.startsWith(name));
-    if (matches.length > 1)
-        throw new ConfigurationError(`${INPUT}: --${name} is ambiguous (${matches.map((m) => `--${m}`).join(', ')}); spell the option out`);
-    return matches[0];
+const ALLOWED_HINT = 'pg-dump-args takes only options that choose what is dumped (--table, --schema, --exclude-table, --exclude-table-data, --extension, ...) ' +
+    'and restore hints (--no-owner, --no-privileges, --no-comments, ...)';
+function refuse(option, reason) {
+    throw new ConfigurationError(`${INPUT}: ${option} is not allowed: ${reason ?? ALLOWED_HINT}`);
 }
 /**
- * Splits pg-dump-args into words without a shell and refuses what would change the output
- * file, format, compression, connection or snapshot, or make a partial dump.
+ * The option a long name means. Allowed options must be spelled out: pg_dump, like getopt_long,
+ * takes any unambiguous prefix, and a newer pg_dump may have options that make a prefix mean
+ * something else. A prefix of a refused option is refused with that option's reason.
+ */
+function checkLong(rawName) {
+    if (ALLOWED_WITH_VALUE.has(rawName))
+        return 'value';
+    if (ALLOWED_FLAGS.has(rawName))
+        return 'flag';
+    if (REFUSED[rawName])
+        refuse(`--${rawName}`, REFUSED[rawName]);
+    const known = [...ALLOWED_WITH_VALUE, ...ALLOWED_FLAGS, ...Object.keys(REFUSED)];
+    const matches = rawName ? known.filter((option) => option.startsWith(rawName)) : [];
+    if (matches.length > 1)
+        throw new ConfigurationError(`${INPUT}: --${rawName} is ambiguous (${matches.map((m) => `--${m}`).join(', ')}); spell the option out`);
+    const [match] = matches;
+    if (match && REFUSED[match])
+        refuse(`--${rawName}`, REFUSED[match]);
+    if (match)
+        throw new ConfigurationError(`${INPUT}: --${rawName} is not allowed: spell the option out (--${match})`);
+    return refuse(`--${rawName}`, undefined);
+}
+/**
+ * Splits pg-dump-args into words without a shell and keeps only allowed options, refusing
+ * anything else with the option named.
  */
 function parsePgDumpArgs(input) {
     const words = splitWords(input, INPUT);
@@ -65481,19 +65531,20 @@ function parsePgDumpArgs(input) {
             throw new ConfigurationError(`${INPUT}: '--' is not allowed: the database comes from database-url`);
         if (word.startsWith('--')) {
             const [rawName = '', inlineValue] = word.slice(2).split(/=(.*)/s, 2);
-            const name = resolveLong(rawName);
-            if (name && REFUSED[name])
-                refuse(`--${rawName}`, name);
-            if (name && LONG_WITH_VALUE.has(name) && inlineValue === undefined)
+            const kind = checkLong(rawName);
+            if (kind === 'value' && inlineValue === undefined)
                 i += 1;
+            if (kind === 'flag' && inlineValue !== undefined)
+                throw new ConfigurationError(`${INPUT}: --${rawName} takes no value`);
             continue;
         }
         if (word.startsWith('-') && word.length > 1) {
             for (let j = 1; j < word.length; j += 1) {
                 const letter = word[j];
-                const long = SHORT_TO_LONG[letter];
-                if (long && REFUSED[long])
-                    refuse(`-${letter}`, long);
+                if (SHORT_REFUSED[letter])
+                    refuse(`-${letter}`, REFUSED[SHORT_REFUSED[letter]]);
+                if (!SHORT_TO_LONG[letter])
+                    refuse(`-${letter}`, undefined);
                 if (SHORT_WITH_VALUE.has(letter)) {
                     if (j === word.length - 1)
                         i += 1;
@@ -75123,24 +75174,6 @@ function redact(text, secrets) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
-/** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-/** Quotes a value as a PostgreSQL string literal (standard_conforming_strings on, the default since 9.1). */
-function quoteLiteral(value) {
-    return `'${value.replace(/'/g, "''")}'`;
-}
-function qualifiedName(table) {
-    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
-}
-/** schema.name as people write it, for reports. */
-function displayName(table) {
-    const part = (name) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdent(name));
-    return `${part(table.schema)}.${part(table.name)}`;
-}
-
 ;// CONCATENATED MODULE: ./src/postgres/stdbuf.ts
 
 /**
@@ -75206,67 +75239,6 @@ function startPgDump(pgDump, target, args) {
     });
     exit.catch(() => undefined); // observed by the caller through the gate; never unhandled
     return { stdout: child.stdout, exit, kill: () => child.kill('SIGTERM') };
-}
-
-;// CONCATENATED MODULE: ./src/postgres/toc.ts
-/**
- * The tables whose rows an archive holds, read from `pg_restore --list`.
- * A TABLE DATA entry is printed as `<dumpId>; 0 <table oid> TABLE DATA <schema> <name> <owner>`:
- * pg_dump gives table data the catalog id (0, table oid), so the oid identifies the table
- * exactly even when names hold spaces, which the listing does not quote.
- */
-function tableDataOids(listing) {
-    const oids = [];
-    for (const line of listing.split('\n')) {
-        const match = /^\d+; 0 (\d+) TABLE DATA /.exec(line);
-        if (match)
-            oids.push(Number(match[1]));
-    }
-    return oids;
-}
-
-;// CONCATENATED MODULE: ./src/postgres/dumped-tables.ts
-
-
-
-
-
-
-
-/**
- * The oids of the tables whose rows a dump with these arguments holds, read from the archive's
- * table of contents: pg_dump (custom format, same snapshot and filters) into `pg_restore --list`.
- * pg_dump writes the table of contents before any data, and pg_restore exits once it has read
- * it, so the pipe breaks and pg_dump stops without dumping the data.
- */
-async function dumpedTableOids(pgDump, target, args) {
-    const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions backup table list', ...libpqEnv(target) },
-        stdin: 'ignore',
-        buffer: { stdout: false },
-        reject: false,
-        cleanup: true,
-    });
-    const list = execa((0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore'), ['--list'], { reject: false, stdin: 'pipe' });
-    dump.stdout?.pipe(list.stdin);
-    list.stdin?.on('error', () => undefined);
-    const listed = await list;
-    if (listed.exitCode !== 0) {
-        dump.kill('SIGTERM');
-        const dumped = await dump;
-        const detail = String(dumped.stderr || listed.stderr).trim();
-        throw new DumpFailedError(redact(`pg_dump could not list the tables to dump: ${detail}`, [target.password]));
-    }
-    dump.kill('SIGTERM');
-    await dump;
-    return tableDataOids(String(listed.stdout));
-}
-/** The dumped tables' names, as the session's catalog has them. */
-async function tablesByOid(session, oids) {
-    if (oids.length === 0)
-        return [];
-    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${quoteLiteral(`{${oids.join(',')}}`)}::oid[]) ORDER BY 1, 2`);
-    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -75392,6 +75364,24 @@ class PsqlSession {
     }
 }
 
+;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
+/** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+/** Quotes a value as a PostgreSQL string literal (standard_conforming_strings on, the default since 9.1). */
+function identifiers_quoteLiteral(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+function identifiers_qualifiedName(table) {
+    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+}
+/** schema.name as people write it, for reports. */
+function displayName(table) {
+    const part = (name) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdent(name));
+    return `${part(table.schema)}.${part(table.name)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/row-counts.ts
 
 const COUNT_BATCH = 50;
@@ -75403,13 +75393,13 @@ async function countRows(session, tables) {
     const counts = [];
     for (let start = 0; start < tables.length; start += COUNT_BATCH) {
         const batch = tables.slice(start, start + COUNT_BATCH);
-        const sql = batch.map((table, i) => `SELECT ${i}, count(*) FROM ONLY ${qualifiedName(table)}`).join(' UNION ALL ');
+        const sql = batch.map((table, i) => `SELECT ${i}, count(*) FROM ONLY ${identifiers_qualifiedName(table)}`).join(' UNION ALL ');
         const rows = await session.query(sql);
         const byIndex = new Map(rows.map(([i, n]) => [Number(i), Number(n)]));
         batch.forEach((table, i) => {
             const rows = byIndex.get(i);
             if (rows === undefined || !Number.isSafeInteger(rows))
-                throw new Error(`no row count came back for ${qualifiedName(table)}`);
+                throw new Error(`no row count came back for ${identifiers_qualifiedName(table)}`);
             counts.push({ ...table, rows });
         });
     }
@@ -75489,7 +75479,9 @@ function backupKeyOfManifest(manifestKey) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
-const MANIFEST_VERSION = 1;
+/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+const MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -75509,8 +75501,8 @@ function parseManifest(text, expectedKey) {
     const fail = (field, expected) => {
         throw new InvalidManifestError(`field '${field}' should be ${expected}`);
     };
-    if (m.version !== MANIFEST_VERSION)
-        fail('version', `${MANIFEST_VERSION} (this manifest says ${JSON.stringify(m.version)})`);
+    if (!READABLE_VERSIONS.includes(m.version))
+        fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
     if (typeof m.key !== 'string')
         fail('key', 'a string');
     if (expectedKey !== undefined && m.key !== expectedKey)
@@ -75537,7 +75529,25 @@ function parseManifest(text, expectedKey) {
             fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
         }
     }
+    if (m.version !== 1)
+        checkVersion2Fields(m, fail);
     return data;
+}
+const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
+/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
+function checkVersion2Fields(m, fail) {
+    const listOf = (field, ok, expected) => {
+        if (!Array.isArray(m[field]))
+            fail(field, 'an array');
+        for (const [index, item] of m[field].entries())
+            if (!isName(item) || !ok(item))
+                fail(`${field}[${index}]`, expected);
+    };
+    listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
+    if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
+        fail('largeObjects', 'a non-negative integer');
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -75626,7 +75636,7 @@ class BackupStore {
     async metadata(key) {
         try {
             const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
         }
         catch (error) {
             const status = httpStatusOf(error);
@@ -75638,6 +75648,7 @@ class BackupStore {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/streaming-upload.ts
+
 
 
 /** S3 accepts at most 10,000 parts; stay below so a database that grew a little still fits. */
@@ -75668,6 +75679,9 @@ function queueSizeFor(partSize) {
  *
  * The object appears only when the stream ends without error: when `body` errors, or a part
  * fails after the SDK's retries, the multipart upload is aborted before this rejects.
+ * It never replaces an object: the write that creates it is conditional (If-None-Match: *), so
+ * when another writer's object appeared at the key first, S3 answers 412, the upload is aborted
+ * and this rejects with S3's error (see isKeyTakenError).
  * Every part carries a CRC32 that S3 checks, and S3 keeps a full-object CRC32: computed natively,
  * unlike CRC64NVME, which the SDK computes in JavaScript at a pace that held pg_dump back.
  */
@@ -75739,8 +75753,8 @@ async function uploadStream(options) {
             }
         }
         if (partNumber === 0) {
-            await client.send(new dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
-            return { partSize, queueSize, parts: 1 };
+            const put = await client.send(new dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
+            return { partSize, queueSize, parts: 1, etag: put.ETag };
         }
         if (filled > 0 && filling)
             send(filling, filled);
@@ -75748,8 +75762,8 @@ async function uploadStream(options) {
         if (failure)
             throw failure;
         completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-        await client.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({ Bucket, Key, UploadId: await startMultipart(), ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: completed } }));
-        return { partSize, queueSize, parts: partNumber };
+        const done = await client.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({ Bucket, Key, UploadId: await startMultipart(), ChecksumType: 'FULL_OBJECT', IfNoneMatch: '*', MultipartUpload: { Parts: completed } }));
+        return { partSize, queueSize, parts: partNumber, etag: done.ETag };
     }
     catch (error) {
         await Promise.allSettled(inFlight);
@@ -75769,6 +75783,14 @@ async function abortQuietly(options, uploadId) {
         // the upload never started, or S3 is unreachable
     }
 }
+/**
+ * S3 refused a conditional write because an object is already at the key (412), or because
+ * another conditional write to the key was in progress (409 ConditionalRequestConflict).
+ */
+function isKeyTakenError(error) {
+    const name = error?.name;
+    return httpStatusOf(error) === 412 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict';
+}
 
 ;// CONCATENATED MODULE: ./src/storage/backup-writes.ts
 
@@ -75782,7 +75804,17 @@ async function abortQuietly(options, uploadId) {
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
  * object streams up (its SHA-256 taken on the way, sha256-stream.ts), and the manifest is written
  * last, once S3 holds exactly the bytes that were hashed: the moment the backup becomes complete.
+ *
+ * Two runs that start in the same second under one prefix share a key. The check before the dump
+ * cannot settle that (both may pass it), so the writes that create the object and the manifest are
+ * conditional (If-None-Match: *): S3 lets exactly one run create each, and the other run fails,
+ * naming the winner's object. A run deletes only what it wrote, known by the ETag its own write
+ * got back.
  */
+/** Another run's backup is already at the key; this run stored nothing and deleted nothing. */
+class BackupKeyTakenError extends Error {
+    name = 'BackupKeyTakenError';
+}
 /** S3 takes at most 1,000 keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 /** Manifests stay in STANDARD whatever the backup's storage class: selection must read them at once. */
@@ -75791,6 +75823,7 @@ async function putManifest(store, manifest, encryption, lock) {
     await store.client.send(new dist_cjs/* PutObjectCommand */.wKZ({
         Bucket: store.bucket,
         Key: key,
+        IfNoneMatch: '*',
         Body: `${JSON.stringify(manifest, null, 2)}\n`,
         ContentType: 'application/json',
         ServerSideEncryption: encryption.serverSideEncryption,
@@ -75844,14 +75877,25 @@ async function checkKeyIsFree(store, key) {
             throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
         throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);
     }
-    if (taken) {
-        throw new Error(`s3://${bucket}/${key} already exists: two backups started in the same second under one prefix; give each database its own prefix`);
-    }
+    if (taken)
+        throw await keyTaken(store, key);
+}
+/** The error of a run that found another run's backup at its key, naming that run where the object says. */
+async function keyTaken(store, key) {
+    const other = await store.metadata(key).catch(() => undefined);
+    const startedAt = other?.metadata['started-at'];
+    const runUrl = other?.metadata['run-url'];
+    const who = [runUrl && `run ${runUrl}`, startedAt && `started ${startedAt}`].filter(Boolean).join(', ');
+    return new BackupKeyTakenError(`s3://${store.bucket}/${key} was written by another backup${who ? ` (${who})` : ''} that started in the same second under this prefix; ` +
+        'this run stored nothing and deleted nothing. Give each database its own prefix, and do not let two backups of one database overlap');
 }
 const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' };
-/** Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts). */
+/**
+ * Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts),
+ * and only when no object is at the key yet (else BackupKeyTakenError).
+ */
 async function uploadBackupObject(store, object) {
-    await uploadStream({
+    const uploaded = await uploadStream({
         client: store.client,
         bucket: store.bucket,
         key: object.key,
@@ -75862,27 +75906,49 @@ async function uploadBackupObject(store, object) {
         storageClass: object.storageClass,
         metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
         lock: object.lock,
+    }).catch(async (error) => {
+        throw isKeyTakenError(error) ? await keyTaken(store, object.key) : error;
     });
+    if (!uploaded.etag)
+        throw new Error(`S3 returned no ETag for ${object.key}`);
+    return { key: object.key, etag: uploaded.etag };
+}
+/**
+ * Deletes the object only while it is still the one this run wrote: the ETag is compared first
+ * (for a clear reason) and again by S3 itself (If-Match), so another run's object is never deleted.
+ */
+async function deleteIfOurs(store, written) {
+    const stored = await store.metadata(written.key);
+    if (!stored || stored.etag !== written.etag)
+        return;
+    await store.client.send(new dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: store.bucket, Key: written.key, IfMatch: written.etag }));
 }
 /**
  * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
  * tags the object with its SHA-256
  * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
  * then writes the manifest: the moment the backup becomes complete. When any of it fails the
- * object is removed, so no backup is left that looks complete but was never published.
+ * object is removed, so no backup is left that looks complete but was never published; when the
+ * object at the key is no longer the one this run wrote, nothing is removed.
  */
-async function publishBackup(store, manifest, encryption, lock) {
+async function publishBackup(store, manifest, encryption, written, lock) {
     try {
         const stored = await store.metadata(manifest.key);
+        if (stored && stored.etag !== written.etag)
+            throw await keyTaken(store, manifest.key);
         if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
             throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
         }
         manifest.storageChecksum = stored.storageChecksum;
         await store.client.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }));
-        return await putManifest(store, manifest, encryption, lock);
+        return await putManifest(store, manifest, encryption, lock).catch(async (error) => {
+            throw isKeyTakenError(error) ? await keyTaken(store, manifest.key) : error;
+        });
     }
     catch (error) {
-        await deleteKeys(store, [manifest.key]).catch(() => undefined);
+        await deleteIfOurs(store, written).catch(() => undefined);
+        if (error instanceof BackupKeyTakenError)
+            throw error;
         throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
     }
 }
@@ -76047,6 +76113,164 @@ function plural(count, noun) {
 /** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
 const TOOL_NAME = 'dr-actions';
 const TOOL_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/postgres/toc.ts
+function oidsOf(listing, type, catalog) {
+    const pattern = new RegExp(`^\\d+; ${catalog} (\\d+) ${type} `);
+    const oids = [];
+    for (const line of listing.split('\n')) {
+        const match = pattern.exec(line);
+        if (match)
+            oids.push(Number(match[1]));
+    }
+    return oids;
+}
+/** Oids of the sequences whose value the archive sets. */
+function sequenceSetOids(listing) {
+    const lines = listing.split('\n');
+    const set = new Set(lines.flatMap((line) => /^\d+; 0 0 SEQUENCE SET (.*)$/.exec(line)?.[1] ?? []));
+    return lines.flatMap((line) => {
+        const match = /^\d+; 1259 (\d+) SEQUENCE (.*)$/.exec(line);
+        return match && set.has(match[2]) ? [Number(match[1])] : [];
+    });
+}
+function readToc(listing) {
+    return {
+        tableData: oidsOf(listing, 'TABLE DATA', '0'),
+        tableDefinitions: oidsOf(listing, 'TABLE', '1259'),
+        sequenceSets: sequenceSetOids(listing),
+        materializedViewData: oidsOf(listing, 'MATERIALIZED VIEW DATA', '0'),
+        // BLOB/BLOBS up to PostgreSQL 16; BLOB METADATA from 17; LARGE OBJECT(S) in newer listings.
+        largeObjects: /^\d+; \d+ \d+ (BLOBS?|BLOB METADATA|LARGE OBJECTS?) /m.test(listing),
+    };
+}
+/** The tables whose rows an archive holds. */
+function tableDataOids(listing) {
+    return readToc(listing).tableData;
+}
+
+;// CONCATENATED MODULE: ./src/postgres/dumped-tables.ts
+
+
+
+
+
+
+
+/**
+ * What a dump with these arguments holds (its tables' rows, sequences, materialized views, large
+ * objects), read from the archive's table of contents: pg_dump (custom format, same snapshot and filters) into `pg_restore --list`.
+ * pg_dump writes the table of contents before any data, and pg_restore exits once it has read
+ * it, so the pipe breaks and pg_dump stops without dumping the data.
+ */
+async function readDumpContents(pgDump, target, args) {
+    const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
+        env: { PGAPPNAME: 'dr-actions backup table list', ...libpqEnv(target) },
+        stdin: 'ignore',
+        buffer: { stdout: false },
+        reject: false,
+        cleanup: true,
+    });
+    const list = execa((0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore'), ['--list'], { reject: false, stdin: 'pipe' });
+    dump.stdout?.pipe(list.stdin);
+    list.stdin?.on('error', () => undefined);
+    const listed = await list;
+    if (listed.exitCode !== 0) {
+        dump.kill('SIGTERM');
+        const dumped = await dump;
+        const detail = String(dumped.stderr || listed.stderr).trim();
+        throw new DumpFailedError(redact(`pg_dump could not list the tables to dump: ${detail}`, [target.password]));
+    }
+    dump.kill('SIGTERM');
+    await dump;
+    return readToc(String(listed.stdout));
+}
+/** The dumped tables' names, as the session's catalog has them. */
+async function tablesByOid(session, oids) {
+    if (oids.length === 0)
+        return [];
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${quoteLiteral(`{${oids.join(',')}}`)}::oid[]) ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+
+;// CONCATENATED MODULE: ./src/postgres/restore-facts.ts
+
+const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
+const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
+/** The database's own tables (those that hold rows: not partitioned parents, views or foreign tables; none of an extension). */
+async function userTables(session) {
+    const rows = await session.query(`SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`);
+    return rows.map(([oid, schema, name, unlogged]) => ({ oid: Number(oid), schema: String(schema), name: String(name), unlogged: unlogged === 't' }));
+}
+async function countLargeObjects(session) {
+    const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
+    return Number(row?.[0]);
+}
+const oidArray = (oids) => `${identifiers_quoteLiteral(`{${oids.join(',')}}`)}::oid[]`;
+/** Sequences' last values: of the given oids, or every sequence when oids is undefined. */
+async function sequenceValues(session, oids) {
+    if (oids?.length === 0)
+        return [];
+    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0 FROM pg_sequences s
+     JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
+     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`);
+    return rows.map(([schema, name, lastValue, ascending]) => ({ schema: String(schema), name: String(name), lastValue: lastValue === null ? null : String(lastValue), ascending: ascending === 't' }));
+}
+/** The names of the relations with these oids, as the session's catalog has them. */
+async function relationsByOid(session, oids) {
+    if (oids.length === 0)
+        return [];
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+/** The database's materialized views. */
+async function materializedViews(session) {
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+/** Refreshes materialized views, as a restore does, so their rows come from the restored tables. */
+async function refreshMaterializedViews(session, views) {
+    for (const view of views)
+        await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
+}
+
+;// CONCATENATED MODULE: ./src/backup/dump-contents.ts
+
+
+
+function whyExcluded(table, defined) {
+    if (!defined.has(table.oid))
+        return 'not selected by pg-dump-args (--table, --schema, --exclude-table, --exclude-schema, ...)';
+    if (table.unlogged)
+        return 'unlogged table, its rows left out by --no-unlogged-table-data';
+    return 'its rows are left out by pg-dump-args (--exclude-table-data)';
+}
+/**
+ * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
+ * bring back. A dump that would hold the rows of none of the database's tables is refused: it
+ * is no backup, whatever its options.
+ */
+async function planDumpContents(session, pgDump, database, dumpArgs) {
+    const toc = await readDumpContents(pgDump, database, dumpArgs);
+    const dumped = new Set(toc.tableData);
+    const defined = new Set(toc.tableDefinitions);
+    const all = await userTables(session);
+    const excludedTables = all.filter((t) => !dumped.has(t.oid)).map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
+    const tables = await relationsByOid(session, toc.tableData);
+    if (tables.length === 0 && all.length > 0) {
+        const example = excludedTables[0];
+        throw new Error(`the dump would hold the rows of none of the database's ${all.length} tables (e.g. ${displayName(example)}: ${example.reason}), so it would be no backup; check pg-dump-args`);
+    }
+    const largeObjects = await countLargeObjects(session);
+    return {
+        tables,
+        excludedTables,
+        largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
+        sequences: await sequenceValues(session, toc.sequenceSets),
+        materializedViews: await relationsByOid(session, toc.materializedViewData),
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/storage/lock-horizon.ts
 
@@ -76603,10 +76827,11 @@ async function runBackup(options) {
         const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws.endpointUrl, options.lockMode));
         const snapshot = await exportSnapshot(session);
         const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-        const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
-        log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${tables.length} tables to dump`);
+        const contents = await planDumpContents(session, pgDump, database, dumpArgs);
+        const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
+        log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
-        const dumped = await dumpToS3(store, session, tables, options, {
+        const dumped = await dumpToS3(store, session, contents, options, {
             pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs],
             gzipLevel: options.format === 'plain' ? compression.level : undefined,
             object: {
@@ -76616,7 +76841,7 @@ async function runBackup(options) {
                 encryption: options.encryption,
                 storageClass: options.storageClass,
                 lock,
-                metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString() },
+                metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString(), ...(options.run.url ? { 'run-url': options.run.url } : {}) },
             },
             pgDump,
         });
@@ -76637,11 +76862,11 @@ async function runBackup(options) {
             sha256: dumped.sha256,
             databaseSizeBytes: server.databaseSizeBytes,
             rowCounts: options.rowCounts,
-            tables: dumped.tables,
+            ...whatTheDumpHolds(contents, dumped),
             pgDumpArgs: options.pgDumpArgs,
             run: options.run,
         };
-        const manifestKey = await publishBackup(store, manifest, options.encryption, lock);
+        const manifestKey = await publishBackup(store, manifest, options.encryption, dumped.written, lock);
         const durationSeconds = secondsBetween(startedAt, now());
         log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
         const result = {
@@ -76665,15 +76890,22 @@ async function runBackup(options) {
         await session.close();
     }
 }
+/** The manifest's account of the dump: the tables with their rows, those left out, and what else a restore must bring back. */
+function whatTheDumpHolds(contents, dumped) {
+    const { excludedTables, largeObjects, sequences } = contents;
+    return { tables: dumped.tables, excludedTables, ...(largeObjects === undefined ? {} : { largeObjects }), sequences, materializedViews: dumped.materializedViews };
+}
 const PROGRESS_EVERY_MS = 30_000;
 /**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
  * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
  * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
  */
-async function dumpToS3(store, session, tables, options, plan) {
+async function dumpToS3(store, session, contents, options, plan) {
     const { database, log } = options;
     const dump = startPgDump(plan.pgDump, database, plan.pgDumpArgs);
+    // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
+    const tables = [...contents.tables, ...contents.materializedViews];
     const counting = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
     const started = Date.now();
     const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
@@ -76693,9 +76925,11 @@ async function dumpToS3(store, session, tables, options, plan) {
         log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
     }, PROGRESS_EVERY_MS);
     try {
-        await uploadBackupObject(store, { ...plan.object, body: gate });
+        const written = await uploadBackupObject(store, { ...plan.object, body: gate });
         log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-        return { sizeBytes: hasher.bytes, sha256: hasher.sha256, tables: await counting };
+        const counted = await counting;
+        const tableCount = contents.tables.length;
+        return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, tables: counted.slice(0, tableCount), materializedViews: counted.slice(tableCount) };
     }
     catch (error) {
         // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
@@ -76703,6 +76937,8 @@ async function dumpToS3(store, session, tables, options, plan) {
         const reason = cause ?? error;
         dump.kill();
         await dump.exit.catch(() => undefined);
+        if (reason instanceof BackupKeyTakenError)
+            throw reason;
         throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
     }
     finally {
@@ -76907,12 +77143,27 @@ async function runAction(body) {
 
 
 
+/**
+ * DR_ACTIONS_CLOCK_START (an ISO time) is what the run's clock reads when the run first asks it
+ * (the backup's start), running at real speed from there: tests set it to start two runs in the
+ * same second, which is otherwise luck.
+ */
+function clockFromEnv(env = process.env) {
+    const start = env.DR_ACTIONS_CLOCK_START ? Date.parse(env.DR_ACTIONS_CLOCK_START) : Number.NaN;
+    if (Number.isNaN(start))
+        return undefined;
+    let offset;
+    return () => {
+        offset ??= start - Date.now();
+        return new Date(Date.now() + offset);
+    };
+}
 /** The action: src/entrypoints/backup.ts runs it on the runner, @github/local-action runs it locally. */
 async function run() {
     await runAction(async () => {
         maskDatabaseUrl('database-url');
         const settings = parseBackupInputs(readInput);
-        const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger });
+        const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, now: clockFromEnv() });
         setOutput('key', result.key);
         setOutput('manifest-key', result.manifestKey);
         setOutput('sha256', result.manifest.sha256);
@@ -76940,7 +77191,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5888);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1439);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -89090,6 +89090,13 @@ function parseBucket(input, inputName = 'bucket') {
         throw new ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
     return bucket;
 }
+/**
+ * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
+ * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
+ * as they need special handling in URLs, XML or tools:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+ */
+const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
 /** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
 function parsePrefix(input, inputName = 'prefix') {
     const prefix = input.trim();
@@ -89104,6 +89111,14 @@ function parsePrefix(input, inputName = 'prefix') {
     const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
     if (hasControl)
         throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+    const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
+    if (dotSegment !== undefined) {
+        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+    }
+    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    if (avoided.length) {
+        throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+    }
     if (Buffer.byteLength(prefix) > 900)
         throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
     return prefix;
@@ -89287,7 +89302,9 @@ function backupKeyOfManifest(manifestKey) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
-const MANIFEST_VERSION = 1;
+/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+const MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -89307,8 +89324,8 @@ function parseManifest(text, expectedKey) {
     const fail = (field, expected) => {
         throw new InvalidManifestError(`field '${field}' should be ${expected}`);
     };
-    if (m.version !== MANIFEST_VERSION)
-        fail('version', `${MANIFEST_VERSION} (this manifest says ${JSON.stringify(m.version)})`);
+    if (!READABLE_VERSIONS.includes(m.version))
+        fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
     if (typeof m.key !== 'string')
         fail('key', 'a string');
     if (expectedKey !== undefined && m.key !== expectedKey)
@@ -89335,7 +89352,25 @@ function parseManifest(text, expectedKey) {
             fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
         }
     }
+    if (m.version !== 1)
+        checkVersion2Fields(m, fail);
     return data;
+}
+const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
+/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
+function checkVersion2Fields(m, fail) {
+    const listOf = (field, ok, expected) => {
+        if (!Array.isArray(m[field]))
+            fail(field, 'an array');
+        for (const [index, item] of m[field].entries())
+            if (!isName(item) || !ok(item))
+                fail(`${field}[${index}]`, expected);
+    };
+    listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
+    if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
+        fail('largeObjects', 'a non-negative integer');
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -89424,7 +89459,7 @@ class BackupStore {
     async metadata(key) {
         try {
             const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
         }
         catch (error) {
             const status = httpStatusOf(error);

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 2620:
+/***/ 9461:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65276,6 +65276,13 @@ function parseBucket(input, inputName = 'bucket') {
         throw new errors_ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
     return bucket;
 }
+/**
+ * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
+ * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
+ * as they need special handling in URLs, XML or tools:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+ */
+const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
 /** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
 function parsePrefix(input, inputName = 'prefix') {
     const prefix = input.trim();
@@ -65290,6 +65297,14 @@ function parsePrefix(input, inputName = 'prefix') {
     const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
     if (hasControl)
         throw new errors_ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+    const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
+    if (dotSegment !== undefined) {
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+    }
+    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    if (avoided.length) {
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+    }
     if (Buffer.byteLength(prefix) > 900)
         throw new errors_ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
     return prefix;
@@ -66056,7 +66071,9 @@ async function mapWithLimit(items, limit, fn) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
-const MANIFEST_VERSION = 1;
+/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+const MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -66076,8 +66093,8 @@ function parseManifest(text, expectedKey) {
     const fail = (field, expected) => {
         throw new InvalidManifestError(`field '${field}' should be ${expected}`);
     };
-    if (m.version !== MANIFEST_VERSION)
-        fail('version', `${MANIFEST_VERSION} (this manifest says ${JSON.stringify(m.version)})`);
+    if (!READABLE_VERSIONS.includes(m.version))
+        fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
     if (typeof m.key !== 'string')
         fail('key', 'a string');
     if (expectedKey !== undefined && m.key !== expectedKey)
@@ -66104,7 +66121,25 @@ function parseManifest(text, expectedKey) {
             fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
         }
     }
+    if (m.version !== 1)
+        checkVersion2Fields(m, fail);
     return data;
+}
+const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
+/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
+function checkVersion2Fields(m, fail) {
+    const listOf = (field, ok, expected) => {
+        if (!Array.isArray(m[field]))
+            fail(field, 'an array');
+        for (const [index, item] of m[field].entries())
+            if (!isName(item) || !ok(item))
+                fail(`${field}[${index}]`, expected);
+    };
+    listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
+    if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
+        fail('largeObjects', 'a non-negative integer');
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -66193,7 +66228,7 @@ class BackupStore {
     async metadata(key) {
         try {
             const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
         }
         catch (error) {
             const status = httpStatusOf(error);
@@ -76088,7 +76123,61 @@ function compareWithManifest(downloaded, manifest, where) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/postgres/tool-messages.ts
+/**
+ * A parallel pg_restore's workers share one stderr, and each writes a message in pieces ("pg_restore:",
+ * " ", "error: ", then the text and its newline), so two workers' messages arrive run together:
+ * `pg_restore:pg_restore: error: error: could not read ...` and a bare `could not read ...` on the
+ * next line. This takes them apart again: one message a line, each with its program and level.
+ */
+const LEVELS = ['error', 'warning', 'detail', 'hint'];
+/** Strips the pieces every message starts with, however many are run together; returns the rest and the levels seen. */
+function stripHeads(line, program) {
+    const head = `${program}:`;
+    const levels = [];
+    let rest = line;
+    let stripped = false;
+    for (;;) {
+        const trimmed = rest.replace(/^ +/, '');
+        const level = LEVELS.find((l) => trimmed.startsWith(`${l}: `));
+        if (trimmed.startsWith(head))
+            rest = trimmed.slice(head.length);
+        else if (level) {
+            levels.push(level);
+            rest = trimmed.slice(level.length + 2);
+        }
+        else
+            return { rest: stripped ? trimmed : rest, levels, stripped };
+        stripped = true;
+    }
+}
+/**
+ * The messages in `stderr`, one a line as `<program>: <level>: <text>`, in the order their texts
+ * came, the first error first, each once. A line with no heads of its own continues the message
+ * before it (pg_restore's "Command was: ..."), unless a level is waiting for its text.
+ */
+function untangleMessages(stderr, program) {
+    const messages = [];
+    const waiting = [];
+    for (const line of stderr.split('\n')) {
+        const { rest, levels, stripped } = stripHeads(line, program);
+        waiting.push(...levels);
+        if (!rest.trim())
+            continue;
+        const last = messages[messages.length - 1];
+        if (!stripped && waiting.length === 0 && last)
+            last.text += `\n${rest}`;
+        else
+            messages.push({ level: waiting.shift(), text: rest });
+    }
+    const lines = messages.map((m) => `${program}: ${m.level ? `${m.level}: ` : ''}${m.text}`);
+    const unique = [...new Set(lines)];
+    const firstError = unique.findIndex((line) => line.startsWith(`${program}: error: `));
+    return firstError > 0 ? [unique[firstError], ...unique.filter((_, i) => i !== firstError)] : unique;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/restore-client.ts
+
 
 
 
@@ -76124,7 +76213,9 @@ async function restoreClientExit(run, tool, secrets) {
     if (result.exitCode === 0 && !result.signal)
         return;
     const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
-    throw new RestoreFailedError(redact(`${tool} ${how}${run.stderr() ? `: ${run.stderr()}` : ''}`, secrets));
+    // pg_restore's parallel workers write to one stderr at once; their messages are taken apart again.
+    const said = tool === 'pg_restore' ? untangleMessages(run.stderr(), tool).join('\n') : run.stderr();
+    throw new RestoreFailedError(redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
 }
 
 ;// CONCATENATED MODULE: ./src/restore/restore-process.ts
@@ -76486,6 +76577,15 @@ function chooseLegacy(legacy, selector, random) {
             return undefined;
     }
 }
+/** Whether dr-actions wrote the object (the plan's old script wrote no metadata). */
+async function isOurs(store, backup) {
+    const head = await store.metadata(backup.key);
+    return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
+function incompleteBackup(store, key) {
+    return (`s3://${store.bucket}/${key} is an incomplete backup: dr-actions wrote it but never its manifest, which is written last, ` +
+        'once the dump succeeded and S3 held all of it; it may hold a partial dump and is never restored. Choose another backup');
+}
 /** Objects without a manifest that dr-actions did not write: the plan's own script's backups. */
 async function legacyBackups(store, withoutManifest) {
     const heads = await mapWithLimit(withoutManifest, 16, (backup) => store.metadata(backup.key));
@@ -76506,6 +76606,8 @@ async function selectBackup(store, catalog, selector, random) {
         if (invalid)
             throw new errors_ConfigurationError(`s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`);
         const bare = catalog.withoutManifest.find((b) => b.key === selector.key);
+        if (bare && (await isOurs(store, bare)))
+            throw new errors_ConfigurationError(incompleteBackup(store, bare.key));
         if (bare)
             return { backup: bare, reason: 'named by key; it has no manifest' };
         throw new errors_ConfigurationError(`there is no backup object s3://${store.bucket}/${selector.key}; list them with: aws s3 ls ${where}`);
@@ -76513,11 +76615,14 @@ async function selectBackup(store, catalog, selector, random) {
     const complete = chooseComplete(catalog.complete, selector, random);
     if (complete)
         return complete;
-    const legacy = chooseLegacy(await legacyBackups(store, catalog.withoutManifest), selector, random);
+    const legacyFound = await legacyBackups(store, catalog.withoutManifest);
+    const legacy = chooseLegacy(legacyFound, selector, random);
     if (legacy)
         return legacy;
     const found = catalog.withoutManifest.length + catalog.invalid.length;
-    const others = found ? ` (${found} backup objects there have no valid manifest${catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : ''})` : '';
+    const incomplete = catalog.withoutManifest.filter((b) => !legacyFound.includes(b));
+    const example = incomplete[0] ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored` : catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : '';
+    const others = found ? ` (${found} backup objects there have no valid manifest${example})` : '';
     const when = selector.kind === 'point-in-time' ? ` at or before ${selector.at.toISOString()}` : '';
     throw new errors_ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
 }
@@ -76702,11 +76807,119 @@ async function countRows(session, tables) {
     return counts;
 }
 
-;// CONCATENATED MODULE: ./src/restore/verify-tables.ts
+;// CONCATENATED MODULE: ./src/postgres/restore-facts.ts
+
+const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
+const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
+/** The database's own tables (those that hold rows: not partitioned parents, views or foreign tables; none of an extension). */
+async function userTables(session) {
+    const rows = await session.query(`SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`);
+    return rows.map(([oid, schema, name, unlogged]) => ({ oid: Number(oid), schema: String(schema), name: String(name), unlogged: unlogged === 't' }));
+}
+async function countLargeObjects(session) {
+    const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
+    return Number(row?.[0]);
+}
+const oidArray = (oids) => `${quoteLiteral(`{${oids.join(',')}}`)}::oid[]`;
+/** Sequences' last values: of the given oids, or every sequence when oids is undefined. */
+async function sequenceValues(session, oids) {
+    if (oids?.length === 0)
+        return [];
+    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0 FROM pg_sequences s
+     JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
+     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`);
+    return rows.map(([schema, name, lastValue, ascending]) => ({ schema: String(schema), name: String(name), lastValue: lastValue === null ? null : String(lastValue), ascending: ascending === 't' }));
+}
+/** The names of the relations with these oids, as the session's catalog has them. */
+async function relationsByOid(session, oids) {
+    if (oids.length === 0)
+        return [];
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+/** The database's materialized views. */
+async function materializedViews(session) {
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+/** Refreshes materialized views, as a restore does, so their rows come from the restored tables. */
+async function refreshMaterializedViews(session, views) {
+    for (const view of views)
+        await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
+}
+
+;// CONCATENATED MODULE: ./src/restore/verify-objects.ts
 
 
 
 const key = (t) => JSON.stringify([t.schema, t.name]);
+/** Whether a restored sequence is at or beyond the snapshot's value (pg_dump reads sequences after the snapshot: they are not transactional). */
+function notBehind(restored, recorded, ascending) {
+    return ascending ? restored >= recorded : restored <= recorded;
+}
+async function sequenceDifferences(session, manifest) {
+    const recorded = manifest.sequences ?? [];
+    if (recorded.length === 0)
+        return [];
+    const restored = new Map((await sequenceValues(session)).map((s) => [key(s), s]));
+    return recorded.flatMap((s) => {
+        const now = restored.get(key(s));
+        if (!now)
+            return [`sequence ${displayName(s)} is missing`];
+        if (s.lastValue === null)
+            return [];
+        if (now.lastValue === null || !notBehind(BigInt(now.lastValue), BigInt(s.lastValue), s.ascending)) {
+            return [`sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`];
+        }
+        return [];
+    });
+}
+/** Materialized views are refreshed first, as the restore did, so their rows come from the restored tables. */
+async function materializedViewDifferences(session, manifest) {
+    const recorded = manifest.materializedViews ?? [];
+    if (recorded.length === 0)
+        return [];
+    const present = new Set((await materializedViews(session)).map(key));
+    const found = recorded.filter((v) => present.has(key(v)));
+    await refreshMaterializedViews(session, found);
+    const counted = new Map((await countRows(session, found)).map((v) => [key(v), v.rows]));
+    return recorded.flatMap((v) => {
+        const restoredRows = counted.get(key(v));
+        if (restoredRows === undefined)
+            return [`materialized view ${displayName(v)} is missing`];
+        if (v.rows !== null && v.rows !== restoredRows)
+            return [`materialized view ${displayName(v)} has ${restoredRows} rows after its refresh, the manifest says ${v.rows}`];
+        return [];
+    });
+}
+/**
+ * Beyond the tables' rows: the large objects, the sequences and the materialized views that the
+ * manifest (version 2) records must be in the restored database as recorded.
+ */
+async function verifyRestoredObjects(session, manifest) {
+    const differences = [];
+    if (manifest.largeObjects !== undefined) {
+        const restored = await countLargeObjects(session);
+        if (restored !== manifest.largeObjects)
+            differences.push(`${restored} large objects were restored, the manifest says ${manifest.largeObjects}`);
+    }
+    differences.push(...(await sequenceDifferences(session, manifest)), ...(await materializedViewDifferences(session, manifest)));
+    const counted = [
+        [manifest.sequences?.length ?? 0, 'sequences'],
+        [manifest.materializedViews?.length ?? 0, 'materialized views'],
+        [manifest.largeObjects ?? 0, 'large objects'],
+    ];
+    const parts = counted.filter(([count]) => count > 0).map(([count, what]) => `${count} ${what}`);
+    return { differences, matched: parts.length ? `${parts.join(', ')} as recorded` : '' };
+}
+
+;// CONCATENATED MODULE: ./src/restore/verify-tables.ts
+
+
+
+
+const verify_tables_key = (t) => JSON.stringify([t.schema, t.name]);
 /**
  * Every table of the manifest must be in the restored database with exactly as many rows as
  * the dump's snapshot had. Row security is off in this session, so a policy can never hide
@@ -76718,20 +76931,20 @@ async function compareTables(session, manifestTables) {
     const rows = await session.query(`SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`);
-    const restored = new Map(rows.map(([schema, name, fromExtension]) => [key({ schema: String(schema), name: String(name) }), { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' }]));
-    const expected = new Set(manifestTables.map(key));
-    const present = manifestTables.filter((t) => restored.has(key(t)));
+    const restored = new Map(rows.map(([schema, name, fromExtension]) => [verify_tables_key({ schema: String(schema), name: String(name) }), { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' }]));
+    const expected = new Set(manifestTables.map(verify_tables_key));
+    const present = manifestTables.filter((t) => restored.has(verify_tables_key(t)));
     // Tables the dump holds no data for (e.g. pg_dump --exclude-table-data) are listed, not judged.
-    const extras = [...restored.values()].filter((t) => !expected.has(key(t)) && !t.fromExtension);
+    const extras = [...restored.values()].filter((t) => !expected.has(verify_tables_key(t)) && !t.fromExtension);
     const counted = await countRows(session, [...present, ...extras]);
-    const countOf = new Map(counted.map((t) => [key(t), t.rows]));
+    const countOf = new Map(counted.map((t) => [verify_tables_key(t), t.rows]));
     const comparisons = manifestTables.map((t) => {
-        const restoredRows = countOf.get(key(t)) ?? null;
+        const restoredRows = countOf.get(verify_tables_key(t)) ?? null;
         const status = restoredRows === null ? 'missing' : t.rows === null ? 'present' : t.rows === restoredRows ? 'equal' : 'differs';
         return { schema: t.schema, name: t.name, expectedRows: t.rows, restoredRows, status };
     });
     for (const t of extras)
-        comparisons.push({ schema: t.schema, name: t.name, expectedRows: null, restoredRows: countOf.get(key(t)) ?? null, status: 'not in manifest' });
+        comparisons.push({ schema: t.schema, name: t.name, expectedRows: null, restoredRows: countOf.get(verify_tables_key(t)) ?? null, status: 'not in manifest' });
     return comparisons;
 }
 /** The differences, one phrase each, for the failure reason; empty when the data matches. */
@@ -76752,7 +76965,8 @@ function listSome(items) {
 /** The verify step: every table compared with the manifest, and the verdict. */
 async function verifyAgainstManifest(session, manifest) {
     const tables = await compareTables(session, manifest.tables);
-    const differences = describeDifferences(tables);
+    const objects = await verifyRestoredObjects(session, manifest);
+    const differences = [...describeDifferences(tables), ...objects.differences];
     if (differences.length) {
         const failure = new StepFailure(`the restored data differs from the manifest: ${listSome(differences)}`, [
             `verify: the restored data differs from the manifest of ${manifest.key}: ${listSome(differences)}`,
@@ -76761,9 +76975,10 @@ async function verifyAgainstManifest(session, manifest) {
     }
     const equal = tables.filter((t) => t.status === 'equal');
     const rows = equal.reduce((sum, t) => sum + (t.restoredRows ?? 0), 0);
-    const detail = manifest.rowCounts === 'off'
+    const tablesDetail = manifest.rowCounts === 'off'
         ? `${manifest.tables.length} tables present; the backup counted no rows (row-counts: off), so counts were not compared`
         : `${equal.length} tables, ${rows.toLocaleString('en-US')} rows: every count equals the manifest`;
+    const detail = objects.matched ? `${tablesDetail}; ${objects.matched}` : tablesDetail;
     return { tables, detail };
 }
 
@@ -77243,7 +77458,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2620);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9461);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -1,0 +1,53 @@
+import type { ClientBinary } from '../postgres/binaries.js';
+import type { DatabaseTarget } from '../postgres/connection.js';
+import { readDumpContents } from '../postgres/dumped-tables.js';
+import { displayName, type TableName } from '../postgres/identifiers.js';
+import type { PsqlSession } from '../postgres/psql-session.js';
+import { countLargeObjects, relationsByOid, sequenceValues, userTables, type UserTable } from '../postgres/restore-facts.js';
+import type { ExcludedTable, SequenceState } from '../storage/manifest.js';
+
+/** What the dump will hold, as the manifest records it; read in the dump's snapshot before it starts. */
+export interface DumpContents {
+  /** Exactly the tables whose rows are in the dump. */
+  tables: TableName[];
+  excludedTables: ExcludedTable[];
+  /** Absent when the dump holds none of the database's large objects. */
+  largeObjects?: number;
+  sequences: SequenceState[];
+  /** Populated materialized views, whose rows are counted with the tables'. */
+  materializedViews: TableName[];
+}
+
+function whyExcluded(table: UserTable, defined: ReadonlySet<number>): string {
+  if (!defined.has(table.oid)) return 'not selected by pg-dump-args (--table, --schema, --exclude-table, --exclude-schema, ...)';
+  if (table.unlogged) return 'unlogged table, its rows left out by --no-unlogged-table-data';
+  return 'its rows are left out by pg-dump-args (--exclude-table-data)';
+}
+
+/**
+ * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
+ * bring back. A dump that would hold the rows of none of the database's tables is refused: it
+ * is no backup, whatever its options.
+ */
+export async function planDumpContents(session: PsqlSession, pgDump: ClientBinary, database: DatabaseTarget, dumpArgs: string[]): Promise<DumpContents> {
+  const toc = await readDumpContents(pgDump, database, dumpArgs);
+  const dumped = new Set(toc.tableData);
+  const defined = new Set(toc.tableDefinitions);
+  const all = await userTables(session);
+  const excludedTables = all.filter((t) => !dumped.has(t.oid)).map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
+  const tables = await relationsByOid(session, toc.tableData);
+  if (tables.length === 0 && all.length > 0) {
+    const example = excludedTables[0] as ExcludedTable;
+    throw new Error(
+      `the dump would hold the rows of none of the database's ${all.length} tables (e.g. ${displayName(example)}: ${example.reason}), so it would be no backup; check pg-dump-args`,
+    );
+  }
+  const largeObjects = await countLargeObjects(session);
+  return {
+    tables,
+    excludedTables,
+    largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
+    sequences: await sequenceValues(session, toc.sequenceSets),
+    materializedViews: await relationsByOid(session, toc.materializedViewData),
+  };
+}
