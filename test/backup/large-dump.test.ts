@@ -1,4 +1,4 @@
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectLockConfigurationCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { execa } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
@@ -111,6 +111,7 @@ describe('S3 failures moto cannot produce (aws-sdk-client-mock)', () => {
 
   test('a 500 on a part after the SDK\'s retries: the multipart upload is aborted and no manifest is written', async () => {
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(GetObjectLockConfigurationCommand).rejects(Object.assign(new Error('no Object Lock'), { name: 'ObjectLockConfigurationNotFoundError' }));
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
     s3.on(UploadPartCommand)
       .resolvesOnce({ ETag: '"part-1"' })

@@ -472,7 +472,7 @@ moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/replication-delay"] = set_repl
 # --- S3 Object Lock: kept through multipart completion; never shortened; part checksums ----
 
 _lock_headers = threading.local()
-_key_response_post = S3Response._key_response_post
+_key_response_post_unlocked = S3Response._key_response_post
 _create_multipart_upload = S3Backend.create_multipart_upload
 _complete_multipart_upload = S3Backend.complete_multipart_upload
 
@@ -486,7 +486,7 @@ def key_response_post_with_lock(self, request, body, bucket_name, query, key_nam
             raise LockNotEnabled()
         _lock_headers.value = (mode, until, hold)
     try:
-        return _key_response_post(self, request, body, bucket_name, query, key_name)
+        return _key_response_post_unlocked(self, request, body, bucket_name, query, key_name)
     finally:
         _lock_headers.value = None
 
@@ -565,14 +565,14 @@ S3Response.upload_part = upload_part_with_checksum_on_locked_bucket
 # --- S3: writes denied as by a bucket policy ------------------------------------------
 
 _denied_puts = set()  # (bucket, key suffix)
-_put_object_response = S3Response.put_object
+_put_object_response_allowed = S3Response.put_object
 
 
 def put_object_unless_denied(self):
     key_name = self.parse_key_name()
     if any(bucket == self.bucket_name and key_name.endswith(suffix) for bucket, suffix in _denied_puts):
         raise S3ClientError("AccessDenied", "Access Denied")
-    return _put_object_response(self)
+    return _put_object_response_allowed(self)
 
 
 def deny_put(request, full_url, headers):
