@@ -7,6 +7,7 @@ import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import type { BackupFormat } from '../storage/keys.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseCompression, type CompressionSpec } from './compression.js';
+import { GLOBALS_POLICIES, type GlobalsPolicy } from './globals.js';
 import { parsePgDumpArgs } from './pg-dump-args.js';
 import { parseRetention, type RetentionPolicy } from '../storage/retention.js';
 
@@ -24,6 +25,7 @@ export interface BackupSettings {
   pruneDryRun: boolean;
   rowCounts: 'exact' | 'off';
   pgDumpArgs: string[];
+  globals: GlobalsPolicy;
 }
 
 /** Classes whose objects can be read at once; GLACIER and DEEP_ARCHIVE need hours to thaw, longer than any RTO. */
@@ -63,5 +65,6 @@ export function parseBackupInputs(input: InputReader, env: NodeJS.ProcessEnv = p
     pruneDryRun: parseBoolean(input('prune-dry-run'), 'prune-dry-run', false),
     rowCounts: parseChoice(input('row-counts'), 'row-counts', ['exact', 'off'] as const, 'exact'),
     pgDumpArgs: parsePgDumpArgs(input('pg-dump-args')),
+    globals: parseChoice(input('globals'), 'globals', GLOBALS_POLICIES, 'required'),
   };
 }

@@ -15,6 +15,7 @@ import { checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject } 
 import { backupKey } from '../storage/keys.js';
 import { MANIFEST_VERSION, type BackupManifest, type TableRowCount } from '../storage/manifest.js';
 import { pruneBackups, type PruneReport } from '../storage/prune.js';
+import { removeGlobals } from '../storage/globals-object.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
@@ -24,6 +25,7 @@ import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
+import { captureGlobals, storeGlobals } from './globals.js';
 import type { BackupSettings } from './inputs.js';
 
 export interface BackupRunOptions extends BackupSettings {
@@ -76,6 +78,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
     const tables = await tablesByOid(session, await dumpedTableOids(pgDump, database, dumpArgs));
     log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${tables.length} tables to dump`);
+    const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
     const dumped = await dumpToS3(store, session, tables, options, {
@@ -112,8 +115,13 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       tables: dumped.tables,
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
+      globals: await storeGlobals(store, key, globals, options.encryption),
+      ...(globals.roles ? { roles: globals.roles } : {}),
     };
-    const manifestKey = await publishBackup(store, manifest, options.encryption);
+    const manifestKey = await publishBackup(store, manifest, options.encryption).catch(async (error: unknown) => {
+      await removeGlobals(store, manifest.globals);
+      throw error;
+    });
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 
