@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { ClientBinary } from '../postgres/binaries.js';
 import type { DatabaseTarget } from '../postgres/connection.js';
-import { readDumpRoles, type DumpRole } from '../postgres/dump-roles.js';
+import { readDumpRoles, type DumpRole, type DumpRoles } from '../postgres/dump-roles.js';
 import { dumpGlobals } from '../postgres/globals.js';
 import type { BackupStore, Encryption } from '../storage/backup-store.js';
 import { putGlobals } from '../storage/globals-object.js';
@@ -44,8 +44,9 @@ function withDatabaseSection(globals: string, database: string, databaseSql: rea
 export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedGlobals> {
   const { pgDump, database, policy, log } = capture;
   if (policy === 'off') return { pgDumpallVersion: pgDump.version, record: { status: 'off' } };
+  let dumpRoles: DumpRoles | undefined;
   try {
-    const dumpRoles = await readDumpRoles(pgDump, database, capture.dumpArgs, true);
+    dumpRoles = await readDumpRoles(pgDump, database, capture.dumpArgs, true);
     const globals = await dumpGlobals(pgDump, database);
     log.info(`globals taken with pg_dumpall ${pgDump.version} (no passwords); the dump depends on ${dumpRoles.roles.length} roles: ${dumpRoles.roles.map((r) => r.name).join(', ') || 'none'}`);
     return { sql: withDatabaseSection(globals, database.database, dumpRoles.databaseSql), pgDumpallVersion: pgDump.version, roles: dumpRoles.roles };
@@ -55,7 +56,8 @@ export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedG
       throw new Error(`could not take the server's globals (roles, memberships, settings), so nothing was dumped: ${reason}. Fix the cause, or set globals: best-effort to back up without them`);
     }
     log.warning(`the server's globals were not taken (globals: best-effort), so this backup cannot rebuild its roles: ${reason}`);
-    return { pgDumpallVersion: pgDump.version, record: { status: 'missing', reason } };
+    // The roles the dump depends on, when they were read, still tell a restore what it needs.
+    return { pgDumpallVersion: pgDump.version, record: { status: 'missing', reason }, ...(dumpRoles ? { roles: dumpRoles.roles } : {}) };
   }
 }
 

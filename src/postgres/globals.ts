@@ -17,14 +17,16 @@ export class GlobalsDumpError extends Error {
  * where pg_authid is not readable. pg_dumpall is taken from pg_dump's folder: the same version.
  */
 export async function dumpGlobals(pgDump: ClientBinary, target: DatabaseTarget): Promise<string> {
-  const result = await execa(join(dirname(pgDump.path), 'pg_dumpall'), ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
+  const path = join(dirname(pgDump.path), 'pg_dumpall');
+  const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
     env: { PGAPPNAME: 'dr-actions globals', ...libpqEnv(target) },
     stdin: 'ignore',
     reject: false,
     cleanup: true,
   });
   if (result.exitCode !== 0) {
-    const why = result.failed && result.exitCode === undefined ? String(result.shortMessage ?? result.message) : String(result.stderr).trim();
+    const notStarted = result.exitCode === undefined;
+    const why = notStarted ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package` : String(result.stderr).trim();
     throw new GlobalsDumpError(redact(`pg_dumpall --globals-only failed: ${why}`, [target.password]));
   }
   return String(result.stdout);

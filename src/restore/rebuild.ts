@@ -12,7 +12,6 @@ import type { GlobalsRecord } from '../storage/globals-record.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import type { Logger } from '../util/logger.js';
 import type { RestoreVerifySettings } from './inputs.js';
-import type { RolesDetails } from './rebuild-details.js';
 import type { RestoreVerifyDetails } from './restore-report.js';
 import { openMaintenance } from './scratch-database.js';
 
