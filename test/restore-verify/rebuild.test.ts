@@ -7,6 +7,9 @@ import { execa } from 'execa';
 import type { BackupResult } from '../../src/backup/run-backup.js';
 import { parseBackupInputs } from '../../src/backup/inputs.js';
 import { runBackup } from '../../src/backup/run-backup.js';
+import { parseRestoreVerifyInputs } from '../../src/restore/inputs.js';
+import { ownershipStep } from '../../src/restore/rebuild.js';
+import type { RestoreVerifyDetails } from '../../src/restore/restore-report.js';
 import { restoreVerifyMarkdown } from '../../src/restore/summary.js';
 import type { Logger } from '../../src/util/logger.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -194,6 +197,22 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
     expect(everything).not.toContain(newPassword);
     expect(everything).not.toContain(roles.sourcePassword);
     expect(everything).toContain(roles.ops);
+  });
+
+  test('the ownership check fails when an owner or a grant differs from the manifest', async () => {
+    const database = 'saas_rebuilt';
+    // The table takes its sequence, the sequence's OWNED BY, the column default and the primary key with it: five entries.
+    await sql(empty.url(database), `ALTER TABLE app.items OWNER TO postgres; REVOKE SELECT ON app.items FROM ${roles.readers}`);
+    const settings = parseRestoreVerifyInputs(reader({ bucket, 'target-database-url': empty.url(database), rebuild: 'true' }));
+    const details = { roles: undefined } as unknown as RestoreVerifyDetails;
+    const check = ownershipStep({ settings, store: undefined as never, details, log: silentLogger }, backup.manifest, { serverMajor: 15, serverVersion: '15' });
+    await expect(check).rejects.toMatchObject({
+      reasons: [
+        `ownership: ${roles.owner} owns 2 entries and holds 0 grants, the manifest says 7 and 0`,
+        'ownership: postgres owns 5 entries and holds 0 grants, the manifest says 0 and 0',
+        `ownership: ${roles.readers} owns 0 entries and holds 3 grants, the manifest says 0 and 4`,
+      ],
+    });
   });
 
   test('a rebuild whose role-passwords names a role nobody has fails before anything is restored', async () => {
