@@ -10,6 +10,7 @@ import type { BackupStore } from '../storage/backup-store.js';
 import { readGlobals } from '../storage/globals-object.js';
 import type { GlobalsRecord } from '../storage/globals-record.js';
 import type { BackupManifest } from '../storage/manifest.js';
+import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import type { RestoreVerifyDetails } from './restore-report.js';
@@ -118,8 +119,8 @@ async function createRoles(ctx: RebuildContext, session: PsqlSession, manifest: 
   roles.passwordsSet = Object.keys(passwords);
   if (needPassword.length) ctx.log.warning(`roles: login roles created without a password (set them with role-passwords, or ALTER ROLE ... PASSWORD, before the application connects): ${list(needPassword)}`);
   const parts = [
-    `created ${roles.created.length} roles from the stored globals${roles.created.length ? ` (${list(roles.created)})` : ''}`,
-    `${plan.memberships.length} memberships`,
+    `created ${plural(roles.created.length, 'role')} from the stored globals${roles.created.length ? ` (${list(roles.created)})` : ''}`,
+    plural(plan.memberships.length, 'membership'),
     plan.existing.length ? `already on the target: ${list(plan.existing)}` : '',
     roles.passwordsSet.length ? `passwords set for ${list(roles.passwordsSet)}` : '',
     needPassword.length ? `need a password: ${list(needPassword)}` : '',

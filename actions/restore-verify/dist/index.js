@@ -76803,6 +76803,7 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
 
 
 
+
 const list = (names) => names.join(', ');
 async function withMaintenance(ctx, psqlPath, fn) {
     const session = await openMaintenance(ctx.settings.target, psqlPath);
@@ -76889,8 +76890,8 @@ async function createRoles(ctx, session, manifest, onTarget) {
     if (needPassword.length)
         ctx.log.warning(`roles: login roles created without a password (set them with role-passwords, or ALTER ROLE ... PASSWORD, before the application connects): ${list(needPassword)}`);
     const parts = [
-        `created ${roles.created.length} roles from the stored globals${roles.created.length ? ` (${list(roles.created)})` : ''}`,
-        `${plan.memberships.length} memberships`,
+        `created ${plural(roles.created.length, 'role')} from the stored globals${roles.created.length ? ` (${list(roles.created)})` : ''}`,
+        plural(plan.memberships.length, 'membership'),
         plan.existing.length ? `already on the target: ${list(plan.existing)}` : '',
         roles.passwordsSet.length ? `passwords set for ${list(roles.passwordsSet)}` : '',
         needPassword.length ? `need a password: ${list(needPassword)}` : '',
