@@ -77573,6 +77573,30 @@ function checksumStep(run) {
     };
 }
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
+function rolesStepOf(run) {
+    return {
+        name: STEP.roles,
+        input: ({ selection, prepared }) => run.settings.rebuild || selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`),
+        run: ({ manifest, psqlPath }) => rolesStep(run, manifest, psqlPath),
+        describe: (roles) => roles.detail,
+    };
+}
+function databaseSettingsStepOf(run) {
+    return {
+        name: STEP.databaseSettings,
+        input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
+        run: ({ sql, psqlPath }) => databaseSettingsStep(run, sql, psqlPath),
+        describe: detailIs,
+    };
+}
+function ownershipStepOf(run) {
+    return {
+        name: STEP.ownership,
+        input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, server: prepared.state } : notApplicable(NO_ROLES)),
+        run: ({ manifest, server }) => ownershipStep(run, manifest, server),
+        describe: detailIs,
+    };
+}
 /**
  * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
  * restore (each blocking the rest when it fails), then the verifications (each on its own), then
@@ -77601,12 +77625,7 @@ function restoreVerifySteps(run) {
         describe: (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
     })
         .optionalStep('checksum', checksumStep(run))
-        .optionalStep('roles', {
-        name: STEP.roles,
-        input: ({ selection, prepared }) => (rebuild || selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
-        run: ({ manifest, psqlPath }) => rolesStep(run, manifest, psqlPath),
-        describe: (roles) => roles.detail,
-    })
+        .optionalStep('roles', rolesStepOf(run))
         .step('database', {
         name: STEP.createDatabase,
         input: ({ prepared }) => prepared,
@@ -77619,14 +77638,7 @@ function restoreVerifySteps(run) {
         run: (input) => restoreStep(run, input),
         describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
     });
-    const settled = rebuild
-        ? restored.optionalStep('databaseSettings', {
-            name: STEP.databaseSettings,
-            input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
-            run: ({ sql, psqlPath }) => databaseSettingsStep(run, sql, psqlPath),
-            describe: detailIs,
-        })
-        : restored;
+    const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
     const verified = settled
         .check('verified', {
         name: STEP.verify,
@@ -77635,14 +77647,7 @@ function restoreVerifySteps(run) {
         run: (input) => verifyStep(run, input),
         describe: detailIs,
     });
-    const pipeline = rebuild
-        ? verified.check('ownership', {
-            name: STEP.ownership,
-            input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, server: prepared.state } : notApplicable(NO_ROLES)),
-            run: ({ manifest, server }) => ownershipStep(run, manifest, server),
-            describe: detailIs,
-        })
-        : verified;
+    const pipeline = rebuild ? verified.check('ownership', ownershipStepOf(run)) : verified;
     const withChecks = checks
         ? pipeline.check('checked', { name: STEP.checks, input: ({ prepared }) => prepared.psqlPath, run: (psqlPath) => checksStep(run, checks, psqlPath), describe: detailIs })
         : pipeline.skipped(STEP.checks, 'no checks file');
