@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
     core.setOutput('size-bytes', String(result.manifest.sizeBytes));
     core.setOutput('duration-seconds', String(result.durationSeconds));
     core.setOutput('tables', String(result.manifest.tables.length));
+    core.setOutput('globals-key', result.manifest.globals?.status === 'stored' ? result.manifest.globals.key : '');
     core.setOutput('pruned-count', String(result.retention?.prunedCount ?? 0));
     core.setOutput('copy-key', result.copy && result.copy.status !== 'failed' ? result.copy.key : '');
     core.setOutput('copy-status', result.copy?.status ?? 'off');

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { runContextFromEnv } from '../github/run-context.js';
 import { parseRestoreVerifyInputs } from '../restore/inputs.js';
+import { rolePasswordSecrets } from '../restore/role-passwords.js';
 import { runRestoreVerify } from '../restore/run-restore-verify.js';
 import { restoreVerifyMarkdown } from '../restore/summary.js';
 import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } from './runtime.js';
@@ -12,6 +13,7 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('target-database-url');
     maskDatabaseUrl('source-database-url');
+    for (const secret of rolePasswordSecrets(core.getInput('role-passwords'))) core.setSecret(secret);
     const settings = parseRestoreVerifyInputs(readInput);
 
     // A cancelled job gets SIGINT, then SIGTERM: stop the running step, still drop the scratch database.

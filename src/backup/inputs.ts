@@ -7,6 +7,7 @@ import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import type { BackupFormat } from '../storage/keys.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseCompression, type CompressionSpec } from './compression.js';
+import { GLOBALS_POLICIES, type GlobalsPolicy } from './globals.js';
 import { parsePgDumpArgs } from './pg-dump-args.js';
 import { parseRetention, type RetentionPolicy } from '../storage/retention.js';
 import { LOCK_SETTINGS, type LockSetting } from '../storage/object-lock.js';
@@ -28,6 +29,7 @@ export interface BackupSettings {
   lockMode: LockSetting;
   /** A second copy of each backup in another region; none when copy-bucket is empty. */
   copy?: CopySettings;
+  globals: GlobalsPolicy;
 }
 
 export interface CopySettings {
@@ -113,5 +115,6 @@ export function parseBackupInputs(input: InputReader, env: NodeJS.ProcessEnv = p
     pgDumpArgs: parsePgDumpArgs(input('pg-dump-args')),
     lockMode: parseLockMode(input('lock-mode'), retention),
     copy: parseCopy(input, bucket, region, encryption),
+    globals: parseChoice(input('globals'), 'globals', GLOBALS_POLICIES, 'required'),
   };
 }

@@ -12,6 +12,7 @@ import { exportSnapshot, readServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
 import { BackupKeyTakenError, checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject, type WrittenObject } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
+import { removeGlobals } from '../storage/globals-object.js';
 import { MANIFEST_VERSION, type BackupManifest, type MaterializedViewRows, type TableRowCount } from '../storage/manifest.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
@@ -23,6 +24,7 @@ import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
 import { planDumpContents, type DumpContents } from './dump-contents.js';
+import { captureGlobals, storeGlobals } from './globals.js';
 import type { BackupSettings } from './inputs.js';
 import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
@@ -87,6 +89,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const contents = await planDumpContents(session, pgDump, database, dumpArgs);
     const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
     log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
+    const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
     const dumped = await dumpToS3(store, session, contents, options, {
@@ -124,8 +127,13 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       ...whatTheDumpHolds(contents, dumped),
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
+      globals: await storeGlobals(store, key, globals, options.encryption),
+      ...(globals.roles ? { roles: globals.roles } : {}),
     };
-    const manifestKey = await publishBackup(store, manifest, options.encryption, dumped.written, lock);
+    const manifestKey = await publishBackup(store, manifest, options.encryption, dumped.written, lock).catch(async (error: unknown) => {
+      await removeGlobals(store, manifest.globals);
+      throw error;
+    });
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 

@@ -32,6 +32,13 @@ export function retentionMarkdown(report: PruneReport): string {
   return lines.join('\n');
 }
 
+function describeGlobals(m: BackupResult['manifest']): string {
+  const roles = m.roles ? `; the dump depends on ${m.roles.length === 0 ? 'no roles' : m.roles.map((r) => code(r.name)).join(', ')}` : '';
+  if (m.globals?.status === 'stored') return `${code(`s3://${m.bucket}/${m.globals.key}`)} (roles without passwords, the database's own settings)${roles}`;
+  if (m.globals?.status === 'missing') return `${MARK.failed} missing (globals: best-effort): ${m.globals.reason}${roles}`;
+  return 'not taken (globals: off)';
+}
+
 /** The job summary of a backup: what was stored, how fast, and what retention decided. */
 export function backupMarkdown(result: BackupResult): string {
   const m = result.manifest;
@@ -47,6 +54,7 @@ export function backupMarkdown(result: BackupResult): string {
     ['Snapshot', `${m.snapshotAt} (server clock)`],
     ['Tables', String(m.tables.length)],
     ['Rows', result.totalRows === null ? 'not counted (row-counts: off)' : `${result.totalRows.toLocaleString('en-US')} (exact, in the dump's snapshot)`],
+    ['Globals', describeGlobals(m)],
   ];
   const lines = [`## ${MARK.passed} Backup of ${code(m.database)}`, '', table(['', ''], rows)];
   if (m.tables.length) {

@@ -8,6 +8,7 @@ import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseInteger, type InputReader } from '../util/inputs.js';
 import { splitWords } from '../util/words.js';
 import { loadChecksFile, type ChecksFile } from './checks-file.js';
+import { parseRolePasswords } from './role-passwords.js';
 import { sameDatabaseByName } from './same-database.js';
 import { parseBackupSelector, type BackupSelector } from './selector.js';
 
@@ -32,7 +33,14 @@ export interface RestoreVerifySettings {
   reportPath: string;
   /** Where the backup is downloaded to: RUNNER_TEMP on a runner, else the system's temp folder. */
   tempDir: string;
+  /** The plan's rebuild: roles from the stored globals, then the restore with owners and privileges. */
+  rebuild: boolean;
+  /** Passwords to set on the roles a rebuild creates (role-passwords, from a secret). */
+  rolePasswords: Record<string, string>;
 }
+
+/** The plan's RTO for an infrastructure failure (a rebuild), where a database failure has 1 h. */
+export const REBUILD_RTO_SECONDS = 4 * 3600;
 
 /** PostgreSQL truncates longer names to NAMEDATALEN - 1 bytes. */
 const MAX_NAME_BYTES = 63;
@@ -99,6 +107,7 @@ export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.Process
     );
   }
   const checksPath = input('checks').trim();
+  const rebuild = parseBoolean(input('rebuild'), 'rebuild', false);
   return {
     bucket,
     prefix,
@@ -112,9 +121,11 @@ export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.Process
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
     smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
     smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
-    rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 3600, 1),
+    rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', rebuild ? REBUILD_RTO_SECONDS : 3600, 1),
     rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
     reportPath: parseReportPath(input('report-path')),
     tempDir: env.RUNNER_TEMP || tmpdir(),
+    rebuild,
+    rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
   };
 }

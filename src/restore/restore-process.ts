@@ -23,8 +23,9 @@ export function restoreSessionOptions(jobs: number): string {
   return `-c synchronous_commit=off -c maintenance_work_mem=${maintenanceMb}MB -c client_min_messages=warning`;
 }
 
-export function pgRestoreArgs(jobs: number, file: string): string[] {
-  return [`--jobs=${jobs}`, '--exit-on-error', '--no-owner', '--no-privileges', file];
+/** A rebuild (withOwners) restores owners and privileges; a scratch database gets neither, as its server may lack the roles. */
+export function pgRestoreArgs(jobs: number, file: string, withOwners = false): string[] {
+  return [`--jobs=${jobs}`, '--exit-on-error', ...(withOwners ? [] : ['--no-owner', '--no-privileges']), file];
 }
 
 /**
@@ -47,8 +48,8 @@ export async function findRestoreClient(format: BackupFormat, manifest: BackupMa
 }
 
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
-export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTarget, file: string, jobs: number, signal?: AbortSignal): Promise<void> {
-  const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file), target, { sessionOptions: restoreSessionOptions(jobs), stdin: 'ignore', signal });
+export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTarget, file: string, jobs: number, signal?: AbortSignal, withOwners = false): Promise<void> {
+  const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, { sessionOptions: restoreSessionOptions(jobs), stdin: 'ignore', signal });
   await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 

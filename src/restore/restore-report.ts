@@ -4,6 +4,7 @@ import { objective, type ObjectiveResult, type Report, type ReportStep } from '.
 import type { BackupManifest } from '../storage/manifest.js';
 import { formatDuration, secondsBetween } from '../util/format.js';
 import { CHECKLIST_TAGS, type ChecklistTag } from './checks-file.js';
+import type { RolesDetails } from './rebuild-details.js';
 import type { CheckResult } from './run-checks.js';
 import type { RpoMeasurement } from './rpo.js';
 import type { SmokeResult } from './smoke.js';
@@ -17,9 +18,12 @@ export const STEP = {
   preflight: 'preflight',
   download: 'download',
   checksum: 'checksum',
+  roles: 'roles',
   createDatabase: 'create database',
   restore: 'restore',
+  databaseSettings: 'database settings',
   verify: 'verify',
+  ownership: 'ownership',
   checks: 'checks',
   smoke: 'smoke',
   drop: 'drop',
@@ -64,6 +68,7 @@ export interface RestoreVerifyDetails {
     dropped: boolean;
   };
   restore?: { tool: string; version: string; jobs: number; sessionOptions: string };
+  roles?: RolesDetails;
   tables: TableComparison[];
   checks: { file?: string; results: CheckResult[] };
   smoke?: SmokeResult;
@@ -73,10 +78,12 @@ export interface RestoreVerifyDetails {
 
 export type RestoreVerifyReport = Report<typeof REPORT_KIND, RestoreVerifyDetails>;
 
-export function restoreObjectives(rtoSeconds: number | null, rpo: RpoMeasurement | undefined, targets: { rtoSeconds: number; rpoSeconds: number }): ObjectiveResult[] {
+export function restoreObjectives(rtoSeconds: number | null, rpo: RpoMeasurement | undefined, targets: { rtoSeconds: number; rpoSeconds: number; rebuild?: boolean }): ObjectiveResult[] {
   const windowDays = rpo?.windowDays ?? 30;
   return [
-    objective('RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
+    targets.rebuild
+      ? objective('RTO', 'infrastructure failure', 'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)', targets.rtoSeconds, rtoSeconds)
+      : objective('RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
     objective('RPO', 'database failure', 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
     objective('RPO', 'database failure', `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
   ];
@@ -191,7 +198,7 @@ export function backupDetails(chosen: Selection, now: Date): BackupDetails {
   };
 }
 
-const RECOVERY_STEPS: string[] = [STEP.download, STEP.checksum, STEP.createDatabase, STEP.restore, STEP.verify, STEP.checks, STEP.smoke];
+const RECOVERY_STEPS: string[] = [STEP.download, STEP.checksum, STEP.roles, STEP.createDatabase, STEP.restore, STEP.databaseSettings, STEP.verify, STEP.ownership, STEP.checks, STEP.smoke];
 
 /**
  * RTO as the plan means it for a database failure: from the start of the download to the end

@@ -12,6 +12,7 @@ import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } 
 import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from './restore-process.js';
+import { databaseSettingsStep, ownershipStep, rolesStep, type RolesResult } from './rebuild.js';
 import { measureRpo } from './rpo.js';
 import { judgeChecks, runChecks } from './run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
@@ -121,7 +122,7 @@ async function createDatabaseStep(run: RestoreRun, { psqlPath, state }: Prepared
 async function restoreStep(run: RestoreRun, { selection, prepared, file }: { selection: Selection; prepared: PreparedTarget; file: string }): Promise<void> {
   const { target, jobs } = run.settings;
   try {
-    if (selection.backup.format === 'custom') await restoreCustom(prepared.client, target, file, jobs, run.signal);
+    if (selection.backup.format === 'custom') await restoreCustom(prepared.client, target, file, jobs, run.signal, run.settings.rebuild);
     else await restorePlain(prepared.client, target, file, run.signal);
   } finally {
     // The file is no longer needed; free the disk while the checks run.
@@ -188,14 +189,45 @@ function checksumStep(run: RestoreRun): Step<{ selection: Selection; download: D
   };
 }
 
+const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
+
+function rolesStepOf(run: RestoreRun): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest?: BackupManifest; psqlPath: string }, RolesResult> {
+  return {
+    name: STEP.roles,
+    input: ({ selection, prepared }) =>
+      run.settings.rebuild || selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`),
+    run: ({ manifest, psqlPath }) => rolesStep(run, manifest, psqlPath),
+    describe: (roles) => roles.detail,
+  };
+}
+
+function databaseSettingsStepOf(run: RestoreRun): Step<{ roles?: RolesResult; prepared: PreparedTarget }, { sql: string[]; psqlPath: string }, string> {
+  return {
+    name: STEP.databaseSettings,
+    input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
+    run: ({ sql, psqlPath }) => databaseSettingsStep(run, sql, psqlPath),
+    describe: detailIs,
+  };
+}
+
+function ownershipStepOf(run: RestoreRun): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest: BackupManifest; server: TargetState }, string> {
+  return {
+    name: STEP.ownership,
+    input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, server: prepared.state } : notApplicable(NO_ROLES)),
+    run: ({ manifest, server }) => ownershipStep(run, manifest, server),
+    describe: detailIs,
+  };
+}
+
 /**
- * The restore-verify run as a list of steps: select, preflight, download, checksum, create,
+ * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
  * restore (each blocking the rest when it fails), then the verifications (each on its own), then
- * the drop (whatever happened). The temporary directory goes before the drop.
+ * the drop (whatever happened). The temporary directory goes before the drop. A rebuild adds the
+ * database's own settings after the restore and the ownership check after the verification.
  */
 export function restoreVerifySteps(run: RestoreRun) {
-  const { checks, smokeCommand } = run.settings;
-  const pipeline = StepPipeline.start<object>()
+  const { checks, smokeCommand, rebuild } = run.settings;
+  const restored = StepPipeline.start<object>()
     .step('selection', {
       name: STEP.select,
       input: () => run,
@@ -215,6 +247,7 @@ export function restoreVerifySteps(run: RestoreRun) {
       describe: (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
     })
     .optionalStep('checksum', checksumStep(run))
+    .optionalStep('roles', rolesStepOf(run))
     .step('database', {
       name: STEP.createDatabase,
       input: ({ prepared }) => prepared,
@@ -225,8 +258,10 @@ export function restoreVerifySteps(run: RestoreRun) {
       name: STEP.restore,
       input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
       run: (input) => restoreStep(run, input),
-      describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}`,
-    })
+      describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
+    });
+  const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
+  const verified = settled
     .check('verified', {
       name: STEP.verify,
       skip: ({ selection }) => noManifest(selection, ROWS_NOT_COMPARED),
@@ -234,6 +269,7 @@ export function restoreVerifySteps(run: RestoreRun) {
       run: (input) => verifyStep(run, input),
       describe: detailIs,
     });
+  const pipeline = rebuild ? verified.check('ownership', ownershipStepOf(run)) : verified;
   const withChecks = checks
     ? pipeline.check('checked', { name: STEP.checks, input: ({ prepared }) => prepared.psqlPath, run: (psqlPath) => checksStep(run, checks, psqlPath), describe: detailIs })
     : pipeline.skipped(STEP.checks, 'no checks file');

@@ -46,7 +46,7 @@ export interface RestoreVerifyResult {
 export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<RestoreVerifyResult> {
   const now = options.now ?? (() => new Date());
   const { target } = options;
-  const secrets = [target.password, options.source?.password];
+  const secrets = [target.password, options.source?.password, ...Object.values(options.rolePasswords)];
   const startedAt = now();
   // Response checksums only where asked for: see downloadToFile.
   const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
@@ -83,7 +83,7 @@ async function finishReport(
   const { details, steps } = run;
   const reasons = [...run.reasons];
   details.rto = measureRto(steps);
-  const objectives = restoreObjectives(details.rto.seconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
+  const objectives = restoreObjectives(details.rto.seconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds, rebuild: options.rebuild });
   for (const o of objectives) {
     if (o.passed === false && o.measuredSeconds !== null) reasons.push(`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`);
   }

@@ -21,7 +21,7 @@ const USER_RELATIONS = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relname
     AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
 
 /** A session on the same server, in a database that always exists, for CREATE and DROP DATABASE. */
-async function openMaintenance(target: DatabaseTarget, psqlPath: string): Promise<PsqlSession> {
+export async function openMaintenance(target: DatabaseTarget, psqlPath: string): Promise<PsqlSession> {
   let lastError: unknown;
   for (const database of MAINTENANCE_DATABASES) {
     try {

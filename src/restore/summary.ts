@@ -25,7 +25,7 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
     o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
     o.passed === null ? MARK.failed : o.passed ? MARK.passed : MARK.failed,
   ]);
-  lines.push('### Objectives (scenario: database failure)', '', table(['objective', 'measured as', 'target', 'measured', ''], objectiveRows), '');
+  lines.push(`### Objectives (scenario: ${report.objectives[0]?.scenario ?? 'database failure'})`, '', table(['objective', 'measured as', 'target', 'measured', ''], objectiveRows), '');
 
   const stepRows = report.steps.map((s) => [s.name, mark(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
   lines.push('### Steps', '', table(['step', 'result', 'duration', 'detail'], stepRows), '');

@@ -1,4 +1,6 @@
 import type { RunContext } from '../github/run-context.js';
+import type { DumpRole } from '../postgres/dump-roles.js';
+import type { GlobalsRecord } from './globals-record.js';
 import type { BackupFormat } from './keys.js';
 
 /** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
@@ -79,6 +81,10 @@ export interface BackupManifest {
   materializedViews?: MaterializedViewRows[];
   pgDumpArgs: string[];
   run: RunContext;
+  /** The server's globals stored beside the backup; absent in backups made before they were. */
+  globals?: GlobalsRecord;
+  /** The roles the dump depends on: owners and grantees in its table of contents. */
+  roles?: DumpRole[];
 }
 
 export class InvalidManifestError extends Error {

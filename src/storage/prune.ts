@@ -1,5 +1,6 @@
 import type { BackupStore, StoredBackup } from './backup-store.js';
 import { CREATED_BY_METADATA } from './backup-store.js';
+import { globalsKeysOf } from './globals-object.js';
 import { manifestKeyFor } from './keys.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
@@ -99,7 +100,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
     if (old) toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
   });
 
-  for (const decision of decisions) if (!decision.keep) toDelete.push(decision.key, manifestKeyFor(decision.key));
+  for (const decision of decisions) if (!decision.keep) toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
 
   const orphanManifests = listing.orphanManifests.map((object) => {
     const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;

@@ -38,7 +38,8 @@ test('node24 dist/index.js, as the runner calls it: backs up, sets every output,
   const { outputs } = result;
   expect(outputs.key).toMatch(/^database\/backup_\d{8}_\d{6}\.dump$/);
   expect(outputs['manifest-key']).toBe(`${outputs.key}.manifest.json`);
-  expect(await listKeys(bucket)).toEqual([outputs.key, outputs['manifest-key']]);
+  expect(outputs['globals-key']).toBe(`${outputs.key}.globals.sql`);
+  expect(await listKeys(bucket)).toEqual([outputs.key, outputs['globals-key'], outputs['manifest-key']]);
   const manifest = JSON.parse(await awsCli(['s3', 'cp', `s3://${bucket}/${outputs['manifest-key']}`, '-']));
   expect(outputs.sha256).toBe(manifest.sha256);
   expect(Number(outputs['size-bytes'])).toBe(manifest.sizeBytes);
@@ -46,6 +47,7 @@ test('node24 dist/index.js, as the runner calls it: backs up, sets every output,
   expect(Number(outputs.tables)).toBe(5);
   expect(Number(outputs['duration-seconds'])).toBeGreaterThan(0);
   expect(outputs['pruned-count']).toBe('0');
+  expect(manifest.globals).toMatchObject({ status: 'stored', key: outputs['globals-key'] });
   expect(manifest.run).toMatchObject({ repository: 'acme/saas', runId: '7', url: 'https://github.com/acme/saas/actions/runs/7' });
 
   expect(result.summary).toContain(`## ✅ Backup of \`${source.name}\``);

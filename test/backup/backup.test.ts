@@ -45,7 +45,7 @@ test('custom format: manifest counts equal the source, and pg_restore of the obj
   const result = await backupWithInputs({ 'database-url': source.url, bucket });
 
   expect(result.key).toMatch(/^database\/backup_\d{8}_\d{6}\.dump$/);
-  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.manifest.json`]);
+  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.globals.sql`, `${result.key}.manifest.json`]);
   const manifest = await readManifest(bucket, result.key);
   expect(manifest).toEqual(result.manifest);
   expect(manifestCounts(manifest.tables)).toEqual(await rowCounts(source.url));
@@ -183,5 +183,5 @@ test('an existing backup is never overwritten: a second run in the same second f
   await expect(backupWithInputs({ 'database-url': source.url, bucket, retention: 'off' }, () => fixed)).rejects.toThrow(
     `s3://${bucket}/database/backup_20260601_020000.dump was written by another backup (started 2026-06-01T02:00:00.000Z) that started in the same second under this prefix; this run stored nothing and deleted nothing`,
   );
-  expect(await listKeys(bucket)).toEqual(['database/backup_20260601_020000.dump', 'database/backup_20260601_020000.dump.manifest.json']);
+  expect(await listKeys(bucket)).toEqual(['database/backup_20260601_020000.dump', 'database/backup_20260601_020000.dump.globals.sql', 'database/backup_20260601_020000.dump.manifest.json']);
 });

@@ -28,7 +28,7 @@ test('a dump larger than one part goes up as a multipart upload with a full-obje
   expect(result.manifest.sizeBytes).toBeGreaterThan(2 * result.partSize);
   expect(result.manifest.storageChecksum).toMatchObject({ algorithm: 'CRC32', type: 'FULL_OBJECT', value: expect.any(String) });
   expect(result.manifest.tables).toEqual([{ schema: 'public', name: 'blobs', rows: 700000 }]);
-  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.manifest.json`]);
+  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.globals.sql`, `${result.key}.manifest.json`]);
   expect(await openMultipartUploads(bucket)).toEqual([]);
 });
 

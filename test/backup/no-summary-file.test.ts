@@ -26,5 +26,5 @@ test('without a job summary file (a self-hosted or local run) a stored backup st
   expect(run.exitCode).toBe(0);
   expect(run.stdout).toMatch(/^::warning::the job summary was not written: .*GITHUB_STEP_SUMMARY/m);
   expect(run.stdout).not.toContain('::error::');
-  expect(await listKeys(bucket)).toEqual([run.outputs.key, run.outputs['manifest-key']]);
+  expect(await listKeys(bucket)).toEqual([run.outputs.key, run.outputs['globals-key'], run.outputs['manifest-key']]);
 });

@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { pruneBackups } from '../../src/storage/prune.js';
 import { BackupStore, CREATED_BY_METADATA } from '../../src/storage/backup-store.js';
+import { globalsKeyFor } from '../../src/storage/globals-object.js';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import type { BackupManifest } from '../../src/storage/manifest.js';
 import { mapWithLimit } from '../../src/util/concurrency.js';
@@ -130,7 +131,10 @@ test('min-keep holds even when every backup is older than every window, and youn
   });
   for (const { key, finishedAt } of old) {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x', Metadata: CREATED_BY_METADATA }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifestFor(bucket, key, finishedAt)) }));
+    // The globals stored beside each backup go with it.
+    const globals = { status: 'stored' as const, key: globalsKeyFor(key), sha256: 'e'.repeat(64), sizeBytes: 1, pgDumpallVersion: '15.18' };
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: globals.key, Body: 'g' }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify({ ...manifestFor(bucket, key, finishedAt), globals }) }));
   }
   const young = 'db/backup_20260101_000000.sql.gz';
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: young, Body: 'x', Metadata: CREATED_BY_METADATA }));
@@ -139,5 +143,5 @@ test('min-keep holds even when every backup is older than every window, and youn
   const kept = report.complete.filter((b) => b.action === 'kept').map((b) => b.key);
   expect(kept).toEqual(old.slice(-3).map((b) => b.key).reverse());
   expect(report.incomplete).toEqual([expect.objectContaining({ key: young, action: 'kept', reason: expect.stringContaining('younger than 24 h') })]);
-  expect(await listKeys(bucket, 'db/')).toEqual([...kept.flatMap((key) => [key, manifestKeyFor(key)]), young].sort());
+  expect(await listKeys(bucket, 'db/')).toEqual([...kept.flatMap((key) => [key, globalsKeyFor(key), manifestKeyFor(key)]), young].sort());
 });

@@ -90,6 +90,7 @@ describe('restore-verify against a backup made by the backup action', () => {
       ['preflight', 'passed'],
       ['download', 'passed'],
       ['checksum', 'passed'],
+      ['roles', 'passed'],
       ['create database', 'passed'],
       ['restore', 'passed'],
       ['verify', 'passed'],

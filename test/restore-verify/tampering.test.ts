@@ -58,6 +58,7 @@ describe('restore-verify refuses what would not bring the data back', () => {
       ['preflight', 'passed', ''],
       ['download', 'passed', ''],
       ['checksum', 'failed', ''],
+      ['roles', 'skipped', NOT_RUN_AFTER_CHECKSUM],
       ['create database', 'skipped', NOT_RUN_AFTER_CHECKSUM],
       ['restore', 'skipped', NOT_RUN_AFTER_CHECKSUM],
       ['verify', 'skipped', NOT_RUN_AFTER_CHECKSUM],
