@@ -7,7 +7,7 @@ import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseInteger, type InputReader } from '../util/inputs.js';
 import { splitWords } from '../util/words.js';
-import { loadChecksFile, type ChecksFile } from './checks-file.js';
+import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
 import { sameDatabaseByName } from './same-database.js';
 import { parseBackupSelector, type BackupSelector } from './selector.js';
 

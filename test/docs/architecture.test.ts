@@ -20,8 +20,8 @@ interface Layer {
 /** Top to bottom. A new folder is one more name in one of these lists. */
 const LAYERS: Layer[] = [
   { name: 'action entry points', members: ['actions'], sideways: false },
-  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore-test', 'audit'], sideways: false },
-  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github'], sideways: true },
+  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit'], sideways: false },
+  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks'], sideways: true },
   { name: 'foundation', members: ['util', 'errors.ts', 'version.ts'], sideways: true },
 ];
 
