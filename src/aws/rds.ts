@@ -16,6 +16,13 @@ export interface InstanceState extends InstanceRef {
   /** Identifiers or ARNs of its read replicas. */
   replicas: string[];
   tags: Record<string, string>;
+  /** The newest moment a point-in-time restore can reach (the last log shipped). */
+  latestRestorableTime?: Date;
+  createdAt?: Date;
+  backupRetentionDays?: number;
+  instanceClass?: string;
+  publiclyAccessible?: boolean;
+  deletionProtection?: boolean;
 }
 
 /**
@@ -60,6 +67,12 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
     source: sourceText ? parseInstanceRef(sourceText, region) : undefined,
     replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
     tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key as string, tag.Value ?? ''])),
+    latestRestorableTime: instance.LatestRestorableTime,
+    createdAt: instance.InstanceCreateTime,
+    backupRetentionDays: instance.BackupRetentionPeriod,
+    instanceClass: instance.DBInstanceClass,
+    publiclyAccessible: instance.PubliclyAccessible,
+    deletionProtection: instance.DeletionProtection,
   };
 }
 

@@ -576,6 +576,19 @@ def restored(request, full_url, headers):
     return 201, {}, ""
 
 
+_delete_db_instance = RDSBackend.delete_db_instance
+
+
+def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
+    database = _delete_db_instance(self, db_instance_identifier, *args, **kwargs)
+    with _restore_lock:
+        # A deleted instance is no longer being restored, and its endpoint goes with it.
+        _pending_restores.pop((self.region_name, db_instance_identifier), None)
+        _endpoints.pop((self.region_name, db_instance_identifier), None)
+    return database
+
+
+RDSBackend.delete_db_instance = delete_db_instance
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/restores"] = pending_restores
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/restored"] = restored
 

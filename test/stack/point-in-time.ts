@@ -14,8 +14,8 @@ import { ownByServerUser, postgresUrl, runAsServerOwner, startPostgres, stopPost
 export interface ArchivingPrimary extends PostgresServer {
   /** When the base backup finished: restores to earlier times cannot be served. */
   baseBackupAt: Date;
-  /** A new server holding the data as of `time`; stopped by stop() of the primary or its own. */
-  restoreTo(time: Date): Promise<RestoredServer>;
+  /** A new server holding the data as of `time` (ISO, to the microsecond); stopped by stop() of the primary or its own. */
+  restoreTo(time: string): Promise<RestoredServer>;
 }
 
 export interface RestoredServer extends PostgresInfo {
@@ -46,7 +46,7 @@ async function archivePast(server: PostgresServer, time: Date): Promise<void> {
   }
 }
 
-async function startRestored(primary: PostgresServer, base: string, archive: string, time: Date): Promise<RestoredServer> {
+async function startRestored(primary: PostgresServer, base: string, archive: string, time: string): Promise<RestoredServer> {
   const baseDir = await mkdtemp(join(tmpdir(), 'dr-actions-pitr-'));
   await ownByServerUser(baseDir);
   const dataDir = join(baseDir, 'data');
@@ -65,7 +65,8 @@ async function startRestored(primary: PostgresServer, base: string, archive: str
         'archive_mode = off',
         'hot_standby = off',
         `restore_command = 'cp ${archive}/%f %p'`,
-        `recovery_target_time = '${time.toISOString()}'`,
+        // PostgreSQL's form: the GUC refuses ISO 8601's 'T' and 'Z'.
+        `recovery_target_time = '${time.replace('T', ' ').replace(/Z$/, '+00')}'`,
         'recovery_target_action = promote',
         '',
       ].join('\n'),
@@ -109,7 +110,7 @@ export async function startArchivingPrimary(): Promise<ArchivingPrimary> {
     ...server,
     baseBackupAt,
     restoreTo: async (time) => {
-      await archivePast(server, time);
+      await archivePast(server, new Date(Date.parse(time) + 1));
       const started = await startRestored(server, base, archive, time);
       restored.push(started);
       return started;

@@ -26,16 +26,17 @@ export interface RestoreService {
 /**
  * Plays the part of RDS's storage layer: each restore moto was asked for is served by a real
  * point-in-time recovery of `primary` to the request's target time, and the instance turns
- * `available` at that server's address. Until then it stays `creating`, as on RDS.
+ * `available` at that server's address. Until then it stays `creating`, as on RDS; `hold` keeps
+ * a restore `creating` for as long as it answers true (a restore that takes its time).
  */
-export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, options: { pollMs?: number } = {}): RestoreService {
+export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, options: { pollMs?: number; hold?: (request: RestoreRequest) => boolean } = {}): RestoreService {
   const served: ServedRestore[] = [];
   const errors: string[] = [];
   const started = new Set<string>();
   let stopped = false;
   const serve = async (request: RestoreRequest) => {
     try {
-      const server = await primary.restoreTo(new Date(request.targetTime));
+      const server = await primary.restoreTo(request.targetTime);
       served.push({ ...request, server });
       const response = await fetch(`${awsEndpoint}/moto-api/dr-stack/rds/restored`, {
         method: 'POST',
@@ -53,7 +54,7 @@ export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, op
       const pending = response?.ok ? ((await response.json()) as RestoreRequest[]) : [];
       for (const request of pending) {
         const key = `${request.region}/${request.instance}`;
-        if (started.has(key)) continue;
+        if (started.has(key) || options.hold?.(request)) continue;
         started.add(key);
         await serve(request);
       }
