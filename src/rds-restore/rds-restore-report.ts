@@ -108,14 +108,14 @@ export function rdsChecklist(steps: readonly ReportStep[], details: RdsRestoreDe
   const checks = fromStep(get(STEP.checks));
   items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
   const [rto, ...rpo] = objectives;
-  items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds == null ? 'not measured: the recovery did not complete' : `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`));
+  items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds === null || rto?.measuredSeconds === undefined ? 'not measured: the recovery did not complete' : `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`));
   const measured = rpo.every((o) => o.measuredSeconds !== null);
   const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS';
   items.push(
     checklistItem(
       'rpo',
       rpo.every((o) => o.passed) ? 'passed' : 'failed',
-      measured ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds as number)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}, met by: ${mechanism})` : 'not measured: no recovery point resolved',
+      measured ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds as number)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})` : 'not measured: no recovery point resolved',
     ),
   );
   return items;

@@ -10,7 +10,7 @@ import type { StepRecorder } from '../report/report.js';
 import { notApplicable, StepFailure, StepPipeline } from '../report/step-pipeline.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { formatDuration, plural } from '../util/format.js';
+import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { judgeProof, proveDatabase } from './database-proof.js';
 import type { RdsRestoreSettings } from './inputs.js';
