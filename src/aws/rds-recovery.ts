@@ -1,17 +1,12 @@
 import {
-  CopyDBSnapshotCommand,
-  CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
-  DeleteDBSnapshotCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBSnapshotsCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
-  type DBSnapshot,
   type RDSClient,
-  type Tag,
 } from '@aws-sdk/client-rds';
 import { toInstanceState, type InstanceState } from './rds.js';
+import { tagList } from './rds-snapshots.js';
 
 /** An instance's automated backups as one region holds them: its own, or replicated from another region. */
 export interface AutomatedBackups {
@@ -23,35 +18,6 @@ export interface AutomatedBackups {
   earliest?: Date;
   latest?: Date;
   retentionDays: number;
-}
-
-export interface SnapshotState {
-  id: string;
-  arn: string;
-  instanceId: string;
-  /** 'automated', 'manual', 'awsbackup'... */
-  type: string;
-  status: string;
-  /** The moment the data is from: the last transaction, or when the original snapshot was taken (a copy keeps it). */
-  dataAt?: Date;
-  encrypted: boolean;
-  tags: Record<string, string>;
-}
-
-const tagsOf = (list: Tag[] | undefined) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
-const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-
-export function toSnapshotState(snapshot: DBSnapshot): SnapshotState {
-  return {
-    id: snapshot.DBSnapshotIdentifier ?? '',
-    arn: snapshot.DBSnapshotArn ?? '',
-    instanceId: (snapshot.DBInstanceIdentifier ?? '').toLowerCase(),
-    type: snapshot.SnapshotType ?? 'unknown',
-    status: snapshot.Status ?? 'unknown',
-    dataAt: snapshot.SnapshotDatabaseTime ?? snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
-    encrypted: snapshot.Encrypted === true,
-    tags: tagsOf(snapshot.TagList),
-  };
 }
 
 /** Every automated backup a region describes for the instance (paginated). */
@@ -73,24 +39,6 @@ export async function describeAutomatedBackups(client: RDSClient, instanceId: st
     }
     marker = page.Marker;
   } while (marker);
-  return found;
-}
-
-/** The instance's snapshots in the client's region, of every type (paginated), or the one named. */
-export async function listSnapshots(client: RDSClient, filter: { instanceId: string } | { snapshotId: string }): Promise<SnapshotState[]> {
-  const found: SnapshotState[] = [];
-  let marker: string | undefined;
-  try {
-    do {
-      const query = 'instanceId' in filter ? { DBInstanceIdentifier: filter.instanceId } : { DBSnapshotIdentifier: filter.snapshotId };
-      const page = await client.send(new DescribeDBSnapshotsCommand({ ...query, Marker: marker }));
-      found.push(...(page.DBSnapshots ?? []).map(toSnapshotState));
-      marker = page.Marker;
-    } while (marker);
-  } catch (error) {
-    if ((error as { name?: string }).name === 'DBSnapshotNotFoundFault' || (error as { name?: string }).name === 'DBSnapshotNotFound') return [];
-    throw error;
-  }
   return found;
 }
 
@@ -143,29 +91,3 @@ export async function deleteInstance(client: RDSClient, id: string): Promise<voi
   await client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
 }
 
-export async function createSnapshot(client: RDSClient, instanceId: string, snapshotId: string, tags: Record<string, string>): Promise<SnapshotState> {
-  const response = await client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instanceId, DBSnapshotIdentifier: snapshotId, Tags: tagList(tags) }));
-  return toSnapshotState(response.DBSnapshot ?? {});
-}
-
-/** CopyDBSnapshot in the destination region (the client's); the SDK signs the pre-signed URL for the source region named in the ARN. */
-export async function copySnapshot(
-  client: RDSClient,
-  sourceArn: string,
-  targetId: string,
-  options: { kmsKeyId?: string; tags: Record<string, string> },
-): Promise<SnapshotState> {
-  const response = await client.send(
-    new CopyDBSnapshotCommand({
-      SourceDBSnapshotIdentifier: sourceArn,
-      TargetDBSnapshotIdentifier: targetId,
-      Tags: tagList(options.tags),
-      ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
-    }),
-  );
-  return toSnapshotState(response.DBSnapshot ?? {});
-}
-
-export async function deleteSnapshot(client: RDSClient, snapshotId: string): Promise<void> {
-  await client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
-}

@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { pollUntil, type Backoff, type PollOutcome } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { parseInstanceRef, type InstanceRef } from './rds-instance-ref.js';
@@ -113,10 +113,6 @@ const throttled = (options: ThrottledCallOptions) => ({ deadline: options.deadli
 export async function addInstanceTags(client: RDSClient, arn: string, tags: Record<string, string>, options: ThrottledCallOptions): Promise<void> {
   const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: list })), throttled(options));
-}
-
-export async function promoteReadReplica(client: RDSClient, ref: InstanceRef, options: ThrottledCallOptions): Promise<void> {
-  await retryWhileThrottled(() => client.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ref.id })), throttled(options));
 }
 
 export interface InstancePollOptions extends ThrottledCallOptions {

@@ -1,6 +1,7 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { createRdsClient } from '../aws/clients.js';
-import { copySnapshot, createSnapshot, deleteSnapshot, listSnapshots, type SnapshotState } from '../aws/rds-recovery.js';
+import { copySnapshot, createSnapshot, deleteSnapshot } from '../aws/rds-snapshot-writes.js';
+import { listSnapshots, type SnapshotState } from '../aws/rds-snapshots.js';
 import type { RunContext } from '../github/run-context.js';
 import { newReport, StepRecorder, writeReport, type Report } from '../report/report.js';
 import { notApplicable, StepPipeline } from '../report/step-pipeline.js';
@@ -10,7 +11,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import type { HourlySnapshotSettings } from './inputs.js';
-import { MADE_BY_TAG, RUN_TAG, runTagValue } from './temporary-instance.js';
+import { MADE_BY_TAG, RUN_TAG, runTagValue } from './tags.js';
 
 export const SNAPSHOT_REPORT_KIND = 'rds-snapshot';
 /** Snapshots this mode makes carry these; retention only ever deletes snapshots that carry both. */

@@ -16,7 +16,8 @@ import { judgeProof, proveDatabase } from './database-proof.js';
 import type { RdsRestoreSettings } from './inputs.js';
 import { STEP, type RdsRestoreDetails } from './rds-restore-report.js';
 import type { ResolvedPoint } from './recovery-points.js';
-import { deleteTemporaryInstance, MADE_BY_TAG, waitUntilAvailable } from './temporary-instance.js';
+import { MADE_BY_TAG } from './tags.js';
+import { deleteTemporaryInstance, waitUntilAvailable } from './temporary-instance.js';
 
 export interface RdsPacing {
   /** Between status checks of the restoring instance. */

@@ -1,5 +1,6 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { describeAutomatedBackups, listSnapshots, type PointInTimeSource, type SnapshotState } from '../aws/rds-recovery.js';
+import { describeAutomatedBackups, type PointInTimeSource } from '../aws/rds-recovery.js';
+import { listSnapshots, type SnapshotState } from '../aws/rds-snapshots.js';
 import { describeInstance } from '../aws/rds.js';
 import { ConfigurationError } from '../errors.js';
 import type { RecoveryPointSelector } from './recovery-point.js';

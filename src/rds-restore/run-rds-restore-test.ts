@@ -14,7 +14,8 @@ import { DEFAULT_PACING, rdsRestoreSteps, type RdsPacing } from './rds-restore-s
 import { describeSelector } from './recovery-point.js';
 import { findRecoveryPoints, resolveRecoveryPoint, type ResolvedPoint } from './recovery-points.js';
 import { measureRdsRpo } from './rpo.js';
-import { runTagValue, temporaryInstanceId, temporaryTags } from './temporary-instance.js';
+import { runTagValue } from './tags.js';
+import { temporaryInstanceId, temporaryTags } from './temporary-instance.js';
 
 export interface RdsRestoreOptions extends RdsRestoreSettings {
   run: RunContext;

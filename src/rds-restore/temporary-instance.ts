@@ -6,12 +6,7 @@ import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
-
-/** Tags on every temporary instance: who made it and which run, so that only that run deletes it. */
-export const MADE_BY_TAG = 'dr-actions:made-by';
-export const RUN_TAG = 'dr-actions:run';
-export const SOURCE_TAG = 'dr-actions:restored-from';
-export const MADE_BY = 'rds-restore-test';
+import { MADE_BY, MADE_BY_TAG, RUN_TAG, SOURCE_TAG } from './tags.js';
 
 const MAX_ID = 63;
 
@@ -23,11 +18,6 @@ export function temporaryInstanceId(sourceId: string, run: RunContext, now: Date
   const suffix = run.runId ? `rt-${run.runId}-${run.runAttempt ?? '1'}` : `rt-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const head = sourceId.slice(0, MAX_ID - suffix.length - 1).replace(/-+$/, '');
   return `${head}-${suffix}`;
-}
-
-/** What the run's tag holds: the run and a token only this process knows, so no other run can pass for it. */
-export function runTagValue(run: RunContext, token: string): string {
-  return [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`, token].filter(Boolean).join(' ').replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
 }
 
 export function temporaryTags(sourceId: string, runTag: string): Record<string, string> {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { CreateDBInstanceCommand } from '@aws-sdk/client-rds';
 import { readFile } from 'node:fs/promises';
 import { runRdsRestoreTest } from '../../src/rds-restore/run-rds-restore-test.js';
-import { MADE_BY_TAG, RUN_TAG } from '../../src/rds-restore/temporary-instance.js';
+import { MADE_BY_TAG, RUN_TAG } from '../../src/rds-restore/tags.js';
 import { systemClock } from '../../src/util/clock.js';
 import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../stack/aws-topology.js';
 import { stackFromEnv } from '../stack/index.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHourlySnapshots, SNAPSHOT_MADE_BY, SNAPSHOT_OF_TAG } from '../../src/rds-restore/hourly-snapshots.js';
 import { runRdsRestoreTest } from '../../src/rds-restore/run-rds-restore-test.js';
-import { MADE_BY_TAG } from '../../src/rds-restore/temporary-instance.js';
+import { MADE_BY_TAG } from '../../src/rds-restore/tags.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { awsCli } from '../helpers/aws-cli.js';
