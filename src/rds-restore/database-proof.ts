@@ -3,6 +3,7 @@ import type { DatabaseTarget } from '../postgres/connection.js';
 import { displayName, qualifiedName, quoteIdent, quoteLiteral } from '../postgres/identifiers.js';
 import { runPsqlScript, type PsqlScriptOptions } from '../postgres/psql-script.js';
 import { StepFailure } from '../report/step-pipeline.js';
+import { plural } from '../util/format.js';
 import type { FreshnessColumn } from './inputs.js';
 
 export interface TableFact {
@@ -111,5 +112,5 @@ export function judgeProof(proof: DatabaseProof, countTables: { schema: string; 
   if (reasons.length) throw new StepFailure(reasons.join('; '), reasons);
   const counted = proof.tables.filter((t) => t.exactRows !== undefined).length;
   const fresh = proof.newestRows.map((n) => `${n.column} newest ${n.newest ?? 'none (empty)'}`);
-  return [`${proof.tables.length} tables (${counted} counted exactly)`, proof.namedByChecks.length ? `all ${proof.namedByChecks.length} tables the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
+  return [`${plural(proof.tables.length, 'table')} (${counted} counted exactly)`, proof.namedByChecks.length ? `the ${plural(proof.namedByChecks.length, 'table')} the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
 }

@@ -195,7 +195,7 @@ export function rdsRestoreSteps(run: RdsRestoreRun) {
       run: (point) => restoreStep(run, point),
       describe: (_result, point) => `${point.mechanism === 'snapshot' ? 'RestoreDBInstanceFromDBSnapshot' : 'RestoreDBInstanceToPointInTime'} of ${point.label} into ${run.target.id} (${run.target.instanceClass}, not public, no deletion protection)`,
     })
-    .step('endpoint', { name: STEP.wait, input: () => run, run: waitStep, describe: (endpoint) => `available at ${endpoint} after ${plural(run.details.instance.statuses.length, 'status')} seen` })
+    .step('endpoint', { name: STEP.wait, input: () => run, run: waitStep, describe: (endpoint) => `available at ${endpoint}; RDS reported ${run.details.instance.statuses.map((s) => s.status).join(' → ')}` })
     .step('connected', {
       name: STEP.connect,
       input: ({ endpoint, psqlPath }) => ({ endpoint, psqlPath }),

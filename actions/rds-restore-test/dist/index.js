@@ -64187,9 +64187,9 @@ which.sync = whichSync
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4670);
 /* harmony import */ var _github_run_context_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3370);
-/* harmony import */ var _rds_restore_hourly_snapshots_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5409);
+/* harmony import */ var _rds_restore_hourly_snapshots_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7078);
 /* harmony import */ var _rds_restore_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(323);
-/* harmony import */ var _rds_restore_run_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7366);
+/* harmony import */ var _rds_restore_run_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4537);
 /* harmony import */ var _rds_restore_snapshot_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2805);
 /* harmony import */ var _rds_restore_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3406);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4793);
@@ -64436,26 +64436,18 @@ function describeRef(ref) {
 
 /***/ }),
 
-/***/ 2426:
+/***/ 4952:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $p: () => (/* binding */ createSnapshot),
 /* harmony export */   Cb: () => (/* binding */ listSnapshots),
-/* harmony export */   Cj: () => (/* binding */ deleteSnapshot),
-/* harmony export */   GG: () => (/* binding */ copySnapshot),
-/* harmony export */   Jc: () => (/* binding */ describeAutomatedBackups),
-/* harmony export */   Lz: () => (/* binding */ restoreFromSnapshot),
-/* harmony export */   cf: () => (/* binding */ restoreToPointInTime),
-/* harmony export */   pO: () => (/* binding */ deleteInstance)
+/* harmony export */   Tw: () => (/* binding */ tagList),
+/* harmony export */   bL: () => (/* binding */ toSnapshotState)
 /* harmony export */ });
-/* unused harmony export toSnapshotState */
-/* harmony import */ var _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7138);
-/* harmony import */ var _rds_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1607);
+/* harmony import */ var _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7138);
 
-
-const tagsOf = (list) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key, t.Value ?? '']));
 const tagList = (tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const tagsOf = (list) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key, t.Value ?? '']));
 function toSnapshotState(snapshot) {
     return {
         id: snapshot.DBSnapshotIdentifier ?? '',
@@ -64468,27 +64460,6 @@ function toSnapshotState(snapshot) {
         tags: tagsOf(snapshot.TagList),
     };
 }
-/** Every automated backup a region describes for the instance (paginated). */
-async function describeAutomatedBackups(client, instanceId) {
-    const found = [];
-    let marker;
-    do {
-        const page = await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .DescribeDBInstanceAutomatedBackupsCommand */ .peb({ DBInstanceIdentifier: instanceId, Marker: marker }));
-        for (const backup of page.DBInstanceAutomatedBackups ?? []) {
-            found.push({
-                arn: backup.DBInstanceAutomatedBackupsArn ?? '',
-                instanceId: (backup.DBInstanceIdentifier ?? '').toLowerCase(),
-                sourceRegion: backup.Region ?? '',
-                status: backup.Status ?? 'unknown',
-                earliest: backup.RestoreWindow?.EarliestTime,
-                latest: backup.RestoreWindow?.LatestTime,
-                retentionDays: backup.BackupRetentionPeriod ?? 0,
-            });
-        }
-        marker = page.Marker;
-    } while (marker);
-    return found;
-}
 /** The instance's snapshots in the client's region, of every type (paginated), or the one named. */
 async function listSnapshots(client, filter) {
     const found = [];
@@ -64496,7 +64467,7 @@ async function listSnapshots(client, filter) {
     try {
         do {
             const query = 'instanceId' in filter ? { DBInstanceIdentifier: filter.instanceId } : { DBSnapshotIdentifier: filter.snapshotId };
-            const page = await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .DescribeDBSnapshotsCommand */ .KKI({ ...query, Marker: marker }));
+            const page = await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_0__/* .DescribeDBSnapshotsCommand */ .KKI({ ...query, Marker: marker }));
             found.push(...(page.DBSnapshots ?? []).map(toSnapshotState));
             marker = page.Marker;
         } while (marker);
@@ -64507,218 +64478,6 @@ async function listSnapshots(client, filter) {
         throw error;
     }
     return found;
-}
-function temporarySettings(target) {
-    return {
-        DBInstanceClass: target.instanceClass,
-        PubliclyAccessible: false,
-        DeletionProtection: false,
-        MultiAZ: false,
-        CopyTagsToSnapshot: false,
-        Tags: tagList(target.tags),
-        ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
-        ...(target.securityGroupIds.length ? { VpcSecurityGroupIds: target.securityGroupIds } : {}),
-    };
-}
-/** RestoreDBInstanceToPointInTime: `time` 'latest' asks RDS for its latest restorable time. */
-async function restoreToPointInTime(client, source, time, target, region) {
-    const response = await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .RestoreDBInstanceToPointInTimeCommand */ .i4({
-        ...('instanceId' in source ? { SourceDBInstanceIdentifier: source.instanceId } : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
-        TargetDBInstanceIdentifier: target.id,
-        ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
-        ...temporarySettings(target),
-    }));
-    return (0,_rds_js__WEBPACK_IMPORTED_MODULE_0__/* .toInstanceState */ .Ou)(response.DBInstance ?? {}, region);
-}
-async function restoreFromSnapshot(client, snapshot, target, region) {
-    const response = await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .RestoreDBInstanceFromDBSnapshotCommand */ .dX$({ DBSnapshotIdentifier: snapshot, DBInstanceIdentifier: target.id, ...temporarySettings(target) }));
-    return (0,_rds_js__WEBPACK_IMPORTED_MODULE_0__/* .toInstanceState */ .Ou)(response.DBInstance ?? {}, region);
-}
-/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
-async function deleteInstance(client, id) {
-    await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .DeleteDBInstanceCommand */ .Yvh({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
-}
-async function createSnapshot(client, instanceId, snapshotId, tags) {
-    const response = await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .CreateDBSnapshotCommand */ .SQw({ DBInstanceIdentifier: instanceId, DBSnapshotIdentifier: snapshotId, Tags: tagList(tags) }));
-    return toSnapshotState(response.DBSnapshot ?? {});
-}
-/** CopyDBSnapshot in the destination region (the client's); the SDK signs the pre-signed URL for the source region named in the ARN. */
-async function copySnapshot(client, sourceArn, targetId, options) {
-    const response = await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .CopyDBSnapshotCommand */ .D2s({
-        SourceDBSnapshotIdentifier: sourceArn,
-        TargetDBSnapshotIdentifier: targetId,
-        Tags: tagList(options.tags),
-        ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
-    }));
-    return toSnapshotState(response.DBSnapshot ?? {});
-}
-async function deleteSnapshot(client, snapshotId) {
-    await client.send(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_1__/* .DeleteDBSnapshotCommand */ .PHQ({ DBSnapshotIdentifier: snapshotId }));
-}
-
-
-/***/ }),
-
-/***/ 1607:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  xJ: () => (/* binding */ describeInstance),
-  HO: () => (/* binding */ endpointText),
-  zO: () => (/* binding */ pollInstance),
-  Ou: () => (/* binding */ toInstanceState)
-});
-
-// UNUSED EXPORTS: TRANSITIONAL_STATUSES, addInstanceTags, isNotFound, listsReplica, promoteReadReplica
-
-// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-rds/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(7138);
-// EXTERNAL MODULE: ./src/util/backoff.ts
-var backoff = __nccwpck_require__(3058);
-// EXTERNAL MODULE: ./src/aws/rds-instance-ref.ts
-var rds_instance_ref = __nccwpck_require__(38);
-// EXTERNAL MODULE: ./src/util/clock.ts
-var util_clock = __nccwpck_require__(6376);
-;// CONCATENATED MODULE: ./src/aws/throttling.ts
-
-
-/**
- * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
- * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
- * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
- */
-const THROTTLING_CODES = new Set([
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'TooManyRequestsException',
-    'PriorRequestNotComplete',
-]);
-function isThrottlingError(error) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const { name, Code, $retryable } = error;
-    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
-}
-/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
-async function throttling_retryWhileThrottled(call, options) {
-    const clock = options.clock ?? util_clock/* systemClock */.m;
-    for (let attempt = 1;; attempt += 1) {
-        try {
-            return { value: await call(), attempts: attempt };
-        }
-        catch (error) {
-            const remaining = options.deadline - clock.now();
-            if (!isThrottlingError(error) || remaining <= 0)
-                throw error;
-            const delay = Math.min((0,backoff/* backoffDelay */.EY)(options.backoff, attempt), remaining);
-            options.onRetry?.(error, attempt, delay);
-            await clock.sleep(delay);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/rds.ts
-
-
-
-
-/**
- * Statuses an instance passes through on its own (a promotion under way, a reboot, a backup);
- * a caller waits these out. Any other status but 'available' needs a person.
- */
-const TRANSITIONAL_STATUSES = new Set([
-    'backing-up',
-    'configuring-enhanced-monitoring',
-    'configuring-iam-database-auth',
-    'configuring-log-exports',
-    'converting-to-vpc',
-    'creating',
-    'maintenance',
-    'modifying',
-    'moving-to-vpc',
-    'rebooting',
-    'renaming',
-    'resetting-master-credentials',
-    'starting',
-    'storage-config-upgrade',
-    'storage-initialization',
-    'storage-optimization',
-    'upgrading',
-]);
-function isNotFound(error) {
-    const name = error?.name ?? '';
-    return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
-}
-function toInstanceState(instance, region) {
-    const sourceText = instance.ReadReplicaSourceDBInstanceIdentifier;
-    return {
-        id: (instance.DBInstanceIdentifier ?? '').toLowerCase(),
-        region,
-        arn: instance.DBInstanceArn,
-        status: instance.DBInstanceStatus ?? 'unknown',
-        engine: instance.Engine ?? 'unknown',
-        engineVersion: instance.EngineVersion ?? 'unknown',
-        endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
-        source: sourceText ? (0,rds_instance_ref/* parseInstanceRef */.k1)(sourceText, region) : undefined,
-        replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
-        tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key, tag.Value ?? ''])),
-        latestRestorableTime: instance.LatestRestorableTime,
-        createdAt: instance.InstanceCreateTime,
-        backupRetentionDays: instance.BackupRetentionPeriod,
-        instanceClass: instance.DBInstanceClass,
-        publiclyAccessible: instance.PubliclyAccessible,
-        deletionProtection: instance.DeletionProtection,
-    };
-}
-/** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
-async function describeInstance(client, ref) {
-    try {
-        const response = await client.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: ref.id }));
-        const instance = response.DBInstances?.[0];
-        return instance ? toInstanceState(instance, ref.region) : undefined;
-    }
-    catch (error) {
-        if (isNotFound(error))
-            return undefined;
-        throw error;
-    }
-}
-function endpointText(state) {
-    return state?.endpoint ? `${state.endpoint.address}:${state.endpoint.port}` : undefined;
-}
-/** True when `state` lists `replica` (by identifier or ARN) among its read replicas. */
-function listsReplica(state, replica) {
-    return state.replicas.some((entry) => {
-        const ref = parseInstanceRef(entry, state.region);
-        return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
-    });
-}
-const throttled = (options) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
-async function addInstanceTags(client, arn, tags, options) {
-    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-    await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: list })), throttled(options));
-}
-async function promoteReadReplica(client, ref, options) {
-    await retryWhileThrottled(() => client.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ref.id })), throttled(options));
-}
-/**
- * Describes the instance with backoff until `isDone` accepts what RDS reports or the deadline
- * passes. RDS's own waiter (DBInstanceAvailable) cannot be used for a promotion: it is satisfied
- * by 'available', which RDS reports before a promotion starts, and does not look at the
- * replication source.
- */
-async function pollInstance(client, ref, isDone, options) {
-    return (0,backoff/* pollUntil */.g3)(async () => (await throttling_retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value, isDone, {
-        deadline: options.deadline,
-        backoff: options.poll,
-        clock: options.clock,
-    });
 }
 
 
@@ -65040,22 +64799,60 @@ function displayName(table) {
 
 /***/ }),
 
-/***/ 5409:
+/***/ 7078:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   ys: () => (/* binding */ runHourlySnapshots)
-/* harmony export */ });
-/* unused harmony exports SNAPSHOT_REPORT_KIND, SNAPSHOT_MADE_BY, SNAPSHOT_OF_TAG, snapshotId */
-/* harmony import */ var _aws_clients_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(227);
-/* harmony import */ var _aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2426);
-/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1337);
-/* harmony import */ var _report_step_pipeline_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6863);
-/* harmony import */ var _storage_retention_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9929);
-/* harmony import */ var _util_backoff_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3058);
-/* harmony import */ var _util_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6376);
-/* harmony import */ var _util_format_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6519);
-/* harmony import */ var _temporary_instance_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8445);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ys: () => (/* binding */ runHourlySnapshots)
+});
+
+// UNUSED EXPORTS: SNAPSHOT_MADE_BY, SNAPSHOT_OF_TAG, SNAPSHOT_REPORT_KIND, snapshotId
+
+// EXTERNAL MODULE: ./src/aws/clients.ts
+var clients = __nccwpck_require__(227);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-rds/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(7138);
+// EXTERNAL MODULE: ./src/aws/rds-snapshots.ts
+var rds_snapshots = __nccwpck_require__(4952);
+;// CONCATENATED MODULE: ./src/aws/rds-snapshot-writes.ts
+
+
+async function createSnapshot(client, instanceId, snapshotId, tags) {
+    const response = await client.send(new dist_cjs/* CreateDBSnapshotCommand */.SQw({ DBInstanceIdentifier: instanceId, DBSnapshotIdentifier: snapshotId, Tags: (0,rds_snapshots/* tagList */.Tw)(tags) }));
+    return (0,rds_snapshots/* toSnapshotState */.bL)(response.DBSnapshot ?? {});
+}
+/** CopyDBSnapshot in the destination region (the client's); the SDK signs the pre-signed URL for the source region named in the ARN. */
+async function copySnapshot(client, sourceArn, targetId, options) {
+    const response = await client.send(new dist_cjs/* CopyDBSnapshotCommand */.D2s({
+        SourceDBSnapshotIdentifier: sourceArn,
+        TargetDBSnapshotIdentifier: targetId,
+        Tags: (0,rds_snapshots/* tagList */.Tw)(options.tags),
+        ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
+    }));
+    return (0,rds_snapshots/* toSnapshotState */.bL)(response.DBSnapshot ?? {});
+}
+async function deleteSnapshot(client, snapshotId) {
+    await client.send(new dist_cjs/* DeleteDBSnapshotCommand */.PHQ({ DBSnapshotIdentifier: snapshotId }));
+}
+
+// EXTERNAL MODULE: ./src/report/report.ts + 1 modules
+var report_report = __nccwpck_require__(1337);
+// EXTERNAL MODULE: ./src/report/step-pipeline.ts
+var step_pipeline = __nccwpck_require__(6863);
+// EXTERNAL MODULE: ./src/storage/retention.ts
+var retention = __nccwpck_require__(9929);
+// EXTERNAL MODULE: ./src/util/backoff.ts
+var backoff = __nccwpck_require__(3058);
+// EXTERNAL MODULE: ./src/util/clock.ts
+var util_clock = __nccwpck_require__(6376);
+// EXTERNAL MODULE: ./src/util/format.ts
+var format = __nccwpck_require__(6519);
+// EXTERNAL MODULE: ./src/rds-restore/tags.ts
+var rds_restore_tags = __nccwpck_require__(5877);
+;// CONCATENATED MODULE: ./src/rds-restore/hourly-snapshots.ts
+
 
 
 
@@ -65077,52 +64874,52 @@ function snapshotId(instanceId, now) {
 }
 async function waitAvailable(client, id, region, options, clock) {
     const started = clock.now();
-    const outcome = await (0,_util_backoff_js__WEBPACK_IMPORTED_MODULE_5__/* .pollUntil */ .g3)(async () => (await (0,_aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_1__/* .listSnapshots */ .Cb)(client, { snapshotId: id }))[0], (s) => s?.status === 'available' || s?.status === 'failed', { deadline: started + options.waitTimeoutMinutes * 60_000, backoff: options.poll ?? POLL, clock });
+    const outcome = await (0,backoff/* pollUntil */.g3)(async () => (await (0,rds_snapshots/* listSnapshots */.Cb)(client, { snapshotId: id }))[0], (s) => s?.status === 'available' || s?.status === 'failed', { deadline: started + options.waitTimeoutMinutes * 60_000, backoff: options.poll ?? POLL, clock });
     if (outcome.value?.status !== 'available') {
-        throw new Error(`snapshot ${id} in ${region} is ${outcome.value?.status ?? 'missing'} after ${(0,_util_format_js__WEBPACK_IMPORTED_MODULE_8__/* .plural */ .LS)(outcome.attempts, 'check')} (wait-timeout-minutes ${options.waitTimeoutMinutes})`);
+        throw new Error(`snapshot ${id} in ${region} is ${outcome.value?.status ?? 'missing'} after ${(0,format/* plural */.LS)(outcome.attempts, 'check')} (wait-timeout-minutes ${options.waitTimeoutMinutes})`);
     }
     return outcome.value;
 }
 /** Daily/weekly/monthly retention over the snapshots this mode made of the instance in one region; nothing else is touched. */
 async function applyRetention(client, region, options, policy, now, justMade) {
-    const all = await (0,_aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_1__/* .listSnapshots */ .Cb)(client, { instanceId: options.instanceId });
-    const ours = all.filter((s) => s.type === 'manual' && s.tags[_temporary_instance_js__WEBPACK_IMPORTED_MODULE_7__/* .MADE_BY_TAG */ .X2] === SNAPSHOT_MADE_BY && s.tags[SNAPSHOT_OF_TAG] === options.instanceId && s.dataAt);
-    const decisions = (0,_storage_retention_js__WEBPACK_IMPORTED_MODULE_4__/* .decideRetention */ .pe)(ours.map((s) => ({ key: s.id, finishedAt: s.dataAt })), policy, 1, now);
+    const all = await (0,rds_snapshots/* listSnapshots */.Cb)(client, { instanceId: options.instanceId });
+    const ours = all.filter((s) => s.type === 'manual' && s.tags[rds_restore_tags/* MADE_BY_TAG */.X2] === SNAPSHOT_MADE_BY && s.tags[SNAPSHOT_OF_TAG] === options.instanceId && s.dataAt);
+    const decisions = (0,retention/* decideRetention */.pe)(ours.map((s) => ({ key: s.id, finishedAt: s.dataAt })), policy, 1, now);
     const outcome = { region, kept: [], deleted: [], untouched: all.length - ours.length };
     for (const decision of decisions) {
         if (decision.keep || decision.key === justMade)
             outcome.kept.push({ id: decision.key, reasons: decision.reasons });
         else {
-            await (0,_aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_1__/* .deleteSnapshot */ .Cj)(client, decision.key);
+            await deleteSnapshot(client, decision.key);
             outcome.deleted.push({ id: decision.key, reasons: decision.reasons });
         }
     }
     return outcome;
 }
-const describeRetention = (r) => `${r.region}: kept ${r.kept.length}, deleted ${r.deleted.length}${r.deleted.length ? ` (${r.deleted.map((d) => d.id).join(', ')})` : ''}; ${(0,_util_format_js__WEBPACK_IMPORTED_MODULE_8__/* .plural */ .LS)(r.untouched, 'other snapshot')} untouched`;
+const describeRetention = (r) => `${r.region}: kept ${r.kept.length}, deleted ${r.deleted.length}${r.deleted.length ? ` (${r.deleted.map((d) => d.id).join(', ')})` : ''}; ${(0,format/* plural */.LS)(r.untouched, 'other snapshot')} untouched`;
 /**
  * The plan's hourly snapshots: a manual snapshot of the instance, a copy in the secondary region
  * (encrypted with kms-key-id there), and retention over the snapshots this mode made, in both
  * regions. Automated snapshots and snapshots made by anything else are never deleted.
  */
 async function runHourlySnapshots(options) {
-    const clock = options.clock ?? _util_clock_js__WEBPACK_IMPORTED_MODULE_6__/* .systemClock */ .m;
+    const clock = options.clock ?? util_clock/* systemClock */.m;
     const now = () => new Date(clock.now());
     const startedAt = now();
-    const source = (0,_aws_clients_js__WEBPACK_IMPORTED_MODULE_0__/* .createRdsClient */ .t7)({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
+    const source = (0,clients/* createRdsClient */.t7)({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
     const copyRegion = options.copyRegion;
-    const destination = copyRegion ? (0,_aws_clients_js__WEBPACK_IMPORTED_MODULE_0__/* .createRdsClient */ .t7)({ region: copyRegion, endpointUrl: options.endpointUrl }) : undefined;
+    const destination = copyRegion ? (0,clients/* createRdsClient */.t7)({ region: copyRegion, endpointUrl: options.endpointUrl }) : undefined;
     const id = snapshotId(options.instanceId, startedAt);
-    const tags = { [_temporary_instance_js__WEBPACK_IMPORTED_MODULE_7__/* .MADE_BY_TAG */ .X2]: SNAPSHOT_MADE_BY, [SNAPSHOT_OF_TAG]: options.instanceId, [_temporary_instance_js__WEBPACK_IMPORTED_MODULE_7__/* .RUN_TAG */ .R2]: (0,_temporary_instance_js__WEBPACK_IMPORTED_MODULE_7__/* .runTagValue */ .jC)(options.run, '') };
+    const tags = { [rds_restore_tags/* MADE_BY_TAG */.X2]: SNAPSHOT_MADE_BY, [SNAPSHOT_OF_TAG]: options.instanceId, [rds_restore_tags/* RUN_TAG */.R2]: (0,rds_restore_tags/* runTagValue */.jC)(options.run, '') };
     const details = { instanceId: options.instanceId, sourceRegion: options.sourceRegion, ...(copyRegion ? { copyRegion } : {}), retention: [] };
     const policy = options.retention;
-    const recorder = new _report_report_js__WEBPACK_IMPORTED_MODULE_2__/* .StepRecorder */ .Dr(now);
-    const pipeline = _report_step_pipeline_js__WEBPACK_IMPORTED_MODULE_3__/* .StepPipeline */ .LX.start()
+    const recorder = new report_report/* StepRecorder */.Dr(now);
+    const pipeline = step_pipeline/* StepPipeline */.LX.start()
         .step('snapshot', {
         name: 'create snapshot',
         input: () => undefined,
         run: async () => {
-            await (0,_aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_1__/* .createSnapshot */ .$p)(source, options.instanceId, id, tags);
+            await createSnapshot(source, options.instanceId, id, tags);
             const made = await waitAvailable(source, id, options.sourceRegion, options, clock);
             details.snapshot = { id: made.id, arn: made.arn, ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}) };
             return made;
@@ -65131,9 +64928,9 @@ async function runHourlySnapshots(options) {
     })
         .optionalStep('copy', {
         name: 'copy to secondary region',
-        input: ({ snapshot }) => (destination && copyRegion ? { snapshot, destination, copyRegion } : (0,_report_step_pipeline_js__WEBPACK_IMPORTED_MODULE_3__/* .notApplicable */ .hH)('no copy-to-region')),
+        input: ({ snapshot }) => (destination && copyRegion ? { snapshot, destination, copyRegion } : (0,step_pipeline/* notApplicable */.hH)('no copy-to-region')),
         run: async ({ snapshot, destination: client, copyRegion: region }) => {
-            await (0,_aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_1__/* .copySnapshot */ .GG)(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags });
+            await copySnapshot(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags });
             const copied = await waitAvailable(client, id, region, options, clock);
             details.copy = { id: copied.id, arn: copied.arn, region, ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}) };
             return copied;
@@ -65142,7 +64939,7 @@ async function runHourlySnapshots(options) {
     })
         .check('sourceRetention', {
         name: `retention in ${options.sourceRegion}`,
-        input: () => (policy === 'off' ? (0,_report_step_pipeline_js__WEBPACK_IMPORTED_MODULE_3__/* .notApplicable */ .hH)('retention: off') : policy),
+        input: () => (policy === 'off' ? (0,step_pipeline/* notApplicable */.hH)('retention: off') : policy),
         run: async (p) => {
             const outcome = await applyRetention(source, options.sourceRegion, options, p, now(), id);
             details.retention.push(outcome);
@@ -65153,7 +64950,7 @@ async function runHourlySnapshots(options) {
     const withCopyRetention = destination && copyRegion
         ? pipeline.check('copyRetention', {
             name: `retention in ${copyRegion}`,
-            input: () => (policy === 'off' ? (0,_report_step_pipeline_js__WEBPACK_IMPORTED_MODULE_3__/* .notApplicable */ .hH)('retention: off') : policy),
+            input: () => (policy === 'off' ? (0,step_pipeline/* notApplicable */.hH)('retention: off') : policy),
             run: async (p) => {
                 const outcome = await applyRetention(destination, copyRegion, options, p, now(), id);
                 details.retention.push(outcome);
@@ -65163,7 +64960,7 @@ async function runHourlySnapshots(options) {
         })
         : pipeline;
     const { reasons, steps } = await withCopyRetention.run({}, { recorder, onFailure: 'collect', log: options.log });
-    const report = (0,_report_report_js__WEBPACK_IMPORTED_MODULE_2__/* .newReport */ .bQ)({
+    const report = (0,report_report/* newReport */.bQ)({
         kind: SNAPSHOT_REPORT_KIND,
         run: options.run,
         startedAt: startedAt.toISOString(),
@@ -65175,7 +64972,7 @@ async function runHourlySnapshots(options) {
         checklist: [],
         details,
     });
-    await (0,_report_report_js__WEBPACK_IMPORTED_MODULE_2__/* .writeReport */ .u5)(options.reportPath, report);
+    await (0,report_report/* writeReport */.u5)(options.reportPath, report);
     return { report, passed: report.passed, reportPath: options.reportPath, snapshotId: details.snapshot?.id, copiedSnapshotId: details.copy?.id };
 }
 
@@ -65523,7 +65320,7 @@ function describeSelector(selector) {
 
 /***/ }),
 
-/***/ 7366:
+/***/ 4537:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65634,17 +65431,214 @@ function rdsChecklist(steps, details, objectives, tagged) {
     const checks = fromStep(get(STEP.checks));
     items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
     const [rto, ...rpo] = objectives;
-    items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds == null ? 'not measured: the recovery did not complete' : `${(0,format/* formatDuration */.a3)(rto.measuredSeconds)} against ${(0,format/* formatDuration */.a3)(rto.targetSeconds)}`));
+    items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds === null || rto?.measuredSeconds === undefined ? 'not measured: the recovery did not complete' : `${(0,format/* formatDuration */.a3)(rto.measuredSeconds)} against ${(0,format/* formatDuration */.a3)(rto.targetSeconds)}`));
     const measured = rpo.every((o) => o.measuredSeconds !== null);
     const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS';
-    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', measured ? `${rpo.map((o) => `${o.measure}: ${(0,format/* formatDuration */.a3)(o.measuredSeconds)}`).join('; ')} (objective ${(0,format/* formatDuration */.a3)(rpo[0]?.targetSeconds ?? 0)}, met by: ${mechanism})` : 'not measured: no recovery point resolved'));
+    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', measured ? `${rpo.map((o) => `${o.measure}: ${(0,format/* formatDuration */.a3)(o.measuredSeconds)}`).join('; ')} (objective ${(0,format/* formatDuration */.a3)(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})` : 'not measured: no recovery point resolved'));
     return items;
 }
 
-// EXTERNAL MODULE: ./src/aws/rds-recovery.ts
-var rds_recovery = __nccwpck_require__(2426);
-// EXTERNAL MODULE: ./src/aws/rds.ts + 1 modules
-var rds = __nccwpck_require__(1607);
+// EXTERNAL MODULE: ../main/node_modules/@aws-sdk/client-rds/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(7138);
+// EXTERNAL MODULE: ./src/util/backoff.ts
+var backoff = __nccwpck_require__(3058);
+// EXTERNAL MODULE: ./src/aws/rds-instance-ref.ts
+var rds_instance_ref = __nccwpck_require__(38);
+;// CONCATENATED MODULE: ./src/aws/throttling.ts
+
+
+/**
+ * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
+ * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
+ * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
+ */
+const THROTTLING_CODES = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'TooManyRequestsException',
+    'PriorRequestNotComplete',
+]);
+function isThrottlingError(error) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code, $retryable } = error;
+    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
+}
+/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
+async function throttling_retryWhileThrottled(call, options) {
+    const clock = options.clock ?? util_clock/* systemClock */.m;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            return { value: await call(), attempts: attempt };
+        }
+        catch (error) {
+            const remaining = options.deadline - clock.now();
+            if (!isThrottlingError(error) || remaining <= 0)
+                throw error;
+            const delay = Math.min((0,backoff/* backoffDelay */.EY)(options.backoff, attempt), remaining);
+            options.onRetry?.(error, attempt, delay);
+            await clock.sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds.ts
+
+
+
+
+/**
+ * Statuses an instance passes through on its own (a promotion under way, a reboot, a backup);
+ * a caller waits these out. Any other status but 'available' needs a person.
+ */
+const TRANSITIONAL_STATUSES = new Set([
+    'backing-up',
+    'configuring-enhanced-monitoring',
+    'configuring-iam-database-auth',
+    'configuring-log-exports',
+    'converting-to-vpc',
+    'creating',
+    'maintenance',
+    'modifying',
+    'moving-to-vpc',
+    'rebooting',
+    'renaming',
+    'resetting-master-credentials',
+    'starting',
+    'storage-config-upgrade',
+    'storage-initialization',
+    'storage-optimization',
+    'upgrading',
+]);
+function isNotFound(error) {
+    const name = error?.name ?? '';
+    return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
+}
+function toInstanceState(instance, region) {
+    const sourceText = instance.ReadReplicaSourceDBInstanceIdentifier;
+    return {
+        id: (instance.DBInstanceIdentifier ?? '').toLowerCase(),
+        region,
+        arn: instance.DBInstanceArn,
+        status: instance.DBInstanceStatus ?? 'unknown',
+        engine: instance.Engine ?? 'unknown',
+        engineVersion: instance.EngineVersion ?? 'unknown',
+        endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
+        source: sourceText ? (0,rds_instance_ref/* parseInstanceRef */.k1)(sourceText, region) : undefined,
+        replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
+        tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key, tag.Value ?? ''])),
+        latestRestorableTime: instance.LatestRestorableTime,
+        createdAt: instance.InstanceCreateTime,
+        backupRetentionDays: instance.BackupRetentionPeriod,
+        instanceClass: instance.DBInstanceClass,
+        publiclyAccessible: instance.PubliclyAccessible,
+        deletionProtection: instance.DeletionProtection,
+    };
+}
+/** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
+async function describeInstance(client, ref) {
+    try {
+        const response = await client.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: ref.id }));
+        const instance = response.DBInstances?.[0];
+        return instance ? toInstanceState(instance, ref.region) : undefined;
+    }
+    catch (error) {
+        if (isNotFound(error))
+            return undefined;
+        throw error;
+    }
+}
+function endpointText(state) {
+    return state?.endpoint ? `${state.endpoint.address}:${state.endpoint.port}` : undefined;
+}
+/** True when `state` lists `replica` (by identifier or ARN) among its read replicas. */
+function listsReplica(state, replica) {
+    return state.replicas.some((entry) => {
+        const ref = parseInstanceRef(entry, state.region);
+        return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
+    });
+}
+const throttled = (options) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+async function addInstanceTags(client, arn, tags, options) {
+    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: list })), throttled(options));
+}
+/**
+ * Describes the instance with backoff until `isDone` accepts what RDS reports or the deadline
+ * passes. RDS's own waiter (DBInstanceAvailable) cannot be used for a promotion: it is satisfied
+ * by 'available', which RDS reports before a promotion starts, and does not look at the
+ * replication source.
+ */
+async function pollInstance(client, ref, isDone, options) {
+    return (0,backoff/* pollUntil */.g3)(async () => (await throttling_retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value, isDone, {
+        deadline: options.deadline,
+        backoff: options.poll,
+        clock: options.clock,
+    });
+}
+
+// EXTERNAL MODULE: ./src/aws/rds-snapshots.ts
+var rds_snapshots = __nccwpck_require__(4952);
+;// CONCATENATED MODULE: ./src/aws/rds-recovery.ts
+
+
+
+/** Every automated backup a region describes for the instance (paginated). */
+async function describeAutomatedBackups(client, instanceId) {
+    const found = [];
+    let marker;
+    do {
+        const page = await client.send(new dist_cjs/* DescribeDBInstanceAutomatedBackupsCommand */.peb({ DBInstanceIdentifier: instanceId, Marker: marker }));
+        for (const backup of page.DBInstanceAutomatedBackups ?? []) {
+            found.push({
+                arn: backup.DBInstanceAutomatedBackupsArn ?? '',
+                instanceId: (backup.DBInstanceIdentifier ?? '').toLowerCase(),
+                sourceRegion: backup.Region ?? '',
+                status: backup.Status ?? 'unknown',
+                earliest: backup.RestoreWindow?.EarliestTime,
+                latest: backup.RestoreWindow?.LatestTime,
+                retentionDays: backup.BackupRetentionPeriod ?? 0,
+            });
+        }
+        marker = page.Marker;
+    } while (marker);
+    return found;
+}
+function temporarySettings(target) {
+    return {
+        DBInstanceClass: target.instanceClass,
+        PubliclyAccessible: false,
+        DeletionProtection: false,
+        MultiAZ: false,
+        CopyTagsToSnapshot: false,
+        Tags: (0,rds_snapshots/* tagList */.Tw)(target.tags),
+        ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
+        ...(target.securityGroupIds.length ? { VpcSecurityGroupIds: target.securityGroupIds } : {}),
+    };
+}
+/** RestoreDBInstanceToPointInTime: `time` 'latest' asks RDS for its latest restorable time. */
+async function restoreToPointInTime(client, source, time, target, region) {
+    const response = await client.send(new dist_cjs/* RestoreDBInstanceToPointInTimeCommand */.i4({
+        ...('instanceId' in source ? { SourceDBInstanceIdentifier: source.instanceId } : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
+        TargetDBInstanceIdentifier: target.id,
+        ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
+        ...temporarySettings(target),
+    }));
+    return toInstanceState(response.DBInstance ?? {}, region);
+}
+async function restoreFromSnapshot(client, snapshot, target, region) {
+    const response = await client.send(new dist_cjs/* RestoreDBInstanceFromDBSnapshotCommand */.dX$({ DBSnapshotIdentifier: snapshot, DBInstanceIdentifier: target.id, ...temporarySettings(target) }));
+    return toInstanceState(response.DBInstance ?? {}, region);
+}
+/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
+async function deleteInstance(client, id) {
+    await client.send(new dist_cjs/* DeleteDBInstanceCommand */.Yvh({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+}
+
 ;// CONCATENATED MODULE: ../main/node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -75269,8 +75263,6 @@ async function findClient(tool, serverMajor, serverVersion) {
         `or put a ${serverMajor}+ client's bin folder first on PATH.`);
 }
 
-// EXTERNAL MODULE: ./src/util/backoff.ts
-var backoff = __nccwpck_require__(3058);
 // EXTERNAL MODULE: ./src/postgres/identifiers.ts
 var identifiers = __nccwpck_require__(1489);
 ;// CONCATENATED MODULE: ./src/rds-restore/database-proof.ts
@@ -75358,9 +75350,77 @@ function judgeProof(proof, countTables) {
     return [`${proof.tables.length} tables (${counted} counted exactly)`, proof.namedByChecks.length ? `all ${proof.namedByChecks.length} tables the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
 }
 
-// EXTERNAL MODULE: ./src/rds-restore/temporary-instance.ts
-var temporary_instance = __nccwpck_require__(8445);
+// EXTERNAL MODULE: ./src/rds-restore/tags.ts
+var tags = __nccwpck_require__(5877);
+;// CONCATENATED MODULE: ./src/rds-restore/temporary-instance.ts
+
+
+
+
+const MAX_ID = 63;
+/**
+ * `<source>-rt-<run id>-<attempt>` on a runner (a re-run gets a new name), `<source>-rt-<time>` elsewhere;
+ * the source part is cut so the whole stays within RDS's 63 characters.
+ */
+function temporaryInstanceId(sourceId, run, now) {
+    const suffix = run.runId ? `rt-${run.runId}-${run.runAttempt ?? '1'}` : `rt-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
+    const head = sourceId.slice(0, MAX_ID - suffix.length - 1).replace(/-+$/, '');
+    return `${head}-${suffix}`;
+}
+function temporaryTags(sourceId, runTag) {
+    return { [tags/* MADE_BY_TAG */.X2]: tags/* MADE_BY */.aI, [tags/* RUN_TAG */.R2]: runTag, [tags/* SOURCE_TAG */.Z5]: sourceId };
+}
+/** True when the instance's tags prove this run made it. */
+function madeByThisRun(state, runTag) {
+    return state.tags[tags/* MADE_BY_TAG */.X2] === tags/* MADE_BY */.aI && state.tags[tags/* RUN_TAG */.R2] === runTag;
+}
+/**
+ * Polls until the instance is available, logging each new status at once and the current one on a
+ * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
+ */
+async function waitUntilAvailable(client, target, region, options) {
+    const { clock, log } = options;
+    const started = clock.now();
+    const statuses = [];
+    let lastLog = started;
+    const outcome = await pollInstance(client, { id: target.id, region }, (state) => {
+        const status = state?.status ?? 'not found';
+        const now = clock.now();
+        if (statuses.at(-1)?.status !== status) {
+            statuses.push({ status, at: new Date(now).toISOString() });
+            log.info(`${target.id}: ${status} after ${(0,format/* formatDuration */.a3)((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        else if (now - lastLog >= options.progressEveryMs) {
+            log.info(`${target.id}: still ${status} after ${(0,format/* formatDuration */.a3)((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        return status === 'available' || options.signal?.aborted === true;
+    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
+    const available = outcome.value?.status === 'available';
+    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
+}
+/**
+ * Deletes the temporary instance, but only after reading its tags back: an instance that is not
+ * provably this run's is never deleted. Does not wait for the deletion to finish (RDS takes
+ * minutes; a cancelled job has seconds), only for RDS to accept it.
+ */
+async function deleteTemporaryInstance(client, id, region, runTag) {
+    const state = await describeInstance(client, { id, region });
+    if (!state)
+        return { deleted: true, status: 'already gone' };
+    if (!madeByThisRun(state, runTag)) {
+        return { deleted: false, why: `${id} does not carry this run's tags (${tags/* MADE_BY_TAG */.X2}=${state.tags[tags/* MADE_BY_TAG */.X2] ?? 'none'}): not deleted` };
+    }
+    if (state.status === 'deleting')
+        return { deleted: true, status: 'deleting' };
+    await deleteInstance(client, id);
+    const after = await describeInstance(client, { id, region });
+    return { deleted: true, status: after?.status ?? 'gone' };
+}
+
 ;// CONCATENATED MODULE: ./src/rds-restore/rds-restore-steps.ts
+
 
 
 
@@ -75388,7 +75448,7 @@ function collision(run) {
     return new step_pipeline/* StepFailure */.pH(message, [message]);
 }
 async function preflightStep(run) {
-    const existing = await (0,rds/* describeInstance */.xJ)(run.client, { id: run.target.id, region: run.settings.region });
+    const existing = await describeInstance(run.client, { id: run.target.id, region: run.settings.region });
     if (existing)
         throw collision(run);
     return (await findClient('psql')).path;
@@ -75397,9 +75457,9 @@ async function restoreStep(run, point) {
     const { client, target, settings } = run;
     try {
         if (point.mechanism === 'snapshot')
-            await (0,rds_recovery/* restoreFromSnapshot */.Lz)(client, point.snapshot.arn || point.snapshot.id, target, settings.region);
+            await restoreFromSnapshot(client, point.snapshot.arn || point.snapshot.id, target, settings.region);
         else
-            await (0,rds_recovery/* restoreToPointInTime */.cf)(client, point.source, point.request, target, settings.region);
+            await restoreToPointInTime(client, point.source, point.request, target, settings.region);
     }
     catch (error) {
         if (error.name === 'DBInstanceAlreadyExists' || error.name === 'DBInstanceAlreadyExistsFault')
@@ -75410,7 +75470,7 @@ async function restoreStep(run, point) {
 }
 async function waitStep(run) {
     const { settings, pacing, clock } = run;
-    const wait = await (0,temporary_instance/* waitUntilAvailable */.dj)(run.client, run.target, settings.region, {
+    const wait = await waitUntilAvailable(run.client, run.target, settings.region, {
         deadline: clock.now() + settings.waitTimeoutMinutes * 60_000,
         poll: pacing.poll,
         throttle: pacing.throttle,
@@ -75425,7 +75485,7 @@ async function waitStep(run) {
         throw new Error(`cancelled while ${run.target.id} was ${status}`);
     if (!wait.done)
         throw new Error(`${run.target.id} is still ${status} after wait-timeout-minutes (${settings.waitTimeoutMinutes} min, ${(0,format/* plural */.LS)(wait.polls, 'status check')})`);
-    const endpoint = (0,rds/* endpointText */.HO)(wait.state);
+    const endpoint = endpointText(wait.state);
     if (!endpoint || !wait.state?.endpoint)
         throw new Error(`${run.target.id} is available but RDS reports no endpoint`);
     run.details.instance.endpoint = endpoint;
@@ -75476,7 +75536,7 @@ async function deleteStep(run) {
     const occasion = deleteOccasion(run);
     if (occasion)
         run.log.info(`deleting ${target.id}${occasion}`);
-    const outcome = await (0,temporary_instance/* deleteTemporaryInstance */.wU)(run.client, target.id, settings.region, run.runTag);
+    const outcome = await deleteTemporaryInstance(run.client, target.id, settings.region, run.runTag);
     if (!outcome.deleted)
         throw new step_pipeline/* StepFailure */.pH(outcome.why, [outcome.why]);
     run.details.instance.deleted = true;
@@ -75488,7 +75548,7 @@ function deleteInput(run) {
         return (0,step_pipeline/* notApplicable */.hH)('nothing to delete: this run created no instance');
     if (settings.keepInstance) {
         details.instance.kept = true;
-        return (0,step_pipeline/* notApplicable */.hH)(`keep-instance: ${target.id} was kept; delete it with aws rds delete-db-instance --region ${settings.region} --db-instance-identifier ${target.id} --skip-final-snapshot (tag ${temporary_instance/* MADE_BY_TAG */.X2})`);
+        return (0,step_pipeline/* notApplicable */.hH)(`keep-instance: ${target.id} was kept; delete it with aws rds delete-db-instance --region ${settings.region} --db-instance-identifier ${target.id} --skip-final-snapshot (tag ${tags/* MADE_BY_TAG */.X2})`);
     }
     return run;
 }
@@ -75531,12 +75591,13 @@ var recovery_point = __nccwpck_require__(3944);
 
 
 
+
 const DAY_MS = 86_400_000;
 async function pointInTimeHere(query) {
     const { instanceId, region, sourceRegion, client } = query;
-    const backups = (await (0,rds_recovery/* describeAutomatedBackups */.Jc)(client, instanceId)).filter((b) => b.sourceRegion === sourceRegion && b.status !== 'retained');
+    const backups = (await describeAutomatedBackups(client, instanceId)).filter((b) => b.sourceRegion === sourceRegion && b.status !== 'retained');
     if (region === sourceRegion) {
-        const instance = await (0,rds/* describeInstance */.xJ)(query.sourceClient, { id: instanceId, region: sourceRegion });
+        const instance = await describeInstance(query.sourceClient, { id: instanceId, region: sourceRegion });
         if (!instance)
             throw new errors/* ConfigurationError */.j(`instance-id: there is no DB instance '${instanceId}' in ${sourceRegion}; check instance-id and source-region`);
         const retentionDays = instance.backupRetentionDays ?? 0;
@@ -75558,7 +75619,7 @@ async function pointInTimeHere(query) {
 }
 /** Every recovery point the region offers for the instance. */
 async function findRecoveryPoints(query) {
-    const [pointInTime, snapshots] = await Promise.all([pointInTimeHere(query), (0,rds_recovery/* listSnapshots */.Cb)(query.client, { instanceId: query.instanceId })]);
+    const [pointInTime, snapshots] = await Promise.all([pointInTimeHere(query), (0,rds_snapshots/* listSnapshots */.Cb)(query.client, { instanceId: query.instanceId })]);
     const usable = snapshots
         .filter((s) => s.status === 'available' && s.dataAt !== undefined)
         .sort((a, b) => b.dataAt.getTime() - a.dataAt.getTime());
@@ -75599,7 +75660,7 @@ async function resolveRecoveryPoint(selector, points, query) {
 }
 /** snapshot:<id>: the snapshot, available, in the region restored in. */
 async function resolveNamedSnapshot(client, id, region) {
-    const [snapshot] = await (0,rds_recovery/* listSnapshots */.Cb)(client, { snapshotId: id });
+    const [snapshot] = await (0,rds_snapshots/* listSnapshots */.Cb)(client, { snapshotId: id });
     if (!snapshot)
         throw new errors/* ConfigurationError */.j(`recovery-point snapshot:${id}: there is no DB snapshot '${id}' in ${region}; list them with aws rds describe-db-snapshots --region ${region}`);
     if (snapshot.status !== 'available' || !snapshot.dataAt)
@@ -75665,6 +75726,7 @@ function measureRdsRpo(points, pointTime, now) {
 
 
 
+
 /** A clock whose sleeps end at once when the job is cancelled, so the deletion runs in the seconds a cancel leaves. */
 function cancellable(clock, signal) {
     if (!signal)
@@ -75711,13 +75773,13 @@ async function runRdsRestoreTest(options) {
     const secrets = [options.password];
     const client = (0,clients/* createRdsClient */.t7)({ region: options.region, endpointUrl: options.endpointUrl });
     const sourceClient = options.region === options.sourceRegion ? client : (0,clients/* createRdsClient */.t7)({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
-    const runTag = (0,temporary_instance/* runTagValue */.jC)(options.run, (0,external_node_crypto_.randomBytes)(6).toString('hex'));
+    const runTag = (0,tags/* runTagValue */.jC)(options.run, (0,external_node_crypto_.randomBytes)(6).toString('hex'));
     const target = {
-        id: (0,temporary_instance/* temporaryInstanceId */._h)(options.instanceId, options.run, startedAt),
+        id: temporaryInstanceId(options.instanceId, options.run, startedAt),
         instanceClass: options.instanceClass,
         subnetGroup: options.subnetGroup,
         securityGroupIds: options.securityGroupIds,
-        tags: (0,temporary_instance/* temporaryTags */.NS)(options.instanceId, runTag),
+        tags: temporaryTags(options.instanceId, runTag),
     };
     const details = newDetails(options, target.id, target.instanceClass, target.tags);
     const recorder = new report_report/* StepRecorder */.Dr(now);
@@ -75898,94 +75960,24 @@ function rdsRestoreMarkdown(report) {
 
 /***/ }),
 
-/***/ 8445:
+/***/ 5877:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   NS: () => (/* binding */ temporaryTags),
 /* harmony export */   R2: () => (/* binding */ RUN_TAG),
 /* harmony export */   X2: () => (/* binding */ MADE_BY_TAG),
-/* harmony export */   _h: () => (/* binding */ temporaryInstanceId),
-/* harmony export */   dj: () => (/* binding */ waitUntilAvailable),
-/* harmony export */   jC: () => (/* binding */ runTagValue),
-/* harmony export */   wU: () => (/* binding */ deleteTemporaryInstance)
+/* harmony export */   Z5: () => (/* binding */ SOURCE_TAG),
+/* harmony export */   aI: () => (/* binding */ MADE_BY),
+/* harmony export */   jC: () => (/* binding */ runTagValue)
 /* harmony export */ });
-/* unused harmony exports SOURCE_TAG, MADE_BY, madeByThisRun */
-/* harmony import */ var _aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
-/* harmony import */ var _aws_rds_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1607);
-/* harmony import */ var _util_format_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6519);
-
-
-
 /** Tags on every temporary instance: who made it and which run, so that only that run deletes it. */
 const MADE_BY_TAG = 'dr-actions:made-by';
 const RUN_TAG = 'dr-actions:run';
 const SOURCE_TAG = 'dr-actions:restored-from';
 const MADE_BY = 'rds-restore-test';
-const MAX_ID = 63;
-/**
- * `<source>-rt-<run id>-<attempt>` on a runner (a re-run gets a new name), `<source>-rt-<time>` elsewhere;
- * the source part is cut so the whole stays within RDS's 63 characters.
- */
-function temporaryInstanceId(sourceId, run, now) {
-    const suffix = run.runId ? `rt-${run.runId}-${run.runAttempt ?? '1'}` : `rt-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
-    const head = sourceId.slice(0, MAX_ID - suffix.length - 1).replace(/-+$/, '');
-    return `${head}-${suffix}`;
-}
 /** What the run's tag holds: the run and a token only this process knows, so no other run can pass for it. */
 function runTagValue(run, token) {
     return [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`, token].filter(Boolean).join(' ').replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
-}
-function temporaryTags(sourceId, runTag) {
-    return { [MADE_BY_TAG]: MADE_BY, [RUN_TAG]: runTag, [SOURCE_TAG]: sourceId };
-}
-/** True when the instance's tags prove this run made it. */
-function madeByThisRun(state, runTag) {
-    return state.tags[MADE_BY_TAG] === MADE_BY && state.tags[RUN_TAG] === runTag;
-}
-/**
- * Polls until the instance is available, logging each new status at once and the current one on a
- * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
- */
-async function waitUntilAvailable(client, target, region, options) {
-    const { clock, log } = options;
-    const started = clock.now();
-    const statuses = [];
-    let lastLog = started;
-    const outcome = await (0,_aws_rds_js__WEBPACK_IMPORTED_MODULE_1__/* .pollInstance */ .zO)(client, { id: target.id, region }, (state) => {
-        const status = state?.status ?? 'not found';
-        const now = clock.now();
-        if (statuses.at(-1)?.status !== status) {
-            statuses.push({ status, at: new Date(now).toISOString() });
-            log.info(`${target.id}: ${status} after ${(0,_util_format_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        else if (now - lastLog >= options.progressEveryMs) {
-            log.info(`${target.id}: still ${status} after ${(0,_util_format_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        return status === 'available' || options.signal?.aborted === true;
-    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
-    const available = outcome.value?.status === 'available';
-    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
-}
-/**
- * Deletes the temporary instance, but only after reading its tags back: an instance that is not
- * provably this run's is never deleted. Does not wait for the deletion to finish (RDS takes
- * minutes; a cancelled job has seconds), only for RDS to accept it.
- */
-async function deleteTemporaryInstance(client, id, region, runTag) {
-    const state = await (0,_aws_rds_js__WEBPACK_IMPORTED_MODULE_1__/* .describeInstance */ .xJ)(client, { id, region });
-    if (!state)
-        return { deleted: true, status: 'already gone' };
-    if (!madeByThisRun(state, runTag)) {
-        return { deleted: false, why: `${id} does not carry this run's tags (${MADE_BY_TAG}=${state.tags[MADE_BY_TAG] ?? 'none'}): not deleted` };
-    }
-    if (state.status === 'deleting')
-        return { deleted: true, status: 'deleting' };
-    await (0,_aws_rds_recovery_js__WEBPACK_IMPORTED_MODULE_0__/* .deleteInstance */ .pO)(client, id);
-    const after = await (0,_aws_rds_js__WEBPACK_IMPORTED_MODULE_1__/* .describeInstance */ .xJ)(client, { id, region });
-    return { deleted: true, status: after?.status ?? 'gone' };
 }
 
 
