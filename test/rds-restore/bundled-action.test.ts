@@ -21,7 +21,7 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     primary = await startArchivingPrimary();
     await psql(primary.url(), 'CREATE DATABASE shop');
     await psql(primary.url('shop'), 'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())');
-    service = serveRestores(primary, stackFromEnv().awsEndpoint);
+    service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => r.sourceInstance === sourceId });
     sourceId = await createSource();
     await addPayments(primary, 6);
     await setLatestRestorableTime(PRIMARY_REGION, sourceId, await serverNow(primary));

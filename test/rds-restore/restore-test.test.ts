@@ -29,7 +29,7 @@ beforeAll(async () => {
   primary = await startArchivingPrimary();
   await psql(primary.url(), 'CREATE DATABASE shop');
   await psql(primary.url('shop'), 'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp()); CREATE TABLE users (id serial PRIMARY KEY)');
-  service = serveRestores(primary, stackFromEnv().awsEndpoint, { hold: (r: RestoreRequest) => held.has(r.instance) });
+  service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => r.sourceInstance === sourceId, hold: (r: RestoreRequest) => held.has(r.instance) });
   sourceId = await createSource();
   await addPayments(primary, 3);
   t1 = await serverNow(primary);

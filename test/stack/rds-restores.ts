@@ -29,7 +29,14 @@ export interface RestoreService {
  * `available` at that server's address. Until then it stays `creating`, as on RDS; `hold` keeps
  * a restore `creating` for as long as it answers true (a restore that takes its time).
  */
-export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, options: { pollMs?: number; hold?: (request: RestoreRequest) => boolean } = {}): RestoreService {
+export interface ServeOptions {
+  /** The restores this service owns: those of its test's source instance. moto is shared by test files running side by side. */
+  serves: (request: RestoreRequest) => boolean;
+  pollMs?: number;
+  hold?: (request: RestoreRequest) => boolean;
+}
+
+export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, options: ServeOptions): RestoreService {
   const served: ServedRestore[] = [];
   const errors: string[] = [];
   const started = new Set<string>();
@@ -54,7 +61,7 @@ export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, op
       const pending = response?.ok ? ((await response.json()) as RestoreRequest[]) : [];
       for (const request of pending) {
         const key = `${request.region}/${request.instance}`;
-        if (started.has(key) || options.hold?.(request)) continue;
+        if (started.has(key) || !options.serves(request) || options.hold?.(request)) continue;
         started.add(key);
         await serve(request);
       }

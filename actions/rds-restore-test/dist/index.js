@@ -75269,6 +75269,7 @@ var identifiers = __nccwpck_require__(1489);
 
 
 
+
 const NAME = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
 const TABLE_REFERENCE = new RegExp(String.raw `\b(?:from|join)\s+(${NAME}(?:\s*\.\s*${NAME})?)(?!\s*\()`, 'gi');
 const SYSTEM = /^(?:"?pg_catalog"?\.|"?information_schema"?\.|pg_)/i;
@@ -75347,7 +75348,7 @@ function judgeProof(proof, countTables) {
         throw new step_pipeline/* StepFailure */.pH(reasons.join('; '), reasons);
     const counted = proof.tables.filter((t) => t.exactRows !== undefined).length;
     const fresh = proof.newestRows.map((n) => `${n.column} newest ${n.newest ?? 'none (empty)'}`);
-    return [`${proof.tables.length} tables (${counted} counted exactly)`, proof.namedByChecks.length ? `all ${proof.namedByChecks.length} tables the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
+    return [`${(0,format/* plural */.LS)(proof.tables.length, 'table')} (${counted} counted exactly)`, proof.namedByChecks.length ? `the ${(0,format/* plural */.LS)(proof.namedByChecks.length, 'table')} the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
 }
 
 // EXTERNAL MODULE: ./src/rds-restore/tags.ts
@@ -75568,7 +75569,7 @@ function rdsRestoreSteps(run) {
         run: (point) => restoreStep(run, point),
         describe: (_result, point) => `${point.mechanism === 'snapshot' ? 'RestoreDBInstanceFromDBSnapshot' : 'RestoreDBInstanceToPointInTime'} of ${point.label} into ${run.target.id} (${run.target.instanceClass}, not public, no deletion protection)`,
     })
-        .step('endpoint', { name: STEP.wait, input: () => run, run: waitStep, describe: (endpoint) => `available at ${endpoint} after ${(0,format/* plural */.LS)(run.details.instance.statuses.length, 'status')} seen` })
+        .step('endpoint', { name: STEP.wait, input: () => run, run: waitStep, describe: (endpoint) => `available at ${endpoint}; RDS reported ${run.details.instance.statuses.map((s) => s.status).join(' → ')}` })
         .step('connected', {
         name: STEP.connect,
         input: ({ endpoint, psqlPath }) => ({ endpoint, psqlPath }),
