@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { pollUntil, type Backoff, type PollOutcome } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { parseInstanceRef, type InstanceRef } from './rds-instance-ref.js';
@@ -16,6 +16,13 @@ export interface InstanceState extends InstanceRef {
   /** Identifiers or ARNs of its read replicas. */
   replicas: string[];
   tags: Record<string, string>;
+  /** The newest moment a point-in-time restore can reach (the last log shipped). */
+  latestRestorableTime?: Date;
+  createdAt?: Date;
+  backupRetentionDays?: number;
+  instanceClass?: string;
+  publiclyAccessible?: boolean;
+  deletionProtection?: boolean;
 }
 
 /**
@@ -60,6 +67,12 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
     source: sourceText ? parseInstanceRef(sourceText, region) : undefined,
     replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
     tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key as string, tag.Value ?? ''])),
+    latestRestorableTime: instance.LatestRestorableTime,
+    createdAt: instance.InstanceCreateTime,
+    backupRetentionDays: instance.BackupRetentionPeriod,
+    instanceClass: instance.DBInstanceClass,
+    publiclyAccessible: instance.PubliclyAccessible,
+    deletionProtection: instance.DeletionProtection,
   };
 }
 
@@ -100,10 +113,6 @@ const throttled = (options: ThrottledCallOptions) => ({ deadline: options.deadli
 export async function addInstanceTags(client: RDSClient, arn: string, tags: Record<string, string>, options: ThrottledCallOptions): Promise<void> {
   const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: list })), throttled(options));
-}
-
-export async function promoteReadReplica(client: RDSClient, ref: InstanceRef, options: ThrottledCallOptions): Promise<void> {
-  await retryWhileThrottled(() => client.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: ref.id })), throttled(options));
 }
 
 export interface InstancePollOptions extends ThrottledCallOptions {

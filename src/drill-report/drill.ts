@@ -88,6 +88,13 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
     const n = (key: string) => Number(field(counts, key) ?? 0);
     return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
   }
+  if (kind === 'rds-restore-test') {
+    const label = text(field(details, 'recoveryPoint', 'label'));
+    const mechanism = text(field(details, 'recoveryPoint', 'mechanism'));
+    const where = text(field(details, 'region'));
+    if (!label) return undefined;
+    return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${text(field(details, 'instanceId')) ?? 'the instance'}${where ? ` in ${where}` : ''}: ${label}`;
+  }
   if (kind === 'failover') {
     const mode = text(field(details, 'mode'));
     const replica = text(field(details, 'replica', 'id'));

@@ -1,5 +1,6 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { addInstanceTags, pollInstance, promoteReadReplica, TRANSITIONAL_STATUSES, type InstanceState } from '../aws/rds.js';
+import { promoteReadReplica } from '../aws/rds-promotion.js';
+import { addInstanceTags, pollInstance, TRANSITIONAL_STATUSES, type InstanceState } from '../aws/rds.js';
 import type { InstanceRef } from '../aws/rds-instance-ref.js';
 import type { Backoff } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';

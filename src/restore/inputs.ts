@@ -1,13 +1,11 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
 import { ConfigurationError } from '../errors.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseInteger, type InputReader } from '../util/inputs.js';
-import { splitWords } from '../util/words.js';
-import { loadChecksFile, type ChecksFile } from './checks-file.js';
+import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
+import { parseSmokeCommand } from '../checks/smoke-command.js';
 import { parseRolePasswords } from './role-passwords.js';
 import { sameDatabaseByName } from './same-database.js';
 import { parseBackupSelector, type BackupSelector } from './selector.js';
@@ -59,32 +57,6 @@ export function validateScratchDatabaseName(name: string, inputName: string): st
     throw new ConfigurationError(`${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`);
   }
   return name;
-}
-
-/** The command must exist before anything is restored; a typo should not cost a whole restore. */
-function checkCommandExists(command: string, env: NodeJS.ProcessEnv, cwd: string): void {
-  const executable = (path: string) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return statSync(path).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/')) {
-    const path = isAbsolute(command) ? command : resolve(cwd, command);
-    if (!executable(path)) throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
-    return;
-  }
-  const found = (env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command)));
-  if (!found) throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
-}
-
-function parseSmokeCommand(input: string, env: NodeJS.ProcessEnv, cwd: string): string[] | undefined {
-  const words = splitWords(input, 'smoke-command');
-  if (words.length === 0) return undefined;
-  checkCommandExists(words[0] as string, env, cwd);
-  return words;
 }
 
 function parseReportPath(input: string): string {

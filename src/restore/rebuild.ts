@@ -7,7 +7,7 @@ import type { PsqlSession } from '../postgres/psql-session.js';
 import { scramVerifier } from '../postgres/role-sql.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import type { BackupStore } from '../storage/backup-store.js';
-import { readGlobals } from '../storage/globals-object.js';
+import { readGlobals } from '../storage/globals-read.js';
 import type { GlobalsRecord } from '../storage/globals-record.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { plural } from '../util/format.js';

@@ -3,11 +3,11 @@ import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { formatDuration, secondsBetween } from '../util/format.js';
-import { CHECKLIST_TAGS, type ChecklistTag } from './checks-file.js';
+import { CHECKLIST_TAGS, type ChecklistTag } from '../checks/checks-file.js';
+import type { CheckResult } from '../checks/run-checks.js';
 import type { RolesDetails } from './rebuild-details.js';
-import type { CheckResult } from './run-checks.js';
 import type { RpoMeasurement } from './rpo.js';
-import type { SmokeResult } from './smoke.js';
+import type { SmokeResult } from '../checks/smoke.js';
 import type { TableComparison } from './verify-tables.js';
 
 export const REPORT_KIND = 'restore-verify';

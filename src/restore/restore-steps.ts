@@ -14,11 +14,11 @@ import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from './restore-process.js';
 import { databaseSettingsStep, ownershipStep, rolesStep, type RolesResult } from './rebuild.js';
 import { measureRpo } from './rpo.js';
-import { judgeChecks, runChecks } from './run-checks.js';
+import { judgeChecks, runChecks } from '../checks/run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
 import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from './scratch-database.js';
 import { readCatalog, selectBackup, type Selection } from './selection.js';
-import { runSmokeCommand } from './smoke.js';
+import { runSmokeCommand } from '../checks/smoke.js';
 import { verifyAgainstManifest } from './verify-tables.js';
 
 /** What every step of one restore-verify run shares: its settings, the bucket, and the report details the steps fill in. */

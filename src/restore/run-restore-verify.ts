@@ -4,7 +4,7 @@ import { newReport, StepRecorder, writeReport, type ReportStep } from '../report
 import { BackupStore } from '../storage/backup-store.js';
 import { formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
-import type { ChecklistTag } from './checks-file.js';
+import type { ChecklistTag } from '../checks/checks-file.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { measureRto, REPORT_KIND, restoreChecklist, restoreObjectives, STEP, type RestoreVerifyDetails, type RestoreVerifyReport } from './restore-report.js';
 import { restoreVerifySteps } from './restore-steps.js';

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
 import { deleteKeys } from './backup-writes.js';
+import { sha256Of } from './globals-read.js';
 import type { GlobalsRecord, StoredGlobals } from './globals-record.js';
 
 /**
@@ -15,7 +15,6 @@ export function globalsKeyFor(backupKey: string): string {
   return `${backupKey}${GLOBALS_SUFFIX}`;
 }
 
-const sha256Of = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 
 /** Stores the globals next to the backup; like the manifest, in STANDARD, so a rebuild reads it at once. */
 export async function putGlobals(store: BackupStore, backupKey: string, sql: string, encryption: Encryption, pgDumpallVersion: string): Promise<StoredGlobals> {
@@ -43,15 +42,4 @@ export async function removeGlobals(store: BackupStore, record: GlobalsRecord | 
 /** The globals object a manifest records, for deleting it with its backup (after the manifest, so a backup never looks complete without them). */
 export function globalsKeysOf(read: { manifest: { globals?: GlobalsRecord } } | { error: string } | undefined): string[] {
   return read && 'manifest' in read && read.manifest.globals?.status === 'stored' ? [read.manifest.globals.key] : [];
-}
-
-/** Reads the stored globals and checks them against the manifest's record of them. */
-export async function readGlobals(store: BackupStore, record: StoredGlobals): Promise<string> {
-  const response = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: record.key }));
-  const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
-  const sha256 = sha256Of(body);
-  if (body.length !== record.sizeBytes || sha256 !== record.sha256) {
-    throw new Error(`s3://${store.bucket}/${record.key} does not match the manifest: ${body.length} bytes with SHA-256 ${sha256}, the manifest says ${record.sizeBytes} bytes with ${record.sha256}`);
-  }
-  return body.toString('utf8');
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { actionSources, root } from './sources.js';
+import { actionSources, root, sourcesFrom } from './sources.js';
 
 interface Statement {
   Sid?: string;
@@ -53,14 +53,21 @@ const IAM_ACTION: Record<string, string> = {
   GetObjectLockConfigurationCommand: 's3:GetBucketObjectLockConfiguration',
   GetPublicAccessBlockCommand: 's3:GetBucketPublicAccessBlock',
   ListHealthChecksCommand: 'route53:ListHealthChecks',
+  DescribeDBInstanceAutomatedBackupsCommand: 'rds:DescribeDBInstanceAutomatedBackups',
+  RestoreDBInstanceToPointInTimeCommand: 'rds:RestoreDBInstanceToPointInTime',
+  RestoreDBInstanceFromDBSnapshotCommand: 'rds:RestoreDBInstanceFromDBSnapshot',
+  DeleteDBInstanceCommand: 'rds:DeleteDBInstance',
+  CreateDBSnapshotCommand: 'rds:CreateDBSnapshot',
+  CopyDBSnapshotCommand: 'rds:CopyDBSnapshot',
+  DeleteDBSnapshotCommand: 'rds:DeleteDBSnapshot',
 };
 
 /** The tag keys the failover writes on the replica, from its sources. */
 const FAILOVER_TAG_KEYS = [...new Set([...actionSources('failover').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string))];
 
 /** The AWS commands an action's code sends, from its sources. */
-function commandsSentBy(action: string): string[] {
-  const sources = actionSources(action);
+function commandsSentBy(action: string, entry?: string): string[] {
+  const sources = entry ? sourcesFrom(entry) : actionSources(action);
   return [...new Set([...sources.matchAll(/new ([A-Za-z0-9]+Command)\(/g)].map((m) => m[1] as string))].sort();
 }
 
@@ -82,7 +89,7 @@ describe.each([
 });
 
 test('no policy grants wildcard actions, and none lets backups bypass Object Lock', () => {
-  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json', 'dr-audit-role-policy.json']) {
+  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json', 'dr-audit-role-policy.json', 'rds-restore-test-role-policy.json', 'rds-snapshot-role-policy.json']) {
     for (const action of actionsOf(policy(file))) {
       expect(action).not.toContain('*');
       expect(action).not.toBe('s3:BypassGovernanceRetention');
@@ -172,4 +179,47 @@ test('the failover workflow assumes the execute role only inside its environment
   expect(execute).toMatch(/environment:\n\s+name: \$\{\{ inputs.environment \|\| 'disaster-recovery-failover' \}\}/);
   expect(execute).toContain("role-to-assume: ${{ needs.configure.outputs.staging == 'true' && needs.configure.outputs.execute-role-arn || vars.DR_FAILOVER_ROLE_ARN }}");
   expect(workflow.slice(0, workflow.indexOf('\n  execute:'))).not.toContain('vars.DR_FAILOVER_ROLE_ARN');
+});
+
+/** rds-restore-test has two roles, one per mode: each allows its mode's calls, and together they cover every call of the action. */
+describe.each([
+  ['restore-test', 'src/rds-restore/run-rds-restore-test.ts', 'rds-restore-test-role-policy.json'],
+  ['snapshot', 'src/rds-restore/hourly-snapshots.ts', 'rds-snapshot-role-policy.json'],
+])('the rds-restore-test %s role', (_mode, entry, file) => {
+  test('allows every call the mode makes, with AddTagsToResource for the tags it creates resources with', () => {
+    const commands = commandsSentBy('rds-restore-test', entry);
+    expect(commands.length).toBeGreaterThan(0);
+    expect(commands.filter((c) => !IAM_ACTION[c])).toEqual([]);
+    const allowed = actionsOf(policy(file));
+    expect(commands.map((c) => IAM_ACTION[c]).filter((a) => !allowed.has(a as string))).toEqual([]);
+    expect(allowed.has('rds:AddTagsToResource')).toBe(true);
+  });
+});
+
+test('the two rds-restore-test roles together cover every call of the action', () => {
+  const allowed = new Set([...actionsOf(policy('rds-restore-test-role-policy.json')), ...actionsOf(policy('rds-snapshot-role-policy.json'))]);
+  expect(commandsSentBy('rds-restore-test').map((c) => IAM_ACTION[c]).filter((a) => !allowed.has(a as string))).toEqual([]);
+});
+
+test('the rds-restore-test role deletes only instances carrying its tag, restores only into instances tagged so, and never touches snapshots', () => {
+  const statements = policy('rds-restore-test-role-policy.json').Statement;
+  const tag = (s: Statement, kind: 'ResourceTag' | 'RequestTag') => s.Condition?.StringEquals?.[`aws:${kind}/dr-actions:made-by`];
+  const deletes = statements.filter((s) => list(s.Action).includes('rds:DeleteDBInstance'));
+  expect(deletes.length).toBeGreaterThan(0);
+  for (const s of deletes) expect(tag(s, 'ResourceTag')).toBe('rds-restore-test');
+  const restoresIntoInstances = statements.filter((s) => list(s.Action).some((a) => a.startsWith('rds:Restore')) && list(s.Resource).some((r) => r.includes(':db:') && r.endsWith('-rt-*')));
+  for (const s of restoresIntoInstances) expect(tag(s, 'RequestTag')).toBe('rds-restore-test');
+  for (const s of statements.filter((x) => list(x.Action).some((a) => a.startsWith('rds:Restore')))) {
+    for (const r of list(s.Resource).filter((x) => x.includes(':db:'))) expect(r.endsWith('-rt-*') ? tag(s, 'RequestTag') : 'source').toBeTruthy();
+  }
+  const allowed = [...actionsOf(policy('rds-restore-test-role-policy.json'))];
+  expect(allowed.filter((a) => /Snapshot$/.test(a) && !a.startsWith('rds:Describe') && !a.startsWith('rds:Restore'))).toEqual([]);
+});
+
+test('the rds snapshot role deletes only snapshots carrying its tag, and never an instance', () => {
+  const statements = policy('rds-snapshot-role-policy.json').Statement;
+  const deletes = statements.filter((s) => list(s.Action).includes('rds:DeleteDBSnapshot'));
+  expect(deletes.length).toBeGreaterThan(0);
+  for (const s of deletes) expect(s.Condition?.StringEquals?.['aws:ResourceTag/dr-actions:made-by']).toBe('rds-restore-test hourly-snapshot');
+  expect(actionsOf(policy('rds-snapshot-role-policy.json')).has('rds:DeleteDBInstance')).toBe(false);
 });

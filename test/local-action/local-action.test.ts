@@ -104,7 +104,7 @@ test('backup, restore-verify, failover (plan), dr-audit and drill-report each ru
 });
 
 test('a bad input is the action\'s own error under @github/local-action too (so the outputs above come from real runs)', async () => {
-  const run = await localAction('backup', { 'database-url': 'mysql://nope', bucket: 'x' });
+  const run = await localAction('backup', { 'database-url': 'mysql://nope', bucket: 'saas-backups' });
   expect(run.errors).toEqual(['database-url must start with postgres:// or postgresql://, e.g. postgres://user:password@host:5432/database']);
   expect(run.outputs).toEqual({});
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ConfigurationError } from '../../src/errors.js';
-import { loadChecksFile, parseChecks } from '../../src/restore/checks-file.js';
-import { splitSqlStatements, SqlSplitError } from '../../src/restore/sql-statements.js';
+import { loadChecksFile, parseChecks } from '../../src/checks/checks-file.js';
+import { splitSqlStatements, SqlSplitError } from '../../src/checks/sql-statements.js';
 
 const sqls = (text: string) => splitSqlStatements(text).statements.map((s) => s.sql);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
-import { databaseEnv, runSmokeCommand } from '../../src/restore/smoke.js';
+import { databaseEnv, runSmokeCommand } from '../../src/checks/smoke.js';
 import { stackFromEnv } from '../stack/index.js';
 
 const now = () => new Date();

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { runBundledAction } from '../stack/bundled-action.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { stackFromEnv } from '../stack/index.js';
@@ -42,27 +43,34 @@ class CommandLineWatch {
 }
 
 let source: { name: string; url: string };
+/**
+ * A role of this test's own, with a password no other process knows: the suites running beside
+ * this one put the stack's own password on their psql command lines.
+ */
+const role = { name: `argv_${randomBytes(4).toString('hex')}`, password: `Argv-${randomBytes(12).toString('hex')}` };
 
 beforeAll(async () => {
   source = await createDatabase('argv');
   await loadSampleData(source.url, 20_000);
+  await sql(stackFromEnv().postgresUrl('postgres'), `CREATE ROLE ${role.name} LOGIN SUPERUSER PASSWORD '${role.password}'`);
 });
 
 afterAll(async () => {
   await dropDatabase(source.name);
+  await sql(stackFromEnv().postgresUrl('postgres'), `DROP ROLE IF EXISTS ${role.name}`);
 });
 
-/** The stack's URL with the password as libpq's ?password= parameter instead of in the userinfo. */
+/** A URL of the test's role with its password as libpq's ?password= parameter instead of in the userinfo. */
 function withPasswordParameter(database: string): string {
   const { postgres } = stackFromEnv();
-  return `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${database}?password=${encodeURIComponent(postgres.password)}`;
+  return `postgres://${role.name}@${postgres.host}:${postgres.port}/${database}?password=${encodeURIComponent(role.password)}`;
 }
 
 const outsideMasks = (text: string, secret: string) => text.split('\n').filter((line) => line.includes(secret) && !line.startsWith('::add-mask::'));
 
 test('a password given as ?password= never reaches a command line, a log or a summary (backup, then restore-verify)', async () => {
   const stack = stackFromEnv();
-  const secret = stack.postgres.password;
+  const secret = role.password;
   const bucket = await createBucket('argv');
   const watch = new CommandLineWatch(secret);
   const backup = await runBundledAction('backup', { 'database-url': withPasswordParameter(source.name), bucket, 'endpoint-url': stack.awsEndpoint, region: 'us-east-1' });
@@ -87,9 +95,9 @@ test('a password given as ?password= never reaches a command line, a log or a su
 });
 
 test('the watch sees a password on a command line (so its silence above means something)', async () => {
-  const { postgres } = stackFromEnv();
-  const watch = new CommandLineWatch(postgres.password);
+  const watch = new CommandLineWatch(role.password);
   const { execa } = await import('execa');
-  await execa('psql', ['-X', '-A', '-t', '-c', 'SELECT pg_sleep(0.5)', '-d', stackFromEnv().postgresUrl('postgres')]);
+  const { postgres } = stackFromEnv();
+  await execa('psql', ['-X', '-A', '-t', '-c', 'SELECT pg_sleep(0.5)', '-d', `postgres://${role.name}:${role.password}@${postgres.host}:${postgres.port}/postgres`]);
   expect((await watch.stop()).some((line) => /\bpsql /.test(line))).toBe(true);
 });

@@ -61,6 +61,22 @@ instance's logs reached S3, which stops moving when log backup stalls. Tests set
 with POST /moto-api/dr-stack/rds/latest-restorable-time {"region", "instance", "time"}; without
 that, the stack answers "now" as before.
 
+RDS restores, which the rds-restore-test tests depend on. moto 5.2 creates the restored instance
+at once, available, holding no data; accepts any RestoreTime, even outside the retention window;
+copies the source's settings (and tags) over false-valued overrides such as DeletionProtection=false;
+and has no StartDBInstanceAutomatedBackupsReplication nor RestoreWindow. Real RDS keeps the new
+instance `creating` for minutes while it restores the data as of the recovery point, refuses a time
+outside [EarliestRestorableTime, LatestRestorableTime] (InvalidRestoreFault), takes the settings and
+tags the call gives, and restores in another region from replicated automated backups. The stack:
+- restores only inside the window, applies false overrides and the call's tags;
+- leaves the instance `creating` and lists the request at GET /moto-api/dr-stack/rds/restores
+  (region, instance, target time, source); the test restores a real PostgreSQL to that time and
+  answers POST /moto-api/dr-stack/rds/restored {"region", "instance", "address", "port"}, which
+  makes the instance `available` at that endpoint;
+- implements StartDBInstanceAutomatedBackupsReplication and answers DescribeDBInstanceAutomatedBackups
+  with RestoreWindow, ARN and Region, in the source region and (replicated) in the destination;
+  RestoreDBInstanceToPointInTime takes SourceDBInstanceAutomatedBackupsArn.
+
 MOTO_RDS_PROMOTE_SECONDS (default 2) sets how long a promotion takes;
 MOTO_ROUTE53_INSYNC_SECONDS (default 1) how long a DNS change stays PENDING.
 Usage: python3 moto_launcher.py -H 127.0.0.1 -p PORT
@@ -73,12 +89,15 @@ import secrets
 import string
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import xmltodict
+from moto.core import DEFAULT_ACCOUNT_ID as DEFAULT_ACCOUNT
 from moto.core.utils import utcnow
 import moto.moto_api._internal.urls as moto_api_urls
-from moto.rds.models import DBInstance, RDSBackend
+from moto.rds.exceptions import DBInstanceNotFoundError, InvalidParameterCombination, RDSClientError
+from moto.rds.models import DBInstance, RDSBackend, rds_backends
+from moto.rds.responses import RDSResponse
 from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, Route53ClientError
 from moto.route53.models import Route53Backend
 from moto.route53.responses import Route53
@@ -584,6 +603,251 @@ def deny_put(request, full_url, headers):
 
 S3Response.put_object = put_object_unless_denied
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/deny-put"] = deny_put
+
+
+# --- RDS: restores take time, hold data, and follow RDS's rules -------------------------
+
+_pending_restores = {}
+_endpoints = {}
+_replicated_backups = {}  # (destination region, automated backups ARN) -> (source region, instance id)
+_restore_lock = threading.Lock()
+_FALSE_OVERRIDES = ("deletion_protection", "publicly_accessible", "multi_az")
+
+
+class InvalidRestoreFault(RDSClientError):
+    def __init__(self, message):
+        super().__init__("InvalidRestoreFault", message)
+
+
+def _region_of(database):
+    return database.db_instance_arn.split(":")[3]
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _iso(value):
+    return _aware(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def restore_window(database):
+    latest = _aware(database.latest_restorable_time)
+    retention = int(database.backup_retention_period or 0)
+    earliest = max(_aware(database.created), latest - timedelta(days=retention))
+    return earliest, latest
+
+
+def _automated_backups_arn(database, region=None):
+    parts = database.db_instance_arn.split(":")
+    return f"arn:aws:rds:{region or parts[3]}:{parts[4]}:auto-backup:ab-{database.db_instance_identifier}"
+
+
+def _param(overrides, *names):
+    for name in names:
+        if name in overrides and overrides[name] is not None:
+            return overrides[name]
+    return None
+
+
+def _is_false(value):
+    return value is False or str(value).lower() == "false"
+
+
+def _finish_restore_call(backend, database, overrides, request):
+    """What RDS does with a restore call that moto skips: the call's settings and tags, then minutes of `creating`."""
+    for key in _FALSE_OVERRIDES:
+        camel = "".join(part.capitalize() for part in key.split("_")).replace("Az", "AZ")
+        value = _param(overrides, key, camel)
+        if value is not None and _is_false(value):
+            setattr(database, key, False)
+    database.tags = list(_param(overrides, "tags", "Tags") or [])
+    database.status = "creating"
+    with _restore_lock:
+        _pending_restores[(backend.region_name, database.db_instance_identifier)] = {
+            "region": backend.region_name,
+            "instance": database.db_instance_identifier,
+            **request,
+        }
+    return database
+
+
+def _source_for_point_in_time(self, source_db_identifier, overrides):
+    backups_arn = _param(overrides, "source_db_instance_automated_backups_arn", "SourceDBInstanceAutomatedBackupsArn")
+    if backups_arn:
+        with _restore_lock:
+            found = _replicated_backups.get((self.region_name, backups_arn))
+        if found is None:
+            raise RDSClientError("DBInstanceAutomatedBackupNotFoundFault", f"automated backups {backups_arn} not found")
+        region, instance = found
+        return rds_backends[self.account_id][region].describe_db_instances(instance)[0]
+    return self.find_db_from_id(source_db_identifier)
+
+
+def restore_db_instance_to_point_in_time(self, source_db_identifier, target_db_identifier, overrides):
+    source = _source_for_point_in_time(self, source_db_identifier, overrides)
+    restore_time = _param(overrides, "restore_time", "RestoreTime")
+    use_latest = _param(overrides, "use_latest_restorable_time", "UseLatestRestorableTime")
+    use_latest = use_latest is not None and not _is_false(use_latest)
+    if use_latest and restore_time:
+        raise InvalidParameterCombination("Cannot specify both RestoreTime and UseLatestRestorableTime")
+    if not use_latest and not restore_time:
+        raise InvalidParameterCombination("Either RestoreTime or UseLatestRestorableTime must be specified")
+    earliest, latest = restore_window(source)
+    target = latest if use_latest else _aware(restore_time)
+    if target < earliest or target > latest:
+        raise InvalidRestoreFault(f"Restore time {_iso(target)} is outside the restorable window {_iso(earliest)} to {_iso(latest)}")
+    if target_db_identifier in self.databases:
+        from moto.rds.exceptions import DBInstanceAlreadyExists
+
+        raise DBInstanceAlreadyExists()
+    props = {}
+    for key, value in source.__dict__.items():
+        key = key[1:] if key.startswith("_") else key
+        if key in ("backend", "db_subnet_group", "max_allocated_storage", "tags", "replicas", "is_replica", "source_db_instance_identifier"):
+            continue
+        props[key] = copy.deepcopy(value)
+    props["db_name"] = source.db_name
+    if not source.option_group_supplied:
+        del props["option_group_name"]
+    for key, value in overrides.items():
+        if value:
+            props[key] = value
+    props["db_instance_identifier"] = target_db_identifier
+    database = self.create_db_instance(props)
+    request = {"kind": "point-in-time", "sourceRegion": _region_of(source), "sourceInstance": source.db_instance_identifier, "targetTime": _iso(target)}
+    return _finish_restore_call(self, database, overrides, request)
+
+
+RDSBackend.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
+_restore_from_snapshot = RDSBackend.restore_db_instance_from_db_snapshot
+
+
+def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):
+    snapshot_name = self.extract_snapshot_name_from_arn(from_snapshot_id) if from_snapshot_id.startswith("arn:") else from_snapshot_id
+    snapshot = self.describe_db_snapshots(db_instance_identifier=None, db_snapshot_identifier=snapshot_name)[0]
+    database = _restore_from_snapshot(self, from_snapshot_id, overrides)
+    request = {
+        "kind": "snapshot",
+        "snapshot": snapshot.db_snapshot_identifier,
+        "sourceRegion": _region_of(snapshot.database),
+        "sourceInstance": snapshot.database.db_instance_identifier,
+        "targetTime": _iso(snapshot.original_snapshot_create_time),
+    }
+    return _finish_restore_call(self, database, overrides, request)
+
+
+RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot
+_address = DBInstance.address
+
+
+def address(self):
+    return _endpoints.get((_region_of(self), self.db_instance_identifier)) or _address.fget(self)
+
+
+DBInstance.address = property(address)
+
+
+def _json_body(request, headers):
+    size = int(headers.get("Content-Length") or 0)
+    return json.loads(request.environ["wsgi.input"].read(size).decode("utf-8")) if size else {}
+
+
+def pending_restores(request, full_url, headers):
+    with _restore_lock:
+        return 200, {"Content-Type": "application/json"}, json.dumps(list(_pending_restores.values()))
+
+
+def restored(request, full_url, headers):
+    body = _json_body(request, headers)
+    key = (body["region"], body["instance"])
+    database = rds_backends[DEFAULT_ACCOUNT][body["region"]].databases.get(body["instance"])
+    if database is None:
+        return 404, {}, "no such instance"
+    with _restore_lock:
+        _pending_restores.pop(key, None)
+        _endpoints[key] = body["address"]
+    database.port = int(body["port"])
+    database.status = "available"
+    return 201, {}, ""
+
+
+_delete_db_instance = RDSBackend.delete_db_instance
+
+
+def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
+    database = _delete_db_instance(self, db_instance_identifier, *args, **kwargs)
+    with _restore_lock:
+        # A deleted instance is no longer being restored, and its endpoint goes with it.
+        _pending_restores.pop((self.region_name, db_instance_identifier), None)
+        _endpoints.pop((self.region_name, db_instance_identifier), None)
+    return database
+
+
+RDSBackend.delete_db_instance = delete_db_instance
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/restores"] = pending_restores
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/restored"] = restored
+
+
+class _AutomatedBackup:
+    """DBInstanceAutomatedBackup as RDS describes it (moto's has only an identifier and a status)."""
+
+    def __init__(self, database, region, arn):
+        earliest, latest = restore_window(database)
+        self.db_instance_arn = database.db_instance_arn
+        self.dbi_resource_id = database.dbi_resource_id
+        self.region = _region_of(database)
+        self.db_instance_identifier = database.db_instance_identifier
+        self.restore_window = {"EarliestTime": earliest, "LatestTime": latest}
+        self.allocated_storage = database.allocated_storage
+        self.status = "replicating" if region != self.region else "active"
+        self.port = database.port
+        self.instance_create_time = database.created
+        self.master_username = database.master_username
+        self.engine = database.engine
+        self.engine_version = database.engine_version
+        self.encrypted = bool(database.storage_encrypted)
+        self.backup_retention_period = database.backup_retention_period
+        self.db_instance_automated_backups_arn = arn
+
+
+def describe_db_instance_automated_backups(self, db_instance_identifier=None, **_):
+    found = []
+    for database in self.databases.values():
+        if int(database.backup_retention_period or 0) > 0 and not database.is_replica:
+            found.append(_AutomatedBackup(database, self.region_name, _automated_backups_arn(database)))
+    with _restore_lock:
+        replicated = [(arn, source) for (region, arn), source in _replicated_backups.items() if region == self.region_name]
+    for arn, (region, instance) in replicated:
+        database = rds_backends[self.account_id][region].databases.get(instance)
+        if database is not None:
+            found.append(_AutomatedBackup(database, self.region_name, arn))
+    if db_instance_identifier:
+        found = [b for b in found if b.db_instance_identifier == db_instance_identifier]
+    return found
+
+
+RDSBackend.describe_db_instance_automated_backups = describe_db_instance_automated_backups
+
+
+def start_db_instance_automated_backups_replication(self):
+    from moto.core.responses import ActionResult
+
+    source_arn = self.params.get("SourceDBInstanceArn")
+    region, instance = source_arn.split(":")[3], source_arn.split(":")[-1]
+    try:
+        database = rds_backends[self.current_account][region].describe_db_instances(instance)[0]
+    except DBInstanceNotFoundError:
+        raise
+    arn = _automated_backups_arn(database, self.region)
+    with _restore_lock:
+        _replicated_backups[(self.region, arn)] = (region, instance)
+    return ActionResult({"DBInstanceAutomatedBackup": _AutomatedBackup(database, self.region, arn)})
+
+
+RDSResponse.start_db_instance_automated_backups_replication = start_db_instance_automated_backups_replication
 
 if __name__ == "__main__":
     main()

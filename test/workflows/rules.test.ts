@@ -7,15 +7,15 @@ import { drWorkflowProblems, jobsOf, parseWorkflow, workflowProblems } from './w
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
-const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml', 'dr-audit.yml'];
+const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml', 'dr-audit.yml', 'rds-restore-test.yml', 'rds-snapshots.yml'];
 
 const read = (name: string) => readFileSync(join(WORKFLOWS, name), 'utf8');
 type Map = Record<string, unknown>;
 const map = (value: unknown) => (value ?? {}) as Map;
 
 describe('the rules, checked on every workflow', () => {
-  test('the five workflows of the issue and the weekly audit exist, and no others', () => {
-    expect(readdirSync(WORKFLOWS).sort()).toEqual(['backup.yml', 'ci.yml', 'dr-audit.yml', 'dr-drill.yml', 'failover.yml', 'restore-verify.yml']);
+  test('the five workflows of the issue, the weekly audit and the RDS recovery points (restore test, hourly snapshots) exist, and no others', () => {
+    expect(readdirSync(WORKFLOWS).sort()).toEqual(['backup.yml', 'ci.yml', 'dr-audit.yml', 'dr-drill.yml', 'failover.yml', 'rds-restore-test.yml', 'rds-snapshots.yml', 'restore-verify.yml']);
   });
 
   test.each(readdirSync(WORKFLOWS))('%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC', (name) => {

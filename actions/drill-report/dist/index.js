@@ -32390,6 +32390,14 @@ function summarizeDetails(kind, details) {
         const n = (key) => Number(field(counts, key) ?? 0);
         return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
     }
+    if (kind === 'rds-restore-test') {
+        const label = drill_text(field(details, 'recoveryPoint', 'label'));
+        const mechanism = drill_text(field(details, 'recoveryPoint', 'mechanism'));
+        const where = drill_text(field(details, 'region'));
+        if (!label)
+            return undefined;
+        return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${drill_text(field(details, 'instanceId')) ?? 'the instance'}${where ? ` in ${where}` : ''}: ${label}`;
+    }
     if (kind === 'failover') {
         const mode = drill_text(field(details, 'mode'));
         const replica = drill_text(field(details, 'replica', 'id'));

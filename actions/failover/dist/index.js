@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 6823:
+/***/ 5522:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82371,6 +82371,14 @@ async function waitHealthy(target, backoff, clock = clock_systemClock) {
     return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
 }
 
+;// CONCATENATED MODULE: ./src/aws/rds-promotion.ts
+
+
+/** In a file of its own, so that only the code that promotes (failover) reaches PromoteReadReplica. */
+async function promoteReadReplica(client, ref, options) {
+    await retryWhileThrottled(() => client.send(new dist_cjs/* PromoteReadReplicaCommand */.GTz({ DBInstanceIdentifier: ref.id })), { deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+}
+
 ;// CONCATENATED MODULE: ./src/aws/rds.ts
 
 
@@ -82416,6 +82424,12 @@ function toInstanceState(instance, region) {
         source: sourceText ? parseInstanceRef(sourceText, region) : undefined,
         replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
         tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key, tag.Value ?? ''])),
+        latestRestorableTime: instance.LatestRestorableTime,
+        createdAt: instance.InstanceCreateTime,
+        backupRetentionDays: instance.BackupRetentionPeriod,
+        instanceClass: instance.DBInstanceClass,
+        publiclyAccessible: instance.PubliclyAccessible,
+        deletionProtection: instance.DeletionProtection,
     };
 }
 /** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
@@ -82446,9 +82460,6 @@ async function addInstanceTags(client, arn, tags, options) {
     const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
     await retryWhileThrottled(() => client.send(new dist_cjs/* AddTagsToResourceCommand */.X3P({ ResourceName: arn, Tags: list })), throttled(options));
 }
-async function promoteReadReplica(client, ref, options) {
-    await retryWhileThrottled(() => client.send(new dist_cjs/* PromoteReadReplicaCommand */.GTz({ DBInstanceIdentifier: ref.id })), throttled(options));
-}
 /**
  * Describes the instance with backoff until `isDone` accepts what RDS reports or the deadline
  * passes. RDS's own waiter (DBInstanceAvailable) cannot be used for a promotion: it is satisfied
@@ -82472,6 +82483,7 @@ const PROMOTED_FROM_TAG = 'dr-actions:promoted-from';
 const PROMOTED_AT_TAG = 'dr-actions:promoted-at';
 
 ;// CONCATENATED MODULE: ./src/failover/promote.ts
+
 
 
 
@@ -83696,7 +83708,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6823);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5522);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -1,0 +1,3 @@
+import { run } from '../actions/rds-restore-test.js';
+
+await run();

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { createRdsClient } from '../aws/clients.js';
+import type { ChecklistTag } from '../checks/checks-file.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
+import type { RunContext } from '../github/run-context.js';
+import { newReport, StepRecorder, writeReport, type ReportStep } from '../report/report.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { formatDuration } from '../util/format.js';
+import type { Logger } from '../util/logger.js';
+import { redact } from '../util/redact.js';
+import type { RdsRestoreSettings } from './inputs.js';
+import { measureRto, rdsChecklist, rdsObjectives, REPORT_KIND, STEP, type RdsRestoreDetails, type RdsRestoreReport } from './rds-restore-report.js';
+import { DEFAULT_PACING, rdsRestoreSteps, type RdsPacing } from './rds-restore-steps.js';
+import { describeSelector } from './recovery-point.js';
+import { findRecoveryPoints, resolveRecoveryPoint, type ResolvedPoint } from './recovery-points.js';
+import { measureRdsRpo } from './rpo.js';
+import { runTagValue } from './tags.js';
+import { temporaryInstanceId, temporaryTags } from './temporary-instance.js';
+
+export interface RdsRestoreOptions extends RdsRestoreSettings {
+  run: RunContext;
+  log: Logger;
+  clock?: Clock;
+  pacing?: Partial<RdsPacing>;
+  /** Aborting (a cancelled job) stops the running step; the instance is still deleted. */
+  signal?: AbortSignal;
+  /** The environment the smoke command inherits (connection variables are replaced). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RdsRestoreResult {
+  report: RdsRestoreReport;
+  passed: boolean;
+  reportPath: string;
+  restoredInstanceId: string;
+  recoveryPointTime?: string;
+  /** RTO: restore call until the checks and smoke command passed. */
+  recoverySeconds: number | null;
+  /** A mistake in the inputs found against AWS (a time outside the restore window, no such snapshot). */
+  configurationError?: ConfigurationError;
+}
+
+/** A clock whose sleeps end at once when the job is cancelled, so the deletion runs in the seconds a cancel leaves. */
+function cancellable(clock: Clock, signal: AbortSignal | undefined): Clock {
+  if (!signal) return clock;
+  return {
+    now: () => clock.now(),
+    sleep: (ms) =>
+      signal.aborted
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            signal.addEventListener('abort', done, { once: true });
+            void clock.sleep(ms).then(done);
+          }),
+  };
+}
+
+function newDetails(options: RdsRestoreOptions, instanceId: string, instanceClass: string, tags: Record<string, string>): RdsRestoreDetails {
+  return {
+    instanceId: options.instanceId,
+    sourceRegion: options.sourceRegion,
+    region: options.region,
+    scenario: options.region === options.sourceRegion ? 'database failure' : 'regional outage',
+    selector: describeSelector(options.recoveryPoint),
+    instance: { id: instanceId, instanceClass, tags, created: false, deleted: false, kept: false, statuses: [] },
+    database: { name: options.database },
+    checks: { file: options.checks?.path, results: [] },
+    rto: { seconds: null },
+    cancelled: false,
+  };
+}
+
+/**
+ * The plan's RPO mechanisms, proven: restores an RDS recovery point (latest, a time, a snapshot)
+ * into a temporary instance in the primary or the secondary region, proves the data with the
+ * team's checks and smoke command, measures RTO and RPO, and deletes the instance. Every outcome
+ * after the inputs were parsed ends up in the report; it throws only when the report cannot be written.
+ */
+export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<RdsRestoreResult> {
+  const clock = cancellable(options.clock ?? systemClock, options.signal);
+  const now = () => new Date(clock.now());
+  const startedAt = now();
+  const pacing = { ...DEFAULT_PACING, ...options.pacing };
+  const secrets = [options.password];
+  const client = createRdsClient({ region: options.region, endpointUrl: options.endpointUrl });
+  const sourceClient = options.region === options.sourceRegion ? client : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
+  const runTag = runTagValue(options.run, randomBytes(6).toString('hex'));
+  const target = {
+    id: temporaryInstanceId(options.instanceId, options.run, startedAt),
+    instanceClass: options.instanceClass,
+    subnetGroup: options.subnetGroup,
+    securityGroupIds: options.securityGroupIds,
+    tags: temporaryTags(options.instanceId, runTag),
+  };
+  const details = newDetails(options, target.id, target.instanceClass, target.tags);
+  const recorder = new StepRecorder(now);
+  const reasons: string[] = [];
+  let configurationError: ConfigurationError | undefined;
+
+  const query = { instanceId: options.instanceId, sourceRegion: options.sourceRegion, region: options.region, client, sourceClient };
+  let point: ResolvedPoint | undefined;
+  try {
+    point = await recorder.run(
+      STEP.resolve,
+      async () => {
+        const points = await findRecoveryPoints(query);
+        const resolved = await resolveRecoveryPoint(options.recoveryPoint, points, query);
+        details.rpo = measureRdsRpo(points, resolved.time, now());
+        return resolved;
+      },
+      (resolved) => `${resolved.label} in ${options.region}`,
+    );
+    details.recoveryPoint = {
+      mechanism: point.mechanism,
+      time: point.time.toISOString(),
+      label: point.label,
+      ...(point.mechanism === 'snapshot' ? { snapshotId: point.snapshot.id } : { window: { earliest: point.window.earliest.toISOString(), latest: point.window.latest.toISOString() } }),
+    };
+    options.log.info(`recovery point: ${point.label}; restoring into ${target.id} in ${options.region}`);
+  } catch (error) {
+    const message = redact(errorMessage(error), secrets);
+    if (error instanceof ConfigurationError) configurationError = new ConfigurationError(message);
+    reasons.push(`${STEP.resolve}: ${message}`);
+  }
+  if (point) {
+    const pipeline = rdsRestoreSteps({ settings: options, client, target, runTag, details, recorder, log: options.log, clock, pacing, secrets, signal: options.signal, env: options.env });
+    const outcome = await pipeline.run({ point }, { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal });
+    reasons.push(...outcome.reasons);
+  }
+  details.cancelled = options.signal?.aborted === true;
+  const report = await finishReport(options, { startedAt, finishedAt: now(), details, steps: recorder.steps, reasons });
+  return {
+    report,
+    passed: report.passed,
+    reportPath: options.reportPath,
+    restoredInstanceId: details.instance.created ? target.id : '',
+    ...(details.recoveryPoint ? { recoveryPointTime: details.recoveryPoint.time } : {}),
+    recoverySeconds: details.rto.seconds,
+    ...(configurationError ? { configurationError } : {}),
+  };
+}
+
+async function finishReport(
+  options: RdsRestoreOptions,
+  run: { startedAt: Date; finishedAt: Date; details: RdsRestoreDetails; steps: ReportStep[]; reasons: string[] },
+): Promise<RdsRestoreReport> {
+  const { details, steps } = run;
+  const reasons = [...run.reasons];
+  details.rto = measureRto(steps);
+  const objectives = rdsObjectives(details, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
+  for (const o of objectives) {
+    if (o.passed === false && o.measuredSeconds !== null) reasons.push(`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`);
+  }
+  const tagged = new Set<ChecklistTag>((options.checks?.checks ?? []).flatMap((c) => c.checklist));
+  const report = newReport({
+    kind: REPORT_KIND,
+    run: options.run,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt.toISOString(),
+    passed: reasons.length === 0 && objectives.every((o) => o.passed === true),
+    reasons,
+    steps,
+    objectives,
+    checklist: rdsChecklist(steps, details, objectives, tagged),
+    details,
+  });
+  await writeReport(options.reportPath, report);
+  return report;
+}
