@@ -44,7 +44,7 @@ test('node24 dist/index.js: a copy that fails half way fails the step after the 
   expect(result.exitCode).toBe(1);
   expect(result.outputs['copy-status']).toBe('failed');
   expect(result.outputs['copy-key']).toBe('');
-  expect(await listKeys(bucket)).toEqual([result.outputs.key, result.outputs['manifest-key']]);
+  expect(await listKeys(bucket)).toEqual([result.outputs.key, `${result.outputs.key}.globals.sql`, result.outputs['manifest-key']]);
   expect(result.stdout).toContain(`::error::the backup was stored (${result.outputs.key}), but its copy to s3://${copyBucket} (${COPY_REGION}) failed: the object was copied`);
   expect(result.summary).toContain(`## ❌ Copy to ${COPY_REGION} failed`);
 });

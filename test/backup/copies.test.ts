@@ -104,7 +104,7 @@ test('a copy that fails half way (the object copied, its manifest refused) leave
   expect(result.copy?.status).toBe('failed');
   expect(result.copy?.error).toContain(`the object was copied to s3://${copyBucket}/${result.key} but its copy is incomplete (no manifest)`);
   expect(result.copy?.error).toContain('Access Denied');
-  expect(await listKeys(bucket)).toEqual([result.key, result.manifestKey]);
+  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.globals.sql`, result.manifestKey]);
   // The unchecked, unpublished copy was the run's own and unlocked: removed, nothing half-made is left.
   expect(await listKeys(copyBucket)).toEqual([]);
 });
@@ -118,7 +118,7 @@ test('replication mode waits until the object and manifest report COMPLETED, the
   const result = await backup({ bucket, 'copy-bucket': copyBucket, 'copy-region': COPY_REGION, 'copy-mode': 'replication' });
   expect(result.copy).toMatchObject({ status: 'replicated', mode: 'replication', key: result.key });
   expect(result.copy?.error).toBeUndefined();
-  expect(await listKeys(copyBucket)).toEqual([result.key, result.manifestKey]);
+  expect(await listKeys(copyBucket)).toEqual([result.key, `${result.key}.globals.sql`, result.manifestKey]);
 });
 
 test('replication that never completes fails the copy after the bounded wait; the backup is kept', async () => {
@@ -130,7 +130,7 @@ test('replication that never completes fails the copy after the bounded wait; th
   const result = await backup({ bucket, 'copy-bucket': copyBucket, 'copy-region': COPY_REGION, 'copy-mode': 'replication' }, fakeClock());
   expect(result.copy?.status).toBe('failed');
   expect(result.copy?.error).toMatch(/is still PENDING after 900 s/);
-  expect(await listKeys(bucket)).toEqual([result.key, result.manifestKey]);
+  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.globals.sql`, result.manifestKey]);
 });
 
 test('a replication rule that fails (destination without versioning) fails the copy at once, naming FAILED', async () => {
@@ -141,5 +141,5 @@ test('a replication rule that fails (destination without versioning) fails the c
   const result = await backup({ bucket, 'copy-bucket': copyBucket, 'copy-region': COPY_REGION, 'copy-mode': 'replication' }, fakeClock());
   expect(result.copy?.status).toBe('failed');
   expect(result.copy?.error).toContain('reports FAILED');
-  expect(await listKeys(bucket)).toEqual([result.key, result.manifestKey]);
+  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.globals.sql`, result.manifestKey]);
 });

@@ -98,7 +98,7 @@ test('two backups in the same second: one wins, the other fails naming it, and e
   }
   // Both ways an object is created were raced: the multipart completion and the single PUT.
   expect(multipartRounds).toEqual(Array.from({ length: ROUNDS }, (_, round) => round % 2 === 0));
-  expect((await listKeys(bucket)).length).toBe(2 * ROUNDS);
+  expect((await listKeys(bucket)).length).toBe(3 * ROUNDS);
 
   const stack = stackFromEnv();
   const verify = await runBundledAction('restore-verify', { bucket, 'endpoint-url': endpoint, 'target-database-url': stack.postgresUrl(scratchName()), backup: 'latest', jobs: '2' });
