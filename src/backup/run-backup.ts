@@ -12,7 +12,6 @@ import { exportSnapshot, readServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
 import { BackupKeyTakenError, checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject, type WrittenObject } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
-import { removeGlobals } from '../storage/globals-object.js';
 import { MANIFEST_VERSION, type BackupManifest, type MaterializedViewRows, type TableRowCount } from '../storage/manifest.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
@@ -24,7 +23,7 @@ import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
 import { planDumpContents, type DumpContents } from './dump-contents.js';
-import { captureGlobals, storeGlobals } from './globals.js';
+import { captureGlobals, globalsRecordFor } from './globals.js';
 import type { BackupSettings } from './inputs.js';
 import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
@@ -127,13 +126,10 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       ...whatTheDumpHolds(contents, dumped),
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
-      globals: await storeGlobals(store, key, globals, options.encryption),
+      globals: globalsRecordFor(key, globals),
       ...(globals.roles ? { roles: globals.roles } : {}),
     };
-    const manifestKey = await publishBackup(store, manifest, options.encryption, dumped.written, lock).catch(async (error: unknown) => {
-      await removeGlobals(store, manifest.globals);
-      throw error;
-    });
+    const manifestKey = await publishBackup(store, manifest, { written: dumped.written, encryption: options.encryption, lock, globalsSql: globals.sql });
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 

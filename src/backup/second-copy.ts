@@ -66,7 +66,7 @@ export async function makeSecondCopy(copy: PreparedCopy, source: BackupStore, ma
     if (settings.mode === 'copy') {
       await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });
     } else {
-      await waitForReplication({ source, replica: store, keys: [manifest.key, manifestKeyFor(manifest.key)], timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS, clock: options.clock });
+      await waitForReplication({ source, replica: store, keys: [manifest.key, ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []), manifestKeyFor(manifest.key)], timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS, clock: options.clock });
     }
   } catch (error) {
     return { ...base, status: 'failed', error: errorMessage(error) };

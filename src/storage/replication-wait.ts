@@ -6,7 +6,7 @@ export interface ReplicationWait {
   source: BackupStore;
   /** The replica bucket the rule writes to (in the other region), checked once replication completes. */
   replica: BackupStore;
-  /** The backup object and its manifest. */
+  /** The backup object, its globals and its manifest. */
   keys: readonly string[];
   timeoutMs: number;
   clock: Clock;
