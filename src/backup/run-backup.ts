@@ -34,8 +34,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 export interface BackupRunOptions extends BackupSettings {
   run: RunContext;
   log: Logger;
-  now?: () => Date;
-  /** How the wait for S3 replication lets time pass. */
+  /** The run's time (its start names the backup) and how the wait for S3 replication lets time pass. */
   clock?: Clock;
 }
 
@@ -63,7 +62,8 @@ export interface BackupResult extends RetentionOutcome {
  * is written.
  */
 export async function runBackup(options: BackupRunOptions): Promise<BackupResult> {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = () => new Date(clock.now());
   const { database, log } = options;
   const psql = await findClient('psql');
   const session = await PsqlSession.open(database, { psqlPath: psql.path }).catch((error: unknown) => {
@@ -144,9 +144,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       partSize,
       lock,
     };
-    const retained = options.retention === 'off' ? result : { ...result, ...(await applyRetention(store, key, options, now(), lockMode)) };
+    const retained = options.retention === 'off' ? result : { ...result, ...(await retainBackups(store, key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: now(), log, lockMode, ownManifest: manifest })) };
     if (!copy) return retained;
-    const copyOptions = { ...options, startedAt, now, clock: options.clock ?? systemClock };
+    const copyOptions = { ...options, startedAt, clock };
     return { ...retained, copy: await makeSecondCopy(copy, store, manifest, copyOptions) };
   } finally {
     await session.close();
@@ -224,10 +224,4 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
   } finally {
     clearInterval(progress);
   }
-}
-
-/** Retention after a stored backup: its failure leaves the backup good and is reported beside it. */
-async function applyRetention(store: BackupStore, key: string, options: BackupRunOptions, now: Date, lockMode: ObjectLock['mode'] | undefined): Promise<RetentionOutcome> {
-  if (options.retention === 'off') return {};
-  return retainBackups(store, key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now, log: options.log, lockMode });
 }
