@@ -3,6 +3,7 @@ import { parseBackupInputs } from '../backup/inputs.js';
 import { runBackup } from '../backup/run-backup.js';
 import { backupMarkdown } from '../backup/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
+import { clockStartingAt, type Clock } from '../util/clock.js';
 import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } from './runtime.js';
 
 /**
@@ -10,14 +11,9 @@ import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } fro
  * (the backup's start), running at real speed from there: tests set it to start two runs in the
  * same second, which is otherwise luck.
  */
-function clockFromEnv(env: NodeJS.ProcessEnv = process.env): (() => Date) | undefined {
+function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock | undefined {
   const start = env.DR_ACTIONS_CLOCK_START ? Date.parse(env.DR_ACTIONS_CLOCK_START) : Number.NaN;
-  if (Number.isNaN(start)) return undefined;
-  let offset: number | undefined;
-  return () => {
-    offset ??= start - Date.now();
-    return new Date(Date.now() + offset);
-  };
+  return Number.isNaN(start) ? undefined : clockStartingAt(start);
 }
 
 /** The action: src/entrypoints/backup.ts runs it on the runner, @github/local-action runs it locally. */
@@ -25,7 +21,7 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('database-url');
     const settings = parseBackupInputs(readInput);
-    const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, now: clockFromEnv() });
+    const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv() });
 
     core.setOutput('key', result.key);
     core.setOutput('manifest-key', result.manifestKey);

@@ -3,8 +3,7 @@ import type { ClientBinary } from '../postgres/binaries.js';
 import type { DatabaseTarget } from '../postgres/connection.js';
 import { readDumpRoles, type DumpRole, type DumpRoles } from '../postgres/dump-roles.js';
 import { dumpGlobals } from '../postgres/globals.js';
-import type { BackupStore, Encryption } from '../storage/backup-store.js';
-import { putGlobals } from '../storage/globals-object.js';
+import { storedGlobalsRecord } from '../storage/globals-object.js';
 import type { GlobalsRecord } from '../storage/globals-record.js';
 import type { Logger } from '../util/logger.js';
 
@@ -61,8 +60,8 @@ export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedG
   }
 }
 
-/** After the dump, before the manifest: stores the globals beside the backup and returns what the manifest records. */
-export async function storeGlobals(store: BackupStore, backupKey: string, captured: CapturedGlobals, encryption: Encryption): Promise<GlobalsRecord> {
+/** What the manifest records of the globals; publishBackup stores their SQL at the recorded key. */
+export function globalsRecordFor(backupKey: string, captured: CapturedGlobals): GlobalsRecord {
   if (captured.sql === undefined) return captured.record ?? { status: 'off' };
-  return putGlobals(store, backupKey, captured.sql, encryption, captured.pgDumpallVersion);
+  return storedGlobalsRecord(backupKey, captured.sql, captured.pgDumpallVersion);
 }

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import { extendPromotedLocks, type LockExtensionReport } from '../storage/lock-extension.js';
 import { pruneBackups, type PruneReport } from '../storage/prune.js';
+import type { BackupManifest } from '../storage/manifest.js';
 import type { RetentionPolicy } from '../storage/retention.js';
 import type { Logger } from '../util/logger.js';
 
@@ -20,6 +21,8 @@ export interface RetentionStepOptions {
   dryRun: boolean;
   now: Date;
   log: Logger;
+  /** The manifest this run just wrote at protectKey, so retention need not read it back. */
+  ownManifest?: BackupManifest;
   /** The lock mode of the bucket's backups; locks are extended only when set. */
   lockMode?: ObjectLockMode;
 }
@@ -28,7 +31,7 @@ export interface RetentionStepOptions {
 export async function retainBackups(store: BackupStore, protectKey: string, options: RetentionStepOptions): Promise<RetentionOutcome> {
   let retention: PruneReport;
   try {
-    retention = await pruneBackups({ store, policy: options.policy, minKeep: options.minKeep, dryRun: options.dryRun, now: options.now, protectKey, log: options.log });
+    retention = await pruneBackups({ store, policy: options.policy, minKeep: options.minKeep, dryRun: options.dryRun, now: options.now, protectKey, ownManifest: options.ownManifest, log: options.log });
   } catch (error) {
     return { retentionError: errorMessage(error) };
   }

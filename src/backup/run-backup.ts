@@ -12,7 +12,6 @@ import { exportSnapshot, readServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
 import { BackupKeyTakenError, checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject, type WrittenObject } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
-import { removeGlobals } from '../storage/globals-object.js';
 import { MANIFEST_VERSION, type BackupManifest, type MaterializedViewRows, type TableRowCount } from '../storage/manifest.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
@@ -24,7 +23,7 @@ import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression } from './compression.js';
 import { planDumpContents, type DumpContents } from './dump-contents.js';
-import { captureGlobals, storeGlobals } from './globals.js';
+import { captureGlobals, globalsRecordFor } from './globals.js';
 import type { BackupSettings } from './inputs.js';
 import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
@@ -35,8 +34,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 export interface BackupRunOptions extends BackupSettings {
   run: RunContext;
   log: Logger;
-  now?: () => Date;
-  /** How the wait for S3 replication lets time pass. */
+  /** The run's time (its start names the backup) and how the wait for S3 replication lets time pass. */
   clock?: Clock;
 }
 
@@ -64,7 +62,8 @@ export interface BackupResult extends RetentionOutcome {
  * is written.
  */
 export async function runBackup(options: BackupRunOptions): Promise<BackupResult> {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = () => new Date(clock.now());
   const { database, log } = options;
   const psql = await findClient('psql');
   const session = await PsqlSession.open(database, { psqlPath: psql.path }).catch((error: unknown) => {
@@ -127,13 +126,10 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       ...whatTheDumpHolds(contents, dumped),
       pgDumpArgs: options.pgDumpArgs,
       run: options.run,
-      globals: await storeGlobals(store, key, globals, options.encryption),
+      globals: globalsRecordFor(key, globals),
       ...(globals.roles ? { roles: globals.roles } : {}),
     };
-    const manifestKey = await publishBackup(store, manifest, options.encryption, dumped.written, lock).catch(async (error: unknown) => {
-      await removeGlobals(store, manifest.globals);
-      throw error;
-    });
+    const manifestKey = await publishBackup(store, manifest, { written: dumped.written, encryption: options.encryption, lock, globalsSql: globals.sql });
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
 
@@ -148,9 +144,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       partSize,
       lock,
     };
-    const retained = options.retention === 'off' ? result : { ...result, ...(await applyRetention(store, key, options, now(), lockMode)) };
+    const retained = options.retention === 'off' ? result : { ...result, ...(await retainBackups(store, key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: now(), log, lockMode, ownManifest: manifest })) };
     if (!copy) return retained;
-    const copyOptions = { ...options, startedAt, now, clock: options.clock ?? systemClock };
+    const copyOptions = { ...options, startedAt, clock };
     return { ...retained, copy: await makeSecondCopy(copy, store, manifest, copyOptions) };
   } finally {
     await session.close();
@@ -228,10 +224,4 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
   } finally {
     clearInterval(progress);
   }
-}
-
-/** Retention after a stored backup: its failure leaves the backup good and is reported beside it. */
-async function applyRetention(store: BackupStore, key: string, options: BackupRunOptions, now: Date, lockMode: ObjectLock['mode'] | undefined): Promise<RetentionOutcome> {
-  if (options.retention === 'off') return {};
-  return retainBackups(store, key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now, log: options.log, lockMode });
 }

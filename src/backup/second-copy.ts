@@ -47,7 +47,6 @@ export interface SecondCopyOptions {
   minKeep: number;
   pruneDryRun: boolean;
   startedAt: Date;
-  now: () => Date;
   clock: Clock;
   log: Logger;
   replicationTimeoutMs?: number;
@@ -66,7 +65,7 @@ export async function makeSecondCopy(copy: PreparedCopy, source: BackupStore, ma
     if (settings.mode === 'copy') {
       await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });
     } else {
-      await waitForReplication({ source, replica: store, keys: [manifest.key, manifestKeyFor(manifest.key)], timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS, clock: options.clock });
+      await waitForReplication({ source, replica: store, keys: [manifest.key, ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []), manifestKeyFor(manifest.key)], timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS, clock: options.clock });
     }
   } catch (error) {
     return { ...base, status: 'failed', error: errorMessage(error) };
@@ -74,6 +73,6 @@ export async function makeSecondCopy(copy: PreparedCopy, source: BackupStore, ma
   options.log.info(`${settings.mode === 'copy' ? 'copied' : 'replicated'} to s3://${settings.bucket}/${manifest.key} (${settings.region})`);
   const status: CopyStatus = settings.mode === 'copy' ? 'copied' : 'replicated';
   if (options.retention === 'off') return { ...base, status };
-  const retained = await retainBackups(store, manifest.key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: options.now(), log: options.log, lockMode: copy.lockMode });
+  const retained = await retainBackups(store, manifest.key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode: copy.lockMode, ownManifest: { ...manifest, bucket: settings.bucket } });
   return { ...base, status, ...retained };
 }

@@ -4,6 +4,7 @@ import { httpStatusOf } from '../aws/errors.js';
 import { errorMessage } from '../errors.js';
 import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
 import { backupKeyOfManifest, isManifestKey, manifestKeyFor, type BackupFormat } from './keys.js';
+import { GLOBALS_CONTENT_TYPE } from './globals-object.js';
 import type { BackupManifest } from './manifest.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
 import { isKeyTakenError, uploadStream } from './streaming-upload.js';
@@ -28,23 +29,41 @@ export class BackupKeyTakenError extends Error {
 /** S3 takes at most 1,000 keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 
-/** Manifests stay in STANDARD whatever the backup's storage class: selection must read them at once. */
-export async function putManifest(store: BackupStore, manifest: BackupManifest, encryption: Encryption, lock?: ObjectLock): Promise<string> {
-  const key = manifestKeyFor(manifest.key);
-  await store.client.send(
+/** What a small object (a manifest, the globals) is written with besides its bytes. */
+export interface SmallObject {
+  key: string;
+  body: string | Buffer;
+  contentType: string;
+  encryption: Encryption;
+  lock?: ObjectLock;
+}
+
+/**
+ * Writes a small object beside a backup, in STANDARD whatever the backup's storage class (selection
+ * and a rebuild must read it at once), only where nothing is stored yet (If-None-Match: *), with the
+ * backup's lock (which S3 accepts only with a checksum). Returns what it wrote, for deleteIfOurs.
+ */
+export async function putSmallObject(store: BackupStore, object: SmallObject): Promise<WrittenObject> {
+  const put = await store.client.send(
     new PutObjectCommand({
       Bucket: store.bucket,
-      Key: key,
+      Key: object.key,
       IfNoneMatch: '*',
-      Body: `${JSON.stringify(manifest, null, 2)}\n`,
-      ContentType: 'application/json',
-      ServerSideEncryption: encryption.serverSideEncryption,
-      SSEKMSKeyId: encryption.kmsKeyId,
+      Body: object.body,
+      ContentType: object.contentType,
+      ServerSideEncryption: object.encryption.serverSideEncryption,
+      SSEKMSKeyId: object.encryption.kmsKeyId,
       Metadata: CREATED_BY_METADATA,
-      ...(lock ? { ...lockParameters(lock), ChecksumAlgorithm: 'CRC32' as const } : {}),
+      ...(object.lock ? { ...lockParameters(object.lock), ChecksumAlgorithm: 'CRC32' as const } : {}),
     }),
   );
-  return key;
+  if (!put.ETag) throw new Error(`S3 returned no ETag for ${object.key}`);
+  return { key: object.key, etag: put.ETag };
+}
+
+/** The manifest as stored: pretty JSON, in `bucket` (a copy's manifest names its own bucket). */
+export function manifestBody(manifest: BackupManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /**
@@ -149,21 +168,34 @@ export async function uploadBackupObject(store: BackupStore, object: BackupObjec
  * Deletes the object only while it is still the one this run wrote: the ETag is compared first
  * (for a clear reason) and again by S3 itself (If-Match), so another run's object is never deleted.
  */
-async function deleteIfOurs(store: BackupStore, written: WrittenObject): Promise<void> {
+export async function deleteIfOurs(store: BackupStore, written: WrittenObject): Promise<void> {
   const stored = await store.metadata(written.key);
   if (!stored || stored.etag !== written.etag) return;
   await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: written.key, IfMatch: written.etag }));
 }
 
+/** What publishBackup writes besides the manifest, and what it removes when publishing fails. */
+export interface Publication {
+  /** The object this run uploaded. */
+  written: WrittenObject;
+  encryption: Encryption;
+  /** The lock of the object, given to every object written beside it. */
+  lock?: ObjectLock;
+  /** The globals' SQL, stored at the key manifest.globals records (globals-object.ts). */
+  globalsSql?: string;
+}
+
 /**
  * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
- * tags the object with its SHA-256
- * (an object's metadata is fixed when its multipart upload starts, before the hash is known),
- * then writes the manifest: the moment the backup becomes complete. When any of it fails the
- * object is removed, so no backup is left that looks complete but was never published; when the
- * object at the key is no longer the one this run wrote, nothing is removed.
+ * stores the globals beside it, tags the object with its SHA-256 (an object's metadata is fixed
+ * when its multipart upload starts, before the hash is known), then writes the manifest: the
+ * moment the backup becomes complete. When any of it fails, what this run wrote is removed (the
+ * object and the globals), so no backup is left that looks complete but was never published; an
+ * object at one of its keys that is no longer the one this run wrote is never removed.
  */
-export async function publishBackup(store: BackupStore, manifest: BackupManifest, encryption: Encryption, written: WrittenObject, lock?: ObjectLock): Promise<string> {
+export async function publishBackup(store: BackupStore, manifest: BackupManifest, publication: Publication): Promise<string> {
+  const { written, encryption, lock } = publication;
+  const ours: WrittenObject[] = [written];
   try {
     const stored = await store.metadata(manifest.key);
     if (stored && stored.etag !== written.etag) throw await keyTaken(store, manifest.key);
@@ -171,15 +203,20 @@ export async function publishBackup(store: BackupStore, manifest: BackupManifest
       throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
     }
     manifest.storageChecksum = stored.storageChecksum;
+    if (publication.globalsSql !== undefined && manifest.globals?.status === 'stored') {
+      const body = Buffer.from(publication.globalsSql, 'utf8');
+      ours.push(await putSmallObject(store, { key: manifest.globals.key, body, contentType: GLOBALS_CONTENT_TYPE, encryption, lock }));
+    }
     await store.client.send(
       new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
     );
-    return await putManifest(store, manifest, encryption, lock).catch(async (error: unknown) => {
-      throw isKeyTakenError(error) ? await keyTaken(store, manifest.key) : error;
-    });
+    const manifestKey = manifestKeyFor(manifest.key);
+    await putSmallObject(store, { key: manifestKey, body: manifestBody(manifest), contentType: 'application/json', encryption, lock });
+    return manifestKey;
   } catch (error) {
-    await deleteIfOurs(store, written).catch(() => undefined);
-    if (error instanceof BackupKeyTakenError) throw error;
+    const failure = isKeyTakenError(error) ? await keyTaken(store, manifest.key) : error;
+    for (const object of ours) await deleteIfOurs(store, object).catch(() => undefined);
+    if (failure instanceof BackupKeyTakenError) throw failure;
     throw new Error(`the dump was uploaded but could not be published, so it was removed: ${errorMessage(error)}`);
   }
 }

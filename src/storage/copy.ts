@@ -4,14 +4,15 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
-  PutObjectCommand,
   UploadPartCopyCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { errorMessage } from '../errors.js';
 import { mapWithLimit } from '../util/concurrency.js';
-import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
-import { checkKeyIsFree } from './backup-writes.js';
+import type { BackupStore, Encryption } from './backup-store.js';
+import { checkKeyIsFree, manifestBody, putSmallObject } from './backup-writes.js';
+import { GLOBALS_CONTENT_TYPE } from './globals-object.js';
+import { readGlobals } from './globals-read.js';
 import { manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
@@ -42,7 +43,8 @@ export function copyPartSize(sizeBytes: number): number {
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
  * the backup itself: the object first, server side (S3 reads it from the source region, nothing
  * passes through the runner), then the copy is checked (its size and S3's full-object checksum
- * against the manifest), and the manifest is written last. Both writes are conditional
+ * against the manifest), then the globals the manifest records (read and checked against it),
+ * and the manifest is written last. Every write is conditional
  * (If-None-Match: *), so a copy never replaces anything. When the object was copied but could not
  * be checked or published, it is left without a manifest: incomplete, never restored as verified,
  * and removed by the copy bucket's retention after a day.
@@ -51,27 +53,23 @@ export async function copyBackup(source: BackupStore, manifest: BackupManifest, 
   const where = `s3://${target.store.bucket}/${manifest.key}`;
   await checkKeyIsFree(target.store, manifest.key);
   await copyObject(source, manifest, target);
+  const copied = [manifest.key];
   try {
     await checkCopy(target.store, manifest);
+    const { encryption, lock } = target;
+    const globals = manifest.globals;
+    if (globals?.status === 'stored') {
+      // A few kilobytes: read (and checked against the manifest) here, written like the primary's.
+      const body = await readGlobals(source, globals);
+      copied.push(globals.key);
+      await putSmallObject(target.store, { key: globals.key, body, contentType: GLOBALS_CONTENT_TYPE, encryption, lock });
+    }
     const manifestKey = manifestKeyFor(manifest.key);
-    await target.store.client.send(
-      new PutObjectCommand({
-        Bucket: target.store.bucket,
-        Key: manifestKey,
-        Body: `${JSON.stringify({ ...manifest, bucket: target.store.bucket }, null, 2)}\n`,
-        ContentType: 'application/json',
-        IfNoneMatch: '*',
-        ServerSideEncryption: target.encryption.serverSideEncryption,
-        SSEKMSKeyId: target.encryption.kmsKeyId,
-        Metadata: CREATED_BY_METADATA,
-        ChecksumAlgorithm: 'CRC32',
-        ...lockParameters(target.lock),
-      }),
-    );
+    await putSmallObject(target.store, { key: manifestKey, body: manifestBody({ ...manifest, bucket: target.store.bucket }), contentType: 'application/json', encryption, lock });
     return { key: manifest.key, manifestKey };
   } catch (error) {
     // Only an unlocked copy can go; a locked one stays, incomplete, until its lock ends.
-    if (!target.lock) await target.store.client.send(new DeleteObjectCommand({ Bucket: target.store.bucket, Key: manifest.key })).catch(() => undefined);
+    if (!target.lock) for (const Key of copied) await target.store.client.send(new DeleteObjectCommand({ Bucket: target.store.bucket, Key })).catch(() => undefined);
     throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
   }
 }

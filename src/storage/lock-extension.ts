@@ -1,7 +1,9 @@
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
+import { httpStatusOf } from '../aws/errors.js';
 import { errorMessage } from '../errors.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupStore } from './backup-store.js';
+import { globalsKeyFor } from './globals-object.js';
 import { manifestKeyFor } from './keys.js';
 import { promotedHorizons } from './lock-horizon.js';
 import { extendLock } from './object-lock.js';
@@ -24,7 +26,7 @@ const EXTEND_CONCURRENCY = 8;
 
 /**
  * After retention: every kept backup that retention now keeps as the newest of a past week or
- * month gets its object's and manifest's lock extended to that tier's horizon, so the lock lasts
+ * month gets the locks of its object, manifest and globals extended to that tier's horizon, so the lock lasts
  * exactly as long as retention keeps it. A lock is only ever extended.
  */
 export async function extendPromotedLocks(store: BackupStore, report: PruneReport, mode: ObjectLockMode, now: Date): Promise<LockExtensionReport> {
@@ -37,7 +39,12 @@ export async function extendPromotedLocks(store: BackupStore, report: PruneRepor
     try {
       const object = await extendLock(store.client, store.bucket, decision.key, lock);
       const manifest = await extendLock(store.client, store.bucket, manifestKeyFor(decision.key), lock);
-      return { key: decision.key, lockedUntil: object.retainUntil, extended: object.extended || manifest.extended };
+      // Backups taken with globals: off (or before globals were taken) have none.
+      const globals = await extendLock(store.client, store.bucket, globalsKeyFor(decision.key), lock).catch((error: unknown) => {
+        if (httpStatusOf(error) === 404) return { extended: false };
+        throw error;
+      });
+      return { key: decision.key, lockedUntil: object.retainUntil, extended: object.extended || manifest.extended || globals.extended };
     } catch (error) {
       errors.push({ key: decision.key, message: errorMessage(error) });
       return undefined;

@@ -2,6 +2,7 @@ import type { BackupStore, StoredBackup } from './backup-store.js';
 import { CREATED_BY_METADATA } from './backup-store.js';
 import { globalsKeysOf } from './globals-object.js';
 import { manifestKeyFor } from './keys.js';
+import type { BackupManifest } from './manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import { decideRetention, type RetentionDecision, type RetentionPolicy } from './retention.js';
@@ -18,6 +19,8 @@ export interface PruneOptions {
   now: Date;
   /** This run's backup: kept whatever the policy says. */
   protectKey?: string;
+  /** The manifest this run just wrote at protectKey: used as it is, not read back. */
+  ownManifest?: BackupManifest;
   log: Logger;
 }
 
@@ -66,7 +69,9 @@ async function isOurs(store: BackupStore, backup: StoredBackup): Promise<boolean
 export async function pruneBackups(options: PruneOptions): Promise<PruneReport> {
   const { store, now, dryRun } = options;
   const listing = await store.list();
-  const manifests = await store.readManifests(listing.backups);
+  const own = options.ownManifest;
+  const manifests = await store.readManifests(own ? listing.backups.filter((backup) => backup.key !== own.key) : listing.backups);
+  if (own && listing.backups.some((backup) => backup.key === own.key && backup.manifestObject)) manifests.set(own.key, { manifest: own });
 
   const complete: { backup: StoredBackup; finishedAt: Date }[] = [];
   const unverified: { backup: StoredBackup; reason: string }[] = [];

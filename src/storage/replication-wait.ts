@@ -6,7 +6,7 @@ export interface ReplicationWait {
   source: BackupStore;
   /** The replica bucket the rule writes to (in the other region), checked once replication completes. */
   replica: BackupStore;
-  /** The backup object and its manifest. */
+  /** The backup object, its globals and its manifest. */
   keys: readonly string[];
   timeoutMs: number;
   clock: Clock;
@@ -23,8 +23,8 @@ async function statusOf(store: BackupStore, key: string): Promise<ReplicationSta
 }
 
 /**
- * Waits, bounded, until S3 replication reports COMPLETED for every key (the object and its
- * manifest), then checks that the replica bucket holds each of them at the same size. Throws, naming
+ * Waits, bounded, until S3 replication reports COMPLETED for every key (the object, its globals
+ * and its manifest), then checks that the replica bucket holds each of them at the same size. Throws, naming
  * the key and its status, when a key reports FAILED, has no replication status (no enabled rule
  * covers it), or is still PENDING when the time is up.
  */

@@ -2,7 +2,8 @@ import { DeleteObjectsCommand, GetBucketVersioningCommand, ListObjectVersionsCom
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupStore } from './backup-store.js';
 import { deleteKeys } from './backup-writes.js';
-import { backupKeyOfManifest, isManifestKey, manifestKeyFor } from './keys.js';
+import { GLOBALS_SUFFIX } from './globals-object.js';
+import { backupKeyOfManifest, isManifestKey } from './keys.js';
 import { isLocked, readLock } from './object-lock.js';
 
 /** A key retention meant to delete, left alone because a version of it (or of its pair) is locked. */
@@ -47,9 +48,10 @@ async function versionsOf(store: BackupStore, keys: ReadonlySet<string>): Promis
   return versions;
 }
 
-/** A backup object and its manifest stand or fall together: a lock on either keeps both. */
-function partnerOf(key: string): string {
-  return isManifestKey(key) ? backupKeyOfManifest(key) : manifestKeyFor(key);
+/** The backup a key belongs to: its object, manifest and globals stand or fall together, so a lock on one keeps all three. */
+function backupOf(key: string): string {
+  if (isManifestKey(key)) return backupKeyOfManifest(key);
+  return key.endsWith(GLOBALS_SUFFIX) ? key.slice(0, -GLOBALS_SUFFIX.length) : key;
 }
 
 /**
@@ -57,7 +59,7 @@ function partnerOf(key: string): string {
  * DeleteObjects per 1,000 keys. In a versioned bucket a plain delete only hides the object behind
  * a delete marker (and a locked version cannot go at all), so every version and delete marker of
  * each key is deleted by version id, after reading each version's lock: a key whose versions (or
- * whose partner's versions) are still locked is left whole and reported with its lock, never
+ * those of its backup's object, manifest or globals) are still locked is left whole and reported with its lock, never
  * tried, so retention neither fails on it nor leaves it half deleted.
  */
 export async function deleteBackupKeys(store: BackupStore, keys: readonly string[], now: Date): Promise<DeleteOutcome> {
@@ -75,11 +77,13 @@ export async function deleteBackupKeys(store: BackupStore, keys: readonly string
     const later = lock.retainUntil && (!seen.lockedUntil || seen.lockedUntil < lock.retainUntil) ? lock.retainUntil : seen.lockedUntil;
     lockedByKey.set(v.key, { key: v.key, legalHold: seen.legalHold || lock.legalHold, lockedUntil: later });
   });
+  const lockOfBackup = new Map<string, LockedKey>();
+  for (const [key, lock] of lockedByKey) if (!lockOfBackup.has(backupOf(key))) lockOfBackup.set(backupOf(key), lock);
   const locked: LockedKey[] = [];
   for (const key of keys) {
     const own = lockedByKey.get(key);
-    const partner = wanted.has(partnerOf(key)) ? lockedByKey.get(partnerOf(key)) : undefined;
-    if (own || partner) locked.push(own ?? { key, lockedUntil: partner?.lockedUntil, legalHold: partner?.legalHold ?? false });
+    const sibling = lockOfBackup.get(backupOf(key));
+    if (own || sibling) locked.push(own ?? { key, lockedUntil: sibling?.lockedUntil, legalHold: sibling?.legalHold ?? false });
   }
   const lockedKeys = new Set(locked.map((l) => l.key));
 

@@ -13,3 +13,15 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+/** The system clock moved so that it reads `start` (epoch ms) when first asked, running at real speed from there. */
+export function clockStartingAt(start: number): Clock {
+  let offset: number | undefined;
+  return {
+    now: () => {
+      offset ??= start - Date.now();
+      return Date.now() + offset;
+    },
+    sleep: systemClock.sleep,
+  };
+}

@@ -10,6 +10,7 @@ import { autoCompressionFor, pathClient } from '../helpers/clients.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads, testS3Client } from '../helpers/s3.js';
 import { contentDigest, loadSampleData, rowCounts } from '../helpers/sample-data.js';
+import { denyPuts } from '../helpers/second-region.js';
 import { parseManifest } from '../../src/storage/manifest.js';
 
 let source: { name: string; url: string };
@@ -73,6 +74,14 @@ test('custom format: manifest counts equal the source, and pg_restore of the obj
   } finally {
     await dropDatabase(restored.name);
   }
+});
+
+test('globals S3 refuses to store: the uploaded dump is removed with them, and nothing is left that looks like a backup', async () => {
+  const bucket = await createBucket();
+  await denyPuts(bucket, '.globals.sql');
+  await expect(backupWithInputs({ 'database-url': source.url, bucket })).rejects.toThrow(/the dump was uploaded but could not be published, so it was removed: .*Access Denied/);
+  expect(await listKeys(bucket)).toEqual([]);
+  expect(await openMultipartUploads(bucket)).toEqual([]);
 });
 
 test('plain format: the plan\'s own restore (gunzip | psql) gives back the same data', async () => {

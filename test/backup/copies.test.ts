@@ -63,7 +63,9 @@ test('copy mode: the object is copied to the other region, checked against the m
   const copy = result.copy;
   expect(copy).toMatchObject({ status: 'copied', mode: 'copy', bucket: copyBucket, region: COPY_REGION, key: result.key, manifestKey: result.manifestKey });
   expect(copy?.error).toBeUndefined();
-  expect(await listKeys(copyBucket)).toEqual([result.key, result.manifestKey].sort());
+  // The globals the copied manifest records are copied with it, so a rebuild from the copy finds them.
+  expect(await listKeys(copyBucket)).toEqual([result.key, `${result.key}.globals.sql`, result.manifestKey].sort());
+  expect(await readText(COPY_REGION, copyBucket, `${result.key}.globals.sql`)).toBe(await readText('us-east-1', bucket, `${result.key}.globals.sql`));
 
   const copiedManifest = parseManifest(await readText(COPY_REGION, copyBucket, result.manifestKey), result.key);
   expect(copiedManifest).toEqual({ ...result.manifest, bucket: copyBucket });
@@ -75,6 +77,8 @@ test('copy mode: the object is copied to the other region, checked against the m
   const startedAt = new Date(result.manifest.startedAt);
   expect(head.ObjectLockMode).toBe('COMPLIANCE');
   expect(head.ObjectLockRetainUntilDate?.getTime()).toBe(startedAt.getTime() + 30 * DAY);
+  const globalsHead = await s3In(COPY_REGION).send(new HeadObjectCommand({ Bucket: copyBucket, Key: `${result.key}.globals.sql` }));
+  expect([globalsHead.ObjectLockMode, globalsHead.ObjectLockRetainUntilDate?.getTime()]).toEqual(['COMPLIANCE', startedAt.getTime() + 30 * DAY]);
   expect(copy?.lock?.retainUntil.getTime()).toBe(startedAt.getTime() + 30 * DAY);
   // The primary bucket has no Object Lock: auto leaves its backup unlocked.
   expect(result.lock).toBeUndefined();

@@ -13,6 +13,7 @@ import { createS3Client } from '../../src/aws/clients.js';
 import { retainBackups } from '../../src/backup/retention-step.js';
 import { retentionMarkdown } from '../../src/backup/summary.js';
 import { BackupStore, CREATED_BY_METADATA } from '../../src/storage/backup-store.js';
+import { globalsKeyFor } from '../../src/storage/globals-object.js';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { pruneBackups } from '../../src/storage/prune.js';
 import { uploadStream } from '../../src/storage/streaming-upload.js';
@@ -38,12 +39,18 @@ async function versionsOf(bucket: string, key: string): Promise<string[]> {
   return [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])].filter((v) => v.Key === key).map((v) => v.VersionId ?? '');
 }
 
-/** A complete backup finished at `finishedAt`, optionally locked in compliance mode until `lockedUntil`. */
-async function seed(bucket: string, finishedAt: Date, lockedUntil?: Date): Promise<string> {
+/**
+ * A complete backup finished at `finishedAt`, optionally locked in compliance mode until `lockedUntil`;
+ * with `globals`, its globals object too, locked until `globals.lockedUntil` (unlocked when absent).
+ */
+async function seed(bucket: string, finishedAt: Date, lockedUntil?: Date, globals?: { lockedUntil?: Date }): Promise<string> {
   const key = backupKey('database/', finishedAt, 'custom');
-  const lock = lockedUntil ? { ObjectLockMode: 'COMPLIANCE' as const, ObjectLockRetainUntilDate: lockedUntil, ChecksumAlgorithm: 'CRC32' as const } : {};
-  const manifest = { version: 1, key, database: 'saas', format: 'custom', sha256: 'a'.repeat(64), sizeBytes: 3, startedAt: finishedAt.toISOString(), finishedAt: finishedAt.toISOString(), snapshotAt: finishedAt.toISOString(), rowCounts: 'off', tables: [] };
+  const lockUntil = (until?: Date) => (until ? { ObjectLockMode: 'COMPLIANCE' as const, ObjectLockRetainUntilDate: until, ChecksumAlgorithm: 'CRC32' as const } : {});
+  const lock = lockUntil(lockedUntil);
+  const globalsRecord = globals && { status: 'stored', key: globalsKeyFor(key), sha256: 'e'.repeat(64), sizeBytes: 1, pgDumpallVersion: '15.18' };
+  const manifest = { version: 1, key, database: 'saas', format: 'custom', sha256: 'a'.repeat(64), sizeBytes: 3, startedAt: finishedAt.toISOString(), finishedAt: finishedAt.toISOString(), snapshotAt: finishedAt.toISOString(), rowCounts: 'off', tables: [], ...(globalsRecord ? { globals: globalsRecord } : {}) };
   await s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'abc', Metadata: CREATED_BY_METADATA, ...lock }));
+  if (globals) await s3().send(new PutObjectCommand({ Bucket: bucket, Key: globalsKeyFor(key), Body: 'g', Metadata: CREATED_BY_METADATA, ...lockUntil(globals.lockedUntil) }));
   await s3().send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifest), Metadata: CREATED_BY_METADATA, ...lock }));
   return key;
 }
@@ -58,13 +65,14 @@ describe('a backup in a bucket with Object Lock', () => {
     await dropDatabase(source.name);
   });
 
-  test('lock-mode auto locks the object and manifest in compliance mode until retention would first delete them; the role cannot delete the locked version (S3 refuses it without s3:BypassGovernanceRetention, which the policy lacks)', async () => {
+  test('lock-mode auto locks the object, its globals and manifest in compliance mode until retention would first delete them; the role cannot delete the locked version (S3 refuses it without s3:BypassGovernanceRetention, which the policy lacks)', async () => {
     const bucket = await createRegionalBucket(TEST_REGION, { prefix: 'locked', objectLock: true });
     const result = await backupWithInputs({ 'database-url': source.url, bucket });
     const until = new Date(result.manifest.startedAt).getTime() + 30 * DAY;
     expect(result.lock).toEqual({ mode: 'COMPLIANCE', retainUntil: new Date(until) });
     expect(await lockOf(bucket, result.key)).toEqual({ mode: 'COMPLIANCE', until });
     expect(await lockOf(bucket, result.manifestKey)).toEqual({ mode: 'COMPLIANCE', until });
+    expect(await lockOf(bucket, globalsKeyFor(result.key))).toEqual({ mode: 'COMPLIANCE', until });
 
     const [version] = await versionsOf(bucket, result.key);
     await expect(s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: result.key, VersionId: version }))).rejects.toMatchObject({ name: 'AccessDenied' });
@@ -109,7 +117,12 @@ test('retention extends the lock of each backup it promotes to weekly or monthly
   const noon = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 12);
   const finished = Array.from({ length: 25 }, (_, i) => new Date(noon - (i + 1) * DAY));
   const keys = [];
-  for (const at of finished) keys.push(await seed(bucket, at, new Date(at.getTime() + 30 * DAY)));
+  // Every other backup has globals (locked like it); the others were taken without.
+  const withGlobals = (i: number) => i % 2 === 0;
+  for (const [i, at] of finished.entries()) {
+    const until = new Date(at.getTime() + 30 * DAY);
+    keys.push(await seed(bucket, at, until, withGlobals(i) ? { lockedUntil: until } : undefined));
+  }
 
   // An oracle apart from the code: weeks as Monday-based 7-day spans from the epoch, months by UTC year and month.
   const week = (t: Date) => Math.floor((Math.floor(t.getTime() / DAY) + 3) / 7);
@@ -129,7 +142,9 @@ test('retention extends the lock of each backup it promotes to weekly or monthly
   for (const [i, key] of keys.entries()) {
     expect([key, (await lockOf(bucket, key)).until]).toEqual([key, expected[i]]);
     expect([key, (await lockOf(bucket, manifestKeyFor(key))).until]).toEqual([key, expected[i]]);
+    if (withGlobals(i)) expect([key, (await lockOf(bucket, globalsKeyFor(key))).until]).toEqual([key, expected[i]]);
   }
+  expect(expected.filter((until, i) => withGlobals(i) && until > (finished[i] as Date).getTime() + 30 * DAY).length).toBeGreaterThanOrEqual(1);
   expect(outcome.locks?.locks.filter((l) => l.extended).length).toBe(expected.filter((until, i) => until > (finished[i] as Date).getTime() + 30 * DAY).length);
 
   const again = await retainBackups(store, keys[0] as string, { policy, minKeep: 1, dryRun: false, now, log: silentLogger, lockMode: 'COMPLIANCE' });
@@ -147,7 +162,8 @@ test('pruning a versioned, locked bucket removes every version of what it delete
   const expired = await seed(bucket, new Date(now.getTime() - 400 * DAY));
   await s3().send(new PutObjectCommand({ Bucket: bucket, Key: expired, Body: 'abd', Metadata: CREATED_BY_METADATA })); // a second version
   const lockedUntil = new Date(Math.floor((now.getTime() + 10 * DAY) / 1000) * 1000);
-  const stillLocked = await seed(bucket, new Date(now.getTime() - 300 * DAY - 3600_000), lockedUntil);
+  // Its globals object is not locked, but goes only with its backup.
+  const stillLocked = await seed(bucket, new Date(now.getTime() - 300 * DAY - 3600_000), lockedUntil, {});
   const recent = await seed(bucket, new Date(now.getTime() - DAY), new Date(now.getTime() + 29 * DAY));
   const older = await seed(bucket, new Date(now.getTime() - 200 * DAY));
   expect(await versionsOf(bucket, expired)).toHaveLength(2);
@@ -161,5 +177,7 @@ test('pruning a versioned, locked bucket removes every version of what it delete
   expect(report.complete.find((b) => b.key === recent)?.action).toBe('kept');
   expect(report.locked.find((l) => l.key === stillLocked)?.lockedUntil).toEqual(lockedUntil);
   expect(await versionsOf(bucket, stillLocked)).toHaveLength(1);
+  expect(await versionsOf(bucket, globalsKeyFor(stillLocked))).toHaveLength(1);
+  expect(report.locked.find((l) => l.key === globalsKeyFor(stillLocked))?.lockedUntil).toEqual(lockedUntil);
   expect(retentionMarkdown(report)).toContain(`| \`${stillLocked}\` | ${lockedUntil.toISOString()} |`);
 });

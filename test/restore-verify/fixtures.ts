@@ -12,6 +12,7 @@ import { MANIFEST_VERSION, type BackupManifest } from '../../src/storage/manifes
 import { silentLogger } from '../../src/util/logger.js';
 import { stackFromEnv } from '../stack/index.js';
 import { testS3Client } from '../helpers/s3.js';
+import { clockOf } from '../helpers/backup-run.js';
 
 export const PREFIX = 'database/';
 
@@ -59,7 +60,7 @@ export async function makeBackup(databaseUrl: string, bucket: string, options: {
   const settings = parseBackupInputs(
     reader({ 'database-url': databaseUrl, bucket, prefix: PREFIX, 'endpoint-url': stackFromEnv().awsEndpoint, retention: 'off', format: options.format ?? 'custom' }),
   );
-  return runBackup({ ...settings, run: {}, log: silentLogger, now: options.now });
+  return runBackup({ ...settings, run: {}, log: silentLogger, clock: options.now && clockOf(options.now) });
 }
 
 /** A scratch database name nobody else uses. */
