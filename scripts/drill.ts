@@ -18,7 +18,7 @@ import { parseDatabaseUrl } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
 import type { ObjectiveResult, Report } from '../src/report/report.js';
 import { formatDuration } from '../src/util/format.js';
-import { createAuditTopology, PRIMARY_REGION } from '../test/stack/audit-topology.js';
+import { auditInputsFor, createAuditTopology } from '../test/stack/audit-topology.js';
 import { createTopology, rdsIn, SECONDARY_REGION, type Topology } from '../test/stack/aws-topology.js';
 import { runBundledAction, type BundledActionRun } from '../test/stack/bundled-action.js';
 import { startHealthServer, type HealthServer } from '../test/stack/health-server.js';
@@ -211,19 +211,8 @@ async function drill(): Promise<void> {
     // The plan's AWS topology set up as the plan says (test/stack/audit-topology.ts), on moto.
     const t = await createAuditTopology();
     const run = await action('dr-audit', {
-      'primary-region': PRIMARY_REGION,
-      'secondary-region': SECONDARY_REGION,
-      'db-instance-id': t.primaryId,
-      'replica-id': t.replicaId,
-      'media-bucket': t.mediaBucket,
-      'media-replica-bucket': t.mediaReplicaBucket,
-      'backup-bucket': t.backupBucket,
-      'backup-object-lock': 'true',
-      'hosted-zone-id': t.zoneId,
-      'record-name': t.recordName,
+      ...auditInputsFor(t, { endpointUrl: live.awsEndpoint, reportPath: join(reportsDir, 'dr-audit-report.json') }),
       'cache-replication-group-id': t.cacheGroupId,
-      'endpoint-url': live.awsEndpoint,
-      'report-path': join(reportsDir, 'dr-audit-report.json'),
     });
     return `${run.outputs['findings-count']} findings, ${run.outputs['failed-count']} failing the step (fail-on high)`;
   });

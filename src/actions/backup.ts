@@ -1,10 +1,9 @@
-import * as core from '@actions/core';
 import { parseBackupInputs } from '../backup/inputs.js';
 import { runBackup } from '../backup/run-backup.js';
 import { backupMarkdown } from '../backup/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
 import { clockStartingAt, type Clock } from '../util/clock.js';
-import { actionLogger, maskDatabaseUrl, readInput, runAction, writeSummary } from './runtime.js';
+import { actionLogger, maskDatabaseUrl, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
 
 /**
  * DR_ACTIONS_CLOCK_START (an ISO time) is what the run's clock reads when the run first asks it
@@ -23,16 +22,18 @@ export async function run(): Promise<void> {
     const settings = parseBackupInputs(readInput);
     const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv() });
 
-    core.setOutput('key', result.key);
-    core.setOutput('manifest-key', result.manifestKey);
-    core.setOutput('sha256', result.manifest.sha256);
-    core.setOutput('size-bytes', String(result.manifest.sizeBytes));
-    core.setOutput('duration-seconds', String(result.durationSeconds));
-    core.setOutput('tables', String(result.manifest.tables.length));
-    core.setOutput('globals-key', result.manifest.globals?.status === 'stored' ? result.manifest.globals.key : '');
-    core.setOutput('pruned-count', String(result.retention?.prunedCount ?? 0));
-    core.setOutput('copy-key', result.copy && result.copy.status !== 'failed' ? result.copy.key : '');
-    core.setOutput('copy-status', result.copy?.status ?? 'off');
+    setOutputs({
+      key: result.key,
+      'manifest-key': result.manifestKey,
+      sha256: result.manifest.sha256,
+      'size-bytes': result.manifest.sizeBytes,
+      'duration-seconds': result.durationSeconds,
+      tables: result.manifest.tables.length,
+      'globals-key': result.manifest.globals?.status === 'stored' ? result.manifest.globals.key : '',
+      'pruned-count': result.retention?.prunedCount ?? 0,
+      'copy-key': result.copy && result.copy.status !== 'failed' ? result.copy.key : '',
+      'copy-status': result.copy?.status ?? 'off',
+    });
     await writeSummary(backupMarkdown(result));
 
     const failures = [

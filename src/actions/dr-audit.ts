@@ -1,9 +1,8 @@
-import * as core from '@actions/core';
 import { parseAuditInputs } from '../audit/inputs.js';
 import { runAudit } from '../audit/run-audit.js';
 import { auditMarkdown } from '../audit/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
-import { actionLogger, readInput, runAction, writeSummary } from './runtime.js';
+import { actionLogger, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
 
 /** The action: src/entrypoints/dr-audit.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
@@ -11,10 +10,7 @@ export async function run(): Promise<void> {
     const settings = parseAuditInputs(readInput);
     const result = await runAudit({ ...settings, run: runContextFromEnv(), log: actionLogger });
 
-    core.setOutput('passed', String(result.passed));
-    core.setOutput('findings-count', String(result.findingsCount));
-    core.setOutput('failed-count', String(result.failedCount));
-    core.setOutput('report-path', result.reportPath);
+    setOutputs({ passed: result.passed, 'findings-count': result.findingsCount, 'failed-count': result.failedCount, 'report-path': result.reportPath });
     await writeSummary(auditMarkdown(result));
 
     if (!result.passed) {

@@ -4,20 +4,17 @@ import { parseDrillReportInputs } from '../drill-report/inputs.js';
 import { SUMMARY_LIMIT, truncateMarkdown } from '../drill-report/pr-body.js';
 import { runDrillReport } from '../drill-report/run-drill-report.js';
 import { runContextFromEnv } from '../github/run-context.js';
-import { actionLogger, readInput, runAction, writeSummary } from './runtime.js';
+import { actionLogger, maskInput, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
 
 /** The action: src/entrypoints/drill-report.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
   await runAction(async () => {
     // Masked before anything is parsed or logged, so no later line can show it.
-    const token = core.getInput('github-token').trim();
-    if (token) core.setSecret(token);
+    maskInput('github-token');
     const settings = parseDrillReportInputs(readInput);
     const result = await runDrillReport({ ...settings, workspace: process.env.GITHUB_WORKSPACE || process.cwd(), run: runContextFromEnv(), log: actionLogger });
 
-    core.setOutput('report-path', result.files.markdownPath);
-    core.setOutput('pr-url', result.pullRequest?.url ?? '');
-    core.setOutput('passed', String(result.report.passed));
+    setOutputs({ 'report-path': result.files.markdownPath, 'pr-url': result.pullRequest?.url, passed: result.report.passed });
     const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
     await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
 

@@ -21,6 +21,29 @@ export function maskDatabaseUrl(name: string): void {
   for (const secret of secretsInDatabaseUrl(core.getInput(name))) core.setSecret(secret);
 }
 
+/** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
+export function maskInput(name: string): void {
+  const value = core.getInput(name);
+  if (value) core.setSecret(value);
+}
+
+/** The step's outputs: numbers and booleans as their text, null and undefined as ''. */
+export function setOutputs(outputs: Record<string, string | number | boolean | null | undefined>): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value === null || value === undefined ? '' : String(value));
+}
+
+/**
+ * Aborted when the job is cancelled: the runner sends SIGINT, then SIGTERM. The run stops its
+ * current step and still cleans up what it created.
+ */
+export function cancellation(): AbortSignal {
+  const cancel = new AbortController();
+  const onSignal = () => cancel.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return cancel.signal;
+}
+
 /**
  * Writes the job summary. Outside GitHub's hosted runners (a self-hosted or local run) there may
  * be no summary file: that is a warning, never a failure of work that was done.

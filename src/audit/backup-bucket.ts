@@ -2,24 +2,22 @@ import { GetBucketEncryptionCommand, GetObjectLockConfigurationCommand, GetPubli
 import { createS3Client } from '../aws/clients.js';
 import { BackupStore } from '../storage/backup-store.js';
 import { formatDuration } from '../util/format.js';
-import { unlessNotFound } from './aws-errors.js';
-import { skipped, verdict, type AuditCheck, type CheckDefinition } from './check.js';
+import { unlessNotFound } from '../aws/errors.js';
+import { defineChecks, skipped, verdict, type AuditCheck } from './check.js';
 import { secondsSince, type AuditContext } from './context.js';
 import type { BackupSettings } from './settings.js';
 import { SENTENCE } from './plan.js';
 import { bucketArn, bucketOfArn, bucketRegion, covers, lifecycleOf, replicationOf, versioningStatus } from './s3-config.js';
 
-const def = (id: string, plan: string, severity: CheckDefinition['severity']): CheckDefinition => ({ id, area: 'backup', plan, severity });
-
-export const BACKUP_CHECKS = {
-  encryption: def('backup.encryption', SENTENCE.dailyBackups, 'medium'),
-  publicAccess: def('backup.public-access-block', SENTENCE.dailyBackups, 'high'),
-  abortMultipart: def('backup.abort-incomplete-uploads', SENTENCE.retention, 'low'),
-  versioning: def('backup.versioning', SENTENCE.retention, 'medium'),
-  objectLock: def('backup.object-lock', SENTENCE.retention, 'medium'),
-  crossRegion: def('backup.cross-region-copy', SENTENCE.regionalOutage, 'high'),
-  newest: def('backup.newest-backup', SENTENCE.dailyBackups, 'high'),
-} as const;
+export const BACKUP_CHECKS = defineChecks('backup', {
+  encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
+  publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
+  abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
+  versioning: ['backup.versioning', SENTENCE.retention, 'medium'],
+  objectLock: ['backup.object-lock', SENTENCE.retention, 'medium'],
+  crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
+  newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
+});
 
 /** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
 const MANIFEST_TRIES = 5;

@@ -1,14 +1,14 @@
 import { DescribeReplicationGroupsCommand, type ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { createElastiCacheClient } from '../aws/clients.js';
-import { unlessNotFound } from './aws-errors.js';
-import { verdict, type AuditCheck, type CheckDefinition } from './check.js';
+import { unlessNotFound } from '../aws/errors.js';
+import { defineChecks, verdict, type AuditCheck } from './check.js';
 import type { AuditContext } from './context.js';
 import type { CacheSettings } from './settings.js';
 import { SENTENCE } from './plan.js';
 
-export const CACHE_CHECKS = {
-  persistence: { id: 'cache.persistence', area: 'cache', plan: SENTENCE.redis, severity: 'high' } satisfies CheckDefinition,
-} as const;
+export const CACHE_CHECKS = defineChecks('cache', {
+  persistence: ['cache.persistence', SENTENCE.redis, 'high'],
+});
 
 export async function readReplicationGroup(ctx: AuditContext, cache: CacheSettings): Promise<ReplicationGroup | undefined> {
   const client = createElastiCacheClient(ctx.primary);

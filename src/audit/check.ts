@@ -25,6 +25,12 @@ export interface AuditCheck extends CheckDefinition {
   fix: string;
 }
 
+/** One area's checks by key, each written as [id, the plan's sentence it keeps true, severity]. */
+export function defineChecks<K extends string>(area: AuditArea, checks: Record<K, readonly [id: string, plan: string, severity: Severity]>): Readonly<Record<K, CheckDefinition>> {
+  const entries = (Object.entries(checks) as [K, readonly [string, string, Severity]][]).map(([key, [id, plan, severity]]) => [key, { id, area, plan, severity }] as const);
+  return Object.fromEntries(entries) as Record<K, CheckDefinition>;
+}
+
 export function verdict(definition: CheckDefinition, ok: boolean, found: string, fix: string): AuditCheck {
   return { ...definition, status: ok ? 'passed' : 'failed', found, fix };
 }

@@ -2,22 +2,20 @@ import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance, type DBSnapshot } from '@aws-sdk/client-rds';
 import { createCloudWatchClient, createRdsClient } from '../aws/clients.js';
 import { formatDuration } from '../util/format.js';
-import { unlessNotFound } from './aws-errors.js';
-import { verdict, type AuditCheck, type CheckDefinition } from './check.js';
+import { unlessNotFound } from '../aws/errors.js';
+import { defineChecks, verdict, type AuditCheck } from './check.js';
 import { secondsSince, type AuditContext } from './context.js';
 import { PLAN, SENTENCE } from './plan.js';
 
-const def = (id: string, plan: string, severity: CheckDefinition['severity']): CheckDefinition => ({ id, area: 'database', plan, severity });
-
-export const DATABASE_CHECKS = {
-  retention: def('db.backup-retention', SENTENCE.pitr, 'high'),
-  restorable: def('db.latest-restorable-time', SENTENCE.rpo, 'high'),
-  crossRegion: def('db.cross-region-backups', SENTENCE.databaseReplication, 'high'),
-  replica: def('db.replica', SENTENCE.crossRegionReplica, 'high'),
-  lag: def('db.replica-lag', SENTENCE.rpo, 'high'),
-  deletionProtection: def('db.deletion-protection', 'Complete Database Recovery: Database corruption or complete data loss', 'medium'),
-  encrypted: def('db.storage-encrypted', 'Database Backups (snapshots and the replica inherit the primary\'s encryption)', 'medium'),
-} as const;
+export const DATABASE_CHECKS = defineChecks('database', {
+  retention: ['db.backup-retention', SENTENCE.pitr, 'high'],
+  restorable: ['db.latest-restorable-time', SENTENCE.rpo, 'high'],
+  crossRegion: ['db.cross-region-backups', SENTENCE.databaseReplication, 'high'],
+  replica: ['db.replica', SENTENCE.crossRegionReplica, 'high'],
+  lag: ['db.replica-lag', SENTENCE.rpo, 'high'],
+  deletionProtection: ['db.deletion-protection', 'Complete Database Recovery: Database corruption or complete data loss', 'medium'],
+  encrypted: ['db.storage-encrypted', 'Database Backups (snapshots and the replica inherit the primary\'s encryption)', 'medium'],
+});
 
 /** How far back ReplicaLag is read: CloudWatch publishes it every minute. */
 const LAG_WINDOW_SECONDS = 15 * 60;

@@ -1,19 +1,18 @@
-import { ListHealthChecksCommand, ListResourceRecordSetsCommand, type HealthCheck, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { ListHealthChecksCommand, type HealthCheck, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { createRoute53Client } from '../aws/clients.js';
+import { recordSetsFrom } from '../aws/route53.js';
 import { formatDuration } from '../util/format.js';
-import { unlessNotFound } from './aws-errors.js';
-import { skipped, verdict, type AuditCheck, type CheckDefinition } from './check.js';
+import { unlessNotFound } from '../aws/errors.js';
+import { defineChecks, skipped, verdict, type AuditCheck } from './check.js';
 import type { AuditContext } from './context.js';
 import type { DnsSettings } from './settings.js';
 import { SENTENCE } from './plan.js';
 
-const def = (id: string, plan: string, severity: CheckDefinition['severity']): CheckDefinition => ({ id, area: 'dns', plan, severity });
-
-export const DNS_CHECKS = {
-  record: def('dns.record', SENTENCE.updateDns, 'high'),
-  ttl: def('dns.ttl', SENTENCE.regionalOutage, 'medium'),
-  healthCheck: def('dns.health-check', SENTENCE.verifyFailover, 'medium'),
-} as const;
+export const DNS_CHECKS = defineChecks('dns', {
+  record: ['dns.record', SENTENCE.updateDns, 'high'],
+  ttl: ['dns.ttl', SENTENCE.regionalOutage, 'medium'],
+  healthCheck: ['dns.health-check', SENTENCE.verifyFailover, 'medium'],
+});
 
 export interface DnsFacts {
   zoneExists: boolean;
@@ -39,10 +38,10 @@ async function allHealthChecks(ctx: AuditContext): Promise<HealthCheck[]> {
 export async function readDnsFacts(ctx: AuditContext, dns: DnsSettings): Promise<DnsFacts> {
   const client = createRoute53Client(ctx.primary);
   const [listed, healthChecks] = await Promise.all([
-    unlessNotFound(client.send(new ListResourceRecordSetsCommand({ HostedZoneId: dns.hostedZoneId, StartRecordName: dns.recordName, MaxItems: 20 })), 'NoSuchHostedZone'),
+    unlessNotFound(recordSetsFrom(client, dns.hostedZoneId, dns.recordName), 'NoSuchHostedZone'),
     allHealthChecks(ctx),
   ]);
-  const records = (listed?.ResourceRecordSets ?? []).filter((set) => fqdn(set.Name ?? '') === fqdn(dns.recordName) && ['CNAME', 'A', 'AAAA'].includes(set.Type ?? ''));
+  const records = (listed ?? []).filter((set) => fqdn(set.Name ?? '') === fqdn(dns.recordName) && ['CNAME', 'A', 'AAAA'].includes(set.Type ?? ''));
   return { zoneExists: listed !== undefined, records, healthChecks };
 }
 

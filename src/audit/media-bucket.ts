@@ -1,23 +1,21 @@
 import type { LifecycleRule, ReplicationConfiguration, ReplicationRule } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
-import { verdict, type AuditCheck, type CheckDefinition } from './check.js';
+import { defineChecks, verdict, type AuditCheck } from './check.js';
 import type { AuditContext } from './context.js';
 import type { MediaSettings } from './settings.js';
 import { sampleReplication, unreplicated, SAMPLE_SIZE, type SampledObject } from './media-sample.js';
 import { PLAN, SENTENCE } from './plan.js';
 import { bucketArn, bucketRegion, covers, describeScope, lifecycleOf, replicationOf, rulesTo, scopesText, versioningStatus } from './s3-config.js';
 
-const def = (id: string, plan: string, severity: CheckDefinition['severity']): CheckDefinition => ({ id, area: 'media', plan, severity });
-
-export const MEDIA_CHECKS = {
-  versioning: def('media.versioning', SENTENCE.enableVersioning, 'high'),
-  replication: def('media.replication', SENTENCE.crossRegionReplication, 'high'),
-  deleteMarkers: def('media.delete-marker-replication', SENTENCE.crossRegionReplication, 'medium'),
-  replicationTime: def('media.replication-time', SENTENCE.realTimeReplication, 'medium'),
-  replicaBucket: def('media.replica-bucket', SENTENCE.crossRegionReplication, 'high'),
-  noncurrentVersions: def('media.noncurrent-version-expiration', SENTENCE.keepVersions, 'medium'),
-  replicationStatus: def('media.replication-status', SENTENCE.realTimeReplication, 'high'),
-} as const;
+export const MEDIA_CHECKS = defineChecks('media', {
+  versioning: ['media.versioning', SENTENCE.enableVersioning, 'high'],
+  replication: ['media.replication', SENTENCE.crossRegionReplication, 'high'],
+  deleteMarkers: ['media.delete-marker-replication', SENTENCE.crossRegionReplication, 'medium'],
+  replicationTime: ['media.replication-time', SENTENCE.realTimeReplication, 'medium'],
+  replicaBucket: ['media.replica-bucket', SENTENCE.crossRegionReplication, 'high'],
+  noncurrentVersions: ['media.noncurrent-version-expiration', SENTENCE.keepVersions, 'medium'],
+  replicationStatus: ['media.replication-status', SENTENCE.realTimeReplication, 'high'],
+});
 
 export interface MediaFacts {
   exists: boolean;

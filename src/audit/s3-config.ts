@@ -8,7 +8,7 @@ import {
   type ReplicationRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { unlessNotFound } from './aws-errors.js';
+import { unlessNotFound } from '../aws/errors.js';
 
 /** A bucket's settings the plan depends on, each undefined when the bucket has none. */
 

@@ -27,46 +27,30 @@ export function createS3Client(settings: AwsSettings, overrides: Pick<S3ClientCo
   });
 }
 
+/** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
+function controlPlaneConfig(region: string, settings: AwsSettings) {
+  return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+}
+
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
  * during a regional outage), which should report "unreachable" in seconds.
  */
 export function createRdsClient(settings: AwsSettings, overrides: { maxAttempts?: number } = {}): RDSClient {
-  return new RDSClient({
-    region: settings.region,
-    ...RETRY,
-    ...CONTROL_PLANE_TIMEOUTS,
-    ...overrides,
-    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-  });
+  return new RDSClient({ ...controlPlaneConfig(settings.region, settings), ...overrides });
 }
 
 /** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
 export function createRoute53Client(settings: AwsSettings): Route53Client {
-  return new Route53Client({
-    region: ROUTE53_SIGNING_REGION,
-    ...RETRY,
-    ...CONTROL_PLANE_TIMEOUTS,
-    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-  });
+  return new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
 }
 
 /** ElastiCache is regional; the audit reads replication groups only. */
 export function createElastiCacheClient(settings: AwsSettings): ElastiCacheClient {
-  return new ElastiCacheClient({
-    region: settings.region,
-    ...RETRY,
-    ...CONTROL_PLANE_TIMEOUTS,
-    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-  });
+  return new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
 }
 
 /** CloudWatch is regional: a replica's metrics live in the replica's region. */
 export function createCloudWatchClient(settings: AwsSettings): CloudWatchClient {
-  return new CloudWatchClient({
-    region: settings.region,
-    ...RETRY,
-    ...CONTROL_PLANE_TIMEOUTS,
-    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-  });
+  return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
 }

@@ -8,3 +8,23 @@ export function httpStatusOf(error: unknown): number | undefined {
   const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
   return typeof status === 'number' ? status : undefined;
 }
+
+/** True when the AWS SDK error is one of `names` (its name, or the error code some services also give). */
+export function isAwsError(error: unknown, ...names: string[]): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, Code } = error as { name?: unknown; Code?: unknown };
+  return (typeof name === 'string' && names.includes(name)) || (typeof Code === 'string' && names.includes(Code));
+}
+
+/**
+ * The result of a read that may find nothing: undefined when AWS answers with one of `notFound`
+ * (the thing asked about does not exist), anything else (an outage, a denial) rethrown.
+ */
+export async function unlessNotFound<T>(read: Promise<T>, ...notFound: [string, ...string[]]): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isAwsError(error, ...notFound)) return undefined;
+    throw error;
+  }
+}

@@ -12,7 +12,6 @@ export interface Recovery {
 export interface TrendPoint {
   /** Unique x-axis label: the drill's UTC date, numbered when a date repeats. */
   label: string;
-  passed: boolean;
   verdict: DrillVerdict;
   current: boolean;
   /** Measured recovery time (RTO objectives) per scenario. */
@@ -50,7 +49,7 @@ export function trendPoints(past: readonly DrillReport[], current: DrillReport):
     const date = report.startedAt.slice(0, 10);
     const count = (seen.get(date) ?? 0) + 1;
     seen.set(date, count);
-    return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
+    return { label: count === 1 ? date : `${date} #${count}`, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
   });
 }
 

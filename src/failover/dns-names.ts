@@ -8,6 +8,11 @@ export function canonicalDnsName(name: string): string {
   return text.endsWith('.') ? text : `${text}.`;
 }
 
+/** canonicalDnsName without the trailing dot: how names and record values read in outputs and tables. */
+export function bareDnsName(name: string): string {
+  return canonicalDnsName(name).slice(0, -1);
+}
+
 export function normalizeDnsName(input: string, inputName: string): string {
   const name = canonicalDnsName(input);
   const labels = name.slice(0, -1).split('.');

@@ -1,8 +1,7 @@
-import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { FailoverSettings, RecordTarget } from './inputs.js';
 import { describeRef } from '../aws/rds-instance-ref.js';
 import type { Preflight, RecordFinding } from './preflight.js';
-import { compareAndSwapChanges } from './record.js';
+import { compareAndSwapCommand } from './record.js';
 
 /** What the operator must do once the database has moved; the action cannot do these for them. */
 export function nextSteps(settings: FailoverSettings, preflight: Preflight): string[] {
@@ -39,17 +38,13 @@ export function nextSteps(settings: FailoverSettings, preflight: Preflight): str
   return steps;
 }
 
-function batchJson(current: ResourceRecordSet, restored: ResourceRecordSet): string {
-  return JSON.stringify({ Changes: compareAndSwapChanges(current, restored) });
-}
-
 /**
  * The command that points the record back at what preflight read, as one compare-and-swap (it
  * fails if the record changed since); undefined when this run has nothing to switch back.
  */
 export function switchBackCommand(target: RecordTarget | undefined, record: RecordFinding | undefined): string | undefined {
   if (!target || !record?.current || !record.desired || record.alreadyPointing) return undefined;
-  return `aws route53 change-resource-record-sets --hosted-zone-id ${target.hostedZoneId} --change-batch '${batchJson(record.desired, record.current)}'`;
+  return compareAndSwapCommand(target, record.desired, record.current);
 }
 
 /** How to undo what failover did, as far as it can be undone. */

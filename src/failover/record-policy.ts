@@ -2,7 +2,7 @@ import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { InstanceRef } from '../aws/rds-instance-ref.js';
 import { sameDnsName } from './dns-names.js';
 import type { FailoverMode, RecordTarget } from './inputs.js';
-import { compareAndSwapChanges, describeRecord } from './record.js';
+import { compareAndSwapCommand, describeRecord } from './record.js';
 import { recordFingerprint } from './record-value.js';
 
 /** One preflight finding about the record, before preflight files it. */
@@ -28,10 +28,6 @@ function looksLikeEndpointOf(value: string, ref: InstanceRef | undefined): boole
   if (!ref) return false;
   const labels = value.toLowerCase().replace(/\.$/, '').split('.');
   return labels[0] === ref.id && labels.includes(ref.region) && /\.rds\.amazonaws\.com(\.cn)?$/.test(labels.join('.'));
-}
-
-function switchBy(target: RecordTarget, current: ResourceRecordSet, desired: ResourceRecordSet): string {
-  return `aws route53 change-resource-record-sets --hosted-zone-id ${target.hostedZoneId} --change-batch '${JSON.stringify({ Changes: compareAndSwapChanges(current, desired) })}'`;
 }
 
 /**
@@ -82,7 +78,7 @@ export function currentRecordVerdict(target: RecordTarget, current: ResourceReco
     level: 'blocker',
     finding:
       `${shown} is neither the old primary's endpoint (${oldText}) nor the new primary's (${newText}): someone pointed it elsewhere, and execute would replace their value. ` +
-      `Find out who changed it. To fail over anyway, point it at the new primary yourself with one compare-and-swap, \`${switchBy(target, current, desired)}\`, ` +
+      `Find out who changed it. To fail over anyway, point it at the new primary yourself with one compare-and-swap, \`${compareAndSwapCommand(target, current, desired)}\`, ` +
       'then run plan again (execute then promotes and finds DNS already switched); or point it back at the old primary and run plan again',
   };
 }

@@ -1,11 +1,8 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { bareDnsName } from './dns-names.js';
 
 /** record-value when the record does not exist: not a DNS name, so it cannot be mistaken for one. */
 export const NO_RECORD = '(none)';
-
-function canonicalValue(value: string): string {
-  return value.trim().toLowerCase().replace(/\\052/g, '*').replace(/\.$/, '');
-}
 
 /**
  * A record's value in one comparable line: `(none)`, `ALIAS <target>`, or its values sorted,
@@ -14,8 +11,8 @@ function canonicalValue(value: string): string {
  */
 export function recordFingerprint(set: ResourceRecordSet | undefined): string {
   if (!set) return NO_RECORD;
-  if (set.AliasTarget) return `ALIAS ${canonicalValue(set.AliasTarget.DNSName ?? '')}`;
-  return (set.ResourceRecords ?? []).map((record) => canonicalValue(record.Value ?? '')).sort().join(', ');
+  if (set.AliasTarget) return `ALIAS ${bareDnsName(set.AliasTarget.DNSName ?? '')}`;
+  return (set.ResourceRecords ?? []).map((record) => bareDnsName(record.Value ?? '')).sort().join(', ');
 }
 
 /** expected-record-value in the form recordFingerprint gives, whatever its case, order or trailing dots. */
@@ -23,6 +20,6 @@ export function normalizeRecordValue(text: string): string {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === NO_RECORD) return NO_RECORD;
   const alias = /^alias\s+(\S+)$/i.exec(trimmed);
-  if (alias) return `ALIAS ${canonicalValue(alias[1] as string)}`;
-  return trimmed.split(',').map(canonicalValue).filter(Boolean).sort().join(', ');
+  if (alias) return `ALIAS ${bareDnsName(alias[1] as string)}`;
+  return trimmed.split(',').map(bareDnsName).filter(Boolean).sort().join(', ');
 }

@@ -2,8 +2,9 @@ import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-r
 import { changeRecordSets, hostedZoneName, recordSetsFrom, type ChangeSubmitted } from '../aws/route53.js';
 import type { ThrottleRetryOptions } from '../aws/throttling.js';
 import { errorMessage } from '../errors.js';
-import { canonicalDnsName, sameDnsName } from './dns-names.js';
+import { bareDnsName, canonicalDnsName, sameDnsName } from './dns-names.js';
 import type { RecordTarget } from './inputs.js';
+import { recordFingerprint } from './record-value.js';
 
 /** The record sets under one name, as Route 53 holds them now. */
 export interface RecordLookup {
@@ -21,7 +22,7 @@ export async function lookupRecord(client: Route53Client, target: RecordTarget):
 /** How a record reads in a table: its values, or ALIAS and the alias target. */
 export function recordValue(set: ResourceRecordSet | undefined): string {
   if (!set) return '';
-  if (set.AliasTarget) return `ALIAS ${canonicalDnsName(set.AliasTarget.DNSName ?? '').replace(/\.$/, '')}`;
+  if (set.AliasTarget) return `ALIAS ${bareDnsName(set.AliasTarget.DNSName ?? '')}`;
   return (set.ResourceRecords ?? []).map((record) => record.Value ?? '').join(', ');
 }
 
@@ -46,17 +47,14 @@ export function desiredRecordSet(target: RecordTarget, endpointAddress: string, 
   return { Name: target.name, Type: 'CNAME', TTL: target.ttl, ResourceRecords: [{ Value: endpointAddress }] };
 }
 
-function valueSet(set: ResourceRecordSet): string[] {
-  return (set.ResourceRecords ?? []).map((record) => canonicalDnsName(record.Value ?? '')).sort();
-}
-
-/** True when `current` already sends clients where `desired` would (TTL aside). */
+/**
+ * True when `current` already sends clients where `desired` would (TTL aside): the same type and,
+ * in record-value's form, the same value; an alias in the same hosted zone.
+ */
 export function pointsAt(current: ResourceRecordSet | undefined, desired: ResourceRecordSet): boolean {
-  if (!current || current.Type !== desired.Type) return false;
-  if (desired.AliasTarget) {
-    return Boolean(current.AliasTarget) && sameDnsName(current.AliasTarget?.DNSName ?? '', desired.AliasTarget.DNSName ?? '') && current.AliasTarget?.HostedZoneId === desired.AliasTarget.HostedZoneId;
-  }
-  return !current.AliasTarget && JSON.stringify(valueSet(current)) === JSON.stringify(valueSet(desired));
+  if (!current || current.Type !== desired.Type || Boolean(current.AliasTarget) !== Boolean(desired.AliasTarget)) return false;
+  if (desired.AliasTarget && current.AliasTarget?.HostedZoneId !== desired.AliasTarget.HostedZoneId) return false;
+  return recordFingerprint(current) === recordFingerprint(desired);
 }
 
 /**
@@ -75,6 +73,11 @@ export function compareAndSwapChanges(current: ResourceRecordSet | undefined, de
   if (current) changes.push({ Action: 'DELETE', ResourceRecordSet: exactly(current) });
   changes.push({ Action: 'CREATE', ResourceRecordSet: desired });
   return changes;
+}
+
+/** The same compare-and-swap as an AWS CLI command, for an operator to run by hand. */
+export function compareAndSwapCommand(target: RecordTarget, current: ResourceRecordSet, desired: ResourceRecordSet): string {
+  return `aws route53 change-resource-record-sets --hosted-zone-id ${target.hostedZoneId} --change-batch '${JSON.stringify({ Changes: compareAndSwapChanges(current, desired) })}'`;
 }
 
 /** The record was changed by someone else between preflight and the switch; nothing was changed. */

@@ -4,26 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import type { AuditReport } from '../../src/audit/audit-report.js';
 import { runBundledAction } from '../stack/bundled-action.js';
-import { createAuditTopology, PRIMARY_REGION, SECONDARY_REGION, setVersioning, type AuditTopology } from '../stack/audit-topology.js';
+import { auditInputsFor, createAuditTopology, PRIMARY_REGION, setVersioning, type AuditTopology } from '../stack/audit-topology.js';
 import { stackFromEnv } from '../stack/index.js';
 import { MOTO_CREDENTIALS } from '../stack/moto.js';
 
 function inputsFor(t: AuditTopology, reportPath: string): Record<string, string> {
   return {
-    'primary-region': PRIMARY_REGION,
-    'secondary-region': SECONDARY_REGION,
-    'db-instance-id': t.primaryId,
-    'replica-id': t.replicaId,
-    'media-bucket': t.mediaBucket,
-    'media-replica-bucket': t.mediaReplicaBucket,
-    'backup-bucket': t.backupBucket,
-    'backup-object-lock': 'true',
-    'hosted-zone-id': t.zoneId,
-    'record-name': t.recordName,
+    ...auditInputsFor(t, { endpointUrl: stackFromEnv().awsEndpoint, reportPath }),
     // No cache-replication-group-id: the cache area is skipped, with its reason.
     skip: 'cache: no Redis in this stack',
-    'endpoint-url': stackFromEnv().awsEndpoint,
-    'report-path': reportPath,
   };
 }
 

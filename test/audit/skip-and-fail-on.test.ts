@@ -6,7 +6,7 @@ import { runAudit } from '../../src/audit/run-audit.js';
 import { auditMarkdown } from '../../src/audit/summary.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { rdsIn } from '../stack/aws-topology.js';
-import { createAuditTopology, PRIMARY_REGION, SECONDARY_REGION, type AuditTopology } from '../stack/audit-topology.js';
+import { auditInputsFor, createAuditTopology, PRIMARY_REGION, type AuditTopology } from '../stack/audit-topology.js';
 import { stackFromEnv } from '../stack/index.js';
 
 let t: AuditTopology;
@@ -14,20 +14,9 @@ let t: AuditTopology;
 /** The inputs the action would get for the topology, with deletion protection (a medium check) switched off. */
 function inputs(extra: Record<string, string>): Record<string, string> {
   return {
-    'primary-region': PRIMARY_REGION,
-    'secondary-region': SECONDARY_REGION,
-    'db-instance-id': t.primaryId,
-    'replica-id': t.replicaId,
-    'media-bucket': t.mediaBucket,
-    'media-replica-bucket': t.mediaReplicaBucket,
-    'backup-bucket': t.backupBucket,
-    'backup-object-lock': 'true',
-    'hosted-zone-id': t.zoneId,
-    'record-name': t.recordName,
+    ...auditInputsFor(t, { endpointUrl: stackFromEnv().awsEndpoint, reportPath: `/tmp/dr-audit-options-${t.primaryId}.json` }),
     'health-check-domain': t.primaryAddress,
     'cache-replication-group-id': t.cacheGroupId,
-    'endpoint-url': stackFromEnv().awsEndpoint,
-    'report-path': `/tmp/dr-audit-options-${t.primaryId}.json`,
     ...extra,
   };
 }

@@ -63,7 +63,8 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
     expect(checklist).toContain('Meant to be checked by the kinds of reports gathered: Recovery time within RTO. ⚠️ 1 of them was not checked, so the drill is incomplete.');
     const trend = (tables(sections(markdown).get('Trend') ?? '')[0] ?? []).slice(1);
     expect(trend.at(-1)?.slice(0, 2)).toEqual(['2026-01-01 (this drill)', '⚠️ incomplete']);
-    expect(trendPoints(past, report).at(-1)).toMatchObject({ verdict: 'incomplete', passed: false });
+    expect(report.passed).toBe(false);
+    expect(trendPoints(past, report).at(-1)).toMatchObject({ verdict: 'incomplete' });
     expect(trendPoints(past, report).slice(0, -1).map((p) => p.verdict)).toEqual(['passed', 'failed', 'passed']);
   });
 
@@ -77,6 +78,14 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
     const report = await drillOf(['failing/failover-report.json', 'failing/restore-verify-report.json']);
     expect(drillVerdict(report)).toBe('failed');
     expect(report.passed).toBe(false);
+    // Both at once: a restore that failed and left the recovery time and data loss unchecked.
+    const failedAndUnchecked = reportOf('restore-verify', [checklistItem('download', 'passed'), checklistItem('restore', 'failed'), checklistItem('rto', 'skipped', 'restore failed')]);
+    failedAndUnchecked.report.passed = false;
+    failedAndUnchecked.report.reasons = ['pg_restore exited with 1'];
+    const both = buildDrillReport({ title: 'drill', reports: [failedAndUnchecked], run: RUN });
+    expect(both.details.unchecked).toEqual(['rto', 'rpo']);
+    expect(drillVerdict(both)).toBe('failed');
+    expect(both.reasons).toEqual(['restore-verify: pg_restore exited with 1']);
   });
 
   test('an item a report skipped does not count as checked', () => {

@@ -257,3 +257,24 @@ export function auditSettingsFor(t: AuditTopology, overrides: Partial<AuditSetti
     ...overrides,
   };
 }
+
+/**
+ * The dr-audit action's inputs for the topology's database, media, backup and DNS areas; a caller
+ * adds the cache (cache-replication-group-id, or a skip), a health-check-domain, or other options.
+ */
+export function auditInputsFor(t: AuditTopology, where: { endpointUrl: string; reportPath: string }): Record<string, string> {
+  return {
+    'primary-region': PRIMARY_REGION,
+    'secondary-region': SECONDARY_REGION,
+    'db-instance-id': t.primaryId,
+    'replica-id': t.replicaId,
+    'media-bucket': t.mediaBucket,
+    'media-replica-bucket': t.mediaReplicaBucket,
+    'backup-bucket': t.backupBucket,
+    'backup-object-lock': 'true',
+    'hosted-zone-id': t.zoneId,
+    'record-name': t.recordName,
+    'endpoint-url': where.endpointUrl,
+    'report-path': where.reportPath,
+  };
+}
