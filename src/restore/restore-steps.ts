@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import { PsqlSession } from '../postgres/psql-session.js';
-import { notApplicable, StepFailure, StepPipeline, type Step } from '../report/step-pipeline.js';
+import { notApplicable, StepPipeline, type Step } from '../report/step-pipeline.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { formatBytes, formatDuration } from '../util/format.js';
@@ -18,7 +18,7 @@ import { judgeChecks, runChecks } from '../checks/run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
 import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from './scratch-database.js';
 import { readCatalog, selectBackup, type Selection } from './selection.js';
-import { runSmokeCommand } from '../checks/smoke.js';
+import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { verifyAgainstManifest } from './verify-tables.js';
 
 /** What every step of one restore-verify run shares: its settings, the bucket, and the report details the steps fill in. */
@@ -151,8 +151,7 @@ async function smokeStep(run: RestoreRun, words: readonly string[]): Promise<str
   const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
   run.details.smoke = smoke;
   if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
-  if (!smoke.passed) throw new StepFailure(`${smoke.command} ${smoke.detail}`, [`smoke: ${smoke.command} ${smoke.detail}`]);
-  return `${smoke.command} ${smoke.detail}`;
+  return judgeSmoke(smoke);
 }
 
 async function dropStep(run: RestoreRun, { psqlPath, serverMajor, cancelled }: { psqlPath: string; serverMajor: number; cancelled: boolean }): Promise<string> {
