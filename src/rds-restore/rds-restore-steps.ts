@@ -1,4 +1,5 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
+import { isAwsError } from '../aws/errors.js';
 import { restoreFromSnapshot, restoreToPointInTime, type TemporaryInstance } from '../aws/rds-recovery.js';
 import { describeInstance, endpointText } from '../aws/rds.js';
 import { runChecks, judgeChecks } from '../checks/run-checks.js';
@@ -81,7 +82,7 @@ async function restoreStep(run: RdsRestoreRun, point: ResolvedPoint): Promise<vo
     if (point.mechanism === 'snapshot') await restoreFromSnapshot(client, point.snapshot.arn || point.snapshot.id, target, settings.region);
     else await restoreToPointInTime(client, point.source, point.request, target, settings.region);
   } catch (error) {
-    if ((error as { name?: string }).name === 'DBInstanceAlreadyExists' || (error as { name?: string }).name === 'DBInstanceAlreadyExistsFault') throw collision(run);
+    if (isAwsError(error, 'DBInstanceAlreadyExists', 'DBInstanceAlreadyExistsFault')) throw collision(run);
     throw error;
   }
   run.details.instance.created = true;
