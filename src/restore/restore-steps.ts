@@ -12,7 +12,7 @@ import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } 
 import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from './restore-process.js';
-import { databaseSettingsStep, ownershipStep, rolesStep, type RolesResult } from './rebuild.js';
+import { createRolesStep, databaseSettingsStep, findRolesStep, ownershipStep, type RolesResult } from './rebuild.js';
 import { measureRpo } from './rpo.js';
 import { judgeChecks, runChecks } from '../checks/run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
@@ -191,12 +191,15 @@ function checksumStep(run: RestoreRun): Step<{ selection: Selection; download: D
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 
 function rolesStepOf(run: RestoreRun): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest?: BackupManifest; psqlPath: string }, RolesResult> {
+  const describe = (roles: RolesResult) => roles.detail;
+  if (run.settings.rebuild) {
+    return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(run, manifest, psqlPath), describe };
+  }
   return {
     name: STEP.roles,
-    input: ({ selection, prepared }) =>
-      run.settings.rebuild || selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`),
-    run: ({ manifest, psqlPath }) => rolesStep(run, manifest, psqlPath),
-    describe: (roles) => roles.detail,
+    input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
+    run: ({ manifest, psqlPath }) => findRolesStep(run, manifest, psqlPath),
+    describe,
   };
 }
 
