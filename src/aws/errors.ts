@@ -9,22 +9,24 @@ export function httpStatusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** True when the AWS SDK error is one of `names` (its name, or the error code some services also give). */
-export function isAwsError(error: unknown, ...names: string[]): boolean {
+/** True when the error is one AWS answered with one of these error codes (the SDK's name, or the Code of an XML answer). */
+export function isAwsError(error: unknown, ...codes: string[]): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, Code } = error as { name?: unknown; Code?: unknown };
-  return (typeof name === 'string' && names.includes(name)) || (typeof Code === 'string' && names.includes(Code));
+  return (typeof name === 'string' && codes.includes(name)) || (typeof Code === 'string' && codes.includes(Code));
 }
 
-/**
- * The result of a read that may find nothing: undefined when AWS answers with one of `notFound`
- * (the thing asked about does not exist), anything else (an outage, a denial) rethrown.
- */
-export async function unlessNotFound<T>(read: Promise<T>, ...notFound: [string, ...string[]]): Promise<T | undefined> {
+/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial): one of the named codes, or, with none named, a 404. */
+export function isNotFound(error: unknown, ...codes: string[]): boolean {
+  return codes.length ? isAwsError(error, ...codes) : httpStatusOf(error) === 404;
+}
+
+/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
+export async function unlessNotFound<T>(read: Promise<T>, ...codes: string[]): Promise<T | undefined> {
   try {
     return await read;
   } catch (error) {
-    if (isAwsError(error, ...notFound)) return undefined;
+    if (isNotFound(error, ...codes)) return undefined;
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { toInstanceState, type InstanceState } from './rds.js';
-import { tagList } from './rds-snapshots.js';
+import { tagList } from './rds-tags.js';
 
 /** An instance's automated backups as one region holds them: its own, or replicated from another region. */
 export interface AutomatedBackups {

@@ -1,5 +1,6 @@
 import { CopyDBSnapshotCommand, CreateDBSnapshotCommand, DeleteDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { tagList, toSnapshotState, type SnapshotState } from './rds-snapshots.js';
+import { toSnapshotState, type SnapshotState } from './rds-snapshots.js';
+import { tagList } from './rds-tags.js';
 
 export async function createSnapshot(client: RDSClient, instanceId: string, snapshotId: string, tags: Record<string, string>): Promise<SnapshotState> {
   const response = await client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instanceId, DBSnapshotIdentifier: snapshotId, Tags: tagList(tags) }));

@@ -1,7 +1,6 @@
-import { DescribeDBSnapshotsCommand, type DBSnapshot, type RDSClient, type Tag } from '@aws-sdk/client-rds';
-
-export const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-const tagsOf = (list: Tag[] | undefined) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+import { DescribeDBSnapshotsCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
+import { isNotFound } from './errors.js';
+import { tagsOf } from './rds-tags.js';
 
 export interface SnapshotState {
   id: string;
@@ -15,7 +14,6 @@ export interface SnapshotState {
   encrypted: boolean;
   tags: Record<string, string>;
 }
-
 
 export function toSnapshotState(snapshot: DBSnapshot): SnapshotState {
   return {
@@ -42,7 +40,7 @@ export async function listSnapshots(client: RDSClient, filter: { instanceId: str
       marker = page.Marker;
     } while (marker);
   } catch (error) {
-    if ((error as { name?: string }).name === 'DBSnapshotNotFoundFault' || (error as { name?: string }).name === 'DBSnapshotNotFound') return [];
+    if (isNotFound(error, 'DBSnapshotNotFoundFault', 'DBSnapshotNotFound')) return [];
     throw error;
   }
   return found;

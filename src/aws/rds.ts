@@ -1,7 +1,9 @@
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { pollUntil, type Backoff, type PollOutcome } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
+import { unlessNotFound } from './errors.js';
 import { parseInstanceRef, type InstanceRef } from './rds-instance-ref.js';
+import { tagList, tagsOf } from './rds-tags.js';
 import { retryWhileThrottled } from './throttling.js';
 
 /** One DB instance as RDS describes it now: what failover (and restore tests) need to know of it. */
@@ -49,11 +51,6 @@ export const TRANSITIONAL_STATUSES = new Set([
   'upgrading',
 ]);
 
-export function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string; Code?: string } | null)?.name ?? '';
-  return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
-}
-
 export function toInstanceState(instance: DBInstance, region: string): InstanceState {
   const sourceText = instance.ReadReplicaSourceDBInstanceIdentifier;
   return {
@@ -66,7 +63,7 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
     endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
     source: sourceText ? parseInstanceRef(sourceText, region) : undefined,
     replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
-    tags: Object.fromEntries((instance.TagList ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key as string, tag.Value ?? ''])),
+    tags: tagsOf(instance.TagList),
     latestRestorableTime: instance.LatestRestorableTime,
     createdAt: instance.InstanceCreateTime,
     backupRetentionDays: instance.BackupRetentionPeriod,
@@ -78,14 +75,9 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
 
 /** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
 export async function describeInstance(client: RDSClient, ref: InstanceRef): Promise<InstanceState | undefined> {
-  try {
-    const response = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ref.id }));
-    const instance = response.DBInstances?.[0];
-    return instance ? toInstanceState(instance, ref.region) : undefined;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  const response = await unlessNotFound(client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ref.id })), 'DBInstanceNotFoundFault', 'DBInstanceNotFound');
+  const instance = response?.DBInstances?.[0];
+  return instance ? toInstanceState(instance, ref.region) : undefined;
 }
 
 export function endpointText(state: Pick<InstanceState, 'endpoint'> | undefined): string | undefined {
@@ -111,8 +103,7 @@ export interface ThrottledCallOptions {
 const throttled = (options: ThrottledCallOptions) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
 
 export async function addInstanceTags(client: RDSClient, arn: string, tags: Record<string, string>, options: ThrottledCallOptions): Promise<void> {
-  const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-  await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: list })), throttled(options));
+  await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tagList(tags) })), throttled(options));
 }
 
 export interface InstancePollOptions extends ThrottledCallOptions {

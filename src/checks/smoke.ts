@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { DatabaseTarget } from '../postgres/connection.js';
 import { secondsBetween } from '../util/format.js';
 import { redact } from '../util/redact.js';
+import { StepFailure } from '../report/step-pipeline.js';
 
 export interface SmokeResult {
   /** The words, joined for people to read. */
@@ -172,4 +173,11 @@ export async function runSmokeCommand(
     omittedCharacters: output.omitted,
     detail: redact(detail, options.secrets),
   };
+}
+
+/** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
+export function judgeSmoke(smoke: SmokeResult): string {
+  const detail = `${smoke.command} ${smoke.detail}`;
+  if (!smoke.passed) throw new StepFailure(detail, [`smoke: ${detail}`]);
+  return detail;
 }

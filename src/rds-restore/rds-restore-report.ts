@@ -1,9 +1,11 @@
-import { CHECKLIST_TAGS, type ChecklistTag } from '../checks/checks-file.js';
+import { checksChecklist } from '../checks/checks-checklist.js';
+import type { ChecklistTag } from '../checks/checks-file.js';
 import type { CheckResult } from '../checks/run-checks.js';
 import type { SmokeResult } from '../checks/smoke.js';
 import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
-import { formatDuration, secondsBetween } from '../util/format.js';
+import { measureRecoveryTime, rtoChecklistItem, stepOutcome } from '../report/recovery-evidence.js';
+import { formatDuration } from '../util/format.js';
 import type { DatabaseProof } from './database-proof.js';
 import type { RdsRpoMeasurement } from './rpo.js';
 
@@ -58,18 +60,11 @@ export interface RdsRestoreDetails {
 
 export type RdsRestoreReport = Report<typeof REPORT_KIND, RdsRestoreDetails>;
 
-const NOT_RUN = /^not run/;
 const RECOVERY_STEPS: string[] = [STEP.restore, STEP.wait, STEP.connect, STEP.tables, STEP.checks, STEP.smoke];
 
 /** RTO: from the restore call until the checks and the smoke command passed; only when every one of those steps passed or was not configured. */
 export function measureRto(steps: readonly ReportStep[]): RdsRestoreDetails['rto'] {
-  const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
-  const completed = recovery.length > 0 && recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !NOT_RUN.test(s.detail ?? '')));
-  const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
-  const first = ran[0];
-  const last = ran.at(-1);
-  if (!completed || !first || !last || first.name !== STEP.restore) return { seconds: null };
-  return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt as string), new Date(last.finishedAt as string)) };
+  return measureRecoveryTime(steps, RECOVERY_STEPS);
 }
 
 const MECHANISM = { 'point-in-time': 'point-in-time restore', snapshot: 'snapshot restore' } as const;
@@ -84,31 +79,16 @@ export function rdsObjectives(details: RdsRestoreDetails, targets: { rtoSeconds:
   ];
 }
 
-function fromStep(step: ReportStep | undefined): { status: 'passed' | 'failed' | 'skipped'; detail?: string } {
-  if (!step) return { status: 'failed', detail: 'not reached' };
-  if (step.status === 'skipped') return NOT_RUN.test(step.detail ?? '') ? { status: 'failed', detail: step.detail } : { status: 'skipped', detail: step.detail };
-  return { status: step.status, detail: step.detail };
-}
-
 /** The plan's Test Checklist rows an RDS restore test speaks to. */
 export function rdsChecklist(steps: readonly ReportStep[], details: RdsRestoreDetails, objectives: readonly ObjectiveResult[], tagged: ReadonlySet<ChecklistTag>): ChecklistItem[] {
   const get = (name: string) => steps.find((s) => s.name === name);
   const items: ChecklistItem[] = [];
-  const restoreSteps = [STEP.restore, STEP.wait, STEP.connect, STEP.tables].map((name) => fromStep(get(name)));
+  const restoreSteps = [STEP.restore, STEP.wait, STEP.connect, STEP.tables].map((name) => stepOutcome(get(name)));
   const failed = restoreSteps.find((s) => s.status !== 'passed');
   items.push(checklistItem('restore', failed ? 'failed' : 'passed', failed ? failed.detail : `${details.recoveryPoint?.label ?? ''} restored into ${details.instance.id}; ${restoreSteps[3]?.detail ?? ''}`));
-  const smoke = fromStep(get(STEP.smoke));
-  items.push(checklistItem('applicationStarts', smoke.status, smoke.status === 'skipped' ? 'no smoke-command' : details.smoke ? `smoke command ${details.smoke.detail}` : smoke.detail));
-  for (const tag of Object.keys(CHECKLIST_TAGS) as ChecklistTag[]) {
-    const results = details.checks.results.filter((r) => r.checklist.includes(tag));
-    if (!tagged.has(tag)) items.push(checklistItem(CHECKLIST_TAGS[tag], 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
-    else if (results.length === 0) items.push(checklistItem(CHECKLIST_TAGS[tag], 'failed', fromStep(get(STEP.checks)).detail ?? 'not reached'));
-    else items.push(checklistItem(CHECKLIST_TAGS[tag], results.some((r) => !r.passed) ? 'failed' : 'passed', results.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
-  }
-  const checks = fromStep(get(STEP.checks));
-  items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+  items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged }));
   const [rto, ...rpo] = objectives;
-  items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds === null || rto?.measuredSeconds === undefined ? 'not measured: the recovery did not complete' : `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`));
+  items.push(rtoChecklistItem(rto));
   const measured = rpo.every((o) => o.measuredSeconds !== null);
   const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS';
   items.push(

@@ -1,8 +1,9 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
+import { isAwsError } from '../aws/errors.js';
 import { restoreFromSnapshot, restoreToPointInTime, type TemporaryInstance } from '../aws/rds-recovery.js';
 import { describeInstance, endpointText } from '../aws/rds.js';
 import { runChecks, judgeChecks } from '../checks/run-checks.js';
-import { runSmokeCommand } from '../checks/smoke.js';
+import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { findClient } from '../postgres/binaries.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { runPsqlScript } from '../postgres/psql-script.js';
@@ -81,7 +82,7 @@ async function restoreStep(run: RdsRestoreRun, point: ResolvedPoint): Promise<vo
     if (point.mechanism === 'snapshot') await restoreFromSnapshot(client, point.snapshot.arn || point.snapshot.id, target, settings.region);
     else await restoreToPointInTime(client, point.source, point.request, target, settings.region);
   } catch (error) {
-    if ((error as { name?: string }).name === 'DBInstanceAlreadyExists' || (error as { name?: string }).name === 'DBInstanceAlreadyExistsFault') throw collision(run);
+    if (isAwsError(error, 'DBInstanceAlreadyExists', 'DBInstanceAlreadyExistsFault')) throw collision(run);
     throw error;
   }
   run.details.instance.created = true;
@@ -135,9 +136,7 @@ async function tablesStep(run: RdsRestoreRun, connected: Connected, point: Resol
   return judgeProof(proof, settings.countTables);
 }
 
-async function checksStep(run: RdsRestoreRun, connected: Connected): Promise<string> {
-  const checks = run.settings.checks;
-  if (!checks) return 'no checks file';
+async function checksStep(run: RdsRestoreRun, checks: NonNullable<RdsRestoreSettings['checks']>, connected: Connected): Promise<string> {
   run.details.checks.results = await runChecks(checks.checks, connected.database, { psqlPath: connected.psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: () => now(run), signal: run.signal });
   return judgeChecks(run.details.checks.results, checks.path);
 }
@@ -146,8 +145,7 @@ async function smokeStep(run: RdsRestoreRun, words: readonly string[], connected
   const smoke = await runSmokeCommand(words, connected.database, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: () => now(run), env: run.env, signal: run.signal });
   run.details.smoke = smoke;
   if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
-  if (!smoke.passed) throw new StepFailure(`${smoke.command} ${smoke.detail}`, [`smoke: ${smoke.command} ${smoke.detail}`]);
-  return `${smoke.command} ${smoke.detail}`;
+  return judgeSmoke(smoke);
 }
 
 /** Why the instance goes now: said in the report, so a cancelled or failed run shows it cleaned up. */
@@ -204,7 +202,7 @@ export function rdsRestoreSteps(run: RdsRestoreRun) {
     })
     .check('tables', { name: STEP.tables, input: ({ connected, point }) => ({ connected, point }), run: ({ connected, point }) => tablesStep(run, connected, point), describe: detailIs });
   const withChecks = checks
-    ? pipeline.check('checked', { name: STEP.checks, input: ({ connected }) => connected, run: (connected) => checksStep(run, connected), describe: detailIs })
+    ? pipeline.check('checked', { name: STEP.checks, input: ({ connected }) => connected, run: (connected) => checksStep(run, checks, connected), describe: detailIs })
     : pipeline.skipped(STEP.checks, 'no checks file');
   const withSmoke = smokeCommand
     ? withChecks.check('smoke', { name: STEP.smoke, input: ({ connected }) => connected, run: (connected) => smokeStep(run, smokeCommand, connected), describe: detailIs })

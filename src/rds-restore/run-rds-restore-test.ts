@@ -3,9 +3,9 @@ import { createRdsClient } from '../aws/clients.js';
 import type { ChecklistTag } from '../checks/checks-file.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
+import { missedObjectives } from '../report/recovery-evidence.js';
 import { newReport, StepRecorder, writeReport, type ReportStep } from '../report/report.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import type { RdsRestoreSettings } from './inputs.js';
@@ -152,9 +152,7 @@ async function finishReport(
   const reasons = [...run.reasons];
   details.rto = measureRto(steps);
   const objectives = rdsObjectives(details, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
-  for (const o of objectives) {
-    if (o.passed === false && o.measuredSeconds !== null) reasons.push(`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`);
-  }
+  reasons.push(...missedObjectives(objectives));
   const tagged = new Set<ChecklistTag>((options.checks?.checks ?? []).flatMap((c) => c.checklist));
   const report = newReport({
     kind: REPORT_KIND,

@@ -1,9 +1,10 @@
 import { displayName } from '../postgres/identifiers.js';
-import { code, details as fold, foldIfLong, MARK, table } from '../report/markdown.js';
+import { checksSection, smokeSection } from '../checks/checks-markdown.js';
+import { code, foldIfLong, MARK, table } from '../report/markdown.js';
+import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatDuration } from '../util/format.js';
 import type { RdsRestoreReport } from './rds-restore-report.js';
 
-const mark = (status: 'passed' | 'failed' | 'skipped') => `${MARK[status]} ${status}`;
 const count = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'));
 
 /** The job summary of an RDS restore test, rendered from its report alone. */
@@ -14,18 +15,7 @@ export function rdsRestoreMarkdown(report: RdsRestoreReport): string {
     `## ${report.passed ? MARK.passed : MARK.failed} RDS restore test of ${code(d.instanceId)}${point ? ` (${point.mechanism}, ${d.region})` : ''}: ${report.passed ? 'passed' : 'failed'}`,
     '',
   ];
-  if (report.reasons.length) lines.push('**Why it failed:**', '', ...report.reasons.map((r) => `- ${r}`), '');
-  lines.push('### Test Checklist', '', table(['item', 'result', 'detail'], report.checklist.map((c) => [c.item, mark(c.status), c.detail ?? ''])), '');
-  const objectiveRows = report.objectives.map((o) => [
-    o.name,
-    o.measure,
-    formatDuration(o.targetSeconds),
-    o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
-    o.passed ? MARK.passed : MARK.failed,
-  ]);
-  lines.push(`### Objectives (scenario: ${d.scenario})`, '', table(['objective', 'measured as', 'target', 'measured', ''], objectiveRows), '');
-  const stepRows = report.steps.map((s) => [s.name, mark(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
-  lines.push('### Steps', '', table(['step', 'result', 'duration', 'detail'], stepRows), '');
+  lines.push(...reasonsSection(report.reasons), ...checklistSection(report.checklist), ...objectivesSection(report.objectives, d.scenario), ...stepsSection(report.steps));
 
   const facts: [string, string][] = [
     ['Source', `${code(d.instanceId)} in ${d.sourceRegion}`],
@@ -48,14 +38,7 @@ export function rdsRestoreMarkdown(report: RdsRestoreReport): string {
       lines.push('### Newest rows', '', table(['column', 'newest', 'before the recovery point'], fresh), '');
     }
   }
-  if (d.checks.results.length) {
-    const rows = d.checks.results.map((c) => [c.name, c.line, mark(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
-    lines.push(`### Checks (${code(d.checks.file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length), '');
-  }
-  if (d.smoke) {
-    lines.push('### Smoke command', '', `${code(d.smoke.command)}: ${mark(d.smoke.passed ? 'passed' : 'failed')}, ${d.smoke.detail}, ${formatDuration(d.smoke.durationSeconds)}`, '');
-    if (d.smoke.output.trim()) lines.push(fold('Output', `\`\`\`\n${d.smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
-  }
+  lines.push(...checksSection(d.checks.file, d.checks.results), ...smokeSection(d.smoke));
   if (d.rpo?.maxGap) {
     const gap = d.rpo.maxGap;
     lines.push(

@@ -118,8 +118,8 @@ export class StepPipeline<Results extends object> {
   }
 
   /** A step this run leaves out (nothing configured for it): recorded as skipped with why, whatever happened before. */
-  skipped(name: string, reason: string, mode: StepMode = 'independent'): StepPipeline<Results> {
-    return new StepPipeline<Results>([...this.entries, { name, mode, skip: () => reason, prepare: () => notApplicable(reason) }], this.cleanups);
+  skipped(name: string, reason: string): StepPipeline<Results> {
+    return new StepPipeline<Results>([...this.entries, { name, mode: 'independent', skip: () => reason, prepare: () => notApplicable(reason) }], this.cleanups);
   }
 
   /** Work that is not a step of the report (removing a temporary directory), done before the 'always' steps. */

@@ -52,20 +52,25 @@ function describeGlobals(record: GlobalsRecord | undefined): string {
   return record.status === 'off' ? 'none: the backup was made with globals: off' : `missing: ${record.reason}`;
 }
 
-/** The roles step: in a rebuild, creates what the dump needs (or fails before anything is restored); otherwise reports what the target lacks. */
-export async function rolesStep(ctx: RebuildContext, manifest: BackupManifest | undefined, psqlPath: string): Promise<RolesResult> {
-  if (ctx.settings.rebuild && !manifest?.roles) {
+/** The roles step of a scratch restore: which of the roles the dump depends on the target lacks, reported (the restore then goes without owners). */
+export async function findRolesStep(ctx: RebuildContext, manifest: BackupManifest | undefined, psqlPath: string): Promise<RolesResult> {
+  const needed = (manifest?.roles ?? []).map((r) => r.name);
+  const onTarget = await withMaintenance(ctx, psqlPath, rolesOn);
+  return reportRoles(ctx, needed, onTarget, describeGlobals(manifest?.globals));
+}
+
+/** The roles step of a rebuild: creates what the dump needs from the stored globals, or fails before anything is restored. */
+export async function createRolesStep(ctx: RebuildContext, manifest: BackupManifest | undefined, psqlPath: string): Promise<RolesResult> {
+  if (!manifest?.roles) {
     throw new StepFailure('the backup lists no roles', [
       `roles: a rebuild needs a backup whose manifest lists the roles it depends on (taken with globals: required); ${manifest ? 'this one was taken with globals: off or by an older version' : 'this one has no manifest'}. Nothing was restored`,
     ]);
   }
-  const needed = (manifest?.roles ?? []).map((r) => r.name);
-  return withMaintenance(ctx, psqlPath, async (session) => {
-    const onTarget = new Set((await session.query('SELECT rolname FROM pg_roles')).map((row) => String(row[0])));
-    const globals = describeGlobals(manifest?.globals);
-    if (!ctx.settings.rebuild) return reportRoles(ctx, needed, onTarget, globals);
-    return createRoles(ctx, session, manifest as BackupManifest, onTarget);
-  });
+  return withMaintenance(ctx, psqlPath, async (session) => createRoles(ctx, session, manifest, await rolesOn(session)));
+}
+
+async function rolesOn(session: PsqlSession): Promise<Set<string>> {
+  return new Set((await session.query('SELECT rolname FROM pg_roles')).map((row) => String(row[0])));
 }
 
 function reportRoles(ctx: RebuildContext, needed: string[], onTarget: ReadonlySet<string>, globals: string): RolesResult {

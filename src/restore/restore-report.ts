@@ -3,7 +3,9 @@ import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { formatDuration, secondsBetween } from '../util/format.js';
-import { CHECKLIST_TAGS, type ChecklistTag } from '../checks/checks-file.js';
+import type { ChecklistTag } from '../checks/checks-file.js';
+import { checksChecklist } from '../checks/checks-checklist.js';
+import { measureRecoveryTime, rtoChecklistItem, stepOutcome } from '../report/recovery-evidence.js';
 import type { CheckResult } from '../checks/run-checks.js';
 import type { RolesDetails } from './rebuild-details.js';
 import type { RpoMeasurement } from './rpo.js';
@@ -89,19 +91,6 @@ export function restoreObjectives(rtoSeconds: number | null, rpo: RpoMeasurement
   ];
 }
 
-function stepStatus(steps: readonly ReportStep[], name: string): ReportStep | undefined {
-  return steps.find((s) => s.name === name);
-}
-
-/** Not run because an earlier step failed: the item was not achieved. Not configured: skipped. */
-function fromStep(step: ReportStep | undefined, notConfigured: (step: ReportStep) => boolean): { status: 'passed' | 'failed' | 'skipped'; detail?: string } {
-  if (!step) return { status: 'failed', detail: 'not reached' };
-  if (step.status === 'skipped') return notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
-  return { status: step.status, detail: step.detail };
-}
-
-const NOT_RUN = /^not run/;
-
 /** The plan's Test Checklist, row by row, as this run found it. */
 export function restoreChecklist(
   steps: readonly ReportStep[],
@@ -109,49 +98,25 @@ export function restoreChecklist(
   objectives: readonly ObjectiveResult[],
   taggedInFile: ReadonlySet<ChecklistTag>,
 ): ChecklistItem[] {
-  const get = (name: string) => stepStatus(steps, name);
-  const notConfigured = (step: ReportStep) => !NOT_RUN.test(step.detail ?? '');
+  const get = (name: string) => steps.find((s) => s.name === name);
   const items: ChecklistItem[] = [];
 
-  const download = fromStep(get(STEP.download), () => false);
+  const download = stepOutcome(get(STEP.download), { required: true });
   const checksum = get(STEP.checksum);
   if (download.status !== 'passed') items.push(checklistItem('download', download.status, download.detail));
   else if (checksum?.status === 'failed') items.push(checklistItem('download', 'failed', checksum.detail));
   else items.push(checklistItem('download', 'passed', [download.detail, checksum?.detail].filter(Boolean).join('; ')));
 
-  const restore = fromStep(get(STEP.restore), () => false);
+  const restore = stepOutcome(get(STEP.restore), { required: true });
   const verify = get(STEP.verify);
   if (restore.status !== 'passed') items.push(checklistItem('restore', restore.status, restore.detail));
   else if (verify?.status === 'failed') items.push(checklistItem('restore', 'failed', verify.detail));
   else items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
 
-  const smoke = fromStep(get(STEP.smoke), notConfigured);
-  items.push(checklistItem('applicationStarts', smoke.status, smoke.status === 'skipped' ? 'no smoke-command' : details.smoke ? `smoke command ${details.smoke.detail}` : smoke.detail));
-
-  for (const tag of Object.keys(CHECKLIST_TAGS) as ChecklistTag[]) {
-    const key = CHECKLIST_TAGS[tag];
-    const tagged = details.checks.results.filter((r) => r.checklist.includes(tag));
-    if (!taggedInFile.has(tag)) {
-      items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
-    } else if (tagged.length === 0) {
-      items.push(checklistItem(key, 'failed', fromStep(get(STEP.checks), () => false).detail ?? 'not reached'));
-    } else {
-      const failed = tagged.some((r) => !r.passed);
-      items.push(checklistItem(key, failed ? 'failed' : 'passed', tagged.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
-    }
-  }
-
-  const checks = fromStep(get(STEP.checks), notConfigured);
-  items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+  items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged: taggedInFile }));
 
   const [rto, ...rpo] = objectives;
-  items.push(
-    checklistItem(
-      'rto',
-      rto?.passed ? 'passed' : 'failed',
-      rto?.measuredSeconds === null || rto === undefined ? 'not measured: the recovery did not complete' : `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`,
-    ),
-  );
+  items.push(rtoChecklistItem(rto));
   const rpoMeasured = rpo.every((o) => o.measuredSeconds !== null);
   items.push(
     checklistItem(
@@ -206,11 +171,5 @@ const RECOVERY_STEPS: string[] = [STEP.download, STEP.checksum, STEP.roles, STEP
  * recovery completed: every one of those steps passed or was not configured.
  */
 export function measureRto(steps: readonly ReportStep[]): RestoreVerifyDetails['rto'] {
-  const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
-  const completed = recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !/^not run/.test(s.detail ?? '')));
-  const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
-  const first = ran[0];
-  const last = ran.at(-1);
-  if (!completed || !first || !last || first.name !== STEP.download) return { seconds: null };
-  return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt as string), new Date(last.finishedAt as string)) };
+  return measureRecoveryTime(steps, RECOVERY_STEPS);
 }

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import { PsqlSession } from '../postgres/psql-session.js';
-import { notApplicable, StepFailure, StepPipeline, type Step } from '../report/step-pipeline.js';
+import { notApplicable, StepPipeline, type Step } from '../report/step-pipeline.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { formatBytes, formatDuration } from '../util/format.js';
@@ -12,13 +12,13 @@ import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } 
 import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from './restore-process.js';
-import { databaseSettingsStep, ownershipStep, rolesStep, type RolesResult } from './rebuild.js';
+import { createRolesStep, databaseSettingsStep, findRolesStep, ownershipStep, type RolesResult } from './rebuild.js';
 import { measureRpo } from './rpo.js';
 import { judgeChecks, runChecks } from '../checks/run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
 import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from './scratch-database.js';
 import { readCatalog, selectBackup, type Selection } from './selection.js';
-import { runSmokeCommand } from '../checks/smoke.js';
+import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { verifyAgainstManifest } from './verify-tables.js';
 
 /** What every step of one restore-verify run shares: its settings, the bucket, and the report details the steps fill in. */
@@ -151,8 +151,7 @@ async function smokeStep(run: RestoreRun, words: readonly string[]): Promise<str
   const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
   run.details.smoke = smoke;
   if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
-  if (!smoke.passed) throw new StepFailure(`${smoke.command} ${smoke.detail}`, [`smoke: ${smoke.command} ${smoke.detail}`]);
-  return `${smoke.command} ${smoke.detail}`;
+  return judgeSmoke(smoke);
 }
 
 async function dropStep(run: RestoreRun, { psqlPath, serverMajor, cancelled }: { psqlPath: string; serverMajor: number; cancelled: boolean }): Promise<string> {
@@ -192,12 +191,15 @@ function checksumStep(run: RestoreRun): Step<{ selection: Selection; download: D
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 
 function rolesStepOf(run: RestoreRun): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest?: BackupManifest; psqlPath: string }, RolesResult> {
+  const describe = (roles: RolesResult) => roles.detail;
+  if (run.settings.rebuild) {
+    return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(run, manifest, psqlPath), describe };
+  }
   return {
     name: STEP.roles,
-    input: ({ selection, prepared }) =>
-      run.settings.rebuild || selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`),
-    run: ({ manifest, psqlPath }) => rolesStep(run, manifest, psqlPath),
-    describe: (roles) => roles.detail,
+    input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
+    run: ({ manifest, psqlPath }) => findRolesStep(run, manifest, psqlPath),
+    describe,
   };
 }
 

@@ -1,8 +1,8 @@
 import { createS3Client } from '../aws/clients.js';
 import type { RunContext } from '../github/run-context.js';
+import { missedObjectives } from '../report/recovery-evidence.js';
 import { newReport, StepRecorder, writeReport, type ReportStep } from '../report/report.js';
 import { BackupStore } from '../storage/backup-store.js';
-import { formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import type { ChecklistTag } from '../checks/checks-file.js';
 import type { RestoreVerifySettings } from './inputs.js';
@@ -84,9 +84,7 @@ async function finishReport(
   const reasons = [...run.reasons];
   details.rto = measureRto(steps);
   const objectives = restoreObjectives(details.rto.seconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds, rebuild: options.rebuild });
-  for (const o of objectives) {
-    if (o.passed === false && o.measuredSeconds !== null) reasons.push(`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`);
-  }
+  reasons.push(...missedObjectives(objectives));
   if (details.catalog && details.catalog.complete === 0) {
     reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
   }

@@ -1,9 +1,10 @@
+import { checksSection, smokeSection } from '../checks/checks-markdown.js';
 import { displayName } from '../postgres/identifiers.js';
-import { code, details, foldIfLong, MARK, table } from '../report/markdown.js';
+import { code, foldIfLong, MARK, table } from '../report/markdown.js';
+import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { RestoreVerifyReport } from './restore-report.js';
 
-const mark = (status: 'passed' | 'failed' | 'skipped') => `${MARK[status]} ${status}`;
 const rows = (n: number | null) => (n === null ? '-' : n.toLocaleString('en-US'));
 
 /** The job summary of a restore test, rendered from its report alone. */
@@ -14,21 +15,12 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
   const what = backup ? ` of ${code(backup.key)}` : '';
   const lines = [`## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`, ''];
 
-  if (report.reasons.length) lines.push('**Why it failed:**', '', ...report.reasons.map((r) => `- ${r}`), '');
-
-  lines.push('### Test Checklist', '', table(['item', 'result', 'detail'], report.checklist.map((c) => [c.item, mark(c.status), c.detail ?? ''])), '');
-
-  const objectiveRows = report.objectives.map((o) => [
-    o.name,
-    o.measure,
-    formatDuration(o.targetSeconds),
-    o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
-    o.passed === null ? MARK.failed : o.passed ? MARK.passed : MARK.failed,
-  ]);
-  lines.push(`### Objectives (scenario: ${report.objectives[0]?.scenario ?? 'database failure'})`, '', table(['objective', 'measured as', 'target', 'measured', ''], objectiveRows), '');
-
-  const stepRows = report.steps.map((s) => [s.name, mark(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
-  lines.push('### Steps', '', table(['step', 'result', 'duration', 'detail'], stepRows), '');
+  lines.push(
+    ...reasonsSection(report.reasons),
+    ...checklistSection(report.checklist),
+    ...objectivesSection(report.objectives, report.objectives[0]?.scenario ?? 'database failure'),
+    ...stepsSection(report.steps),
+  );
 
   if (backup) {
     const m = backup.manifest;
@@ -56,15 +48,7 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
     lines.push(`### ${title}`, '', foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length), '');
   }
 
-  if (d.checks.results.length) {
-    const checkRows = d.checks.results.map((c) => [c.name, c.line, mark(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
-    lines.push(`### Checks (${code(d.checks.file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], checkRows), checkRows.length), '');
-  }
-
-  if (d.smoke) {
-    lines.push('### Smoke command', '', `${code(d.smoke.command)}: ${mark(d.smoke.passed ? 'passed' : 'failed')}, ${d.smoke.detail}, ${formatDuration(d.smoke.durationSeconds)}`, '');
-    if (d.smoke.output.trim()) lines.push(details('Output', `\`\`\`\n${d.smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
-  }
+  lines.push(...checksSection(d.checks.file, d.checks.results), ...smokeSection(d.smoke));
 
   if (d.rpo?.maxGap) {
     const gap = d.rpo.maxGap;

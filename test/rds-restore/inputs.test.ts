@@ -1,21 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigurationError } from '../../src/errors.js';
 import { parseRdsRestoreInputs } from '../../src/rds-restore/inputs.js';
 import { parseRecoveryPoint } from '../../src/rds-restore/recovery-point.js';
 import { temporaryInstanceId } from '../../src/rds-restore/temporary-instance.js';
+import { refusalOf } from '../helpers/refusal.js';
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 const base = { 'instance-id': 'saas-production', username: 'app', password: 'secret', 'source-region': 'us-east-1' };
 const parse = (values: Record<string, string>) => parseRdsRestoreInputs(reader({ ...base, ...values }), {});
-const refused = (values: Record<string, string>) => {
-  try {
-    parse(values);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('not refused');
-};
+const refused = (values: Record<string, string>) => refusalOf(() => parse(values));
 
 describe('rds-restore-test inputs', () => {
   test('defaults: latest, the source region, the plan objectives of a database failure; the secondary region gets the regional-outage RTO', () => {

@@ -2,9 +2,9 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { ConfigurationError } from '../../src/errors.js';
 import { parseRestoreVerifyInputs, type RestoreVerifySettings } from '../../src/restore/inputs.js';
 import { describeSelector, parseBackupSelector } from '../../src/restore/selector.js';
+import { refusalOf } from '../helpers/refusal.js';
 
 const TARGET = 'postgres://restorer:s3cret@127.0.0.1:5432/restore_verify';
 const BASE: Record<string, string> = { bucket: 'saas-backups', 'target-database-url': TARGET };
@@ -26,13 +26,7 @@ function parse(inputs: Record<string, string>, env: NodeJS.ProcessEnv = { PATH: 
 }
 
 function errorOf(inputs: Record<string, string>, env?: NodeJS.ProcessEnv): string {
-  try {
-    parse(inputs, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('no error was thrown');
+  return refusalOf(() => parse(inputs, env));
 }
 
 describe('restore-verify inputs', () => {
