@@ -186,3 +186,37 @@ describe("restore-verify.yml: a restore from the secondary region's copy", () =>
     expect(run.output).toContain("::error::a restore from the secondary region's copy needs DR_COPY_BUCKET and DR_COPY_REGION");
   });
 });
+
+describe('rds-restore-test.yml: where the restore runs', () => {
+  const base = {
+    INSTANCE_ID: 'saas-production',
+    PRIMARY: 'us-east-1',
+    ROLE_ARN: 'arn:aws:iam::111122223333:role/rds-restore-test',
+    MASTER_USER: 'postgres',
+    PASSWORD_SET: 'true',
+    RUNNER: 'ubuntu-24.04',
+    POINT: 'latest',
+  };
+
+  test.each([
+    ['primary', 'us-east-1'],
+    ['secondary', 'us-west-2'],
+  ])('region %s restores in %s', async (where, region) => {
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, SECONDARY: 'us-west-2', WHERE: where });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ configured: 'true', region, 'recovery-point': 'latest' });
+  });
+
+  test('secondary without DR_SECONDARY_REGION stops, instead of restoring in the primary region', async () => {
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, WHERE: 'secondary' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(/^::error::region is secondary, but DR_SECONDARY_REGION is not set/m);
+    expect(run.outputs.region).toBeUndefined();
+  });
+
+  test('without the master password: only says what to set', async () => {
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, PASSWORD_SET: 'false', WHERE: 'primary' });
+    expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
+    expect(run.summary).toContain('RDS restore tests are not configured, so nothing ran');
+  });
+});
