@@ -50,13 +50,18 @@ interface Import {
   local: boolean;
 }
 
-/** Every static, type-only, re-export and dynamic import of a file. */
-function importsOf(file: string): Import[] {
-  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+/** Every static, type-only, re-export and dynamic import of a file (`text`: its contents). */
+function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
+  const { importedFiles } = ts.preProcessFile(text, true, true);
   return importedFiles.map(({ fileName }) => {
     if (!fileName.startsWith('.')) return { from: rel(file), to: fileName, local: false };
     return { from: rel(file), to: rel(resolve(dirname(file), fileName.replace(/\.js$/, '.ts'))), local: true };
   });
+}
+
+/** The doc's "What each folder owns" table: each folder or root file of src/, with the layer its row names. */
+function documentedLayers(doc: string): Map<string, string> {
+  return new Map([...doc.matchAll(/^\| ([a-z ]+) \| `src\/([^`/]+)\/?` \|/gm)].map((m) => [m[2] as string, m[1] as string]));
 }
 
 /** The folder (or root file) of src/ a file belongs to: src/restore/x.ts -> restore, src/errors.ts -> errors.ts. */
@@ -123,9 +128,12 @@ describe('the map in docs/architecture.md holds for src/', () => {
     expect(unplaced).toEqual([]);
   });
 
-  test('docs/architecture.md names every folder of the layer table', () => {
-    const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
-    expect(LAYERS.flatMap((layer) => layer.members).filter((member) => !doc.includes(`src/${member}`))).toEqual([]);
+  test('docs/architecture.md has a row for each folder of the layer table, and its rows group them as the table does', () => {
+    const documented = documentedLayers(readFileSync(join(root, 'docs', 'architecture.md'), 'utf8'));
+    expect([...documented.keys()].sort()).toEqual(LAYERS.flatMap((layer) => layer.members).sort());
+    const docLayers = LAYERS.map((layer) => [...new Set(layer.members.map((member) => documented.get(member)))]);
+    expect(docLayers.every((names) => names.length === 1)).toBe(true);
+    expect(new Set(docLayers.flat()).size).toBe(LAYERS.length);
   });
 
   test('every relative import names a file that exists', () => {
@@ -136,7 +144,6 @@ describe('the map in docs/architecture.md holds for src/', () => {
     const problems = local.map(layeringProblem).filter(Boolean);
     expect(problems).toEqual([]);
   });
-
 
   test('no two files import each other, directly or round a loop', () => {
     expect(cycles(graph(local, (file) => file)).map((loop) => loop.join(' -> '))).toEqual([]);
@@ -184,8 +191,20 @@ describe('the checks find what they are for (so their passing means something)',
     expect(cycles(new Map([['a', new Set(['b', 'c'])], ['b', new Set(['c'])]]))).toEqual([]);
   });
 
-  test('every kind of import is read: multi-line, type-only, re-export, dynamic, side effect', () => {
+  test('every kind of import is read: multi-line, type-only, re-export, dynamic, side effect; relative ones as src/ files', () => {
     const text = "import {\n  a,\n} from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('./d.js');\nimport './e.js';\nimport * as core from '@actions/core';\n";
-    expect(ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName)).toEqual(['./a.js', '../b.js', './c.js', './d.js', './e.js', '@actions/core']);
+    expect(importsOf(join(SRC, 'restore', 'x.ts'), text).map((i) => [i.to, i.local])).toEqual([
+      ['src/restore/a.ts', true],
+      ['src/b.ts', true],
+      ['src/restore/c.ts', true],
+      ['src/restore/d.ts', true],
+      ['src/restore/e.ts', true],
+      ['@actions/core', false],
+    ]);
+  });
+
+  test("the doc's folder table is read with each row's layer", () => {
+    const doc = '| Layer | Folder | Owns |\n| --- | --- | --- |\n| domain | `src/backup/` | x |\n| building blocks | `src/aws/` | y |\n| foundation | `src/errors.ts` | z |\n';
+    expect(documentedLayers(doc)).toEqual(new Map([['backup', 'domain'], ['aws', 'building blocks'], ['errors.ts', 'foundation']]));
   });
 });

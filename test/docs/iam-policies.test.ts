@@ -19,56 +19,53 @@ const policy = (name: string) => JSON.parse(readFileSync(join(root, 'docs', 'iam
 const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const actionsOf = (p: Policy) => new Set(p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
 
-/** The IAM action each SDK command needs. */
-const IAM_ACTION: Record<string, string> = {
-  ListObjectsV2Command: 's3:ListBucket',
-  GetObjectCommand: 's3:GetObject',
-  HeadObjectCommand: 's3:GetObject',
-  PutObjectCommand: 's3:PutObject',
-  PutObjectTaggingCommand: 's3:PutObjectTagging',
-  DeleteObjectsCommand: 's3:DeleteObject',
-  DeleteObjectCommand: 's3:DeleteObject',
-  AbortMultipartUploadCommand: 's3:AbortMultipartUpload',
-  CreateMultipartUploadCommand: 's3:PutObject',
-  UploadPartCommand: 's3:PutObject',
-  CompleteMultipartUploadCommand: 's3:PutObject',
-  UploadPartCopyCommand: 's3:PutObject',
-  ListObjectVersionsCommand: 's3:ListBucketVersions',
-  PutObjectRetentionCommand: 's3:PutObjectRetention',
-  DescribeDBInstancesCommand: 'rds:DescribeDBInstances',
-  PromoteReadReplicaCommand: 'rds:PromoteReadReplica',
-  AddTagsToResourceCommand: 'rds:AddTagsToResource',
-  GetHostedZoneCommand: 'route53:GetHostedZone',
-  ListResourceRecordSetsCommand: 'route53:ListResourceRecordSets',
-  ChangeResourceRecordSetsCommand: 'route53:ChangeResourceRecordSets',
-  GetChangeCommand: 'route53:GetChange',
-  DescribeDBSnapshotsCommand: 'rds:DescribeDBSnapshots',
-  GetMetricStatisticsCommand: 'cloudwatch:GetMetricStatistics',
-  DescribeReplicationGroupsCommand: 'elasticache:DescribeReplicationGroups',
-  GetBucketEncryptionCommand: 's3:GetEncryptionConfiguration',
-  GetBucketLifecycleConfigurationCommand: 's3:GetLifecycleConfiguration',
-  GetBucketLocationCommand: 's3:GetBucketLocation',
-  GetBucketReplicationCommand: 's3:GetReplicationConfiguration',
-  GetBucketVersioningCommand: 's3:GetBucketVersioning',
-  GetObjectLockConfigurationCommand: 's3:GetBucketObjectLockConfiguration',
-  GetPublicAccessBlockCommand: 's3:GetBucketPublicAccessBlock',
-  ListHealthChecksCommand: 'route53:ListHealthChecks',
-  DescribeDBInstanceAutomatedBackupsCommand: 'rds:DescribeDBInstanceAutomatedBackups',
-  RestoreDBInstanceToPointInTimeCommand: 'rds:RestoreDBInstanceToPointInTime',
-  RestoreDBInstanceFromDBSnapshotCommand: 'rds:RestoreDBInstanceFromDBSnapshot',
-  DeleteDBInstanceCommand: 'rds:DeleteDBInstance',
-  CreateDBSnapshotCommand: 'rds:CreateDBSnapshot',
-  CopyDBSnapshotCommand: 'rds:CopyDBSnapshot',
-  DeleteDBSnapshotCommand: 'rds:DeleteDBSnapshot',
+/**
+ * The IAM action a call needs is its service's prefix and the operation's name, except for these
+ * S3 operations, whose permission IAM names otherwise (Service Authorization Reference, Amazon S3).
+ */
+const S3_PERMISSION: Record<string, string> = {
+  ListObjectsV2: 's3:ListBucket',
+  HeadObject: 's3:GetObject',
+  DeleteObjects: 's3:DeleteObject',
+  CreateMultipartUpload: 's3:PutObject',
+  UploadPart: 's3:PutObject',
+  CompleteMultipartUpload: 's3:PutObject',
+  UploadPartCopy: 's3:PutObject',
+  ListObjectVersions: 's3:ListBucketVersions',
+  GetBucketEncryption: 's3:GetEncryptionConfiguration',
+  GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
+  GetBucketReplication: 's3:GetReplicationConfiguration',
+  GetObjectLockConfiguration: 's3:GetBucketObjectLockConfiguration',
+  GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
 };
+
+/** The SDK package each command is imported from, in `sources`: `@aws-sdk/client-route-53` gives the prefix `route53`. */
+function servicesOf(sources: string): Map<string, string> {
+  const services = new Map<string, string>();
+  for (const [, names, client] of sources.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from '@aws-sdk\/client-([a-z0-9-]+)'/g)) {
+    for (const name of (names as string).split(',').map((n) => n.replace(/^\s*type\s+/, '').trim())) if (name.endsWith('Command')) services.set(name, (client as string).replaceAll('-', ''));
+  }
+  return services;
+}
+
+/** The IAM actions the calls in `sources` need; a command whose SDK package is not imported there reads as `?:Name`. */
+function permissionsFor(sources: string, commands: string[]): string[] {
+  const services = servicesOf(sources);
+  return commands.map((command) => {
+    const operation = command.replace(/Command$/, '');
+    const service = services.get(command) ?? '?';
+    return (service === 's3' && S3_PERMISSION[operation]) || `${service}:${operation}`;
+  });
+}
 
 /** The tag keys the failover writes on the replica, from its sources. */
 const FAILOVER_TAG_KEYS = [...new Set([...actionSources('failover').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string))];
 
-/** The AWS commands an action's code sends, from its sources. */
-function commandsSentBy(action: string, entry?: string): string[] {
+/** The IAM actions an action's code needs for the AWS commands it sends, from its sources (`entry`: those one file reaches). */
+function permissionsNeededBy(action: string, entry?: string): string[] {
   const sources = entry ? sourcesFrom(entry) : actionSources(action);
-  return [...new Set([...sources.matchAll(/new ([A-Za-z0-9]+Command)\(/g)].map((m) => m[1] as string))].sort();
+  const commands = [...new Set([...sources.matchAll(/new ([A-Za-z0-9]+Command)\(/g)].map((m) => m[1] as string))];
+  return [...new Set(permissionsFor(sources, commands))].sort();
 }
 
 describe.each([
@@ -79,12 +76,10 @@ describe.each([
   ['dr-audit', 'dr-audit-role-policy.json'],
 ])('the %s role', (action, file) => {
   test('allows every call the action makes', () => {
-    const commands = commandsSentBy(action);
-    expect(commands.length).toBeGreaterThan(0);
-    const unmapped = commands.filter((c) => !IAM_ACTION[c]);
-    expect(unmapped).toEqual([]);
+    const needed = permissionsNeededBy(action);
+    expect(needed.length).toBeGreaterThan(0);
     const allowed = actionsOf(policy(file));
-    expect(commands.map((c) => IAM_ACTION[c]).filter((a) => !allowed.has(a as string))).toEqual([]);
+    expect(needed.filter((a) => !allowed.has(a))).toEqual([]);
   });
 });
 
@@ -130,14 +125,12 @@ test('restore-verify only reads', () => {
 test('the dr-audit role only reads: Describe, Get and List calls (and decrypting what it reads), each one the action makes', () => {
   const allowed = [...actionsOf(policy('dr-audit-role-policy.json'))].sort();
   for (const action of allowed) expect(action).toMatch(/^[a-z0-9]+:(Describe|Get|List)[A-Za-z0-9]*$|^kms:Decrypt$/);
-  const made = new Set(commandsSentBy('dr-audit').map((c) => IAM_ACTION[c]));
+  const made = new Set(permissionsNeededBy('dr-audit'));
   expect(allowed.filter((a) => a !== 'kms:Decrypt' && !made.has(a))).toEqual([]);
 });
 
 test('the failover plan role changes nothing', () => {
   expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual(['rds:DescribeDBInstances', 'route53:GetHostedZone', 'route53:ListResourceRecordSets']);
-  const planCalls = ['DescribeDBInstancesCommand', 'GetHostedZoneCommand', 'ListResourceRecordSetsCommand'].map((c) => IAM_ACTION[c]);
-  expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual(planCalls.sort());
 });
 
 test.each([
@@ -187,18 +180,17 @@ describe.each([
   ['snapshot', 'src/rds-restore/hourly-snapshots.ts', 'rds-snapshot-role-policy.json'],
 ])('the rds-restore-test %s role', (_mode, entry, file) => {
   test('allows every call the mode makes, with AddTagsToResource for the tags it creates resources with', () => {
-    const commands = commandsSentBy('rds-restore-test', entry);
-    expect(commands.length).toBeGreaterThan(0);
-    expect(commands.filter((c) => !IAM_ACTION[c])).toEqual([]);
+    const needed = permissionsNeededBy('rds-restore-test', entry);
+    expect(needed.length).toBeGreaterThan(0);
     const allowed = actionsOf(policy(file));
-    expect(commands.map((c) => IAM_ACTION[c]).filter((a) => !allowed.has(a as string))).toEqual([]);
+    expect(needed.filter((a) => !allowed.has(a))).toEqual([]);
     expect(allowed.has('rds:AddTagsToResource')).toBe(true);
   });
 });
 
 test('the two rds-restore-test roles together cover every call of the action', () => {
   const allowed = new Set([...actionsOf(policy('rds-restore-test-role-policy.json')), ...actionsOf(policy('rds-snapshot-role-policy.json'))]);
-  expect(commandsSentBy('rds-restore-test').map((c) => IAM_ACTION[c]).filter((a) => !allowed.has(a as string))).toEqual([]);
+  expect(permissionsNeededBy('rds-restore-test').filter((a) => !allowed.has(a))).toEqual([]);
 });
 
 test('the rds-restore-test role deletes only instances carrying its tag, restores only into instances tagged so, and never touches snapshots', () => {
@@ -207,10 +199,15 @@ test('the rds-restore-test role deletes only instances carrying its tag, restore
   const deletes = statements.filter((s) => list(s.Action).includes('rds:DeleteDBInstance'));
   expect(deletes.length).toBeGreaterThan(0);
   for (const s of deletes) expect(tag(s, 'ResourceTag')).toBe('rds-restore-test');
-  const restoresIntoInstances = statements.filter((s) => list(s.Action).some((a) => a.startsWith('rds:Restore')) && list(s.Resource).some((r) => r.includes(':db:') && r.endsWith('-rt-*')));
-  for (const s of restoresIntoInstances) expect(tag(s, 'RequestTag')).toBe('rds-restore-test');
-  for (const s of statements.filter((x) => list(x.Action).some((a) => a.startsWith('rds:Restore')))) {
-    for (const r of list(s.Resource).filter((x) => x.includes(':db:'))) expect(r.endsWith('-rt-*') ? tag(s, 'RequestTag') : 'source').toBeTruthy();
+  // A restore names two instances: the source (no tag of its own to ask for) and the new one, which must be tagged.
+  const restores = statements.filter((x) => list(x.Action).some((a) => a.startsWith('rds:Restore')));
+  const instancesRestoredInto = restores.filter((s) => list(s.Resource).some((r) => r.includes(':db:') && r.endsWith('-rt-*')));
+  expect(instancesRestoredInto.length).toBeGreaterThan(0);
+  for (const s of restores) {
+    for (const r of list(s.Resource).filter((x) => x.includes(':db:'))) {
+      if (r.endsWith('-rt-*')) expect(tag(s, 'RequestTag')).toBe('rds-restore-test');
+      else expect(r).toBe('arn:aws:rds:us-east-1:111122223333:db:saas-production');
+    }
   }
   const allowed = [...actionsOf(policy('rds-restore-test-role-policy.json'))];
   expect(allowed.filter((a) => /Snapshot$/.test(a) && !a.startsWith('rds:Describe') && !a.startsWith('rds:Restore'))).toEqual([]);

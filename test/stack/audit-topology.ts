@@ -16,10 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
-import { CopyDBSnapshotCommand, CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, CreateDBSnapshotCommand, type DBInstance } from '@aws-sdk/client-rds';
+import { CopyDBSnapshotCommand, CreateDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { CreateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import {
-  CreateBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketReplicationCommand,
@@ -27,34 +26,28 @@ import {
   PutObjectCommand,
   PutPublicAccessBlockCommand,
   type ReplicationRule,
-  type S3Client,
 } from '@aws-sdk/client-s3';
-import { createCloudWatchClient, createElastiCacheClient, createS3Client } from '../../src/aws/clients.js';
+import { createCloudWatchClient, createElastiCacheClient } from '../../src/aws/clients.js';
 import type { AuditSettings } from '../../src/audit/settings.js';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import type { BackupManifest } from '../../src/storage/manifest.js';
-import { createZone, PRIMARY_REGION, rdsIn, route53, SECONDARY_REGION, upsertRecord } from './aws-topology.js';
+import { createTopology, PRIMARY_REGION, rdsIn, route53, SECONDARY_REGION, type Topology } from './aws-topology.js';
+import { createRegionalBucket, s3In } from '../helpers/second-region.js';
 import { stackFromEnv } from './index.js';
 
-export { PRIMARY_REGION, SECONDARY_REGION };
+export { PRIMARY_REGION, s3In, SECONDARY_REGION };
 
-export const s3In = (region: string): S3Client => createS3Client({ region, endpointUrl: stackFromEnv().awsEndpoint });
 const REPLICATION_ROLE = 'arn:aws:iam::123456789012:role/s3-replication';
 const HOUR = 3_600_000;
 
-export interface AuditTopology {
-  primaryId: string;
-  primaryArn: string;
-  primaryAddress: string;
-  replicaId: string;
+/** The failover topology (primary, cross-region replica, the record) and the rest of the plan's. */
+export interface AuditTopology extends Topology {
   copySnapshotId: string;
   mediaBucket: string;
   mediaReplicaBucket: string;
   backupBucket: string;
   backupReplicaBucket: string;
   backupPrefix: string;
-  zoneId: string;
-  recordName: string;
   healthCheckId: string;
   cacheGroupId: string;
 }
@@ -90,37 +83,14 @@ export async function setVersioning(bucket: string, region: string, status: 'Ena
   await s3In(region).send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }));
 }
 
-async function bucket(name: string, region: string, options: { versioned?: boolean; objectLock?: boolean } = {}): Promise<void> {
-  const client = s3In(region);
-  await client.send(new CreateBucketCommand({ Bucket: name, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as 'us-west-2' } }), ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
-  if (options.versioned) await setVersioning(name, region, 'Enabled');
-}
-
-async function database(suffix: string, options: TopologyOptions) {
-  const primaryId = `saas-production-${suffix}`;
-  const replicaId = `saas-production-replica-${suffix}`;
-  const created = await rdsIn(PRIMARY_REGION).send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: primaryId,
-      Engine: 'postgres',
-      EngineVersion: '15.8',
-      DBInstanceClass: 'db.t3.micro',
-      MasterUsername: 'app',
-      MasterUserPassword: 'not-a-real-secret',
-      AllocatedStorage: 20,
-      BackupRetentionPeriod: 7,
-      DeletionProtection: true,
-      StorageEncrypted: options.encrypted,
-    }),
-  );
-  const primary = created.DBInstance as DBInstance;
-  await rdsIn(SECONDARY_REGION).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: primary.DBInstanceArn, DBInstanceClass: 'db.t3.micro' }));
-  // The plan's hourly snapshot, copied to the secondary region.
-  const snapshot = await rdsIn(PRIMARY_REGION).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: primaryId, DBSnapshotIdentifier: `${primaryId}-hourly` }));
-  const copySnapshotId = `${primaryId}-hourly-copy`;
+/** The failover topology with PITR 7 days, deletion protection and encryption, and the hourly snapshot copied to the secondary region. */
+async function database(options: TopologyOptions) {
+  const topology = await createTopology({ BackupRetentionPeriod: 7, DeletionProtection: true, StorageEncrypted: options.encrypted });
+  const snapshot = await rdsIn(PRIMARY_REGION).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: topology.primaryId, DBSnapshotIdentifier: `${topology.primaryId}-hourly` }));
+  const copySnapshotId = `${topology.primaryId}-hourly-copy`;
   await rdsIn(SECONDARY_REGION).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: snapshot.DBSnapshot?.DBSnapshotArn, TargetDBSnapshotIdentifier: copySnapshotId }));
-  await replicaLag(replicaId, 4);
-  return { primaryId, primaryArn: primary.DBInstanceArn as string, primaryAddress: primary.Endpoint?.Address as string, replicaId, copySnapshotId };
+  await replicaLag(topology.replicaId, 4);
+  return { ...topology, copySnapshotId };
 }
 
 /** A ReplicaLag data point for the last full minute, as RDS publishes one each minute (moto has none of its own). */
@@ -136,11 +106,9 @@ export async function setLatestRestorableTime(region: string, instance: string, 
   if (response.status !== 201) throw new Error(`the stack did not take the latest restorable time: HTTP ${response.status}`);
 }
 
-async function media(suffix: string) {
-  const mediaBucket = `saas-media-${suffix}`;
-  const mediaReplicaBucket = `saas-media-replica-${suffix}`;
-  await bucket(mediaBucket, PRIMARY_REGION, { versioned: true });
-  await bucket(mediaReplicaBucket, SECONDARY_REGION, { versioned: true });
+async function media() {
+  const mediaBucket = await createRegionalBucket(PRIMARY_REGION, { prefix: 'saas-media', versioned: true });
+  const mediaReplicaBucket = await createRegionalBucket(SECONDARY_REGION, { prefix: 'saas-media-replica', versioned: true });
   const client = s3In(PRIMARY_REGION);
   await client.send(new PutBucketReplicationCommand({ Bucket: mediaBucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [mediaRule(mediaReplicaBucket)] } }));
   await client.send(
@@ -153,7 +121,7 @@ async function media(suffix: string) {
   return { mediaBucket, mediaReplicaBucket };
 }
 
-export function manifestFor(bucketName: string, key: string, finishedAt: Date): BackupManifest {
+function manifestFor(bucketName: string, key: string, finishedAt: Date): BackupManifest {
   return {
     version: 1,
     tool: { name: 'dr-actions', version: '0.1.0' },
@@ -177,12 +145,10 @@ export function manifestFor(bucketName: string, key: string, finishedAt: Date): 
   };
 }
 
-async function backups(suffix: string, options: TopologyOptions) {
-  const backupBucket = `saas-backups-${suffix}`;
-  const backupReplicaBucket = `saas-backups-replica-${suffix}`;
+async function backups(options: TopologyOptions) {
   const backupPrefix = 'database/';
-  await bucket(backupBucket, PRIMARY_REGION, { versioned: true, objectLock: options.objectLock });
-  await bucket(backupReplicaBucket, SECONDARY_REGION, { versioned: true });
+  const backupBucket = await createRegionalBucket(PRIMARY_REGION, { prefix: 'saas-backups', versioned: true, objectLock: options.objectLock });
+  const backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, { prefix: 'saas-backups-replica', versioned: true });
   const client = s3In(PRIMARY_REGION);
   await client.send(new PutBucketEncryptionCommand({ Bucket: backupBucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] } }));
   await client.send(new PutPublicAccessBlockCommand({ Bucket: backupBucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }));
@@ -205,17 +171,15 @@ async function backups(suffix: string, options: TopologyOptions) {
   return { backupBucket, backupReplicaBucket, backupPrefix };
 }
 
-async function dns(primaryAddress: string) {
-  const { zoneId, zoneName } = await createZone();
-  const recordName = `db.${zoneName}`;
-  await upsertRecord(zoneId, { Name: recordName, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: primaryAddress }] });
+/** The health check on the primary (the record itself is the failover topology's). */
+async function healthCheck(primaryAddress: string): Promise<string> {
   const health = await route53().send(
     new CreateHealthCheckCommand({ CallerReference: randomBytes(8).toString('hex'), HealthCheckConfig: { Type: 'TCP', FullyQualifiedDomainName: primaryAddress, Port: 5432, RequestInterval: 30, FailureThreshold: 3 } }),
   );
-  return { zoneId, recordName, healthCheckId: health.HealthCheck?.Id as string };
+  return health.HealthCheck?.Id as string;
 }
 
-export async function createCacheGroup(id: string, snapshots: boolean): Promise<void> {
+async function createCacheGroup(id: string, snapshots: boolean): Promise<void> {
   await createElastiCacheClient({ region: PRIMARY_REGION, endpointUrl: stackFromEnv().awsEndpoint }).send(
     new CreateReplicationGroupCommand({
       ReplicationGroupId: id,
@@ -231,11 +195,10 @@ export async function createCacheGroup(id: string, snapshots: boolean): Promise<
 /** Builds the plan's topology with fresh names; `options` sets up one thing differently from the plan. */
 export async function createAuditTopology(options: Partial<TopologyOptions> = {}): Promise<AuditTopology> {
   const settings = { ...PLAN_AS_WRITTEN, ...options };
-  const suffix = randomBytes(4).toString('hex');
-  const db = await database(suffix, settings);
-  const cacheGroupId = `saas-cache-${suffix}`;
-  const [mediaBuckets, backupBuckets, records] = await Promise.all([media(suffix), backups(suffix, settings), dns(db.primaryAddress), createCacheGroup(cacheGroupId, settings.cacheSnapshots)]);
-  return { ...db, ...mediaBuckets, ...backupBuckets, ...records, cacheGroupId };
+  const db = await database(settings);
+  const cacheGroupId = `saas-cache-${randomBytes(4).toString('hex')}`;
+  const [mediaBuckets, backupBuckets, healthCheckId] = await Promise.all([media(), backups(settings), healthCheck(db.primaryAddress), createCacheGroup(cacheGroupId, settings.cacheSnapshots)]);
+  return { ...db, ...mediaBuckets, ...backupBuckets, healthCheckId, cacheGroupId };
 }
 
 /** The audit's settings for the topology, as the action's inputs would give them, pointed at moto. */

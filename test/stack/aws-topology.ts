@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, type DBInstance } from '@aws-sdk/client-rds';
+import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, type CreateDBInstanceCommandInput, type DBInstance } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { createRdsClient, createRoute53Client } from '../../src/aws/clients.js';
 import type { FailoverSettings } from '../../src/failover/inputs.js';
@@ -26,8 +26,9 @@ export interface Topology {
 export const rdsIn = (region: string) => createRdsClient({ region, endpointUrl: stackFromEnv().awsEndpoint });
 export const route53 = () => createRoute53Client({ region: PRIMARY_REGION, endpointUrl: stackFromEnv().awsEndpoint });
 
-export async function createPrimary(id: string, region = PRIMARY_REGION): Promise<DBInstance> {
-  const created = await rdsIn(region).send(
+/** `settings` adds to or replaces the defaults, e.g. the backup retention a test needs. */
+async function createPrimary(id: string, settings: Partial<CreateDBInstanceCommandInput> = {}): Promise<DBInstance> {
+  const created = await rdsIn(PRIMARY_REGION).send(
     new CreateDBInstanceCommand({
       DBInstanceIdentifier: id,
       Engine: 'postgres',
@@ -36,6 +37,7 @@ export async function createPrimary(id: string, region = PRIMARY_REGION): Promis
       MasterUsername: 'app',
       MasterUserPassword: 'not-a-real-secret',
       AllocatedStorage: 20,
+      ...settings,
     }),
   );
   return created.DBInstance as DBInstance;
@@ -51,11 +53,12 @@ export async function upsertRecord(zoneId: string, set: ResourceRecordSet): Prom
   await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: set }] } }));
 }
 
-export async function createTopology(): Promise<Topology> {
+/** `primarySettings` as for createPrimary. */
+export async function createTopology(primarySettings: Partial<CreateDBInstanceCommandInput> = {}): Promise<Topology> {
   const suffix = randomBytes(4).toString('hex');
   const primaryId = `saas-production-${suffix}`;
   const replicaId = `saas-production-replica-${suffix}`;
-  const primary = await createPrimary(primaryId);
+  const primary = await createPrimary(primaryId, primarySettings);
   // Cross-region replicas name their source by ARN, as RDS requires.
   const replica = await rdsIn(SECONDARY_REGION).send(
     new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: primary.DBInstanceArn, DBInstanceClass: 'db.t3.micro' }),

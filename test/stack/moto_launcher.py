@@ -93,22 +93,59 @@ from datetime import datetime, timedelta, timezone
 
 import xmltodict
 from moto.core import DEFAULT_ACCOUNT_ID as DEFAULT_ACCOUNT
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 import moto.moto_api._internal.urls as moto_api_urls
-from moto.rds.exceptions import DBInstanceNotFoundError, InvalidParameterCombination, RDSClientError
+from moto.rds.exceptions import DBInstanceAlreadyExists, InvalidParameterCombination, RDSClientError
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
 from moto.rds.responses import RDSResponse
 from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, Route53ClientError
 from moto.route53.models import Route53Backend
 from moto.route53.responses import Route53
 from moto.route53.utils import validate_domain_name
-from moto.s3.exceptions import AccessDeniedByLock, LockNotEnabled, MalformedXML, S3ClientError
+from moto.s3.exceptions import AccessDeniedByLock, LockNotEnabled, MalformedXML, ReplicationConfigurationNotFoundError, S3ClientError
 from moto.s3.models import FakeKey, S3Backend
 from moto.s3.responses import S3Response
 from moto.server import main
 
 PROMOTE_SECONDS = float(os.environ.get("MOTO_RDS_PROMOTE_SECONDS", "2"))
 INSYNC_SECONDS = float(os.environ.get("MOTO_ROUTE53_INSYNC_SECONDS", "1"))
+
+
+def patches(cls, name):
+    """Installs the decorated function as cls.name; it is called with the method it replaces first.
+
+    Each patch holds its own original in a closure, so two patches of one method (S3's PutObject and
+    POST handlers have two each) chain in the order they are installed, instead of one calling
+    itself through a module global that a later patch rebound.
+    """
+
+    def install(wrapper):
+        original = getattr(cls, name)
+
+        def patched(self, *args, **kwargs):
+            return wrapper(original, self, *args, **kwargs)
+
+        patched.__name__ = wrapper.__name__
+        setattr(cls, name, patched)
+        return wrapper
+
+    return install
+
+
+def _json_body(request, headers):
+    """The JSON body of a POST to one of the stack's own /moto-api/dr-stack endpoints."""
+    size = int(headers.get("Content-Length") or 0)
+    return json.loads(request.environ["wsgi.input"].read(size).decode("utf-8")) if size else {}
+
+
+def _parse_time(text):
+    """An ISO-8601 time as the SDKs and the tests send it ("Z" included)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _region_of(resource):
+    return resource.db_instance_arn.split(":")[3]
 
 
 # --- RDS: promotion ---------------------------------------------------------------
@@ -155,46 +192,30 @@ RDSBackend.promote_read_replica = promote_read_replica
 # --- S3: DeleteObjects takes at most 1,000 keys ------------------------------------
 
 DELETE_OBJECTS_LIMIT = 1000
-_delete_keys = S3Response._bucket_response_delete_keys
 
 
-def delete_keys_within_limit(self, bucket_name, authenticated=True):
+@patches(S3Response, "_bucket_response_delete_keys")
+def delete_keys_within_limit(original, self, bucket_name, authenticated=True):
     objects = xmltodict.parse(self.body).get("Delete", {}).get("Object", [])
     if isinstance(objects, list) and len(objects) > DELETE_OBJECTS_LIMIT:
         raise MalformedXML()
-    return _delete_keys(self, bucket_name, authenticated)
-
-
-S3Response._bucket_response_delete_keys = delete_keys_within_limit
+    return original(self, bucket_name, authenticated)
 
 
 # --- S3: a conditional write checks and writes in one step -------------------------
 
 _conditional_writes = threading.Lock()
-_put_object_response = S3Response.put_object
-_key_response_post = S3Response._key_response_post
 
 
-def _is_conditional(response):
-    return response.headers.get("If-None-Match") == "*"
-
-
-def put_object_atomically(self, *args, **kwargs):
-    if not _is_conditional(self):
-        return _put_object_response(self, *args, **kwargs)
+def _atomically_if_conditional(original, self, *args, **kwargs):
+    if self.headers.get("If-None-Match") != "*":
+        return original(self, *args, **kwargs)
     with _conditional_writes:
-        return _put_object_response(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
 
 
-def key_response_post_atomically(self, *args, **kwargs):
-    if not _is_conditional(self):
-        return _key_response_post(self, *args, **kwargs)
-    with _conditional_writes:
-        return _key_response_post(self, *args, **kwargs)
-
-
-S3Response.put_object = put_object_atomically
-S3Response._key_response_post = key_response_post_atomically
+patches(S3Response, "put_object")(_atomically_if_conditional)
+patches(S3Response, "_key_response_post")(_atomically_if_conditional)
 
 
 # --- Route 53: change batches validated against the current records ----------------
@@ -306,7 +327,6 @@ Route53Backend.change_resource_record_sets = change_resource_record_sets
 
 _changes = {}
 _changes_lock = threading.Lock()
-_original_change_resource_record_sets = Route53.change_resource_record_sets
 
 
 def _change_info(change_id):
@@ -315,8 +335,9 @@ def _change_info(change_id):
     return {"Id": f"/change/{change_id}", "Status": status, "SubmittedAt": submitted_at}
 
 
-def respond_change_resource_record_sets(self):
-    result = _original_change_resource_record_sets(self)  # validates and applies, or raises
+@patches(Route53, "change_resource_record_sets")
+def respond_change_resource_record_sets(original, self):
+    result = original(self)  # validates and applies, or raises
     change_id = "C" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(20))
     with _changes_lock:
         _changes[change_id] = (time.monotonic(), utcnow())
@@ -325,8 +346,6 @@ def respond_change_resource_record_sets(self):
 
 
 def respond_get_change(self):
-    from moto.core.responses import ActionResult
-
     change_id = self._get_param("Id").split("/")[-1]
     with _changes_lock:
         if change_id not in _changes:
@@ -334,7 +353,6 @@ def respond_get_change(self):
         return ActionResult({"ChangeInfo": _change_info(change_id)})
 
 
-Route53.change_resource_record_sets = respond_change_resource_record_sets
 Route53.get_change = respond_get_change
 
 
@@ -355,9 +373,6 @@ def _filter_as_put(rule):
 
 
 def get_bucket_replication_as_put(self):
-    from moto.core.responses import ActionResult
-    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
-
     self.data["Action"] = "GetBucketReplication"
     replication = self.backend.get_bucket_replication(self.bucket_name)
     if not replication:
@@ -382,7 +397,6 @@ S3Response.get_bucket_replication = get_bucket_replication_as_put
 # --- S3: new objects replicated, with their ReplicationStatus -------------------------
 
 _replicating = threading.local()
-_put_object = S3Backend.put_object
 
 
 def _covering_rule(replication, key):
@@ -399,8 +413,9 @@ def _covering_rule(replication, key):
     return max(rules, key=lambda r: int(r.get("Priority") or 0)) if rules else None
 
 
-def put_object_replicating(self, bucket_name, key_name, value, *args, **kwargs):
-    new_key = _put_object(self, bucket_name, key_name, value, *args, **kwargs)
+@patches(S3Backend, "put_object")
+def put_object_replicating(put_object, self, bucket_name, key_name, value, *args, **kwargs):
+    new_key = put_object(self, bucket_name, key_name, value, *args, **kwargs)
     if getattr(_replicating, "active", False):
         new_key._replication_status = "REPLICA"
         return new_key
@@ -415,7 +430,7 @@ def put_object_replicating(self, bucket_name, key_name, value, *args, **kwargs):
         return new_key
     _replicating.active = True
     try:
-        _put_object(self, destination_name, key_name, value)._replication_status = "REPLICA"
+        put_object(self, destination_name, key_name, value)._replication_status = "REPLICA"
     finally:
         _replicating.active = False
     new_key._replication_status = "COMPLETED"
@@ -423,7 +438,6 @@ def put_object_replicating(self, bucket_name, key_name, value, *args, **kwargs):
     return new_key
 
 
-S3Backend.put_object = put_object_replicating
 _response_dict = FakeKey.response_dict
 
 
@@ -444,17 +458,15 @@ _restorable = {}
 
 
 def latest_restorable_time(self):
-    region = self.db_instance_arn.split(":")[3]
-    return _restorable.get((region, self.db_instance_identifier)) or utcnow()
+    return _restorable.get((_region_of(self), self.db_instance_identifier)) or utcnow()
 
 
 DBInstance.latest_restorable_time = property(latest_restorable_time)
 
 
 def set_latest_restorable_time(request, full_url, headers):
-    size = int(headers.get("Content-Length") or 0)
-    body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8"))
-    _restorable[(body["region"], body["instance"])] = datetime.fromisoformat(body["time"].replace("Z", "+00:00"))
+    body = _json_body(request, headers)
+    _restorable[(body["region"], body["instance"])] = _parse_time(body["time"])
     return 201, {}, ""
 
 
@@ -479,8 +491,7 @@ def _replication_status_now(key):
 
 
 def set_replication_delay(request, full_url, headers):
-    size = int(headers.get("Content-Length") or 0)
-    body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8"))
+    body = _json_body(request, headers)
     _replication_delay[body["bucket"]] = body.get("seconds")
     return 201, {}, ""
 
@@ -491,12 +502,10 @@ moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/replication-delay"] = set_repl
 # --- S3 Object Lock: kept through multipart completion; never shortened; part checksums ----
 
 _lock_headers = threading.local()
-_key_response_post_unlocked = S3Response._key_response_post
-_create_multipart_upload = S3Backend.create_multipart_upload
-_complete_multipart_upload = S3Backend.complete_multipart_upload
 
 
-def key_response_post_with_lock(self, request, body, bucket_name, query, key_name):
+@patches(S3Response, "_key_response_post")
+def key_response_post_with_lock(original, self, request, body, bucket_name, query, key_name):
     if body == b"" and "uploads" in query:
         mode = request.headers.get("x-amz-object-lock-mode")
         until = request.headers.get("x-amz-object-lock-retain-until-date")
@@ -505,21 +514,23 @@ def key_response_post_with_lock(self, request, body, bucket_name, query, key_nam
             raise LockNotEnabled()
         _lock_headers.value = (mode, until, hold)
     try:
-        return _key_response_post_unlocked(self, request, body, bucket_name, query, key_name)
+        return original(self, request, body, bucket_name, query, key_name)
     finally:
         _lock_headers.value = None
 
 
-def create_multipart_upload_with_lock(self, *args, **kwargs):
-    multipart = _create_multipart_upload(self, *args, **kwargs)
+@patches(S3Backend, "create_multipart_upload")
+def create_multipart_upload_with_lock(original, self, *args, **kwargs):
+    multipart = original(self, *args, **kwargs)
     multipart._object_lock = getattr(_lock_headers, "value", None)
     return multipart
 
 
-def complete_multipart_upload_with_lock(self, bucket_name, multipart_id, body):
+@patches(S3Backend, "complete_multipart_upload")
+def complete_multipart_upload_with_lock(original, self, bucket_name, multipart_id, body):
     multipart = self.get_bucket(bucket_name).multiparts.get(multipart_id)
     lock = getattr(multipart, "_object_lock", None)
-    key = _complete_multipart_upload(self, bucket_name, multipart_id, body)
+    key = original(self, bucket_name, multipart_id, body)
     if key is not None and lock:
         mode, until, hold = lock
         if mode or until:
@@ -529,19 +540,12 @@ def complete_multipart_upload_with_lock(self, bucket_name, multipart_id, body):
     return key
 
 
-S3Response._key_response_post = key_response_post_with_lock
-S3Backend.create_multipart_upload = create_multipart_upload_with_lock
-S3Backend.complete_multipart_upload = complete_multipart_upload_with_lock
-
-
 def _parse_until(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    return _parse_time(text) if text else None
 
 
-_put_object_retention = S3Response.put_object_retention
-
-
-def put_object_retention_never_shortened(self):
+@patches(S3Response, "put_object_retention")
+def put_object_retention_never_shortened(original, self):
     key = self.backend.get_object(self.bucket_name, self.parse_key_name(), version_id=self._get_param("versionId"))
     current_until = _parse_until(getattr(key, "lock_until", None)) if key is not None else None
     if current_until is not None and current_until > datetime.now(current_until.tzinfo):
@@ -553,10 +557,7 @@ def put_object_retention_never_shortened(self):
             raise AccessDeniedByLock()
         if key.lock_mode == "GOVERNANCE" and (shorter or mode != "GOVERNANCE") and not bypass:
             raise AccessDeniedByLock()
-    return _put_object_retention(self)
-
-
-S3Response.put_object_retention = put_object_retention_never_shortened
+    return original(self)
 
 
 class PartChecksumRequired(S3ClientError):
@@ -567,41 +568,34 @@ class PartChecksumRequired(S3ClientError):
         )
 
 
-_upload_part = S3Response.upload_part
-
-
-def upload_part_with_checksum_on_locked_bucket(self):
+@patches(S3Response, "upload_part")
+def upload_part_with_checksum_on_locked_bucket(original, self):
     if self.backend.get_bucket(self.bucket_name).object_lock_enabled:
         names = [name.lower() for name in self.headers.keys()]
         if "content-md5" not in names and not any(n.startswith("x-amz-checksum-") for n in names):
             raise PartChecksumRequired()
-    return _upload_part(self)
-
-
-S3Response.upload_part = upload_part_with_checksum_on_locked_bucket
+    return original(self)
 
 
 # --- S3: writes denied as by a bucket policy ------------------------------------------
 
 _denied_puts = set()  # (bucket, key suffix)
-_put_object_response_allowed = S3Response.put_object
 
 
-def put_object_unless_denied(self):
+@patches(S3Response, "put_object")
+def put_object_unless_denied(original, self):
     key_name = self.parse_key_name()
     if any(bucket == self.bucket_name and key_name.endswith(suffix) for bucket, suffix in _denied_puts):
         raise S3ClientError("AccessDenied", "Access Denied")
-    return _put_object_response_allowed(self)
+    return original(self)
 
 
 def deny_put(request, full_url, headers):
-    size = int(headers.get("Content-Length") or 0)
-    body = json.loads(request.environ["wsgi.input"].read(size).decode("utf-8"))
+    body = _json_body(request, headers)
     _denied_puts.add((body["bucket"], body["suffix"]))
     return 201, {}, ""
 
 
-S3Response.put_object = put_object_unless_denied
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/deny-put"] = deny_put
 
 
@@ -619,13 +613,9 @@ class InvalidRestoreFault(RDSClientError):
         super().__init__("InvalidRestoreFault", message)
 
 
-def _region_of(database):
-    return database.db_instance_arn.split(":")[3]
-
-
 def _aware(value):
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = _parse_time(value)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -700,8 +690,6 @@ def restore_db_instance_to_point_in_time(self, source_db_identifier, target_db_i
     if target < earliest or target > latest:
         raise InvalidRestoreFault(f"Restore time {_iso(target)} is outside the restorable window {_iso(earliest)} to {_iso(latest)}")
     if target_db_identifier in self.databases:
-        from moto.rds.exceptions import DBInstanceAlreadyExists
-
         raise DBInstanceAlreadyExists()
     props = {}
     for key, value in source.__dict__.items():
@@ -722,13 +710,13 @@ def restore_db_instance_to_point_in_time(self, source_db_identifier, target_db_i
 
 
 RDSBackend.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
-_restore_from_snapshot = RDSBackend.restore_db_instance_from_db_snapshot
 
 
-def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):
+@patches(RDSBackend, "restore_db_instance_from_db_snapshot")
+def restore_db_instance_from_db_snapshot(original, self, from_snapshot_id, overrides):
     snapshot_name = self.extract_snapshot_name_from_arn(from_snapshot_id) if from_snapshot_id.startswith("arn:") else from_snapshot_id
     snapshot = self.describe_db_snapshots(db_instance_identifier=None, db_snapshot_identifier=snapshot_name)[0]
-    database = _restore_from_snapshot(self, from_snapshot_id, overrides)
+    database = original(self, from_snapshot_id, overrides)
     request = {
         "kind": "snapshot",
         "snapshot": snapshot.db_snapshot_identifier,
@@ -739,7 +727,6 @@ def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):
     return _finish_restore_call(self, database, overrides, request)
 
 
-RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot
 _address = DBInstance.address
 
 
@@ -748,11 +735,6 @@ def address(self):
 
 
 DBInstance.address = property(address)
-
-
-def _json_body(request, headers):
-    size = int(headers.get("Content-Length") or 0)
-    return json.loads(request.environ["wsgi.input"].read(size).decode("utf-8")) if size else {}
 
 
 def pending_restores(request, full_url, headers):
@@ -774,11 +756,9 @@ def restored(request, full_url, headers):
     return 201, {}, ""
 
 
-_delete_db_instance = RDSBackend.delete_db_instance
-
-
-def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
-    database = _delete_db_instance(self, db_instance_identifier, *args, **kwargs)
+@patches(RDSBackend, "delete_db_instance")
+def delete_db_instance(original, self, db_instance_identifier, *args, **kwargs):
+    database = original(self, db_instance_identifier, *args, **kwargs)
     with _restore_lock:
         # A deleted instance is no longer being restored, and its endpoint goes with it.
         _pending_restores.pop((self.region_name, db_instance_identifier), None)
@@ -786,7 +766,6 @@ def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
     return database
 
 
-RDSBackend.delete_db_instance = delete_db_instance
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/restores"] = pending_restores
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/restored"] = restored
 
@@ -833,14 +812,9 @@ RDSBackend.describe_db_instance_automated_backups = describe_db_instance_automat
 
 
 def start_db_instance_automated_backups_replication(self):
-    from moto.core.responses import ActionResult
-
     source_arn = self.params.get("SourceDBInstanceArn")
     region, instance = source_arn.split(":")[3], source_arn.split(":")[-1]
-    try:
-        database = rds_backends[self.current_account][region].describe_db_instances(instance)[0]
-    except DBInstanceNotFoundError:
-        raise
+    database = rds_backends[self.current_account][region].describe_db_instances(instance)[0]
     arn = _automated_backups_arn(database, self.region)
     with _restore_lock:
         _replicated_backups[(self.region, arn)] = (region, instance)

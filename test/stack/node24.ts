@@ -10,7 +10,7 @@ export function node24IfInstalled(): string | undefined {
 
 /** The Node 24 binary GitHub's runners use for `using: node24` actions, installed by `npm ci` (tools/node24). */
 export function node24Path(): string {
-  const path = NODE24;
-  if (!existsSync(path)) throw new Error(`Node 24 is missing at ${path}: run npm ci (its postinstall installs tools/node24)`);
+  const path = node24IfInstalled();
+  if (!path) throw new Error(`Node 24 is missing at ${NODE24}: run npm ci (its postinstall installs tools/node24)`);
   return path;
 }

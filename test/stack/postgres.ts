@@ -47,7 +47,7 @@ export function postgresUrl(info: PostgresInfo, database = 'postgres'): string {
 }
 
 /** Where CI installs several majors side by side, PG_BINDIR_ENV names the one to test; else `pg_config --bindir`. */
-export const PG_BINDIR_ENV = 'DR_PG_BINDIR';
+const PG_BINDIR_ENV = 'DR_PG_BINDIR';
 
 export async function pgBinDir(): Promise<string> {
   const chosen = process.env[PG_BINDIR_ENV];

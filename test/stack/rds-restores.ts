@@ -23,12 +23,6 @@ export interface RestoreService {
   stop(): Promise<void>;
 }
 
-/**
- * Plays the part of RDS's storage layer: each restore moto was asked for is served by a real
- * point-in-time recovery of `primary` to the request's target time, and the instance turns
- * `available` at that server's address. Until then it stays `creating`, as on RDS; `hold` keeps
- * a restore `creating` for as long as it answers true (a restore that takes its time).
- */
 export interface ServeOptions {
   /** The restores this service owns: those of its test's source instance. moto is shared by test files running side by side. */
   serves: (request: RestoreRequest) => boolean;
@@ -36,6 +30,12 @@ export interface ServeOptions {
   hold?: (request: RestoreRequest) => boolean;
 }
 
+/**
+ * Plays the part of RDS's storage layer: each restore moto was asked for is served by a real
+ * point-in-time recovery of `primary` to the request's target time, and the instance turns
+ * `available` at that server's address. Until then it stays `creating`, as on RDS; `hold` keeps
+ * a restore `creating` for as long as it answers true (a restore that takes its time).
+ */
 export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, options: ServeOptions): RestoreService {
   const served: ServedRestore[] = [];
   const errors: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runConfigureStep, runWorkflowStep } from './configure-step.js';
+import { runWorkflowStep } from './workflow-step.js';
 import { jobsOf, parseWorkflow } from './workflow-rules.js';
 
 const PRODUCTION = {
@@ -32,7 +32,7 @@ const FAILOVER_VALUES = ['replica-id', 'region', 'source-id', 'source-region', '
 
 describe('failover.yml: a staging drill never reads a production value', () => {
   test('with every staging value set, each output is the staging one, whatever production has', async () => {
-    const run = await runConfigureStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING });
+    const run = await runWorkflowStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ configured: 'true', mode: 'execute', staging: 'true' });
     const staging = Object.values(STAGING);
@@ -41,7 +41,7 @@ describe('failover.yml: a staging drill never reads a production value', () => {
   });
 
   test.each([...Object.keys(STAGING)])('staging without %s refuses to start and names it, instead of using production', async (missing) => {
-    const run = await runConfigureStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING, [missing]: '' });
+    const run = await runWorkflowStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING, [missing]: '' });
     expect(run.exitCode).toBe(1);
     expect(run.output).toMatch(/^::error::a staging failover needs every staging value/m);
     const name = missing === 'STAGING_REPLICA_URL_SET' ? 'secret STAGING_REPLICA_DATABASE_URL' : missing.slice(3).toLowerCase().replaceAll('_', '-');
@@ -50,7 +50,7 @@ describe('failover.yml: a staging drill never reads a production value', () => {
   });
 
   test('outside a drill, the inputs override the repository variables and the rest come from them', async () => {
-    const run = await runConfigureStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db2.saas.example.com' });
+    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db2.saas.example.com' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({
       configured: 'true',
@@ -63,13 +63,13 @@ describe('failover.yml: a staging drill never reads a production value', () => {
   });
 
   test('unconfigured: only says what to set', async () => {
-    const run = await runConfigureStep('failover.yml', { MODE: 'plan', STAGING: 'false' });
+    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', STAGING: 'false' });
     expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
     expect(run.summary).toContain('Failover is not configured, so nothing ran');
   });
 
   test('a value with a line break cannot smuggle another output in', async () => {
-    const run = await runConfigureStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db.saas.example.com\nmode=execute' });
+    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db.saas.example.com\nmode=execute' });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.mode).not.toBe('execute');
   });
@@ -97,7 +97,7 @@ describe('failover.yml: execute is bound to the record the plan job saw', () => 
   });
 
   test('a record is configured but the plan gave no record-value: execute stops and says why', async () => {
-    const run = await runWorkflowStep('failover.yml', 'execute', CHECK, { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '' });
+    const run = await runWorkflowStep('failover.yml', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '' }, { job: 'execute', step: CHECK });
     expect(run.exitCode).toBe(1);
     expect(run.output).toMatch(/^::error::the plan job gave no record-value for db\.saas\.example\.com/m);
   });
@@ -107,7 +107,7 @@ describe('failover.yml: execute is bound to the record the plan job saw', () => 
     ['a record the plan saw missing', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '(none)' }],
     ['no record configured', { RECORD_NAME: '', RECORD_VALUE: '' }],
   ])('%s: execute goes on', async (_label, env) => {
-    expect((await runWorkflowStep('failover.yml', 'execute', CHECK, env)).exitCode).toBe(0);
+    expect((await runWorkflowStep('failover.yml', env, { job: 'execute', step: CHECK })).exitCode).toBe(0);
   });
 });
 
@@ -122,7 +122,7 @@ describe.each(['backup.yml', 'restore-verify.yml'])('%s: each database job recei
   };
 
   test('many databases: one environment each, holding its own DATABASE_URL', async () => {
-    const run = await runConfigureStep(workflow, { ...base, DATABASES: '["orders","billing-eu"]', REPOSITORY_DATABASE_URL_SET: 'false' });
+    const run = await runWorkflowStep(workflow, { ...base, DATABASES: '["orders","billing-eu"]', REPOSITORY_DATABASE_URL_SET: 'false' });
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(run.outputs.databases as string)).toEqual([
       { name: 'orders', prefix: 'database/orders/', environment: 'dr-database-orders' },
@@ -131,13 +131,13 @@ describe.each(['backup.yml', 'restore-verify.yml'])('%s: each database job recei
   });
 
   test('many databases and a repository-level DATABASE_URL: refused, since it would stand in for a missing one', async () => {
-    const run = await runConfigureStep(workflow, { ...base, DATABASES: '["orders"]', REPOSITORY_DATABASE_URL_SET: 'true' });
+    const run = await runWorkflowStep(workflow, { ...base, DATABASES: '["orders"]', REPOSITORY_DATABASE_URL_SET: 'true' });
     expect(run.exitCode).toBe(1);
     expect(run.output).toMatch(/^::error::with DR_DATABASES each database's URL is the DATABASE_URL secret of its environment dr-database-<name>/m);
   });
 
   test('one database: no environment, the repository secret', async () => {
-    const run = await runConfigureStep(workflow, { ...base, REPOSITORY_DATABASE_URL_SET: 'true' });
+    const run = await runWorkflowStep(workflow, { ...base, REPOSITORY_DATABASE_URL_SET: 'true' });
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(run.outputs.databases as string)).toEqual([{ name: 'database', prefix: 'database/', environment: '' }]);
   });
@@ -148,7 +148,7 @@ describe('restore-verify.yml: the scratch server image is pinned by digest', () 
   const digest = 'b'.repeat(64);
 
   test.each([`postgres:16@sha256:${digest}`, `ghcr.io/acme/postgres:16.4-bookworm@sha256:${digest}`, `postgres@sha256:${digest}`])('%s is accepted and used', async (image) => {
-    const run = await runConfigureStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
+    const run = await runWorkflowStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['postgres-image']).toBe(image);
   });
@@ -159,7 +159,7 @@ describe('restore-verify.yml: the scratch server image is pinned by digest', () 
     [`postgres:16@sha256:${'b'.repeat(63)}`, /pinned by digest/],
     [`postgres:17@sha256:${digest}`, /is PostgreSQL 17 but DR_POSTGRES_VERSION is 16/],
   ])('%j is refused', async (image, message) => {
-    const run = await runConfigureStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
+    const run = await runWorkflowStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
     expect(run.exitCode).toBe(1);
     expect(run.output).toMatch(message);
   });
@@ -175,14 +175,48 @@ describe("restore-verify.yml: a restore from the secondary region's copy", () =>
   };
 
   test('reads the copy bucket in its region', async () => {
-    const run = await runConfigureStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups-us-west-2', REGION: 'us-west-2', COPY_BUCKET: 'saas-backups-us-west-2', COPY_REGION: 'us-west-2' });
+    const run = await runWorkflowStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups-us-west-2', REGION: 'us-west-2', COPY_BUCKET: 'saas-backups-us-west-2', COPY_REGION: 'us-west-2' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ bucket: 'saas-backups-us-west-2', region: 'us-west-2' });
   });
 
   test('without both copy variables stops, instead of reading the primary bucket', async () => {
-    const run = await runConfigureStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups', REGION: 'us-east-1', COPY_BUCKET: 'saas-backups-us-west-2' });
+    const run = await runWorkflowStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups', REGION: 'us-east-1', COPY_BUCKET: 'saas-backups-us-west-2' });
     expect(run.exitCode).toBe(1);
     expect(run.output).toContain("::error::a restore from the secondary region's copy needs DR_COPY_BUCKET and DR_COPY_REGION");
+  });
+});
+
+describe('rds-restore-test.yml: where the restore runs', () => {
+  const base = {
+    INSTANCE_ID: 'saas-production',
+    PRIMARY: 'us-east-1',
+    ROLE_ARN: 'arn:aws:iam::111122223333:role/rds-restore-test',
+    MASTER_USER: 'postgres',
+    PASSWORD_SET: 'true',
+    RUNNER: 'ubuntu-24.04',
+    POINT: 'latest',
+  };
+
+  test.each([
+    ['primary', 'us-east-1'],
+    ['secondary', 'us-west-2'],
+  ])('region %s restores in %s', async (where, region) => {
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, SECONDARY: 'us-west-2', WHERE: where });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ configured: 'true', region, 'recovery-point': 'latest' });
+  });
+
+  test('secondary without DR_SECONDARY_REGION stops, instead of restoring in the primary region', async () => {
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, WHERE: 'secondary' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(/^::error::region is secondary, but DR_SECONDARY_REGION is not set/m);
+    expect(run.outputs.region).toBeUndefined();
+  });
+
+  test('without the master password: only says what to set', async () => {
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, PASSWORD_SET: 'false', WHERE: 'primary' });
+    expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
+    expect(run.summary).toContain('RDS restore tests are not configured, so nothing ran');
   });
 });

@@ -8,7 +8,7 @@ import { jobsOf, parseWorkflow } from './workflow-rules.js';
 
 const WORKFLOWS = fileURLToPath(new URL('../../.github/workflows', import.meta.url));
 
-export interface ConfigureRun {
+export interface StepRun {
   exitCode: number;
   outputs: Record<string, string>;
   /** What the script printed, workflow commands (::error::) included. */
@@ -16,17 +16,20 @@ export interface ConfigureRun {
   summary: string;
 }
 
-/**
- * Runs the first step of a workflow's `configure` job with bash, as the runner would, with the
- * step's `env:` expressions replaced by the values given (unnamed ones are empty, as GitHub makes
- * an unset variable or secret). The decisions of the workflow are tested by running them.
- */
-export async function runConfigureStep(workflow: string, env: Record<string, string>): Promise<ConfigureRun> {
-  return runWorkflowStep(workflow, 'configure', 0, env);
+/** A `run:` step of a job, by its index or its name: by default the first step of `configure`, which reads the repository variables. */
+export interface StepAt {
+  job: string;
+  step: number | string;
 }
 
-/** Like runConfigureStep, for any `run:` step of any job: by its index, or by its name. */
-export async function runWorkflowStep(workflow: string, jobId: string, which: number | string, env: Record<string, string>): Promise<ConfigureRun> {
+const CONFIGURE: StepAt = { job: 'configure', step: 0 };
+
+/**
+ * Runs a workflow's step with bash, as the runner would, with the step's `env:` expressions
+ * replaced by the values given (unnamed ones are empty, as GitHub makes an unset variable or
+ * secret). The decisions of the workflow are tested by running them.
+ */
+export async function runWorkflowStep(workflow: string, env: Record<string, string>, { job: jobId, step: which }: StepAt = CONFIGURE): Promise<StepRun> {
   const job = jobsOf(parseWorkflow(readFileSync(join(WORKFLOWS, workflow), 'utf8'))).find((j) => j.id === jobId);
   const step = typeof which === 'number' ? job?.steps[which] : job?.steps.find((s) => s.name === which);
   if (!step || typeof step.run !== 'string') throw new Error(`${workflow} has no ${jobId} step ${which}`);
