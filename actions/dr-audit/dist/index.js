@@ -86072,7 +86072,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 343:
+/***/ 8492:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86080,6 +86080,1652 @@ module.exports = {
 __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * A mistake in what the user asked for (an input, a missing tool, a guard that refused).
+ * Its message says what to change; it is shown without a stack trace.
+ * Every other error is a bug or an outage and keeps its stack in debug logs.
+ */
+class ConfigurationError extends Error {
+    name = 'ConfigurationError';
+}
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/aws/settings.ts
+
+function parseRegion(input, env, inputName = 'region') {
+    const region = input.trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+        throw new ConfigurationError(`${inputName} '${region}' is not an AWS region name like us-east-1`);
+    }
+    return region;
+}
+function parseEndpointUrl(input, inputName = 'endpoint-url') {
+    const text = input.trim();
+    if (!text)
+        return undefined;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new ConfigurationError(`${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new ConfigurationError(`${inputName} must be an http:// or https:// URL, got '${text}'`);
+    }
+    if (url.username || url.password) {
+        throw new ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
+    }
+    return text.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/storage/inputs.ts
+
+/** S3's bucket naming rules (general purpose buckets), checked before any call. */
+function parseBucket(input, inputName = 'bucket') {
+    const bucket = input.trim();
+    if (!bucket)
+        throw new ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
+    const problems = [];
+    if (bucket.length < 3 || bucket.length > 63)
+        problems.push('be 3 to 63 characters long');
+    if (!/^[a-z0-9.-]+$/.test(bucket))
+        problems.push('use only lowercase letters, digits, dots and hyphens');
+    if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket))
+        problems.push('begin and end with a letter or digit');
+    if (bucket.includes('..'))
+        problems.push('not contain two dots in a row');
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket))
+        problems.push('not look like an IP address');
+    if (problems.length)
+        throw new ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
+    return bucket;
+}
+/**
+ * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
+ * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
+ * as they need special handling in URLs, XML or tools:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+ */
+const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
+/** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
+function parsePrefix(input, inputName = 'prefix') {
+    const prefix = input.trim();
+    if (prefix === '')
+        return '';
+    if (prefix.startsWith('/'))
+        throw new ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
+    if (!prefix.endsWith('/'))
+        throw new ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
+    if (prefix.includes('//'))
+        throw new ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
+    const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
+    if (hasControl)
+        throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+    const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
+    if (dotSegment !== undefined) {
+        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+    }
+    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    if (avoided.length) {
+        throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+    }
+    if (Buffer.byteLength(prefix) > 900)
+        throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
+    return prefix;
+}
+
+;// CONCATENATED MODULE: ./src/util/inputs.ts
+
+function parseBoolean(input, name, fallback) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
+}
+function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    if (!/^-?\d+$/.test(text))
+        throw new ConfigurationError(`${name} must be a whole number, got '${text}'`);
+    const value = Number(text);
+    if (value < min)
+        throw new ConfigurationError(`${name} must be at least ${min}, got ${value}`);
+    if (value > max)
+        throw new ConfigurationError(`${name} must be at most ${max}, got ${value}`);
+    return value;
+}
+function parseChoice(input, name, choices, fallback) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
+    if (!match)
+        throw new ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
+    return match;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(3711);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
+var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elasticache/dist-cjs/index.js
+var client_elasticache_dist_cjs = __nccwpck_require__(4827);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
+var client_rds_dist_cjs = __nccwpck_require__(7202);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-route-53/dist-cjs/index.js
+var client_route_53_dist_cjs = __nccwpck_require__(8621);
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+
+
+
+
+
+/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
+const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
+/**
+ * Control-plane calls are small: a region that does not answer within these limits is down,
+ * and a failover must say so rather than hang on it.
+ */
+const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
+const ROUTE53_SIGNING_REGION = 'us-east-1';
+/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+function createS3Client(settings, overrides = {}) {
+    return new dist_cjs/* S3Client */.YxF({
+        region: settings.region,
+        ...RETRY,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+        ...overrides,
+    });
+}
+/** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
+function controlPlaneConfig(region, settings) {
+    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+}
+/**
+ * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
+ * during a regional outage), which should report "unreachable" in seconds.
+ */
+function createRdsClient(settings, overrides = {}) {
+    return new client_rds_dist_cjs/* RDSClient */.rYe({ ...controlPlaneConfig(settings.region, settings), ...overrides });
+}
+/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
+function createRoute53Client(settings) {
+    return new client_route_53_dist_cjs/* Route53Client */.LhC(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
+}
+/** ElastiCache is regional; the audit reads replication groups only. */
+function createElastiCacheClient(settings) {
+    return new client_elasticache_dist_cjs/* ElastiCacheClient */.gpP(controlPlaneConfig(settings.region, settings));
+}
+/** CloudWatch is regional: a replica's metrics live in the replica's region. */
+function createCloudWatchClient(settings) {
+    return new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(controlPlaneConfig(settings.region, settings));
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+/**
+ * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
+ * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
+ * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
+ */
+function httpStatusOf(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const status = error.$metadata?.httpStatusCode;
+    return typeof status === 'number' ? status : undefined;
+}
+/** True when the error is one AWS answered with one of these error codes (the SDK's name, or the Code of an XML answer). */
+function isAwsError(error, ...codes) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code } = error;
+    return (typeof name === 'string' && codes.includes(name)) || (typeof Code === 'string' && codes.includes(Code));
+}
+/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial): one of the named codes, or, with none named, a 404. */
+function isNotFound(error, ...codes) {
+    return codes.length ? isAwsError(error, ...codes) : httpStatusOf(error) === 404;
+}
+/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
+async function unlessNotFound(read, ...codes) {
+    try {
+        return await read;
+    }
+    catch (error) {
+        if (isNotFound(error, ...codes))
+            return undefined;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/concurrency.ts
+/** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
+async function mapWithLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next;
+            next += 1;
+            results[index] = await fn(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/storage/keys.ts
+const EXTENSION = { custom: '.dump', plain: '.sql.gz' };
+const MANIFEST_SUFFIX = '.manifest.json';
+const KEY_PATTERN = /^backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(\.dump|\.sql\.gz)$/;
+function pad(value, width = 2) {
+    return String(value).padStart(width, '0');
+}
+/** YYYYMMDD_HHMMSS in UTC: lexical order is time order, as the plan's `aws s3 ls | tail -5` expects. */
+function timestampPart(time) {
+    return (`${pad(time.getUTCFullYear(), 4)}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}_` +
+        `${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`);
+}
+function backupKey(prefix, startedAt, format) {
+    return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
+}
+function manifestKeyFor(key) {
+    return `${key}${MANIFEST_SUFFIX}`;
+}
+/** A backup object directly under prefix (not in a deeper folder), else undefined. */
+function parseBackupKey(key, prefix) {
+    if (!key.startsWith(prefix))
+        return undefined;
+    const match = KEY_PATTERN.exec(key.slice(prefix.length));
+    if (!match)
+        return undefined;
+    const [, y, mo, d, h, mi, s, ext] = match;
+    const time = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+    if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22))
+        return undefined;
+    return { key, format: ext === '.dump' ? 'custom' : 'plain', time };
+}
+function isManifestKey(key) {
+    return key.endsWith(MANIFEST_SUFFIX);
+}
+function backupKeyOfManifest(manifestKey) {
+    return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
+}
+
+;// CONCATENATED MODULE: ./src/storage/manifest.ts
+/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+const MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
+class InvalidManifestError extends Error {
+    name = 'InvalidManifestError';
+}
+const isIso = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+/** Parses and checks a manifest; the error says which field is wrong. */
+function parseManifest(text, expectedKey) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        throw new InvalidManifestError('not valid JSON');
+    }
+    if (typeof data !== 'object' || data === null)
+        throw new InvalidManifestError('not a JSON object');
+    const m = data;
+    const fail = (field, expected) => {
+        throw new InvalidManifestError(`field '${field}' should be ${expected}`);
+    };
+    if (!READABLE_VERSIONS.includes(m.version))
+        fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
+    if (typeof m.key !== 'string')
+        fail('key', 'a string');
+    if (expectedKey !== undefined && m.key !== expectedKey)
+        fail('key', `'${expectedKey}', the object it sits next to`);
+    if (typeof m.database !== 'string')
+        fail('database', 'a string');
+    if (m.format !== 'custom' && m.format !== 'plain')
+        fail('format', "'custom' or 'plain'");
+    if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256))
+        fail('sha256', '64 lowercase hex digits');
+    if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0)
+        fail('sizeBytes', 'a non-negative integer');
+    for (const field of ['startedAt', 'finishedAt', 'snapshotAt'])
+        if (!isIso(m[field]))
+            fail(field, 'an ISO-8601 time');
+    if (m.rowCounts !== 'exact' && m.rowCounts !== 'off')
+        fail('rowCounts', "'exact' or 'off'");
+    if (!Array.isArray(m.tables))
+        fail('tables', 'an array');
+    for (const [index, table] of m.tables.entries()) {
+        const t = table;
+        const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0);
+        if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
+            fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
+        }
+    }
+    if (m.version !== 1)
+        checkVersion2Fields(m, fail);
+    return data;
+}
+const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
+/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
+function checkVersion2Fields(m, fail) {
+    const listOf = (field, ok, expected) => {
+        if (!Array.isArray(m[field]))
+            fail(field, 'an array');
+        for (const [index, item] of m[field].entries())
+            if (!isName(item) || !ok(item))
+                fail(`${field}[${index}]`, expected);
+    };
+    listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
+    if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
+        fail('largeObjects', 'a non-negative integer');
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-store.ts
+
+
+
+
+
+function storageChecksumOf(head) {
+    const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
+    if (head.ChecksumCRC64NVME)
+        return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
+    if (head.ChecksumCRC32C)
+        return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
+    if (head.ChecksumCRC32)
+        return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
+    return undefined;
+}
+/** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
+const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
+const MANIFEST_READ_CONCURRENCY = 16;
+/**
+ * The backups of one database, the objects directly under one prefix of one bucket, as read
+ * by every action; writing them is the backup's alone (backup-writes.ts).
+ */
+class BackupStore {
+    client;
+    bucket;
+    prefix;
+    constructor(client, bucket, prefix) {
+        this.client = client;
+        this.bucket = bucket;
+        this.prefix = prefix;
+    }
+    /** Every backup object and manifest directly under the prefix, newest first; paginated, so any number. */
+    async list() {
+        const objects = new Map();
+        let token;
+        do {
+            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
+            for (const item of page.Contents ?? []) {
+                if (!item.Key)
+                    continue;
+                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+            }
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        const backups = [];
+        const orphanManifests = [];
+        for (const object of objects.values()) {
+            if (isManifestKey(object.key)) {
+                const backupKey = backupKeyOfManifest(object.key);
+                if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey))
+                    orphanManifests.push(object);
+                continue;
+            }
+            const parsed = parseBackupKey(object.key, this.prefix);
+            if (!parsed)
+                continue;
+            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
+        }
+        backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+        return { backups, orphanManifests };
+    }
+    async readManifest(backupKey) {
+        try {
+            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const text = (await response.Body?.transformToString('utf8')) ?? '';
+            return { manifest: parseManifest(text, backupKey) };
+        }
+        catch (error) {
+            if (error instanceof InvalidManifestError)
+                return { error: `invalid manifest: ${error.message}` };
+            if (error.name === 'NoSuchKey')
+                return { error: 'no manifest' };
+            throw error;
+        }
+    }
+    /** Manifests of the given backups (those that have one), read with bounded concurrency. */
+    async readManifests(backups) {
+        const withManifest = backups.filter((b) => b.manifestObject);
+        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
+        return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
+    }
+    /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
+    async metadata(key) {
+        try {
+            const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+        }
+        catch (error) {
+            const status = httpStatusOf(error);
+            if (error.name === 'NotFound' || status === 404)
+                return undefined;
+            throw error;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/format.ts
+const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600);
+    const m = Math.floor((whole % 3600) / 60);
+    const s = whole % 60;
+    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+/** Seconds between two instants, rounded to milliseconds. */
+function secondsBetween(start, end) {
+    return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/audit/check.ts
+/** One prerequisite of the plan, as the audit found it: plain data, the same in the report and the summary. */
+const SEVERITIES = ['high', 'medium', 'low'];
+const AREAS = ['database', 'media', 'backup', 'dns', 'cache'];
+/** One area's checks by key, each written as [id, the plan's sentence it keeps true, severity]. */
+function defineChecks(area, checks) {
+    const entries = Object.entries(checks).map(([key, [id, plan, severity]]) => [key, { id, area, plan, severity }]);
+    return Object.fromEntries(entries);
+}
+function verdict(definition, ok, found, fix) {
+    return { ...definition, status: ok ? 'passed' : 'failed', found, fix };
+}
+function skipped(definition, reason, fix = '') {
+    return { ...definition, status: 'skipped', found: reason, fix };
+}
+const RANK = { high: 3, medium: 2, low: 1 };
+function failsStep(check, failOn) {
+    return check.status === 'failed' && failOn !== 'none' && RANK[check.severity] >= RANK[failOn];
+}
+/** Failures first (most severe first), then passes, then skips; areas keep the plan's order. */
+function byUrgency(a, b) {
+    const status = (c) => (c.status === 'failed' ? 0 : c.status === 'passed' ? 1 : 2);
+    return status(a) - status(b) || (a.status === 'failed' ? RANK[b.severity] - RANK[a.severity] : 0) || AREAS.indexOf(a.area) - AREAS.indexOf(b.area);
+}
+
+;// CONCATENATED MODULE: ./src/audit/context.ts
+function secondsSince(time, now) {
+    return Math.max(0, Math.round((now.getTime() - time.getTime()) / 1000));
+}
+
+;// CONCATENATED MODULE: ./src/audit/plan.ts
+/** The plan's own numbers (DISASTER-RECOVERY-PLAN.md) that the audit holds the settings to. */
+const PLAN = {
+    /** "Point-in-Time Recovery: Enabled (up to 7 days)" */
+    pitrDays: 7,
+    /** "Keep versions for 90 days / Delete old versions after 90 days" */
+    noncurrentVersionDays: 90,
+};
+/** Sentences of the plan, quoted by the checks that keep them true. */
+const SENTENCE = {
+    pitr: 'Point-in-Time Recovery: Enabled (up to 7 days)',
+    rpo: 'Recovery Point Objective: Maximum 1 hour of data loss',
+    databaseReplication: 'Database: Continuous replication + hourly snapshots',
+    crossRegionReplica: 'Database replication: Cross-region read replica',
+    promote: 'Promote Read Replica: aws rds promote-read-replica --region us-west-2',
+    regionalOutage: 'Regional outage: RTO 8 hours',
+    enableVersioning: 'Media Files Backup: Enable versioning',
+    realTimeReplication: 'Media Files: Real-time S3 replication',
+    crossRegionReplication: 'S3 Cross-Region Replication',
+    keepVersions: 'Lifecycle Policy: Keep versions for 90 days; delete old versions after 90 days',
+    dailyBackups: 'Automated Daily Backups (runs daily at 2 AM UTC) to s3://saas-backups/database/',
+    retention: 'Retention Policy: daily 30 days, weekly 90 days, monthly 1 year',
+    updateDns: 'Update DNS: Update Route53 to point to secondary region',
+    verifyFailover: 'Verify Failover: Check application health',
+    redis: 'Application State: Redis persistence enabled',
+};
+
+;// CONCATENATED MODULE: ./src/audit/s3-config.ts
+
+
+/** A bucket's settings the plan depends on, each undefined when the bucket has none. */
+async function versioningStatus(client, bucket) {
+    const response = await client.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket }));
+    return response.Status ?? 'never enabled';
+}
+async function replicationOf(client, bucket) {
+    const response = await unlessNotFound(client.send(new dist_cjs/* GetBucketReplicationCommand */.qJf({ Bucket: bucket })), 'ReplicationConfigurationNotFoundError');
+    return response?.ReplicationConfiguration;
+}
+async function lifecycleOf(client, bucket) {
+    const response = await unlessNotFound(client.send(new dist_cjs/* GetBucketLifecycleConfigurationCommand */.iQ1({ Bucket: bucket })), 'NoSuchLifecycleConfiguration');
+    return response?.Rules ?? [];
+}
+/** The bucket's region, or undefined when there is no such bucket. */
+async function bucketRegion(client, bucket) {
+    const response = await unlessNotFound(client.send(new dist_cjs/* GetBucketLocationCommand */.r_J({ Bucket: bucket })), 'NoSuchBucket');
+    if (!response)
+        return undefined;
+    const location = response.LocationConstraint;
+    // S3 answers no constraint for us-east-1 and the legacy 'EU' for eu-west-1.
+    return !location ? 'us-east-1' : location === 'EU' ? 'eu-west-1' : location;
+}
+const bucketArn = (bucket) => `arn:aws:s3:::${bucket}`;
+const bucketOfArn = (arn) => arn.replace(/^arn:aws[a-z-]*:s3:::/, '');
+/** The key prefix a replication or lifecycle rule applies to, and whether tags narrow it further. */
+function ruleScope(rule) {
+    const filter = rule.Filter;
+    const prefix = filter?.Prefix ?? filter?.And?.Prefix ?? rule.Prefix ?? '';
+    return { prefix, tagged: Boolean(filter?.Tag) || Boolean(filter?.And?.Tags?.length) };
+}
+/** True when the rule applies to every object under `prefix` ('' for the whole bucket). */
+function covers(rule, prefix) {
+    const scope = ruleScope(rule);
+    return !scope.tagged && prefix.startsWith(scope.prefix);
+}
+function describeScope(rule) {
+    const scope = ruleScope(rule);
+    return `${scope.prefix ? `prefix '${scope.prefix}'` : 'the whole bucket'}${scope.tagged ? ' (objects with certain tags only)' : ''}`;
+}
+/** The rules that send objects to `destination`, in priority order. */
+function rulesTo(config, destination) {
+    return (config?.Rules ?? []).filter((rule) => bucketOfArn(rule.Destination?.Bucket ?? '') === destination).sort((a, b) => (b.Priority ?? 0) - (a.Priority ?? 0));
+}
+function scopesText(prefixes) {
+    return prefixes.map((p) => (p ? `'${p}'` : 'the whole bucket')).join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/audit/backup-bucket.ts
+
+
+
+
+
+
+
+
+
+const BACKUP_CHECKS = defineChecks('backup', {
+    encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
+    publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
+    abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
+    versioning: ['backup.versioning', SENTENCE.retention, 'medium'],
+    objectLock: ['backup.object-lock', SENTENCE.retention, 'medium'],
+    crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
+    newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
+});
+/** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
+const MANIFEST_TRIES = 5;
+/** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
+async function newestCompleteBackup(client, bucket, prefix) {
+    const store = new BackupStore(client, bucket, prefix);
+    const { backups } = await store.list();
+    for (const backup of backups.filter((b) => b.manifestObject).slice(0, MANIFEST_TRIES)) {
+        const read = await store.readManifest(backup.key);
+        if ('manifest' in read)
+            return { key: backup.key, finishedAt: new Date(read.manifest.finishedAt) };
+    }
+    return undefined;
+}
+async function bucketSettings(client, bucket) {
+    const [encryption, publicAccess, lifecycle, versioning, objectLock, replication] = await Promise.all([
+        unlessNotFound(client.send(new dist_cjs/* GetBucketEncryptionCommand */.tQT({ Bucket: bucket })), 'ServerSideEncryptionConfigurationNotFoundError'),
+        unlessNotFound(client.send(new dist_cjs/* GetPublicAccessBlockCommand */.GLk({ Bucket: bucket })), 'NoSuchPublicAccessBlockConfiguration'),
+        lifecycleOf(client, bucket),
+        versioningStatus(client, bucket),
+        unlessNotFound(client.send(new dist_cjs/* GetObjectLockConfigurationCommand */.mU1({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'),
+        replicationOf(client, bucket),
+    ]);
+    return {
+        encryption: encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+        publicAccess: publicAccess?.PublicAccessBlockConfiguration,
+        lifecycle,
+        versioning,
+        objectLock: objectLock?.ObjectLockConfiguration?.ObjectLockEnabled,
+        replication,
+    };
+}
+async function readBackupFacts(ctx, backup) {
+    const client = createS3Client(ctx.primary);
+    if (!(await bucketRegion(client, backup.bucket)))
+        return { exists: false, lifecycle: [], destinations: [] };
+    const [settings, newest] = await Promise.all([bucketSettings(client, backup.bucket), newestCompleteBackup(client, backup.bucket, backup.prefix)]);
+    const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
+    const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
+    const destinations = await Promise.all(buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })));
+    const facts = { exists: true, ...settings, destinations, newest };
+    if (backup.replicaBucket) {
+        facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
+        if (facts.replicaRegion)
+            facts.replicaNewest = await newestCompleteBackup(createS3Client({ ...ctx.secondary, region: facts.replicaRegion }), backup.replicaBucket, backup.prefix);
+    }
+    return facts;
+}
+const PUBLIC_ACCESS_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
+function newestText(newest, ctx, where) {
+    return newest ? `newest complete backup in ${where} is ${newest.key}, finished ${formatDuration(secondsSince(newest.finishedAt, ctx.now))} ago` : `no complete backup (with a valid manifest) in ${where}`;
+}
+function fresh(newest, ctx, maxAge) {
+    return newest !== undefined && secondsSince(newest.finishedAt, ctx.now) <= maxAge;
+}
+function crossRegionCheck(ctx, backup, facts) {
+    const where = `s3://${backup.bucket}/${backup.prefix}`;
+    const fix = `aws s3api put-bucket-replication --region ${ctx.primary.region} --bucket ${backup.bucket} --replication-configuration '${JSON.stringify({ Role: facts.replication?.Role ?? 'arn:aws:iam::<account-id>:role/<s3-replication-role>', Rules: [{ ID: 'dr-backups', Priority: 1, Status: 'Enabled', Filter: { Prefix: backup.prefix }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: bucketArn(backup.replicaBucket ?? `${backup.bucket}-${ctx.secondary.region}`) } }] })}'`;
+    const inSecondary = facts.destinations.filter((d) => d.region === ctx.secondary.region);
+    if (inSecondary.length)
+        return verdict(BACKUP_CHECKS.crossRegion, true, `${where} replicates to ${inSecondary.map((d) => d.bucket).join(', ')} in ${ctx.secondary.region}`, fix);
+    const elsewhere = facts.destinations.map((d) => `${d.bucket} (${d.region ?? 'missing'})`).join(', ');
+    if (backup.replicaBucket) {
+        const copyWhere = `s3://${backup.replicaBucket}/${backup.prefix}`;
+        if (facts.replicaRegion !== ctx.secondary.region) {
+            return verdict(BACKUP_CHECKS.crossRegion, false, facts.replicaRegion ? `${backup.replicaBucket} is in ${facts.replicaRegion}, not ${ctx.secondary.region}` : `${backup.replicaBucket} does not exist`, fix);
+        }
+        return verdict(BACKUP_CHECKS.crossRegion, fresh(facts.replicaNewest, ctx, backup.maxAgeSeconds), `${newestText(facts.replicaNewest, ctx, copyWhere)} (at most ${formatDuration(backup.maxAgeSeconds)})`, fix);
+    }
+    return verdict(BACKUP_CHECKS.crossRegion, false, elsewhere ? `${where} replicates only to ${elsewhere}, not to ${ctx.secondary.region}` : `nothing copies ${where} to ${ctx.secondary.region}: a regional outage takes the backups with it`, fix);
+}
+function lockChecks(ctx, backup, facts) {
+    const versioningFix = `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${backup.bucket} --versioning-configuration Status=Enabled`;
+    const lockFix = `aws s3api put-object-lock-configuration --region ${ctx.primary.region} --bucket ${backup.bucket} --object-lock-configuration '{"ObjectLockEnabled":"Enabled"}'  # needs versioning; backup locks each object itself`;
+    const versioning = backup.versioning
+        ? verdict(BACKUP_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, versioningFix)
+        : skipped(BACKUP_CHECKS.versioning, 'not asked for: backup-versioning and backup-object-lock are false', versioningFix);
+    const lock = backup.objectLock
+        ? verdict(BACKUP_CHECKS.objectLock, facts.objectLock === 'Enabled', facts.objectLock === 'Enabled' ? 'Object Lock enabled' : 'Object Lock not enabled: a leaked key can delete every backup', lockFix)
+        : skipped(BACKUP_CHECKS.objectLock, 'not asked for: backup-object-lock is false', lockFix);
+    return [versioning, lock];
+}
+/** The backup bucket's prerequisites: private, encrypted, tidy, protected when asked, copied to the other region, and fresh. */
+function backupChecks(ctx, backup, facts) {
+    const C = BACKUP_CHECKS;
+    const region = ctx.primary.region;
+    if (!facts.exists)
+        return Object.values(C).map((d) => verdict(d, false, `${backup.bucket} does not exist`, `aws s3api list-buckets --query 'Buckets[].Name'  # backup-bucket must name the bucket backups go to`));
+    const publicAccess = facts.publicAccess ?? {};
+    const open = PUBLIC_ACCESS_FIELDS.filter((f) => publicAccess[f] !== true);
+    const aborting = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined && covers(r, backup.prefix));
+    return [
+        verdict(C.encryption, Boolean(facts.encryption), facts.encryption ? `default encryption ${facts.encryption}` : 'no default encryption', `aws s3api put-bucket-encryption --region ${region} --bucket ${backup.bucket} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}'`),
+        verdict(C.publicAccess, open.length === 0, facts.publicAccess ? (open.length ? `public access block off for ${open.join(', ')}` : 'all four public access blocks on') : 'no public access block on the bucket', `aws s3api put-public-access-block --region ${region} --bucket ${backup.bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`),
+        verdict(C.abortMultipart, aborting.length > 0, aborting.length ? `incomplete uploads aborted after ${aborting[0]?.AbortIncompleteMultipartUpload?.DaysAfterInitiation} days` : `no lifecycle rule aborts incomplete multipart uploads under '${backup.prefix}': failed backups leave paid-for parts`, `aws s3api put-bucket-lifecycle-configuration --region ${region} --bucket ${backup.bucket} --lifecycle-configuration '{"Rules":[{"ID":"abort-incomplete-uploads","Status":"Enabled","Filter":{"Prefix":"${backup.prefix}"},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}}]}'  # replaces every rule: merge in the bucket's other rules`),
+        ...lockChecks(ctx, backup, facts),
+        crossRegionCheck(ctx, backup, facts),
+        verdict(C.newest, fresh(facts.newest, ctx, backup.maxAgeSeconds), `${newestText(facts.newest, ctx, `s3://${backup.bucket}/${backup.prefix}`)} (at most ${formatDuration(backup.maxAgeSeconds)})`, `gh workflow run backup.yml  # then read the failed runs of the backup workflow: the schedule stopped or backups fail`),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/audit/cache.ts
+
+
+
+
+
+const CACHE_CHECKS = defineChecks('cache', {
+    persistence: ['cache.persistence', SENTENCE.redis, 'high'],
+});
+async function readReplicationGroup(ctx, cache) {
+    const client = createElastiCacheClient(ctx.primary);
+    const response = await unlessNotFound(client.send(new client_elasticache_dist_cjs/* DescribeReplicationGroupsCommand */.HYQ({ ReplicationGroupId: cache.replicationGroupId })), 'ReplicationGroupNotFoundFault');
+    return response?.ReplicationGroups?.[0];
+}
+/**
+ * "Redis persistence enabled": daily snapshots kept at least a day, or a Multi-AZ group with
+ * automatic failover (ElastiCache's replacement for AOF, which it no longer offers on current Redis).
+ */
+function cacheChecks(ctx, cache, group) {
+    const id = cache.replicationGroupId;
+    const fix = `aws elasticache modify-replication-group --region ${ctx.primary.region} --replication-group-id ${id} --snapshot-retention-limit 7 --snapshot-window 03:00-04:00 --apply-immediately`;
+    if (!group)
+        return [verdict(CACHE_CHECKS.persistence, false, `no replication group ${id} in ${ctx.primary.region}`, fix)];
+    const retention = group.SnapshotRetentionLimit ?? 0;
+    const multiAz = group.MultiAZ === 'enabled' && group.AutomaticFailover === 'enabled';
+    const parts = [
+        retention > 0 ? `snapshots kept ${retention} days${group.SnapshotWindow ? ` (window ${group.SnapshotWindow})` : ''}` : 'no automatic snapshots',
+        multiAz ? 'Multi-AZ with automatic failover' : `Multi-AZ ${group.MultiAZ ?? 'disabled'}, automatic failover ${group.AutomaticFailover ?? 'disabled'}`,
+    ];
+    return [verdict(CACHE_CHECKS.persistence, group.Status === 'available' && (retention > 0 || multiAz), `${id} is ${group.Status}: ${parts.join('; ')}`, fix)];
+}
+
+;// CONCATENATED MODULE: ./src/audit/database.ts
+
+
+
+
+
+
+
+
+const DATABASE_CHECKS = defineChecks('database', {
+    retention: ['db.backup-retention', SENTENCE.pitr, 'high'],
+    restorable: ['db.latest-restorable-time', SENTENCE.rpo, 'high'],
+    crossRegion: ['db.cross-region-backups', SENTENCE.databaseReplication, 'high'],
+    replica: ['db.replica', SENTENCE.crossRegionReplica, 'high'],
+    lag: ['db.replica-lag', SENTENCE.rpo, 'high'],
+    deletionProtection: ['db.deletion-protection', 'Complete Database Recovery: Database corruption or complete data loss', 'medium'],
+    encrypted: ['db.storage-encrypted', 'Database Backups (snapshots and the replica inherit the primary\'s encryption)', 'medium'],
+});
+/** How far back ReplicaLag is read: CloudWatch publishes it every minute. */
+const LAG_WINDOW_SECONDS = 15 * 60;
+async function describeInstance(ctx, region, id) {
+    const client = createRdsClient(ctx[region]);
+    const response = await unlessNotFound(client.send(new client_rds_dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: id })), 'DBInstanceNotFound', 'DBInstanceNotFoundFault');
+    return response?.DBInstances?.[0];
+}
+async function newestCopyOf(ctx, primaryId) {
+    const client = createRdsClient(ctx.secondary);
+    const snapshots = [];
+    let marker;
+    do {
+        const page = await client.send(new client_rds_dist_cjs/* DescribeDBSnapshotsCommand */.KKI({ DBInstanceIdentifier: primaryId, Marker: marker }));
+        snapshots.push(...(page.DBSnapshots ?? []).filter((s) => s.Status === 'available' && s.SnapshotCreateTime));
+        marker = page.Marker;
+    } while (marker);
+    return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+}
+async function maxReplicaLag(ctx, replicaId) {
+    const client = createCloudWatchClient(ctx.secondary);
+    const response = await client.send(new client_cloudwatch_dist_cjs/* GetMetricStatisticsCommand */.ByE({
+        Namespace: 'AWS/RDS',
+        MetricName: 'ReplicaLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }],
+        StartTime: new Date(ctx.now.getTime() - LAG_WINDOW_SECONDS * 1000),
+        EndTime: ctx.now,
+        Period: 60,
+        Statistics: ['Maximum'],
+    }));
+    const points = (response.Datapoints ?? []).map((p) => p.Maximum).filter((m) => typeof m === 'number');
+    return points.length ? Math.max(...points) : undefined;
+}
+/** Everything the database checks look at, read once: DescribeDBInstances, DescribeDBSnapshots, GetMetricStatistics. */
+async function readDatabaseFacts(ctx) {
+    const db = ctx.settings.database;
+    if (!db)
+        return {};
+    const [primary, replica, newestCopy] = await Promise.all([
+        describeInstance(ctx, 'primary', db.instanceId),
+        describeInstance(ctx, 'secondary', db.replicaId),
+        newestCopyOf(ctx, db.instanceId),
+    ]);
+    const maxLagSeconds = replica ? await maxReplicaLag(ctx, db.replicaId) : undefined;
+    return { primary, replica, newestCopy, maxLagSeconds };
+}
+function modify(ctx, args) {
+    return `aws rds modify-db-instance --region ${ctx.primary.region} --db-instance-identifier ${ctx.settings.database?.instanceId} ${args} --apply-immediately`;
+}
+function primaryChecks(ctx, primary) {
+    const C = DATABASE_CHECKS;
+    const retention = primary.BackupRetentionPeriod ?? 0;
+    const restorable = primary.LatestRestorableTime;
+    const restorableAge = restorable ? secondsSince(restorable, ctx.now) : undefined;
+    const rpo = ctx.settings.rpoSeconds;
+    return [
+        verdict(C.retention, retention >= PLAN.pitrDays, retention === 0 ? 'automated backups are off (retention 0 days): no point-in-time recovery' : `automated backups kept ${retention} days (the plan needs ${PLAN.pitrDays})`, modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)),
+        verdict(C.restorable, restorableAge !== undefined && restorableAge <= rpo, restorable ? `latest restorable time ${restorable.toISOString()}, ${formatDuration(restorableAge ?? 0)} ago (RPO ${formatDuration(rpo)})` : 'no latest restorable time: automated backups are off or have not started', `aws rds describe-events --region ${ctx.primary.region} --source-type db-instance --source-identifier ${primary.DBInstanceIdentifier} --duration 1440  # find why log backups stopped, then: ${modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)}`),
+        verdict(C.deletionProtection, primary.DeletionProtection === true, primary.DeletionProtection ? 'deletion protection on' : 'deletion protection off: one delete-db-instance removes production', modify(ctx, '--deletion-protection')),
+        verdict(C.encrypted, primary.StorageEncrypted === true, primary.StorageEncrypted ? `storage encrypted${primary.KmsKeyId ? ` with ${primary.KmsKeyId}` : ''}` : 'storage not encrypted: snapshots, copies and the replica are unencrypted too', `aws rds create-db-snapshot --region ${ctx.primary.region} --db-instance-identifier ${primary.DBInstanceIdentifier} --db-snapshot-identifier ${primary.DBInstanceIdentifier}-to-encrypt  # then copy-db-snapshot --kms-key-id alias/aws/rds and restore from the encrypted copy (RDS cannot encrypt in place)`),
+    ];
+}
+function database_crossRegionCheck(ctx, facts) {
+    const primary = facts.primary;
+    const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter(Boolean);
+    const fix = `aws rds start-db-instance-automated-backups-replication --region ${ctx.secondary.region} --source-db-instance-arn ${primary.DBInstanceArn} --backup-retention-period ${PLAN.pitrDays}`;
+    if (replications.length)
+        return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${replications.join(', ')}`, fix);
+    const copy = facts.newestCopy;
+    if (!copy?.SnapshotCreateTime)
+        return verdict(DATABASE_CHECKS.crossRegion, false, `automated backups are not replicated, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}`, fix);
+    const age = secondsSince(copy.SnapshotCreateTime, ctx.now);
+    return verdict(DATABASE_CHECKS.crossRegion, age <= ctx.settings.rpoSeconds, `automated backups not replicated; newest snapshot copy in ${ctx.secondary.region} is ${copy.DBSnapshotIdentifier}, ${formatDuration(age)} old (RPO ${formatDuration(ctx.settings.rpoSeconds)})`, fix);
+}
+function sourceMatches(replica, primary, primaryId) {
+    const source = replica.ReadReplicaSourceDBInstanceIdentifier;
+    return Boolean(source) && (source === primaryId || source === primary?.DBInstanceArn || source?.endsWith(`:db:${primaryId}`) === true);
+}
+function replicaChecks(ctx, facts) {
+    const db = ctx.settings.database;
+    const C = DATABASE_CHECKS;
+    const createFix = `aws rds create-db-instance-read-replica --region ${ctx.secondary.region} --db-instance-identifier ${db.replicaId} --source-db-instance-identifier ${facts.primary?.DBInstanceArn ?? db.instanceId}`;
+    const lagFix = `aws cloudwatch get-metric-statistics --region ${ctx.secondary.region} --namespace AWS/RDS --metric-name ReplicaLag --dimensions Name=DBInstanceIdentifier,Value=${db.replicaId} --statistics Maximum --period 60 --start-time <15 min ago> --end-time <now>  # then scale the replica (modify-db-instance --db-instance-class) or reduce write bursts`;
+    const replica = facts.replica;
+    if (!replica) {
+        return [verdict(C.replica, false, `no instance ${db.replicaId} in ${ctx.secondary.region}`, createFix), verdict(C.lag, false, `no replica ${db.replicaId} to measure`, lagFix)];
+    }
+    const status = replica.DBInstanceStatus ?? 'unknown';
+    const source = replica.ReadReplicaSourceDBInstanceIdentifier;
+    const replicates = sourceMatches(replica, facts.primary, db.instanceId);
+    const found = !source ? `${db.replicaId} is ${status} and replicates from nothing (a standalone instance: promoted, or never a replica)` : replicates ? `${db.replicaId} is ${status}, replicating from ${source}` : `${db.replicaId} is ${status}, but replicates from ${source}, not ${db.instanceId}`;
+    const lag = facts.maxLagSeconds;
+    const rpo = ctx.settings.rpoSeconds;
+    return [
+        verdict(C.replica, replicates && status === 'available', found, createFix),
+        verdict(C.lag, lag !== undefined && lag <= rpo, lag === undefined ? `CloudWatch has no ReplicaLag data points for ${db.replicaId} in the last ${LAG_WINDOW_SECONDS / 60} minutes: replication may be stopped` : `highest ReplicaLag of the last ${LAG_WINDOW_SECONDS / 60} minutes: ${formatDuration(lag)} (RPO ${formatDuration(rpo)})`, lagFix),
+    ];
+}
+/** The database prerequisites: the PITR window, its freshness, copies in the other region, the replica and its lag, protection. */
+function databaseChecks(ctx, facts) {
+    const db = ctx.settings.database;
+    if (!db)
+        return [];
+    const C = DATABASE_CHECKS;
+    if (!facts.primary) {
+        const missing = `no instance ${db.instanceId} in ${ctx.primary.region}`;
+        const fix = `aws rds describe-db-instances --region ${ctx.primary.region} --query 'DBInstances[].DBInstanceIdentifier'  # db-instance-id must name the primary`;
+        return [...[C.retention, C.restorable, C.crossRegion, C.deletionProtection, C.encrypted].map((d) => verdict(d, false, missing, fix)), ...replicaChecks(ctx, facts)];
+    }
+    const [retention, restorable, deletion, encrypted] = primaryChecks(ctx, facts.primary);
+    return [retention, restorable, database_crossRegionCheck(ctx, facts), ...replicaChecks(ctx, facts), deletion, encrypted];
+}
+
+;// CONCATENATED MODULE: ./src/util/clock.ts
+const clock_systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/** The system clock moved so that it reads `start` (epoch ms) when first asked, running at real speed from there. */
+function clockStartingAt(start) {
+    let offset;
+    return {
+        now: () => {
+            offset ??= start - Date.now();
+            return Date.now() + offset;
+        },
+        sleep: clock_systemClock.sleep,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/util/backoff.ts
+
+const sleep = (ms) => systemClock.sleep(ms);
+/** The delay before attempt `attempt + 1` (attempt counts from 1). */
+function backoff_backoffDelay(backoff, attempt) {
+    return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
+}
+/**
+ * Calls `check` until `isDone` accepts its value or the deadline (epoch ms) passes, sleeping
+ * with backoff between calls but never past the deadline. The check runs at least once, and
+ * once more at the deadline, so a slow last sleep cannot hide a state that was reached.
+ */
+async function pollUntil(check, isDone, options) {
+    const clock = options.clock ?? systemClock;
+    for (let attempt = 1;; attempt += 1) {
+        const value = await check(attempt);
+        if (isDone(value))
+            return { value, done: true, attempts: attempt };
+        const remaining = options.deadline - clock.now();
+        if (remaining <= 0)
+            return { value, done: false, attempts: attempt };
+        await clock.sleep(Math.min(backoff_backoffDelay(options.backoff, attempt), remaining));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/throttling.ts
+
+
+/**
+ * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
+ * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
+ * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
+ */
+const THROTTLING_CODES = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'TooManyRequestsException',
+    'PriorRequestNotComplete',
+]);
+function isThrottlingError(error) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code, $retryable } = error;
+    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
+}
+/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
+async function throttling_retryWhileThrottled(call, options) {
+    const clock = options.clock ?? systemClock;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            return { value: await call(), attempts: attempt };
+        }
+        catch (error) {
+            const remaining = options.deadline - clock.now();
+            if (!isThrottlingError(error) || remaining <= 0)
+                throw error;
+            const delay = Math.min(backoffDelay(options.backoff, attempt), remaining);
+            options.onRetry?.(error, attempt, delay);
+            await clock.sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/route53.ts
+
+
+
+/** The hosted zone's name, as Route 53 returns it (lower case or not, with its trailing dot). */
+async function hostedZoneName(client, hostedZoneId) {
+    const zone = await client.send(new GetHostedZoneCommand({ Id: hostedZoneId }));
+    return zone.HostedZone?.Name ?? '';
+}
+/** Record sets in Route 53's order starting at `name`; the first few are enough to see every set of that name. */
+async function recordSetsFrom(client, hostedZoneId, name) {
+    const listed = await client.send(new client_route_53_dist_cjs/* ListResourceRecordSetsCommand */.IOz({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 }));
+    return listed.ResourceRecordSets ?? [];
+}
+/**
+ * Sends one change batch. Throttling and PriorRequestNotComplete (the zone's previous change is
+ * not INSYNC yet) are retried with backoff until the deadline; Route 53 applies a batch whole or
+ * not at all, so resending it is safe.
+ */
+async function changeRecordSets(client, hostedZoneId, batch, options) {
+    const { value, attempts } = await retryWhileThrottled(() => client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Comment: batch.comment, Changes: batch.changes } })), options);
+    return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
+}
+/** The SDK waiter counts in seconds; the caller's pacing is in milliseconds. */
+const seconds = (ms) => ms / 1000;
+/**
+ * Waits with the SDK's ResourceRecordSetsChanged waiter until Route 53 reports the change INSYNC
+ * (every name server has it) or the deadline passes; then looks once more, so a change that went
+ * INSYNC during the waiter's last delay is not reported as pending. The waiter retries errors
+ * (throttling among them) itself.
+ */
+async function waitForChangeInSync(client, changeId, options) {
+    const clock = options.clock ?? systemClock;
+    const minDelay = seconds(options.backoff.initialMs);
+    const maxDelay = Math.max(minDelay, seconds(options.backoff.maxMs));
+    // The waiter refuses a maximum wait that is not longer than its first delay.
+    const maxWaitTime = Math.max(seconds(options.deadline - clock.now()), minDelay * 1.5);
+    try {
+        const result = await waitUntilResourceRecordSetsChanged({ client, minDelay, maxDelay, maxWaitTime }, { Id: changeId });
+        return { done: true, status: 'INSYNC', attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0) };
+    }
+    catch (error) {
+        if (error.name !== 'TimeoutError')
+            throw error;
+        const lastLook = { deadline: clock.now() + options.throttle.maxMs * 3, backoff: options.throttle, clock };
+        const { value } = await retryWhileThrottled(() => client.send(new GetChangeCommand({ Id: changeId })), lastLook);
+        const status = value.ChangeInfo?.Status ?? 'UNKNOWN';
+        return status === 'INSYNC' ? { done: true, status, attempts: 1 } : { done: false, status };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/dns.ts
+
+
+
+
+
+
+
+const DNS_CHECKS = defineChecks('dns', {
+    record: ['dns.record', SENTENCE.updateDns, 'high'],
+    ttl: ['dns.ttl', SENTENCE.regionalOutage, 'medium'],
+    healthCheck: ['dns.health-check', SENTENCE.verifyFailover, 'medium'],
+});
+const fqdn = (name) => `${name.toLowerCase().replace(/\.$/, '')}.`;
+async function allHealthChecks(ctx) {
+    const client = createRoute53Client(ctx.primary);
+    const checks = [];
+    let marker;
+    do {
+        const page = await client.send(new client_route_53_dist_cjs/* ListHealthChecksCommand */.buI({ Marker: marker }));
+        checks.push(...(page.HealthChecks ?? []));
+        marker = page.IsTruncated ? page.NextMarker : undefined;
+    } while (marker);
+    return checks;
+}
+async function readDnsFacts(ctx, dns) {
+    const client = createRoute53Client(ctx.primary);
+    const [listed, healthChecks] = await Promise.all([
+        unlessNotFound(recordSetsFrom(client, dns.hostedZoneId, dns.recordName), 'NoSuchHostedZone'),
+        allHealthChecks(ctx),
+    ]);
+    const records = (listed ?? []).filter((set) => fqdn(set.Name ?? '') === fqdn(dns.recordName) && ['CNAME', 'A', 'AAAA'].includes(set.Type ?? ''));
+    return { zoneExists: listed !== undefined, records, healthChecks };
+}
+const dns_valueOf = (set) => set.AliasTarget?.DNSName ?? (set.ResourceRecords ?? []).map((r) => r.Value).join(', ');
+/** The health check that watches the primary: attached to the record, or pointed at what the record points at. */
+function watching(dns, facts) {
+    const enabled = facts.healthChecks.filter((h) => h.HealthCheckConfig?.Disabled !== true);
+    const attached = facts.records.map((r) => r.HealthCheckId).filter(Boolean);
+    const byId = enabled.find((h) => attached.includes(h.Id));
+    if (byId)
+        return byId;
+    const targets = new Set([dns.healthCheckDomain, dns.recordName, ...facts.records.flatMap((r) => (r.ResourceRecords ?? []).map((v) => v.Value))].filter((t) => Boolean(t)).map(fqdn));
+    return enabled.find((h) => targets.has(fqdn(h.HealthCheckConfig?.FullyQualifiedDomainName ?? h.HealthCheckConfig?.IPAddress ?? '')));
+}
+/** The DNS prerequisites of a failover: a record to move, a TTL short enough for the RTO, and a health check that notices the outage. */
+function dnsChecks(ctx, dns, facts) {
+    const C = DNS_CHECKS;
+    const name = fqdn(dns.recordName);
+    const upsert = (ttl) => `aws route53 change-resource-record-sets --hosted-zone-id ${dns.hostedZoneId} --change-batch '${JSON.stringify({ Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: facts.records[0]?.Type ?? 'CNAME', TTL: ttl, ResourceRecords: [{ Value: facts.records[0]?.ResourceRecords?.[0]?.Value ?? '<primary endpoint>' }] } }] })}'`;
+    const target = dns.healthCheckDomain ?? facts.records[0]?.ResourceRecords?.[0]?.Value ?? name;
+    const healthFix = `aws route53 create-health-check --caller-reference dr-$(date +%s) --health-check-config Type=TCP,FullyQualifiedDomainName=${fqdn(target).replace(/\.$/, '')},Port=5432,RequestInterval=30,FailureThreshold=3`;
+    if (!facts.records.length) {
+        const found = facts.zoneExists ? `no CNAME, A or AAAA record ${name} in zone ${dns.hostedZoneId}` : `hosted zone ${dns.hostedZoneId} does not exist`;
+        const health = watching(dns, facts);
+        return [
+            verdict(C.record, false, found, upsert(60)),
+            skipped(C.ttl, `not checked: ${found}, so there is no TTL to read (see dns.record)`, upsert(60)),
+            verdict(C.healthCheck, health !== undefined, health ? `health check ${health.Id} watches ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress}` : `${found}, and no enabled health check watches ${fqdn(target)}`, healthFix),
+        ];
+    }
+    const ttls = facts.records.map((r) => (r.AliasTarget ? undefined : (r.TTL ?? 0)));
+    const longest = Math.max(0, ...ttls.filter((t) => t !== undefined));
+    const health = watching(dns, facts);
+    return [
+        verdict(C.record, true, facts.records.map((r) => `${r.Type} ${name} → ${dns_valueOf(r)}${r.Failover ? ` (${r.Failover})` : ''}`).join('; '), upsert(Math.min(longest || 60, dns.maxTtlSeconds))),
+        verdict(C.ttl, longest <= dns.maxTtlSeconds && longest < ctx.settings.rtoSeconds, ttls.every((t) => t === undefined) ? 'alias record: resolvers follow the target at once' : `TTL ${formatDuration(longest)} (at most ${formatDuration(dns.maxTtlSeconds)}; RTO ${formatDuration(ctx.settings.rtoSeconds)}): clients keep the old address that long after the switch`, upsert(Math.min(60, dns.maxTtlSeconds))),
+        verdict(C.healthCheck, health !== undefined, health ? `health check ${health.Id} (${health.HealthCheckConfig?.Type} ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress ?? ''}) watches it` : `no enabled Route 53 health check is attached to ${name} or watches ${fqdn(target)}`, healthFix),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/audit/media-sample.ts
+
+
+/** How many of the newest objects are asked for their replication status. */
+const SAMPLE_SIZE = 20;
+/** Replication Time Control replicates 99.99% of objects within 15 minutes; PENDING longer than that is stuck. */
+const PENDING_LIMIT_SECONDS = 15 * 60;
+/**
+ * The newest objects of the first page of the listing (up to 1,000 keys) under each prefix, with
+ * their replication status (HeadObject). A page, not the whole bucket: media buckets hold millions.
+ */
+async function sampleReplication(client, bucket, prefixes) {
+    const listed = await Promise.all(prefixes.map((prefix) => client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Prefix: prefix || undefined, MaxKeys: 1000 }))));
+    const objects = listed
+        .flatMap((page) => page.Contents ?? [])
+        .filter((o) => o.Key)
+        .map((o) => ({ key: o.Key, lastModified: o.LastModified ?? new Date(0) }))
+        .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())
+        .slice(0, SAMPLE_SIZE);
+    return mapWithLimit(objects, 8, async (object) => {
+        const head = await client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: object.key }));
+        return { ...object, status: head.ReplicationStatus };
+    });
+}
+/** The sampled objects that are not replicated, or not on their way within the time S3 promises. */
+function unreplicated(sample, now) {
+    return sample.filter((o) => {
+        if (o.status === 'COMPLETED')
+            return false;
+        if (o.status === 'PENDING')
+            return now.getTime() - o.lastModified.getTime() > PENDING_LIMIT_SECONDS * 1000;
+        return true;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/audit/media-bucket.ts
+
+
+
+
+
+const MEDIA_CHECKS = defineChecks('media', {
+    versioning: ['media.versioning', SENTENCE.enableVersioning, 'high'],
+    replication: ['media.replication', SENTENCE.crossRegionReplication, 'high'],
+    deleteMarkers: ['media.delete-marker-replication', SENTENCE.crossRegionReplication, 'medium'],
+    replicationTime: ['media.replication-time', SENTENCE.realTimeReplication, 'medium'],
+    replicaBucket: ['media.replica-bucket', SENTENCE.crossRegionReplication, 'high'],
+    noncurrentVersions: ['media.noncurrent-version-expiration', SENTENCE.keepVersions, 'medium'],
+    replicationStatus: ['media.replication-status', SENTENCE.realTimeReplication, 'high'],
+});
+async function readMediaFacts(ctx, media) {
+    const primary = createS3Client(ctx.primary);
+    const secondary = createS3Client(ctx.secondary);
+    if (!(await bucketRegion(primary, media.bucket)))
+        return { exists: false, versioning: 'unknown', lifecycle: [], sample: [] };
+    const [versioning, replication, lifecycle, replicaRegion, sample] = await Promise.all([
+        versioningStatus(primary, media.bucket),
+        replicationOf(primary, media.bucket),
+        lifecycleOf(primary, media.bucket),
+        bucketRegion(primary, media.replicaBucket),
+        sampleReplication(primary, media.bucket, media.prefixes),
+    ]);
+    const replicaVersioning = replicaRegion ? await versioningStatus(secondary, media.replicaBucket) : undefined;
+    return { exists: true, versioning, replication, lifecycle, replicaRegion, replicaVersioning, sample };
+}
+function replicationFix(ctx, media, role) {
+    const rule = {
+        ID: 'dr-media',
+        Priority: 1,
+        Status: 'Enabled',
+        Filter: {},
+        DeleteMarkerReplication: { Status: media.deleteMarkers === 'enabled' ? 'Enabled' : 'Disabled' },
+        Destination: { Bucket: bucketArn(media.replicaBucket), ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } }, Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } },
+    };
+    const config = { Role: role ?? 'arn:aws:iam::<account-id>:role/<s3-replication-role>', Rules: [rule] };
+    return `aws s3api put-bucket-replication --region ${ctx.primary.region} --bucket ${media.bucket} --replication-configuration '${JSON.stringify(config)}'`;
+}
+function replicationChecks(ctx, media, facts) {
+    const C = MEDIA_CHECKS;
+    const fix = replicationFix(ctx, media, facts.replication?.Role);
+    const rules = rulesTo(facts.replication, media.replicaBucket);
+    const enabled = rules.filter((r) => r.Status === 'Enabled');
+    const uncovered = media.prefixes.filter((prefix) => !enabled.some((r) => covers(r, prefix)));
+    const describe = (r) => `rule ${r.ID ?? '(no id)'} ${r.Status} for ${describeScope(r)}`;
+    const none = facts.replication ? `no replication rule sends objects to ${media.replicaBucket}` : `${media.bucket} has no replication configuration`;
+    const replication = rules.length
+        ? verdict(C.replication, uncovered.length === 0, uncovered.length ? `${rules.map(describe).join('; ')}: ${scopesText(uncovered)} not replicated` : `${enabled.map(describe).join('; ')} to ${media.replicaBucket}`, fix)
+        : verdict(C.replication, false, none, fix);
+    const want = media.deleteMarkers === 'enabled' ? 'Enabled' : 'Disabled';
+    const markers = rules.map((r) => r.DeleteMarkerReplication?.Status ?? 'Disabled');
+    const deleteMarkers = verdict(C.deleteMarkers, rules.length > 0 && markers.every((s) => s === want), rules.length ? `delete marker replication ${[...new Set(markers)].join('/')} (the team chose ${want})` : none, fix);
+    const timed = rules.map((r) => (r.Destination?.ReplicationTime?.Status === 'Enabled' ? 'Replication Time Control' : r.Destination?.Metrics?.Status === 'Enabled' ? 'replication metrics' : undefined));
+    const replicationTime = verdict(C.replicationTime, rules.length > 0 && timed.every(Boolean), rules.length ? (timed.every(Boolean) ? `${[...new Set(timed)].join(' and ')} on` : 'neither Replication Time Control nor replication metrics: nobody would see replication fall behind') : none, fix);
+    return [replication, deleteMarkers, replicationTime];
+}
+function replicaBucketCheck(ctx, media, facts) {
+    const fix = facts.replicaRegion
+        ? `aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`
+        : `aws s3api create-bucket --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --create-bucket-configuration LocationConstraint=${ctx.secondary.region} && aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`;
+    if (!facts.replicaRegion)
+        return verdict(MEDIA_CHECKS.replicaBucket, false, `${media.replicaBucket} does not exist`, fix);
+    const inSecondary = facts.replicaRegion === ctx.secondary.region;
+    return verdict(MEDIA_CHECKS.replicaBucket, inSecondary && facts.replicaVersioning === 'Enabled', `${media.replicaBucket} is in ${facts.replicaRegion}${inSecondary ? '' : ` (not the secondary region ${ctx.secondary.region})`}, versioning ${facts.replicaVersioning}`, fix);
+}
+function lifecycleCheck(ctx, media, facts) {
+    const days = PLAN.noncurrentVersionDays;
+    const fix = `aws s3api put-bucket-lifecycle-configuration --region ${ctx.primary.region} --bucket ${media.bucket} --lifecycle-configuration '${JSON.stringify({ Rules: [{ ID: 'keep-versions-90-days', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: days } }] })}'  # replaces every rule: merge in the bucket's other rules`;
+    const expiring = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration?.NoncurrentDays !== undefined);
+    const sooner = expiring.filter((r) => (r.NoncurrentVersionExpiration?.NoncurrentDays ?? 0) < days);
+    const whole = expiring.filter((r) => covers(r, ''));
+    const dayList = (rules) => rules.map((r) => `rule ${r.ID ?? '(no id)'}: ${r.NoncurrentVersionExpiration?.NoncurrentDays} days for ${describeScope(r)}`).join('; ');
+    if (sooner.length)
+        return verdict(MEDIA_CHECKS.noncurrentVersions, false, `old versions deleted sooner than ${days} days: ${dayList(sooner)}`, fix);
+    if (!whole.length)
+        return verdict(MEDIA_CHECKS.noncurrentVersions, false, expiring.length ? `old versions expire only in part of the bucket: ${dayList(expiring)}` : 'no lifecycle rule expires old versions: they are kept (and paid for) forever', fix);
+    return verdict(MEDIA_CHECKS.noncurrentVersions, true, `old versions deleted after ${dayList(whole)}`, fix);
+}
+function sampleCheck(ctx, media, facts) {
+    const bad = unreplicated(facts.sample, ctx.now);
+    const failed = bad.filter((o) => o.status === 'FAILED');
+    const shown = bad.slice(0, 3);
+    const fix = shown.length
+        ? shown.map((o) => `aws s3api copy-object --region ${ctx.primary.region} --bucket ${media.bucket} --key '${o.key}' --copy-source '${media.bucket}/${o.key}' --metadata-directive REPLACE`).join(' && ') + '  # a re-write replicates again; for many objects use S3 Batch Replication'
+        : `aws s3api head-object --region ${ctx.primary.region} --bucket ${media.bucket} --key <key> --query ReplicationStatus`;
+    if (!facts.sample.length)
+        return verdict(MEDIA_CHECKS.replicationStatus, true, `no objects under ${scopesText(media.prefixes)} to sample`, fix);
+    const counts = ['COMPLETED', 'PENDING', 'FAILED'].map((s) => `${facts.sample.filter((o) => o.status === s).length} ${s}`).join(', ');
+    const none = facts.sample.filter((o) => !o.status).length;
+    const found = `newest ${facts.sample.length} objects (of up to ${SAMPLE_SIZE}): ${counts}${none ? `, ${none} with no replication status` : ''}${bad.length ? `; e.g. ${shown.map((o) => `'${o.key}' ${o.status ?? 'not replicated'}`).join(', ')}` : ''}`;
+    return verdict(MEDIA_CHECKS.replicationStatus, bad.length === 0 && failed.length === 0, found, fix);
+}
+/** The media files prerequisites: versioning, replication to the other region as the plan says, 90 days of versions, and proof that it replicates. */
+function mediaChecks(ctx, media, facts) {
+    if (!facts.exists) {
+        const fix = `aws s3api list-buckets --query 'Buckets[].Name'  # media-bucket must name the bucket the application stores files in`;
+        return Object.values(MEDIA_CHECKS).map((d) => verdict(d, false, `${media.bucket} does not exist`, fix));
+    }
+    const versioning = verdict(MEDIA_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${media.bucket} --versioning-configuration Status=Enabled`);
+    return [versioning, ...replicationChecks(ctx, media, facts), replicaBucketCheck(ctx, media, facts), lifecycleCheck(ctx, media, facts), sampleCheck(ctx, media, facts)];
+}
+
+;// CONCATENATED MODULE: ./src/audit/catalog.ts
+
+
+
+
+
+/** Every check the audit makes, in the order the report lists them. */
+const ALL_CHECKS = [DATABASE_CHECKS, MEDIA_CHECKS, BACKUP_CHECKS, DNS_CHECKS, CACHE_CHECKS].flatMap((group) => Object.values(group));
+
+;// CONCATENATED MODULE: ./src/audit/skip.ts
+
+
+/**
+ * The `skip` input: one `id-or-area: reason` per line, e.g. `cache: no Redis in this stack`.
+ * A reason is required, so the report always says why something the plan assumes was not checked.
+ */
+function parseSkip(input, known) {
+    const ids = new Set([...AREAS, ...known.map((c) => c.id)]);
+    const skip = new Map();
+    for (const raw of input.split(/\r?\n/)) {
+        const line = raw.trim();
+        if (!line || line.startsWith('#'))
+            continue;
+        const match = /^([a-z0-9.-]+)\s*:\s*(.*)$/.exec(line);
+        if (!match)
+            throw new ConfigurationError(`skip line '${line}' must be 'check-id: reason' or 'area: reason', e.g. 'cache: no Redis in this stack'`);
+        const [, id, reason] = match;
+        if (!ids.has(id))
+            throw new ConfigurationError(`skip names '${id}', which is neither an area (${AREAS.join(', ')}) nor a check id; the README lists the ids`);
+        if (!reason.trim())
+            throw new ConfigurationError(`skip '${id}' has no reason: write '${id}: why it does not apply', the report shows it`);
+        skip.set(id, reason.trim());
+    }
+    return skip;
+}
+/** Why a check is skipped, when it is: its own line first, then its area's. */
+function skipReason(skip, check) {
+    return skip.get(check.id) ?? skip.get(check.area);
+}
+function areaSkipped(skip, area, checks) {
+    return checks.filter((c) => c.area === area).every((c) => skipReason(skip, c) !== undefined);
+}
+
+;// CONCATENATED MODULE: ./src/audit/inputs.ts
+
+
+
+
+
+
+
+function required(raw, name, area, what) {
+    const value = raw.trim();
+    const hint = area ? `. A team without it skips the area with skip: '${area}: why it does not apply'` : '';
+    if (!value)
+        throw new ConfigurationError(`${name} is required: ${what}${hint}`);
+    return value;
+}
+function rdsId(value, name) {
+    if (!/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(value) || value.endsWith('-') || value.includes('--')) {
+        throw new ConfigurationError(`${name} '${value}' is not an RDS instance identifier (a letter, then letters, digits and single hyphens, at most 63)`);
+    }
+    return value;
+}
+function list(text) {
+    return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+}
+function parseMedia(input) {
+    const prefixes = list(input('media-prefixes')).map((p) => parsePrefix(p, 'media-prefixes'));
+    return {
+        bucket: parseBucket(required(input('media-bucket'), 'media-bucket', 'media', 'the S3 bucket of the media files'), 'media-bucket'),
+        replicaBucket: parseBucket(required(input('media-replica-bucket'), 'media-replica-bucket', 'media', 'the bucket in secondary-region that media-bucket replicates to'), 'media-replica-bucket'),
+        prefixes: prefixes.length ? prefixes : [''],
+        deleteMarkers: parseChoice(input('media-delete-marker-replication'), 'media-delete-marker-replication', ['enabled', 'disabled'], 'enabled'),
+    };
+}
+function parseBackup(input) {
+    const replica = input('backup-replica-bucket').trim();
+    const objectLock = parseBoolean(input('backup-object-lock'), 'backup-object-lock', false);
+    return {
+        bucket: parseBucket(required(input('backup-bucket'), 'backup-bucket', 'backup', 'the S3 bucket the backup action writes to'), 'backup-bucket'),
+        prefix: parsePrefix(input('backup-prefix').trim() || 'database/', 'backup-prefix'),
+        maxAgeSeconds: parseInteger(input('backup-max-age-seconds'), 'backup-max-age-seconds', 93_600, 60),
+        versioning: parseBoolean(input('backup-versioning'), 'backup-versioning', false) || objectLock,
+        objectLock,
+        ...(replica ? { replicaBucket: parseBucket(replica, 'backup-replica-bucket') } : {}),
+    };
+}
+function parseDns(input) {
+    const zone = required(input('hosted-zone-id'), 'hosted-zone-id', 'dns', 'the Route 53 zone of the record failover moves').replace(/^\/?hostedzone\//, '');
+    if (!/^[A-Z0-9]{1,32}$/.test(zone))
+        throw new ConfigurationError(`hosted-zone-id '${zone}' is not a Route 53 hosted zone id like Z1234567890ABC`);
+    const name = required(input('record-name'), 'record-name', 'dns', 'the name the application connects to, e.g. db.example.com').replace(/\.$/, '');
+    if (!/^[a-zA-Z0-9_*]([a-zA-Z0-9_-]*\.)+[a-zA-Z0-9-]+$/.test(name))
+        throw new ConfigurationError(`record-name '${name}' is not a DNS name like db.example.com`);
+    const domain = input('health-check-domain').trim();
+    return {
+        hostedZoneId: zone,
+        recordName: name,
+        maxTtlSeconds: parseInteger(input('max-ttl-seconds'), 'max-ttl-seconds', 300, 0, 172_800),
+        ...(domain ? { healthCheckDomain: domain } : {}),
+    };
+}
+/** Reads and checks every input before the first AWS call; one mistake, one ConfigurationError saying what to change. */
+function parseAuditInputs(input, env = process.env) {
+    const primaryRegion = parseRegion(required(input('primary-region'), 'primary-region', undefined, 'the region of the primary database and buckets, e.g. us-east-1'), env, 'primary-region');
+    const secondaryRegion = parseRegion(required(input('secondary-region'), 'secondary-region', undefined, 'the failover region, e.g. us-west-2'), env, 'secondary-region');
+    if (primaryRegion === secondaryRegion)
+        throw new ConfigurationError(`secondary-region must differ from primary-region (both are ${primaryRegion}): the plan fails over to another region`);
+    const skip = parseSkip(input('skip'), ALL_CHECKS);
+    const active = (area) => !areaSkipped(skip, area, ALL_CHECKS);
+    const failOn = parseChoice(input('fail-on'), 'fail-on', [...SEVERITIES, 'none'], 'high');
+    return {
+        primaryRegion,
+        secondaryRegion,
+        endpointUrl: parseEndpointUrl(input('endpoint-url')),
+        ...(active('database')
+            ? {
+                database: {
+                    instanceId: rdsId(required(input('db-instance-id'), 'db-instance-id', 'database', 'the primary RDS instance'), 'db-instance-id'),
+                    replicaId: rdsId(required(input('replica-id'), 'replica-id', 'database', 'the cross-region read replica in secondary-region'), 'replica-id'),
+                },
+            }
+            : {}),
+        ...(active('media') ? { media: parseMedia(input) } : {}),
+        ...(active('backup') ? { backup: parseBackup(input) } : {}),
+        ...(active('dns') ? { dns: parseDns(input) } : {}),
+        ...(active('cache') ? { cache: { replicationGroupId: required(input('cache-replication-group-id'), 'cache-replication-group-id', 'cache', 'the ElastiCache Redis replication group') } } : {}),
+        rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
+        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
+        skip,
+        failOn,
+        reportPath: input('report-path').trim() || 'dr-audit-report.json',
+    };
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/version.ts
+/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
+const TOOL_NAME = 'dr-actions';
+const TOOL_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+
+
+const REPORT_VERSION = 1;
+/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
+class StepRecorder {
+    now;
+    recorded = [];
+    constructor(now = () => new Date()) {
+        this.now = now;
+    }
+    async run(name, fn, describe) {
+        const started = this.now();
+        try {
+            const result = await fn();
+            this.record(name, 'passed', started, describe?.(result));
+            return result;
+        }
+        catch (error) {
+            this.record(name, 'failed', started, errorMessage(error));
+            throw error;
+        }
+    }
+    skip(name, detail) {
+        this.recorded.push({ name, status: 'skipped', detail });
+    }
+    get steps() {
+        return [...this.recorded];
+    }
+    record(name, status, started, detail) {
+        const finished = this.now();
+        this.recorded.push({
+            name,
+            status,
+            startedAt: started.toISOString(),
+            finishedAt: finished.toISOString(),
+            durationSeconds: secondsBetween(started, finished),
+            ...(detail ? { detail } : {}),
+        });
+    }
+}
+function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
+    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+}
+function newReport(fields) {
+    return {
+        version: REPORT_VERSION,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        ...fields,
+        durationSeconds: secondsBetween(new Date(fields.startedAt), new Date(fields.finishedAt)),
+    };
+}
+async function writeReport(path, report) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_.writeFile)(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/report/checklist.ts
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/audit/audit-report.ts
+
+
+
+
+const AUDIT_KIND = 'dr-audit';
+/** The RPO as the prerequisites stand right now: how old the newest restorable point is, how far the replica trails. */
+function objectivesOf(input) {
+    const { database, rpoSeconds, startedAt } = input;
+    if (!database)
+        return [];
+    const restorable = database.primary?.LatestRestorableTime;
+    return [
+        objective('RPO', 'database failure', 'age of the latest restorable time (PITR)', rpoSeconds, restorable ? secondsSince(restorable, startedAt) : null),
+        objective('RPO', 'regional outage', 'highest replica lag of the last 15 minutes', rpoSeconds, database.maxLagSeconds ?? null),
+    ];
+}
+function buildAuditReport(input) {
+    const failing = input.checks.filter((c) => failsStep(c, input.failOn));
+    const count = (status) => input.checks.filter((c) => c.status === status).length;
+    const counts = { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), failingStep: failing.length };
+    const failedIds = input.checks.filter((c) => c.status === 'failed').map((c) => `${c.id} (${c.severity}): ${c.found}`);
+    const detail = `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${failedIds.length ? `; ${failedIds.join('; ')}` : ''}`;
+    return newReport({
+        kind: AUDIT_KIND,
+        run: input.run,
+        startedAt: input.startedAt.toISOString(),
+        finishedAt: input.finishedAt.toISOString(),
+        passed: failing.length === 0,
+        reasons: failing.map((c) => `${c.id} (${c.severity}): ${c.found}`),
+        steps: input.steps,
+        objectives: objectivesOf(input),
+        checklist: [checklistItem('prerequisites', failing.length === 0 ? 'passed' : 'failed', detail)],
+        details: { primaryRegion: input.primaryRegion, secondaryRegion: input.secondaryRegion, failOn: input.failOn, checks: input.checks, counts },
+    });
+}
+
+;// CONCATENATED MODULE: ./src/audit/areas.ts
+
+
+
+
+
+/** Reads one area's settings from AWS and judges them; an area whose settings are absent (skipped) yields nothing. */
+async function auditArea(area, ctx) {
+    const s = ctx.settings;
+    switch (area) {
+        case 'database': {
+            if (!s.database)
+                return { checks: [] };
+            const facts = await readDatabaseFacts(ctx);
+            return { checks: databaseChecks(ctx, facts), database: facts };
+        }
+        case 'media':
+            return { checks: s.media ? mediaChecks(ctx, s.media, await readMediaFacts(ctx, s.media)) : [] };
+        case 'backup':
+            return { checks: s.backup ? backupChecks(ctx, s.backup, await readBackupFacts(ctx, s.backup)) : [] };
+        case 'dns':
+            return { checks: s.dns ? dnsChecks(ctx, s.dns, await readDnsFacts(ctx, s.dns)) : [] };
+        case 'cache':
+            return { checks: s.cache ? cacheChecks(ctx, s.cache, await readReplicationGroup(ctx, s.cache)) : [] };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/run-audit.ts
+
+
+
+
+
+
+
+/** An area AWS would not answer for (denied, down): each of its checks fails, saying why, rather than the run dying unreported. */
+function unreadable(area, error) {
+    const why = `could not be read: ${errorMessage(error)}`;
+    const fix = 'allow the audit role the read-only calls in docs/iam/dr-audit-role-policy.json, then re-run';
+    return { checks: ALL_CHECKS.filter((c) => c.area === area).map((c) => verdict(c, false, why, fix)) };
+}
+/** Skips apply last: a skipped check still shows the fix it would give, and the reason the team gave. */
+function applySkips(settings, found) {
+    return ALL_CHECKS.map((definition) => {
+        const reason = skipReason(settings.skip, definition);
+        const check = found.find((c) => c.id === definition.id);
+        if (reason !== undefined)
+            return skipped(definition, `skipped: ${reason}`, check?.fix ?? '');
+        return check ?? skipped(definition, 'not checked');
+    });
+}
+/** Reads every area in both regions (read-only calls), judges each prerequisite, and writes the report. */
+async function runAudit(options) {
+    const now = options.now ?? (() => new Date());
+    const startedAt = now();
+    const ctx = {
+        settings: options,
+        primary: { region: options.primaryRegion, endpointUrl: options.endpointUrl },
+        secondary: { region: options.secondaryRegion, endpointUrl: options.endpointUrl },
+        now: startedAt,
+    };
+    const recorder = new StepRecorder(now);
+    const results = await Promise.all(AREAS.map(async (area) => {
+        if (!options[area]) {
+            recorder.skip(`read ${area} settings`, 'every check of the area is skipped by the skip input');
+            return { checks: [] };
+        }
+        const failures = (r) => `${r.checks.filter((c) => c.status === 'failed').length} of ${r.checks.length} checks failed`;
+        const result = await recorder.run(`read ${area} settings`, () => auditArea(area, ctx), failures).catch((error) => unreadable(area, error));
+        options.log.info(`${area}: ${failures(result)}`);
+        return result;
+    }));
+    const checks = applySkips(options, results.flatMap((r) => r.checks));
+    const report = buildAuditReport({
+        run: options.run,
+        startedAt,
+        finishedAt: now(),
+        steps: recorder.steps,
+        checks,
+        failOn: options.failOn,
+        primaryRegion: options.primaryRegion,
+        secondaryRegion: options.secondaryRegion,
+        rpoSeconds: options.rpoSeconds,
+        database: results.find((r) => r.database)?.database,
+    });
+    await writeReport(options.reportPath, report);
+    const findings = checks.filter((c) => c.status === 'failed');
+    return { report, reportPath: options.reportPath, passed: report.passed, findingsCount: findings.length, failedCount: findings.filter((c) => failsStep(c, options.failOn)).length };
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/** Escapes text for a markdown table cell. */
+function cell(value) {
+    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+function table(headers, rows) {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const rule = `|${headers.map(() => '---').join('|')}|`;
+    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+}
+/** A folded block; GitHub renders markdown inside when blank lines surround it. */
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Long tables fold so that the verdict stays on screen. */
+function foldIfLong(summary, body, rows, limit = 15) {
+    return rows > limit ? details(summary, body) : body;
+}
+function code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
+
+;// CONCATENATED MODULE: ./src/audit/summary.ts
+
+
+
+const SEVERITY_MARK = { high: '🔴 high', medium: '🟠 medium', low: '🟡 low' };
+function summary_status(check, result) {
+    if (check.status !== 'failed')
+        return `${MARK[check.status]} ${check.status}`;
+    return failsStep(check, result.report.details.failOn) ? `${MARK.failed} failed` : '⚠️ failed (below fail-on)';
+}
+function areaTable(checks, result) {
+    const rows = [...checks].sort(byUrgency).map((c) => [summary_status(c, result), code(c.id), SEVERITY_MARK[c.severity], c.found, c.status === 'failed' && c.fix ? code(c.fix) : '', c.plan]);
+    return table(['', 'check', 'severity', 'found', 'fix', 'the plan says'], rows);
+}
+/** The job summary: the verdict, then one table per area (areas with failures first), failures on top with their fix. */
+function auditMarkdown(result) {
+    const { report } = result;
+    const { details } = report;
+    const c = details.counts;
+    const heading = report.passed ? `## ${MARK.passed} The plan's prerequisites are in place` : `## ${MARK.failed} The plan's prerequisites are not all in place`;
+    const lines = [
+        heading,
+        '',
+        `${c.passed} passed, ${c.failed} failed (${c.failingStep} at or above fail-on ${code(details.failOn)}), ${c.skipped} skipped; ${details.primaryRegion} → ${details.secondaryRegion}, ${formatDuration(report.durationSeconds)}.`,
+    ];
+    const areas = [...AREAS].sort((a, b) => {
+        const failures = (area) => details.checks.filter((x) => x.area === area && x.status === 'failed').length;
+        return (failures(b) > 0 ? 1 : 0) - (failures(a) > 0 ? 1 : 0) || AREAS.indexOf(a) - AREAS.indexOf(b);
+    });
+    for (const area of areas) {
+        const checks = details.checks.filter((x) => x.area === area);
+        if (!checks.length)
+            continue;
+        const failed = checks.filter((x) => x.status === 'failed').length;
+        lines.push('', `### ${area}${failed ? `: ${failed} failed` : ''}`, '', areaTable(checks, result));
+    }
+    const measured = report.objectives.filter((o) => o.measuredSeconds !== null);
+    if (measured.length) {
+        lines.push('', '### Objectives as the settings stand', '', ...measured.map((o) => `- **${o.name}** (${o.scenario}): ${o.measure} ${formatDuration(o.measuredSeconds ?? 0)}, target ${formatDuration(o.targetSeconds)}: ${o.passed ? `${MARK.passed} met` : `${MARK.failed} missed`}`));
+    }
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/github/run-context.ts
+function runContextFromEnv(env = process.env) {
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const context = {
+        repository: env.GITHUB_REPOSITORY,
+        workflow: env.GITHUB_WORKFLOW,
+        job: env.GITHUB_JOB,
+        runId: env.GITHUB_RUN_ID,
+        runAttempt: env.GITHUB_RUN_ATTEMPT,
+        sha: env.GITHUB_SHA,
+        ref: env.GITHUB_REF,
+        actor: env.GITHUB_ACTOR,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+    };
+    return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
+}
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -89026,1528 +90672,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * A mistake in what the user asked for (an input, a missing tool, a guard that refused).
- * Its message says what to change; it is shown without a stack trace.
- * Every other error is a bug or an outage and keeps its stack in debug logs.
- */
-class ConfigurationError extends Error {
-    name = 'ConfigurationError';
-}
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/aws/settings.ts
-
-function parseRegion(input, env, inputName = 'region') {
-    const region = input.trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-        throw new ConfigurationError(`${inputName} '${region}' is not an AWS region name like us-east-1`);
-    }
-    return region;
-}
-function parseEndpointUrl(input, inputName = 'endpoint-url') {
-    const text = input.trim();
-    if (!text)
-        return undefined;
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new ConfigurationError(`${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new ConfigurationError(`${inputName} must be an http:// or https:// URL, got '${text}'`);
-    }
-    if (url.username || url.password) {
-        throw new ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
-    }
-    return text.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/storage/inputs.ts
-
-/** S3's bucket naming rules (general purpose buckets), checked before any call. */
-function parseBucket(input, inputName = 'bucket') {
-    const bucket = input.trim();
-    if (!bucket)
-        throw new ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
-    const problems = [];
-    if (bucket.length < 3 || bucket.length > 63)
-        problems.push('be 3 to 63 characters long');
-    if (!/^[a-z0-9.-]+$/.test(bucket))
-        problems.push('use only lowercase letters, digits, dots and hyphens');
-    if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket))
-        problems.push('begin and end with a letter or digit');
-    if (bucket.includes('..'))
-        problems.push('not contain two dots in a row');
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket))
-        problems.push('not look like an IP address');
-    if (problems.length)
-        throw new ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
-    return bucket;
-}
-/**
- * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
- * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
- * as they need special handling in URLs, XML or tools:
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
- */
-const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
-/** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
-function parsePrefix(input, inputName = 'prefix') {
-    const prefix = input.trim();
-    if (prefix === '')
-        return '';
-    if (prefix.startsWith('/'))
-        throw new ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
-    if (!prefix.endsWith('/'))
-        throw new ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
-    if (prefix.includes('//'))
-        throw new ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
-    const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
-    if (hasControl)
-        throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
-    const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
-    if (dotSegment !== undefined) {
-        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
-    }
-    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
-    if (avoided.length) {
-        throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
-    }
-    if (Buffer.byteLength(prefix) > 900)
-        throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
-    return prefix;
-}
-
-;// CONCATENATED MODULE: ./src/util/inputs.ts
-
-function parseBoolean(input, name, fallback) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
-}
-function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    if (!/^-?\d+$/.test(text))
-        throw new ConfigurationError(`${name} must be a whole number, got '${text}'`);
-    const value = Number(text);
-    if (value < min)
-        throw new ConfigurationError(`${name} must be at least ${min}, got ${value}`);
-    if (value > max)
-        throw new ConfigurationError(`${name} must be at most ${max}, got ${value}`);
-    return value;
-}
-function parseChoice(input, name, choices, fallback) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
-    if (!match)
-        throw new ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
-    return match;
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
-var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elasticache/dist-cjs/index.js
-var client_elasticache_dist_cjs = __nccwpck_require__(4827);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
-var client_rds_dist_cjs = __nccwpck_require__(7202);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-route-53/dist-cjs/index.js
-var client_route_53_dist_cjs = __nccwpck_require__(8621);
-;// CONCATENATED MODULE: ./src/aws/clients.ts
-
-
-
-
-
-/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
-const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
-/**
- * Control-plane calls are small: a region that does not answer within these limits is down,
- * and a failover must say so rather than hang on it.
- */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
-/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
-const ROUTE53_SIGNING_REGION = 'us-east-1';
-/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
-function createS3Client(settings, overrides = {}) {
-    return new dist_cjs/* S3Client */.YxF({
-        region: settings.region,
-        ...RETRY,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
-        ...overrides,
-    });
-}
-/**
- * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
- * during a regional outage), which should report "unreachable" in seconds.
- */
-function createRdsClient(settings, overrides = {}) {
-    return new client_rds_dist_cjs/* RDSClient */.rYe({
-        region: settings.region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...overrides,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
-}
-/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
-function createRoute53Client(settings) {
-    return new client_route_53_dist_cjs/* Route53Client */.LhC({
-        region: ROUTE53_SIGNING_REGION,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
-}
-/** ElastiCache is regional; the audit reads replication groups only. */
-function createElastiCacheClient(settings) {
-    return new client_elasticache_dist_cjs/* ElastiCacheClient */.gpP({
-        region: settings.region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
-}
-/** CloudWatch is regional: a replica's metrics live in the replica's region. */
-function createCloudWatchClient(settings) {
-    return new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn({
-        region: settings.region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
-}
-
-;// CONCATENATED MODULE: ./src/aws/errors.ts
-/**
- * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
- * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
- * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
- */
-function httpStatusOf(error) {
-    if (typeof error !== 'object' || error === null)
-        return undefined;
-    const status = error.$metadata?.httpStatusCode;
-    return typeof status === 'number' ? status : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/util/concurrency.ts
-/** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
-async function mapWithLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next;
-            next += 1;
-            results[index] = await fn(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-
-;// CONCATENATED MODULE: ./src/storage/keys.ts
-const EXTENSION = { custom: '.dump', plain: '.sql.gz' };
-const MANIFEST_SUFFIX = '.manifest.json';
-const KEY_PATTERN = /^backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(\.dump|\.sql\.gz)$/;
-function pad(value, width = 2) {
-    return String(value).padStart(width, '0');
-}
-/** YYYYMMDD_HHMMSS in UTC: lexical order is time order, as the plan's `aws s3 ls | tail -5` expects. */
-function timestampPart(time) {
-    return (`${pad(time.getUTCFullYear(), 4)}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}_` +
-        `${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`);
-}
-function backupKey(prefix, startedAt, format) {
-    return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
-}
-function manifestKeyFor(key) {
-    return `${key}${MANIFEST_SUFFIX}`;
-}
-/** A backup object directly under prefix (not in a deeper folder), else undefined. */
-function parseBackupKey(key, prefix) {
-    if (!key.startsWith(prefix))
-        return undefined;
-    const match = KEY_PATTERN.exec(key.slice(prefix.length));
-    if (!match)
-        return undefined;
-    const [, y, mo, d, h, mi, s, ext] = match;
-    const time = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
-    if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22))
-        return undefined;
-    return { key, format: ext === '.dump' ? 'custom' : 'plain', time };
-}
-function isManifestKey(key) {
-    return key.endsWith(MANIFEST_SUFFIX);
-}
-function backupKeyOfManifest(manifestKey) {
-    return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
-}
-
-;// CONCATENATED MODULE: ./src/storage/manifest.ts
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
-class InvalidManifestError extends Error {
-    name = 'InvalidManifestError';
-}
-const isIso = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
-/** Parses and checks a manifest; the error says which field is wrong. */
-function parseManifest(text, expectedKey) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        throw new InvalidManifestError('not valid JSON');
-    }
-    if (typeof data !== 'object' || data === null)
-        throw new InvalidManifestError('not a JSON object');
-    const m = data;
-    const fail = (field, expected) => {
-        throw new InvalidManifestError(`field '${field}' should be ${expected}`);
-    };
-    if (!READABLE_VERSIONS.includes(m.version))
-        fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
-    if (typeof m.key !== 'string')
-        fail('key', 'a string');
-    if (expectedKey !== undefined && m.key !== expectedKey)
-        fail('key', `'${expectedKey}', the object it sits next to`);
-    if (typeof m.database !== 'string')
-        fail('database', 'a string');
-    if (m.format !== 'custom' && m.format !== 'plain')
-        fail('format', "'custom' or 'plain'");
-    if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256))
-        fail('sha256', '64 lowercase hex digits');
-    if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0)
-        fail('sizeBytes', 'a non-negative integer');
-    for (const field of ['startedAt', 'finishedAt', 'snapshotAt'])
-        if (!isIso(m[field]))
-            fail(field, 'an ISO-8601 time');
-    if (m.rowCounts !== 'exact' && m.rowCounts !== 'off')
-        fail('rowCounts', "'exact' or 'off'");
-    if (!Array.isArray(m.tables))
-        fail('tables', 'an array');
-    for (const [index, table] of m.tables.entries()) {
-        const t = table;
-        const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0);
-        if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
-            fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
-        }
-    }
-    if (m.version !== 1)
-        checkVersion2Fields(m, fail);
-    return data;
-}
-const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
-/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
-function checkVersion2Fields(m, fail) {
-    const listOf = (field, ok, expected) => {
-        if (!Array.isArray(m[field]))
-            fail(field, 'an array');
-        for (const [index, item] of m[field].entries())
-            if (!isName(item) || !ok(item))
-                fail(`${field}[${index}]`, expected);
-    };
-    listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
-    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
-    listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
-    if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
-        fail('largeObjects', 'a non-negative integer');
-}
-
-;// CONCATENATED MODULE: ./src/storage/backup-store.ts
-
-
-
-
-
-function storageChecksumOf(head) {
-    const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
-    if (head.ChecksumCRC64NVME)
-        return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
-    if (head.ChecksumCRC32C)
-        return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
-    if (head.ChecksumCRC32)
-        return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
-    return undefined;
-}
-/** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
-const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
-const MANIFEST_READ_CONCURRENCY = 16;
-/**
- * The backups of one database, the objects directly under one prefix of one bucket, as read
- * by every action; writing them is the backup's alone (backup-writes.ts).
- */
-class BackupStore {
-    client;
-    bucket;
-    prefix;
-    constructor(client, bucket, prefix) {
-        this.client = client;
-        this.bucket = bucket;
-        this.prefix = prefix;
-    }
-    /** Every backup object and manifest directly under the prefix, newest first; paginated, so any number. */
-    async list() {
-        const objects = new Map();
-        let token;
-        do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
-            for (const item of page.Contents ?? []) {
-                if (!item.Key)
-                    continue;
-                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
-            }
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-        const backups = [];
-        const orphanManifests = [];
-        for (const object of objects.values()) {
-            if (isManifestKey(object.key)) {
-                const backupKey = backupKeyOfManifest(object.key);
-                if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey))
-                    orphanManifests.push(object);
-                continue;
-            }
-            const parsed = parseBackupKey(object.key, this.prefix);
-            if (!parsed)
-                continue;
-            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
-        }
-        backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-        return { backups, orphanManifests };
-    }
-    async readManifest(backupKey) {
-        try {
-            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
-            const text = (await response.Body?.transformToString('utf8')) ?? '';
-            return { manifest: parseManifest(text, backupKey) };
-        }
-        catch (error) {
-            if (error instanceof InvalidManifestError)
-                return { error: `invalid manifest: ${error.message}` };
-            if (error.name === 'NoSuchKey')
-                return { error: 'no manifest' };
-            throw error;
-        }
-    }
-    /** Manifests of the given backups (those that have one), read with bounded concurrency. */
-    async readManifests(backups) {
-        const withManifest = backups.filter((b) => b.manifestObject);
-        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
-        return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
-    }
-    /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
-    async metadata(key) {
-        try {
-            const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
-        }
-        catch (error) {
-            const status = httpStatusOf(error);
-            if (error.name === 'NotFound' || status === 404)
-                return undefined;
-            throw error;
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/util/format.ts
-const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < UNITS.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-    const whole = Math.round(seconds);
-    const h = Math.floor(whole / 3600);
-    const m = Math.floor((whole % 3600) / 60);
-    const s = whole % 60;
-    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
-}
-/** Seconds between two instants, rounded to milliseconds. */
-function secondsBetween(start, end) {
-    return Math.round(end.getTime() - start.getTime()) / 1000;
-}
-/** "1 attempt", "3 attempts". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-;// CONCATENATED MODULE: ./src/audit/aws-errors.ts
-/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial). */
-function isNotFound(error, ...names) {
-    const e = error;
-    return names.includes(e.name ?? '') || names.includes(e.Code ?? '') || (names.length === 0 && e.$metadata?.httpStatusCode === 404);
-}
-/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
-async function unlessNotFound(read, ...names) {
-    try {
-        return await read;
-    }
-    catch (error) {
-        if (isNotFound(error, ...names))
-            return undefined;
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/check.ts
-/** One prerequisite of the plan, as the audit found it: plain data, the same in the report and the summary. */
-const SEVERITIES = ['high', 'medium', 'low'];
-const AREAS = ['database', 'media', 'backup', 'dns', 'cache'];
-function verdict(definition, ok, found, fix) {
-    return { ...definition, status: ok ? 'passed' : 'failed', found, fix };
-}
-function skipped(definition, reason, fix = '') {
-    return { ...definition, status: 'skipped', found: reason, fix };
-}
-const RANK = { high: 3, medium: 2, low: 1 };
-function failsStep(check, failOn) {
-    return check.status === 'failed' && failOn !== 'none' && RANK[check.severity] >= RANK[failOn];
-}
-/** Failures first (most severe first), then passes, then skips; areas keep the plan's order. */
-function byUrgency(a, b) {
-    const status = (c) => (c.status === 'failed' ? 0 : c.status === 'passed' ? 1 : 2);
-    return status(a) - status(b) || (a.status === 'failed' ? RANK[b.severity] - RANK[a.severity] : 0) || AREAS.indexOf(a.area) - AREAS.indexOf(b.area);
-}
-
-;// CONCATENATED MODULE: ./src/audit/context.ts
-function secondsSince(time, now) {
-    return Math.max(0, Math.round((now.getTime() - time.getTime()) / 1000));
-}
-
-;// CONCATENATED MODULE: ./src/audit/plan.ts
-/** The plan's own numbers (DISASTER-RECOVERY-PLAN.md) that the audit holds the settings to. */
-const PLAN = {
-    /** "Point-in-Time Recovery: Enabled (up to 7 days)" */
-    pitrDays: 7,
-    /** "Keep versions for 90 days / Delete old versions after 90 days" */
-    noncurrentVersionDays: 90,
-};
-/** Sentences of the plan, quoted by the checks that keep them true. */
-const SENTENCE = {
-    pitr: 'Point-in-Time Recovery: Enabled (up to 7 days)',
-    rpo: 'Recovery Point Objective: Maximum 1 hour of data loss',
-    databaseReplication: 'Database: Continuous replication + hourly snapshots',
-    crossRegionReplica: 'Database replication: Cross-region read replica',
-    promote: 'Promote Read Replica: aws rds promote-read-replica --region us-west-2',
-    regionalOutage: 'Regional outage: RTO 8 hours',
-    enableVersioning: 'Media Files Backup: Enable versioning',
-    realTimeReplication: 'Media Files: Real-time S3 replication',
-    crossRegionReplication: 'S3 Cross-Region Replication',
-    keepVersions: 'Lifecycle Policy: Keep versions for 90 days; delete old versions after 90 days',
-    dailyBackups: 'Automated Daily Backups (runs daily at 2 AM UTC) to s3://saas-backups/database/',
-    retention: 'Retention Policy: daily 30 days, weekly 90 days, monthly 1 year',
-    updateDns: 'Update DNS: Update Route53 to point to secondary region',
-    verifyFailover: 'Verify Failover: Check application health',
-    redis: 'Application State: Redis persistence enabled',
-};
-
-;// CONCATENATED MODULE: ./src/audit/s3-config.ts
-
-
-/** A bucket's settings the plan depends on, each undefined when the bucket has none. */
-async function versioningStatus(client, bucket) {
-    const response = await client.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: bucket }));
-    return response.Status ?? 'never enabled';
-}
-async function replicationOf(client, bucket) {
-    const response = await unlessNotFound(client.send(new dist_cjs/* GetBucketReplicationCommand */.qJf({ Bucket: bucket })), 'ReplicationConfigurationNotFoundError');
-    return response?.ReplicationConfiguration;
-}
-async function lifecycleOf(client, bucket) {
-    const response = await unlessNotFound(client.send(new dist_cjs/* GetBucketLifecycleConfigurationCommand */.iQ1({ Bucket: bucket })), 'NoSuchLifecycleConfiguration');
-    return response?.Rules ?? [];
-}
-/** The bucket's region, or undefined when there is no such bucket. */
-async function bucketRegion(client, bucket) {
-    const response = await unlessNotFound(client.send(new dist_cjs/* GetBucketLocationCommand */.r_J({ Bucket: bucket })), 'NoSuchBucket');
-    if (!response)
-        return undefined;
-    const location = response.LocationConstraint;
-    // S3 answers no constraint for us-east-1 and the legacy 'EU' for eu-west-1.
-    return !location ? 'us-east-1' : location === 'EU' ? 'eu-west-1' : location;
-}
-const bucketArn = (bucket) => `arn:aws:s3:::${bucket}`;
-const bucketOfArn = (arn) => arn.replace(/^arn:aws[a-z-]*:s3:::/, '');
-/** The key prefix a replication or lifecycle rule applies to, and whether tags narrow it further. */
-function ruleScope(rule) {
-    const filter = rule.Filter;
-    const prefix = filter?.Prefix ?? filter?.And?.Prefix ?? rule.Prefix ?? '';
-    return { prefix, tagged: Boolean(filter?.Tag) || Boolean(filter?.And?.Tags?.length) };
-}
-/** True when the rule applies to every object under `prefix` ('' for the whole bucket). */
-function covers(rule, prefix) {
-    const scope = ruleScope(rule);
-    return !scope.tagged && prefix.startsWith(scope.prefix);
-}
-function describeScope(rule) {
-    const scope = ruleScope(rule);
-    return `${scope.prefix ? `prefix '${scope.prefix}'` : 'the whole bucket'}${scope.tagged ? ' (objects with certain tags only)' : ''}`;
-}
-/** The rules that send objects to `destination`, in priority order. */
-function rulesTo(config, destination) {
-    return (config?.Rules ?? []).filter((rule) => bucketOfArn(rule.Destination?.Bucket ?? '') === destination).sort((a, b) => (b.Priority ?? 0) - (a.Priority ?? 0));
-}
-function scopesText(prefixes) {
-    return prefixes.map((p) => (p ? `'${p}'` : 'the whole bucket')).join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/audit/backup-bucket.ts
-
-
-
-
-
-
-
-
-
-const def = (id, plan, severity) => ({ id, area: 'backup', plan, severity });
-const BACKUP_CHECKS = {
-    encryption: def('backup.encryption', SENTENCE.dailyBackups, 'medium'),
-    publicAccess: def('backup.public-access-block', SENTENCE.dailyBackups, 'high'),
-    abortMultipart: def('backup.abort-incomplete-uploads', SENTENCE.retention, 'low'),
-    versioning: def('backup.versioning', SENTENCE.retention, 'medium'),
-    objectLock: def('backup.object-lock', SENTENCE.retention, 'medium'),
-    crossRegion: def('backup.cross-region-copy', SENTENCE.regionalOutage, 'high'),
-    newest: def('backup.newest-backup', SENTENCE.dailyBackups, 'high'),
-};
-/** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
-const MANIFEST_TRIES = 5;
-/** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
-async function newestCompleteBackup(client, bucket, prefix) {
-    const store = new BackupStore(client, bucket, prefix);
-    const { backups } = await store.list();
-    for (const backup of backups.filter((b) => b.manifestObject).slice(0, MANIFEST_TRIES)) {
-        const read = await store.readManifest(backup.key);
-        if ('manifest' in read)
-            return { key: backup.key, finishedAt: new Date(read.manifest.finishedAt) };
-    }
-    return undefined;
-}
-async function bucketSettings(client, bucket) {
-    const [encryption, publicAccess, lifecycle, versioning, objectLock, replication] = await Promise.all([
-        unlessNotFound(client.send(new dist_cjs/* GetBucketEncryptionCommand */.tQT({ Bucket: bucket })), 'ServerSideEncryptionConfigurationNotFoundError'),
-        unlessNotFound(client.send(new dist_cjs/* GetPublicAccessBlockCommand */.GLk({ Bucket: bucket })), 'NoSuchPublicAccessBlockConfiguration'),
-        lifecycleOf(client, bucket),
-        versioningStatus(client, bucket),
-        unlessNotFound(client.send(new dist_cjs/* GetObjectLockConfigurationCommand */.mU1({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'),
-        replicationOf(client, bucket),
-    ]);
-    return {
-        encryption: encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
-        publicAccess: publicAccess?.PublicAccessBlockConfiguration,
-        lifecycle,
-        versioning,
-        objectLock: objectLock?.ObjectLockConfiguration?.ObjectLockEnabled,
-        replication,
-    };
-}
-async function readBackupFacts(ctx, backup) {
-    const client = createS3Client(ctx.primary);
-    if (!(await bucketRegion(client, backup.bucket)))
-        return { exists: false, lifecycle: [], destinations: [] };
-    const [settings, newest] = await Promise.all([bucketSettings(client, backup.bucket), newestCompleteBackup(client, backup.bucket, backup.prefix)]);
-    const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
-    const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
-    const destinations = await Promise.all(buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })));
-    const facts = { exists: true, ...settings, destinations, newest };
-    if (backup.replicaBucket) {
-        facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
-        if (facts.replicaRegion)
-            facts.replicaNewest = await newestCompleteBackup(createS3Client({ ...ctx.secondary, region: facts.replicaRegion }), backup.replicaBucket, backup.prefix);
-    }
-    return facts;
-}
-const PUBLIC_ACCESS_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
-function newestText(newest, ctx, where) {
-    return newest ? `newest complete backup in ${where} is ${newest.key}, finished ${formatDuration(secondsSince(newest.finishedAt, ctx.now))} ago` : `no complete backup (with a valid manifest) in ${where}`;
-}
-function fresh(newest, ctx, maxAge) {
-    return newest !== undefined && secondsSince(newest.finishedAt, ctx.now) <= maxAge;
-}
-function crossRegionCheck(ctx, backup, facts) {
-    const where = `s3://${backup.bucket}/${backup.prefix}`;
-    const fix = `aws s3api put-bucket-replication --region ${ctx.primary.region} --bucket ${backup.bucket} --replication-configuration '${JSON.stringify({ Role: facts.replication?.Role ?? 'arn:aws:iam::<account-id>:role/<s3-replication-role>', Rules: [{ ID: 'dr-backups', Priority: 1, Status: 'Enabled', Filter: { Prefix: backup.prefix }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: bucketArn(backup.replicaBucket ?? `${backup.bucket}-${ctx.secondary.region}`) } }] })}'`;
-    const inSecondary = facts.destinations.filter((d) => d.region === ctx.secondary.region);
-    if (inSecondary.length)
-        return verdict(BACKUP_CHECKS.crossRegion, true, `${where} replicates to ${inSecondary.map((d) => d.bucket).join(', ')} in ${ctx.secondary.region}`, fix);
-    const elsewhere = facts.destinations.map((d) => `${d.bucket} (${d.region ?? 'missing'})`).join(', ');
-    if (backup.replicaBucket) {
-        const copyWhere = `s3://${backup.replicaBucket}/${backup.prefix}`;
-        if (facts.replicaRegion !== ctx.secondary.region) {
-            return verdict(BACKUP_CHECKS.crossRegion, false, facts.replicaRegion ? `${backup.replicaBucket} is in ${facts.replicaRegion}, not ${ctx.secondary.region}` : `${backup.replicaBucket} does not exist`, fix);
-        }
-        return verdict(BACKUP_CHECKS.crossRegion, fresh(facts.replicaNewest, ctx, backup.maxAgeSeconds), `${newestText(facts.replicaNewest, ctx, copyWhere)} (at most ${formatDuration(backup.maxAgeSeconds)})`, fix);
-    }
-    return verdict(BACKUP_CHECKS.crossRegion, false, elsewhere ? `${where} replicates only to ${elsewhere}, not to ${ctx.secondary.region}` : `nothing copies ${where} to ${ctx.secondary.region}: a regional outage takes the backups with it`, fix);
-}
-function lockChecks(ctx, backup, facts) {
-    const versioningFix = `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${backup.bucket} --versioning-configuration Status=Enabled`;
-    const lockFix = `aws s3api put-object-lock-configuration --region ${ctx.primary.region} --bucket ${backup.bucket} --object-lock-configuration '{"ObjectLockEnabled":"Enabled"}'  # needs versioning; backup locks each object itself`;
-    const versioning = backup.versioning
-        ? verdict(BACKUP_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, versioningFix)
-        : skipped(BACKUP_CHECKS.versioning, 'not asked for: backup-versioning and backup-object-lock are false', versioningFix);
-    const lock = backup.objectLock
-        ? verdict(BACKUP_CHECKS.objectLock, facts.objectLock === 'Enabled', facts.objectLock === 'Enabled' ? 'Object Lock enabled' : 'Object Lock not enabled: a leaked key can delete every backup', lockFix)
-        : skipped(BACKUP_CHECKS.objectLock, 'not asked for: backup-object-lock is false', lockFix);
-    return [versioning, lock];
-}
-/** The backup bucket's prerequisites: private, encrypted, tidy, protected when asked, copied to the other region, and fresh. */
-function backupChecks(ctx, backup, facts) {
-    const C = BACKUP_CHECKS;
-    const region = ctx.primary.region;
-    if (!facts.exists)
-        return Object.values(C).map((d) => verdict(d, false, `${backup.bucket} does not exist`, `aws s3api list-buckets --query 'Buckets[].Name'  # backup-bucket must name the bucket backups go to`));
-    const publicAccess = facts.publicAccess ?? {};
-    const open = PUBLIC_ACCESS_FIELDS.filter((f) => publicAccess[f] !== true);
-    const aborting = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined && covers(r, backup.prefix));
-    return [
-        verdict(C.encryption, Boolean(facts.encryption), facts.encryption ? `default encryption ${facts.encryption}` : 'no default encryption', `aws s3api put-bucket-encryption --region ${region} --bucket ${backup.bucket} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}'`),
-        verdict(C.publicAccess, open.length === 0, facts.publicAccess ? (open.length ? `public access block off for ${open.join(', ')}` : 'all four public access blocks on') : 'no public access block on the bucket', `aws s3api put-public-access-block --region ${region} --bucket ${backup.bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`),
-        verdict(C.abortMultipart, aborting.length > 0, aborting.length ? `incomplete uploads aborted after ${aborting[0]?.AbortIncompleteMultipartUpload?.DaysAfterInitiation} days` : `no lifecycle rule aborts incomplete multipart uploads under '${backup.prefix}': failed backups leave paid-for parts`, `aws s3api put-bucket-lifecycle-configuration --region ${region} --bucket ${backup.bucket} --lifecycle-configuration '{"Rules":[{"ID":"abort-incomplete-uploads","Status":"Enabled","Filter":{"Prefix":"${backup.prefix}"},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}}]}'  # replaces every rule: merge in the bucket's other rules`),
-        ...lockChecks(ctx, backup, facts),
-        crossRegionCheck(ctx, backup, facts),
-        verdict(C.newest, fresh(facts.newest, ctx, backup.maxAgeSeconds), `${newestText(facts.newest, ctx, `s3://${backup.bucket}/${backup.prefix}`)} (at most ${formatDuration(backup.maxAgeSeconds)})`, `gh workflow run backup.yml  # then read the failed runs of the backup workflow: the schedule stopped or backups fail`),
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/audit/cache.ts
-
-
-
-
-
-const CACHE_CHECKS = {
-    persistence: { id: 'cache.persistence', area: 'cache', plan: SENTENCE.redis, severity: 'high' },
-};
-async function readReplicationGroup(ctx, cache) {
-    const client = createElastiCacheClient(ctx.primary);
-    const response = await unlessNotFound(client.send(new client_elasticache_dist_cjs/* DescribeReplicationGroupsCommand */.HYQ({ ReplicationGroupId: cache.replicationGroupId })), 'ReplicationGroupNotFoundFault');
-    return response?.ReplicationGroups?.[0];
-}
-/**
- * "Redis persistence enabled": daily snapshots kept at least a day, or a Multi-AZ group with
- * automatic failover (ElastiCache's replacement for AOF, which it no longer offers on current Redis).
- */
-function cacheChecks(ctx, cache, group) {
-    const id = cache.replicationGroupId;
-    const fix = `aws elasticache modify-replication-group --region ${ctx.primary.region} --replication-group-id ${id} --snapshot-retention-limit 7 --snapshot-window 03:00-04:00 --apply-immediately`;
-    if (!group)
-        return [verdict(CACHE_CHECKS.persistence, false, `no replication group ${id} in ${ctx.primary.region}`, fix)];
-    const retention = group.SnapshotRetentionLimit ?? 0;
-    const multiAz = group.MultiAZ === 'enabled' && group.AutomaticFailover === 'enabled';
-    const parts = [
-        retention > 0 ? `snapshots kept ${retention} days${group.SnapshotWindow ? ` (window ${group.SnapshotWindow})` : ''}` : 'no automatic snapshots',
-        multiAz ? 'Multi-AZ with automatic failover' : `Multi-AZ ${group.MultiAZ ?? 'disabled'}, automatic failover ${group.AutomaticFailover ?? 'disabled'}`,
-    ];
-    return [verdict(CACHE_CHECKS.persistence, group.Status === 'available' && (retention > 0 || multiAz), `${id} is ${group.Status}: ${parts.join('; ')}`, fix)];
-}
-
-;// CONCATENATED MODULE: ./src/audit/database.ts
-
-
-
-
-
-
-
-
-const database_def = (id, plan, severity) => ({ id, area: 'database', plan, severity });
-const DATABASE_CHECKS = {
-    retention: database_def('db.backup-retention', SENTENCE.pitr, 'high'),
-    restorable: database_def('db.latest-restorable-time', SENTENCE.rpo, 'high'),
-    crossRegion: database_def('db.cross-region-backups', SENTENCE.databaseReplication, 'high'),
-    replica: database_def('db.replica', SENTENCE.crossRegionReplica, 'high'),
-    lag: database_def('db.replica-lag', SENTENCE.rpo, 'high'),
-    deletionProtection: database_def('db.deletion-protection', 'Complete Database Recovery: Database corruption or complete data loss', 'medium'),
-    encrypted: database_def('db.storage-encrypted', 'Database Backups (snapshots and the replica inherit the primary\'s encryption)', 'medium'),
-};
-/** How far back ReplicaLag is read: CloudWatch publishes it every minute. */
-const LAG_WINDOW_SECONDS = 15 * 60;
-async function describeInstance(ctx, region, id) {
-    const client = createRdsClient(ctx[region]);
-    const response = await unlessNotFound(client.send(new client_rds_dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: id })), 'DBInstanceNotFound', 'DBInstanceNotFoundFault');
-    return response?.DBInstances?.[0];
-}
-async function newestCopyOf(ctx, primaryId) {
-    const client = createRdsClient(ctx.secondary);
-    const snapshots = [];
-    let marker;
-    do {
-        const page = await client.send(new client_rds_dist_cjs/* DescribeDBSnapshotsCommand */.KKI({ DBInstanceIdentifier: primaryId, Marker: marker }));
-        snapshots.push(...(page.DBSnapshots ?? []).filter((s) => s.Status === 'available' && s.SnapshotCreateTime));
-        marker = page.Marker;
-    } while (marker);
-    return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
-}
-async function maxReplicaLag(ctx, replicaId) {
-    const client = createCloudWatchClient(ctx.secondary);
-    const response = await client.send(new client_cloudwatch_dist_cjs/* GetMetricStatisticsCommand */.ByE({
-        Namespace: 'AWS/RDS',
-        MetricName: 'ReplicaLag',
-        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }],
-        StartTime: new Date(ctx.now.getTime() - LAG_WINDOW_SECONDS * 1000),
-        EndTime: ctx.now,
-        Period: 60,
-        Statistics: ['Maximum'],
-    }));
-    const points = (response.Datapoints ?? []).map((p) => p.Maximum).filter((m) => typeof m === 'number');
-    return points.length ? Math.max(...points) : undefined;
-}
-/** Everything the database checks look at, read once: DescribeDBInstances, DescribeDBSnapshots, GetMetricStatistics. */
-async function readDatabaseFacts(ctx) {
-    const db = ctx.settings.database;
-    if (!db)
-        return {};
-    const [primary, replica, newestCopy] = await Promise.all([
-        describeInstance(ctx, 'primary', db.instanceId),
-        describeInstance(ctx, 'secondary', db.replicaId),
-        newestCopyOf(ctx, db.instanceId),
-    ]);
-    const maxLagSeconds = replica ? await maxReplicaLag(ctx, db.replicaId) : undefined;
-    return { primary, replica, newestCopy, maxLagSeconds };
-}
-function modify(ctx, args) {
-    return `aws rds modify-db-instance --region ${ctx.primary.region} --db-instance-identifier ${ctx.settings.database?.instanceId} ${args} --apply-immediately`;
-}
-function primaryChecks(ctx, primary) {
-    const C = DATABASE_CHECKS;
-    const retention = primary.BackupRetentionPeriod ?? 0;
-    const restorable = primary.LatestRestorableTime;
-    const restorableAge = restorable ? secondsSince(restorable, ctx.now) : undefined;
-    const rpo = ctx.settings.rpoSeconds;
-    return [
-        verdict(C.retention, retention >= PLAN.pitrDays, retention === 0 ? 'automated backups are off (retention 0 days): no point-in-time recovery' : `automated backups kept ${retention} days (the plan needs ${PLAN.pitrDays})`, modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)),
-        verdict(C.restorable, restorableAge !== undefined && restorableAge <= rpo, restorable ? `latest restorable time ${restorable.toISOString()}, ${formatDuration(restorableAge ?? 0)} ago (RPO ${formatDuration(rpo)})` : 'no latest restorable time: automated backups are off or have not started', `aws rds describe-events --region ${ctx.primary.region} --source-type db-instance --source-identifier ${primary.DBInstanceIdentifier} --duration 1440  # find why log backups stopped, then: ${modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)}`),
-        verdict(C.deletionProtection, primary.DeletionProtection === true, primary.DeletionProtection ? 'deletion protection on' : 'deletion protection off: one delete-db-instance removes production', modify(ctx, '--deletion-protection')),
-        verdict(C.encrypted, primary.StorageEncrypted === true, primary.StorageEncrypted ? `storage encrypted${primary.KmsKeyId ? ` with ${primary.KmsKeyId}` : ''}` : 'storage not encrypted: snapshots, copies and the replica are unencrypted too', `aws rds create-db-snapshot --region ${ctx.primary.region} --db-instance-identifier ${primary.DBInstanceIdentifier} --db-snapshot-identifier ${primary.DBInstanceIdentifier}-to-encrypt  # then copy-db-snapshot --kms-key-id alias/aws/rds and restore from the encrypted copy (RDS cannot encrypt in place)`),
-    ];
-}
-function database_crossRegionCheck(ctx, facts) {
-    const primary = facts.primary;
-    const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter(Boolean);
-    const fix = `aws rds start-db-instance-automated-backups-replication --region ${ctx.secondary.region} --source-db-instance-arn ${primary.DBInstanceArn} --backup-retention-period ${PLAN.pitrDays}`;
-    if (replications.length)
-        return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${replications.join(', ')}`, fix);
-    const copy = facts.newestCopy;
-    if (!copy?.SnapshotCreateTime)
-        return verdict(DATABASE_CHECKS.crossRegion, false, `automated backups are not replicated, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}`, fix);
-    const age = secondsSince(copy.SnapshotCreateTime, ctx.now);
-    return verdict(DATABASE_CHECKS.crossRegion, age <= ctx.settings.rpoSeconds, `automated backups not replicated; newest snapshot copy in ${ctx.secondary.region} is ${copy.DBSnapshotIdentifier}, ${formatDuration(age)} old (RPO ${formatDuration(ctx.settings.rpoSeconds)})`, fix);
-}
-function sourceMatches(replica, primary, primaryId) {
-    const source = replica.ReadReplicaSourceDBInstanceIdentifier;
-    return Boolean(source) && (source === primaryId || source === primary?.DBInstanceArn || source?.endsWith(`:db:${primaryId}`) === true);
-}
-function replicaChecks(ctx, facts) {
-    const db = ctx.settings.database;
-    const C = DATABASE_CHECKS;
-    const createFix = `aws rds create-db-instance-read-replica --region ${ctx.secondary.region} --db-instance-identifier ${db.replicaId} --source-db-instance-identifier ${facts.primary?.DBInstanceArn ?? db.instanceId}`;
-    const lagFix = `aws cloudwatch get-metric-statistics --region ${ctx.secondary.region} --namespace AWS/RDS --metric-name ReplicaLag --dimensions Name=DBInstanceIdentifier,Value=${db.replicaId} --statistics Maximum --period 60 --start-time <15 min ago> --end-time <now>  # then scale the replica (modify-db-instance --db-instance-class) or reduce write bursts`;
-    const replica = facts.replica;
-    if (!replica) {
-        return [verdict(C.replica, false, `no instance ${db.replicaId} in ${ctx.secondary.region}`, createFix), verdict(C.lag, false, `no replica ${db.replicaId} to measure`, lagFix)];
-    }
-    const status = replica.DBInstanceStatus ?? 'unknown';
-    const source = replica.ReadReplicaSourceDBInstanceIdentifier;
-    const replicates = sourceMatches(replica, facts.primary, db.instanceId);
-    const found = !source ? `${db.replicaId} is ${status} and replicates from nothing (a standalone instance: promoted, or never a replica)` : replicates ? `${db.replicaId} is ${status}, replicating from ${source}` : `${db.replicaId} is ${status}, but replicates from ${source}, not ${db.instanceId}`;
-    const lag = facts.maxLagSeconds;
-    const rpo = ctx.settings.rpoSeconds;
-    return [
-        verdict(C.replica, replicates && status === 'available', found, createFix),
-        verdict(C.lag, lag !== undefined && lag <= rpo, lag === undefined ? `CloudWatch has no ReplicaLag data points for ${db.replicaId} in the last ${LAG_WINDOW_SECONDS / 60} minutes: replication may be stopped` : `highest ReplicaLag of the last ${LAG_WINDOW_SECONDS / 60} minutes: ${formatDuration(lag)} (RPO ${formatDuration(rpo)})`, lagFix),
-    ];
-}
-/** The database prerequisites: the PITR window, its freshness, copies in the other region, the replica and its lag, protection. */
-function databaseChecks(ctx, facts) {
-    const db = ctx.settings.database;
-    if (!db)
-        return [];
-    const C = DATABASE_CHECKS;
-    if (!facts.primary) {
-        const missing = `no instance ${db.instanceId} in ${ctx.primary.region}`;
-        const fix = `aws rds describe-db-instances --region ${ctx.primary.region} --query 'DBInstances[].DBInstanceIdentifier'  # db-instance-id must name the primary`;
-        return [...[C.retention, C.restorable, C.crossRegion, C.deletionProtection, C.encrypted].map((d) => verdict(d, false, missing, fix)), ...replicaChecks(ctx, facts)];
-    }
-    const [retention, restorable, deletion, encrypted] = primaryChecks(ctx, facts.primary);
-    return [retention, restorable, database_crossRegionCheck(ctx, facts), ...replicaChecks(ctx, facts), deletion, encrypted];
-}
-
-;// CONCATENATED MODULE: ./src/audit/dns.ts
-
-
-
-
-
-
-const dns_def = (id, plan, severity) => ({ id, area: 'dns', plan, severity });
-const DNS_CHECKS = {
-    record: dns_def('dns.record', SENTENCE.updateDns, 'high'),
-    ttl: dns_def('dns.ttl', SENTENCE.regionalOutage, 'medium'),
-    healthCheck: dns_def('dns.health-check', SENTENCE.verifyFailover, 'medium'),
-};
-const fqdn = (name) => `${name.toLowerCase().replace(/\.$/, '')}.`;
-async function allHealthChecks(ctx) {
-    const client = createRoute53Client(ctx.primary);
-    const checks = [];
-    let marker;
-    do {
-        const page = await client.send(new client_route_53_dist_cjs/* ListHealthChecksCommand */.buI({ Marker: marker }));
-        checks.push(...(page.HealthChecks ?? []));
-        marker = page.IsTruncated ? page.NextMarker : undefined;
-    } while (marker);
-    return checks;
-}
-async function readDnsFacts(ctx, dns) {
-    const client = createRoute53Client(ctx.primary);
-    const [listed, healthChecks] = await Promise.all([
-        unlessNotFound(client.send(new client_route_53_dist_cjs/* ListResourceRecordSetsCommand */.IOz({ HostedZoneId: dns.hostedZoneId, StartRecordName: dns.recordName, MaxItems: 20 })), 'NoSuchHostedZone'),
-        allHealthChecks(ctx),
-    ]);
-    const records = (listed?.ResourceRecordSets ?? []).filter((set) => fqdn(set.Name ?? '') === fqdn(dns.recordName) && ['CNAME', 'A', 'AAAA'].includes(set.Type ?? ''));
-    return { zoneExists: listed !== undefined, records, healthChecks };
-}
-const dns_valueOf = (set) => set.AliasTarget?.DNSName ?? (set.ResourceRecords ?? []).map((r) => r.Value).join(', ');
-/** The health check that watches the primary: attached to the record, or pointed at what the record points at. */
-function watching(dns, facts) {
-    const enabled = facts.healthChecks.filter((h) => h.HealthCheckConfig?.Disabled !== true);
-    const attached = facts.records.map((r) => r.HealthCheckId).filter(Boolean);
-    const byId = enabled.find((h) => attached.includes(h.Id));
-    if (byId)
-        return byId;
-    const targets = new Set([dns.healthCheckDomain, dns.recordName, ...facts.records.flatMap((r) => (r.ResourceRecords ?? []).map((v) => v.Value))].filter((t) => Boolean(t)).map(fqdn));
-    return enabled.find((h) => targets.has(fqdn(h.HealthCheckConfig?.FullyQualifiedDomainName ?? h.HealthCheckConfig?.IPAddress ?? '')));
-}
-/** The DNS prerequisites of a failover: a record to move, a TTL short enough for the RTO, and a health check that notices the outage. */
-function dnsChecks(ctx, dns, facts) {
-    const C = DNS_CHECKS;
-    const name = fqdn(dns.recordName);
-    const upsert = (ttl) => `aws route53 change-resource-record-sets --hosted-zone-id ${dns.hostedZoneId} --change-batch '${JSON.stringify({ Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: facts.records[0]?.Type ?? 'CNAME', TTL: ttl, ResourceRecords: [{ Value: facts.records[0]?.ResourceRecords?.[0]?.Value ?? '<primary endpoint>' }] } }] })}'`;
-    const target = dns.healthCheckDomain ?? facts.records[0]?.ResourceRecords?.[0]?.Value ?? name;
-    const healthFix = `aws route53 create-health-check --caller-reference dr-$(date +%s) --health-check-config Type=TCP,FullyQualifiedDomainName=${fqdn(target).replace(/\.$/, '')},Port=5432,RequestInterval=30,FailureThreshold=3`;
-    if (!facts.records.length) {
-        const found = facts.zoneExists ? `no CNAME, A or AAAA record ${name} in zone ${dns.hostedZoneId}` : `hosted zone ${dns.hostedZoneId} does not exist`;
-        const health = watching(dns, facts);
-        return [
-            verdict(C.record, false, found, upsert(60)),
-            skipped(C.ttl, `not checked: ${found}, so there is no TTL to read (see dns.record)`, upsert(60)),
-            verdict(C.healthCheck, health !== undefined, health ? `health check ${health.Id} watches ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress}` : `${found}, and no enabled health check watches ${fqdn(target)}`, healthFix),
-        ];
-    }
-    const ttls = facts.records.map((r) => (r.AliasTarget ? undefined : (r.TTL ?? 0)));
-    const longest = Math.max(0, ...ttls.filter((t) => t !== undefined));
-    const health = watching(dns, facts);
-    return [
-        verdict(C.record, true, facts.records.map((r) => `${r.Type} ${name} → ${dns_valueOf(r)}${r.Failover ? ` (${r.Failover})` : ''}`).join('; '), upsert(Math.min(longest || 60, dns.maxTtlSeconds))),
-        verdict(C.ttl, longest <= dns.maxTtlSeconds && longest < ctx.settings.rtoSeconds, ttls.every((t) => t === undefined) ? 'alias record: resolvers follow the target at once' : `TTL ${formatDuration(longest)} (at most ${formatDuration(dns.maxTtlSeconds)}; RTO ${formatDuration(ctx.settings.rtoSeconds)}): clients keep the old address that long after the switch`, upsert(Math.min(60, dns.maxTtlSeconds))),
-        verdict(C.healthCheck, health !== undefined, health ? `health check ${health.Id} (${health.HealthCheckConfig?.Type} ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress ?? ''}) watches it` : `no enabled Route 53 health check is attached to ${name} or watches ${fqdn(target)}`, healthFix),
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/audit/media-sample.ts
-
-
-/** How many of the newest objects are asked for their replication status. */
-const SAMPLE_SIZE = 20;
-/** Replication Time Control replicates 99.99% of objects within 15 minutes; PENDING longer than that is stuck. */
-const PENDING_LIMIT_SECONDS = 15 * 60;
-/**
- * The newest objects of the first page of the listing (up to 1,000 keys) under each prefix, with
- * their replication status (HeadObject). A page, not the whole bucket: media buckets hold millions.
- */
-async function sampleReplication(client, bucket, prefixes) {
-    const listed = await Promise.all(prefixes.map((prefix) => client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Prefix: prefix || undefined, MaxKeys: 1000 }))));
-    const objects = listed
-        .flatMap((page) => page.Contents ?? [])
-        .filter((o) => o.Key)
-        .map((o) => ({ key: o.Key, lastModified: o.LastModified ?? new Date(0) }))
-        .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())
-        .slice(0, SAMPLE_SIZE);
-    return mapWithLimit(objects, 8, async (object) => {
-        const head = await client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: object.key }));
-        return { ...object, status: head.ReplicationStatus };
-    });
-}
-/** The sampled objects that are not replicated, or not on their way within the time S3 promises. */
-function unreplicated(sample, now) {
-    return sample.filter((o) => {
-        if (o.status === 'COMPLETED')
-            return false;
-        if (o.status === 'PENDING')
-            return now.getTime() - o.lastModified.getTime() > PENDING_LIMIT_SECONDS * 1000;
-        return true;
-    });
-}
-
-;// CONCATENATED MODULE: ./src/audit/media-bucket.ts
-
-
-
-
-
-const media_bucket_def = (id, plan, severity) => ({ id, area: 'media', plan, severity });
-const MEDIA_CHECKS = {
-    versioning: media_bucket_def('media.versioning', SENTENCE.enableVersioning, 'high'),
-    replication: media_bucket_def('media.replication', SENTENCE.crossRegionReplication, 'high'),
-    deleteMarkers: media_bucket_def('media.delete-marker-replication', SENTENCE.crossRegionReplication, 'medium'),
-    replicationTime: media_bucket_def('media.replication-time', SENTENCE.realTimeReplication, 'medium'),
-    replicaBucket: media_bucket_def('media.replica-bucket', SENTENCE.crossRegionReplication, 'high'),
-    noncurrentVersions: media_bucket_def('media.noncurrent-version-expiration', SENTENCE.keepVersions, 'medium'),
-    replicationStatus: media_bucket_def('media.replication-status', SENTENCE.realTimeReplication, 'high'),
-};
-async function readMediaFacts(ctx, media) {
-    const primary = createS3Client(ctx.primary);
-    const secondary = createS3Client(ctx.secondary);
-    if (!(await bucketRegion(primary, media.bucket)))
-        return { exists: false, versioning: 'unknown', lifecycle: [], sample: [] };
-    const [versioning, replication, lifecycle, replicaRegion, sample] = await Promise.all([
-        versioningStatus(primary, media.bucket),
-        replicationOf(primary, media.bucket),
-        lifecycleOf(primary, media.bucket),
-        bucketRegion(primary, media.replicaBucket),
-        sampleReplication(primary, media.bucket, media.prefixes),
-    ]);
-    const replicaVersioning = replicaRegion ? await versioningStatus(secondary, media.replicaBucket) : undefined;
-    return { exists: true, versioning, replication, lifecycle, replicaRegion, replicaVersioning, sample };
-}
-function replicationFix(ctx, media, role) {
-    const rule = {
-        ID: 'dr-media',
-        Priority: 1,
-        Status: 'Enabled',
-        Filter: {},
-        DeleteMarkerReplication: { Status: media.deleteMarkers === 'enabled' ? 'Enabled' : 'Disabled' },
-        Destination: { Bucket: bucketArn(media.replicaBucket), ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } }, Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } },
-    };
-    const config = { Role: role ?? 'arn:aws:iam::<account-id>:role/<s3-replication-role>', Rules: [rule] };
-    return `aws s3api put-bucket-replication --region ${ctx.primary.region} --bucket ${media.bucket} --replication-configuration '${JSON.stringify(config)}'`;
-}
-function replicationChecks(ctx, media, facts) {
-    const C = MEDIA_CHECKS;
-    const fix = replicationFix(ctx, media, facts.replication?.Role);
-    const rules = rulesTo(facts.replication, media.replicaBucket);
-    const enabled = rules.filter((r) => r.Status === 'Enabled');
-    const uncovered = media.prefixes.filter((prefix) => !enabled.some((r) => covers(r, prefix)));
-    const describe = (r) => `rule ${r.ID ?? '(no id)'} ${r.Status} for ${describeScope(r)}`;
-    const none = facts.replication ? `no replication rule sends objects to ${media.replicaBucket}` : `${media.bucket} has no replication configuration`;
-    const replication = rules.length
-        ? verdict(C.replication, uncovered.length === 0, uncovered.length ? `${rules.map(describe).join('; ')}: ${scopesText(uncovered)} not replicated` : `${enabled.map(describe).join('; ')} to ${media.replicaBucket}`, fix)
-        : verdict(C.replication, false, none, fix);
-    const want = media.deleteMarkers === 'enabled' ? 'Enabled' : 'Disabled';
-    const markers = rules.map((r) => r.DeleteMarkerReplication?.Status ?? 'Disabled');
-    const deleteMarkers = verdict(C.deleteMarkers, rules.length > 0 && markers.every((s) => s === want), rules.length ? `delete marker replication ${[...new Set(markers)].join('/')} (the team chose ${want})` : none, fix);
-    const timed = rules.map((r) => (r.Destination?.ReplicationTime?.Status === 'Enabled' ? 'Replication Time Control' : r.Destination?.Metrics?.Status === 'Enabled' ? 'replication metrics' : undefined));
-    const replicationTime = verdict(C.replicationTime, rules.length > 0 && timed.every(Boolean), rules.length ? (timed.every(Boolean) ? `${[...new Set(timed)].join(' and ')} on` : 'neither Replication Time Control nor replication metrics: nobody would see replication fall behind') : none, fix);
-    return [replication, deleteMarkers, replicationTime];
-}
-function replicaBucketCheck(ctx, media, facts) {
-    const fix = facts.replicaRegion
-        ? `aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`
-        : `aws s3api create-bucket --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --create-bucket-configuration LocationConstraint=${ctx.secondary.region} && aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`;
-    if (!facts.replicaRegion)
-        return verdict(MEDIA_CHECKS.replicaBucket, false, `${media.replicaBucket} does not exist`, fix);
-    const inSecondary = facts.replicaRegion === ctx.secondary.region;
-    return verdict(MEDIA_CHECKS.replicaBucket, inSecondary && facts.replicaVersioning === 'Enabled', `${media.replicaBucket} is in ${facts.replicaRegion}${inSecondary ? '' : ` (not the secondary region ${ctx.secondary.region})`}, versioning ${facts.replicaVersioning}`, fix);
-}
-function lifecycleCheck(ctx, media, facts) {
-    const days = PLAN.noncurrentVersionDays;
-    const fix = `aws s3api put-bucket-lifecycle-configuration --region ${ctx.primary.region} --bucket ${media.bucket} --lifecycle-configuration '${JSON.stringify({ Rules: [{ ID: 'keep-versions-90-days', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: days } }] })}'  # replaces every rule: merge in the bucket's other rules`;
-    const expiring = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration?.NoncurrentDays !== undefined);
-    const sooner = expiring.filter((r) => (r.NoncurrentVersionExpiration?.NoncurrentDays ?? 0) < days);
-    const whole = expiring.filter((r) => covers(r, ''));
-    const dayList = (rules) => rules.map((r) => `rule ${r.ID ?? '(no id)'}: ${r.NoncurrentVersionExpiration?.NoncurrentDays} days for ${describeScope(r)}`).join('; ');
-    if (sooner.length)
-        return verdict(MEDIA_CHECKS.noncurrentVersions, false, `old versions deleted sooner than ${days} days: ${dayList(sooner)}`, fix);
-    if (!whole.length)
-        return verdict(MEDIA_CHECKS.noncurrentVersions, false, expiring.length ? `old versions expire only in part of the bucket: ${dayList(expiring)}` : 'no lifecycle rule expires old versions: they are kept (and paid for) forever', fix);
-    return verdict(MEDIA_CHECKS.noncurrentVersions, true, `old versions deleted after ${dayList(whole)}`, fix);
-}
-function sampleCheck(ctx, media, facts) {
-    const bad = unreplicated(facts.sample, ctx.now);
-    const failed = bad.filter((o) => o.status === 'FAILED');
-    const shown = bad.slice(0, 3);
-    const fix = shown.length
-        ? shown.map((o) => `aws s3api copy-object --region ${ctx.primary.region} --bucket ${media.bucket} --key '${o.key}' --copy-source '${media.bucket}/${o.key}' --metadata-directive REPLACE`).join(' && ') + '  # a re-write replicates again; for many objects use S3 Batch Replication'
-        : `aws s3api head-object --region ${ctx.primary.region} --bucket ${media.bucket} --key <key> --query ReplicationStatus`;
-    if (!facts.sample.length)
-        return verdict(MEDIA_CHECKS.replicationStatus, true, `no objects under ${scopesText(media.prefixes)} to sample`, fix);
-    const counts = ['COMPLETED', 'PENDING', 'FAILED'].map((s) => `${facts.sample.filter((o) => o.status === s).length} ${s}`).join(', ');
-    const none = facts.sample.filter((o) => !o.status).length;
-    const found = `newest ${facts.sample.length} objects (of up to ${SAMPLE_SIZE}): ${counts}${none ? `, ${none} with no replication status` : ''}${bad.length ? `; e.g. ${shown.map((o) => `'${o.key}' ${o.status ?? 'not replicated'}`).join(', ')}` : ''}`;
-    return verdict(MEDIA_CHECKS.replicationStatus, bad.length === 0 && failed.length === 0, found, fix);
-}
-/** The media files prerequisites: versioning, replication to the other region as the plan says, 90 days of versions, and proof that it replicates. */
-function mediaChecks(ctx, media, facts) {
-    if (!facts.exists) {
-        const fix = `aws s3api list-buckets --query 'Buckets[].Name'  # media-bucket must name the bucket the application stores files in`;
-        return Object.values(MEDIA_CHECKS).map((d) => verdict(d, false, `${media.bucket} does not exist`, fix));
-    }
-    const versioning = verdict(MEDIA_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${media.bucket} --versioning-configuration Status=Enabled`);
-    return [versioning, ...replicationChecks(ctx, media, facts), replicaBucketCheck(ctx, media, facts), lifecycleCheck(ctx, media, facts), sampleCheck(ctx, media, facts)];
-}
-
-;// CONCATENATED MODULE: ./src/audit/catalog.ts
-
-
-
-
-
-/** Every check the audit makes, in the order the report lists them. */
-const ALL_CHECKS = [DATABASE_CHECKS, MEDIA_CHECKS, BACKUP_CHECKS, DNS_CHECKS, CACHE_CHECKS].flatMap((group) => Object.values(group));
-
-;// CONCATENATED MODULE: ./src/audit/skip.ts
-
-
-/**
- * The `skip` input: one `id-or-area: reason` per line, e.g. `cache: no Redis in this stack`.
- * A reason is required, so the report always says why something the plan assumes was not checked.
- */
-function parseSkip(input, known) {
-    const ids = new Set([...AREAS, ...known.map((c) => c.id)]);
-    const skip = new Map();
-    for (const raw of input.split(/\r?\n/)) {
-        const line = raw.trim();
-        if (!line || line.startsWith('#'))
-            continue;
-        const match = /^([a-z0-9.-]+)\s*:\s*(.*)$/.exec(line);
-        if (!match)
-            throw new ConfigurationError(`skip line '${line}' must be 'check-id: reason' or 'area: reason', e.g. 'cache: no Redis in this stack'`);
-        const [, id, reason] = match;
-        if (!ids.has(id))
-            throw new ConfigurationError(`skip names '${id}', which is neither an area (${AREAS.join(', ')}) nor a check id; the README lists the ids`);
-        if (!reason.trim())
-            throw new ConfigurationError(`skip '${id}' has no reason: write '${id}: why it does not apply', the report shows it`);
-        skip.set(id, reason.trim());
-    }
-    return skip;
-}
-/** Why a check is skipped, when it is: its own line first, then its area's. */
-function skipReason(skip, check) {
-    return skip.get(check.id) ?? skip.get(check.area);
-}
-function areaSkipped(skip, area, checks) {
-    return checks.filter((c) => c.area === area).every((c) => skipReason(skip, c) !== undefined);
-}
-
-;// CONCATENATED MODULE: ./src/audit/inputs.ts
-
-
-
-
-
-
-
-function required(raw, name, area, what) {
-    const value = raw.trim();
-    const hint = area ? `. A team without it skips the area with skip: '${area}: why it does not apply'` : '';
-    if (!value)
-        throw new ConfigurationError(`${name} is required: ${what}${hint}`);
-    return value;
-}
-function rdsId(value, name) {
-    if (!/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(value) || value.endsWith('-') || value.includes('--')) {
-        throw new ConfigurationError(`${name} '${value}' is not an RDS instance identifier (a letter, then letters, digits and single hyphens, at most 63)`);
-    }
-    return value;
-}
-function list(text) {
-    return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-}
-function parseMedia(input) {
-    const prefixes = list(input('media-prefixes')).map((p) => parsePrefix(p, 'media-prefixes'));
-    return {
-        bucket: parseBucket(required(input('media-bucket'), 'media-bucket', 'media', 'the S3 bucket of the media files'), 'media-bucket'),
-        replicaBucket: parseBucket(required(input('media-replica-bucket'), 'media-replica-bucket', 'media', 'the bucket in secondary-region that media-bucket replicates to'), 'media-replica-bucket'),
-        prefixes: prefixes.length ? prefixes : [''],
-        deleteMarkers: parseChoice(input('media-delete-marker-replication'), 'media-delete-marker-replication', ['enabled', 'disabled'], 'enabled'),
-    };
-}
-function parseBackup(input) {
-    const replica = input('backup-replica-bucket').trim();
-    const objectLock = parseBoolean(input('backup-object-lock'), 'backup-object-lock', false);
-    return {
-        bucket: parseBucket(required(input('backup-bucket'), 'backup-bucket', 'backup', 'the S3 bucket the backup action writes to'), 'backup-bucket'),
-        prefix: parsePrefix(input('backup-prefix').trim() || 'database/', 'backup-prefix'),
-        maxAgeSeconds: parseInteger(input('backup-max-age-seconds'), 'backup-max-age-seconds', 93_600, 60),
-        versioning: parseBoolean(input('backup-versioning'), 'backup-versioning', false) || objectLock,
-        objectLock,
-        ...(replica ? { replicaBucket: parseBucket(replica, 'backup-replica-bucket') } : {}),
-    };
-}
-function parseDns(input) {
-    const zone = required(input('hosted-zone-id'), 'hosted-zone-id', 'dns', 'the Route 53 zone of the record failover moves').replace(/^\/?hostedzone\//, '');
-    if (!/^[A-Z0-9]{1,32}$/.test(zone))
-        throw new ConfigurationError(`hosted-zone-id '${zone}' is not a Route 53 hosted zone id like Z1234567890ABC`);
-    const name = required(input('record-name'), 'record-name', 'dns', 'the name the application connects to, e.g. db.example.com').replace(/\.$/, '');
-    if (!/^[a-zA-Z0-9_*]([a-zA-Z0-9_-]*\.)+[a-zA-Z0-9-]+$/.test(name))
-        throw new ConfigurationError(`record-name '${name}' is not a DNS name like db.example.com`);
-    const domain = input('health-check-domain').trim();
-    return {
-        hostedZoneId: zone,
-        recordName: name,
-        maxTtlSeconds: parseInteger(input('max-ttl-seconds'), 'max-ttl-seconds', 300, 0, 172_800),
-        ...(domain ? { healthCheckDomain: domain } : {}),
-    };
-}
-/** Reads and checks every input before the first AWS call; one mistake, one ConfigurationError saying what to change. */
-function parseAuditInputs(input, env = process.env) {
-    const primaryRegion = parseRegion(required(input('primary-region'), 'primary-region', undefined, 'the region of the primary database and buckets, e.g. us-east-1'), env, 'primary-region');
-    const secondaryRegion = parseRegion(required(input('secondary-region'), 'secondary-region', undefined, 'the failover region, e.g. us-west-2'), env, 'secondary-region');
-    if (primaryRegion === secondaryRegion)
-        throw new ConfigurationError(`secondary-region must differ from primary-region (both are ${primaryRegion}): the plan fails over to another region`);
-    const skip = parseSkip(input('skip'), ALL_CHECKS);
-    const active = (area) => !areaSkipped(skip, area, ALL_CHECKS);
-    const failOn = parseChoice(input('fail-on'), 'fail-on', [...SEVERITIES, 'none'], 'high');
-    return {
-        primaryRegion,
-        secondaryRegion,
-        endpointUrl: parseEndpointUrl(input('endpoint-url')),
-        ...(active('database')
-            ? {
-                database: {
-                    instanceId: rdsId(required(input('db-instance-id'), 'db-instance-id', 'database', 'the primary RDS instance'), 'db-instance-id'),
-                    replicaId: rdsId(required(input('replica-id'), 'replica-id', 'database', 'the cross-region read replica in secondary-region'), 'replica-id'),
-                },
-            }
-            : {}),
-        ...(active('media') ? { media: parseMedia(input) } : {}),
-        ...(active('backup') ? { backup: parseBackup(input) } : {}),
-        ...(active('dns') ? { dns: parseDns(input) } : {}),
-        ...(active('cache') ? { cache: { replicationGroupId: required(input('cache-replication-group-id'), 'cache-replication-group-id', 'cache', 'the ElastiCache Redis replication group') } } : {}),
-        rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
-        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
-        skip,
-        failOn,
-        reportPath: input('report-path').trim() || 'dr-audit-report.json',
-    };
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/version.ts
-/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
-const TOOL_NAME = 'dr-actions';
-const TOOL_VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-
-
-const REPORT_VERSION = 1;
-/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
-class StepRecorder {
-    now;
-    recorded = [];
-    constructor(now = () => new Date()) {
-        this.now = now;
-    }
-    async run(name, fn, describe) {
-        const started = this.now();
-        try {
-            const result = await fn();
-            this.record(name, 'passed', started, describe?.(result));
-            return result;
-        }
-        catch (error) {
-            this.record(name, 'failed', started, errorMessage(error));
-            throw error;
-        }
-    }
-    skip(name, detail) {
-        this.recorded.push({ name, status: 'skipped', detail });
-    }
-    get steps() {
-        return [...this.recorded];
-    }
-    record(name, status, started, detail) {
-        const finished = this.now();
-        this.recorded.push({
-            name,
-            status,
-            startedAt: started.toISOString(),
-            finishedAt: finished.toISOString(),
-            durationSeconds: secondsBetween(started, finished),
-            ...(detail ? { detail } : {}),
-        });
-    }
-}
-function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
-}
-function newReport(fields) {
-    return {
-        version: REPORT_VERSION,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        ...fields,
-        durationSeconds: secondsBetween(new Date(fields.startedAt), new Date(fields.finishedAt)),
-    };
-}
-async function writeReport(path, report) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    await (0,promises_.writeFile)(path, `${JSON.stringify(report, null, 2)}\n`);
-}
-
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
-    prerequisites: 'Plan prerequisites in place',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
-}
-
-;// CONCATENATED MODULE: ./src/audit/audit-report.ts
-
-
-
-
-const AUDIT_KIND = 'dr-audit';
-/** The RPO as the prerequisites stand right now: how old the newest restorable point is, how far the replica trails. */
-function objectivesOf(input) {
-    const { database, rpoSeconds, startedAt } = input;
-    if (!database)
-        return [];
-    const restorable = database.primary?.LatestRestorableTime;
-    return [
-        objective('RPO', 'database failure', 'age of the latest restorable time (PITR)', rpoSeconds, restorable ? secondsSince(restorable, startedAt) : null),
-        objective('RPO', 'regional outage', 'highest replica lag of the last 15 minutes', rpoSeconds, database.maxLagSeconds ?? null),
-    ];
-}
-function buildAuditReport(input) {
-    const failing = input.checks.filter((c) => failsStep(c, input.failOn));
-    const count = (status) => input.checks.filter((c) => c.status === status).length;
-    const counts = { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), failingStep: failing.length };
-    const failedIds = input.checks.filter((c) => c.status === 'failed').map((c) => `${c.id} (${c.severity}): ${c.found}`);
-    const detail = `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${failedIds.length ? `; ${failedIds.join('; ')}` : ''}`;
-    return newReport({
-        kind: AUDIT_KIND,
-        run: input.run,
-        startedAt: input.startedAt.toISOString(),
-        finishedAt: input.finishedAt.toISOString(),
-        passed: failing.length === 0,
-        reasons: failing.map((c) => `${c.id} (${c.severity}): ${c.found}`),
-        steps: input.steps,
-        objectives: objectivesOf(input),
-        checklist: [checklistItem('prerequisites', failing.length === 0 ? 'passed' : 'failed', detail)],
-        details: { primaryRegion: input.primaryRegion, secondaryRegion: input.secondaryRegion, failOn: input.failOn, checks: input.checks, counts },
-    });
-}
-
-;// CONCATENATED MODULE: ./src/audit/areas.ts
-
-
-
-
-
-/** Reads one area's settings from AWS and judges them; an area whose settings are absent (skipped) yields nothing. */
-async function auditArea(area, ctx) {
-    const s = ctx.settings;
-    switch (area) {
-        case 'database': {
-            if (!s.database)
-                return { checks: [] };
-            const facts = await readDatabaseFacts(ctx);
-            return { checks: databaseChecks(ctx, facts), database: facts };
-        }
-        case 'media':
-            return { checks: s.media ? mediaChecks(ctx, s.media, await readMediaFacts(ctx, s.media)) : [] };
-        case 'backup':
-            return { checks: s.backup ? backupChecks(ctx, s.backup, await readBackupFacts(ctx, s.backup)) : [] };
-        case 'dns':
-            return { checks: s.dns ? dnsChecks(ctx, s.dns, await readDnsFacts(ctx, s.dns)) : [] };
-        case 'cache':
-            return { checks: s.cache ? cacheChecks(ctx, s.cache, await readReplicationGroup(ctx, s.cache)) : [] };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/run-audit.ts
-
-
-
-
-
-
-
-/** An area AWS would not answer for (denied, down): each of its checks fails, saying why, rather than the run dying unreported. */
-function unreadable(area, error) {
-    const why = `could not be read: ${errorMessage(error)}`;
-    const fix = 'allow the audit role the read-only calls in docs/iam/dr-audit-role-policy.json, then re-run';
-    return { checks: ALL_CHECKS.filter((c) => c.area === area).map((c) => verdict(c, false, why, fix)) };
-}
-/** Skips apply last: a skipped check still shows the fix it would give, and the reason the team gave. */
-function applySkips(settings, found) {
-    return ALL_CHECKS.map((definition) => {
-        const reason = skipReason(settings.skip, definition);
-        const check = found.find((c) => c.id === definition.id);
-        if (reason !== undefined)
-            return skipped(definition, `skipped: ${reason}`, check?.fix ?? '');
-        return check ?? skipped(definition, 'not checked');
-    });
-}
-/** Reads every area in both regions (read-only calls), judges each prerequisite, and writes the report. */
-async function runAudit(options) {
-    const now = options.now ?? (() => new Date());
-    const startedAt = now();
-    const ctx = {
-        settings: options,
-        primary: { region: options.primaryRegion, endpointUrl: options.endpointUrl },
-        secondary: { region: options.secondaryRegion, endpointUrl: options.endpointUrl },
-        now: startedAt,
-    };
-    const recorder = new StepRecorder(now);
-    const results = await Promise.all(AREAS.map(async (area) => {
-        if (!options[area]) {
-            recorder.skip(`read ${area} settings`, 'every check of the area is skipped by the skip input');
-            return { checks: [] };
-        }
-        const failures = (r) => `${r.checks.filter((c) => c.status === 'failed').length} of ${r.checks.length} checks failed`;
-        const result = await recorder.run(`read ${area} settings`, () => auditArea(area, ctx), failures).catch((error) => unreadable(area, error));
-        options.log.info(`${area}: ${failures(result)}`);
-        return result;
-    }));
-    const checks = applySkips(options, results.flatMap((r) => r.checks));
-    const report = buildAuditReport({
-        run: options.run,
-        startedAt,
-        finishedAt: now(),
-        steps: recorder.steps,
-        checks,
-        failOn: options.failOn,
-        primaryRegion: options.primaryRegion,
-        secondaryRegion: options.secondaryRegion,
-        rpoSeconds: options.rpoSeconds,
-        database: results.find((r) => r.database)?.database,
-    });
-    await writeReport(options.reportPath, report);
-    const findings = checks.filter((c) => c.status === 'failed');
-    return { report, reportPath: options.reportPath, passed: report.passed, findingsCount: findings.length, failedCount: findings.filter((c) => failsStep(c, options.failOn)).length };
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** Escapes text for a markdown table cell. */
-function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-function table(headers, rows) {
-    const head = `| ${headers.map(cell).join(' | ')} |`;
-    const rule = `|${headers.map(() => '---').join('|')}|`;
-    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
-}
-/** A folded block; GitHub renders markdown inside when blank lines surround it. */
-function details(summary, body) {
-    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-/** Long tables fold so that the verdict stays on screen. */
-function foldIfLong(summary, body, rows, limit = 15) {
-    return rows > limit ? details(summary, body) : body;
-}
-function code(text) {
-    return `\`${text.replace(/`/g, "'")}\``;
-}
-const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
-
-;// CONCATENATED MODULE: ./src/audit/summary.ts
-
-
-
-const SEVERITY_MARK = { high: '🔴 high', medium: '🟠 medium', low: '🟡 low' };
-function summary_status(check, result) {
-    if (check.status !== 'failed')
-        return `${MARK[check.status]} ${check.status}`;
-    return failsStep(check, result.report.details.failOn) ? `${MARK.failed} failed` : '⚠️ failed (below fail-on)';
-}
-function areaTable(checks, result) {
-    const rows = [...checks].sort(byUrgency).map((c) => [summary_status(c, result), code(c.id), SEVERITY_MARK[c.severity], c.found, c.status === 'failed' && c.fix ? code(c.fix) : '', c.plan]);
-    return table(['', 'check', 'severity', 'found', 'fix', 'the plan says'], rows);
-}
-/** The job summary: the verdict, then one table per area (areas with failures first), failures on top with their fix. */
-function auditMarkdown(result) {
-    const { report } = result;
-    const { details } = report;
-    const c = details.counts;
-    const heading = report.passed ? `## ${MARK.passed} The plan's prerequisites are in place` : `## ${MARK.failed} The plan's prerequisites are not all in place`;
-    const lines = [
-        heading,
-        '',
-        `${c.passed} passed, ${c.failed} failed (${c.failingStep} at or above fail-on ${code(details.failOn)}), ${c.skipped} skipped; ${details.primaryRegion} → ${details.secondaryRegion}, ${formatDuration(report.durationSeconds)}.`,
-    ];
-    const areas = [...AREAS].sort((a, b) => {
-        const failures = (area) => details.checks.filter((x) => x.area === area && x.status === 'failed').length;
-        return (failures(b) > 0 ? 1 : 0) - (failures(a) > 0 ? 1 : 0) || AREAS.indexOf(a) - AREAS.indexOf(b);
-    });
-    for (const area of areas) {
-        const checks = details.checks.filter((x) => x.area === area);
-        if (!checks.length)
-            continue;
-        const failed = checks.filter((x) => x.status === 'failed').length;
-        lines.push('', `### ${area}${failed ? `: ${failed} failed` : ''}`, '', areaTable(checks, result));
-    }
-    const measured = report.objectives.filter((o) => o.measuredSeconds !== null);
-    if (measured.length) {
-        lines.push('', '### Objectives as the settings stand', '', ...measured.map((o) => `- **${o.name}** (${o.scenario}): ${o.measure} ${formatDuration(o.measuredSeconds ?? 0)}, target ${formatDuration(o.targetSeconds)}: ${o.passed ? `${MARK.passed} met` : `${MARK.failed} missed`}`));
-    }
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/github/run-context.ts
-function runContextFromEnv(env = process.env) {
-    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    const context = {
-        repository: env.GITHUB_REPOSITORY,
-        workflow: env.GITHUB_WORKFLOW,
-        job: env.GITHUB_JOB,
-        runId: env.GITHUB_RUN_ID,
-        runAttempt: env.GITHUB_RUN_ATTEMPT,
-        sha: env.GITHUB_SHA,
-        ref: env.GITHUB_REF,
-        actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
-    };
-    return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
-}
-
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
 
 
@@ -90566,6 +90690,28 @@ const actionLogger = {
 function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(core.getInput(name)))
         core.setSecret(secret);
+}
+/** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
+function maskInput(name) {
+    const value = core.getInput(name);
+    if (value)
+        core.setSecret(value);
+}
+/** The step's outputs: numbers and booleans as their text, null and undefined as ''. */
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        setOutput(name, value === null || value === undefined ? '' : String(value));
+}
+/**
+ * Aborted when the job is cancelled: the runner sends SIGINT, then SIGTERM. The run stops its
+ * current step and still cleans up what it created.
+ */
+function cancellation() {
+    const cancel = new AbortController();
+    const onSignal = () => cancel.abort();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return cancel.signal;
 }
 /**
  * Writes the job summary. Outside GitHub's hosted runners (a self-hosted or local run) there may
@@ -90605,16 +90751,12 @@ async function runAction(body) {
 
 
 
-
 /** The action: src/entrypoints/dr-audit.ts runs it on the runner, @github/local-action runs it locally. */
 async function run() {
     await runAction(async () => {
         const settings = parseAuditInputs(readInput);
         const result = await runAudit({ ...settings, run: runContextFromEnv(), log: actionLogger });
-        setOutput('passed', String(result.passed));
-        setOutput('findings-count', String(result.findingsCount));
-        setOutput('failed-count', String(result.failedCount));
-        setOutput('report-path', result.reportPath);
+        setOutputs({ passed: result.passed, 'findings-count': result.findingsCount, 'failed-count': result.failedCount, 'report-path': result.reportPath });
         await writeSummary(auditMarkdown(result));
         if (!result.passed) {
             throw new Error(`${result.failedCount} of the plan's prerequisites at or above fail-on ${settings.failOn} are not in place: ${result.report.reasons.join('; ')}`);
@@ -90629,7 +90771,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(343);
+/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8492);
 
 await (0,_actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

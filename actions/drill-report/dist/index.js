@@ -38298,7 +38298,7 @@ function trendPoints(past, current) {
         const date = report.startedAt.slice(0, 10);
         const count = (seen.get(date) ?? 0) + 1;
         seen.set(date, count);
-        return { label: count === 1 ? date : `${date} #${count}`, passed: report.passed, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
+        return { label: count === 1 ? date : `${date} #${count}`, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
     });
 }
 /** Scenarios with a measured recovery in any drill of the trend, in the order first seen. */
@@ -42427,6 +42427,28 @@ function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(core.getInput(name)))
         core.setSecret(secret);
 }
+/** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
+function maskInput(name) {
+    const value = getInput(name);
+    if (value)
+        core_setSecret(value);
+}
+/** The step's outputs: numbers and booleans as their text, null and undefined as ''. */
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        setOutput(name, value === null || value === undefined ? '' : String(value));
+}
+/**
+ * Aborted when the job is cancelled: the runner sends SIGINT, then SIGTERM. The run stops its
+ * current step and still cleans up what it created.
+ */
+function cancellation() {
+    const cancel = new AbortController();
+    const onSignal = () => cancel.abort();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return cancel.signal;
+}
 /**
  * Writes the job summary. Outside GitHub's hosted runners (a self-hosted or local run) there may
  * be no summary file: that is a warning, never a failure of work that was done.
@@ -42471,14 +42493,10 @@ async function runAction(body) {
 async function run() {
     await runAction(async () => {
         // Masked before anything is parsed or logged, so no later line can show it.
-        const token = getInput('github-token').trim();
-        if (token)
-            core_setSecret(token);
+        maskInput('github-token');
         const settings = parseDrillReportInputs(readInput);
         const result = await runDrillReport({ ...settings, workspace: process.env.GITHUB_WORKSPACE || process.cwd(), run: runContextFromEnv(), log: actionLogger });
-        setOutput('report-path', result.files.markdownPath);
-        setOutput('pr-url', result.pullRequest?.url ?? '');
-        setOutput('passed', String(result.report.passed));
+        setOutputs({ 'report-path': result.files.markdownPath, 'pr-url': result.pullRequest?.url, passed: result.report.passed });
         const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
         await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
         if (result.pullRequest)

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5987:
+/***/ 9410:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65964,49 +65964,30 @@ function createS3Client(settings, overrides = {}) {
         ...overrides,
     });
 }
+/** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
+function controlPlaneConfig(region, settings) {
+    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+}
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
  * during a regional outage), which should report "unreachable" in seconds.
  */
 function createRdsClient(settings, overrides = {}) {
-    return new RDSClient({
-        region: settings.region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...overrides,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
+    return new RDSClient({ ...controlPlaneConfig(settings.region, settings), ...overrides });
 }
 /** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
 function createRoute53Client(settings) {
-    return new Route53Client({
-        region: ROUTE53_SIGNING_REGION,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
+    return new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
 }
 /** ElastiCache is regional; the audit reads replication groups only. */
 function createElastiCacheClient(settings) {
-    return new ElastiCacheClient({
-        region: settings.region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
+    return new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
 }
 /** CloudWatch is regional: a replica's metrics live in the replica's region. */
 function createCloudWatchClient(settings) {
-    return new CloudWatchClient({
-        region: settings.region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    });
+    return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/util/format.ts
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 function formatBytes(bytes) {
@@ -66036,6 +66017,70 @@ function plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+;// CONCATENATED MODULE: ./src/report/checklist.ts
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/report/recovery-evidence.ts
+
+
+/** The detail the step pipeline gives a step it did not run because an earlier one failed or the run was cancelled. */
+const NOT_RUN = /^not run/;
+/** A step skipped because it was not configured (as opposed to not run: an earlier step failed). */
+const notConfigured = (step) => step.status === 'skipped' && !NOT_RUN.test(step.detail ?? '');
+/**
+ * How a step reads as a row of the checklist: absent or not run, it was not achieved (failed);
+ * skipped as not configured, it stays skipped unless the row cannot do without it.
+ */
+function stepOutcome(step, options = {}) {
+    if (!step)
+        return { status: 'failed', detail: 'not reached' };
+    if (step.status === 'skipped')
+        return !options.required && notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
+    return { status: step.status, detail: step.detail };
+}
+/**
+ * RTO as measured by a run: from the start of the first of `recoverySteps` to the end of the last
+ * one that ran. Measured only when the recovery completed (each of those steps passed or was not
+ * configured) and began with the first of them.
+ */
+function measureRecoveryTime(steps, recoverySteps) {
+    const recovery = steps.filter((s) => recoverySteps.includes(s.name));
+    const completed = recovery.every((s) => s.status === 'passed' || notConfigured(s));
+    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
+    const first = ran[0];
+    const last = ran.at(-1);
+    if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
+        return { seconds: null };
+    return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)) };
+}
+/** The checklist's RTO row from the run's RTO objective. */
+function rtoChecklistItem(rto) {
+    if (rto === undefined || rto.measuredSeconds === null)
+        return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
+    return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
+}
+/** One reason per objective the run measured and missed. */
+function missedObjectives(objectives) {
+    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null ? [`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`] : []);
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/version.ts
 /** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
 const TOOL_NAME = 'dr-actions';
@@ -66112,6 +66157,28 @@ function httpStatusOf(error) {
         return undefined;
     const status = error.$metadata?.httpStatusCode;
     return typeof status === 'number' ? status : undefined;
+}
+/** True when the error is one AWS answered with one of these error codes (the SDK's name, or the Code of an XML answer). */
+function isAwsError(error, ...codes) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code } = error;
+    return (typeof name === 'string' && codes.includes(name)) || (typeof Code === 'string' && codes.includes(Code));
+}
+/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial): one of the named codes, or, with none named, a 404. */
+function isNotFound(error, ...codes) {
+    return codes.length ? isAwsError(error, ...codes) : httpStatusOf(error) === 404;
+}
+/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
+async function unlessNotFound(read, ...codes) {
+    try {
+        return await read;
+    }
+    catch (error) {
+        if (isNotFound(error, ...codes))
+            return undefined;
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/util/concurrency.ts
@@ -66299,25 +66366,34 @@ class BackupStore {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
-    prerequisites: 'Plan prerequisites in place',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+;// CONCATENATED MODULE: ./src/checks/checks-checklist.ts
+
+
+
+/**
+ * The checklist rows the smoke command and the user's checks speak to: the application starts,
+ * each row a check is marked for, and the critical features (every check).
+ */
+function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
+    const started = stepOutcome(smokeStep);
+    const items = [checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail)];
+    for (const tag of Object.keys(CHECKLIST_TAGS)) {
+        const key = CHECKLIST_TAGS[tag];
+        const marked = results.filter((r) => r.checklist.includes(tag));
+        if (!tagged.has(tag))
+            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
+        else if (marked.length === 0)
+            items.push(checklistItem(key, 'failed', stepOutcome(checksStep).detail ?? 'not reached'));
+        else
+            items.push(checklistItem(key, marked.some((r) => !r.passed) ? 'failed' : 'passed', marked.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
+    }
+    const checks = stepOutcome(checksStep);
+    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+    return items;
 }
 
 ;// CONCATENATED MODULE: ./src/restore/restore-report.ts
+
 
 
 
@@ -66350,24 +66426,11 @@ function restoreObjectives(rtoSeconds, rpo, targets) {
         objective('RPO', 'database failure', `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
     ];
 }
-function stepStatus(steps, name) {
-    return steps.find((s) => s.name === name);
-}
-/** Not run because an earlier step failed: the item was not achieved. Not configured: skipped. */
-function fromStep(step, notConfigured) {
-    if (!step)
-        return { status: 'failed', detail: 'not reached' };
-    if (step.status === 'skipped')
-        return notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
-    return { status: step.status, detail: step.detail };
-}
-const NOT_RUN = /^not run/;
 /** The plan's Test Checklist, row by row, as this run found it. */
 function restoreChecklist(steps, details, objectives, taggedInFile) {
-    const get = (name) => stepStatus(steps, name);
-    const notConfigured = (step) => !NOT_RUN.test(step.detail ?? '');
+    const get = (name) => steps.find((s) => s.name === name);
     const items = [];
-    const download = fromStep(get(STEP.download), () => false);
+    const download = stepOutcome(get(STEP.download), { required: true });
     const checksum = get(STEP.checksum);
     if (download.status !== 'passed')
         items.push(checklistItem('download', download.status, download.detail));
@@ -66375,7 +66438,7 @@ function restoreChecklist(steps, details, objectives, taggedInFile) {
         items.push(checklistItem('download', 'failed', checksum.detail));
     else
         items.push(checklistItem('download', 'passed', [download.detail, checksum?.detail].filter(Boolean).join('; ')));
-    const restore = fromStep(get(STEP.restore), () => false);
+    const restore = stepOutcome(get(STEP.restore), { required: true });
     const verify = get(STEP.verify);
     if (restore.status !== 'passed')
         items.push(checklistItem('restore', restore.status, restore.detail));
@@ -66383,26 +66446,9 @@ function restoreChecklist(steps, details, objectives, taggedInFile) {
         items.push(checklistItem('restore', 'failed', verify.detail));
     else
         items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
-    const smoke = fromStep(get(STEP.smoke), notConfigured);
-    items.push(checklistItem('applicationStarts', smoke.status, smoke.status === 'skipped' ? 'no smoke-command' : details.smoke ? `smoke command ${details.smoke.detail}` : smoke.detail));
-    for (const tag of Object.keys(CHECKLIST_TAGS)) {
-        const key = CHECKLIST_TAGS[tag];
-        const tagged = details.checks.results.filter((r) => r.checklist.includes(tag));
-        if (!taggedInFile.has(tag)) {
-            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
-        }
-        else if (tagged.length === 0) {
-            items.push(checklistItem(key, 'failed', fromStep(get(STEP.checks), () => false).detail ?? 'not reached'));
-        }
-        else {
-            const failed = tagged.some((r) => !r.passed);
-            items.push(checklistItem(key, failed ? 'failed' : 'passed', tagged.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
-        }
-    }
-    const checks = fromStep(get(STEP.checks), notConfigured);
-    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+    items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged: taggedInFile }));
     const [rto, ...rpo] = objectives;
-    items.push(checklistItem('rto', rto?.passed ? 'passed' : 'failed', rto?.measuredSeconds === null || rto === undefined ? 'not measured: the recovery did not complete' : `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`));
+    items.push(rtoChecklistItem(rto));
     const rpoMeasured = rpo.every((o) => o.measuredSeconds !== null);
     items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', rpoMeasured
         ? rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ') + ` (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)})`
@@ -66448,14 +66494,7 @@ const RECOVERY_STEPS = [STEP.download, STEP.checksum, STEP.roles, STEP.createDat
  * recovery completed: every one of those steps passed or was not configured.
  */
 function measureRto(steps) {
-    const recovery = steps.filter((s) => RECOVERY_STEPS.includes(s.name));
-    const completed = recovery.every((s) => s.status === 'passed' || (s.status === 'skipped' && !/^not run/.test(s.detail ?? '')));
-    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
-    const first = ran[0];
-    const last = ran.at(-1);
-    if (!completed || !first || !last || first.name !== STEP.download)
-        return { seconds: null };
-    return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)) };
+    return measureRecoveryTime(steps, RECOVERY_STEPS);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
@@ -75912,8 +75951,8 @@ class StepPipeline {
         return this.add(key, 'always', step);
     }
     /** A step this run leaves out (nothing configured for it): recorded as skipped with why, whatever happened before. */
-    skipped(name, reason, mode = 'independent') {
-        return new StepPipeline([...this.entries, { name, mode, skip: () => reason, prepare: () => notApplicable(reason) }], this.cleanups);
+    skipped(name, reason) {
+        return new StepPipeline([...this.entries, { name, mode: 'independent', skip: () => reason, prepare: () => notApplicable(reason) }], this.cleanups);
     }
     /** Work that is not a step of the report (removing a temporary directory), done before the 'always' steps. */
     finally(cleanup) {
@@ -76769,21 +76808,23 @@ function describeGlobals(record) {
         return record.key;
     return record.status === 'off' ? 'none: the backup was made with globals: off' : `missing: ${record.reason}`;
 }
-/** The roles step: in a rebuild, creates what the dump needs (or fails before anything is restored); otherwise reports what the target lacks. */
-async function rolesStep(ctx, manifest, psqlPath) {
-    if (ctx.settings.rebuild && !manifest?.roles) {
+/** The roles step of a scratch restore: which of the roles the dump depends on the target lacks, reported (the restore then goes without owners). */
+async function findRolesStep(ctx, manifest, psqlPath) {
+    const needed = (manifest?.roles ?? []).map((r) => r.name);
+    const onTarget = await withMaintenance(ctx, psqlPath, rolesOn);
+    return reportRoles(ctx, needed, onTarget, describeGlobals(manifest?.globals));
+}
+/** The roles step of a rebuild: creates what the dump needs from the stored globals, or fails before anything is restored. */
+async function createRolesStep(ctx, manifest, psqlPath) {
+    if (!manifest?.roles) {
         throw new StepFailure('the backup lists no roles', [
             `roles: a rebuild needs a backup whose manifest lists the roles it depends on (taken with globals: required); ${manifest ? 'this one was taken with globals: off or by an older version' : 'this one has no manifest'}. Nothing was restored`,
         ]);
     }
-    const needed = (manifest?.roles ?? []).map((r) => r.name);
-    return withMaintenance(ctx, psqlPath, async (session) => {
-        const onTarget = new Set((await session.query('SELECT rolname FROM pg_roles')).map((row) => String(row[0])));
-        const globals = describeGlobals(manifest?.globals);
-        if (!ctx.settings.rebuild)
-            return reportRoles(ctx, needed, onTarget, globals);
-        return createRoles(ctx, session, manifest, onTarget);
-    });
+    return withMaintenance(ctx, psqlPath, async (session) => createRoles(ctx, session, manifest, await rolesOn(session)));
+}
+async function rolesOn(session) {
+    return new Set((await session.query('SELECT rolname FROM pg_roles')).map((row) => String(row[0])));
 }
 function reportRoles(ctx, needed, onTarget, globals) {
     const missing = needed.filter((name) => !onTarget.has(name));
@@ -77141,6 +77182,7 @@ async function selectBackup(store, catalog, selector, random) {
 
 
 
+
 const HEAD_BYTES = 8 * 1024;
 const TAIL_BYTES = 24 * 1024;
 /** How long a process group has to exit after SIGTERM before SIGKILL. */
@@ -77291,6 +77333,13 @@ async function runSmokeCommand(words, target, options) {
         omittedCharacters: output.omitted,
         detail: redact_redact(detail, options.secrets),
     };
+}
+/** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
+function judgeSmoke(smoke) {
+    const detail = `${smoke.command} ${smoke.detail}`;
+    if (!smoke.passed)
+        throw new StepFailure(detail, [`smoke: ${detail}`]);
+    return detail;
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/row-counts.ts
@@ -77608,9 +77657,7 @@ async function smokeStep(run, words) {
     run.details.smoke = smoke;
     if (smoke.output.trim())
         run.log.info(`smoke command output:\n${smoke.output}`);
-    if (!smoke.passed)
-        throw new StepFailure(`${smoke.command} ${smoke.detail}`, [`smoke: ${smoke.command} ${smoke.detail}`]);
-    return `${smoke.command} ${smoke.detail}`;
+    return judgeSmoke(smoke);
 }
 async function dropStep(run, { psqlPath, serverMajor, cancelled }) {
     if (cancelled)
@@ -77646,11 +77693,15 @@ function checksumStep(run) {
 }
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 function rolesStepOf(run) {
+    const describe = (roles) => roles.detail;
+    if (run.settings.rebuild) {
+        return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(run, manifest, psqlPath), describe };
+    }
     return {
         name: STEP.roles,
-        input: ({ selection, prepared }) => run.settings.rebuild || selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`),
-        run: ({ manifest, psqlPath }) => rolesStep(run, manifest, psqlPath),
-        describe: (roles) => roles.detail,
+        input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
+        run: ({ manifest, psqlPath }) => findRolesStep(run, manifest, psqlPath),
+        describe,
     };
 }
 function databaseSettingsStepOf(run) {
@@ -77791,10 +77842,7 @@ async function finishReport(options, run) {
     const reasons = [...run.reasons];
     details.rto = measureRto(steps);
     const objectives = restoreObjectives(details.rto.seconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds, rebuild: options.rebuild });
-    for (const o of objectives) {
-        if (o.passed === false && o.measuredSeconds !== null)
-            reasons.push(`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`);
-    }
+    reasons.push(...missedObjectives(objectives));
     if (details.catalog && details.catalog.complete === 0) {
         reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
     }
@@ -77840,11 +77888,59 @@ function code(text) {
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
+;// CONCATENATED MODULE: ./src/report/report-sections.ts
+
+
+/** The parts of a job summary every checking action renders alike from its report; each ends with a blank line. */
+const markStatus = (status) => `${MARK[status]} ${status}`;
+function reasonsSection(reasons) {
+    return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
+}
+function checklistSection(checklist) {
+    return ['### Test Checklist', '', table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])), ''];
+}
+function objectivesSection(objectives, scenario) {
+    const rows = objectives.map((o) => [
+        o.name,
+        o.measure,
+        formatDuration(o.targetSeconds),
+        o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
+        o.passed ? MARK.passed : MARK.failed,
+    ]);
+    return [`### Objectives (scenario: ${scenario})`, '', table(['objective', 'measured as', 'target', 'measured', ''], rows), ''];
+}
+function stepsSection(steps) {
+    const rows = steps.map((s) => [s.name, markStatus(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
+    return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
+}
+
+;// CONCATENATED MODULE: ./src/checks/checks-markdown.ts
+
+
+
+/** The job summary's section on the user's checks; nothing when none ran. */
+function checksSection(file, results) {
+    if (!results.length)
+        return [];
+    const rows = results.map((c) => [c.name, c.line, markStatus(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
+    return [`### Checks (${code(file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length), ''];
+}
+/** The job summary's section on the smoke command, its output folded; nothing when it did not run. */
+function smokeSection(smoke) {
+    if (!smoke)
+        return [];
+    const lines = ['### Smoke command', '', `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`, ''];
+    if (smoke.output.trim())
+        lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/restore/summary.ts
 
 
 
-const mark = (status) => `${MARK[status]} ${status}`;
+
+
 const rows = (n) => (n === null ? '-' : n.toLocaleString('en-US'));
 /** The job summary of a restore test, rendered from its report alone. */
 function restoreVerifyMarkdown(report) {
@@ -77853,19 +77949,7 @@ function restoreVerifyMarkdown(report) {
     const verdict = report.passed ? MARK.passed : MARK.failed;
     const what = backup ? ` of ${code(backup.key)}` : '';
     const lines = [`## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`, ''];
-    if (report.reasons.length)
-        lines.push('**Why it failed:**', '', ...report.reasons.map((r) => `- ${r}`), '');
-    lines.push('### Test Checklist', '', table(['item', 'result', 'detail'], report.checklist.map((c) => [c.item, mark(c.status), c.detail ?? ''])), '');
-    const objectiveRows = report.objectives.map((o) => [
-        o.name,
-        o.measure,
-        formatDuration(o.targetSeconds),
-        o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
-        o.passed === null ? MARK.failed : o.passed ? MARK.passed : MARK.failed,
-    ]);
-    lines.push(`### Objectives (scenario: ${report.objectives[0]?.scenario ?? 'database failure'})`, '', table(['objective', 'measured as', 'target', 'measured', ''], objectiveRows), '');
-    const stepRows = report.steps.map((s) => [s.name, mark(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
-    lines.push('### Steps', '', table(['step', 'result', 'duration', 'detail'], stepRows), '');
+    lines.push(...reasonsSection(report.reasons), ...checklistSection(report.checklist), ...objectivesSection(report.objectives, report.objectives[0]?.scenario ?? 'database failure'), ...stepsSection(report.steps));
     if (backup) {
         const m = backup.manifest;
         const facts = [
@@ -77892,15 +77976,7 @@ function restoreVerifyMarkdown(report) {
         const title = `Tables: ${d.tables.length} compared, ${differing} differ`;
         lines.push(`### ${title}`, '', foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length), '');
     }
-    if (d.checks.results.length) {
-        const checkRows = d.checks.results.map((c) => [c.name, c.line, mark(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
-        lines.push(`### Checks (${code(d.checks.file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], checkRows), checkRows.length), '');
-    }
-    if (d.smoke) {
-        lines.push('### Smoke command', '', `${code(d.smoke.command)}: ${mark(d.smoke.passed ? 'passed' : 'failed')}, ${d.smoke.detail}, ${formatDuration(d.smoke.durationSeconds)}`, '');
-        if (d.smoke.output.trim())
-            lines.push(details('Output', `\`\`\`\n${d.smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
-    }
+    lines.push(...checksSection(d.checks.file, d.checks.results), ...smokeSection(d.smoke));
     if (d.rpo?.maxGap) {
         const gap = d.rpo.maxGap;
         lines.push('### Recovery points', '', `${d.rpo.backupsInWindow} complete backup${d.rpo.backupsInWindow === 1 ? '' : 's'} in the last ${d.rpo.windowDays} days. Largest gap: ${formatDuration(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`, '');
@@ -77926,6 +78002,28 @@ const actionLogger = {
 function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(getInput(name)))
         core_setSecret(secret);
+}
+/** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
+function maskInput(name) {
+    const value = core.getInput(name);
+    if (value)
+        core.setSecret(value);
+}
+/** The step's outputs: numbers and booleans as their text, null and undefined as ''. */
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        setOutput(name, value === null || value === undefined ? '' : String(value));
+}
+/**
+ * Aborted when the job is cancelled: the runner sends SIGINT, then SIGTERM. The run stops its
+ * current step and still cleans up what it created.
+ */
+function cancellation() {
+    const cancel = new AbortController();
+    const onSignal = () => cancel.abort();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return cancel.signal;
 }
 /**
  * Writes the job summary. Outside GitHub's hosted runners (a self-hosted or local run) there may
@@ -77967,7 +78065,6 @@ async function runAction(body) {
 
 
 
-const restore_verify_text = (value) => (value === null || value === undefined ? '' : String(value));
 /** The action: src/entrypoints/restore-verify.ts runs it on the runner, @github/local-action runs it locally. */
 async function run() {
     await runAction(async () => {
@@ -77976,19 +78073,17 @@ async function run() {
         for (const secret of rolePasswordSecrets(getInput('role-passwords')))
             core_setSecret(secret);
         const settings = parseRestoreVerifyInputs(readInput);
-        // A cancelled job gets SIGINT, then SIGTERM: stop the running step, still drop the scratch database.
-        const cancel = new AbortController();
-        const onSignal = () => cancel.abort();
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        const result = await runRestoreVerify({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancel.signal });
-        setOutput('passed', String(result.passed));
-        setOutput('backup-key', result.backupKey ?? '');
-        setOutput('backup-age-seconds', restore_verify_text(result.backupAgeSeconds));
-        setOutput('max-gap-seconds', restore_verify_text(result.maxGapSeconds));
-        setOutput('restore-seconds', restore_verify_text(result.restoreSeconds));
-        setOutput('recovery-seconds', restore_verify_text(result.recoverySeconds));
-        setOutput('report-path', result.reportPath);
+        // Cancelled: the running step stops, the scratch database is still dropped.
+        const result = await runRestoreVerify({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancellation() });
+        setOutputs({
+            passed: result.passed,
+            'backup-key': result.backupKey,
+            'backup-age-seconds': result.backupAgeSeconds,
+            'max-gap-seconds': result.maxGapSeconds,
+            'restore-seconds': result.restoreSeconds,
+            'recovery-seconds': result.recoverySeconds,
+            'report-path': result.reportPath,
+        });
         await writeSummary(restoreVerifyMarkdown(result.report));
         if (!result.passed)
             throw new Error(`restore test failed: ${result.report.reasons.join(' | ')}`);
@@ -78002,7 +78097,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5987);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9410);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
