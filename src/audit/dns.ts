@@ -1,6 +1,6 @@
 import { ListHealthChecksCommand, type HealthCheck, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { createRoute53Client } from '../aws/clients.js';
-import { recordSetsFrom } from '../aws/route53.js';
+import { recordSetsFrom } from '../aws/route53-record-sets.js';
 import { formatDuration } from '../util/format.js';
 import { unlessNotFound } from '../aws/errors.js';
 import { defineChecks, skipped, verdict, type AuditCheck } from './check.js';

@@ -2,10 +2,8 @@ import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
   GetHostedZoneCommand,
-  ListResourceRecordSetsCommand,
   waitUntilResourceRecordSetsChanged,
   type Change,
-  type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import type { Backoff } from '../util/backoff.js';
@@ -16,12 +14,6 @@ import { retryWhileThrottled, type ThrottleRetryOptions } from './throttling.js'
 export async function hostedZoneName(client: Route53Client, hostedZoneId: string): Promise<string> {
   const zone = await client.send(new GetHostedZoneCommand({ Id: hostedZoneId }));
   return zone.HostedZone?.Name ?? '';
-}
-
-/** Record sets in Route 53's order starting at `name`; the first few are enough to see every set of that name. */
-export async function recordSetsFrom(client: Route53Client, hostedZoneId: string, name: string): Promise<ResourceRecordSet[]> {
-  const listed = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 }));
-  return listed.ResourceRecordSets ?? [];
 }
 
 export interface ChangeSubmitted {

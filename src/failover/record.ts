@@ -1,5 +1,6 @@
 import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
-import { changeRecordSets, hostedZoneName, recordSetsFrom, type ChangeSubmitted } from '../aws/route53.js';
+import { recordSetsFrom } from '../aws/route53-record-sets.js';
+import { changeRecordSets, hostedZoneName, type ChangeSubmitted } from '../aws/route53.js';
 import type { ThrottleRetryOptions } from '../aws/throttling.js';
 import { errorMessage } from '../errors.js';
 import { bareDnsName, canonicalDnsName, sameDnsName } from './dns-names.js';

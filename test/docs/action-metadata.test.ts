@@ -41,7 +41,7 @@ describe.each(actions)('actions/%s', (name) => {
   });
 
   test('the code sets exactly the outputs action.yml declares', () => {
-    const set = [...new Set([...sources.matchAll(/setOutput\('([a-z0-9-]+)'/g)].map((m) => m[1]))].sort();
+    const set = [...new Set(outputsSetIn(sources))].sort();
     expect(set).toEqual(outputs);
   });
 
@@ -50,3 +50,11 @@ describe.each(actions)('actions/%s', (name) => {
     expect([...new Set(documented(readme, 'Outputs'))].sort()).toEqual(outputs);
   });
 });
+
+/** The output names the code sets: each setOutput('name', ...) and each key of a setOutputs({ ... }) literal. */
+function outputsSetIn(sources: string): string[] {
+  const single = [...sources.matchAll(/setOutput\('([a-z0-9-]+)'/g)].map((m) => m[1] as string);
+  const literals = [...sources.matchAll(/setOutputs\(\{([^}]*)\}\)/g)].map((m) => m[1] as string);
+  const keys = literals.flatMap((body) => [...body.matchAll(/(?:^|[{,\s])'?([a-z0-9-]+)'?:/g)].map((m) => m[1] as string));
+  return [...single, ...keys];
+}
