@@ -86072,7 +86072,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8492:
+/***/ 9945:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86947,139 +86947,13 @@ function databaseChecks(ctx, facts) {
     return [retention, restorable, database_crossRegionCheck(ctx, facts), ...replicaChecks(ctx, facts), deletion, encrypted];
 }
 
-;// CONCATENATED MODULE: ./src/util/clock.ts
-const clock_systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-/** The system clock moved so that it reads `start` (epoch ms) when first asked, running at real speed from there. */
-function clockStartingAt(start) {
-    let offset;
-    return {
-        now: () => {
-            offset ??= start - Date.now();
-            return Date.now() + offset;
-        },
-        sleep: clock_systemClock.sleep,
-    };
-}
+;// CONCATENATED MODULE: ./src/aws/route53-record-sets.ts
 
-;// CONCATENATED MODULE: ./src/util/backoff.ts
-
-const sleep = (ms) => systemClock.sleep(ms);
-/** The delay before attempt `attempt + 1` (attempt counts from 1). */
-function backoff_backoffDelay(backoff, attempt) {
-    return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
-}
-/**
- * Calls `check` until `isDone` accepts its value or the deadline (epoch ms) passes, sleeping
- * with backoff between calls but never past the deadline. The check runs at least once, and
- * once more at the deadline, so a slow last sleep cannot hide a state that was reached.
- */
-async function pollUntil(check, isDone, options) {
-    const clock = options.clock ?? systemClock;
-    for (let attempt = 1;; attempt += 1) {
-        const value = await check(attempt);
-        if (isDone(value))
-            return { value, done: true, attempts: attempt };
-        const remaining = options.deadline - clock.now();
-        if (remaining <= 0)
-            return { value, done: false, attempts: attempt };
-        await clock.sleep(Math.min(backoff_backoffDelay(options.backoff, attempt), remaining));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/throttling.ts
-
-
-/**
- * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
- * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
- * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
- */
-const THROTTLING_CODES = new Set([
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'TooManyRequestsException',
-    'PriorRequestNotComplete',
-]);
-function isThrottlingError(error) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const { name, Code, $retryable } = error;
-    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
-}
-/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
-async function throttling_retryWhileThrottled(call, options) {
-    const clock = options.clock ?? systemClock;
-    for (let attempt = 1;; attempt += 1) {
-        try {
-            return { value: await call(), attempts: attempt };
-        }
-        catch (error) {
-            const remaining = options.deadline - clock.now();
-            if (!isThrottlingError(error) || remaining <= 0)
-                throw error;
-            const delay = Math.min(backoffDelay(options.backoff, attempt), remaining);
-            options.onRetry?.(error, attempt, delay);
-            await clock.sleep(delay);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/route53.ts
-
-
-
-/** The hosted zone's name, as Route 53 returns it (lower case or not, with its trailing dot). */
-async function hostedZoneName(client, hostedZoneId) {
-    const zone = await client.send(new GetHostedZoneCommand({ Id: hostedZoneId }));
-    return zone.HostedZone?.Name ?? '';
-}
+// A file of its own: the read-only audit reaches it without reaching the calls that change records.
 /** Record sets in Route 53's order starting at `name`; the first few are enough to see every set of that name. */
 async function recordSetsFrom(client, hostedZoneId, name) {
     const listed = await client.send(new client_route_53_dist_cjs/* ListResourceRecordSetsCommand */.IOz({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 }));
     return listed.ResourceRecordSets ?? [];
-}
-/**
- * Sends one change batch. Throttling and PriorRequestNotComplete (the zone's previous change is
- * not INSYNC yet) are retried with backoff until the deadline; Route 53 applies a batch whole or
- * not at all, so resending it is safe.
- */
-async function changeRecordSets(client, hostedZoneId, batch, options) {
-    const { value, attempts } = await retryWhileThrottled(() => client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Comment: batch.comment, Changes: batch.changes } })), options);
-    return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
-}
-/** The SDK waiter counts in seconds; the caller's pacing is in milliseconds. */
-const seconds = (ms) => ms / 1000;
-/**
- * Waits with the SDK's ResourceRecordSetsChanged waiter until Route 53 reports the change INSYNC
- * (every name server has it) or the deadline passes; then looks once more, so a change that went
- * INSYNC during the waiter's last delay is not reported as pending. The waiter retries errors
- * (throttling among them) itself.
- */
-async function waitForChangeInSync(client, changeId, options) {
-    const clock = options.clock ?? systemClock;
-    const minDelay = seconds(options.backoff.initialMs);
-    const maxDelay = Math.max(minDelay, seconds(options.backoff.maxMs));
-    // The waiter refuses a maximum wait that is not longer than its first delay.
-    const maxWaitTime = Math.max(seconds(options.deadline - clock.now()), minDelay * 1.5);
-    try {
-        const result = await waitUntilResourceRecordSetsChanged({ client, minDelay, maxDelay, maxWaitTime }, { Id: changeId });
-        return { done: true, status: 'INSYNC', attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0) };
-    }
-    catch (error) {
-        if (error.name !== 'TimeoutError')
-            throw error;
-        const lastLook = { deadline: clock.now() + options.throttle.maxMs * 3, backoff: options.throttle, clock };
-        const { value } = await retryWhileThrottled(() => client.send(new GetChangeCommand({ Id: changeId })), lastLook);
-        const status = value.ChangeInfo?.Status ?? 'UNKNOWN';
-        return status === 'INSYNC' ? { done: true, status, attempts: 1 } : { done: false, status };
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/audit/dns.ts
@@ -90771,7 +90645,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8492);
+/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9945);
 
 await (0,_actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 1052:
+/***/ 8097:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79030,11 +79030,6 @@ async function hostedZoneName(client, hostedZoneId) {
     const zone = await client.send(new client_route_53_dist_cjs/* GetHostedZoneCommand */.HAz({ Id: hostedZoneId }));
     return zone.HostedZone?.Name ?? '';
 }
-/** Record sets in Route 53's order starting at `name`; the first few are enough to see every set of that name. */
-async function recordSetsFrom(client, hostedZoneId, name) {
-    const listed = await client.send(new client_route_53_dist_cjs/* ListResourceRecordSetsCommand */.IOz({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 }));
-    return listed.ResourceRecordSets ?? [];
-}
 /**
  * Sends one change batch. Throttling and PriorRequestNotComplete (the zone's previous change is
  * not INSYNC yet) are retried with backoff until the deadline; Route 53 applies a batch whole or
@@ -79234,7 +79229,17 @@ class Runner {
     }
 }
 
+;// CONCATENATED MODULE: ./src/aws/route53-record-sets.ts
+
+// A file of its own: the read-only audit reaches it without reaching the calls that change records.
+/** Record sets in Route 53's order starting at `name`; the first few are enough to see every set of that name. */
+async function recordSetsFrom(client, hostedZoneId, name) {
+    const listed = await client.send(new client_route_53_dist_cjs/* ListResourceRecordSetsCommand */.IOz({ HostedZoneId: hostedZoneId, StartRecordName: name, MaxItems: 20 }));
+    return listed.ResourceRecordSets ?? [];
+}
+
 ;// CONCATENATED MODULE: ./src/failover/record.ts
+
 
 
 
@@ -83756,7 +83761,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1052);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8097);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
