@@ -2,21 +2,11 @@ import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { runBundledAction } from '../stack/bundled-action.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
-import { loadSampleData } from '../helpers/sample-data.js';
+import { sampleDatabase } from '../helpers/sample-data.js';
 import { stackFromEnv } from '../stack/index.js';
 
-let source: { name: string; url: string };
-
-beforeAll(async () => {
-  source = await createDatabase('e2e');
-  await loadSampleData(source.url, 2_000);
-});
-
-afterAll(async () => {
-  await dropDatabase(source.name);
-});
+const source = sampleDatabase('e2e', 2_000);
 
 const run = (inputs: Record<string, string>) =>
   runBundledAction('backup', { 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1', ...inputs }, { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '7' } });

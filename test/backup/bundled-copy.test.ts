@@ -1,21 +1,12 @@
 import { awsCli } from '../helpers/aws-cli.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+
 import { createBucket, listKeys } from '../helpers/s3.js';
-import { loadSampleData } from '../helpers/sample-data.js';
+import { sampleDatabase } from '../helpers/sample-data.js';
 import { COPY_REGION, createRegionalBucket, denyPuts } from '../helpers/second-region.js';
 import { runBundledAction } from '../stack/bundled-action.js';
 import { stackFromEnv } from '../stack/index.js';
 
-let source: { name: string; url: string };
-
-beforeAll(async () => {
-  source = await createDatabase('e2ecopy');
-  await loadSampleData(source.url, 500);
-});
-
-afterAll(async () => {
-  await dropDatabase(source.name);
-});
+const source = sampleDatabase('e2ecopy', 500);
 
 const run = (inputs: Record<string, string>) =>
   runBundledAction('backup', { 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1', 'database-url': source.url, ...inputs }, { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '16' } });

@@ -6,24 +6,14 @@ import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { parseManifest } from '../../src/storage/manifest.js';
 import type { Clock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
-import { loadSampleData } from '../helpers/sample-data.js';
+import { sampleDatabase } from '../helpers/sample-data.js';
 import { COPY_REGION, createRegionalBucket, denyPuts, replicateTo, s3In, setReplicationDelay } from '../helpers/second-region.js';
 import { restoreVerify } from '../restore-verify/fixtures.js';
 import { stackFromEnv } from '../stack/index.js';
 
 const DAY = 86_400_000;
-let source: { name: string; url: string };
-
-beforeAll(async () => {
-  source = await createDatabase('copies');
-  await loadSampleData(source.url, 500);
-});
-
-afterAll(async () => {
-  await dropDatabase(source.name);
-});
+const source = sampleDatabase('copies', 500);
 
 /** A clock whose sleep moves its own time: a wait of 15 minutes takes none. */
 function fakeClock(): Clock {

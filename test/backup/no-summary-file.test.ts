@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { runBundledAction } from '../stack/bundled-action.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
-import { loadSampleData } from '../helpers/sample-data.js';
+import { sampleDatabase } from '../helpers/sample-data.js';
 import { stackFromEnv } from '../stack/index.js';
 
-let source: { name: string; url: string };
-
-beforeAll(async () => {
-  source = await createDatabase('nosummary');
-  await loadSampleData(source.url, 200);
-});
-
-afterAll(async () => {
-  await dropDatabase(source.name);
-});
+const source = sampleDatabase('nosummary', 200);
 
 test('without a job summary file (a self-hosted or local run) a stored backup still succeeds, with a warning', async () => {
   const bucket = await createBucket('nosummary');

@@ -19,9 +19,8 @@ import { pruneBackups } from '../../src/storage/prune.js';
 import { uploadStream } from '../../src/storage/streaming-upload.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { backupWithInputs } from '../helpers/backup-run.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 import { TEST_REGION } from '../helpers/s3.js';
-import { loadSampleData } from '../helpers/sample-data.js';
+import { sampleDatabase } from '../helpers/sample-data.js';
 import { createRegionalBucket, s3In } from '../helpers/second-region.js';
 import { stackFromEnv } from '../stack/index.js';
 
@@ -56,14 +55,7 @@ async function seed(bucket: string, finishedAt: Date, lockedUntil?: Date, global
 }
 
 describe('a backup in a bucket with Object Lock', () => {
-  let source: { name: string; url: string };
-  beforeAll(async () => {
-    source = await createDatabase('locked');
-    await loadSampleData(source.url, 200);
-  });
-  afterAll(async () => {
-    await dropDatabase(source.name);
-  });
+  const source = sampleDatabase('locked', 200);
 
   test('lock-mode auto locks the object, its globals and manifest in compliance mode until retention would first delete them; the role cannot delete the locked version (S3 refuses it without s3:BypassGovernanceRetention, which the policy lacks)', async () => {
     const bucket = await createRegionalBucket(TEST_REGION, { prefix: 'locked', objectLock: true });

@@ -3,38 +3,14 @@ import { pruneBackups } from '../../src/storage/prune.js';
 import { BackupStore, CREATED_BY_METADATA } from '../../src/storage/backup-store.js';
 import { globalsKeyFor } from '../../src/storage/globals-object.js';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
-import type { BackupManifest } from '../../src/storage/manifest.js';
 import { mapWithLimit } from '../../src/util/concurrency.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
+import { manifestFor } from '../helpers/manifest.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const policy = { dailyDays: 30, weeklyDays: 90, monthlyDays: 365 };
-
-function manifestFor(bucket: string, key: string, finishedAt: Date): BackupManifest {
-  return {
-    version: 1,
-    tool: { name: 'dr-actions', version: '0.1.0' },
-    bucket,
-    key,
-    database: 'saas',
-    server: { version: '15.18', versionNum: 150018 },
-    pgDump: { version: '15.18' },
-    format: 'custom',
-    compression: 'gzip:1',
-    startedAt: new Date(finishedAt.getTime() - 600_000).toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    snapshotAt: new Date(finishedAt.getTime() - 600_000).toISOString(),
-    sizeBytes: 6,
-    sha256: 'f'.repeat(64),
-    databaseSizeBytes: 100,
-    rowCounts: 'exact',
-    tables: [],
-    pgDumpArgs: [],
-    run: {},
-  };
-}
 
 /**
  * An oracle written apart from the implementation: weeks as Monday-based 7-day spans counted from
@@ -74,7 +50,7 @@ test('retention over two years of twice-daily backups: 1,461 complete ones, left
   });
   await mapWithLimit(complete, 32, async ({ key, finishedAt }) => {
     await put(key, 'dump!!', CREATED_BY_METADATA);
-    await put(manifestKeyFor(key), JSON.stringify(manifestFor(bucket, key, finishedAt)));
+    await put(manifestKeyFor(key), JSON.stringify(manifestFor(key, { finishedAt }, [], bucket)));
   });
 
   const legacy = 'database/backup_20240101_020000.sql.gz'; // the plan's old script: no manifest, no marker
@@ -134,7 +110,7 @@ test('min-keep holds even when every backup is older than every window, and youn
     // The globals stored beside each backup go with it.
     const globals = { status: 'stored' as const, key: globalsKeyFor(key), sha256: 'e'.repeat(64), sizeBytes: 1, pgDumpallVersion: '15.18' };
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: globals.key, Body: 'g' }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify({ ...manifestFor(bucket, key, finishedAt), globals }) }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify({ ...manifestFor(key, { finishedAt }, [], bucket), globals }) }));
   }
   const young = 'db/backup_20260101_000000.sql.gz';
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: young, Body: 'x', Metadata: CREATED_BY_METADATA }));

@@ -1,4 +1,5 @@
-import { sql } from './postgres.js';
+import { afterAll, beforeAll } from '@jest/globals';
+import { createDatabase, dropDatabase, sql } from './postgres.js';
 
 /**
  * A small SaaS-like schema with the column types backups must carry intact: text, jsonb, bytea,
@@ -62,4 +63,31 @@ export async function contentDigest(url: string): Promise<Record<string, string>
     digests[table] = await sql(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM ONLY ${quoted} t`);
   }
   return digests;
+}
+
+/**
+ * A database holding the sample data (`largeRows` rows in the large table), created before the tests
+ * of the file or describe block that calls this and dropped after them. Read its name and url inside tests.
+ */
+export function sampleDatabase(prefix: string, largeRows?: number): { readonly name: string; readonly url: string } {
+  let database: { name: string; url: string } | undefined;
+  beforeAll(async () => {
+    database = await createDatabase(prefix);
+    await loadSampleData(database.url, largeRows);
+  });
+  afterAll(async () => {
+    if (database) await dropDatabase(database.name);
+  });
+  const created = () => {
+    if (!database) throw new Error(`the ${prefix} sample database is read before its beforeAll ran`);
+    return database;
+  };
+  return {
+    get name() {
+      return created().name;
+    },
+    get url() {
+      return created().url;
+    },
+  };
 }

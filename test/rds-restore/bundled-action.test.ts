@@ -6,10 +6,10 @@ import type { RdsRestoreReport } from '../../src/rds-restore/rds-restore-report.
 import { PRIMARY_REGION } from '../stack/aws-topology.js';
 import { runBundledAction } from '../stack/bundled-action.js';
 import { stackFromEnv } from '../stack/index.js';
-import { startArchivingPrimary, type ArchivingPrimary } from '../stack/point-in-time.js';
+import type { ArchivingPrimary } from '../stack/point-in-time.js';
 import { serveRestores, type RestoreService } from '../stack/rds-restores.js';
 import { describe as describeInstance } from '../stack/aws-topology.js';
-import { addPayments, createSource, psql, serverNow, setLatestRestorableTime } from './fixtures.js';
+import { addPayments, createSource, serverNow, setLatestRestorableTime, startShopPrimary } from './fixtures.js';
 
 describe('the bundled rds-restore-test action (node24, as the runner calls it)', () => {
   let primary: ArchivingPrimary;
@@ -18,9 +18,7 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
   let dir: string;
 
   beforeAll(async () => {
-    primary = await startArchivingPrimary();
-    await psql(primary.url(), 'CREATE DATABASE shop');
-    await psql(primary.url('shop'), 'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())');
+    primary = await startShopPrimary();
     service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => r.sourceInstance === sourceId });
     sourceId = await createSource();
     await addPayments(primary, 6);

@@ -9,7 +9,7 @@ import type { RdsRestoreOptions } from '../../src/rds-restore/run-rds-restore-te
 import { silentLogger } from '../../src/util/logger.js';
 import { PRIMARY_REGION, rdsIn } from '../stack/aws-topology.js';
 import { stackFromEnv } from '../stack/index.js';
-import type { ArchivingPrimary } from '../stack/point-in-time.js';
+import { startArchivingPrimary, type ArchivingPrimary } from '../stack/point-in-time.js';
 
 export const PACING = {
   poll: { initialMs: 100, maxMs: 300, factor: 1.5 },
@@ -28,6 +28,16 @@ export async function psql(url: string, text: string): Promise<string> {
 /** The server's own clock, after a commit: the instant the commit is visible from. */
 export async function serverNow(primary: ArchivingPrimary): Promise<Date> {
   return new Date(await psql(primary.url(), "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+}
+
+const PAYMENTS_TABLE = 'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())';
+
+/** An archiving primary whose `shop` database has the payments table (and what `moreSql` adds), still empty. */
+export async function startShopPrimary(moreSql = ''): Promise<ArchivingPrimary> {
+  const primary = await startArchivingPrimary();
+  await psql(primary.url(), 'CREATE DATABASE shop');
+  await psql(primary.url('shop'), `${PAYMENTS_TABLE};${moreSql}`);
+  return primary;
 }
 
 export async function addPayments(primary: ArchivingPrimary, count: number): Promise<void> {

@@ -6,9 +6,9 @@ import { MADE_BY_TAG, RUN_TAG } from '../../src/rds-restore/tags.js';
 import { systemClock } from '../../src/util/clock.js';
 import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../stack/aws-topology.js';
 import { stackFromEnv } from '../stack/index.js';
-import { startArchivingPrimary, type ArchivingPrimary } from '../stack/point-in-time.js';
+import type { ArchivingPrimary } from '../stack/point-in-time.js';
 import { serveRestores, type RestoreRequest, type RestoreService } from '../stack/rds-restores.js';
-import { addPayments, createSource, options, psql, replicateBackups, serverNow, setLatestRestorableTime, settings } from './fixtures.js';
+import { addPayments, createSource, options, replicateBackups, serverNow, setLatestRestorableTime, settings, startShopPrimary } from './fixtures.js';
 import { describe as describeInstance } from '../stack/aws-topology.js';
 
 /** Each test restores a real PostgreSQL by WAL replay, on a machine others share. */
@@ -26,9 +26,7 @@ const exists = async (id: string, region: string) => Boolean(await describeInsta
 const servedFor = (instance: string) => service.served.find((s) => s.instance === instance);
 
 beforeAll(async () => {
-  primary = await startArchivingPrimary();
-  await psql(primary.url(), 'CREATE DATABASE shop');
-  await psql(primary.url('shop'), 'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp()); CREATE TABLE users (id serial PRIMARY KEY)');
+  primary = await startShopPrimary('CREATE TABLE users (id serial PRIMARY KEY)');
   service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => r.sourceInstance === sourceId, hold: (r: RestoreRequest) => held.has(r.instance) });
   sourceId = await createSource();
   await addPayments(primary, 3);

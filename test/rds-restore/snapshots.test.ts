@@ -11,9 +11,9 @@ import { silentLogger } from '../../src/util/logger.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../stack/aws-topology.js';
 import { stackFromEnv } from '../stack/index.js';
-import { startArchivingPrimary, type ArchivingPrimary } from '../stack/point-in-time.js';
+import type { ArchivingPrimary } from '../stack/point-in-time.js';
 import { serveRestores, type RestoreService } from '../stack/rds-restores.js';
-import { addPayments, createSource, options, psql, settings } from './fixtures.js';
+import { addPayments, createSource, options, settings, startShopPrimary } from './fixtures.js';
 
 const LONG = 300_000;
 let primary: ArchivingPrimary;
@@ -44,9 +44,7 @@ const hourly = (clock = systemClock) =>
   });
 
 beforeAll(async () => {
-  primary = await startArchivingPrimary();
-  await psql(primary.url(), 'CREATE DATABASE shop');
-  await psql(primary.url('shop'), 'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())');
+  primary = await startShopPrimary();
   service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => r.sourceInstance === sourceId });
   sourceId = await createSource();
   kmsKeyArn = JSON.parse(await awsCli(['--region', SECONDARY_REGION, 'kms', 'create-key', '--description', 'dr copies'])).KeyMetadata.Arn as string;

@@ -8,42 +8,14 @@ import { parseRestoreVerifyInputs } from '../../src/restore/inputs.js';
 import { runRestoreVerify, type RestoreVerifyOptions, type RestoreVerifyResult } from '../../src/restore/run-restore-verify.js';
 import type { StoredBackup } from '../../src/storage/backup-store.js';
 import { manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
-import { MANIFEST_VERSION, type BackupManifest } from '../../src/storage/manifest.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { stackFromEnv } from '../stack/index.js';
 import { testS3Client } from '../helpers/s3.js';
 import { clockOf } from '../helpers/backup-run.js';
 
-export const PREFIX = 'database/';
+export { manifestFor } from '../helpers/manifest.js';
 
-/** A manifest with the fields selection and RPO read; the rest plausible. */
-export function manifestFor(key: string, times: { finishedAt: Date; snapshotAt?: Date }, tables: BackupManifest['tables'] = []): BackupManifest {
-  const snapshotAt = times.snapshotAt ?? new Date(times.finishedAt.getTime() - 60_000);
-  return {
-    version: MANIFEST_VERSION,
-    tool: { name: 'dr-actions', version: '0.1.0' },
-    bucket: 'b',
-    key,
-    database: 'saas_production',
-    server: { version: '15.18', versionNum: 150018 },
-    pgDump: { version: '15.18' },
-    format: key.endsWith('.dump') ? 'custom' : 'plain',
-    compression: 'gzip:1',
-    startedAt: snapshotAt.toISOString(),
-    finishedAt: times.finishedAt.toISOString(),
-    snapshotAt: snapshotAt.toISOString(),
-    sizeBytes: 1,
-    sha256: '0'.repeat(64),
-    databaseSizeBytes: 1,
-    rowCounts: 'exact',
-    tables,
-    excludedTables: [],
-    sequences: [],
-    materializedViews: [],
-    pgDumpArgs: [],
-    run: {},
-  };
-}
+export const PREFIX = 'database/';
 
 /** A listed backup object, as BackupStore.list() gives it. */
 export function storedBackup(key: string, withManifest: boolean): StoredBackup {

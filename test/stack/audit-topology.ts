@@ -30,8 +30,8 @@ import {
 import { createCloudWatchClient, createElastiCacheClient } from '../../src/aws/clients.js';
 import type { AuditSettings } from '../../src/audit/settings.js';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
-import type { BackupManifest } from '../../src/storage/manifest.js';
 import { createTopology, PRIMARY_REGION, rdsIn, route53, SECONDARY_REGION, type Topology } from './aws-topology.js';
+import { manifestFor } from '../helpers/manifest.js';
 import { createRegionalBucket, s3In } from '../helpers/second-region.js';
 import { stackFromEnv } from './index.js';
 
@@ -121,30 +121,6 @@ async function media() {
   return { mediaBucket, mediaReplicaBucket };
 }
 
-function manifestFor(bucketName: string, key: string, finishedAt: Date): BackupManifest {
-  return {
-    version: 1,
-    tool: { name: 'dr-actions', version: '0.1.0' },
-    bucket: bucketName,
-    key,
-    database: 'saas_production',
-    server: { version: '15.8', versionNum: 150008 },
-    pgDump: { version: '15.8' },
-    format: 'custom',
-    compression: 'gzip:1',
-    startedAt: new Date(finishedAt.getTime() - 600_000).toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    snapshotAt: new Date(finishedAt.getTime() - 600_000).toISOString(),
-    sizeBytes: 6,
-    sha256: 'f'.repeat(64),
-    databaseSizeBytes: 100,
-    rowCounts: 'exact',
-    tables: [],
-    pgDumpArgs: [],
-    run: {},
-  };
-}
-
 async function backups(options: TopologyOptions) {
   const backupPrefix = 'database/';
   const backupBucket = await createRegionalBucket(PRIMARY_REGION, { prefix: 'saas-backups', versioned: true, objectLock: options.objectLock });
@@ -167,7 +143,7 @@ async function backups(options: TopologyOptions) {
   const finishedAt = new Date(Date.now() - options.backupAgeHours * HOUR);
   const key = backupKey(backupPrefix, new Date(finishedAt.getTime() - 600_000), 'custom');
   await client.send(new PutObjectCommand({ Bucket: backupBucket, Key: key, Body: 'PGDMP!' }));
-  await client.send(new PutObjectCommand({ Bucket: backupBucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifestFor(backupBucket, key, finishedAt)) }));
+  await client.send(new PutObjectCommand({ Bucket: backupBucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifestFor(key, { finishedAt }, [], backupBucket)) }));
   return { backupBucket, backupReplicaBucket, backupPrefix };
 }
 
