@@ -1,14 +1,15 @@
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
-import { findClient } from '../postgres/binaries.js';
+import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import type { TableName } from '../postgres/identifiers.js';
 import { startPgDump } from '../postgres/pg-dump.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { countRows } from '../postgres/row-counts.js';
-import { exportSnapshot, readServerFacts } from '../postgres/snapshot.js';
+import { exportSnapshot, readServerFacts, type ExportedSnapshot, type ServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
 import { BackupKeyTakenError, checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject, type WrittenObject } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
@@ -21,13 +22,13 @@ import { formatBytes, secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { resolveCompression } from './compression.js';
+import { resolveCompression, type ResolvedCompression } from './compression.js';
 import { planDumpContents, type DumpContents } from './dump-contents.js';
-import { captureGlobals, globalsRecordFor } from './globals.js';
+import { captureGlobals, globalsRecordFor, type CapturedGlobals } from './globals.js';
 import type { BackupSettings } from './inputs.js';
 import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
-import { makeSecondCopy, prepareCopy, type CopyOutcome } from './second-copy.js';
+import { makeSecondCopy, prepareCopy, type CopyOutcome, type PreparedCopy, type SecondCopyOptions } from './second-copy.js';
 import type { ObjectLock } from '../storage/object-lock.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
@@ -77,11 +78,8 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 
     const store = new BackupStore(createS3Client(options.aws), options.bucket, options.prefix);
     const startedAt = now();
-    const key = backupKey(options.prefix, startedAt, options.format);
-    await checkKeyIsFree(store, key);
-    const lockMode = await lockModeFor(store, options.lockMode);
-    const lock = newBackupLock(lockMode, options.retention, startedAt);
-    const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws.endpointUrl, options.lockMode));
+    const destination = await claimDestination(store, options, startedAt);
+    const { key, lock } = destination;
 
     const snapshot = await exportSnapshot(session);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
@@ -106,29 +104,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       pgDump,
     });
 
-    const manifest: BackupManifest = {
-      version: MANIFEST_VERSION,
-      tool: { name: TOOL_NAME, version: TOOL_VERSION },
-      bucket: options.bucket,
-      key,
-      database: server.database,
-      server: { version: server.version, versionNum: server.versionNum },
-      pgDump: { version: pgDump.version },
-      format: options.format,
-      compression: compression.label,
-      startedAt: startedAt.toISOString(),
-      finishedAt: now().toISOString(),
-      snapshotAt: snapshot.takenAt.toISOString(),
-      sizeBytes: dumped.sizeBytes,
-      sha256: dumped.sha256,
-      databaseSizeBytes: server.databaseSizeBytes,
-      rowCounts: options.rowCounts,
-      ...whatTheDumpHolds(contents, dumped),
-      pgDumpArgs: options.pgDumpArgs,
-      run: options.run,
-      globals: globalsRecordFor(key, globals),
-      ...(globals.roles ? { roles: globals.roles } : {}),
-    };
+    const manifest = manifestFor(options, { key, server, pgDump, compression, startedAt, finishedAt: now(), snapshot, contents, dumped, globals });
     const manifestKey = await publishBackup(store, manifest, { written: dumped.written, encryption: options.encryption, lock, globalsSql: globals.sql });
     const durationSeconds = secondsBetween(startedAt, now());
     log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
@@ -144,13 +120,70 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       partSize,
       lock,
     };
-    const retained = options.retention === 'off' ? result : { ...result, ...(await retainBackups(store, key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: now(), log, lockMode, ownManifest: manifest })) };
-    if (!copy) return retained;
-    const copyOptions = { ...options, startedAt, clock };
-    return { ...retained, copy: await makeSecondCopy(copy, store, manifest, copyOptions) };
+    return await retainAndCopy(store, result, destination, { ...options, startedAt, clock });
   } finally {
     await session.close();
   }
+}
+
+/** Where this run's backup goes and how it is locked, settled before anything is dumped. */
+interface Destination {
+  key: string;
+  lockMode?: ObjectLockMode;
+  lock?: ObjectLock;
+  /** The copy bucket, when copy-bucket is set. */
+  copy?: PreparedCopy;
+}
+
+/** Names the backup for its start, fails when that key is taken, and reads both buckets' lock modes. */
+async function claimDestination(store: BackupStore, options: BackupRunOptions, startedAt: Date): Promise<Destination> {
+  const key = backupKey(options.prefix, startedAt, options.format);
+  await checkKeyIsFree(store, key);
+  const lockMode = await lockModeFor(store, options.lockMode);
+  const lock = newBackupLock(lockMode, options.retention, startedAt);
+  const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws.endpointUrl, options.lockMode));
+  return { key, lockMode, lock, copy };
+}
+
+/** What the manifest records: the dump and everything about how and from what it was made. */
+interface DumpRecord {
+  key: string;
+  server: ServerFacts;
+  pgDump: ClientBinary;
+  compression: ResolvedCompression;
+  startedAt: Date;
+  finishedAt: Date;
+  snapshot: ExportedSnapshot;
+  contents: DumpContents;
+  dumped: Dumped;
+  globals: CapturedGlobals;
+}
+
+function manifestFor(options: BackupRunOptions, record: DumpRecord): BackupManifest {
+  const { key, server, pgDump, compression, snapshot, dumped, globals } = record;
+  return {
+    version: MANIFEST_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    bucket: options.bucket,
+    key,
+    database: server.database,
+    server: { version: server.version, versionNum: server.versionNum },
+    pgDump: { version: pgDump.version },
+    format: options.format,
+    compression: compression.label,
+    startedAt: record.startedAt.toISOString(),
+    finishedAt: record.finishedAt.toISOString(),
+    snapshotAt: snapshot.takenAt.toISOString(),
+    sizeBytes: dumped.sizeBytes,
+    sha256: dumped.sha256,
+    databaseSizeBytes: server.databaseSizeBytes,
+    rowCounts: options.rowCounts,
+    ...whatTheDumpHolds(record.contents, dumped),
+    pgDumpArgs: options.pgDumpArgs,
+    run: options.run,
+    globals: globalsRecordFor(key, globals),
+    ...(globals.roles ? { roles: globals.roles } : {}),
+  };
 }
 
 /** The manifest's account of the dump: the tables with their rows, those left out, and what else a restore must bring back. */
@@ -159,8 +192,23 @@ function whatTheDumpHolds(contents: DumpContents, dumped: Dumped): Pick<BackupMa
   return { tables: dumped.tables, excludedTables, ...(largeObjects === undefined ? {} : { largeObjects }), sequences, materializedViews: dumped.materializedViews };
 }
 
+/**
+ * What follows a published backup: retention over the bucket, then the second copy. Neither
+ * undoes the backup; their failures are reported beside it.
+ */
+async function retainAndCopy(store: BackupStore, result: BackupResult, destination: Destination, options: BackupRunOptions & SecondCopyOptions): Promise<BackupResult> {
+  const { lockMode, copy } = destination;
+  let outcome = result;
+  if (options.retention !== 'off') {
+    const retention = { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: result.manifest };
+    outcome = { ...outcome, ...(await retainBackups(store, result.key, retention)) };
+  }
+  if (!copy) return outcome;
+  return { ...outcome, copy: await makeSecondCopy(copy, store, result.manifest, options) };
+}
+
 interface DumpPlan {
-  pgDump: Awaited<ReturnType<typeof findClient>>;
+  pgDump: ClientBinary;
   /** pg_dump's arguments, snapshot included. */
   pgDumpArgs: string[];
   /** Set for plain dumps, which are gzipped here on their way to S3. */

@@ -44,7 +44,7 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
   let line = 1;
   let i = 0;
 
-  const lineAt = (from: number, to: number) => {
+  const countNewlines = (from: number, to: number) => {
     for (let k = from; k < to; k += 1) if (text[k] === '\n') line += 1;
   };
   const finish = (end: number) => {
@@ -76,38 +76,22 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
       if (directive && start < 0) directives.push({ key: (directive[1] as string).toLowerCase(), value: directive[2] as string, line });
       i = stop;
     } else if (char === '/' && next === '*') {
-      const opened = line;
-      let depth = 0;
-      let k = i;
-      while (k < text.length) {
-        if (text[k] === '/' && text[k + 1] === '*') {
-          depth += 1;
-          k += 2;
-        } else if (text[k] === '*' && text[k + 1] === '/') {
-          depth -= 1;
-          k += 2;
-          if (depth === 0) break;
-        } else k += 1;
-      }
-      if (depth !== 0) throw new SqlSplitError('this /* comment is never closed', opened);
-      lineAt(i, k);
-      i = k;
+      const end = skipBlockComment(text, i, line);
+      countNewlines(i, end);
+      i = end;
     } else if (char === ';') {
       finish(i);
       i += 1;
     } else if (char === "'" || char === '"') {
       begin();
       const escapes = char === "'" && /[eE]/.test(text[i - 1] ?? '') && !IDENTIFIER_CHAR.test(text[i - 2] ?? '');
-      const from = i;
-      i = skipQuoted(text, i, char, escapes, line);
-      lineAt(from, i);
+      const end = skipQuoted(text, i, char, escapes, line);
+      countNewlines(i, end);
+      i = end;
     } else if (char === '$' && !IDENTIFIER_CHAR.test(text[i - 1] ?? '') && DOLLAR_TAG.test(text.slice(i, i + 65))) {
       begin();
-      const tag = (DOLLAR_TAG.exec(text.slice(i, i + 65)) as RegExpExecArray)[0];
-      const close = text.indexOf(tag, i + tag.length);
-      if (close < 0) throw new SqlSplitError(`this dollar-quoted string ${tag} is never closed`, line);
-      const end = close + tag.length;
-      lineAt(i, end);
+      const end = skipDollarQuoted(text, i, line);
+      countNewlines(i, end);
       i = end;
     } else if (char === '\\') {
       throw new SqlSplitError(`psql meta-commands (\\${/^\\(\S*)/.exec(text.slice(i))?.[1] ?? ''}) are not supported: write plain SQL`, line);
@@ -118,6 +102,31 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
   }
   finish(text.length);
   return { statements: statements.filter((s) => s.sql !== ''), trailing: directives };
+}
+
+/** The index just past a block comment that opens at `open`; block comments nest, as in PostgreSQL. */
+function skipBlockComment(text: string, open: number, line: number): number {
+  let depth = 0;
+  let k = open;
+  while (k < text.length) {
+    if (text[k] === '/' && text[k + 1] === '*') {
+      depth += 1;
+      k += 2;
+    } else if (text[k] === '*' && text[k + 1] === '/') {
+      depth -= 1;
+      k += 2;
+      if (depth === 0) return k;
+    } else k += 1;
+  }
+  throw new SqlSplitError('this /* comment is never closed', line);
+}
+
+/** The index just past a dollar-quoted string whose opening tag starts at `open`. */
+function skipDollarQuoted(text: string, open: number, line: number): number {
+  const tag = (DOLLAR_TAG.exec(text.slice(open, open + 65)) as RegExpExecArray)[0];
+  const close = text.indexOf(tag, open + tag.length);
+  if (close < 0) throw new SqlSplitError(`this dollar-quoted string ${tag} is never closed`, line);
+  return close + tag.length;
 }
 
 /** The index just past a quoted string or identifier that opens at `open`. */

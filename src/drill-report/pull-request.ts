@@ -62,6 +62,15 @@ function isAlreadyExists(error: unknown, pattern: RegExp): boolean {
   return httpStatus(error) === 422 && pattern.test(errorMessage(error));
 }
 
+/** The repository every call of one drill's pull request goes to, and how each call reports. */
+interface Repository {
+  client: GitHubClient;
+  owner: string;
+  repo: string;
+  token: string;
+  log: Logger;
+}
+
 /**
  * Commits the drill's files to a new branch as ONE commit through the git data API (blobs,
  * tree on top of the base branch's tree, commit, ref) and opens a pull request with the
@@ -75,24 +84,34 @@ export async function openDrillPullRequest(
   log: Logger,
 ): Promise<DrillPullRequest> {
   const { owner, repo, token } = target;
-  const repoName = `${owner}/${repo}`;
+  const repository: Repository = { client, owner, repo, token, log };
+  const base = target.baseBranch || (await defaultBranch(repository));
+  const commitSha = await commitOnTopOf(repository, base, request);
+  await pointBranchAt(repository, request.branch, commitSha);
+  const body = pullRequestBody(request.markdown, `${target.serverUrl}/${owner}/${repo}/blob/${request.branch}/${request.markdownPath}`);
+  const pull = await openOrUpdatePullRequest(repository, request, base, body);
+  const labelsError = await addLabels(repository, pull, target.labels);
+  return { url: pull.url, number: pull.number, branch: request.branch, base, commitSha, created: pull.created, ...(labelsError ? { labelsError } : {}) };
+}
 
-  const base =
-    target.baseBranch ||
-    (await call(`read the repository ${repoName}`, token, async () => {
-      try {
-        return (await client.rest.repos.get({ owner, repo })).data.default_branch;
-      } catch (error) {
-        if (httpStatus(error) === 404) throw new ConfigurationError(`repository ${repoName} was not found with github-token; check GITHUB_REPOSITORY and the token's access`);
-        throw error;
-      }
-    }));
+async function defaultBranch({ client, owner, repo, token }: Repository): Promise<string> {
+  return call(`read the repository ${owner}/${repo}`, token, async () => {
+    try {
+      return (await client.rest.repos.get({ owner, repo })).data.default_branch;
+    } catch (error) {
+      if (httpStatus(error) === 404) throw new ConfigurationError(`repository ${owner}/${repo} was not found with github-token; check GITHUB_REPOSITORY and the token's access`);
+      throw error;
+    }
+  });
+}
 
+/** Stores the request's files as one commit whose parent is the head of `base`; returns its sha. */
+async function commitOnTopOf({ client, owner, repo, token, log }: Repository, base: string, request: DrillPullRequestRequest): Promise<string> {
   const baseSha = await call(`read the branch ${base}`, token, async () => {
     try {
       return (await client.rest.git.getRef({ owner, repo, ref: `heads/${base}` })).data.object.sha;
     } catch (error) {
-      if (httpStatus(error) === 404) throw new ConfigurationError(`base-branch '${base}' does not exist in ${repoName}`);
+      if (httpStatus(error) === 404) throw new ConfigurationError(`base-branch '${base}' does not exist in ${owner}/${repo}`);
       throw error;
     }
   });
@@ -110,20 +129,31 @@ export async function openDrillPullRequest(
     (await client.rest.git.createCommit({ owner, repo, message: request.commitMessage, tree: treeSha, parents: [baseSha] })).data.sha,
   );
   log.info(`committed ${request.files.map((f) => f.path).join(' and ')} as ${commitSha} on top of ${base} (${baseSha})`);
+  return commitSha;
+}
 
-  await call(`create the branch ${request.branch}`, token, async () => {
+/** Creates the branch at the commit; a re-run finds it there already and moves it. */
+async function pointBranchAt({ client, owner, repo, token, log }: Repository, branch: string, commitSha: string): Promise<void> {
+  await call(`create the branch ${branch}`, token, async () => {
     try {
-      await client.rest.git.createRef({ owner, repo, ref: `refs/heads/${request.branch}`, sha: commitSha });
+      await client.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commitSha });
     } catch (error) {
       if (!isAlreadyExists(error, /reference already exists/i)) throw error;
-      log.info(`branch ${request.branch} exists (a re-run): moving it to ${commitSha}`);
-      await client.rest.git.updateRef({ owner, repo, ref: `heads/${request.branch}`, sha: commitSha, force: true });
+      log.info(`branch ${branch} exists (a re-run): moving it to ${commitSha}`);
+      await client.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commitSha, force: true });
     }
   });
+}
 
-  const serverUrl = target.serverUrl;
-  const body = pullRequestBody(request.markdown, `${serverUrl}/${owner}/${repo}/blob/${request.branch}/${request.markdownPath}`);
-  const pull = await call('open the pull request', token, async () => {
+interface OpenedPullRequest {
+  number: number;
+  url: string;
+  created: boolean;
+}
+
+/** Opens the pull request; a re-run finds its own still open and updates its title and body. */
+async function openOrUpdatePullRequest({ client, owner, repo, token, log }: Repository, request: DrillPullRequestRequest, base: string, body: string): Promise<OpenedPullRequest> {
+  return call('open the pull request', token, async () => {
     try {
       const created = await client.rest.pulls.create({ owner, repo, title: request.title, head: request.branch, base, body, maintainer_can_modify: true });
       return { number: created.data.number, url: created.data.html_url, created: true };
@@ -137,16 +167,18 @@ export async function openDrillPullRequest(
       return { number: existing.number, url: existing.html_url, created: false };
     }
   });
+}
 
-  let labelsError: string | undefined;
-  if (target.labels.length) {
-    try {
-      await client.rest.issues.addLabels({ owner, repo, issue_number: pull.number, labels: target.labels });
-    } catch (error) {
-      // The pull request holds the evidence; a missing label must not fail the drill's record.
-      labelsError = redact(errorMessage(error), [token]);
-      log.warning(`pull request ${pull.url} is open, but the labels ${target.labels.join(', ')} could not be added: ${labelsError}. ${PERMISSIONS_HINT}`);
-    }
+/** Adds the labels; returns why they could not be added, if they could not. */
+async function addLabels({ client, owner, repo, token, log }: Repository, pull: OpenedPullRequest, labels: string[]): Promise<string | undefined> {
+  if (!labels.length) return undefined;
+  try {
+    await client.rest.issues.addLabels({ owner, repo, issue_number: pull.number, labels });
+    return undefined;
+  } catch (error) {
+    // The pull request holds the evidence; a missing label must not fail the drill's record.
+    const labelsError = redact(errorMessage(error), [token]);
+    log.warning(`pull request ${pull.url} is open, but the labels ${labels.join(', ')} could not be added: ${labelsError}. ${PERMISSIONS_HINT}`);
+    return labelsError;
   }
-  return { url: pull.url, number: pull.number, branch: request.branch, base, commitSha, created: pull.created, ...(labelsError ? { labelsError } : {}) };
 }

@@ -73,11 +73,49 @@ export interface StreamUploadResult {
  * unlike CRC64NVME, which the SDK computes in JavaScript at a pace that held pg_dump back.
  */
 export async function uploadStream(options: StreamUploadOptions): Promise<StreamUploadResult> {
-  const { client, bucket: Bucket, key: Key, partSize } = options;
+  const { client, partSize } = options;
   const queueSize = queueSizeFor(partSize);
-  const objectParams = {
-    Bucket,
-    Key,
+  const objectParams = objectParamsFor(options);
+  const parts = new MultipartUpload(client, objectParams, partSize);
+  let filling: Buffer | undefined;
+  let filled = 0;
+  try {
+    for await (const chunk of options.body as AsyncIterable<Buffer>) {
+      parts.throwIfFailed();
+      let offset = 0;
+      while (offset < chunk.length) {
+        filling ??= parts.freeBuffer();
+        const copied = chunk.copy(filling, filled, offset);
+        filled += copied;
+        offset += copied;
+        if (filled < partSize) continue;
+        await parts.waitForRoom(queueSize);
+        parts.send(filling, filled);
+        filling = undefined;
+        filled = 0;
+      }
+    }
+
+    if (parts.count === 0) {
+      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
+      return { partSize, queueSize, parts: 1, etag: put.ETag };
+    }
+    if (filled > 0 && filling) parts.send(filling, filled);
+    const etag = await parts.complete();
+    return { partSize, queueSize, parts: parts.count, etag };
+  } catch (error) {
+    await parts.abort();
+    throw error;
+  }
+}
+
+type ObjectParams = ReturnType<typeof objectParamsFor>;
+
+/** What the object is created with, by a single PUT or a multipart upload alike. */
+function objectParamsFor(options: StreamUploadOptions) {
+  return {
+    Bucket: options.bucket,
+    Key: options.key,
     ContentType: options.contentType,
     ServerSideEncryption: options.encryption.serverSideEncryption,
     SSEKMSKeyId: options.encryption.kmsKeyId,
@@ -86,87 +124,97 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
     ChecksumAlgorithm: 'CRC32' as const,
     ...lockParameters(options.lock),
   };
+}
 
-  const free: Buffer[] = [];
-  const inFlight = new Set<Promise<void>>();
-  const completed: CompletedPart[] = [];
-  let uploadId: Promise<string> | undefined;
-  let failure: unknown;
-  let filling: Buffer | undefined;
-  let filled = 0;
-  let partNumber = 0;
+/**
+ * The parts of one multipart upload, started with the first part. Each part is sent from a buffer
+ * that returns to the free list once its request is over, so the buffers are reused. A part's
+ * failure is kept and thrown at the next step of the stream, never as an unhandled rejection.
+ */
+class MultipartUpload {
+  /** Parts sent so far. */
+  count = 0;
+  private readonly free: Buffer[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly completed: CompletedPart[] = [];
+  private uploadId: Promise<string> | undefined;
+  private failure: unknown;
 
-  const startMultipart = () =>
-    (uploadId ??= client.send(new CreateMultipartUploadCommand({ ...objectParams, ChecksumType: 'FULL_OBJECT' })).then((created) => {
-      if (!created.UploadId) throw new Error(`S3 returned no upload id for ${Key}`);
-      return created.UploadId;
-    }));
+  constructor(
+    private readonly client: S3Client,
+    private readonly objectParams: ObjectParams,
+    private readonly partSize: number,
+  ) {}
 
-  const send = (buffer: Buffer, length: number) => {
-    partNumber += 1;
-    if (partNumber > MAX_PARTS) throw new Error(`the stream needs more than ${MAX_PARTS} parts of ${partSize} bytes`);
-    const PartNumber = partNumber;
+  /** A buffer for the next part: one a sent part gave back, else a new one. */
+  freeBuffer(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.partSize);
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** Holds the stream (and so pg_dump) back while the queue is full. */
+  async waitForRoom(queueSize: number): Promise<void> {
+    while (this.inFlight.size >= queueSize && !this.failure) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  /** Sends the first `length` bytes of `buffer` as the next part, without waiting for it. */
+  send(buffer: Buffer, length: number): void {
+    this.count += 1;
+    if (this.count > MAX_PARTS) throw new Error(`the stream needs more than ${MAX_PARTS} parts of ${this.partSize} bytes`);
+    const PartNumber = this.count;
+    const { Bucket, Key } = this.objectParams;
     const sending = (async () => {
-      const UploadId = await startMultipart();
-      const part = await client.send(
+      const UploadId = await this.start();
+      const part = await this.client.send(
         new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ChecksumAlgorithm: 'CRC32' }),
       );
       if (!part.ETag) throw new Error(`S3 returned no ETag for part ${PartNumber} of ${Key}`);
-      completed.push({ PartNumber, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
-      free.push(buffer); // the request is over, retries included: the buffer may be filled again
+      this.completed.push({ PartNumber, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
+      this.free.push(buffer); // the request is over, retries included: the buffer may be filled again
     })().catch((error: unknown) => {
-      failure ??= error;
+      this.failure ??= error;
     });
-    inFlight.add(sending);
-    void sending.then(() => inFlight.delete(sending));
-  };
-
-  try {
-    for await (const chunk of options.body as AsyncIterable<Buffer>) {
-      if (failure) throw failure;
-      let offset = 0;
-      while (offset < chunk.length) {
-        filling ??= free.pop() ?? Buffer.allocUnsafeSlow(partSize);
-        const copied = chunk.copy(filling, filled, offset);
-        filled += copied;
-        offset += copied;
-        if (filled < partSize) continue;
-        // Hold the stream (and so pg_dump) back while the queue is full.
-        while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
-        if (failure) throw failure;
-        send(filling, filled);
-        filling = undefined;
-        filled = 0;
-      }
-    }
-
-    if (partNumber === 0) {
-      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
-      return { partSize, queueSize, parts: 1, etag: put.ETag };
-    }
-    if (filled > 0 && filling) send(filling, filled);
-    await Promise.all(inFlight);
-    if (failure) throw failure;
-    completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    const done = await client.send(
-      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: await startMultipart(), ChecksumType: 'FULL_OBJECT', IfNoneMatch: '*', MultipartUpload: { Parts: completed } }),
-    );
-    return { partSize, queueSize, parts: partNumber, etag: done.ETag };
-  } catch (error) {
-    await Promise.allSettled(inFlight);
-    await abortQuietly(options, uploadId);
-    throw error;
+    this.inFlight.add(sending);
+    void sending.then(() => this.inFlight.delete(sending));
   }
-}
 
-/** Never masks the first error; a bucket lifecycle rule (AbortIncompleteMultipartUpload) is the backstop. */
-async function abortQuietly(options: StreamUploadOptions, uploadId: Promise<string> | undefined): Promise<void> {
-  if (!uploadId) return;
-  try {
-    const UploadId = await uploadId;
-    await options.client.send(new AbortMultipartUploadCommand({ Bucket: options.bucket, Key: options.key, UploadId }));
-  } catch {
-    // the upload never started, or S3 is unreachable
+  /** Waits for every part, then completes the upload; returns the object's ETag. */
+  async complete(): Promise<string | undefined> {
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+    this.completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    const { Bucket, Key } = this.objectParams;
+    const done = await this.client.send(
+      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: await this.start(), ChecksumType: 'FULL_OBJECT', IfNoneMatch: '*', MultipartUpload: { Parts: this.completed } }),
+    );
+    return done.ETag;
+  }
+
+  /**
+   * Lets the parts on their way settle, then aborts the upload if it was started. Never masks the
+   * first error; a bucket lifecycle rule (AbortIncompleteMultipartUpload) is the backstop.
+   */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+    if (!this.uploadId) return;
+    try {
+      const UploadId = await this.uploadId;
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.objectParams.Bucket, Key: this.objectParams.Key, UploadId }));
+    } catch {
+      // the upload never started, or S3 is unreachable
+    }
+  }
+
+  private start(): Promise<string> {
+    this.uploadId ??= this.client.send(new CreateMultipartUploadCommand({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' })).then((created) => {
+      if (!created.UploadId) throw new Error(`S3 returned no upload id for ${this.objectParams.Key}`);
+      return created.UploadId;
+    });
+    return this.uploadId;
   }
 }
 
