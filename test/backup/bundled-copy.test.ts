@@ -19,7 +19,7 @@ test('node24 dist/index.js with copy-bucket: the backup and its checked copy in 
   expect(result.exitCode).toBe(0);
   expect(result.outputs['copy-status']).toBe('copied');
   expect(result.outputs['copy-key']).toBe(result.outputs.key);
-  expect(await listKeys(copyBucket)).toEqual([result.outputs.key, result.outputs['manifest-key']]);
+  expect(await listKeys(copyBucket)).toEqual([result.outputs.key, `${result.outputs.key}.globals.sql`, result.outputs['manifest-key']]);
   // The plan's manual procedure reads the copy with the aws CLI in the secondary region.
   const manifest = JSON.parse(await awsCli(['s3', 'cp', `s3://${copyBucket}/${result.outputs['manifest-key']}`, '-', '--region', COPY_REGION]));
   expect(manifest.sha256).toBe(result.outputs.sha256);
