@@ -1,8 +1,12 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { RdsRestoreReport } from '../../src/rds-restore/rds-restore-report.js';
+import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
+import { rowsFor } from '../../scripts/saas-dataset.js';
 
 interface Verdict {
   passed: boolean;
@@ -10,7 +14,7 @@ interface Verdict {
   objectives: { name: string; scenario: string; passed: boolean | null; kind: string }[];
   report?: string;
   outputDir: string;
-  started: { postgresPort?: number; motoPid?: number; replicaPort?: number; healthUrl?: string };
+  started: { postgresPort?: number; motoPid?: number; productionPort?: number; newServerPort?: number; restoredPorts?: number[]; replicaPort?: number; healthUrl?: string };
 }
 
 const listening = (port: number) =>
@@ -32,6 +36,12 @@ const alive = (pid: number) => {
   }
 };
 
+/** Every file under a folder, its text. */
+async function filesUnder(dir: string): Promise<{ path: string; text: string }[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return Promise.all(entries.filter((e) => e.isFile()).map(async (e) => ({ path: join(e.parentPath, e.name), text: await readFile(join(e.parentPath, e.name), 'utf8') })));
+}
+
 let out: string;
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'dr-actions-drill-'));
@@ -41,16 +51,19 @@ afterAll(async () => {
 });
 
 test('npm run drill at a small size: passes every step, writes the report, and leaves nothing running', async () => {
-  // The drill starts its own stack; it must not find the test run's.
-  const env = { ...process.env, DR_TEST_STACK: '' };
+  // The drill starts its own stack; it must not find the test run's. The app role's password comes as a secret would.
+  const appPassword = `app-${randomBytes(12).toString('hex')}`;
+  const env = { ...process.env, DR_TEST_STACK: '', APP_DB_PASSWORD: appPassword };
   const run = await execa('npx', ['tsx', 'scripts/drill.ts', '--size', '3', '--json', '--out', out], { env, reject: false, timeout: 300_000 });
   const verdict = JSON.parse(String(run.stdout)) as Verdict;
 
   expect(verdict.steps.map((s) => [s.name, s.passed])).toEqual([
     ['start the test stack', true],
-    ['create the sample database (3 MB)', true],
+    ["create the sample database (3 MB) and the application's roles", true],
     ['backup (actions/backup)', true],
     ["restore-verify a random backup from the secondary region's copy (actions/restore-verify)", true],
+    ['rebuild the server: restore-verify with rebuild onto a second, empty cluster (actions/restore-verify)', true],
+    ['restore the latest RDS recovery point in the secondary region (actions/rds-restore-test)', true],
     ["audit the plan's prerequisites (actions/dr-audit)", true],
     ['failover to the replica region (actions/failover, execute)', true],
     ['drill report (actions/drill-report, no pull request)', true],
@@ -61,27 +74,64 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['restore-verify', 'RTO', 'database failure', true],
     ['restore-verify', 'RPO', 'database failure', true],
     ['restore-verify', 'RPO', 'database failure', true],
+    ['restore-verify', 'RTO', 'infrastructure failure', true],
+    ['restore-verify', 'RPO', 'database failure', true],
+    ['restore-verify', 'RPO', 'database failure', true],
+    ['rds-restore-test', 'RTO', 'regional outage', true],
+    ['rds-restore-test', 'RPO', 'regional outage', true],
+    ['rds-restore-test', 'RPO', 'regional outage', true],
     ['dr-audit', 'RPO', 'database failure', true],
     ['dr-audit', 'RPO', 'regional outage', true],
     ['failover', 'RTO', 'regional outage', true],
     ['failover', 'RPO', 'regional outage', true],
   ]);
 
+  const dataset = rowsFor(3);
+  // The rebuild: roles from the backup's globals, the app's password from the secret, and the app's own login seeing its settings, tables and sequence.
+  const rebuild = JSON.parse(await readFile(join(out, 'reports', 'restore-verify-rebuild', 'restore-verify-report.json'), 'utf8')) as RestoreVerifyReport;
+  expect(rebuild.passed).toBe(true);
+  expect(rebuild.objectives[0]).toMatchObject({ name: 'RTO', scenario: 'infrastructure failure', targetSeconds: 14_400, passed: true });
+  expect(rebuild.details.roles).toMatchObject({ mode: 'rebuild', missing: [], passwordsSet: ['saas_app'], needPassword: [] });
+  expect([...(rebuild.details.roles?.created ?? [])].sort()).toEqual(['saas_app', 'saas_owner', 'saas_readonly']);
+  expect(rebuild.details.smoke?.output.trim().split('\n')).toEqual(['saas_app', '30s', '8MB', String(dataset.payments), String(dataset.users), '1000']);
+
+  // The RDS recovery point, in the secondary region: newer than the backup, it holds the payments taken after it.
+  const rds = JSON.parse(await readFile(join(out, 'reports', 'rds-restore-test', 'rds-restore-test-report.json'), 'utf8')) as RdsRestoreReport;
+  expect(rds.passed).toBe(true);
+  expect(rds.details).toMatchObject({ instanceId: 'saas-production', sourceRegion: 'us-east-1', region: 'us-west-2', scenario: 'regional outage', selector: 'latest' });
+  expect(rds.details.recoveryPoint?.mechanism).toBe('point-in-time');
+  expect(rds.details.instance).toMatchObject({ created: true, deleted: true, kept: false });
+  expect(rds.details.smoke?.output.trim()).toBe(String(dataset.payments + 25));
+  expect(rds.details.proof?.tables.find((t) => t.name === 'payments')?.exactRows).toBe(dataset.payments + 25);
+  expect(rds.objectives.map((o) => [o.name, o.targetSeconds, o.passed])).toEqual([
+    ['RTO', 28_800, true],
+    ['RPO', 3_600, true],
+    ['RPO', 3_600, true],
+  ]);
+
   const report = await readFile(verdict.report as string, 'utf8');
   expect(report).toMatch(/^# ✅ Local disaster-recovery drill, \d{4}-\d{2}-\d{2}: passed/);
+  expect(report).toContain('5 reports: ✅ restore-verify (copy), ✅ restore-verify (rebuild), ✅ rds-restore-test, ✅ dr-audit, ✅ failover');
+  expect(report).toMatch(/infrastructure failure [\d.]+ s \(RTO 4 h 0 min\)/);
+  expect(report).toMatch(/\| ✅ \| RTO \| infrastructure failure \| rebuild on an empty server: .*\| restore-verify \(rebuild\) \|/);
+  expect(report).toMatch(/\| ✅ \| RTO \| regional outage \| RDS point-in-time restore in us-west-2, from us-east-1: .*\| rds-restore-test \|/);
   expect(report).toContain('| ✅ | Restore database from backup | passed |');
   expect(report).toContain('| ✅ | Recovery time within RTO | passed |');
   expect(report).toContain('| ✅ | Plan prerequisites in place | passed |');
-  for (const name of ['backup', 'restore-verify', 'dr-audit', 'failover', 'drill-report']) {
+  for (const name of ['backup', 'restore-verify', 'restore-verify-rebuild', 'rds-restore-test', 'dr-audit', 'failover', 'drill-report']) {
     expect((await readFile(join(out, 'summaries', `${name}.md`), 'utf8')).length).toBeGreaterThan(100);
   }
 
-  const { postgresPort, motoPid, replicaPort } = verdict.started;
-  expect(postgresPort && motoPid && replicaPort).toBeTruthy();
-  expect(await listening(postgresPort as number)).toBe(false);
-  expect(await listening(replicaPort as number)).toBe(false);
+  // The secret is in no report, summary or line the drill printed.
+  expect(String(run.stdout) + String(run.stderr)).not.toContain(appPassword);
+  expect((await filesUnder(out)).filter((f) => f.text.includes(appPassword)).map((f) => f.path)).toEqual([]);
+
+  const { postgresPort, motoPid, productionPort, newServerPort, restoredPorts, replicaPort } = verdict.started;
+  expect(postgresPort && motoPid && productionPort && newServerPort && replicaPort).toBeTruthy();
+  expect(restoredPorts).toHaveLength(1);
+  for (const port of [postgresPort, productionPort, newServerPort, ...(restoredPorts ?? []), replicaPort]) expect([port, await listening(port as number)]).toEqual([port, false]);
   expect(alive(motoPid as number)).toBe(false);
-});
+}, 330_000);
 
 test('a bad option is refused before anything starts', async () => {
   const run = await execa('npx', ['tsx', 'scripts/drill.ts', '--size', 'big'], { reject: false });

@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { PRIMARY_REGION, rdsIn } from '../stack/aws-topology.js';
 import { stackFromEnv } from '../stack/index.js';
 import { startArchivingPrimary, type ArchivingPrimary } from '../stack/point-in-time.js';
+import { setLatestRestorableTime as setLatestRestorableTimeOf } from '../stack/rds-restores.js';
 
 export const PACING = {
   poll: { initialMs: 100, maxMs: 300, factor: 1.5 },
@@ -71,12 +72,7 @@ export async function replicateBackups(sourceId: string, to: string): Promise<vo
 
 /** What RDS would report as the last moment the instance's logs reached S3. */
 export async function setLatestRestorableTime(region: string, instance: string, time: Date): Promise<void> {
-  const response = await fetch(`${stackFromEnv().awsEndpoint}/moto-api/dr-stack/rds/latest-restorable-time`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ region, instance, time: time.toISOString() }),
-  });
-  if (!response.ok) throw new Error(`latest-restorable-time: ${response.status}`);
+  await setLatestRestorableTimeOf(stackFromEnv().awsEndpoint, region, instance, time);
 }
 
 export async function checksFile(text: string): Promise<string> {

@@ -78,3 +78,13 @@ export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, op
     },
   };
 }
+
+/** What RDS would report as the last moment the instance's logs reached S3 (the stack's moto answers "now" otherwise). */
+export async function setLatestRestorableTime(awsEndpoint: string, region: string, instance: string, time: Date): Promise<void> {
+  const response = await fetch(`${awsEndpoint}/moto-api/dr-stack/rds/latest-restorable-time`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ region, instance, time: time.toISOString() }),
+  });
+  if (!response.ok) throw new Error(`latest-restorable-time: ${response.status}`);
+}

@@ -29,8 +29,9 @@ export async function startStreamingReplica(primary: PostgresInfo): Promise<Stre
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const port = await freePort();
-    // The copy carries the primary's port and socket directory; later lines win.
-    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\nport = ${port}\nunix_socket_directories = '${baseDir}'\nhot_standby = on\n`);
+    // The copy carries the primary's port, socket directory and archiving; later lines win. Promoted,
+    // the standby must not write its new timeline into an archive its primary's restores replay.
+    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\nport = ${port}\nunix_socket_directories = '${baseDir}'\nhot_standby = on\narchive_mode = off\n`);
     try {
       await runAsServerOwner(bin('pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '60', 'start']);
       const info: PostgresInfo = { ...primary, port, baseDir };

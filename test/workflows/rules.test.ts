@@ -163,16 +163,23 @@ describe('what the issue asks of each workflow', () => {
     expect(map(audit?.steps.find((s) => String(s.uses).startsWith('aws-actions/'))?.with)['role-to-assume']).toBe('${{ vars.DR_AUDIT_ROLE_ARN }}');
   });
 
-  test('dr-drill: quarterly on 1 January, April, July and October, and by hand; restore-verify, failover, then drill-report opens the pull request', () => {
+  test('dr-drill: quarterly on 1 January, April, July and October, and by hand; restore-verify, failover, the RDS recovery point in the secondary region, then drill-report opens the pull request', () => {
     expect((on('dr-drill.yml').schedule as { cron: string }[])[0]?.cron.split(' ').slice(2)).toEqual(['1', '1,4,7,10', '*']);
     const jobs = jobsOf(parseWorkflow(read('dr-drill.yml')));
     expect(jobs.map((j) => [j.id, j.body.uses ?? j.steps.map((s) => s.uses).find((u) => String(u).includes('drill-report'))])).toEqual([
       ['restore-verify', './.github/workflows/restore-verify.yml'],
       ['failover', './.github/workflows/failover.yml'],
+      ['rds-restore-test', './.github/workflows/rds-restore-test.yml'],
       ['drill-report', './.dr-actions/actions/drill-report'],
     ]);
     const report = jobs.find((j) => j.id === 'drill-report');
-    expect(report?.body.needs).toEqual(['restore-verify', 'failover']);
+    expect(report?.body.needs).toEqual(['restore-verify', 'failover', 'rds-restore-test']);
+    expect(String(report?.body.if)).toContain("needs.rds-restore-test.outputs.configured == 'true'");
+    // The plan's regional outage on RDS: the latest recovery point, restored where the replicated backups are; only its own secret.
+    const rds = jobs.find((j) => j.id === 'rds-restore-test');
+    expect(map(rds?.body.with)).toMatchObject({ region: 'secondary', 'recovery-point': 'latest' });
+    expect(rds?.body.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(rds?.body.secrets).toEqual({ DR_RDS_MASTER_PASSWORD: '${{ secrets.DR_RDS_MASTER_PASSWORD }}' });
     expect(report?.body.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
     // execute only when a staging stack is named: never production by accident.
     const failover = map(jobs.find((j) => j.id === 'failover')?.body.with);
