@@ -104,8 +104,18 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
     const report = buildDrillReport({ title: 'drill', reports: [reportOf('dr-audit', [checklistItem('prerequisites', 'passed')])], run: RUN });
     expect(drillVerdict(report)).toBe('incomplete');
     expect(report.reasons).toEqual([
-      "no report of this drill (dr-audit) is of a kind that checks an item of the plan's Test Checklist: gather a restore-verify report, or a failover report in execute mode",
+      "no report of this drill (dr-audit) is of a kind that checks an item of the plan's Test Checklist: gather a restore-verify or rds-restore-test report, or a failover report in execute mode",
     ]);
+  });
+
+  test('an RDS recovery point restore alone is a drill: restore, recovery time and data loss checked pass it; its RPO unmeasured leaves it incomplete', () => {
+    const rds = (rpo: ReturnType<typeof checklistItem>) => reportOf('rds-restore-test', [checklistItem('restore', 'passed'), checklistItem('rto', 'passed'), rpo]);
+    const checked = buildDrillReport({ title: 'drill', reports: [rds(checklistItem('rpo', 'passed'))], run: RUN });
+    expect(drillVerdict(checked)).toBe('passed');
+    expect(checked.details.meantToCheck).toEqual(['restore', 'rto', 'rpo']);
+    const unmeasured = buildDrillReport({ title: 'drill', reports: [rds(checklistItem('rpo', 'skipped', 'no recovery point'))], run: RUN });
+    expect(drillVerdict(unmeasured)).toBe('incomplete');
+    expect(unmeasured.reasons).toEqual(['not checked: Data loss within RPO, which an rds-restore-test report checks (skipped: no recovery point)']);
   });
 
   test('what each kind is meant to check is an item of the plan', () => {
