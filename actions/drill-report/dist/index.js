@@ -32321,6 +32321,7 @@ const VERDICT_MARK = { passed: MARK.passed, failed: MARK.failed, incomplete: 'âš
  */
 const MEANT_TO_CHECK = {
     'restore-verify': ['download', 'restore', 'rto', 'rpo'],
+    'rds-restore-test': ['restore', 'rto', 'rpo'],
     failover: ['rto'],
     'dr-audit': ['prerequisites'],
 };
@@ -32339,12 +32340,12 @@ function drillCoverage(sources, checklist) {
     const unchecked = meant.filter((key) => !checked(key));
     const reasons = unchecked.map((key) => {
         const row = checklist.find((r) => r.key === key);
-        const by = kindsMeantToCheck(key, sources).map((kind) => (kind === 'failover' ? 'failover report in execute mode' : `${kind} report`)).join(' or a ');
-        return `not checked: ${PLAN_CHECKLIST[key]}, which a ${by} checks${row?.detail ? ` (skipped: ${row.detail})` : ''}`;
+        const by = kindsMeantToCheck(key, sources).map((kind) => (kind === 'failover' ? 'a failover report in execute mode' : `${/^(rds|[aeio])/.test(kind) ? 'an' : 'a'} ${kind} report`)).join(' or ');
+        return `not checked: ${PLAN_CHECKLIST[key]}, which ${by} checks${row?.detail ? ` (skipped: ${row.detail})` : ''}`;
     });
     if (sources.length > 0 && !meant.some((key) => key !== 'prerequisites')) {
         const kinds = [...new Set(sources.map((s) => s.kind))].join(', ');
-        reasons.push(`no report of this drill (${kinds}) is of a kind that checks an item of the plan's Test Checklist: gather a restore-verify report, or a failover report in execute mode`);
+        reasons.push(`no report of this drill (${kinds}) is of a kind that checks an item of the plan's Test Checklist: gather a restore-verify or rds-restore-test report, or a failover report in execute mode`);
     }
     return { meantToCheck: meant, unchecked, reasons };
 }
