@@ -37,17 +37,24 @@ function expectedKeep(backups: { key: string; finishedAt: Date }[], now: Date, m
   ]);
 }
 
-test('retention over two years of twice-daily backups: 1,461 complete ones, leftovers, and keys that are not backups', async () => {
+test('retention over two years of backups (twice daily for 120 days, daily to a year, every other day after): 668 complete ones, leftovers, and keys that are not backups', async () => {
   const bucket = await createBucket('retention');
   const client = testS3Client();
   const put = (Key: string, Body: string, Metadata?: Record<string, string>) => client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, Metadata }));
   // Judged a day after the uploads, so that this run's leftovers are older than the 24 h grace.
   const now = new Date(Date.now() + 25 * HOUR);
 
-  const complete = Array.from({ length: 1461 }, (_, k) => {
-    const started = new Date(now.getTime() - k * 12 * HOUR - 3 * HOUR);
+  // Several backups in every day of the daily window and every week and month of the others (the
+  // windows keep the newest of each), sparser where everything is past every window.
+  const hoursAgo: number[] = [];
+  for (let h = 0; h < 120 * 24; h += 12) hoursAgo.push(h);
+  for (let h = 120 * 24; h < 365 * 24; h += 24) hoursAgo.push(h);
+  for (let h = 365 * 24; h < 730 * 24; h += 48) hoursAgo.push(h);
+  const complete = hoursAgo.map((h) => {
+    const started = new Date(now.getTime() - h * HOUR - 3 * HOUR);
     return { key: backupKey('database/', started, 'custom'), finishedAt: new Date(started.getTime() + 600_000) };
   });
+  expect(complete).toHaveLength(668);
   await mapWithLimit(complete, 32, async ({ key, finishedAt }) => {
     await put(key, 'dump!!', CREATED_BY_METADATA);
     await put(manifestKeyFor(key), JSON.stringify(manifestFor(key, { finishedAt }, [], bucket)));
