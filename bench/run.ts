@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- [--size S|M] [--runs 3] [--only backup|restore]`
  *
- * Measures the bundled actions against the plan's own shell procedure and against pg_dump /
- * pg_restore alone, on the test stack (PostgreSQL and moto_server on loopback), interleaving the
- * commands run by run, and writes medians and ratios to bench/results/<date>-<size>.{json,md}.
+ * Measures the bundled actions against the plan's own shell procedure, against pg_dump /
+ * pg_restore alone and against a physical restore (pgBackRest), on the test stack (PostgreSQL and
+ * moto_server on loopback), interleaving the commands run by run, and writes medians and ratios to
+ * bench/results/<date>-<size>[-<label>].{json,md}. `--only restore` takes the backups it restores once, untimed.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,12 +20,16 @@ import type { Report } from '../src/report/report.js';
 import { formatBytes } from '../src/util/format.js';
 import { node24Path } from '../test/stack/node24.js';
 import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../test/stack/moto.js';
+import { startPostgres, type PostgresServer } from '../test/stack/postgres.js';
 import { openDataset, SIZES, type Dataset, type SizeName } from './dataset.js';
 import { describeMachine } from './machine.js';
 import { cpuSeconds, measure, median, type Measurement } from './measure.js';
+import { preparePhysicalRestore, type PhysicalRestore } from './physical.js';
+import { measureRestorePhases, type RestorePhases } from './restore-phases.js';
+import { SCRATCH_SERVER_SETTINGS } from './scratch-server.js';
 
 const { values: args } = parseArgs({
-  options: { size: { type: 'string', default: 'S' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } },
+  options: { size: { type: 'string', default: 'S' }, runs: { type: 'string', default: '3' }, only: { type: 'string' }, label: { type: 'string' } },
 });
 const size = args.size as SizeName;
 if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
@@ -136,9 +141,11 @@ async function backupVariants(dataset: Dataset, moto: MotoServer, work: string):
 
 /** Seconds per step of each restore-verify run, from its own report: where the time goes. */
 const restoreStages: Record<string, number[]> = {};
+/** Where pg_restore --jobs alone spends its time, per run. */
+const floorPhases: RestorePhases[] = [];
 
-async function restoreVariants(dataset: Dataset, moto: MotoServer, work: string, keys: { action: string[]; plan: string[] }): Promise<Variant[]> {
-  const admin = parseDatabaseUrl(dataset.server.url('postgres'), 'url');
+async function restoreVariants(target: PostgresServer, moto: MotoServer, work: string, keys: { action: string[]; plan: string[] }, physical: PhysicalRestore): Promise<Variant[]> {
+  const admin = parseDatabaseUrl(target.url('postgres'), 'url');
   const pgEnv = { PGPASSWORD: admin.password ?? '' };
   const sql = async (text: string) => {
     const session = await PsqlSession.open(admin);
@@ -155,6 +162,12 @@ async function restoreVariants(dataset: Dataset, moto: MotoServer, work: string,
     return withDatabase(admin, name).url;
   };
   const drop = (name: string) => () => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const physicalVariants: Variant[] = 'skipped' in physical ? [] : [{
+    name: 'physical restore + start + count (pgBackRest)',
+    description: `pgBackRest restore of an online backup of the dataset cluster, PostgreSQL started on it, every table counted; ${physical.settings}`,
+    run: () => physical.run(),
+    after: () => physical.after(),
+  }];
   return [
     {
       name: 'restore-verify action',
@@ -162,7 +175,7 @@ async function restoreVariants(dataset: Dataset, moto: MotoServer, work: string,
       run: () =>
         measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], actionEnv({
           bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
-          'target-database-url': dataset.server.url('bench_restore_verify'),
+          'target-database-url': target.url('bench_restore_verify'),
           'report-path': join(work, 'restore-verify-report.json'),
         })),
       after: async () => {
@@ -187,10 +200,13 @@ async function restoreVariants(dataset: Dataset, moto: MotoServer, work: string,
       description: 'the floor: pg_restore alone from a file already on disk',
       run: async () => {
         const url = await fresh('bench_pg_restore');
-        return measure('pg_restore', ['--jobs', '2', '--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`, localDump], pgEnv);
+        const m = await measureRestorePhases(['--jobs', '2', '--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`, localDump], pgEnv);
+        floorPhases.push(m.phases);
+        return m;
       },
       after: drop('bench_pg_restore'),
     },
+    ...physicalVariants,
   ];
 }
 
@@ -206,21 +222,35 @@ async function main() {
   // priority it runs on what the measured command leaves idle; what it used is reported per run.
   await execa('renice', ['-n', '19', '-p', String(moto.pid)]);
   const work = await mkdtemp(join(tmpdir(), 'dr-actions-bench-'));
+  // Restores go to a server of their own with the settings restore-verify.yml gives its scratch server.
+  const scratch = await startPostgres({ settings: SCRATCH_SERVER_SETTINGS });
+  let physical: PhysicalRestore | undefined;
   try {
     log(`dataset ${size}: ${formatBytes(dataset.sizeBytes)} on disk (${Object.entries(dataset.rows).map(([t, n]) => `${n} ${t}`).join(', ')})`);
     await createS3Client({ region: REGION, endpointUrl: moto.endpoint }).send(new CreateBucketCommand({ Bucket: BUCKET }));
     const backup = await backupVariants(dataset, moto, work);
-    log(`backup: ${backup.variants.length} commands x ${runs} runs, interleaved`);
-    const backupResults = await interleave(backup.variants, moto);
+    let backupResults: VariantResult[] = [];
+    if (args.only === 'restore') {
+      log('backup: the action and the plan\'s script once each, untimed, for the restores');
+      for (const variant of backup.variants.filter((v) => /^backup action \(auto|^plan's script/.test(v.name))) await variant.run(1);
+    } else {
+      log(`backup: ${backup.variants.length} commands x ${runs} runs, interleaved`);
+      backupResults = await interleave(backup.variants, moto);
+    }
     let restoreResults: VariantResult[] = [];
     if (args.only !== 'backup') {
-      log(`restore: 3 commands x ${runs} runs, interleaved`);
-      restoreResults = await interleave(await restoreVariants(dataset, moto, work, backup.keys), moto);
+      physical = await preparePhysicalRestore(dataset, log);
+      if ('skipped' in physical) log(`physical restore: skipped, ${physical.skipped}`);
+      const variants = await restoreVariants(scratch, moto, work, backup.keys, physical);
+      log(`restore: ${variants.length} commands x ${runs} runs, interleaved`);
+      restoreResults = await interleave(variants, moto);
     }
-    await writeResults(dataset, machine, backupResults, restoreResults);
+    await writeResults(dataset, machine, backupResults, restoreResults, physical && 'skipped' in physical ? physical.skipped : undefined);
   } finally {
+    if (physical && !('skipped' in physical)) await physical.stop();
     await rm(work, { recursive: true, force: true });
     await moto.stop();
+    await scratch.stop();
     await dataset.server.stop();
   }
 }
@@ -232,23 +262,27 @@ interface Target {
   met: boolean;
 }
 
-async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof describeMachine>>, backup: VariantResult[], restore: VariantResult[]) {
+async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof describeMachine>>, backup: VariantResult[], restore: VariantResult[], physicalSkipped?: string) {
   const resultsDir = join(root, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
-  const actionBackup = byName(backup, 'backup action (auto');
+  const actionBackup = backup.length ? byName(backup, 'backup action (auto') : undefined;
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-  const targets: Target[] = [
-    { name: "backup: plan's script time / action time", measured: ratio(byName(backup, "plan's script").medianSeconds, actionBackup.medianSeconds), target: '>= 2 (on M)', met: false },
-    { name: 'backup: action time / pg_dump alone', measured: ratio(actionBackup.medianSeconds, byName(backup, 'pg_dump -Fc -Z1').medianSeconds), target: '<= 1.2', met: false },
-    { name: 'backup at gzip:6: action time / pg_dump -Z6 alone', measured: ratio(byName(backup, 'backup action (gzip:6)').medianSeconds, byName(backup, 'pg_dump -Fc -Z6').medianSeconds), target: '<= 1.2', met: false },
-    { name: 'backup action peak RSS (MiB)', measured: Math.round(actionBackup.medianMaxRssKiB / 1024), target: '<= 256', met: false },
-  ];
+  const targets: Target[] = actionBackup
+    ? [
+        { name: "backup: plan's script time / action time", measured: ratio(byName(backup, "plan's script").medianSeconds, actionBackup.medianSeconds), target: '>= 2 (on M)', met: false },
+        { name: 'backup: action time / pg_dump alone', measured: ratio(actionBackup.medianSeconds, byName(backup, 'pg_dump -Fc -Z1').medianSeconds), target: '<= 1.2', met: false },
+        { name: 'backup at gzip:6: action time / pg_dump -Z6 alone', measured: ratio(byName(backup, 'backup action (gzip:6)').medianSeconds, byName(backup, 'pg_dump -Fc -Z6').medianSeconds), target: '<= 1.2', met: false },
+        { name: 'backup action peak RSS (MiB)', measured: Math.round(actionBackup.medianMaxRssKiB / 1024), target: '<= 256', met: false },
+      ]
+    : [];
   if (restore.length) {
     const actionRestore = byName(restore, 'restore-verify action');
     targets.push(
-      { name: "restore: plan's procedure time / restore-verify time", measured: ratio(byName(restore, "plan's restore").medianSeconds, actionRestore.medianSeconds), target: '>= 1.2 (on M)', met: false },
+      { name: "restore: plan's procedure time / restore-verify time", measured: ratio(byName(restore, "plan's restore").medianSeconds, actionRestore.medianSeconds), target: '>= 1.5', met: false },
       { name: 'restore-verify action peak RSS (MiB)', measured: Math.round(actionRestore.medianMaxRssKiB / 1024), target: '<= 256', met: false },
     );
+    const physical = byName(restore, 'physical restore');
+    if (physical) targets.push({ name: 'restore: restore-verify time / physical restore + start + count', measured: ratio(actionRestore.medianSeconds, physical.medianSeconds), target: '<= 1.0', met: false });
   }
   for (const t of targets) {
     const [, op, bound] = /^(>=|<=) ([\d.]+)/.exec(t.target) ?? [];
@@ -264,11 +298,23 @@ async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof
   flat('restore-verify action', restore.length ? byName(restore, 'restore-verify action') : undefined, other?.restoreRss);
   const date = new Date().toISOString().slice(0, 10);
   const medians = (stages: Record<string, number[]>) => Object.fromEntries(Object.entries(stages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
-  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, backup, backupStages: medians(backupStages), restore, restoreStages: medians(restoreStages), targets };
-  const base = join(resultsDir, `${date}-${size}`);
+  const phases = floorPhases.length ? medianPhases(floorPhases) : undefined;
+  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, scratchServer: SCRATCH_SERVER_SETTINGS, backup, backupStages: medians(backupStages), restore, restoreStages: medians(restoreStages), pgRestorePhases: phases, physicalSkipped, targets };
+  const base = join(resultsDir, `${date}-${size}${args.label ? `-${args.label}` : ''}`);
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(`${base}.md`, markdown(result));
   process.stdout.write(`\n${markdown(result)}\nwritten to ${base}.json and .md\n`);
+}
+
+function medianPhases(all: RestorePhases[]): RestorePhases {
+  const of = (pick: (p: RestorePhases) => number) => Number(median(all.map(pick)).toFixed(2));
+  const kinds = [...new Set(all.flatMap((p) => Object.keys(p.workBySection)))];
+  return {
+    preData: of((p) => p.preData),
+    lastDataLoaded: of((p) => p.lastDataLoaded),
+    total: of((p) => p.total),
+    workBySection: Object.fromEntries(kinds.map((k) => [k, of((p) => p.workBySection[k] ?? 0)])),
+  };
 }
 
 /** The actions' peak RSS in the newest results of the other size, to check that memory stays flat. */
@@ -293,6 +339,9 @@ function markdown(r: {
   backupStages: Record<string, number>;
   restore: VariantResult[];
   restoreStages: Record<string, number>;
+  scratchServer: Record<string, string>;
+  pgRestorePhases?: RestorePhases;
+  physicalSkipped?: string;
   targets: Target[];
 }): string {
   const rows = (results: VariantResult[], baseline: VariantResult) =>
@@ -304,13 +353,12 @@ function markdown(r: {
     `### ${r.size} (${formatBytes(r.datasetBytes)} on disk), ${r.date}: medians of ${r.runs} interleaved runs`,
     '',
     `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ${r.machine.postgres}; actions on Node ${r.machine.actionsNode}. S3 is moto_server on loopback, at the lowest CPU priority but on the same cores: its CPU (last column) is work that S3 does in production, off the runner.`,
-    '',
-    ...header('backup'),
-    rows(r.backup, byName(r.backup, 'backup action (auto')),
   ];
+  if (r.backup.length) lines.push('', ...header('backup'), rows(r.backup, byName(r.backup, 'backup action (auto')));
+  else lines.push('', 'Backups not measured (--only restore).');
   const dumped = r.backupStages['pg_dump exited'];
   const uploaded = r.backupStages['upload complete'];
-  if (dumped !== undefined && uploaded !== undefined) {
+  if (dumped !== undefined && uploaded !== undefined && r.backup.length) {
     const alone = byName(r.backup, 'pg_dump -Fc -Z1').medianSeconds;
     lines.push('', `Inside the backup action at defaults (medians): pg_dump ran ${dumped.toFixed(2)} s (${alone.toFixed(2)} s alone), and S3 held the whole object ${(uploaded - dumped).toFixed(2)} s after pg_dump exited (the last parts and CompleteMultipartUpload).`);
   }
@@ -318,6 +366,14 @@ function markdown(r: {
     lines.push('', ...header('restore'), rows(r.restore, byName(r.restore, 'restore-verify action')));
     const stages = Object.entries(r.restoreStages).map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`);
     lines.push('', `restore-verify's own steps (medians): ${stages.join(', ')}.`);
+    const settings = Object.entries(r.scratchServer).map(([name, value]) => `${name}=${value.replace(/'/g, '')}`).join(', ');
+    lines.push('', `Restores go to a scratch server with restore-verify.yml's settings (${settings}).`);
+    const p = r.pgRestorePhases;
+    if (p) {
+      const work = Object.entries(p.workBySection).map(([kind, seconds]) => `${kind} ${seconds.toFixed(2)} s`).join(', ');
+      lines.push('', `Inside pg_restore --jobs 2 (medians, seconds from its start): pre-data done at ${p.preData.toFixed(2)} s, the last table's data loaded at ${p.lastDataLoaded.toFixed(2)} s, indexes and constraints done at ${p.total.toFixed(2)} s; worker time by kind: ${work}.`);
+    }
+    if (r.physicalSkipped) lines.push('', `Physical restore (pgBackRest) not measured: ${r.physicalSkipped}.`);
   }
   lines.push('', '| target | measured | goal | met |', '|---|---|---|---|', ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : 'no'} |`));
   return `${lines.join('\n')}\n`;

@@ -65,6 +65,8 @@ export interface RestoreVerifyDetails {
   target: {
     database: string;
     serverVersion?: string;
+    /** The target server's settings that decide restore speed and what a crash costs (see RESTORE_SPEED_SETTINGS). */
+    serverSettings?: Record<string, string>;
     existed?: boolean;
     created: boolean;
     dropped: boolean;

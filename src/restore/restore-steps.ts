@@ -76,6 +76,7 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   }
   const state = await inspectTarget(target, psqlPath);
   run.details.target.serverVersion = state.serverVersion;
+  run.details.target.serverSettings = state.settings;
   run.details.target.existed = state.exists;
   refuseUnsafeTarget(state, target, allowOverwrite);
   const client = await findRestoreClient(chosen.backup.format, chosen.manifest, state);

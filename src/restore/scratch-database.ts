@@ -2,6 +2,7 @@ import { ConfigurationError, errorMessage } from '../errors.js';
 import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
 import { quoteIdent, quoteLiteral } from '../postgres/identifiers.js';
 import { PsqlSession } from '../postgres/psql-session.js';
+import { readServerSettings } from '../postgres/server-settings.js';
 
 /** What the target server says about the scratch database, before anything is changed. */
 export interface TargetState {
@@ -12,6 +13,8 @@ export interface TargetState {
   /** User relations (tables, views, sequences...) in the existing database. */
   relationCount: number;
   examples: string[];
+  /** The server's settings that decide restore speed and crash safety, as SHOW shows them. */
+  settings: Record<string, string>;
 }
 
 const MAINTENANCE_DATABASES = ['postgres', 'template1'];
@@ -50,7 +53,8 @@ export async function inspectTarget(target: DatabaseTarget, psqlPath: string): P
               EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`,
     );
     const [version, versionNum, canCreate, exists] = row ?? [];
-    return { serverVersion: String(version).split(' ')[0] as string, serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't' };
+    const settings = await readServerSettings(session);
+    return { serverVersion: String(version).split(' ')[0] as string, serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't', settings };
   });
   if (!base.exists) return { ...base, relationCount: 0, examples: [] };
   const contents = await withSession(PsqlSession.open(target, { psqlPath }), async (session) => {

@@ -41,6 +41,11 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
     lines.push('### Backup', '', table(['', ''], facts), '');
   }
 
+  const settings = Object.entries(d.target.serverSettings ?? {});
+  if (settings.length) {
+    lines.push('### Server settings', '', "The target server's settings that decide restore speed and what a crash during the restore costs (the README's recovery procedure says which to use):", '', table(['setting', 'value'], settings.map(([name, value]) => [code(name), code(value)])), '');
+  }
+
   if (d.tables.length) {
     const differing = d.tables.filter((t) => t.status === 'differs' || t.status === 'missing').length;
     const tableRows = d.tables.map((t) => [displayName(t), rows(t.expectedRows), rows(t.restoredRows), t.status === 'equal' || t.status === 'present' ? `${MARK.passed} ${t.status}` : t.status === 'not in manifest' ? t.status : `${MARK.failed} ${t.status}`]);

@@ -109,6 +109,11 @@ describe('restore-verify against a backup made by the backup action', () => {
     expect(result.report.details.smoke).toMatchObject({ passed: true, exitCode: 0 });
     expect(result.report.details.backup).toMatchObject({ key: backup.key, verifiable: true, downloaded: { sha256: backup.manifest.sha256, bytes: backup.manifest.sizeBytes, storageChecksumChecked: false } });
     expect(result.report.details.target).toMatchObject({ created: true, dropped: true, existed: false });
+    // The test stack's server settings (test/stack/postgres.ts), as the server shows them.
+    expect(result.report.details.target.serverSettings).toEqual({
+      fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off', wal_level: 'replica', max_wal_senders: '10', max_wal_size: '1GB',
+      autovacuum: 'on', shared_buffers: '256MB', maintenance_work_mem: '256MB', max_parallel_maintenance_workers: '2',
+    });
     expect(await databaseExists(target)).toBe(false);
     expect(await readdir(tempDir)).toEqual([]);
 
@@ -142,6 +147,8 @@ describe('restore-verify against a backup made by the backup action', () => {
     expect(summary).toContain('| Restore database from backup | ✅ passed |');
     expect(summary).toContain('| Payment processing works | ⏭️ skipped |');
     expect(summary).toContain('| public.users | 2,000 | 2,000 | ✅ equal |');
+    expect(summary).toContain('### Server settings');
+    expect(summary).toContain('| `wal_level` | `replica` |');
     expect(summary).not.toContain(stackFromEnv().postgres.password);
     expect(JSON.stringify(result.report)).not.toContain(stackFromEnv().postgres.password);
     await rm(tempDir, { recursive: true, force: true });

@@ -1,3 +1,5 @@
+import { request } from 'node:https';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { freePort } from './free-port.js';
@@ -16,13 +18,32 @@ export const MOTO_CREDENTIALS = {
 
 const LAUNCHER = fileURLToPath(new URL('./moto_launcher.py', import.meta.url));
 
-async function waitUntilServing(endpoint: string, server: ResultPromise, timeoutMs: number): Promise<boolean> {
+/** A certificate for localhost and its key (PEM files) for moto's TLS mode; clients trust the certificate as their CA. */
+export interface MotoTls {
+  cert: string;
+  key: string;
+}
+
+/** POST /moto-api/reset over TLS, trusting only the stack's own certificate. */
+async function resetOverTls(endpoint: string, ca: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${endpoint}/moto-api/reset`, { method: 'POST', ca }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitUntilServing(endpoint: string, server: ResultPromise, timeoutMs: number, ca?: string): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.exitCode !== null) return false;
     try {
-      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-      if (response.ok) return true;
+      if (ca !== undefined) {
+        if (await resetOverTls(endpoint, ca)) return true;
+      } else if ((await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' })).ok) return true;
     } catch {
       // not listening yet
     }
@@ -31,13 +52,19 @@ async function waitUntilServing(endpoint: string, server: ResultPromise, timeout
   return false;
 }
 
-/** Starts moto_server (S3, RDS, Route 53 and the rest) on a free loopback port, through the stack's launcher. */
-export async function startMoto(): Promise<MotoServer> {
+/**
+ * Starts moto_server (S3, RDS, Route 53 and the rest) on a free loopback port, through the stack's launcher.
+ * With `tls`, it serves HTTPS with the launcher's TLS fixes (see --faithful-tls there), for clients that speak S3 only over TLS.
+ */
+export async function startMoto(options: { tls?: MotoTls } = {}): Promise<MotoServer> {
   const python = process.env.MOTO_PYTHON ?? 'python3';
+  const { tls } = options;
+  const ca = tls ? await readFile(tls.cert, 'utf8') : undefined;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const server = execa(python, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+    // Over TLS by the name the certificate holds (some clients do not match IP addresses).
+    const endpoint = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+    const server = execa(python, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port), ...(tls ? ['--faithful-tls', tls.cert, tls.key] : [])], {
       reject: false,
       stdio: ['ignore', 'ignore', 'pipe'],
       buffer: false,
@@ -48,7 +75,7 @@ export async function startMoto(): Promise<MotoServer> {
     server.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 20_000) stderr += chunk.toString();
     });
-    if (await waitUntilServing(endpoint, server, 30_000)) {
+    if (await waitUntilServing(endpoint, server, 30_000, ca)) {
       return {
         endpoint,
         pid: server.pid ?? 0,

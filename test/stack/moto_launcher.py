@@ -77,6 +77,14 @@ tags the call gives, and restores in another region from replicated automated ba
   with RestoreWindow, ARN and Region, in the source region and (replicated) in the destination;
   RestoreDBInstanceToPointInTime takes SourceDBInstanceAutomatedBackupsArn.
 
+TLS for clients that make many small requests (pgBackRest speaks S3 only over TLS), with
+--faithful-tls CERT KEY in place of moto's -c/-k. Werkzeug, which moto_server runs on, charges
+each request costs that S3 does not have: it closes a TLS connection without a close_notify (a
+strict client such as pgBackRest takes that for a truncated response), leaves Nagle's algorithm
+on (a small response waits for the client's delayed ACK), and after every response waits 10 ms
+for request bytes the client might still send. With the option, the server sends close_notify
+before it closes, sets TCP_NODELAY, and drains only what has already arrived.
+
 MOTO_RDS_PROMOTE_SECONDS (default 2) sets how long a promotion takes;
 MOTO_ROUTE53_INSYNC_SECONDS (default 1) how long a DNS change stays PENDING.
 Usage: python3 moto_launcher.py -H 127.0.0.1 -p PORT
@@ -86,7 +94,11 @@ import copy
 import json
 import os
 import secrets
+import selectors
+import socket
+import ssl
 import string
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -107,6 +119,7 @@ from moto.s3.exceptions import AccessDeniedByLock, LockNotEnabled, MalformedXML,
 from moto.s3.models import FakeKey, S3Backend
 from moto.s3.responses import S3Response
 from moto.server import main
+import werkzeug.serving as werkzeug_serving
 
 PROMOTE_SECONDS = float(os.environ.get("MOTO_RDS_PROMOTE_SECONDS", "2"))
 INSYNC_SECONDS = float(os.environ.get("MOTO_ROUTE53_INSYNC_SECONDS", "1"))
@@ -823,5 +836,35 @@ def start_db_instance_automated_backups_replication(self):
 
 RDSResponse.start_db_instance_automated_backups_replication = start_db_instance_automated_backups_replication
 
+class _NoWaitSelector(selectors.DefaultSelector):
+    """Werkzeug's drain after each response, without its 10 ms wait for bytes not yet sent."""
+
+    def select(self, timeout=None):
+        return super().select(timeout=0)
+
+
+def _send_close_notify(original, self, request):
+    if isinstance(request, ssl.SSLSocket):
+        try:
+            request.settimeout(1)
+            request.unwrap()
+        except (OSError, ValueError):
+            pass  # the client went first, or closed without answering: the socket closes anyway
+    original(self, request)
+
+
+def _faithful_tls(argv):
+    """Takes --faithful-tls CERT KEY out of argv, installs the TLS fixes, and hands moto -c/-k."""
+    if "--faithful-tls" not in argv:
+        return argv
+    at = argv.index("--faithful-tls")
+    cert, key = argv[at + 1], argv[at + 2]
+    werkzeug_serving.WSGIRequestHandler.disable_nagle_algorithm = True
+    werkzeug_serving.selectors = type("selectors", (), {"DefaultSelector": _NoWaitSelector, "EVENT_READ": selectors.EVENT_READ})
+    original = werkzeug_serving.BaseWSGIServer.shutdown_request
+    werkzeug_serving.BaseWSGIServer.shutdown_request = lambda self, request: _send_close_notify(original, self, request)
+    return argv[:at] + argv[at + 3 :] + ["-c", cert, "-k", key]
+
+
 if __name__ == "__main__":
-    main()
+    main(_faithful_tls(sys.argv[1:]))

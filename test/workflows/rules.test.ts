@@ -134,6 +134,9 @@ describe('what the issue asks of each workflow', () => {
     expect(map(map(job?.body.services).postgres).image).toBe('${{ needs.configure.outputs.postgres-image }}');
     const scratch = job?.steps.find((s) => String(s.name).startsWith('Scratch settings'));
     for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'pg_reload_conf()']) expect(String(scratch?.run)).toContain(setting);
+    // wal_level and max_wal_senders take effect only after a restart of the service container.
+    for (const setting of ['wal_level = minimal', 'max_wal_senders = 0', 'max_wal_size', 'autovacuum = off', 'docker restart "$SERVICE"']) expect(String(scratch?.run)).toContain(setting);
+    expect(map(scratch?.env).SERVICE).toBe('${{ job.services.postgres.id }}');
   });
 
   test('restore-verify: only the issue job may write issues; it opens, comments on and closes the disaster-recovery issue', () => {

@@ -1,0 +1,15 @@
+/**
+ * The settings .github/workflows/restore-verify.yml gives its scratch server, for a server whose
+ * data may be lost at any moment (the README's recovery procedure says what each one costs):
+ * nothing waits for the disk, no WAL beyond what crash recovery needs, no checkpoints forced by WAL
+ * volume, and no autovacuum competing with the restore.
+ */
+export const SCRATCH_SERVER_SETTINGS: Record<string, string> = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  wal_level: 'minimal',
+  max_wal_senders: '0',
+  max_wal_size: "'8GB'",
+  autovacuum: 'off',
+};
