@@ -17,6 +17,7 @@ import { measureRpo } from './rpo.js';
 import { judgeChecks, runChecks } from '../checks/run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
 import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from './scratch-database.js';
+import { claimTarget, type TargetClaim } from './target-claim.js';
 import { readCatalog, selectBackup, type Selection } from './selection.js';
 import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { verifyAgainstManifest } from './verify-tables.js';
@@ -32,6 +33,8 @@ export interface RestoreRun {
   secrets: (string | undefined)[];
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Set by preflight; whoever runs the steps releases it after the last one. */
+  claim?: TargetClaim;
 }
 
 /** The target database as preflight found it, and the tools to restore into it. */
@@ -74,6 +77,7 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   if (source && (await sameDatabaseResolved(target, source))) {
     throw new ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
   }
+  run.claim = await claimTarget(target, psqlPath);
   const state = await inspectTarget(target, psqlPath);
   run.details.target.serverVersion = state.serverVersion;
   run.details.target.serverSettings = state.settings;

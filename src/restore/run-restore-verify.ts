@@ -7,7 +7,7 @@ import type { Logger } from '../util/logger.js';
 import type { ChecklistTag } from '../checks/checks-file.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { measureRto, REPORT_KIND, restoreChecklist, restoreObjectives, STEP, type RestoreVerifyDetails, type RestoreVerifyReport } from './restore-report.js';
-import { restoreVerifySteps } from './restore-steps.js';
+import { restoreVerifySteps, type RestoreRun } from './restore-steps.js';
 import { describeSelector } from './selector.js';
 
 export interface RestoreVerifyOptions extends RestoreVerifySettings {
@@ -59,8 +59,10 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
     checks: { file: options.checks?.path, results: [] },
     rto: { seconds: null },
   };
-  const pipeline = restoreVerifySteps({ settings: options, store, details, log: options.log, now, random: options.random ?? Math.random, secrets, signal: options.signal, env: options.env });
-  const { results, reasons, steps } = await pipeline.run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal });
+  const run: RestoreRun = { settings: options, store, details, log: options.log, now, random: options.random ?? Math.random, secrets, signal: options.signal, env: options.env };
+  const { results, reasons, steps } = await restoreVerifySteps(run)
+    .run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal })
+    .finally(() => run.claim?.release());
   const report = await finishReport(options, { startedAt, finishedAt: () => now(), details, steps, reasons });
   const restoreStep = steps.find((s) => s.name === STEP.restore);
   return {

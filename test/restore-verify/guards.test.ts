@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
+import { parseDatabaseUrl } from '../../src/postgres/connection.js';
+import { claimTarget } from '../../src/restore/target-claim.js';
 import { stackFromEnv } from '../stack/index.js';
 import { makeBackup, restoreVerify, scratchName, stepOf } from './fixtures.js';
 
@@ -37,6 +39,35 @@ describe('restore-verify guards', () => {
     expect(stepOf(result, 'download').status).toBe('skipped');
     expect(stepOf(result, 'drop').detail).toBe('nothing to drop: no database was created');
     expect(await sql(source.url, 'SELECT count(*) FROM users')).toBe('500');
+  });
+
+  test('a target another run holds is refused before anything touches it, even with allow-overwrite; once released, a run goes ahead and releases it in turn', async () => {
+    const existing = await createDatabase('rv_held');
+    const target = parseDatabaseUrl(existing.url, 'target-database-url');
+    const otherRun = await claimTarget(target, 'psql');
+    try {
+      await sql(existing.url, "CREATE TABLE in_flight (note text); INSERT INTO in_flight VALUES ('the other run');");
+      const refused = await restoreVerify({ bucket, 'target-database-url': existing.url, 'allow-overwrite': 'true' });
+      expect(refused.passed).toBe(false);
+      expect(refused.report.reasons).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^preflight: another restore-verify run is using the target database ${refused.report.details.target.database.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(server process \\d+, connected since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z\\); ` +
+              'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group$',
+          ),
+        ),
+      ]);
+      expect(stepOf(refused, 'download').status).toBe('skipped');
+      expect(stepOf(refused, 'drop').detail).toBe('nothing to drop: no database was created');
+      expect(await sql(existing.url, 'SELECT note FROM in_flight')).toBe('the other run');
+    } finally {
+      await otherRun.release();
+    }
+    const after = await restoreVerify({ bucket, 'target-database-url': existing.url, 'allow-overwrite': 'true' });
+    expect(after.report.reasons).toEqual([]);
+    expect(await databaseExists(existing.name)).toBe(false);
+    const next = await claimTarget(target, 'psql');
+    await next.release();
   });
 
   test('a database that holds tables is refused without allow-overwrite, and left as it was', async () => {

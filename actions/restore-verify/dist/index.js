@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 3037:
+/***/ 2704:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77081,6 +77081,45 @@ function judgeChecks(results, path) {
     throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
 }
 
+;// CONCATENATED MODULE: ./src/restore/target-claim.ts
+
+
+
+/**
+ * The first key of the advisory lock a restore-verify run holds on its target's name: two runs
+ * that name one scratch database on one server would otherwise restore into it together, and the
+ * first to finish would drop it under the other.
+ */
+const CLAIM_KEY = 0x64726176; // 'drav'
+function lockArguments(target) {
+    return `${CLAIM_KEY}, hashtext(${quoteLiteral(target.database)})`;
+}
+/**
+ * Claims the target database's name on its server (a session-level advisory lock in the
+ * maintenance database, so it holds before the database exists and ends with the session, also
+ * when the run is killed). Refuses when another session holds it.
+ */
+async function claimTarget(target, psqlPath) {
+    const session = await openMaintenance(target, psqlPath);
+    try {
+        if ((await session.value(`SELECT pg_try_advisory_lock(${lockArguments(target)})`)) !== 't') {
+            throw new errors_ConfigurationError(`another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
+                'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group');
+        }
+    }
+    catch (error) {
+        await session.close();
+        throw error;
+    }
+    // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
+    return { release: () => session.close().catch(() => undefined) };
+}
+async function describeHolder(session, target) {
+    const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = hashtext(${quoteLiteral(target.database)})::oid AND l.objsubid = 2`);
+    return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
+}
+
 ;// CONCATENATED MODULE: ./src/restore/selection.ts
 
 
@@ -77593,6 +77632,7 @@ async function verifyAgainstManifest(session, manifest) {
 
 
 
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -77611,6 +77651,7 @@ async function preflightStep(run, chosen) {
     if (source && (await sameDatabaseResolved(target, source))) {
         throw new errors_ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
     }
+    run.claim = await claimTarget(target, psqlPath);
     const state = await inspectTarget(target, psqlPath);
     run.details.target.serverVersion = state.serverVersion;
     run.details.target.serverSettings = state.settings;
@@ -77855,8 +77896,10 @@ async function runRestoreVerify(options) {
         checks: { file: options.checks?.path, results: [] },
         rto: { seconds: null },
     };
-    const pipeline = restoreVerifySteps({ settings: options, store, details, log: options.log, now, random: options.random ?? Math.random, secrets, signal: options.signal, env: options.env });
-    const { results, reasons, steps } = await pipeline.run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal });
+    const run = { settings: options, store, details, log: options.log, now, random: options.random ?? Math.random, secrets, signal: options.signal, env: options.env };
+    const { results, reasons, steps } = await restoreVerifySteps(run)
+        .run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal })
+        .finally(() => run.claim?.release());
     const report = await finishReport(options, { startedAt, finishedAt: () => now(), details, steps, reasons });
     const restoreStep = steps.find((s) => s.name === STEP.restore);
     return {
@@ -78135,7 +78178,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3037);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2704);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -1,0 +1,51 @@
+import { ConfigurationError } from '../errors.js';
+import type { DatabaseTarget } from '../postgres/connection.js';
+import { quoteLiteral } from '../postgres/identifiers.js';
+import type { PsqlSession } from '../postgres/psql-session.js';
+import { openMaintenance } from './scratch-database.js';
+
+/**
+ * The first key of the advisory lock a restore-verify run holds on its target's name: two runs
+ * that name one scratch database on one server would otherwise restore into it together, and the
+ * first to finish would drop it under the other.
+ */
+const CLAIM_KEY = 0x64726176; // 'drav'
+
+/** The target's name claimed on its server for as long as the run lasts; release() ends the claim. */
+export interface TargetClaim {
+  release(): Promise<void>;
+}
+
+function lockArguments(target: DatabaseTarget): string {
+  return `${CLAIM_KEY}, hashtext(${quoteLiteral(target.database)})`;
+}
+
+/**
+ * Claims the target database's name on its server (a session-level advisory lock in the
+ * maintenance database, so it holds before the database exists and ends with the session, also
+ * when the run is killed). Refuses when another session holds it.
+ */
+export async function claimTarget(target: DatabaseTarget, psqlPath: string): Promise<TargetClaim> {
+  const session = await openMaintenance(target, psqlPath);
+  try {
+    if ((await session.value(`SELECT pg_try_advisory_lock(${lockArguments(target)})`)) !== 't') {
+      throw new ConfigurationError(
+        `another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
+          'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group',
+      );
+    }
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
+  return { release: () => session.close().catch(() => undefined) };
+}
+
+async function describeHolder(session: PsqlSession, target: DatabaseTarget): Promise<string> {
+  const [holder] = await session.query(
+    `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = hashtext(${quoteLiteral(target.database)})::oid AND l.objsubid = 2`,
+  );
+  return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
+}
