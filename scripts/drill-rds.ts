@@ -69,6 +69,6 @@ export async function createRdsSource(options: RdsSourceOptions): Promise<RdsSou
     new StartDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: created.DBInstance?.DBInstanceArn, BackupRetentionPeriod: 7 }),
   );
   const { payments, now } = await takePayments(primary, options.database, options.newPayments);
-  await setLatestRestorableTime(awsEndpoint, primaryRegion, instanceId, now);
+  await setLatestRestorableTime(primaryRegion, instanceId, now, awsEndpoint);
   return { instanceId, payments, writtenAfterBackup: options.newPayments, latestRestorableTime: now };
 }

@@ -16,8 +16,9 @@ export interface TargetClaim {
   release(): Promise<void>;
 }
 
-function lockArguments(target: DatabaseTarget): string {
-  return `${CLAIM_KEY}, hashtext(${quoteLiteral(target.database)})`;
+/** The lock's second key: the target's name, hashed by the server. */
+function nameKey(target: DatabaseTarget): string {
+  return `hashtext(${quoteLiteral(target.database)})`;
 }
 
 /**
@@ -28,7 +29,7 @@ function lockArguments(target: DatabaseTarget): string {
 export async function claimTarget(target: DatabaseTarget, psqlPath: string): Promise<TargetClaim> {
   const session = await openMaintenance(target, psqlPath);
   try {
-    if ((await session.value(`SELECT pg_try_advisory_lock(${lockArguments(target)})`)) !== 't') {
+    if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
       throw new ConfigurationError(
         `another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
           'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group',
@@ -45,7 +46,7 @@ export async function claimTarget(target: DatabaseTarget, psqlPath: string): Pro
 async function describeHolder(session: PsqlSession, target: DatabaseTarget): Promise<string> {
   const [holder] = await session.query(
     `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = hashtext(${quoteLiteral(target.database)})::oid AND l.objsubid = 2`,
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(target)}::oid AND l.objsubid = 2`,
   );
   return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
 }

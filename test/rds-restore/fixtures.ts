@@ -10,7 +10,6 @@ import { silentLogger } from '../../src/util/logger.js';
 import { PRIMARY_REGION, rdsIn } from '../stack/aws-topology.js';
 import { stackFromEnv } from '../stack/index.js';
 import { startArchivingPrimary, type ArchivingPrimary } from '../stack/point-in-time.js';
-import { setLatestRestorableTime as setLatestRestorableTimeOf } from '../stack/rds-restores.js';
 
 export const PACING = {
   poll: { initialMs: 100, maxMs: 300, factor: 1.5 },
@@ -71,9 +70,7 @@ export async function replicateBackups(sourceId: string, to: string): Promise<vo
 }
 
 /** What RDS would report as the last moment the instance's logs reached S3. */
-export async function setLatestRestorableTime(region: string, instance: string, time: Date): Promise<void> {
-  await setLatestRestorableTimeOf(stackFromEnv().awsEndpoint, region, instance, time);
-}
+export { setLatestRestorableTime } from '../stack/rds-restores.js';
 
 export async function checksFile(text: string): Promise<string> {
   const path = join(tmpdir(), `rds-checks-${randomBytes(4).toString('hex')}.sql`);

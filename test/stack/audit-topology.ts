@@ -36,6 +36,7 @@ import { createRegionalBucket, s3In } from '../helpers/second-region.js';
 import { stackFromEnv } from './index.js';
 
 export { PRIMARY_REGION, s3In, SECONDARY_REGION };
+export { setLatestRestorableTime } from './rds-restores.js';
 
 const REPLICATION_ROLE = 'arn:aws:iam::123456789012:role/s3-replication';
 const HOUR = 3_600_000;
@@ -98,12 +99,6 @@ export async function replicaLag(replicaId: string, seconds: number): Promise<vo
   await createCloudWatchClient({ region: SECONDARY_REGION, endpointUrl: stackFromEnv().awsEndpoint }).send(
     new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }], Value: seconds, Unit: 'Seconds', Timestamp: new Date(Date.now() - 60_000) }] }),
   );
-}
-
-/** RDS's LatestRestorableTime for the instance, through the launcher (moto always answers "now"). */
-export async function setLatestRestorableTime(region: string, instance: string, time: Date): Promise<void> {
-  const response = await fetch(`${stackFromEnv().awsEndpoint}/moto-api/dr-stack/rds/latest-restorable-time`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ region, instance, time: time.toISOString() }) });
-  if (response.status !== 201) throw new Error(`the stack did not take the latest restorable time: HTTP ${response.status}`);
 }
 
 async function media() {

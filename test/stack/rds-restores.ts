@@ -1,3 +1,4 @@
+import { stackFromEnv } from './index.js';
 import type { ArchivingPrimary, RestoredServer } from './point-in-time.js';
 
 /** A restore RDS was asked for, as the stack's moto launcher lists it while the instance is `creating`. */
@@ -80,11 +81,11 @@ export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, op
 }
 
 /** What RDS would report as the last moment the instance's logs reached S3 (the stack's moto answers "now" otherwise). */
-export async function setLatestRestorableTime(awsEndpoint: string, region: string, instance: string, time: Date): Promise<void> {
+export async function setLatestRestorableTime(region: string, instance: string, time: Date, awsEndpoint = stackFromEnv().awsEndpoint): Promise<void> {
   const response = await fetch(`${awsEndpoint}/moto-api/dr-stack/rds/latest-restorable-time`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ region, instance, time: time.toISOString() }),
   });
-  if (!response.ok) throw new Error(`latest-restorable-time: ${response.status}`);
+  if (!response.ok) throw new Error(`the stack did not take the latest restorable time: HTTP ${response.status}`);
 }

@@ -77092,8 +77092,9 @@ function judgeChecks(results, path) {
  * first to finish would drop it under the other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
-function lockArguments(target) {
-    return `${CLAIM_KEY}, hashtext(${quoteLiteral(target.database)})`;
+/** The lock's second key: the target's name, hashed by the server. */
+function nameKey(target) {
+    return `hashtext(${quoteLiteral(target.database)})`;
 }
 /**
  * Claims the target database's name on its server (a session-level advisory lock in the
@@ -77103,7 +77104,7 @@ function lockArguments(target) {
 async function claimTarget(target, psqlPath) {
     const session = await openMaintenance(target, psqlPath);
     try {
-        if ((await session.value(`SELECT pg_try_advisory_lock(${lockArguments(target)})`)) !== 't') {
+        if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
             throw new errors_ConfigurationError(`another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
                 'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group');
         }
@@ -77117,7 +77118,7 @@ async function claimTarget(target, psqlPath) {
 }
 async function describeHolder(session, target) {
     const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = hashtext(${quoteLiteral(target.database)})::oid AND l.objsubid = 2`);
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(target)}::oid AND l.objsubid = 2`);
     return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
 }
 
