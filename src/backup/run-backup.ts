@@ -14,10 +14,11 @@ import { BackupStore } from '../storage/backup-store.js';
 import { BackupKeyTakenError, checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject, type WrittenObject } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
 import { MANIFEST_VERSION, type BackupManifest, type MaterializedViewRows, type TableRowCount } from '../storage/manifest.js';
-import { Sha256Stream } from '../storage/sha256-stream.js';
+import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
-import { EndGate } from '../util/end-gate.js';
+import { readableSource, sourceReadable, type ByteSource } from '../util/byte-source.js';
+import { gatedSource } from '../util/end-gate.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
@@ -233,7 +234,7 @@ const PROGRESS_EVERY_MS = 30_000;
  */
 async function dumpToS3(store: BackupStore, session: PsqlSession, contents: DumpContents, options: BackupRunOptions, plan: DumpPlan): Promise<Dumped> {
   const { database, log } = options;
-  const dump = startPgDump(plan.pgDump, database, plan.pgDumpArgs);
+  const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs);
   // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
   const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
   const counting: Promise<TableRowCount[]> = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
@@ -244,19 +245,17 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
   let cause: unknown;
   dump.exit.then(() => log.debug(`pg_dump exited 0 after ${since()}`), (error: unknown) => (cause ??= error));
   counting.then(() => log.debug(`${tables.length} tables counted after ${since()}`), (error: unknown) => (cause ??= error));
-  const hasher = new Sha256Stream();
-  const gate = new EndGate(Promise.all([dump.exit, counting]).then(() => undefined));
-  // An error anywhere in the chain destroys the gate, which fails the upload.
-  const stages = plan.gzipLevel === undefined ? pipeline(dump.stdout, new BufferReclaimer(), hasher, gate)
-    : pipeline(dump.stdout, createGzip({ level: plan.gzipLevel }), new BufferReclaimer(), hasher, gate);
-  stages.catch(() => undefined);
+  const hasher = new Sha256Tally();
+  const stored = plan.gzipLevel === undefined ? dump.output : gzipped(dump.output, plan.gzipLevel);
+  // The upload may complete only once pg_dump exited 0 and every table was counted.
+  const body = gatedSource(hashedSource(stored, hasher), Promise.all([dump.exit, counting]).then(() => undefined));
 
   const progress = setInterval(() => {
     const seconds = Math.max((Date.now() - started) / 1000, 1);
     log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
   }, PROGRESS_EVERY_MS);
   try {
-    const written = await uploadBackupObject(store, { ...plan.object, body: gate });
+    const written = await uploadBackupObject(store, { ...plan.object, body });
     log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
     const counted = await counting;
     const tableCount = contents.tables.length;
@@ -271,5 +270,14 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
     throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
   } finally {
     clearInterval(progress);
+    await dump.close();
   }
+}
+
+/** A plain dump, gzipped here on its way; an error anywhere in the chain fails the reads. */
+function gzipped(output: ByteSource, level: number): ByteSource {
+  // zlib hands out a new buffer per chunk, so this is where the opt-in reclaimer still helps.
+  const compressed = new BufferReclaimer();
+  pipeline(sourceReadable(output), createGzip({ level }), compressed).catch(() => undefined);
+  return readableSource(compressed);
 }

@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import type { ByteSource } from '../util/byte-source.js';
+import { FifoPipe } from '../util/fifo.js';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
 import { libpqEnv, type DatabaseTarget } from './connection.js';
@@ -13,41 +14,48 @@ export class DumpFailedError extends Error {
 const STDERR_KEPT = 64 * 1024;
 
 export interface RunningDump {
-  stdout: Readable;
+  /** pg_dump's stdout, read into the reader's own buffers. */
+  output: ByteSource;
   /** Resolves when pg_dump exits 0; rejects with its error otherwise. */
   exit: Promise<void>;
   kill(): void;
+  /** Closes the output once pg_dump has exited or been killed. */
+  close(): Promise<void>;
 }
 
 function tail(text: string): string {
   return text.length > STDERR_KEPT ? text.slice(-STDERR_KEPT) : text;
 }
 
-function describeExit(result: { exitCode?: number; signal?: string }): string {
+function describeExit(result: { exitCode: number | null; signal: string | null }): string {
   return result.signal ? `pg_dump was killed (${result.signal})` : `pg_dump exited with code ${result.exitCode}`;
 }
 
-/** Starts pg_dump writing to stdout; the password reaches it through PGPASSWORD, never argv. */
-export function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): RunningDump {
+/**
+ * Starts pg_dump writing to stdout, a pipe read into the reader's buffers (fifo.ts); the password
+ * reaches it through PGPASSWORD, never argv.
+ */
+export async function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): Promise<RunningDump> {
   const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
-  const child = execa(command.file, command.args, {
-    env: { PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
+  const output = await FifoPipe.open();
+  // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
+  const child = spawn(command.file, command.args, {
+    env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
+    stdio: ['ignore', output.childEnd, 'pipe'],
   });
+  output.releaseChildEnd();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = tail(stderr + chunk.toString());
   });
-  const exit = child.then((result) => {
-    if (result.exitCode === 0 && !result.signal) return;
-    const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
-    throw new DumpFailedError(redact(`${describeExit(result)}${detail}`, [target.password]));
+  const exit = new Promise<void>((resolve, reject) => {
+    child.once('error', (error) => reject(new DumpFailedError(redact(`pg_dump could not be started: ${error.message}`, [target.password]))));
+    child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
+      if (exitCode === 0 && !signal) return resolve();
+      const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
+      reject(new DumpFailedError(redact(`${describeExit({ exitCode, signal })}${detail}`, [target.password])));
+    });
   });
   exit.catch(() => undefined); // observed by the caller through the gate; never unhandled
-  return { stdout: child.stdout as Readable, exit, kill: () => child.kill('SIGTERM') };
+  return { output, exit, kill: () => child.kill('SIGTERM'), close: () => output.close() };
 }

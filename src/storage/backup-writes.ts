@@ -1,6 +1,6 @@
-import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand, type StorageClass } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../aws/errors.js';
+import type { ByteSource } from '../util/byte-source.js';
 import { errorMessage } from '../errors.js';
 import { CREATED_BY_METADATA, type BackupStore, type Encryption } from './backup-store.js';
 import { backupKeyOfManifest, isManifestKey, manifestKeyFor, type BackupFormat } from './keys.js';
@@ -126,7 +126,7 @@ const CONTENT_TYPE: Record<BackupFormat, string> = { custom: 'application/octet-
 export interface BackupObject {
   key: string;
   format: BackupFormat;
-  body: Readable;
+  body: ByteSource;
   partSize: number;
   encryption: Encryption;
   storageClass: StorageClass;

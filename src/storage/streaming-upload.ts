@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -10,6 +9,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../aws/errors.js';
+import type { ByteSource } from '../util/byte-source.js';
 import type { Encryption } from './backup-store.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
 
@@ -40,7 +40,7 @@ export interface StreamUploadOptions {
   client: S3Client;
   bucket: string;
   key: string;
-  body: Readable;
+  body: ByteSource;
   partSize: number;
   contentType: string;
   encryption: Encryption;
@@ -59,12 +59,12 @@ export interface StreamUploadResult {
 }
 
 /**
- * Uploads a stream to S3: as one PUT when it fits in one part, else as a multipart upload whose
- * parts are filled in a fixed set of reused buffers (queue size + 1), so memory is the same for
- * 30 MB and 300 GB. (lib-storage's Upload concatenates each part out of the stream's chunks and
- * keeps the pieces alive, which measured 60% more memory on a 420 MB dump than on a 27 MB one.)
+ * Uploads a source to S3: as one PUT when it fits in one part, else as a multipart upload whose
+ * parts are read straight into a fixed set of reused buffers (queue size + 1), so memory is the
+ * same for 30 MB and 300 GB. (lib-storage's Upload concatenates each part out of a stream's chunks
+ * and keeps the pieces alive, which measured 60% more memory on a 420 MB dump than on a 27 MB one.)
  *
- * The object appears only when the stream ends without error: when `body` errors, or a part
+ * The object appears only when the source ends without error: when a read fails, or a part
  * fails after the SDK's retries, the multipart upload is aborted before this rejects.
  * It never replaces an object: the write that creates it is conditional (If-None-Match: *), so
  * when another writer's object appeared at the key first, S3 answers 412, the upload is aborted
@@ -77,30 +77,26 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
   const queueSize = queueSizeFor(partSize);
   const objectParams = objectParamsFor(options);
   const parts = new MultipartUpload(client, objectParams, partSize);
-  let filling: Buffer | undefined;
+  let filling = parts.freeBuffer();
   let filled = 0;
   try {
-    for await (const chunk of options.body as AsyncIterable<Buffer>) {
+    for (;;) {
+      const read = await options.body.read(filling.subarray(filled, partSize));
       parts.throwIfFailed();
-      let offset = 0;
-      while (offset < chunk.length) {
-        filling ??= parts.freeBuffer();
-        const copied = chunk.copy(filling, filled, offset);
-        filled += copied;
-        offset += copied;
-        if (filled < partSize) continue;
-        await parts.waitForRoom(queueSize);
-        parts.send(filling, filled);
-        filling = undefined;
-        filled = 0;
-      }
+      if (read === 0) break;
+      filled += read;
+      if (filled < partSize) continue;
+      await parts.waitForRoom(queueSize);
+      parts.send(filling, filled);
+      filling = parts.freeBuffer();
+      filled = 0;
     }
 
     if (parts.count === 0) {
-      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
+      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }));
       return { partSize, queueSize, parts: 1, etag: put.ETag };
     }
-    if (filled > 0 && filling) parts.send(filling, filled);
+    if (filled > 0) parts.send(filling, filled);
     const etag = await parts.complete();
     return { partSize, queueSize, parts: parts.count, etag };
   } catch (error) {

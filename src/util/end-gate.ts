@@ -1,26 +1,18 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import type { ByteSource } from './byte-source.js';
 
 /**
- * Passes bytes through and holds back the end of the stream until `verdict` settles: the
- * consumer sees a clean end only when the producer succeeded, and an error otherwise. A child
- * process's stdout ends normally even when the process fails or is killed, so its exit code,
- * not the end of its output, must decide.
+ * The source's bytes, whose end is held back until `verdict` settles: the reader sees a clean end
+ * only when the producer succeeded, and an error otherwise. A child process's output ends normally
+ * even when the process fails or is killed, so its exit code, not the end of its output, must decide.
  */
-export class EndGate extends Transform {
-  constructor(private readonly verdict: Promise<void>) {
-    super();
-    // When the consumer gives up first, the end is never reached to observe the verdict.
-    verdict.catch(() => undefined);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.verdict.then(
-      () => callback(),
-      (error: Error) => callback(error),
-    );
-  }
+export function gatedSource(source: ByteSource, verdict: Promise<void>): ByteSource {
+  // When the reader gives up first, the end is never reached to observe the verdict.
+  verdict.catch(() => undefined);
+  return {
+    async read(into) {
+      const read = await source.read(into);
+      if (read === 0) await verdict;
+      return read;
+    },
+  };
 }

@@ -23,6 +23,7 @@ import { TEST_REGION } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
 import { createRegionalBucket, s3In } from '../helpers/second-region.js';
 import { stackFromEnv } from '../stack/index.js';
+import { readableSource } from '../../src/util/byte-source.js';
 
 const DAY = 86_400_000;
 const policy = { dailyDays: 30, weeklyDays: 90, monthlyDays: 365 };
@@ -85,7 +86,7 @@ describe('a backup in a bucket with Object Lock', () => {
 test('a multipart upload to a locked bucket keeps its lock and sends a checksum with every part, which such a bucket demands (the stack refuses parts without one, as S3 does)', async () => {
   const bucket = await createRegionalBucket(TEST_REGION, { prefix: 'locked', objectLock: true });
   const retainUntil = new Date(Date.now() + 10 * DAY);
-  const body = Readable.from([Buffer.alloc(11 * 1024 * 1024, 7)]);
+  const body = readableSource(Readable.from([Buffer.alloc(11 * 1024 * 1024, 7)]));
   const uploaded = await uploadStream({
     client: s3(), bucket, key: 'database/big.dump', body, partSize: 5 * 1024 * 1024, contentType: 'application/octet-stream',
     encryption: { serverSideEncryption: 'AES256' }, storageClass: 'STANDARD', metadata: {}, lock: { mode: 'COMPLIANCE', retainUntil },

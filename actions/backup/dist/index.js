@@ -62129,13 +62129,13 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 9311:
+/***/ 7197:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  e: () => (/* binding */ backup_run)
 });
 
 ;// CONCATENATED MODULE: ./src/errors.ts
@@ -71609,6 +71609,82 @@ function redact(text, secrets) {
     return result;
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/util/fifo.ts
+
+
+
+
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+const readInto = (0,external_node_util_.promisify)(external_node_fs_.read);
+/**
+ * A pipe a child process writes to as its stdout and this process reads with plain read(2) calls
+ * into buffers it owns (a ByteSource), where a child's stdout stream would hand out a new buffer
+ * per read. It is a FIFO that lives on disk only while both ends are opened: opening the read end
+ * without blocking first lets the write end open at once, and the blocking read end then opens at
+ * once because a writer exists, so no open waits on another thread.
+ */
+class FifoPipe {
+    readEnd;
+    writeEnd;
+    reading = Promise.resolve();
+    closed = false;
+    constructor(readEnd, writeEnd) {
+        this.readEnd = readEnd;
+        this.writeEnd = writeEnd;
+    }
+    static async open() {
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'dr-actions-pipe-'));
+        try {
+            const path = (0,external_node_path_.join)(dir, 'pipe');
+            await run('mkfifo', ['-m', '600', path]);
+            const probe = (0,external_node_fs_.openSync)(path, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NONBLOCK);
+            try {
+                const writeEnd = (0,external_node_fs_.openSync)(path, external_node_fs_.constants.O_WRONLY);
+                return new FifoPipe((0,external_node_fs_.openSync)(path, external_node_fs_.constants.O_RDONLY), writeEnd);
+            }
+            finally {
+                (0,external_node_fs_.closeSync)(probe);
+            }
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    /** The descriptor to give the child as its stdout. */
+    get childEnd() {
+        if (this.writeEnd === undefined)
+            throw new Error('the pipe was already handed to its writer');
+        return this.writeEnd;
+    }
+    /** Once the child holds the write end: the reader sees the end of the data when the child exits. */
+    releaseChildEnd() {
+        if (this.writeEnd === undefined)
+            return;
+        (0,external_node_fs_.closeSync)(this.writeEnd);
+        this.writeEnd = undefined;
+    }
+    read(into) {
+        if (this.closed)
+            return Promise.reject(new Error('the pipe is closed'));
+        const reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
+        this.reading = reading.catch(() => undefined);
+        return reading;
+    }
+    /** Closes both ends once a read on its way has returned (a descriptor closed under a read could be reused). */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        this.releaseChildEnd();
+        await this.reading;
+        (0,external_node_fs_.closeSync)(this.readEnd);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/stdbuf.ts
 
 /**
@@ -71639,6 +71715,7 @@ function withStdbuf(file, args, available = canUseStdbuf) {
 
 
 
+
 /** pg_dump exited non-zero or was killed; the message is pg_dump's own stderr, redacted. */
 class DumpFailedError extends Error {
     name = 'DumpFailedError';
@@ -71650,30 +71727,34 @@ function tail(text) {
 function describeExit(result) {
     return result.signal ? `pg_dump was killed (${result.signal})` : `pg_dump exited with code ${result.exitCode}`;
 }
-/** Starts pg_dump writing to stdout; the password reaches it through PGPASSWORD, never argv. */
-function startPgDump(pgDump, target, args) {
+/**
+ * Starts pg_dump writing to stdout, a pipe read into the reader's buffers (fifo.ts); the password
+ * reaches it through PGPASSWORD, never argv.
+ */
+async function startPgDump(pgDump, target, args) {
     const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
-    const child = execa(command.file, command.args, {
-        env: { PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
-        stdin: 'ignore',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        cleanup: true,
+    const output = await FifoPipe.open();
+    // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
+    const child = (0,external_node_child_process_.spawn)(command.file, command.args, {
+        env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
+        stdio: ['ignore', output.childEnd, 'pipe'],
     });
+    output.releaseChildEnd();
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
         stderr = tail(stderr + chunk.toString());
     });
-    const exit = child.then((result) => {
-        if (result.exitCode === 0 && !result.signal)
-            return;
-        const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
-        throw new DumpFailedError(redact(`${describeExit(result)}${detail}`, [target.password]));
+    const exit = new Promise((resolve, reject) => {
+        child.once('error', (error) => reject(new DumpFailedError(redact(`pg_dump could not be started: ${error.message}`, [target.password]))));
+        child.once('close', (exitCode, signal) => {
+            if (exitCode === 0 && !signal)
+                return resolve();
+            const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
+            reject(new DumpFailedError(redact(`${describeExit({ exitCode, signal })}${detail}`, [target.password])));
+        });
     });
     exit.catch(() => undefined); // observed by the caller through the gate; never unhandled
-    return { stdout: child.stdout, exit, kill: () => child.kill('SIGTERM') };
+    return { output, exit, kill: () => child.kill('SIGTERM'), close: () => output.close() };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -72499,8 +72580,6 @@ function createCloudWatchClient(settings) {
     return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/postgres/binaries.ts
 
 
@@ -73026,12 +73105,12 @@ function queueSizeFor(partSize) {
     return Math.max(1, Math.floor(IN_FLIGHT_BUDGET / partSize));
 }
 /**
- * Uploads a stream to S3: as one PUT when it fits in one part, else as a multipart upload whose
- * parts are filled in a fixed set of reused buffers (queue size + 1), so memory is the same for
- * 30 MB and 300 GB. (lib-storage's Upload concatenates each part out of the stream's chunks and
- * keeps the pieces alive, which measured 60% more memory on a 420 MB dump than on a 27 MB one.)
+ * Uploads a source to S3: as one PUT when it fits in one part, else as a multipart upload whose
+ * parts are read straight into a fixed set of reused buffers (queue size + 1), so memory is the
+ * same for 30 MB and 300 GB. (lib-storage's Upload concatenates each part out of a stream's chunks
+ * and keeps the pieces alive, which measured 60% more memory on a 420 MB dump than on a 27 MB one.)
  *
- * The object appears only when the stream ends without error: when `body` errors, or a part
+ * The object appears only when the source ends without error: when a read fails, or a part
  * fails after the SDK's retries, the multipart upload is aborted before this rejects.
  * It never replaces an object: the write that creates it is conditional (If-None-Match: *), so
  * when another writer's object appeared at the key first, S3 answers 412, the upload is aborted
@@ -73044,30 +73123,27 @@ async function uploadStream(options) {
     const queueSize = queueSizeFor(partSize);
     const objectParams = objectParamsFor(options);
     const parts = new MultipartUpload(client, objectParams, partSize);
-    let filling;
+    let filling = parts.freeBuffer();
     let filled = 0;
     try {
-        for await (const chunk of options.body) {
+        for (;;) {
+            const read = await options.body.read(filling.subarray(filled, partSize));
             parts.throwIfFailed();
-            let offset = 0;
-            while (offset < chunk.length) {
-                filling ??= parts.freeBuffer();
-                const copied = chunk.copy(filling, filled, offset);
-                filled += copied;
-                offset += copied;
-                if (filled < partSize)
-                    continue;
-                await parts.waitForRoom(queueSize);
-                parts.send(filling, filled);
-                filling = undefined;
-                filled = 0;
-            }
+            if (read === 0)
+                break;
+            filled += read;
+            if (filled < partSize)
+                continue;
+            await parts.waitForRoom(queueSize);
+            parts.send(filling, filled);
+            filling = parts.freeBuffer();
+            filled = 0;
         }
         if (parts.count === 0) {
-            const put = await client.send(new dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling ? filling.subarray(0, filled) : Buffer.alloc(0) }));
+            const put = await client.send(new dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }));
             return { partSize, queueSize, parts: 1, etag: put.ETag };
         }
-        if (filled > 0 && filling)
+        if (filled > 0)
             parts.send(filling, filled);
         const etag = await parts.complete();
         return { partSize, queueSize, parts: parts.count, etag };
@@ -73372,27 +73448,56 @@ async function publishBackup(store, manifest, publication) {
 
 
 /**
- * Passes bytes through unchanged while hashing (SHA-256) and counting them: the digest that a
- * backup's manifest records, taken on the way to S3 and checked again on the way back.
+ * The SHA-256 and length of bytes on their way: the digest that a backup's manifest records,
+ * taken on the way to S3 and checked again on the way back.
  */
-class Sha256Stream extends external_node_stream_.Transform {
+class Sha256Tally {
     hash = (0,external_node_crypto_.createHash)('sha256');
     bytes = 0;
     digestHex;
-    _transform(chunk, _encoding, callback) {
+    update(chunk) {
         this.hash.update(chunk);
         this.bytes += chunk.length;
+    }
+    finish() {
+        this.digestHex ??= this.hash.digest('hex');
+    }
+    /** The SHA-256 of everything that passed, once the bytes ended cleanly. */
+    get sha256() {
+        if (!this.digestHex)
+            throw new Error('the bytes have not ended cleanly; there is no digest');
+        return this.digestHex;
+    }
+}
+/** A ByteSource whose bytes are tallied as they are read; the digest is taken at its end. */
+function hashedSource(source, tally) {
+    return {
+        async read(into) {
+            const read = await source.read(into);
+            if (read === 0)
+                tally.finish();
+            else
+                tally.update(into.subarray(0, read));
+            return read;
+        },
+    };
+}
+/** Passes bytes through unchanged while tallying them. */
+class Sha256Stream extends (/* unused pure expression or super */ null && (Transform)) {
+    tally = new Sha256Tally();
+    get bytes() {
+        return this.tally.bytes;
+    }
+    get sha256() {
+        return this.tally.sha256;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.tally.update(chunk);
         callback(null, chunk);
     }
     _flush(callback) {
-        this.digestHex = this.hash.digest('hex');
+        this.tally.finish();
         callback();
-    }
-    /** The SHA-256 of everything that passed, once the stream ended. */
-    get sha256() {
-        if (!this.digestHex)
-            throw new Error('the stream has not ended cleanly; there is no digest');
-        return this.digestHex;
     }
 }
 
@@ -73472,28 +73577,57 @@ class BufferReclaimer extends external_node_stream_.Transform {
     }
 }
 
-;// CONCATENATED MODULE: ./src/util/end-gate.ts
+;// CONCATENATED MODULE: ./src/util/byte-source.ts
 
+/** A stream read as a ByteSource: its chunks are copied out, for sources that allocate anyway (zlib). */
+function readableSource(stream) {
+    const chunks = stream[Symbol.asyncIterator]();
+    let rest = Buffer.alloc(0);
+    return {
+        async read(into) {
+            while (rest.length === 0) {
+                const next = await chunks.next();
+                if (next.done)
+                    return 0;
+                rest = next.value;
+            }
+            const copied = rest.copy(into);
+            rest = rest.subarray(copied);
+            return copied;
+        },
+    };
+}
+const CHUNK_BYTES = 64 * 1024;
+/** A ByteSource as a stream, for a transform that only takes streams (zlib); each chunk is a new buffer. */
+function sourceReadable(source) {
+    return external_node_stream_.Readable.from((async function* chunks() {
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+            const read = await source.read(chunk);
+            if (read === 0)
+                return;
+            yield chunk.subarray(0, read);
+        }
+    })(), { objectMode: false });
+}
+
+;// CONCATENATED MODULE: ./src/util/end-gate.ts
 /**
- * Passes bytes through and holds back the end of the stream until `verdict` settles: the
- * consumer sees a clean end only when the producer succeeded, and an error otherwise. A child
- * process's stdout ends normally even when the process fails or is killed, so its exit code,
- * not the end of its output, must decide.
+ * The source's bytes, whose end is held back until `verdict` settles: the reader sees a clean end
+ * only when the producer succeeded, and an error otherwise. A child process's output ends normally
+ * even when the process fails or is killed, so its exit code, not the end of its output, must decide.
  */
-class EndGate extends external_node_stream_.Transform {
-    verdict;
-    constructor(verdict) {
-        super();
-        this.verdict = verdict;
-        // When the consumer gives up first, the end is never reached to observe the verdict.
-        verdict.catch(() => undefined);
-    }
-    _transform(chunk, _encoding, callback) {
-        callback(null, chunk);
-    }
-    _flush(callback) {
-        this.verdict.then(() => callback(), (error) => callback(error));
-    }
+function gatedSource(source, verdict) {
+    // When the reader gives up first, the end is never reached to observe the verdict.
+    verdict.catch(() => undefined);
+    return {
+        async read(into) {
+            const read = await source.read(into);
+            if (read === 0)
+                await verdict;
+            return read;
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/format.ts
@@ -74248,6 +74382,7 @@ function clockStartingAt(start) {
 
 
 
+
 /**
  * Dumps one database into S3 and, when the object is complete, writes its manifest; then
  * applies retention. Only a dump that pg_dump finished with exit code 0, whose row counts were
@@ -74376,7 +74511,7 @@ const PROGRESS_EVERY_MS = 30_000;
  */
 async function dumpToS3(store, session, contents, options, plan) {
     const { database, log } = options;
-    const dump = startPgDump(plan.pgDump, database, plan.pgDumpArgs);
+    const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs);
     // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
     const tables = [...contents.tables, ...contents.materializedViews];
     const counting = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
@@ -74387,18 +74522,16 @@ async function dumpToS3(store, session, contents, options, plan) {
     let cause;
     dump.exit.then(() => log.debug(`pg_dump exited 0 after ${since()}`), (error) => (cause ??= error));
     counting.then(() => log.debug(`${tables.length} tables counted after ${since()}`), (error) => (cause ??= error));
-    const hasher = new Sha256Stream();
-    const gate = new EndGate(Promise.all([dump.exit, counting]).then(() => undefined));
-    // An error anywhere in the chain destroys the gate, which fails the upload.
-    const stages = plan.gzipLevel === undefined ? (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, new BufferReclaimer(), hasher, gate)
-        : (0,external_node_stream_promises_namespaceObject.pipeline)(dump.stdout, (0,external_node_zlib_.createGzip)({ level: plan.gzipLevel }), new BufferReclaimer(), hasher, gate);
-    stages.catch(() => undefined);
+    const hasher = new Sha256Tally();
+    const stored = plan.gzipLevel === undefined ? dump.output : gzipped(dump.output, plan.gzipLevel);
+    // The upload may complete only once pg_dump exited 0 and every table was counted.
+    const body = gatedSource(hashedSource(stored, hasher), Promise.all([dump.exit, counting]).then(() => undefined));
     const progress = setInterval(() => {
         const seconds = Math.max((Date.now() - started) / 1000, 1);
         log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
     }, PROGRESS_EVERY_MS);
     try {
-        const written = await uploadBackupObject(store, { ...plan.object, body: gate });
+        const written = await uploadBackupObject(store, { ...plan.object, body });
         log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
         const counted = await counting;
         const tableCount = contents.tables.length;
@@ -74416,7 +74549,15 @@ async function dumpToS3(store, session, contents, options, plan) {
     }
     finally {
         clearInterval(progress);
+        await dump.close();
     }
+}
+/** A plain dump, gzipped here on its way; an error anywhere in the chain fails the reads. */
+function gzipped(output, level) {
+    // zlib hands out a new buffer per chunk, so this is where the opt-in reclaimer still helps.
+    const compressed = new BufferReclaimer();
+    (0,external_node_stream_promises_namespaceObject.pipeline)(sourceReadable(output), (0,external_node_zlib_.createGzip)({ level }), compressed).catch(() => undefined);
+    return readableSource(compressed);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -77596,7 +77737,7 @@ function clockFromEnv(env = process.env) {
     return Number.isNaN(start) ? undefined : clockStartingAt(start);
 }
 /** The action: src/entrypoints/backup.ts runs it on the runner, @github/local-action runs it locally. */
-async function run() {
+async function backup_run() {
     await runAction(async () => {
         maskDatabaseUrl('database-url');
         const settings = parseBackupInputs(readInput);
@@ -77631,7 +77772,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9311);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7197);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

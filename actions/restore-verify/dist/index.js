@@ -62129,13 +62129,13 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 2704:
+/***/ 5058:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  e: () => (/* binding */ restore_verify_run)
 });
 
 ;// CONCATENATED MODULE: external "os"
@@ -63590,7 +63590,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -76065,27 +76065,56 @@ class Runner {
 
 
 /**
- * Passes bytes through unchanged while hashing (SHA-256) and counting them: the digest that a
- * backup's manifest records, taken on the way to S3 and checked again on the way back.
+ * The SHA-256 and length of bytes on their way: the digest that a backup's manifest records,
+ * taken on the way to S3 and checked again on the way back.
  */
-class Sha256Stream extends external_node_stream_.Transform {
+class Sha256Tally {
     hash = (0,external_node_crypto_.createHash)('sha256');
     bytes = 0;
     digestHex;
-    _transform(chunk, _encoding, callback) {
+    update(chunk) {
         this.hash.update(chunk);
         this.bytes += chunk.length;
+    }
+    finish() {
+        this.digestHex ??= this.hash.digest('hex');
+    }
+    /** The SHA-256 of everything that passed, once the bytes ended cleanly. */
+    get sha256() {
+        if (!this.digestHex)
+            throw new Error('the bytes have not ended cleanly; there is no digest');
+        return this.digestHex;
+    }
+}
+/** A ByteSource whose bytes are tallied as they are read; the digest is taken at its end. */
+function hashedSource(source, tally) {
+    return {
+        async read(into) {
+            const read = await source.read(into);
+            if (read === 0)
+                tally.finish();
+            else
+                tally.update(into.subarray(0, read));
+            return read;
+        },
+    };
+}
+/** Passes bytes through unchanged while tallying them. */
+class Sha256Stream extends external_node_stream_.Transform {
+    tally = new Sha256Tally();
+    get bytes() {
+        return this.tally.bytes;
+    }
+    get sha256() {
+        return this.tally.sha256;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.tally.update(chunk);
         callback(null, chunk);
     }
     _flush(callback) {
-        this.digestHex = this.hash.digest('hex');
+        this.tally.finish();
         callback();
-    }
-    /** The SHA-256 of everything that passed, once the stream ended. */
-    get sha256() {
-        if (!this.digestHex)
-            throw new Error('the stream has not ended cleanly; there is no digest');
-        return this.digestHex;
     }
 }
 
@@ -76396,6 +76425,80 @@ async function restorePlain(psql, target, file, signal) {
     await restoreClientExit(run, 'psql', [target.password]);
 }
 
+;// CONCATENATED MODULE: ./src/util/fifo.ts
+
+
+
+
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+const readInto = (0,external_node_util_.promisify)(external_node_fs_.read);
+/**
+ * A pipe a child process writes to as its stdout and this process reads with plain read(2) calls
+ * into buffers it owns (a ByteSource), where a child's stdout stream would hand out a new buffer
+ * per read. It is a FIFO that lives on disk only while both ends are opened: opening the read end
+ * without blocking first lets the write end open at once, and the blocking read end then opens at
+ * once because a writer exists, so no open waits on another thread.
+ */
+class fifo_FifoPipe {
+    readEnd;
+    writeEnd;
+    reading = Promise.resolve();
+    closed = false;
+    constructor(readEnd, writeEnd) {
+        this.readEnd = readEnd;
+        this.writeEnd = writeEnd;
+    }
+    static async open() {
+        const dir = await mkdtemp(join(tmpdir(), 'dr-actions-pipe-'));
+        try {
+            const path = join(dir, 'pipe');
+            await run('mkfifo', ['-m', '600', path]);
+            const probe = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+            try {
+                const writeEnd = openSync(path, constants.O_WRONLY);
+                return new fifo_FifoPipe(openSync(path, constants.O_RDONLY), writeEnd);
+            }
+            finally {
+                closeSync(probe);
+            }
+        }
+        finally {
+            await rm(dir, { recursive: true, force: true });
+        }
+    }
+    /** The descriptor to give the child as its stdout. */
+    get childEnd() {
+        if (this.writeEnd === undefined)
+            throw new Error('the pipe was already handed to its writer');
+        return this.writeEnd;
+    }
+    /** Once the child holds the write end: the reader sees the end of the data when the child exits. */
+    releaseChildEnd() {
+        if (this.writeEnd === undefined)
+            return;
+        closeSync(this.writeEnd);
+        this.writeEnd = undefined;
+    }
+    read(into) {
+        if (this.closed)
+            return Promise.reject(new Error('the pipe is closed'));
+        const reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
+        this.reading = reading.catch(() => undefined);
+        return reading;
+    }
+    /** Closes both ends once a read on its way has returned (a descriptor closed under a read could be reused). */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        this.releaseChildEnd();
+        await this.reading;
+        closeSync(this.readEnd);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/stdbuf.ts
 
 /**
@@ -76426,6 +76529,7 @@ function stdbuf_withStdbuf(file, args, available = canUseStdbuf) {
 
 
 
+
 /** pg_dump exited non-zero or was killed; the message is pg_dump's own stderr, redacted. */
 class DumpFailedError extends Error {
     name = 'DumpFailedError';
@@ -76437,30 +76541,34 @@ function tail(text) {
 function describeExit(result) {
     return result.signal ? `pg_dump was killed (${result.signal})` : `pg_dump exited with code ${result.exitCode}`;
 }
-/** Starts pg_dump writing to stdout; the password reaches it through PGPASSWORD, never argv. */
-function startPgDump(pgDump, target, args) {
+/**
+ * Starts pg_dump writing to stdout, a pipe read into the reader's buffers (fifo.ts); the password
+ * reaches it through PGPASSWORD, never argv.
+ */
+async function startPgDump(pgDump, target, args) {
     const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
-    const child = execa(command.file, command.args, {
-        env: { PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
-        stdin: 'ignore',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        cleanup: true,
+    const output = await FifoPipe.open();
+    // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
+    const child = spawn(command.file, command.args, {
+        env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
+        stdio: ['ignore', output.childEnd, 'pipe'],
     });
+    output.releaseChildEnd();
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
         stderr = tail(stderr + chunk.toString());
     });
-    const exit = child.then((result) => {
-        if (result.exitCode === 0 && !result.signal)
-            return;
-        const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
-        throw new DumpFailedError(redact(`${describeExit(result)}${detail}`, [target.password]));
+    const exit = new Promise((resolve, reject) => {
+        child.once('error', (error) => reject(new DumpFailedError(redact(`pg_dump could not be started: ${error.message}`, [target.password]))));
+        child.once('close', (exitCode, signal) => {
+            if (exitCode === 0 && !signal)
+                return resolve();
+            const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
+            reject(new DumpFailedError(redact(`${describeExit({ exitCode, signal })}${detail}`, [target.password])));
+        });
     });
     exit.catch(() => undefined); // observed by the caller through the gate; never unhandled
-    return { stdout: child.stdout, exit, kill: () => child.kill('SIGTERM') };
+    return { output, exit, kill: () => child.kill('SIGTERM'), close: () => output.close() };
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/role-sql.ts
@@ -78149,7 +78257,7 @@ async function runAction(body) {
 
 
 /** The action: src/entrypoints/restore-verify.ts runs it on the runner, @github/local-action runs it locally. */
-async function run() {
+async function restore_verify_run() {
     await runAction(async () => {
         maskDatabaseUrl('target-database-url');
         maskDatabaseUrl('source-database-url');
@@ -78180,7 +78288,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2704);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5058);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
