@@ -3,6 +3,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DEFAULT_S3_TIMEOUTS, reportTimeoutsPlainly, s3RequestHandlerOptions } from './s3-timeouts.js';
 import type { AwsSettings } from './settings.js';
 
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
@@ -17,14 +18,21 @@ const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, re
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 
-/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+/**
+ * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
+ * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
+ */
 export function createS3Client(settings: AwsSettings, overrides: Pick<S3ClientConfig, 'responseChecksumValidation'> = {}): S3Client {
-  return new S3Client({
+  const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
+  const client = new S3Client({
     region: settings.region,
     ...RETRY,
+    requestHandler: s3RequestHandlerOptions(timeouts),
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
     ...overrides,
   });
+  reportTimeoutsPlainly(client, settings, timeouts);
+  return client;
 }
 
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */

@@ -5,6 +5,16 @@ export interface AwsSettings {
   region: string;
   /** MinIO, R2, moto: path-style addressing is used when set. */
   endpointUrl?: string;
+  /** How long S3 may keep a request waiting; the defaults (s3-timeouts.ts) unless a test injects short ones. */
+  s3Timeouts?: S3Timeouts;
+}
+
+/** Limits on an S3 connection that has stopped answering; none limits how long a request may take as a whole. */
+export interface S3Timeouts {
+  /** A TCP connection to S3 must be established within this. */
+  connectMs: number;
+  /** Nothing sent or received on a connection for this long, before or during the response: S3 has stopped answering. */
+  idleMs: number;
 }
 
 export function parseRegion(input: string, env: NodeJS.ProcessEnv, inputName = 'region'): string {

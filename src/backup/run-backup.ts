@@ -142,7 +142,7 @@ async function claimDestination(store: BackupStore, options: BackupRunOptions, s
   await checkKeyIsFree(store, key);
   const lockMode = await lockModeFor(store, options.lockMode);
   const lock = newBackupLock(lockMode, options.retention, startedAt);
-  const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws.endpointUrl, options.lockMode));
+  const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws, options.lockMode));
   return { key, lockMode, lock, copy };
 }
 

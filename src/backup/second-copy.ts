@@ -1,5 +1,7 @@
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
+import { isS3Timeout } from '../aws/s3-timeouts.js';
+import type { AwsSettings } from '../aws/settings.js';
 import { errorMessage } from '../errors.js';
 import { BackupStore } from '../storage/backup-store.js';
 import { copyBackup } from '../storage/copy.js';
@@ -35,11 +37,24 @@ export interface PreparedCopy {
   settings: CopySettings;
   store: BackupStore;
   lockMode?: ObjectLockMode;
+  /** Why the copy region could not be read: the copy fails, the primary backup is made all the same. */
+  unreachable?: string;
 }
 
-export async function prepareCopy(settings: CopySettings, prefix: string, endpointUrl: string | undefined, lockSetting: LockSetting): Promise<PreparedCopy> {
-  const store = new BackupStore(createS3Client({ region: settings.region, endpointUrl }), settings.bucket, prefix);
-  return { settings, store, lockMode: await lockModeFor(store, lockSetting) };
+/**
+ * `aws` is the primary's settings (endpoint, limits); the copy bucket is reached with them in its
+ * own region. A copy region that does not answer (a regional outage) must not cost the night's
+ * backup: it is noted, and the copy is reported failed beside the published backup. Any other
+ * error (a denial, a lock mode the bucket cannot have) stops the run before anything is dumped.
+ */
+export async function prepareCopy(settings: CopySettings, prefix: string, aws: AwsSettings, lockSetting: LockSetting): Promise<PreparedCopy> {
+  const store = new BackupStore(createS3Client({ ...aws, region: settings.region }), settings.bucket, prefix);
+  try {
+    return { settings, store, lockMode: await lockModeFor(store, lockSetting) };
+  } catch (error) {
+    if (!isS3Timeout(error)) throw error;
+    return { settings, store, unreachable: errorMessage(error) };
+  }
 }
 
 export interface SecondCopyOptions {
@@ -61,6 +76,7 @@ export async function makeSecondCopy(copy: PreparedCopy, source: BackupStore, ma
   const { settings, store } = copy;
   const lock = settings.mode === 'copy' ? newBackupLock(copy.lockMode, options.retention, options.startedAt) : undefined;
   const base = { mode: settings.mode, bucket: settings.bucket, region: settings.region, key: manifest.key, manifestKey: manifestKeyFor(manifest.key), lock };
+  if (copy.unreachable) return { ...base, status: 'failed', error: copy.unreachable };
   try {
     if (settings.mode === 'copy') {
       await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });

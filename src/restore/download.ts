@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { rm, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -65,8 +65,16 @@ export async function downloadToFile(
     const seconds = Math.max(secondsBetween(started, options.now()), 1);
     options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
   }, PROGRESS_EVERY_MS);
+  const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  let created = false;
+  file.once('open', () => (created = true));
   try {
-    await pipeline(response.Body as Readable, hasher, new BufferReclaimer(), createWriteStream(path, { flags: 'wx', mode: 0o600 }), { signal: options.signal });
+    await pipeline(response.Body as Readable, hasher, new BufferReclaimer(), file, { signal: options.signal });
+  } catch (error) {
+    // Part of the object must never pass for all of it (S3 that stopped sending, a cancelled job);
+    // a file that was there before ('wx' refused it) is not this download's to remove.
+    if (created) await rm(path, { force: true });
+    throw error;
   } finally {
     clearInterval(progress);
   }

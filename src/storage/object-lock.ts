@@ -37,7 +37,7 @@ export async function bucketHasObjectLock(client: S3Client, bucket: string): Pro
     if (httpStatusOf(error) === 403) {
       throw new Error(`reading the Object Lock configuration of ${bucket} was denied: the role needs s3:GetBucketObjectLockConfiguration on the bucket (or set lock-mode: off)`);
     }
-    throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`);
+    throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`, { cause: error });
   }
 }
 

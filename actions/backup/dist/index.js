@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 7197:
+/***/ 746:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72394,7 +72394,7 @@ async function bucketHasObjectLock(client, bucket) {
         if (httpStatusOf(error) === 403) {
             throw new Error(`reading the Object Lock configuration of ${bucket} was denied: the role needs s3:GetBucketObjectLockConfiguration on the bucket (or set lock-mode: off)`);
         }
-        throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`);
+        throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`, { cause: error });
     }
 }
 /**
@@ -72532,7 +72532,89 @@ function parseBackupInputs(input, env = process.env) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/aws/s3-timeouts.ts
+
+/**
+ * S3 limits are on silence, not on length. A request may take as long as it moves: a part upload
+ * of hundreds of MiB, or an UploadPartCopy of 5 GiB and a CompleteMultipartUpload (storage/copy.ts),
+ * which S3 may take minutes over; for those S3 sends its 200 headers early and then whitespace to
+ * keep the connection alive, so an idle limit never fires on them while a wall-clock limit would.
+ * 60 s of silence is pgBackRest's `io-timeout` default and the AWS CLI's and boto3's read timeout:
+ * what an SRE expects, and long enough for S3's keep-alive whitespace. The connection limit is
+ * the control plane's (clients.ts): a region that does not accept a connection in 10 s is down.
+ * With the SDK's 6 attempts, a silent S3 fails a request in about 6 minutes, not the job's hours.
+ */
+const DEFAULT_S3_TIMEOUTS = { connectMs: 10_000, idleMs: 60_000 };
+/** S3 stopped answering a request: every attempt the SDK made ran into one of the limits. */
+class S3TimeoutError extends Error {
+    name = 'S3TimeoutError';
+}
+/** True when the error, or one it was wrapped around, is S3 that stopped answering. */
+function isS3Timeout(error) {
+    for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
+        if (cause instanceof S3TimeoutError)
+            return true;
+    }
+    return false;
+}
+/** The node-http-handler options: `socketTimeout` is its idle limit (on the response body too); `requestTimeout`, wall-clock until the headers, is left unset. */
+function s3RequestHandlerOptions(timeouts) {
+    return { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs };
+}
+/**
+ * Makes a request that ran into a limit fail with what happened in plain words: which S3, which
+ * request, how long it was silent, after how many attempts. Added where the SDK's retries are
+ * over (the initialize step), so that the retries still see the SDK's own TimeoutError. A body
+ * that stalls after its headers fails its reader with the same kind of message.
+ */
+function reportTimeoutsPlainly(client, settings, timeouts) {
+    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const silence = seconds(timeouts.idleMs);
+    client.middlewareStack.add((next, context) => async (args) => {
+        const request = describeRequest(context.commandName, args.input);
+        try {
+            const result = await next(args);
+            const body = result.output.Body;
+            if (body instanceof external_node_stream_.Readable) {
+                // node-http-handler destroys a stalled body with its own new TimeoutError; this listener is
+                // the body's first, so the reader's pipeline rejects with the message rewritten here.
+                body.once('error', (error) => {
+                    if (isHandlerTimeout(error))
+                        error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
+                });
+            }
+            return result;
+        }
+        catch (error) {
+            if (!isHandlerTimeout(error))
+                throw error;
+            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const attempts = error.$metadata?.attempts;
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+        }
+    }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
+}
+/**
+ * node-http-handler's connection and idle timeouts: a TimeoutError without a code. (It also names
+ * ECONNRESET, EPIPE and ETIMEDOUT errors TimeoutError; those keep their code and their message.)
+ */
+function isHandlerTimeout(error) {
+    return error instanceof Error && error.name === 'TimeoutError' && error.code === undefined;
+}
+function describeRequest(commandName, input) {
+    const { Bucket, Key, Prefix } = (input ?? {});
+    const name = (commandName ?? 'a request').replace(/Command$/, '');
+    if (typeof Bucket !== 'string')
+        return name;
+    const path = typeof Key === 'string' ? Key : typeof Prefix === 'string' ? Prefix : '';
+    return `${name} s3://${Bucket}/${path}`;
+}
+function seconds(ms) {
+    return `${ms / 1000} s`;
+}
+
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
+
 
 
 
@@ -72547,14 +72629,21 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
 const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
-/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+/**
+ * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
+ * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
+ */
 function createS3Client(settings, overrides = {}) {
-    return new dist_cjs/* S3Client */.YxF({
+    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
+    const client = new dist_cjs/* S3Client */.YxF({
         region: settings.region,
         ...RETRY,
+        requestHandler: s3RequestHandlerOptions(timeouts),
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
         ...overrides,
     });
+    reportTimeoutsPlainly(client, settings, timeouts);
+    return client;
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
@@ -74305,9 +74394,23 @@ async function waitForReplication(wait) {
 
 
 
-async function prepareCopy(settings, prefix, endpointUrl, lockSetting) {
-    const store = new BackupStore(createS3Client({ region: settings.region, endpointUrl }), settings.bucket, prefix);
-    return { settings, store, lockMode: await lockModeFor(store, lockSetting) };
+
+/**
+ * `aws` is the primary's settings (endpoint, limits); the copy bucket is reached with them in its
+ * own region. A copy region that does not answer (a regional outage) must not cost the night's
+ * backup: it is noted, and the copy is reported failed beside the published backup. Any other
+ * error (a denial, a lock mode the bucket cannot have) stops the run before anything is dumped.
+ */
+async function prepareCopy(settings, prefix, aws, lockSetting) {
+    const store = new BackupStore(createS3Client({ ...aws, region: settings.region }), settings.bucket, prefix);
+    try {
+        return { settings, store, lockMode: await lockModeFor(store, lockSetting) };
+    }
+    catch (error) {
+        if (!isS3Timeout(error))
+            throw error;
+        return { settings, store, unreachable: errorMessage(error) };
+    }
 }
 /**
  * The backup's second copy, in another region, made once the primary is complete: copied by this
@@ -74318,6 +74421,8 @@ async function makeSecondCopy(copy, source, manifest, options) {
     const { settings, store } = copy;
     const lock = settings.mode === 'copy' ? newBackupLock(copy.lockMode, options.retention, options.startedAt) : undefined;
     const base = { mode: settings.mode, bucket: settings.bucket, region: settings.region, key: manifest.key, manifestKey: manifestKeyFor(manifest.key), lock };
+    if (copy.unreachable)
+        return { ...base, status: 'failed', error: copy.unreachable };
     try {
         if (settings.mode === 'copy') {
             await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });
@@ -74454,7 +74559,7 @@ async function claimDestination(store, options, startedAt) {
     await checkKeyIsFree(store, key);
     const lockMode = await lockModeFor(store, options.lockMode);
     const lock = newBackupLock(lockMode, options.retention, startedAt);
-    const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws.endpointUrl, options.lockMode));
+    const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws, options.lockMode));
     return { key, lockMode, lock, copy };
 }
 function manifestFor(options, record) {
@@ -77772,7 +77877,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7197);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(746);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 8097:
+/***/ 5042:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69598,7 +69598,91 @@ function redact(text, secrets) {
 var dist_cjs = __nccwpck_require__(7202);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-route-53/dist-cjs/index.js
 var client_route_53_dist_cjs = __nccwpck_require__(8621);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/aws/s3-timeouts.ts
+
+/**
+ * S3 limits are on silence, not on length. A request may take as long as it moves: a part upload
+ * of hundreds of MiB, or an UploadPartCopy of 5 GiB and a CompleteMultipartUpload (storage/copy.ts),
+ * which S3 may take minutes over; for those S3 sends its 200 headers early and then whitespace to
+ * keep the connection alive, so an idle limit never fires on them while a wall-clock limit would.
+ * 60 s of silence is pgBackRest's `io-timeout` default and the AWS CLI's and boto3's read timeout:
+ * what an SRE expects, and long enough for S3's keep-alive whitespace. The connection limit is
+ * the control plane's (clients.ts): a region that does not accept a connection in 10 s is down.
+ * With the SDK's 6 attempts, a silent S3 fails a request in about 6 minutes, not the job's hours.
+ */
+const s3_timeouts_DEFAULT_S3_TIMEOUTS = { connectMs: 10_000, idleMs: 60_000 };
+/** S3 stopped answering a request: every attempt the SDK made ran into one of the limits. */
+class S3TimeoutError extends (/* unused pure expression or super */ null && (Error)) {
+    name = 'S3TimeoutError';
+}
+/** True when the error, or one it was wrapped around, is S3 that stopped answering. */
+function isS3Timeout(error) {
+    for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
+        if (cause instanceof S3TimeoutError)
+            return true;
+    }
+    return false;
+}
+/** The node-http-handler options: `socketTimeout` is its idle limit (on the response body too); `requestTimeout`, wall-clock until the headers, is left unset. */
+function s3_timeouts_s3RequestHandlerOptions(timeouts) {
+    return { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs };
+}
+/**
+ * Makes a request that ran into a limit fail with what happened in plain words: which S3, which
+ * request, how long it was silent, after how many attempts. Added where the SDK's retries are
+ * over (the initialize step), so that the retries still see the SDK's own TimeoutError. A body
+ * that stalls after its headers fails its reader with the same kind of message.
+ */
+function s3_timeouts_reportTimeoutsPlainly(client, settings, timeouts) {
+    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const silence = seconds(timeouts.idleMs);
+    client.middlewareStack.add((next, context) => async (args) => {
+        const request = describeRequest(context.commandName, args.input);
+        try {
+            const result = await next(args);
+            const body = result.output.Body;
+            if (body instanceof Readable) {
+                // node-http-handler destroys a stalled body with its own new TimeoutError; this listener is
+                // the body's first, so the reader's pipeline rejects with the message rewritten here.
+                body.once('error', (error) => {
+                    if (isHandlerTimeout(error))
+                        error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
+                });
+            }
+            return result;
+        }
+        catch (error) {
+            if (!isHandlerTimeout(error))
+                throw error;
+            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const attempts = error.$metadata?.attempts;
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+        }
+    }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
+}
+/**
+ * node-http-handler's connection and idle timeouts: a TimeoutError without a code. (It also names
+ * ECONNRESET, EPIPE and ETIMEDOUT errors TimeoutError; those keep their code and their message.)
+ */
+function isHandlerTimeout(error) {
+    return error instanceof Error && error.name === 'TimeoutError' && error.code === undefined;
+}
+function describeRequest(commandName, input) {
+    const { Bucket, Key, Prefix } = (input ?? {});
+    const name = (commandName ?? 'a request').replace(/Command$/, '');
+    if (typeof Bucket !== 'string')
+        return name;
+    const path = typeof Key === 'string' ? Key : typeof Prefix === 'string' ? Prefix : '';
+    return `${name} s3://${Bucket}/${path}`;
+}
+function seconds(ms) {
+    return `${ms / 1000} s`;
+}
+
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
+
 
 
 
@@ -69613,14 +69697,21 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
 const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
-/** `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated. */
+/**
+ * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
+ * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
+ */
 function createS3Client(settings, overrides = {}) {
-    return new S3Client({
+    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
+    const client = new S3Client({
         region: settings.region,
         ...RETRY,
+        requestHandler: s3RequestHandlerOptions(timeouts),
         ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
         ...overrides,
     });
+    reportTimeoutsPlainly(client, settings, timeouts);
+    return client;
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
@@ -74866,8 +74957,6 @@ const getStripFinalNewline = (stripFinalNewline, fdNumber) => fdNumber === 'all'
 	? stripFinalNewline[1] || stripFinalNewline[2]
 	: stripFinalNewline[fdNumber];
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/split.js
 // Split chunks line-wise for generators passed to the `std*` options
 const getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped
@@ -79040,7 +79129,7 @@ async function changeRecordSets(client, hostedZoneId, batch, options) {
     return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
 }
 /** The SDK waiter counts in seconds; the caller's pacing is in milliseconds. */
-const seconds = (ms) => ms / 1000;
+const route53_seconds = (ms) => ms / 1000;
 /**
  * Waits with the SDK's ResourceRecordSetsChanged waiter until Route 53 reports the change INSYNC
  * (every name server has it) or the deadline passes; then looks once more, so a change that went
@@ -79049,10 +79138,10 @@ const seconds = (ms) => ms / 1000;
  */
 async function waitForChangeInSync(client, changeId, options) {
     const clock = options.clock ?? clock_systemClock;
-    const minDelay = seconds(options.backoff.initialMs);
-    const maxDelay = Math.max(minDelay, seconds(options.backoff.maxMs));
+    const minDelay = route53_seconds(options.backoff.initialMs);
+    const maxDelay = Math.max(minDelay, route53_seconds(options.backoff.maxMs));
     // The waiter refuses a maximum wait that is not longer than its first delay.
-    const maxWaitTime = Math.max(seconds(options.deadline - clock.now()), minDelay * 1.5);
+    const maxWaitTime = Math.max(route53_seconds(options.deadline - clock.now()), minDelay * 1.5);
     try {
         const result = await (0,client_route_53_dist_cjs/* waitUntilResourceRecordSetsChanged */.I1e)({ client, minDelay, maxDelay, maxWaitTime }, { Id: changeId });
         return { done: true, status: 'INSYNC', attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0) };
@@ -83761,7 +83850,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8097);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5042);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -1,0 +1,82 @@
+import { createServer as createHttpServer, request } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+
+/** A server on 127.0.0.1 that S3 clients reach at `url`; `close` ends it and every connection it holds. */
+export interface LocalServer {
+  url: string;
+  close: () => Promise<void>;
+}
+
+async function listen(server: Server, sockets: Set<Socket>): Promise<LocalServer> {
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Accepts every connection and never sends a byte, like S3 in a region that has stopped answering. `requests` holds each connection's request line. */
+export async function silentS3(): Promise<LocalServer & { requests: string[] }> {
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    let head = '';
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n');
+      if (end < 0) return;
+      requests.push(head.slice(0, end));
+      socket.off('data', onData);
+      socket.resume();
+    };
+    socket.on('data', onData);
+    socket.on('error', () => undefined);
+  });
+  return { ...(await listen(server, sockets)), requests };
+}
+
+/** Answers every request with 200 headers promising `size` bytes, sends the first half of them, then stalls. */
+export async function stallingS3(size: number): Promise<LocalServer> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${size}\r\nETag: "stalled"\r\n\r\n`);
+      socket.write(Buffer.alloc(Math.floor(size / 2), 7));
+    });
+  });
+  return listen(server, sockets);
+}
+
+/**
+ * A path-style S3 endpoint that forwards to `upstream` (moto), except requests for `silentBucket`
+ * (`/<bucket>` and `/<bucket>/...`), which it accepts and never answers: one region's bucket gone silent.
+ */
+export async function s3WithSilentBucket(upstream: string, silentBucket: string): Promise<LocalServer & { silenced: string[] }> {
+  const target = new URL(upstream);
+  const silenced: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createHttpServer((req, res) => {
+    const path = req.url ?? '/';
+    if (path === `/${silentBucket}` || path.startsWith(`/${silentBucket}/`) || path.startsWith(`/${silentBucket}?`)) {
+      silenced.push(`${req.method} ${path}`);
+      req.resume();
+      return;
+    }
+    const { expect: _continue, ...headers } = req.headers; // this server already answered 100-continue
+    const forward = request({ host: target.hostname, port: target.port, method: req.method, path, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  return { ...(await listen(server, sockets)), silenced };
+}
