@@ -10,7 +10,7 @@ import { backupWithInputs } from '../helpers/backup-run.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 
-/** Incompressible enough (md5 hex) that with compression none the dump spans several 16 MiB parts. */
+/** Incompressible enough (md5 hex) that with compression none the dump spans several parts. */
 let big: { name: string; url: string };
 
 beforeAll(async () => {

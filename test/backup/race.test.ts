@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { PsqlSession } from '../../src/postgres/psql-session.js';
 import { backupKey } from '../../src/storage/keys.js';
+import { MIN_PART_SIZE } from '../../src/storage/streaming-upload.js';
 import { runBundledAction, type BundledActionRun } from '../stack/bundled-action.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
@@ -89,7 +90,7 @@ test('two backups in the same second: one wins, the other fails naming it, and e
       expect(sha256(object)).toBe(winner.outputs.sha256);
       expect(await openMultipartUploads(bucket)).toEqual([]);
       winners.push(key);
-      multipartRounds.push(object.length > 16 * 1024 * 1024);
+      multipartRounds.push(object.length > MIN_PART_SIZE);
     }
   } finally {
     writing = false;
