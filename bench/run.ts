@@ -17,6 +17,7 @@ import { createS3Client } from '../src/aws/clients.js';
 import { parseDatabaseUrl, withDatabase } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
 import type { Report } from '../src/report/report.js';
+import { RECLAIM_OPT_IN } from '../src/util/buffer-reclaimer.js';
 import { formatBytes } from '../src/util/format.js';
 import { node24Path } from '../test/stack/node24.js';
 import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../test/stack/moto.js';
@@ -185,6 +186,20 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
       },
     },
     {
+      name: 'restore-verify, buffer reclaimer opted in',
+      description: `the same with ${RECLAIM_OPT_IN}=true: what the download's garbage costs in peak memory`,
+      run: () =>
+        measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], {
+          ...actionEnv({
+            bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
+            'target-database-url': target.url('bench_restore_reclaim'),
+            'report-path': join(work, 'restore-verify-reclaim-report.json'),
+          }),
+          [RECLAIM_OPT_IN]: 'true',
+        }),
+      after: drop('bench_restore_reclaim'),
+    },
+    {
       name: "plan's restore (aws s3 cp, gunzip | psql)",
       description: 'DISASTER-RECOVERY-PLAN.md, Complete Database Recovery steps 2 and 5',
       run: async () => {
@@ -296,6 +311,7 @@ async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof
   };
   flat('backup action', actionBackup, other?.backupRss);
   flat('restore-verify action', restore.length ? byName(restore, 'restore-verify action') : undefined, other?.restoreRss);
+  flat('restore-verify, reclaimer opted in,', restore.length ? byName(restore, 'restore-verify, buffer reclaimer') : undefined, other?.restoreReclaimRss);
   const date = new Date().toISOString().slice(0, 10);
   const medians = (stages: Record<string, number[]>) => Object.fromEntries(Object.entries(stages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
   const phases = floorPhases.length ? medianPhases(floorPhases) : undefined;
@@ -318,7 +334,7 @@ function medianPhases(all: RestorePhases[]): RestorePhases {
 }
 
 /** The actions' peak RSS in the newest results of the other size, to check that memory stays flat. */
-async function latestOther(dir: string, other: SizeName): Promise<{ backupRss?: number; restoreRss?: number } | undefined> {
+async function latestOther(dir: string, other: SizeName): Promise<{ backupRss?: number; restoreRss?: number; restoreReclaimRss?: number } | undefined> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(`-${other}.json`)).sort();
   const last = files.at(-1);
   if (!last) return undefined;
@@ -326,6 +342,7 @@ async function latestOther(dir: string, other: SizeName): Promise<{ backupRss?: 
   return {
     backupRss: byName(data.backup, 'backup action (auto')?.medianMaxRssKiB,
     restoreRss: data.restore.length ? byName(data.restore, 'restore-verify action')?.medianMaxRssKiB : undefined,
+    restoreReclaimRss: data.restore.length ? byName(data.restore, 'restore-verify, buffer reclaimer')?.medianMaxRssKiB : undefined,
   };
 }
 
