@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { secretsInDatabaseUrl } from '../postgres/connection.js';
@@ -6,8 +7,26 @@ import type { Logger } from '../util/logger.js';
 
 export const readInput: InputReader = (name) => core.getInput(name);
 
+/** A line the runner would obey as a workflow command: it trims a line and looks for `::` at its start. */
+const WORKFLOW_COMMAND_LINE = /(^|[\r\n])\s*::/;
+
+/**
+ * Prints text as it is, except that text with a line the runner would take for a workflow command
+ * (a smoke command's output, a table or role name from the database) is printed between
+ * stop-commands markers with a token nobody can guess: such text is shown, never obeyed
+ * (`::add-mask::`, `::error::`, `::stop-commands::` of its own). Warnings, errors and debug lines
+ * need none of this: @actions/core escapes their line breaks.
+ */
+export function printPlainText(message: string): void {
+  if (!WORKFLOW_COMMAND_LINE.test(message)) return core.info(message);
+  const token = randomUUID();
+  core.info(`::stop-commands::${token}`);
+  core.info(message);
+  core.info(`::${token}::`);
+}
+
 export const actionLogger: Logger = {
-  info: (message) => core.info(message),
+  info: printPlainText,
   warning: (message) => core.warning(message),
   debug: (message) => core.debug(message),
 };

@@ -9,6 +9,7 @@ import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { stackFromEnv } from '../stack/index.js';
 import { scratchName } from './fixtures.js';
+import { obeyedCommands } from '../helpers/workflow-commands.js';
 
 describe('the bundled restore-verify action (node24, as the runner calls it)', () => {
   let source: { name: string; url: string };
@@ -61,6 +62,19 @@ describe('the bundled restore-verify action (node24, as the runner calls it)', (
     expect(run.summary).toContain('| Application starts without errors | ✅ passed | smoke command exited with code 0 |');
     expect(run.summary).not.toContain(stack.postgres.password);
     expect(await databaseExists(target)).toBe(false);
+  });
+
+  test("what the restored data says is shown in the log and never obeyed as a workflow command", async () => {
+    const run = await runBundledAction('restore-verify', {
+      bucket,
+      'endpoint-url': stackFromEnv().awsEndpoint,
+      'target-database-url': stackFromEnv().postgresUrl(scratchName()),
+      // A row a customer wrote, printed by the smoke command: commands of its own on lines of their own.
+      'smoke-command': `psql -X -At -c "SELECT 'alice' || chr(10) || '::add-mask::alice' || chr(10) || '::error::forged by a row'"`,
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('alice\n::add-mask::alice\n::error::forged by a row');
+    expect(obeyedCommands(run.stdout).filter((line) => /alice|forged/.test(line))).toEqual([]);
   });
 
   test('a failed restore test fails the step, and still leaves outputs, report and summary', async () => {

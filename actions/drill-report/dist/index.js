@@ -42428,13 +42428,33 @@ function runContextFromEnv(env = process.env) {
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
 
 
 
+
 const readInput = (name) => getInput(name);
+/** A line the runner would obey as a workflow command: it trims a line and looks for `::` at its start. */
+const WORKFLOW_COMMAND_LINE = /(^|[\r\n])\s*::/;
+/**
+ * Prints text as it is, except that text with a line the runner would take for a workflow command
+ * (a smoke command's output, a table or role name from the database) is printed between
+ * stop-commands markers with a token nobody can guess: such text is shown, never obeyed
+ * (`::add-mask::`, `::error::`, `::stop-commands::` of its own). Warnings, errors and debug lines
+ * need none of this: @actions/core escapes their line breaks.
+ */
+function printPlainText(message) {
+    if (!WORKFLOW_COMMAND_LINE.test(message))
+        return info(message);
+    const token = (0,external_node_crypto_.randomUUID)();
+    info(`::stop-commands::${token}`);
+    info(message);
+    info(`::${token}::`);
+}
 const actionLogger = {
-    info: (message) => info(message),
+    info: printPlainText,
     warning: (message) => warning(message),
     debug: (message) => core_debug(message),
 };

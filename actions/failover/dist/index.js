@@ -83746,9 +83746,27 @@ function getIDToken(aud) {
 
 
 
+
 const readInput = (name) => getInput(name);
+/** A line the runner would obey as a workflow command: it trims a line and looks for `::` at its start. */
+const WORKFLOW_COMMAND_LINE = /(^|[\r\n])\s*::/;
+/**
+ * Prints text as it is, except that text with a line the runner would take for a workflow command
+ * (a smoke command's output, a table or role name from the database) is printed between
+ * stop-commands markers with a token nobody can guess: such text is shown, never obeyed
+ * (`::add-mask::`, `::error::`, `::stop-commands::` of its own). Warnings, errors and debug lines
+ * need none of this: @actions/core escapes their line breaks.
+ */
+function printPlainText(message) {
+    if (!WORKFLOW_COMMAND_LINE.test(message))
+        return info(message);
+    const token = (0,external_node_crypto_.randomUUID)();
+    info(`::stop-commands::${token}`);
+    info(message);
+    info(`::${token}::`);
+}
 const actionLogger = {
-    info: (message) => info(message),
+    info: printPlainText,
     warning: (message) => warning(message),
     debug: (message) => core_debug(message),
 };
