@@ -73602,22 +73602,19 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 
 
 /**
- * Every read from a socket or a pipe, and every chunk zlib produces, is a new buffer outside
- * V8's heap. V8 collects the young generation when its JS objects fill it, and for outside
- * bytes only once about 64 MiB of them have piled up. A stream of a few MiB never gets there;
- * one of hundreds of MiB sits at that ceiling while it flows, and the action's peak memory
- * grows with the backup. A minor collection every few MiB keeps the dead buffers to a few MiB
- * and takes well under a millisecond.
+ * Every read from a socket, and every chunk zlib produces, is a new buffer outside V8's heap. V8
+ * collects the young generation when its JS objects fill it, and for outside bytes only once about
+ * 64 MiB of them have piled up. A stream of a few MiB never gets there; one of hundreds of MiB
+ * sits at that ceiling while it flows. A minor collection every few MiB keeps the dead buffers to
+ * a few MiB and takes well under a millisecond. Where the reader owns the buffers, nothing piles
+ * up and this is not needed (the backup of a custom-format dump, byte-source.ts); it is left for
+ * restore-verify's download and the gzip streams of plain dumps.
  *
  * It is opt-in (DR_ACTIONS_RECLAIM_BUFFERS=true in the step's env), because it sets V8's
- * --expose-gc after start-up, which Node documents as unpredictable. Peak RSS of the bundled
- * actions on Node 24, bench/'s S dataset (107 MiB on disk), 2 shared cores, two interleaved runs
- * (opted in / default):
- * - gzip:1, a 23 MiB dump: backup 123-126 / 129-130 MiB; restore-verify 103-112 / 119-120 MiB;
- * - compression none, a 77 MiB dump: backup 139-152 / 139-158 MiB; restore-verify 110 / 140-152 MiB.
- * On M (1.7 GiB on disk, a 420 MiB dump, gzip:1, one run each): backup 141 / 158 MiB, restore-verify
- * 109 / 158 MiB. Without it memory grows with the stream up to V8's ceiling for outside bytes
- * (about 64 MiB more), so peak memory is not flat from S to M.
+ * --expose-gc after start-up, which Node documents as unpredictable. Peak RSS of restore-verify,
+ * bundled, on Node 24, 2 shared cores (opted in / default; bench/results/2026-11-30-{S,M}.md):
+ * S (107 MiB on disk, a 23 MiB dump, median of 3) 103 / 119 MiB; M (1.7 GiB, a 420 MiB dump,
+ * one run) 107 / 154 MiB.
  */
 const RECLAIM_OPT_IN = 'DR_ACTIONS_RECLAIM_BUFFERS';
 /** The minor collector when the environment opts in, else null (V8 collects at its own pace). */
