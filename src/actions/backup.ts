@@ -3,7 +3,7 @@ import { runBackup } from '../backup/run-backup.js';
 import { backupMarkdown } from '../backup/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
 import { clockStartingAt, type Clock } from '../util/clock.js';
-import { actionLogger, maskDatabaseUrl, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
+import { actionLogger, cancellation, maskDatabaseUrl, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
 
 /**
  * DR_ACTIONS_CLOCK_START (an ISO time) is what the run's clock reads when the run first asks it
@@ -20,7 +20,7 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('database-url');
     const settings = parseBackupInputs(readInput);
-    const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv() });
+    const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv(), signal: cancellation() });
 
     setOutputs({
       key: result.key,

@@ -38,6 +38,8 @@ export interface BackupRunOptions extends BackupSettings {
   log: Logger;
   /** The run's time (its start names the backup) and how the wait for S3 replication lets time pass. */
   clock?: Clock;
+  /** A cancelled job: pg_dump is stopped and the upload aborted, so nothing is stored. */
+  signal?: AbortSignal;
 }
 
 export interface BackupResult extends RetentionOutcome {
@@ -234,7 +236,10 @@ const PROGRESS_EVERY_MS = 30_000;
  */
 async function dumpToS3(store: BackupStore, session: PsqlSession, contents: DumpContents, options: BackupRunOptions, plan: DumpPlan): Promise<Dumped> {
   const { database, log } = options;
+  if (options.signal?.aborted) throw new Error('the job was cancelled before pg_dump started: nothing was stored');
   const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs);
+  const stopDump = () => dump.kill();
+  options.signal?.addEventListener('abort', stopDump, { once: true });
   // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
   const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
   const counting: Promise<TableRowCount[]> = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
@@ -255,7 +260,7 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
     log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
   }, PROGRESS_EVERY_MS);
   try {
-    const written = await uploadBackupObject(store, { ...plan.object, body });
+    const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
     log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
     const counted = await counting;
     const tableCount = contents.tables.length;
@@ -267,9 +272,11 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
     dump.kill();
     await dump.exit.catch(() => undefined);
     if (reason instanceof BackupKeyTakenError) throw reason;
+    if (options.signal?.aborted) throw new Error('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
     throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
   } finally {
     clearInterval(progress);
+    options.signal?.removeEventListener('abort', stopDump);
     await dump.close();
   }
 }

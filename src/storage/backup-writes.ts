@@ -133,6 +133,7 @@ export interface BackupObject {
   /** What the object says of itself (database, compression, start time), besides created-by. */
   metadata: Record<string, string>;
   lock?: ObjectLock;
+  signal?: AbortSignal;
 }
 
 /** The object this run created: its ETag tells it apart from any other run's object at the key. */
@@ -157,6 +158,7 @@ export async function uploadBackupObject(store: BackupStore, object: BackupObjec
     storageClass: object.storageClass,
     metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
     lock: object.lock,
+    signal: object.signal,
   }).catch(async (error: unknown) => {
     throw isKeyTakenError(error) ? await keyTaken(store, object.key) : error;
   });

@@ -53,6 +53,8 @@ export interface StreamUploadOptions {
   metadata: Record<string, string>;
   /** Object Lock retention the object is created with (a locked bucket also demands the part checksums sent here). */
   lock?: ObjectLock;
+  /** Stops the requests on their way (a cancelled job); the upload is then aborted as on any failure. */
+  signal?: AbortSignal;
 }
 
 export interface StreamUploadResult {
@@ -81,7 +83,7 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
   const { client, partSize } = options;
   const queueSize = queueSizeFor(partSize);
   const objectParams = objectParamsFor(options);
-  const parts = new MultipartUpload(client, objectParams, partSize);
+  const parts = new MultipartUpload(client, objectParams, partSize, options.signal);
   let filling = parts.freeBuffer();
   let filled = 0;
   try {
@@ -98,7 +100,7 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
     }
 
     if (parts.count === 0) {
-      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }));
+      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }), { abortSignal: options.signal });
       return { partSize, queueSize, parts: 1, etag: put.ETag };
     }
     if (filled > 0) parts.send(filling, filled);
@@ -145,6 +147,7 @@ class MultipartUpload {
     private readonly client: S3Client,
     private readonly objectParams: ObjectParams,
     private readonly partSize: number,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** A buffer for the next part: one a sent part gave back, else a new one. */
@@ -172,6 +175,7 @@ class MultipartUpload {
       const UploadId = await this.start();
       const part = await this.client.send(
         new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ChecksumAlgorithm: 'CRC32' }),
+        { abortSignal: this.signal },
       );
       if (!part.ETag) throw new Error(`S3 returned no ETag for part ${PartNumber} of ${Key}`);
       this.completed.push({ PartNumber, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
@@ -211,7 +215,7 @@ class MultipartUpload {
   }
 
   private start(): Promise<string> {
-    this.uploadId ??= this.client.send(new CreateMultipartUploadCommand({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' })).then((created) => {
+    this.uploadId ??= this.client.send(new CreateMultipartUploadCommand({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), { abortSignal: this.signal }).then((created) => {
       if (!created.UploadId) throw new Error(`S3 returned no upload id for ${this.objectParams.Key}`);
       return created.UploadId;
     });

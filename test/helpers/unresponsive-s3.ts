@@ -56,17 +56,19 @@ export async function stallingS3(size: number): Promise<LocalServer> {
 }
 
 /**
- * A path-style S3 endpoint that forwards to `upstream` (moto), except requests for `silentBucket`
- * (`/<bucket>` and `/<bucket>/...`), which it accepts and never answers: one region's bucket gone silent.
+ * A path-style S3 endpoint that forwards to `upstream` (moto), except the requests `hold` picks,
+ * which it accepts and never answers. `held` lists them as they come (method and path).
  */
-export async function s3WithSilentBucket(upstream: string, silentBucket: string): Promise<LocalServer & { silenced: string[] }> {
+export async function s3Holding(upstream: string, hold: (method: string, path: string) => boolean): Promise<LocalServer & { held: string[]; untilHeld(count: number): Promise<void> }> {
   const target = new URL(upstream);
-  const silenced: string[] = [];
+  const held: string[] = [];
+  const waiting: { count: number; resolve: () => void }[] = [];
   const sockets = new Set<Socket>();
   const server = createHttpServer((req, res) => {
     const path = req.url ?? '/';
-    if (path === `/${silentBucket}` || path.startsWith(`/${silentBucket}/`) || path.startsWith(`/${silentBucket}?`)) {
-      silenced.push(`${req.method} ${path}`);
+    if (hold(req.method ?? 'GET', path)) {
+      held.push(`${req.method} ${path}`);
+      for (const waiter of waiting.filter((w) => held.length >= w.count)) waiter.resolve();
       req.resume();
       return;
     }
@@ -78,5 +80,11 @@ export async function s3WithSilentBucket(upstream: string, silentBucket: string)
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
-  return { ...(await listen(server, sockets)), silenced };
+  const untilHeld = (count: number) => (held.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve })));
+  return { ...(await listen(server, sockets)), held, untilHeld };
+}
+
+/** One region's bucket gone silent: every request for `silentBucket` (`/<bucket>`, `/<bucket>/...`, `/<bucket>?...`) is held. */
+export async function s3WithSilentBucket(upstream: string, silentBucket: string): Promise<LocalServer & { held: string[] }> {
+  return s3Holding(upstream, (_method, path) => path === `/${silentBucket}` || path.startsWith(`/${silentBucket}/`) || path.startsWith(`/${silentBucket}?`));
 }

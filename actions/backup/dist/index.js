@@ -73216,7 +73216,7 @@ async function uploadStream(options) {
     const { client, partSize } = options;
     const queueSize = queueSizeFor(partSize);
     const objectParams = objectParamsFor(options);
-    const parts = new MultipartUpload(client, objectParams, partSize);
+    const parts = new MultipartUpload(client, objectParams, partSize, options.signal);
     let filling = parts.freeBuffer();
     let filled = 0;
     try {
@@ -73234,7 +73234,7 @@ async function uploadStream(options) {
             filled = 0;
         }
         if (parts.count === 0) {
-            const put = await client.send(new dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }));
+            const put = await client.send(new dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }), { abortSignal: options.signal });
             return { partSize, queueSize, parts: 1, etag: put.ETag };
         }
         if (filled > 0)
@@ -73270,6 +73270,7 @@ class MultipartUpload {
     client;
     objectParams;
     partSize;
+    signal;
     /** Parts sent so far. */
     count = 0;
     free = [];
@@ -73277,10 +73278,11 @@ class MultipartUpload {
     completed = [];
     uploadId;
     failure;
-    constructor(client, objectParams, partSize) {
+    constructor(client, objectParams, partSize, signal) {
         this.client = client;
         this.objectParams = objectParams;
         this.partSize = partSize;
+        this.signal = signal;
     }
     /** A buffer for the next part: one a sent part gave back, else a new one. */
     freeBuffer() {
@@ -73305,7 +73307,7 @@ class MultipartUpload {
         const { Bucket, Key } = this.objectParams;
         const sending = (async () => {
             const UploadId = await this.start();
-            const part = await this.client.send(new dist_cjs/* UploadPartCommand */.iVK({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ChecksumAlgorithm: 'CRC32' }));
+            const part = await this.client.send(new dist_cjs/* UploadPartCommand */.iVK({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ChecksumAlgorithm: 'CRC32' }), { abortSignal: this.signal });
             if (!part.ETag)
                 throw new Error(`S3 returned no ETag for part ${PartNumber} of ${Key}`);
             this.completed.push({ PartNumber, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
@@ -73342,7 +73344,7 @@ class MultipartUpload {
         }
     }
     start() {
-        this.uploadId ??= this.client.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' })).then((created) => {
+        this.uploadId ??= this.client.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), { abortSignal: this.signal }).then((created) => {
             if (!created.UploadId)
                 throw new Error(`S3 returned no upload id for ${this.objectParams.Key}`);
             return created.UploadId;
@@ -73483,6 +73485,7 @@ async function uploadBackupObject(store, object) {
         storageClass: object.storageClass,
         metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
         lock: object.lock,
+        signal: object.signal,
     }).catch(async (error) => {
         throw isKeyTakenError(error) ? await keyTaken(store, object.key) : error;
     });
@@ -74618,7 +74621,11 @@ const PROGRESS_EVERY_MS = 30_000;
  */
 async function dumpToS3(store, session, contents, options, plan) {
     const { database, log } = options;
+    if (options.signal?.aborted)
+        throw new Error('the job was cancelled before pg_dump started: nothing was stored');
     const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs);
+    const stopDump = () => dump.kill();
+    options.signal?.addEventListener('abort', stopDump, { once: true });
     // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
     const tables = [...contents.tables, ...contents.materializedViews];
     const counting = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
@@ -74638,7 +74645,7 @@ async function dumpToS3(store, session, contents, options, plan) {
         log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
     }, PROGRESS_EVERY_MS);
     try {
-        const written = await uploadBackupObject(store, { ...plan.object, body });
+        const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
         log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
         const counted = await counting;
         const tableCount = contents.tables.length;
@@ -74652,10 +74659,13 @@ async function dumpToS3(store, session, contents, options, plan) {
         await dump.exit.catch(() => undefined);
         if (reason instanceof BackupKeyTakenError)
             throw reason;
+        if (options.signal?.aborted)
+            throw new Error('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
         throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
     }
     finally {
         clearInterval(progress);
+        options.signal?.removeEventListener('abort', stopDump);
         await dump.close();
     }
 }
@@ -77866,7 +77876,7 @@ async function backup_run() {
     await runAction(async () => {
         maskDatabaseUrl('database-url');
         const settings = parseBackupInputs(readInput);
-        const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv() });
+        const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv(), signal: cancellation() });
         setOutputs({
             key: result.key,
             'manifest-key': result.manifestKey,

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { parseBackupInputs } from '../../src/backup/inputs.js';
+import { runBackup } from '../../src/backup/run-backup.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
+import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
+import { s3Holding } from '../helpers/unresponsive-s3.js';
+import { stackFromEnv } from '../stack/index.js';
+
+/** About 50 MB with compression none: more than the parts in flight and the pipe hold, so pg_dump is still writing when the parts are held. */
+let big: { name: string; url: string };
+
+beforeAll(async () => {
+  big = await createDatabase('cancel');
+  await sql(big.url, "CREATE TABLE blobs (id int PRIMARY KEY, body text); INSERT INTO blobs SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 700000) g;");
+}, 120_000);
+
+afterAll(() => dropDatabase(big.name));
+
+async function dumpsRunning(database: string): Promise<number> {
+  return Number(await sql(stackFromEnv().postgresUrl('postgres'), `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'dr-actions backup'`));
+}
+
+/** Resolves once the server has no session of pg_dump's left: a killed client's session ends when its server process notices. */
+async function untilNoDumps(database: string): Promise<void> {
+  while ((await dumpsRunning(database)) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+const HELD: [string, (method: string, path: string) => boolean, number][] = [
+  // Two parts in flight: the upload waits for room, pg_dump for the reader.
+  ['the parts on their way', (method, path) => method === 'PUT' && /[?&]partNumber=/.test(path), 2],
+  // The upload never starts: the first part waits for it, then pg_dump for the reader.
+  ['the start of the upload', (method, path) => method === 'POST' && /[?&]uploads\b/.test(path), 1],
+];
+
+test.each(HELD)('a cancelled backup stops pg_dump and %s, aborts the upload and stores nothing', async (_what, hold, held) => {
+  const bucket = await createBucket('cancel');
+  // S3 that takes these requests and never answers them: the backup is mid-dump.
+  const s3 = await s3Holding(stackFromEnv().awsEndpoint, hold);
+  const cancel = new AbortController();
+  try {
+    const inputs: Record<string, string> = { 'database-url': big.url, bucket, 'endpoint-url': s3.url, region: 'us-east-1', compression: 'none', retention: 'off' };
+    const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
+    const running = runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger, signal: cancel.signal });
+    running.catch(() => undefined);
+    await s3.untilHeld(held);
+    expect(await dumpsRunning(big.name)).toBe(1);
+
+    cancel.abort();
+    await expect(running).rejects.toThrow('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
+    await untilNoDumps(big.name);
+    expect(await openMultipartUploads(bucket)).toEqual([]);
+    expect(await listKeys(bucket)).toEqual([]);
+  } finally {
+    await s3.close();
+  }
+});
