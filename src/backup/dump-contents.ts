@@ -47,7 +47,7 @@ export async function planDumpContents(session: PsqlSession, pgDump: ClientBinar
     tables,
     excludedTables,
     largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
-    sequences: await sequenceValues(session, toc.sequenceSets),
+    sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({ schema, name, lastValue, ascending })),
     materializedViews: await relationsByOid(session, toc.materializedViewData),
   };
 }

@@ -34,6 +34,8 @@ export interface SequenceValue extends TableName {
   lastValue: string | null;
   /** Whether the sequence counts up (positive increment). */
   ascending: boolean;
+  /** Whether it starts over past its limit (CYCLE): then a later value can be a lower one. */
+  cycles: boolean;
 }
 
 const oidArray = (oids: readonly number[]) => `${quoteLiteral(`{${oids.join(',')}}`)}::oid[]`;
@@ -42,11 +44,17 @@ const oidArray = (oids: readonly number[]) => `${quoteLiteral(`{${oids.join(',')
 export async function sequenceValues(session: PsqlSession, oids?: readonly number[]): Promise<SequenceValue[]> {
   if (oids?.length === 0) return [];
   const rows = await session.query(
-    `SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0 FROM pg_sequences s
+    `SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
      JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
      WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`,
   );
-  return rows.map(([schema, name, lastValue, ascending]) => ({ schema: String(schema), name: String(name), lastValue: lastValue === null ? null : String(lastValue), ascending: ascending === 't' }));
+  return rows.map(([schema, name, lastValue, ascending, cycles]) => ({
+    schema: String(schema),
+    name: String(name),
+    lastValue: lastValue === null ? null : String(lastValue),
+    ascending: ascending === 't',
+    cycles: cycles === 't',
+  }));
 }
 
 /** The names of the relations with these oids, as the session's catalog has them. */

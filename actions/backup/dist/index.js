@@ -73856,10 +73856,16 @@ const oidArray = (oids) => `${identifiers_quoteLiteral(`{${oids.join(',')}}`)}::
 async function sequenceValues(session, oids) {
     if (oids?.length === 0)
         return [];
-    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0 FROM pg_sequences s
+    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
      JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
      WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`);
-    return rows.map(([schema, name, lastValue, ascending]) => ({ schema: String(schema), name: String(name), lastValue: lastValue === null ? null : String(lastValue), ascending: ascending === 't' }));
+    return rows.map(([schema, name, lastValue, ascending, cycles]) => ({
+        schema: String(schema),
+        name: String(name),
+        lastValue: lastValue === null ? null : String(lastValue),
+        ascending: ascending === 't',
+        cycles: cycles === 't',
+    }));
 }
 /** The names of the relations with these oids, as the session's catalog has them. */
 async function relationsByOid(session, oids) {
@@ -73911,7 +73917,7 @@ async function planDumpContents(session, pgDump, database, dumpArgs) {
         tables,
         excludedTables,
         largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
-        sequences: await sequenceValues(session, toc.sequenceSets),
+        sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({ schema, name, lastValue, ascending })),
         materializedViews: await relationsByOid(session, toc.materializedViewData),
     };
 }

@@ -77663,10 +77663,16 @@ const oidArray = (oids) => `${quoteLiteral(`{${oids.join(',')}}`)}::oid[]`;
 async function sequenceValues(session, oids) {
     if (oids?.length === 0)
         return [];
-    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0 FROM pg_sequences s
+    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
      JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
      WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`);
-    return rows.map(([schema, name, lastValue, ascending]) => ({ schema: String(schema), name: String(name), lastValue: lastValue === null ? null : String(lastValue), ascending: ascending === 't' }));
+    return rows.map(([schema, name, lastValue, ascending, cycles]) => ({
+        schema: String(schema),
+        name: String(name),
+        lastValue: lastValue === null ? null : String(lastValue),
+        ascending: ascending === 't',
+        cycles: cycles === 't',
+    }));
 }
 /** The names of the relations with these oids, as the session's catalog has them. */
 async function relationsByOid(session, oids) {
@@ -77705,6 +77711,9 @@ async function sequenceDifferences(session, manifest) {
         if (!now)
             return [`sequence ${displayName(s)} is missing`];
         if (s.lastValue === null)
+            return [];
+        // A sequence that starts over can wrap between the snapshot and pg_dump's read of it: any value it has set is as good.
+        if (now.cycles && now.lastValue !== null)
             return [];
         if (now.lastValue === null || !notBehind(BigInt(now.lastValue), BigInt(s.lastValue), s.ascending)) {
             return [`sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`];
