@@ -169,16 +169,21 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
     run: () => physical.run(),
     after: () => physical.after(),
   }];
+  // The action as a step runs it, into its own scratch database, with its report in `work`.
+  const restoreVerify = (database: string, reportFile: string, env: Record<string, string> = {}) =>
+    measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], {
+      ...actionEnv({
+        bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
+        'target-database-url': target.url(database),
+        'report-path': join(work, reportFile),
+      }),
+      ...env,
+    });
   return [
     {
       name: 'restore-verify action',
       description: 'download + SHA-256 + pg_restore --jobs + exact row counts, node dist/index.js',
-      run: () =>
-        measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], actionEnv({
-          bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
-          'target-database-url': target.url('bench_restore_verify'),
-          'report-path': join(work, 'restore-verify-report.json'),
-        })),
+      run: () => restoreVerify('bench_restore_verify', 'restore-verify-report.json'),
       after: async () => {
         const report = JSON.parse(await readFile(join(work, 'restore-verify-report.json'), 'utf8')) as Report;
         for (const step of report.steps) (restoreStages[step.name] ??= []).push(step.durationSeconds ?? 0);
@@ -188,15 +193,7 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
     {
       name: 'restore-verify, buffer reclaimer opted in',
       description: `the same with ${RECLAIM_OPT_IN}=true: what the download's garbage costs in peak memory`,
-      run: () =>
-        measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], {
-          ...actionEnv({
-            bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
-            'target-database-url': target.url('bench_restore_reclaim'),
-            'report-path': join(work, 'restore-verify-reclaim-report.json'),
-          }),
-          [RECLAIM_OPT_IN]: 'true',
-        }),
+      run: () => restoreVerify('bench_restore_reclaim', 'restore-verify-reclaim-report.json', { [RECLAIM_OPT_IN]: 'true' }),
       after: drop('bench_restore_reclaim'),
     },
     {

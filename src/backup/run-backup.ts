@@ -236,10 +236,7 @@ const PROGRESS_EVERY_MS = 30_000;
  */
 async function dumpToS3(store: BackupStore, session: PsqlSession, contents: DumpContents, options: BackupRunOptions, plan: DumpPlan): Promise<Dumped> {
   const { database, log } = options;
-  if (options.signal?.aborted) throw new Error('the job was cancelled before pg_dump started: nothing was stored');
-  const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs);
-  const stopDump = () => dump.kill();
-  options.signal?.addEventListener('abort', stopDump, { once: true });
+  const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
   // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
   const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
   const counting: Promise<TableRowCount[]> = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
@@ -276,7 +273,6 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
     throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
   } finally {
     clearInterval(progress);
-    options.signal?.removeEventListener('abort', stopDump);
     await dump.close();
   }
 }

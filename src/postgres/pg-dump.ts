@@ -33,15 +33,17 @@ function describeExit(result: { exitCode: number | null; signal: string | null }
 
 /**
  * Starts pg_dump writing to stdout, a pipe read into the reader's buffers (fifo.ts); the password
- * reaches it through PGPASSWORD, never argv.
+ * reaches it through PGPASSWORD, never argv. `signal` (a cancelled job) stops it, which ends the
+ * output even while pg_dump was silent, waiting on a lock or a slow query.
  */
-export async function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): Promise<RunningDump> {
+export async function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, args: string[], signal?: AbortSignal): Promise<RunningDump> {
   const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
   const output = await FifoPipe.open();
   // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
   const child = spawn(command.file, command.args, {
     env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
     stdio: ['ignore', output.childEnd, 'pipe'],
+    signal,
   });
   output.releaseChildEnd();
   let stderr = '';
@@ -49,7 +51,10 @@ export async function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, 
     stderr = tail(stderr + chunk.toString());
   });
   const exit = new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(new DumpFailedError(redact(`pg_dump could not be started: ${error.message}`, [target.password]))));
+    child.once('error', (error) => {
+      const what = error.name === 'AbortError' ? 'pg_dump was stopped: the job was cancelled' : `pg_dump could not be started: ${error.message}`;
+      reject(new DumpFailedError(redact(what, [target.password])));
+    });
     child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (exitCode === 0 && !signal) return resolve();
       const detail = stderr.trim() ? `: ${stderr.trim()}` : '';

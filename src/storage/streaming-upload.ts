@@ -88,7 +88,7 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
   let filled = 0;
   try {
     for (;;) {
-      const read = await options.body.read(filling.subarray(filled, partSize));
+      const read = await options.body.read(filling.subarray(filled));
       parts.throwIfFailed();
       if (read === 0) break;
       filled += read;

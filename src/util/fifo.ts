@@ -17,16 +17,13 @@ const readInto = promisify(read);
  * once because a writer exists, so no open waits on another thread.
  */
 export class FifoPipe implements ByteSource {
-  private writeEnd: number | undefined;
-  private reading: Promise<unknown> = Promise.resolve();
+  private reading: Promise<number> | undefined;
   private closed = false;
 
   private constructor(
     private readonly readEnd: number,
-    writeEnd: number,
-  ) {
-    this.writeEnd = writeEnd;
-  }
+    private writeEnd: number | undefined,
+  ) {}
 
   static async open(): Promise<FifoPipe> {
     const dir = await mkdtemp(join(tmpdir(), 'dr-actions-pipe-'));
@@ -60,9 +57,8 @@ export class FifoPipe implements ByteSource {
 
   read(into: Buffer): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the pipe is closed'));
-    const reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
-    this.reading = reading.catch(() => undefined);
-    return reading;
+    this.reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
+    return this.reading;
   }
 
   /** Closes both ends once a read on its way has returned (a descriptor closed under a read could be reused). */
@@ -70,7 +66,7 @@ export class FifoPipe implements ByteSource {
     if (this.closed) return;
     this.closed = true;
     this.releaseChildEnd();
-    await this.reading;
+    await this.reading?.catch(() => undefined);
     closeSync(this.readEnd);
   }
 }

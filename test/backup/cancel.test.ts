@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { parseBackupInputs } from '../../src/backup/inputs.js';
 import { runBackup } from '../../src/backup/run-backup.js';
+import { findClient } from '../../src/postgres/binaries.js';
+import { parseDatabaseUrl } from '../../src/postgres/connection.js';
+import { startPgDump } from '../../src/postgres/pg-dump.js';
+import { PsqlSession } from '../../src/postgres/psql-session.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
@@ -17,8 +21,9 @@ beforeAll(async () => {
 
 afterAll(() => dropDatabase(big.name));
 
-async function dumpsRunning(database: string): Promise<number> {
-  return Number(await sql(stackFromEnv().postgresUrl('postgres'), `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'dr-actions backup'`));
+async function dumpsRunning(database: string, waitingOn = ''): Promise<number> {
+  const waiting = waitingOn ? ` AND wait_event_type = '${waitingOn}'` : '';
+  return Number(await sql(stackFromEnv().postgresUrl('postgres'), `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'dr-actions backup'${waiting}`));
 }
 
 /** Resolves once the server has no session of pg_dump's left: a killed client's session ends when its server process notices. */
@@ -53,5 +58,30 @@ test.each(HELD)('a cancelled backup stops pg_dump and %s, aborts the upload and 
     expect(await listKeys(bucket)).toEqual([]);
   } finally {
     await s3.close();
+  }
+});
+
+test('a cancelled pg_dump is stopped even while it writes nothing (waiting on a lock), and its output ends', async () => {
+  const target = parseDatabaseUrl(big.url, 'database-url');
+  const holder = await PsqlSession.open(target);
+  await holder.query('BEGIN');
+  await holder.query('LOCK TABLE blobs IN ACCESS EXCLUSIVE MODE');
+  const cancel = new AbortController();
+  const dump = await startPgDump(await findClient('pg_dump'), target, ['--format=custom'], cancel.signal);
+  try {
+    while ((await dumpsRunning(big.name, 'Lock')) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    const into = Buffer.alloc(64 * 1024);
+    const draining = (async () => {
+      while ((await dump.output.read(into)) > 0);
+    })();
+
+    cancel.abort();
+    await expect(dump.exit).rejects.toThrow('pg_dump was stopped: the job was cancelled');
+    await draining;
+    await untilNoDumps(big.name);
+  } finally {
+    await holder.query('ROLLBACK');
+    await holder.close();
+    await dump.close();
   }
 });

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { readableSource, sourceReadable } from '../../src/util/byte-source.js';
+import { readableSource, sourceReadable, type ByteSource } from '../../src/util/byte-source.js';
 import { FifoPipe } from '../../src/util/fifo.js';
 
-async function readAll(source: { read(into: Buffer): Promise<number> }, into: Buffer): Promise<Buffer> {
+async function readAll(source: ByteSource, into: Buffer): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (let read = await source.read(into); read > 0; read = await source.read(into)) parts.push(Buffer.from(into.subarray(0, read)));
   return Buffer.concat(parts);

@@ -71630,7 +71630,7 @@ const readInto = (0,external_node_util_.promisify)(external_node_fs_.read);
 class FifoPipe {
     readEnd;
     writeEnd;
-    reading = Promise.resolve();
+    reading;
     closed = false;
     constructor(readEnd, writeEnd) {
         this.readEnd = readEnd;
@@ -71670,9 +71670,8 @@ class FifoPipe {
     read(into) {
         if (this.closed)
             return Promise.reject(new Error('the pipe is closed'));
-        const reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
-        this.reading = reading.catch(() => undefined);
-        return reading;
+        this.reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
+        return this.reading;
     }
     /** Closes both ends once a read on its way has returned (a descriptor closed under a read could be reused). */
     async close() {
@@ -71680,7 +71679,7 @@ class FifoPipe {
             return;
         this.closed = true;
         this.releaseChildEnd();
-        await this.reading;
+        await this.reading?.catch(() => undefined);
         (0,external_node_fs_.closeSync)(this.readEnd);
     }
 }
@@ -71729,15 +71728,17 @@ function describeExit(result) {
 }
 /**
  * Starts pg_dump writing to stdout, a pipe read into the reader's buffers (fifo.ts); the password
- * reaches it through PGPASSWORD, never argv.
+ * reaches it through PGPASSWORD, never argv. `signal` (a cancelled job) stops it, which ends the
+ * output even while pg_dump was silent, waiting on a lock or a slow query.
  */
-async function startPgDump(pgDump, target, args) {
+async function startPgDump(pgDump, target, args, signal) {
     const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
     const child = (0,external_node_child_process_.spawn)(command.file, command.args, {
         env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
         stdio: ['ignore', output.childEnd, 'pipe'],
+        signal,
     });
     output.releaseChildEnd();
     let stderr = '';
@@ -71745,7 +71746,10 @@ async function startPgDump(pgDump, target, args) {
         stderr = tail(stderr + chunk.toString());
     });
     const exit = new Promise((resolve, reject) => {
-        child.once('error', (error) => reject(new DumpFailedError(redact(`pg_dump could not be started: ${error.message}`, [target.password]))));
+        child.once('error', (error) => {
+            const what = error.name === 'AbortError' ? 'pg_dump was stopped: the job was cancelled' : `pg_dump could not be started: ${error.message}`;
+            reject(new DumpFailedError(redact(what, [target.password])));
+        });
         child.once('close', (exitCode, signal) => {
             if (exitCode === 0 && !signal)
                 return resolve();
@@ -73221,7 +73225,7 @@ async function uploadStream(options) {
     let filled = 0;
     try {
         for (;;) {
-            const read = await options.body.read(filling.subarray(filled, partSize));
+            const read = await options.body.read(filling.subarray(filled));
             parts.throwIfFailed();
             if (read === 0)
                 break;
@@ -74627,11 +74631,7 @@ const PROGRESS_EVERY_MS = 30_000;
  */
 async function dumpToS3(store, session, contents, options, plan) {
     const { database, log } = options;
-    if (options.signal?.aborted)
-        throw new Error('the job was cancelled before pg_dump started: nothing was stored');
-    const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs);
-    const stopDump = () => dump.kill();
-    options.signal?.addEventListener('abort', stopDump, { once: true });
+    const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
     // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
     const tables = [...contents.tables, ...contents.materializedViews];
     const counting = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
@@ -74671,7 +74671,6 @@ async function dumpToS3(store, session, contents, options, plan) {
     }
     finally {
         clearInterval(progress);
-        options.signal?.removeEventListener('abort', stopDump);
         await dump.close();
     }
 }

@@ -76540,7 +76540,7 @@ const readInto = (0,external_node_util_.promisify)(external_node_fs_.read);
 class fifo_FifoPipe {
     readEnd;
     writeEnd;
-    reading = Promise.resolve();
+    reading;
     closed = false;
     constructor(readEnd, writeEnd) {
         this.readEnd = readEnd;
@@ -76580,9 +76580,8 @@ class fifo_FifoPipe {
     read(into) {
         if (this.closed)
             return Promise.reject(new Error('the pipe is closed'));
-        const reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
-        this.reading = reading.catch(() => undefined);
-        return reading;
+        this.reading = readInto(this.readEnd, into, 0, into.length, null).then((result) => result.bytesRead);
+        return this.reading;
     }
     /** Closes both ends once a read on its way has returned (a descriptor closed under a read could be reused). */
     async close() {
@@ -76590,7 +76589,7 @@ class fifo_FifoPipe {
             return;
         this.closed = true;
         this.releaseChildEnd();
-        await this.reading;
+        await this.reading?.catch(() => undefined);
         closeSync(this.readEnd);
     }
 }
@@ -76639,15 +76638,17 @@ function describeExit(result) {
 }
 /**
  * Starts pg_dump writing to stdout, a pipe read into the reader's buffers (fifo.ts); the password
- * reaches it through PGPASSWORD, never argv.
+ * reaches it through PGPASSWORD, never argv. `signal` (a cancelled job) stops it, which ends the
+ * output even while pg_dump was silent, waiting on a lock or a slow query.
  */
-async function startPgDump(pgDump, target, args) {
+async function startPgDump(pgDump, target, args, signal) {
     const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
     const child = spawn(command.file, command.args, {
         env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
         stdio: ['ignore', output.childEnd, 'pipe'],
+        signal,
     });
     output.releaseChildEnd();
     let stderr = '';
@@ -76655,7 +76656,10 @@ async function startPgDump(pgDump, target, args) {
         stderr = tail(stderr + chunk.toString());
     });
     const exit = new Promise((resolve, reject) => {
-        child.once('error', (error) => reject(new DumpFailedError(redact(`pg_dump could not be started: ${error.message}`, [target.password]))));
+        child.once('error', (error) => {
+            const what = error.name === 'AbortError' ? 'pg_dump was stopped: the job was cancelled' : `pg_dump could not be started: ${error.message}`;
+            reject(new DumpFailedError(redact(what, [target.password])));
+        });
         child.once('close', (exitCode, signal) => {
             if (exitCode === 0 && !signal)
                 return resolve();
