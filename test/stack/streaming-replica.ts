@@ -1,6 +1,8 @@
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
 import { freePort } from './free-port.js';
 import { ownByServerUser, postgresUrl, runAsServerOwner, stopPostgres, type PostgresInfo } from './postgres.js';
 
@@ -12,9 +14,30 @@ export interface StreamingReplica extends PostgresInfo {
   stop(): Promise<void>;
 }
 
+async function psqlValue(info: PostgresInfo, text: string): Promise<string> {
+  const { stdout } = await execa('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl(info)], { input: text });
+  return stdout.trim().split('\n').at(-1) ?? '';
+}
+
+/**
+ * Waits until the standby has replayed a transaction the primary committed after it started: a
+ * replica in service, as an RDS replica is. One just started may have received WAL it has not yet
+ * replayed and no replayed transaction to date its lag by, so its lag cannot be measured yet.
+ */
+async function untilInService(primary: PostgresInfo, standby: PostgresInfo, timeoutMs = 60_000): Promise<void> {
+  const lsn = await psqlValue(primary, 'BEGIN; SELECT txid_current(); COMMIT; SELECT pg_current_wal_lsn();');
+  const check = `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AND pg_last_xact_replay_timestamp() IS NOT NULL`;
+  const deadline = Date.now() + timeoutMs;
+  while ((await psqlValue(standby, check).catch(() => 'f')) !== 't') {
+    if (Date.now() > deadline) throw new Error(`the standby did not replay the primary's WAL up to ${lsn} within ${timeoutMs / 1000} s`);
+    await sleep(50);
+  }
+}
+
 /**
  * Copies the primary with `pg_basebackup -R` (which writes standby.signal and primary_conninfo)
- * into a new temp directory, as the postgres user, and starts it on a free loopback port.
+ * into a new temp directory, as the postgres user, starts it on a free loopback port, and returns
+ * once it is in service (untilInService).
  */
 export async function startStreamingReplica(primary: PostgresInfo): Promise<StreamingReplica> {
   const baseDir = await mkdtemp(join(tmpdir(), 'dr-actions-replica-'));
@@ -35,6 +58,10 @@ export async function startStreamingReplica(primary: PostgresInfo): Promise<Stre
     try {
       await runAsServerOwner(bin('pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '60', 'start']);
       const info: PostgresInfo = { ...primary, port, baseDir };
+      await untilInService(primary, info).catch(async (error: unknown) => {
+        await stopPostgres(info);
+        throw error;
+      });
       return {
         ...info,
         url: (database?: string) => postgresUrl(info, database),
