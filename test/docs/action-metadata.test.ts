@@ -12,6 +12,9 @@ interface ActionMetadata {
   runs: { using: string; main: string };
 }
 
+/** The first sections of every action README, in this order, after what the action does and guarantees. */
+const README_ORDER = ['Example', 'Inputs', 'Outputs', 'Permissions', 'What it leaves on failure'];
+
 /** Names in the first column of the README's tables that are written as `code`. */
 function documented(readme: string, heading: string): string[] {
   const section = readme.split(/^## /m).find((part) => part.startsWith(heading)) ?? '';
@@ -43,6 +46,12 @@ describe.each(actions)('actions/%s', (name) => {
   test('the code sets exactly the outputs action.yml declares', () => {
     const set = [...new Set(outputsSetIn(sources))].sort();
     expect(set).toEqual(outputs);
+  });
+
+  test('the README opens in the order every action README keeps: what it does, then an example, inputs, outputs, permissions, what it leaves on failure', () => {
+    expect(readme.startsWith(`# ${name}`) || readme.startsWith(`# actions/${name}`)).toBe(true);
+    const sections = [...readme.matchAll(/^## (.+)$/gm)].map((m) => (m[1] as string).replace(/^Example\b.*/, 'Example'));
+    expect(sections.slice(0, README_ORDER.length)).toEqual(README_ORDER);
   });
 
   test('the README documents every input and output, and nothing else', () => {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { codeBlocks } from '../docs/markdown.js';
 import { jobsOf, parseWorkflow } from './workflow-rules.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,11 +26,10 @@ function permissionsNeeded(file: string): Record<string, string> {
   return needed;
 }
 
-/** The README's caller examples: each YAML block with a job that calls one of this repository's workflows. */
-function callerExamples(): { file: string; job: Map; workflow: Map }[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((block) => {
-    const workflow = map(parse(block[1] as string));
+/** The caller examples of a document: each YAML block with a job that calls one of this repository's workflows. */
+function callerExamples(document: string): { file: string; job: Map; workflow: Map }[] {
+  return codeBlocks(readFileSync(join(ROOT, document), 'utf8'), 'yaml').flatMap((block) => {
+    const workflow = map(parse(block));
     return Object.values(map(workflow.jobs)).flatMap((job) => {
       const file = /dr-actions\/\.github\/workflows\/([a-z-]+\.yml)@/.exec(String(map(job).uses ?? ''))?.[1];
       return file ? [{ file, job: map(job), workflow }] : [];
@@ -37,15 +37,21 @@ function callerExamples(): { file: string; job: Map; workflow: Map }[] {
   });
 }
 
-const examples = callerExamples();
+const guide = callerExamples('docs/adopting.md');
+const readme = callerExamples('README.md');
 
-test('the README has a caller example for each reusable workflow', () => {
+test('the adoption guide has a caller example for each reusable workflow', () => {
   const reusable = readdirSync(join(ROOT, '.github', 'workflows')).filter((file) => file.endsWith('.yml') && 'workflow_call' in map(readWorkflow(file).on));
   expect(reusable.length).toBeGreaterThanOrEqual(7);
-  expect(examples.map((e) => e.file).sort()).toEqual(reusable.sort());
+  expect(guide.map((e) => e.file).sort()).toEqual(reusable.sort());
 });
 
-describe.each(examples.map((e) => [e.file, e] as const))('the README caller of %s', (file, { job, workflow }) => {
+test("the README's caller is the adoption guide's, word for word", () => {
+  expect(readme.length).toBeGreaterThan(0);
+  for (const example of readme) expect(example).toEqual(guide.find((e) => e.file === example.file));
+});
+
+describe.each(guide.map((e) => [e.file, e] as const))('the caller of %s in the adoption guide', (file, { job, workflow }) => {
   const call = map(map(readWorkflow(file).on).workflow_call);
 
   test('grants every permission the called jobs ask for (GitHub refuses to start it otherwise)', () => {
