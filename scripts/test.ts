@@ -12,9 +12,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { startStack, STACK_ENV, type Stack } from '../test/stack/index.js';
-import { MOTO_CREDENTIALS } from '../test/stack/moto.js';
-import { node24IfInstalled } from '../test/stack/node24.js';
+import { startStack, STACK_ENV, type Stack } from '../harness/stack.js';
+import { MOTO_CREDENTIALS } from '../harness/moto.js';
+import { node24IfInstalled } from '../harness/node24.js';
 
 interface JestTotals {
   numPassedTests: number;

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { s3Holding } from '../helpers/unresponsive-s3.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /** About 50 MB with compression none: more than the parts in flight and the pipe hold, so pg_dump is still writing when the parts are held. */
 let big: { name: string; url: string };

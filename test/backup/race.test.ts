@@ -4,12 +4,12 @@ import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { PsqlSession } from '../../src/postgres/psql-session.js';
 import { backupKey } from '../../src/storage/keys.js';
 import { MIN_PART_SIZE } from '../../src/storage/streaming-upload.js';
-import { runBundledAction, type BundledActionRun } from '../stack/bundled-action.js';
+import { runBundledAction, type BundledActionRun } from '../../harness/bundled-action.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { getObject, scratchName } from '../restore-verify/fixtures.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /**
  * Two backups under one prefix that start in the same second share a key. Both runs are given the

@@ -6,9 +6,9 @@ import { NotWritableError } from '../../src/failover/replica-database.js';
 import { runFailover } from '../../src/failover/run-failover.js';
 import { sleep } from '../../src/util/backoff.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
-import { stackFromEnv } from '../stack/index.js';
-import { startStreamingReplica, type StreamingReplica } from '../stack/streaming-replica.js';
-import { createTopology, describe, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot } from '../stack/aws-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { startStreamingReplica, type StreamingReplica } from '../../harness/streaming-replica.js';
+import { createTopology, describe, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot } from '../../harness/aws-topology.js';
 
 let replica: StreamingReplica;
 let database: { name: string; url: string };

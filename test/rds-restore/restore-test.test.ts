@@ -4,12 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { runRdsRestoreTest } from '../../src/rds-restore/run-rds-restore-test.js';
 import { MADE_BY_TAG, RUN_TAG } from '../../src/rds-restore/tags.js';
 import { systemClock } from '../../src/util/clock.js';
-import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../stack/aws-topology.js';
-import { stackFromEnv } from '../stack/index.js';
-import type { ArchivingPrimary } from '../stack/point-in-time.js';
-import { serveRestores, type RestoreRequest, type RestoreService } from '../stack/rds-restores.js';
+import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../../harness/aws-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import type { ArchivingPrimary } from '../../harness/point-in-time.js';
+import { serveRestores, type RestoreRequest, type RestoreService } from '../../harness/rds-restores.js';
 import { addPayments, createSource, options, replicateBackups, serverNow, setLatestRestorableTime, settings, startShopPrimary } from './fixtures.js';
-import { describe as describeInstance } from '../stack/aws-topology.js';
+import { describe as describeInstance } from '../../harness/aws-topology.js';
 
 /** Each test restores a real PostgreSQL by WAL replay, on a machine others share. */
 const LONG = 300_000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { databaseEnv, runSmokeCommand } from '../../src/checks/smoke.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 const now = () => new Date();
 
