@@ -32,16 +32,12 @@ import {
   type AuditTopology,
   type TopologyOptions,
 } from '../../harness/audit-topology.js';
+import { waitUntil } from '../../harness/wait.js';
 
 const audit = (t: AuditTopology, overrides: Partial<AuditSettings> = {}) => runAudit({ ...auditSettingsFor(t, overrides), run: { workflow: 'test' }, log: silentLogger });
 
-async function waitUntilPromoted(id: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await describeInstance(id, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier) {
-    if (Date.now() > deadline) throw new Error(`${id} was not promoted within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitUntilPromoted = (id: string) =>
+  waitUntil(`${id} is promoted`, async () => !(await describeInstance(id, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier, { intervalMs: 200 });
 
 interface Breakage {
   id: string;

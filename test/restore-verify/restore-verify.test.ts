@@ -9,6 +9,7 @@ import { createBucket } from '../helpers/s3.js';
 import { contentDigest, loadSampleData, rowCounts } from '../helpers/sample-data.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { checklistOf, makeBackup, restoreVerify, scratchName, stepOf } from './fixtures.js';
+import { waitUntil } from '../../harness/wait.js';
 
 const USERS = 2_000;
 
@@ -252,10 +253,7 @@ describe('restore-verify against a backup made by the backup action', () => {
       { bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'smoke-command': `sh -c 'touch ${started}; sleep 120'` },
       { signal: controller.signal },
     );
-    for (let waited = 0; await access(started).then(() => false, () => true); waited += 50) {
-      if (waited > 60_000) throw new Error('the smoke command never started');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil('the smoke command started', () => access(started).then(() => true, () => false), { timeoutMs: 60_000 });
     controller.abort();
     const result = await running;
     expect(result.passed).toBe(false);
