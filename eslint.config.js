@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     // Type-aware rules: a promise nobody awaits loses its rejection (an unhandled failure, or a
     // step that ends before its upload); one passed where a callback's result is ignored, too.
-    files: ['src/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    files: ['src/**/*.ts', 'harness/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: dirname(fileURLToPath(import.meta.url)) },
     },

@@ -1,3 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
+
+/**
+ * The coverage floor, in coverage-floor.json: `npm run test:coverage` (the whole suite), then
+ * `npm run coverage:floor` sets each figure just under what that run measured. For now a
+ * placeholder: what the version tests, backup.test and backup-inputs alone reach
+ * (23.5 / 16.6 / 17.6 / 24.7 %, 2026-11-29), which the whole suite exceeds.
+ */
+const coverageFloor = JSON.parse(readFileSync(new URL('./coverage-floor.json', import.meta.url), 'utf8'));
+
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
@@ -19,8 +30,6 @@ export default {
   // counted (src/actions/* shows 0%): the figure is that of the domain code the tests call in-process.
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
-  // So that coverage can only go up. A floor for now: what the version tests, backup.test and
-  // backup-inputs alone reach (23.5 / 16.6 / 17.6 / 24.7 %, 2026-11-29), which the whole suite
-  // exceeds; raise it to a point under the whole suite's figure once `npm run test:coverage` has run in full.
-  coverageThreshold: { global: { statements: 23, branches: 16, functions: 17, lines: 24 } },
+  // So that coverage can only go up.
+  coverageThreshold: { global: coverageFloor },
 };

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatabaseUrl } from '../src/postgres/connection.js';
 import { PsqlSession } from '../src/postgres/psql-session.js';
-import { createSaasSchema } from '../scripts/saas-dataset.js';
-import { startPostgres, type PostgresServer } from '../test/stack/postgres.js';
+import { createSaasSchema } from '../harness/saas-dataset.js';
+import { startPostgres, type PostgresServer } from '../harness/postgres.js';
 
 export const SIZES = { S: 100, M: 1800 } as const;
 export type SizeName = keyof typeof SIZES;

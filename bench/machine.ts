@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { execa } from 'execa';
-import { node24Path } from '../test/stack/node24.js';
+import { node24Path } from '../harness/node24.js';
 
 export interface Machine {
   cpu: string;

@@ -2,9 +2,9 @@ import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../test/stack/moto.js';
-import { freePort } from '../test/stack/free-port.js';
-import { ownByServerUser, runAsServerOwner, startPostgres, stopPostgres } from '../test/stack/postgres.js';
+import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../harness/moto.js';
+import { freePort } from '../harness/free-port.js';
+import { ownByServerUser, runAsServerOwner, startPostgres, stopPostgres } from '../harness/postgres.js';
 import { DATABASE, type Dataset } from './dataset.js';
 import { measure, type Measurement } from './measure.js';
 

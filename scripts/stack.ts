@@ -2,7 +2,7 @@
  * `npm run stack`: starts the test stack and keeps it running until Ctrl-C, printing the
  * variables that let `npm test`, the aws CLI and psql reach it from another shell.
  */
-import { startStack } from '../test/stack/index.js';
+import { startStack } from '../harness/stack.js';
 
 const stack = await startStack();
 const exports = Object.entries(stack.env).map(([name, value]) => `export ${name}='${value}'`);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import type { AuditReport } from '../../src/audit/audit-report.js';
-import { runBundledAction } from '../stack/bundled-action.js';
-import { auditInputsFor, createAuditTopology, PRIMARY_REGION, setVersioning, type AuditTopology } from '../stack/audit-topology.js';
-import { stackFromEnv } from '../stack/index.js';
-import { MOTO_CREDENTIALS } from '../stack/moto.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
+import { auditInputsFor, createAuditTopology, PRIMARY_REGION, setVersioning, type AuditTopology } from '../../harness/audit-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { MOTO_CREDENTIALS } from '../../harness/moto.js';
 
 function inputsFor(t: AuditTopology, reportPath: string): Record<string, string> {
   return {

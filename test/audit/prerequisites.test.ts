@@ -2,7 +2,7 @@
  * dr-audit against moto_server: the plan's topology set up as the plan says passes every check;
  * then each setting is broken alone, and exactly its check fails, with its fix command.
  *
- * Where moto lacks a piece, the test stack supplies it (test/stack/audit-topology.ts and
+ * Where moto lacks a piece, the test stack supplies it (harness/audit-topology.ts and
  * moto_launcher.py): ReplicaLag data points (PutMetricData, as RDS publishes them), the
  * LatestRestorableTime (moto always answers "now"), object ReplicationStatus and the rule's
  * DeleteMarkerReplication and Filter as they were put (moto drops them).
@@ -17,7 +17,7 @@ import { ALL_CHECKS } from '../../src/audit/catalog.js';
 import type { AuditSettings } from '../../src/audit/settings.js';
 import { runAudit } from '../../src/audit/run-audit.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { describe as describeInstance, rdsIn, route53, upsertRecord } from '../stack/aws-topology.js';
+import { describe as describeInstance, rdsIn, route53, upsertRecord } from '../../harness/aws-topology.js';
 import {
   auditSettingsFor,
   createAuditTopology,
@@ -31,17 +31,13 @@ import {
   setVersioning,
   type AuditTopology,
   type TopologyOptions,
-} from '../stack/audit-topology.js';
+} from '../../harness/audit-topology.js';
+import { waitUntil } from '../../harness/wait.js';
 
 const audit = (t: AuditTopology, overrides: Partial<AuditSettings> = {}) => runAudit({ ...auditSettingsFor(t, overrides), run: { workflow: 'test' }, log: silentLogger });
 
-async function waitUntilPromoted(id: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await describeInstance(id, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier) {
-    if (Date.now() > deadline) throw new Error(`${id} was not promoted within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitUntilPromoted = (id: string) =>
+  waitUntil(`${id} is promoted`, async () => !(await describeInstance(id, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier, { intervalMs: 200 });
 
 interface Breakage {
   id: string;

@@ -5,9 +5,9 @@ import { parseAuditInputs } from '../../src/audit/inputs.js';
 import { runAudit } from '../../src/audit/run-audit.js';
 import { auditMarkdown } from '../../src/audit/summary.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { rdsIn } from '../stack/aws-topology.js';
-import { auditInputsFor, createAuditTopology, PRIMARY_REGION, type AuditTopology } from '../stack/audit-topology.js';
-import { stackFromEnv } from '../stack/index.js';
+import { rdsIn } from '../../harness/aws-topology.js';
+import { auditInputsFor, createAuditTopology, PRIMARY_REGION, type AuditTopology } from '../../harness/audit-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 let t: AuditTopology;
 

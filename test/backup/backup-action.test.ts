@@ -1,10 +1,10 @@
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { runBundledAction } from '../stack/bundled-action.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
 import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 const source = sampleDatabase('e2e', 2_000);
 

@@ -10,7 +10,7 @@ import { autoCompressionFor, pathClient } from '../helpers/clients.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads, testS3Client } from '../helpers/s3.js';
 import { contentDigest, loadSampleData, rowCounts } from '../helpers/sample-data.js';
-import { denyPuts } from '../helpers/second-region.js';
+import { denyPuts } from '../../harness/second-region.js';
 import { parseManifest } from '../../src/storage/manifest.js';
 
 let source: { name: string; url: string };

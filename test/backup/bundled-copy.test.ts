@@ -2,9 +2,9 @@ import { awsCli } from '../helpers/aws-cli.js';
 
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
-import { COPY_REGION, createRegionalBucket, denyPuts } from '../helpers/second-region.js';
-import { runBundledAction } from '../stack/bundled-action.js';
-import { stackFromEnv } from '../stack/index.js';
+import { COPY_REGION, createRegionalBucket, denyPuts } from '../../harness/second-region.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 const source = sampleDatabase('e2ecopy', 500);
 

@@ -9,7 +9,8 @@ import { silentLogger } from '../../src/util/logger.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { s3Holding } from '../helpers/unresponsive-s3.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { waitUntil } from '../../harness/wait.js';
 
 /** About 50 MB with compression none: more than the parts in flight and the pipe hold, so pg_dump is still writing when the parts are held. */
 let big: { name: string; url: string };
@@ -27,8 +28,8 @@ async function dumpsRunning(database: string, waitingOn = ''): Promise<number> {
 }
 
 /** Resolves once the server has no session of pg_dump's left: a killed client's session ends when its server process notices. */
-async function untilNoDumps(database: string): Promise<void> {
-  while ((await dumpsRunning(database)) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+function untilNoDumps(database: string): Promise<void> {
+  return waitUntil(`no pg_dump session is left on ${database}`, async () => (await dumpsRunning(database)) === 0);
 }
 
 const HELD: [string, (method: string, path: string) => boolean, number][] = [
@@ -69,7 +70,7 @@ test('a cancelled pg_dump is stopped even while it writes nothing (waiting on a 
   const cancel = new AbortController();
   const dump = await startPgDump(await findClient('pg_dump'), target, ['--format=custom'], cancel.signal);
   try {
-    while ((await dumpsRunning(big.name, 'Lock')) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil('pg_dump waits on the lock', async () => (await dumpsRunning(big.name, 'Lock')) > 0);
     const into = Buffer.alloc(64 * 1024);
     const draining = (async () => {
       while ((await dump.output.read(into)) > 0);

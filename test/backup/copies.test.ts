@@ -8,9 +8,9 @@ import type { Clock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
-import { COPY_REGION, createRegionalBucket, denyPuts, replicateTo, s3In, setReplicationDelay } from '../helpers/second-region.js';
+import { COPY_REGION, createRegionalBucket, denyPuts, replicateTo, s3In, setReplicationDelay } from '../../harness/second-region.js';
 import { restoreVerify } from '../restore-verify/fixtures.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 const DAY = 86_400_000;
 const source = sampleDatabase('copies', 500);
@@ -63,7 +63,7 @@ test('copy mode: the object is copied to the other region, checked against the m
   expect(head.ContentLength).toBe(result.manifest.sizeBytes);
   expect(head.ChecksumCRC32).toBe(result.manifest.storageChecksum?.value);
   // The copy bucket has Object Lock, so lock-mode auto locks the copy (set at CreateMultipartUpload,
-  // kept at completion as S3 does: test/stack/moto_launcher.py) until retention would first delete it.
+  // kept at completion as S3 does: harness/moto_launcher.py) until retention would first delete it.
   const startedAt = new Date(result.manifest.startedAt);
   expect(head.ObjectLockMode).toBe('COMPLIANCE');
   expect(head.ObjectLockRetainUntilDate?.getTime()).toBe(startedAt.getTime() + 30 * DAY);

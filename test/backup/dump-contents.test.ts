@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { manifestKeyFor } from '../../src/storage/keys.js';
 import type { BackupManifest } from '../../src/storage/manifest.js';
-import { runBundledAction } from '../stack/bundled-action.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { getObject, putObject, scratchName } from '../restore-verify/fixtures.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /**
  * What a backup holds is what its manifest says, through the bundled actions: options that would

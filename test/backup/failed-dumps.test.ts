@@ -4,12 +4,12 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
-import { runBundledAction } from '../stack/bundled-action.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads, testS3Client } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { manifestFor } from '../restore-verify/fixtures.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /**
  * Dumps that fail for want of rights, in the bundled action: nothing is stored, no upload is left

@@ -9,6 +9,7 @@ import { withStdbuf } from '../../src/postgres/stdbuf.js';
 import { backupWithInputs } from '../helpers/backup-run.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
+import { waitUntil } from '../../harness/wait.js';
 
 /** Incompressible enough (md5 hex) that with compression none the dump spans several parts. */
 let big: { name: string; url: string };
@@ -66,19 +67,14 @@ test('pg_dump killed mid-stream: the step fails with pg_dump\'s fate, the multip
   const bucket = await createBucket();
   const backup = backupWithInputs({ 'database-url': big.url, bucket, compression: 'none', prefix: 'killed/' });
   // Wait until pg_dump's session is copying rows out (the stream is flowing), then kill pg_dump itself.
-  let killed = false;
-  for (let i = 0; i < 1_000 && !killed; i += 1) {
+  await waitUntil('pg_dump is copying rows out, and is killed', async () => {
     const copying = await sql(big.url, `SELECT count(*) FROM pg_stat_activity WHERE datname = '${big.name}' AND application_name = 'dr-actions backup' AND query ILIKE 'COPY%'`);
-    if (Number(copying) > 0) {
-      const { stdout } = await execa('pgrep', ['-f', `pg_dump --format=custom.*${big.name}`], { reject: false });
-      for (const pid of stdout.split('\n').filter(Boolean)) {
-        process.kill(Number(pid), 'SIGKILL');
-        killed = true;
-      }
-    }
-    if (!killed) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  expect(killed).toBe(true);
+    if (Number(copying) === 0) return false;
+    const { stdout } = await execa('pgrep', ['-f', `pg_dump --format=custom.*${big.name}`], { reject: false });
+    const pids = stdout.split('\n').filter(Boolean);
+    for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+    return pids.length > 0;
+  }, { intervalMs: 10 });
   await expect(backup).rejects.toThrow('backup failed, nothing was stored: pg_dump was killed (SIGKILL)');
   expect(await listKeys(bucket)).toEqual([]);
   expect(await openMultipartUploads(bucket)).toEqual([]);
@@ -88,14 +84,11 @@ test('pg_dump failing mid-stream (its server connection terminated) fails with p
   const bucket = await createBucket();
   const backup = backupWithInputs({ 'database-url': big.url, bucket, compression: 'none', prefix: 'terminated/' });
   // Terminate pg_dump's session as soon as it is copying rows out: the stream is flowing.
-  let terminated = false;
-  for (let i = 0; i < 1_000 && !terminated; i += 1) {
+  await waitUntil("pg_dump's session is copying rows out, and is terminated", async () => {
     // Only this test's database: other suites run backups on the same server at the same time.
     const count = await sql(big.url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${big.name}' AND application_name = 'dr-actions backup' AND query ILIKE 'COPY%'`);
-    terminated = Number(count) > 0;
-    if (!terminated) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  expect(terminated).toBe(true);
+    return Number(count) > 0;
+  }, { intervalMs: 10 });
   await expect(backup).rejects.toThrow(
     /backup failed, nothing was stored: pg_dump exited with code 1: pg_dump: error: Dumping the contents of table "blobs" failed/,
   );

@@ -1,8 +1,8 @@
 import { expect, test } from '@jest/globals';
-import { runBundledAction } from '../stack/bundled-action.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 const source = sampleDatabase('nosummary', 200);
 

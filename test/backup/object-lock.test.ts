@@ -21,8 +21,8 @@ import { silentLogger } from '../../src/util/logger.js';
 import { backupWithInputs } from '../helpers/backup-run.js';
 import { TEST_REGION } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
-import { createRegionalBucket, s3In } from '../helpers/second-region.js';
-import { stackFromEnv } from '../stack/index.js';
+import { createRegionalBucket, s3In } from '../../harness/second-region.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { readableSource } from '../../src/util/byte-source.js';
 
 const DAY = 86_400_000;

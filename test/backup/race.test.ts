@@ -4,12 +4,13 @@ import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { PsqlSession } from '../../src/postgres/psql-session.js';
 import { backupKey } from '../../src/storage/keys.js';
 import { MIN_PART_SIZE } from '../../src/storage/streaming-upload.js';
-import { runBundledAction, type BundledActionRun } from '../stack/bundled-action.js';
+import { runBundledAction, type BundledActionRun } from '../../harness/bundled-action.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { getObject, scratchName } from '../restore-verify/fixtures.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { waitUntil } from '../../harness/wait.js';
 
 /**
  * Two backups under one prefix that start in the same second share a key. Both runs are given the
@@ -42,7 +43,7 @@ function sha256(bytes: Buffer): string {
 /** Resolves once `count` pg_dump processes of the backup's table listing wait for a lock. */
 async function untilDumpsWait(count: number): Promise<void> {
   const query = `SELECT count(*) FROM pg_stat_activity WHERE datname = '${source.name}' AND application_name = 'dr-actions backup table list' AND wait_event_type = 'Lock'`;
-  while (Number(await sql(stackFromEnv().postgresUrl('postgres'), query)) < count) await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitUntil(`${count} table listings wait for a lock`, async () => Number(await sql(stackFromEnv().postgresUrl('postgres'), query)) >= count);
 }
 
 test('two backups in the same second: one wins, the other fails naming it, and every output names a backup that exists and matches', async () => {

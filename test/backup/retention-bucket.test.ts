@@ -6,7 +6,7 @@ import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { mapWithLimit } from '../../src/util/concurrency.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
-import { manifestFor } from '../helpers/manifest.js';
+import { manifestFor } from '../../harness/manifest.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

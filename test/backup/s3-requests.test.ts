@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { backupWithInputs } from '../helpers/backup-run.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /** A proxy in front of moto that records each S3 request as "METHOD key?subresources" (the backup's time in a key as T). */
 async function recordingProxy(): Promise<{ endpoint: string; requests: string[]; close: () => Promise<void> }> {

@@ -5,9 +5,9 @@ import type { S3Timeouts } from '../../src/aws/settings.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
-import { COPY_REGION, createRegionalBucket } from '../helpers/second-region.js';
+import { COPY_REGION, createRegionalBucket } from '../../harness/second-region.js';
 import { s3WithSilentBucket, silentS3, type LocalServer } from '../helpers/unresponsive-s3.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /**
  * S3 that accepts connections and never answers fails a backup in bounded time (jest's timeout is

@@ -1,10 +1,12 @@
 /**
- * The map in docs/architecture.md, checked on every import in src/: layers only reach down,
- * domain folders never reach each other, no two files or folders import each other (directly
- * or round a loop), and only the action entry points touch @actions/core.
+ * The map in docs/architecture.md, checked on every import. Between the top-level folders: src/
+ * imports none of the others, the harness only src/, scripts and benchmarks the harness and src/,
+ * tests anything. In src/: layers only reach down, domain folders never reach each other, no two
+ * files or folders import each other (directly or round a loop), and only the action entry points
+ * touch @actions/core.
  */
 import { describe, expect, test } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { root } from './sources.js';
@@ -29,6 +31,18 @@ const LAYERS: Layer[] = [
 /** The only files that may import these packages. */
 const RESTRICTED_PACKAGES: Record<string, (file: string) => boolean> = {
   '@actions/core': (file) => /^src\/actions\/[^/]+\.ts$/.test(file),
+};
+
+/**
+ * The top-level folders that hold code, each with the folders it may import besides itself: the
+ * product imports nothing of the code that tests, drills or measures it.
+ */
+const TOP_LEVEL: Record<string, readonly string[]> = {
+  src: [],
+  harness: ['src'],
+  scripts: ['harness', 'src'],
+  bench: ['harness', 'src'],
+  test: ['harness', 'scripts', 'bench', 'src'],
 };
 
 const SRC = join(root, 'src');
@@ -62,6 +76,25 @@ function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
 /** The doc's "What each folder owns" table: each folder or root file of src/, with the layer its row names. */
 function documentedLayers(doc: string): Map<string, string> {
   return new Map([...doc.matchAll(/^\| ([a-z ]+) \| `src\/([^`/]+)\/?` \|/gm)].map((m) => [m[2] as string, m[1] as string]));
+}
+
+/** The doc's table of top-level folders: each folder with the folders its "May import" cell names. */
+function documentedTopLevel(doc: string): Map<string, string[]> {
+  const rows = [...doc.matchAll(/^\| `([a-z]+)\/` \|[^\n]*\| ([^|\n]*) \|$/gm)];
+  return new Map(rows.map((m) => [m[1] as string, [...(m[2] as string).matchAll(/`([a-z]+)\/`/g)].map((f) => f[1] as string)]));
+}
+
+/** The top-level folder a file (relative to the root) is in: harness/stack.ts -> harness. */
+const topLevelOf = (file: string) => file.split('/')[0] as string;
+
+/** What is wrong with an import between top-level folders, or nothing. */
+function topLevelProblem(imp: Import): string | undefined {
+  const [from, to] = [topLevelOf(imp.from), topLevelOf(imp.to)];
+  if (from === to) return undefined;
+  const allowed = TOP_LEVEL[from];
+  if (!allowed) return `${imp.from} is in ${from}/, which has no place in the table of top-level folders`;
+  if (!allowed.includes(to)) return `${imp.from} imports ${imp.to}: ${from}/ may import ${allowed.length ? allowed.map((f) => `${f}/`).join(', ') : 'nothing outside itself'}, not ${to}/`;
+  return undefined;
 }
 
 /** The folder (or root file) of src/ a file belongs to: src/restore/x.ts -> restore, src/errors.ts -> errors.ts. */
@@ -116,6 +149,40 @@ function graph(imports: readonly Import[], key: (file: string) => string): Map<s
 const files = sourceFiles(SRC).map(rel).sort();
 const imports = files.flatMap((file) => importsOf(join(root, file)));
 const local = imports.filter((imp) => imp.local);
+const everyFile = Object.keys(TOP_LEVEL).flatMap((folder) => sourceFiles(join(root, folder)).map(rel)).sort();
+const everyImport = everyFile.flatMap((file) => importsOf(join(root, file)));
+const everyLocal = everyImport.filter((imp) => imp.local);
+
+describe('the map in docs/architecture.md holds between the top-level folders', () => {
+  test('every top-level folder with TypeScript in it has a place in the table', () => {
+    const hasTypeScript = (dir: string): boolean =>
+      readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? e.name !== 'node_modules' && hasTypeScript(join(dir, e.name)) : /(?<!\.d)\.ts$/.test(e.name)));
+    const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !['node_modules', 'coverage'].includes(e.name) && !e.name.startsWith('.'));
+    const unplaced = folders.map((e) => e.name).filter((name) => !(name in TOP_LEVEL) && hasTypeScript(join(root, name)));
+    expect(unplaced).toEqual([]);
+    for (const folder of Object.keys(TOP_LEVEL)) expect([folder, everyFile.some((f) => topLevelOf(f) === folder)]).toEqual([folder, true]);
+  });
+
+  test("docs/architecture.md's table of top-level folders names what each may import, as the table here does", () => {
+    const documented = documentedTopLevel(readFileSync(join(root, 'docs', 'architecture.md'), 'utf8'));
+    expect(Object.fromEntries([...documented].map(([folder, may]) => [folder, [...may].sort()]))).toEqual(
+      Object.fromEntries(Object.entries(TOP_LEVEL).map(([folder, may]) => [folder, [...may].sort()])),
+    );
+  });
+
+  test('every relative import names a file that exists', () => {
+    expect(everyLocal.filter((imp) => !existsSync(join(root, imp.to))).map((imp) => `${imp.from} imports ${imp.to}, which does not exist`)).toEqual([]);
+  });
+
+  test('no file imports a top-level folder its own may not: src/ none, the harness only src/, scripts and benchmarks not each other', () => {
+    expect(everyLocal.map(topLevelProblem).filter(Boolean)).toEqual([]);
+  });
+
+  test('no two files of the harness, the scripts or the benchmarks import each other, directly or round a loop', () => {
+    const tools = everyLocal.filter((imp) => ['harness', 'scripts', 'bench'].includes(topLevelOf(imp.from)));
+    expect(cycles(graph(tools, (file) => file)).map((loop) => loop.join(' -> '))).toEqual([]);
+  });
+});
 
 describe('the map in docs/architecture.md holds for src/', () => {
   test('there are sources and imports to check', () => {
@@ -157,9 +224,9 @@ describe('the map in docs/architecture.md holds for src/', () => {
     expect(loops).toEqual([]);
   });
 
-  test.each(Object.keys(RESTRICTED_PACKAGES))('only the files allowed to import %s do', (pkg) => {
+  test.each(Object.keys(RESTRICTED_PACKAGES))('only the files allowed to import %s do, in src/ or out of it', (pkg) => {
     const allowed = RESTRICTED_PACKAGES[pkg] as (file: string) => boolean;
-    const offenders = imports.filter((imp) => !imp.local && (imp.to === pkg || imp.to.startsWith(`${pkg}/`)) && !allowed(imp.from));
+    const offenders = everyImport.filter((imp) => !imp.local && (imp.to === pkg || imp.to.startsWith(`${pkg}/`)) && !allowed(imp.from));
     expect(offenders.map((imp) => `${imp.from} imports ${imp.to}`)).toEqual([]);
   });
 });
@@ -178,6 +245,21 @@ describe('the checks find what they are for (so their passing means something)',
     expect(layeringProblem(imp('src/failover/promote.ts', 'src/failover/preflight.ts'))).toBeUndefined();
     expect(layeringProblem(imp('src/backup/run-backup.ts', 'src/storage/keys.ts'))).toBeUndefined();
     expect(layeringProblem(imp('src/util/inputs.ts', 'src/errors.ts'))).toBeUndefined();
+  });
+
+  test('an import a top-level folder may not make is named with both files and what it may import; an allowed one passes', () => {
+    expect(topLevelProblem(imp('src/backup/run-backup.ts', 'harness/stack.ts'))).toBe('src/backup/run-backup.ts imports harness/stack.ts: src/ may import nothing outside itself, not harness/');
+    expect(topLevelProblem(imp('harness/moto.ts', 'test/helpers/s3.ts'))).toBe('harness/moto.ts imports test/helpers/s3.ts: harness/ may import src/, not test/');
+    expect(topLevelProblem(imp('bench/run.ts', 'scripts/drill/settings.ts'))).toMatch(/bench\/ may import harness\/, src\/, not scripts\/$/);
+    expect(topLevelProblem(imp('tools/x.ts', 'src/errors.ts'))).toMatch(/tools\/, which has no place/);
+    expect(topLevelProblem(imp('scripts/drill.ts', 'harness/stack.ts'))).toBeUndefined();
+    expect(topLevelProblem(imp('test/backup/race.test.ts', 'scripts/drill/settings.ts'))).toBeUndefined();
+    expect(topLevelProblem(imp('harness/stack.ts', 'harness/moto.ts'))).toBeUndefined();
+  });
+
+  test("the doc's table of top-level folders is read with what each may import", () => {
+    const doc = '| Folder | Holds | May import |\n| --- | --- | --- |\n| `src/` | the product | nothing |\n| `scripts/` | npm run drill | `harness/`, `src/` |\n';
+    expect(documentedTopLevel(doc)).toEqual(new Map([['src', []], ['scripts', ['harness', 'src']]]));
   });
 
   test('a loop is found however long it is, and an acyclic graph has none', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { RdsRestoreReport } from '../../src/rds-restore/rds-restore-report.js';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
-import { rowsFor } from '../../scripts/saas-dataset.js';
+import { rowsFor } from '../../harness/saas-dataset.js';
 
 interface Verdict {
   passed: boolean;

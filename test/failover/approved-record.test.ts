@@ -10,8 +10,8 @@ import { normalizeRecordValue } from '../../src/failover/record-value.js';
 import { runFailover } from '../../src/failover/run-failover.js';
 import { StepRecorder } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { freePort } from '../stack/free-port.js';
-import { createTopology, runOptions, settingsFor, snapshot, upsertRecord, type Topology } from '../stack/aws-topology.js';
+import { freePort } from '../../harness/free-port.js';
+import { createTopology, runOptions, settingsFor, snapshot, upsertRecord, type Topology } from '../../harness/aws-topology.js';
 
 type SourceRegion = 'answers' | 'does not answer';
 

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe as suite, expect, test } from '@jest/globals';
 import type { FailoverReport } from '../../src/failover/failover-report.js';
-import { runBundledAction } from '../stack/bundled-action.js';
-import { stackFromEnv } from '../stack/index.js';
-import { MOTO_CREDENTIALS } from '../stack/moto.js';
-import { startHealthServer } from '../stack/health-server.js';
-import { createTopology, recordSets, snapshot, upsertRecord, type Topology } from '../stack/aws-topology.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { MOTO_CREDENTIALS } from '../../harness/moto.js';
+import { startHealthServer } from '../../harness/health-server.js';
+import { createTopology, recordSets, snapshot, upsertRecord, type Topology } from '../../harness/aws-topology.js';
 
 function inputsFor(topology: Topology, extra: Record<string, string>): Record<string, string> {
   return {

@@ -13,9 +13,9 @@ import { runFailover } from '../../src/failover/run-failover.js';
 import { failoverMarkdown } from '../../src/failover/summary.js';
 import { StepRecorder } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { freePort } from '../stack/free-port.js';
-import { startHealthServer } from '../stack/health-server.js';
-import { createTopology, describe, PRIMARY_REGION, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot, TEST_PACING, upsertRecord, createZone } from '../stack/aws-topology.js';
+import { freePort } from '../../harness/free-port.js';
+import { startHealthServer } from '../../harness/health-server.js';
+import { createTopology, describe, PRIMARY_REGION, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot, TEST_PACING, upsertRecord, createZone } from '../../harness/aws-topology.js';
 
 const stepNames = (report: FailoverReport) => report.steps.map((step) => `${step.name}:${step.status}`);
 /** A re-run that finds the promotion and the record done: only the health check is left to run. */

@@ -4,8 +4,8 @@ import { ConfigurationError } from '../../src/errors.js';
 import type { FailoverReport } from '../../src/failover/failover-report.js';
 import { runFailover } from '../../src/failover/run-failover.js';
 import { failoverMarkdown } from '../../src/failover/summary.js';
-import { startHealthServer } from '../stack/health-server.js';
-import { createTopology, PRIMARY_REGION, runOptions, settingsFor, snapshot } from '../stack/aws-topology.js';
+import { startHealthServer } from '../../harness/health-server.js';
+import { createTopology, PRIMARY_REGION, runOptions, settingsFor, snapshot } from '../../harness/aws-topology.js';
 
 suite('failover plan', () => {
   test('plan reads everything, changes nothing, and writes a passing report with the planned changes', async () => {

@@ -6,20 +6,13 @@ import { NotWritableError } from '../../src/failover/replica-database.js';
 import { runFailover } from '../../src/failover/run-failover.js';
 import { sleep } from '../../src/util/backoff.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
-import { stackFromEnv } from '../stack/index.js';
-import { startStreamingReplica, type StreamingReplica } from '../stack/streaming-replica.js';
-import { createTopology, describe, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot } from '../stack/aws-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { startStreamingReplica, type StreamingReplica } from '../../harness/streaming-replica.js';
+import { createTopology, describe, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot } from '../../harness/aws-topology.js';
+import { waitUntil } from '../../harness/wait.js';
 
 let replica: StreamingReplica;
 let database: { name: string; url: string };
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(100);
-  }
-}
 
 const onReplica = (text: string) => sql(replica.url(database.name), text);
 
@@ -27,7 +20,7 @@ beforeAll(async () => {
   database = await createDatabase('failover');
   await sql(database.url, 'CREATE TABLE orders (id serial PRIMARY KEY, placed_at timestamptz NOT NULL DEFAULT now())');
   replica = await startStreamingReplica(stackFromEnv().postgres);
-  await until('the replica has the database', async () => (await onReplica("SELECT to_regclass('orders') IS NOT NULL").catch(() => 'f')) === 't');
+  await waitUntil('the replica has the database', async () => (await onReplica("SELECT to_regclass('orders') IS NOT NULL").catch(() => 'f')) === 't');
 });
 
 afterAll(async () => {
@@ -39,11 +32,11 @@ suite('failover against a real streaming replica', () => {
   test('plan measures a real lag and pg_is_in_recovery() true; more lag than max-lag-seconds refuses unless accept-data-loss', async () => {
     // A commit the replica has replayed, then replay paused and more commits received but not replayed.
     await sql(database.url, 'INSERT INTO orders DEFAULT VALUES');
-    await until('the replica replayed the first order', async () => (await onReplica('SELECT count(*) FROM orders')) === '1');
+    await waitUntil('the replica replayed the first order', async () => (await onReplica('SELECT count(*) FROM orders')) === '1');
     await onReplica('SELECT pg_wal_replay_pause()');
     try {
       await sql(database.url, 'INSERT INTO orders DEFAULT VALUES');
-      await until('WAL is received but not replayed', async () => (await onReplica('SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()')) === 't');
+      await waitUntil('WAL is received but not replayed', async () => (await onReplica('SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()')) === 't');
       await sleep(1_500);
 
       const topology = await createTopology();
@@ -102,7 +95,7 @@ suite('failover against a real streaming replica', () => {
     });
     const running = runFailover(runOptions(settings));
     // RDS promotes the database as part of the instance's promotion; here the test plays that part.
-    await until('RDS reports the promotion complete', async () => !(await describe(topology.replicaId, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier);
+    await waitUntil('RDS reports the promotion complete', async () => !(await describe(topology.replicaId, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier);
     expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([{ Value: topology.primaryAddress }]);
     await replica.promote();
     const result = await running;

@@ -2,7 +2,7 @@ import { parseBackupInputs } from '../../src/backup/inputs.js';
 import { runBackup, type BackupResult } from '../../src/backup/run-backup.js';
 import { systemClock, type Clock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /** A clock that reads `now()`, for a backup started at a chosen time. */
 export function clockOf(now: () => Date): Clock {

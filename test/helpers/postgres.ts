@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /** A fresh, unique database on the stack's server; returns its URL. */
 export async function createDatabase(prefix = 'db'): Promise<{ name: string; url: string }> {

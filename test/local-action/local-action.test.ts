@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execa } from 'execa';
-import { createTopology } from '../stack/aws-topology.js';
-import { MOTO_CREDENTIALS } from '../stack/moto.js';
+import { createTopology } from '../../harness/aws-topology.js';
+import { MOTO_CREDENTIALS } from '../../harness/moto.js';
 import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /**
  * GitHub's own local runner for JavaScript actions, @github/local-action, drives each action

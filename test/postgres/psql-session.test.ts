@@ -3,7 +3,7 @@ import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { PsqlError, PsqlSession } from '../../src/postgres/psql-session.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { newestClientMajor } from '../helpers/clients.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 test('one psql process answers statement after statement, keeping its session', async () => {
   const session = await PsqlSession.open(parseDatabaseUrl(stackFromEnv().postgresUrl('postgres'), 'url'));

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RdsRestoreReport } from '../../src/rds-restore/rds-restore-report.js';
-import { PRIMARY_REGION } from '../stack/aws-topology.js';
-import { runBundledAction } from '../stack/bundled-action.js';
-import { stackFromEnv } from '../stack/index.js';
-import type { ArchivingPrimary } from '../stack/point-in-time.js';
-import { serveRestores, type RestoreService } from '../stack/rds-restores.js';
-import { describe as describeInstance } from '../stack/aws-topology.js';
+import { PRIMARY_REGION } from '../../harness/aws-topology.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import type { ArchivingPrimary } from '../../harness/point-in-time.js';
+import { serveRestores, type RestoreService } from '../../harness/rds-restores.js';
+import { describe as describeInstance } from '../../harness/aws-topology.js';
 import { addPayments, createSource, serverNow, setLatestRestorableTime, startShopPrimary } from './fixtures.js';
 
 describe('the bundled rds-restore-test action (node24, as the runner calls it)', () => {

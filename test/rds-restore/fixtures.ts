@@ -7,9 +7,9 @@ import { parseChecks } from '../../src/checks/checks-file.js';
 import type { RdsRestoreSettings } from '../../src/rds-restore/inputs.js';
 import type { RdsRestoreOptions } from '../../src/rds-restore/run-rds-restore-test.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { PRIMARY_REGION, rdsIn } from '../stack/aws-topology.js';
-import { stackFromEnv } from '../stack/index.js';
-import { startArchivingPrimary, type ArchivingPrimary } from '../stack/point-in-time.js';
+import { PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { startArchivingPrimary, type ArchivingPrimary } from '../../harness/point-in-time.js';
 
 export const PACING = {
   poll: { initialMs: 100, maxMs: 300, factor: 1.5 },
@@ -70,7 +70,7 @@ export async function replicateBackups(sourceId: string, to: string): Promise<vo
 }
 
 /** What RDS would report as the last moment the instance's logs reached S3. */
-export { setLatestRestorableTime } from '../stack/rds-restores.js';
+export { setLatestRestorableTime } from '../../harness/rds-restores.js';
 
 export async function checksFile(text: string): Promise<string> {
   const path = join(tmpdir(), `rds-checks-${randomBytes(4).toString('hex')}.sql`);

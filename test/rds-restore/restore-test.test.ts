@@ -4,12 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { runRdsRestoreTest } from '../../src/rds-restore/run-rds-restore-test.js';
 import { MADE_BY_TAG, RUN_TAG } from '../../src/rds-restore/tags.js';
 import { systemClock } from '../../src/util/clock.js';
-import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../stack/aws-topology.js';
-import { stackFromEnv } from '../stack/index.js';
-import type { ArchivingPrimary } from '../stack/point-in-time.js';
-import { serveRestores, type RestoreRequest, type RestoreService } from '../stack/rds-restores.js';
+import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../../harness/aws-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import type { ArchivingPrimary } from '../../harness/point-in-time.js';
+import { serveRestores, type RestoreRequest, type RestoreService } from '../../harness/rds-restores.js';
 import { addPayments, createSource, options, replicateBackups, serverNow, setLatestRestorableTime, settings, startShopPrimary } from './fixtures.js';
-import { describe as describeInstance } from '../stack/aws-topology.js';
+import { describe as describeInstance } from '../../harness/aws-topology.js';
+import { waitUntil } from '../../harness/wait.js';
 
 /** Each test restores a real PostgreSQL by WAL replay, on a machine others share. */
 const LONG = 300_000;
@@ -82,7 +83,7 @@ describe('rds-restore-test against moto and a real point-in-time recovery', () =
     held.add(id);
     const cancel = new AbortController();
     const running = runRdsRestoreTest(options(settings(primary, sourceId), { run: { runId: 'shape', runAttempt: '1' }, signal: cancel.signal }));
-    await until(async () => (await describeInstance(id, PRIMARY_REGION).catch(() => undefined))?.DBInstanceStatus === 'creating');
+    await waitUntil(`${id} is creating`, async () => (await describeInstance(id, PRIMARY_REGION).catch(() => undefined))?.DBInstanceStatus === 'creating');
     const made = await describeInstance(id, PRIMARY_REGION);
     expect(made).toMatchObject({ PubliclyAccessible: false, DeletionProtection: false, DBInstanceClass: 'db.t4g.small', MultiAZ: false });
     const tags = Object.fromEntries((made.TagList ?? []).map((t) => [t.Key, t.Value]));
@@ -100,7 +101,7 @@ describe('rds-restore-test against moto and a real point-in-time recovery', () =
     held.add(id);
     const cancel = new AbortController();
     const running = runRdsRestoreTest(options(settings(primary, sourceId), { run: { runId: 'cancel', runAttempt: '1' }, signal: cancel.signal, pacing: { ...PACING_SLOW } }));
-    await until(async () => (await describeInstance(id, PRIMARY_REGION).catch(() => undefined))?.DBInstanceStatus === 'creating');
+    await waitUntil(`${id} is creating`, async () => (await describeInstance(id, PRIMARY_REGION).catch(() => undefined))?.DBInstanceStatus === 'creating');
     cancel.abort();
     const result = await running;
     held.delete(id);
@@ -174,10 +175,3 @@ describe('rds-restore-test against moto and a real point-in-time recovery', () =
 
 const PACING_SLOW = { poll: { initialMs: 30_000, maxMs: 30_000, factor: 1 } };
 
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -9,10 +9,10 @@ import { MADE_BY_TAG } from '../../src/rds-restore/tags.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { awsCli } from '../helpers/aws-cli.js';
-import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../stack/aws-topology.js';
-import { stackFromEnv } from '../stack/index.js';
-import type { ArchivingPrimary } from '../stack/point-in-time.js';
-import { serveRestores, type RestoreService } from '../stack/rds-restores.js';
+import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../../harness/aws-topology.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import type { ArchivingPrimary } from '../../harness/point-in-time.js';
+import { serveRestores, type RestoreService } from '../../harness/rds-restores.js';
 import { addPayments, createSource, options, settings, startShopPrimary } from './fixtures.js';
 
 const LONG = 300_000;

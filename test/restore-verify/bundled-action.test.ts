@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
-import { runBundledAction } from '../stack/bundled-action.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
 import { createDatabase, databaseExists, dropDatabase } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { scratchName } from './fixtures.js';
 import { obeyedCommands } from '../helpers/workflow-commands.js';
 

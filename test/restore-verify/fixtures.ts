@@ -9,11 +9,11 @@ import { runRestoreVerify, type RestoreVerifyOptions, type RestoreVerifyResult }
 import type { StoredBackup } from '../../src/storage/backup-store.js';
 import { manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { testS3Client } from '../helpers/s3.js';
 import { clockOf } from '../helpers/backup-run.js';
 
-export { manifestFor } from '../helpers/manifest.js';
+export { manifestFor } from '../../harness/manifest.js';
 
 export const PREFIX = 'database/';
 

@@ -7,7 +7,7 @@ import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { claimTarget } from '../../src/restore/target-claim.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { makeBackup, restoreVerify, scratchName, stepOf } from './fixtures.js';
 
 describe('restore-verify guards', () => {

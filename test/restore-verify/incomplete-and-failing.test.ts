@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { manifestKeyFor } from '../../src/storage/keys.js';
-import { runBundledAction } from '../stack/bundled-action.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, testS3Client } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { scratchName } from './fixtures.js';
 
 let source: { name: string; url: string };

@@ -7,7 +7,7 @@ import { restoreVerifyMarkdown } from '../../src/restore/summary.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, TEST_REGION } from '../helpers/s3.js';
 import { contentDigest, loadSampleData } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { checklistOf, makeBackup, PREFIX, restoreVerify, scratchName, stepOf } from './fixtures.js';
 
 describe("a backup made by the plan's own script", () => {

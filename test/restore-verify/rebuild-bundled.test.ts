@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
-import { runBundledAction } from '../stack/bundled-action.js';
-import { stackFromEnv } from '../stack/index.js';
-import { startPostgres, type PostgresServer } from '../stack/postgres.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { startPostgres, type PostgresServer } from '../../harness/postgres.js';
 import { createRolesAndSchema, dropRoles, roleFixture } from './rebuild-roles.js';
 
 describe('the bundled backup, then the bundled restore-verify with rebuild: true onto an empty server', () => {

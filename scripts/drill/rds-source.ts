@@ -2,14 +2,14 @@
  * The drill's production database as RDS knows it: an instance in the primary region whose
  * automated backups (7 days of point-in-time recovery) are replicated to the secondary region.
  * moto holds the instance; the drill's archiving PostgreSQL holds its data and WAL, and
- * test/stack/rds-restores.ts serves each restore RDS is asked for by a real point-in-time recovery.
+ * harness/rds-restores.ts serves each restore RDS is asked for by a real point-in-time recovery.
  */
 import { CreateDBInstanceCommand, StartDBInstanceAutomatedBackupsReplicationCommand } from '@aws-sdk/client-rds';
-import { createRdsClient } from '../src/aws/clients.js';
-import { parseDatabaseUrl } from '../src/postgres/connection.js';
-import { PsqlSession } from '../src/postgres/psql-session.js';
-import type { ArchivingPrimary } from '../test/stack/point-in-time.js';
-import { setLatestRestorableTime } from '../test/stack/rds-restores.js';
+import { createRdsClient } from '../../src/aws/clients.js';
+import { parseDatabaseUrl } from '../../src/postgres/connection.js';
+import { PsqlSession } from '../../src/postgres/psql-session.js';
+import type { ArchivingPrimary } from '../../harness/point-in-time.js';
+import { setLatestRestorableTime } from '../../harness/rds-restores.js';
 
 export interface RdsSource {
   instanceId: string;

@@ -1,10 +1,10 @@
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { freePort } from './free-port.js';
 import { ownByServerUser, postgresUrl, runAsServerOwner, stopPostgres, type PostgresInfo } from './postgres.js';
+import { waitUntil } from './wait.js';
 
 /** A hot standby streaming from a stack cluster: a real replica with a real lag and a real promotion. */
 export interface StreamingReplica extends PostgresInfo {
@@ -27,11 +27,7 @@ async function psqlValue(info: PostgresInfo, text: string): Promise<string> {
 async function untilInService(primary: PostgresInfo, standby: PostgresInfo, timeoutMs = 60_000): Promise<void> {
   const lsn = await psqlValue(primary, 'BEGIN; SELECT txid_current(); COMMIT; SELECT pg_current_wal_lsn();');
   const check = `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AND pg_last_xact_replay_timestamp() IS NOT NULL`;
-  const deadline = Date.now() + timeoutMs;
-  while ((await psqlValue(standby, check).catch(() => 'f')) !== 't') {
-    if (Date.now() > deadline) throw new Error(`the standby did not replay the primary's WAL up to ${lsn} within ${timeoutMs / 1000} s`);
-    await sleep(50);
-  }
+  await waitUntil(`the standby replayed the primary's WAL up to ${lsn}`, async () => (await psqlValue(standby, check).catch(() => 'f')) === 't', { timeoutMs });
 }
 
 /**

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { freePort } from './free-port.js';
+import { waitUntil } from './wait.js';
 
 export interface MotoServer {
   endpoint: string;
@@ -36,20 +37,24 @@ async function resetOverTls(endpoint: string, ca: string): Promise<boolean> {
   });
 }
 
-async function waitUntilServing(endpoint: string, server: ResultPromise, timeoutMs: number, ca?: string): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) return false;
-    try {
-      if (ca !== undefined) {
-        if (await resetOverTls(endpoint, ca)) return true;
-      } else if ((await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' })).ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** Whether moto_server answers its reset (which also starts it empty). */
+async function answers(endpoint: string, ca?: string): Promise<boolean> {
+  try {
+    if (ca !== undefined) return await resetOverTls(endpoint, ca);
+    return (await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' })).ok;
+  } catch {
+    return false; // not listening yet
   }
-  return false;
+}
+
+/** Whether the server answers within `timeoutMs`; false when it exits first (its port was taken) or never answers. */
+async function waitUntilServing(endpoint: string, server: ResultPromise, timeoutMs: number, ca?: string): Promise<boolean> {
+  try {
+    await waitUntil(`moto_server answers on ${endpoint}`, async () => server.exitCode !== null || (await answers(endpoint, ca)), { timeoutMs, intervalMs: 100 });
+  } catch {
+    return false;
+  }
+  return server.exitCode === null;
 }
 
 /**

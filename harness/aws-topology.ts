@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, type CreateDBInstanceCommandInput, type DBInstance } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { createRdsClient, createRoute53Client } from '../../src/aws/clients.js';
-import type { FailoverSettings } from '../../src/failover/inputs.js';
-import type { RunFailoverOptions } from '../../src/failover/run-failover.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { stackFromEnv } from './index.js';
+import { createRdsClient, createRoute53Client } from '../src/aws/clients.js';
+import type { FailoverSettings } from '../src/failover/inputs.js';
+import type { RunFailoverOptions } from '../src/failover/run-failover.js';
+import { silentLogger } from '../src/util/logger.js';
+import { stackFromEnv } from './stack.js';
 
 export const PRIMARY_REGION = 'us-east-1';
 export const SECONDARY_REGION = 'us-west-2';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { freePort } from './free-port.js';
 import { ownByServerUser, postgresUrl, runAsServerOwner, startPostgres, stopPostgres, type PostgresInfo, type PostgresServer } from './postgres.js';
+import { waitUntil } from './wait.js';
 
 /**
  * What RDS keeps to restore an instance to any second of its retention window: a base backup and
@@ -35,15 +36,10 @@ async function psql(url: string, text: string): Promise<string> {
  */
 async function archivePast(server: PostgresServer, time: Date): Promise<void> {
   const url = server.url();
-  while (Date.parse(await psql(url, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")) <= time.getTime()) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const serverTime = async () => Date.parse(await psql(url, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+  await waitUntil(`the server's clock is past ${time.toISOString()}`, async () => (await serverTime()) > time.getTime(), { intervalMs: 20 });
   const segment = await psql(url, 'CREATE TABLE IF NOT EXISTS dr_stack_heartbeat (at timestamptz); INSERT INTO dr_stack_heartbeat VALUES (now()); SELECT pg_walfile_name(pg_switch_wal());');
-  const deadline = Date.now() + 30_000;
-  while ((await psql(url, 'SELECT coalesce(last_archived_wal, \'\') FROM pg_stat_archiver')) < segment) {
-    if (Date.now() > deadline) throw new Error(`WAL segment ${segment} was not archived within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(`WAL segment ${segment} is archived`, async () => (await psql(url, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) >= segment);
 }
 
 async function startRestored(primary: PostgresServer, base: string, archive: string, time: string): Promise<RestoredServer> {

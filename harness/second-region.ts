@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../src/aws/clients.js';
-import { stackFromEnv } from '../stack/index.js';
-import { TEST_REGION } from './s3.js';
+import { createS3Client } from '../src/aws/clients.js';
+import { stackFromEnv } from './stack.js';
+import { PRIMARY_REGION, SECONDARY_REGION } from './aws-topology.js';
 
 /** The plan's secondary region: where the copies go. */
-export const COPY_REGION = 'us-west-2';
+export const COPY_REGION = SECONDARY_REGION;
 
 export function s3In(region: string): S3Client {
   return createS3Client({ region, endpointUrl: stackFromEnv().awsEndpoint });
@@ -28,8 +28,8 @@ export async function createRegionalBucket(region: string, options: { prefix?: s
 
 /** A primary bucket (versioned, as replication requires) that replicates everything to `destination`. */
 export async function replicateTo(source: string, destination: string): Promise<void> {
-  await s3In(TEST_REGION).send(new PutBucketVersioningCommand({ Bucket: source, VersioningConfiguration: { Status: 'Enabled' } }));
-  await s3In(TEST_REGION).send(
+  await s3In(PRIMARY_REGION).send(new PutBucketVersioningCommand({ Bucket: source, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3In(PRIMARY_REGION).send(
     new PutBucketReplicationCommand({
       Bucket: source,
       ReplicationConfiguration: {
@@ -45,7 +45,7 @@ async function stackControl(path: string, body: unknown): Promise<void> {
   if (!response.ok) throw new Error(`the test stack refused ${path}: ${response.status}`);
 }
 
-/** New objects of `bucket` read PENDING for `seconds` before COMPLETED (null: forever), as S3 replication does (test/stack/moto_launcher.py). */
+/** New objects of `bucket` read PENDING for `seconds` before COMPLETED (null: forever), as S3 replication does (harness/moto_launcher.py). */
 export function setReplicationDelay(bucket: string, seconds: number | null): Promise<void> {
   return stackControl('s3/replication-delay', { bucket, seconds });
 }

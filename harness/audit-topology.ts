@@ -27,13 +27,13 @@ import {
   PutPublicAccessBlockCommand,
   type ReplicationRule,
 } from '@aws-sdk/client-s3';
-import { createCloudWatchClient, createElastiCacheClient } from '../../src/aws/clients.js';
-import type { AuditSettings } from '../../src/audit/settings.js';
-import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
+import { createCloudWatchClient, createElastiCacheClient } from '../src/aws/clients.js';
+import type { AuditSettings } from '../src/audit/settings.js';
+import { backupKey, manifestKeyFor } from '../src/storage/keys.js';
 import { createTopology, PRIMARY_REGION, rdsIn, route53, SECONDARY_REGION, type Topology } from './aws-topology.js';
-import { manifestFor } from '../helpers/manifest.js';
-import { createRegionalBucket, s3In } from '../helpers/second-region.js';
-import { stackFromEnv } from './index.js';
+import { manifestFor } from './manifest.js';
+import { createRegionalBucket, s3In } from './second-region.js';
+import { stackFromEnv } from './stack.js';
 
 export { PRIMARY_REGION, s3In, SECONDARY_REGION };
 export { setLatestRestorableTime } from './rds-restores.js';

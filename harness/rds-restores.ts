@@ -1,4 +1,4 @@
-import { stackFromEnv } from './index.js';
+import { stackFromEnv } from './stack.js';
 import type { ArchivingPrimary, RestoredServer } from './point-in-time.js';
 
 /** A restore RDS was asked for, as the stack's moto launcher lists it while the instance is `creating`. */

@@ -5,10 +5,10 @@
  * settings. The plan's Infrastructure Rebuild must bring all of it back on an empty server, or the
  * application cannot log in.
  */
-import { quoteIdent } from '../src/postgres/identifiers.js';
-import { scramVerifier } from '../src/postgres/role-sql.js';
-import { PsqlSession } from '../src/postgres/psql-session.js';
-import type { DatabaseTarget } from '../src/postgres/connection.js';
+import { quoteIdent } from '../../src/postgres/identifiers.js';
+import { scramVerifier } from '../../src/postgres/role-sql.js';
+import { PsqlSession } from '../../src/postgres/psql-session.js';
+import type { DatabaseTarget } from '../../src/postgres/connection.js';
 
 export const SAAS_ROLES = { owner: 'saas_owner', readers: 'saas_readonly', app: 'saas_app' } as const;
 

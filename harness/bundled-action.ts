@@ -48,7 +48,7 @@ export async function runBundledAction(
   await writeFile(summaryFile, '');
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [`INPUT_${key.replace(/ /g, '_').toUpperCase()}`, value]));
   try {
-    const entry = fileURLToPath(new URL(`../../actions/${name}/dist/index.js`, import.meta.url));
+    const entry = fileURLToPath(new URL(`../actions/${name}/dist/index.js`, import.meta.url));
     const result = await execa(node24Path(), [entry], {
       env: { GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: dir, ...inputEnv, ...options.env },
       cwd: options.cwd ?? dir,

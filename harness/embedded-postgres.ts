@@ -36,7 +36,7 @@ async function linkLibraries(packageDir: string): Promise<void> {
 /** The server binaries of one major, with the shared libraries they need. */
 async function embeddedBinaries(major: EmbeddedMajor): Promise<{ binDir: string; libDir: string }> {
   // The package exports only its JavaScript, so its folder is found where npm ci puts it (as node24.ts does).
-  const packageDir = fileURLToPath(new URL(`../../node_modules/pg${major}`, import.meta.url));
+  const packageDir = fileURLToPath(new URL(`../node_modules/pg${major}`, import.meta.url));
   if (!existsSync(join(packageDir, 'native', 'bin', 'postgres'))) throw new Error(`PostgreSQL ${major} is missing at ${packageDir}: run npm ci`);
   await linkLibraries(packageDir);
   return { binDir: join(packageDir, 'native', 'bin'), libDir: join(packageDir, 'native', 'lib') };

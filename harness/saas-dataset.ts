@@ -28,8 +28,11 @@ user value vendor verify version view visit wallet webhook week weekly widget wo
 
 const BYTES_PER_MB = 1024 * 1024;
 
+/** Rows per table of the sample database. */
+export type SaasDataset = Record<'organizations' | 'users' | 'subscriptions' | 'payments' | 'events', number>;
+
 /** Rows per table for a target size, from the on-disk size of each row type (heap and indexes). */
-export function rowsFor(sizeMb: number) {
+export function rowsFor(sizeMb: number): SaasDataset {
   const bytes = sizeMb * BYTES_PER_MB;
   const events = Math.max(1000, Math.round((bytes * 0.55) / 336));
   const users = Math.max(200, Math.round((bytes * 0.2) / 264));
@@ -45,7 +48,7 @@ const pick = (list: string, expr: string, salt: number) => `(${list})[1 + ${h(ex
 const phrase = (expr: string, salt: number, words: number) =>
   Array.from({ length: words }, (_, i) => pick('w.words', expr, salt + i)).join(` || ' ' || `);
 
-export async function createSaasSchema(target: DatabaseTarget, sizeMb: number): Promise<ReturnType<typeof rowsFor>> {
+export async function createSaasSchema(target: DatabaseTarget, sizeMb: number): Promise<SaasDataset> {
   const rows = rowsFor(sizeMb);
   const session = await PsqlSession.open(target);
   const words = `ARRAY[${WORDS.map((w) => `'${w}'`).join(',')}]`;

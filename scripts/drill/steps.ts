@@ -1,0 +1,28 @@
+/**
+ * The drill's steps, in the order the drill runs them. A new step is one file in steps/ exporting a
+ * DrillStep (its name, what it needs, its run) and one line here; its report, if it writes one, is
+ * a line in settings.ts's REPORT so that the drill report and the verdict find it.
+ */
+import type { DrillStep } from './step.js';
+import { auditPrerequisites } from './steps/audit.js';
+import { backUp } from './steps/backup.js';
+import { writeDrillReport } from './steps/drill-report.js';
+import { failOver } from './steps/failover.js';
+import { restoreRdsRecoveryPoint } from './steps/rds-recovery-point.js';
+import { rebuildOntoEmptyServer } from './steps/rebuild.js';
+import { restoreFromCopy } from './steps/restore-from-copy.js';
+import { createSampleDatabase } from './steps/sample-database.js';
+import { startTheStack } from './steps/start-stack.js';
+
+export const DRILL_STEPS: readonly DrillStep[] = [
+  startTheStack,
+  createSampleDatabase,
+  backUp,
+  restoreFromCopy,
+  rebuildOntoEmptyServer,
+  restoreRdsRecoveryPoint,
+  auditPrerequisites,
+  failOver,
+  // Last: it gathers the reports of every step before it.
+  writeDrillReport,
+];
