@@ -31,14 +31,14 @@ store() {
   if [ -n "${ENDPOINT_URL:-}" ]; then aws+=(--endpoint-url "$ENDPOINT_URL"); fi
   local dest="s3://$bucket/${PREFIX:-}tools"
   local stored
-  stored=$("${aws[@]}" s3 cp --quiet "$dest/$name.sha256" - 2>/dev/null | cut -d ' ' -f 1 || true)
+  stored=$("${aws[@]}" s3 cp --only-show-errors "$dest/$name.sha256" - 2>/dev/null | cut -d ' ' -f 1 || true)
   if [ "$stored" = "$sha" ]; then
     echo "$dest/$name is already this bundle (sha256 $sha)"
     return
   fi
-  "${aws[@]}" s3 cp --quiet "$tool" "$dest/$name"
-  "${aws[@]}" s3 cp --quiet "$runbook" "$dest/break-glass.md"
-  printf '%s  %s\n' "$sha" "$name" | "${aws[@]}" s3 cp --quiet - "$dest/$name.sha256"
+  "${aws[@]}" s3 cp --only-show-errors "$tool" "$dest/$name"
+  "${aws[@]}" s3 cp --only-show-errors "$runbook" "$dest/break-glass.md"
+  printf '%s  %s\n' "$sha" "$name" | "${aws[@]}" s3 cp --only-show-errors - "$dest/$name.sha256"
   echo "stored $dest/$name (sha256 $sha), $name.sha256 and break-glass.md"
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     echo "Break-glass tool stored: \`$dest/$name\` (sha256 \`$sha\`) and \`break-glass.md\`" >> "$GITHUB_STEP_SUMMARY"

@@ -79,6 +79,8 @@ describe('the backup workflow stores the break-glass tool beside the backups', (
     checkout = await mkdtemp(join(tmpdir(), 'dr-checkout-'));
     await mkdir(join(checkout, 'dist', 'cli'), { recursive: true });
     await mkdir(join(checkout, 'docs'));
+    await mkdir(join(checkout, 'scripts'));
+    await cp(join(ROOT, 'scripts', 'store-break-glass-tool.sh'), join(checkout, 'scripts', 'store-break-glass-tool.sh'));
     await cp(join(ROOT, 'package.json'), join(checkout, 'package.json'));
     await cp(join(ROOT, 'docs', 'break-glass.md'), join(checkout, 'docs', 'break-glass.md'));
     await writeFile(join(checkout, 'dist', 'cli', 'dr-actions.mjs'), '#!/usr/bin/env node\nconsole.log("a later build");\n');
