@@ -17,7 +17,7 @@ function closingText(summary: string, outputs: Record<string, string>): string {
   const width = Math.max(0, ...names.map((name) => name.length));
   const sections = [];
   if (summary.trim()) sections.push(`\n${markdownToText(summary)}\n`);
-  if (names.length) sections.push(`\nOutputs:\n${names.map((name) => `  ${name.padEnd(width)}  ${outputs[name]}`).join('\n')}\n`);
+  if (names.length) sections.push(`\nOutputs:\n${names.map((name) => `  ${name.padEnd(width)}  ${outputs[name]}`.trimEnd()).join('\n')}\n`);
   return sections.join('');
 }
 

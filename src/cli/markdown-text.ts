@@ -28,8 +28,10 @@ function cells(row: string): string[] {
 
 const isSeparator = (line: string) => /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(line);
 
-/** A markdown table as columns padded to their widest cell; a cell of several lines keeps them. */
-function tableText(rows: string[][]): string[] {
+/** A markdown table as columns padded to their widest cell; a cell of several lines keeps them. A header of empty cells is left out. */
+function tableText(table: string[][]): string[] {
+  const headed = table[0]?.some((cell) => cell !== '') ?? false;
+  const rows = headed ? table : table.slice(1);
   const columns = Math.max(...rows.map((row) => row.length));
   const widths = Array.from({ length: columns }, (_, c) => Math.max(...rows.flatMap((row) => (row[c] ?? '').split('\n').map((part) => part.length))));
   const lines: string[] = [];
@@ -38,7 +40,7 @@ function tableText(rows: string[][]): string[] {
     for (let l = 0; l < height; l += 1) {
       lines.push(widths.map((width, c) => (row[c] ?? '').split('\n')[l]?.padEnd(width) ?? ' '.repeat(width)).join('  ').trimEnd());
     }
-    if (index === 0) lines.push(widths.map((width) => '-'.repeat(width)).join('  '));
+    if (index === 0 && headed) lines.push(widths.map((width) => '-'.repeat(width)).join('  '));
   });
   return lines;
 }
@@ -65,5 +67,5 @@ export function markdownToText(markdown: string): string {
     } else if (/^```/.test(line.trim())) continue;
     else out.push(...inlineText(line).split('\n'));
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return out.map((line) => line.trimEnd()).join('\n').replace(/\n{3,}/g, '\n\n').trim();
 }

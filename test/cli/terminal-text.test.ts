@@ -59,6 +59,10 @@ describe('the summary as terminal text', () => {
       '',
       '- _public.users_: 5 &amp; more',
       '',
+      '| | |',
+      '|---|---|',
+      '| Database | `vis` |',
+      '',
       '</details>',
     ].join('\n');
     expect(markdownToText(markdown)).toBe(
@@ -75,6 +79,8 @@ describe('the summary as terminal text', () => {
         'Tables (2):',
         '',
         '- public.users: 5 & more',
+        '',
+        'Database  vis',
       ].join('\n'),
     );
   });
