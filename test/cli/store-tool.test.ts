@@ -125,6 +125,17 @@ describe('the backup workflow stores the break-glass tool beside the backups', (
     expect(await versions(COPY_REGION, copy)).toEqual([]);
   });
 
+  test('a checkout of dr-actions from before the command line: a warning, and the job goes on', async () => {
+    const old = await mkdtemp(join(tmpdir(), 'dr-old-checkout-'));
+    try {
+      const run = await runStep({ DR_ACTIONS_DIR: old, BUCKET: 'never-written', REGION: TEST_REGION, PREFIX: 'database/' });
+      expect(run.exitCode).toBe(0);
+      expect(run.output).toContain('::warning::this dr-actions checkout has no break-glass tool to store');
+    } finally {
+      await rm(old, { recursive: true, force: true });
+    }
+  });
+
   test('a bucket it may not write to fails the step, naming the bucket', async () => {
     const run = await runStep({ DR_ACTIONS_DIR: ROOT, BUCKET: 'no-such-bucket-for-tools', REGION: TEST_REGION, PREFIX: 'database/' });
     expect(run.exitCode).not.toBe(0);
