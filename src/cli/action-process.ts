@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseOutputFile } from './output-file.js';
 import { WorkflowCommandRenderer, type RenderedLine } from './workflow-commands.js';
@@ -26,7 +26,8 @@ export interface ActionProcessResult {
  * The environment the runner gives an action: INPUT_<NAME> for each input (upper case, spaces as
  * underscores, hyphens kept), and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY (and the other command files)
  * as files of this run. The caller's own INPUT_* and GITHUB_* files are left out, so that nothing
- * stray in the shell becomes an input or receives an output.
+ * stray in the shell becomes an input or receives an output. The run a manifest or report records
+ * is this command line and the local user.
  */
 function actionEnvironment(action: string, inputs: Record<string, string>, dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const kept = Object.entries(env).filter(([name]) => !name.startsWith('INPUT_') && !/^GITHUB_(OUTPUT|STEP_SUMMARY|ENV|PATH|STATE)$/.test(name));
@@ -39,8 +40,20 @@ function actionEnvironment(action: string, inputs: Record<string, string>, dir: 
     GITHUB_PATH: join(dir, 'path'),
     GITHUB_STATE: join(dir, 'state'),
     RUNNER_TEMP: env.RUNNER_TEMP || dir,
+    // What a manifest or report records as the run that made it: this command line, and who ran it.
+    GITHUB_WORKFLOW: env.GITHUB_WORKFLOW || 'dr-actions command line',
+    GITHUB_ACTOR: env.GITHUB_ACTOR || localActor(),
     [CHILD_ACTION_VARIABLE]: action,
   };
+}
+
+/** Who runs the command line, for the run recorded in manifests and reports (user@host). */
+function localActor(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return hostname();
+  }
 }
 
 /** Splits a stream into lines, each shown (masked) as soon as it is complete. */

@@ -3,13 +3,15 @@
  * and AWS credentials, on Node 20 (the oldest we support) and Node 24, against the test stack.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
-import { createBucket, listKeys } from '../helpers/s3.js';
+import type { BackupManifest } from '../../src/storage/manifest.js';
+import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';
 import { createTopology, snapshot } from '../stack/aws-topology.js';
 import { inputFlags, runCli } from '../stack/bundled-cli.js';
@@ -82,6 +84,9 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
     const key = /^ {2}key +(\S+)$/m.exec(backup.stdout)?.[1] as string;
     expect(key).toMatch(/^database\/backup_\d{8}_\d{6}\.dump$/);
     expect(await listKeys(bucket)).toEqual(expect.arrayContaining([key, `${key}.manifest.json`]));
+    const stored = await testS3Client().send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.manifest.json` }));
+    const manifest = JSON.parse((await stored.Body?.transformToString()) ?? '') as BackupManifest;
+    expect(manifest.run).toEqual({ workflow: 'dr-actions command line', actor: `${userInfo().username}@${hostname()}` });
     expect(backup.stdout).toContain('backup succeeded.');
     expect(backup.stdout).not.toContain(password);
     expect(commandLines(backup.stdout)).toEqual([]);
