@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['actions/*/dist/**', 'node_modules/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['actions/*/dist/**', 'dist/**', 'node_modules/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

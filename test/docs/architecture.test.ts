@@ -21,7 +21,7 @@ interface Layer {
 
 /** Top to bottom. A new folder is one more name in one of these lists. */
 const LAYERS: Layer[] = [
-  { name: 'bundle entries', members: ['entrypoints'], sideways: false },
+  { name: 'bundle entries', members: ['entrypoints', 'cli'], sideways: false },
   { name: 'action entry points', members: ['actions'], sideways: false },
   { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit'], sideways: false },
   { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks'], sideways: true },

@@ -33,7 +33,10 @@ test('stale bundles: the diff summary goes to the job summary and the fresh bund
   const dist = job('dist');
   const compare = dist.steps.find((s) => s.id === 'compare');
   expect(String(compare?.run)).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  // The action bundles and the command line's.
+  expect(String(compare?.run)).toContain('git status --porcelain -- actions dist)');
   const upload = dist.steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'));
-  expect(upload).toMatchObject({ if: "${{ failure() && steps.compare.outcome == 'failure' }}", with: { name: 'dist', path: 'actions/*/dist/' } });
+  expect(upload).toMatchObject({ if: "${{ failure() && steps.compare.outcome == 'failure' }}", with: { name: 'dist', path: 'actions/*/dist/\ndist/cli/\n' } });
   expect(readFileSync(join(ROOT, '.gitattributes'), 'utf8')).toMatch(/^actions\/\*\/dist\/\*\* linguist-generated=true$/m);
+  expect(readFileSync(join(ROOT, '.gitattributes'), 'utf8')).toMatch(/^dist\/\*\* linguist-generated=true$/m);
 });
