@@ -5,7 +5,7 @@ import { manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
-import { decideRetention, type RetentionDecision, type RetentionPolicy } from './retention.js';
+import { decideRetention, type RetentionDecision, type RetentionPolicy } from '../retention/retention.js';
 import { deleteBackupKeys, type LockedKey } from './version-delete.js';
 
 /** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
