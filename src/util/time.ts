@@ -9,6 +9,16 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+export function isIsoTime(text: string): boolean {
+  try {
+    parseIsoTime(text, 'time');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
 export function startsWithDate(text: string): boolean {
   return /^\d{4}-\d{2}-\d{2}/.test(text.trim());

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { DAY_MS, parseIsoTime, startsWithDate } from '../../src/util/time.js';
+import { DAY_MS, isIsoTime, parseIsoTime, startsWithDate } from '../../src/util/time.js';
 import { refusalOf } from '../helpers/refusal.js';
 
 describe('parseIsoTime, the one reading of a time input', () => {
@@ -37,5 +37,7 @@ describe('parseIsoTime, the one reading of a time input', () => {
   test('an input is read as a time when it starts with a date, and a day is DAY_MS long', () => {
     expect([' 2026-03-01', '2026-03-01Tx', 'latest', 'backup_20260301_020000.dump', 's3://b/2026-03-01'].map(startsWithDate)).toEqual([true, true, false, false, false]);
     expect(parseIsoTime('2026-03-02T00:00:00Z', 'at').getTime() - parseIsoTime('2026-03-01T00:00:00Z', 'at').getTime()).toBe(DAY_MS);
+    // Stored times (manifests, reports) are read by the same rule.
+    expect([new Date().toISOString(), '2026-02-30T00:00:00.000Z', '2026-03-01T00:00:00.000', 'March 1, 2026'].map(isIsoTime)).toEqual([true, false, false, false]);
   });
 });
