@@ -1,11 +1,14 @@
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { ConfigurationError } from '../errors.js';
+import { parseReportPath } from '../report/report-path.js';
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { ALL_CHECKS } from './catalog.js';
 import { SEVERITIES, type AuditArea } from './check.js';
 import type { AuditSettings, BackupSettings, DnsSettings, MediaSettings } from './settings.js';
 import { areaSkipped, parseSkip } from './skip.js';
+
+export const DEFAULT_REPORT_PATH = 'dr-audit-report.json';
 
 function required(raw: string, name: string, area: AuditArea | undefined, what: string): string {
   const value = raw.trim();
@@ -63,7 +66,7 @@ function parseDns(input: InputReader): DnsSettings {
 }
 
 /** Reads and checks every input before the first AWS call; one mistake, one ConfigurationError saying what to change. */
-export function parseAuditInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env): AuditSettings {
+export function parseAuditInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): AuditSettings {
   const primaryRegion = parseRegion(required(input('primary-region'), 'primary-region', undefined, 'the region of the primary database and buckets, e.g. us-east-1'), env, 'primary-region');
   const secondaryRegion = parseRegion(required(input('secondary-region'), 'secondary-region', undefined, 'the failover region, e.g. us-west-2'), env, 'secondary-region');
   if (primaryRegion === secondaryRegion) throw new ConfigurationError(`secondary-region must differ from primary-region (both are ${primaryRegion}): the plan fails over to another region`);
@@ -90,7 +93,7 @@ export function parseAuditInputs(input: InputReader, env: NodeJS.ProcessEnv = pr
     rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
     skip,
     failOn,
-    reportPath: input('report-path').trim() || 'dr-audit-report.json',
+    reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
   };
 }
 

@@ -9,7 +9,7 @@ import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../ut
 import { parseCompression, type CompressionSpec } from './compression.js';
 import { GLOBALS_POLICIES, type GlobalsPolicy } from './globals.js';
 import { parsePgDumpArgs } from './pg-dump-args.js';
-import { parseRetention, type RetentionPolicy } from '../storage/retention.js';
+import { parseRetention, type RetentionPolicy } from '../retention/retention.js';
 import { LOCK_SETTINGS, type LockSetting } from '../storage/object-lock.js';
 
 export interface BackupSettings {

@@ -2,7 +2,7 @@ import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import type { BackupStore } from '../storage/backup-store.js';
 import { dailyHorizon } from '../storage/lock-horizon.js';
 import { bucketHasObjectLock, resolveLockMode, type LockSetting, type ObjectLock } from '../storage/object-lock.js';
-import type { RetentionPolicy } from '../storage/retention.js';
+import type { RetentionPolicy } from '../retention/retention.js';
 
 /** The lock mode of backups in this bucket (read before anything is dumped); undefined when they are not locked. */
 export async function lockModeFor(store: BackupStore, setting: LockSetting): Promise<ObjectLockMode | undefined> {

@@ -4,7 +4,7 @@ import type { BackupStore } from '../storage/backup-store.js';
 import { extendPromotedLocks, type LockExtensionReport } from '../storage/lock-extension.js';
 import { pruneBackups, type PruneReport } from '../storage/prune.js';
 import type { BackupManifest } from '../storage/manifest.js';
-import type { RetentionPolicy } from '../storage/retention.js';
+import type { RetentionPolicy } from '../retention/retention.js';
 import type { Logger } from '../util/logger.js';
 
 export interface RetentionOutcome {

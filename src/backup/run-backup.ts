@@ -20,7 +20,7 @@ import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 import { readableSource, sourceReadable, type ByteSource } from '../util/byte-source.js';
 import { gatedSource } from '../util/end-gate.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
-import type { Logger } from '../util/logger.js';
+import { PROGRESS_EVERY_MS, type Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression, type ResolvedCompression } from './compression.js';
@@ -226,8 +226,6 @@ interface Dumped {
   tables: TableRowCount[];
   materializedViews: MaterializedViewRows[];
 }
-
-const PROGRESS_EVERY_MS = 30_000;
 
 /**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in

@@ -9,7 +9,7 @@ import { manifestKeyFor } from '../storage/keys.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import type { ObjectLock } from '../storage/object-lock.js';
 import { DEFAULT_REPLICATION_TIMEOUT_MS, waitForReplication } from '../storage/replication-wait.js';
-import type { RetentionPolicy } from '../storage/retention.js';
+import type { RetentionPolicy } from '../retention/retention.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CopySettings } from './inputs.js';

@@ -30,6 +30,11 @@ function defaultName(sql: string, line: number): string {
   return `line ${line}: ${flat.length > NAME_PREVIEW ? `${flat.slice(0, NAME_PREVIEW)}...` : flat}`;
 }
 
+/** The plan's checklist rows the user's checks prove (`-- checklist:` lines). */
+export function checklistTags(checks: ChecksFile | undefined): Set<ChecklistTag> {
+  return new Set((checks?.checks ?? []).flatMap((c) => c.checklist));
+}
+
 /**
  * Reads a checks file: SQL statements, each optionally preceded by `-- name: ...` (how it is
  * reported) and `-- checklist: user-login` / `payments` (which row of the plan's Test Checklist

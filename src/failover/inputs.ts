@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { parseReportPath } from '../report/report-path.js';
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
@@ -52,6 +53,7 @@ export interface FailoverSettings {
 }
 
 const NO_ENV: NodeJS.ProcessEnv = {};
+export const DEFAULT_REPORT_PATH = 'failover-report.json';
 const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?([A-Z0-9]{1,32})$/;
 const MAX_TTL = 2_147_483_647;
 
@@ -161,7 +163,7 @@ function parseExpectedRecordValue(text: string, record: RecordTarget | undefined
 }
 
 /** Every input checked before the first AWS call; each mistake is one ConfigurationError. */
-export function parseFailoverInputs(input: InputReader): FailoverSettings {
+export function parseFailoverInputs(input: InputReader, cwd: string = process.cwd()): FailoverSettings {
   const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
   const replicaId = parseIdentifier(input('replica-id'), 'replica-id');
   // Lower case like replica-id (RDS identifiers are), so both are compared the same way.
@@ -187,6 +189,6 @@ export function parseFailoverInputs(input: InputReader): FailoverSettings {
     waitTimeoutSeconds: parseInteger(input('wait-timeout-seconds'), 'wait-timeout-seconds', 1800, 1),
     rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
     endpointUrl: parseEndpointUrl(input('endpoint-url')),
-    reportPath: input('report-path').trim() || 'failover-report.json',
+    reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
   };
 }

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js';
 import type { DatabaseTarget } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/identifiers.js';
 import { PsqlSession } from '../postgres/psql-session.js';
+import { withSession } from '../postgres/with-session.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 
@@ -78,17 +79,8 @@ export function lagFromFacts(facts: LagFacts): ReplicationLag {
   };
 }
 
-async function withSession<T>(target: DatabaseTarget, psqlPath: string, fn: (session: PsqlSession) => Promise<T>): Promise<T> {
-  const session = await PsqlSession.open(target, { psqlPath });
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}
-
 export async function readReplicaDatabase(target: DatabaseTarget, psqlPath: string): Promise<ReplicaDatabaseState> {
-  return withSession(target, psqlPath, async (session) => {
+  return withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
     const [row] = await session.query(FACTS);
     const [version, inRecovery, receiveLsn, replayLsn, caughtUp, replayAge, paused, receiverStatus] = row ?? [];
     const facts: LagFacts = {
@@ -130,7 +122,7 @@ export class NotWritableError extends Error {
 export async function proveWritable(target: DatabaseTarget, psqlPath: string, options: { deadline: number; backoff: Backoff; clock?: Clock }): Promise<WritableProof> {
   const outcome = await pollUntil(
     () =>
-      withSession(target, psqlPath, async (session) => ((await session.value('SELECT pg_is_in_recovery()')) === 'f' ? 'primary' : 'still in recovery (pg_is_in_recovery() is true)')).catch(
+      withSession(PsqlSession.open(target, { psqlPath }), async (session) => ((await session.value('SELECT pg_is_in_recovery()')) === 'f' ? 'primary' : 'still in recovery (pg_is_in_recovery() is true)')).catch(
         (error: unknown) => `unreachable: ${errorMessage(error)}`,
       ),
     (state) => state === 'primary',
@@ -141,7 +133,7 @@ export async function proveWritable(target: DatabaseTarget, psqlPath: string, op
   }
   const canaryTable = `dr_actions_failover_canary_${randomBytes(4).toString('hex')}`;
   const table = quoteIdent(canaryTable);
-  return withSession(target, psqlPath, async (session) => {
+  return withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
     try {
       await session.query('BEGIN');
       await session.query(`CREATE TABLE ${table} (id int PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);

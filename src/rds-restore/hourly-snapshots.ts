@@ -5,7 +5,7 @@ import { listSnapshots, type SnapshotState } from '../aws/rds-snapshots.js';
 import type { RunContext } from '../github/run-context.js';
 import { newReport, StepRecorder, writeReport, type Report } from '../report/report.js';
 import { notApplicable, StepPipeline } from '../report/step-pipeline.js';
-import { decideRetention, type RetentionPolicy } from '../storage/retention.js';
+import { decideRetention, type RetentionPolicy } from '../retention/retention.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';

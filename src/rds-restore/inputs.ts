@@ -3,7 +3,8 @@ import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
 import { parseSmokeCommand } from '../checks/smoke-command.js';
 import { ConfigurationError } from '../errors.js';
-import { parseRetention, type RetentionPolicy } from '../storage/retention.js';
+import { parseReportPath } from '../report/report-path.js';
+import { parseRetention, type RetentionPolicy } from '../retention/retention.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseRecoveryPoint, type RecoveryPointSelector } from './recovery-point.js';
 
@@ -96,13 +97,7 @@ function parseSecurityGroups(input: string): string[] {
   return ids;
 }
 
-function parseReportPath(input: string): string {
-  const path = input.trim() || DEFAULT_REPORT_PATH;
-  if (path.endsWith('/')) throw new ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
-  return path;
-}
-
-function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv): HourlySnapshotSettings {
+function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv, cwd: string): HourlySnapshotSettings {
   const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
   const copyText = input('copy-to-region').trim();
   const copyRegion = copyText ? parseRegion(copyText, env, 'copy-to-region') : undefined;
@@ -118,14 +113,14 @@ function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv): Hourly
     retention: parseRetention(input('retention') || DEFAULT_SNAPSHOT_RETENTION),
     waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
     endpointUrl: parseEndpointUrl(input('endpoint-url')),
-    reportPath: parseReportPath(input('report-path')),
+    reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
   };
 }
 
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 export function parseRdsRestoreInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RdsRestoreSettings | HourlySnapshotSettings {
   const mode = parseChoice(input('mode'), 'mode', ['restore-test', 'snapshot'] as const, 'restore-test');
-  if (mode === 'snapshot') return parseSnapshotInputs(input, env);
+  if (mode === 'snapshot') return parseSnapshotInputs(input, env, cwd);
   const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
   const region = input('region').trim() ? parseRegion(input('region'), env, 'region') : sourceRegion;
   const username = input('username').trim();
@@ -156,6 +151,6 @@ export function parseRdsRestoreInputs(input: InputReader, env: NodeJS.ProcessEnv
     rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3_600, 1),
     keepInstance: parseBoolean(input('keep-instance'), 'keep-instance', false),
     waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
-    reportPath: parseReportPath(input('report-path')),
+    reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
   };
 }

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { ISO_TIME_FORM, parseIsoTime, startsWithDate } from '../util/time.js';
 
 /** The recovery-point input, understood: where the restored data is to come from. */
 export type RecoveryPointSelector =
@@ -8,7 +9,7 @@ export type RecoveryPointSelector =
   | { kind: 'snapshot'; id: string };
 
 const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const INPUT = 'recovery-point';
 
 export function parseRecoveryPoint(input: string): RecoveryPointSelector {
   const text = input.trim();
@@ -17,13 +18,13 @@ export function parseRecoveryPoint(input: string): RecoveryPointSelector {
   if (text.startsWith('snapshot:')) {
     const id = text.slice('snapshot:'.length).trim();
     if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
-      throw new ConfigurationError(`recovery-point '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
+      throw new ConfigurationError(`${INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
     }
     return { kind: 'snapshot', id };
   }
-  if (ISO_TIME.test(text) && !Number.isNaN(Date.parse(text))) return { kind: 'time', time: new Date(text) };
+  if (startsWithDate(text)) return { kind: 'time', time: parseIsoTime(text, INPUT) };
   throw new ConfigurationError(
-    `recovery-point '${text}' is not understood: use latest, an ISO time with its zone (e.g. 2026-11-29T08:00:00Z), snapshot (the newest), or snapshot:<id>`,
+    `${INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`,
   );
 }
 

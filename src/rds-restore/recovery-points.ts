@@ -3,9 +3,8 @@ import { describeAutomatedBackups, type PointInTimeSource } from '../aws/rds-rec
 import { listSnapshots, type SnapshotState } from '../aws/rds-snapshots.js';
 import { describeInstance } from '../aws/rds.js';
 import { ConfigurationError } from '../errors.js';
+import { DAY_MS } from '../util/time.js';
 import type { RecoveryPointSelector } from './recovery-point.js';
-
-const DAY_MS = 86_400_000;
 
 /** The continuous stretch a point-in-time restore can reach. */
 export interface RestoreWindow {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createRdsClient } from '../aws/clients.js';
-import type { ChecklistTag } from '../checks/checks-file.js';
+import { checklistTags } from '../checks/checks-file.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
-import { missedObjectives } from '../report/recovery-evidence.js';
+import { missedObjectives, restoreTestPassed } from '../report/recovery-evidence.js';
 import { newReport, StepRecorder, writeReport, type ReportStep } from '../report/report.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -153,17 +153,16 @@ async function finishReport(
   details.rto = measureRto(steps);
   const objectives = rdsObjectives(details, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
   reasons.push(...missedObjectives(objectives));
-  const tagged = new Set<ChecklistTag>((options.checks?.checks ?? []).flatMap((c) => c.checklist));
   const report = newReport({
     kind: REPORT_KIND,
     run: options.run,
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt.toISOString(),
-    passed: reasons.length === 0 && objectives.every((o) => o.passed === true),
+    passed: restoreTestPassed(reasons, objectives),
     reasons,
     steps,
     objectives,
-    checklist: rdsChecklist(steps, details, objectives, tagged),
+    checklist: rdsChecklist(steps, details, objectives, checklistTags(options.checks)),
     details,
   });
   await writeReport(options.reportPath, report);

@@ -3,6 +3,7 @@ import type { RunContext } from '../github/run-context.js';
 import { PLAN_CHECKLIST, type ChecklistItem, type ChecklistKey } from './checklist.js';
 import { REPORT_VERSION, type ObjectiveResult, type Report, type ReportStep } from './report.js';
 import type { StepStatus } from './step-status.js';
+import { isIsoTime } from '../util/time.js';
 
 const STATUSES: readonly StepStatus[] = ['passed', 'failed', 'skipped'];
 
@@ -38,7 +39,7 @@ class Reader {
 
   time(value: unknown, path: string): string {
     const text = this.string(value, path);
-    if (Number.isNaN(Date.parse(text))) this.fail(path, `must be an ISO-8601 time, got '${text}'`);
+    if (!isIsoTime(text)) this.fail(path, `must be an ISO-8601 time, got '${text}'`);
     return text;
   }
 

@@ -46,6 +46,11 @@ export function rtoChecklistItem(rto: ObjectiveResult | undefined): ChecklistIte
   return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
 }
 
+/** A restore test passes when nothing went wrong and every objective was measured and met. */
+export function restoreTestPassed(reasons: readonly string[], objectives: readonly ObjectiveResult[]): boolean {
+  return reasons.length === 0 && objectives.every((o) => o.passed === true);
+}
+
 /** One reason per objective the run measured and missed. */
 export function missedObjectives(objectives: readonly ObjectiveResult[]): string[] {
   return objectives.flatMap((o) =>

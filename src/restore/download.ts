@@ -9,7 +9,7 @@ import type { BackupManifest } from '../storage/manifest.js';
 import { Sha256Stream } from '../storage/sha256-stream.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 import { formatBytes, secondsBetween } from '../util/format.js';
-import type { Logger } from '../util/logger.js';
+import { PROGRESS_EVERY_MS, type Logger } from '../util/logger.js';
 
 export interface Downloaded {
   path: string;
@@ -25,7 +25,6 @@ export class ChecksumMismatchError extends Error {
   override name = 'ChecksumMismatchError';
 }
 
-const PROGRESS_EVERY_MS = 30_000;
 const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;

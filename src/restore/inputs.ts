@@ -1,6 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
 import { ConfigurationError } from '../errors.js';
+import { parseReportPath } from '../report/report-path.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseInteger, type InputReader } from '../util/inputs.js';
@@ -59,12 +60,6 @@ export function validateScratchDatabaseName(name: string, inputName: string): st
   return name;
 }
 
-function parseReportPath(input: string): string {
-  const path = input.trim() || DEFAULT_REPORT_PATH;
-  if (path.endsWith('/')) throw new ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
-  return path;
-}
-
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RestoreVerifySettings {
   const bucket = parseBucket(input('bucket'));
@@ -95,7 +90,7 @@ export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.Process
     smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
     rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', rebuild ? REBUILD_RTO_SECONDS : 3600, 1),
     rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
-    reportPath: parseReportPath(input('report-path')),
+    reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
     tempDir: env.RUNNER_TEMP || tmpdir(),
     rebuild,
     rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),

@@ -5,6 +5,7 @@ import { databaseStatements, parseGlobals, planRoles, type RolePlan } from '../p
 import { quoteIdent, quoteLiteral } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import { scramVerifier } from '../postgres/role-sql.js';
+import { withSession } from '../postgres/with-session.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import { readGlobals } from '../storage/globals-read.js';
@@ -37,14 +38,8 @@ export interface RolesResult {
 
 const list = (names: readonly string[]) => names.join(', ');
 
-async function withMaintenance<T>(ctx: RebuildContext, psqlPath: string, fn: (session: PsqlSession) => Promise<T>): Promise<T> {
-  const session = await openMaintenance(ctx.settings.target, psqlPath);
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}
+const withMaintenance = <T>(ctx: RebuildContext, psqlPath: string, use: (session: PsqlSession) => Promise<T>): Promise<T> =>
+  withSession(openMaintenance(ctx.settings.target, psqlPath), use);
 
 function describeGlobals(record: GlobalsRecord | undefined): string {
   if (!record) return 'none: the backup was made before globals were stored';

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import { PsqlSession } from '../postgres/psql-session.js';
+import { withSession } from '../postgres/with-session.js';
 import { notApplicable, StepPipeline, type Step } from '../report/step-pipeline.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
@@ -136,15 +137,12 @@ async function restoreStep(run: RestoreRun, { selection, prepared, file }: { sel
 }
 
 async function verifyStep(run: RestoreRun, { manifest, psqlPath }: { manifest: BackupManifest; psqlPath: string }): Promise<string> {
-  const session = await PsqlSession.open(run.settings.target, { psqlPath });
-  try {
+  return withSession(PsqlSession.open(run.settings.target, { psqlPath }), async (session) => {
     const verified = await verifyAgainstManifest(session, manifest);
     run.details.tables = verified.tables;
     if (verified.failure) throw verified.failure;
     return verified.detail;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 async function checksStep(run: RestoreRun, checks: NonNullable<RestoreVerifySettings['checks']>, psqlPath: string): Promise<string> {

@@ -1,7 +1,5 @@
+import { largestGap, RPO_WINDOW_DAYS, windowStart } from '../report/recovery-gap.js';
 import { secondsBetween } from '../util/format.js';
-
-export const RPO_WINDOW_DAYS = 30;
-const DAY_MS = 86_400_000;
 
 /** A complete backup as RPO sees it: the instant its data is from. */
 export interface RecoveryPoint {
@@ -39,28 +37,23 @@ export interface RpoMeasurement {
  * since the newest backup counts too. Snapshots stamped after `now` (clock skew) count as now.
  */
 export function measureRpo(points: readonly RecoveryPoint[], now: Date, windowDays = RPO_WINDOW_DAYS): RpoMeasurement {
-  const windowStart = now.getTime() - windowDays * DAY_MS;
   const sorted = points
     .map((p) => ({ key: p.key, at: Math.min(p.snapshotAt.getTime(), now.getTime()) }))
     .sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : 1));
-  const inWindow = sorted.filter((p) => p.at >= windowStart);
-  const anchor = [...sorted].reverse().find((p) => p.at < windowStart);
-  const newest = sorted[sorted.length - 1];
+  const newest = sorted.at(-1);
   if (!newest) return { windowDays, backupsInWindow: 0, ageSeconds: null, maxGapSeconds: null };
 
-  const series = anchor ? [anchor, ...inWindow] : inWindow;
-  let maxGap: RecoveryGap | undefined;
-  series.forEach((point, index) => {
-    const next = series[index + 1];
-    const to = next ? next.at : now.getTime();
-    const seconds = secondsBetween(new Date(point.at), new Date(to));
-    if (!maxGap || seconds > maxGap.seconds) {
-      maxGap = { fromKey: point.key, from: new Date(point.at).toISOString(), ...(next ? { toKey: next.key } : {}), to: new Date(to).toISOString(), seconds };
-    }
-  });
+  const gap = largestGap(sorted.map((p) => ({ start: p.at, end: p.at, point: p })), now, windowDays);
+  const maxGap: RecoveryGap | undefined = gap && {
+    fromKey: gap.from.key,
+    from: new Date(gap.fromMs).toISOString(),
+    ...(gap.to ? { toKey: gap.to.key } : {}),
+    to: new Date(gap.toMs).toISOString(),
+    seconds: gap.seconds,
+  };
   return {
     windowDays,
-    backupsInWindow: inWindow.length,
+    backupsInWindow: sorted.filter((p) => p.at >= windowStart(now, windowDays)).length,
     newest: { key: newest.key, snapshotAt: new Date(newest.at).toISOString() },
     ageSeconds: secondsBetween(new Date(newest.at), now),
     maxGapSeconds: maxGap ? maxGap.seconds : null,

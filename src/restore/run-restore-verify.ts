@@ -1,10 +1,10 @@
 import { createS3Client } from '../aws/clients.js';
 import type { RunContext } from '../github/run-context.js';
-import { missedObjectives } from '../report/recovery-evidence.js';
+import { missedObjectives, restoreTestPassed } from '../report/recovery-evidence.js';
 import { newReport, StepRecorder, writeReport, type ReportStep } from '../report/report.js';
 import { BackupStore } from '../storage/backup-store.js';
 import type { Logger } from '../util/logger.js';
-import type { ChecklistTag } from '../checks/checks-file.js';
+import { checklistTags } from '../checks/checks-file.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { measureRto, REPORT_KIND, restoreChecklist, restoreObjectives, STEP, type RestoreVerifyDetails, type RestoreVerifyReport } from './restore-report.js';
 import { restoreVerifySteps, type RestoreRun } from './restore-steps.js';
@@ -90,9 +90,8 @@ async function finishReport(
   if (details.catalog && details.catalog.complete === 0) {
     reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
   }
-  const tagged = new Set<ChecklistTag>((options.checks?.checks ?? []).flatMap((c) => c.checklist));
-  const checklist = restoreChecklist(steps, details, objectives, tagged);
-  const passed = reasons.length === 0 && objectives.every((o) => o.passed === true);
+  const checklist = restoreChecklist(steps, details, objectives, checklistTags(options.checks));
+  const passed = restoreTestPassed(reasons, objectives);
   const report = newReport({
     kind: REPORT_KIND,
     run: options.run,

@@ -3,6 +3,7 @@ import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
 import { quoteIdent, quoteLiteral } from '../postgres/identifiers.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { readServerSettings } from '../postgres/server-settings.js';
+import { withSession } from '../postgres/with-session.js';
 
 /** What the target server says about the scratch database, before anything is changed. */
 export interface TargetState {
@@ -34,15 +35,6 @@ export async function openMaintenance(target: DatabaseTarget, psqlPath: string):
     }
   }
   throw new Error(`could not connect to the target server as ${target.display.replace(/\/[^/]*$/, '')}: ${errorMessage(lastError)}`);
-}
-
-async function withSession<T>(open: Promise<PsqlSession>, fn: (session: PsqlSession) => Promise<T>): Promise<T> {
-  const session = await open;
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
 }
 
 export async function inspectTarget(target: DatabaseTarget, psqlPath: string): Promise<TargetState> {

@@ -1,6 +1,6 @@
 import { httpStatusOf } from '../aws/errors.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { CREATED_BY_METADATA, type BackupListing, type BackupStore, type ManifestRead, type StoredBackup } from '../storage/backup-store.js';
+import { createdByUs, type BackupListing, type BackupStore, type ManifestRead, type StoredBackup } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupSelector } from './selector.js';
@@ -107,12 +107,6 @@ export function chooseLegacy(legacy: readonly StoredBackup[], selector: BackupSe
   }
 }
 
-/** Whether dr-actions wrote the object (the plan's old script wrote no metadata). */
-async function isOurs(store: BackupStore, backup: StoredBackup): Promise<boolean> {
-  const head = await store.metadata(backup.key);
-  return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
-}
-
 function incompleteBackup(store: BackupStore, key: string): string {
   return (
     `s3://${store.bucket}/${key} is an incomplete backup: dr-actions wrote it but never its manifest, which is written last, ` +
@@ -123,7 +117,7 @@ function incompleteBackup(store: BackupStore, key: string): string {
 /** Objects without a manifest that dr-actions did not write: the plan's own script's backups. */
 async function legacyBackups(store: BackupStore, withoutManifest: readonly StoredBackup[]): Promise<StoredBackup[]> {
   const heads = await mapWithLimit(withoutManifest, 16, (backup) => store.metadata(backup.key));
-  return withoutManifest.filter((_, index) => heads[index] && heads[index]?.metadata['created-by'] !== CREATED_BY_METADATA['created-by']);
+  return withoutManifest.filter((_, index) => heads[index] && !createdByUs(heads[index]));
 }
 
 /**
@@ -139,7 +133,7 @@ export async function selectBackup(store: BackupStore, catalog: BackupCatalog, s
     const invalid = catalog.invalid.find((c) => c.backup.key === selector.key);
     if (invalid) throw new ConfigurationError(`s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`);
     const bare = catalog.withoutManifest.find((b) => b.key === selector.key);
-    if (bare && (await isOurs(store, bare))) throw new ConfigurationError(incompleteBackup(store, bare.key));
+    if (bare && (await store.isOurs(bare))) throw new ConfigurationError(incompleteBackup(store, bare.key));
     if (bare) return { backup: bare, reason: 'named by key; it has no manifest' };
     throw new ConfigurationError(`there is no backup object s3://${store.bucket}/${selector.key}; list them with: aws s3 ls ${where}`);
   }

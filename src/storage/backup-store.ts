@@ -59,6 +59,11 @@ export interface Encryption {
 /** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
 export const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
 
+/** Whether an object's metadata says dr-actions wrote it. */
+export function createdByUs(facts: Pick<ObjectFacts, 'metadata'> | undefined): boolean {
+  return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
+
 const MANIFEST_READ_CONCURRENCY = 16;
 
 /**
@@ -132,5 +137,10 @@ export class BackupStore {
       if ((error as { name?: string }).name === 'NotFound' || status === 404) return undefined;
       throw error;
     }
+  }
+
+  /** Whether dr-actions wrote a backup: it has a manifest (the plan's old script never wrote one), or its metadata says so. */
+  async isOurs(backup: StoredBackup): Promise<boolean> {
+    return Boolean(backup.manifestObject) || createdByUs(await this.metadata(backup.key));
   }
 }

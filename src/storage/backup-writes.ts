@@ -8,6 +8,7 @@ import { GLOBALS_CONTENT_TYPE } from './globals-object.js';
 import type { BackupManifest } from './manifest.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
 import { isKeyTakenError, uploadStream } from './streaming-upload.js';
+import { DELETE_BATCH } from './s3-limits.js';
 
 /**
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
@@ -25,9 +26,6 @@ import { isKeyTakenError, uploadStream } from './streaming-upload.js';
 export class BackupKeyTakenError extends Error {
   override name = 'BackupKeyTakenError';
 }
-
-/** S3 takes at most 1,000 keys per DeleteObjects request. */
-const DELETE_BATCH = 1000;
 
 /** What a small object (a manifest, the globals) is written with besides its bytes. */
 export interface SmallObject {

@@ -16,6 +16,7 @@ import { readGlobals } from './globals-read.js';
 import { manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
+import { MAX_PARTS } from './s3-limits.js';
 
 /** Where a backup's copy goes: a bucket in another region, with its own encryption key and lock. */
 export interface CopyTarget {
@@ -32,7 +33,6 @@ export interface CopiedBackup {
 /** Server-side copy: parts of up to 5 GiB, at most 10,000; fewer, larger requests than the upload's. */
 const MIN_COPY_PART = 256 * 1024 * 1024;
 const MAX_COPY_PART = 5 * 1024 * 1024 * 1024;
-const MAX_PARTS = 10_000;
 const COPY_CONCURRENCY = 4;
 
 export function copyPartSize(sizeBytes: number): number {

@@ -1,6 +1,5 @@
-import { calendarMonth, isoWeek, type RetentionCandidate, type RetentionPolicy } from './retention.js';
-
-const DAY_MS = 86_400_000;
+import { calendarMonth, isoWeek, type RetentionCandidate, type RetentionPolicy } from '../retention/retention.js';
+import { DAY_MS } from '../util/time.js';
 
 /**
  * How long retention keeps a backup that finished at `finishedAt` as a daily backup: the lock a

@@ -2,6 +2,7 @@ import type { RunContext } from '../github/run-context.js';
 import type { DumpRole } from '../postgres/dump-roles.js';
 import type { GlobalsRecord } from './globals-record.js';
 import type { BackupFormat } from './keys.js';
+import { isIsoTime } from '../util/time.js';
 
 /** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
 export const MANIFEST_VERSION = 2;
@@ -91,7 +92,7 @@ export class InvalidManifestError extends Error {
   override name = 'InvalidManifestError';
 }
 
-const isIso = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const isIso = (value: unknown) => typeof value === 'string' && isIsoTime(value);
 
 /** Parses and checks a manifest; the error says which field is wrong. */
 export function parseManifest(text: string, expectedKey?: string): BackupManifest {

@@ -1,11 +1,10 @@
 import type { BackupStore, StoredBackup } from './backup-store.js';
-import { CREATED_BY_METADATA } from './backup-store.js';
 import { globalsKeysOf } from './globals-object.js';
 import { manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
-import { decideRetention, type RetentionDecision, type RetentionPolicy } from './retention.js';
+import { decideRetention, type RetentionDecision, type RetentionPolicy } from '../retention/retention.js';
 import { deleteBackupKeys, type LockedKey } from './version-delete.js';
 
 /** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
@@ -55,12 +54,6 @@ export interface PruneReport {
   locked: LockedKey[];
 }
 
-async function isOurs(store: BackupStore, backup: StoredBackup): Promise<boolean> {
-  if (backup.manifestObject) return true; // the plan's old script never wrote manifests
-  const head = await store.metadata(backup.key);
-  return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
-}
-
 /**
  * Applies the retention policy to the backups under the store's prefix. Complete backups are
  * judged by their manifest's finish time; incomplete ones of ours older than 24 h are removed;
@@ -93,7 +86,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
   const toDelete: string[] = [];
   const incomplete: LeftoverObject[] = [];
   const legacy: LeftoverObject[] = [];
-  const owners = await mapWithLimit(unverified, 16, ({ backup }) => isOurs(store, backup));
+  const owners = await mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
   unverified.forEach(({ backup, reason }, index) => {
     const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
     if (!owners[index]) {

@@ -12,10 +12,10 @@ import { httpStatusOf } from '../aws/errors.js';
 import type { ByteSource } from '../util/byte-source.js';
 import type { Encryption } from './backup-store.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
+import { MAX_PARTS } from './s3-limits.js';
 
 /** S3 accepts at most 10,000 parts; stay below so a database that grew a little still fits. */
 const PLANNED_PARTS = 9_000;
-const MAX_PARTS = 10_000;
 /**
  * The AWS CLI's part size. The part buffers are most of the backup's memory (queue size + 1 of
  * them, each touched in full): at 16 MiB parts and two in flight, a 420 MiB dump peaked at 154 MiB

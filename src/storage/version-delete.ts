@@ -5,6 +5,7 @@ import { deleteKeys } from './backup-writes.js';
 import { GLOBALS_SUFFIX } from './globals-object.js';
 import { backupKeyOfManifest, isManifestKey } from './keys.js';
 import { isLocked, readLock } from './object-lock.js';
+import { DELETE_BATCH } from './s3-limits.js';
 
 /** A key retention meant to delete, left alone because a version of it (or of its pair) is locked. */
 export interface LockedKey {
@@ -20,7 +21,6 @@ export interface DeleteOutcome {
   locked: LockedKey[];
 }
 
-const DELETE_BATCH = 1000;
 const LOCK_READ_CONCURRENCY = 16;
 
 async function isVersioned(store: BackupStore): Promise<boolean> {

@@ -5,6 +5,9 @@ export interface Logger {
   debug(message: string): void;
 }
 
+/** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
+export const PROGRESS_EVERY_MS = 30_000;
+
 export const silentLogger: Logger = {
   info: () => undefined,
   warning: () => undefined,

@@ -19,8 +19,8 @@ describe('rds-restore-test inputs', () => {
     expect(parseRecoveryPoint('2026-11-29T08:00:00Z')).toEqual({ kind: 'time', time: new Date('2026-11-29T08:00:00Z') });
     expect(parseRecoveryPoint('snapshot')).toEqual({ kind: 'newest-snapshot' });
     expect(parseRecoveryPoint('snapshot:rds:saas-production-2026-11-29-03-10')).toEqual({ kind: 'snapshot', id: 'rds:saas-production-2026-11-29-03-10' });
-    expect(refused({ 'recovery-point': '2026-11-29 08:00' })).toBe(
-      "recovery-point '2026-11-29 08:00' is not understood: use latest, an ISO time with its zone (e.g. 2026-11-29T08:00:00Z), snapshot (the newest), or snapshot:<id>",
+    expect(refused({ 'recovery-point': 'yesterday' })).toBe(
+      "recovery-point 'yesterday' is not understood: use latest, an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z), snapshot (the newest), or snapshot:<id>",
     );
   });
 

@@ -117,9 +117,14 @@ describe('restore-verify inputs', () => {
     ['a bad region', { region: 'Frankfurt' }, "region 'Frankfurt' is not an AWS region name like us-east-1"],
     ['a bad endpoint', { 'endpoint-url': 'ftp://x' }, "endpoint-url must be an http:// or https:// URL, got 'ftp://x'"],
     ['a date without a time', { backup: '2026-03-01' }, "backup '2026-03-01' is a date without a time; write the instant, e.g. 2026-03-01T23:59:59Z for the end of that day (UTC)"],
-    ['month 13', { backup: '2026-13-01T00:00:00Z' }, "backup '2026-13-01T00:00:00Z' is not a valid time; write an ISO-8601 time such as 2026-03-01T02:00:00Z"],
-    ['February 30', { backup: '2026-02-30T12:00Z' }, "backup '2026-02-30T12:00Z' is not a valid time; write an ISO-8601 time such as 2026-03-01T02:00:00Z"],
-    ['hour 24', { backup: '2026-02-03T24:00:00' }, "backup '2026-02-03T24:00:00' is not a valid time; write an ISO-8601 time such as 2026-03-01T02:00:00Z"],
+    ['month 13', { backup: '2026-13-01T00:00:00Z' }, "backup '2026-13-01T00:00:00Z' is not a time: there is no month 13; correct it, e.g. 2026-03-01T02:00:00Z"],
+    ['February 30', { backup: '2026-02-30T12:00Z' }, "backup '2026-02-30T12:00Z' is not a time: February 2026 has no day 30 (it has 28 days); correct it, e.g. 2026-03-01T02:00:00Z"],
+    ['hour 24', { backup: '2026-02-03T24:00:00Z' }, "backup '2026-02-03T24:00:00Z' is not a time: the hour is 24, past 23; correct it, e.g. 2026-03-01T02:00:00Z"],
+    [
+      'a time without its zone',
+      { backup: '2026-03-01 02:00' },
+      "backup '2026-03-01 02:00' has no zone, so the instant it means is a guess; add Z for UTC (2026-03-01T02:00:00Z) or the offset it was written in, e.g. +02:00",
+    ],
     [
       'a manifest key',
       { backup: 'database/backup_20260301_020000.dump.manifest.json' },
@@ -134,7 +139,7 @@ describe('restore-verify inputs', () => {
     [
       'something else',
       { backup: 'yesterday' },
-      "backup must be latest, random, an ISO-8601 time (e.g. 2026-03-01T02:00:00Z) or a backup key such as database/backup_20260301_020000.dump; got 'yesterday'",
+      "backup 'yesterday' is not understood: use latest, random, an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z), or a backup key such as database/backup_20260301_020000.dump",
     ],
     ['a bad boolean', { 'allow-overwrite': 'yes' }, "allow-overwrite must be true or false, got 'yes'"],
     ['a bad keep-database', { 'keep-database': '1' }, "keep-database must be true or false, got '1'"],
@@ -173,14 +178,13 @@ describe('the backup input', () => {
   test.each([
     ['2026-03-01T02:00:00Z', '2026-03-01T02:00:00.000Z'],
     ['2026-03-01T02:00:00z', '2026-03-01T02:00:00.000Z'],
-    ['2026-03-01 02:00', '2026-03-01T02:00:00.000Z'],
-    ['2026-03-01T02:00:00', '2026-03-01T02:00:00.000Z'],
+    ['2026-03-01 02:00Z', '2026-03-01T02:00:00.000Z'],
     ['2026-03-01T04:00:00+02:00', '2026-03-01T02:00:00.000Z'],
     ['2026-03-01T04:00:00+0200', '2026-03-01T02:00:00.000Z'],
     ['2026-02-28T21:00:00-05:00', '2026-03-01T02:00:00.000Z'],
     ['2026-03-01T02:00:00.123456Z', '2026-03-01T02:00:00.123Z'],
     ['2026-03-01T02:00:00.5Z', '2026-03-01T02:00:00.500Z'],
-  ])('%s is a point in time (%s); without an offset it is UTC', (text, iso) => {
+  ])('%s is a point in time (%s)', (text, iso) => {
     const selector = select(text);
     expect(selector.kind).toBe('point-in-time');
     expect(selector.kind === 'point-in-time' && selector.at.toISOString()).toBe(iso);

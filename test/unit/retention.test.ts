@@ -1,4 +1,4 @@
-import { calendarMonth, decideRetention, isoWeek, parseRetention, type RetentionPolicy } from '../../src/storage/retention.js';
+import { calendarMonth, decideRetention, isoWeek, parseRetention, type RetentionPolicy } from '../../src/retention/retention.js';
 import { ConfigurationError } from '../../src/errors.js';
 
 const policy: RetentionPolicy = { dailyDays: 30, weeklyDays: 90, monthlyDays: 365 };

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 746:
+/***/ 1465:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72244,7 +72244,78 @@ function parsePgDumpArgs(input) {
     return words;
 }
 
-;// CONCATENATED MODULE: ./src/storage/retention.ts
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    if (problem)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
+;// CONCATENATED MODULE: ./src/retention/retention.ts
+
 
 const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
 const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
@@ -72275,7 +72346,6 @@ function parseRetention(input) {
     }
     return policy;
 }
-const DAY_MS = 86_400_000;
 /** ISO-8601 week of a UTC instant, e.g. 2026-W48 (weeks start Monday; week 1 holds the year's first Thursday). */
 function isoWeek(time) {
     const day = new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate()));
@@ -73005,13 +73075,14 @@ function backupKeyOfManifest(manifestKey) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
+
 /** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
 const MANIFEST_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
-const isIso = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const isIso = (value) => typeof value === 'string' && isIsoTime(value);
 /** Parses and checks a manifest; the error says which field is wrong. */
 function parseManifest(text, expectedKey) {
     let data;
@@ -73094,6 +73165,10 @@ function storageChecksumOf(head) {
 }
 /** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
 const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
+/** Whether an object's metadata says dr-actions wrote it. */
+function createdByUs(facts) {
+    return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
 const MANIFEST_READ_CONCURRENCY = 16;
 /**
  * The backups of one database, the objects directly under one prefix of one bucket, as read
@@ -73171,15 +73246,25 @@ class BackupStore {
             throw error;
         }
     }
+    /** Whether dr-actions wrote a backup: it has a manifest (the plan's old script never wrote one), or its metadata says so. */
+    async isOurs(backup) {
+        return Boolean(backup.manifestObject) || createdByUs(await this.metadata(backup.key));
+    }
 }
+
+;// CONCATENATED MODULE: ./src/storage/s3-limits.ts
+/** Parts a multipart upload (or copy) may have at most. */
+const MAX_PARTS = 10_000;
+/** Keys one DeleteObjects request takes at most. */
+const DELETE_BATCH = 1000;
 
 ;// CONCATENATED MODULE: ./src/storage/streaming-upload.ts
 
 
 
+
 /** S3 accepts at most 10,000 parts; stay below so a database that grew a little still fits. */
 const PLANNED_PARTS = 9_000;
-const MAX_PARTS = 10_000;
 /**
  * The AWS CLI's part size. The part buffers are most of the backup's memory (queue size + 1 of
  * them, each touched in full): at 16 MiB parts and two in flight, a 420 MiB dump peaked at 154 MiB
@@ -73374,6 +73459,7 @@ function isKeyTakenError(error) {
 
 
 
+
 /**
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
  * object streams up (its SHA-256 taken on the way, sha256-stream.ts), and the manifest is written
@@ -73389,8 +73475,6 @@ function isKeyTakenError(error) {
 class BackupKeyTakenError extends Error {
     name = 'BackupKeyTakenError';
 }
-/** S3 takes at most 1,000 keys per DeleteObjects request. */
-const DELETE_BATCH = 1000;
 /**
  * Writes a small object beside a backup, in STANDARD whatever the backup's storage class (selection
  * and a rebuild must read it at once), only where nothing is stored yet (If-None-Match: *), with the
@@ -73757,6 +73841,15 @@ function plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+;// CONCATENATED MODULE: ./src/util/logger.ts
+/** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
+const PROGRESS_EVERY_MS = 30_000;
+const silentLogger = {
+    info: () => undefined,
+    warning: () => undefined,
+    debug: () => undefined,
+};
+
 ;// CONCATENATED MODULE: ./src/version.ts
 /** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
 const TOOL_NAME = 'dr-actions';
@@ -73928,14 +74021,14 @@ async function planDumpContents(session, pgDump, database, dumpArgs) {
 
 ;// CONCATENATED MODULE: ./src/storage/lock-horizon.ts
 
-const lock_horizon_DAY_MS = 86_400_000;
+
 /**
  * How long retention keeps a backup that finished at `finishedAt` as a daily backup: the lock a
  * new backup gets. With no daily tier, the shortest tier that could keep it.
  */
 function dailyHorizon(finishedAt, policy) {
     const days = policy.dailyDays || Math.min(...[policy.weeklyDays, policy.monthlyDays].filter((d) => d > 0));
-    return new Date(finishedAt.getTime() + days * lock_horizon_DAY_MS);
+    return new Date(finishedAt.getTime() + days * DAY_MS);
 }
 /**
  * The later horizon of each backup that retention has promoted: the newest backup of a week (or
@@ -73959,7 +74052,7 @@ function promotedHorizons(backups, policy, now) {
         for (const [name, backup] of newest) {
             if (name === group(now) || backup.finishedAt.getTime() > now.getTime())
                 continue;
-            const until = backup.finishedAt.getTime() + days * lock_horizon_DAY_MS;
+            const until = backup.finishedAt.getTime() + days * DAY_MS;
             const current = horizons.get(backup.key);
             if (until > now.getTime() && (!current || current.getTime() < until))
                 horizons.set(backup.key, new Date(until));
@@ -74037,7 +74130,7 @@ async function extendPromotedLocks(store, report, mode, now) {
 
 
 
-const version_delete_DELETE_BATCH = 1000;
+
 const LOCK_READ_CONCURRENCY = 16;
 async function isVersioned(store) {
     const response = await store.client.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: store.bucket }));
@@ -74105,8 +74198,8 @@ async function deleteBackupKeys(store, keys, now) {
     const lockedKeys = new Set(locked.map((l) => l.key));
     const targets = keys.filter((key) => !lockedKeys.has(key)).flatMap((key) => (versions.get(key) ?? []).map((v) => ({ Key: key, VersionId: v.versionId })));
     const failed = new Map();
-    for (let start = 0; start < targets.length; start += version_delete_DELETE_BATCH) {
-        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: store.bucket, Delete: { Objects: targets.slice(start, start + version_delete_DELETE_BATCH), Quiet: true } }));
+    for (let start = 0; start < targets.length; start += DELETE_BATCH) {
+        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: store.bucket, Delete: { Objects: targets.slice(start, start + DELETE_BATCH), Quiet: true } }));
         for (const item of response.Errors ?? [])
             if (item.Key)
                 failed.set(item.Key, `${item.Code ?? ''} ${item.Message ?? ''}`.trim());
@@ -74121,15 +74214,8 @@ async function deleteBackupKeys(store, keys, now) {
 
 
 
-
 /** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
 const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
-async function isOurs(store, backup) {
-    if (backup.manifestObject)
-        return true; // the plan's old script never wrote manifests
-    const head = await store.metadata(backup.key);
-    return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
-}
 /**
  * Applies the retention policy to the backups under the store's prefix. Complete backups are
  * judged by their manifest's finish time; incomplete ones of ours older than 24 h are removed;
@@ -74155,7 +74241,7 @@ async function pruneBackups(options) {
     const toDelete = [];
     const incomplete = [];
     const legacy = [];
-    const owners = await mapWithLimit(unverified, 16, ({ backup }) => isOurs(store, backup));
+    const owners = await mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
     unverified.forEach(({ backup, reason }, index) => {
         const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
         if (!owners[index]) {
@@ -74246,13 +74332,13 @@ async function retainBackups(store, protectKey, options) {
 
 
 
+
 /** Server-side copy: parts of up to 5 GiB, at most 10,000; fewer, larger requests than the upload's. */
 const MIN_COPY_PART = 256 * 1024 * 1024;
 const MAX_COPY_PART = 5 * 1024 * 1024 * 1024;
-const copy_MAX_PARTS = 10_000;
 const COPY_CONCURRENCY = 4;
 function copyPartSize(sizeBytes) {
-    return Math.min(MAX_COPY_PART, Math.max(MIN_COPY_PART, Math.ceil(sizeBytes / copy_MAX_PARTS)));
+    return Math.min(MAX_COPY_PART, Math.max(MIN_COPY_PART, Math.ceil(sizeBytes / MAX_PARTS)));
 }
 /**
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
@@ -74503,6 +74589,7 @@ function clockStartingAt(start) {
 
 
 
+
 /**
  * Dumps one database into S3 and, when the object is complete, writes its manifest; then
  * applies retention. Only a dump that pg_dump finished with exit code 0, whose row counts were
@@ -74623,7 +74710,6 @@ async function retainAndCopy(store, result, destination, options) {
         return outcome;
     return { ...outcome, copy: await makeSecondCopy(copy, store, result.manifest, options) };
 }
-const PROGRESS_EVERY_MS = 30_000;
 /**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
  * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
@@ -77912,7 +77998,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(746);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1465);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

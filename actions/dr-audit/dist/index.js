@@ -86072,7 +86072,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4273:
+/***/ 1878:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86121,6 +86121,53 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
         throw new ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
     }
     return text.replace(/\/+$/, '');
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/report/report-path.ts
+
+
+
+const INPUT = 'report-path';
+/** What is at a path now: a file, a folder, or nothing (an unreadable path counts as nothing; the write will say why). */
+function kindOf(path) {
+    const stat = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+    if (!stat)
+        return undefined;
+    return stat.isDirectory() ? 'folder' : 'file';
+}
+/** The nearest existing ancestor of `path` when it is a file, so no folder can be made under it. */
+function fileInTheWay(path) {
+    for (let parent = (0,external_node_path_.dirname)(path); parent !== (0,external_node_path_.dirname)(parent); parent = (0,external_node_path_.dirname)(parent)) {
+        const kind = kindOf(parent);
+        if (kind === 'folder')
+            return undefined;
+        if (kind === 'file')
+            return parent;
+    }
+    return undefined;
+}
+/**
+ * The report-path input of every action that writes a report: a file, relative to the workspace
+ * or absolute (e.g. under the runner's temp folder), checked before the run so that an hour of
+ * work is not lost to a report that cannot be written at its end.
+ */
+function parseReportPath(input, defaultPath, cwd = process.cwd()) {
+    const path = input.trim() || defaultPath;
+    if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
+        throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+    }
+    const endsInSeparator = /[/\\]$/.test(path);
+    if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
+        throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+    }
+    const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
+    if (file)
+        throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+    return path;
 }
 
 ;// CONCATENATED MODULE: ./src/storage/inputs.ts
@@ -86452,14 +86499,85 @@ function backupKeyOfManifest(manifestKey) {
     return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
 }
 
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    if (problem)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
+
 /** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
 const MANIFEST_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
-const isIso = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const isIso = (value) => typeof value === 'string' && isIsoTime(value);
 /** Parses and checks a manifest; the error says which field is wrong. */
 function parseManifest(text, expectedKey) {
     let data;
@@ -86542,6 +86660,10 @@ function storageChecksumOf(head) {
 }
 /** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
 const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
+/** Whether an object's metadata says dr-actions wrote it. */
+function createdByUs(facts) {
+    return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
 const MANIFEST_READ_CONCURRENCY = 16;
 /**
  * The backups of one database, the objects directly under one prefix of one bucket, as read
@@ -86618,6 +86740,10 @@ class BackupStore {
                 return undefined;
             throw error;
         }
+    }
+    /** Whether dr-actions wrote a backup: it has a manifest (the plan's old script never wrote one), or its metadata says so. */
+    async isOurs(backup) {
+        return Boolean(backup.manifestObject) || createdByUs(await this.metadata(backup.key));
     }
 }
 
@@ -87310,6 +87436,8 @@ function areaSkipped(skip, area, checks) {
 
 
 
+
+const DEFAULT_REPORT_PATH = 'dr-audit-report.json';
 function required(raw, name, area, what) {
     const value = raw.trim();
     const hint = area ? `. A team without it skips the area with skip: '${area}: why it does not apply'` : '';
@@ -87363,7 +87491,7 @@ function parseDns(input) {
     };
 }
 /** Reads and checks every input before the first AWS call; one mistake, one ConfigurationError saying what to change. */
-function parseAuditInputs(input, env = process.env) {
+function parseAuditInputs(input, env = process.env, cwd = process.cwd()) {
     const primaryRegion = parseRegion(required(input('primary-region'), 'primary-region', undefined, 'the region of the primary database and buckets, e.g. us-east-1'), env, 'primary-region');
     const secondaryRegion = parseRegion(required(input('secondary-region'), 'secondary-region', undefined, 'the failover region, e.g. us-west-2'), env, 'secondary-region');
     if (primaryRegion === secondaryRegion)
@@ -87391,14 +87519,12 @@ function parseAuditInputs(input, env = process.env) {
         rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
         skip,
         failOn,
-        reportPath: input('report-path').trim() || 'dr-audit-report.json',
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
     };
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/version.ts
 /** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
 const TOOL_NAME = 'dr-actions';
@@ -90756,7 +90882,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4273);
+/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1878);
 
 await (0,_actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

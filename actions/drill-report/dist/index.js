@@ -29211,7 +29211,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 806:
+/***/ 4714:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37772,7 +37772,78 @@ async function writeDrillFiles(workspace, files, markdown, json) {
     await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(workspace, files.jsonPath), json);
 }
 
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    if (problem)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
 ;// CONCATENATED MODULE: ./src/report/parse.ts
+
 
 
 
@@ -37809,7 +37880,7 @@ class Reader {
     }
     time(value, path) {
         const text = this.string(value, path);
-        if (Number.isNaN(Date.parse(text)))
+        if (!isIsoTime(text))
             this.fail(path, `must be an ISO-8601 time, got '${text}'`);
         return text;
     }
@@ -42285,6 +42356,8 @@ function globEscape(path) {
 }
 
 ;// CONCATENATED MODULE: ./src/util/logger.ts
+/** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
+const PROGRESS_EVERY_MS = 30_000;
 const silentLogger = {
     info: () => undefined,
     warning: () => undefined,
@@ -42554,7 +42627,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(806);
+/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4714);
 
 await (0,_actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5042:
+/***/ 3418:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69061,6 +69061,53 @@ class ConfigurationError extends Error {
 }
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/report/report-path.ts
+
+
+
+const INPUT = 'report-path';
+/** What is at a path now: a file, a folder, or nothing (an unreadable path counts as nothing; the write will say why). */
+function kindOf(path) {
+    const stat = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+    if (!stat)
+        return undefined;
+    return stat.isDirectory() ? 'folder' : 'file';
+}
+/** The nearest existing ancestor of `path` when it is a file, so no folder can be made under it. */
+function fileInTheWay(path) {
+    for (let parent = (0,external_node_path_.dirname)(path); parent !== (0,external_node_path_.dirname)(parent); parent = (0,external_node_path_.dirname)(parent)) {
+        const kind = kindOf(parent);
+        if (kind === 'folder')
+            return undefined;
+        if (kind === 'file')
+            return parent;
+    }
+    return undefined;
+}
+/**
+ * The report-path input of every action that writes a report: a file, relative to the workspace
+ * or absolute (e.g. under the runner's temp folder), checked before the run so that an hour of
+ * work is not lost to a report that cannot be written at its end.
+ */
+function parseReportPath(input, defaultPath, cwd = process.cwd()) {
+    const path = input.trim() || defaultPath;
+    if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
+        throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+    }
+    const endsInSeparator = /[/\\]$/.test(path);
+    if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
+        throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+    }
+    const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
+    if (file)
+        throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+    return path;
 }
 
 ;// CONCATENATED MODULE: ./src/aws/settings.ts
@@ -69336,7 +69383,9 @@ function normalizeRecordValue(text) {
 
 
 
+
 const NO_ENV = {};
+const DEFAULT_REPORT_PATH = 'failover-report.json';
 const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?([A-Z0-9]{1,32})$/;
 const MAX_TTL = 2_147_483_647;
 /**
@@ -69443,7 +69492,7 @@ function parseExpectedRecordValue(text, record) {
     return normalizeRecordValue(text);
 }
 /** Every input checked before the first AWS call; each mistake is one ConfigurationError. */
-function parseFailoverInputs(input) {
+function parseFailoverInputs(input, cwd = process.cwd()) {
     const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'], 'plan');
     const replicaId = parseIdentifier(input('replica-id'), 'replica-id');
     // Lower case like replica-id (RDS identifiers are), so both are compared the same way.
@@ -69470,14 +69519,12 @@ function parseFailoverInputs(input) {
         waitTimeoutSeconds: parseInteger(input('wait-timeout-seconds'), 'wait-timeout-seconds', 1800, 1),
         rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
         endpointUrl: parseEndpointUrl(input('endpoint-url')),
-        reportPath: input('report-path').trim() || 'failover-report.json',
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
     };
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/util/format.ts
 const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
 function formatBytes(bytes) {
@@ -69737,8 +69784,6 @@ function createCloudWatchClient(settings) {
     return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -79864,7 +79909,20 @@ class PsqlSession {
     }
 }
 
+;// CONCATENATED MODULE: ./src/postgres/with-session.ts
+/** Runs `use` on the session `open` gives, and closes the session however `use` ends. */
+async function withSession(open, use) {
+    const session = await open;
+    try {
+        return await use(session);
+    }
+    finally {
+        await session.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/failover/replica-database.ts
+
 
 
 
@@ -79911,17 +79969,8 @@ function lagFromFacts(facts) {
         reason: `no transaction has been replayed since the replica started (pg_last_xact_replay_timestamp() is NULL) and replay is behind (${facts.replayLsn ?? '?'} of ${facts.receiveLsn ?? 'no streamed WAL'}, ${receiver})`,
     };
 }
-async function withSession(target, psqlPath, fn) {
-    const session = await PsqlSession.open(target, { psqlPath });
-    try {
-        return await fn(session);
-    }
-    finally {
-        await session.close();
-    }
-}
 async function readReplicaDatabase(target, psqlPath) {
-    return withSession(target, psqlPath, async (session) => {
+    return withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
         const [row] = await session.query(FACTS);
         const [version, inRecovery, receiveLsn, replayLsn, caughtUp, replayAge, paused, receiverStatus] = row ?? [];
         const facts = {
@@ -79950,13 +79999,13 @@ class NotWritableError extends Error {
  * table is created, a row committed and read back, and the table dropped.
  */
 async function proveWritable(target, psqlPath, options) {
-    const outcome = await pollUntil(() => withSession(target, psqlPath, async (session) => ((await session.value('SELECT pg_is_in_recovery()')) === 'f' ? 'primary' : 'still in recovery (pg_is_in_recovery() is true)')).catch((error) => `unreachable: ${errorMessage(error)}`), (state) => state === 'primary', options);
+    const outcome = await pollUntil(() => withSession(PsqlSession.open(target, { psqlPath }), async (session) => ((await session.value('SELECT pg_is_in_recovery()')) === 'f' ? 'primary' : 'still in recovery (pg_is_in_recovery() is true)')).catch((error) => `unreachable: ${errorMessage(error)}`), (state) => state === 'primary', options);
     if (!outcome.done) {
         throw new NotWritableError(`${target.display} is ${outcome.value} after ${outcome.attempts} checks: it is not a writable primary`);
     }
     const canaryTable = `dr_actions_failover_canary_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     const table = quoteIdent(canaryTable);
-    return withSession(target, psqlPath, async (session) => {
+    return withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
         try {
             await session.query('BEGIN');
             await session.query(`CREATE TABLE ${table} (id int PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
@@ -83868,7 +83917,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5042);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3418);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

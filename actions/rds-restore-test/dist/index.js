@@ -64181,7 +64181,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 3716:
+/***/ 5535:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64742,7 +64742,78 @@ class Runner {
     }
 }
 
-;// CONCATENATED MODULE: ./src/storage/retention.ts
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    if (problem)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
+;// CONCATENATED MODULE: ./src/retention/retention.ts
+
 
 const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
 const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
@@ -64773,7 +64844,6 @@ function parseRetention(input) {
     }
     return policy;
 }
-const DAY_MS = 86_400_000;
 /** ISO-8601 week of a UTC instant, e.g. 2026-W48 (weeks start Monday; week 1 holds the year's first Thursday). */
 function isoWeek(time) {
     const day = new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate()));
@@ -65254,6 +65324,10 @@ function defaultName(sql, line) {
     const flat = sql.replace(/\s+/g, ' ');
     return `line ${line}: ${flat.length > NAME_PREVIEW ? `${flat.slice(0, NAME_PREVIEW)}...` : flat}`;
 }
+/** The plan's checklist rows the user's checks prove (`-- checklist:` lines). */
+function checklistTags(checks) {
+    return new Set((checks?.checks ?? []).flatMap((c) => c.checklist));
+}
 /**
  * Reads a checks file: SQL statements, each optionally preceded by `-- name: ...` (how it is
  * reported) and `-- checklist: user-login` / `payments` (which row of the plan's Test Checklist
@@ -65412,6 +65486,49 @@ function parseSmokeCommand(input, env, cwd) {
     return words;
 }
 
+;// CONCATENATED MODULE: ./src/report/report-path.ts
+
+
+
+const INPUT = 'report-path';
+/** What is at a path now: a file, a folder, or nothing (an unreadable path counts as nothing; the write will say why). */
+function kindOf(path) {
+    const stat = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+    if (!stat)
+        return undefined;
+    return stat.isDirectory() ? 'folder' : 'file';
+}
+/** The nearest existing ancestor of `path` when it is a file, so no folder can be made under it. */
+function fileInTheWay(path) {
+    for (let parent = (0,external_node_path_.dirname)(path); parent !== (0,external_node_path_.dirname)(parent); parent = (0,external_node_path_.dirname)(parent)) {
+        const kind = kindOf(parent);
+        if (kind === 'folder')
+            return undefined;
+        if (kind === 'file')
+            return parent;
+    }
+    return undefined;
+}
+/**
+ * The report-path input of every action that writes a report: a file, relative to the workspace
+ * or absolute (e.g. under the runner's temp folder), checked before the run so that an hour of
+ * work is not lost to a report that cannot be written at its end.
+ */
+function parseReportPath(input, defaultPath, cwd = process.cwd()) {
+    const path = input.trim() || defaultPath;
+    if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
+        throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+    }
+    const endsInSeparator = /[/\\]$/.test(path);
+    if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
+        throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+    }
+    const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
+    if (file)
+        throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+    return path;
+}
+
 ;// CONCATENATED MODULE: ./src/util/inputs.ts
 
 function parseBoolean(input, name, fallback) {
@@ -65449,8 +65566,9 @@ function parseChoice(input, name, choices, fallback) {
 
 ;// CONCATENATED MODULE: ./src/rds-restore/recovery-point.ts
 
+
 const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const recovery_point_INPUT = 'recovery-point';
 function parseRecoveryPoint(input) {
     const text = input.trim();
     if (text === '' || text === 'latest')
@@ -65460,13 +65578,13 @@ function parseRecoveryPoint(input) {
     if (text.startsWith('snapshot:')) {
         const id = text.slice('snapshot:'.length).trim();
         if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
-            throw new ConfigurationError(`recovery-point '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
+            throw new ConfigurationError(`${recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
         }
         return { kind: 'snapshot', id };
     }
-    if (ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)))
-        return { kind: 'time', time: new Date(text) };
-    throw new ConfigurationError(`recovery-point '${text}' is not understood: use latest, an ISO time with its zone (e.g. 2026-11-29T08:00:00Z), snapshot (the newest), or snapshot:<id>`);
+    if (startsWithDate(text))
+        return { kind: 'time', time: parseIsoTime(text, recovery_point_INPUT) };
+    throw new ConfigurationError(`${recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
 }
 function describeSelector(selector) {
     switch (selector.kind) {
@@ -65482,6 +65600,7 @@ function describeSelector(selector) {
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/inputs.ts
+
 
 
 
@@ -65527,13 +65646,7 @@ function parseSecurityGroups(input) {
         throw new ConfigurationError(`vpc-security-group-ids: '${bad}' is not a security group id like sg-0123456789abcdef0`);
     return ids;
 }
-function parseReportPath(input) {
-    const path = input.trim() || DEFAULT_REPORT_PATH;
-    if (path.endsWith('/'))
-        throw new ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
-    return path;
-}
-function parseSnapshotInputs(input, env) {
+function parseSnapshotInputs(input, env, cwd) {
     const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
     const copyText = input('copy-to-region').trim();
     const copyRegion = copyText ? parseRegion(copyText, env, 'copy-to-region') : undefined;
@@ -65551,14 +65664,14 @@ function parseSnapshotInputs(input, env) {
         retention: parseRetention(input('retention') || DEFAULT_SNAPSHOT_RETENTION),
         waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
         endpointUrl: parseEndpointUrl(input('endpoint-url')),
-        reportPath: parseReportPath(input('report-path')),
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
     };
 }
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 function parseRdsRestoreInputs(input, env = process.env, cwd = process.cwd()) {
     const mode = parseChoice(input('mode'), 'mode', ['restore-test', 'snapshot'], 'restore-test');
     if (mode === 'snapshot')
-        return parseSnapshotInputs(input, env);
+        return parseSnapshotInputs(input, env, cwd);
     const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
     const region = input('region').trim() ? parseRegion(input('region'), env, 'region') : sourceRegion;
     const username = input('username').trim();
@@ -65591,7 +65704,7 @@ function parseRdsRestoreInputs(input, env = process.env, cwd = process.cwd()) {
         rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3_600, 1),
         keepInstance: parseBoolean(input('keep-instance'), 'keep-instance', false),
         waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
-        reportPath: parseReportPath(input('report-path')),
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
     };
 }
 
@@ -65653,6 +65766,10 @@ function rtoChecklistItem(rto) {
     if (rto === undefined || rto.measuredSeconds === null)
         return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
     return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
+}
+/** A restore test passes when nothing went wrong and every objective was measured and met. */
+function restoreTestPassed(reasons, objectives) {
+    return reasons.length === 0 && objectives.every((o) => o.passed === true);
 }
 /** One reason per objective the run measured and missed. */
 function missedObjectives(objectives) {
@@ -75877,7 +75994,7 @@ function rdsRestoreSteps(run) {
 
 
 
-const recovery_points_DAY_MS = 86_400_000;
+
 async function pointInTimeHere(query) {
     const { instanceId, region, sourceRegion, client } = query;
     const backups = (await describeAutomatedBackups(client, instanceId)).filter((b) => b.sourceRegion === sourceRegion && b.status !== 'retained');
@@ -75890,7 +76007,7 @@ async function pointInTimeHere(query) {
             return undefined;
         const own = backups[0];
         const latest = instance.latestRestorableTime;
-        const fallback = new Date(Math.max(instance.createdAt?.getTime() ?? 0, latest.getTime() - retentionDays * recovery_points_DAY_MS));
+        const fallback = new Date(Math.max(instance.createdAt?.getTime() ?? 0, latest.getTime() - retentionDays * DAY_MS));
         return { source: { instanceId }, window: { earliest: own?.earliest ?? fallback, latest }, retentionDays };
     }
     const replicated = backups.find((b) => b.earliest && b.latest && b.arn);
@@ -75953,10 +76070,46 @@ async function resolveNamedSnapshot(client, id, region) {
     return { mechanism: 'snapshot', time: snapshot.dataAt, snapshot, label: `snapshot ${snapshot.id} (${snapshot.type}, data from ${snapshot.dataAt.toISOString()})` };
 }
 
+;// CONCATENATED MODULE: ./src/report/recovery-gap.ts
+
+
+/** How far back RPO looks for the worst moment to have lost the database. */
+const RPO_WINDOW_DAYS = 30;
+/** The first instant (epoch ms) of the RPO window that ends at `now`. */
+function windowStart(now, windowDays = RPO_WINDOW_DAYS) {
+    return now.getTime() - windowDays * DAY_MS;
+}
+/**
+ * The largest gap over the window: measured from the last coverage that ended before the window
+ * (a disaster just inside it would have fallen back to that one), through every coverage in the
+ * window, to now, so the open gap since the newest coverage counts too. Coverage past `now`
+ * (clock skew) counts as now; of equal gaps the earliest is named. Undefined without coverage.
+ */
+function largestGap(coverage, now, windowDays = RPO_WINDOW_DAYS) {
+    const nowMs = now.getTime();
+    const start = windowStart(now, windowDays);
+    const sorted = coverage.map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) })).sort((a, b) => a.start - b.start || a.end - b.end);
+    let cursor = sorted.filter((c) => c.end < start).at(-1);
+    let gap;
+    const consider = (from, toMs, to) => {
+        const seconds = secondsBetween(new Date(from.end), new Date(toMs));
+        if (!gap || seconds > gap.seconds)
+            gap = { from: from.point, fromMs: from.end, ...(to ? { to: to.point } : {}), toMs, seconds };
+    };
+    for (const next of sorted.filter((c) => c.end >= start)) {
+        if (cursor && next.start > cursor.end)
+            consider(cursor, next.start, next);
+        if (!cursor || next.end >= cursor.end)
+            cursor = next;
+    }
+    if (cursor)
+        consider(cursor, nowMs);
+    return gap;
+}
+
 ;// CONCATENATED MODULE: ./src/rds-restore/rpo.ts
 
-const RPO_WINDOW_DAYS = 30;
-const rpo_DAY_MS = 86_400_000;
+
 /**
  * RPO of RDS recovery points: the age of the point restored, and the largest stretch of the last
  * 30 days no recovery point covers. The point-in-time window covers every second from its
@@ -75964,32 +76117,20 @@ const rpo_DAY_MS = 86_400_000;
  * newest coverage to now counts too (a disaster now loses it).
  */
 function measureRdsRpo(points, pointTime, now) {
-    const nowMs = now.getTime();
-    const windowStart = nowMs - RPO_WINDOW_DAYS * rpo_DAY_MS;
-    const coverage = points.snapshots.map((s) => ({ start: Math.min(s.dataAt.getTime(), nowMs), end: Math.min(s.dataAt.getTime(), nowMs), name: `snapshot ${s.id}` }));
+    const coverage = points.snapshots.map((s) => ({ start: s.dataAt.getTime(), end: s.dataAt.getTime(), point: `snapshot ${s.id}` }));
     const pitr = points.pointInTime?.window;
     if (pitr)
-        coverage.push({ start: Math.min(pitr.earliest.getTime(), nowMs), end: Math.min(pitr.latest.getTime(), nowMs), name: 'the point-in-time window' });
-    coverage.sort((a, b) => a.start - b.start || a.end - b.end);
-    const before = coverage.filter((c) => c.end < windowStart).at(-1);
-    let cursor = before;
-    let maxGap;
-    const consider = (from, to, toName) => {
-        const seconds = secondsBetween(new Date(from.end), new Date(to));
-        if (!maxGap || seconds > maxGap.seconds)
-            maxGap = { from: new Date(from.end).toISOString(), to: new Date(to).toISOString(), seconds, between: `${from.name} to ${toName}` };
+        coverage.push({ start: pitr.earliest.getTime(), end: pitr.latest.getTime(), point: 'the point-in-time window' });
+    const gap = largestGap(coverage, now);
+    const maxGap = gap && {
+        from: new Date(gap.fromMs).toISOString(),
+        to: new Date(gap.toMs).toISOString(),
+        seconds: gap.seconds,
+        between: `${gap.from} to ${gap.to ?? 'now'}`,
     };
-    for (const next of coverage.filter((c) => c.end >= windowStart)) {
-        if (cursor && next.start > cursor.end)
-            consider(cursor, next.start, next.name);
-        if (!cursor || next.end >= cursor.end)
-            cursor = next;
-    }
-    if (cursor)
-        consider(cursor, nowMs, 'now');
     return {
         windowDays: RPO_WINDOW_DAYS,
-        snapshotsInWindow: points.snapshots.filter((s) => s.dataAt.getTime() >= windowStart).length,
+        snapshotsInWindow: points.snapshots.filter((s) => s.dataAt.getTime() >= windowStart(now)).length,
         ...(pitr ? { pointInTimeWindow: { earliest: pitr.earliest.toISOString(), latest: pitr.latest.toISOString() } } : {}),
         pointAgeSeconds: secondsBetween(pointTime, now),
         maxGapSeconds: maxGap ? maxGap.seconds : null,
@@ -75998,6 +76139,7 @@ function measureRdsRpo(points, pointTime, now) {
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/run-rds-restore-test.ts
+
 
 
 
@@ -76116,17 +76258,16 @@ async function finishReport(options, run) {
     details.rto = measureRto(steps);
     const objectives = rdsObjectives(details, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds });
     reasons.push(...missedObjectives(objectives));
-    const tagged = new Set((options.checks?.checks ?? []).flatMap((c) => c.checklist));
     const report = newReport({
         kind: REPORT_KIND,
         run: options.run,
         startedAt: run.startedAt.toISOString(),
         finishedAt: run.finishedAt.toISOString(),
-        passed: reasons.length === 0 && objectives.every((o) => o.passed === true),
+        passed: restoreTestPassed(reasons, objectives),
         reasons,
         steps,
         objectives,
-        checklist: rdsChecklist(steps, details, objectives, tagged),
+        checklist: rdsChecklist(steps, details, objectives, checklistTags(options.checks)),
         details,
     });
     await writeReport(options.reportPath, report);
@@ -79348,7 +79489,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3716);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5535);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 679:
+/***/ 638:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65144,6 +65144,53 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
     return text.replace(/\/+$/, '');
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/report/report-path.ts
+
+
+
+const INPUT = 'report-path';
+/** What is at a path now: a file, a folder, or nothing (an unreadable path counts as nothing; the write will say why). */
+function kindOf(path) {
+    const stat = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+    if (!stat)
+        return undefined;
+    return stat.isDirectory() ? 'folder' : 'file';
+}
+/** The nearest existing ancestor of `path` when it is a file, so no folder can be made under it. */
+function fileInTheWay(path) {
+    for (let parent = (0,external_node_path_.dirname)(path); parent !== (0,external_node_path_.dirname)(parent); parent = (0,external_node_path_.dirname)(parent)) {
+        const kind = kindOf(parent);
+        if (kind === 'folder')
+            return undefined;
+        if (kind === 'file')
+            return parent;
+    }
+    return undefined;
+}
+/**
+ * The report-path input of every action that writes a report: a file, relative to the workspace
+ * or absolute (e.g. under the runner's temp folder), checked before the run so that an hour of
+ * work is not lost to a report that cannot be written at its end.
+ */
+function parseReportPath(input, defaultPath, cwd = process.cwd()) {
+    const path = input.trim() || defaultPath;
+    if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
+        throw new errors_ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+    }
+    const endsInSeparator = /[/\\]$/.test(path);
+    if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
+        throw new errors_ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+    }
+    const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
+    if (file)
+        throw new errors_ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+    return path;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
 
 const EXAMPLE = 'postgres://user:password@host:5432/database';
@@ -65341,10 +65388,6 @@ function parseChoice(input, name, choices, fallback) {
     return match;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/checks/sql-statements.ts
 /** The file cannot be split: an unterminated quote or comment, or a psql meta-command. */
 class SqlSplitError extends Error {
@@ -65502,6 +65545,10 @@ const NAME_PREVIEW = 60;
 function defaultName(sql, line) {
     const flat = sql.replace(/\s+/g, ' ');
     return `line ${line}: ${flat.length > NAME_PREVIEW ? `${flat.slice(0, NAME_PREVIEW)}...` : flat}`;
+}
+/** The plan's checklist rows the user's checks prove (`-- checklist:` lines). */
+function checklistTags(checks) {
+    return new Set((checks?.checks ?? []).flatMap((c) => c.checklist));
 }
 /**
  * Reads a checks file: SQL statements, each optionally preceded by `-- name: ...` (how it is
@@ -65759,6 +65806,76 @@ async function sameDatabaseResolved(a, b) {
     return [...left].some((address) => right.has(address));
 }
 
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    if (problem)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
 ;// CONCATENATED MODULE: ./src/storage/keys.ts
 const EXTENSION = { custom: '.dump', plain: '.sql.gz' };
 const MANIFEST_SUFFIX = '.manifest.json';
@@ -65800,26 +65917,8 @@ function backupKeyOfManifest(manifestKey) {
 ;// CONCATENATED MODULE: ./src/restore/selector.ts
 
 
-const INPUT = 'backup';
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-/** An ISO-8601 date and time; without an offset it is UTC, like every time in this project. */
-function parseTime(text) {
-    const match = DATE_TIME.exec(text);
-    if (!match)
-        return undefined;
-    const [, y, mo, d, h, mi, s = '00', fraction = '', offset = 'Z'] = match;
-    const zone = offset.toUpperCase() === 'Z' ? 'Z' : offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset;
-    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
-    const time = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
-    const fieldsValid = Number(mo) >= 1 && Number(mo) <= 12 && Number(d) >= 1 && Number(h) <= 23 && Number(mi) <= 59 && Number(s) <= 59;
-    // Date rolls 2026-02-30 over to March; such a day is a typo, not a time.
-    const dayExists = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))).getUTCDate() === Number(d);
-    if (Number.isNaN(time.getTime()) || !fieldsValid || !dayExists) {
-        throw new errors_ConfigurationError(`${INPUT} '${text}' is not a valid time; write an ISO-8601 time such as 2026-03-01T02:00:00Z`);
-    }
-    return time;
-}
+
+const selector_INPUT = 'backup';
 /** An object key as given, an s3://bucket/key URL, or a bare file name under the prefix. */
 function parseKey(text, bucket, prefix) {
     let key = text;
@@ -65828,12 +65927,12 @@ function parseKey(text, bucket, prefix) {
         const slash = rest.indexOf('/');
         const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
         if (urlBucket !== bucket) {
-            throw new errors_ConfigurationError(`${INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
+            throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
         }
         key = slash < 0 ? '' : rest.slice(slash + 1);
     }
     if (isManifestKey(key)) {
-        throw new errors_ConfigurationError(`${INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
+        throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
     }
     if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix))
         return `${prefix}${key}`;
@@ -65841,9 +65940,9 @@ function parseKey(text, bucket, prefix) {
         return key;
     const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
     if (folder !== prefix && parseBackupKey(key, folder)) {
-        throw new errors_ConfigurationError(`${INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
+        throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
     }
-    throw new errors_ConfigurationError(`${INPUT} must be latest, random, an ISO-8601 time (e.g. 2026-03-01T02:00:00Z) or a backup key such as ${prefix}backup_20260301_020000.dump; got '${text}'`);
+    throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
 }
 function parseBackupSelector(input, bucket, prefix) {
     const text = input.trim();
@@ -65851,12 +65950,8 @@ function parseBackupSelector(input, bucket, prefix) {
         return { kind: 'latest' };
     if (text.toLowerCase() === 'random')
         return { kind: 'random' };
-    if (DATE_ONLY.test(text)) {
-        throw new errors_ConfigurationError(`${INPUT} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
-    }
-    const at = parseTime(text);
-    if (at)
-        return { kind: 'point-in-time', at };
+    if (startsWithDate(text))
+        return { kind: 'point-in-time', at: parseIsoTime(text, selector_INPUT) };
     return { kind: 'key', key: parseKey(text, bucket, prefix) };
 }
 function describeSelector(selector) {
@@ -65873,6 +65968,7 @@ function describeSelector(selector) {
 }
 
 ;// CONCATENATED MODULE: ./src/restore/inputs.ts
+
 
 
 
@@ -65903,12 +65999,6 @@ function validateScratchDatabaseName(name, inputName) {
     }
     return name;
 }
-function parseReportPath(input) {
-    const path = input.trim() || DEFAULT_REPORT_PATH;
-    if (path.endsWith('/'))
-        throw new errors_ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
-    return path;
-}
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd()) {
     const bucket = parseBucket(input('bucket'));
@@ -65937,7 +66027,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
         smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
         rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', rebuild ? REBUILD_RTO_SECONDS : 3600, 1),
         rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
-        reportPath: parseReportPath(input('report-path')),
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
         tempDir: env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(),
         rebuild,
         rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
@@ -66171,6 +66261,10 @@ function rtoChecklistItem(rto) {
         return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
     return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
 }
+/** A restore test passes when nothing went wrong and every objective was measured and met. */
+function restoreTestPassed(reasons, objectives) {
+    return reasons.length === 0 && objectives.every((o) => o.passed === true);
+}
 /** One reason per objective the run measured and missed. */
 function missedObjectives(objectives) {
     return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null ? [`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`] : []);
@@ -66295,13 +66389,14 @@ async function mapWithLimit(items, limit, fn) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
+
 /** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
 const MANIFEST_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
-const isIso = (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const isIso = (value) => typeof value === 'string' && isIsoTime(value);
 /** Parses and checks a manifest; the error says which field is wrong. */
 function parseManifest(text, expectedKey) {
     let data;
@@ -66384,6 +66479,10 @@ function storageChecksumOf(head) {
 }
 /** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
 const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
+/** Whether an object's metadata says dr-actions wrote it. */
+function createdByUs(facts) {
+    return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
 const MANIFEST_READ_CONCURRENCY = 16;
 /**
  * The backups of one database, the objects directly under one prefix of one bucket, as read
@@ -66460,6 +66559,10 @@ class BackupStore {
                 return undefined;
             throw error;
         }
+    }
+    /** Whether dr-actions wrote a backup: it has a manifest (the plan's old script never wrote one), or its metadata says so. */
+    async isOurs(backup) {
+        return Boolean(backup.manifestObject) || createdByUs(await this.metadata(backup.key));
     }
 }
 
@@ -75988,6 +76091,18 @@ class PsqlSession {
     }
 }
 
+;// CONCATENATED MODULE: ./src/postgres/with-session.ts
+/** Runs `use` on the session `open` gives, and closes the session however `use` ends. */
+async function withSession(open, use) {
+    const session = await open;
+    try {
+        return await use(session);
+    }
+    finally {
+        await session.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/step-pipeline.ts
 
 
@@ -76280,7 +76395,17 @@ class BufferReclaimer extends external_node_stream_.Transform {
     }
 }
 
+;// CONCATENATED MODULE: ./src/util/logger.ts
+/** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
+const PROGRESS_EVERY_MS = 30_000;
+const silentLogger = {
+    info: () => undefined,
+    warning: () => undefined,
+    debug: () => undefined,
+};
+
 ;// CONCATENATED MODULE: ./src/restore/download.ts
+
 
 
 
@@ -76293,7 +76418,6 @@ class BufferReclaimer extends external_node_stream_.Transform {
 class ChecksumMismatchError extends Error {
     name = 'ChecksumMismatchError';
 }
-const PROGRESS_EVERY_MS = 30_000;
 const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'];
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
@@ -76947,6 +77071,7 @@ async function readServerSettings(session) {
 
 
 
+
 const MAINTENANCE_DATABASES = ['postgres', 'template1'];
 const USER_RELATIONS = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -76963,15 +77088,6 @@ async function openMaintenance(target, psqlPath) {
         }
     }
     throw new Error(`could not connect to the target server as ${target.display.replace(/\/[^/]*$/, '')}: ${errorMessage(lastError)}`);
-}
-async function withSession(open, fn) {
-    const session = await open;
-    try {
-        return await fn(session);
-    }
-    finally {
-        await session.close();
-    }
 }
 async function inspectTarget(target, psqlPath) {
     const base = await withSession(openMaintenance(target, psqlPath), async (session) => {
@@ -77033,16 +77149,9 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
 
 
 
+
 const list = (names) => names.join(', ');
-async function withMaintenance(ctx, psqlPath, fn) {
-    const session = await openMaintenance(ctx.settings.target, psqlPath);
-    try {
-        return await fn(session);
-    }
-    finally {
-        await session.close();
-    }
-}
+const withMaintenance = (ctx, psqlPath, use) => withSession(openMaintenance(ctx.settings.target, psqlPath), use);
 function describeGlobals(record) {
     if (!record)
         return 'none: the backup was made before globals were stored';
@@ -77174,10 +77283,46 @@ async function ownershipStep(ctx, manifest, server) {
     return [`${owned} owned entries and ${granted} grants of ${rows.length} roles match the manifest`, ...skipped].join('; ');
 }
 
+;// CONCATENATED MODULE: ./src/report/recovery-gap.ts
+
+
+/** How far back RPO looks for the worst moment to have lost the database. */
+const RPO_WINDOW_DAYS = 30;
+/** The first instant (epoch ms) of the RPO window that ends at `now`. */
+function windowStart(now, windowDays = RPO_WINDOW_DAYS) {
+    return now.getTime() - windowDays * DAY_MS;
+}
+/**
+ * The largest gap over the window: measured from the last coverage that ended before the window
+ * (a disaster just inside it would have fallen back to that one), through every coverage in the
+ * window, to now, so the open gap since the newest coverage counts too. Coverage past `now`
+ * (clock skew) counts as now; of equal gaps the earliest is named. Undefined without coverage.
+ */
+function largestGap(coverage, now, windowDays = RPO_WINDOW_DAYS) {
+    const nowMs = now.getTime();
+    const start = windowStart(now, windowDays);
+    const sorted = coverage.map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) })).sort((a, b) => a.start - b.start || a.end - b.end);
+    let cursor = sorted.filter((c) => c.end < start).at(-1);
+    let gap;
+    const consider = (from, toMs, to) => {
+        const seconds = secondsBetween(new Date(from.end), new Date(toMs));
+        if (!gap || seconds > gap.seconds)
+            gap = { from: from.point, fromMs: from.end, ...(to ? { to: to.point } : {}), toMs, seconds };
+    };
+    for (const next of sorted.filter((c) => c.end >= start)) {
+        if (cursor && next.start > cursor.end)
+            consider(cursor, next.start, next);
+        if (!cursor || next.end >= cursor.end)
+            cursor = next;
+    }
+    if (cursor)
+        consider(cursor, nowMs);
+    return gap;
+}
+
 ;// CONCATENATED MODULE: ./src/restore/rpo.ts
 
-const RPO_WINDOW_DAYS = 30;
-const DAY_MS = 86_400_000;
+
 /**
  * RPO measured two ways over complete backups, from the instant each backup's data is from
  * (its snapshot): the age of the newest one now, and the largest gap over the last 30 days.
@@ -77186,28 +77331,23 @@ const DAY_MS = 86_400_000;
  * since the newest backup counts too. Snapshots stamped after `now` (clock skew) count as now.
  */
 function measureRpo(points, now, windowDays = RPO_WINDOW_DAYS) {
-    const windowStart = now.getTime() - windowDays * DAY_MS;
     const sorted = points
         .map((p) => ({ key: p.key, at: Math.min(p.snapshotAt.getTime(), now.getTime()) }))
         .sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : 1));
-    const inWindow = sorted.filter((p) => p.at >= windowStart);
-    const anchor = [...sorted].reverse().find((p) => p.at < windowStart);
-    const newest = sorted[sorted.length - 1];
+    const newest = sorted.at(-1);
     if (!newest)
         return { windowDays, backupsInWindow: 0, ageSeconds: null, maxGapSeconds: null };
-    const series = anchor ? [anchor, ...inWindow] : inWindow;
-    let maxGap;
-    series.forEach((point, index) => {
-        const next = series[index + 1];
-        const to = next ? next.at : now.getTime();
-        const seconds = secondsBetween(new Date(point.at), new Date(to));
-        if (!maxGap || seconds > maxGap.seconds) {
-            maxGap = { fromKey: point.key, from: new Date(point.at).toISOString(), ...(next ? { toKey: next.key } : {}), to: new Date(to).toISOString(), seconds };
-        }
-    });
+    const gap = largestGap(sorted.map((p) => ({ start: p.at, end: p.at, point: p })), now, windowDays);
+    const maxGap = gap && {
+        fromKey: gap.from.key,
+        from: new Date(gap.fromMs).toISOString(),
+        ...(gap.to ? { toKey: gap.to.key } : {}),
+        to: new Date(gap.toMs).toISOString(),
+        seconds: gap.seconds,
+    };
     return {
         windowDays,
-        backupsInWindow: inWindow.length,
+        backupsInWindow: sorted.filter((p) => p.at >= windowStart(now, windowDays)).length,
         newest: { key: newest.key, snapshotAt: new Date(newest.at).toISOString() },
         ageSeconds: secondsBetween(new Date(newest.at), now),
         maxGapSeconds: maxGap ? maxGap.seconds : null,
@@ -77410,11 +77550,6 @@ function chooseLegacy(legacy, selector, random) {
             return undefined;
     }
 }
-/** Whether dr-actions wrote the object (the plan's old script wrote no metadata). */
-async function isOurs(store, backup) {
-    const head = await store.metadata(backup.key);
-    return head?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
-}
 function incompleteBackup(store, key) {
     return (`s3://${store.bucket}/${key} is an incomplete backup: dr-actions wrote it but never its manifest, which is written last, ` +
         'once the dump succeeded and S3 held all of it; it may hold a partial dump and is never restored. Choose another backup');
@@ -77422,7 +77557,7 @@ function incompleteBackup(store, key) {
 /** Objects without a manifest that dr-actions did not write: the plan's own script's backups. */
 async function legacyBackups(store, withoutManifest) {
     const heads = await mapWithLimit(withoutManifest, 16, (backup) => store.metadata(backup.key));
-    return withoutManifest.filter((_, index) => heads[index] && heads[index]?.metadata['created-by'] !== CREATED_BY_METADATA['created-by']);
+    return withoutManifest.filter((_, index) => heads[index] && !createdByUs(heads[index]));
 }
 /**
  * Picks the backup to restore. Complete backups are preferred; the plan's old backups are chosen
@@ -77439,7 +77574,7 @@ async function selectBackup(store, catalog, selector, random) {
         if (invalid)
             throw new errors_ConfigurationError(`s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`);
         const bare = catalog.withoutManifest.find((b) => b.key === selector.key);
-        if (bare && (await isOurs(store, bare)))
+        if (bare && (await store.isOurs(bare)))
             throw new errors_ConfigurationError(incompleteBackup(store, bare.key));
         if (bare)
             return { backup: bare, reason: 'named by key; it has no manifest' };
@@ -77852,6 +77987,7 @@ async function verifyAgainstManifest(session, manifest) {
 
 
 
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -77930,17 +78066,13 @@ async function restoreStep(run, { selection, prepared, file }) {
     }
 }
 async function verifyStep(run, { manifest, psqlPath }) {
-    const session = await PsqlSession.open(run.settings.target, { psqlPath });
-    try {
+    return withSession(PsqlSession.open(run.settings.target, { psqlPath }), async (session) => {
         const verified = await verifyAgainstManifest(session, manifest);
         run.details.tables = verified.tables;
         if (verified.failure)
             throw verified.failure;
         return verified.detail;
-    }
-    finally {
-        await session.close();
-    }
+    });
 }
 async function checksStep(run, checks, psqlPath) {
     run.details.checks.results = await runChecks(checks.checks, run.settings.target, { psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: run.now, signal: run.signal });
@@ -78092,6 +78224,7 @@ function restoreVerifySteps(run) {
 
 
 
+
 /**
  * The plan's monthly restore test and its "Complete Database Recovery", automated: select a
  * backup, download and checksum it, restore it into a scratch database, prove the data equals
@@ -78142,9 +78275,8 @@ async function finishReport(options, run) {
     if (details.catalog && details.catalog.complete === 0) {
         reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
     }
-    const tagged = new Set((options.checks?.checks ?? []).flatMap((c) => c.checklist));
-    const checklist = restoreChecklist(steps, details, objectives, tagged);
-    const passed = reasons.length === 0 && objectives.every((o) => o.passed === true);
+    const checklist = restoreChecklist(steps, details, objectives, checklistTags(options.checks));
+    const passed = restoreTestPassed(reasons, objectives);
     const report = newReport({
         kind: REPORT_KIND,
         run: options.run,
@@ -78415,7 +78547,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(679);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(638);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { DAY_MS } from '../util/time.js';
 
 /** Days each tier reaches back; 0 switches a tier off. */
 export interface RetentionPolicy {
@@ -50,8 +51,6 @@ export interface RetentionDecision {
   /** Why it is kept (every rule that keeps it), or why it goes. */
   reasons: string[];
 }
-
-const DAY_MS = 86_400_000;
 
 /** ISO-8601 week of a UTC instant, e.g. 2026-W48 (weeks start Monday; week 1 holds the year's first Thursday). */
 export function isoWeek(time: Date): string {
