@@ -42,6 +42,12 @@ RDS across accounts and copies, which the dr-audit and hourly-snapshot tests dep
   names, so a read replica of an instance in another account replicates from a same-named instance
   of the caller's. Real RDS takes the account from the ARN; the stack does too (an account is
   reached with credentials from STS AssumeRole of a role in it, as in moto).
+- Every instance (and so every snapshot) has one and the same DbiResourceId in moto 5.2. Real RDS
+  gives each instance its own, which its snapshots and their copies keep: it tells a snapshot of
+  the instance from one of a same-named instance elsewhere. The stack gives each its own too.
+- moto 5.2 answers no DBInstanceAutomatedBackupsReplications. Real RDS lists, on the source
+  instance, each replication of its automated backups (an ARN in the destination region); the
+  stack lists those StartDBInstanceAutomatedBackupsReplication made.
 - A cross-region or cross-account CopyDBSnapshot leaves no trace in moto 5.2. Real RDS answers
   such a copy with SourceDBSnapshotIdentifier (the source snapshot's ARN) and SourceRegion; the
   stack does too (a copy within one region and account has neither, as in RDS).
@@ -518,6 +524,23 @@ def find_db_from_id_in_its_account(self, db_id):
 RDSBackend.find_db_from_id = find_db_from_id_in_its_account
 
 
+def _new_resource_id():
+    return "db-" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+
+
+@patches(DBInstance, "__init__")
+def instance_with_its_own_resource_id(original, self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    self.dbi_resource_id = _new_resource_id()
+
+
+@patches(RDSBackend, "create_db_instance_read_replica")
+def read_replica_with_its_own_resource_id(original, self, db_kwargs):
+    replica = original(self, db_kwargs)
+    replica.dbi_resource_id = _new_resource_id()
+    return replica
+
+
 @patches(RDSBackend, "copy_db_snapshot")
 def copy_db_snapshot_naming_its_source(original, self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):
     copied = original(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs)
@@ -899,6 +922,16 @@ def start_db_instance_automated_backups_replication(self):
 
 
 RDSResponse.start_db_instance_automated_backups_replication = start_db_instance_automated_backups_replication
+
+
+def automated_backups_replications(self):
+    source = (_region_of(self), self.db_instance_identifier)
+    with _restore_lock:
+        arns = [arn for (_, arn), replicated_from in _replicated_backups.items() if replicated_from == source]
+    return [{"DBInstanceAutomatedBackupsArn": arn} for arn in arns]
+
+
+DBInstance.db_instance_automated_backups_replications = property(automated_backups_replications)
 
 class _NoWaitSelector(selectors.DefaultSelector):
     """Werkzeug's drain after each response, without its 10 ms wait for bytes not yet sent."""
