@@ -22,7 +22,7 @@ import {
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { CopyDBSnapshotCommand, CreateDBSnapshotCommand, DeleteDBSnapshotCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, StartDBInstanceAutomatedBackupsReplicationCommand } from '@aws-sdk/client-rds';
-import { ChangeResourceRecordSetsCommand, DeleteHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import type { AuditReport } from '../../src/audit/audit-report.js';
 import { ALL_CHECKS } from '../../src/audit/catalog.js';
 import type { AuditSettings } from '../../src/audit/settings.js';
@@ -406,9 +406,39 @@ const BREAKAGES: Breakage[] = [
     found: /no CNAME, A or AAAA record db\./,
     fix: /change-resource-record-sets --hosted-zone-id \w+ --change-batch '.*"Action":"UPSERT"/,
   },
+  {
+    id: 'dns.record',
+    how: 'only a TXT record of the name',
+    breakIt: (t) =>
+      route53()
+        .send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: t.zoneId,
+            ChangeBatch: {
+              Changes: [
+                { Action: 'DELETE', ResourceRecordSet: { Name: t.recordName, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: t.primaryAddress }] } },
+                { Action: 'CREATE', ResourceRecordSet: { Name: t.recordName, Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"primary"' }] } },
+              ],
+            },
+          }),
+        )
+        .then(() => undefined),
+    found: /no CNAME, A or AAAA record db\./,
+    fix: /"Action":"UPSERT"/,
+  },
   { id: 'dns.record', how: 'in a zone that does not exist', settings: (t) => ({ dns: { ...(settingsOf(t).dns as NonNullable<AuditSettings['dns']>), hostedZoneId: 'Z0NOSUCHZONE0' } }), found: /hosted zone Z0NOSUCHZONE0 does not exist/, fix: /change-resource-record-sets --hosted-zone-id Z0NOSUCHZONE0/ },
   { id: 'dns.ttl', how: 'an hour', breakIt: (t) => upsertRecord(t.zoneId, { Name: t.recordName, Type: 'CNAME', TTL: 3600, ResourceRecords: [{ Value: t.primaryAddress }] }), found: /TTL 1 h 0 min \(at most 5 min 0 s/, fix: /"TTL":60/ },
   { id: 'dns.health-check', how: 'deleted', breakIt: (t) => route53().send(new DeleteHealthCheckCommand({ HealthCheckId: t.healthCheckId })).then(() => undefined), found: /no enabled Route 53 health check/, fix: /create-health-check .*Type=TCP,FullyQualifiedDomainName=saas-production-/ },
+  {
+    id: 'dns.health-check',
+    how: 'watching another name',
+    breakIt: async (t) => {
+      await route53().send(new DeleteHealthCheckCommand({ HealthCheckId: t.healthCheckId }));
+      await route53().send(new CreateHealthCheckCommand({ CallerReference: `other-${t.zoneId}`, HealthCheckConfig: { Type: 'TCP', FullyQualifiedDomainName: 'other.example.com', Port: 5432, RequestInterval: 30, FailureThreshold: 3 } }));
+    },
+    found: /no enabled Route 53 health check is attached to db\..* or watches saas-production-/,
+    fix: /create-health-check/,
+  },
   { id: 'dns.health-check', how: 'disabled', breakIt: (t) => route53().send(new UpdateHealthCheckCommand({ HealthCheckId: t.healthCheckId, Disabled: true })).then(() => undefined), found: /no enabled Route 53 health check/, fix: /create-health-check/ },
   { id: 'cache.persistence', how: 'no snapshots and no Multi-AZ', options: { cacheSnapshots: false }, found: /no automatic snapshots; Multi-AZ disabled/, fix: /modify-replication-group --region us-east-1 --replication-group-id saas-cache-\w+ --snapshot-retention-limit 7/ },
   { id: 'cache.persistence', how: 'no such replication group', settings: () => ({ cache: { replicationGroupId: 'saas-cache-gone' } }), found: /no replication group saas-cache-gone in us-east-1/, fix: /modify-replication-group/ },
