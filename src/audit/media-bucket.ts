@@ -124,7 +124,7 @@ function lifecycleChecks(ctx: AuditContext, media: MediaSettings, facts: MediaFa
     : verdict(
         MEDIA_CHECKS.versionExpiration,
         uncovered.length === 0,
-        uncovered.length ? `old versions of ${scopesText(uncovered)} are kept (and paid for) forever: ${list(expiring)}` : `old versions deleted after ${list(enabled.filter((r) => media.prefixes.some((p) => covers(r, p))))}`,
+        uncovered.length ? `old versions in ${scopesText(uncovered)} expire only where an enabled rule covers them, the rest are kept (and paid for) forever: ${list(expiring)}` : `old versions deleted after ${list(enabled.filter((r) => media.prefixes.some((p) => covers(r, p))))}`,
         fix,
       );
   return [retention, expiration];

@@ -249,7 +249,7 @@ const BREAKAGES: Breakage[] = [
     id: 'media.noncurrent-version-expiration',
     how: 'narrowed to objects larger than 128 KiB',
     breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Filter: { ObjectSizeGreaterThan: 131_072 } })]),
-    found: /old versions of the whole bucket are kept \(and paid for\) forever: rule keep-versions-90-days: 90 days for only objects larger than 131072 bytes$/,
+    found: /old versions in the whole bucket expire only where an enabled rule covers them, the rest are kept \(and paid for\) forever: rule keep-versions-90-days: 90 days for only objects larger than 131072 bytes$/,
     fix: NINETY_DAYS_FIX,
   },
   {
