@@ -12,11 +12,13 @@
  * - LatestRestorableTime is always "now" in moto: `setLatestRestorableTime` sets it through the
  *   launcher (moto_launcher.py).
  * - Object ReplicationStatus and delete-marker replication: the launcher models them.
+ * - Lifecycle filters by object size, a source instance in another account, each instance's own
+ *   DbiResourceId and the replications of automated backups: the launcher answers them as AWS does.
  */
 import { randomBytes } from 'node:crypto';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
-import { CopyDBSnapshotCommand, CreateDBSnapshotCommand } from '@aws-sdk/client-rds';
+import { CopyDBSnapshotCommand, CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import {
   PutBucketEncryptionCommand,
@@ -25,6 +27,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
+  type LifecycleRule,
   type ReplicationRule,
 } from '@aws-sdk/client-s3';
 import { createCloudWatchClient, createElastiCacheClient } from '../src/aws/clients.js';
@@ -33,6 +36,7 @@ import { backupKey, manifestKeyFor } from '../src/storage/keys.js';
 import { createTopology, PRIMARY_REGION, rdsIn, route53, SECONDARY_REGION, type Topology } from './aws-topology.js';
 import { manifestFor } from './manifest.js';
 import { createRegionalBucket, s3In } from './second-region.js';
+import { awsCli } from './aws-cli.js';
 import { stackFromEnv } from './stack.js';
 
 export { PRIMARY_REGION, s3In, SECONDARY_REGION };
@@ -80,6 +84,44 @@ export async function putMediaReplication(t: AuditTopology, rule: ReplicationRul
   await s3In(PRIMARY_REGION).send(new PutBucketReplicationCommand({ Bucket: t.mediaBucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [rule] } }));
 }
 
+/** The backup bucket's one replication rule, as the plan has it unless `overrides` change it. */
+export async function putBackupReplication(t: Pick<AuditTopology, 'backupBucket' | 'backupPrefix' | 'backupReplicaBucket'>, overrides: Partial<ReplicationRule> = {}): Promise<void> {
+  const rule: ReplicationRule = { ID: 'backups-to-secondary', Priority: 1, Status: 'Enabled', Filter: { Prefix: t.backupPrefix }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: `arn:aws:s3:::${t.backupReplicaBucket}` }, ...overrides };
+  await s3In(PRIMARY_REGION).send(new PutBucketReplicationCommand({ Bucket: t.backupBucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [rule] } }));
+}
+
+/** Replaces the bucket's lifecycle rules (the bucket is in the primary region). */
+export async function putLifecycle(bucket: string, rules: LifecycleRule[]): Promise<void> {
+  await s3In(PRIMARY_REGION).send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }));
+}
+
+/** The media bucket's rule as the plan has it: every old version deleted after 90 days. */
+export const KEEP_VERSIONS_90_DAYS: LifecycleRule = { ID: 'keep-versions-90-days', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: 90 } };
+
+/** An RDS client acting in another account: credentials from STS AssumeRole of a role there, as moto maps them to that account. */
+async function rdsInAccount(account: string, region: string): Promise<RDSClient> {
+  const assumed = JSON.parse(await awsCli(['sts', 'assume-role', '--role-arn', `arn:aws:iam::${account}:role/dr-audit-test`, '--role-session-name', 'dr-audit-test'])) as {
+    Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+  };
+  const { AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken } = assumed.Credentials;
+  return new RDSClient({ region, endpoint: stackFromEnv().awsEndpoint, credentials: { accessKeyId, secretAccessKey, sessionToken } });
+}
+
+/** A PostgreSQL instance named `id` in `region` (of `account`, when given): a same-named look-alike of the primary. Its ARN. */
+export async function createInstanceNamed(id: string, region: string, account?: string): Promise<string> {
+  const client = account ? await rdsInAccount(account, region) : rdsIn(region);
+  const created = await client.send(
+    new CreateDBInstanceCommand({ DBInstanceIdentifier: id, Engine: 'postgres', EngineVersion: '15.8', DBInstanceClass: 'db.t3.micro', MasterUsername: 'app', MasterUserPassword: 'not-a-real-secret', AllocatedStorage: 20, BackupRetentionPeriod: 7 }),
+  );
+  return created.DBInstance?.DBInstanceArn as string;
+}
+
+/** A read replica in the secondary region of `source` (an ARN, or an identifier there), with RDS's ReplicaLag data point. */
+export async function createReplicaOf(source: string, replicaId: string): Promise<void> {
+  await rdsIn(SECONDARY_REGION).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: source, DBInstanceClass: 'db.t3.micro' }));
+  await replicaLag(replicaId, 4);
+}
+
 export async function setVersioning(bucket: string, region: string, status: 'Enabled' | 'Suspended'): Promise<void> {
   await s3In(region).send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }));
 }
@@ -94,10 +136,10 @@ async function database(options: TopologyOptions) {
   return { ...topology, copySnapshotId };
 }
 
-/** A ReplicaLag data point for the last full minute, as RDS publishes one each minute (moto has none of its own). */
-export async function replicaLag(replicaId: string, seconds: number): Promise<void> {
+/** A ReplicaLag data point for the minute before `now`, as RDS publishes one each minute (moto has none of its own). */
+export async function replicaLag(replicaId: string, seconds: number, now = new Date()): Promise<void> {
   await createCloudWatchClient({ region: SECONDARY_REGION, endpointUrl: stackFromEnv().awsEndpoint }).send(
-    new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }], Value: seconds, Unit: 'Seconds', Timestamp: new Date(Date.now() - 60_000) }] }),
+    new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }], Value: seconds, Unit: 'Seconds', Timestamp: new Date(now.getTime() - 60_000) }] }),
   );
 }
 
@@ -106,12 +148,7 @@ async function media() {
   const mediaReplicaBucket = await createRegionalBucket(SECONDARY_REGION, { prefix: 'saas-media-replica', versioned: true });
   const client = s3In(PRIMARY_REGION);
   await client.send(new PutBucketReplicationCommand({ Bucket: mediaBucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [mediaRule(mediaReplicaBucket)] } }));
-  await client.send(
-    new PutBucketLifecycleConfigurationCommand({
-      Bucket: mediaBucket,
-      LifecycleConfiguration: { Rules: [{ ID: 'keep-versions-90-days', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: 90 } }] },
-    }),
-  );
+  await putLifecycle(mediaBucket, [KEEP_VERSIONS_90_DAYS]);
   for (const key of ['avatars/1.png', 'avatars/2.png', 'uploads/report.pdf']) await client.send(new PutObjectCommand({ Bucket: mediaBucket, Key: key, Body: `media ${key}` }));
   return { mediaBucket, mediaReplicaBucket };
 }
@@ -123,18 +160,8 @@ async function backups(options: TopologyOptions) {
   const client = s3In(PRIMARY_REGION);
   await client.send(new PutBucketEncryptionCommand({ Bucket: backupBucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] } }));
   await client.send(new PutPublicAccessBlockCommand({ Bucket: backupBucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }));
-  await client.send(
-    new PutBucketLifecycleConfigurationCommand({
-      Bucket: backupBucket,
-      LifecycleConfiguration: { Rules: [{ ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: backupPrefix }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
-    }),
-  );
-  await client.send(
-    new PutBucketReplicationCommand({
-      Bucket: backupBucket,
-      ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [{ ID: 'backups-to-secondary', Priority: 1, Status: 'Enabled', Filter: { Prefix: backupPrefix }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: `arn:aws:s3:::${backupReplicaBucket}` } }] },
-    }),
-  );
+  await putLifecycle(backupBucket, [{ ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: backupPrefix }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }]);
+  await putBackupReplication({ backupBucket, backupPrefix, backupReplicaBucket });
   const finishedAt = new Date(Date.now() - options.backupAgeHours * HOUR);
   const key = backupKey(backupPrefix, new Date(finishedAt.getTime() - 600_000), 'custom');
   await client.send(new PutObjectCommand({ Bucket: backupBucket, Key: key, Body: 'PGDMP!' }));

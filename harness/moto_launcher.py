@@ -32,6 +32,26 @@ but does nothing with it):
   versioning is off) and the copy REPLICA. The stack does that on PutObject, synchronously (S3
   passes through PENDING for seconds first), and reports the status as x-amz-replication-status.
 
+S3 lifecycle, which the dr-audit tests depend on: moto 5.2 answers GetBucketLifecycleConfiguration
+without a filter's ObjectSizeGreaterThan and ObjectSizeLessThan (alone or in an And) and without
+NewerNoncurrentVersions, so a rule narrowed by object size reads as covering the whole bucket. Real
+S3 answers the rules as they were put; the stack does too.
+
+RDS across accounts and copies, which the dr-audit and hourly-snapshot tests depend on:
+- moto 5.2 looks a source named by ARN up in the caller's own account, whatever account the ARN
+  names, so a read replica of an instance in another account replicates from a same-named instance
+  of the caller's. Real RDS takes the account from the ARN; the stack does too (an account is
+  reached with credentials from STS AssumeRole of a role in it, as in moto).
+- Every instance (and so every snapshot) has one and the same DbiResourceId in moto 5.2. Real RDS
+  gives each instance its own, which its snapshots and their copies keep: it tells a snapshot of
+  the instance from one of a same-named instance elsewhere. The stack gives each its own too.
+- moto 5.2 answers no DBInstanceAutomatedBackupsReplications. Real RDS lists, on the source
+  instance, each replication of its automated backups (an ARN in the destination region); the
+  stack lists those StartDBInstanceAutomatedBackupsReplication made.
+- A cross-region or cross-account CopyDBSnapshot leaves no trace in moto 5.2. Real RDS answers
+  such a copy with SourceDBSnapshotIdentifier (the source snapshot's ARN) and SourceRegion; the
+  stack does too (a copy within one region and account has neither, as in RDS).
+
 S3 Object Lock, which the backup's lock tests depend on:
 - An Object Lock mode and retain-until date sent with CreateMultipartUpload are lost when the upload
   completes in moto 5.2. Real S3 gives the completed object the lock the upload was created with
@@ -407,6 +427,32 @@ def get_bucket_replication_as_put(self):
 S3Response.get_bucket_replication = get_bucket_replication_as_put
 
 
+# --- S3: lifecycle configuration answered as put -------------------------------------
+
+
+@patches(S3Backend, "put_bucket_lifecycle")
+def put_bucket_lifecycle_kept_as_put(original, self, bucket_name, rules):
+    original(self, bucket_name, rules)
+    self.get_bucket(bucket_name)._lifecycle_as_put = copy.deepcopy(rules)
+
+
+@patches(S3Backend, "delete_bucket_lifecycle")
+def delete_bucket_lifecycle_as_put(original, self, bucket_name):
+    original(self, bucket_name)
+    self.get_bucket(bucket_name)._lifecycle_as_put = None
+
+
+@patches(S3Response, "get_bucket_lifecycle")
+def get_bucket_lifecycle_as_put(original, self):
+    answer = original(self)  # raises NoSuchLifecycleConfiguration as S3 does
+    rules = getattr(self.backend.get_bucket(self.bucket_name), "_lifecycle_as_put", None)
+    if not rules:
+        return answer
+    status, headers, _ = answer
+    body = xmltodict.unparse({"LifecycleConfiguration": {"@xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "Rule": rules}})
+    return status, headers, body
+
+
 # --- S3: new objects replicated, with their ReplicationStatus -------------------------
 
 _replicating = threading.local()
@@ -463,6 +509,47 @@ def response_dict_with_replication(self):
 
 
 FakeKey.response_dict = property(response_dict_with_replication)
+
+
+# --- RDS: sources named by ARN in other accounts, and what a copy keeps of its source ------
+
+
+def find_db_from_id_in_its_account(self, db_id):
+    if not self.arn_regex.match(db_id):
+        return self.describe_db_instances(db_id)[0]
+    parts = db_id.split(":")
+    return rds_backends[parts[4] or self.account_id][parts[3]].describe_db_instances(parts[-1])[0]
+
+
+RDSBackend.find_db_from_id = find_db_from_id_in_its_account
+
+
+def _new_resource_id():
+    return "db-" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+
+
+@patches(DBInstance, "__init__")
+def instance_with_its_own_resource_id(original, self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    self.dbi_resource_id = _new_resource_id()
+
+
+@patches(RDSBackend, "create_db_instance_read_replica")
+def read_replica_with_its_own_resource_id(original, self, db_kwargs):
+    replica = original(self, db_kwargs)
+    replica.dbi_resource_id = _new_resource_id()
+    return replica
+
+
+@patches(RDSBackend, "copy_db_snapshot")
+def copy_db_snapshot_naming_its_source(original, self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):
+    copied = original(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs)
+    if source_db_snapshot_identifier.startswith("arn:"):
+        parts = source_db_snapshot_identifier.split(":")
+        if parts[3] != self.region_name or parts[4] != self.account_id:
+            copied.source_db_snapshot_identifier = source_db_snapshot_identifier
+            copied.source_region = parts[3]
+    return copied
 
 
 # --- RDS: LatestRestorableTime set by the tests -----------------------------------------
@@ -835,6 +922,16 @@ def start_db_instance_automated_backups_replication(self):
 
 
 RDSResponse.start_db_instance_automated_backups_replication = start_db_instance_automated_backups_replication
+
+
+def automated_backups_replications(self):
+    source = (_region_of(self), self.db_instance_identifier)
+    with _restore_lock:
+        arns = [arn for (_, arn), replicated_from in _replicated_backups.items() if replicated_from == source]
+    return [{"DBInstanceAutomatedBackupsArn": arn} for arn in arns]
+
+
+DBInstance.db_instance_automated_backups_replications = property(automated_backups_replications)
 
 class _NoWaitSelector(selectors.DefaultSelector):
     """Werkzeug's drain after each response, without its 10 ms wait for bytes not yet sent."""

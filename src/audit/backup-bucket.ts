@@ -13,8 +13,9 @@ export const BACKUP_CHECKS = defineChecks('backup', {
   encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
   publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
   abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
-  versioning: ['backup.versioning', SENTENCE.retention, 'medium'],
-  objectLock: ['backup.object-lock', SENTENCE.retention, 'medium'],
+  // Asked for, and off: one mistaken or malicious delete destroys backups for good.
+  versioning: ['backup.versioning', SENTENCE.retention, 'high'],
+  objectLock: ['backup.object-lock', SENTENCE.retention, 'high'],
   crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
   newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
 });

@@ -23,8 +23,10 @@ const LAG_WINDOW_SECONDS = 15 * 60;
 export interface DatabaseFacts {
   primary?: DBInstance;
   replica?: DBInstance;
-  /** Newest snapshot of the primary held in the secondary region (an hourly copy). */
+  /** Newest snapshot of the primary held in the secondary region (an hourly copy): its DbiResourceId is the primary's. */
   newestCopy?: DBSnapshot;
+  /** Snapshots in the secondary region of a same-named instance that is not the primary (another region or account). */
+  lookAlikeCopies: number;
   /** Highest ReplicaLag of the window, in seconds; undefined when CloudWatch has no data points. */
   maxLagSeconds?: number;
 }
@@ -35,7 +37,8 @@ async function describeInstance(ctx: AuditContext, region: 'primary' | 'secondar
   return response?.DBInstances?.[0];
 }
 
-async function newestCopyOf(ctx: AuditContext, primaryId: string): Promise<DBSnapshot | undefined> {
+/** The available snapshots in the secondary region of instances named primaryId, newest first. */
+async function copiesNamed(ctx: AuditContext, primaryId: string): Promise<DBSnapshot[]> {
   const client = createRdsClient(ctx.secondary);
   const snapshots: DBSnapshot[] = [];
   let marker: string | undefined;
@@ -44,7 +47,7 @@ async function newestCopyOf(ctx: AuditContext, primaryId: string): Promise<DBSna
     snapshots.push(...(page.DBSnapshots ?? []).filter((s) => s.Status === 'available' && s.SnapshotCreateTime));
     marker = page.Marker;
   } while (marker);
-  return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+  return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0));
 }
 
 async function maxReplicaLag(ctx: AuditContext, replicaId: string): Promise<number | undefined> {
@@ -67,14 +70,16 @@ async function maxReplicaLag(ctx: AuditContext, replicaId: string): Promise<numb
 /** Everything the database checks look at, read once: DescribeDBInstances, DescribeDBSnapshots, GetMetricStatistics. */
 export async function readDatabaseFacts(ctx: AuditContext): Promise<DatabaseFacts> {
   const db = ctx.settings.database;
-  if (!db) return {};
-  const [primary, replica, newestCopy] = await Promise.all([
+  if (!db) return { lookAlikeCopies: 0 };
+  const [primary, replica, copies] = await Promise.all([
     describeInstance(ctx, 'primary', db.instanceId),
     describeInstance(ctx, 'secondary', db.replicaId),
-    newestCopyOf(ctx, db.instanceId),
+    copiesNamed(ctx, db.instanceId),
   ]);
+  // An identifier names an instance only within one region and account; the resource id is the primary's own.
+  const ofPrimary = copies.filter((s) => primary?.DbiResourceId !== undefined && s.DbiResourceId === primary.DbiResourceId);
   const maxLagSeconds = replica ? await maxReplicaLag(ctx, db.replicaId) : undefined;
-  return { primary, replica, newestCopy, maxLagSeconds };
+  return { primary, replica, newestCopy: ofPrimary[0], lookAlikeCopies: copies.length - ofPrimary.length, maxLagSeconds };
 }
 
 function modify(ctx: AuditContext, args: string): string {
@@ -105,25 +110,46 @@ function primaryChecks(ctx: AuditContext, primary: DBInstance): AuditCheck[] {
   ];
 }
 
+/** `arn:<partition>:<service>:<region>:<account>:<type>:<name>`, or undefined for anything else (a bare identifier). */
+function arnParts(arn: string | undefined): { region: string; account: string; name: string } | undefined {
+  const match = /^arn:[a-z-]+:[a-z0-9-]+:([a-z0-9-]*):(\d*):[a-z-]+:(.+)$/.exec(arn ?? '');
+  return match ? { region: match[1] as string, account: match[2] as string, name: match[3] as string } : undefined;
+}
+
 function crossRegionCheck(ctx: AuditContext, facts: DatabaseFacts): AuditCheck {
   const primary = facts.primary as DBInstance;
-  const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter(Boolean);
+  const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter((arn): arn is string => Boolean(arn));
+  const inSecondary = replications.filter((arn) => arnParts(arn)?.region === ctx.secondary.region);
   const fix = `aws rds start-db-instance-automated-backups-replication --region ${ctx.secondary.region} --source-db-instance-arn ${primary.DBInstanceArn} --backup-retention-period ${PLAN.pitrDays}`;
-  if (replications.length) return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${replications.join(', ')}`, fix);
+  if (inSecondary.length) return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${inSecondary.join(', ')}`, fix);
+  const elsewhere = replications.length ? `automated backups replicated only to ${replications.map((arn) => arnParts(arn)?.region ?? arn).join(', ')}, not ${ctx.secondary.region}` : 'automated backups are not replicated';
+  const lookAlikes = facts.lookAlikeCopies ? ` (${facts.lookAlikeCopies} snapshot${facts.lookAlikeCopies === 1 ? '' : 's'} there of a same-named instance elsewhere do not count)` : '';
   const copy = facts.newestCopy;
-  if (!copy?.SnapshotCreateTime) return verdict(DATABASE_CHECKS.crossRegion, false, `automated backups are not replicated, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}`, fix);
+  if (!copy?.SnapshotCreateTime) return verdict(DATABASE_CHECKS.crossRegion, false, `${elsewhere}, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}${lookAlikes}`, fix);
   const age = secondsSince(copy.SnapshotCreateTime, ctx.now);
   return verdict(
     DATABASE_CHECKS.crossRegion,
     age <= ctx.settings.rpoSeconds,
-    `automated backups not replicated; newest snapshot copy in ${ctx.secondary.region} is ${copy.DBSnapshotIdentifier}, ${formatDuration(age)} old (RPO ${formatDuration(ctx.settings.rpoSeconds)})`,
+    `${elsewhere}; newest snapshot copy in ${ctx.secondary.region} is ${copy.DBSnapshotIdentifier}, ${formatDuration(age)} old (RPO ${formatDuration(ctx.settings.rpoSeconds)})${lookAlikes}`,
     fix,
   );
 }
 
-function sourceMatches(replica: DBInstance, primary: DBInstance | undefined, primaryId: string): boolean {
+/** Whether the replica replicates from the primary itself: its source is the primary's ARN (region, account and name), not just its name. */
+function replicaSource(replica: DBInstance, primary: DBInstance | undefined, ctx: AuditContext): { replicates: boolean; why: string } {
   const source = replica.ReadReplicaSourceDBInstanceIdentifier;
-  return Boolean(source) && (source === primaryId || source === primary?.DBInstanceArn || source?.endsWith(`:db:${primaryId}`) === true);
+  if (!source) return { replicates: false, why: 'replicates from nothing (a standalone instance: promoted, or never a replica)' };
+  if (!primary?.DBInstanceArn) return { replicates: false, why: `replicates from ${source}, and there is no primary to compare it with` };
+  if (source === primary.DBInstanceArn) return { replicates: true, why: `replicating from ${source}` };
+  const from = arnParts(source);
+  const want = arnParts(primary.DBInstanceArn);
+  if (!from || !want) return { replicates: false, why: `replicates from instance '${source}' of its own region ${ctx.secondary.region}, not from the primary ${primary.DBInstanceArn}` };
+  const differences = [
+    from.region !== want.region ? `in region ${from.region}, not ${want.region}` : '',
+    from.account !== want.account ? `in account ${from.account}, not ${want.account}` : '',
+    from.name !== want.name ? `named ${from.name}, not ${want.name}` : '',
+  ].filter(Boolean);
+  return { replicates: false, why: `replicates from ${source}, an instance ${differences.join(' and ') || 'other than the primary'}: not the primary ${primary.DBInstanceArn}` };
 }
 
 function replicaChecks(ctx: AuditContext, facts: DatabaseFacts): AuditCheck[] {
@@ -136,9 +162,8 @@ function replicaChecks(ctx: AuditContext, facts: DatabaseFacts): AuditCheck[] {
     return [verdict(C.replica, false, `no instance ${db.replicaId} in ${ctx.secondary.region}`, createFix), verdict(C.lag, false, `no replica ${db.replicaId} to measure`, lagFix)];
   }
   const status = replica.DBInstanceStatus ?? 'unknown';
-  const source = replica.ReadReplicaSourceDBInstanceIdentifier;
-  const replicates = sourceMatches(replica, facts.primary, db.instanceId);
-  const found = !source ? `${db.replicaId} is ${status} and replicates from nothing (a standalone instance: promoted, or never a replica)` : replicates ? `${db.replicaId} is ${status}, replicating from ${source}` : `${db.replicaId} is ${status}, but replicates from ${source}, not ${db.instanceId}`;
+  const { replicates, why } = replicaSource(replica, facts.primary, ctx);
+  const found = `${db.replicaId} is ${status}, ${why}`;
   const lag = facts.maxLagSeconds;
   const rpo = ctx.settings.rpoSeconds;
   return [

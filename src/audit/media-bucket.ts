@@ -13,7 +13,9 @@ export const MEDIA_CHECKS = defineChecks('media', {
   deleteMarkers: ['media.delete-marker-replication', SENTENCE.crossRegionReplication, 'medium'],
   replicationTime: ['media.replication-time', SENTENCE.realTimeReplication, 'medium'],
   replicaBucket: ['media.replica-bucket', SENTENCE.crossRegionReplication, 'high'],
-  noncurrentVersions: ['media.noncurrent-version-expiration', SENTENCE.keepVersions, 'medium'],
+  // Versions deleted sooner lose what a restore of a media file needs; versions kept forever only cost money.
+  versionRetention: ['media.noncurrent-version-retention', SENTENCE.keepVersions, 'high'],
+  versionExpiration: ['media.noncurrent-version-expiration', SENTENCE.deleteOldVersions, 'low'],
   replicationStatus: ['media.replication-status', SENTENCE.realTimeReplication, 'high'],
 });
 
@@ -80,9 +82,13 @@ function replicationChecks(ctx: AuditContext, media: MediaSettings, facts: Media
 }
 
 function replicaBucketCheck(ctx: AuditContext, media: MediaSettings, facts: MediaFacts): AuditCheck {
-  const fix = facts.replicaRegion
-    ? `aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`
-    : `aws s3api create-bucket --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --create-bucket-configuration LocationConstraint=${ctx.secondary.region} && aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`;
+  const create = (bucket: string) =>
+    `aws s3api create-bucket --region ${ctx.secondary.region} --bucket ${bucket} --create-bucket-configuration LocationConstraint=${ctx.secondary.region} && aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${bucket} --versioning-configuration Status=Enabled`;
+  const fix = !facts.replicaRegion
+    ? create(media.replicaBucket)
+    : facts.replicaRegion === ctx.secondary.region
+      ? `aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`
+      : `${create(`${media.replicaBucket}-${ctx.secondary.region}`)}  # then point the replication rule at it, and media-replica-bucket`;
   if (!facts.replicaRegion) return verdict(MEDIA_CHECKS.replicaBucket, false, `${media.replicaBucket} does not exist`, fix);
   const inSecondary = facts.replicaRegion === ctx.secondary.region;
   return verdict(
@@ -93,16 +99,35 @@ function replicaBucketCheck(ctx: AuditContext, media: MediaSettings, facts: Medi
   );
 }
 
-function lifecycleCheck(ctx: AuditContext, media: MediaSettings, facts: MediaFacts): AuditCheck {
+const noncurrentDays = (rule: LifecycleRule) => rule.NoncurrentVersionExpiration?.NoncurrentDays;
+
+function describeExpiry(rule: LifecycleRule): string {
+  const newer = rule.NoncurrentVersionExpiration?.NewerNoncurrentVersions;
+  const disabled = rule.Status === 'Enabled' ? '' : ` (${rule.Status ?? 'no status'}: it does nothing)`;
+  return `rule ${rule.ID ?? '(no id)'}: ${noncurrentDays(rule)} days${newer ? ` (the newest ${newer} kept longer)` : ''} for ${describeScope(rule)}${disabled}`;
+}
+
+/** "Keep versions for 90 days" and "delete old versions after 90 days": one loses data when broken, the other costs money. */
+function lifecycleChecks(ctx: AuditContext, media: MediaSettings, facts: MediaFacts): AuditCheck[] {
   const days = PLAN.noncurrentVersionDays;
   const fix = `aws s3api put-bucket-lifecycle-configuration --region ${ctx.primary.region} --bucket ${media.bucket} --lifecycle-configuration '${JSON.stringify({ Rules: [{ ID: 'keep-versions-90-days', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: days } }] })}'  # replaces every rule: merge in the bucket's other rules`;
-  const expiring = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration?.NoncurrentDays !== undefined);
-  const sooner = expiring.filter((r) => (r.NoncurrentVersionExpiration?.NoncurrentDays ?? 0) < days);
-  const whole = expiring.filter((r) => covers(r, ''));
-  const dayList = (rules: LifecycleRule[]) => rules.map((r) => `rule ${r.ID ?? '(no id)'}: ${r.NoncurrentVersionExpiration?.NoncurrentDays} days for ${describeScope(r)}`).join('; ');
-  if (sooner.length) return verdict(MEDIA_CHECKS.noncurrentVersions, false, `old versions deleted sooner than ${days} days: ${dayList(sooner)}`, fix);
-  if (!whole.length) return verdict(MEDIA_CHECKS.noncurrentVersions, false, expiring.length ? `old versions expire only in part of the bucket: ${dayList(expiring)}` : 'no lifecycle rule expires old versions: they are kept (and paid for) forever', fix);
-  return verdict(MEDIA_CHECKS.noncurrentVersions, true, `old versions deleted after ${dayList(whole)}`, fix);
+  const expiring = facts.lifecycle.filter((r) => noncurrentDays(r) !== undefined);
+  const enabled = expiring.filter((r) => r.Status === 'Enabled');
+  const sooner = enabled.filter((r) => (noncurrentDays(r) ?? 0) < days);
+  const list = (rules: LifecycleRule[]) => rules.map(describeExpiry).join('; ');
+  const retention = sooner.length
+    ? verdict(MEDIA_CHECKS.versionRetention, false, `old versions deleted sooner than ${days} days, so a media file cannot be recovered as it was ${days} days ago: ${list(sooner)}`, fix)
+    : verdict(MEDIA_CHECKS.versionRetention, true, enabled.length ? `no rule deletes old versions sooner than ${days} days: ${list(enabled)}` : 'no rule deletes old versions', fix);
+  const uncovered = media.prefixes.filter((prefix) => !enabled.some((r) => covers(r, prefix)));
+  const expiration = !expiring.length
+    ? verdict(MEDIA_CHECKS.versionExpiration, false, 'no lifecycle rule expires old versions: they are kept (and paid for) forever', fix)
+    : verdict(
+        MEDIA_CHECKS.versionExpiration,
+        uncovered.length === 0,
+        uncovered.length ? `old versions in ${scopesText(uncovered)} expire only where an enabled rule covers them, the rest are kept (and paid for) forever: ${list(expiring)}` : `old versions deleted after ${list(enabled.filter((r) => media.prefixes.some((p) => covers(r, p))))}`,
+        fix,
+      );
+  return [retention, expiration];
 }
 
 function sampleCheck(ctx: AuditContext, media: MediaSettings, facts: MediaFacts): AuditCheck {
@@ -131,5 +156,5 @@ export function mediaChecks(ctx: AuditContext, media: MediaSettings, facts: Medi
     `versioning ${facts.versioning}`,
     `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${media.bucket} --versioning-configuration Status=Enabled`,
   );
-  return [versioning, ...replicationChecks(ctx, media, facts), replicaBucketCheck(ctx, media, facts), lifecycleCheck(ctx, media, facts), sampleCheck(ctx, media, facts)];
+  return [versioning, ...replicationChecks(ctx, media, facts), replicaBucketCheck(ctx, media, facts), ...lifecycleChecks(ctx, media, facts), sampleCheck(ctx, media, facts)];
 }

@@ -39,22 +39,66 @@ export async function bucketRegion(client: S3Client, bucket: string): Promise<st
 export const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 export const bucketOfArn = (arn: string) => arn.replace(/^arn:aws[a-z-]*:s3:::/, '');
 
-/** The key prefix a replication or lifecycle rule applies to, and whether tags narrow it further. */
-export function ruleScope(rule: { Prefix?: string; Filter?: { Prefix?: string; Tag?: unknown; And?: { Prefix?: string; Tags?: unknown[] } } }): { prefix: string; tagged: boolean } {
-  const filter = rule.Filter;
-  const prefix = filter?.Prefix ?? filter?.And?.Prefix ?? rule.Prefix ?? '';
-  return { prefix, tagged: Boolean(filter?.Tag) || Boolean(filter?.And?.Tags?.length) };
+interface ObjectTag {
+  Key?: string;
+  Value?: string;
 }
 
-/** True when the rule applies to every object under `prefix` ('' for the whole bucket). */
-export function covers(rule: Parameters<typeof ruleScope>[0], prefix: string): boolean {
-  const scope = ruleScope(rule);
-  return !scope.tagged && prefix.startsWith(scope.prefix);
+/** The filter of a lifecycle or replication rule, as S3 answers it (replication filters have no sizes). */
+interface RuleFilter {
+  Prefix?: string;
+  Tag?: ObjectTag;
+  ObjectSizeGreaterThan?: number;
+  ObjectSizeLessThan?: number;
+  And?: { Prefix?: string; Tags?: ObjectTag[]; ObjectSizeGreaterThan?: number; ObjectSizeLessThan?: number };
 }
 
-export function describeScope(rule: Parameters<typeof ruleScope>[0]): string {
+/** A lifecycle or replication rule: a Filter, or the legacy top-level Prefix. */
+export interface ScopedRule {
+  Prefix?: string;
+  Filter?: RuleFilter;
+}
+
+/** Which objects a rule applies to: every condition of its filter, each of which narrows it. */
+export interface RuleScope {
+  /** '' for every key. */
+  prefix: string;
+  tags: ObjectTag[];
+  /** Only objects larger than this many bytes. */
+  largerThan?: number;
+  /** Only objects smaller than this many bytes. */
+  smallerThan?: number;
+}
+
+export function ruleScope(rule: ScopedRule): RuleScope {
+  const filter = rule.Filter ?? {};
+  const and = filter.And ?? {};
+  const larger = filter.ObjectSizeGreaterThan ?? and.ObjectSizeGreaterThan;
+  const smaller = filter.ObjectSizeLessThan ?? and.ObjectSizeLessThan;
+  return {
+    prefix: filter.Prefix ?? and.Prefix ?? rule.Prefix ?? '',
+    tags: [...(filter.Tag ? [filter.Tag] : []), ...(and.Tags ?? [])],
+    ...(larger !== undefined ? { largerThan: larger } : {}),
+    ...(smaller !== undefined ? { smallerThan: smaller } : {}),
+  };
+}
+
+/** True when the rule applies to every object under `prefix` ('' for the whole bucket): no tag or size narrows it, and its own prefix contains `prefix`. */
+export function covers(rule: ScopedRule, prefix: string): boolean {
   const scope = ruleScope(rule);
-  return `${scope.prefix ? `prefix '${scope.prefix}'` : 'the whole bucket'}${scope.tagged ? ' (objects with certain tags only)' : ''}`;
+  return scope.tags.length === 0 && scope.largerThan === undefined && scope.smallerThan === undefined && prefix.startsWith(scope.prefix);
+}
+
+/** Exactly which objects the rule applies to, e.g. "prefix 'media/', objects tagged keep=yes, objects larger than 1024 bytes". */
+export function describeScope(rule: ScopedRule): string {
+  const scope = ruleScope(rule);
+  const parts = [
+    scope.prefix ? `prefix '${scope.prefix}'` : '',
+    scope.tags.length ? `objects tagged ${scope.tags.map((t) => `${t.Key}=${t.Value ?? ''}`).join(' and ')}` : '',
+    scope.largerThan !== undefined ? `objects larger than ${scope.largerThan} bytes` : '',
+    scope.smallerThan !== undefined ? `objects smaller than ${scope.smallerThan} bytes` : '',
+  ].filter(Boolean);
+  return parts.length ? `only ${parts.join(', ')}` : 'the whole bucket';
 }
 
 /** The rules that send objects to `destination`, in priority order. */

@@ -13,6 +13,8 @@ export interface SnapshotState {
   dataAt?: Date;
   encrypted: boolean;
   tags: Record<string, string>;
+  /** The ARN of the snapshot this one was copied from, for a copy across regions or accounts (RDS names none for a copy within one). */
+  copiedFrom?: string;
 }
 
 export function toSnapshotState(snapshot: DBSnapshot): SnapshotState {
@@ -25,6 +27,7 @@ export function toSnapshotState(snapshot: DBSnapshot): SnapshotState {
     dataAt: snapshot.SnapshotDatabaseTime ?? snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
     encrypted: snapshot.Encrypted === true,
     tags: tagsOf(snapshot.TagList),
+    ...(snapshot.SourceDBSnapshotIdentifier ? { copiedFrom: snapshot.SourceDBSnapshotIdentifier } : {}),
   };
 }
 

@@ -11,18 +11,16 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import type { HourlySnapshotSettings } from './inputs.js';
+import { madeByThisMode, SNAPSHOT_MADE_BY, SNAPSHOT_OF_TAG, snapshotId, type SnapshotPlace } from './own-snapshots.js';
 import { MADE_BY_TAG, RUN_TAG, runTagValue } from './tags.js';
 
 export const SNAPSHOT_REPORT_KIND = 'rds-snapshot';
-/** Snapshots this mode makes carry these; retention only ever deletes snapshots that carry both. */
-export const SNAPSHOT_MADE_BY = 'rds-restore-test hourly-snapshot';
-export const SNAPSHOT_OF_TAG = 'dr-actions:snapshot-of';
 
 export interface RetentionOutcome {
   region: string;
   kept: { id: string; reasons: string[] }[];
   deleted: { id: string; reasons: string[] }[];
-  /** Automated snapshots and manual ones this mode did not make: never touched. */
+  /** Automated snapshots, and manual ones this mode did not make (copies of its own included): never touched. */
   untouched: number;
 }
 
@@ -54,12 +52,6 @@ export interface HourlySnapshotResult {
 
 const POLL: Backoff = { initialMs: 10_000, maxMs: 60_000, factor: 1.5 };
 
-/** `<instance>-dr-<yyyymmdd>-<hhmmss>` (UTC): sorts by time, and a re-run gets its own. */
-export function snapshotId(instanceId: string, now: Date): string {
-  const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
-  return `${instanceId.slice(0, 200)}-dr-${stamp.slice(0, 8)}-${stamp.slice(8)}`;
-}
-
 async function waitAvailable(client: RDSClient, id: string, region: string, options: HourlySnapshotOptions, clock: Clock): Promise<SnapshotState> {
   const started = clock.now();
   const outcome = await pollUntil(
@@ -74,9 +66,9 @@ async function waitAvailable(client: RDSClient, id: string, region: string, opti
 }
 
 /** Daily/weekly/monthly retention over the snapshots this mode made of the instance in one region; nothing else is touched. */
-async function applyRetention(client: RDSClient, region: string, options: HourlySnapshotOptions, policy: RetentionPolicy, now: Date, justMade: string): Promise<RetentionOutcome> {
-  const all = await listSnapshots(client, { instanceId: options.instanceId });
-  const ours = all.filter((s) => s.type === 'manual' && s.tags[MADE_BY_TAG] === SNAPSHOT_MADE_BY && s.tags[SNAPSHOT_OF_TAG] === options.instanceId && s.dataAt);
+async function applyRetention(client: RDSClient, region: string, place: SnapshotPlace, policy: RetentionPolicy, now: Date, justMade: string): Promise<RetentionOutcome> {
+  const all = await listSnapshots(client, { instanceId: place.instanceId });
+  const ours = all.filter((s) => madeByThisMode(s, place) && s.dataAt);
   const decisions = decideRetention(
     ours.map((s) => ({ key: s.id, finishedAt: s.dataAt as Date })),
     policy,
@@ -141,7 +133,7 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
       name: `retention in ${options.sourceRegion}`,
       input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
       run: async (p) => {
-        const outcome = await applyRetention(source, options.sourceRegion, options, p, now(), id);
+        const outcome = await applyRetention(source, options.sourceRegion, { instanceId: options.instanceId }, p, now(), id);
         details.retention.push(outcome);
         return outcome;
       },
@@ -153,7 +145,7 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
           name: `retention in ${copyRegion}`,
           input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
           run: async (p) => {
-            const outcome = await applyRetention(destination, copyRegion, options, p, now(), id);
+            const outcome = await applyRetention(destination, copyRegion, { instanceId: options.instanceId, copiedFromRegion: options.sourceRegion }, p, now(), id);
             details.retention.push(outcome);
             return outcome;
           },

@@ -1,6 +1,6 @@
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
-import { awsCli } from '../helpers/aws-cli.js';
+import { awsCli } from '../../harness/aws-cli.js';
 import { runBundledAction } from '../../harness/bundled-action.js';
 import { createBucket, listKeys, testS3Client } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';

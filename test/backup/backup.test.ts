@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
-import { awsCli } from '../helpers/aws-cli.js';
+import { awsCli } from '../../harness/aws-cli.js';
 import { backupWithInputs } from '../helpers/backup-run.js';
 import { autoCompressionFor, pathClient } from '../helpers/clients.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';

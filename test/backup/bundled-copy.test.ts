@@ -1,4 +1,4 @@
-import { awsCli } from '../helpers/aws-cli.js';
+import { awsCli } from '../../harness/aws-cli.js';
 
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { sampleDatabase } from '../helpers/sample-data.js';

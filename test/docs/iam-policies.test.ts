@@ -166,12 +166,21 @@ test('trust policies pin the repository, and the failover execute role its envir
   }
 });
 
-test('the failover workflow assumes the execute role only inside its environment', () => {
+test('the failover workflow assumes each execute role only inside its environment: production\'s in production\'s, staging\'s in staging\'s', () => {
   const workflow = readFileSync(join(root, '.github', 'workflows', 'failover.yml'), 'utf8');
-  const execute = workflow.slice(workflow.indexOf('\n  execute:'));
+  const jobText = (id: string) => {
+    const at = workflow.indexOf(`\n  ${id}:\n`);
+    const next = workflow.slice(at + 1).search(/\n {2}[a-z-]+:\n/);
+    return workflow.slice(at, next < 0 ? undefined : at + 1 + next);
+  };
+  const execute = jobText('execute');
   expect(execute).toMatch(/environment:\n\s+name: \$\{\{ inputs.environment \|\| 'disaster-recovery-failover' \}\}/);
-  expect(execute).toContain("role-to-assume: ${{ needs.configure.outputs.staging == 'true' && needs.configure.outputs.execute-role-arn || vars.DR_FAILOVER_ROLE_ARN }}");
-  expect(workflow.slice(0, workflow.indexOf('\n  execute:'))).not.toContain('vars.DR_FAILOVER_ROLE_ARN');
+  expect(execute).toContain('role-to-assume: ${{ vars.DR_FAILOVER_ROLE_ARN }}');
+  expect(workflow.replace(execute, '')).not.toContain('vars.DR_FAILOVER_ROLE_ARN');
+  const staging = jobText('execute-staging');
+  expect(staging).toMatch(/environment:\n\s+name: \$\{\{ inputs.staging-environment \}\}/);
+  expect(staging).toContain('role-to-assume: ${{ needs.configure-staging.outputs.execute-role-arn }}');
+  expect(workflow.replace(staging, '').replace(jobText('configure-staging'), '')).not.toContain('execute-role-arn }}');
 });
 
 /** rds-restore-test has two roles, one per mode: each allows its mode's calls, and together they cover every call of the action. */

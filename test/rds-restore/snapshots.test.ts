@@ -3,12 +3,13 @@ import { CopyDBSnapshotCommand, CreateDBSnapshotCommand, DescribeDBSnapshotsComm
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runHourlySnapshots, SNAPSHOT_MADE_BY, SNAPSHOT_OF_TAG } from '../../src/rds-restore/hourly-snapshots.js';
+import { runHourlySnapshots } from '../../src/rds-restore/hourly-snapshots.js';
+import { SNAPSHOT_MADE_BY, SNAPSHOT_OF_TAG } from '../../src/rds-restore/own-snapshots.js';
 import { runRdsRestoreTest } from '../../src/rds-restore/run-rds-restore-test.js';
 import { MADE_BY_TAG } from '../../src/rds-restore/tags.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { awsCli } from '../helpers/aws-cli.js';
+import { awsCli } from '../../harness/aws-cli.js';
 import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../../harness/aws-topology.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import type { ArchivingPrimary } from '../../harness/point-in-time.js';
@@ -106,8 +107,17 @@ describe('hourly snapshots, copied to the secondary region, and restores of them
     );
   }, LONG);
 
-  test('retention deletes only the snapshots this mode made, in both regions: automated and hand-made ones stay', async () => {
+  test('retention deletes only the snapshots this mode made, in both regions: automated, hand-made, copied-with-tags and look-alike ones stay', async () => {
+    // A person keeps an hourly snapshot before a migration: a copy under a name of their own, with its tags
+    // (the console and --copy-tags do that), in each region; and someone names a snapshot in the mode's scheme, without its tags.
+    const kept = { primary: `${sourceId}-before-migration`, secondary: `${sourceId}-before-migration-west`, lookAlike: `${sourceId}-dr-20200101-000000` };
+    await awsCli(['rds', 'copy-db-snapshot', '--source-db-snapshot-identifier', first.snapshotId as string, '--target-db-snapshot-identifier', kept.primary, '--copy-tags']);
+    await awsCli(['--region', SECONDARY_REGION, 'rds', 'copy-db-snapshot', '--source-db-snapshot-identifier', first.copiedSnapshotId as string, '--target-db-snapshot-identifier', kept.secondary, '--copy-tags']);
+    await rdsIn(PRIMARY_REGION).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: sourceId, DBSnapshotIdentifier: kept.lookAlike }));
     const before = { primary: await snapshotsIn(PRIMARY_REGION), secondary: await snapshotsIn(SECONDARY_REGION) };
+    for (const [region, id] of [['primary', kept.primary], ['secondary', kept.secondary]] as const) {
+      expect(before[region].find((s) => s.id === id)?.tags).toMatchObject({ [MADE_BY_TAG]: SNAPSHOT_MADE_BY, [SNAPSHOT_OF_TAG]: sourceId });
+    }
     expect(before.primary.some((s) => s.type === 'automated')).toBe(true);
     // 40 days on: the first hourly snapshot is past the weekly window and not the newest of its month.
     const later = { now: () => systemClock.now() + 40 * 86_400_000, sleep: systemClock.sleep };
@@ -119,5 +129,7 @@ describe('hourly snapshots, copied to the secondary region, and restores of them
     expect(ids(after.primary)).toEqual(ids([...before.primary.filter((s) => s.id !== first.snapshotId), { id: result.snapshotId as string }]));
     expect(ids(after.secondary)).toEqual(ids([...before.secondary.filter((s) => s.id !== first.snapshotId), { id: result.copiedSnapshotId as string }]));
     expect(after.secondary.map((s) => s.id)).toContain(`${sourceId}-by-hand-copy`);
+    expect(after.primary.map((s) => s.id)).toEqual(expect.arrayContaining([kept.primary, kept.lookAlike]));
+    expect(after.secondary.map((s) => s.id)).toContain(kept.secondary);
   }, LONG);
 });

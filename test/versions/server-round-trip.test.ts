@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ClientBinary } from '../../src/postgres/binaries.js';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
 import type { BackupManifest } from '../../src/storage/manifest.js';
-import { awsCli } from '../helpers/aws-cli.js';
+import { awsCli } from '../../harness/aws-cli.js';
 import { autoCompressionFor, expectedClientFor, newestClientMajor } from '../helpers/clients.js';
 import { sql } from '../helpers/postgres.js';
 import { createBucket, listKeys } from '../helpers/s3.js';

@@ -30,18 +30,19 @@ const STAGING = {
 
 const FAILOVER_VALUES = ['replica-id', 'region', 'source-id', 'source-region', 'hosted-zone-id', 'record-name', 'health-url', 'plan-role-arn', 'execute-role-arn'];
 
-describe('failover.yml: a staging drill never reads a production value', () => {
-  test('with every staging value set, each output is the staging one, whatever production has', async () => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING });
+const STAGING_JOB = { job: 'configure-staging', step: 0 };
+
+describe('failover.yml: a staging drill takes only staging values, every one of them', () => {
+  test('with every staging value set, each output is the staging one', async () => {
+    const run = await runWorkflowStep('failover.yml', { MODE: 'execute', ...STAGING }, STAGING_JOB);
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ configured: 'true', mode: 'execute', staging: 'true' });
+    expect(run.outputs).toMatchObject({ configured: 'true', mode: 'execute' });
     const staging = Object.values(STAGING);
     for (const name of FAILOVER_VALUES) expect([name, staging.includes(run.outputs[name] as string)]).toEqual([name, true]);
-    expect(Object.values(run.outputs).filter((value) => Object.values(PRODUCTION).includes(value) && !staging.includes(value))).toEqual([]);
   });
 
-  test.each([...Object.keys(STAGING)])('staging without %s refuses to start and names it, instead of using production', async (missing) => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION, ...STAGING, [missing]: '' });
+  test.each([...Object.keys(STAGING)])('staging without %s refuses to start and names it', async (missing) => {
+    const run = await runWorkflowStep('failover.yml', { MODE: 'execute', ...STAGING, [missing]: '' }, STAGING_JOB);
     expect(run.exitCode).toBe(1);
     expect(run.output).toMatch(/^::error::a staging failover needs every staging value/m);
     const name = missing === 'STAGING_REPLICA_URL_SET' ? 'secret STAGING_REPLICA_DATABASE_URL' : missing.slice(3).toLowerCase().replaceAll('_', '-');
@@ -49,55 +50,65 @@ describe('failover.yml: a staging drill never reads a production value', () => {
     expect(run.outputs).toEqual({});
   });
 
-  test('outside a drill, the inputs override the repository variables and the rest come from them', async () => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db2.saas.example.com' });
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({
-      configured: 'true',
-      staging: 'false',
-      'replica-id': 'saas-production-replica',
-      'record-name': 'db2.saas.example.com',
-      'source-id': 'saas-production',
-      'execute-role-arn': '',
-    });
-  });
-
-  test('unconfigured: only says what to set', async () => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', STAGING: 'false' });
-    expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
-    expect(run.summary).toContain('Failover is not configured, so nothing ran');
-  });
-
-  test('a value with a line break cannot smuggle another output in', async () => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION, IN_RECORD_NAME: 'db.saas.example.com\nmode=execute' });
+  test('a staging value with a line break cannot smuggle another output in', async () => {
+    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', ...STAGING, IN_RECORD_NAME: 'db.staging.saas.example.com\nmode=execute' }, STAGING_JOB);
     expect(run.exitCode).toBe(1);
     expect(run.outputs.mode).not.toBe('execute');
   });
 });
 
-describe('failover.yml: execute is bound to the record the plan job saw', () => {
+describe('failover.yml: production reads the repository variables', () => {
+  test('the inputs override the repository variables and the rest come from them', async () => {
+    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', ...PRODUCTION, IN_RECORD_NAME: 'db2.saas.example.com' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({
+      configured: 'true',
+      'replica-id': 'saas-production-replica',
+      'record-name': 'db2.saas.example.com',
+      'source-id': 'saas-production',
+    });
+  });
+
+  test('unconfigured: only says what to set', async () => {
+    const run = await runWorkflowStep('failover.yml', { MODE: 'plan' });
+    expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
+    expect(run.summary).toContain('Failover is not configured, so nothing ran');
+  });
+
+  test('a value with a line break cannot smuggle another output in', async () => {
+    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', ...PRODUCTION, IN_RECORD_NAME: 'db.saas.example.com\nmode=execute' });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.mode).not.toBe('execute');
+  });
+});
+
+describe.each([
+  ['plan', 'execute', 'configure'],
+  ['plan-staging', 'execute-staging', 'configure-staging'],
+])('failover.yml: %s → %s, execute is bound to the record the plan job saw', (planId, executeId, configureId) => {
   const jobs = jobsOf(parseWorkflow(readFileSync(fileURLToPath(new URL('../../.github/workflows/failover.yml', import.meta.url)), 'utf8')));
   const job = (id: string) => jobs.find((j) => j.id === id);
   const failoverStep = (id: string) => job(id)?.steps.find((s) => s.uses === './.dr-actions/actions/failover');
   const CHECK = 'Check that execute is bound to the approved plan';
+  const at = { job: executeId, step: CHECK };
 
   test("the plan job exposes the action's record-value, and execute passes it as expected-record-value", () => {
-    const plan = failoverStep('plan');
+    const plan = failoverStep(planId);
     expect(plan?.id).toBeTruthy();
-    expect((job('plan')?.body.outputs as Record<string, string>)['record-value']).toBe(`\${{ steps.${String(plan?.id)}.outputs.record-value }}`);
-    expect((failoverStep('execute')?.with as Record<string, string>)['expected-record-value']).toBe('${{ needs.plan.outputs.record-value }}');
-    expect(job('execute')?.body.needs).toContain('plan');
+    expect((job(planId)?.body.outputs as Record<string, string>)['record-value']).toBe(`\${{ steps.${String(plan?.id)}.outputs.record-value }}`);
+    expect((failoverStep(executeId)?.with as Record<string, string>)['expected-record-value']).toBe(`\${{ needs.${planId}.outputs.record-value }}`);
+    expect(job(executeId)?.body.needs).toEqual([configureId, planId]);
   });
 
   test('the check runs before execute assumes its role or runs the action', () => {
-    const names = (job('execute')?.steps ?? []).map((s) => s.name);
+    const names = (job(executeId)?.steps ?? []).map((s) => s.name);
     expect(names.indexOf(CHECK)).toBeGreaterThan(-1);
     expect(names.indexOf(CHECK)).toBeLessThan(names.indexOf('AWS credentials (OIDC)'));
     expect(names.indexOf(CHECK)).toBeLessThan(names.indexOf('Execute'));
   });
 
   test('a record is configured but the plan gave no record-value: execute stops and says why', async () => {
-    const run = await runWorkflowStep('failover.yml', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '' }, { job: 'execute', step: CHECK });
+    const run = await runWorkflowStep('failover.yml', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '' }, at);
     expect(run.exitCode).toBe(1);
     expect(run.output).toMatch(/^::error::the plan job gave no record-value for db\.saas\.example\.com/m);
   });
@@ -107,7 +118,7 @@ describe('failover.yml: execute is bound to the record the plan job saw', () => 
     ['a record the plan saw missing', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '(none)' }],
     ['no record configured', { RECORD_NAME: '', RECORD_VALUE: '' }],
   ])('%s: execute goes on', async (_label, env) => {
-    expect((await runWorkflowStep('failover.yml', env, { job: 'execute', step: CHECK })).exitCode).toBe(0);
+    expect((await runWorkflowStep('failover.yml', env, at)).exitCode).toBe(0);
   });
 });
 

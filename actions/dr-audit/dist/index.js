@@ -86825,7 +86825,8 @@ const SENTENCE = {
     enableVersioning: 'Media Files Backup: Enable versioning',
     realTimeReplication: 'Media Files: Real-time S3 replication',
     crossRegionReplication: 'S3 Cross-Region Replication',
-    keepVersions: 'Lifecycle Policy: Keep versions for 90 days; delete old versions after 90 days',
+    keepVersions: 'Lifecycle Policy: Keep versions for 90 days',
+    deleteOldVersions: 'Lifecycle Policy: Delete old versions after 90 days',
     dailyBackups: 'Automated Daily Backups (runs daily at 2 AM UTC) to s3://saas-backups/database/',
     retention: 'Retention Policy: daily 30 days, weekly 90 days, monthly 1 year',
     updateDns: 'Update DNS: Update Route53 to point to secondary region',
@@ -86860,20 +86861,33 @@ async function bucketRegion(client, bucket) {
 }
 const bucketArn = (bucket) => `arn:aws:s3:::${bucket}`;
 const bucketOfArn = (arn) => arn.replace(/^arn:aws[a-z-]*:s3:::/, '');
-/** The key prefix a replication or lifecycle rule applies to, and whether tags narrow it further. */
 function ruleScope(rule) {
-    const filter = rule.Filter;
-    const prefix = filter?.Prefix ?? filter?.And?.Prefix ?? rule.Prefix ?? '';
-    return { prefix, tagged: Boolean(filter?.Tag) || Boolean(filter?.And?.Tags?.length) };
+    const filter = rule.Filter ?? {};
+    const and = filter.And ?? {};
+    const larger = filter.ObjectSizeGreaterThan ?? and.ObjectSizeGreaterThan;
+    const smaller = filter.ObjectSizeLessThan ?? and.ObjectSizeLessThan;
+    return {
+        prefix: filter.Prefix ?? and.Prefix ?? rule.Prefix ?? '',
+        tags: [...(filter.Tag ? [filter.Tag] : []), ...(and.Tags ?? [])],
+        ...(larger !== undefined ? { largerThan: larger } : {}),
+        ...(smaller !== undefined ? { smallerThan: smaller } : {}),
+    };
 }
-/** True when the rule applies to every object under `prefix` ('' for the whole bucket). */
+/** True when the rule applies to every object under `prefix` ('' for the whole bucket): no tag or size narrows it, and its own prefix contains `prefix`. */
 function covers(rule, prefix) {
     const scope = ruleScope(rule);
-    return !scope.tagged && prefix.startsWith(scope.prefix);
+    return scope.tags.length === 0 && scope.largerThan === undefined && scope.smallerThan === undefined && prefix.startsWith(scope.prefix);
 }
+/** Exactly which objects the rule applies to, e.g. "prefix 'media/', objects tagged keep=yes, objects larger than 1024 bytes". */
 function describeScope(rule) {
     const scope = ruleScope(rule);
-    return `${scope.prefix ? `prefix '${scope.prefix}'` : 'the whole bucket'}${scope.tagged ? ' (objects with certain tags only)' : ''}`;
+    const parts = [
+        scope.prefix ? `prefix '${scope.prefix}'` : '',
+        scope.tags.length ? `objects tagged ${scope.tags.map((t) => `${t.Key}=${t.Value ?? ''}`).join(' and ')}` : '',
+        scope.largerThan !== undefined ? `objects larger than ${scope.largerThan} bytes` : '',
+        scope.smallerThan !== undefined ? `objects smaller than ${scope.smallerThan} bytes` : '',
+    ].filter(Boolean);
+    return parts.length ? `only ${parts.join(', ')}` : 'the whole bucket';
 }
 /** The rules that send objects to `destination`, in priority order. */
 function rulesTo(config, destination) {
@@ -86897,8 +86911,9 @@ const BACKUP_CHECKS = defineChecks('backup', {
     encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
     publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
     abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
-    versioning: ['backup.versioning', SENTENCE.retention, 'medium'],
-    objectLock: ['backup.object-lock', SENTENCE.retention, 'medium'],
+    // Asked for, and off: one mistaken or malicious delete destroys backups for good.
+    versioning: ['backup.versioning', SENTENCE.retention, 'high'],
+    objectLock: ['backup.object-lock', SENTENCE.retention, 'high'],
     crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
     newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
 });
@@ -87059,7 +87074,8 @@ async function describeInstance(ctx, region, id) {
     const response = await unlessNotFound(client.send(new client_rds_dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: id })), 'DBInstanceNotFound', 'DBInstanceNotFoundFault');
     return response?.DBInstances?.[0];
 }
-async function newestCopyOf(ctx, primaryId) {
+/** The available snapshots in the secondary region of instances named primaryId, newest first. */
+async function copiesNamed(ctx, primaryId) {
     const client = createRdsClient(ctx.secondary);
     const snapshots = [];
     let marker;
@@ -87068,7 +87084,7 @@ async function newestCopyOf(ctx, primaryId) {
         snapshots.push(...(page.DBSnapshots ?? []).filter((s) => s.Status === 'available' && s.SnapshotCreateTime));
         marker = page.Marker;
     } while (marker);
-    return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+    return snapshots.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0));
 }
 async function maxReplicaLag(ctx, replicaId) {
     const client = createCloudWatchClient(ctx.secondary);
@@ -87088,14 +87104,16 @@ async function maxReplicaLag(ctx, replicaId) {
 async function readDatabaseFacts(ctx) {
     const db = ctx.settings.database;
     if (!db)
-        return {};
-    const [primary, replica, newestCopy] = await Promise.all([
+        return { lookAlikeCopies: 0 };
+    const [primary, replica, copies] = await Promise.all([
         describeInstance(ctx, 'primary', db.instanceId),
         describeInstance(ctx, 'secondary', db.replicaId),
-        newestCopyOf(ctx, db.instanceId),
+        copiesNamed(ctx, db.instanceId),
     ]);
+    // An identifier names an instance only within one region and account; the resource id is the primary's own.
+    const ofPrimary = copies.filter((s) => primary?.DbiResourceId !== undefined && s.DbiResourceId === primary.DbiResourceId);
     const maxLagSeconds = replica ? await maxReplicaLag(ctx, db.replicaId) : undefined;
-    return { primary, replica, newestCopy, maxLagSeconds };
+    return { primary, replica, newestCopy: ofPrimary[0], lookAlikeCopies: copies.length - ofPrimary.length, maxLagSeconds };
 }
 function modify(ctx, args) {
     return `aws rds modify-db-instance --region ${ctx.primary.region} --db-instance-identifier ${ctx.settings.database?.instanceId} ${args} --apply-immediately`;
@@ -87113,21 +87131,45 @@ function primaryChecks(ctx, primary) {
         verdict(C.encrypted, primary.StorageEncrypted === true, primary.StorageEncrypted ? `storage encrypted${primary.KmsKeyId ? ` with ${primary.KmsKeyId}` : ''}` : 'storage not encrypted: snapshots, copies and the replica are unencrypted too', `aws rds create-db-snapshot --region ${ctx.primary.region} --db-instance-identifier ${primary.DBInstanceIdentifier} --db-snapshot-identifier ${primary.DBInstanceIdentifier}-to-encrypt  # then copy-db-snapshot --kms-key-id alias/aws/rds and restore from the encrypted copy (RDS cannot encrypt in place)`),
     ];
 }
+/** `arn:<partition>:<service>:<region>:<account>:<type>:<name>`, or undefined for anything else (a bare identifier). */
+function arnParts(arn) {
+    const match = /^arn:[a-z-]+:[a-z0-9-]+:([a-z0-9-]*):(\d*):[a-z-]+:(.+)$/.exec(arn ?? '');
+    return match ? { region: match[1], account: match[2], name: match[3] } : undefined;
+}
 function database_crossRegionCheck(ctx, facts) {
     const primary = facts.primary;
-    const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter(Boolean);
+    const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter((arn) => Boolean(arn));
+    const inSecondary = replications.filter((arn) => arnParts(arn)?.region === ctx.secondary.region);
     const fix = `aws rds start-db-instance-automated-backups-replication --region ${ctx.secondary.region} --source-db-instance-arn ${primary.DBInstanceArn} --backup-retention-period ${PLAN.pitrDays}`;
-    if (replications.length)
-        return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${replications.join(', ')}`, fix);
+    if (inSecondary.length)
+        return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${inSecondary.join(', ')}`, fix);
+    const elsewhere = replications.length ? `automated backups replicated only to ${replications.map((arn) => arnParts(arn)?.region ?? arn).join(', ')}, not ${ctx.secondary.region}` : 'automated backups are not replicated';
+    const lookAlikes = facts.lookAlikeCopies ? ` (${facts.lookAlikeCopies} snapshot${facts.lookAlikeCopies === 1 ? '' : 's'} there of a same-named instance elsewhere do not count)` : '';
     const copy = facts.newestCopy;
     if (!copy?.SnapshotCreateTime)
-        return verdict(DATABASE_CHECKS.crossRegion, false, `automated backups are not replicated, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}`, fix);
+        return verdict(DATABASE_CHECKS.crossRegion, false, `${elsewhere}, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}${lookAlikes}`, fix);
     const age = secondsSince(copy.SnapshotCreateTime, ctx.now);
-    return verdict(DATABASE_CHECKS.crossRegion, age <= ctx.settings.rpoSeconds, `automated backups not replicated; newest snapshot copy in ${ctx.secondary.region} is ${copy.DBSnapshotIdentifier}, ${formatDuration(age)} old (RPO ${formatDuration(ctx.settings.rpoSeconds)})`, fix);
+    return verdict(DATABASE_CHECKS.crossRegion, age <= ctx.settings.rpoSeconds, `${elsewhere}; newest snapshot copy in ${ctx.secondary.region} is ${copy.DBSnapshotIdentifier}, ${formatDuration(age)} old (RPO ${formatDuration(ctx.settings.rpoSeconds)})${lookAlikes}`, fix);
 }
-function sourceMatches(replica, primary, primaryId) {
+/** Whether the replica replicates from the primary itself: its source is the primary's ARN (region, account and name), not just its name. */
+function replicaSource(replica, primary, ctx) {
     const source = replica.ReadReplicaSourceDBInstanceIdentifier;
-    return Boolean(source) && (source === primaryId || source === primary?.DBInstanceArn || source?.endsWith(`:db:${primaryId}`) === true);
+    if (!source)
+        return { replicates: false, why: 'replicates from nothing (a standalone instance: promoted, or never a replica)' };
+    if (!primary?.DBInstanceArn)
+        return { replicates: false, why: `replicates from ${source}, and there is no primary to compare it with` };
+    if (source === primary.DBInstanceArn)
+        return { replicates: true, why: `replicating from ${source}` };
+    const from = arnParts(source);
+    const want = arnParts(primary.DBInstanceArn);
+    if (!from || !want)
+        return { replicates: false, why: `replicates from instance '${source}' of its own region ${ctx.secondary.region}, not from the primary ${primary.DBInstanceArn}` };
+    const differences = [
+        from.region !== want.region ? `in region ${from.region}, not ${want.region}` : '',
+        from.account !== want.account ? `in account ${from.account}, not ${want.account}` : '',
+        from.name !== want.name ? `named ${from.name}, not ${want.name}` : '',
+    ].filter(Boolean);
+    return { replicates: false, why: `replicates from ${source}, an instance ${differences.join(' and ') || 'other than the primary'}: not the primary ${primary.DBInstanceArn}` };
 }
 function replicaChecks(ctx, facts) {
     const db = ctx.settings.database;
@@ -87139,9 +87181,8 @@ function replicaChecks(ctx, facts) {
         return [verdict(C.replica, false, `no instance ${db.replicaId} in ${ctx.secondary.region}`, createFix), verdict(C.lag, false, `no replica ${db.replicaId} to measure`, lagFix)];
     }
     const status = replica.DBInstanceStatus ?? 'unknown';
-    const source = replica.ReadReplicaSourceDBInstanceIdentifier;
-    const replicates = sourceMatches(replica, facts.primary, db.instanceId);
-    const found = !source ? `${db.replicaId} is ${status} and replicates from nothing (a standalone instance: promoted, or never a replica)` : replicates ? `${db.replicaId} is ${status}, replicating from ${source}` : `${db.replicaId} is ${status}, but replicates from ${source}, not ${db.instanceId}`;
+    const { replicates, why } = replicaSource(replica, facts.primary, ctx);
+    const found = `${db.replicaId} is ${status}, ${why}`;
     const lag = facts.maxLagSeconds;
     const rpo = ctx.settings.rpoSeconds;
     return [
@@ -87291,7 +87332,9 @@ const MEDIA_CHECKS = defineChecks('media', {
     deleteMarkers: ['media.delete-marker-replication', SENTENCE.crossRegionReplication, 'medium'],
     replicationTime: ['media.replication-time', SENTENCE.realTimeReplication, 'medium'],
     replicaBucket: ['media.replica-bucket', SENTENCE.crossRegionReplication, 'high'],
-    noncurrentVersions: ['media.noncurrent-version-expiration', SENTENCE.keepVersions, 'medium'],
+    // Versions deleted sooner lose what a restore of a media file needs; versions kept forever only cost money.
+    versionRetention: ['media.noncurrent-version-retention', SENTENCE.keepVersions, 'high'],
+    versionExpiration: ['media.noncurrent-version-expiration', SENTENCE.deleteOldVersions, 'low'],
     replicationStatus: ['media.replication-status', SENTENCE.realTimeReplication, 'high'],
 });
 async function readMediaFacts(ctx, media) {
@@ -87340,26 +87383,39 @@ function replicationChecks(ctx, media, facts) {
     return [replication, deleteMarkers, replicationTime];
 }
 function replicaBucketCheck(ctx, media, facts) {
-    const fix = facts.replicaRegion
-        ? `aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`
-        : `aws s3api create-bucket --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --create-bucket-configuration LocationConstraint=${ctx.secondary.region} && aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`;
+    const create = (bucket) => `aws s3api create-bucket --region ${ctx.secondary.region} --bucket ${bucket} --create-bucket-configuration LocationConstraint=${ctx.secondary.region} && aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${bucket} --versioning-configuration Status=Enabled`;
+    const fix = !facts.replicaRegion
+        ? create(media.replicaBucket)
+        : facts.replicaRegion === ctx.secondary.region
+            ? `aws s3api put-bucket-versioning --region ${ctx.secondary.region} --bucket ${media.replicaBucket} --versioning-configuration Status=Enabled`
+            : `${create(`${media.replicaBucket}-${ctx.secondary.region}`)}  # then point the replication rule at it, and media-replica-bucket`;
     if (!facts.replicaRegion)
         return verdict(MEDIA_CHECKS.replicaBucket, false, `${media.replicaBucket} does not exist`, fix);
     const inSecondary = facts.replicaRegion === ctx.secondary.region;
     return verdict(MEDIA_CHECKS.replicaBucket, inSecondary && facts.replicaVersioning === 'Enabled', `${media.replicaBucket} is in ${facts.replicaRegion}${inSecondary ? '' : ` (not the secondary region ${ctx.secondary.region})`}, versioning ${facts.replicaVersioning}`, fix);
 }
-function lifecycleCheck(ctx, media, facts) {
+const noncurrentDays = (rule) => rule.NoncurrentVersionExpiration?.NoncurrentDays;
+function describeExpiry(rule) {
+    const newer = rule.NoncurrentVersionExpiration?.NewerNoncurrentVersions;
+    const disabled = rule.Status === 'Enabled' ? '' : ` (${rule.Status ?? 'no status'}: it does nothing)`;
+    return `rule ${rule.ID ?? '(no id)'}: ${noncurrentDays(rule)} days${newer ? ` (the newest ${newer} kept longer)` : ''} for ${describeScope(rule)}${disabled}`;
+}
+/** "Keep versions for 90 days" and "delete old versions after 90 days": one loses data when broken, the other costs money. */
+function lifecycleChecks(ctx, media, facts) {
     const days = PLAN.noncurrentVersionDays;
     const fix = `aws s3api put-bucket-lifecycle-configuration --region ${ctx.primary.region} --bucket ${media.bucket} --lifecycle-configuration '${JSON.stringify({ Rules: [{ ID: 'keep-versions-90-days', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: days } }] })}'  # replaces every rule: merge in the bucket's other rules`;
-    const expiring = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration?.NoncurrentDays !== undefined);
-    const sooner = expiring.filter((r) => (r.NoncurrentVersionExpiration?.NoncurrentDays ?? 0) < days);
-    const whole = expiring.filter((r) => covers(r, ''));
-    const dayList = (rules) => rules.map((r) => `rule ${r.ID ?? '(no id)'}: ${r.NoncurrentVersionExpiration?.NoncurrentDays} days for ${describeScope(r)}`).join('; ');
-    if (sooner.length)
-        return verdict(MEDIA_CHECKS.noncurrentVersions, false, `old versions deleted sooner than ${days} days: ${dayList(sooner)}`, fix);
-    if (!whole.length)
-        return verdict(MEDIA_CHECKS.noncurrentVersions, false, expiring.length ? `old versions expire only in part of the bucket: ${dayList(expiring)}` : 'no lifecycle rule expires old versions: they are kept (and paid for) forever', fix);
-    return verdict(MEDIA_CHECKS.noncurrentVersions, true, `old versions deleted after ${dayList(whole)}`, fix);
+    const expiring = facts.lifecycle.filter((r) => noncurrentDays(r) !== undefined);
+    const enabled = expiring.filter((r) => r.Status === 'Enabled');
+    const sooner = enabled.filter((r) => (noncurrentDays(r) ?? 0) < days);
+    const list = (rules) => rules.map(describeExpiry).join('; ');
+    const retention = sooner.length
+        ? verdict(MEDIA_CHECKS.versionRetention, false, `old versions deleted sooner than ${days} days, so a media file cannot be recovered as it was ${days} days ago: ${list(sooner)}`, fix)
+        : verdict(MEDIA_CHECKS.versionRetention, true, enabled.length ? `no rule deletes old versions sooner than ${days} days: ${list(enabled)}` : 'no rule deletes old versions', fix);
+    const uncovered = media.prefixes.filter((prefix) => !enabled.some((r) => covers(r, prefix)));
+    const expiration = !expiring.length
+        ? verdict(MEDIA_CHECKS.versionExpiration, false, 'no lifecycle rule expires old versions: they are kept (and paid for) forever', fix)
+        : verdict(MEDIA_CHECKS.versionExpiration, uncovered.length === 0, uncovered.length ? `old versions in ${scopesText(uncovered)} expire only where an enabled rule covers them, the rest are kept (and paid for) forever: ${list(expiring)}` : `old versions deleted after ${list(enabled.filter((r) => media.prefixes.some((p) => covers(r, p))))}`, fix);
+    return [retention, expiration];
 }
 function sampleCheck(ctx, media, facts) {
     const bad = unreplicated(facts.sample, ctx.now);
@@ -87382,7 +87438,7 @@ function mediaChecks(ctx, media, facts) {
         return Object.values(MEDIA_CHECKS).map((d) => verdict(d, false, `${media.bucket} does not exist`, fix));
     }
     const versioning = verdict(MEDIA_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${media.bucket} --versioning-configuration Status=Enabled`);
-    return [versioning, ...replicationChecks(ctx, media, facts), replicaBucketCheck(ctx, media, facts), lifecycleCheck(ctx, media, facts), sampleCheck(ctx, media, facts)];
+    return [versioning, ...replicationChecks(ctx, media, facts), replicaBucketCheck(ctx, media, facts), ...lifecycleChecks(ctx, media, facts), sampleCheck(ctx, media, facts)];
 }
 
 ;// CONCATENATED MODULE: ./src/audit/catalog.ts

@@ -64181,7 +64181,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5535:
+/***/ 9637:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64403,6 +64403,7 @@ function toSnapshotState(snapshot) {
         dataAt: snapshot.SnapshotDatabaseTime ?? snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime,
         encrypted: snapshot.Encrypted === true,
         tags: tagsOf(snapshot.TagList),
+        ...(snapshot.SourceDBSnapshotIdentifier ? { copiedFrom: snapshot.SourceDBSnapshotIdentifier } : {}),
     };
 }
 /** The instance's snapshots in the client's region, of every type (paginated), or the one named. */
@@ -64966,6 +64967,43 @@ function runTagValue(run, token) {
     return [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`, token].filter(Boolean).join(' ').replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
 }
 
+;// CONCATENATED MODULE: ./src/rds-restore/own-snapshots.ts
+
+/** Snapshots this mode makes carry these tags; a copy made with --copy-tags carries them too, so they alone prove nothing. */
+const SNAPSHOT_MADE_BY = 'rds-restore-test hourly-snapshot';
+const SNAPSHOT_OF_TAG = 'dr-actions:snapshot-of';
+/** `<instance>-dr-<yyyymmdd>-<hhmmss>` (UTC): sorts by time, and a re-run gets its own. */
+function snapshotId(instanceId, now) {
+    const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
+    return `${instanceId.slice(0, 200)}-dr-${stamp.slice(0, 8)}-${stamp.slice(8)}`;
+}
+const escaped = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** True when the id is one snapshotId gives for the instance (RDS stores identifiers in lower case). */
+function followsNamingScheme(id, instanceId) {
+    return new RegExp(`^${escaped(instanceId.slice(0, 200).toLowerCase())}-dr-\\d{8}-\\d{6}$`).test(id.toLowerCase());
+}
+/** `arn:<partition>:rds:<region>:<account>:snapshot:<id>` split into what matters here. */
+function snapshotArnParts(arn) {
+    const match = /^arn:[a-z-]+:rds:([a-z0-9-]+):\d{12}:snapshot:(.+)$/.exec(arn);
+    return match ? { region: match[1], id: match[2].toLowerCase() } : undefined;
+}
+/**
+ * Whether this mode made the snapshot, so that retention may delete it. Every sign must hold:
+ * a manual snapshot, both tags naming the instance, the mode's naming scheme, and its origin: in
+ * the source region a snapshot taken there (not a copy from elsewhere); in the copy region a copy
+ * of the source region's snapshot of the same name. A person's copy keeps the tags but has a name
+ * of its own; a snapshot named like the mode's without its tags is someone else's too.
+ */
+function madeByThisMode(snapshot, place) {
+    const tagged = snapshot.tags[MADE_BY_TAG] === SNAPSHOT_MADE_BY && snapshot.tags[SNAPSHOT_OF_TAG] === place.instanceId;
+    if (snapshot.type !== 'manual' || !tagged || !followsNamingScheme(snapshot.id, place.instanceId))
+        return false;
+    const source = snapshot.copiedFrom ? snapshotArnParts(snapshot.copiedFrom) : undefined;
+    if (!place.copiedFromRegion)
+        return snapshot.copiedFrom === undefined;
+    return source !== undefined && source.region === place.copiedFromRegion && source.id === snapshot.id.toLowerCase();
+}
+
 ;// CONCATENATED MODULE: ./src/rds-restore/hourly-snapshots.ts
 
 
@@ -64977,16 +65015,9 @@ function runTagValue(run, token) {
 
 
 
+
 const SNAPSHOT_REPORT_KIND = 'rds-snapshot';
-/** Snapshots this mode makes carry these; retention only ever deletes snapshots that carry both. */
-const SNAPSHOT_MADE_BY = 'rds-restore-test hourly-snapshot';
-const SNAPSHOT_OF_TAG = 'dr-actions:snapshot-of';
 const POLL = { initialMs: 10_000, maxMs: 60_000, factor: 1.5 };
-/** `<instance>-dr-<yyyymmdd>-<hhmmss>` (UTC): sorts by time, and a re-run gets its own. */
-function snapshotId(instanceId, now) {
-    const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
-    return `${instanceId.slice(0, 200)}-dr-${stamp.slice(0, 8)}-${stamp.slice(8)}`;
-}
 async function waitAvailable(client, id, region, options, clock) {
     const started = clock.now();
     const outcome = await pollUntil(async () => (await listSnapshots(client, { snapshotId: id }))[0], (s) => s?.status === 'available' || s?.status === 'failed', { deadline: started + options.waitTimeoutMinutes * 60_000, backoff: options.poll ?? POLL, clock });
@@ -64996,9 +65027,9 @@ async function waitAvailable(client, id, region, options, clock) {
     return outcome.value;
 }
 /** Daily/weekly/monthly retention over the snapshots this mode made of the instance in one region; nothing else is touched. */
-async function applyRetention(client, region, options, policy, now, justMade) {
-    const all = await listSnapshots(client, { instanceId: options.instanceId });
-    const ours = all.filter((s) => s.type === 'manual' && s.tags[MADE_BY_TAG] === SNAPSHOT_MADE_BY && s.tags[SNAPSHOT_OF_TAG] === options.instanceId && s.dataAt);
+async function applyRetention(client, region, place, policy, now, justMade) {
+    const all = await listSnapshots(client, { instanceId: place.instanceId });
+    const ours = all.filter((s) => madeByThisMode(s, place) && s.dataAt);
     const decisions = decideRetention(ours.map((s) => ({ key: s.id, finishedAt: s.dataAt })), policy, 1, now);
     const outcome = { region, kept: [], deleted: [], untouched: all.length - ours.length };
     for (const decision of decisions) {
@@ -65056,7 +65087,7 @@ async function runHourlySnapshots(options) {
         name: `retention in ${options.sourceRegion}`,
         input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
         run: async (p) => {
-            const outcome = await applyRetention(source, options.sourceRegion, options, p, now(), id);
+            const outcome = await applyRetention(source, options.sourceRegion, { instanceId: options.instanceId }, p, now(), id);
             details.retention.push(outcome);
             return outcome;
         },
@@ -65067,7 +65098,7 @@ async function runHourlySnapshots(options) {
             name: `retention in ${copyRegion}`,
             input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
             run: async (p) => {
-                const outcome = await applyRetention(destination, copyRegion, options, p, now(), id);
+                const outcome = await applyRetention(destination, copyRegion, { instanceId: options.instanceId, copiedFromRegion: options.sourceRegion }, p, now(), id);
                 details.retention.push(outcome);
                 return outcome;
             },
@@ -79489,7 +79520,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5535);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9637);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

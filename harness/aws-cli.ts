@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { stackFromEnv } from '../../harness/stack.js';
+import { stackFromEnv } from './stack.js';
 
 /** The aws CLI against the stack's moto server: the reference client for the plan's manual procedures. */
 export async function awsCli(args: string[]): Promise<string> {
