@@ -227,6 +227,7 @@ async function rebuildOntoEmptyServer(live: Stack, sourceUrl: string): Promise<s
       rebuild: 'true',
       'keep-database': 'true',
       'role-passwords': JSON.stringify({ [SAAS_ROLES.app]: appPassword }),
+      'smoke-env': 'APP_DB_PASSWORD',
       checks: resolve('scripts/drill-checks.sql'),
       'smoke-command': `sh -c 'PGUSER=${SAAS_ROLES.app} PGPASSWORD="$APP_DB_PASSWORD" exec psql -X -A -t -v ON_ERROR_STOP=1 -f "${login}"'`,
       'endpoint-url': live.awsEndpoint,
