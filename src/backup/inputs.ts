@@ -38,6 +38,8 @@ export interface CopySettings {
   /** copy: this action copies each backup; replication: S3 replication does, and this waits for it. */
   mode: 'copy' | 'replication';
   encryption: Encryption;
+  /** Where copy-bucket is reached when it is not endpoint-url (a regional endpoint of its own); endpoint-url otherwise. */
+  endpointUrl?: string;
 }
 
 /** Classes whose objects can be read at once; GLACIER and DEEP_ARCHIVE need hours to thaw, longer than any RTO. */
@@ -62,7 +64,7 @@ function parseEncryption(sseInput: string, kmsKeyInput: string): Encryption {
 
 function parseCopy(input: InputReader, bucket: string, region: string, encryption: Encryption): CopySettings | undefined {
   const bucketInput = input('copy-bucket').trim();
-  const stray = ['copy-region', 'copy-kms-key-id'].find((name) => input(name).trim() !== '');
+  const stray = ['copy-region', 'copy-kms-key-id', 'copy-endpoint-url'].find((name) => input(name).trim() !== '');
   if (!bucketInput) {
     if (stray) throw new ConfigurationError(`${stray} is set but copy-bucket is empty; name the bucket in the other region that holds the copies, or remove ${stray}`);
     return undefined;
@@ -81,7 +83,8 @@ function parseCopy(input: InputReader, bucket: string, region: string, encryptio
   if (!kmsKeyId && encryption.kmsKeyId && mode === 'copy') {
     throw new ConfigurationError('kms-key-id is set but copy-kms-key-id is not: a KMS key belongs to one region; give the key in copy-region as copy-kms-key-id');
   }
-  return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId } };
+  const endpointUrl = parseEndpointUrl(input('copy-endpoint-url'), 'copy-endpoint-url');
+  return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId }, ...(endpointUrl ? { endpointUrl } : {}) };
 }
 
 function parseLockMode(input: string, retention: RetentionPolicy | 'off'): LockSetting {

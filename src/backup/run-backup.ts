@@ -29,7 +29,7 @@ import { captureGlobals, globalsRecordFor, type CapturedGlobals } from './global
 import type { BackupSettings } from './inputs.js';
 import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
-import { makeSecondCopy, prepareCopy, type CopyOutcome, type PreparedCopy, type SecondCopyOptions } from './second-copy.js';
+import { makeSecondCopy, type CopyOutcome } from './second-copy.js';
 import type { ObjectLock } from '../storage/object-lock.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
@@ -134,18 +134,18 @@ interface Destination {
   key: string;
   lockMode?: ObjectLockMode;
   lock?: ObjectLock;
-  /** The copy bucket, when copy-bucket is set. */
-  copy?: PreparedCopy;
 }
 
-/** Names the backup for its start, fails when that key is taken, and reads both buckets' lock modes. */
+/**
+ * Names the backup for its start, fails when that key is taken, and reads the bucket's lock mode.
+ * The copy bucket is not asked: nothing of the copy region is a precondition of the backup.
+ */
 async function claimDestination(store: BackupStore, options: BackupRunOptions, startedAt: Date): Promise<Destination> {
   const key = backupKey(options.prefix, startedAt, options.format);
   await checkKeyIsFree(store, key);
   const lockMode = await lockModeFor(store, options.lockMode);
   const lock = newBackupLock(lockMode, options.retention, startedAt);
-  const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws, options.lockMode));
-  return { key, lockMode, lock, copy };
+  return { key, lockMode, lock };
 }
 
 /** What the manifest records: the dump and everything about how and from what it was made. */
@@ -199,8 +199,9 @@ function whatTheDumpHolds(contents: DumpContents, dumped: Dumped): Pick<BackupMa
  * What follows a published backup: retention over the bucket, then the second copy. Neither
  * undoes the backup; their failures are reported beside it.
  */
-async function retainAndCopy(store: BackupStore, result: BackupResult, destination: Destination, options: BackupRunOptions & SecondCopyOptions): Promise<BackupResult> {
-  const { lockMode, copy } = destination;
+async function retainAndCopy(store: BackupStore, result: BackupResult, destination: Destination, options: BackupRunOptions & { startedAt: Date; clock: Clock }): Promise<BackupResult> {
+  const { lockMode } = destination;
+  const copy = options.copy;
   let outcome = result;
   if (options.retention !== 'off') {
     const retention = { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: result.manifest };

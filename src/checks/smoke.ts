@@ -3,6 +3,7 @@ import type { DatabaseTarget } from '../postgres/connection.js';
 import { secondsBetween } from '../util/format.js';
 import { redact } from '../util/redact.js';
 import { StepFailure } from '../report/step-pipeline.js';
+import { commandEnv } from '../util/child-env.js';
 
 export interface SmokeResult {
   /** The words, joined for people to read. */
@@ -37,8 +38,17 @@ export function databaseEnv(target: DatabaseTarget): Record<string, string> {
   };
 }
 
-/** Inherited variables that would point libpq somewhere else than the restored database. */
-const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+/**
+ * The smoke command's whole environment: the runner's own variables and libpq's settings (PATH,
+ * HOME, temp, locale, TLS), the variables smoke-env names, and the restored database's
+ * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
+ * nor AWS credentials.
+ */
+export function smokeEnv(target: DatabaseTarget, passOn: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const named: Record<string, string> = {};
+  for (const name of passOn) if (env[name] !== undefined) named[name] = env[name];
+  return { ...commandEnv(env), ...named, ...databaseEnv(target) };
+}
 
 /** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
 class BoundedOutput {
@@ -100,20 +110,18 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 
 /**
  * Runs the smoke command without a shell, in its own process group, with the restored
- * database in DATABASE_URL and PG*. When it times out the whole group is killed (a script's
+ * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives. When it times out the whole group is killed (a script's
  * children too); when it ends, whatever it left running in its group is stopped as well.
  */
 export async function runSmokeCommand(
   words: readonly string[],
   target: DatabaseTarget,
-  options: { timeoutSeconds: number; secrets: (string | undefined)[]; now: () => Date; env?: NodeJS.ProcessEnv; signal?: AbortSignal },
+  options: { timeoutSeconds: number; secrets: (string | undefined)[]; now: () => Date; env?: NodeJS.ProcessEnv; passOn?: readonly string[]; signal?: AbortSignal },
 ): Promise<SmokeResult> {
   const [file, ...args] = words as [string, ...string[]];
-  const inherited = { ...(options.env ?? process.env) };
-  for (const name of CONNECTION_VARIABLES) delete inherited[name];
   const started = options.now();
   const output = new BoundedOutput();
-  const child = spawn(file, args, { env: { ...inherited, ...databaseEnv(target) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file, args, { env: smokeEnv(target, options.passOn ?? [], options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => output.add(chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => output.add(chunk));
 

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { ConfigurationError } from '../errors.js';
+import { childEnv } from '../util/child-env.js';
 
 export type ClientTool = 'pg_dump' | 'pg_restore' | 'psql';
 
@@ -65,7 +66,7 @@ async function withoutWrapper(binary: ClientBinary): Promise<ClientBinary> {
 }
 
 export async function describeBinary(tool: ClientTool, path: string): Promise<ClientBinary> {
-  const { stdout } = await execa(path, ['--version']);
+  const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
   const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
   if (!match) throw new Error(`could not read the version of ${path} from: ${stdout}`);
   return { tool, path, version: `${match[1]}${match[2] ? `.${match[2]}` : ''}`, major: Number(match[1]) };

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { childEnv } from '../util/child-env.js';
 
 /** A database to connect to, split so that the password never travels in argv or logs. */
 export interface DatabaseTarget {
@@ -111,4 +112,15 @@ export function libpqEnv(target: DatabaseTarget): Record<string, string> {
   // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
   if (!process.env.PGCONNECT_TIMEOUT) env.PGCONNECT_TIMEOUT = '15';
   return env;
+}
+
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
+ * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
+ * connects with, as libpq would use it.
+ */
+export function clientEnv(target: DatabaseTarget, own: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const inheritedPassword: Record<string, string> = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+  return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
 }

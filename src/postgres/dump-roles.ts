@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
-import { libpqEnv, type DatabaseTarget } from './connection.js';
+import { clientEnv, type DatabaseTarget } from './connection.js';
 import { DumpFailedError } from './pg-dump.js';
 import { unquoteIdent } from './role-sql.js';
 
@@ -78,7 +78,8 @@ export function parseDumpRoles(sql: string): DumpRoles {
  */
 export async function readDumpRoles(pgDump: ClientBinary, target: DatabaseTarget, args: string[], create: boolean): Promise<DumpRoles> {
   const result = await execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
-    env: { PGAPPNAME: 'dr-actions roles', ...libpqEnv(target) },
+    env: clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
+    extendEnv: false,
     stdin: 'ignore',
     reject: false,
     cleanup: true,

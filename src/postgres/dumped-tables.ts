@@ -2,11 +2,12 @@ import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
-import { libpqEnv, type DatabaseTarget } from './connection.js';
+import { clientEnv, type DatabaseTarget } from './connection.js';
 import { quoteLiteral, type TableName } from './identifiers.js';
 import { DumpFailedError } from './pg-dump.js';
 import type { PsqlSession } from './psql-session.js';
 import { readToc, type TocContents } from './toc.js';
+import { childEnv } from '../util/child-env.js';
 
 /**
  * What a dump with these arguments holds (its tables' rows, sequences, materialized views, large
@@ -16,13 +17,14 @@ import { readToc, type TocContents } from './toc.js';
  */
 export async function readDumpContents(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): Promise<TocContents> {
   const dump: ResultPromise = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
-    env: { PGAPPNAME: 'dr-actions backup table list', ...libpqEnv(target) },
+    env: clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
+    extendEnv: false,
     stdin: 'ignore',
     buffer: { stdout: false },
     reject: false,
     cleanup: true,
   });
-  const list = execa(join(dirname(pgDump.path), 'pg_restore'), ['--list'], { reject: false, stdin: 'pipe' });
+  const list = execa(join(dirname(pgDump.path), 'pg_restore'), ['--list'], { env: childEnv(), extendEnv: false, reject: false, stdin: 'pipe' });
   dump.stdout?.pipe(list.stdin as NodeJS.WritableStream);
   list.stdin?.on('error', () => undefined);
   const listed = await list;

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
-import { libpqEnv, type DatabaseTarget } from './connection.js';
+import { clientEnv, type DatabaseTarget } from './connection.js';
 import { quoteIdent } from './identifiers.js';
 import { IDENT, unquoteIdent } from './role-sql.js';
 
@@ -19,7 +19,8 @@ export class GlobalsDumpError extends Error {
 export async function dumpGlobals(pgDump: ClientBinary, target: DatabaseTarget): Promise<string> {
   const path = join(dirname(pgDump.path), 'pg_dumpall');
   const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
-    env: { PGAPPNAME: 'dr-actions globals', ...libpqEnv(target) },
+    env: clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
+    extendEnv: false,
     stdin: 'ignore',
     reject: false,
     cleanup: true,
@@ -38,6 +39,10 @@ export interface GlobalRole {
   statements: string[];
   login: boolean;
   superuser: boolean;
+  /** Every attribute pg_dumpall gave it (NOLOGIN, CONNECTION LIMIT 5, ...), defaults too: what it is compared by. */
+  attributes: string[];
+  /** Its ALTER ROLE ... SET statements, by setting name. */
+  settings: Map<string, string>;
 }
 
 export interface Membership {
@@ -77,14 +82,26 @@ export function parseGlobals(text: string): Globals {
     const token = ROLE_STATEMENT.exec(line)?.[1];
     if (!token) continue;
     const name = unquoteIdent(token);
-    const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false };
+    const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false, attributes: [], settings: new Map<string, string>() };
     if (/ WITH .*\bLOGIN\b/.test(line) && !/ WITH .*\bNOLOGIN\b/.test(line)) role.login = true;
     if (/ WITH .*\bSUPERUSER\b/.test(line) && !/ WITH .*\bNOSUPERUSER\b/.test(line)) role.superuser = true;
+    role.attributes.push(...attributesOf(line));
+    const setting = ROLE_SETTING.exec(line)?.[1];
+    if (setting) role.settings.set(setting, line);
     const statement = withoutDefaults(line);
     if (statement) role.statements.push(statement);
     roles.set(name, role);
   }
   return { roles, memberships, databaseSql };
+}
+
+const ROLE_SETTING = new RegExp(`^ALTER ROLE (?:${IDENT}) SET (${IDENT}) TO `);
+const ATTRIBUTE = /CONNECTION LIMIT -?\d+|VALID UNTIL '(?:[^']|'')*'|[A-Z]+/g;
+
+/** The attributes of an `ALTER ROLE ... WITH ...;` line, as written; none for any other line. */
+function attributesOf(line: string): string[] {
+  const match = new RegExp(`^ALTER ROLE (?:${IDENT}) WITH (.*);$`).exec(line);
+  return match ? ((match[1] as string).match(ATTRIBUTE) ?? []) : [];
 }
 
 /** What CREATE ROLE gives anyway: leaving them out lets a CREATEROLE user (RDS) run the statement, which may not name SUPERUSER or REPLICATION at all. */
@@ -93,7 +110,7 @@ const DEFAULT_ATTRIBUTES = new Set(['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'N
 function withoutDefaults(line: string): string {
   const match = new RegExp(`^(ALTER ROLE (?:${IDENT}) WITH )(.*);$`).exec(line);
   if (!match) return line;
-  const attributes = (match[2] as string).match(/CONNECTION LIMIT -?\d+|VALID UNTIL '(?:[^']|'')*'|[A-Z]+/g) ?? [];
+  const attributes = (match[2] as string).match(ATTRIBUTE) ?? [];
   const kept = attributes.filter((attribute) => !DEFAULT_ATTRIBUTES.has(attribute));
   return kept.length ? `${match[1]}${kept.join(' ')};` : '';
 }
@@ -105,17 +122,20 @@ export interface RolePlan {
   memberships: string[];
   /** Roles the dump needs that neither the globals nor the target have. */
   missing: string[];
-  /** Roles the dump needs that the target already has: left as they are. */
+  /** Roles the dump needs that the target already has. */
   existing: string[];
+  /** Every role the target already has that the rebuild meets: needed, or joined to a needed role by membership (not the predefined pg_* roles). */
+  reached: string[];
 }
 
 /**
  * The roles to create on an empty server for a dump that needs `needed`: those, and the roles
  * joined to them by membership in either direction (the login role the application uses is often
  * only a member of the role that owns or was granted the objects). Roles the server already has,
- * and its predefined pg_* roles, are left as they are and not followed further.
+ * and its predefined pg_* roles, are not followed further. With `keepExisting`, no membership makes
+ * a role the server already has a member of another: its memberships are its own.
  */
-export function planRoles(globals: Globals, needed: readonly string[], onTarget: ReadonlySet<string>): RolePlan {
+export function planRoles(globals: Globals, needed: readonly string[], onTarget: ReadonlySet<string>, keepExisting = false): RolePlan {
   const wanted = new Set<string>();
   const queue = [...needed];
   while (queue.length > 0) {
@@ -131,10 +151,29 @@ export function planRoles(globals: Globals, needed: readonly string[], onTarget:
   const willExist = (name: string) => onTarget.has(name) || globals.roles.has(name) && wanted.has(name);
   return {
     create,
-    memberships: globals.memberships.filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member)).map((m) => m.statement),
+    memberships: globals.memberships
+      .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member) && !(keepExisting && onTarget.has(m.member)))
+      .map((m) => m.statement),
     missing: needed.filter((name) => !onTarget.has(name) && !globals.roles.has(name)),
     existing: needed.filter((name) => onTarget.has(name)),
+    reached: reachedOnTarget(globals, needed, onTarget),
   };
+}
+
+/** The roles the server has among those joined to the needed ones by membership, through any role but the predefined pg_* ones. */
+function reachedOnTarget(globals: Globals, needed: readonly string[], onTarget: ReadonlySet<string>): string[] {
+  const seen = new Set<string>();
+  const queue = [...needed];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (seen.has(name) || name.startsWith('pg_')) continue;
+    seen.add(name);
+    for (const m of globals.memberships) {
+      if (m.role === name) queue.push(m.member);
+      if (m.member === name) queue.push(m.role);
+    }
+  }
+  return [...seen].filter((name) => onTarget.has(name)).sort();
 }
 
 const DATABASE_NAME = new RegExp(`^(ALTER DATABASE |ALTER ROLE (?:${IDENT}) IN DATABASE |(?:GRANT|REVOKE) .*? ON DATABASE )(${IDENT})(.*)$`);

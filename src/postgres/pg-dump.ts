@@ -3,7 +3,7 @@ import type { ByteSource } from '../util/byte-source.js';
 import { FifoPipe } from '../util/fifo.js';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
-import { libpqEnv, type DatabaseTarget } from './connection.js';
+import { clientEnv, type DatabaseTarget } from './connection.js';
 import { withStdbuf } from './stdbuf.js';
 
 /** pg_dump exited non-zero or was killed; the message is pg_dump's own stderr, redacted. */
@@ -41,7 +41,7 @@ export async function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, 
   const output = await FifoPipe.open();
   // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
   const child = spawn(command.file, command.args, {
-    env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
+    env: clientEnv(target, { PGAPPNAME: 'dr-actions backup' }),
     stdio: ['ignore', output.childEnd, 'pipe'],
     signal,
   });

@@ -1,4 +1,4 @@
-import { libpqEnv, type DatabaseTarget } from './connection.js';
+import { clientEnv, type DatabaseTarget } from './connection.js';
 
 /**
  * How psql is made to print results that parse without ambiguity: unaligned, tuples only, with
@@ -18,7 +18,7 @@ export function psqlArgs(target: DatabaseTarget): string[] {
 
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 export function psqlEnv(target: DatabaseTarget, applicationName: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { PGAPPNAME: applicationName, ...extra, ...libpqEnv(target) };
+  return clientEnv(target, { PGAPPNAME: applicationName, ...extra });
 }
 
 /** The rows of one statement's output. No output means no rows; "\n" alone is one row holding an empty string. */

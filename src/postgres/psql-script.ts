@@ -22,6 +22,7 @@ export async function runPsqlScript(target: DatabaseTarget, script: string, opti
   const result = await execa(options.psqlPath, psqlArgs(target), {
     input: script,
     env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+    extendEnv: false,
     reject: false,
     timeout: (timeoutSeconds + 30) * 1000,
     ...(signal ? { cancelSignal: signal } : {}),

@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
-import { libpqEnv, type DatabaseTarget } from './connection.js';
+import { clientEnv, type DatabaseTarget } from './connection.js';
 import { untangleMessages } from './tool-messages.js';
 
 /** The restore tool failed; the message is its own, redacted. */
@@ -32,7 +32,8 @@ export interface RestoreClientOptions {
 /** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
 export function startRestoreClient(binary: ClientBinary, args: string[], target: DatabaseTarget, options: RestoreClientOptions): RunningRestore {
   const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
-    env: { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions, ...libpqEnv(target) },
+    env: clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
+    extendEnv: false,
     stdin: options.stdin,
     stdout: 'ignore',
     stderr: 'pipe',

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { childEnv } from '../util/child-env.js';
 
 /**
  * pg_dump writes its archive through stdio, which buffers a pipe in 4 KiB blocks: a 420 MiB dump
@@ -13,7 +14,7 @@ let stdbufWorks: boolean | undefined;
 
 /** Whether stdbuf is on PATH and can preload its library (it fails when libstdbuf is missing). */
 function canUseStdbuf(): boolean {
-  stdbufWorks ??= spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  stdbufWorks ??= spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 }).status === 0;
   return stdbufWorks;
 }
 

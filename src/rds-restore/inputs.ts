@@ -1,7 +1,7 @@
 import { parseIdentifier } from '../aws/rds-instance-ref.js';
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
-import { parseSmokeCommand } from '../checks/smoke-command.js';
+import { parseSmokeCommand, parseSmokeEnv } from '../checks/smoke-command.js';
 import { ConfigurationError } from '../errors.js';
 import { parseReportPath } from '../report/report-path.js';
 import { parseRetention, type RetentionPolicy } from '../retention/retention.js';
@@ -34,6 +34,8 @@ export interface RdsRestoreSettings {
   database: string;
   checks?: ChecksFile;
   smokeCommand?: string[];
+  /** Names of the step's variables passed on to the smoke command (smoke-env). */
+  smokeEnv?: string[];
   smokeTimeoutSeconds: number;
   /** Tables whose rows are counted exactly (the others get the planner's estimate). */
   countTables: { schema: string; table: string }[];
@@ -128,6 +130,7 @@ export function parseRdsRestoreInputs(input: InputReader, env: NodeJS.ProcessEnv
   const password = input('password');
   if (!password) throw new ConfigurationError("password is required: the source instance's master password, from a secret (the restored instance keeps it)");
   const checksPath = input('checks').trim();
+  const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   const subnetGroup = input('db-subnet-group').trim() || undefined;
   return {
     mode,
@@ -143,7 +146,8 @@ export function parseRdsRestoreInputs(input: InputReader, env: NodeJS.ProcessEnv
     password,
     database: input('database').trim() || 'postgres',
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-    smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+    smokeCommand,
+    smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
     smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
     countTables: parseTableList(input('count-tables'), 'count-tables'),
     freshness: parseFreshness(input('newest-row-columns')),

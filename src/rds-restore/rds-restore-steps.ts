@@ -142,7 +142,7 @@ async function checksStep(run: RdsRestoreRun, checks: NonNullable<RdsRestoreSett
 }
 
 async function smokeStep(run: RdsRestoreRun, words: readonly string[], connected: Connected): Promise<string> {
-  const smoke = await runSmokeCommand(words, connected.database, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: () => now(run), env: run.env, signal: run.signal });
+  const smoke = await runSmokeCommand(words, connected.database, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: () => now(run), env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
   run.details.smoke = smoke;
   if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
   return judgeSmoke(smoke);

@@ -4,9 +4,9 @@ import { ConfigurationError } from '../errors.js';
 import { parseReportPath } from '../report/report-path.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
-import { parseBoolean, parseInteger, type InputReader } from '../util/inputs.js';
+import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
-import { parseSmokeCommand } from '../checks/smoke-command.js';
+import { parseSmokeCommand, parseSmokeEnv } from '../checks/smoke-command.js';
 import { parseRolePasswords } from './role-passwords.js';
 import { sameDatabaseByName } from './same-database.js';
 import { parseBackupSelector, type BackupSelector } from './selector.js';
@@ -26,6 +26,8 @@ export interface RestoreVerifySettings {
   checks?: ChecksFile;
   /** The smoke command's words; no shell. */
   smokeCommand?: string[];
+  /** Names of the step's variables passed on to the smoke command (smoke-env). */
+  smokeEnv?: string[];
   smokeTimeoutSeconds: number;
   rtoSeconds: number;
   rpoSeconds: number;
@@ -36,6 +38,8 @@ export interface RestoreVerifySettings {
   rebuild: boolean;
   /** Passwords to set on the roles a rebuild creates (role-passwords, from a secret). */
   rolePasswords: Record<string, string>;
+  /** keep: a rebuild never changes a role the server already has; update: brings it to the backup's (password, attributes, settings, memberships added). */
+  existingRoles: 'keep' | 'update';
 }
 
 /** The plan's RTO for an infrastructure failure (a rebuild), where a database failure has 1 h. */
@@ -60,6 +64,12 @@ export function validateScratchDatabaseName(name: string, inputName: string): st
   return name;
 }
 
+function parseExistingRoles(input: string, rebuild: boolean): 'keep' | 'update' {
+  const choice = parseChoice(input, 'existing-roles', ['keep', 'update'] as const, 'keep');
+  if (choice === 'update' && !rebuild) throw new ConfigurationError('existing-roles is update, but rebuild is not: only a rebuild makes roles; set rebuild: true or remove existing-roles');
+  return choice;
+}
+
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RestoreVerifySettings {
   const bucket = parseBucket(input('bucket'));
@@ -75,6 +85,7 @@ export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.Process
   }
   const checksPath = input('checks').trim();
   const rebuild = parseBoolean(input('rebuild'), 'rebuild', false);
+  const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   return {
     bucket,
     prefix,
@@ -86,7 +97,8 @@ export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.Process
     keepDatabase: parseBoolean(input('keep-database'), 'keep-database', false),
     jobs: parseInteger(input('jobs'), 'jobs', availableParallelism(), 1, 64),
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-    smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+    smokeCommand,
+    smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
     smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
     rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', rebuild ? REBUILD_RTO_SECONDS : 3600, 1),
     rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
@@ -94,5 +106,6 @@ export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.Process
     tempDir: env.RUNNER_TEMP || tmpdir(),
     rebuild,
     rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
+    existingRoles: parseExistingRoles(input('existing-roles'), rebuild),
   };
 }

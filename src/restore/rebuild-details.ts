@@ -1,3 +1,5 @@
+import type { RoleDifference } from '../postgres/role-differences.js';
+
 /** What the report says of the roles a backup depends on, as this run found and made them on the target. */
 export interface RolesDetails {
   mode: 'rebuild' | 'scratch';
@@ -7,8 +9,15 @@ export interface RolesDetails {
   missing: string[];
   /** Roles this run created from the stored globals (rebuild). */
   created: string[];
-  /** Roles the target already had: left as they were. */
+  /** Roles the dump needs that the target already had. */
   existing: string[];
+  /** What a rebuild does to roles the server already has (existing-roles): keep leaves them as they are, update brings them to the backup's. */
+  existingRoles?: 'keep' | 'update';
+  /**
+   * How each role the server already had (the ones the rebuild met: needed, joined to a needed
+   * role by membership, or named by role-passwords) differs from the backup's; `updated` when this run changed it.
+   */
+  differences?: (Omit<RoleDifference, 'update'> & { updated: boolean })[];
   /** Login roles created without a password: set one (ALTER ROLE ... PASSWORD, or role-passwords) before the application connects. */
   needPassword: string[];
   /** Roles whose password role-passwords set (names only). */

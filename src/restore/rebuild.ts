@@ -15,6 +15,8 @@ import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import type { RestoreVerifyDetails } from './restore-report.js';
+import { describeDifferences, planExistingRoles } from './existing-roles.js';
+import type { RolesDetails } from './rebuild-details.js';
 import { openMaintenance } from './scratch-database.js';
 
 /**
@@ -96,36 +98,57 @@ async function createRoles(ctx: RebuildContext, session: PsqlSession, manifest: 
   const needed = (manifest.roles ?? []).map((r) => r.name);
   const record = manifest.globals;
   const globals = record?.status === 'stored' ? parseGlobals(await readGlobals(ctx.store, record)) : undefined;
+  const mode = ctx.settings.existingRoles;
   const plan: RolePlan = globals
-    ? planRoles(globals, needed, onTarget)
-    : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)) };
-  const passwords = ctx.settings.rolePasswords;
-  const needPassword = plan.create.filter((r) => r.login && passwords[r.name] === undefined).map((r) => r.name);
+    ? planRoles(globals, needed, onTarget, mode === 'keep')
+    : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)), reached: needed.filter((name) => onTarget.has(name)) };
+  const needPassword = plan.create.filter((r) => r.login && ctx.settings.rolePasswords[r.name] === undefined).map((r) => r.name);
   ctx.details.roles = {
-    mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, needPassword, passwordsSet: [], globals: describeGlobals(record),
+    mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, existingRoles: mode, differences: [], needPassword, passwordsSet: [], globals: describeGlobals(record),
   };
   checkPlan(ctx, plan, record, onTarget);
+  const existing = await planExistingRoles(session, globals, plan, ctx.settings.rolePasswords, mode);
+  ctx.details.roles.differences = existing.differences;
 
   // One transaction: a role that cannot be made (SUPERUSER where the user may not) leaves none half-made.
   await session.query('BEGIN');
   for (const role of plan.create) for (const statement of role.statements) await session.query(statement);
-  for (const statement of plan.memberships) await session.query(statement);
+  for (const statement of [...plan.memberships, ...existing.statements]) await session.query(statement);
   // A SCRAM verifier, not the password: the server never sees the password, nor logs it.
-  for (const [role, password] of Object.entries(passwords)) await session.query(`ALTER ROLE ${quoteIdent(role)} PASSWORD ${quoteLiteral(scramVerifier(password))}`);
+  for (const [role, password] of Object.entries(existing.passwords)) await session.query(`ALTER ROLE ${quoteIdent(role)} PASSWORD ${quoteLiteral(scramVerifier(password))}`);
   await session.query('COMMIT');
 
   const roles = ctx.details.roles;
   roles.created = plan.create.map((r) => r.name);
-  roles.passwordsSet = Object.keys(passwords);
+  roles.passwordsSet = Object.keys(existing.passwords);
+  reportExisting(ctx, existing.differences, mode);
   if (needPassword.length) ctx.log.warning(`roles: login roles created without a password (set them with role-passwords, or ALTER ROLE ... PASSWORD, before the application connects): ${list(needPassword)}`);
   const parts = [
     `created ${plural(roles.created.length, 'role')} from the stored globals${roles.created.length ? ` (${list(roles.created)})` : ''}`,
     plural(plan.memberships.length, 'membership'),
     plan.existing.length ? `already on the target: ${list(plan.existing)}` : '',
+    existingSummary(existing.differences, mode),
     roles.passwordsSet.length ? `passwords set for ${list(roles.passwordsSet)}` : '',
     needPassword.length ? `need a password: ${list(needPassword)}` : '',
   ];
   return { detail: parts.filter(Boolean).join('; '), databaseSql: globals?.databaseSql };
+}
+
+/** What the step says of the roles the server had: how many differ from the backup's, and what became of them. */
+function existingSummary(differences: NonNullable<RolesDetails['differences']>, mode: 'keep' | 'update'): string {
+  if (differences.length === 0) return '';
+  const roles = new Set(differences.map((d) => d.role)).size;
+  const updated = differences.filter((d) => d.updated).length;
+  const what = `${plural(differences.length, 'difference')} between ${plural(roles, 'existing role')} and the backup's`;
+  return mode === 'keep' ? `${what}, left as they are (existing-roles: keep)` : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
+}
+
+/** A warning names each difference left, so a person sees that the server's roles are not the backup's. */
+function reportExisting(ctx: RebuildContext, differences: NonNullable<RolesDetails['differences']>, mode: 'keep' | 'update'): void {
+  const left = differences.filter((d) => !d.updated);
+  if (left.length === 0) return;
+  const advice = mode === 'keep' ? '; existing-roles: update gives them the backup\'s password, attributes, settings and memberships' : '';
+  ctx.log.warning(`roles: roles the server already had differ from the backup's and were left as they are: ${describeDifferences(left)}${advice}`);
 }
 
 /** After the restore: the database's own owner, settings, role settings in it and grants on it, for the restored database's name. */

@@ -151,7 +151,7 @@ async function checksStep(run: RestoreRun, checks: NonNullable<RestoreVerifySett
 }
 
 async function smokeStep(run: RestoreRun, words: readonly string[]): Promise<string> {
-  const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+  const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
   run.details.smoke = smoke;
   if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
   return judgeSmoke(smoke);

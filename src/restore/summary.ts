@@ -41,6 +41,8 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
     lines.push('### Backup', '', table(['', ''], facts), '');
   }
 
+  lines.push(...existingRolesSection(d));
+
   const settings = Object.entries(d.target.serverSettings ?? {});
   if (settings.length) {
     lines.push('### Server settings', '', "The target server's settings that decide restore speed and what a crash during the restore costs (the README's recovery procedure says which to use):", '', table(['setting', 'value'], settings.map(([name, value]) => [code(name), code(value)])), '');
@@ -65,4 +67,17 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
     );
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** How the roles the server already had differ from the backup's, and what this run did about it (existing-roles). */
+function existingRolesSection(d: RestoreVerifyReport['details']): string[] {
+  const differences = d.roles?.differences ?? [];
+  if (differences.length === 0) return [];
+  const mode = d.roles?.existingRoles ?? 'keep';
+  const rows = differences.map((x) => [code(x.role), x.kind, x.backup === '-' ? '-' : code(x.backup), x.server === '-' ? '-' : code(x.server), x.updated ? 'updated' : 'left as it is']);
+  const title = `Existing roles: ${differences.length} differences from the backup`;
+  const why = mode === 'keep'
+    ? "Roles the server already had are left as they are (`existing-roles: keep`); `existing-roles: update` gives them the backup's password (role-passwords), attributes, settings and memberships."
+    : "`existing-roles: update` gave roles the server already had the backup's password (role-passwords), attributes, settings and memberships; what only the server has is left.";
+  return [`### ${title}`, '', why, '', foldIfLong(title, table(['role', 'what', 'backup', 'server', 'this run'], rows), rows.length), ''];
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { childEnv } from './child-env.js';
 import { closeSync, constants, openSync, read } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ export class FifoPipe implements ByteSource {
     const dir = await mkdtemp(join(tmpdir(), 'dr-actions-pipe-'));
     try {
       const path = join(dir, 'pipe');
-      await run('mkfifo', ['-m', '600', path]);
+      await run('mkfifo', ['-m', '600', path], { env: childEnv() });
       const probe = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
         const writeEnd = openSync(path, constants.O_WRONLY);

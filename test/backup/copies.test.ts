@@ -115,6 +115,18 @@ test('replication mode waits until the object and manifest report COMPLETED, the
   expect(await listKeys(copyBucket)).toEqual([result.key, `${result.key}.globals.sql`, result.manifestKey]);
 });
 
+test('lock-mode compliance with a copy bucket that has no Object Lock: the backup is stored and locked, the copy fails saying what to change', async () => {
+  const bucket = await createRegionalBucket('us-east-1', { prefix: 'primary', objectLock: true });
+  const copyBucket = await createRegionalBucket(COPY_REGION, { prefix: 'copies' });
+
+  const result = await backup({ bucket, 'copy-bucket': copyBucket, 'copy-region': COPY_REGION, 'lock-mode': 'compliance' });
+  expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.globals.sql`, result.manifestKey].sort());
+  expect(result.lock?.mode).toBe('COMPLIANCE');
+  expect(result.copy).toMatchObject({ status: 'failed', bucket: copyBucket });
+  expect(result.copy?.error).toBe(`lock-mode is compliance, but bucket ${copyBucket} has no Object Lock (it can only be turned on for a versioned bucket); enable it on the bucket or set lock-mode: off`);
+  expect(await listKeys(copyBucket)).toEqual([]);
+});
+
 test('replication that never completes fails the copy after the bounded wait; the backup is kept', async () => {
   const bucket = await createBucket('primary');
   const copyBucket = await createRegionalBucket(COPY_REGION, { prefix: 'replica', versioned: true });

@@ -44,7 +44,7 @@ test('a backup whose S3 never answers fails saying so, after the SDK attempts, b
 });
 
 test.each([
-  ['auto', 'its Object Lock configuration, read before the dump', /could not read the Object Lock configuration of copy-\w+: S3 at .+ \(us-west-2\) did not answer GetObjectLockConfiguration s3:\/\/copy-\w+\/ for 2 s; gave up after 6 attempts/],
+  ['auto', 'its Object Lock configuration, read after the backup is published', /could not read the Object Lock configuration of copy-\w+: S3 at .+ \(us-west-2\) did not answer GetObjectLockConfiguration s3:\/\/copy-\w+\/ for 2 s; gave up after 6 attempts/],
   ['off', 'the copy, after the backup is published', /S3 at .+ \(us-west-2\) did not answer ListObjectsV2 s3:\/\/copy-\w+\/database\/backup_\d{8}_\d{6}\.dump for 2 s; gave up after 6 attempts/],
 ])('a copy region that never answers (lock-mode %s: first asked for %s) is a failed copy beside the published backup', async (lockMode, _first, message) => {
   const bucket = await createBucket('primary');

@@ -49,6 +49,7 @@ export async function restoreVerify(inputs: Record<string, string>, options: Par
   const stack = stackFromEnv();
   const settings = parseRestoreVerifyInputs(
     reader({ prefix: PREFIX, 'endpoint-url': stack.awsEndpoint, 'report-path': reportPath(), 'target-database-url': stack.postgresUrl(scratchName()), jobs: '2', ...inputs }),
+    options.env,
   );
   return runRestoreVerify({ ...settings, run: { runId: 'test' }, log: silentLogger, ...options });
 }

@@ -44,6 +44,7 @@ describe('restore-verify inputs', () => {
       checks: undefined,
       smokeCommand: undefined,
       smokeTimeoutSeconds: 600,
+      smokeEnv: [],
       rtoSeconds: 3600,
       rpoSeconds: 3600,
       reportPath: 'restore-verify-report.json',
@@ -80,12 +81,24 @@ describe('restore-verify inputs', () => {
       jobs: 3,
       smokeCommand: ['./smoke.sh', '--flag', 'two words'],
       smokeTimeoutSeconds: 30,
+      smokeEnv: [],
       rtoSeconds: 1800,
       rpoSeconds: 900,
       reportPath: 'out/report.json',
     });
     expect(settings.source?.display).toBe('app@db.internal:5432/saas_production');
     expect(settings.checks?.checks.map((c) => c.name)).toEqual(['users exist']);
+  });
+
+  test('smoke-env: names of the step\'s variables, each set, passed on to the smoke command', () => {
+    const env = { PATH: process.env.PATH, APP_DB_PASSWORD: 'x', RAILS_ENV: '' };
+    expect(parse({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP_DB_PASSWORD, RAILS_ENV APP_DB_PASSWORD' }, env).smokeEnv).toEqual(['APP_DB_PASSWORD', 'RAILS_ENV']);
+    expect(errorOf({ 'smoke-env': 'APP_DB_PASSWORD' }, env)).toBe('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'INPUT_ROLE-PASSWORDS' }, env)).toBe("smoke-env: INPUT_ROLE-PASSWORDS is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own");
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP-PASSWORD' }, env)).toBe("smoke-env: 'APP-PASSWORD' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas");
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'input_bucket' }, env)).toBe("smoke-env: input_bucket is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own");
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'DATABASE_URL' }, env)).toBe('smoke-env: DATABASE_URL is set by the action to the restored database; remove it from smoke-env');
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP_PASSWORD' }, env)).toBe("smoke-env names APP_PASSWORD, which the step's environment does not have; set it in the step's env (e.g. from a secret)");
   });
 
   test('a command on PATH needs no path', () => {

@@ -50,6 +50,7 @@ describe('the bundled backup, then the bundled restore-verify with rebuild: true
         rebuild: 'true',
         'role-passwords': JSON.stringify({ [roles.app]: appPassword }),
         'keep-database': 'true',
+        'smoke-env': 'APP_DB_PASSWORD',
         'smoke-command': `sh -c 'PGUSER=${roles.app} PGPASSWORD="$APP_DB_PASSWORD" psql -X -A -t -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM app.items"'`,
         jobs: '2',
         'report-path': reportPath,

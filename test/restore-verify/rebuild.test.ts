@@ -146,6 +146,7 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
         'target-database-url': empty.url(database),
         'keep-database': 'true',
         'report-path': path,
+        'smoke-env': 'APP_PASSWORD',
         'smoke-command': `sh -c 'PGUSER=${roles.app} PGPASSWORD="$APP_PASSWORD" psql -X -A -t -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM app.items"'`,
       },
       { log: rebuildLog, env: { ...process.env, APP_PASSWORD: newPassword } },
@@ -220,5 +221,88 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
     expect(result.report.reasons).toEqual(['roles: role-passwords names no_such_role_x, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored']);
     expect(stepOf(result, 'restore').status).toBe('skipped');
     expect(JSON.stringify(result.report)).not.toContain('whatever-pw');
+  });
+});
+
+describe('rebuild onto a server that already has a role of the same name', () => {
+  const roles = roleFixture();
+  const oldPassword = `old-pw-${createHash('sha256').update(roles.app).digest('hex').slice(0, 12)}`;
+  const newPassword = `new-pw-${createHash('sha256').update(roles.owner).digest('hex').slice(0, 12)}`;
+  let source: { name: string; url: string };
+  let bucket: string;
+  let backup: BackupResult;
+  let server: PostgresServer;
+
+  beforeAll(async () => {
+    const stack = stackFromEnv();
+    [source, server] = await Promise.all([createDatabase('rb_exist'), startPostgres()]);
+    await createRolesAndSchema(roles, stack.postgresUrl('postgres'), source.name, source.url);
+    bucket = await createBucket('rebuild-existing');
+    backup = await backupWith(source.url, bucket, {});
+    // The server's own app role: another password, another connection limit, no settings, and not a member of readers.
+    await sql(server.url('postgres'), `CREATE ROLE ${roles.app} LOGIN PASSWORD '${oldPassword}' CONNECTION LIMIT 3`);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (source) await dropDatabase(source.name);
+    await dropRoles(roles, stackFromEnv().postgresUrl('postgres'));
+  });
+
+  const appRole = () => sql(server.url('postgres'), `SELECT rolconnlimit, coalesce(rolconfig::text, '-'), pg_has_role('${roles.app}', '${roles.readers}', 'MEMBER') FROM pg_roles WHERE rolname = '${roles.app}'`);
+  const logsIn = async (password: string) => (await psqlAs(server, roles.app, password, 'postgres', 'SELECT 1')).stdout === '1';
+
+  test('existing-roles: keep (the default) changes nothing of it, role-passwords included, and reports every difference', async () => {
+    const log = recordingLogger();
+    const result = await restoreVerify(
+      { bucket, backup: backup.key, rebuild: 'true', 'role-passwords': JSON.stringify({ [roles.app]: newPassword }), 'target-database-url': server.url('saas_keep'), 'keep-database': 'true' },
+      { log },
+    );
+    expect(result.report.reasons).toEqual([]);
+    expect(result.passed).toBe(true);
+
+    expect(await logsIn(oldPassword)).toBe(true);
+    expect(await logsIn(newPassword)).toBe(false);
+    expect(await appRole()).toBe('3|-|f');
+
+    const rolesDetails = result.report.details.roles;
+    expect(rolesDetails).toMatchObject({ existingRoles: 'keep', passwordsSet: [], created: [roles.ops, roles.owner, roles.readers].sort() });
+    expect(rolesDetails?.differences).toEqual([
+      { role: roles.app, kind: 'attribute', backup: 'CONNECTION LIMIT 20', server: 'CONNECTION LIMIT 3', updated: false },
+      { role: roles.app, kind: 'setting', backup: 'statement_timeout=5s', server: '-', updated: false },
+      { role: roles.app, kind: 'membership', backup: `member of ${roles.readers}`, server: '-', updated: false },
+      { role: roles.app, kind: 'password', backup: 'role-passwords gives one', server: 'its own', updated: false },
+    ]);
+    expect(stepOf(result, 'roles').detail).toContain("4 differences between 1 existing role and the backup's, left as they are (existing-roles: keep)");
+    const summary = restoreVerifyMarkdown(result.report);
+    expect(summary).toContain('### Existing roles: 4 differences from the backup');
+    expect(summary).toContain(`| \`${roles.app}\` | membership | \`member of ${roles.readers}\` | - | left as it is |`);
+    expect(log.lines.join('\n')).toContain(`roles: roles the server already had differ from the backup's and were left as they are: ${roles.app}: attribute (backup CONNECTION LIMIT 20, server CONNECTION LIMIT 3)`);
+    expect(JSON.stringify(result.report) + summary + log.lines.join('\n')).not.toContain(newPassword);
+  });
+
+  test('existing-roles: update gives it the backup\'s password, attributes, settings and memberships', async () => {
+    const result = await restoreVerify({
+      bucket,
+      backup: backup.key,
+      rebuild: 'true',
+      'existing-roles': 'update',
+      'role-passwords': JSON.stringify({ [roles.app]: newPassword }),
+      'target-database-url': server.url('saas_update'),
+      'keep-database': 'true',
+    });
+    expect(result.report.reasons).toEqual([]);
+    expect(result.passed).toBe(true);
+
+    expect(await logsIn(newPassword)).toBe(true);
+    expect(await logsIn(oldPassword)).toBe(false);
+    expect(await appRole()).toBe('20|{statement_timeout=5s}|t');
+    expect(result.report.details.roles).toMatchObject({ existingRoles: 'update', passwordsSet: [roles.app], created: [] });
+    expect(result.report.details.roles?.differences?.filter((d) => d.role === roles.app)).toEqual([
+      { role: roles.app, kind: 'attribute', backup: 'CONNECTION LIMIT 20', server: 'CONNECTION LIMIT 3', updated: true },
+      { role: roles.app, kind: 'setting', backup: 'statement_timeout=5s', server: '-', updated: true },
+      { role: roles.app, kind: 'membership', backup: `member of ${roles.readers}`, server: '-', updated: true },
+      { role: roles.app, kind: 'password', backup: 'role-passwords gives one', server: 'its own', updated: true },
+    ]);
   });
 });

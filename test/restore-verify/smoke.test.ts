@@ -43,6 +43,28 @@ describe('smoke command', () => {
     expect(result.command).toBe(`sh -c '${script}'`);
   });
 
+  test('of the action\'s environment it gets PATH, HOME, locale, libpq settings and the variables smoke-env names: no input, token or credential', async () => {
+    const target = parseDatabaseUrl('postgres://app:TargetPw1@127.0.0.1:1/restore_verify', 't');
+    const env = {
+      PATH: process.env.PATH,
+      HOME: '/home/runner',
+      LC_ALL: 'C.UTF-8',
+      PGSSLMODE: 'require',
+      PGPASSFILE: '/home/runner/.pgpass',
+      'INPUT_ROLE-PASSWORDS': '{"app":"RolePw2"}',
+      'INPUT_SOURCE-DATABASE-URL': 'postgres://app:SourcePw3@prod/saas',
+      ACTIONS_RUNTIME_TOKEN: 'RuntimeToken4',
+      AWS_SECRET_ACCESS_KEY: 'AwsSecret5',
+      APP_DB_PASSWORD: 'AppPw6',
+      OTHER: 'Other7',
+    };
+    const result = await runSmokeCommand(['sh', '-c', 'env | sort'], target, { timeoutSeconds: 60, secrets: [], now, env, passOn: ['APP_DB_PASSWORD'] });
+    const names = result.output.trim().split('\n').map((line) => line.slice(0, line.indexOf('='))).filter((name) => !['PWD', 'SHLVL', '_'].includes(name));
+    expect(names).toEqual(['APP_DB_PASSWORD', 'DATABASE_URL', 'HOME', 'LC_ALL', 'PATH', 'PGDATABASE', 'PGHOST', 'PGPASSWORD', 'PGPORT', 'PGSSLMODE', 'PGUSER']);
+    expect(result.output).toContain('PGPASSWORD=TargetPw1\n');
+    expect(result.output).toContain('APP_DB_PASSWORD=AppPw6\n');
+  });
+
   test('databaseEnv carries the password only where clients read it', () => {
     const target = parseDatabaseUrl('postgres://app:p%40ss%2Fw@db.example:6543/restore_verify?sslmode=require', 'target-database-url');
     const env = databaseEnv(target);

@@ -10,6 +10,7 @@ test('copy inputs: bucket, region and mode, the KMS key of the copy region', () 
   expect(parse({ 'copy-bucket': 'saas-backups-west', 'copy-region': 'us-west-2', 'copy-mode': 'copy' }).copy).toEqual({ bucket: 'saas-backups-west', region: 'us-west-2', mode: 'copy', encryption: { serverSideEncryption: 'AES256', kmsKeyId: undefined } });
   expect(parse({ 'server-side-encryption': 'aws:kms', 'kms-key-id': 'k1', 'copy-bucket': 'saas-backups-west', 'copy-region': 'us-west-2', 'copy-kms-key-id': 'k2' }).copy?.encryption).toEqual({ serverSideEncryption: 'aws:kms', kmsKeyId: 'k2' });
   expect(parse({ 'copy-mode': 'copy' }).copy).toBeUndefined(); // the action's default alone asks for nothing
+  expect(parse({ 'copy-bucket': 'saas-backups-west', 'copy-region': 'us-west-2', 'copy-endpoint-url': 'https://bucket.vpce-0a1b.s3.us-west-2.vpce.amazonaws.com/' }).copy?.endpointUrl).toBe('https://bucket.vpce-0a1b.s3.us-west-2.vpce.amazonaws.com');
 });
 
 test.each([
@@ -22,6 +23,8 @@ test.each([
   [{ 'server-side-encryption': 'aws:kms', 'kms-key-id': 'k1', 'copy-bucket': 'saas-backups-west', 'copy-region': 'us-west-2' }, 'give the key in copy-region as copy-kms-key-id'],
   [{ 'lock-mode': 'compliance', retention: 'off' }, 'lock-mode compliance locks each backup for as long as retention keeps it, but retention is off'],
   [{ 'lock-mode': 'forever' }, 'lock-mode'],
+  [{ 'copy-endpoint-url': 'https://s3.us-west-2.example.com' }, 'copy-endpoint-url is set but copy-bucket is empty'],
+  [{ 'copy-bucket': 'saas-backups-west', 'copy-region': 'us-west-2', 'copy-endpoint-url': 's3.us-west-2.example.com' }, "copy-endpoint-url 's3.us-west-2.example.com' is not a URL"],
 ])('%j is one ConfigurationError saying what to change', (inputs, message) => {
   expect(() => parse(inputs)).toThrow(ConfigurationError);
   expect(() => parse(inputs)).toThrow(message);

@@ -4,6 +4,7 @@ import { parseBackupInputs } from '../../src/backup/inputs.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { parseDumpRoles } from '../../src/postgres/dump-roles.js';
 import { databaseStatements, parseGlobals, planRoles } from '../../src/postgres/globals.js';
+import { roleDifferences } from '../../src/postgres/role-differences.js';
 import { scramVerifier } from '../../src/postgres/role-sql.js';
 import { parseRolePasswords, rolePasswordSecrets } from '../../src/restore/role-passwords.js';
 
@@ -55,6 +56,8 @@ describe('parseGlobals', () => {
         `ALTER ROLE "App ""Web""" WITH LOGIN CONNECTION LIMIT 5 VALID UNTIL '2030-01-01 00:00:00+00';`,
         `ALTER ROLE "App ""Web""" SET search_path TO 'app', 'public';`,
       ],
+      attributes: ['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'LOGIN', 'NOREPLICATION', 'NOBYPASSRLS', 'CONNECTION LIMIT 5', "VALID UNTIL '2030-01-01 00:00:00+00'"],
+      settings: new Map([['search_path', `ALTER ROLE "App ""Web""" SET search_path TO 'app', 'public';`]]),
     });
     expect(globals.roles.get('owner')?.statements).toEqual(['CREATE ROLE owner;']);
     expect(globals.roles.get('postgres')).toMatchObject({ superuser: true, login: true });
@@ -75,6 +78,43 @@ describe('parseGlobals', () => {
     expect(plan.memberships).toEqual(['GRANT readers TO "App ""Web""" WITH INHERIT TRUE;', 'GRANT pg_read_all_stats TO readers WITH ADMIN OPTION, INHERIT TRUE;']);
     expect(plan.missing).toEqual(['ghost']);
     expect(plan.existing).toEqual(['postgres']);
+    expect(plan.reached).toEqual(['postgres']);
+  });
+
+  test('keeping existing roles, none is made a member of another; a role it creates still joins an existing one', () => {
+    // readers exists: App "Web" is created and joins it; owner exists and is needed.
+    const plan = planRoles(globals, ['owner', 'App "Web"'], new Set(['owner', 'readers', 'pg_read_all_stats']), true);
+    expect(plan.create.map((r) => r.name)).toEqual(['App "Web"']);
+    expect(plan.memberships).toEqual(['GRANT readers TO "App ""Web""" WITH INHERIT TRUE;']);
+    expect(plan.reached).toEqual(['owner', 'readers']);
+    // The other way round: App "Web" exists, readers is created; App "Web" is not made its member.
+    const kept = planRoles(globals, ['readers'], new Set(['App "Web"', 'pg_read_all_stats']), true);
+    expect(kept.create.map((r) => r.name)).toEqual(['readers']);
+    expect(kept.memberships).toEqual(['GRANT pg_read_all_stats TO readers WITH ADMIN OPTION, INHERIT TRUE;']);
+    expect(kept.reached).toEqual(['App "Web"']);
+    expect(planRoles(globals, ['readers'], new Set(['App "Web"', 'pg_read_all_stats'])).memberships).toContain('GRANT readers TO "App ""Web""" WITH INHERIT TRUE;');
+  });
+
+  test("an existing role is compared with the backup's: attributes, settings in either quoting, memberships either side lacks", () => {
+    const backupRole = globals.roles.get('App "Web"');
+    if (!backupRole) throw new Error('no role');
+    const server = {
+      name: 'App "Web"',
+      attributes: new Map([['SUPERUSER', 'NOSUPERUSER'], ['INHERIT', 'INHERIT'], ['CREATEROLE', 'NOCREATEROLE'], ['CREATEDB', 'CREATEDB'], ['LOGIN', 'LOGIN'], ['REPLICATION', 'NOREPLICATION'], ['BYPASSRLS', 'NOBYPASSRLS'], ['CONNECTION LIMIT', 'CONNECTION LIMIT -1']]),
+      sameValidUntil: true,
+      settings: new Map([['search_path', 'app, public'], ['work_mem', '8MB']]),
+      memberOf: new Set(['pg_monitor']),
+    };
+    expect(roleDifferences(backupRole, globals.memberships, server)).toEqual([
+      { role: 'App "Web"', kind: 'attribute', backup: 'CONNECTION LIMIT 5', server: 'CONNECTION LIMIT -1', update: 'ALTER ROLE "App ""Web""" WITH CONNECTION LIMIT 5;' },
+      { role: 'App "Web"', kind: 'attribute', backup: 'NOCREATEDB', server: 'CREATEDB', update: 'ALTER ROLE "App ""Web""" WITH NOCREATEDB;' },
+      { role: 'App "Web"', kind: 'setting', backup: '-', server: 'work_mem=8MB' },
+      { role: 'App "Web"', kind: 'membership', backup: 'member of readers', server: '-', update: 'GRANT readers TO "App ""Web""" WITH INHERIT TRUE;' },
+      { role: 'App "Web"', kind: 'membership', backup: '-', server: 'member of pg_monitor' },
+    ]);
+    const quoted = { ...server, settings: new Map([['search_path', '"$user", app']]) };
+    const withUser = { ...backupRole, settings: new Map([['search_path', `ALTER ROLE "App ""Web""" SET search_path TO '$user', 'app';`]]) };
+    expect(roleDifferences(withUser, globals.memberships, quoted).filter((d) => d.kind === 'setting')).toEqual([]);
   });
 
   test("rewrites the database's own statements for the restored database's name", () => {

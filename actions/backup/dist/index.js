@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 1465:
+/***/ 8547:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62180,7 +62180,56 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
     return text.replace(/\/+$/, '');
 }
 
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
+    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
+    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
+
 
 const EXAMPLE = 'postgres://user:password@host:5432/database';
 function decode(part, what, inputName) {
@@ -62284,6 +62333,16 @@ function libpqEnv(target) {
     if (!process.env.PGCONNECT_TIMEOUT)
         env.PGCONNECT_TIMEOUT = '15';
     return env;
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
+ * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
+ * connects with, as libpq would use it.
+ */
+function clientEnv(target, own = {}, env = process.env) {
+    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
 }
 
 ;// CONCATENATED MODULE: ./src/storage/inputs.ts
@@ -71618,6 +71677,7 @@ var promises_ = __nccwpck_require__(1455);
 
 
 
+
 const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 const readInto = (0,external_node_util_.promisify)(external_node_fs_.read);
 /**
@@ -71640,7 +71700,7 @@ class FifoPipe {
         const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'dr-actions-pipe-'));
         try {
             const path = (0,external_node_path_.join)(dir, 'pipe');
-            await run('mkfifo', ['-m', '600', path]);
+            await run('mkfifo', ['-m', '600', path], { env: childEnv() });
             const probe = (0,external_node_fs_.openSync)(path, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NONBLOCK);
             try {
                 const writeEnd = (0,external_node_fs_.openSync)(path, external_node_fs_.constants.O_WRONLY);
@@ -71686,6 +71746,7 @@ class FifoPipe {
 
 ;// CONCATENATED MODULE: ./src/postgres/stdbuf.ts
 
+
 /**
  * pg_dump writes its archive through stdio, which buffers a pipe in 4 KiB blocks: a 420 MiB dump
  * reaches the action in about 65,000 reads, each a wake-up of both processes and a trip through
@@ -71697,7 +71758,7 @@ const STDOUT_BUFFER = '1M';
 let stdbufWorks;
 /** Whether stdbuf is on PATH and can preload its library (it fails when libstdbuf is missing). */
 function canUseStdbuf() {
-    stdbufWorks ??= (0,external_node_child_process_.spawnSync)('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+    stdbufWorks ??= (0,external_node_child_process_.spawnSync)('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 }).status === 0;
     return stdbufWorks;
 }
 /**
@@ -71736,7 +71797,7 @@ async function startPgDump(pgDump, target, args, signal) {
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
     const child = (0,external_node_child_process_.spawn)(command.file, command.args, {
-        env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
+        env: clientEnv(target, { PGAPPNAME: 'dr-actions backup' }),
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
     });
@@ -71843,7 +71904,8 @@ function parseDumpRoles(sql) {
  */
 async function readDumpRoles(pgDump, target, args, create) {
     const result = await execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions roles', ...libpqEnv(target) },
+        env: clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
+        extendEnv: false,
         stdin: 'ignore',
         reject: false,
         cleanup: true,
@@ -71874,7 +71936,8 @@ class GlobalsDumpError extends Error {
 async function dumpGlobals(pgDump, target) {
     const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_dumpall');
     const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions globals', ...libpqEnv(target) },
+        env: clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
+        extendEnv: false,
         stdin: 'ignore',
         reject: false,
         cleanup: true,
@@ -71909,11 +71972,15 @@ function parseGlobals(text) {
         if (!token)
             continue;
         const name = unquoteIdent(token);
-        const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false };
+        const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false, attributes: [], settings: new Map() };
         if (/ WITH .*\bLOGIN\b/.test(line) && !/ WITH .*\bNOLOGIN\b/.test(line))
             role.login = true;
         if (/ WITH .*\bSUPERUSER\b/.test(line) && !/ WITH .*\bNOSUPERUSER\b/.test(line))
             role.superuser = true;
+        role.attributes.push(...attributesOf(line));
+        const setting = ROLE_SETTING.exec(line)?.[1];
+        if (setting)
+            role.settings.set(setting, line);
         const statement = withoutDefaults(line);
         if (statement)
             role.statements.push(statement);
@@ -71921,13 +71988,20 @@ function parseGlobals(text) {
     }
     return { roles, memberships, databaseSql };
 }
+const ROLE_SETTING = new RegExp(`^ALTER ROLE (?:${role_sql_IDENT}) SET (${role_sql_IDENT}) TO `);
+const ATTRIBUTE = /CONNECTION LIMIT -?\d+|VALID UNTIL '(?:[^']|'')*'|[A-Z]+/g;
+/** The attributes of an `ALTER ROLE ... WITH ...;` line, as written; none for any other line. */
+function attributesOf(line) {
+    const match = new RegExp(`^ALTER ROLE (?:${IDENT}) WITH (.*);$`).exec(line);
+    return match ? (match[1].match(ATTRIBUTE) ?? []) : [];
+}
 /** What CREATE ROLE gives anyway: leaving them out lets a CREATEROLE user (RDS) run the statement, which may not name SUPERUSER or REPLICATION at all. */
 const DEFAULT_ATTRIBUTES = new Set(['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'NOLOGIN', 'NOREPLICATION', 'NOBYPASSRLS']);
 function withoutDefaults(line) {
     const match = new RegExp(`^(ALTER ROLE (?:${IDENT}) WITH )(.*);$`).exec(line);
     if (!match)
         return line;
-    const attributes = match[2].match(/CONNECTION LIMIT -?\d+|VALID UNTIL '(?:[^']|'')*'|[A-Z]+/g) ?? [];
+    const attributes = match[2].match(ATTRIBUTE) ?? [];
     const kept = attributes.filter((attribute) => !DEFAULT_ATTRIBUTES.has(attribute));
     return kept.length ? `${match[1]}${kept.join(' ')};` : '';
 }
@@ -71935,9 +72009,10 @@ function withoutDefaults(line) {
  * The roles to create on an empty server for a dump that needs `needed`: those, and the roles
  * joined to them by membership in either direction (the login role the application uses is often
  * only a member of the role that owns or was granted the objects). Roles the server already has,
- * and its predefined pg_* roles, are left as they are and not followed further.
+ * and its predefined pg_* roles, are not followed further. With `keepExisting`, no membership makes
+ * a role the server already has a member of another: its memberships are its own.
  */
-function planRoles(globals, needed, onTarget) {
+function planRoles(globals, needed, onTarget, keepExisting = false) {
     const wanted = new Set();
     const queue = [...needed];
     while (queue.length > 0) {
@@ -71956,10 +72031,31 @@ function planRoles(globals, needed, onTarget) {
     const willExist = (name) => onTarget.has(name) || globals.roles.has(name) && wanted.has(name);
     return {
         create,
-        memberships: globals.memberships.filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member)).map((m) => m.statement),
+        memberships: globals.memberships
+            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member) && !(keepExisting && onTarget.has(m.member)))
+            .map((m) => m.statement),
         missing: needed.filter((name) => !onTarget.has(name) && !globals.roles.has(name)),
         existing: needed.filter((name) => onTarget.has(name)),
+        reached: reachedOnTarget(globals, needed, onTarget),
     };
+}
+/** The roles the server has among those joined to the needed ones by membership, through any role but the predefined pg_* ones. */
+function reachedOnTarget(globals, needed, onTarget) {
+    const seen = new Set();
+    const queue = [...needed];
+    while (queue.length > 0) {
+        const name = queue.shift();
+        if (seen.has(name) || name.startsWith('pg_'))
+            continue;
+        seen.add(name);
+        for (const m of globals.memberships) {
+            if (m.role === name)
+                queue.push(m.member);
+            if (m.member === name)
+                queue.push(m.role);
+        }
+    }
+    return [...seen].filter((name) => onTarget.has(name)).sort();
 }
 const DATABASE_NAME = new RegExp(`^(ALTER DATABASE |ALTER ROLE (?:${role_sql_IDENT}) IN DATABASE |(?:GRANT|REVOKE) .*? ON DATABASE )(${role_sql_IDENT})(.*)$`);
 /**
@@ -72544,7 +72640,7 @@ function parseEncryption(sseInput, kmsKeyInput) {
 }
 function parseCopy(input, bucket, region, encryption) {
     const bucketInput = input('copy-bucket').trim();
-    const stray = ['copy-region', 'copy-kms-key-id'].find((name) => input(name).trim() !== '');
+    const stray = ['copy-region', 'copy-kms-key-id', 'copy-endpoint-url'].find((name) => input(name).trim() !== '');
     if (!bucketInput) {
         if (stray)
             throw new ConfigurationError(`${stray} is set but copy-bucket is empty; name the bucket in the other region that holds the copies, or remove ${stray}`);
@@ -72568,7 +72664,8 @@ function parseCopy(input, bucket, region, encryption) {
     if (!kmsKeyId && encryption.kmsKeyId && mode === 'copy') {
         throw new ConfigurationError('kms-key-id is set but copy-kms-key-id is not: a KMS key belongs to one region; give the key in copy-region as copy-kms-key-id');
     }
-    return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId } };
+    const endpointUrl = parseEndpointUrl(input('copy-endpoint-url'), 'copy-endpoint-url');
+    return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId }, ...(endpointUrl ? { endpointUrl } : {}) };
 }
 function parseLockMode(input, retention) {
     const mode = parseChoice(input, 'lock-mode', LOCK_SETTINGS, 'auto');
@@ -72749,6 +72846,7 @@ function createCloudWatchClient(settings) {
 
 
 
+
 async function isExecutable(path) {
     try {
         await (0,promises_.access)(path, external_node_fs_.constants.X_OK);
@@ -72804,7 +72902,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa(path, ['--version']);
+    const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -72855,7 +72953,7 @@ function psqlArgs(target) {
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
-    return { PGAPPNAME: applicationName, ...extra, ...libpqEnv(target) };
+    return clientEnv(target, { PGAPPNAME: applicationName, ...extra });
 }
 /** The rows of one statement's output. No output means no rows; "\n" alone is one row holding an empty string. */
 function parseRows(output) {
@@ -72906,6 +73004,7 @@ class PsqlSession {
     static async open(target, options = {}) {
         const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: psqlEnv(target, 'dr-actions'),
+            extendEnv: false,
             stdin: 'pipe',
             stdout: 'pipe',
             stderr: 'pipe',
@@ -73898,6 +73997,7 @@ function tableDataOids(listing) {
 
 
 
+
 /**
  * What a dump with these arguments holds (its tables' rows, sequences, materialized views, large
  * objects), read from the archive's table of contents: pg_dump (custom format, same snapshot and filters) into `pg_restore --list`.
@@ -73906,13 +74006,14 @@ function tableDataOids(listing) {
  */
 async function readDumpContents(pgDump, target, args) {
     const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions backup table list', ...libpqEnv(target) },
+        env: clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
+        extendEnv: false,
         stdin: 'ignore',
         buffer: { stdout: false },
         reject: false,
         cleanup: true,
     });
-    const list = execa((0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore'), ['--list'], { reject: false, stdin: 'pipe' });
+    const list = execa((0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore'), ['--list'], { env: childEnv(), extendEnv: false, reject: false, stdin: 'pipe' });
     dump.stdout?.pipe(list.stdin);
     list.stdin?.on('error', () => undefined);
     const listed = await list;
@@ -74495,37 +74596,29 @@ async function waitForReplication(wait) {
 
 
 
-
-/**
- * `aws` is the primary's settings (endpoint, limits); the copy bucket is reached with them in its
- * own region. A copy region that does not answer (a regional outage) must not cost the night's
- * backup: it is noted, and the copy is reported failed beside the published backup. Any other
- * error (a denial, a lock mode the bucket cannot have) stops the run before anything is dumped.
- */
-async function prepareCopy(settings, prefix, aws, lockSetting) {
-    const store = new BackupStore(createS3Client({ ...aws, region: settings.region }), settings.bucket, prefix);
-    try {
-        return { settings, store, lockMode: await lockModeFor(store, lockSetting) };
-    }
-    catch (error) {
-        if (!isS3Timeout(error))
-            throw error;
-        return { settings, store, unreachable: errorMessage(error) };
-    }
+/** The copy bucket, reached in its own region at its own endpoint. */
+function copyStore(settings, prefix, aws) {
+    const endpointUrl = settings.endpointUrl ?? aws.endpointUrl;
+    return new BackupStore(createS3Client({ ...aws, region: settings.region, endpointUrl }), settings.bucket, prefix);
 }
 /**
  * The backup's second copy, in another region, made once the primary is complete: copied by this
- * action, or replicated by S3 and waited for. Then the copy bucket's retention. A failure is
- * returned, not thrown: the primary backup stands, and the step fails afterwards saying so.
+ * action, or replicated by S3 and waited for. Then the copy bucket's retention. Nothing of the copy
+ * region is asked before the primary backup is published, not even its Object Lock configuration:
+ * a region that refuses, resets, fails TLS or name resolution, denies, errs or stays silent (the
+ * plan's regional outage) must not cost the night's backup. Any failure, a mistake in the copy
+ * bucket's settings too (lock-mode compliance on a bucket without Object Lock), is returned, not
+ * thrown: the primary backup stands, and the step fails afterwards saying so.
  */
-async function makeSecondCopy(copy, source, manifest, options) {
-    const { settings, store } = copy;
-    const lock = settings.mode === 'copy' ? newBackupLock(copy.lockMode, options.retention, options.startedAt) : undefined;
-    const base = { mode: settings.mode, bucket: settings.bucket, region: settings.region, key: manifest.key, manifestKey: manifestKeyFor(manifest.key), lock };
-    if (copy.unreachable)
-        return { ...base, status: 'failed', error: copy.unreachable };
+async function makeSecondCopy(settings, source, manifest, options) {
+    const store = copyStore(settings, options.prefix, options.aws);
+    const base = { mode: settings.mode, bucket: settings.bucket, region: settings.region, key: manifest.key, manifestKey: manifestKeyFor(manifest.key) };
+    let lockMode;
+    let lock;
     try {
         if (settings.mode === 'copy') {
+            lockMode = await lockModeFor(store, options.lockMode);
+            lock = newBackupLock(lockMode, options.retention, options.startedAt);
             await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });
         }
         else {
@@ -74533,14 +74626,26 @@ async function makeSecondCopy(copy, source, manifest, options) {
         }
     }
     catch (error) {
-        return { ...base, status: 'failed', error: errorMessage(error) };
+        return { ...base, lock, status: 'failed', error: errorMessage(error) };
     }
     options.log.info(`${settings.mode === 'copy' ? 'copied' : 'replicated'} to s3://${settings.bucket}/${manifest.key} (${settings.region})`);
     const status = settings.mode === 'copy' ? 'copied' : 'replicated';
     if (options.retention === 'off')
-        return { ...base, status };
-    const retained = await retainBackups(store, manifest.key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode: copy.lockMode, ownManifest: { ...manifest, bucket: settings.bucket } });
-    return { ...base, status, ...retained };
+        return { ...base, lock, status };
+    return { ...base, lock, status, ...(await retainCopies(store, manifest, { ...options, retention: options.retention }, settings.mode === 'copy' ? lockMode : null)) };
+}
+/** The copy bucket's retention; `lockMode` null when it is still to be read (replication: S3 wrote the copies). */
+async function retainCopies(store, manifest, options, known) {
+    let lockMode = known ?? undefined;
+    if (known === null) {
+        try {
+            lockMode = await lockModeFor(store, options.lockMode);
+        }
+        catch (error) {
+            return { retentionError: errorMessage(error) };
+        }
+    }
+    return retainBackups(store, manifest.key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: { ...manifest, bucket: store.bucket } });
 }
 
 ;// CONCATENATED MODULE: ./src/util/clock.ts
@@ -74655,14 +74760,16 @@ async function runBackup(options) {
         await session.close();
     }
 }
-/** Names the backup for its start, fails when that key is taken, and reads both buckets' lock modes. */
+/**
+ * Names the backup for its start, fails when that key is taken, and reads the bucket's lock mode.
+ * The copy bucket is not asked: nothing of the copy region is a precondition of the backup.
+ */
 async function claimDestination(store, options, startedAt) {
     const key = backupKey(options.prefix, startedAt, options.format);
     await checkKeyIsFree(store, key);
     const lockMode = await lockModeFor(store, options.lockMode);
     const lock = newBackupLock(lockMode, options.retention, startedAt);
-    const copy = options.copy && (await prepareCopy(options.copy, options.prefix, options.aws, options.lockMode));
-    return { key, lockMode, lock, copy };
+    return { key, lockMode, lock };
 }
 function manifestFor(options, record) {
     const { key, server, pgDump, compression, snapshot, dumped, globals } = record;
@@ -74700,7 +74807,8 @@ function whatTheDumpHolds(contents, dumped) {
  * undoes the backup; their failures are reported beside it.
  */
 async function retainAndCopy(store, result, destination, options) {
-    const { lockMode, copy } = destination;
+    const { lockMode } = destination;
+    const copy = options.copy;
     let outcome = result;
     if (options.retention !== 'off') {
         const retention = { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: result.manifest };
@@ -77998,7 +78106,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1465);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8547);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

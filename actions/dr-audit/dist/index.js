@@ -86072,7 +86072,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1878:
+/***/ 3330:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86087,7 +86087,7 @@ __nccwpck_require__.d(__webpack_exports__, {
  * Its message says what to change; it is shown without a stack trace.
  * Every other error is a bug or an outage and keeps its stack in debug logs.
  */
-class ConfigurationError extends Error {
+class errors_ConfigurationError extends Error {
     name = 'ConfigurationError';
 }
 function errorMessage(error) {
@@ -86099,7 +86099,7 @@ function errorMessage(error) {
 function parseRegion(input, env, inputName = 'region') {
     const region = input.trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-        throw new ConfigurationError(`${inputName} '${region}' is not an AWS region name like us-east-1`);
+        throw new errors_ConfigurationError(`${inputName} '${region}' is not an AWS region name like us-east-1`);
     }
     return region;
 }
@@ -86112,13 +86112,13 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
         url = new URL(text);
     }
     catch {
-        throw new ConfigurationError(`${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`);
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new ConfigurationError(`${inputName} must be an http:// or https:// URL, got '${text}'`);
+        throw new errors_ConfigurationError(`${inputName} must be an http:// or https:// URL, got '${text}'`);
     }
     if (url.username || url.password) {
-        throw new ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
+        throw new errors_ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
     }
     return text.replace(/\/+$/, '');
 }
@@ -86158,15 +86158,15 @@ function fileInTheWay(path) {
 function parseReportPath(input, defaultPath, cwd = process.cwd()) {
     const path = input.trim() || defaultPath;
     if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
-        throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+        throw new errors_ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
     }
     const endsInSeparator = /[/\\]$/.test(path);
     if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
-        throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+        throw new errors_ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
     }
     const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
     if (file)
-        throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+        throw new errors_ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
     return path;
 }
 
@@ -86176,7 +86176,7 @@ function parseReportPath(input, defaultPath, cwd = process.cwd()) {
 function parseBucket(input, inputName = 'bucket') {
     const bucket = input.trim();
     if (!bucket)
-        throw new ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
+        throw new errors_ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
     const problems = [];
     if (bucket.length < 3 || bucket.length > 63)
         problems.push('be 3 to 63 characters long');
@@ -86189,7 +86189,7 @@ function parseBucket(input, inputName = 'bucket') {
     if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket))
         problems.push('not look like an IP address');
     if (problems.length)
-        throw new ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
+        throw new errors_ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
     return bucket;
 }
 /**
@@ -86205,24 +86205,24 @@ function parsePrefix(input, inputName = 'prefix') {
     if (prefix === '')
         return '';
     if (prefix.startsWith('/'))
-        throw new ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
     if (!prefix.endsWith('/'))
-        throw new ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
     if (prefix.includes('//'))
-        throw new ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
     const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
     if (hasControl)
-        throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+        throw new errors_ConfigurationError(`${inputName} must not contain control characters or backslashes`);
     const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
     if (dotSegment !== undefined) {
-        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
     }
     const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
     if (avoided.length) {
-        throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
     }
     if (Buffer.byteLength(prefix) > 900)
-        throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
+        throw new errors_ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
     return prefix;
 }
 
@@ -86236,19 +86236,19 @@ function parseBoolean(input, name, fallback) {
         return true;
     if (['false', 'False', 'FALSE'].includes(text))
         return false;
-    throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
+    throw new errors_ConfigurationError(`${name} must be true or false, got '${text}'`);
 }
 function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
     const text = input.trim();
     if (text === '')
         return fallback;
     if (!/^-?\d+$/.test(text))
-        throw new ConfigurationError(`${name} must be a whole number, got '${text}'`);
+        throw new errors_ConfigurationError(`${name} must be a whole number, got '${text}'`);
     const value = Number(text);
     if (value < min)
-        throw new ConfigurationError(`${name} must be at least ${min}, got ${value}`);
+        throw new errors_ConfigurationError(`${name} must be at least ${min}, got ${value}`);
     if (value > max)
-        throw new ConfigurationError(`${name} must be at most ${max}, got ${value}`);
+        throw new errors_ConfigurationError(`${name} must be at most ${max}, got ${value}`);
     return value;
 }
 function parseChoice(input, name, choices, fallback) {
@@ -86257,7 +86257,7 @@ function parseChoice(input, name, choices, fallback) {
         return fallback;
     const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
     if (!match)
-        throw new ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
+        throw new errors_ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
     return match;
 }
 
@@ -86552,18 +86552,18 @@ function outOfRange(fields) {
 function parseIsoTime(input, inputName) {
     const text = input.trim();
     if (DATE_ONLY.test(text)) {
-        throw new ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
     }
     const match = DATE_TIME.exec(text);
     if (!match)
-        throw new ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
     const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
     if (!offset) {
-        throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
     const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
     if (problem)
-        throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
     const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
     return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
@@ -87466,12 +87466,12 @@ function parseSkip(input, known) {
             continue;
         const match = /^([a-z0-9.-]+)\s*:\s*(.*)$/.exec(line);
         if (!match)
-            throw new ConfigurationError(`skip line '${line}' must be 'check-id: reason' or 'area: reason', e.g. 'cache: no Redis in this stack'`);
+            throw new errors_ConfigurationError(`skip line '${line}' must be 'check-id: reason' or 'area: reason', e.g. 'cache: no Redis in this stack'`);
         const [, id, reason] = match;
         if (!ids.has(id))
-            throw new ConfigurationError(`skip names '${id}', which is neither an area (${AREAS.join(', ')}) nor a check id; the README lists the ids`);
+            throw new errors_ConfigurationError(`skip names '${id}', which is neither an area (${AREAS.join(', ')}) nor a check id; the README lists the ids`);
         if (!reason.trim())
-            throw new ConfigurationError(`skip '${id}' has no reason: write '${id}: why it does not apply', the report shows it`);
+            throw new errors_ConfigurationError(`skip '${id}' has no reason: write '${id}: why it does not apply', the report shows it`);
         skip.set(id, reason.trim());
     }
     return skip;
@@ -87498,12 +87498,12 @@ function required(raw, name, area, what) {
     const value = raw.trim();
     const hint = area ? `. A team without it skips the area with skip: '${area}: why it does not apply'` : '';
     if (!value)
-        throw new ConfigurationError(`${name} is required: ${what}${hint}`);
+        throw new errors_ConfigurationError(`${name} is required: ${what}${hint}`);
     return value;
 }
 function rdsId(value, name) {
     if (!/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(value) || value.endsWith('-') || value.includes('--')) {
-        throw new ConfigurationError(`${name} '${value}' is not an RDS instance identifier (a letter, then letters, digits and single hyphens, at most 63)`);
+        throw new errors_ConfigurationError(`${name} '${value}' is not an RDS instance identifier (a letter, then letters, digits and single hyphens, at most 63)`);
     }
     return value;
 }
@@ -87534,10 +87534,10 @@ function parseBackup(input) {
 function parseDns(input) {
     const zone = required(input('hosted-zone-id'), 'hosted-zone-id', 'dns', 'the Route 53 zone of the record failover moves').replace(/^\/?hostedzone\//, '');
     if (!/^[A-Z0-9]{1,32}$/.test(zone))
-        throw new ConfigurationError(`hosted-zone-id '${zone}' is not a Route 53 hosted zone id like Z1234567890ABC`);
+        throw new errors_ConfigurationError(`hosted-zone-id '${zone}' is not a Route 53 hosted zone id like Z1234567890ABC`);
     const name = required(input('record-name'), 'record-name', 'dns', 'the name the application connects to, e.g. db.example.com').replace(/\.$/, '');
     if (!/^[a-zA-Z0-9_*]([a-zA-Z0-9_-]*\.)+[a-zA-Z0-9-]+$/.test(name))
-        throw new ConfigurationError(`record-name '${name}' is not a DNS name like db.example.com`);
+        throw new errors_ConfigurationError(`record-name '${name}' is not a DNS name like db.example.com`);
     const domain = input('health-check-domain').trim();
     return {
         hostedZoneId: zone,
@@ -87551,7 +87551,7 @@ function parseAuditInputs(input, env = process.env, cwd = process.cwd()) {
     const primaryRegion = parseRegion(required(input('primary-region'), 'primary-region', undefined, 'the region of the primary database and buckets, e.g. us-east-1'), env, 'primary-region');
     const secondaryRegion = parseRegion(required(input('secondary-region'), 'secondary-region', undefined, 'the failover region, e.g. us-west-2'), env, 'secondary-region');
     if (primaryRegion === secondaryRegion)
-        throw new ConfigurationError(`secondary-region must differ from primary-region (both are ${primaryRegion}): the plan fails over to another region`);
+        throw new errors_ConfigurationError(`secondary-region must differ from primary-region (both are ${primaryRegion}): the plan fails over to another region`);
     const skip = parseSkip(input('skip'), ALL_CHECKS);
     const active = (area) => !areaSkipped(skip, area, ALL_CHECKS);
     const failOn = parseChoice(input('fail-on'), 'fail-on', [...SEVERITIES, 'none'], 'high');
@@ -90821,6 +90821,171 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
+    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
+    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function child_env_childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+
+;// CONCATENATED MODULE: ./src/postgres/connection.ts
+
+
+const EXAMPLE = 'postgres://user:password@host:5432/database';
+function decode(part, what, inputName) {
+    try {
+        return decodeURIComponent(part);
+    }
+    catch {
+        throw new ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
+    }
+}
+/**
+ * Parses postgres:// and postgresql:// URLs. The error messages never include the URL itself,
+ * because a URL that fails to parse may still hold a password.
+ */
+function parseDatabaseUrl(raw, inputName) {
+    const text = raw.trim();
+    if (!text)
+        throw new ConfigurationError(`${inputName} is required, e.g. ${EXAMPLE}`);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
+    }
+    const database = decode(url.pathname.replace(/^\//, ''), 'database name', inputName);
+    if (!database)
+        throw new ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
+    if (database.includes('/'))
+        throw new ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
+    const port = url.port ? Number(url.port) : 5432;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
+    }
+    const host = url.hostname || url.searchParams.get('host') || 'localhost';
+    const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
+    const password = takePassword(url, inputName);
+    return {
+        url: url.toString(),
+        password,
+        database,
+        host,
+        port,
+        user,
+        display: `${user ? `${user}@` : ''}${host}:${port}/${database}`,
+    };
+}
+/**
+ * libpq takes a password from the userinfo or from a `password` query parameter; either way it
+ * leaves the URL here (so never reaches argv, where any process can read it) for PGPASSWORD.
+ */
+function takePassword(url, inputName) {
+    const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
+    const fromQuery = url.searchParams.get('password') ?? undefined;
+    if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
+        throw new ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
+    }
+    url.password = '';
+    url.searchParams.delete('password');
+    return fromUserinfo ?? fromQuery;
+}
+/**
+ * Every form in which a database URL input can carry a secret, raw and decoded, for masking
+ * before the input is parsed (a URL that fails to parse may still hold one).
+ */
+function connection_secretsInDatabaseUrl(raw) {
+    const secrets = new Set();
+    const add = (value) => {
+        if (!value)
+            return;
+        secrets.add(value);
+        try {
+            secrets.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+            secrets.add(decodeURIComponent(value));
+        }
+        catch {
+            // not validly percent-encoded: the raw form is enough
+        }
+    };
+    const text = raw.trim();
+    add(/^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(text)?.[1]);
+    for (const match of text.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi))
+        add(match[1]);
+    return [...secrets];
+}
+/** The same server and credentials, another database (for CREATE/DROP DATABASE from a maintenance database). */
+function withDatabase(target, database) {
+    const url = new URL(target.url);
+    url.pathname = `/${encodeURIComponent(database)}`;
+    return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
+}
+/** Environment for libpq clients: the password travels here, never in argv. */
+function libpqEnv(target) {
+    const env = {};
+    if (target.password !== undefined)
+        env.PGPASSWORD = target.password;
+    // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
+    if (!process.env.PGCONNECT_TIMEOUT)
+        env.PGCONNECT_TIMEOUT = '15';
+    return env;
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
+ * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
+ * connects with, as libpq would use it.
+ */
+function clientEnv(target, own = {}, env = process.env) {
+    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+}
+
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
 
 
@@ -90902,7 +91067,7 @@ async function runAction(body) {
         await body();
     }
     catch (error) {
-        if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack)
+        if (!(error instanceof errors_ConfigurationError) && error instanceof Error && error.stack)
             core_debug(error.stack);
         setFailed(errorMessage(error));
     }
@@ -90938,7 +91103,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1878);
+/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3330);
 
 await (0,_actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -29211,7 +29211,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4714:
+/***/ 638:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42503,6 +42503,171 @@ function runContextFromEnv(env = process.env) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
+    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
+    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function child_env_childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+
+;// CONCATENATED MODULE: ./src/postgres/connection.ts
+
+
+const EXAMPLE = 'postgres://user:password@host:5432/database';
+function decode(part, what, inputName) {
+    try {
+        return decodeURIComponent(part);
+    }
+    catch {
+        throw new ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
+    }
+}
+/**
+ * Parses postgres:// and postgresql:// URLs. The error messages never include the URL itself,
+ * because a URL that fails to parse may still hold a password.
+ */
+function parseDatabaseUrl(raw, inputName) {
+    const text = raw.trim();
+    if (!text)
+        throw new ConfigurationError(`${inputName} is required, e.g. ${EXAMPLE}`);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
+    }
+    const database = decode(url.pathname.replace(/^\//, ''), 'database name', inputName);
+    if (!database)
+        throw new ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
+    if (database.includes('/'))
+        throw new ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
+    const port = url.port ? Number(url.port) : 5432;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
+    }
+    const host = url.hostname || url.searchParams.get('host') || 'localhost';
+    const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
+    const password = takePassword(url, inputName);
+    return {
+        url: url.toString(),
+        password,
+        database,
+        host,
+        port,
+        user,
+        display: `${user ? `${user}@` : ''}${host}:${port}/${database}`,
+    };
+}
+/**
+ * libpq takes a password from the userinfo or from a `password` query parameter; either way it
+ * leaves the URL here (so never reaches argv, where any process can read it) for PGPASSWORD.
+ */
+function takePassword(url, inputName) {
+    const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
+    const fromQuery = url.searchParams.get('password') ?? undefined;
+    if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
+        throw new ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
+    }
+    url.password = '';
+    url.searchParams.delete('password');
+    return fromUserinfo ?? fromQuery;
+}
+/**
+ * Every form in which a database URL input can carry a secret, raw and decoded, for masking
+ * before the input is parsed (a URL that fails to parse may still hold one).
+ */
+function connection_secretsInDatabaseUrl(raw) {
+    const secrets = new Set();
+    const add = (value) => {
+        if (!value)
+            return;
+        secrets.add(value);
+        try {
+            secrets.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+            secrets.add(decodeURIComponent(value));
+        }
+        catch {
+            // not validly percent-encoded: the raw form is enough
+        }
+    };
+    const text = raw.trim();
+    add(/^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(text)?.[1]);
+    for (const match of text.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi))
+        add(match[1]);
+    return [...secrets];
+}
+/** The same server and credentials, another database (for CREATE/DROP DATABASE from a maintenance database). */
+function withDatabase(target, database) {
+    const url = new URL(target.url);
+    url.pathname = `/${encodeURIComponent(database)}`;
+    return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
+}
+/** Environment for libpq clients: the password travels here, never in argv. */
+function libpqEnv(target) {
+    const env = {};
+    if (target.password !== undefined)
+        env.PGPASSWORD = target.password;
+    // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
+    if (!process.env.PGCONNECT_TIMEOUT)
+        env.PGCONNECT_TIMEOUT = '15';
+    return env;
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
+ * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
+ * connects with, as libpq would use it.
+ */
+function clientEnv(target, own = {}, env = process.env) {
+    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+}
+
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
 
 
@@ -42627,7 +42792,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4714);
+/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(638);
 
 await (0,_actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

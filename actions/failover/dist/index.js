@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 3418:
+/***/ 5542:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69139,7 +69139,56 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
     return text.replace(/\/+$/, '');
 }
 
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
+    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
+    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
+
 
 const EXAMPLE = 'postgres://user:password@host:5432/database';
 function decode(part, what, inputName) {
@@ -69243,6 +69292,16 @@ function libpqEnv(target) {
     if (!process.env.PGCONNECT_TIMEOUT)
         env.PGCONNECT_TIMEOUT = '15';
     return env;
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
+ * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
+ * connects with, as libpq would use it.
+ */
+function clientEnv(target, own = {}, env = process.env) {
+    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
 }
 
 ;// CONCATENATED MODULE: ./src/util/inputs.ts
@@ -78945,6 +79004,7 @@ const {
 
 
 
+
 async function isExecutable(path) {
     try {
         await (0,promises_.access)(path, external_node_fs_.constants.X_OK);
@@ -79000,7 +79060,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa(path, ['--version']);
+    const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -79804,7 +79864,7 @@ function psqlArgs(target) {
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
-    return { PGAPPNAME: applicationName, ...extra, ...libpqEnv(target) };
+    return clientEnv(target, { PGAPPNAME: applicationName, ...extra });
 }
 /** The rows of one statement's output. No output means no rows; "\n" alone is one row holding an empty string. */
 function parseRows(output) {
@@ -79855,6 +79915,7 @@ class PsqlSession {
     static async open(target, options = {}) {
         const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: psqlEnv(target, 'dr-actions'),
+            extendEnv: false,
             stdin: 'pipe',
             stdout: 'pipe',
             stderr: 'pipe',
@@ -83917,7 +83978,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3418);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5542);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

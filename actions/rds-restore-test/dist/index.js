@@ -35975,7 +35975,7 @@ const ProxyAgent = __nccwpck_require__(6672)
 const EnvHttpProxyAgent = __nccwpck_require__(3137)
 const RetryAgent = __nccwpck_require__(50)
 const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { InvalidArgumentError } = errors
 const api = __nccwpck_require__(6615)
 const buildConnector = __nccwpck_require__(9136)
@@ -36089,7 +36089,7 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
 /* unused reexport */ __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(6297)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
@@ -36140,7 +36140,7 @@ __webpack_unused_export__ = EventSource
 /***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
+const { addAbortListener } = __nccwpck_require__(1059)
 const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
@@ -36209,7 +36209,7 @@ module.exports = {
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
@@ -36331,7 +36331,7 @@ const {
   InvalidReturnValueError,
   RequestAbortedError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
@@ -36582,7 +36582,7 @@ module.exports = pipeline
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
@@ -36803,7 +36803,7 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
@@ -37029,7 +37029,7 @@ module.exports = stream
 
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
@@ -37161,8 +37161,8 @@ module.exports.connect = __nccwpck_require__(2279)
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
 const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
+const { ReadableStreamFrom } = __nccwpck_require__(1059)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -37650,7 +37650,7 @@ module.exports = {
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
 const timers = __nccwpck_require__(6603)
 
@@ -38679,7 +38679,7 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(1059)
 const { channels } = __nccwpck_require__(2414)
 const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
@@ -39378,7 +39378,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 1059:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40114,7 +40114,7 @@ const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __ncc
 const DispatcherBase = __nccwpck_require__(1841)
 const Pool = __nccwpck_require__(628)
 const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
@@ -40263,7 +40263,7 @@ const {
 } = __nccwpck_require__(2128)
 const Pool = __nccwpck_require__(628)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+const { parseOrigin } = __nccwpck_require__(1059)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -40468,7 +40468,7 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { channels } = __nccwpck_require__(2414)
 const timers = __nccwpck_require__(6603)
 const {
@@ -41988,7 +41988,7 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -42789,7 +42789,7 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { channels } = __nccwpck_require__(2414)
 const Request = __nccwpck_require__(4655)
 const DispatcherBase = __nccwpck_require__(1841)
@@ -44246,7 +44246,7 @@ const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
 const buildConnector = __nccwpck_require__(9136)
 
@@ -44762,7 +44762,7 @@ module.exports = class DecoratorHandler {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
@@ -45009,7 +45009,7 @@ const {
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(1059)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -45827,7 +45827,7 @@ module.exports = interceptorOpts => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const DecoratorHandler = __nccwpck_require__(8155)
 
@@ -46649,7 +46649,7 @@ const {
   kMockDispatch
 } = __nccwpck_require__(1117)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+const { buildURL } = __nccwpck_require__(1059)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -46957,7 +46957,7 @@ const {
   kOrigin,
   kGetNetConnect
 } = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+const { buildURL } = __nccwpck_require__(1059)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -47841,7 +47841,7 @@ module.exports = {
 
 const { kConstruct } = __nccwpck_require__(109)
 const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1059)
 const { webidl } = __nccwpck_require__(5893)
 const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
 const { Request, fromInnerRequest } = __nccwpck_require__(9967)
@@ -48708,7 +48708,7 @@ module.exports = {
 const { kConstruct } = __nccwpck_require__(109)
 const { Cache } = __nccwpck_require__(9634)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 
 class CacheStorage {
   /**
@@ -50404,7 +50404,7 @@ const { parseMIMEType } = __nccwpck_require__(1900)
 const { createFastMessageEvent } = __nccwpck_require__(5188)
 const { isNetworkError } = __nccwpck_require__(9051)
 const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const { environmentSettingsObject } = __nccwpck_require__(3168)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
@@ -50929,7 +50929,7 @@ module.exports = {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -52533,7 +52533,7 @@ module.exports = { FileLike, isFileLike }
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
 const { utf8DecodeBytes } = __nccwpck_require__(3168)
 const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
 const { isFileLike } = __nccwpck_require__(7114)
@@ -53016,7 +53016,7 @@ module.exports = {
 
 const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
 const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const { FileLike, isFileLike } = __nccwpck_require__(7114)
 const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
@@ -53268,7 +53268,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 6297:
 /***/ ((module) => {
 
 
@@ -53323,7 +53323,7 @@ module.exports = {
 
 
 const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const {
   iteratorMixin,
   isValidHeaderName,
@@ -54073,7 +54073,7 @@ const {
 } = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
 const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { webidl } = __nccwpck_require__(5893)
@@ -56296,7 +56296,7 @@ module.exports = {
 const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
 const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
 const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
@@ -57337,7 +57337,7 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
 const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -57971,10 +57971,10 @@ module.exports = {
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
 const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { getGlobalOrigin } = __nccwpck_require__(6297)
 const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1059)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
 const { webidl } = __nccwpck_require__(5893)
@@ -59609,7 +59609,7 @@ module.exports = {
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(1059)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -60619,7 +60619,7 @@ const {
   kAborted
 } = __nccwpck_require__(961)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -61909,7 +61909,7 @@ module.exports = {
 
 
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
@@ -63474,7 +63474,7 @@ const {
 } = __nccwpck_require__(8625)
 const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
 const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1059)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
 const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
@@ -64181,7 +64181,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 9637:
+/***/ 3440:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65516,6 +65516,33 @@ function parseSmokeCommand(input, env, cwd) {
     checkCommandExists(words[0], env, cwd);
     return words;
 }
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What the action sets for the smoke command itself: the restored database. */
+const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
+/**
+ * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
+ * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
+ * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
+ * never passed on.
+ */
+function parseSmokeEnv(input, smokeCommand, env) {
+    const names = input.split(/[\s,]+/).filter(Boolean);
+    if (names.length === 0)
+        return [];
+    if (!smokeCommand)
+        throw new ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
+    for (const name of names) {
+        if (/^INPUT_/i.test(name))
+            throw new ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
+        if (!VARIABLE_NAME.test(name))
+            throw new ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
+        if (SET_BY_THE_ACTION.includes(name))
+            throw new ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
+        if (env[name] === undefined)
+            throw new ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
+    }
+    return [...new Set(names)];
+}
 
 ;// CONCATENATED MODULE: ./src/report/report-path.ts
 
@@ -65712,6 +65739,7 @@ function parseRdsRestoreInputs(input, env = process.env, cwd = process.cwd()) {
     if (!password)
         throw new ConfigurationError("password is required: the source instance's master password, from a secret (the restored instance keeps it)");
     const checksPath = input('checks').trim();
+    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
     const subnetGroup = input('db-subnet-group').trim() || undefined;
     return {
         mode,
@@ -65727,7 +65755,8 @@ function parseRdsRestoreInputs(input, env = process.env, cwd = process.cwd()) {
         password,
         database: input('database').trim() || 'postgres',
         checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-        smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+        smokeCommand,
+        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
         smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
         countTables: parseTableList(input('count-tables'), 'count-tables'),
         freshness: parseFreshness(input('newest-row-columns')),
@@ -75220,7 +75249,56 @@ const {
 } = getIpcExport();
 
 
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
+    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
+    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
+
 
 const EXAMPLE = 'postgres://user:password@host:5432/database';
 function decode(part, what, inputName) {
@@ -75325,6 +75403,16 @@ function libpqEnv(target) {
         env.PGCONNECT_TIMEOUT = '15';
     return env;
 }
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
+ * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
+ * connects with, as libpq would use it.
+ */
+function clientEnv(target, own = {}, env = process.env) {
+    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+}
 
 ;// CONCATENATED MODULE: ./src/postgres/psql-protocol.ts
 
@@ -75342,7 +75430,7 @@ function psqlArgs(target) {
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
-    return { PGAPPNAME: applicationName, ...extra, ...libpqEnv(target) };
+    return clientEnv(target, { PGAPPNAME: applicationName, ...extra });
 }
 /** The rows of one statement's output. No output means no rows; "\n" alone is one row holding an empty string. */
 function parseRows(output) {
@@ -75364,6 +75452,7 @@ async function runPsqlScript(target, script, options) {
     const result = await execa(options.psqlPath, psqlArgs(target), {
         input: script,
         env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+        extendEnv: false,
         reject: false,
         timeout: (timeoutSeconds + 30) * 1000,
         ...(signal ? { cancelSignal: signal } : {}),
@@ -75432,6 +75521,7 @@ function judgeChecks(results, path) {
 
 
 
+
 const HEAD_BYTES = 8 * 1024;
 const TAIL_BYTES = 24 * 1024;
 /** How long a process group has to exit after SIGTERM before SIGKILL. */
@@ -75450,8 +75540,19 @@ function databaseEnv(target) {
         ...(target.password !== undefined ? { PGPASSWORD: target.password } : {}),
     };
 }
-/** Inherited variables that would point libpq somewhere else than the restored database. */
-const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+/**
+ * The smoke command's whole environment: the runner's own variables and libpq's settings (PATH,
+ * HOME, temp, locale, TLS), the variables smoke-env names, and the restored database's
+ * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
+ * nor AWS credentials.
+ */
+function smokeEnv(target, passOn, env) {
+    const named = {};
+    for (const name of passOn)
+        if (env[name] !== undefined)
+            named[name] = env[name];
+    return { ...commandEnv(env), ...named, ...databaseEnv(target) };
+}
 /** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
 class BoundedOutput {
     head = '';
@@ -75513,17 +75614,14 @@ function signalGroup(pid, signal) {
 }
 /**
  * Runs the smoke command without a shell, in its own process group, with the restored
- * database in DATABASE_URL and PG*. When it times out the whole group is killed (a script's
+ * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives. When it times out the whole group is killed (a script's
  * children too); when it ends, whatever it left running in its group is stopped as well.
  */
 async function runSmokeCommand(words, target, options) {
     const [file, ...args] = words;
-    const inherited = { ...(options.env ?? process.env) };
-    for (const name of CONNECTION_VARIABLES)
-        delete inherited[name];
     const started = options.now();
     const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: { ...inherited, ...databaseEnv(target) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = (0,external_node_child_process_.spawn)(file, args, { env: smokeEnv(target, options.passOn ?? [], options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
     let timedOut = false;
@@ -75597,6 +75695,7 @@ function judgeSmoke(smoke) {
 
 
 
+
 async function isExecutable(path) {
     try {
         await (0,promises_.access)(path, external_node_fs_.constants.X_OK);
@@ -75652,7 +75751,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa(path, ['--version']);
+    const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -75954,7 +76053,7 @@ async function checksStep(run, checks, connected) {
     return judgeChecks(run.details.checks.results, checks.path);
 }
 async function smokeStep(run, words, connected) {
-    const smoke = await runSmokeCommand(words, connected.database, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: () => now(run), env: run.env, signal: run.signal });
+    const smoke = await runSmokeCommand(words, connected.database, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: () => now(run), env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
     run.details.smoke = smoke;
     if (smoke.output.trim())
         run.log.info(`smoke command output:\n${smoke.output}`);
@@ -79520,7 +79619,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9637);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3440);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 638:
+/***/ 6554:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65108,7 +65108,7 @@ var external_node_os_ = __nccwpck_require__(8161);
  * Its message says what to change; it is shown without a stack trace.
  * Every other error is a bug or an outage and keeps its stack in debug logs.
  */
-class errors_ConfigurationError extends Error {
+class ConfigurationError extends Error {
     name = 'ConfigurationError';
 }
 function errorMessage(error) {
@@ -65120,7 +65120,7 @@ function errorMessage(error) {
 function parseRegion(input, env, inputName = 'region') {
     const region = input.trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-        throw new errors_ConfigurationError(`${inputName} '${region}' is not an AWS region name like us-east-1`);
+        throw new ConfigurationError(`${inputName} '${region}' is not an AWS region name like us-east-1`);
     }
     return region;
 }
@@ -65133,13 +65133,13 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
         url = new URL(text);
     }
     catch {
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`);
+        throw new ConfigurationError(`${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_ConfigurationError(`${inputName} must be an http:// or https:// URL, got '${text}'`);
+        throw new ConfigurationError(`${inputName} must be an http:// or https:// URL, got '${text}'`);
     }
     if (url.username || url.password) {
-        throw new errors_ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
+        throw new ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
     }
     return text.replace(/\/+$/, '');
 }
@@ -65179,19 +65179,68 @@ function fileInTheWay(path) {
 function parseReportPath(input, defaultPath, cwd = process.cwd()) {
     const path = input.trim() || defaultPath;
     if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
-        throw new errors_ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+        throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
     }
     const endsInSeparator = /[/\\]$/.test(path);
     if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
-        throw new errors_ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+        throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
     }
     const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
     if (file)
-        throw new errors_ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+        throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
     return path;
 }
 
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
+    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
+    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function child_env_childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
+
 
 const EXAMPLE = 'postgres://user:password@host:5432/database';
 function decode(part, what, inputName) {
@@ -65199,7 +65248,7 @@ function decode(part, what, inputName) {
         return decodeURIComponent(part);
     }
     catch {
-        throw new errors_ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
+        throw new ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
     }
 }
 /**
@@ -65209,25 +65258,25 @@ function decode(part, what, inputName) {
 function parseDatabaseUrl(raw, inputName) {
     const text = raw.trim();
     if (!text)
-        throw new errors_ConfigurationError(`${inputName} is required, e.g. ${EXAMPLE}`);
+        throw new ConfigurationError(`${inputName} is required, e.g. ${EXAMPLE}`);
     let url;
     try {
         url = new URL(text);
     }
     catch {
-        throw new errors_ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
+        throw new ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
     }
     if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-        throw new errors_ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
+        throw new ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
     }
     const database = decode(url.pathname.replace(/^\//, ''), 'database name', inputName);
     if (!database)
-        throw new errors_ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
+        throw new ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
     if (database.includes('/'))
-        throw new errors_ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
+        throw new ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
     const port = url.port ? Number(url.port) : 5432;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new errors_ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
+        throw new ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
     }
     const host = url.hostname || url.searchParams.get('host') || 'localhost';
     const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
@@ -65250,7 +65299,7 @@ function takePassword(url, inputName) {
     const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
     const fromQuery = url.searchParams.get('password') ?? undefined;
     if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
-        throw new errors_ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
+        throw new ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
     }
     url.password = '';
     url.searchParams.delete('password');
@@ -65287,7 +65336,7 @@ function withDatabase(target, database) {
     return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
 }
 /** Environment for libpq clients: the password travels here, never in argv. */
-function connection_libpqEnv(target) {
+function libpqEnv(target) {
     const env = {};
     if (target.password !== undefined)
         env.PGPASSWORD = target.password;
@@ -65296,6 +65345,16 @@ function connection_libpqEnv(target) {
         env.PGCONNECT_TIMEOUT = '15';
     return env;
 }
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
+ * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
+ * connects with, as libpq would use it.
+ */
+function connection_clientEnv(target, own = {}, env = process.env) {
+    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return child_env_childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+}
 
 ;// CONCATENATED MODULE: ./src/storage/inputs.ts
 
@@ -65303,7 +65362,7 @@ function connection_libpqEnv(target) {
 function parseBucket(input, inputName = 'bucket') {
     const bucket = input.trim();
     if (!bucket)
-        throw new errors_ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
+        throw new ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
     const problems = [];
     if (bucket.length < 3 || bucket.length > 63)
         problems.push('be 3 to 63 characters long');
@@ -65316,7 +65375,7 @@ function parseBucket(input, inputName = 'bucket') {
     if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket))
         problems.push('not look like an IP address');
     if (problems.length)
-        throw new errors_ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
+        throw new ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
     return bucket;
 }
 /**
@@ -65332,24 +65391,24 @@ function parsePrefix(input, inputName = 'prefix') {
     if (prefix === '')
         return '';
     if (prefix.startsWith('/'))
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
+        throw new ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
     if (!prefix.endsWith('/'))
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
+        throw new ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
     if (prefix.includes('//'))
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
+        throw new ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
     const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
     if (hasControl)
-        throw new errors_ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+        throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
     const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
     if (dotSegment !== undefined) {
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
     }
     const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
     if (avoided.length) {
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+        throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
     }
     if (Buffer.byteLength(prefix) > 900)
-        throw new errors_ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
+        throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
     return prefix;
 }
 
@@ -65363,19 +65422,19 @@ function parseBoolean(input, name, fallback) {
         return true;
     if (['false', 'False', 'FALSE'].includes(text))
         return false;
-    throw new errors_ConfigurationError(`${name} must be true or false, got '${text}'`);
+    throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
 }
 function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
     const text = input.trim();
     if (text === '')
         return fallback;
     if (!/^-?\d+$/.test(text))
-        throw new errors_ConfigurationError(`${name} must be a whole number, got '${text}'`);
+        throw new ConfigurationError(`${name} must be a whole number, got '${text}'`);
     const value = Number(text);
     if (value < min)
-        throw new errors_ConfigurationError(`${name} must be at least ${min}, got ${value}`);
+        throw new ConfigurationError(`${name} must be at least ${min}, got ${value}`);
     if (value > max)
-        throw new errors_ConfigurationError(`${name} must be at most ${max}, got ${value}`);
+        throw new ConfigurationError(`${name} must be at most ${max}, got ${value}`);
     return value;
 }
 function parseChoice(input, name, choices, fallback) {
@@ -65557,7 +65616,7 @@ function checklistTags(checks) {
  */
 function parseChecks(text, path) {
     const fail = (message) => {
-        throw new errors_ConfigurationError(`checks file '${path}' ${message}`);
+        throw new ConfigurationError(`checks file '${path}' ${message}`);
     };
     let split;
     try {
@@ -65611,9 +65670,9 @@ function loadChecksFile(path, cwd = process.cwd()) {
     const full = (0,external_node_path_.resolve)(cwd, path);
     const stat = (0,external_node_fs_.statSync)(full, { throwIfNoEntry: false });
     if (!stat)
-        throw new errors_ConfigurationError(`checks file '${path}' does not exist (looked for ${full})`);
+        throw new ConfigurationError(`checks file '${path}' does not exist (looked for ${full})`);
     if (!stat.isFile())
-        throw new errors_ConfigurationError(`checks '${path}' is not a file; name a .sql file of checks`);
+        throw new ConfigurationError(`checks '${path}' is not a file; name a .sql file of checks`);
     return parseChecks((0,external_node_fs_.readFileSync)(full, 'utf8'), path);
 }
 
@@ -65640,7 +65699,7 @@ function splitWords(text, inputName) {
         else if (char === '\\') {
             const next = text[i + 1];
             if (next === undefined)
-                throw new errors_ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
+                throw new ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
             current += next;
             inWord = true;
             i += 1;
@@ -65667,7 +65726,7 @@ function splitWords(text, inputName) {
         }
     }
     if (quote)
-        throw new errors_ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
+        throw new ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
     if (inWord)
         words.push(current);
     return words;
@@ -65692,12 +65751,12 @@ function checkCommandExists(command, env, cwd) {
     if (command.includes('/')) {
         const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
         if (!executable(path))
-            throw new errors_ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
+            throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
         return;
     }
     const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
     if (!found)
-        throw new errors_ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+        throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
 /** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
 function parseSmokeCommand(input, env, cwd) {
@@ -65706,6 +65765,33 @@ function parseSmokeCommand(input, env, cwd) {
         return undefined;
     checkCommandExists(words[0], env, cwd);
     return words;
+}
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What the action sets for the smoke command itself: the restored database. */
+const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
+/**
+ * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
+ * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
+ * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
+ * never passed on.
+ */
+function parseSmokeEnv(input, smokeCommand, env) {
+    const names = input.split(/[\s,]+/).filter(Boolean);
+    if (names.length === 0)
+        return [];
+    if (!smokeCommand)
+        throw new ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
+    for (const name of names) {
+        if (/^INPUT_/i.test(name))
+            throw new ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
+        if (!VARIABLE_NAME.test(name))
+            throw new ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
+        if (SET_BY_THE_ACTION.includes(name))
+            throw new ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
+        if (env[name] === undefined)
+            throw new ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
+    }
+    return [...new Set(names)];
 }
 
 ;// CONCATENATED MODULE: ./src/restore/role-passwords.ts
@@ -65720,23 +65806,23 @@ function parseRolePasswords(input, rebuild) {
     if (!text)
         return {};
     if (!rebuild)
-        throw new errors_ConfigurationError('role-passwords is set, but rebuild is not: passwords are only set on the roles a rebuild creates; set rebuild: true or remove role-passwords');
+        throw new ConfigurationError('role-passwords is set, but rebuild is not: passwords are only set on the roles a rebuild creates; set rebuild: true or remove role-passwords');
     let data;
     try {
         data = JSON.parse(text);
     }
     catch {
-        throw new errors_ConfigurationError(`role-passwords is not valid JSON; give an object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
+        throw new ConfigurationError(`role-passwords is not valid JSON; give an object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-        throw new errors_ConfigurationError(`role-passwords must be a JSON object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
+        throw new ConfigurationError(`role-passwords must be a JSON object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
     }
     const passwords = {};
     for (const [role, password] of Object.entries(data)) {
         if (!role.trim())
-            throw new errors_ConfigurationError('role-passwords has an empty role name; each key names a role');
+            throw new ConfigurationError('role-passwords has an empty role name; each key names a role');
         if (typeof password !== 'string' || password === '')
-            throw new errors_ConfigurationError(`role-passwords gives role '${role}' no password string; each value must be a non-empty string`);
+            throw new ConfigurationError(`role-passwords gives role '${role}' no password string; each value must be a non-empty string`);
         passwords[role] = password;
     }
     return passwords;
@@ -65859,18 +65945,18 @@ function outOfRange(fields) {
 function parseIsoTime(input, inputName) {
     const text = input.trim();
     if (DATE_ONLY.test(text)) {
-        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+        throw new ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
     }
     const match = DATE_TIME.exec(text);
     if (!match)
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+        throw new ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
     const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
     if (!offset) {
-        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+        throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
     const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
     if (problem)
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+        throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
     const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
     return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
@@ -65927,12 +66013,12 @@ function parseKey(text, bucket, prefix) {
         const slash = rest.indexOf('/');
         const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
         if (urlBucket !== bucket) {
-            throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
+            throw new ConfigurationError(`${selector_INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
         }
         key = slash < 0 ? '' : rest.slice(slash + 1);
     }
     if (isManifestKey(key)) {
-        throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
+        throw new ConfigurationError(`${selector_INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
     }
     if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix))
         return `${prefix}${key}`;
@@ -65940,9 +66026,9 @@ function parseKey(text, bucket, prefix) {
         return key;
     const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
     if (folder !== prefix && parseBackupKey(key, folder)) {
-        throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
+        throw new ConfigurationError(`${selector_INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
     }
-    throw new errors_ConfigurationError(`${selector_INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
+    throw new ConfigurationError(`${selector_INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
 }
 function parseBackupSelector(input, bucket, prefix) {
     const text = input.trim();
@@ -65989,15 +66075,21 @@ const DEFAULT_REPORT_PATH = 'restore-verify-report.json';
 /** A database this action may create and drop: any name PostgreSQL keeps as written, except the system ones. */
 function validateScratchDatabaseName(name, inputName) {
     if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
-        throw new errors_ConfigurationError(`${inputName} names a database of ${Buffer.byteLength(name)} bytes; PostgreSQL cuts names to ${MAX_NAME_BYTES} bytes, so use a shorter name`);
+        throw new ConfigurationError(`${inputName} names a database of ${Buffer.byteLength(name)} bytes; PostgreSQL cuts names to ${MAX_NAME_BYTES} bytes, so use a shorter name`);
     }
     if ([...name].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
-        throw new errors_ConfigurationError(`${inputName} names a database with control characters; use letters, digits and underscores, e.g. restore_verify`);
+        throw new ConfigurationError(`${inputName} names a database with control characters; use letters, digits and underscores, e.g. restore_verify`);
     }
     if (SYSTEM_DATABASES.includes(name)) {
-        throw new errors_ConfigurationError(`${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`);
+        throw new ConfigurationError(`${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`);
     }
     return name;
+}
+function parseExistingRoles(input, rebuild) {
+    const choice = parseChoice(input, 'existing-roles', ['keep', 'update'], 'keep');
+    if (choice === 'update' && !rebuild)
+        throw new ConfigurationError('existing-roles is update, but rebuild is not: only a rebuild makes roles; set rebuild: true or remove existing-roles');
+    return choice;
 }
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd()) {
@@ -66008,10 +66100,11 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
     const sourceText = input('source-database-url').trim();
     const source = sourceText ? parseDatabaseUrl(sourceText, 'source-database-url') : undefined;
     if (source && sameDatabaseByName(target, source)) {
-        throw new errors_ConfigurationError(`target-database-url and source-database-url are the same database (${target.display}); restore-verify creates and drops its target, so name a scratch database`);
+        throw new ConfigurationError(`target-database-url and source-database-url are the same database (${target.display}); restore-verify creates and drops its target, so name a scratch database`);
     }
     const checksPath = input('checks').trim();
     const rebuild = parseBoolean(input('rebuild'), 'rebuild', false);
+    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
     return {
         bucket,
         prefix,
@@ -66023,7 +66116,8 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
         keepDatabase: parseBoolean(input('keep-database'), 'keep-database', false),
         jobs: parseInteger(input('jobs'), 'jobs', (0,external_node_os_.availableParallelism)(), 1, 64),
         checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-        smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+        smokeCommand,
+        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
         smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
         rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', rebuild ? REBUILD_RTO_SECONDS : 3600, 1),
         rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
@@ -66031,6 +66125,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
         tempDir: env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(),
         rebuild,
         rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
+        existingRoles: parseExistingRoles(input('existing-roles'), rebuild),
     };
 }
 
@@ -75856,6 +75951,7 @@ const {
 
 
 
+
 async function isExecutable(path) {
     try {
         await (0,promises_.access)(path, external_node_fs_.constants.X_OK);
@@ -75911,7 +76007,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa_execa(path, ['--version']);
+    const { stdout } = await execa_execa(path, ['--version'], { env: child_env_childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -75930,7 +76026,7 @@ async function findClient(tool, serverMajor, serverVersion) {
     if (serverMajor === undefined) {
         if (candidates[0])
             return candidates[0];
-        throw new errors_ConfigurationError(`${tool} was not found on PATH. Install the PostgreSQL client (on Ubuntu: sudo apt-get install postgresql-client).`);
+        throw new ConfigurationError(`${tool} was not found on PATH. Install the PostgreSQL client (on Ubuntu: sudo apt-get install postgresql-client).`);
     }
     if (candidates[0] && candidates[0].major >= serverMajor)
         return candidates[0];
@@ -75941,7 +76037,7 @@ async function findClient(tool, serverMajor, serverVersion) {
         return suitable[0];
     const newest = candidates.sort((a, b) => b.major - a.major)[0];
     const have = newest ? `${tool} ${newest.version} (${newest.path})` : `no ${tool}`;
-    throw new errors_ConfigurationError(`${have} cannot work with the PostgreSQL ${serverVersion ?? serverMajor} server: ${tool}'s major version must be at least the server's (${serverMajor}). ` +
+    throw new ConfigurationError(`${have} cannot work with the PostgreSQL ${serverVersion ?? serverMajor} server: ${tool}'s major version must be at least the server's (${serverMajor}). ` +
         `Install the PostgreSQL ${serverMajor} client (on Ubuntu runners: sudo apt-get install postgresql-client-${serverMajor} from apt.postgresql.org) ` +
         `or put a ${serverMajor}+ client's bin folder first on PATH.`);
 }
@@ -75986,7 +76082,7 @@ function psqlArgs(target) {
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
-    return { PGAPPNAME: applicationName, ...extra, ...connection_libpqEnv(target) };
+    return connection_clientEnv(target, { PGAPPNAME: applicationName, ...extra });
 }
 /** The rows of one statement's output. No output means no rows; "\n" alone is one row holding an empty string. */
 function parseRows(output) {
@@ -76037,6 +76133,7 @@ class PsqlSession {
     static async open(target, options = {}) {
         const child = execa_execa(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: psqlEnv(target, 'dr-actions'),
+            extendEnv: false,
             stdin: 'pipe',
             stdout: 'pipe',
             stderr: 'pipe',
@@ -76260,7 +76357,7 @@ class Runner {
                 throw error;
             if (error instanceof StepFailure)
                 throw new StepFailure(clean, error.reasons.map((r) => redact_redact(r, secrets)));
-            throw error instanceof errors_ConfigurationError ? new errors_ConfigurationError(clean) : new Error(clean);
+            throw error instanceof ConfigurationError ? new ConfigurationError(clean) : new Error(clean);
         }
     }
 }
@@ -76552,7 +76649,8 @@ function keepTail(text) {
 /** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
 function startRestoreClient(binary, args, target, options) {
     const child = execa_execa(binary.path, [...args, `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions, ...connection_libpqEnv(target) },
+        env: connection_clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
+        extendEnv: false,
         stdin: options.stdin,
         stdout: 'ignore',
         stderr: 'pipe',
@@ -76614,8 +76712,8 @@ async function findRestoreClient(format, manifest, server) {
         return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
     }
     catch (error) {
-        if (dumpMajor > server.serverMajor && error instanceof errors_ConfigurationError) {
-            throw new errors_ConfigurationError(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+        if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
+            throw new ConfigurationError(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
         }
         throw error;
     }
@@ -76652,6 +76750,7 @@ async function restorePlain(psql, target, file, signal) {
 
 
 
+
 const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 const readInto = (0,external_node_util_.promisify)(external_node_fs_.read);
 /**
@@ -76674,7 +76773,7 @@ class fifo_FifoPipe {
         const dir = await mkdtemp(join(tmpdir(), 'dr-actions-pipe-'));
         try {
             const path = join(dir, 'pipe');
-            await run('mkfifo', ['-m', '600', path]);
+            await run('mkfifo', ['-m', '600', path], { env: childEnv() });
             const probe = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
             try {
                 const writeEnd = openSync(path, constants.O_WRONLY);
@@ -76720,6 +76819,7 @@ class fifo_FifoPipe {
 
 ;// CONCATENATED MODULE: ./src/postgres/stdbuf.ts
 
+
 /**
  * pg_dump writes its archive through stdio, which buffers a pipe in 4 KiB blocks: a 420 MiB dump
  * reaches the action in about 65,000 reads, each a wake-up of both processes and a trip through
@@ -76731,7 +76831,7 @@ const STDOUT_BUFFER = '1M';
 let stdbufWorks;
 /** Whether stdbuf is on PATH and can preload its library (it fails when libstdbuf is missing). */
 function canUseStdbuf() {
-    stdbufWorks ??= spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+    stdbufWorks ??= spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 }).status === 0;
     return stdbufWorks;
 }
 /**
@@ -76770,7 +76870,7 @@ async function startPgDump(pgDump, target, args, signal) {
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
     const child = spawn(command.file, command.args, {
-        env: { ...process.env, PGAPPNAME: 'dr-actions backup', ...libpqEnv(target) },
+        env: clientEnv(target, { PGAPPNAME: 'dr-actions backup' }),
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
     });
@@ -76875,7 +76975,8 @@ function parseDumpRoles(sql) {
  */
 async function readDumpRoles(pgDump, target, args, create) {
     const result = await execa_execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions roles', ...connection_libpqEnv(target) },
+        env: connection_clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
+        extendEnv: false,
         stdin: 'ignore',
         reject: false,
         cleanup: true,
@@ -76924,7 +77025,8 @@ class GlobalsDumpError extends (/* unused pure expression or super */ null && (E
 async function dumpGlobals(pgDump, target) {
     const path = join(dirname(pgDump.path), 'pg_dumpall');
     const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
-        env: { PGAPPNAME: 'dr-actions globals', ...libpqEnv(target) },
+        env: clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
+        extendEnv: false,
         stdin: 'ignore',
         reject: false,
         cleanup: true,
@@ -76959,11 +77061,15 @@ function parseGlobals(text) {
         if (!token)
             continue;
         const name = unquoteIdent(token);
-        const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false };
+        const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false, attributes: [], settings: new Map() };
         if (/ WITH .*\bLOGIN\b/.test(line) && !/ WITH .*\bNOLOGIN\b/.test(line))
             role.login = true;
         if (/ WITH .*\bSUPERUSER\b/.test(line) && !/ WITH .*\bNOSUPERUSER\b/.test(line))
             role.superuser = true;
+        role.attributes.push(...attributesOf(line));
+        const setting = ROLE_SETTING.exec(line)?.[1];
+        if (setting)
+            role.settings.set(setting, line);
         const statement = withoutDefaults(line);
         if (statement)
             role.statements.push(statement);
@@ -76971,13 +77077,20 @@ function parseGlobals(text) {
     }
     return { roles, memberships, databaseSql };
 }
+const ROLE_SETTING = new RegExp(`^ALTER ROLE (?:${IDENT}) SET (${IDENT}) TO `);
+const ATTRIBUTE = /CONNECTION LIMIT -?\d+|VALID UNTIL '(?:[^']|'')*'|[A-Z]+/g;
+/** The attributes of an `ALTER ROLE ... WITH ...;` line, as written; none for any other line. */
+function attributesOf(line) {
+    const match = new RegExp(`^ALTER ROLE (?:${IDENT}) WITH (.*);$`).exec(line);
+    return match ? (match[1].match(ATTRIBUTE) ?? []) : [];
+}
 /** What CREATE ROLE gives anyway: leaving them out lets a CREATEROLE user (RDS) run the statement, which may not name SUPERUSER or REPLICATION at all. */
 const DEFAULT_ATTRIBUTES = new Set(['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'NOLOGIN', 'NOREPLICATION', 'NOBYPASSRLS']);
 function withoutDefaults(line) {
     const match = new RegExp(`^(ALTER ROLE (?:${IDENT}) WITH )(.*);$`).exec(line);
     if (!match)
         return line;
-    const attributes = match[2].match(/CONNECTION LIMIT -?\d+|VALID UNTIL '(?:[^']|'')*'|[A-Z]+/g) ?? [];
+    const attributes = match[2].match(ATTRIBUTE) ?? [];
     const kept = attributes.filter((attribute) => !DEFAULT_ATTRIBUTES.has(attribute));
     return kept.length ? `${match[1]}${kept.join(' ')};` : '';
 }
@@ -76985,9 +77098,10 @@ function withoutDefaults(line) {
  * The roles to create on an empty server for a dump that needs `needed`: those, and the roles
  * joined to them by membership in either direction (the login role the application uses is often
  * only a member of the role that owns or was granted the objects). Roles the server already has,
- * and its predefined pg_* roles, are left as they are and not followed further.
+ * and its predefined pg_* roles, are not followed further. With `keepExisting`, no membership makes
+ * a role the server already has a member of another: its memberships are its own.
  */
-function planRoles(globals, needed, onTarget) {
+function planRoles(globals, needed, onTarget, keepExisting = false) {
     const wanted = new Set();
     const queue = [...needed];
     while (queue.length > 0) {
@@ -77006,10 +77120,31 @@ function planRoles(globals, needed, onTarget) {
     const willExist = (name) => onTarget.has(name) || globals.roles.has(name) && wanted.has(name);
     return {
         create,
-        memberships: globals.memberships.filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member)).map((m) => m.statement),
+        memberships: globals.memberships
+            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member) && !(keepExisting && onTarget.has(m.member)))
+            .map((m) => m.statement),
         missing: needed.filter((name) => !onTarget.has(name) && !globals.roles.has(name)),
         existing: needed.filter((name) => onTarget.has(name)),
+        reached: reachedOnTarget(globals, needed, onTarget),
     };
+}
+/** The roles the server has among those joined to the needed ones by membership, through any role but the predefined pg_* ones. */
+function reachedOnTarget(globals, needed, onTarget) {
+    const seen = new Set();
+    const queue = [...needed];
+    while (queue.length > 0) {
+        const name = queue.shift();
+        if (seen.has(name) || name.startsWith('pg_'))
+            continue;
+        seen.add(name);
+        for (const m of globals.memberships) {
+            if (m.role === name)
+                queue.push(m.member);
+            if (m.member === name)
+                queue.push(m.role);
+        }
+    }
+    return [...seen].filter((name) => onTarget.has(name)).sort();
 }
 const DATABASE_NAME = new RegExp(`^(ALTER DATABASE |ALTER ROLE (?:${IDENT}) IN DATABASE |(?:GRANT|REVOKE) .*? ON DATABASE )(${IDENT})(.*)$`);
 /**
@@ -77038,6 +77173,163 @@ async function readGlobals(store, record) {
         throw new Error(`s3://${store.bucket}/${record.key} does not match the manifest: ${body.length} bytes with SHA-256 ${sha256}, the manifest says ${record.sizeBytes} bytes with ${record.sha256}`);
     }
     return body.toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/postgres/role-differences.ts
+
+
+const FLAGS = [
+    ['SUPERUSER', 'rolsuper'],
+    ['INHERIT', 'rolinherit'],
+    ['CREATEROLE', 'rolcreaterole'],
+    ['CREATEDB', 'rolcreatedb'],
+    ['LOGIN', 'rolcanlogin'],
+    ['REPLICATION', 'rolreplication'],
+    ['BYPASSRLS', 'rolbypassrls'],
+];
+/** The attribute a token sets (LOGIN and NOLOGIN both set LOGIN), so the backup's and the server's are compared by it. */
+function attributeName(token) {
+    if (token.startsWith('CONNECTION LIMIT'))
+        return 'CONNECTION LIMIT';
+    if (token.startsWith('VALID UNTIL'))
+        return 'VALID UNTIL';
+    return token.replace(/^NO(?=SUPERUSER|INHERIT|CREATEROLE|CREATEDB|LOGIN|REPLICATION|BYPASSRLS)/, '');
+}
+/** pg_dumpall leaves out CONNECTION LIMIT -1 and a VALID UNTIL that is not set. */
+function backupAttributes(role) {
+    const attributes = new Map([['CONNECTION LIMIT', 'CONNECTION LIMIT -1']]);
+    for (const token of role.attributes)
+        attributes.set(attributeName(token), token);
+    return attributes;
+}
+/** Reads a role the server has, comparing its VALID UNTIL with `validUntil` (the backup's literal) on the server. */
+async function readServerRole(session, name, validUntil) {
+    const columns = FLAGS.map(([, column]) => `r.${column}`).join(', ');
+    const rows = await session.query(`SELECT ${columns}, r.rolconnlimit, coalesce(r.rolvaliduntil::text, ''), r.rolvaliduntil IS NOT DISTINCT FROM ${validUntil ?? 'NULL'}::timestamptz,
+       coalesce(array_to_json(r.rolconfig)::text, '[]'),
+       coalesce((SELECT json_agg(g.rolname ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid)::text, '[]')
+     FROM pg_roles r WHERE r.rolname = ${quoteLiteral(name)}`);
+    const row = rows[0];
+    if (!row)
+        return undefined;
+    const attributes = new Map(FLAGS.map(([flag], i) => [flag, row[i] === 't' ? flag : `NO${flag}`]));
+    const at = FLAGS.length;
+    attributes.set('CONNECTION LIMIT', `CONNECTION LIMIT ${row[at]}`);
+    if (row[at + 1])
+        attributes.set('VALID UNTIL', `VALID UNTIL ${quoteLiteral(String(row[at + 1]))}`);
+    const settings = new Map();
+    for (const item of JSON.parse(String(row[at + 3]))) {
+        const eq = item.indexOf('=');
+        settings.set(item.slice(0, eq), item.slice(eq + 1));
+    }
+    return { name, attributes, sameValidUntil: row[at + 2] === 't', settings, memberOf: new Set(JSON.parse(String(row[at + 4]))) };
+}
+/** The VALID UNTIL literal of the backup's role, for readServerRole to compare on the server. */
+function validUntilOf(role) {
+    return role?.attributes.find((token) => token.startsWith('VALID UNTIL'))?.slice('VALID UNTIL '.length);
+}
+/**
+ * A setting's value as one text: the server's rolconfig entry (`"$user", app`) and pg_dumpall's
+ * statement (`'$user', 'app'`) name the same list in different quoting.
+ */
+function settingValue(text) {
+    const items = text.match(/"(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s][^,]*/g) ?? [];
+    return items
+        .map((item) => item.trim())
+        .map((item) => (item.startsWith("'") ? item.slice(1, -1).replace(/''/g, "'") : item.startsWith('"') ? item.slice(1, -1).replace(/""/g, '"') : item))
+        .join(', ');
+}
+function backupSettingValue(statement) {
+    return settingValue(statement.replace(/^.*? SET \S+ TO /, '').replace(/;$/, ''));
+}
+function attributeDifferences(backupRole, server) {
+    const differences = [];
+    const role = backupRole.name;
+    for (const [name, token] of backupAttributes(backupRole)) {
+        const theirs = server.attributes.get(name) ?? '-';
+        const same = name === 'VALID UNTIL' ? server.sameValidUntil : theirs === token;
+        if (!same)
+            differences.push({ role, kind: 'attribute', backup: token, server: theirs, update: `ALTER ROLE ${quoteIdent(role)} WITH ${token};` });
+    }
+    const validUntil = server.attributes.get('VALID UNTIL');
+    if (validUntil && !backupAttributes(backupRole).has('VALID UNTIL') && !server.sameValidUntil) {
+        differences.push({ role, kind: 'attribute', backup: '-', server: validUntil, update: `ALTER ROLE ${quoteIdent(role)} WITH VALID UNTIL 'infinity';` });
+    }
+    return differences;
+}
+function settingDifferences(backupRole, server) {
+    const differences = [];
+    const role = backupRole.name;
+    const names = new Set([...[...backupRole.settings.keys()].map(unquoteIdent), ...server.settings.keys()]);
+    const statements = new Map([...backupRole.settings].map(([name, statement]) => [unquoteIdent(name), statement]));
+    for (const name of [...names].sort()) {
+        const statement = statements.get(name);
+        const ours = statement === undefined ? undefined : backupSettingValue(statement);
+        const theirs = server.settings.has(name) ? settingValue(server.settings.get(name)) : undefined;
+        if (ours === theirs)
+            continue;
+        differences.push({ role, kind: 'setting', backup: ours === undefined ? '-' : `${name}=${ours}`, server: theirs === undefined ? '-' : `${name}=${theirs}`, ...(statement ? { update: statement } : {}) });
+    }
+    return differences;
+}
+function membershipDifferences(role, memberships, server) {
+    const ours = new Map(memberships.filter((m) => m.member === role && !server.memberOf.has(m.role)).map((m) => [m.role, m.statement]));
+    const theirs = [...server.memberOf].filter((name) => !memberships.some((m) => m.member === role && m.role === name));
+    return [
+        ...[...ours].map(([of, statement]) => ({ role, kind: 'membership', backup: `member of ${of}`, server: '-', update: statement })),
+        ...theirs.map((of) => ({ role, kind: 'membership', backup: '-', server: `member of ${of}` })),
+    ];
+}
+/** How the server's role differs from the backup's: attributes, settings, memberships (none of the passwords, which the backup never holds). */
+function roleDifferences(backupRole, memberships, server) {
+    return [...attributeDifferences(backupRole, server), ...settingDifferences(backupRole, server), ...membershipDifferences(backupRole.name, memberships, server)];
+}
+
+;// CONCATENATED MODULE: ./src/restore/existing-roles.ts
+
+/**
+ * Compares each role the server already has and the rebuild meets (needed by the dump, joined to a
+ * needed role by membership, or named by role-passwords) with the backup's role of that name.
+ * With keep nothing of theirs changes and every difference is reported; with update the backup's
+ * password (role-passwords), attributes, settings and memberships are given to them, and what only
+ * the server has (a membership, a setting) is reported and left.
+ */
+async function planExistingRoles(session, globals, plan, passwords, mode) {
+    const created = new Set(plan.create.map((role) => role.name));
+    const passwordsOfExisting = Object.keys(passwords).filter((role) => !created.has(role));
+    const names = [...new Set([...plan.reached, ...passwordsOfExisting])].sort();
+    const willExist = async (role) => created.has(role) || (await readServerRole(session, role, undefined)) !== undefined;
+    const found = [];
+    for (const name of names) {
+        const backupRole = globals?.roles.get(name);
+        const server = backupRole && (await readServerRole(session, name, validUntilOf(backupRole)));
+        if (backupRole && server)
+            found.push(...roleDifferences(backupRole, globals?.memberships ?? [], server));
+        if (passwords[name] !== undefined)
+            found.push({ role: name, kind: 'password', backup: 'role-passwords gives one', server: 'its own' });
+    }
+    const applied = new Set(plan.memberships);
+    const statements = [];
+    const differences = [];
+    for (const { update, ...difference } of found) {
+        // A membership in a role that neither the server has nor the rebuild creates cannot be granted.
+        const grantable = difference.kind !== 'membership' || (await willExist(difference.backup.replace(/^member of /, '')));
+        const updated = mode === 'update' && grantable && (update !== undefined || difference.kind === 'password');
+        if (updated && update && !applied.has(update)) {
+            statements.push(update);
+            applied.add(update);
+        }
+        differences.push({ ...difference, updated });
+    }
+    const setPasswords = Object.fromEntries(Object.entries(passwords).filter(([role]) => mode === 'update' || created.has(role)));
+    return { differences, statements, passwords: setPasswords };
+}
+/** The differences in a line: `app: password (role-passwords gives one, the server its own), member of readers (-, the server -)`. */
+function describeDifferences(differences) {
+    const byRole = new Map();
+    for (const d of differences)
+        byRole.set(d.role, [...(byRole.get(d.role) ?? []), `${d.kind} (backup ${d.backup}, server ${d.server})`]);
+    return [...byRole].map(([role, items]) => `${role}: ${items.join(', ')}`).join('; ');
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/server-settings.ts
@@ -77113,12 +77405,12 @@ async function inspectTarget(target, psqlPath) {
  */
 function refuseUnsafeTarget(state, target, allowOverwrite) {
     if (state.exists && state.relationCount > 0 && !allowOverwrite) {
-        throw new errors_ConfigurationError(`the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
+        throw new ConfigurationError(`the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
             'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it');
     }
     const mustCreate = !state.exists || allowOverwrite;
     if (mustCreate && !state.canCreateDatabases) {
-        throw new errors_ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
+        throw new ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
     }
 }
 /** Creates the scratch database from template0, the way pg_dump's documentation restores: nothing from template1 gets in the way. */
@@ -77139,6 +77431,7 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
 }
 
 ;// CONCATENATED MODULE: ./src/restore/rebuild.ts
+
 
 
 
@@ -77204,39 +77497,60 @@ async function createRoles(ctx, session, manifest, onTarget) {
     const needed = (manifest.roles ?? []).map((r) => r.name);
     const record = manifest.globals;
     const globals = record?.status === 'stored' ? parseGlobals(await readGlobals(ctx.store, record)) : undefined;
+    const mode = ctx.settings.existingRoles;
     const plan = globals
-        ? planRoles(globals, needed, onTarget)
-        : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)) };
-    const passwords = ctx.settings.rolePasswords;
-    const needPassword = plan.create.filter((r) => r.login && passwords[r.name] === undefined).map((r) => r.name);
+        ? planRoles(globals, needed, onTarget, mode === 'keep')
+        : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)), reached: needed.filter((name) => onTarget.has(name)) };
+    const needPassword = plan.create.filter((r) => r.login && ctx.settings.rolePasswords[r.name] === undefined).map((r) => r.name);
     ctx.details.roles = {
-        mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, needPassword, passwordsSet: [], globals: describeGlobals(record),
+        mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, existingRoles: mode, differences: [], needPassword, passwordsSet: [], globals: describeGlobals(record),
     };
     checkPlan(ctx, plan, record, onTarget);
+    const existing = await planExistingRoles(session, globals, plan, ctx.settings.rolePasswords, mode);
+    ctx.details.roles.differences = existing.differences;
     // One transaction: a role that cannot be made (SUPERUSER where the user may not) leaves none half-made.
     await session.query('BEGIN');
     for (const role of plan.create)
         for (const statement of role.statements)
             await session.query(statement);
-    for (const statement of plan.memberships)
+    for (const statement of [...plan.memberships, ...existing.statements])
         await session.query(statement);
     // A SCRAM verifier, not the password: the server never sees the password, nor logs it.
-    for (const [role, password] of Object.entries(passwords))
+    for (const [role, password] of Object.entries(existing.passwords))
         await session.query(`ALTER ROLE ${quoteIdent(role)} PASSWORD ${quoteLiteral(scramVerifier(password))}`);
     await session.query('COMMIT');
     const roles = ctx.details.roles;
     roles.created = plan.create.map((r) => r.name);
-    roles.passwordsSet = Object.keys(passwords);
+    roles.passwordsSet = Object.keys(existing.passwords);
+    reportExisting(ctx, existing.differences, mode);
     if (needPassword.length)
         ctx.log.warning(`roles: login roles created without a password (set them with role-passwords, or ALTER ROLE ... PASSWORD, before the application connects): ${list(needPassword)}`);
     const parts = [
         `created ${plural(roles.created.length, 'role')} from the stored globals${roles.created.length ? ` (${list(roles.created)})` : ''}`,
         plural(plan.memberships.length, 'membership'),
         plan.existing.length ? `already on the target: ${list(plan.existing)}` : '',
+        existingSummary(existing.differences, mode),
         roles.passwordsSet.length ? `passwords set for ${list(roles.passwordsSet)}` : '',
         needPassword.length ? `need a password: ${list(needPassword)}` : '',
     ];
     return { detail: parts.filter(Boolean).join('; '), databaseSql: globals?.databaseSql };
+}
+/** What the step says of the roles the server had: how many differ from the backup's, and what became of them. */
+function existingSummary(differences, mode) {
+    if (differences.length === 0)
+        return '';
+    const roles = new Set(differences.map((d) => d.role)).size;
+    const updated = differences.filter((d) => d.updated).length;
+    const what = `${plural(differences.length, 'difference')} between ${plural(roles, 'existing role')} and the backup's`;
+    return mode === 'keep' ? `${what}, left as they are (existing-roles: keep)` : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
+}
+/** A warning names each difference left, so a person sees that the server's roles are not the backup's. */
+function reportExisting(ctx, differences, mode) {
+    const left = differences.filter((d) => !d.updated);
+    if (left.length === 0)
+        return;
+    const advice = mode === 'keep' ? '; existing-roles: update gives them the backup\'s password, attributes, settings and memberships' : '';
+    ctx.log.warning(`roles: roles the server already had differ from the backup's and were left as they are: ${describeDifferences(left)}${advice}`);
 }
 /** After the restore: the database's own owner, settings, role settings in it and grants on it, for the restored database's name. */
 async function databaseSettingsStep(ctx, databaseSql, psqlPath) {
@@ -77367,6 +77681,7 @@ async function runPsqlScript(target, script, options) {
     const result = await execa_execa(options.psqlPath, psqlArgs(target), {
         input: script,
         env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+        extendEnv: false,
         reject: false,
         timeout: (timeoutSeconds + 30) * 1000,
         ...(signal ? { cancelSignal: signal } : {}),
@@ -77453,7 +77768,7 @@ async function claimTarget(target, psqlPath) {
     const session = await openMaintenance(target, psqlPath);
     try {
         if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
-            throw new errors_ConfigurationError(`another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
+            throw new ConfigurationError(`another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
                 'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group');
         }
     }
@@ -77501,9 +77816,9 @@ async function readCatalog(store) {
         const status = httpStatusOf(error);
         const where = `s3://${store.bucket}/${store.prefix}`;
         if (error.name === 'NoSuchBucket')
-            throw new errors_ConfigurationError(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
+            throw new ConfigurationError(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
         if (status === 403)
-            throw new errors_ConfigurationError(`reading ${where} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`);
+            throw new ConfigurationError(`reading ${where} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`);
         throw new Error(`could not read the backups under ${where}: ${errorMessage(error)}`);
     }
 }
@@ -77525,7 +77840,7 @@ function chooseComplete(complete, selector, random) {
             const chosen = complete.find((c) => c.finishedAt.getTime() <= at);
             if (!chosen) {
                 const oldest = complete[complete.length - 1];
-                throw new errors_ConfigurationError(`no complete backup finished at or before ${selector.at.toISOString()}; the oldest of ${complete.length} finished at ${oldest.finishedAt.toISOString()} (${oldest.backup.key})`);
+                throw new ConfigurationError(`no complete backup finished at or before ${selector.at.toISOString()}; the oldest of ${complete.length} finished at ${oldest.finishedAt.toISOString()} (${oldest.backup.key})`);
             }
             return pick(chosen, `the newest complete backup finished at or before ${selector.at.toISOString()} (finished ${chosen.finishedAt.toISOString()})`);
         }
@@ -77572,13 +77887,13 @@ async function selectBackup(store, catalog, selector, random) {
             return { backup: complete.backup, manifest: complete.manifest, reason: 'named by key' };
         const invalid = catalog.invalid.find((c) => c.backup.key === selector.key);
         if (invalid)
-            throw new errors_ConfigurationError(`s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`);
+            throw new ConfigurationError(`s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`);
         const bare = catalog.withoutManifest.find((b) => b.key === selector.key);
         if (bare && (await store.isOurs(bare)))
-            throw new errors_ConfigurationError(incompleteBackup(store, bare.key));
+            throw new ConfigurationError(incompleteBackup(store, bare.key));
         if (bare)
             return { backup: bare, reason: 'named by key; it has no manifest' };
-        throw new errors_ConfigurationError(`there is no backup object s3://${store.bucket}/${selector.key}; list them with: aws s3 ls ${where}`);
+        throw new ConfigurationError(`there is no backup object s3://${store.bucket}/${selector.key}; list them with: aws s3 ls ${where}`);
     }
     const complete = chooseComplete(catalog.complete, selector, random);
     if (complete)
@@ -77592,10 +77907,11 @@ async function selectBackup(store, catalog, selector, random) {
     const example = incomplete[0] ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored` : catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : '';
     const others = found ? ` (${found} backup objects there have no valid manifest${example})` : '';
     const when = selector.kind === 'point-in-time' ? ` at or before ${selector.at.toISOString()}` : '';
-    throw new errors_ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
+    throw new ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
 }
 
 ;// CONCATENATED MODULE: ./src/checks/smoke.ts
+
 
 
 
@@ -77618,8 +77934,19 @@ function databaseEnv(target) {
         ...(target.password !== undefined ? { PGPASSWORD: target.password } : {}),
     };
 }
-/** Inherited variables that would point libpq somewhere else than the restored database. */
-const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+/**
+ * The smoke command's whole environment: the runner's own variables and libpq's settings (PATH,
+ * HOME, temp, locale, TLS), the variables smoke-env names, and the restored database's
+ * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
+ * nor AWS credentials.
+ */
+function smokeEnv(target, passOn, env) {
+    const named = {};
+    for (const name of passOn)
+        if (env[name] !== undefined)
+            named[name] = env[name];
+    return { ...commandEnv(env), ...named, ...databaseEnv(target) };
+}
 /** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
 class BoundedOutput {
     head = '';
@@ -77681,17 +78008,14 @@ function signalGroup(pid, signal) {
 }
 /**
  * Runs the smoke command without a shell, in its own process group, with the restored
- * database in DATABASE_URL and PG*. When it times out the whole group is killed (a script's
+ * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives. When it times out the whole group is killed (a script's
  * children too); when it ends, whatever it left running in its group is stopped as well.
  */
 async function runSmokeCommand(words, target, options) {
     const [file, ...args] = words;
-    const inherited = { ...(options.env ?? process.env) };
-    for (const name of CONNECTION_VARIABLES)
-        delete inherited[name];
     const started = options.now();
     const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: { ...inherited, ...databaseEnv(target) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = (0,external_node_child_process_.spawn)(file, args, { env: smokeEnv(target, options.passOn ?? [], options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
     let timedOut = false;
@@ -77933,7 +78257,7 @@ async function compareTables(session, manifestTables) {
     return comparisons;
 }
 /** The differences, one phrase each, for the failure reason; empty when the data matches. */
-function describeDifferences(comparisons) {
+function verify_tables_describeDifferences(comparisons) {
     return comparisons.flatMap((c) => {
         if (c.status === 'missing')
             return [`${displayName(c)} is missing`];
@@ -77951,7 +78275,7 @@ function listSome(items) {
 async function verifyAgainstManifest(session, manifest) {
     const tables = await compareTables(session, manifest.tables);
     const objects = await verifyRestoredObjects(session, manifest);
-    const differences = [...describeDifferences(tables), ...objects.differences];
+    const differences = [...verify_tables_describeDifferences(tables), ...objects.differences];
     if (differences.length) {
         const failure = new StepFailure(`the restored data differs from the manifest: ${listSome(differences)}`, [
             `verify: the restored data differs from the manifest of ${manifest.key}: ${listSome(differences)}`,
@@ -78004,7 +78328,7 @@ async function preflightStep(run, chosen) {
     const { target, source, allowOverwrite, jobs } = run.settings;
     const psqlPath = (await findClient('psql')).path;
     if (source && (await sameDatabaseResolved(target, source))) {
-        throw new errors_ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
+        throw new ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
     }
     run.claim = await claimTarget(target, psqlPath);
     const state = await inspectTarget(target, psqlPath);
@@ -78079,7 +78403,7 @@ async function checksStep(run, checks, psqlPath) {
     return judgeChecks(run.details.checks.results, checks.path);
 }
 async function smokeStep(run, words) {
-    const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+    const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
     run.details.smoke = smoke;
     if (smoke.output.trim())
         run.log.info(`smoke command output:\n${smoke.output}`);
@@ -78398,6 +78722,7 @@ function restoreVerifyMarkdown(report) {
         facts.push(['Scratch database', `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`]);
         lines.push('### Backup', '', table(['', ''], facts), '');
     }
+    lines.push(...existingRolesSection(d));
     const settings = Object.entries(d.target.serverSettings ?? {});
     if (settings.length) {
         lines.push('### Server settings', '', "The target server's settings that decide restore speed and what a crash during the restore costs (the README's recovery procedure says which to use):", '', table(['setting', 'value'], settings.map(([name, value]) => [code(name), code(value)])), '');
@@ -78414,6 +78739,19 @@ function restoreVerifyMarkdown(report) {
         lines.push('### Recovery points', '', `${d.rpo.backupsInWindow} complete backup${d.rpo.backupsInWindow === 1 ? '' : 's'} in the last ${d.rpo.windowDays} days. Largest gap: ${formatDuration(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`, '');
     }
     return `${lines.join('\n').trimEnd()}\n`;
+}
+/** How the roles the server already had differ from the backup's, and what this run did about it (existing-roles). */
+function existingRolesSection(d) {
+    const differences = d.roles?.differences ?? [];
+    if (differences.length === 0)
+        return [];
+    const mode = d.roles?.existingRoles ?? 'keep';
+    const rows = differences.map((x) => [code(x.role), x.kind, x.backup === '-' ? '-' : code(x.backup), x.server === '-' ? '-' : code(x.server), x.updated ? 'updated' : 'left as it is']);
+    const title = `Existing roles: ${differences.length} differences from the backup`;
+    const why = mode === 'keep'
+        ? "Roles the server already had are left as they are (`existing-roles: keep`); `existing-roles: update` gives them the backup's password (role-passwords), attributes, settings and memberships."
+        : "`existing-roles: update` gave roles the server already had the backup's password (role-passwords), attributes, settings and memberships; what only the server has is left.";
+    return [`### ${title}`, '', why, '', foldIfLong(title, table(['role', 'what', 'backup', 'server', 'this run'], rows), rows.length), ''];
 }
 
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
@@ -78497,7 +78835,7 @@ async function runAction(body) {
         await body();
     }
     catch (error) {
-        if (!(error instanceof errors_ConfigurationError) && error instanceof Error && error.stack)
+        if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack)
             core_debug(error.stack);
         setFailed(errorMessage(error));
     }
@@ -78547,7 +78885,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(638);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6554);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

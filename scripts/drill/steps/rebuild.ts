@@ -22,6 +22,7 @@ function restoreWithRebuild(drill: DrillRun, targetUrl: string) {
       rebuild: 'true',
       'keep-database': 'true',
       'role-passwords': JSON.stringify({ [SAAS_ROLES.app]: drill.options.appPassword }),
+      'smoke-env': 'APP_DB_PASSWORD',
       checks: resolve(CHECKS_FILE),
       'smoke-command': `sh -c 'PGUSER=${SAAS_ROLES.app} PGPASSWORD="$APP_DB_PASSWORD" exec psql -X -A -t -v ON_ERROR_STOP=1 -f "${login}"'`,
       'endpoint-url': drill.stack.awsEndpoint,
