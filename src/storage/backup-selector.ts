@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors.js';
-import { isManifestKey, backupKeyOfManifest, parseBackupKey } from '../storage/keys.js';
+import { isManifestKey, backupKeyOfManifest, parseBackupKey } from './keys.js';
 
 /** Which backup to restore: the `backup` input. */
 export type BackupSelector =
