@@ -7,16 +7,21 @@ import { pollUntil, type Backoff } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { CommandRun } from './context.js';
 import { setJournal, STEP, type Execution } from './restore-beside.js';
-import { describeSessions, sessionsIn } from './server-state.js';
+import { describeSessions, sessionsIn, type SessionOnServer } from './server-state.js';
 
 export interface CutoverPacing {
   health: Backoff;
   /** How long terminated sessions get to end before the rename gives up. */
   sessionsGoneMs: number;
+  /**
+   * How long sessions get to end on their own before they count as still in use: a backend whose
+   * client (this run's psql for the counts and the checks) has just closed ends a moment later.
+   */
+  sessionsSettleMs: number;
   clock: Clock;
 }
 
-export const DEFAULT_PACING: CutoverPacing = { health: { initialMs: 1000, maxMs: 15_000, factor: 2 }, sessionsGoneMs: 30_000, clock: systemClock };
+export const DEFAULT_PACING: CutoverPacing = { health: { initialMs: 1000, maxMs: 15_000, factor: 2 }, sessionsGoneMs: 30_000, sessionsSettleMs: 5_000, clock: systemClock };
 
 /** Runs one of the application's commands with the production database in DATABASE_URL and PG*; a failure stops the recovery. */
 async function runCommand(execution: Execution, input: CommandRun['input'], words: readonly string[]): Promise<string> {
@@ -41,11 +46,21 @@ function renamedDatabases(execution: Execution): string[] {
   return plan.phase.kind === 'half-renamed' ? [plan.restoredAs] : [run.settings.database.database, plan.restoredAs];
 }
 
+/** The sessions in the databases that are still there after waiting up to `ms` for them to end. */
+async function sessionsEndedWithin(execution: Execution, databases: readonly string[], ms: number, pacing: CutoverPacing): Promise<SessionOnServer[]> {
+  const outcome = await pollUntil(
+    () => sessionsIn(execution.maintenance, databases),
+    (sessions) => sessions.length === 0,
+    { deadline: pacing.clock.now() + ms, backoff: { initialMs: 50, maxMs: 1000, factor: 2 }, clock: pacing.clock },
+  );
+  return outcome.value;
+}
+
 /** Refuses while sessions use the databases to rename, naming them; with terminate-connections, ends them and waits until they are gone. */
 async function clearSessions(execution: Execution, pacing: CutoverPacing): Promise<string> {
   const { run, maintenance } = execution;
   const databases = renamedDatabases(execution);
-  const sessions = await sessionsIn(maintenance, databases);
+  const sessions = await sessionsEndedWithin(execution, databases, pacing.sessionsSettleMs, pacing);
   run.details.sessions = sessions;
   if (sessions.length === 0) return `no session uses ${databases.join(' or ')}`;
   if (!run.settings.terminateConnections) {
@@ -54,12 +69,8 @@ async function clearSessions(execution: Execution, pacing: CutoverPacing): Promi
     ]);
   }
   await maintenance.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`);
-  const gone = await pollUntil(
-    () => sessionsIn(maintenance, databases),
-    (left) => left.length === 0,
-    { deadline: pacing.clock.now() + pacing.sessionsGoneMs, backoff: { initialMs: 100, maxMs: 1000, factor: 2 }, clock: pacing.clock },
-  );
-  if (!gone.done) throw new StepFailure('sessions did not end', [`sessions: still connected after they were terminated: ${describeSessions(gone.value)}. Nothing was renamed`]);
+  const left = await sessionsEndedWithin(execution, databases, pacing.sessionsGoneMs, pacing);
+  if (left.length) throw new StepFailure('sessions did not end', [`sessions: still connected after they were terminated: ${describeSessions(left)}. Nothing was renamed`]);
   return `ended ${sessions.length} sessions (terminate-connections): ${describeSessions(sessions)}`;
 }
 

@@ -15,11 +15,13 @@ export const RPO_OBJECTIVE_SECONDS = 3600;
 
 export type RecoverDatabaseReport = Report<typeof REPORT_KIND, RecoverDetails>;
 
-/** From the start of execute to the health URL's answer (or, without one, the end of the last step). */
+/** From the start of execute to the health URL's answer (or, without one, the end of the last step); a re-run measures its own part. */
 const RECOVERY_STEPS: string[] = Object.values(STEP);
 
 export function measureRto(steps: readonly ReportStep[], details: RecoverDetails, health: boolean): RecoverDetails['rto'] {
-  const measured = details.mode === 'execute' && details.recovered ? measureRecoveryTime(steps, RECOVERY_STEPS) : { seconds: null };
+  // A run that found the recovery complete recovered nothing itself: the run that did has the time.
+  const recovering = details.mode === 'execute' && details.recovered && details.phase !== 'done';
+  const measured = recovering ? measureRecoveryTime(steps, RECOVERY_STEPS) : { seconds: null };
   const measure = health ? 'start of execute until health-url answered' : 'start of execute until the last step ended (no health-url)';
   return { ...measured, measure };
 }

@@ -48,7 +48,9 @@ export function recoverDatabaseMarkdown(report: RecoverDatabaseReport): string {
     lines.push('### Sessions in the databases to rename', '', table(['pid', 'user', 'application', 'client', 'database'], d.sessions.map((s) => [s.pid, s.user, s.application, s.client, s.database])), '');
   }
   if (report.checklist.length) lines.push(...checklistSection(report.checklist));
-  lines.push(...objectivesSection(report.objectives, 'database failure'), ...stepsSection(report.steps));
+  // A plan measures no recovery time: its RPO is the data-loss section above.
+  if (d.mode === 'execute') lines.push(...objectivesSection(report.objectives, 'database failure'));
+  lines.push(...stepsSection(report.steps));
   lines.push(...checksSection(d.checks.file, d.checks.results), ...smokeSection(d.smoke));
   return `${lines.join('\n').trimEnd()}\n`;
 }
