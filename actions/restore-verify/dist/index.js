@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 679:
+/***/ 9137:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65632,7 +65632,7 @@ function splitWords(text, inputName) {
 
 
 /** The command must exist before anything is restored; a typo should not cost a whole restore. */
-function checkCommandExists(command, env, cwd) {
+function checkCommandExists(command, inputName, env, cwd) {
     const executable = (path) => {
         try {
             (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
@@ -65645,19 +65645,19 @@ function checkCommandExists(command, env, cwd) {
     if (command.includes('/')) {
         const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
         if (!executable(path))
-            throw new errors_ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
+            throw new errors_ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
         return;
     }
     const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
     if (!found)
-        throw new errors_ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+        throw new errors_ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
-/** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd) {
-    const words = splitWords(input, 'smoke-command');
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    const words = splitWords(input, inputName);
     if (words.length === 0)
         return undefined;
-    checkCommandExists(words[0], env, cwd);
+    checkCommandExists(words[0], inputName, env, cwd);
     return words;
 }
 
@@ -65797,7 +65797,7 @@ function backupKeyOfManifest(manifestKey) {
     return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
 }
 
-;// CONCATENATED MODULE: ./src/restore/selector.ts
+;// CONCATENATED MODULE: ./src/storage/backup-selector.ts
 
 
 const INPUT = 'backup';
@@ -76280,7 +76280,7 @@ class BufferReclaimer extends external_node_stream_.Transform {
     }
 }
 
-;// CONCATENATED MODULE: ./src/restore/download.ts
+;// CONCATENATED MODULE: ./src/storage/backup-download.ts
 
 
 
@@ -76454,7 +76454,7 @@ async function restoreClientExit(run, tool, secrets) {
     throw new RestoreFailedError(redact_redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
 }
 
-;// CONCATENATED MODULE: ./src/restore/restore-process.ts
+;// CONCATENATED MODULE: ./src/postgres/restore-process.ts
 
 
 
@@ -76479,19 +76479,19 @@ function pgRestoreArgs(jobs, file, withOwners = false) {
 }
 /**
  * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
- * as new as both the target server and the pg_dump that made the backup (a newer pg_dump's
- * archive or SQL can be beyond an older client).
+ * as new as both the target server and the pg_dump that made the backup (pgDumpVersion, as its manifest
+ * records it): a newer pg_dump's archive or SQL can be beyond an older client.
  */
-async function findRestoreClient(format, manifest, server) {
+async function findRestoreClient(format, pgDumpVersion, server) {
     const tool = format === 'custom' ? 'pg_restore' : 'psql';
-    const dumpMajor = manifest ? Number.parseInt(manifest.pgDump.version, 10) : 0;
+    const dumpMajor = pgDumpVersion ? Number.parseInt(pgDumpVersion, 10) : 0;
     const needed = Math.max(server.serverMajor, dumpMajor);
     try {
         return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
     }
     catch (error) {
         if (dumpMajor > server.serverMajor && error instanceof errors_ConfigurationError) {
-            throw new errors_ConfigurationError(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+            throw new errors_ConfigurationError(`the backup was made by pg_dump ${pgDumpVersion}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
         }
         throw error;
     }
@@ -76763,6 +76763,45 @@ async function readDumpRoles(pgDump, target, args, create) {
     return parseDumpRoles(String(result.stdout));
 }
 
+;// CONCATENATED MODULE: ./src/restore/rebuild.ts
+
+
+
+
+/** pg_dump leaves out what its arguments said to leave out: ownership with --no-owner (-O), privileges with --no-privileges (-x). */
+function carried(pgDumpArgs) {
+    const short = (letter) => pgDumpArgs.some((arg) => new RegExp(`^-[A-Za-z]*${letter}`).test(arg) && !arg.startsWith('--'));
+    return {
+        owners: !pgDumpArgs.includes('--no-owner') && !short('O'),
+        grants: !pgDumpArgs.some((arg) => arg === '--no-privileges' || arg === '--no-acl') && !short('x'),
+    };
+}
+/** After the restore: who owns what and who was granted what, from the restored database's own table of contents, against the manifest. */
+async function ownershipStep(ctx, manifest, server) {
+    const pgDump = await findClient('pg_dump', server.serverMajor, server.serverVersion);
+    const restored = await readDumpRoles(pgDump, withDatabase(ctx.settings.target, ctx.settings.target.database), [], false);
+    const expected = new Map((manifest.roles ?? []).map((r) => [r.name, r]));
+    const found = new Map(restored.roles.map((r) => [r.name, r]));
+    const { owners, grants } = carried(manifest.pgDumpArgs);
+    const zero = { name: '', owns: 0, grants: 0 };
+    const rows = [...new Set([...expected.keys(), ...found.keys()])].sort().map((role) => {
+        const e = expected.get(role) ?? zero;
+        const r = found.get(role) ?? zero;
+        return { role, expected: { owns: e.owns, grants: e.grants }, restored: { owns: r.owns, grants: r.grants } };
+    });
+    if (ctx.details.roles)
+        ctx.details.roles.ownership = rows;
+    const differ = rows.filter((row) => (owners && row.expected.owns !== row.restored.owns) || (grants && row.expected.grants !== row.restored.grants));
+    if (differ.length) {
+        const says = differ.map((d) => `${d.role} owns ${d.restored.owns} entries and holds ${d.restored.grants} grants, the manifest says ${d.expected.owns} and ${d.expected.grants}`);
+        throw new StepFailure(`ownership differs for ${differ.length} roles`, says.map((s) => `ownership: ${s}`));
+    }
+    const owned = rows.reduce((sum, row) => sum + row.restored.owns, 0);
+    const granted = rows.reduce((sum, row) => sum + row.restored.grants, 0);
+    const skipped = [owners ? '' : 'ownership not compared (the dump was made with --no-owner)', grants ? '' : 'grants not compared (the dump was made with --no-privileges)'].filter(Boolean);
+    return [`${owned} owned entries and ${granted} grants of ${rows.length} roles match the manifest`, ...skipped].join('; ');
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
 /** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
 function quoteIdent(name) {
@@ -76900,22 +76939,6 @@ function databaseStatements(databaseSql, database) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/storage/globals-read.ts
-
-
-/** Reading a backup's globals needs only s3:GetObject: kept apart from the writes, so restore-verify's role stays read-only. */
-const sha256Of = (body) => (0,external_node_crypto_.createHash)('sha256').update(body).digest('hex');
-/** Reads the stored globals and checks them against the manifest's record of them. */
-async function readGlobals(store, record) {
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: record.key }));
-    const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
-    const sha256 = sha256Of(body);
-    if (body.length !== record.sizeBytes || sha256 !== record.sha256) {
-        throw new Error(`s3://${store.bucket}/${record.key} does not match the manifest: ${body.length} bytes with SHA-256 ${sha256}, the manifest says ${record.sizeBytes} bytes with ${record.sha256}`);
-    }
-    return body.toString('utf8');
-}
-
 ;// CONCATENATED MODULE: ./src/postgres/server-settings.ts
 /**
  * The server settings that decide how fast a restore runs and what a crash during it costs: the
@@ -76941,7 +76964,7 @@ async function readServerSettings(session) {
     return Object.fromEntries(RESTORE_SPEED_SETTINGS.filter((name) => shown.has(name)).map((name) => [name, shown.get(name)]));
 }
 
-;// CONCATENATED MODULE: ./src/restore/scratch-database.ts
+;// CONCATENATED MODULE: ./src/postgres/scratch-database.ts
 
 
 
@@ -77022,10 +77045,23 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/restore/rebuild.ts
+;// CONCATENATED MODULE: ./src/storage/globals-read.ts
 
 
+/** Reading a backup's globals needs only s3:GetObject: kept apart from the writes, so restore-verify's role stays read-only. */
+const sha256Of = (body) => (0,external_node_crypto_.createHash)('sha256').update(body).digest('hex');
+/** Reads the stored globals and checks them against the manifest's record of them. */
+async function readGlobals(store, record) {
+    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: record.key }));
+    const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
+    const sha256 = sha256Of(body);
+    if (body.length !== record.sizeBytes || sha256 !== record.sha256) {
+        throw new Error(`s3://${store.bucket}/${record.key} does not match the manifest: ${body.length} bytes with SHA-256 ${sha256}, the manifest says ${record.sizeBytes} bytes with ${record.sha256}`);
+    }
+    return body.toString('utf8');
+}
 
+;// CONCATENATED MODULE: ./src/storage/stored-roles.ts
 
 
 
@@ -77035,7 +77071,7 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
 
 const list = (names) => names.join(', ');
 async function withMaintenance(ctx, psqlPath, fn) {
-    const session = await openMaintenance(ctx.settings.target, psqlPath);
+    const session = await openMaintenance(ctx.target, psqlPath);
     try {
         return await fn(session);
     }
@@ -77073,7 +77109,7 @@ function reportRoles(ctx, needed, onTarget, globals) {
     ctx.details.roles = { mode: 'scratch', needed, missing, created: [], existing: needed.filter((name) => onTarget.has(name)), needPassword: [], passwordsSet: [], globals };
     if (missing.length === 0)
         return { detail: `all ${needed.length} roles the dump depends on exist on the target` };
-    const who = ctx.settings.target.user ?? 'the restoring user';
+    const who = ctx.target.user ?? 'the restoring user';
     const detail = `${missing.length} of ${needed.length} roles the dump depends on are missing on the target: ${list(missing)}; restored without owners and privileges (--no-owner --no-privileges), so ${who} owns everything: a rebuild (rebuild: true) creates them from the stored globals`;
     ctx.log.warning(`roles: ${detail}`);
     return { detail };
@@ -77086,7 +77122,7 @@ function checkPlan(ctx, plan, record, onTarget) {
         ]);
     }
     const known = (role) => onTarget.has(role) || plan.create.some((r) => r.name === role);
-    const unknown = Object.keys(ctx.settings.rolePasswords).filter((role) => !known(role));
+    const unknown = Object.keys(ctx.rolePasswords).filter((role) => !known(role));
     if (unknown.length) {
         throw new StepFailure(`role-passwords names unknown roles`, [`roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`]);
     }
@@ -77098,7 +77134,7 @@ async function createRoles(ctx, session, manifest, onTarget) {
     const plan = globals
         ? planRoles(globals, needed, onTarget)
         : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)) };
-    const passwords = ctx.settings.rolePasswords;
+    const passwords = ctx.rolePasswords;
     const needPassword = plan.create.filter((r) => r.login && passwords[r.name] === undefined).map((r) => r.name);
     ctx.details.roles = {
         mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, needPassword, passwordsSet: [], globals: describeGlobals(record),
@@ -77131,7 +77167,7 @@ async function createRoles(ctx, session, manifest, onTarget) {
 }
 /** After the restore: the database's own owner, settings, role settings in it and grants on it, for the restored database's name. */
 async function databaseSettingsStep(ctx, databaseSql, psqlPath) {
-    const statements = databaseStatements(databaseSql, ctx.settings.target.database);
+    const statements = databaseStatements(databaseSql, ctx.target.database);
     await withMaintenance(ctx, psqlPath, async (session) => {
         for (const statement of statements)
             await session.query(statement);
@@ -77139,39 +77175,6 @@ async function databaseSettingsStep(ctx, databaseSql, psqlPath) {
     if (ctx.details.roles)
         ctx.details.roles.databaseSettings = statements.length;
     return statements.length ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}` : 'the database has no settings, owner or grants of its own to restore';
-}
-/** pg_dump leaves out what its arguments said to leave out: ownership with --no-owner (-O), privileges with --no-privileges (-x). */
-function carried(pgDumpArgs) {
-    const short = (letter) => pgDumpArgs.some((arg) => new RegExp(`^-[A-Za-z]*${letter}`).test(arg) && !arg.startsWith('--'));
-    return {
-        owners: !pgDumpArgs.includes('--no-owner') && !short('O'),
-        grants: !pgDumpArgs.some((arg) => arg === '--no-privileges' || arg === '--no-acl') && !short('x'),
-    };
-}
-/** After the restore: who owns what and who was granted what, from the restored database's own table of contents, against the manifest. */
-async function ownershipStep(ctx, manifest, server) {
-    const pgDump = await findClient('pg_dump', server.serverMajor, server.serverVersion);
-    const restored = await readDumpRoles(pgDump, withDatabase(ctx.settings.target, ctx.settings.target.database), [], false);
-    const expected = new Map((manifest.roles ?? []).map((r) => [r.name, r]));
-    const found = new Map(restored.roles.map((r) => [r.name, r]));
-    const { owners, grants } = carried(manifest.pgDumpArgs);
-    const zero = { name: '', owns: 0, grants: 0 };
-    const rows = [...new Set([...expected.keys(), ...found.keys()])].sort().map((role) => {
-        const e = expected.get(role) ?? zero;
-        const r = found.get(role) ?? zero;
-        return { role, expected: { owns: e.owns, grants: e.grants }, restored: { owns: r.owns, grants: r.grants } };
-    });
-    if (ctx.details.roles)
-        ctx.details.roles.ownership = rows;
-    const differ = rows.filter((row) => (owners && row.expected.owns !== row.restored.owns) || (grants && row.expected.grants !== row.restored.grants));
-    if (differ.length) {
-        const says = differ.map((d) => `${d.role} owns ${d.restored.owns} entries and holds ${d.restored.grants} grants, the manifest says ${d.expected.owns} and ${d.expected.grants}`);
-        throw new StepFailure(`ownership differs for ${differ.length} roles`, says.map((s) => `ownership: ${s}`));
-    }
-    const owned = rows.reduce((sum, row) => sum + row.restored.owns, 0);
-    const granted = rows.reduce((sum, row) => sum + row.restored.grants, 0);
-    const skipped = [owners ? '' : 'ownership not compared (the dump was made with --no-owner)', grants ? '' : 'grants not compared (the dump was made with --no-privileges)'].filter(Boolean);
-    return [`${owned} owned entries and ${granted} grants of ${rows.length} roles match the manifest`, ...skipped].join('; ');
 }
 
 ;// CONCATENATED MODULE: ./src/restore/rpo.ts
@@ -77290,14 +77293,15 @@ function judgeChecks(results, path) {
     throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
 }
 
-;// CONCATENATED MODULE: ./src/restore/target-claim.ts
+;// CONCATENATED MODULE: ./src/postgres/target-claim.ts
 
 
 
 /**
- * The first key of the advisory lock a restore-verify run holds on its target's name: two runs
- * that name one scratch database on one server would otherwise restore into it together, and the
- * first to finish would drop it under the other.
+ * The first key of the advisory lock a run holds on the name of a database it creates: two
+ * restore-verify runs that name one scratch database on one server would otherwise restore into it
+ * together, and the first to finish would drop it under the other; two recoveries of one database
+ * would rename it under each other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
 /** The lock's second key: the target's name, hashed by the server. */
@@ -77307,14 +77311,14 @@ function nameKey(target) {
 /**
  * Claims the target database's name on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
- * when the run is killed). Refuses when another session holds it.
+ * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
+ * who holds it).
  */
-async function claimTarget(target, psqlPath) {
+async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target)) {
     const session = await openMaintenance(target, psqlPath);
     try {
         if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
-            throw new errors_ConfigurationError(`another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
-                'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group');
+            throw new errors_ConfigurationError(refusal(await describeHolder(session, target)));
         }
     }
     catch (error) {
@@ -77324,13 +77328,17 @@ async function claimTarget(target, psqlPath) {
     // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
     return { release: () => session.close().catch(() => undefined) };
 }
+function restoreVerifyRefusal(target) {
+    return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
+        'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
+}
 async function describeHolder(session, target) {
     const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(target)}::oid AND l.objsubid = 2`);
     return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
 }
 
-;// CONCATENATED MODULE: ./src/restore/selection.ts
+;// CONCATENATED MODULE: ./src/storage/backup-selection.ts
 
 
 
@@ -77696,7 +77704,7 @@ async function refreshMaterializedViews(session, views) {
         await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
 }
 
-;// CONCATENATED MODULE: ./src/restore/verify-objects.ts
+;// CONCATENATED MODULE: ./src/checks/verify-objects.ts
 
 
 
@@ -77764,7 +77772,7 @@ async function verifyRestoredObjects(session, manifest) {
     return { differences, matched: parts.length ? `${parts.join(', ')} as recorded` : '' };
 }
 
-;// CONCATENATED MODULE: ./src/restore/verify-tables.ts
+;// CONCATENATED MODULE: ./src/checks/verify-tables.ts
 
 
 
@@ -77852,6 +77860,7 @@ async function verifyAgainstManifest(session, manifest) {
 
 
 
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -77876,7 +77885,7 @@ async function preflightStep(run, chosen) {
     run.details.target.serverSettings = state.settings;
     run.details.target.existed = state.exists;
     refuseUnsafeTarget(state, target, allowOverwrite);
-    const client = await findRestoreClient(chosen.backup.format, chosen.manifest, state);
+    const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
     const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
     run.details.restore = { tool: client.tool, version: client.version, jobs: restoreJobs, sessionOptions: restoreSessionOptions(restoreJobs) };
     const dumpedFrom = chosen.manifest?.server.versionNum;
@@ -77985,16 +77994,20 @@ function checksumStep(run) {
         describe: () => 'size and SHA-256 match the manifest',
     };
 }
+/** The roles a restore into the target needs, as the stored globals give them. */
+function rolesContext(run) {
+    return { target: run.settings.target, rolePasswords: run.settings.rolePasswords, store: run.store, details: run.details, log: run.log };
+}
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 function rolesStepOf(run) {
     const describe = (roles) => roles.detail;
     if (run.settings.rebuild) {
-        return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(run, manifest, psqlPath), describe };
+        return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(rolesContext(run), manifest, psqlPath), describe };
     }
     return {
         name: STEP.roles,
         input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
-        run: ({ manifest, psqlPath }) => findRolesStep(run, manifest, psqlPath),
+        run: ({ manifest, psqlPath }) => findRolesStep(rolesContext(run), manifest, psqlPath),
         describe,
     };
 }
@@ -78002,7 +78015,7 @@ function databaseSettingsStepOf(run) {
     return {
         name: STEP.databaseSettings,
         input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
-        run: ({ sql, psqlPath }) => databaseSettingsStep(run, sql, psqlPath),
+        run: ({ sql, psqlPath }) => databaseSettingsStep(rolesContext(run), sql, psqlPath),
         describe: detailIs,
     };
 }
@@ -78415,7 +78428,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(679);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9137);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
