@@ -4,7 +4,7 @@ import { ConfigurationError } from '../errors.js';
 import { splitWords } from '../util/words.js';
 
 /** The command must exist before anything is restored; a typo should not cost a whole restore. */
-function checkCommandExists(command: string, env: NodeJS.ProcessEnv, cwd: string): void {
+function checkCommandExists(command: string, inputName: string, env: NodeJS.ProcessEnv, cwd: string): void {
   const executable = (path: string) => {
     try {
       accessSync(path, constants.X_OK);
@@ -15,18 +15,18 @@ function checkCommandExists(command: string, env: NodeJS.ProcessEnv, cwd: string
   };
   if (command.includes('/')) {
     const path = isAbsolute(command) ? command : resolve(cwd, command);
-    if (!executable(path)) throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
+    if (!executable(path)) throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
     return;
   }
   const found = (env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command)));
-  if (!found) throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+  if (!found) throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
 
-/** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
-export function parseSmokeCommand(input: string, env: NodeJS.ProcessEnv, cwd: string): string[] | undefined {
-  const words = splitWords(input, 'smoke-command');
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+export function parseSmokeCommand(input: string, env: NodeJS.ProcessEnv, cwd: string, inputName = 'smoke-command'): string[] | undefined {
+  const words = splitWords(input, inputName);
   if (words.length === 0) return undefined;
-  checkCommandExists(words[0] as string, env, cwd);
+  checkCommandExists(words[0] as string, inputName, env, cwd);
   return words;
 }
 

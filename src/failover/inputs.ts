@@ -6,6 +6,7 @@ import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../ut
 import { parseIdentifier, parseInstanceRef, type InstanceRef } from '../aws/rds-instance-ref.js';
 import { normalizeDnsName } from './dns-names.js';
 import { normalizeRecordValue } from './record-value.js';
+import { parseHealth, type HealthTarget } from '../checks/health.js';
 
 export type FailoverMode = 'plan' | 'execute';
 
@@ -21,13 +22,6 @@ export interface RecordTarget {
   alias?: { dnsName: string; hostedZoneId: string };
 }
 
-export interface HealthTarget {
-  url: string;
-  /** Scheme, host and path: the query string may carry a token. */
-  display: string;
-  expectStatus: number;
-  timeoutSeconds: number;
-}
 
 export interface FailoverSettings {
   mode: FailoverMode;
@@ -116,24 +110,6 @@ function parseRecord(input: InputReader): RecordTarget | undefined {
   };
 }
 
-function parseHealth(input: InputReader): HealthTarget | undefined {
-  const text = input('health-url').trim();
-  if (!text) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('health-url must be an http:// or https:// URL');
-  if (url.username || url.password) throw new ConfigurationError('health-url must not hold credentials');
-  return {
-    url: url.toString(),
-    display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
-    expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
-    timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', 600, 1),
-  };
-}
 
 function parseSource(input: InputReader, replicaRegion: string): InstanceRef | undefined {
   const idText = input('source-id').trim();

@@ -9,7 +9,7 @@ import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
 import { parseSmokeCommand, parseSmokeEnv } from '../checks/smoke-command.js';
 import { parseRolePasswords } from './role-passwords.js';
 import { sameDatabaseByName } from './same-database.js';
-import { parseBackupSelector, type BackupSelector } from './selector.js';
+import { parseBackupSelector, type BackupSelector } from '../storage/backup-selector.js';
 
 export interface RestoreVerifySettings {
   bucket: string;

@@ -1,4 +1,4 @@
-import type { Selection } from './selection.js';
+import type { Selection } from '../storage/backup-selection.js';
 import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { BackupManifest } from '../storage/manifest.js';
@@ -7,10 +7,10 @@ import type { ChecklistTag } from '../checks/checks-file.js';
 import { checksChecklist } from '../checks/checks-checklist.js';
 import { measureRecoveryTime, rtoChecklistItem, stepOutcome } from '../report/recovery-evidence.js';
 import type { CheckResult } from '../checks/run-checks.js';
-import type { RolesDetails } from './rebuild-details.js';
+import type { RolesDetails } from '../storage/role-details.js';
 import type { RpoMeasurement } from './rpo.js';
 import type { SmokeResult } from '../checks/smoke.js';
-import type { TableComparison } from './verify-tables.js';
+import type { TableComparison } from '../checks/verify-tables.js';
 
 export const REPORT_KIND = 'restore-verify';
 

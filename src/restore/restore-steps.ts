@@ -9,19 +9,20 @@ import type { BackupStore } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
-import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } from './download.js';
+import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } from '../storage/backup-download.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
-import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from './restore-process.js';
-import { createRolesStep, databaseSettingsStep, findRolesStep, ownershipStep, type RolesResult } from './rebuild.js';
+import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from '../postgres/restore-process.js';
+import { ownershipStep } from './rebuild.js';
+import { createRolesStep, databaseSettingsStep, findRolesStep, type RolesContext, type RolesResult } from '../storage/stored-roles.js';
 import { measureRpo } from './rpo.js';
 import { judgeChecks, runChecks } from '../checks/run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
-import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from './scratch-database.js';
-import { claimTarget, type TargetClaim } from './target-claim.js';
-import { readCatalog, selectBackup, type Selection } from './selection.js';
+import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from '../postgres/scratch-database.js';
+import { claimTarget, type TargetClaim } from '../postgres/target-claim.js';
+import { readCatalog, selectBackup, type Selection } from '../storage/backup-selection.js';
 import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
-import { verifyAgainstManifest } from './verify-tables.js';
+import { verifyAgainstManifest } from '../checks/verify-tables.js';
 
 /** What every step of one restore-verify run shares: its settings, the bucket, and the report details the steps fill in. */
 export interface RestoreRun {
@@ -84,7 +85,7 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   run.details.target.serverSettings = state.settings;
   run.details.target.existed = state.exists;
   refuseUnsafeTarget(state, target, allowOverwrite);
-  const client = await findRestoreClient(chosen.backup.format, chosen.manifest, state);
+  const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
   const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
   run.details.restore = { tool: client.tool, version: client.version, jobs: restoreJobs, sessionOptions: restoreSessionOptions(restoreJobs) };
   const dumpedFrom = chosen.manifest?.server.versionNum;
@@ -191,17 +192,22 @@ function checksumStep(run: RestoreRun): Step<{ selection: Selection; download: D
   };
 }
 
+/** The roles a restore into the target needs, as the stored globals give them. */
+function rolesContext(run: RestoreRun): RolesContext {
+  return { target: run.settings.target, rolePasswords: run.settings.rolePasswords, existingRoles: run.settings.existingRoles, store: run.store, details: run.details, log: run.log };
+}
+
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 
 function rolesStepOf(run: RestoreRun): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest?: BackupManifest; psqlPath: string }, RolesResult> {
   const describe = (roles: RolesResult) => roles.detail;
   if (run.settings.rebuild) {
-    return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(run, manifest, psqlPath), describe };
+    return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(rolesContext(run), manifest, psqlPath), describe };
   }
   return {
     name: STEP.roles,
     input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
-    run: ({ manifest, psqlPath }) => findRolesStep(run, manifest, psqlPath),
+    run: ({ manifest, psqlPath }) => findRolesStep(rolesContext(run), manifest, psqlPath),
     describe,
   };
 }
@@ -210,7 +216,7 @@ function databaseSettingsStepOf(run: RestoreRun): Step<{ roles?: RolesResult; pr
   return {
     name: STEP.databaseSettings,
     input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
-    run: ({ sql, psqlPath }) => databaseSettingsStep(run, sql, psqlPath),
+    run: ({ sql, psqlPath }) => databaseSettingsStep(rolesContext(run), sql, psqlPath),
     describe: detailIs,
   };
 }

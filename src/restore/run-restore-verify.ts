@@ -8,7 +8,7 @@ import { checklistTags } from '../checks/checks-file.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { measureRto, REPORT_KIND, restoreChecklist, restoreObjectives, STEP, type RestoreVerifyDetails, type RestoreVerifyReport } from './restore-report.js';
 import { restoreVerifySteps, type RestoreRun } from './restore-steps.js';
-import { describeSelector } from './selector.js';
+import { describeSelector } from '../storage/backup-selector.js';
 
 export interface RestoreVerifyOptions extends RestoreVerifySettings {
   run: RunContext;

@@ -23,7 +23,7 @@ interface Layer {
 const LAYERS: Layer[] = [
   { name: 'bundle entries', members: ['entrypoints', 'cli'], sideways: false },
   { name: 'action entry points', members: ['actions'], sideways: false },
-  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit'], sideways: false },
+  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit', 'recover-database'], sideways: false },
   { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks', 'retention'], sideways: true },
   { name: 'foundation', members: ['util', 'errors.ts', 'version.ts'], sideways: true },
 ];

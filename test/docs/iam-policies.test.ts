@@ -71,6 +71,7 @@ function permissionsNeededBy(action: string, entry?: string): string[] {
 describe.each([
   ['backup', 'backup-role-policy.json'],
   ['restore-verify', 'restore-verify-role-policy.json'],
+  ['recover-database', 'recover-database-role-policy.json'],
   ['failover', 'failover-execute-role-policy.json'],
   ['failover', 'staging-failover-execute-role-policy.json'],
   ['dr-audit', 'dr-audit-role-policy.json'],
@@ -84,7 +85,7 @@ describe.each([
 });
 
 test('no policy grants wildcard actions, and none lets backups bypass Object Lock', () => {
-  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json', 'dr-audit-role-policy.json', 'rds-restore-test-role-policy.json', 'rds-snapshot-role-policy.json']) {
+  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'recover-database-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json', 'dr-audit-role-policy.json', 'rds-restore-test-role-policy.json', 'rds-snapshot-role-policy.json']) {
     for (const action of actionsOf(policy(file))) {
       expect(action).not.toContain('*');
       expect(action).not.toBe('s3:BypassGovernanceRetention');
@@ -120,6 +121,12 @@ test('the backup role may lock and extend locks, delete versions retention prune
 test('restore-verify only reads', () => {
   const actions = [...actionsOf(policy('restore-verify-role-policy.json'))].sort();
   expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+});
+
+test('recover-database only reads the backups: what it changes is on the database server, under the database user', () => {
+  const actions = [...actionsOf(policy('recover-database-role-policy.json'))].sort();
+  expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+  expect(permissionsNeededBy('recover-database')).toEqual(['s3:GetObject', 's3:ListBucket']);
 });
 
 test('the dr-audit role only reads: Describe, Get and List calls (and decrypting what it reads), each one the action makes', () => {

@@ -6,7 +6,7 @@ import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/po
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
-import { claimTarget } from '../../src/restore/target-claim.js';
+import { claimTarget } from '../../src/postgres/target-claim.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { makeBackup, restoreVerify, scratchName, stepOf } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parseRestoreVerifyInputs, type RestoreVerifySettings } from '../../src/restore/inputs.js';
-import { describeSelector, parseBackupSelector } from '../../src/restore/selector.js';
+import { describeSelector, parseBackupSelector } from '../../src/storage/backup-selector.js';
 import { refusalOf } from '../helpers/refusal.js';
 
 const TARGET = 'postgres://restorer:s3cret@127.0.0.1:5432/restore_verify';

@@ -6,10 +6,10 @@ import { ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/cli
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigurationError } from '../../src/errors.js';
 import { parseDatabaseUrl } from '../../src/postgres/connection.js';
-import { checkFreeSpace } from '../../src/restore/download.js';
-import { findRestoreClient, pgRestoreArgs, restoreSessionOptions } from '../../src/restore/restore-process.js';
+import { checkFreeSpace } from '../../src/storage/backup-download.js';
+import { findRestoreClient, pgRestoreArgs, restoreSessionOptions } from '../../src/postgres/restore-process.js';
 import { hostIdentity, sameDatabaseByName, sameDatabaseResolved } from '../../src/restore/same-database.js';
-import { readCatalog } from '../../src/restore/selection.js';
+import { readCatalog } from '../../src/storage/backup-selection.js';
 import { BackupStore } from '../../src/storage/backup-store.js';
 import { newestClientMajor, pathClient } from '../helpers/clients.js';
 import { manifestFor, PREFIX } from './fixtures.js';
@@ -51,7 +51,7 @@ describe('the restore client', () => {
   test('the client for the target server and the dump', async () => {
     const local = await pathClient('pg_restore');
     const manifest = { ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }), pgDump: { version: local.version } };
-    const client = await findRestoreClient('custom', manifest, { serverMajor: local.major, serverVersion: `${local.major}.0` });
+    const client = await findRestoreClient('custom', manifest.pgDump.version, { serverMajor: local.major, serverVersion: `${local.major}.0` });
     expect(client).toMatchObject({ tool: 'pg_restore', major: local.major });
     expect((await findRestoreClient('plain', undefined, { serverMajor: 12, serverVersion: '12.1' })).tool).toBe('psql');
   });
@@ -59,7 +59,7 @@ describe('the restore client', () => {
   test('a dump newer than every installed client is refused, naming pg_dump\'s version', async () => {
     const manifest = { ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }), pgDump: { version: '99.1' } };
     const newest = await newestClientMajor('pg_restore');
-    const error = await findRestoreClient('custom', manifest, { serverMajor: newest, serverVersion: `${newest}.0` }).catch((e: unknown) => e);
+    const error = await findRestoreClient('custom', manifest.pgDump.version, { serverMajor: newest, serverVersion: `${newest}.0` }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(
       new RegExp(`^the backup was made by pg_dump 99\\.1, so restoring it needs pg_restore 99 or newer\\. pg_restore ${newest}\\.\\d+ \\(.*\\) cannot work with the PostgreSQL 99 server`),

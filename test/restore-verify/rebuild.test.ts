@@ -206,7 +206,7 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
     await sql(empty.url(database), `ALTER TABLE app.items OWNER TO postgres; REVOKE SELECT ON app.items FROM ${roles.readers}`);
     const settings = parseRestoreVerifyInputs(reader({ bucket, 'target-database-url': empty.url(database), rebuild: 'true' }));
     const details = { roles: undefined } as unknown as RestoreVerifyDetails;
-    const check = ownershipStep({ settings, store: undefined as never, details, log: silentLogger }, backup.manifest, { serverMajor: 15, serverVersion: '15' });
+    const check = ownershipStep({ settings, details }, backup.manifest, { serverMajor: 15, serverVersion: '15' });
     await expect(check).rejects.toMatchObject({
       reasons: [
         `ownership: ${roles.owner} owns 2 entries and holds 0 grants, the manifest says 7 and 0`,

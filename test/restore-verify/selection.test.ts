@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigurationError } from '../../src/errors.js';
 import { measureRpo } from '../../src/restore/rpo.js';
-import { catalogBackups, chooseComplete, chooseLegacy, readCatalog, selectBackup } from '../../src/restore/selection.js';
+import { catalogBackups, chooseComplete, chooseLegacy, readCatalog, selectBackup } from '../../src/storage/backup-selection.js';
 import { BackupStore, CREATED_BY_METADATA, type ManifestRead } from '../../src/storage/backup-store.js';
 import { manifestKeyFor } from '../../src/storage/keys.js';
 import { createBucket, testS3Client } from '../helpers/s3.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from '@jest/globals';
 import { createS3Client } from '../../src/aws/clients.js';
-import { downloadToFile } from '../../src/restore/download.js';
+import { downloadToFile } from '../../src/storage/backup-download.js';
 import { BackupStore } from '../../src/storage/backup-store.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { stallingS3, type LocalServer } from '../helpers/unresponsive-s3.js';

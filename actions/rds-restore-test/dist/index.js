@@ -65488,7 +65488,7 @@ function splitWords(text, inputName) {
 
 
 /** The command must exist before anything is restored; a typo should not cost a whole restore. */
-function checkCommandExists(command, env, cwd) {
+function checkCommandExists(command, inputName, env, cwd) {
     const executable = (path) => {
         try {
             (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
@@ -65501,19 +65501,19 @@ function checkCommandExists(command, env, cwd) {
     if (command.includes('/')) {
         const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
         if (!executable(path))
-            throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
+            throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
         return;
     }
     const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
     if (!found)
-        throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+        throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
-/** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd) {
-    const words = splitWords(input, 'smoke-command');
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    const words = splitWords(input, inputName);
     if (words.length === 0)
         return undefined;
-    checkCommandExists(words[0], env, cwd);
+    checkCommandExists(words[0], inputName, env, cwd);
     return words;
 }
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

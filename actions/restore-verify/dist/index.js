@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 6554:
+/***/ 2795:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65738,7 +65738,7 @@ function splitWords(text, inputName) {
 
 
 /** The command must exist before anything is restored; a typo should not cost a whole restore. */
-function checkCommandExists(command, env, cwd) {
+function checkCommandExists(command, inputName, env, cwd) {
     const executable = (path) => {
         try {
             (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
@@ -65751,19 +65751,19 @@ function checkCommandExists(command, env, cwd) {
     if (command.includes('/')) {
         const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
         if (!executable(path))
-            throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
+            throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
         return;
     }
     const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
     if (!found)
-        throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+        throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
-/** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd) {
-    const words = splitWords(input, 'smoke-command');
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    const words = splitWords(input, inputName);
     if (words.length === 0)
         return undefined;
-    checkCommandExists(words[0], env, cwd);
+    checkCommandExists(words[0], inputName, env, cwd);
     return words;
 }
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -66000,11 +66000,11 @@ function backupKeyOfManifest(manifestKey) {
     return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
 }
 
-;// CONCATENATED MODULE: ./src/restore/selector.ts
+;// CONCATENATED MODULE: ./src/storage/backup-selector.ts
 
 
 
-const selector_INPUT = 'backup';
+const backup_selector_INPUT = 'backup';
 /** An object key as given, an s3://bucket/key URL, or a bare file name under the prefix. */
 function parseKey(text, bucket, prefix) {
     let key = text;
@@ -66013,12 +66013,12 @@ function parseKey(text, bucket, prefix) {
         const slash = rest.indexOf('/');
         const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
         if (urlBucket !== bucket) {
-            throw new ConfigurationError(`${selector_INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
+            throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
         }
         key = slash < 0 ? '' : rest.slice(slash + 1);
     }
     if (isManifestKey(key)) {
-        throw new ConfigurationError(`${selector_INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
+        throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
     }
     if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix))
         return `${prefix}${key}`;
@@ -66026,9 +66026,9 @@ function parseKey(text, bucket, prefix) {
         return key;
     const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
     if (folder !== prefix && parseBackupKey(key, folder)) {
-        throw new ConfigurationError(`${selector_INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
+        throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
     }
-    throw new ConfigurationError(`${selector_INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
+    throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
 }
 function parseBackupSelector(input, bucket, prefix) {
     const text = input.trim();
@@ -66037,7 +66037,7 @@ function parseBackupSelector(input, bucket, prefix) {
     if (text.toLowerCase() === 'random')
         return { kind: 'random' };
     if (startsWithDate(text))
-        return { kind: 'point-in-time', at: parseIsoTime(text, selector_INPUT) };
+        return { kind: 'point-in-time', at: parseIsoTime(text, backup_selector_INPUT) };
     return { kind: 'key', key: parseKey(text, bucket, prefix) };
 }
 function describeSelector(selector) {
@@ -76501,7 +76501,7 @@ const silentLogger = {
     debug: () => undefined,
 };
 
-;// CONCATENATED MODULE: ./src/restore/download.ts
+;// CONCATENATED MODULE: ./src/storage/backup-download.ts
 
 
 
@@ -76676,7 +76676,7 @@ async function restoreClientExit(run, tool, secrets) {
     throw new RestoreFailedError(redact_redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
 }
 
-;// CONCATENATED MODULE: ./src/restore/restore-process.ts
+;// CONCATENATED MODULE: ./src/postgres/restore-process.ts
 
 
 
@@ -76701,19 +76701,19 @@ function pgRestoreArgs(jobs, file, withOwners = false) {
 }
 /**
  * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
- * as new as both the target server and the pg_dump that made the backup (a newer pg_dump's
- * archive or SQL can be beyond an older client).
+ * as new as both the target server and the pg_dump that made the backup (pgDumpVersion, as its manifest
+ * records it): a newer pg_dump's archive or SQL can be beyond an older client.
  */
-async function findRestoreClient(format, manifest, server) {
+async function findRestoreClient(format, pgDumpVersion, server) {
     const tool = format === 'custom' ? 'pg_restore' : 'psql';
-    const dumpMajor = manifest ? Number.parseInt(manifest.pgDump.version, 10) : 0;
+    const dumpMajor = pgDumpVersion ? Number.parseInt(pgDumpVersion, 10) : 0;
     const needed = Math.max(server.serverMajor, dumpMajor);
     try {
         return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
     }
     catch (error) {
         if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
-            throw new ConfigurationError(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+            throw new ConfigurationError(`the backup was made by pg_dump ${pgDumpVersion}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
         }
         throw error;
     }
@@ -76988,6 +76988,45 @@ async function readDumpRoles(pgDump, target, args, create) {
     return parseDumpRoles(String(result.stdout));
 }
 
+;// CONCATENATED MODULE: ./src/restore/rebuild.ts
+
+
+
+
+/** pg_dump leaves out what its arguments said to leave out: ownership with --no-owner (-O), privileges with --no-privileges (-x). */
+function carried(pgDumpArgs) {
+    const short = (letter) => pgDumpArgs.some((arg) => new RegExp(`^-[A-Za-z]*${letter}`).test(arg) && !arg.startsWith('--'));
+    return {
+        owners: !pgDumpArgs.includes('--no-owner') && !short('O'),
+        grants: !pgDumpArgs.some((arg) => arg === '--no-privileges' || arg === '--no-acl') && !short('x'),
+    };
+}
+/** After the restore: who owns what and who was granted what, from the restored database's own table of contents, against the manifest. */
+async function ownershipStep(ctx, manifest, server) {
+    const pgDump = await findClient('pg_dump', server.serverMajor, server.serverVersion);
+    const restored = await readDumpRoles(pgDump, withDatabase(ctx.settings.target, ctx.settings.target.database), [], false);
+    const expected = new Map((manifest.roles ?? []).map((r) => [r.name, r]));
+    const found = new Map(restored.roles.map((r) => [r.name, r]));
+    const { owners, grants } = carried(manifest.pgDumpArgs);
+    const zero = { name: '', owns: 0, grants: 0 };
+    const rows = [...new Set([...expected.keys(), ...found.keys()])].sort().map((role) => {
+        const e = expected.get(role) ?? zero;
+        const r = found.get(role) ?? zero;
+        return { role, expected: { owns: e.owns, grants: e.grants }, restored: { owns: r.owns, grants: r.grants } };
+    });
+    if (ctx.details.roles)
+        ctx.details.roles.ownership = rows;
+    const differ = rows.filter((row) => (owners && row.expected.owns !== row.restored.owns) || (grants && row.expected.grants !== row.restored.grants));
+    if (differ.length) {
+        const says = differ.map((d) => `${d.role} owns ${d.restored.owns} entries and holds ${d.restored.grants} grants, the manifest says ${d.expected.owns} and ${d.expected.grants}`);
+        throw new StepFailure(`ownership differs for ${differ.length} roles`, says.map((s) => `ownership: ${s}`));
+    }
+    const owned = rows.reduce((sum, row) => sum + row.restored.owns, 0);
+    const granted = rows.reduce((sum, row) => sum + row.restored.grants, 0);
+    const skipped = [owners ? '' : 'ownership not compared (the dump was made with --no-owner)', grants ? '' : 'grants not compared (the dump was made with --no-privileges)'].filter(Boolean);
+    return [`${owned} owned entries and ${granted} grants of ${rows.length} roles match the manifest`, ...skipped].join('; ');
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
 /** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
 function quoteIdent(name) {
@@ -77159,6 +77198,104 @@ function databaseStatements(databaseSql, database) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/postgres/server-settings.ts
+/**
+ * The server settings that decide how fast a restore runs and what a crash during it costs: the
+ * report shows them, so a slow restore can be told apart from a server set up for durability.
+ */
+const RESTORE_SPEED_SETTINGS = [
+    'fsync',
+    'full_page_writes',
+    'synchronous_commit',
+    'wal_level',
+    'max_wal_senders',
+    'max_wal_size',
+    'autovacuum',
+    'shared_buffers',
+    'maintenance_work_mem',
+    'max_parallel_maintenance_workers',
+];
+/** Each setting as the server shows it (SHOW's form, units included); one the server lacks is left out. */
+async function readServerSettings(session) {
+    const names = RESTORE_SPEED_SETTINGS.map((name) => `'${name}'`).join(', ');
+    const rows = await session.query(`SELECT name, current_setting(name) FROM pg_settings WHERE name IN (${names})`);
+    const shown = new Map(rows.map(([name, value]) => [String(name), String(value)]));
+    return Object.fromEntries(RESTORE_SPEED_SETTINGS.filter((name) => shown.has(name)).map((name) => [name, shown.get(name)]));
+}
+
+;// CONCATENATED MODULE: ./src/postgres/scratch-database.ts
+
+
+
+
+
+
+const MAINTENANCE_DATABASES = ['postgres', 'template1'];
+const USER_RELATIONS = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
+/** A session on the same server, in a database that always exists, for CREATE and DROP DATABASE. */
+async function openMaintenance(target, psqlPath) {
+    let lastError;
+    for (const database of MAINTENANCE_DATABASES) {
+        try {
+            return await PsqlSession.open(withDatabase(target, database), { psqlPath });
+        }
+        catch (error) {
+            lastError = error;
+        }
+    }
+    throw new Error(`could not connect to the target server as ${target.display.replace(/\/[^/]*$/, '')}: ${errorMessage(lastError)}`);
+}
+async function inspectTarget(target, psqlPath) {
+    const base = await withSession(openMaintenance(target, psqlPath), async (session) => {
+        const [row] = await session.query(`SELECT current_setting('server_version'), current_setting('server_version_num'),
+              (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user),
+              EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`);
+        const [version, versionNum, canCreate, exists] = row ?? [];
+        const settings = await readServerSettings(session);
+        return { serverVersion: String(version).split(' ')[0], serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't', settings };
+    });
+    if (!base.exists)
+        return { ...base, relationCount: 0, examples: [] };
+    const contents = await withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
+        const count = Number(await session.value(`SELECT count(*) ${USER_RELATIONS}`));
+        const examples = await session.query(`SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) ${USER_RELATIONS} ORDER BY 1 LIMIT 3`);
+        return { relationCount: count, examples: examples.map((r) => String(r[0])) };
+    });
+    return { ...base, ...contents };
+}
+/**
+ * The guards that need the server: never into a database that holds anything unless
+ * allow-overwrite says so, and only where the user may create the database.
+ */
+function refuseUnsafeTarget(state, target, allowOverwrite) {
+    if (state.exists && state.relationCount > 0 && !allowOverwrite) {
+        throw new ConfigurationError(`the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
+            'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it');
+    }
+    const mustCreate = !state.exists || allowOverwrite;
+    if (mustCreate && !state.canCreateDatabases) {
+        throw new ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
+    }
+}
+/** Creates the scratch database from template0, the way pg_dump's documentation restores: nothing from template1 gets in the way. */
+async function createScratchDatabase(target, psqlPath) {
+    await withSession(openMaintenance(target, psqlPath), (session) => session.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`));
+}
+/** Drops the database, ending the sessions still in it (a smoke command's leftovers, a hung check). */
+async function dropScratchDatabase(target, psqlPath, serverMajor) {
+    await withSession(openMaintenance(target, psqlPath), async (session) => {
+        const name = quoteIdent(target.database);
+        if (serverMajor >= 13) {
+            await session.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            return;
+        }
+        await session.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid()`);
+        await session.query(`DROP DATABASE IF EXISTS ${name}`);
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/storage/globals-read.ts
 
 
@@ -77285,7 +77422,7 @@ function roleDifferences(backupRole, memberships, server) {
     return [...attributeDifferences(backupRole, server), ...settingDifferences(backupRole, server), ...membershipDifferences(backupRole.name, memberships, server)];
 }
 
-;// CONCATENATED MODULE: ./src/restore/existing-roles.ts
+;// CONCATENATED MODULE: ./src/storage/existing-roles.ts
 
 /**
  * Compares each role the server already has and the rebuild meets (needed by the dump, joined to a
@@ -77332,108 +77469,7 @@ function describeDifferences(differences) {
     return [...byRole].map(([role, items]) => `${role}: ${items.join(', ')}`).join('; ');
 }
 
-;// CONCATENATED MODULE: ./src/postgres/server-settings.ts
-/**
- * The server settings that decide how fast a restore runs and what a crash during it costs: the
- * report shows them, so a slow restore can be told apart from a server set up for durability.
- */
-const RESTORE_SPEED_SETTINGS = [
-    'fsync',
-    'full_page_writes',
-    'synchronous_commit',
-    'wal_level',
-    'max_wal_senders',
-    'max_wal_size',
-    'autovacuum',
-    'shared_buffers',
-    'maintenance_work_mem',
-    'max_parallel_maintenance_workers',
-];
-/** Each setting as the server shows it (SHOW's form, units included); one the server lacks is left out. */
-async function readServerSettings(session) {
-    const names = RESTORE_SPEED_SETTINGS.map((name) => `'${name}'`).join(', ');
-    const rows = await session.query(`SELECT name, current_setting(name) FROM pg_settings WHERE name IN (${names})`);
-    const shown = new Map(rows.map(([name, value]) => [String(name), String(value)]));
-    return Object.fromEntries(RESTORE_SPEED_SETTINGS.filter((name) => shown.has(name)).map((name) => [name, shown.get(name)]));
-}
-
-;// CONCATENATED MODULE: ./src/restore/scratch-database.ts
-
-
-
-
-
-
-const MAINTENANCE_DATABASES = ['postgres', 'template1'];
-const USER_RELATIONS = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
-/** A session on the same server, in a database that always exists, for CREATE and DROP DATABASE. */
-async function openMaintenance(target, psqlPath) {
-    let lastError;
-    for (const database of MAINTENANCE_DATABASES) {
-        try {
-            return await PsqlSession.open(withDatabase(target, database), { psqlPath });
-        }
-        catch (error) {
-            lastError = error;
-        }
-    }
-    throw new Error(`could not connect to the target server as ${target.display.replace(/\/[^/]*$/, '')}: ${errorMessage(lastError)}`);
-}
-async function inspectTarget(target, psqlPath) {
-    const base = await withSession(openMaintenance(target, psqlPath), async (session) => {
-        const [row] = await session.query(`SELECT current_setting('server_version'), current_setting('server_version_num'),
-              (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user),
-              EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`);
-        const [version, versionNum, canCreate, exists] = row ?? [];
-        const settings = await readServerSettings(session);
-        return { serverVersion: String(version).split(' ')[0], serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't', settings };
-    });
-    if (!base.exists)
-        return { ...base, relationCount: 0, examples: [] };
-    const contents = await withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
-        const count = Number(await session.value(`SELECT count(*) ${USER_RELATIONS}`));
-        const examples = await session.query(`SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) ${USER_RELATIONS} ORDER BY 1 LIMIT 3`);
-        return { relationCount: count, examples: examples.map((r) => String(r[0])) };
-    });
-    return { ...base, ...contents };
-}
-/**
- * The guards that need the server: never into a database that holds anything unless
- * allow-overwrite says so, and only where the user may create the database.
- */
-function refuseUnsafeTarget(state, target, allowOverwrite) {
-    if (state.exists && state.relationCount > 0 && !allowOverwrite) {
-        throw new ConfigurationError(`the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
-            'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it');
-    }
-    const mustCreate = !state.exists || allowOverwrite;
-    if (mustCreate && !state.canCreateDatabases) {
-        throw new ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
-    }
-}
-/** Creates the scratch database from template0, the way pg_dump's documentation restores: nothing from template1 gets in the way. */
-async function createScratchDatabase(target, psqlPath) {
-    await withSession(openMaintenance(target, psqlPath), (session) => session.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`));
-}
-/** Drops the database, ending the sessions still in it (a smoke command's leftovers, a hung check). */
-async function dropScratchDatabase(target, psqlPath, serverMajor) {
-    await withSession(openMaintenance(target, psqlPath), async (session) => {
-        const name = quoteIdent(target.database);
-        if (serverMajor >= 13) {
-            await session.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-            return;
-        }
-        await session.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid()`);
-        await session.query(`DROP DATABASE IF EXISTS ${name}`);
-    });
-}
-
-;// CONCATENATED MODULE: ./src/restore/rebuild.ts
-
-
-
+;// CONCATENATED MODULE: ./src/storage/stored-roles.ts
 
 
 
@@ -77444,7 +77480,7 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
 
 
 const list = (names) => names.join(', ');
-const withMaintenance = (ctx, psqlPath, use) => withSession(openMaintenance(ctx.settings.target, psqlPath), use);
+const withMaintenance = (ctx, psqlPath, use) => withSession(openMaintenance(ctx.target, psqlPath), use);
 function describeGlobals(record) {
     if (!record)
         return 'none: the backup was made before globals were stored';
@@ -77475,7 +77511,7 @@ function reportRoles(ctx, needed, onTarget, globals) {
     ctx.details.roles = { mode: 'scratch', needed, missing, created: [], existing: needed.filter((name) => onTarget.has(name)), needPassword: [], passwordsSet: [], globals };
     if (missing.length === 0)
         return { detail: `all ${needed.length} roles the dump depends on exist on the target` };
-    const who = ctx.settings.target.user ?? 'the restoring user';
+    const who = ctx.target.user ?? 'the restoring user';
     const detail = `${missing.length} of ${needed.length} roles the dump depends on are missing on the target: ${list(missing)}; restored without owners and privileges (--no-owner --no-privileges), so ${who} owns everything: a rebuild (rebuild: true) creates them from the stored globals`;
     ctx.log.warning(`roles: ${detail}`);
     return { detail };
@@ -77488,7 +77524,7 @@ function checkPlan(ctx, plan, record, onTarget) {
         ]);
     }
     const known = (role) => onTarget.has(role) || plan.create.some((r) => r.name === role);
-    const unknown = Object.keys(ctx.settings.rolePasswords).filter((role) => !known(role));
+    const unknown = Object.keys(ctx.rolePasswords).filter((role) => !known(role));
     if (unknown.length) {
         throw new StepFailure(`role-passwords names unknown roles`, [`roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`]);
     }
@@ -77497,16 +77533,16 @@ async function createRoles(ctx, session, manifest, onTarget) {
     const needed = (manifest.roles ?? []).map((r) => r.name);
     const record = manifest.globals;
     const globals = record?.status === 'stored' ? parseGlobals(await readGlobals(ctx.store, record)) : undefined;
-    const mode = ctx.settings.existingRoles;
+    const mode = ctx.existingRoles;
     const plan = globals
         ? planRoles(globals, needed, onTarget, mode === 'keep')
         : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)), reached: needed.filter((name) => onTarget.has(name)) };
-    const needPassword = plan.create.filter((r) => r.login && ctx.settings.rolePasswords[r.name] === undefined).map((r) => r.name);
+    const needPassword = plan.create.filter((r) => r.login && ctx.rolePasswords[r.name] === undefined).map((r) => r.name);
     ctx.details.roles = {
         mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, existingRoles: mode, differences: [], needPassword, passwordsSet: [], globals: describeGlobals(record),
     };
     checkPlan(ctx, plan, record, onTarget);
-    const existing = await planExistingRoles(session, globals, plan, ctx.settings.rolePasswords, mode);
+    const existing = await planExistingRoles(session, globals, plan, ctx.rolePasswords, mode);
     ctx.details.roles.differences = existing.differences;
     // One transaction: a role that cannot be made (SUPERUSER where the user may not) leaves none half-made.
     await session.query('BEGIN');
@@ -77554,7 +77590,7 @@ function reportExisting(ctx, differences, mode) {
 }
 /** After the restore: the database's own owner, settings, role settings in it and grants on it, for the restored database's name. */
 async function databaseSettingsStep(ctx, databaseSql, psqlPath) {
-    const statements = databaseStatements(databaseSql, ctx.settings.target.database);
+    const statements = databaseStatements(databaseSql, ctx.target.database);
     await withMaintenance(ctx, psqlPath, async (session) => {
         for (const statement of statements)
             await session.query(statement);
@@ -77562,39 +77598,6 @@ async function databaseSettingsStep(ctx, databaseSql, psqlPath) {
     if (ctx.details.roles)
         ctx.details.roles.databaseSettings = statements.length;
     return statements.length ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}` : 'the database has no settings, owner or grants of its own to restore';
-}
-/** pg_dump leaves out what its arguments said to leave out: ownership with --no-owner (-O), privileges with --no-privileges (-x). */
-function carried(pgDumpArgs) {
-    const short = (letter) => pgDumpArgs.some((arg) => new RegExp(`^-[A-Za-z]*${letter}`).test(arg) && !arg.startsWith('--'));
-    return {
-        owners: !pgDumpArgs.includes('--no-owner') && !short('O'),
-        grants: !pgDumpArgs.some((arg) => arg === '--no-privileges' || arg === '--no-acl') && !short('x'),
-    };
-}
-/** After the restore: who owns what and who was granted what, from the restored database's own table of contents, against the manifest. */
-async function ownershipStep(ctx, manifest, server) {
-    const pgDump = await findClient('pg_dump', server.serverMajor, server.serverVersion);
-    const restored = await readDumpRoles(pgDump, withDatabase(ctx.settings.target, ctx.settings.target.database), [], false);
-    const expected = new Map((manifest.roles ?? []).map((r) => [r.name, r]));
-    const found = new Map(restored.roles.map((r) => [r.name, r]));
-    const { owners, grants } = carried(manifest.pgDumpArgs);
-    const zero = { name: '', owns: 0, grants: 0 };
-    const rows = [...new Set([...expected.keys(), ...found.keys()])].sort().map((role) => {
-        const e = expected.get(role) ?? zero;
-        const r = found.get(role) ?? zero;
-        return { role, expected: { owns: e.owns, grants: e.grants }, restored: { owns: r.owns, grants: r.grants } };
-    });
-    if (ctx.details.roles)
-        ctx.details.roles.ownership = rows;
-    const differ = rows.filter((row) => (owners && row.expected.owns !== row.restored.owns) || (grants && row.expected.grants !== row.restored.grants));
-    if (differ.length) {
-        const says = differ.map((d) => `${d.role} owns ${d.restored.owns} entries and holds ${d.restored.grants} grants, the manifest says ${d.expected.owns} and ${d.expected.grants}`);
-        throw new StepFailure(`ownership differs for ${differ.length} roles`, says.map((s) => `ownership: ${s}`));
-    }
-    const owned = rows.reduce((sum, row) => sum + row.restored.owns, 0);
-    const granted = rows.reduce((sum, row) => sum + row.restored.grants, 0);
-    const skipped = [owners ? '' : 'ownership not compared (the dump was made with --no-owner)', grants ? '' : 'grants not compared (the dump was made with --no-privileges)'].filter(Boolean);
-    return [`${owned} owned entries and ${granted} grants of ${rows.length} roles match the manifest`, ...skipped].join('; ');
 }
 
 ;// CONCATENATED MODULE: ./src/report/recovery-gap.ts
@@ -77745,14 +77748,15 @@ function judgeChecks(results, path) {
     throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
 }
 
-;// CONCATENATED MODULE: ./src/restore/target-claim.ts
+;// CONCATENATED MODULE: ./src/postgres/target-claim.ts
 
 
 
 /**
- * The first key of the advisory lock a restore-verify run holds on its target's name: two runs
- * that name one scratch database on one server would otherwise restore into it together, and the
- * first to finish would drop it under the other.
+ * The first key of the advisory lock a run holds on the name of a database it creates: two
+ * restore-verify runs that name one scratch database on one server would otherwise restore into it
+ * together, and the first to finish would drop it under the other; two recoveries of one database
+ * would rename it under each other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
 /** The lock's second key: the target's name, hashed by the server. */
@@ -77762,14 +77766,14 @@ function nameKey(target) {
 /**
  * Claims the target database's name on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
- * when the run is killed). Refuses when another session holds it.
+ * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
+ * who holds it).
  */
-async function claimTarget(target, psqlPath) {
+async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target)) {
     const session = await openMaintenance(target, psqlPath);
     try {
         if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
-            throw new ConfigurationError(`another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
-                'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group');
+            throw new ConfigurationError(refusal(await describeHolder(session, target)));
         }
     }
     catch (error) {
@@ -77779,13 +77783,17 @@ async function claimTarget(target, psqlPath) {
     // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
     return { release: () => session.close().catch(() => undefined) };
 }
+function restoreVerifyRefusal(target) {
+    return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
+        'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
+}
 async function describeHolder(session, target) {
     const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(target)}::oid AND l.objsubid = 2`);
     return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
 }
 
-;// CONCATENATED MODULE: ./src/restore/selection.ts
+;// CONCATENATED MODULE: ./src/storage/backup-selection.ts
 
 
 
@@ -78155,7 +78163,7 @@ async function refreshMaterializedViews(session, views) {
         await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
 }
 
-;// CONCATENATED MODULE: ./src/restore/verify-objects.ts
+;// CONCATENATED MODULE: ./src/checks/verify-objects.ts
 
 
 
@@ -78223,7 +78231,7 @@ async function verifyRestoredObjects(session, manifest) {
     return { differences, matched: parts.length ? `${parts.join(', ')} as recorded` : '' };
 }
 
-;// CONCATENATED MODULE: ./src/restore/verify-tables.ts
+;// CONCATENATED MODULE: ./src/checks/verify-tables.ts
 
 
 
@@ -78312,6 +78320,7 @@ async function verifyAgainstManifest(session, manifest) {
 
 
 
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -78336,7 +78345,7 @@ async function preflightStep(run, chosen) {
     run.details.target.serverSettings = state.settings;
     run.details.target.existed = state.exists;
     refuseUnsafeTarget(state, target, allowOverwrite);
-    const client = await findRestoreClient(chosen.backup.format, chosen.manifest, state);
+    const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
     const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
     run.details.restore = { tool: client.tool, version: client.version, jobs: restoreJobs, sessionOptions: restoreSessionOptions(restoreJobs) };
     const dumpedFrom = chosen.manifest?.server.versionNum;
@@ -78441,16 +78450,20 @@ function checksumStep(run) {
         describe: () => 'size and SHA-256 match the manifest',
     };
 }
+/** The roles a restore into the target needs, as the stored globals give them. */
+function rolesContext(run) {
+    return { target: run.settings.target, rolePasswords: run.settings.rolePasswords, existingRoles: run.settings.existingRoles, store: run.store, details: run.details, log: run.log };
+}
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 function rolesStepOf(run) {
     const describe = (roles) => roles.detail;
     if (run.settings.rebuild) {
-        return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(run, manifest, psqlPath), describe };
+        return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(rolesContext(run), manifest, psqlPath), describe };
     }
     return {
         name: STEP.roles,
         input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
-        run: ({ manifest, psqlPath }) => findRolesStep(run, manifest, psqlPath),
+        run: ({ manifest, psqlPath }) => findRolesStep(rolesContext(run), manifest, psqlPath),
         describe,
     };
 }
@@ -78458,7 +78471,7 @@ function databaseSettingsStepOf(run) {
     return {
         name: STEP.databaseSettings,
         input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
-        run: ({ sql, psqlPath }) => databaseSettingsStep(run, sql, psqlPath),
+        run: ({ sql, psqlPath }) => databaseSettingsStep(rolesContext(run), sql, psqlPath),
         describe: detailIs,
     };
 }
@@ -78885,7 +78898,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6554);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2795);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

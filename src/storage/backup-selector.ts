@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { ISO_TIME_FORM, parseIsoTime, startsWithDate } from '../util/time.js';
-import { isManifestKey, backupKeyOfManifest, parseBackupKey } from '../storage/keys.js';
+import { isManifestKey, backupKeyOfManifest, parseBackupKey } from './keys.js';
 
 /** Which backup to restore: the `backup` input. */
 export type BackupSelector =

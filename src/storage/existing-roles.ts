@@ -1,7 +1,7 @@
 import type { Globals, RolePlan } from '../postgres/globals.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import { readServerRole, roleDifferences, validUntilOf, type RoleDifference } from '../postgres/role-differences.js';
-import type { RolesDetails } from './rebuild-details.js';
+import type { RolesDetails } from './role-details.js';
 
 /** What a rebuild does about the roles the server already has. */
 export interface ExistingRolesPlan {

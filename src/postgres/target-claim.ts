@@ -1,13 +1,14 @@
 import { ConfigurationError } from '../errors.js';
-import type { DatabaseTarget } from '../postgres/connection.js';
-import { quoteLiteral } from '../postgres/identifiers.js';
-import type { PsqlSession } from '../postgres/psql-session.js';
+import type { DatabaseTarget } from './connection.js';
+import { quoteLiteral } from './identifiers.js';
+import type { PsqlSession } from './psql-session.js';
 import { openMaintenance } from './scratch-database.js';
 
 /**
- * The first key of the advisory lock a restore-verify run holds on its target's name: two runs
- * that name one scratch database on one server would otherwise restore into it together, and the
- * first to finish would drop it under the other.
+ * The first key of the advisory lock a run holds on the name of a database it creates: two
+ * restore-verify runs that name one scratch database on one server would otherwise restore into it
+ * together, and the first to finish would drop it under the other; two recoveries of one database
+ * would rename it under each other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
 
@@ -24,16 +25,14 @@ function nameKey(target: DatabaseTarget): string {
 /**
  * Claims the target database's name on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
- * when the run is killed). Refuses when another session holds it.
+ * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
+ * who holds it).
  */
-export async function claimTarget(target: DatabaseTarget, psqlPath: string): Promise<TargetClaim> {
+export async function claimTarget(target: DatabaseTarget, psqlPath: string, refusal: (holder: string) => string = restoreVerifyRefusal(target)): Promise<TargetClaim> {
   const session = await openMaintenance(target, psqlPath);
   try {
     if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
-      throw new ConfigurationError(
-        `another restore-verify run is using the target database ${target.display} (${await describeHolder(session, target)}); ` +
-          'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group',
-      );
+      throw new ConfigurationError(refusal(await describeHolder(session, target)));
     }
   } catch (error) {
     await session.close();
@@ -41,6 +40,12 @@ export async function claimTarget(target: DatabaseTarget, psqlPath: string): Pro
   }
   // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
   return { release: () => session.close().catch(() => undefined) };
+}
+
+function restoreVerifyRefusal(target: DatabaseTarget): (holder: string) => string {
+  return (holder) =>
+    `another restore-verify run is using the target database ${target.display} (${holder}); ` +
+    'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
 
 async function describeHolder(session: PsqlSession, target: DatabaseTarget): Promise<string> {

@@ -1,9 +1,9 @@
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
-import { quoteIdent, quoteLiteral } from '../postgres/identifiers.js';
-import { PsqlSession } from '../postgres/psql-session.js';
-import { readServerSettings } from '../postgres/server-settings.js';
-import { withSession } from '../postgres/with-session.js';
+import { withDatabase, type DatabaseTarget } from './connection.js';
+import { quoteIdent, quoteLiteral } from './identifiers.js';
+import { PsqlSession } from './psql-session.js';
+import { readServerSettings } from './server-settings.js';
+import { withSession } from './with-session.js';
 
 /** What the target server says about the scratch database, before anything is changed. */
 export interface TargetState {

@@ -3,11 +3,9 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { findClient, type ClientBinary } from '../postgres/binaries.js';
-import type { DatabaseTarget } from '../postgres/connection.js';
-import { RestoreFailedError, restoreClientExit, startRestoreClient } from '../postgres/restore-client.js';
-import type { BackupFormat } from '../storage/keys.js';
-import type { BackupManifest } from '../storage/manifest.js';
+import { findClient, type ClientBinary } from './binaries.js';
+import type { DatabaseTarget } from './connection.js';
+import { RestoreFailedError, restoreClientExit, startRestoreClient } from './restore-client.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
 
 /** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
@@ -30,18 +28,18 @@ export function pgRestoreArgs(jobs: number, file: string, withOwners = false): s
 
 /**
  * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
- * as new as both the target server and the pg_dump that made the backup (a newer pg_dump's
- * archive or SQL can be beyond an older client).
+ * as new as both the target server and the pg_dump that made the backup (pgDumpVersion, as its manifest
+ * records it): a newer pg_dump's archive or SQL can be beyond an older client.
  */
-export async function findRestoreClient(format: BackupFormat, manifest: BackupManifest | undefined, server: { serverMajor: number; serverVersion: string }): Promise<ClientBinary> {
+export async function findRestoreClient(format: 'custom' | 'plain', pgDumpVersion: string | undefined, server: { serverMajor: number; serverVersion: string }): Promise<ClientBinary> {
   const tool = format === 'custom' ? 'pg_restore' : 'psql';
-  const dumpMajor = manifest ? Number.parseInt(manifest.pgDump.version, 10) : 0;
+  const dumpMajor = pgDumpVersion ? Number.parseInt(pgDumpVersion, 10) : 0;
   const needed = Math.max(server.serverMajor, dumpMajor);
   try {
     return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
   } catch (error) {
     if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
-      throw new ConfigurationError(`the backup was made by pg_dump ${manifest?.pgDump.version}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+      throw new ConfigurationError(`the backup was made by pg_dump ${pgDumpVersion}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
     }
     throw error;
   }

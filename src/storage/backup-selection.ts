@@ -1,9 +1,9 @@
 import { httpStatusOf } from '../aws/errors.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { createdByUs, type BackupListing, type BackupStore, type ManifestRead, type StoredBackup } from '../storage/backup-store.js';
-import type { BackupManifest } from '../storage/manifest.js';
+import { createdByUs, type BackupListing, type BackupStore, type ManifestRead, type StoredBackup } from './backup-store.js';
+import type { BackupManifest } from './manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
-import type { BackupSelector } from './selector.js';
+import type { BackupSelector } from './backup-selector.js';
 
 /** A backup whose object and valid manifest are both in S3: the only kind that can be verified. */
 export interface CompleteBackup {

@@ -1,0 +1,3 @@
+import { run } from '../actions/recover-database.js';
+
+await run();

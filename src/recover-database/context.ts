@@ -1,0 +1,72 @@
+import type { SmokeResult } from '../checks/smoke.js';
+import type { CheckResult } from '../checks/run-checks.js';
+import type { TableComparison } from '../checks/verify-tables.js';
+import type { RunContext } from '../github/run-context.js';
+import type { BackupStore } from '../storage/backup-store.js';
+import type { RolesDetails } from '../storage/role-details.js';
+import type { Logger } from '../util/logger.js';
+import type { DataLoss } from './data-loss.js';
+import type { RecoverDatabaseSettings, RecoverMode } from './inputs.js';
+import type { SessionOnServer } from './server-state.js';
+
+/** A command of the application's (stop, migrate, start) as it ran. */
+export interface CommandRun {
+  input: 'stop-command' | 'migrate-command' | 'start-command';
+  result: SmokeResult;
+}
+
+/** What the report says of a recovery, planned or executed. */
+export interface RecoverDetails {
+  mode: RecoverMode;
+  source: 'backup';
+  /** The server and database to replace, safe to print. */
+  database: string;
+  production: string;
+  bucket: string;
+  prefix: string;
+  /** The backup input as understood. */
+  selector: string;
+  /** The backup key restored: what expected-recovery-point binds. */
+  recoveryPoint?: string;
+  backup?: { key: string; reason: string; sizeBytes: number; sha256: string; snapshotAt: string; finishedAt: string };
+  /** Where the recovery stood on the server when this run began (see Phase). */
+  phase?: string;
+  /** The OID of the damaged database: what expected-replaces binds. */
+  replaces?: string;
+  restoredAs?: string;
+  keptAs?: string;
+  loss?: DataLoss;
+  /** What execute does (in plan mode: would do), in order, as commands and SQL. */
+  actions: string[];
+  roles?: RolesDetails;
+  tables: TableComparison[];
+  checks: { file?: string; results: CheckResult[] };
+  smoke?: SmokeResult;
+  commands: CommandRun[];
+  /** Sessions found in the damaged or restored database before the rename. */
+  sessions?: SessionOnServer[];
+  health?: { url: string; healthy: boolean; attempts: number; last: string };
+  /** The production name now holds the restored data. */
+  recovered: boolean;
+  /** Where things stand at the end, in a sentence. */
+  state: string;
+  /** SQL that puts the damaged database back under the production name (once the renames happened). */
+  putBack: string[];
+  rto: { from?: string; to?: string; seconds: number | null; measure: string };
+  /** Age of the recovery point at the end of the run. */
+  rpo: { seconds: number | null };
+}
+
+/** What every step of one run shares. */
+export interface RecoveryRun {
+  settings: RecoverDatabaseSettings;
+  store: BackupStore;
+  details: RecoverDetails;
+  log: Logger;
+  now: () => Date;
+  run: RunContext;
+  secrets: (string | undefined)[];
+  signal?: AbortSignal;
+  /** The environment the commands inherit (connection variables are replaced). */
+  env?: NodeJS.ProcessEnv;
+}

@@ -1,0 +1,146 @@
+import { availableParallelism, tmpdir } from 'node:os';
+import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
+import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
+import { parseHealth, type HealthTarget } from '../checks/health.js';
+import { parseSmokeCommand } from '../checks/smoke-command.js';
+import { ConfigurationError } from '../errors.js';
+import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
+import { parseBackupSelector, type BackupSelector } from '../storage/backup-selector.js';
+import { parseBucket, parsePrefix } from '../storage/inputs.js';
+import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
+import { MAX_PRODUCTION_NAME_BYTES } from './names.js';
+
+export type RecoverMode = 'plan' | 'execute';
+
+/** The application's own commands around the cut-over, as words (no shell). */
+export interface RecoveryCommands {
+  stop?: string[];
+  migrate?: string[];
+  start?: string[];
+  /** No single command may run longer. */
+  timeoutSeconds: number;
+}
+
+export interface RecoverDatabaseSettings {
+  mode: RecoverMode;
+  /** Must equal the production database's name in execute mode. */
+  confirm: string;
+  source: 'backup';
+  bucket: string;
+  prefix: string;
+  aws: AwsSettings;
+  backup: BackupSelector;
+  /** The server and the database to replace: the damaged production database. */
+  database: DatabaseTarget;
+  /** The plan's recovery-point output: execute refuses when it would now pick another backup. */
+  expectedRecoveryPoint?: string;
+  /** The plan's replaces output: execute refuses when the database to replace is another one now. */
+  expectedReplaces?: string;
+  commands: RecoveryCommands;
+  health?: HealthTarget;
+  terminateConnections: boolean;
+  checks?: ChecksFile;
+  smokeCommand?: string[];
+  smokeTimeoutSeconds: number;
+  jobs: number;
+  rtoSeconds: number;
+  reportPath: string;
+  tempDir: string;
+}
+
+export const DEFAULT_REPORT_PATH = 'recover-database-report.json';
+const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
+
+/**
+ * The one guard every change sits behind: execute needs `confirm` equal to the production database's
+ * name and the recovery point the reviewed plan showed.
+ */
+export function assertConfirmed(settings: Pick<RecoverDatabaseSettings, 'mode' | 'confirm' | 'database' | 'expectedRecoveryPoint'>): void {
+  if (settings.mode !== 'execute') return;
+  const name = settings.database.database;
+  if (!settings.confirm) {
+    throw new ConfigurationError(`mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (the database to replace); run mode: plan first to see every change`);
+  }
+  if (settings.confirm !== name) throw new ConfigurationError(`confirm '${settings.confirm}' does not equal the database of database-url ('${name}'), so nothing was changed: set confirm to exactly '${name}'`);
+  if (!settings.expectedRecoveryPoint) {
+    throw new ConfigurationError("mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw");
+  }
+}
+
+function parseSource(input: InputReader): 'backup' {
+  const source = parseChoice(input('source'), 'source', ['backup', 'rds-point-in-time', 'rds-snapshot'] as const, 'backup');
+  if (source !== 'backup') {
+    throw new ConfigurationError(`source: ${source} is not available in this version of recover-database; recover from a backup (source: backup), or restore the RDS recovery point with rds-restore-test (keep-instance) and cut over by hand`);
+  }
+  const rdsInputs: [string, string][] = [['instance-id', input('instance-id')], ['recovery-point', input('recovery-point')], ['cutover', input('cutover')]];
+  const rdsOnly = rdsInputs.filter(([, value]) => value.trim()).map(([name]) => name);
+  if (rdsOnly.length) throw new ConfigurationError(`${rdsOnly.join(', ')} ${rdsOnly.length === 1 ? 'is' : 'are'} for an RDS source; with source: backup choose the recovery point with backup (latest, a key or a time)`);
+  return source;
+}
+
+function parseProductionDatabase(text: string): DatabaseTarget {
+  const database = parseDatabaseUrl(text, 'database-url');
+  const name = database.database;
+  if (SYSTEM_DATABASES.includes(name)) throw new ConfigurationError(`database-url names '${name}', a database every PostgreSQL server needs; name the production database to replace`);
+  if (Buffer.byteLength(name) > MAX_PRODUCTION_NAME_BYTES) {
+    throw new ConfigurationError(
+      `database-url names a database of ${Buffer.byteLength(name)} bytes; the names recover-database gives the restored and the damaged database add 25 bytes, and PostgreSQL keeps 63, so it recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`,
+    );
+  }
+  return database;
+}
+
+function parseBackup(input: InputReader, bucket: string, prefix: string): BackupSelector {
+  const backup = parseBackupSelector(input('backup'), bucket, prefix);
+  if (backup.kind === 'random') throw new ConfigurationError('backup: random is for restore tests; a recovery restores latest, a key, or the newest backup before a time (e.g. just before the corruption)');
+  return backup;
+}
+
+function parseReportPath(input: string): string {
+  const path = input.trim() || DEFAULT_REPORT_PATH;
+  if (path.endsWith('/')) throw new ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
+  return path;
+}
+
+function parseCommands(input: InputReader, env: NodeJS.ProcessEnv, cwd: string): RecoveryCommands {
+  return {
+    stop: parseSmokeCommand(input('stop-command'), env, cwd, 'stop-command'),
+    migrate: parseSmokeCommand(input('migrate-command'), env, cwd, 'migrate-command'),
+    start: parseSmokeCommand(input('start-command'), env, cwd, 'start-command'),
+    timeoutSeconds: parseInteger(input('command-timeout-seconds'), 'command-timeout-seconds', 900, 1),
+  };
+}
+
+/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
+export function parseRecoverDatabaseInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RecoverDatabaseSettings {
+  const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
+  const source = parseSource(input);
+  const bucket = parseBucket(input('bucket'));
+  const prefix = parsePrefix(input('prefix') || 'database/');
+  const database = parseProductionDatabase(input('database-url'));
+  const checksPath = input('checks').trim();
+  const settings: RecoverDatabaseSettings = {
+    mode,
+    confirm: input('confirm').trim(),
+    source,
+    bucket,
+    prefix,
+    aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+    backup: parseBackup(input, bucket, prefix),
+    database,
+    expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,
+    expectedReplaces: input('expected-replaces').trim() || undefined,
+    commands: parseCommands(input, env, cwd),
+    health: parseHealth(input),
+    terminateConnections: parseBoolean(input('terminate-connections'), 'terminate-connections', false),
+    checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
+    smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+    smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
+    jobs: parseInteger(input('jobs'), 'jobs', availableParallelism(), 1, 64),
+    rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 3600, 1),
+    reportPath: parseReportPath(input('report-path')),
+    tempDir: env.RUNNER_TEMP || tmpdir(),
+  };
+  assertConfirmed(settings);
+  return settings;
+}
