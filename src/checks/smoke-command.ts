@@ -1,31 +1,6 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { ConfigurationError } from '../errors.js';
-import { splitWords } from '../util/words.js';
-
-/** The command must exist before anything is restored; a typo should not cost a whole restore. */
-function checkCommandExists(command: string, env: NodeJS.ProcessEnv, cwd: string): void {
-  const executable = (path: string) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return statSync(path).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/')) {
-    const path = isAbsolute(command) ? command : resolve(cwd, command);
-    if (!executable(path)) throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
-    return;
-  }
-  const found = (env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command)));
-  if (!found) throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
-}
+import { parseCommand } from '../util/command.js';
 
 /** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
 export function parseSmokeCommand(input: string, env: NodeJS.ProcessEnv, cwd: string): string[] | undefined {
-  const words = splitWords(input, 'smoke-command');
-  if (words.length === 0) return undefined;
-  checkCommandExists(words[0] as string, env, cwd);
-  return words;
+  return parseCommand(input, 'smoke-command', env, cwd);
 }

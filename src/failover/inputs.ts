@@ -3,6 +3,7 @@ import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseIdentifier, parseInstanceRef, type InstanceRef } from '../aws/rds-instance-ref.js';
+import { parseHealthTarget, type HealthTarget } from '../health/target.js';
 import { normalizeDnsName } from './dns-names.js';
 import { normalizeRecordValue } from './record-value.js';
 
@@ -18,14 +19,6 @@ export interface RecordTarget {
   ttl: number;
   /** A only: the alias target that fronts the new primary (a load balancer). */
   alias?: { dnsName: string; hostedZoneId: string };
-}
-
-export interface HealthTarget {
-  url: string;
-  /** Scheme, host and path: the query string may carry a token. */
-  display: string;
-  expectStatus: number;
-  timeoutSeconds: number;
 }
 
 export interface FailoverSettings {
@@ -114,25 +107,6 @@ function parseRecord(input: InputReader): RecordTarget | undefined {
   };
 }
 
-function parseHealth(input: InputReader): HealthTarget | undefined {
-  const text = input('health-url').trim();
-  if (!text) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('health-url must be an http:// or https:// URL');
-  if (url.username || url.password) throw new ConfigurationError('health-url must not hold credentials');
-  return {
-    url: url.toString(),
-    display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
-    expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
-    timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', 600, 1),
-  };
-}
-
 function parseSource(input: InputReader, replicaRegion: string): InstanceRef | undefined {
   const idText = input('source-id').trim();
   const regionText = input('source-region').trim();
@@ -180,7 +154,7 @@ export function parseFailoverInputs(input: InputReader): FailoverSettings {
     source: parseSource(input, region),
     record,
     expectedRecordValue: parseExpectedRecordValue(input('expected-record-value'), record),
-    health: parseHealth(input),
+    health: parseHealthTarget(input),
     replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
     maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),
     acceptDataLoss: parseBoolean(input('accept-data-loss'), 'accept-data-loss', false),

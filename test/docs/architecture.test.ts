@@ -21,8 +21,8 @@ interface Layer {
 const LAYERS: Layer[] = [
   { name: 'bundle entries', members: ['entrypoints'], sideways: false },
   { name: 'action entry points', members: ['actions'], sideways: false },
-  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit'], sideways: false },
-  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks'], sideways: true },
+  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit', 'recover-application'], sideways: false },
+  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks', 'health'], sideways: true },
   { name: 'foundation', members: ['util', 'errors.ts', 'version.ts'], sideways: true },
 ];
 

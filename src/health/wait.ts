@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { HealthTarget } from './inputs.js';
+import type { HealthTarget } from './target.js';
 
 /** One request to the health URL: the status it answered, or why it did not answer. */
 export interface HealthProbe {
@@ -19,7 +19,7 @@ const MIN_PROBE_TIMEOUT_MS = 2_000;
 export async function probeHealth(target: HealthTarget, timeoutMs = PROBE_TIMEOUT_MS): Promise<HealthProbe> {
   const at = new Date().toISOString();
   try {
-    const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions-failover' } });
+    const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
     await response.body?.cancel();
     return { at, status: response.status };
   } catch (error) {
