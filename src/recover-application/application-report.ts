@@ -4,6 +4,7 @@ import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { newReport, objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { CommandResult } from '../util/command.js';
 import { quoteWords } from '../util/command.js';
+import { formatDuration, secondsBetween } from '../util/format.js';
 import { redact } from '../util/redact.js';
 import type { RecoverApplicationMode, RecoverApplicationSettings } from './inputs.js';
 
@@ -69,7 +70,7 @@ const MEASURED_FROM: Record<RtoStart, string> = {
 
 export function recoverySeconds(outcome: RecoveryOutcome): number | null {
   if (!outcome.rtoStartedAt || !outcome.recoveredAt) return null;
-  return Math.round((outcome.recoveredAt.getTime() - outcome.rtoStartedAt.getTime()) / 10) / 100;
+  return secondsBetween(outcome.rtoStartedAt, outcome.recoveredAt);
 }
 
 function objectives(settings: RecoverApplicationSettings, outcome: RecoveryOutcome): ObjectiveResult[] {
@@ -86,7 +87,7 @@ function checklist(settings: RecoverApplicationSettings, outcome: RecoveryOutcom
   else if (!health.healthy) starts = checklistItem('applicationStarts', 'failed', `${settings.health.display} did not answer HTTP ${settings.health.expectStatus}`);
   else if (logScan && !logScan.passed) starts = checklistItem('applicationStarts', 'failed', logScan.detail);
   else starts = checklistItem('applicationStarts', 'passed', `${settings.health.display} answered HTTP ${settings.health.expectStatus}${logScan ? `; ${logScan.detail}` : '; logs not scanned (no log-command)'}`);
-  const rtoRow = !rto || rto.passed === null ? checklistItem('rto', 'failed', 'the application did not recover, so no recovery time') : checklistItem('rto', rto.passed ? 'passed' : 'failed', `${rto.measuredSeconds} s of ${rto.targetSeconds} s`);
+  const rtoRow = !rto || rto.passed === null ? checklistItem('rto', 'failed', 'the application did not recover, so no recovery time') : checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds ?? 0)} of ${formatDuration(rto.targetSeconds)}`);
   return [starts, rtoRow];
 }
 
@@ -101,7 +102,7 @@ export function buildRecoverApplicationReport(settings: RecoverApplicationSettin
   const shown = (words: string[]) => redact(quoteWords(words), runSecrets(settings));
   const reasons = [...outcome.reasons];
   const [rto] = objectiveResults;
-  if (rto?.passed === false) reasons.push(`the application recovered in ${rto.measuredSeconds} s, over the RTO of ${rto.targetSeconds} s (rto-seconds; ${rto.measure})`);
+  if (rto?.passed === false) reasons.push(`the application recovered in ${formatDuration(rto.measuredSeconds ?? 0)}, over the RTO of ${formatDuration(rto.targetSeconds)} (rto-seconds; ${rto.measure})`);
   return newReport({
     kind: RECOVER_APPLICATION_KIND,
     run,
