@@ -25,10 +25,13 @@ function permissionsNeeded(file: string): Record<string, string> {
   return needed;
 }
 
-/** The README's caller examples: each YAML block with a job that calls one of this repository's workflows. */
+/** Where the caller examples are: the README, and the recovery workflows' page. */
+const CALLER_DOCS = ['README.md', 'docs/recovery.md'];
+
+/** The caller examples: each YAML block with a job that calls one of this repository's workflows. */
 function callerExamples(): { file: string; job: Map; workflow: Map }[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((block) => {
+  const docs = CALLER_DOCS.map((doc) => readFileSync(join(ROOT, doc), 'utf8')).join('\n');
+  return [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((block) => {
     const workflow = map(parse(block[1] as string));
     return Object.values(map(workflow.jobs)).flatMap((job) => {
       const file = /dr-actions\/\.github\/workflows\/([a-z-]+\.yml)@/.exec(String(map(job).uses ?? ''))?.[1];
@@ -39,13 +42,13 @@ function callerExamples(): { file: string; job: Map; workflow: Map }[] {
 
 const examples = callerExamples();
 
-test('the README has a caller example for each reusable workflow', () => {
+test('the README (or the recovery workflows’ page) has a caller example for each reusable workflow', () => {
   const reusable = readdirSync(join(ROOT, '.github', 'workflows')).filter((file) => file.endsWith('.yml') && 'workflow_call' in map(readWorkflow(file).on));
   expect(reusable.length).toBeGreaterThanOrEqual(7);
   expect(examples.map((e) => e.file).sort()).toEqual(reusable.sort());
 });
 
-describe.each(examples.map((e) => [e.file, e] as const))('the README caller of %s', (file, { job, workflow }) => {
+describe.each(examples.map((e) => [e.file, e] as const))('the documented caller of %s', (file, { job, workflow }) => {
   const call = map(map(readWorkflow(file).on).workflow_call);
 
   test('grants every permission the called jobs ask for (GitHub refuses to start it otherwise)', () => {
