@@ -107,7 +107,7 @@ describe('drill-report kind incident: the post-mortem of a real recovery', () =>
     expect(postMortem).toContain('     - 2026-03-14 09:42:30 UTC: recover-application: Wait for health (passed, 40.0 s)');
     expect(postMortem).toContain('   - How long did each step take?\n     - recover-application: Restart the application 2 min 30 s, Wait for health 40.0 s, Check the logs for errors 2.00 s');
     expect(postMortem).toContain('   - Objectives:\n     - RTO for application crash: 40 min 0 s (outage-started-at to https://api.acme.example/api/v1/health/ answering HTTP 200), 133% of the target 30 min 0 s: ❌ missed');
-    expect(postMortem).toContain('   - Were procedures effective? No: steps failed:');
+    expect(postMortem).toContain('   - Were procedures effective? No: objectives missed: RTO for application crash (outage-started-at to https://api.acme.example/api/v1/health/ answering HTTP 200).');
     for (const question of ['Why did it happen?', 'What was the root cause?', 'What were contributing factors?']) expect(postMortem).toContain(`${question} ${TEAM_FILLS_IN}`);
     expect(postMortem).toContain('   - [ ] Fix: recover-application: the application recovered in 2400 s, over the RTO');
     expect(postMortem).not.toContain('Cover in the next drill');
