@@ -27,7 +27,7 @@ function commandsSection(report: RecoverApplicationReport): string[] {
     ['check the logs', commands.log ? code(commands.log) : 'no log-command'],
   ];
   const env = passEnv.length ? `The commands see the documented variables and ${passEnv.map(code).join(', ')} (pass-env), nothing else.` : 'The commands see only the documented variables (no pass-env).';
-  return [report.details.mode === 'plan' ? '### What execute would run, in order' : '### What ran', '', table(['step', 'command'], rows), '', env, ''];
+  return [report.details.mode === 'plan' ? '### What execute would run, in order' : '### The commands, in order', '', table(['step', 'command'], rows), '', env, ''];
 }
 
 function logSection(report: RecoverApplicationReport): string[] {
