@@ -254,6 +254,16 @@ describe('recover-application.yml: production or staging values, never a mix', (
     });
   });
 
+  test.each([
+    ['https://STAGING.example.com:443/health', 'staging.example.com'],
+    ['http://10.0.0.7:80/health', '10.0.0.7'],
+    ['http://10.0.0.7:8080', '10.0.0.7:8080'],
+  ])("a staging health URL %s is confirmed as its host reads in a URL: '%s'", async (url, host) => {
+    const run = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...STAGING_APP, IN_HEALTH_URL: url });
+    expect(run.outputs['staging-confirm']).toBe(host);
+    expect(new URL(url).host).toBe(host);
+  });
+
   test.each(['IN_RESTART_COMMAND', 'IN_CRASH_COMMAND', 'IN_HEALTH_URL'])('staging without %s refuses to start and names it, instead of using production', async (missing) => {
     const run = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION_APP, ...STAGING_APP, [missing]: '' });
     expect(run.exitCode).toBe(1);
