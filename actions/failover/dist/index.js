@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5042:
+/***/ 4364:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69277,6 +69277,38 @@ function describeRef(ref) {
     return `${ref.id} (${ref.region})`;
 }
 
+;// CONCATENATED MODULE: ./src/health/target.ts
+
+
+/** The health-url input as a URL, or a ConfigurationError saying what is wrong with it. */
+function parseHealthUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new ConfigurationError('health-url must be an http:// or https:// URL');
+    if (url.username || url.password)
+        throw new ConfigurationError('health-url must not hold credentials');
+    return url;
+}
+/** health-url, health-expect-status and health-timeout-seconds; undefined when health-url is empty. */
+function parseHealthTarget(input, defaultTimeoutSeconds = 600) {
+    const text = input('health-url').trim();
+    if (!text)
+        return undefined;
+    const url = parseHealthUrl(text);
+    return {
+        url: url.toString(),
+        display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
+        expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
+        timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', defaultTimeoutSeconds, 1),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/failover/dns-names.ts
 
 const LABEL = /^(?:\*|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/;
@@ -69329,6 +69361,7 @@ function normalizeRecordValue(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/failover/inputs.ts
+
 
 
 
@@ -69394,28 +69427,6 @@ function parseRecord(input) {
         alias: { dnsName: normalizeDnsName(aliasDnsName, 'alias-target-dns-name'), hostedZoneId: parseHostedZoneId(aliasZone) },
     };
 }
-function parseHealth(input) {
-    const text = input('health-url').trim();
-    if (!text)
-        return undefined;
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new ConfigurationError('health-url must be an http:// or https:// URL');
-    if (url.username || url.password)
-        throw new ConfigurationError('health-url must not hold credentials');
-    return {
-        url: url.toString(),
-        display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
-        expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
-        timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', 600, 1),
-    };
-}
 function parseSource(input, replicaRegion) {
     const idText = input('source-id').trim();
     const regionText = input('source-region').trim();
@@ -69463,7 +69474,7 @@ function parseFailoverInputs(input) {
         source: parseSource(input, region),
         record,
         expectedRecordValue: parseExpectedRecordValue(input('expected-record-value'), record),
-        health: parseHealth(input),
+        health: parseHealthTarget(input),
         replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
         maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),
         acceptDataLoss: parseBoolean(input('accept-data-loss'), 'accept-data-loss', false),
@@ -79486,7 +79497,7 @@ function rollback(settings, preflight) {
     return lines;
 }
 
-;// CONCATENATED MODULE: ./src/failover/health.ts
+;// CONCATENATED MODULE: ./src/health/wait.ts
 
 
 
@@ -79498,7 +79509,7 @@ const MIN_PROBE_TIMEOUT_MS = 2_000;
 async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
     const at = new Date().toISOString();
     try {
-        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions-failover' } });
+        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
         await response.body?.cancel();
         return { at, status: response.status };
     }
@@ -83868,7 +83879,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5042);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4364);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -64181,7 +64181,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 3716:
+/***/ 2034:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65321,6 +65321,8 @@ function loadChecksFile(path, cwd = process.cwd()) {
     return parseChecks((0,external_node_fs_.readFileSync)(full, 'utf8'), path);
 }
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/util/words.ts
 
 /**
@@ -65377,39 +65379,207 @@ function splitWords(text, inputName) {
     return words;
 }
 
-;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+;// CONCATENATED MODULE: ./src/util/command.ts
 
 
 
 
-/** The command must exist before anything is restored; a typo should not cost a whole restore. */
-function checkCommandExists(command, env, cwd) {
-    const executable = (path) => {
-        try {
-            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-            return (0,external_node_fs_.statSync)(path).isFile();
-        }
-        catch {
-            return false;
-        }
-    };
+
+
+
+const HEAD_BYTES = 8 * 1024;
+const TAIL_BYTES = 24 * 1024;
+/** How long a process group has to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
+/** With leftovers kept, how long their output is still read after the command exits. */
+const KEPT_OUTPUT_GRACE_MS = 1_000;
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
+function checkCommandExists(command, inputName, env, cwd) {
     if (command.includes('/')) {
         const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
         if (!executable(path))
-            throw new ConfigurationError(`smoke-command: '${command}' is not an executable file (looked for ${path})`);
+            throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
         return;
     }
     const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
     if (!found)
-        throw new ConfigurationError(`smoke-command: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+        throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
-/** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd) {
-    const words = splitWords(input, 'smoke-command');
+/** A command input as words (no shell), its program checked to exist; undefined when empty. */
+function parseCommand(input, inputName, env, cwd) {
+    const words = splitWords(input, inputName);
     if (words.length === 0)
         return undefined;
-    checkCommandExists(words[0], env, cwd);
+    checkCommandExists(words[0], inputName, env, cwd);
     return words;
+}
+/** The words as a shell would need them quoted, for people to read and copy. */
+function quoteWords(words) {
+    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
+}
+/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
+class BoundedOutput {
+    head = '';
+    tail = '';
+    headFull = false;
+    omitted = 0;
+    add(chunk) {
+        if (!this.headFull) {
+            const room = HEAD_BYTES - this.head.length;
+            if (chunk.length <= room) {
+                this.head += chunk;
+                return;
+            }
+            const cut = chunk.lastIndexOf('\n', room);
+            const keep = cut >= 0 ? cut + 1 : room;
+            this.head += chunk.slice(0, keep);
+            chunk = chunk.slice(keep);
+            this.headFull = true;
+        }
+        this.tail += chunk;
+        if (this.tail.length > TAIL_BYTES * 2)
+            this.trimTail();
+    }
+    trimTail() {
+        if (this.tail.length <= TAIL_BYTES)
+            return;
+        let start = this.tail.length - TAIL_BYTES;
+        const lineStart = this.tail.indexOf('\n', start);
+        if (lineStart >= 0 && lineStart < this.tail.length - 1)
+            start = lineStart + 1;
+        this.omitted += start;
+        this.tail = this.tail.slice(start);
+    }
+    text() {
+        this.trimTail();
+        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+    }
+}
+function groupAlive(pid) {
+    if (!pid)
+        return false;
+    try {
+        process.kill(-pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function signalGroup(pid, signal) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group is gone
+    }
+}
+/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
+function outputClosed(child, graceMs) {
+    const { stdout, stderr } = child;
+    if (!stdout || !stderr || (stdout.closed && stderr.closed))
+        return Promise.resolve();
+    return new Promise((done) => {
+        const timer = graceMs === undefined ? undefined : setTimeout(() => {
+            // Processes left running (an application the command started) may hold the pipes open.
+            for (const stream of [stdout, stderr])
+                stream.unref?.();
+            done();
+        }, graceMs);
+        child.once('close', () => {
+            clearTimeout(timer);
+            done();
+        });
+    });
+}
+function describeExit(file, exit, how) {
+    if (exit.error)
+        return `could not start ${file}: ${exit.error.message}`;
+    if (how.timedOut)
+        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
+    if (how.cancelled)
+        return 'cancelled; its process group was killed';
+    if (exit.code === 0)
+        return 'exited with code 0';
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+/**
+ * Runs a command without a shell, in its own process group, with exactly the environment given.
+ * When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * ends, what it left running in its group is stopped or kept as `leftovers` says.
+ */
+async function runCommand(words, options) {
+    const [file, ...args] = words;
+    const started = options.now();
+    const output = new BoundedOutput();
+    const child = (0,external_node_child_process_.spawn)(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    for (const stream of ['stdout', 'stderr']) {
+        child[stream].setEncoding('utf8').on('data', (chunk) => {
+            output.add(chunk);
+            options.onOutput?.(chunk, stream);
+        });
+    }
+    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
+    let killTimer;
+    const stopGroup = () => {
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(() => {
+        how.timedOut = true;
+        stopGroup();
+    }, options.timeoutSeconds * 1000);
+    const onAbort = () => {
+        how.cancelled = true;
+        stopGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exit = await new Promise((done) => {
+        child.once('error', (error) => done({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => done({ code, signal }));
+    });
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!exit.error) {
+        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
+        if (!keep)
+            stopGroup();
+        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
+    }
+    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
+    if (groupAlive(child.pid))
+        killTimer?.unref();
+    else
+        clearTimeout(killTimer);
+    return {
+        command: redact(quoteWords(words), options.secrets),
+        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
+        exitCode: exit.code,
+        signal: exit.signal,
+        timedOut: how.timedOut,
+        durationSeconds: secondsBetween(started, options.now()),
+        output: redact(output.text(), options.secrets),
+        omittedCharacters: output.omitted,
+        detail: redact(describeExit(file, exit, how), options.secrets),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+
+/** The smoke-command input as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd) {
+    return parseCommand(input, 'smoke-command', env, cwd);
 }
 
 ;// CONCATENATED MODULE: ./src/util/inputs.ts
@@ -65989,8 +66159,6 @@ const normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
 	return [filePath, normalizedArguments, options];
 };
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/uint-array.js
@@ -74980,13 +75148,13 @@ const parseArguments = ({mapArguments, firstArgument, nextArguments, deepOptions
 
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/command.js
 // Main logic for `execaCommand()`
-const mapCommandAsync = ({file, commandArguments}) => parseCommand(file, commandArguments);
+const mapCommandAsync = ({file, commandArguments}) => command_parseCommand(file, commandArguments);
 
 // Main logic for `execaCommandSync()`
-const mapCommandSync = ({file, commandArguments}) => ({...parseCommand(file, commandArguments), isSync: true});
+const mapCommandSync = ({file, commandArguments}) => ({...command_parseCommand(file, commandArguments), isSync: true});
 
 // Convert `execaCommand(command)` into `execa(file, ...commandArguments)`
-const parseCommand = (command, unusedArguments) => {
+const command_parseCommand = (command, unusedArguments) => {
 	if (unusedArguments.length > 0) {
 		throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
 	}
@@ -75282,12 +75450,6 @@ function judgeChecks(results, path) {
 ;// CONCATENATED MODULE: ./src/checks/smoke.ts
 
 
-
-
-const HEAD_BYTES = 8 * 1024;
-const TAIL_BYTES = 24 * 1024;
-/** How long a process group has to exit after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 5_000;
 /** The variables an application reads to find its database, all pointing at the restored copy. */
 function databaseEnv(target) {
     const url = new URL(target.url);
@@ -75304,136 +75466,16 @@ function databaseEnv(target) {
 }
 /** Inherited variables that would point libpq somewhere else than the restored database. */
 const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
-/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
-class BoundedOutput {
-    head = '';
-    tail = '';
-    headFull = false;
-    omitted = 0;
-    add(chunk) {
-        if (!this.headFull) {
-            const room = HEAD_BYTES - this.head.length;
-            if (chunk.length <= room) {
-                this.head += chunk;
-                return;
-            }
-            const cut = chunk.lastIndexOf('\n', room);
-            const keep = cut >= 0 ? cut + 1 : room;
-            this.head += chunk.slice(0, keep);
-            chunk = chunk.slice(keep);
-            this.headFull = true;
-        }
-        this.tail += chunk;
-        if (this.tail.length > TAIL_BYTES * 2)
-            this.trimTail();
-    }
-    trimTail() {
-        if (this.tail.length <= TAIL_BYTES)
-            return;
-        let start = this.tail.length - TAIL_BYTES;
-        const lineStart = this.tail.indexOf('\n', start);
-        if (lineStart >= 0 && lineStart < this.tail.length - 1)
-            start = lineStart + 1;
-        this.omitted += start;
-        this.tail = this.tail.slice(start);
-    }
-    text() {
-        this.trimTail();
-        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
-    }
-}
-function groupAlive(pid) {
-    if (!pid)
-        return false;
-    try {
-        process.kill(-pid, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function signalGroup(pid, signal) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, signal);
-    }
-    catch {
-        // the group is gone
-    }
-}
 /**
  * Runs the smoke command without a shell, in its own process group, with the restored
  * database in DATABASE_URL and PG*. When it times out the whole group is killed (a script's
  * children too); when it ends, whatever it left running in its group is stopped as well.
  */
 async function runSmokeCommand(words, target, options) {
-    const [file, ...args] = words;
     const inherited = { ...(options.env ?? process.env) };
     for (const name of CONNECTION_VARIABLES)
         delete inherited[name];
-    const started = options.now();
-    const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: { ...inherited, ...databaseEnv(target) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child.stdout.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
-    let timedOut = false;
-    let cancelled = false;
-    let killTimer;
-    const stopGroup = () => {
-        signalGroup(child.pid, 'SIGTERM');
-        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-    };
-    const timer = setTimeout(() => {
-        timedOut = true;
-        stopGroup();
-    }, options.timeoutSeconds * 1000);
-    const onAbort = () => {
-        cancelled = true;
-        stopGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const exit = await new Promise((resolve) => {
-        child.once('error', (error) => resolve({ code: null, signal: null, error }));
-        child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    // Leftovers in the group (a server the script started) must not outlive the run or hold the database.
-    if (!exit.error) {
-        stopGroup();
-        await new Promise((resolve) => (child.stdout.closed && child.stderr.closed ? resolve() : child.once('close', () => resolve())));
-    }
-    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
-    if (groupAlive(child.pid))
-        killTimer?.unref();
-    else
-        clearTimeout(killTimer);
-    const command = redact(words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' '), options.secrets);
-    const passed = !exit.error && !timedOut && !cancelled && exit.code === 0;
-    const detail = exit.error
-        ? `could not start ${file}: ${exit.error.message}`
-        : timedOut
-            ? `timed out after ${options.timeoutSeconds} s; its process group was killed`
-            : cancelled
-                ? 'cancelled; its process group was killed'
-                : exit.code === 0
-                    ? 'exited with code 0'
-                    : exit.signal
-                        ? `was killed by ${exit.signal}`
-                        : `exited with code ${exit.code}`;
-    return {
-        command,
-        passed,
-        exitCode: exit.code,
-        signal: exit.signal,
-        timedOut,
-        durationSeconds: secondsBetween(started, options.now()),
-        output: redact(output.text(), options.secrets),
-        omittedCharacters: output.omitted,
-        detail: redact(detail, options.secrets),
-    };
+    return runCommand(words, { ...options, env: { ...inherited, ...databaseEnv(target) }, leftovers: 'stop' });
 }
 /** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
 function judgeSmoke(smoke) {
@@ -79348,7 +79390,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3716);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2034);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
