@@ -35,6 +35,8 @@ export const LANES: Readonly<Record<string, Lane>> = {
   'test/local-action/': 'integration',
   'test/postgres/': 'integration',
   'test/rds-restore/': 'slow',
+  'test/recover-application/': 'integration',
+  'test/recover-application/inputs.test.ts': 'unit',
   'test/recover-database/': 'integration',
   'test/recover-database/inputs.test.ts': 'unit',
   'test/recover-database/server-state.test.ts': 'unit',

@@ -20,6 +20,7 @@ export async function run(): Promise<void> {
 
     if (result.pullRequest) core.info(`pull request: ${result.pullRequest.url}`);
     const verdict = drillVerdict(result.report);
-    if (verdict !== 'passed') core.warning(`the drill ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
+    const what = settings.kind === 'incident' ? 'the recovery' : 'the drill';
+    if (verdict !== 'passed') core.warning(`${what} ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
   });
 }

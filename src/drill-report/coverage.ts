@@ -14,6 +14,8 @@ export const VERDICT_MARK: Readonly<Record<DrillVerdict, string>> = { passed: MA
  *   they count only when its report checked them.
  * - failover measures the recovery time only in execute mode: a plan-mode report checks none of it.
  *   Data loss (lag) and the application (health) need replica-database-url and health-url.
+ * - recover-application (in execute mode, as drills run it) checks that the application starts
+ *   without errors (health, and the logs when it has a log-command) and its recovery time.
  * - dr-audit checks the prerequisites, which are not an item of the plan's Test Checklist.
  * Other kinds (backup) check no item.
  */
@@ -21,6 +23,7 @@ export const MEANT_TO_CHECK: Readonly<Record<string, readonly ChecklistKey[]>> =
   'restore-verify': ['download', 'restore', 'rto', 'rpo'],
   'rds-restore-test': ['restore', 'rto', 'rpo'],
   failover: ['rto'],
+  'recover-application': ['applicationStarts', 'rto'],
   'dr-audit': ['prerequisites'],
 };
 

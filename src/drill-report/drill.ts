@@ -36,6 +36,8 @@ export interface DrillSource {
 
 export interface DrillDetails {
   title: string;
+  /** The record of a real recovery (drill-report's kind: incident), not of a drill; absent for drills. */
+  incident?: true;
   sources: DrillSource[];
   /** Absent in records written before drills could be incomplete: read it with drillVerdict. */
   verdict?: DrillVerdict;
@@ -94,6 +96,15 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
     const where = text(field(details, 'region'));
     if (!label) return undefined;
     return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${text(field(details, 'instanceId')) ?? 'the instance'}${where ? ` in ${where}` : ''}: ${label}`;
+  }
+  if (kind === 'recover-application') {
+    const mode = text(field(details, 'mode'));
+    const application = text(field(details, 'application')) ?? 'the application';
+    if (mode === 'plan') return `plan mode for ${application}: showed the commands, ran none`;
+    if (mode !== 'execute') return undefined;
+    const drill = field(details, 'drill') === true ? ', crashed first (drill)' : '';
+    const recovered = text(field(details, 'rto', 'recoveredAt'));
+    return `${application} restarted${drill}: ${recovered ? `healthy at ${recovered}` : 'did not answer its health check'}`;
   }
   if (kind === 'failover') {
     const mode = text(field(details, 'mode'));
@@ -202,6 +213,8 @@ export interface BuildDrillOptions {
   run: RunContext;
   /** When there are no reports to take the drill's times from. */
   now?: Date;
+  /** A real recovery's record: nothing was meant to be rehearsed, so there is no "incomplete". */
+  incident?: boolean;
 }
 
 /** Gathers the reports of one drill into its record. Pure: same reports in, same record out. */
@@ -229,7 +242,7 @@ export function buildDrillReport(options: BuildDrillOptions): DrillReport {
   const objectives = mergeObjectives(sources);
   const checklist = mergeChecklist(sources);
   const failures = drillReasons(sources, objectives, checklist);
-  const coverage = drillCoverage(sources, checklist);
+  const coverage = options.incident ? { meantToCheck: [], unchecked: [], reasons: [] } : drillCoverage(sources, checklist);
   const verdict: DrillVerdict = failures.length ? 'failed' : coverage.reasons.length ? 'incomplete' : 'passed';
   // Failures first: an incomplete drill that also failed is reported as failed, with why.
   const reasons = failures.length ? failures : coverage.reasons;
@@ -245,6 +258,6 @@ export function buildDrillReport(options: BuildDrillOptions): DrillReport {
     steps: sources.map(sourceStep),
     objectives,
     checklist,
-    details: { title: options.title, sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
+    details: { title: options.title, ...(options.incident ? { incident: true as const } : {}), sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
   });
 }

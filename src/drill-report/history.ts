@@ -39,6 +39,11 @@ export async function loadPastDrills(dir: string, log: Logger, exclude?: string)
         log.warning(`${join(dir, file)} is a '${report.kind}' report, not a drill record; left out of the trend`);
         continue;
       }
+      // A real incident's record is no rehearsal: it has no place in the drills' trend.
+      if ((report.details as DrillDetails).incident) {
+        log.info(`${join(dir, file)} is the record of an incident, not of a drill; left out of the trend`);
+        continue;
+      }
       drills.push({ name, report: report as DrillReport });
     } catch (error) {
       log.warning(`${errorMessage(error)}; left out of the trend`);

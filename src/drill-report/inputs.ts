@@ -1,9 +1,15 @@
 import { posix } from 'node:path';
 import { ConfigurationError } from '../errors.js';
-import { parseBoolean, type InputReader } from '../util/inputs.js';
+import { parseBoolean, parseChoice, type InputReader } from '../util/inputs.js';
 
 export const DEFAULT_HISTORY_DIR = 'docs/dr-drills';
 export const DEFAULT_TITLE = 'Disaster recovery drill';
+/** Incidents are kept apart from drills, so that the drills' trend stays one of rehearsals. */
+export const DEFAULT_INCIDENT_HISTORY_DIR = 'docs/dr-incidents';
+export const DEFAULT_INCIDENT_TITLE = 'Disaster recovery incident';
+
+/** drill: a rehearsal's report (checklist coverage, trend). incident: a real recovery's post-mortem. */
+export type RecordKind = 'drill' | 'incident';
 
 /** Where the pull request goes and how to reach GitHub's REST API. */
 export interface PullRequestTarget {
@@ -18,6 +24,7 @@ export interface PullRequestTarget {
 }
 
 export interface DrillReportSettings {
+  kind: RecordKind;
   /** Glob patterns, one a line; `!` excludes. */
   reports: string[];
   title: string;
@@ -38,16 +45,16 @@ function parseReports(input: string): string[] {
   return patterns;
 }
 
-function parseTitle(input: string): string {
-  const title = input.replace(/\s+/g, ' ').trim() || DEFAULT_TITLE;
+function parseTitle(input: string, kind: RecordKind): string {
+  const title = input.replace(/\s+/g, ' ').trim() || (kind === 'incident' ? DEFAULT_INCIDENT_TITLE : DEFAULT_TITLE);
   // GitHub refuses pull request titles over 256 characters; the date and verdict are added to it.
   if (title.length > 200) throw new ConfigurationError(`title is ${title.length} characters long; keep it to 200`);
   return title;
 }
 
 /** The folder is committed by path in the pull request, so it must stay inside the repository. */
-export function parseHistoryDir(input: string): string {
-  const raw = input.trim() || DEFAULT_HISTORY_DIR;
+export function parseHistoryDir(input: string, fallback = DEFAULT_HISTORY_DIR): string {
+  const raw = input.trim() || fallback;
   const normalized = posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '');
   if (posix.isAbsolute(normalized) || normalized === '.' || normalized === '' || normalized === '..' || normalized.startsWith('../')) {
     throw new ConfigurationError(`history-dir must be a folder inside the repository, relative to its root (e.g. ${DEFAULT_HISTORY_DIR}), got '${raw}'`);
@@ -99,10 +106,12 @@ function parseUrl(value: string | undefined, fallback: string, name: string): st
 
 /** Every input checked before anything is read or written; each mistake is one ConfigurationError. */
 export function parseDrillReportInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env): DrillReportSettings {
+  const kind = parseChoice(input('kind'), 'kind', ['drill', 'incident'] as const, 'drill');
   const settings: DrillReportSettings = {
+    kind,
     reports: parseReports(input('reports')),
-    title: parseTitle(input('title')),
-    historyDir: parseHistoryDir(input('history-dir')),
+    title: parseTitle(input('title'), kind),
+    historyDir: parseHistoryDir(input('history-dir'), kind === 'incident' ? DEFAULT_INCIDENT_HISTORY_DIR : DEFAULT_HISTORY_DIR),
   };
   if (!parseBoolean(input('open-pr'), 'open-pr', true)) return settings;
 

@@ -7,13 +7,13 @@ import { drillVerdict, MANY_SOURCES, type DrillReport, type DrillSource } from '
 /** What the team still has to write; it stands out in review and is easy to search for. */
 export const TEAM_FILLS_IN = '_To be filled in by the team._';
 
-function when(report: DrillReport): string {
+export function when(report: DrillReport): string {
   const start = report.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
   const end = report.finishedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
   return `${start} to ${end}${report.run.url ? ` ([run](${report.run.url}))` : ''}`;
 }
 
-function sourceSentence(source: DrillSource): string {
+export function sourceSentence(source: DrillSource): string {
   const outcome = source.passed ? 'passed' : `failed: ${source.reasons[0] ?? 'no reason given'}`;
   return `${source.label} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
 }
@@ -41,7 +41,7 @@ function stepsTaken(sources: readonly DrillSource[]): string[] {
   return byKind(sources).map(([kind, group]) => `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
 }
 
-function stepDurations(sources: readonly DrillSource[]): string[] {
+export function stepDurations(sources: readonly DrillSource[]): string[] {
   if (sources.length === 0) return ['nothing was timed'];
   if (sources.length <= MANY_SOURCES) return sources.map((s) => `${s.label}: ${stepTimes(s)}`);
   return byKind(sources).map(([kind, group]) => {
@@ -65,7 +65,7 @@ function stepTimes(source: DrillSource): string {
   return timed.length ? timed.join(', ') : 'no steps recorded';
 }
 
-function effectiveness(report: DrillReport): string {
+export function effectiveness(report: DrillReport): string {
   const failedSteps = report.details.sources.flatMap((s) => s.steps.filter((step) => step.status === 'failed').map((step) => `${s.label}: ${step.name}`));
   const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
   if (report.passed) return 'Yes: every step that ran passed and every measured objective was met.';
@@ -77,7 +77,7 @@ function effectiveness(report: DrillReport): string {
   return `No: ${parts.join('; ')}.`;
 }
 
-function wentWell(report: DrillReport): string[] {
+export function wentWell(report: DrillReport): string[] {
   const passedRows = report.checklist.filter((row) => row.status === 'passed').map((row) => row.item);
   const met = report.objectives
     .filter((o) => o.passed === true && o.measuredSeconds !== null)
@@ -89,7 +89,7 @@ function wentWell(report: DrillReport): string[] {
 /** Met, but by so little that a slower day misses it. */
 const CLOSE_TO_TARGET = 0.8;
 
-function toImprove(report: DrillReport, notCovered: readonly ChecklistKey[]): string[] {
+export function toImprove(report: DrillReport, notCovered: readonly ChecklistKey[]): string[] {
   const items = [...report.reasons];
   for (const o of report.objectives.filter((o) => o.passed === true && (o.measuredSeconds ?? 0) >= CLOSE_TO_TARGET * o.targetSeconds)) {
     items.push(`${o.name} for ${o.scenario} (${o.measure}) was met with little margin: ${formatDuration(o.measuredSeconds ?? 0)} of ${formatDuration(o.targetSeconds)}`);
@@ -105,7 +105,7 @@ function toImprove(report: DrillReport, notCovered: readonly ChecklistKey[]): st
   return items.length ? items : [TEAM_FILLS_IN];
 }
 
-function bullets(items: readonly string[], indent = '   '): string {
+export function bullets(items: readonly string[], indent = '   '): string {
   return items.map((item) => `${indent}- ${item}`).join('\n');
 }
 

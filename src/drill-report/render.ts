@@ -19,7 +19,7 @@ function verdict(report: DrillReport): string {
 const HEADLINE: Record<DrillVerdict, string> = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
 const WHY: Record<DrillVerdict, string> = { passed: '', failed: 'Why it failed', incomplete: 'Why it is incomplete: what it was meant to check and did not' };
 
-function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
+export function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
   const sources = report.details.sources;
   const result = drillVerdict(report);
   const rowsWith = (status: string) => report.checklist.filter((row) => row.status === status).length;
@@ -39,7 +39,7 @@ function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): str
   return lines.join('\n');
 }
 
-function sourcesTable(sources: readonly DrillSource[]): string {
+export function sourcesTable(sources: readonly DrillSource[]): string {
   const rows = sources.map((s) => [
     `${s.passed ? MARK.passed : MARK.failed} ${s.label}`,
     s.startedAt,
@@ -73,7 +73,7 @@ function measured(o: ObjectiveResult): string {
   return o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds);
 }
 
-function objectivesSection(sources: readonly DrillSource[]): string {
+export function objectivesSection(sources: readonly DrillSource[]): string {
   const rows = sources.flatMap((s) =>
     s.objectives.map((o) => [
       o.passed === null ? MARK.skipped : o.passed ? MARK.passed : MARK.failed,
@@ -128,7 +128,7 @@ function stepSpread(kind: string, sources: readonly DrillSource[]): string {
   return [`### ${kind}: ${plural(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
 }
 
-function stepsSection(sources: readonly DrillSource[]): string {
+export function stepsSection(sources: readonly DrillSource[]): string {
   if (sources.length === 0) return ['## Step timings', '', 'No steps were recorded.'].join('\n');
   if (sources.length <= MANY_SOURCES) {
     const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));

@@ -8,6 +8,7 @@ import { drillFiles, drillJson, writeDrillFiles, type DrillFiles } from './files
 import { loadPastDrills } from './history.js';
 import type { DrillReportSettings } from './inputs.js';
 import { openDrillPullRequest, type DrillPullRequest } from './pull-request.js';
+import { incidentVerdict, renderIncidentMarkdown } from './incident.js';
 import { renderDrillMarkdown } from './render.js';
 import { loadSourceReports } from './sources.js';
 
@@ -31,27 +32,28 @@ export interface DrillReportResult {
 }
 
 function commitMessage(report: DrillReport, files: DrillFiles): string {
-  const verdict = drillVerdict(report);
+  const verdict = report.details.incident ? incidentVerdict(report) : drillVerdict(report);
   const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
   if (report.run.url) lines.push(`Gathered by ${report.run.url}`);
   return lines.join('\n');
 }
 
 /**
- * Gathers a drill's reports, renders the report against the earlier drills in history-dir,
+ * Gathers a drill's (or, with kind incident, a real recovery's) reports, renders the report against the earlier drills in history-dir,
  * writes <history-dir>/<date>-<run id>.md and .json, and, when asked, opens the pull request
  * that records them.
  */
 export async function runDrillReport(options: DrillReportOptions): Promise<DrillReportResult> {
   const sources = await loadSourceReports(options.reports, options.workspace, options.log);
   options.log.info(`read ${sources.length} report(s): ${sources.map((s) => `${s.label} (${s.file})`).join(', ')}`);
-  const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now });
+  const incident = options.kind === 'incident';
+  const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now, incident });
   const files = drillFiles(report, options.historyDir);
-  const past = await loadPastDrills(join(options.workspace, options.historyDir), options.log, files.name);
-  const markdown = renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
+  const past = incident ? [] : await loadPastDrills(join(options.workspace, options.historyDir), options.log, files.name);
+  const markdown = incident ? renderIncidentMarkdown(report) : renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
   const json = drillJson(report);
   await writeDrillFiles(options.workspace, files, markdown, json);
-  options.log.info(`wrote ${files.markdownPath} and ${files.jsonPath} (${past.length} earlier drill(s) in the trend)`);
+  options.log.info(`wrote ${files.markdownPath} and ${files.jsonPath}${incident ? '' : ` (${past.length} earlier drill(s) in the trend)`}`);
 
   const result: DrillReportResult = { report, markdown, files, pastDrills: past.length };
   if (!options.pullRequest) return result;
@@ -62,8 +64,10 @@ export async function runDrillReport(options: DrillReportOptions): Promise<Drill
     client,
     options.pullRequest,
     {
-      branch: `dr-drill/${files.name}`,
-      title: `${VERDICT_MARK[drillVerdict(report)]} ${report.details.title} ${date}: ${drillVerdict(report)}`,
+      branch: `${incident ? 'dr-incident' : 'dr-drill'}/${files.name}`,
+      title: incident
+        ? `${report.passed ? VERDICT_MARK.passed : VERDICT_MARK.failed} Post-mortem: ${report.details.title} ${date}: ${incidentVerdict(report)}`
+        : `${VERDICT_MARK[drillVerdict(report)]} ${report.details.title} ${date}: ${drillVerdict(report)}`,
       commitMessage: commitMessage(report, files),
       files: [
         { path: files.markdownPath, content: markdown },

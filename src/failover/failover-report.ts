@@ -3,7 +3,7 @@ import { checklistItem, type ChecklistItem } from '../report/checklist.js';
 import { newReport, objective, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import { secondsBetween } from '../util/format.js';
 import type { ExecutionOutcome } from './execute.js';
-import type { HealthProbe } from '../checks/health.js';
+import type { HealthProbe } from '../health/wait.js';
 import type { FailoverMode, FailoverSettings } from './inputs.js';
 import { previousRecordValue, type Finding, type PlannedChange, type Preflight, type ReplicaRole } from './preflight.js';
 import { recordValue } from './record.js';

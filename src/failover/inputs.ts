@@ -4,9 +4,9 @@ import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseIdentifier, parseInstanceRef, type InstanceRef } from '../aws/rds-instance-ref.js';
+import { parseHealthTarget, type HealthTarget } from '../health/target.js';
 import { normalizeDnsName } from './dns-names.js';
 import { normalizeRecordValue } from './record-value.js';
-import { parseHealth, type HealthTarget } from '../checks/health.js';
 
 export type FailoverMode = 'plan' | 'execute';
 
@@ -21,7 +21,6 @@ export interface RecordTarget {
   /** A only: the alias target that fronts the new primary (a load balancer). */
   alias?: { dnsName: string; hostedZoneId: string };
 }
-
 
 export interface FailoverSettings {
   mode: FailoverMode;
@@ -110,7 +109,6 @@ function parseRecord(input: InputReader): RecordTarget | undefined {
   };
 }
 
-
 function parseSource(input: InputReader, replicaRegion: string): InstanceRef | undefined {
   const idText = input('source-id').trim();
   const regionText = input('source-region').trim();
@@ -158,7 +156,7 @@ export function parseFailoverInputs(input: InputReader, cwd: string = process.cw
     source: parseSource(input, region),
     record,
     expectedRecordValue: parseExpectedRecordValue(input('expected-record-value'), record),
-    health: parseHealth(input),
+    health: parseHealthTarget(input),
     replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
     maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),
     acceptDataLoss: parseBoolean(input('accept-data-loss'), 'accept-data-loss', false),

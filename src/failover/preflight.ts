@@ -2,7 +2,7 @@ import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { errorMessage } from '../errors.js';
 import { formatDuration } from '../util/format.js';
 import type { FailoverContext } from './context.js';
-import { describeProbe, probeHealth, type HealthProbe } from '../checks/health.js';
+import { describeProbe, probeHealth, type HealthProbe } from '../health/wait.js';
 import type { FailoverSettings } from './inputs.js';
 import { arnFor, describeRef, parseInstanceRef, sameInstance, type InstanceRef } from '../aws/rds-instance-ref.js';
 import { describeInstance, endpointText, listsReplica, TRANSITIONAL_STATUSES, type InstanceState } from '../aws/rds.js';

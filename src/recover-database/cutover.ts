@@ -1,4 +1,4 @@
-import { waitHealthy } from '../checks/health.js';
+import { waitHealthy } from '../health/wait.js';
 import { runSmokeCommand, type SmokeResult } from '../checks/smoke.js';
 import { withDatabase } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/identifiers.js';

@@ -1,7 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
-import { parseHealth, type HealthTarget } from '../checks/health.js';
+import { parseHealthTarget, type HealthTarget } from '../health/target.js';
 import { parseSmokeCommand } from '../checks/smoke-command.js';
 import { ConfigurationError } from '../errors.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
@@ -131,7 +131,7 @@ export function parseRecoverDatabaseInputs(input: InputReader, env: NodeJS.Proce
     expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,
     expectedReplaces: input('expected-replaces').trim() || undefined,
     commands: parseCommands(input, env, cwd),
-    health: parseHealth(input),
+    health: parseHealthTarget(input),
     terminateConnections: parseBoolean(input('terminate-connections'), 'terminate-connections', false),
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
     smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),

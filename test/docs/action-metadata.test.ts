@@ -22,7 +22,7 @@ function documented(readme: string, heading: string): string[] {
 }
 
 test('there are actions to check', () => {
-  expect(actions).toEqual(['backup', 'dr-audit', 'drill-report', 'failover', 'rds-restore-test', 'recover-database', 'restore-verify']);
+  expect(actions).toEqual(['backup', 'dr-audit', 'drill-report', 'failover', 'rds-restore-test', 'recover-application', 'recover-database', 'restore-verify']);
 });
 
 describe.each(actions)('actions/%s', (name) => {

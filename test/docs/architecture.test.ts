@@ -23,8 +23,8 @@ interface Layer {
 const LAYERS: Layer[] = [
   { name: 'bundle entries', members: ['entrypoints', 'cli'], sideways: false },
   { name: 'action entry points', members: ['actions'], sideways: false },
-  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit', 'recover-database'], sideways: false },
-  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks', 'retention'], sideways: true },
+  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit', 'recover-database', 'recover-application'], sideways: false },
+  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks', 'retention', 'health'], sideways: true },
   { name: 'foundation', members: ['util', 'errors.ts', 'version.ts'], sideways: true },
 ];
 

@@ -168,9 +168,28 @@ test('trust policies pin the repository, and the failover execute role its envir
   expect(sub('oidc-trust-policy-failover-execute.json')).toBe('repo:acme/saas-platform:environment:disaster-recovery-failover');
   expect(sub('oidc-trust-policy-staging-failover-execute.json')).toBe('repo:acme/saas-platform:environment:dr-staging');
   expect(sub('oidc-trust-policy-scheduled.json')).toBe('repo:acme/saas-platform:ref:refs/heads/main');
-  for (const file of ['oidc-trust-policy-failover-execute.json', 'oidc-trust-policy-staging-failover-execute.json', 'oidc-trust-policy-scheduled.json']) {
+  expect(sub('oidc-trust-policy-recover-database-execute.json')).toBe('repo:acme/saas-platform:environment:disaster-recovery-database');
+  expect(sub('oidc-trust-policy-recover-application-execute.json')).toBe('repo:acme/saas-platform:environment:disaster-recovery-application');
+  for (const file of [
+    'oidc-trust-policy-failover-execute.json',
+    'oidc-trust-policy-staging-failover-execute.json',
+    'oidc-trust-policy-scheduled.json',
+    'oidc-trust-policy-recover-database-execute.json',
+    'oidc-trust-policy-recover-application-execute.json',
+  ]) {
     expect(policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
   }
+});
+
+test.each([
+  ['recover-database.yml', 'disaster-recovery-database', 'DR_RECOVER_ROLE_ARN'],
+  ['recover-application.yml', 'disaster-recovery-application', 'DR_APP_ROLE_ARN'],
+])('%s assumes the execute role (an environment variable of %s) only inside that environment', (file, environment, variable) => {
+  const workflow = readFileSync(join(root, '.github', 'workflows', file), 'utf8');
+  const execute = workflow.slice(workflow.indexOf('\n  execute:'), workflow.indexOf('\n  post-mortem:'));
+  expect(execute).toContain(`environment:\n      name: ${environment}\n`);
+  expect(execute).toContain(`role-to-assume: \${{ vars.${variable} }}`);
+  expect(workflow.replace(execute, '')).not.toContain(`vars.${variable}`);
 });
 
 test('the failover workflow assumes each execute role only inside its environment: production\'s in production\'s, staging\'s in staging\'s', () => {

@@ -21,6 +21,7 @@ function mistake(inputs: Record<string, string>, env: NodeJS.ProcessEnv = ENV): 
 describe('drill-report inputs', () => {
   test('defaults: the plan’s history folder, a pull request to the default branch on github.com', () => {
     expect(parse({ reports: 'reports/**/*.json\n!reports/**/old-*.json', 'github-token': 't0ken' })).toEqual({
+      kind: 'drill',
       reports: ['reports/**/*.json', '!reports/**/old-*.json'],
       title: 'Disaster recovery drill',
       historyDir: 'docs/dr-drills',
@@ -29,7 +30,13 @@ describe('drill-report inputs', () => {
   });
 
   test('open-pr false needs no token and no repository', () => {
-    expect(parse({ reports: 'r/*.json', 'open-pr': 'false' }, {})).toEqual({ reports: ['r/*.json'], title: 'Disaster recovery drill', historyDir: 'docs/dr-drills' });
+    expect(parse({ reports: 'r/*.json', 'open-pr': 'false' }, {})).toEqual({ kind: 'drill', reports: ['r/*.json'], title: 'Disaster recovery drill', historyDir: 'docs/dr-drills' });
+  });
+
+  test('kind incident: its own title and history folder, so that the drills’ trend stays one of rehearsals; other kinds are refused', () => {
+    expect(parse({ reports: 'r/*.json', 'open-pr': 'false', kind: 'Incident' }, {})).toEqual({ kind: 'incident', reports: ['r/*.json'], title: 'Disaster recovery incident', historyDir: 'docs/dr-incidents' });
+    expect(parse({ reports: 'r/*.json', 'open-pr': 'false', kind: 'incident', title: 'Database corrupted', 'history-dir': 'ops/incidents/' }, {})).toMatchObject({ title: 'Database corrupted', historyDir: 'ops/incidents' });
+    expect(() => parse({ reports: 'r/*.json', 'open-pr': 'false', kind: 'outage' }, {})).toThrow("kind must be one of drill, incident, got 'outage'");
   });
 
   test('GitHub Enterprise Server: the API and server URLs come from the runner', () => {

@@ -37,10 +37,10 @@ function callerExamples(document: string): { file: string; job: Map; workflow: M
   });
 }
 
-const guide = callerExamples('docs/adopting.md');
+const guide = [...callerExamples('docs/adopting.md'), ...callerExamples('docs/recovery.md')];
 const readme = callerExamples('README.md');
 
-test('the adoption guide has a caller example for each reusable workflow', () => {
+test('the adoption guide (or, for the recovery workflows, docs/recovery.md) has a caller example for each reusable workflow', () => {
   const reusable = readdirSync(join(ROOT, '.github', 'workflows')).filter((file) => file.endsWith('.yml') && 'workflow_call' in map(readWorkflow(file).on));
   expect(reusable.length).toBeGreaterThanOrEqual(7);
   expect(guide.map((e) => e.file).sort()).toEqual(reusable.sort());

@@ -231,3 +231,143 @@ describe('rds-restore-test.yml: where the restore runs', () => {
     expect(run.summary).toContain('RDS restore tests are not configured, so nothing ran');
   });
 });
+
+describe('recover-application.yml: production or staging values, never a mix', () => {
+  const PRODUCTION_APP = {
+    VAR_RESTART_COMMAND: "ssh deploy@app.example.com 'docker compose up -d'",
+    VAR_HEALTH_URL: 'https://api.example.com/api/v1/health/',
+    VAR_LOG_COMMAND: "ssh deploy@app.example.com 'docker compose logs --since 15m backend'",
+    VAR_RUNNER: 'self-hosted',
+  };
+  const STAGING_APP = {
+    IN_RESTART_COMMAND: "ssh deploy@staging.example.com 'docker compose up -d'",
+    IN_CRASH_COMMAND: "ssh deploy@staging.example.com 'docker compose kill backend'",
+    IN_HEALTH_URL: 'https://Staging.example.com:8443/api/v1/health/?token=x',
+    STAGING_ENVIRONMENT: 'dr-staging',
+  };
+
+  test('a staging drill takes every value from the staging inputs, confirms its own host, and none from production', async () => {
+    const run = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION_APP, ...STAGING_APP });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toEqual({
+      configured: 'true',
+      mode: 'execute',
+      staging: 'true',
+      'restart-command': STAGING_APP.IN_RESTART_COMMAND,
+      'crash-command': STAGING_APP.IN_CRASH_COMMAND,
+      'health-url': STAGING_APP.IN_HEALTH_URL,
+      'log-command': '',
+      'log-errors': '',
+      runner: 'ubuntu-24.04',
+      'ssh-known-hosts': '',
+      region: '',
+      'staging-confirm': 'staging.example.com:8443',
+    });
+  });
+
+  test.each([
+    ['https://STAGING.example.com:443/health', 'staging.example.com'],
+    ['http://10.0.0.7:80/health', '10.0.0.7'],
+    ['http://10.0.0.7:8080', '10.0.0.7:8080'],
+  ])("a staging health URL %s is confirmed as its host reads in a URL: '%s'", async (url, host) => {
+    const run = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...STAGING_APP, IN_HEALTH_URL: url });
+    expect(run.outputs['staging-confirm']).toBe(host);
+    expect(new URL(url).host).toBe(host);
+  });
+
+  test.each(['IN_RESTART_COMMAND', 'IN_CRASH_COMMAND', 'IN_HEALTH_URL'])('staging without %s refuses to start and names it, instead of using production', async (missing) => {
+    const run = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION_APP, ...STAGING_APP, [missing]: '' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(new RegExp(`^::error::a staging application recovery needs every staging value, .*missing: ${missing.slice(3).toLowerCase().replace('_', '-')}`, 'm'));
+    expect(run.outputs).toEqual({});
+  });
+
+  test('a staging drill in the production environment, or with an outage time, is refused; one with no staging value at all only says what to set', async () => {
+    const inProduction = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...STAGING_APP, STAGING_ENVIRONMENT: 'disaster-recovery-application' });
+    expect(inProduction.exitCode).toBe(1);
+    expect(inProduction.output).toContain('::error::staging-environment is the production environment disaster-recovery-application');
+    const withOutage = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...STAGING_APP, OUTAGE_STARTED_AT: '2026-03-14T09:00:00Z' });
+    expect(withOutage.exitCode).toBe(1);
+    const unset = await runWorkflowStep('recover-application.yml', { MODE: 'execute', STAGING: 'true', ...PRODUCTION_APP, STAGING_ENVIRONMENT: 'dr-staging' });
+    expect(unset).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
+  });
+
+  test('outside a drill: the repository variables, no crash, whatever staging inputs are given; unconfigured, it only says what to set', async () => {
+    const run = await runWorkflowStep('recover-application.yml', { MODE: 'plan', STAGING: 'false', ...PRODUCTION_APP, ...STAGING_APP });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ configured: 'true', staging: 'false', 'restart-command': PRODUCTION_APP.VAR_RESTART_COMMAND, 'crash-command': '', 'health-url': PRODUCTION_APP.VAR_HEALTH_URL, runner: 'self-hosted', 'staging-confirm': '' });
+    const unconfigured = await runWorkflowStep('recover-application.yml', { MODE: 'plan', STAGING: 'false', VAR_HEALTH_URL: PRODUCTION_APP.VAR_HEALTH_URL });
+    expect(unconfigured).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
+    expect(unconfigured.summary).toContain('Application recovery is not configured, so nothing ran');
+  });
+
+  test.each([
+    ['recover-application.yml', 'execute', 'PLAN_DIGEST'],
+    ['recover-application.yml', 'staging-execute', 'PLAN_DIGEST'],
+    ['recover-database.yml', 'execute', 'RECOVERY_POINT'],
+    ['recover-database.yml', 'staging-execute', 'RECOVERY_POINT'],
+  ])('%s %s: without the plan’s binding value nothing runs; with it, execute goes on', async (workflow, job, name) => {
+    const at = { job, step: 'Check that execute is bound to the approved plan' };
+    const refused = await runWorkflowStep(workflow, { [name]: '' }, at);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.output).toMatch(/^::error::the plan job gave no /m);
+    expect((await runWorkflowStep(workflow, { [name]: 'backup_20260314_020000.dump' }, at)).exitCode).toBe(0);
+  });
+});
+
+describe('recover-database.yml: production or staging values, never a mix', () => {
+  const PRODUCTION_DB = {
+    VAR_BUCKET: 'saas-backups',
+    VAR_PREFIX: 'database/',
+    VAR_REGION: 'us-east-1',
+    VAR_INSTANCE_ID: 'saas-production',
+    VAR_PLAN_ROLE_ARN: 'arn:aws:iam::111122223333:role/recover-plan',
+    VAR_STOP_COMMAND: 'ssh deploy@app docker compose stop backend celery',
+    DATABASE_URL_SET: 'true',
+  };
+  const STAGING_DB = {
+    IN_CONFIRM: 'saas_staging',
+    IN_BUCKET: 'saas-staging-backups',
+    IN_REGION: 'us-east-2',
+    IN_PLAN_ROLE_ARN: 'arn:aws:iam::111122223333:role/staging-recover-plan',
+    IN_EXECUTE_ROLE_ARN: 'arn:aws:iam::111122223333:role/staging-recover-execute',
+    STAGING_DATABASE_URL_SET: 'true',
+    STAGING_ENVIRONMENT: 'dr-staging',
+  };
+
+  test('a staging drill from a backup takes only staging values', async () => {
+    const run = await runWorkflowStep('recover-database.yml', { MODE: 'execute', STAGING: 'true', SOURCE: 'backup', ...PRODUCTION_DB, ...STAGING_DB });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ configured: 'true', staging: 'true', source: 'backup', bucket: 'saas-staging-backups', prefix: '', region: 'us-east-2', 'instance-id': '', 'stop-command': '', 'plan-role-arn': STAGING_DB.IN_PLAN_ROLE_ARN, cutover: 'rename' });
+    const production = Object.values(PRODUCTION_DB).filter((value) => value !== 'true');
+    expect(Object.values(run.outputs).filter((value) => production.includes(value))).toEqual([]);
+  });
+
+  test.each([
+    ['IN_CONFIRM', 'backup', 'confirm'],
+    ['IN_REGION', 'backup', 'region'],
+    ['IN_PLAN_ROLE_ARN', 'backup', 'plan-role-arn'],
+    ['IN_EXECUTE_ROLE_ARN', 'backup', 'execute-role-arn'],
+    ['STAGING_DATABASE_URL_SET', 'backup', 'secret STAGING_DATABASE_URL'],
+    ['IN_BUCKET', 'backup', 'bucket'],
+    ['IN_INSTANCE_ID', 'rds-point-in-time', 'instance-id'],
+  ])('staging without %s (source %s) refuses to start and names %s', async (missing, source, name) => {
+    const run = await runWorkflowStep('recover-database.yml', { MODE: 'execute', STAGING: 'true', SOURCE: source, ...PRODUCTION_DB, ...STAGING_DB, [missing]: '' });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toMatch(/^::error::a staging database recovery needs every staging value, and none was taken from production; missing: /m);
+    expect(run.output).toContain(name);
+    expect(run.outputs).toEqual({});
+  });
+
+  test('outside a drill: a backup needs the bucket and the DATABASE_URL secret, an RDS source the instance; else it only says what to set', async () => {
+    const backup = await runWorkflowStep('recover-database.yml', { MODE: 'plan', STAGING: 'false', SOURCE: 'backup', ...PRODUCTION_DB, ...STAGING_DB });
+    expect(backup.outputs).toMatchObject({ configured: 'true', bucket: 'saas-backups', region: 'us-east-1', 'stop-command': PRODUCTION_DB.VAR_STOP_COMMAND, cutover: 'rename', 'postgres-version': '16' });
+    const noUrl = await runWorkflowStep('recover-database.yml', { MODE: 'plan', STAGING: 'false', SOURCE: 'backup', ...PRODUCTION_DB, DATABASE_URL_SET: 'false' });
+    expect(noUrl).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
+    expect(noUrl.summary).toContain('Database recovery is not configured, so nothing ran');
+    const rds = await runWorkflowStep('recover-database.yml', { MODE: 'plan', STAGING: 'false', SOURCE: 'rds-point-in-time', ...PRODUCTION_DB, DATABASE_URL_SET: 'false' });
+    expect(rds.outputs).toMatchObject({ configured: 'true', source: 'rds-point-in-time', 'instance-id': 'saas-production' });
+    const bad = await runWorkflowStep('recover-database.yml', { MODE: 'plan', STAGING: 'false', SOURCE: 'pitr', ...PRODUCTION_DB });
+    expect(bad.exitCode).toBe(1);
+  });
+});

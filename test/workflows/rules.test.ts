@@ -8,15 +8,26 @@ import { LANE_NAMES } from '../../harness/lanes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
-const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml', 'dr-audit.yml', 'rds-restore-test.yml', 'rds-snapshots.yml'];
+const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml', 'dr-audit.yml', 'rds-restore-test.yml', 'rds-snapshots.yml', 'recover-database.yml', 'recover-application.yml'];
 
 const read = (name: string) => readFileSync(join(WORKFLOWS, name), 'utf8');
 type Map = Record<string, unknown>;
 const map = (value: unknown) => (value ?? {}) as Map;
 
 describe('the rules, checked on every workflow', () => {
-  test('the five workflows of the issue, the weekly audit and the RDS recovery points (restore test, hourly snapshots) exist, and no others', () => {
-    expect(readdirSync(WORKFLOWS).sort()).toEqual(['backup.yml', 'ci.yml', 'dr-audit.yml', 'dr-drill.yml', 'failover.yml', 'rds-restore-test.yml', 'rds-snapshots.yml', 'restore-verify.yml']);
+  test('the five workflows of the issue, the weekly audit, the RDS recovery points (restore test, hourly snapshots) and the two recoveries exist, and no others', () => {
+    expect(readdirSync(WORKFLOWS).sort()).toEqual([
+      'backup.yml',
+      'ci.yml',
+      'dr-audit.yml',
+      'dr-drill.yml',
+      'failover.yml',
+      'rds-restore-test.yml',
+      'rds-snapshots.yml',
+      'recover-application.yml',
+      'recover-database.yml',
+      'restore-verify.yml',
+    ]);
   });
 
   test.each(readdirSync(WORKFLOWS))('%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC', (name) => {
@@ -174,10 +185,13 @@ describe('what the issue asks of each workflow', () => {
       ['restore-verify', './.github/workflows/restore-verify.yml'],
       ['failover', './.github/workflows/failover.yml'],
       ['rds-restore-test', './.github/workflows/rds-restore-test.yml'],
+      ['recover-database', './.github/workflows/recover-database.yml'],
+      ['recover-application', './.github/workflows/recover-application.yml'],
       ['drill-report', './.dr-actions/actions/drill-report'],
     ]);
     const report = jobs.find((j) => j.id === 'drill-report');
-    expect(report?.body.needs).toEqual(['restore-verify', 'failover', 'rds-restore-test']);
+    expect(report?.body.needs).toEqual(['restore-verify', 'failover', 'rds-restore-test', 'recover-database', 'recover-application']);
+    for (const id of ['recover-database', 'recover-application']) expect(String(report?.body.if)).toContain(`needs.${id}.outputs.configured == 'true'`);
     expect(String(report?.body.if)).toContain("needs.rds-restore-test.outputs.configured == 'true'");
     // The plan's regional outage on RDS: the latest recovery point, restored where the replicated backups are; only its own secret.
     const rds = jobs.find((j) => j.id === 'rds-restore-test');
@@ -195,6 +209,23 @@ describe('what the issue asks of each workflow', () => {
     expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}");
   });
 
+  test('dr-drill: the database recovery and the application crash are rehearsed on staging only, with staging values and secrets only', () => {
+    const jobs = jobsOf(parseWorkflow(read('dr-drill.yml')));
+    for (const [id, prefix] of [
+      ['recover-database', 'DR_STAGING_DB_'],
+      ['recover-application', 'DR_STAGING_APP_'],
+    ] as const) {
+      const job = jobs.find((j) => j.id === id);
+      const given = map(job?.body.with);
+      expect([id, given.mode, given.staging]).toEqual([id, 'execute', true]);
+      const fromVariables = Object.entries(given).filter(([, v]) => String(v).includes('vars.'));
+      expect(fromVariables.length).toBeGreaterThanOrEqual(8);
+      for (const [input, value] of fromVariables) expect([input, /vars\.DR_STAGING_/.test(String(value))]).toEqual([input, true]);
+      expect(fromVariables.filter(([input]) => input.startsWith('staging-') && input !== 'staging-environment').every(([, v]) => String(v).includes(`vars.${prefix}`))).toBe(true);
+      for (const value of Object.values(map(job?.body.secrets))) expect(String(value)).toMatch(/^\$\{\{ secrets\.(STAGING_|DR_STAGING_)/);
+    }
+  });
+
   test('failover: dispatched by hand only (mode plan or execute, and confirm), execute behind an environment, never cancelled, and the comment says why', () => {
     const triggers = Object.keys(on('failover.yml')).sort();
     expect(triggers).toEqual(['workflow_call', 'workflow_dispatch']);
@@ -209,6 +240,84 @@ describe('what the issue asks of each workflow', () => {
     const at = lines.findIndex((l) => l.startsWith('concurrency:'));
     expect(lines.slice(at - 4, at).every((l) => l.startsWith('#'))).toBe(true);
     expect(lines.slice(at - 4, at).join(' ')).toMatch(/never cancelled/);
+  });
+
+  describe.each([
+    ['recover-database.yml', 'expected-recovery-point', 'recovery-point', 'recover-database', 'disaster-recovery-database'],
+    ['recover-application.yml', 'expected-plan-digest', 'plan-digest', 'recover-application', 'disaster-recovery-application'],
+  ])('%s: the plan, then execute behind reviewers bound to it, a staging variant of its own, the post-mortem', (name, bindingInput, planOutput, action, environment) => {
+    const text = read(name);
+    const workflow = parseWorkflow(text);
+    const jobs = jobsOf(workflow);
+    const job = (id: string) => jobs.find((j) => j.id === id);
+    const actionStep = (id: string) => job(id)?.steps.find((s) => s.uses === `./.dr-actions/actions/${action}`);
+
+    test('dispatched by hand only (mode plan or execute, and confirm), never cancelled, and the comment says why', () => {
+      expect(Object.keys(on(name)).sort()).toEqual(['workflow_call', 'workflow_dispatch']);
+      expect(map(dispatchInputs(name).mode)).toMatchObject({ type: 'choice', options: ['plan', 'execute'], default: 'plan' });
+      expect(map(dispatchInputs(name).confirm)).toMatchObject({ type: 'string' });
+      expect(workflow.concurrency).toEqual({ group: `dr-${action}`, 'cancel-in-progress': false });
+      const lines = text.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('concurrency:'));
+      expect(lines.slice(at - 3, at).join(' ')).toMatch(/never cancelled/);
+    });
+
+    test(`execute runs in ${environment}, after the plan, given the plan's ${planOutput} as ${bindingInput}, checked before anything else`, () => {
+      expect(job('execute')?.body.environment).toEqual({ name: environment });
+      expect(job('execute')?.body.needs).toEqual(['configure', 'plan']);
+      expect(String(job('execute')?.body.if)).toContain("needs.configure.outputs.mode == 'execute'");
+      expect(String(job('execute')?.body.if)).toContain("needs.configure.outputs.staging != 'true'");
+      expect(map(job('plan')?.body.outputs)[planOutput]).toBe(`\${{ steps.${String(actionStep('plan')?.id)}.outputs.${planOutput} }}`);
+      expect(map(actionStep('plan')?.with).mode).toBe('plan');
+      expect(map(actionStep('execute')?.with)).toMatchObject({ mode: 'execute', confirm: '${{ inputs.confirm }}', [bindingInput]: `\${{ needs.plan.outputs.${planOutput} }}` });
+      if (action === 'recover-database') {
+        // What the plan would replace, too: execute refuses a database that is not the one the reviewers saw.
+        expect(map(job('plan')?.body.outputs).replaces).toBe(`\${{ steps.${String(actionStep('plan')?.id)}.outputs.replaces }}`);
+        expect(map(actionStep('execute')?.with)['expected-replaces']).toBe('${{ needs.plan.outputs.replaces }}');
+        expect(map(actionStep('staging-execute')?.with)['expected-replaces']).toBe('${{ needs.staging-plan.outputs.replaces }}');
+      }
+      const names = (job('execute')?.steps ?? []).map((s) => String(s.name));
+      const check = names.indexOf('Check that execute is bound to the approved plan');
+      expect(check).toBeGreaterThan(-1);
+      expect(check).toBeLessThan(names.indexOf('AWS credentials (OIDC)'));
+      expect(check).toBeLessThan(names.indexOf('Execute'));
+    });
+
+    test('the staging jobs are their own, bound the same way, and reference no production variable, secret, role or environment; the production jobs none of staging', () => {
+      const staging = ['staging-plan', 'staging-execute'];
+      const production = ['plan', 'execute', 'post-mortem'];
+      for (const id of staging) expect([id, String(job(id)?.body.if)]).toEqual([id, expect.stringContaining("needs.configure.outputs.staging == 'true'")]);
+      expect(map(actionStep('staging-execute')?.with)[bindingInput]).toBe(`\${{ needs.staging-plan.outputs.${planOutput} }}`);
+      expect(job('staging-execute')?.body.environment).toEqual({ name: "${{ inputs.staging-environment || 'dr-staging' }}" });
+      const body = (id: string) => JSON.stringify(job(id)?.body);
+      for (const id of staging) {
+        expect([id, body(id).match(/vars\.[A-Z_]+|secrets\.[A-Z_]+|disaster-recovery-[a-z]+/g) ?? []]).toEqual([id, (body(id).match(/secrets\.(STAGING_|DR_STAGING_)[A-Z_]+/g) ?? [])]);
+      }
+      for (const id of production) expect([id, /secrets\.(STAGING_|DR_STAGING_)|inputs\.staging-/.test(body(id))]).toEqual([id, false]);
+      // No expression picks between staging and production values: each job has only its own.
+      const fallback = /\$\{\{[^}]*staging [!=]= 'true' &&[^}]*\|\|[^}]*\}\}/;
+      expect(text).not.toMatch(fallback);
+      expect(read('failover.yml')).toMatch(fallback);
+    });
+
+    test('after a real execute, whether it worked or not (never after a drill), the post-mortem of its report is opened as a pull request', () => {
+      const postMortem = job('post-mortem');
+      expect(postMortem?.body.needs).toEqual(['configure', 'execute']);
+      for (const condition of ['always()', "needs.configure.outputs.staging != 'true'", "needs.configure.outputs.mode == 'execute'", "needs.execute.result == 'failure'"]) expect(String(postMortem?.body.if)).toContain(condition);
+      expect(postMortem?.body.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
+      const uploaded = map(job('execute')?.steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'))?.with).name;
+      expect(map(postMortem?.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))?.with).name).toBe(uploaded);
+      expect(map(postMortem?.steps.find((s) => s.uses === './.dr-actions/actions/drill-report')?.with)).toMatchObject({ kind: 'incident', 'open-pr': true });
+    });
+  });
+
+  test('failover: after a real execute (not a staging drill), the post-mortem of its report is opened as a pull request', () => {
+    const jobs = jobsOf(parseWorkflow(read('failover.yml')));
+    const postMortem = jobs.find((j) => j.id === 'post-mortem');
+    expect(postMortem?.body.needs).toEqual(['configure', 'execute']);
+    for (const condition of ['always()', "needs.configure.outputs.staging != 'true'", "needs.configure.outputs.mode == 'execute'"]) expect(String(postMortem?.body.if)).toContain(condition);
+    expect(map(postMortem?.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))?.with).name).toBe('failover-execute');
+    expect(map(postMortem?.steps.find((s) => s.uses === './.dr-actions/actions/drill-report')?.with)).toMatchObject({ kind: 'incident', 'open-pr': true });
   });
 
   test('each DR job does nothing but say how to configure it until its variables are set', () => {

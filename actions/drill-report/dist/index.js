@@ -29211,7 +29211,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 638:
+/***/ 4629:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32316,6 +32316,8 @@ const VERDICT_MARK = { passed: MARK.passed, failed: MARK.failed, incomplete: 'âš
  *   they count only when its report checked them.
  * - failover measures the recovery time only in execute mode: a plan-mode report checks none of it.
  *   Data loss (lag) and the application (health) need replica-database-url and health-url.
+ * - recover-application (in execute mode, as drills run it) checks that the application starts
+ *   without errors (health, and the logs when it has a log-command) and its recovery time.
  * - dr-audit checks the prerequisites, which are not an item of the plan's Test Checklist.
  * Other kinds (backup) check no item.
  */
@@ -32323,6 +32325,7 @@ const MEANT_TO_CHECK = {
     'restore-verify': ['download', 'restore', 'rto', 'rpo'],
     'rds-restore-test': ['restore', 'rto', 'rpo'],
     failover: ['rto'],
+    'recover-application': ['applicationStarts', 'rto'],
     'dr-audit': ['prerequisites'],
 };
 const PLAN_ORDER = Object.keys(PLAN_CHECKLIST);
@@ -32398,6 +32401,17 @@ function summarizeDetails(kind, details) {
         if (!label)
             return undefined;
         return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${drill_text(field(details, 'instanceId')) ?? 'the instance'}${where ? ` in ${where}` : ''}: ${label}`;
+    }
+    if (kind === 'recover-application') {
+        const mode = drill_text(field(details, 'mode'));
+        const application = drill_text(field(details, 'application')) ?? 'the application';
+        if (mode === 'plan')
+            return `plan mode for ${application}: showed the commands, ran none`;
+        if (mode !== 'execute')
+            return undefined;
+        const drill = field(details, 'drill') === true ? ', crashed first (drill)' : '';
+        const recovered = drill_text(field(details, 'rto', 'recoveredAt'));
+        return `${application} restarted${drill}: ${recovered ? `healthy at ${recovered}` : 'did not answer its health check'}`;
     }
     if (kind === 'failover') {
         const mode = drill_text(field(details, 'mode'));
@@ -32526,7 +32540,7 @@ function buildDrillReport(options) {
     const objectives = mergeObjectives(sources);
     const checklist = mergeChecklist(sources);
     const failures = drillReasons(sources, objectives, checklist);
-    const coverage = drillCoverage(sources, checklist);
+    const coverage = options.incident ? { meantToCheck: [], unchecked: [], reasons: [] } : drillCoverage(sources, checklist);
     const verdict = failures.length ? 'failed' : coverage.reasons.length ? 'incomplete' : 'passed';
     // Failures first: an incomplete drill that also failed is reported as failed, with why.
     const reasons = failures.length ? failures : coverage.reasons;
@@ -32542,7 +32556,7 @@ function buildDrillReport(options) {
         steps: sources.map(sourceStep),
         objectives,
         checklist,
-        details: { title: options.title, sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
+        details: { title: options.title, ...(options.incident ? { incident: true } : {}), sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
     });
 }
 
@@ -32590,7 +32604,7 @@ function parseChoice(input, name, choices, fallback) {
         return fallback;
     const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
     if (!match)
-        throw new ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
+        throw new errors_ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
     return match;
 }
 
@@ -32600,6 +32614,9 @@ function parseChoice(input, name, choices, fallback) {
 
 const DEFAULT_HISTORY_DIR = 'docs/dr-drills';
 const DEFAULT_TITLE = 'Disaster recovery drill';
+/** Incidents are kept apart from drills, so that the drills' trend stays one of rehearsals. */
+const DEFAULT_INCIDENT_HISTORY_DIR = 'docs/dr-incidents';
+const DEFAULT_INCIDENT_TITLE = 'Disaster recovery incident';
 function parseReports(input) {
     const patterns = input
         .split(/\r?\n/)
@@ -32610,16 +32627,16 @@ function parseReports(input) {
     }
     return patterns;
 }
-function parseTitle(input) {
-    const title = input.replace(/\s+/g, ' ').trim() || DEFAULT_TITLE;
+function parseTitle(input, kind) {
+    const title = input.replace(/\s+/g, ' ').trim() || (kind === 'incident' ? DEFAULT_INCIDENT_TITLE : DEFAULT_TITLE);
     // GitHub refuses pull request titles over 256 characters; the date and verdict are added to it.
     if (title.length > 200)
         throw new errors_ConfigurationError(`title is ${title.length} characters long; keep it to 200`);
     return title;
 }
 /** The folder is committed by path in the pull request, so it must stay inside the repository. */
-function parseHistoryDir(input) {
-    const raw = input.trim() || DEFAULT_HISTORY_DIR;
+function parseHistoryDir(input, fallback = DEFAULT_HISTORY_DIR) {
+    const raw = input.trim() || fallback;
     const normalized = external_node_path_namespaceObject.posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '');
     if (external_node_path_namespaceObject.posix.isAbsolute(normalized) || normalized === '.' || normalized === '' || normalized === '..' || normalized.startsWith('../')) {
         throw new errors_ConfigurationError(`history-dir must be a folder inside the repository, relative to its root (e.g. ${DEFAULT_HISTORY_DIR}), got '${raw}'`);
@@ -32669,10 +32686,12 @@ function parseUrl(value, fallback, name) {
 }
 /** Every input checked before anything is read or written; each mistake is one ConfigurationError. */
 function parseDrillReportInputs(input, env = process.env) {
+    const kind = parseChoice(input('kind'), 'kind', ['drill', 'incident'], 'drill');
     const settings = {
+        kind,
         reports: parseReports(input('reports')),
-        title: parseTitle(input('title')),
-        historyDir: parseHistoryDir(input('history-dir')),
+        title: parseTitle(input('title'), kind),
+        historyDir: parseHistoryDir(input('history-dir'), kind === 'incident' ? DEFAULT_INCIDENT_HISTORY_DIR : DEFAULT_HISTORY_DIR),
     };
     if (!parseBoolean(input('open-pr'), 'open-pr', true))
         return settings;
@@ -38026,6 +38045,11 @@ async function loadPastDrills(dir, log, exclude) {
                 log.warning(`${(0,external_node_path_namespaceObject.join)(dir, file)} is a '${report.kind}' report, not a drill record; left out of the trend`);
                 continue;
             }
+            // A real incident's record is no rehearsal: it has no place in the drills' trend.
+            if (report.details.incident) {
+                log.info(`${(0,external_node_path_namespaceObject.join)(dir, file)} is the record of an incident, not of a drill; left out of the trend`);
+                continue;
+            }
             drills.push({ name, report: report });
         }
         catch (error) {
@@ -38612,6 +38636,120 @@ function renderDrillMarkdown(report, options) {
         stepsSection(report.details.sources),
         trendSection(report, options.past, options.historyDir),
         postMortemMarkdown(report, [...notCovered, ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key)]),
+        footer,
+    ].join('\n\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/drill-report/incident.ts
+
+
+
+
+
+/** How an incident's record reads its verdict: whether the recovery worked, not whether a rehearsal did. */
+function incidentVerdict(report) {
+    return report.passed ? 'recovered' : 'recovery failed';
+}
+const utc = (time) => time.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+function objectiveLine(o) {
+    if (o.measuredSeconds === null)
+        return `${o.name} for ${o.scenario}: not measured (${o.measure}); target ${formatDuration(o.targetSeconds)}`;
+    const verdict = o.passed ? `${MARK.passed} met` : `${MARK.failed} missed`;
+    return `${o.name} for ${o.scenario}: ${formatDuration(o.measuredSeconds)} (${o.measure}), ${percentOf(o.measuredSeconds, o.targetSeconds)} of the target ${formatDuration(o.targetSeconds)}: ${verdict}`;
+}
+/** Every step of every report, in the order they started: the recovery as it happened. */
+function timeline(sources) {
+    const steps = sources.flatMap((source) => source.steps.map((step) => ({ source, step })));
+    const timed = steps.filter((s) => s.step.startedAt).sort((a, b) => Date.parse(a.step.startedAt) - Date.parse(b.step.startedAt));
+    const untimed = steps.filter((s) => !s.step.startedAt);
+    const line = ({ source, step }) => {
+        const took = step.durationSeconds === undefined ? '' : `, ${formatDuration(step.durationSeconds)}`;
+        const at = step.startedAt ? `${utc(step.startedAt)}: ` : '';
+        return `${at}${source.label}: ${step.name} (${step.status}${took})${step.detail ? `: ${step.detail}` : ''}`;
+    };
+    return [...timed.map(line), ...untimed.map(line)];
+}
+function outageLines(report) {
+    const rto = report.objectives.filter((o) => o.name === 'RTO');
+    const measured = rto.filter((o) => o.measuredSeconds !== null);
+    const fromOutage = measured.some((o) => /outage-started-at/.test(o.measure));
+    const lines = measured.map((o) => `${formatDuration(o.measuredSeconds ?? 0)} for ${o.scenario} (${o.measure})`);
+    if (lines.length === 0)
+        lines.push(`Not measured: no report measured a recovery time. ${TEAM_FILLS_IN}`);
+    if (!fromOutage)
+        lines.push(`Add the time from the first alert to the start of the recovery (${utc(report.startedAt)}): ${TEAM_FILLS_IN}`);
+    return lines;
+}
+/**
+ * The plan's post-mortem template (Post-Incident Procedures) for a real recovery: what ran and
+ * when, the outage as measured, each step with its time, the objectives met or missed, answered
+ * from the reports; why it happened is for the team.
+ */
+function incidentPostMortemMarkdown(report) {
+    const sources = report.details.sources;
+    const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${reason}`), '- [ ] Update documentation', '- [ ] Implement preventive measures', '- [ ] Train team on new procedures', '- [ ] Schedule follow-up review'];
+    return [
+        '## Post-mortem',
+        '',
+        '1. **Incident Summary**',
+        `   - What happened? ${TEAM_FILLS_IN} The recovery that ran:`,
+        bullets(sources.length ? sources.map(sourceSentence) : ['no report was gathered'], '     '),
+        `   - When did it happen? The recovery ran ${when(report)}; the outage began: ${TEAM_FILLS_IN}`,
+        '   - How long was the outage?',
+        bullets(outageLines(report), '     '),
+        '',
+        '2. **Root Cause Analysis**',
+        `   - Why did it happen? ${TEAM_FILLS_IN}`,
+        `   - What was the root cause? ${TEAM_FILLS_IN}`,
+        `   - What were contributing factors? ${TEAM_FILLS_IN}`,
+        '',
+        '3. **Recovery Actions**',
+        '   - What steps were taken?',
+        bullets(timeline(sources).length ? timeline(sources) : ['none recorded'], '     '),
+        '   - How long did each step take?',
+        bullets(stepDurations(sources), '     '),
+        `   - Were procedures effective? ${effectiveness(report)}`,
+        '   - Objectives:',
+        bullets(report.objectives.length ? report.objectives.map(objectiveLine) : ['no report measured an objective'], '     '),
+        '',
+        '4. **Lessons Learned**',
+        '   - What went well?',
+        bullets(wentWell(report), '     '),
+        '   - What could be improved?',
+        bullets(toImprove(report, []), '     '),
+        `   - What should we change? ${TEAM_FILLS_IN}`,
+        '',
+        '5. **Action Items**',
+        actionItems.map((item) => `   ${item}`).join('\n'),
+    ].join('\n');
+}
+function incidentHeadline(report) {
+    const sources = report.details.sources;
+    const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario}`);
+    const met = report.objectives.filter((o) => o.passed === true).map((o) => `${o.name} for ${o.scenario}`);
+    const lines = [
+        `**${report.passed ? 'Recovered' : 'Recovery failed'}.** ${plural(sources.length, 'report')}: ${sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none'}. ` +
+            `Objectives met: ${met.join(', ') || 'none'}; missed: ${missed.join(', ') || 'none'}.`,
+    ];
+    if (report.reasons.length)
+        lines.push('', '**What failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
+    return lines.join('\n');
+}
+/**
+ * The record of a real recovery: the verdict, the reports, the timeline, the objectives, the
+ * steps, and the pre-filled post-mortem the team completes in the pull request. No trend: an
+ * incident is not a rehearsal, and is kept out of the drills' history.
+ */
+function renderIncidentMarkdown(report) {
+    const footer = `<sub>Made by ${report.tool.name} ${report.tool.version} drill-report (kind: incident)${report.run.url ? ` in [this run](${report.run.url})` : ''}. The JSON record beside this file holds every figure above.</sub>`;
+    return `${[
+        `# ${report.passed ? MARK.passed : MARK.failed} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${incidentVerdict(report)}`,
+        incidentHeadline(report),
+        sourcesTable(report.details.sources),
+        ['## Timeline', '', timeline(report.details.sources).length ? bullets(timeline(report.details.sources), '') : 'No step was recorded.'].join('\n'),
+        objectivesSection(report.details.sources),
+        stepsSection(report.details.sources),
+        incidentPostMortemMarkdown(report),
         footer,
     ].join('\n\n')}\n`;
 }
@@ -42443,36 +42581,40 @@ async function loadSourceReports(patterns, workspace, log = silentLogger) {
 
 
 
+
 function commitMessage(report, files) {
-    const verdict = drillVerdict(report);
+    const verdict = report.details.incident ? incidentVerdict(report) : drillVerdict(report);
     const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
     if (report.run.url)
         lines.push(`Gathered by ${report.run.url}`);
     return lines.join('\n');
 }
 /**
- * Gathers a drill's reports, renders the report against the earlier drills in history-dir,
+ * Gathers a drill's (or, with kind incident, a real recovery's) reports, renders the report against the earlier drills in history-dir,
  * writes <history-dir>/<date>-<run id>.md and .json, and, when asked, opens the pull request
  * that records them.
  */
 async function runDrillReport(options) {
     const sources = await loadSourceReports(options.reports, options.workspace, options.log);
     options.log.info(`read ${sources.length} report(s): ${sources.map((s) => `${s.label} (${s.file})`).join(', ')}`);
-    const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now });
+    const incident = options.kind === 'incident';
+    const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now, incident });
     const files = drillFiles(report, options.historyDir);
-    const past = await loadPastDrills((0,external_node_path_namespaceObject.join)(options.workspace, options.historyDir), options.log, files.name);
-    const markdown = renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
+    const past = incident ? [] : await loadPastDrills((0,external_node_path_namespaceObject.join)(options.workspace, options.historyDir), options.log, files.name);
+    const markdown = incident ? renderIncidentMarkdown(report) : renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
     const json = drillJson(report);
     await writeDrillFiles(options.workspace, files, markdown, json);
-    options.log.info(`wrote ${files.markdownPath} and ${files.jsonPath} (${past.length} earlier drill(s) in the trend)`);
+    options.log.info(`wrote ${files.markdownPath} and ${files.jsonPath}${incident ? '' : ` (${past.length} earlier drill(s) in the trend)`}`);
     const result = { report, markdown, files, pastDrills: past.length };
     if (!options.pullRequest)
         return result;
     const client = options.client ?? createGitHubClient(options.pullRequest.token, options.pullRequest.apiUrl);
     const date = report.startedAt.slice(0, 10);
     result.pullRequest = await openDrillPullRequest(client, options.pullRequest, {
-        branch: `dr-drill/${files.name}`,
-        title: `${VERDICT_MARK[drillVerdict(report)]} ${report.details.title} ${date}: ${drillVerdict(report)}`,
+        branch: `${incident ? 'dr-incident' : 'dr-drill'}/${files.name}`,
+        title: incident
+            ? `${report.passed ? VERDICT_MARK.passed : VERDICT_MARK.failed} Post-mortem: ${report.details.title} ${date}: ${incidentVerdict(report)}`
+            : `${VERDICT_MARK[drillVerdict(report)]} ${report.details.title} ${date}: ${drillVerdict(report)}`,
         commitMessage: commitMessage(report, files),
         files: [
             { path: files.markdownPath, content: markdown },
@@ -42780,8 +42922,9 @@ async function run() {
         if (result.pullRequest)
             info(`pull request: ${result.pullRequest.url}`);
         const verdict = drillVerdict(result.report);
+        const what = settings.kind === 'incident' ? 'the recovery' : 'the drill';
         if (verdict !== 'passed')
-            warning(`the drill ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
+            warning(`${what} ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
     });
 }
 
@@ -42792,7 +42935,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(638);
+/* harmony import */ var _actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4629);
 
 await (0,_actions_drill_report_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 9126:
+/***/ 4167:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69383,6 +69383,38 @@ function describeRef(ref) {
     return `${ref.id} (${ref.region})`;
 }
 
+;// CONCATENATED MODULE: ./src/health/target.ts
+
+
+/** The health-url input as a URL, or a ConfigurationError saying what is wrong with it. */
+function parseHealthUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new ConfigurationError('health-url must be an http:// or https:// URL');
+    if (url.username || url.password)
+        throw new ConfigurationError('health-url must not hold credentials');
+    return url;
+}
+/** health-url, health-expect-status and health-timeout-seconds; undefined when health-url is empty. */
+function parseHealthTarget(input, defaultTimeoutSeconds = 600) {
+    const text = input('health-url').trim();
+    if (!text)
+        return undefined;
+    const url = parseHealthUrl(text);
+    return {
+        url: url.toString(),
+        display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
+        expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
+        timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', defaultTimeoutSeconds, 1),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/failover/dns-names.ts
 
 const LABEL = /^(?:\*|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/;
@@ -69432,104 +69464,6 @@ function normalizeRecordValue(text) {
     if (alias)
         return `ALIAS ${bareDnsName(alias[1])}`;
     return trimmed.split(',').map(bareDnsName).filter(Boolean).sort().join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/util/clock.ts
-const clock_systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-/** The system clock moved so that it reads `start` (epoch ms) when first asked, running at real speed from there. */
-function clockStartingAt(start) {
-    let offset;
-    return {
-        now: () => {
-            offset ??= start - Date.now();
-            return Date.now() + offset;
-        },
-        sleep: clock_systemClock.sleep,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/util/backoff.ts
-
-const sleep = (ms) => systemClock.sleep(ms);
-/** The delay before attempt `attempt + 1` (attempt counts from 1). */
-function backoffDelay(backoff, attempt) {
-    return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
-}
-/**
- * Calls `check` until `isDone` accepts its value or the deadline (epoch ms) passes, sleeping
- * with backoff between calls but never past the deadline. The check runs at least once, and
- * once more at the deadline, so a slow last sleep cannot hide a state that was reached.
- */
-async function pollUntil(check, isDone, options) {
-    const clock = options.clock ?? clock_systemClock;
-    for (let attempt = 1;; attempt += 1) {
-        const value = await check(attempt);
-        if (isDone(value))
-            return { value, done: true, attempts: attempt };
-        const remaining = options.deadline - clock.now();
-        if (remaining <= 0)
-            return { value, done: false, attempts: attempt };
-        await clock.sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/checks/health.ts
-
-
-
-
-
-/** health-url, health-expect-status and health-timeout-seconds; undefined when health-url is empty. */
-function parseHealth(input) {
-    const text = input('health-url').trim();
-    if (!text)
-        return undefined;
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new ConfigurationError('health-url must be an http:// or https:// URL');
-    if (url.username || url.password)
-        throw new ConfigurationError('health-url must not hold credentials');
-    return {
-        url: url.toString(),
-        display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
-        expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
-        timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', 600, 1),
-    };
-}
-/** No single probe may take longer than this, so that polling keeps its rhythm. */
-const PROBE_TIMEOUT_MS = 10_000;
-/** Even the last probe before the deadline gets this long to answer: a cut-off request says nothing about health. */
-const MIN_PROBE_TIMEOUT_MS = 2_000;
-/** Like `curl`, redirects are not followed: a health endpoint that redirects (to a login page) is not healthy. */
-async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
-    const at = new Date().toISOString();
-    try {
-        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
-        await response.body?.cancel();
-        return { at, status: response.status };
-    }
-    catch (error) {
-        const cause = error.cause;
-        return { at, error: cause ? errorMessage(cause) : errorMessage(error) };
-    }
-}
-function describeProbe(probe) {
-    return probe.status !== undefined ? `HTTP ${probe.status}` : `no answer (${probe.error ?? 'unknown error'})`;
-}
-/** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
-async function waitHealthy(target, backoff, clock = clock_systemClock) {
-    const deadline = clock.now() + target.timeoutSeconds * 1000;
-    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff, clock });
-    return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
 }
 
 ;// CONCATENATED MODULE: ./src/failover/inputs.ts
@@ -69648,7 +69582,7 @@ function parseFailoverInputs(input, cwd = process.cwd()) {
         source: parseSource(input, region),
         record,
         expectedRecordValue: parseExpectedRecordValue(input('expected-record-value'), record),
-        health: parseHealth(input),
+        health: parseHealthTarget(input),
         replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
         maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),
         acceptDataLoss: parseBoolean(input('accept-data-loss'), 'accept-data-loss', false),
@@ -79208,6 +79142,48 @@ async function createContext(settings, log, pacing = {}, clock) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/util/clock.ts
+const clock_systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/** The system clock moved so that it reads `start` (epoch ms) when first asked, running at real speed from there. */
+function clockStartingAt(start) {
+    let offset;
+    return {
+        now: () => {
+            offset ??= start - Date.now();
+            return Date.now() + offset;
+        },
+        sleep: clock_systemClock.sleep,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/util/backoff.ts
+
+const sleep = (ms) => systemClock.sleep(ms);
+/** The delay before attempt `attempt + 1` (attempt counts from 1). */
+function backoffDelay(backoff, attempt) {
+    return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
+}
+/**
+ * Calls `check` until `isDone` accepts its value or the deadline (epoch ms) passes, sleeping
+ * with backoff between calls but never past the deadline. The check runs at least once, and
+ * once more at the deadline, so a slow last sleep cannot hide a state that was reached.
+ */
+async function pollUntil(check, isDone, options) {
+    const clock = options.clock ?? clock_systemClock;
+    for (let attempt = 1;; attempt += 1) {
+        const value = await check(attempt);
+        if (isDone(value))
+            return { value, done: true, attempts: attempt };
+        const remaining = options.deadline - clock.now();
+        if (remaining <= 0)
+            return { value, done: false, attempts: attempt };
+        await clock.sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/aws/throttling.ts
 
 
@@ -79624,6 +79600,37 @@ function rollback(settings, preflight) {
     lines.push(`Promotion cannot be undone: a promoted instance never becomes a replica again. To return to ${preflight.source.ref?.region ?? 'the original region'}, ` +
         `create a read replica of ${settings.replicaId} there, let it catch up, and run this failover with replica-id set to it.`);
     return lines;
+}
+
+;// CONCATENATED MODULE: ./src/health/wait.ts
+
+
+
+/** No single probe may take longer than this, so that polling keeps its rhythm. */
+const PROBE_TIMEOUT_MS = 10_000;
+/** Even the last probe before the deadline gets this long to answer: a cut-off request says nothing about health. */
+const MIN_PROBE_TIMEOUT_MS = 2_000;
+/** Like `curl`, redirects are not followed: a health endpoint that redirects (to a login page) is not healthy. */
+async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
+    const at = new Date().toISOString();
+    try {
+        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
+        await response.body?.cancel();
+        return { at, status: response.status };
+    }
+    catch (error) {
+        const cause = error.cause;
+        return { at, error: cause ? errorMessage(cause) : errorMessage(error) };
+    }
+}
+function describeProbe(probe) {
+    return probe.status !== undefined ? `HTTP ${probe.status}` : `no answer (${probe.error ?? 'unknown error'})`;
+}
+/** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
+async function waitHealthy(target, backoff, clock = clock_systemClock) {
+    const deadline = clock.now() + target.timeoutSeconds * 1000;
+    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff, clock });
+    return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
 }
 
 ;// CONCATENATED MODULE: ./src/aws/rds-promotion.ts
@@ -83982,7 +83989,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9126);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4167);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -35975,7 +35975,7 @@ const ProxyAgent = __nccwpck_require__(6672)
 const EnvHttpProxyAgent = __nccwpck_require__(3137)
 const RetryAgent = __nccwpck_require__(50)
 const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
 const api = __nccwpck_require__(6615)
 const buildConnector = __nccwpck_require__(9136)
@@ -36089,7 +36089,7 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
 /* unused reexport */ __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(6297)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
@@ -36140,7 +36140,7 @@ __webpack_unused_export__ = EventSource
 /***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(1059)
+const { addAbortListener } = __nccwpck_require__(3440)
 const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
@@ -36209,7 +36209,7 @@ module.exports = {
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
@@ -36331,7 +36331,7 @@ const {
   InvalidReturnValueError,
   RequestAbortedError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
@@ -36582,7 +36582,7 @@ module.exports = pipeline
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
@@ -36803,7 +36803,7 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
@@ -37029,7 +37029,7 @@ module.exports = stream
 
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
@@ -37161,8 +37161,8 @@ module.exports.connect = __nccwpck_require__(2279)
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
 const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
-const { ReadableStreamFrom } = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -37650,7 +37650,7 @@ module.exports = {
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
 const timers = __nccwpck_require__(6603)
 
@@ -38679,7 +38679,7 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(3440)
 const { channels } = __nccwpck_require__(2414)
 const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
@@ -39378,7 +39378,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1059:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40114,7 +40114,7 @@ const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __ncc
 const DispatcherBase = __nccwpck_require__(1841)
 const Pool = __nccwpck_require__(628)
 const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
@@ -40263,7 +40263,7 @@ const {
 } = __nccwpck_require__(2128)
 const Pool = __nccwpck_require__(628)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(1059)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -40468,7 +40468,7 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { channels } = __nccwpck_require__(2414)
 const timers = __nccwpck_require__(6603)
 const {
@@ -41988,7 +41988,7 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -42789,7 +42789,7 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { channels } = __nccwpck_require__(2414)
 const Request = __nccwpck_require__(4655)
 const DispatcherBase = __nccwpck_require__(1841)
@@ -44246,7 +44246,7 @@ const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
 const buildConnector = __nccwpck_require__(9136)
 
@@ -44762,7 +44762,7 @@ module.exports = class DecoratorHandler {
 
 
 
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
@@ -45009,7 +45009,7 @@ const {
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -45827,7 +45827,7 @@ module.exports = interceptorOpts => {
 
 
 
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const DecoratorHandler = __nccwpck_require__(8155)
 
@@ -46649,7 +46649,7 @@ const {
   kMockDispatch
 } = __nccwpck_require__(1117)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(1059)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -46957,7 +46957,7 @@ const {
   kOrigin,
   kGetNetConnect
 } = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(1059)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -47841,7 +47841,7 @@ module.exports = {
 
 const { kConstruct } = __nccwpck_require__(109)
 const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1059)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
 const { webidl } = __nccwpck_require__(5893)
 const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
 const { Request, fromInnerRequest } = __nccwpck_require__(9967)
@@ -48708,7 +48708,7 @@ module.exports = {
 const { kConstruct } = __nccwpck_require__(109)
 const { Cache } = __nccwpck_require__(9634)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -50404,7 +50404,7 @@ const { parseMIMEType } = __nccwpck_require__(1900)
 const { createFastMessageEvent } = __nccwpck_require__(5188)
 const { isNetworkError } = __nccwpck_require__(9051)
 const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const { environmentSettingsObject } = __nccwpck_require__(3168)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
@@ -50929,7 +50929,7 @@ module.exports = {
 
 
 
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -52533,7 +52533,7 @@ module.exports = { FileLike, isFileLike }
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
 const { utf8DecodeBytes } = __nccwpck_require__(3168)
 const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
 const { isFileLike } = __nccwpck_require__(7114)
@@ -53016,7 +53016,7 @@ module.exports = {
 
 const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
 const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const { FileLike, isFileLike } = __nccwpck_require__(7114)
 const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
@@ -53268,7 +53268,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 6297:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -53323,7 +53323,7 @@ module.exports = {
 
 
 const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
@@ -54073,7 +54073,7 @@ const {
 } = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
 const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { webidl } = __nccwpck_require__(5893)
@@ -56296,7 +56296,7 @@ module.exports = {
 const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
 const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
 const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
@@ -57337,7 +57337,7 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
 const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -57971,10 +57971,10 @@ module.exports = {
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
 const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(6297)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
 const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1059)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
 const { webidl } = __nccwpck_require__(5893)
@@ -59609,7 +59609,7 @@ module.exports = {
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(1059)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -60619,7 +60619,7 @@ const {
   kAborted
 } = __nccwpck_require__(961)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -61909,7 +61909,7 @@ module.exports = {
 
 
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
@@ -63474,7 +63474,7 @@ const {
 } = __nccwpck_require__(8625)
 const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
 const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1059)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
 const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
@@ -64181,7 +64181,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 3440:
+/***/ 41:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65426,6 +65426,8 @@ function loadChecksFile(path, cwd = process.cwd()) {
     return parseChecks((0,external_node_fs_.readFileSync)(full, 'utf8'), path);
 }
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/util/words.ts
 
 /**
@@ -65482,22 +65484,31 @@ function splitWords(text, inputName) {
     return words;
 }
 
-;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+;// CONCATENATED MODULE: ./src/util/command.ts
 
 
 
 
-/** The command must exist before anything is restored; a typo should not cost a whole restore. */
+
+
+
+const HEAD_BYTES = 8 * 1024;
+const TAIL_BYTES = 24 * 1024;
+/** How long a process group has to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
+/** With leftovers kept, how long their output is still read after the command exits. */
+const KEPT_OUTPUT_GRACE_MS = 1_000;
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
 function checkCommandExists(command, inputName, env, cwd) {
-    const executable = (path) => {
-        try {
-            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-            return (0,external_node_fs_.statSync)(path).isFile();
-        }
-        catch {
-            return false;
-        }
-    };
     if (command.includes('/')) {
         const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
         if (!executable(path))
@@ -65508,13 +65519,173 @@ function checkCommandExists(command, inputName, env, cwd) {
     if (!found)
         throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
-/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+/** A command input as words (no shell), its program checked to exist; undefined when empty. */
+function parseCommand(input, inputName, env, cwd) {
     const words = splitWords(input, inputName);
     if (words.length === 0)
         return undefined;
     checkCommandExists(words[0], inputName, env, cwd);
     return words;
+}
+/** The words as a shell would need them quoted, for people to read and copy. */
+function quoteWords(words) {
+    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
+}
+/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
+class BoundedOutput {
+    head = '';
+    tail = '';
+    headFull = false;
+    omitted = 0;
+    add(chunk) {
+        if (!this.headFull) {
+            const room = HEAD_BYTES - this.head.length;
+            if (chunk.length <= room) {
+                this.head += chunk;
+                return;
+            }
+            const cut = chunk.lastIndexOf('\n', room);
+            const keep = cut >= 0 ? cut + 1 : room;
+            this.head += chunk.slice(0, keep);
+            chunk = chunk.slice(keep);
+            this.headFull = true;
+        }
+        this.tail += chunk;
+        if (this.tail.length > TAIL_BYTES * 2)
+            this.trimTail();
+    }
+    trimTail() {
+        if (this.tail.length <= TAIL_BYTES)
+            return;
+        let start = this.tail.length - TAIL_BYTES;
+        const lineStart = this.tail.indexOf('\n', start);
+        if (lineStart >= 0 && lineStart < this.tail.length - 1)
+            start = lineStart + 1;
+        this.omitted += start;
+        this.tail = this.tail.slice(start);
+    }
+    text() {
+        this.trimTail();
+        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+    }
+}
+function groupAlive(pid) {
+    if (!pid)
+        return false;
+    try {
+        process.kill(-pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function signalGroup(pid, signal) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group is gone
+    }
+}
+/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
+function outputClosed(child, graceMs) {
+    const { stdout, stderr } = child;
+    if (!stdout || !stderr || (stdout.closed && stderr.closed))
+        return Promise.resolve();
+    return new Promise((done) => {
+        const timer = graceMs === undefined ? undefined : setTimeout(() => {
+            // Processes left running (an application the command started) may hold the pipes open.
+            for (const stream of [stdout, stderr])
+                stream.unref?.();
+            done();
+        }, graceMs);
+        child.once('close', () => {
+            clearTimeout(timer);
+            done();
+        });
+    });
+}
+function describeExit(file, exit, how) {
+    if (exit.error)
+        return `could not start ${file}: ${exit.error.message}`;
+    if (how.timedOut)
+        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
+    if (how.cancelled)
+        return 'cancelled; its process group was killed';
+    if (exit.code === 0)
+        return 'exited with code 0';
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+/**
+ * Runs a command without a shell, in its own process group, with exactly the environment given.
+ * When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * ends, what it left running in its group is stopped or kept as `leftovers` says.
+ */
+async function runCommand(words, options) {
+    const [file, ...args] = words;
+    const started = options.now();
+    const output = new BoundedOutput();
+    const child = (0,external_node_child_process_.spawn)(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    for (const stream of ['stdout', 'stderr']) {
+        child[stream].setEncoding('utf8').on('data', (chunk) => {
+            output.add(chunk);
+            options.onOutput?.(chunk, stream);
+        });
+    }
+    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
+    let killTimer;
+    const stopGroup = () => {
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(() => {
+        how.timedOut = true;
+        stopGroup();
+    }, options.timeoutSeconds * 1000);
+    const onAbort = () => {
+        how.cancelled = true;
+        stopGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exit = await new Promise((done) => {
+        child.once('error', (error) => done({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => done({ code, signal }));
+    });
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!exit.error) {
+        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
+        if (!keep)
+            stopGroup();
+        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
+    }
+    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
+    if (groupAlive(child.pid))
+        killTimer?.unref();
+    else
+        clearTimeout(killTimer);
+    return {
+        command: redact(quoteWords(words), options.secrets),
+        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
+        exitCode: exit.code,
+        signal: exit.signal,
+        timedOut: how.timedOut,
+        durationSeconds: secondsBetween(started, options.now()),
+        output: redact(output.text(), options.secrets),
+        omittedCharacters: output.omitted,
+        detail: redact(describeExit(file, exit, how), options.secrets),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+
+
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    return parseCommand(input, inputName, env, cwd);
 }
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What the action sets for the smoke command itself: the restored database. */
@@ -66166,8 +66337,6 @@ const normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
 	return [filePath, normalizedArguments, options];
 };
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/uint-array.js
@@ -75157,13 +75326,13 @@ const parseArguments = ({mapArguments, firstArgument, nextArguments, deepOptions
 
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/command.js
 // Main logic for `execaCommand()`
-const mapCommandAsync = ({file, commandArguments}) => parseCommand(file, commandArguments);
+const mapCommandAsync = ({file, commandArguments}) => command_parseCommand(file, commandArguments);
 
 // Main logic for `execaCommandSync()`
-const mapCommandSync = ({file, commandArguments}) => ({...parseCommand(file, commandArguments), isSync: true});
+const mapCommandSync = ({file, commandArguments}) => ({...command_parseCommand(file, commandArguments), isSync: true});
 
 // Convert `execaCommand(command)` into `execa(file, ...commandArguments)`
-const parseCommand = (command, unusedArguments) => {
+const command_parseCommand = (command, unusedArguments) => {
 	if (unusedArguments.length > 0) {
 		throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
 	}
@@ -75520,12 +75689,6 @@ function judgeChecks(results, path) {
 
 
 
-
-
-const HEAD_BYTES = 8 * 1024;
-const TAIL_BYTES = 24 * 1024;
-/** How long a process group has to exit after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 5_000;
 /** The variables an application reads to find its database, all pointing at the restored copy. */
 function databaseEnv(target) {
     const url = new URL(target.url);
@@ -75553,133 +75716,15 @@ function smokeEnv(target, passOn, env) {
             named[name] = env[name];
     return { ...commandEnv(env), ...named, ...databaseEnv(target) };
 }
-/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
-class BoundedOutput {
-    head = '';
-    tail = '';
-    headFull = false;
-    omitted = 0;
-    add(chunk) {
-        if (!this.headFull) {
-            const room = HEAD_BYTES - this.head.length;
-            if (chunk.length <= room) {
-                this.head += chunk;
-                return;
-            }
-            const cut = chunk.lastIndexOf('\n', room);
-            const keep = cut >= 0 ? cut + 1 : room;
-            this.head += chunk.slice(0, keep);
-            chunk = chunk.slice(keep);
-            this.headFull = true;
-        }
-        this.tail += chunk;
-        if (this.tail.length > TAIL_BYTES * 2)
-            this.trimTail();
-    }
-    trimTail() {
-        if (this.tail.length <= TAIL_BYTES)
-            return;
-        let start = this.tail.length - TAIL_BYTES;
-        const lineStart = this.tail.indexOf('\n', start);
-        if (lineStart >= 0 && lineStart < this.tail.length - 1)
-            start = lineStart + 1;
-        this.omitted += start;
-        this.tail = this.tail.slice(start);
-    }
-    text() {
-        this.trimTail();
-        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
-    }
-}
-function groupAlive(pid) {
-    if (!pid)
-        return false;
-    try {
-        process.kill(-pid, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function signalGroup(pid, signal) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, signal);
-    }
-    catch {
-        // the group is gone
-    }
-}
 /**
  * Runs the smoke command without a shell, in its own process group, with the restored
- * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives. When it times out the whole group is killed (a script's
- * children too); when it ends, whatever it left running in its group is stopped as well.
+ * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives.
+ * When it times out the whole group is killed (a script's children too); when it ends, whatever
+ * it left running in its group is stopped as well.
  */
 async function runSmokeCommand(words, target, options) {
-    const [file, ...args] = words;
-    const started = options.now();
-    const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: smokeEnv(target, options.passOn ?? [], options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child.stdout.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
-    let timedOut = false;
-    let cancelled = false;
-    let killTimer;
-    const stopGroup = () => {
-        signalGroup(child.pid, 'SIGTERM');
-        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-    };
-    const timer = setTimeout(() => {
-        timedOut = true;
-        stopGroup();
-    }, options.timeoutSeconds * 1000);
-    const onAbort = () => {
-        cancelled = true;
-        stopGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const exit = await new Promise((resolve) => {
-        child.once('error', (error) => resolve({ code: null, signal: null, error }));
-        child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    // Leftovers in the group (a server the script started) must not outlive the run or hold the database.
-    if (!exit.error) {
-        stopGroup();
-        await new Promise((resolve) => (child.stdout.closed && child.stderr.closed ? resolve() : child.once('close', () => resolve())));
-    }
-    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
-    if (groupAlive(child.pid))
-        killTimer?.unref();
-    else
-        clearTimeout(killTimer);
-    const command = redact(words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' '), options.secrets);
-    const passed = !exit.error && !timedOut && !cancelled && exit.code === 0;
-    const detail = exit.error
-        ? `could not start ${file}: ${exit.error.message}`
-        : timedOut
-            ? `timed out after ${options.timeoutSeconds} s; its process group was killed`
-            : cancelled
-                ? 'cancelled; its process group was killed'
-                : exit.code === 0
-                    ? 'exited with code 0'
-                    : exit.signal
-                        ? `was killed by ${exit.signal}`
-                        : `exited with code ${exit.code}`;
-    return {
-        command,
-        passed,
-        exitCode: exit.code,
-        signal: exit.signal,
-        timedOut,
-        durationSeconds: secondsBetween(started, options.now()),
-        output: redact(output.text(), options.secrets),
-        omittedCharacters: output.omitted,
-        detail: redact(detail, options.secrets),
-    };
+    const env = smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
+    return runCommand(words, { ...options, env, leftovers: 'stop' });
 }
 /** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
 function judgeSmoke(smoke) {
@@ -79619,7 +79664,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3440);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(41);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 7374:
+/***/ 3066:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62432,48 +62432,6 @@ function loadChecksFile(path, cwd = process.cwd()) {
     return parseChecks((0,external_node_fs_.readFileSync)(full, 'utf8'), path);
 }
 
-;// CONCATENATED MODULE: ./src/util/clock.ts
-const clock_systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-/** The system clock moved so that it reads `start` (epoch ms) when first asked, running at real speed from there. */
-function clockStartingAt(start) {
-    let offset;
-    return {
-        now: () => {
-            offset ??= start - Date.now();
-            return Date.now() + offset;
-        },
-        sleep: clock_systemClock.sleep,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/util/backoff.ts
-
-const sleep = (ms) => systemClock.sleep(ms);
-/** The delay before attempt `attempt + 1` (attempt counts from 1). */
-function backoffDelay(backoff, attempt) {
-    return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
-}
-/**
- * Calls `check` until `isDone` accepts its value or the deadline (epoch ms) passes, sleeping
- * with backoff between calls but never past the deadline. The check runs at least once, and
- * once more at the deadline, so a slow last sleep cannot hide a state that was reached.
- */
-async function pollUntil(check, isDone, options) {
-    const clock = options.clock ?? clock_systemClock;
-    for (let attempt = 1;; attempt += 1) {
-        const value = await check(attempt);
-        if (isDone(value))
-            return { value, done: true, attempts: attempt };
-        const remaining = options.deadline - clock.now();
-        if (remaining <= 0)
-            return { value, done: false, attempts: attempt };
-        await clock.sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/util/inputs.ts
 
 function parseBoolean(input, name, fallback) {
@@ -62509,17 +62467,11 @@ function parseChoice(input, name, choices, fallback) {
     return match;
 }
 
-;// CONCATENATED MODULE: ./src/checks/health.ts
+;// CONCATENATED MODULE: ./src/health/target.ts
 
 
-
-
-
-/** health-url, health-expect-status and health-timeout-seconds; undefined when health-url is empty. */
-function parseHealth(input) {
-    const text = input('health-url').trim();
-    if (!text)
-        return undefined;
+/** The health-url input as a URL, or a ConfigurationError saying what is wrong with it. */
+function parseHealthUrl(text) {
     let url;
     try {
         url = new URL(text);
@@ -62531,38 +62483,73 @@ function parseHealth(input) {
         throw new errors_ConfigurationError('health-url must be an http:// or https:// URL');
     if (url.username || url.password)
         throw new errors_ConfigurationError('health-url must not hold credentials');
+    return url;
+}
+/** health-url, health-expect-status and health-timeout-seconds; undefined when health-url is empty. */
+function parseHealthTarget(input, defaultTimeoutSeconds = 600) {
+    const text = input('health-url').trim();
+    if (!text)
+        return undefined;
+    const url = parseHealthUrl(text);
     return {
         url: url.toString(),
         display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
         expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
-        timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', 600, 1),
+        timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', defaultTimeoutSeconds, 1),
     };
 }
-/** No single probe may take longer than this, so that polling keeps its rhythm. */
-const PROBE_TIMEOUT_MS = 10_000;
-/** Even the last probe before the deadline gets this long to answer: a cut-off request says nothing about health. */
-const MIN_PROBE_TIMEOUT_MS = 2_000;
-/** Like `curl`, redirects are not followed: a health endpoint that redirects (to a login page) is not healthy. */
-async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
-    const at = new Date().toISOString();
-    try {
-        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
-        await response.body?.cancel();
-        return { at, status: response.status };
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/util/format.ts
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit += 1;
     }
-    catch (error) {
-        const cause = error.cause;
-        return { at, error: cause ? errors_errorMessage(cause) : errors_errorMessage(error) };
+    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600);
+    const m = Math.floor((whole % 3600) / 60);
+    const s = whole % 60;
+    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+/** Seconds between two instants, rounded to milliseconds. */
+function secondsBetween(start, end) {
+    return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/util/redact.ts
+const MASK = '***';
+/**
+ * Replaces every secret (and its URL-encoded form) in text. Domain code passes errors and
+ * child-process output through this before they reach a report, a summary or an exception,
+ * so secrets stay out of them even where @actions/core's masking does not apply.
+ */
+function redact_redact(text, secrets) {
+    let result = text;
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (!secret || secret.length < 3)
+            continue;
+        forms.add(secret);
+        forms.add(encodeURIComponent(secret));
     }
-}
-function describeProbe(probe) {
-    return probe.status !== undefined ? `HTTP ${probe.status}` : `no answer (${probe.error ?? 'unknown error'})`;
-}
-/** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
-async function waitHealthy(target, backoff, clock = clock_systemClock) {
-    const deadline = clock.now() + target.timeoutSeconds * 1000;
-    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff, clock });
-    return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+        result = result.split(form).join(MASK);
+    }
+    return result;
 }
 
 ;// CONCATENATED MODULE: ./src/util/words.ts
@@ -62621,22 +62608,31 @@ function splitWords(text, inputName) {
     return words;
 }
 
-;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+;// CONCATENATED MODULE: ./src/util/command.ts
 
 
 
 
-/** The command must exist before anything is restored; a typo should not cost a whole restore. */
+
+
+
+const HEAD_BYTES = 8 * 1024;
+const TAIL_BYTES = 24 * 1024;
+/** How long a process group has to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
+/** With leftovers kept, how long their output is still read after the command exits. */
+const KEPT_OUTPUT_GRACE_MS = 1_000;
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
 function checkCommandExists(command, inputName, env, cwd) {
-    const executable = (path) => {
-        try {
-            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-            return (0,external_node_fs_.statSync)(path).isFile();
-        }
-        catch {
-            return false;
-        }
-    };
     if (command.includes('/')) {
         const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
         if (!executable(path))
@@ -62647,13 +62643,173 @@ function checkCommandExists(command, inputName, env, cwd) {
     if (!found)
         throw new errors_ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
-/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+/** A command input as words (no shell), its program checked to exist; undefined when empty. */
+function parseCommand(input, inputName, env, cwd) {
     const words = splitWords(input, inputName);
     if (words.length === 0)
         return undefined;
     checkCommandExists(words[0], inputName, env, cwd);
     return words;
+}
+/** The words as a shell would need them quoted, for people to read and copy. */
+function quoteWords(words) {
+    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
+}
+/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
+class BoundedOutput {
+    head = '';
+    tail = '';
+    headFull = false;
+    omitted = 0;
+    add(chunk) {
+        if (!this.headFull) {
+            const room = HEAD_BYTES - this.head.length;
+            if (chunk.length <= room) {
+                this.head += chunk;
+                return;
+            }
+            const cut = chunk.lastIndexOf('\n', room);
+            const keep = cut >= 0 ? cut + 1 : room;
+            this.head += chunk.slice(0, keep);
+            chunk = chunk.slice(keep);
+            this.headFull = true;
+        }
+        this.tail += chunk;
+        if (this.tail.length > TAIL_BYTES * 2)
+            this.trimTail();
+    }
+    trimTail() {
+        if (this.tail.length <= TAIL_BYTES)
+            return;
+        let start = this.tail.length - TAIL_BYTES;
+        const lineStart = this.tail.indexOf('\n', start);
+        if (lineStart >= 0 && lineStart < this.tail.length - 1)
+            start = lineStart + 1;
+        this.omitted += start;
+        this.tail = this.tail.slice(start);
+    }
+    text() {
+        this.trimTail();
+        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+    }
+}
+function groupAlive(pid) {
+    if (!pid)
+        return false;
+    try {
+        process.kill(-pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function signalGroup(pid, signal) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group is gone
+    }
+}
+/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
+function outputClosed(child, graceMs) {
+    const { stdout, stderr } = child;
+    if (!stdout || !stderr || (stdout.closed && stderr.closed))
+        return Promise.resolve();
+    return new Promise((done) => {
+        const timer = graceMs === undefined ? undefined : setTimeout(() => {
+            // Processes left running (an application the command started) may hold the pipes open.
+            for (const stream of [stdout, stderr])
+                stream.unref?.();
+            done();
+        }, graceMs);
+        child.once('close', () => {
+            clearTimeout(timer);
+            done();
+        });
+    });
+}
+function describeExit(file, exit, how) {
+    if (exit.error)
+        return `could not start ${file}: ${exit.error.message}`;
+    if (how.timedOut)
+        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
+    if (how.cancelled)
+        return 'cancelled; its process group was killed';
+    if (exit.code === 0)
+        return 'exited with code 0';
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+/**
+ * Runs a command without a shell, in its own process group, with exactly the environment given.
+ * When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * ends, what it left running in its group is stopped or kept as `leftovers` says.
+ */
+async function runCommand(words, options) {
+    const [file, ...args] = words;
+    const started = options.now();
+    const output = new BoundedOutput();
+    const child = (0,external_node_child_process_.spawn)(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    for (const stream of ['stdout', 'stderr']) {
+        child[stream].setEncoding('utf8').on('data', (chunk) => {
+            output.add(chunk);
+            options.onOutput?.(chunk, stream);
+        });
+    }
+    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
+    let killTimer;
+    const stopGroup = () => {
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(() => {
+        how.timedOut = true;
+        stopGroup();
+    }, options.timeoutSeconds * 1000);
+    const onAbort = () => {
+        how.cancelled = true;
+        stopGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exit = await new Promise((done) => {
+        child.once('error', (error) => done({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => done({ code, signal }));
+    });
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!exit.error) {
+        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
+        if (!keep)
+            stopGroup();
+        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
+    }
+    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
+    if (groupAlive(child.pid))
+        killTimer?.unref();
+    else
+        clearTimeout(killTimer);
+    return {
+        command: redact_redact(quoteWords(words), options.secrets),
+        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
+        exitCode: exit.code,
+        signal: exit.signal,
+        timedOut: how.timedOut,
+        durationSeconds: secondsBetween(started, options.now()),
+        output: redact_redact(output.text(), options.secrets),
+        omittedCharacters: output.omitted,
+        detail: redact_redact(describeExit(file, exit, how), options.secrets),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+
+
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    return parseCommand(input, inputName, env, cwd);
 }
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What the action sets for the smoke command itself: the restored database. */
@@ -63182,7 +63338,7 @@ function parseRecoverDatabaseInputs(input, env = process.env, cwd = process.cwd(
         expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,
         expectedReplaces: input('expected-replaces').trim() || undefined,
         commands: parseCommands(input, env, cwd),
-        health: parseHealth(input),
+        health: parseHealthTarget(input),
         terminateConnections: parseBoolean(input('terminate-connections'), 'terminate-connections', false),
         checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
         smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
@@ -63411,8 +63567,6 @@ const normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
 	return [filePath, normalizedArguments, options];
 };
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/uint-array.js
@@ -72400,13 +72554,13 @@ const parseArguments = ({mapArguments, firstArgument, nextArguments, deepOptions
 
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/command.js
 // Main logic for `execaCommand()`
-const mapCommandAsync = ({file, commandArguments}) => parseCommand(file, commandArguments);
+const mapCommandAsync = ({file, commandArguments}) => command_parseCommand(file, commandArguments);
 
 // Main logic for `execaCommandSync()`
-const mapCommandSync = ({file, commandArguments}) => ({...parseCommand(file, commandArguments), isSync: true});
+const mapCommandSync = ({file, commandArguments}) => ({...command_parseCommand(file, commandArguments), isSync: true});
 
 // Convert `execaCommand(command)` into `execa(file, ...commandArguments)`
-const parseCommand = (command, unusedArguments) => {
+const command_parseCommand = (command, unusedArguments) => {
 	if (unusedArguments.length > 0) {
 		throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
 	}
@@ -72609,28 +72763,6 @@ function displayName(table) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/util/redact.ts
-const MASK = '***';
-/**
- * Replaces every secret (and its URL-encoded form) in text. Domain code passes errors and
- * child-process output through this before they reach a report, a summary or an exception,
- * so secrets stay out of them even where @actions/core's masking does not apply.
- */
-function redact_redact(text, secrets) {
-    let result = text;
-    const forms = new Set();
-    for (const secret of secrets) {
-        if (!secret || secret.length < 3)
-            continue;
-        forms.add(secret);
-        forms.add(encodeURIComponent(secret));
-    }
-    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-        result = result.split(form).join(MASK);
-    }
-    return result;
-}
-
 ;// CONCATENATED MODULE: ./src/postgres/psql-protocol.ts
 
 /**
@@ -72869,35 +73001,6 @@ async function describeHolder(session, target) {
     const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(target)}::oid AND l.objsubid = 2`);
     return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
-}
-
-;// CONCATENATED MODULE: ./src/util/format.ts
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < UNITS.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-    const whole = Math.round(seconds);
-    const h = Math.floor(whole / 3600);
-    const m = Math.floor((whole % 3600) / 60);
-    const s = whole % 60;
-    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
-}
-/** Seconds between two instants, rounded to milliseconds. */
-function secondsBetween(start, end) {
-    return Math.round(end.getTime() - start.getTime()) / 1000;
-}
-/** "1 attempt", "3 attempts". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -73425,16 +73528,83 @@ function putBackSql(production, plan) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/util/clock.ts
+const clock_systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/** The system clock moved so that it reads `start` (epoch ms) when first asked, running at real speed from there. */
+function clockStartingAt(start) {
+    let offset;
+    return {
+        now: () => {
+            offset ??= start - Date.now();
+            return Date.now() + offset;
+        },
+        sleep: clock_systemClock.sleep,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/util/backoff.ts
+
+const sleep = (ms) => systemClock.sleep(ms);
+/** The delay before attempt `attempt + 1` (attempt counts from 1). */
+function backoffDelay(backoff, attempt) {
+    return Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
+}
+/**
+ * Calls `check` until `isDone` accepts its value or the deadline (epoch ms) passes, sleeping
+ * with backoff between calls but never past the deadline. The check runs at least once, and
+ * once more at the deadline, so a slow last sleep cannot hide a state that was reached.
+ */
+async function pollUntil(check, isDone, options) {
+    const clock = options.clock ?? clock_systemClock;
+    for (let attempt = 1;; attempt += 1) {
+        const value = await check(attempt);
+        if (isDone(value))
+            return { value, done: true, attempts: attempt };
+        const remaining = options.deadline - clock.now();
+        if (remaining <= 0)
+            return { value, done: false, attempts: attempt };
+        await clock.sleep(Math.min(backoffDelay(options.backoff, attempt), remaining));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/health/wait.ts
+
+
+
+/** No single probe may take longer than this, so that polling keeps its rhythm. */
+const PROBE_TIMEOUT_MS = 10_000;
+/** Even the last probe before the deadline gets this long to answer: a cut-off request says nothing about health. */
+const MIN_PROBE_TIMEOUT_MS = 2_000;
+/** Like `curl`, redirects are not followed: a health endpoint that redirects (to a login page) is not healthy. */
+async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
+    const at = new Date().toISOString();
+    try {
+        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
+        await response.body?.cancel();
+        return { at, status: response.status };
+    }
+    catch (error) {
+        const cause = error.cause;
+        return { at, error: cause ? errors_errorMessage(cause) : errors_errorMessage(error) };
+    }
+}
+function describeProbe(probe) {
+    return probe.status !== undefined ? `HTTP ${probe.status}` : `no answer (${probe.error ?? 'unknown error'})`;
+}
+/** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
+async function waitHealthy(target, backoff, clock = clock_systemClock) {
+    const deadline = clock.now() + target.timeoutSeconds * 1000;
+    const outcome = await pollUntil(() => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))), (probe) => probe.status === target.expectStatus, { deadline, backoff, clock });
+    return { healthy: outcome.done, attempts: outcome.attempts, last: outcome.value };
+}
+
 ;// CONCATENATED MODULE: ./src/checks/smoke.ts
 
 
 
-
-
-const HEAD_BYTES = 8 * 1024;
-const TAIL_BYTES = 24 * 1024;
-/** How long a process group has to exit after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 5_000;
 /** The variables an application reads to find its database, all pointing at the restored copy. */
 function databaseEnv(target) {
     const url = new URL(target.url);
@@ -73462,133 +73632,15 @@ function smokeEnv(target, passOn, env) {
             named[name] = env[name];
     return { ...commandEnv(env), ...named, ...databaseEnv(target) };
 }
-/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
-class BoundedOutput {
-    head = '';
-    tail = '';
-    headFull = false;
-    omitted = 0;
-    add(chunk) {
-        if (!this.headFull) {
-            const room = HEAD_BYTES - this.head.length;
-            if (chunk.length <= room) {
-                this.head += chunk;
-                return;
-            }
-            const cut = chunk.lastIndexOf('\n', room);
-            const keep = cut >= 0 ? cut + 1 : room;
-            this.head += chunk.slice(0, keep);
-            chunk = chunk.slice(keep);
-            this.headFull = true;
-        }
-        this.tail += chunk;
-        if (this.tail.length > TAIL_BYTES * 2)
-            this.trimTail();
-    }
-    trimTail() {
-        if (this.tail.length <= TAIL_BYTES)
-            return;
-        let start = this.tail.length - TAIL_BYTES;
-        const lineStart = this.tail.indexOf('\n', start);
-        if (lineStart >= 0 && lineStart < this.tail.length - 1)
-            start = lineStart + 1;
-        this.omitted += start;
-        this.tail = this.tail.slice(start);
-    }
-    text() {
-        this.trimTail();
-        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
-    }
-}
-function groupAlive(pid) {
-    if (!pid)
-        return false;
-    try {
-        process.kill(-pid, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function signalGroup(pid, signal) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, signal);
-    }
-    catch {
-        // the group is gone
-    }
-}
 /**
  * Runs the smoke command without a shell, in its own process group, with the restored
- * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives. When it times out the whole group is killed (a script's
- * children too); when it ends, whatever it left running in its group is stopped as well.
+ * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives.
+ * When it times out the whole group is killed (a script's children too); when it ends, whatever
+ * it left running in its group is stopped as well.
  */
 async function runSmokeCommand(words, target, options) {
-    const [file, ...args] = words;
-    const started = options.now();
-    const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: smokeEnv(target, options.passOn ?? [], options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child.stdout.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => output.add(chunk));
-    let timedOut = false;
-    let cancelled = false;
-    let killTimer;
-    const stopGroup = () => {
-        signalGroup(child.pid, 'SIGTERM');
-        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-    };
-    const timer = setTimeout(() => {
-        timedOut = true;
-        stopGroup();
-    }, options.timeoutSeconds * 1000);
-    const onAbort = () => {
-        cancelled = true;
-        stopGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const exit = await new Promise((resolve) => {
-        child.once('error', (error) => resolve({ code: null, signal: null, error }));
-        child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    // Leftovers in the group (a server the script started) must not outlive the run or hold the database.
-    if (!exit.error) {
-        stopGroup();
-        await new Promise((resolve) => (child.stdout.closed && child.stderr.closed ? resolve() : child.once('close', () => resolve())));
-    }
-    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
-    if (groupAlive(child.pid))
-        killTimer?.unref();
-    else
-        clearTimeout(killTimer);
-    const command = redact_redact(words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' '), options.secrets);
-    const passed = !exit.error && !timedOut && !cancelled && exit.code === 0;
-    const detail = exit.error
-        ? `could not start ${file}: ${exit.error.message}`
-        : timedOut
-            ? `timed out after ${options.timeoutSeconds} s; its process group was killed`
-            : cancelled
-                ? 'cancelled; its process group was killed'
-                : exit.code === 0
-                    ? 'exited with code 0'
-                    : exit.signal
-                        ? `was killed by ${exit.signal}`
-                        : `exited with code ${exit.code}`;
-    return {
-        command,
-        passed,
-        exitCode: exit.code,
-        signal: exit.signal,
-        timedOut,
-        durationSeconds: secondsBetween(started, options.now()),
-        output: redact_redact(output.text(), options.secrets),
-        omittedCharacters: output.omitted,
-        detail: redact_redact(detail, options.secrets),
-    };
+    const env = smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
+    return runCommand(words, { ...options, env, leftovers: 'stop' });
 }
 /** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
 function judgeSmoke(smoke) {
@@ -74982,7 +75034,7 @@ function describeSessions(sessions) {
 
 const DEFAULT_PACING = { health: { initialMs: 1000, maxMs: 15_000, factor: 2 }, sessionsGoneMs: 30_000, sessionsSettleMs: 5_000, clock: clock_systemClock };
 /** Runs one of the application's commands with the production database in DATABASE_URL and PG*; a failure stops the recovery. */
-async function runCommand(execution, input, words) {
+async function cutover_runCommand(execution, input, words) {
     const { run } = execution;
     const target = withDatabase(run.settings.database, run.settings.database.database);
     const result = await runSmokeCommand(words, target, { timeoutSeconds: run.settings.commands.timeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
@@ -74997,7 +75049,7 @@ async function runCommand(execution, input, words) {
 async function commandStep(execution, name, input, words) {
     if (!words)
         return execution.steps.skip(name, `no ${input}`);
-    await execution.steps.run(name, () => runCommand(execution, input, words), (detail) => detail);
+    await execution.steps.run(name, () => cutover_runCommand(execution, input, words), (detail) => detail);
 }
 /** The databases the renames need to themselves: no session may be in either. */
 function renamedDatabases(execution) {
@@ -78838,7 +78890,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7374);
+/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3066);
 
 await (0,_actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -1,36 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { ConfigurationError } from '../errors.js';
-import { parseInteger, type InputReader } from '../util/inputs.js';
-
-export interface HealthTarget {
-  url: string;
-  /** Scheme, host and path: the query string may carry a token. */
-  display: string;
-  expectStatus: number;
-  timeoutSeconds: number;
-}
-
-/** health-url, health-expect-status and health-timeout-seconds; undefined when health-url is empty. */
-export function parseHealth(input: InputReader): HealthTarget | undefined {
-  const text = input('health-url').trim();
-  if (!text) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('health-url must be an http:// or https:// URL');
-  if (url.username || url.password) throw new ConfigurationError('health-url must not hold credentials');
-  return {
-    url: url.toString(),
-    display: `${url.origin}${url.pathname}${url.search ? '?…' : ''}`,
-    expectStatus: parseInteger(input('health-expect-status'), 'health-expect-status', 200, 100, 599),
-    timeoutSeconds: parseInteger(input('health-timeout-seconds'), 'health-timeout-seconds', 600, 1),
-  };
-}
+import type { HealthTarget } from './target.js';
 
 /** One request to the health URL: the status it answered, or why it did not answer. */
 export interface HealthProbe {

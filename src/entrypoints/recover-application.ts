@@ -1,0 +1,3 @@
+import { run } from '../actions/recover-application.js';
+
+await run();
