@@ -27,7 +27,7 @@ describe('failover.yml: production and staging jobs name only their own secrets,
 
   test('each side has its configure, plan and execute; the two configure jobs never run together', () => {
     const ids = jobsOf(parseWorkflow(TEXT)).map((j) => j.id);
-    expect(ids).toEqual(['configure', 'plan', 'execute', 'configure-staging', 'plan-staging', 'execute-staging']);
+    expect(ids).toEqual(['configure', 'plan', 'execute', 'post-mortem', 'configure-staging', 'plan-staging', 'execute-staging']);
     expect(conditionOf(TEXT, 'configure')).toBe('${{ !inputs.staging }}');
     expect(conditionOf(TEXT, 'configure-staging')).toBe('${{ inputs.staging }}');
   });

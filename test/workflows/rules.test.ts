@@ -297,7 +297,8 @@ describe('what the issue asks of each workflow', () => {
       // No expression picks between staging and production values: each job has only its own.
       const fallback = /\$\{\{[^}]*staging [!=]= 'true' &&[^}]*\|\|[^}]*\}\}/;
       expect(text).not.toMatch(fallback);
-      expect(read('failover.yml')).toMatch(fallback);
+      // The form the pattern exists to catch, as failover.yml once had it.
+      expect("${{ needs.configure.outputs.staging == 'true' && secrets.STAGING_REPLICA_DATABASE_URL || secrets.REPLICA_DATABASE_URL }}").toMatch(fallback);
     });
 
     test('after a real execute, whether it worked or not (never after a drill), the post-mortem of its report is opened as a pull request', () => {
@@ -315,7 +316,9 @@ describe('what the issue asks of each workflow', () => {
     const jobs = jobsOf(parseWorkflow(read('failover.yml')));
     const postMortem = jobs.find((j) => j.id === 'post-mortem');
     expect(postMortem?.body.needs).toEqual(['configure', 'execute']);
-    for (const condition of ['always()', "needs.configure.outputs.staging != 'true'", "needs.configure.outputs.mode == 'execute'"]) expect(String(postMortem?.body.if)).toContain(condition);
+    for (const condition of ['always()', "needs.configure.outputs.configured == 'true'", "needs.configure.outputs.mode == 'execute'"]) expect(String(postMortem?.body.if)).toContain(condition);
+    // A staging drill never reaches it: the production configure job it needs does not run in one.
+    expect(String(jobs.find((j) => j.id === 'configure')?.body.if)).toBe('${{ !inputs.staging }}');
     expect(map(postMortem?.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))?.with).name).toBe('failover-execute');
     expect(map(postMortem?.steps.find((s) => s.uses === './.dr-actions/actions/drill-report')?.with)).toMatchObject({ kind: 'incident', 'open-pr': true });
   });
