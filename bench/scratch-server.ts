@@ -1,6 +1,6 @@
 /**
  * The settings .github/workflows/restore-verify.yml gives its scratch server, for a server whose
- * data may be lost at any moment (the README's recovery procedure says what each one costs):
+ * data may be lost at any moment (docs/adopting.md, server settings for a restore, says what each costs):
  * nothing waits for the disk, no WAL beyond what crash recovery needs, no checkpoints forced by WAL
  * volume, and no autovacuum competing with the restore.
  */

@@ -50,7 +50,7 @@ test('a dump larger than one part goes up as a multipart upload with a full-obje
 });
 
 test('pg_dump writes its archive through a 1 MiB stdout buffer (stdbuf), so the action reads whole pipes', async () => {
-  // How much fewer reads that makes is a benchmark's figure (README); here, that it is in force.
+  // How much fewer reads that makes is a benchmark's figure (docs/benchmarks.md); here, that it is in force.
   const dump = await startPgDump(await findClient('pg_dump'), parseDatabaseUrl(big.url, 'database-url'), [
     '--format=custom',
     '--compress=0',
