@@ -62189,7 +62189,19 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -62197,16 +62209,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+]));
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -62390,9 +62453,14 @@ function parsePrefix(input, inputName = 'prefix') {
         throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
     const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
     if (dotSegment !== undefined) {
-        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix
+            .split('/')
+            .filter((s) => s !== '.' && s !== '..')
+            .join('/')}'`);
     }
-    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    const avoided = [
+        ...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f))),
+    ];
     if (avoided.length) {
         throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
     }
@@ -62438,7 +62506,11 @@ function parseChoice(input, name, choices, fallback) {
 
 ;// CONCATENATED MODULE: ./src/backup/compression.ts
 
-const LEVELS = { gzip: [1, 9], zstd: [1, 22], lz4: [1, 12] };
+const LEVELS = {
+    gzip: [1, 9],
+    zstd: [1, 22],
+    lz4: [1, 12],
+};
 const FORMS = 'auto, gzip:N (1-9), zstd:N (1-22), lz4, lz4:N (1-12) or none';
 /** The input's syntax only; what pg_dump supports is checked once its version is known. */
 function parseCompression(input, format) {
@@ -62473,7 +62545,11 @@ function parseCompression(input, format) {
  * third of the speed for files only about 10% smaller. Plain backups are gzip level 1 by default.
  */
 function resolveCompression(spec, format, pgDumpMajor, pgDumpVersion) {
-    const chosen = spec.method !== 'auto' ? spec : format === 'custom' && pgDumpMajor >= 16 ? { method: 'zstd', level: 3 } : { method: 'gzip', level: 1 };
+    const chosen = spec.method !== 'auto'
+        ? spec
+        : format === 'custom' && pgDumpMajor >= 16
+            ? { method: 'zstd', level: 3 }
+            : { method: 'gzip', level: 1 };
     const label = chosen.level === undefined ? chosen.method : `${chosen.method}:${chosen.level}`;
     if (format === 'plain')
         return { ...chosen, label, pgDumpArgs: [] };
@@ -71758,7 +71834,9 @@ const STDOUT_BUFFER = '1M';
 let stdbufWorks;
 /** Whether stdbuf is on PATH and can preload its library (it fails when libstdbuf is missing). */
 function canUseStdbuf() {
-    stdbufWorks ??= (0,external_node_child_process_.spawnSync)('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 }).status === 0;
+    stdbufWorks ??=
+        (0,external_node_child_process_.spawnSync)('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 })
+            .status === 0;
     return stdbufWorks;
 }
 /**
@@ -71808,7 +71886,9 @@ async function startPgDump(pgDump, target, args, signal) {
     });
     const exit = new Promise((resolve, reject) => {
         child.once('error', (error) => {
-            const what = error.name === 'AbortError' ? 'pg_dump was stopped: the job was cancelled' : `pg_dump could not be started: ${error.message}`;
+            const what = error.name === 'AbortError'
+                ? 'pg_dump was stopped: the job was cancelled'
+                : `pg_dump could not be started: ${error.message}`;
             reject(new DumpFailedError(redact(what, [target.password])));
         });
         child.once('close', (exitCode, signal) => {
@@ -71912,7 +71992,9 @@ async function readDumpRoles(pgDump, target, args, create) {
         maxBuffer: 1024 * 1024 * 1024,
     });
     if (result.exitCode !== 0) {
-        throw new DumpFailedError(redact(`pg_dump could not list the roles the dump depends on: ${String(result.stderr).trim()}`, [target.password]));
+        throw new DumpFailedError(redact(`pg_dump could not list the roles the dump depends on: ${String(result.stderr).trim()}`, [
+            target.password,
+        ]));
     }
     return parseDumpRoles(String(result.stdout));
 }
@@ -71944,7 +72026,9 @@ async function dumpGlobals(pgDump, target) {
     });
     if (result.exitCode !== 0) {
         const notStarted = result.exitCode === undefined;
-        const why = notStarted ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package` : String(result.stderr).trim();
+        const why = notStarted
+            ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package`
+            : String(result.stderr).trim();
         throw new GlobalsDumpError(redact(`pg_dumpall --globals-only failed: ${why}`, [target.password]));
     }
     return String(result.stdout);
@@ -71965,14 +72049,25 @@ function parseGlobals(text) {
         const membership = MEMBERSHIP.exec(line);
         if (membership) {
             const [, role = '', member = '', options = ''] = membership;
-            memberships.push({ role: unquoteIdent(role), member: unquoteIdent(member), statement: `GRANT ${role} TO ${member}${options};` });
+            memberships.push({
+                role: unquoteIdent(role),
+                member: unquoteIdent(member),
+                statement: `GRANT ${role} TO ${member}${options};`,
+            });
             continue;
         }
         const token = ROLE_STATEMENT.exec(line)?.[1];
         if (!token)
             continue;
         const name = unquoteIdent(token);
-        const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false, attributes: [], settings: new Map() };
+        const role = roles.get(name) ?? {
+            name,
+            statements: [],
+            login: false,
+            superuser: false,
+            attributes: [],
+            settings: new Map(),
+        };
         if (/ WITH .*\bLOGIN\b/.test(line) && !/ WITH .*\bNOLOGIN\b/.test(line))
             role.login = true;
         if (/ WITH .*\bSUPERUSER\b/.test(line) && !/ WITH .*\bNOSUPERUSER\b/.test(line))
@@ -71996,7 +72091,15 @@ function attributesOf(line) {
     return match ? (match[1].match(ATTRIBUTE) ?? []) : [];
 }
 /** What CREATE ROLE gives anyway: leaving them out lets a CREATEROLE user (RDS) run the statement, which may not name SUPERUSER or REPLICATION at all. */
-const DEFAULT_ATTRIBUTES = new Set(['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'NOLOGIN', 'NOREPLICATION', 'NOBYPASSRLS']);
+const DEFAULT_ATTRIBUTES = new Set([
+    'NOSUPERUSER',
+    'INHERIT',
+    'NOCREATEROLE',
+    'NOCREATEDB',
+    'NOLOGIN',
+    'NOREPLICATION',
+    'NOBYPASSRLS',
+]);
 function withoutDefaults(line) {
     const match = new RegExp(`^(ALTER ROLE (?:${IDENT}) WITH )(.*);$`).exec(line);
     if (!match)
@@ -72027,12 +72130,18 @@ function planRoles(globals, needed, onTarget, keepExisting = false) {
                 queue.push(m.role);
         }
     }
-    const create = [...wanted].filter((name) => globals.roles.has(name)).sort().map((name) => globals.roles.get(name));
-    const willExist = (name) => onTarget.has(name) || globals.roles.has(name) && wanted.has(name);
+    const create = [...wanted]
+        .filter((name) => globals.roles.has(name))
+        .sort()
+        .map((name) => globals.roles.get(name));
+    const willExist = (name) => onTarget.has(name) || (globals.roles.has(name) && wanted.has(name));
     return {
         create,
         memberships: globals.memberships
-            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member) && !(keepExisting && onTarget.has(m.member)))
+            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) &&
+            willExist(m.role) &&
+            willExist(m.member) &&
+            !(keepExisting && onTarget.has(m.member)))
             .map((m) => m.statement),
         missing: needed.filter((name) => !onTarget.has(name) && !globals.roles.has(name)),
         existing: needed.filter((name) => onTarget.has(name)),
@@ -72103,7 +72212,13 @@ const GLOBALS_CONTENT_TYPE = 'application/sql';
 /** What the manifest records of globals stored beside the backup at `backupKey` (publishBackup writes them). */
 function storedGlobalsRecord(backupKey, sql, pgDumpallVersion) {
     const body = Buffer.from(sql, 'utf8');
-    return { status: 'stored', key: globalsKeyFor(backupKey), sha256: sha256Of(body), sizeBytes: body.length, pgDumpallVersion };
+    return {
+        status: 'stored',
+        key: globalsKeyFor(backupKey),
+        sha256: sha256Of(body),
+        sizeBytes: body.length,
+        pgDumpallVersion,
+    };
 }
 /** The globals object a manifest records, for deleting it with its backup (after the manifest, so a backup never looks complete without them). */
 function globalsKeysOf(read) {
@@ -72117,7 +72232,13 @@ function globalsKeysOf(read) {
 
 const GLOBALS_POLICIES = ['required', 'best-effort', 'off'];
 function withDatabaseSection(globals, database, databaseSql) {
-    const header = ['', '--', `-- The database's own settings (pg_dump --create of ${database}): owner, settings, role settings in it, grants on it`, '--', ''];
+    const header = [
+        '',
+        '--',
+        `-- The database's own settings (pg_dump --create of ${database}): owner, settings, role settings in it, grants on it`,
+        '--',
+        '',
+    ];
     return `${globals.trimEnd()}\n${[...header, ...databaseSql].join('\n')}\n`;
 }
 /**
@@ -72134,7 +72255,11 @@ async function captureGlobals(capture) {
         dumpRoles = await readDumpRoles(pgDump, database, capture.dumpArgs, true);
         const globals = await dumpGlobals(pgDump, database);
         log.info(`globals taken with pg_dumpall ${pgDump.version} (no passwords); the dump depends on ${dumpRoles.roles.length} roles: ${dumpRoles.roles.map((r) => r.name).join(', ') || 'none'}`);
-        return { sql: withDatabaseSection(globals, database.database, dumpRoles.databaseSql), pgDumpallVersion: pgDump.version, roles: dumpRoles.roles };
+        return {
+            sql: withDatabaseSection(globals, database.database, dumpRoles.databaseSql),
+            pgDumpallVersion: pgDump.version,
+            roles: dumpRoles.roles,
+        };
     }
     catch (error) {
         const reason = errorMessage(error);
@@ -72143,7 +72268,11 @@ async function captureGlobals(capture) {
         }
         log.warning(`the server's globals were not taken (globals: best-effort), so this backup cannot rebuild its roles: ${reason}`);
         // The roles the dump depends on, when they were read, still tell a restore what it needs.
-        return { pgDumpallVersion: pgDump.version, record: { status: 'missing', reason }, ...(dumpRoles ? { roles: dumpRoles.roles } : {}) };
+        return {
+            pgDumpallVersion: pgDump.version,
+            record: { status: 'missing', reason },
+            ...(dumpRoles ? { roles: dumpRoles.roles } : {}),
+        };
     }
 }
 /** What the manifest records of the globals; publishBackup stores their SQL at the recorded key. */
@@ -72220,22 +72349,63 @@ function splitWords(text, inputName) {
  */
 /** Allowed long options that take a value. */
 const ALLOWED_WITH_VALUE = new Set([
-    'schema', 'exclude-schema', 'table', 'exclude-table', 'table-and-children', 'exclude-table-and-children',
-    'exclude-table-data', 'exclude-table-data-and-children', 'extension', 'exclude-extension', 'filter',
-    'encoding', 'lock-wait-timeout', 'extra-float-digits', 'rows-per-insert', 'role',
+    'schema',
+    'exclude-schema',
+    'table',
+    'exclude-table',
+    'table-and-children',
+    'exclude-table-and-children',
+    'exclude-table-data',
+    'exclude-table-data-and-children',
+    'extension',
+    'exclude-extension',
+    'filter',
+    'encoding',
+    'lock-wait-timeout',
+    'extra-float-digits',
+    'rows-per-insert',
+    'role',
 ]);
 /** Allowed long options that take no value. */
 const ALLOWED_FLAGS = new Set([
-    'large-objects', 'blobs', 'no-owner', 'no-privileges', 'no-acl', 'no-comments', 'no-publications', 'no-subscriptions',
-    'no-security-labels', 'no-tablespaces', 'no-table-access-method', 'no-toast-compression', 'no-unlogged-table-data',
-    'use-set-session-authorization', 'quote-all-identifiers', 'disable-dollar-quoting', 'disable-triggers',
-    'load-via-partition-root', 'inserts', 'column-inserts', 'attribute-inserts', 'serializable-deferrable', 'strict-names',
-    'verbose', 'no-sync',
+    'large-objects',
+    'blobs',
+    'no-owner',
+    'no-privileges',
+    'no-acl',
+    'no-comments',
+    'no-publications',
+    'no-subscriptions',
+    'no-security-labels',
+    'no-tablespaces',
+    'no-table-access-method',
+    'no-toast-compression',
+    'no-unlogged-table-data',
+    'use-set-session-authorization',
+    'quote-all-identifiers',
+    'disable-dollar-quoting',
+    'disable-triggers',
+    'load-via-partition-root',
+    'inserts',
+    'column-inserts',
+    'attribute-inserts',
+    'serializable-deferrable',
+    'strict-names',
+    'verbose',
+    'no-sync',
 ]);
 /** Allowed short options, and those of them that take a value. */
 const SHORT_TO_LONG = {
-    t: 'table', T: 'table', n: 'schema', N: 'exclude-schema', e: 'extension', E: 'encoding',
-    b: 'large-objects', O: 'no-owner', x: 'no-privileges', v: 'verbose',
+    t: 'table',
+    T: 'table',
+    n: 'schema',
+    N: 'exclude-schema',
+    e: 'extension',
+    E: 'encoding',
+    b: 'large-objects',
+    O: 'no-owner',
+    x: 'no-privileges',
+    v: 'verbose',
 };
 const SHORT_WITH_VALUE = new Set(['t', 'T', 'n', 'N', 'e', 'E']);
 /** Why a known option cannot be passed: the action owns the output, the connection and the snapshot, and a backup holds all the data. */
@@ -72269,8 +72439,22 @@ const REFUSED = {
     help: 'pg_dump would print its help instead of a dump',
 };
 const SHORT_REFUSED = {
-    f: 'file', F: 'format', Z: 'compress', j: 'jobs', d: 'dbname', h: 'host', p: 'port', U: 'username',
-    W: 'password', s: 'schema-only', a: 'data-only', V: 'version', '?': 'help', B: 'no-large-objects', c: 'clean', C: 'create',
+    f: 'file',
+    F: 'format',
+    Z: 'compress',
+    j: 'jobs',
+    d: 'dbname',
+    h: 'host',
+    p: 'port',
+    U: 'username',
+    W: 'password',
+    s: 'schema-only',
+    a: 'data-only',
+    V: 'version',
+    '?': 'help',
+    B: 'no-large-objects',
+    c: 'clean',
+    C: 'create',
 };
 const INPUT = 'pg-dump-args';
 const ALLOWED_HINT = 'pg-dump-args takes only options that choose what is dumped (--table, --schema, --exclude-table, --exclude-table-data, --extension, ...) ' +
@@ -72347,7 +72531,20 @@ const DAY_MS = 86_400_000;
 const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
 /** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
 function isIsoTime(text) {
     try {
@@ -72402,7 +72599,15 @@ function parseIsoTime(input, inputName) {
     if (!offset) {
         throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
-    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
     if (problem)
         throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
@@ -72564,7 +72769,9 @@ async function bucketHasObjectLock(client, bucket) {
         if (httpStatusOf(error) === 403) {
             throw new Error(`reading the Object Lock configuration of ${bucket} was denied: the role needs s3:GetBucketObjectLockConfiguration on the bucket (or set lock-mode: off)`);
         }
-        throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`, { cause: error });
+        throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`, {
+            cause: error,
+        });
     }
 }
 /**
@@ -72591,7 +72798,11 @@ function lockParameters(lock) {
  */
 async function readLock(client, bucket, key, versionId) {
     const head = await client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, VersionId: versionId }));
-    return { mode: head.ObjectLockMode, retainUntil: head.ObjectLockRetainUntilDate, legalHold: head.ObjectLockLegalHoldStatus === 'ON' };
+    return {
+        mode: head.ObjectLockMode,
+        retainUntil: head.ObjectLockRetainUntilDate,
+        legalHold: head.ObjectLockLegalHoldStatus === 'ON',
+    };
 }
 /** True while the version may not be deleted: under a legal hold or before its retain-until date. */
 function isLocked(lock, now) {
@@ -72607,7 +72818,11 @@ async function extendLock(client, bucket, key, lock) {
         return { retainUntil: current.retainUntil, extended: false };
     // A lock keeps the mode it has: a governance lock extended in governance mode needs no bypass.
     const mode = current.retainUntil ? (current.mode ?? lock.mode) : lock.mode;
-    await client.send(new dist_cjs/* PutObjectRetentionCommand */.EwB({ Bucket: bucket, Key: key, Retention: { Mode: mode, RetainUntilDate: lock.retainUntil } }));
+    await client.send(new dist_cjs/* PutObjectRetentionCommand */.EwB({
+        Bucket: bucket,
+        Key: key,
+        Retention: { Mode: mode, RetainUntilDate: lock.retainUntil },
+    }));
     return { retainUntil: lock.retainUntil, extended: true };
 }
 
@@ -72665,7 +72880,13 @@ function parseCopy(input, bucket, region, encryption) {
         throw new ConfigurationError('kms-key-id is set but copy-kms-key-id is not: a KMS key belongs to one region; give the key in copy-region as copy-kms-key-id');
     }
     const endpointUrl = parseEndpointUrl(input('copy-endpoint-url'), 'copy-endpoint-url');
-    return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId }, ...(endpointUrl ? { endpointUrl } : {}) };
+    return {
+        bucket: copyBucket,
+        region: copyRegion,
+        mode,
+        encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId },
+        ...(endpointUrl ? { endpointUrl } : {}),
+    };
 }
 function parseLockMode(input, retention) {
     const mode = parseChoice(input, 'lock-mode', LOCK_SETTINGS, 'auto');
@@ -72739,7 +72960,9 @@ function s3RequestHandlerOptions(timeouts) {
  * that stalls after its headers fails its reader with the same kind of message.
  */
 function reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
     const silence = seconds(timeouts.idleMs);
     client.middlewareStack.add((next, context) => async (args) => {
         const request = describeRequest(context.commandName, args.input);
@@ -72759,9 +72982,13 @@ function reportTimeoutsPlainly(client, settings, timeouts) {
         catch (error) {
             if (!isHandlerTimeout(error))
                 throw error;
-            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
             const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
         }
     }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
 }
@@ -72797,7 +73024,9 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
  * Control-plane calls are small: a region that does not answer within these limits is down,
  * and a failover must say so rather than hang on it.
  */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 /**
@@ -72818,7 +73047,12 @@ function createS3Client(settings, overrides = {}) {
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
-    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
 }
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
@@ -72949,7 +73183,21 @@ const RECORD_SEPARATOR = '\u001e';
 const NULL_MARKER = '\u0001';
 /** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
 function psqlArgs(target) {
-    return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+    return [
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-P',
+        `null=${NULL_MARKER}`,
+        '-F',
+        FIELD_SEPARATOR,
+        '-R',
+        RECORD_SEPARATOR,
+        `--dbname=${target.url}`,
+    ];
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
@@ -72960,7 +73208,9 @@ function parseRows(output) {
     if (output === '')
         return [];
     const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+    return text
+        .split(RECORD_SEPARATOR)
+        .map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/psql-session.ts
@@ -73106,7 +73356,13 @@ async function readServerFacts(session) {
     const [row] = await session.query("SELECT current_database(), current_setting('server_version'), current_setting('server_version_num'), pg_database_size(current_database())");
     const [database, version, versionNum, size] = row ?? [];
     const num = Number(versionNum);
-    return { database: String(database), version: String(version).split(' ')[0], versionNum: num, major: Math.floor(num / 10000), databaseSizeBytes: Number(size) };
+    return {
+        database: String(database),
+        version: String(version).split(' ')[0],
+        versionNum: num,
+        major: Math.floor(num / 10000),
+        databaseSizeBytes: Number(size),
+    };
 }
 /**
  * Opens a REPEATABLE READ transaction and exports its snapshot. pg_dump --snapshot sees exactly
@@ -73115,7 +73371,7 @@ async function readServerFacts(session) {
  */
 async function exportSnapshot(session) {
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const [row] = await session.query("SELECT pg_export_snapshot(), to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    const [row] = await session.query('SELECT pg_export_snapshot(), to_char(statement_timestamp() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')');
     return { id: String(row?.[0]), takenAt: new Date(String(row?.[1])) };
 }
 
@@ -73240,7 +73496,8 @@ function checkVersion2Fields(m, fail) {
                 fail(`${field}[${index}]`, expected);
     };
     listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
-    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) &&
+        typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
@@ -73287,11 +73544,20 @@ class BackupStore {
         const objects = new Map();
         let token;
         do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
+            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+                Bucket: this.bucket,
+                Prefix: this.prefix,
+                Delimiter: '/',
+                ContinuationToken: token,
+            }));
             for (const item of page.Contents ?? []) {
                 if (!item.Key)
                     continue;
-                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+                objects.set(item.Key, {
+                    key: item.Key,
+                    sizeBytes: item.Size ?? 0,
+                    lastModified: item.LastModified ?? new Date(0),
+                });
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
@@ -73307,7 +73573,13 @@ class BackupStore {
             const parsed = parseBackupKey(object.key, this.prefix);
             if (!parsed)
                 continue;
-            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
+            backups.push({
+                key: object.key,
+                format: parsed.format,
+                keyTime: parsed.time,
+                object,
+                manifestObject: objects.get(manifestKeyFor(object.key)),
+            });
         }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
         return { backups, orphanManifests };
@@ -73336,7 +73608,13 @@ class BackupStore {
     async metadata(key) {
         try {
             const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return {
+                sizeBytes: head.ContentLength ?? 0,
+                etag: head.ETag,
+                metadata: head.Metadata ?? {},
+                lastModified: head.LastModified,
+                storageChecksum: storageChecksumOf(head),
+            };
         }
         catch (error) {
             const status = httpStatusOf(error);
@@ -73495,7 +73773,14 @@ class MultipartUpload {
         const { Bucket, Key } = this.objectParams;
         const sending = (async () => {
             const UploadId = await this.start();
-            const part = await this.client.send(new dist_cjs/* UploadPartCommand */.iVK({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ChecksumAlgorithm: 'CRC32' }), { abortSignal: this.signal });
+            const part = await this.client.send(new dist_cjs/* UploadPartCommand */.iVK({
+                Bucket,
+                Key,
+                UploadId,
+                PartNumber,
+                Body: buffer.subarray(0, length),
+                ChecksumAlgorithm: 'CRC32',
+            }), { abortSignal: this.signal });
             if (!part.ETag)
                 throw new Error(`S3 returned no ETag for part ${PartNumber} of ${Key}`);
             this.completed.push({ PartNumber, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
@@ -73512,7 +73797,14 @@ class MultipartUpload {
         this.throwIfFailed();
         this.completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
         const { Bucket, Key } = this.objectParams;
-        const done = await this.client.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({ Bucket, Key, UploadId: await this.start(), ChecksumType: 'FULL_OBJECT', IfNoneMatch: '*', MultipartUpload: { Parts: this.completed } }));
+        const done = await this.client.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+            Bucket,
+            Key,
+            UploadId: await this.start(),
+            ChecksumType: 'FULL_OBJECT',
+            IfNoneMatch: '*',
+            MultipartUpload: { Parts: this.completed },
+        }));
         return done.ETag;
     }
     /**
@@ -73532,7 +73824,11 @@ class MultipartUpload {
         }
     }
     start() {
-        this.uploadId ??= this.client.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), { abortSignal: this.signal }).then((created) => {
+        this.uploadId ??= this.client
+            .send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), {
+            abortSignal: this.signal,
+        })
+            .then((created) => {
             if (!created.UploadId)
                 throw new Error(`S3 returned no upload id for ${this.objectParams.Key}`);
             return created.UploadId;
@@ -73613,7 +73909,10 @@ async function deleteKeys(store, keys) {
         if (next !== undefined && isManifestKey(next) && backupKeyOfManifest(next) === keys[end - 1])
             end -= 1;
         const batch = keys.slice(start, end);
-        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: store.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false } }));
+        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({
+            Bucket: store.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false },
+        }));
         for (const item of response.Deleted ?? [])
             if (item.Key)
                 deleted.push(item.Key);
@@ -73711,11 +74010,27 @@ async function publishBackup(store, manifest, publication) {
         manifest.storageChecksum = stored.storageChecksum;
         if (publication.globalsSql !== undefined && manifest.globals?.status === 'stored') {
             const body = Buffer.from(publication.globalsSql, 'utf8');
-            ours.push(await putSmallObject(store, { key: manifest.globals.key, body, contentType: GLOBALS_CONTENT_TYPE, encryption, lock }));
+            ours.push(await putSmallObject(store, {
+                key: manifest.globals.key,
+                body,
+                contentType: GLOBALS_CONTENT_TYPE,
+                encryption,
+                lock,
+            }));
         }
-        await store.client.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }));
+        await store.client.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+            Bucket: store.bucket,
+            Key: manifest.key,
+            Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] },
+        }));
         const manifestKey = manifestKeyFor(manifest.key);
-        await putSmallObject(store, { key: manifestKey, body: manifestBody(manifest), contentType: 'application/json', encryption, lock });
+        await putSmallObject(store, {
+            key: manifestKey,
+            body: manifestBody(manifest),
+            contentType: 'application/json',
+            encryption,
+            lock,
+        });
         return manifestKey;
     }
     catch (error) {
@@ -74013,7 +74328,12 @@ async function readDumpContents(pgDump, target, args) {
         reject: false,
         cleanup: true,
     });
-    const list = execa((0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore'), ['--list'], { env: childEnv(), extendEnv: false, reject: false, stdin: 'pipe' });
+    const list = execa((0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore'), ['--list'], {
+        env: childEnv(),
+        extendEnv: false,
+        reject: false,
+        stdin: 'pipe',
+    });
     dump.stdout?.pipe(list.stdin);
     list.stdin?.on('error', () => undefined);
     const listed = await list;
@@ -74043,7 +74363,12 @@ const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classi
 async function userTables(session) {
     const rows = await session.query(`SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`);
-    return rows.map(([oid, schema, name, unlogged]) => ({ oid: Number(oid), schema: String(schema), name: String(name), unlogged: unlogged === 't' }));
+    return rows.map(([oid, schema, name, unlogged]) => ({
+        oid: Number(oid),
+        schema: String(schema),
+        name: String(name),
+        unlogged: unlogged === 't',
+    }));
 }
 async function countLargeObjects(session) {
     const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
@@ -74104,7 +74429,9 @@ async function planDumpContents(session, pgDump, database, dumpArgs) {
     const dumped = new Set(toc.tableData);
     const defined = new Set(toc.tableDefinitions);
     const all = await userTables(session);
-    const excludedTables = all.filter((t) => !dumped.has(t.oid)).map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
+    const excludedTables = all
+        .filter((t) => !dumped.has(t.oid))
+        .map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
     const tables = await relationsByOid(session, toc.tableData);
     if (tables.length === 0 && all.length > 0) {
         const example = excludedTables[0];
@@ -74115,7 +74442,12 @@ async function planDumpContents(session, pgDump, database, dumpArgs) {
         tables,
         excludedTables,
         largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
-        sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({ schema, name, lastValue, ascending })),
+        sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({
+            schema,
+            name,
+            lastValue,
+            ascending,
+        })),
         materializedViews: await relationsByOid(session, toc.materializedViewData),
     };
 }
@@ -74214,7 +74546,11 @@ async function extendPromotedLocks(store, report, mode, now) {
                     return { extended: false };
                 throw error;
             });
-            return { key: decision.key, lockedUntil: object.retainUntil, extended: object.extended || manifest.extended || globals.extended };
+            return {
+                key: decision.key,
+                lockedUntil: object.retainUntil,
+                extended: object.extended || manifest.extended || globals.extended,
+            };
         }
         catch (error) {
             errors.push({ key: decision.key, message: errorMessage(error) });
@@ -74243,12 +74579,24 @@ async function versionsOf(store, keys) {
     let keyMarker;
     let versionIdMarker;
     do {
-        const page = await store.client.send(new dist_cjs/* ListObjectVersionsCommand */.uc$({ Bucket: store.bucket, Prefix: store.prefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
-        const entries = [...(page.Versions ?? []).map((v) => ({ ...v, marker: false })), ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true }))];
+        const page = await store.client.send(new dist_cjs/* ListObjectVersionsCommand */.uc$({
+            Bucket: store.bucket,
+            Prefix: store.prefix,
+            Delimiter: '/',
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+        }));
+        const entries = [
+            ...(page.Versions ?? []).map((v) => ({ ...v, marker: false })),
+            ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true })),
+        ];
         for (const entry of entries) {
             if (!entry.Key || !entry.VersionId || !keys.has(entry.Key))
                 continue;
-            versions.set(entry.Key, [...(versions.get(entry.Key) ?? []), { versionId: entry.VersionId, marker: entry.marker }]);
+            versions.set(entry.Key, [
+                ...(versions.get(entry.Key) ?? []),
+                { versionId: entry.VersionId, marker: entry.marker },
+            ]);
         }
         keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
         versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
@@ -74282,7 +74630,9 @@ async function deleteBackupKeys(store, keys, now) {
         if (!lock || !isLocked(lock, now))
             return;
         const seen = lockedByKey.get(v.key) ?? { key: v.key, legalHold: false };
-        const later = lock.retainUntil && (!seen.lockedUntil || seen.lockedUntil < lock.retainUntil) ? lock.retainUntil : seen.lockedUntil;
+        const later = lock.retainUntil && (!seen.lockedUntil || seen.lockedUntil < lock.retainUntil)
+            ? lock.retainUntil
+            : seen.lockedUntil;
         lockedByKey.set(v.key, { key: v.key, legalHold: seen.legalHold || lock.legalHold, lockedUntil: later });
     });
     const lockOfBackup = new Map();
@@ -74297,10 +74647,15 @@ async function deleteBackupKeys(store, keys, now) {
             locked.push(own ?? { key, lockedUntil: sibling?.lockedUntil, legalHold: sibling?.legalHold ?? false });
     }
     const lockedKeys = new Set(locked.map((l) => l.key));
-    const targets = keys.filter((key) => !lockedKeys.has(key)).flatMap((key) => (versions.get(key) ?? []).map((v) => ({ Key: key, VersionId: v.versionId })));
+    const targets = keys
+        .filter((key) => !lockedKeys.has(key))
+        .flatMap((key) => (versions.get(key) ?? []).map((v) => ({ Key: key, VersionId: v.versionId })));
     const failed = new Map();
     for (let start = 0; start < targets.length; start += DELETE_BATCH) {
-        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({ Bucket: store.bucket, Delete: { Objects: targets.slice(start, start + DELETE_BATCH), Quiet: true } }));
+        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({
+            Bucket: store.bucket,
+            Delete: { Objects: targets.slice(start, start + DELETE_BATCH), Quiet: true },
+        }));
         for (const item of response.Errors ?? [])
             if (item.Key)
                 failed.set(item.Key, `${item.Code ?? ''} ${item.Message ?? ''}`.trim());
@@ -74338,7 +74693,9 @@ async function pruneBackups(options) {
         else
             unverified.push({ backup, reason: read ? read.error : 'no manifest' });
     }
-    const decisions = decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, now).map((decision) => decision.key === options.protectKey && !decision.keep ? { ...decision, keep: true, reasons: ["this run's backup"] } : decision);
+    const decisions = decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, now).map((decision) => decision.key === options.protectKey && !decision.keep
+        ? { ...decision, keep: true, reasons: ["this run's backup"] }
+        : decision);
     const toDelete = [];
     const incomplete = [];
     const legacy = [];
@@ -74346,11 +74703,19 @@ async function pruneBackups(options) {
     unverified.forEach(({ backup, reason }, index) => {
         const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
         if (!owners[index]) {
-            legacy.push({ ...entry, reason: 'no manifest and not written by dr-actions (the plan\'s old layout): restorable, unverifiable, never pruned', action: 'kept' });
+            legacy.push({
+                ...entry,
+                reason: "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
+                action: 'kept',
+            });
             return;
         }
         const old = now.getTime() - backup.object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        incomplete.push({ ...entry, reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`, action: old ? 'would delete' : 'kept' });
+        incomplete.push({
+            ...entry,
+            reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`,
+            action: old ? 'would delete' : 'kept',
+        });
         if (old)
             toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
     });
@@ -74361,7 +74726,12 @@ async function pruneBackups(options) {
         const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
         if (old)
             toDelete.push(object.key);
-        return { key: object.key, lastModified: object.lastModified, reason: 'manifest without its backup object', action: old ? 'would delete' : 'kept' };
+        return {
+            key: object.key,
+            lastModified: object.lastModified,
+            reason: 'manifest without its backup object',
+            action: old ? 'would delete' : 'kept',
+        };
     });
     let deleted = new Set();
     let errors = [];
@@ -74375,9 +74745,20 @@ async function pruneBackups(options) {
             options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
     }
     const lockedKeys = new Set(locked.map((entry) => entry.key));
-    const settle = (key, planned) => !planned ? 'kept' : dryRun ? 'would delete' : deleted.has(key) ? 'deleted' : lockedKeys.has(key) ? 'locked' : 'delete failed';
+    const settle = (key, planned) => !planned
+        ? 'kept'
+        : dryRun
+            ? 'would delete'
+            : deleted.has(key)
+                ? 'deleted'
+                : lockedKeys.has(key)
+                    ? 'locked'
+                    : 'delete failed';
     const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
-    const settleLeftover = (entry) => ({ ...entry, action: settle(entry.key, entry.action === 'would delete') });
+    const settleLeftover = (entry) => ({
+        ...entry,
+        action: settle(entry.key, entry.action === 'would delete'),
+    });
     const incompleteReport = incomplete.map(settleLeftover);
     return {
         policy: options.policy,
@@ -74401,7 +74782,16 @@ async function pruneBackups(options) {
 async function retainBackups(store, protectKey, options) {
     let retention;
     try {
-        retention = await pruneBackups({ store, policy: options.policy, minKeep: options.minKeep, dryRun: options.dryRun, now: options.now, protectKey, ownManifest: options.ownManifest, log: options.log });
+        retention = await pruneBackups({
+            store,
+            policy: options.policy,
+            minKeep: options.minKeep,
+            dryRun: options.dryRun,
+            now: options.now,
+            protectKey,
+            ownManifest: options.ownManifest,
+            log: options.log,
+        });
     }
     catch (error) {
         return { retentionError: errorMessage(error) };
@@ -74464,17 +74854,31 @@ async function copyBackup(source, manifest, target) {
             // A few kilobytes: read (and checked against the manifest) here, written like the primary's.
             const body = await readGlobals(source, globals);
             copied.push(globals.key);
-            await putSmallObject(target.store, { key: globals.key, body, contentType: GLOBALS_CONTENT_TYPE, encryption, lock });
+            await putSmallObject(target.store, {
+                key: globals.key,
+                body,
+                contentType: GLOBALS_CONTENT_TYPE,
+                encryption,
+                lock,
+            });
         }
         const manifestKey = manifestKeyFor(manifest.key);
-        await putSmallObject(target.store, { key: manifestKey, body: manifestBody({ ...manifest, bucket: target.store.bucket }), contentType: 'application/json', encryption, lock });
+        await putSmallObject(target.store, {
+            key: manifestKey,
+            body: manifestBody({ ...manifest, bucket: target.store.bucket }),
+            contentType: 'application/json',
+            encryption,
+            lock,
+        });
         return { key: manifest.key, manifestKey };
     }
     catch (error) {
         // Only an unlocked copy can go; a locked one stays, incomplete, until its lock ends.
         if (!target.lock)
             for (const Key of copied)
-                await target.store.client.send(new dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: target.store.bucket, Key })).catch(() => undefined);
+                await target.store.client
+                    .send(new dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: target.store.bucket, Key }))
+                    .catch(() => undefined);
         throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
     }
 }
@@ -74502,10 +74906,19 @@ async function copyObject(source, manifest, target) {
     try {
         const size = manifest.sizeBytes;
         const partSize = copyPartSize(size);
-        const ranges = size <= partSize ? [undefined] : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
+        const ranges = size <= partSize
+            ? [undefined]
+            : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
         const parts = await mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
             const PartNumber = index + 1;
-            const copied = await client.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({ Bucket, Key, UploadId, PartNumber, CopySource: `${source.bucket}/${encodeURIComponent(Key)}`, CopySourceRange: range }));
+            const copied = await client.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
+                Bucket,
+                Key,
+                UploadId,
+                PartNumber,
+                CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
+                CopySourceRange: range,
+            }));
             const result = copied.CopyPartResult;
             if (!result?.ETag)
                 throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
@@ -74519,7 +74932,9 @@ async function copyObject(source, manifest, target) {
             IfNoneMatch: '*',
             ChecksumType: 'FULL_OBJECT',
             // S3 checks the assembled copy against the checksum the primary was stored with.
-            ...(checksum?.algorithm === 'CRC32' && checksum.type === 'FULL_OBJECT' ? { ChecksumCRC32: checksum.value } : {}),
+            ...(checksum?.algorithm === 'CRC32' && checksum.type === 'FULL_OBJECT'
+                ? { ChecksumCRC32: checksum.value }
+                : {}),
             MultipartUpload: { Parts: parts },
         }));
     }
@@ -74612,7 +75027,13 @@ function copyStore(settings, prefix, aws) {
  */
 async function makeSecondCopy(settings, source, manifest, options) {
     const store = copyStore(settings, options.prefix, options.aws);
-    const base = { mode: settings.mode, bucket: settings.bucket, region: settings.region, key: manifest.key, manifestKey: manifestKeyFor(manifest.key) };
+    const base = {
+        mode: settings.mode,
+        bucket: settings.bucket,
+        region: settings.region,
+        key: manifest.key,
+        manifestKey: manifestKeyFor(manifest.key),
+    };
     let lockMode;
     let lock;
     try {
@@ -74622,7 +75043,17 @@ async function makeSecondCopy(settings, source, manifest, options) {
             await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });
         }
         else {
-            await waitForReplication({ source, replica: store, keys: [manifest.key, ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []), manifestKeyFor(manifest.key)], timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS, clock: options.clock });
+            await waitForReplication({
+                source,
+                replica: store,
+                keys: [
+                    manifest.key,
+                    ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []),
+                    manifestKeyFor(manifest.key),
+                ],
+                timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS,
+                clock: options.clock,
+            });
         }
     }
     catch (error) {
@@ -74632,7 +75063,12 @@ async function makeSecondCopy(settings, source, manifest, options) {
     const status = settings.mode === 'copy' ? 'copied' : 'replicated';
     if (options.retention === 'off')
         return { ...base, lock, status };
-    return { ...base, lock, status, ...(await retainCopies(store, manifest, { ...options, retention: options.retention }, settings.mode === 'copy' ? lockMode : null)) };
+    return {
+        ...base,
+        lock,
+        status,
+        ...(await retainCopies(store, manifest, { ...options, retention: options.retention }, settings.mode === 'copy' ? lockMode : null)),
+    };
 }
 /** The copy bucket's retention; `lockMode` null when it is still to be read (replication: S3 wrote the copies). */
 async function retainCopies(store, manifest, options, known) {
@@ -74645,7 +75081,15 @@ async function retainCopies(store, manifest, options, known) {
             return { retentionError: errorMessage(error) };
         }
     }
-    return retainBackups(store, manifest.key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: { ...manifest, bucket: store.bucket } });
+    return retainBackups(store, manifest.key, {
+        policy: options.retention,
+        minKeep: options.minKeep,
+        dryRun: options.pruneDryRun,
+        now: new Date(options.clock.now()),
+        log: options.log,
+        lockMode,
+        ownManifest: { ...manifest, bucket: store.bucket },
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/util/clock.ts
@@ -74735,12 +75179,33 @@ async function runBackup(options) {
                 encryption: options.encryption,
                 storageClass: options.storageClass,
                 lock,
-                metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString(), ...(options.run.url ? { 'run-url': options.run.url } : {}) },
+                metadata: {
+                    database: server.database,
+                    compression: compression.label,
+                    'started-at': startedAt.toISOString(),
+                    ...(options.run.url ? { 'run-url': options.run.url } : {}),
+                },
             },
             pgDump,
         });
-        const manifest = manifestFor(options, { key, server, pgDump, compression, startedAt, finishedAt: now(), snapshot, contents, dumped, globals });
-        const manifestKey = await publishBackup(store, manifest, { written: dumped.written, encryption: options.encryption, lock, globalsSql: globals.sql });
+        const manifest = manifestFor(options, {
+            key,
+            server,
+            pgDump,
+            compression,
+            startedAt,
+            finishedAt: now(),
+            snapshot,
+            contents,
+            dumped,
+            globals,
+        });
+        const manifestKey = await publishBackup(store, manifest, {
+            written: dumped.written,
+            encryption: options.encryption,
+            lock,
+            globalsSql: globals.sql,
+        });
         const durationSeconds = secondsBetween(startedAt, now());
         log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
         const result = {
@@ -74800,7 +75265,13 @@ function manifestFor(options, record) {
 /** The manifest's account of the dump: the tables with their rows, those left out, and what else a restore must bring back. */
 function whatTheDumpHolds(contents, dumped) {
     const { excludedTables, largeObjects, sequences } = contents;
-    return { tables: dumped.tables, excludedTables, ...(largeObjects === undefined ? {} : { largeObjects }), sequences, materializedViews: dumped.materializedViews };
+    return {
+        tables: dumped.tables,
+        excludedTables,
+        ...(largeObjects === undefined ? {} : { largeObjects }),
+        sequences,
+        materializedViews: dumped.materializedViews,
+    };
 }
 /**
  * What follows a published backup: retention over the bucket, then the second copy. Neither
@@ -74811,7 +75282,15 @@ async function retainAndCopy(store, result, destination, options) {
     const copy = options.copy;
     let outcome = result;
     if (options.retention !== 'off') {
-        const retention = { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: result.manifest };
+        const retention = {
+            policy: options.retention,
+            minKeep: options.minKeep,
+            dryRun: options.pruneDryRun,
+            now: new Date(options.clock.now()),
+            log: options.log,
+            lockMode,
+            ownManifest: result.manifest,
+        };
         outcome = { ...outcome, ...(await retainBackups(store, result.key, retention)) };
     }
     if (!copy)
@@ -74828,7 +75307,9 @@ async function dumpToS3(store, session, contents, options, plan) {
     const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
     // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
     const tables = [...contents.tables, ...contents.materializedViews];
-    const counting = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+    const counting = options.rowCounts === 'exact'
+        ? countRows(session, tables)
+        : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
     const started = Date.now();
     const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
     // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
@@ -74849,7 +75330,13 @@ async function dumpToS3(store, session, contents, options, plan) {
         log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
         const counted = await counting;
         const tableCount = contents.tables.length;
-        return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, tables: counted.slice(0, tableCount), materializedViews: counted.slice(tableCount) };
+        return {
+            written,
+            sizeBytes: hasher.bytes,
+            sha256: hasher.sha256,
+            tables: counted.slice(0, tableCount),
+            materializedViews: counted.slice(tableCount),
+        };
     }
     catch (error) {
         // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
@@ -74879,7 +75366,9 @@ function gzipped(output, level) {
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -74912,7 +75401,11 @@ function retentionMarkdown(report) {
     const kept = report.complete.filter((b) => b.action === 'kept').length;
     const leaving = report.complete.filter((b) => b.action !== 'kept');
     const verb = report.dryRun ? 'would delete (dry run)' : 'deleted';
-    const lines = [`### Retention (${describePolicy(report)})`, '', `${report.complete.length} complete backups: ${kept} kept, ${leaving.length} ${verb}.`];
+    const lines = [
+        `### Retention (${describePolicy(report)})`,
+        '',
+        `${report.complete.length} complete backups: ${kept} kept, ${leaving.length} ${verb}.`,
+    ];
     const rows = report.complete.map((b) => [code(b.key), b.finishedAt.toISOString(), b.action, b.reasons.join('; ')]);
     if (rows.length)
         lines.push('', foldIfLong(`Every decision (${rows.length})`, table(['backup', 'finished (UTC)', 'decision', 'why'], rows), rows.length));
@@ -74922,7 +75415,11 @@ function retentionMarkdown(report) {
         lines.push('', foldIfLong(`Other objects (${otherRows.length})`, table(['object', 'last modified', 'decision', 'why'], otherRows), otherRows.length));
     }
     if (report.locked.length) {
-        const lockedRows = report.locked.map((l) => [code(l.key), l.lockedUntil ? l.lockedUntil.toISOString() : '-', l.legalHold ? 'legal hold' : '']);
+        const lockedRows = report.locked.map((l) => [
+            code(l.key),
+            l.lockedUntil ? l.lockedUntil.toISOString() : '-',
+            l.legalHold ? 'legal hold' : '',
+        ]);
         lines.push('', `${report.locked.length} objects retention would delete are still under Object Lock, left for a later run:`, '', table(['object', 'locked until (UTC)', ''], lockedRows));
     }
     if (report.errors.length)
@@ -74930,7 +75427,9 @@ function retentionMarkdown(report) {
     return lines.join('\n');
 }
 function describeGlobals(m) {
-    const roles = m.roles ? `; the dump depends on ${m.roles.length === 0 ? 'no roles' : m.roles.map((r) => code(r.name)).join(', ')}` : '';
+    const roles = m.roles
+        ? `; the dump depends on ${m.roles.length === 0 ? 'no roles' : m.roles.map((r) => code(r.name)).join(', ')}`
+        : '';
     if (m.globals?.status === 'stored')
         return `${code(`s3://${m.bucket}/${m.globals.key}`)} (roles without passwords, the database's own settings)${roles}`;
     if (m.globals?.status === 'missing')
@@ -74946,12 +75445,22 @@ function backupMarkdown(result) {
         ['Size', `${formatBytes(m.sizeBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)`],
         ['Format', `${m.format}, ${m.compression}, pg_dump ${m.pgDump.version}`],
         ['SHA-256', code(m.sha256)],
-        ['S3 checksum', m.storageChecksum ? `${m.storageChecksum.algorithm} (${m.storageChecksum.type}) ${code(m.storageChecksum.value)}` : 'none'],
+        [
+            'S3 checksum',
+            m.storageChecksum
+                ? `${m.storageChecksum.algorithm} (${m.storageChecksum.type}) ${code(m.storageChecksum.value)}`
+                : 'none',
+        ],
         ['Duration', formatDuration(result.durationSeconds)],
         ['Throughput', `${formatBytes(result.throughputBytesPerSecond)}/s`],
         ['Snapshot', `${m.snapshotAt} (server clock)`],
         ['Tables', String(m.tables.length)],
-        ['Rows', result.totalRows === null ? 'not counted (row-counts: off)' : `${result.totalRows.toLocaleString('en-US')} (exact, in the dump's snapshot)`],
+        [
+            'Rows',
+            result.totalRows === null
+                ? 'not counted (row-counts: off)'
+                : `${result.totalRows.toLocaleString('en-US')} (exact, in the dump's snapshot)`,
+        ],
         ['Globals', describeGlobals(m)],
     ];
     const lines = [`## ${MARK.passed} Backup of ${code(m.database)}`, '', table(['', ''], rows)];
@@ -74974,8 +75483,16 @@ function backupMarkdown(result) {
 /** What is locked until when, after retention extended the locks of promoted backups. */
 function locksMarkdown(report) {
     const extended = report.locks.filter((l) => l.extended).length;
-    const rows = report.locks.map((l) => [code(l.key), l.lockedUntil.toISOString(), l.extended ? 'extended in this run' : 'already locked']);
-    const lines = [`### Object Lock (${report.mode})`, '', `${report.locks.length} weekly or monthly backups are locked as long as retention keeps them; ${extended} locks extended in this run.`];
+    const rows = report.locks.map((l) => [
+        code(l.key),
+        l.lockedUntil.toISOString(),
+        l.extended ? 'extended in this run' : 'already locked',
+    ]);
+    const lines = [
+        `### Object Lock (${report.mode})`,
+        '',
+        `${report.locks.length} weekly or monthly backups are locked as long as retention keeps them; ${extended} locks extended in this run.`,
+    ];
     if (rows.length)
         lines.push('', foldIfLong(`Locks (${rows.length})`, table(['backup', 'locked until (UTC)', ''], rows), rows.length));
     if (report.errors.length)
@@ -74986,9 +75503,15 @@ function locksMarkdown(report) {
 function copyMarkdown(copy) {
     const where = code(`s3://${copy.bucket}/${copy.key}`);
     if (copy.status === 'failed') {
-        return [`## ${MARK.failed} Copy to ${copy.region} failed`, '', `The backup above is complete and kept; its copy ${where} is not: ${copy.error ?? ''}`].join('\n');
+        return [
+            `## ${MARK.failed} Copy to ${copy.region} failed`,
+            '',
+            `The backup above is complete and kept; its copy ${where} is not: ${copy.error ?? ''}`,
+        ].join('\n');
     }
-    const how = copy.status === 'copied' ? 'copied by this action and checked (size and checksum) before its manifest was written' : 'replicated by S3 (ReplicationStatus COMPLETED), object and manifest';
+    const how = copy.status === 'copied'
+        ? 'copied by this action and checked (size and checksum) before its manifest was written'
+        : 'replicated by S3 (ReplicationStatus COMPLETED), object and manifest';
     const lines = [`## ${MARK.passed} Copy in ${copy.region}`, '', `${where}: ${how}.`];
     if (copy.lock)
         lines.push('', `The copy is locked (${copy.lock.mode}) until ${copy.lock.retainUntil.toISOString()}.`);
@@ -75013,7 +75536,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
@@ -78075,7 +78600,13 @@ async function backup_run() {
     await runAction(async () => {
         maskDatabaseUrl('database-url');
         const settings = parseBackupInputs(readInput);
-        const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv(), signal: cancellation() });
+        const result = await runBackup({
+            ...settings,
+            run: runContextFromEnv(),
+            log: actionLogger,
+            clock: clockFromEnv(),
+            signal: cancellation(),
+        });
         setOutputs({
             key: result.key,
             'manifest-key': result.manifestKey,
@@ -78091,7 +78622,9 @@ async function backup_run() {
         await writeSummary(backupMarkdown(result));
         const failures = [
             ...(result.retentionError ? [`retention failed: ${result.retentionError}`] : []),
-            ...(result.copy?.error ? [`its copy to s3://${result.copy.bucket} (${result.copy.region}) failed: ${result.copy.error}`] : []),
+            ...(result.copy?.error
+                ? [`its copy to s3://${result.copy.bucket} (${result.copy.region}) failed: ${result.copy.error}`]
+                : []),
             ...(result.copy?.retentionError ? [`retention of the copy bucket failed: ${result.copy.retentionError}`] : []),
         ];
         if (failures.length)

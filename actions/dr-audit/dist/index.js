@@ -86215,9 +86215,14 @@ function parsePrefix(input, inputName = 'prefix') {
         throw new errors_ConfigurationError(`${inputName} must not contain control characters or backslashes`);
     const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
     if (dotSegment !== undefined) {
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix
+            .split('/')
+            .filter((s) => s !== '.' && s !== '..')
+            .join('/')}'`);
     }
-    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    const avoided = [
+        ...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f))),
+    ];
     if (avoided.length) {
         throw new errors_ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
     }
@@ -86309,7 +86314,9 @@ function s3RequestHandlerOptions(timeouts) {
  * that stalls after its headers fails its reader with the same kind of message.
  */
 function reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
     const silence = seconds(timeouts.idleMs);
     client.middlewareStack.add((next, context) => async (args) => {
         const request = describeRequest(context.commandName, args.input);
@@ -86329,9 +86336,13 @@ function reportTimeoutsPlainly(client, settings, timeouts) {
         catch (error) {
             if (!isHandlerTimeout(error))
                 throw error;
-            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
             const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
         }
     }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
 }
@@ -86367,7 +86378,9 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
  * Control-plane calls are small: a region that does not answer within these limits is down,
  * and a failover must say so rather than hang on it.
  */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 /**
@@ -86388,7 +86401,12 @@ function createS3Client(settings, overrides = {}) {
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
-    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
 }
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
@@ -86506,7 +86524,20 @@ const DAY_MS = 86_400_000;
 const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
 /** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
 function isIsoTime(text) {
     try {
@@ -86561,7 +86592,15 @@ function parseIsoTime(input, inputName) {
     if (!offset) {
         throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
-    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
     if (problem)
         throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
@@ -86636,7 +86675,8 @@ function checkVersion2Fields(m, fail) {
                 fail(`${field}[${index}]`, expected);
     };
     listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
-    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) &&
+        typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
@@ -86683,11 +86723,20 @@ class BackupStore {
         const objects = new Map();
         let token;
         do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
+            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+                Bucket: this.bucket,
+                Prefix: this.prefix,
+                Delimiter: '/',
+                ContinuationToken: token,
+            }));
             for (const item of page.Contents ?? []) {
                 if (!item.Key)
                     continue;
-                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+                objects.set(item.Key, {
+                    key: item.Key,
+                    sizeBytes: item.Size ?? 0,
+                    lastModified: item.LastModified ?? new Date(0),
+                });
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
@@ -86703,7 +86752,13 @@ class BackupStore {
             const parsed = parseBackupKey(object.key, this.prefix);
             if (!parsed)
                 continue;
-            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
+            backups.push({
+                key: object.key,
+                format: parsed.format,
+                keyTime: parsed.time,
+                object,
+                manifestObject: objects.get(manifestKeyFor(object.key)),
+            });
         }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
         return { backups, orphanManifests };
@@ -86732,7 +86787,13 @@ class BackupStore {
     async metadata(key) {
         try {
             const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return {
+                sizeBytes: head.ContentLength ?? 0,
+                etag: head.ETag,
+                metadata: head.Metadata ?? {},
+                lastModified: head.LastModified,
+                storageChecksum: storageChecksumOf(head),
+            };
         }
         catch (error) {
             const status = httpStatusOf(error);
@@ -86798,7 +86859,9 @@ function failsStep(check, failOn) {
 /** Failures first (most severe first), then passes, then skips; areas keep the plan's order. */
 function byUrgency(a, b) {
     const status = (c) => (c.status === 'failed' ? 0 : c.status === 'passed' ? 1 : 2);
-    return status(a) - status(b) || (a.status === 'failed' ? RANK[b.severity] - RANK[a.severity] : 0) || AREAS.indexOf(a.area) - AREAS.indexOf(b.area);
+    return (status(a) - status(b) ||
+        (a.status === 'failed' ? RANK[b.severity] - RANK[a.severity] : 0) ||
+        AREAS.indexOf(a.area) - AREAS.indexOf(b.area));
 }
 
 ;// CONCATENATED MODULE: ./src/audit/context.ts
@@ -86876,7 +86939,10 @@ function ruleScope(rule) {
 /** True when the rule applies to every object under `prefix` ('' for the whole bucket): no tag or size narrows it, and its own prefix contains `prefix`. */
 function covers(rule, prefix) {
     const scope = ruleScope(rule);
-    return scope.tags.length === 0 && scope.largerThan === undefined && scope.smallerThan === undefined && prefix.startsWith(scope.prefix);
+    return (scope.tags.length === 0 &&
+        scope.largerThan === undefined &&
+        scope.smallerThan === undefined &&
+        prefix.startsWith(scope.prefix));
 }
 /** Exactly which objects the rule applies to, e.g. "prefix 'media/', objects tagged keep=yes, objects larger than 1024 bytes". */
 function describeScope(rule) {
@@ -86891,7 +86957,9 @@ function describeScope(rule) {
 }
 /** The rules that send objects to `destination`, in priority order. */
 function rulesTo(config, destination) {
-    return (config?.Rules ?? []).filter((rule) => bucketOfArn(rule.Destination?.Bucket ?? '') === destination).sort((a, b) => (b.Priority ?? 0) - (a.Priority ?? 0));
+    return (config?.Rules ?? [])
+        .filter((rule) => bucketOfArn(rule.Destination?.Bucket ?? '') === destination)
+        .sort((a, b) => (b.Priority ?? 0) - (a.Priority ?? 0));
 }
 function scopesText(prefixes) {
     return prefixes.map((p) => (p ? `'${p}'` : 'the whole bucket')).join(', ');
@@ -86952,7 +87020,10 @@ async function readBackupFacts(ctx, backup) {
     const client = createS3Client(ctx.primary);
     if (!(await bucketRegion(client, backup.bucket)))
         return { exists: false, lifecycle: [], destinations: [] };
-    const [settings, newest] = await Promise.all([bucketSettings(client, backup.bucket), newestCompleteBackup(client, backup.bucket, backup.prefix)]);
+    const [settings, newest] = await Promise.all([
+        bucketSettings(client, backup.bucket),
+        newestCompleteBackup(client, backup.bucket, backup.prefix),
+    ]);
     const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
     const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
     const destinations = await Promise.all(buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })));
@@ -86966,7 +87037,9 @@ async function readBackupFacts(ctx, backup) {
 }
 const PUBLIC_ACCESS_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
 function newestText(newest, ctx, where) {
-    return newest ? `newest complete backup in ${where} is ${newest.key}, finished ${formatDuration(secondsSince(newest.finishedAt, ctx.now))} ago` : `no complete backup (with a valid manifest) in ${where}`;
+    return newest
+        ? `newest complete backup in ${where} is ${newest.key}, finished ${formatDuration(secondsSince(newest.finishedAt, ctx.now))} ago`
+        : `no complete backup (with a valid manifest) in ${where}`;
 }
 function fresh(newest, ctx, maxAge) {
     return newest !== undefined && secondsSince(newest.finishedAt, ctx.now) <= maxAge;
@@ -86981,11 +87054,15 @@ function crossRegionCheck(ctx, backup, facts) {
     if (backup.replicaBucket) {
         const copyWhere = `s3://${backup.replicaBucket}/${backup.prefix}`;
         if (facts.replicaRegion !== ctx.secondary.region) {
-            return verdict(BACKUP_CHECKS.crossRegion, false, facts.replicaRegion ? `${backup.replicaBucket} is in ${facts.replicaRegion}, not ${ctx.secondary.region}` : `${backup.replicaBucket} does not exist`, fix);
+            return verdict(BACKUP_CHECKS.crossRegion, false, facts.replicaRegion
+                ? `${backup.replicaBucket} is in ${facts.replicaRegion}, not ${ctx.secondary.region}`
+                : `${backup.replicaBucket} does not exist`, fix);
         }
         return verdict(BACKUP_CHECKS.crossRegion, fresh(facts.replicaNewest, ctx, backup.maxAgeSeconds), `${newestText(facts.replicaNewest, ctx, copyWhere)} (at most ${formatDuration(backup.maxAgeSeconds)})`, fix);
     }
-    return verdict(BACKUP_CHECKS.crossRegion, false, elsewhere ? `${where} replicates only to ${elsewhere}, not to ${ctx.secondary.region}` : `nothing copies ${where} to ${ctx.secondary.region}: a regional outage takes the backups with it`, fix);
+    return verdict(BACKUP_CHECKS.crossRegion, false, elsewhere
+        ? `${where} replicates only to ${elsewhere}, not to ${ctx.secondary.region}`
+        : `nothing copies ${where} to ${ctx.secondary.region}: a regional outage takes the backups with it`, fix);
 }
 function lockChecks(ctx, backup, facts) {
     const versioningFix = `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${backup.bucket} --versioning-configuration Status=Enabled`;
@@ -86994,7 +87071,9 @@ function lockChecks(ctx, backup, facts) {
         ? verdict(BACKUP_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, versioningFix)
         : skipped(BACKUP_CHECKS.versioning, 'not asked for: backup-versioning and backup-object-lock are false', versioningFix);
     const lock = backup.objectLock
-        ? verdict(BACKUP_CHECKS.objectLock, facts.objectLock === 'Enabled', facts.objectLock === 'Enabled' ? 'Object Lock enabled' : 'Object Lock not enabled: a leaked key can delete every backup', lockFix)
+        ? verdict(BACKUP_CHECKS.objectLock, facts.objectLock === 'Enabled', facts.objectLock === 'Enabled'
+            ? 'Object Lock enabled'
+            : 'Object Lock not enabled: a leaked key can delete every backup', lockFix)
         : skipped(BACKUP_CHECKS.objectLock, 'not asked for: backup-object-lock is false', lockFix);
     return [versioning, lock];
 }
@@ -87006,11 +87085,19 @@ function backupChecks(ctx, backup, facts) {
         return Object.values(C).map((d) => verdict(d, false, `${backup.bucket} does not exist`, `aws s3api list-buckets --query 'Buckets[].Name'  # backup-bucket must name the bucket backups go to`));
     const publicAccess = facts.publicAccess ?? {};
     const open = PUBLIC_ACCESS_FIELDS.filter((f) => publicAccess[f] !== true);
-    const aborting = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined && covers(r, backup.prefix));
+    const aborting = facts.lifecycle.filter((r) => r.Status === 'Enabled' &&
+        r.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined &&
+        covers(r, backup.prefix));
     return [
         verdict(C.encryption, Boolean(facts.encryption), facts.encryption ? `default encryption ${facts.encryption}` : 'no default encryption', `aws s3api put-bucket-encryption --region ${region} --bucket ${backup.bucket} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}'`),
-        verdict(C.publicAccess, open.length === 0, facts.publicAccess ? (open.length ? `public access block off for ${open.join(', ')}` : 'all four public access blocks on') : 'no public access block on the bucket', `aws s3api put-public-access-block --region ${region} --bucket ${backup.bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`),
-        verdict(C.abortMultipart, aborting.length > 0, aborting.length ? `incomplete uploads aborted after ${aborting[0]?.AbortIncompleteMultipartUpload?.DaysAfterInitiation} days` : `no lifecycle rule aborts incomplete multipart uploads under '${backup.prefix}': failed backups leave paid-for parts`, `aws s3api put-bucket-lifecycle-configuration --region ${region} --bucket ${backup.bucket} --lifecycle-configuration '{"Rules":[{"ID":"abort-incomplete-uploads","Status":"Enabled","Filter":{"Prefix":"${backup.prefix}"},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}}]}'  # replaces every rule: merge in the bucket's other rules`),
+        verdict(C.publicAccess, open.length === 0, facts.publicAccess
+            ? open.length
+                ? `public access block off for ${open.join(', ')}`
+                : 'all four public access blocks on'
+            : 'no public access block on the bucket', `aws s3api put-public-access-block --region ${region} --bucket ${backup.bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`),
+        verdict(C.abortMultipart, aborting.length > 0, aborting.length
+            ? `incomplete uploads aborted after ${aborting[0]?.AbortIncompleteMultipartUpload?.DaysAfterInitiation} days`
+            : `no lifecycle rule aborts incomplete multipart uploads under '${backup.prefix}': failed backups leave paid-for parts`, `aws s3api put-bucket-lifecycle-configuration --region ${region} --bucket ${backup.bucket} --lifecycle-configuration '{"Rules":[{"ID":"abort-incomplete-uploads","Status":"Enabled","Filter":{"Prefix":"${backup.prefix}"},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}}]}'  # replaces every rule: merge in the bucket's other rules`),
         ...lockChecks(ctx, backup, facts),
         crossRegionCheck(ctx, backup, facts),
         verdict(C.newest, fresh(facts.newest, ctx, backup.maxAgeSeconds), `${newestText(facts.newest, ctx, `s3://${backup.bucket}/${backup.prefix}`)} (at most ${formatDuration(backup.maxAgeSeconds)})`, `gh workflow run backup.yml  # then read the failed runs of the backup workflow: the schedule stopped or backups fail`),
@@ -87043,10 +87130,16 @@ function cacheChecks(ctx, cache, group) {
     const retention = group.SnapshotRetentionLimit ?? 0;
     const multiAz = group.MultiAZ === 'enabled' && group.AutomaticFailover === 'enabled';
     const parts = [
-        retention > 0 ? `snapshots kept ${retention} days${group.SnapshotWindow ? ` (window ${group.SnapshotWindow})` : ''}` : 'no automatic snapshots',
-        multiAz ? 'Multi-AZ with automatic failover' : `Multi-AZ ${group.MultiAZ ?? 'disabled'}, automatic failover ${group.AutomaticFailover ?? 'disabled'}`,
+        retention > 0
+            ? `snapshots kept ${retention} days${group.SnapshotWindow ? ` (window ${group.SnapshotWindow})` : ''}`
+            : 'no automatic snapshots',
+        multiAz
+            ? 'Multi-AZ with automatic failover'
+            : `Multi-AZ ${group.MultiAZ ?? 'disabled'}, automatic failover ${group.AutomaticFailover ?? 'disabled'}`,
     ];
-    return [verdict(CACHE_CHECKS.persistence, group.Status === 'available' && (retention > 0 || multiAz), `${id} is ${group.Status}: ${parts.join('; ')}`, fix)];
+    return [
+        verdict(CACHE_CHECKS.persistence, group.Status === 'available' && (retention > 0 || multiAz), `${id} is ${group.Status}: ${parts.join('; ')}`, fix),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/audit/database.ts
@@ -87064,8 +87157,16 @@ const DATABASE_CHECKS = defineChecks('database', {
     crossRegion: ['db.cross-region-backups', SENTENCE.databaseReplication, 'high'],
     replica: ['db.replica', SENTENCE.crossRegionReplica, 'high'],
     lag: ['db.replica-lag', SENTENCE.rpo, 'high'],
-    deletionProtection: ['db.deletion-protection', 'Complete Database Recovery: Database corruption or complete data loss', 'medium'],
-    encrypted: ['db.storage-encrypted', 'Database Backups (snapshots and the replica inherit the primary\'s encryption)', 'medium'],
+    deletionProtection: [
+        'db.deletion-protection',
+        'Complete Database Recovery: Database corruption or complete data loss',
+        'medium',
+    ],
+    encrypted: [
+        'db.storage-encrypted',
+        "Database Backups (snapshots and the replica inherit the primary's encryption)",
+        'medium',
+    ],
 });
 /** How far back ReplicaLag is read: CloudWatch publishes it every minute. */
 const LAG_WINDOW_SECONDS = 15 * 60;
@@ -87113,7 +87214,13 @@ async function readDatabaseFacts(ctx) {
     // An identifier names an instance only within one region and account; the resource id is the primary's own.
     const ofPrimary = copies.filter((s) => primary?.DbiResourceId !== undefined && s.DbiResourceId === primary.DbiResourceId);
     const maxLagSeconds = replica ? await maxReplicaLag(ctx, db.replicaId) : undefined;
-    return { primary, replica, newestCopy: ofPrimary[0], lookAlikeCopies: copies.length - ofPrimary.length, maxLagSeconds };
+    return {
+        primary,
+        replica,
+        newestCopy: ofPrimary[0],
+        lookAlikeCopies: copies.length - ofPrimary.length,
+        maxLagSeconds,
+    };
 }
 function modify(ctx, args) {
     return `aws rds modify-db-instance --region ${ctx.primary.region} --db-instance-identifier ${ctx.settings.database?.instanceId} ${args} --apply-immediately`;
@@ -87125,10 +87232,18 @@ function primaryChecks(ctx, primary) {
     const restorableAge = restorable ? secondsSince(restorable, ctx.now) : undefined;
     const rpo = ctx.settings.rpoSeconds;
     return [
-        verdict(C.retention, retention >= PLAN.pitrDays, retention === 0 ? 'automated backups are off (retention 0 days): no point-in-time recovery' : `automated backups kept ${retention} days (the plan needs ${PLAN.pitrDays})`, modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)),
-        verdict(C.restorable, restorableAge !== undefined && restorableAge <= rpo, restorable ? `latest restorable time ${restorable.toISOString()}, ${formatDuration(restorableAge ?? 0)} ago (RPO ${formatDuration(rpo)})` : 'no latest restorable time: automated backups are off or have not started', `aws rds describe-events --region ${ctx.primary.region} --source-type db-instance --source-identifier ${primary.DBInstanceIdentifier} --duration 1440  # find why log backups stopped, then: ${modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)}`),
-        verdict(C.deletionProtection, primary.DeletionProtection === true, primary.DeletionProtection ? 'deletion protection on' : 'deletion protection off: one delete-db-instance removes production', modify(ctx, '--deletion-protection')),
-        verdict(C.encrypted, primary.StorageEncrypted === true, primary.StorageEncrypted ? `storage encrypted${primary.KmsKeyId ? ` with ${primary.KmsKeyId}` : ''}` : 'storage not encrypted: snapshots, copies and the replica are unencrypted too', `aws rds create-db-snapshot --region ${ctx.primary.region} --db-instance-identifier ${primary.DBInstanceIdentifier} --db-snapshot-identifier ${primary.DBInstanceIdentifier}-to-encrypt  # then copy-db-snapshot --kms-key-id alias/aws/rds and restore from the encrypted copy (RDS cannot encrypt in place)`),
+        verdict(C.retention, retention >= PLAN.pitrDays, retention === 0
+            ? 'automated backups are off (retention 0 days): no point-in-time recovery'
+            : `automated backups kept ${retention} days (the plan needs ${PLAN.pitrDays})`, modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)),
+        verdict(C.restorable, restorableAge !== undefined && restorableAge <= rpo, restorable
+            ? `latest restorable time ${restorable.toISOString()}, ${formatDuration(restorableAge ?? 0)} ago (RPO ${formatDuration(rpo)})`
+            : 'no latest restorable time: automated backups are off or have not started', `aws rds describe-events --region ${ctx.primary.region} --source-type db-instance --source-identifier ${primary.DBInstanceIdentifier} --duration 1440  # find why log backups stopped, then: ${modify(ctx, `--backup-retention-period ${PLAN.pitrDays}`)}`),
+        verdict(C.deletionProtection, primary.DeletionProtection === true, primary.DeletionProtection
+            ? 'deletion protection on'
+            : 'deletion protection off: one delete-db-instance removes production', modify(ctx, '--deletion-protection')),
+        verdict(C.encrypted, primary.StorageEncrypted === true, primary.StorageEncrypted
+            ? `storage encrypted${primary.KmsKeyId ? ` with ${primary.KmsKeyId}` : ''}`
+            : 'storage not encrypted: snapshots, copies and the replica are unencrypted too', `aws rds create-db-snapshot --region ${ctx.primary.region} --db-instance-identifier ${primary.DBInstanceIdentifier} --db-snapshot-identifier ${primary.DBInstanceIdentifier}-to-encrypt  # then copy-db-snapshot --kms-key-id alias/aws/rds and restore from the encrypted copy (RDS cannot encrypt in place)`),
     ];
 }
 /** `arn:<partition>:<service>:<region>:<account>:<type>:<name>`, or undefined for anything else (a bare identifier). */
@@ -87138,13 +87253,19 @@ function arnParts(arn) {
 }
 function database_crossRegionCheck(ctx, facts) {
     const primary = facts.primary;
-    const replications = (primary.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn).filter((arn) => Boolean(arn));
+    const replications = (primary.DBInstanceAutomatedBackupsReplications ?? [])
+        .map((r) => r.DBInstanceAutomatedBackupsArn)
+        .filter((arn) => Boolean(arn));
     const inSecondary = replications.filter((arn) => arnParts(arn)?.region === ctx.secondary.region);
     const fix = `aws rds start-db-instance-automated-backups-replication --region ${ctx.secondary.region} --source-db-instance-arn ${primary.DBInstanceArn} --backup-retention-period ${PLAN.pitrDays}`;
     if (inSecondary.length)
         return verdict(DATABASE_CHECKS.crossRegion, true, `automated backups replicated to ${inSecondary.join(', ')}`, fix);
-    const elsewhere = replications.length ? `automated backups replicated only to ${replications.map((arn) => arnParts(arn)?.region ?? arn).join(', ')}, not ${ctx.secondary.region}` : 'automated backups are not replicated';
-    const lookAlikes = facts.lookAlikeCopies ? ` (${facts.lookAlikeCopies} snapshot${facts.lookAlikeCopies === 1 ? '' : 's'} there of a same-named instance elsewhere do not count)` : '';
+    const elsewhere = replications.length
+        ? `automated backups replicated only to ${replications.map((arn) => arnParts(arn)?.region ?? arn).join(', ')}, not ${ctx.secondary.region}`
+        : 'automated backups are not replicated';
+    const lookAlikes = facts.lookAlikeCopies
+        ? ` (${facts.lookAlikeCopies} snapshot${facts.lookAlikeCopies === 1 ? '' : 's'} there of a same-named instance elsewhere do not count)`
+        : '';
     const copy = facts.newestCopy;
     if (!copy?.SnapshotCreateTime)
         return verdict(DATABASE_CHECKS.crossRegion, false, `${elsewhere}, and ${ctx.secondary.region} holds no snapshot of ${primary.DBInstanceIdentifier}${lookAlikes}`, fix);
@@ -87163,13 +87284,19 @@ function replicaSource(replica, primary, ctx) {
     const from = arnParts(source);
     const want = arnParts(primary.DBInstanceArn);
     if (!from || !want)
-        return { replicates: false, why: `replicates from instance '${source}' of its own region ${ctx.secondary.region}, not from the primary ${primary.DBInstanceArn}` };
+        return {
+            replicates: false,
+            why: `replicates from instance '${source}' of its own region ${ctx.secondary.region}, not from the primary ${primary.DBInstanceArn}`,
+        };
     const differences = [
         from.region !== want.region ? `in region ${from.region}, not ${want.region}` : '',
         from.account !== want.account ? `in account ${from.account}, not ${want.account}` : '',
         from.name !== want.name ? `named ${from.name}, not ${want.name}` : '',
     ].filter(Boolean);
-    return { replicates: false, why: `replicates from ${source}, an instance ${differences.join(' and ') || 'other than the primary'}: not the primary ${primary.DBInstanceArn}` };
+    return {
+        replicates: false,
+        why: `replicates from ${source}, an instance ${differences.join(' and ') || 'other than the primary'}: not the primary ${primary.DBInstanceArn}`,
+    };
 }
 function replicaChecks(ctx, facts) {
     const db = ctx.settings.database;
@@ -87178,7 +87305,10 @@ function replicaChecks(ctx, facts) {
     const lagFix = `aws cloudwatch get-metric-statistics --region ${ctx.secondary.region} --namespace AWS/RDS --metric-name ReplicaLag --dimensions Name=DBInstanceIdentifier,Value=${db.replicaId} --statistics Maximum --period 60 --start-time <15 min ago> --end-time <now>  # then scale the replica (modify-db-instance --db-instance-class) or reduce write bursts`;
     const replica = facts.replica;
     if (!replica) {
-        return [verdict(C.replica, false, `no instance ${db.replicaId} in ${ctx.secondary.region}`, createFix), verdict(C.lag, false, `no replica ${db.replicaId} to measure`, lagFix)];
+        return [
+            verdict(C.replica, false, `no instance ${db.replicaId} in ${ctx.secondary.region}`, createFix),
+            verdict(C.lag, false, `no replica ${db.replicaId} to measure`, lagFix),
+        ];
     }
     const status = replica.DBInstanceStatus ?? 'unknown';
     const { replicates, why } = replicaSource(replica, facts.primary, ctx);
@@ -87187,7 +87317,9 @@ function replicaChecks(ctx, facts) {
     const rpo = ctx.settings.rpoSeconds;
     return [
         verdict(C.replica, replicates && status === 'available', found, createFix),
-        verdict(C.lag, lag !== undefined && lag <= rpo, lag === undefined ? `CloudWatch has no ReplicaLag data points for ${db.replicaId} in the last ${LAG_WINDOW_SECONDS / 60} minutes: replication may be stopped` : `highest ReplicaLag of the last ${LAG_WINDOW_SECONDS / 60} minutes: ${formatDuration(lag)} (RPO ${formatDuration(rpo)})`, lagFix),
+        verdict(C.lag, lag !== undefined && lag <= rpo, lag === undefined
+            ? `CloudWatch has no ReplicaLag data points for ${db.replicaId} in the last ${LAG_WINDOW_SECONDS / 60} minutes: replication may be stopped`
+            : `highest ReplicaLag of the last ${LAG_WINDOW_SECONDS / 60} minutes: ${formatDuration(lag)} (RPO ${formatDuration(rpo)})`, lagFix),
     ];
 }
 /** The database prerequisites: the PITR window, its freshness, copies in the other region, the replica and its lag, protection. */
@@ -87199,7 +87331,10 @@ function databaseChecks(ctx, facts) {
     if (!facts.primary) {
         const missing = `no instance ${db.instanceId} in ${ctx.primary.region}`;
         const fix = `aws rds describe-db-instances --region ${ctx.primary.region} --query 'DBInstances[].DBInstanceIdentifier'  # db-instance-id must name the primary`;
-        return [...[C.retention, C.restorable, C.crossRegion, C.deletionProtection, C.encrypted].map((d) => verdict(d, false, missing, fix)), ...replicaChecks(ctx, facts)];
+        return [
+            ...[C.retention, C.restorable, C.crossRegion, C.deletionProtection, C.encrypted].map((d) => verdict(d, false, missing, fix)),
+            ...replicaChecks(ctx, facts),
+        ];
     }
     const [retention, restorable, deletion, encrypted] = primaryChecks(ctx, facts.primary);
     return [retention, restorable, database_crossRegionCheck(ctx, facts), ...replicaChecks(ctx, facts), deletion, encrypted];
@@ -87256,7 +87391,13 @@ function watching(dns, facts) {
     const byId = enabled.find((h) => attached.includes(h.Id));
     if (byId)
         return byId;
-    const targets = new Set([dns.healthCheckDomain, dns.recordName, ...facts.records.flatMap((r) => (r.ResourceRecords ?? []).map((v) => v.Value))].filter((t) => Boolean(t)).map(fqdn));
+    const targets = new Set([
+        dns.healthCheckDomain,
+        dns.recordName,
+        ...facts.records.flatMap((r) => (r.ResourceRecords ?? []).map((v) => v.Value)),
+    ]
+        .filter((t) => Boolean(t))
+        .map(fqdn));
     return enabled.find((h) => targets.has(fqdn(h.HealthCheckConfig?.FullyQualifiedDomainName ?? h.HealthCheckConfig?.IPAddress ?? '')));
 }
 /** The DNS prerequisites of a failover: a record to move, a TTL short enough for the RTO, and a health check that notices the outage. */
@@ -87267,12 +87408,16 @@ function dnsChecks(ctx, dns, facts) {
     const target = dns.healthCheckDomain ?? facts.records[0]?.ResourceRecords?.[0]?.Value ?? name;
     const healthFix = `aws route53 create-health-check --caller-reference dr-$(date +%s) --health-check-config Type=TCP,FullyQualifiedDomainName=${fqdn(target).replace(/\.$/, '')},Port=5432,RequestInterval=30,FailureThreshold=3`;
     if (!facts.records.length) {
-        const found = facts.zoneExists ? `no CNAME, A or AAAA record ${name} in zone ${dns.hostedZoneId}` : `hosted zone ${dns.hostedZoneId} does not exist`;
+        const found = facts.zoneExists
+            ? `no CNAME, A or AAAA record ${name} in zone ${dns.hostedZoneId}`
+            : `hosted zone ${dns.hostedZoneId} does not exist`;
         const health = watching(dns, facts);
         return [
             verdict(C.record, false, found, upsert(60)),
             skipped(C.ttl, `not checked: ${found}, so there is no TTL to read (see dns.record)`, upsert(60)),
-            verdict(C.healthCheck, health !== undefined, health ? `health check ${health.Id} watches ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress}` : `${found}, and no enabled health check watches ${fqdn(target)}`, healthFix),
+            verdict(C.healthCheck, health !== undefined, health
+                ? `health check ${health.Id} watches ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress}`
+                : `${found}, and no enabled health check watches ${fqdn(target)}`, healthFix),
         ];
     }
     const ttls = facts.records.map((r) => (r.AliasTarget ? undefined : (r.TTL ?? 0)));
@@ -87280,8 +87425,12 @@ function dnsChecks(ctx, dns, facts) {
     const health = watching(dns, facts);
     return [
         verdict(C.record, true, facts.records.map((r) => `${r.Type} ${name} → ${dns_valueOf(r)}${r.Failover ? ` (${r.Failover})` : ''}`).join('; '), upsert(Math.min(longest || 60, dns.maxTtlSeconds))),
-        verdict(C.ttl, longest <= dns.maxTtlSeconds && longest < ctx.settings.rtoSeconds, ttls.every((t) => t === undefined) ? 'alias record: resolvers follow the target at once' : `TTL ${formatDuration(longest)} (at most ${formatDuration(dns.maxTtlSeconds)}; RTO ${formatDuration(ctx.settings.rtoSeconds)}): clients keep the old address that long after the switch`, upsert(Math.min(60, dns.maxTtlSeconds))),
-        verdict(C.healthCheck, health !== undefined, health ? `health check ${health.Id} (${health.HealthCheckConfig?.Type} ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress ?? ''}) watches it` : `no enabled Route 53 health check is attached to ${name} or watches ${fqdn(target)}`, healthFix),
+        verdict(C.ttl, longest <= dns.maxTtlSeconds && longest < ctx.settings.rtoSeconds, ttls.every((t) => t === undefined)
+            ? 'alias record: resolvers follow the target at once'
+            : `TTL ${formatDuration(longest)} (at most ${formatDuration(dns.maxTtlSeconds)}; RTO ${formatDuration(ctx.settings.rtoSeconds)}): clients keep the old address that long after the switch`, upsert(Math.min(60, dns.maxTtlSeconds))),
+        verdict(C.healthCheck, health !== undefined, health
+            ? `health check ${health.Id} (${health.HealthCheckConfig?.Type} ${health.HealthCheckConfig?.FullyQualifiedDomainName ?? health.HealthCheckConfig?.IPAddress ?? ''}) watches it`
+            : `no enabled Route 53 health check is attached to ${name} or watches ${fqdn(target)}`, healthFix),
     ];
 }
 
@@ -87359,7 +87508,11 @@ function replicationFix(ctx, media, role) {
         Status: 'Enabled',
         Filter: {},
         DeleteMarkerReplication: { Status: media.deleteMarkers === 'enabled' ? 'Enabled' : 'Disabled' },
-        Destination: { Bucket: bucketArn(media.replicaBucket), ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } }, Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } },
+        Destination: {
+            Bucket: bucketArn(media.replicaBucket),
+            ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+            Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+        },
     };
     const config = { Role: role ?? 'arn:aws:iam::<account-id>:role/<s3-replication-role>', Rules: [rule] };
     return `aws s3api put-bucket-replication --region ${ctx.primary.region} --bucket ${media.bucket} --replication-configuration '${JSON.stringify(config)}'`;
@@ -87371,15 +87524,27 @@ function replicationChecks(ctx, media, facts) {
     const enabled = rules.filter((r) => r.Status === 'Enabled');
     const uncovered = media.prefixes.filter((prefix) => !enabled.some((r) => covers(r, prefix)));
     const describe = (r) => `rule ${r.ID ?? '(no id)'} ${r.Status} for ${describeScope(r)}`;
-    const none = facts.replication ? `no replication rule sends objects to ${media.replicaBucket}` : `${media.bucket} has no replication configuration`;
+    const none = facts.replication
+        ? `no replication rule sends objects to ${media.replicaBucket}`
+        : `${media.bucket} has no replication configuration`;
     const replication = rules.length
-        ? verdict(C.replication, uncovered.length === 0, uncovered.length ? `${rules.map(describe).join('; ')}: ${scopesText(uncovered)} not replicated` : `${enabled.map(describe).join('; ')} to ${media.replicaBucket}`, fix)
+        ? verdict(C.replication, uncovered.length === 0, uncovered.length
+            ? `${rules.map(describe).join('; ')}: ${scopesText(uncovered)} not replicated`
+            : `${enabled.map(describe).join('; ')} to ${media.replicaBucket}`, fix)
         : verdict(C.replication, false, none, fix);
     const want = media.deleteMarkers === 'enabled' ? 'Enabled' : 'Disabled';
     const markers = rules.map((r) => r.DeleteMarkerReplication?.Status ?? 'Disabled');
     const deleteMarkers = verdict(C.deleteMarkers, rules.length > 0 && markers.every((s) => s === want), rules.length ? `delete marker replication ${[...new Set(markers)].join('/')} (the team chose ${want})` : none, fix);
-    const timed = rules.map((r) => (r.Destination?.ReplicationTime?.Status === 'Enabled' ? 'Replication Time Control' : r.Destination?.Metrics?.Status === 'Enabled' ? 'replication metrics' : undefined));
-    const replicationTime = verdict(C.replicationTime, rules.length > 0 && timed.every(Boolean), rules.length ? (timed.every(Boolean) ? `${[...new Set(timed)].join(' and ')} on` : 'neither Replication Time Control nor replication metrics: nobody would see replication fall behind') : none, fix);
+    const timed = rules.map((r) => r.Destination?.ReplicationTime?.Status === 'Enabled'
+        ? 'Replication Time Control'
+        : r.Destination?.Metrics?.Status === 'Enabled'
+            ? 'replication metrics'
+            : undefined);
+    const replicationTime = verdict(C.replicationTime, rules.length > 0 && timed.every(Boolean), rules.length
+        ? timed.every(Boolean)
+            ? `${[...new Set(timed)].join(' and ')} on`
+            : 'neither Replication Time Control nor replication metrics: nobody would see replication fall behind'
+        : none, fix);
     return [replication, deleteMarkers, replicationTime];
 }
 function replicaBucketCheck(ctx, media, facts) {
@@ -87410,11 +87575,15 @@ function lifecycleChecks(ctx, media, facts) {
     const list = (rules) => rules.map(describeExpiry).join('; ');
     const retention = sooner.length
         ? verdict(MEDIA_CHECKS.versionRetention, false, `old versions deleted sooner than ${days} days, so a media file cannot be recovered as it was ${days} days ago: ${list(sooner)}`, fix)
-        : verdict(MEDIA_CHECKS.versionRetention, true, enabled.length ? `no rule deletes old versions sooner than ${days} days: ${list(enabled)}` : 'no rule deletes old versions', fix);
+        : verdict(MEDIA_CHECKS.versionRetention, true, enabled.length
+            ? `no rule deletes old versions sooner than ${days} days: ${list(enabled)}`
+            : 'no rule deletes old versions', fix);
     const uncovered = media.prefixes.filter((prefix) => !enabled.some((r) => covers(r, prefix)));
     const expiration = !expiring.length
         ? verdict(MEDIA_CHECKS.versionExpiration, false, 'no lifecycle rule expires old versions: they are kept (and paid for) forever', fix)
-        : verdict(MEDIA_CHECKS.versionExpiration, uncovered.length === 0, uncovered.length ? `old versions in ${scopesText(uncovered)} expire only where an enabled rule covers them, the rest are kept (and paid for) forever: ${list(expiring)}` : `old versions deleted after ${list(enabled.filter((r) => media.prefixes.some((p) => covers(r, p))))}`, fix);
+        : verdict(MEDIA_CHECKS.versionExpiration, uncovered.length === 0, uncovered.length
+            ? `old versions in ${scopesText(uncovered)} expire only where an enabled rule covers them, the rest are kept (and paid for) forever: ${list(expiring)}`
+            : `old versions deleted after ${list(enabled.filter((r) => media.prefixes.some((p) => covers(r, p))))}`, fix);
     return [retention, expiration];
 }
 function sampleCheck(ctx, media, facts) {
@@ -87422,11 +87591,15 @@ function sampleCheck(ctx, media, facts) {
     const failed = bad.filter((o) => o.status === 'FAILED');
     const shown = bad.slice(0, 3);
     const fix = shown.length
-        ? shown.map((o) => `aws s3api copy-object --region ${ctx.primary.region} --bucket ${media.bucket} --key '${o.key}' --copy-source '${media.bucket}/${o.key}' --metadata-directive REPLACE`).join(' && ') + '  # a re-write replicates again; for many objects use S3 Batch Replication'
+        ? shown
+            .map((o) => `aws s3api copy-object --region ${ctx.primary.region} --bucket ${media.bucket} --key '${o.key}' --copy-source '${media.bucket}/${o.key}' --metadata-directive REPLACE`)
+            .join(' && ') + '  # a re-write replicates again; for many objects use S3 Batch Replication'
         : `aws s3api head-object --region ${ctx.primary.region} --bucket ${media.bucket} --key <key> --query ReplicationStatus`;
     if (!facts.sample.length)
         return verdict(MEDIA_CHECKS.replicationStatus, true, `no objects under ${scopesText(media.prefixes)} to sample`, fix);
-    const counts = ['COMPLETED', 'PENDING', 'FAILED'].map((s) => `${facts.sample.filter((o) => o.status === s).length} ${s}`).join(', ');
+    const counts = ['COMPLETED', 'PENDING', 'FAILED']
+        .map((s) => `${facts.sample.filter((o) => o.status === s).length} ${s}`)
+        .join(', ');
     const none = facts.sample.filter((o) => !o.status).length;
     const found = `newest ${facts.sample.length} objects (of up to ${SAMPLE_SIZE}): ${counts}${none ? `, ${none} with no replication status` : ''}${bad.length ? `; e.g. ${shown.map((o) => `'${o.key}' ${o.status ?? 'not replicated'}`).join(', ')}` : ''}`;
     return verdict(MEDIA_CHECKS.replicationStatus, bad.length === 0 && failed.length === 0, found, fix);
@@ -87438,7 +87611,13 @@ function mediaChecks(ctx, media, facts) {
         return Object.values(MEDIA_CHECKS).map((d) => verdict(d, false, `${media.bucket} does not exist`, fix));
     }
     const versioning = verdict(MEDIA_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${media.bucket} --versioning-configuration Status=Enabled`);
-    return [versioning, ...replicationChecks(ctx, media, facts), replicaBucketCheck(ctx, media, facts), ...lifecycleChecks(ctx, media, facts), sampleCheck(ctx, media, facts)];
+    return [
+        versioning,
+        ...replicationChecks(ctx, media, facts),
+        replicaBucketCheck(ctx, media, facts),
+        ...lifecycleChecks(ctx, media, facts),
+        sampleCheck(ctx, media, facts),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/audit/catalog.ts
@@ -87448,7 +87627,13 @@ function mediaChecks(ctx, media, facts) {
 
 
 /** Every check the audit makes, in the order the report lists them. */
-const ALL_CHECKS = [DATABASE_CHECKS, MEDIA_CHECKS, BACKUP_CHECKS, DNS_CHECKS, CACHE_CHECKS].flatMap((group) => Object.values(group));
+const ALL_CHECKS = [
+    DATABASE_CHECKS,
+    MEDIA_CHECKS,
+    BACKUP_CHECKS,
+    DNS_CHECKS,
+    CACHE_CHECKS,
+].flatMap((group) => Object.values(group));
 
 ;// CONCATENATED MODULE: ./src/audit/skip.ts
 
@@ -87508,7 +87693,10 @@ function rdsId(value, name) {
     return value;
 }
 function list(text) {
-    return text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+    return text
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 function parseMedia(input) {
     const prefixes = list(input('media-prefixes')).map((p) => parsePrefix(p, 'media-prefixes'));
@@ -87570,7 +87758,13 @@ function parseAuditInputs(input, env = process.env, cwd = process.cwd()) {
         ...(active('media') ? { media: parseMedia(input) } : {}),
         ...(active('backup') ? { backup: parseBackup(input) } : {}),
         ...(active('dns') ? { dns: parseDns(input) } : {}),
-        ...(active('cache') ? { cache: { replicationGroupId: required(input('cache-replication-group-id'), 'cache-replication-group-id', 'cache', 'the ElastiCache Redis replication group') } } : {}),
+        ...(active('cache')
+            ? {
+                cache: {
+                    replicationGroupId: required(input('cache-replication-group-id'), 'cache-replication-group-id', 'cache', 'the ElastiCache Redis replication group'),
+                },
+            }
+            : {}),
         rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
         rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 28_800, 1),
         skip,
@@ -87631,7 +87825,14 @@ class StepRecorder {
     }
 }
 function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
 }
 function newReport(fields) {
     return {
@@ -87684,7 +87885,12 @@ function objectivesOf(input) {
 function buildAuditReport(input) {
     const failing = input.checks.filter((c) => failsStep(c, input.failOn));
     const count = (status) => input.checks.filter((c) => c.status === status).length;
-    const counts = { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), failingStep: failing.length };
+    const counts = {
+        passed: count('passed'),
+        failed: count('failed'),
+        skipped: count('skipped'),
+        failingStep: failing.length,
+    };
     const failedIds = input.checks.filter((c) => c.status === 'failed').map((c) => `${c.id} (${c.severity}): ${c.found}`);
     const detail = `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${failedIds.length ? `; ${failedIds.join('; ')}` : ''}`;
     return newReport({
@@ -87697,7 +87903,13 @@ function buildAuditReport(input) {
         steps: input.steps,
         objectives: objectivesOf(input),
         checklist: [checklistItem('prerequisites', failing.length === 0 ? 'passed' : 'failed', detail)],
-        details: { primaryRegion: input.primaryRegion, secondaryRegion: input.secondaryRegion, failOn: input.failOn, checks: input.checks, counts },
+        details: {
+            primaryRegion: input.primaryRegion,
+            secondaryRegion: input.secondaryRegion,
+            failOn: input.failOn,
+            checks: input.checks,
+            counts,
+        },
     });
 }
 
@@ -87769,7 +87981,9 @@ async function runAudit(options) {
             return { checks: [] };
         }
         const failures = (r) => `${r.checks.filter((c) => c.status === 'failed').length} of ${r.checks.length} checks failed`;
-        const result = await recorder.run(`read ${area} settings`, () => auditArea(area, ctx), failures).catch((error) => unreadable(area, error));
+        const result = await recorder
+            .run(`read ${area} settings`, () => auditArea(area, ctx), failures)
+            .catch((error) => unreadable(area, error));
         options.log.info(`${area}: ${failures(result)}`);
         return result;
     }));
@@ -87788,13 +88002,21 @@ async function runAudit(options) {
     });
     await writeReport(options.reportPath, report);
     const findings = checks.filter((c) => c.status === 'failed');
-    return { report, reportPath: options.reportPath, passed: report.passed, findingsCount: findings.length, failedCount: findings.filter((c) => failsStep(c, options.failOn)).length };
+    return {
+        report,
+        reportPath: options.reportPath,
+        passed: report.passed,
+        findingsCount: findings.length,
+        failedCount: findings.filter((c) => failsStep(c, options.failOn)).length,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -87825,7 +88047,16 @@ function summary_status(check, result) {
     return failsStep(check, result.report.details.failOn) ? `${MARK.failed} failed` : '⚠️ failed (below fail-on)';
 }
 function areaTable(checks, result) {
-    const rows = [...checks].sort(byUrgency).map((c) => [summary_status(c, result), code(c.id), SEVERITY_MARK[c.severity], c.found, c.status === 'failed' && c.fix ? code(c.fix) : '', c.plan]);
+    const rows = [...checks]
+        .sort(byUrgency)
+        .map((c) => [
+        summary_status(c, result),
+        code(c.id),
+        SEVERITY_MARK[c.severity],
+        c.found,
+        c.status === 'failed' && c.fix ? code(c.fix) : '',
+        c.plan,
+    ]);
     return table(['', 'check', 'severity', 'found', 'fix', 'the plan says'], rows);
 }
 /** The job summary: the verdict, then one table per area (areas with failures first), failures on top with their fix. */
@@ -87833,7 +88064,9 @@ function auditMarkdown(result) {
     const { report } = result;
     const { details } = report;
     const c = details.counts;
-    const heading = report.passed ? `## ${MARK.passed} The plan's prerequisites are in place` : `## ${MARK.failed} The plan's prerequisites are not all in place`;
+    const heading = report.passed
+        ? `## ${MARK.passed} The plan's prerequisites are in place`
+        : `## ${MARK.failed} The plan's prerequisites are not all in place`;
     const lines = [
         heading,
         '',
@@ -87869,7 +88102,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
@@ -90830,7 +91065,19 @@ function getIDToken(aud) {
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -90838,16 +91085,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+]));
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -91088,7 +91386,12 @@ async function run() {
     await runAction(async () => {
         const settings = parseAuditInputs(readInput);
         const result = await runAudit({ ...settings, run: runContextFromEnv(), log: actionLogger });
-        setOutputs({ passed: result.passed, 'findings-count': result.findingsCount, 'failed-count': result.failedCount, 'report-path': result.reportPath });
+        setOutputs({
+            passed: result.passed,
+            'findings-count': result.findingsCount,
+            'failed-count': result.failedCount,
+            'report-path': result.reportPath,
+        });
         await writeSummary(auditMarkdown(result));
         if (!result.passed) {
             throw new Error(`${result.failedCount} of the plan's prerequisites at or above fail-on ${settings.failOn} are not in place: ${result.report.reasons.join('; ')}`);

@@ -32266,7 +32266,14 @@ class StepRecorder {
     }
 }
 function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
 }
 function newReport(fields) {
     return {
@@ -32284,7 +32291,9 @@ async function writeReport(path, report) {
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -32307,7 +32316,11 @@ const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 ;// CONCATENATED MODULE: ./src/drill-report/coverage.ts
 
 
-const VERDICT_MARK = { passed: MARK.passed, failed: MARK.failed, incomplete: '⚠️' };
+const VERDICT_MARK = {
+    passed: MARK.passed,
+    failed: MARK.failed,
+    incomplete: '⚠️',
+};
 /**
  * What a report of each kind checks of the plan's Test Checklist whenever it runs to the end,
  * whatever its optional inputs: a drill that gathered such a report was meant to check these.
@@ -32343,7 +32356,11 @@ function drillCoverage(sources, checklist) {
     const unchecked = meant.filter((key) => !checked(key));
     const reasons = unchecked.map((key) => {
         const row = checklist.find((r) => r.key === key);
-        const by = kindsMeantToCheck(key, sources).map((kind) => (kind === 'failover' ? 'a failover report in execute mode' : `${/^(rds|[aeio])/.test(kind) ? 'an' : 'a'} ${kind} report`)).join(' or ');
+        const by = kindsMeantToCheck(key, sources)
+            .map((kind) => kind === 'failover'
+            ? 'a failover report in execute mode'
+            : `${/^(rds|[aeio])/.test(kind) ? 'an' : 'a'} ${kind} report`)
+            .join(' or ');
         return `not checked: ${PLAN_CHECKLIST[key]}, which ${by} checks${row?.detail ? ` (skipped: ${row.detail})` : ''}`;
     });
     if (sources.length > 0 && !meant.some((key) => key !== 'prerequisites')) {
@@ -32390,7 +32407,10 @@ function summarizeDetails(kind, details) {
         const checks = field(details, 'checks');
         if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null)
             return undefined;
-        const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => drill_text(field(c, 'id'))).filter(Boolean);
+        const failed = checks
+            .filter((c) => field(c, 'status') === 'failed')
+            .map((c) => drill_text(field(c, 'id')))
+            .filter(Boolean);
         const n = (key) => Number(field(counts, key) ?? 0);
         return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
     }
@@ -32453,7 +32473,11 @@ function mergeChecklist(sources) {
         if (found.length === 0)
             continue;
         const statuses = found.map((f) => f.row.status);
-        const status = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
+        const status = statuses.includes('failed')
+            ? 'failed'
+            : statuses.includes('passed')
+                ? 'passed'
+                : 'skipped';
         const detail = evidence(found);
         rows.push({ key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) });
     }
@@ -32471,7 +32495,12 @@ function mergeObjectives(sources) {
         const measured = group.map((o) => o.measuredSeconds).filter((m) => m !== null);
         const targetSeconds = Math.min(...group.map((o) => o.targetSeconds));
         const measuredSeconds = measured.length ? Math.max(...measured) : null;
-        return { ...first, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+        return {
+            ...first,
+            targetSeconds,
+            measuredSeconds,
+            passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+        };
     });
 }
 function describeObjective(o) {
@@ -32540,7 +32569,9 @@ function buildDrillReport(options) {
     const objectives = mergeObjectives(sources);
     const checklist = mergeChecklist(sources);
     const failures = drillReasons(sources, objectives, checklist);
-    const coverage = options.incident ? { meantToCheck: [], unchecked: [], reasons: [] } : drillCoverage(sources, checklist);
+    const coverage = options.incident
+        ? { meantToCheck: [], unchecked: [], reasons: [] }
+        : drillCoverage(sources, checklist);
     const verdict = failures.length ? 'failed' : coverage.reasons.length ? 'incomplete' : 'passed';
     // Failures first: an incomplete drill that also failed is reported as failed, with why.
     const reasons = failures.length ? failures : coverage.reasons;
@@ -32556,7 +32587,14 @@ function buildDrillReport(options) {
         steps: sources.map(sourceStep),
         objectives,
         checklist,
-        details: { title: options.title, ...(options.incident ? { incident: true } : {}), sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
+        details: {
+            title: options.title,
+            ...(options.incident ? { incident: true } : {}),
+            sources,
+            verdict,
+            meantToCheck: coverage.meantToCheck,
+            unchecked: coverage.unchecked,
+        },
     });
 }
 
@@ -32638,7 +32676,11 @@ function parseTitle(input, kind) {
 function parseHistoryDir(input, fallback = DEFAULT_HISTORY_DIR) {
     const raw = input.trim() || fallback;
     const normalized = external_node_path_namespaceObject.posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '');
-    if (external_node_path_namespaceObject.posix.isAbsolute(normalized) || normalized === '.' || normalized === '' || normalized === '..' || normalized.startsWith('../')) {
+    if (external_node_path_namespaceObject.posix.isAbsolute(normalized) ||
+        normalized === '.' ||
+        normalized === '' ||
+        normalized === '..' ||
+        normalized.startsWith('../')) {
         throw new errors_ConfigurationError(`history-dir must be a folder inside the repository, relative to its root (e.g. ${DEFAULT_HISTORY_DIR}), got '${raw}'`);
     }
     if (normalized.split('/').some((part) => part === '.git'))
@@ -32657,7 +32699,12 @@ function parseBranch(input) {
 }
 /** Comma- or line-separated; empty means no labels (action.yml's default is disaster-recovery). */
 function parseLabels(input) {
-    const labels = [...new Set(input.split(/[,\n]/).map((label) => label.trim()).filter(Boolean))];
+    const labels = [
+        ...new Set(input
+            .split(/[,\n]/)
+            .map((label) => label.trim())
+            .filter(Boolean)),
+    ];
     for (const label of labels) {
         if (label.length > 50)
             throw new errors_ConfigurationError(`label '${label}' is longer than GitHub's 50 characters`);
@@ -37798,7 +37845,20 @@ const DAY_MS = 86_400_000;
 const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
 /** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
 function isIsoTime(text) {
     try {
@@ -37853,7 +37913,15 @@ function parseIsoTime(input, inputName) {
     if (!offset) {
         throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
-    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
     if (problem)
         throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
@@ -37961,7 +38029,12 @@ function readChecklist(r, value) {
         if (!Object.hasOwn(PLAN_CHECKLIST, key))
             return;
         const detail = r.optionalString(row.detail, `checklist[${i}].detail`);
-        rows.push({ key: key, item: PLAN_CHECKLIST[key], status: r.status(row.status, `checklist[${i}].status`), ...(detail ? { detail } : {}) });
+        rows.push({
+            key: key,
+            item: PLAN_CHECKLIST[key],
+            status: r.status(row.status, `checklist[${i}].status`),
+            ...(detail ? { detail } : {}),
+        });
     });
     return rows;
 }
@@ -37996,15 +38069,21 @@ function parseReport(text, source) {
     return {
         version: REPORT_VERSION,
         kind: r.string(o.kind, 'kind'),
-        tool: { name: r.optionalString(tool.name, 'tool.name') ?? 'unknown', version: r.optionalString(tool.version, 'tool.version') ?? 'unknown' },
+        tool: {
+            name: r.optionalString(tool.name, 'tool.name') ?? 'unknown',
+            version: r.optionalString(tool.version, 'tool.version') ?? 'unknown',
+        },
         run: readRun(o.run),
         startedAt,
         finishedAt,
-        durationSeconds: r.optionalSeconds(o.durationSeconds, 'durationSeconds') ?? Math.max(0, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000),
+        durationSeconds: r.optionalSeconds(o.durationSeconds, 'durationSeconds') ??
+            Math.max(0, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000),
         passed: r.boolean(o.passed, 'passed'),
         reasons: r.array(o.reasons ?? [], 'reasons').map((reason, i) => r.string(reason, `reasons[${i}]`)),
         steps: r.array(o.steps, 'steps').map((step, i) => readStep(r, step, `steps[${i}]`)),
-        objectives: r.array(o.objectives, 'objectives').map((objective, i) => readObjective(r, objective, `objectives[${i}]`)),
+        objectives: r
+            .array(o.objectives, 'objectives')
+            .map((objective, i) => readObjective(r, objective, `objectives[${i}]`)),
         checklist: readChecklist(r, o.checklist ?? []),
         details: o.details ?? null,
     };
@@ -38129,7 +38208,15 @@ async function openDrillPullRequest(client, target, request, log) {
     const body = pullRequestBody(request.markdown, `${target.serverUrl}/${owner}/${repo}/blob/${request.branch}/${request.markdownPath}`);
     const pull = await openOrUpdatePullRequest(repository, request, base, body);
     const labelsError = await addLabels(repository, pull, target.labels);
-    return { url: pull.url, number: pull.number, branch: request.branch, base, commitSha, created: pull.created, ...(labelsError ? { labelsError } : {}) };
+    return {
+        url: pull.url,
+        number: pull.number,
+        branch: request.branch,
+        base,
+        commitSha,
+        created: pull.created,
+        ...(labelsError ? { labelsError } : {}),
+    };
 }
 async function defaultBranch({ client, owner, repo, token }) {
     return call(`read the repository ${owner}/${repo}`, token, async () => {
@@ -38158,11 +38245,22 @@ async function commitOnTopOf({ client, owner, repo, token, log }, base, request)
     const baseTree = await call(`read the commit ${baseSha}`, token, async () => (await client.rest.git.getCommit({ owner, repo, commit_sha: baseSha })).data.tree.sha);
     const tree = [];
     for (const file of request.files) {
-        const blob = await call(`store ${file.path}`, token, () => client.rest.git.createBlob({ owner, repo, content: Buffer.from(file.content, 'utf8').toString('base64'), encoding: 'base64' }));
+        const blob = await call(`store ${file.path}`, token, () => client.rest.git.createBlob({
+            owner,
+            repo,
+            content: Buffer.from(file.content, 'utf8').toString('base64'),
+            encoding: 'base64',
+        }));
         tree.push({ path: file.path, mode: '100644', type: 'blob', sha: blob.data.sha });
     }
     const treeSha = await call('create the tree', token, async () => (await client.rest.git.createTree({ owner, repo, base_tree: baseTree, tree })).data.sha);
-    const commitSha = await call('create the commit', token, async () => (await client.rest.git.createCommit({ owner, repo, message: request.commitMessage, tree: treeSha, parents: [baseSha] })).data.sha);
+    const commitSha = await call('create the commit', token, async () => (await client.rest.git.createCommit({
+        owner,
+        repo,
+        message: request.commitMessage,
+        tree: treeSha,
+        parents: [baseSha],
+    })).data.sha);
     log.info(`committed ${request.files.map((f) => f.path).join(' and ')} as ${commitSha} on top of ${base} (${baseSha})`);
     return commitSha;
 }
@@ -38184,13 +38282,27 @@ async function pointBranchAt({ client, owner, repo, token, log }, branch, commit
 async function openOrUpdatePullRequest({ client, owner, repo, token, log }, request, base, body) {
     return call('open the pull request', token, async () => {
         try {
-            const created = await client.rest.pulls.create({ owner, repo, title: request.title, head: request.branch, base, body, maintainer_can_modify: true });
+            const created = await client.rest.pulls.create({
+                owner,
+                repo,
+                title: request.title,
+                head: request.branch,
+                base,
+                body,
+                maintainer_can_modify: true,
+            });
             return { number: created.data.number, url: created.data.html_url, created: true };
         }
         catch (error) {
             if (!isAlreadyExists(error, /pull request already exists/i))
                 throw error;
-            const open = await client.rest.pulls.list({ owner, repo, head: `${owner}:${request.branch}`, base, state: 'open' });
+            const open = await client.rest.pulls.list({
+                owner,
+                repo,
+                head: `${owner}:${request.branch}`,
+                base,
+                state: 'open',
+            });
             const existing = open.data[0];
             if (!existing)
                 throw error;
@@ -38257,7 +38369,12 @@ function whatHappened(sources) {
     const failed = sources.filter((s) => !s.passed);
     const counts = byKind(sources).map(([kind, group]) => `${kind}: ${plural(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
     const shown = failed.slice(0, MANY_SOURCES).map(sourceSentence);
-    return [intro, ...counts, ...shown, ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : [])];
+    return [
+        intro,
+        ...counts,
+        ...shown,
+        ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : []),
+    ];
 }
 function stepsTaken(sources) {
     if (sources.length === 0)
@@ -38288,12 +38405,16 @@ function recoveryLine(report) {
     return `No outage: this was a drill. The rehearsed recovery took ${parts.join('; ')}.`;
 }
 function stepTimes(source) {
-    const timed = source.steps.map((s) => (s.durationSeconds === undefined ? `${s.name} ${s.status}` : `${s.name} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`));
+    const timed = source.steps.map((s) => s.durationSeconds === undefined
+        ? `${s.name} ${s.status}`
+        : `${s.name} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`);
     return timed.length ? timed.join(', ') : 'no steps recorded';
 }
 function effectiveness(report) {
     const failedSteps = report.details.sources.flatMap((s) => s.steps.filter((step) => step.status === 'failed').map((step) => `${s.label}: ${step.name}`));
-    const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
+    const missed = report.objectives
+        .filter((o) => o.passed === false)
+        .map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
     if (report.passed)
         return 'Yes: every step that ran passed and every measured objective was met.';
     if (drillVerdict(report) === 'incomplete')
@@ -38407,13 +38528,21 @@ function recoveryByScenario(report) {
 }
 /** The last TREND_LENGTH drills, oldest first, the current one last. */
 function trendPoints(past, current) {
-    const drills = [...past.slice(-(TREND_LENGTH - 1)).map((report) => ({ report, current: false })), { report: current, current: true }];
+    const drills = [
+        ...past.slice(-(TREND_LENGTH - 1)).map((report) => ({ report, current: false })),
+        { report: current, current: true },
+    ];
     const seen = new Map();
     return drills.map(({ report, current: isCurrent }) => {
         const date = report.startedAt.slice(0, 10);
         const count = (seen.get(date) ?? 0) + 1;
         seen.set(date, count);
-        return { label: count === 1 ? date : `${date} #${count}`, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
+        return {
+            label: count === 1 ? date : `${date} #${count}`,
+            verdict: drillVerdict(report),
+            current: isCurrent,
+            recovery: recoveryByScenario(report),
+        };
     });
 }
 /** Scenarios with a measured recovery in any drill of the trend, in the order first seen. */
@@ -38482,17 +38611,31 @@ function verdict(report) {
     return `# ${VERDICT_MARK[result]} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${result}`;
 }
 const HEADLINE = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
-const WHY = { passed: '', failed: 'Why it failed', incomplete: 'Why it is incomplete: what it was meant to check and did not' };
+const WHY = {
+    passed: '',
+    failed: 'Why it failed',
+    incomplete: 'Why it is incomplete: what it was meant to check and did not',
+};
 function headline(report, notCovered) {
     const sources = report.details.sources;
     const result = drillVerdict(report);
     const rowsWith = (status) => report.checklist.filter((row) => row.status === status).length;
-    const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
+    const checklist = [
+        `${rowsWith('passed')} passed`,
+        `${rowsWith('failed')} failed`,
+        `${rowsWith('skipped')} skipped`,
+        `${notCovered.length} not checked`,
+    ];
     const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
     const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
     const failed = sources.filter((s) => !s.passed);
     const listed = sources.length > MANY_SOURCES
-        ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
+        ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length
+            ? ` (${failed
+                .slice(0, MANY_SOURCES)
+                .map((s) => `${MARK.failed} ${s.label}`)
+                .join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})`
+            : ''}`
         : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
     const lines = [
         `**${HEADLINE[result]}.** ${plural(sources.length, 'report')}: ${listed}. ` +
@@ -38510,7 +38653,11 @@ function sourcesTable(sources) {
         s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
         code(s.file),
     ]);
-    return ['## Reports', '', foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
+    return [
+        '## Reports',
+        '',
+        foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length),
+    ].join('\n');
 }
 function checklistSection(report, notCovered) {
     const meant = report.details.meantToCheck ?? [];
@@ -38518,14 +38665,21 @@ function checklistSection(report, notCovered) {
     const rows = Object.keys(PLAN_CHECKLIST).map((key) => {
         const row = report.checklist.find((r) => r.key === key);
         if (unchecked.has(key))
-            return [VERDICT_MARK.incomplete, PLAN_CHECKLIST[key], 'not checked, though meant to be', row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it'];
+            return [
+                VERDICT_MARK.incomplete,
+                PLAN_CHECKLIST[key],
+                'not checked, though meant to be',
+                row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it',
+            ];
         if (!row)
             return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
         return [MARK[row.status], row.item, row.status, row.detail ?? ''];
     });
     const intro = meant.length
         ? `Meant to be checked by the kinds of reports gathered: ${meant.map((key) => PLAN_CHECKLIST[key]).join('; ')}.` +
-            (unchecked.size ? ` ${VERDICT_MARK.incomplete} ${unchecked.size} of them ${unchecked.size === 1 ? 'was' : 'were'} not checked, so the drill is incomplete.` : ' All were checked.')
+            (unchecked.size
+                ? ` ${VERDICT_MARK.incomplete} ${unchecked.size} of them ${unchecked.size === 1 ? 'was' : 'were'} not checked, so the drill is incomplete.`
+                : ' All were checked.')
         : `${VERDICT_MARK.incomplete} No report of this drill is of a kind meant to check an item of the plan's Test Checklist.`;
     const note = notCovered.some((key) => !unchecked.has(key))
         ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.`
@@ -38556,7 +38710,9 @@ function stepsTable(source) {
         MARK[step.status],
         step.name,
         step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
-        step.durationSeconds === undefined || source.durationSeconds <= 0 ? '-' : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
+        step.durationSeconds === undefined || source.durationSeconds <= 0
+            ? '-'
+            : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
         step.detail ?? '',
     ]);
     rows.push(['', '**total**', formatDuration(source.durationSeconds), '100%', '']);
@@ -38571,7 +38727,9 @@ function median(values) {
 function stepSpread(kind, sources) {
     const names = [...new Set(sources.flatMap((s) => s.steps.map((step) => step.name)))];
     const rows = names.map((name) => {
-        const timed = sources.flatMap((s) => s.steps.filter((step) => step.name === name && step.durationSeconds !== undefined).map((step) => ({ s, seconds: step.durationSeconds })));
+        const timed = sources.flatMap((s) => s.steps
+            .filter((step) => step.name === name && step.durationSeconds !== undefined)
+            .map((step) => ({ s, seconds: step.durationSeconds })));
         const failed = sources.filter((s) => s.steps.some((step) => step.name === name && step.status === 'failed')).length;
         const slowest = timed.reduce((max, t) => (!max || t.seconds > max.seconds ? t : max), undefined);
         return [
@@ -38582,7 +38740,11 @@ function stepSpread(kind, sources) {
             slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
         ];
     });
-    return [`### ${kind}: ${plural(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
+    return [
+        `### ${kind}: ${plural(sources.length, 'run')}`,
+        '',
+        table(['step', 'ran', 'failed', 'median', 'slowest'], rows),
+    ].join('\n');
 }
 function stepsSection(sources) {
     if (sources.length === 0)
@@ -38593,7 +38755,12 @@ function stepsSection(sources) {
     }
     // Many reports: the spread per kind, then every run folded, its summary line saying how it went.
     const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) => stepSpread(kind, sources.filter((s) => s.kind === kind)));
-    const runs = sources.map((s) => details(`${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`, table(['', 'step', 'took', 'detail'], s.steps.map((step) => [MARK[step.status], step.name, step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds), step.detail ?? '']))));
+    const runs = sources.map((s) => details(`${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`, table(['', 'step', 'took', 'detail'], s.steps.map((step) => [
+        MARK[step.status],
+        step.name,
+        step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
+        step.detail ?? '',
+    ]))));
     return ['## Step timings', '', kinds.join('\n\n'), '', '### Every run', '', runs.join('\n\n')].join('\n');
 }
 function trendTable(points, scenarios) {
@@ -38614,7 +38781,14 @@ function trendSection(report, past, historyDir) {
         ? `The first drill recorded in ${code(historyDir)}: the trend starts here.`
         : `This drill and the ${points.length - 1} before it recorded in ${code(historyDir)}. Bars: measured recovery time; line: the RTO.`;
     const charts = scenarios.map((scenario) => ['```mermaid', recoveryChart(scenario, points).mermaid, '```'].join('\n'));
-    return ['## Trend', '', intro, ...(charts.length ? ['', charts.join('\n\n')] : ['', 'No drill measured a recovery time yet.']), '', trendTable(points, scenarios)].join('\n');
+    return [
+        '## Trend',
+        '',
+        intro,
+        ...(charts.length ? ['', charts.join('\n\n')] : ['', 'No drill measured a recovery time yet.']),
+        '',
+        trendTable(points, scenarios),
+    ].join('\n');
 }
 /** Plan items that no report of the drill checked. */
 function notCoveredItems(report) {
@@ -38635,7 +38809,10 @@ function renderDrillMarkdown(report, options) {
         objectivesSection(report.details.sources),
         stepsSection(report.details.sources),
         trendSection(report, options.past, options.historyDir),
-        postMortemMarkdown(report, [...notCovered, ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key)]),
+        postMortemMarkdown(report, [
+            ...notCovered,
+            ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key),
+        ]),
         footer,
     ].join('\n\n')}\n`;
 }
@@ -38660,7 +38837,9 @@ function objectiveLine(o) {
 /** Every step of every report, in the order they started: the recovery as it happened. */
 function timeline(sources) {
     const steps = sources.flatMap((source) => source.steps.map((step) => ({ source, step })));
-    const timed = steps.filter((s) => s.step.startedAt).sort((a, b) => Date.parse(a.step.startedAt) - Date.parse(b.step.startedAt));
+    const timed = steps
+        .filter((s) => s.step.startedAt)
+        .sort((a, b) => Date.parse(a.step.startedAt) - Date.parse(b.step.startedAt));
     const untimed = steps.filter((s) => !s.step.startedAt);
     const line = ({ source, step }) => {
         const took = step.durationSeconds === undefined ? '' : `, ${formatDuration(step.durationSeconds)}`;
@@ -38687,7 +38866,13 @@ function outageLines(report) {
  */
 function incidentPostMortemMarkdown(report) {
     const sources = report.details.sources;
-    const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${reason}`), '- [ ] Update documentation', '- [ ] Implement preventive measures', '- [ ] Train team on new procedures', '- [ ] Schedule follow-up review'];
+    const actionItems = [
+        ...report.reasons.map((reason) => `- [ ] Fix: ${reason}`),
+        '- [ ] Update documentation',
+        '- [ ] Implement preventive measures',
+        '- [ ] Train team on new procedures',
+        '- [ ] Schedule follow-up review',
+    ];
     return [
         '## Post-mortem',
         '',
@@ -38746,7 +38931,11 @@ function renderIncidentMarkdown(report) {
         `# ${report.passed ? MARK.passed : MARK.failed} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${incidentVerdict(report)}`,
         incidentHeadline(report),
         sourcesTable(report.details.sources),
-        ['## Timeline', '', timeline(report.details.sources).length ? bullets(timeline(report.details.sources), '') : 'No step was recorded.'].join('\n'),
+        [
+            '## Timeline',
+            '',
+            timeline(report.details.sources).length ? bullets(timeline(report.details.sources), '') : 'No step was recorded.',
+        ].join('\n'),
         objectivesSection(report.details.sources),
         stepsSection(report.details.sources),
         incidentPostMortemMarkdown(report),
@@ -42479,7 +42668,11 @@ function glob_hashFiles(patterns_1) {
 async function expandGlobs(patterns, cwd) {
     const lines = patterns.map((pattern) => pattern.trim()).filter(Boolean);
     const absolute = lines.map((line) => (line.startsWith('!') ? `!${rooted(line.slice(1), cwd)}` : rooted(line, cwd)));
-    const globber = await create(absolute.join('\n'), { followSymbolicLinks: false, implicitDescendants: false, matchDirectories: false });
+    const globber = await create(absolute.join('\n'), {
+        followSymbolicLinks: false,
+        implicitDescendants: false,
+        matchDirectories: false,
+    });
     const found = [...new Set(await globber.glob())];
     const files = await Promise.all(found.map(async (path) => ((await (0,promises_namespaceObject.stat)(path).catch(() => undefined))?.isFile() ? path : undefined)));
     return files.filter((path) => path !== undefined).sort();
@@ -42527,11 +42720,14 @@ function sourceLabels(sources) {
         while (prefix < shortest - 1 && same.every((p) => p[prefix] === mine[prefix]))
             prefix += 1;
         let suffix = 0;
-        while (suffix < shortest - 1 - prefix && same.every((p) => p[p.length - 1 - suffix] === mine[mine.length - 1 - suffix]))
+        while (suffix < shortest - 1 - prefix &&
+            same.every((p) => p[p.length - 1 - suffix] === mine[mine.length - 1 - suffix]))
             suffix += 1;
         const differs = mine.slice(prefix, Math.max(prefix + 1, mine.length - suffix)).join('/');
         // Artifacts are usually named after the kind (restore-verify-orders): the kind is said once.
-        const short = differs.startsWith(`${source.kind}-`) && differs.length > source.kind.length + 1 ? differs.slice(source.kind.length + 1) : differs;
+        const short = differs.startsWith(`${source.kind}-`) && differs.length > source.kind.length + 1
+            ? differs.slice(source.kind.length + 1)
+            : differs;
         return `${source.kind} (${short})`;
     });
 }
@@ -42550,7 +42746,9 @@ async function loadSourceReports(patterns, workspace, log = silentLogger) {
         for (const pattern of patterns)
             if (!pattern.startsWith('!') && (await sources_isDirectory((0,external_node_path_namespaceObject.resolve)(workspace, pattern))))
                 folders.push(pattern);
-        const hint = folders.length ? ` (${folders.join(', ')} is a folder: use ${folders[0]?.replace(/\/+$/, '')}/**/*.json)` : '';
+        const hint = folders.length
+            ? ` (${folders.join(', ')} is a folder: use ${folders[0]?.replace(/\/+$/, '')}/**/*.json)`
+            : '';
         throw new errors_ConfigurationError(`reports matched no files${hint}: ${patterns.join(', ')} (from ${workspace}). Check that the restore-verify and failover steps ran (if: always()) and that their report files were downloaded here`);
     }
     const parsed = await Promise.all(files.map(async (path) => {
@@ -42584,7 +42782,11 @@ async function loadSourceReports(patterns, workspace, log = silentLogger) {
 
 function commitMessage(report, files) {
     const verdict = report.details.incident ? incidentVerdict(report) : drillVerdict(report);
-    const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
+    const lines = [
+        `${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`,
+        '',
+        `Adds ${files.markdownPath} and its JSON record.`,
+    ];
     if (report.run.url)
         lines.push(`Gathered by ${report.run.url}`);
     return lines.join('\n');
@@ -42598,10 +42800,20 @@ async function runDrillReport(options) {
     const sources = await loadSourceReports(options.reports, options.workspace, options.log);
     options.log.info(`read ${sources.length} report(s): ${sources.map((s) => `${s.label} (${s.file})`).join(', ')}`);
     const incident = options.kind === 'incident';
-    const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now, incident });
+    const report = buildDrillReport({
+        title: options.title,
+        reports: sources,
+        run: options.run,
+        now: options.now,
+        incident,
+    });
     const files = drillFiles(report, options.historyDir);
-    const past = incident ? [] : await loadPastDrills((0,external_node_path_namespaceObject.join)(options.workspace, options.historyDir), options.log, files.name);
-    const markdown = incident ? renderIncidentMarkdown(report) : renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
+    const past = incident
+        ? []
+        : await loadPastDrills((0,external_node_path_namespaceObject.join)(options.workspace, options.historyDir), options.log, files.name);
+    const markdown = incident
+        ? renderIncidentMarkdown(report)
+        : renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
     const json = drillJson(report);
     await writeDrillFiles(options.workspace, files, markdown, json);
     options.log.info(`wrote ${files.markdownPath} and ${files.jsonPath}${incident ? '' : ` (${past.length} earlier drill(s) in the trend)`}`);
@@ -42638,7 +42850,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
@@ -42654,7 +42868,19 @@ var external_node_crypto_ = __nccwpck_require__(7598);
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -42662,16 +42888,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+]));
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -42915,8 +43192,17 @@ async function run() {
         // Masked before anything is parsed or logged, so no later line can show it.
         maskInput('github-token');
         const settings = parseDrillReportInputs(readInput);
-        const result = await runDrillReport({ ...settings, workspace: process.env.GITHUB_WORKSPACE || process.cwd(), run: runContextFromEnv(), log: actionLogger });
-        setOutputs({ 'report-path': result.files.markdownPath, 'pr-url': result.pullRequest?.url, passed: result.report.passed });
+        const result = await runDrillReport({
+            ...settings,
+            workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+            run: runContextFromEnv(),
+            log: actionLogger,
+        });
+        setOutputs({
+            'report-path': result.files.markdownPath,
+            'pr-url': result.pullRequest?.url,
+            passed: result.report.passed,
+        });
         const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
         await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
         if (result.pullRequest)

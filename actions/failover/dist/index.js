@@ -69148,7 +69148,19 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -69156,16 +69168,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+]));
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -69453,7 +69516,10 @@ function recordFingerprint(set) {
         return NO_RECORD;
     if (set.AliasTarget)
         return `ALIAS ${bareDnsName(set.AliasTarget.DNSName ?? '')}`;
-    return (set.ResourceRecords ?? []).map((record) => bareDnsName(record.Value ?? '')).sort().join(', ');
+    return (set.ResourceRecords ?? [])
+        .map((record) => bareDnsName(record.Value ?? ''))
+        .sort()
+        .join(', ');
 }
 /** expected-record-value in the form recordFingerprint gives, whatever its case, order or trailing dots. */
 function normalizeRecordValue(text) {
@@ -69518,10 +69584,15 @@ function parseRecord(input) {
         throw new ConfigurationError('hosted-zone-id is set but record-name is not: give both (the name the application connects to, e.g. db.example.com) or neither');
     const type = parseChoice(input('record-type'), 'record-type', ['CNAME', 'A'], 'CNAME');
     const ttl = parseInteger(input('ttl'), 'ttl', 60, 0, MAX_TTL);
-    const target = { hostedZoneId: parseHostedZoneId(zone), name: normalizeDnsName(name, 'record-name'), type, ttl };
+    const target = {
+        hostedZoneId: parseHostedZoneId(zone),
+        name: normalizeDnsName(name, 'record-name'),
+        type,
+        ttl,
+    };
     if (type === 'CNAME') {
         if (aliasDnsName || aliasZone) {
-            throw new ConfigurationError('alias-target-dns-name and alias-target-hosted-zone-id are for record-type A (an alias record); a CNAME points at the new primary\'s RDS endpoint itself');
+            throw new ConfigurationError("alias-target-dns-name and alias-target-hosted-zone-id are for record-type A (an alias record); a CNAME points at the new primary's RDS endpoint itself");
         }
         return target;
     }
@@ -69532,7 +69603,10 @@ function parseRecord(input) {
     }
     return {
         ...target,
-        alias: { dnsName: normalizeDnsName(aliasDnsName, 'alias-target-dns-name'), hostedZoneId: parseHostedZoneId(aliasZone) },
+        alias: {
+            dnsName: normalizeDnsName(aliasDnsName, 'alias-target-dns-name'),
+            hostedZoneId: parseHostedZoneId(aliasZone),
+        },
     };
 }
 function parseSource(input, replicaRegion) {
@@ -69557,7 +69631,7 @@ function parseExpectedRecordValue(text, record) {
     if (!text.trim())
         return undefined;
     if (!record) {
-        throw new ConfigurationError('expected-record-value is set but hosted-zone-id and record-name are not: pass it only with the record it was read from (the plan job\'s record-value output)');
+        throw new ConfigurationError("expected-record-value is set but hosted-zone-id and record-name are not: pass it only with the record it was read from (the plan job's record-value output)");
     }
     return normalizeRecordValue(text);
 }
@@ -69674,7 +69748,14 @@ class StepRecorder {
     }
 }
 function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
 }
 function newReport(fields) {
     return {
@@ -69753,7 +69834,9 @@ function s3_timeouts_s3RequestHandlerOptions(timeouts) {
  * that stalls after its headers fails its reader with the same kind of message.
  */
 function s3_timeouts_reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
     const silence = seconds(timeouts.idleMs);
     client.middlewareStack.add((next, context) => async (args) => {
         const request = describeRequest(context.commandName, args.input);
@@ -69773,9 +69856,13 @@ function s3_timeouts_reportTimeoutsPlainly(client, settings, timeouts) {
         catch (error) {
             if (!isHandlerTimeout(error))
                 throw error;
-            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
             const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
         }
     }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
 }
@@ -69811,7 +69898,9 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
  * Control-plane calls are small: a region that does not answer within these limits is down,
  * and a failover must say so rather than hang on it.
  */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 /**
@@ -69832,7 +69921,12 @@ function createS3Client(settings, overrides = {}) {
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
-    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
 }
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
@@ -79241,8 +79335,15 @@ async function hostedZoneName(client, hostedZoneId) {
  * not at all, so resending it is safe.
  */
 async function changeRecordSets(client, hostedZoneId, batch, options) {
-    const { value, attempts } = await retryWhileThrottled(() => client.send(new client_route_53_dist_cjs/* ChangeResourceRecordSetsCommand */.yzn({ HostedZoneId: hostedZoneId, ChangeBatch: { Comment: batch.comment, Changes: batch.changes } })), options);
-    return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
+    const { value, attempts } = await retryWhileThrottled(() => client.send(new client_route_53_dist_cjs/* ChangeResourceRecordSetsCommand */.yzn({
+        HostedZoneId: hostedZoneId,
+        ChangeBatch: { Comment: batch.comment, Changes: batch.changes },
+    })), options);
+    return {
+        changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''),
+        status: value.ChangeInfo?.Status ?? 'PENDING',
+        attempts,
+    };
 }
 /** The SDK waiter counts in seconds; the caller's pacing is in milliseconds. */
 const route53_seconds = (ms) => ms / 1000;
@@ -79260,7 +79361,11 @@ async function waitForChangeInSync(client, changeId, options) {
     const maxWaitTime = Math.max(route53_seconds(options.deadline - clock.now()), minDelay * 1.5);
     try {
         const result = await (0,client_route_53_dist_cjs/* waitUntilResourceRecordSetsChanged */.I1e)({ client, minDelay, maxDelay, maxWaitTime }, { Id: changeId });
-        return { done: true, status: 'INSYNC', attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0) };
+        return {
+            done: true,
+            status: 'INSYNC',
+            attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0),
+        };
     }
     catch (error) {
         if (error.name !== 'TimeoutError')
@@ -79538,7 +79643,10 @@ async function switchRecord(client, target, current, desired, options) {
         const rejected = changeBatchMessage(error);
         if (!rejected)
             throw error;
-        const now = await lookupRecord(client, target).then((lookup) => lookup.sets.filter((set) => set.Type === target.type).map(describeRecord).join('; ') || 'no such record', (lookupError) => `unreadable: ${errorMessage(lookupError)}`);
+        const now = await lookupRecord(client, target).then((lookup) => lookup.sets
+            .filter((set) => set.Type === target.type)
+            .map(describeRecord)
+            .join('; ') || 'no such record', (lookupError) => `unreadable: ${errorMessage(lookupError)}`);
         const before = current ? describeRecord(current) : 'no such record';
         throw new RecordChangedError(`${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +
             `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`);
@@ -79555,7 +79663,7 @@ function nextSteps(settings, preflight) {
     const source = preflight.source;
     const sourceEndpoint = source.state?.endpoint?.address;
     if (settings.record) {
-        const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${settings.record.ttl} s)`;
+        const ttl = settings.record.alias ? "the alias target's TTL" : `its TTL (${settings.record.ttl} s)`;
         steps.push(`Clients that connect through ${settings.record.name.replace(/\.$/, '')} follow the switch within ${ttl}; restart connection pools that cache DNS (JVM, PgBouncer). ` +
             `Update DATABASE_URL wherever it names a server directly${sourceEndpoint ? ` (${sourceEndpoint})` : ''} rather than the record: point it at ${endpoint}.`);
     }
@@ -79564,12 +79672,12 @@ function nextSteps(settings, preflight) {
     }
     if (source.ref) {
         const stop = `aws rds stop-db-instance --db-instance-identifier ${source.ref.id} --region ${source.ref.region}`;
-        const alternatives = 'or, to keep it for forensics, remove the application\'s access in its security group or set default_transaction_read_only=on in its parameter group';
+        const alternatives = "or, to keep it for forensics, remove the application's access in its security group or set default_transaction_read_only=on in its parameter group";
         if (source.answers) {
             steps.push(`Split-brain risk: the old primary ${describeRef(source.ref)} still answers (${source.state?.status}) and RDS leaves it writable; any client still connected to it writes to a database nobody replicates. Fence it now: \`${stop}\` (${alternatives}).`);
         }
         else {
-            steps.push(`Fence the old primary ${describeRef(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : source.state?.status ?? 'not found'} now). When it answers: \`${stop}\` (${alternatives}).`);
+            steps.push(`Fence the old primary ${describeRef(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : (source.state?.status ?? 'not found')} now). When it answers: \`${stop}\` (${alternatives}).`);
         }
     }
     steps.push(`Restore the plan's RPO: the new primary has no replica. Create one in another region, e.g. \`aws rds create-db-instance-read-replica --db-instance-identifier ${settings.replicaId}-replica --source-db-instance-identifier ${preflight.replica?.arn ?? settings.replicaId} --region ${source.ref?.region ?? '<region>'}\`.`);
@@ -79614,7 +79722,11 @@ const MIN_PROBE_TIMEOUT_MS = 2_000;
 async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
     const at = new Date().toISOString();
     try {
-        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
+        const response = await fetch(target.url, {
+            redirect: 'manual',
+            signal: AbortSignal.timeout(timeoutMs),
+            headers: { 'user-agent': 'dr-actions' },
+        });
         await response.body?.cancel();
         return { at, status: response.status };
     }
@@ -79638,7 +79750,11 @@ async function waitHealthy(target, backoff, clock = clock_systemClock) {
 
 /** In a file of its own, so that only the code that promotes (failover) reaches PromoteReadReplica. */
 async function promoteReadReplica(client, ref, options) {
-    await retryWhileThrottled(() => client.send(new dist_cjs/* PromoteReadReplicaCommand */.GTz({ DBInstanceIdentifier: ref.id })), { deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+    await retryWhileThrottled(() => client.send(new dist_cjs/* PromoteReadReplicaCommand */.GTz({ DBInstanceIdentifier: ref.id })), {
+        deadline: options.deadline,
+        backoff: options.throttle,
+        clock: options.clock,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/aws/errors.ts
@@ -79721,7 +79837,9 @@ function toInstanceState(instance, region) {
         status: instance.DBInstanceStatus ?? 'unknown',
         engine: instance.Engine ?? 'unknown',
         engineVersion: instance.EngineVersion ?? 'unknown',
-        endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
+        endpoint: instance.Endpoint?.Address
+            ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 }
+            : undefined,
         source: sourceText ? parseInstanceRef(sourceText, region) : undefined,
         replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
         tags: tagsOf(instance.TagList),
@@ -79746,10 +79864,14 @@ function endpointText(state) {
 function listsReplica(state, replica) {
     return state.replicas.some((entry) => {
         const ref = parseInstanceRef(entry, state.region);
-        return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
+        return ((replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region));
     });
 }
-const throttled = (options) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+const throttled = (options) => ({
+    deadline: options.deadline,
+    backoff: options.throttle,
+    clock: options.clock,
+});
 async function addInstanceTags(client, arn, tags, options) {
     await retryWhileThrottled(() => client.send(new dist_cjs/* AddTagsToResourceCommand */.X3P({ ResourceName: arn, Tags: tagList(tags) })), throttled(options));
 }
@@ -79871,7 +79993,21 @@ const RECORD_SEPARATOR = '\u001e';
 const NULL_MARKER = '\u0001';
 /** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
 function psqlArgs(target) {
-    return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+    return [
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-P',
+        `null=${NULL_MARKER}`,
+        '-F',
+        FIELD_SEPARATOR,
+        '-R',
+        RECORD_SEPARATOR,
+        `--dbname=${target.url}`,
+    ];
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
@@ -79882,7 +80018,9 @@ function parseRows(output) {
     if (output === '')
         return [];
     const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+    return text
+        .split(RECORD_SEPARATOR)
+        .map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/psql-session.ts
@@ -80027,7 +80165,11 @@ function lagFromFacts(facts) {
     const receiver = facts.receiverStatus ? `WAL receiver ${facts.receiverStatus}` : 'no WAL receiver visible';
     if (facts.caughtUp === true) {
         const caveat = facts.receiverStatus === 'streaming' ? '' : '; the source may have committed more that never arrived';
-        return { state: 'measured', seconds: 0, basis: `replay has caught up with all WAL received (${facts.receiveLsn}, ${receiver})${caveat}` };
+        return {
+            state: 'measured',
+            seconds: 0,
+            basis: `replay has caught up with all WAL received (${facts.receiveLsn}, ${receiver})${caveat}`,
+        };
     }
     if (facts.replayAgeSeconds !== null) {
         return {
@@ -80071,7 +80213,9 @@ class NotWritableError extends Error {
  * table is created, a row committed and read back, and the table dropped.
  */
 async function proveWritable(target, psqlPath, options) {
-    const outcome = await pollUntil(() => withSession(PsqlSession.open(target, { psqlPath }), async (session) => ((await session.value('SELECT pg_is_in_recovery()')) === 'f' ? 'primary' : 'still in recovery (pg_is_in_recovery() is true)')).catch((error) => `unreachable: ${errorMessage(error)}`), (state) => state === 'primary', options);
+    const outcome = await pollUntil(() => withSession(PsqlSession.open(target, { psqlPath }), async (session) => (await session.value('SELECT pg_is_in_recovery()')) === 'f'
+        ? 'primary'
+        : 'still in recovery (pg_is_in_recovery() is true)').catch((error) => `unreachable: ${errorMessage(error)}`), (state) => state === 'primary', options);
     if (!outcome.done) {
         throw new NotWritableError(`${target.display} is ${outcome.value} after ${outcome.attempts} checks: it is not a writable primary`);
     }
@@ -80113,14 +80257,22 @@ class DnsNotInSyncError extends Error {
 async function promoteStep(run) {
     const { settings, preflight, replica, source, ctx, clock } = run;
     const deadline = clock.now() + run.waitMs;
-    const options = { deadline, waitTimeoutSeconds: settings.waitTimeoutSeconds, poll: ctx.pacing.promotion, throttle: ctx.pacing.throttle, clock };
+    const options = {
+        deadline,
+        waitTimeoutSeconds: settings.waitTimeoutSeconds,
+        poll: ctx.pacing.promotion,
+        throttle: ctx.pacing.throttle,
+        clock,
+    };
     ctx.log.info(`promoting ${replica.id} (${replica.region}), replica of ${describeRef(source)}; waiting up to ${formatDuration(settings.waitTimeoutSeconds)}`);
-    const result = preflight.role === 'promoted' ? await waitForPrimary(ctx.clients.rds, replica, options) : await promoteReplica(ctx.clients.rds, replica, source, options);
+    const result = preflight.role === 'promoted'
+        ? await waitForPrimary(ctx.clients.rds, replica, options)
+        : await promoteReplica(ctx.clients.rds, replica, source, options);
     run.outcome.promotion = result;
     run.outcome.promoted = true;
     return { result, deadline };
 }
-async function proveWritableStep(run, { target, psqlPath, deadline }) {
+async function proveWritableStep(run, { target, psqlPath, deadline, }) {
     const proof = await proveWritable(target, psqlPath, { deadline, backoff: run.ctx.pacing.writable, clock: run.clock });
     run.outcome.writable = proof;
     return proof;
@@ -80141,7 +80293,12 @@ async function switchStep(run, target, desired) {
 }
 async function inSyncStep(run, changeId) {
     const { ctx, clock } = run;
-    const sync = await waitForChangeInSync(ctx.clients.route53, changeId, { deadline: clock.now() + run.waitMs, backoff: ctx.pacing.dns, throttle: ctx.pacing.throttle, clock });
+    const sync = await waitForChangeInSync(ctx.clients.route53, changeId, {
+        deadline: clock.now() + run.waitMs,
+        backoff: ctx.pacing.dns,
+        throttle: ctx.pacing.throttle,
+        clock,
+    });
     if (!sync.done) {
         throw new DnsNotInSyncError(`change ${changeId} is still ${sync.status} after wait-timeout-seconds (${formatDuration(run.settings.waitTimeoutSeconds)}): Route 53 will still apply it; health was not checked. Run failover again to wait and check`);
     }
@@ -80198,11 +80355,17 @@ function failoverSteps(run) {
         name: 'prove writable',
         input: ({ promotion }) => settings.replicaDatabase && ctx.psqlPath
             ? // Shares the promotion's time budget: RDS reboots the instance while promoting, so it may not answer at once.
-                { target: settings.replicaDatabase, psqlPath: ctx.psqlPath, deadline: Math.max(promotion?.deadline ?? run.startDeadline, clock.now() + ctx.pacing.writable.maxMs) }
+                {
+                    target: settings.replicaDatabase,
+                    psqlPath: ctx.psqlPath,
+                    deadline: Math.max(promotion?.deadline ?? run.startDeadline, clock.now() + ctx.pacing.writable.maxMs),
+                }
             : notApplicable('no replica-database-url: writability was not proved; DNS follows RDS reporting the promotion complete'),
         run: (input) => proveWritableStep(run, input),
         describe: (proof, { target }) => `${target.display} is out of recovery (after ${proof.attempts} checks); canary row committed at ${proof.committedAt} in ${proof.canaryTable}` +
-            (proof.cleanupError ? `; the table could not be dropped, drop it by hand: ${proof.cleanupError}` : ', table dropped'),
+            (proof.cleanupError
+                ? `; the table could not be dropped, drop it by hand: ${proof.cleanupError}`
+                : ', table dropped'),
     })
         .optionalStep('switched', {
         name: 'switch DNS record',
@@ -80250,7 +80413,17 @@ async function executeFailover(settings, preflight, ctx, steps, outcome) {
         throw new Error('preflight passed without a replica and its source');
     const clock = ctx.clock ?? clock_systemClock;
     const waitMs = settings.waitTimeoutSeconds * 1000;
-    const run = { settings, preflight, ctx, replica, source, outcome, clock, waitMs, startDeadline: clock.now() + waitMs };
+    const run = {
+        settings,
+        preflight,
+        ctx,
+        replica,
+        source,
+        outcome,
+        clock,
+        waitMs,
+        startDeadline: clock.now() + waitMs,
+    };
     await failoverSteps(run).run({}, { recorder: steps, onFailure: 'throw' });
 }
 
@@ -80301,7 +80474,10 @@ function approvedRecordVerdict(mode, target, expected, current) {
         };
     }
     if (live === expected)
-        return { level: 'ok', finding: `${target.name} ${target.type} holds ${live}, as the approved plan saw it (expected-record-value)` };
+        return {
+            level: 'ok',
+            finding: `${target.name} ${target.type} holds ${live}, as the approved plan saw it (expected-record-value)`,
+        };
     return {
         level: 'blocker',
         finding: `${target.name} ${target.type} holds ${live}, but the approved plan saw ${expected} (expected-record-value): it changed after the plan was reviewed, so nothing is promoted or switched. ` +
@@ -80351,7 +80527,14 @@ function currentRecordVerdict(target, current, desired, oldPrimary) {
 
 
 /** Statuses of a source that no longer takes connections. */
-const SOURCE_DOWN = new Set(['stopped', 'stopping', 'deleting', 'failed', 'inaccessible-encryption-credentials', 'storage-full']);
+const SOURCE_DOWN = new Set([
+    'stopped',
+    'stopping',
+    'deleting',
+    'failed',
+    'inaccessible-encryption-credentials',
+    'storage-full',
+]);
 function roleOf(replica) {
     if (!replica)
         return 'missing';
@@ -80413,7 +80596,10 @@ function checkReplica(settings, replica, role, findings) {
 }
 /** The source from the inputs, else from the replica (or, once promoted, from the tag it was given). */
 function resolveSource(settings, replica, findings) {
-    const fromReplica = replica?.source ?? (replica?.tags[PROMOTED_FROM_TAG] ? parseInstanceRef(replica.tags[PROMOTED_FROM_TAG], settings.region) : undefined);
+    const fromReplica = replica?.source ??
+        (replica?.tags[PROMOTED_FROM_TAG]
+            ? parseInstanceRef(replica.tags[PROMOTED_FROM_TAG], settings.region)
+            : undefined);
     if (settings.source && fromReplica && !sameInstance(settings.source, fromReplica)) {
         const relation = replica?.source ? 'replicates from' : 'was promoted from';
         findings.add('Source', 'blocker', `${settings.replicaId} ${relation} ${describeRef(fromReplica)}, not from source-id ${describeRef(settings.source)}: fix source-id or replica-id`);
@@ -80558,11 +80744,31 @@ function plannedChanges(settings, preflight) {
     const where = `${settings.replicaId} (${settings.region})`;
     const sourceText = source.ref ? describeRef(source.ref) : 'its source';
     if (role === 'promoted') {
-        changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done', step: 'promote replica' });
+        changes.push({
+            change: `Promote ${where}`,
+            before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`,
+            after: 'standalone primary (no change)',
+            state: 'already done',
+            step: 'promote replica',
+        });
     }
     else {
-        changes.push({ change: `Tag ${where}`, before: replica?.tags[PROMOTED_FROM_TAG] ? `${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG]} (an earlier attempt)` : 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned', step: 'promote replica' });
-        changes.push({ change: `Promote ${where} (PromoteReadReplica)`, before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`, after: 'standalone primary, available, writable', state: 'planned', step: 'promote replica' });
+        changes.push({
+            change: `Tag ${where}`,
+            before: replica?.tags[PROMOTED_FROM_TAG]
+                ? `${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG]} (an earlier attempt)`
+                : 'no tag',
+            after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`,
+            state: 'planned',
+            step: 'promote replica',
+        });
+        changes.push({
+            change: `Promote ${where} (PromoteReadReplica)`,
+            before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`,
+            after: 'standalone primary, available, writable',
+            state: 'planned',
+            step: 'promote replica',
+        });
     }
     if (settings.replicaDatabase) {
         changes.push({
@@ -80607,7 +80813,12 @@ async function runPreflight(settings, ctx) {
     const database = role === 'missing' || role === 'standalone' ? undefined : await checkDatabase(settings, ctx, role, findings);
     const health = await checkHealth(settings, findings);
     const partial = { startedAt, replica, role, source, record, database, health, endpoint: endpointText(replica) };
-    return { ...partial, findings: findings.list, changes: plannedChanges(settings, partial), blockers: findings.blockers };
+    return {
+        ...partial,
+        findings: findings.list,
+        changes: plannedChanges(settings, partial),
+        blockers: findings.blockers,
+    };
 }
 /** The record's value before this run changes it; empty when it already points at the new primary. */
 function previousRecordValue(preflight) {
@@ -80675,9 +80886,26 @@ function buildFailoverReport(input) {
     const health = settings.health;
     const details = {
         mode: settings.mode,
-        replica: { id: settings.replicaId, region: settings.region, arn: replica?.arn, role: preflight?.role, statusAtPreflight: replica?.status, engine: replica ? `${replica.engine} ${replica.engineVersion}` : undefined },
+        replica: {
+            id: settings.replicaId,
+            region: settings.region,
+            arn: replica?.arn,
+            role: preflight?.role,
+            statusAtPreflight: replica?.status,
+            engine: replica ? `${replica.engine} ${replica.engineVersion}` : undefined,
+        },
         ...(source?.ref
-            ? { source: { id: source.ref.id, region: source.ref.region, arn: source.ref.arn, status: source.state?.status, reachable: source.reachable, answers: source.answers, ...(source.error ? { error: source.error } : {}) } }
+            ? {
+                source: {
+                    id: source.ref.id,
+                    region: source.ref.region,
+                    arn: source.ref.arn,
+                    status: source.state?.status,
+                    reachable: source.reachable,
+                    answers: source.answers,
+                    ...(source.error ? { error: source.error } : {}),
+                },
+            }
             : {}),
         endpoint: preflight?.endpoint,
         ...(settings.record
@@ -80701,7 +80929,12 @@ function buildFailoverReport(input) {
                     expectStatus: health.expectStatus,
                     preflight: preflight?.health,
                     ...(outcome.health
-                        ? { attempts: outcome.health.attempts, lastStatus: outcome.health.last.status, lastError: outcome.health.last.error, healthy: outcome.health.healthy }
+                        ? {
+                            attempts: outcome.health.attempts,
+                            lastStatus: outcome.health.last.status,
+                            lastError: outcome.health.last.error,
+                            healthy: outcome.health.healthy,
+                        }
                         : {}),
                 },
             }
@@ -80712,7 +80945,15 @@ function buildFailoverReport(input) {
         promoted: outcome.promoted,
         previousRecordValue: preflight ? previousRecordValue(preflight) : '',
         changeId: outcome.changeId,
-        ...(outcome.writable ? { writable: { canaryTable: outcome.writable.canaryTable, committedAt: outcome.writable.committedAt, cleanupError: outcome.writable.cleanupError } } : {}),
+        ...(outcome.writable
+            ? {
+                writable: {
+                    canaryTable: outcome.writable.canaryTable,
+                    committedAt: outcome.writable.committedAt,
+                    cleanupError: outcome.writable.cleanupError,
+                },
+            }
+            : {}),
         nextSteps: input.nextSteps,
         rollback: input.rollback,
     };
@@ -80807,7 +81048,9 @@ async function runFailover(options) {
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -80835,9 +81078,13 @@ function heading(result) {
     const { report } = result;
     const what = `${code(report.details.replica.id)} (${report.details.replica.region})`;
     if (result.mode === 'plan') {
-        return report.passed ? `## 📋 Failover plan for ${what}: execute would proceed` : `## ${MARK.failed} Failover plan for ${what}: execute would refuse`;
+        return report.passed
+            ? `## 📋 Failover plan for ${what}: execute would proceed`
+            : `## ${MARK.failed} Failover plan for ${what}: execute would refuse`;
     }
-    return report.passed ? `## ${MARK.passed} Failover to ${what} complete` : `## ${MARK.failed} Failover to ${what} failed`;
+    return report.passed
+        ? `## ${MARK.passed} Failover to ${what} complete`
+        : `## ${MARK.failed} Failover to ${what} failed`;
 }
 function planTable(result) {
     const changes = result.report.details.plannedChanges;
@@ -80860,7 +81107,9 @@ function stepsTable(result) {
     const [rto] = report.objectives;
     const rows = report.steps.map((step) => {
         const elapsed = step.finishedAt ? (new Date(step.finishedAt).getTime() - start) / 1000 : undefined;
-        const share = elapsed !== undefined && rto ? ` (${((elapsed / rto.targetSeconds) * 100).toFixed(elapsed / rto.targetSeconds < 0.01 ? 2 : 0)}% of RTO)` : '';
+        const share = elapsed !== undefined && rto
+            ? ` (${((elapsed / rto.targetSeconds) * 100).toFixed(elapsed / rto.targetSeconds < 0.01 ? 2 : 0)}% of RTO)`
+            : '';
         return [
             `${MARK[step.status]} ${step.name}`,
             step.durationSeconds !== undefined ? formatDuration(step.durationSeconds) : '-',
@@ -80888,9 +81137,18 @@ function failoverMarkdown(result) {
         ['Mode', result.mode === 'plan' ? 'plan (nothing was changed)' : 'execute'],
         ['New primary endpoint', details.endpoint ? code(details.endpoint) : 'unknown'],
         ['Promoted', details.promoted ? 'yes' : 'no'],
-        ...(details.record ? [['Record', `${code(details.record.name)} ${details.record.type}${result.changeId ? `, change ${code(result.changeId)}` : ''}`]] : []),
+        ...(details.record
+            ? [
+                [
+                    'Record',
+                    `${code(details.record.name)} ${details.record.type}${result.changeId ? `, change ${code(result.changeId)}` : ''}`,
+                ],
+            ]
+            : []),
         ['Duration', formatDuration(report.durationSeconds)],
-    ]), '', result.mode === 'plan' ? '### What execute would do' : '### Plan', '', planTable(result), '', '### Preflight findings', '', details.findings.length ? table(['', 'check', 'finding'], details.findings.map((f) => [LEVEL_MARK[f.level], f.check, f.finding])) : '_Preflight did not complete._', '', '### Steps and objectives', '', stepsTable(result), '', ...objectivesLines(result));
+    ]), '', result.mode === 'plan' ? '### What execute would do' : '### Plan', '', planTable(result), '', '### Preflight findings', '', details.findings.length
+        ? table(['', 'check', 'finding'], details.findings.map((f) => [LEVEL_MARK[f.level], f.check, f.finding]))
+        : '_Preflight did not complete._', '', '### Steps and objectives', '', stepsTable(result), '', ...objectivesLines(result));
     if (result.mode === 'plan') {
         lines.push('', `To execute, run this workflow with ${code('mode: execute')} and ${code(`confirm: ${details.replica.id}`)}.`);
     }
@@ -80913,7 +81171,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }

@@ -64202,7 +64202,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
@@ -64247,7 +64249,9 @@ function s3_timeouts_s3RequestHandlerOptions(timeouts) {
  * that stalls after its headers fails its reader with the same kind of message.
  */
 function s3_timeouts_reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
     const silence = seconds(timeouts.idleMs);
     client.middlewareStack.add((next, context) => async (args) => {
         const request = describeRequest(context.commandName, args.input);
@@ -64267,9 +64271,13 @@ function s3_timeouts_reportTimeoutsPlainly(client, settings, timeouts) {
         catch (error) {
             if (!isHandlerTimeout(error))
                 throw error;
-            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
             const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
         }
     }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
 }
@@ -64305,7 +64313,9 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
  * Control-plane calls are small: a region that does not answer within these limits is down,
  * and a failover must say so rather than hang on it.
  */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 /**
@@ -64326,7 +64336,12 @@ function createS3Client(settings, overrides = {}) {
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
-    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
 }
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
@@ -64412,7 +64427,9 @@ async function listSnapshots(client, filter) {
     let marker;
     try {
         do {
-            const query = 'instanceId' in filter ? { DBInstanceIdentifier: filter.instanceId } : { DBSnapshotIdentifier: filter.snapshotId };
+            const query = 'instanceId' in filter
+                ? { DBInstanceIdentifier: filter.instanceId }
+                : { DBSnapshotIdentifier: filter.snapshotId };
             const page = await client.send(new dist_cjs/* DescribeDBSnapshotsCommand */.KKI({ ...query, Marker: marker }));
             found.push(...(page.DBSnapshots ?? []).map(toSnapshotState));
             marker = page.Marker;
@@ -64431,7 +64448,11 @@ async function listSnapshots(client, filter) {
 
 
 async function createSnapshot(client, instanceId, snapshotId, tags) {
-    const response = await client.send(new dist_cjs/* CreateDBSnapshotCommand */.SQw({ DBInstanceIdentifier: instanceId, DBSnapshotIdentifier: snapshotId, Tags: rds_tags_tagList(tags) }));
+    const response = await client.send(new dist_cjs/* CreateDBSnapshotCommand */.SQw({
+        DBInstanceIdentifier: instanceId,
+        DBSnapshotIdentifier: snapshotId,
+        Tags: rds_tags_tagList(tags),
+    }));
     return toSnapshotState(response.DBSnapshot ?? {});
 }
 /** CopyDBSnapshot in the destination region (the client's); the SDK signs the pre-signed URL for the source region named in the ARN. */
@@ -64544,7 +64565,14 @@ class StepRecorder {
     }
 }
 function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
 }
 function newReport(fields) {
     return {
@@ -64750,7 +64778,20 @@ const DAY_MS = 86_400_000;
 const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
 /** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
 function isIsoTime(text) {
     try {
@@ -64805,7 +64846,15 @@ function parseIsoTime(input, inputName) {
     if (!offset) {
         throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
-    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
     if (problem)
         throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
@@ -64964,7 +65013,11 @@ const SOURCE_TAG = 'dr-actions:restored-from';
 const MADE_BY = 'rds-restore-test';
 /** What the run's tag holds: the run and a token only this process knows, so no other run can pass for it. */
 function runTagValue(run, token) {
-    return [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`, token].filter(Boolean).join(' ').replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
+    return [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`, token]
+        .filter(Boolean)
+        .join(' ')
+        .replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_')
+        .slice(0, 256);
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/own-snapshots.ts
@@ -65054,10 +65107,21 @@ async function runHourlySnapshots(options) {
     const startedAt = now();
     const source = createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
     const copyRegion = options.copyRegion;
-    const destination = copyRegion ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl }) : undefined;
+    const destination = copyRegion
+        ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl })
+        : undefined;
     const id = snapshotId(options.instanceId, startedAt);
-    const tags = { [MADE_BY_TAG]: SNAPSHOT_MADE_BY, [SNAPSHOT_OF_TAG]: options.instanceId, [RUN_TAG]: runTagValue(options.run, '') };
-    const details = { instanceId: options.instanceId, sourceRegion: options.sourceRegion, ...(copyRegion ? { copyRegion } : {}), retention: [] };
+    const tags = {
+        [MADE_BY_TAG]: SNAPSHOT_MADE_BY,
+        [SNAPSHOT_OF_TAG]: options.instanceId,
+        [RUN_TAG]: runTagValue(options.run, ''),
+    };
+    const details = {
+        instanceId: options.instanceId,
+        sourceRegion: options.sourceRegion,
+        ...(copyRegion ? { copyRegion } : {}),
+        retention: [],
+    };
     const policy = options.retention;
     const recorder = new StepRecorder(now);
     const pipeline = StepPipeline.start()
@@ -65067,18 +65131,27 @@ async function runHourlySnapshots(options) {
         run: async () => {
             await createSnapshot(source, options.instanceId, id, tags);
             const made = await waitAvailable(source, id, options.sourceRegion, options, clock);
-            details.snapshot = { id: made.id, arn: made.arn, ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}) };
+            details.snapshot = {
+                id: made.id,
+                arn: made.arn,
+                ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}),
+            };
             return made;
         },
         describe: (made) => `${made.id} of ${options.instanceId} in ${options.sourceRegion}, data from ${made.dataAt?.toISOString() ?? 'unknown'}`,
     })
         .optionalStep('copy', {
         name: 'copy to secondary region',
-        input: ({ snapshot }) => (destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region')),
+        input: ({ snapshot }) => destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region'),
         run: async ({ snapshot, destination: client, copyRegion: region }) => {
             await copySnapshot(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags });
             const copied = await waitAvailable(client, id, region, options, clock);
-            details.copy = { id: copied.id, arn: copied.arn, region, ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}) };
+            details.copy = {
+                id: copied.id,
+                arn: copied.arn,
+                region,
+                ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}),
+            };
             return copied;
         },
         describe: (copied) => `${copied.id} in ${copyRegion}${options.kmsKeyId ? ` (KMS key ${options.kmsKeyId})` : ''}`,
@@ -65119,7 +65192,13 @@ async function runHourlySnapshots(options) {
         details,
     });
     await writeReport(options.reportPath, report);
-    return { report, passed: report.passed, reportPath: options.reportPath, snapshotId: details.snapshot?.id, copiedSnapshotId: details.copy?.id };
+    return {
+        report,
+        passed: report.passed,
+        reportPath: options.reportPath,
+        snapshotId: details.snapshot?.id,
+        copiedSnapshotId: details.copy?.id,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/aws/rds-instance-ref.ts
@@ -65566,7 +65645,9 @@ class BoundedOutput {
     }
     text() {
         this.trimTail();
-        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+        return this.omitted > 0
+            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+            : this.head + this.tail;
     }
 }
 function groupAlive(pid) {
@@ -65596,12 +65677,14 @@ function outputClosed(child, graceMs) {
     if (!stdout || !stderr || (stdout.closed && stderr.closed))
         return Promise.resolve();
     return new Promise((done) => {
-        const timer = graceMs === undefined ? undefined : setTimeout(() => {
-            // Processes left running (an application the command started) may hold the pipes open.
-            for (const stream of [stdout, stderr])
-                stream.unref?.();
-            done();
-        }, graceMs);
+        const timer = graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                // Processes left running (an application the command started) may hold the pipes open.
+                for (const stream of [stdout, stderr])
+                    stream.unref?.();
+                done();
+            }, graceMs);
         child.once('close', () => {
             clearTimeout(timer);
             done();
@@ -65974,7 +66057,9 @@ function stepOutcome(step, options = {}) {
     if (!step)
         return { status: 'failed', detail: 'not reached' };
     if (step.status === 'skipped')
-        return !options.required && notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
+        return !options.required && notConfigured(step)
+            ? { status: 'skipped', detail: step.detail }
+            : { status: 'failed', detail: step.detail };
     return { status: step.status, detail: step.detail };
 }
 /**
@@ -65990,7 +66075,11 @@ function measureRecoveryTime(steps, recoverySteps) {
     const last = ran.at(-1);
     if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
         return { seconds: null };
-    return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)) };
+    return {
+        from: first.startedAt,
+        to: last.finishedAt,
+        seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
+    };
 }
 /** The checklist's RTO row from the run's RTO objective. */
 function rtoChecklistItem(rto) {
@@ -66004,7 +66093,11 @@ function restoreTestPassed(reasons, objectives) {
 }
 /** One reason per objective the run measured and missed. */
 function missedObjectives(objectives) {
-    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null ? [`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`] : []);
+    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null
+        ? [
+            `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
+        ]
+        : []);
 }
 
 ;// CONCATENATED MODULE: ./src/checks/checks-checklist.ts
@@ -66017,7 +66110,9 @@ function missedObjectives(objectives) {
  */
 function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
     const started = stepOutcome(smokeStep);
-    const items = [checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail)];
+    const items = [
+        checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail),
+    ];
     for (const tag of Object.keys(CHECKLIST_TAGS)) {
         const key = CHECKLIST_TAGS[tag];
         const marked = results.filter((r) => r.checklist.includes(tag));
@@ -66072,13 +66167,23 @@ function rdsChecklist(steps, details, objectives, tagged) {
     const items = [];
     const restoreSteps = [STEP.restore, STEP.wait, STEP.connect, STEP.tables].map((name) => stepOutcome(get(name)));
     const failed = restoreSteps.find((s) => s.status !== 'passed');
-    items.push(checklistItem('restore', failed ? 'failed' : 'passed', failed ? failed.detail : `${details.recoveryPoint?.label ?? ''} restored into ${details.instance.id}; ${restoreSteps[3]?.detail ?? ''}`));
-    items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged }));
+    items.push(checklistItem('restore', failed ? 'failed' : 'passed', failed
+        ? failed.detail
+        : `${details.recoveryPoint?.label ?? ''} restored into ${details.instance.id}; ${restoreSteps[3]?.detail ?? ''}`));
+    items.push(...checksChecklist({
+        smokeStep: get(STEP.smoke),
+        smoke: details.smoke,
+        checksStep: get(STEP.checks),
+        results: details.checks.results,
+        tagged,
+    }));
     const [rto, ...rpo] = objectives;
     items.push(rtoChecklistItem(rto));
     const measured = rpo.every((o) => o.measuredSeconds !== null);
     const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS';
-    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', measured ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})` : 'not measured: no recovery point resolved'));
+    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', measured
+        ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})`
+        : 'not measured: no recovery point resolved'));
     return items;
 }
 
@@ -66163,7 +66268,9 @@ function toInstanceState(instance, region) {
         status: instance.DBInstanceStatus ?? 'unknown',
         engine: instance.Engine ?? 'unknown',
         engineVersion: instance.EngineVersion ?? 'unknown',
-        endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
+        endpoint: instance.Endpoint?.Address
+            ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 }
+            : undefined,
         source: sourceText ? rds_instance_ref_parseInstanceRef(sourceText, region) : undefined,
         replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
         tags: tagsOf(instance.TagList),
@@ -66188,10 +66295,14 @@ function endpointText(state) {
 function listsReplica(state, replica) {
     return state.replicas.some((entry) => {
         const ref = parseInstanceRef(entry, state.region);
-        return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
+        return ((replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region));
     });
 }
-const throttled = (options) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+const throttled = (options) => ({
+    deadline: options.deadline,
+    backoff: options.throttle,
+    clock: options.clock,
+});
 async function addInstanceTags(client, arn, tags, options) {
     await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tagList(tags) })), throttled(options));
 }
@@ -66249,7 +66360,9 @@ function temporarySettings(target) {
 /** RestoreDBInstanceToPointInTime: `time` 'latest' asks RDS for its latest restorable time. */
 async function restoreToPointInTime(client, source, time, target, region) {
     const response = await client.send(new dist_cjs/* RestoreDBInstanceToPointInTimeCommand */.i4({
-        ...('instanceId' in source ? { SourceDBInstanceIdentifier: source.instanceId } : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
+        ...('instanceId' in source
+            ? { SourceDBInstanceIdentifier: source.instanceId }
+            : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
         TargetDBInstanceIdentifier: target.id,
         ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
         ...temporarySettings(target),
@@ -66257,7 +66370,11 @@ async function restoreToPointInTime(client, source, time, target, region) {
     return toInstanceState(response.DBInstance ?? {}, region);
 }
 async function restoreFromSnapshot(client, snapshot, target, region) {
-    const response = await client.send(new dist_cjs/* RestoreDBInstanceFromDBSnapshotCommand */.dX$({ DBSnapshotIdentifier: snapshot, DBInstanceIdentifier: target.id, ...temporarySettings(target) }));
+    const response = await client.send(new dist_cjs/* RestoreDBInstanceFromDBSnapshotCommand */.dX$({
+        DBSnapshotIdentifier: snapshot,
+        DBInstanceIdentifier: target.id,
+        ...temporarySettings(target),
+    }));
     return toInstanceState(response.DBInstance ?? {}, region);
 }
 /** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
@@ -75427,7 +75544,19 @@ const {
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -75435,16 +75564,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+const CONNECTION_VARIABLES = [
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+];
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -75595,7 +75775,21 @@ const RECORD_SEPARATOR = '\u001e';
 const NULL_MARKER = '\u0001';
 /** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
 function psqlArgs(target) {
-    return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+    return [
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-P',
+        `null=${NULL_MARKER}`,
+        '-F',
+        FIELD_SEPARATOR,
+        '-R',
+        RECORD_SEPARATOR,
+        `--dbname=${target.url}`,
+    ];
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
@@ -75606,7 +75800,9 @@ function parseRows(output) {
     if (output === '')
         return [];
     const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+    return text
+        .split(RECORD_SEPARATOR)
+        .map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
@@ -75629,7 +75825,11 @@ async function runPsqlScript(target, script, options) {
     if (result.exitCode === 0)
         return { ok: true, rows: parseRows(String(result.stdout)) };
     const stderr = String(result.stderr).trim();
-    const how = result.timedOut ? `timed out after ${timeoutSeconds} s` : result.isCanceled ? 'was cancelled' : `psql exited with code ${result.exitCode}`;
+    const how = result.timedOut
+        ? `timed out after ${timeoutSeconds} s`
+        : result.isCanceled
+            ? 'was cancelled'
+            : `psql exited with code ${result.exitCode}`;
     return { ok: false, error: stderr || how };
 }
 
@@ -75889,7 +76089,11 @@ async function newestRow(target, column, recoveryPoint, options) {
     if (epoch === null || epoch === undefined)
         return { column: name, newest: null };
     const newest = new Date(Number(epoch) * 1000);
-    return { column: name, newest: newest.toISOString(), beforeRecoveryPointSeconds: Math.round((recoveryPoint.getTime() - newest.getTime()) / 10) / 100 };
+    return {
+        column: name,
+        newest: newest.toISOString(),
+        beforeRecoveryPointSeconds: Math.round((recoveryPoint.getTime() - newest.getTime()) / 10) / 100,
+    };
 }
 /**
  * What a restored database shows without a manifest: its tables with estimated rows (exact where
@@ -75922,7 +76126,9 @@ async function proveDatabase(target, request, options) {
 /** The tables step's verdict: a table the checks read or count-tables names is missing, or a newest-row query failed. */
 function judgeProof(proof, countTables) {
     const reasons = [
-        ...proof.namedByChecks.filter((t) => !t.exists).map((t) => `table ${t.name}, which the checks read, does not exist in the restored database`),
+        ...proof.namedByChecks
+            .filter((t) => !t.exists)
+            .map((t) => `table ${t.name}, which the checks read, does not exist in the restored database`),
         ...countTables
             .filter((w) => !proof.tables.some((t) => t.schema === w.schema && t.name === w.table))
             .map((w) => `count-tables names ${displayName({ schema: w.schema, name: w.table })}, which does not exist in the restored database`),
@@ -75932,7 +76138,13 @@ function judgeProof(proof, countTables) {
         throw new StepFailure(reasons.join('; '), reasons);
     const counted = proof.tables.filter((t) => t.exactRows !== undefined).length;
     const fresh = proof.newestRows.map((n) => `${n.column} newest ${n.newest ?? 'none (empty)'}`);
-    return [`${plural(proof.tables.length, 'table')} (${counted} counted exactly)`, proof.namedByChecks.length ? `the ${plural(proof.namedByChecks.length, 'table')} the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
+    return [
+        `${plural(proof.tables.length, 'table')} (${counted} counted exactly)`,
+        proof.namedByChecks.length ? `the ${plural(proof.namedByChecks.length, 'table')} the checks read exist` : '',
+        ...fresh,
+    ]
+        .filter(Boolean)
+        .join('; ');
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/temporary-instance.ts
@@ -75946,7 +76158,9 @@ const MAX_ID = 63;
  * the source part is cut so the whole stays within RDS's 63 characters.
  */
 function temporaryInstanceId(sourceId, run, now) {
-    const suffix = run.runId ? `rt-${run.runId}-${run.runAttempt ?? '1'}` : `rt-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
+    const suffix = run.runId
+        ? `rt-${run.runId}-${run.runAttempt ?? '1'}`
+        : `rt-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
     const head = sourceId.slice(0, MAX_ID - suffix.length - 1).replace(/-+$/, '');
     return `${head}-${suffix}`;
 }
@@ -75993,7 +76207,10 @@ async function deleteTemporaryInstance(client, id, region, runTag) {
     if (!state)
         return { deleted: true, status: 'already gone' };
     if (!madeByThisRun(state, runTag)) {
-        return { deleted: false, why: `${id} does not carry this run's tags (${MADE_BY_TAG}=${state.tags[MADE_BY_TAG] ?? 'none'}): not deleted` };
+        return {
+            deleted: false,
+            why: `${id} does not carry this run's tags (${MADE_BY_TAG}=${state.tags[MADE_BY_TAG] ?? 'none'}): not deleted`,
+        };
     }
     if (state.status === 'deleting')
         return { deleted: true, status: 'deleting' };
@@ -76089,16 +76306,39 @@ async function connectStep(run, { endpoint, psqlPath }) {
 }
 async function tablesStep(run, connected, point) {
     const { settings } = run;
-    const proof = await proveDatabase(connected.database, { checks: settings.checks?.checks ?? [], countTables: settings.countTables, newestRows: settings.freshness, recoveryPoint: point.time }, { psqlPath: connected.psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: settings.rtoSeconds, signal: run.signal });
+    const proof = await proveDatabase(connected.database, {
+        checks: settings.checks?.checks ?? [],
+        countTables: settings.countTables,
+        newestRows: settings.freshness,
+        recoveryPoint: point.time,
+    }, {
+        psqlPath: connected.psqlPath,
+        applicationName: 'dr-actions rds-restore-test',
+        timeoutSeconds: settings.rtoSeconds,
+        signal: run.signal,
+    });
     run.details.proof = proof;
     return judgeProof(proof, settings.countTables);
 }
 async function checksStep(run, checks, connected) {
-    run.details.checks.results = await runChecks(checks.checks, connected.database, { psqlPath: connected.psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: () => now(run), signal: run.signal });
+    run.details.checks.results = await runChecks(checks.checks, connected.database, {
+        psqlPath: connected.psqlPath,
+        timeoutSeconds: run.settings.rtoSeconds,
+        secrets: run.secrets,
+        now: () => now(run),
+        signal: run.signal,
+    });
     return judgeChecks(run.details.checks.results, checks.path);
 }
 async function smokeStep(run, words, connected) {
-    const smoke = await runSmokeCommand(words, connected.database, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: () => now(run), env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
+    const smoke = await runSmokeCommand(words, connected.database, {
+        timeoutSeconds: run.settings.smokeTimeoutSeconds,
+        secrets: run.secrets,
+        now: () => now(run),
+        env: run.env,
+        passOn: run.settings.smokeEnv,
+        signal: run.signal,
+    });
     run.details.smoke = smoke;
     if (smoke.output.trim())
         run.log.info(`smoke command output:\n${smoke.output}`);
@@ -76140,28 +76380,58 @@ const detailIs = (detail) => detail;
 function rdsRestoreSteps(run) {
     const { checks, smokeCommand } = run.settings;
     const pipeline = StepPipeline.start()
-        .step('psqlPath', { name: STEP.preflight, input: () => run, run: preflightStep, describe: () => `${run.target.id} is free in ${run.settings.region}; psql found` })
+        .step('psqlPath', {
+        name: STEP.preflight,
+        input: () => run,
+        run: preflightStep,
+        describe: () => `${run.target.id} is free in ${run.settings.region}; psql found`,
+    })
         .step('restored', {
         name: STEP.restore,
         input: ({ point }) => point,
         run: (point) => restoreStep(run, point),
         describe: (_result, point) => `${point.mechanism === 'snapshot' ? 'RestoreDBInstanceFromDBSnapshot' : 'RestoreDBInstanceToPointInTime'} of ${point.label} into ${run.target.id} (${run.target.instanceClass}, not public, no deletion protection)`,
     })
-        .step('endpoint', { name: STEP.wait, input: () => run, run: waitStep, describe: (endpoint) => `available at ${endpoint}; RDS reported ${run.details.instance.statuses.map((s) => s.status).join(' → ')}` })
+        .step('endpoint', {
+        name: STEP.wait,
+        input: () => run,
+        run: waitStep,
+        describe: (endpoint) => `available at ${endpoint}; RDS reported ${run.details.instance.statuses.map((s) => s.status).join(' → ')}`,
+    })
         .step('connected', {
         name: STEP.connect,
         input: ({ endpoint, psqlPath }) => ({ endpoint, psqlPath }),
         run: (input) => connectStep(run, input),
         describe: (c) => `${c.database.display}: PostgreSQL ${c.serverVersion}`,
     })
-        .check('tables', { name: STEP.tables, input: ({ connected, point }) => ({ connected, point }), run: ({ connected, point }) => tablesStep(run, connected, point), describe: detailIs });
+        .check('tables', {
+        name: STEP.tables,
+        input: ({ connected, point }) => ({ connected, point }),
+        run: ({ connected, point }) => tablesStep(run, connected, point),
+        describe: detailIs,
+    });
     const withChecks = checks
-        ? pipeline.check('checked', { name: STEP.checks, input: ({ connected }) => connected, run: (connected) => checksStep(run, checks, connected), describe: detailIs })
+        ? pipeline.check('checked', {
+            name: STEP.checks,
+            input: ({ connected }) => connected,
+            run: (connected) => checksStep(run, checks, connected),
+            describe: detailIs,
+        })
         : pipeline.skipped(STEP.checks, 'no checks file');
     const withSmoke = smokeCommand
-        ? withChecks.check('smoke', { name: STEP.smoke, input: ({ connected }) => connected, run: (connected) => smokeStep(run, smokeCommand, connected), describe: detailIs })
+        ? withChecks.check('smoke', {
+            name: STEP.smoke,
+            input: ({ connected }) => connected,
+            run: (connected) => smokeStep(run, smokeCommand, connected),
+            describe: detailIs,
+        })
         : withChecks.skipped(STEP.smoke, 'no smoke-command');
-    return withSmoke.always('deleted', { name: STEP.delete, input: () => deleteInput(run), run: deleteStep, describe: detailIs });
+    return withSmoke.always('deleted', {
+        name: STEP.delete,
+        input: () => deleteInput(run),
+        run: deleteStep,
+        describe: detailIs,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/recovery-points.ts
@@ -76196,7 +76466,10 @@ async function pointInTimeHere(query) {
 }
 /** Every recovery point the region offers for the instance. */
 async function findRecoveryPoints(query) {
-    const [pointInTime, snapshots] = await Promise.all([pointInTimeHere(query), listSnapshots(query.client, { instanceId: query.instanceId })]);
+    const [pointInTime, snapshots] = await Promise.all([
+        pointInTimeHere(query),
+        listSnapshots(query.client, { instanceId: query.instanceId }),
+    ]);
     const usable = snapshots
         .filter((s) => s.status === 'available' && s.dataAt !== undefined)
         .sort((a, b) => b.dataAt.getTime() - a.dataAt.getTime());
@@ -76215,7 +76488,14 @@ async function resolveRecoveryPoint(selector, points, query) {
         case 'latest':
             if (!pitr)
                 throw noPointInTime(query, 'latest');
-            return { mechanism: 'point-in-time', time: pitr.window.latest, request: 'latest', source: pitr.source, window: pitr.window, label: `latest restorable time ${pitr.window.latest.toISOString()}` };
+            return {
+                mechanism: 'point-in-time',
+                time: pitr.window.latest,
+                request: 'latest',
+                source: pitr.source,
+                window: pitr.window,
+                label: `latest restorable time ${pitr.window.latest.toISOString()}`,
+            };
         case 'time': {
             if (!pitr)
                 throw noPointInTime(query, selector.time.toISOString());
@@ -76223,13 +76503,25 @@ async function resolveRecoveryPoint(selector, points, query) {
             if (selector.time < earliest || selector.time > latest) {
                 throw new ConfigurationError(`recovery-point ${selector.time.toISOString()} is outside the restore window of ${query.instanceId} in ${query.region}: choose a time from ${earliest.toISOString()} to ${latest.toISOString()} (backup retention ${pitr.retentionDays} days), or latest`);
             }
-            return { mechanism: 'point-in-time', time: selector.time, request: selector.time, source: pitr.source, window: pitr.window, label: `point in time ${selector.time.toISOString()}` };
+            return {
+                mechanism: 'point-in-time',
+                time: selector.time,
+                request: selector.time,
+                source: pitr.source,
+                window: pitr.window,
+                label: `point in time ${selector.time.toISOString()}`,
+            };
         }
         case 'newest-snapshot': {
             const newest = points.snapshots[0];
             if (!newest)
                 throw new ConfigurationError(`recovery-point snapshot: ${query.region} holds no available snapshot of ${query.instanceId}; take one (mode: snapshot) or use latest`);
-            return { mechanism: 'snapshot', time: newest.dataAt, snapshot: newest, label: `newest snapshot ${newest.id} (${newest.type}, data from ${newest.dataAt.toISOString()})` };
+            return {
+                mechanism: 'snapshot',
+                time: newest.dataAt,
+                snapshot: newest,
+                label: `newest snapshot ${newest.id} (${newest.type}, data from ${newest.dataAt.toISOString()})`,
+            };
         }
         case 'snapshot':
             return resolveNamedSnapshot(query.client, selector.id, query.region);
@@ -76242,7 +76534,12 @@ async function resolveNamedSnapshot(client, id, region) {
         throw new ConfigurationError(`recovery-point snapshot:${id}: there is no DB snapshot '${id}' in ${region}; list them with aws rds describe-db-snapshots --region ${region}`);
     if (snapshot.status !== 'available' || !snapshot.dataAt)
         throw new ConfigurationError(`recovery-point snapshot:${id} is ${snapshot.status}, not available; wait for it or choose another`);
-    return { mechanism: 'snapshot', time: snapshot.dataAt, snapshot, label: `snapshot ${snapshot.id} (${snapshot.type}, data from ${snapshot.dataAt.toISOString()})` };
+    return {
+        mechanism: 'snapshot',
+        time: snapshot.dataAt,
+        snapshot,
+        label: `snapshot ${snapshot.id} (${snapshot.type}, data from ${snapshot.dataAt.toISOString()})`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/recovery-gap.ts
@@ -76263,7 +76560,9 @@ function windowStart(now, windowDays = RPO_WINDOW_DAYS) {
 function largestGap(coverage, now, windowDays = RPO_WINDOW_DAYS) {
     const nowMs = now.getTime();
     const start = windowStart(now, windowDays);
-    const sorted = coverage.map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) })).sort((a, b) => a.start - b.start || a.end - b.end);
+    const sorted = coverage
+        .map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) }))
+        .sort((a, b) => a.start - b.start || a.end - b.end);
     let cursor = sorted.filter((c) => c.end < start).at(-1);
     let gap;
     const consider = (from, toMs, to) => {
@@ -76292,7 +76591,11 @@ function largestGap(coverage, now, windowDays = RPO_WINDOW_DAYS) {
  * newest coverage to now counts too (a disaster now loses it).
  */
 function measureRdsRpo(points, pointTime, now) {
-    const coverage = points.snapshots.map((s) => ({ start: s.dataAt.getTime(), end: s.dataAt.getTime(), point: `snapshot ${s.id}` }));
+    const coverage = points.snapshots.map((s) => ({
+        start: s.dataAt.getTime(),
+        end: s.dataAt.getTime(),
+        point: `snapshot ${s.id}`,
+    }));
     const pitr = points.pointInTime?.window;
     if (pitr)
         coverage.push({ start: pitr.earliest.getTime(), end: pitr.latest.getTime(), point: 'the point-in-time window' });
@@ -76306,7 +76609,9 @@ function measureRdsRpo(points, pointTime, now) {
     return {
         windowDays: RPO_WINDOW_DAYS,
         snapshotsInWindow: points.snapshots.filter((s) => s.dataAt.getTime() >= windowStart(now)).length,
-        ...(pitr ? { pointInTimeWindow: { earliest: pitr.earliest.toISOString(), latest: pitr.latest.toISOString() } } : {}),
+        ...(pitr
+            ? { pointInTimeWindow: { earliest: pitr.earliest.toISOString(), latest: pitr.latest.toISOString() } }
+            : {}),
         pointAgeSeconds: secondsBetween(pointTime, now),
         maxGapSeconds: maxGap ? maxGap.seconds : null,
         ...(maxGap ? { maxGap } : {}),
@@ -76374,7 +76679,9 @@ async function runRdsRestoreTest(options) {
     const pacing = { ...DEFAULT_PACING, ...options.pacing };
     const secrets = [options.password];
     const client = createRdsClient({ region: options.region, endpointUrl: options.endpointUrl });
-    const sourceClient = options.region === options.sourceRegion ? client : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
+    const sourceClient = options.region === options.sourceRegion
+        ? client
+        : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
     const runTag = runTagValue(options.run, (0,external_node_crypto_.randomBytes)(6).toString('hex'));
     const target = {
         id: temporaryInstanceId(options.instanceId, options.run, startedAt),
@@ -76387,7 +76694,13 @@ async function runRdsRestoreTest(options) {
     const recorder = new StepRecorder(now);
     const reasons = [];
     let configurationError;
-    const query = { instanceId: options.instanceId, sourceRegion: options.sourceRegion, region: options.region, client, sourceClient };
+    const query = {
+        instanceId: options.instanceId,
+        sourceRegion: options.sourceRegion,
+        region: options.region,
+        client,
+        sourceClient,
+    };
     let point;
     try {
         point = await recorder.run(STEP.resolve, async () => {
@@ -76400,7 +76713,9 @@ async function runRdsRestoreTest(options) {
             mechanism: point.mechanism,
             time: point.time.toISOString(),
             label: point.label,
-            ...(point.mechanism === 'snapshot' ? { snapshotId: point.snapshot.id } : { window: { earliest: point.window.earliest.toISOString(), latest: point.window.latest.toISOString() } }),
+            ...(point.mechanism === 'snapshot'
+                ? { snapshotId: point.snapshot.id }
+                : { window: { earliest: point.window.earliest.toISOString(), latest: point.window.latest.toISOString() } }),
         };
         options.log.info(`recovery point: ${point.label}; restoring into ${target.id} in ${options.region}`);
     }
@@ -76411,7 +76726,20 @@ async function runRdsRestoreTest(options) {
         reasons.push(`${STEP.resolve}: ${message}`);
     }
     if (point) {
-        const pipeline = rdsRestoreSteps({ settings: options, client, target, runTag, details, recorder, log: options.log, clock, pacing, secrets, signal: options.signal, env: options.env });
+        const pipeline = rdsRestoreSteps({
+            settings: options,
+            client,
+            target,
+            runTag,
+            details,
+            recorder,
+            log: options.log,
+            clock,
+            pacing,
+            secrets,
+            signal: options.signal,
+            env: options.env,
+        });
         const outcome = await pipeline.run({ point }, { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal });
         reasons.push(...outcome.reasons);
     }
@@ -76452,7 +76780,9 @@ async function finishReport(options, run) {
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -76481,7 +76811,12 @@ function reasonsSection(reasons) {
     return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
 }
 function checklistSection(checklist) {
-    return ['### Test Checklist', '', table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])), ''];
+    return [
+        '### Test Checklist',
+        '',
+        table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])),
+        '',
+    ];
 }
 function objectivesSection(objectives, scenario) {
     const rows = objectives.map((o) => [
@@ -76491,10 +76826,20 @@ function objectivesSection(objectives, scenario) {
         o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
         o.passed ? MARK.passed : MARK.failed,
     ]);
-    return [`### Objectives (scenario: ${scenario})`, '', table(['objective', 'measured as', 'target', 'measured', ''], rows), ''];
+    return [
+        `### Objectives (scenario: ${scenario})`,
+        '',
+        table(['objective', 'measured as', 'target', 'measured', ''], rows),
+        '',
+    ];
 }
 function stepsSection(steps) {
-    const rows = steps.map((s) => [s.name, markStatus(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
+    const rows = steps.map((s) => [
+        s.name,
+        markStatus(s.status),
+        s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
+        s.detail ?? '',
+    ]);
     return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }
 
@@ -76504,10 +76849,16 @@ function stepsSection(steps) {
 /** The job summary of an hourly snapshot run. */
 function hourlySnapshotsMarkdown(report) {
     const d = report.details;
-    const lines = [`## ${report.passed ? MARK.passed : MARK.failed} Hourly snapshot of ${code(d.instanceId)}: ${report.passed ? 'passed' : 'failed'}`, ''];
+    const lines = [
+        `## ${report.passed ? MARK.passed : MARK.failed} Hourly snapshot of ${code(d.instanceId)}: ${report.passed ? 'passed' : 'failed'}`,
+        '',
+    ];
     lines.push(...reasonsSection(report.reasons), ...stepsSection(report.steps));
     for (const r of d.retention) {
-        const rows = [...r.kept.map((k) => [code(k.id), 'kept', k.reasons.join('; ')]), ...r.deleted.map((k) => [code(k.id), 'deleted', k.reasons.join('; ')])];
+        const rows = [
+            ...r.kept.map((k) => [code(k.id), 'kept', k.reasons.join('; ')]),
+            ...r.deleted.map((k) => [code(k.id), 'deleted', k.reasons.join('; ')]),
+        ];
         lines.push(`### Retention in ${r.region}`, '', table(['snapshot', '', 'why'], rows), '', `${r.untouched} other snapshot(s) (automated, or not made by this mode) untouched.`, '');
     }
     return `${lines.join('\n').trimEnd()}\n`;
@@ -76521,14 +76872,30 @@ function hourlySnapshotsMarkdown(report) {
 function checksSection(file, results) {
     if (!results.length)
         return [];
-    const rows = results.map((c) => [c.name, c.line, markStatus(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
-    return [`### Checks (${code(file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length), ''];
+    const rows = results.map((c) => [
+        c.name,
+        c.line,
+        markStatus(c.passed ? 'passed' : 'failed'),
+        c.detail,
+        c.checklist.join(', '),
+    ]);
+    return [
+        `### Checks (${code(file ?? '')})`,
+        '',
+        foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length),
+        '',
+    ];
 }
 /** The job summary's section on the smoke command, its output folded; nothing when it did not run. */
 function smokeSection(smoke) {
     if (!smoke)
         return [];
-    const lines = ['### Smoke command', '', `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`, ''];
+    const lines = [
+        '### Smoke command',
+        '',
+        `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`,
+        '',
+    ];
     if (smoke.output.trim())
         lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
     return lines;
@@ -76552,14 +76919,23 @@ function rdsRestoreMarkdown(report) {
     lines.push(...reasonsSection(report.reasons), ...checklistSection(report.checklist), ...objectivesSection(report.objectives, d.scenario), ...stepsSection(report.steps));
     const facts = [
         ['Source', `${code(d.instanceId)} in ${d.sourceRegion}`],
-        ['Recovery point', point ? `${point.label} (recovery-point: ${d.selector})` : `not resolved (recovery-point: ${d.selector})`],
+        [
+            'Recovery point',
+            point ? `${point.label} (recovery-point: ${d.selector})` : `not resolved (recovery-point: ${d.selector})`,
+        ],
     ];
     if (point?.window)
         facts.push(['Point-in-time window', `${point.window.earliest} to ${point.window.latest}`]);
     const i = d.instance;
-    facts.push(['Temporary instance', `${code(i.id)} (${i.instanceClass}) in ${d.region}: ${i.created ? 'created' : 'not created'}, ${i.deleted ? 'deleted' : i.kept ? 'kept (keep-instance)' : 'not deleted'}`]);
+    facts.push([
+        'Temporary instance',
+        `${code(i.id)} (${i.instanceClass}) in ${d.region}: ${i.created ? 'created' : 'not created'}, ${i.deleted ? 'deleted' : i.kept ? 'kept (keep-instance)' : 'not deleted'}`,
+    ]);
     if (i.endpoint)
-        facts.push(['Endpoint', `${code(i.endpoint)}${d.database.serverVersion ? `, PostgreSQL ${d.database.serverVersion}` : ''}`]);
+        facts.push([
+            'Endpoint',
+            `${code(i.endpoint)}${d.database.serverVersion ? `, PostgreSQL ${d.database.serverVersion}` : ''}`,
+        ]);
     if (i.statuses.length)
         facts.push(['RDS statuses', i.statuses.map((s) => `${s.status} (${s.at})`).join(' → ')]);
     if (d.cancelled)
@@ -76570,7 +76946,11 @@ function rdsRestoreMarkdown(report) {
         const rows = proof.tables.map((t) => [displayName(t), summary_count(t.estimatedRows), summary_count(t.exactRows)]);
         lines.push(`### Tables (${proof.tables.length})`, '', foldIfLong('Every table', table(['table', 'estimated rows', 'exact rows'], rows), rows.length), '');
         if (proof.newestRows.length) {
-            const fresh = proof.newestRows.map((n) => [code(n.column), n.newest ?? (n.error ? `error: ${n.error}` : 'empty'), n.beforeRecoveryPointSeconds === undefined ? '-' : formatDuration(Math.max(0, n.beforeRecoveryPointSeconds))]);
+            const fresh = proof.newestRows.map((n) => [
+                code(n.column),
+                n.newest ?? (n.error ? `error: ${n.error}` : 'empty'),
+                n.beforeRecoveryPointSeconds === undefined ? '-' : formatDuration(Math.max(0, n.beforeRecoveryPointSeconds)),
+            ]);
             lines.push('### Newest rows', '', table(['column', 'newest', 'before the recovery point'], fresh), '');
         }
     }
@@ -79634,7 +80014,12 @@ async function run() {
         const run = runContextFromEnv();
         if (settings.mode === 'snapshot') {
             const result = await runHourlySnapshots({ ...settings, run, log: actionLogger });
-            setOutputs({ passed: result.passed, 'snapshot-id': result.snapshotId, 'copied-snapshot-id': result.copiedSnapshotId, 'report-path': result.reportPath });
+            setOutputs({
+                passed: result.passed,
+                'snapshot-id': result.snapshotId,
+                'copied-snapshot-id': result.copiedSnapshotId,
+                'report-path': result.reportPath,
+            });
             await writeSummary(hourlySnapshotsMarkdown(result.report));
             if (!result.passed)
                 throw new Error(`hourly snapshot failed: ${result.report.reasons.join(' | ')}`);

@@ -31336,7 +31336,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
@@ -31618,7 +31620,9 @@ class BoundedOutput {
     }
     text() {
         this.trimTail();
-        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+        return this.omitted > 0
+            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+            : this.head + this.tail;
     }
 }
 function groupAlive(pid) {
@@ -31648,12 +31652,14 @@ function outputClosed(child, graceMs) {
     if (!stdout || !stderr || (stdout.closed && stderr.closed))
         return Promise.resolve();
     return new Promise((done) => {
-        const timer = graceMs === undefined ? undefined : setTimeout(() => {
-            // Processes left running (an application the command started) may hold the pipes open.
-            for (const stream of [stdout, stderr])
-                stream.unref?.();
-            done();
-        }, graceMs);
+        const timer = graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                // Processes left running (an application the command started) may hold the pipes open.
+                for (const stream of [stdout, stderr])
+                    stream.unref?.();
+                done();
+            }, graceMs);
         child.once('close', () => {
             clearTimeout(timer);
             done();
@@ -31776,7 +31782,12 @@ const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** pass-env: names of variables of the step's env, comma- or line-separated; each must be set. */
 function parseCommandEnv(input, from) {
-    const names = [...new Set(input.split(/[,\n]/).map((name) => name.trim()).filter(Boolean))];
+    const names = [
+        ...new Set(input
+            .split(/[,\n]/)
+            .map((name) => name.trim())
+            .filter(Boolean)),
+    ];
     for (const name of names) {
         if (!NAME.test(name))
             throw new errors_ConfigurationError(`pass-env: '${name}' is not a variable name (letters, digits and _, not starting with a digit)`);
@@ -31791,7 +31802,9 @@ function parseCommandEnv(input, from) {
         if (value !== undefined)
             env[name] = value;
     }
-    const secrets = [...SECRET_VARIABLES, ...names].map((name) => from[name]).filter((value) => Boolean(value));
+    const secrets = [...SECRET_VARIABLES, ...names]
+        .map((name) => from[name])
+        .filter((value) => Boolean(value));
     return { env, passed: names, secrets };
 }
 
@@ -31889,7 +31902,7 @@ function parseLogCheck(input, env, cwd) {
     const errors = input('log-errors').trim();
     if (!command) {
         if (errors)
-            throw new errors_ConfigurationError('log-errors is set but log-command is not: give the command that prints the application\'s recent logs (e.g. docker compose logs --since 15m backend), or drop log-errors');
+            throw new errors_ConfigurationError("log-errors is set but log-command is not: give the command that prints the application's recent logs (e.g. docker compose logs --since 15m backend), or drop log-errors");
         return undefined;
     }
     return { command, pattern: parseLogErrors(errors || DEFAULT_LOG_ERRORS) };
@@ -31929,7 +31942,14 @@ function parseRecoverApplicationInputs(input, env = process.env, cwd = process.c
     if (!restartCommand)
         throw new errors_ConfigurationError("restart-command is required: what rebuilds and restarts the application (e.g. ssh deploy@app 'docker compose up -d', or aws ecs update-service --force-new-deployment ...)");
     const crashCommand = parseCommand(input('crash-command'), 'crash-command', commandEnv.env, cwd);
-    const parts = { application, crashCommand, restartCommand, health, logCheck: parseLogCheck(input, commandEnv.env, cwd), commandEnv };
+    const parts = {
+        application,
+        crashCommand,
+        restartCommand,
+        health,
+        logCheck: parseLogCheck(input, commandEnv.env, cwd),
+        commandEnv,
+    };
     const digest = planDigest(parts);
     checkPlanDigest(mode, input('expected-plan-digest'), digest);
     return {
@@ -31997,7 +32017,11 @@ const MIN_PROBE_TIMEOUT_MS = 2_000;
 async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
     const at = new Date().toISOString();
     try {
-        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
+        const response = await fetch(target.url, {
+            redirect: 'manual',
+            signal: AbortSignal.timeout(timeoutMs),
+            headers: { 'user-agent': 'dr-actions' },
+        });
         await response.body?.cancel();
         return { at, status: response.status };
     }
@@ -32068,7 +32092,14 @@ class StepRecorder {
     }
 }
 function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
 }
 function newReport(fields) {
     return {
@@ -32138,7 +32169,9 @@ function checklist(settings, outcome, rto) {
         starts = checklistItem('applicationStarts', 'failed', logScan.detail);
     else
         starts = checklistItem('applicationStarts', 'passed', `${settings.health.display} answered HTTP ${settings.health.expectStatus}${logScan ? `; ${logScan.detail}` : '; logs not scanned (no log-command)'}`);
-    const rtoRow = !rto || rto.passed === null ? checklistItem('rto', 'failed', 'the application did not recover, so no recovery time') : checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds ?? 0)} of ${formatDuration(rto.targetSeconds)}`);
+    const rtoRow = !rto || rto.passed === null
+        ? checklistItem('rto', 'failed', 'the application did not recover, so no recovery time')
+        : checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds ?? 0)} of ${formatDuration(rto.targetSeconds)}`);
     return [starts, rtoRow];
 }
 /** Values masked wherever the commands or their output are shown: passed secrets, the health URL's query. */
@@ -32174,11 +32207,22 @@ function buildRecoverApplicationReport(settings, outcome, run, times) {
                 ...(settings.logCheck ? { log: shown(settings.logCheck.command) } : {}),
             },
             passEnv: settings.commandEnv.passed,
-            health: { url: settings.health.display, expectStatus: settings.health.expectStatus, timeoutSeconds: settings.health.timeoutSeconds, before: outcome.before, after: outcome.health },
+            health: {
+                url: settings.health.display,
+                expectStatus: settings.health.expectStatus,
+                timeoutSeconds: settings.health.timeoutSeconds,
+                before: outcome.before,
+                after: outcome.health,
+            },
             crash: outcome.crash,
             restart: outcome.restart,
             logScan: outcome.logScan,
-            rto: { from: outcome.rtoFrom, startedAt: outcome.rtoStartedAt?.toISOString(), recoveredAt: outcome.recoveredAt?.toISOString(), recoverySeconds: recoverySeconds(outcome) },
+            rto: {
+                from: outcome.rtoFrom,
+                startedAt: outcome.rtoStartedAt?.toISOString(),
+                recoveredAt: outcome.recoveredAt?.toISOString(),
+                recoverySeconds: recoverySeconds(outcome),
+            },
         },
     });
 }
@@ -32211,7 +32255,14 @@ async function step(recovery, name, fn, describe) {
 /** Runs a command; its output goes to the log (shown, never obeyed as workflow commands); a failure throws with how it ended. */
 async function command(recovery, input, words, extra = {}) {
     const { options } = recovery;
-    const result = await runCommand(words, { env: options.commandEnv.env, timeoutSeconds: options.commandTimeoutSeconds, secrets: recovery.secrets, now: recovery.now, signal: options.signal, ...extra });
+    const result = await runCommand(words, {
+        env: options.commandEnv.env,
+        timeoutSeconds: options.commandTimeoutSeconds,
+        secrets: recovery.secrets,
+        now: recovery.now,
+        signal: options.signal,
+        ...extra,
+    });
     if (result.output.trim())
         options.log.info(`${input} output:\n${result.output.trimEnd()}`);
     if (!result.passed)
@@ -32247,12 +32298,32 @@ async function healthStep(recovery) {
 }
 async function logStep(recovery, check) {
     const scan = new LogScan(check.pattern);
-    const result = { command: '', pattern: check.pattern.source, passed: false, detail: '', lines: 0, matches: 0, shown: [] };
+    const result = {
+        command: '',
+        pattern: check.pattern.source,
+        passed: false,
+        detail: '',
+        lines: 0,
+        matches: 0,
+        shown: [],
+    };
     recovery.outcome.logScan = result;
     await step(recovery, 'Check the logs for errors', async () => {
-        const ran = await runCommand(check.command, { env: recovery.options.commandEnv.env, timeoutSeconds: recovery.options.commandTimeoutSeconds, secrets: recovery.secrets, now: recovery.now, signal: recovery.options.signal, onOutput: (chunk, stream) => scan.add(chunk, stream) });
+        const ran = await runCommand(check.command, {
+            env: recovery.options.commandEnv.env,
+            timeoutSeconds: recovery.options.commandTimeoutSeconds,
+            secrets: recovery.secrets,
+            now: recovery.now,
+            signal: recovery.options.signal,
+            onOutput: (chunk, stream) => scan.add(chunk, stream),
+        });
         scan.finish();
-        Object.assign(result, { command: ran.command, lines: scan.lines, matches: scan.matches, shown: scan.shown.map((line) => redact(line, recovery.secrets)) });
+        Object.assign(result, {
+            command: ran.command,
+            lines: scan.lines,
+            matches: scan.matches,
+            shown: scan.shown.map((line) => redact(line, recovery.secrets)),
+        });
         if (!ran.passed)
             throw new Error((result.detail = `log-command ${ran.command} ${ran.detail}, so the logs were not checked`));
         if (scan.matches > 0) {
@@ -32290,8 +32361,18 @@ async function runRecoverApplication(options) {
     const clock = options.clock ?? clock_systemClock;
     const now = () => new Date(clock.now());
     const startedAt = now();
-    const rtoFrom = options.crashCommand ? 'crash-command' : options.outageStartedAt ? 'outage-started-at' : 'restart-command';
-    const recovery = { options, now, recorder: new StepRecorder(now), outcome: { steps: [], reasons: [], rtoFrom }, secrets: runSecrets(options) };
+    const rtoFrom = options.crashCommand
+        ? 'crash-command'
+        : options.outageStartedAt
+            ? 'outage-started-at'
+            : 'restart-command';
+    const recovery = {
+        options,
+        now,
+        recorder: new StepRecorder(now),
+        outcome: { steps: [], reasons: [], rtoFrom },
+        secrets: runSecrets(options),
+    };
     if (options.mode === 'plan')
         await plan(recovery);
     else
@@ -32299,7 +32380,10 @@ async function runRecoverApplication(options) {
     if (options.signal?.aborted)
         recovery.outcome.reasons.push('the run was cancelled');
     recovery.outcome.steps = recovery.recorder.steps;
-    const report = buildRecoverApplicationReport(options, recovery.outcome, options.run, { startedAt, finishedAt: now() });
+    const report = buildRecoverApplicationReport(options, recovery.outcome, options.run, {
+        startedAt,
+        finishedAt: now(),
+    });
     await writeReport(options.reportPath, report);
     const recovered = options.mode === 'execute' && recovery.outcome.recoveredAt !== undefined && recovery.outcome.restart !== undefined;
     return { report, recovered, recoverySeconds: recoverySeconds(recovery.outcome), reportPath: options.reportPath };
@@ -32308,7 +32392,9 @@ async function runRecoverApplication(options) {
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -32337,7 +32423,12 @@ function reasonsSection(reasons) {
     return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
 }
 function checklistSection(checklist) {
-    return ['### Test Checklist', '', table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])), ''];
+    return [
+        '### Test Checklist',
+        '',
+        table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])),
+        '',
+    ];
 }
 function objectivesSection(objectives, scenario) {
     const rows = objectives.map((o) => [
@@ -32347,10 +32438,20 @@ function objectivesSection(objectives, scenario) {
         o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
         o.passed ? MARK.passed : MARK.failed,
     ]);
-    return [`### Objectives (scenario: ${scenario})`, '', table(['objective', 'measured as', 'target', 'measured', ''], rows), ''];
+    return [
+        `### Objectives (scenario: ${scenario})`,
+        '',
+        table(['objective', 'measured as', 'target', 'measured', ''], rows),
+        '',
+    ];
 }
 function stepsSection(steps) {
-    const rows = steps.map((s) => [s.name, markStatus(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
+    const rows = steps.map((s) => [
+        s.name,
+        markStatus(s.status),
+        s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
+        s.detail ?? '',
+    ]);
     return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }
 
@@ -32371,18 +32472,32 @@ function heading(report) {
     if (report.details.mode === 'plan')
         return `## 📋 Application recovery plan for ${what}`;
     const drill = report.details.drill ? ' (drill)' : '';
-    return report.passed ? `## ${MARK.passed} Application ${what} recovered${drill}` : `## ${MARK.failed} Application recovery of ${what} failed${drill}`;
+    return report.passed
+        ? `## ${MARK.passed} Application ${what} recovered${drill}`
+        : `## ${MARK.failed} Application recovery of ${what} failed${drill}`;
 }
 function commandsSection(report) {
     const { commands, health, passEnv } = report.details;
     const rows = [
         ...(commands.crash ? [['1. crash (drill)', code(commands.crash)]] : []),
         ['restart', code(commands.restart)],
-        ['wait for health', `${code(health.url)} answering HTTP ${health.expectStatus}, for at most ${formatDuration(health.timeoutSeconds)}`],
+        [
+            'wait for health',
+            `${code(health.url)} answering HTTP ${health.expectStatus}, for at most ${formatDuration(health.timeoutSeconds)}`,
+        ],
         ['check the logs', commands.log ? code(commands.log) : 'no log-command'],
     ];
-    const env = passEnv.length ? `The commands see the documented variables and ${passEnv.map(code).join(', ')} (pass-env), nothing else.` : 'The commands see only the documented variables (no pass-env).';
-    return [report.details.mode === 'plan' ? '### What execute would run, in order' : '### The commands, in order', '', table(['step', 'command'], rows), '', env, ''];
+    const env = passEnv.length
+        ? `The commands see the documented variables and ${passEnv.map(code).join(', ')} (pass-env), nothing else.`
+        : 'The commands see only the documented variables (no pass-env).';
+    return [
+        report.details.mode === 'plan' ? '### What execute would run, in order' : '### The commands, in order',
+        '',
+        table(['step', 'command'], rows),
+        '',
+        env,
+        '',
+    ];
 }
 function logSection(report) {
     const scan = report.details.logScan;
@@ -32395,7 +32510,14 @@ function overview(report) {
     const { details } = report;
     if (details.mode === 'plan') {
         const before = details.health.before ? describeProbe(details.health.before) : 'not probed';
-        return [table(['', ''], [['Mode', 'plan (nothing was run)'], ['Health now', before], ['Plan digest', code(details.planDigest)]]), ''];
+        return [
+            table(['', ''], [
+                ['Mode', 'plan (nothing was run)'],
+                ['Health now', before],
+                ['Plan digest', code(details.planDigest)],
+            ]),
+            '',
+        ];
     }
     const rto = details.rto;
     return [
@@ -32410,7 +32532,15 @@ function overview(report) {
 }
 /** The job summary: what ran (or would), how it ended, the RTO, the log lines that failed it. */
 function recoverApplicationMarkdown(report) {
-    const lines = [heading(report), '', ...reasonsSection(report.reasons), ...overview(report), ...commandsSection(report), ...logSection(report), ...stepsSection(report.steps)];
+    const lines = [
+        heading(report),
+        '',
+        ...reasonsSection(report.reasons),
+        ...overview(report),
+        ...commandsSection(report),
+        ...logSection(report),
+        ...stepsSection(report.steps),
+    ];
     if (report.details.mode === 'execute')
         lines.push(...objectivesSection(report.objectives, SCENARIO), ...checklistSection(report.checklist));
     return `${lines.join('\n')}\n`;
@@ -32425,7 +32555,19 @@ function recoverApplicationMarkdown(report) {
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -32433,16 +32575,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && (['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL']));
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+]));
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -32686,7 +32879,12 @@ async function run() {
         // What the commands are given by name may be a token: masked before any command prints it.
         for (const secret of settings.commandEnv.secrets)
             core_setSecret(secret);
-        const result = await runRecoverApplication({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancellation() });
+        const result = await runRecoverApplication({
+            ...settings,
+            run: runContextFromEnv(),
+            log: actionLogger,
+            signal: cancellation(),
+        });
         const { report } = result;
         setOutputs({
             mode: settings.mode,

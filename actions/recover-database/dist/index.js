@@ -62150,7 +62150,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
@@ -62690,7 +62692,9 @@ class BoundedOutput {
     }
     text() {
         this.trimTail();
-        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+        return this.omitted > 0
+            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+            : this.head + this.tail;
     }
 }
 function groupAlive(pid) {
@@ -62720,12 +62724,14 @@ function outputClosed(child, graceMs) {
     if (!stdout || !stderr || (stdout.closed && stderr.closed))
         return Promise.resolve();
     return new Promise((done) => {
-        const timer = graceMs === undefined ? undefined : setTimeout(() => {
-            // Processes left running (an application the command started) may hold the pipes open.
-            for (const stream of [stdout, stderr])
-                stream.unref?.();
-            done();
-        }, graceMs);
+        const timer = graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                // Processes left running (an application the command started) may hold the pipes open.
+                for (const stream of [stdout, stderr])
+                    stream.unref?.();
+                done();
+            }, graceMs);
         child.once('close', () => {
             clearTimeout(timer);
             done();
@@ -62848,7 +62854,19 @@ function parseSmokeEnv(input, smokeCommand, env) {
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -62856,16 +62874,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+const CONNECTION_VARIABLES = [
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+];
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -63011,7 +63080,20 @@ const DAY_MS = 86_400_000;
 const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
 /** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
 function isIsoTime(text) {
     try {
@@ -63066,7 +63148,15 @@ function parseIsoTime(input, inputName) {
     if (!offset) {
         throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
-    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
     if (problem)
         throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
@@ -63210,9 +63300,14 @@ function parsePrefix(input, inputName = 'prefix') {
         throw new errors_ConfigurationError(`${inputName} must not contain control characters or backslashes`);
     const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
     if (dotSegment !== undefined) {
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix
+            .split('/')
+            .filter((s) => s !== '.' && s !== '..')
+            .join('/')}'`);
     }
-    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    const avoided = [
+        ...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f))),
+    ];
     if (avoided.length) {
         throw new errors_ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
     }
@@ -63282,7 +63377,11 @@ function parseSource(input) {
     if (source !== 'backup') {
         throw new errors_ConfigurationError(`source: ${source} is not available in this version of recover-database; recover from a backup (source: backup), or restore the RDS recovery point with rds-restore-test (keep-instance) and cut over by hand`);
     }
-    const rdsInputs = [['instance-id', input('instance-id')], ['recovery-point', input('recovery-point')], ['cutover', input('cutover')]];
+    const rdsInputs = [
+        ['instance-id', input('instance-id')],
+        ['recovery-point', input('recovery-point')],
+        ['cutover', input('cutover')],
+    ];
     const rdsOnly = rdsInputs.filter(([, value]) => value.trim()).map(([name]) => name);
     if (rdsOnly.length)
         throw new errors_ConfigurationError(`${rdsOnly.join(', ')} ${rdsOnly.length === 1 ? 'is' : 'are'} for an RDS source; with source: backup choose the recovery point with backup (latest, a key or a time)`);
@@ -63392,7 +63491,9 @@ function s3RequestHandlerOptions(timeouts) {
  * that stalls after its headers fails its reader with the same kind of message.
  */
 function reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
     const silence = seconds(timeouts.idleMs);
     client.middlewareStack.add((next, context) => async (args) => {
         const request = describeRequest(context.commandName, args.input);
@@ -63412,9 +63513,13 @@ function reportTimeoutsPlainly(client, settings, timeouts) {
         catch (error) {
             if (!isHandlerTimeout(error))
                 throw error;
-            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
             const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
         }
     }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
 }
@@ -63450,7 +63555,9 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
  * Control-plane calls are small: a region that does not answer within these limits is down,
  * and a failover must say so rather than hang on it.
  */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 /**
@@ -63471,7 +63578,12 @@ function createS3Client(settings, overrides = {}) {
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
-    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
 }
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
@@ -72775,7 +72887,21 @@ const RECORD_SEPARATOR = '\u001e';
 const NULL_MARKER = '\u0001';
 /** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
 function psqlArgs(target) {
-    return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+    return [
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-P',
+        `null=${NULL_MARKER}`,
+        '-F',
+        FIELD_SEPARATOR,
+        '-R',
+        RECORD_SEPARATOR,
+        `--dbname=${target.url}`,
+    ];
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
@@ -72786,7 +72912,9 @@ function parseRows(output) {
     if (output === '')
         return [];
     const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+    return text
+        .split(RECORD_SEPARATOR)
+        .map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/psql-session.ts
@@ -72916,7 +73044,13 @@ async function inspectTarget(target, psqlPath) {
               EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`);
         const [version, versionNum, canCreate, exists] = row ?? [];
         const settings = await readServerSettings(session);
-        return { serverVersion: String(version).split(' ')[0], serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't', settings };
+        return {
+            serverVersion: String(version).split(' ')[0],
+            serverMajor: Math.floor(Number(versionNum) / 10000),
+            canCreateDatabases: canCreate === 't',
+            exists: exists === 't',
+            settings,
+        };
     });
     if (!base.exists)
         return { ...base, relationCount: 0, examples: [] };
@@ -73053,7 +73187,14 @@ class StepRecorder {
     }
 }
 function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
 }
 function newReport(fields) {
     return {
@@ -73348,7 +73489,8 @@ function checkVersion2Fields(m, fail) {
                 fail(`${field}[${index}]`, expected);
     };
     listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
-    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) &&
+        typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
@@ -73395,11 +73537,20 @@ class BackupStore {
         const objects = new Map();
         let token;
         do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
+            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+                Bucket: this.bucket,
+                Prefix: this.prefix,
+                Delimiter: '/',
+                ContinuationToken: token,
+            }));
             for (const item of page.Contents ?? []) {
                 if (!item.Key)
                     continue;
-                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+                objects.set(item.Key, {
+                    key: item.Key,
+                    sizeBytes: item.Size ?? 0,
+                    lastModified: item.LastModified ?? new Date(0),
+                });
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
@@ -73415,7 +73566,13 @@ class BackupStore {
             const parsed = parseBackupKey(object.key, this.prefix);
             if (!parsed)
                 continue;
-            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
+            backups.push({
+                key: object.key,
+                format: parsed.format,
+                keyTime: parsed.time,
+                object,
+                manifestObject: objects.get(manifestKeyFor(object.key)),
+            });
         }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
         return { backups, orphanManifests };
@@ -73444,7 +73601,13 @@ class BackupStore {
     async metadata(key) {
         try {
             const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return {
+                sizeBytes: head.ContentLength ?? 0,
+                etag: head.ETag,
+                metadata: head.Metadata ?? {},
+                lastModified: head.LastModified,
+                storageChecksum: storageChecksumOf(head),
+            };
         }
         catch (error) {
             const status = httpStatusOf(error);
@@ -73469,7 +73632,9 @@ function restoreActions(settings, plan) {
         `download s3://${settings.bucket}/${backup.key} and compare its size and SHA-256 with the manifest (${manifest.sha256})`,
         `CREATE DATABASE ${restored} TEMPLATE template0 (beside ${settings.database.database}, on the same server)`,
         'create the roles the backup depends on that the server lacks, from the globals stored with it (existing roles are left as they are)',
-        backup.format === 'custom' ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges` : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`,
+        backup.format === 'custom'
+            ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges`
+            : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`,
         "the database's own settings, owner and grants from the stored globals",
     ];
 }
@@ -73497,14 +73662,23 @@ function afterActions(settings) {
     return [
         ...(settings.commands.migrate ? [`migrate-command: ${words(settings.commands.migrate)}`] : []),
         ...(settings.commands.start ? [`start-command: ${words(settings.commands.start)}`] : []),
-        ...(settings.health ? [`wait up to ${settings.health.timeoutSeconds} s for ${settings.health.display} to answer ${settings.health.expectStatus}`] : []),
+        ...(settings.health
+            ? [
+                `wait up to ${settings.health.timeoutSeconds} s for ${settings.health.display} to answer ${settings.health.expectStatus}`,
+            ]
+            : []),
     ];
 }
 /** What execute runs from where the recovery stands, in order: commands and SQL, as the reviewers should read them. */
 function recoveryActions(settings, plan) {
     switch (plan.phase.kind) {
         case 'fresh':
-            return [...restoreActions(settings, plan), ...proofActions(settings, plan), ...cutoverActions(settings, plan), ...afterActions(settings)];
+            return [
+                ...restoreActions(settings, plan),
+                ...proofActions(settings, plan),
+                ...cutoverActions(settings, plan),
+                ...afterActions(settings),
+            ];
         case 'restoring':
             return [];
         case 'restored':
@@ -73582,7 +73756,11 @@ const MIN_PROBE_TIMEOUT_MS = 2_000;
 async function probeHealth(target, timeoutMs = PROBE_TIMEOUT_MS) {
     const at = new Date().toISOString();
     try {
-        const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
+        const response = await fetch(target.url, {
+            redirect: 'manual',
+            signal: AbortSignal.timeout(timeoutMs),
+            headers: { 'user-agent': 'dr-actions' },
+        });
         await response.body?.cancel();
         return { at, status: response.status };
     }
@@ -73670,7 +73848,11 @@ async function runPsqlScript(target, script, options) {
     if (result.exitCode === 0)
         return { ok: true, rows: parseRows(String(result.stdout)) };
     const stderr = String(result.stderr).trim();
-    const how = result.timedOut ? `timed out after ${timeoutSeconds} s` : result.isCanceled ? 'was cancelled' : `psql exited with code ${result.exitCode}`;
+    const how = result.timedOut
+        ? `timed out after ${timeoutSeconds} s`
+        : result.isCanceled
+            ? 'was cancelled'
+            : `psql exited with code ${result.exitCode}`;
     return { ok: false, error: stderr || how };
 }
 
@@ -73758,7 +73940,12 @@ const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classi
 async function userTables(session) {
     const rows = await session.query(`SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`);
-    return rows.map(([oid, schema, name, unlogged]) => ({ oid: Number(oid), schema: String(schema), name: String(name), unlogged: unlogged === 't' }));
+    return rows.map(([oid, schema, name, unlogged]) => ({
+        oid: Number(oid),
+        schema: String(schema),
+        name: String(name),
+        unlogged: unlogged === 't',
+    }));
 }
 async function countLargeObjects(session) {
     const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
@@ -73822,7 +74009,9 @@ async function sequenceDifferences(session, manifest) {
         if (now.cycles && now.lastValue !== null)
             return [];
         if (now.lastValue === null || !notBehind(BigInt(now.lastValue), BigInt(s.lastValue), s.ascending)) {
-            return [`sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`];
+            return [
+                `sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`,
+            ];
         }
         return [];
     });
@@ -73841,7 +74030,9 @@ async function materializedViewDifferences(session, manifest) {
         if (restoredRows === undefined)
             return [`materialized view ${displayName(v)} is missing`];
         if (v.rows !== null && v.rows !== restoredRows)
-            return [`materialized view ${displayName(v)} has ${restoredRows} rows after its refresh, the manifest says ${v.rows}`];
+            return [
+                `materialized view ${displayName(v)} has ${restoredRows} rows after its refresh, the manifest says ${v.rows}`,
+            ];
         return [];
     });
 }
@@ -73883,7 +74074,10 @@ async function compareTables(session, manifestTables) {
     const rows = await session.query(`SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`);
-    const restored = new Map(rows.map(([schema, name, fromExtension]) => [verify_tables_key({ schema: String(schema), name: String(name) }), { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' }]));
+    const restored = new Map(rows.map(([schema, name, fromExtension]) => [
+        verify_tables_key({ schema: String(schema), name: String(name) }),
+        { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' },
+    ]));
     const expected = new Set(manifestTables.map(verify_tables_key));
     const present = manifestTables.filter((t) => restored.has(verify_tables_key(t)));
     // Tables the dump holds no data for (e.g. pg_dump --exclude-table-data) are listed, not judged.
@@ -73896,7 +74090,13 @@ async function compareTables(session, manifestTables) {
         return { schema: t.schema, name: t.name, expectedRows: t.rows, restoredRows, status };
     });
     for (const t of extras)
-        comparisons.push({ schema: t.schema, name: t.name, expectedRows: null, restoredRows: countOf.get(verify_tables_key(t)) ?? null, status: 'not in manifest' });
+        comparisons.push({
+            schema: t.schema,
+            name: t.name,
+            expectedRows: null,
+            restoredRows: countOf.get(verify_tables_key(t)) ?? null,
+            status: 'not in manifest',
+        });
     return comparisons;
 }
 /** The differences, one phrase each, for the failure reason; empty when the data matches. */
@@ -74026,7 +74226,11 @@ async function restoreClientExit(run, tool, secrets) {
     const result = await run.child;
     if (result.exitCode === 0 && !result.signal)
         return;
-    const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
+    const how = result.isCanceled
+        ? 'was cancelled'
+        : result.signal
+            ? `was killed (${result.signal})`
+            : `exited with code ${result.exitCode}`;
     // pg_restore's parallel workers write to one stderr at once; their messages are taken apart again.
     const said = tool === 'pg_restore' ? untangleMessages(run.stderr(), tool).join('\n') : run.stderr();
     throw new RestoreFailedError(redact_redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
@@ -74149,7 +74353,11 @@ async function findRestoreClient(format, pgDumpVersion, server) {
 }
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
 async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners = false) {
-    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, { sessionOptions: restoreSessionOptions(jobs), stdin: 'ignore', signal });
+    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
+        sessionOptions: restoreSessionOptions(jobs),
+        stdin: 'ignore',
+        signal,
+    });
     await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 /**
@@ -74158,7 +74366,11 @@ async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners =
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
 async function restorePlain(psql, target, file, signal) {
-    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, { sessionOptions: restoreSessionOptions(1), stdin: 'pipe', signal });
+    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
+        sessionOptions: restoreSessionOptions(1),
+        stdin: 'pipe',
+        signal,
+    });
     const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
     const [fed] = await Promise.allSettled([feeding, run.child]);
     if (fed.status === 'rejected') {
@@ -74252,7 +74464,13 @@ const silentLogger = {
 class ChecksumMismatchError extends Error {
     name = 'ChecksumMismatchError';
 }
-const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'];
+const CHECKSUM_FIELDS = [
+    'ChecksumCRC32',
+    'ChecksumCRC32C',
+    'ChecksumCRC64NVME',
+    'ChecksumSHA1',
+    'ChecksumSHA256',
+];
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 /** Refuses a download that cannot fit, before a single byte is fetched. */
@@ -74275,7 +74493,11 @@ async function checkFreeSpace(path, bytes) {
  */
 async function downloadToFile(store, key, path, options) {
     const started = options.now();
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: key, ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}) }), {
+    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({
+        Bucket: store.bucket,
+        Key: key,
+        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
+    }), {
         abortSignal: options.signal,
     });
     if (!response.Body)
@@ -74303,7 +74525,13 @@ async function downloadToFile(store, key, path, options) {
     }
     // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
     const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
-    return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: secondsBetween(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
+    return {
+        path,
+        bytes: hasher.bytes,
+        sha256: hasher.sha256,
+        seconds: secondsBetween(started, options.now()),
+        storageChecksumChecked: options.storageChecksum && fullObject,
+    };
 }
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
 function compareWithManifest(downloaded, manifest, where) {
@@ -74363,7 +74591,9 @@ async function dumpGlobals(pgDump, target) {
     });
     if (result.exitCode !== 0) {
         const notStarted = result.exitCode === undefined;
-        const why = notStarted ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package` : String(result.stderr).trim();
+        const why = notStarted
+            ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package`
+            : String(result.stderr).trim();
         throw new GlobalsDumpError(redact(`pg_dumpall --globals-only failed: ${why}`, [target.password]));
     }
     return String(result.stdout);
@@ -74384,14 +74614,25 @@ function parseGlobals(text) {
         const membership = MEMBERSHIP.exec(line);
         if (membership) {
             const [, role = '', member = '', options = ''] = membership;
-            memberships.push({ role: unquoteIdent(role), member: unquoteIdent(member), statement: `GRANT ${role} TO ${member}${options};` });
+            memberships.push({
+                role: unquoteIdent(role),
+                member: unquoteIdent(member),
+                statement: `GRANT ${role} TO ${member}${options};`,
+            });
             continue;
         }
         const token = ROLE_STATEMENT.exec(line)?.[1];
         if (!token)
             continue;
         const name = unquoteIdent(token);
-        const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false, attributes: [], settings: new Map() };
+        const role = roles.get(name) ?? {
+            name,
+            statements: [],
+            login: false,
+            superuser: false,
+            attributes: [],
+            settings: new Map(),
+        };
         if (/ WITH .*\bLOGIN\b/.test(line) && !/ WITH .*\bNOLOGIN\b/.test(line))
             role.login = true;
         if (/ WITH .*\bSUPERUSER\b/.test(line) && !/ WITH .*\bNOSUPERUSER\b/.test(line))
@@ -74415,7 +74656,15 @@ function attributesOf(line) {
     return match ? (match[1].match(ATTRIBUTE) ?? []) : [];
 }
 /** What CREATE ROLE gives anyway: leaving them out lets a CREATEROLE user (RDS) run the statement, which may not name SUPERUSER or REPLICATION at all. */
-const DEFAULT_ATTRIBUTES = new Set(['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'NOLOGIN', 'NOREPLICATION', 'NOBYPASSRLS']);
+const DEFAULT_ATTRIBUTES = new Set([
+    'NOSUPERUSER',
+    'INHERIT',
+    'NOCREATEROLE',
+    'NOCREATEDB',
+    'NOLOGIN',
+    'NOREPLICATION',
+    'NOBYPASSRLS',
+]);
 function withoutDefaults(line) {
     const match = new RegExp(`^(ALTER ROLE (?:${IDENT}) WITH )(.*);$`).exec(line);
     if (!match)
@@ -74446,12 +74695,18 @@ function planRoles(globals, needed, onTarget, keepExisting = false) {
                 queue.push(m.role);
         }
     }
-    const create = [...wanted].filter((name) => globals.roles.has(name)).sort().map((name) => globals.roles.get(name));
-    const willExist = (name) => onTarget.has(name) || globals.roles.has(name) && wanted.has(name);
+    const create = [...wanted]
+        .filter((name) => globals.roles.has(name))
+        .sort()
+        .map((name) => globals.roles.get(name));
+    const willExist = (name) => onTarget.has(name) || (globals.roles.has(name) && wanted.has(name));
     return {
         create,
         memberships: globals.memberships
-            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member) && !(keepExisting && onTarget.has(m.member)))
+            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) &&
+            willExist(m.role) &&
+            willExist(m.member) &&
+            !(keepExisting && onTarget.has(m.member)))
             .map((m) => m.statement),
         missing: needed.filter((name) => !onTarget.has(name) && !globals.roles.has(name)),
         existing: needed.filter((name) => onTarget.has(name)),
@@ -74564,7 +74819,13 @@ async function readServerRole(session, name, validUntil) {
         const eq = item.indexOf('=');
         settings.set(item.slice(0, eq), item.slice(eq + 1));
     }
-    return { name, attributes, sameValidUntil: row[at + 2] === 't', settings, memberOf: new Set(JSON.parse(String(row[at + 4]))) };
+    return {
+        name,
+        attributes,
+        sameValidUntil: row[at + 2] === 't',
+        settings,
+        memberOf: new Set(JSON.parse(String(row[at + 4]))),
+    };
 }
 /** The VALID UNTIL literal of the backup's role, for readServerRole to compare on the server. */
 function validUntilOf(role) {
@@ -74578,7 +74839,11 @@ function settingValue(text) {
     const items = text.match(/"(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s][^,]*/g) ?? [];
     return items
         .map((item) => item.trim())
-        .map((item) => (item.startsWith("'") ? item.slice(1, -1).replace(/''/g, "'") : item.startsWith('"') ? item.slice(1, -1).replace(/""/g, '"') : item))
+        .map((item) => item.startsWith("'")
+        ? item.slice(1, -1).replace(/''/g, "'")
+        : item.startsWith('"')
+            ? item.slice(1, -1).replace(/""/g, '"')
+            : item)
         .join(', ');
 }
 function backupSettingValue(statement) {
@@ -74591,11 +74856,23 @@ function attributeDifferences(backupRole, server) {
         const theirs = server.attributes.get(name) ?? '-';
         const same = name === 'VALID UNTIL' ? server.sameValidUntil : theirs === token;
         if (!same)
-            differences.push({ role, kind: 'attribute', backup: token, server: theirs, update: `ALTER ROLE ${identifiers_quoteIdent(role)} WITH ${token};` });
+            differences.push({
+                role,
+                kind: 'attribute',
+                backup: token,
+                server: theirs,
+                update: `ALTER ROLE ${identifiers_quoteIdent(role)} WITH ${token};`,
+            });
     }
     const validUntil = server.attributes.get('VALID UNTIL');
     if (validUntil && !backupAttributes(backupRole).has('VALID UNTIL') && !server.sameValidUntil) {
-        differences.push({ role, kind: 'attribute', backup: '-', server: validUntil, update: `ALTER ROLE ${identifiers_quoteIdent(role)} WITH VALID UNTIL 'infinity';` });
+        differences.push({
+            role,
+            kind: 'attribute',
+            backup: '-',
+            server: validUntil,
+            update: `ALTER ROLE ${identifiers_quoteIdent(role)} WITH VALID UNTIL 'infinity';`,
+        });
     }
     return differences;
 }
@@ -74610,7 +74887,13 @@ function settingDifferences(backupRole, server) {
         const theirs = server.settings.has(name) ? settingValue(server.settings.get(name)) : undefined;
         if (ours === theirs)
             continue;
-        differences.push({ role, kind: 'setting', backup: ours === undefined ? '-' : `${name}=${ours}`, server: theirs === undefined ? '-' : `${name}=${theirs}`, ...(statement ? { update: statement } : {}) });
+        differences.push({
+            role,
+            kind: 'setting',
+            backup: ours === undefined ? '-' : `${name}=${ours}`,
+            server: theirs === undefined ? '-' : `${name}=${theirs}`,
+            ...(statement ? { update: statement } : {}),
+        });
     }
     return differences;
 }
@@ -74618,13 +74901,23 @@ function membershipDifferences(role, memberships, server) {
     const ours = new Map(memberships.filter((m) => m.member === role && !server.memberOf.has(m.role)).map((m) => [m.role, m.statement]));
     const theirs = [...server.memberOf].filter((name) => !memberships.some((m) => m.member === role && m.role === name));
     return [
-        ...[...ours].map(([of, statement]) => ({ role, kind: 'membership', backup: `member of ${of}`, server: '-', update: statement })),
+        ...[...ours].map(([of, statement]) => ({
+            role,
+            kind: 'membership',
+            backup: `member of ${of}`,
+            server: '-',
+            update: statement,
+        })),
         ...theirs.map((of) => ({ role, kind: 'membership', backup: '-', server: `member of ${of}` })),
     ];
 }
 /** How the server's role differs from the backup's: attributes, settings, memberships (none of the passwords, which the backup never holds). */
 function roleDifferences(backupRole, memberships, server) {
-    return [...attributeDifferences(backupRole, server), ...settingDifferences(backupRole, server), ...membershipDifferences(backupRole.name, memberships, server)];
+    return [
+        ...attributeDifferences(backupRole, server),
+        ...settingDifferences(backupRole, server),
+        ...membershipDifferences(backupRole.name, memberships, server),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/storage/existing-roles.ts
@@ -74713,7 +75006,16 @@ async function rolesOn(session) {
 }
 function reportRoles(ctx, needed, onTarget, globals) {
     const missing = needed.filter((name) => !onTarget.has(name));
-    ctx.details.roles = { mode: 'scratch', needed, missing, created: [], existing: needed.filter((name) => onTarget.has(name)), needPassword: [], passwordsSet: [], globals };
+    ctx.details.roles = {
+        mode: 'scratch',
+        needed,
+        missing,
+        created: [],
+        existing: needed.filter((name) => onTarget.has(name)),
+        needPassword: [],
+        passwordsSet: [],
+        globals,
+    };
     if (missing.length === 0)
         return { detail: `all ${needed.length} roles the dump depends on exist on the target` };
     const who = ctx.target.user ?? 'the restoring user';
@@ -74723,7 +75025,9 @@ function reportRoles(ctx, needed, onTarget, globals) {
 }
 function checkPlan(ctx, plan, record, onTarget) {
     if (plan.missing.length) {
-        const why = record?.status === 'stored' ? "the backup's stored globals do not have them either" : `the backup has no stored globals (${describeGlobals(record)})`;
+        const why = record?.status === 'stored'
+            ? "the backup's stored globals do not have them either"
+            : `the backup has no stored globals (${describeGlobals(record)})`;
         throw new StepFailure(`missing roles: ${list(plan.missing)}`, [
             `roles: the dump depends on roles the target does not have: ${list(plan.missing)}; ${why}. Nothing was restored: create them (CREATE ROLE) or rebuild from a backup taken with globals: required`,
         ]);
@@ -74731,7 +75035,9 @@ function checkPlan(ctx, plan, record, onTarget) {
     const known = (role) => onTarget.has(role) || plan.create.some((r) => r.name === role);
     const unknown = Object.keys(ctx.rolePasswords).filter((role) => !known(role));
     if (unknown.length) {
-        throw new StepFailure(`role-passwords names unknown roles`, [`roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`]);
+        throw new StepFailure(`role-passwords names unknown roles`, [
+            `roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`,
+        ]);
     }
 }
 async function createRoles(ctx, session, manifest, onTarget) {
@@ -74741,10 +75047,25 @@ async function createRoles(ctx, session, manifest, onTarget) {
     const mode = ctx.existingRoles;
     const plan = globals
         ? planRoles(globals, needed, onTarget, mode === 'keep')
-        : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)), reached: needed.filter((name) => onTarget.has(name)) };
+        : {
+            create: [],
+            memberships: [],
+            missing: needed.filter((name) => !onTarget.has(name)),
+            existing: needed.filter((name) => onTarget.has(name)),
+            reached: needed.filter((name) => onTarget.has(name)),
+        };
     const needPassword = plan.create.filter((r) => r.login && ctx.rolePasswords[r.name] === undefined).map((r) => r.name);
     ctx.details.roles = {
-        mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, existingRoles: mode, differences: [], needPassword, passwordsSet: [], globals: describeGlobals(record),
+        mode: 'rebuild',
+        needed,
+        missing: plan.missing,
+        created: [],
+        existing: plan.existing,
+        existingRoles: mode,
+        differences: [],
+        needPassword,
+        passwordsSet: [],
+        globals: describeGlobals(record),
     };
     checkPlan(ctx, plan, record, onTarget);
     const existing = await planExistingRoles(session, globals, plan, ctx.rolePasswords, mode);
@@ -74783,14 +75104,18 @@ function existingSummary(differences, mode) {
     const roles = new Set(differences.map((d) => d.role)).size;
     const updated = differences.filter((d) => d.updated).length;
     const what = `${plural(differences.length, 'difference')} between ${plural(roles, 'existing role')} and the backup's`;
-    return mode === 'keep' ? `${what}, left as they are (existing-roles: keep)` : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
+    return mode === 'keep'
+        ? `${what}, left as they are (existing-roles: keep)`
+        : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
 }
 /** A warning names each difference left, so a person sees that the server's roles are not the backup's. */
 function reportExisting(ctx, differences, mode) {
     const left = differences.filter((d) => !d.updated);
     if (left.length === 0)
         return;
-    const advice = mode === 'keep' ? '; existing-roles: update gives them the backup\'s password, attributes, settings and memberships' : '';
+    const advice = mode === 'keep'
+        ? "; existing-roles: update gives them the backup's password, attributes, settings and memberships"
+        : '';
     ctx.log.warning(`roles: roles the server already had differ from the backup's and were left as they are: ${existing_roles_describeDifferences(left)}${advice}`);
 }
 /** After the restore: the database's own owner, settings, role settings in it and grants on it, for the restored database's name. */
@@ -74802,7 +75127,9 @@ async function databaseSettingsStep(ctx, databaseSql, psqlPath) {
     });
     if (ctx.details.roles)
         ctx.details.roles.databaseSettings = statements.length;
-    return statements.length ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}` : 'the database has no settings, owner or grants of its own to restore';
+    return statements.length
+        ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}`
+        : 'the database has no settings, owner or grants of its own to restore';
 }
 
 ;// CONCATENATED MODULE: ./src/recover-database/journal.ts
@@ -74878,7 +75205,12 @@ async function restoreBeside(execution) {
         const file = (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(backup.key));
         await steps.run(STEP.download, async () => {
             await checkFreeSpace(file, backup.object.sizeBytes);
-            const downloaded = await downloadToFile(run.store, backup.key, file, { log: run.log, signal: run.signal, now: run.now, storageChecksum: false });
+            const downloaded = await downloadToFile(run.store, backup.key, file, {
+                log: run.log,
+                signal: run.signal,
+                now: run.now,
+                storageChecksum: false,
+            });
             compareWithManifest(downloaded, manifest, `s3://${run.settings.bucket}/${backup.key}`);
             return downloaded;
         }, (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)}; size and SHA-256 ${d.sha256} match the manifest`);
@@ -74888,7 +75220,14 @@ async function restoreBeside(execution) {
             await setJournal(execution, target.database, 'restoring');
             return `created ${target.database} beside ${run.settings.database.database}`;
         }, (detail) => detail);
-        const rolesContext = { target, rolePasswords: {}, existingRoles: 'keep', store: run.store, details: run.details, log: run.log };
+        const rolesContext = {
+            target,
+            rolePasswords: {},
+            existingRoles: 'keep',
+            store: run.store,
+            details: run.details,
+            log: run.log,
+        };
         const roles = await steps.run(STEP.roles, () => createRolesStep(rolesContext, manifest, execution.psqlPath), (r) => r.detail);
         await steps.run(STEP.restore, async () => {
             const client = await findRestoreClient(backup.format, manifest.pgDump.version, plan.server);
@@ -74929,7 +75268,13 @@ async function proveRestored(execution) {
     const { checks, smokeCommand } = run.settings;
     if (checks) {
         await steps.run(STEP.checks, async () => {
-            run.details.checks.results = await runChecks(checks.checks, target, { psqlPath: execution.psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: run.now, signal: run.signal });
+            run.details.checks.results = await runChecks(checks.checks, target, {
+                psqlPath: execution.psqlPath,
+                timeoutSeconds: run.settings.rtoSeconds,
+                secrets: run.secrets,
+                now: run.now,
+                signal: run.signal,
+            });
             return judgeChecks(run.details.checks.results, checks.path);
         }, (detail) => detail);
     }
@@ -74937,7 +75282,13 @@ async function proveRestored(execution) {
         steps.skip(STEP.checks, 'no checks file');
     if (smokeCommand) {
         await steps.run(STEP.smoke, async () => {
-            run.details.smoke = await runSmokeCommand(smokeCommand, target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+            run.details.smoke = await runSmokeCommand(smokeCommand, target, {
+                timeoutSeconds: run.settings.smokeTimeoutSeconds,
+                secrets: run.secrets,
+                now: run.now,
+                env: run.env,
+                signal: run.signal,
+            });
             return judgeSmoke(run.details.smoke);
         }, (detail) => detail);
     }
@@ -74959,7 +75310,11 @@ async function readServerState(session, production) {
     return {
         serverVersion: String(version).split(' ')[0],
         serverMajor: Math.floor(Number(versionNum) / 10000),
-        databases: rows.map(([oid, name, comment]) => ({ oid: String(oid), name: String(name), journal: parseJournal(comment) })),
+        databases: rows.map(([oid, name, comment]) => ({
+            oid: String(oid),
+            name: String(name),
+            journal: parseJournal(comment),
+        })),
         canCreateDatabases: canCreate === 't',
         canRenameProduction: canRename === 't',
     };
@@ -74992,7 +75347,9 @@ function beforeRename(state, journal, restored) {
     }
     if (!current && kept?.oid === journal.replaces)
         return { kind: 'half-renamed', journal, restored, kept };
-    const found = current ? `${journal.production} is another database (oid ${current.oid}) than the one this recovery replaces (oid ${journal.replaces})` : `neither ${journal.production} nor ${journal.keptAs} (oid ${journal.replaces}) exists`;
+    const found = current
+        ? `${journal.production} is another database (oid ${current.oid}) than the one this recovery replaces (oid ${journal.replaces})`
+        : `neither ${journal.production} nor ${journal.keptAs} (oid ${journal.replaces}) exists`;
     throw new errors_ConfigurationError(`the recovery restored into ${restored.name} cannot go on: ${found}. Nothing was changed; compare the databases on the server (\\l+) with the last run's report`);
 }
 /** Where the recovery stands, or a refusal naming what was found. */
@@ -75016,10 +75373,18 @@ function assessPhase(state, production, backupKey, restoredAs) {
 async function sessionsIn(session, databases) {
     const rows = await session.query(`SELECT pid, COALESCE(usename, ''), COALESCE(application_name, ''), COALESCE(host(client_addr), 'local socket'), datname FROM pg_stat_activity
       WHERE datname IN (${databases.map(identifiers_quoteLiteral).join(', ')}) AND pid <> pg_backend_pid() ORDER BY datname, pid`);
-    return rows.map(([pid, user, application, client, database]) => ({ pid: String(pid), user: String(user), application: String(application), client: String(client), database: String(database) }));
+    return rows.map(([pid, user, application, client, database]) => ({
+        pid: String(pid),
+        user: String(user),
+        application: String(application),
+        client: String(client),
+        database: String(database),
+    }));
 }
 function describeSessions(sessions) {
-    return sessions.map((s) => `pid ${s.pid} (user ${s.user}, application '${s.application}', from ${s.client}, in ${s.database})`).join('; ');
+    return sessions
+        .map((s) => `pid ${s.pid} (user ${s.user}, application '${s.application}', from ${s.client}, in ${s.database})`)
+        .join('; ');
 }
 
 ;// CONCATENATED MODULE: ./src/recover-database/cutover.ts
@@ -75032,12 +75397,23 @@ function describeSessions(sessions) {
 
 
 
-const DEFAULT_PACING = { health: { initialMs: 1000, maxMs: 15_000, factor: 2 }, sessionsGoneMs: 30_000, sessionsSettleMs: 5_000, clock: clock_systemClock };
+const DEFAULT_PACING = {
+    health: { initialMs: 1000, maxMs: 15_000, factor: 2 },
+    sessionsGoneMs: 30_000,
+    sessionsSettleMs: 5_000,
+    clock: clock_systemClock,
+};
 /** Runs one of the application's commands with the production database in DATABASE_URL and PG*; a failure stops the recovery. */
 async function cutover_runCommand(execution, input, words) {
     const { run } = execution;
     const target = withDatabase(run.settings.database, run.settings.database.database);
-    const result = await runSmokeCommand(words, target, { timeoutSeconds: run.settings.commands.timeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+    const result = await runSmokeCommand(words, target, {
+        timeoutSeconds: run.settings.commands.timeoutSeconds,
+        secrets: run.secrets,
+        now: run.now,
+        env: run.env,
+        signal: run.signal,
+    });
     run.details.commands.push({ input, result });
     if (result.output.trim())
         run.log.info(`${input} output:\n${result.output}`);
@@ -75077,7 +75453,9 @@ async function clearSessions(execution, pacing) {
     await maintenance.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`);
     const left = await sessionsEndedWithin(execution, databases, pacing.sessionsGoneMs, pacing);
     if (left.length)
-        throw new StepFailure('sessions did not end', [`sessions: still connected after they were terminated: ${describeSessions(left)}. Nothing was renamed`]);
+        throw new StepFailure('sessions did not end', [
+            `sessions: still connected after they were terminated: ${describeSessions(left)}. Nothing was renamed`,
+        ]);
     return `ended ${sessions.length} sessions (terminate-connections): ${describeSessions(sessions)}`;
 }
 /** Both renames in one transaction: either both happened or neither (a crash between them cannot leave production without a database). */
@@ -75085,7 +75463,9 @@ async function rename(execution) {
     const { run, plan, maintenance } = execution;
     const production = run.settings.database.database;
     const statements = [
-        ...(plan.phase.kind === 'half-renamed' ? [] : [`ALTER DATABASE ${identifiers_quoteIdent(production)} RENAME TO ${identifiers_quoteIdent(plan.keptAs)}`]),
+        ...(plan.phase.kind === 'half-renamed'
+            ? []
+            : [`ALTER DATABASE ${identifiers_quoteIdent(production)} RENAME TO ${identifiers_quoteIdent(plan.keptAs)}`]),
         `ALTER DATABASE ${identifiers_quoteIdent(plan.restoredAs)} RENAME TO ${identifiers_quoteIdent(production)}`,
     ];
     await maintenance.query('BEGIN');
@@ -75117,10 +75497,14 @@ async function bringUp(execution, pacing) {
     if (health) {
         await steps.run(STEP.health, async () => {
             const wait = await waitHealthy(health, pacing.health, pacing.clock);
-            const last = wait.last.status !== undefined ? `HTTP ${wait.last.status}` : `no answer (${wait.last.error ?? 'unknown error'})`;
+            const last = wait.last.status !== undefined
+                ? `HTTP ${wait.last.status}`
+                : `no answer (${wait.last.error ?? 'unknown error'})`;
             run.details.health = { url: health.display, healthy: wait.healthy, attempts: wait.attempts, last };
             if (!wait.healthy)
-                throw new StepFailure(`${health.display} answered ${last} after ${wait.attempts} attempts`, [`health: ${health.display} did not answer ${health.expectStatus} within ${health.timeoutSeconds} s (last: ${last})`]);
+                throw new StepFailure(`${health.display} answered ${last} after ${wait.attempts} attempts`, [
+                    `health: ${health.display} did not answer ${health.expectStatus} within ${health.timeoutSeconds} s (last: ${last})`,
+                ]);
             return `${health.display} answered ${last} after ${wait.attempts} attempts`;
         }, (detail) => detail);
     }
@@ -75141,7 +75525,12 @@ function catalogBackups(listing, manifests) {
         if (!backup.manifestObject || !read)
             catalog.withoutManifest.push(backup);
         else if ('manifest' in read) {
-            catalog.complete.push({ backup, manifest: read.manifest, finishedAt: new Date(read.manifest.finishedAt), snapshotAt: new Date(read.manifest.snapshotAt) });
+            catalog.complete.push({
+                backup,
+                manifest: read.manifest,
+                finishedAt: new Date(read.manifest.finishedAt),
+                snapshotAt: new Date(read.manifest.snapshotAt),
+            });
         }
         else
             catalog.invalid.push({ backup, error: read.error });
@@ -75173,12 +75562,18 @@ function pickIndex(length, random) {
 function chooseComplete(complete, selector, random) {
     if (complete.length === 0)
         return undefined;
-    const pick = (chosen, reason) => ({ backup: chosen.backup, manifest: chosen.manifest, reason });
+    const pick = (chosen, reason) => ({
+        backup: chosen.backup,
+        manifest: chosen.manifest,
+        reason,
+    });
     switch (selector.kind) {
         case 'latest':
             return pick(complete[0], complete.length === 1 ? 'the only complete backup' : `the newest of ${complete.length} complete backups`);
         case 'random':
-            return pick(complete[pickIndex(complete.length, random)], complete.length === 1 ? 'picked at random, but it is the only complete backup' : `picked at random from ${complete.length} complete backups`);
+            return pick(complete[pickIndex(complete.length, random)], complete.length === 1
+                ? 'picked at random, but it is the only complete backup'
+                : `picked at random from ${complete.length} complete backups`);
         case 'point-in-time': {
             const at = selector.at.getTime();
             const chosen = complete.find((c) => c.finishedAt.getTime() <= at);
@@ -75195,15 +75590,26 @@ function chooseComplete(complete, selector, random) {
 /** Chooses among backups in the plan's old layout (no manifest), by the time in their key. */
 function chooseLegacy(legacy, selector, random) {
     const sorted = [...legacy].sort((a, b) => b.keyTime.getTime() - a.keyTime.getTime());
-    const note = 'no complete backup exists, so one without a manifest (the plan\'s old layout)';
+    const note = "no complete backup exists, so one without a manifest (the plan's old layout)";
     switch (selector.kind) {
         case 'latest':
-            return sorted[0] && { backup: sorted[0], reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}` };
+            return (sorted[0] && {
+                backup: sorted[0],
+                reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}`,
+            });
         case 'random':
-            return sorted.length ? { backup: sorted[pickIndex(sorted.length, random)], reason: `${note}: picked at random from ${sorted.length}` } : undefined;
+            return sorted.length
+                ? {
+                    backup: sorted[pickIndex(sorted.length, random)],
+                    reason: `${note}: picked at random from ${sorted.length}`,
+                }
+                : undefined;
         case 'point-in-time': {
             const chosen = sorted.find((b) => b.keyTime.getTime() <= selector.at.getTime());
-            return chosen && { backup: chosen, reason: `${note}: the newest whose key time is at or before ${selector.at.toISOString()}` };
+            return (chosen && {
+                backup: chosen,
+                reason: `${note}: the newest whose key time is at or before ${selector.at.toISOString()}`,
+            });
         }
         case 'key':
             return undefined;
@@ -75248,7 +75654,11 @@ async function selectBackup(store, catalog, selector, random) {
         return legacy;
     const found = catalog.withoutManifest.length + catalog.invalid.length;
     const incomplete = catalog.withoutManifest.filter((b) => !legacyFound.includes(b));
-    const example = incomplete[0] ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored` : catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : '';
+    const example = incomplete[0]
+        ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored`
+        : catalog.invalid[0]
+            ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}`
+            : '';
     const others = found ? ` (${found} backup objects there have no valid manifest${example})` : '';
     const when = selector.kind === 'point-in-time' ? ` at or before ${selector.at.toISOString()}` : '';
     throw new errors_ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
@@ -75283,7 +75693,11 @@ async function liveCounts(target, psqlPath, manifest) {
  * Only reads.
  */
 async function measureDataLoss(production, psqlPath, manifest, now) {
-    const loss = { recoveryPoint: manifest.snapshotAt, seconds: secondsBetween(new Date(manifest.snapshotAt), now), tables: [] };
+    const loss = {
+        recoveryPoint: manifest.snapshotAt,
+        seconds: secondsBetween(new Date(manifest.snapshotAt), now),
+        tables: [],
+    };
     let live = new Map();
     try {
         live = await liveCounts(withDatabase(production, production.database), psqlPath, manifest);
@@ -75294,7 +75708,12 @@ async function measureDataLoss(production, psqlPath, manifest, now) {
     loss.tables = manifest.tables.map((t) => {
         const table = displayName(t);
         const liveRows = live.get(table) ?? null;
-        return { table, backupRows: t.rows, liveRows, difference: liveRows !== null && t.rows !== null ? liveRows - t.rows : null };
+        return {
+            table,
+            backupRows: t.rows,
+            liveRows,
+            difference: liveRows !== null && t.rows !== null ? liveRows - t.rows : null,
+        };
     });
     return loss;
 }
@@ -75366,7 +75785,14 @@ function recordPlan(run, plan) {
     const { backup, manifest, reason } = plan.selection;
     Object.assign(run.details, {
         recoveryPoint: backup.key,
-        backup: { key: backup.key, reason, sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, snapshotAt: manifest.snapshotAt, finishedAt: manifest.finishedAt },
+        backup: {
+            key: backup.key,
+            reason,
+            sizeBytes: manifest.sizeBytes,
+            sha256: manifest.sha256,
+            snapshotAt: manifest.snapshotAt,
+            finishedAt: manifest.finishedAt,
+        },
         phase: plan.phase.kind,
         replaces: plan.replaces,
         restoredAs: plan.restoredAs,
@@ -75425,7 +75851,9 @@ function stepOutcome(step, options = {}) {
     if (!step)
         return { status: 'failed', detail: 'not reached' };
     if (step.status === 'skipped')
-        return !options.required && notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
+        return !options.required && notConfigured(step)
+            ? { status: 'skipped', detail: step.detail }
+            : { status: 'failed', detail: step.detail };
     return { status: step.status, detail: step.detail };
 }
 /**
@@ -75441,7 +75869,11 @@ function measureRecoveryTime(steps, recoverySteps) {
     const last = ran.at(-1);
     if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
         return { seconds: null };
-    return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)) };
+    return {
+        from: first.startedAt,
+        to: last.finishedAt,
+        seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
+    };
 }
 /** The checklist's RTO row from the run's RTO objective. */
 function rtoChecklistItem(rto) {
@@ -75455,7 +75887,11 @@ function restoreTestPassed(reasons, objectives) {
 }
 /** One reason per objective the run measured and missed. */
 function missedObjectives(objectives) {
-    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null ? [`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`] : []);
+    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null
+        ? [
+            `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
+        ]
+        : []);
 }
 
 ;// CONCATENATED MODULE: ./src/checks/checks-checklist.ts
@@ -75468,7 +75904,9 @@ function missedObjectives(objectives) {
  */
 function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
     const started = stepOutcome(smokeStep);
-    const items = [checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail)];
+    const items = [
+        checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail),
+    ];
     for (const tag of Object.keys(CHECKLIST_TAGS)) {
         const key = CHECKLIST_TAGS[tag];
         const marked = results.filter((r) => r.checklist.includes(tag));
@@ -75500,13 +75938,15 @@ function measureRto(steps, details, health) {
     // A run that found the recovery complete recovered nothing itself: the run that did has the time.
     const recovering = details.mode === 'execute' && details.recovered && details.phase !== 'done';
     const measured = recovering ? measureRecoveryTime(steps, RECOVERY_STEPS) : { seconds: null };
-    const measure = health ? 'start of execute until health-url answered' : 'start of execute until the last step ended (no health-url)';
+    const measure = health
+        ? 'start of execute until health-url answered'
+        : 'start of execute until the last step ended (no health-url)';
     return { ...measured, measure };
 }
 function recoverObjectives(details, rtoSeconds) {
     return [
         objective('RTO', 'database failure', details.rto.measure, rtoSeconds, details.rto.seconds),
-        objective('RPO', 'database failure', 'age of the recovery point (the backup\'s snapshot) at the end of the run: the data lost', RPO_OBJECTIVE_SECONDS, details.rpo.seconds),
+        objective('RPO', 'database failure', "age of the recovery point (the backup's snapshot) at the end of the run: the data lost", RPO_OBJECTIVE_SECONDS, details.rpo.seconds),
     ];
 }
 function recoverChecklist(steps, details, objectives, tagged) {
@@ -75516,7 +75956,13 @@ function recoverChecklist(steps, details, objectives, tagged) {
     const items = [checklistItem('download', stepOutcome(get(STEP.download)).status, get(STEP.download)?.detail)];
     const verify = stepOutcome(get(STEP.verify));
     items.push(checklistItem('restore', verify.status, verify.detail));
-    items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged }));
+    items.push(...checksChecklist({
+        smokeStep: get(STEP.smoke),
+        smoke: details.smoke,
+        checksStep: get(STEP.checks),
+        results: details.checks.results,
+        tagged,
+    }));
     const [rto, rpo] = objectives;
     items.push(rtoChecklistItem(rto));
     if (rpo?.measuredSeconds !== null && rpo)
@@ -75636,7 +76082,15 @@ async function planAndExecute(run, steps, pacing) {
         outcome.plan = plan;
         run.details.actions = recoveryActions(settings, plan);
         const journal = plan.phase.kind === 'fresh'
-            ? { production: settings.database.database, backup: plan.selection.backup.key, replaces: plan.replaces, restoredAs: plan.restoredAs, keptAs: plan.keptAs, state: 'restoring', run: run.run.runId }
+            ? {
+                production: settings.database.database,
+                backup: plan.selection.backup.key,
+                replaces: plan.replaces,
+                restoredAs: plan.restoredAs,
+                keptAs: plan.keptAs,
+                state: 'restoring',
+                run: run.run.runId,
+            }
             : plan.phase.journal;
         if (settings.mode === 'execute')
             await execute({ run, plan, maintenance: session, psqlPath, steps, journal }, pacing);
@@ -75668,12 +76122,30 @@ async function runRecoverDatabase(options) {
     const details = initialDetails(options);
     const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
     const secrets = [options.database.password];
-    const run = { settings: options, store, details, log: options.log, now, run: options.run, secrets, signal: options.signal, env: options.env };
+    const run = {
+        settings: options,
+        store,
+        details,
+        log: options.log,
+        now,
+        run: options.run,
+        secrets,
+        signal: options.signal,
+        env: options.env,
+    };
     const { plan, error } = await planAndExecute(run, steps, { ...DEFAULT_PACING, ...options.pacing });
     describeEnd(details, plan, steps.steps, Boolean(error));
     details.rto = measureRto(steps.steps, details, Boolean(options.health));
     details.rpo = { seconds: details.backup ? secondsBetween(new Date(details.backup.snapshotAt), now()) : null };
-    const report = buildRecoverReport({ settings: options, run: options.run, startedAt, finishedAt: now(), steps: steps.steps, details, failure: error?.message });
+    const report = buildRecoverReport({
+        settings: options,
+        run: options.run,
+        startedAt,
+        finishedAt: now(),
+        steps: steps.steps,
+        details,
+        failure: error?.message,
+    });
     await writeReport(options.reportPath, report);
     return {
         mode: options.mode,
@@ -75691,7 +76163,9 @@ async function runRecoverDatabase(options) {
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -75720,7 +76194,12 @@ function reasonsSection(reasons) {
     return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
 }
 function checklistSection(checklist) {
-    return ['### Test Checklist', '', table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])), ''];
+    return [
+        '### Test Checklist',
+        '',
+        table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])),
+        '',
+    ];
 }
 function objectivesSection(objectives, scenario) {
     const rows = objectives.map((o) => [
@@ -75730,10 +76209,20 @@ function objectivesSection(objectives, scenario) {
         o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
         o.passed ? MARK.passed : MARK.failed,
     ]);
-    return [`### Objectives (scenario: ${scenario})`, '', table(['objective', 'measured as', 'target', 'measured', ''], rows), ''];
+    return [
+        `### Objectives (scenario: ${scenario})`,
+        '',
+        table(['objective', 'measured as', 'target', 'measured', ''], rows),
+        '',
+    ];
 }
 function stepsSection(steps) {
-    const rows = steps.map((s) => [s.name, markStatus(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
+    const rows = steps.map((s) => [
+        s.name,
+        markStatus(s.status),
+        s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
+        s.detail ?? '',
+    ]);
     return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }
 
@@ -75745,14 +76234,30 @@ function stepsSection(steps) {
 function checksSection(file, results) {
     if (!results.length)
         return [];
-    const rows = results.map((c) => [c.name, c.line, markStatus(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
-    return [`### Checks (${code(file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length), ''];
+    const rows = results.map((c) => [
+        c.name,
+        c.line,
+        markStatus(c.passed ? 'passed' : 'failed'),
+        c.detail,
+        c.checklist.join(', '),
+    ]);
+    return [
+        `### Checks (${code(file ?? '')})`,
+        '',
+        foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length),
+        '',
+    ];
 }
 /** The job summary's section on the smoke command, its output folded; nothing when it did not run. */
 function smokeSection(smoke) {
     if (!smoke)
         return [];
-    const lines = ['### Smoke command', '', `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`, ''];
+    const lines = [
+        '### Smoke command',
+        '',
+        `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`,
+        '',
+    ];
     if (smoke.output.trim())
         lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
     return lines;
@@ -75768,14 +76273,21 @@ function heading(report) {
     const d = report.details;
     const what = code(d.production);
     if (d.mode === 'plan')
-        return report.passed ? `## 📋 Recovery plan for ${what}: execute would proceed` : `## ${MARK.failed} Recovery plan for ${what}: execute would refuse`;
+        return report.passed
+            ? `## 📋 Recovery plan for ${what}: execute would proceed`
+            : `## ${MARK.failed} Recovery plan for ${what}: execute would refuse`;
     return report.passed ? `## ${MARK.passed} ${what} recovered` : `## ${MARK.failed} Recovery of ${what} failed`;
 }
 function bindingSection(report) {
     const d = report.details;
     const rows = [
         ['Database', code(d.database)],
-        ['Recovery point (expected-recovery-point)', d.recoveryPoint ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${d.backup.reason}` : ''}` : '-'],
+        [
+            'Recovery point (expected-recovery-point)',
+            d.recoveryPoint
+                ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${d.backup.reason}` : ''}`
+                : '-',
+        ],
         ['Replaces (expected-replaces)', d.replaces ? `oid ${d.replaces}` : '-'],
         ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
         ['Damaged database kept as', d.keptAs ? code(d.keptAs) : '-'],
@@ -75788,10 +76300,26 @@ function lossSection(report) {
     const loss = report.details.loss;
     if (!loss)
         return [];
-    const lines = ['### Data that would be lost', '', `Everything written after ${loss.recoveryPoint}: ${formatDuration(loss.seconds)} of writes.`, ''];
+    const lines = [
+        '### Data that would be lost',
+        '',
+        `Everything written after ${loss.recoveryPoint}: ${formatDuration(loss.seconds)} of writes.`,
+        '',
+    ];
     if (loss.liveUnavailable)
         lines.push(`The live database did not answer, so its rows were not counted: ${loss.liveUnavailable}`, '');
-    const rows = loss.tables.map((t) => [t.table, summary_count(t.backupRows), summary_count(t.liveRows), t.difference === null ? '-' : t.difference > 0 ? `${summary_count(t.difference)} rows lost` : t.difference < 0 ? `${summary_count(-t.difference)} rows the live database lacks` : 'same']);
+    const rows = loss.tables.map((t) => [
+        t.table,
+        summary_count(t.backupRows),
+        summary_count(t.liveRows),
+        t.difference === null
+            ? '-'
+            : t.difference > 0
+                ? `${summary_count(t.difference)} rows lost`
+                : t.difference < 0
+                    ? `${summary_count(-t.difference)} rows the live database lacks`
+                    : 'same',
+    ]);
     const title = `Rows: backup against the live database (${loss.tables.length} tables)`;
     if (rows.length)
         lines.push(foldIfLong(title, table(['table', 'backup', 'live', 'difference'], rows), rows.length), '');
@@ -78867,7 +79395,12 @@ async function run() {
         maskDatabaseUrl('database-url');
         const settings = parseRecoverDatabaseInputs(readInput);
         // Cancelled: the running step stops; what was done is in the report, and a re-run resumes.
-        const result = await runRecoverDatabase({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancellation() });
+        const result = await runRecoverDatabase({
+            ...settings,
+            run: runContextFromEnv(),
+            log: actionLogger,
+            signal: cancellation(),
+        });
         setOutputs({
             mode: result.mode,
             'recovery-point': result.recoveryPoint,

@@ -65095,7 +65095,9 @@ function runContextFromEnv(env = process.env) {
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         actor: env.GITHUB_ACTOR,
-        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined,
     };
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
@@ -65200,7 +65202,19 @@ function parseReportPath(input, defaultPath, cwd = process.cwd()) {
  * one place that says what passes.
  */
 /** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LANG', 'LANGUAGE']);
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
 const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
 /**
  * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
@@ -65208,16 +65222,67 @@ const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
  * its own connection's password.
  */
 const LIBPQ_SETTINGS = new Set([
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGLOCALEDIR',
-    'PGOPTIONS', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGCLIENTENCODING', 'PGDATESTYLE', 'PGTZ', 'PGGEQO', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS',
-    'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGSSLNEGOTIATION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB', 'PGGSSDELEGATION',
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
     // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'KRB5_CONFIG', 'KRB5CCNAME',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
 ]);
 /** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE', 'PGSERVICEFILE', 'PGOPTIONS', 'DATABASE_URL'];
+const CONNECTION_VARIABLES = [
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+];
 function pick(env, passes) {
     const picked = {};
     for (const [name, value] of Object.entries(env))
@@ -65401,9 +65466,14 @@ function parsePrefix(input, inputName = 'prefix') {
         throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
     const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
     if (dotSegment !== undefined) {
-        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`);
+        throw new ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix
+            .split('/')
+            .filter((s) => s !== '.' && s !== '..')
+            .join('/')}'`);
     }
-    const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+    const avoided = [
+        ...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f))),
+    ];
     if (avoided.length) {
         throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
     }
@@ -65867,7 +65937,9 @@ class BoundedOutput {
     }
     text() {
         this.trimTail();
-        return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+        return this.omitted > 0
+            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+            : this.head + this.tail;
     }
 }
 function groupAlive(pid) {
@@ -65897,12 +65969,14 @@ function outputClosed(child, graceMs) {
     if (!stdout || !stderr || (stdout.closed && stderr.closed))
         return Promise.resolve();
     return new Promise((done) => {
-        const timer = graceMs === undefined ? undefined : setTimeout(() => {
-            // Processes left running (an application the command started) may hold the pipes open.
-            for (const stream of [stdout, stderr])
-                stream.unref?.();
-            done();
-        }, graceMs);
+        const timer = graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                // Processes left running (an application the command started) may hold the pipes open.
+                for (const stream of [stdout, stderr])
+                    stream.unref?.();
+                done();
+            }, graceMs);
         child.once('close', () => {
             clearTimeout(timer);
             done();
@@ -66078,7 +66152,11 @@ const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-local
  * 127.x.x.x, ::1, a Unix socket folder) is one host; names compare case-insensitively.
  */
 function hostIdentity(host) {
-    const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+    const h = host
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '');
     if (h === '' || h.startsWith('/') || LOOPBACK_NAMES.has(h) || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h))
         return 'loopback';
     if (h.startsWith('::ffff:') && (0,external_node_net_.isIP)(h.slice(7)) === 4)
@@ -66121,7 +66199,20 @@ const DAY_MS = 86_400_000;
 const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
 /** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
 function isIsoTime(text) {
     try {
@@ -66176,7 +66267,15 @@ function parseIsoTime(input, inputName) {
     if (!offset) {
         throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
     }
-    const problem = outOfRange({ y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s), offset });
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
     if (problem)
         throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
     const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
@@ -66391,7 +66490,9 @@ function s3RequestHandlerOptions(timeouts) {
  * that stalls after its headers fails its reader with the same kind of message.
  */
 function reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
     const silence = seconds(timeouts.idleMs);
     client.middlewareStack.add((next, context) => async (args) => {
         const request = describeRequest(context.commandName, args.input);
@@ -66411,9 +66512,13 @@ function reportTimeoutsPlainly(client, settings, timeouts) {
         catch (error) {
             if (!isHandlerTimeout(error))
                 throw error;
-            const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
             const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
         }
     }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
 }
@@ -66449,7 +66554,9 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
  * Control-plane calls are small: a region that does not answer within these limits is down,
  * and a failover must say so rather than hang on it.
  */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
 /**
@@ -66470,7 +66577,12 @@ function createS3Client(settings, overrides = {}) {
 }
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region, settings) {
-    return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
 }
 /**
  * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
@@ -66525,7 +66637,9 @@ function stepOutcome(step, options = {}) {
     if (!step)
         return { status: 'failed', detail: 'not reached' };
     if (step.status === 'skipped')
-        return !options.required && notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
+        return !options.required && notConfigured(step)
+            ? { status: 'skipped', detail: step.detail }
+            : { status: 'failed', detail: step.detail };
     return { status: step.status, detail: step.detail };
 }
 /**
@@ -66541,7 +66655,11 @@ function measureRecoveryTime(steps, recoverySteps) {
     const last = ran.at(-1);
     if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
         return { seconds: null };
-    return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)) };
+    return {
+        from: first.startedAt,
+        to: last.finishedAt,
+        seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
+    };
 }
 /** The checklist's RTO row from the run's RTO objective. */
 function rtoChecklistItem(rto) {
@@ -66555,7 +66673,11 @@ function restoreTestPassed(reasons, objectives) {
 }
 /** One reason per objective the run measured and missed. */
 function missedObjectives(objectives) {
-    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null ? [`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`] : []);
+    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null
+        ? [
+            `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
+        ]
+        : []);
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -66610,7 +66732,14 @@ class StepRecorder {
     }
 }
 function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
 }
 function newReport(fields) {
     return {
@@ -66743,7 +66872,8 @@ function checkVersion2Fields(m, fail) {
                 fail(`${field}[${index}]`, expected);
     };
     listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
-    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) &&
+        typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
@@ -66790,11 +66920,20 @@ class BackupStore {
         const objects = new Map();
         let token;
         do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }));
+            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+                Bucket: this.bucket,
+                Prefix: this.prefix,
+                Delimiter: '/',
+                ContinuationToken: token,
+            }));
             for (const item of page.Contents ?? []) {
                 if (!item.Key)
                     continue;
-                objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+                objects.set(item.Key, {
+                    key: item.Key,
+                    sizeBytes: item.Size ?? 0,
+                    lastModified: item.LastModified ?? new Date(0),
+                });
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
@@ -66810,7 +66949,13 @@ class BackupStore {
             const parsed = parseBackupKey(object.key, this.prefix);
             if (!parsed)
                 continue;
-            backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
+            backups.push({
+                key: object.key,
+                format: parsed.format,
+                keyTime: parsed.time,
+                object,
+                manifestObject: objects.get(manifestKeyFor(object.key)),
+            });
         }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
         return { backups, orphanManifests };
@@ -66839,7 +66984,13 @@ class BackupStore {
     async metadata(key) {
         try {
             const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+            return {
+                sizeBytes: head.ContentLength ?? 0,
+                etag: head.ETag,
+                metadata: head.Metadata ?? {},
+                lastModified: head.LastModified,
+                storageChecksum: storageChecksumOf(head),
+            };
         }
         catch (error) {
             const status = httpStatusOf(error);
@@ -66864,7 +67015,9 @@ class BackupStore {
  */
 function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
     const started = stepOutcome(smokeStep);
-    const items = [checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail)];
+    const items = [
+        checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail),
+    ];
     for (const tag of Object.keys(CHECKLIST_TAGS)) {
         const key = CHECKLIST_TAGS[tag];
         const marked = results.filter((r) => r.checklist.includes(tag));
@@ -66934,12 +67087,19 @@ function restoreChecklist(steps, details, objectives, taggedInFile) {
         items.push(checklistItem('restore', 'failed', verify.detail));
     else
         items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
-    items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged: taggedInFile }));
+    items.push(...checksChecklist({
+        smokeStep: get(STEP.smoke),
+        smoke: details.smoke,
+        checksStep: get(STEP.checks),
+        results: details.checks.results,
+        tagged: taggedInFile,
+    }));
     const [rto, ...rpo] = objectives;
     items.push(rtoChecklistItem(rto));
     const rpoMeasured = rpo.every((o) => o.measuredSeconds !== null);
     items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', rpoMeasured
-        ? rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ') + ` (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)})`
+        ? rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ') +
+            ` (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)})`
         : 'not measured: no complete backup'));
     return items;
 }
@@ -66975,7 +67135,18 @@ function backupDetails(chosen, now) {
         dataAgeSeconds: secondsBetween(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
     };
 }
-const RECOVERY_STEPS = [STEP.download, STEP.checksum, STEP.roles, STEP.createDatabase, STEP.restore, STEP.databaseSettings, STEP.verify, STEP.ownership, STEP.checks, STEP.smoke];
+const RECOVERY_STEPS = [
+    STEP.download,
+    STEP.checksum,
+    STEP.roles,
+    STEP.createDatabase,
+    STEP.restore,
+    STEP.databaseSettings,
+    STEP.verify,
+    STEP.ownership,
+    STEP.checks,
+    STEP.smoke,
+];
 /**
  * RTO as the plan means it for a database failure: from the start of the download to the end
  * of the last verification (checks and smoke command included). Measured only when the
@@ -76247,7 +76418,21 @@ const RECORD_SEPARATOR = '\u001e';
 const NULL_MARKER = '\u0001';
 /** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
 function psqlArgs(target) {
-    return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+    return [
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-P',
+        `null=${NULL_MARKER}`,
+        '-F',
+        FIELD_SEPARATOR,
+        '-R',
+        RECORD_SEPARATOR,
+        `--dbname=${target.url}`,
+    ];
 }
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
 function psqlEnv(target, applicationName, extra = {}) {
@@ -76258,7 +76443,9 @@ function parseRows(output) {
     if (output === '')
         return [];
     const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-    return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+    return text
+        .split(RECORD_SEPARATOR)
+        .map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/psql-session.ts
@@ -76684,7 +76871,13 @@ const silentLogger = {
 class ChecksumMismatchError extends Error {
     name = 'ChecksumMismatchError';
 }
-const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'];
+const CHECKSUM_FIELDS = [
+    'ChecksumCRC32',
+    'ChecksumCRC32C',
+    'ChecksumCRC64NVME',
+    'ChecksumSHA1',
+    'ChecksumSHA256',
+];
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 /** Refuses a download that cannot fit, before a single byte is fetched. */
@@ -76707,7 +76900,11 @@ async function checkFreeSpace(path, bytes) {
  */
 async function downloadToFile(store, key, path, options) {
     const started = options.now();
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: key, ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}) }), {
+    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({
+        Bucket: store.bucket,
+        Key: key,
+        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
+    }), {
         abortSignal: options.signal,
     });
     if (!response.Body)
@@ -76735,7 +76932,13 @@ async function downloadToFile(store, key, path, options) {
     }
     // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
     const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
-    return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: secondsBetween(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
+    return {
+        path,
+        bytes: hasher.bytes,
+        sha256: hasher.sha256,
+        seconds: secondsBetween(started, options.now()),
+        storageChecksumChecked: options.storageChecksum && fullObject,
+    };
 }
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
 function compareWithManifest(downloaded, manifest, where) {
@@ -76839,7 +77042,11 @@ async function restoreClientExit(run, tool, secrets) {
     const result = await run.child;
     if (result.exitCode === 0 && !result.signal)
         return;
-    const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
+    const how = result.isCanceled
+        ? 'was cancelled'
+        : result.signal
+            ? `was killed (${result.signal})`
+            : `exited with code ${result.exitCode}`;
     // pg_restore's parallel workers write to one stderr at once; their messages are taken apart again.
     const said = tool === 'pg_restore' ? untangleMessages(run.stderr(), tool).join('\n') : run.stderr();
     throw new RestoreFailedError(redact_redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
@@ -76889,7 +77096,11 @@ async function findRestoreClient(format, pgDumpVersion, server) {
 }
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
 async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners = false) {
-    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, { sessionOptions: restoreSessionOptions(jobs), stdin: 'ignore', signal });
+    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
+        sessionOptions: restoreSessionOptions(jobs),
+        stdin: 'ignore',
+        signal,
+    });
     await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 /**
@@ -76898,7 +77109,11 @@ async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners =
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
 async function restorePlain(psql, target, file, signal) {
-    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, { sessionOptions: restoreSessionOptions(1), stdin: 'pipe', signal });
+    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
+        sessionOptions: restoreSessionOptions(1),
+        stdin: 'pipe',
+        signal,
+    });
     const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
     const [fed] = await Promise.allSettled([feeding, run.child]);
     if (fed.status === 'rejected') {
@@ -77000,7 +77215,9 @@ const STDOUT_BUFFER = '1M';
 let stdbufWorks;
 /** Whether stdbuf is on PATH and can preload its library (it fails when libstdbuf is missing). */
 function canUseStdbuf() {
-    stdbufWorks ??= spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 }).status === 0;
+    stdbufWorks ??=
+        spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 })
+            .status === 0;
     return stdbufWorks;
 }
 /**
@@ -77050,7 +77267,9 @@ async function startPgDump(pgDump, target, args, signal) {
     });
     const exit = new Promise((resolve, reject) => {
         child.once('error', (error) => {
-            const what = error.name === 'AbortError' ? 'pg_dump was stopped: the job was cancelled' : `pg_dump could not be started: ${error.message}`;
+            const what = error.name === 'AbortError'
+                ? 'pg_dump was stopped: the job was cancelled'
+                : `pg_dump could not be started: ${error.message}`;
             reject(new DumpFailedError(redact(what, [target.password])));
         });
         child.once('close', (exitCode, signal) => {
@@ -77152,7 +77371,9 @@ async function readDumpRoles(pgDump, target, args, create) {
         maxBuffer: 1024 * 1024 * 1024,
     });
     if (result.exitCode !== 0) {
-        throw new DumpFailedError(redact_redact(`pg_dump could not list the roles the dump depends on: ${String(result.stderr).trim()}`, [target.password]));
+        throw new DumpFailedError(redact_redact(`pg_dump could not list the roles the dump depends on: ${String(result.stderr).trim()}`, [
+            target.password,
+        ]));
     }
     return parseDumpRoles(String(result.stdout));
 }
@@ -77192,7 +77413,10 @@ async function ownershipStep(ctx, manifest, server) {
     }
     const owned = rows.reduce((sum, row) => sum + row.restored.owns, 0);
     const granted = rows.reduce((sum, row) => sum + row.restored.grants, 0);
-    const skipped = [owners ? '' : 'ownership not compared (the dump was made with --no-owner)', grants ? '' : 'grants not compared (the dump was made with --no-privileges)'].filter(Boolean);
+    const skipped = [
+        owners ? '' : 'ownership not compared (the dump was made with --no-owner)',
+        grants ? '' : 'grants not compared (the dump was made with --no-privileges)',
+    ].filter(Boolean);
     return [`${owned} owned entries and ${granted} grants of ${rows.length} roles match the manifest`, ...skipped].join('; ');
 }
 
@@ -77241,7 +77465,9 @@ async function dumpGlobals(pgDump, target) {
     });
     if (result.exitCode !== 0) {
         const notStarted = result.exitCode === undefined;
-        const why = notStarted ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package` : String(result.stderr).trim();
+        const why = notStarted
+            ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package`
+            : String(result.stderr).trim();
         throw new GlobalsDumpError(redact(`pg_dumpall --globals-only failed: ${why}`, [target.password]));
     }
     return String(result.stdout);
@@ -77262,14 +77488,25 @@ function parseGlobals(text) {
         const membership = MEMBERSHIP.exec(line);
         if (membership) {
             const [, role = '', member = '', options = ''] = membership;
-            memberships.push({ role: unquoteIdent(role), member: unquoteIdent(member), statement: `GRANT ${role} TO ${member}${options};` });
+            memberships.push({
+                role: unquoteIdent(role),
+                member: unquoteIdent(member),
+                statement: `GRANT ${role} TO ${member}${options};`,
+            });
             continue;
         }
         const token = ROLE_STATEMENT.exec(line)?.[1];
         if (!token)
             continue;
         const name = unquoteIdent(token);
-        const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false, attributes: [], settings: new Map() };
+        const role = roles.get(name) ?? {
+            name,
+            statements: [],
+            login: false,
+            superuser: false,
+            attributes: [],
+            settings: new Map(),
+        };
         if (/ WITH .*\bLOGIN\b/.test(line) && !/ WITH .*\bNOLOGIN\b/.test(line))
             role.login = true;
         if (/ WITH .*\bSUPERUSER\b/.test(line) && !/ WITH .*\bNOSUPERUSER\b/.test(line))
@@ -77293,7 +77530,15 @@ function attributesOf(line) {
     return match ? (match[1].match(ATTRIBUTE) ?? []) : [];
 }
 /** What CREATE ROLE gives anyway: leaving them out lets a CREATEROLE user (RDS) run the statement, which may not name SUPERUSER or REPLICATION at all. */
-const DEFAULT_ATTRIBUTES = new Set(['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'NOLOGIN', 'NOREPLICATION', 'NOBYPASSRLS']);
+const DEFAULT_ATTRIBUTES = new Set([
+    'NOSUPERUSER',
+    'INHERIT',
+    'NOCREATEROLE',
+    'NOCREATEDB',
+    'NOLOGIN',
+    'NOREPLICATION',
+    'NOBYPASSRLS',
+]);
 function withoutDefaults(line) {
     const match = new RegExp(`^(ALTER ROLE (?:${IDENT}) WITH )(.*);$`).exec(line);
     if (!match)
@@ -77324,12 +77569,18 @@ function planRoles(globals, needed, onTarget, keepExisting = false) {
                 queue.push(m.role);
         }
     }
-    const create = [...wanted].filter((name) => globals.roles.has(name)).sort().map((name) => globals.roles.get(name));
-    const willExist = (name) => onTarget.has(name) || globals.roles.has(name) && wanted.has(name);
+    const create = [...wanted]
+        .filter((name) => globals.roles.has(name))
+        .sort()
+        .map((name) => globals.roles.get(name));
+    const willExist = (name) => onTarget.has(name) || (globals.roles.has(name) && wanted.has(name));
     return {
         create,
         memberships: globals.memberships
-            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member) && !(keepExisting && onTarget.has(m.member)))
+            .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) &&
+            willExist(m.role) &&
+            willExist(m.member) &&
+            !(keepExisting && onTarget.has(m.member)))
             .map((m) => m.statement),
         missing: needed.filter((name) => !onTarget.has(name) && !globals.roles.has(name)),
         existing: needed.filter((name) => onTarget.has(name)),
@@ -77423,7 +77674,13 @@ async function inspectTarget(target, psqlPath) {
               EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`);
         const [version, versionNum, canCreate, exists] = row ?? [];
         const settings = await readServerSettings(session);
-        return { serverVersion: String(version).split(' ')[0], serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't', settings };
+        return {
+            serverVersion: String(version).split(' ')[0],
+            serverMajor: Math.floor(Number(versionNum) / 10000),
+            canCreateDatabases: canCreate === 't',
+            exists: exists === 't',
+            settings,
+        };
     });
     if (!base.exists)
         return { ...base, relationCount: 0, examples: [] };
@@ -77528,7 +77785,13 @@ async function readServerRole(session, name, validUntil) {
         const eq = item.indexOf('=');
         settings.set(item.slice(0, eq), item.slice(eq + 1));
     }
-    return { name, attributes, sameValidUntil: row[at + 2] === 't', settings, memberOf: new Set(JSON.parse(String(row[at + 4]))) };
+    return {
+        name,
+        attributes,
+        sameValidUntil: row[at + 2] === 't',
+        settings,
+        memberOf: new Set(JSON.parse(String(row[at + 4]))),
+    };
 }
 /** The VALID UNTIL literal of the backup's role, for readServerRole to compare on the server. */
 function validUntilOf(role) {
@@ -77542,7 +77805,11 @@ function settingValue(text) {
     const items = text.match(/"(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s][^,]*/g) ?? [];
     return items
         .map((item) => item.trim())
-        .map((item) => (item.startsWith("'") ? item.slice(1, -1).replace(/''/g, "'") : item.startsWith('"') ? item.slice(1, -1).replace(/""/g, '"') : item))
+        .map((item) => item.startsWith("'")
+        ? item.slice(1, -1).replace(/''/g, "'")
+        : item.startsWith('"')
+            ? item.slice(1, -1).replace(/""/g, '"')
+            : item)
         .join(', ');
 }
 function backupSettingValue(statement) {
@@ -77555,11 +77822,23 @@ function attributeDifferences(backupRole, server) {
         const theirs = server.attributes.get(name) ?? '-';
         const same = name === 'VALID UNTIL' ? server.sameValidUntil : theirs === token;
         if (!same)
-            differences.push({ role, kind: 'attribute', backup: token, server: theirs, update: `ALTER ROLE ${quoteIdent(role)} WITH ${token};` });
+            differences.push({
+                role,
+                kind: 'attribute',
+                backup: token,
+                server: theirs,
+                update: `ALTER ROLE ${quoteIdent(role)} WITH ${token};`,
+            });
     }
     const validUntil = server.attributes.get('VALID UNTIL');
     if (validUntil && !backupAttributes(backupRole).has('VALID UNTIL') && !server.sameValidUntil) {
-        differences.push({ role, kind: 'attribute', backup: '-', server: validUntil, update: `ALTER ROLE ${quoteIdent(role)} WITH VALID UNTIL 'infinity';` });
+        differences.push({
+            role,
+            kind: 'attribute',
+            backup: '-',
+            server: validUntil,
+            update: `ALTER ROLE ${quoteIdent(role)} WITH VALID UNTIL 'infinity';`,
+        });
     }
     return differences;
 }
@@ -77574,7 +77853,13 @@ function settingDifferences(backupRole, server) {
         const theirs = server.settings.has(name) ? settingValue(server.settings.get(name)) : undefined;
         if (ours === theirs)
             continue;
-        differences.push({ role, kind: 'setting', backup: ours === undefined ? '-' : `${name}=${ours}`, server: theirs === undefined ? '-' : `${name}=${theirs}`, ...(statement ? { update: statement } : {}) });
+        differences.push({
+            role,
+            kind: 'setting',
+            backup: ours === undefined ? '-' : `${name}=${ours}`,
+            server: theirs === undefined ? '-' : `${name}=${theirs}`,
+            ...(statement ? { update: statement } : {}),
+        });
     }
     return differences;
 }
@@ -77582,13 +77867,23 @@ function membershipDifferences(role, memberships, server) {
     const ours = new Map(memberships.filter((m) => m.member === role && !server.memberOf.has(m.role)).map((m) => [m.role, m.statement]));
     const theirs = [...server.memberOf].filter((name) => !memberships.some((m) => m.member === role && m.role === name));
     return [
-        ...[...ours].map(([of, statement]) => ({ role, kind: 'membership', backup: `member of ${of}`, server: '-', update: statement })),
+        ...[...ours].map(([of, statement]) => ({
+            role,
+            kind: 'membership',
+            backup: `member of ${of}`,
+            server: '-',
+            update: statement,
+        })),
         ...theirs.map((of) => ({ role, kind: 'membership', backup: '-', server: `member of ${of}` })),
     ];
 }
 /** How the server's role differs from the backup's: attributes, settings, memberships (none of the passwords, which the backup never holds). */
 function roleDifferences(backupRole, memberships, server) {
-    return [...attributeDifferences(backupRole, server), ...settingDifferences(backupRole, server), ...membershipDifferences(backupRole.name, memberships, server)];
+    return [
+        ...attributeDifferences(backupRole, server),
+        ...settingDifferences(backupRole, server),
+        ...membershipDifferences(backupRole.name, memberships, server),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/storage/existing-roles.ts
@@ -77677,7 +77972,16 @@ async function rolesOn(session) {
 }
 function reportRoles(ctx, needed, onTarget, globals) {
     const missing = needed.filter((name) => !onTarget.has(name));
-    ctx.details.roles = { mode: 'scratch', needed, missing, created: [], existing: needed.filter((name) => onTarget.has(name)), needPassword: [], passwordsSet: [], globals };
+    ctx.details.roles = {
+        mode: 'scratch',
+        needed,
+        missing,
+        created: [],
+        existing: needed.filter((name) => onTarget.has(name)),
+        needPassword: [],
+        passwordsSet: [],
+        globals,
+    };
     if (missing.length === 0)
         return { detail: `all ${needed.length} roles the dump depends on exist on the target` };
     const who = ctx.target.user ?? 'the restoring user';
@@ -77687,7 +77991,9 @@ function reportRoles(ctx, needed, onTarget, globals) {
 }
 function checkPlan(ctx, plan, record, onTarget) {
     if (plan.missing.length) {
-        const why = record?.status === 'stored' ? "the backup's stored globals do not have them either" : `the backup has no stored globals (${describeGlobals(record)})`;
+        const why = record?.status === 'stored'
+            ? "the backup's stored globals do not have them either"
+            : `the backup has no stored globals (${describeGlobals(record)})`;
         throw new StepFailure(`missing roles: ${list(plan.missing)}`, [
             `roles: the dump depends on roles the target does not have: ${list(plan.missing)}; ${why}. Nothing was restored: create them (CREATE ROLE) or rebuild from a backup taken with globals: required`,
         ]);
@@ -77695,7 +78001,9 @@ function checkPlan(ctx, plan, record, onTarget) {
     const known = (role) => onTarget.has(role) || plan.create.some((r) => r.name === role);
     const unknown = Object.keys(ctx.rolePasswords).filter((role) => !known(role));
     if (unknown.length) {
-        throw new StepFailure(`role-passwords names unknown roles`, [`roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`]);
+        throw new StepFailure(`role-passwords names unknown roles`, [
+            `roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`,
+        ]);
     }
 }
 async function createRoles(ctx, session, manifest, onTarget) {
@@ -77705,10 +78013,25 @@ async function createRoles(ctx, session, manifest, onTarget) {
     const mode = ctx.existingRoles;
     const plan = globals
         ? planRoles(globals, needed, onTarget, mode === 'keep')
-        : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)), reached: needed.filter((name) => onTarget.has(name)) };
+        : {
+            create: [],
+            memberships: [],
+            missing: needed.filter((name) => !onTarget.has(name)),
+            existing: needed.filter((name) => onTarget.has(name)),
+            reached: needed.filter((name) => onTarget.has(name)),
+        };
     const needPassword = plan.create.filter((r) => r.login && ctx.rolePasswords[r.name] === undefined).map((r) => r.name);
     ctx.details.roles = {
-        mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, existingRoles: mode, differences: [], needPassword, passwordsSet: [], globals: describeGlobals(record),
+        mode: 'rebuild',
+        needed,
+        missing: plan.missing,
+        created: [],
+        existing: plan.existing,
+        existingRoles: mode,
+        differences: [],
+        needPassword,
+        passwordsSet: [],
+        globals: describeGlobals(record),
     };
     checkPlan(ctx, plan, record, onTarget);
     const existing = await planExistingRoles(session, globals, plan, ctx.rolePasswords, mode);
@@ -77747,14 +78070,18 @@ function existingSummary(differences, mode) {
     const roles = new Set(differences.map((d) => d.role)).size;
     const updated = differences.filter((d) => d.updated).length;
     const what = `${plural(differences.length, 'difference')} between ${plural(roles, 'existing role')} and the backup's`;
-    return mode === 'keep' ? `${what}, left as they are (existing-roles: keep)` : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
+    return mode === 'keep'
+        ? `${what}, left as they are (existing-roles: keep)`
+        : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
 }
 /** A warning names each difference left, so a person sees that the server's roles are not the backup's. */
 function reportExisting(ctx, differences, mode) {
     const left = differences.filter((d) => !d.updated);
     if (left.length === 0)
         return;
-    const advice = mode === 'keep' ? '; existing-roles: update gives them the backup\'s password, attributes, settings and memberships' : '';
+    const advice = mode === 'keep'
+        ? "; existing-roles: update gives them the backup's password, attributes, settings and memberships"
+        : '';
     ctx.log.warning(`roles: roles the server already had differ from the backup's and were left as they are: ${describeDifferences(left)}${advice}`);
 }
 /** After the restore: the database's own owner, settings, role settings in it and grants on it, for the restored database's name. */
@@ -77766,7 +78093,9 @@ async function databaseSettingsStep(ctx, databaseSql, psqlPath) {
     });
     if (ctx.details.roles)
         ctx.details.roles.databaseSettings = statements.length;
-    return statements.length ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}` : 'the database has no settings, owner or grants of its own to restore';
+    return statements.length
+        ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}`
+        : 'the database has no settings, owner or grants of its own to restore';
 }
 
 ;// CONCATENATED MODULE: ./src/report/recovery-gap.ts
@@ -77787,7 +78116,9 @@ function windowStart(now, windowDays = RPO_WINDOW_DAYS) {
 function largestGap(coverage, now, windowDays = RPO_WINDOW_DAYS) {
     const nowMs = now.getTime();
     const start = windowStart(now, windowDays);
-    const sorted = coverage.map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) })).sort((a, b) => a.start - b.start || a.end - b.end);
+    const sorted = coverage
+        .map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) }))
+        .sort((a, b) => a.start - b.start || a.end - b.end);
     let cursor = sorted.filter((c) => c.end < start).at(-1);
     let gap;
     const consider = (from, toMs, to) => {
@@ -77861,7 +78192,11 @@ async function runPsqlScript(target, script, options) {
     if (result.exitCode === 0)
         return { ok: true, rows: parseRows(String(result.stdout)) };
     const stderr = String(result.stderr).trim();
-    const how = result.timedOut ? `timed out after ${timeoutSeconds} s` : result.isCanceled ? 'was cancelled' : `psql exited with code ${result.exitCode}`;
+    const how = result.timedOut
+        ? `timed out after ${timeoutSeconds} s`
+        : result.isCanceled
+            ? 'was cancelled'
+            : `psql exited with code ${result.exitCode}`;
     return { ok: false, error: stderr || how };
 }
 
@@ -77974,7 +78309,12 @@ function catalogBackups(listing, manifests) {
         if (!backup.manifestObject || !read)
             catalog.withoutManifest.push(backup);
         else if ('manifest' in read) {
-            catalog.complete.push({ backup, manifest: read.manifest, finishedAt: new Date(read.manifest.finishedAt), snapshotAt: new Date(read.manifest.snapshotAt) });
+            catalog.complete.push({
+                backup,
+                manifest: read.manifest,
+                finishedAt: new Date(read.manifest.finishedAt),
+                snapshotAt: new Date(read.manifest.snapshotAt),
+            });
         }
         else
             catalog.invalid.push({ backup, error: read.error });
@@ -78006,12 +78346,18 @@ function pickIndex(length, random) {
 function chooseComplete(complete, selector, random) {
     if (complete.length === 0)
         return undefined;
-    const pick = (chosen, reason) => ({ backup: chosen.backup, manifest: chosen.manifest, reason });
+    const pick = (chosen, reason) => ({
+        backup: chosen.backup,
+        manifest: chosen.manifest,
+        reason,
+    });
     switch (selector.kind) {
         case 'latest':
             return pick(complete[0], complete.length === 1 ? 'the only complete backup' : `the newest of ${complete.length} complete backups`);
         case 'random':
-            return pick(complete[pickIndex(complete.length, random)], complete.length === 1 ? 'picked at random, but it is the only complete backup' : `picked at random from ${complete.length} complete backups`);
+            return pick(complete[pickIndex(complete.length, random)], complete.length === 1
+                ? 'picked at random, but it is the only complete backup'
+                : `picked at random from ${complete.length} complete backups`);
         case 'point-in-time': {
             const at = selector.at.getTime();
             const chosen = complete.find((c) => c.finishedAt.getTime() <= at);
@@ -78028,15 +78374,26 @@ function chooseComplete(complete, selector, random) {
 /** Chooses among backups in the plan's old layout (no manifest), by the time in their key. */
 function chooseLegacy(legacy, selector, random) {
     const sorted = [...legacy].sort((a, b) => b.keyTime.getTime() - a.keyTime.getTime());
-    const note = 'no complete backup exists, so one without a manifest (the plan\'s old layout)';
+    const note = "no complete backup exists, so one without a manifest (the plan's old layout)";
     switch (selector.kind) {
         case 'latest':
-            return sorted[0] && { backup: sorted[0], reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}` };
+            return (sorted[0] && {
+                backup: sorted[0],
+                reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}`,
+            });
         case 'random':
-            return sorted.length ? { backup: sorted[pickIndex(sorted.length, random)], reason: `${note}: picked at random from ${sorted.length}` } : undefined;
+            return sorted.length
+                ? {
+                    backup: sorted[pickIndex(sorted.length, random)],
+                    reason: `${note}: picked at random from ${sorted.length}`,
+                }
+                : undefined;
         case 'point-in-time': {
             const chosen = sorted.find((b) => b.keyTime.getTime() <= selector.at.getTime());
-            return chosen && { backup: chosen, reason: `${note}: the newest whose key time is at or before ${selector.at.toISOString()}` };
+            return (chosen && {
+                backup: chosen,
+                reason: `${note}: the newest whose key time is at or before ${selector.at.toISOString()}`,
+            });
         }
         case 'key':
             return undefined;
@@ -78081,7 +78438,11 @@ async function selectBackup(store, catalog, selector, random) {
         return legacy;
     const found = catalog.withoutManifest.length + catalog.invalid.length;
     const incomplete = catalog.withoutManifest.filter((b) => !legacyFound.includes(b));
-    const example = incomplete[0] ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored` : catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : '';
+    const example = incomplete[0]
+        ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored`
+        : catalog.invalid[0]
+            ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}`
+            : '';
     const others = found ? ` (${found} backup objects there have no valid manifest${example})` : '';
     const when = selector.kind === 'point-in-time' ? ` at or before ${selector.at.toISOString()}` : '';
     throw new ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
@@ -78168,7 +78529,12 @@ const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classi
 async function userTables(session) {
     const rows = await session.query(`SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`);
-    return rows.map(([oid, schema, name, unlogged]) => ({ oid: Number(oid), schema: String(schema), name: String(name), unlogged: unlogged === 't' }));
+    return rows.map(([oid, schema, name, unlogged]) => ({
+        oid: Number(oid),
+        schema: String(schema),
+        name: String(name),
+        unlogged: unlogged === 't',
+    }));
 }
 async function countLargeObjects(session) {
     const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
@@ -78232,7 +78598,9 @@ async function sequenceDifferences(session, manifest) {
         if (now.cycles && now.lastValue !== null)
             return [];
         if (now.lastValue === null || !notBehind(BigInt(now.lastValue), BigInt(s.lastValue), s.ascending)) {
-            return [`sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`];
+            return [
+                `sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`,
+            ];
         }
         return [];
     });
@@ -78251,7 +78619,9 @@ async function materializedViewDifferences(session, manifest) {
         if (restoredRows === undefined)
             return [`materialized view ${displayName(v)} is missing`];
         if (v.rows !== null && v.rows !== restoredRows)
-            return [`materialized view ${displayName(v)} has ${restoredRows} rows after its refresh, the manifest says ${v.rows}`];
+            return [
+                `materialized view ${displayName(v)} has ${restoredRows} rows after its refresh, the manifest says ${v.rows}`,
+            ];
         return [];
     });
 }
@@ -78293,7 +78663,10 @@ async function compareTables(session, manifestTables) {
     const rows = await session.query(`SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`);
-    const restored = new Map(rows.map(([schema, name, fromExtension]) => [verify_tables_key({ schema: String(schema), name: String(name) }), { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' }]));
+    const restored = new Map(rows.map(([schema, name, fromExtension]) => [
+        verify_tables_key({ schema: String(schema), name: String(name) }),
+        { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' },
+    ]));
     const expected = new Set(manifestTables.map(verify_tables_key));
     const present = manifestTables.filter((t) => restored.has(verify_tables_key(t)));
     // Tables the dump holds no data for (e.g. pg_dump --exclude-table-data) are listed, not judged.
@@ -78306,7 +78679,13 @@ async function compareTables(session, manifestTables) {
         return { schema: t.schema, name: t.name, expectedRows: t.rows, restoredRows, status };
     });
     for (const t of extras)
-        comparisons.push({ schema: t.schema, name: t.name, expectedRows: null, restoredRows: countOf.get(verify_tables_key(t)) ?? null, status: 'not in manifest' });
+        comparisons.push({
+            schema: t.schema,
+            name: t.name,
+            expectedRows: null,
+            restoredRows: countOf.get(verify_tables_key(t)) ?? null,
+            status: 'not in manifest',
+        });
     return comparisons;
 }
 /** The differences, one phrase each, for the failure reason; empty when the data matches. */
@@ -78392,7 +78771,12 @@ async function preflightStep(run, chosen) {
     refuseUnsafeTarget(state, target, allowOverwrite);
     const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
     const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
-    run.details.restore = { tool: client.tool, version: client.version, jobs: restoreJobs, sessionOptions: restoreSessionOptions(restoreJobs) };
+    run.details.restore = {
+        tool: client.tool,
+        version: client.version,
+        jobs: restoreJobs,
+        sessionOptions: restoreSessionOptions(restoreJobs),
+    };
     const dumpedFrom = chosen.manifest?.server.versionNum;
     if (dumpedFrom && Math.floor(dumpedFrom / 10000) > state.serverMajor) {
         run.log.warning(`the backup comes from PostgreSQL ${chosen.manifest?.server.version}, the target runs ${state.serverVersion}: restoring into an older server can fail`);
@@ -78400,7 +78784,11 @@ async function preflightStep(run, chosen) {
     return { psqlPath, state, client };
 }
 function describeTarget(run, { state, client }) {
-    const where = state.exists ? (run.settings.allowOverwrite && state.relationCount > 0 ? 'exists and will be dropped and recreated (allow-overwrite)' : 'exists and is empty') : 'will be created';
+    const where = state.exists
+        ? run.settings.allowOverwrite && state.relationCount > 0
+            ? 'exists and will be dropped and recreated (allow-overwrite)'
+            : 'exists and is empty'
+        : 'will be created';
     return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}`;
 }
 async function downloadStep(run, { backup, manifest }) {
@@ -78408,7 +78796,12 @@ async function downloadStep(run, { backup, manifest }) {
     try {
         const path = (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(backup.key));
         await checkFreeSpace(path, backup.object.sizeBytes);
-        const downloaded = await downloadToFile(run.store, backup.key, path, { log: run.log, signal: run.signal, now: run.now, storageChecksum: !manifest });
+        const downloaded = await downloadToFile(run.store, backup.key, path, {
+            log: run.log,
+            signal: run.signal,
+            now: run.now,
+            storageChecksum: !manifest,
+        });
         if (run.details.backup) {
             const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
             run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
@@ -78423,12 +78816,18 @@ async function downloadStep(run, { backup, manifest }) {
 async function createDatabaseStep(run, { psqlPath, state }) {
     const { target, allowOverwrite } = run.settings;
     if (state.exists && !allowOverwrite)
-        return { created: false, detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it` };
+        return {
+            created: false,
+            detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`,
+        };
     if (state.exists)
         await dropScratchDatabase(target, psqlPath, state.serverMajor);
     await createScratchDatabase(target, psqlPath);
     run.details.target.created = true;
-    return { created: true, detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}` };
+    return {
+        created: true,
+        detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`,
+    };
 }
 async function restoreStep(run, { selection, prepared, file }) {
     const { target, jobs } = run.settings;
@@ -78453,11 +78852,24 @@ async function verifyStep(run, { manifest, psqlPath }) {
     });
 }
 async function checksStep(run, checks, psqlPath) {
-    run.details.checks.results = await runChecks(checks.checks, run.settings.target, { psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: run.now, signal: run.signal });
+    run.details.checks.results = await runChecks(checks.checks, run.settings.target, {
+        psqlPath,
+        timeoutSeconds: run.settings.rtoSeconds,
+        secrets: run.secrets,
+        now: run.now,
+        signal: run.signal,
+    });
     return judgeChecks(run.details.checks.results, checks.path);
 }
 async function smokeStep(run, words) {
-    const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
+    const smoke = await runSmokeCommand(words, run.settings.target, {
+        timeoutSeconds: run.settings.smokeTimeoutSeconds,
+        secrets: run.secrets,
+        now: run.now,
+        env: run.env,
+        passOn: run.settings.smokeEnv,
+        signal: run.signal,
+    });
     run.details.smoke = smoke;
     if (smoke.output.trim())
         run.log.info(`smoke command output:\n${smoke.output}`);
@@ -78476,38 +78888,60 @@ function dropInput(run, prepared, database) {
     if (!database?.created || !prepared) {
         // What preflight saw of the target, even when it then refused it.
         const existed = run.details.target.existed === true;
-        return notApplicable(existed && !allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
+        return notApplicable(existed && !allowOverwrite
+            ? 'not created by this run: left in place'
+            : 'nothing to drop: no database was created');
     }
     if (keepDatabase)
         return notApplicable(`keep-database: ${target.display} was kept`);
-    return { psqlPath: prepared.psqlPath, serverMajor: prepared.state.serverMajor, cancelled: run.signal?.aborted ?? false };
+    return {
+        psqlPath: prepared.psqlPath,
+        serverMajor: prepared.state.serverMajor,
+        cancelled: run.signal?.aborted ?? false,
+    };
 }
 const detailIs = (detail) => detail;
-const noManifest = (selection, why) => (selection && !selection.manifest ? `${UNVERIFIABLE}: ${why}` : undefined);
+const noManifest = (selection, why) => selection && !selection.manifest ? `${UNVERIFIABLE}: ${why}` : undefined;
 const CHECKSUM_NOT_COMPARED = 'the SHA-256 is recorded, not compared';
 const ROWS_NOT_COMPARED = 'row counts not compared';
 function checksumStep(run) {
     return {
         name: STEP.checksum,
         skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
-        input: ({ selection, download }) => (selection.manifest ? { download, manifest: selection.manifest, key: selection.backup.key } : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`)),
+        input: ({ selection, download }) => selection.manifest
+            ? { download, manifest: selection.manifest, key: selection.backup.key }
+            : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
         run: async ({ download, manifest, key }) => compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
         describe: () => 'size and SHA-256 match the manifest',
     };
 }
 /** The roles a restore into the target needs, as the stored globals give them. */
 function rolesContext(run) {
-    return { target: run.settings.target, rolePasswords: run.settings.rolePasswords, existingRoles: run.settings.existingRoles, store: run.store, details: run.details, log: run.log };
+    return {
+        target: run.settings.target,
+        rolePasswords: run.settings.rolePasswords,
+        existingRoles: run.settings.existingRoles,
+        store: run.store,
+        details: run.details,
+        log: run.log,
+    };
 }
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 function rolesStepOf(run) {
     const describe = (roles) => roles.detail;
     if (run.settings.rebuild) {
-        return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(rolesContext(run), manifest, psqlPath), describe };
+        return {
+            name: STEP.roles,
+            input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }),
+            run: ({ manifest, psqlPath }) => createRolesStep(rolesContext(run), manifest, psqlPath),
+            describe,
+        };
     }
     return {
         name: STEP.roles,
-        input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
+        input: ({ selection, prepared }) => selection.manifest?.roles
+            ? { manifest: selection.manifest, psqlPath: prepared.psqlPath }
+            : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`),
         run: ({ manifest, psqlPath }) => findRolesStep(rolesContext(run), manifest, psqlPath),
         describe,
     };
@@ -78515,7 +78949,9 @@ function rolesStepOf(run) {
 function databaseSettingsStepOf(run) {
     return {
         name: STEP.databaseSettings,
-        input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
+        input: ({ roles, prepared }) => roles?.databaseSql
+            ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath }
+            : notApplicable("no stored globals: the database's own settings were not restored"),
         run: ({ sql, psqlPath }) => databaseSettingsStep(rolesContext(run), sql, psqlPath),
         describe: detailIs,
     };
@@ -78523,7 +78959,7 @@ function databaseSettingsStepOf(run) {
 function ownershipStepOf(run) {
     return {
         name: STEP.ownership,
-        input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, server: prepared.state } : notApplicable(NO_ROLES)),
+        input: ({ selection, prepared }) => selection.manifest?.roles ? { manifest: selection.manifest, server: prepared.state } : notApplicable(NO_ROLES),
         run: ({ manifest, server }) => ownershipStep(run, manifest, server),
         describe: detailIs,
     };
@@ -78570,20 +79006,31 @@ function restoreVerifySteps(run) {
         describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
     });
     const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
-    const verified = settled
-        .check('verified', {
+    const verified = settled.check('verified', {
         name: STEP.verify,
         skip: ({ selection }) => noManifest(selection, ROWS_NOT_COMPARED),
-        input: ({ selection, prepared }) => (selection.manifest ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(`${UNVERIFIABLE}: ${ROWS_NOT_COMPARED}`)),
+        input: ({ selection, prepared }) => selection.manifest
+            ? { manifest: selection.manifest, psqlPath: prepared.psqlPath }
+            : notApplicable(`${UNVERIFIABLE}: ${ROWS_NOT_COMPARED}`),
         run: (input) => verifyStep(run, input),
         describe: detailIs,
     });
     const pipeline = rebuild ? verified.check('ownership', ownershipStepOf(run)) : verified;
     const withChecks = checks
-        ? pipeline.check('checked', { name: STEP.checks, input: ({ prepared }) => prepared.psqlPath, run: (psqlPath) => checksStep(run, checks, psqlPath), describe: detailIs })
+        ? pipeline.check('checked', {
+            name: STEP.checks,
+            input: ({ prepared }) => prepared.psqlPath,
+            run: (psqlPath) => checksStep(run, checks, psqlPath),
+            describe: detailIs,
+        })
         : pipeline.skipped(STEP.checks, 'no checks file');
     const withSmoke = smokeCommand
-        ? withChecks.check('smoke', { name: STEP.smoke, input: () => smokeCommand, run: (words) => smokeStep(run, words), describe: detailIs })
+        ? withChecks.check('smoke', {
+            name: STEP.smoke,
+            input: () => smokeCommand,
+            run: (words) => smokeStep(run, words),
+            describe: detailIs,
+        })
         : withChecks.skipped(STEP.smoke, 'no smoke-command');
     return withSmoke
         .finally(async ({ download }) => {
@@ -78630,7 +79077,17 @@ async function runRestoreVerify(options) {
         checks: { file: options.checks?.path, results: [] },
         rto: { seconds: null },
     };
-    const run = { settings: options, store, details, log: options.log, now, random: options.random ?? Math.random, secrets, signal: options.signal, env: options.env };
+    const run = {
+        settings: options,
+        store,
+        details,
+        log: options.log,
+        now,
+        random: options.random ?? Math.random,
+        secrets,
+        signal: options.signal,
+        env: options.env,
+    };
     const { results, reasons, steps } = await restoreVerifySteps(run)
         .run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal })
         .finally(() => run.claim?.release());
@@ -78652,7 +79109,11 @@ async function finishReport(options, run) {
     const { details, steps } = run;
     const reasons = [...run.reasons];
     details.rto = measureRto(steps);
-    const objectives = restoreObjectives(details.rto.seconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds, rebuild: options.rebuild });
+    const objectives = restoreObjectives(details.rto.seconds, details.rpo, {
+        rtoSeconds: options.rtoSeconds,
+        rpoSeconds: options.rpoSeconds,
+        rebuild: options.rebuild,
+    });
     reasons.push(...missedObjectives(objectives));
     if (details.catalog && details.catalog.complete === 0) {
         reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
@@ -78678,7 +79139,9 @@ async function finishReport(options, run) {
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /** Escapes text for a markdown table cell. */
 function cell(value) {
-    return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+    return String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -78707,7 +79170,12 @@ function reasonsSection(reasons) {
     return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
 }
 function checklistSection(checklist) {
-    return ['### Test Checklist', '', table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])), ''];
+    return [
+        '### Test Checklist',
+        '',
+        table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])),
+        '',
+    ];
 }
 function objectivesSection(objectives, scenario) {
     const rows = objectives.map((o) => [
@@ -78717,10 +79185,20 @@ function objectivesSection(objectives, scenario) {
         o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
         o.passed ? MARK.passed : MARK.failed,
     ]);
-    return [`### Objectives (scenario: ${scenario})`, '', table(['objective', 'measured as', 'target', 'measured', ''], rows), ''];
+    return [
+        `### Objectives (scenario: ${scenario})`,
+        '',
+        table(['objective', 'measured as', 'target', 'measured', ''], rows),
+        '',
+    ];
 }
 function stepsSection(steps) {
-    const rows = steps.map((s) => [s.name, markStatus(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
+    const rows = steps.map((s) => [
+        s.name,
+        markStatus(s.status),
+        s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
+        s.detail ?? '',
+    ]);
     return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }
 
@@ -78732,14 +79210,30 @@ function stepsSection(steps) {
 function checksSection(file, results) {
     if (!results.length)
         return [];
-    const rows = results.map((c) => [c.name, c.line, markStatus(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
-    return [`### Checks (${code(file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length), ''];
+    const rows = results.map((c) => [
+        c.name,
+        c.line,
+        markStatus(c.passed ? 'passed' : 'failed'),
+        c.detail,
+        c.checklist.join(', '),
+    ]);
+    return [
+        `### Checks (${code(file ?? '')})`,
+        '',
+        foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length),
+        '',
+    ];
 }
 /** The job summary's section on the smoke command, its output folded; nothing when it did not run. */
 function smokeSection(smoke) {
     if (!smoke)
         return [];
-    const lines = ['### Smoke command', '', `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`, ''];
+    const lines = [
+        '### Smoke command',
+        '',
+        `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`,
+        '',
+    ];
     if (smoke.output.trim())
         lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
     return lines;
@@ -78758,7 +79252,10 @@ function restoreVerifyMarkdown(report) {
     const backup = d.backup;
     const verdict = report.passed ? MARK.passed : MARK.failed;
     const what = backup ? ` of ${code(backup.key)}` : '';
-    const lines = [`## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`, ''];
+    const lines = [
+        `## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`,
+        '',
+    ];
     lines.push(...reasonsSection(report.reasons), ...checklistSection(report.checklist), ...objectivesSection(report.objectives, report.objectives[0]?.scenario ?? 'database failure'), ...stepsSection(report.steps));
     if (backup) {
         const m = backup.manifest;
@@ -78766,18 +79263,36 @@ function restoreVerifyMarkdown(report) {
             ['Object', code(`s3://${d.bucket}/${backup.key}`)],
             ['Chosen', `${backup.reason} (backup: ${d.selector})`],
             ['Size', formatBytes(backup.sizeBytes)],
-            ['Data from', `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ", the time in the key: there is no manifest"}`],
+            [
+                'Data from',
+                `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ', the time in the key: there is no manifest'}`,
+            ],
         ];
         if (m) {
-            facts.push(['Made by', `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`]);
-            facts.push(['SHA-256', `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`]);
+            facts.push([
+                'Made by',
+                `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`,
+            ]);
+            facts.push([
+                'SHA-256',
+                `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`,
+            ]);
         }
         else if (backup.downloaded) {
-            facts.push(['SHA-256', `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`]);
+            facts.push([
+                'SHA-256',
+                `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`,
+            ]);
         }
         if (d.restore)
-            facts.push(['Restored with', `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`]);
-        facts.push(['Scratch database', `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`]);
+            facts.push([
+                'Restored with',
+                `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`,
+            ]);
+        facts.push([
+            'Scratch database',
+            `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`,
+        ]);
         lines.push('### Backup', '', table(['', ''], facts), '');
     }
     lines.push(...existingRolesSection(d));
@@ -78787,7 +79302,16 @@ function restoreVerifyMarkdown(report) {
     }
     if (d.tables.length) {
         const differing = d.tables.filter((t) => t.status === 'differs' || t.status === 'missing').length;
-        const tableRows = d.tables.map((t) => [displayName(t), rows(t.expectedRows), rows(t.restoredRows), t.status === 'equal' || t.status === 'present' ? `${MARK.passed} ${t.status}` : t.status === 'not in manifest' ? t.status : `${MARK.failed} ${t.status}`]);
+        const tableRows = d.tables.map((t) => [
+            displayName(t),
+            rows(t.expectedRows),
+            rows(t.restoredRows),
+            t.status === 'equal' || t.status === 'present'
+                ? `${MARK.passed} ${t.status}`
+                : t.status === 'not in manifest'
+                    ? t.status
+                    : `${MARK.failed} ${t.status}`,
+        ]);
         const title = `Tables: ${d.tables.length} compared, ${differing} differ`;
         lines.push(`### ${title}`, '', foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length), '');
     }
@@ -78804,12 +79328,25 @@ function existingRolesSection(d) {
     if (differences.length === 0)
         return [];
     const mode = d.roles?.existingRoles ?? 'keep';
-    const rows = differences.map((x) => [code(x.role), x.kind, x.backup === '-' ? '-' : code(x.backup), x.server === '-' ? '-' : code(x.server), x.updated ? 'updated' : 'left as it is']);
+    const rows = differences.map((x) => [
+        code(x.role),
+        x.kind,
+        x.backup === '-' ? '-' : code(x.backup),
+        x.server === '-' ? '-' : code(x.server),
+        x.updated ? 'updated' : 'left as it is',
+    ]);
     const title = `Existing roles: ${differences.length} differences from the backup`;
     const why = mode === 'keep'
         ? "Roles the server already had are left as they are (`existing-roles: keep`); `existing-roles: update` gives them the backup's password (role-passwords), attributes, settings and memberships."
         : "`existing-roles: update` gave roles the server already had the backup's password (role-passwords), attributes, settings and memberships; what only the server has is left.";
-    return [`### ${title}`, '', why, '', foldIfLong(title, table(['role', 'what', 'backup', 'server', 'this run'], rows), rows.length), ''];
+    return [
+        `### ${title}`,
+        '',
+        why,
+        '',
+        foldIfLong(title, table(['role', 'what', 'backup', 'server', 'this run'], rows), rows.length),
+        '',
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
@@ -78920,7 +79457,12 @@ async function restore_verify_run() {
             core_setSecret(secret);
         const settings = parseRestoreVerifyInputs(readInput);
         // Cancelled: the running step stops, the scratch database is still dropped.
-        const result = await runRestoreVerify({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancellation() });
+        const result = await runRestoreVerify({
+            ...settings,
+            run: runContextFromEnv(),
+            log: actionLogger,
+            signal: cancellation(),
+        });
         setOutputs({
             passed: result.passed,
             'backup-key': result.backupKey,
