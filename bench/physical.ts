@@ -90,19 +90,58 @@ pg1-socket-path=${source.socketDir}
  * taken from a copy of the dataset's cluster, so the shared dataset never gets archive settings.
  */
 export async function preparePhysicalRestore(dataset: Dataset, log: (line: string) => void): Promise<PhysicalRestore> {
-  if ((await execa('pgbackrest', ['version'], { reject: false })).exitCode !== 0)
-    return { skipped: 'pgbackrest is not installed (apt-get install pgbackrest)' };
-  if ((await execa('openssl', ['version'], { reject: false })).exitCode !== 0)
-    return { skipped: 'openssl is not installed (for the TLS certificate pgBackRest needs)' };
+  const missing = await missingTool();
+  if (missing) return { skipped: missing };
   // A folder of its own: the server user must reach it (the benchmark's work folder is root's alone).
   const dir = await mkdtemp(join(tmpdir(), 'dr-actions-bench-physical-'));
   await ownByServerUser(dir);
+  const { moto, cert } = await startTlsBucket(dir);
+  const backup = await takeBackup(dataset, dir, moto, cert, log);
+  const restored = join(dir, 'restored');
+  return {
+    settings: `pgBackRest ${(await execa('pgbackrest', ['version'])).stdout.replace(/^pgBackRest /, '')}, compress-type=lz4, repo1-bundle=y, process-max=${cpus().length}, S3 over TLS`,
+    run: () => restoreAndCount(dataset, backup, restored),
+    after: () => stopPostgres({ binDir: backup.binDir, baseDir: restored }),
+    stop: async () => {
+      await moto.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Why the comparison cannot run on this machine, if it cannot. */
+async function missingTool(): Promise<string | undefined> {
+  if ((await execa('pgbackrest', ['version'], { reject: false })).exitCode !== 0)
+    return 'pgbackrest is not installed (apt-get install pgbackrest)';
+  if ((await execa('openssl', ['version'], { reject: false })).exitCode !== 0)
+    return 'openssl is not installed (for the TLS certificate pgBackRest needs)';
+  return undefined;
+}
+
+/** A moto of its own serving TLS for localhost, with the repository's bucket; reniced so that it does not steal the restore's cores. */
+async function startTlsBucket(dir: string): Promise<{ moto: MotoServer; cert: string }> {
   const { cert, key } = await makeCertificate(dir);
   const moto = await startMoto({ tls: { cert, key } });
   await execa('renice', ['-n', '19', '-p', String(moto.pid)]);
   const aws = { ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: 'us-east-1', AWS_CA_BUNDLE: cert };
   await execa('aws', ['s3', 'mb', '--endpoint-url', moto.endpoint, `s3://${BUCKET}`], { env: aws });
+  return { moto, cert };
+}
 
+/** The repository a restore reads: pgBackRest's configuration, and the server binaries the backup was taken with. */
+interface PgBackRestBackup {
+  conf: string;
+  binDir: string;
+}
+
+/** The untimed full backup, taken from a stopped-then-copied cluster started with WAL archiving into the repository. */
+async function takeBackup(
+  dataset: Dataset,
+  dir: string,
+  moto: MotoServer,
+  cert: string,
+  log: (line: string) => void,
+): Promise<PgBackRestBackup> {
   // A clean copy of the dataset's cluster: stopped first, so that the copy is consistent.
   log('physical: copying the dataset cluster for the pgBackRest backup (untimed)');
   await dataset.server.stop();
@@ -131,49 +170,44 @@ export async function preparePhysicalRestore(dataset: Dataset, log: (line: strin
   log(`physical: pgBackRest backup taken in ${((performance.now() - started) / 1000).toFixed(1)} s (untimed)`);
   await source.stop();
   await rm(copy, { recursive: true, force: true });
+  return { conf, binDir: source.binDir };
+}
 
-  const restored = join(dir, 'restored');
+/**
+ * One timed run: restore into `restored`, start PostgreSQL on it, count every table. The three run
+ * in one shell so that the measurement holds nothing but them; a wrong count fails the run.
+ */
+async function restoreAndCount(dataset: Dataset, backup: PgBackRestBackup, restored: string): Promise<Measurement> {
   const tables = Object.keys(dataset.rows);
   const countSql = `SELECT ${tables.map((t) => `(SELECT count(*) FROM ONLY public.${t})`).join(', ')}`;
   const expected = tables.map((t) => String(dataset.rows[t])).join('|');
-  const binDir = source.binDir;
-  return {
-    settings: `pgBackRest ${(await execa('pgbackrest', ['version'])).stdout.replace(/^pgBackRest /, '')}, compress-type=lz4, repo1-bundle=y, process-max=${cpus().length}, S3 over TLS`,
-    run: async () => {
-      await mkdir(join(restored, 'data'), { recursive: true, mode: 0o700 });
-      await ownByServerUser(restored);
-      await ownByServerUser(join(restored, 'data'));
-      const port = await freePort();
-      const m = await measure(
-        'bash',
-        [
-          '-c',
-          [
-            'set -e',
-            'runuser -u postgres -- pgbackrest --config="$CONF" --stanza="$STANZA" restore --pg1-path="$DIR/data" --type=immediate --target-action=promote',
-            'runuser -u postgres -- "$BIN/pg_ctl" --pgdata "$DIR/data" --log "$DIR/server.log" --wait --timeout 600 -o "-p $PORT -c unix_socket_directories=$DIR -c archive_mode=off" start > /dev/null',
-            'psql -X -At -h "$DIR" -p "$PORT" -U postgres -d "$DB" -c "$COUNT"',
-          ].join('\n'),
-        ],
-        {
-          CONF: conf,
-          STANZA,
-          DIR: restored,
-          BIN: binDir,
-          PORT: String(port),
-          DB: DATABASE,
-          COUNT: countSql,
-          PATH: process.env.PATH ?? '',
-        },
-      );
-      if (m.stdout.trim() !== expected)
-        throw new Error(`the physical restore counted ${m.stdout.trim()}, the dataset has ${expected}`);
-      return m;
+  await mkdir(join(restored, 'data'), { recursive: true, mode: 0o700 });
+  await ownByServerUser(restored);
+  await ownByServerUser(join(restored, 'data'));
+  const port = await freePort();
+  const m = await measure(
+    'bash',
+    [
+      '-c',
+      [
+        'set -e',
+        'runuser -u postgres -- pgbackrest --config="$CONF" --stanza="$STANZA" restore --pg1-path="$DIR/data" --type=immediate --target-action=promote',
+        'runuser -u postgres -- "$BIN/pg_ctl" --pgdata "$DIR/data" --log "$DIR/server.log" --wait --timeout 600 -o "-p $PORT -c unix_socket_directories=$DIR -c archive_mode=off" start > /dev/null',
+        'psql -X -At -h "$DIR" -p "$PORT" -U postgres -d "$DB" -c "$COUNT"',
+      ].join('\n'),
+    ],
+    {
+      CONF: backup.conf,
+      STANZA,
+      DIR: restored,
+      BIN: backup.binDir,
+      PORT: String(port),
+      DB: DATABASE,
+      COUNT: countSql,
+      PATH: process.env.PATH ?? '',
     },
-    after: () => stopPostgres({ binDir, baseDir: restored }),
-    stop: async () => {
-      await moto.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  );
+  if (m.stdout.trim() !== expected)
+    throw new Error(`the physical restore counted ${m.stdout.trim()}, the dataset has ${expected}`);
+  return m;
 }

@@ -108,25 +108,8 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
-    const dumped = await dumpToS3(store, session, contents, options, {
-      pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs],
-      gzipLevel: options.format === 'plain' ? compression.level : undefined,
-      object: {
-        key,
-        format: options.format,
-        partSize,
-        encryption: options.encryption,
-        storageClass: options.storageClass,
-        lock,
-        metadata: {
-          database: server.database,
-          compression: compression.label,
-          'started-at': startedAt.toISOString(),
-          ...(options.run.url ? { 'run-url': options.run.url } : {}),
-        },
-      },
-      pgDump,
-    });
+    const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
+    const dumped = await dumpToS3(store, session, contents, options, plan);
 
     const manifest = manifestFor(options, {
       key,
@@ -151,21 +134,85 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       `stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`,
     );
 
-    const result: BackupResult = {
+    const result = backupResultOf(options, {
       key,
       manifestKey,
       manifest,
       durationSeconds,
-      throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
-      compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
-      totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
+      server,
+      dumped,
       partSize,
       lock,
-    };
+    });
     return await retainAndCopy(store, result, destination, { ...options, startedAt, clock });
   } finally {
     await session.close();
   }
+}
+
+/** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */
+function dumpPlanFor(
+  options: BackupRunOptions,
+  made: {
+    server: ServerFacts;
+    pgDump: ClientBinary;
+    compression: ResolvedCompression;
+    /** The snapshot and the user's pg-dump-args. */
+    dumpArgs: string[];
+    key: string;
+    lock?: ObjectLock;
+    partSize: number;
+    startedAt: Date;
+  },
+): DumpPlan {
+  const { server, pgDump, compression } = made;
+  return {
+    pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...made.dumpArgs],
+    gzipLevel: options.format === 'plain' ? compression.level : undefined,
+    object: {
+      key: made.key,
+      format: options.format,
+      partSize: made.partSize,
+      encryption: options.encryption,
+      storageClass: options.storageClass,
+      lock: made.lock,
+      metadata: {
+        database: server.database,
+        compression: compression.label,
+        'started-at': made.startedAt.toISOString(),
+        ...(options.run.url ? { 'run-url': options.run.url } : {}),
+      },
+    },
+    pgDump,
+  };
+}
+
+/** The published backup with the figures an SRE tunes by: duration, throughput, compression ratio, rows. */
+function backupResultOf(
+  options: BackupRunOptions,
+  published: {
+    key: string;
+    manifestKey: string;
+    manifest: BackupManifest;
+    durationSeconds: number;
+    server: ServerFacts;
+    dumped: Dumped;
+    partSize: number;
+    lock?: ObjectLock;
+  },
+): BackupResult {
+  const { durationSeconds, server, dumped } = published;
+  return {
+    key: published.key,
+    manifestKey: published.manifestKey,
+    manifest: published.manifest,
+    durationSeconds,
+    throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
+    compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+    totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
+    partSize: published.partSize,
+    lock: published.lock,
+  };
 }
 
 /** Where this run's backup goes and how it is locked, settled before anything is dumped. */

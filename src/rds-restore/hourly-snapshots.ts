@@ -4,7 +4,7 @@ import { copySnapshot, createSnapshot, deleteSnapshot } from '../aws/rds-snapsho
 import { listSnapshots, type SnapshotState } from '../aws/rds-snapshots.js';
 import type { RunContext } from '../github/run-context.js';
 import { newReport, StepRecorder, writeReport, type Report } from '../report/report.js';
-import { notApplicable, StepPipeline } from '../report/step-pipeline.js';
+import { notApplicable, StepPipeline, type Step } from '../report/step-pipeline.js';
 import { decideRetention, type RetentionPolicy } from '../retention/retention.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -110,105 +110,14 @@ const describeRetention = (r: RetentionOutcome) =>
  * regions. Automated snapshots and snapshots made by anything else are never deleted.
  */
 export async function runHourlySnapshots(options: HourlySnapshotOptions): Promise<HourlySnapshotResult> {
-  const clock = options.clock ?? systemClock;
-  const now = () => new Date(clock.now());
-  const startedAt = now();
-  const source = createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
-  const copyRegion = options.copyRegion;
-  const destination = copyRegion
-    ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl })
-    : undefined;
-  const id = snapshotId(options.instanceId, startedAt);
-  const tags = {
-    [MADE_BY_TAG]: SNAPSHOT_MADE_BY,
-    [SNAPSHOT_OF_TAG]: options.instanceId,
-    [RUN_TAG]: runTagValue(options.run, ''),
-  };
-  const details: HourlySnapshotDetails = {
-    instanceId: options.instanceId,
-    sourceRegion: options.sourceRegion,
-    ...(copyRegion ? { copyRegion } : {}),
-    retention: [],
-  };
-  const policy = options.retention;
+  const run = prepareRun(options);
+  const { details, now } = run;
   const recorder = new StepRecorder(now);
-
-  const pipeline = StepPipeline.start<object>()
-    .step('snapshot', {
-      name: 'create snapshot',
-      input: () => undefined,
-      run: async () => {
-        await createSnapshot(source, options.instanceId, id, tags);
-        const made = await waitAvailable(source, id, options.sourceRegion, options, clock);
-        details.snapshot = {
-          id: made.id,
-          arn: made.arn,
-          ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}),
-        };
-        return made;
-      },
-      describe: (made) =>
-        `${made.id} of ${options.instanceId} in ${options.sourceRegion}, data from ${made.dataAt?.toISOString() ?? 'unknown'}`,
-    })
-    .optionalStep('copy', {
-      name: 'copy to secondary region',
-      input: ({ snapshot }) =>
-        destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region'),
-      run: async ({ snapshot, destination: client, copyRegion: region }) => {
-        await copySnapshot(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags });
-        const copied = await waitAvailable(client, id, region, options, clock);
-        details.copy = {
-          id: copied.id,
-          arn: copied.arn,
-          region,
-          ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}),
-        };
-        return copied;
-      },
-      describe: (copied) => `${copied.id} in ${copyRegion}${options.kmsKeyId ? ` (KMS key ${options.kmsKeyId})` : ''}`,
-    })
-    .check('sourceRetention', {
-      name: `retention in ${options.sourceRegion}`,
-      input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
-      run: async (p) => {
-        const outcome = await applyRetention(
-          source,
-          options.sourceRegion,
-          { instanceId: options.instanceId },
-          p,
-          now(),
-          id,
-        );
-        details.retention.push(outcome);
-        return outcome;
-      },
-      describe: describeRetention,
-    });
-  const withCopyRetention =
-    destination && copyRegion
-      ? pipeline.check('copyRetention', {
-          name: `retention in ${copyRegion}`,
-          input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
-          run: async (p) => {
-            const outcome = await applyRetention(
-              destination,
-              copyRegion,
-              { instanceId: options.instanceId, copiedFromRegion: options.sourceRegion },
-              p,
-              now(),
-              id,
-            );
-            details.retention.push(outcome);
-            return outcome;
-          },
-          describe: describeRetention,
-        })
-      : pipeline;
-  const { reasons, steps } = await withCopyRetention.run({}, { recorder, onFailure: 'collect', log: options.log });
+  const { reasons, steps } = await snapshotPipeline(run).run({}, { recorder, onFailure: 'collect', log: options.log });
   const report = newReport({
     kind: SNAPSHOT_REPORT_KIND,
     run: options.run,
-    startedAt: startedAt.toISOString(),
+    startedAt: run.startedAt.toISOString(),
     finishedAt: now().toISOString(),
     passed: reasons.length === 0,
     reasons,
@@ -224,5 +133,131 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
     reportPath: options.reportPath,
     snapshotId: details.snapshot?.id,
     copiedSnapshotId: details.copy?.id,
+  };
+}
+
+/** What every step of one run shares: the clients of both regions, the snapshot's name and tags, and the details the steps fill in. */
+interface SnapshotRun {
+  options: HourlySnapshotOptions;
+  clock: Clock;
+  now: () => Date;
+  startedAt: Date;
+  source: RDSClient;
+  destination?: RDSClient;
+  copyRegion?: string;
+  /** The snapshot's id, the same for its copy: named for the run's start. */
+  id: string;
+  tags: Record<string, string>;
+  details: HourlySnapshotDetails;
+}
+
+function prepareRun(options: HourlySnapshotOptions): SnapshotRun {
+  const clock = options.clock ?? systemClock;
+  const now = () => new Date(clock.now());
+  const startedAt = now();
+  const copyRegion = options.copyRegion;
+  return {
+    options,
+    clock,
+    now,
+    startedAt,
+    source: createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl }),
+    destination: copyRegion ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl }) : undefined,
+    copyRegion,
+    id: snapshotId(options.instanceId, startedAt),
+    tags: {
+      [MADE_BY_TAG]: SNAPSHOT_MADE_BY,
+      [SNAPSHOT_OF_TAG]: options.instanceId,
+      [RUN_TAG]: runTagValue(options.run, ''),
+    },
+    details: {
+      instanceId: options.instanceId,
+      sourceRegion: options.sourceRegion,
+      ...(copyRegion ? { copyRegion } : {}),
+      retention: [],
+    },
+  };
+}
+
+/** Snapshot, copy, then retention in each region; retention runs whatever the copy did (checks collect). */
+function snapshotPipeline(run: SnapshotRun) {
+  const { options, source, destination, copyRegion } = run;
+  const pipeline = StepPipeline.start<object>()
+    .step('snapshot', snapshotStep(run))
+    .optionalStep('copy', copyStep(run))
+    .check('sourceRetention', retentionStep(run, source, options.sourceRegion, { instanceId: options.instanceId }));
+  if (!destination || !copyRegion) return pipeline;
+  return pipeline.check(
+    'copyRetention',
+    retentionStep(run, destination, copyRegion, {
+      instanceId: options.instanceId,
+      copiedFromRegion: options.sourceRegion,
+    }),
+  );
+}
+
+function snapshotStep(run: SnapshotRun): Step<object, undefined, SnapshotState> {
+  const { options, source, id, details } = run;
+  return {
+    name: 'create snapshot',
+    input: () => undefined,
+    run: async () => {
+      await createSnapshot(source, options.instanceId, id, run.tags);
+      const made = await waitAvailable(source, id, options.sourceRegion, options, run.clock);
+      details.snapshot = {
+        id: made.id,
+        arn: made.arn,
+        ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}),
+      };
+      return made;
+    },
+    describe: (made) =>
+      `${made.id} of ${options.instanceId} in ${options.sourceRegion}, data from ${made.dataAt?.toISOString() ?? 'unknown'}`,
+  };
+}
+
+interface CopyInput {
+  snapshot: SnapshotState;
+  destination: RDSClient;
+  copyRegion: string;
+}
+
+function copyStep(run: SnapshotRun): Step<{ snapshot: SnapshotState }, CopyInput, SnapshotState> {
+  const { options, destination, copyRegion, id, details } = run;
+  return {
+    name: 'copy to secondary region',
+    input: ({ snapshot }) =>
+      destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region'),
+    run: async ({ snapshot, destination: client, copyRegion: region }) => {
+      await copySnapshot(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags: run.tags });
+      const copied = await waitAvailable(client, id, region, options, run.clock);
+      details.copy = {
+        id: copied.id,
+        arn: copied.arn,
+        region,
+        ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}),
+      };
+      return copied;
+    },
+    describe: (copied) => `${copied.id} in ${copyRegion}${options.kmsKeyId ? ` (KMS key ${options.kmsKeyId})` : ''}`,
+  };
+}
+
+function retentionStep(
+  run: SnapshotRun,
+  client: RDSClient,
+  region: string,
+  place: SnapshotPlace,
+): Step<object, RetentionPolicy, RetentionOutcome> {
+  const policy = run.options.retention;
+  return {
+    name: `retention in ${region}`,
+    input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
+    run: async (p) => {
+      const outcome = await applyRetention(client, region, place, p, run.now(), run.id);
+      run.details.retention.push(outcome);
+      return outcome;
+    },
+    describe: describeRetention,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRdsClient } from '../aws/clients.js';
+import type { TemporaryInstance } from '../aws/rds-recovery.js';
 import { checklistTags } from '../checks/checks-file.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
@@ -20,7 +21,7 @@ import {
 } from './rds-restore-report.js';
 import { DEFAULT_PACING, rdsRestoreSteps, type RdsPacing } from './rds-restore-steps.js';
 import { describeSelector } from './recovery-point.js';
-import { findRecoveryPoints, resolveRecoveryPoint, type ResolvedPoint } from './recovery-points.js';
+import { findRecoveryPoints, resolveRecoveryPoint, type PointsQuery, type ResolvedPoint } from './recovery-points.js';
 import { measureRdsRpo } from './rpo.js';
 import { runTagValue } from './tags.js';
 import { temporaryInstanceId, temporaryTags } from './temporary-instance.js';
@@ -97,7 +98,6 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
   const clock = cancellable(options.clock ?? systemClock, options.signal);
   const now = () => new Date(clock.now());
   const startedAt = now();
-  const pacing = { ...DEFAULT_PACING, ...options.pacing };
   const secrets = [options.password];
   const client = createRdsClient({ region: options.region, endpointUrl: options.endpointUrl });
   const sourceClient =
@@ -105,17 +105,10 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
       ? client
       : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
   const runTag = runTagValue(options.run, randomBytes(6).toString('hex'));
-  const target = {
-    id: temporaryInstanceId(options.instanceId, options.run, startedAt),
-    instanceClass: options.instanceClass,
-    subnetGroup: options.subnetGroup,
-    securityGroupIds: options.securityGroupIds,
-    tags: temporaryTags(options.instanceId, runTag),
-  };
+  const target = temporaryTarget(options, runTag, startedAt);
   const details = newDetails(options, target.id, target.instanceClass, target.tags);
   const recorder = new StepRecorder(now);
   const reasons: string[] = [];
-  let configurationError: ConfigurationError | undefined;
 
   const query = {
     instanceId: options.instanceId,
@@ -124,14 +117,84 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
     client,
     sourceClient,
   };
-  let point: ResolvedPoint | undefined;
+  const resolved = await resolvePoint(options, query, { recorder, details, now, secrets, targetId: target.id });
+  if (resolved.reason) reasons.push(resolved.reason);
+  if (resolved.point) {
+    const pipeline = rdsRestoreSteps({
+      settings: options,
+      client,
+      target,
+      runTag,
+      details,
+      recorder,
+      log: options.log,
+      clock,
+      pacing: { ...DEFAULT_PACING, ...options.pacing },
+      secrets,
+      signal: options.signal,
+      env: options.env,
+    });
+    const outcome = await pipeline.run(
+      { point: resolved.point },
+      { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal },
+    );
+    reasons.push(...outcome.reasons);
+  }
+  details.cancelled = options.signal?.aborted === true;
+  const report = await finishReport(options, { startedAt, finishedAt: now(), details, steps: recorder.steps, reasons });
+  const { configurationError } = resolved;
+  return {
+    report,
+    passed: report.passed,
+    reportPath: options.reportPath,
+    restoredInstanceId: details.instance.created ? target.id : '',
+    ...(details.recoveryPoint ? { recoveryPointTime: details.recoveryPoint.time } : {}),
+    recoverySeconds: details.rto.seconds,
+    ...(configurationError ? { configurationError } : {}),
+  };
+}
+
+/** The temporary instance the recovery point is restored into, named and tagged so that only this run deletes it. */
+function temporaryTarget(options: RdsRestoreOptions, runTag: string, startedAt: Date): TemporaryInstance {
+  return {
+    id: temporaryInstanceId(options.instanceId, options.run, startedAt),
+    instanceClass: options.instanceClass,
+    subnetGroup: options.subnetGroup,
+    securityGroupIds: options.securityGroupIds,
+    tags: temporaryTags(options.instanceId, runTag),
+  };
+}
+
+/** The point found, or why not: the failure as a report reason, and as a ConfigurationError when the inputs were at fault. */
+interface PointResolution {
+  point?: ResolvedPoint;
+  reason?: string;
+  configurationError?: ConfigurationError;
+}
+
+/**
+ * Finds the recovery point the inputs ask for, recording the RPO the points found allow. A point
+ * that cannot be resolved ends the run before anything is created, so its failure is not thrown.
+ */
+async function resolvePoint(
+  options: RdsRestoreOptions,
+  query: PointsQuery,
+  run: {
+    recorder: StepRecorder;
+    details: RdsRestoreDetails;
+    now: () => Date;
+    secrets: string[];
+    targetId: string;
+  },
+): Promise<PointResolution> {
+  const { details } = run;
   try {
-    point = await recorder.run(
+    const point = await run.recorder.run(
       STEP.resolve,
       async () => {
         const points = await findRecoveryPoints(query);
         const resolved = await resolveRecoveryPoint(options.recoveryPoint, points, query);
-        details.rpo = measureRdsRpo(points, resolved.time, now());
+        details.rpo = measureRdsRpo(points, resolved.time, run.now());
         return resolved;
       },
       (resolved) => `${resolved.label} in ${options.region}`,
@@ -144,44 +207,15 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
         ? { snapshotId: point.snapshot.id }
         : { window: { earliest: point.window.earliest.toISOString(), latest: point.window.latest.toISOString() } }),
     };
-    options.log.info(`recovery point: ${point.label}; restoring into ${target.id} in ${options.region}`);
+    options.log.info(`recovery point: ${point.label}; restoring into ${run.targetId} in ${options.region}`);
+    return { point };
   } catch (error) {
-    const message = redact(errorMessage(error), secrets);
-    if (error instanceof ConfigurationError) configurationError = new ConfigurationError(message);
-    reasons.push(`${STEP.resolve}: ${message}`);
+    const message = redact(errorMessage(error), run.secrets);
+    return {
+      reason: `${STEP.resolve}: ${message}`,
+      ...(error instanceof ConfigurationError ? { configurationError: new ConfigurationError(message) } : {}),
+    };
   }
-  if (point) {
-    const pipeline = rdsRestoreSteps({
-      settings: options,
-      client,
-      target,
-      runTag,
-      details,
-      recorder,
-      log: options.log,
-      clock,
-      pacing,
-      secrets,
-      signal: options.signal,
-      env: options.env,
-    });
-    const outcome = await pipeline.run(
-      { point },
-      { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal },
-    );
-    reasons.push(...outcome.reasons);
-  }
-  details.cancelled = options.signal?.aborted === true;
-  const report = await finishReport(options, { startedAt, finishedAt: now(), details, steps: recorder.steps, reasons });
-  return {
-    report,
-    passed: report.passed,
-    reportPath: options.reportPath,
-    restoredInstanceId: details.instance.created ? target.id : '',
-    ...(details.recoveryPoint ? { recoveryPointTime: details.recoveryPoint.time } : {}),
-    recoverySeconds: details.rto.seconds,
-    ...(configurationError ? { configurationError } : {}),
-  };
 }
 
 async function finishReport(

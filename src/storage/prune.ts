@@ -1,4 +1,4 @@
-import type { BackupStore, StoredBackup } from './backup-store.js';
+import type { BackupStore, ManifestRead, StoredBackup, StoredObject } from './backup-store.js';
 import { globalsKeysOf } from './globals-object.js';
 import { manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
@@ -62,32 +62,104 @@ export interface PruneReport {
 export async function pruneBackups(options: PruneOptions): Promise<PruneReport> {
   const { store, now, dryRun } = options;
   const listing = await store.list();
-  const own = options.ownManifest;
-  const manifests = await store.readManifests(
-    own ? listing.backups.filter((backup) => backup.key !== own.key) : listing.backups,
-  );
-  if (own && listing.backups.some((backup) => backup.key === own.key && backup.manifestObject))
-    manifests.set(own.key, { manifest: own });
+  const manifests = await readManifests(store, listing.backups, options.ownManifest);
+  const { complete, unverified } = sortByManifest(listing.backups, manifests);
+  const decisions = decideComplete(complete, options);
+  const leftovers = await classifyUnverified(store, unverified, now);
+  const orphans = planOrphanManifests(listing.orphanManifests, now);
 
-  const complete: { backup: StoredBackup; finishedAt: Date }[] = [];
-  const unverified: { backup: StoredBackup; reason: string }[] = [];
-  for (const backup of listing.backups) {
+  // Every key a planned deletion removes: a backup goes with its manifest and its globals.
+  const toDelete = [...leftovers.toDelete];
+  for (const decision of decisions)
+    if (!decision.keep)
+      toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
+  toDelete.push(...orphans.toDelete);
+
+  const outcome = dryRun ? nothingDeleted() : await deletePlanned(store, toDelete, options);
+  const settle = settlerFor(outcome, dryRun);
+  const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
+  const settleLeftover = (entry: LeftoverObject): LeftoverObject => ({
+    ...entry,
+    action: settle(entry.key, entry.action === 'would delete'),
+  });
+  const incompleteReport = leftovers.incomplete.map(settleLeftover);
+  return {
+    policy: options.policy,
+    minKeep: options.minKeep,
+    dryRun,
+    complete: completeReport,
+    incomplete: incompleteReport,
+    legacy: leftovers.legacy,
+    orphanManifests: orphans.entries.map(settleLeftover),
+    prunedCount: [...completeReport, ...incompleteReport].filter((entry) => entry.action === 'deleted').length,
+    errors: outcome.errors,
+    locked: outcome.locked,
+  };
+}
+
+/**
+ * The manifest of every listed backup. This run's own manifest is used as written rather than read
+ * back, but only when its object is listed: a listing that does not show it yet must not make it complete.
+ */
+async function readManifests(
+  store: BackupStore,
+  backups: StoredBackup[],
+  own: BackupManifest | undefined,
+): Promise<Map<string, ManifestRead>> {
+  const manifests = await store.readManifests(own ? backups.filter((backup) => backup.key !== own.key) : backups);
+  if (own && backups.some((backup) => backup.key === own.key && backup.manifestObject))
+    manifests.set(own.key, { manifest: own });
+  return manifests;
+}
+
+interface CompleteBackup {
+  backup: StoredBackup;
+  finishedAt: Date;
+}
+
+interface UnverifiedBackup {
+  backup: StoredBackup;
+  reason: string;
+}
+
+/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
+function sortByManifest(
+  backups: StoredBackup[],
+  manifests: ReadonlyMap<string, ManifestRead>,
+): { complete: CompleteBackup[]; unverified: UnverifiedBackup[] } {
+  const complete: CompleteBackup[] = [];
+  const unverified: UnverifiedBackup[] = [];
+  for (const backup of backups) {
     const read = manifests.get(backup.key);
     if (read && 'manifest' in read) complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
     else unverified.push({ backup, reason: read ? read.error : 'no manifest' });
   }
+  return { complete, unverified };
+}
 
-  const decisions = decideRetention(
+/** The policy's verdict on each complete backup; this run's backup is kept whatever the policy says. */
+function decideComplete(complete: CompleteBackup[], options: PruneOptions): RetentionDecision[] {
+  return decideRetention(
     complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })),
     options.policy,
     options.minKeep,
-    now,
+    options.now,
   ).map((decision) =>
     decision.key === options.protectKey && !decision.keep
       ? { ...decision, keep: true, reasons: ["this run's backup"] }
       : decision,
   );
+}
 
+/**
+ * Backups without a valid manifest: the plan's old ones (not ours) are never touched; ours are
+ * failed runs, removed once older than the grace period in which they may still be uploading.
+ */
+async function classifyUnverified(
+  store: BackupStore,
+  unverified: UnverifiedBackup[],
+  now: Date,
+): Promise<{ incomplete: LeftoverObject[]; legacy: LeftoverObject[]; toDelete: string[] }> {
   const toDelete: string[] = [];
   const incomplete: LeftoverObject[] = [];
   const legacy: LeftoverObject[] = [];
@@ -111,12 +183,13 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
     });
     if (old) toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
   });
+  return { incomplete, legacy, toDelete };
+}
 
-  for (const decision of decisions)
-    if (!decision.keep)
-      toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
-
-  const orphanManifests = listing.orphanManifests.map((object) => {
+/** Manifests whose backup object is gone, removed once older than the grace period (its upload may be running). */
+function planOrphanManifests(objects: StoredObject[], now: Date): { entries: LeftoverObject[]; toDelete: string[] } {
+  const toDelete: string[] = [];
+  const entries = objects.map((object) => {
     const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
     if (old) toDelete.push(object.key);
     return {
@@ -126,46 +199,38 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
       action: old ? ('would delete' as const) : ('kept' as const),
     };
   });
+  return { entries, toDelete };
+}
 
-  let deleted = new Set<string>();
-  let errors: { key: string; message: string }[] = [];
-  let locked: LockedKey[] = [];
-  if (!dryRun && toDelete.length > 0) {
-    const result = await deleteBackupKeys(store, toDelete, now);
-    deleted = new Set(result.deleted);
-    errors = result.errors;
-    locked = result.locked;
-    for (const error of errors)
-      options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
-  }
-  const lockedKeys = new Set(locked.map((entry) => entry.key));
-  const settle = (key: string, planned: boolean): PruneAction =>
+interface DeleteOutcome {
+  deleted: Set<string>;
+  errors: { key: string; message: string }[];
+  locked: LockedKey[];
+}
+
+/** A dry run's outcome, or that of an empty plan (fresh each time: the report hands its arrays out). */
+const nothingDeleted = (): DeleteOutcome => ({ deleted: new Set(), errors: [], locked: [] });
+
+/** Deletes the planned keys; each key that could not be deleted is warned about and reported, not thrown. */
+async function deletePlanned(store: BackupStore, toDelete: string[], options: PruneOptions): Promise<DeleteOutcome> {
+  if (toDelete.length === 0) return nothingDeleted();
+  const result = await deleteBackupKeys(store, toDelete, options.now);
+  for (const error of result.errors)
+    options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
+  return { deleted: new Set(result.deleted), errors: result.errors, locked: result.locked };
+}
+
+/** What became of a key: kept when not planned, else what the deletion (or the dry run) did to it. */
+function settlerFor(outcome: DeleteOutcome, dryRun: boolean): (key: string, planned: boolean) => PruneAction {
+  const lockedKeys = new Set(outcome.locked.map((entry) => entry.key));
+  return (key, planned) =>
     !planned
       ? 'kept'
       : dryRun
         ? 'would delete'
-        : deleted.has(key)
+        : outcome.deleted.has(key)
           ? 'deleted'
           : lockedKeys.has(key)
             ? 'locked'
             : 'delete failed';
-
-  const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
-  const settleLeftover = (entry: LeftoverObject): LeftoverObject => ({
-    ...entry,
-    action: settle(entry.key, entry.action === 'would delete'),
-  });
-  const incompleteReport = incomplete.map(settleLeftover);
-  return {
-    policy: options.policy,
-    minKeep: options.minKeep,
-    dryRun,
-    complete: completeReport,
-    incomplete: incompleteReport,
-    legacy,
-    orphanManifests: orphanManifests.map(settleLeftover),
-    prunedCount: [...completeReport, ...incompleteReport].filter((entry) => entry.action === 'deleted').length,
-    errors,
-    locked,
-  };
 }
