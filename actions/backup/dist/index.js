@@ -74680,22 +74680,72 @@ const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
 async function pruneBackups(options) {
     const { store, now, dryRun } = options;
     const listing = await store.list();
-    const own = options.ownManifest;
-    const manifests = await store.readManifests(own ? listing.backups.filter((backup) => backup.key !== own.key) : listing.backups);
-    if (own && listing.backups.some((backup) => backup.key === own.key && backup.manifestObject))
+    const manifests = await readManifests(store, listing.backups, options.ownManifest);
+    const { complete, unverified } = sortByManifest(listing.backups, manifests);
+    const decisions = decideComplete(complete, options);
+    const leftovers = await classifyUnverified(store, unverified, now);
+    const orphans = planOrphanManifests(listing.orphanManifests, now);
+    // Every key a planned deletion removes: a backup goes with its manifest and its globals.
+    const toDelete = [...leftovers.toDelete];
+    for (const decision of decisions)
+        if (!decision.keep)
+            toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
+    toDelete.push(...orphans.toDelete);
+    const outcome = dryRun ? nothingDeleted() : await deletePlanned(store, toDelete, options);
+    const settle = settlerFor(outcome, dryRun);
+    const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
+    const settleLeftover = (entry) => ({
+        ...entry,
+        action: settle(entry.key, entry.action === 'would delete'),
+    });
+    const incompleteReport = leftovers.incomplete.map(settleLeftover);
+    return {
+        policy: options.policy,
+        minKeep: options.minKeep,
+        dryRun,
+        complete: completeReport,
+        incomplete: incompleteReport,
+        legacy: leftovers.legacy,
+        orphanManifests: orphans.entries.map(settleLeftover),
+        prunedCount: [...completeReport, ...incompleteReport].filter((entry) => entry.action === 'deleted').length,
+        errors: outcome.errors,
+        locked: outcome.locked,
+    };
+}
+/**
+ * The manifest of every listed backup. This run's own manifest is used as written rather than read
+ * back, but only when its object is listed: a listing that does not show it yet must not make it complete.
+ */
+async function readManifests(store, backups, own) {
+    const manifests = await store.readManifests(own ? backups.filter((backup) => backup.key !== own.key) : backups);
+    if (own && backups.some((backup) => backup.key === own.key && backup.manifestObject))
         manifests.set(own.key, { manifest: own });
+    return manifests;
+}
+/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
+function sortByManifest(backups, manifests) {
     const complete = [];
     const unverified = [];
-    for (const backup of listing.backups) {
+    for (const backup of backups) {
         const read = manifests.get(backup.key);
         if (read && 'manifest' in read)
             complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
         else
             unverified.push({ backup, reason: read ? read.error : 'no manifest' });
     }
-    const decisions = decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, now).map((decision) => decision.key === options.protectKey && !decision.keep
+    return { complete, unverified };
+}
+/** The policy's verdict on each complete backup; this run's backup is kept whatever the policy says. */
+function decideComplete(complete, options) {
+    return decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, options.now).map((decision) => decision.key === options.protectKey && !decision.keep
         ? { ...decision, keep: true, reasons: ["this run's backup"] }
         : decision);
+}
+/**
+ * Backups without a valid manifest: the plan's old ones (not ours) are never touched; ours are
+ * failed runs, removed once older than the grace period in which they may still be uploading.
+ */
+async function classifyUnverified(store, unverified, now) {
     const toDelete = [];
     const incomplete = [];
     const legacy = [];
@@ -74719,10 +74769,12 @@ async function pruneBackups(options) {
         if (old)
             toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
     });
-    for (const decision of decisions)
-        if (!decision.keep)
-            toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
-    const orphanManifests = listing.orphanManifests.map((object) => {
+    return { incomplete, legacy, toDelete };
+}
+/** Manifests whose backup object is gone, removed once older than the grace period (its upload may be running). */
+function planOrphanManifests(objects, now) {
+    const toDelete = [];
+    const entries = objects.map((object) => {
         const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
         if (old)
             toDelete.push(object.key);
@@ -74733,45 +74785,31 @@ async function pruneBackups(options) {
             action: old ? 'would delete' : 'kept',
         };
     });
-    let deleted = new Set();
-    let errors = [];
-    let locked = [];
-    if (!dryRun && toDelete.length > 0) {
-        const result = await deleteBackupKeys(store, toDelete, now);
-        deleted = new Set(result.deleted);
-        errors = result.errors;
-        locked = result.locked;
-        for (const error of errors)
-            options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
-    }
-    const lockedKeys = new Set(locked.map((entry) => entry.key));
-    const settle = (key, planned) => !planned
+    return { entries, toDelete };
+}
+/** A dry run's outcome, or that of an empty plan (fresh each time: the report hands its arrays out). */
+const nothingDeleted = () => ({ deleted: new Set(), errors: [], locked: [] });
+/** Deletes the planned keys; each key that could not be deleted is warned about and reported, not thrown. */
+async function deletePlanned(store, toDelete, options) {
+    if (toDelete.length === 0)
+        return nothingDeleted();
+    const result = await deleteBackupKeys(store, toDelete, options.now);
+    for (const error of result.errors)
+        options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
+    return { deleted: new Set(result.deleted), errors: result.errors, locked: result.locked };
+}
+/** What became of a key: kept when not planned, else what the deletion (or the dry run) did to it. */
+function settlerFor(outcome, dryRun) {
+    const lockedKeys = new Set(outcome.locked.map((entry) => entry.key));
+    return (key, planned) => !planned
         ? 'kept'
         : dryRun
             ? 'would delete'
-            : deleted.has(key)
+            : outcome.deleted.has(key)
                 ? 'deleted'
                 : lockedKeys.has(key)
                     ? 'locked'
                     : 'delete failed';
-    const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
-    const settleLeftover = (entry) => ({
-        ...entry,
-        action: settle(entry.key, entry.action === 'would delete'),
-    });
-    const incompleteReport = incomplete.map(settleLeftover);
-    return {
-        policy: options.policy,
-        minKeep: options.minKeep,
-        dryRun,
-        complete: completeReport,
-        incomplete: incompleteReport,
-        legacy,
-        orphanManifests: orphanManifests.map(settleLeftover),
-        prunedCount: [...completeReport, ...incompleteReport].filter((entry) => entry.action === 'deleted').length,
-        errors,
-        locked,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/backup/retention-step.ts
@@ -75169,25 +75207,8 @@ async function runBackup(options) {
         log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
         const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
-        const dumped = await dumpToS3(store, session, contents, options, {
-            pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...dumpArgs],
-            gzipLevel: options.format === 'plain' ? compression.level : undefined,
-            object: {
-                key,
-                format: options.format,
-                partSize,
-                encryption: options.encryption,
-                storageClass: options.storageClass,
-                lock,
-                metadata: {
-                    database: server.database,
-                    compression: compression.label,
-                    'started-at': startedAt.toISOString(),
-                    ...(options.run.url ? { 'run-url': options.run.url } : {}),
-                },
-            },
-            pgDump,
-        });
+        const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
+        const dumped = await dumpToS3(store, session, contents, options, plan);
         const manifest = manifestFor(options, {
             key,
             server,
@@ -75208,22 +75229,59 @@ async function runBackup(options) {
         });
         const durationSeconds = secondsBetween(startedAt, now());
         log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
-        const result = {
+        const result = backupResultOf(options, {
             key,
             manifestKey,
             manifest,
             durationSeconds,
-            throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
-            compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
-            totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
+            server,
+            dumped,
             partSize,
             lock,
-        };
+        });
         return await retainAndCopy(store, result, destination, { ...options, startedAt, clock });
     }
     finally {
         await session.close();
     }
+}
+/** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */
+function dumpPlanFor(options, made) {
+    const { server, pgDump, compression } = made;
+    return {
+        pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...made.dumpArgs],
+        gzipLevel: options.format === 'plain' ? compression.level : undefined,
+        object: {
+            key: made.key,
+            format: options.format,
+            partSize: made.partSize,
+            encryption: options.encryption,
+            storageClass: options.storageClass,
+            lock: made.lock,
+            metadata: {
+                database: server.database,
+                compression: compression.label,
+                'started-at': made.startedAt.toISOString(),
+                ...(options.run.url ? { 'run-url': options.run.url } : {}),
+            },
+        },
+        pgDump,
+    };
+}
+/** The published backup with the figures an SRE tunes by: duration, throughput, compression ratio, rows. */
+function backupResultOf(options, published) {
+    const { durationSeconds, server, dumped } = published;
+    return {
+        key: published.key,
+        manifestKey: published.manifestKey,
+        manifest: published.manifest,
+        durationSeconds,
+        throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
+        compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+        totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
+        partSize: published.partSize,
+        lock: published.lock,
+    };
 }
 /**
  * Names the backup for its start, fails when that key is taken, and reads the bucket's lock mode.

@@ -80874,89 +80874,11 @@ function checklistOf(input, objectives) {
     return items;
 }
 function buildFailoverReport(input) {
-    const { settings, preflight, outcome } = input;
     const objectives = objectivesOf(input);
     const reasons = [...input.failures];
     const [rto] = objectives;
     if (rto?.passed === false)
         reasons.push(`failover took ${rto.measuredSeconds} s, more than the RTO of ${rto.targetSeconds} s`);
-    const replica = preflight?.replica;
-    const source = preflight?.source;
-    const record = preflight?.record;
-    const health = settings.health;
-    const details = {
-        mode: settings.mode,
-        replica: {
-            id: settings.replicaId,
-            region: settings.region,
-            arn: replica?.arn,
-            role: preflight?.role,
-            statusAtPreflight: replica?.status,
-            engine: replica ? `${replica.engine} ${replica.engineVersion}` : undefined,
-        },
-        ...(source?.ref
-            ? {
-                source: {
-                    id: source.ref.id,
-                    region: source.ref.region,
-                    arn: source.ref.arn,
-                    status: source.state?.status,
-                    reachable: source.reachable,
-                    answers: source.answers,
-                    ...(source.error ? { error: source.error } : {}),
-                },
-            }
-            : {}),
-        endpoint: preflight?.endpoint,
-        ...(settings.record
-            ? {
-                record: {
-                    hostedZoneId: settings.record.hostedZoneId,
-                    name: settings.record.name,
-                    type: settings.record.type,
-                    before: record?.current ? recordValue(record.current) : undefined,
-                    after: record?.desired ? recordValue(record.desired) : undefined,
-                    alreadyPointing: record?.alreadyPointing ?? false,
-                },
-            }
-            : {}),
-        replicationLag: preflight?.database?.lag ?? null,
-        inRecoveryAtPreflight: preflight?.database?.inRecovery ?? null,
-        ...(health
-            ? {
-                health: {
-                    url: health.display,
-                    expectStatus: health.expectStatus,
-                    preflight: preflight?.health,
-                    ...(outcome.health
-                        ? {
-                            attempts: outcome.health.attempts,
-                            lastStatus: outcome.health.last.status,
-                            lastError: outcome.health.last.error,
-                            healthy: outcome.health.healthy,
-                        }
-                        : {}),
-                },
-            }
-            : {}),
-        findings: preflight?.findings ?? [],
-        plannedChanges: preflight?.changes ?? [],
-        blockers: preflight?.blockers ?? [],
-        promoted: outcome.promoted,
-        previousRecordValue: preflight ? previousRecordValue(preflight) : '',
-        changeId: outcome.changeId,
-        ...(outcome.writable
-            ? {
-                writable: {
-                    canaryTable: outcome.writable.canaryTable,
-                    committedAt: outcome.writable.committedAt,
-                    cleanupError: outcome.writable.cleanupError,
-                },
-            }
-            : {}),
-        nextSteps: input.nextSteps,
-        rollback: input.rollback,
-    };
     return newReport({
         kind: 'failover',
         run: input.run,
@@ -80967,8 +80889,105 @@ function buildFailoverReport(input) {
         steps: input.steps,
         objectives,
         checklist: checklistOf(input, objectives),
-        details,
+        details: detailsOf(input),
     });
+}
+/** Everything the run learned and did, in the order the report shows it; parts never reached are left out. */
+function detailsOf(input) {
+    const { settings, preflight, outcome } = input;
+    const replica = preflight?.replica;
+    return {
+        mode: settings.mode,
+        replica: {
+            id: settings.replicaId,
+            region: settings.region,
+            arn: replica?.arn,
+            role: preflight?.role,
+            statusAtPreflight: replica?.status,
+            engine: replica ? `${replica.engine} ${replica.engineVersion}` : undefined,
+        },
+        ...sourceDetails(preflight),
+        endpoint: preflight?.endpoint,
+        ...recordDetails(settings, preflight),
+        replicationLag: preflight?.database?.lag ?? null,
+        inRecoveryAtPreflight: preflight?.database?.inRecovery ?? null,
+        ...healthDetails(settings, preflight, outcome),
+        findings: preflight?.findings ?? [],
+        plannedChanges: preflight?.changes ?? [],
+        blockers: preflight?.blockers ?? [],
+        promoted: outcome.promoted,
+        previousRecordValue: preflight ? previousRecordValue(preflight) : '',
+        changeId: outcome.changeId,
+        ...writableDetails(outcome),
+        nextSteps: input.nextSteps,
+        rollback: input.rollback,
+    };
+}
+/** The source instance as preflight found it, when preflight got as far as naming it. */
+function sourceDetails(preflight) {
+    const source = preflight?.source;
+    if (!source?.ref)
+        return {};
+    return {
+        source: {
+            id: source.ref.id,
+            region: source.ref.region,
+            arn: source.ref.arn,
+            status: source.state?.status,
+            reachable: source.reachable,
+            answers: source.answers,
+            ...(source.error ? { error: source.error } : {}),
+        },
+    };
+}
+/** The DNS record before and after, when the run was given one to move. */
+function recordDetails(settings, preflight) {
+    if (!settings.record)
+        return {};
+    const record = preflight?.record;
+    return {
+        record: {
+            hostedZoneId: settings.record.hostedZoneId,
+            name: settings.record.name,
+            type: settings.record.type,
+            before: record?.current ? recordValue(record.current) : undefined,
+            after: record?.desired ? recordValue(record.desired) : undefined,
+            alreadyPointing: record?.alreadyPointing ?? false,
+        },
+    };
+}
+/** The application's health at preflight and after the switch, when the run was given a health-url. */
+function healthDetails(settings, preflight, outcome) {
+    const health = settings.health;
+    if (!health)
+        return {};
+    return {
+        health: {
+            url: health.display,
+            expectStatus: health.expectStatus,
+            preflight: preflight?.health,
+            ...(outcome.health
+                ? {
+                    attempts: outcome.health.attempts,
+                    lastStatus: outcome.health.last.status,
+                    lastError: outcome.health.last.error,
+                    healthy: outcome.health.healthy,
+                }
+                : {}),
+        },
+    };
+}
+/** The write that proved the new primary takes writes, when the run got that far. */
+function writableDetails(outcome) {
+    if (!outcome.writable)
+        return {};
+    return {
+        writable: {
+            canaryTable: outcome.writable.canaryTable,
+            committedAt: outcome.writable.committedAt,
+            cleanupError: outcome.writable.cleanupError,
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/failover/run-failover.ts

@@ -65102,87 +65102,14 @@ const describeRetention = (r) => `${r.region}: kept ${r.kept.length}, deleted ${
  * regions. Automated snapshots and snapshots made by anything else are never deleted.
  */
 async function runHourlySnapshots(options) {
-    const clock = options.clock ?? clock_systemClock;
-    const now = () => new Date(clock.now());
-    const startedAt = now();
-    const source = createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
-    const copyRegion = options.copyRegion;
-    const destination = copyRegion
-        ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl })
-        : undefined;
-    const id = snapshotId(options.instanceId, startedAt);
-    const tags = {
-        [MADE_BY_TAG]: SNAPSHOT_MADE_BY,
-        [SNAPSHOT_OF_TAG]: options.instanceId,
-        [RUN_TAG]: runTagValue(options.run, ''),
-    };
-    const details = {
-        instanceId: options.instanceId,
-        sourceRegion: options.sourceRegion,
-        ...(copyRegion ? { copyRegion } : {}),
-        retention: [],
-    };
-    const policy = options.retention;
+    const run = prepareRun(options);
+    const { details, now } = run;
     const recorder = new StepRecorder(now);
-    const pipeline = StepPipeline.start()
-        .step('snapshot', {
-        name: 'create snapshot',
-        input: () => undefined,
-        run: async () => {
-            await createSnapshot(source, options.instanceId, id, tags);
-            const made = await waitAvailable(source, id, options.sourceRegion, options, clock);
-            details.snapshot = {
-                id: made.id,
-                arn: made.arn,
-                ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}),
-            };
-            return made;
-        },
-        describe: (made) => `${made.id} of ${options.instanceId} in ${options.sourceRegion}, data from ${made.dataAt?.toISOString() ?? 'unknown'}`,
-    })
-        .optionalStep('copy', {
-        name: 'copy to secondary region',
-        input: ({ snapshot }) => destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region'),
-        run: async ({ snapshot, destination: client, copyRegion: region }) => {
-            await copySnapshot(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags });
-            const copied = await waitAvailable(client, id, region, options, clock);
-            details.copy = {
-                id: copied.id,
-                arn: copied.arn,
-                region,
-                ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}),
-            };
-            return copied;
-        },
-        describe: (copied) => `${copied.id} in ${copyRegion}${options.kmsKeyId ? ` (KMS key ${options.kmsKeyId})` : ''}`,
-    })
-        .check('sourceRetention', {
-        name: `retention in ${options.sourceRegion}`,
-        input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
-        run: async (p) => {
-            const outcome = await applyRetention(source, options.sourceRegion, { instanceId: options.instanceId }, p, now(), id);
-            details.retention.push(outcome);
-            return outcome;
-        },
-        describe: describeRetention,
-    });
-    const withCopyRetention = destination && copyRegion
-        ? pipeline.check('copyRetention', {
-            name: `retention in ${copyRegion}`,
-            input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
-            run: async (p) => {
-                const outcome = await applyRetention(destination, copyRegion, { instanceId: options.instanceId, copiedFromRegion: options.sourceRegion }, p, now(), id);
-                details.retention.push(outcome);
-                return outcome;
-            },
-            describe: describeRetention,
-        })
-        : pipeline;
-    const { reasons, steps } = await withCopyRetention.run({}, { recorder, onFailure: 'collect', log: options.log });
+    const { reasons, steps } = await snapshotPipeline(run).run({}, { recorder, onFailure: 'collect', log: options.log });
     const report = newReport({
         kind: SNAPSHOT_REPORT_KIND,
         run: options.run,
-        startedAt: startedAt.toISOString(),
+        startedAt: run.startedAt.toISOString(),
         finishedAt: now().toISOString(),
         passed: reasons.length === 0,
         reasons,
@@ -65198,6 +65125,97 @@ async function runHourlySnapshots(options) {
         reportPath: options.reportPath,
         snapshotId: details.snapshot?.id,
         copiedSnapshotId: details.copy?.id,
+    };
+}
+function prepareRun(options) {
+    const clock = options.clock ?? clock_systemClock;
+    const now = () => new Date(clock.now());
+    const startedAt = now();
+    const copyRegion = options.copyRegion;
+    return {
+        options,
+        clock,
+        now,
+        startedAt,
+        source: createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl }),
+        destination: copyRegion ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl }) : undefined,
+        copyRegion,
+        id: snapshotId(options.instanceId, startedAt),
+        tags: {
+            [MADE_BY_TAG]: SNAPSHOT_MADE_BY,
+            [SNAPSHOT_OF_TAG]: options.instanceId,
+            [RUN_TAG]: runTagValue(options.run, ''),
+        },
+        details: {
+            instanceId: options.instanceId,
+            sourceRegion: options.sourceRegion,
+            ...(copyRegion ? { copyRegion } : {}),
+            retention: [],
+        },
+    };
+}
+/** Snapshot, copy, then retention in each region; retention runs whatever the copy did (checks collect). */
+function snapshotPipeline(run) {
+    const { options, source, destination, copyRegion } = run;
+    const pipeline = StepPipeline.start()
+        .step('snapshot', snapshotStep(run))
+        .optionalStep('copy', copyStep(run))
+        .check('sourceRetention', retentionStep(run, source, options.sourceRegion, { instanceId: options.instanceId }));
+    if (!destination || !copyRegion)
+        return pipeline;
+    return pipeline.check('copyRetention', retentionStep(run, destination, copyRegion, {
+        instanceId: options.instanceId,
+        copiedFromRegion: options.sourceRegion,
+    }));
+}
+function snapshotStep(run) {
+    const { options, source, id, details } = run;
+    return {
+        name: 'create snapshot',
+        input: () => undefined,
+        run: async () => {
+            await createSnapshot(source, options.instanceId, id, run.tags);
+            const made = await waitAvailable(source, id, options.sourceRegion, options, run.clock);
+            details.snapshot = {
+                id: made.id,
+                arn: made.arn,
+                ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}),
+            };
+            return made;
+        },
+        describe: (made) => `${made.id} of ${options.instanceId} in ${options.sourceRegion}, data from ${made.dataAt?.toISOString() ?? 'unknown'}`,
+    };
+}
+function copyStep(run) {
+    const { options, destination, copyRegion, id, details } = run;
+    return {
+        name: 'copy to secondary region',
+        input: ({ snapshot }) => destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region'),
+        run: async ({ snapshot, destination: client, copyRegion: region }) => {
+            await copySnapshot(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags: run.tags });
+            const copied = await waitAvailable(client, id, region, options, run.clock);
+            details.copy = {
+                id: copied.id,
+                arn: copied.arn,
+                region,
+                ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}),
+            };
+            return copied;
+        },
+        describe: (copied) => `${copied.id} in ${copyRegion}${options.kmsKeyId ? ` (KMS key ${options.kmsKeyId})` : ''}`,
+    };
+}
+function retentionStep(run, client, region, place) {
+    const policy = run.options.retention;
+    return {
+        name: `retention in ${region}`,
+        input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
+        run: async (p) => {
+            const outcome = await applyRetention(client, region, place, p, run.now(), run.id);
+            run.details.retention.push(outcome);
+            return outcome;
+        },
+        describe: describeRetention,
     };
 }
 
@@ -76676,24 +76694,16 @@ async function runRdsRestoreTest(options) {
     const clock = cancellable(options.clock ?? clock_systemClock, options.signal);
     const now = () => new Date(clock.now());
     const startedAt = now();
-    const pacing = { ...DEFAULT_PACING, ...options.pacing };
     const secrets = [options.password];
     const client = createRdsClient({ region: options.region, endpointUrl: options.endpointUrl });
     const sourceClient = options.region === options.sourceRegion
         ? client
         : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
     const runTag = runTagValue(options.run, (0,external_node_crypto_.randomBytes)(6).toString('hex'));
-    const target = {
-        id: temporaryInstanceId(options.instanceId, options.run, startedAt),
-        instanceClass: options.instanceClass,
-        subnetGroup: options.subnetGroup,
-        securityGroupIds: options.securityGroupIds,
-        tags: temporaryTags(options.instanceId, runTag),
-    };
+    const target = temporaryTarget(options, runTag, startedAt);
     const details = newDetails(options, target.id, target.instanceClass, target.tags);
     const recorder = new StepRecorder(now);
     const reasons = [];
-    let configurationError;
     const query = {
         instanceId: options.instanceId,
         sourceRegion: options.sourceRegion,
@@ -76701,12 +76711,61 @@ async function runRdsRestoreTest(options) {
         client,
         sourceClient,
     };
-    let point;
+    const resolved = await resolvePoint(options, query, { recorder, details, now, secrets, targetId: target.id });
+    if (resolved.reason)
+        reasons.push(resolved.reason);
+    if (resolved.point) {
+        const pipeline = rdsRestoreSteps({
+            settings: options,
+            client,
+            target,
+            runTag,
+            details,
+            recorder,
+            log: options.log,
+            clock,
+            pacing: { ...DEFAULT_PACING, ...options.pacing },
+            secrets,
+            signal: options.signal,
+            env: options.env,
+        });
+        const outcome = await pipeline.run({ point: resolved.point }, { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal });
+        reasons.push(...outcome.reasons);
+    }
+    details.cancelled = options.signal?.aborted === true;
+    const report = await finishReport(options, { startedAt, finishedAt: now(), details, steps: recorder.steps, reasons });
+    const { configurationError } = resolved;
+    return {
+        report,
+        passed: report.passed,
+        reportPath: options.reportPath,
+        restoredInstanceId: details.instance.created ? target.id : '',
+        ...(details.recoveryPoint ? { recoveryPointTime: details.recoveryPoint.time } : {}),
+        recoverySeconds: details.rto.seconds,
+        ...(configurationError ? { configurationError } : {}),
+    };
+}
+/** The temporary instance the recovery point is restored into, named and tagged so that only this run deletes it. */
+function temporaryTarget(options, runTag, startedAt) {
+    return {
+        id: temporaryInstanceId(options.instanceId, options.run, startedAt),
+        instanceClass: options.instanceClass,
+        subnetGroup: options.subnetGroup,
+        securityGroupIds: options.securityGroupIds,
+        tags: temporaryTags(options.instanceId, runTag),
+    };
+}
+/**
+ * Finds the recovery point the inputs ask for, recording the RPO the points found allow. A point
+ * that cannot be resolved ends the run before anything is created, so its failure is not thrown.
+ */
+async function resolvePoint(options, query, run) {
+    const { details } = run;
     try {
-        point = await recorder.run(STEP.resolve, async () => {
+        const point = await run.recorder.run(STEP.resolve, async () => {
             const points = await findRecoveryPoints(query);
             const resolved = await resolveRecoveryPoint(options.recoveryPoint, points, query);
-            details.rpo = measureRdsRpo(points, resolved.time, now());
+            details.rpo = measureRdsRpo(points, resolved.time, run.now());
             return resolved;
         }, (resolved) => `${resolved.label} in ${options.region}`);
         details.recoveryPoint = {
@@ -76717,43 +76776,16 @@ async function runRdsRestoreTest(options) {
                 ? { snapshotId: point.snapshot.id }
                 : { window: { earliest: point.window.earliest.toISOString(), latest: point.window.latest.toISOString() } }),
         };
-        options.log.info(`recovery point: ${point.label}; restoring into ${target.id} in ${options.region}`);
+        options.log.info(`recovery point: ${point.label}; restoring into ${run.targetId} in ${options.region}`);
+        return { point };
     }
     catch (error) {
-        const message = redact(errorMessage(error), secrets);
-        if (error instanceof ConfigurationError)
-            configurationError = new ConfigurationError(message);
-        reasons.push(`${STEP.resolve}: ${message}`);
+        const message = redact(errorMessage(error), run.secrets);
+        return {
+            reason: `${STEP.resolve}: ${message}`,
+            ...(error instanceof ConfigurationError ? { configurationError: new ConfigurationError(message) } : {}),
+        };
     }
-    if (point) {
-        const pipeline = rdsRestoreSteps({
-            settings: options,
-            client,
-            target,
-            runTag,
-            details,
-            recorder,
-            log: options.log,
-            clock,
-            pacing,
-            secrets,
-            signal: options.signal,
-            env: options.env,
-        });
-        const outcome = await pipeline.run({ point }, { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal });
-        reasons.push(...outcome.reasons);
-    }
-    details.cancelled = options.signal?.aborted === true;
-    const report = await finishReport(options, { startedAt, finishedAt: now(), details, steps: recorder.steps, reasons });
-    return {
-        report,
-        passed: report.passed,
-        reportPath: options.reportPath,
-        restoredInstanceId: details.instance.created ? target.id : '',
-        ...(details.recoveryPoint ? { recoveryPointTime: details.recoveryPoint.time } : {}),
-        recoverySeconds: details.rto.seconds,
-        ...(configurationError ? { configurationError } : {}),
-    };
 }
 async function finishReport(options, run) {
     const { details, steps } = run;

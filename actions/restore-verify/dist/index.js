@@ -79256,71 +79256,99 @@ function restoreVerifyMarkdown(report) {
         `## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`,
         '',
     ];
-    lines.push(...reasonsSection(report.reasons), ...checklistSection(report.checklist), ...objectivesSection(report.objectives, report.objectives[0]?.scenario ?? 'database failure'), ...stepsSection(report.steps));
-    if (backup) {
-        const m = backup.manifest;
-        const facts = [
-            ['Object', code(`s3://${d.bucket}/${backup.key}`)],
-            ['Chosen', `${backup.reason} (backup: ${d.selector})`],
-            ['Size', formatBytes(backup.sizeBytes)],
-            [
-                'Data from',
-                `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ', the time in the key: there is no manifest'}`,
-            ],
-        ];
-        if (m) {
-            facts.push([
-                'Made by',
-                `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`,
-            ]);
-            facts.push([
-                'SHA-256',
-                `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`,
-            ]);
-        }
-        else if (backup.downloaded) {
-            facts.push([
-                'SHA-256',
-                `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`,
-            ]);
-        }
-        if (d.restore)
-            facts.push([
-                'Restored with',
-                `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`,
-            ]);
-        facts.push([
-            'Scratch database',
-            `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`,
-        ]);
-        lines.push('### Backup', '', table(['', ''], facts), '');
-    }
-    lines.push(...existingRolesSection(d));
-    const settings = Object.entries(d.target.serverSettings ?? {});
-    if (settings.length) {
-        lines.push('### Server settings', '', "The target server's settings that decide restore speed and what a crash during the restore costs (the README's recovery procedure says which to use):", '', table(['setting', 'value'], settings.map(([name, value]) => [code(name), code(value)])), '');
-    }
-    if (d.tables.length) {
-        const differing = d.tables.filter((t) => t.status === 'differs' || t.status === 'missing').length;
-        const tableRows = d.tables.map((t) => [
-            displayName(t),
-            rows(t.expectedRows),
-            rows(t.restoredRows),
-            t.status === 'equal' || t.status === 'present'
-                ? `${MARK.passed} ${t.status}`
-                : t.status === 'not in manifest'
-                    ? t.status
-                    : `${MARK.failed} ${t.status}`,
-        ]);
-        const title = `Tables: ${d.tables.length} compared, ${differing} differ`;
-        lines.push(`### ${title}`, '', foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length), '');
-    }
-    lines.push(...checksSection(d.checks.file, d.checks.results), ...smokeSection(d.smoke));
-    if (d.rpo?.maxGap) {
-        const gap = d.rpo.maxGap;
-        lines.push('### Recovery points', '', `${d.rpo.backupsInWindow} complete backup${d.rpo.backupsInWindow === 1 ? '' : 's'} in the last ${d.rpo.windowDays} days. Largest gap: ${formatDuration(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`, '');
-    }
+    lines.push(...reasonsSection(report.reasons), ...checklistSection(report.checklist), ...objectivesSection(report.objectives, report.objectives[0]?.scenario ?? 'database failure'), ...stepsSection(report.steps), ...backupSection(d), ...existingRolesSection(d), ...serverSettingsSection(d), ...tablesSection(d), ...checksSection(d.checks.file, d.checks.results), ...smokeSection(d.smoke), ...recoveryPointsSection(d));
     return `${lines.join('\n').trimEnd()}\n`;
+}
+/** Which backup was restored, why it was chosen, how it was made and checked, and where it went. */
+function backupSection(d) {
+    const backup = d.backup;
+    if (!backup)
+        return [];
+    const m = backup.manifest;
+    const facts = [
+        ['Object', code(`s3://${d.bucket}/${backup.key}`)],
+        ['Chosen', `${backup.reason} (backup: ${d.selector})`],
+        ['Size', formatBytes(backup.sizeBytes)],
+        [
+            'Data from',
+            `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ', the time in the key: there is no manifest'}`,
+        ],
+    ];
+    if (m) {
+        facts.push([
+            'Made by',
+            `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`,
+        ]);
+        facts.push([
+            'SHA-256',
+            `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`,
+        ]);
+    }
+    else if (backup.downloaded) {
+        facts.push([
+            'SHA-256',
+            `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`,
+        ]);
+    }
+    if (d.restore)
+        facts.push([
+            'Restored with',
+            `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`,
+        ]);
+    facts.push([
+        'Scratch database',
+        `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`,
+    ]);
+    return ['### Backup', '', table(['', ''], facts), ''];
+}
+/** The target server's settings that decide restore speed and crash cost, when they were read. */
+function serverSettingsSection(d) {
+    const settings = Object.entries(d.target.serverSettings ?? {});
+    if (!settings.length)
+        return [];
+    return [
+        '### Server settings',
+        '',
+        "The target server's settings that decide restore speed and what a crash during the restore costs (the README's recovery procedure says which to use):",
+        '',
+        table(['setting', 'value'], settings.map(([name, value]) => [code(name), code(value)])),
+        '',
+    ];
+}
+/** Each table's rows in the manifest beside those restored, folded when the list is long. */
+function tablesSection(d) {
+    if (!d.tables.length)
+        return [];
+    const differing = d.tables.filter((t) => t.status === 'differs' || t.status === 'missing').length;
+    const tableRows = d.tables.map((t) => [
+        displayName(t),
+        rows(t.expectedRows),
+        rows(t.restoredRows),
+        t.status === 'equal' || t.status === 'present'
+            ? `${MARK.passed} ${t.status}`
+            : t.status === 'not in manifest'
+                ? t.status
+                : `${MARK.failed} ${t.status}`,
+    ]);
+    const title = `Tables: ${d.tables.length} compared, ${differing} differ`;
+    return [
+        `### ${title}`,
+        '',
+        foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length),
+        '',
+    ];
+}
+/** The largest gap between recovery points in the window, when there is one to report. */
+function recoveryPointsSection(d) {
+    if (!d.rpo?.maxGap)
+        return [];
+    const gap = d.rpo.maxGap;
+    return [
+        '### Recovery points',
+        '',
+        `${d.rpo.backupsInWindow} complete backup${d.rpo.backupsInWindow === 1 ? '' : 's'} in the last ${d.rpo.windowDays} days. Largest gap: ${formatDuration(gap.seconds)}, from ${code(gap.fromKey)} (${gap.from}) to ${gap.toKey ? `${code(gap.toKey)} (${gap.to})` : `now (${gap.to})`}.`,
+        '',
+    ];
 }
 /** How the roles the server already had differ from the backup's, and what this run did about it (existing-roles). */
 function existingRolesSection(d) {
