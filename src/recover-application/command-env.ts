@@ -1,42 +1,5 @@
 import { ConfigurationError } from '../errors.js';
-
-/**
- * What the commands inherit from the step's environment, and nothing else: the action's own
- * inputs (INPUT_*, a database URL among them) and the runner's tokens stay out. The shell's
- * basics, the ways a restart reaches the application (SSH agent, Docker, Kubernetes), and the
- * AWS credentials an earlier step assumed (an ECS forced deployment) pass; anything more is
- * named in pass-env.
- */
-export const PASSED_VARIABLES = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'SHELL',
-  'LANG',
-  'LC_ALL',
-  'LC_CTYPE',
-  'TZ',
-  'TMPDIR',
-  'RUNNER_TEMP',
-  'SSH_AUTH_SOCK',
-  'DOCKER_HOST',
-  'DOCKER_CONTEXT',
-  'DOCKER_CONFIG',
-  'DOCKER_CERT_PATH',
-  'DOCKER_TLS_VERIFY',
-  'KUBECONFIG',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_CONFIG_FILE',
-  'AWS_SHARED_CREDENTIALS_FILE',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_ROLE_ARN',
-] as const;
+import { APPLICATION_VARIABLES } from '../util/child-env.js';
 
 /** Passed variables whose values are secrets: masked wherever the commands' output is shown. */
 const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
@@ -76,7 +39,7 @@ export function parseCommandEnv(input: string, from: NodeJS.ProcessEnv): Command
       );
   }
   const env: Record<string, string> = {};
-  for (const name of [...PASSED_VARIABLES, ...names]) {
+  for (const name of [...APPLICATION_VARIABLES, ...names]) {
     const value = from[name];
     if (value !== undefined) env[name] = value;
   }

@@ -67,6 +67,6 @@ export interface RecoveryRun {
   run: RunContext;
   secrets: (string | undefined)[];
   signal?: AbortSignal;
-  /** The environment the commands inherit (connection variables are replaced). */
+  /** The step's environment: the commands get its application variables (util/child-env.ts), the smoke command what smoke-env names. */
   env?: NodeJS.ProcessEnv;
 }

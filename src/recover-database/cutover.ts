@@ -1,10 +1,12 @@
 import { waitHealthy } from '../health/wait.js';
-import { runSmokeCommand, type SmokeResult } from '../checks/smoke.js';
+import { databaseEnv } from '../checks/smoke.js';
 import { withDatabase } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/identifiers.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
+import { applicationEnv } from '../util/child-env.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { runCommand as runUserCommand } from '../util/command.js';
 import type { CommandRun } from './context.js';
 import { setJournal, STEP, type Execution } from './restore-beside.js';
 import { describeSessions, sessionsIn, type SessionOnServer } from './server-state.js';
@@ -28,16 +30,21 @@ export const DEFAULT_PACING: CutoverPacing = {
   clock: systemClock,
 };
 
-/** Runs one of the application's commands with the production database in DATABASE_URL and PG*; a failure stops the recovery. */
+/**
+ * Runs one of the application's commands with the production database in DATABASE_URL and PG*
+ * and the variables that reach the application (SSH agent, Docker, Kubernetes, AWS); a failure
+ * stops the recovery. What start-command leaves running is the application: it keeps running.
+ */
 async function runCommand(execution: Execution, input: CommandRun['input'], words: readonly string[]): Promise<string> {
   const { run } = execution;
   const target = withDatabase(run.settings.database, run.settings.database.database);
-  const result: SmokeResult = await runSmokeCommand(words, target, {
+  const result = await runUserCommand(words, {
+    env: { ...applicationEnv(run.env), ...databaseEnv(target) },
     timeoutSeconds: run.settings.commands.timeoutSeconds,
     secrets: run.secrets,
     now: run.now,
-    env: run.env,
     signal: run.signal,
+    leftovers: input === 'start-command' ? 'keep' : 'stop',
   });
   run.details.commands.push({ input, result });
   if (result.output.trim()) run.log.info(`${input} output:\n${result.output}`);
