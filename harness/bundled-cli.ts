@@ -7,7 +7,7 @@ import type { BundledActionRun } from './bundled-action.js';
 import { node24Path } from './node24.js';
 
 /** The command line's bundle, built by `npm run build` (scripts/build-cli.ts). */
-export const CLI_BUNDLE = fileURLToPath(new URL('../../dist/cli/dr-actions.mjs', import.meta.url));
+export const CLI_BUNDLE = fileURLToPath(new URL('../dist/cli/dr-actions.mjs', import.meta.url));
 
 export interface CliRun {
   exitCode: number;
