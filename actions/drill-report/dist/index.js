@@ -38391,16 +38391,25 @@ function postMortemMarkdown(report, unchecked) {
 
 /** How many drills the trend shows, this one included: three years of quarterly drills. */
 const TREND_LENGTH = 12;
-/** The slowest measured recovery per RTO scenario of one drill, against the tightest target. */
+/** The rows of the plan's RTO table, in its order: a drill's recovery times are shown in this order, others after them. */
+const PLAN_SCENARIOS = ['database failure', 'application crash', 'infrastructure failure', 'regional outage'];
+const planRank = (scenario) => {
+    const rank = PLAN_SCENARIOS.indexOf(scenario);
+    return rank === -1 ? PLAN_SCENARIOS.length : rank;
+};
+/**
+ * The slowest measured recovery per RTO scenario of one drill, against the tightest target, with how
+ * many reports measured it; the plan's scenarios first, in the order of its RTO table.
+ */
 function recoveryByScenario(report) {
     const byScenario = new Map();
-    for (const o of report.objectives) {
-        if (o.name !== 'RTO' || o.measuredSeconds === null)
-            continue;
+    const measured = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
+    for (const o of [...measured].sort((a, b) => planRank(a.scenario) - planRank(b.scenario))) {
         const seen = byScenario.get(o.scenario);
         byScenario.set(o.scenario, {
-            measuredSeconds: Math.max(seen?.measuredSeconds ?? 0, o.measuredSeconds),
+            measuredSeconds: Math.max(seen?.measuredSeconds ?? 0, o.measuredSeconds ?? 0),
             targetSeconds: Math.min(seen?.targetSeconds ?? Infinity, o.targetSeconds),
+            measurements: (seen?.measurements ?? 0) + 1,
         });
     }
     return byScenario;
@@ -38488,8 +38497,8 @@ function headline(report, notCovered) {
     const result = drillVerdict(report);
     const rowsWith = (status) => report.checklist.filter((row) => row.status === status).length;
     const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
-    const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
-    const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
+    // Each scenario once, as the plan's RTO table has it; every measurement is in the objectives below.
+    const recovery = [...recoveryByScenario(report)].map(([scenario, r]) => `${scenario} ${formatDuration(r.measuredSeconds)} (RTO ${formatDuration(r.targetSeconds)}${r.measurements > 1 ? `, slowest of ${r.measurements}` : ''})`);
     const failed = sources.filter((s) => !s.passed);
     const listed = sources.length > MANY_SOURCES
         ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
