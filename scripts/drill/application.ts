@@ -39,7 +39,10 @@ export async function startApplication(): Promise<DrillApplication> {
   const dir = await mkdtemp(join(tmpdir(), 'dr-drill-app-'));
   const port = await freePort();
   const pidFile = join(dir, 'app.pid');
-  const child = spawn(node24Path(), [SERVER, String(port), pidFile], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(node24Path(), [SERVER, String(port), pidFile], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the application exited with ${code} before listening`)));
     child.stdout.once('data', () => resolve());

@@ -61,7 +61,10 @@ export interface Corruption {
 /** The errors an action printed: `::error::` lines from the runner's environment, `Error:` lines from the command line. */
 function errorsOf(run: BundledActionRun, through: ActionOptions['through']): string[] {
   const [text, prefix] = through === 'command line' ? [run.stderr, 'Error: '] : [run.stdout, '::error::'];
-  return text.split('\n').filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => line.slice(prefix.length));
 }
 
 /** One drill: its options, what it started, what its steps found, and the way its steps run the bundled actions. */
@@ -93,7 +96,8 @@ export class DrillRun {
   }
 
   say(line: string): void {
-    if (!this.options.json) process.stdout.write(`[${formatDuration((Date.now() - this.startedAt) / 1000).padStart(9)}] ${line}\n`);
+    if (!this.options.json)
+      process.stdout.write(`[${formatDuration((Date.now() - this.startedAt) / 1000).padStart(9)}] ${line}\n`);
   }
 
   /** Runs actions/<name>/dist/index.js as the runner would (or through the command line); keeps its job summary; throws its errors when it fails. */
@@ -103,7 +107,13 @@ export class DrillRun {
     const run = await runIt(name, inputs, {
       cwd: outDir,
       // No GITHUB_REPOSITORY: a local run has no page on GitHub to link to.
-      env: { GITHUB_WORKSPACE: outDir, GITHUB_RUN_ID: this.runId, GITHUB_RUN_ATTEMPT: '1', GITHUB_WORKFLOW: 'local drill', ...options.env },
+      env: {
+        GITHUB_WORKSPACE: outDir,
+        GITHUB_RUN_ID: this.runId,
+        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_WORKFLOW: 'local drill',
+        ...options.env,
+      },
     });
     await writeFile(join(outDir, 'summaries', `${options.summary ?? name}.md`), run.summary);
     if (run.exitCode !== 0) {

@@ -11,7 +11,12 @@ export async function run(): Promise<void> {
     const settings = parseRecoverApplicationInputs(readInput);
     // What the commands are given by name may be a token: masked before any command prints it.
     for (const secret of settings.commandEnv.secrets) core.setSecret(secret);
-    const result = await runRecoverApplication({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancellation() });
+    const result = await runRecoverApplication({
+      ...settings,
+      run: runContextFromEnv(),
+      log: actionLogger,
+      signal: cancellation(),
+    });
     const { report } = result;
 
     setOutputs({

@@ -25,7 +25,11 @@ export function databaseEnv(target: DatabaseTarget): Record<string, string> {
  * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
  * nor AWS credentials.
  */
-export function smokeEnv(target: DatabaseTarget, passOn: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+export function smokeEnv(
+  target: DatabaseTarget,
+  passOn: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
   const named: Record<string, string> = {};
   for (const name of passOn) if (env[name] !== undefined) named[name] = env[name];
   return { ...commandEnv(env), ...named, ...databaseEnv(target) };
@@ -40,7 +44,14 @@ export function smokeEnv(target: DatabaseTarget, passOn: readonly string[], env:
 export async function runSmokeCommand(
   words: readonly string[],
   target: DatabaseTarget,
-  options: { timeoutSeconds: number; secrets: (string | undefined)[]; now: () => Date; env?: NodeJS.ProcessEnv; passOn?: readonly string[]; signal?: AbortSignal },
+  options: {
+    timeoutSeconds: number;
+    secrets: (string | undefined)[];
+    now: () => Date;
+    env?: NodeJS.ProcessEnv;
+    passOn?: readonly string[];
+    signal?: AbortSignal;
+  },
 ): Promise<SmokeResult> {
   const env = smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
   return runCommand(words, { ...options, env, leftovers: 'stop' });

@@ -3,7 +3,16 @@ import type { ObjectiveResult } from '../report/report.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
 import type { DrillReport, DrillSource } from './drill.js';
-import { bullets, effectiveness, sourceSentence, stepDurations, TEAM_FILLS_IN, toImprove, when, wentWell } from './post-mortem.js';
+import {
+  bullets,
+  effectiveness,
+  sourceSentence,
+  stepDurations,
+  TEAM_FILLS_IN,
+  toImprove,
+  when,
+  wentWell,
+} from './post-mortem.js';
 import { objectivesSection, sourcesTable, stepsSection } from './render.js';
 
 /** How an incident's record reads its verdict: whether the recovery worked, not whether a rehearsal did. */
@@ -14,7 +23,8 @@ export function incidentVerdict(report: DrillReport): string {
 const utc = (time: string) => time.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 
 function objectiveLine(o: ObjectiveResult): string {
-  if (o.measuredSeconds === null) return `${o.name} for ${o.scenario}: not measured (${o.measure}); target ${formatDuration(o.targetSeconds)}`;
+  if (o.measuredSeconds === null)
+    return `${o.name} for ${o.scenario}: not measured (${o.measure}); target ${formatDuration(o.targetSeconds)}`;
   const verdict = o.passed ? `${MARK.passed} met` : `${MARK.failed} missed`;
   return `${o.name} for ${o.scenario}: ${formatDuration(o.measuredSeconds)} (${o.measure}), ${percentOf(o.measuredSeconds, o.targetSeconds)} of the target ${formatDuration(o.targetSeconds)}: ${verdict}`;
 }
@@ -22,7 +32,9 @@ function objectiveLine(o: ObjectiveResult): string {
 /** Every step of every report, in the order they started: the recovery as it happened. */
 export function timeline(sources: readonly DrillSource[]): string[] {
   const steps = sources.flatMap((source) => source.steps.map((step) => ({ source, step })));
-  const timed = steps.filter((s) => s.step.startedAt).sort((a, b) => Date.parse(a.step.startedAt as string) - Date.parse(b.step.startedAt as string));
+  const timed = steps
+    .filter((s) => s.step.startedAt)
+    .sort((a, b) => Date.parse(a.step.startedAt as string) - Date.parse(b.step.startedAt as string));
   const untimed = steps.filter((s) => !s.step.startedAt);
   const line = ({ source, step }: (typeof steps)[number]) => {
     const took = step.durationSeconds === undefined ? '' : `, ${formatDuration(step.durationSeconds)}`;
@@ -38,7 +50,10 @@ function outageLines(report: DrillReport): string[] {
   const fromOutage = measured.some((o) => /outage-started-at/.test(o.measure));
   const lines = measured.map((o) => `${formatDuration(o.measuredSeconds ?? 0)} for ${o.scenario} (${o.measure})`);
   if (lines.length === 0) lines.push(`Not measured: no report measured a recovery time. ${TEAM_FILLS_IN}`);
-  if (!fromOutage) lines.push(`Add the time from the first alert to the start of the recovery (${utc(report.startedAt)}): ${TEAM_FILLS_IN}`);
+  if (!fromOutage)
+    lines.push(
+      `Add the time from the first alert to the start of the recovery (${utc(report.startedAt)}): ${TEAM_FILLS_IN}`,
+    );
   return lines;
 }
 
@@ -49,7 +64,13 @@ function outageLines(report: DrillReport): string[] {
  */
 export function incidentPostMortemMarkdown(report: DrillReport): string {
   const sources = report.details.sources;
-  const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${reason}`), '- [ ] Update documentation', '- [ ] Implement preventive measures', '- [ ] Train team on new procedures', '- [ ] Schedule follow-up review'];
+  const actionItems = [
+    ...report.reasons.map((reason) => `- [ ] Fix: ${reason}`),
+    '- [ ] Update documentation',
+    '- [ ] Implement preventive measures',
+    '- [ ] Train team on new procedures',
+    '- [ ] Schedule follow-up review',
+  ];
   return [
     '## Post-mortem',
     '',
@@ -72,7 +93,10 @@ export function incidentPostMortemMarkdown(report: DrillReport): string {
     bullets(stepDurations(sources), '     '),
     `   - Were procedures effective? ${effectiveness(report)}`,
     '   - Objectives:',
-    bullets(report.objectives.length ? report.objectives.map(objectiveLine) : ['no report measured an objective'], '     '),
+    bullets(
+      report.objectives.length ? report.objectives.map(objectiveLine) : ['no report measured an objective'],
+      '     ',
+    ),
     '',
     '4. **Lessons Learned**',
     '   - What went well?',
@@ -109,7 +133,11 @@ export function renderIncidentMarkdown(report: DrillReport): string {
     `# ${report.passed ? MARK.passed : MARK.failed} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${incidentVerdict(report)}`,
     incidentHeadline(report),
     sourcesTable(report.details.sources),
-    ['## Timeline', '', timeline(report.details.sources).length ? bullets(timeline(report.details.sources), '') : 'No step was recorded.'].join('\n'),
+    [
+      '## Timeline',
+      '',
+      timeline(report.details.sources).length ? bullets(timeline(report.details.sources), '') : 'No step was recorded.',
+    ].join('\n'),
     objectivesSection(report.details.sources),
     stepsSection(report.details.sources),
     incidentPostMortemMarkdown(report),

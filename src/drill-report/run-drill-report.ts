@@ -33,7 +33,11 @@ export interface DrillReportResult {
 
 function commitMessage(report: DrillReport, files: DrillFiles): string {
   const verdict = report.details.incident ? incidentVerdict(report) : drillVerdict(report);
-  const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
+  const lines = [
+    `${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`,
+    '',
+    `Adds ${files.markdownPath} and its JSON record.`,
+  ];
   if (report.run.url) lines.push(`Gathered by ${report.run.url}`);
   return lines.join('\n');
 }
@@ -47,13 +51,25 @@ export async function runDrillReport(options: DrillReportOptions): Promise<Drill
   const sources = await loadSourceReports(options.reports, options.workspace, options.log);
   options.log.info(`read ${sources.length} report(s): ${sources.map((s) => `${s.label} (${s.file})`).join(', ')}`);
   const incident = options.kind === 'incident';
-  const report = buildDrillReport({ title: options.title, reports: sources, run: options.run, now: options.now, incident });
+  const report = buildDrillReport({
+    title: options.title,
+    reports: sources,
+    run: options.run,
+    now: options.now,
+    incident,
+  });
   const files = drillFiles(report, options.historyDir);
-  const past = incident ? [] : await loadPastDrills(join(options.workspace, options.historyDir), options.log, files.name);
-  const markdown = incident ? renderIncidentMarkdown(report) : renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
+  const past = incident
+    ? []
+    : await loadPastDrills(join(options.workspace, options.historyDir), options.log, files.name);
+  const markdown = incident
+    ? renderIncidentMarkdown(report)
+    : renderDrillMarkdown(report, { past: past.map((p) => p.report), historyDir: options.historyDir });
   const json = drillJson(report);
   await writeDrillFiles(options.workspace, files, markdown, json);
-  options.log.info(`wrote ${files.markdownPath} and ${files.jsonPath}${incident ? '' : ` (${past.length} earlier drill(s) in the trend)`}`);
+  options.log.info(
+    `wrote ${files.markdownPath} and ${files.jsonPath}${incident ? '' : ` (${past.length} earlier drill(s) in the trend)`}`,
+  );
 
   const result: DrillReportResult = { report, markdown, files, pastDrills: past.length };
   if (!options.pullRequest) return result;

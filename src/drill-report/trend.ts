@@ -28,7 +28,12 @@ export interface RecoveryChart {
 }
 
 /** The rows of the plan's RTO table, in its order: a drill's recovery times are shown in this order, others after them. */
-export const PLAN_SCENARIOS = ['database failure', 'application crash', 'infrastructure failure', 'regional outage'] as const;
+export const PLAN_SCENARIOS = [
+  'database failure',
+  'application crash',
+  'infrastructure failure',
+  'regional outage',
+] as const;
 
 const planRank = (scenario: string) => {
   const rank = (PLAN_SCENARIOS as readonly string[]).indexOf(scenario);
@@ -55,13 +60,21 @@ export function recoveryByScenario(report: DrillReport): Map<string, Recovery & 
 
 /** The last TREND_LENGTH drills, oldest first, the current one last. */
 export function trendPoints(past: readonly DrillReport[], current: DrillReport): TrendPoint[] {
-  const drills = [...past.slice(-(TREND_LENGTH - 1)).map((report) => ({ report, current: false })), { report: current, current: true }];
+  const drills = [
+    ...past.slice(-(TREND_LENGTH - 1)).map((report) => ({ report, current: false })),
+    { report: current, current: true },
+  ];
   const seen = new Map<string, number>();
   return drills.map(({ report, current: isCurrent }) => {
     const date = report.startedAt.slice(0, 10);
     const count = (seen.get(date) ?? 0) + 1;
     seen.set(date, count);
-    return { label: count === 1 ? date : `${date} #${count}`, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
+    return {
+      label: count === 1 ? date : `${date} #${count}`,
+      verdict: drillVerdict(report),
+      current: isCurrent,
+      recovery: recoveryByScenario(report),
+    };
   });
 }
 

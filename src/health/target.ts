@@ -18,7 +18,8 @@ export function parseHealthUrl(text: string): URL {
   } catch {
     throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('health-url must be an http:// or https:// URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigurationError('health-url must be an http:// or https:// URL');
   if (url.username || url.password) throw new ConfigurationError('health-url must not hold credentials');
   return url;
 }

@@ -19,7 +19,11 @@ const MIN_PROBE_TIMEOUT_MS = 2_000;
 export async function probeHealth(target: HealthTarget, timeoutMs = PROBE_TIMEOUT_MS): Promise<HealthProbe> {
   const at = new Date().toISOString();
   try {
-    const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
+    const response = await fetch(target.url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'user-agent': 'dr-actions' },
+    });
     await response.body?.cancel();
     return { at, status: response.status };
   } catch (error) {
@@ -39,7 +43,11 @@ export interface HealthWait {
 }
 
 /** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
-export async function waitHealthy(target: HealthTarget, backoff: Backoff, clock: Clock = systemClock): Promise<HealthWait> {
+export async function waitHealthy(
+  target: HealthTarget,
+  backoff: Backoff,
+  clock: Clock = systemClock,
+): Promise<HealthWait> {
   const deadline = clock.now() + target.timeoutSeconds * 1000;
   const outcome = await pollUntil(
     () => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))),

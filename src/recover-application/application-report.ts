@@ -79,15 +79,41 @@ function objectives(settings: RecoverApplicationSettings, outcome: RecoveryOutco
   return [objective('RTO', SCENARIO, measure, settings.rtoSeconds, recoverySeconds(outcome))];
 }
 
-function checklist(settings: RecoverApplicationSettings, outcome: RecoveryOutcome, rto: ObjectiveResult | undefined): ChecklistItem[] {
+function checklist(
+  settings: RecoverApplicationSettings,
+  outcome: RecoveryOutcome,
+  rto: ObjectiveResult | undefined,
+): ChecklistItem[] {
   if (settings.mode === 'plan') return [];
   const { health, logScan } = outcome;
   let starts: ChecklistItem;
-  if (!health) starts = checklistItem('applicationStarts', 'failed', `not reached: ${outcome.reasons[0] ?? 'an earlier step failed'}`);
-  else if (!health.healthy) starts = checklistItem('applicationStarts', 'failed', `${settings.health.display} did not answer HTTP ${settings.health.expectStatus}`);
+  if (!health)
+    starts = checklistItem(
+      'applicationStarts',
+      'failed',
+      `not reached: ${outcome.reasons[0] ?? 'an earlier step failed'}`,
+    );
+  else if (!health.healthy)
+    starts = checklistItem(
+      'applicationStarts',
+      'failed',
+      `${settings.health.display} did not answer HTTP ${settings.health.expectStatus}`,
+    );
   else if (logScan && !logScan.passed) starts = checklistItem('applicationStarts', 'failed', logScan.detail);
-  else starts = checklistItem('applicationStarts', 'passed', `${settings.health.display} answered HTTP ${settings.health.expectStatus}${logScan ? `; ${logScan.detail}` : '; logs not scanned (no log-command)'}`);
-  const rtoRow = !rto || rto.passed === null ? checklistItem('rto', 'failed', 'the application did not recover, so no recovery time') : checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds ?? 0)} of ${formatDuration(rto.targetSeconds)}`);
+  else
+    starts = checklistItem(
+      'applicationStarts',
+      'passed',
+      `${settings.health.display} answered HTTP ${settings.health.expectStatus}${logScan ? `; ${logScan.detail}` : '; logs not scanned (no log-command)'}`,
+    );
+  const rtoRow =
+    !rto || rto.passed === null
+      ? checklistItem('rto', 'failed', 'the application did not recover, so no recovery time')
+      : checklistItem(
+          'rto',
+          rto.passed ? 'passed' : 'failed',
+          `${formatDuration(rto.measuredSeconds ?? 0)} of ${formatDuration(rto.targetSeconds)}`,
+        );
   return [starts, rtoRow];
 }
 
@@ -97,12 +123,20 @@ export function runSecrets(settings: RecoverApplicationSettings): string[] {
   return [...settings.commandEnv.secrets, ...(query ? [settings.health.url, query] : [])];
 }
 
-export function buildRecoverApplicationReport(settings: RecoverApplicationSettings, outcome: RecoveryOutcome, run: RunContext, times: { startedAt: Date; finishedAt: Date }): RecoverApplicationReport {
+export function buildRecoverApplicationReport(
+  settings: RecoverApplicationSettings,
+  outcome: RecoveryOutcome,
+  run: RunContext,
+  times: { startedAt: Date; finishedAt: Date },
+): RecoverApplicationReport {
   const objectiveResults = objectives(settings, outcome);
   const shown = (words: string[]) => redact(quoteWords(words), runSecrets(settings));
   const reasons = [...outcome.reasons];
   const [rto] = objectiveResults;
-  if (rto?.passed === false) reasons.push(`the application recovered in ${formatDuration(rto.measuredSeconds ?? 0)}, over the RTO of ${formatDuration(rto.targetSeconds)} (rto-seconds; ${rto.measure})`);
+  if (rto?.passed === false)
+    reasons.push(
+      `the application recovered in ${formatDuration(rto.measuredSeconds ?? 0)}, over the RTO of ${formatDuration(rto.targetSeconds)} (rto-seconds; ${rto.measure})`,
+    );
   return newReport({
     kind: RECOVER_APPLICATION_KIND,
     run,
@@ -124,11 +158,22 @@ export function buildRecoverApplicationReport(settings: RecoverApplicationSettin
         ...(settings.logCheck ? { log: shown(settings.logCheck.command) } : {}),
       },
       passEnv: settings.commandEnv.passed,
-      health: { url: settings.health.display, expectStatus: settings.health.expectStatus, timeoutSeconds: settings.health.timeoutSeconds, before: outcome.before, after: outcome.health },
+      health: {
+        url: settings.health.display,
+        expectStatus: settings.health.expectStatus,
+        timeoutSeconds: settings.health.timeoutSeconds,
+        before: outcome.before,
+        after: outcome.health,
+      },
       crash: outcome.crash,
       restart: outcome.restart,
       logScan: outcome.logScan,
-      rto: { from: outcome.rtoFrom, startedAt: outcome.rtoStartedAt?.toISOString(), recoveredAt: outcome.recoveredAt?.toISOString(), recoverySeconds: recoverySeconds(outcome) },
+      rto: {
+        from: outcome.rtoFrom,
+        startedAt: outcome.rtoStartedAt?.toISOString(),
+        recoveredAt: outcome.recoveredAt?.toISOString(),
+        recoverySeconds: recoverySeconds(outcome),
+      },
     },
   });
 }

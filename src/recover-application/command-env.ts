@@ -53,17 +53,35 @@ export interface CommandEnv {
 
 /** pass-env: names of variables of the step's env, comma- or line-separated; each must be set. */
 export function parseCommandEnv(input: string, from: NodeJS.ProcessEnv): CommandEnv {
-  const names = [...new Set(input.split(/[,\n]/).map((name) => name.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      input
+        .split(/[,\n]/)
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const name of names) {
-    if (!NAME.test(name)) throw new ConfigurationError(`pass-env: '${name}' is not a variable name (letters, digits and _, not starting with a digit)`);
-    if (/^INPUT_/i.test(name)) throw new ConfigurationError(`pass-env: ${name} is one of the action's inputs, which the commands never see; give the value through the step's env: under another name`);
-    if (from[name] === undefined) throw new ConfigurationError(`pass-env names ${name}, which is not set in the step's environment: set it in the step's env: (e.g. from a secret) or drop it`);
+    if (!NAME.test(name))
+      throw new ConfigurationError(
+        `pass-env: '${name}' is not a variable name (letters, digits and _, not starting with a digit)`,
+      );
+    if (/^INPUT_/i.test(name))
+      throw new ConfigurationError(
+        `pass-env: ${name} is one of the action's inputs, which the commands never see; give the value through the step's env: under another name`,
+      );
+    if (from[name] === undefined)
+      throw new ConfigurationError(
+        `pass-env names ${name}, which is not set in the step's environment: set it in the step's env: (e.g. from a secret) or drop it`,
+      );
   }
   const env: Record<string, string> = {};
   for (const name of [...PASSED_VARIABLES, ...names]) {
     const value = from[name];
     if (value !== undefined) env[name] = value;
   }
-  const secrets = [...SECRET_VARIABLES, ...names].map((name) => from[name]).filter((value): value is string => Boolean(value));
+  const secrets = [...SECRET_VARIABLES, ...names]
+    .map((name) => from[name])
+    .filter((value): value is string => Boolean(value));
   return { env, passed: names, secrets };
 }

@@ -19,7 +19,10 @@ export function parseLogErrors(text: string): RegExp {
   } catch (error) {
     throw new ConfigurationError(`log-errors is not a regular expression: ${(error as Error).message}`);
   }
-  if (pattern.test('')) throw new ConfigurationError(`log-errors /${text}/ matches an empty line, so every line would count as an error; make it match only error lines, e.g. ${DEFAULT_LOG_ERRORS}`);
+  if (pattern.test(''))
+    throw new ConfigurationError(
+      `log-errors /${text}/ matches an empty line, so every line would count as an error; make it match only error lines, e.g. ${DEFAULT_LOG_ERRORS}`,
+    );
   return pattern;
 }
 
@@ -50,6 +53,7 @@ export class LogScan {
     this.lines += 1;
     if (!this.pattern.test(line)) return;
     this.matches += 1;
-    if (this.shown.length < MAX_SHOWN_LINES) this.shown.push(line.length > MAX_LINE_CHARACTERS ? `${line.slice(0, MAX_LINE_CHARACTERS)}…` : line);
+    if (this.shown.length < MAX_SHOWN_LINES)
+      this.shown.push(line.length > MAX_LINE_CHARACTERS ? `${line.slice(0, MAX_LINE_CHARACTERS)}…` : line);
   }
 }

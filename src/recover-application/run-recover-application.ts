@@ -7,7 +7,14 @@ import { runCommand, type CommandResult } from '../util/command.js';
 import { formatDuration, plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
-import { buildRecoverApplicationReport, recoverySeconds, runSecrets, type LogScanResult, type RecoverApplicationReport, type RecoveryOutcome } from './application-report.js';
+import {
+  buildRecoverApplicationReport,
+  recoverySeconds,
+  runSecrets,
+  type LogScanResult,
+  type RecoverApplicationReport,
+  type RecoveryOutcome,
+} from './application-report.js';
 import type { LogCheck, RecoverApplicationSettings } from './inputs.js';
 import { LogScan } from './log-scan.js';
 
@@ -41,7 +48,12 @@ interface Recovery {
 }
 
 /** Runs one step; a failure becomes a reason of the report and `undefined`, so the caller decides what may still run. */
-async function step<T>(recovery: Recovery, name: string, fn: () => Promise<T>, describe: (result: T) => string): Promise<T | undefined> {
+async function step<T>(
+  recovery: Recovery,
+  name: string,
+  fn: () => Promise<T>,
+  describe: (result: T) => string,
+): Promise<T | undefined> {
   recovery.options.log.info(`${name}...`);
   try {
     const result = await recovery.recorder.run(name, fn, describe);
@@ -56,9 +68,21 @@ async function step<T>(recovery: Recovery, name: string, fn: () => Promise<T>, d
 }
 
 /** Runs a command; its output goes to the log (shown, never obeyed as workflow commands); a failure throws with how it ended. */
-async function command(recovery: Recovery, input: string, words: string[], extra: Partial<Parameters<typeof runCommand>[1]> = {}): Promise<CommandResult> {
+async function command(
+  recovery: Recovery,
+  input: string,
+  words: string[],
+  extra: Partial<Parameters<typeof runCommand>[1]> = {},
+): Promise<CommandResult> {
   const { options } = recovery;
-  const result = await runCommand(words, { env: options.commandEnv.env, timeoutSeconds: options.commandTimeoutSeconds, secrets: recovery.secrets, now: recovery.now, signal: options.signal, ...extra });
+  const result = await runCommand(words, {
+    env: options.commandEnv.env,
+    timeoutSeconds: options.commandTimeoutSeconds,
+    secrets: recovery.secrets,
+    now: recovery.now,
+    signal: options.signal,
+    ...extra,
+  });
   if (result.output.trim()) options.log.info(`${input} output:\n${result.output.trimEnd()}`);
   if (!result.passed) throw new Error(`${result.command} ${result.detail}`);
   return result;
@@ -66,7 +90,12 @@ async function command(recovery: Recovery, input: string, words: string[], extra
 
 async function crashStep(recovery: Recovery, words: string[]): Promise<boolean> {
   recovery.outcome.rtoStartedAt = recovery.now();
-  const crash = await step(recovery, 'Crash the application (drill)', () => command(recovery, 'crash-command', words), (r) => `${r.command} ${r.detail}`);
+  const crash = await step(
+    recovery,
+    'Crash the application (drill)',
+    () => command(recovery, 'crash-command', words),
+    (r) => `${r.command} ${r.detail}`,
+  );
   recovery.outcome.crash = crash;
   return crash !== undefined;
 }
@@ -75,7 +104,12 @@ async function restartStep(recovery: Recovery): Promise<boolean> {
   const { options, outcome } = recovery;
   outcome.rtoStartedAt ??= options.outageStartedAt ?? recovery.now();
   // The restart starts the application: what it leaves running must go on running.
-  const restart = await step(recovery, 'Restart the application', () => command(recovery, 'restart-command', options.restartCommand, { leftovers: 'keep' }), (r) => `${r.command} ${r.detail}`);
+  const restart = await step(
+    recovery,
+    'Restart the application',
+    () => command(recovery, 'restart-command', options.restartCommand, { leftovers: 'keep' }),
+    (r) => `${r.command} ${r.detail}`,
+  );
   outcome.restart = restart;
   return restart !== undefined;
 }
@@ -103,19 +137,44 @@ async function healthStep(recovery: Recovery): Promise<void> {
 
 async function logStep(recovery: Recovery, check: LogCheck): Promise<void> {
   const scan = new LogScan(check.pattern);
-  const result: LogScanResult = { command: '', pattern: check.pattern.source, passed: false, detail: '', lines: 0, matches: 0, shown: [] };
+  const result: LogScanResult = {
+    command: '',
+    pattern: check.pattern.source,
+    passed: false,
+    detail: '',
+    lines: 0,
+    matches: 0,
+    shown: [],
+  };
   recovery.outcome.logScan = result;
   await step(
     recovery,
     'Check the logs for errors',
     async () => {
-      const ran = await runCommand(check.command, { env: recovery.options.commandEnv.env, timeoutSeconds: recovery.options.commandTimeoutSeconds, secrets: recovery.secrets, now: recovery.now, signal: recovery.options.signal, onOutput: (chunk, stream) => scan.add(chunk, stream) });
+      const ran = await runCommand(check.command, {
+        env: recovery.options.commandEnv.env,
+        timeoutSeconds: recovery.options.commandTimeoutSeconds,
+        secrets: recovery.secrets,
+        now: recovery.now,
+        signal: recovery.options.signal,
+        onOutput: (chunk, stream) => scan.add(chunk, stream),
+      });
       scan.finish();
-      Object.assign(result, { command: ran.command, lines: scan.lines, matches: scan.matches, shown: scan.shown.map((line) => redact(line, recovery.secrets)) });
-      if (!ran.passed) throw new Error((result.detail = `log-command ${ran.command} ${ran.detail}, so the logs were not checked`));
+      Object.assign(result, {
+        command: ran.command,
+        lines: scan.lines,
+        matches: scan.matches,
+        shown: scan.shown.map((line) => redact(line, recovery.secrets)),
+      });
+      if (!ran.passed)
+        throw new Error((result.detail = `log-command ${ran.command} ${ran.detail}, so the logs were not checked`));
       if (scan.matches > 0) {
-        recovery.options.log.info(`log lines matching log-errors /${check.pattern.source}/:\n${result.shown.join('\n')}`);
-        throw new Error((result.detail = `${plural(scan.matches, 'line')} of ${scan.lines} the log-command printed ${scan.matches === 1 ? 'matches' : 'match'} log-errors /${check.pattern.source}/; the first: ${result.shown[0] ?? ''}`));
+        recovery.options.log.info(
+          `log lines matching log-errors /${check.pattern.source}/:\n${result.shown.join('\n')}`,
+        );
+        throw new Error(
+          (result.detail = `${plural(scan.matches, 'line')} of ${scan.lines} the log-command printed ${scan.matches === 1 ? 'matches' : 'match'} log-errors /${check.pattern.source}/; the first: ${result.shown[0] ?? ''}`),
+        );
       }
       result.passed = true;
       result.detail = `none of ${plural(scan.lines, 'log line')} matches log-errors`;
@@ -141,7 +200,8 @@ async function plan(recovery: Recovery): Promise<void> {
     recovery,
     'Probe health',
     async () => (recovery.outcome.before = await probeHealth(target)),
-    (probe) => `${target.display} answers ${describeProbe(probe)} now; execute would restart the application and wait for HTTP ${target.expectStatus}`,
+    (probe) =>
+      `${target.display} answers ${describeProbe(probe)} now; execute would restart the application and wait for HTTP ${target.expectStatus}`,
   );
 }
 
@@ -154,14 +214,28 @@ export async function runRecoverApplication(options: RecoverApplicationOptions):
   const clock = options.clock ?? systemClock;
   const now = () => new Date(clock.now());
   const startedAt = now();
-  const rtoFrom = options.crashCommand ? 'crash-command' : options.outageStartedAt ? 'outage-started-at' : 'restart-command';
-  const recovery: Recovery = { options, now, recorder: new StepRecorder(now), outcome: { steps: [], reasons: [], rtoFrom }, secrets: runSecrets(options) };
+  const rtoFrom = options.crashCommand
+    ? 'crash-command'
+    : options.outageStartedAt
+      ? 'outage-started-at'
+      : 'restart-command';
+  const recovery: Recovery = {
+    options,
+    now,
+    recorder: new StepRecorder(now),
+    outcome: { steps: [], reasons: [], rtoFrom },
+    secrets: runSecrets(options),
+  };
   if (options.mode === 'plan') await plan(recovery);
   else await execute(recovery);
   if (options.signal?.aborted) recovery.outcome.reasons.push('the run was cancelled');
   recovery.outcome.steps = recovery.recorder.steps;
-  const report = buildRecoverApplicationReport(options, recovery.outcome, options.run, { startedAt, finishedAt: now() });
+  const report = buildRecoverApplicationReport(options, recovery.outcome, options.run, {
+    startedAt,
+    finishedAt: now(),
+  });
   await writeReport(options.reportPath, report);
-  const recovered = options.mode === 'execute' && recovery.outcome.recoveredAt !== undefined && recovery.outcome.restart !== undefined;
+  const recovered =
+    options.mode === 'execute' && recovery.outcome.recoveredAt !== undefined && recovery.outcome.restart !== undefined;
   return { report, recovered, recoverySeconds: recoverySeconds(recovery.outcome), reportPath: options.reportPath };
 }

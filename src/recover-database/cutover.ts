@@ -21,13 +21,24 @@ export interface CutoverPacing {
   clock: Clock;
 }
 
-export const DEFAULT_PACING: CutoverPacing = { health: { initialMs: 1000, maxMs: 15_000, factor: 2 }, sessionsGoneMs: 30_000, sessionsSettleMs: 5_000, clock: systemClock };
+export const DEFAULT_PACING: CutoverPacing = {
+  health: { initialMs: 1000, maxMs: 15_000, factor: 2 },
+  sessionsGoneMs: 30_000,
+  sessionsSettleMs: 5_000,
+  clock: systemClock,
+};
 
 /** Runs one of the application's commands with the production database in DATABASE_URL and PG*; a failure stops the recovery. */
 async function runCommand(execution: Execution, input: CommandRun['input'], words: readonly string[]): Promise<string> {
   const { run } = execution;
   const target = withDatabase(run.settings.database, run.settings.database.database);
-  const result: SmokeResult = await runSmokeCommand(words, target, { timeoutSeconds: run.settings.commands.timeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+  const result: SmokeResult = await runSmokeCommand(words, target, {
+    timeoutSeconds: run.settings.commands.timeoutSeconds,
+    secrets: run.secrets,
+    now: run.now,
+    env: run.env,
+    signal: run.signal,
+  });
   run.details.commands.push({ input, result });
   if (result.output.trim()) run.log.info(`${input} output:\n${result.output}`);
   const detail = `${result.command} ${result.detail}`;
@@ -35,9 +46,18 @@ async function runCommand(execution: Execution, input: CommandRun['input'], word
   return detail;
 }
 
-async function commandStep(execution: Execution, name: string, input: CommandRun['input'], words: readonly string[] | undefined): Promise<void> {
+async function commandStep(
+  execution: Execution,
+  name: string,
+  input: CommandRun['input'],
+  words: readonly string[] | undefined,
+): Promise<void> {
   if (!words) return execution.steps.skip(name, `no ${input}`);
-  await execution.steps.run(name, () => runCommand(execution, input, words), (detail) => detail);
+  await execution.steps.run(
+    name,
+    () => runCommand(execution, input, words),
+    (detail) => detail,
+  );
 }
 
 /** The databases the renames need to themselves: no session may be in either. */
@@ -47,7 +67,12 @@ function renamedDatabases(execution: Execution): string[] {
 }
 
 /** The sessions in the databases that are still there after waiting up to `ms` for them to end. */
-async function sessionsEndedWithin(execution: Execution, databases: readonly string[], ms: number, pacing: CutoverPacing): Promise<SessionOnServer[]> {
+async function sessionsEndedWithin(
+  execution: Execution,
+  databases: readonly string[],
+  ms: number,
+  pacing: CutoverPacing,
+): Promise<SessionOnServer[]> {
   const outcome = await pollUntil(
     () => sessionsIn(execution.maintenance, databases),
     (sessions) => sessions.length === 0,
@@ -68,9 +93,14 @@ async function clearSessions(execution: Execution, pacing: CutoverPacing): Promi
       `sessions: ${sessions.length} still use ${databases.join(' or ')}: ${describeSessions(sessions)}. Nothing was renamed: stop them (stop-command), or set terminate-connections: true to end them, and run again`,
     ]);
   }
-  await maintenance.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`);
+  await maintenance.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`,
+  );
   const left = await sessionsEndedWithin(execution, databases, pacing.sessionsGoneMs, pacing);
-  if (left.length) throw new StepFailure('sessions did not end', [`sessions: still connected after they were terminated: ${describeSessions(left)}. Nothing was renamed`]);
+  if (left.length)
+    throw new StepFailure('sessions did not end', [
+      `sessions: still connected after they were terminated: ${describeSessions(left)}. Nothing was renamed`,
+    ]);
   return `ended ${sessions.length} sessions (terminate-connections): ${describeSessions(sessions)}`;
 }
 
@@ -79,7 +109,9 @@ async function rename(execution: Execution): Promise<string> {
   const { run, plan, maintenance } = execution;
   const production = run.settings.database.database;
   const statements = [
-    ...(plan.phase.kind === 'half-renamed' ? [] : [`ALTER DATABASE ${quoteIdent(production)} RENAME TO ${quoteIdent(plan.keptAs)}`]),
+    ...(plan.phase.kind === 'half-renamed'
+      ? []
+      : [`ALTER DATABASE ${quoteIdent(production)} RENAME TO ${quoteIdent(plan.keptAs)}`]),
     `ALTER DATABASE ${quoteIdent(plan.restoredAs)} RENAME TO ${quoteIdent(production)}`,
   ];
   await maintenance.query('BEGIN');
@@ -98,8 +130,16 @@ async function rename(execution: Execution): Promise<string> {
 export async function cutOver(execution: Execution, pacing: CutoverPacing): Promise<void> {
   const { steps, run } = execution;
   await commandStep(execution, STEP.stop, 'stop-command', run.settings.commands.stop);
-  await steps.run(STEP.sessions, () => clearSessions(execution, pacing), (detail) => detail);
-  await steps.run(STEP.rename, () => rename(execution), (detail) => detail);
+  await steps.run(
+    STEP.sessions,
+    () => clearSessions(execution, pacing),
+    (detail) => detail,
+  );
+  await steps.run(
+    STEP.rename,
+    () => rename(execution),
+    (detail) => detail,
+  );
 }
 
 /** After the renames: migrate, start, wait for health, and mark the recovery complete on the server. */
@@ -109,13 +149,23 @@ export async function bringUp(execution: Execution, pacing: CutoverPacing): Prom
   await commandStep(execution, STEP.start, 'start-command', run.settings.commands.start);
   const health = run.settings.health;
   if (health) {
-    await steps.run(STEP.health, async () => {
-      const wait = await waitHealthy(health, pacing.health, pacing.clock);
-      const last = wait.last.status !== undefined ? `HTTP ${wait.last.status}` : `no answer (${wait.last.error ?? 'unknown error'})`;
-      run.details.health = { url: health.display, healthy: wait.healthy, attempts: wait.attempts, last };
-      if (!wait.healthy) throw new StepFailure(`${health.display} answered ${last} after ${wait.attempts} attempts`, [`health: ${health.display} did not answer ${health.expectStatus} within ${health.timeoutSeconds} s (last: ${last})`]);
-      return `${health.display} answered ${last} after ${wait.attempts} attempts`;
-    }, (detail) => detail);
+    await steps.run(
+      STEP.health,
+      async () => {
+        const wait = await waitHealthy(health, pacing.health, pacing.clock);
+        const last =
+          wait.last.status !== undefined
+            ? `HTTP ${wait.last.status}`
+            : `no answer (${wait.last.error ?? 'unknown error'})`;
+        run.details.health = { url: health.display, healthy: wait.healthy, attempts: wait.attempts, last };
+        if (!wait.healthy)
+          throw new StepFailure(`${health.display} answered ${last} after ${wait.attempts} attempts`, [
+            `health: ${health.display} did not answer ${health.expectStatus} within ${health.timeoutSeconds} s (last: ${last})`,
+          ]);
+        return `${health.display} answered ${last} after ${wait.attempts} attempts`;
+      },
+      (detail) => detail,
+    );
   } else steps.skip(STEP.health, 'no health-url');
   await setJournal(execution, run.settings.database.database, 'complete');
 }

@@ -72,7 +72,12 @@ function initialDetails(settings: RecoverDatabaseSettings): RecoverDetails {
 /** Claims the production database's name for this run: two recoveries of one database must not interleave. */
 async function claimProduction(settings: RecoverDatabaseSettings, psqlPath: string): Promise<TargetClaim> {
   const target = settings.database;
-  return claimTarget(target, psqlPath, (holder) => `another run is recovering ${target.display} (${holder}); nothing was changed: let it finish, then run again (a re-run resumes where it stopped)`);
+  return claimTarget(
+    target,
+    psqlPath,
+    (holder) =>
+      `another run is recovering ${target.display} (${holder}); nothing was changed: let it finish, then run again (a re-run resumes where it stopped)`,
+  );
 }
 
 /** From where the plan found the recovery, the rest of it: each part skipped when an earlier run did it. */
@@ -90,7 +95,12 @@ async function execute(execution: Execution, pacing: CutoverPacing): Promise<voi
 }
 
 /** Where things stand at the end, and, once the renames happened, the SQL that undoes them. */
-function describeEnd(details: RecoverDetails, plan: RecoveryPlan | undefined, steps: readonly ReportStep[], failed: boolean): void {
+function describeEnd(
+  details: RecoverDetails,
+  plan: RecoveryPlan | undefined,
+  steps: readonly ReportStep[],
+  failed: boolean,
+): void {
   const production = details.production;
   if (!plan) return void (details.state = `nothing was changed: ${production} is as it was`);
   const kept = `the damaged database is kept as ${plan.keptAs} (drop it once the incident is closed: DROP DATABASE ${quoteIdent(plan.keptAs)};)`;
@@ -101,8 +111,10 @@ function describeEnd(details: RecoverDetails, plan: RecoveryPlan | undefined, st
       : `${production} is the restored backup ${plan.selection.backup.key}; ${kept}`;
     return;
   }
-  if (details.mode === 'plan') return void (details.state = `plan only: nothing was changed${plan.phase.kind === 'done' ? '; the recovery is already complete' : ''}`);
-  const created = plan.phase.kind !== 'fresh' || steps.some((s) => s.name === STEP.createDatabase && s.status === 'passed');
+  if (details.mode === 'plan')
+    return void (details.state = `plan only: nothing was changed${plan.phase.kind === 'done' ? '; the recovery is already complete' : ''}`);
+  const created =
+    plan.phase.kind !== 'fresh' || steps.some((s) => s.name === STEP.createDatabase && s.status === 'passed');
   details.state = created
     ? `${production} was not changed (oid ${plan.replaces}); the restored database ${plan.restoredAs} is kept for inspection: run again to resume from it, or drop it (DROP DATABASE ${quoteIdent(plan.restoredAs)};)`
     : `${production} was not changed (oid ${plan.replaces}); no database was created`;
@@ -121,14 +133,31 @@ async function planAndExecute(run: RecoveryRun, steps: StepRecorder, pacing: Cut
   try {
     const psqlPath = (await findClient('psql')).path;
     if (settings.mode === 'execute') claim = await claimProduction(settings, psqlPath);
-    const session = (maintenance = await openMaintenance(withDatabase(settings.database, settings.database.database), psqlPath));
-    const plan = await steps.run(STEP.plan, () => planRecovery(run, session, psqlPath), (p) => describePhase(p, settings.database.database));
+    const session = (maintenance = await openMaintenance(
+      withDatabase(settings.database, settings.database.database),
+      psqlPath,
+    ));
+    const plan = await steps.run(
+      STEP.plan,
+      () => planRecovery(run, session, psqlPath),
+      (p) => describePhase(p, settings.database.database),
+    );
     outcome.plan = plan;
     run.details.actions = recoveryActions(settings, plan);
-    const journal = plan.phase.kind === 'fresh'
-      ? { production: settings.database.database, backup: plan.selection.backup.key, replaces: plan.replaces, restoredAs: plan.restoredAs, keptAs: plan.keptAs, state: 'restoring' as const, run: run.run.runId }
-      : plan.phase.journal;
-    if (settings.mode === 'execute') await execute({ run, plan, maintenance: session, psqlPath, steps, journal }, pacing);
+    const journal =
+      plan.phase.kind === 'fresh'
+        ? {
+            production: settings.database.database,
+            backup: plan.selection.backup.key,
+            replaces: plan.replaces,
+            restoredAs: plan.restoredAs,
+            keptAs: plan.keptAs,
+            state: 'restoring' as const,
+            run: run.run.runId,
+          }
+        : plan.phase.journal;
+    if (settings.mode === 'execute')
+      await execute({ run, plan, maintenance: session, psqlPath, steps, journal }, pacing);
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(errorMessage(caught));
     error.message = redact(error instanceof StepFailure ? error.reasons.join('; ') : error.message, run.secrets);
@@ -153,14 +182,36 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
   const startedAt = now();
   const steps = new StepRecorder(now);
   const details = initialDetails(options);
-  const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
+  const store = new BackupStore(
+    createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }),
+    options.bucket,
+    options.prefix,
+  );
   const secrets = [options.database.password];
-  const run: RecoveryRun = { settings: options, store, details, log: options.log, now, run: options.run, secrets, signal: options.signal, env: options.env };
+  const run: RecoveryRun = {
+    settings: options,
+    store,
+    details,
+    log: options.log,
+    now,
+    run: options.run,
+    secrets,
+    signal: options.signal,
+    env: options.env,
+  };
   const { plan, error } = await planAndExecute(run, steps, { ...DEFAULT_PACING, ...options.pacing });
   describeEnd(details, plan, steps.steps, Boolean(error));
   details.rto = measureRto(steps.steps, details, Boolean(options.health));
   details.rpo = { seconds: details.backup ? secondsBetween(new Date(details.backup.snapshotAt), now()) : null };
-  const report = buildRecoverReport({ settings: options, run: options.run, startedAt, finishedAt: now(), steps: steps.steps, details, failure: error?.message });
+  const report = buildRecoverReport({
+    settings: options,
+    run: options.run,
+    startedAt,
+    finishedAt: now(),
+    steps: steps.steps,
+    details,
+    failure: error?.message,
+  });
   await writeReport(options.reportPath, report);
   return {
     mode: options.mode,

@@ -58,15 +58,24 @@ function executable(path: string): boolean {
 function checkCommandExists(command: string, inputName: string, env: NodeJS.ProcessEnv, cwd: string): void {
   if (command.includes('/')) {
     const path = isAbsolute(command) ? command : resolve(cwd, command);
-    if (!executable(path)) throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
+    if (!executable(path))
+      throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
     return;
   }
   const found = (env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command)));
-  if (!found) throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+  if (!found)
+    throw new ConfigurationError(
+      `${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`,
+    );
 }
 
 /** A command input as words (no shell), its program checked to exist; undefined when empty. */
-export function parseCommand(input: string, inputName: string, env: NodeJS.ProcessEnv, cwd: string): string[] | undefined {
+export function parseCommand(
+  input: string,
+  inputName: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): string[] | undefined {
   const words = splitWords(input, inputName);
   if (words.length === 0) return undefined;
   checkCommandExists(words[0] as string, inputName, env, cwd);
@@ -113,7 +122,9 @@ class BoundedOutput {
 
   text(): string {
     this.trimTail();
-    return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+    return this.omitted > 0
+      ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+      : this.head + this.tail;
   }
 }
 
@@ -144,11 +155,14 @@ function outputClosed(child: Child, graceMs?: number): Promise<void> {
   const { stdout, stderr } = child;
   if (!stdout || !stderr || (stdout.closed && stderr.closed)) return Promise.resolve();
   return new Promise<void>((done) => {
-    const timer = graceMs === undefined ? undefined : setTimeout(() => {
-      // Processes left running (an application the command started) may hold the pipes open.
-      for (const stream of [stdout, stderr]) (stream as unknown as { unref?: () => void }).unref?.();
-      done();
-    }, graceMs);
+    const timer =
+      graceMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            // Processes left running (an application the command started) may hold the pipes open.
+            for (const stream of [stdout, stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+            done();
+          }, graceMs);
     child.once('close', () => {
       clearTimeout(timer);
       done();
@@ -156,7 +170,11 @@ function outputClosed(child: Child, graceMs?: number): Promise<void> {
   });
 }
 
-function describeExit(file: string, exit: Exit, how: { timedOut: boolean; cancelled: boolean; timeoutSeconds: number }): string {
+function describeExit(
+  file: string,
+  exit: Exit,
+  how: { timedOut: boolean; cancelled: boolean; timeoutSeconds: number },
+): string {
   if (exit.error) return `could not start ${file}: ${exit.error.message}`;
   if (how.timedOut) return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
   if (how.cancelled) return 'cancelled; its process group was killed';

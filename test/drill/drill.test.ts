@@ -49,7 +49,14 @@ const alive = (pid: number) => {
 /** Every file under a folder, its text. */
 async function filesUnder(dir: string): Promise<{ path: string; text: string }[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return Promise.all(entries.filter((e) => e.isFile()).map(async (e) => ({ path: join(e.parentPath, e.name), text: await readFile(join(e.parentPath, e.name), 'utf8') })));
+  return Promise.all(
+    entries
+      .filter((e) => e.isFile())
+      .map(async (e) => ({
+        path: join(e.parentPath, e.name),
+        text: await readFile(join(e.parentPath, e.name), 'utf8'),
+      })),
+  );
 }
 
 let out: string;
@@ -64,7 +71,11 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   // The drill starts its own stack; it must not find the test run's. The app role's password comes as a secret would.
   const appPassword = `app-${randomBytes(12).toString('hex')}`;
   const env = { ...process.env, DR_TEST_STACK: '', APP_DB_PASSWORD: appPassword };
-  const run = await execa('npx', ['tsx', 'scripts/drill.ts', '--size', '3', '--json', '--out', out], { env, reject: false, timeout: 300_000 });
+  const run = await execa('npx', ['tsx', 'scripts/drill.ts', '--size', '3', '--json', '--out', out], {
+    env,
+    reject: false,
+    timeout: 300_000,
+  });
   const verdict = JSON.parse(String(run.stdout)) as Verdict;
 
   expect(verdict.steps.map((s) => [s.name, s.passed])).toEqual([
@@ -77,7 +88,10 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ["audit the plan's prerequisites (actions/dr-audit)", true],
     ['failover to the replica region (actions/failover, execute)', true],
     ['corrupt production: a bad migration deletes the refunded payments', true],
-    ["recover production from the night's backup: plan through dr-actions on the command line, execute as the workflow does (actions/recover-database)", true],
+    [
+      "recover production from the night's backup: plan through dr-actions on the command line, execute as the workflow does (actions/recover-database)",
+      true,
+    ],
     ['crash the application and recover it (actions/recover-application, drill)', true],
     ['drill report (actions/drill-report, no pull request)', true],
   ]);
@@ -104,17 +118,44 @@ test('npm run drill at a small size: passes every step, writes the report, and l
 
   const dataset = rowsFor(3);
   // The rebuild: roles from the backup's globals, the app's password from the secret, and the app's own login seeing its settings, tables and sequence.
-  const rebuild = JSON.parse(await readFile(join(out, 'reports', 'restore-verify-rebuild', 'restore-verify-report.json'), 'utf8')) as RestoreVerifyReport;
+  const rebuild = JSON.parse(
+    await readFile(join(out, 'reports', 'restore-verify-rebuild', 'restore-verify-report.json'), 'utf8'),
+  ) as RestoreVerifyReport;
   expect(rebuild.passed).toBe(true);
-  expect(rebuild.objectives[0]).toMatchObject({ name: 'RTO', scenario: 'infrastructure failure', targetSeconds: 14_400, passed: true });
-  expect(rebuild.details.roles).toMatchObject({ mode: 'rebuild', missing: [], passwordsSet: ['saas_app'], needPassword: [] });
+  expect(rebuild.objectives[0]).toMatchObject({
+    name: 'RTO',
+    scenario: 'infrastructure failure',
+    targetSeconds: 14_400,
+    passed: true,
+  });
+  expect(rebuild.details.roles).toMatchObject({
+    mode: 'rebuild',
+    missing: [],
+    passwordsSet: ['saas_app'],
+    needPassword: [],
+  });
   expect([...(rebuild.details.roles?.created ?? [])].sort()).toEqual(['saas_app', 'saas_owner', 'saas_readonly']);
-  expect(rebuild.details.smoke?.output.trim().split('\n')).toEqual(['saas_app', '30s', '8MB', String(dataset.payments), String(dataset.users), '1000']);
+  expect(rebuild.details.smoke?.output.trim().split('\n')).toEqual([
+    'saas_app',
+    '30s',
+    '8MB',
+    String(dataset.payments),
+    String(dataset.users),
+    '1000',
+  ]);
 
   // The RDS recovery point, in the secondary region: newer than the backup, it holds the payments taken after it.
-  const rds = JSON.parse(await readFile(join(out, 'reports', 'rds-restore-test', 'rds-restore-test-report.json'), 'utf8')) as RdsRestoreReport;
+  const rds = JSON.parse(
+    await readFile(join(out, 'reports', 'rds-restore-test', 'rds-restore-test-report.json'), 'utf8'),
+  ) as RdsRestoreReport;
   expect(rds.passed).toBe(true);
-  expect(rds.details).toMatchObject({ instanceId: 'saas-production', sourceRegion: 'us-east-1', region: 'us-west-2', scenario: 'regional outage', selector: 'latest' });
+  expect(rds.details).toMatchObject({
+    instanceId: 'saas-production',
+    sourceRegion: 'us-east-1',
+    region: 'us-west-2',
+    scenario: 'regional outage',
+    selector: 'latest',
+  });
   expect(rds.details.recoveryPoint?.mechanism).toBe('point-in-time');
   expect(rds.details.instance).toMatchObject({ created: true, deleted: true, kept: false });
   expect(rds.details.smoke?.output.trim()).toBe(String(dataset.payments + 25));
@@ -126,14 +167,27 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   ]);
 
   // The database failure: the deleted payments back under the production name, the damaged database kept, the writes since the backup counted as lost.
-  const recovery = JSON.parse(await readFile(join(out, 'reports', 'recover-database-execute', 'recover-database-report.json'), 'utf8')) as RecoverDatabaseReport;
+  const recovery = JSON.parse(
+    await readFile(join(out, 'reports', 'recover-database-execute', 'recover-database-report.json'), 'utf8'),
+  ) as RecoverDatabaseReport;
   expect(recovery.passed).toBe(true);
-  expect(recovery.details).toMatchObject({ mode: 'execute', recovered: true, keptAs: expect.stringMatching(/^saas_production_damaged_\d{8}_\d{6}$/) });
-  expect(recovery.details.loss?.tables.find((t) => t.table === 'public.events')).toEqual({ table: 'public.events', backupRows: dataset.events, liveRows: dataset.events + 40, difference: 40 });
+  expect(recovery.details).toMatchObject({
+    mode: 'execute',
+    recovered: true,
+    keptAs: expect.stringMatching(/^saas_production_damaged_\d{8}_\d{6}$/),
+  });
+  expect(recovery.details.loss?.tables.find((t) => t.table === 'public.events')).toEqual({
+    table: 'public.events',
+    backupRows: dataset.events,
+    liveRows: dataset.events + 40,
+    difference: 40,
+  });
   expect(recovery.details.loss?.tables.find((t) => t.table === 'public.payments')?.backupRows).toBe(dataset.payments);
   expect(recovery.details.health).toMatchObject({ healthy: true });
   const recoverStep = verdict.steps.find((s) => s.name.startsWith('recover production'));
-  expect(recoverStep?.detail).toMatch(/the damaged database kept as saas_production_damaged_\d{8}_\d{6} \(\d+ payments, none refunded\); the application answers again; lost, as the report counts them: 40 events and 25 payments written after the backup/);
+  expect(recoverStep?.detail).toMatch(
+    /the damaged database kept as saas_production_damaged_\d{8}_\d{6} \(\d+ payments, none refunded\); the application answers again; lost, as the report counts them: 40 events and 25 payments written after the backup/,
+  );
   // The plan ran through the command line: its summary was written by dr-actions, not by the runner.
   expect(await readFile(join(out, 'summaries', 'recover-database-plan.md'), 'utf8')).toContain('What execute would do');
 
@@ -144,16 +198,39 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   );
   expect(report).toMatch(/^# ✅ Local disaster-recovery drill, \d{4}-\d{2}-\d{2}: passed/);
   expect(report).toContain('7 reports: 7 passed, 0 failed.');
-  for (const label of ['restore-verify (copy)', 'restore-verify (rebuild)', 'rds-restore-test', 'dr-audit', 'failover', 'recover-database', 'recover-application']) {
+  for (const label of [
+    'restore-verify (copy)',
+    'restore-verify (rebuild)',
+    'rds-restore-test',
+    'dr-audit',
+    'failover',
+    'recover-database',
+    'recover-application',
+  ]) {
     expect(report).toContain(`| ✅ ${label} |`);
   }
   expect(report).toMatch(/infrastructure failure [\d.]+ s \(RTO 4 h 0 min\)/);
-  expect(report).toMatch(/\| ✅ \| RTO \| infrastructure failure \| rebuild on an empty server: .*\| restore-verify \(rebuild\) \|/);
-  expect(report).toMatch(/\| ✅ \| RTO \| regional outage \| RDS point-in-time restore in us-west-2, from us-east-1: .*\| rds-restore-test \|/);
+  expect(report).toMatch(
+    /\| ✅ \| RTO \| infrastructure failure \| rebuild on an empty server: .*\| restore-verify \(rebuild\) \|/,
+  );
+  expect(report).toMatch(
+    /\| ✅ \| RTO \| regional outage \| RDS point-in-time restore in us-west-2, from us-east-1: .*\| rds-restore-test \|/,
+  );
   expect(report).toContain('| ✅ | Restore database from backup | passed |');
   expect(report).toContain('| ✅ | Recovery time within RTO | passed |');
   expect(report).toContain('| ✅ | Plan prerequisites in place | passed |');
-  for (const name of ['backup', 'restore-verify', 'restore-verify-rebuild', 'rds-restore-test', 'dr-audit', 'failover', 'recover-database-plan', 'recover-database', 'recover-application', 'drill-report']) {
+  for (const name of [
+    'backup',
+    'restore-verify',
+    'restore-verify-rebuild',
+    'rds-restore-test',
+    'dr-audit',
+    'failover',
+    'recover-database-plan',
+    'recover-database',
+    'recover-application',
+    'drill-report',
+  ]) {
     expect((await readFile(join(out, 'summaries', `${name}.md`), 'utf8')).length).toBeGreaterThan(100);
   }
 
@@ -161,11 +238,13 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   expect(String(run.stdout) + String(run.stderr)).not.toContain(appPassword);
   expect((await filesUnder(out)).filter((f) => f.text.includes(appPassword)).map((f) => f.path)).toEqual([]);
 
-  const { postgresPort, motoPid, productionPort, newServerPort, restoredPorts, replicaPort, applicationUrl } = verdict.started;
+  const { postgresPort, motoPid, productionPort, newServerPort, restoredPorts, replicaPort, applicationUrl } =
+    verdict.started;
   expect(postgresPort && motoPid && productionPort && newServerPort && replicaPort && applicationUrl).toBeTruthy();
   expect(await listening(Number(new URL(applicationUrl as string).port))).toBe(false);
   expect(restoredPorts).toHaveLength(1);
-  for (const port of [postgresPort, productionPort, newServerPort, ...(restoredPorts ?? []), replicaPort]) expect([port, await listening(port as number)]).toEqual([port, false]);
+  for (const port of [postgresPort, productionPort, newServerPort, ...(restoredPorts ?? []), replicaPort])
+    expect([port, await listening(port as number)]).toEqual([port, false]);
   expect(alive(motoPid as number)).toBe(false);
 }, 330_000);
 

@@ -57,7 +57,10 @@ afterEach(async () => {
 
 /** Starts the application before the run; resolves with its pid once it says it listens. */
 async function startApp(): Promise<number> {
-  const child = spawn(node24Path(), [SERVER, String(app.port), app.pidFile], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(node24Path(), [SERVER, String(app.port), app.pidFile], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the health server exited with ${code} before listening`)));
     child.stdout.once('data', () => resolve());
@@ -86,11 +89,24 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
       'log-command': `cat ${logFile}`,
       'pass-env': 'DEPLOY_TOKEN',
     };
-    const env = { DEPLOY_TOKEN: 'deploy-secret-7', GITHUB_TOKEN: 'ghs_not_for_commands', DATABASE_URL: 'postgres://app:hunter2@db/saas' };
+    const env = {
+      DEPLOY_TOKEN: 'deploy-secret-7',
+      GITHUB_TOKEN: 'ghs_not_for_commands',
+      DATABASE_URL: 'postgres://app:hunter2@db/saas',
+    };
 
-    const plan = await runBundledAction('recover-application', { ...inputs, 'report-path': join(app.dir, 'plan.json') }, { env });
+    const plan = await runBundledAction(
+      'recover-application',
+      { ...inputs, 'report-path': join(app.dir, 'plan.json') },
+      { env },
+    );
     expect(plan.exitCode).toBe(0);
-    expect(plan.outputs).toMatchObject({ mode: 'plan', recovered: 'false', 'recovery-seconds': '', 'plan-digest': expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(plan.outputs).toMatchObject({
+      mode: 'plan',
+      recovered: 'false',
+      'recovery-seconds': '',
+      'plan-digest': expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(plan.summary).toContain('### What execute would run, in order');
     expect((await report(join(app.dir, 'plan.json'))).details.health.before?.status).toBe(200);
     expect(existsSync(envFile)).toBe(false);
@@ -98,11 +114,22 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
 
     const run = await runBundledAction(
       'recover-application',
-      { ...inputs, mode: 'execute', confirm: app.host, 'expected-plan-digest': plan.outputs['plan-digest'] as string, 'report-path': join(app.dir, 'execute.json') },
+      {
+        ...inputs,
+        mode: 'execute',
+        confirm: app.host,
+        'expected-plan-digest': plan.outputs['plan-digest'] as string,
+        'report-path': join(app.dir, 'execute.json'),
+      },
       { env },
     );
     expect([run.exitCode, run.stdout.match(/^::error::.*$/m)?.[0]]).toEqual([0, undefined]);
-    expect(run.outputs).toMatchObject({ mode: 'execute', recovered: 'true', 'log-errors-found': '0', 'report-path': join(app.dir, 'execute.json') });
+    expect(run.outputs).toMatchObject({
+      mode: 'execute',
+      recovered: 'true',
+      'log-errors-found': '0',
+      'report-path': join(app.dir, 'execute.json'),
+    });
 
     // The crash stopped the first process; the restart started another, which still answers after the run.
     expect(alive(first)).toBe(false);
@@ -123,10 +150,19 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
     expect(rto.startedAt).toBe(crash?.startedAt);
     expect(Date.parse(rto.recoveredAt as string)).toBeGreaterThanOrEqual(Date.parse(restart?.finishedAt as string));
     expect(rto.recoveredAt).toBe(health?.finishedAt);
-    expect(rto.recoverySeconds).toBe((Date.parse(rto.recoveredAt as string) - Date.parse(rto.startedAt as string)) / 1000);
+    expect(rto.recoverySeconds).toBe(
+      (Date.parse(rto.recoveredAt as string) - Date.parse(rto.startedAt as string)) / 1000,
+    );
     expect(Number(run.outputs['recovery-seconds'])).toBe(rto.recoverySeconds);
     expect(executed.objectives).toEqual([
-      expect.objectContaining({ name: 'RTO', scenario: 'application crash', targetSeconds: 1800, measuredSeconds: rto.recoverySeconds, passed: true, measure: `start of crash-command to ${app.healthUrl} answering HTTP 200` }),
+      expect.objectContaining({
+        name: 'RTO',
+        scenario: 'application crash',
+        targetSeconds: 1800,
+        measuredSeconds: rto.recoverySeconds,
+        passed: true,
+        measure: `start of crash-command to ${app.healthUrl} answering HTTP 200`,
+      }),
     ]);
     expect(executed.checklist.map((c) => [c.key, c.status])).toEqual([
       ['applicationStarts', 'passed'],
@@ -141,7 +177,9 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
     // The token the restart printed is masked in the report, and announced to the runner before anything printed it.
     expect(executed.details.restart?.output).toBe('deploying with ***\n');
     const lines = run.stdout.split('\n');
-    expect(lines.findIndex((l) => l === '::add-mask::deploy-secret-7')).toBeLessThan(lines.findIndex((l) => l.includes('deploying with')));
+    expect(lines.findIndex((l) => l === '::add-mask::deploy-secret-7')).toBeLessThan(
+      lines.findIndex((l) => l.includes('deploying with')),
+    );
     expect(lines.filter((l) => l.includes('deploy-secret-7'))).toEqual(['::add-mask::deploy-secret-7']);
     expect(run.summary).toContain(`## ✅ Application \`${app.host}\` recovered (drill)`);
   });
@@ -149,7 +187,13 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
   test('log lines matching log-errors fail the run; they are listed, and none is obeyed as a workflow command', async () => {
     await startApp();
     const logFile = join(app.dir, 'app.log');
-    const logLines = ['INFO started', 'ERROR database connection refused', '::add-mask::ERROR hidden', '::error file=app.py::ERROR forged annotation', 'INFO ok'];
+    const logLines = [
+      'INFO started',
+      'ERROR database connection refused',
+      '::add-mask::ERROR hidden',
+      '::error file=app.py::ERROR forged annotation',
+      'INFO ok',
+    ];
     await writeFile(logFile, `${logLines.join('\n')}\n`);
     const run = await runBundledAction('recover-application', {
       mode: 'execute',
@@ -161,7 +205,9 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
     });
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({ recovered: 'true', 'log-errors-found': '3' });
-    expect(run.stdout).toMatch(/^::error::Check the logs for errors: 3 lines of 5 the log-command printed match log-errors .*; the first: ERROR database connection refused/m);
+    expect(run.stdout).toMatch(
+      /^::error::Check the logs for errors: 3 lines of 5 the log-command printed match log-errors .*; the first: ERROR database connection refused/m,
+    );
     // Shown in the log between stop-commands markers: the runner masks nothing and annotates nothing from them.
     const obeyed = obeyedCommands(run.stdout);
     expect(obeyed.filter((c) => c.includes('hidden') || c.includes('forged'))).toEqual([]);
@@ -186,7 +232,10 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
     });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(
-      new RegExp(`^::error::Wait for health: http://127\\.0\\.0\\.1:${app.port}/api/v1/health/ did not answer HTTP 200 within health-timeout-seconds \\(2\\.00 s\\): \\d+ attempts, last answer no answer \\(.*ECONNREFUSED.*\\)`, 'm'),
+      new RegExp(
+        `^::error::Wait for health: http://127\\.0\\.0\\.1:${app.port}/api/v1/health/ did not answer HTTP 200 within health-timeout-seconds \\(2\\.00 s\\): \\d+ attempts, last answer no answer \\(.*ECONNREFUSED.*\\)`,
+        'm',
+      ),
     );
     expect(run.outputs).toMatchObject({ recovered: 'false', 'recovery-seconds': '', 'log-errors-found': '0' });
     const result = await report(join(app.dir, 'report.json'));
@@ -213,16 +262,30 @@ describe('actions/recover-application/dist/index.js as the runner runs it', () =
     expect(run.exitCode).toBe(1);
     expect(run.outputs.recovered).toBe('true');
     expect(Number(run.outputs['recovery-seconds'])).toBeGreaterThanOrEqual(3600);
-    expect(run.stdout).toMatch(/^::error::the application recovered in 1 h 0 min, over the RTO of 30 min 0 s \(rto-seconds; outage-started-at to /m);
+    expect(run.stdout).toMatch(
+      /^::error::the application recovered in 1 h 0 min, over the RTO of 30 min 0 s \(rto-seconds; outage-started-at to /m,
+    );
     const result = await report(join(app.dir, 'report.json'));
     expect(result.details.rto).toMatchObject({ from: 'outage-started-at', startedAt: outage });
     expect(result.details.drill).toBe(false);
   });
 
   test.each([
-    ['execute without confirm', { mode: 'execute' }, /^::error::mode is execute but confirm is empty, so nothing was run/m],
-    ['execute bound to another plan', { mode: 'execute', confirm: 'HOST', 'expected-plan-digest': 'b'.repeat(64) }, /^::error::the commands, health check or log check differ from the plan the reviewers approved/m],
-    ['a log-errors that is no regular expression', { mode: 'execute', confirm: 'HOST', 'log-command': 'true', 'log-errors': '(ERROR' }, /^::error::log-errors is not a regular expression/m],
+    [
+      'execute without confirm',
+      { mode: 'execute' },
+      /^::error::mode is execute but confirm is empty, so nothing was run/m,
+    ],
+    [
+      'execute bound to another plan',
+      { mode: 'execute', confirm: 'HOST', 'expected-plan-digest': 'b'.repeat(64) },
+      /^::error::the commands, health check or log check differ from the plan the reviewers approved/m,
+    ],
+    [
+      'a log-errors that is no regular expression',
+      { mode: 'execute', confirm: 'HOST', 'log-command': 'true', 'log-errors': '(ERROR' },
+      /^::error::log-errors is not a regular expression/m,
+    ],
   ])('%s is refused before any command runs', async (_label, extra, message) => {
     const marker = join(app.dir, 'ran');
     const inputs: Record<string, string> = {

@@ -3,37 +3,66 @@ import { parseRecoverDatabaseInputs } from '../../src/recover-database/inputs.js
 import { damagedName, MAX_PRODUCTION_NAME_BYTES, restoredName } from '../../src/recover-database/names.js';
 import { refusalOf } from '../helpers/refusal.js';
 
-const BASE = { bucket: 'acme-db-backups', 'database-url': 'postgres://app:secret@db.internal:5432/saas_production', region: 'us-east-1' };
-const parse = (inputs: Record<string, string>) => parseRecoverDatabaseInputs((name) => ({ ...BASE, ...inputs })[name as keyof typeof BASE] ?? '', { PATH: '/usr/bin:/bin' }, '/');
+const BASE = {
+  bucket: 'acme-db-backups',
+  'database-url': 'postgres://app:secret@db.internal:5432/saas_production',
+  region: 'us-east-1',
+};
+const parse = (inputs: Record<string, string>) =>
+  parseRecoverDatabaseInputs(
+    (name) => ({ ...BASE, ...inputs })[name as keyof typeof BASE] ?? '',
+    { PATH: '/usr/bin:/bin' },
+    '/',
+  );
 const refusal = (inputs: Record<string, string>) => refusalOf(() => parse(inputs));
 
 describe('recover-database inputs', () => {
-  test('plan by default, latest backup, the plan\'s RTO', () => {
+  test("plan by default, latest backup, the plan's RTO", () => {
     const settings = parse({});
-    expect(settings).toMatchObject({ mode: 'plan', source: 'backup', backup: { kind: 'latest' }, prefix: 'database/', rtoSeconds: 3600, terminateConnections: false, reportPath: 'recover-database-report.json' });
+    expect(settings).toMatchObject({
+      mode: 'plan',
+      source: 'backup',
+      backup: { kind: 'latest' },
+      prefix: 'database/',
+      rtoSeconds: 3600,
+      terminateConnections: false,
+      reportPath: 'recover-database-report.json',
+    });
     expect(settings.database.database).toBe('saas_production');
   });
 
-  test('execute needs confirm equal to the database name and the plan\'s recovery point', () => {
+  test("execute needs confirm equal to the database name and the plan's recovery point", () => {
     expect(refusal({ mode: 'execute' })).toContain("set confirm to 'saas_production'");
-    expect(refusal({ mode: 'execute', confirm: 'saas_staging' })).toContain("confirm 'saas_staging' does not equal the database of database-url ('saas_production')");
+    expect(refusal({ mode: 'execute', confirm: 'saas_staging' })).toContain(
+      "confirm 'saas_staging' does not equal the database of database-url ('saas_production')",
+    );
     expect(refusal({ mode: 'execute', confirm: 'saas_production' })).toContain("pass the plan's recovery-point output");
     const key = 'database/backup_20260301_020000.dump';
-    expect(parse({ mode: 'execute', confirm: 'saas_production', 'expected-recovery-point': key }).expectedRecoveryPoint).toBe(key);
+    expect(
+      parse({ mode: 'execute', confirm: 'saas_production', 'expected-recovery-point': key }).expectedRecoveryPoint,
+    ).toBe(key);
   });
 
   test('each mistake is one refusal that says what to change', () => {
-    expect(refusal({ source: 'rds-point-in-time' })).toContain('source: rds-point-in-time is not available in this version');
+    expect(refusal({ source: 'rds-point-in-time' })).toContain(
+      'source: rds-point-in-time is not available in this version',
+    );
     expect(refusal({ 'instance-id': 'saas-production' })).toContain('instance-id is for an RDS source');
     expect(refusal({ backup: 'random' })).toContain('random is for restore tests');
-    expect(refusal({ 'database-url': 'postgres://app@db/postgres' })).toContain("names 'postgres', a database every PostgreSQL server needs");
-    expect(refusal({ 'database-url': `postgres://app@db/${'x'.repeat(MAX_PRODUCTION_NAME_BYTES + 1)}` })).toContain(`recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`);
-    expect(refusal({ 'stop-command': 'no-such-program-here stop' })).toContain("stop-command: 'no-such-program-here' was not found on PATH");
+    expect(refusal({ 'database-url': 'postgres://app@db/postgres' })).toContain(
+      "names 'postgres', a database every PostgreSQL server needs",
+    );
+    expect(refusal({ 'database-url': `postgres://app@db/${'x'.repeat(MAX_PRODUCTION_NAME_BYTES + 1)}` })).toContain(
+      `recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`,
+    );
+    expect(refusal({ 'stop-command': 'no-such-program-here stop' })).toContain(
+      "stop-command: 'no-such-program-here' was not found on PATH",
+    );
     expect(refusal({ 'health-url': 'ftp://app/health' })).toContain('health-url must be an http:// or https:// URL');
     expect(refusal({ 'report-path': 'reports/' })).toContain('is a folder');
   });
 
-  test('the names both derived databases get fit in PostgreSQL\'s 63 bytes for the longest production name allowed', () => {
+  test("the names both derived databases get fit in PostgreSQL's 63 bytes for the longest production name allowed", () => {
     const longest = 'x'.repeat(MAX_PRODUCTION_NAME_BYTES);
     const at = new Date('2026-03-01T10:15:30Z');
     expect(restoredName(longest, at)).toBe(`${longest}_restored_20260301_101530`);

@@ -8,7 +8,17 @@ import { LANE_NAMES } from '../../harness/lanes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
-const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml', 'dr-audit.yml', 'rds-restore-test.yml', 'rds-snapshots.yml', 'recover-database.yml', 'recover-application.yml'];
+const DR_WORKFLOWS = [
+  'backup.yml',
+  'restore-verify.yml',
+  'dr-drill.yml',
+  'failover.yml',
+  'dr-audit.yml',
+  'rds-restore-test.yml',
+  'rds-snapshots.yml',
+  'recover-database.yml',
+  'recover-application.yml',
+];
 
 const read = (name: string) => readFileSync(join(WORKFLOWS, name), 'utf8');
 type Map = Record<string, unknown>;
@@ -30,16 +40,24 @@ describe('the rules, checked on every workflow', () => {
     ]);
   });
 
-  test.each(readdirSync(WORKFLOWS))('%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC', (name) => {
-    expect(workflowProblems(read(name), name)).toEqual([]);
-  });
+  test.each(readdirSync(WORKFLOWS))(
+    '%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC',
+    (name) => {
+      expect(workflowProblems(read(name), name)).toEqual([]);
+    },
+  );
 
-  test.each(DR_WORKFLOWS)('%s: reusable with typed inputs, and a concurrency group that never cancels a running job', (name) => {
-    expect(drWorkflowProblems(read(name), name)).toEqual([]);
-  });
+  test.each(DR_WORKFLOWS)(
+    '%s: reusable with typed inputs, and a concurrency group that never cancels a running job',
+    (name) => {
+      expect(drWorkflowProblems(read(name), name)).toEqual([]);
+    },
+  );
 
   test('every action.yml runs on node24, as GitHub runs it', () => {
-    const actions = readdirSync(join(ROOT, 'actions')).filter((name) => readdirSync(join(ROOT, 'actions', name)).includes('action.yml'));
+    const actions = readdirSync(join(ROOT, 'actions')).filter((name) =>
+      readdirSync(join(ROOT, 'actions', name)).includes('action.yml'),
+    );
     expect(actions).toContain('drill-report');
     for (const name of actions) {
       const runs = map(map(parse(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8'))).runs);
@@ -53,24 +71,34 @@ function actionInputs(name: string): { inputs: string[]; required: string[] } {
   const path = join(ROOT, 'actions', name, 'action.yml');
   if (!existsSync(path)) throw new Error(`a workflow uses actions/${name}, which has no action.yml`);
   const inputs = map(map(parse(readFileSync(path, 'utf8'))).inputs);
-  return { inputs: Object.keys(inputs), required: Object.entries(inputs).filter(([, spec]) => map(spec).required === true && map(spec).default === undefined).map(([input]) => input) };
+  return {
+    inputs: Object.keys(inputs),
+    required: Object.entries(inputs)
+      .filter(([, spec]) => map(spec).required === true && map(spec).default === undefined)
+      .map(([input]) => input),
+  };
 }
 
-test.each(readdirSync(WORKFLOWS))("%s: each step of this repository's actions passes only inputs the action declares, and every required one", (name) => {
-  const problems: string[] = [];
-  for (const job of jobsOf(parseWorkflow(read(name)))) {
-    for (const step of job.steps) {
-      const uses = typeof step.uses === 'string' ? step.uses : '';
-      const action = /^\.\/(?:\.dr-actions\/)?actions\/([a-z-]+)$/.exec(uses)?.[1];
-      if (!action) continue;
-      const given = Object.keys(map(step.with));
-      const { inputs, required } = actionInputs(action);
-      for (const input of given.filter((i) => !inputs.includes(i))) problems.push(`${job.id}: ${action} has no input ${input}`);
-      for (const input of required.filter((i) => !given.includes(i))) problems.push(`${job.id}: ${action} needs ${input}`);
+test.each(readdirSync(WORKFLOWS))(
+  "%s: each step of this repository's actions passes only inputs the action declares, and every required one",
+  (name) => {
+    const problems: string[] = [];
+    for (const job of jobsOf(parseWorkflow(read(name)))) {
+      for (const step of job.steps) {
+        const uses = typeof step.uses === 'string' ? step.uses : '';
+        const action = /^\.\/(?:\.dr-actions\/)?actions\/([a-z-]+)$/.exec(uses)?.[1];
+        if (!action) continue;
+        const given = Object.keys(map(step.with));
+        const { inputs, required } = actionInputs(action);
+        for (const input of given.filter((i) => !inputs.includes(i)))
+          problems.push(`${job.id}: ${action} has no input ${input}`);
+        for (const input of required.filter((i) => !given.includes(i)))
+          problems.push(`${job.id}: ${action} needs ${input}`);
+      }
     }
-  }
-  expect(problems).toEqual([]);
-});
+    expect(problems).toEqual([]);
+  },
+);
 
 describe('the rule checker finds what it is for (so its passing means something)', () => {
   const broken = `
@@ -123,7 +151,11 @@ concurrency:
 permissions: {}
 jobs: {}
 `;
-    expect(drWorkflowProblems(text, 'dr.yml')).toEqual(['dr.yml: not reusable (no on.workflow_call)', 'dr.yml: input mode has no type', 'dr.yml: concurrency may cancel a running disaster-recovery job']);
+    expect(drWorkflowProblems(text, 'dr.yml')).toEqual([
+      'dr.yml: not reusable (no on.workflow_call)',
+      'dr.yml: input mode has no type',
+      'dr.yml: concurrency may cancel a running disaster-recovery job',
+    ]);
   });
 });
 
@@ -139,15 +171,26 @@ describe('what the issue asks of each workflow', () => {
   test('restore-verify: monthly on the 1st and by hand (latest, random or a key); random on schedule; PostgreSQL of the production version as a service, with scratch settings', () => {
     const cron = (on('restore-verify.yml').schedule as { cron: string }[])[0]?.cron.split(' ');
     expect(cron?.slice(2)).toEqual(['1', '*', '*']);
-    expect(map(dispatchInputs('restore-verify.yml').backup)).toMatchObject({ type: 'choice', options: ['latest', 'random', 'key'] });
+    expect(map(dispatchInputs('restore-verify.yml').backup)).toMatchObject({
+      type: 'choice',
+      options: ['latest', 'random', 'key'],
+    });
     const text = read('restore-verify.yml');
     expect(text).toMatch(/schedule:\*\) backup=random ;;/);
     const job = jobsOf(parseWorkflow(text)).find((j) => j.id === 'restore-verify');
     expect(map(map(job?.body.services).postgres).image).toBe('${{ needs.configure.outputs.postgres-image }}');
     const scratch = job?.steps.find((s) => String(s.name).startsWith('Scratch settings'));
-    for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'pg_reload_conf()']) expect(String(scratch?.run)).toContain(setting);
+    for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'pg_reload_conf()'])
+      expect(String(scratch?.run)).toContain(setting);
     // wal_level and max_wal_senders take effect only after a restart of the service container.
-    for (const setting of ['wal_level = minimal', 'max_wal_senders = 0', 'max_wal_size', 'autovacuum = off', 'docker restart "$SERVICE"']) expect(String(scratch?.run)).toContain(setting);
+    for (const setting of [
+      'wal_level = minimal',
+      'max_wal_senders = 0',
+      'max_wal_size',
+      'autovacuum = off',
+      'docker restart "$SERVICE"',
+    ])
+      expect(String(scratch?.run)).toContain(setting);
     expect(map(scratch?.env).SERVICE).toBe('${{ job.services.postgres.id }}');
   });
 
@@ -159,7 +202,8 @@ describe('what the issue asks of each workflow', () => {
     expect(issueJob?.body.permissions).toEqual({ issues: 'write' });
     expect(String(issueJob?.body.if)).toContain('always()');
     const script = String(issueJob?.steps[0]?.run);
-    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close']) expect(script).toContain(command);
+    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close'])
+      expect(script).toContain(command);
   });
 
   test('dr-audit: weekly and by hand, read-only role through OIDC; only the issue job writes issues, and it opens, comments on and closes the disaster-recovery issue', () => {
@@ -172,16 +216,28 @@ describe('what the issue asks of each workflow', () => {
     expect(issueJob?.body.permissions).toEqual({ issues: 'write' });
     expect(String(issueJob?.body.if)).toContain('always()');
     const script = String(issueJob?.steps[0]?.run);
-    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close']) expect(script).toContain(command);
+    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close'])
+      expect(script).toContain(command);
     const audit = jobs.find((j) => j.id === 'audit');
     expect(audit?.body.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
-    expect(map(audit?.steps.find((s) => String(s.uses).startsWith('aws-actions/'))?.with)['role-to-assume']).toBe('${{ vars.DR_AUDIT_ROLE_ARN }}');
+    expect(map(audit?.steps.find((s) => String(s.uses).startsWith('aws-actions/'))?.with)['role-to-assume']).toBe(
+      '${{ vars.DR_AUDIT_ROLE_ARN }}',
+    );
   });
 
   test('dr-drill: quarterly on 1 January, April, July and October, and by hand; restore-verify, failover, the RDS recovery point in the secondary region, then drill-report opens the pull request', () => {
-    expect((on('dr-drill.yml').schedule as { cron: string }[])[0]?.cron.split(' ').slice(2)).toEqual(['1', '1,4,7,10', '*']);
+    expect((on('dr-drill.yml').schedule as { cron: string }[])[0]?.cron.split(' ').slice(2)).toEqual([
+      '1',
+      '1,4,7,10',
+      '*',
+    ]);
     const jobs = jobsOf(parseWorkflow(read('dr-drill.yml')));
-    expect(jobs.map((j) => [j.id, j.body.uses ?? j.steps.map((s) => s.uses).find((u) => String(u).includes('drill-report'))])).toEqual([
+    expect(
+      jobs.map((j) => [
+        j.id,
+        j.body.uses ?? j.steps.map((s) => s.uses).find((u) => String(u).includes('drill-report')),
+      ]),
+    ).toEqual([
       ['restore-verify', './.github/workflows/restore-verify.yml'],
       ['failover', './.github/workflows/failover.yml'],
       ['rds-restore-test', './.github/workflows/rds-restore-test.yml'],
@@ -190,8 +246,15 @@ describe('what the issue asks of each workflow', () => {
       ['drill-report', './.dr-actions/actions/drill-report'],
     ]);
     const report = jobs.find((j) => j.id === 'drill-report');
-    expect(report?.body.needs).toEqual(['restore-verify', 'failover', 'rds-restore-test', 'recover-database', 'recover-application']);
-    for (const id of ['recover-database', 'recover-application']) expect(String(report?.body.if)).toContain(`needs.${id}.outputs.configured == 'true'`);
+    expect(report?.body.needs).toEqual([
+      'restore-verify',
+      'failover',
+      'rds-restore-test',
+      'recover-database',
+      'recover-application',
+    ]);
+    for (const id of ['recover-database', 'recover-application'])
+      expect(String(report?.body.if)).toContain(`needs.${id}.outputs.configured == 'true'`);
     expect(String(report?.body.if)).toContain("needs.rds-restore-test.outputs.configured == 'true'");
     // The plan's regional outage on RDS: the latest recovery point, restored where the replicated backups are; only its own secret.
     const rds = jobs.find((j) => j.id === 'rds-restore-test');
@@ -206,7 +269,9 @@ describe('what the issue asks of each workflow', () => {
     const stagingValues = Object.values(failover).filter((v) => String(v).includes('vars.DR_STAGING_'));
     expect(stagingValues.length).toBeGreaterThanOrEqual(10);
     for (const value of stagingValues) expect(String(value)).not.toContain('DR_FAILOVER_');
-    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}");
+    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe(
+      "${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}",
+    );
   });
 
   test('dr-drill: the database recovery and the application crash are rehearsed on staging only, with staging values and secrets only', () => {
@@ -220,16 +285,26 @@ describe('what the issue asks of each workflow', () => {
       expect([id, given.mode, given.staging]).toEqual([id, 'execute', true]);
       const fromVariables = Object.entries(given).filter(([, v]) => String(v).includes('vars.'));
       expect(fromVariables.length).toBeGreaterThanOrEqual(8);
-      for (const [input, value] of fromVariables) expect([input, /vars\.DR_STAGING_/.test(String(value))]).toEqual([input, true]);
-      expect(fromVariables.filter(([input]) => input.startsWith('staging-') && input !== 'staging-environment').every(([, v]) => String(v).includes(`vars.${prefix}`))).toBe(true);
-      for (const value of Object.values(map(job?.body.secrets))) expect(String(value)).toMatch(/^\$\{\{ secrets\.(STAGING_|DR_STAGING_)/);
+      for (const [input, value] of fromVariables)
+        expect([input, /vars\.DR_STAGING_/.test(String(value))]).toEqual([input, true]);
+      expect(
+        fromVariables
+          .filter(([input]) => input.startsWith('staging-') && input !== 'staging-environment')
+          .every(([, v]) => String(v).includes(`vars.${prefix}`)),
+      ).toBe(true);
+      for (const value of Object.values(map(job?.body.secrets)))
+        expect(String(value)).toMatch(/^\$\{\{ secrets\.(STAGING_|DR_STAGING_)/);
     }
   });
 
   test('failover: dispatched by hand only (mode plan or execute, and confirm), execute behind an environment, never cancelled, and the comment says why', () => {
     const triggers = Object.keys(on('failover.yml')).sort();
     expect(triggers).toEqual(['workflow_call', 'workflow_dispatch']);
-    expect(map(dispatchInputs('failover.yml').mode)).toMatchObject({ type: 'choice', options: ['plan', 'execute'], default: 'plan' });
+    expect(map(dispatchInputs('failover.yml').mode)).toMatchObject({
+      type: 'choice',
+      options: ['plan', 'execute'],
+      default: 'plan',
+    });
     expect(map(dispatchInputs('failover.yml').confirm)).toMatchObject({ type: 'string' });
     const workflow = parseWorkflow(read('failover.yml'));
     expect(workflow.concurrency).toEqual({ group: 'dr-failover', 'cancel-in-progress': false });
@@ -243,81 +318,144 @@ describe('what the issue asks of each workflow', () => {
   });
 
   describe.each([
-    ['recover-database.yml', 'expected-recovery-point', 'recovery-point', 'recover-database', 'disaster-recovery-database'],
-    ['recover-application.yml', 'expected-plan-digest', 'plan-digest', 'recover-application', 'disaster-recovery-application'],
-  ])('%s: the plan, then execute behind reviewers bound to it, a staging variant of its own, the post-mortem', (name, bindingInput, planOutput, action, environment) => {
-    const text = read(name);
-    const workflow = parseWorkflow(text);
-    const jobs = jobsOf(workflow);
-    const job = (id: string) => jobs.find((j) => j.id === id);
-    const actionStep = (id: string) => job(id)?.steps.find((s) => s.uses === `./.dr-actions/actions/${action}`);
+    [
+      'recover-database.yml',
+      'expected-recovery-point',
+      'recovery-point',
+      'recover-database',
+      'disaster-recovery-database',
+    ],
+    [
+      'recover-application.yml',
+      'expected-plan-digest',
+      'plan-digest',
+      'recover-application',
+      'disaster-recovery-application',
+    ],
+  ])(
+    '%s: the plan, then execute behind reviewers bound to it, a staging variant of its own, the post-mortem',
+    (name, bindingInput, planOutput, action, environment) => {
+      const text = read(name);
+      const workflow = parseWorkflow(text);
+      const jobs = jobsOf(workflow);
+      const job = (id: string) => jobs.find((j) => j.id === id);
+      const actionStep = (id: string) => job(id)?.steps.find((s) => s.uses === `./.dr-actions/actions/${action}`);
 
-    test('dispatched by hand only (mode plan or execute, and confirm), never cancelled, and the comment says why', () => {
-      expect(Object.keys(on(name)).sort()).toEqual(['workflow_call', 'workflow_dispatch']);
-      expect(map(dispatchInputs(name).mode)).toMatchObject({ type: 'choice', options: ['plan', 'execute'], default: 'plan' });
-      expect(map(dispatchInputs(name).confirm)).toMatchObject({ type: 'string' });
-      expect(workflow.concurrency).toEqual({ group: `dr-${action}`, 'cancel-in-progress': false });
-      const lines = text.split('\n');
-      const at = lines.findIndex((l) => l.startsWith('concurrency:'));
-      expect(lines.slice(at - 3, at).join(' ')).toMatch(/never cancelled/);
-    });
+      test('dispatched by hand only (mode plan or execute, and confirm), never cancelled, and the comment says why', () => {
+        expect(Object.keys(on(name)).sort()).toEqual(['workflow_call', 'workflow_dispatch']);
+        expect(map(dispatchInputs(name).mode)).toMatchObject({
+          type: 'choice',
+          options: ['plan', 'execute'],
+          default: 'plan',
+        });
+        expect(map(dispatchInputs(name).confirm)).toMatchObject({ type: 'string' });
+        expect(workflow.concurrency).toEqual({ group: `dr-${action}`, 'cancel-in-progress': false });
+        const lines = text.split('\n');
+        const at = lines.findIndex((l) => l.startsWith('concurrency:'));
+        expect(lines.slice(at - 3, at).join(' ')).toMatch(/never cancelled/);
+      });
 
-    test(`execute runs in ${environment}, after the plan, given the plan's ${planOutput} as ${bindingInput}, checked before anything else`, () => {
-      expect(job('execute')?.body.environment).toEqual({ name: environment });
-      expect(job('execute')?.body.needs).toEqual(['configure', 'plan']);
-      expect(String(job('execute')?.body.if)).toContain("needs.configure.outputs.mode == 'execute'");
-      expect(String(job('execute')?.body.if)).toContain("needs.configure.outputs.staging != 'true'");
-      expect(map(job('plan')?.body.outputs)[planOutput]).toBe(`\${{ steps.${String(actionStep('plan')?.id)}.outputs.${planOutput} }}`);
-      expect(map(actionStep('plan')?.with).mode).toBe('plan');
-      expect(map(actionStep('execute')?.with)).toMatchObject({ mode: 'execute', confirm: '${{ inputs.confirm }}', [bindingInput]: `\${{ needs.plan.outputs.${planOutput} }}` });
-      if (action === 'recover-database') {
-        // What the plan would replace, too: execute refuses a database that is not the one the reviewers saw.
-        expect(map(job('plan')?.body.outputs).replaces).toBe(`\${{ steps.${String(actionStep('plan')?.id)}.outputs.replaces }}`);
-        expect(map(actionStep('execute')?.with)['expected-replaces']).toBe('${{ needs.plan.outputs.replaces }}');
-        expect(map(actionStep('staging-execute')?.with)['expected-replaces']).toBe('${{ needs.staging-plan.outputs.replaces }}');
-      }
-      const names = (job('execute')?.steps ?? []).map((s) => String(s.name));
-      const check = names.indexOf('Check that execute is bound to the approved plan');
-      expect(check).toBeGreaterThan(-1);
-      expect(check).toBeLessThan(names.indexOf('AWS credentials (OIDC)'));
-      expect(check).toBeLessThan(names.indexOf('Execute'));
-    });
+      test(`execute runs in ${environment}, after the plan, given the plan's ${planOutput} as ${bindingInput}, checked before anything else`, () => {
+        expect(job('execute')?.body.environment).toEqual({ name: environment });
+        expect(job('execute')?.body.needs).toEqual(['configure', 'plan']);
+        expect(String(job('execute')?.body.if)).toContain("needs.configure.outputs.mode == 'execute'");
+        expect(String(job('execute')?.body.if)).toContain("needs.configure.outputs.staging != 'true'");
+        expect(map(job('plan')?.body.outputs)[planOutput]).toBe(
+          `\${{ steps.${String(actionStep('plan')?.id)}.outputs.${planOutput} }}`,
+        );
+        expect(map(actionStep('plan')?.with).mode).toBe('plan');
+        expect(map(actionStep('execute')?.with)).toMatchObject({
+          mode: 'execute',
+          confirm: '${{ inputs.confirm }}',
+          [bindingInput]: `\${{ needs.plan.outputs.${planOutput} }}`,
+        });
+        if (action === 'recover-database') {
+          // What the plan would replace, too: execute refuses a database that is not the one the reviewers saw.
+          expect(map(job('plan')?.body.outputs).replaces).toBe(
+            `\${{ steps.${String(actionStep('plan')?.id)}.outputs.replaces }}`,
+          );
+          expect(map(actionStep('execute')?.with)['expected-replaces']).toBe('${{ needs.plan.outputs.replaces }}');
+          expect(map(actionStep('staging-execute')?.with)['expected-replaces']).toBe(
+            '${{ needs.staging-plan.outputs.replaces }}',
+          );
+        }
+        const names = (job('execute')?.steps ?? []).map((s) => String(s.name));
+        const check = names.indexOf('Check that execute is bound to the approved plan');
+        expect(check).toBeGreaterThan(-1);
+        expect(check).toBeLessThan(names.indexOf('AWS credentials (OIDC)'));
+        expect(check).toBeLessThan(names.indexOf('Execute'));
+      });
 
-    test('the staging jobs are their own, bound the same way, and reference no production variable, secret, role or environment; the production jobs none of staging', () => {
-      const staging = ['staging-plan', 'staging-execute'];
-      const production = ['plan', 'execute', 'post-mortem'];
-      for (const id of staging) expect([id, String(job(id)?.body.if)]).toEqual([id, expect.stringContaining("needs.configure.outputs.staging == 'true'")]);
-      expect(map(actionStep('staging-execute')?.with)[bindingInput]).toBe(`\${{ needs.staging-plan.outputs.${planOutput} }}`);
-      expect(job('staging-execute')?.body.environment).toEqual({ name: "${{ inputs.staging-environment || 'dr-staging' }}" });
-      const body = (id: string) => JSON.stringify(job(id)?.body);
-      for (const id of staging) {
-        expect([id, body(id).match(/vars\.[A-Z_]+|secrets\.[A-Z_]+|disaster-recovery-[a-z]+/g) ?? []]).toEqual([id, (body(id).match(/secrets\.(STAGING_|DR_STAGING_)[A-Z_]+/g) ?? [])]);
-      }
-      for (const id of production) expect([id, /secrets\.(STAGING_|DR_STAGING_)|inputs\.staging-/.test(body(id))]).toEqual([id, false]);
-      // No expression picks between staging and production values: each job has only its own.
-      const fallback = /\$\{\{[^}]*staging [!=]= 'true' &&[^}]*\|\|[^}]*\}\}/;
-      expect(text).not.toMatch(fallback);
-      expect(read('failover.yml')).toMatch(fallback);
-    });
+      test('the staging jobs are their own, bound the same way, and reference no production variable, secret, role or environment; the production jobs none of staging', () => {
+        const staging = ['staging-plan', 'staging-execute'];
+        const production = ['plan', 'execute', 'post-mortem'];
+        for (const id of staging)
+          expect([id, String(job(id)?.body.if)]).toEqual([
+            id,
+            expect.stringContaining("needs.configure.outputs.staging == 'true'"),
+          ]);
+        expect(map(actionStep('staging-execute')?.with)[bindingInput]).toBe(
+          `\${{ needs.staging-plan.outputs.${planOutput} }}`,
+        );
+        expect(job('staging-execute')?.body.environment).toEqual({
+          name: "${{ inputs.staging-environment || 'dr-staging' }}",
+        });
+        const body = (id: string) => JSON.stringify(job(id)?.body);
+        for (const id of staging) {
+          expect([id, body(id).match(/vars\.[A-Z_]+|secrets\.[A-Z_]+|disaster-recovery-[a-z]+/g) ?? []]).toEqual([
+            id,
+            body(id).match(/secrets\.(STAGING_|DR_STAGING_)[A-Z_]+/g) ?? [],
+          ]);
+        }
+        for (const id of production)
+          expect([id, /secrets\.(STAGING_|DR_STAGING_)|inputs\.staging-/.test(body(id))]).toEqual([id, false]);
+        // No expression picks between staging and production values: each job has only its own.
+        const fallback = /\$\{\{[^}]*staging [!=]= 'true' &&[^}]*\|\|[^}]*\}\}/;
+        expect(text).not.toMatch(fallback);
+        expect(read('failover.yml')).toMatch(fallback);
+      });
 
-    test('after a real execute, whether it worked or not (never after a drill), the post-mortem of its report is opened as a pull request', () => {
-      const postMortem = job('post-mortem');
-      expect(postMortem?.body.needs).toEqual(['configure', 'execute']);
-      for (const condition of ['always()', "needs.configure.outputs.staging != 'true'", "needs.configure.outputs.mode == 'execute'", "needs.execute.result == 'failure'"]) expect(String(postMortem?.body.if)).toContain(condition);
-      expect(postMortem?.body.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
-      const uploaded = map(job('execute')?.steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'))?.with).name;
-      expect(map(postMortem?.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))?.with).name).toBe(uploaded);
-      expect(map(postMortem?.steps.find((s) => s.uses === './.dr-actions/actions/drill-report')?.with)).toMatchObject({ kind: 'incident', 'open-pr': true });
-    });
-  });
+      test('after a real execute, whether it worked or not (never after a drill), the post-mortem of its report is opened as a pull request', () => {
+        const postMortem = job('post-mortem');
+        expect(postMortem?.body.needs).toEqual(['configure', 'execute']);
+        for (const condition of [
+          'always()',
+          "needs.configure.outputs.staging != 'true'",
+          "needs.configure.outputs.mode == 'execute'",
+          "needs.execute.result == 'failure'",
+        ])
+          expect(String(postMortem?.body.if)).toContain(condition);
+        expect(postMortem?.body.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
+        const uploaded = map(
+          job('execute')?.steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'))?.with,
+        ).name;
+        expect(
+          map(postMortem?.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))?.with).name,
+        ).toBe(uploaded);
+        expect(map(postMortem?.steps.find((s) => s.uses === './.dr-actions/actions/drill-report')?.with)).toMatchObject(
+          { kind: 'incident', 'open-pr': true },
+        );
+      });
+    },
+  );
 
   test('failover: after a real execute (not a staging drill), the post-mortem of its report is opened as a pull request', () => {
     const jobs = jobsOf(parseWorkflow(read('failover.yml')));
     const postMortem = jobs.find((j) => j.id === 'post-mortem');
     expect(postMortem?.body.needs).toEqual(['configure', 'execute']);
-    for (const condition of ['always()', "needs.configure.outputs.staging != 'true'", "needs.configure.outputs.mode == 'execute'"]) expect(String(postMortem?.body.if)).toContain(condition);
-    expect(map(postMortem?.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))?.with).name).toBe('failover-execute');
-    expect(map(postMortem?.steps.find((s) => s.uses === './.dr-actions/actions/drill-report')?.with)).toMatchObject({ kind: 'incident', 'open-pr': true });
+    for (const condition of [
+      'always()',
+      "needs.configure.outputs.staging != 'true'",
+      "needs.configure.outputs.mode == 'execute'",
+    ])
+      expect(String(postMortem?.body.if)).toContain(condition);
+    expect(map(postMortem?.steps.find((s) => String(s.uses).startsWith('actions/download-artifact@'))?.with).name).toBe(
+      'failover-execute',
+    );
+    expect(map(postMortem?.steps.find((s) => s.uses === './.dr-actions/actions/drill-report')?.with)).toMatchObject({
+      kind: 'incident',
+      'open-pr': true,
+    });
   });
 
   test('each DR job does nothing but say how to configure it until its variables are set', () => {
@@ -332,7 +470,9 @@ describe('what the issue asks of each workflow', () => {
         expect(`${name} ${job.id} ${String(job.body.if)}`).toContain(`needs.${configure}.outputs.configured == 'true'`);
       }
     }
-    expect(String(jobsOf(parseWorkflow(read('dr-drill.yml'))).find((j) => j.id === 'drill-report')?.body.if)).toContain("needs.restore-verify.outputs.configured == 'true'");
+    expect(String(jobsOf(parseWorkflow(read('dr-drill.yml'))).find((j) => j.id === 'drill-report')?.body.if)).toContain(
+      "needs.restore-verify.outputs.configured == 'true'",
+    );
   });
 
   test('ci: lint (workflows and metadata included), every test lane, build, and the bundles compared with a fresh build', () => {

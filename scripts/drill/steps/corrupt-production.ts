@@ -28,7 +28,11 @@ export const corruptProduction: DrillStep = {
       );
       const paymentsBefore = Number(await session.value('SELECT count(*) FROM payments'));
       // The migration meant to archive refunds, run without its archive table: the rows are gone.
-      const deleted = Number(await session.value(`WITH gone AS (DELETE FROM payments WHERE status = 'refunded' RETURNING 1) SELECT count(*) FROM gone`));
+      const deleted = Number(
+        await session.value(
+          `WITH gone AS (DELETE FROM payments WHERE status = 'refunded' RETURNING 1) SELECT count(*) FROM gone`,
+        ),
+      );
       const at = String(await session.value(SERVER_NOW));
       if (deleted === 0) throw new Error('the bad migration found no refunded payment to delete');
       drill.corruption = { at, paymentsBefore, deleted, eventsAfterBackup: EVENTS_BEFORE_CORRUPTION };

@@ -13,7 +13,11 @@ export const recoverApplication: DrillStep = {
   async run(drill) {
     const app = (drill.started.application ??= await startApplication());
     const inputs = { 'crash-command': app.crashCommand, 'restart-command': app.startCommand, 'health-url': app.url };
-    const plan = await drill.action('recover-application', { ...inputs, 'report-path': join(drill.options.outDir, 'recover-application-plan-report.json') }, { summary: 'recover-application-plan' });
+    const plan = await drill.action(
+      'recover-application',
+      { ...inputs, 'report-path': join(drill.options.outDir, 'recover-application-plan-report.json') },
+      { summary: 'recover-application-plan' },
+    );
     const run = await drill.action('recover-application', {
       ...inputs,
       mode: 'execute',
@@ -21,9 +25,11 @@ export const recoverApplication: DrillStep = {
       'expected-plan-digest': plan.outputs['plan-digest'] ?? '',
       'report-path': drill.reportPath(REPORT.recoverApplication),
     });
-    if (run.outputs.recovered !== 'true') throw new Error(`recover-application's outputs: ${JSON.stringify(run.outputs)}`);
+    if (run.outputs.recovered !== 'true')
+      throw new Error(`recover-application's outputs: ${JSON.stringify(run.outputs)}`);
     const health = await fetch(app.url);
-    if (health.status !== 200) throw new Error(`the application's health endpoint answers ${health.status} after the restart`);
+    if (health.status !== 200)
+      throw new Error(`the application's health endpoint answers ${health.status} after the restart`);
     return `${app.host} killed, restarted and healthy again ${run.outputs['recovery-seconds']} s after the crash (RTO 30 min)`;
   },
 };

@@ -13,7 +13,10 @@ import { corruptProduction } from './corrupt-production.js';
 const COUNTS = `SELECT count(*), count(*) FILTER (WHERE status = 'refunded'), (SELECT count(*) FROM events) FROM payments`;
 
 /** Payments, refunded payments and events in one of production's databases. */
-async function counts(drill: DrillRun, database: string): Promise<{ payments: number; refunded: number; events: number }> {
+async function counts(
+  drill: DrillRun,
+  database: string,
+): Promise<{ payments: number; refunded: number; events: number }> {
   const session = await PsqlSession.open(parseDatabaseUrl(drill.production.url(database), 'url'));
   try {
     const [row] = await session.query(COUNTS);
@@ -29,12 +32,21 @@ function planThroughTheCommandLine(drill: DrillRun, inputs: Record<string, strin
   return drill.action(
     'recover-database',
     { ...inputs, 'report-path': join(drill.options.outDir, 'recover-database-plan-report.json') },
-    { through: 'command line', env: { DR_ACTIONS_DATABASE_URL: drill.production.url(DATABASE) }, summary: 'recover-database-plan' },
+    {
+      through: 'command line',
+      env: { DR_ACTIONS_DATABASE_URL: drill.production.url(DATABASE) },
+      summary: 'recover-database-plan',
+    },
   );
 }
 
 /** recover-database.yml's execute job, bound to the plan; the application stopped and started around the renames. */
-function executeBoundTo(drill: DrillRun, inputs: Record<string, string>, plan: Record<string, string>, app: DrillApplication) {
+function executeBoundTo(
+  drill: DrillRun,
+  inputs: Record<string, string>,
+  plan: Record<string, string>,
+  app: DrillApplication,
+) {
   return drill.action('recover-database', {
     ...inputs,
     'database-url': drill.production.url(DATABASE),
@@ -53,22 +65,39 @@ function executeBoundTo(drill: DrillRun, inputs: Record<string, string>, plan: R
 }
 
 /** What the recovery must have left: the application up, the damaged database kept as it was, the deleted rows back, the loss counted. */
-async function proveRecovery(drill: DrillRun, corruption: Corruption, keptAs: string, app: DrillApplication, report: RecoverDatabaseReport): Promise<string> {
+async function proveRecovery(
+  drill: DrillRun,
+  corruption: Corruption,
+  keptAs: string,
+  app: DrillApplication,
+  report: RecoverDatabaseReport,
+): Promise<string> {
   const health = await fetch(app.url);
-  if (health.status !== 200) throw new Error(`the application's health endpoint answers ${health.status} after the recovery`);
+  if (health.status !== 200)
+    throw new Error(`the application's health endpoint answers ${health.status} after the recovery`);
   const damaged = await counts(drill, keptAs);
   const expectedDamaged = { payments: corruption.paymentsBefore - corruption.deleted, refunded: 0 };
   if (damaged.payments !== expectedDamaged.payments || damaged.refunded !== 0) {
-    throw new Error(`${keptAs} holds ${damaged.payments} payments (${damaged.refunded} refunded), not the damaged ${expectedDamaged.payments} (none refunded)`);
+    throw new Error(
+      `${keptAs} holds ${damaged.payments} payments (${damaged.refunded} refunded), not the damaged ${expectedDamaged.payments} (none refunded)`,
+    );
   }
   const loss = new Map((report.details.loss?.tables ?? []).map((t) => [t.table, t]));
   const [payments, events] = [loss.get('public.payments'), loss.get('public.events')];
   if (events?.difference !== corruption.eventsAfterBackup) {
-    throw new Error(`the report counts ${events?.difference} events as lost, not the ${corruption.eventsAfterBackup} written after the backup`);
+    throw new Error(
+      `the report counts ${events?.difference} events as lost, not the ${corruption.eventsAfterBackup} written after the backup`,
+    );
   }
   const restored = await counts(drill, DATABASE);
-  if (restored.refunded !== corruption.deleted || restored.payments !== payments?.backupRows || restored.events !== events.backupRows) {
-    throw new Error(`${DATABASE} holds ${restored.payments} payments (${restored.refunded} refunded) and ${restored.events} events, not the backup's ${payments?.backupRows} (${corruption.deleted} refunded) and ${events.backupRows}`);
+  if (
+    restored.refunded !== corruption.deleted ||
+    restored.payments !== payments?.backupRows ||
+    restored.events !== events.backupRows
+  ) {
+    throw new Error(
+      `${DATABASE} holds ${restored.payments} payments (${restored.refunded} refunded) and ${restored.events} events, not the backup's ${payments?.backupRows} (${corruption.deleted} refunded) and ${events.backupRows}`,
+    );
   }
   const paymentsLost = corruption.paymentsBefore - restored.payments;
   return (
@@ -100,10 +129,12 @@ export const recoverDatabase: DrillStep = {
       'endpoint-url': drill.stack.awsEndpoint,
     };
     const plan = await planThroughTheCommandLine(drill, inputs);
-    if (plan.outputs.mode !== 'plan' || !plan.outputs['recovery-point'] || !plan.outputs.replaces) throw new Error(`the plan's outputs: ${JSON.stringify(plan.outputs)}`);
+    if (plan.outputs.mode !== 'plan' || !plan.outputs['recovery-point'] || !plan.outputs.replaces)
+      throw new Error(`the plan's outputs: ${JSON.stringify(plan.outputs)}`);
     const run = await executeBoundTo(drill, inputs, plan.outputs, app);
     const keptAs = run.outputs['kept-as'];
-    if (run.outputs.recovered !== 'true' || !keptAs) throw new Error(`recover-database's outputs: ${JSON.stringify(run.outputs)}`);
+    if (run.outputs.recovered !== 'true' || !keptAs)
+      throw new Error(`recover-database's outputs: ${JSON.stringify(run.outputs)}`);
     const report = await drill.readReport<RecoverDatabaseReport>(REPORT.recoverDatabase);
     if (!report) throw new Error(`recover-database wrote no ${REPORT.recoverDatabase}`);
     return proveRecovery(drill, corruption, keptAs, app, report);
