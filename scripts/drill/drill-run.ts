@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Report } from '../../src/report/report.js';
 import { formatDuration } from '../../src/util/format.js';
 import { runBundledAction, type BundledActionRun } from '../../harness/bundled-action.js';
+import { runBundledCli } from '../../harness/bundled-cli.js';
 import type { HealthServer } from '../../harness/health-server.js';
 import type { ArchivingPrimary } from '../../harness/point-in-time.js';
 import type { PostgresServer } from '../../harness/postgres.js';
@@ -10,6 +11,7 @@ import type { RestoreService } from '../../harness/rds-restores.js';
 import type { SaasDataset } from '../../harness/saas-dataset.js';
 import type { Stack } from '../../harness/stack.js';
 import type { StreamingReplica } from '../../harness/streaming-replica.js';
+import { stopApplication, type DrillApplication } from './application.js';
 import type { DrillOptions } from './options.js';
 
 /** Every server and service the drill started, kept as soon as it runs, so that stopping ends it even when a later one failed. */
@@ -22,6 +24,8 @@ export interface Started {
   restores?: RestoreService;
   replica?: StreamingReplica;
   health?: HealthServer;
+  /** The application recover-database stops and starts, and recover-application crashes and restarts. */
+  application?: DrillApplication;
   /** Ports of the servers RDS's restores were served by, so the drill can say none is left running. */
   restoredPorts: number[];
 }
@@ -38,6 +42,29 @@ export interface ActionOptions {
   env?: Record<string, string>;
   /** The job summary's file name in summaries/ (without .md), when the action runs more than once; its name by default. */
   summary?: string;
+  /** `command line`: through `dr-actions <action> --<input> <value>`, as an engineer runs it when GitHub is down. */
+  through?: 'runner' | 'command line';
+}
+
+/** The production corruption the drill caused, as corrupt-production.ts measured it. */
+export interface Corruption {
+  /** When the bad migration committed (the server's clock). */
+  at: string;
+  /** Payments in production just before it: the backup's, and those taken after the backup. */
+  paymentsBefore: number;
+  /** The rows it deleted, all of them in the backup. */
+  deleted: number;
+  /** Events production wrote after the backup and before the corruption: lost to a recovery from the backup. */
+  eventsAfterBackup: number;
+}
+
+/** The errors an action printed: `::error::` lines from the runner's environment, `Error:` lines from the command line. */
+function errorsOf(run: BundledActionRun, through: ActionOptions['through']): string[] {
+  const [text, prefix] = through === 'command line' ? [run.stderr, 'Error: '] : [run.stdout, '::error::'];
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => line.slice(prefix.length));
 }
 
 /** One drill: its options, what it started, what its steps found, and the way its steps run the bundled actions. */
@@ -46,6 +73,7 @@ export class DrillRun {
   readonly steps: StepResult[] = [];
   /** The sample database's rows, as created (before production's later writes). */
   dataset?: SaasDataset;
+  corruption?: Corruption;
   /** The drill report's file, once drill-report wrote it. */
   drillReport?: string;
   readonly startedAt = Date.now();
@@ -72,10 +100,11 @@ export class DrillRun {
       process.stdout.write(`[${formatDuration((Date.now() - this.startedAt) / 1000).padStart(9)}] ${line}\n`);
   }
 
-  /** Runs actions/<name>/dist/index.js as the runner would; keeps its job summary; throws its ::error:: when it fails. */
+  /** Runs actions/<name>/dist/index.js as the runner would (or through the command line); keeps its job summary; throws its errors when it fails. */
   async action(name: string, inputs: Record<string, string>, options: ActionOptions = {}): Promise<BundledActionRun> {
     const { outDir } = this.options;
-    const run = await runBundledAction(name, inputs, {
+    const runIt = options.through === 'command line' ? runBundledCli : runBundledAction;
+    const run = await runIt(name, inputs, {
       cwd: outDir,
       // No GITHUB_REPOSITORY: a local run has no page on GitHub to link to.
       env: {
@@ -88,10 +117,7 @@ export class DrillRun {
     });
     await writeFile(join(outDir, 'summaries', `${options.summary ?? name}.md`), run.summary);
     if (run.exitCode !== 0) {
-      const errors = run.stdout
-        .split('\n')
-        .filter((line) => line.startsWith('::error::'))
-        .map((line) => line.slice(9));
+      const errors = errorsOf(run, options.through);
       throw new Error(errors.join('; ') || `${name} exited with code ${run.exitCode}`);
     }
     return run;
@@ -112,8 +138,9 @@ export class DrillRun {
 
   /** Stops what the drill started; with --keep, the servers stay up (RDS's restored instance goes: the action deleted it). */
   async stop(): Promise<void> {
-    const { health, restores, replica, newServer, production, stack } = this.started;
+    const { health, application, restores, replica, newServer, production, stack } = this.started;
     await health?.close();
+    if (application) await stopApplication(application);
     await restores?.stop();
     if (this.options.keep) return;
     await replica?.stop();

@@ -12,6 +12,8 @@ export const SCRATCH_DATABASE = 'saas_restore_test';
 export const RDS_INSTANCE = 'saas-production';
 /** Payments production takes between the night's backup and the RDS recovery point. */
 export const PAYMENTS_AFTER_BACKUP = 25;
+/** Events production writes after the payments, just before the bad migration: lost to a recovery from the backup. */
+export const EVENTS_BEFORE_CORRUPTION = 40;
 /** The user's proof that a restored database works, as a restore test's `checks` input names it. */
 export const CHECKS_FILE = 'scripts/drill-checks.sql';
 /** What the application runs once logged in to the rebuilt server: its role, settings, tables and sequence. */
@@ -28,4 +30,6 @@ export const REPORT = {
   rdsRestoreTest: 'rds-restore-test/rds-restore-test-report.json',
   audit: 'dr-audit/dr-audit-report.json',
   failover: 'failover-execute/failover-report.json',
+  recoverDatabase: 'recover-database-execute/recover-database-report.json',
+  recoverApplication: 'recover-application-execute/recover-application-report.json',
 } as const;

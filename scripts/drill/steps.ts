@@ -6,10 +6,13 @@
 import type { DrillStep } from './step.js';
 import { auditPrerequisites } from './steps/audit.js';
 import { backUp } from './steps/backup.js';
+import { corruptProduction } from './steps/corrupt-production.js';
 import { writeDrillReport } from './steps/drill-report.js';
 import { failOver } from './steps/failover.js';
 import { restoreRdsRecoveryPoint } from './steps/rds-recovery-point.js';
 import { rebuildOntoEmptyServer } from './steps/rebuild.js';
+import { recoverApplication } from './steps/recover-application.js';
+import { recoverDatabase } from './steps/recover-database.js';
 import { restoreFromCopy } from './steps/restore-from-copy.js';
 import { createSampleDatabase } from './steps/sample-database.js';
 import { startTheStack } from './steps/start-stack.js';
@@ -23,6 +26,10 @@ export const DRILL_STEPS: readonly DrillStep[] = [
   restoreRdsRecoveryPoint,
   auditPrerequisites,
   failOver,
+  // After the failover: the RDS restore and the failover proved production before it was damaged.
+  corruptProduction,
+  recoverDatabase,
+  recoverApplication,
   // Last: it gathers the reports of every step before it.
   writeDrillReport,
 ];

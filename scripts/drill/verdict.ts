@@ -25,7 +25,7 @@ export async function judge(drill: DrillRun): Promise<Verdict> {
 
 /** The verdict as one JSON document, with what the drill started so that a caller can check none of it is left running. */
 export function verdictJson(drill: DrillRun, verdict: Verdict): string {
-  const { stack, production, newServer, replica, health, restoredPorts } = drill.started;
+  const { stack, production, newServer, replica, health, application, restoredPorts } = drill.started;
   return JSON.stringify(
     {
       ...verdict,
@@ -41,6 +41,7 @@ export function verdictJson(drill: DrillRun, verdict: Verdict): string {
         restoredPorts,
         replicaPort: replica?.port,
         healthUrl: health?.url,
+        applicationUrl: application?.url,
       },
     },
     null,

@@ -6,7 +6,7 @@ import { percentOf } from './numbers.js';
 import { VERDICT_MARK, type DrillVerdict } from './coverage.js';
 import { drillVerdict, MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
 import { postMortemMarkdown } from './post-mortem.js';
-import { recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './trend.js';
+import { recoveryByScenario, recoveryChart, trendPoints, trendScenarios, type TrendPoint } from './trend.js';
 
 /** A plan item no report of this drill speaks to. */
 export const NOT_COVERED = '⬜';
@@ -33,9 +33,10 @@ export function headline(report: DrillReport, notCovered: readonly ChecklistKey[
     `${rowsWith('skipped')} skipped`,
     `${notCovered.length} not checked`,
   ];
-  const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
-  const recovery = rto.map(
-    (o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`,
+  // Each scenario once, as the plan's RTO table has it; every measurement is in the objectives below.
+  const recovery = [...recoveryByScenario(report)].map(
+    ([scenario, r]) =>
+      `${scenario} ${formatDuration(r.measuredSeconds)} (RTO ${formatDuration(r.targetSeconds)}${r.measurements > 1 ? `, slowest of ${r.measurements}` : ''})`,
   );
   const failed = sources.filter((s) => !s.passed);
   const listed =

@@ -27,15 +27,32 @@ export interface RecoveryChart {
   mermaid: string;
 }
 
-/** The slowest measured recovery per RTO scenario of one drill, against the tightest target. */
-export function recoveryByScenario(report: DrillReport): Map<string, Recovery> {
-  const byScenario = new Map<string, Recovery>();
-  for (const o of report.objectives) {
-    if (o.name !== 'RTO' || o.measuredSeconds === null) continue;
+/** The rows of the plan's RTO table, in its order: a drill's recovery times are shown in this order, others after them. */
+export const PLAN_SCENARIOS = [
+  'database failure',
+  'application crash',
+  'infrastructure failure',
+  'regional outage',
+] as const;
+
+const planRank = (scenario: string) => {
+  const rank = (PLAN_SCENARIOS as readonly string[]).indexOf(scenario);
+  return rank === -1 ? PLAN_SCENARIOS.length : rank;
+};
+
+/**
+ * The slowest measured recovery per RTO scenario of one drill, against the tightest target, with how
+ * many reports measured it; the plan's scenarios first, in the order of its RTO table.
+ */
+export function recoveryByScenario(report: DrillReport): Map<string, Recovery & { measurements: number }> {
+  const byScenario = new Map<string, Recovery & { measurements: number }>();
+  const measured = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
+  for (const o of [...measured].sort((a, b) => planRank(a.scenario) - planRank(b.scenario))) {
     const seen = byScenario.get(o.scenario);
     byScenario.set(o.scenario, {
-      measuredSeconds: Math.max(seen?.measuredSeconds ?? 0, o.measuredSeconds),
+      measuredSeconds: Math.max(seen?.measuredSeconds ?? 0, o.measuredSeconds ?? 0),
       targetSeconds: Math.min(seen?.targetSeconds ?? Infinity, o.targetSeconds),
+      measurements: (seen?.measurements ?? 0) + 1,
     });
   }
   return byScenario;

@@ -100,32 +100,34 @@ export function restoreObjectives(
   targets: { rtoSeconds: number; rpoSeconds: number; rebuild?: boolean },
 ): ObjectiveResult[] {
   const windowDays = rpo?.windowDays ?? 30;
+  // A rebuild rehearses the plan's infrastructure failure: its data loss is that scenario's too.
+  const scenario = targets.rebuild ? 'infrastructure failure' : 'database failure';
   return [
     targets.rebuild
       ? objective(
           'RTO',
-          'infrastructure failure',
+          scenario,
           'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)',
           targets.rtoSeconds,
           rtoSeconds,
         )
       : objective(
           'RTO',
-          'database failure',
+          scenario,
           'download start to end of verification (checks and smoke command included)',
           targets.rtoSeconds,
           rtoSeconds,
         ),
     objective(
       'RPO',
-      'database failure',
+      scenario,
       'age of the newest complete backup (from its snapshot)',
       targets.rpoSeconds,
       rpo?.ageSeconds ?? null,
     ),
     objective(
       'RPO',
-      'database failure',
+      scenario,
       `largest gap between complete backups over the last ${windowDays} days`,
       targets.rpoSeconds,
       rpo?.maxGapSeconds ?? null,

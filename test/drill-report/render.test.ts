@@ -7,6 +7,7 @@ import { loadPastDrills } from '../../src/drill-report/history.js';
 import { renderDrillMarkdown } from '../../src/drill-report/render.js';
 import { loadSourceReports } from '../../src/drill-report/sources.js';
 import { parseReport } from '../../src/report/parse.js';
+import { objective } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { formatDuration } from '../../src/util/format.js';
 import { FIXTURES } from './helpers.js';
@@ -57,6 +58,22 @@ describe('a drill whose reports all passed, with three earlier drills in history
       'Post-mortem',
     ]);
     expect(markdown).not.toContain('Why it failed');
+  });
+
+  test("the headline gives each scenario of the plan's RTO table once, in its order, the slowest of several", async () => {
+    const { report } = await drillOf('passing');
+    const objectives = [
+      objective('RTO', 'regional outage', 'RDS point-in-time restore in us-west-2', 28_800, 600),
+      objective('RTO', 'infrastructure failure', 'rebuild on an empty server', 14_400, 90),
+      objective('RTO', 'regional outage', 'failover until healthy', 28_800, 45),
+      objective('RTO', 'application crash', 'crash until healthy', 1_800, 4),
+      objective('RPO', 'infrastructure failure', 'age of the newest complete backup', 3_600, 30),
+      objective('RTO', 'database failure', 'start of execute until health-url answered', 3_600, 120),
+    ];
+    const markdown = renderDrillMarkdown({ ...report, objectives }, { past: [], historyDir: 'docs/dr-drills' });
+    expect(markdown.split('\n')[2]).toMatch(
+      / Recovery time: database failure 2 min 0 s \(RTO 1 h 0 min\); application crash 4.00 s \(RTO 30 min 0 s\); infrastructure failure 1 min 30 s \(RTO 4 h 0 min\); regional outage 10 min 0 s \(RTO 8 h 0 min, slowest of 2\)\.$/,
+    );
   });
 
   test("the plan's Test Checklist, every item in the plan's order, merged across the reports", async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { RdsRestoreReport } from '../../src/rds-restore/rds-restore-report.js';
+import type { RecoverDatabaseReport } from '../../src/recover-database/recover-report.js';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
 import { rowsFor } from '../../harness/saas-dataset.js';
 
@@ -22,6 +23,7 @@ interface Verdict {
     restoredPorts?: number[];
     replicaPort?: number;
     healthUrl?: string;
+    applicationUrl?: string;
   };
 }
 
@@ -85,6 +87,12 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['restore the latest RDS recovery point in the secondary region (actions/rds-restore-test)', true],
     ["audit the plan's prerequisites (actions/dr-audit)", true],
     ['failover to the replica region (actions/failover, execute)', true],
+    ['corrupt production: a bad migration deletes the refunded payments', true],
+    [
+      "recover production from the night's backup: plan through dr-actions on the command line, execute as the workflow does (actions/recover-database)",
+      true,
+    ],
+    ['crash the application and recover it (actions/recover-application, drill)', true],
     ['drill report (actions/drill-report, no pull request)', true],
   ]);
   expect(verdict.passed).toBe(true);
@@ -94,8 +102,8 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['restore-verify', 'RPO', 'database failure', true],
     ['restore-verify', 'RPO', 'database failure', true],
     ['restore-verify', 'RTO', 'infrastructure failure', true],
-    ['restore-verify', 'RPO', 'database failure', true],
-    ['restore-verify', 'RPO', 'database failure', true],
+    ['restore-verify', 'RPO', 'infrastructure failure', true],
+    ['restore-verify', 'RPO', 'infrastructure failure', true],
     ['rds-restore-test', 'RTO', 'regional outage', true],
     ['rds-restore-test', 'RPO', 'regional outage', true],
     ['rds-restore-test', 'RPO', 'regional outage', true],
@@ -103,6 +111,9 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['dr-audit', 'RPO', 'regional outage', true],
     ['failover', 'RTO', 'regional outage', true],
     ['failover', 'RPO', 'regional outage', true],
+    ['recover-database', 'RTO', 'database failure', true],
+    ['recover-database', 'RPO', 'database failure', true],
+    ['recover-application', 'RTO', 'application crash', true],
   ]);
 
   const dataset = rowsFor(3);
@@ -155,11 +166,49 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['RPO', 3_600, true],
   ]);
 
-  const report = await readFile(verdict.report as string, 'utf8');
-  expect(report).toMatch(/^# ✅ Local disaster-recovery drill, \d{4}-\d{2}-\d{2}: passed/);
-  expect(report).toContain(
-    '5 reports: ✅ restore-verify (copy), ✅ restore-verify (rebuild), ✅ rds-restore-test, ✅ dr-audit, ✅ failover',
+  // The database failure: the deleted payments back under the production name, the damaged database kept, the writes since the backup counted as lost.
+  const recovery = JSON.parse(
+    await readFile(join(out, 'reports', 'recover-database-execute', 'recover-database-report.json'), 'utf8'),
+  ) as RecoverDatabaseReport;
+  expect(recovery.passed).toBe(true);
+  expect(recovery.details).toMatchObject({
+    mode: 'execute',
+    recovered: true,
+    keptAs: expect.stringMatching(/^saas_production_damaged_\d{8}_\d{6}$/),
+  });
+  expect(recovery.details.loss?.tables.find((t) => t.table === 'public.events')).toEqual({
+    table: 'public.events',
+    backupRows: dataset.events,
+    liveRows: dataset.events + 40,
+    difference: 40,
+  });
+  expect(recovery.details.loss?.tables.find((t) => t.table === 'public.payments')?.backupRows).toBe(dataset.payments);
+  expect(recovery.details.health).toMatchObject({ healthy: true });
+  const recoverStep = verdict.steps.find((s) => s.name.startsWith('recover production'));
+  expect(recoverStep?.detail).toMatch(
+    /the damaged database kept as saas_production_damaged_\d{8}_\d{6} \(\d+ payments, none refunded\); the application answers again; lost, as the report counts them: 40 events and 25 payments written after the backup/,
   );
+  // The plan ran through the command line: its summary was written by dr-actions, not by the runner.
+  expect(await readFile(join(out, 'summaries', 'recover-database-plan.md'), 'utf8')).toContain('What execute would do');
+
+  const report = await readFile(verdict.report as string, 'utf8');
+  // The four rows of the plan's RTO table, each once, in its order.
+  expect(report).toMatch(
+    /Recovery time: database failure [^;()]+ \(RTO 1 h 0 min, slowest of 2\); application crash [^;()]+ \(RTO 30 min 0 s\); infrastructure failure [^;()]+ \(RTO 4 h 0 min\); regional outage [^;()]+ \(RTO 8 h 0 min, slowest of 2\)\./,
+  );
+  expect(report).toMatch(/^# ✅ Local disaster-recovery drill, \d{4}-\d{2}-\d{2}: passed/);
+  expect(report).toContain('7 reports: 7 passed, 0 failed.');
+  for (const label of [
+    'restore-verify (copy)',
+    'restore-verify (rebuild)',
+    'rds-restore-test',
+    'dr-audit',
+    'failover',
+    'recover-database',
+    'recover-application',
+  ]) {
+    expect(report).toContain(`| ✅ ${label} |`);
+  }
   expect(report).toMatch(/infrastructure failure [\d.]+ s \(RTO 4 h 0 min\)/);
   expect(report).toMatch(
     /\| ✅ \| RTO \| infrastructure failure \| rebuild on an empty server: .*\| restore-verify \(rebuild\) \|/,
@@ -177,6 +226,9 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     'rds-restore-test',
     'dr-audit',
     'failover',
+    'recover-database-plan',
+    'recover-database',
+    'recover-application',
     'drill-report',
   ]) {
     expect((await readFile(join(out, 'summaries', `${name}.md`), 'utf8')).length).toBeGreaterThan(100);
@@ -186,8 +238,10 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   expect(String(run.stdout) + String(run.stderr)).not.toContain(appPassword);
   expect((await filesUnder(out)).filter((f) => f.text.includes(appPassword)).map((f) => f.path)).toEqual([]);
 
-  const { postgresPort, motoPid, productionPort, newServerPort, restoredPorts, replicaPort } = verdict.started;
-  expect(postgresPort && motoPid && productionPort && newServerPort && replicaPort).toBeTruthy();
+  const { postgresPort, motoPid, productionPort, newServerPort, restoredPorts, replicaPort, applicationUrl } =
+    verdict.started;
+  expect(postgresPort && motoPid && productionPort && newServerPort && replicaPort && applicationUrl).toBeTruthy();
+  expect(await listening(Number(new URL(applicationUrl as string).port))).toBe(false);
   expect(restoredPorts).toHaveLength(1);
   for (const port of [postgresPort, productionPort, newServerPort, ...(restoredPorts ?? []), replicaPort])
     expect([port, await listening(port as number)]).toEqual([port, false]);

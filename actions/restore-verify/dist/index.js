@@ -67059,12 +67059,14 @@ const STEP = {
 const UNVERIFIABLE = 'unverifiable: no manifest';
 function restoreObjectives(rtoSeconds, rpo, targets) {
     const windowDays = rpo?.windowDays ?? 30;
+    // A rebuild rehearses the plan's infrastructure failure: its data loss is that scenario's too.
+    const scenario = targets.rebuild ? 'infrastructure failure' : 'database failure';
     return [
         targets.rebuild
-            ? objective('RTO', 'infrastructure failure', 'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)', targets.rtoSeconds, rtoSeconds)
-            : objective('RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
-        objective('RPO', 'database failure', 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
-        objective('RPO', 'database failure', `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
+            ? objective('RTO', scenario, 'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)', targets.rtoSeconds, rtoSeconds)
+            : objective('RTO', scenario, 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
+        objective('RPO', scenario, 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
+        objective('RPO', scenario, `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
     ];
 }
 /** The plan's Test Checklist, row by row, as this run found it. */
