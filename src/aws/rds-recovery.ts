@@ -1,5 +1,4 @@
 import {
-  DeleteDBInstanceCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
@@ -85,9 +84,3 @@ export async function restoreFromSnapshot(client: RDSClient, snapshot: string, t
   );
   return toInstanceState(response.DBInstance ?? {}, region);
 }
-
-/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
-export async function deleteInstance(client: RDSClient, id: string): Promise<void> {
-  await client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
-}
-
