@@ -41,21 +41,28 @@ export async function describeAutomatedBackups(client: RDSClient, instanceId: st
   return found;
 }
 
-/** What a temporary instance is made with, whatever the source had: never public, no deletion protection, single-AZ. */
+/**
+ * What a restored instance is made with, whatever the source had. A temporary one (a restore
+ * test) leaves the three flags out: never public, no deletion protection, single-AZ; a
+ * replacement (a recovery) takes the production instance's.
+ */
 export interface TemporaryInstance {
   id: string;
   instanceClass: string;
   subnetGroup?: string;
   securityGroupIds: string[];
   tags: Record<string, string>;
+  publiclyAccessible?: boolean;
+  deletionProtection?: boolean;
+  multiAz?: boolean;
 }
 
 function temporarySettings(target: TemporaryInstance) {
   return {
     DBInstanceClass: target.instanceClass,
-    PubliclyAccessible: false,
-    DeletionProtection: false,
-    MultiAZ: false,
+    PubliclyAccessible: target.publiclyAccessible ?? false,
+    DeletionProtection: target.deletionProtection ?? false,
+    MultiAZ: target.multiAz ?? false,
     CopyTagsToSnapshot: false,
     Tags: tagList(target.tags),
     ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),

@@ -5,7 +5,8 @@ import { quoteIdent } from '../postgres/identifiers.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import { pollUntil, type Backoff } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { CommandRun } from './context.js';
+import type { StepRecorder } from '../report/report.js';
+import type { CommandRun, RecoveryRun } from './context.js';
 import { setJournal, STEP, type Execution } from './restore-beside.js';
 import { describeSessions, sessionsIn, type SessionOnServer } from './server-state.js';
 
@@ -23,8 +24,14 @@ export interface CutoverPacing {
 
 export const DEFAULT_PACING: CutoverPacing = { health: { initialMs: 1000, maxMs: 15_000, factor: 2 }, sessionsGoneMs: 30_000, sessionsSettleMs: 5_000, clock: systemClock };
 
+/** What the application's commands and the health wait need of a recovery, whatever its source. */
+export interface ApplicationSteps {
+  run: Omit<RecoveryRun, 'store'>;
+  steps: StepRecorder;
+}
+
 /** Runs one of the application's commands with the production database in DATABASE_URL and PG*; a failure stops the recovery. */
-async function runCommand(execution: Execution, input: CommandRun['input'], words: readonly string[]): Promise<string> {
+async function runCommand(execution: ApplicationSteps, input: CommandRun['input'], words: readonly string[]): Promise<string> {
   const { run } = execution;
   const target = withDatabase(run.settings.database, run.settings.database.database);
   const result: SmokeResult = await runSmokeCommand(words, target, { timeoutSeconds: run.settings.commands.timeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
@@ -35,7 +42,7 @@ async function runCommand(execution: Execution, input: CommandRun['input'], word
   return detail;
 }
 
-async function commandStep(execution: Execution, name: string, input: CommandRun['input'], words: readonly string[] | undefined): Promise<void> {
+export async function commandStep(execution: ApplicationSteps, name: string, input: CommandRun['input'], words: readonly string[] | undefined): Promise<void> {
   if (!words) return execution.steps.skip(name, `no ${input}`);
   await execution.steps.run(name, () => runCommand(execution, input, words), (detail) => detail);
 }
@@ -102,8 +109,8 @@ export async function cutOver(execution: Execution, pacing: CutoverPacing): Prom
   await steps.run(STEP.rename, () => rename(execution), (detail) => detail);
 }
 
-/** After the renames: migrate, start, wait for health, and mark the recovery complete on the server. */
-export async function bringUp(execution: Execution, pacing: CutoverPacing): Promise<void> {
+/** After the cut-over: migrate, start, wait for health. */
+export async function bringUpApplication(execution: ApplicationSteps, pacing: CutoverPacing): Promise<void> {
   const { steps, run } = execution;
   await commandStep(execution, STEP.migrate, 'migrate-command', run.settings.commands.migrate);
   await commandStep(execution, STEP.start, 'start-command', run.settings.commands.start);
@@ -117,5 +124,10 @@ export async function bringUp(execution: Execution, pacing: CutoverPacing): Prom
       return `${health.display} answered ${last} after ${wait.attempts} attempts`;
     }, (detail) => detail);
   } else steps.skip(STEP.health, 'no health-url');
-  await setJournal(execution, run.settings.database.database, 'complete');
+}
+
+/** After the renames: migrate, start, wait for health, and mark the recovery complete on the server. */
+export async function bringUp(execution: Execution, pacing: CutoverPacing): Promise<void> {
+  await bringUpApplication(execution, pacing);
+  await setJournal(execution, execution.run.settings.database.database, 'complete');
 }

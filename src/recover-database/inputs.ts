@@ -9,8 +9,10 @@ import { parseBackupSelector, type BackupSelector } from '../storage/backup-sele
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { MAX_PRODUCTION_NAME_BYTES } from './names.js';
+import { parseRdsSource, type RdsRecoverySettings, type RecoverSource } from './rds-inputs.js';
 
 export type RecoverMode = 'plan' | 'execute';
+export type { RecoverSource } from './rds-inputs.js';
 
 /** The application's own commands around the cut-over, as words (no shell). */
 export interface RecoveryCommands {
@@ -23,14 +25,16 @@ export interface RecoveryCommands {
 
 export interface RecoverDatabaseSettings {
   mode: RecoverMode;
-  /** Must equal the production database's name in execute mode. */
+  /** Must equal the production database's name (the instance's identifier for an RDS source) in execute mode. */
   confirm: string;
-  source: 'backup';
+  source: RecoverSource;
+  /** For source: rds-point-in-time and rds-snapshot. */
+  rds?: RdsRecoverySettings;
   bucket: string;
   prefix: string;
   aws: AwsSettings;
   backup: BackupSelector;
-  /** The server and the database to replace: the damaged production database. */
+  /** The server and the database to replace: the damaged production database (for an RDS source: the user, password and database the restored instance is proven with). */
   database: DatabaseTarget;
   /** The plan's recovery-point output: execute refuses when it would now pick another backup. */
   expectedRecoveryPoint?: string;
@@ -55,32 +59,35 @@ const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
  * The one guard every change sits behind: execute needs `confirm` equal to the production database's
  * name and the recovery point the reviewed plan showed.
  */
-export function assertConfirmed(settings: Pick<RecoverDatabaseSettings, 'mode' | 'confirm' | 'database' | 'expectedRecoveryPoint'>): void {
+export function assertConfirmed(settings: Pick<RecoverDatabaseSettings, 'mode' | 'confirm' | 'database' | 'expectedRecoveryPoint' | 'rds'>): void {
   if (settings.mode !== 'execute') return;
-  const name = settings.database.database;
+  const name = settings.rds?.instanceId ?? settings.database.database;
+  const what = settings.rds ? 'the instance to replace' : 'the database to replace';
   if (!settings.confirm) {
-    throw new ConfigurationError(`mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (the database to replace); run mode: plan first to see every change`);
+    throw new ConfigurationError(`mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (${what}); run mode: plan first to see every change`);
   }
-  if (settings.confirm !== name) throw new ConfigurationError(`confirm '${settings.confirm}' does not equal the database of database-url ('${name}'), so nothing was changed: set confirm to exactly '${name}'`);
+  if (settings.confirm !== name) {
+    const of = settings.rds ? 'instance-id' : 'the database of database-url';
+    throw new ConfigurationError(`confirm '${settings.confirm}' does not equal ${of} ('${name}'), so nothing was changed: set confirm to exactly '${name}'`);
+  }
   if (!settings.expectedRecoveryPoint) {
     throw new ConfigurationError("mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw");
   }
 }
 
-function parseSource(input: InputReader): 'backup' {
+function parseSource(input: InputReader): RecoverSource {
   const source = parseChoice(input('source'), 'source', ['backup', 'rds-point-in-time', 'rds-snapshot'] as const, 'backup');
-  if (source !== 'backup') {
-    throw new ConfigurationError(`source: ${source} is not available in this version of recover-database; recover from a backup (source: backup), or restore the RDS recovery point with rds-restore-test (keep-instance) and cut over by hand`);
-  }
+  if (source !== 'backup') return source;
   const rdsInputs: [string, string][] = [['instance-id', input('instance-id')], ['recovery-point', input('recovery-point')], ['cutover', input('cutover')]];
   const rdsOnly = rdsInputs.filter(([, value]) => value.trim()).map(([name]) => name);
   if (rdsOnly.length) throw new ConfigurationError(`${rdsOnly.join(', ')} ${rdsOnly.length === 1 ? 'is' : 'are'} for an RDS source; with source: backup choose the recovery point with backup (latest, a key or a time)`);
   return source;
 }
 
-function parseProductionDatabase(text: string): DatabaseTarget {
+function parseProductionDatabase(text: string, source: RecoverSource): DatabaseTarget {
   const database = parseDatabaseUrl(text, 'database-url');
   const name = database.database;
+  if (source !== 'backup') return database;
   if (SYSTEM_DATABASES.includes(name)) throw new ConfigurationError(`database-url names '${name}', a database every PostgreSQL server needs; name the production database to replace`);
   if (Buffer.byteLength(name) > MAX_PRODUCTION_NAME_BYTES) {
     throw new ConfigurationError(
@@ -115,18 +122,20 @@ function parseCommands(input: InputReader, env: NodeJS.ProcessEnv, cwd: string):
 export function parseRecoverDatabaseInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RecoverDatabaseSettings {
   const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
   const source = parseSource(input);
-  const bucket = parseBucket(input('bucket'));
-  const prefix = parsePrefix(input('prefix') || 'database/');
-  const database = parseProductionDatabase(input('database-url'));
+  const rds = source === 'backup' ? undefined : parseRdsSource(input, source);
+  const bucket = rds ? '' : parseBucket(input('bucket'));
+  const prefix = rds ? '' : parsePrefix(input('prefix') || 'database/');
+  const database = parseProductionDatabase(input('database-url'), source);
   const checksPath = input('checks').trim();
   const settings: RecoverDatabaseSettings = {
     mode,
     confirm: input('confirm').trim(),
     source,
+    ...(rds ? { rds } : {}),
     bucket,
     prefix,
     aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
-    backup: parseBackup(input, bucket, prefix),
+    backup: rds ? { kind: 'latest' } : parseBackup(input, bucket, prefix),
     database,
     expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,
     expectedReplaces: input('expected-replaces').trim() || undefined,

@@ -29,16 +29,22 @@ export function measureRto(steps: readonly ReportStep[], details: RecoverDetails
 export function recoverObjectives(details: RecoverDetails, rtoSeconds: number): ObjectiveResult[] {
   return [
     objective('RTO', 'database failure', details.rto.measure, rtoSeconds, details.rto.seconds),
-    objective('RPO', 'database failure', 'age of the recovery point (the backup\'s snapshot) at the end of the run: the data lost', RPO_OBJECTIVE_SECONDS, details.rpo.seconds),
+    objective('RPO', 'database failure', `age of the recovery point (${details.rds ? `the RDS ${details.rds.recoveryPoint?.mechanism ?? 'recovery point'}` : "the backup's snapshot"}) at the end of the run: the data lost`, RPO_OBJECTIVE_SECONDS, details.rpo.seconds),
   ];
 }
 
 function recoverChecklist(steps: readonly ReportStep[], details: RecoverDetails, objectives: readonly ObjectiveResult[], tagged: ReadonlySet<ChecklistTag>): ChecklistItem[] {
   if (details.mode === 'plan') return [];
   const get = (name: string) => steps.find((s) => s.name === name);
-  const items = [checklistItem('download', stepOutcome(get(STEP.download)).status, get(STEP.download)?.detail)];
-  const verify = stepOutcome(get(STEP.verify));
-  items.push(checklistItem('restore', verify.status, verify.detail));
+  const items: ChecklistItem[] = [];
+  if (details.rds) {
+    const restored = stepOutcome(get(STEP.connect));
+    items.push(checklistItem('restore', restored.status, restored.detail));
+  } else {
+    items.push(checklistItem('download', stepOutcome(get(STEP.download)).status, get(STEP.download)?.detail));
+    const verify = stepOutcome(get(STEP.verify));
+    items.push(checklistItem('restore', verify.status, verify.detail));
+  }
   items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged }));
   const [rto, rpo] = objectives;
   items.push(rtoChecklistItem(rto));

@@ -32,6 +32,11 @@ export const STEP = {
   migrate: 'migrate-command',
   start: 'start-command',
   health: 'health',
+  restoreInstance: 'restore instance',
+  waitInstance: 'wait for instance',
+  connect: 'connect',
+  renameDamaged: 'rename damaged instance',
+  renameRestored: 'rename restored instance',
 } as const;
 
 /** What the restore and the cut-over share: the run, its plan, and a session on the server's maintenance database. */

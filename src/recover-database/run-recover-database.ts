@@ -1,4 +1,5 @@
-import { createS3Client } from '../aws/clients.js';
+import { createRdsClient, createS3Client } from '../aws/clients.js';
+import { describeSelector as describeRecoveryPoint } from '../aws/rds-recovery-point.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { findClient } from '../postgres/binaries.js';
@@ -20,7 +21,9 @@ import { bringUp, cutOver, DEFAULT_PACING, type CutoverPacing } from './cutover.
 import type { RecoverDatabaseSettings, RecoverMode } from './inputs.js';
 import { describePhase, planRecovery, type RecoveryPlan } from './plan.js';
 import { buildRecoverReport, measureRto, type RecoverDatabaseReport } from './recover-report.js';
+import { DEFAULT_RDS_PACING, type RdsPacing } from './rds-execute.js';
 import { proveRestored, restoreBeside, STEP, type Execution } from './restore-beside.js';
+import { rdsPlanAndExecute } from './run-rds-recovery.js';
 
 export interface RecoverDatabaseOptions extends RecoverDatabaseSettings {
   run: RunContext;
@@ -30,6 +33,7 @@ export interface RecoverDatabaseOptions extends RecoverDatabaseSettings {
   /** The environment the commands inherit (connection variables are replaced). */
   env?: NodeJS.ProcessEnv;
   pacing?: Partial<CutoverPacing>;
+  rdsPacing?: Partial<RdsPacing>;
 }
 
 export interface RecoverDatabaseResult {
@@ -49,14 +53,16 @@ export interface RecoverDatabaseResult {
 }
 
 function initialDetails(settings: RecoverDatabaseSettings): RecoverDetails {
+  const rds = settings.rds;
   return {
     mode: settings.mode,
     source: settings.source,
+    ...(rds ? { rds: { instanceId: rds.instanceId, region: settings.aws.region, cutover: rds.cutover, restored: { id: '', statuses: [] } } } : {}),
     database: settings.database.display,
     production: settings.database.database,
     bucket: settings.bucket,
     prefix: settings.prefix,
-    selector: describeSelector(settings.backup),
+    selector: settings.rds ? describeRecoveryPoint(settings.rds.recoveryPoint) : describeSelector(settings.backup),
     actions: [],
     tables: [],
     checks: { file: settings.checks?.path, results: [] },
@@ -153,13 +159,22 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
   const startedAt = now();
   const steps = new StepRecorder(now);
   const details = initialDetails(options);
-  const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
   const secrets = [options.database.password];
-  const run: RecoveryRun = { settings: options, store, details, log: options.log, now, run: options.run, secrets, signal: options.signal, env: options.env };
-  const { plan, error } = await planAndExecute(run, steps, { ...DEFAULT_PACING, ...options.pacing });
-  describeEnd(details, plan, steps.steps, Boolean(error));
+  const base = { settings: options, details, log: options.log, now, run: options.run, secrets, signal: options.signal, env: options.env };
+  const pacing = { ...DEFAULT_PACING, ...options.pacing };
+  let error: Error | undefined;
+  if (options.rds) {
+    const client = createRdsClient({ region: options.aws.region, endpointUrl: options.aws.endpointUrl });
+    ({ error } = await rdsPlanAndExecute(base, client, steps, { cutover: pacing, rds: { ...DEFAULT_RDS_PACING, ...options.rdsPacing } }));
+  } else {
+    const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
+    const outcome = await planAndExecute({ ...base, store }, steps, pacing);
+    error = outcome.error;
+    describeEnd(details, outcome.plan, steps.steps, Boolean(error));
+  }
   details.rto = measureRto(steps.steps, details, Boolean(options.health));
-  details.rpo = { seconds: details.backup ? secondsBetween(new Date(details.backup.snapshotAt), now()) : null };
+  const pointTime = details.backup?.snapshotAt ?? details.rds?.recoveryPoint?.time;
+  details.rpo = { seconds: pointTime ? secondsBetween(new Date(pointTime), now()) : null };
   const report = buildRecoverReport({ settings: options, run: options.run, startedAt, finishedAt: now(), steps: steps.steps, details, failure: error?.message });
   await writeReport(options.reportPath, report);
   return {
