@@ -2,7 +2,6 @@ import type { SmokeResult } from '../checks/smoke.js';
 import type { CheckResult } from '../checks/run-checks.js';
 import type { TableComparison } from '../checks/verify-tables.js';
 import type { RunContext } from '../github/run-context.js';
-import type { BackupStore } from '../storage/backup-store.js';
 import type { RolesDetails } from '../storage/role-details.js';
 import type { Logger } from '../util/logger.js';
 import type { DataLoss } from './data-loss.js';
@@ -72,9 +71,8 @@ export interface RecoverDetails {
 }
 
 /** What every step of one run shares. */
-export interface RecoveryRun {
+export interface RecoveryBase {
   settings: RecoverDatabaseSettings;
-  store: BackupStore;
   details: RecoverDetails;
   log: Logger;
   now: () => Date;

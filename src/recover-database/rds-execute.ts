@@ -13,10 +13,10 @@ import type { StepRecorder } from '../report/report.js';
 import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
-import { bringUpApplication, commandStep, type CutoverPacing } from './cutover.js';
+import { bringUpApplication, commandStep, type CutoverPacing } from './application-steps.js';
 import { MADE_BY, runTag, TAG } from './rds-journal.js';
 import type { RdsRecoveryPlan, RdsRun } from './rds-plan.js';
-import { STEP } from './restore-beside.js';
+import { STEP } from './steps.js';
 
 export interface RdsPacing {
   poll: Backoff;

@@ -5,12 +5,12 @@ import { listSnapshots } from '../aws/rds-snapshots.js';
 import { describeInstance, type InstanceState } from '../aws/rds.js';
 import { ConfigurationError } from '../errors.js';
 import { secondsBetween } from '../util/format.js';
-import type { RecoveryRun } from './context.js';
+import type { RecoveryBase } from './context.js';
 import type { RdsRecoverySettings } from './rds-inputs.js';
 import { damagedId, restoredFor, restoredId, TAG } from './rds-journal.js';
 
 /** What an RDS recovery's run shares: the run without a backup store, the RDS client and the source. */
-export interface RdsRun extends Omit<RecoveryRun, 'store'> {
+export interface RdsRun extends RecoveryBase {
   client: RDSClient;
   rds: RdsRecoverySettings;
 }

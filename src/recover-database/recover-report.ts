@@ -7,7 +7,7 @@ import type { RunContext } from '../github/run-context.js';
 import { formatDuration } from '../util/format.js';
 import type { RecoverDetails } from './context.js';
 import type { RecoverDatabaseSettings } from './inputs.js';
-import { STEP } from './restore-beside.js';
+import { STEP } from './steps.js';
 
 export const REPORT_KIND = 'recover-database';
 /** The plan's RPO; a recovery reports against it but is not failed by it (the reviewers accepted the loss with the plan). */

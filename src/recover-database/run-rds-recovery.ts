@@ -3,11 +3,11 @@ import { errorMessage } from '../errors.js';
 import type { ReportStep, StepRecorder } from '../report/report.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import { redact } from '../util/redact.js';
-import type { RecoveryRun } from './context.js';
-import type { CutoverPacing } from './cutover.js';
+import type { RecoveryBase } from './context.js';
+import type { CutoverPacing } from './application-steps.js';
 import { executeRdsRecovery, refuseOtherInstance, type RdsPacing } from './rds-execute.js';
 import { planRdsRecovery, recordRdsPlan, type RdsRecoveryPlan, type RdsRun } from './rds-plan.js';
-import { STEP } from './restore-beside.js';
+import { STEP } from './steps.js';
 
 const PHASE: Record<RdsRecoveryPlan['phase'], (plan: RdsRecoveryPlan, id: string) => string> = {
   fresh: (p, id) => `${id} (${p.replaces}) is to be replaced by a restore of ${p.binding}; nothing started yet`,
@@ -71,7 +71,7 @@ export function describeRdsEnd(run: RdsRun, plan: RdsRecoveryPlan | undefined, s
 
 /** Plan, and in execute mode the recovery, of an RDS source; the error, if any, with secrets taken out. */
 export async function rdsPlanAndExecute(
-  base: Omit<RecoveryRun, 'store'>,
+  base: RecoveryBase,
   client: RDSClient,
   steps: StepRecorder,
   pacing: { cutover: CutoverPacing; rds: RdsPacing },

@@ -16,14 +16,17 @@ import { secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { putBackSql, recoveryActions } from './actions-list.js';
-import type { RecoverDetails, RecoveryRun } from './context.js';
-import { bringUp, cutOver, DEFAULT_PACING, type CutoverPacing } from './cutover.js';
+import type { RecoveryRun } from './backup-run.js';
+import type { RecoverDetails } from './context.js';
+import { DEFAULT_PACING, type CutoverPacing } from './application-steps.js';
+import { bringUp, cutOver } from './cutover.js';
 import type { RecoverDatabaseSettings, RecoverMode } from './inputs.js';
 import { describePhase, planRecovery, type RecoveryPlan } from './plan.js';
 import { buildRecoverReport, measureRto, type RecoverDatabaseReport } from './recover-report.js';
 import { DEFAULT_RDS_PACING, type RdsPacing } from './rds-execute.js';
-import { proveRestored, restoreBeside, STEP, type Execution } from './restore-beside.js';
+import { proveRestored, restoreBeside, type Execution } from './restore-beside.js';
 import { rdsPlanAndExecute } from './run-rds-recovery.js';
+import { STEP } from './steps.js';
 
 export interface RecoverDatabaseOptions extends RecoverDatabaseSettings {
   run: RunContext;
