@@ -8,7 +8,7 @@ const count = (n: number | null) => (n === null ? '-' : n.toLocaleString('en-US'
 
 function heading(report: RecoverDatabaseReport): string {
   const d = report.details;
-  const what = code(d.production);
+  const what = code(d.rds?.instanceId ?? d.production);
   if (d.mode === 'plan') return report.passed ? `## 📋 Recovery plan for ${what}: execute would proceed` : `## ${MARK.failed} Recovery plan for ${what}: execute would refuse`;
   return report.passed ? `## ${MARK.passed} ${what} recovered` : `## ${MARK.failed} Recovery of ${what} failed`;
 }
