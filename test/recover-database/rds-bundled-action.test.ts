@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AddTagsToResourceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, CreateDBSnapshotCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RecoverDatabaseReport } from '../../src/recover-database/recover-report.js';
 import { describe as describeInstance, PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
@@ -65,9 +65,11 @@ describe('the bundled recover-database action from RDS (node24, against moto and
   beforeAll(async () => {
     primary = await startShopPrimary();
     service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => sources.includes(r.sourceInstance) });
-    for (let i = 0; i < 4; i += 1) sources.push(await createSource());
+    for (let i = 0; i < 5; i += 1) sources.push(await createSource());
     await addPayments(primary, 3);
     beforeCorruption = await serverNow(primary);
+    const snapshotted = sources[4] as string;
+    await rdsIn(PRIMARY_REGION).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: snapshotted, DBSnapshotIdentifier: `${snapshotted}-before` }));
     await addPayments(primary, 2);
     const latest = await serverNow(primary);
     for (const source of sources) await setLatestRestorableTime(PRIMARY_REGION, source, latest);
@@ -214,5 +216,20 @@ describe('the bundled recover-database action from RDS (node24, against moto and
     expect(done.outputs).toMatchObject({ recovered: 'true', 'kept-as': keptAs });
     expect((await report(done)).details.phase).toBe('done');
     expect(changes(again.actions)).toEqual([]);
+  }, LONG);
+
+  test('from the newest snapshot: plan binds the snapshot, execute restores it and renames it into place', async () => {
+    const source = sources[4] as string;
+    const fromSnapshot = { source: 'rds-snapshot', 'recovery-point': '' };
+    const plan = await recover(source, fromSnapshot);
+    expect(plan.exitCode).toBe(0);
+    expect(plan.outputs['recovery-point']).toBe(`${source}-before`);
+    const run = await recover(source, { ...fromSnapshot, mode: 'execute', confirm: source, 'expected-recovery-point': plan.outputs['recovery-point'] ?? '' });
+    expect(service.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.recovered).toBe('true');
+    expect(service.served.find((s) => s.sourceInstance === source)).toMatchObject({ kind: 'snapshot', snapshot: `${source}-before` });
+    expect(tagsOf(await describeInstance(source, PRIMARY_REGION))).toMatchObject({ 'dr-actions:recovery-point': `${source}-before`, 'dr-actions:recovery-state': 'complete' });
+    expect(await exists(run.outputs['kept-as'] ?? '')).toBe(true);
   }, LONG);
 });
