@@ -105,9 +105,12 @@ async function connectRestored(execution: RdsExecution, restored: InstanceState)
   const endpoint = endpointText(restored);
   if (!endpoint) throw new Error(`${restored.id} is available but RDS reports no endpoint`);
   if (run.details.rds) run.details.rds.restored.endpoint = endpoint;
+  // database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept.
   const production = run.settings.database;
-  const user = production.user ? `${encodeURIComponent(production.user)}@` : '';
-  const target = { ...parseDatabaseUrl(`postgres://${user}${endpoint}/${encodeURIComponent(production.database)}`, 'the restored instance'), password: production.password };
+  const url = new URL(production.url);
+  url.host = endpoint;
+  for (const name of ['host', 'hostaddr', 'port']) url.searchParams.delete(name);
+  const target = { ...parseDatabaseUrl(url.toString(), 'the restored instance'), password: production.password };
   const psqlPath = (await findClient('psql')).path;
   const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
   await awaitConnection(target, options, { backoff: pacing.connect, timeoutMs: pacing.connectTimeoutMs, clock: pacing.clock });
