@@ -35975,7 +35975,7 @@ const ProxyAgent = __nccwpck_require__(6672)
 const EnvHttpProxyAgent = __nccwpck_require__(3137)
 const RetryAgent = __nccwpck_require__(50)
 const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
 const api = __nccwpck_require__(6615)
 const buildConnector = __nccwpck_require__(9136)
@@ -36089,7 +36089,7 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
 /* unused reexport */ __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(6297)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
@@ -36140,7 +36140,7 @@ __webpack_unused_export__ = EventSource
 /***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(1059)
+const { addAbortListener } = __nccwpck_require__(3440)
 const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
@@ -36209,7 +36209,7 @@ module.exports = {
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
@@ -36331,7 +36331,7 @@ const {
   InvalidReturnValueError,
   RequestAbortedError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
@@ -36582,7 +36582,7 @@ module.exports = pipeline
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
@@ -36803,7 +36803,7 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
@@ -37029,7 +37029,7 @@ module.exports = stream
 
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
@@ -37161,8 +37161,8 @@ module.exports.connect = __nccwpck_require__(2279)
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
 const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
-const { ReadableStreamFrom } = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -37650,7 +37650,7 @@ module.exports = {
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
 const timers = __nccwpck_require__(6603)
 
@@ -38679,7 +38679,7 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(3440)
 const { channels } = __nccwpck_require__(2414)
 const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
@@ -39378,7 +39378,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1059:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40114,7 +40114,7 @@ const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __ncc
 const DispatcherBase = __nccwpck_require__(1841)
 const Pool = __nccwpck_require__(628)
 const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
@@ -40263,7 +40263,7 @@ const {
 } = __nccwpck_require__(2128)
 const Pool = __nccwpck_require__(628)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(1059)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -40468,7 +40468,7 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { channels } = __nccwpck_require__(2414)
 const timers = __nccwpck_require__(6603)
 const {
@@ -41988,7 +41988,7 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -42789,7 +42789,7 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { channels } = __nccwpck_require__(2414)
 const Request = __nccwpck_require__(4655)
 const DispatcherBase = __nccwpck_require__(1841)
@@ -44246,7 +44246,7 @@ const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
 const buildConnector = __nccwpck_require__(9136)
 
@@ -44762,7 +44762,7 @@ module.exports = class DecoratorHandler {
 
 
 
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
@@ -45009,7 +45009,7 @@ const {
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -45827,7 +45827,7 @@ module.exports = interceptorOpts => {
 
 
 
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const DecoratorHandler = __nccwpck_require__(8155)
 
@@ -46649,7 +46649,7 @@ const {
   kMockDispatch
 } = __nccwpck_require__(1117)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(1059)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -46957,7 +46957,7 @@ const {
   kOrigin,
   kGetNetConnect
 } = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(1059)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -47841,7 +47841,7 @@ module.exports = {
 
 const { kConstruct } = __nccwpck_require__(109)
 const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1059)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
 const { webidl } = __nccwpck_require__(5893)
 const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
 const { Request, fromInnerRequest } = __nccwpck_require__(9967)
@@ -48708,7 +48708,7 @@ module.exports = {
 const { kConstruct } = __nccwpck_require__(109)
 const { Cache } = __nccwpck_require__(9634)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -50404,7 +50404,7 @@ const { parseMIMEType } = __nccwpck_require__(1900)
 const { createFastMessageEvent } = __nccwpck_require__(5188)
 const { isNetworkError } = __nccwpck_require__(9051)
 const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const { environmentSettingsObject } = __nccwpck_require__(3168)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
@@ -50929,7 +50929,7 @@ module.exports = {
 
 
 
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -52533,7 +52533,7 @@ module.exports = { FileLike, isFileLike }
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
 const { utf8DecodeBytes } = __nccwpck_require__(3168)
 const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
 const { isFileLike } = __nccwpck_require__(7114)
@@ -53016,7 +53016,7 @@ module.exports = {
 
 const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
 const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const { FileLike, isFileLike } = __nccwpck_require__(7114)
 const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
@@ -53268,7 +53268,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 6297:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -53323,7 +53323,7 @@ module.exports = {
 
 
 const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
@@ -54073,7 +54073,7 @@ const {
 } = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
 const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { webidl } = __nccwpck_require__(5893)
@@ -56296,7 +56296,7 @@ module.exports = {
 const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
 const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
 const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
@@ -57337,7 +57337,7 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
 const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(1059)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -57971,10 +57971,10 @@ module.exports = {
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
 const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(6297)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
 const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1059)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
 const { webidl } = __nccwpck_require__(5893)
@@ -59609,7 +59609,7 @@ module.exports = {
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(1059)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -60619,7 +60619,7 @@ const {
   kAborted
 } = __nccwpck_require__(961)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -61909,7 +61909,7 @@ module.exports = {
 
 
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(1059)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
@@ -63474,7 +63474,7 @@ const {
 } = __nccwpck_require__(8625)
 const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
 const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1059)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
 const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
@@ -64181,7 +64181,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 3440:
+/***/ 711:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65622,11 +65622,11 @@ function parseChoice(input, name, choices, fallback) {
     return match;
 }
 
-;// CONCATENATED MODULE: ./src/rds-restore/recovery-point.ts
+;// CONCATENATED MODULE: ./src/aws/rds-recovery-point.ts
 
 
 const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
-const recovery_point_INPUT = 'recovery-point';
+const rds_recovery_point_INPUT = 'recovery-point';
 function parseRecoveryPoint(input) {
     const text = input.trim();
     if (text === '' || text === 'latest')
@@ -65636,13 +65636,13 @@ function parseRecoveryPoint(input) {
     if (text.startsWith('snapshot:')) {
         const id = text.slice('snapshot:'.length).trim();
         if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
-            throw new ConfigurationError(`${recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
+            throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
         }
         return { kind: 'snapshot', id };
     }
     if (startsWithDate(text))
-        return { kind: 'time', time: parseIsoTime(text, recovery_point_INPUT) };
-    throw new ConfigurationError(`${recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
+        return { kind: 'time', time: parseIsoTime(text, rds_recovery_point_INPUT) };
+    throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
 }
 function describeSelector(selector) {
     switch (selector.kind) {
@@ -66002,6 +66002,10 @@ function toInstanceState(instance, region) {
         instanceClass: instance.DBInstanceClass,
         publiclyAccessible: instance.PubliclyAccessible,
         deletionProtection: instance.DeletionProtection,
+        resourceId: instance.DbiResourceId,
+        subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
+        securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
+        multiAz: instance.MultiAZ,
     };
 }
 /** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
@@ -66066,9 +66070,9 @@ async function describeAutomatedBackups(client, instanceId) {
 function temporarySettings(target) {
     return {
         DBInstanceClass: target.instanceClass,
-        PubliclyAccessible: false,
-        DeletionProtection: false,
-        MultiAZ: false,
+        PubliclyAccessible: target.publiclyAccessible ?? false,
+        DeletionProtection: target.deletionProtection ?? false,
+        MultiAZ: target.multiAz ?? false,
         CopyTagsToSnapshot: false,
         Tags: rds_tags_tagList(target.tags),
         ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
@@ -66089,9 +66093,35 @@ async function restoreFromSnapshot(client, snapshot, target, region) {
     const response = await client.send(new dist_cjs/* RestoreDBInstanceFromDBSnapshotCommand */.dX$({ DBSnapshotIdentifier: snapshot, DBInstanceIdentifier: target.id, ...temporarySettings(target) }));
     return toInstanceState(response.DBInstance ?? {}, region);
 }
-/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
-async function deleteInstance(client, id) {
-    await client.send(new dist_cjs/* DeleteDBInstanceCommand */.Yvh({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+
+;// CONCATENATED MODULE: ./src/aws/rds-wait.ts
+
+
+/**
+ * Polls until the instance is available, logging each new status at once and the current one on a
+ * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
+ */
+async function waitUntilAvailable(client, id, region, options) {
+    const { clock, log } = options;
+    const started = clock.now();
+    const statuses = [];
+    let lastLog = started;
+    const outcome = await pollInstance(client, { id, region }, (state) => {
+        const status = state?.status ?? 'not found';
+        const now = clock.now();
+        if (statuses.at(-1)?.status !== status) {
+            statuses.push({ status, at: new Date(now).toISOString() });
+            log.info(`${id}: ${status} after ${formatDuration((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        else if (now - lastLog >= options.progressEveryMs) {
+            log.info(`${id}: still ${status} after ${formatDuration((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        return status === 'available' || options.signal?.aborted === true;
+    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
+    const available = outcome.value?.status === 'available';
+    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
@@ -75786,6 +75816,21 @@ async function findClient(tool, serverMajor, serverVersion) {
         `or put a ${serverMajor}+ client's bin folder first on PATH.`);
 }
 
+;// CONCATENATED MODULE: ./src/postgres/await-connection.ts
+
+
+
+/**
+ * Connects until the server answers (a freshly restored instance is `available` to RDS a moment
+ * before its database accepts connections) and returns its version, or throws with the last error.
+ */
+async function awaitConnection(database, options, wait) {
+    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || options.signal?.aborted === true, { deadline: wait.clock.now() + wait.timeoutMs, backoff: wait.backoff, clock: wait.clock });
+    if (!outcome.value.ok)
+        throw new Error(`${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`);
+    return outcome.value.rows[0]?.[0] ?? 'unknown';
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
 /** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
 function quoteIdent(name) {
@@ -75890,8 +75935,16 @@ function judgeProof(proof, countTables) {
     return [`${plural(proof.tables.length, 'table')} (${counted} counted exactly)`, proof.namedByChecks.length ? `the ${plural(proof.namedByChecks.length, 'table')} the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
 }
 
-;// CONCATENATED MODULE: ./src/rds-restore/temporary-instance.ts
+;// CONCATENATED MODULE: ./src/aws/rds-instance-delete.ts
 
+// Kept apart from the restore calls: an action that only restores and renames (recover-database)
+// never reaches this file, so its role needs no rds:DeleteDBInstance.
+/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
+async function deleteInstance(client, id) {
+    await client.send(new dist_cjs/* DeleteDBInstanceCommand */.Yvh({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+}
+
+;// CONCATENATED MODULE: ./src/rds-restore/temporary-instance.ts
 
 
 
@@ -75911,32 +75964,6 @@ function temporaryTags(sourceId, runTag) {
 /** True when the instance's tags prove this run made it. */
 function madeByThisRun(state, runTag) {
     return state.tags[MADE_BY_TAG] === MADE_BY && state.tags[RUN_TAG] === runTag;
-}
-/**
- * Polls until the instance is available, logging each new status at once and the current one on a
- * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
- */
-async function waitUntilAvailable(client, target, region, options) {
-    const { clock, log } = options;
-    const started = clock.now();
-    const statuses = [];
-    let lastLog = started;
-    const outcome = await pollInstance(client, { id: target.id, region }, (state) => {
-        const status = state?.status ?? 'not found';
-        const now = clock.now();
-        if (statuses.at(-1)?.status !== status) {
-            statuses.push({ status, at: new Date(now).toISOString() });
-            log.info(`${target.id}: ${status} after ${formatDuration((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        else if (now - lastLog >= options.progressEveryMs) {
-            log.info(`${target.id}: still ${status} after ${formatDuration((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        return status === 'available' || options.signal?.aborted === true;
-    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
-    const available = outcome.value?.status === 'available';
-    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
 }
 /**
  * Deletes the temporary instance, but only after reading its tags back: an instance that is not
@@ -76009,7 +76036,7 @@ async function restoreStep(run, point) {
 }
 async function waitStep(run) {
     const { settings, pacing, clock } = run;
-    const wait = await waitUntilAvailable(run.client, run.target, settings.region, {
+    const wait = await waitUntilAvailable(run.client, run.target.id, settings.region, {
         deadline: clock.now() + settings.waitTimeoutMinutes * 60_000,
         poll: pacing.poll,
         throttle: pacing.throttle,
@@ -76035,10 +76062,7 @@ async function connectStep(run, { endpoint, psqlPath }) {
     const url = `postgres://${encodeURIComponent(settings.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
     const database = { ...parseDatabaseUrl(url, 'the restored instance'), password: settings.password };
     const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
-    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || run.signal?.aborted === true, { deadline: clock.now() + pacing.connectTimeoutMs, backoff: pacing.connect, clock });
-    if (!outcome.value.ok)
-        throw new Error(`${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`);
-    const serverVersion = outcome.value.rows[0]?.[0] ?? 'unknown';
+    const serverVersion = await awaitConnection(database, options, { backoff: pacing.connect, timeoutMs: pacing.connectTimeoutMs, clock });
     run.details.database.serverVersion = serverVersion;
     return { database, psqlPath, serverVersion };
 }
@@ -76119,7 +76143,7 @@ function rdsRestoreSteps(run) {
     return withSmoke.always('deleted', { name: STEP.delete, input: () => deleteInput(run), run: deleteStep, describe: detailIs });
 }
 
-;// CONCATENATED MODULE: ./src/rds-restore/recovery-points.ts
+;// CONCATENATED MODULE: ./src/aws/rds-recovery-points.ts
 
 
 
@@ -79619,7 +79643,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3440);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(711);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
