@@ -26,7 +26,10 @@ export interface Dataset {
 export async function openDataset(size: SizeName, log: (line: string) => void): Promise<Dataset> {
   const dir = fileURLToPath(new URL(`./data/${size}`, import.meta.url));
   const marker = join(dir, 'dataset.json');
-  const server = await startPostgres({ persistentDir: dir, settings: { shared_buffers: "'512MB'", max_wal_size: "'4GB'" } });
+  const server = await startPostgres({
+    persistentDir: dir,
+    settings: { shared_buffers: "'512MB'", max_wal_size: "'4GB'" },
+  });
   const url = server.url(DATABASE);
   if (!existsSync(marker)) {
     log(`building the ${size} dataset (once; it is kept in ${dir})...`);

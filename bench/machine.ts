@@ -14,7 +14,8 @@ export interface Machine {
 }
 
 export async function describeMachine(): Promise<Machine> {
-  const model = cpus()[0]?.model ?? (await readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
+  const model =
+    cpus()[0]?.model ?? (await readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
   return {
     cpu: model.trim(),
     cores: cpus().length,

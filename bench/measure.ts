@@ -13,10 +13,16 @@ export interface Measurement {
 /** Runs a command under /usr/bin/time -v; fails loudly when the command fails, so a broken run never counts. */
 export async function measure(file: string, args: string[], env: Record<string, string> = {}): Promise<Measurement> {
   const started = performance.now();
-  const result = await execa('/usr/bin/time', ['-v', file, ...args], { env, reject: false, maxBuffer: 64 * 1024 * 1024 });
+  const result = await execa('/usr/bin/time', ['-v', file, ...args], {
+    env,
+    reject: false,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const seconds = (performance.now() - started) / 1000;
   if (result.exitCode !== 0) {
-    throw new Error(`${file} ${args.join(' ')} failed (${result.exitCode}):\n${String(result.stdout).slice(-2000)}\n${String(result.stderr).slice(-2000)}`);
+    throw new Error(
+      `${file} ${args.join(' ')} failed (${result.exitCode}):\n${String(result.stdout).slice(-2000)}\n${String(result.stderr).slice(-2000)}`,
+    );
   }
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(String(result.stderr));
   const reported = /::debug::peak RSS (\d+) KiB/.exec(String(result.stdout));
@@ -31,7 +37,9 @@ export async function measure(file: string, args: string[], env: Record<string, 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 let ticksPerSecond: number | undefined;

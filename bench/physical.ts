@@ -9,7 +9,9 @@ import { DATABASE, type Dataset } from './dataset.js';
 import { measure, type Measurement } from './measure.js';
 
 /** The physical comparison, ready to run; or why it cannot run here. */
-export type PhysicalRestore = { skipped: string } | { run(): Promise<Measurement>; after(): Promise<void>; stop(): Promise<void>; settings: string };
+export type PhysicalRestore =
+  | { skipped: string }
+  | { run(): Promise<Measurement>; after(): Promise<void>; stop(): Promise<void>; settings: string };
 
 const BUCKET = 'bench-pgbackrest';
 const STANZA = 'bench';
@@ -21,7 +23,23 @@ const STANZA = 'bench';
 async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', key, '-out', cert]);
+  await execa('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
   await chmod(key, 0o644);
   return { cert, key };
 }
@@ -30,7 +48,12 @@ async function makeCertificate(dir: string): Promise<{ cert: string; key: string
  * pgBackRest's fastest restore from S3 that we found: lz4 (cheapest to decompress), bundles (small
  * files packed into larger objects, one request each instead of one per file), one process per core.
  */
-function pgBackRestConfig(moto: MotoServer, cert: string, spool: string, source: { dataDir: string; socketDir: string; port: number }): string {
+function pgBackRestConfig(
+  moto: MotoServer,
+  cert: string,
+  spool: string,
+  source: { dataDir: string; socketDir: string; port: number },
+): string {
   return `[global]
 repo1-type=s3
 repo1-path=/pgbackrest
@@ -67,8 +90,10 @@ pg1-socket-path=${source.socketDir}
  * taken from a copy of the dataset's cluster, so the shared dataset never gets archive settings.
  */
 export async function preparePhysicalRestore(dataset: Dataset, log: (line: string) => void): Promise<PhysicalRestore> {
-  if ((await execa('pgbackrest', ['version'], { reject: false })).exitCode !== 0) return { skipped: 'pgbackrest is not installed (apt-get install pgbackrest)' };
-  if ((await execa('openssl', ['version'], { reject: false })).exitCode !== 0) return { skipped: 'openssl is not installed (for the TLS certificate pgBackRest needs)' };
+  if ((await execa('pgbackrest', ['version'], { reject: false })).exitCode !== 0)
+    return { skipped: 'pgbackrest is not installed (apt-get install pgbackrest)' };
+  if ((await execa('openssl', ['version'], { reject: false })).exitCode !== 0)
+    return { skipped: 'openssl is not installed (for the TLS certificate pgBackRest needs)' };
   // A folder of its own: the server user must reach it (the benchmark's work folder is root's alone).
   const dir = await mkdtemp(join(tmpdir(), 'dr-actions-bench-physical-'));
   await ownByServerUser(dir);
@@ -88,10 +113,17 @@ export async function preparePhysicalRestore(dataset: Dataset, log: (line: strin
   const spool = join(dir, 'spool');
   await mkdir(spool, { recursive: true });
   await ownByServerUser(spool);
-  const pgbackrest = (args: string[]) => runAsServerOwner('pgbackrest', [`--config=${conf}`, `--stanza=${STANZA}`, ...args]);
+  const pgbackrest = (args: string[]) =>
+    runAsServerOwner('pgbackrest', [`--config=${conf}`, `--stanza=${STANZA}`, ...args]);
   const archive = `'pgbackrest --config=${conf} --stanza=${STANZA} archive-push %p'`;
-  const source = await startPostgres({ persistentDir: copy, settings: { archive_mode: 'on', archive_command: archive, wal_level: 'replica' } });
-  await writeFile(conf, pgBackRestConfig(moto, cert, spool, { dataDir: join(copy, 'data'), socketDir: copy, port: source.port }));
+  const source = await startPostgres({
+    persistentDir: copy,
+    settings: { archive_mode: 'on', archive_command: archive, wal_level: 'replica' },
+  });
+  await writeFile(
+    conf,
+    pgBackRestConfig(moto, cert, spool, { dataDir: join(copy, 'data'), socketDir: copy, port: source.port }),
+  );
   await chmod(conf, 0o644);
   const started = performance.now();
   await pgbackrest(['stanza-create']);
@@ -112,13 +144,30 @@ export async function preparePhysicalRestore(dataset: Dataset, log: (line: strin
       await ownByServerUser(restored);
       await ownByServerUser(join(restored, 'data'));
       const port = await freePort();
-      const m = await measure('bash', ['-c', [
-        'set -e',
-        'runuser -u postgres -- pgbackrest --config="$CONF" --stanza="$STANZA" restore --pg1-path="$DIR/data" --type=immediate --target-action=promote',
-        'runuser -u postgres -- "$BIN/pg_ctl" --pgdata "$DIR/data" --log "$DIR/server.log" --wait --timeout 600 -o "-p $PORT -c unix_socket_directories=$DIR -c archive_mode=off" start > /dev/null',
-        'psql -X -At -h "$DIR" -p "$PORT" -U postgres -d "$DB" -c "$COUNT"',
-      ].join('\n')], { CONF: conf, STANZA, DIR: restored, BIN: binDir, PORT: String(port), DB: DATABASE, COUNT: countSql, PATH: process.env.PATH ?? '' });
-      if (m.stdout.trim() !== expected) throw new Error(`the physical restore counted ${m.stdout.trim()}, the dataset has ${expected}`);
+      const m = await measure(
+        'bash',
+        [
+          '-c',
+          [
+            'set -e',
+            'runuser -u postgres -- pgbackrest --config="$CONF" --stanza="$STANZA" restore --pg1-path="$DIR/data" --type=immediate --target-action=promote',
+            'runuser -u postgres -- "$BIN/pg_ctl" --pgdata "$DIR/data" --log "$DIR/server.log" --wait --timeout 600 -o "-p $PORT -c unix_socket_directories=$DIR -c archive_mode=off" start > /dev/null',
+            'psql -X -At -h "$DIR" -p "$PORT" -U postgres -d "$DB" -c "$COUNT"',
+          ].join('\n'),
+        ],
+        {
+          CONF: conf,
+          STANZA,
+          DIR: restored,
+          BIN: binDir,
+          PORT: String(port),
+          DB: DATABASE,
+          COUNT: countSql,
+          PATH: process.env.PATH ?? '',
+        },
+      );
+      if (m.stdout.trim() !== expected)
+        throw new Error(`the physical restore counted ${m.stdout.trim()}, the dataset has ${expected}`);
       return m;
     },
     after: () => stopPostgres({ binDir, baseDir: restored }),

@@ -36,9 +36,18 @@ export function phasesOf(lines: readonly [number, string][]): Omit<RestorePhases
 }
 
 /** pg_restore -v under /usr/bin/time -v, every stderr line timestamped as it arrives. */
-export async function measureRestorePhases(args: string[], env: Record<string, string>): Promise<Measurement & { phases: RestorePhases }> {
+export async function measureRestorePhases(
+  args: string[],
+  env: Record<string, string>,
+): Promise<Measurement & { phases: RestorePhases }> {
   const started = performance.now();
-  const child = execa('/usr/bin/time', ['-v', 'pg_restore', '--verbose', ...args], { env, reject: false, buffer: false, stdout: 'ignore', stderr: 'pipe' });
+  const child = execa('/usr/bin/time', ['-v', 'pg_restore', '--verbose', ...args], {
+    env,
+    reject: false,
+    buffer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  });
   const lines: [number, string][] = [];
   let partial = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -50,7 +59,8 @@ export async function measureRestorePhases(args: string[], env: Record<string, s
   const result = await child;
   const seconds = (performance.now() - started) / 1000;
   const text = lines.map(([, line]) => line).join('\n');
-  if (result.exitCode !== 0) throw new Error(`pg_restore ${args.join(' ')} failed (${result.exitCode}):\n${text.slice(-2000)}`);
+  if (result.exitCode !== 0)
+    throw new Error(`pg_restore ${args.join(' ')} failed (${result.exitCode}):\n${text.slice(-2000)}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
   return { seconds, maxRssKiB: rss ? Number(rss[1]) : 0, stdout: '', phases: { ...phasesOf(lines), total: seconds } };
 }

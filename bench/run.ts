@@ -30,7 +30,12 @@ import { measureRestorePhases, type RestorePhases } from './restore-phases.js';
 import { SCRATCH_SERVER_SETTINGS } from './scratch-server.js';
 
 const { values: args } = parseArgs({
-  options: { size: { type: 'string', default: 'S' }, runs: { type: 'string', default: '3' }, only: { type: 'string' }, label: { type: 'string' } },
+  options: {
+    size: { type: 'string', default: 'S' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    label: { type: 'string' },
+  },
 });
 const size = args.size as SizeName;
 if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
@@ -70,7 +75,9 @@ async function interleave(variants: Variant[], moto: MotoServer): Promise<Varian
       const emulatorCpuSeconds = (await cpuSeconds(moto.pid)) - emulatorBefore;
       measured.get(variant.name)?.push({ ...m, emulatorCpuSeconds });
       await variant.after?.(round);
-      log(`  round ${round} ${variant.name}: ${m.seconds.toFixed(2)} s, peak RSS ${formatBytes(m.maxRssKiB * 1024)}, moto CPU ${emulatorCpuSeconds.toFixed(2)} s`);
+      log(
+        `  round ${round} ${variant.name}: ${m.seconds.toFixed(2)} s, peak RSS ${formatBytes(m.maxRssKiB * 1024)}, moto CPU ${emulatorCpuSeconds.toFixed(2)} s`,
+      );
     }
   }
   return variants.map((v) => {
@@ -89,7 +96,12 @@ async function interleave(variants: Variant[], moto: MotoServer): Promise<Varian
 }
 
 function actionEnv(inputs: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { ...MOTO_CREDENTIALS, GITHUB_OUTPUT: '/dev/null', GITHUB_STEP_SUMMARY: '/dev/null', RUNNER_DEBUG: '1' };
+  const env: Record<string, string> = {
+    ...MOTO_CREDENTIALS,
+    GITHUB_OUTPUT: '/dev/null',
+    GITHUB_STEP_SUMMARY: '/dev/null',
+    RUNNER_DEBUG: '1',
+  };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   return env;
 }
@@ -101,15 +113,28 @@ const BACKUP_STAGE_LINES: [string, RegExp][] = [
   ['upload complete', /::debug::upload of \d+ bytes complete after ([\d.]+) s/],
 ];
 
-async function backupVariants(dataset: Dataset, moto: MotoServer, work: string): Promise<{ variants: Variant[]; keys: { action: string[]; plan: string[] } }> {
+async function backupVariants(
+  dataset: Dataset,
+  moto: MotoServer,
+  work: string,
+): Promise<{ variants: Variant[]; keys: { action: string[]; plan: string[] } }> {
   const target = parseDatabaseUrl(dataset.url, 'url');
   const pgEnv = { PGPASSWORD: target.password ?? '' };
   const keys = { action: [] as string[], plan: [] as string[] };
   const action = (compression: string) => async (round: number) => {
     const prefix = `action-${compression.replace(':', '')}-${round}/`;
-    const m = await measure(node24Path(), [join(root, 'actions/backup/dist/index.js')], actionEnv({
-      'database-url': dataset.url, bucket: BUCKET, prefix, compression, 'endpoint-url': moto.endpoint, region: REGION,
-    }));
+    const m = await measure(
+      node24Path(),
+      [join(root, 'actions/backup/dist/index.js')],
+      actionEnv({
+        'database-url': dataset.url,
+        bucket: BUCKET,
+        prefix,
+        compression,
+        'endpoint-url': moto.endpoint,
+        region: REGION,
+      }),
+    );
     keys.action.push(/stored s3:\/\/[^/]+\/(\S+)/.exec(m.stdout)?.[1] ?? '');
     if (compression === 'auto') {
       for (const [stage, pattern] of BACKUP_STAGE_LINES) {
@@ -119,22 +144,53 @@ async function backupVariants(dataset: Dataset, moto: MotoServer, work: string):
     }
     return m;
   };
-  const floor = (level: number) => () => measure('pg_dump', ['-Fc', `-Z${level}`, '--no-sync', '-f', '/dev/null', `--dbname=${target.url}`], pgEnv);
+  const floor = (level: number) => () =>
+    measure('pg_dump', ['-Fc', `-Z${level}`, '--no-sync', '-f', '/dev/null', `--dbname=${target.url}`], pgEnv);
   const planScript = async (round: number) => {
     const key = `plan/backup_2026010${round}_020000.sql.gz`;
     keys.plan.push(key);
     // The plan's nightly script: pg_dump | gzip > file, then aws s3 cp.
-    return measure('bash', ['-c', 'set -o pipefail; pg_dump "$DB" | gzip > "$FILE" && aws s3 cp --quiet --endpoint-url "$ENDPOINT" "$FILE" "s3://$BUCKET/$KEY" && rm "$FILE"'], {
-      ...pgEnv, ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: REGION, DB: target.url, FILE: join(work, 'plan.sql.gz'), ENDPOINT: moto.endpoint, BUCKET, KEY: key,
-    });
+    return measure(
+      'bash',
+      [
+        '-c',
+        'set -o pipefail; pg_dump "$DB" | gzip > "$FILE" && aws s3 cp --quiet --endpoint-url "$ENDPOINT" "$FILE" "s3://$BUCKET/$KEY" && rm "$FILE"',
+      ],
+      {
+        ...pgEnv,
+        ...MOTO_CREDENTIALS,
+        AWS_DEFAULT_REGION: REGION,
+        DB: target.url,
+        FILE: join(work, 'plan.sql.gz'),
+        ENDPOINT: moto.endpoint,
+        BUCKET,
+        KEY: key,
+      },
+    );
   };
   return {
     keys,
     variants: [
-      { name: 'backup action (auto = gzip:1)', description: 'node actions/backup/dist/index.js at defaults, to moto', run: action('auto') },
-      { name: 'pg_dump -Fc -Z1 > /dev/null', description: 'the floor: pg_dump alone at the same compression', run: floor(1) },
-      { name: "plan's script (pg_dump | gzip -6, aws s3 cp)", description: 'DISASTER-RECOVERY-PLAN.md, Automated Daily Backups', run: planScript },
-      { name: 'backup action (gzip:6)', description: 'like for like with the plan\'s gzip level', run: action('gzip:6') },
+      {
+        name: 'backup action (auto = gzip:1)',
+        description: 'node actions/backup/dist/index.js at defaults, to moto',
+        run: action('auto'),
+      },
+      {
+        name: 'pg_dump -Fc -Z1 > /dev/null',
+        description: 'the floor: pg_dump alone at the same compression',
+        run: floor(1),
+      },
+      {
+        name: "plan's script (pg_dump | gzip -6, aws s3 cp)",
+        description: 'DISASTER-RECOVERY-PLAN.md, Automated Daily Backups',
+        run: planScript,
+      },
+      {
+        name: 'backup action (gzip:6)',
+        description: "like for like with the plan's gzip level",
+        run: action('gzip:6'),
+      },
       { name: 'pg_dump -Fc -Z6 > /dev/null', description: 'the floor at gzip level 6', run: floor(6) },
     ],
   };
@@ -145,7 +201,13 @@ const restoreStages: Record<string, number[]> = {};
 /** Where pg_restore --jobs alone spends its time, per run. */
 const floorPhases: RestorePhases[] = [];
 
-async function restoreVariants(target: PostgresServer, moto: MotoServer, work: string, keys: { action: string[]; plan: string[] }, physical: PhysicalRestore): Promise<Variant[]> {
+async function restoreVariants(
+  target: PostgresServer,
+  moto: MotoServer,
+  work: string,
+  keys: { action: string[]; plan: string[] },
+  physical: PhysicalRestore,
+): Promise<Variant[]> {
   const admin = parseDatabaseUrl(target.url('postgres'), 'url');
   const pgEnv = { PGPASSWORD: admin.password ?? '' };
   const sql = async (text: string) => {
@@ -156,24 +218,37 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
   const actionKey = keys.action.find(Boolean) as string;
   const planKey = keys.plan[0] as string;
   const localDump = join(work, 'local.dump');
-  await measure('aws', ['s3', 'cp', '--quiet', '--endpoint-url', moto.endpoint, `s3://${BUCKET}/${actionKey}`, localDump], { ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: REGION });
+  await measure(
+    'aws',
+    ['s3', 'cp', '--quiet', '--endpoint-url', moto.endpoint, `s3://${BUCKET}/${actionKey}`, localDump],
+    { ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: REGION },
+  );
   const fresh = async (name: string) => {
     await sql(`DROP DATABASE IF EXISTS ${name}`);
     await sql(`CREATE DATABASE ${name}`);
     return withDatabase(admin, name).url;
   };
   const drop = (name: string) => () => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  const physicalVariants: Variant[] = 'skipped' in physical ? [] : [{
-    name: 'physical restore + start + count (pgBackRest)',
-    description: `pgBackRest restore of an online backup of the dataset cluster, PostgreSQL started on it, every table counted; ${physical.settings}`,
-    run: () => physical.run(),
-    after: () => physical.after(),
-  }];
+  const physicalVariants: Variant[] =
+    'skipped' in physical
+      ? []
+      : [
+          {
+            name: 'physical restore + start + count (pgBackRest)',
+            description: `pgBackRest restore of an online backup of the dataset cluster, PostgreSQL started on it, every table counted; ${physical.settings}`,
+            run: () => physical.run(),
+            after: () => physical.after(),
+          },
+        ];
   // The action as a step runs it, into its own scratch database, with its report in `work`.
   const restoreVerify = (database: string, reportFile: string, env: Record<string, string> = {}) =>
     measure(node24Path(), [join(root, 'actions/restore-verify/dist/index.js')], {
       ...actionEnv({
-        bucket: BUCKET, prefix: actionKey.replace(/[^/]+$/, ''), backup: actionKey, 'endpoint-url': moto.endpoint, region: REGION,
+        bucket: BUCKET,
+        prefix: actionKey.replace(/[^/]+$/, ''),
+        backup: actionKey,
+        'endpoint-url': moto.endpoint,
+        region: REGION,
         'target-database-url': target.url(database),
         'report-path': join(work, reportFile),
       }),
@@ -193,7 +268,8 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
     {
       name: 'restore-verify, buffer reclaimer opted in',
       description: `the same with ${RECLAIM_OPT_IN}=true: what the download's garbage costs in peak memory`,
-      run: () => restoreVerify('bench_restore_reclaim', 'restore-verify-reclaim-report.json', { [RECLAIM_OPT_IN]: 'true' }),
+      run: () =>
+        restoreVerify('bench_restore_reclaim', 'restore-verify-reclaim-report.json', { [RECLAIM_OPT_IN]: 'true' }),
       after: drop('bench_restore_reclaim'),
     },
     {
@@ -201,9 +277,23 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
       description: 'DISASTER-RECOVERY-PLAN.md, Complete Database Recovery steps 2 and 5',
       run: async () => {
         const url = await fresh('bench_plan_restore');
-        return measure('bash', ['-c', 'set -o pipefail; aws s3 cp --quiet --endpoint-url "$ENDPOINT" "s3://$BUCKET/$KEY" "$FILE" && gunzip < "$FILE" | psql -X -q -v ON_ERROR_STOP=1 "$DB" > /dev/null && rm "$FILE"'], {
-          ...pgEnv, ...MOTO_CREDENTIALS, AWS_DEFAULT_REGION: REGION, ENDPOINT: moto.endpoint, BUCKET, KEY: planKey, FILE: join(work, 'restore.sql.gz'), DB: url,
-        });
+        return measure(
+          'bash',
+          [
+            '-c',
+            'set -o pipefail; aws s3 cp --quiet --endpoint-url "$ENDPOINT" "s3://$BUCKET/$KEY" "$FILE" && gunzip < "$FILE" | psql -X -q -v ON_ERROR_STOP=1 "$DB" > /dev/null && rm "$FILE"',
+          ],
+          {
+            ...pgEnv,
+            ...MOTO_CREDENTIALS,
+            AWS_DEFAULT_REGION: REGION,
+            ENDPOINT: moto.endpoint,
+            BUCKET,
+            KEY: planKey,
+            FILE: join(work, 'restore.sql.gz'),
+            DB: url,
+          },
+        );
       },
       after: drop('bench_plan_restore'),
     },
@@ -212,7 +302,10 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
       description: 'the floor: pg_restore alone from a file already on disk',
       run: async () => {
         const url = await fresh('bench_pg_restore');
-        const m = await measureRestorePhases(['--jobs', '2', '--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`, localDump], pgEnv);
+        const m = await measureRestorePhases(
+          ['--jobs', '2', '--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`, localDump],
+          pgEnv,
+        );
         floorPhases.push(m.phases);
         return m;
       },
@@ -222,11 +315,14 @@ async function restoreVariants(target: PostgresServer, moto: MotoServer, work: s
   ];
 }
 
-const byName = (results: VariantResult[], prefix: string) => results.find((r) => r.name.startsWith(prefix)) as VariantResult;
+const byName = (results: VariantResult[], prefix: string) =>
+  results.find((r) => r.name.startsWith(prefix)) as VariantResult;
 
 async function main() {
   const machine = await describeMachine();
-  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.postgres}; actions on Node ${machine.actionsNode}`);
+  log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.postgres}; actions on Node ${machine.actionsNode}`,
+  );
   const dataset = await openDataset(size, log);
   const moto = await startMoto();
   // S3 does not run on the runner: on two cores, moto's Python would take from pg_dump the CPU
@@ -238,13 +334,20 @@ async function main() {
   const scratch = await startPostgres({ settings: SCRATCH_SERVER_SETTINGS });
   let physical: PhysicalRestore | undefined;
   try {
-    log(`dataset ${size}: ${formatBytes(dataset.sizeBytes)} on disk (${Object.entries(dataset.rows).map(([t, n]) => `${n} ${t}`).join(', ')})`);
-    await createS3Client({ region: REGION, endpointUrl: moto.endpoint }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    log(
+      `dataset ${size}: ${formatBytes(dataset.sizeBytes)} on disk (${Object.entries(dataset.rows)
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ')})`,
+    );
+    await createS3Client({ region: REGION, endpointUrl: moto.endpoint }).send(
+      new CreateBucketCommand({ Bucket: BUCKET }),
+    );
     const backup = await backupVariants(dataset, moto, work);
     let backupResults: VariantResult[] = [];
     if (args.only === 'restore') {
-      log('backup: the action and the plan\'s script once each, untimed, for the restores');
-      for (const variant of backup.variants.filter((v) => /^backup action \(auto|^plan's script/.test(v.name))) await variant.run(1);
+      log("backup: the action and the plan's script once each, untimed, for the restores");
+      for (const variant of backup.variants.filter((v) => /^backup action \(auto|^plan's script/.test(v.name)))
+        await variant.run(1);
     } else {
       log(`backup: ${backup.variants.length} commands x ${runs} runs, interleaved`);
       backupResults = await interleave(backup.variants, moto);
@@ -257,7 +360,13 @@ async function main() {
       log(`restore: ${variants.length} commands x ${runs} runs, interleaved`);
       restoreResults = await interleave(variants, moto);
     }
-    await writeResults(dataset, machine, backupResults, restoreResults, physical && 'skipped' in physical ? physical.skipped : undefined);
+    await writeResults(
+      dataset,
+      machine,
+      backupResults,
+      restoreResults,
+      physical && 'skipped' in physical ? physical.skipped : undefined,
+    );
   } finally {
     if (physical && !('skipped' in physical)) await physical.stop();
     await rm(work, { recursive: true, force: true });
@@ -274,27 +383,72 @@ interface Target {
   met: boolean;
 }
 
-async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof describeMachine>>, backup: VariantResult[], restore: VariantResult[], physicalSkipped?: string) {
+async function writeResults(
+  dataset: Dataset,
+  machine: Awaited<ReturnType<typeof describeMachine>>,
+  backup: VariantResult[],
+  restore: VariantResult[],
+  physicalSkipped?: string,
+) {
   const resultsDir = join(root, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   const actionBackup = backup.length ? byName(backup, 'backup action (auto') : undefined;
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
   const targets: Target[] = actionBackup
     ? [
-        { name: "backup: plan's script time / action time", measured: ratio(byName(backup, "plan's script").medianSeconds, actionBackup.medianSeconds), target: '>= 2 (on M)', met: false },
-        { name: 'backup: action time / pg_dump alone', measured: ratio(actionBackup.medianSeconds, byName(backup, 'pg_dump -Fc -Z1').medianSeconds), target: '<= 1.2', met: false },
-        { name: 'backup at gzip:6: action time / pg_dump -Z6 alone', measured: ratio(byName(backup, 'backup action (gzip:6)').medianSeconds, byName(backup, 'pg_dump -Fc -Z6').medianSeconds), target: '<= 1.2', met: false },
-        { name: 'backup action peak RSS (MiB)', measured: Math.round(actionBackup.medianMaxRssKiB / 1024), target: '<= 256', met: false },
+        {
+          name: "backup: plan's script time / action time",
+          measured: ratio(byName(backup, "plan's script").medianSeconds, actionBackup.medianSeconds),
+          target: '>= 2 (on M)',
+          met: false,
+        },
+        {
+          name: 'backup: action time / pg_dump alone',
+          measured: ratio(actionBackup.medianSeconds, byName(backup, 'pg_dump -Fc -Z1').medianSeconds),
+          target: '<= 1.2',
+          met: false,
+        },
+        {
+          name: 'backup at gzip:6: action time / pg_dump -Z6 alone',
+          measured: ratio(
+            byName(backup, 'backup action (gzip:6)').medianSeconds,
+            byName(backup, 'pg_dump -Fc -Z6').medianSeconds,
+          ),
+          target: '<= 1.2',
+          met: false,
+        },
+        {
+          name: 'backup action peak RSS (MiB)',
+          measured: Math.round(actionBackup.medianMaxRssKiB / 1024),
+          target: '<= 256',
+          met: false,
+        },
       ]
     : [];
   if (restore.length) {
     const actionRestore = byName(restore, 'restore-verify action');
     targets.push(
-      { name: "restore: plan's procedure time / restore-verify time", measured: ratio(byName(restore, "plan's restore").medianSeconds, actionRestore.medianSeconds), target: '>= 1.5', met: false },
-      { name: 'restore-verify action peak RSS (MiB)', measured: Math.round(actionRestore.medianMaxRssKiB / 1024), target: '<= 256', met: false },
+      {
+        name: "restore: plan's procedure time / restore-verify time",
+        measured: ratio(byName(restore, "plan's restore").medianSeconds, actionRestore.medianSeconds),
+        target: '>= 1.5',
+        met: false,
+      },
+      {
+        name: 'restore-verify action peak RSS (MiB)',
+        measured: Math.round(actionRestore.medianMaxRssKiB / 1024),
+        target: '<= 256',
+        met: false,
+      },
     );
     const physical = byName(restore, 'physical restore');
-    if (physical) targets.push({ name: 'restore: restore-verify time / physical restore + start + count', measured: ratio(actionRestore.medianSeconds, physical.medianSeconds), target: '<= 1.0', met: false });
+    if (physical)
+      targets.push({
+        name: 'restore: restore-verify time / physical restore + start + count',
+        measured: ratio(actionRestore.medianSeconds, physical.medianSeconds),
+        target: '<= 1.0',
+        met: false,
+      });
   }
   for (const t of targets) {
     const [, op, bound] = /^(>=|<=) ([\d.]+)/.exec(t.target) ?? [];
@@ -304,15 +458,44 @@ async function writeResults(dataset: Dataset, machine: Awaited<ReturnType<typeof
   const flat = (name: string, here: VariantResult | undefined, there: number | undefined) => {
     if (!here || !there) return;
     const [s, m] = size === 'S' ? [here.medianMaxRssKiB, there] : [there, here.medianMaxRssKiB];
-    targets.push({ name: `${name} peak RSS, M / S`, measured: ratio(m, s), target: '<= 1.15', met: ratio(m, s) <= 1.15 });
+    targets.push({
+      name: `${name} peak RSS, M / S`,
+      measured: ratio(m, s),
+      target: '<= 1.15',
+      met: ratio(m, s) <= 1.15,
+    });
   };
   flat('backup action', actionBackup, other?.backupRss);
-  flat('restore-verify action', restore.length ? byName(restore, 'restore-verify action') : undefined, other?.restoreRss);
-  flat('restore-verify, reclaimer opted in,', restore.length ? byName(restore, 'restore-verify, buffer reclaimer') : undefined, other?.restoreReclaimRss);
+  flat(
+    'restore-verify action',
+    restore.length ? byName(restore, 'restore-verify action') : undefined,
+    other?.restoreRss,
+  );
+  flat(
+    'restore-verify, reclaimer opted in,',
+    restore.length ? byName(restore, 'restore-verify, buffer reclaimer') : undefined,
+    other?.restoreReclaimRss,
+  );
   const date = new Date().toISOString().slice(0, 10);
-  const medians = (stages: Record<string, number[]>) => Object.fromEntries(Object.entries(stages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
+  const medians = (stages: Record<string, number[]>) =>
+    Object.fromEntries(Object.entries(stages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
   const phases = floorPhases.length ? medianPhases(floorPhases) : undefined;
-  const result = { date, size, datasetBytes: dataset.sizeBytes, rows: dataset.rows, runs, machine, scratchServer: SCRATCH_SERVER_SETTINGS, backup, backupStages: medians(backupStages), restore, restoreStages: medians(restoreStages), pgRestorePhases: phases, physicalSkipped, targets };
+  const result = {
+    date,
+    size,
+    datasetBytes: dataset.sizeBytes,
+    rows: dataset.rows,
+    runs,
+    machine,
+    scratchServer: SCRATCH_SERVER_SETTINGS,
+    backup,
+    backupStages: medians(backupStages),
+    restore,
+    restoreStages: medians(restoreStages),
+    pgRestorePhases: phases,
+    physicalSkipped,
+    targets,
+  };
   const base = join(resultsDir, `${date}-${size}${args.label ? `-${args.label}` : ''}`);
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(`${base}.md`, markdown(result));
@@ -331,15 +514,23 @@ function medianPhases(all: RestorePhases[]): RestorePhases {
 }
 
 /** The actions' peak RSS in the newest results of the other size, to check that memory stays flat. */
-async function latestOther(dir: string, other: SizeName): Promise<{ backupRss?: number; restoreRss?: number; restoreReclaimRss?: number } | undefined> {
+async function latestOther(
+  dir: string,
+  other: SizeName,
+): Promise<{ backupRss?: number; restoreRss?: number; restoreReclaimRss?: number } | undefined> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(`-${other}.json`)).sort();
   const last = files.at(-1);
   if (!last) return undefined;
-  const data = JSON.parse(await readFile(join(dir, last), 'utf8')) as { backup: VariantResult[]; restore: VariantResult[] };
+  const data = JSON.parse(await readFile(join(dir, last), 'utf8')) as {
+    backup: VariantResult[];
+    restore: VariantResult[];
+  };
   return {
     backupRss: byName(data.backup, 'backup action (auto')?.medianMaxRssKiB,
     restoreRss: data.restore.length ? byName(data.restore, 'restore-verify action')?.medianMaxRssKiB : undefined,
-    restoreReclaimRss: data.restore.length ? byName(data.restore, 'restore-verify, buffer reclaimer')?.medianMaxRssKiB : undefined,
+    restoreReclaimRss: data.restore.length
+      ? byName(data.restore, 'restore-verify, buffer reclaimer')?.medianMaxRssKiB
+      : undefined,
   };
 }
 
@@ -360,7 +551,10 @@ function markdown(r: {
 }): string {
   const rows = (results: VariantResult[], baseline: VariantResult) =>
     results
-      .map((v) => `| ${v.name} | ${v.medianSeconds.toFixed(2)} | ${(v.medianSeconds / baseline.medianSeconds).toFixed(2)} | ${formatBytes(v.medianMaxRssKiB * 1024)} | ${v.medianEmulatorCpuSeconds.toFixed(1)} s |`)
+      .map(
+        (v) =>
+          `| ${v.name} | ${v.medianSeconds.toFixed(2)} | ${(v.medianSeconds / baseline.medianSeconds).toFixed(2)} | ${formatBytes(v.medianMaxRssKiB * 1024)} | ${v.medianEmulatorCpuSeconds.toFixed(1)} s |`,
+      )
       .join('\n');
   const header = (what: string) => [`| ${what} | seconds | x action | peak RSS | moto CPU |`, '|---|---|---|---|---|'];
   const lines = [
@@ -374,22 +568,37 @@ function markdown(r: {
   const uploaded = r.backupStages['upload complete'];
   if (dumped !== undefined && uploaded !== undefined && r.backup.length) {
     const alone = byName(r.backup, 'pg_dump -Fc -Z1').medianSeconds;
-    lines.push('', `Inside the backup action at defaults (medians): pg_dump ran ${dumped.toFixed(2)} s (${alone.toFixed(2)} s alone), and S3 held the whole object ${(uploaded - dumped).toFixed(2)} s after pg_dump exited (the last parts and CompleteMultipartUpload).`);
+    lines.push(
+      '',
+      `Inside the backup action at defaults (medians): pg_dump ran ${dumped.toFixed(2)} s (${alone.toFixed(2)} s alone), and S3 held the whole object ${(uploaded - dumped).toFixed(2)} s after pg_dump exited (the last parts and CompleteMultipartUpload).`,
+    );
   }
   if (r.restore.length) {
     lines.push('', ...header('restore'), rows(r.restore, byName(r.restore, 'restore-verify action')));
     const stages = Object.entries(r.restoreStages).map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`);
     lines.push('', `restore-verify's own steps (medians): ${stages.join(', ')}.`);
-    const settings = Object.entries(r.scratchServer).map(([name, value]) => `${name}=${value.replace(/'/g, '')}`).join(', ');
+    const settings = Object.entries(r.scratchServer)
+      .map(([name, value]) => `${name}=${value.replace(/'/g, '')}`)
+      .join(', ');
     lines.push('', `Restores go to a scratch server with restore-verify.yml's settings (${settings}).`);
     const p = r.pgRestorePhases;
     if (p) {
-      const work = Object.entries(p.workBySection).map(([kind, seconds]) => `${kind} ${seconds.toFixed(2)} s`).join(', ');
-      lines.push('', `Inside pg_restore --jobs 2 (medians, seconds from its start): pre-data done at ${p.preData.toFixed(2)} s, the last table's data loaded at ${p.lastDataLoaded.toFixed(2)} s, indexes and constraints done at ${p.total.toFixed(2)} s; worker time by kind: ${work}.`);
+      const work = Object.entries(p.workBySection)
+        .map(([kind, seconds]) => `${kind} ${seconds.toFixed(2)} s`)
+        .join(', ');
+      lines.push(
+        '',
+        `Inside pg_restore --jobs 2 (medians, seconds from its start): pre-data done at ${p.preData.toFixed(2)} s, the last table's data loaded at ${p.lastDataLoaded.toFixed(2)} s, indexes and constraints done at ${p.total.toFixed(2)} s; worker time by kind: ${work}.`,
+      );
     }
     if (r.physicalSkipped) lines.push('', `Physical restore (pgBackRest) not measured: ${r.physicalSkipped}.`);
   }
-  lines.push('', '| target | measured | goal | met |', '|---|---|---|---|', ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : 'no'} |`));
+  lines.push(
+    '',
+    '| target | measured | goal | met |',
+    '|---|---|---|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : 'no'} |`),
+  );
   return `${lines.join('\n')}\n`;
 }
 

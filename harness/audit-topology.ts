@@ -18,7 +18,13 @@
 import { randomBytes } from 'node:crypto';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
-import { CopyDBSnapshotCommand, CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CopyDBSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBSnapshotCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { CreateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import {
   PutBucketEncryptionCommand,
@@ -75,63 +81,143 @@ export function mediaRule(replicaBucket: string, overrides: Partial<ReplicationR
     Status: 'Enabled',
     Filter: {},
     DeleteMarkerReplication: { Status: 'Enabled' },
-    Destination: { Bucket: `arn:aws:s3:::${replicaBucket}`, ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } }, Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } },
+    Destination: {
+      Bucket: `arn:aws:s3:::${replicaBucket}`,
+      ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+      Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+    },
     ...overrides,
   };
 }
 
 export async function putMediaReplication(t: AuditTopology, rule: ReplicationRule): Promise<void> {
-  await s3In(PRIMARY_REGION).send(new PutBucketReplicationCommand({ Bucket: t.mediaBucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [rule] } }));
+  await s3In(PRIMARY_REGION).send(
+    new PutBucketReplicationCommand({
+      Bucket: t.mediaBucket,
+      ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [rule] },
+    }),
+  );
 }
 
 /** The backup bucket's one replication rule, as the plan has it unless `overrides` change it. */
-export async function putBackupReplication(t: Pick<AuditTopology, 'backupBucket' | 'backupPrefix' | 'backupReplicaBucket'>, overrides: Partial<ReplicationRule> = {}): Promise<void> {
-  const rule: ReplicationRule = { ID: 'backups-to-secondary', Priority: 1, Status: 'Enabled', Filter: { Prefix: t.backupPrefix }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: `arn:aws:s3:::${t.backupReplicaBucket}` }, ...overrides };
-  await s3In(PRIMARY_REGION).send(new PutBucketReplicationCommand({ Bucket: t.backupBucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [rule] } }));
+export async function putBackupReplication(
+  t: Pick<AuditTopology, 'backupBucket' | 'backupPrefix' | 'backupReplicaBucket'>,
+  overrides: Partial<ReplicationRule> = {},
+): Promise<void> {
+  const rule: ReplicationRule = {
+    ID: 'backups-to-secondary',
+    Priority: 1,
+    Status: 'Enabled',
+    Filter: { Prefix: t.backupPrefix },
+    DeleteMarkerReplication: { Status: 'Disabled' },
+    Destination: { Bucket: `arn:aws:s3:::${t.backupReplicaBucket}` },
+    ...overrides,
+  };
+  await s3In(PRIMARY_REGION).send(
+    new PutBucketReplicationCommand({
+      Bucket: t.backupBucket,
+      ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [rule] },
+    }),
+  );
 }
 
 /** Replaces the bucket's lifecycle rules (the bucket is in the primary region). */
 export async function putLifecycle(bucket: string, rules: LifecycleRule[]): Promise<void> {
-  await s3In(PRIMARY_REGION).send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }));
+  await s3In(PRIMARY_REGION).send(
+    new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }),
+  );
 }
 
 /** The media bucket's rule as the plan has it: every old version deleted after 90 days. */
-export const KEEP_VERSIONS_90_DAYS: LifecycleRule = { ID: 'keep-versions-90-days', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: 90 } };
+export const KEEP_VERSIONS_90_DAYS: LifecycleRule = {
+  ID: 'keep-versions-90-days',
+  Status: 'Enabled',
+  Filter: {},
+  NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+};
 
 /** An RDS client acting in another account: credentials from STS AssumeRole of a role there, as moto maps them to that account. */
 async function rdsInAccount(account: string, region: string): Promise<RDSClient> {
-  const assumed = JSON.parse(await awsCli(['sts', 'assume-role', '--role-arn', `arn:aws:iam::${account}:role/dr-audit-test`, '--role-session-name', 'dr-audit-test'])) as {
+  const assumed = JSON.parse(
+    await awsCli([
+      'sts',
+      'assume-role',
+      '--role-arn',
+      `arn:aws:iam::${account}:role/dr-audit-test`,
+      '--role-session-name',
+      'dr-audit-test',
+    ]),
+  ) as {
     Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
   };
-  const { AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken } = assumed.Credentials;
-  return new RDSClient({ region, endpoint: stackFromEnv().awsEndpoint, credentials: { accessKeyId, secretAccessKey, sessionToken } });
+  const {
+    AccessKeyId: accessKeyId,
+    SecretAccessKey: secretAccessKey,
+    SessionToken: sessionToken,
+  } = assumed.Credentials;
+  return new RDSClient({
+    region,
+    endpoint: stackFromEnv().awsEndpoint,
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
+  });
 }
 
 /** A PostgreSQL instance named `id` in `region` (of `account`, when given): a same-named look-alike of the primary. Its ARN. */
 export async function createInstanceNamed(id: string, region: string, account?: string): Promise<string> {
   const client = account ? await rdsInAccount(account, region) : rdsIn(region);
   const created = await client.send(
-    new CreateDBInstanceCommand({ DBInstanceIdentifier: id, Engine: 'postgres', EngineVersion: '15.8', DBInstanceClass: 'db.t3.micro', MasterUsername: 'app', MasterUserPassword: 'not-a-real-secret', AllocatedStorage: 20, BackupRetentionPeriod: 7 }),
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: id,
+      Engine: 'postgres',
+      EngineVersion: '15.8',
+      DBInstanceClass: 'db.t3.micro',
+      MasterUsername: 'app',
+      MasterUserPassword: 'not-a-real-secret',
+      AllocatedStorage: 20,
+      BackupRetentionPeriod: 7,
+    }),
   );
   return created.DBInstance?.DBInstanceArn as string;
 }
 
 /** A read replica in the secondary region of `source` (an ARN, or an identifier there), with RDS's ReplicaLag data point. */
 export async function createReplicaOf(source: string, replicaId: string): Promise<void> {
-  await rdsIn(SECONDARY_REGION).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: source, DBInstanceClass: 'db.t3.micro' }));
+  await rdsIn(SECONDARY_REGION).send(
+    new CreateDBInstanceReadReplicaCommand({
+      DBInstanceIdentifier: replicaId,
+      SourceDBInstanceIdentifier: source,
+      DBInstanceClass: 'db.t3.micro',
+    }),
+  );
   await replicaLag(replicaId, 4);
 }
 
 export async function setVersioning(bucket: string, region: string, status: 'Enabled' | 'Suspended'): Promise<void> {
-  await s3In(region).send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }));
+  await s3In(region).send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }),
+  );
 }
 
 /** The failover topology with PITR 7 days, deletion protection and encryption, and the hourly snapshot copied to the secondary region. */
 async function database(options: TopologyOptions) {
-  const topology = await createTopology({ BackupRetentionPeriod: 7, DeletionProtection: true, StorageEncrypted: options.encrypted });
-  const snapshot = await rdsIn(PRIMARY_REGION).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: topology.primaryId, DBSnapshotIdentifier: `${topology.primaryId}-hourly` }));
+  const topology = await createTopology({
+    BackupRetentionPeriod: 7,
+    DeletionProtection: true,
+    StorageEncrypted: options.encrypted,
+  });
+  const snapshot = await rdsIn(PRIMARY_REGION).send(
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: topology.primaryId,
+      DBSnapshotIdentifier: `${topology.primaryId}-hourly`,
+    }),
+  );
   const copySnapshotId = `${topology.primaryId}-hourly-copy`;
-  await rdsIn(SECONDARY_REGION).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: snapshot.DBSnapshot?.DBSnapshotArn, TargetDBSnapshotIdentifier: copySnapshotId }));
+  await rdsIn(SECONDARY_REGION).send(
+    new CopyDBSnapshotCommand({
+      SourceDBSnapshotIdentifier: snapshot.DBSnapshot?.DBSnapshotArn,
+      TargetDBSnapshotIdentifier: copySnapshotId,
+    }),
+  );
   await replicaLag(topology.replicaId, 4);
   return { ...topology, copySnapshotId };
 }
@@ -139,40 +225,106 @@ async function database(options: TopologyOptions) {
 /** A ReplicaLag data point for the minute before `now`, as RDS publishes one each minute (moto has none of its own). */
 export async function replicaLag(replicaId: string, seconds: number, now = new Date()): Promise<void> {
   await createCloudWatchClient({ region: SECONDARY_REGION, endpointUrl: stackFromEnv().awsEndpoint }).send(
-    new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }], Value: seconds, Unit: 'Seconds', Timestamp: new Date(now.getTime() - 60_000) }] }),
+    new PutMetricDataCommand({
+      Namespace: 'AWS/RDS',
+      MetricData: [
+        {
+          MetricName: 'ReplicaLag',
+          Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }],
+          Value: seconds,
+          Unit: 'Seconds',
+          Timestamp: new Date(now.getTime() - 60_000),
+        },
+      ],
+    }),
   );
 }
 
 async function media() {
   const mediaBucket = await createRegionalBucket(PRIMARY_REGION, { prefix: 'saas-media', versioned: true });
-  const mediaReplicaBucket = await createRegionalBucket(SECONDARY_REGION, { prefix: 'saas-media-replica', versioned: true });
+  const mediaReplicaBucket = await createRegionalBucket(SECONDARY_REGION, {
+    prefix: 'saas-media-replica',
+    versioned: true,
+  });
   const client = s3In(PRIMARY_REGION);
-  await client.send(new PutBucketReplicationCommand({ Bucket: mediaBucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [mediaRule(mediaReplicaBucket)] } }));
+  await client.send(
+    new PutBucketReplicationCommand({
+      Bucket: mediaBucket,
+      ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: [mediaRule(mediaReplicaBucket)] },
+    }),
+  );
   await putLifecycle(mediaBucket, [KEEP_VERSIONS_90_DAYS]);
-  for (const key of ['avatars/1.png', 'avatars/2.png', 'uploads/report.pdf']) await client.send(new PutObjectCommand({ Bucket: mediaBucket, Key: key, Body: `media ${key}` }));
+  for (const key of ['avatars/1.png', 'avatars/2.png', 'uploads/report.pdf'])
+    await client.send(new PutObjectCommand({ Bucket: mediaBucket, Key: key, Body: `media ${key}` }));
   return { mediaBucket, mediaReplicaBucket };
 }
 
 async function backups(options: TopologyOptions) {
   const backupPrefix = 'database/';
-  const backupBucket = await createRegionalBucket(PRIMARY_REGION, { prefix: 'saas-backups', versioned: true, objectLock: options.objectLock });
-  const backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, { prefix: 'saas-backups-replica', versioned: true });
+  const backupBucket = await createRegionalBucket(PRIMARY_REGION, {
+    prefix: 'saas-backups',
+    versioned: true,
+    objectLock: options.objectLock,
+  });
+  const backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, {
+    prefix: 'saas-backups-replica',
+    versioned: true,
+  });
   const client = s3In(PRIMARY_REGION);
-  await client.send(new PutBucketEncryptionCommand({ Bucket: backupBucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] } }));
-  await client.send(new PutPublicAccessBlockCommand({ Bucket: backupBucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }));
-  await putLifecycle(backupBucket, [{ ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: backupPrefix }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }]);
+  await client.send(
+    new PutBucketEncryptionCommand({
+      Bucket: backupBucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }],
+      },
+    }),
+  );
+  await client.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: backupBucket,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
+  await putLifecycle(backupBucket, [
+    {
+      ID: 'abort-incomplete-uploads',
+      Status: 'Enabled',
+      Filter: { Prefix: backupPrefix },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    },
+  ]);
   await putBackupReplication({ backupBucket, backupPrefix, backupReplicaBucket });
   const finishedAt = new Date(Date.now() - options.backupAgeHours * HOUR);
   const key = backupKey(backupPrefix, new Date(finishedAt.getTime() - 600_000), 'custom');
   await client.send(new PutObjectCommand({ Bucket: backupBucket, Key: key, Body: 'PGDMP!' }));
-  await client.send(new PutObjectCommand({ Bucket: backupBucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifestFor(key, { finishedAt }, [], backupBucket)) }));
+  await client.send(
+    new PutObjectCommand({
+      Bucket: backupBucket,
+      Key: manifestKeyFor(key),
+      Body: JSON.stringify(manifestFor(key, { finishedAt }, [], backupBucket)),
+    }),
+  );
   return { backupBucket, backupReplicaBucket, backupPrefix };
 }
 
 /** The health check on the primary (the record itself is the failover topology's). */
 async function healthCheck(primaryAddress: string): Promise<string> {
   const health = await route53().send(
-    new CreateHealthCheckCommand({ CallerReference: randomBytes(8).toString('hex'), HealthCheckConfig: { Type: 'TCP', FullyQualifiedDomainName: primaryAddress, Port: 5432, RequestInterval: 30, FailureThreshold: 3 } }),
+    new CreateHealthCheckCommand({
+      CallerReference: randomBytes(8).toString('hex'),
+      HealthCheckConfig: {
+        Type: 'TCP',
+        FullyQualifiedDomainName: primaryAddress,
+        Port: 5432,
+        RequestInterval: 30,
+        FailureThreshold: 3,
+      },
+    }),
   );
   return health.HealthCheck?.Id as string;
 }
@@ -195,7 +347,12 @@ export async function createAuditTopology(options: Partial<TopologyOptions> = {}
   const settings = { ...PLAN_AS_WRITTEN, ...options };
   const db = await database(settings);
   const cacheGroupId = `saas-cache-${randomBytes(4).toString('hex')}`;
-  const [mediaBuckets, backupBuckets, healthCheckId] = await Promise.all([media(), backups(settings), healthCheck(db.primaryAddress), createCacheGroup(cacheGroupId, settings.cacheSnapshots)]);
+  const [mediaBuckets, backupBuckets, healthCheckId] = await Promise.all([
+    media(),
+    backups(settings),
+    healthCheck(db.primaryAddress),
+    createCacheGroup(cacheGroupId, settings.cacheSnapshots),
+  ]);
   return { ...db, ...mediaBuckets, ...backupBuckets, healthCheckId, cacheGroupId };
 }
 
@@ -207,7 +364,13 @@ export function auditSettingsFor(t: AuditTopology, overrides: Partial<AuditSetti
     endpointUrl: stackFromEnv().awsEndpoint,
     database: { instanceId: t.primaryId, replicaId: t.replicaId },
     media: { bucket: t.mediaBucket, replicaBucket: t.mediaReplicaBucket, prefixes: [''], deleteMarkers: 'enabled' },
-    backup: { bucket: t.backupBucket, prefix: t.backupPrefix, maxAgeSeconds: 26 * 3600, versioning: true, objectLock: true },
+    backup: {
+      bucket: t.backupBucket,
+      prefix: t.backupPrefix,
+      maxAgeSeconds: 26 * 3600,
+      versioning: true,
+      objectLock: true,
+    },
     dns: { hostedZoneId: t.zoneId, recordName: t.recordName, maxTtlSeconds: 300, healthCheckDomain: t.primaryAddress },
     cache: { replicationGroupId: t.cacheGroupId },
     rpoSeconds: 3600,
@@ -223,7 +386,10 @@ export function auditSettingsFor(t: AuditTopology, overrides: Partial<AuditSetti
  * The dr-audit action's inputs for the topology's database, media, backup and DNS areas; a caller
  * adds the cache (cache-replication-group-id, or a skip), a health-check-domain, or other options.
  */
-export function auditInputsFor(t: AuditTopology, where: { endpointUrl: string; reportPath: string }): Record<string, string> {
+export function auditInputsFor(
+  t: AuditTopology,
+  where: { endpointUrl: string; reportPath: string },
+): Record<string, string> {
   return {
     'primary-region': PRIMARY_REGION,
     'secondary-region': SECONDARY_REGION,

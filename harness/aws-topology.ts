@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, type CreateDBInstanceCommandInput, type DBInstance } from '@aws-sdk/client-rds';
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  DescribeDBInstancesCommand,
+  type CreateDBInstanceCommandInput,
+  type DBInstance,
+} from '@aws-sdk/client-rds';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { createRdsClient, createRoute53Client } from '../src/aws/clients.js';
 import type { FailoverSettings } from '../src/failover/inputs.js';
 import type { RunFailoverOptions } from '../src/failover/run-failover.js';
@@ -45,12 +56,19 @@ async function createPrimary(id: string, settings: Partial<CreateDBInstanceComma
 
 export async function createZone(): Promise<{ zoneId: string; zoneName: string }> {
   const zoneName = `fo-${randomBytes(4).toString('hex')}.example.com`;
-  const zone = await route53().send(new CreateHostedZoneCommand({ Name: zoneName, CallerReference: randomBytes(8).toString('hex') }));
+  const zone = await route53().send(
+    new CreateHostedZoneCommand({ Name: zoneName, CallerReference: randomBytes(8).toString('hex') }),
+  );
   return { zoneId: (zone.HostedZone?.Id ?? '').replace('/hostedzone/', ''), zoneName };
 }
 
 export async function upsertRecord(zoneId: string, set: ResourceRecordSet): Promise<void> {
-  await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: set }] } }));
+  await route53().send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: set }] },
+    }),
+  );
 }
 
 /** `primarySettings` as for createPrimary. */
@@ -61,11 +79,20 @@ export async function createTopology(primarySettings: Partial<CreateDBInstanceCo
   const primary = await createPrimary(primaryId, primarySettings);
   // Cross-region replicas name their source by ARN, as RDS requires.
   const replica = await rdsIn(SECONDARY_REGION).send(
-    new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: primary.DBInstanceArn, DBInstanceClass: 'db.t3.micro' }),
+    new CreateDBInstanceReadReplicaCommand({
+      DBInstanceIdentifier: replicaId,
+      SourceDBInstanceIdentifier: primary.DBInstanceArn,
+      DBInstanceClass: 'db.t3.micro',
+    }),
   );
   const { zoneId, zoneName } = await createZone();
   const recordName = `db.${zoneName}`;
-  await upsertRecord(zoneId, { Name: recordName, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: primary.Endpoint?.Address as string }] });
+  await upsertRecord(zoneId, {
+    Name: recordName,
+    Type: 'CNAME',
+    TTL: 60,
+    ResourceRecords: [{ Value: primary.Endpoint?.Address as string }],
+  });
   return {
     primaryId,
     primaryArn: primary.DBInstanceArn as string,

@@ -46,11 +46,19 @@ export async function runBundledAction(
   const summaryFile = join(dir, 'summary');
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
-  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [`INPUT_${key.replace(/ /g, '_').toUpperCase()}`, value]));
+  const inputEnv = Object.fromEntries(
+    Object.entries(inputs).map(([key, value]) => [`INPUT_${key.replace(/ /g, '_').toUpperCase()}`, value]),
+  );
   try {
     const entry = fileURLToPath(new URL(`../actions/${name}/dist/index.js`, import.meta.url));
     const result = await execa(node24Path(), [entry], {
-      env: { GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: dir, ...inputEnv, ...options.env },
+      env: {
+        GITHUB_OUTPUT: outputFile,
+        GITHUB_STEP_SUMMARY: summaryFile,
+        RUNNER_TEMP: dir,
+        ...inputEnv,
+        ...options.env,
+      },
       cwd: options.cwd ?? dir,
       reject: false,
       timeout: options.timeoutMs ?? 300_000,

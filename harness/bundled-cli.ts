@@ -16,7 +16,10 @@ export interface CliRun {
 }
 
 /** Runs `node dist/cli/dr-actions.mjs <argv>` on the given Node (Node 24 by default), as a person runs it in a shell. */
-export async function runCli(argv: readonly string[], options: { node?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: readonly string[],
+  options: { node?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   const result = await execa(options.node ?? node24Path(), [CLI_BUNDLE, ...argv], {
     env: options.env,
     cwd: options.cwd,
@@ -44,9 +47,16 @@ export async function runBundledCli(
   try {
     const outputsFile = join(dir, 'outputs.json');
     const summaryFile = join(dir, 'summary.md');
-    const run = await runCli(['--outputs', outputsFile, '--summary', summaryFile, name, ...inputFlags(inputs)], { ...options, cwd: options.cwd ?? dir });
+    const run = await runCli(['--outputs', outputsFile, '--summary', summaryFile, name, ...inputFlags(inputs)], {
+      ...options,
+      cwd: options.cwd ?? dir,
+    });
     const read = (file: string) => readFile(file, 'utf8').catch(() => '');
-    return { ...run, outputs: JSON.parse((await read(outputsFile)) || '{}') as Record<string, string>, summary: await read(summaryFile) };
+    return {
+      ...run,
+      outputs: JSON.parse((await read(outputsFile)) || '{}') as Record<string, string>,
+      summary: await read(summaryFile),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

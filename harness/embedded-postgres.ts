@@ -37,13 +37,17 @@ async function linkLibraries(packageDir: string): Promise<void> {
 async function embeddedBinaries(major: EmbeddedMajor): Promise<{ binDir: string; libDir: string }> {
   // The package exports only its JavaScript, so its folder is found where npm ci puts it (as node24.ts does).
   const packageDir = fileURLToPath(new URL(`../node_modules/pg${major}`, import.meta.url));
-  if (!existsSync(join(packageDir, 'native', 'bin', 'postgres'))) throw new Error(`PostgreSQL ${major} is missing at ${packageDir}: run npm ci`);
+  if (!existsSync(join(packageDir, 'native', 'bin', 'postgres')))
+    throw new Error(`PostgreSQL ${major} is missing at ${packageDir}: run npm ci`);
   await linkLibraries(packageDir);
   return { binDir: join(packageDir, 'native', 'bin'), libDir: join(packageDir, 'native', 'lib') };
 }
 
 /** A throw-away cluster of `major` on a free loopback port, set up like the stack's own; stop() removes it. */
-export async function startEmbeddedPostgres(major: EmbeddedMajor, options: Omit<StartPostgresOptions, 'binDir' | 'libDir'> = {}): Promise<PostgresServer> {
+export async function startEmbeddedPostgres(
+  major: EmbeddedMajor,
+  options: Omit<StartPostgresOptions, 'binDir' | 'libDir'> = {},
+): Promise<PostgresServer> {
   const server = await startPostgres({ ...options, ...(await embeddedBinaries(major)) });
   if (Number.parseInt(server.version, 10) !== major) {
     await server.stop();

@@ -1,7 +1,12 @@
 import { MANIFEST_VERSION, type BackupManifest } from '../src/storage/manifest.js';
 
 /** A manifest with the fields selection and RPO read; the rest plausible. */
-export function manifestFor(key: string, times: { finishedAt: Date; snapshotAt?: Date }, tables: BackupManifest['tables'] = [], bucket = 'b'): BackupManifest {
+export function manifestFor(
+  key: string,
+  times: { finishedAt: Date; snapshotAt?: Date },
+  tables: BackupManifest['tables'] = [],
+  bucket = 'b',
+): BackupManifest {
   const snapshotAt = times.snapshotAt ?? new Date(times.finishedAt.getTime() - 60_000);
   return {
     version: MANIFEST_VERSION,

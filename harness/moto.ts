@@ -48,9 +48,18 @@ async function answers(endpoint: string, ca?: string): Promise<boolean> {
 }
 
 /** Whether the server answers within `timeoutMs`; false when it exits first (its port was taken) or never answers. */
-async function waitUntilServing(endpoint: string, server: ResultPromise, timeoutMs: number, ca?: string): Promise<boolean> {
+async function waitUntilServing(
+  endpoint: string,
+  server: ResultPromise,
+  timeoutMs: number,
+  ca?: string,
+): Promise<boolean> {
   try {
-    await waitUntil(`moto_server answers on ${endpoint}`, async () => server.exitCode !== null || (await answers(endpoint, ca)), { timeoutMs, intervalMs: 100 });
+    await waitUntil(
+      `moto_server answers on ${endpoint}`,
+      async () => server.exitCode !== null || (await answers(endpoint, ca)),
+      { timeoutMs, intervalMs: 100 },
+    );
   } catch {
     return false;
   }
@@ -69,13 +78,17 @@ export async function startMoto(options: { tls?: MotoTls } = {}): Promise<MotoSe
     const port = await freePort();
     // Over TLS by the name the certificate holds (some clients do not match IP addresses).
     const endpoint = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
-    const server = execa(python, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port), ...(tls ? ['--faithful-tls', tls.cert, tls.key] : [])], {
-      reject: false,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      buffer: false,
-      cleanup: true,
-      forceKillAfterDelay: 5_000,
-    });
+    const server = execa(
+      python,
+      [LAUNCHER, '-H', '127.0.0.1', '-p', String(port), ...(tls ? ['--faithful-tls', tls.cert, tls.key] : [])],
+      {
+        reject: false,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        buffer: false,
+        cleanup: true,
+        forceKillAfterDelay: 5_000,
+      },
+    );
     let stderr = '';
     server.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 20_000) stderr += chunk.toString();

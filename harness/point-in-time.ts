@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { freePort } from './free-port.js';
-import { ownByServerUser, postgresUrl, runAsServerOwner, startPostgres, stopPostgres, type PostgresInfo, type PostgresServer } from './postgres.js';
+import {
+  ownByServerUser,
+  postgresUrl,
+  runAsServerOwner,
+  startPostgres,
+  stopPostgres,
+  type PostgresInfo,
+  type PostgresServer,
+} from './postgres.js';
 import { waitUntil } from './wait.js';
 
 /**
@@ -36,13 +44,29 @@ async function psql(url: string, text: string): Promise<string> {
  */
 async function archivePast(server: PostgresServer, time: Date): Promise<void> {
   const url = server.url();
-  const serverTime = async () => Date.parse(await psql(url, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
-  await waitUntil(`the server's clock is past ${time.toISOString()}`, async () => (await serverTime()) > time.getTime(), { intervalMs: 20 });
-  const segment = await psql(url, 'CREATE TABLE IF NOT EXISTS dr_stack_heartbeat (at timestamptz); INSERT INTO dr_stack_heartbeat VALUES (now()); SELECT pg_walfile_name(pg_switch_wal());');
-  await waitUntil(`WAL segment ${segment} is archived`, async () => (await psql(url, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) >= segment);
+  const serverTime = async () =>
+    Date.parse(await psql(url, 'SELECT to_char(now() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')'));
+  await waitUntil(
+    `the server's clock is past ${time.toISOString()}`,
+    async () => (await serverTime()) > time.getTime(),
+    { intervalMs: 20 },
+  );
+  const segment = await psql(
+    url,
+    'CREATE TABLE IF NOT EXISTS dr_stack_heartbeat (at timestamptz); INSERT INTO dr_stack_heartbeat VALUES (now()); SELECT pg_walfile_name(pg_switch_wal());',
+  );
+  await waitUntil(
+    `WAL segment ${segment} is archived`,
+    async () => (await psql(url, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) >= segment,
+  );
 }
 
-async function startRestored(primary: PostgresServer, base: string, archive: string, time: string): Promise<RestoredServer> {
+async function startRestored(
+  primary: PostgresServer,
+  base: string,
+  archive: string,
+  time: string,
+): Promise<RestoredServer> {
   const baseDir = await mkdtemp(join(tmpdir(), 'dr-actions-pitr-'));
   await ownByServerUser(baseDir);
   const dataDir = join(baseDir, 'data');
@@ -68,7 +92,16 @@ async function startRestored(primary: PostgresServer, base: string, archive: str
       ].join('\n'),
     );
     try {
-      await runAsServerOwner(join(primary.binDir, 'pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '120', 'start']);
+      await runAsServerOwner(join(primary.binDir, 'pg_ctl'), [
+        '--pgdata',
+        dataDir,
+        '--log',
+        join(baseDir, 'server.log'),
+        '--wait',
+        '--timeout',
+        '120',
+        'start',
+      ]);
       const info: PostgresInfo = { ...primary, port, baseDir };
       return { ...info, url: (database?: string) => postgresUrl(info, database), stop: () => stopPostgres(info) };
     } catch (error) {
@@ -92,14 +125,37 @@ export async function startArchivingPrimary(): Promise<ArchivingPrimary> {
   const base = join(dir, 'base');
   await mkdir(archive);
   await ownByServerUser(archive);
-  const server = await startPostgres({ settings: { archive_mode: 'on', archive_command: `'test ! -f ${archive}/%f && cp %p ${archive}/%f'`, wal_level: 'replica' } });
+  const server = await startPostgres({
+    settings: {
+      archive_mode: 'on',
+      archive_command: `'test ! -f ${archive}/%f && cp %p ${archive}/%f'`,
+      wal_level: 'replica',
+    },
+  });
   await runAsServerOwner(
     join(server.binDir, 'pg_basebackup'),
-    ['--pgdata', base, '--host', server.host, '--port', String(server.port), '--username', server.user, '--wal-method', 'stream', '--checkpoint', 'fast', '--no-sync'],
+    [
+      '--pgdata',
+      base,
+      '--host',
+      server.host,
+      '--port',
+      String(server.port),
+      '--username',
+      server.user,
+      '--wal-method',
+      'stream',
+      '--checkpoint',
+      'fast',
+      '--no-sync',
+    ],
     { env: { PGPASSWORD: server.password } },
   );
   // The base backup must not bring the primary's standby settings; the restore writes its own.
-  await writeFile(join(base, 'postgresql.auto.conf'), (await readFile(join(base, 'postgresql.auto.conf'), 'utf8')).replace(/^(archive_command|archive_mode) =.*$/gm, ''));
+  await writeFile(
+    join(base, 'postgresql.auto.conf'),
+    (await readFile(join(base, 'postgresql.auto.conf'), 'utf8')).replace(/^(archive_command|archive_mode) =.*$/gm, ''),
+  );
   const baseBackupAt = new Date();
   const restored: RestoredServer[] = [];
   return {
@@ -118,4 +174,3 @@ export async function startArchivingPrimary(): Promise<ArchivingPrimary> {
     },
   };
 }
-

@@ -74,7 +74,9 @@ export async function ownByServerUser(path: string): Promise<void> {
 /** Rewrites our settings in postgresql.auto.conf (which wins over postgresql.conf), dropping their old values. */
 async function writeSettings(dataDir: string, settings: Record<string, string>): Promise<void> {
   const file = join(dataDir, 'postgresql.auto.conf');
-  const kept = (await readFile(file, 'utf8')).split('\n').filter((line) => !Object.keys(settings).some((name) => line.startsWith(`${name} =`)));
+  const kept = (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((line) => !Object.keys(settings).some((name) => line.startsWith(`${name} =`)));
   const conf = Object.entries(settings).map(([name, value]) => `${name} = ${value}`);
   await writeFile(file, `${[...kept.filter(Boolean), ...conf].join('\n')}\n`);
 }
@@ -85,15 +87,36 @@ function serverEnv(libDir: string | undefined): { env?: Record<string, string> }
   return { env: { LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } };
 }
 
-async function initCluster(binDir: string, libDir: string | undefined, baseDir: string, password: string): Promise<void> {
+async function initCluster(
+  binDir: string,
+  libDir: string | undefined,
+  baseDir: string,
+  password: string,
+): Promise<void> {
   const passwordFile = join(baseDir, 'superuser-password');
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   await ownByServerUser(passwordFile);
-  await runAsServerOwner(join(binDir, 'initdb'), [
-    '--pgdata', join(baseDir, 'data'), '--username', SUPERUSER, '--pwfile', passwordFile,
-    '--auth-local', 'trust', '--auth-host', 'scram-sha-256',
-    '--encoding', 'UTF8', '--locale', 'C', '--no-sync',
-  ], serverEnv(libDir));
+  await runAsServerOwner(
+    join(binDir, 'initdb'),
+    [
+      '--pgdata',
+      join(baseDir, 'data'),
+      '--username',
+      SUPERUSER,
+      '--pwfile',
+      passwordFile,
+      '--auth-local',
+      'trust',
+      '--auth-host',
+      'scram-sha-256',
+      '--encoding',
+      'UTF8',
+      '--locale',
+      'C',
+      '--no-sync',
+    ],
+    serverEnv(libDir),
+  );
 }
 
 export interface StartPostgresOptions {
@@ -123,7 +146,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   await ownByServerUser(baseDir);
   const dataDir = join(baseDir, 'data');
   const existing = persistent && existsSync(join(dataDir, 'PG_VERSION'));
-  const password = existing ? (await readFile(join(baseDir, 'superuser-password'), 'utf8')).trim() : randomBytes(12).toString('base64url');
+  const password = existing
+    ? (await readFile(join(baseDir, 'superuser-password'), 'utf8')).trim()
+    : randomBytes(12).toString('base64url');
   if (!existing) await initCluster(binDir, libDir, baseDir, password);
   if (!persistent) await rm(join(baseDir, 'superuser-password'));
 
@@ -133,10 +158,28 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const port = await freePort();
-    await writeSettings(dataDir, { ...SCRATCH_SETTINGS, port: String(port), unix_socket_directories: `'${baseDir}'`, ...options.settings });
+    await writeSettings(dataDir, {
+      ...SCRATCH_SETTINGS,
+      port: String(port),
+      unix_socket_directories: `'${baseDir}'`,
+      ...options.settings,
+    });
     try {
-      await runAsServerOwner(join(binDir, 'pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '120', 'start'], serverEnv(libDir));
-      const info: PostgresInfo = { host: '127.0.0.1', port, user: SUPERUSER, password, binDir, ...(libDir ? { libDir } : {}), baseDir, version };
+      await runAsServerOwner(
+        join(binDir, 'pg_ctl'),
+        ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '120', 'start'],
+        serverEnv(libDir),
+      );
+      const info: PostgresInfo = {
+        host: '127.0.0.1',
+        port,
+        user: SUPERUSER,
+        password,
+        binDir,
+        ...(libDir ? { libDir } : {}),
+        baseDir,
+        version,
+      };
       return {
         ...info,
         url: (database?: string) => postgresUrl(info, database),
@@ -153,8 +196,15 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 }
 
 /** A throw-away cluster stops at once and its folder goes; a persistent one shuts down cleanly and stays. */
-export async function stopPostgres(info: Pick<PostgresInfo, 'binDir' | 'libDir' | 'baseDir'>, mode: 'immediate' | 'fast' = 'immediate', remove = true): Promise<void> {
+export async function stopPostgres(
+  info: Pick<PostgresInfo, 'binDir' | 'libDir' | 'baseDir'>,
+  mode: 'immediate' | 'fast' = 'immediate',
+  remove = true,
+): Promise<void> {
   const dataDir = join(info.baseDir, 'data');
-  await runAsServerOwner(join(info.binDir, 'pg_ctl'), ['--pgdata', dataDir, '--mode', mode, '--wait', 'stop'], { reject: false, ...serverEnv(info.libDir) });
+  await runAsServerOwner(join(info.binDir, 'pg_ctl'), ['--pgdata', dataDir, '--mode', mode, '--wait', 'stop'], {
+    reject: false,
+    ...serverEnv(info.libDir),
+  });
   if (remove) await rm(info.baseDir, { recursive: true, force: true });
 }

@@ -49,7 +49,12 @@ export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, op
       const response = await fetch(`${awsEndpoint}/moto-api/dr-stack/rds/restored`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ region: request.region, instance: request.instance, address: server.host, port: server.port }),
+        body: JSON.stringify({
+          region: request.region,
+          instance: request.instance,
+          address: server.host,
+          port: server.port,
+        }),
       });
       if (!response.ok) errors.push(`${request.instance}: the stack did not take the endpoint (${response.status})`);
     } catch (error) {
@@ -81,7 +86,12 @@ export function serveRestores(primary: ArchivingPrimary, awsEndpoint: string, op
 }
 
 /** What RDS would report as the last moment the instance's logs reached S3 (the stack's moto answers "now" otherwise). */
-export async function setLatestRestorableTime(region: string, instance: string, time: Date, awsEndpoint = stackFromEnv().awsEndpoint): Promise<void> {
+export async function setLatestRestorableTime(
+  region: string,
+  instance: string,
+  time: Date,
+  awsEndpoint = stackFromEnv().awsEndpoint,
+): Promise<void> {
   const response = await fetch(`${awsEndpoint}/moto-api/dr-stack/rds/latest-restorable-time`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

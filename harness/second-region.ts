@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  PutBucketReplicationCommand,
+  PutBucketVersioningCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/aws/clients.js';
 import { stackFromEnv } from './stack.js';
 import { PRIMARY_REGION, SECONDARY_REGION } from './aws-topology.js';
@@ -12,7 +17,10 @@ export function s3In(region: string): S3Client {
 }
 
 /** A new bucket in `region`, optionally versioned or with Object Lock (which versions it). */
-export async function createRegionalBucket(region: string, options: { prefix?: string; versioned?: boolean; objectLock?: boolean } = {}): Promise<string> {
+export async function createRegionalBucket(
+  region: string,
+  options: { prefix?: string; versioned?: boolean; objectLock?: boolean } = {},
+): Promise<string> {
   const bucket = `${options.prefix ?? 'bkt'}-${randomBytes(5).toString('hex')}`;
   const client = s3In(region);
   await client.send(
@@ -22,26 +30,43 @@ export async function createRegionalBucket(region: string, options: { prefix?: s
       ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}),
     }),
   );
-  if (options.versioned && !options.objectLock) await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  if (options.versioned && !options.objectLock)
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
   return bucket;
 }
 
 /** A primary bucket (versioned, as replication requires) that replicates everything to `destination`. */
 export async function replicateTo(source: string, destination: string): Promise<void> {
-  await s3In(PRIMARY_REGION).send(new PutBucketVersioningCommand({ Bucket: source, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3In(PRIMARY_REGION).send(
+    new PutBucketVersioningCommand({ Bucket: source, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
   await s3In(PRIMARY_REGION).send(
     new PutBucketReplicationCommand({
       Bucket: source,
       ReplicationConfiguration: {
         Role: 'arn:aws:iam::123456789012:role/replication',
-        Rules: [{ ID: 'all', Priority: 1, Status: 'Enabled', Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: `arn:aws:s3:::${destination}` } }],
+        Rules: [
+          {
+            ID: 'all',
+            Priority: 1,
+            Status: 'Enabled',
+            Filter: { Prefix: '' },
+            DeleteMarkerReplication: { Status: 'Disabled' },
+            Destination: { Bucket: `arn:aws:s3:::${destination}` },
+          },
+        ],
       },
     }),
   );
 }
 
 async function stackControl(path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${stackFromEnv().awsEndpoint}/moto-api/dr-stack/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const response = await fetch(`${stackFromEnv().awsEndpoint}/moto-api/dr-stack/${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`the test stack refused ${path}: ${response.status}`);
 }
 

@@ -15,7 +15,9 @@ export interface StreamingReplica extends PostgresInfo {
 }
 
 async function psqlValue(info: PostgresInfo, text: string): Promise<string> {
-  const { stdout } = await execa('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl(info)], { input: text });
+  const { stdout } = await execa('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl(info)], {
+    input: text,
+  });
   return stdout.trim().split('\n').at(-1) ?? '';
 }
 
@@ -27,7 +29,11 @@ async function psqlValue(info: PostgresInfo, text: string): Promise<string> {
 async function untilInService(primary: PostgresInfo, standby: PostgresInfo, timeoutMs = 60_000): Promise<void> {
   const lsn = await psqlValue(primary, 'BEGIN; SELECT txid_current(); COMMIT; SELECT pg_current_wal_lsn();');
   const check = `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AND pg_last_xact_replay_timestamp() IS NOT NULL`;
-  await waitUntil(`the standby replayed the primary's WAL up to ${lsn}`, async () => (await psqlValue(standby, check).catch(() => 'f')) === 't', { timeoutMs });
+  await waitUntil(
+    `the standby replayed the primary's WAL up to ${lsn}`,
+    async () => (await psqlValue(standby, check).catch(() => 'f')) === 't',
+    { timeoutMs },
+  );
 }
 
 /**
@@ -42,7 +48,22 @@ export async function startStreamingReplica(primary: PostgresInfo): Promise<Stre
   const bin = (tool: string) => join(primary.binDir, tool);
   await runAsServerOwner(
     bin('pg_basebackup'),
-    ['--pgdata', dataDir, '--host', primary.host, '--port', String(primary.port), '--username', primary.user, '--write-recovery-conf', '--wal-method', 'stream', '--checkpoint', 'fast', '--no-sync'],
+    [
+      '--pgdata',
+      dataDir,
+      '--host',
+      primary.host,
+      '--port',
+      String(primary.port),
+      '--username',
+      primary.user,
+      '--write-recovery-conf',
+      '--wal-method',
+      'stream',
+      '--checkpoint',
+      'fast',
+      '--no-sync',
+    ],
     { env: { PGPASSWORD: primary.password } },
   );
   let lastError: unknown;
@@ -50,9 +71,21 @@ export async function startStreamingReplica(primary: PostgresInfo): Promise<Stre
     const port = await freePort();
     // The copy carries the primary's port, socket directory and archiving; later lines win. Promoted,
     // the standby must not write its new timeline into an archive its primary's restores replay.
-    await appendFile(join(dataDir, 'postgresql.auto.conf'), `\nport = ${port}\nunix_socket_directories = '${baseDir}'\nhot_standby = on\narchive_mode = off\n`);
+    await appendFile(
+      join(dataDir, 'postgresql.auto.conf'),
+      `\nport = ${port}\nunix_socket_directories = '${baseDir}'\nhot_standby = on\narchive_mode = off\n`,
+    );
     try {
-      await runAsServerOwner(bin('pg_ctl'), ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '60', 'start']);
+      await runAsServerOwner(bin('pg_ctl'), [
+        '--pgdata',
+        dataDir,
+        '--log',
+        join(baseDir, 'server.log'),
+        '--wait',
+        '--timeout',
+        '60',
+        'start',
+      ]);
       const info: PostgresInfo = { ...primary, port, baseDir };
       await untilInService(primary, info).catch(async (error: unknown) => {
         await stopPostgres(info);

@@ -15,7 +15,11 @@ export interface WaitOptions {
  * name instead of the test's own timeout. An error `check` throws ends the wait with that error.
  * Built on the actions' own pollUntil: the check also runs once at the deadline.
  */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, options: WaitOptions = {}): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  options: WaitOptions = {},
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 50;
   const outcome = await pollUntil(

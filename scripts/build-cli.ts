@@ -32,14 +32,24 @@ async function describeAction(name: string): Promise<Omit<CliAction, 'run'>> {
       required: spec.required === true,
       ...(spec.default === undefined || spec.default === null ? {} : { default: String(spec.default) }),
     })),
-    outputs: Object.entries(metadata.outputs ?? {}).map(([output, spec]) => ({ name: output, description: spec.description ?? '' })),
+    outputs: Object.entries(metadata.outputs ?? {}).map(([output, spec]) => ({
+      name: output,
+      description: spec.description ?? '',
+    })),
   };
 }
 
 /** Every folder of actions/ with an action.yml, in name order. */
 export async function actionNames(): Promise<string[]> {
   const names = (await readdir(join(root, 'actions'))).sort();
-  const present = await Promise.all(names.map((name) => stat(join(root, 'actions', name, 'action.yml')).then(() => true, () => false)));
+  const present = await Promise.all(
+    names.map((name) =>
+      stat(join(root, 'actions', name, 'action.yml')).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   return names.filter((_, i) => present[i]);
 }
 
@@ -65,7 +75,10 @@ export async function buildCli(): Promise<void> {
   await mkdir(out, { recursive: true });
   await writeFile(ENTRY, entrySource(version, actions));
   try {
-    await execa('npx', ['ncc', 'build', ENTRY, '--out', out, '--license', 'licenses.txt', '--quiet'], { cwd: root, stdio: 'inherit' });
+    await execa('npx', ['ncc', 'build', ENTRY, '--out', out, '--license', 'licenses.txt', '--quiet'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   } finally {
     await rm(ENTRY, { force: true });
   }
@@ -77,5 +90,7 @@ export async function buildCli(): Promise<void> {
   await rm(join(out, 'package.json'), { force: true });
   const left = (await readdir(out)).filter((file) => file !== 'dr-actions.mjs' && file !== 'licenses.txt');
   if (left.length) throw new Error(`the CLI bundle is not one file: ncc also wrote ${left.join(', ')}`);
-  process.stdout.write(`built dist/cli/dr-actions.mjs (${actions.map((action) => action.name).join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `built dist/cli/dr-actions.mjs (${actions.map((action) => action.name).join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }

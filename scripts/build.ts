@@ -19,7 +19,20 @@ for (const name of actions) {
   const out = join(root, 'actions', name, 'dist');
   await rm(out, { recursive: true, force: true });
   const started = Date.now();
-  await execa('npx', ['ncc', 'build', join(root, 'src', 'entrypoints', `${name}.ts`), '--out', out, '--license', 'licenses.txt', '--quiet'], { cwd: root, stdio: 'inherit' });
+  await execa(
+    'npx',
+    [
+      'ncc',
+      'build',
+      join(root, 'src', 'entrypoints', `${name}.ts`),
+      '--out',
+      out,
+      '--license',
+      'licenses.txt',
+      '--quiet',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
   process.stdout.write(`built actions/${name}/dist in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 

@@ -36,4 +36,7 @@ const summary = JSON.parse(
 const current = JSON.parse(await readFile(floorFile, 'utf8')) as Floor;
 const next = nextFloor(current, summary, process.argv.includes('--lower'));
 await writeFile(floorFile, `${JSON.stringify(next, null, 2)}\n`);
-for (const metric of METRICS) process.stdout.write(`${metric}: measured ${summary.total[metric].pct} %, floor ${current[metric]} -> ${next[metric]} %\n`);
+for (const metric of METRICS)
+  process.stdout.write(
+    `${metric}: measured ${summary.total[metric].pct} %, floor ${current[metric]} -> ${next[metric]} %\n`,
+  );

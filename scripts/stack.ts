@@ -7,7 +7,9 @@ import { startStack } from '../harness/stack.js';
 const stack = await startStack();
 const exports = Object.entries(stack.env).map(([name, value]) => `export ${name}='${value}'`);
 process.stdout.write(`${exports.join('\n')}\n`);
-process.stdout.write(`# psql: PGPASSWORD='${stack.postgres.password}' psql -h 127.0.0.1 -p ${stack.postgres.port} -U ${stack.postgres.user}\n`);
+process.stdout.write(
+  `# psql: PGPASSWORD='${stack.postgres.password}' psql -h 127.0.0.1 -p ${stack.postgres.port} -U ${stack.postgres.user}\n`,
+);
 process.stdout.write(`# aws:  aws --endpoint-url ${stack.awsEndpoint} s3 ls\n# Ctrl-C stops the stack.\n`);
 const stop = async () => {
   await stack.stop();

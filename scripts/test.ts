@@ -41,7 +41,9 @@ function parseLane(args: string[]): { lane?: Lane; jestArgs: string[] } {
   const value = inline ? (args[at] as string).slice('--lane='.length) : args[at + 1];
   const lane = LANE_NAMES.find((name) => name === value);
   if (!lane) {
-    process.stdout.write(`--lane must be one of ${LANE_NAMES.join(', ')}, not ${value ?? 'nothing'}\n0 passed, 1 failed\n`);
+    process.stdout.write(
+      `--lane must be one of ${LANE_NAMES.join(', ')}, not ${value ?? 'nothing'}\n0 passed, 1 failed\n`,
+    );
     process.exit(2);
   }
   return { lane, jestArgs: args.filter((_, i) => i !== at && (inline || i !== at + 1)) };
@@ -52,8 +54,11 @@ function parseLane(args: string[]): { lane?: Lane; jestArgs: string[] } {
  * and the other arguments as they came. Exits when no test is left, which jest would read as all.
  */
 function laneArgs(lane: Lane, args: string[]): string[] {
-  const paths = args.filter((arg) => !arg.startsWith('-') && existsSync(arg)).map((arg) => relative(root, resolve(arg)).split('\\').join('/'));
-  const under = (file: string) => paths.length === 0 || paths.some((path) => file === path || file.startsWith(`${path.replace(/\/$/, '')}/`));
+  const paths = args
+    .filter((arg) => !arg.startsWith('-') && existsSync(arg))
+    .map((arg) => relative(root, resolve(arg)).split('\\').join('/'));
+  const under = (file: string) =>
+    paths.length === 0 || paths.some((path) => file === path || file.startsWith(`${path.replace(/\/$/, '')}/`));
   const files = laneFiles(root, lane).filter(under);
   if (files.length === 0) {
     process.stdout.write(`no ${lane} test under ${paths.join(', ')}\n0 passed, 1 failed\n`);
@@ -76,7 +81,9 @@ const reuse = Boolean(process.env[STACK_ENV]);
 if (!reuse && (!lane || needsStack(lane))) {
   process.stdout.write('Starting the test stack (PostgreSQL, moto_server)...\n');
   stack = await startStack();
-  process.stdout.write(`PostgreSQL ${stack.postgres.version} on 127.0.0.1:${stack.postgres.port}, moto_server on ${stack.awsEndpoint}\n`);
+  process.stdout.write(
+    `PostgreSQL ${stack.postgres.version} on 127.0.0.1:${stack.postgres.port}, moto_server on ${stack.awsEndpoint}\n`,
+  );
 }
 
 const node = node24IfInstalled() ?? process.execPath;
@@ -88,11 +95,15 @@ try {
   const { stdout: nodeVersion } = await execa(node, ['--version']);
   process.stdout.write(`jest on Node ${nodeVersion.replace(/^v/, '')}${lane ? `, the ${lane} lane` : ''}\n`);
   const args = lane ? laneArgs(lane, jestArgs) : jestArgs;
-  const run = await execa(node, ['--experimental-vm-modules', '--no-warnings', jestBin, '--json', '--outputFile', resultsFile, ...args], {
-    stdio: 'inherit',
-    reject: false,
-    env: { ...MOTO_CREDENTIALS, ...stack?.env },
-  });
+  const run = await execa(
+    node,
+    ['--experimental-vm-modules', '--no-warnings', jestBin, '--json', '--outputFile', resultsFile, ...args],
+    {
+      stdio: 'inherit',
+      reject: false,
+      env: { ...MOTO_CREDENTIALS, ...stack?.env },
+    },
+  );
   exitCode = run.exitCode ?? 1;
   const totals = JSON.parse(await readFile(resultsFile, 'utf8')) as JestTotals;
   const failed = totals.numFailedTests + totals.numRuntimeErrorTestSuites;

@@ -68,7 +68,8 @@ export class DrillRun {
   }
 
   say(line: string): void {
-    if (!this.options.json) process.stdout.write(`[${formatDuration((Date.now() - this.startedAt) / 1000).padStart(9)}] ${line}\n`);
+    if (!this.options.json)
+      process.stdout.write(`[${formatDuration((Date.now() - this.startedAt) / 1000).padStart(9)}] ${line}\n`);
   }
 
   /** Runs actions/<name>/dist/index.js as the runner would; keeps its job summary; throws its ::error:: when it fails. */
@@ -77,11 +78,20 @@ export class DrillRun {
     const run = await runBundledAction(name, inputs, {
       cwd: outDir,
       // No GITHUB_REPOSITORY: a local run has no page on GitHub to link to.
-      env: { GITHUB_WORKSPACE: outDir, GITHUB_RUN_ID: this.runId, GITHUB_RUN_ATTEMPT: '1', GITHUB_WORKFLOW: 'local drill', ...options.env },
+      env: {
+        GITHUB_WORKSPACE: outDir,
+        GITHUB_RUN_ID: this.runId,
+        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_WORKFLOW: 'local drill',
+        ...options.env,
+      },
     });
     await writeFile(join(outDir, 'summaries', `${options.summary ?? name}.md`), run.summary);
     if (run.exitCode !== 0) {
-      const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::')).map((line) => line.slice(9));
+      const errors = run.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('::error::'))
+        .map((line) => line.slice(9));
       throw new Error(errors.join('; ') || `${name} exited with code ${run.exitCode}`);
     }
     return run;

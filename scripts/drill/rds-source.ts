@@ -32,7 +32,11 @@ export interface RdsSourceOptions {
 }
 
 /** Production keeps taking payments after the backup, each stamped with the server's clock. */
-async function takePayments(primary: ArchivingPrimary, database: string, count: number): Promise<{ payments: number; now: Date }> {
+async function takePayments(
+  primary: ArchivingPrimary,
+  database: string,
+  count: number,
+): Promise<{ payments: number; now: Date }> {
   const session = await PsqlSession.open(parseDatabaseUrl(primary.url(database), 'url'));
   try {
     await session.query(
@@ -41,7 +45,11 @@ async function takePayments(primary: ArchivingPrimary, database: string, count: 
        FROM generate_series(1, ${count}) g`,
     );
     const payments = Number(await session.value('SELECT count(*) FROM payments'));
-    const now = new Date(String(await session.value(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)));
+    const now = new Date(
+      String(
+        await session.value(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`),
+      ),
+    );
     return { payments, now };
   } finally {
     await session.close();
@@ -66,7 +74,10 @@ export async function createRdsSource(options: RdsSourceOptions): Promise<RdsSou
   );
   // The plan's regional outage: the secondary region restores from its replica of the automated backups.
   await createRdsClient({ region: secondaryRegion, endpointUrl: awsEndpoint }).send(
-    new StartDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: created.DBInstance?.DBInstanceArn, BackupRetentionPeriod: 7 }),
+    new StartDBInstanceAutomatedBackupsReplicationCommand({
+      SourceDBInstanceArn: created.DBInstance?.DBInstanceArn,
+      BackupRetentionPeriod: 7,
+    }),
   );
   const { payments, now } = await takePayments(primary, options.database, options.newPayments);
   await setLatestRestorableTime(primaryRegion, instanceId, now, awsEndpoint);

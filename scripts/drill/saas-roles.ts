@@ -24,9 +24,11 @@ export async function createSaasRoles(database: DatabaseTarget, appPassword: str
   const name = quoteIdent(database.database);
   const session = await PsqlSession.open(database, { secrets: [appPassword] });
   try {
-    const tables = (await session.query("SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY relname")).map(
-      (row) => row[0] as string,
-    );
+    const tables = (
+      await session.query(
+        "SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY relname",
+      )
+    ).map((row) => row[0] as string);
     const statements = [
       `CREATE ROLE ${owner} NOLOGIN`,
       `CREATE ROLE ${readers} NOLOGIN`,

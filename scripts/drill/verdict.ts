@@ -14,9 +14,12 @@ export interface Verdict {
 /** Whether the drill passed: every step ran and passed, and every objective its reports hold was met. */
 export async function judge(drill: DrillRun): Promise<Verdict> {
   // In the order the drill made them.
-  const reports = (await Promise.all(Object.values(REPORT).map((file) => drill.readReport(file)))).filter((r): r is Report => Boolean(r));
+  const reports = (await Promise.all(Object.values(REPORT).map((file) => drill.readReport(file)))).filter(
+    (r): r is Report => Boolean(r),
+  );
   const objectives = reports.flatMap((report) => report.objectives.map((o) => ({ ...o, kind: report.kind })));
-  const passed = drill.steps.length > 0 && drill.steps.every((s) => s.passed) && objectives.every((o) => o.passed !== false);
+  const passed =
+    drill.steps.length > 0 && drill.steps.every((s) => s.passed) && objectives.every((o) => o.passed !== false);
   return { passed, objectives };
 }
 
@@ -58,7 +61,9 @@ function keptServers(drill: DrillRun): string {
   return (
     `  the stack keeps running (Ctrl-C does not stop it now):\n` +
     (production ? `    production: psql '${production.url(DATABASE)}'\n` : '') +
-    (newServer ? `    the rebuilt server: psql '${newServer.url(DATABASE)}' (or as ${SAAS_ROLES.app}, with APP_DB_PASSWORD)\n` : '') +
+    (newServer
+      ? `    the rebuilt server: psql '${newServer.url(DATABASE)}' (or as ${SAAS_ROLES.app}, with APP_DB_PASSWORD)\n`
+      : '') +
     `    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.awsEndpoint} s3 ls s3://${BUCKET}/database/\n` +
     `    stop it: pg_ctl -D <dir>/data stop (as postgres) for ${[stack.postgres, ...servers].map((s) => s.baseDir).join(', ')}; kill ${stack.motoPid}\n`
   );

@@ -3,7 +3,15 @@ import { runBackup } from '../backup/run-backup.js';
 import { backupMarkdown } from '../backup/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
 import { clockStartingAt, type Clock } from '../util/clock.js';
-import { actionLogger, cancellation, maskDatabaseUrl, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
+import {
+  actionLogger,
+  cancellation,
+  maskDatabaseUrl,
+  readInput,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from './runtime.js';
 
 /**
  * DR_ACTIONS_CLOCK_START (an ISO time) is what the run's clock reads when the run first asks it
@@ -20,7 +28,13 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('database-url');
     const settings = parseBackupInputs(readInput);
-    const result = await runBackup({ ...settings, run: runContextFromEnv(), log: actionLogger, clock: clockFromEnv(), signal: cancellation() });
+    const result = await runBackup({
+      ...settings,
+      run: runContextFromEnv(),
+      log: actionLogger,
+      clock: clockFromEnv(),
+      signal: cancellation(),
+    });
 
     setOutputs({
       key: result.key,
@@ -38,7 +52,9 @@ export async function run(): Promise<void> {
 
     const failures = [
       ...(result.retentionError ? [`retention failed: ${result.retentionError}`] : []),
-      ...(result.copy?.error ? [`its copy to s3://${result.copy.bucket} (${result.copy.region}) failed: ${result.copy.error}`] : []),
+      ...(result.copy?.error
+        ? [`its copy to s3://${result.copy.bucket} (${result.copy.region}) failed: ${result.copy.error}`]
+        : []),
       ...(result.copy?.retentionError ? [`retention of the copy bucket failed: ${result.copy.retentionError}`] : []),
     ];
     if (failures.length) throw new Error(`the backup was stored (${result.key}), but ${failures.join('; ')}`);

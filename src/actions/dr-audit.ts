@@ -10,11 +10,18 @@ export async function run(): Promise<void> {
     const settings = parseAuditInputs(readInput);
     const result = await runAudit({ ...settings, run: runContextFromEnv(), log: actionLogger });
 
-    setOutputs({ passed: result.passed, 'findings-count': result.findingsCount, 'failed-count': result.failedCount, 'report-path': result.reportPath });
+    setOutputs({
+      passed: result.passed,
+      'findings-count': result.findingsCount,
+      'failed-count': result.failedCount,
+      'report-path': result.reportPath,
+    });
     await writeSummary(auditMarkdown(result));
 
     if (!result.passed) {
-      throw new Error(`${result.failedCount} of the plan's prerequisites at or above fail-on ${settings.failOn} are not in place: ${result.report.reasons.join('; ')}`);
+      throw new Error(
+        `${result.failedCount} of the plan's prerequisites at or above fail-on ${settings.failOn} are not in place: ${result.report.reasons.join('; ')}`,
+      );
     }
   });
 }

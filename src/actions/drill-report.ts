@@ -12,14 +12,26 @@ export async function run(): Promise<void> {
     // Masked before anything is parsed or logged, so no later line can show it.
     maskInput('github-token');
     const settings = parseDrillReportInputs(readInput);
-    const result = await runDrillReport({ ...settings, workspace: process.env.GITHUB_WORKSPACE || process.cwd(), run: runContextFromEnv(), log: actionLogger });
+    const result = await runDrillReport({
+      ...settings,
+      workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+      run: runContextFromEnv(),
+      log: actionLogger,
+    });
 
-    setOutputs({ 'report-path': result.files.markdownPath, 'pr-url': result.pullRequest?.url, passed: result.report.passed });
+    setOutputs({
+      'report-path': result.files.markdownPath,
+      'pr-url': result.pullRequest?.url,
+      passed: result.report.passed,
+    });
     const fullReport = result.pullRequest?.url ?? result.files.markdownPath;
     await writeSummary(truncateMarkdown(result.markdown, fullReport, SUMMARY_LIMIT));
 
     if (result.pullRequest) core.info(`pull request: ${result.pullRequest.url}`);
     const verdict = drillVerdict(result.report);
-    if (verdict !== 'passed') core.warning(`the drill ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`);
+    if (verdict !== 'passed')
+      core.warning(
+        `the drill ${verdict === 'failed' ? 'failed' : 'is incomplete'}: ${result.report.reasons.join('; ')}`,
+      );
   });
 }

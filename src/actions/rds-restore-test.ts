@@ -15,7 +15,12 @@ export async function run(): Promise<void> {
 
     if (settings.mode === 'snapshot') {
       const result = await runHourlySnapshots({ ...settings, run, log: actionLogger });
-      setOutputs({ passed: result.passed, 'snapshot-id': result.snapshotId, 'copied-snapshot-id': result.copiedSnapshotId, 'report-path': result.reportPath });
+      setOutputs({
+        passed: result.passed,
+        'snapshot-id': result.snapshotId,
+        'copied-snapshot-id': result.copiedSnapshotId,
+        'report-path': result.reportPath,
+      });
       await writeSummary(hourlySnapshotsMarkdown(result.report));
       if (!result.passed) throw new Error(`hourly snapshot failed: ${result.report.reasons.join(' | ')}`);
       return;

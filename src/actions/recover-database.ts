@@ -2,7 +2,15 @@ import { runContextFromEnv } from '../github/run-context.js';
 import { parseRecoverDatabaseInputs } from '../recover-database/inputs.js';
 import { runRecoverDatabase } from '../recover-database/run-recover-database.js';
 import { recoverDatabaseMarkdown } from '../recover-database/summary.js';
-import { actionLogger, cancellation, maskDatabaseUrl, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
+import {
+  actionLogger,
+  cancellation,
+  maskDatabaseUrl,
+  readInput,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from './runtime.js';
 
 /** The action: src/entrypoints/recover-database.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
@@ -11,7 +19,12 @@ export async function run(): Promise<void> {
     const settings = parseRecoverDatabaseInputs(readInput);
 
     // Cancelled: the running step stops; what was done is in the report, and a re-run resumes.
-    const result = await runRecoverDatabase({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancellation() });
+    const result = await runRecoverDatabase({
+      ...settings,
+      run: runContextFromEnv(),
+      log: actionLogger,
+      signal: cancellation(),
+    });
 
     setOutputs({
       mode: result.mode,

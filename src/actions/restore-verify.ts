@@ -4,7 +4,15 @@ import { parseRestoreVerifyInputs } from '../restore/inputs.js';
 import { rolePasswordSecrets } from '../restore/role-passwords.js';
 import { runRestoreVerify } from '../restore/run-restore-verify.js';
 import { restoreVerifyMarkdown } from '../restore/summary.js';
-import { actionLogger, cancellation, maskDatabaseUrl, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
+import {
+  actionLogger,
+  cancellation,
+  maskDatabaseUrl,
+  readInput,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from './runtime.js';
 
 /** The action: src/entrypoints/restore-verify.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
@@ -15,7 +23,12 @@ export async function run(): Promise<void> {
     const settings = parseRestoreVerifyInputs(readInput);
 
     // Cancelled: the running step stops, the scratch database is still dropped.
-    const result = await runRestoreVerify({ ...settings, run: runContextFromEnv(), log: actionLogger, signal: cancellation() });
+    const result = await runRestoreVerify({
+      ...settings,
+      run: runContextFromEnv(),
+      log: actionLogger,
+      signal: cancellation(),
+    });
 
     setOutputs({
       passed: result.passed,

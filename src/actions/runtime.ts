@@ -48,7 +48,8 @@ export function maskInput(name: string): void {
 
 /** The step's outputs: numbers and booleans as their text, null and undefined as ''. */
 export function setOutputs(outputs: Record<string, string | number | boolean | null | undefined>): void {
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value === null || value === undefined ? '' : String(value));
+  for (const [name, value] of Object.entries(outputs))
+    core.setOutput(name, value === null || value === undefined ? '' : String(value));
 }
 
 /**

@@ -37,15 +37,32 @@ function objectivesOf(input: AuditReportInput): ObjectiveResult[] {
   if (!database) return [];
   const restorable = database.primary?.LatestRestorableTime;
   return [
-    objective('RPO', 'database failure', 'age of the latest restorable time (PITR)', rpoSeconds, restorable ? secondsSince(restorable, startedAt) : null),
-    objective('RPO', 'regional outage', 'highest replica lag of the last 15 minutes', rpoSeconds, database.maxLagSeconds ?? null),
+    objective(
+      'RPO',
+      'database failure',
+      'age of the latest restorable time (PITR)',
+      rpoSeconds,
+      restorable ? secondsSince(restorable, startedAt) : null,
+    ),
+    objective(
+      'RPO',
+      'regional outage',
+      'highest replica lag of the last 15 minutes',
+      rpoSeconds,
+      database.maxLagSeconds ?? null,
+    ),
   ];
 }
 
 export function buildAuditReport(input: AuditReportInput): AuditReport {
   const failing = input.checks.filter((c) => failsStep(c, input.failOn));
   const count = (status: AuditCheck['status']) => input.checks.filter((c) => c.status === status).length;
-  const counts = { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), failingStep: failing.length };
+  const counts = {
+    passed: count('passed'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    failingStep: failing.length,
+  };
   const failedIds = input.checks.filter((c) => c.status === 'failed').map((c) => `${c.id} (${c.severity}): ${c.found}`);
   const detail = `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${failedIds.length ? `; ${failedIds.join('; ')}` : ''}`;
   return newReport<typeof AUDIT_KIND, AuditDetails>({
@@ -58,6 +75,12 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
     steps: input.steps,
     objectives: objectivesOf(input),
     checklist: [checklistItem('prerequisites', failing.length === 0 ? 'passed' : 'failed', detail)],
-    details: { primaryRegion: input.primaryRegion, secondaryRegion: input.secondaryRegion, failOn: input.failOn, checks: input.checks, counts },
+    details: {
+      primaryRegion: input.primaryRegion,
+      secondaryRegion: input.secondaryRegion,
+      failOn: input.failOn,
+      checks: input.checks,
+      counts,
+    },
   });
 }

@@ -1,4 +1,11 @@
-import { GetBucketEncryptionCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, type LifecycleRule, type ReplicationConfiguration, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketEncryptionCommand,
+  GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
+  type LifecycleRule,
+  type ReplicationConfiguration,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
 import { BackupStore } from '../storage/backup-store.js';
 import { formatDuration } from '../util/format.js';
@@ -7,7 +14,15 @@ import { defineChecks, skipped, verdict, type AuditCheck } from './check.js';
 import { secondsSince, type AuditContext } from './context.js';
 import type { BackupSettings } from './settings.js';
 import { SENTENCE } from './plan.js';
-import { bucketArn, bucketOfArn, bucketRegion, covers, lifecycleOf, replicationOf, versioningStatus } from './s3-config.js';
+import {
+  bucketArn,
+  bucketOfArn,
+  bucketRegion,
+  covers,
+  lifecycleOf,
+  replicationOf,
+  versioningStatus,
+} from './s3-config.js';
 
 export const BACKUP_CHECKS = defineChecks('backup', {
   encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
@@ -45,7 +60,11 @@ export interface BackupFacts {
 }
 
 /** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
-export async function newestCompleteBackup(client: S3Client, bucket: string, prefix: string): Promise<NewestBackup | undefined> {
+export async function newestCompleteBackup(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<NewestBackup | undefined> {
   const store = new BackupStore(client, bucket, prefix);
   const { backups } = await store.list();
   for (const backup of backups.filter((b) => b.manifestObject).slice(0, MANIFEST_TRIES)) {
@@ -57,15 +76,25 @@ export async function newestCompleteBackup(client: S3Client, bucket: string, pre
 
 async function bucketSettings(client: S3Client, bucket: string) {
   const [encryption, publicAccess, lifecycle, versioning, objectLock, replication] = await Promise.all([
-    unlessNotFound(client.send(new GetBucketEncryptionCommand({ Bucket: bucket })), 'ServerSideEncryptionConfigurationNotFoundError'),
-    unlessNotFound(client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), 'NoSuchPublicAccessBlockConfiguration'),
+    unlessNotFound(
+      client.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
+      'ServerSideEncryptionConfigurationNotFoundError',
+    ),
+    unlessNotFound(
+      client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
+      'NoSuchPublicAccessBlockConfiguration',
+    ),
     lifecycleOf(client, bucket),
     versioningStatus(client, bucket),
-    unlessNotFound(client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })), 'ObjectLockConfigurationNotFoundError'),
+    unlessNotFound(
+      client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })),
+      'ObjectLockConfigurationNotFoundError',
+    ),
     replicationOf(client, bucket),
   ]);
   return {
-    encryption: encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+    encryption:
+      encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
     publicAccess: publicAccess?.PublicAccessBlockConfiguration as Record<string, boolean | undefined> | undefined,
     lifecycle,
     versioning,
@@ -77,14 +106,24 @@ async function bucketSettings(client: S3Client, bucket: string) {
 export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings): Promise<BackupFacts> {
   const client = createS3Client(ctx.primary);
   if (!(await bucketRegion(client, backup.bucket))) return { exists: false, lifecycle: [], destinations: [] };
-  const [settings, newest] = await Promise.all([bucketSettings(client, backup.bucket), newestCompleteBackup(client, backup.bucket, backup.prefix)]);
+  const [settings, newest] = await Promise.all([
+    bucketSettings(client, backup.bucket),
+    newestCompleteBackup(client, backup.bucket, backup.prefix),
+  ]);
   const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
   const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
-  const destinations = await Promise.all(buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })));
+  const destinations = await Promise.all(
+    buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })),
+  );
   const facts: BackupFacts = { exists: true, ...settings, destinations, newest };
   if (backup.replicaBucket) {
     facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
-    if (facts.replicaRegion) facts.replicaNewest = await newestCompleteBackup(createS3Client({ ...ctx.secondary, region: facts.replicaRegion }), backup.replicaBucket, backup.prefix);
+    if (facts.replicaRegion)
+      facts.replicaNewest = await newestCompleteBackup(
+        createS3Client({ ...ctx.secondary, region: facts.replicaRegion }),
+        backup.replicaBucket,
+        backup.prefix,
+      );
   }
   return facts;
 }
@@ -92,7 +131,9 @@ export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings)
 const PUBLIC_ACCESS_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
 
 function newestText(newest: NewestBackup | undefined, ctx: AuditContext, where: string): string {
-  return newest ? `newest complete backup in ${where} is ${newest.key}, finished ${formatDuration(secondsSince(newest.finishedAt, ctx.now))} ago` : `no complete backup (with a valid manifest) in ${where}`;
+  return newest
+    ? `newest complete backup in ${where} is ${newest.key}, finished ${formatDuration(secondsSince(newest.finishedAt, ctx.now))} ago`
+    : `no complete backup (with a valid manifest) in ${where}`;
 }
 
 function fresh(newest: NewestBackup | undefined, ctx: AuditContext, maxAge: number): boolean {
@@ -103,16 +144,41 @@ function crossRegionCheck(ctx: AuditContext, backup: BackupSettings, facts: Back
   const where = `s3://${backup.bucket}/${backup.prefix}`;
   const fix = `aws s3api put-bucket-replication --region ${ctx.primary.region} --bucket ${backup.bucket} --replication-configuration '${JSON.stringify({ Role: facts.replication?.Role ?? 'arn:aws:iam::<account-id>:role/<s3-replication-role>', Rules: [{ ID: 'dr-backups', Priority: 1, Status: 'Enabled', Filter: { Prefix: backup.prefix }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: bucketArn(backup.replicaBucket ?? `${backup.bucket}-${ctx.secondary.region}`) } }] })}'`;
   const inSecondary = facts.destinations.filter((d) => d.region === ctx.secondary.region);
-  if (inSecondary.length) return verdict(BACKUP_CHECKS.crossRegion, true, `${where} replicates to ${inSecondary.map((d) => d.bucket).join(', ')} in ${ctx.secondary.region}`, fix);
+  if (inSecondary.length)
+    return verdict(
+      BACKUP_CHECKS.crossRegion,
+      true,
+      `${where} replicates to ${inSecondary.map((d) => d.bucket).join(', ')} in ${ctx.secondary.region}`,
+      fix,
+    );
   const elsewhere = facts.destinations.map((d) => `${d.bucket} (${d.region ?? 'missing'})`).join(', ');
   if (backup.replicaBucket) {
     const copyWhere = `s3://${backup.replicaBucket}/${backup.prefix}`;
     if (facts.replicaRegion !== ctx.secondary.region) {
-      return verdict(BACKUP_CHECKS.crossRegion, false, facts.replicaRegion ? `${backup.replicaBucket} is in ${facts.replicaRegion}, not ${ctx.secondary.region}` : `${backup.replicaBucket} does not exist`, fix);
+      return verdict(
+        BACKUP_CHECKS.crossRegion,
+        false,
+        facts.replicaRegion
+          ? `${backup.replicaBucket} is in ${facts.replicaRegion}, not ${ctx.secondary.region}`
+          : `${backup.replicaBucket} does not exist`,
+        fix,
+      );
     }
-    return verdict(BACKUP_CHECKS.crossRegion, fresh(facts.replicaNewest, ctx, backup.maxAgeSeconds), `${newestText(facts.replicaNewest, ctx, copyWhere)} (at most ${formatDuration(backup.maxAgeSeconds)})`, fix);
+    return verdict(
+      BACKUP_CHECKS.crossRegion,
+      fresh(facts.replicaNewest, ctx, backup.maxAgeSeconds),
+      `${newestText(facts.replicaNewest, ctx, copyWhere)} (at most ${formatDuration(backup.maxAgeSeconds)})`,
+      fix,
+    );
   }
-  return verdict(BACKUP_CHECKS.crossRegion, false, elsewhere ? `${where} replicates only to ${elsewhere}, not to ${ctx.secondary.region}` : `nothing copies ${where} to ${ctx.secondary.region}: a regional outage takes the backups with it`, fix);
+  return verdict(
+    BACKUP_CHECKS.crossRegion,
+    false,
+    elsewhere
+      ? `${where} replicates only to ${elsewhere}, not to ${ctx.secondary.region}`
+      : `nothing copies ${where} to ${ctx.secondary.region}: a regional outage takes the backups with it`,
+    fix,
+  );
 }
 
 function lockChecks(ctx: AuditContext, backup: BackupSettings, facts: BackupFacts): AuditCheck[] {
@@ -120,9 +186,20 @@ function lockChecks(ctx: AuditContext, backup: BackupSettings, facts: BackupFact
   const lockFix = `aws s3api put-object-lock-configuration --region ${ctx.primary.region} --bucket ${backup.bucket} --object-lock-configuration '{"ObjectLockEnabled":"Enabled"}'  # needs versioning; backup locks each object itself`;
   const versioning = backup.versioning
     ? verdict(BACKUP_CHECKS.versioning, facts.versioning === 'Enabled', `versioning ${facts.versioning}`, versioningFix)
-    : skipped(BACKUP_CHECKS.versioning, 'not asked for: backup-versioning and backup-object-lock are false', versioningFix);
+    : skipped(
+        BACKUP_CHECKS.versioning,
+        'not asked for: backup-versioning and backup-object-lock are false',
+        versioningFix,
+      );
   const lock = backup.objectLock
-    ? verdict(BACKUP_CHECKS.objectLock, facts.objectLock === 'Enabled', facts.objectLock === 'Enabled' ? 'Object Lock enabled' : 'Object Lock not enabled: a leaked key can delete every backup', lockFix)
+    ? verdict(
+        BACKUP_CHECKS.objectLock,
+        facts.objectLock === 'Enabled',
+        facts.objectLock === 'Enabled'
+          ? 'Object Lock enabled'
+          : 'Object Lock not enabled: a leaked key can delete every backup',
+        lockFix,
+      )
     : skipped(BACKUP_CHECKS.objectLock, 'not asked for: backup-object-lock is false', lockFix);
   return [versioning, lock];
 }
@@ -131,22 +208,46 @@ function lockChecks(ctx: AuditContext, backup: BackupSettings, facts: BackupFact
 export function backupChecks(ctx: AuditContext, backup: BackupSettings, facts: BackupFacts): AuditCheck[] {
   const C = BACKUP_CHECKS;
   const region = ctx.primary.region;
-  if (!facts.exists) return Object.values(C).map((d) => verdict(d, false, `${backup.bucket} does not exist`, `aws s3api list-buckets --query 'Buckets[].Name'  # backup-bucket must name the bucket backups go to`));
+  if (!facts.exists)
+    return Object.values(C).map((d) =>
+      verdict(
+        d,
+        false,
+        `${backup.bucket} does not exist`,
+        `aws s3api list-buckets --query 'Buckets[].Name'  # backup-bucket must name the bucket backups go to`,
+      ),
+    );
   const publicAccess = facts.publicAccess ?? {};
   const open = PUBLIC_ACCESS_FIELDS.filter((f) => publicAccess[f] !== true);
-  const aborting = facts.lifecycle.filter((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined && covers(r, backup.prefix));
+  const aborting = facts.lifecycle.filter(
+    (r) =>
+      r.Status === 'Enabled' &&
+      r.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined &&
+      covers(r, backup.prefix),
+  );
   return [
-    verdict(C.encryption, Boolean(facts.encryption), facts.encryption ? `default encryption ${facts.encryption}` : 'no default encryption', `aws s3api put-bucket-encryption --region ${region} --bucket ${backup.bucket} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}'`),
+    verdict(
+      C.encryption,
+      Boolean(facts.encryption),
+      facts.encryption ? `default encryption ${facts.encryption}` : 'no default encryption',
+      `aws s3api put-bucket-encryption --region ${region} --bucket ${backup.bucket} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}'`,
+    ),
     verdict(
       C.publicAccess,
       open.length === 0,
-      facts.publicAccess ? (open.length ? `public access block off for ${open.join(', ')}` : 'all four public access blocks on') : 'no public access block on the bucket',
+      facts.publicAccess
+        ? open.length
+          ? `public access block off for ${open.join(', ')}`
+          : 'all four public access blocks on'
+        : 'no public access block on the bucket',
       `aws s3api put-public-access-block --region ${region} --bucket ${backup.bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
     ),
     verdict(
       C.abortMultipart,
       aborting.length > 0,
-      aborting.length ? `incomplete uploads aborted after ${aborting[0]?.AbortIncompleteMultipartUpload?.DaysAfterInitiation} days` : `no lifecycle rule aborts incomplete multipart uploads under '${backup.prefix}': failed backups leave paid-for parts`,
+      aborting.length
+        ? `incomplete uploads aborted after ${aborting[0]?.AbortIncompleteMultipartUpload?.DaysAfterInitiation} days`
+        : `no lifecycle rule aborts incomplete multipart uploads under '${backup.prefix}': failed backups leave paid-for parts`,
       `aws s3api put-bucket-lifecycle-configuration --region ${region} --bucket ${backup.bucket} --lifecycle-configuration '{"Rules":[{"ID":"abort-incomplete-uploads","Status":"Enabled","Filter":{"Prefix":"${backup.prefix}"},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}}]}'  # replaces every rule: merge in the bucket's other rules`,
     ),
     ...lockChecks(ctx, backup, facts),

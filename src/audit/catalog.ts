@@ -6,4 +6,10 @@ import { DNS_CHECKS } from './dns.js';
 import { MEDIA_CHECKS } from './media-bucket.js';
 
 /** Every check the audit makes, in the order the report lists them. */
-export const ALL_CHECKS: readonly CheckDefinition[] = [DATABASE_CHECKS, MEDIA_CHECKS, BACKUP_CHECKS, DNS_CHECKS, CACHE_CHECKS].flatMap((group) => Object.values(group));
+export const ALL_CHECKS: readonly CheckDefinition[] = [
+  DATABASE_CHECKS,
+  MEDIA_CHECKS,
+  BACKUP_CHECKS,
+  DNS_CHECKS,
+  CACHE_CHECKS,
+].flatMap((group) => Object.values(group));

@@ -26,8 +26,13 @@ export interface AuditCheck extends CheckDefinition {
 }
 
 /** One area's checks by key, each written as [id, the plan's sentence it keeps true, severity]. */
-export function defineChecks<K extends string>(area: AuditArea, checks: Record<K, readonly [id: string, plan: string, severity: Severity]>): Readonly<Record<K, CheckDefinition>> {
-  const entries = (Object.entries(checks) as [K, readonly [string, string, Severity]][]).map(([key, [id, plan, severity]]) => [key, { id, area, plan, severity }] as const);
+export function defineChecks<K extends string>(
+  area: AuditArea,
+  checks: Record<K, readonly [id: string, plan: string, severity: Severity]>,
+): Readonly<Record<K, CheckDefinition>> {
+  const entries = (Object.entries(checks) as [K, readonly [string, string, Severity]][]).map(
+    ([key, [id, plan, severity]]) => [key, { id, area, plan, severity }] as const,
+  );
   return Object.fromEntries(entries) as Record<K, CheckDefinition>;
 }
 
@@ -51,5 +56,9 @@ export function failsStep(check: AuditCheck, failOn: FailOn): boolean {
 /** Failures first (most severe first), then passes, then skips; areas keep the plan's order. */
 export function byUrgency(a: AuditCheck, b: AuditCheck): number {
   const status = (c: AuditCheck) => (c.status === 'failed' ? 0 : c.status === 'passed' ? 1 : 2);
-  return status(a) - status(b) || (a.status === 'failed' ? RANK[b.severity] - RANK[a.severity] : 0) || AREAS.indexOf(a.area) - AREAS.indexOf(b.area);
+  return (
+    status(a) - status(b) ||
+    (a.status === 'failed' ? RANK[b.severity] - RANK[a.severity] : 0) ||
+    AREAS.indexOf(a.area) - AREAS.indexOf(b.area)
+  );
 }

@@ -17,8 +17,16 @@ export interface SampledObject {
  * The newest objects of the first page of the listing (up to 1,000 keys) under each prefix, with
  * their replication status (HeadObject). A page, not the whole bucket: media buckets hold millions.
  */
-export async function sampleReplication(client: S3Client, bucket: string, prefixes: readonly string[]): Promise<SampledObject[]> {
-  const listed = await Promise.all(prefixes.map((prefix) => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, MaxKeys: 1000 }))));
+export async function sampleReplication(
+  client: S3Client,
+  bucket: string,
+  prefixes: readonly string[],
+): Promise<SampledObject[]> {
+  const listed = await Promise.all(
+    prefixes.map((prefix) =>
+      client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, MaxKeys: 1000 })),
+    ),
+  );
   const objects = listed
     .flatMap((page) => page.Contents ?? [])
     .filter((o) => o.Key)

@@ -60,13 +60,19 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
         recorder.skip(`read ${area} settings`, 'every check of the area is skipped by the skip input');
         return { checks: [] } as AreaResult;
       }
-      const failures = (r: AreaResult) => `${r.checks.filter((c) => c.status === 'failed').length} of ${r.checks.length} checks failed`;
-      const result = await recorder.run(`read ${area} settings`, () => auditArea(area, ctx), failures).catch((error: unknown) => unreadable(area, error));
+      const failures = (r: AreaResult) =>
+        `${r.checks.filter((c) => c.status === 'failed').length} of ${r.checks.length} checks failed`;
+      const result = await recorder
+        .run(`read ${area} settings`, () => auditArea(area, ctx), failures)
+        .catch((error: unknown) => unreadable(area, error));
       options.log.info(`${area}: ${failures(result)}`);
       return result;
     }),
   );
-  const checks = applySkips(options, results.flatMap((r) => r.checks));
+  const checks = applySkips(
+    options,
+    results.flatMap((r) => r.checks),
+  );
   const report = buildAuditReport({
     run: options.run,
     startedAt,
@@ -81,5 +87,11 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
   });
   await writeReport(options.reportPath, report);
   const findings = checks.filter((c) => c.status === 'failed');
-  return { report, reportPath: options.reportPath, passed: report.passed, findingsCount: findings.length, failedCount: findings.filter((c) => failsStep(c, options.failOn)).length };
+  return {
+    report,
+    reportPath: options.reportPath,
+    passed: report.passed,
+    findingsCount: findings.length,
+    failedCount: findings.filter((c) => failsStep(c, options.failOn)).length,
+  };
 }

@@ -18,12 +18,18 @@ export async function versioningStatus(client: S3Client, bucket: string): Promis
 }
 
 export async function replicationOf(client: S3Client, bucket: string): Promise<ReplicationConfiguration | undefined> {
-  const response = await unlessNotFound(client.send(new GetBucketReplicationCommand({ Bucket: bucket })), 'ReplicationConfigurationNotFoundError');
+  const response = await unlessNotFound(
+    client.send(new GetBucketReplicationCommand({ Bucket: bucket })),
+    'ReplicationConfigurationNotFoundError',
+  );
   return response?.ReplicationConfiguration;
 }
 
 export async function lifecycleOf(client: S3Client, bucket: string): Promise<LifecycleRule[]> {
-  const response = await unlessNotFound(client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), 'NoSuchLifecycleConfiguration');
+  const response = await unlessNotFound(
+    client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
+    'NoSuchLifecycleConfiguration',
+  );
   return response?.Rules ?? [];
 }
 
@@ -86,7 +92,12 @@ export function ruleScope(rule: ScopedRule): RuleScope {
 /** True when the rule applies to every object under `prefix` ('' for the whole bucket): no tag or size narrows it, and its own prefix contains `prefix`. */
 export function covers(rule: ScopedRule, prefix: string): boolean {
   const scope = ruleScope(rule);
-  return scope.tags.length === 0 && scope.largerThan === undefined && scope.smallerThan === undefined && prefix.startsWith(scope.prefix);
+  return (
+    scope.tags.length === 0 &&
+    scope.largerThan === undefined &&
+    scope.smallerThan === undefined &&
+    prefix.startsWith(scope.prefix)
+  );
 }
 
 /** Exactly which objects the rule applies to, e.g. "prefix 'media/', objects tagged keep=yes, objects larger than 1024 bytes". */
@@ -103,7 +114,9 @@ export function describeScope(rule: ScopedRule): string {
 
 /** The rules that send objects to `destination`, in priority order. */
 export function rulesTo(config: ReplicationConfiguration | undefined, destination: string): ReplicationRule[] {
-  return (config?.Rules ?? []).filter((rule) => bucketOfArn(rule.Destination?.Bucket ?? '') === destination).sort((a, b) => (b.Priority ?? 0) - (a.Priority ?? 0));
+  return (config?.Rules ?? [])
+    .filter((rule) => bucketOfArn(rule.Destination?.Bucket ?? '') === destination)
+    .sort((a, b) => (b.Priority ?? 0) - (a.Priority ?? 0));
 }
 
 export function scopesText(prefixes: readonly string[]): string {

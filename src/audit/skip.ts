@@ -15,10 +15,19 @@ export function parseSkip(input: string, known: readonly CheckDefinition[]): Ski
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const match = /^([a-z0-9.-]+)\s*:\s*(.*)$/.exec(line);
-    if (!match) throw new ConfigurationError(`skip line '${line}' must be 'check-id: reason' or 'area: reason', e.g. 'cache: no Redis in this stack'`);
+    if (!match)
+      throw new ConfigurationError(
+        `skip line '${line}' must be 'check-id: reason' or 'area: reason', e.g. 'cache: no Redis in this stack'`,
+      );
     const [, id, reason] = match as unknown as [string, string, string];
-    if (!ids.has(id)) throw new ConfigurationError(`skip names '${id}', which is neither an area (${AREAS.join(', ')}) nor a check id; the README lists the ids`);
-    if (!reason.trim()) throw new ConfigurationError(`skip '${id}' has no reason: write '${id}: why it does not apply', the report shows it`);
+    if (!ids.has(id))
+      throw new ConfigurationError(
+        `skip names '${id}', which is neither an area (${AREAS.join(', ')}) nor a check id; the README lists the ids`,
+      );
+    if (!reason.trim())
+      throw new ConfigurationError(
+        `skip '${id}' has no reason: write '${id}: why it does not apply', the report shows it`,
+      );
     skip.set(id, reason.trim());
   }
   return skip;

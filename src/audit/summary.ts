@@ -11,7 +11,16 @@ function status(check: AuditCheck, result: AuditResult): string {
 }
 
 function areaTable(checks: readonly AuditCheck[], result: AuditResult): string {
-  const rows = [...checks].sort(byUrgency).map((c) => [status(c, result), code(c.id), SEVERITY_MARK[c.severity], c.found, c.status === 'failed' && c.fix ? code(c.fix) : '', c.plan]);
+  const rows = [...checks]
+    .sort(byUrgency)
+    .map((c) => [
+      status(c, result),
+      code(c.id),
+      SEVERITY_MARK[c.severity],
+      c.found,
+      c.status === 'failed' && c.fix ? code(c.fix) : '',
+      c.plan,
+    ]);
   return table(['', 'check', 'severity', 'found', 'fix', 'the plan says'], rows);
 }
 
@@ -20,7 +29,9 @@ export function auditMarkdown(result: AuditResult): string {
   const { report } = result;
   const { details } = report;
   const c = details.counts;
-  const heading = report.passed ? `## ${MARK.passed} The plan's prerequisites are in place` : `## ${MARK.failed} The plan's prerequisites are not all in place`;
+  const heading = report.passed
+    ? `## ${MARK.passed} The plan's prerequisites are in place`
+    : `## ${MARK.failed} The plan's prerequisites are not all in place`;
   const lines = [
     heading,
     '',
@@ -38,7 +49,15 @@ export function auditMarkdown(result: AuditResult): string {
   }
   const measured = report.objectives.filter((o) => o.measuredSeconds !== null);
   if (measured.length) {
-    lines.push('', '### Objectives as the settings stand', '', ...measured.map((o) => `- **${o.name}** (${o.scenario}): ${o.measure} ${formatDuration(o.measuredSeconds ?? 0)}, target ${formatDuration(o.targetSeconds)}: ${o.passed ? `${MARK.passed} met` : `${MARK.failed} missed`}`));
+    lines.push(
+      '',
+      '### Objectives as the settings stand',
+      '',
+      ...measured.map(
+        (o) =>
+          `- **${o.name}** (${o.scenario}): ${o.measure} ${formatDuration(o.measuredSeconds ?? 0)}, target ${formatDuration(o.targetSeconds)}: ${o.passed ? `${MARK.passed} met` : `${MARK.failed} missed`}`,
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

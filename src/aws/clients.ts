@@ -13,7 +13,9 @@ const RETRY = { maxAttempts: 6, retryMode: 'adaptive' as const };
  * Control-plane calls are small: a region that does not answer within these limits is down,
  * and a failover must say so rather than hang on it.
  */
-const CONTROL_PLANE_TIMEOUTS = { requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true } };
+const CONTROL_PLANE_TIMEOUTS = {
+  requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
 
 /** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
 const ROUTE53_SIGNING_REGION = 'us-east-1';
@@ -22,7 +24,10 @@ const ROUTE53_SIGNING_REGION = 'us-east-1';
  * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
  * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
  */
-export function createS3Client(settings: AwsSettings, overrides: Pick<S3ClientConfig, 'responseChecksumValidation'> = {}): S3Client {
+export function createS3Client(
+  settings: AwsSettings,
+  overrides: Pick<S3ClientConfig, 'responseChecksumValidation'> = {},
+): S3Client {
   const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
   const client = new S3Client({
     region: settings.region,
@@ -37,7 +42,12 @@ export function createS3Client(settings: AwsSettings, overrides: Pick<S3ClientCo
 
 /** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
 function controlPlaneConfig(region: string, settings: AwsSettings) {
-  return { region, ...RETRY, ...CONTROL_PLANE_TIMEOUTS, ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}) };
+  return {
+    region,
+    ...RETRY,
+    ...CONTROL_PLANE_TIMEOUTS,
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+  };
 }
 
 /**

@@ -17,9 +17,12 @@ export function isInstanceArn(text: string): boolean {
 /** RDS's identifier rules: 1 to 63 letters, digits or hyphens, starting with a letter, no '--', no trailing '-'. */
 export function parseIdentifier(input: string, inputName: string): string {
   const text = input.trim();
-  if (!text) throw new ConfigurationError(`${inputName} is required: the DB instance identifier, e.g. saas-production-replica`);
+  if (!text)
+    throw new ConfigurationError(`${inputName} is required: the DB instance identifier, e.g. saas-production-replica`);
   if (isInstanceArn(text)) {
-    throw new ConfigurationError(`${inputName} takes the DB instance identifier, not its ARN; use '${text.split(':').pop() ?? ''}'`);
+    throw new ConfigurationError(
+      `${inputName} takes the DB instance identifier, not its ARN; use '${text.split(':').pop() ?? ''}'`,
+    );
   }
   if (!IDENTIFIER.test(text) || text.endsWith('-')) {
     throw new ConfigurationError(

@@ -18,7 +18,9 @@ export function parseRecoveryPoint(input: string): RecoveryPointSelector {
   if (text.startsWith('snapshot:')) {
     const id = text.slice('snapshot:'.length).trim();
     if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
-      throw new ConfigurationError(`${INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
+      throw new ConfigurationError(
+        `${INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`,
+      );
     }
     return { kind: 'snapshot', id };
   }

@@ -24,7 +24,9 @@ export async function describeAutomatedBackups(client: RDSClient, instanceId: st
   const found: AutomatedBackups[] = [];
   let marker: string | undefined;
   do {
-    const page = await client.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: instanceId, Marker: marker }));
+    const page = await client.send(
+      new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: instanceId, Marker: marker }),
+    );
     for (const backup of page.DBInstanceAutomatedBackups ?? []) {
       found.push({
         arn: backup.DBInstanceAutomatedBackupsArn ?? '',
@@ -73,10 +75,18 @@ function temporarySettings(target: TemporaryInstance) {
 export type PointInTimeSource = { instanceId: string } | { automatedBackupsArn: string };
 
 /** RestoreDBInstanceToPointInTime: `time` 'latest' asks RDS for its latest restorable time. */
-export async function restoreToPointInTime(client: RDSClient, source: PointInTimeSource, time: Date | 'latest', target: TemporaryInstance, region: string): Promise<InstanceState> {
+export async function restoreToPointInTime(
+  client: RDSClient,
+  source: PointInTimeSource,
+  time: Date | 'latest',
+  target: TemporaryInstance,
+  region: string,
+): Promise<InstanceState> {
   const response = await client.send(
     new RestoreDBInstanceToPointInTimeCommand({
-      ...('instanceId' in source ? { SourceDBInstanceIdentifier: source.instanceId } : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
+      ...('instanceId' in source
+        ? { SourceDBInstanceIdentifier: source.instanceId }
+        : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
       TargetDBInstanceIdentifier: target.id,
       ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
       ...temporarySettings(target),
@@ -85,9 +95,18 @@ export async function restoreToPointInTime(client: RDSClient, source: PointInTim
   return toInstanceState(response.DBInstance ?? {}, region);
 }
 
-export async function restoreFromSnapshot(client: RDSClient, snapshot: string, target: TemporaryInstance, region: string): Promise<InstanceState> {
+export async function restoreFromSnapshot(
+  client: RDSClient,
+  snapshot: string,
+  target: TemporaryInstance,
+  region: string,
+): Promise<InstanceState> {
   const response = await client.send(
-    new RestoreDBInstanceFromDBSnapshotCommand({ DBSnapshotIdentifier: snapshot, DBInstanceIdentifier: target.id, ...temporarySettings(target) }),
+    new RestoreDBInstanceFromDBSnapshotCommand({
+      DBSnapshotIdentifier: snapshot,
+      DBInstanceIdentifier: target.id,
+      ...temporarySettings(target),
+    }),
   );
   return toInstanceState(response.DBInstance ?? {}, region);
 }

@@ -1,9 +1,25 @@
-import { CopyDBSnapshotCommand, CreateDBSnapshotCommand, DeleteDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  CopyDBSnapshotCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import { toSnapshotState, type SnapshotState } from './rds-snapshots.js';
 import { tagList } from './rds-tags.js';
 
-export async function createSnapshot(client: RDSClient, instanceId: string, snapshotId: string, tags: Record<string, string>): Promise<SnapshotState> {
-  const response = await client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instanceId, DBSnapshotIdentifier: snapshotId, Tags: tagList(tags) }));
+export async function createSnapshot(
+  client: RDSClient,
+  instanceId: string,
+  snapshotId: string,
+  tags: Record<string, string>,
+): Promise<SnapshotState> {
+  const response = await client.send(
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: instanceId,
+      DBSnapshotIdentifier: snapshotId,
+      Tags: tagList(tags),
+    }),
+  );
   return toSnapshotState(response.DBSnapshot ?? {});
 }
 

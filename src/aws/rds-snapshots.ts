@@ -32,12 +32,18 @@ export function toSnapshotState(snapshot: DBSnapshot): SnapshotState {
 }
 
 /** The instance's snapshots in the client's region, of every type (paginated), or the one named. */
-export async function listSnapshots(client: RDSClient, filter: { instanceId: string } | { snapshotId: string }): Promise<SnapshotState[]> {
+export async function listSnapshots(
+  client: RDSClient,
+  filter: { instanceId: string } | { snapshotId: string },
+): Promise<SnapshotState[]> {
   const found: SnapshotState[] = [];
   let marker: string | undefined;
   try {
     do {
-      const query = 'instanceId' in filter ? { DBInstanceIdentifier: filter.instanceId } : { DBSnapshotIdentifier: filter.snapshotId };
+      const query =
+        'instanceId' in filter
+          ? { DBInstanceIdentifier: filter.instanceId }
+          : { DBSnapshotIdentifier: filter.snapshotId };
       const page = await client.send(new DescribeDBSnapshotsCommand({ ...query, Marker: marker }));
       found.push(...(page.DBSnapshots ?? []).map(toSnapshotState));
       marker = page.Marker;
@@ -48,4 +54,3 @@ export async function listSnapshots(client: RDSClient, filter: { instanceId: str
   }
   return found;
 }
-

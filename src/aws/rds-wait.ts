@@ -29,7 +29,12 @@ export interface AvailableWait {
  * Polls until the instance is available, logging each new status at once and the current one on a
  * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
  */
-export async function waitUntilAvailable(client: RDSClient, id: string, region: string, options: WaitOptions): Promise<AvailableWait> {
+export async function waitUntilAvailable(
+  client: RDSClient,
+  id: string,
+  region: string,
+  options: WaitOptions,
+): Promise<AvailableWait> {
   const { clock, log } = options;
   const started = clock.now();
   const statuses: AvailableWait['statuses'] = [];

@@ -1,4 +1,9 @@
-import { AddTagsToResourceCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  AddTagsToResourceCommand,
+  DescribeDBInstancesCommand,
+  type DBInstance,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import { pollUntil, type Backoff, type PollOutcome } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { unlessNotFound } from './errors.js';
@@ -65,7 +70,9 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
     status: instance.DBInstanceStatus ?? 'unknown',
     engine: instance.Engine ?? 'unknown',
     engineVersion: instance.EngineVersion ?? 'unknown',
-    endpoint: instance.Endpoint?.Address ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 } : undefined,
+    endpoint: instance.Endpoint?.Address
+      ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 }
+      : undefined,
     source: sourceText ? parseInstanceRef(sourceText, region) : undefined,
     replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
     tags: tagsOf(instance.TagList),
@@ -84,7 +91,11 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
 
 /** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
 export async function describeInstance(client: RDSClient, ref: InstanceRef): Promise<InstanceState | undefined> {
-  const response = await unlessNotFound(client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ref.id })), 'DBInstanceNotFoundFault', 'DBInstanceNotFound');
+  const response = await unlessNotFound(
+    client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ref.id })),
+    'DBInstanceNotFoundFault',
+    'DBInstanceNotFound',
+  );
   const instance = response?.DBInstances?.[0];
   return instance ? toInstanceState(instance, ref.region) : undefined;
 }
@@ -97,7 +108,9 @@ export function endpointText(state: Pick<InstanceState, 'endpoint'> | undefined)
 export function listsReplica(state: InstanceState, replica: InstanceRef & { arn?: string }): boolean {
   return state.replicas.some((entry) => {
     const ref = parseInstanceRef(entry, state.region);
-    return (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region);
+    return (
+      (replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region)
+    );
   });
 }
 
@@ -109,10 +122,22 @@ export interface ThrottledCallOptions {
   clock?: Clock;
 }
 
-const throttled = (options: ThrottledCallOptions) => ({ deadline: options.deadline, backoff: options.throttle, clock: options.clock });
+const throttled = (options: ThrottledCallOptions) => ({
+  deadline: options.deadline,
+  backoff: options.throttle,
+  clock: options.clock,
+});
 
-export async function addInstanceTags(client: RDSClient, arn: string, tags: Record<string, string>, options: ThrottledCallOptions): Promise<void> {
-  await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tagList(tags) })), throttled(options));
+export async function addInstanceTags(
+  client: RDSClient,
+  arn: string,
+  tags: Record<string, string>,
+  options: ThrottledCallOptions,
+): Promise<void> {
+  await retryWhileThrottled(
+    () => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tagList(tags) })),
+    throttled(options),
+  );
 }
 
 export interface InstancePollOptions extends ThrottledCallOptions {
@@ -131,9 +156,13 @@ export async function pollInstance(
   isDone: (state: InstanceState | undefined) => boolean,
   options: InstancePollOptions,
 ): Promise<PollOutcome<InstanceState | undefined>> {
-  return pollUntil(async () => (await retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value, isDone, {
-    deadline: options.deadline,
-    backoff: options.poll,
-    clock: options.clock,
-  });
+  return pollUntil(
+    async () => (await retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value,
+    isDone,
+    {
+      deadline: options.deadline,
+      backoff: options.poll,
+      clock: options.clock,
+    },
+  );
 }

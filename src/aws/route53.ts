@@ -28,12 +28,27 @@ export interface ChangeSubmitted {
  * not INSYNC yet) are retried with backoff until the deadline; Route 53 applies a batch whole or
  * not at all, so resending it is safe.
  */
-export async function changeRecordSets(client: Route53Client, hostedZoneId: string, batch: { comment: string; changes: Change[] }, options: ThrottleRetryOptions): Promise<ChangeSubmitted> {
+export async function changeRecordSets(
+  client: Route53Client,
+  hostedZoneId: string,
+  batch: { comment: string; changes: Change[] },
+  options: ThrottleRetryOptions,
+): Promise<ChangeSubmitted> {
   const { value, attempts } = await retryWhileThrottled(
-    () => client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Comment: batch.comment, Changes: batch.changes } })),
+    () =>
+      client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          ChangeBatch: { Comment: batch.comment, Changes: batch.changes },
+        }),
+      ),
     options,
   );
-  return { changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''), status: value.ChangeInfo?.Status ?? 'PENDING', attempts };
+  return {
+    changeId: (value.ChangeInfo?.Id ?? '').replace(/^\/change\//, ''),
+    status: value.ChangeInfo?.Status ?? 'PENDING',
+    attempts,
+  };
 }
 
 /** INSYNC after `attempts` GetChange calls, or still `status` when the time ran out. */
@@ -59,8 +74,15 @@ export async function waitForChangeInSync(
   // The waiter refuses a maximum wait that is not longer than its first delay.
   const maxWaitTime = Math.max(seconds(options.deadline - clock.now()), minDelay * 1.5);
   try {
-    const result = await waitUntilResourceRecordSetsChanged({ client, minDelay, maxDelay, maxWaitTime }, { Id: changeId });
-    return { done: true, status: 'INSYNC', attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0) };
+    const result = await waitUntilResourceRecordSetsChanged(
+      { client, minDelay, maxDelay, maxWaitTime },
+      { Id: changeId },
+    );
+    return {
+      done: true,
+      status: 'INSYNC',
+      attempts: Object.values(result.observedResponses ?? {}).reduce((sum, count) => sum + count, 0),
+    };
   } catch (error) {
     if ((error as { name?: string }).name !== 'TimeoutError') throw error;
     const lastLook = { deadline: clock.now() + options.throttle.maxMs * 3, backoff: options.throttle, clock };

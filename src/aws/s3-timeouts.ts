@@ -39,7 +39,9 @@ export function s3RequestHandlerOptions(timeouts: S3Timeouts): { connectionTimeo
  * that stalls after its headers fails its reader with the same kind of message.
  */
 export function reportTimeoutsPlainly(client: S3Client, settings: AwsSettings, timeouts: S3Timeouts): void {
-  const where = settings.endpointUrl ? `S3 at ${settings.endpointUrl} (${settings.region})` : `S3 in ${settings.region}`;
+  const where = settings.endpointUrl
+    ? `S3 at ${settings.endpointUrl} (${settings.region})`
+    : `S3 in ${settings.region}`;
   const silence = seconds(timeouts.idleMs);
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -51,15 +53,20 @@ export function reportTimeoutsPlainly(client: S3Client, settings: AwsSettings, t
           // node-http-handler destroys a stalled body with its own new TimeoutError; this listener is
           // the body's first, so the reader's pipeline rejects with the message rewritten here.
           body.once('error', (error: Error) => {
-            if (isHandlerTimeout(error)) error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
+            if (isHandlerTimeout(error))
+              error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
           });
         }
         return result;
       } catch (error) {
         if (!isHandlerTimeout(error)) throw error;
-        const what = /establish a connection/.test(error.message) ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}` : `did not answer ${request} for ${silence}`;
+        const what = /establish a connection/.test(error.message)
+          ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+          : `did not answer ${request} for ${silence}`;
         const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts;
-        throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, { cause: error });
+        throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+          cause: error,
+        });
       }
     },
     { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' },

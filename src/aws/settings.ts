@@ -32,13 +32,17 @@ export function parseEndpointUrl(input: string, inputName = 'endpoint-url'): str
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigurationError(`${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`);
+    throw new ConfigurationError(
+      `${inputName} '${text}' is not a URL; expected e.g. https://s3.example.com or http://127.0.0.1:9000`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigurationError(`${inputName} must be an http:// or https:// URL, got '${text}'`);
   }
   if (url.username || url.password) {
-    throw new ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
+    throw new ConfigurationError(
+      `${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`,
+    );
   }
   return text.replace(/\/+$/, '');
 }

@@ -32,7 +32,10 @@ export interface ThrottleRetryOptions {
 }
 
 /** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
-export async function retryWhileThrottled<T>(call: () => Promise<T>, options: ThrottleRetryOptions): Promise<{ value: T; attempts: number }> {
+export async function retryWhileThrottled<T>(
+  call: () => Promise<T>,
+  options: ThrottleRetryOptions,
+): Promise<{ value: T; attempts: number }> {
   const clock = options.clock ?? systemClock;
   for (let attempt = 1; ; attempt += 1) {
     try {

@@ -3,7 +3,13 @@ import type { DatabaseTarget } from '../postgres/connection.js';
 import { readDumpContents } from '../postgres/dumped-tables.js';
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
-import { countLargeObjects, relationsByOid, sequenceValues, userTables, type UserTable } from '../postgres/restore-facts.js';
+import {
+  countLargeObjects,
+  relationsByOid,
+  sequenceValues,
+  userTables,
+  type UserTable,
+} from '../postgres/restore-facts.js';
 import type { ExcludedTable, SequenceState } from '../storage/manifest.js';
 
 /** What the dump will hold, as the manifest records it; read in the dump's snapshot before it starts. */
@@ -19,7 +25,8 @@ export interface DumpContents {
 }
 
 function whyExcluded(table: UserTable, defined: ReadonlySet<number>): string {
-  if (!defined.has(table.oid)) return 'not selected by pg-dump-args (--table, --schema, --exclude-table, --exclude-schema, ...)';
+  if (!defined.has(table.oid))
+    return 'not selected by pg-dump-args (--table, --schema, --exclude-table, --exclude-schema, ...)';
   if (table.unlogged) return 'unlogged table, its rows left out by --no-unlogged-table-data';
   return 'its rows are left out by pg-dump-args (--exclude-table-data)';
 }
@@ -29,12 +36,19 @@ function whyExcluded(table: UserTable, defined: ReadonlySet<number>): string {
  * bring back. A dump that would hold the rows of none of the database's tables is refused: it
  * is no backup, whatever its options.
  */
-export async function planDumpContents(session: PsqlSession, pgDump: ClientBinary, database: DatabaseTarget, dumpArgs: string[]): Promise<DumpContents> {
+export async function planDumpContents(
+  session: PsqlSession,
+  pgDump: ClientBinary,
+  database: DatabaseTarget,
+  dumpArgs: string[],
+): Promise<DumpContents> {
   const toc = await readDumpContents(pgDump, database, dumpArgs);
   const dumped = new Set(toc.tableData);
   const defined = new Set(toc.tableDefinitions);
   const all = await userTables(session);
-  const excludedTables = all.filter((t) => !dumped.has(t.oid)).map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
+  const excludedTables = all
+    .filter((t) => !dumped.has(t.oid))
+    .map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
   const tables = await relationsByOid(session, toc.tableData);
   if (tables.length === 0 && all.length > 0) {
     const example = excludedTables[0] as ExcludedTable;
@@ -47,7 +61,12 @@ export async function planDumpContents(session: PsqlSession, pgDump: ClientBinar
     tables,
     excludedTables,
     largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
-    sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({ schema, name, lastValue, ascending })),
+    sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({
+      schema,
+      name,
+      lastValue,
+      ascending,
+    })),
     materializedViews: await relationsByOid(session, toc.materializedViewData),
   };
 }

@@ -31,7 +31,13 @@ export interface GlobalsCapture {
 }
 
 function withDatabaseSection(globals: string, database: string, databaseSql: readonly string[]): string {
-  const header = ['', '--', `-- The database's own settings (pg_dump --create of ${database}): owner, settings, role settings in it, grants on it`, '--', ''];
+  const header = [
+    '',
+    '--',
+    `-- The database's own settings (pg_dump --create of ${database}): owner, settings, role settings in it, grants on it`,
+    '--',
+    '',
+  ];
   return `${globals.trimEnd()}\n${[...header, ...databaseSql].join('\n')}\n`;
 }
 
@@ -47,16 +53,30 @@ export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedG
   try {
     dumpRoles = await readDumpRoles(pgDump, database, capture.dumpArgs, true);
     const globals = await dumpGlobals(pgDump, database);
-    log.info(`globals taken with pg_dumpall ${pgDump.version} (no passwords); the dump depends on ${dumpRoles.roles.length} roles: ${dumpRoles.roles.map((r) => r.name).join(', ') || 'none'}`);
-    return { sql: withDatabaseSection(globals, database.database, dumpRoles.databaseSql), pgDumpallVersion: pgDump.version, roles: dumpRoles.roles };
+    log.info(
+      `globals taken with pg_dumpall ${pgDump.version} (no passwords); the dump depends on ${dumpRoles.roles.length} roles: ${dumpRoles.roles.map((r) => r.name).join(', ') || 'none'}`,
+    );
+    return {
+      sql: withDatabaseSection(globals, database.database, dumpRoles.databaseSql),
+      pgDumpallVersion: pgDump.version,
+      roles: dumpRoles.roles,
+    };
   } catch (error) {
     const reason = errorMessage(error);
     if (policy === 'required') {
-      throw new Error(`could not take the server's globals (roles, memberships, settings), so nothing was dumped: ${reason}. Fix the cause, or set globals: best-effort to back up without them`);
+      throw new Error(
+        `could not take the server's globals (roles, memberships, settings), so nothing was dumped: ${reason}. Fix the cause, or set globals: best-effort to back up without them`,
+      );
     }
-    log.warning(`the server's globals were not taken (globals: best-effort), so this backup cannot rebuild its roles: ${reason}`);
+    log.warning(
+      `the server's globals were not taken (globals: best-effort), so this backup cannot rebuild its roles: ${reason}`,
+    );
     // The roles the dump depends on, when they were read, still tell a restore what it needs.
-    return { pgDumpallVersion: pgDump.version, record: { status: 'missing', reason }, ...(dumpRoles ? { roles: dumpRoles.roles } : {}) };
+    return {
+      pgDumpallVersion: pgDump.version,
+      record: { status: 'missing', reason },
+      ...(dumpRoles ? { roles: dumpRoles.roles } : {}),
+    };
   }
 }
 

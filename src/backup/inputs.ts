@@ -58,39 +58,72 @@ function parseStorageClass(input: string): StorageClass {
 function parseEncryption(sseInput: string, kmsKeyInput: string): Encryption {
   const sse = parseChoice(sseInput, 'server-side-encryption', ['AES256', 'aws:kms'] as const, 'AES256');
   const kmsKeyId = kmsKeyInput.trim() || undefined;
-  if (kmsKeyId && sse !== 'aws:kms') throw new ConfigurationError("kms-key-id is set, but server-side-encryption is not 'aws:kms'; set server-side-encryption: aws:kms");
+  if (kmsKeyId && sse !== 'aws:kms')
+    throw new ConfigurationError(
+      "kms-key-id is set, but server-side-encryption is not 'aws:kms'; set server-side-encryption: aws:kms",
+    );
   return { serverSideEncryption: sse, kmsKeyId };
 }
 
-function parseCopy(input: InputReader, bucket: string, region: string, encryption: Encryption): CopySettings | undefined {
+function parseCopy(
+  input: InputReader,
+  bucket: string,
+  region: string,
+  encryption: Encryption,
+): CopySettings | undefined {
   const bucketInput = input('copy-bucket').trim();
   const stray = ['copy-region', 'copy-kms-key-id', 'copy-endpoint-url'].find((name) => input(name).trim() !== '');
   if (!bucketInput) {
-    if (stray) throw new ConfigurationError(`${stray} is set but copy-bucket is empty; name the bucket in the other region that holds the copies, or remove ${stray}`);
+    if (stray)
+      throw new ConfigurationError(
+        `${stray} is set but copy-bucket is empty; name the bucket in the other region that holds the copies, or remove ${stray}`,
+      );
     return undefined;
   }
   const copyBucket = parseBucket(bucketInput, 'copy-bucket');
-  if (copyBucket === bucket) throw new ConfigurationError('copy-bucket is the backup bucket itself; name a bucket in another region');
-  if (!input('copy-region').trim()) throw new ConfigurationError('copy-region is required with copy-bucket: the region of the copy bucket, another than the primary region');
+  if (copyBucket === bucket)
+    throw new ConfigurationError('copy-bucket is the backup bucket itself; name a bucket in another region');
+  if (!input('copy-region').trim())
+    throw new ConfigurationError(
+      'copy-region is required with copy-bucket: the region of the copy bucket, another than the primary region',
+    );
   const copyRegion = parseRegion(input('copy-region'), {}, 'copy-region');
   if (copyRegion === region) {
-    throw new ConfigurationError(`copy-region is ${copyRegion}, the backup bucket's own region: a copy there is lost with the region; use the plan's secondary region`);
+    throw new ConfigurationError(
+      `copy-region is ${copyRegion}, the backup bucket's own region: a copy there is lost with the region; use the plan's secondary region`,
+    );
   }
   const mode = parseChoice(input('copy-mode'), 'copy-mode', ['copy', 'replication'] as const, 'copy');
   const kmsKeyId = input('copy-kms-key-id').trim() || undefined;
-  if (kmsKeyId && mode === 'replication') throw new ConfigurationError("copy-kms-key-id is set with copy-mode: replication; the replication rule chooses the replica's key, so remove copy-kms-key-id");
-  if (kmsKeyId && encryption.serverSideEncryption !== 'aws:kms') throw new ConfigurationError("copy-kms-key-id is set, but server-side-encryption is not 'aws:kms'; set server-side-encryption: aws:kms");
+  if (kmsKeyId && mode === 'replication')
+    throw new ConfigurationError(
+      "copy-kms-key-id is set with copy-mode: replication; the replication rule chooses the replica's key, so remove copy-kms-key-id",
+    );
+  if (kmsKeyId && encryption.serverSideEncryption !== 'aws:kms')
+    throw new ConfigurationError(
+      "copy-kms-key-id is set, but server-side-encryption is not 'aws:kms'; set server-side-encryption: aws:kms",
+    );
   if (!kmsKeyId && encryption.kmsKeyId && mode === 'copy') {
-    throw new ConfigurationError('kms-key-id is set but copy-kms-key-id is not: a KMS key belongs to one region; give the key in copy-region as copy-kms-key-id');
+    throw new ConfigurationError(
+      'kms-key-id is set but copy-kms-key-id is not: a KMS key belongs to one region; give the key in copy-region as copy-kms-key-id',
+    );
   }
   const endpointUrl = parseEndpointUrl(input('copy-endpoint-url'), 'copy-endpoint-url');
-  return { bucket: copyBucket, region: copyRegion, mode, encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId }, ...(endpointUrl ? { endpointUrl } : {}) };
+  return {
+    bucket: copyBucket,
+    region: copyRegion,
+    mode,
+    encryption: { serverSideEncryption: encryption.serverSideEncryption, kmsKeyId },
+    ...(endpointUrl ? { endpointUrl } : {}),
+  };
 }
 
 function parseLockMode(input: string, retention: RetentionPolicy | 'off'): LockSetting {
   const mode = parseChoice(input, 'lock-mode', LOCK_SETTINGS, 'auto');
   if (retention === 'off' && (mode === 'compliance' || mode === 'governance')) {
-    throw new ConfigurationError(`lock-mode ${mode} locks each backup for as long as retention keeps it, but retention is off; set a retention policy or lock-mode: off`);
+    throw new ConfigurationError(
+      `lock-mode ${mode} locks each backup for as long as retention keeps it, but retention is off; set a retention policy or lock-mode: off`,
+    );
   }
   return mode;
 }

@@ -10,24 +10,65 @@ import { splitWords } from '../util/words.js';
 
 /** Allowed long options that take a value. */
 const ALLOWED_WITH_VALUE = new Set([
-  'schema', 'exclude-schema', 'table', 'exclude-table', 'table-and-children', 'exclude-table-and-children',
-  'exclude-table-data', 'exclude-table-data-and-children', 'extension', 'exclude-extension', 'filter',
-  'encoding', 'lock-wait-timeout', 'extra-float-digits', 'rows-per-insert', 'role',
+  'schema',
+  'exclude-schema',
+  'table',
+  'exclude-table',
+  'table-and-children',
+  'exclude-table-and-children',
+  'exclude-table-data',
+  'exclude-table-data-and-children',
+  'extension',
+  'exclude-extension',
+  'filter',
+  'encoding',
+  'lock-wait-timeout',
+  'extra-float-digits',
+  'rows-per-insert',
+  'role',
 ]);
 
 /** Allowed long options that take no value. */
 const ALLOWED_FLAGS = new Set([
-  'large-objects', 'blobs', 'no-owner', 'no-privileges', 'no-acl', 'no-comments', 'no-publications', 'no-subscriptions',
-  'no-security-labels', 'no-tablespaces', 'no-table-access-method', 'no-toast-compression', 'no-unlogged-table-data',
-  'use-set-session-authorization', 'quote-all-identifiers', 'disable-dollar-quoting', 'disable-triggers',
-  'load-via-partition-root', 'inserts', 'column-inserts', 'attribute-inserts', 'serializable-deferrable', 'strict-names',
-  'verbose', 'no-sync',
+  'large-objects',
+  'blobs',
+  'no-owner',
+  'no-privileges',
+  'no-acl',
+  'no-comments',
+  'no-publications',
+  'no-subscriptions',
+  'no-security-labels',
+  'no-tablespaces',
+  'no-table-access-method',
+  'no-toast-compression',
+  'no-unlogged-table-data',
+  'use-set-session-authorization',
+  'quote-all-identifiers',
+  'disable-dollar-quoting',
+  'disable-triggers',
+  'load-via-partition-root',
+  'inserts',
+  'column-inserts',
+  'attribute-inserts',
+  'serializable-deferrable',
+  'strict-names',
+  'verbose',
+  'no-sync',
 ]);
 
 /** Allowed short options, and those of them that take a value. */
 const SHORT_TO_LONG: Record<string, string> = {
-  t: 'table', T: 'table', n: 'schema', N: 'exclude-schema', e: 'extension', E: 'encoding',
-  b: 'large-objects', O: 'no-owner', x: 'no-privileges', v: 'verbose',
+  t: 'table',
+  T: 'table',
+  n: 'schema',
+  N: 'exclude-schema',
+  e: 'extension',
+  E: 'encoding',
+  b: 'large-objects',
+  O: 'no-owner',
+  x: 'no-privileges',
+  v: 'verbose',
 };
 const SHORT_WITH_VALUE = new Set(['t', 'T', 'n', 'N', 'e', 'E']);
 
@@ -63,8 +104,22 @@ const REFUSED: Record<string, string> = {
 };
 
 const SHORT_REFUSED: Record<string, string> = {
-  f: 'file', F: 'format', Z: 'compress', j: 'jobs', d: 'dbname', h: 'host', p: 'port', U: 'username',
-  W: 'password', s: 'schema-only', a: 'data-only', V: 'version', '?': 'help', B: 'no-large-objects', c: 'clean', C: 'create',
+  f: 'file',
+  F: 'format',
+  Z: 'compress',
+  j: 'jobs',
+  d: 'dbname',
+  h: 'host',
+  p: 'port',
+  U: 'username',
+  W: 'password',
+  s: 'schema-only',
+  a: 'data-only',
+  V: 'version',
+  '?': 'help',
+  B: 'no-large-objects',
+  c: 'clean',
+  C: 'create',
 };
 
 const INPUT = 'pg-dump-args';
@@ -87,7 +142,10 @@ function checkLong(rawName: string): 'value' | 'flag' {
   if (REFUSED[rawName]) refuse(`--${rawName}`, REFUSED[rawName]);
   const known = [...ALLOWED_WITH_VALUE, ...ALLOWED_FLAGS, ...Object.keys(REFUSED)];
   const matches = rawName ? known.filter((option) => option.startsWith(rawName)) : [];
-  if (matches.length > 1) throw new ConfigurationError(`${INPUT}: --${rawName} is ambiguous (${matches.map((m) => `--${m}`).join(', ')}); spell the option out`);
+  if (matches.length > 1)
+    throw new ConfigurationError(
+      `${INPUT}: --${rawName} is ambiguous (${matches.map((m) => `--${m}`).join(', ')}); spell the option out`,
+    );
   const [match] = matches;
   if (match && REFUSED[match]) refuse(`--${rawName}`, REFUSED[match]);
   if (match) throw new ConfigurationError(`${INPUT}: --${rawName} is not allowed: spell the option out (--${match})`);
@@ -102,12 +160,14 @@ export function parsePgDumpArgs(input: string): string[] {
   const words = splitWords(input, INPUT);
   for (let i = 0; i < words.length; i += 1) {
     const word = words[i] as string;
-    if (word === '--') throw new ConfigurationError(`${INPUT}: '--' is not allowed: the database comes from database-url`);
+    if (word === '--')
+      throw new ConfigurationError(`${INPUT}: '--' is not allowed: the database comes from database-url`);
     if (word.startsWith('--')) {
       const [rawName = '', inlineValue] = word.slice(2).split(/=(.*)/s, 2);
       const kind = checkLong(rawName);
       if (kind === 'value' && inlineValue === undefined) i += 1;
-      if (kind === 'flag' && inlineValue !== undefined) throw new ConfigurationError(`${INPUT}: --${rawName} takes no value`);
+      if (kind === 'flag' && inlineValue !== undefined)
+        throw new ConfigurationError(`${INPUT}: --${rawName} takes no value`);
       continue;
     }
     if (word.startsWith('-') && word.length > 1) {

@@ -15,7 +15,11 @@ export async function lockModeFor(store: BackupStore, setting: LockSetting): Pro
  * from the start of the run, so it ends before retention would first try to delete it. Without
  * retention there is no horizon, and the bucket's own default retention (if any) applies.
  */
-export function newBackupLock(mode: ObjectLockMode | undefined, retention: RetentionPolicy | 'off', startedAt: Date): ObjectLock | undefined {
+export function newBackupLock(
+  mode: ObjectLockMode | undefined,
+  retention: RetentionPolicy | 'off',
+  startedAt: Date,
+): ObjectLock | undefined {
   if (!mode || retention === 'off') return undefined;
   return { mode, retainUntil: dailyHorizon(startedAt, retention) };
 }

@@ -28,10 +28,23 @@ export interface RetentionStepOptions {
 }
 
 /** Retention after a stored backup (in either bucket): its failure leaves the backup good and is reported beside it. */
-export async function retainBackups(store: BackupStore, protectKey: string, options: RetentionStepOptions): Promise<RetentionOutcome> {
+export async function retainBackups(
+  store: BackupStore,
+  protectKey: string,
+  options: RetentionStepOptions,
+): Promise<RetentionOutcome> {
   let retention: PruneReport;
   try {
-    retention = await pruneBackups({ store, policy: options.policy, minKeep: options.minKeep, dryRun: options.dryRun, now: options.now, protectKey, ownManifest: options.ownManifest, log: options.log });
+    retention = await pruneBackups({
+      store,
+      policy: options.policy,
+      minKeep: options.minKeep,
+      dryRun: options.dryRun,
+      now: options.now,
+      protectKey,
+      ownManifest: options.ownManifest,
+      log: options.log,
+    });
   } catch (error) {
     return { retentionError: errorMessage(error) };
   }
@@ -42,7 +55,10 @@ export async function retainBackups(store: BackupStore, protectKey: string, opti
   if (options.lockMode && !options.dryRun) {
     try {
       locks = await extendPromotedLocks(store, retention, options.lockMode, options.now);
-      if (locks.errors.length) failures.push(`${locks.errors.length} locks could not be extended, e.g. ${locks.errors[0]?.key}: ${locks.errors[0]?.message}`);
+      if (locks.errors.length)
+        failures.push(
+          `${locks.errors.length} locks could not be extended, e.g. ${locks.errors[0]?.key}: ${locks.errors[0]?.message}`,
+        );
     } catch (error) {
       failures.push(`locks could not be extended: ${errorMessage(error)}`);
     }

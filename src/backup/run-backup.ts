@@ -11,9 +11,21 @@ import { PsqlSession } from '../postgres/psql-session.js';
 import { countRows } from '../postgres/row-counts.js';
 import { exportSnapshot, readServerFacts, type ExportedSnapshot, type ServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
-import { BackupKeyTakenError, checkKeyIsFree, publishBackup, uploadBackupObject, type BackupObject, type WrittenObject } from '../storage/backup-writes.js';
+import {
+  BackupKeyTakenError,
+  checkKeyIsFree,
+  publishBackup,
+  uploadBackupObject,
+  type BackupObject,
+  type WrittenObject,
+} from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
-import { MANIFEST_VERSION, type BackupManifest, type MaterializedViewRows, type TableRowCount } from '../storage/manifest.js';
+import {
+  MANIFEST_VERSION,
+  type BackupManifest,
+  type MaterializedViewRows,
+  type TableRowCount,
+} from '../storage/manifest.js';
 import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
@@ -77,7 +89,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const server = await readServerFacts(session);
     const pgDump = await findClient('pg_dump', server.major, server.version);
     const compression = resolveCompression(options.compression, options.format, pgDump.major, pgDump.version);
-    log.info(`PostgreSQL ${server.version} (${formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
+    log.info(
+      `PostgreSQL ${server.version} (${formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`,
+    );
 
     const store = new BackupStore(createS3Client(options.aws), options.bucket, options.prefix);
     const startedAt = now();
@@ -88,7 +102,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
     const contents = await planDumpContents(session, pgDump, database, dumpArgs);
     const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
-    log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
+    log.info(
+      `snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`,
+    );
     const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
@@ -102,15 +118,38 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
         encryption: options.encryption,
         storageClass: options.storageClass,
         lock,
-        metadata: { database: server.database, compression: compression.label, 'started-at': startedAt.toISOString(), ...(options.run.url ? { 'run-url': options.run.url } : {}) },
+        metadata: {
+          database: server.database,
+          compression: compression.label,
+          'started-at': startedAt.toISOString(),
+          ...(options.run.url ? { 'run-url': options.run.url } : {}),
+        },
       },
       pgDump,
     });
 
-    const manifest = manifestFor(options, { key, server, pgDump, compression, startedAt, finishedAt: now(), snapshot, contents, dumped, globals });
-    const manifestKey = await publishBackup(store, manifest, { written: dumped.written, encryption: options.encryption, lock, globalsSql: globals.sql });
+    const manifest = manifestFor(options, {
+      key,
+      server,
+      pgDump,
+      compression,
+      startedAt,
+      finishedAt: now(),
+      snapshot,
+      contents,
+      dumped,
+      globals,
+    });
+    const manifestKey = await publishBackup(store, manifest, {
+      written: dumped.written,
+      encryption: options.encryption,
+      lock,
+      globalsSql: globals.sql,
+    });
     const durationSeconds = secondsBetween(startedAt, now());
-    log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
+    log.info(
+      `stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`,
+    );
 
     const result: BackupResult = {
       key,
@@ -190,21 +229,43 @@ function manifestFor(options: BackupRunOptions, record: DumpRecord): BackupManif
 }
 
 /** The manifest's account of the dump: the tables with their rows, those left out, and what else a restore must bring back. */
-function whatTheDumpHolds(contents: DumpContents, dumped: Dumped): Pick<BackupManifest, 'tables' | 'excludedTables' | 'largeObjects' | 'sequences' | 'materializedViews'> {
+function whatTheDumpHolds(
+  contents: DumpContents,
+  dumped: Dumped,
+): Pick<BackupManifest, 'tables' | 'excludedTables' | 'largeObjects' | 'sequences' | 'materializedViews'> {
   const { excludedTables, largeObjects, sequences } = contents;
-  return { tables: dumped.tables, excludedTables, ...(largeObjects === undefined ? {} : { largeObjects }), sequences, materializedViews: dumped.materializedViews };
+  return {
+    tables: dumped.tables,
+    excludedTables,
+    ...(largeObjects === undefined ? {} : { largeObjects }),
+    sequences,
+    materializedViews: dumped.materializedViews,
+  };
 }
 
 /**
  * What follows a published backup: retention over the bucket, then the second copy. Neither
  * undoes the backup; their failures are reported beside it.
  */
-async function retainAndCopy(store: BackupStore, result: BackupResult, destination: Destination, options: BackupRunOptions & { startedAt: Date; clock: Clock }): Promise<BackupResult> {
+async function retainAndCopy(
+  store: BackupStore,
+  result: BackupResult,
+  destination: Destination,
+  options: BackupRunOptions & { startedAt: Date; clock: Clock },
+): Promise<BackupResult> {
   const { lockMode } = destination;
   const copy = options.copy;
   let outcome = result;
   if (options.retention !== 'off') {
-    const retention = { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: result.manifest };
+    const retention = {
+      policy: options.retention,
+      minKeep: options.minKeep,
+      dryRun: options.pruneDryRun,
+      now: new Date(options.clock.now()),
+      log: options.log,
+      lockMode,
+      ownManifest: result.manifest,
+    };
     outcome = { ...outcome, ...(await retainBackups(store, result.key, retention)) };
   }
   if (!copy) return outcome;
@@ -233,23 +294,41 @@ interface Dumped {
  * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
  * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
  */
-async function dumpToS3(store: BackupStore, session: PsqlSession, contents: DumpContents, options: BackupRunOptions, plan: DumpPlan): Promise<Dumped> {
+async function dumpToS3(
+  store: BackupStore,
+  session: PsqlSession,
+  contents: DumpContents,
+  options: BackupRunOptions,
+  plan: DumpPlan,
+): Promise<Dumped> {
   const { database, log } = options;
   const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
   // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
   const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
-  const counting: Promise<TableRowCount[]> = options.rowCounts === 'exact' ? countRows(session, tables) : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+  const counting: Promise<TableRowCount[]> =
+    options.rowCounts === 'exact'
+      ? countRows(session, tables)
+      : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
   // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
   // A failure of pg_dump or of the counts is the cause of everything after it, so it is kept as it happens.
   let cause: unknown;
-  dump.exit.then(() => log.debug(`pg_dump exited 0 after ${since()}`), (error: unknown) => (cause ??= error));
-  counting.then(() => log.debug(`${tables.length} tables counted after ${since()}`), (error: unknown) => (cause ??= error));
+  dump.exit.then(
+    () => log.debug(`pg_dump exited 0 after ${since()}`),
+    (error: unknown) => (cause ??= error),
+  );
+  counting.then(
+    () => log.debug(`${tables.length} tables counted after ${since()}`),
+    (error: unknown) => (cause ??= error),
+  );
   const hasher = new Sha256Tally();
   const stored = plan.gzipLevel === undefined ? dump.output : gzipped(dump.output, plan.gzipLevel);
   // The upload may complete only once pg_dump exited 0 and every table was counted.
-  const body = gatedSource(hashedSource(stored, hasher), Promise.all([dump.exit, counting]).then(() => undefined));
+  const body = gatedSource(
+    hashedSource(stored, hasher),
+    Promise.all([dump.exit, counting]).then(() => undefined),
+  );
 
   const progress = setInterval(() => {
     const seconds = Math.max((Date.now() - started) / 1000, 1);
@@ -260,7 +339,13 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
     log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
     const counted = await counting;
     const tableCount = contents.tables.length;
-    return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, tables: counted.slice(0, tableCount), materializedViews: counted.slice(tableCount) };
+    return {
+      written,
+      sizeBytes: hasher.bytes,
+      sha256: hasher.sha256,
+      tables: counted.slice(0, tableCount),
+      materializedViews: counted.slice(tableCount),
+    };
   } catch (error) {
     // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
     // pg_dump is stopped here and its exit is no cause.
@@ -268,7 +353,8 @@ async function dumpToS3(store: BackupStore, session: PsqlSession, contents: Dump
     dump.kill();
     await dump.exit.catch(() => undefined);
     if (reason instanceof BackupKeyTakenError) throw reason;
-    if (options.signal?.aborted) throw new Error('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
+    if (options.signal?.aborted)
+      throw new Error('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
     throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
   } finally {
     clearInterval(progress);

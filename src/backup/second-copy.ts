@@ -59,9 +59,20 @@ export interface SecondCopyOptions {
  * bucket's settings too (lock-mode compliance on a bucket without Object Lock), is returned, not
  * thrown: the primary backup stands, and the step fails afterwards saying so.
  */
-export async function makeSecondCopy(settings: CopySettings, source: BackupStore, manifest: BackupManifest, options: SecondCopyOptions): Promise<CopyOutcome> {
+export async function makeSecondCopy(
+  settings: CopySettings,
+  source: BackupStore,
+  manifest: BackupManifest,
+  options: SecondCopyOptions,
+): Promise<CopyOutcome> {
   const store = copyStore(settings, options.prefix, options.aws);
-  const base = { mode: settings.mode, bucket: settings.bucket, region: settings.region, key: manifest.key, manifestKey: manifestKeyFor(manifest.key) };
+  const base = {
+    mode: settings.mode,
+    bucket: settings.bucket,
+    region: settings.region,
+    key: manifest.key,
+    manifestKey: manifestKeyFor(manifest.key),
+  };
   let lockMode: ObjectLockMode | undefined;
   let lock: ObjectLock | undefined;
   try {
@@ -70,19 +81,46 @@ export async function makeSecondCopy(settings: CopySettings, source: BackupStore
       lock = newBackupLock(lockMode, options.retention, options.startedAt);
       await copyBackup(source, manifest, { store, encryption: settings.encryption, lock });
     } else {
-      await waitForReplication({ source, replica: store, keys: [manifest.key, ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []), manifestKeyFor(manifest.key)], timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS, clock: options.clock });
+      await waitForReplication({
+        source,
+        replica: store,
+        keys: [
+          manifest.key,
+          ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []),
+          manifestKeyFor(manifest.key),
+        ],
+        timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS,
+        clock: options.clock,
+      });
     }
   } catch (error) {
     return { ...base, lock, status: 'failed', error: errorMessage(error) };
   }
-  options.log.info(`${settings.mode === 'copy' ? 'copied' : 'replicated'} to s3://${settings.bucket}/${manifest.key} (${settings.region})`);
+  options.log.info(
+    `${settings.mode === 'copy' ? 'copied' : 'replicated'} to s3://${settings.bucket}/${manifest.key} (${settings.region})`,
+  );
   const status: CopyStatus = settings.mode === 'copy' ? 'copied' : 'replicated';
   if (options.retention === 'off') return { ...base, lock, status };
-  return { ...base, lock, status, ...(await retainCopies(store, manifest, { ...options, retention: options.retention }, settings.mode === 'copy' ? lockMode : null)) };
+  return {
+    ...base,
+    lock,
+    status,
+    ...(await retainCopies(
+      store,
+      manifest,
+      { ...options, retention: options.retention },
+      settings.mode === 'copy' ? lockMode : null,
+    )),
+  };
 }
 
 /** The copy bucket's retention; `lockMode` null when it is still to be read (replication: S3 wrote the copies). */
-async function retainCopies(store: BackupStore, manifest: BackupManifest, options: SecondCopyOptions & { retention: RetentionPolicy }, known: ObjectLockMode | undefined | null): Promise<RetentionOutcome> {
+async function retainCopies(
+  store: BackupStore,
+  manifest: BackupManifest,
+  options: SecondCopyOptions & { retention: RetentionPolicy },
+  known: ObjectLockMode | undefined | null,
+): Promise<RetentionOutcome> {
   let lockMode = known ?? undefined;
   if (known === null) {
     try {
@@ -91,5 +129,13 @@ async function retainCopies(store: BackupStore, manifest: BackupManifest, option
       return { retentionError: errorMessage(error) };
     }
   }
-  return retainBackups(store, manifest.key, { policy: options.retention, minKeep: options.minKeep, dryRun: options.pruneDryRun, now: new Date(options.clock.now()), log: options.log, lockMode, ownManifest: { ...manifest, bucket: store.bucket } });
+  return retainBackups(store, manifest.key, {
+    policy: options.retention,
+    minKeep: options.minKeep,
+    dryRun: options.pruneDryRun,
+    now: new Date(options.clock.now()),
+    log: options.log,
+    lockMode,
+    ownManifest: { ...manifest, bucket: store.bucket },
+  });
 }

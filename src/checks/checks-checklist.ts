@@ -20,15 +20,32 @@ export interface ChecksEvidence {
  */
 export function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }: ChecksEvidence): ChecklistItem[] {
   const started = stepOutcome(smokeStep);
-  const items = [checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail)];
+  const items = [
+    checklistItem(
+      'applicationStarts',
+      started.status,
+      started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail,
+    ),
+  ];
   for (const tag of Object.keys(CHECKLIST_TAGS) as ChecklistTag[]) {
     const key = CHECKLIST_TAGS[tag];
     const marked = results.filter((r) => r.checklist.includes(tag));
-    if (!tagged.has(tag)) items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
-    else if (marked.length === 0) items.push(checklistItem(key, 'failed', stepOutcome(checksStep).detail ?? 'not reached'));
-    else items.push(checklistItem(key, marked.some((r) => !r.passed) ? 'failed' : 'passed', marked.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
+    if (!tagged.has(tag))
+      items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
+    else if (marked.length === 0)
+      items.push(checklistItem(key, 'failed', stepOutcome(checksStep).detail ?? 'not reached'));
+    else
+      items.push(
+        checklistItem(
+          key,
+          marked.some((r) => !r.passed) ? 'failed' : 'passed',
+          marked.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; '),
+        ),
+      );
   }
   const checks = stepOutcome(checksStep);
-  items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+  items.push(
+    checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail),
+  );
   return items;
 }

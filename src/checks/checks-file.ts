@@ -53,8 +53,12 @@ export function parseChecks(text: string, path: string): ChecksFile {
   }
   const { statements, trailing } = split;
   const dangling = trailing.find((d) => d.key === 'name' || d.key === 'checklist');
-  if (dangling) fail(`line ${dangling.line}: '-- ${dangling.key}: ${dangling.value}' stands before no statement; put it right before the statement it describes`);
-  if (statements.length === 0) fail('holds no SQL statements; write one query per check, e.g. SELECT count(*) > 0 FROM users;');
+  if (dangling)
+    fail(
+      `line ${dangling.line}: '-- ${dangling.key}: ${dangling.value}' stands before no statement; put it right before the statement it describes`,
+    );
+  if (statements.length === 0)
+    fail('holds no SQL statements; write one query per check, e.g. SELECT count(*) > 0 FROM users;');
 
   const lineOfName = new Map<string, number>();
   const checks = statements.map((statement): Check => {
@@ -63,13 +67,18 @@ export function parseChecks(text: string, path: string): ChecksFile {
     for (const directive of statement.directives) {
       if (directive.key === 'name') {
         if (!directive.value) fail(`line ${directive.line}: '-- name:' needs a name after the colon`);
-        if (name !== undefined) fail(`line ${directive.line}: the statement on line ${statement.line} already has a name ('${name}'); give it one name`);
+        if (name !== undefined)
+          fail(
+            `line ${directive.line}: the statement on line ${statement.line} already has a name ('${name}'); give it one name`,
+          );
         name = directive.value;
       } else if (directive.key === 'checklist') {
         for (const raw of directive.value.split(',')) {
           const tag = raw.trim().toLowerCase();
           if (!(tag in CHECKLIST_TAGS)) {
-            fail(`line ${directive.line}: unknown checklist item '${raw.trim()}'; use ${Object.keys(CHECKLIST_TAGS).join(' or ')}`);
+            fail(
+              `line ${directive.line}: unknown checklist item '${raw.trim()}'; use ${Object.keys(CHECKLIST_TAGS).join(' or ')}`,
+            );
           }
           if (!checklist.includes(tag as ChecklistTag)) checklist.push(tag as ChecklistTag);
         }
@@ -77,7 +86,8 @@ export function parseChecks(text: string, path: string): ChecksFile {
     }
     const finalName = name ?? defaultName(statement.sql, statement.line);
     const earlier = lineOfName.get(finalName);
-    if (earlier !== undefined) fail(`names two checks '${finalName}' (lines ${earlier} and ${statement.line}); give each its own name`);
+    if (earlier !== undefined)
+      fail(`names two checks '${finalName}' (lines ${earlier} and ${statement.line}); give each its own name`);
     lineOfName.set(finalName, statement.line);
     return { name: finalName, line: statement.line, sql: statement.sql, checklist };
   });

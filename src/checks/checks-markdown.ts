@@ -7,14 +7,31 @@ import type { SmokeResult } from './smoke.js';
 /** The job summary's section on the user's checks; nothing when none ran. */
 export function checksSection(file: string | undefined, results: readonly CheckResult[]): string[] {
   if (!results.length) return [];
-  const rows = results.map((c) => [c.name, c.line, markStatus(c.passed ? 'passed' : 'failed'), c.detail, c.checklist.join(', ')]);
-  return [`### Checks (${code(file ?? '')})`, '', foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length), ''];
+  const rows = results.map((c) => [
+    c.name,
+    c.line,
+    markStatus(c.passed ? 'passed' : 'failed'),
+    c.detail,
+    c.checklist.join(', '),
+  ]);
+  return [
+    `### Checks (${code(file ?? '')})`,
+    '',
+    foldIfLong('Every check', table(['check', 'line', 'result', 'detail', 'checklist'], rows), rows.length),
+    '',
+  ];
 }
 
 /** The job summary's section on the smoke command, its output folded; nothing when it did not run. */
 export function smokeSection(smoke: SmokeResult | undefined): string[] {
   if (!smoke) return [];
-  const lines = ['### Smoke command', '', `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`, ''];
-  if (smoke.output.trim()) lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
+  const lines = [
+    '### Smoke command',
+    '',
+    `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`,
+    '',
+  ];
+  if (smoke.output.trim())
+    lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
   return lines;
 }

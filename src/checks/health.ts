@@ -22,7 +22,8 @@ export function parseHealth(input: InputReader): HealthTarget | undefined {
   } catch {
     throw new ConfigurationError('health-url is not a URL; expected e.g. https://api.example.com/api/v1/health/');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('health-url must be an http:// or https:// URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigurationError('health-url must be an http:// or https:// URL');
   if (url.username || url.password) throw new ConfigurationError('health-url must not hold credentials');
   return {
     url: url.toString(),
@@ -48,7 +49,11 @@ const MIN_PROBE_TIMEOUT_MS = 2_000;
 export async function probeHealth(target: HealthTarget, timeoutMs = PROBE_TIMEOUT_MS): Promise<HealthProbe> {
   const at = new Date().toISOString();
   try {
-    const response = await fetch(target.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'dr-actions' } });
+    const response = await fetch(target.url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'user-agent': 'dr-actions' },
+    });
     await response.body?.cancel();
     return { at, status: response.status };
   } catch (error) {
@@ -68,7 +73,11 @@ export interface HealthWait {
 }
 
 /** Polls the health URL with backoff until it answers the expected status or health-timeout-seconds pass. */
-export async function waitHealthy(target: HealthTarget, backoff: Backoff, clock: Clock = systemClock): Promise<HealthWait> {
+export async function waitHealthy(
+  target: HealthTarget,
+  backoff: Backoff,
+  clock: Clock = systemClock,
+): Promise<HealthWait> {
   const deadline = clock.now() + target.timeoutSeconds * 1000;
   const outcome = await pollUntil(
     () => probeHealth(target, Math.min(PROBE_TIMEOUT_MS, Math.max(MIN_PROBE_TIMEOUT_MS, deadline - clock.now()))),

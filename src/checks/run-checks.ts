@@ -22,7 +22,14 @@ const MESSAGE_KEPT = 2_000;
  * statement (so a statement that is not a boolean query never runs), then the statement runs.
  * Each check has its own connection, so one error cannot stop the others.
  */
-async function runCheck(check: Check, target: DatabaseTarget, psqlPath: string, timeoutSeconds: number, secrets: (string | undefined)[], signal?: AbortSignal): Promise<Omit<CheckResult, 'durationSeconds'>> {
+async function runCheck(
+  check: Check,
+  target: DatabaseTarget,
+  psqlPath: string,
+  timeoutSeconds: number,
+  secrets: (string | undefined)[],
+  signal?: AbortSignal,
+): Promise<Omit<CheckResult, 'durationSeconds'>> {
   const base = { name: check.name, line: check.line, checklist: check.checklist };
   const fail = (detail: string) => ({ ...base, passed: false, detail: redact(detail.slice(0, MESSAGE_KEPT), secrets) });
   const script = { psqlPath, applicationName: 'dr-actions restore-verify checks', timeoutSeconds, signal };
@@ -30,8 +37,14 @@ async function runCheck(check: Check, target: DatabaseTarget, psqlPath: string, 
   if (!described.ok) return fail(described.error);
   const columns = described.rows;
   const [column, type] = columns[0]?.length === 2 ? (columns[0] as string[]) : [];
-  if (!column || !type) return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
-  if (type !== 'boolean') return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
+  if (!column || !type)
+    return fail(
+      'returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users',
+    );
+  if (type !== 'boolean')
+    return fail(
+      `returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`,
+    );
 
   const ran = await runPsqlScript(target, `${check.sql}\n\\g\n`, script);
   if (!ran.ok) return fail(ran.error);
@@ -45,12 +58,25 @@ async function runCheck(check: Check, target: DatabaseTarget, psqlPath: string, 
 export async function runChecks(
   checks: readonly Check[],
   target: DatabaseTarget,
-  options: { psqlPath: string; timeoutSeconds: number; secrets: (string | undefined)[]; now: () => Date; signal?: AbortSignal },
+  options: {
+    psqlPath: string;
+    timeoutSeconds: number;
+    secrets: (string | undefined)[];
+    now: () => Date;
+    signal?: AbortSignal;
+  },
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
     const started = options.now();
-    const result = await runCheck(check, target, options.psqlPath, options.timeoutSeconds, options.secrets, options.signal);
+    const result = await runCheck(
+      check,
+      target,
+      options.psqlPath,
+      options.timeoutSeconds,
+      options.secrets,
+      options.signal,
+    );
     results.push({ ...result, durationSeconds: secondsBetween(started, options.now()) });
   }
   return results;

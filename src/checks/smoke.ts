@@ -44,7 +44,11 @@ export function databaseEnv(target: DatabaseTarget): Record<string, string> {
  * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
  * nor AWS credentials.
  */
-export function smokeEnv(target: DatabaseTarget, passOn: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+export function smokeEnv(
+  target: DatabaseTarget,
+  passOn: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
   const named: Record<string, string> = {};
   for (const name of passOn) if (env[name] !== undefined) named[name] = env[name];
   return { ...commandEnv(env), ...named, ...databaseEnv(target) };
@@ -85,7 +89,9 @@ class BoundedOutput {
 
   text(): string {
     this.trimTail();
-    return this.omitted > 0 ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}` : this.head + this.tail;
+    return this.omitted > 0
+      ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+      : this.head + this.tail;
   }
 }
 
@@ -116,12 +122,23 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 export async function runSmokeCommand(
   words: readonly string[],
   target: DatabaseTarget,
-  options: { timeoutSeconds: number; secrets: (string | undefined)[]; now: () => Date; env?: NodeJS.ProcessEnv; passOn?: readonly string[]; signal?: AbortSignal },
+  options: {
+    timeoutSeconds: number;
+    secrets: (string | undefined)[];
+    now: () => Date;
+    env?: NodeJS.ProcessEnv;
+    passOn?: readonly string[];
+    signal?: AbortSignal;
+  },
 ): Promise<SmokeResult> {
   const [file, ...args] = words as [string, ...string[]];
   const started = options.now();
   const output = new BoundedOutput();
-  const child = spawn(file, args, { env: smokeEnv(target, options.passOn ?? [], options.env ?? process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file, args, {
+    env: smokeEnv(target, options.passOn ?? [], options.env ?? process.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => output.add(chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => output.add(chunk));
 
@@ -151,13 +168,18 @@ export async function runSmokeCommand(
   // Leftovers in the group (a server the script started) must not outlive the run or hold the database.
   if (!exit.error) {
     stopGroup();
-    await new Promise<void>((resolve) => (child.stdout.closed && child.stderr.closed ? resolve() : child.once('close', () => resolve())));
+    await new Promise<void>((resolve) =>
+      child.stdout.closed && child.stderr.closed ? resolve() : child.once('close', () => resolve()),
+    );
   }
   // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
   if (groupAlive(child.pid)) killTimer?.unref();
   else clearTimeout(killTimer);
 
-  const command = redact(words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' '), options.secrets);
+  const command = redact(
+    words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' '),
+    options.secrets,
+  );
   const passed = !exit.error && !timedOut && !cancelled && exit.code === 0;
   const detail = exit.error
     ? `could not start ${file}: ${exit.error.message}`

@@ -73,7 +73,8 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
       const stop = end < 0 ? text.length : end;
       const directive = DIRECTIVE.exec(text.slice(i, stop));
       // A directive counts only between statements; inside one, it is an ordinary comment.
-      if (directive && start < 0) directives.push({ key: (directive[1] as string).toLowerCase(), value: directive[2] as string, line });
+      if (directive && start < 0)
+        directives.push({ key: (directive[1] as string).toLowerCase(), value: directive[2] as string, line });
       i = stop;
     } else if (char === '/' && next === '*') {
       const end = skipBlockComment(text, i, line);
@@ -94,7 +95,10 @@ export function splitSqlStatements(text: string): { statements: SqlStatement[]; 
       countNewlines(i, end);
       i = end;
     } else if (char === '\\') {
-      throw new SqlSplitError(`psql meta-commands (\\${/^\\(\S*)/.exec(text.slice(i))?.[1] ?? ''}) are not supported: write plain SQL`, line);
+      throw new SqlSplitError(
+        `psql meta-commands (\\${/^\\(\S*)/.exec(text.slice(i))?.[1] ?? ''}) are not supported: write plain SQL`,
+        line,
+      );
     } else {
       begin();
       i += 1;

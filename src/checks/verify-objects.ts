@@ -1,6 +1,11 @@
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
-import { countLargeObjects, materializedViews, refreshMaterializedViews, sequenceValues } from '../postgres/restore-facts.js';
+import {
+  countLargeObjects,
+  materializedViews,
+  refreshMaterializedViews,
+  sequenceValues,
+} from '../postgres/restore-facts.js';
 import { countRows } from '../postgres/row-counts.js';
 import type { BackupManifest } from '../storage/manifest.js';
 
@@ -22,7 +27,9 @@ async function sequenceDifferences(session: PsqlSession, manifest: BackupManifes
     // A sequence that starts over can wrap between the snapshot and pg_dump's read of it: any value it has set is as good.
     if (now.cycles && now.lastValue !== null) return [];
     if (now.lastValue === null || !notBehind(BigInt(now.lastValue), BigInt(s.lastValue), s.ascending)) {
-      return [`sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`];
+      return [
+        `sequence ${displayName(s)} is at ${now.lastValue ?? 'its start (never used)'}, behind the manifest's ${s.lastValue}`,
+      ];
     }
     return [];
   });
@@ -39,7 +46,10 @@ async function materializedViewDifferences(session: PsqlSession, manifest: Backu
   return recorded.flatMap((v) => {
     const restoredRows = counted.get(key(v));
     if (restoredRows === undefined) return [`materialized view ${displayName(v)} is missing`];
-    if (v.rows !== null && v.rows !== restoredRows) return [`materialized view ${displayName(v)} has ${restoredRows} rows after its refresh, the manifest says ${v.rows}`];
+    if (v.rows !== null && v.rows !== restoredRows)
+      return [
+        `materialized view ${displayName(v)} has ${restoredRows} rows after its refresh, the manifest says ${v.rows}`,
+      ];
     return [];
   });
 }
@@ -54,13 +64,20 @@ export interface ObjectsVerification {
  * Beyond the tables' rows: the large objects, the sequences and the materialized views that the
  * manifest (version 2) records must be in the restored database as recorded.
  */
-export async function verifyRestoredObjects(session: PsqlSession, manifest: BackupManifest): Promise<ObjectsVerification> {
+export async function verifyRestoredObjects(
+  session: PsqlSession,
+  manifest: BackupManifest,
+): Promise<ObjectsVerification> {
   const differences: string[] = [];
   if (manifest.largeObjects !== undefined) {
     const restored = await countLargeObjects(session);
-    if (restored !== manifest.largeObjects) differences.push(`${restored} large objects were restored, the manifest says ${manifest.largeObjects}`);
+    if (restored !== manifest.largeObjects)
+      differences.push(`${restored} large objects were restored, the manifest says ${manifest.largeObjects}`);
   }
-  differences.push(...(await sequenceDifferences(session, manifest)), ...(await materializedViewDifferences(session, manifest)));
+  differences.push(
+    ...(await sequenceDifferences(session, manifest)),
+    ...(await materializedViewDifferences(session, manifest)),
+  );
   const counted: [number, string][] = [
     [manifest.sequences?.length ?? 0, 'sequences'],
     [manifest.materializedViews?.length ?? 0, 'materialized views'],

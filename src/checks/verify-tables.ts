@@ -25,7 +25,10 @@ const key = (t: TableName) => JSON.stringify([t.schema, t.name]);
  * the dump's snapshot had. Row security is off in this session, so a policy can never hide
  * rows from the count: a table it would filter fails to count instead.
  */
-export async function compareTables(session: PsqlSession, manifestTables: readonly TableRowCount[]): Promise<TableComparison[]> {
+export async function compareTables(
+  session: PsqlSession,
+  manifestTables: readonly TableRowCount[],
+): Promise<TableComparison[]> {
   await session.query('SET row_security = off');
   await session.query('SET statement_timeout = 0');
   const rows = await session.query(
@@ -33,7 +36,12 @@ export async function compareTables(session: PsqlSession, manifestTables: readon
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`,
   );
-  const restored = new Map(rows.map(([schema, name, fromExtension]) => [key({ schema: String(schema), name: String(name) }), { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' }]));
+  const restored = new Map(
+    rows.map(([schema, name, fromExtension]) => [
+      key({ schema: String(schema), name: String(name) }),
+      { schema: String(schema), name: String(name), fromExtension: fromExtension === 't' },
+    ]),
+  );
   const expected = new Set(manifestTables.map(key));
   const present = manifestTables.filter((t) => restored.has(key(t)));
   // Tables the dump holds no data for (e.g. pg_dump --exclude-table-data) are listed, not judged.
@@ -43,10 +51,18 @@ export async function compareTables(session: PsqlSession, manifestTables: readon
 
   const comparisons: TableComparison[] = manifestTables.map((t) => {
     const restoredRows = countOf.get(key(t)) ?? null;
-    const status: TableStatus = restoredRows === null ? 'missing' : t.rows === null ? 'present' : t.rows === restoredRows ? 'equal' : 'differs';
+    const status: TableStatus =
+      restoredRows === null ? 'missing' : t.rows === null ? 'present' : t.rows === restoredRows ? 'equal' : 'differs';
     return { schema: t.schema, name: t.name, expectedRows: t.rows, restoredRows, status };
   });
-  for (const t of extras) comparisons.push({ schema: t.schema, name: t.name, expectedRows: null, restoredRows: countOf.get(key(t)) ?? null, status: 'not in manifest' });
+  for (const t of extras)
+    comparisons.push({
+      schema: t.schema,
+      name: t.name,
+      expectedRows: null,
+      restoredRows: countOf.get(key(t)) ?? null,
+      status: 'not in manifest',
+    });
   return comparisons;
 }
 
@@ -54,7 +70,8 @@ export async function compareTables(session: PsqlSession, manifestTables: readon
 export function describeDifferences(comparisons: readonly TableComparison[]): string[] {
   return comparisons.flatMap((c) => {
     if (c.status === 'missing') return [`${displayName(c)} is missing`];
-    if (c.status === 'differs') return [`${displayName(c)} has ${c.restoredRows} rows, the manifest says ${c.expectedRows}`];
+    if (c.status === 'differs')
+      return [`${displayName(c)} has ${c.restoredRows} rows, the manifest says ${c.expectedRows}`];
     return [];
   });
 }

@@ -29,11 +29,20 @@ export interface ActionProcessResult {
  * stray in the shell becomes an input or receives an output. The run a manifest or report records
  * is this command line and the local user.
  */
-function actionEnvironment(action: string, inputs: Record<string, string>, dir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const kept = Object.entries(env).filter(([name]) => !name.startsWith('INPUT_') && !/^GITHUB_(OUTPUT|STEP_SUMMARY|ENV|PATH|STATE)$/.test(name));
+function actionEnvironment(
+  action: string,
+  inputs: Record<string, string>,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const kept = Object.entries(env).filter(
+    ([name]) => !name.startsWith('INPUT_') && !/^GITHUB_(OUTPUT|STEP_SUMMARY|ENV|PATH|STATE)$/.test(name),
+  );
   return {
     ...Object.fromEntries(kept),
-    ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value])),
+    ...Object.fromEntries(
+      Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]),
+    ),
     GITHUB_OUTPUT: join(dir, 'output'),
     GITHUB_STEP_SUMMARY: join(dir, 'summary'),
     GITHUB_ENV: join(dir, 'env'),
@@ -90,7 +99,11 @@ function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
  * Runs one action in a child process of this same file, as the runner runs it: its output is
  * shown line by line as plain text, its outputs and summary read from the files it wrote.
  */
-export async function runActionProcess(action: string, inputs: Record<string, string>, options: { env: NodeJS.ProcessEnv; debug: boolean; terminal: Terminal }): Promise<ActionProcessResult> {
+export async function runActionProcess(
+  action: string,
+  inputs: Record<string, string>,
+  options: { env: NodeJS.ProcessEnv; debug: boolean; terminal: Terminal },
+): Promise<ActionProcessResult> {
   const dir = await mkdtemp(join(tmpdir(), `dr-actions-${action}-`));
   try {
     for (const file of ['output', 'summary', 'env', 'path', 'state']) await writeFile(join(dir, file), '');

@@ -15,7 +15,13 @@ export type Command =
   | { kind: 'help'; asked: boolean }
   | { kind: 'version' }
   | { kind: 'action-help'; action: CliAction }
-  | { kind: 'run'; action: CliAction; inputs: Record<string, string>; fromEnvironment: string[]; options: GlobalOptions };
+  | {
+      kind: 'run';
+      action: CliAction;
+      inputs: Record<string, string>;
+      fromEnvironment: string[];
+      options: GlobalOptions;
+    };
 
 /** The environment variable an input may be given through, so that a secret stays out of argv and shell history. */
 export function inputVariable(input: string): string {
@@ -28,7 +34,14 @@ function closest(name: string, names: readonly string[]): string | undefined {
     let row = Array.from({ length: b.length + 1 }, (_, i) => i);
     for (let i = 1; i <= a.length; i += 1) {
       const next = [i];
-      for (let j = 1; j <= b.length; j += 1) next.push(Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      for (let j = 1; j <= b.length; j += 1)
+        next.push(
+          Math.min(
+            (row[j] as number) + 1,
+            (next[j - 1] as number) + 1,
+            (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+          ),
+        );
       row = next;
     }
     return row[b.length] as number;
@@ -53,7 +66,12 @@ function flagAt(argv: readonly string[], i: number, what: string): { name: strin
   return { name: word.slice(2), value, width: 2 };
 }
 
-function parseGlobals(argv: readonly string[]): { options: GlobalOptions; rest: string[]; help: boolean; version: boolean } {
+function parseGlobals(argv: readonly string[]): {
+  options: GlobalOptions;
+  rest: string[];
+  help: boolean;
+  version: boolean;
+} {
   const options: GlobalOptions = { debug: false };
   let help = false;
   let version = false;
@@ -68,7 +86,10 @@ function parseGlobals(argv: readonly string[]): { options: GlobalOptions; rest: 
       if (flag.name === 'outputs') options.outputsFile = flag.value;
       else options.summaryFile = flag.value;
       i += flag.width - 1;
-    } else throw new UsageError(`unknown option ${word}. Options before the action: --help, --version, --debug, --outputs <file>, --summary <file>.`);
+    } else
+      throw new UsageError(
+        `unknown option ${word}. Options before the action: --help, --version, --debug, --outputs <file>, --summary <file>.`,
+      );
   }
   return { options, rest: argv.slice(i), help, version };
 }
@@ -87,10 +108,15 @@ function parseFlags(action: CliAction, argv: readonly string[]): Map<string, str
   const given = new Map<string, string>();
   for (let i = 0; i < argv.length; ) {
     const word = argv[i] as string;
-    if (!word.startsWith('--')) throw new UsageError(`unexpected '${word}': ${action.name} takes only --<input> <value> flags (see dr-actions ${action.name} --help).`);
+    if (!word.startsWith('--'))
+      throw new UsageError(
+        `unexpected '${word}': ${action.name} takes only --<input> <value> flags (see dr-actions ${action.name} --help).`,
+      );
     const flag = flagAt(argv, i, `the value of the input ${word.replace(/=.*/, '').slice(2)}`);
     if (!names.includes(flag.name)) {
-      throw new UsageError(`${action.name} has no input --${flag.name}.${suggestion(flag.name, names, (near) => `--${near}`)} Its inputs: ${names.map((name) => `--${name}`).join(', ')}.`);
+      throw new UsageError(
+        `${action.name} has no input --${flag.name}.${suggestion(flag.name, names, (near) => `--${near}`)} Its inputs: ${names.map((name) => `--${name}`).join(', ')}.`,
+      );
     }
     if (given.has(flag.name)) throw new UsageError(`--${flag.name} is given twice; give each input once.`);
     given.set(flag.name, flag.value);
@@ -104,11 +130,17 @@ function parseFlags(action: CliAction, argv: readonly string[]): Map<string, str
  * `${{ github.token }}`: outside GitHub, the token in GITHUB_TOKEN (empty without one).
  */
 export function evaluateDefault(value: string, env: NodeJS.ProcessEnv): string {
-  return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) => (expression === 'github.token' ? (env.GITHUB_TOKEN ?? '') : ''));
+  return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) =>
+    expression === 'github.token' ? (env.GITHUB_TOKEN ?? '') : '',
+  );
 }
 
 /** Every input's value, as the runner would set it: the flag, else its DR_ACTIONS_ variable, else action.yml's default. */
-function resolveInputs(action: CliAction, given: Map<string, string>, env: NodeJS.ProcessEnv): { inputs: Record<string, string>; fromEnvironment: string[] } {
+function resolveInputs(
+  action: CliAction,
+  given: Map<string, string>,
+  env: NodeJS.ProcessEnv,
+): { inputs: Record<string, string>; fromEnvironment: string[] } {
   const inputs: Record<string, string> = {};
   const fromEnvironment: string[] = [];
   for (const input of action.inputs) {
@@ -122,7 +154,9 @@ function resolveInputs(action: CliAction, given: Map<string, string>, env: NodeJ
   const missing = action.inputs.filter((input: CliInput) => input.required && !inputs[input.name]);
   if (missing.length) {
     const list = missing.map((input) => `--${input.name}`).join(', ');
-    throw new UsageError(`${action.name} needs ${list} (required; or set ${missing.map((input) => inputVariable(input.name)).join(', ')}). See dr-actions ${action.name} --help.`);
+    throw new UsageError(
+      `${action.name} needs ${list} (required; or set ${missing.map((input) => inputVariable(input.name)).join(', ')}). See dr-actions ${action.name} --help.`,
+    );
   }
   return { inputs, fromEnvironment };
 }
@@ -133,7 +167,8 @@ export function parseCommandLine(catalog: CliCatalog, argv: readonly string[], e
   if (version) return { kind: 'version' };
   const [name, ...flags] = rest;
   if (name === undefined) return { kind: 'help', asked: help };
-  if (name === 'help') return flags[0] ? { kind: 'action-help', action: findAction(catalog, flags[0]) } : { kind: 'help', asked: true };
+  if (name === 'help')
+    return flags[0] ? { kind: 'action-help', action: findAction(catalog, flags[0]) } : { kind: 'help', asked: true };
   const action = findAction(catalog, name);
   if (help) return { kind: 'action-help', action };
   const given = parseFlags(action, flags);

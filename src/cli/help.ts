@@ -29,7 +29,7 @@ export function globalHelp(catalog: CliCatalog): string {
     `dr-actions ${catalog.version}: the disaster-recovery actions from a shell, for the day GitHub is down.`,
     '',
     'Usage: dr-actions [options] <action> --<input> <value> ...',
-    '       dr-actions <action> --help      the action\'s inputs, required ones and defaults',
+    "       dr-actions <action> --help      the action's inputs, required ones and defaults",
     '',
     'Actions:',
     ...catalog.actions.flatMap((action) => {
@@ -40,14 +40,14 @@ export function globalHelp(catalog: CliCatalog): string {
     'Options (before the action):',
     '  --help             this help',
     '  --version          the version of this tool',
-    '  --debug            also show the action\'s debug lines',
-    '  --outputs <file>   also write the action\'s outputs to <file> as a JSON object',
+    "  --debug            also show the action's debug lines",
+    "  --outputs <file>   also write the action's outputs to <file> as a JSON object",
     '  --summary <file>   also write the job summary to <file> as markdown',
     '',
     'Each input is a flag (--name value or --name=value), else the environment variable',
     'DR_ACTIONS_<NAME> (e.g. DR_ACTIONS_DATABASE_URL: keeps a password out of argv and shell history),',
-    'else the default of the action\'s action.yml. AWS credentials come from the default chain',
-    '(AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, CloudShell\'s own, an instance role).',
+    "else the default of the action's action.yml. AWS credentials come from the default chain",
+    "(AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, CloudShell's own, an instance role).",
     '',
     'Exit status: 0 the action succeeded, 1 it failed, 2 the command line was wrong and nothing ran.',
   ].join('\n');
@@ -56,7 +56,11 @@ export function globalHelp(catalog: CliCatalog): string {
 export function actionHelp(action: CliAction): string {
   const inputs = action.inputs.flatMap((input) => {
     const facts = input.required ? 'required' : input.default ? `default: ${input.default}` : 'optional';
-    return [`  --${input.name} <value>   (${facts}; env ${inputVariable(input.name)})`, ...wrap(input.description, '      '), ''];
+    return [
+      `  --${input.name} <value>   (${facts}; env ${inputVariable(input.name)})`,
+      ...wrap(input.description, '      '),
+      '',
+    ];
   });
   const outputs = action.outputs.flatMap((output) => wrap(`${output.name}: ${output.description}`, '  '));
   return [

@@ -17,22 +17,38 @@ function closingText(summary: string, outputs: Record<string, string>): string {
   const width = Math.max(0, ...names.map((name) => name.length));
   const sections = [];
   if (summary.trim()) sections.push(`\n${markdownToText(summary)}\n`);
-  if (names.length) sections.push(`\nOutputs:\n${names.map((name) => `  ${name.padEnd(width)}  ${outputs[name]}`.trimEnd()).join('\n')}\n`);
+  if (names.length)
+    sections.push(
+      `\nOutputs:\n${names.map((name) => `  ${name.padEnd(width)}  ${outputs[name]}`.trimEnd()).join('\n')}\n`,
+    );
   return sections.join('');
 }
 
-async function runCommand(command: Extract<Command, { kind: 'run' }>, env: NodeJS.ProcessEnv, terminal: Terminal): Promise<number> {
+async function runCommand(
+  command: Extract<Command, { kind: 'run' }>,
+  env: NodeJS.ProcessEnv,
+  terminal: Terminal,
+): Promise<number> {
   const { action, inputs, options } = command;
   if (command.fromEnvironment.length) {
-    terminal.stdout(`Inputs from the environment: ${command.fromEnvironment.map((name) => `${name} (${inputVariable(name)})`).join(', ')}\n`);
+    terminal.stdout(
+      `Inputs from the environment: ${command.fromEnvironment.map((name) => `${name} (${inputVariable(name)})`).join(', ')}\n`,
+    );
   }
-  const result = await runActionProcess(action.name, inputs, { env, debug: options.debug || env.RUNNER_DEBUG === '1', terminal });
-  const outputs = Object.fromEntries(Object.entries(result.outputs).map(([name, value]) => [name, result.redact(value)]));
+  const result = await runActionProcess(action.name, inputs, {
+    env,
+    debug: options.debug || env.RUNNER_DEBUG === '1',
+    terminal,
+  });
+  const outputs = Object.fromEntries(
+    Object.entries(result.outputs).map(([name, value]) => [name, result.redact(value)]),
+  );
   const summary = result.redact(result.summary);
   terminal.stdout(result.redact(closingText(summary, outputs)));
   if (options.outputsFile) await writeFile(options.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
   if (options.summaryFile) await writeFile(options.summaryFile, summary);
-  const verdict = result.exitCode === 0 ? `${action.name} succeeded.` : `${action.name} failed (exit status ${result.exitCode}).`;
+  const verdict =
+    result.exitCode === 0 ? `${action.name} succeeded.` : `${action.name} failed (exit status ${result.exitCode}).`;
   terminal[result.exitCode === 0 ? 'stdout' : 'stderr'](`\n${verdict}\n`);
   return result.exitCode;
 }
@@ -42,7 +58,12 @@ async function runCommand(command: Extract<Command, { kind: 'run' }>, env: NodeJ
  * The bundle runs this same file again, with CHILD_ACTION_VARIABLE set, for the action itself
  * (see `runChild`).
  */
-export async function main(catalog: CliCatalog, argv: readonly string[], env: NodeJS.ProcessEnv = process.env, terminal: Terminal = processTerminal): Promise<number> {
+export async function main(
+  catalog: CliCatalog,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  terminal: Terminal = processTerminal,
+): Promise<number> {
   let command: Command;
   try {
     command = parseCommandLine(catalog, argv, env);

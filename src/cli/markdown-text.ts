@@ -33,12 +33,19 @@ function tableText(table: string[][]): string[] {
   const headed = table[0]?.some((cell) => cell !== '') ?? false;
   const rows = headed ? table : table.slice(1);
   const columns = Math.max(...rows.map((row) => row.length));
-  const widths = Array.from({ length: columns }, (_, c) => Math.max(...rows.flatMap((row) => (row[c] ?? '').split('\n').map((part) => part.length))));
+  const widths = Array.from({ length: columns }, (_, c) =>
+    Math.max(...rows.flatMap((row) => (row[c] ?? '').split('\n').map((part) => part.length))),
+  );
   const lines: string[] = [];
   rows.forEach((row, index) => {
     const height = Math.max(...row.map((cell) => cell.split('\n').length));
     for (let l = 0; l < height; l += 1) {
-      lines.push(widths.map((width, c) => (row[c] ?? '').split('\n')[l]?.padEnd(width) ?? ' '.repeat(width)).join('  ').trimEnd());
+      lines.push(
+        widths
+          .map((width, c) => (row[c] ?? '').split('\n')[l]?.padEnd(width) ?? ' '.repeat(width))
+          .join('  ')
+          .trimEnd(),
+      );
     }
     if (index === 0 && headed) lines.push(widths.map((width) => '-'.repeat(width)).join('  '));
   });
@@ -61,11 +68,16 @@ export function markdownToText(markdown: string): string {
     if (heading) out.push(...headingText((heading[1] as string).length, heading[2] as string));
     else if (line.trim().startsWith('|') && isSeparator(lines[i + 1] ?? '')) {
       const rows = [cells(line)];
-      for (i += 2; i < lines.length && (lines[i] as string).trim().startsWith('|'); i += 1) rows.push(cells(lines[i] as string));
+      for (i += 2; i < lines.length && (lines[i] as string).trim().startsWith('|'); i += 1)
+        rows.push(cells(lines[i] as string));
       i -= 1;
       out.push(...tableText(rows));
     } else if (/^```/.test(line.trim())) continue;
     else out.push(...inlineText(line).split('\n'));
   }
-  return out.map((line) => line.trimEnd()).join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

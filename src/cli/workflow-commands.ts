@@ -14,7 +14,12 @@ const COMMAND = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/;
 
 /** The runner's unescaping of a command's message (%25 %0D %0A) and properties (also %3A %2C). */
 function unescape(text: string): string {
-  return text.replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%3A/gi, ':').replace(/%2C/gi, ',').replace(/%25/g, '%');
+  return text
+    .replace(/%0D/gi, '\r')
+    .replace(/%0A/gi, '\n')
+    .replace(/%3A/gi, ':')
+    .replace(/%2C/gi, ',')
+    .replace(/%25/g, '%');
 }
 
 function properties(text: string | undefined): Record<string, string> {
@@ -66,7 +71,13 @@ export class WorkflowCommandRenderer {
     return this.command(command[1] as string, properties(command[2]), command[3] as string, raw, from);
   }
 
-  private command(name: string, props: Record<string, string>, data: string, raw: string, from: RenderedLine['stream']): RenderedLine | undefined {
+  private command(
+    name: string,
+    props: Record<string, string>,
+    data: string,
+    raw: string,
+    from: RenderedLine['stream'],
+  ): RenderedLine | undefined {
     const message = unescape(data);
     switch (name) {
       case 'add-mask':

@@ -4,7 +4,11 @@ import { MARK } from '../report/markdown.js';
 /** passed: every item the drill was meant to check was checked and nothing failed. */
 export type DrillVerdict = 'passed' | 'failed' | 'incomplete';
 
-export const VERDICT_MARK: Readonly<Record<DrillVerdict, string>> = { passed: MARK.passed, failed: MARK.failed, incomplete: '⚠️' };
+export const VERDICT_MARK: Readonly<Record<DrillVerdict, string>> = {
+  passed: MARK.passed,
+  failed: MARK.failed,
+  incomplete: '⚠️',
+};
 
 /**
  * What a report of each kind checks of the plan's Test Checklist whenever it runs to the end,
@@ -55,7 +59,13 @@ export function drillCoverage(sources: readonly Gathered[], checklist: readonly 
   const unchecked = meant.filter((key) => !checked(key));
   const reasons = unchecked.map((key) => {
     const row = checklist.find((r) => r.key === key);
-    const by = kindsMeantToCheck(key, sources).map((kind) => (kind === 'failover' ? 'a failover report in execute mode' : `${/^(rds|[aeio])/.test(kind) ? 'an' : 'a'} ${kind} report`)).join(' or ');
+    const by = kindsMeantToCheck(key, sources)
+      .map((kind) =>
+        kind === 'failover'
+          ? 'a failover report in execute mode'
+          : `${/^(rds|[aeio])/.test(kind) ? 'an' : 'a'} ${kind} report`,
+      )
+      .join(' or ');
     return `not checked: ${PLAN_CHECKLIST[key]}, which ${by} checks${row?.detail ? ` (skipped: ${row.detail})` : ''}`;
   });
   if (sources.length > 0 && !meant.some((key) => key !== 'prerequisites')) {

@@ -84,7 +84,10 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
     const counts = field(details, 'counts');
     const checks = field(details, 'checks');
     if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null) return undefined;
-    const failed = checks.filter((c) => field(c, 'status') === 'failed').map((c) => text(field(c, 'id'))).filter(Boolean);
+    const failed = checks
+      .filter((c) => field(c, 'status') === 'failed')
+      .map((c) => text(field(c, 'id')))
+      .filter(Boolean);
     const n = (key: string) => Number(field(counts, key) ?? 0);
     return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
   }
@@ -132,10 +135,16 @@ function evidence(found: readonly Found[]): string | undefined {
 export function mergeChecklist(sources: readonly DrillSource[]): ChecklistItem[] {
   const rows: ChecklistItem[] = [];
   for (const key of Object.keys(PLAN_CHECKLIST) as ChecklistKey[]) {
-    const found = sources.flatMap((s) => s.checklist.filter((row) => row.key === key).map((row) => ({ source: s, row })));
+    const found = sources.flatMap((s) =>
+      s.checklist.filter((row) => row.key === key).map((row) => ({ source: s, row })),
+    );
     if (found.length === 0) continue;
     const statuses = found.map((f) => f.row.status);
-    const status: StepStatus = statuses.includes('failed') ? 'failed' : statuses.includes('passed') ? 'passed' : 'skipped';
+    const status: StepStatus = statuses.includes('failed')
+      ? 'failed'
+      : statuses.includes('passed')
+        ? 'passed'
+        : 'skipped';
     const detail = evidence(found);
     rows.push({ key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) });
   }
@@ -154,7 +163,12 @@ export function mergeObjectives(sources: readonly DrillSource[]): ObjectiveResul
     const measured = group.map((o) => o.measuredSeconds).filter((m): m is number => m !== null);
     const targetSeconds = Math.min(...group.map((o) => o.targetSeconds));
     const measuredSeconds = measured.length ? Math.max(...measured) : null;
-    return { ...first, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+    return {
+      ...first,
+      targetSeconds,
+      measuredSeconds,
+      passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
   });
 }
 
@@ -163,7 +177,11 @@ function describeObjective(o: ObjectiveResult): string {
 }
 
 /** Every reason the drill failed, each naming the report it comes from. */
-function drillReasons(sources: readonly DrillSource[], objectives: readonly ObjectiveResult[], checklist: readonly ChecklistItem[]): string[] {
+function drillReasons(
+  sources: readonly DrillSource[],
+  objectives: readonly ObjectiveResult[],
+  checklist: readonly ChecklistItem[],
+): string[] {
   const reasons: string[] = [];
   if (sources.length === 0) reasons.push('no reports were gathered, so nothing was checked');
   for (const source of sources) {
@@ -173,13 +191,16 @@ function drillReasons(sources: readonly DrillSource[], objectives: readonly Obje
     }
     // A report that says it passed while one of its own objectives failed is not trusted on its word.
     if (source.passed) {
-      for (const o of source.objectives.filter((o) => o.passed === false)) reasons.push(`${source.label}: ${describeObjective(o)}`);
-      for (const row of source.checklist.filter((row) => row.status === 'failed')) reasons.push(`${source.label}: checklist item failed: ${row.item}`);
+      for (const o of source.objectives.filter((o) => o.passed === false))
+        reasons.push(`${source.label}: ${describeObjective(o)}`);
+      for (const row of source.checklist.filter((row) => row.status === 'failed'))
+        reasons.push(`${source.label}: checklist item failed: ${row.item}`);
     }
   }
   if (reasons.length === 0) {
     for (const o of objectives.filter((o) => o.passed === false)) reasons.push(describeObjective(o));
-    for (const row of checklist.filter((row) => row.status === 'failed')) reasons.push(`checklist item failed: ${row.item}`);
+    for (const row of checklist.filter((row) => row.status === 'failed'))
+      reasons.push(`checklist item failed: ${row.item}`);
   }
   return [...new Set(reasons)];
 }
@@ -245,6 +266,12 @@ export function buildDrillReport(options: BuildDrillOptions): DrillReport {
     steps: sources.map(sourceStep),
     objectives,
     checklist,
-    details: { title: options.title, sources, verdict, meantToCheck: coverage.meantToCheck, unchecked: coverage.unchecked },
+    details: {
+      title: options.title,
+      sources,
+      verdict,
+      meantToCheck: coverage.meantToCheck,
+      unchecked: coverage.unchecked,
+    },
   });
 }

@@ -17,7 +17,10 @@ export interface DrillFiles {
  */
 export function drillFiles(report: DrillReport, historyDir: string): DrillFiles {
   const date = report.startedAt.slice(0, 10);
-  const runId = (report.run.runId ?? `local-${report.startedAt.slice(11, 19).replace(/:/g, '')}`).replace(/[^A-Za-z0-9._-]/g, '-');
+  const runId = (report.run.runId ?? `local-${report.startedAt.slice(11, 19).replace(/:/g, '')}`).replace(
+    /[^A-Za-z0-9._-]/g,
+    '-',
+  );
   const name = `${date}-${runId}`;
   return { name, markdownPath: `${historyDir}/${name}.md`, jsonPath: `${historyDir}/${name}.json` };
 }
@@ -27,7 +30,12 @@ export function drillJson(report: DrillReport): string {
 }
 
 /** Writes both files under `workspace`, creating history-dir when it is missing. */
-export async function writeDrillFiles(workspace: string, files: DrillFiles, markdown: string, json: string): Promise<void> {
+export async function writeDrillFiles(
+  workspace: string,
+  files: DrillFiles,
+  markdown: string,
+  json: string,
+): Promise<void> {
   await mkdir(join(workspace, files.markdownPath, '..'), { recursive: true });
   await writeFile(join(workspace, files.markdownPath), markdown);
   await writeFile(join(workspace, files.jsonPath), json);

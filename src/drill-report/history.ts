@@ -44,5 +44,7 @@ export async function loadPastDrills(dir: string, log: Logger, exclude?: string)
       log.warning(`${errorMessage(error)}; left out of the trend`);
     }
   }
-  return drills.sort((a, b) => Date.parse(a.report.startedAt) - Date.parse(b.report.startedAt) || a.name.localeCompare(b.name));
+  return drills.sort(
+    (a, b) => Date.parse(a.report.startedAt) - Date.parse(b.report.startedAt) || a.name.localeCompare(b.name),
+  );
 }

@@ -33,7 +33,9 @@ function parseReports(input: string): string[] {
     .map((line) => line.trim())
     .filter(Boolean);
   if (!patterns.some((p) => !p.startsWith('!'))) {
-    throw new ConfigurationError('reports is required: a glob of the JSON reports restore-verify and failover wrote, e.g. reports/**/*.json');
+    throw new ConfigurationError(
+      'reports is required: a glob of the JSON reports restore-verify and failover wrote, e.g. reports/**/*.json',
+    );
   }
   return patterns;
 }
@@ -49,10 +51,19 @@ function parseTitle(input: string): string {
 export function parseHistoryDir(input: string): string {
   const raw = input.trim() || DEFAULT_HISTORY_DIR;
   const normalized = posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '');
-  if (posix.isAbsolute(normalized) || normalized === '.' || normalized === '' || normalized === '..' || normalized.startsWith('../')) {
-    throw new ConfigurationError(`history-dir must be a folder inside the repository, relative to its root (e.g. ${DEFAULT_HISTORY_DIR}), got '${raw}'`);
+  if (
+    posix.isAbsolute(normalized) ||
+    normalized === '.' ||
+    normalized === '' ||
+    normalized === '..' ||
+    normalized.startsWith('../')
+  ) {
+    throw new ConfigurationError(
+      `history-dir must be a folder inside the repository, relative to its root (e.g. ${DEFAULT_HISTORY_DIR}), got '${raw}'`,
+    );
   }
-  if (normalized.split('/').some((part) => part === '.git')) throw new ConfigurationError(`history-dir must not be inside .git, got '${raw}'`);
+  if (normalized.split('/').some((part) => part === '.git'))
+    throw new ConfigurationError(`history-dir must not be inside .git, got '${raw}'`);
   return normalized;
 }
 
@@ -68,7 +79,14 @@ function parseBranch(input: string): string {
 
 /** Comma- or line-separated; empty means no labels (action.yml's default is disaster-recovery). */
 export function parseLabels(input: string): string[] {
-  const labels = [...new Set(input.split(/[,\n]/).map((label) => label.trim()).filter(Boolean))];
+  const labels = [
+    ...new Set(
+      input
+        .split(/[,\n]/)
+        .map((label) => label.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const label of labels) {
     if (label.length > 50) throw new ConfigurationError(`label '${label}' is longer than GitHub's 50 characters`);
   }
@@ -108,7 +126,9 @@ export function parseDrillReportInputs(input: InputReader, env: NodeJS.ProcessEn
 
   const token = input('github-token').trim();
   if (!token) {
-    throw new ConfigurationError('github-token is empty, and open-pr is true: pass ${{ github.token }} with contents and pull-requests write permission, or set open-pr: false');
+    throw new ConfigurationError(
+      'github-token is empty, and open-pr is true: pass ${{ github.token }} with contents and pull-requests write permission, or set open-pr: false',
+    );
   }
   return {
     ...settings,

@@ -30,15 +30,27 @@ function whatHappened(sources: readonly DrillSource[]): string[] {
   const intro = 'A disaster-recovery drill (no production incident).';
   if (sources.length <= MANY_SOURCES) return [intro, ...sources.map(sourceSentence)];
   const failed = sources.filter((s) => !s.passed);
-  const counts = byKind(sources).map(([kind, group]) => `${kind}: ${plural(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`);
+  const counts = byKind(sources).map(
+    ([kind, group]) =>
+      `${kind}: ${plural(group.length, 'run')}, ${group.filter((s) => s.passed).length} passed, ${group.filter((s) => !s.passed).length} failed.`,
+  );
   const shown = failed.slice(0, MANY_SOURCES).map(sourceSentence);
-  return [intro, ...counts, ...shown, ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : [])];
+  return [
+    intro,
+    ...counts,
+    ...shown,
+    ...(failed.length > shown.length ? [`And ${failed.length - shown.length} more failed: see Why it failed.`] : []),
+  ];
 }
 
 function stepsTaken(sources: readonly DrillSource[]): string[] {
   if (sources.length === 0) return ['none'];
-  if (sources.length <= MANY_SOURCES) return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
-  return byKind(sources).map(([kind, group]) => `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
+  if (sources.length <= MANY_SOURCES)
+    return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
+  return byKind(sources).map(
+    ([kind, group]) =>
+      `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`,
+  );
 }
 
 function stepDurations(sources: readonly DrillSource[]): string[] {
@@ -47,7 +59,8 @@ function stepDurations(sources: readonly DrillSource[]): string[] {
   return byKind(sources).map(([kind, group]) => {
     const slowest = new Map<string, number>();
     for (const step of group.flatMap((s) => s.steps)) {
-      if (step.durationSeconds !== undefined) slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
+      if (step.durationSeconds !== undefined)
+        slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
     }
     return `${kind}, the slowest of ${plural(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
   });
@@ -56,20 +69,32 @@ function stepDurations(sources: readonly DrillSource[]): string[] {
 function recoveryLine(report: DrillReport): string {
   const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
   if (rto.length === 0) return 'No outage: this was a drill, and no report measured a recovery time.';
-  const parts = rto.map((o) => `${formatDuration(o.measuredSeconds ?? 0)} for ${o.scenario} (${o.measure}; RTO ${formatDuration(o.targetSeconds)})`);
+  const parts = rto.map(
+    (o) =>
+      `${formatDuration(o.measuredSeconds ?? 0)} for ${o.scenario} (${o.measure}; RTO ${formatDuration(o.targetSeconds)})`,
+  );
   return `No outage: this was a drill. The rehearsed recovery took ${parts.join('; ')}.`;
 }
 
 function stepTimes(source: DrillSource): string {
-  const timed = source.steps.map((s) => (s.durationSeconds === undefined ? `${s.name} ${s.status}` : `${s.name} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`));
+  const timed = source.steps.map((s) =>
+    s.durationSeconds === undefined
+      ? `${s.name} ${s.status}`
+      : `${s.name} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`,
+  );
   return timed.length ? timed.join(', ') : 'no steps recorded';
 }
 
 function effectiveness(report: DrillReport): string {
-  const failedSteps = report.details.sources.flatMap((s) => s.steps.filter((step) => step.status === 'failed').map((step) => `${s.label}: ${step.name}`));
-  const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
+  const failedSteps = report.details.sources.flatMap((s) =>
+    s.steps.filter((step) => step.status === 'failed').map((step) => `${s.label}: ${step.name}`),
+  );
+  const missed = report.objectives
+    .filter((o) => o.passed === false)
+    .map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
   if (report.passed) return 'Yes: every step that ran passed and every measured objective was met.';
-  if (drillVerdict(report) === 'incomplete') return `Not shown: nothing failed, but the drill did not check what it was meant to (${report.reasons.join('; ')}).`;
+  if (drillVerdict(report) === 'incomplete')
+    return `Not shown: nothing failed, but the drill did not check what it was meant to (${report.reasons.join('; ')}).`;
   const parts = [];
   if (failedSteps.length) parts.push(`steps failed: ${failedSteps.join(', ')}`);
   if (missed.length) parts.push(`objectives missed: ${missed.join(', ')}`);
@@ -81,7 +106,10 @@ function wentWell(report: DrillReport): string[] {
   const passedRows = report.checklist.filter((row) => row.status === 'passed').map((row) => row.item);
   const met = report.objectives
     .filter((o) => o.passed === true && o.measuredSeconds !== null)
-    .map((o) => `${o.name} for ${o.scenario} (${o.measure}) met: ${formatDuration(o.measuredSeconds ?? 0)}, ${percentOf(o.measuredSeconds ?? 0, o.targetSeconds)} of ${formatDuration(o.targetSeconds)}`);
+    .map(
+      (o) =>
+        `${o.name} for ${o.scenario} (${o.measure}) met: ${formatDuration(o.measuredSeconds ?? 0)}, ${percentOf(o.measuredSeconds ?? 0, o.targetSeconds)} of ${formatDuration(o.targetSeconds)}`,
+    );
   const items = [...(passedRows.length ? [`Checklist passed: ${passedRows.join('; ')}`] : []), ...met];
   return items.length ? items : [TEAM_FILLS_IN];
 }
@@ -91,16 +119,23 @@ const CLOSE_TO_TARGET = 0.8;
 
 function toImprove(report: DrillReport, notCovered: readonly ChecklistKey[]): string[] {
   const items = [...report.reasons];
-  for (const o of report.objectives.filter((o) => o.passed === true && (o.measuredSeconds ?? 0) >= CLOSE_TO_TARGET * o.targetSeconds)) {
-    items.push(`${o.name} for ${o.scenario} (${o.measure}) was met with little margin: ${formatDuration(o.measuredSeconds ?? 0)} of ${formatDuration(o.targetSeconds)}`);
+  for (const o of report.objectives.filter(
+    (o) => o.passed === true && (o.measuredSeconds ?? 0) >= CLOSE_TO_TARGET * o.targetSeconds,
+  )) {
+    items.push(
+      `${o.name} for ${o.scenario} (${o.measure}) was met with little margin: ${formatDuration(o.measuredSeconds ?? 0)} of ${formatDuration(o.targetSeconds)}`,
+    );
   }
-  if (notCovered.length) items.push(`Not checked by this drill: ${notCovered.map((key) => PLAN_CHECKLIST[key]).join('; ')}`);
+  if (notCovered.length)
+    items.push(`Not checked by this drill: ${notCovered.map((key) => PLAN_CHECKLIST[key]).join('; ')}`);
   const slowest = report.details.sources
     .flatMap((s) => s.steps.filter((step) => step.durationSeconds !== undefined).map((step) => ({ source: s, step })))
     .sort((a, b) => (b.step.durationSeconds ?? 0) - (a.step.durationSeconds ?? 0))[0];
   if (slowest && slowest.source.durationSeconds > 0) {
     const share = Math.round(((slowest.step.durationSeconds ?? 0) / slowest.source.durationSeconds) * 100);
-    items.push(`Slowest step: ${slowest.source.label} ${code(slowest.step.name)}, ${formatDuration(slowest.step.durationSeconds ?? 0)} (${share}% of that run)`);
+    items.push(
+      `Slowest step: ${slowest.source.label} ${code(slowest.step.name)}, ${formatDuration(slowest.step.durationSeconds ?? 0)} (${share}% of that run)`,
+    );
   }
   return items.length ? items : [TEAM_FILLS_IN];
 }

@@ -17,19 +17,37 @@ function verdict(report: DrillReport): string {
 }
 
 const HEADLINE: Record<DrillVerdict, string> = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
-const WHY: Record<DrillVerdict, string> = { passed: '', failed: 'Why it failed', incomplete: 'Why it is incomplete: what it was meant to check and did not' };
+const WHY: Record<DrillVerdict, string> = {
+  passed: '',
+  failed: 'Why it failed',
+  incomplete: 'Why it is incomplete: what it was meant to check and did not',
+};
 
 function headline(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
   const sources = report.details.sources;
   const result = drillVerdict(report);
   const rowsWith = (status: string) => report.checklist.filter((row) => row.status === status).length;
-  const checklist = [`${rowsWith('passed')} passed`, `${rowsWith('failed')} failed`, `${rowsWith('skipped')} skipped`, `${notCovered.length} not checked`];
+  const checklist = [
+    `${rowsWith('passed')} passed`,
+    `${rowsWith('failed')} failed`,
+    `${rowsWith('skipped')} skipped`,
+    `${notCovered.length} not checked`,
+  ];
   const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
-  const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
+  const recovery = rto.map(
+    (o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`,
+  );
   const failed = sources.filter((s) => !s.passed);
   const listed =
     sources.length > MANY_SOURCES
-      ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.slice(0, MANY_SOURCES).map((s) => `${MARK.failed} ${s.label}`).join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})` : ''}`
+      ? `${sources.length - failed.length} passed, ${failed.length} failed${
+          failed.length
+            ? ` (${failed
+                .slice(0, MANY_SOURCES)
+                .map((s) => `${MARK.failed} ${s.label}`)
+                .join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})`
+            : ''
+        }`
       : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
   const lines = [
     `**${HEADLINE[result]}.** ${plural(sources.length, 'report')}: ${listed}. ` +
@@ -47,7 +65,11 @@ function sourcesTable(sources: readonly DrillSource[]): string {
     s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
     code(s.file),
   ]);
-  return ['## Reports', '', foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length)].join('\n');
+  return [
+    '## Reports',
+    '',
+    foldIfLong(`${rows.length} reports`, table(['report', 'started (UTC)', 'took', 'run', 'file'], rows), rows.length),
+  ].join('\n');
 }
 
 function checklistSection(report: DrillReport, notCovered: readonly ChecklistKey[]): string {
@@ -55,13 +77,21 @@ function checklistSection(report: DrillReport, notCovered: readonly ChecklistKey
   const unchecked = new Set(report.details.unchecked ?? []);
   const rows = (Object.keys(PLAN_CHECKLIST) as ChecklistKey[]).map((key) => {
     const row = report.checklist.find((r) => r.key === key);
-    if (unchecked.has(key)) return [VERDICT_MARK.incomplete, PLAN_CHECKLIST[key], 'not checked, though meant to be', row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it'];
+    if (unchecked.has(key))
+      return [
+        VERDICT_MARK.incomplete,
+        PLAN_CHECKLIST[key],
+        'not checked, though meant to be',
+        row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it',
+      ];
     if (!row) return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
     return [MARK[row.status], row.item, row.status, row.detail ?? ''];
   });
   const intro = meant.length
     ? `Meant to be checked by the kinds of reports gathered: ${meant.map((key) => PLAN_CHECKLIST[key]).join('; ')}.` +
-      (unchecked.size ? ` ${VERDICT_MARK.incomplete} ${unchecked.size} of them ${unchecked.size === 1 ? 'was' : 'were'} not checked, so the drill is incomplete.` : ' All were checked.')
+      (unchecked.size
+        ? ` ${VERDICT_MARK.incomplete} ${unchecked.size} of them ${unchecked.size === 1 ? 'was' : 'were'} not checked, so the drill is incomplete.`
+        : ' All were checked.')
     : `${VERDICT_MARK.incomplete} No report of this drill is of a kind meant to check an item of the plan's Test Checklist.`;
   const note = notCovered.some((key) => !unchecked.has(key))
     ? `\n\n${NOT_COVERED} items are left for a person to check, or for a \`checks\`/\`smoke-command\` of restore-verify to cover next time.`
@@ -87,7 +117,11 @@ function objectivesSection(sources: readonly DrillSource[]): string {
     ]),
   );
   const body = rows.length
-    ? foldIfLong(`${rows.length} measurements`, table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows), rows.length)
+    ? foldIfLong(
+        `${rows.length} measurements`,
+        table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows),
+        rows.length,
+      )
     : 'No report measured an objective.';
   return ['## Objectives against measured values', '', body].join('\n');
 }
@@ -97,7 +131,9 @@ function stepsTable(source: DrillSource): string {
     MARK[step.status],
     step.name,
     step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
-    step.durationSeconds === undefined || source.durationSeconds <= 0 ? '-' : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
+    step.durationSeconds === undefined || source.durationSeconds <= 0
+      ? '-'
+      : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
     step.detail ?? '',
   ]);
   rows.push(['', '**total**', formatDuration(source.durationSeconds), '100%', '']);
@@ -114,9 +150,16 @@ function median(values: readonly number[]): number {
 function stepSpread(kind: string, sources: readonly DrillSource[]): string {
   const names = [...new Set(sources.flatMap((s) => s.steps.map((step) => step.name)))];
   const rows = names.map((name) => {
-    const timed = sources.flatMap((s) => s.steps.filter((step) => step.name === name && step.durationSeconds !== undefined).map((step) => ({ s, seconds: step.durationSeconds as number })));
+    const timed = sources.flatMap((s) =>
+      s.steps
+        .filter((step) => step.name === name && step.durationSeconds !== undefined)
+        .map((step) => ({ s, seconds: step.durationSeconds as number })),
+    );
     const failed = sources.filter((s) => s.steps.some((step) => step.name === name && step.status === 'failed')).length;
-    const slowest = timed.reduce<(typeof timed)[number] | undefined>((max, t) => (!max || t.seconds > max.seconds ? t : max), undefined);
+    const slowest = timed.reduce<(typeof timed)[number] | undefined>(
+      (max, t) => (!max || t.seconds > max.seconds ? t : max),
+      undefined,
+    );
     return [
       name,
       String(timed.length),
@@ -125,21 +168,40 @@ function stepSpread(kind: string, sources: readonly DrillSource[]): string {
       slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
     ];
   });
-  return [`### ${kind}: ${plural(sources.length, 'run')}`, '', table(['step', 'ran', 'failed', 'median', 'slowest'], rows)].join('\n');
+  return [
+    `### ${kind}: ${plural(sources.length, 'run')}`,
+    '',
+    table(['step', 'ran', 'failed', 'median', 'slowest'], rows),
+  ].join('\n');
 }
 
 function stepsSection(sources: readonly DrillSource[]): string {
   if (sources.length === 0) return ['## Step timings', '', 'No steps were recorded.'].join('\n');
   if (sources.length <= MANY_SOURCES) {
-    const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
+    const parts = sources.map((s) =>
+      [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'),
+    );
     return ['## Step timings', '', parts.join('\n\n')].join('\n');
   }
   // Many reports: the spread per kind, then every run folded, its summary line saying how it went.
-  const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) => stepSpread(kind, sources.filter((s) => s.kind === kind)));
+  const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) =>
+    stepSpread(
+      kind,
+      sources.filter((s) => s.kind === kind),
+    ),
+  );
   const runs = sources.map((s) =>
     details(
       `${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`,
-      table(['', 'step', 'took', 'detail'], s.steps.map((step) => [MARK[step.status], step.name, step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds), step.detail ?? ''])),
+      table(
+        ['', 'step', 'took', 'detail'],
+        s.steps.map((step) => [
+          MARK[step.status],
+          step.name,
+          step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
+          step.detail ?? '',
+        ]),
+      ),
     ),
   );
   return ['## Step timings', '', kinds.join('\n\n'), '', '### Every run', '', runs.join('\n\n')].join('\n');
@@ -165,7 +227,14 @@ function trendSection(report: DrillReport, past: readonly DrillReport[], history
       ? `The first drill recorded in ${code(historyDir)}: the trend starts here.`
       : `This drill and the ${points.length - 1} before it recorded in ${code(historyDir)}. Bars: measured recovery time; line: the RTO.`;
   const charts = scenarios.map((scenario) => ['```mermaid', recoveryChart(scenario, points).mermaid, '```'].join('\n'));
-  return ['## Trend', '', intro, ...(charts.length ? ['', charts.join('\n\n')] : ['', 'No drill measured a recovery time yet.']), '', trendTable(points, scenarios)].join('\n');
+  return [
+    '## Trend',
+    '',
+    intro,
+    ...(charts.length ? ['', charts.join('\n\n')] : ['', 'No drill measured a recovery time yet.']),
+    '',
+    trendTable(points, scenarios),
+  ].join('\n');
 }
 
 export interface RenderOptions {
@@ -176,7 +245,9 @@ export interface RenderOptions {
 
 /** Plan items that no report of the drill checked. */
 export function notCoveredItems(report: DrillReport): ChecklistKey[] {
-  return (Object.keys(PLAN_CHECKLIST) as ChecklistKey[]).filter((key) => !report.checklist.some((row) => row.key === key));
+  return (Object.keys(PLAN_CHECKLIST) as ChecklistKey[]).filter(
+    (key) => !report.checklist.some((row) => row.key === key),
+  );
 }
 
 /**
@@ -194,7 +265,10 @@ export function renderDrillMarkdown(report: DrillReport, options: RenderOptions)
     objectivesSection(report.details.sources),
     stepsSection(report.details.sources),
     trendSection(report, options.past, options.historyDir),
-    postMortemMarkdown(report, [...notCovered, ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key)]),
+    postMortemMarkdown(report, [
+      ...notCovered,
+      ...report.checklist.filter((row) => row.status === 'skipped').map((row) => row.key),
+    ]),
     footer,
   ].join('\n\n')}\n`;
 }

@@ -32,7 +32,11 @@ export interface DrillReportResult {
 
 function commitMessage(report: DrillReport, files: DrillFiles): string {
   const verdict = drillVerdict(report);
-  const lines = [`${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`, '', `Adds ${files.markdownPath} and its JSON record.`];
+  const lines = [
+    `${report.details.title} ${report.startedAt.slice(0, 10)}: ${verdict}`,
+    '',
+    `Adds ${files.markdownPath} and its JSON record.`,
+  ];
   if (report.run.url) lines.push(`Gathered by ${report.run.url}`);
   return lines.join('\n');
 }

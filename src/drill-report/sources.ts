@@ -21,10 +21,17 @@ export function sourceLabels(sources: readonly { kind: string; file: string }[])
     let prefix = 0;
     while (prefix < shortest - 1 && same.every((p) => p[prefix] === mine[prefix])) prefix += 1;
     let suffix = 0;
-    while (suffix < shortest - 1 - prefix && same.every((p) => p[p.length - 1 - suffix] === mine[mine.length - 1 - suffix])) suffix += 1;
+    while (
+      suffix < shortest - 1 - prefix &&
+      same.every((p) => p[p.length - 1 - suffix] === mine[mine.length - 1 - suffix])
+    )
+      suffix += 1;
     const differs = mine.slice(prefix, Math.max(prefix + 1, mine.length - suffix)).join('/');
     // Artifacts are usually named after the kind (restore-verify-orders): the kind is said once.
-    const short = differs.startsWith(`${source.kind}-`) && differs.length > source.kind.length + 1 ? differs.slice(source.kind.length + 1) : differs;
+    const short =
+      differs.startsWith(`${source.kind}-`) && differs.length > source.kind.length + 1
+        ? differs.slice(source.kind.length + 1)
+        : differs;
     return `${source.kind} (${short})`;
   });
 }
@@ -38,12 +45,19 @@ async function isDirectory(path: string): Promise<boolean> {
  * mistake. Drill records (a broad glob reaching history-dir, or a re-run downloading the first
  * attempt's artifact) are left out with a warning: a drill does not gather drills.
  */
-export async function loadSourceReports(patterns: readonly string[], workspace: string, log: Logger = silentLogger): Promise<SourceReport[]> {
+export async function loadSourceReports(
+  patterns: readonly string[],
+  workspace: string,
+  log: Logger = silentLogger,
+): Promise<SourceReport[]> {
   const files = await expandGlobs(patterns, workspace);
   if (files.length === 0) {
     const folders = [];
-    for (const pattern of patterns) if (!pattern.startsWith('!') && (await isDirectory(resolve(workspace, pattern)))) folders.push(pattern);
-    const hint = folders.length ? ` (${folders.join(', ')} is a folder: use ${folders[0]?.replace(/\/+$/, '')}/**/*.json)` : '';
+    for (const pattern of patterns)
+      if (!pattern.startsWith('!') && (await isDirectory(resolve(workspace, pattern)))) folders.push(pattern);
+    const hint = folders.length
+      ? ` (${folders.join(', ')} is a folder: use ${folders[0]?.replace(/\/+$/, '')}/**/*.json)`
+      : '';
     throw new ConfigurationError(
       `reports matched no files${hint}: ${patterns.join(', ')} (from ${workspace}). Check that the restore-verify and failover steps ran (if: always()) and that their report files were downloaded here`,
     );
@@ -61,7 +75,9 @@ export async function loadSourceReports(patterns: readonly string[], workspace: 
     return false;
   });
   if (loaded.length === 0) {
-    throw new ConfigurationError(`reports matched only drill records (${parsed.map((p) => p.file).join(', ')}), no restore-verify or failover report: check the reports glob`);
+    throw new ConfigurationError(
+      `reports matched only drill records (${parsed.map((p) => p.file).join(', ')}), no restore-verify or failover report: check the reports glob`,
+    );
   }
   const labels = sourceLabels(loaded.map((s) => ({ kind: s.report.kind, file: s.file })));
   return loaded.map((s, i) => ({ ...s, label: labels[i] as string }));

@@ -43,13 +43,21 @@ export function recoveryByScenario(report: DrillReport): Map<string, Recovery> {
 
 /** The last TREND_LENGTH drills, oldest first, the current one last. */
 export function trendPoints(past: readonly DrillReport[], current: DrillReport): TrendPoint[] {
-  const drills = [...past.slice(-(TREND_LENGTH - 1)).map((report) => ({ report, current: false })), { report: current, current: true }];
+  const drills = [
+    ...past.slice(-(TREND_LENGTH - 1)).map((report) => ({ report, current: false })),
+    { report: current, current: true },
+  ];
   const seen = new Map<string, number>();
   return drills.map(({ report, current: isCurrent }) => {
     const date = report.startedAt.slice(0, 10);
     const count = (seen.get(date) ?? 0) + 1;
     seen.set(date, count);
-    return { label: count === 1 ? date : `${date} #${count}`, verdict: drillVerdict(report), current: isCurrent, recovery: recoveryByScenario(report) };
+    return {
+      label: count === 1 ? date : `${date} #${count}`,
+      verdict: drillVerdict(report),
+      current: isCurrent,
+      recovery: recoveryByScenario(report),
+    };
   });
 }
 

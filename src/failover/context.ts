@@ -61,7 +61,12 @@ export function createClients(settings: Pick<FailoverSettings, 'region' | 'endpo
   };
 }
 
-export async function createContext(settings: FailoverSettings, log: Logger, pacing: Partial<FailoverPacing> = {}, clock?: Clock): Promise<FailoverContext> {
+export async function createContext(
+  settings: FailoverSettings,
+  log: Logger,
+  pacing: Partial<FailoverPacing> = {},
+  clock?: Clock,
+): Promise<FailoverContext> {
   return {
     clients: createClients(settings),
     psqlPath: settings.replicaDatabase ? (await findClient('psql')).path : undefined,

@@ -19,7 +19,13 @@ export function assertNoBlockers(preflight: Preflight): void {
  * timed step; each skipped when already done. Throws at the first failure with `outcome` showing
  * how far it got. Nothing changes before `confirm` and preflight both allow it.
  */
-export async function executeFailover(settings: FailoverSettings, preflight: Preflight, ctx: FailoverContext, steps: StepRecorder, outcome: ExecutionOutcome): Promise<void> {
+export async function executeFailover(
+  settings: FailoverSettings,
+  preflight: Preflight,
+  ctx: FailoverContext,
+  steps: StepRecorder,
+  outcome: ExecutionOutcome,
+): Promise<void> {
   assertConfirmed(settings);
   assertNoBlockers(preflight);
   const replica = preflight.replica;
@@ -27,6 +33,16 @@ export async function executeFailover(settings: FailoverSettings, preflight: Pre
   if (!replica || !source) throw new Error('preflight passed without a replica and its source');
   const clock = ctx.clock ?? systemClock;
   const waitMs = settings.waitTimeoutSeconds * 1000;
-  const run = { settings, preflight, ctx, replica, source, outcome, clock, waitMs, startDeadline: clock.now() + waitMs };
+  const run = {
+    settings,
+    preflight,
+    ctx,
+    replica,
+    source,
+    outcome,
+    clock,
+    waitMs,
+    startDeadline: clock.now() + waitMs,
+  };
   await failoverSteps(run).run({}, { recorder: steps, onFailure: 'throw' });
 }

@@ -5,7 +5,13 @@ import { secondsBetween } from '../util/format.js';
 import type { ExecutionOutcome } from './execute.js';
 import type { HealthProbe } from '../checks/health.js';
 import type { FailoverMode, FailoverSettings } from './inputs.js';
-import { previousRecordValue, type Finding, type PlannedChange, type Preflight, type ReplicaRole } from './preflight.js';
+import {
+  previousRecordValue,
+  type Finding,
+  type PlannedChange,
+  type Preflight,
+  type ReplicaRole,
+} from './preflight.js';
 import { recordValue } from './record.js';
 import type { ReplicationLag } from './replica-database.js';
 
@@ -13,11 +19,33 @@ export const RTO_SCENARIO = 'regional outage';
 
 export interface FailoverDetails {
   mode: FailoverMode;
-  replica: { id: string; region: string; arn?: string; role?: ReplicaRole; statusAtPreflight?: string; engine?: string };
-  source?: { id: string; region: string; arn?: string; status?: string; reachable: boolean; answers: boolean; error?: string };
+  replica: {
+    id: string;
+    region: string;
+    arn?: string;
+    role?: ReplicaRole;
+    statusAtPreflight?: string;
+    engine?: string;
+  };
+  source?: {
+    id: string;
+    region: string;
+    arn?: string;
+    status?: string;
+    reachable: boolean;
+    answers: boolean;
+    error?: string;
+  };
   /** host:port of the new primary. */
   endpoint?: string;
-  record?: { hostedZoneId: string; name: string; type: string; before?: string; after?: string; alreadyPointing: boolean };
+  record?: {
+    hostedZoneId: string;
+    name: string;
+    type: string;
+    before?: string;
+    after?: string;
+    alreadyPointing: boolean;
+  };
   replicationLag: ReplicationLag | null;
   inRecoveryAtPreflight: boolean | null;
   health?: {
@@ -43,7 +71,8 @@ export interface FailoverDetails {
 export type FailoverReport = Report<'failover', FailoverDetails>;
 
 function rtoMeasure(settings: FailoverSettings): string {
-  if (settings.health) return `start of execute to ${settings.health.display} answering HTTP ${settings.health.expectStatus}`;
+  if (settings.health)
+    return `start of execute to ${settings.health.display} answering HTTP ${settings.health.expectStatus}`;
   if (settings.record) return 'start of execute to the DNS change being INSYNC (no health-url)';
   return 'start of execute to the new primary being available (no record, no health-url)';
 }
@@ -71,9 +100,21 @@ function objectivesOf(input: ReportInput): ObjectiveResult[] {
   const { settings, preflight } = input;
   const executed = settings.mode === 'execute' && input.failures.length === 0;
   const end = lastFinish(input.steps) ?? input.finishedAt;
-  const rto = objective('RTO', RTO_SCENARIO, rtoMeasure(settings), settings.rtoSeconds, executed ? secondsBetween(input.startedAt, end) : null);
+  const rto = objective(
+    'RTO',
+    RTO_SCENARIO,
+    rtoMeasure(settings),
+    settings.rtoSeconds,
+    executed ? secondsBetween(input.startedAt, end) : null,
+  );
   const lag = preflight?.database?.lag;
-  const rpo = objective('RPO', RTO_SCENARIO, 'replication lag at preflight', settings.maxLagSeconds, lag?.state === 'measured' ? lag.seconds : null);
+  const rpo = objective(
+    'RPO',
+    RTO_SCENARIO,
+    'replication lag at preflight',
+    settings.maxLagSeconds,
+    lag?.state === 'measured' ? lag.seconds : null,
+  );
   return [rto, rpo];
 }
 
@@ -82,14 +123,35 @@ function checklistOf(input: ReportInput, objectives: ObjectiveResult[]): Checkli
   const [rto, rpo] = objectives as [ObjectiveResult, ObjectiveResult];
   if (input.settings.mode === 'execute') {
     if (rto.passed === null) items.push(checklistItem('rto', 'failed', 'failover did not complete'));
-    else items.push(checklistItem('rto', rto.passed ? 'passed' : 'failed', `${rto.measuredSeconds} s of ${rto.targetSeconds} s (${rto.measure})`));
+    else
+      items.push(
+        checklistItem(
+          'rto',
+          rto.passed ? 'passed' : 'failed',
+          `${rto.measuredSeconds} s of ${rto.targetSeconds} s (${rto.measure})`,
+        ),
+      );
     const health = input.outcome.health;
     if (input.settings.health) {
       if (!health) items.push(checklistItem('applicationStarts', 'skipped', 'health check not reached'));
-      else items.push(checklistItem('applicationStarts', health.healthy ? 'passed' : 'failed', `${input.settings.health.display}: ${health.attempts} attempts, last ${health.last.status ?? health.last.error}`));
+      else
+        items.push(
+          checklistItem(
+            'applicationStarts',
+            health.healthy ? 'passed' : 'failed',
+            `${input.settings.health.display}: ${health.attempts} attempts, last ${health.last.status ?? health.last.error}`,
+          ),
+        );
     }
   }
-  if (rpo.measuredSeconds !== null) items.push(checklistItem('rpo', rpo.passed ? 'passed' : 'failed', `replication lag ${rpo.measuredSeconds} s at preflight, RPO ${rpo.targetSeconds} s`));
+  if (rpo.measuredSeconds !== null)
+    items.push(
+      checklistItem(
+        'rpo',
+        rpo.passed ? 'passed' : 'failed',
+        `replication lag ${rpo.measuredSeconds} s at preflight, RPO ${rpo.targetSeconds} s`,
+      ),
+    );
   return items;
 }
 
@@ -98,16 +160,34 @@ export function buildFailoverReport(input: ReportInput): FailoverReport {
   const objectives = objectivesOf(input);
   const reasons = [...input.failures];
   const [rto] = objectives;
-  if (rto?.passed === false) reasons.push(`failover took ${rto.measuredSeconds} s, more than the RTO of ${rto.targetSeconds} s`);
+  if (rto?.passed === false)
+    reasons.push(`failover took ${rto.measuredSeconds} s, more than the RTO of ${rto.targetSeconds} s`);
   const replica = preflight?.replica;
   const source = preflight?.source;
   const record = preflight?.record;
   const health = settings.health;
   const details: FailoverDetails = {
     mode: settings.mode,
-    replica: { id: settings.replicaId, region: settings.region, arn: replica?.arn, role: preflight?.role, statusAtPreflight: replica?.status, engine: replica ? `${replica.engine} ${replica.engineVersion}` : undefined },
+    replica: {
+      id: settings.replicaId,
+      region: settings.region,
+      arn: replica?.arn,
+      role: preflight?.role,
+      statusAtPreflight: replica?.status,
+      engine: replica ? `${replica.engine} ${replica.engineVersion}` : undefined,
+    },
     ...(source?.ref
-      ? { source: { id: source.ref.id, region: source.ref.region, arn: source.ref.arn, status: source.state?.status, reachable: source.reachable, answers: source.answers, ...(source.error ? { error: source.error } : {}) } }
+      ? {
+          source: {
+            id: source.ref.id,
+            region: source.ref.region,
+            arn: source.ref.arn,
+            status: source.state?.status,
+            reachable: source.reachable,
+            answers: source.answers,
+            ...(source.error ? { error: source.error } : {}),
+          },
+        }
       : {}),
     endpoint: preflight?.endpoint,
     ...(settings.record
@@ -131,7 +211,12 @@ export function buildFailoverReport(input: ReportInput): FailoverReport {
             expectStatus: health.expectStatus,
             preflight: preflight?.health,
             ...(outcome.health
-              ? { attempts: outcome.health.attempts, lastStatus: outcome.health.last.status, lastError: outcome.health.last.error, healthy: outcome.health.healthy }
+              ? {
+                  attempts: outcome.health.attempts,
+                  lastStatus: outcome.health.last.status,
+                  lastError: outcome.health.last.error,
+                  healthy: outcome.health.healthy,
+                }
               : {}),
           },
         }
@@ -142,7 +227,15 @@ export function buildFailoverReport(input: ReportInput): FailoverReport {
     promoted: outcome.promoted,
     previousRecordValue: preflight ? previousRecordValue(preflight) : '',
     changeId: outcome.changeId,
-    ...(outcome.writable ? { writable: { canaryTable: outcome.writable.canaryTable, committedAt: outcome.writable.committedAt, cleanupError: outcome.writable.cleanupError } } : {}),
+    ...(outcome.writable
+      ? {
+          writable: {
+            canaryTable: outcome.writable.canaryTable,
+            committedAt: outcome.writable.committedAt,
+            cleanupError: outcome.writable.cleanupError,
+          },
+        }
+      : {}),
     nextSteps: input.nextSteps,
     rollback: input.rollback,
   };

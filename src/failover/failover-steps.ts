@@ -62,28 +62,53 @@ export interface Promotion {
 async function promoteStep(run: FailoverRun): Promise<Promotion> {
   const { settings, preflight, replica, source, ctx, clock } = run;
   const deadline = clock.now() + run.waitMs;
-  const options = { deadline, waitTimeoutSeconds: settings.waitTimeoutSeconds, poll: ctx.pacing.promotion, throttle: ctx.pacing.throttle, clock };
-  ctx.log.info(`promoting ${replica.id} (${replica.region}), replica of ${describeRef(source)}; waiting up to ${formatDuration(settings.waitTimeoutSeconds)}`);
-  const result = preflight.role === 'promoted' ? await waitForPrimary(ctx.clients.rds, replica, options) : await promoteReplica(ctx.clients.rds, replica, source, options);
+  const options = {
+    deadline,
+    waitTimeoutSeconds: settings.waitTimeoutSeconds,
+    poll: ctx.pacing.promotion,
+    throttle: ctx.pacing.throttle,
+    clock,
+  };
+  ctx.log.info(
+    `promoting ${replica.id} (${replica.region}), replica of ${describeRef(source)}; waiting up to ${formatDuration(settings.waitTimeoutSeconds)}`,
+  );
+  const result =
+    preflight.role === 'promoted'
+      ? await waitForPrimary(ctx.clients.rds, replica, options)
+      : await promoteReplica(ctx.clients.rds, replica, source, options);
   run.outcome.promotion = result;
   run.outcome.promoted = true;
   return { result, deadline };
 }
 
-async function proveWritableStep(run: FailoverRun, { target, psqlPath, deadline }: { target: NonNullable<FailoverSettings['replicaDatabase']>; psqlPath: string; deadline: number }): Promise<WritableProof> {
+async function proveWritableStep(
+  run: FailoverRun,
+  {
+    target,
+    psqlPath,
+    deadline,
+  }: { target: NonNullable<FailoverSettings['replicaDatabase']>; psqlPath: string; deadline: number },
+): Promise<WritableProof> {
   const proof = await proveWritable(target, psqlPath, { deadline, backoff: run.ctx.pacing.writable, clock: run.clock });
   run.outcome.writable = proof;
   return proof;
 }
 
-async function switchStep(run: FailoverRun, target: RecordTarget, desired: NonNullable<NonNullable<Preflight['record']>['desired']>): Promise<SwitchResult> {
+async function switchStep(
+  run: FailoverRun,
+  target: RecordTarget,
+  desired: NonNullable<NonNullable<Preflight['record']>['desired']>,
+): Promise<SwitchResult> {
   const { ctx, clock, settings, source, outcome } = run;
   const switched = await switchRecord(ctx.clients.route53, target, run.preflight.record?.current, desired, {
     deadline: clock.now() + run.waitMs,
     backoff: ctx.pacing.throttle,
     clock,
     comment: `dr-actions failover: ${settings.replicaId} promoted from ${source.id}`,
-    onRetry: (error, attempt, delayMs) => ctx.log.info(`Route 53 answered ${(error as { name?: string }).name ?? 'an error'} (attempt ${attempt}); retrying in ${formatDuration(delayMs / 1000)}`),
+    onRetry: (error, attempt, delayMs) =>
+      ctx.log.info(
+        `Route 53 answered ${(error as { name?: string }).name ?? 'an error'} (attempt ${attempt}); retrying in ${formatDuration(delayMs / 1000)}`,
+      ),
   });
   outcome.changeId = switched.changeId;
   outcome.changeAttempts = switched.attempts;
@@ -93,7 +118,12 @@ async function switchStep(run: FailoverRun, target: RecordTarget, desired: NonNu
 
 async function inSyncStep(run: FailoverRun, changeId: string): Promise<Extract<InSyncWait, { done: true }>> {
   const { ctx, clock } = run;
-  const sync = await waitForChangeInSync(ctx.clients.route53, changeId, { deadline: clock.now() + run.waitMs, backoff: ctx.pacing.dns, throttle: ctx.pacing.throttle, clock });
+  const sync = await waitForChangeInSync(ctx.clients.route53, changeId, {
+    deadline: clock.now() + run.waitMs,
+    backoff: ctx.pacing.dns,
+    throttle: ctx.pacing.throttle,
+    clock,
+  });
   if (!sync.done) {
     throw new DnsNotInSyncError(
       `change ${changeId} is still ${sync.status} after wait-timeout-seconds (${formatDuration(run.settings.waitTimeoutSeconds)}): Route 53 will still apply it; health was not checked. Run failover again to wait and check`,
@@ -108,7 +138,8 @@ function dnsAfterFailedHealth(run: FailoverRun): string {
   const { settings, preflight, outcome } = run;
   if (!settings.record) return 'DNS was not changed (no record given)';
   const name = settings.record.name;
-  if (!outcome.changeId) return `DNS was already switched before this run: ${name} points at the new primary (an earlier run's report says how to switch back)`;
+  if (!outcome.changeId)
+    return `DNS was already switched before this run: ${name} points at the new primary (an earlier run's report says how to switch back)`;
   const command = switchBackCommand(settings.record, preflight.record);
   return `DNS was already switched: change ${outcome.changeId} points ${name} at the new primary. To switch back (only while nothing was written to the new primary): ${command ?? 'see the report'}`;
 }
@@ -147,7 +178,10 @@ export function failoverSteps(run: FailoverRun) {
       name: 'promote replica',
       input: () =>
         preflight.role === 'promoted' && replica.status === 'available'
-          ? alreadyDone(`${replica.id} was already promoted from ${describeRef(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}); PromoteReadReplica not called`, () => (run.outcome.promoted = true))
+          ? alreadyDone(
+              `${replica.id} was already promoted from ${describeRef(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}); PromoteReadReplica not called`,
+              () => (run.outcome.promoted = true),
+            )
           : run,
       run: promoteStep,
       describe: ({ result }) =>
@@ -158,12 +192,20 @@ export function failoverSteps(run: FailoverRun) {
       input: ({ promotion }) =>
         settings.replicaDatabase && ctx.psqlPath
           ? // Shares the promotion's time budget: RDS reboots the instance while promoting, so it may not answer at once.
-            { target: settings.replicaDatabase, psqlPath: ctx.psqlPath, deadline: Math.max(promotion?.deadline ?? run.startDeadline, clock.now() + ctx.pacing.writable.maxMs) }
-          : notApplicable('no replica-database-url: writability was not proved; DNS follows RDS reporting the promotion complete'),
+            {
+              target: settings.replicaDatabase,
+              psqlPath: ctx.psqlPath,
+              deadline: Math.max(promotion?.deadline ?? run.startDeadline, clock.now() + ctx.pacing.writable.maxMs),
+            }
+          : notApplicable(
+              'no replica-database-url: writability was not proved; DNS follows RDS reporting the promotion complete',
+            ),
       run: (input) => proveWritableStep(run, input),
       describe: (proof, { target }) =>
         `${target.display} is out of recovery (after ${proof.attempts} checks); canary row committed at ${proof.committedAt} in ${proof.canaryTable}` +
-        (proof.cleanupError ? `; the table could not be dropped, drop it by hand: ${proof.cleanupError}` : ', table dropped'),
+        (proof.cleanupError
+          ? `; the table could not be dropped, drop it by hand: ${proof.cleanupError}`
+          : ', table dropped'),
     })
     .optionalStep('switched', {
       name: 'switch DNS record',

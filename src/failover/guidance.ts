@@ -10,24 +10,27 @@ export function nextSteps(settings: FailoverSettings, preflight: Preflight): str
   const source = preflight.source;
   const sourceEndpoint = source.state?.endpoint?.address;
   if (settings.record) {
-    const ttl = settings.record.alias ? 'the alias target\'s TTL' : `its TTL (${settings.record.ttl} s)`;
+    const ttl = settings.record.alias ? "the alias target's TTL" : `its TTL (${settings.record.ttl} s)`;
     steps.push(
       `Clients that connect through ${settings.record.name.replace(/\.$/, '')} follow the switch within ${ttl}; restart connection pools that cache DNS (JVM, PgBouncer). ` +
         `Update DATABASE_URL wherever it names a server directly${sourceEndpoint ? ` (${sourceEndpoint})` : ''} rather than the record: point it at ${endpoint}.`,
     );
   } else {
-    steps.push(`No Route 53 record was given: update DATABASE_URL to ${endpoint} and restart the application in ${settings.region}.`);
+    steps.push(
+      `No Route 53 record was given: update DATABASE_URL to ${endpoint} and restart the application in ${settings.region}.`,
+    );
   }
   if (source.ref) {
     const stop = `aws rds stop-db-instance --db-instance-identifier ${source.ref.id} --region ${source.ref.region}`;
-    const alternatives = 'or, to keep it for forensics, remove the application\'s access in its security group or set default_transaction_read_only=on in its parameter group';
+    const alternatives =
+      "or, to keep it for forensics, remove the application's access in its security group or set default_transaction_read_only=on in its parameter group";
     if (source.answers) {
       steps.push(
         `Split-brain risk: the old primary ${describeRef(source.ref)} still answers (${source.state?.status}) and RDS leaves it writable; any client still connected to it writes to a database nobody replicates. Fence it now: \`${stop}\` (${alternatives}).`,
       );
     } else {
       steps.push(
-        `Fence the old primary ${describeRef(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : source.state?.status ?? 'not found'} now). When it answers: \`${stop}\` (${alternatives}).`,
+        `Fence the old primary ${describeRef(source.ref)} before it can take connections again: RDS leaves it writable when its region comes back (${source.error ? 'it did not answer' : (source.state?.status ?? 'not found')} now). When it answers: \`${stop}\` (${alternatives}).`,
       );
     }
   }
@@ -42,7 +45,10 @@ export function nextSteps(settings: FailoverSettings, preflight: Preflight): str
  * The command that points the record back at what preflight read, as one compare-and-swap (it
  * fails if the record changed since); undefined when this run has nothing to switch back.
  */
-export function switchBackCommand(target: RecordTarget | undefined, record: RecordFinding | undefined): string | undefined {
+export function switchBackCommand(
+  target: RecordTarget | undefined,
+  record: RecordFinding | undefined,
+): string | undefined {
   if (!target || !record?.current || !record.desired || record.alreadyPointing) return undefined;
   return compareAndSwapCommand(target, record.desired, record.current);
 }
@@ -58,7 +64,9 @@ export function rollback(settings: FailoverSettings, preflight: Preflight): stri
         'Only while nothing was written to the new primary: writes made there are not on the old one.',
     );
   } else if (settings.record && record?.desired && !record.current) {
-    lines.push(`DNS: the record did not exist before; to undo, delete ${settings.record.name} ${settings.record.type} in zone ${settings.record.hostedZoneId}.`);
+    lines.push(
+      `DNS: the record did not exist before; to undo, delete ${settings.record.name} ${settings.record.type} in zone ${settings.record.hostedZoneId}.`,
+    );
   }
   lines.push(
     `Promotion cannot be undone: a promoted instance never becomes a replica again. To return to ${preflight.source.ref?.region ?? 'the original region'}, ` +

@@ -22,7 +22,6 @@ export interface RecordTarget {
   alias?: { dnsName: string; hostedZoneId: string };
 }
 
-
 export interface FailoverSettings {
   mode: FailoverMode;
   confirm: string;
@@ -73,7 +72,10 @@ export function assertConfirmed(settings: Pick<FailoverSettings, 'mode' | 'confi
 
 function parseHostedZoneId(input: string): string {
   const match = HOSTED_ZONE_ID.exec(input.trim());
-  if (!match) throw new ConfigurationError(`hosted-zone-id '${input.trim()}' is not a Route 53 hosted zone id like Z1234567890ABC`);
+  if (!match)
+    throw new ConfigurationError(
+      `hosted-zone-id '${input.trim()}' is not a Route 53 hosted zone id like Z1234567890ABC`,
+    );
   return match[1] as string;
 }
 
@@ -83,17 +85,33 @@ function parseRecord(input: InputReader): RecordTarget | undefined {
   const aliasDnsName = input('alias-target-dns-name').trim();
   const aliasZone = input('alias-target-hosted-zone-id').trim();
   if (!zone && !name) {
-    if (aliasDnsName || aliasZone) throw new ConfigurationError('alias-target-dns-name and alias-target-hosted-zone-id need hosted-zone-id and record-name: the record to switch');
+    if (aliasDnsName || aliasZone)
+      throw new ConfigurationError(
+        'alias-target-dns-name and alias-target-hosted-zone-id need hosted-zone-id and record-name: the record to switch',
+      );
     return undefined;
   }
-  if (!zone) throw new ConfigurationError(`record-name '${name}' is set but hosted-zone-id is not: give both (the zone that holds the record) or neither`);
-  if (!name) throw new ConfigurationError('hosted-zone-id is set but record-name is not: give both (the name the application connects to, e.g. db.example.com) or neither');
+  if (!zone)
+    throw new ConfigurationError(
+      `record-name '${name}' is set but hosted-zone-id is not: give both (the zone that holds the record) or neither`,
+    );
+  if (!name)
+    throw new ConfigurationError(
+      'hosted-zone-id is set but record-name is not: give both (the name the application connects to, e.g. db.example.com) or neither',
+    );
   const type = parseChoice(input('record-type'), 'record-type', ['CNAME', 'A'] as const, 'CNAME');
   const ttl = parseInteger(input('ttl'), 'ttl', 60, 0, MAX_TTL);
-  const target: RecordTarget = { hostedZoneId: parseHostedZoneId(zone), name: normalizeDnsName(name, 'record-name'), type, ttl };
+  const target: RecordTarget = {
+    hostedZoneId: parseHostedZoneId(zone),
+    name: normalizeDnsName(name, 'record-name'),
+    type,
+    ttl,
+  };
   if (type === 'CNAME') {
     if (aliasDnsName || aliasZone) {
-      throw new ConfigurationError('alias-target-dns-name and alias-target-hosted-zone-id are for record-type A (an alias record); a CNAME points at the new primary\'s RDS endpoint itself');
+      throw new ConfigurationError(
+        "alias-target-dns-name and alias-target-hosted-zone-id are for record-type A (an alias record); a CNAME points at the new primary's RDS endpoint itself",
+      );
     }
     return target;
   }
@@ -106,22 +124,30 @@ function parseRecord(input: InputReader): RecordTarget | undefined {
   }
   return {
     ...target,
-    alias: { dnsName: normalizeDnsName(aliasDnsName, 'alias-target-dns-name'), hostedZoneId: parseHostedZoneId(aliasZone) },
+    alias: {
+      dnsName: normalizeDnsName(aliasDnsName, 'alias-target-dns-name'),
+      hostedZoneId: parseHostedZoneId(aliasZone),
+    },
   };
 }
-
 
 function parseSource(input: InputReader, replicaRegion: string): InstanceRef | undefined {
   const idText = input('source-id').trim();
   const regionText = input('source-region').trim();
   if (!idText) {
-    if (regionText) throw new ConfigurationError('source-region is set but source-id is not: give source-id too, or neither to read the source from the replica');
+    if (regionText)
+      throw new ConfigurationError(
+        'source-region is set but source-id is not: give source-id too, or neither to read the source from the replica',
+      );
     return undefined;
   }
   const arnRef = parseInstanceRef(idText, replicaRegion);
   const region = regionText ? parseRegion(regionText, NO_ENV, 'source-region') : arnRef.region;
   if (arnRef.arn) {
-    if (region !== arnRef.region) throw new ConfigurationError(`source-region '${region}' differs from the region in the source-id ARN (${arnRef.region}); drop one`);
+    if (region !== arnRef.region)
+      throw new ConfigurationError(
+        `source-region '${region}' differs from the region in the source-id ARN (${arnRef.region}); drop one`,
+      );
     return arnRef;
   }
   return { id: parseIdentifier(idText, 'source-id'), region };
@@ -132,7 +158,7 @@ function parseExpectedRecordValue(text: string, record: RecordTarget | undefined
   if (!text.trim()) return undefined;
   if (!record) {
     throw new ConfigurationError(
-      'expected-record-value is set but hosted-zone-id and record-name are not: pass it only with the record it was read from (the plan job\'s record-value output)',
+      "expected-record-value is set but hosted-zone-id and record-name are not: pass it only with the record it was read from (the plan job's record-value output)",
     );
   }
   return normalizeRecordValue(text);
@@ -146,7 +172,8 @@ export function parseFailoverInputs(input: InputReader, cwd: string = process.cw
   const confirm = input('confirm').trim().toLowerCase();
   assertConfirmed({ mode, confirm, replicaId });
   const regionText = input('region').trim();
-  if (!regionText) throw new ConfigurationError("region is required: the replica's region (the secondary), e.g. us-west-2");
+  if (!regionText)
+    throw new ConfigurationError("region is required: the replica's region (the secondary), e.g. us-west-2");
   const region = parseRegion(regionText, NO_ENV);
   const databaseUrl = input('replica-database-url').trim();
   const record = parseRecord(input);

@@ -73,7 +73,14 @@ export interface Preflight {
 }
 
 /** Statuses of a source that no longer takes connections. */
-const SOURCE_DOWN = new Set(['stopped', 'stopping', 'deleting', 'failed', 'inaccessible-encryption-credentials', 'storage-full']);
+const SOURCE_DOWN = new Set([
+  'stopped',
+  'stopping',
+  'deleting',
+  'failed',
+  'inaccessible-encryption-credentials',
+  'storage-full',
+]);
 
 function roleOf(replica: InstanceState | undefined): ReplicaRole {
   if (!replica) return 'missing';
@@ -98,10 +105,19 @@ class Findings {
   }
 }
 
-function checkReplica(settings: FailoverSettings, replica: InstanceState | undefined, role: ReplicaRole, findings: Findings): void {
+function checkReplica(
+  settings: FailoverSettings,
+  replica: InstanceState | undefined,
+  role: ReplicaRole,
+  findings: Findings,
+): void {
   const where = `${settings.replicaId} (${settings.region})`;
   if (!replica) {
-    findings.add('Replica', 'blocker', `${where} does not exist: check replica-id and region (the replica's region, the secondary)`);
+    findings.add(
+      'Replica',
+      'blocker',
+      `${where} does not exist: check replica-id and region (the replica's region, the secondary)`,
+    );
     return;
   }
   const engine = `${replica.engine} ${replica.engineVersion}`;
@@ -113,35 +129,78 @@ function checkReplica(settings: FailoverSettings, replica: InstanceState | undef
         `If you promoted it by hand, tag it (aws rds add-tags-to-resource --resource-name ${replica.arn ?? '<its ARN>'} --tags Key=${PROMOTED_FROM_TAG},Value=<source ARN>) and run again`,
     );
   } else if (role === 'promoted') {
-    findings.add('Replica', 'ok', `${where} was already promoted from ${replica.tags[PROMOTED_FROM_TAG]} (${replica.tags[PROMOTED_AT_TAG] ?? 'time unknown'}); ${engine}, ${replica.status}`);
+    findings.add(
+      'Replica',
+      'ok',
+      `${where} was already promoted from ${replica.tags[PROMOTED_FROM_TAG]} (${replica.tags[PROMOTED_AT_TAG] ?? 'time unknown'}); ${engine}, ${replica.status}`,
+    );
   } else {
-    findings.add('Replica', 'ok', `${where} is a read replica of ${describeRef(replica.source as InstanceRef)}; ${engine}`);
+    findings.add(
+      'Replica',
+      'ok',
+      `${where} is a read replica of ${describeRef(replica.source as InstanceRef)}; ${engine}`,
+    );
   }
   if (role !== 'standalone') {
     if (replica.status === 'available') findings.add('Replica status', 'ok', 'available');
-    else if (TRANSITIONAL_STATUSES.has(replica.status)) findings.add('Replica status', 'warning', `${replica.status}: execute waits until it is available (a promotion may be under way)`);
-    else findings.add('Replica status', 'blocker', `${replica.status}: RDS cannot promote an instance in this state; resolve it in the RDS console first`);
+    else if (TRANSITIONAL_STATUSES.has(replica.status))
+      findings.add(
+        'Replica status',
+        'warning',
+        `${replica.status}: execute waits until it is available (a promotion may be under way)`,
+      );
+    else
+      findings.add(
+        'Replica status',
+        'blocker',
+        `${replica.status}: RDS cannot promote an instance in this state; resolve it in the RDS console first`,
+      );
   }
   if (replica.engine.startsWith('aurora')) {
-    findings.add('Engine', 'blocker', `${replica.engine} is Aurora: fail over an Aurora global database with aws rds failover-global-cluster, not by promoting an instance`);
+    findings.add(
+      'Engine',
+      'blocker',
+      `${replica.engine} is Aurora: fail over an Aurora global database with aws rds failover-global-cluster, not by promoting an instance`,
+    );
   } else if (settings.replicaDatabase && !replica.engine.startsWith('postgres')) {
-    findings.add('Engine', 'blocker', `${replica.engine} is not PostgreSQL, but replica-database-url is checked with psql: remove replica-database-url`);
+    findings.add(
+      'Engine',
+      'blocker',
+      `${replica.engine} is not PostgreSQL, but replica-database-url is checked with psql: remove replica-database-url`,
+    );
   }
   if (!replica.endpoint) findings.add('Endpoint', 'blocker', `${where} has no endpoint yet (status ${replica.status})`);
 }
 
 /** The source from the inputs, else from the replica (or, once promoted, from the tag it was given). */
-function resolveSource(settings: FailoverSettings, replica: InstanceState | undefined, findings: Findings): InstanceRef | undefined {
-  const fromReplica = replica?.source ?? (replica?.tags[PROMOTED_FROM_TAG] ? parseInstanceRef(replica.tags[PROMOTED_FROM_TAG] as string, settings.region) : undefined);
+function resolveSource(
+  settings: FailoverSettings,
+  replica: InstanceState | undefined,
+  findings: Findings,
+): InstanceRef | undefined {
+  const fromReplica =
+    replica?.source ??
+    (replica?.tags[PROMOTED_FROM_TAG]
+      ? parseInstanceRef(replica.tags[PROMOTED_FROM_TAG] as string, settings.region)
+      : undefined);
   if (settings.source && fromReplica && !sameInstance(settings.source, fromReplica)) {
     const relation = replica?.source ? 'replicates from' : 'was promoted from';
-    findings.add('Source', 'blocker', `${settings.replicaId} ${relation} ${describeRef(fromReplica)}, not from source-id ${describeRef(settings.source)}: fix source-id or replica-id`);
+    findings.add(
+      'Source',
+      'blocker',
+      `${settings.replicaId} ${relation} ${describeRef(fromReplica)}, not from source-id ${describeRef(settings.source)}: fix source-id or replica-id`,
+    );
   }
   const ref = fromReplica ?? settings.source;
   return ref ? { ...ref, arn: arnFor(ref, replica?.arn) } : undefined;
 }
 
-async function probeSource(ctx: FailoverContext, ref: InstanceRef | undefined, replica: InstanceState | undefined, findings: Findings): Promise<SourceFinding> {
+async function probeSource(
+  ctx: FailoverContext,
+  ref: InstanceRef | undefined,
+  replica: InstanceState | undefined,
+  findings: Findings,
+): Promise<SourceFinding> {
   if (!ref) return { reachable: false, answers: false };
   try {
     const state = await describeInstance(ctx.clients.probeRds(ref.region), ref);
@@ -152,16 +211,30 @@ async function probeSource(ctx: FailoverContext, ref: InstanceRef | undefined, r
     const answers = !SOURCE_DOWN.has(state.status);
     const lists = replica ? listsReplica(state, replica) : false;
     const risk = answers ? '; it stays writable after promotion: fence it (split-brain risk)' : '';
-    findings.add('Source', answers ? 'warning' : 'ok', `${describeRef(ref)} answers: ${state.status}, endpoint ${endpointText(state) ?? 'none'}${lists ? ', lists the replica' : ''}${risk}`);
+    findings.add(
+      'Source',
+      answers ? 'warning' : 'ok',
+      `${describeRef(ref)} answers: ${state.status}, endpoint ${endpointText(state) ?? 'none'}${lists ? ', lists the replica' : ''}${risk}`,
+    );
     return { ref, state, reachable: true, answers };
   } catch (error) {
     // A regional outage looks exactly like this; it is reported, never a reason to stop.
-    findings.add('Source', 'ok', `${describeRef(ref)} is unreachable (${errorMessage(error)}): expected in a regional outage`);
+    findings.add(
+      'Source',
+      'ok',
+      `${describeRef(ref)} is unreachable (${errorMessage(error)}): expected in a regional outage`,
+    );
     return { ref, reachable: false, error: errorMessage(error), answers: false };
   }
 }
 
-async function checkRecord(settings: FailoverSettings, ctx: FailoverContext, replica: InstanceState | undefined, source: SourceFinding, findings: Findings): Promise<RecordFinding | undefined> {
+async function checkRecord(
+  settings: FailoverSettings,
+  ctx: FailoverContext,
+  replica: InstanceState | undefined,
+  source: SourceFinding,
+  findings: Findings,
+): Promise<RecordFinding | undefined> {
   const target = settings.record;
   if (!target) {
     findings.add('DNS record', 'ok', 'no hosted-zone-id/record-name given: DNS is not changed');
@@ -171,22 +244,40 @@ async function checkRecord(settings: FailoverSettings, ctx: FailoverContext, rep
   try {
     lookup = await lookupRecord(ctx.clients.route53, target);
   } catch (error) {
-    findings.add('DNS record', 'blocker', `could not read ${target.name} in hosted zone ${target.hostedZoneId}: ${errorMessage(error)}`);
+    findings.add(
+      'DNS record',
+      'blocker',
+      `could not read ${target.name} in hosted zone ${target.hostedZoneId}: ${errorMessage(error)}`,
+    );
     return { alreadyPointing: false };
   }
   if (!target.name.endsWith(`.${lookup.zoneName}`) && target.name !== lookup.zoneName) {
-    findings.add('DNS record', 'blocker', `${target.name} is not in hosted zone ${target.hostedZoneId} (${lookup.zoneName}): fix record-name or hosted-zone-id`);
+    findings.add(
+      'DNS record',
+      'blocker',
+      `${target.name} is not in hosted zone ${target.hostedZoneId} (${lookup.zoneName}): fix record-name or hosted-zone-id`,
+    );
     return { zoneName: lookup.zoneName, alreadyPointing: false };
   }
   const sameType = lookup.sets.filter((set) => set.Type === target.type);
-  const clashing = lookup.sets.filter((set) => set.Type !== target.type && (target.type === 'CNAME' || set.Type === 'CNAME'));
+  const clashing = lookup.sets.filter(
+    (set) => set.Type !== target.type && (target.type === 'CNAME' || set.Type === 'CNAME'),
+  );
   if (clashing.length) {
     const types = [...new Set(clashing.map((set) => set.Type))].join(', ');
-    findings.add('DNS record', 'blocker', `${target.name} has a ${types} record, and a CNAME cannot share a name with other records: set record-type to ${types} if that is the record the application uses`);
+    findings.add(
+      'DNS record',
+      'blocker',
+      `${target.name} has a ${types} record, and a CNAME cannot share a name with other records: set record-type to ${types} if that is the record the application uses`,
+    );
     return { zoneName: lookup.zoneName, alreadyPointing: false };
   }
   if (sameType.length > 1 || sameType.some((set) => set.SetIdentifier)) {
-    findings.add('DNS record', 'blocker', `${target.name} ${target.type} uses a routing policy (weighted, latency or failover records with a SetIdentifier); failover switches a simple record only`);
+    findings.add(
+      'DNS record',
+      'blocker',
+      `${target.name} ${target.type} uses a routing policy (weighted, latency or failover records with a SetIdentifier); failover switches a simple record only`,
+    );
     return { zoneName: lookup.zoneName, alreadyPointing: false };
   }
   const current = sameType[0];
@@ -197,7 +288,11 @@ async function checkRecord(settings: FailoverSettings, ctx: FailoverContext, rep
   const desired = desiredRecordSet(target, replica.endpoint.address, current);
   const alreadyPointing = pointsAt(current, desired);
   if (!current) {
-    findings.add('DNS record', 'warning', `${target.name} ${target.type} does not exist in ${lookup.zoneName}: execute creates it`);
+    findings.add(
+      'DNS record',
+      'warning',
+      `${target.name} ${target.type} does not exist in ${lookup.zoneName}: execute creates it`,
+    );
   } else if (alreadyPointing) {
     findings.add('DNS record', 'ok', `${target.name} already points at the new primary: ${describeRecord(current)}`);
   } else {
@@ -220,9 +315,18 @@ function oldPrimaryOf(source: SourceFinding): OldPrimary {
   return { ref: source.ref, unknownBecause };
 }
 
-async function checkDatabase(settings: FailoverSettings, ctx: FailoverContext, role: ReplicaRole, findings: Findings): Promise<ReplicaDatabaseState | undefined> {
+async function checkDatabase(
+  settings: FailoverSettings,
+  ctx: FailoverContext,
+  role: ReplicaRole,
+  findings: Findings,
+): Promise<ReplicaDatabaseState | undefined> {
   if (!settings.replicaDatabase || !ctx.psqlPath) {
-    findings.add('Replication lag', 'warning', 'not measured: give replica-database-url to measure lag and prove the new primary takes writes');
+    findings.add(
+      'Replication lag',
+      'warning',
+      'not measured: give replica-database-url to measure lag and prove the new primary takes writes',
+    );
     return undefined;
   }
   const display = settings.replicaDatabase.display;
@@ -230,15 +334,31 @@ async function checkDatabase(settings: FailoverSettings, ctx: FailoverContext, r
   try {
     state = await readReplicaDatabase(settings.replicaDatabase, ctx.psqlPath);
   } catch (error) {
-    findings.add('Replica database', 'blocker', `could not query ${display}: ${errorMessage(error)}. Fix replica-database-url (or remove it) before promoting`);
+    findings.add(
+      'Replica database',
+      'blocker',
+      `could not query ${display}: ${errorMessage(error)}. Fix replica-database-url (or remove it) before promoting`,
+    );
     return undefined;
   }
-  findings.add('Replica database', 'ok', `${display}: PostgreSQL ${state.serverVersion}, pg_is_in_recovery() ${state.inRecovery}${state.replayPaused ? ', replay paused' : ''}`);
+  findings.add(
+    'Replica database',
+    'ok',
+    `${display}: PostgreSQL ${state.serverVersion}, pg_is_in_recovery() ${state.inRecovery}${state.replayPaused ? ', replay paused' : ''}`,
+  );
   if (role === 'replica' && !state.inRecovery) {
-    findings.add('Replica database', 'blocker', `${display} is not in recovery, but ${settings.replicaId} is still a read replica: replica-database-url names another server (the primary?)`);
+    findings.add(
+      'Replica database',
+      'blocker',
+      `${display} is not in recovery, but ${settings.replicaId} is still a read replica: replica-database-url names another server (the primary?)`,
+    );
   }
   if (role === 'promoted' && state.inRecovery) {
-    findings.add('Replica database', 'warning', `${display} is still in recovery although RDS reports ${settings.replicaId} promoted: execute waits for it to leave recovery`);
+    findings.add(
+      'Replica database',
+      'warning',
+      `${display} is still in recovery although RDS reports ${settings.replicaId} promoted: execute waits for it to leave recovery`,
+    );
   }
   const lag = state.lag;
   if (lag.state === 'measured') {
@@ -248,7 +368,11 @@ async function checkDatabase(settings: FailoverSettings, ctx: FailoverContext, r
         ? `more than max-lag-seconds (${settings.maxLagSeconds} s), accepted with accept-data-loss: true`
         : `more than max-lag-seconds (${settings.maxLagSeconds} s, the plan's RPO): promoting now loses that much data; wait for the replica to catch up, or set accept-data-loss: true`
       : `within max-lag-seconds (${settings.maxLagSeconds} s)`;
-    findings.add('Replication lag', over && !settings.acceptDataLoss ? 'blocker' : over ? 'warning' : 'ok', `${describeLag(lag)}: ${verdict}`);
+    findings.add(
+      'Replication lag',
+      over && !settings.acceptDataLoss ? 'blocker' : over ? 'warning' : 'ok',
+      `${describeLag(lag)}: ${verdict}`,
+    );
   } else if (lag.state === 'unknown') {
     findings.add('Replication lag', 'warning', describeLag(lag));
   } else {
@@ -261,20 +385,47 @@ async function checkHealth(settings: FailoverSettings, findings: Findings): Prom
   if (!settings.health) return undefined;
   const probe = await probeHealth(settings.health);
   const healthy = probe.status === settings.health.expectStatus;
-  findings.add('Health', healthy ? 'ok' : 'warning', `${settings.health.display} answers ${describeProbe(probe)} now (expected ${settings.health.expectStatus} after the switch)`);
+  findings.add(
+    'Health',
+    healthy ? 'ok' : 'warning',
+    `${settings.health.display} answers ${describeProbe(probe)} now (expected ${settings.health.expectStatus} after the switch)`,
+  );
   return probe;
 }
 
-function plannedChanges(settings: FailoverSettings, preflight: Omit<Preflight, 'changes' | 'blockers' | 'findings'>): PlannedChange[] {
+function plannedChanges(
+  settings: FailoverSettings,
+  preflight: Omit<Preflight, 'changes' | 'blockers' | 'findings'>,
+): PlannedChange[] {
   const changes: PlannedChange[] = [];
   const { replica, role, source } = preflight;
   const where = `${settings.replicaId} (${settings.region})`;
   const sourceText = source.ref ? describeRef(source.ref) : 'its source';
   if (role === 'promoted') {
-    changes.push({ change: `Promote ${where}`, before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`, after: 'standalone primary (no change)', state: 'already done', step: 'promote replica' });
+    changes.push({
+      change: `Promote ${where}`,
+      before: `promoted from ${replica?.tags[PROMOTED_FROM_TAG] ?? sourceText}`,
+      after: 'standalone primary (no change)',
+      state: 'already done',
+      step: 'promote replica',
+    });
   } else {
-    changes.push({ change: `Tag ${where}`, before: replica?.tags[PROMOTED_FROM_TAG] ? `${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG]} (an earlier attempt)` : 'no tag', after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`, state: 'planned', step: 'promote replica' });
-    changes.push({ change: `Promote ${where} (PromoteReadReplica)`, before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`, after: 'standalone primary, available, writable', state: 'planned', step: 'promote replica' });
+    changes.push({
+      change: `Tag ${where}`,
+      before: replica?.tags[PROMOTED_FROM_TAG]
+        ? `${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG]} (an earlier attempt)`
+        : 'no tag',
+      after: `${PROMOTED_FROM_TAG}=${source.ref?.arn ?? source.ref?.id ?? '?'}`,
+      state: 'planned',
+      step: 'promote replica',
+    });
+    changes.push({
+      change: `Promote ${where} (PromoteReadReplica)`,
+      before: `read replica of ${sourceText}, ${replica?.status ?? 'unknown'}`,
+      after: 'standalone primary, available, writable',
+      state: 'planned',
+      step: 'promote replica',
+    });
   }
   if (settings.replicaDatabase) {
     changes.push({
@@ -317,10 +468,16 @@ export async function runPreflight(settings: FailoverSettings, ctx: FailoverCont
   const sourceRef = resolveSource(settings, replica, findings);
   const source = await probeSource(ctx, sourceRef, replica, findings);
   const record = await checkRecord(settings, ctx, replica, source, findings);
-  const database = role === 'missing' || role === 'standalone' ? undefined : await checkDatabase(settings, ctx, role, findings);
+  const database =
+    role === 'missing' || role === 'standalone' ? undefined : await checkDatabase(settings, ctx, role, findings);
   const health = await checkHealth(settings, findings);
   const partial = { startedAt, replica, role, source, record, database, health, endpoint: endpointText(replica) };
-  return { ...partial, findings: findings.list, changes: plannedChanges(settings, partial), blockers: findings.blockers };
+  return {
+    ...partial,
+    findings: findings.list,
+    changes: plannedChanges(settings, partial),
+    blockers: findings.blockers,
+  };
 }
 
 /** The record's value before this run changes it; empty when it already points at the new primary. */

@@ -38,13 +38,26 @@ function seen(state: InstanceState | undefined): string {
  * PromoteReadReplica is not proof: RDS answers so before it starts, so the source must be gone too.
  * A status that needs a person (failed, incompatible-*, storage-full) ends the wait at once.
  */
-async function waitUntil(client: RDSClient, ref: InstanceRef, accept: (state: InstanceState) => boolean, options: PromotionOptions) {
-  const needsPerson = (state: InstanceState) => state.status !== 'available' && !TRANSITIONAL_STATUSES.has(state.status);
-  const outcome = await pollInstance(client, ref, (state) => state !== undefined && (accept(state) || needsPerson(state)), options);
+async function waitUntil(
+  client: RDSClient,
+  ref: InstanceRef,
+  accept: (state: InstanceState) => boolean,
+  options: PromotionOptions,
+) {
+  const needsPerson = (state: InstanceState) =>
+    state.status !== 'available' && !TRANSITIONAL_STATUSES.has(state.status);
+  const outcome = await pollInstance(
+    client,
+    ref,
+    (state) => state !== undefined && (accept(state) || needsPerson(state)),
+    options,
+  );
   const final = outcome.value;
   if (final && accept(final)) return { polls: outcome.attempts, final };
   if (outcome.done) {
-    throw new Error(`${ref.id} went into status ${final?.status}, which needs a person: DNS was not changed. Resolve it in the RDS console and run failover again`);
+    throw new Error(
+      `${ref.id} went into status ${final?.status}, which needs a person: DNS was not changed. Resolve it in the RDS console and run failover again`,
+    );
   }
   throw new PromotionUnknownStateError(
     `promotion of ${ref.id} did not finish within wait-timeout-seconds (${formatDuration(options.waitTimeoutSeconds)}): unknown state (last seen: ${seen(final)}). ` +
@@ -61,7 +74,12 @@ const isPrimary = (state: InstanceState) => state.status === 'available' && !sta
  * An instance busy with something else (or with a promotion an earlier run started) is waited
  * out before PromoteReadReplica is called.
  */
-export async function promoteReplica(client: RDSClient, replica: InstanceState, source: InstanceRef, options: PromotionOptions): Promise<PromotionResult> {
+export async function promoteReplica(
+  client: RDSClient,
+  replica: InstanceState,
+  source: InstanceRef,
+  options: PromotionOptions,
+): Promise<PromotionResult> {
   let current = replica;
   let polls = 0;
   if (current.status !== 'available') {
@@ -72,7 +90,12 @@ export async function promoteReplica(client: RDSClient, replica: InstanceState, 
   }
   const clock = options.clock ?? systemClock;
   if (current.arn) {
-    await addInstanceTags(client, current.arn, { [PROMOTED_FROM_TAG]: source.arn ?? source.id, [PROMOTED_AT_TAG]: new Date(clock.now()).toISOString() }, options);
+    await addInstanceTags(
+      client,
+      current.arn,
+      { [PROMOTED_FROM_TAG]: source.arn ?? source.id, [PROMOTED_AT_TAG]: new Date(clock.now()).toISOString() },
+      options,
+    );
   }
   await promoteReadReplica(client, replica, options);
   const done = await waitUntil(client, replica, isPrimary, options);
@@ -80,7 +103,11 @@ export async function promoteReplica(client: RDSClient, replica: InstanceState, 
 }
 
 /** For an instance promoted earlier that is busy (rebooting, modifying): waits until it is an available primary. */
-export async function waitForPrimary(client: RDSClient, ref: InstanceRef, options: PromotionOptions): Promise<PromotionResult> {
+export async function waitForPrimary(
+  client: RDSClient,
+  ref: InstanceRef,
+  options: PromotionOptions,
+): Promise<PromotionResult> {
   const done = await waitUntil(client, ref, isPrimary, options);
   return { calledPromote: false, ...done };
 }

@@ -34,7 +34,12 @@ function looksLikeEndpointOf(value: string, ref: InstanceRef | undefined): boole
  * The live record against the approved plan (expected-record-value): any difference refuses,
  * whatever the source region does. Without one, execute says what it is not bound to.
  */
-export function approvedRecordVerdict(mode: FailoverMode, target: RecordTarget, expected: string | undefined, current: ResourceRecordSet | undefined): RecordVerdict | undefined {
+export function approvedRecordVerdict(
+  mode: FailoverMode,
+  target: RecordTarget,
+  expected: string | undefined,
+  current: ResourceRecordSet | undefined,
+): RecordVerdict | undefined {
   const live = recordFingerprint(current);
   if (expected === undefined) {
     if (mode !== 'execute') return undefined;
@@ -43,7 +48,11 @@ export function approvedRecordVerdict(mode: FailoverMode, target: RecordTarget, 
       finding: `no expected-record-value: the compare-and-swap replaces ${live}, what this run read, not necessarily what the reviewed plan showed; pass the plan's record-value output`,
     };
   }
-  if (live === expected) return { level: 'ok', finding: `${target.name} ${target.type} holds ${live}, as the approved plan saw it (expected-record-value)` };
+  if (live === expected)
+    return {
+      level: 'ok',
+      finding: `${target.name} ${target.type} holds ${live}, as the approved plan saw it (expected-record-value)`,
+    };
   return {
     level: 'blocker',
     finding:
@@ -58,9 +67,15 @@ export function approvedRecordVerdict(mode: FailoverMode, target: RecordTarget, 
  * and replacing it is not failover's call. An alias fronts the database, so it cannot be matched
  * with either endpoint; expected-record-value is what binds it.
  */
-export function currentRecordVerdict(target: RecordTarget, current: ResourceRecordSet, desired: ResourceRecordSet, oldPrimary: OldPrimary): RecordVerdict {
+export function currentRecordVerdict(
+  target: RecordTarget,
+  current: ResourceRecordSet,
+  desired: ResourceRecordSet,
+  oldPrimary: OldPrimary,
+): RecordVerdict {
   const shown = `${target.name} ${target.type}: ${describeRecord(current)}`;
-  if (current.AliasTarget) return { level: 'ok', finding: `${shown} (an alias: not compared with the old primary's endpoint)` };
+  if (current.AliasTarget)
+    return { level: 'ok', finding: `${shown} (an alias: not compared with the old primary's endpoint)` };
   const values = (current.ResourceRecords ?? []).map((r) => r.Value ?? '');
   const { address, ref } = oldPrimary;
   if (address !== undefined && values.length > 0 && values.every((v) => sameDnsName(v, address))) {

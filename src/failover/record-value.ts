@@ -12,7 +12,10 @@ export const NO_RECORD = '(none)';
 export function recordFingerprint(set: ResourceRecordSet | undefined): string {
   if (!set) return NO_RECORD;
   if (set.AliasTarget) return `ALIAS ${bareDnsName(set.AliasTarget.DNSName ?? '')}`;
-  return (set.ResourceRecords ?? []).map((record) => bareDnsName(record.Value ?? '')).sort().join(', ');
+  return (set.ResourceRecords ?? [])
+    .map((record) => bareDnsName(record.Value ?? ''))
+    .sort()
+    .join(', ');
 }
 
 /** expected-record-value in the form recordFingerprint gives, whatever its case, order or trailing dots. */

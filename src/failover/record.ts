@@ -16,7 +16,9 @@ export interface RecordLookup {
 
 export async function lookupRecord(client: Route53Client, target: RecordTarget): Promise<RecordLookup> {
   const zoneName = canonicalDnsName(await hostedZoneName(client, target.hostedZoneId));
-  const sets = (await recordSetsFrom(client, target.hostedZoneId, target.name)).filter((set) => sameDnsName(set.Name ?? '', target.name));
+  const sets = (await recordSetsFrom(client, target.hostedZoneId, target.name)).filter((set) =>
+    sameDnsName(set.Name ?? '', target.name),
+  );
   return { zoneName, sets };
 }
 
@@ -33,7 +35,11 @@ export function describeRecord(set: ResourceRecordSet): string {
 }
 
 /** The record as failover leaves it: a CNAME to the new primary's endpoint, or an A alias to what fronts it. */
-export function desiredRecordSet(target: RecordTarget, endpointAddress: string, current: ResourceRecordSet | undefined): ResourceRecordSet {
+export function desiredRecordSet(
+  target: RecordTarget,
+  endpointAddress: string,
+  current: ResourceRecordSet | undefined,
+): ResourceRecordSet {
   if (target.alias) {
     return {
       Name: target.name,
@@ -53,7 +59,8 @@ export function desiredRecordSet(target: RecordTarget, endpointAddress: string, 
  * in record-value's form, the same value; an alias in the same hosted zone.
  */
 export function pointsAt(current: ResourceRecordSet | undefined, desired: ResourceRecordSet): boolean {
-  if (!current || current.Type !== desired.Type || Boolean(current.AliasTarget) !== Boolean(desired.AliasTarget)) return false;
+  if (!current || current.Type !== desired.Type || Boolean(current.AliasTarget) !== Boolean(desired.AliasTarget))
+    return false;
   if (desired.AliasTarget && current.AliasTarget?.HostedZoneId !== desired.AliasTarget.HostedZoneId) return false;
   return recordFingerprint(current) === recordFingerprint(desired);
 }
@@ -77,7 +84,11 @@ export function compareAndSwapChanges(current: ResourceRecordSet | undefined, de
 }
 
 /** The same compare-and-swap as an AWS CLI command, for an operator to run by hand. */
-export function compareAndSwapCommand(target: RecordTarget, current: ResourceRecordSet, desired: ResourceRecordSet): string {
+export function compareAndSwapCommand(
+  target: RecordTarget,
+  current: ResourceRecordSet,
+  desired: ResourceRecordSet,
+): string {
   return `aws route53 change-resource-record-sets --hosted-zone-id ${target.hostedZoneId} --change-batch '${JSON.stringify({ Changes: compareAndSwapChanges(current, desired) })}'`;
 }
 
@@ -103,7 +114,13 @@ function changeBatchMessage(error: unknown): string | undefined {
  * backoff until the deadline; a batch Route 53 rejects because the record no longer matches
  * becomes a RecordChangedError that says what the record holds now.
  */
-export async function switchRecord(client: Route53Client, target: RecordTarget, current: ResourceRecordSet | undefined, desired: ResourceRecordSet, options: SwitchOptions): Promise<SwitchResult> {
+export async function switchRecord(
+  client: Route53Client,
+  target: RecordTarget,
+  current: ResourceRecordSet | undefined,
+  desired: ResourceRecordSet,
+  options: SwitchOptions,
+): Promise<SwitchResult> {
   const changes = compareAndSwapChanges(current, desired);
   try {
     return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
@@ -111,7 +128,11 @@ export async function switchRecord(client: Route53Client, target: RecordTarget, 
     const rejected = changeBatchMessage(error);
     if (!rejected) throw error;
     const now = await lookupRecord(client, target).then(
-      (lookup) => lookup.sets.filter((set) => set.Type === target.type).map(describeRecord).join('; ') || 'no such record',
+      (lookup) =>
+        lookup.sets
+          .filter((set) => set.Type === target.type)
+          .map(describeRecord)
+          .join('; ') || 'no such record',
       (lookupError: unknown) => `unreadable: ${errorMessage(lookupError)}`,
     );
     const before = current ? describeRecord(current) : 'no such record';

@@ -60,11 +60,17 @@ export interface LagFacts {
  * server started there is no figure, and the lag is unknown, never zero.
  */
 export function lagFromFacts(facts: LagFacts): ReplicationLag {
-  if (!facts.inRecovery) return { state: 'not-applicable', reason: 'the server is not in recovery: it is a primary already' };
+  if (!facts.inRecovery)
+    return { state: 'not-applicable', reason: 'the server is not in recovery: it is a primary already' };
   const receiver = facts.receiverStatus ? `WAL receiver ${facts.receiverStatus}` : 'no WAL receiver visible';
   if (facts.caughtUp === true) {
-    const caveat = facts.receiverStatus === 'streaming' ? '' : '; the source may have committed more that never arrived';
-    return { state: 'measured', seconds: 0, basis: `replay has caught up with all WAL received (${facts.receiveLsn}, ${receiver})${caveat}` };
+    const caveat =
+      facts.receiverStatus === 'streaming' ? '' : '; the source may have committed more that never arrived';
+    return {
+      state: 'measured',
+      seconds: 0,
+      basis: `replay has caught up with all WAL received (${facts.receiveLsn}, ${receiver})${caveat}`,
+    };
   }
   if (facts.replayAgeSeconds !== null) {
     return {
@@ -119,28 +125,40 @@ export class NotWritableError extends Error {
  * Waits until the server answers and is out of recovery, then proves it takes writes: a scratch
  * table is created, a row committed and read back, and the table dropped.
  */
-export async function proveWritable(target: DatabaseTarget, psqlPath: string, options: { deadline: number; backoff: Backoff; clock?: Clock }): Promise<WritableProof> {
+export async function proveWritable(
+  target: DatabaseTarget,
+  psqlPath: string,
+  options: { deadline: number; backoff: Backoff; clock?: Clock },
+): Promise<WritableProof> {
   const outcome = await pollUntil(
     () =>
-      withSession(PsqlSession.open(target, { psqlPath }), async (session) => ((await session.value('SELECT pg_is_in_recovery()')) === 'f' ? 'primary' : 'still in recovery (pg_is_in_recovery() is true)')).catch(
-        (error: unknown) => `unreachable: ${errorMessage(error)}`,
-      ),
+      withSession(PsqlSession.open(target, { psqlPath }), async (session) =>
+        (await session.value('SELECT pg_is_in_recovery()')) === 'f'
+          ? 'primary'
+          : 'still in recovery (pg_is_in_recovery() is true)',
+      ).catch((error: unknown) => `unreachable: ${errorMessage(error)}`),
     (state) => state === 'primary',
     options,
   );
   if (!outcome.done) {
-    throw new NotWritableError(`${target.display} is ${outcome.value} after ${outcome.attempts} checks: it is not a writable primary`);
+    throw new NotWritableError(
+      `${target.display} is ${outcome.value} after ${outcome.attempts} checks: it is not a writable primary`,
+    );
   }
   const canaryTable = `dr_actions_failover_canary_${randomBytes(4).toString('hex')}`;
   const table = quoteIdent(canaryTable);
   return withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
     try {
       await session.query('BEGIN');
-      await session.query(`CREATE TABLE ${table} (id int PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+      await session.query(
+        `CREATE TABLE ${table} (id int PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+      );
       await session.query(`INSERT INTO ${table} (id) VALUES (1)`);
       await session.query('COMMIT');
     } catch (error) {
-      throw new NotWritableError(`${target.display} left recovery but a canary write did not commit: ${errorMessage(error)}`);
+      throw new NotWritableError(
+        `${target.display} left recovery but a canary write did not commit: ${errorMessage(error)}`,
+      );
     }
     const committedAt = (await session.value(`SELECT written_at FROM ${table} WHERE id = 1`)) ?? '';
     const cleanupError = await session.query(`DROP TABLE ${table}`).then(

@@ -65,7 +65,8 @@ export async function runFailover(options: RunFailoverOptions): Promise<Failover
     outcome.promoted = preflight.role === 'promoted';
     for (const finding of preflight.findings) options.log.info(`preflight: ${finding.check}: ${finding.finding}`);
     if (options.mode === 'plan') {
-      if (preflight.blockers.length) throw new ConfigurationError(`execute would refuse: ${preflight.blockers.join('; ')}`);
+      if (preflight.blockers.length)
+        throw new ConfigurationError(`execute would refuse: ${preflight.blockers.join('; ')}`);
     } else {
       await executeFailover(options, preflight, ctx, steps, outcome);
     }

@@ -9,9 +9,13 @@ function heading(result: FailoverResult): string {
   const { report } = result;
   const what = `${code(report.details.replica.id)} (${report.details.replica.region})`;
   if (result.mode === 'plan') {
-    return report.passed ? `## 📋 Failover plan for ${what}: execute would proceed` : `## ${MARK.failed} Failover plan for ${what}: execute would refuse`;
+    return report.passed
+      ? `## 📋 Failover plan for ${what}: execute would proceed`
+      : `## ${MARK.failed} Failover plan for ${what}: execute would refuse`;
   }
-  return report.passed ? `## ${MARK.passed} Failover to ${what} complete` : `## ${MARK.failed} Failover to ${what} failed`;
+  return report.passed
+    ? `## ${MARK.passed} Failover to ${what} complete`
+    : `## ${MARK.failed} Failover to ${what} failed`;
 }
 
 function planTable(result: FailoverResult): string {
@@ -24,7 +28,10 @@ function planTable(result: FailoverResult): string {
     const status = stepStatus.get(change.step);
     return status === 'passed' ? `${MARK.passed} done` : status === 'failed' ? `${MARK.failed} failed` : 'not reached';
   };
-  return table(['change', 'before', 'after', 'state'], changes.map((c) => [c.change, c.before, c.after, state(c)]));
+  return table(
+    ['change', 'before', 'after', 'state'],
+    changes.map((c) => [c.change, c.before, c.after, state(c)]),
+  );
 }
 
 function stepsTable(result: FailoverResult): string {
@@ -33,7 +40,10 @@ function stepsTable(result: FailoverResult): string {
   const [rto] = report.objectives;
   const rows = report.steps.map((step) => {
     const elapsed = step.finishedAt ? (new Date(step.finishedAt).getTime() - start) / 1000 : undefined;
-    const share = elapsed !== undefined && rto ? ` (${((elapsed / rto.targetSeconds) * 100).toFixed(elapsed / rto.targetSeconds < 0.01 ? 2 : 0)}% of RTO)` : '';
+    const share =
+      elapsed !== undefined && rto
+        ? ` (${((elapsed / rto.targetSeconds) * 100).toFixed(elapsed / rto.targetSeconds < 0.01 ? 2 : 0)}% of RTO)`
+        : '';
     return [
       `${MARK[step.status]} ${step.name}`,
       step.durationSeconds !== undefined ? formatDuration(step.durationSeconds) : '-',
@@ -65,7 +75,14 @@ export function failoverMarkdown(result: FailoverResult): string {
         ['Mode', result.mode === 'plan' ? 'plan (nothing was changed)' : 'execute'],
         ['New primary endpoint', details.endpoint ? code(details.endpoint) : 'unknown'],
         ['Promoted', details.promoted ? 'yes' : 'no'],
-        ...(details.record ? [['Record', `${code(details.record.name)} ${details.record.type}${result.changeId ? `, change ${code(result.changeId)}` : ''}`]] : []),
+        ...(details.record
+          ? [
+              [
+                'Record',
+                `${code(details.record.name)} ${details.record.type}${result.changeId ? `, change ${code(result.changeId)}` : ''}`,
+              ],
+            ]
+          : []),
         ['Duration', formatDuration(report.durationSeconds)],
       ],
     ),
@@ -76,7 +93,12 @@ export function failoverMarkdown(result: FailoverResult): string {
     '',
     '### Preflight findings',
     '',
-    details.findings.length ? table(['', 'check', 'finding'], details.findings.map((f) => [LEVEL_MARK[f.level], f.check, f.finding])) : '_Preflight did not complete._',
+    details.findings.length
+      ? table(
+          ['', 'check', 'finding'],
+          details.findings.map((f) => [LEVEL_MARK[f.level], f.check, f.finding]),
+        )
+      : '_Preflight did not complete._',
     '',
     '### Steps and objectives',
     '',
@@ -85,9 +107,18 @@ export function failoverMarkdown(result: FailoverResult): string {
     ...objectivesLines(result),
   );
   if (result.mode === 'plan') {
-    lines.push('', `To execute, run this workflow with ${code('mode: execute')} and ${code(`confirm: ${details.replica.id}`)}.`);
+    lines.push(
+      '',
+      `To execute, run this workflow with ${code('mode: execute')} and ${code(`confirm: ${details.replica.id}`)}.`,
+    );
   }
-  if (details.nextSteps.length) lines.push('', result.mode === 'plan' ? '### After execute, the operator must' : '### Next steps', '', ...details.nextSteps.map((s) => `1. ${s}`));
+  if (details.nextSteps.length)
+    lines.push(
+      '',
+      result.mode === 'plan' ? '### After execute, the operator must' : '### Next steps',
+      '',
+      ...details.nextSteps.map((s) => `1. ${s}`),
+    );
   if (details.rollback.length) lines.push('', '### How to roll back', '', ...details.rollback.map((s) => `- ${s}`));
   return `${lines.join('\n')}\n`;
 }

@@ -22,7 +22,10 @@ export function runContextFromEnv(env: NodeJS.ProcessEnv = process.env): RunCont
     sha: env.GITHUB_SHA,
     ref: env.GITHUB_REF,
     actor: env.GITHUB_ACTOR,
-    url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+    url:
+      env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined,
   };
   return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)) as RunContext;
 }

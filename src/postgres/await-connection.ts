@@ -18,6 +18,9 @@ export async function awaitConnection(
     (result) => result.ok || options.signal?.aborted === true,
     { deadline: wait.clock.now() + wait.timeoutMs, backoff: wait.backoff, clock: wait.clock },
   );
-  if (!outcome.value.ok) throw new Error(`${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`);
+  if (!outcome.value.ok)
+    throw new Error(
+      `${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`,
+    );
   return outcome.value.rows[0]?.[0] ?? 'unknown';
 }

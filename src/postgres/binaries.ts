@@ -77,13 +77,19 @@ export async function describeBinary(tool: ClientTool, path: string): Promise<Cl
  * else the oldest installed major that is (the closest match restores most reliably).
  * Without `serverMajor`, the one on PATH.
  */
-export async function findClient(tool: ClientTool, serverMajor?: number, serverVersion?: string): Promise<ClientBinary> {
+export async function findClient(
+  tool: ClientTool,
+  serverMajor?: number,
+  serverVersion?: string,
+): Promise<ClientBinary> {
   const fromPath = await onPath(tool);
   const candidates: ClientBinary[] = [];
   if (fromPath) candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
   if (serverMajor === undefined) {
     if (candidates[0]) return candidates[0];
-    throw new ConfigurationError(`${tool} was not found on PATH. Install the PostgreSQL client (on Ubuntu: sudo apt-get install postgresql-client).`);
+    throw new ConfigurationError(
+      `${tool} was not found on PATH. Install the PostgreSQL client (on Ubuntu: sudo apt-get install postgresql-client).`,
+    );
   }
   if (candidates[0] && candidates[0].major >= serverMajor) return candidates[0];
   for (const path of await versionedInstalls(tool)) candidates.push(await describeBinary(tool, path));

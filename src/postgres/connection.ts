@@ -20,7 +20,9 @@ function decode(part: string, what: string, inputName: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
+    throw new ConfigurationError(
+      `${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`,
+    );
   }
 }
 
@@ -35,14 +37,17 @@ export function parseDatabaseUrl(raw: string, inputName: string): DatabaseTarget
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
+    throw new ConfigurationError(
+      `${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`,
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
   }
   const database = decode(url.pathname.replace(/^\//, ''), 'database name', inputName);
   if (!database) throw new ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
-  if (database.includes('/')) throw new ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
+  if (database.includes('/'))
+    throw new ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
   const port = url.port ? Number(url.port) : 5432;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
@@ -69,7 +74,9 @@ function takePassword(url: URL, inputName: string): string | undefined {
   const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
   const fromQuery = url.searchParams.get('password') ?? undefined;
   if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
-    throw new ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
+    throw new ConfigurationError(
+      `${inputName} gives two different passwords (after the user name and as ?password=); keep one`,
+    );
   }
   url.password = '';
   url.searchParams.delete('password');
@@ -120,7 +127,12 @@ export function libpqEnv(target: DatabaseTarget): Record<string, string> {
  * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
  * connects with, as libpq would use it.
  */
-export function clientEnv(target: DatabaseTarget, own: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const inheritedPassword: Record<string, string> = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+export function clientEnv(
+  target: DatabaseTarget,
+  own: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const inheritedPassword: Record<string, string> =
+    target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
   return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
 }

@@ -34,7 +34,8 @@ interface Entry {
   owner: string;
 }
 
-const isDatabaseEntry = (entry: Entry) => entry.type === 'DATABASE' || entry.type === 'DATABASE PROPERTIES' || entry.name.startsWith('DATABASE ');
+const isDatabaseEntry = (entry: Entry) =>
+  entry.type === 'DATABASE' || entry.type === 'DATABASE PROPERTIES' || entry.name.startsWith('DATABASE ');
 
 /**
  * Reads the roles a schema-only plain dump depends on from its table of contents: each entry's
@@ -76,17 +77,30 @@ export function parseDumpRoles(sql: string): DumpRoles {
  * Dumps the schema alone with the given arguments (the backup's own, with its snapshot, so the
  * same objects) and reads the roles it depends on. `--create` adds the database's own entries.
  */
-export async function readDumpRoles(pgDump: ClientBinary, target: DatabaseTarget, args: string[], create: boolean): Promise<DumpRoles> {
-  const result = await execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
-    env: clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
-    extendEnv: false,
-    stdin: 'ignore',
-    reject: false,
-    cleanup: true,
-    maxBuffer: 1024 * 1024 * 1024,
-  });
+export async function readDumpRoles(
+  pgDump: ClientBinary,
+  target: DatabaseTarget,
+  args: string[],
+  create: boolean,
+): Promise<DumpRoles> {
+  const result = await execa(
+    pgDump.path,
+    ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`],
+    {
+      env: clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
+      extendEnv: false,
+      stdin: 'ignore',
+      reject: false,
+      cleanup: true,
+      maxBuffer: 1024 * 1024 * 1024,
+    },
+  );
   if (result.exitCode !== 0) {
-    throw new DumpFailedError(redact(`pg_dump could not list the roles the dump depends on: ${String(result.stderr).trim()}`, [target.password]));
+    throw new DumpFailedError(
+      redact(`pg_dump could not list the roles the dump depends on: ${String(result.stderr).trim()}`, [
+        target.password,
+      ]),
+    );
   }
   return parseDumpRoles(String(result.stdout));
 }

@@ -15,16 +15,29 @@ import { childEnv } from '../util/child-env.js';
  * pg_dump writes the table of contents before any data, and pg_restore exits once it has read
  * it, so the pipe breaks and pg_dump stops without dumping the data.
  */
-export async function readDumpContents(pgDump: ClientBinary, target: DatabaseTarget, args: string[]): Promise<TocContents> {
-  const dump: ResultPromise = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
-    env: clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
+export async function readDumpContents(
+  pgDump: ClientBinary,
+  target: DatabaseTarget,
+  args: string[],
+): Promise<TocContents> {
+  const dump: ResultPromise = execa(
+    pgDump.path,
+    ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`],
+    {
+      env: clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
+      extendEnv: false,
+      stdin: 'ignore',
+      buffer: { stdout: false },
+      reject: false,
+      cleanup: true,
+    },
+  );
+  const list = execa(join(dirname(pgDump.path), 'pg_restore'), ['--list'], {
+    env: childEnv(),
     extendEnv: false,
-    stdin: 'ignore',
-    buffer: { stdout: false },
     reject: false,
-    cleanup: true,
+    stdin: 'pipe',
   });
-  const list = execa(join(dirname(pgDump.path), 'pg_restore'), ['--list'], { env: childEnv(), extendEnv: false, reject: false, stdin: 'pipe' });
   dump.stdout?.pipe(list.stdin as NodeJS.WritableStream);
   list.stdin?.on('error', () => undefined);
   const listed = await list;

@@ -27,7 +27,9 @@ export async function dumpGlobals(pgDump: ClientBinary, target: DatabaseTarget):
   });
   if (result.exitCode !== 0) {
     const notStarted = result.exitCode === undefined;
-    const why = notStarted ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package` : String(result.stderr).trim();
+    const why = notStarted
+      ? `${path} could not be run (${result.code ?? result.originalMessage}): pg_dumpall comes with pg_dump in the PostgreSQL client package`
+      : String(result.stderr).trim();
     throw new GlobalsDumpError(redact(`pg_dumpall --globals-only failed: ${why}`, [target.password]));
   }
   return String(result.stdout);
@@ -61,7 +63,9 @@ export interface Globals {
 
 const ROLE_STATEMENT = new RegExp(`^(?:CREATE ROLE|ALTER ROLE) (${IDENT})(?:;| WITH | SET )`);
 const MEMBERSHIP = new RegExp(`^GRANT (${IDENT}) TO (${IDENT})(.*?)(?: GRANTED BY (?:${IDENT}))?;$`);
-const DATABASE_STATEMENT = new RegExp(`^(?:ALTER DATABASE |ALTER ROLE (?:${IDENT}) IN DATABASE |(?:GRANT|REVOKE) .*? ON DATABASE )`);
+const DATABASE_STATEMENT = new RegExp(
+  `^(?:ALTER DATABASE |ALTER ROLE (?:${IDENT}) IN DATABASE |(?:GRANT|REVOKE) .*? ON DATABASE )`,
+);
 
 /** Reads a stored globals file: pg_dumpall's statements, one a line, and the database's own after them. */
 export function parseGlobals(text: string): Globals {
@@ -76,13 +80,24 @@ export function parseGlobals(text: string): Globals {
     const membership = MEMBERSHIP.exec(line);
     if (membership) {
       const [, role = '', member = '', options = ''] = membership;
-      memberships.push({ role: unquoteIdent(role), member: unquoteIdent(member), statement: `GRANT ${role} TO ${member}${options};` });
+      memberships.push({
+        role: unquoteIdent(role),
+        member: unquoteIdent(member),
+        statement: `GRANT ${role} TO ${member}${options};`,
+      });
       continue;
     }
     const token = ROLE_STATEMENT.exec(line)?.[1];
     if (!token) continue;
     const name = unquoteIdent(token);
-    const role = roles.get(name) ?? { name, statements: [], login: false, superuser: false, attributes: [], settings: new Map<string, string>() };
+    const role = roles.get(name) ?? {
+      name,
+      statements: [],
+      login: false,
+      superuser: false,
+      attributes: [],
+      settings: new Map<string, string>(),
+    };
     if (/ WITH .*\bLOGIN\b/.test(line) && !/ WITH .*\bNOLOGIN\b/.test(line)) role.login = true;
     if (/ WITH .*\bSUPERUSER\b/.test(line) && !/ WITH .*\bNOSUPERUSER\b/.test(line)) role.superuser = true;
     role.attributes.push(...attributesOf(line));
@@ -105,7 +120,15 @@ function attributesOf(line: string): string[] {
 }
 
 /** What CREATE ROLE gives anyway: leaving them out lets a CREATEROLE user (RDS) run the statement, which may not name SUPERUSER or REPLICATION at all. */
-const DEFAULT_ATTRIBUTES = new Set(['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'NOLOGIN', 'NOREPLICATION', 'NOBYPASSRLS']);
+const DEFAULT_ATTRIBUTES = new Set([
+  'NOSUPERUSER',
+  'INHERIT',
+  'NOCREATEROLE',
+  'NOCREATEDB',
+  'NOLOGIN',
+  'NOREPLICATION',
+  'NOBYPASSRLS',
+]);
 
 function withoutDefaults(line: string): string {
   const match = new RegExp(`^(ALTER ROLE (?:${IDENT}) WITH )(.*);$`).exec(line);
@@ -135,7 +158,12 @@ export interface RolePlan {
  * and its predefined pg_* roles, are not followed further. With `keepExisting`, no membership makes
  * a role the server already has a member of another: its memberships are its own.
  */
-export function planRoles(globals: Globals, needed: readonly string[], onTarget: ReadonlySet<string>, keepExisting = false): RolePlan {
+export function planRoles(
+  globals: Globals,
+  needed: readonly string[],
+  onTarget: ReadonlySet<string>,
+  keepExisting = false,
+): RolePlan {
   const wanted = new Set<string>();
   const queue = [...needed];
   while (queue.length > 0) {
@@ -147,12 +175,21 @@ export function planRoles(globals: Globals, needed: readonly string[], onTarget:
       if (m.member === name) queue.push(m.role);
     }
   }
-  const create = [...wanted].filter((name) => globals.roles.has(name)).sort().map((name) => globals.roles.get(name) as GlobalRole);
-  const willExist = (name: string) => onTarget.has(name) || globals.roles.has(name) && wanted.has(name);
+  const create = [...wanted]
+    .filter((name) => globals.roles.has(name))
+    .sort()
+    .map((name) => globals.roles.get(name) as GlobalRole);
+  const willExist = (name: string) => onTarget.has(name) || (globals.roles.has(name) && wanted.has(name));
   return {
     create,
     memberships: globals.memberships
-      .filter((m) => (wanted.has(m.role) || wanted.has(m.member)) && willExist(m.role) && willExist(m.member) && !(keepExisting && onTarget.has(m.member)))
+      .filter(
+        (m) =>
+          (wanted.has(m.role) || wanted.has(m.member)) &&
+          willExist(m.role) &&
+          willExist(m.member) &&
+          !(keepExisting && onTarget.has(m.member)),
+      )
       .map((m) => m.statement),
     missing: needed.filter((name) => !onTarget.has(name) && !globals.roles.has(name)),
     existing: needed.filter((name) => onTarget.has(name)),
@@ -176,7 +213,9 @@ function reachedOnTarget(globals: Globals, needed: readonly string[], onTarget: 
   return [...seen].filter((name) => onTarget.has(name)).sort();
 }
 
-const DATABASE_NAME = new RegExp(`^(ALTER DATABASE |ALTER ROLE (?:${IDENT}) IN DATABASE |(?:GRANT|REVOKE) .*? ON DATABASE )(${IDENT})(.*)$`);
+const DATABASE_NAME = new RegExp(
+  `^(ALTER DATABASE |ALTER ROLE (?:${IDENT}) IN DATABASE |(?:GRANT|REVOKE) .*? ON DATABASE )(${IDENT})(.*)$`,
+);
 
 /**
  * The database's own statements (owner, settings, role settings in it, grants on it) for the

@@ -36,7 +36,12 @@ function describeExit(result: { exitCode: number | null; signal: string | null }
  * reaches it through PGPASSWORD, never argv. `signal` (a cancelled job) stops it, which ends the
  * output even while pg_dump was silent, waiting on a lock or a slow query.
  */
-export async function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, args: string[], signal?: AbortSignal): Promise<RunningDump> {
+export async function startPgDump(
+  pgDump: ClientBinary,
+  target: DatabaseTarget,
+  args: string[],
+  signal?: AbortSignal,
+): Promise<RunningDump> {
   const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
   const output = await FifoPipe.open();
   // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
@@ -52,7 +57,10 @@ export async function startPgDump(pgDump: ClientBinary, target: DatabaseTarget, 
   });
   const exit = new Promise<void>((resolve, reject) => {
     child.once('error', (error) => {
-      const what = error.name === 'AbortError' ? 'pg_dump was stopped: the job was cancelled' : `pg_dump could not be started: ${error.message}`;
+      const what =
+        error.name === 'AbortError'
+          ? 'pg_dump was stopped: the job was cancelled'
+          : `pg_dump could not be started: ${error.message}`;
       reject(new DumpFailedError(redact(what, [target.password])));
     });
     child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {

@@ -13,11 +13,29 @@ export type Row = (string | null)[];
 
 /** psql's argv for the protocol; ON_ERROR_STOP so the first SQL error ends the script. */
 export function psqlArgs(target: DatabaseTarget): string[] {
-  return ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-P', `null=${NULL_MARKER}`, '-F', FIELD_SEPARATOR, '-R', RECORD_SEPARATOR, `--dbname=${target.url}`];
+  return [
+    '-X',
+    '-q',
+    '-A',
+    '-t',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-P',
+    `null=${NULL_MARKER}`,
+    '-F',
+    FIELD_SEPARATOR,
+    '-R',
+    RECORD_SEPARATOR,
+    `--dbname=${target.url}`,
+  ];
 }
 
 /** psql's environment: who is connecting (pg_stat_activity's application_name) and the password, never in argv. */
-export function psqlEnv(target: DatabaseTarget, applicationName: string, extra: Record<string, string> = {}): Record<string, string> {
+export function psqlEnv(
+  target: DatabaseTarget,
+  applicationName: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return clientEnv(target, { PGAPPNAME: applicationName, ...extra });
 }
 
@@ -25,5 +43,7 @@ export function psqlEnv(target: DatabaseTarget, applicationName: string, extra: 
 export function parseRows(output: string): Row[] {
   if (output === '') return [];
   const text = output.endsWith('\n') ? output.slice(0, -1) : output;
-  return text.split(RECORD_SEPARATOR).map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
+  return text
+    .split(RECORD_SEPARATOR)
+    .map((record) => record.split(FIELD_SEPARATOR).map((field) => (field === NULL_MARKER ? null : field)));
 }

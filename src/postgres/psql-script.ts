@@ -17,7 +17,11 @@ export type PsqlScriptResult = { ok: true; rows: Row[] } | { ok: false; error: s
  * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
  * script's session) and returns the rows it printed, or psql's own error.
  */
-export async function runPsqlScript(target: DatabaseTarget, script: string, options: PsqlScriptOptions): Promise<PsqlScriptResult> {
+export async function runPsqlScript(
+  target: DatabaseTarget,
+  script: string,
+  options: PsqlScriptOptions,
+): Promise<PsqlScriptResult> {
   const { timeoutSeconds, signal } = options;
   const result = await execa(options.psqlPath, psqlArgs(target), {
     input: script,
@@ -29,6 +33,10 @@ export async function runPsqlScript(target: DatabaseTarget, script: string, opti
   });
   if (result.exitCode === 0) return { ok: true, rows: parseRows(String(result.stdout)) };
   const stderr = String(result.stderr).trim();
-  const how = result.timedOut ? `timed out after ${timeoutSeconds} s` : result.isCanceled ? 'was cancelled' : `psql exited with code ${result.exitCode}`;
+  const how = result.timedOut
+    ? `timed out after ${timeoutSeconds} s`
+    : result.isCanceled
+      ? 'was cancelled'
+      : `psql exited with code ${result.exitCode}`;
   return { ok: false, error: stderr || how };
 }

@@ -30,7 +30,12 @@ export interface RestoreClientOptions {
 }
 
 /** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
-export function startRestoreClient(binary: ClientBinary, args: string[], target: DatabaseTarget, options: RestoreClientOptions): RunningRestore {
+export function startRestoreClient(
+  binary: ClientBinary,
+  args: string[],
+  target: DatabaseTarget,
+  options: RestoreClientOptions,
+): RunningRestore {
   const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
     env: clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
     extendEnv: false,
@@ -50,10 +55,18 @@ export function startRestoreClient(binary: ClientBinary, args: string[], target:
 }
 
 /** Resolves when the tool exited 0; otherwise throws its fate and its own words, redacted. */
-export async function restoreClientExit(run: RunningRestore, tool: string, secrets: (string | undefined)[]): Promise<void> {
+export async function restoreClientExit(
+  run: RunningRestore,
+  tool: string,
+  secrets: (string | undefined)[],
+): Promise<void> {
   const result = await run.child;
   if (result.exitCode === 0 && !result.signal) return;
-  const how = result.isCanceled ? 'was cancelled' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.exitCode}`;
+  const how = result.isCanceled
+    ? 'was cancelled'
+    : result.signal
+      ? `was killed (${result.signal})`
+      : `exited with code ${result.exitCode}`;
   // pg_restore's parallel workers write to one stderr at once; their messages are taken apart again.
   const said = tool === 'pg_restore' ? untangleMessages(run.stderr(), tool).join('\n') : run.stderr();
   throw new RestoreFailedError(redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));

@@ -12,8 +12,10 @@ export interface UserTable extends TableName {
   unlogged: boolean;
 }
 
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
-const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
+const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
+const NOT_FROM_EXTENSION =
+  "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
 
 /** The database's own tables (those that hold rows: not partitioned parents, views or foreign tables; none of an extension). */
 export async function userTables(session: PsqlSession): Promise<UserTable[]> {
@@ -21,7 +23,12 @@ export async function userTables(session: PsqlSession): Promise<UserTable[]> {
     `SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`,
   );
-  return rows.map(([oid, schema, name, unlogged]) => ({ oid: Number(oid), schema: String(schema), name: String(name), unlogged: unlogged === 't' }));
+  return rows.map(([oid, schema, name, unlogged]) => ({
+    oid: Number(oid),
+    schema: String(schema),
+    name: String(name),
+    unlogged: unlogged === 't',
+  }));
 }
 
 export async function countLargeObjects(session: PsqlSession): Promise<number> {
@@ -60,13 +67,17 @@ export async function sequenceValues(session: PsqlSession, oids?: readonly numbe
 /** The names of the relations with these oids, as the session's catalog has them. */
 export async function relationsByOid(session: PsqlSession, oids: readonly number[]): Promise<TableName[]> {
   if (oids.length === 0) return [];
-  const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`);
+  const rows = await session.query(
+    `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`,
+  );
   return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
 
 /** The database's materialized views. */
 export async function materializedViews(session: PsqlSession): Promise<TableName[]> {
-  const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
+  const rows = await session.query(
+    `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`,
+  );
   return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
 

@@ -31,7 +31,11 @@ export function pgRestoreArgs(jobs: number, file: string, withOwners = false): s
  * as new as both the target server and the pg_dump that made the backup (pgDumpVersion, as its manifest
  * records it): a newer pg_dump's archive or SQL can be beyond an older client.
  */
-export async function findRestoreClient(format: 'custom' | 'plain', pgDumpVersion: string | undefined, server: { serverMajor: number; serverVersion: string }): Promise<ClientBinary> {
+export async function findRestoreClient(
+  format: 'custom' | 'plain',
+  pgDumpVersion: string | undefined,
+  server: { serverMajor: number; serverVersion: string },
+): Promise<ClientBinary> {
   const tool = format === 'custom' ? 'pg_restore' : 'psql';
   const dumpMajor = pgDumpVersion ? Number.parseInt(pgDumpVersion, 10) : 0;
   const needed = Math.max(server.serverMajor, dumpMajor);
@@ -39,15 +43,28 @@ export async function findRestoreClient(format: 'custom' | 'plain', pgDumpVersio
     return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
   } catch (error) {
     if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
-      throw new ConfigurationError(`the backup was made by pg_dump ${pgDumpVersion}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+      throw new ConfigurationError(
+        `the backup was made by pg_dump ${pgDumpVersion}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`,
+      );
     }
     throw error;
   }
 }
 
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
-export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTarget, file: string, jobs: number, signal?: AbortSignal, withOwners = false): Promise<void> {
-  const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, { sessionOptions: restoreSessionOptions(jobs), stdin: 'ignore', signal });
+export async function restoreCustom(
+  pgRestore: ClientBinary,
+  target: DatabaseTarget,
+  file: string,
+  jobs: number,
+  signal?: AbortSignal,
+  withOwners = false,
+): Promise<void> {
+  const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
+    sessionOptions: restoreSessionOptions(jobs),
+    stdin: 'ignore',
+    signal,
+  });
   await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 
@@ -56,8 +73,17 @@ export async function restoreCustom(pgRestore: ClientBinary, target: DatabaseTar
  * SQL error. A gzip stream that ends early fails the restore even when every statement before
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
-export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, file: string, signal?: AbortSignal): Promise<void> {
-  const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, { sessionOptions: restoreSessionOptions(1), stdin: 'pipe', signal });
+export async function restorePlain(
+  psql: ClientBinary,
+  target: DatabaseTarget,
+  file: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
+    sessionOptions: restoreSessionOptions(1),
+    stdin: 'pipe',
+    signal,
+  });
   const feeding = pipeline(createReadStream(file), createGunzip(), new BufferReclaimer(), run.child.stdin as Writable);
   const [fed] = await Promise.allSettled([feeding, run.child]);
   if (fed.status === 'rejected') {
@@ -65,7 +91,9 @@ export async function restorePlain(psql: ClientBinary, target: DatabaseTarget, f
     // EPIPE: psql stopped reading because it failed; its own message says why.
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
       run.child.kill('SIGTERM');
-      throw new RestoreFailedError(`the backup is not a complete gzip stream (${error.message ?? errorMessage(error)}); psql's restore was stopped`);
+      throw new RestoreFailedError(
+        `the backup is not a complete gzip stream (${error.message ?? errorMessage(error)}); psql's restore was stopped`,
+      );
     }
   }
   await restoreClientExit(run, 'psql', [target.password]);

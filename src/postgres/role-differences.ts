@@ -50,7 +50,11 @@ function backupAttributes(role: GlobalRole): Map<string, string> {
 }
 
 /** Reads a role the server has, comparing its VALID UNTIL with `validUntil` (the backup's literal) on the server. */
-export async function readServerRole(session: PsqlSession, name: string, validUntil: string | undefined): Promise<ServerRole | undefined> {
+export async function readServerRole(
+  session: PsqlSession,
+  name: string,
+  validUntil: string | undefined,
+): Promise<ServerRole | undefined> {
   const columns = FLAGS.map(([, column]) => `r.${column}`).join(', ');
   const rows = await session.query(
     `SELECT ${columns}, r.rolconnlimit, coalesce(r.rolvaliduntil::text, ''), r.rolvaliduntil IS NOT DISTINCT FROM ${validUntil ?? 'NULL'}::timestamptz,
@@ -69,7 +73,13 @@ export async function readServerRole(session: PsqlSession, name: string, validUn
     const eq = item.indexOf('=');
     settings.set(item.slice(0, eq), item.slice(eq + 1));
   }
-  return { name, attributes, sameValidUntil: row[at + 2] === 't', settings, memberOf: new Set(JSON.parse(String(row[at + 4])) as string[]) };
+  return {
+    name,
+    attributes,
+    sameValidUntil: row[at + 2] === 't',
+    settings,
+    memberOf: new Set(JSON.parse(String(row[at + 4])) as string[]),
+  };
 }
 
 /** The VALID UNTIL literal of the backup's role, for readServerRole to compare on the server. */
@@ -85,7 +95,13 @@ function settingValue(text: string): string {
   const items = text.match(/"(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s][^,]*/g) ?? [];
   return items
     .map((item) => item.trim())
-    .map((item) => (item.startsWith("'") ? item.slice(1, -1).replace(/''/g, "'") : item.startsWith('"') ? item.slice(1, -1).replace(/""/g, '"') : item))
+    .map((item) =>
+      item.startsWith("'")
+        ? item.slice(1, -1).replace(/''/g, "'")
+        : item.startsWith('"')
+          ? item.slice(1, -1).replace(/""/g, '"')
+          : item,
+    )
     .join(', ');
 }
 
@@ -99,11 +115,24 @@ function attributeDifferences(backupRole: GlobalRole, server: ServerRole): RoleD
   for (const [name, token] of backupAttributes(backupRole)) {
     const theirs = server.attributes.get(name) ?? '-';
     const same = name === 'VALID UNTIL' ? server.sameValidUntil : theirs === token;
-    if (!same) differences.push({ role, kind: 'attribute', backup: token, server: theirs, update: `ALTER ROLE ${quoteIdent(role)} WITH ${token};` });
+    if (!same)
+      differences.push({
+        role,
+        kind: 'attribute',
+        backup: token,
+        server: theirs,
+        update: `ALTER ROLE ${quoteIdent(role)} WITH ${token};`,
+      });
   }
   const validUntil = server.attributes.get('VALID UNTIL');
   if (validUntil && !backupAttributes(backupRole).has('VALID UNTIL') && !server.sameValidUntil) {
-    differences.push({ role, kind: 'attribute', backup: '-', server: validUntil, update: `ALTER ROLE ${quoteIdent(role)} WITH VALID UNTIL 'infinity';` });
+    differences.push({
+      role,
+      kind: 'attribute',
+      backup: '-',
+      server: validUntil,
+      update: `ALTER ROLE ${quoteIdent(role)} WITH VALID UNTIL 'infinity';`,
+    });
   }
   return differences;
 }
@@ -118,21 +147,43 @@ function settingDifferences(backupRole: GlobalRole, server: ServerRole): RoleDif
     const ours = statement === undefined ? undefined : backupSettingValue(statement);
     const theirs = server.settings.has(name) ? settingValue(server.settings.get(name) as string) : undefined;
     if (ours === theirs) continue;
-    differences.push({ role, kind: 'setting', backup: ours === undefined ? '-' : `${name}=${ours}`, server: theirs === undefined ? '-' : `${name}=${theirs}`, ...(statement ? { update: statement } : {}) });
+    differences.push({
+      role,
+      kind: 'setting',
+      backup: ours === undefined ? '-' : `${name}=${ours}`,
+      server: theirs === undefined ? '-' : `${name}=${theirs}`,
+      ...(statement ? { update: statement } : {}),
+    });
   }
   return differences;
 }
 
 function membershipDifferences(role: string, memberships: readonly Membership[], server: ServerRole): RoleDifference[] {
-  const ours = new Map(memberships.filter((m) => m.member === role && !server.memberOf.has(m.role)).map((m) => [m.role, m.statement]));
+  const ours = new Map(
+    memberships.filter((m) => m.member === role && !server.memberOf.has(m.role)).map((m) => [m.role, m.statement]),
+  );
   const theirs = [...server.memberOf].filter((name) => !memberships.some((m) => m.member === role && m.role === name));
   return [
-    ...[...ours].map(([of, statement]) => ({ role, kind: 'membership' as const, backup: `member of ${of}`, server: '-', update: statement })),
+    ...[...ours].map(([of, statement]) => ({
+      role,
+      kind: 'membership' as const,
+      backup: `member of ${of}`,
+      server: '-',
+      update: statement,
+    })),
     ...theirs.map((of) => ({ role, kind: 'membership' as const, backup: '-', server: `member of ${of}` })),
   ];
 }
 
 /** How the server's role differs from the backup's: attributes, settings, memberships (none of the passwords, which the backup never holds). */
-export function roleDifferences(backupRole: GlobalRole, memberships: readonly Membership[], server: ServerRole): RoleDifference[] {
-  return [...attributeDifferences(backupRole, server), ...settingDifferences(backupRole, server), ...membershipDifferences(backupRole.name, memberships, server)];
+export function roleDifferences(
+  backupRole: GlobalRole,
+  memberships: readonly Membership[],
+  server: ServerRole,
+): RoleDifference[] {
+  return [
+    ...attributeDifferences(backupRole, server),
+    ...settingDifferences(backupRole, server),
+    ...membershipDifferences(backupRole.name, memberships, server),
+  ];
 }

@@ -20,7 +20,8 @@ export async function countRows(session: PsqlSession, tables: readonly TableName
     const byIndex = new Map(rows.map(([i, n]) => [Number(i), Number(n)]));
     batch.forEach((table, i) => {
       const rows = byIndex.get(i);
-      if (rows === undefined || !Number.isSafeInteger(rows)) throw new Error(`no row count came back for ${qualifiedName(table)}`);
+      if (rows === undefined || !Number.isSafeInteger(rows))
+        throw new Error(`no row count came back for ${qualifiedName(table)}`);
       counts.push({ ...table, rows });
     });
   }

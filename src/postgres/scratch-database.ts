@@ -34,7 +34,9 @@ export async function openMaintenance(target: DatabaseTarget, psqlPath: string):
       lastError = error;
     }
   }
-  throw new Error(`could not connect to the target server as ${target.display.replace(/\/[^/]*$/, '')}: ${errorMessage(lastError)}`);
+  throw new Error(
+    `could not connect to the target server as ${target.display.replace(/\/[^/]*$/, '')}: ${errorMessage(lastError)}`,
+  );
 }
 
 export async function inspectTarget(target: DatabaseTarget, psqlPath: string): Promise<TargetState> {
@@ -46,12 +48,20 @@ export async function inspectTarget(target: DatabaseTarget, psqlPath: string): P
     );
     const [version, versionNum, canCreate, exists] = row ?? [];
     const settings = await readServerSettings(session);
-    return { serverVersion: String(version).split(' ')[0] as string, serverMajor: Math.floor(Number(versionNum) / 10000), canCreateDatabases: canCreate === 't', exists: exists === 't', settings };
+    return {
+      serverVersion: String(version).split(' ')[0] as string,
+      serverMajor: Math.floor(Number(versionNum) / 10000),
+      canCreateDatabases: canCreate === 't',
+      exists: exists === 't',
+      settings,
+    };
   });
   if (!base.exists) return { ...base, relationCount: 0, examples: [] };
   const contents = await withSession(PsqlSession.open(target, { psqlPath }), async (session) => {
     const count = Number(await session.value(`SELECT count(*) ${USER_RELATIONS}`));
-    const examples = await session.query(`SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) ${USER_RELATIONS} ORDER BY 1 LIMIT 3`);
+    const examples = await session.query(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) ${USER_RELATIONS} ORDER BY 1 LIMIT 3`,
+    );
     return { relationCount: count, examples: examples.map((r) => String(r[0])) };
   });
   return { ...base, ...contents };
@@ -70,24 +80,34 @@ export function refuseUnsafeTarget(state: TargetState, target: DatabaseTarget, a
   }
   const mustCreate = !state.exists || allowOverwrite;
   if (mustCreate && !state.canCreateDatabases) {
-    throw new ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
+    throw new ConfigurationError(
+      `the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`,
+    );
   }
 }
 
 /** Creates the scratch database from template0, the way pg_dump's documentation restores: nothing from template1 gets in the way. */
 export async function createScratchDatabase(target: DatabaseTarget, psqlPath: string): Promise<void> {
-  await withSession(openMaintenance(target, psqlPath), (session) => session.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`));
+  await withSession(openMaintenance(target, psqlPath), (session) =>
+    session.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`),
+  );
 }
 
 /** Drops the database, ending the sessions still in it (a smoke command's leftovers, a hung check). */
-export async function dropScratchDatabase(target: DatabaseTarget, psqlPath: string, serverMajor: number): Promise<void> {
+export async function dropScratchDatabase(
+  target: DatabaseTarget,
+  psqlPath: string,
+  serverMajor: number,
+): Promise<void> {
   await withSession(openMaintenance(target, psqlPath), async (session) => {
     const name = quoteIdent(target.database);
     if (serverMajor >= 13) {
       await session.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       return;
     }
-    await session.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid()`);
+    await session.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid()`,
+    );
     await session.query(`DROP DATABASE IF EXISTS ${name}`);
   });
 }

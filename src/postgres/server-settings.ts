@@ -22,5 +22,7 @@ export async function readServerSettings(session: PsqlSession): Promise<Record<s
   const names = RESTORE_SPEED_SETTINGS.map((name) => `'${name}'`).join(', ');
   const rows = await session.query(`SELECT name, current_setting(name) FROM pg_settings WHERE name IN (${names})`);
   const shown = new Map(rows.map(([name, value]) => [String(name), String(value)]));
-  return Object.fromEntries(RESTORE_SPEED_SETTINGS.filter((name) => shown.has(name)).map((name) => [name, shown.get(name) as string]));
+  return Object.fromEntries(
+    RESTORE_SPEED_SETTINGS.filter((name) => shown.has(name)).map((name) => [name, shown.get(name) as string]),
+  );
 }

@@ -14,7 +14,13 @@ export async function readServerFacts(session: PsqlSession): Promise<ServerFacts
   );
   const [database, version, versionNum, size] = row ?? [];
   const num = Number(versionNum);
-  return { database: String(database), version: String(version).split(' ')[0] as string, versionNum: num, major: Math.floor(num / 10000), databaseSizeBytes: Number(size) };
+  return {
+    database: String(database),
+    version: String(version).split(' ')[0] as string,
+    versionNum: num,
+    major: Math.floor(num / 10000),
+    databaseSizeBytes: Number(size),
+  };
 }
 
 export interface ExportedSnapshot {
@@ -30,6 +36,8 @@ export interface ExportedSnapshot {
  */
 export async function exportSnapshot(session: PsqlSession): Promise<ExportedSnapshot> {
   await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-  const [row] = await session.query("SELECT pg_export_snapshot(), to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+  const [row] = await session.query(
+    'SELECT pg_export_snapshot(), to_char(statement_timestamp() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')',
+  );
   return { id: String(row?.[0]), takenAt: new Date(String(row?.[1])) };
 }

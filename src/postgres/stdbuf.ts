@@ -14,7 +14,9 @@ let stdbufWorks: boolean | undefined;
 
 /** Whether stdbuf is on PATH and can preload its library (it fails when libstdbuf is missing). */
 function canUseStdbuf(): boolean {
-  stdbufWorks ??= spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 }).status === 0;
+  stdbufWorks ??=
+    spawnSync('stdbuf', [`-o${STDOUT_BUFFER}`, 'true'], { env: childEnv(), stdio: 'ignore', timeout: 10_000 })
+      .status === 0;
   return stdbufWorks;
 }
 
@@ -23,6 +25,10 @@ function canUseStdbuf(): boolean {
  * stdbuf is not available (macOS): the output is the same bytes either way. stdbuf execs the
  * program, so the process started is the program itself and a signal reaches it directly.
  */
-export function withStdbuf(file: string, args: string[], available: () => boolean = canUseStdbuf): { file: string; args: string[] } {
+export function withStdbuf(
+  file: string,
+  args: string[],
+  available: () => boolean = canUseStdbuf,
+): { file: string; args: string[] } {
   return available() ? { file: 'stdbuf', args: [`-o${STDOUT_BUFFER}`, file, ...args] } : { file, args };
 }

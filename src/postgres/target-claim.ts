@@ -28,7 +28,11 @@ function nameKey(target: DatabaseTarget): string {
  * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
  * who holds it).
  */
-export async function claimTarget(target: DatabaseTarget, psqlPath: string, refusal: (holder: string) => string = restoreVerifyRefusal(target)): Promise<TargetClaim> {
+export async function claimTarget(
+  target: DatabaseTarget,
+  psqlPath: string,
+  refusal: (holder: string) => string = restoreVerifyRefusal(target),
+): Promise<TargetClaim> {
   const session = await openMaintenance(target, psqlPath);
   try {
     if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {

@@ -58,7 +58,12 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
 ORDER BY 1, 2;`;
 
-async function newestRow(target: DatabaseTarget, column: FreshnessColumn, recoveryPoint: Date, options: PsqlScriptOptions): Promise<NewestRow> {
+async function newestRow(
+  target: DatabaseTarget,
+  column: FreshnessColumn,
+  recoveryPoint: Date,
+  options: PsqlScriptOptions,
+): Promise<NewestRow> {
   const name = `${displayName({ schema: column.schema, name: column.table })}.${column.column}`;
   const sql = `SELECT extract(epoch FROM max(${quoteIdent(column.column)}))::text FROM ${qualifiedName({ schema: column.schema, name: column.table })};`;
   const result = await runPsqlScript(target, `${sql}\n`, options);
@@ -66,7 +71,11 @@ async function newestRow(target: DatabaseTarget, column: FreshnessColumn, recove
   const epoch = result.rows[0]?.[0];
   if (epoch === null || epoch === undefined) return { column: name, newest: null };
   const newest = new Date(Number(epoch) * 1000);
-  return { column: name, newest: newest.toISOString(), beforeRecoveryPointSeconds: Math.round((recoveryPoint.getTime() - newest.getTime()) / 10) / 100 };
+  return {
+    column: name,
+    newest: newest.toISOString(),
+    beforeRecoveryPointSeconds: Math.round((recoveryPoint.getTime() - newest.getTime()) / 10) / 100,
+  };
 }
 
 /**
@@ -76,7 +85,12 @@ async function newestRow(target: DatabaseTarget, column: FreshnessColumn, recove
  */
 export async function proveDatabase(
   target: DatabaseTarget,
-  request: { checks: readonly Check[]; countTables: { schema: string; table: string }[]; newestRows: FreshnessColumn[]; recoveryPoint: Date },
+  request: {
+    checks: readonly Check[];
+    countTables: { schema: string; table: string }[];
+    newestRows: FreshnessColumn[];
+    recoveryPoint: Date;
+  },
   options: PsqlScriptOptions,
 ): Promise<DatabaseProof> {
   const tables: TableFact[] = (await rows(target, TABLES_SQL, options)).map(([schema, name, estimate]) => ({
@@ -96,21 +110,33 @@ export async function proveDatabase(
     namedByChecks.push({ name, exists: exists === 't' });
   }
   const newestRows = [];
-  for (const column of request.newestRows) newestRows.push(await newestRow(target, column, request.recoveryPoint, options));
+  for (const column of request.newestRows)
+    newestRows.push(await newestRow(target, column, request.recoveryPoint, options));
   return { tables, namedByChecks, newestRows };
 }
 
 /** The tables step's verdict: a table the checks read or count-tables names is missing, or a newest-row query failed. */
 export function judgeProof(proof: DatabaseProof, countTables: { schema: string; table: string }[]): string {
   const reasons = [
-    ...proof.namedByChecks.filter((t) => !t.exists).map((t) => `table ${t.name}, which the checks read, does not exist in the restored database`),
+    ...proof.namedByChecks
+      .filter((t) => !t.exists)
+      .map((t) => `table ${t.name}, which the checks read, does not exist in the restored database`),
     ...countTables
       .filter((w) => !proof.tables.some((t) => t.schema === w.schema && t.name === w.table))
-      .map((w) => `count-tables names ${displayName({ schema: w.schema, name: w.table })}, which does not exist in the restored database`),
+      .map(
+        (w) =>
+          `count-tables names ${displayName({ schema: w.schema, name: w.table })}, which does not exist in the restored database`,
+      ),
     ...proof.newestRows.filter((n) => n.error).map((n) => `newest row of ${n.column}: ${n.error}`),
   ];
   if (reasons.length) throw new StepFailure(reasons.join('; '), reasons);
   const counted = proof.tables.filter((t) => t.exactRows !== undefined).length;
   const fresh = proof.newestRows.map((n) => `${n.column} newest ${n.newest ?? 'none (empty)'}`);
-  return [`${plural(proof.tables.length, 'table')} (${counted} counted exactly)`, proof.namedByChecks.length ? `the ${plural(proof.namedByChecks.length, 'table')} the checks read exist` : '', ...fresh].filter(Boolean).join('; ');
+  return [
+    `${plural(proof.tables.length, 'table')} (${counted} counted exactly)`,
+    proof.namedByChecks.length ? `the ${plural(proof.namedByChecks.length, 'table')} the checks read exist` : '',
+    ...fresh,
+  ]
+    .filter(Boolean)
+    .join('; ');
 }

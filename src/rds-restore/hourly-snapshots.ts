@@ -52,7 +52,13 @@ export interface HourlySnapshotResult {
 
 const POLL: Backoff = { initialMs: 10_000, maxMs: 60_000, factor: 1.5 };
 
-async function waitAvailable(client: RDSClient, id: string, region: string, options: HourlySnapshotOptions, clock: Clock): Promise<SnapshotState> {
+async function waitAvailable(
+  client: RDSClient,
+  id: string,
+  region: string,
+  options: HourlySnapshotOptions,
+  clock: Clock,
+): Promise<SnapshotState> {
   const started = clock.now();
   const outcome = await pollUntil(
     async () => (await listSnapshots(client, { snapshotId: id }))[0],
@@ -60,13 +66,22 @@ async function waitAvailable(client: RDSClient, id: string, region: string, opti
     { deadline: started + options.waitTimeoutMinutes * 60_000, backoff: options.poll ?? POLL, clock },
   );
   if (outcome.value?.status !== 'available') {
-    throw new Error(`snapshot ${id} in ${region} is ${outcome.value?.status ?? 'missing'} after ${plural(outcome.attempts, 'check')} (wait-timeout-minutes ${options.waitTimeoutMinutes})`);
+    throw new Error(
+      `snapshot ${id} in ${region} is ${outcome.value?.status ?? 'missing'} after ${plural(outcome.attempts, 'check')} (wait-timeout-minutes ${options.waitTimeoutMinutes})`,
+    );
   }
   return outcome.value;
 }
 
 /** Daily/weekly/monthly retention over the snapshots this mode made of the instance in one region; nothing else is touched. */
-async function applyRetention(client: RDSClient, region: string, place: SnapshotPlace, policy: RetentionPolicy, now: Date, justMade: string): Promise<RetentionOutcome> {
+async function applyRetention(
+  client: RDSClient,
+  region: string,
+  place: SnapshotPlace,
+  policy: RetentionPolicy,
+  now: Date,
+  justMade: string,
+): Promise<RetentionOutcome> {
   const all = await listSnapshots(client, { instanceId: place.instanceId });
   const ours = all.filter((s) => madeByThisMode(s, place) && s.dataAt);
   const decisions = decideRetention(
@@ -86,7 +101,8 @@ async function applyRetention(client: RDSClient, region: string, place: Snapshot
   return outcome;
 }
 
-const describeRetention = (r: RetentionOutcome) => `${r.region}: kept ${r.kept.length}, deleted ${r.deleted.length}${r.deleted.length ? ` (${r.deleted.map((d) => d.id).join(', ')})` : ''}; ${plural(r.untouched, 'other snapshot')} untouched`;
+const describeRetention = (r: RetentionOutcome) =>
+  `${r.region}: kept ${r.kept.length}, deleted ${r.deleted.length}${r.deleted.length ? ` (${r.deleted.map((d) => d.id).join(', ')})` : ''}; ${plural(r.untouched, 'other snapshot')} untouched`;
 
 /**
  * The plan's hourly snapshots: a manual snapshot of the instance, a copy in the secondary region
@@ -99,10 +115,21 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
   const startedAt = now();
   const source = createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
   const copyRegion = options.copyRegion;
-  const destination = copyRegion ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl }) : undefined;
+  const destination = copyRegion
+    ? createRdsClient({ region: copyRegion, endpointUrl: options.endpointUrl })
+    : undefined;
   const id = snapshotId(options.instanceId, startedAt);
-  const tags = { [MADE_BY_TAG]: SNAPSHOT_MADE_BY, [SNAPSHOT_OF_TAG]: options.instanceId, [RUN_TAG]: runTagValue(options.run, '') };
-  const details: HourlySnapshotDetails = { instanceId: options.instanceId, sourceRegion: options.sourceRegion, ...(copyRegion ? { copyRegion } : {}), retention: [] };
+  const tags = {
+    [MADE_BY_TAG]: SNAPSHOT_MADE_BY,
+    [SNAPSHOT_OF_TAG]: options.instanceId,
+    [RUN_TAG]: runTagValue(options.run, ''),
+  };
+  const details: HourlySnapshotDetails = {
+    instanceId: options.instanceId,
+    sourceRegion: options.sourceRegion,
+    ...(copyRegion ? { copyRegion } : {}),
+    retention: [],
+  };
   const policy = options.retention;
   const recorder = new StepRecorder(now);
 
@@ -113,18 +140,29 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
       run: async () => {
         await createSnapshot(source, options.instanceId, id, tags);
         const made = await waitAvailable(source, id, options.sourceRegion, options, clock);
-        details.snapshot = { id: made.id, arn: made.arn, ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}) };
+        details.snapshot = {
+          id: made.id,
+          arn: made.arn,
+          ...(made.dataAt ? { dataAt: made.dataAt.toISOString() } : {}),
+        };
         return made;
       },
-      describe: (made) => `${made.id} of ${options.instanceId} in ${options.sourceRegion}, data from ${made.dataAt?.toISOString() ?? 'unknown'}`,
+      describe: (made) =>
+        `${made.id} of ${options.instanceId} in ${options.sourceRegion}, data from ${made.dataAt?.toISOString() ?? 'unknown'}`,
     })
     .optionalStep('copy', {
       name: 'copy to secondary region',
-      input: ({ snapshot }) => (destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region')),
+      input: ({ snapshot }) =>
+        destination && copyRegion ? { snapshot, destination, copyRegion } : notApplicable('no copy-to-region'),
       run: async ({ snapshot, destination: client, copyRegion: region }) => {
         await copySnapshot(client, snapshot.arn, id, { kmsKeyId: options.kmsKeyId, tags });
         const copied = await waitAvailable(client, id, region, options, clock);
-        details.copy = { id: copied.id, arn: copied.arn, region, ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}) };
+        details.copy = {
+          id: copied.id,
+          arn: copied.arn,
+          region,
+          ...(options.kmsKeyId ? { encryptedWith: options.kmsKeyId } : {}),
+        };
         return copied;
       },
       describe: (copied) => `${copied.id} in ${copyRegion}${options.kmsKeyId ? ` (KMS key ${options.kmsKeyId})` : ''}`,
@@ -133,7 +171,14 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
       name: `retention in ${options.sourceRegion}`,
       input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
       run: async (p) => {
-        const outcome = await applyRetention(source, options.sourceRegion, { instanceId: options.instanceId }, p, now(), id);
+        const outcome = await applyRetention(
+          source,
+          options.sourceRegion,
+          { instanceId: options.instanceId },
+          p,
+          now(),
+          id,
+        );
         details.retention.push(outcome);
         return outcome;
       },
@@ -145,7 +190,14 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
           name: `retention in ${copyRegion}`,
           input: () => (policy === 'off' ? notApplicable('retention: off') : policy),
           run: async (p) => {
-            const outcome = await applyRetention(destination, copyRegion, { instanceId: options.instanceId, copiedFromRegion: options.sourceRegion }, p, now(), id);
+            const outcome = await applyRetention(
+              destination,
+              copyRegion,
+              { instanceId: options.instanceId, copiedFromRegion: options.sourceRegion },
+              p,
+              now(),
+              id,
+            );
             details.retention.push(outcome);
             return outcome;
           },
@@ -166,5 +218,11 @@ export async function runHourlySnapshots(options: HourlySnapshotOptions): Promis
     details,
   });
   await writeReport(options.reportPath, report);
-  return { report, passed: report.passed, reportPath: options.reportPath, snapshotId: details.snapshot?.id, copiedSnapshotId: details.copy?.id };
+  return {
+    report,
+    passed: report.passed,
+    reportPath: options.reportPath,
+    snapshotId: details.snapshot?.id,
+    copiedSnapshotId: details.copy?.id,
+  };
 }

@@ -76,7 +76,10 @@ function parseTableList(input: string, name: string): { schema: string; table: s
     .filter(Boolean)
     .map((text) => {
       const match = new RegExp(`^(?:${IDENT}\\.)?${IDENT}$`).exec(text);
-      if (!match) throw new ConfigurationError(`${name}: '${text}' is not a table name; write schema.table or table, separated by commas`);
+      if (!match)
+        throw new ConfigurationError(
+          `${name}: '${text}' is not a table name; write schema.table or table, separated by commas`,
+        );
       return { schema: match[1] ?? 'public', table: match[2] as string };
     });
 }
@@ -87,7 +90,10 @@ function parseFreshness(input: string): FreshnessColumn[] {
     .filter(Boolean)
     .map((text) => {
       const match = new RegExp(`^(?:${IDENT}\\.)?${IDENT}\\.${IDENT}$`).exec(text);
-      if (!match) throw new ConfigurationError(`newest-row-columns: '${text}' is not table.column; write e.g. payments.created_at or public.payments.created_at`);
+      if (!match)
+        throw new ConfigurationError(
+          `newest-row-columns: '${text}' is not table.column; write e.g. payments.created_at or public.payments.created_at`,
+        );
       return { schema: match[1] ?? 'public', table: match[2] as string, column: match[3] as string };
     });
 }
@@ -95,7 +101,10 @@ function parseFreshness(input: string): FreshnessColumn[] {
 function parseSecurityGroups(input: string): string[] {
   const ids = input.split(/[\s,]+/).filter(Boolean);
   const bad = ids.find((id) => !/^sg-[0-9a-f]{8,17}$/.test(id));
-  if (bad) throw new ConfigurationError(`vpc-security-group-ids: '${bad}' is not a security group id like sg-0123456789abcdef0`);
+  if (bad)
+    throw new ConfigurationError(
+      `vpc-security-group-ids: '${bad}' is not a security group id like sg-0123456789abcdef0`,
+    );
   return ids;
 }
 
@@ -103,9 +112,13 @@ function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv, cwd: st
   const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
   const copyText = input('copy-to-region').trim();
   const copyRegion = copyText ? parseRegion(copyText, env, 'copy-to-region') : undefined;
-  if (copyRegion === sourceRegion) throw new ConfigurationError(`copy-to-region is the source region (${sourceRegion}); name the secondary region, or leave it empty for no copy`);
+  if (copyRegion === sourceRegion)
+    throw new ConfigurationError(
+      `copy-to-region is the source region (${sourceRegion}); name the secondary region, or leave it empty for no copy`,
+    );
   const kmsKeyId = input('kms-key-id').trim() || undefined;
-  if (kmsKeyId && !copyRegion) throw new ConfigurationError('kms-key-id is the key of the copy in copy-to-region; set copy-to-region too');
+  if (kmsKeyId && !copyRegion)
+    throw new ConfigurationError('kms-key-id is the key of the copy in copy-to-region; set copy-to-region too');
   return {
     mode: 'snapshot',
     instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
@@ -120,15 +133,25 @@ function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv, cwd: st
 }
 
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-export function parseRdsRestoreInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RdsRestoreSettings | HourlySnapshotSettings {
+export function parseRdsRestoreInputs(
+  input: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): RdsRestoreSettings | HourlySnapshotSettings {
   const mode = parseChoice(input('mode'), 'mode', ['restore-test', 'snapshot'] as const, 'restore-test');
   if (mode === 'snapshot') return parseSnapshotInputs(input, env, cwd);
   const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
   const region = input('region').trim() ? parseRegion(input('region'), env, 'region') : sourceRegion;
   const username = input('username').trim();
-  if (!username) throw new ConfigurationError("username is required: the source instance's master user (the restored instance keeps it)");
+  if (!username)
+    throw new ConfigurationError(
+      "username is required: the source instance's master user (the restored instance keeps it)",
+    );
   const password = input('password');
-  if (!password) throw new ConfigurationError("password is required: the source instance's master password, from a secret (the restored instance keeps it)");
+  if (!password)
+    throw new ConfigurationError(
+      "password is required: the source instance's master password, from a secret (the restored instance keeps it)",
+    );
   const checksPath = input('checks').trim();
   const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   const subnetGroup = input('db-subnet-group').trim() || undefined;
@@ -151,7 +174,12 @@ export function parseRdsRestoreInputs(input: InputReader, env: NodeJS.ProcessEnv
     smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
     countTables: parseTableList(input('count-tables'), 'count-tables'),
     freshness: parseFreshness(input('newest-row-columns')),
-    rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', region === sourceRegion ? RTO_SAME_REGION : RTO_OTHER_REGION, 1),
+    rtoSeconds: parseInteger(
+      input('rto-seconds'),
+      'rto-seconds',
+      region === sourceRegion ? RTO_SAME_REGION : RTO_OTHER_REGION,
+      1,
+    ),
     rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3_600, 1),
     keepInstance: parseBoolean(input('keep-instance'), 'keep-instance', false),
     waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),

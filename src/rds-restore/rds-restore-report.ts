@@ -69,24 +69,67 @@ export function measureRto(steps: readonly ReportStep[]): RdsRestoreDetails['rto
 
 const MECHANISM = { 'point-in-time': 'point-in-time restore', snapshot: 'snapshot restore' } as const;
 
-export function rdsObjectives(details: RdsRestoreDetails, targets: { rtoSeconds: number; rpoSeconds: number }): ObjectiveResult[] {
+export function rdsObjectives(
+  details: RdsRestoreDetails,
+  targets: { rtoSeconds: number; rpoSeconds: number },
+): ObjectiveResult[] {
   const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS recovery point';
-  const where = details.region === details.sourceRegion ? details.region : `${details.region}, from ${details.sourceRegion}`;
+  const where =
+    details.region === details.sourceRegion ? details.region : `${details.region}, from ${details.sourceRegion}`;
   return [
-    objective('RTO', details.scenario, `RDS ${mechanism} in ${where}: restore call until the checks and smoke command passed`, targets.rtoSeconds, details.rto.seconds),
-    objective('RPO', details.scenario, `age of the recovery point at the test (RDS ${mechanism}: ${details.recoveryPoint?.label ?? 'not resolved'})`, targets.rpoSeconds, details.rpo?.pointAgeSeconds ?? null),
-    objective('RPO', details.scenario, `largest gap between RDS recovery points over ${details.rpo?.windowDays ?? 30} days (point-in-time window and snapshots in ${details.region})`, targets.rpoSeconds, details.rpo?.maxGapSeconds ?? null),
+    objective(
+      'RTO',
+      details.scenario,
+      `RDS ${mechanism} in ${where}: restore call until the checks and smoke command passed`,
+      targets.rtoSeconds,
+      details.rto.seconds,
+    ),
+    objective(
+      'RPO',
+      details.scenario,
+      `age of the recovery point at the test (RDS ${mechanism}: ${details.recoveryPoint?.label ?? 'not resolved'})`,
+      targets.rpoSeconds,
+      details.rpo?.pointAgeSeconds ?? null,
+    ),
+    objective(
+      'RPO',
+      details.scenario,
+      `largest gap between RDS recovery points over ${details.rpo?.windowDays ?? 30} days (point-in-time window and snapshots in ${details.region})`,
+      targets.rpoSeconds,
+      details.rpo?.maxGapSeconds ?? null,
+    ),
   ];
 }
 
 /** The plan's Test Checklist rows an RDS restore test speaks to. */
-export function rdsChecklist(steps: readonly ReportStep[], details: RdsRestoreDetails, objectives: readonly ObjectiveResult[], tagged: ReadonlySet<ChecklistTag>): ChecklistItem[] {
+export function rdsChecklist(
+  steps: readonly ReportStep[],
+  details: RdsRestoreDetails,
+  objectives: readonly ObjectiveResult[],
+  tagged: ReadonlySet<ChecklistTag>,
+): ChecklistItem[] {
   const get = (name: string) => steps.find((s) => s.name === name);
   const items: ChecklistItem[] = [];
   const restoreSteps = [STEP.restore, STEP.wait, STEP.connect, STEP.tables].map((name) => stepOutcome(get(name)));
   const failed = restoreSteps.find((s) => s.status !== 'passed');
-  items.push(checklistItem('restore', failed ? 'failed' : 'passed', failed ? failed.detail : `${details.recoveryPoint?.label ?? ''} restored into ${details.instance.id}; ${restoreSteps[3]?.detail ?? ''}`));
-  items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged }));
+  items.push(
+    checklistItem(
+      'restore',
+      failed ? 'failed' : 'passed',
+      failed
+        ? failed.detail
+        : `${details.recoveryPoint?.label ?? ''} restored into ${details.instance.id}; ${restoreSteps[3]?.detail ?? ''}`,
+    ),
+  );
+  items.push(
+    ...checksChecklist({
+      smokeStep: get(STEP.smoke),
+      smoke: details.smoke,
+      checksStep: get(STEP.checks),
+      results: details.checks.results,
+      tagged,
+    }),
+  );
   const [rto, ...rpo] = objectives;
   items.push(rtoChecklistItem(rto));
   const measured = rpo.every((o) => o.measuredSeconds !== null);
@@ -95,7 +138,9 @@ export function rdsChecklist(steps: readonly ReportStep[], details: RdsRestoreDe
     checklistItem(
       'rpo',
       rpo.every((o) => o.passed) ? 'passed' : 'failed',
-      measured ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds as number)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})` : 'not measured: no recovery point resolved',
+      measured
+        ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds as number)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})`
+        : 'not measured: no recovery point resolved',
     ),
   );
   return items;

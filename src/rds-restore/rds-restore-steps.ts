@@ -80,7 +80,8 @@ async function preflightStep(run: RdsRestoreRun): Promise<string> {
 async function restoreStep(run: RdsRestoreRun, point: ResolvedPoint): Promise<void> {
   const { client, target, settings } = run;
   try {
-    if (point.mechanism === 'snapshot') await restoreFromSnapshot(client, point.snapshot.arn || point.snapshot.id, target, settings.region);
+    if (point.mechanism === 'snapshot')
+      await restoreFromSnapshot(client, point.snapshot.arn || point.snapshot.id, target, settings.region);
     else await restoreToPointInTime(client, point.source, point.request, target, settings.region);
   } catch (error) {
     if (isAwsError(error, 'DBInstanceAlreadyExists', 'DBInstanceAlreadyExistsFault')) throw collision(run);
@@ -103,19 +104,29 @@ async function waitStep(run: RdsRestoreRun): Promise<string> {
   run.details.instance.statuses = wait.statuses;
   const status = wait.state?.status ?? 'not found';
   if (run.signal?.aborted && !wait.done) throw new Error(`cancelled while ${run.target.id} was ${status}`);
-  if (!wait.done) throw new Error(`${run.target.id} is still ${status} after wait-timeout-minutes (${settings.waitTimeoutMinutes} min, ${plural(wait.polls, 'status check')})`);
+  if (!wait.done)
+    throw new Error(
+      `${run.target.id} is still ${status} after wait-timeout-minutes (${settings.waitTimeoutMinutes} min, ${plural(wait.polls, 'status check')})`,
+    );
   const endpoint = endpointText(wait.state);
   if (!endpoint || !wait.state?.endpoint) throw new Error(`${run.target.id} is available but RDS reports no endpoint`);
   run.details.instance.endpoint = endpoint;
   return endpoint;
 }
 
-async function connectStep(run: RdsRestoreRun, { endpoint, psqlPath }: { endpoint: string; psqlPath: string }): Promise<Connected> {
+async function connectStep(
+  run: RdsRestoreRun,
+  { endpoint, psqlPath }: { endpoint: string; psqlPath: string },
+): Promise<Connected> {
   const { settings, pacing, clock } = run;
   const url = `postgres://${encodeURIComponent(settings.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
   const database: DatabaseTarget = { ...parseDatabaseUrl(url, 'the restored instance'), password: settings.password };
   const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
-  const serverVersion = await awaitConnection(database, options, { backoff: pacing.connect, timeoutMs: pacing.connectTimeoutMs, clock });
+  const serverVersion = await awaitConnection(database, options, {
+    backoff: pacing.connect,
+    timeoutMs: pacing.connectTimeoutMs,
+    clock,
+  });
   run.details.database.serverVersion = serverVersion;
   return { database, psqlPath, serverVersion };
 }
@@ -124,20 +135,47 @@ async function tablesStep(run: RdsRestoreRun, connected: Connected, point: Resol
   const { settings } = run;
   const proof = await proveDatabase(
     connected.database,
-    { checks: settings.checks?.checks ?? [], countTables: settings.countTables, newestRows: settings.freshness, recoveryPoint: point.time },
-    { psqlPath: connected.psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: settings.rtoSeconds, signal: run.signal },
+    {
+      checks: settings.checks?.checks ?? [],
+      countTables: settings.countTables,
+      newestRows: settings.freshness,
+      recoveryPoint: point.time,
+    },
+    {
+      psqlPath: connected.psqlPath,
+      applicationName: 'dr-actions rds-restore-test',
+      timeoutSeconds: settings.rtoSeconds,
+      signal: run.signal,
+    },
   );
   run.details.proof = proof;
   return judgeProof(proof, settings.countTables);
 }
 
-async function checksStep(run: RdsRestoreRun, checks: NonNullable<RdsRestoreSettings['checks']>, connected: Connected): Promise<string> {
-  run.details.checks.results = await runChecks(checks.checks, connected.database, { psqlPath: connected.psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: () => now(run), signal: run.signal });
+async function checksStep(
+  run: RdsRestoreRun,
+  checks: NonNullable<RdsRestoreSettings['checks']>,
+  connected: Connected,
+): Promise<string> {
+  run.details.checks.results = await runChecks(checks.checks, connected.database, {
+    psqlPath: connected.psqlPath,
+    timeoutSeconds: run.settings.rtoSeconds,
+    secrets: run.secrets,
+    now: () => now(run),
+    signal: run.signal,
+  });
   return judgeChecks(run.details.checks.results, checks.path);
 }
 
 async function smokeStep(run: RdsRestoreRun, words: readonly string[], connected: Connected): Promise<string> {
-  const smoke = await runSmokeCommand(words, connected.database, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: () => now(run), env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
+  const smoke = await runSmokeCommand(words, connected.database, {
+    timeoutSeconds: run.settings.smokeTimeoutSeconds,
+    secrets: run.secrets,
+    now: () => now(run),
+    env: run.env,
+    passOn: run.settings.smokeEnv,
+    signal: run.signal,
+  });
   run.details.smoke = smoke;
   if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
   return judgeSmoke(smoke);
@@ -181,27 +219,58 @@ const detailIs = (detail: string) => detail;
 export function rdsRestoreSteps(run: RdsRestoreRun) {
   const { checks, smokeCommand } = run.settings;
   const pipeline = StepPipeline.start<{ point: ResolvedPoint }>()
-    .step('psqlPath', { name: STEP.preflight, input: () => run, run: preflightStep, describe: () => `${run.target.id} is free in ${run.settings.region}; psql found` })
+    .step('psqlPath', {
+      name: STEP.preflight,
+      input: () => run,
+      run: preflightStep,
+      describe: () => `${run.target.id} is free in ${run.settings.region}; psql found`,
+    })
     .step('restored', {
       name: STEP.restore,
       input: ({ point }) => point,
       run: (point) => restoreStep(run, point),
-      describe: (_result, point) => `${point.mechanism === 'snapshot' ? 'RestoreDBInstanceFromDBSnapshot' : 'RestoreDBInstanceToPointInTime'} of ${point.label} into ${run.target.id} (${run.target.instanceClass}, not public, no deletion protection)`,
+      describe: (_result, point) =>
+        `${point.mechanism === 'snapshot' ? 'RestoreDBInstanceFromDBSnapshot' : 'RestoreDBInstanceToPointInTime'} of ${point.label} into ${run.target.id} (${run.target.instanceClass}, not public, no deletion protection)`,
     })
-    .step('endpoint', { name: STEP.wait, input: () => run, run: waitStep, describe: (endpoint) => `available at ${endpoint}; RDS reported ${run.details.instance.statuses.map((s) => s.status).join(' → ')}` })
+    .step('endpoint', {
+      name: STEP.wait,
+      input: () => run,
+      run: waitStep,
+      describe: (endpoint) =>
+        `available at ${endpoint}; RDS reported ${run.details.instance.statuses.map((s) => s.status).join(' → ')}`,
+    })
     .step('connected', {
       name: STEP.connect,
       input: ({ endpoint, psqlPath }) => ({ endpoint, psqlPath }),
       run: (input) => connectStep(run, input),
       describe: (c) => `${c.database.display}: PostgreSQL ${c.serverVersion}`,
     })
-    .check('tables', { name: STEP.tables, input: ({ connected, point }) => ({ connected, point }), run: ({ connected, point }) => tablesStep(run, connected, point), describe: detailIs });
+    .check('tables', {
+      name: STEP.tables,
+      input: ({ connected, point }) => ({ connected, point }),
+      run: ({ connected, point }) => tablesStep(run, connected, point),
+      describe: detailIs,
+    });
   const withChecks = checks
-    ? pipeline.check('checked', { name: STEP.checks, input: ({ connected }) => connected, run: (connected) => checksStep(run, checks, connected), describe: detailIs })
+    ? pipeline.check('checked', {
+        name: STEP.checks,
+        input: ({ connected }) => connected,
+        run: (connected) => checksStep(run, checks, connected),
+        describe: detailIs,
+      })
     : pipeline.skipped(STEP.checks, 'no checks file');
   const withSmoke = smokeCommand
-    ? withChecks.check('smoke', { name: STEP.smoke, input: ({ connected }) => connected, run: (connected) => smokeStep(run, smokeCommand, connected), describe: detailIs })
+    ? withChecks.check('smoke', {
+        name: STEP.smoke,
+        input: ({ connected }) => connected,
+        run: (connected) => smokeStep(run, smokeCommand, connected),
+        describe: detailIs,
+      })
     : withChecks.skipped(STEP.smoke, 'no smoke-command');
-  return withSmoke.always('deleted', { name: STEP.delete, input: () => deleteInput(run), run: deleteStep, describe: detailIs });
+  return withSmoke.always('deleted', {
+    name: STEP.delete,
+    input: () => deleteInput(run),
+    run: deleteStep,
+    describe: detailIs,
+  });
 }
-

@@ -29,9 +29,14 @@ export interface RdsRpoMeasurement {
  * newest coverage to now counts too (a disaster now loses it).
  */
 export function measureRdsRpo(points: RecoveryPoints, pointTime: Date, now: Date): RdsRpoMeasurement {
-  const coverage: Coverage<string>[] = points.snapshots.map((s) => ({ start: s.dataAt.getTime(), end: s.dataAt.getTime(), point: `snapshot ${s.id}` }));
+  const coverage: Coverage<string>[] = points.snapshots.map((s) => ({
+    start: s.dataAt.getTime(),
+    end: s.dataAt.getTime(),
+    point: `snapshot ${s.id}`,
+  }));
   const pitr = points.pointInTime?.window;
-  if (pitr) coverage.push({ start: pitr.earliest.getTime(), end: pitr.latest.getTime(), point: 'the point-in-time window' });
+  if (pitr)
+    coverage.push({ start: pitr.earliest.getTime(), end: pitr.latest.getTime(), point: 'the point-in-time window' });
   const gap = largestGap(coverage, now);
   const maxGap: RdsRecoveryGap | undefined = gap && {
     from: new Date(gap.fromMs).toISOString(),
@@ -42,7 +47,9 @@ export function measureRdsRpo(points: RecoveryPoints, pointTime: Date, now: Date
   return {
     windowDays: RPO_WINDOW_DAYS,
     snapshotsInWindow: points.snapshots.filter((s) => s.dataAt.getTime() >= windowStart(now)).length,
-    ...(pitr ? { pointInTimeWindow: { earliest: pitr.earliest.toISOString(), latest: pitr.latest.toISOString() } } : {}),
+    ...(pitr
+      ? { pointInTimeWindow: { earliest: pitr.earliest.toISOString(), latest: pitr.latest.toISOString() } }
+      : {}),
     pointAgeSeconds: secondsBetween(pointTime, now),
     maxGapSeconds: maxGap ? maxGap.seconds : null,
     ...(maxGap ? { maxGap } : {}),

@@ -9,7 +9,15 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import type { RdsRestoreSettings } from './inputs.js';
-import { measureRto, rdsChecklist, rdsObjectives, REPORT_KIND, STEP, type RdsRestoreDetails, type RdsRestoreReport } from './rds-restore-report.js';
+import {
+  measureRto,
+  rdsChecklist,
+  rdsObjectives,
+  REPORT_KIND,
+  STEP,
+  type RdsRestoreDetails,
+  type RdsRestoreReport,
+} from './rds-restore-report.js';
 import { DEFAULT_PACING, rdsRestoreSteps, type RdsPacing } from './rds-restore-steps.js';
 import { describeSelector } from '../aws/rds-recovery-point.js';
 import { findRecoveryPoints, resolveRecoveryPoint, type ResolvedPoint } from '../aws/rds-recovery-points.js';
@@ -59,7 +67,12 @@ function cancellable(clock: Clock, signal: AbortSignal | undefined): Clock {
   };
 }
 
-function newDetails(options: RdsRestoreOptions, instanceId: string, instanceClass: string, tags: Record<string, string>): RdsRestoreDetails {
+function newDetails(
+  options: RdsRestoreOptions,
+  instanceId: string,
+  instanceClass: string,
+  tags: Record<string, string>,
+): RdsRestoreDetails {
   return {
     instanceId: options.instanceId,
     sourceRegion: options.sourceRegion,
@@ -87,7 +100,10 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
   const pacing = { ...DEFAULT_PACING, ...options.pacing };
   const secrets = [options.password];
   const client = createRdsClient({ region: options.region, endpointUrl: options.endpointUrl });
-  const sourceClient = options.region === options.sourceRegion ? client : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
+  const sourceClient =
+    options.region === options.sourceRegion
+      ? client
+      : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
   const runTag = runTagValue(options.run, randomBytes(6).toString('hex'));
   const target = {
     id: temporaryInstanceId(options.instanceId, options.run, startedAt),
@@ -101,7 +117,13 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
   const reasons: string[] = [];
   let configurationError: ConfigurationError | undefined;
 
-  const query = { instanceId: options.instanceId, sourceRegion: options.sourceRegion, region: options.region, client, sourceClient };
+  const query = {
+    instanceId: options.instanceId,
+    sourceRegion: options.sourceRegion,
+    region: options.region,
+    client,
+    sourceClient,
+  };
   let point: ResolvedPoint | undefined;
   try {
     point = await recorder.run(
@@ -118,7 +140,9 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
       mechanism: point.mechanism,
       time: point.time.toISOString(),
       label: point.label,
-      ...(point.mechanism === 'snapshot' ? { snapshotId: point.snapshot.id } : { window: { earliest: point.window.earliest.toISOString(), latest: point.window.latest.toISOString() } }),
+      ...(point.mechanism === 'snapshot'
+        ? { snapshotId: point.snapshot.id }
+        : { window: { earliest: point.window.earliest.toISOString(), latest: point.window.latest.toISOString() } }),
     };
     options.log.info(`recovery point: ${point.label}; restoring into ${target.id} in ${options.region}`);
   } catch (error) {
@@ -127,8 +151,24 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
     reasons.push(`${STEP.resolve}: ${message}`);
   }
   if (point) {
-    const pipeline = rdsRestoreSteps({ settings: options, client, target, runTag, details, recorder, log: options.log, clock, pacing, secrets, signal: options.signal, env: options.env });
-    const outcome = await pipeline.run({ point }, { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal });
+    const pipeline = rdsRestoreSteps({
+      settings: options,
+      client,
+      target,
+      runTag,
+      details,
+      recorder,
+      log: options.log,
+      clock,
+      pacing,
+      secrets,
+      signal: options.signal,
+      env: options.env,
+    });
+    const outcome = await pipeline.run(
+      { point },
+      { recorder, onFailure: 'collect', log: options.log, secrets, signal: options.signal },
+    );
     reasons.push(...outcome.reasons);
   }
   details.cancelled = options.signal?.aborted === true;

@@ -15,26 +15,51 @@ export function rdsRestoreMarkdown(report: RdsRestoreReport): string {
     `## ${report.passed ? MARK.passed : MARK.failed} RDS restore test of ${code(d.instanceId)}${point ? ` (${point.mechanism}, ${d.region})` : ''}: ${report.passed ? 'passed' : 'failed'}`,
     '',
   ];
-  lines.push(...reasonsSection(report.reasons), ...checklistSection(report.checklist), ...objectivesSection(report.objectives, d.scenario), ...stepsSection(report.steps));
+  lines.push(
+    ...reasonsSection(report.reasons),
+    ...checklistSection(report.checklist),
+    ...objectivesSection(report.objectives, d.scenario),
+    ...stepsSection(report.steps),
+  );
 
   const facts: [string, string][] = [
     ['Source', `${code(d.instanceId)} in ${d.sourceRegion}`],
-    ['Recovery point', point ? `${point.label} (recovery-point: ${d.selector})` : `not resolved (recovery-point: ${d.selector})`],
+    [
+      'Recovery point',
+      point ? `${point.label} (recovery-point: ${d.selector})` : `not resolved (recovery-point: ${d.selector})`,
+    ],
   ];
   if (point?.window) facts.push(['Point-in-time window', `${point.window.earliest} to ${point.window.latest}`]);
   const i = d.instance;
-  facts.push(['Temporary instance', `${code(i.id)} (${i.instanceClass}) in ${d.region}: ${i.created ? 'created' : 'not created'}, ${i.deleted ? 'deleted' : i.kept ? 'kept (keep-instance)' : 'not deleted'}`]);
-  if (i.endpoint) facts.push(['Endpoint', `${code(i.endpoint)}${d.database.serverVersion ? `, PostgreSQL ${d.database.serverVersion}` : ''}`]);
+  facts.push([
+    'Temporary instance',
+    `${code(i.id)} (${i.instanceClass}) in ${d.region}: ${i.created ? 'created' : 'not created'}, ${i.deleted ? 'deleted' : i.kept ? 'kept (keep-instance)' : 'not deleted'}`,
+  ]);
+  if (i.endpoint)
+    facts.push([
+      'Endpoint',
+      `${code(i.endpoint)}${d.database.serverVersion ? `, PostgreSQL ${d.database.serverVersion}` : ''}`,
+    ]);
   if (i.statuses.length) facts.push(['RDS statuses', i.statuses.map((s) => `${s.status} (${s.at})`).join(' → ')]);
-  if (d.cancelled) facts.push(['Cancelled', 'yes: the steps after the cancel did not run; the instance was still deleted']);
+  if (d.cancelled)
+    facts.push(['Cancelled', 'yes: the steps after the cancel did not run; the instance was still deleted']);
   lines.push('### Restore', '', table(['', ''], facts), '');
 
   if (d.proof) {
     const proof = d.proof;
     const rows = proof.tables.map((t) => [displayName(t), count(t.estimatedRows), count(t.exactRows)]);
-    lines.push(`### Tables (${proof.tables.length})`, '', foldIfLong('Every table', table(['table', 'estimated rows', 'exact rows'], rows), rows.length), '');
+    lines.push(
+      `### Tables (${proof.tables.length})`,
+      '',
+      foldIfLong('Every table', table(['table', 'estimated rows', 'exact rows'], rows), rows.length),
+      '',
+    );
     if (proof.newestRows.length) {
-      const fresh = proof.newestRows.map((n) => [code(n.column), n.newest ?? (n.error ? `error: ${n.error}` : 'empty'), n.beforeRecoveryPointSeconds === undefined ? '-' : formatDuration(Math.max(0, n.beforeRecoveryPointSeconds))]);
+      const fresh = proof.newestRows.map((n) => [
+        code(n.column),
+        n.newest ?? (n.error ? `error: ${n.error}` : 'empty'),
+        n.beforeRecoveryPointSeconds === undefined ? '-' : formatDuration(Math.max(0, n.beforeRecoveryPointSeconds)),
+      ]);
       lines.push('### Newest rows', '', table(['column', 'newest', 'before the recovery point'], fresh), '');
     }
   }

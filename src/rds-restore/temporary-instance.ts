@@ -11,7 +11,9 @@ const MAX_ID = 63;
  * the source part is cut so the whole stays within RDS's 63 characters.
  */
 export function temporaryInstanceId(sourceId: string, run: RunContext, now: Date): string {
-  const suffix = run.runId ? `rt-${run.runId}-${run.runAttempt ?? '1'}` : `rt-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  const suffix = run.runId
+    ? `rt-${run.runId}-${run.runAttempt ?? '1'}`
+    : `rt-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const head = sourceId.slice(0, MAX_ID - suffix.length - 1).replace(/-+$/, '');
   return `${head}-${suffix}`;
 }
@@ -32,11 +34,19 @@ export type DeleteOutcome = { deleted: true; status: string } | { deleted: false
  * provably this run's is never deleted. Does not wait for the deletion to finish (RDS takes
  * minutes; a cancelled job has seconds), only for RDS to accept it.
  */
-export async function deleteTemporaryInstance(client: RDSClient, id: string, region: string, runTag: string): Promise<DeleteOutcome> {
+export async function deleteTemporaryInstance(
+  client: RDSClient,
+  id: string,
+  region: string,
+  runTag: string,
+): Promise<DeleteOutcome> {
   const state = await describeInstance(client, { id, region });
   if (!state) return { deleted: true, status: 'already gone' };
   if (!madeByThisRun(state, runTag)) {
-    return { deleted: false, why: `${id} does not carry this run's tags (${MADE_BY_TAG}=${state.tags[MADE_BY_TAG] ?? 'none'}): not deleted` };
+    return {
+      deleted: false,
+      why: `${id} does not carry this run's tags (${MADE_BY_TAG}=${state.tags[MADE_BY_TAG] ?? 'none'}): not deleted`,
+    };
   }
   if (state.status === 'deleting') return { deleted: true, status: 'deleting' };
   await deleteInstance(client, id);

@@ -11,7 +11,9 @@ function restoreActions(settings: RecoverDatabaseSettings, plan: RecoveryPlan): 
     `download s3://${settings.bucket}/${backup.key} and compare its size and SHA-256 with the manifest (${manifest.sha256})`,
     `CREATE DATABASE ${restored} TEMPLATE template0 (beside ${settings.database.database}, on the same server)`,
     'create the roles the backup depends on that the server lacks, from the globals stored with it (existing roles are left as they are)',
-    backup.format === 'custom' ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges` : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`,
+    backup.format === 'custom'
+      ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges`
+      : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`,
     "the database's own settings, owner and grants from the stored globals",
   ];
 }
@@ -43,7 +45,11 @@ function afterActions(settings: RecoverDatabaseSettings): string[] {
   return [
     ...(settings.commands.migrate ? [`migrate-command: ${words(settings.commands.migrate)}`] : []),
     ...(settings.commands.start ? [`start-command: ${words(settings.commands.start)}`] : []),
-    ...(settings.health ? [`wait up to ${settings.health.timeoutSeconds} s for ${settings.health.display} to answer ${settings.health.expectStatus}`] : []),
+    ...(settings.health
+      ? [
+          `wait up to ${settings.health.timeoutSeconds} s for ${settings.health.display} to answer ${settings.health.expectStatus}`,
+        ]
+      : []),
   ];
 }
 
@@ -51,7 +57,12 @@ function afterActions(settings: RecoverDatabaseSettings): string[] {
 export function recoveryActions(settings: RecoverDatabaseSettings, plan: RecoveryPlan): string[] {
   switch (plan.phase.kind) {
     case 'fresh':
-      return [...restoreActions(settings, plan), ...proofActions(settings, plan), ...cutoverActions(settings, plan), ...afterActions(settings)];
+      return [
+        ...restoreActions(settings, plan),
+        ...proofActions(settings, plan),
+        ...cutoverActions(settings, plan),
+        ...afterActions(settings),
+      ];
     case 'restoring':
       return [];
     case 'restored':

@@ -20,7 +20,12 @@ export interface CutoverPacing {
   clock: Clock;
 }
 
-export const DEFAULT_PACING: CutoverPacing = { health: { initialMs: 1000, maxMs: 15_000, factor: 2 }, sessionsGoneMs: 30_000, sessionsSettleMs: 5_000, clock: systemClock };
+export const DEFAULT_PACING: CutoverPacing = {
+  health: { initialMs: 1000, maxMs: 15_000, factor: 2 },
+  sessionsGoneMs: 30_000,
+  sessionsSettleMs: 5_000,
+  clock: systemClock,
+};
 
 /** What the application's commands and the health wait need of a recovery, whatever its source. */
 export interface ApplicationSteps {
@@ -29,10 +34,20 @@ export interface ApplicationSteps {
 }
 
 /** Runs one of the application's commands with the production database in DATABASE_URL and PG*; a failure stops the recovery. */
-async function runCommand(execution: ApplicationSteps, input: CommandRun['input'], words: readonly string[]): Promise<string> {
+async function runCommand(
+  execution: ApplicationSteps,
+  input: CommandRun['input'],
+  words: readonly string[],
+): Promise<string> {
   const { run } = execution;
   const target = withDatabase(run.settings.database, run.settings.database.database);
-  const result: SmokeResult = await runSmokeCommand(words, target, { timeoutSeconds: run.settings.commands.timeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
+  const result: SmokeResult = await runSmokeCommand(words, target, {
+    timeoutSeconds: run.settings.commands.timeoutSeconds,
+    secrets: run.secrets,
+    now: run.now,
+    env: run.env,
+    signal: run.signal,
+  });
   run.details.commands.push({ input, result });
   if (result.output.trim()) run.log.info(`${input} output:\n${result.output}`);
   const detail = `${result.command} ${result.detail}`;
@@ -40,9 +55,18 @@ async function runCommand(execution: ApplicationSteps, input: CommandRun['input'
   return detail;
 }
 
-export async function commandStep(execution: ApplicationSteps, name: string, input: CommandRun['input'], words: readonly string[] | undefined): Promise<void> {
+export async function commandStep(
+  execution: ApplicationSteps,
+  name: string,
+  input: CommandRun['input'],
+  words: readonly string[] | undefined,
+): Promise<void> {
   if (!words) return execution.steps.skip(name, `no ${input}`);
-  await execution.steps.run(name, () => runCommand(execution, input, words), (detail) => detail);
+  await execution.steps.run(
+    name,
+    () => runCommand(execution, input, words),
+    (detail) => detail,
+  );
 }
 
 /** After the cut-over: migrate, start, wait for health. */
@@ -52,12 +76,22 @@ export async function bringUpApplication(execution: ApplicationSteps, pacing: Cu
   await commandStep(execution, STEP.start, 'start-command', run.settings.commands.start);
   const health = run.settings.health;
   if (health) {
-    await steps.run(STEP.health, async () => {
-      const wait = await waitHealthy(health, pacing.health, pacing.clock);
-      const last = wait.last.status !== undefined ? `HTTP ${wait.last.status}` : `no answer (${wait.last.error ?? 'unknown error'})`;
-      run.details.health = { url: health.display, healthy: wait.healthy, attempts: wait.attempts, last };
-      if (!wait.healthy) throw new StepFailure(`${health.display} answered ${last} after ${wait.attempts} attempts`, [`health: ${health.display} did not answer ${health.expectStatus} within ${health.timeoutSeconds} s (last: ${last})`]);
-      return `${health.display} answered ${last} after ${wait.attempts} attempts`;
-    }, (detail) => detail);
+    await steps.run(
+      STEP.health,
+      async () => {
+        const wait = await waitHealthy(health, pacing.health, pacing.clock);
+        const last =
+          wait.last.status !== undefined
+            ? `HTTP ${wait.last.status}`
+            : `no answer (${wait.last.error ?? 'unknown error'})`;
+        run.details.health = { url: health.display, healthy: wait.healthy, attempts: wait.attempts, last };
+        if (!wait.healthy)
+          throw new StepFailure(`${health.display} answered ${last} after ${wait.attempts} attempts`, [
+            `health: ${health.display} did not answer ${health.expectStatus} within ${health.timeoutSeconds} s (last: ${last})`,
+          ]);
+        return `${health.display} answered ${last} after ${wait.attempts} attempts`;
+      },
+      (detail) => detail,
+    );
   } else steps.skip(STEP.health, 'no health-url');
 }

@@ -13,7 +13,12 @@ function renamedDatabases(execution: Execution): string[] {
 }
 
 /** The sessions in the databases that are still there after waiting up to `ms` for them to end. */
-async function sessionsEndedWithin(execution: Execution, databases: readonly string[], ms: number, pacing: CutoverPacing): Promise<SessionOnServer[]> {
+async function sessionsEndedWithin(
+  execution: Execution,
+  databases: readonly string[],
+  ms: number,
+  pacing: CutoverPacing,
+): Promise<SessionOnServer[]> {
   const outcome = await pollUntil(
     () => sessionsIn(execution.maintenance, databases),
     (sessions) => sessions.length === 0,
@@ -34,9 +39,14 @@ async function clearSessions(execution: Execution, pacing: CutoverPacing): Promi
       `sessions: ${sessions.length} still use ${databases.join(' or ')}: ${describeSessions(sessions)}. Nothing was renamed: stop them (stop-command), or set terminate-connections: true to end them, and run again`,
     ]);
   }
-  await maintenance.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`);
+  await maintenance.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`,
+  );
   const left = await sessionsEndedWithin(execution, databases, pacing.sessionsGoneMs, pacing);
-  if (left.length) throw new StepFailure('sessions did not end', [`sessions: still connected after they were terminated: ${describeSessions(left)}. Nothing was renamed`]);
+  if (left.length)
+    throw new StepFailure('sessions did not end', [
+      `sessions: still connected after they were terminated: ${describeSessions(left)}. Nothing was renamed`,
+    ]);
   return `ended ${sessions.length} sessions (terminate-connections): ${describeSessions(sessions)}`;
 }
 
@@ -45,7 +55,9 @@ async function rename(execution: Execution): Promise<string> {
   const { run, plan, maintenance } = execution;
   const production = run.settings.database.database;
   const statements = [
-    ...(plan.phase.kind === 'half-renamed' ? [] : [`ALTER DATABASE ${quoteIdent(production)} RENAME TO ${quoteIdent(plan.keptAs)}`]),
+    ...(plan.phase.kind === 'half-renamed'
+      ? []
+      : [`ALTER DATABASE ${quoteIdent(production)} RENAME TO ${quoteIdent(plan.keptAs)}`]),
     `ALTER DATABASE ${quoteIdent(plan.restoredAs)} RENAME TO ${quoteIdent(production)}`,
   ];
   await maintenance.query('BEGIN');
@@ -64,8 +76,16 @@ async function rename(execution: Execution): Promise<string> {
 export async function cutOver(execution: Execution, pacing: CutoverPacing): Promise<void> {
   const { steps, run } = execution;
   await commandStep(execution, STEP.stop, 'stop-command', run.settings.commands.stop);
-  await steps.run(STEP.sessions, () => clearSessions(execution, pacing), (detail) => detail);
-  await steps.run(STEP.rename, () => rename(execution), (detail) => detail);
+  await steps.run(
+    STEP.sessions,
+    () => clearSessions(execution, pacing),
+    (detail) => detail,
+  );
+  await steps.run(
+    STEP.rename,
+    () => rename(execution),
+    (detail) => detail,
+  );
 }
 
 /** After the renames: migrate, start, wait for health, and mark the recovery complete on the server. */

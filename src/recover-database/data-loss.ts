@@ -28,7 +28,11 @@ export interface DataLoss {
 }
 
 /** The manifest's tables that exist in the live database, counted exactly in one read-only snapshot. */
-async function liveCounts(target: DatabaseTarget, psqlPath: string, manifest: BackupManifest): Promise<Map<string, number>> {
+async function liveCounts(
+  target: DatabaseTarget,
+  psqlPath: string,
+  manifest: BackupManifest,
+): Promise<Map<string, number>> {
   const session = await PsqlSession.open(target, { psqlPath });
   try {
     await session.query('SET default_transaction_read_only = on');
@@ -37,7 +41,10 @@ async function liveCounts(target: DatabaseTarget, psqlPath: string, manifest: Ba
       `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
     );
     const present = new Set(rows.map(([schema, name]) => JSON.stringify([schema, name])));
-    const counted = await countRows(session, manifest.tables.filter((t) => present.has(JSON.stringify([t.schema, t.name]))));
+    const counted = await countRows(
+      session,
+      manifest.tables.filter((t) => present.has(JSON.stringify([t.schema, t.name]))),
+    );
     await session.query('COMMIT');
     return new Map(counted.map((t) => [displayName(t), t.rows]));
   } finally {
@@ -50,8 +57,17 @@ async function liveCounts(target: DatabaseTarget, psqlPath: string, manifest: Ba
  * manifest's exact count against the live database's, where the live database still answers.
  * Only reads.
  */
-export async function measureDataLoss(production: DatabaseTarget, psqlPath: string, manifest: BackupManifest, now: Date): Promise<DataLoss> {
-  const loss: DataLoss = { recoveryPoint: manifest.snapshotAt, seconds: secondsBetween(new Date(manifest.snapshotAt), now), tables: [] };
+export async function measureDataLoss(
+  production: DatabaseTarget,
+  psqlPath: string,
+  manifest: BackupManifest,
+  now: Date,
+): Promise<DataLoss> {
+  const loss: DataLoss = {
+    recoveryPoint: manifest.snapshotAt,
+    seconds: secondsBetween(new Date(manifest.snapshotAt), now),
+    tables: [],
+  };
   let live = new Map<string, number>();
   try {
     live = await liveCounts(withDatabase(production, production.database), psqlPath, manifest);
@@ -61,7 +77,12 @@ export async function measureDataLoss(production: DatabaseTarget, psqlPath: stri
   loss.tables = manifest.tables.map((t) => {
     const table = displayName(t);
     const liveRows = live.get(table) ?? null;
-    return { table, backupRows: t.rows, liveRows, difference: liveRows !== null && t.rows !== null ? liveRows - t.rows : null };
+    return {
+      table,
+      backupRows: t.rows,
+      liveRows,
+      difference: liveRows !== null && t.rows !== null ? liveRows - t.rows : null,
+    };
   });
   return loss;
 }

@@ -59,28 +59,48 @@ const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
  * The one guard every change sits behind: execute needs `confirm` equal to the production database's
  * name and the recovery point the reviewed plan showed.
  */
-export function assertConfirmed(settings: Pick<RecoverDatabaseSettings, 'mode' | 'confirm' | 'database' | 'expectedRecoveryPoint' | 'rds'>): void {
+export function assertConfirmed(
+  settings: Pick<RecoverDatabaseSettings, 'mode' | 'confirm' | 'database' | 'expectedRecoveryPoint' | 'rds'>,
+): void {
   if (settings.mode !== 'execute') return;
   const name = settings.rds?.instanceId ?? settings.database.database;
   const what = settings.rds ? 'the instance to replace' : 'the database to replace';
   if (!settings.confirm) {
-    throw new ConfigurationError(`mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (${what}); run mode: plan first to see every change`);
+    throw new ConfigurationError(
+      `mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (${what}); run mode: plan first to see every change`,
+    );
   }
   if (settings.confirm !== name) {
     const of = settings.rds ? 'instance-id' : 'the database of database-url';
-    throw new ConfigurationError(`confirm '${settings.confirm}' does not equal ${of} ('${name}'), so nothing was changed: set confirm to exactly '${name}'`);
+    throw new ConfigurationError(
+      `confirm '${settings.confirm}' does not equal ${of} ('${name}'), so nothing was changed: set confirm to exactly '${name}'`,
+    );
   }
   if (!settings.expectedRecoveryPoint) {
-    throw new ConfigurationError("mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw");
+    throw new ConfigurationError(
+      "mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw",
+    );
   }
 }
 
 function parseSource(input: InputReader): RecoverSource {
-  const source = parseChoice(input('source'), 'source', ['backup', 'rds-point-in-time', 'rds-snapshot'] as const, 'backup');
+  const source = parseChoice(
+    input('source'),
+    'source',
+    ['backup', 'rds-point-in-time', 'rds-snapshot'] as const,
+    'backup',
+  );
   if (source !== 'backup') return source;
-  const rdsInputs: [string, string][] = [['instance-id', input('instance-id')], ['recovery-point', input('recovery-point')], ['cutover', input('cutover')]];
+  const rdsInputs: [string, string][] = [
+    ['instance-id', input('instance-id')],
+    ['recovery-point', input('recovery-point')],
+    ['cutover', input('cutover')],
+  ];
   const rdsOnly = rdsInputs.filter(([, value]) => value.trim()).map(([name]) => name);
-  if (rdsOnly.length) throw new ConfigurationError(`${rdsOnly.join(', ')} ${rdsOnly.length === 1 ? 'is' : 'are'} for an RDS source; with source: backup choose the recovery point with backup (latest, a key or a time)`);
+  if (rdsOnly.length)
+    throw new ConfigurationError(
+      `${rdsOnly.join(', ')} ${rdsOnly.length === 1 ? 'is' : 'are'} for an RDS source; with source: backup choose the recovery point with backup (latest, a key or a time)`,
+    );
   return source;
 }
 
@@ -88,7 +108,10 @@ function parseProductionDatabase(text: string, source: RecoverSource): DatabaseT
   const database = parseDatabaseUrl(text, 'database-url');
   const name = database.database;
   if (source !== 'backup') return database;
-  if (SYSTEM_DATABASES.includes(name)) throw new ConfigurationError(`database-url names '${name}', a database every PostgreSQL server needs; name the production database to replace`);
+  if (SYSTEM_DATABASES.includes(name))
+    throw new ConfigurationError(
+      `database-url names '${name}', a database every PostgreSQL server needs; name the production database to replace`,
+    );
   if (Buffer.byteLength(name) > MAX_PRODUCTION_NAME_BYTES) {
     throw new ConfigurationError(
       `database-url names a database of ${Buffer.byteLength(name)} bytes; the names recover-database gives the restored and the damaged database add 25 bytes, and PostgreSQL keeps 63, so it recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`,
@@ -99,13 +122,17 @@ function parseProductionDatabase(text: string, source: RecoverSource): DatabaseT
 
 function parseBackup(input: InputReader, bucket: string, prefix: string): BackupSelector {
   const backup = parseBackupSelector(input('backup'), bucket, prefix);
-  if (backup.kind === 'random') throw new ConfigurationError('backup: random is for restore tests; a recovery restores latest, a key, or the newest backup before a time (e.g. just before the corruption)');
+  if (backup.kind === 'random')
+    throw new ConfigurationError(
+      'backup: random is for restore tests; a recovery restores latest, a key, or the newest backup before a time (e.g. just before the corruption)',
+    );
   return backup;
 }
 
 function parseReportPath(input: string): string {
   const path = input.trim() || DEFAULT_REPORT_PATH;
-  if (path.endsWith('/')) throw new ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
+  if (path.endsWith('/'))
+    throw new ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
   return path;
 }
 
@@ -119,7 +146,11 @@ function parseCommands(input: InputReader, env: NodeJS.ProcessEnv, cwd: string):
 }
 
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-export function parseRecoverDatabaseInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RecoverDatabaseSettings {
+export function parseRecoverDatabaseInputs(
+  input: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): RecoverDatabaseSettings {
   const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
   const source = parseSource(input);
   const rds = source === 'backup' ? undefined : parseRdsSource(input, source);

@@ -46,10 +46,14 @@ function refuseUnbound(run: RecoveryRun, plan: RecoveryPlan): void {
   }
   const beforeRename = !['renamed', 'done'].includes(plan.phase.kind);
   if (plan.phase.kind === 'fresh' && !plan.server.canCreateDatabases) {
-    throw new ConfigurationError(`the user of database-url may not create databases; grant it CREATEDB (ALTER ROLE ... CREATEDB): the backup is restored into a new database beside ${settings.database.database}`);
+    throw new ConfigurationError(
+      `the user of database-url may not create databases; grant it CREATEDB (ALTER ROLE ... CREATEDB): the backup is restored into a new database beside ${settings.database.database}`,
+    );
   }
   if (beforeRename && plan.phase.kind !== 'half-renamed' && !plan.server.canRenameProduction) {
-    throw new ConfigurationError(`the user of database-url does not own ${settings.database.database} (nor is a member of its owner), so it could not rename it; connect as its owner`);
+    throw new ConfigurationError(
+      `the user of database-url does not own ${settings.database.database} (nor is a member of its owner), so it could not rename it; connect as its owner`,
+    );
   }
   if (plan.phase.kind === 'restoring') {
     const name = plan.restoredAs;
@@ -63,7 +67,11 @@ function refuseUnbound(run: RecoveryRun, plan: RecoveryPlan): void {
  * Reads everything execute depends on (the backup, the server, where an earlier run stopped) and
  * what the recovery would lose. Changes nothing.
  */
-export async function planRecovery(run: RecoveryRun, maintenance: PsqlSession, psqlPath: string): Promise<RecoveryPlan> {
+export async function planRecovery(
+  run: RecoveryRun,
+  maintenance: PsqlSession,
+  psqlPath: string,
+): Promise<RecoveryPlan> {
   const production = run.settings.database.database;
   const selection = await selectRecoveryPoint(run);
   const server = await readServerState(maintenance, production);
@@ -81,7 +89,8 @@ export async function planRecovery(run: RecoveryRun, maintenance: PsqlSession, p
   recordPlan(run, plan);
   refuseUnbound(run, plan);
   // After the renames the live database is the restored one: there is nothing left to lose.
-  if (['fresh', 'restored', 'proven'].includes(phase.kind)) run.details.loss = await measureDataLoss(run.settings.database, psqlPath, selection.manifest, run.now());
+  if (['fresh', 'restored', 'proven'].includes(phase.kind))
+    run.details.loss = await measureDataLoss(run.settings.database, psqlPath, selection.manifest, run.now());
   return plan;
 }
 
@@ -89,7 +98,14 @@ function recordPlan(run: RecoveryRun, plan: RecoveryPlan): void {
   const { backup, manifest, reason } = plan.selection;
   Object.assign(run.details, {
     recoveryPoint: backup.key,
-    backup: { key: backup.key, reason, sizeBytes: manifest.sizeBytes, sha256: manifest.sha256, snapshotAt: manifest.snapshotAt, finishedAt: manifest.finishedAt },
+    backup: {
+      key: backup.key,
+      reason,
+      sizeBytes: manifest.sizeBytes,
+      sha256: manifest.sha256,
+      snapshotAt: manifest.snapshotAt,
+      finishedAt: manifest.finishedAt,
+    },
     phase: plan.phase.kind,
     replaces: plan.replaces,
     restoredAs: plan.restoredAs,

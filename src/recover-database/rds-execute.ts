@@ -42,7 +42,11 @@ export interface RdsExecution {
 }
 
 const region = (execution: RdsExecution) => execution.run.settings.aws.region;
-const throttled = (execution: RdsExecution) => ({ deadline: execution.pacing.clock.now() + 300_000, throttle: execution.pacing.throttle, clock: execution.pacing.clock });
+const throttled = (execution: RdsExecution) => ({
+  deadline: execution.pacing.clock.now() + 300_000,
+  throttle: execution.pacing.throttle,
+  clock: execution.pacing.clock,
+});
 
 /** The restored instance is made as the damaged one is (class, network, public access, Multi-AZ, deletion protection) and carries the journal. */
 function replacement(execution: RdsExecution, damaged: InstanceState): TemporaryInstance {
@@ -72,10 +76,14 @@ async function restoreInstance(execution: RdsExecution): Promise<string> {
   if (!point || !damaged) throw new Error('the recovery point was not resolved');
   const target = replacement(execution, damaged);
   try {
-    if (point.mechanism === 'snapshot') await restoreFromSnapshot(run.client, point.snapshot.arn || point.snapshot.id, target, region(execution));
+    if (point.mechanism === 'snapshot')
+      await restoreFromSnapshot(run.client, point.snapshot.arn || point.snapshot.id, target, region(execution));
     else await restoreToPointInTime(run.client, point.source, point.time, target, region(execution));
   } catch (error) {
-    if (isAwsError(error, 'DBInstanceAlreadyExists', 'DBInstanceAlreadyExistsFault')) throw new ConfigurationError(`${plan.restoredId} was created meanwhile by someone else; nothing was changed: run the plan again`);
+    if (isAwsError(error, 'DBInstanceAlreadyExists', 'DBInstanceAlreadyExistsFault'))
+      throw new ConfigurationError(
+        `${plan.restoredId} was created meanwhile by someone else; nothing was changed: run the plan again`,
+      );
     throw error;
   }
   const call = point.mechanism === 'snapshot' ? 'RestoreDBInstanceFromDBSnapshot' : 'RestoreDBInstanceToPointInTime';
@@ -95,12 +103,18 @@ async function waitAvailable(execution: RdsExecution, id: string): Promise<Insta
     signal: run.signal,
   });
   if (id === execution.plan.restoredId && run.details.rds) run.details.rds.restored.statuses.push(...wait.statuses);
-  if (!wait.done || !wait.state) throw new Error(`${id} is ${wait.state?.status ?? 'not found'} after wait-timeout-minutes (${run.rds.waitTimeoutMinutes} min, ${plural(wait.polls, 'status check')})`);
+  if (!wait.done || !wait.state)
+    throw new Error(
+      `${id} is ${wait.state?.status ?? 'not found'} after wait-timeout-minutes (${run.rds.waitTimeoutMinutes} min, ${plural(wait.polls, 'status check')})`,
+    );
   return wait.state;
 }
 
 /** The restored instance's database, with the user, password and database of database-url. */
-async function connectRestored(execution: RdsExecution, restored: InstanceState): Promise<{ target: DatabaseTarget; psqlPath: string }> {
+async function connectRestored(
+  execution: RdsExecution,
+  restored: InstanceState,
+): Promise<{ target: DatabaseTarget; psqlPath: string }> {
   const { run, pacing } = execution;
   const endpoint = endpointText(restored);
   if (!endpoint) throw new Error(`${restored.id} is available but RDS reports no endpoint`);
@@ -113,30 +127,67 @@ async function connectRestored(execution: RdsExecution, restored: InstanceState)
   const target = { ...parseDatabaseUrl(url.toString(), 'the restored instance'), password: production.password };
   const psqlPath = (await findClient('psql')).path;
   const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
-  await awaitConnection(target, options, { backoff: pacing.connect, timeoutMs: pacing.connectTimeoutMs, clock: pacing.clock });
+  await awaitConnection(target, options, {
+    backoff: pacing.connect,
+    timeoutMs: pacing.connectTimeoutMs,
+    clock: pacing.clock,
+  });
   return { target, psqlPath };
 }
 
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
 async function restoreAndProve(execution: RdsExecution): Promise<void> {
   const { run, plan, steps } = execution;
-  if (plan.phase === 'fresh') await steps.run(STEP.restoreInstance, () => restoreInstance(execution), (d) => d);
+  if (plan.phase === 'fresh')
+    await steps.run(
+      STEP.restoreInstance,
+      () => restoreInstance(execution),
+      (d) => d,
+    );
   else steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
-  const restored = await steps.run(STEP.waitInstance, () => waitAvailable(execution, plan.restoredId), (s) => `${s.id} available at ${endpointText(s) ?? '?'}`);
-  const { target, psqlPath } = await steps.run(STEP.connect, () => connectRestored(execution, restored), (c) => c.target.display);
+  const restored = await steps.run(
+    STEP.waitInstance,
+    () => waitAvailable(execution, plan.restoredId),
+    (s) => `${s.id} available at ${endpointText(s) ?? '?'}`,
+  );
+  const { target, psqlPath } = await steps.run(
+    STEP.connect,
+    () => connectRestored(execution, restored),
+    (c) => c.target.display,
+  );
   const { checks, smokeCommand } = run.settings;
   const now = run.now;
   if (checks) {
-    await steps.run(STEP.checks, async () => {
-      run.details.checks.results = await runChecks(checks.checks, target, { psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now, signal: run.signal });
-      return judgeChecks(run.details.checks.results, checks.path);
-    }, (d) => d);
+    await steps.run(
+      STEP.checks,
+      async () => {
+        run.details.checks.results = await runChecks(checks.checks, target, {
+          psqlPath,
+          timeoutSeconds: run.settings.rtoSeconds,
+          secrets: run.secrets,
+          now,
+          signal: run.signal,
+        });
+        return judgeChecks(run.details.checks.results, checks.path);
+      },
+      (d) => d,
+    );
   } else steps.skip(STEP.checks, 'no checks file');
   if (smokeCommand) {
-    await steps.run(STEP.smoke, async () => {
-      run.details.smoke = await runSmokeCommand(smokeCommand, target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now, env: run.env, signal: run.signal });
-      return judgeSmoke(run.details.smoke);
-    }, (d) => d);
+    await steps.run(
+      STEP.smoke,
+      async () => {
+        run.details.smoke = await runSmokeCommand(smokeCommand, target, {
+          timeoutSeconds: run.settings.smokeTimeoutSeconds,
+          secrets: run.secrets,
+          now,
+          env: run.env,
+          signal: run.signal,
+        });
+        return judgeSmoke(run.details.smoke);
+      },
+      (d) => d,
+    );
   } else steps.skip(STEP.smoke, 'no smoke-command');
 }
 
@@ -145,7 +196,12 @@ async function renameDamaged(execution: RdsExecution): Promise<string> {
   const { run, plan } = execution;
   const damaged = plan.damaged;
   if (!damaged?.arn) throw new Error(`${run.rds.instanceId}: RDS reports no ARN to tag`);
-  await addInstanceTags(run.client, damaged.arn, { [TAG.replacedBy]: plan.restoredId, [TAG.keptAs]: plan.keptAs, [TAG.run]: runTag(run.run) }, throttled(execution));
+  await addInstanceTags(
+    run.client,
+    damaged.arn,
+    { [TAG.replacedBy]: plan.restoredId, [TAG.keptAs]: plan.keptAs, [TAG.run]: runTag(run.run) },
+    throttled(execution),
+  );
   await renameInstance(run.client, damaged.id, plan.keptAs, region(execution));
   const kept = await waitAvailable(execution, plan.keptAs);
   return `${damaged.id} → ${plan.keptAs} (available; deletion protection ${kept.deletionProtection ? 'on' : 'off'}, as it was; tagged ${TAG.replacedBy}=${plan.restoredId})`;
@@ -165,15 +221,29 @@ async function cutOverByRename(execution: RdsExecution): Promise<void> {
   await commandStep(execution, STEP.stop, 'stop-command', run.settings.commands.stop);
   if (plan.phase === 'half-renamed') {
     // The damaged instance may still be `renaming` when a run stopped right after the call.
-    await steps.run(STEP.renameDamaged, async () => `an earlier run renamed it to ${(await waitAvailable(execution, plan.keptAs)).id}`, (d) => d);
-  } else await steps.run(STEP.renameDamaged, () => renameDamaged(execution), (d) => d);
-  await steps.run(STEP.renameRestored, () => renameRestored(execution), (d) => d);
+    await steps.run(
+      STEP.renameDamaged,
+      async () => `an earlier run renamed it to ${(await waitAvailable(execution, plan.keptAs)).id}`,
+      (d) => d,
+    );
+  } else
+    await steps.run(
+      STEP.renameDamaged,
+      () => renameDamaged(execution),
+      (d) => d,
+    );
+  await steps.run(
+    STEP.renameRestored,
+    () => renameRestored(execution),
+    (d) => d,
+  );
 }
 
 async function markComplete(execution: RdsExecution): Promise<void> {
   const { run } = execution;
   const production = await describeInstance(run.client, { id: run.rds.instanceId, region: region(execution) });
-  if (production?.arn) await addInstanceTags(run.client, production.arn, { [TAG.state]: 'complete' }, throttled(execution));
+  if (production?.arn)
+    await addInstanceTags(run.client, production.arn, { [TAG.state]: 'complete' }, throttled(execution));
 }
 
 /** From where the plan found the recovery, the rest of it; each part skipped when an earlier run did it. */
@@ -194,6 +264,8 @@ export async function executeRdsRecovery(execution: RdsExecution, cutover: Cutov
 export function refuseOtherInstance(run: RdsRun, plan: RdsRecoveryPlan): void {
   const expected = run.settings.expectedReplaces;
   if (expected && expected !== plan.replaces) {
-    throw new ConfigurationError(`expected-replaces is ${expected}, but the instance to replace is now ${plan.replaces}, so nothing was changed: ${run.rds.instanceId} changed since the plan; run the plan again`);
+    throw new ConfigurationError(
+      `expected-replaces is ${expected}, but the instance to replace is now ${plan.replaces}, so nothing was changed: ${run.rds.instanceId} changed since the plan; run the plan again`,
+    );
   }
 }

@@ -20,12 +20,17 @@ function parsePoint(text: string, source: RdsSource): RecoveryPointSelector {
   const value = text.trim();
   if (source === 'rds-point-in-time') {
     if (value && value !== 'latest' && !startsWithDate(value)) {
-      throw new ConfigurationError(`recovery-point '${value}': with source: rds-point-in-time it is latest or a time with its zone just before the corruption (e.g. 2026-03-01T09:14:00Z); for a snapshot use source: rds-snapshot`);
+      throw new ConfigurationError(
+        `recovery-point '${value}': with source: rds-point-in-time it is latest or a time with its zone just before the corruption (e.g. 2026-03-01T09:14:00Z); for a snapshot use source: rds-snapshot`,
+      );
     }
     return parseRecoveryPoint(value);
   }
   if (!value || value === 'latest') return { kind: 'newest-snapshot' };
-  if (startsWithDate(value)) throw new ConfigurationError(`recovery-point '${value}' is a time: with source: rds-snapshot it is a snapshot identifier or latest (the newest snapshot); for a time use source: rds-point-in-time`);
+  if (startsWithDate(value))
+    throw new ConfigurationError(
+      `recovery-point '${value}' is a time: with source: rds-snapshot it is a snapshot identifier or latest (the newest snapshot); for a time use source: rds-point-in-time`,
+    );
   return parseRecoveryPoint(value.startsWith('snapshot:') ? value : `snapshot:${value}`);
 }
 
@@ -33,13 +38,24 @@ function parsePoint(text: string, source: RdsSource): RecoveryPointSelector {
 export function parseRdsSource(input: InputReader, source: RdsSource): RdsRecoverySettings {
   // backup, prefix and terminate-connections have defaults in action.yml: only a value of the user's counts.
   const given = (name: string, byDefault: string) => ![byDefault, ''].includes(input(name).trim());
-  const backupOnly = [['backup', 'latest'], ['bucket', ''], ['prefix', 'database/'], ['terminate-connections', 'false']].filter(([name, byDefault]) => given(name as string, byDefault as string)).map(([name]) => name);
+  const backupOnly = [
+    ['backup', 'latest'],
+    ['bucket', ''],
+    ['prefix', 'database/'],
+    ['terminate-connections', 'false'],
+  ]
+    .filter(([name, byDefault]) => given(name as string, byDefault as string))
+    .map(([name]) => name);
   if (backupOnly.length) {
-    throw new ConfigurationError(`${backupOnly.join(', ')} ${backupOnly.length === 1 ? 'is' : 'are'} for source: backup; with source: ${source} choose the recovery point with recovery-point and the instance with instance-id`);
+    throw new ConfigurationError(
+      `${backupOnly.join(', ')} ${backupOnly.length === 1 ? 'is' : 'are'} for source: backup; with source: ${source} choose the recovery point with recovery-point and the instance with instance-id`,
+    );
   }
   const cutover = parseChoice(input('cutover'), 'cutover', ['rename', 'dns'] as const, 'rename');
   if (cutover === 'dns') {
-    throw new ConfigurationError('cutover: dns is not available in this version of recover-database; use cutover: rename (the restored instance takes the production identifier, so the endpoint stays), or move the record with failover after a recovery into a new instance');
+    throw new ConfigurationError(
+      'cutover: dns is not available in this version of recover-database; use cutover: rename (the restored instance takes the production identifier, so the endpoint stays), or move the record with failover after a recovery into a new instance',
+    );
   }
   return {
     instanceId: parseIdentifier(input('instance-id'), 'instance-id'),

@@ -27,7 +27,9 @@ export const MADE_BY = 'recover-database';
 
 /** The run as a tag value (RDS allows letters, digits, spaces and _ . : / = + - @). */
 export function runTag(run: RunContext): string {
-  const text = [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`].filter(Boolean).join(' ');
+  const text = [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`]
+    .filter(Boolean)
+    .join(' ');
   return (text || 'local run').replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
 }
 
@@ -47,7 +49,8 @@ function withSuffix(production: string, suffix: string): string {
 }
 
 /** The restored instance: named by the recovery point, so a re-run of the same recovery finds it. */
-export const restoredId = (production: string, recoveryPoint: Date) => withSuffix(production, `recovered-${stamp(recoveryPoint)}`);
+export const restoredId = (production: string, recoveryPoint: Date) =>
+  withSuffix(production, `recovered-${stamp(recoveryPoint)}`);
 
 /** The identifier the damaged instance is kept under: the production one and the time execute started. */
 export const damagedId = (production: string, at: Date) => withSuffix(production, `damaged-${stamp(at)}`);

@@ -60,14 +60,24 @@ function boundLatest(run: RdsRun, point: ResolvedPoint): ResolvedPoint {
   if (run.settings.mode !== 'execute' || !expected || point.mechanism !== 'point-in-time') return point;
   const time = new Date(expected);
   if (Number.isNaN(time.getTime()) || time < point.window.earliest || time > point.window.latest) {
-    refuseOtherPoint(run, point.time.toISOString(), `the restore window is ${point.window.earliest.toISOString()} to ${point.window.latest.toISOString()}`);
+    refuseOtherPoint(
+      run,
+      point.time.toISOString(),
+      `the restore window is ${point.window.earliest.toISOString()} to ${point.window.latest.toISOString()}`,
+    );
   }
   return { ...point, time, request: time, label: `point in time ${time.toISOString()} (latest when planned)` };
 }
 
 /** Resolves the recovery point against what RDS offers for the damaged instance now. */
 async function resolvePoint(run: RdsRun): Promise<{ point: ResolvedPoint; binding: string }> {
-  const query = { instanceId: run.rds.instanceId, sourceRegion: run.settings.aws.region, region: run.settings.aws.region, client: run.client, sourceClient: run.client };
+  const query = {
+    instanceId: run.rds.instanceId,
+    sourceRegion: run.settings.aws.region,
+    region: run.settings.aws.region,
+    client: run.client,
+    sourceClient: run.client,
+  };
   const resolved = await resolveRecoveryPoint(run.rds.recoveryPoint, await findRecoveryPoints(query), query);
   const point = run.rds.recoveryPoint.kind === 'latest' ? boundLatest(run, resolved) : resolved;
   const binding = point.mechanism === 'snapshot' ? point.snapshot.id : point.time.toISOString();
@@ -80,7 +90,10 @@ async function resolvePoint(run: RdsRun): Promise<{ point: ResolvedPoint; bindin
 async function pointOfBinding(run: RdsRun, binding: string): Promise<Date> {
   if (pitr(run)) return new Date(binding);
   const [snapshot] = await listSnapshots(run.client, { snapshotId: binding });
-  if (!snapshot?.dataAt) throw new ConfigurationError(`recovery-point: there is no available DB snapshot '${binding}' in ${run.settings.aws.region}`);
+  if (!snapshot?.dataAt)
+    throw new ConfigurationError(
+      `recovery-point: there is no available DB snapshot '${binding}' in ${run.settings.aws.region}`,
+    );
   return snapshot.dataAt;
 }
 
@@ -110,7 +123,8 @@ export async function planRdsRecovery(run: RdsRun): Promise<RdsRecoveryPlan> {
   const region = run.settings.aws.region;
   const fixed = fixedBinding(run);
   const expected = run.settings.expectedRecoveryPoint;
-  if (fixed && expected && fixed !== expected) refuseOtherPoint(run, fixed, `recovery-point ${describeSelector(run.rds.recoveryPoint)}`);
+  if (fixed && expected && fixed !== expected)
+    refuseOtherPoint(run, fixed, `recovery-point ${describeSelector(run.rds.recoveryPoint)}`);
   const production = await describeInstance(run.client, { id, region });
   const bound = hint(run);
   if (production && bound && restoredFor(production, id) && production.tags[TAG.recoveryPoint] === bound) {
@@ -121,13 +135,29 @@ export async function planRdsRecovery(run: RdsRun): Promise<RdsRecoveryPlan> {
   const restored = restoredId(id, point.time);
   const existing = await describeInstance(run.client, { id: restored, region });
   const replaces = production.resourceId ?? production.arn ?? id;
-  if (existing && !(restoredFor(existing, id) && existing.tags[TAG.replaces] === replaces && existing.tags[TAG.recoveryPoint] === binding)) {
+  if (
+    existing &&
+    !(
+      restoredFor(existing, id) &&
+      existing.tags[TAG.replaces] === replaces &&
+      existing.tags[TAG.recoveryPoint] === binding
+    )
+  ) {
     throw new ConfigurationError(
       `an instance named ${restored} already exists in ${region} and was not restored by this recovery of ${id} (its ${TAG.madeBy}, ${TAG.replaces} and ${TAG.recoveryPoint} tags do not match), so nothing was changed: rename or remove it, or choose another recovery-point`,
     );
   }
   const keptAs = existing?.tags[TAG.keptAs] ?? damagedId(id, run.now());
-  return { phase: existing ? 'restored' : 'fresh', binding, time: point.time, point, damaged: production, restoredId: restored, keptAs, replaces };
+  return {
+    phase: existing ? 'restored' : 'fresh',
+    binding,
+    time: point.time,
+    point,
+    damaged: production,
+    restoredId: restored,
+    keptAs,
+    replaces,
+  };
 }
 
 /** No instance under the production identifier: an earlier run renamed the damaged one away, or instance-id is wrong. */
@@ -139,21 +169,39 @@ async function halfRenamed(run: RdsRun, bound: string | undefined): Promise<RdsR
   const time = await pointOfBinding(run, bound);
   const restored = await describeInstance(run.client, { id: restoredId(id, time), region });
   if (!restored || !restoredFor(restored, id) || restored.tags[TAG.recoveryPoint] !== bound) {
-    throw new ConfigurationError(`instance-id: ${missing}, and no instance restored by this recovery (recovery point ${bound}) waits to take its place; check instance-id and region`);
+    throw new ConfigurationError(
+      `instance-id: ${missing}, and no instance restored by this recovery (recovery point ${bound}) waits to take its place; check instance-id and region`,
+    );
   }
   const keptAs = restored.tags[TAG.keptAs] ?? '';
   const damaged = await describeInstance(run.client, { id: keptAs, region });
   if (!damaged || (damaged.resourceId ?? damaged.arn) !== restored.tags[TAG.replaces]) {
-    throw new ConfigurationError(`${missing}: ${restored.id} is restored, but the damaged instance is not under ${keptAs} either; find it (aws rds describe-db-instances) before running again: nothing was changed`);
+    throw new ConfigurationError(
+      `${missing}: ${restored.id} is restored, but the damaged instance is not under ${keptAs} either; find it (aws rds describe-db-instances) before running again: nothing was changed`,
+    );
   }
-  return { phase: 'half-renamed', binding: bound, time, damaged, restoredId: restored.id, keptAs, replaces: restored.tags[TAG.replaces] ?? '' };
+  return {
+    phase: 'half-renamed',
+    binding: bound,
+    time,
+    damaged,
+    restoredId: restored.id,
+    keptAs,
+    replaces: restored.tags[TAG.replaces] ?? '',
+  };
 }
 
 /** The report's view of the plan. */
 export function recordRdsPlan(run: RdsRun, plan: RdsRecoveryPlan): void {
   const { details } = run;
   const point = plan.point;
-  Object.assign(details, { recoveryPoint: plan.binding, phase: plan.phase, replaces: plan.replaces, restoredAs: plan.restoredId, keptAs: plan.keptAs });
+  Object.assign(details, {
+    recoveryPoint: plan.binding,
+    phase: plan.phase,
+    replaces: plan.replaces,
+    restoredAs: plan.restoredId,
+    keptAs: plan.keptAs,
+  });
   if (details.rds) {
     details.rds.recoveryPoint = {
       mechanism: pitr(run) ? 'point-in-time' : 'snapshot',
@@ -164,5 +212,10 @@ export function recordRdsPlan(run: RdsRun, plan: RdsRecoveryPlan): void {
     details.rds.restored.id = plan.restoredId;
     details.rds.damagedDeletionProtection = plan.damaged?.deletionProtection;
   }
-  if (['fresh', 'restored'].includes(plan.phase)) details.loss = { recoveryPoint: plan.time.toISOString(), seconds: secondsBetween(plan.time, run.now()), tables: [] };
+  if (['fresh', 'restored'].includes(plan.phase))
+    details.loss = {
+      recoveryPoint: plan.time.toISOString(),
+      seconds: secondsBetween(plan.time, run.now()),
+      tables: [],
+    };
 }

@@ -18,22 +18,39 @@ export type RecoverDatabaseReport = Report<typeof REPORT_KIND, RecoverDetails>;
 /** From the start of execute to the health URL's answer (or, without one, the end of the last step); a re-run measures its own part. */
 const RECOVERY_STEPS: string[] = Object.values(STEP);
 
-export function measureRto(steps: readonly ReportStep[], details: RecoverDetails, health: boolean): RecoverDetails['rto'] {
+export function measureRto(
+  steps: readonly ReportStep[],
+  details: RecoverDetails,
+  health: boolean,
+): RecoverDetails['rto'] {
   // A run that found the recovery complete recovered nothing itself: the run that did has the time.
   const recovering = details.mode === 'execute' && details.recovered && details.phase !== 'done';
   const measured = recovering ? measureRecoveryTime(steps, RECOVERY_STEPS) : { seconds: null };
-  const measure = health ? 'start of execute until health-url answered' : 'start of execute until the last step ended (no health-url)';
+  const measure = health
+    ? 'start of execute until health-url answered'
+    : 'start of execute until the last step ended (no health-url)';
   return { ...measured, measure };
 }
 
 export function recoverObjectives(details: RecoverDetails, rtoSeconds: number): ObjectiveResult[] {
   return [
     objective('RTO', 'database failure', details.rto.measure, rtoSeconds, details.rto.seconds),
-    objective('RPO', 'database failure', `age of the recovery point (${details.rds ? `the RDS ${details.rds.recoveryPoint?.mechanism ?? 'recovery point'}` : "the backup's snapshot"}) at the end of the run: the data lost`, RPO_OBJECTIVE_SECONDS, details.rpo.seconds),
+    objective(
+      'RPO',
+      'database failure',
+      `age of the recovery point (${details.rds ? `the RDS ${details.rds.recoveryPoint?.mechanism ?? 'recovery point'}` : "the backup's snapshot"}) at the end of the run: the data lost`,
+      RPO_OBJECTIVE_SECONDS,
+      details.rpo.seconds,
+    ),
   ];
 }
 
-function recoverChecklist(steps: readonly ReportStep[], details: RecoverDetails, objectives: readonly ObjectiveResult[], tagged: ReadonlySet<ChecklistTag>): ChecklistItem[] {
+function recoverChecklist(
+  steps: readonly ReportStep[],
+  details: RecoverDetails,
+  objectives: readonly ObjectiveResult[],
+  tagged: ReadonlySet<ChecklistTag>,
+): ChecklistItem[] {
   if (details.mode === 'plan') return [];
   const get = (name: string) => steps.find((s) => s.name === name);
   const items: ChecklistItem[] = [];
@@ -45,10 +62,25 @@ function recoverChecklist(steps: readonly ReportStep[], details: RecoverDetails,
     const verify = stepOutcome(get(STEP.verify));
     items.push(checklistItem('restore', verify.status, verify.detail));
   }
-  items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged }));
+  items.push(
+    ...checksChecklist({
+      smokeStep: get(STEP.smoke),
+      smoke: details.smoke,
+      checksStep: get(STEP.checks),
+      results: details.checks.results,
+      tagged,
+    }),
+  );
   const [rto, rpo] = objectives;
   items.push(rtoChecklistItem(rto));
-  if (rpo?.measuredSeconds !== null && rpo) items.push(checklistItem('rpo', rpo.passed ? 'passed' : 'failed', `${formatDuration(rpo.measuredSeconds)} of data lost (objective ${formatDuration(rpo.targetSeconds)})`));
+  if (rpo?.measuredSeconds !== null && rpo)
+    items.push(
+      checklistItem(
+        'rpo',
+        rpo.passed ? 'passed' : 'failed',
+        `${formatDuration(rpo.measuredSeconds)} of data lost (objective ${formatDuration(rpo.targetSeconds)})`,
+      ),
+    );
   return items;
 }
 

@@ -47,28 +47,57 @@ export async function restoreBeside(execution: Execution): Promise<void> {
       STEP.download,
       async () => {
         await checkFreeSpace(file, backup.object.sizeBytes);
-        const downloaded = await downloadToFile(run.store, backup.key, file, { log: run.log, signal: run.signal, now: run.now, storageChecksum: false });
+        const downloaded = await downloadToFile(run.store, backup.key, file, {
+          log: run.log,
+          signal: run.signal,
+          now: run.now,
+          storageChecksum: false,
+        });
         compareWithManifest(downloaded, manifest, `s3://${run.settings.bucket}/${backup.key}`);
         return downloaded;
       },
       (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)}; size and SHA-256 ${d.sha256} match the manifest`,
     );
     const target = restoredTarget(execution);
-    await steps.run(STEP.createDatabase, async () => {
-      await maintenance.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`);
-      await setJournal(execution, target.database, 'restoring');
-      return `created ${target.database} beside ${run.settings.database.database}`;
-    }, (detail) => detail);
-    const rolesContext = { target, rolePasswords: {}, existingRoles: 'keep' as const, store: run.store, details: run.details, log: run.log };
-    const roles = await steps.run(STEP.roles, () => createRolesStep(rolesContext, manifest, execution.psqlPath), (r) => r.detail);
-    await steps.run(STEP.restore, async () => {
-      const client = await findRestoreClient(backup.format, manifest.pgDump.version, plan.server);
-      if (backup.format === 'custom') await restoreCustom(client, target, file, run.settings.jobs, run.signal, true);
-      else await restorePlain(client, target, file, run.signal);
-      return `${client.tool} ${client.version}, with owners and privileges`;
-    }, (detail) => detail);
+    await steps.run(
+      STEP.createDatabase,
+      async () => {
+        await maintenance.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`);
+        await setJournal(execution, target.database, 'restoring');
+        return `created ${target.database} beside ${run.settings.database.database}`;
+      },
+      (detail) => detail,
+    );
+    const rolesContext = {
+      target,
+      rolePasswords: {},
+      existingRoles: 'keep' as const,
+      store: run.store,
+      details: run.details,
+      log: run.log,
+    };
+    const roles = await steps.run(
+      STEP.roles,
+      () => createRolesStep(rolesContext, manifest, execution.psqlPath),
+      (r) => r.detail,
+    );
+    await steps.run(
+      STEP.restore,
+      async () => {
+        const client = await findRestoreClient(backup.format, manifest.pgDump.version, plan.server);
+        if (backup.format === 'custom') await restoreCustom(client, target, file, run.settings.jobs, run.signal, true);
+        else await restorePlain(client, target, file, run.signal);
+        return `${client.tool} ${client.version}, with owners and privileges`;
+      },
+      (detail) => detail,
+    );
     const databaseSql = roles.databaseSql;
-    if (databaseSql) await steps.run(STEP.databaseSettings, () => databaseSettingsStep(rolesContext, databaseSql, execution.psqlPath), (detail) => detail);
+    if (databaseSql)
+      await steps.run(
+        STEP.databaseSettings,
+        () => databaseSettingsStep(rolesContext, databaseSql, execution.psqlPath),
+        (detail) => detail,
+      );
     else steps.skip(STEP.databaseSettings, "no stored globals: the database's own settings were not restored");
     await setJournal(execution, target.database, 'restored');
   } finally {
@@ -80,29 +109,53 @@ export async function restoreBeside(execution: Execution): Promise<void> {
 export async function proveRestored(execution: Execution): Promise<void> {
   const { run, plan, steps } = execution;
   const target = restoredTarget(execution);
-  await steps.run(STEP.verify, async () => {
-    const session = await PsqlSession.open(target, { psqlPath: execution.psqlPath });
-    try {
-      const verified = await verifyAgainstManifest(session, plan.selection.manifest);
-      run.details.tables = verified.tables;
-      if (verified.failure) throw verified.failure;
-      return verified.detail;
-    } finally {
-      await session.close();
-    }
-  }, (detail) => detail);
+  await steps.run(
+    STEP.verify,
+    async () => {
+      const session = await PsqlSession.open(target, { psqlPath: execution.psqlPath });
+      try {
+        const verified = await verifyAgainstManifest(session, plan.selection.manifest);
+        run.details.tables = verified.tables;
+        if (verified.failure) throw verified.failure;
+        return verified.detail;
+      } finally {
+        await session.close();
+      }
+    },
+    (detail) => detail,
+  );
   const { checks, smokeCommand } = run.settings;
   if (checks) {
-    await steps.run(STEP.checks, async () => {
-      run.details.checks.results = await runChecks(checks.checks, target, { psqlPath: execution.psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: run.now, signal: run.signal });
-      return judgeChecks(run.details.checks.results, checks.path);
-    }, (detail) => detail);
+    await steps.run(
+      STEP.checks,
+      async () => {
+        run.details.checks.results = await runChecks(checks.checks, target, {
+          psqlPath: execution.psqlPath,
+          timeoutSeconds: run.settings.rtoSeconds,
+          secrets: run.secrets,
+          now: run.now,
+          signal: run.signal,
+        });
+        return judgeChecks(run.details.checks.results, checks.path);
+      },
+      (detail) => detail,
+    );
   } else steps.skip(STEP.checks, 'no checks file');
   if (smokeCommand) {
-    await steps.run(STEP.smoke, async () => {
-      run.details.smoke = await runSmokeCommand(smokeCommand, target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, signal: run.signal });
-      return judgeSmoke(run.details.smoke);
-    }, (detail) => detail);
+    await steps.run(
+      STEP.smoke,
+      async () => {
+        run.details.smoke = await runSmokeCommand(smokeCommand, target, {
+          timeoutSeconds: run.settings.smokeTimeoutSeconds,
+          secrets: run.secrets,
+          now: run.now,
+          env: run.env,
+          signal: run.signal,
+        });
+        return judgeSmoke(run.details.smoke);
+      },
+      (detail) => detail,
+    );
   } else steps.skip(STEP.smoke, 'no smoke-command');
   await setJournal(execution, target.database, 'proven');
 }

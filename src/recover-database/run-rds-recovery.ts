@@ -11,9 +11,12 @@ import { STEP } from './steps.js';
 
 const PHASE: Record<RdsRecoveryPlan['phase'], (plan: RdsRecoveryPlan, id: string) => string> = {
   fresh: (p, id) => `${id} (${p.replaces}) is to be replaced by a restore of ${p.binding}; nothing started yet`,
-  restored: (p, id) => `an earlier run restored ${p.binding} into ${p.restoredId}; ${id} is untouched: this run goes on from there`,
-  'half-renamed': (p, id) => `an earlier run renamed the damaged instance to ${p.keptAs} but not ${p.restoredId} to ${id}: this run finishes the cut-over`,
-  renamed: (p, id) => `an earlier run put ${p.restoredId} in place as ${id} (the damaged instance is ${p.keptAs}): this run goes on after the renames`,
+  restored: (p, id) =>
+    `an earlier run restored ${p.binding} into ${p.restoredId}; ${id} is untouched: this run goes on from there`,
+  'half-renamed': (p, id) =>
+    `an earlier run renamed the damaged instance to ${p.keptAs} but not ${p.restoredId} to ${id}: this run finishes the cut-over`,
+  renamed: (p, id) =>
+    `an earlier run put ${p.restoredId} in place as ${id} (the damaged instance is ${p.keptAs}): this run goes on after the renames`,
   done: (p, id) => `${id} was already recovered to ${p.binding}; the damaged instance is ${p.keptAs}: nothing to do`,
 };
 
@@ -21,17 +24,33 @@ function actions(run: RdsRun, plan: RdsRecoveryPlan): string[] {
   const id = run.rds.instanceId;
   const { commands, checks, smokeCommand, health } = run.settings;
   const words = (c: readonly string[] | undefined) => c?.join(' ');
-  const restore = plan.point?.mechanism === 'snapshot' ? `aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier ${plan.binding}` : `aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier ${id} --restore-time ${plan.binding}`;
-  const rename = (from: string, to: string) => `aws rds modify-db-instance --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
+  const restore =
+    plan.point?.mechanism === 'snapshot'
+      ? `aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier ${plan.binding}`
+      : `aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier ${id} --restore-time ${plan.binding}`;
+  const rename = (from: string, to: string) =>
+    `aws rds modify-db-instance --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
   const all: [RdsRecoveryPlan['phase'][], string | undefined][] = [
-    [['fresh'], `${restore} --target-db-instance-identifier ${plan.restoredId} (made as ${id} is; tagged with this recovery)`],
-    [['fresh', 'restored'], `wait until ${plan.restoredId} is available, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`],
+    [
+      ['fresh'],
+      `${restore} --target-db-instance-identifier ${plan.restoredId} (made as ${id} is; tagged with this recovery)`,
+    ],
+    [
+      ['fresh', 'restored'],
+      `wait until ${plan.restoredId} is available, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
+    ],
     [['fresh', 'restored', 'half-renamed'], commands.stop && `stop-command: ${words(commands.stop)}`],
     [['fresh', 'restored'], `tag ${id} with this recovery, then ${rename(id, plan.keptAs)}; wait until available`],
     [['fresh', 'restored', 'half-renamed'], `${rename(plan.restoredId, id)}; wait until available`],
-    [['fresh', 'restored', 'half-renamed', 'renamed'], commands.migrate && `migrate-command: ${words(commands.migrate)}`],
+    [
+      ['fresh', 'restored', 'half-renamed', 'renamed'],
+      commands.migrate && `migrate-command: ${words(commands.migrate)}`,
+    ],
     [['fresh', 'restored', 'half-renamed', 'renamed'], commands.start && `start-command: ${words(commands.start)}`],
-    [['fresh', 'restored', 'half-renamed', 'renamed'], health && `wait up to ${health.timeoutSeconds} s for ${health.display} to answer ${health.expectStatus}`],
+    [
+      ['fresh', 'restored', 'half-renamed', 'renamed'],
+      health && `wait up to ${health.timeoutSeconds} s for ${health.display} to answer ${health.expectStatus}`,
+    ],
   ];
   return all.filter(([phases, text]) => text && phases.includes(plan.phase)).map(([, text]) => text as string);
 }
@@ -40,12 +59,22 @@ function actions(run: RdsRun, plan: RdsRecoveryPlan): string[] {
 export function putBackCommands(run: RdsRun, plan: Pick<RdsRecoveryPlan, 'restoredId' | 'keptAs'>): string[] {
   const id = run.rds.instanceId;
   const region = run.settings.aws.region;
-  const rename = (from: string, to: string) => `aws rds modify-db-instance --region ${region} --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
-  return [rename(id, plan.restoredId), `aws rds wait db-instance-available --region ${region} --db-instance-identifier ${plan.restoredId}`, rename(plan.keptAs, id)];
+  const rename = (from: string, to: string) =>
+    `aws rds modify-db-instance --region ${region} --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
+  return [
+    rename(id, plan.restoredId),
+    `aws rds wait db-instance-available --region ${region} --db-instance-identifier ${plan.restoredId}`,
+    rename(plan.keptAs, id),
+  ];
 }
 
 /** Where things stand at the end of an RDS recovery, in a sentence (and the way back once the renames happened). */
-export function describeRdsEnd(run: RdsRun, plan: RdsRecoveryPlan | undefined, steps: readonly ReportStep[], failed: boolean): void {
+export function describeRdsEnd(
+  run: RdsRun,
+  plan: RdsRecoveryPlan | undefined,
+  steps: readonly ReportStep[],
+  failed: boolean,
+): void {
   const { details } = run;
   const id = run.rds.instanceId;
   if (!plan) return void (details.state = `nothing was changed: ${id} is as it was`);
@@ -57,7 +86,8 @@ export function describeRdsEnd(run: RdsRun, plan: RdsRecoveryPlan | undefined, s
       : `${id} is the instance restored to ${plan.binding}; ${kept}`;
     return;
   }
-  if (details.mode === 'plan') return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
+  if (details.mode === 'plan')
+    return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
   const passed = (name: string) => steps.some((s) => s.name === name && s.status === 'passed');
   if (plan.phase === 'half-renamed' || passed(STEP.renameDamaged)) {
     details.state = `${id} has no instance: the damaged one is ${plan.keptAs}, the restored one ${plan.restoredId}; run again to finish the cut-over, or put the damaged one back: aws rds modify-db-instance --db-instance-identifier ${plan.keptAs} --new-db-instance-identifier ${id} --apply-immediately`;
@@ -81,15 +111,23 @@ export async function rdsPlanAndExecute(
   const run: RdsRun = { ...base, client, rds };
   const outcome: { plan?: RdsRecoveryPlan; error?: Error } = {};
   try {
-    const plan = await steps.run(STEP.plan, async () => {
-      const found = await planRdsRecovery(run);
-      recordRdsPlan(run, found);
-      refuseOtherInstance(run, found);
-      return found;
-    }, (p) => PHASE[p.phase](p, rds.instanceId));
+    const plan = await steps.run(
+      STEP.plan,
+      async () => {
+        const found = await planRdsRecovery(run);
+        recordRdsPlan(run, found);
+        refuseOtherInstance(run, found);
+        return found;
+      },
+      (p) => PHASE[p.phase](p, rds.instanceId),
+    );
     outcome.plan = plan;
     run.details.actions = actions(run, plan);
-    if (run.settings.mode === 'execute') await executeRdsRecovery({ run, plan, steps, pacing: { ...pacing.rds, clock: pacing.cutover.clock } }, pacing.cutover);
+    if (run.settings.mode === 'execute')
+      await executeRdsRecovery(
+        { run, plan, steps, pacing: { ...pacing.rds, clock: pacing.cutover.clock } },
+        pacing.cutover,
+      );
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(errorMessage(caught));
     error.message = redact(error instanceof StepFailure ? error.reasons.join('; ') : error.message, run.secrets);

@@ -60,7 +60,16 @@ function initialDetails(settings: RecoverDatabaseSettings): RecoverDetails {
   return {
     mode: settings.mode,
     source: settings.source,
-    ...(rds ? { rds: { instanceId: rds.instanceId, region: settings.aws.region, cutover: rds.cutover, restored: { id: '', statuses: [] } } } : {}),
+    ...(rds
+      ? {
+          rds: {
+            instanceId: rds.instanceId,
+            region: settings.aws.region,
+            cutover: rds.cutover,
+            restored: { id: '', statuses: [] },
+          },
+        }
+      : {}),
     database: settings.database.display,
     production: settings.database.database,
     bucket: settings.bucket,
@@ -81,7 +90,12 @@ function initialDetails(settings: RecoverDatabaseSettings): RecoverDetails {
 /** Claims the production database's name for this run: two recoveries of one database must not interleave. */
 async function claimProduction(settings: RecoverDatabaseSettings, psqlPath: string): Promise<TargetClaim> {
   const target = settings.database;
-  return claimTarget(target, psqlPath, (holder) => `another run is recovering ${target.display} (${holder}); nothing was changed: let it finish, then run again (a re-run resumes where it stopped)`);
+  return claimTarget(
+    target,
+    psqlPath,
+    (holder) =>
+      `another run is recovering ${target.display} (${holder}); nothing was changed: let it finish, then run again (a re-run resumes where it stopped)`,
+  );
 }
 
 /** From where the plan found the recovery, the rest of it: each part skipped when an earlier run did it. */
@@ -99,7 +113,12 @@ async function execute(execution: Execution, pacing: CutoverPacing): Promise<voi
 }
 
 /** Where things stand at the end, and, once the renames happened, the SQL that undoes them. */
-function describeEnd(details: RecoverDetails, plan: RecoveryPlan | undefined, steps: readonly ReportStep[], failed: boolean): void {
+function describeEnd(
+  details: RecoverDetails,
+  plan: RecoveryPlan | undefined,
+  steps: readonly ReportStep[],
+  failed: boolean,
+): void {
   const production = details.production;
   if (!plan) return void (details.state = `nothing was changed: ${production} is as it was`);
   const kept = `the damaged database is kept as ${plan.keptAs} (drop it once the incident is closed: DROP DATABASE ${quoteIdent(plan.keptAs)};)`;
@@ -110,8 +129,10 @@ function describeEnd(details: RecoverDetails, plan: RecoveryPlan | undefined, st
       : `${production} is the restored backup ${plan.selection.backup.key}; ${kept}`;
     return;
   }
-  if (details.mode === 'plan') return void (details.state = `plan only: nothing was changed${plan.phase.kind === 'done' ? '; the recovery is already complete' : ''}`);
-  const created = plan.phase.kind !== 'fresh' || steps.some((s) => s.name === STEP.createDatabase && s.status === 'passed');
+  if (details.mode === 'plan')
+    return void (details.state = `plan only: nothing was changed${plan.phase.kind === 'done' ? '; the recovery is already complete' : ''}`);
+  const created =
+    plan.phase.kind !== 'fresh' || steps.some((s) => s.name === STEP.createDatabase && s.status === 'passed');
   details.state = created
     ? `${production} was not changed (oid ${plan.replaces}); the restored database ${plan.restoredAs} is kept for inspection: run again to resume from it, or drop it (DROP DATABASE ${quoteIdent(plan.restoredAs)};)`
     : `${production} was not changed (oid ${plan.replaces}); no database was created`;
@@ -130,14 +151,31 @@ async function planAndExecute(run: RecoveryRun, steps: StepRecorder, pacing: Cut
   try {
     const psqlPath = (await findClient('psql')).path;
     if (settings.mode === 'execute') claim = await claimProduction(settings, psqlPath);
-    const session = (maintenance = await openMaintenance(withDatabase(settings.database, settings.database.database), psqlPath));
-    const plan = await steps.run(STEP.plan, () => planRecovery(run, session, psqlPath), (p) => describePhase(p, settings.database.database));
+    const session = (maintenance = await openMaintenance(
+      withDatabase(settings.database, settings.database.database),
+      psqlPath,
+    ));
+    const plan = await steps.run(
+      STEP.plan,
+      () => planRecovery(run, session, psqlPath),
+      (p) => describePhase(p, settings.database.database),
+    );
     outcome.plan = plan;
     run.details.actions = recoveryActions(settings, plan);
-    const journal = plan.phase.kind === 'fresh'
-      ? { production: settings.database.database, backup: plan.selection.backup.key, replaces: plan.replaces, restoredAs: plan.restoredAs, keptAs: plan.keptAs, state: 'restoring' as const, run: run.run.runId }
-      : plan.phase.journal;
-    if (settings.mode === 'execute') await execute({ run, plan, maintenance: session, psqlPath, steps, journal }, pacing);
+    const journal =
+      plan.phase.kind === 'fresh'
+        ? {
+            production: settings.database.database,
+            backup: plan.selection.backup.key,
+            replaces: plan.replaces,
+            restoredAs: plan.restoredAs,
+            keptAs: plan.keptAs,
+            state: 'restoring' as const,
+            run: run.run.runId,
+          }
+        : plan.phase.journal;
+    if (settings.mode === 'execute')
+      await execute({ run, plan, maintenance: session, psqlPath, steps, journal }, pacing);
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(errorMessage(caught));
     error.message = redact(error instanceof StepFailure ? error.reasons.join('; ') : error.message, run.secrets);
@@ -163,14 +201,30 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
   const steps = new StepRecorder(now);
   const details = initialDetails(options);
   const secrets = [options.database.password];
-  const base = { settings: options, details, log: options.log, now, run: options.run, secrets, signal: options.signal, env: options.env };
+  const base = {
+    settings: options,
+    details,
+    log: options.log,
+    now,
+    run: options.run,
+    secrets,
+    signal: options.signal,
+    env: options.env,
+  };
   const pacing = { ...DEFAULT_PACING, ...options.pacing };
   let error: Error | undefined;
   if (options.rds) {
     const client = createRdsClient({ region: options.aws.region, endpointUrl: options.aws.endpointUrl });
-    ({ error } = await rdsPlanAndExecute(base, client, steps, { cutover: pacing, rds: { ...DEFAULT_RDS_PACING, ...options.rdsPacing } }));
+    ({ error } = await rdsPlanAndExecute(base, client, steps, {
+      cutover: pacing,
+      rds: { ...DEFAULT_RDS_PACING, ...options.rdsPacing },
+    }));
   } else {
-    const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
+    const store = new BackupStore(
+      createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }),
+      options.bucket,
+      options.prefix,
+    );
     const outcome = await planAndExecute({ ...base, store }, steps, pacing);
     error = outcome.error;
     describeEnd(details, outcome.plan, steps.steps, Boolean(error));
@@ -178,7 +232,15 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
   details.rto = measureRto(steps.steps, details, Boolean(options.health));
   const pointTime = details.backup?.snapshotAt ?? details.rds?.recoveryPoint?.time;
   details.rpo = { seconds: pointTime ? secondsBetween(new Date(pointTime), now()) : null };
-  const report = buildRecoverReport({ settings: options, run: options.run, startedAt, finishedAt: now(), steps: steps.steps, details, failure: error?.message });
+  const report = buildRecoverReport({
+    settings: options,
+    run: options.run,
+    startedAt,
+    finishedAt: now(),
+    steps: steps.steps,
+    details,
+    failure: error?.message,
+  });
   await writeReport(options.reportPath, report);
   return {
     mode: options.mode,

@@ -29,7 +29,12 @@ export interface ServerState {
  */
 export type Phase =
   | { kind: 'fresh'; replaces: DatabaseOnServer }
-  | { kind: 'restoring' | 'restored' | 'proven'; journal: Journal; restored: DatabaseOnServer; replaces: DatabaseOnServer }
+  | {
+      kind: 'restoring' | 'restored' | 'proven';
+      journal: Journal;
+      restored: DatabaseOnServer;
+      replaces: DatabaseOnServer;
+    }
   | { kind: 'half-renamed'; journal: Journal; restored: DatabaseOnServer; kept: DatabaseOnServer }
   | { kind: 'renamed' | 'done'; journal: Journal; recovered: DatabaseOnServer; kept?: DatabaseOnServer };
 
@@ -39,12 +44,18 @@ export async function readServerState(session: PsqlSession, production: string):
             (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user),
             COALESCE((SELECT pg_has_role(current_user, datdba, 'MEMBER') FROM pg_database WHERE datname = ${quoteLiteral(production)}), false)`,
   );
-  const rows = await session.query(`SELECT oid, datname, shobj_description(oid, 'pg_database') FROM pg_database ORDER BY datname`);
+  const rows = await session.query(
+    `SELECT oid, datname, shobj_description(oid, 'pg_database') FROM pg_database ORDER BY datname`,
+  );
   const [version, versionNum, canCreate, canRename] = facts ?? [];
   return {
     serverVersion: String(version).split(' ')[0] as string,
     serverMajor: Math.floor(Number(versionNum) / 10000),
-    databases: rows.map(([oid, name, comment]) => ({ oid: String(oid), name: String(name), journal: parseJournal(comment) })),
+    databases: rows.map(([oid, name, comment]) => ({
+      oid: String(oid),
+      name: String(name),
+      journal: parseJournal(comment),
+    })),
     canCreateDatabases: canCreate === 't',
     canRenameProduction: canRename === 't',
   };
@@ -60,9 +71,12 @@ function freshPhase(state: ServerState, production: string, backupKey: string, r
       `there is no database ${production} on the server to replace; to restore a backup under that name where none is, use restore-verify with target-database-url naming it and keep-database: true`,
     );
   }
-  if (current.journal?.state === 'complete' && current.journal.backup === backupKey) return { kind: 'done', journal: current.journal, recovered: current, kept: named(state, current.journal.keptAs) };
+  if (current.journal?.state === 'complete' && current.journal.backup === backupKey)
+    return { kind: 'done', journal: current.journal, recovered: current, kept: named(state, current.journal.keptAs) };
   if (named(state, restoredAs)) {
-    throw new ConfigurationError(`a database named ${restoredAs}, where this recovery would restore the backup, already exists and is no unfinished recovery of ${production}; rename or drop it (${dropHint(restoredAs)}) and run again`);
+    throw new ConfigurationError(
+      `a database named ${restoredAs}, where this recovery would restore the backup, already exists and is no unfinished recovery of ${production}; rename or drop it (${dropHint(restoredAs)}) and run again`,
+    );
   }
   return { kind: 'fresh', replaces: current };
 }
@@ -78,19 +92,28 @@ function beforeRename(state: ServerState, journal: Journal, restored: DatabaseOn
   const current = named(state, journal.production);
   const kept = named(state, journal.keptAs);
   if (current && current.oid === journal.replaces) {
-    if (journal.state === 'complete') throw new Error(`the journal of ${restored.name} says complete, but it does not have the production name`);
+    if (journal.state === 'complete')
+      throw new Error(`the journal of ${restored.name} says complete, but it does not have the production name`);
     return { kind: journal.state, journal, restored, replaces: current };
   }
   if (!current && kept?.oid === journal.replaces) return { kind: 'half-renamed', journal, restored, kept };
-  const found = current ? `${journal.production} is another database (oid ${current.oid}) than the one this recovery replaces (oid ${journal.replaces})` : `neither ${journal.production} nor ${journal.keptAs} (oid ${journal.replaces}) exists`;
-  throw new ConfigurationError(`the recovery restored into ${restored.name} cannot go on: ${found}. Nothing was changed; compare the databases on the server (\\l+) with the last run's report`);
+  const found = current
+    ? `${journal.production} is another database (oid ${current.oid}) than the one this recovery replaces (oid ${journal.replaces})`
+    : `neither ${journal.production} nor ${journal.keptAs} (oid ${journal.replaces}) exists`;
+  throw new ConfigurationError(
+    `the recovery restored into ${restored.name} cannot go on: ${found}. Nothing was changed; compare the databases on the server (\\l+) with the last run's report`,
+  );
 }
 
 /** Where the recovery stands, or a refusal naming what was found. */
 export function assessPhase(state: ServerState, production: string, backupKey: string, restoredAs: string): Phase {
-  const open = state.databases.filter((d) => d.journal && d.journal.production === production && d.journal.state !== 'complete');
+  const open = state.databases.filter(
+    (d) => d.journal && d.journal.production === production && d.journal.state !== 'complete',
+  );
   if (open.length > 1) {
-    throw new ConfigurationError(`${open.length} unfinished recoveries of ${production} are on the server (${open.map((d) => `${d.name}: ${d.journal?.backup}, ${d.journal?.state}`).join('; ')}); keep the one to finish and drop the others`);
+    throw new ConfigurationError(
+      `${open.length} unfinished recoveries of ${production} are on the server (${open.map((d) => `${d.name}: ${d.journal?.backup}, ${d.journal?.state}`).join('; ')}); keep the one to finish and drop the others`,
+    );
   }
   const [at] = open;
   if (!at?.journal) return freshPhase(state, production, backupKey, restoredAs);
@@ -98,7 +121,9 @@ export function assessPhase(state: ServerState, production: string, backupKey: s
   if (journal.backup !== backupKey) refuseOtherBackup(journal, at, backupKey);
   if (at.name === production) return { kind: 'renamed', journal, recovered: at, kept: named(state, journal.keptAs) };
   if (at.name === journal.restoredAs) return beforeRename(state, journal, at);
-  throw new ConfigurationError(`the database restored by an unfinished recovery of ${production} is now named ${at.name}, neither ${journal.restoredAs} nor ${production}; nothing was changed: rename it back, or finish the cut-over by hand`);
+  throw new ConfigurationError(
+    `the database restored by an unfinished recovery of ${production} is now named ${at.name}, neither ${journal.restoredAs} nor ${production}; nothing was changed: rename it back, or finish the cut-over by hand`,
+  );
 }
 
 /** The sessions connected to these databases (other than this run's). */
@@ -115,9 +140,17 @@ export async function sessionsIn(session: PsqlSession, databases: readonly strin
     `SELECT pid, COALESCE(usename, ''), COALESCE(application_name, ''), COALESCE(host(client_addr), 'local socket'), datname FROM pg_stat_activity
       WHERE datname IN (${databases.map(quoteLiteral).join(', ')}) AND pid <> pg_backend_pid() ORDER BY datname, pid`,
   );
-  return rows.map(([pid, user, application, client, database]) => ({ pid: String(pid), user: String(user), application: String(application), client: String(client), database: String(database) }));
+  return rows.map(([pid, user, application, client, database]) => ({
+    pid: String(pid),
+    user: String(user),
+    application: String(application),
+    client: String(client),
+    database: String(database),
+  }));
 }
 
 export function describeSessions(sessions: readonly SessionOnServer[]): string {
-  return sessions.map((s) => `pid ${s.pid} (user ${s.user}, application '${s.application}', from ${s.client}, in ${s.database})`).join('; ');
+  return sessions
+    .map((s) => `pid ${s.pid} (user ${s.user}, application '${s.application}', from ${s.client}, in ${s.database})`)
+    .join('; ');
 }

@@ -9,7 +9,10 @@ const count = (n: number | null) => (n === null ? '-' : n.toLocaleString('en-US'
 function heading(report: RecoverDatabaseReport): string {
   const d = report.details;
   const what = code(d.rds?.instanceId ?? d.production);
-  if (d.mode === 'plan') return report.passed ? `## 📋 Recovery plan for ${what}: execute would proceed` : `## ${MARK.failed} Recovery plan for ${what}: execute would refuse`;
+  if (d.mode === 'plan')
+    return report.passed
+      ? `## 📋 Recovery plan for ${what}: execute would proceed`
+      : `## ${MARK.failed} Recovery plan for ${what}: execute would refuse`;
   return report.passed ? `## ${MARK.passed} ${what} recovered` : `## ${MARK.failed} Recovery of ${what} failed`;
 }
 
@@ -19,11 +22,22 @@ function rdsBindingSection(report: RecoverDatabaseReport): string[] {
   if (!rds) return [];
   const rows: [string, string][] = [
     ['Instance', `${code(rds.instanceId)} (${rds.region})`],
-    ['Recovery point (expected-recovery-point)', d.recoveryPoint ? `${code(d.recoveryPoint)}${rds.recoveryPoint ? `: ${rds.recoveryPoint.label}` : ''}` : '-'],
+    [
+      'Recovery point (expected-recovery-point)',
+      d.recoveryPoint ? `${code(d.recoveryPoint)}${rds.recoveryPoint ? `: ${rds.recoveryPoint.label}` : ''}` : '-',
+    ],
     ['Replaces (expected-replaces)', d.replaces ? code(d.replaces) : '-'],
     ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
-    ['Cut-over', `${rds.cutover}: the restored instance takes the identifier ${code(rds.instanceId)}, so the endpoint stays`],
-    ['Damaged instance kept as', d.keptAs ? `${code(d.keptAs)} (deletion protection left ${rds.damagedDeletionProtection ? 'on' : 'off'}, as it is)` : '-'],
+    [
+      'Cut-over',
+      `${rds.cutover}: the restored instance takes the identifier ${code(rds.instanceId)}, so the endpoint stays`,
+    ],
+    [
+      'Damaged instance kept as',
+      d.keptAs
+        ? `${code(d.keptAs)} (deletion protection left ${rds.damagedDeletionProtection ? 'on' : 'off'}, as it is)`
+        : '-',
+    ],
   ];
   return ['### What is replaced, and by what', '', table(['', ''], rows), ''];
 }
@@ -33,7 +47,12 @@ function bindingSection(report: RecoverDatabaseReport): string[] {
   if (d.rds) return rdsBindingSection(report);
   const rows: [string, string][] = [
     ['Database', code(d.database)],
-    ['Recovery point (expected-recovery-point)', d.recoveryPoint ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${d.backup.reason}` : ''}` : '-'],
+    [
+      'Recovery point (expected-recovery-point)',
+      d.recoveryPoint
+        ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${d.backup.reason}` : ''}`
+        : '-',
+    ],
     ['Replaces (expected-replaces)', d.replaces ? `oid ${d.replaces}` : '-'],
     ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
     ['Damaged database kept as', d.keptAs ? code(d.keptAs) : '-'],
@@ -45,11 +64,29 @@ function bindingSection(report: RecoverDatabaseReport): string[] {
 function lossSection(report: RecoverDatabaseReport): string[] {
   const loss = report.details.loss;
   if (!loss) return [];
-  const lines = ['### Data that would be lost', '', `Everything written after ${loss.recoveryPoint}: ${formatDuration(loss.seconds)} of writes.`, ''];
-  if (loss.liveUnavailable) lines.push(`The live database did not answer, so its rows were not counted: ${loss.liveUnavailable}`, '');
-  const rows = loss.tables.map((t) => [t.table, count(t.backupRows), count(t.liveRows), t.difference === null ? '-' : t.difference > 0 ? `${count(t.difference)} rows lost` : t.difference < 0 ? `${count(-t.difference)} rows the live database lacks` : 'same']);
+  const lines = [
+    '### Data that would be lost',
+    '',
+    `Everything written after ${loss.recoveryPoint}: ${formatDuration(loss.seconds)} of writes.`,
+    '',
+  ];
+  if (loss.liveUnavailable)
+    lines.push(`The live database did not answer, so its rows were not counted: ${loss.liveUnavailable}`, '');
+  const rows = loss.tables.map((t) => [
+    t.table,
+    count(t.backupRows),
+    count(t.liveRows),
+    t.difference === null
+      ? '-'
+      : t.difference > 0
+        ? `${count(t.difference)} rows lost`
+        : t.difference < 0
+          ? `${count(-t.difference)} rows the live database lacks`
+          : 'same',
+  ]);
   const title = `Rows: backup against the live database (${loss.tables.length} tables)`;
-  if (rows.length) lines.push(foldIfLong(title, table(['table', 'backup', 'live', 'difference'], rows), rows.length), '');
+  if (rows.length)
+    lines.push(foldIfLong(title, table(['table', 'backup', 'live', 'difference'], rows), rows.length), '');
   return lines;
 }
 
@@ -59,12 +96,33 @@ export function recoverDatabaseMarkdown(report: RecoverDatabaseReport): string {
   const lines = [heading(report), '', `**State:** ${d.state}`, ''];
   if (d.putBack.length) {
     const what = d.rds ? ['instance', 'identifier', 'shell'] : ['database', 'name', 'sql'];
-    lines.push(`To put the damaged ${what[0]} back under the production ${what[1]} (stop the application first):`, '', `\`\`\`${what[2]}`, ...d.putBack, '```', '');
+    lines.push(
+      `To put the damaged ${what[0]} back under the production ${what[1]} (stop the application first):`,
+      '',
+      `\`\`\`${what[2]}`,
+      ...d.putBack,
+      '```',
+      '',
+    );
   }
   lines.push(...reasonsSection(report.reasons), ...bindingSection(report), ...lossSection(report));
-  if (d.actions.length) lines.push(`### What execute ${d.mode === 'plan' ? 'would do' : 'does'}`, '', ...d.actions.map((a, i) => `${i + 1}. ${code(a)}`), '');
+  if (d.actions.length)
+    lines.push(
+      `### What execute ${d.mode === 'plan' ? 'would do' : 'does'}`,
+      '',
+      ...d.actions.map((a, i) => `${i + 1}. ${code(a)}`),
+      '',
+    );
   if (d.sessions?.length) {
-    lines.push('### Sessions in the databases to rename', '', table(['pid', 'user', 'application', 'client', 'database'], d.sessions.map((s) => [s.pid, s.user, s.application, s.client, s.database])), '');
+    lines.push(
+      '### Sessions in the databases to rename',
+      '',
+      table(
+        ['pid', 'user', 'application', 'client', 'database'],
+        d.sessions.map((s) => [s.pid, s.user, s.application, s.client, s.database]),
+      ),
+      '',
+    );
   }
   if (report.checklist.length) lines.push(...checklistSection(report.checklist));
   // A plan measures no recovery time: its RPO is the data-loss section above.

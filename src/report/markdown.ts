@@ -1,6 +1,8 @@
 /** Escapes text for a markdown table cell. */
 export function cell(value: unknown): string {
-  return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return String(value ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, '<br>');
 }
 
 export function table(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {

@@ -44,7 +44,8 @@ class Reader {
   }
 
   seconds(value: unknown, path: string): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) this.fail(path, 'must be a number of seconds (0 or more)');
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      this.fail(path, 'must be a number of seconds (0 or more)');
     return value;
   }
 
@@ -102,7 +103,12 @@ function readChecklist(r: Reader, value: unknown): ChecklistItem[] {
     const key = r.string(row.key, `checklist[${i}].key`);
     if (!Object.hasOwn(PLAN_CHECKLIST, key)) return;
     const detail = r.optionalString(row.detail, `checklist[${i}].detail`);
-    rows.push({ key: key as ChecklistKey, item: PLAN_CHECKLIST[key as ChecklistKey], status: r.status(row.status, `checklist[${i}].status`), ...(detail ? { detail } : {}) });
+    rows.push({
+      key: key as ChecklistKey,
+      item: PLAN_CHECKLIST[key as ChecklistKey],
+      status: r.status(row.status, `checklist[${i}].status`),
+      ...(detail ? { detail } : {}),
+    });
   });
   return rows;
 }
@@ -123,11 +129,15 @@ export function parseReport(text: string, source: string): Report {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`${source} is not JSON (${(error as Error).message}); reports must be the JSON files the actions write to report-path`);
+    throw new ConfigurationError(
+      `${source} is not JSON (${(error as Error).message}); reports must be the JSON files the actions write to report-path`,
+    );
   }
   const o = r.object(raw, 'the document');
   if (typeof o.version === 'number' && o.version > REPORT_VERSION) {
-    throw new ConfigurationError(`${source} is report version ${o.version}, newer than this dr-actions reads (${REPORT_VERSION}); use the same dr-actions version for every action of the drill`);
+    throw new ConfigurationError(
+      `${source} is report version ${o.version}, newer than this dr-actions reads (${REPORT_VERSION}); use the same dr-actions version for every action of the drill`,
+    );
   }
   if (o.version !== REPORT_VERSION) r.fail('version', `must be ${REPORT_VERSION}`);
   const tool = r.object(o.tool ?? {}, 'tool');
@@ -136,15 +146,22 @@ export function parseReport(text: string, source: string): Report {
   return {
     version: REPORT_VERSION,
     kind: r.string(o.kind, 'kind'),
-    tool: { name: r.optionalString(tool.name, 'tool.name') ?? 'unknown', version: r.optionalString(tool.version, 'tool.version') ?? 'unknown' },
+    tool: {
+      name: r.optionalString(tool.name, 'tool.name') ?? 'unknown',
+      version: r.optionalString(tool.version, 'tool.version') ?? 'unknown',
+    },
     run: readRun(o.run),
     startedAt,
     finishedAt,
-    durationSeconds: r.optionalSeconds(o.durationSeconds, 'durationSeconds') ?? Math.max(0, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000),
+    durationSeconds:
+      r.optionalSeconds(o.durationSeconds, 'durationSeconds') ??
+      Math.max(0, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000),
     passed: r.boolean(o.passed, 'passed'),
     reasons: r.array(o.reasons ?? [], 'reasons').map((reason, i) => r.string(reason, `reasons[${i}]`)),
     steps: r.array(o.steps, 'steps').map((step, i) => readStep(r, step, `steps[${i}]`)),
-    objectives: r.array(o.objectives, 'objectives').map((objective, i) => readObjective(r, objective, `objectives[${i}]`)),
+    objectives: r
+      .array(o.objectives, 'objectives')
+      .map((objective, i) => readObjective(r, objective, `objectives[${i}]`)),
     checklist: readChecklist(r, o.checklist ?? []),
     details: o.details ?? null,
   };

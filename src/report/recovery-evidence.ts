@@ -13,9 +13,15 @@ export const notConfigured = (step: ReportStep) => step.status === 'skipped' && 
  * How a step reads as a row of the checklist: absent or not run, it was not achieved (failed);
  * skipped as not configured, it stays skipped unless the row cannot do without it.
  */
-export function stepOutcome(step: ReportStep | undefined, options: { required?: boolean } = {}): { status: StepStatus; detail?: string } {
+export function stepOutcome(
+  step: ReportStep | undefined,
+  options: { required?: boolean } = {},
+): { status: StepStatus; detail?: string } {
   if (!step) return { status: 'failed', detail: 'not reached' };
-  if (step.status === 'skipped') return !options.required && notConfigured(step) ? { status: 'skipped', detail: step.detail } : { status: 'failed', detail: step.detail };
+  if (step.status === 'skipped')
+    return !options.required && notConfigured(step)
+      ? { status: 'skipped', detail: step.detail }
+      : { status: 'failed', detail: step.detail };
   return { status: step.status, detail: step.detail };
 }
 
@@ -37,13 +43,22 @@ export function measureRecoveryTime(steps: readonly ReportStep[], recoverySteps:
   const first = ran[0];
   const last = ran.at(-1);
   if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0]) return { seconds: null };
-  return { from: first.startedAt, to: last.finishedAt, seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)) };
+  return {
+    from: first.startedAt,
+    to: last.finishedAt,
+    seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
+  };
 }
 
 /** The checklist's RTO row from the run's RTO objective. */
 export function rtoChecklistItem(rto: ObjectiveResult | undefined): ChecklistItem {
-  if (rto === undefined || rto.measuredSeconds === null) return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
-  return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
+  if (rto === undefined || rto.measuredSeconds === null)
+    return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
+  return checklistItem(
+    'rto',
+    rto.passed ? 'passed' : 'failed',
+    `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`,
+  );
 }
 
 /** A restore test passes when nothing went wrong and every objective was measured and met. */
@@ -54,6 +69,10 @@ export function restoreTestPassed(reasons: readonly string[], objectives: readon
 /** One reason per objective the run measured and missed. */
 export function missedObjectives(objectives: readonly ObjectiveResult[]): string[] {
   return objectives.flatMap((o) =>
-    o.passed === false && o.measuredSeconds !== null ? [`${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`] : [],
+    o.passed === false && o.measuredSeconds !== null
+      ? [
+          `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
+        ]
+      : [],
   );
 }

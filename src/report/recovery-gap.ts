@@ -32,15 +32,22 @@ export function windowStart(now: Date, windowDays = RPO_WINDOW_DAYS): number {
  * window, to now, so the open gap since the newest coverage counts too. Coverage past `now`
  * (clock skew) counts as now; of equal gaps the earliest is named. Undefined without coverage.
  */
-export function largestGap<T>(coverage: readonly Coverage<T>[], now: Date, windowDays = RPO_WINDOW_DAYS): CoverageGap<T> | undefined {
+export function largestGap<T>(
+  coverage: readonly Coverage<T>[],
+  now: Date,
+  windowDays = RPO_WINDOW_DAYS,
+): CoverageGap<T> | undefined {
   const nowMs = now.getTime();
   const start = windowStart(now, windowDays);
-  const sorted = coverage.map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) })).sort((a, b) => a.start - b.start || a.end - b.end);
+  const sorted = coverage
+    .map((c) => ({ ...c, start: Math.min(c.start, nowMs), end: Math.min(c.end, nowMs) }))
+    .sort((a, b) => a.start - b.start || a.end - b.end);
   let cursor = sorted.filter((c) => c.end < start).at(-1);
   let gap: CoverageGap<T> | undefined;
   const consider = (from: Coverage<T>, toMs: number, to?: Coverage<T>) => {
     const seconds = secondsBetween(new Date(from.end), new Date(toMs));
-    if (!gap || seconds > gap.seconds) gap = { from: from.point, fromMs: from.end, ...(to ? { to: to.point } : {}), toMs, seconds };
+    if (!gap || seconds > gap.seconds)
+      gap = { from: from.point, fromMs: from.end, ...(to ? { to: to.point } : {}), toMs, seconds };
   };
   for (const next of sorted.filter((c) => c.end >= start)) {
     if (cursor && next.start > cursor.end) consider(cursor, next.start, next);

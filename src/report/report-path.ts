@@ -29,13 +29,20 @@ function fileInTheWay(path: string): string | undefined {
 export function parseReportPath(input: string, defaultPath: string, cwd: string = process.cwd()): string {
   const path = input.trim() || defaultPath;
   if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
-    throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+    throw new ConfigurationError(
+      `${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`,
+    );
   }
   const endsInSeparator = /[/\\]$/.test(path);
   if (endsInSeparator || ['.', '..'].includes(basename(path)) || kindOf(resolve(cwd, path)) === 'folder') {
-    throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+    throw new ConfigurationError(
+      `${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`,
+    );
   }
   const file = fileInTheWay(resolve(cwd, path));
-  if (file) throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+  if (file)
+    throw new ConfigurationError(
+      `${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`,
+    );
   return path;
 }

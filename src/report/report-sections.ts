@@ -13,7 +13,15 @@ export function reasonsSection(reasons: readonly string[]): string[] {
 }
 
 export function checklistSection(checklist: readonly ChecklistItem[]): string[] {
-  return ['### Test Checklist', '', table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])), ''];
+  return [
+    '### Test Checklist',
+    '',
+    table(
+      ['item', 'result', 'detail'],
+      checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? '']),
+    ),
+    '',
+  ];
 }
 
 export function objectivesSection(objectives: readonly ObjectiveResult[], scenario: string): string[] {
@@ -24,10 +32,20 @@ export function objectivesSection(objectives: readonly ObjectiveResult[], scenar
     o.measuredSeconds === null ? 'not measured' : formatDuration(o.measuredSeconds),
     o.passed ? MARK.passed : MARK.failed,
   ]);
-  return [`### Objectives (scenario: ${scenario})`, '', table(['objective', 'measured as', 'target', 'measured', ''], rows), ''];
+  return [
+    `### Objectives (scenario: ${scenario})`,
+    '',
+    table(['objective', 'measured as', 'target', 'measured', ''], rows),
+    '',
+  ];
 }
 
 export function stepsSection(steps: readonly ReportStep[]): string[] {
-  const rows = steps.map((s) => [s.name, markStatus(s.status), s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds), s.detail ?? '']);
+  const rows = steps.map((s) => [
+    s.name,
+    markStatus(s.status),
+    s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
+    s.detail ?? '',
+  ]);
   return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }

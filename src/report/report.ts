@@ -104,7 +104,14 @@ export function objective(
   targetSeconds: number,
   measuredSeconds: number | null,
 ): ObjectiveResult {
-  return { name, scenario, measure, targetSeconds, measuredSeconds, passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds };
+  return {
+    name,
+    scenario,
+    measure,
+    targetSeconds,
+    measuredSeconds,
+    passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+  };
 }
 
 export function newReport<Kind extends string, Details>(

@@ -78,7 +78,9 @@ interface Entry {
   name: string;
   mode: StepMode;
   skip?: (results: Stored) => string | undefined;
-  prepare: (results: Stored) => NotApplicable | { run: () => Promise<unknown>; describe: (result: unknown) => string | undefined };
+  prepare: (
+    results: Stored,
+  ) => NotApplicable | { run: () => Promise<unknown>; describe: (result: unknown) => string | undefined };
 }
 
 /**
@@ -103,7 +105,10 @@ export class StepPipeline<Results extends object> {
   }
 
   /** A blocking step that may not apply: the steps after it may find its result absent. */
-  optionalStep<K extends string, In, Out>(key: K, step: Step<Results, In, Out>): StepPipeline<Results & { [P in K]?: Out }> {
+  optionalStep<K extends string, In, Out>(
+    key: K,
+    step: Step<Results, In, Out>,
+  ): StepPipeline<Results & { [P in K]?: Out }> {
     return this.add(key, 'blocking', step);
   }
 
@@ -113,13 +118,19 @@ export class StepPipeline<Results extends object> {
   }
 
   /** An 'always' step: runs after all others, whatever failed. */
-  always<K extends string, In, Out>(key: K, step: Step<Partial<Results>, In, Out>): StepPipeline<Results & { [P in K]?: Out }> {
+  always<K extends string, In, Out>(
+    key: K,
+    step: Step<Partial<Results>, In, Out>,
+  ): StepPipeline<Results & { [P in K]?: Out }> {
     return this.add(key, 'always', step);
   }
 
   /** A step this run leaves out (nothing configured for it): recorded as skipped with why, whatever happened before. */
   skipped(name: string, reason: string): StepPipeline<Results> {
-    return new StepPipeline<Results>([...this.entries, { name, mode: 'independent', skip: () => reason, prepare: () => notApplicable(reason) }], this.cleanups);
+    return new StepPipeline<Results>(
+      [...this.entries, { name, mode: 'independent', skip: () => reason, prepare: () => notApplicable(reason) }],
+      this.cleanups,
+    );
   }
 
   /** Work that is not a step of the report (removing a temporary directory), done before the 'always' steps. */
@@ -141,7 +152,11 @@ export class StepPipeline<Results extends object> {
     return { results: stored as Partial<Results>, reasons: runner.reasons, steps: options.recorder.steps };
   }
 
-  private add<Next extends object, R, In, Out>(key: string, mode: StepMode, step: Step<R, In, Out>): StepPipeline<Next> {
+  private add<Next extends object, R, In, Out>(
+    key: string,
+    mode: StepMode,
+    step: Step<R, In, Out>,
+  ): StepPipeline<Next> {
     const entry: Entry = {
       key,
       name: step.name,
@@ -203,7 +218,11 @@ class Runner {
       const message = errorMessage(error);
       const clean = redact(message, secrets);
       if (clean === message) throw error;
-      if (error instanceof StepFailure) throw new StepFailure(clean, error.reasons.map((r) => redact(r, secrets)));
+      if (error instanceof StepFailure)
+        throw new StepFailure(
+          clean,
+          error.reasons.map((r) => redact(r, secrets)),
+        );
       throw error instanceof ConfigurationError ? new ConfigurationError(clean) : new Error(clean);
     }
   }

@@ -53,25 +53,38 @@ export const DEFAULT_REPORT_PATH = 'restore-verify-report.json';
 /** A database this action may create and drop: any name PostgreSQL keeps as written, except the system ones. */
 export function validateScratchDatabaseName(name: string, inputName: string): string {
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
-    throw new ConfigurationError(`${inputName} names a database of ${Buffer.byteLength(name)} bytes; PostgreSQL cuts names to ${MAX_NAME_BYTES} bytes, so use a shorter name`);
+    throw new ConfigurationError(
+      `${inputName} names a database of ${Buffer.byteLength(name)} bytes; PostgreSQL cuts names to ${MAX_NAME_BYTES} bytes, so use a shorter name`,
+    );
   }
   if ([...name].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
-    throw new ConfigurationError(`${inputName} names a database with control characters; use letters, digits and underscores, e.g. restore_verify`);
+    throw new ConfigurationError(
+      `${inputName} names a database with control characters; use letters, digits and underscores, e.g. restore_verify`,
+    );
   }
   if (SYSTEM_DATABASES.includes(name)) {
-    throw new ConfigurationError(`${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`);
+    throw new ConfigurationError(
+      `${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`,
+    );
   }
   return name;
 }
 
 function parseExistingRoles(input: string, rebuild: boolean): 'keep' | 'update' {
   const choice = parseChoice(input, 'existing-roles', ['keep', 'update'] as const, 'keep');
-  if (choice === 'update' && !rebuild) throw new ConfigurationError('existing-roles is update, but rebuild is not: only a rebuild makes roles; set rebuild: true or remove existing-roles');
+  if (choice === 'update' && !rebuild)
+    throw new ConfigurationError(
+      'existing-roles is update, but rebuild is not: only a rebuild makes roles; set rebuild: true or remove existing-roles',
+    );
   return choice;
 }
 
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-export function parseRestoreVerifyInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RestoreVerifySettings {
+export function parseRestoreVerifyInputs(
+  input: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): RestoreVerifySettings {
   const bucket = parseBucket(input('bucket'));
   const prefix = parsePrefix(input('prefix') || 'database/');
   const target = parseDatabaseUrl(input('target-database-url'), 'target-database-url');

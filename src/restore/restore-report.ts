@@ -47,7 +47,19 @@ export interface BackupDetails {
   /** Seconds from dataFrom to the selection. */
   dataAgeSeconds: number;
   /** The manifest's facts, flattened, with the number of tables instead of their list. */
-  manifest?: Pick<BackupManifest, 'database' | 'compression' | 'startedAt' | 'finishedAt' | 'snapshotAt' | 'sizeBytes' | 'sha256' | 'storageChecksum' | 'rowCounts' | 'run'> & {
+  manifest?: Pick<
+    BackupManifest,
+    | 'database'
+    | 'compression'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'snapshotAt'
+    | 'sizeBytes'
+    | 'sha256'
+    | 'storageChecksum'
+    | 'rowCounts'
+    | 'run'
+  > & {
     serverVersion: string;
     pgDumpVersion: string;
     tables: number;
@@ -82,14 +94,42 @@ export interface RestoreVerifyDetails {
 
 export type RestoreVerifyReport = Report<typeof REPORT_KIND, RestoreVerifyDetails>;
 
-export function restoreObjectives(rtoSeconds: number | null, rpo: RpoMeasurement | undefined, targets: { rtoSeconds: number; rpoSeconds: number; rebuild?: boolean }): ObjectiveResult[] {
+export function restoreObjectives(
+  rtoSeconds: number | null,
+  rpo: RpoMeasurement | undefined,
+  targets: { rtoSeconds: number; rpoSeconds: number; rebuild?: boolean },
+): ObjectiveResult[] {
   const windowDays = rpo?.windowDays ?? 30;
   return [
     targets.rebuild
-      ? objective('RTO', 'infrastructure failure', 'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)', targets.rtoSeconds, rtoSeconds)
-      : objective('RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
-    objective('RPO', 'database failure', 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
-    objective('RPO', 'database failure', `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
+      ? objective(
+          'RTO',
+          'infrastructure failure',
+          'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)',
+          targets.rtoSeconds,
+          rtoSeconds,
+        )
+      : objective(
+          'RTO',
+          'database failure',
+          'download start to end of verification (checks and smoke command included)',
+          targets.rtoSeconds,
+          rtoSeconds,
+        ),
+    objective(
+      'RPO',
+      'database failure',
+      'age of the newest complete backup (from its snapshot)',
+      targets.rpoSeconds,
+      rpo?.ageSeconds ?? null,
+    ),
+    objective(
+      'RPO',
+      'database failure',
+      `largest gap between complete backups over the last ${windowDays} days`,
+      targets.rpoSeconds,
+      rpo?.maxGapSeconds ?? null,
+    ),
   ];
 }
 
@@ -113,9 +153,24 @@ export function restoreChecklist(
   const verify = get(STEP.verify);
   if (restore.status !== 'passed') items.push(checklistItem('restore', restore.status, restore.detail));
   else if (verify?.status === 'failed') items.push(checklistItem('restore', 'failed', verify.detail));
-  else items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
+  else
+    items.push(
+      checklistItem(
+        'restore',
+        'passed',
+        verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`,
+      ),
+    );
 
-  items.push(...checksChecklist({ smokeStep: get(STEP.smoke), smoke: details.smoke, checksStep: get(STEP.checks), results: details.checks.results, tagged: taggedInFile }));
+  items.push(
+    ...checksChecklist({
+      smokeStep: get(STEP.smoke),
+      smoke: details.smoke,
+      checksStep: get(STEP.checks),
+      results: details.checks.results,
+      tagged: taggedInFile,
+    }),
+  );
 
   const [rto, ...rpo] = objectives;
   items.push(rtoChecklistItem(rto));
@@ -125,7 +180,8 @@ export function restoreChecklist(
       'rpo',
       rpo.every((o) => o.passed) ? 'passed' : 'failed',
       rpoMeasured
-        ? rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds as number)}`).join('; ') + ` (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)})`
+        ? rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds as number)}`).join('; ') +
+            ` (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)})`
         : 'not measured: no complete backup',
     ),
   );
@@ -165,7 +221,18 @@ export function backupDetails(chosen: Selection, now: Date): BackupDetails {
   };
 }
 
-const RECOVERY_STEPS: string[] = [STEP.download, STEP.checksum, STEP.roles, STEP.createDatabase, STEP.restore, STEP.databaseSettings, STEP.verify, STEP.ownership, STEP.checks, STEP.smoke];
+const RECOVERY_STEPS: string[] = [
+  STEP.download,
+  STEP.checksum,
+  STEP.roles,
+  STEP.createDatabase,
+  STEP.restore,
+  STEP.databaseSettings,
+  STEP.verify,
+  STEP.ownership,
+  STEP.checks,
+  STEP.smoke,
+];
 
 /**
  * RTO as the plan means it for a database failure: from the start of the download to the end

@@ -14,11 +14,23 @@ import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from '../postgres/restore-process.js';
 import { ownershipStep } from './rebuild.js';
-import { createRolesStep, databaseSettingsStep, findRolesStep, type RolesContext, type RolesResult } from '../storage/stored-roles.js';
+import {
+  createRolesStep,
+  databaseSettingsStep,
+  findRolesStep,
+  type RolesContext,
+  type RolesResult,
+} from '../storage/stored-roles.js';
 import { measureRpo } from './rpo.js';
 import { judgeChecks, runChecks } from '../checks/run-checks.js';
 import { sameDatabaseResolved } from './same-database.js';
-import { createScratchDatabase, dropScratchDatabase, inspectTarget, refuseUnsafeTarget, type TargetState } from '../postgres/scratch-database.js';
+import {
+  createScratchDatabase,
+  dropScratchDatabase,
+  inspectTarget,
+  refuseUnsafeTarget,
+  type TargetState,
+} from '../postgres/scratch-database.js';
 import { claimTarget, type TargetClaim } from '../postgres/target-claim.js';
 import { readCatalog, selectBackup, type Selection } from '../storage/backup-selection.js';
 import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
@@ -77,7 +89,9 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   const { target, source, allowOverwrite, jobs } = run.settings;
   const psqlPath = (await findClient('psql')).path;
   if (source && (await sameDatabaseResolved(target, source))) {
-    throw new ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
+    throw new ConfigurationError(
+      `target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`,
+    );
   }
   run.claim = await claimTarget(target, psqlPath);
   const state = await inspectTarget(target, psqlPath);
@@ -87,16 +101,27 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   refuseUnsafeTarget(state, target, allowOverwrite);
   const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
   const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
-  run.details.restore = { tool: client.tool, version: client.version, jobs: restoreJobs, sessionOptions: restoreSessionOptions(restoreJobs) };
+  run.details.restore = {
+    tool: client.tool,
+    version: client.version,
+    jobs: restoreJobs,
+    sessionOptions: restoreSessionOptions(restoreJobs),
+  };
   const dumpedFrom = chosen.manifest?.server.versionNum;
   if (dumpedFrom && Math.floor(dumpedFrom / 10000) > state.serverMajor) {
-    run.log.warning(`the backup comes from PostgreSQL ${chosen.manifest?.server.version}, the target runs ${state.serverVersion}: restoring into an older server can fail`);
+    run.log.warning(
+      `the backup comes from PostgreSQL ${chosen.manifest?.server.version}, the target runs ${state.serverVersion}: restoring into an older server can fail`,
+    );
   }
   return { psqlPath, state, client };
 }
 
 function describeTarget(run: RestoreRun, { state, client }: PreparedTarget): string {
-  const where = state.exists ? (run.settings.allowOverwrite && state.relationCount > 0 ? 'exists and will be dropped and recreated (allow-overwrite)' : 'exists and is empty') : 'will be created';
+  const where = state.exists
+    ? run.settings.allowOverwrite && state.relationCount > 0
+      ? 'exists and will be dropped and recreated (allow-overwrite)'
+      : 'exists and is empty'
+    : 'will be created';
   return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}`;
 }
 
@@ -105,7 +130,12 @@ async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): P
   try {
     const path = join(dir, basename(backup.key));
     await checkFreeSpace(path, backup.object.sizeBytes);
-    const downloaded = await downloadToFile(run.store, backup.key, path, { log: run.log, signal: run.signal, now: run.now, storageChecksum: !manifest });
+    const downloaded = await downloadToFile(run.store, backup.key, path, {
+      log: run.log,
+      signal: run.signal,
+      now: run.now,
+      storageChecksum: !manifest,
+    });
     if (run.details.backup) {
       const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
       run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
@@ -119,17 +149,28 @@ async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): P
 
 async function createDatabaseStep(run: RestoreRun, { psqlPath, state }: PreparedTarget): Promise<CreatedDatabase> {
   const { target, allowOverwrite } = run.settings;
-  if (state.exists && !allowOverwrite) return { created: false, detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it` };
+  if (state.exists && !allowOverwrite)
+    return {
+      created: false,
+      detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`,
+    };
   if (state.exists) await dropScratchDatabase(target, psqlPath, state.serverMajor);
   await createScratchDatabase(target, psqlPath);
   run.details.target.created = true;
-  return { created: true, detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}` };
+  return {
+    created: true,
+    detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`,
+  };
 }
 
-async function restoreStep(run: RestoreRun, { selection, prepared, file }: { selection: Selection; prepared: PreparedTarget; file: string }): Promise<void> {
+async function restoreStep(
+  run: RestoreRun,
+  { selection, prepared, file }: { selection: Selection; prepared: PreparedTarget; file: string },
+): Promise<void> {
   const { target, jobs } = run.settings;
   try {
-    if (selection.backup.format === 'custom') await restoreCustom(prepared.client, target, file, jobs, run.signal, run.settings.rebuild);
+    if (selection.backup.format === 'custom')
+      await restoreCustom(prepared.client, target, file, jobs, run.signal, run.settings.rebuild);
     else await restorePlain(prepared.client, target, file, run.signal);
   } finally {
     // The file is no longer needed; free the disk while the checks run.
@@ -137,7 +178,10 @@ async function restoreStep(run: RestoreRun, { selection, prepared, file }: { sel
   }
 }
 
-async function verifyStep(run: RestoreRun, { manifest, psqlPath }: { manifest: BackupManifest; psqlPath: string }): Promise<string> {
+async function verifyStep(
+  run: RestoreRun,
+  { manifest, psqlPath }: { manifest: BackupManifest; psqlPath: string },
+): Promise<string> {
   return withSession(PsqlSession.open(run.settings.target, { psqlPath }), async (session) => {
     const verified = await verifyAgainstManifest(session, manifest);
     run.details.tables = verified.tables;
@@ -146,19 +190,39 @@ async function verifyStep(run: RestoreRun, { manifest, psqlPath }: { manifest: B
   });
 }
 
-async function checksStep(run: RestoreRun, checks: NonNullable<RestoreVerifySettings['checks']>, psqlPath: string): Promise<string> {
-  run.details.checks.results = await runChecks(checks.checks, run.settings.target, { psqlPath, timeoutSeconds: run.settings.rtoSeconds, secrets: run.secrets, now: run.now, signal: run.signal });
+async function checksStep(
+  run: RestoreRun,
+  checks: NonNullable<RestoreVerifySettings['checks']>,
+  psqlPath: string,
+): Promise<string> {
+  run.details.checks.results = await runChecks(checks.checks, run.settings.target, {
+    psqlPath,
+    timeoutSeconds: run.settings.rtoSeconds,
+    secrets: run.secrets,
+    now: run.now,
+    signal: run.signal,
+  });
   return judgeChecks(run.details.checks.results, checks.path);
 }
 
 async function smokeStep(run: RestoreRun, words: readonly string[]): Promise<string> {
-  const smoke = await runSmokeCommand(words, run.settings.target, { timeoutSeconds: run.settings.smokeTimeoutSeconds, secrets: run.secrets, now: run.now, env: run.env, passOn: run.settings.smokeEnv, signal: run.signal });
+  const smoke = await runSmokeCommand(words, run.settings.target, {
+    timeoutSeconds: run.settings.smokeTimeoutSeconds,
+    secrets: run.secrets,
+    now: run.now,
+    env: run.env,
+    passOn: run.settings.smokeEnv,
+    signal: run.signal,
+  });
   run.details.smoke = smoke;
   if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
   return judgeSmoke(smoke);
 }
 
-async function dropStep(run: RestoreRun, { psqlPath, serverMajor, cancelled }: { psqlPath: string; serverMajor: number; cancelled: boolean }): Promise<string> {
+async function dropStep(
+  run: RestoreRun,
+  { psqlPath, serverMajor, cancelled }: { psqlPath: string; serverMajor: number; cancelled: boolean },
+): Promise<string> {
   if (cancelled) run.log.info('dropping the scratch database after the cancellation');
   await dropScratchDatabase(run.settings.target, psqlPath, serverMajor);
   run.details.target.dropped = true;
@@ -171,60 +235,108 @@ function dropInput(run: RestoreRun, prepared: PreparedTarget | undefined, databa
   if (!database?.created || !prepared) {
     // What preflight saw of the target, even when it then refused it.
     const existed = run.details.target.existed === true;
-    return notApplicable(existed && !allowOverwrite ? 'not created by this run: left in place' : 'nothing to drop: no database was created');
+    return notApplicable(
+      existed && !allowOverwrite
+        ? 'not created by this run: left in place'
+        : 'nothing to drop: no database was created',
+    );
   }
   if (keepDatabase) return notApplicable(`keep-database: ${target.display} was kept`);
-  return { psqlPath: prepared.psqlPath, serverMajor: prepared.state.serverMajor, cancelled: run.signal?.aborted ?? false };
+  return {
+    psqlPath: prepared.psqlPath,
+    serverMajor: prepared.state.serverMajor,
+    cancelled: run.signal?.aborted ?? false,
+  };
 }
 
 const detailIs = (detail: string) => detail;
-const noManifest = (selection: Selection | undefined, why: string) => (selection && !selection.manifest ? `${UNVERIFIABLE}: ${why}` : undefined);
+const noManifest = (selection: Selection | undefined, why: string) =>
+  selection && !selection.manifest ? `${UNVERIFIABLE}: ${why}` : undefined;
 const CHECKSUM_NOT_COMPARED = 'the SHA-256 is recorded, not compared';
 const ROWS_NOT_COMPARED = 'row counts not compared';
 
-function checksumStep(run: RestoreRun): Step<{ selection: Selection; download: DownloadedBackup }, { download: DownloadedBackup; manifest: BackupManifest; key: string }, void> {
+function checksumStep(
+  run: RestoreRun,
+): Step<
+  { selection: Selection; download: DownloadedBackup },
+  { download: DownloadedBackup; manifest: BackupManifest; key: string },
+  void
+> {
   return {
     name: STEP.checksum,
     skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
-    input: ({ selection, download }) => (selection.manifest ? { download, manifest: selection.manifest, key: selection.backup.key } : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`)),
-    run: async ({ download, manifest, key }) => compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
+    input: ({ selection, download }) =>
+      selection.manifest
+        ? { download, manifest: selection.manifest, key: selection.backup.key }
+        : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
+    run: async ({ download, manifest, key }) =>
+      compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
     describe: () => 'size and SHA-256 match the manifest',
   };
 }
 
 /** The roles a restore into the target needs, as the stored globals give them. */
 function rolesContext(run: RestoreRun): RolesContext {
-  return { target: run.settings.target, rolePasswords: run.settings.rolePasswords, existingRoles: run.settings.existingRoles, store: run.store, details: run.details, log: run.log };
+  return {
+    target: run.settings.target,
+    rolePasswords: run.settings.rolePasswords,
+    existingRoles: run.settings.existingRoles,
+    store: run.store,
+    details: run.details,
+    log: run.log,
+  };
 }
 
 const NO_ROLES = 'the manifest lists no roles (taken with globals: off, or by an older version)';
 
-function rolesStepOf(run: RestoreRun): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest?: BackupManifest; psqlPath: string }, RolesResult> {
+function rolesStepOf(
+  run: RestoreRun,
+): Step<
+  { selection: Selection; prepared: PreparedTarget },
+  { manifest?: BackupManifest; psqlPath: string },
+  RolesResult
+> {
   const describe = (roles: RolesResult) => roles.detail;
   if (run.settings.rebuild) {
-    return { name: STEP.roles, input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }), run: ({ manifest, psqlPath }) => createRolesStep(rolesContext(run), manifest, psqlPath), describe };
+    return {
+      name: STEP.roles,
+      input: ({ selection, prepared }) => ({ manifest: selection.manifest, psqlPath: prepared.psqlPath }),
+      run: ({ manifest, psqlPath }) => createRolesStep(rolesContext(run), manifest, psqlPath),
+      describe,
+    };
   }
   return {
     name: STEP.roles,
-    input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`)),
+    input: ({ selection, prepared }) =>
+      selection.manifest?.roles
+        ? { manifest: selection.manifest, psqlPath: prepared.psqlPath }
+        : notApplicable(selection.manifest ? NO_ROLES : `${UNVERIFIABLE}: roles not checked`),
     run: ({ manifest, psqlPath }) => findRolesStep(rolesContext(run), manifest, psqlPath),
     describe,
   };
 }
 
-function databaseSettingsStepOf(run: RestoreRun): Step<{ roles?: RolesResult; prepared: PreparedTarget }, { sql: string[]; psqlPath: string }, string> {
+function databaseSettingsStepOf(
+  run: RestoreRun,
+): Step<{ roles?: RolesResult; prepared: PreparedTarget }, { sql: string[]; psqlPath: string }, string> {
   return {
     name: STEP.databaseSettings,
-    input: ({ roles, prepared }) => (roles?.databaseSql ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath } : notApplicable("no stored globals: the database's own settings were not restored")),
+    input: ({ roles, prepared }) =>
+      roles?.databaseSql
+        ? { sql: roles.databaseSql, psqlPath: prepared.psqlPath }
+        : notApplicable("no stored globals: the database's own settings were not restored"),
     run: ({ sql, psqlPath }) => databaseSettingsStep(rolesContext(run), sql, psqlPath),
     describe: detailIs,
   };
 }
 
-function ownershipStepOf(run: RestoreRun): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest: BackupManifest; server: TargetState }, string> {
+function ownershipStepOf(
+  run: RestoreRun,
+): Step<{ selection: Selection; prepared: PreparedTarget }, { manifest: BackupManifest; server: TargetState }, string> {
   return {
     name: STEP.ownership,
-    input: ({ selection, prepared }) => (selection.manifest?.roles ? { manifest: selection.manifest, server: prepared.state } : notApplicable(NO_ROLES)),
+    input: ({ selection, prepared }) =>
+      selection.manifest?.roles ? { manifest: selection.manifest, server: prepared.state } : notApplicable(NO_ROLES),
     run: ({ manifest, server }) => ownershipStep(run, manifest, server),
     describe: detailIs,
   };
@@ -255,7 +367,8 @@ export function restoreVerifySteps(run: RestoreRun) {
       name: STEP.download,
       input: ({ selection }) => selection,
       run: (selection) => downloadStep(run, selection),
-      describe: (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
+      describe: (d) =>
+        `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
     })
     .optionalStep('checksum', checksumStep(run))
     .optionalStep('roles', rolesStepOf(run))
@@ -269,23 +382,36 @@ export function restoreVerifySteps(run: RestoreRun) {
       name: STEP.restore,
       input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
       run: (input) => restoreStep(run, input),
-      describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
+      describe: (_result, { selection, prepared }) =>
+        `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
     });
   const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
-  const verified = settled
-    .check('verified', {
-      name: STEP.verify,
-      skip: ({ selection }) => noManifest(selection, ROWS_NOT_COMPARED),
-      input: ({ selection, prepared }) => (selection.manifest ? { manifest: selection.manifest, psqlPath: prepared.psqlPath } : notApplicable(`${UNVERIFIABLE}: ${ROWS_NOT_COMPARED}`)),
-      run: (input) => verifyStep(run, input),
-      describe: detailIs,
-    });
+  const verified = settled.check('verified', {
+    name: STEP.verify,
+    skip: ({ selection }) => noManifest(selection, ROWS_NOT_COMPARED),
+    input: ({ selection, prepared }) =>
+      selection.manifest
+        ? { manifest: selection.manifest, psqlPath: prepared.psqlPath }
+        : notApplicable(`${UNVERIFIABLE}: ${ROWS_NOT_COMPARED}`),
+    run: (input) => verifyStep(run, input),
+    describe: detailIs,
+  });
   const pipeline = rebuild ? verified.check('ownership', ownershipStepOf(run)) : verified;
   const withChecks = checks
-    ? pipeline.check('checked', { name: STEP.checks, input: ({ prepared }) => prepared.psqlPath, run: (psqlPath) => checksStep(run, checks, psqlPath), describe: detailIs })
+    ? pipeline.check('checked', {
+        name: STEP.checks,
+        input: ({ prepared }) => prepared.psqlPath,
+        run: (psqlPath) => checksStep(run, checks, psqlPath),
+        describe: detailIs,
+      })
     : pipeline.skipped(STEP.checks, 'no checks file');
   const withSmoke = smokeCommand
-    ? withChecks.check('smoke', { name: STEP.smoke, input: () => smokeCommand, run: (words) => smokeStep(run, words), describe: detailIs })
+    ? withChecks.check('smoke', {
+        name: STEP.smoke,
+        input: () => smokeCommand,
+        run: (words) => smokeStep(run, words),
+        describe: detailIs,
+      })
     : withChecks.skipped(STEP.smoke, 'no smoke-command');
   return withSmoke
     .finally(async ({ download }) => {

@@ -43,7 +43,11 @@ export function measureRpo(points: readonly RecoveryPoint[], now: Date, windowDa
   const newest = sorted.at(-1);
   if (!newest) return { windowDays, backupsInWindow: 0, ageSeconds: null, maxGapSeconds: null };
 
-  const gap = largestGap(sorted.map((p) => ({ start: p.at, end: p.at, point: p })), now, windowDays);
+  const gap = largestGap(
+    sorted.map((p) => ({ start: p.at, end: p.at, point: p })),
+    now,
+    windowDays,
+  );
   const maxGap: RecoveryGap | undefined = gap && {
     fromKey: gap.from.key,
     from: new Date(gap.fromMs).toISOString(),

@@ -6,7 +6,15 @@ import { BackupStore } from '../storage/backup-store.js';
 import type { Logger } from '../util/logger.js';
 import { checklistTags } from '../checks/checks-file.js';
 import type { RestoreVerifySettings } from './inputs.js';
-import { measureRto, REPORT_KIND, restoreChecklist, restoreObjectives, STEP, type RestoreVerifyDetails, type RestoreVerifyReport } from './restore-report.js';
+import {
+  measureRto,
+  REPORT_KIND,
+  restoreChecklist,
+  restoreObjectives,
+  STEP,
+  type RestoreVerifyDetails,
+  type RestoreVerifyReport,
+} from './restore-report.js';
 import { restoreVerifySteps, type RestoreRun } from './restore-steps.js';
 import { describeSelector } from '../storage/backup-selector.js';
 
@@ -49,7 +57,11 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
   const secrets = [target.password, options.source?.password, ...Object.values(options.rolePasswords)];
   const startedAt = now();
   // Response checksums only where asked for: see downloadToFile.
-  const store = new BackupStore(createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }), options.bucket, options.prefix);
+  const store = new BackupStore(
+    createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }),
+    options.bucket,
+    options.prefix,
+  );
   const details: RestoreVerifyDetails = {
     bucket: options.bucket,
     prefix: options.prefix,
@@ -59,9 +71,22 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
     checks: { file: options.checks?.path, results: [] },
     rto: { seconds: null },
   };
-  const run: RestoreRun = { settings: options, store, details, log: options.log, now, random: options.random ?? Math.random, secrets, signal: options.signal, env: options.env };
+  const run: RestoreRun = {
+    settings: options,
+    store,
+    details,
+    log: options.log,
+    now,
+    random: options.random ?? Math.random,
+    secrets,
+    signal: options.signal,
+    env: options.env,
+  };
   const { results, reasons, steps } = await restoreVerifySteps(run)
-    .run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal })
+    .run(
+      {},
+      { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal },
+    )
     .finally(() => run.claim?.release());
   const report = await finishReport(options, { startedAt, finishedAt: () => now(), details, steps, reasons });
   const restoreStep = steps.find((s) => s.name === STEP.restore);
@@ -80,15 +105,27 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
 /** The report from the steps as they ran: RTO and RPO against their objectives, the checklist, written to reportPath. */
 async function finishReport(
   options: RestoreVerifyOptions,
-  run: { startedAt: Date; finishedAt: () => Date; details: RestoreVerifyDetails; steps: ReportStep[]; reasons: string[] },
+  run: {
+    startedAt: Date;
+    finishedAt: () => Date;
+    details: RestoreVerifyDetails;
+    steps: ReportStep[];
+    reasons: string[];
+  },
 ): Promise<RestoreVerifyReport> {
   const { details, steps } = run;
   const reasons = [...run.reasons];
   details.rto = measureRto(steps);
-  const objectives = restoreObjectives(details.rto.seconds, details.rpo, { rtoSeconds: options.rtoSeconds, rpoSeconds: options.rpoSeconds, rebuild: options.rebuild });
+  const objectives = restoreObjectives(details.rto.seconds, details.rpo, {
+    rtoSeconds: options.rtoSeconds,
+    rpoSeconds: options.rpoSeconds,
+    rebuild: options.rebuild,
+  });
   reasons.push(...missedObjectives(objectives));
   if (details.catalog && details.catalog.complete === 0) {
-    reasons.push(`RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`);
+    reasons.push(
+      `RPO: there is no complete backup (object and valid manifest) under s3://${options.bucket}/${options.prefix}, so data loss cannot be bounded`,
+    );
   }
   const checklist = restoreChecklist(steps, details, objectives, checklistTags(options.checks));
   const passed = restoreTestPassed(reasons, objectives);

@@ -9,8 +9,13 @@ const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-local
  * 127.x.x.x, ::1, a Unix socket folder) is one host; names compare case-insensitively.
  */
 export function hostIdentity(host: string): string {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-  if (h === '' || h.startsWith('/') || LOOPBACK_NAMES.has(h) || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)) return 'loopback';
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+  if (h === '' || h.startsWith('/') || LOOPBACK_NAMES.has(h) || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h))
+    return 'loopback';
   if (h.startsWith('::ffff:') && isIP(h.slice(7)) === 4) return hostIdentity(h.slice(7));
   return h;
 }

@@ -13,7 +13,10 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
   const backup = d.backup;
   const verdict = report.passed ? MARK.passed : MARK.failed;
   const what = backup ? ` of ${code(backup.key)}` : '';
-  const lines = [`## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`, ''];
+  const lines = [
+    `## ${verdict} Restore test${what}: ${report.passed ? 'passed' : 'failed'}${backup && !backup.verifiable ? ' (unverifiable: no manifest)' : ''}`,
+    '',
+  ];
 
   lines.push(
     ...reasonsSection(report.reasons),
@@ -28,16 +31,35 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
       ['Object', code(`s3://${d.bucket}/${backup.key}`)],
       ['Chosen', `${backup.reason} (backup: ${d.selector})`],
       ['Size', formatBytes(backup.sizeBytes)],
-      ['Data from', `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ", the time in the key: there is no manifest"}`],
+      [
+        'Data from',
+        `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ', the time in the key: there is no manifest'}`,
+      ],
     ];
     if (m) {
-      facts.push(['Made by', `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`]);
-      facts.push(['SHA-256', `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`]);
+      facts.push([
+        'Made by',
+        `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`,
+      ]);
+      facts.push([
+        'SHA-256',
+        `${code(m.sha256)}${backup.downloaded ? (backup.downloaded.sha256 === m.sha256 ? ' (matches)' : `, downloaded ${code(backup.downloaded.sha256)}`) : ''}`,
+      ]);
     } else if (backup.downloaded) {
-      facts.push(['SHA-256', `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`]);
+      facts.push([
+        'SHA-256',
+        `${code(backup.downloaded.sha256)} (nothing to compare with${backup.downloaded.storageChecksumChecked ? "; S3's own checksum of the object was checked" : ''})`,
+      ]);
     }
-    if (d.restore) facts.push(['Restored with', `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`]);
-    facts.push(['Scratch database', `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`]);
+    if (d.restore)
+      facts.push([
+        'Restored with',
+        `${d.restore.tool} ${d.restore.version}, ${d.restore.jobs} jobs, PGOPTIONS ${code(d.restore.sessionOptions)}`,
+      ]);
+    facts.push([
+      'Scratch database',
+      `${code(d.target.database)}${d.target.serverVersion ? ` on PostgreSQL ${d.target.serverVersion}` : ''}: ${d.target.created ? 'created' : 'not created'}, ${d.target.dropped ? 'dropped' : 'not dropped'}`,
+    ]);
     lines.push('### Backup', '', table(['', ''], facts), '');
   }
 
@@ -45,14 +67,38 @@ export function restoreVerifyMarkdown(report: RestoreVerifyReport): string {
 
   const settings = Object.entries(d.target.serverSettings ?? {});
   if (settings.length) {
-    lines.push('### Server settings', '', "The target server's settings that decide restore speed and what a crash during the restore costs (the README's recovery procedure says which to use):", '', table(['setting', 'value'], settings.map(([name, value]) => [code(name), code(value)])), '');
+    lines.push(
+      '### Server settings',
+      '',
+      "The target server's settings that decide restore speed and what a crash during the restore costs (the README's recovery procedure says which to use):",
+      '',
+      table(
+        ['setting', 'value'],
+        settings.map(([name, value]) => [code(name), code(value)]),
+      ),
+      '',
+    );
   }
 
   if (d.tables.length) {
     const differing = d.tables.filter((t) => t.status === 'differs' || t.status === 'missing').length;
-    const tableRows = d.tables.map((t) => [displayName(t), rows(t.expectedRows), rows(t.restoredRows), t.status === 'equal' || t.status === 'present' ? `${MARK.passed} ${t.status}` : t.status === 'not in manifest' ? t.status : `${MARK.failed} ${t.status}`]);
+    const tableRows = d.tables.map((t) => [
+      displayName(t),
+      rows(t.expectedRows),
+      rows(t.restoredRows),
+      t.status === 'equal' || t.status === 'present'
+        ? `${MARK.passed} ${t.status}`
+        : t.status === 'not in manifest'
+          ? t.status
+          : `${MARK.failed} ${t.status}`,
+    ]);
     const title = `Tables: ${d.tables.length} compared, ${differing} differ`;
-    lines.push(`### ${title}`, '', foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length), '');
+    lines.push(
+      `### ${title}`,
+      '',
+      foldIfLong(title, table(['table', 'manifest rows', 'restored rows', ''], tableRows), tableRows.length),
+      '',
+    );
   }
 
   lines.push(...checksSection(d.checks.file, d.checks.results), ...smokeSection(d.smoke));
@@ -74,10 +120,24 @@ function existingRolesSection(d: RestoreVerifyReport['details']): string[] {
   const differences = d.roles?.differences ?? [];
   if (differences.length === 0) return [];
   const mode = d.roles?.existingRoles ?? 'keep';
-  const rows = differences.map((x) => [code(x.role), x.kind, x.backup === '-' ? '-' : code(x.backup), x.server === '-' ? '-' : code(x.server), x.updated ? 'updated' : 'left as it is']);
+  const rows = differences.map((x) => [
+    code(x.role),
+    x.kind,
+    x.backup === '-' ? '-' : code(x.backup),
+    x.server === '-' ? '-' : code(x.server),
+    x.updated ? 'updated' : 'left as it is',
+  ]);
   const title = `Existing roles: ${differences.length} differences from the backup`;
-  const why = mode === 'keep'
-    ? "Roles the server already had are left as they are (`existing-roles: keep`); `existing-roles: update` gives them the backup's password (role-passwords), attributes, settings and memberships."
-    : "`existing-roles: update` gave roles the server already had the backup's password (role-passwords), attributes, settings and memberships; what only the server has is left.";
-  return [`### ${title}`, '', why, '', foldIfLong(title, table(['role', 'what', 'backup', 'server', 'this run'], rows), rows.length), ''];
+  const why =
+    mode === 'keep'
+      ? "Roles the server already had are left as they are (`existing-roles: keep`); `existing-roles: update` gives them the backup's password (role-passwords), attributes, settings and memberships."
+      : "`existing-roles: update` gave roles the server already had the backup's password (role-passwords), attributes, settings and memberships; what only the server has is left.";
+  return [
+    `### ${title}`,
+    '',
+    why,
+    '',
+    foldIfLong(title, table(['role', 'what', 'backup', 'server', 'this run'], rows), rows.length),
+    '',
+  ];
 }

@@ -22,7 +22,9 @@ export function parseRetention(input: string): RetentionPolicy | 'off' {
     const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
     const tier = match?.[1] as keyof typeof TIERS | undefined;
     if (!match || !tier || !(tier in TIERS)) {
-      throw new ConfigurationError(`retention '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
+      throw new ConfigurationError(
+        `retention '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`,
+      );
     }
     if (seen.has(tier)) throw new ConfigurationError(`retention names ${tier} twice`);
     seen.add(tier);
@@ -33,7 +35,9 @@ export function parseRetention(input: string): RetentionPolicy | 'off' {
     policy[TIERS[tier]] = days;
   }
   if (policy.dailyDays + policy.weeklyDays + policy.monthlyDays === 0) {
-    throw new ConfigurationError("retention keeps no tier: give at least one tier some days, or use 'off' to disable pruning");
+    throw new ConfigurationError(
+      "retention keeps no tier: give at least one tier some days, or use 'off' to disable pruning",
+    );
   }
   return policy;
 }
@@ -75,8 +79,15 @@ export function calendarMonth(time: Date): string {
  * - anything finished in the future (a skewed clock must not cost data).
  * Windows are measured from `now` back to the manifest's finish time (UTC). Everything else goes.
  */
-export function decideRetention(backups: readonly RetentionCandidate[], policy: RetentionPolicy, minKeep: number, now: Date): RetentionDecision[] {
-  const newestFirst = [...backups].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.key < b.key ? 1 : -1));
+export function decideRetention(
+  backups: readonly RetentionCandidate[],
+  policy: RetentionPolicy,
+  minKeep: number,
+  now: Date,
+): RetentionDecision[] {
+  const newestFirst = [...backups].sort(
+    (a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.key < b.key ? 1 : -1),
+  );
   const reasons = new Map<string, string[]>(newestFirst.map((b) => [b.key, []]));
   const ageDays = (b: RetentionCandidate) => (now.getTime() - b.finishedAt.getTime()) / DAY_MS;
 
@@ -105,8 +116,10 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
   const whyDelete = (backup: RetentionCandidate): string[] => {
     const age = ageDays(backup);
     const why: string[] = [];
-    if (policy.weeklyDays > 0 && age <= policy.weeklyDays) why.push(`not the newest of week ${isoWeek(backup.finishedAt)}`);
-    if (policy.monthlyDays > 0 && age <= policy.monthlyDays) why.push(`not the newest of month ${calendarMonth(backup.finishedAt)}`);
+    if (policy.weeklyDays > 0 && age <= policy.weeklyDays)
+      why.push(`not the newest of week ${isoWeek(backup.finishedAt)}`);
+    if (policy.monthlyDays > 0 && age <= policy.monthlyDays)
+      why.push(`not the newest of month ${calendarMonth(backup.finishedAt)}`);
     if (why.length === 0) why.push(`${Math.floor(age)} d old, beyond every window`);
     return why;
   };

@@ -25,7 +25,13 @@ export class ChecksumMismatchError extends Error {
   override name = 'ChecksumMismatchError';
 }
 
-const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
+const CHECKSUM_FIELDS = [
+  'ChecksumCRC32',
+  'ChecksumCRC32C',
+  'ChecksumCRC64NVME',
+  'ChecksumSHA1',
+  'ChecksumSHA256',
+] as const;
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 
@@ -34,7 +40,9 @@ export async function checkFreeSpace(path: string, bytes: number): Promise<void>
   const stats = await statfs(dirname(path));
   const free = stats.bavail * stats.bsize;
   if (free < bytes + DISK_MARGIN_BYTES) {
-    throw new Error(`${dirname(path)} has ${formatBytes(free)} free; the backup needs ${formatBytes(bytes)} plus ${formatBytes(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
+    throw new Error(
+      `${dirname(path)} has ${formatBytes(free)} free; the backup needs ${formatBytes(bytes)} plus ${formatBytes(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`,
+    );
   }
 }
 
@@ -55,9 +63,16 @@ export async function downloadToFile(
   options: { log: Logger; signal?: AbortSignal; now: () => Date; storageChecksum: boolean },
 ): Promise<Downloaded> {
   const started = options.now();
-  const response = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key, ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}) }), {
-    abortSignal: options.signal,
-  });
+  const response = await store.client.send(
+    new GetObjectCommand({
+      Bucket: store.bucket,
+      Key: key,
+      ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
+    }),
+    {
+      abortSignal: options.signal,
+    },
+  );
   if (!response.Body) throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
   const hasher = new Sha256Stream();
   const progress = setInterval(() => {
@@ -79,15 +94,25 @@ export async function downloadToFile(
   }
   // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
   const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
-  return { path, bytes: hasher.bytes, sha256: hasher.sha256, seconds: secondsBetween(started, options.now()), storageChecksumChecked: options.storageChecksum && fullObject };
+  return {
+    path,
+    bytes: hasher.bytes,
+    sha256: hasher.sha256,
+    seconds: secondsBetween(started, options.now()),
+    storageChecksumChecked: options.storageChecksum && fullObject,
+  };
 }
 
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
 export function compareWithManifest(downloaded: Downloaded, manifest: BackupManifest, where: string): void {
   if (downloaded.bytes !== manifest.sizeBytes) {
-    throw new ChecksumMismatchError(`${where} is ${downloaded.bytes} bytes, but its manifest says ${manifest.sizeBytes} bytes: the object is not the backup that was made`);
+    throw new ChecksumMismatchError(
+      `${where} is ${downloaded.bytes} bytes, but its manifest says ${manifest.sizeBytes} bytes: the object is not the backup that was made`,
+    );
   }
   if (downloaded.sha256 !== manifest.sha256) {
-    throw new ChecksumMismatchError(`${where} has SHA-256 ${downloaded.sha256}, but its manifest says ${manifest.sha256}: the object is corrupt`);
+    throw new ChecksumMismatchError(
+      `${where} has SHA-256 ${downloaded.sha256}, but its manifest says ${manifest.sha256}: the object is corrupt`,
+    );
   }
 }

@@ -1,6 +1,12 @@
 import { httpStatusOf } from '../aws/errors.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { createdByUs, type BackupListing, type BackupStore, type ManifestRead, type StoredBackup } from './backup-store.js';
+import {
+  createdByUs,
+  type BackupListing,
+  type BackupStore,
+  type ManifestRead,
+  type StoredBackup,
+} from './backup-store.js';
 import type { BackupManifest } from './manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupSelector } from './backup-selector.js';
@@ -38,11 +44,18 @@ export function catalogBackups(listing: BackupListing, manifests: ReadonlyMap<st
     const read = manifests.get(backup.key);
     if (!backup.manifestObject || !read) catalog.withoutManifest.push(backup);
     else if ('manifest' in read) {
-      catalog.complete.push({ backup, manifest: read.manifest, finishedAt: new Date(read.manifest.finishedAt), snapshotAt: new Date(read.manifest.snapshotAt) });
+      catalog.complete.push({
+        backup,
+        manifest: read.manifest,
+        finishedAt: new Date(read.manifest.finishedAt),
+        snapshotAt: new Date(read.manifest.snapshotAt),
+      });
     } else catalog.invalid.push({ backup, error: read.error });
   }
   // Keys sort by start time; a slow backup may finish after a later one started, so order by finish.
-  catalog.complete.sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.backup.key < b.backup.key ? 1 : -1));
+  catalog.complete.sort(
+    (a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.backup.key < b.backup.key ? 1 : -1),
+  );
   return catalog;
 }
 
@@ -54,8 +67,12 @@ export async function readCatalog(store: BackupStore): Promise<BackupCatalog> {
   } catch (error) {
     const status = httpStatusOf(error);
     const where = `s3://${store.bucket}/${store.prefix}`;
-    if ((error as { name?: string }).name === 'NoSuchBucket') throw new ConfigurationError(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
-    if (status === 403) throw new ConfigurationError(`reading ${where} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`);
+    if ((error as { name?: string }).name === 'NoSuchBucket')
+      throw new ConfigurationError(`bucket ${store.bucket} does not exist; check bucket, region and endpoint-url`);
+    if (status === 403)
+      throw new ConfigurationError(
+        `reading ${where} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`,
+      );
     throw new Error(`could not read the backups under ${where}: ${errorMessage(error)}`);
   }
 }
@@ -65,14 +82,30 @@ function pickIndex(length: number, random: () => number): number {
 }
 
 /** Chooses among complete backups; undefined when there are none at all. */
-export function chooseComplete(complete: readonly CompleteBackup[], selector: BackupSelector, random: () => number): Selection | undefined {
+export function chooseComplete(
+  complete: readonly CompleteBackup[],
+  selector: BackupSelector,
+  random: () => number,
+): Selection | undefined {
   if (complete.length === 0) return undefined;
-  const pick = (chosen: CompleteBackup, reason: string): Selection => ({ backup: chosen.backup, manifest: chosen.manifest, reason });
+  const pick = (chosen: CompleteBackup, reason: string): Selection => ({
+    backup: chosen.backup,
+    manifest: chosen.manifest,
+    reason,
+  });
   switch (selector.kind) {
     case 'latest':
-      return pick(complete[0] as CompleteBackup, complete.length === 1 ? 'the only complete backup' : `the newest of ${complete.length} complete backups`);
+      return pick(
+        complete[0] as CompleteBackup,
+        complete.length === 1 ? 'the only complete backup' : `the newest of ${complete.length} complete backups`,
+      );
     case 'random':
-      return pick(complete[pickIndex(complete.length, random)] as CompleteBackup, complete.length === 1 ? 'picked at random, but it is the only complete backup' : `picked at random from ${complete.length} complete backups`);
+      return pick(
+        complete[pickIndex(complete.length, random)] as CompleteBackup,
+        complete.length === 1
+          ? 'picked at random, but it is the only complete backup'
+          : `picked at random from ${complete.length} complete backups`,
+      );
     case 'point-in-time': {
       const at = selector.at.getTime();
       const chosen = complete.find((c) => c.finishedAt.getTime() <= at);
@@ -82,7 +115,10 @@ export function chooseComplete(complete: readonly CompleteBackup[], selector: Ba
           `no complete backup finished at or before ${selector.at.toISOString()}; the oldest of ${complete.length} finished at ${oldest.finishedAt.toISOString()} (${oldest.backup.key})`,
         );
       }
-      return pick(chosen, `the newest complete backup finished at or before ${selector.at.toISOString()} (finished ${chosen.finishedAt.toISOString()})`);
+      return pick(
+        chosen,
+        `the newest complete backup finished at or before ${selector.at.toISOString()} (finished ${chosen.finishedAt.toISOString()})`,
+      );
     }
     case 'key':
       return undefined;
@@ -90,17 +126,36 @@ export function chooseComplete(complete: readonly CompleteBackup[], selector: Ba
 }
 
 /** Chooses among backups in the plan's old layout (no manifest), by the time in their key. */
-export function chooseLegacy(legacy: readonly StoredBackup[], selector: BackupSelector, random: () => number): Selection | undefined {
+export function chooseLegacy(
+  legacy: readonly StoredBackup[],
+  selector: BackupSelector,
+  random: () => number,
+): Selection | undefined {
   const sorted = [...legacy].sort((a, b) => b.keyTime.getTime() - a.keyTime.getTime());
-  const note = 'no complete backup exists, so one without a manifest (the plan\'s old layout)';
+  const note = "no complete backup exists, so one without a manifest (the plan's old layout)";
   switch (selector.kind) {
     case 'latest':
-      return sorted[0] && { backup: sorted[0], reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}` };
+      return (
+        sorted[0] && {
+          backup: sorted[0],
+          reason: sorted.length === 1 ? `${note}: the only one` : `${note}: the newest of ${sorted.length}`,
+        }
+      );
     case 'random':
-      return sorted.length ? { backup: sorted[pickIndex(sorted.length, random)] as StoredBackup, reason: `${note}: picked at random from ${sorted.length}` } : undefined;
+      return sorted.length
+        ? {
+            backup: sorted[pickIndex(sorted.length, random)] as StoredBackup,
+            reason: `${note}: picked at random from ${sorted.length}`,
+          }
+        : undefined;
     case 'point-in-time': {
       const chosen = sorted.find((b) => b.keyTime.getTime() <= selector.at.getTime());
-      return chosen && { backup: chosen, reason: `${note}: the newest whose key time is at or before ${selector.at.toISOString()}` };
+      return (
+        chosen && {
+          backup: chosen,
+          reason: `${note}: the newest whose key time is at or before ${selector.at.toISOString()}`,
+        }
+      );
     }
     case 'key':
       return undefined;
@@ -125,17 +180,27 @@ async function legacyBackups(store: BackupStore, withoutManifest: readonly Store
  * by key, or when nothing complete exists. A key whose manifest is invalid is refused: a
  * manifest that is there but wrong means the backup cannot be trusted.
  */
-export async function selectBackup(store: BackupStore, catalog: BackupCatalog, selector: BackupSelector, random: () => number): Promise<Selection> {
+export async function selectBackup(
+  store: BackupStore,
+  catalog: BackupCatalog,
+  selector: BackupSelector,
+  random: () => number,
+): Promise<Selection> {
   const where = `s3://${store.bucket}/${store.prefix}`;
   if (selector.kind === 'key') {
     const complete = catalog.complete.find((c) => c.backup.key === selector.key);
     if (complete) return { backup: complete.backup, manifest: complete.manifest, reason: 'named by key' };
     const invalid = catalog.invalid.find((c) => c.backup.key === selector.key);
-    if (invalid) throw new ConfigurationError(`s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`);
+    if (invalid)
+      throw new ConfigurationError(
+        `s3://${store.bucket}/${selector.key} cannot be trusted: ${invalid.error}; choose another backup`,
+      );
     const bare = catalog.withoutManifest.find((b) => b.key === selector.key);
     if (bare && (await store.isOurs(bare))) throw new ConfigurationError(incompleteBackup(store, bare.key));
     if (bare) return { backup: bare, reason: 'named by key; it has no manifest' };
-    throw new ConfigurationError(`there is no backup object s3://${store.bucket}/${selector.key}; list them with: aws s3 ls ${where}`);
+    throw new ConfigurationError(
+      `there is no backup object s3://${store.bucket}/${selector.key}; list them with: aws s3 ls ${where}`,
+    );
   }
   const complete = chooseComplete(catalog.complete, selector, random);
   if (complete) return complete;
@@ -144,8 +209,14 @@ export async function selectBackup(store: BackupStore, catalog: BackupCatalog, s
   if (legacy) return legacy;
   const found = catalog.withoutManifest.length + catalog.invalid.length;
   const incomplete = catalog.withoutManifest.filter((b) => !legacyFound.includes(b));
-  const example = incomplete[0] ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored` : catalog.invalid[0] ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}` : '';
+  const example = incomplete[0]
+    ? `, e.g. ${incomplete[0].key}: an incomplete backup of dr-actions, never restored`
+    : catalog.invalid[0]
+      ? `, e.g. ${catalog.invalid[0].backup.key}: ${catalog.invalid[0].error}`
+      : '';
   const others = found ? ` (${found} backup objects there have no valid manifest${example})` : '';
   const when = selector.kind === 'point-in-time' ? ` at or before ${selector.at.toISOString()}` : '';
-  throw new ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
+  throw new ConfigurationError(
+    `no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`,
+  );
 }

@@ -20,12 +20,16 @@ function parseKey(text: string, bucket: string, prefix: string): string {
     const slash = rest.indexOf('/');
     const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
     if (urlBucket !== bucket) {
-      throw new ConfigurationError(`${INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
+      throw new ConfigurationError(
+        `${INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`,
+      );
     }
     key = slash < 0 ? '' : rest.slice(slash + 1);
   }
   if (isManifestKey(key)) {
-    throw new ConfigurationError(`${INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
+    throw new ConfigurationError(
+      `${INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`,
+    );
   }
   if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix)) return `${prefix}${key}`;
   if (parseBackupKey(key, prefix)) return key;

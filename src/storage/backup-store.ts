@@ -83,11 +83,20 @@ export class BackupStore {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/', ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.prefix,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
       );
       for (const item of page.Contents ?? []) {
         if (!item.Key) continue;
-        objects.set(item.Key, { key: item.Key, sizeBytes: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+        objects.set(item.Key, {
+          key: item.Key,
+          sizeBytes: item.Size ?? 0,
+          lastModified: item.LastModified ?? new Date(0),
+        });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -102,7 +111,13 @@ export class BackupStore {
       }
       const parsed = parseBackupKey(object.key, this.prefix);
       if (!parsed) continue;
-      backups.push({ key: object.key, format: parsed.format, keyTime: parsed.time, object, manifestObject: objects.get(manifestKeyFor(object.key)) });
+      backups.push({
+        key: object.key,
+        format: parsed.format,
+        keyTime: parsed.time,
+        object,
+        manifestObject: objects.get(manifestKeyFor(object.key)),
+      });
     }
     backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
     return { backups, orphanManifests };
@@ -110,7 +125,9 @@ export class BackupStore {
 
   async readManifest(backupKey: string): Promise<ManifestRead> {
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }),
+      );
       const text = (await response.Body?.transformToString('utf8')) ?? '';
       return { manifest: parseManifest(text, backupKey) };
     } catch (error) {
@@ -130,8 +147,16 @@ export class BackupStore {
   /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
   async metadata(key: string): Promise<ObjectFacts | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-      return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag, metadata: head.Metadata ?? {}, lastModified: head.LastModified, storageChecksum: storageChecksumOf(head) };
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      return {
+        sizeBytes: head.ContentLength ?? 0,
+        etag: head.ETag,
+        metadata: head.Metadata ?? {},
+        lastModified: head.LastModified,
+        storageChecksum: storageChecksumOf(head),
+      };
     } catch (error) {
       const status = httpStatusOf(error);
       if ((error as { name?: string }).name === 'NotFound' || status === 404) return undefined;

@@ -1,4 +1,11 @@
-import { DeleteObjectCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand, type StorageClass } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../aws/errors.js';
 import type { ByteSource } from '../util/byte-source.js';
 import { errorMessage } from '../errors.js';
@@ -68,7 +75,10 @@ export function manifestBody(manifest: BackupManifest): string {
  * Deletes keys in batches of up to 1,000. Callers pass a backup's object and manifest next to
  * each other, so a pair never straddles two batches.
  */
-export async function deleteKeys(store: BackupStore, keys: readonly string[]): Promise<{ deleted: string[]; errors: { key: string; message: string }[] }> {
+export async function deleteKeys(
+  store: BackupStore,
+  keys: readonly string[],
+): Promise<{ deleted: string[]; errors: { key: string; message: string }[] }> {
   const deleted: string[] = [];
   const errors: { key: string; message: string }[] = [];
   let start = 0;
@@ -78,10 +88,14 @@ export async function deleteKeys(store: BackupStore, keys: readonly string[]): P
     if (next !== undefined && isManifestKey(next) && backupKeyOfManifest(next) === keys[end - 1]) end -= 1;
     const batch = keys.slice(start, end);
     const response = await store.client.send(
-      new DeleteObjectsCommand({ Bucket: store.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false } }),
+      new DeleteObjectsCommand({
+        Bucket: store.bucket,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false },
+      }),
     );
     for (const item of response.Deleted ?? []) if (item.Key) deleted.push(item.Key);
-    for (const item of response.Errors ?? []) errors.push({ key: item.Key ?? '?', message: `${item.Code ?? ''} ${item.Message ?? ''}`.trim() });
+    for (const item of response.Errors ?? [])
+      errors.push({ key: item.Key ?? '?', message: `${item.Code ?? ''} ${item.Message ?? ''}`.trim() });
     start = end;
   }
   return { deleted, errors };
@@ -101,7 +115,8 @@ export async function checkKeyIsFree(store: BackupStore, key: string): Promise<v
   } catch (error) {
     const status = httpStatusOf(error);
     if (status === 404) throw new Error(`bucket ${bucket} does not exist`);
-    if (status === 403) throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
+    if (status === 403)
+      throw new Error(`listing s3://${bucket}/${key} was denied: the role needs s3:ListBucket on the prefix`);
     throw new Error(`could not reach bucket ${bucket}: ${errorMessage(error)}`);
   }
   if (taken) throw await keyTaken(store, key);
@@ -193,25 +208,49 @@ export interface Publication {
  * object and the globals), so no backup is left that looks complete but was never published; an
  * object at one of its keys that is no longer the one this run wrote is never removed.
  */
-export async function publishBackup(store: BackupStore, manifest: BackupManifest, publication: Publication): Promise<string> {
+export async function publishBackup(
+  store: BackupStore,
+  manifest: BackupManifest,
+  publication: Publication,
+): Promise<string> {
   const { written, encryption, lock } = publication;
   const ours: WrittenObject[] = [written];
   try {
     const stored = await store.metadata(manifest.key);
     if (stored && stored.etag !== written.etag) throw await keyTaken(store, manifest.key);
     if (!stored || stored.sizeBytes !== manifest.sizeBytes) {
-      throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
+      throw new Error(
+        `S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`,
+      );
     }
     manifest.storageChecksum = stored.storageChecksum;
     if (publication.globalsSql !== undefined && manifest.globals?.status === 'stored') {
       const body = Buffer.from(publication.globalsSql, 'utf8');
-      ours.push(await putSmallObject(store, { key: manifest.globals.key, body, contentType: GLOBALS_CONTENT_TYPE, encryption, lock }));
+      ours.push(
+        await putSmallObject(store, {
+          key: manifest.globals.key,
+          body,
+          contentType: GLOBALS_CONTENT_TYPE,
+          encryption,
+          lock,
+        }),
+      );
     }
     await store.client.send(
-      new PutObjectTaggingCommand({ Bucket: store.bucket, Key: manifest.key, Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] } }),
+      new PutObjectTaggingCommand({
+        Bucket: store.bucket,
+        Key: manifest.key,
+        Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] },
+      }),
     );
     const manifestKey = manifestKeyFor(manifest.key);
-    await putSmallObject(store, { key: manifestKey, body: manifestBody(manifest), contentType: 'application/json', encryption, lock });
+    await putSmallObject(store, {
+      key: manifestKey,
+      body: manifestBody(manifest),
+      contentType: 'application/json',
+      encryption,
+      lock,
+    });
     return manifestKey;
   } catch (error) {
     const failure = isKeyTakenError(error) ? await keyTaken(store, manifest.key) : error;

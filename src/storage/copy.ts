@@ -49,7 +49,11 @@ export function copyPartSize(sizeBytes: number): number {
  * be checked or published, it is left without a manifest: incomplete, never restored as verified,
  * and removed by the copy bucket's retention after a day.
  */
-export async function copyBackup(source: BackupStore, manifest: BackupManifest, target: CopyTarget): Promise<CopiedBackup> {
+export async function copyBackup(
+  source: BackupStore,
+  manifest: BackupManifest,
+  target: CopyTarget,
+): Promise<CopiedBackup> {
   const where = `s3://${target.store.bucket}/${manifest.key}`;
   await checkKeyIsFree(target.store, manifest.key);
   await copyObject(source, manifest, target);
@@ -62,15 +66,33 @@ export async function copyBackup(source: BackupStore, manifest: BackupManifest, 
       // A few kilobytes: read (and checked against the manifest) here, written like the primary's.
       const body = await readGlobals(source, globals);
       copied.push(globals.key);
-      await putSmallObject(target.store, { key: globals.key, body, contentType: GLOBALS_CONTENT_TYPE, encryption, lock });
+      await putSmallObject(target.store, {
+        key: globals.key,
+        body,
+        contentType: GLOBALS_CONTENT_TYPE,
+        encryption,
+        lock,
+      });
     }
     const manifestKey = manifestKeyFor(manifest.key);
-    await putSmallObject(target.store, { key: manifestKey, body: manifestBody({ ...manifest, bucket: target.store.bucket }), contentType: 'application/json', encryption, lock });
+    await putSmallObject(target.store, {
+      key: manifestKey,
+      body: manifestBody({ ...manifest, bucket: target.store.bucket }),
+      contentType: 'application/json',
+      encryption,
+      lock,
+    });
     return { key: manifest.key, manifestKey };
   } catch (error) {
     // Only an unlocked copy can go; a locked one stays, incomplete, until its lock ends.
-    if (!target.lock) for (const Key of copied) await target.store.client.send(new DeleteObjectCommand({ Bucket: target.store.bucket, Key })).catch(() => undefined);
-    throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
+    if (!target.lock)
+      for (const Key of copied)
+        await target.store.client
+          .send(new DeleteObjectCommand({ Bucket: target.store.bucket, Key }))
+          .catch(() => undefined);
+    throw new Error(
+      `the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`,
+    );
   }
 }
 
@@ -78,7 +100,10 @@ async function copyObject(source: BackupStore, manifest: BackupManifest, target:
   const { client, bucket: Bucket } = target.store;
   const Key = manifest.key;
   const head = await source.client.send(new HeadObjectCommand({ Bucket: source.bucket, Key }));
-  if (head.ContentLength !== manifest.sizeBytes) throw new Error(`s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`);
+  if (head.ContentLength !== manifest.sizeBytes)
+    throw new Error(
+      `s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`,
+    );
   const created = await client.send(
     new CreateMultipartUploadCommand({
       Bucket,
@@ -98,11 +123,24 @@ async function copyObject(source: BackupStore, manifest: BackupManifest, target:
   try {
     const size = manifest.sizeBytes;
     const partSize = copyPartSize(size);
-    const ranges = size <= partSize ? [undefined] : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
+    const ranges =
+      size <= partSize
+        ? [undefined]
+        : Array.from(
+            { length: Math.ceil(size / partSize) },
+            (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`,
+          );
     const parts = await mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index): Promise<CompletedPart> => {
       const PartNumber = index + 1;
       const copied = await client.send(
-        new UploadPartCopyCommand({ Bucket, Key, UploadId, PartNumber, CopySource: `${source.bucket}/${encodeURIComponent(Key)}`, CopySourceRange: range }),
+        new UploadPartCopyCommand({
+          Bucket,
+          Key,
+          UploadId,
+          PartNumber,
+          CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
+          CopySourceRange: range,
+        }),
       );
       const result = copied.CopyPartResult;
       if (!result?.ETag) throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
@@ -117,23 +155,30 @@ async function copyObject(source: BackupStore, manifest: BackupManifest, target:
         IfNoneMatch: '*',
         ChecksumType: 'FULL_OBJECT',
         // S3 checks the assembled copy against the checksum the primary was stored with.
-        ...(checksum?.algorithm === 'CRC32' && checksum.type === 'FULL_OBJECT' ? { ChecksumCRC32: checksum.value } : {}),
+        ...(checksum?.algorithm === 'CRC32' && checksum.type === 'FULL_OBJECT'
+          ? { ChecksumCRC32: checksum.value }
+          : {}),
         MultipartUpload: { Parts: parts },
       }),
     );
   } catch (error) {
     await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
-    throw new Error(`copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`);
+    throw new Error(
+      `copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`,
+    );
   }
 }
 
 /** The copy must hold the manifest's bytes: its size, and S3's full-object checksum where the primary has one. */
 async function checkCopy(store: BackupStore, manifest: BackupManifest): Promise<void> {
   const copy = await store.metadata(manifest.key);
-  if (!copy || copy.sizeBytes !== manifest.sizeBytes) throw new Error(`the copy holds ${copy ? copy.sizeBytes : 'no'} bytes, the manifest says ${manifest.sizeBytes}`);
+  if (!copy || copy.sizeBytes !== manifest.sizeBytes)
+    throw new Error(`the copy holds ${copy ? copy.sizeBytes : 'no'} bytes, the manifest says ${manifest.sizeBytes}`);
   const expected = manifest.storageChecksum;
   const actual = copy.storageChecksum;
   if (expected && (actual?.algorithm !== expected.algorithm || actual.value !== expected.value)) {
-    throw new Error(`the copy's ${expected.algorithm} checksum is ${actual ? actual.value : 'missing'}, the manifest says ${expected.value}`);
+    throw new Error(
+      `the copy's ${expected.algorithm} checksum is ${actual ? actual.value : 'missing'}, the manifest says ${expected.value}`,
+    );
   }
 }

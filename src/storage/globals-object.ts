@@ -17,10 +17,18 @@ export const GLOBALS_CONTENT_TYPE = 'application/sql';
 /** What the manifest records of globals stored beside the backup at `backupKey` (publishBackup writes them). */
 export function storedGlobalsRecord(backupKey: string, sql: string, pgDumpallVersion: string): StoredGlobals {
   const body = Buffer.from(sql, 'utf8');
-  return { status: 'stored', key: globalsKeyFor(backupKey), sha256: sha256Of(body), sizeBytes: body.length, pgDumpallVersion };
+  return {
+    status: 'stored',
+    key: globalsKeyFor(backupKey),
+    sha256: sha256Of(body),
+    sizeBytes: body.length,
+    pgDumpallVersion,
+  };
 }
 
 /** The globals object a manifest records, for deleting it with its backup (after the manifest, so a backup never looks complete without them). */
-export function globalsKeysOf(read: { manifest: { globals?: GlobalsRecord } } | { error: string } | undefined): string[] {
+export function globalsKeysOf(
+  read: { manifest: { globals?: GlobalsRecord } } | { error: string } | undefined,
+): string[] {
   return read && 'manifest' in read && read.manifest.globals?.status === 'stored' ? [read.manifest.globals.key] : [];
 }

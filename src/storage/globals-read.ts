@@ -12,7 +12,9 @@ export async function readGlobals(store: BackupStore, record: StoredGlobals): Pr
   const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
   const sha256 = sha256Of(body);
   if (body.length !== record.sizeBytes || sha256 !== record.sha256) {
-    throw new Error(`s3://${store.bucket}/${record.key} does not match the manifest: ${body.length} bytes with SHA-256 ${sha256}, the manifest says ${record.sizeBytes} bytes with ${record.sha256}`);
+    throw new Error(
+      `s3://${store.bucket}/${record.key} does not match the manifest: ${body.length} bytes with SHA-256 ${sha256}, the manifest says ${record.sizeBytes} bytes with ${record.sha256}`,
+    );
   }
   return body.toString('utf8');
 }

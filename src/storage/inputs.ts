@@ -10,7 +10,10 @@ export function parseBucket(input: string, inputName = 'bucket'): string {
   if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket)) problems.push('begin and end with a letter or digit');
   if (bucket.includes('..')) problems.push('not contain two dots in a row');
   if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) problems.push('not look like an IP address');
-  if (problems.length) throw new ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
+  if (problems.length)
+    throw new ConfigurationError(
+      `${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`,
+    );
   return bucket;
 }
 
@@ -26,21 +29,37 @@ const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', 
 export function parsePrefix(input: string, inputName = 'prefix'): string {
   const prefix = input.trim();
   if (prefix === '') return '';
-  if (prefix.startsWith('/')) throw new ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
-  if (!prefix.endsWith('/')) throw new ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
+  if (prefix.startsWith('/'))
+    throw new ConfigurationError(
+      `${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`,
+    );
+  if (!prefix.endsWith('/'))
+    throw new ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
   if (prefix.includes('//')) throw new ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
   const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
   if (hasControl) throw new ConfigurationError(`${inputName} must not contain control characters or backslashes`);
   const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
   if (dotSegment !== undefined) {
     throw new ConfigurationError(
-      `${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix.split('/').filter((s) => s !== '.' && s !== '..').join('/')}'`,
+      `${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix
+        .split('/')
+        .filter((s) => s !== '.' && s !== '..')
+        .join('/')}'`,
     );
   }
-  const avoided = [...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f)))];
+  const avoided = [
+    ...new Set(
+      [...prefix].filter(
+        (char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f),
+      ),
+    ),
+  ];
   if (avoided.length) {
-    throw new ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+    throw new ConfigurationError(
+      `${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`,
+    );
   }
-  if (Buffer.byteLength(prefix) > 900) throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
+  if (Buffer.byteLength(prefix) > 900)
+    throw new ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
   return prefix;
 }

@@ -39,7 +39,8 @@ export function parseBackupKey(key: string, prefix: string): ParsedBackupKey | u
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, ext] = match;
   const time = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
-  if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22)) return undefined;
+  if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22))
+    return undefined;
   return { key, format: ext === '.dump' ? 'custom' : 'plain', time };
 }
 

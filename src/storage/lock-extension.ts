@@ -29,7 +29,12 @@ const EXTEND_CONCURRENCY = 8;
  * month gets the locks of its object, manifest and globals extended to that tier's horizon, so the lock lasts
  * exactly as long as retention keeps it. A lock is only ever extended.
  */
-export async function extendPromotedLocks(store: BackupStore, report: PruneReport, mode: ObjectLockMode, now: Date): Promise<LockExtensionReport> {
+export async function extendPromotedLocks(
+  store: BackupStore,
+  report: PruneReport,
+  mode: ObjectLockMode,
+  now: Date,
+): Promise<LockExtensionReport> {
   const kept = report.complete.filter((decision) => decision.action === 'kept');
   const horizons = promotedHorizons(report.complete, report.policy, now);
   const promoted = kept.filter((decision) => horizons.has(decision.key));
@@ -40,11 +45,17 @@ export async function extendPromotedLocks(store: BackupStore, report: PruneRepor
       const object = await extendLock(store.client, store.bucket, decision.key, lock);
       const manifest = await extendLock(store.client, store.bucket, manifestKeyFor(decision.key), lock);
       // Backups taken with globals: off (or before globals were taken) have none.
-      const globals = await extendLock(store.client, store.bucket, globalsKeyFor(decision.key), lock).catch((error: unknown) => {
-        if (httpStatusOf(error) === 404) return { extended: false };
-        throw error;
-      });
-      return { key: decision.key, lockedUntil: object.retainUntil, extended: object.extended || manifest.extended || globals.extended };
+      const globals = await extendLock(store.client, store.bucket, globalsKeyFor(decision.key), lock).catch(
+        (error: unknown) => {
+          if (httpStatusOf(error) === 404) return { extended: false };
+          throw error;
+        },
+      );
+      return {
+        key: decision.key,
+        lockedUntil: object.retainUntil,
+        extended: object.extended || manifest.extended || globals.extended,
+      };
     } catch (error) {
       errors.push({ key: decision.key, message: errorMessage(error) });
       return undefined;

@@ -17,7 +17,11 @@ export function dailyHorizon(finishedAt: Date, policy: RetentionPolicy): Date {
  * keeps exactly these backups for these windows; the daily horizon is the lock each backup got when
  * it was written, and min-keep is not a time, so neither appears here.
  */
-export function promotedHorizons(backups: readonly RetentionCandidate[], policy: RetentionPolicy, now: Date): Map<string, Date> {
+export function promotedHorizons(
+  backups: readonly RetentionCandidate[],
+  policy: RetentionPolicy,
+  now: Date,
+): Map<string, Date> {
   const horizons = new Map<string, Date>();
   const promote = (days: number, group: (time: Date) => string) => {
     if (days <= 0) return;

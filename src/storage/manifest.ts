@@ -107,37 +107,56 @@ export function parseManifest(text: string, expectedKey?: string): BackupManifes
   const fail = (field: string, expected: string) => {
     throw new InvalidManifestError(`field '${field}' should be ${expected}`);
   };
-  if (!READABLE_VERSIONS.includes(m.version as number)) fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
+  if (!READABLE_VERSIONS.includes(m.version as number))
+    fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
   if (typeof m.key !== 'string') fail('key', 'a string');
   if (expectedKey !== undefined && m.key !== expectedKey) fail('key', `'${expectedKey}', the object it sits next to`);
   if (typeof m.database !== 'string') fail('database', 'a string');
   if (m.format !== 'custom' && m.format !== 'plain') fail('format', "'custom' or 'plain'");
   if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) fail('sha256', '64 lowercase hex digits');
-  if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0) fail('sizeBytes', 'a non-negative integer');
+  if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0)
+    fail('sizeBytes', 'a non-negative integer');
   for (const field of ['startedAt', 'finishedAt', 'snapshotAt']) if (!isIso(m[field])) fail(field, 'an ISO-8601 time');
   if (m.rowCounts !== 'exact' && m.rowCounts !== 'off') fail('rowCounts', "'exact' or 'off'");
   if (!Array.isArray(m.tables)) fail('tables', 'an array');
   for (const [index, table] of (m.tables as unknown[]).entries()) {
     const t = table as Record<string, unknown> | null;
-    const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && (t.rows as number) >= 0);
+    const rowsOk =
+      t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && (t.rows as number) >= 0);
     if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
-      fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
+      fail(
+        `tables[${index}]`,
+        m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}',
+      );
     }
   }
   if (m.version !== 1) checkVersion2Fields(m, fail);
   return data as BackupManifest;
 }
 
-const isName = (t: Record<string, unknown> | null): t is Record<string, unknown> => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
+const isName = (t: Record<string, unknown> | null): t is Record<string, unknown> =>
+  t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
 
 /** The fields version 2 added: what a restore must bring back besides the tables' rows. */
 function checkVersion2Fields(m: Record<string, unknown>, fail: (field: string, expected: string) => never): void {
   const listOf = (field: string, ok: (item: Record<string, unknown>) => boolean, expected: string) => {
     if (!Array.isArray(m[field])) fail(field, 'an array');
-    for (const [index, item] of (m[field] as (Record<string, unknown> | null)[]).entries()) if (!isName(item) || !ok(item)) fail(`${field}[${index}]`, expected);
+    for (const [index, item] of (m[field] as (Record<string, unknown> | null)[]).entries())
+      if (!isName(item) || !ok(item)) fail(`${field}[${index}]`, expected);
   };
   listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
-  listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) && typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
-  listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && (t.rows as number) >= 0), '{schema, name, rows}');
-  if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && (m.largeObjects as number) >= 0)) fail('largeObjects', 'a non-negative integer');
+  listOf(
+    'sequences',
+    (t) =>
+      (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) &&
+      typeof t.ascending === 'boolean',
+    '{schema, name, lastValue, ascending}',
+  );
+  listOf(
+    'materializedViews',
+    (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && (t.rows as number) >= 0),
+    '{schema, name, rows}',
+  );
+  if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && (m.largeObjects as number) >= 0))
+    fail('largeObjects', 'a non-negative integer');
 }

@@ -35,9 +35,13 @@ export async function bucketHasObjectLock(client: S3Client, bucket: string): Pro
     const name = (error as { name?: string }).name;
     if (name === 'ObjectLockConfigurationNotFoundError' || name === 'ObjectLockConfigurationNotFound') return false;
     if (httpStatusOf(error) === 403) {
-      throw new Error(`reading the Object Lock configuration of ${bucket} was denied: the role needs s3:GetBucketObjectLockConfiguration on the bucket (or set lock-mode: off)`);
+      throw new Error(
+        `reading the Object Lock configuration of ${bucket} was denied: the role needs s3:GetBucketObjectLockConfiguration on the bucket (or set lock-mode: off)`,
+      );
     }
-    throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`, { cause: error });
+    throw new Error(`could not read the Object Lock configuration of ${bucket}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -45,7 +49,12 @@ export async function bucketHasObjectLock(client: S3Client, bucket: string): Pro
  * The lock mode backups get in this bucket: auto is compliance when the bucket has Object Lock and
  * none otherwise; an explicit mode on a bucket without Object Lock is a mistake to fix.
  */
-export function resolveLockMode(setting: LockSetting, bucketHasLock: boolean, bucket: string, inputName = 'lock-mode'): ObjectLockMode | undefined {
+export function resolveLockMode(
+  setting: LockSetting,
+  bucketHasLock: boolean,
+  bucket: string,
+  inputName = 'lock-mode',
+): ObjectLockMode | undefined {
   if (setting === 'off') return undefined;
   if (setting === 'auto') return bucketHasLock ? 'COMPLIANCE' : undefined;
   if (!bucketHasLock) {
@@ -57,7 +66,10 @@ export function resolveLockMode(setting: LockSetting, bucketHasLock: boolean, bu
 }
 
 /** The lock parameters of a PutObject, CreateMultipartUpload or copy; nothing when there is no lock. */
-export function lockParameters(lock: ObjectLock | undefined): { ObjectLockMode?: ObjectLockMode; ObjectLockRetainUntilDate?: Date } {
+export function lockParameters(lock: ObjectLock | undefined): {
+  ObjectLockMode?: ObjectLockMode;
+  ObjectLockRetainUntilDate?: Date;
+} {
   return lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: lock.retainUntil } : {};
 }
 
@@ -65,9 +77,18 @@ export function lockParameters(lock: ObjectLock | undefined): { ObjectLockMode?:
  * Reads a version's lock with HeadObject (which reports it to a role allowed
  * s3:GetObjectRetention), one request per version, the same as GetObjectRetention would need.
  */
-export async function readLock(client: S3Client, bucket: string, key: string, versionId?: string): Promise<CurrentLock> {
+export async function readLock(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  versionId?: string,
+): Promise<CurrentLock> {
   const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  return { mode: head.ObjectLockMode, retainUntil: head.ObjectLockRetainUntilDate, legalHold: head.ObjectLockLegalHoldStatus === 'ON' };
+  return {
+    mode: head.ObjectLockMode,
+    retainUntil: head.ObjectLockRetainUntilDate,
+    legalHold: head.ObjectLockLegalHoldStatus === 'ON',
+  };
 }
 
 /** True while the version may not be deleted: under a legal hold or before its retain-until date. */
@@ -79,11 +100,23 @@ export function isLocked(lock: CurrentLock, now: Date): boolean {
  * Moves a lock's retain-until date later, never earlier: S3 refuses to shorten a compliance lock,
  * and a shorter one is never wanted. Returns the date the object is locked until afterwards.
  */
-export async function extendLock(client: S3Client, bucket: string, key: string, lock: ObjectLock): Promise<{ retainUntil: Date; extended: boolean }> {
+export async function extendLock(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  lock: ObjectLock,
+): Promise<{ retainUntil: Date; extended: boolean }> {
   const current = await readLock(client, bucket, key);
-  if (current.retainUntil && current.retainUntil.getTime() >= lock.retainUntil.getTime()) return { retainUntil: current.retainUntil, extended: false };
+  if (current.retainUntil && current.retainUntil.getTime() >= lock.retainUntil.getTime())
+    return { retainUntil: current.retainUntil, extended: false };
   // A lock keeps the mode it has: a governance lock extended in governance mode needs no bypass.
   const mode = current.retainUntil ? (current.mode ?? lock.mode) : lock.mode;
-  await client.send(new PutObjectRetentionCommand({ Bucket: bucket, Key: key, Retention: { Mode: mode, RetainUntilDate: lock.retainUntil } }));
+  await client.send(
+    new PutObjectRetentionCommand({
+      Bucket: bucket,
+      Key: key,
+      Retention: { Mode: mode, RetainUntilDate: lock.retainUntil },
+    }),
+  );
   return { retainUntil: lock.retainUntil, extended: true };
 }

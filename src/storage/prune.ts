@@ -63,8 +63,11 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
   const { store, now, dryRun } = options;
   const listing = await store.list();
   const own = options.ownManifest;
-  const manifests = await store.readManifests(own ? listing.backups.filter((backup) => backup.key !== own.key) : listing.backups);
-  if (own && listing.backups.some((backup) => backup.key === own.key && backup.manifestObject)) manifests.set(own.key, { manifest: own });
+  const manifests = await store.readManifests(
+    own ? listing.backups.filter((backup) => backup.key !== own.key) : listing.backups,
+  );
+  if (own && listing.backups.some((backup) => backup.key === own.key && backup.manifestObject))
+    manifests.set(own.key, { manifest: own });
 
   const complete: { backup: StoredBackup; finishedAt: Date }[] = [];
   const unverified: { backup: StoredBackup; reason: string }[] = [];
@@ -80,7 +83,9 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
     options.minKeep,
     now,
   ).map((decision) =>
-    decision.key === options.protectKey && !decision.keep ? { ...decision, keep: true, reasons: ["this run's backup"] } : decision,
+    decision.key === options.protectKey && !decision.keep
+      ? { ...decision, keep: true, reasons: ["this run's backup"] }
+      : decision,
   );
 
   const toDelete: string[] = [];
@@ -90,20 +95,36 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
   unverified.forEach(({ backup, reason }, index) => {
     const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
     if (!owners[index]) {
-      legacy.push({ ...entry, reason: 'no manifest and not written by dr-actions (the plan\'s old layout): restorable, unverifiable, never pruned', action: 'kept' });
+      legacy.push({
+        ...entry,
+        reason:
+          "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
+        action: 'kept',
+      });
       return;
     }
     const old = now.getTime() - backup.object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-    incomplete.push({ ...entry, reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`, action: old ? 'would delete' : 'kept' });
+    incomplete.push({
+      ...entry,
+      reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`,
+      action: old ? 'would delete' : 'kept',
+    });
     if (old) toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
   });
 
-  for (const decision of decisions) if (!decision.keep) toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
+  for (const decision of decisions)
+    if (!decision.keep)
+      toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
 
   const orphanManifests = listing.orphanManifests.map((object) => {
     const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
     if (old) toDelete.push(object.key);
-    return { key: object.key, lastModified: object.lastModified, reason: 'manifest without its backup object', action: old ? ('would delete' as const) : ('kept' as const) };
+    return {
+      key: object.key,
+      lastModified: object.lastModified,
+      reason: 'manifest without its backup object',
+      action: old ? ('would delete' as const) : ('kept' as const),
+    };
   });
 
   let deleted = new Set<string>();
@@ -114,14 +135,26 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
     deleted = new Set(result.deleted);
     errors = result.errors;
     locked = result.locked;
-    for (const error of errors) options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
+    for (const error of errors)
+      options.log.warning(`could not delete s3://${store.bucket}/${error.key}: ${error.message}`);
   }
   const lockedKeys = new Set(locked.map((entry) => entry.key));
   const settle = (key: string, planned: boolean): PruneAction =>
-    !planned ? 'kept' : dryRun ? 'would delete' : deleted.has(key) ? 'deleted' : lockedKeys.has(key) ? 'locked' : 'delete failed';
+    !planned
+      ? 'kept'
+      : dryRun
+        ? 'would delete'
+        : deleted.has(key)
+          ? 'deleted'
+          : lockedKeys.has(key)
+            ? 'locked'
+            : 'delete failed';
 
   const completeReport = decisions.map((decision) => ({ ...decision, action: settle(decision.key, !decision.keep) }));
-  const settleLeftover = (entry: LeftoverObject): LeftoverObject => ({ ...entry, action: settle(entry.key, entry.action === 'would delete') });
+  const settleLeftover = (entry: LeftoverObject): LeftoverObject => ({
+    ...entry,
+    action: settle(entry.key, entry.action === 'would delete'),
+  });
   const incompleteReport = incomplete.map(settleLeftover);
   return {
     policy: options.policy,

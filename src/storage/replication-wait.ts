@@ -37,12 +37,20 @@ export async function waitForReplication(wait: ReplicationWait): Promise<void> {
     for (const key of [...pending]) {
       const status = await statusOf(source, key);
       if (status === 'COMPLETED') pending.delete(key);
-      else if (status === 'FAILED') throw new Error(`S3 replication of s3://${source.bucket}/${key} to ${wait.replica.bucket} reports FAILED; check the replication rule, its role and the destination bucket's versioning`);
-      else if (status === undefined) throw new Error(`s3://${source.bucket}/${key} has no replication status: no enabled replication rule of ${source.bucket} covers it`);
+      else if (status === 'FAILED')
+        throw new Error(
+          `S3 replication of s3://${source.bucket}/${key} to ${wait.replica.bucket} reports FAILED; check the replication rule, its role and the destination bucket's versioning`,
+        );
+      else if (status === undefined)
+        throw new Error(
+          `s3://${source.bucket}/${key} has no replication status: no enabled replication rule of ${source.bucket} covers it`,
+        );
     }
     if (pending.size === 0) break;
     if (clock.now() >= deadline) {
-      throw new Error(`S3 replication of ${[...pending].join(', ')} to ${wait.replica.bucket} is still PENDING after ${Math.round(wait.timeoutMs / 1000)} s; a rule that works replicates within minutes`);
+      throw new Error(
+        `S3 replication of ${[...pending].join(', ')} to ${wait.replica.bucket} is still PENDING after ${Math.round(wait.timeoutMs / 1000)} s; a rule that works replicates within minutes`,
+      );
     }
     await clock.sleep(Math.min(pause, Math.max(deadline - clock.now(), 0)));
     pause = Math.min(pause * 2, MAX_POLL_MS);
@@ -50,7 +58,9 @@ export async function waitForReplication(wait: ReplicationWait): Promise<void> {
   for (const key of wait.keys) {
     const [original, replica] = await Promise.all([source.metadata(key), wait.replica.metadata(key)]);
     if (!replica || replica.sizeBytes !== original?.sizeBytes) {
-      throw new Error(`replication reports COMPLETED, but s3://${wait.replica.bucket}/${key} holds ${replica ? replica.sizeBytes : 'no'} bytes, not ${original?.sizeBytes ?? '?'}`);
+      throw new Error(
+        `replication reports COMPLETED, but s3://${wait.replica.bucket}/${key} holds ${replica ? replica.sizeBytes : 'no'} bytes, not ${original?.sizeBytes ?? '?'}`,
+      );
     }
   }
 }

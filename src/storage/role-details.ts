@@ -27,5 +27,9 @@ export interface RolesDetails {
   /** The database's own settings applied after the restore (rebuild). */
   databaseSettings?: number;
   /** Ownership and grants compared after the restore (rebuild). */
-  ownership?: { role: string; expected: { owns: number; grants: number }; restored: { owns: number; grants: number } }[];
+  ownership?: {
+    role: string;
+    expected: { owns: number; grants: number };
+    restored: { owns: number; grants: number };
+  }[];
 }

@@ -40,8 +40,11 @@ export interface RolesResult {
 
 const list = (names: readonly string[]) => names.join(', ');
 
-const withMaintenance = <T>(ctx: RolesContext, psqlPath: string, use: (session: PsqlSession) => Promise<T>): Promise<T> =>
-  withSession(openMaintenance(ctx.target, psqlPath), use);
+const withMaintenance = <T>(
+  ctx: RolesContext,
+  psqlPath: string,
+  use: (session: PsqlSession) => Promise<T>,
+): Promise<T> => withSession(openMaintenance(ctx.target, psqlPath), use);
 
 function describeGlobals(record: GlobalsRecord | undefined): string {
   if (!record) return 'none: the backup was made before globals were stored';
@@ -50,14 +53,22 @@ function describeGlobals(record: GlobalsRecord | undefined): string {
 }
 
 /** The roles step of a scratch restore: which of the roles the dump depends on the target lacks, reported (the restore then goes without owners). */
-export async function findRolesStep(ctx: RolesContext, manifest: BackupManifest | undefined, psqlPath: string): Promise<RolesResult> {
+export async function findRolesStep(
+  ctx: RolesContext,
+  manifest: BackupManifest | undefined,
+  psqlPath: string,
+): Promise<RolesResult> {
   const needed = (manifest?.roles ?? []).map((r) => r.name);
   const onTarget = await withMaintenance(ctx, psqlPath, rolesOn);
   return reportRoles(ctx, needed, onTarget, describeGlobals(manifest?.globals));
 }
 
 /** The roles step of a rebuild: creates what the dump needs from the stored globals, or fails before anything is restored. */
-export async function createRolesStep(ctx: RolesContext, manifest: BackupManifest | undefined, psqlPath: string): Promise<RolesResult> {
+export async function createRolesStep(
+  ctx: RolesContext,
+  manifest: BackupManifest | undefined,
+  psqlPath: string,
+): Promise<RolesResult> {
   if (!manifest?.roles) {
     throw new StepFailure('the backup lists no roles', [
       `roles: a rebuild needs a backup whose manifest lists the roles it depends on (taken with globals: required); ${manifest ? 'this one was taken with globals: off or by an older version' : 'this one has no manifest'}. Nothing was restored`,
@@ -72,7 +83,16 @@ async function rolesOn(session: PsqlSession): Promise<Set<string>> {
 
 function reportRoles(ctx: RolesContext, needed: string[], onTarget: ReadonlySet<string>, globals: string): RolesResult {
   const missing = needed.filter((name) => !onTarget.has(name));
-  ctx.details.roles = { mode: 'scratch', needed, missing, created: [], existing: needed.filter((name) => onTarget.has(name)), needPassword: [], passwordsSet: [], globals };
+  ctx.details.roles = {
+    mode: 'scratch',
+    needed,
+    missing,
+    created: [],
+    existing: needed.filter((name) => onTarget.has(name)),
+    needPassword: [],
+    passwordsSet: [],
+    globals,
+  };
   if (missing.length === 0) return { detail: `all ${needed.length} roles the dump depends on exist on the target` };
   const who = ctx.target.user ?? 'the restoring user';
   const detail = `${missing.length} of ${needed.length} roles the dump depends on are missing on the target: ${list(missing)}; restored without owners and privileges (--no-owner --no-privileges), so ${who} owns everything: a rebuild (rebuild: true) creates them from the stored globals`;
@@ -80,9 +100,17 @@ function reportRoles(ctx: RolesContext, needed: string[], onTarget: ReadonlySet<
   return { detail };
 }
 
-function checkPlan(ctx: RolesContext, plan: RolePlan, record: GlobalsRecord | undefined, onTarget: ReadonlySet<string>): void {
+function checkPlan(
+  ctx: RolesContext,
+  plan: RolePlan,
+  record: GlobalsRecord | undefined,
+  onTarget: ReadonlySet<string>,
+): void {
   if (plan.missing.length) {
-    const why = record?.status === 'stored' ? "the backup's stored globals do not have them either" : `the backup has no stored globals (${describeGlobals(record)})`;
+    const why =
+      record?.status === 'stored'
+        ? "the backup's stored globals do not have them either"
+        : `the backup has no stored globals (${describeGlobals(record)})`;
     throw new StepFailure(`missing roles: ${list(plan.missing)}`, [
       `roles: the dump depends on roles the target does not have: ${list(plan.missing)}; ${why}. Nothing was restored: create them (CREATE ROLE) or rebuild from a backup taken with globals: required`,
     ]);
@@ -90,21 +118,43 @@ function checkPlan(ctx: RolesContext, plan: RolePlan, record: GlobalsRecord | un
   const known = (role: string) => onTarget.has(role) || plan.create.some((r) => r.name === role);
   const unknown = Object.keys(ctx.rolePasswords).filter((role) => !known(role));
   if (unknown.length) {
-    throw new StepFailure(`role-passwords names unknown roles`, [`roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`]);
+    throw new StepFailure(`role-passwords names unknown roles`, [
+      `roles: role-passwords names ${list(unknown)}, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored`,
+    ]);
   }
 }
 
-async function createRoles(ctx: RolesContext, session: PsqlSession, manifest: BackupManifest, onTarget: ReadonlySet<string>): Promise<RolesResult> {
+async function createRoles(
+  ctx: RolesContext,
+  session: PsqlSession,
+  manifest: BackupManifest,
+  onTarget: ReadonlySet<string>,
+): Promise<RolesResult> {
   const needed = (manifest.roles ?? []).map((r) => r.name);
   const record = manifest.globals;
   const globals = record?.status === 'stored' ? parseGlobals(await readGlobals(ctx.store, record)) : undefined;
   const mode = ctx.existingRoles;
   const plan: RolePlan = globals
     ? planRoles(globals, needed, onTarget, mode === 'keep')
-    : { create: [], memberships: [], missing: needed.filter((name) => !onTarget.has(name)), existing: needed.filter((name) => onTarget.has(name)), reached: needed.filter((name) => onTarget.has(name)) };
+    : {
+        create: [],
+        memberships: [],
+        missing: needed.filter((name) => !onTarget.has(name)),
+        existing: needed.filter((name) => onTarget.has(name)),
+        reached: needed.filter((name) => onTarget.has(name)),
+      };
   const needPassword = plan.create.filter((r) => r.login && ctx.rolePasswords[r.name] === undefined).map((r) => r.name);
   ctx.details.roles = {
-    mode: 'rebuild', needed, missing: plan.missing, created: [], existing: plan.existing, existingRoles: mode, differences: [], needPassword, passwordsSet: [], globals: describeGlobals(record),
+    mode: 'rebuild',
+    needed,
+    missing: plan.missing,
+    created: [],
+    existing: plan.existing,
+    existingRoles: mode,
+    differences: [],
+    needPassword,
+    passwordsSet: [],
+    globals: describeGlobals(record),
   };
   checkPlan(ctx, plan, record, onTarget);
   const existing = await planExistingRoles(session, globals, plan, ctx.rolePasswords, mode);
@@ -115,14 +165,18 @@ async function createRoles(ctx: RolesContext, session: PsqlSession, manifest: Ba
   for (const role of plan.create) for (const statement of role.statements) await session.query(statement);
   for (const statement of [...plan.memberships, ...existing.statements]) await session.query(statement);
   // A SCRAM verifier, not the password: the server never sees the password, nor logs it.
-  for (const [role, password] of Object.entries(existing.passwords)) await session.query(`ALTER ROLE ${quoteIdent(role)} PASSWORD ${quoteLiteral(scramVerifier(password))}`);
+  for (const [role, password] of Object.entries(existing.passwords))
+    await session.query(`ALTER ROLE ${quoteIdent(role)} PASSWORD ${quoteLiteral(scramVerifier(password))}`);
   await session.query('COMMIT');
 
   const roles = ctx.details.roles;
   roles.created = plan.create.map((r) => r.name);
   roles.passwordsSet = Object.keys(existing.passwords);
   reportExisting(ctx, existing.differences, mode);
-  if (needPassword.length) ctx.log.warning(`roles: login roles created without a password (set them with role-passwords, or ALTER ROLE ... PASSWORD, before the application connects): ${list(needPassword)}`);
+  if (needPassword.length)
+    ctx.log.warning(
+      `roles: login roles created without a password (set them with role-passwords, or ALTER ROLE ... PASSWORD, before the application connects): ${list(needPassword)}`,
+    );
   const parts = [
     `created ${plural(roles.created.length, 'role')} from the stored globals${roles.created.length ? ` (${list(roles.created)})` : ''}`,
     plural(plan.memberships.length, 'membership'),
@@ -140,23 +194,40 @@ function existingSummary(differences: NonNullable<RolesDetails['differences']>, 
   const roles = new Set(differences.map((d) => d.role)).size;
   const updated = differences.filter((d) => d.updated).length;
   const what = `${plural(differences.length, 'difference')} between ${plural(roles, 'existing role')} and the backup's`;
-  return mode === 'keep' ? `${what}, left as they are (existing-roles: keep)` : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
+  return mode === 'keep'
+    ? `${what}, left as they are (existing-roles: keep)`
+    : `${what}: ${updated} updated, ${differences.length - updated} left (existing-roles: update)`;
 }
 
 /** A warning names each difference left, so a person sees that the server's roles are not the backup's. */
-function reportExisting(ctx: RolesContext, differences: NonNullable<RolesDetails['differences']>, mode: 'keep' | 'update'): void {
+function reportExisting(
+  ctx: RolesContext,
+  differences: NonNullable<RolesDetails['differences']>,
+  mode: 'keep' | 'update',
+): void {
   const left = differences.filter((d) => !d.updated);
   if (left.length === 0) return;
-  const advice = mode === 'keep' ? '; existing-roles: update gives them the backup\'s password, attributes, settings and memberships' : '';
-  ctx.log.warning(`roles: roles the server already had differ from the backup's and were left as they are: ${describeDifferences(left)}${advice}`);
+  const advice =
+    mode === 'keep'
+      ? "; existing-roles: update gives them the backup's password, attributes, settings and memberships"
+      : '';
+  ctx.log.warning(
+    `roles: roles the server already had differ from the backup's and were left as they are: ${describeDifferences(left)}${advice}`,
+  );
 }
 
 /** After the restore: the database's own owner, settings, role settings in it and grants on it, for the restored database's name. */
-export async function databaseSettingsStep(ctx: RolesContext, databaseSql: readonly string[], psqlPath: string): Promise<string> {
+export async function databaseSettingsStep(
+  ctx: RolesContext,
+  databaseSql: readonly string[],
+  psqlPath: string,
+): Promise<string> {
   const statements = databaseStatements(databaseSql, ctx.target.database);
   await withMaintenance(ctx, psqlPath, async (session) => {
     for (const statement of statements) await session.query(statement);
   });
   if (ctx.details.roles) ctx.details.roles.databaseSettings = statements.length;
-  return statements.length ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}` : 'the database has no settings, owner or grants of its own to restore';
+  return statements.length
+    ? `${statements.length} statements: ${statements.map((s) => s.replace(/ (SET|TO) .*$/, ' $1 ...')).join('; ')}`
+    : 'the database has no settings, owner or grants of its own to restore';
 }

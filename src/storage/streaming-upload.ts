@@ -100,7 +100,10 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
     }
 
     if (parts.count === 0) {
-      const put = await client.send(new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }), { abortSignal: options.signal });
+      const put = await client.send(
+        new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }),
+        { abortSignal: options.signal },
+      );
       return { partSize, queueSize, parts: 1, etag: put.ETag };
     }
     if (filled > 0) parts.send(filling, filled);
@@ -168,13 +171,21 @@ class MultipartUpload {
   /** Sends the first `length` bytes of `buffer` as the next part, without waiting for it. */
   send(buffer: Buffer, length: number): void {
     this.count += 1;
-    if (this.count > MAX_PARTS) throw new Error(`the stream needs more than ${MAX_PARTS} parts of ${this.partSize} bytes`);
+    if (this.count > MAX_PARTS)
+      throw new Error(`the stream needs more than ${MAX_PARTS} parts of ${this.partSize} bytes`);
     const PartNumber = this.count;
     const { Bucket, Key } = this.objectParams;
     const sending = (async () => {
       const UploadId = await this.start();
       const part = await this.client.send(
-        new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: buffer.subarray(0, length), ChecksumAlgorithm: 'CRC32' }),
+        new UploadPartCommand({
+          Bucket,
+          Key,
+          UploadId,
+          PartNumber,
+          Body: buffer.subarray(0, length),
+          ChecksumAlgorithm: 'CRC32',
+        }),
         { abortSignal: this.signal },
       );
       if (!part.ETag) throw new Error(`S3 returned no ETag for part ${PartNumber} of ${Key}`);
@@ -194,7 +205,14 @@ class MultipartUpload {
     this.completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
     const { Bucket, Key } = this.objectParams;
     const done = await this.client.send(
-      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: await this.start(), ChecksumType: 'FULL_OBJECT', IfNoneMatch: '*', MultipartUpload: { Parts: this.completed } }),
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId: await this.start(),
+        ChecksumType: 'FULL_OBJECT',
+        IfNoneMatch: '*',
+        MultipartUpload: { Parts: this.completed },
+      }),
     );
     return done.ETag;
   }
@@ -208,17 +226,23 @@ class MultipartUpload {
     if (!this.uploadId) return;
     try {
       const UploadId = await this.uploadId;
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.objectParams.Bucket, Key: this.objectParams.Key, UploadId }));
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.objectParams.Bucket, Key: this.objectParams.Key, UploadId }),
+      );
     } catch {
       // the upload never started, or S3 is unreachable
     }
   }
 
   private start(): Promise<string> {
-    this.uploadId ??= this.client.send(new CreateMultipartUploadCommand({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), { abortSignal: this.signal }).then((created) => {
-      if (!created.UploadId) throw new Error(`S3 returned no upload id for ${this.objectParams.Key}`);
-      return created.UploadId;
-    });
+    this.uploadId ??= this.client
+      .send(new CreateMultipartUploadCommand({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), {
+        abortSignal: this.signal,
+      })
+      .then((created) => {
+        if (!created.UploadId) throw new Error(`S3 returned no upload id for ${this.objectParams.Key}`);
+        return created.UploadId;
+      });
     return this.uploadId;
   }
 }

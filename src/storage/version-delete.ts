@@ -1,4 +1,9 @@
-import { DeleteObjectsCommand, GetBucketVersioningCommand, ListObjectVersionsCommand, type ObjectIdentifier } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetBucketVersioningCommand,
+  ListObjectVersionsCommand,
+  type ObjectIdentifier,
+} from '@aws-sdk/client-s3';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupStore } from './backup-store.js';
 import { deleteKeys } from './backup-writes.js';
@@ -29,18 +34,33 @@ async function isVersioned(store: BackupStore): Promise<boolean> {
 }
 
 /** Every version and delete marker of the given keys, from one paginated listing of the prefix. */
-async function versionsOf(store: BackupStore, keys: ReadonlySet<string>): Promise<Map<string, { versionId: string; marker: boolean }[]>> {
+async function versionsOf(
+  store: BackupStore,
+  keys: ReadonlySet<string>,
+): Promise<Map<string, { versionId: string; marker: boolean }[]>> {
   const versions = new Map<string, { versionId: string; marker: boolean }[]>();
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   do {
     const page = await store.client.send(
-      new ListObjectVersionsCommand({ Bucket: store.bucket, Prefix: store.prefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+      new ListObjectVersionsCommand({
+        Bucket: store.bucket,
+        Prefix: store.prefix,
+        Delimiter: '/',
+        KeyMarker: keyMarker,
+        VersionIdMarker: versionIdMarker,
+      }),
     );
-    const entries = [...(page.Versions ?? []).map((v) => ({ ...v, marker: false })), ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true }))];
+    const entries = [
+      ...(page.Versions ?? []).map((v) => ({ ...v, marker: false })),
+      ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true })),
+    ];
     for (const entry of entries) {
       if (!entry.Key || !entry.VersionId || !keys.has(entry.Key)) continue;
-      versions.set(entry.Key, [...(versions.get(entry.Key) ?? []), { versionId: entry.VersionId, marker: entry.marker }]);
+      versions.set(entry.Key, [
+        ...(versions.get(entry.Key) ?? []),
+        { versionId: entry.VersionId, marker: entry.marker },
+      ]);
     }
     keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
@@ -67,14 +87,21 @@ export async function deleteBackupKeys(store: BackupStore, keys: readonly string
   const wanted = new Set(keys);
   const versions = await versionsOf(store, wanted);
 
-  const objectVersions = [...versions].flatMap(([key, list]) => list.filter((v) => !v.marker).map((v) => ({ key, versionId: v.versionId })));
-  const locks = await mapWithLimit(objectVersions, LOCK_READ_CONCURRENCY, (v) => readLock(store.client, store.bucket, v.key, v.versionId));
+  const objectVersions = [...versions].flatMap(([key, list]) =>
+    list.filter((v) => !v.marker).map((v) => ({ key, versionId: v.versionId })),
+  );
+  const locks = await mapWithLimit(objectVersions, LOCK_READ_CONCURRENCY, (v) =>
+    readLock(store.client, store.bucket, v.key, v.versionId),
+  );
   const lockedByKey = new Map<string, LockedKey>();
   objectVersions.forEach((v, index) => {
     const lock = locks[index];
     if (!lock || !isLocked(lock, now)) return;
     const seen = lockedByKey.get(v.key) ?? { key: v.key, legalHold: false };
-    const later = lock.retainUntil && (!seen.lockedUntil || seen.lockedUntil < lock.retainUntil) ? lock.retainUntil : seen.lockedUntil;
+    const later =
+      lock.retainUntil && (!seen.lockedUntil || seen.lockedUntil < lock.retainUntil)
+        ? lock.retainUntil
+        : seen.lockedUntil;
     lockedByKey.set(v.key, { key: v.key, legalHold: seen.legalHold || lock.legalHold, lockedUntil: later });
   });
   const lockOfBackup = new Map<string, LockedKey>();
@@ -83,15 +110,24 @@ export async function deleteBackupKeys(store: BackupStore, keys: readonly string
   for (const key of keys) {
     const own = lockedByKey.get(key);
     const sibling = lockOfBackup.get(backupOf(key));
-    if (own || sibling) locked.push(own ?? { key, lockedUntil: sibling?.lockedUntil, legalHold: sibling?.legalHold ?? false });
+    if (own || sibling)
+      locked.push(own ?? { key, lockedUntil: sibling?.lockedUntil, legalHold: sibling?.legalHold ?? false });
   }
   const lockedKeys = new Set(locked.map((l) => l.key));
 
-  const targets: ObjectIdentifier[] = keys.filter((key) => !lockedKeys.has(key)).flatMap((key) => (versions.get(key) ?? []).map((v) => ({ Key: key, VersionId: v.versionId })));
+  const targets: ObjectIdentifier[] = keys
+    .filter((key) => !lockedKeys.has(key))
+    .flatMap((key) => (versions.get(key) ?? []).map((v) => ({ Key: key, VersionId: v.versionId })));
   const failed = new Map<string, string>();
   for (let start = 0; start < targets.length; start += DELETE_BATCH) {
-    const response = await store.client.send(new DeleteObjectsCommand({ Bucket: store.bucket, Delete: { Objects: targets.slice(start, start + DELETE_BATCH), Quiet: true } }));
-    for (const item of response.Errors ?? []) if (item.Key) failed.set(item.Key, `${item.Code ?? ''} ${item.Message ?? ''}`.trim());
+    const response = await store.client.send(
+      new DeleteObjectsCommand({
+        Bucket: store.bucket,
+        Delete: { Objects: targets.slice(start, start + DELETE_BATCH), Quiet: true },
+      }),
+    );
+    for (const item of response.Errors ?? [])
+      if (item.Key) failed.set(item.Key, `${item.Code ?? ''} ${item.Message ?? ''}`.trim());
   }
   const done = keys.filter((key) => !lockedKeys.has(key) && !failed.has(key));
   return { deleted: done, errors: [...failed].map(([key, message]) => ({ key, message })), locked };

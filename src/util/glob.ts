@@ -14,9 +14,15 @@ import { create } from '@actions/glob';
 export async function expandGlobs(patterns: readonly string[], cwd: string): Promise<string[]> {
   const lines = patterns.map((pattern) => pattern.trim()).filter(Boolean);
   const absolute = lines.map((line) => (line.startsWith('!') ? `!${rooted(line.slice(1), cwd)}` : rooted(line, cwd)));
-  const globber = await create(absolute.join('\n'), { followSymbolicLinks: false, implicitDescendants: false, matchDirectories: false });
+  const globber = await create(absolute.join('\n'), {
+    followSymbolicLinks: false,
+    implicitDescendants: false,
+    matchDirectories: false,
+  });
   const found = [...new Set(await globber.glob())];
-  const files = await Promise.all(found.map(async (path) => ((await stat(path).catch(() => undefined))?.isFile() ? path : undefined)));
+  const files = await Promise.all(
+    found.map(async (path) => ((await stat(path).catch(() => undefined))?.isFile() ? path : undefined)),
+  );
   return files.filter((path): path is string => path !== undefined).sort();
 }
 

@@ -11,7 +11,13 @@ export function parseBoolean(input: string, name: string, fallback: boolean): bo
   throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
 }
 
-export function parseInteger(input: string, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function parseInteger(
+  input: string,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const text = input.trim();
   if (text === '') return fallback;
   if (!/^-?\d+$/.test(text)) throw new ConfigurationError(`${name} must be a whole number, got '${text}'`);

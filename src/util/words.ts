@@ -17,7 +17,8 @@ export function splitWords(text: string, inputName: string): string[] {
       else current += char;
     } else if (char === '\\') {
       const next = text[i + 1];
-      if (next === undefined) throw new ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
+      if (next === undefined)
+        throw new ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
       current += next;
       inWord = true;
       i += 1;

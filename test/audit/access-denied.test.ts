@@ -13,11 +13,16 @@ afterEach(() => {
 
 describe('an area AWS will not answer for (aws-sdk-client-mock: moto does not enforce IAM)', () => {
   test('AccessDenied fails each check of the area, saying why and which policy allows it, and the report is still written (aws-sdk-client-mock)', async () => {
-    const denied = Object.assign(new Error('User: arn:aws:sts::111122223333:assumed-role/dr-audit/x is not authorized to perform: elasticache:DescribeReplicationGroups'), {
-      name: 'AccessDenied',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 403 },
-    });
+    const denied = Object.assign(
+      new Error(
+        'User: arn:aws:sts::111122223333:assumed-role/dr-audit/x is not authorized to perform: elasticache:DescribeReplicationGroups',
+      ),
+      {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      },
+    );
     elasticache.on(DescribeReplicationGroupsCommand).rejects(denied);
     const inputs: Record<string, string> = {
       'primary-region': 'us-east-1',
@@ -26,9 +31,19 @@ describe('an area AWS will not answer for (aws-sdk-client-mock: moto does not en
       skip: 'database: tested elsewhere\nmedia: tested elsewhere\nbackup: tested elsewhere\ndns: tested elsewhere',
       'report-path': `/tmp/dr-audit-denied-${process.pid}.json`,
     };
-    const result = await runAudit({ ...parseAuditInputs((name) => inputs[name] ?? '', {}), run: {}, log: silentLogger });
+    const result = await runAudit({
+      ...parseAuditInputs((name) => inputs[name] ?? '', {}),
+      run: {},
+      log: silentLogger,
+    });
     const cache = result.report.details.checks.find((c) => c.id === 'cache.persistence');
-    expect(cache).toMatchObject({ status: 'failed', found: expect.stringMatching(/^could not be read: User: .* is not authorized to perform: elasticache:DescribeReplicationGroups$/), fix: expect.stringContaining('docs/iam/dr-audit-role-policy.json') });
+    expect(cache).toMatchObject({
+      status: 'failed',
+      found: expect.stringMatching(
+        /^could not be read: User: .* is not authorized to perform: elasticache:DescribeReplicationGroups$/,
+      ),
+      fix: expect.stringContaining('docs/iam/dr-audit-role-policy.json'),
+    });
     expect(result).toMatchObject({ passed: false, failedCount: 1 });
     expect(result.report.steps.find((s) => s.name === 'read cache settings')).toMatchObject({ status: 'failed' });
     expect(result.report.details.checks.filter((c) => c.status === 'skipped')).toHaveLength(ALL_CHECKS.length - 1);

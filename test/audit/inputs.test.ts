@@ -28,11 +28,18 @@ describe('dr-audit inputs', () => {
       dns: { hostedZoneId: 'Z1234567890ABC', recordName: 'db.saas.example.com', maxTtlSeconds: 300 },
       reportPath: 'dr-audit-report.json',
     });
-    expect(parse({ ...ALL, 'backup-object-lock': 'true' }).backup).toMatchObject({ versioning: true, objectLock: true });
+    expect(parse({ ...ALL, 'backup-object-lock': 'true' }).backup).toMatchObject({
+      versioning: true,
+      objectLock: true,
+    });
   });
 
   test('an area skipped whole needs none of its inputs, and its reason is kept', () => {
-    const { cache, skip, ...rest } = parse({ ...ALL, 'cache-replication-group-id': '', skip: 'cache: no Redis in this stack\n# a comment\ndb.storage-encrypted: encrypted by the platform team' });
+    const { cache, skip, ...rest } = parse({
+      ...ALL,
+      'cache-replication-group-id': '',
+      skip: 'cache: no Redis in this stack\n# a comment\ndb.storage-encrypted: encrypted by the platform team',
+    });
     expect(cache).toBeUndefined();
     // One check of the database skipped, not the area: its settings are still read.
     expect(rest.database).toEqual({ instanceId: 'saas-production', replicaId: 'saas-production-replica' });
@@ -43,7 +50,10 @@ describe('dr-audit inputs', () => {
   });
 
   test.each([
-    [{ 'db-instance-id': '' }, "db-instance-id is required: the primary RDS instance. A team without it skips the area with skip: 'database: why it does not apply'"],
+    [
+      { 'db-instance-id': '' },
+      "db-instance-id is required: the primary RDS instance. A team without it skips the area with skip: 'database: why it does not apply'",
+    ],
     [{ skip: 'cache' }, "skip line 'cache' must be 'check-id: reason' or 'area: reason'"],
     [{ skip: 'cache:   ' }, "skip 'cache' has no reason"],
     [{ skip: 'db.pitr: old name' }, "skip names 'db.pitr', which is neither an area"],

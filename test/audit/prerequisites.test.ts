@@ -21,8 +21,20 @@ import {
   PutPublicAccessBlockCommand,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
-import { CopyDBSnapshotCommand, CreateDBSnapshotCommand, DeleteDBSnapshotCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, StartDBInstanceAutomatedBackupsReplicationCommand } from '@aws-sdk/client-rds';
-import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import {
+  CopyDBSnapshotCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  ModifyDBInstanceCommand,
+  PromoteReadReplicaCommand,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
+} from '@aws-sdk/client-rds';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHealthCheckCommand,
+  DeleteHealthCheckCommand,
+  UpdateHealthCheckCommand,
+} from '@aws-sdk/client-route-53';
 import type { AuditReport } from '../../src/audit/audit-report.js';
 import { ALL_CHECKS } from '../../src/audit/catalog.js';
 import type { AuditSettings } from '../../src/audit/settings.js';
@@ -51,10 +63,20 @@ import {
 } from '../../harness/audit-topology.js';
 import { waitUntil } from '../../harness/wait.js';
 
-const audit = (t: AuditTopology, overrides: Partial<AuditSettings> = {}, now?: () => Date) => runAudit({ ...auditSettingsFor(t, overrides), run: { workflow: 'test' }, log: silentLogger, ...(now ? { now } : {}) });
+const audit = (t: AuditTopology, overrides: Partial<AuditSettings> = {}, now?: () => Date) =>
+  runAudit({
+    ...auditSettingsFor(t, overrides),
+    run: { workflow: 'test' },
+    log: silentLogger,
+    ...(now ? { now } : {}),
+  });
 
 const waitUntilPromoted = (id: string) =>
-  waitUntil(`${id} is promoted`, async () => !(await describeInstance(id, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier, { intervalMs: 200 });
+  waitUntil(
+    `${id} is promoted`,
+    async () => !(await describeInstance(id, SECONDARY_REGION)).ReadReplicaSourceDBInstanceIdentifier,
+    { intervalMs: 200 },
+  );
 
 interface Breakage {
   id: string;
@@ -70,19 +92,37 @@ interface Breakage {
   fix: RegExp;
 }
 
-const modifyPrimary = (t: AuditTopology, change: Record<string, unknown>) => rdsIn(PRIMARY_REGION).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: t.primaryId, ApplyImmediately: true, ...change }));
+const modifyPrimary = (t: AuditTopology, change: Record<string, unknown>) =>
+  rdsIn(PRIMARY_REGION).send(
+    new ModifyDBInstanceCommand({ DBInstanceIdentifier: t.primaryId, ApplyImmediately: true, ...change }),
+  );
 const primaryS3 = () => s3In(PRIMARY_REGION);
-const deleteCopySnapshot = (t: AuditTopology) => rdsIn(SECONDARY_REGION).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: t.copySnapshotId })).then(() => undefined);
+const deleteCopySnapshot = (t: AuditTopology) =>
+  rdsIn(SECONDARY_REGION)
+    .send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: t.copySnapshotId }))
+    .then(() => undefined);
 const settingsOf = (t: AuditTopology) => auditSettingsFor(t);
-const withMedia = (t: AuditTopology, media: Partial<NonNullable<AuditSettings['media']>>) => ({ media: { ...(settingsOf(t).media as NonNullable<AuditSettings['media']>), ...media } });
-const withBackup = (t: AuditTopology, backup: Partial<NonNullable<AuditSettings['backup']>>) => ({ backup: { ...(settingsOf(t).backup as NonNullable<AuditSettings['backup']>), ...backup } });
-const withDatabase = (t: AuditTopology, database: Partial<NonNullable<AuditSettings['database']>>) => ({ database: { ...(settingsOf(t).database as NonNullable<AuditSettings['database']>), ...database } });
+const withMedia = (t: AuditTopology, media: Partial<NonNullable<AuditSettings['media']>>) => ({
+  media: { ...(settingsOf(t).media as NonNullable<AuditSettings['media']>), ...media },
+});
+const withBackup = (t: AuditTopology, backup: Partial<NonNullable<AuditSettings['backup']>>) => ({
+  backup: { ...(settingsOf(t).backup as NonNullable<AuditSettings['backup']>), ...backup },
+});
+const withDatabase = (t: AuditTopology, database: Partial<NonNullable<AuditSettings['database']>>) => ({
+  database: { ...(settingsOf(t).database as NonNullable<AuditSettings['database']>), ...database },
+});
 const OTHER_REGION = 'us-east-2';
 const OTHER_ACCOUNT = '111111111111';
-const SHORT = (filter: LifecycleRule['Filter']): LifecycleRule => ({ ID: 'short', Status: 'Enabled', Filter: filter, NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
+const SHORT = (filter: LifecycleRule['Filter']): LifecycleRule => ({
+  ID: 'short',
+  Status: 'Enabled',
+  Filter: filter,
+  NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+});
 const NARROW = (rule: Partial<LifecycleRule>): LifecycleRule => ({ ...KEEP_VERSIONS_90_DAYS, ...rule });
 const NINETY_DAYS_FIX = /"NoncurrentVersionExpiration":\{"NoncurrentDays":90\}/;
-const REPLICA_FIX = /create-db-instance-read-replica --region us-west-2 --db-instance-identifier saas-production-replica-\w+ --source-db-instance-identifier arn:aws:rds:us-east-1:123456789012:db:saas-production-\w+$/;
+const REPLICA_FIX =
+  /create-db-instance-read-replica --region us-west-2 --db-instance-identifier saas-production-replica-\w+ --source-db-instance-identifier arn:aws:rds:us-east-1:123456789012:db:saas-production-\w+$/;
 const lookAlikeReplica = (t: AuditTopology) => `${t.replicaId}-x`;
 
 async function backupObjectKeys(t: AuditTopology): Promise<string[]> {
@@ -91,20 +131,55 @@ async function backupObjectKeys(t: AuditTopology): Promise<string[]> {
 }
 
 const BREAKAGES: Breakage[] = [
-  { id: 'db.backup-retention', how: 'kept 3 days', breakIt: (t) => modifyPrimary(t, { BackupRetentionPeriod: 3 }).then(() => undefined), found: /kept 3 days \(the plan needs 7\)/, fix: /modify-db-instance --region us-east-1 --db-instance-identifier saas-production-\w+ --backup-retention-period 7/ },
-  { id: 'db.backup-retention', how: 'automated backups off', breakIt: (t) => modifyPrimary(t, { BackupRetentionPeriod: 0 }).then(() => undefined), found: /automated backups are off \(retention 0 days\)/, fix: /--backup-retention-period 7/ },
-  { id: 'db.latest-restorable-time', how: 'log backups stalled 3 h ago', breakIt: (t) => setLatestRestorableTime(PRIMARY_REGION, t.primaryId, new Date(Date.now() - 3 * 3_600_000)), found: /3 h 0 min ago \(RPO 1 h 0 min\)/, fix: /describe-events .*--source-identifier saas-production-/ },
-  { id: 'db.cross-region-backups', how: 'no copy in the secondary region', breakIt: deleteCopySnapshot, found: /automated backups are not replicated, and us-west-2 holds no snapshot/, fix: /start-db-instance-automated-backups-replication --region us-west-2 --source-db-instance-arn arn:aws:rds:us-east-1:/ },
+  {
+    id: 'db.backup-retention',
+    how: 'kept 3 days',
+    breakIt: (t) => modifyPrimary(t, { BackupRetentionPeriod: 3 }).then(() => undefined),
+    found: /kept 3 days \(the plan needs 7\)/,
+    fix: /modify-db-instance --region us-east-1 --db-instance-identifier saas-production-\w+ --backup-retention-period 7/,
+  },
+  {
+    id: 'db.backup-retention',
+    how: 'automated backups off',
+    breakIt: (t) => modifyPrimary(t, { BackupRetentionPeriod: 0 }).then(() => undefined),
+    found: /automated backups are off \(retention 0 days\)/,
+    fix: /--backup-retention-period 7/,
+  },
+  {
+    id: 'db.latest-restorable-time',
+    how: 'log backups stalled 3 h ago',
+    breakIt: (t) => setLatestRestorableTime(PRIMARY_REGION, t.primaryId, new Date(Date.now() - 3 * 3_600_000)),
+    found: /3 h 0 min ago \(RPO 1 h 0 min\)/,
+    fix: /describe-events .*--source-identifier saas-production-/,
+  },
+  {
+    id: 'db.cross-region-backups',
+    how: 'no copy in the secondary region',
+    breakIt: deleteCopySnapshot,
+    found: /automated backups are not replicated, and us-west-2 holds no snapshot/,
+    fix: /start-db-instance-automated-backups-replication --region us-west-2 --source-db-instance-arn arn:aws:rds:us-east-1:/,
+  },
   {
     id: 'db.cross-region-backups',
     how: 'the only copy is of a same-named instance in another region',
     breakIt: async (t) => {
       await deleteCopySnapshot(t);
       await createInstanceNamed(t.primaryId, OTHER_REGION);
-      const snapshot = await rdsIn(OTHER_REGION).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: t.primaryId, DBSnapshotIdentifier: `${t.primaryId}-elsewhere` }));
-      await rdsIn(SECONDARY_REGION).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: snapshot.DBSnapshot?.DBSnapshotArn, TargetDBSnapshotIdentifier: `${t.primaryId}-elsewhere-copy` }));
+      const snapshot = await rdsIn(OTHER_REGION).send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: t.primaryId,
+          DBSnapshotIdentifier: `${t.primaryId}-elsewhere`,
+        }),
+      );
+      await rdsIn(SECONDARY_REGION).send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: snapshot.DBSnapshot?.DBSnapshotArn,
+          TargetDBSnapshotIdentifier: `${t.primaryId}-elsewhere-copy`,
+        }),
+      );
     },
-    found: /us-west-2 holds no snapshot of saas-production-\w+ \(1 snapshot there of a same-named instance elsewhere do not count\)/,
+    found:
+      /us-west-2 holds no snapshot of saas-production-\w+ \(1 snapshot there of a same-named instance elsewhere do not count\)/,
     fix: /start-db-instance-automated-backups-replication/,
   },
   {
@@ -112,7 +187,12 @@ const BREAKAGES: Breakage[] = [
     how: 'automated backups replicated to a third region, not the secondary',
     breakIt: async (t) => {
       await deleteCopySnapshot(t);
-      await rdsIn(OTHER_REGION).send(new StartDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: t.primaryArn, BackupRetentionPeriod: 7 }));
+      await rdsIn(OTHER_REGION).send(
+        new StartDBInstanceAutomatedBackupsReplicationCommand({
+          SourceDBInstanceArn: t.primaryArn,
+          BackupRetentionPeriod: 7,
+        }),
+      );
     },
     found: /automated backups replicated only to us-east-2, not us-west-2, and us-west-2 holds no snapshot/,
     fix: /start-db-instance-automated-backups-replication --region us-west-2/,
@@ -132,7 +212,8 @@ const BREAKAGES: Breakage[] = [
     how: 'a replica of a same-named instance in another region',
     breakIt: async (t) => createReplicaOf(await createInstanceNamed(t.primaryId, OTHER_REGION), lookAlikeReplica(t)),
     settings: (t) => withDatabase(t, { replicaId: lookAlikeReplica(t) }),
-    found: /replicates from arn:aws:rds:us-east-2:123456789012:db:saas-production-\w+, an instance in region us-east-2, not us-east-1: not the primary arn:aws:rds:us-east-1:/,
+    found:
+      /replicates from arn:aws:rds:us-east-2:123456789012:db:saas-production-\w+, an instance in region us-east-2, not us-east-1: not the primary arn:aws:rds:us-east-1:/,
     fix: /create-db-instance-read-replica --region us-west-2 --db-instance-identifier saas-production-replica-\w+-x --source-db-instance-identifier arn:aws:rds:us-east-1:/,
   },
   {
@@ -143,29 +224,87 @@ const BREAKAGES: Breakage[] = [
       await createReplicaOf(t.primaryId, lookAlikeReplica(t));
     },
     settings: (t) => withDatabase(t, { replicaId: lookAlikeReplica(t) }),
-    found: /replicates from instance 'saas-production-\w+' of its own region us-west-2, not from the primary arn:aws:rds:us-east-1:/,
+    found:
+      /replicates from instance 'saas-production-\w+' of its own region us-west-2, not from the primary arn:aws:rds:us-east-1:/,
     fix: /create-db-instance-read-replica --region us-west-2/,
   },
   {
     id: 'db.replica',
     how: 'a replica of a same-named instance in the same region of another account',
-    breakIt: async (t) => createReplicaOf(await createInstanceNamed(t.primaryId, PRIMARY_REGION, OTHER_ACCOUNT), lookAlikeReplica(t)),
+    breakIt: async (t) =>
+      createReplicaOf(await createInstanceNamed(t.primaryId, PRIMARY_REGION, OTHER_ACCOUNT), lookAlikeReplica(t)),
     settings: (t) => withDatabase(t, { replicaId: lookAlikeReplica(t) }),
-    found: /replicates from arn:aws:rds:us-east-1:111111111111:db:saas-production-\w+, an instance in account 111111111111, not 123456789012: not the primary/,
+    found:
+      /replicates from arn:aws:rds:us-east-1:111111111111:db:saas-production-\w+, an instance in account 111111111111, not 123456789012: not the primary/,
     fix: /create-db-instance-read-replica --region us-west-2/,
   },
-  { id: 'db.replica-lag', how: 'lagging 83 minutes', breakIt: (t) => replicaLag(t.replicaId, 5_000), found: /ReplicaLag .*1 h 23 min \(RPO 1 h 0 min\)/, fix: /--metric-name ReplicaLag/ },
-  { id: 'db.replica-lag', how: 'no data points for 15 minutes', laterMinutes: 30, found: /CloudWatch has no ReplicaLag data points .* replication may be stopped/, fix: /--metric-name ReplicaLag/ },
-  { id: 'db.deletion-protection', how: 'off', breakIt: (t) => modifyPrimary(t, { DeletionProtection: false }).then(() => undefined), found: /deletion protection off/, fix: /modify-db-instance .* --deletion-protection --apply-immediately/ },
-  { id: 'db.storage-encrypted', how: 'unencrypted', options: { encrypted: false }, found: /storage not encrypted/, fix: /create-db-snapshot .*copy-db-snapshot --kms-key-id/ },
-  { id: 'media.versioning', how: 'suspended', breakIt: (t) => setVersioning(t.mediaBucket, PRIMARY_REGION, 'Suspended'), found: /versioning Suspended/, fix: /put-bucket-versioning --region us-east-1 --bucket saas-media-\w+ --versioning-configuration Status=Enabled/ },
-  { id: 'media.replication', how: 'a prefix', breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Filter: { Prefix: 'avatars/' } })), found: /prefix 'avatars\/'.*the whole bucket not replicated/, fix: /put-bucket-replication .*"Filter":\{\}/ },
-  { id: 'media.replication', how: 'the rule disabled', breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Status: 'Disabled' })), found: /rule media-to-secondary Disabled for the whole bucket: the whole bucket not replicated/, fix: /put-bucket-replication/ },
-  { id: 'media.replication', how: 'a tag filter', breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Filter: { Tag: { Key: 'replicate', Value: 'yes' } } })), found: /for only objects tagged replicate=yes: the whole bucket not replicated/, fix: /put-bucket-replication/ },
+  {
+    id: 'db.replica-lag',
+    how: 'lagging 83 minutes',
+    breakIt: (t) => replicaLag(t.replicaId, 5_000),
+    found: /ReplicaLag .*1 h 23 min \(RPO 1 h 0 min\)/,
+    fix: /--metric-name ReplicaLag/,
+  },
+  {
+    id: 'db.replica-lag',
+    how: 'no data points for 15 minutes',
+    laterMinutes: 30,
+    found: /CloudWatch has no ReplicaLag data points .* replication may be stopped/,
+    fix: /--metric-name ReplicaLag/,
+  },
+  {
+    id: 'db.deletion-protection',
+    how: 'off',
+    breakIt: (t) => modifyPrimary(t, { DeletionProtection: false }).then(() => undefined),
+    found: /deletion protection off/,
+    fix: /modify-db-instance .* --deletion-protection --apply-immediately/,
+  },
+  {
+    id: 'db.storage-encrypted',
+    how: 'unencrypted',
+    options: { encrypted: false },
+    found: /storage not encrypted/,
+    fix: /create-db-snapshot .*copy-db-snapshot --kms-key-id/,
+  },
+  {
+    id: 'media.versioning',
+    how: 'suspended',
+    breakIt: (t) => setVersioning(t.mediaBucket, PRIMARY_REGION, 'Suspended'),
+    found: /versioning Suspended/,
+    fix: /put-bucket-versioning --region us-east-1 --bucket saas-media-\w+ --versioning-configuration Status=Enabled/,
+  },
+  {
+    id: 'media.replication',
+    how: 'a prefix',
+    breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Filter: { Prefix: 'avatars/' } })),
+    found: /prefix 'avatars\/'.*the whole bucket not replicated/,
+    fix: /put-bucket-replication .*"Filter":\{\}/,
+  },
+  {
+    id: 'media.replication',
+    how: 'the rule disabled',
+    breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Status: 'Disabled' })),
+    found: /rule media-to-secondary Disabled for the whole bucket: the whole bucket not replicated/,
+    fix: /put-bucket-replication/,
+  },
+  {
+    id: 'media.replication',
+    how: 'a tag filter',
+    breakIt: (t) =>
+      putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Filter: { Tag: { Key: 'replicate', Value: 'yes' } } })),
+    found: /for only objects tagged replicate=yes: the whole bucket not replicated/,
+    fix: /put-bucket-replication/,
+  },
   {
     id: 'media.replication',
     how: 'an And of the empty prefix and a tag',
-    breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Filter: { And: { Prefix: '', Tags: [{ Key: 'replicate', Value: 'yes' }] } } })),
+    breakIt: (t) =>
+      putMediaReplication(
+        t,
+        mediaRule(t.mediaReplicaBucket, {
+          Filter: { And: { Prefix: '', Tags: [{ Key: 'replicate', Value: 'yes' }] } },
+        }),
+      ),
     found: /for only objects tagged replicate=yes: the whole bucket not replicated/,
     fix: /put-bucket-replication/,
   },
@@ -177,12 +316,29 @@ const BREAKAGES: Breakage[] = [
     found: /for only prefix 'avatars\/': 'uploads\/' not replicated/,
     fix: /put-bucket-replication/,
   },
-  { id: 'media.delete-marker-replication', how: 'disabled, the team chose enabled', breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { DeleteMarkerReplication: { Status: 'Disabled' } })), found: /delete marker replication Disabled \(the team chose Enabled\)/, fix: /"DeleteMarkerReplication":\{"Status":"Enabled"\}/ },
-  { id: 'media.delete-marker-replication', how: 'enabled, the team chose disabled', settings: (t) => withMedia(t, { deleteMarkers: 'disabled' }), found: /delete marker replication Enabled \(the team chose Disabled\)/, fix: /"DeleteMarkerReplication":\{"Status":"Disabled"\}/ },
+  {
+    id: 'media.delete-marker-replication',
+    how: 'disabled, the team chose enabled',
+    breakIt: (t) =>
+      putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { DeleteMarkerReplication: { Status: 'Disabled' } })),
+    found: /delete marker replication Disabled \(the team chose Enabled\)/,
+    fix: /"DeleteMarkerReplication":\{"Status":"Enabled"\}/,
+  },
+  {
+    id: 'media.delete-marker-replication',
+    how: 'enabled, the team chose disabled',
+    settings: (t) => withMedia(t, { deleteMarkers: 'disabled' }),
+    found: /delete marker replication Enabled \(the team chose Disabled\)/,
+    fix: /"DeleteMarkerReplication":\{"Status":"Disabled"\}/,
+  },
   {
     id: 'media.replication-time',
     how: 'neither configured',
-    breakIt: (t) => putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Destination: { Bucket: `arn:aws:s3:::${t.mediaReplicaBucket}` } })),
+    breakIt: (t) =>
+      putMediaReplication(
+        t,
+        mediaRule(t.mediaReplicaBucket, { Destination: { Bucket: `arn:aws:s3:::${t.mediaReplicaBucket}` } }),
+      ),
     found: /neither Replication Time Control nor replication metrics/,
     fix: /"ReplicationTime":\{"Status":"Enabled"/,
   },
@@ -190,11 +346,26 @@ const BREAKAGES: Breakage[] = [
     id: 'media.replication-time',
     how: 'both present but disabled',
     breakIt: (t) =>
-      putMediaReplication(t, mediaRule(t.mediaReplicaBucket, { Destination: { Bucket: `arn:aws:s3:::${t.mediaReplicaBucket}`, ReplicationTime: { Status: 'Disabled', Time: { Minutes: 15 } }, Metrics: { Status: 'Disabled' } } })),
+      putMediaReplication(
+        t,
+        mediaRule(t.mediaReplicaBucket, {
+          Destination: {
+            Bucket: `arn:aws:s3:::${t.mediaReplicaBucket}`,
+            ReplicationTime: { Status: 'Disabled', Time: { Minutes: 15 } },
+            Metrics: { Status: 'Disabled' },
+          },
+        }),
+      ),
     found: /neither Replication Time Control nor replication metrics/,
     fix: /"ReplicationTime":\{"Status":"Enabled"/,
   },
-  { id: 'media.replica-bucket', how: 'its versioning suspended', breakIt: (t) => setVersioning(t.mediaReplicaBucket, SECONDARY_REGION, 'Suspended'), found: /is in us-west-2, versioning Suspended/, fix: /put-bucket-versioning --region us-west-2 --bucket saas-media-replica-/ },
+  {
+    id: 'media.replica-bucket',
+    how: 'its versioning suspended',
+    breakIt: (t) => setVersioning(t.mediaReplicaBucket, SECONDARY_REGION, 'Suspended'),
+    found: /is in us-west-2, versioning Suspended/,
+    fix: /put-bucket-versioning --region us-west-2 --bucket saas-media-replica-/,
+  },
   {
     id: 'media.replica-bucket',
     how: 'in another region than the secondary',
@@ -218,11 +389,18 @@ const BREAKAGES: Breakage[] = [
     found: /saas-media-replica-\w+-gone does not exist/,
     fix: /create-bucket --region us-west-2 --bucket saas-media-replica-\w+-gone/,
   },
-  { id: 'media.noncurrent-version-retention', how: 'deleted after 30 days', breakIt: (t) => putLifecycle(t.mediaBucket, [SHORT({})]), found: /deleted sooner than 90 days, .*: rule short: 30 days for the whole bucket/, fix: NINETY_DAYS_FIX },
+  {
+    id: 'media.noncurrent-version-retention',
+    how: 'deleted after 30 days',
+    breakIt: (t) => putLifecycle(t.mediaBucket, [SHORT({})]),
+    found: /deleted sooner than 90 days, .*: rule short: 30 days for the whole bucket/,
+    fix: NINETY_DAYS_FIX,
+  },
   {
     id: 'media.noncurrent-version-retention',
     how: 'deleted after 30 days for tagged objects, beside the 90-day rule',
-    breakIt: (t) => putLifecycle(t.mediaBucket, [KEEP_VERSIONS_90_DAYS, SHORT({ Tag: { Key: 'tier', Value: 'scratch' } })]),
+    breakIt: (t) =>
+      putLifecycle(t.mediaBucket, [KEEP_VERSIONS_90_DAYS, SHORT({ Tag: { Key: 'tier', Value: 'scratch' } })]),
     found: /rule short: 30 days for only objects tagged tier=scratch$/,
     fix: NINETY_DAYS_FIX,
   },
@@ -236,16 +414,30 @@ const BREAKAGES: Breakage[] = [
   {
     id: 'media.noncurrent-version-retention',
     how: 'deleted after 30 days for small objects under a prefix (And), beside the 90-day rule',
-    breakIt: (t) => putLifecycle(t.mediaBucket, [KEEP_VERSIONS_90_DAYS, SHORT({ And: { Prefix: 'thumbnails/', ObjectSizeLessThan: 65_536 } })]),
+    breakIt: (t) =>
+      putLifecycle(t.mediaBucket, [
+        KEEP_VERSIONS_90_DAYS,
+        SHORT({ And: { Prefix: 'thumbnails/', ObjectSizeLessThan: 65_536 } }),
+      ]),
     found: /rule short: 30 days for only prefix 'thumbnails\/', objects smaller than 65536 bytes$/,
     fix: NINETY_DAYS_FIX,
   },
-  { id: 'media.noncurrent-version-expiration', how: 'no rule', breakIt: (t) => primaryS3().send(new DeleteBucketLifecycleCommand({ Bucket: t.mediaBucket })).then(() => undefined), found: /no lifecycle rule expires old versions: they are kept \(and paid for\) forever/, fix: NINETY_DAYS_FIX },
+  {
+    id: 'media.noncurrent-version-expiration',
+    how: 'no rule',
+    breakIt: (t) =>
+      primaryS3()
+        .send(new DeleteBucketLifecycleCommand({ Bucket: t.mediaBucket }))
+        .then(() => undefined),
+    found: /no lifecycle rule expires old versions: they are kept \(and paid for\) forever/,
+    fix: NINETY_DAYS_FIX,
+  },
   {
     id: 'media.noncurrent-version-expiration',
     how: 'narrowed to objects larger than 128 KiB',
     breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Filter: { ObjectSizeGreaterThan: 131_072 } })]),
-    found: /old versions in the whole bucket expire only where an enabled rule covers them, the rest are kept \(and paid for\) forever: rule keep-versions-90-days: 90 days for only objects larger than 131072 bytes$/,
+    found:
+      /old versions in the whole bucket expire only where an enabled rule covers them, the rest are kept \(and paid for\) forever: rule keep-versions-90-days: 90 days for only objects larger than 131072 bytes$/,
     fix: NINETY_DAYS_FIX,
   },
   {
@@ -255,17 +447,45 @@ const BREAKAGES: Breakage[] = [
     found: /forever: rule keep-versions-90-days: 90 days for only objects smaller than 131072 bytes$/,
     fix: NINETY_DAYS_FIX,
   },
-  { id: 'media.noncurrent-version-expiration', how: 'narrowed by a tag', breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Filter: { Tag: { Key: 'expire', Value: 'yes' } } })]), found: /forever: rule keep-versions-90-days: 90 days for only objects tagged expire=yes$/, fix: NINETY_DAYS_FIX },
+  {
+    id: 'media.noncurrent-version-expiration',
+    how: 'narrowed by a tag',
+    breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Filter: { Tag: { Key: 'expire', Value: 'yes' } } })]),
+    found: /forever: rule keep-versions-90-days: 90 days for only objects tagged expire=yes$/,
+    fix: NINETY_DAYS_FIX,
+  },
   {
     id: 'media.noncurrent-version-expiration',
     how: 'an And of the empty prefix and a size',
-    breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Filter: { And: { Prefix: '', ObjectSizeGreaterThan: 1 } } })]),
+    breakIt: (t) =>
+      putLifecycle(t.mediaBucket, [NARROW({ Filter: { And: { Prefix: '', ObjectSizeGreaterThan: 1 } } })]),
     found: /forever: rule keep-versions-90-days: 90 days for only objects larger than 1 bytes$/,
     fix: NINETY_DAYS_FIX,
   },
-  { id: 'media.noncurrent-version-expiration', how: 'a prefix', breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Filter: { Prefix: 'uploads/' } })]), found: /forever: rule keep-versions-90-days: 90 days for only prefix 'uploads\/'$/, fix: NINETY_DAYS_FIX },
-  { id: 'media.noncurrent-version-expiration', how: 'the legacy top-level prefix', breakIt: (t) => putLifecycle(t.mediaBucket, [{ ID: 'legacy', Status: 'Enabled', Prefix: 'uploads/', NoncurrentVersionExpiration: { NoncurrentDays: 90 } }]), found: /forever: rule legacy: 90 days for only prefix 'uploads\/'$/, fix: NINETY_DAYS_FIX },
-  { id: 'media.noncurrent-version-expiration', how: 'the rule disabled', breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Status: 'Disabled' })]), found: /forever: rule keep-versions-90-days: 90 days for the whole bucket \(Disabled: it does nothing\)$/, fix: NINETY_DAYS_FIX },
+  {
+    id: 'media.noncurrent-version-expiration',
+    how: 'a prefix',
+    breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Filter: { Prefix: 'uploads/' } })]),
+    found: /forever: rule keep-versions-90-days: 90 days for only prefix 'uploads\/'$/,
+    fix: NINETY_DAYS_FIX,
+  },
+  {
+    id: 'media.noncurrent-version-expiration',
+    how: 'the legacy top-level prefix',
+    breakIt: (t) =>
+      putLifecycle(t.mediaBucket, [
+        { ID: 'legacy', Status: 'Enabled', Prefix: 'uploads/', NoncurrentVersionExpiration: { NoncurrentDays: 90 } },
+      ]),
+    found: /forever: rule legacy: 90 days for only prefix 'uploads\/'$/,
+    fix: NINETY_DAYS_FIX,
+  },
+  {
+    id: 'media.noncurrent-version-expiration',
+    how: 'the rule disabled',
+    breakIt: (t) => putLifecycle(t.mediaBucket, [NARROW({ Status: 'Disabled' })]),
+    found: /forever: rule keep-versions-90-days: 90 days for the whole bucket \(Disabled: it does nothing\)$/,
+    fix: NINETY_DAYS_FIX,
+  },
   {
     id: 'media.replication-status',
     how: 'an object failed to replicate',
@@ -296,36 +516,92 @@ const BREAKAGES: Breakage[] = [
     how: 'an object written while no rule covered it',
     breakIt: async (t) => {
       await primaryS3().send(new DeleteBucketReplicationCommand({ Bucket: t.mediaBucket }));
-      await primaryS3().send(new PutObjectCommand({ Bucket: t.mediaBucket, Key: 'uploads/unreplicated.jpg', Body: 'x' }));
+      await primaryS3().send(
+        new PutObjectCommand({ Bucket: t.mediaBucket, Key: 'uploads/unreplicated.jpg', Body: 'x' }),
+      );
       await putMediaReplication(t, mediaRule(t.mediaReplicaBucket));
     },
-    found: /3 COMPLETED, 0 PENDING, 0 FAILED, 1 with no replication status; e\.g\. 'uploads\/unreplicated\.jpg' not replicated/,
+    found:
+      /3 COMPLETED, 0 PENDING, 0 FAILED, 1 with no replication status; e\.g\. 'uploads\/unreplicated\.jpg' not replicated/,
     fix: /copy-object .*--key 'uploads\/unreplicated\.jpg'/,
   },
-  { id: 'backup.encryption', how: 'no default encryption', breakIt: (t) => primaryS3().send(new DeleteBucketEncryptionCommand({ Bucket: t.backupBucket })).then(() => undefined), found: /no default encryption/, fix: /put-bucket-encryption/ },
+  {
+    id: 'backup.encryption',
+    how: 'no default encryption',
+    breakIt: (t) =>
+      primaryS3()
+        .send(new DeleteBucketEncryptionCommand({ Bucket: t.backupBucket }))
+        .then(() => undefined),
+    found: /no default encryption/,
+    fix: /put-bucket-encryption/,
+  },
   {
     id: 'backup.public-access-block',
     how: 'one block off',
     breakIt: (t) =>
       primaryS3()
-        .send(new PutPublicAccessBlockCommand({ Bucket: t.backupBucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: true } }))
+        .send(
+          new PutPublicAccessBlockCommand({
+            Bucket: t.backupBucket,
+            PublicAccessBlockConfiguration: {
+              BlockPublicAcls: true,
+              IgnorePublicAcls: true,
+              BlockPublicPolicy: false,
+              RestrictPublicBuckets: true,
+            },
+          }),
+        )
         .then(() => undefined),
     found: /public access block off for BlockPublicPolicy/,
     fix: /put-public-access-block .*BlockPublicPolicy=true/,
   },
-  { id: 'backup.public-access-block', how: 'removed', breakIt: (t) => primaryS3().send(new DeletePublicAccessBlockCommand({ Bucket: t.backupBucket })).then(() => undefined), found: /no public access block on the bucket/, fix: /put-public-access-block/ },
-  { id: 'backup.abort-incomplete-uploads', how: 'no rule', breakIt: (t) => primaryS3().send(new DeleteBucketLifecycleCommand({ Bucket: t.backupBucket })).then(() => undefined), found: /no lifecycle rule aborts incomplete multipart uploads under 'database\/'/, fix: /"AbortIncompleteMultipartUpload":\{"DaysAfterInitiation":7\}/ },
+  {
+    id: 'backup.public-access-block',
+    how: 'removed',
+    breakIt: (t) =>
+      primaryS3()
+        .send(new DeletePublicAccessBlockCommand({ Bucket: t.backupBucket }))
+        .then(() => undefined),
+    found: /no public access block on the bucket/,
+    fix: /put-public-access-block/,
+  },
+  {
+    id: 'backup.abort-incomplete-uploads',
+    how: 'no rule',
+    breakIt: (t) =>
+      primaryS3()
+        .send(new DeleteBucketLifecycleCommand({ Bucket: t.backupBucket }))
+        .then(() => undefined),
+    found: /no lifecycle rule aborts incomplete multipart uploads under 'database\/'/,
+    fix: /"AbortIncompleteMultipartUpload":\{"DaysAfterInitiation":7\}/,
+  },
   {
     id: 'backup.abort-incomplete-uploads',
     how: 'the rule disabled',
-    breakIt: (t) => putLifecycle(t.backupBucket, [{ ID: 'abort-incomplete-uploads', Status: 'Disabled', Filter: { Prefix: 'database/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }]),
+    breakIt: (t) =>
+      putLifecycle(t.backupBucket, [
+        {
+          ID: 'abort-incomplete-uploads',
+          Status: 'Disabled',
+          Filter: { Prefix: 'database/' },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ]),
     found: /no lifecycle rule aborts incomplete multipart uploads under 'database\/'/,
     fix: /AbortIncompleteMultipartUpload/,
   },
   {
     id: 'backup.abort-incomplete-uploads',
     how: 'a rule for another prefix',
-    breakIt: (t) => putLifecycle(t.backupBucket, [{ ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: 'logs/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }]),
+    breakIt: (t) =>
+      putLifecycle(t.backupBucket, [
+        {
+          ID: 'abort-incomplete-uploads',
+          Status: 'Enabled',
+          Filter: { Prefix: 'logs/' },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ]),
     found: /no lifecycle rule aborts incomplete multipart uploads under 'database\/'/,
     fix: /AbortIncompleteMultipartUpload/,
   },
@@ -339,15 +615,54 @@ const BREAKAGES: Breakage[] = [
     found: /versioning Suspended/,
     fix: /put-bucket-versioning --region us-east-1 --bucket saas-backups-/,
   },
-  { id: 'backup.object-lock', how: 'not enabled', options: { objectLock: false }, found: /Object Lock not enabled/, fix: /put-object-lock-configuration/ },
-  { id: 'backup.cross-region-copy', how: 'no replication', breakIt: (t) => primaryS3().send(new DeleteBucketReplicationCommand({ Bucket: t.backupBucket })).then(() => undefined), found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/, fix: /put-bucket-replication .*"Prefix":"database\/"/ },
-  { id: 'backup.cross-region-copy', how: 'the rule disabled', breakIt: (t) => putBackupReplication(t, { Status: 'Disabled' }), found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/, fix: /put-bucket-replication/ },
-  { id: 'backup.cross-region-copy', how: 'a rule for another prefix', breakIt: (t) => putBackupReplication(t, { Filter: { Prefix: 'logs/' } }), found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/, fix: /put-bucket-replication/ },
-  { id: 'backup.cross-region-copy', how: 'a tag filter', breakIt: (t) => putBackupReplication(t, { Filter: { And: { Prefix: 'database/', Tags: [{ Key: 'copy', Value: 'yes' }] } } }), found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/, fix: /put-bucket-replication/ },
+  {
+    id: 'backup.object-lock',
+    how: 'not enabled',
+    options: { objectLock: false },
+    found: /Object Lock not enabled/,
+    fix: /put-object-lock-configuration/,
+  },
+  {
+    id: 'backup.cross-region-copy',
+    how: 'no replication',
+    breakIt: (t) =>
+      primaryS3()
+        .send(new DeleteBucketReplicationCommand({ Bucket: t.backupBucket }))
+        .then(() => undefined),
+    found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/,
+    fix: /put-bucket-replication .*"Prefix":"database\/"/,
+  },
+  {
+    id: 'backup.cross-region-copy',
+    how: 'the rule disabled',
+    breakIt: (t) => putBackupReplication(t, { Status: 'Disabled' }),
+    found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/,
+    fix: /put-bucket-replication/,
+  },
+  {
+    id: 'backup.cross-region-copy',
+    how: 'a rule for another prefix',
+    breakIt: (t) => putBackupReplication(t, { Filter: { Prefix: 'logs/' } }),
+    found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/,
+    fix: /put-bucket-replication/,
+  },
+  {
+    id: 'backup.cross-region-copy',
+    how: 'a tag filter',
+    breakIt: (t) =>
+      putBackupReplication(t, { Filter: { And: { Prefix: 'database/', Tags: [{ Key: 'copy', Value: 'yes' }] } } }),
+    found: /nothing copies s3:\/\/saas-backups-\w+\/database\/ to us-west-2/,
+    fix: /put-bucket-replication/,
+  },
   {
     id: 'backup.cross-region-copy',
     how: 'replicated to a bucket in the primary region',
-    breakIt: async (t) => putBackupReplication(t, { Destination: { Bucket: `arn:aws:s3:::${await createRegionalBucket(PRIMARY_REGION, { prefix: 'saas-backups-same-region', versioned: true })}` } }),
+    breakIt: async (t) =>
+      putBackupReplication(t, {
+        Destination: {
+          Bucket: `arn:aws:s3:::${await createRegionalBucket(PRIMARY_REGION, { prefix: 'saas-backups-same-region', versioned: true })}`,
+        },
+      }),
     found: /replicates only to saas-backups-same-region-\w+ \(us-east-1\), not to us-west-2/,
     fix: /put-bucket-replication/,
   },
@@ -356,7 +671,10 @@ const BREAKAGES: Breakage[] = [
     how: 'copied by the backup to a bucket in another region',
     breakIt: async (t) => {
       await primaryS3().send(new DeleteBucketReplicationCommand({ Bucket: t.backupBucket }));
-      t.backupReplicaBucket = await createRegionalBucket(OTHER_REGION, { prefix: 'saas-backups-copy', versioned: true });
+      t.backupReplicaBucket = await createRegionalBucket(OTHER_REGION, {
+        prefix: 'saas-backups-copy',
+        versioned: true,
+      });
     },
     settings: (t) => withBackup(t, { replicaBucket: t.backupReplicaBucket }),
     found: /saas-backups-copy-\w+ is in us-east-2, not us-west-2/,
@@ -367,18 +685,28 @@ const BREAKAGES: Breakage[] = [
     how: 'copied by the backup to a bucket in the secondary region that holds no backup',
     breakIt: async (t) => {
       await primaryS3().send(new DeleteBucketReplicationCommand({ Bucket: t.backupBucket }));
-      t.backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, { prefix: 'saas-backups-copy', versioned: true });
+      t.backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, {
+        prefix: 'saas-backups-copy',
+        versioned: true,
+      });
     },
     settings: (t) => withBackup(t, { replicaBucket: t.backupReplicaBucket }),
     found: /no complete backup \(with a valid manifest\) in s3:\/\/saas-backups-copy-\w+\/database\//,
     fix: /put-bucket-replication/,
   },
-  { id: 'backup.newest-backup', how: '30 hours old', options: { backupAgeHours: 30 }, found: /finished 30 h 0 min ago \(at most 26 h 0 min\)/, fix: /gh workflow run backup\.yml/ },
+  {
+    id: 'backup.newest-backup',
+    how: '30 hours old',
+    options: { backupAgeHours: 30 },
+    found: /finished 30 h 0 min ago \(at most 26 h 0 min\)/,
+    fix: /gh workflow run backup\.yml/,
+  },
   {
     id: 'backup.newest-backup',
     how: 'its manifest deleted',
     breakIt: async (t) => {
-      for (const key of (await backupObjectKeys(t)).filter((k) => k.endsWith('.manifest.json'))) await primaryS3().send(new DeleteObjectCommand({ Bucket: t.backupBucket, Key: key }));
+      for (const key of (await backupObjectKeys(t)).filter((k) => k.endsWith('.manifest.json')))
+        await primaryS3().send(new DeleteObjectCommand({ Bucket: t.backupBucket, Key: key }));
     },
     found: /no complete backup \(with a valid manifest\) in s3:\/\/saas-backups-\w+\/database\//,
     fix: /gh workflow run backup\.yml/,
@@ -387,7 +715,8 @@ const BREAKAGES: Breakage[] = [
     id: 'backup.newest-backup',
     how: 'its manifest not valid',
     breakIt: async (t) => {
-      for (const key of (await backupObjectKeys(t)).filter((k) => k.endsWith('.manifest.json'))) await primaryS3().send(new PutObjectCommand({ Bucket: t.backupBucket, Key: key, Body: '{"version":1' }));
+      for (const key of (await backupObjectKeys(t)).filter((k) => k.endsWith('.manifest.json')))
+        await primaryS3().send(new PutObjectCommand({ Bucket: t.backupBucket, Key: key, Body: '{"version":1' }));
     },
     found: /no complete backup \(with a valid manifest\)/,
     fix: /gh workflow run backup\.yml/,
@@ -397,7 +726,24 @@ const BREAKAGES: Breakage[] = [
     how: 'deleted',
     breakIt: (t) =>
       route53()
-        .send(new ChangeResourceRecordSetsCommand({ HostedZoneId: t.zoneId, ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: t.recordName, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: t.primaryAddress }] } }] } }))
+        .send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: t.zoneId,
+            ChangeBatch: {
+              Changes: [
+                {
+                  Action: 'DELETE',
+                  ResourceRecordSet: {
+                    Name: t.recordName,
+                    Type: 'CNAME',
+                    TTL: 60,
+                    ResourceRecords: [{ Value: t.primaryAddress }],
+                  },
+                },
+              ],
+            },
+          }),
+        )
         .then(() => undefined),
     found: /no CNAME, A or AAAA record db\./,
     fix: /change-resource-record-sets --hosted-zone-id \w+ --change-batch '.*"Action":"UPSERT"/,
@@ -412,8 +758,24 @@ const BREAKAGES: Breakage[] = [
             HostedZoneId: t.zoneId,
             ChangeBatch: {
               Changes: [
-                { Action: 'DELETE', ResourceRecordSet: { Name: t.recordName, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: t.primaryAddress }] } },
-                { Action: 'CREATE', ResourceRecordSet: { Name: t.recordName, Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"primary"' }] } },
+                {
+                  Action: 'DELETE',
+                  ResourceRecordSet: {
+                    Name: t.recordName,
+                    Type: 'CNAME',
+                    TTL: 60,
+                    ResourceRecords: [{ Value: t.primaryAddress }],
+                  },
+                },
+                {
+                  Action: 'CREATE',
+                  ResourceRecordSet: {
+                    Name: t.recordName,
+                    Type: 'TXT',
+                    TTL: 60,
+                    ResourceRecords: [{ Value: '"primary"' }],
+                  },
+                },
               ],
             },
           }),
@@ -422,22 +784,83 @@ const BREAKAGES: Breakage[] = [
     found: /no CNAME, A or AAAA record db\./,
     fix: /"Action":"UPSERT"/,
   },
-  { id: 'dns.record', how: 'in a zone that does not exist', settings: (t) => ({ dns: { ...(settingsOf(t).dns as NonNullable<AuditSettings['dns']>), hostedZoneId: 'Z0NOSUCHZONE0' } }), found: /hosted zone Z0NOSUCHZONE0 does not exist/, fix: /change-resource-record-sets --hosted-zone-id Z0NOSUCHZONE0/ },
-  { id: 'dns.ttl', how: 'an hour', breakIt: (t) => upsertRecord(t.zoneId, { Name: t.recordName, Type: 'CNAME', TTL: 3600, ResourceRecords: [{ Value: t.primaryAddress }] }), found: /TTL 1 h 0 min \(at most 5 min 0 s/, fix: /"TTL":60/ },
-  { id: 'dns.health-check', how: 'deleted', breakIt: (t) => route53().send(new DeleteHealthCheckCommand({ HealthCheckId: t.healthCheckId })).then(() => undefined), found: /no enabled Route 53 health check/, fix: /create-health-check .*Type=TCP,FullyQualifiedDomainName=saas-production-/ },
+  {
+    id: 'dns.record',
+    how: 'in a zone that does not exist',
+    settings: (t) => ({
+      dns: { ...(settingsOf(t).dns as NonNullable<AuditSettings['dns']>), hostedZoneId: 'Z0NOSUCHZONE0' },
+    }),
+    found: /hosted zone Z0NOSUCHZONE0 does not exist/,
+    fix: /change-resource-record-sets --hosted-zone-id Z0NOSUCHZONE0/,
+  },
+  {
+    id: 'dns.ttl',
+    how: 'an hour',
+    breakIt: (t) =>
+      upsertRecord(t.zoneId, {
+        Name: t.recordName,
+        Type: 'CNAME',
+        TTL: 3600,
+        ResourceRecords: [{ Value: t.primaryAddress }],
+      }),
+    found: /TTL 1 h 0 min \(at most 5 min 0 s/,
+    fix: /"TTL":60/,
+  },
+  {
+    id: 'dns.health-check',
+    how: 'deleted',
+    breakIt: (t) =>
+      route53()
+        .send(new DeleteHealthCheckCommand({ HealthCheckId: t.healthCheckId }))
+        .then(() => undefined),
+    found: /no enabled Route 53 health check/,
+    fix: /create-health-check .*Type=TCP,FullyQualifiedDomainName=saas-production-/,
+  },
   {
     id: 'dns.health-check',
     how: 'watching another name',
     breakIt: async (t) => {
       await route53().send(new DeleteHealthCheckCommand({ HealthCheckId: t.healthCheckId }));
-      await route53().send(new CreateHealthCheckCommand({ CallerReference: `other-${t.zoneId}`, HealthCheckConfig: { Type: 'TCP', FullyQualifiedDomainName: 'other.example.com', Port: 5432, RequestInterval: 30, FailureThreshold: 3 } }));
+      await route53().send(
+        new CreateHealthCheckCommand({
+          CallerReference: `other-${t.zoneId}`,
+          HealthCheckConfig: {
+            Type: 'TCP',
+            FullyQualifiedDomainName: 'other.example.com',
+            Port: 5432,
+            RequestInterval: 30,
+            FailureThreshold: 3,
+          },
+        }),
+      );
     },
     found: /no enabled Route 53 health check is attached to db\..* or watches saas-production-/,
     fix: /create-health-check/,
   },
-  { id: 'dns.health-check', how: 'disabled', breakIt: (t) => route53().send(new UpdateHealthCheckCommand({ HealthCheckId: t.healthCheckId, Disabled: true })).then(() => undefined), found: /no enabled Route 53 health check/, fix: /create-health-check/ },
-  { id: 'cache.persistence', how: 'no snapshots and no Multi-AZ', options: { cacheSnapshots: false }, found: /no automatic snapshots; Multi-AZ disabled/, fix: /modify-replication-group --region us-east-1 --replication-group-id saas-cache-\w+ --snapshot-retention-limit 7/ },
-  { id: 'cache.persistence', how: 'no such replication group', settings: () => ({ cache: { replicationGroupId: 'saas-cache-gone' } }), found: /no replication group saas-cache-gone in us-east-1/, fix: /modify-replication-group/ },
+  {
+    id: 'dns.health-check',
+    how: 'disabled',
+    breakIt: (t) =>
+      route53()
+        .send(new UpdateHealthCheckCommand({ HealthCheckId: t.healthCheckId, Disabled: true }))
+        .then(() => undefined),
+    found: /no enabled Route 53 health check/,
+    fix: /create-health-check/,
+  },
+  {
+    id: 'cache.persistence',
+    how: 'no snapshots and no Multi-AZ',
+    options: { cacheSnapshots: false },
+    found: /no automatic snapshots; Multi-AZ disabled/,
+    fix: /modify-replication-group --region us-east-1 --replication-group-id saas-cache-\w+ --snapshot-retention-limit 7/,
+  },
+  {
+    id: 'cache.persistence',
+    how: 'no such replication group',
+    settings: () => ({ cache: { replicationGroupId: 'saas-cache-gone' } }),
+    found: /no replication group saas-cache-gone in us-east-1/,
+    fix: /modify-replication-group/,
+  },
 ];
 
 describe('dr-audit against the plan’s topology on moto', () => {
@@ -449,29 +872,39 @@ describe('dr-audit against the plan’s topology on moto', () => {
     expect(checks.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.found}`)).toEqual([]);
     expect(result).toMatchObject({ passed: true, findingsCount: 0, failedCount: 0 });
     const written = JSON.parse(await readFile(result.reportPath, 'utf8')) as AuditReport;
-    expect(written).toMatchObject({ version: 1, kind: 'dr-audit', passed: true, reasons: [], checklist: [{ key: 'prerequisites', item: 'Plan prerequisites in place', status: 'passed' }] });
+    expect(written).toMatchObject({
+      version: 1,
+      kind: 'dr-audit',
+      passed: true,
+      reasons: [],
+      checklist: [{ key: 'prerequisites', item: 'Plan prerequisites in place', status: 'passed' }],
+    });
     expect(written.objectives.map((o) => [o.scenario, o.passed])).toEqual([
       ['database failure', true],
       ['regional outage', true],
     ]);
-    for (const check of written.details.checks) expect(Object.keys(check).sort()).toEqual(['area', 'fix', 'found', 'id', 'plan', 'severity', 'status']);
+    for (const check of written.details.checks)
+      expect(Object.keys(check).sort()).toEqual(['area', 'fix', 'found', 'id', 'plan', 'severity', 'status']);
   });
 
   test('every check has a breakage below, so each can fail', () => {
     expect([...new Set(BREAKAGES.map((b) => b.id))].sort()).toEqual(ALL_CHECKS.map((c) => c.id).sort());
   });
 
-  test.each(BREAKAGES.map((b) => [b.id, b.how, b] as const))('%s, %s: broken alone, it alone fails, with its fix', async (id, _how, breakage) => {
-    const t = await createAuditTopology(breakage.options);
-    await breakage.breakIt?.(t);
-    const later = (breakage.laterMinutes ?? 0) * 60_000;
-    const result = await audit(t, breakage.settings?.(t), () => new Date(Date.now() + later));
-    const failed = result.report.details.checks.filter((c) => c.status === 'failed');
-    expect(failed.map((c) => c.id)).toEqual([id]);
-    const [check] = failed;
-    expect(check?.found).toMatch(breakage.found);
-    expect(check?.fix).toMatch(breakage.fix);
-    expect(result.findingsCount).toBe(1);
-    expect(result.passed).toBe(check?.severity !== 'high');
-  });
+  test.each(BREAKAGES.map((b) => [b.id, b.how, b] as const))(
+    '%s, %s: broken alone, it alone fails, with its fix',
+    async (id, _how, breakage) => {
+      const t = await createAuditTopology(breakage.options);
+      await breakage.breakIt?.(t);
+      const later = (breakage.laterMinutes ?? 0) * 60_000;
+      const result = await audit(t, breakage.settings?.(t), () => new Date(Date.now() + later));
+      const failed = result.report.details.checks.filter((c) => c.status === 'failed');
+      expect(failed.map((c) => c.id)).toEqual([id]);
+      const [check] = failed;
+      expect(check?.found).toMatch(breakage.found);
+      expect(check?.fix).toMatch(breakage.fix);
+      expect(result.findingsCount).toBe(1);
+      expect(result.passed).toBe(check?.severity !== 'high');
+    },
+  );
 });

@@ -9,7 +9,11 @@ import { stackFromEnv } from '../../harness/stack.js';
 const source = sampleDatabase('e2e', 2_000);
 
 const run = (inputs: Record<string, string>) =>
-  runBundledAction('backup', { 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1', ...inputs }, { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '7' } });
+  runBundledAction(
+    'backup',
+    { 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1', ...inputs },
+    { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '7' } },
+  );
 
 /** Every line but the runner's own mask command must be free of the password. */
 function expectPasswordHidden(text: string) {
@@ -38,7 +42,11 @@ test('node24 dist/index.js, as the runner calls it: backs up, sets every output,
   expect(Number(outputs['duration-seconds'])).toBeGreaterThan(0);
   expect(outputs['pruned-count']).toBe('0');
   expect(manifest.globals).toMatchObject({ status: 'stored', key: outputs['globals-key'] });
-  expect(manifest.run).toMatchObject({ repository: 'acme/saas', runId: '7', url: 'https://github.com/acme/saas/actions/runs/7' });
+  expect(manifest.run).toMatchObject({
+    repository: 'acme/saas',
+    runId: '7',
+    url: 'https://github.com/acme/saas/actions/runs/7',
+  });
 
   expect(result.summary).toContain(`## ✅ Backup of \`${source.name}\``);
   expect(result.summary).toContain(`| SHA-256 | \`${manifest.sha256}\` |`);
@@ -61,14 +69,31 @@ test('retention through the action: a dry run reports, a real run deletes, and t
   const oldKey = backupKey('database/', new Date('2024-03-01T02:00:00Z'), 'custom');
   const oldManifest = JSON.parse(
     JSON.stringify({
-      version: 1, tool: { name: 'dr-actions', version: '0.1.0' }, bucket, key: oldKey, database: source.name,
-      server: { version: '15.18', versionNum: 150018 }, pgDump: { version: '15.18' }, format: 'custom', compression: 'gzip:1',
-      startedAt: '2024-03-01T02:00:00.000Z', finishedAt: '2024-03-01T02:01:00.000Z', snapshotAt: '2024-03-01T02:00:00.100Z',
-      sizeBytes: 3, sha256: 'a'.repeat(64), databaseSizeBytes: 10, rowCounts: 'exact', tables: [], pgDumpArgs: [], run: {},
+      version: 1,
+      tool: { name: 'dr-actions', version: '0.1.0' },
+      bucket,
+      key: oldKey,
+      database: source.name,
+      server: { version: '15.18', versionNum: 150018 },
+      pgDump: { version: '15.18' },
+      format: 'custom',
+      compression: 'gzip:1',
+      startedAt: '2024-03-01T02:00:00.000Z',
+      finishedAt: '2024-03-01T02:01:00.000Z',
+      snapshotAt: '2024-03-01T02:00:00.100Z',
+      sizeBytes: 3,
+      sha256: 'a'.repeat(64),
+      databaseSizeBytes: 10,
+      rowCounts: 'exact',
+      tables: [],
+      pgDumpArgs: [],
+      run: {},
     }),
   );
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: oldKey, Body: 'old' }));
-  await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(oldKey), Body: JSON.stringify(oldManifest) }));
+  await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(oldKey), Body: JSON.stringify(oldManifest) }),
+  );
 
   const dry = await run({ 'database-url': source.url, bucket, 'min-keep': '1', 'prune-dry-run': 'true' });
   expect(dry.exitCode).toBe(0);
@@ -78,16 +103,23 @@ test('retention through the action: a dry run reports, a real run deletes, and t
 
   // Keys have one-second resolution and an existing key is never overwritten: the dry run's own
   // backup is removed so that the next run may start in the same second.
-  await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: dry.outputs.key as string }, { Key: manifestKeyFor(dry.outputs.key as string) }] } }));
+  await client.send(
+    new DeleteObjectsCommand({
+      Bucket: bucket,
+      Delete: { Objects: [{ Key: dry.outputs.key as string }, { Key: manifestKeyFor(dry.outputs.key as string) }] },
+    }),
+  );
   const real = await run({ 'database-url': source.url, bucket, 'min-keep': '1' });
   expect(real.exitCode).toBe(0);
   expect(real.outputs['pruned-count']).toBe('1');
-  expect(real.summary).toMatch(new RegExp(`\\| \`${oldKey}\` \\| 2024-03-01T02:01:00.000Z \\| deleted \\| \\d+ d old, beyond every window \\|`));
+  expect(real.summary).toMatch(
+    new RegExp(`\\| \`${oldKey}\` \\| 2024-03-01T02:01:00.000Z \\| deleted \\| \\d+ d old, beyond every window \\|`),
+  );
   expect(await listKeys(bucket)).not.toContain(oldKey);
   expect(await listKeys(bucket)).not.toContain(manifestKeyFor(oldKey));
 });
 
-test('a failed dump fails the step with pg_dump\'s error, masked, and stores nothing', async () => {
+test("a failed dump fails the step with pg_dump's error, masked, and stores nothing", async () => {
   const bucket = await createBucket('e2e');
   const url = new URL(source.url);
   url.pathname = '/missing_db';

@@ -53,13 +53,22 @@ test('custom format: manifest counts equal the source, and pg_restore of the obj
   // `auto` depends on the pg_dump found: zstd:3 from 16 on, gzip:1 before.
   const pgDump = await pathClient('pg_dump');
   const compression = autoCompressionFor(pgDump.major);
-  expect(manifest).toMatchObject({ database: source.name, pgDump: { version: pgDump.version }, format: 'custom', compression, rowCounts: 'exact', run: { repository: 'acme/saas', runId: '42' } });
+  expect(manifest).toMatchObject({
+    database: source.name,
+    pgDump: { version: pgDump.version },
+    format: 'custom',
+    compression,
+    rowCounts: 'exact',
+    run: { repository: 'acme/saas', runId: '42' },
+  });
 
   const file = await download(bucket, result.key);
   const bytes = await readFile(file);
   expect(bytes.length).toBe(manifest.sizeBytes);
   expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.sha256);
-  const head = await testS3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: result.key, ChecksumMode: 'ENABLED' }));
+  const head = await testS3Client().send(
+    new HeadObjectCommand({ Bucket: bucket, Key: result.key, ChecksumMode: 'ENABLED' }),
+  );
   expect(head.Metadata).toMatchObject({ 'created-by': 'dr-actions', format: 'custom', compression });
   expect(head.ServerSideEncryption).toBe('AES256');
   expect(head.ChecksumCRC32).toBe(manifest.storageChecksum?.value);
@@ -79,12 +88,14 @@ test('custom format: manifest counts equal the source, and pg_restore of the obj
 test('globals S3 refuses to store: the uploaded dump is removed with them, and nothing is left that looks like a backup', async () => {
   const bucket = await createBucket();
   await denyPuts(bucket, '.globals.sql');
-  await expect(backupWithInputs({ 'database-url': source.url, bucket })).rejects.toThrow(/the dump was uploaded but could not be published, so it was removed: .*Access Denied/);
+  await expect(backupWithInputs({ 'database-url': source.url, bucket })).rejects.toThrow(
+    /the dump was uploaded but could not be published, so it was removed: .*Access Denied/,
+  );
   expect(await listKeys(bucket)).toEqual([]);
   expect(await openMultipartUploads(bucket)).toEqual([]);
 });
 
-test('plain format: the plan\'s own restore (gunzip | psql) gives back the same data', async () => {
+test("plain format: the plan's own restore (gunzip | psql) gives back the same data", async () => {
   const bucket = await createBucket();
   const result = await backupWithInputs({ 'database-url': source.url, bucket, format: 'plain', prefix: 'saas/' });
 
@@ -96,16 +107,21 @@ test('plain format: the plan\'s own restore (gunzip | psql) gives back the same 
   const file = await download(bucket, result.key);
   const restored = await createDatabase('restored');
   try {
-    await execa('bash', ['-c', 'gunzip < "$FILE" | psql -X -q -v ON_ERROR_STOP=1 "$URL"'], { env: { FILE: file, URL: restored.url } });
+    await execa('bash', ['-c', 'gunzip < "$FILE" | psql -X -q -v ON_ERROR_STOP=1 "$URL"'], {
+      env: { FILE: file, URL: restored.url },
+    });
     expect(await contentDigest(restored.url)).toEqual(await contentDigest(source.url));
   } finally {
     await dropDatabase(restored.name);
   }
 });
 
-test('row counts come from the dump\'s own snapshot while writes go on', async () => {
+test("row counts come from the dump's own snapshot while writes go on", async () => {
   const busy = await createDatabase('busy');
-  await sql(busy.url, 'CREATE TABLE ticks (id bigserial PRIMARY KEY, payload text); INSERT INTO ticks (payload) SELECT md5(g::text) FROM generate_series(1, 200000) g;');
+  await sql(
+    busy.url,
+    'CREATE TABLE ticks (id bigserial PRIMARY KEY, payload text); INSERT INTO ticks (payload) SELECT md5(g::text) FROM generate_series(1, 200000) g;',
+  );
   const bucket = await createBucket();
   let writing = true;
   const writer = (async () => {
@@ -160,7 +176,9 @@ describe('failures leave nothing that looks like a backup', () => {
     const bucket = await createBucket();
     const url = new URL(source.url);
     url.password = 'not-the-password';
-    await expect(backupWithInputs({ 'database-url': url.toString(), bucket })).rejects.toThrow(/password authentication failed for user "postgres"/);
+    await expect(backupWithInputs({ 'database-url': url.toString(), bucket })).rejects.toThrow(
+      /password authentication failed for user "postgres"/,
+    );
     await expectNothingStored(bucket);
   });
 
@@ -168,20 +186,24 @@ describe('failures leave nothing that looks like a backup', () => {
     const bucket = await createBucket();
     const url = new URL(source.url);
     url.pathname = '/no_such_database';
-    await expect(backupWithInputs({ 'database-url': url.toString(), bucket })).rejects.toThrow(/database "no_such_database" does not exist/);
+    await expect(backupWithInputs({ 'database-url': url.toString(), bucket })).rejects.toThrow(
+      /database "no_such_database" does not exist/,
+    );
     await expectNothingStored(bucket);
   });
 
   test('S3 unreachable: fails before dumping, naming the bucket', async () => {
     const bucket = await createBucket();
-    await expect(backupWithInputs({ 'database-url': source.url, bucket, 'endpoint-url': 'http://127.0.0.1:9' })).rejects.toThrow(
-      new RegExp(`could not reach bucket ${bucket}`),
-    );
+    await expect(
+      backupWithInputs({ 'database-url': source.url, bucket, 'endpoint-url': 'http://127.0.0.1:9' }),
+    ).rejects.toThrow(new RegExp(`could not reach bucket ${bucket}`));
     await expectNothingStored(bucket);
   });
 
   test('missing bucket', async () => {
-    await expect(backupWithInputs({ 'database-url': source.url, bucket: 'no-such-bucket-dr' })).rejects.toThrow('bucket no-such-bucket-dr does not exist');
+    await expect(backupWithInputs({ 'database-url': source.url, bucket: 'no-such-bucket-dr' })).rejects.toThrow(
+      'bucket no-such-bucket-dr does not exist',
+    );
   });
 });
 
@@ -192,5 +214,9 @@ test('an existing backup is never overwritten: a second run in the same second f
   await expect(backupWithInputs({ 'database-url': source.url, bucket, retention: 'off' }, () => fixed)).rejects.toThrow(
     `s3://${bucket}/database/backup_20260601_020000.dump was written by another backup (started 2026-06-01T02:00:00.000Z) that started in the same second under this prefix; this run stored nothing and deleted nothing`,
   );
-  expect(await listKeys(bucket)).toEqual(['database/backup_20260601_020000.dump', 'database/backup_20260601_020000.dump.globals.sql', 'database/backup_20260601_020000.dump.manifest.json']);
+  expect(await listKeys(bucket)).toEqual([
+    'database/backup_20260601_020000.dump',
+    'database/backup_20260601_020000.dump.globals.sql',
+    'database/backup_20260601_020000.dump.manifest.json',
+  ]);
 });

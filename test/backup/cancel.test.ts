@@ -17,14 +17,22 @@ let big: { name: string; url: string };
 
 beforeAll(async () => {
   big = await createDatabase('cancel');
-  await sql(big.url, "CREATE TABLE blobs (id int PRIMARY KEY, body text); INSERT INTO blobs SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 700000) g;");
+  await sql(
+    big.url,
+    'CREATE TABLE blobs (id int PRIMARY KEY, body text); INSERT INTO blobs SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 700000) g;',
+  );
 }, 120_000);
 
 afterAll(() => dropDatabase(big.name));
 
 async function dumpsRunning(database: string, waitingOn = ''): Promise<number> {
   const waiting = waitingOn ? ` AND wait_event_type = '${waitingOn}'` : '';
-  return Number(await sql(stackFromEnv().postgresUrl('postgres'), `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'dr-actions backup'${waiting}`));
+  return Number(
+    await sql(
+      stackFromEnv().postgresUrl('postgres'),
+      `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'dr-actions backup'${waiting}`,
+    ),
+  );
 }
 
 /** Resolves once the server has no session of pg_dump's left: a killed client's session ends when its server process notices. */
@@ -39,28 +47,45 @@ const HELD: [string, (method: string, path: string) => boolean, number][] = [
   ['the start of the upload', (method, path) => method === 'POST' && /[?&]uploads\b/.test(path), 1],
 ];
 
-test.each(HELD)('a cancelled backup stops pg_dump and %s, aborts the upload and stores nothing', async (_what, hold, held) => {
-  const bucket = await createBucket('cancel');
-  // S3 that takes these requests and never answers them: the backup is mid-dump.
-  const s3 = await s3Holding(stackFromEnv().awsEndpoint, hold);
-  const cancel = new AbortController();
-  try {
-    const inputs: Record<string, string> = { 'database-url': big.url, bucket, 'endpoint-url': s3.url, region: 'us-east-1', compression: 'none', retention: 'off' };
-    const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
-    const running = runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger, signal: cancel.signal });
-    running.catch(() => undefined);
-    await s3.untilHeld(held);
-    expect(await dumpsRunning(big.name)).toBe(1);
+test.each(HELD)(
+  'a cancelled backup stops pg_dump and %s, aborts the upload and stores nothing',
+  async (_what, hold, held) => {
+    const bucket = await createBucket('cancel');
+    // S3 that takes these requests and never answers them: the backup is mid-dump.
+    const s3 = await s3Holding(stackFromEnv().awsEndpoint, hold);
+    const cancel = new AbortController();
+    try {
+      const inputs: Record<string, string> = {
+        'database-url': big.url,
+        bucket,
+        'endpoint-url': s3.url,
+        region: 'us-east-1',
+        compression: 'none',
+        retention: 'off',
+      };
+      const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
+      const running = runBackup({
+        ...settings,
+        run: { repository: 'acme/saas', runId: '42' },
+        log: silentLogger,
+        signal: cancel.signal,
+      });
+      running.catch(() => undefined);
+      await s3.untilHeld(held);
+      expect(await dumpsRunning(big.name)).toBe(1);
 
-    cancel.abort();
-    await expect(running).rejects.toThrow('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
-    await untilNoDumps(big.name);
-    expect(await openMultipartUploads(bucket)).toEqual([]);
-    expect(await listKeys(bucket)).toEqual([]);
-  } finally {
-    await s3.close();
-  }
-});
+      cancel.abort();
+      await expect(running).rejects.toThrow(
+        'the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored',
+      );
+      await untilNoDumps(big.name);
+      expect(await openMultipartUploads(bucket)).toEqual([]);
+      expect(await listKeys(bucket)).toEqual([]);
+    } finally {
+      await s3.close();
+    }
+  },
+);
 
 test('a cancelled pg_dump is stopped even while it writes nothing (waiting on a lock), and its output ends', async () => {
   const target = parseDatabaseUrl(big.url, 'database-url');

@@ -39,9 +39,21 @@ beforeAll(async () => {
 afterAll(() => dropDatabase(source.name));
 
 const endpoint = () => stackFromEnv().awsEndpoint;
-const backup = (inputs: Record<string, string>) => runBundledAction('backup', { 'database-url': source.url, 'endpoint-url': endpoint(), region: 'us-east-1', retention: 'off', ...inputs });
+const backup = (inputs: Record<string, string>) =>
+  runBundledAction('backup', {
+    'database-url': source.url,
+    'endpoint-url': endpoint(),
+    region: 'us-east-1',
+    retention: 'off',
+    ...inputs,
+  });
 const restoreVerify = (inputs: Record<string, string>) =>
-  runBundledAction('restore-verify', { 'endpoint-url': endpoint(), 'target-database-url': stackFromEnv().postgresUrl(scratchName()), jobs: '2', ...inputs });
+  runBundledAction('restore-verify', {
+    'endpoint-url': endpoint(),
+    'target-database-url': stackFromEnv().postgresUrl(scratchName()),
+    jobs: '2',
+    ...inputs,
+  });
 
 async function manifestOf(bucket: string, key: string): Promise<BackupManifest> {
   return JSON.parse((await getObject(bucket, manifestKeyFor(key))).toString('utf8')) as BackupManifest;
@@ -51,11 +63,23 @@ describe('refused before any call', () => {
   test.each([
     ['prefix', 'a/../b/', /^::error::prefix 'a\/\.\.\/b\/' has a '\.\.' folder: S3 stores it literally/m],
     ['prefix', 'db/./eu/', /^::error::prefix 'db\/\.\/eu\/' has a '\.' folder/m],
-    ['prefix', 'backups#1/', /^::error::prefix 'backups#1\/' contains "#", which AWS lists as characters to avoid in key names/m],
-    ['pg-dump-args', '--no-data', /^::error::pg-dump-args: --no-data is not allowed: a dump without data is not a backup$/m],
+    [
+      'prefix',
+      'backups#1/',
+      /^::error::prefix 'backups#1\/' contains "#", which AWS lists as characters to avoid in key names/m,
+    ],
+    [
+      'pg-dump-args',
+      '--no-data',
+      /^::error::pg-dump-args: --no-data is not allowed: a dump without data is not a backup$/m,
+    ],
     ['pg-dump-args', '--statistics-only', /^::error::pg-dump-args: --statistics-only is not allowed/m],
     ['pg-dump-args', '--no-schema', /^::error::pg-dump-args: --no-schema is not allowed/m],
-    ['pg-dump-args', '--no-statistics', /^::error::pg-dump-args: --no-statistics is not allowed: pg-dump-args takes only options that choose what is dumped/m],
+    [
+      'pg-dump-args',
+      '--no-statistics',
+      /^::error::pg-dump-args: --no-statistics is not allowed: pg-dump-args takes only options that choose what is dumped/m,
+    ],
   ])('%s %j', async (input, value, message) => {
     const bucket = await createBucket('refused');
     const run = await backup({ bucket, [input]: value });
@@ -65,17 +89,22 @@ describe('refused before any call', () => {
   });
 });
 
-test('a dump that would hold no table\'s rows fails, naming a table and why, and stores nothing', async () => {
+test("a dump that would hold no table's rows fails, naming a table and why, and stores nothing", async () => {
   const bucket = await createBucket('nodata');
   const run = await backup({ bucket, 'pg-dump-args': "--exclude-table-data='*.*'" });
   expect(run.exitCode).toBe(1);
-  expect(run.stdout).toMatch(/::error::the dump would hold the rows of none of the database's \d+ tables \(e\.g\. .*: its rows are left out by pg-dump-args \(--exclude-table-data\)\), so it would be no backup; check pg-dump-args/);
+  expect(run.stdout).toMatch(
+    /::error::the dump would hold the rows of none of the database's \d+ tables \(e\.g\. .*: its rows are left out by pg-dump-args \(--exclude-table-data\)\), so it would be no backup; check pg-dump-args/,
+  );
   expect(await listKeys(bucket)).toEqual([]);
 });
 
 test('the manifest lists exactly the tables whose rows are in the dump, and says why each other table is not', async () => {
   const bucket = await createBucket('excluded');
-  const run = await backup({ bucket, 'pg-dump-args': '--exclude-table-data=payments -T "\\"Billing Archive\\".*" --no-unlogged-table-data' });
+  const run = await backup({
+    bucket,
+    'pg-dump-args': '--exclude-table-data=payments -T "\\"Billing Archive\\".*" --no-unlogged-table-data',
+  });
   expect(run.exitCode).toBe(0);
   const manifest = await manifestOf(bucket, run.outputs.key as string);
   expect(manifest.version).toBe(2);
@@ -83,9 +112,17 @@ test('the manifest lists exactly the tables whose rows are in the dump, and says
   expect(names).not.toContain('public.payments');
   expect(names).toContain('public.users');
   expect(manifest.excludedTables).toEqual([
-    { schema: 'Billing Archive', name: 'Old "Invoices"', reason: 'not selected by pg-dump-args (--table, --schema, --exclude-table, --exclude-schema, ...)' },
+    {
+      schema: 'Billing Archive',
+      name: 'Old "Invoices"',
+      reason: 'not selected by pg-dump-args (--table, --schema, --exclude-table, --exclude-schema, ...)',
+    },
     { schema: 'public', name: 'payments', reason: 'its rows are left out by pg-dump-args (--exclude-table-data)' },
-    { schema: 'public', name: 'scratch_cache', reason: 'unlogged table, its rows left out by --no-unlogged-table-data' },
+    {
+      schema: 'public',
+      name: 'scratch_cache',
+      reason: 'unlogged table, its rows left out by --no-unlogged-table-data',
+    },
   ]);
   expect(Number(run.outputs.tables)).toBe(manifest.tables.length);
 });
@@ -123,7 +160,9 @@ describe('large objects, sequences, materialized views and odd names, from backu
     const run = await restoreVerify({ bucket, backup: key, 'target-database-url': stackFromEnv().postgresUrl(target) });
     expect(run.stdout).not.toContain('::error::');
     expect(run.exitCode).toBe(0);
-    expect(run.summary).toContain(`${manifest.sequences?.length} sequences, 1 materialized views, 3 large objects as recorded`);
+    expect(run.summary).toContain(
+      `${manifest.sequences?.length} sequences, 1 materialized views, 3 large objects as recorded`,
+    );
     expect(await databaseExists(target)).toBe(false);
   });
 
@@ -135,8 +174,14 @@ describe('large objects, sequences, materialized views and odd names, from backu
       ...manifest,
       key: tamperedKey,
       largeObjects: 4,
-      sequences: (manifest.sequences ?? []).map((s) => ({ ...s, lastValue: { invoice_numbers: '2000', countdown: '-10', round_robin: '7' }[s.name] ?? s.lastValue })),
-      materializedViews: [{ schema: 'public', name: 'org_sizes', rows: 51 }, { schema: 'public', name: 'gone', rows: 1 }],
+      sequences: (manifest.sequences ?? []).map((s) => ({
+        ...s,
+        lastValue: { invoice_numbers: '2000', countdown: '-10', round_robin: '7' }[s.name] ?? s.lastValue,
+      })),
+      materializedViews: [
+        { schema: 'public', name: 'org_sizes', rows: 51 },
+        { schema: 'public', name: 'gone', rows: 1 },
+      ],
     };
     await putObject(bucket, manifestKeyFor(tamperedKey), JSON.stringify(tampered));
     const run = await restoreVerify({ bucket, backup: tamperedKey });

@@ -30,7 +30,10 @@ function roleUrl(): string {
 beforeAll(async () => {
   source = await createDatabase('faildump');
   await loadSampleData(source.url, 200);
-  await sql(source.url, `CREATE ROLE ${role} LOGIN PASSWORD 'dumper-pw'; GRANT SELECT ON ALL TABLES IN SCHEMA public, "Billing Archive" TO ${role}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}; GRANT USAGE ON SCHEMA "Billing Archive" TO ${role};`);
+  await sql(
+    source.url,
+    `CREATE ROLE ${role} LOGIN PASSWORD 'dumper-pw'; GRANT SELECT ON ALL TABLES IN SCHEMA public, "Billing Archive" TO ${role}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}; GRANT USAGE ON SCHEMA "Billing Archive" TO ${role};`,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -39,18 +42,26 @@ afterAll(async () => {
 });
 
 const backup = (inputs: Record<string, string>, endpoint = stackFromEnv().awsEndpoint) =>
-  runBundledAction('backup', { 'endpoint-url': endpoint, region: 'us-east-1', ...inputs }, { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '9' } });
+  runBundledAction(
+    'backup',
+    { 'endpoint-url': endpoint, region: 'us-east-1', ...inputs },
+    { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '9' } },
+  );
 
 test('a dump role lacking SELECT on one table: the step fails naming it, stores nothing, and prunes nothing', async () => {
   await sql(source.url, `REVOKE SELECT ON payments FROM ${role}`);
   const bucket = await createBucket('faildump');
   // Two old complete backups that retention (daily 1 d, min-keep 1) would delete after a good backup.
   const client = testS3Client();
-  const old = [new Date('2024-03-01T02:00:00Z'), new Date('2024-03-02T02:00:00Z')].map((at) => backupKey('database/', at, 'custom'));
+  const old = [new Date('2024-03-01T02:00:00Z'), new Date('2024-03-02T02:00:00Z')].map((at) =>
+    backupKey('database/', at, 'custom'),
+  );
   for (const [index, key] of old.entries()) {
     const manifest = manifestFor(key, { finishedAt: new Date(Date.UTC(2024, 2, 1 + index, 2, 1)) });
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify({ ...manifest, bucket }) }));
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify({ ...manifest, bucket }) }),
+    );
   }
   try {
     const run = await backup({ 'database-url': roleUrl(), bucket, retention: 'daily=1', 'min-keep': '1' });
@@ -70,11 +81,14 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: stri
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     const { expect: _continue, ...headers } = req.headers; // this server already answered 100-continue
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (answer) => {
-      seen.push(`${answer.statusCode} ${req.method} ${req.url}`);
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      (answer) => {
+        seen.push(`${answer.statusCode} ${req.method} ${req.url}`);
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
@@ -97,7 +111,9 @@ test('a dump that fails mid-stream on row-level security, after parts were uploa
   try {
     const run = await backup({ 'database-url': roleUrl(), bucket, compression: 'none' }, proxy.url);
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/::error::backup failed, nothing was stored: pg_dump exited with code 1: .*query would be affected by row-level security policy for table "zzz_private"/);
+    expect(run.stdout).toMatch(
+      /::error::backup failed, nothing was stored: pg_dump exited with code 1: .*query would be affected by row-level security policy for table "zzz_private"/,
+    );
     const partsUploaded = proxy.seen.filter((line) => /^200 PUT .*partNumber=\d+/.test(line));
     expect(partsUploaded.length).toBeGreaterThanOrEqual(2);
     expect(proxy.seen.some((line) => /^20\d DELETE .*uploadId=/.test(line))).toBe(true);

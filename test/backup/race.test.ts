@@ -43,7 +43,10 @@ function sha256(bytes: Buffer): string {
 /** Resolves once `count` pg_dump processes of the backup's table listing wait for a lock. */
 async function untilDumpsWait(count: number): Promise<void> {
   const query = `SELECT count(*) FROM pg_stat_activity WHERE datname = '${source.name}' AND application_name = 'dr-actions backup table list' AND wait_event_type = 'Lock'`;
-  await waitUntil(`${count} table listings wait for a lock`, async () => Number(await sql(stackFromEnv().postgresUrl('postgres'), query)) >= count);
+  await waitUntil(
+    `${count} table listings wait for a lock`,
+    async () => Number(await sql(stackFromEnv().postgresUrl('postgres'), query)) >= count,
+  );
 }
 
 test('two backups in the same second: one wins, the other fails naming it, and every output names a backup that exists and matches', async () => {
@@ -69,8 +72,21 @@ test('two backups in the same second: one wins, the other fails naming it, and e
       const start = (runId: string) =>
         runBundledAction(
           'backup',
-          { 'database-url': source.url, bucket, 'endpoint-url': endpoint, region: 'us-east-1', retention: 'off', 'pg-dump-args': smallDump ? '--exclude-table-data=blobs' : '' },
-          { env: { DR_ACTIONS_CLOCK_START: startedAt.toISOString(), GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: runId } },
+          {
+            'database-url': source.url,
+            bucket,
+            'endpoint-url': endpoint,
+            region: 'us-east-1',
+            retention: 'off',
+            'pg-dump-args': smallDump ? '--exclude-table-data=blobs' : '',
+          },
+          {
+            env: {
+              DR_ACTIONS_CLOCK_START: startedAt.toISOString(),
+              GITHUB_REPOSITORY: 'acme/saas',
+              GITHUB_RUN_ID: runId,
+            },
+          },
         );
       const runs = [start(`${round}01`), start(`${round}02`)];
       await untilDumpsWait(2);
@@ -78,7 +94,8 @@ test('two backups in the same second: one wins, the other fails naming it, and e
       const [first, second] = (await Promise.all(runs)) as [BundledActionRun, BundledActionRun];
 
       expect([first.exitCode, second.exitCode].sort()).toEqual([0, 1]);
-      const [winner, loser, winnerRunId] = first.exitCode === 0 ? [first, second, `${round}01`] : [second, first, `${round}02`];
+      const [winner, loser, winnerRunId] =
+        first.exitCode === 0 ? [first, second, `${round}01`] : [second, first, `${round}02`];
       expect(winner.outputs.key).toBe(key);
       expect(loser.outputs.key).toBeUndefined();
       expect(loser.stdout).toContain(
@@ -87,7 +104,12 @@ test('two backups in the same second: one wins, the other fails naming it, and e
 
       const manifest = JSON.parse((await getObject(bucket, winner.outputs['manifest-key'] as string)).toString('utf8'));
       const object = await getObject(bucket, key);
-      expect(manifest).toMatchObject({ key, sha256: winner.outputs.sha256, sizeBytes: object.length, run: { runId: winnerRunId } });
+      expect(manifest).toMatchObject({
+        key,
+        sha256: winner.outputs.sha256,
+        sizeBytes: object.length,
+        run: { runId: winnerRunId },
+      });
       expect(sha256(object)).toBe(winner.outputs.sha256);
       expect(await openMultipartUploads(bucket)).toEqual([]);
       winners.push(key);
@@ -103,7 +125,13 @@ test('two backups in the same second: one wins, the other fails naming it, and e
   expect((await listKeys(bucket)).length).toBe(3 * ROUNDS);
 
   const stack = stackFromEnv();
-  const verify = await runBundledAction('restore-verify', { bucket, 'endpoint-url': endpoint, 'target-database-url': stack.postgresUrl(scratchName()), backup: 'latest', jobs: '2' });
+  const verify = await runBundledAction('restore-verify', {
+    bucket,
+    'endpoint-url': endpoint,
+    'target-database-url': stack.postgresUrl(scratchName()),
+    backup: 'latest',
+    jobs: '2',
+  });
   expect({ exitCode: verify.exitCode, stderr: verify.stderr }).toEqual({ exitCode: 0, stderr: '' });
   expect(verify.outputs.passed).toBe('true');
   expect(winners).toContain(verify.outputs['backup-key']);

@@ -40,7 +40,8 @@ function expectedKeep(backups: { key: string; finishedAt: Date }[], now: Date, m
 test('retention over two years of backups (twice daily for 120 days, daily to a year, every other day after): 668 complete ones, leftovers, and keys that are not backups', async () => {
   const bucket = await createBucket('retention');
   const client = testS3Client();
-  const put = (Key: string, Body: string, Metadata?: Record<string, string>) => client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, Metadata }));
+  const put = (Key: string, Body: string, Metadata?: Record<string, string>) =>
+    client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, Metadata }));
   // Judged a day after the uploads, so that this run's leftovers are older than the 24 h grace.
   const now = new Date(Date.now() + 25 * HOUR);
 
@@ -64,7 +65,12 @@ test('retention over two years of backups (twice daily for 120 days, daily to a 
   const incomplete = 'database/backup_20250101_020000.dump'; // ours, manifest never written
   const invalid = 'database/backup_20250102_020000.dump'; // ours, manifest unreadable
   const orphan = 'database/backup_20250103_020000.dump.manifest.json';
-  const untouchable = ['database/README.txt', 'database/backup_latest.sql.gz', 'database/eu/backup_20200101_000000.dump', 'other/backup_20200101_000000.dump'];
+  const untouchable = [
+    'database/README.txt',
+    'database/backup_latest.sql.gz',
+    'database/eu/backup_20200101_000000.dump',
+    'other/backup_20200101_000000.dump',
+  ];
   await put(legacy, 'legacy');
   await put(incomplete, 'partial', CREATED_BY_METADATA);
   await put(invalid, 'partial', CREATED_BY_METADATA);
@@ -81,12 +87,22 @@ test('retention over two years of backups (twice daily for 120 days, daily to a 
   const dryRun = await pruneBackups({ store, policy, minKeep: 7, dryRun: true, now, log: silentLogger });
   expect(await listKeys(bucket)).toEqual(before);
   expect(dryRun.prunedCount).toBe(0);
-  expect(dryRun.complete.filter((b) => b.action === 'would delete').map((b) => b.key).sort()).toEqual([...doomed].sort());
+  expect(
+    dryRun.complete
+      .filter((b) => b.action === 'would delete')
+      .map((b) => b.key)
+      .sort(),
+  ).toEqual([...doomed].sort());
 
   const report = await pruneBackups({ store, policy, minKeep: 7, dryRun: false, now, log: silentLogger });
   expect(report.errors).toEqual([]);
   expect(report.prunedCount).toBe(doomed.length + 2);
-  expect(report.complete.filter((b) => b.action === 'kept').map((b) => b.key).sort()).toEqual([...keep].sort());
+  expect(
+    report.complete
+      .filter((b) => b.action === 'kept')
+      .map((b) => b.key)
+      .sort(),
+  ).toEqual([...keep].sort());
   expect(report.incomplete.map((o) => [o.key, o.action])).toEqual(
     expect.arrayContaining([
       [incomplete, 'deleted'],
@@ -115,16 +131,44 @@ test('min-keep holds even when every backup is older than every window, and youn
   for (const { key, finishedAt } of old) {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x', Metadata: CREATED_BY_METADATA }));
     // The globals stored beside each backup go with it.
-    const globals = { status: 'stored' as const, key: globalsKeyFor(key), sha256: 'e'.repeat(64), sizeBytes: 1, pgDumpallVersion: '15.18' };
+    const globals = {
+      status: 'stored' as const,
+      key: globalsKeyFor(key),
+      sha256: 'e'.repeat(64),
+      sizeBytes: 1,
+      pgDumpallVersion: '15.18',
+    };
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: globals.key, Body: 'g' }));
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify({ ...manifestFor(key, { finishedAt }, [], bucket), globals }) }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: manifestKeyFor(key),
+        Body: JSON.stringify({ ...manifestFor(key, { finishedAt }, [], bucket), globals }),
+      }),
+    );
   }
   const young = 'db/backup_20260101_000000.sql.gz';
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: young, Body: 'x', Metadata: CREATED_BY_METADATA }));
 
-  const report = await pruneBackups({ store: new BackupStore(client, bucket, 'db/'), policy, minKeep: 3, dryRun: false, now, log: silentLogger });
+  const report = await pruneBackups({
+    store: new BackupStore(client, bucket, 'db/'),
+    policy,
+    minKeep: 3,
+    dryRun: false,
+    now,
+    log: silentLogger,
+  });
   const kept = report.complete.filter((b) => b.action === 'kept').map((b) => b.key);
-  expect(kept).toEqual(old.slice(-3).map((b) => b.key).reverse());
-  expect(report.incomplete).toEqual([expect.objectContaining({ key: young, action: 'kept', reason: expect.stringContaining('younger than 24 h') })]);
-  expect(await listKeys(bucket, 'db/')).toEqual([...kept.flatMap((key) => [key, globalsKeyFor(key), manifestKeyFor(key)]), young].sort());
+  expect(kept).toEqual(
+    old
+      .slice(-3)
+      .map((b) => b.key)
+      .reverse(),
+  );
+  expect(report.incomplete).toEqual([
+    expect.objectContaining({ key: young, action: 'kept', reason: expect.stringContaining('younger than 24 h') }),
+  ]);
+  expect(await listKeys(bucket, 'db/')).toEqual(
+    [...kept.flatMap((key) => [key, globalsKeyFor(key), manifestKeyFor(key)]), young].sort(),
+  );
 });

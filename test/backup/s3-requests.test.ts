@@ -11,18 +11,38 @@ async function recordingProxy(): Promise<{ endpoint: string; requests: string[];
   const requests: string[] = [];
   const server: Server = createServer((incoming, outgoing) => {
     const url = new URL(incoming.url ?? '/', 'http://proxy');
-    const subresources = [...url.searchParams.keys()].filter((name) => !['x-id', 'partNumber', 'uploadId'].includes(name)).sort().join('&');
-    const key = url.pathname.split('/').slice(2).join('/').replace(/\d{8}_\d{6}/, 'T');
+    const subresources = [...url.searchParams.keys()]
+      .filter((name) => !['x-id', 'partNumber', 'uploadId'].includes(name))
+      .sort()
+      .join('&');
+    const key = url.pathname
+      .split('/')
+      .slice(2)
+      .join('/')
+      .replace(/\d{8}_\d{6}/, 'T');
     requests.push(`${incoming.method} ${key}${subresources ? `?${subresources}` : ''}`);
-    const forwarded = request({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 502, response.headers);
-      response.pipe(outgoing);
-    });
+    const forwarded = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(outgoing);
+      },
+    );
     incoming.pipe(forwarded);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 test('a small backup with retention makes 8 S3 requests: the key checked free, the lock looked up, one PUT, the publishing, one listing; its own manifest is not read back', async () => {

@@ -35,7 +35,11 @@ function shellBlocks(markdown: string): Map<string, string[]> {
   let section = '';
   for (const part of markdown.split(/^(## .*)$/m)) {
     if (part.startsWith('## ')) section = part.slice(3).trim();
-    else sections.set(section, [...part.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1] as string));
+    else
+      sections.set(
+        section,
+        [...part.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1] as string),
+      );
   }
   return sections;
 }
@@ -44,7 +48,11 @@ let runbook: Map<string, string[]>;
 const blocksOf = (...names: string[]) => names.flatMap((name) => runbook.get(name) ?? []).join('\n');
 
 /** The sections' blocks in one bash, as pasted into a shell that stops at the first failure. */
-async function runSections(names: string[], env: Record<string, string>, cwd: string): Promise<{ exitCode: number; output: string }> {
+async function runSections(
+  names: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ exitCode: number; output: string }> {
   const result = await execa('bash', ['-euo', 'pipefail', '-c', blocksOf(...names)], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -75,14 +83,29 @@ describe('docs/break-glass.md, run as written against the stack', () => {
     runbook = shellBlocks(await readFile(join(ROOT, 'docs', 'break-glass.md'), 'utf8'));
     bucket = await createBucket('glass');
     dir = await mkdtemp(join(tmpdir(), 'dr-glass-'));
-    const backup = await runBundledCli('backup', { 'database-url': source.url, bucket, prefix: 'orders/', 'endpoint-url': stackFromEnv().awsEndpoint });
+    const backup = await runBundledCli('backup', {
+      'database-url': source.url,
+      bucket,
+      prefix: 'orders/',
+      'endpoint-url': stackFromEnv().awsEndpoint,
+    });
     expect(backup.exitCode).toBe(0);
     backupKey = backup.outputs.key as string;
-    const object = await testS3Client().send(new GetObjectCommand({ Bucket: bucket, Key: `${backupKey}.manifest.json` }));
+    const object = await testS3Client().send(
+      new GetObjectCommand({ Bucket: bucket, Key: `${backupKey}.manifest.json` }),
+    );
     manifest = JSON.parse((await object.Body?.transformToString()) ?? '') as BackupManifest;
     // The tool as the nightly workflow stores it.
     const stored = await execa('bash', [join(ROOT, 'scripts', 'store-break-glass-tool.sh')], {
-      env: { ...MOTO_CREDENTIALS, DR_ACTIONS_DIR: ROOT, BUCKET: bucket, REGION: 'us-east-1', PREFIX: 'orders/', ENDPOINT_URL: stackFromEnv().awsEndpoint, AWS_PAGER: '' },
+      env: {
+        ...MOTO_CREDENTIALS,
+        DR_ACTIONS_DIR: ROOT,
+        BUCKET: bucket,
+        REGION: 'us-east-1',
+        PREFIX: 'orders/',
+        ENDPOINT_URL: stackFromEnv().awsEndpoint,
+        AWS_PAGER: '',
+      },
       reject: false,
       all: true,
     });
@@ -100,19 +123,25 @@ describe('docs/break-glass.md, run as written against the stack', () => {
     const topology = await createTopology();
     const health: HealthServer = await startHealthServer(200);
     try {
-      const run = await runSections([SECTIONS.fetch, SECTIONS.failover], {
-        BUCKET: bucket,
-        PREFIX: 'orders/',
-        REPLICA_ID: topology.replicaId,
-        SECONDARY_REGION: 'us-west-2',
-        HOSTED_ZONE_ID: topology.zoneId,
-        RECORD_NAME: topology.recordName,
-        HEALTH_URL: health.url,
-      }, await caseDir('failover'));
+      const run = await runSections(
+        [SECTIONS.fetch, SECTIONS.failover],
+        {
+          BUCKET: bucket,
+          PREFIX: 'orders/',
+          REPLICA_ID: topology.replicaId,
+          SECONDARY_REGION: 'us-west-2',
+          HOSTED_ZONE_ID: topology.zoneId,
+          RECORD_NAME: topology.recordName,
+          HEALTH_URL: health.url,
+        },
+        await caseDir('failover'),
+      );
       expect(run.output).toMatch(/dr-actions-[\d.]+\.mjs: OK/);
       expect(run.output).toContain('failover succeeded.');
       expect(run.exitCode).toBe(0);
-      expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([{ Value: topology.replicaAddress }]);
+      expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([
+        { Value: topology.replicaAddress },
+      ]);
     } finally {
       await health.close();
     }
@@ -124,16 +153,24 @@ describe('docs/break-glass.md, run as written against the stack', () => {
       const body = key.endsWith('.sha256') ? `${'0'.repeat(64)}  dr-actions-9.9.9.mjs\n` : 'console.log("ran")\n';
       await testS3Client().send(new PutObjectCommand({ Bucket: tampered, Key: key, Body: body }));
     }
-    const run = await runSections([SECTIONS.fetch], { BUCKET: tampered, PREFIX: 'orders/' }, await caseDir('tampered-tool'));
+    const run = await runSections(
+      [SECTIONS.fetch],
+      { BUCKET: tampered, PREFIX: 'orders/' },
+      await caseDir('tampered-tool'),
+    );
     expect(run.exitCode).not.toBe(0);
     expect(run.output).toContain('dr-actions-9.9.9.mjs: FAILED');
     expect(run.output).not.toContain('ran');
   });
 
-  test('1 and 3: the tool restores the newest backup into a new database and keeps it; its rows are the source\'s', async () => {
+  test("1 and 3: the tool restores the newest backup into a new database and keeps it; its rows are the source's", async () => {
     const target = `glass_tool_${Date.now()}`;
     try {
-      const run = await runSections([SECTIONS.fetch, SECTIONS.restore], { BUCKET: bucket, PREFIX: 'orders/', TARGET_DATABASE_URL: stackFromEnv().postgresUrl(target) }, await caseDir('restore'));
+      const run = await runSections(
+        [SECTIONS.fetch, SECTIONS.restore],
+        { BUCKET: bucket, PREFIX: 'orders/', TARGET_DATABASE_URL: stackFromEnv().postgresUrl(target) },
+        await caseDir('restore'),
+      );
       expect(run.output).toContain('restore-verify succeeded.');
       expect(run.exitCode).toBe(0);
       expect(await rowCounts(stackFromEnv().postgresUrl(target))).toEqual(await rowCounts(source.url));
@@ -142,17 +179,25 @@ describe('docs/break-glass.md, run as written against the stack', () => {
     }
   });
 
-  test('4: by hand, the newest backup is checked, restored and proved: every table\'s rows equal the manifest\'s count', async () => {
+  test("4: by hand, the newest backup is checked, restored and proved: every table's rows equal the manifest's count", async () => {
     const target = await createDatabase('glass_hand');
     try {
-      const run = await runSections([SECTIONS.byHand], { BUCKET: bucket, PREFIX: 'orders/', TARGET_DATABASE_URL: target.url }, await caseDir('by-hand'));
+      const run = await runSections(
+        [SECTIONS.byHand],
+        { BUCKET: bucket, PREFIX: 'orders/', TARGET_DATABASE_URL: target.url },
+        await caseDir('by-hand'),
+      );
       expect(run.output).toContain(`restoring s3://${bucket}/${backupKey}`);
       expect(run.output).toMatch(/: OK$/m);
       expect(run.output).toContain(`${manifest.tables.length} tables, 0 differ from the manifest`);
       expect(run.exitCode).toBe(0);
       const restored = await rowCounts(target.url);
       expect(manifest.tables.length).toBeGreaterThan(1);
-      for (const table of manifest.tables) expect({ table: `${table.schema}.${table.name}`, rows: restored[`${table.schema}.${table.name}`] }).toEqual({ table: `${table.schema}.${table.name}`, rows: table.rows });
+      for (const table of manifest.tables)
+        expect({ table: `${table.schema}.${table.name}`, rows: restored[`${table.schema}.${table.name}`] }).toEqual({
+          table: `${table.schema}.${table.name}`,
+          rows: table.rows,
+        });
     } finally {
       await dropDatabase(target.name);
     }
@@ -161,15 +206,27 @@ describe('docs/break-glass.md, run as written against the stack', () => {
   test('4: by hand, a backup whose bytes differ from the manifest is not restored', async () => {
     const tampered = await createBucket('glass-hand-bad');
     const s3 = testS3Client();
-    const manifestText = (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${backupKey}.manifest.json` }))).Body?.transformToString()) ?? '';
+    const manifestText =
+      (await (
+        await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${backupKey}.manifest.json` }))
+      ).Body?.transformToString()) ?? '';
     await s3.send(new PutObjectCommand({ Bucket: tampered, Key: backupKey, Body: 'not the backup' }));
     await s3.send(new PutObjectCommand({ Bucket: tampered, Key: `${backupKey}.manifest.json`, Body: manifestText }));
     const target = await createDatabase('glass_hand_bad');
     try {
-      const run = await runSections([SECTIONS.byHand], { BUCKET: tampered, PREFIX: 'orders/', TARGET_DATABASE_URL: target.url }, await caseDir('by-hand-bad'));
+      const run = await runSections(
+        [SECTIONS.byHand],
+        { BUCKET: tampered, PREFIX: 'orders/', TARGET_DATABASE_URL: target.url },
+        await caseDir('by-hand-bad'),
+      );
       expect(run.exitCode).not.toBe(0);
       expect(run.output).toMatch(/: FAILED$/m);
-      expect(await sql(target.url, "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")).toBe('0');
+      expect(
+        await sql(
+          target.url,
+          "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+        ),
+      ).toBe('0');
     } finally {
       await dropDatabase(target.name);
     }

@@ -35,7 +35,12 @@ const NODES = [
 const commandLines = (text: string) => text.split('\n').filter((line) => line.trim().startsWith('::'));
 
 /** Only what a shell on a laptop has: PATH, HOME, and AWS credentials through the default chain (environment variables here). */
-const shellEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...MOTO_CREDENTIALS, ...extra });
+const shellEnv = (extra: Record<string, string> = {}) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/root',
+  ...MOTO_CREDENTIALS,
+  ...extra,
+});
 
 test('Node 20 is the node on PATH', async () => {
   expect((await execa('node', ['--version'])).stdout).toMatch(/^v20\./);
@@ -52,9 +57,10 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const cli = (argv: string[], env: Record<string, string> = {}) => runCli(argv, { node, env: shellEnv(env), cwd: dir, timeoutMs: 240_000 });
+  const cli = (argv: string[], env: Record<string, string> = {}) =>
+    runCli(argv, { node, env: shellEnv(env), cwd: dir, timeoutMs: 240_000 });
 
-  test('--help lists every action of actions/*/action.yml; an action\'s --help lists its inputs, required ones and defaults', async () => {
+  test("--help lists every action of actions/*/action.yml; an action's --help lists its inputs, required ones and defaults", async () => {
     const names = (await readdir(ACTIONS)).sort();
     const help = await cli(['--help']);
     expect(help.exitCode).toBe(0);
@@ -77,7 +83,9 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
     const password = new URL(source.url).password;
     expect(password.length).toBeGreaterThan(3);
     // The URL with its password comes from the environment, not argv.
-    const backup = await cli(['backup', '--bucket', bucket, '--endpoint-url', endpoint], { DR_ACTIONS_DATABASE_URL: source.url });
+    const backup = await cli(['backup', '--bucket', bucket, '--endpoint-url', endpoint], {
+      DR_ACTIONS_DATABASE_URL: source.url,
+    });
     expect(backup.stderr).not.toMatch(/^(Error|Warning):/m);
     expect(backup.exitCode).toBe(0);
     expect(backup.stdout).toContain('Inputs from the environment: database-url (DR_ACTIONS_DATABASE_URL)');
@@ -86,7 +94,10 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
     expect(await listKeys(bucket)).toEqual(expect.arrayContaining([key, `${key}.manifest.json`]));
     const stored = await testS3Client().send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.manifest.json` }));
     const manifest = JSON.parse((await stored.Body?.transformToString()) ?? '') as BackupManifest;
-    expect(manifest.run).toEqual({ workflow: 'dr-actions command line', actor: `${userInfo().username}@${hostname()}` });
+    expect(manifest.run).toEqual({
+      workflow: 'dr-actions command line',
+      actor: `${userInfo().username}@${hostname()}`,
+    });
     expect(backup.stdout).toContain('backup succeeded.');
     expect(backup.stdout).not.toContain(password);
     expect(commandLines(backup.stdout)).toEqual([]);
@@ -94,7 +105,15 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
     expect(backup.stdout).not.toMatch(/^\|.*\|$/m);
     expect(backup.stdout).not.toContain('<details>');
 
-    const verify = await cli(['restore-verify', '--bucket', bucket, '--endpoint-url', endpoint, '--target-database-url', stackFromEnv().postgresUrl(`cli_scratch_${node === 'node' ? 20 : 24}`)]);
+    const verify = await cli([
+      'restore-verify',
+      '--bucket',
+      bucket,
+      '--endpoint-url',
+      endpoint,
+      '--target-database-url',
+      stackFromEnv().postgresUrl(`cli_scratch_${node === 'node' ? 20 : 24}`),
+    ]);
     expect(verify.exitCode).toBe(0);
     expect(verify.stdout).toMatch(/^ {2}passed +true$/m);
     expect(verify.stdout).toContain(`  backup-key          ${key}`);
@@ -105,10 +124,20 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
     expect(report.details.backup?.key).toBe(key);
   });
 
-  test('a failure exits 1 and shows the action\'s error as plain text', async () => {
+  test("a failure exits 1 and shows the action's error as plain text", async () => {
     const empty = await createBucket('cli-empty');
     const target = stackFromEnv().postgresUrl('cli_never_created');
-    const run = await cli(['restore-verify', '--bucket', empty, '--endpoint-url', stackFromEnv().awsEndpoint, '--target-database-url', target, '--report-path', join(dir, 'empty.json')]);
+    const run = await cli([
+      'restore-verify',
+      '--bucket',
+      empty,
+      '--endpoint-url',
+      stackFromEnv().awsEndpoint,
+      '--target-database-url',
+      target,
+      '--report-path',
+      join(dir, 'empty.json'),
+    ]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/^Error: .*no .*backup/im);
     expect(run.stderr).toContain('restore-verify failed (exit status 1).');
@@ -120,11 +149,19 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
     const before = await snapshot(topology);
     const run = await cli([
       'failover',
-      ...inputFlags({ 'replica-id': topology.replicaId, region: 'us-west-2', 'hosted-zone-id': topology.zoneId, 'record-name': topology.recordName, 'endpoint-url': stackFromEnv().awsEndpoint }),
+      ...inputFlags({
+        'replica-id': topology.replicaId,
+        region: 'us-west-2',
+        'hosted-zone-id': topology.zoneId,
+        'record-name': topology.recordName,
+        'endpoint-url': stackFromEnv().awsEndpoint,
+      }),
     ]);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('What execute would do');
-    expect(run.stdout).toMatch(new RegExp(`^ {2}record-value +${topology.primaryAddress.toLowerCase().replace(/\./g, '\\.')}$`, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(`^ {2}record-value +${topology.primaryAddress.toLowerCase().replace(/\./g, '\\.')}$`, 'm'),
+    );
     expect(run.stdout).toMatch(/^ {2}mode +plan$/m);
     expect(await snapshot(topology)).toEqual(before);
   });
@@ -132,7 +169,9 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
   test('command-line mistakes exit 2, name what is wrong and what is valid, and run nothing', async () => {
     const unknownFlag = await cli(['backup', '--bucket', bucket, '--prefx', 'x/', '--database-url', source.url]);
     expect(unknownFlag.exitCode).toBe(2);
-    expect(unknownFlag.stderr).toContain('backup has no input --prefx. Did you mean --prefix? Its inputs: --database-url, --bucket, --prefix,');
+    expect(unknownFlag.stderr).toContain(
+      'backup has no input --prefx. Did you mean --prefix? Its inputs: --database-url, --bucket, --prefix,',
+    );
     expect(unknownFlag.stdout).toBe('');
 
     const missing = await cli(['failover', '--region', 'us-west-2']);

@@ -46,7 +46,13 @@ async function runStep(settings: Settings): Promise<{ exitCode: number; output: 
   expect(Object.keys(given).filter((name) => !declared.includes(name))).toEqual([]);
   const stepEnv = Object.fromEntries(declared.map((name) => [name, given[name] ?? '']));
   const result = await execa('bash', ['-e', '-c', run], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', AWS_PAGER: '', ...MOTO_CREDENTIALS, ...stepEnv },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      AWS_PAGER: '',
+      ...MOTO_CREDENTIALS,
+      ...stepEnv,
+    },
     extendEnv: false,
     cwd: ROOT,
     reject: false,
@@ -80,46 +86,83 @@ describe('the backup workflow stores the break-glass tool beside the backups', (
     await mkdir(join(checkout, 'dist', 'cli'), { recursive: true });
     await mkdir(join(checkout, 'docs'));
     await mkdir(join(checkout, 'scripts'));
-    await cp(join(ROOT, 'scripts', 'store-break-glass-tool.sh'), join(checkout, 'scripts', 'store-break-glass-tool.sh'));
+    await cp(
+      join(ROOT, 'scripts', 'store-break-glass-tool.sh'),
+      join(checkout, 'scripts', 'store-break-glass-tool.sh'),
+    );
     await cp(join(ROOT, 'package.json'), join(checkout, 'package.json'));
     await cp(join(ROOT, 'docs', 'break-glass.md'), join(checkout, 'docs', 'break-glass.md'));
-    await writeFile(join(checkout, 'dist', 'cli', 'dr-actions.mjs'), '#!/usr/bin/env node\nconsole.log("a later build");\n');
+    await writeFile(
+      join(checkout, 'dist', 'cli', 'dr-actions.mjs'),
+      '#!/usr/bin/env node\nconsole.log("a later build");\n',
+    );
   });
   afterAll(() => rm(checkout, { recursive: true, force: true }));
 
   test('the bundle, its SHA-256 (sha256sum -c format) and the runbook, in the bucket and its copy; the same bundle again writes nothing', async () => {
     const bucket = await createRegionalBucket(TEST_REGION, { prefix: 'tools', versioned: true });
     const copy = await createRegionalBucket(COPY_REGION, { prefix: 'tools-copy', versioned: true });
-    const settings = { DR_ACTIONS_DIR: ROOT, BUCKET: bucket, REGION: TEST_REGION, PREFIX: 'orders/', COPY_BUCKET: copy, COPY_REGION, COPY_MODE: '' };
+    const settings = {
+      DR_ACTIONS_DIR: ROOT,
+      BUCKET: bucket,
+      REGION: TEST_REGION,
+      PREFIX: 'orders/',
+      COPY_BUCKET: copy,
+      COPY_REGION,
+      COPY_MODE: '',
+    };
     const first = await runStep(settings);
-    expect(first.output).toContain(`stored s3://${bucket}/orders/tools/dr-actions-${version}.mjs (sha256 ${bundleSha})`);
+    expect(first.output).toContain(
+      `stored s3://${bucket}/orders/tools/dr-actions-${version}.mjs (sha256 ${bundleSha})`,
+    );
     expect(first.exitCode).toBe(0);
 
-    for (const [region, name] of [[TEST_REGION, bucket], [COPY_REGION, copy]] as const) {
-      const stored = await s3In(region).send(new GetObjectCommand({ Bucket: name, Key: `orders/tools/dr-actions-${version}.mjs` }));
+    for (const [region, name] of [
+      [TEST_REGION, bucket],
+      [COPY_REGION, copy],
+    ] as const) {
+      const stored = await s3In(region).send(
+        new GetObjectCommand({ Bucket: name, Key: `orders/tools/dr-actions-${version}.mjs` }),
+      );
       expect(sha256(Buffer.from((await stored.Body?.transformToByteArray()) ?? []))).toBe(bundleSha);
-      expect(await objectText(region, name, `orders/tools/dr-actions-${version}.mjs.sha256`)).toBe(`${bundleSha}  dr-actions-${version}.mjs\n`);
-      expect(await objectText(region, name, 'orders/tools/break-glass.md')).toBe(await readFile(join(ROOT, 'docs', 'break-glass.md'), 'utf8'));
+      expect(await objectText(region, name, `orders/tools/dr-actions-${version}.mjs.sha256`)).toBe(
+        `${bundleSha}  dr-actions-${version}.mjs\n`,
+      );
+      expect(await objectText(region, name, 'orders/tools/break-glass.md')).toBe(
+        await readFile(join(ROOT, 'docs', 'break-glass.md'), 'utf8'),
+      );
     }
 
     const before = await versions(TEST_REGION, bucket);
     const again = await runStep(settings);
     expect(again.exitCode).toBe(0);
-    expect(again.output).toContain(`s3://${bucket}/orders/tools/dr-actions-${version}.mjs is already this bundle (sha256 ${bundleSha})`);
+    expect(again.output).toContain(
+      `s3://${bucket}/orders/tools/dr-actions-${version}.mjs is already this bundle (sha256 ${bundleSha})`,
+    );
     expect(await versions(TEST_REGION, bucket)).toEqual(before);
 
     // Another build of the same version replaces it; the versioned bucket keeps the earlier one.
     const later = await runStep({ ...settings, DR_ACTIONS_DIR: checkout });
     expect(later.exitCode).toBe(0);
     const laterSha = sha256(await readFile(join(checkout, 'dist', 'cli', 'dr-actions.mjs')));
-    expect(await objectText(TEST_REGION, bucket, `orders/tools/dr-actions-${version}.mjs.sha256`)).toBe(`${laterSha}  dr-actions-${version}.mjs\n`);
+    expect(await objectText(TEST_REGION, bucket, `orders/tools/dr-actions-${version}.mjs.sha256`)).toBe(
+      `${laterSha}  dr-actions-${version}.mjs\n`,
+    );
     expect((await versions(TEST_REGION, bucket)).length).toBe(before.length + 3);
   });
 
   test('with S3 replication (copy-mode replication) nothing is written to the copy bucket, which S3 fills', async () => {
     const bucket = await createRegionalBucket(TEST_REGION, { prefix: 'tools' });
     const copy = await createRegionalBucket(COPY_REGION, { prefix: 'tools-copy', versioned: true });
-    const run = await runStep({ DR_ACTIONS_DIR: ROOT, BUCKET: bucket, REGION: TEST_REGION, PREFIX: 'database/', COPY_BUCKET: copy, COPY_REGION, COPY_MODE: 'replication' });
+    const run = await runStep({
+      DR_ACTIONS_DIR: ROOT,
+      BUCKET: bucket,
+      REGION: TEST_REGION,
+      PREFIX: 'database/',
+      COPY_BUCKET: copy,
+      COPY_REGION,
+      COPY_MODE: 'replication',
+    });
     expect(run.exitCode).toBe(0);
     expect(run.output.match(/^stored /gm)).toHaveLength(1);
     expect(await versions(COPY_REGION, copy)).toEqual([]);
@@ -128,7 +171,12 @@ describe('the backup workflow stores the break-glass tool beside the backups', (
   test('a checkout of dr-actions from before the command line: a warning, and the job goes on', async () => {
     const old = await mkdtemp(join(tmpdir(), 'dr-old-checkout-'));
     try {
-      const run = await runStep({ DR_ACTIONS_DIR: old, BUCKET: 'never-written', REGION: TEST_REGION, PREFIX: 'database/' });
+      const run = await runStep({
+        DR_ACTIONS_DIR: old,
+        BUCKET: 'never-written',
+        REGION: TEST_REGION,
+        PREFIX: 'database/',
+      });
       expect(run.exitCode).toBe(0);
       expect(run.output).toContain('::warning::this dr-actions checkout has no break-glass tool to store');
     } finally {
@@ -137,7 +185,12 @@ describe('the backup workflow stores the break-glass tool beside the backups', (
   });
 
   test('a bucket it may not write to fails the step, naming the bucket', async () => {
-    const run = await runStep({ DR_ACTIONS_DIR: ROOT, BUCKET: 'no-such-bucket-for-tools', REGION: TEST_REGION, PREFIX: 'database/' });
+    const run = await runStep({
+      DR_ACTIONS_DIR: ROOT,
+      BUCKET: 'no-such-bucket-for-tools',
+      REGION: TEST_REGION,
+      PREFIX: 'database/',
+    });
     expect(run.exitCode).not.toBe(0);
     expect(run.output).toContain('no-such-bucket-for-tools');
   });

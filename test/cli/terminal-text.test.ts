@@ -4,7 +4,10 @@ import { markdownToText } from '../../src/cli/markdown-text.js';
 import { WorkflowCommandRenderer } from '../../src/cli/workflow-commands.js';
 
 const shown = (renderer: WorkflowCommandRenderer, lines: string[]) =>
-  lines.map((line) => renderer.line(line)).filter((line) => line !== undefined).map((line) => `${line.stream}: ${line.text}`);
+  lines
+    .map((line) => renderer.line(line))
+    .filter((line) => line !== undefined)
+    .map((line) => `${line.stream}: ${line.text}`);
 
 describe('workflow commands as terminal text', () => {
   test('a masked value stays masked in every later line, in commands and plain lines alike; a multi-line secret line by line', () => {
@@ -18,7 +21,12 @@ describe('workflow commands as terminal text', () => {
         '::add-mask::first%0Asecond',
         'here are second and first',
       ]),
-    ).toEqual(['stdout: connecting with hunter2', 'stdout: connecting with ***', 'stderr: Error: password *** refused', 'stdout: here are *** and ***']);
+    ).toEqual([
+      'stdout: connecting with hunter2',
+      'stdout: connecting with ***',
+      'stderr: Error: password *** refused',
+      'stdout: here are *** and ***',
+    ]);
   });
 
   test('annotations become words with their title and place; escapes are undone; outputs and state are not shown', () => {
@@ -33,15 +41,34 @@ describe('workflow commands as terminal text', () => {
         '::save-state name=x::1',
         '::debug::peak RSS 1 KiB',
       ]),
-    ).toEqual(['stderr: Warning: Retention: kept 7% of\nthe backups (a.sql:3)', 'stdout: Notice: done', 'stdout: == Dump']);
-    expect(shown(new WorkflowCommandRenderer(true), ['::debug::peak RSS 1 KiB'])).toEqual(['stdout: Debug: peak RSS 1 KiB']);
+    ).toEqual([
+      'stderr: Warning: Retention: kept 7% of\nthe backups (a.sql:3)',
+      'stdout: Notice: done',
+      'stdout: == Dump',
+    ]);
+    expect(shown(new WorkflowCommandRenderer(true), ['::debug::peak RSS 1 KiB'])).toEqual([
+      'stdout: Debug: peak RSS 1 KiB',
+    ]);
   });
 
   test('between stop-commands and its token, lines are shown as they are and never obeyed (no mask added), but masks still apply', () => {
     const renderer = new WorkflowCommandRenderer(false);
     expect(
-      shown(renderer, ['::add-mask::s3cr3t', '::stop-commands::tok', '::add-mask::visible', '::error::from a table name s3cr3t', '::tok::', 'visible', '::error::real']),
-    ).toEqual(['stdout: ::add-mask::visible', 'stdout: ::error::from a table name ***', 'stdout: visible', 'stderr: Error: real']);
+      shown(renderer, [
+        '::add-mask::s3cr3t',
+        '::stop-commands::tok',
+        '::add-mask::visible',
+        '::error::from a table name s3cr3t',
+        '::tok::',
+        'visible',
+        '::error::real',
+      ]),
+    ).toEqual([
+      'stdout: ::add-mask::visible',
+      'stdout: ::error::from a table name ***',
+      'stdout: visible',
+      'stderr: Error: real',
+    ]);
   });
 });
 

@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { actionSources, root } from './sources.js';
-const actions = readdirSync(join(root, 'actions')).filter((name) => existsSync(join(root, 'actions', name, 'action.yml')));
+const actions = readdirSync(join(root, 'actions')).filter((name) =>
+  existsSync(join(root, 'actions', name, 'action.yml')),
+);
 
 interface ActionMetadata {
   name: string;
@@ -18,11 +20,21 @@ const README_ORDER = ['Example', 'Inputs', 'Outputs', 'Permissions', 'What it le
 /** Names in the first column of the README's tables that are written as `code`. */
 function documented(readme: string, heading: string): string[] {
   const section = readme.split(/^## /m).find((part) => part.startsWith(heading)) ?? '';
-  return [...section.matchAll(/^\| `([a-z0-9-]+)`(?:, `([a-z0-9-]+)`)* \|/gm)].flatMap((m) => [...m[0].matchAll(/`([a-z0-9-]+)`/g)].map((x) => x[1] as string));
+  return [...section.matchAll(/^\| `([a-z0-9-]+)`(?:, `([a-z0-9-]+)`)* \|/gm)].flatMap((m) =>
+    [...m[0].matchAll(/`([a-z0-9-]+)`/g)].map((x) => x[1] as string),
+  );
 }
 
 test('there are actions to check', () => {
-  expect(actions).toEqual(['backup', 'dr-audit', 'drill-report', 'failover', 'rds-restore-test', 'recover-database', 'restore-verify']);
+  expect(actions).toEqual([
+    'backup',
+    'dr-audit',
+    'drill-report',
+    'failover',
+    'rds-restore-test',
+    'recover-database',
+    'restore-verify',
+  ]);
 });
 
 describe.each(actions)('actions/%s', (name) => {
@@ -39,7 +51,13 @@ describe.each(actions)('actions/%s', (name) => {
 
   test('every input is described, and the code reads exactly the inputs action.yml declares', () => {
     for (const input of inputs) expect(metadata.inputs?.[input]?.description).toBeTruthy();
-    const read = [...new Set([...sources.matchAll(/\binput\('([a-z0-9-]+)'\)|maskDatabaseUrl\('([a-z0-9-]+)'\)|getInput\('([a-z0-9-]+)'/g)].map((m) => m[1] ?? m[2] ?? m[3]))].sort();
+    const read = [
+      ...new Set(
+        [
+          ...sources.matchAll(/\binput\('([a-z0-9-]+)'\)|maskDatabaseUrl\('([a-z0-9-]+)'\)|getInput\('([a-z0-9-]+)'/g),
+        ].map((m) => m[1] ?? m[2] ?? m[3]),
+      ),
+    ].sort();
     expect(read).toEqual(inputs);
   });
 
@@ -50,7 +68,9 @@ describe.each(actions)('actions/%s', (name) => {
 
   test('the README opens in the order every action README keeps: what it does, then an example, inputs, outputs, permissions, what it leaves on failure', () => {
     expect(readme.startsWith(`# ${name}`) || readme.startsWith(`# actions/${name}`)).toBe(true);
-    const sections = [...readme.matchAll(/^## (.+)$/gm)].map((m) => (m[1] as string).replace(/^Example\b.*/, 'Example'));
+    const sections = [...readme.matchAll(/^## (.+)$/gm)].map((m) =>
+      (m[1] as string).replace(/^Example\b.*/, 'Example'),
+    );
     expect(sections.slice(0, README_ORDER.length)).toEqual(README_ORDER);
   });
 
@@ -64,6 +84,8 @@ describe.each(actions)('actions/%s', (name) => {
 function outputsSetIn(sources: string): string[] {
   const single = [...sources.matchAll(/setOutput\('([a-z0-9-]+)'/g)].map((m) => m[1] as string);
   const literals = [...sources.matchAll(/setOutputs\(\{([^}]*)\}\)/g)].map((m) => m[1] as string);
-  const keys = literals.flatMap((body) => [...body.matchAll(/(?:^|[{,\s])'?([a-z0-9-]+)'?:/g)].map((m) => m[1] as string));
+  const keys = literals.flatMap((body) =>
+    [...body.matchAll(/(?:^|[{,\s])'?([a-z0-9-]+)'?:/g)].map((m) => m[1] as string),
+  );
   return [...single, ...keys];
 }

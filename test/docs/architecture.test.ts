@@ -23,8 +23,16 @@ interface Layer {
 const LAYERS: Layer[] = [
   { name: 'bundle entries', members: ['entrypoints', 'cli'], sideways: false },
   { name: 'action entry points', members: ['actions'], sideways: false },
-  { name: 'domain', members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit', 'recover-database'], sideways: false },
-  { name: 'building blocks', members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks', 'retention'], sideways: true },
+  {
+    name: 'domain',
+    members: ['backup', 'restore', 'failover', 'drill-report', 'rds-restore', 'audit', 'recover-database'],
+    sideways: false,
+  },
+  {
+    name: 'building blocks',
+    members: ['storage', 'postgres', 'aws', 'report', 'github', 'checks', 'retention'],
+    sideways: true,
+  },
   { name: 'foundation', members: ['util', 'errors.ts', 'version.ts'], sideways: true },
 ];
 
@@ -75,13 +83,17 @@ function importsOf(file: string, text = readFileSync(file, 'utf8')): Import[] {
 
 /** The doc's "What each folder owns" table: each folder or root file of src/, with the layer its row names. */
 function documentedLayers(doc: string): Map<string, string> {
-  return new Map([...doc.matchAll(/^\| ([a-z ]+) \| `src\/([^`/]+)\/?` \|/gm)].map((m) => [m[2] as string, m[1] as string]));
+  return new Map(
+    [...doc.matchAll(/^\| ([a-z ]+) \| `src\/([^`/]+)\/?` \|/gm)].map((m) => [m[2] as string, m[1] as string]),
+  );
 }
 
 /** The doc's table of top-level folders: each folder with the folders its "May import" cell names. */
 function documentedTopLevel(doc: string): Map<string, string[]> {
   const rows = [...doc.matchAll(/^\| `([a-z]+)\/` \|[^\n]*\| ([^|\n]*) \|$/gm)];
-  return new Map(rows.map((m) => [m[1] as string, [...(m[2] as string).matchAll(/`([a-z]+)\/`/g)].map((f) => f[1] as string)]));
+  return new Map(
+    rows.map((m) => [m[1] as string, [...(m[2] as string).matchAll(/`([a-z]+)\/`/g)].map((f) => f[1] as string)]),
+  );
 }
 
 /** The top-level folder a file (relative to the root) is in: harness/stack.ts -> harness. */
@@ -93,7 +105,8 @@ function topLevelProblem(imp: Import): string | undefined {
   if (from === to) return undefined;
   const allowed = TOP_LEVEL[from];
   if (!allowed) return `${imp.from} is in ${from}/, which has no place in the table of top-level folders`;
-  if (!allowed.includes(to)) return `${imp.from} imports ${imp.to}: ${from}/ may import ${allowed.length ? allowed.map((f) => `${f}/`).join(', ') : 'nothing outside itself'}, not ${to}/`;
+  if (!allowed.includes(to))
+    return `${imp.from} imports ${imp.to}: ${from}/ may import ${allowed.length ? allowed.map((f) => `${f}/`).join(', ') : 'nothing outside itself'}, not ${to}/`;
   return undefined;
 }
 
@@ -113,8 +126,10 @@ function layeringProblem(imp: Import): string | undefined {
   if (fromMember === toMember) return undefined;
   const fromLayer = layerIndex(fromMember);
   const toLayer = layerIndex(toMember);
-  if (toLayer < fromLayer) return `${imp.from} imports ${imp.to}: ${LAYERS[fromLayer]?.name} (${fromMember}) reaches up to ${LAYERS[toLayer]?.name} (${toMember})`;
-  if (toLayer === fromLayer && !LAYERS[fromLayer]?.sideways) return `${imp.from} imports ${imp.to}: ${fromMember} reaches sideways into ${toMember}, another ${LAYERS[fromLayer]?.name} folder`;
+  if (toLayer < fromLayer)
+    return `${imp.from} imports ${imp.to}: ${LAYERS[fromLayer]?.name} (${fromMember}) reaches up to ${LAYERS[toLayer]?.name} (${toMember})`;
+  if (toLayer === fromLayer && !LAYERS[fromLayer]?.sideways)
+    return `${imp.from} imports ${imp.to}: ${fromMember} reaches sideways into ${toMember}, another ${LAYERS[fromLayer]?.name} folder`;
   return undefined;
 }
 
@@ -149,18 +164,27 @@ function graph(imports: readonly Import[], key: (file: string) => string): Map<s
 const files = sourceFiles(SRC).map(rel).sort();
 const imports = files.flatMap((file) => importsOf(join(root, file)));
 const local = imports.filter((imp) => imp.local);
-const everyFile = Object.keys(TOP_LEVEL).flatMap((folder) => sourceFiles(join(root, folder)).map(rel)).sort();
+const everyFile = Object.keys(TOP_LEVEL)
+  .flatMap((folder) => sourceFiles(join(root, folder)).map(rel))
+  .sort();
 const everyImport = everyFile.flatMap((file) => importsOf(join(root, file)));
 const everyLocal = everyImport.filter((imp) => imp.local);
 
 describe('the map in docs/architecture.md holds between the top-level folders', () => {
   test('every top-level folder with TypeScript in it has a place in the table', () => {
     const hasTypeScript = (dir: string): boolean =>
-      readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? e.name !== 'node_modules' && hasTypeScript(join(dir, e.name)) : /(?<!\.d)\.ts$/.test(e.name)));
-    const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !['node_modules', 'coverage'].includes(e.name) && !e.name.startsWith('.'));
-    const unplaced = folders.map((e) => e.name).filter((name) => !(name in TOP_LEVEL) && hasTypeScript(join(root, name)));
+      readdirSync(dir, { withFileTypes: true }).some((e) =>
+        e.isDirectory() ? e.name !== 'node_modules' && hasTypeScript(join(dir, e.name)) : /(?<!\.d)\.ts$/.test(e.name),
+      );
+    const folders = readdirSync(root, { withFileTypes: true }).filter(
+      (e) => e.isDirectory() && !['node_modules', 'coverage'].includes(e.name) && !e.name.startsWith('.'),
+    );
+    const unplaced = folders
+      .map((e) => e.name)
+      .filter((name) => !(name in TOP_LEVEL) && hasTypeScript(join(root, name)));
     expect(unplaced).toEqual([]);
-    for (const folder of Object.keys(TOP_LEVEL)) expect([folder, everyFile.some((f) => topLevelOf(f) === folder)]).toEqual([folder, true]);
+    for (const folder of Object.keys(TOP_LEVEL))
+      expect([folder, everyFile.some((f) => topLevelOf(f) === folder)]).toEqual([folder, true]);
   });
 
   test("docs/architecture.md's table of top-level folders names what each may import, as the table here does", () => {
@@ -171,7 +195,11 @@ describe('the map in docs/architecture.md holds between the top-level folders', 
   });
 
   test('every relative import names a file that exists', () => {
-    expect(everyLocal.filter((imp) => !existsSync(join(root, imp.to))).map((imp) => `${imp.from} imports ${imp.to}, which does not exist`)).toEqual([]);
+    expect(
+      everyLocal
+        .filter((imp) => !existsSync(join(root, imp.to)))
+        .map((imp) => `${imp.from} imports ${imp.to}, which does not exist`),
+    ).toEqual([]);
   });
 
   test('no file imports a top-level folder its own may not: src/ none, the harness only src/, scripts and benchmarks not each other', () => {
@@ -204,7 +232,11 @@ describe('the map in docs/architecture.md holds for src/', () => {
   });
 
   test('every relative import names a file that exists', () => {
-    expect(local.filter((imp) => !files.includes(imp.to)).map((imp) => `${imp.from} imports ${imp.to}, which is not a source file`)).toEqual([]);
+    expect(
+      local
+        .filter((imp) => !files.includes(imp.to))
+        .map((imp) => `${imp.from} imports ${imp.to}, which is not a source file`),
+    ).toEqual([]);
   });
 
   test('no folder reaches up a layer, and no domain folder reaches into another', () => {
@@ -218,7 +250,9 @@ describe('the map in docs/architecture.md holds for src/', () => {
 
   test('no two folders import each other, directly or round a loop', () => {
     const loops = cycles(graph(local, memberOf)).map((loop) => {
-      const links = loop.slice(1).map((to, i) => local.find((imp) => memberOf(imp.from) === loop[i] && memberOf(imp.to) === to));
+      const links = loop
+        .slice(1)
+        .map((to, i) => local.find((imp) => memberOf(imp.from) === loop[i] && memberOf(imp.to) === to));
       return links.map((imp) => `${imp?.from} imports ${imp?.to}`).join('; ');
     });
     expect(loops).toEqual([]);
@@ -226,7 +260,9 @@ describe('the map in docs/architecture.md holds for src/', () => {
 
   test.each(Object.keys(RESTRICTED_PACKAGES))('only the files allowed to import %s do, in src/ or out of it', (pkg) => {
     const allowed = RESTRICTED_PACKAGES[pkg] as (file: string) => boolean;
-    const offenders = everyImport.filter((imp) => !imp.local && (imp.to === pkg || imp.to.startsWith(`${pkg}/`)) && !allowed(imp.from));
+    const offenders = everyImport.filter(
+      (imp) => !imp.local && (imp.to === pkg || imp.to.startsWith(`${pkg}/`)) && !allowed(imp.from),
+    );
     expect(offenders.map((imp) => `${imp.from} imports ${imp.to}`)).toEqual([]);
   });
 });
@@ -238,7 +274,9 @@ describe('the checks find what they are for (so their passing means something)',
     expect(layeringProblem(imp('src/storage/keys.ts', 'src/backup/inputs.ts'))).toBe(
       'src/storage/keys.ts imports src/backup/inputs.ts: building blocks (storage) reaches up to domain (backup)',
     );
-    expect(layeringProblem(imp('src/util/format.ts', 'src/actions/runtime.ts'))).toMatch(/reaches up to action entry points/);
+    expect(layeringProblem(imp('src/util/format.ts', 'src/actions/runtime.ts'))).toMatch(
+      /reaches up to action entry points/,
+    );
     expect(layeringProblem(imp('src/restore/download.ts', 'src/backup/digest-gate.ts'))).toBe(
       'src/restore/download.ts imports src/backup/digest-gate.ts: restore reaches sideways into backup, another domain folder',
     );
@@ -248,9 +286,15 @@ describe('the checks find what they are for (so their passing means something)',
   });
 
   test('an import a top-level folder may not make is named with both files and what it may import; an allowed one passes', () => {
-    expect(topLevelProblem(imp('src/backup/run-backup.ts', 'harness/stack.ts'))).toBe('src/backup/run-backup.ts imports harness/stack.ts: src/ may import nothing outside itself, not harness/');
-    expect(topLevelProblem(imp('harness/moto.ts', 'test/helpers/s3.ts'))).toBe('harness/moto.ts imports test/helpers/s3.ts: harness/ may import src/, not test/');
-    expect(topLevelProblem(imp('bench/run.ts', 'scripts/drill/settings.ts'))).toMatch(/bench\/ may import harness\/, src\/, not scripts\/$/);
+    expect(topLevelProblem(imp('src/backup/run-backup.ts', 'harness/stack.ts'))).toBe(
+      'src/backup/run-backup.ts imports harness/stack.ts: src/ may import nothing outside itself, not harness/',
+    );
+    expect(topLevelProblem(imp('harness/moto.ts', 'test/helpers/s3.ts'))).toBe(
+      'harness/moto.ts imports test/helpers/s3.ts: harness/ may import src/, not test/',
+    );
+    expect(topLevelProblem(imp('bench/run.ts', 'scripts/drill/settings.ts'))).toMatch(
+      /bench\/ may import harness\/, src\/, not scripts\/$/,
+    );
     expect(topLevelProblem(imp('tools/x.ts', 'src/errors.ts'))).toMatch(/tools\/, which has no place/);
     expect(topLevelProblem(imp('scripts/drill.ts', 'harness/stack.ts'))).toBeUndefined();
     expect(topLevelProblem(imp('test/backup/race.test.ts', 'scripts/drill/settings.ts'))).toBeUndefined();
@@ -258,8 +302,14 @@ describe('the checks find what they are for (so their passing means something)',
   });
 
   test("the doc's table of top-level folders is read with what each may import", () => {
-    const doc = '| Folder | Holds | May import |\n| --- | --- | --- |\n| `src/` | the product | nothing |\n| `scripts/` | npm run drill | `harness/`, `src/` |\n';
-    expect(documentedTopLevel(doc)).toEqual(new Map([['src', []], ['scripts', ['harness', 'src']]]));
+    const doc =
+      '| Folder | Holds | May import |\n| --- | --- | --- |\n| `src/` | the product | nothing |\n| `scripts/` | npm run drill | `harness/`, `src/` |\n';
+    expect(documentedTopLevel(doc)).toEqual(
+      new Map([
+        ['src', []],
+        ['scripts', ['harness', 'src']],
+      ]),
+    );
   });
 
   test('a loop is found however long it is, and an acyclic graph has none', () => {
@@ -270,11 +320,19 @@ describe('the checks find what they are for (so their passing means something)',
       ['d', new Set(['a'])],
     ]);
     expect(cycles(edges)).toEqual([['a', 'b', 'c', 'a']]);
-    expect(cycles(new Map([['a', new Set(['b', 'c'])], ['b', new Set(['c'])]]))).toEqual([]);
+    expect(
+      cycles(
+        new Map([
+          ['a', new Set(['b', 'c'])],
+          ['b', new Set(['c'])],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test('every kind of import is read: multi-line, type-only, re-export, dynamic, side effect; relative ones as src/ files', () => {
-    const text = "import {\n  a,\n} from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('./d.js');\nimport './e.js';\nimport * as core from '@actions/core';\n";
+    const text =
+      "import {\n  a,\n} from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('./d.js');\nimport './e.js';\nimport * as core from '@actions/core';\n";
     expect(importsOf(join(SRC, 'restore', 'x.ts'), text).map((i) => [i.to, i.local])).toEqual([
       ['src/restore/a.ts', true],
       ['src/b.ts', true],
@@ -286,7 +344,14 @@ describe('the checks find what they are for (so their passing means something)',
   });
 
   test("the doc's folder table is read with each row's layer", () => {
-    const doc = '| Layer | Folder | Owns |\n| --- | --- | --- |\n| domain | `src/backup/` | x |\n| building blocks | `src/aws/` | y |\n| foundation | `src/errors.ts` | z |\n';
-    expect(documentedLayers(doc)).toEqual(new Map([['backup', 'domain'], ['aws', 'building blocks'], ['errors.ts', 'foundation']]));
+    const doc =
+      '| Layer | Folder | Owns |\n| --- | --- | --- |\n| domain | `src/backup/` | x |\n| building blocks | `src/aws/` | y |\n| foundation | `src/errors.ts` | z |\n';
+    expect(documentedLayers(doc)).toEqual(
+      new Map([
+        ['backup', 'domain'],
+        ['aws', 'building blocks'],
+        ['errors.ts', 'foundation'],
+      ]),
+    );
   });
 });

@@ -16,18 +16,24 @@ function actionSteps(value: unknown): ActionStep[] {
   if (Array.isArray(value)) return value.flatMap(actionSteps);
   if (!value || typeof value !== 'object') return [];
   const node = value as Record<string, unknown>;
-  const action = typeof node.uses === 'string' ? /(?:dr-actions\/|^\.\/)actions\/([a-z0-9-]+)(?:@|$)/.exec(node.uses)?.[1] : undefined;
+  const action =
+    typeof node.uses === 'string'
+      ? /(?:dr-actions\/|^\.\/)actions\/([a-z0-9-]+)(?:@|$)/.exec(node.uses)?.[1]
+      : undefined;
   const own = action ? [{ action, with: (node.with ?? {}) as Record<string, unknown> }] : [];
   return [...own, ...Object.values(node).flatMap(actionSteps)];
 }
 
-const inputsOf = (action: string) => (parse(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8')) as { inputs?: Inputs }).inputs ?? {};
+const inputsOf = (action: string) =>
+  (parse(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8')) as { inputs?: Inputs }).inputs ?? {};
 
 /** What is wrong with a step: an action that does not exist, an input it does not declare, a required input left out. */
 function mistakes(step: ActionStep): string[] {
   if (!existsSync(join(root, 'actions', step.action, 'action.yml'))) return [`actions/${step.action} does not exist`];
   const inputs = inputsOf(step.action);
-  const unknown = Object.keys(step.with).filter((name) => !(name in inputs)).map((name) => `${step.action}: no input '${name}'`);
+  const unknown = Object.keys(step.with)
+    .filter((name) => !(name in inputs))
+    .map((name) => `${step.action}: no input '${name}'`);
   const missing = Object.entries(inputs)
     .filter(([name, input]) => input.required === true && input.default === undefined && !(name in step.with))
     .map(([name]) => `${step.action}: required input '${name}' missing`);
@@ -51,7 +57,9 @@ test('every action README has an example that uses its action', () => {
     .filter((file) => file.startsWith('actions/'))
     .filter((file) => {
       const action = file.split('/')[1] as string;
-      return !codeBlocks(readFileSync(join(root, file), 'utf8'), 'yaml').some((block) => actionSteps(parse(block)).some((step) => step.action === action));
+      return !codeBlocks(readFileSync(join(root, file), 'utf8'), 'yaml').some((block) =>
+        actionSteps(parse(block)).some((step) => step.action === action),
+      );
     });
   expect(without).toEqual([]);
 });
@@ -70,5 +78,9 @@ jobs:
 `);
   const steps = actionSteps(example);
   expect(steps.map((step) => step.action)).toEqual(['restore-verify', 'backup', 'no-such-action']);
-  expect(steps.flatMap(mistakes)).toEqual(["restore-verify: no input 'bukcet'", "backup: required input 'database-url' missing", 'actions/no-such-action does not exist']);
+  expect(steps.flatMap(mistakes)).toEqual([
+    "restore-verify: no input 'bukcet'",
+    "backup: required input 'database-url' missing",
+    'actions/no-such-action does not exist',
+  ]);
 });

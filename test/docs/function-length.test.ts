@@ -34,7 +34,11 @@ function nameOf(node: ts.SignatureDeclaration, source: ts.SourceFile): string {
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   if (node.name) return node.name.getText(source);
   const holder = node.parent;
-  if ((ts.isVariableDeclaration(holder) || ts.isPropertyAssignment(holder) || ts.isPropertyDeclaration(holder)) && holder.initializer === node) return holder.name.getText(source);
+  if (
+    (ts.isVariableDeclaration(holder) || ts.isPropertyAssignment(holder) || ts.isPropertyDeclaration(holder)) &&
+    holder.initializer === node
+  )
+    return holder.name.getText(source);
   return '(anonymous function)';
 }
 
@@ -54,7 +58,8 @@ function functionLengths(file: string, text: string): FunctionLength[] {
   return found;
 }
 
-const tooLong = (lengths: readonly FunctionLength[]) => lengths.filter((f) => f.lines > MAX_LINES).map((f) => `${f.at} ${f.name} is ${f.lines} lines long`);
+const tooLong = (lengths: readonly FunctionLength[]) =>
+  lengths.filter((f) => f.lines > MAX_LINES).map((f) => `${f.at} ${f.name} is ${f.lines} lines long`);
 
 /** The folders held to the length, each with a function it must hold (so that an empty reading cannot pass). */
 const MEASURED: [folder: string, holds: string][] = [
@@ -66,7 +71,9 @@ const MEASURED: [folder: string, holds: string][] = [
 
 describe.each(MEASURED)('functions in %s/ stay short', (folder, holds) => {
   const files = sourceFiles(join(root, folder));
-  const lengths = files.flatMap((path) => functionLengths(relative(root, path).split('\\').join('/'), readFileSync(path, 'utf8')));
+  const lengths = files.flatMap((path) =>
+    functionLengths(relative(root, path).split('\\').join('/'), readFileSync(path, 'utf8')),
+  );
 
   test('there are functions to measure', () => {
     expect(lengths.map((f) => f.name)).toContain(holds);

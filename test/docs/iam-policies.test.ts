@@ -16,8 +16,10 @@ interface Policy {
 }
 
 const policy = (name: string) => JSON.parse(readFileSync(join(root, 'docs', 'iam', name), 'utf8')) as Policy;
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const actionsOf = (p: Policy) => new Set(p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+const actionsOf = (p: Policy) =>
+  new Set(p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
 
 /**
  * The IAM action a call needs is its service's prefix and the operation's name, except for these
@@ -42,8 +44,11 @@ const S3_PERMISSION: Record<string, string> = {
 /** The SDK package each command is imported from, in `sources`: `@aws-sdk/client-route-53` gives the prefix `route53`. */
 function servicesOf(sources: string): Map<string, string> {
   const services = new Map<string, string>();
-  for (const [, names, client] of sources.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from '@aws-sdk\/client-([a-z0-9-]+)'/g)) {
-    for (const name of (names as string).split(',').map((n) => n.replace(/^\s*type\s+/, '').trim())) if (name.endsWith('Command')) services.set(name, (client as string).replaceAll('-', ''));
+  for (const [, names, client] of sources.matchAll(
+    /import\s*(?:type\s*)?\{([^}]*)\}\s*from '@aws-sdk\/client-([a-z0-9-]+)'/g,
+  )) {
+    for (const name of (names as string).split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()))
+      if (name.endsWith('Command')) services.set(name, (client as string).replaceAll('-', ''));
   }
   return services;
 }
@@ -59,7 +64,9 @@ function permissionsFor(sources: string, commands: string[]): string[] {
 }
 
 /** The tag keys the failover writes on the replica, from its sources. */
-const FAILOVER_TAG_KEYS = [...new Set([...actionSources('failover').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string))];
+const FAILOVER_TAG_KEYS = [
+  ...new Set([...actionSources('failover').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string)),
+];
 
 /** The IAM actions an action's code needs for the AWS commands it sends, from its sources (`entry`: those one file reaches). */
 function permissionsNeededBy(action: string, entry?: string): string[] {
@@ -84,7 +91,19 @@ describe.each([
 });
 
 test('no policy grants wildcard actions, and none lets backups bypass Object Lock', () => {
-  for (const file of ['backup-role-policy.json', 'restore-verify-role-policy.json', 'recover-database-role-policy.json', 'recover-database-rds-role-policy.json', 'failover-plan-role-policy.json', 'failover-execute-role-policy.json', 'staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json', 'dr-audit-role-policy.json', 'rds-restore-test-role-policy.json', 'rds-snapshot-role-policy.json']) {
+  for (const file of [
+    'backup-role-policy.json',
+    'restore-verify-role-policy.json',
+    'recover-database-role-policy.json',
+    'recover-database-rds-role-policy.json',
+    'failover-plan-role-policy.json',
+    'failover-execute-role-policy.json',
+    'staging-failover-plan-role-policy.json',
+    'staging-failover-execute-role-policy.json',
+    'dr-audit-role-policy.json',
+    'rds-restore-test-role-policy.json',
+    'rds-snapshot-role-policy.json',
+  ]) {
     for (const action of actionsOf(policy(file))) {
       expect(action).not.toContain('*');
       expect(action).not.toBe('s3:BypassGovernanceRetention');
@@ -97,21 +116,37 @@ const BUCKET_READS = ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfigura
 
 test('backup writes and deletes only under its prefix, in the backup bucket and in the copy bucket of the other region', () => {
   const statements = policy('backup-role-policy.json').Statement;
-  const objectStatements = statements.filter((x) => list(x.Action).some((a) => a.startsWith('s3:') && !a.startsWith('s3:ListBucket') && !BUCKET_READS.includes(a)));
-  expect(objectStatements.flatMap((s) => list(s.Resource)).sort()).toEqual(['arn:aws:s3:::saas-backups-us-west-2/database/*', 'arn:aws:s3:::saas-backups/database/*']);
-  for (const s of objectStatements) expect(list(s.Action).some((a) => BUCKET_READS.includes(a) || a.startsWith('s3:ListBucket'))).toBe(false);
+  const objectStatements = statements.filter((x) =>
+    list(x.Action).some((a) => a.startsWith('s3:') && !a.startsWith('s3:ListBucket') && !BUCKET_READS.includes(a)),
+  );
+  expect(objectStatements.flatMap((s) => list(s.Resource)).sort()).toEqual([
+    'arn:aws:s3:::saas-backups-us-west-2/database/*',
+    'arn:aws:s3:::saas-backups/database/*',
+  ]);
+  for (const s of objectStatements)
+    expect(list(s.Action).some((a) => BUCKET_READS.includes(a) || a.startsWith('s3:ListBucket'))).toBe(false);
   for (const s of statements.filter((x) => list(x.Action).some((a) => BUCKET_READS.includes(a)))) {
     expect(list(s.Action).every((a) => BUCKET_READS.includes(a))).toBe(true);
     expect(list(s.Resource)).toHaveLength(1);
   }
   const listings = statements.filter((x) => list(x.Action).includes('s3:ListBucket'));
-  expect(listings.flatMap((s) => list(s.Resource)).sort()).toEqual(['arn:aws:s3:::saas-backups', 'arn:aws:s3:::saas-backups-us-west-2']);
-  for (const listing of listings) expect(listing.Condition?.StringLike?.['s3:prefix']).toEqual(['database/', 'database/*']);
+  expect(listings.flatMap((s) => list(s.Resource)).sort()).toEqual([
+    'arn:aws:s3:::saas-backups',
+    'arn:aws:s3:::saas-backups-us-west-2',
+  ]);
+  for (const listing of listings)
+    expect(listing.Condition?.StringLike?.['s3:prefix']).toEqual(['database/', 'database/*']);
 });
 
 test('the backup role may lock and extend locks, delete versions retention prunes, but never bypass a lock: a stolen role cannot delete a locked backup', () => {
   const allowed = actionsOf(policy('backup-role-policy.json'));
-  for (const action of ['s3:PutObjectRetention', 's3:GetObjectRetention', 's3:DeleteObjectVersion', 's3:ListBucketVersions']) expect(allowed.has(action)).toBe(true);
+  for (const action of [
+    's3:PutObjectRetention',
+    's3:GetObjectRetention',
+    's3:DeleteObjectVersion',
+    's3:ListBucketVersions',
+  ])
+    expect(allowed.has(action)).toBe(true);
   expect(allowed.has('s3:BypassGovernanceRetention')).toBe(false);
   expect(allowed.has('s3:PutBucketObjectLockConfiguration')).toBe(false);
   expect(allowed.has('s3:PutObjectLegalHold')).toBe(false);
@@ -123,9 +158,14 @@ test('restore-verify only reads', () => {
 });
 
 /** recover-database's calls by source: a recovery from a backup, and one from RDS (which reaches no S3 call). */
-const RECOVER_FROM_BACKUP = ['src/recover-database/plan.ts', 'src/recover-database/restore-beside.ts', 'src/recover-database/cutover.ts'];
+const RECOVER_FROM_BACKUP = [
+  'src/recover-database/plan.ts',
+  'src/recover-database/restore-beside.ts',
+  'src/recover-database/cutover.ts',
+];
 const RECOVER_FROM_RDS = ['src/recover-database/run-rds-recovery.ts'];
-const recoverNeeds = (entries: string[]) => [...new Set(entries.flatMap((entry) => permissionsNeededBy('recover-database', entry)))].sort();
+const recoverNeeds = (entries: string[]) =>
+  [...new Set(entries.flatMap((entry) => permissionsNeededBy('recover-database', entry)))].sort();
 
 test('recover-database only reads the backups: what it changes is on the database server, under the database user', () => {
   const actions = [...actionsOf(policy('recover-database-role-policy.json'))].sort();
@@ -136,7 +176,15 @@ test('recover-database only reads the backups: what it changes is on the databas
 test('recover-database from RDS: its role allows every call, never a delete; the two roles together cover every call of the action', () => {
   const rdsRole = actionsOf(policy('recover-database-rds-role-policy.json'));
   const needed = recoverNeeds(RECOVER_FROM_RDS);
-  expect(needed).toEqual(['rds:AddTagsToResource', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:ModifyDBInstance', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime']);
+  expect(needed).toEqual([
+    'rds:AddTagsToResource',
+    'rds:DescribeDBInstanceAutomatedBackups',
+    'rds:DescribeDBInstances',
+    'rds:DescribeDBSnapshots',
+    'rds:ModifyDBInstance',
+    'rds:RestoreDBInstanceFromDBSnapshot',
+    'rds:RestoreDBInstanceToPointInTime',
+  ]);
   expect(needed.filter((a) => !rdsRole.has(a))).toEqual([]);
   for (const action of rdsRole) expect(action).not.toMatch(/Delete/);
   const both = new Set([...rdsRole, ...actionsOf(policy('recover-database-role-policy.json'))]);
@@ -147,12 +195,22 @@ test('recover-database renames only instances tagged for a recovery, and tags on
   const statements = policy('recover-database-rds-role-policy.json').Statement;
   const renames = statements.filter((s) => list(s.Action).includes('rds:ModifyDBInstance'));
   expect(renames.map((s) => [list(s.Resource), s.Condition])).toEqual([
-    [['arn:aws:rds:us-east-1:111122223333:db:saas-production'], { Null: { 'aws:ResourceTag/dr-actions:replaced-by': 'false' } }],
-    [['arn:aws:rds:us-east-1:111122223333:db:saas-production-recovered-*'], { StringEquals: { 'aws:ResourceTag/dr-actions:made-by': 'recover-database' } }],
+    [
+      ['arn:aws:rds:us-east-1:111122223333:db:saas-production'],
+      { Null: { 'aws:ResourceTag/dr-actions:replaced-by': 'false' } },
+    ],
+    [
+      ['arn:aws:rds:us-east-1:111122223333:db:saas-production-recovered-*'],
+      { StringEquals: { 'aws:ResourceTag/dr-actions:made-by': 'recover-database' } },
+    ],
   ]);
-  const journalKeys = [...new Set([...actionSources('recover-database').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string))].filter((k) => k !== 'dr-actions:run');
+  const journalKeys = [
+    ...new Set([...actionSources('recover-database').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string)),
+  ].filter((k) => k !== 'dr-actions:run');
   const tagging = statements.filter((s) => list(s.Action).includes('rds:AddTagsToResource'));
-  expect(tagging.map((s) => [...list(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'])].sort())).toEqual([journalKeys.sort()]);
+  expect(tagging.map((s) => [...list(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'])].sort())).toEqual([
+    journalKeys.sort(),
+  ]);
 });
 
 test('the dr-audit role only reads: Describe, Get and List calls (and decrypting what it reads), each one the action makes', () => {
@@ -163,43 +221,71 @@ test('the dr-audit role only reads: Describe, Get and List calls (and decrypting
 });
 
 test('the failover plan role changes nothing', () => {
-  expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual(['rds:DescribeDBInstances', 'route53:GetHostedZone', 'route53:ListResourceRecordSets']);
+  expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual([
+    'rds:DescribeDBInstances',
+    'route53:GetHostedZone',
+    'route53:ListResourceRecordSets',
+  ]);
 });
 
 test.each([
   ['failover-execute-role-policy.json', 'saas-production-replica', 'Z1234567890ABC', 'db.saas.example.com'],
-  ['staging-failover-execute-role-policy.json', 'saas-staging-replica', 'Z0STAGING00000', 'db.staging.saas.example.com'],
-])('%s may promote only the named replica, tag it only with the failover tags, and change only the named record', (file, replica, zone, record) => {
-  const statements = policy(file).Statement;
-  const promote = statements.filter((s) => list(s.Action).includes('rds:PromoteReadReplica'));
-  expect(promote.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:rds:us-west-2:111122223333:db:${replica}`]);
-  const tagging = statements.filter((s) => list(s.Action).includes('rds:AddTagsToResource'));
-  expect(tagging.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:rds:us-west-2:111122223333:db:${replica}`]);
-  expect(tagging.map((s) => [...list(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'])].sort())).toEqual([[...FAILOVER_TAG_KEYS].sort()]);
-  const change = statements.filter((s) => list(s.Action).includes('route53:ChangeResourceRecordSets'));
-  expect(change.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:route53:::hostedzone/${zone}`]);
-  expect(change[0]?.Condition?.['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([record]);
-  for (const s of statements) for (const resource of list(s.Resource)) if (resource.includes('*')) expect(resource).toBe('arn:aws:route53:::change/*');
-});
+  [
+    'staging-failover-execute-role-policy.json',
+    'saas-staging-replica',
+    'Z0STAGING00000',
+    'db.staging.saas.example.com',
+  ],
+])(
+  '%s may promote only the named replica, tag it only with the failover tags, and change only the named record',
+  (file, replica, zone, record) => {
+    const statements = policy(file).Statement;
+    const promote = statements.filter((s) => list(s.Action).includes('rds:PromoteReadReplica'));
+    expect(promote.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:rds:us-west-2:111122223333:db:${replica}`]);
+    const tagging = statements.filter((s) => list(s.Action).includes('rds:AddTagsToResource'));
+    expect(tagging.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:rds:us-west-2:111122223333:db:${replica}`]);
+    expect(tagging.map((s) => [...list(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'])].sort())).toEqual([
+      [...FAILOVER_TAG_KEYS].sort(),
+    ]);
+    const change = statements.filter((s) => list(s.Action).includes('route53:ChangeResourceRecordSets'));
+    expect(change.flatMap((s) => list(s.Resource))).toEqual([`arn:aws:route53:::hostedzone/${zone}`]);
+    expect(
+      change[0]?.Condition?.['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames'],
+    ).toEqual([record]);
+    for (const s of statements)
+      for (const resource of list(s.Resource))
+        if (resource.includes('*')) expect(resource).toBe('arn:aws:route53:::change/*');
+  },
+);
 
 test('the staging policies name no production resource', () => {
   for (const file of ['staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json']) {
     const text = readFileSync(join(root, 'docs', 'iam', file), 'utf8');
-    for (const production of ['saas-production', 'Z1234567890ABC', '"db.saas.example.com"']) expect(text).not.toContain(production);
+    for (const production of ['saas-production', 'Z1234567890ABC', '"db.saas.example.com"'])
+      expect(text).not.toContain(production);
   }
 });
 
 test('trust policies pin the repository, and the failover execute role its environment', () => {
-  const sub = (file: string) => policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub'];
-  expect(sub('oidc-trust-policy-failover-execute.json')).toBe('repo:acme/saas-platform:environment:disaster-recovery-failover');
+  const sub = (file: string) =>
+    policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub'];
+  expect(sub('oidc-trust-policy-failover-execute.json')).toBe(
+    'repo:acme/saas-platform:environment:disaster-recovery-failover',
+  );
   expect(sub('oidc-trust-policy-staging-failover-execute.json')).toBe('repo:acme/saas-platform:environment:dr-staging');
   expect(sub('oidc-trust-policy-scheduled.json')).toBe('repo:acme/saas-platform:ref:refs/heads/main');
-  for (const file of ['oidc-trust-policy-failover-execute.json', 'oidc-trust-policy-staging-failover-execute.json', 'oidc-trust-policy-scheduled.json']) {
-    expect(policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
+  for (const file of [
+    'oidc-trust-policy-failover-execute.json',
+    'oidc-trust-policy-staging-failover-execute.json',
+    'oidc-trust-policy-scheduled.json',
+  ]) {
+    expect(policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe(
+      'sts.amazonaws.com',
+    );
   }
 });
 
-test('the failover workflow assumes each execute role only inside its environment: production\'s in production\'s, staging\'s in staging\'s', () => {
+test("the failover workflow assumes each execute role only inside its environment: production's in production's, staging's in staging's", () => {
   const workflow = readFileSync(join(root, '.github', 'workflows', 'failover.yml'), 'utf8');
   const jobText = (id: string) => {
     const at = workflow.indexOf(`\n  ${id}:\n`);
@@ -231,19 +317,25 @@ describe.each([
 });
 
 test('the two rds-restore-test roles together cover every call of the action', () => {
-  const allowed = new Set([...actionsOf(policy('rds-restore-test-role-policy.json')), ...actionsOf(policy('rds-snapshot-role-policy.json'))]);
+  const allowed = new Set([
+    ...actionsOf(policy('rds-restore-test-role-policy.json')),
+    ...actionsOf(policy('rds-snapshot-role-policy.json')),
+  ]);
   expect(permissionsNeededBy('rds-restore-test').filter((a) => !allowed.has(a))).toEqual([]);
 });
 
 test('the rds-restore-test role deletes only instances carrying its tag, restores only into instances tagged so, and never touches snapshots', () => {
   const statements = policy('rds-restore-test-role-policy.json').Statement;
-  const tag = (s: Statement, kind: 'ResourceTag' | 'RequestTag') => s.Condition?.StringEquals?.[`aws:${kind}/dr-actions:made-by`];
+  const tag = (s: Statement, kind: 'ResourceTag' | 'RequestTag') =>
+    s.Condition?.StringEquals?.[`aws:${kind}/dr-actions:made-by`];
   const deletes = statements.filter((s) => list(s.Action).includes('rds:DeleteDBInstance'));
   expect(deletes.length).toBeGreaterThan(0);
   for (const s of deletes) expect(tag(s, 'ResourceTag')).toBe('rds-restore-test');
   // A restore names two instances: the source (no tag of its own to ask for) and the new one, which must be tagged.
   const restores = statements.filter((x) => list(x.Action).some((a) => a.startsWith('rds:Restore')));
-  const instancesRestoredInto = restores.filter((s) => list(s.Resource).some((r) => r.includes(':db:') && r.endsWith('-rt-*')));
+  const instancesRestoredInto = restores.filter((s) =>
+    list(s.Resource).some((r) => r.includes(':db:') && r.endsWith('-rt-*')),
+  );
   expect(instancesRestoredInto.length).toBeGreaterThan(0);
   for (const s of restores) {
     for (const r of list(s.Resource).filter((x) => x.includes(':db:'))) {
@@ -252,13 +344,16 @@ test('the rds-restore-test role deletes only instances carrying its tag, restore
     }
   }
   const allowed = [...actionsOf(policy('rds-restore-test-role-policy.json'))];
-  expect(allowed.filter((a) => /Snapshot$/.test(a) && !a.startsWith('rds:Describe') && !a.startsWith('rds:Restore'))).toEqual([]);
+  expect(
+    allowed.filter((a) => /Snapshot$/.test(a) && !a.startsWith('rds:Describe') && !a.startsWith('rds:Restore')),
+  ).toEqual([]);
 });
 
 test('the rds snapshot role deletes only snapshots carrying its tag, and never an instance', () => {
   const statements = policy('rds-snapshot-role-policy.json').Statement;
   const deletes = statements.filter((s) => list(s.Action).includes('rds:DeleteDBSnapshot'));
   expect(deletes.length).toBeGreaterThan(0);
-  for (const s of deletes) expect(s.Condition?.StringEquals?.['aws:ResourceTag/dr-actions:made-by']).toBe('rds-restore-test hourly-snapshot');
+  for (const s of deletes)
+    expect(s.Condition?.StringEquals?.['aws:ResourceTag/dr-actions:made-by']).toBe('rds-restore-test hourly-snapshot');
   expect(actionsOf(policy('rds-snapshot-role-policy.json')).has('rds:DeleteDBInstance')).toBe(false);
 });

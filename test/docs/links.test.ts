@@ -13,7 +13,17 @@ test(`README.md stays under ${README_MAX_LINES} lines: what a newcomer needs fir
 });
 
 test('the documents are the README, the guides in docs/ and each action README', () => {
-  expect(documents()).toEqual(expect.arrayContaining(['README.md', 'docs/adopting.md', 'docs/architecture.md', 'docs/benchmarks.md', 'docs/developing.md', 'docs/versions.md', 'actions/backup/README.md']));
+  expect(documents()).toEqual(
+    expect.arrayContaining([
+      'README.md',
+      'docs/adopting.md',
+      'docs/architecture.md',
+      'docs/benchmarks.md',
+      'docs/developing.md',
+      'docs/versions.md',
+      'actions/backup/README.md',
+    ]),
+  );
 });
 
 describe.each(documents())('%s', (file) => {
@@ -24,8 +34,15 @@ describe.each(documents())('%s', (file) => {
 
 describe('the link check finds what it is for (so its passing means something)', () => {
   test("headings get GitHub's anchors: lower case, punctuation dropped, spaces as hyphens, repeats numbered", () => {
-    const doc = "# Title\n## 1. Call the workflows\n### The plan's \"Rebuild\"\n```sh\n# not a heading\n```\n## `code`, and [a link](x.md)\n## Title\n";
-    expect([...anchors(doc)]).toEqual(['title', '1-call-the-workflows', 'the-plans-rebuild', 'code-and-a-link', 'title-1']);
+    const doc =
+      '# Title\n## 1. Call the workflows\n### The plan\'s "Rebuild"\n```sh\n# not a heading\n```\n## `code`, and [a link](x.md)\n## Title\n';
+    expect([...anchors(doc)]).toEqual([
+      'title',
+      '1-call-the-workflows',
+      'the-plans-rebuild',
+      'code-and-a-link',
+      'title-1',
+    ]);
   });
 
   test('a missing file, a missing anchor and a link out of the repository are named; good links, code and URLs pass', () => {
@@ -41,7 +58,12 @@ describe('the link check finds what it is for (so its passing means something)',
         '# Readme',
       ].join('\n');
       writeFileSync(join(base, 'README.md'), readme);
-      expect(brokenLinks('README.md', base)).toEqual(['README.md: docs/gone.md', 'README.md: docs/guide.md#step-two', 'README.md: ../README.md', 'README.md: #nothing']);
+      expect(brokenLinks('README.md', base)).toEqual([
+        'README.md: docs/gone.md',
+        'README.md: docs/guide.md#step-two',
+        'README.md: ../README.md',
+        'README.md: #nothing',
+      ]);
       writeFileSync(join(base, 'docs', 'back.md'), '[readme](../README.md#readme), [wrong](../README.md#guide)');
       expect(brokenLinks('docs/back.md', base)).toEqual(['docs/back.md: ../README.md#guide']);
     } finally {

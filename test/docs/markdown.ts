@@ -4,8 +4,12 @@ import { root } from './sources.js';
 
 /** The project's documents, relative to the root: the README, the guides in docs/, each action's README. */
 export function documents(): string[] {
-  const guides = readdirSync(join(root, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`);
-  const actions = readdirSync(join(root, 'actions')).filter((name) => existsSync(join(root, 'actions', name, 'README.md'))).map((name) => `actions/${name}/README.md`);
+  const guides = readdirSync(join(root, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`);
+  const actions = readdirSync(join(root, 'actions'))
+    .filter((name) => existsSync(join(root, 'actions', name, 'README.md')))
+    .map((name) => `actions/${name}/README.md`);
   return ['README.md', ...guides.sort(), ...actions.sort()];
 }
 
@@ -17,7 +21,10 @@ export function codeBlocks(markdown: string, language: string): string[] {
     .filter((block) => block[2] === language)
     .map((block) => {
       const indent = (block[1] as string).length;
-      return (block[3] as string).split('\n').map((line) => line.slice(Math.min(indent, line.length - line.trimStart().length))).join('\n');
+      return (block[3] as string)
+        .split('\n')
+        .map((line) => line.slice(Math.min(indent, line.length - line.trimStart().length)))
+        .join('\n');
     });
 }
 
@@ -32,7 +39,10 @@ export function anchors(markdown: string): Set<string> {
   const result = new Set<string>();
   for (const heading of markdown.replace(FENCE, '').matchAll(/^#{1,6} +(.+?) *#* *$/gm)) {
     const text = (heading[1] as string).replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
-    const slug = text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
     result.add(count === 0 ? slug : `${slug}-${count}`);
@@ -51,7 +61,11 @@ export function brokenLinks(file: string, base = root): string[] {
       const resolved = path === '' ? join(base, file) : join(base, dirname(file), decodeURIComponent(path));
       if (!resolved.startsWith(base) || !existsSync(resolved)) return true;
       if (anchor === undefined) return false;
-      return !statSync(resolved).isFile() || !resolved.endsWith('.md') || !anchors(readFileSync(resolved, 'utf8')).has(anchor);
+      return (
+        !statSync(resolved).isFile() ||
+        !resolved.endsWith('.md') ||
+        !anchors(readFileSync(resolved, 'utf8')).has(anchor)
+      );
     })
     .map((target) => `${file}: ${target}`);
 }

@@ -15,7 +15,8 @@ export function sourcesFrom(entry: string): string {
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) visit(resolve(dirname(file), `${match[1]}.ts`));
+    for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)\.js'/g))
+      visit(resolve(dirname(file), `${match[1]}.ts`));
   };
   visit(join(root, entry));
   return [...seen].map((file) => readFileSync(file, 'utf8')).join('\n');

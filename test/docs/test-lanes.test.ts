@@ -16,7 +16,12 @@ function reached(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file) || !existsSync(join(root, file))) return seen;
   seen.add(file);
   for (const match of readFileSync(join(root, file), 'utf8').matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) {
-    reached(relative(root, resolve(dirname(join(root, file)), `${match[1]}.ts`)).split('\\').join('/'), seen);
+    reached(
+      relative(root, resolve(dirname(join(root, file)), `${match[1]}.ts`))
+        .split('\\')
+        .join('/'),
+      seen,
+    );
   }
   return seen;
 }
@@ -32,10 +37,13 @@ describe('the test lanes', () => {
     expect(files.map((file) => ({ file, lanes: lanesOf(file) })).filter(({ lanes }) => lanes.length !== 1)).toEqual([]);
   });
 
-  test('every line of harness/lanes.ts names a folder with tests or a test file, and a file only when its lane is not its folder\'s', () => {
-    const stale = Object.keys(LANES).filter((entry) => (entry.endsWith('/') ? !files.some((f) => f.startsWith(entry)) : !files.includes(entry)));
+  test("every line of harness/lanes.ts names a folder with tests or a test file, and a file only when its lane is not its folder's", () => {
+    const stale = Object.keys(LANES).filter((entry) =>
+      entry.endsWith('/') ? !files.some((f) => f.startsWith(entry)) : !files.includes(entry),
+    );
     expect(stale).toEqual([]);
-    const folderLane = (file: string) => laneOf(file, Object.fromEntries(Object.entries(LANES).filter(([entry]) => entry !== file)));
+    const folderLane = (file: string) =>
+      laneOf(file, Object.fromEntries(Object.entries(LANES).filter(([entry]) => entry !== file)));
     const redundant = Object.keys(LANES).filter((entry) => !entry.endsWith('/') && folderLane(entry) === LANES[entry]);
     expect(redundant).toEqual([]);
   });

@@ -28,22 +28,41 @@ describe('actions/drill-report/dist/index.js as the runner runs it (Node 24)', (
 
     const run = await runBundledAction(
       'drill-report',
-      { reports: 'reports/**/*.json', title: 'Quarterly DR drill', 'history-dir': 'docs/dr-drills', 'open-pr': 'true', 'github-token': TOKEN, labels: 'disaster-recovery' },
+      {
+        reports: 'reports/**/*.json',
+        title: 'Quarterly DR drill',
+        'history-dir': 'docs/dr-drills',
+        'open-pr': 'true',
+        'github-token': TOKEN,
+        labels: 'disaster-recovery',
+      },
       { cwd: workspace.dir, env: { ...RUNNER_ENV, GITHUB_API_URL: github.url } },
     );
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     const name = '2026-01-01-21450007777';
-    expect(run.outputs).toEqual({ 'report-path': `docs/dr-drills/${name}.md`, 'pr-url': 'https://github.com/acme/shop/pull/1', passed: 'true' });
+    expect(run.outputs).toEqual({
+      'report-path': `docs/dr-drills/${name}.md`,
+      'pr-url': 'https://github.com/acme/shop/pull/1',
+      passed: 'true',
+    });
 
     const markdown = await readFile(join(workspace.dir, 'docs/dr-drills', `${name}.md`), 'utf8');
     expect(run.summary).toBe(markdown);
     expect(markdown.split('\n')[0]).toBe('# ✅ Quarterly DR drill, 2026-01-01: passed');
     expect(github.sequence()).toEqual(firstPullRequestCalls(github.baseSha));
     const commitSha = github.refs.get(`refs/heads/dr-drill/${name}`) ?? '';
-    expect(Object.keys(github.filesOf(commitSha))).toEqual([`docs/dr-drills/${name}.md`, `docs/dr-drills/${name}.json`]);
+    expect(Object.keys(github.filesOf(commitSha))).toEqual([
+      `docs/dr-drills/${name}.md`,
+      `docs/dr-drills/${name}.json`,
+    ]);
     expect(github.filesOf(commitSha)[`docs/dr-drills/${name}.md`]).toBe(markdown);
-    expect(github.pulls[0]).toMatchObject({ body: markdown, base: 'main', head: `dr-drill/${name}`, labels: ['disaster-recovery'] });
+    expect(github.pulls[0]).toMatchObject({
+      body: markdown,
+      base: 'main',
+      head: `dr-drill/${name}`,
+      labels: ['disaster-recovery'],
+    });
 
     // The token reaches the runner only in the command that masks it.
     const linesWithToken = run.stdout.split('\n').filter((line) => line.includes(TOKEN));
@@ -54,11 +73,21 @@ describe('actions/drill-report/dist/index.js as the runner runs it (Node 24)', (
   test('open-pr false writes the files and the summary only; a failed drill is reported, not an error of the step', async () => {
     const workspace = await workspaceWith('failing');
     cleanups.push(workspace.cleanup);
-    const run = await runBundledAction('drill-report', { reports: 'reports/**/*.json', 'open-pr': 'false' }, { cwd: workspace.dir, env: RUNNER_ENV });
+    const run = await runBundledAction(
+      'drill-report',
+      { reports: 'reports/**/*.json', 'open-pr': 'false' },
+      { cwd: workspace.dir, env: RUNNER_ENV },
+    );
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toEqual({ 'report-path': 'docs/dr-drills/2026-01-01-21450007777.md', 'pr-url': '', passed: 'false' });
+    expect(run.outputs).toEqual({
+      'report-path': 'docs/dr-drills/2026-01-01-21450007777.md',
+      'pr-url': '',
+      passed: 'false',
+    });
     expect(run.summary.split('\n')[0]).toBe('# ❌ Disaster recovery drill, 2026-01-01: failed');
-    expect(JSON.parse(await readFile(join(workspace.dir, 'docs/dr-drills/2026-01-01-21450007777.json'), 'utf8'))).toMatchObject({ kind: 'drill-report', passed: false });
+    expect(
+      JSON.parse(await readFile(join(workspace.dir, 'docs/dr-drills/2026-01-01-21450007777.json'), 'utf8')),
+    ).toMatchObject({ kind: 'drill-report', passed: false });
     expect(run.stdout).toMatch(/^::warning::the drill failed: restore-verify: checksum: /m);
   });
 
@@ -82,9 +111,15 @@ describe('actions/drill-report/dist/index.js as the runner runs it (Node 24)', (
   test('reports that match nothing fail the step with what to change, and no stack trace', async () => {
     const workspace = await workspaceWith('passing');
     cleanups.push(workspace.cleanup);
-    const run = await runBundledAction('drill-report', { reports: 'reports', 'open-pr': 'false' }, { cwd: workspace.dir, env: RUNNER_ENV });
+    const run = await runBundledAction(
+      'drill-report',
+      { reports: 'reports', 'open-pr': 'false' },
+      { cwd: workspace.dir, env: RUNNER_ENV },
+    );
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/^::error::reports matched no files \(reports is a folder: use reports\/\*\*\/\*\.json\)/m);
+    expect(run.stdout).toMatch(
+      /^::error::reports matched no files \(reports is a folder: use reports\/\*\*\/\*\.json\)/m,
+    );
     expect(run.stdout).not.toMatch(/\n\s+at /);
   });
 });

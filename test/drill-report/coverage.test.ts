@@ -48,7 +48,9 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
     expect(report.passed).toBe(false);
     expect(drillVerdict(report)).toBe('incomplete');
     expect(report.details).toMatchObject({ verdict: 'incomplete', meantToCheck: ['rto'], unchecked: ['rto'] });
-    expect(report.reasons).toEqual(['not checked: Recovery time within RTO, which a failover report in execute mode checks']);
+    expect(report.reasons).toEqual([
+      'not checked: Recovery time within RTO, which a failover report in execute mode checks',
+    ]);
   });
 
   test('the verdict shows in the heading, the headline, the checklist and the trend', async () => {
@@ -60,18 +62,28 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
     expect(lines[2]).toMatch(/^\*\*Incomplete\.\*\* 1 report: ✅ failover/);
     expect(markdown).toContain('**Why it is incomplete: what it was meant to check and did not**');
     const checklist = sections(markdown).get('Test Checklist') ?? '';
-    expect(checklist).toContain('Meant to be checked by the kinds of reports gathered: Recovery time within RTO. ⚠️ 1 of them was not checked, so the drill is incomplete.');
+    expect(checklist).toContain(
+      'Meant to be checked by the kinds of reports gathered: Recovery time within RTO. ⚠️ 1 of them was not checked, so the drill is incomplete.',
+    );
     const trend = (tables(sections(markdown).get('Trend') ?? '')[0] ?? []).slice(1);
     expect(trend.at(-1)?.slice(0, 2)).toEqual(['2026-01-01 (this drill)', '⚠️ incomplete']);
     expect(report.passed).toBe(false);
     expect(trendPoints(past, report).at(-1)).toMatchObject({ verdict: 'incomplete' });
-    expect(trendPoints(past, report).slice(0, -1).map((p) => p.verdict)).toEqual(['passed', 'failed', 'passed']);
+    expect(
+      trendPoints(past, report)
+        .slice(0, -1)
+        .map((p) => p.verdict),
+    ).toEqual(['passed', 'failed', 'passed']);
   });
 
   test('a restore-verify report and a failover plan: the restore checks the recovery time, so the drill passes', async () => {
     const report = await drillOf(['passing/failover-report.json', 'passing/restore-verify-report.json']);
     expect(report.passed).toBe(true);
-    expect(report.details).toMatchObject({ verdict: 'passed', meantToCheck: ['download', 'restore', 'rto', 'rpo'], unchecked: [] });
+    expect(report.details).toMatchObject({
+      verdict: 'passed',
+      meantToCheck: ['download', 'restore', 'rto', 'rpo'],
+      unchecked: [],
+    });
   });
 
   test('failures win over what was not checked: a failed drill is failed', async () => {
@@ -79,7 +91,11 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
     expect(drillVerdict(report)).toBe('failed');
     expect(report.passed).toBe(false);
     // Both at once: a restore that failed and left the recovery time and data loss unchecked.
-    const failedAndUnchecked = reportOf('restore-verify', [checklistItem('download', 'passed'), checklistItem('restore', 'failed'), checklistItem('rto', 'skipped', 'restore failed')]);
+    const failedAndUnchecked = reportOf('restore-verify', [
+      checklistItem('download', 'passed'),
+      checklistItem('restore', 'failed'),
+      checklistItem('rto', 'skipped', 'restore failed'),
+    ]);
     failedAndUnchecked.report.passed = false;
     failedAndUnchecked.report.reasons = ['pg_restore exited with 1'];
     const both = buildDrillReport({ title: 'drill', reports: [failedAndUnchecked], run: RUN });
@@ -97,11 +113,17 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
     ]);
     const report = buildDrillReport({ title: 'drill', reports: [skipped], run: RUN });
     expect(drillVerdict(report)).toBe('incomplete');
-    expect(report.reasons).toEqual(['not checked: Data loss within RPO, which a restore-verify report checks (skipped: no complete backup)']);
+    expect(report.reasons).toEqual([
+      'not checked: Data loss within RPO, which a restore-verify report checks (skipped: no complete backup)',
+    ]);
   });
 
-  test('an audit alone checks no item of the plan\'s Test Checklist: incomplete', () => {
-    const report = buildDrillReport({ title: 'drill', reports: [reportOf('dr-audit', [checklistItem('prerequisites', 'passed')])], run: RUN });
+  test("an audit alone checks no item of the plan's Test Checklist: incomplete", () => {
+    const report = buildDrillReport({
+      title: 'drill',
+      reports: [reportOf('dr-audit', [checklistItem('prerequisites', 'passed')])],
+      run: RUN,
+    });
     expect(drillVerdict(report)).toBe('incomplete');
     expect(report.reasons).toEqual([
       "no report of this drill (dr-audit) is of a kind that checks an item of the plan's Test Checklist: gather a restore-verify or rds-restore-test report, or a failover report in execute mode",
@@ -109,13 +131,20 @@ describe('a drill that checked nothing it was meant to is incomplete, never pass
   });
 
   test('an RDS recovery point restore alone is a drill: restore, recovery time and data loss checked pass it; its RPO unmeasured leaves it incomplete', () => {
-    const rds = (rpo: ReturnType<typeof checklistItem>) => reportOf('rds-restore-test', [checklistItem('restore', 'passed'), checklistItem('rto', 'passed'), rpo]);
+    const rds = (rpo: ReturnType<typeof checklistItem>) =>
+      reportOf('rds-restore-test', [checklistItem('restore', 'passed'), checklistItem('rto', 'passed'), rpo]);
     const checked = buildDrillReport({ title: 'drill', reports: [rds(checklistItem('rpo', 'passed'))], run: RUN });
     expect(drillVerdict(checked)).toBe('passed');
     expect(checked.details.meantToCheck).toEqual(['restore', 'rto', 'rpo']);
-    const unmeasured = buildDrillReport({ title: 'drill', reports: [rds(checklistItem('rpo', 'skipped', 'no recovery point'))], run: RUN });
+    const unmeasured = buildDrillReport({
+      title: 'drill',
+      reports: [rds(checklistItem('rpo', 'skipped', 'no recovery point'))],
+      run: RUN,
+    });
     expect(drillVerdict(unmeasured)).toBe('incomplete');
-    expect(unmeasured.reasons).toEqual(['not checked: Data loss within RPO, which an rds-restore-test report checks (skipped: no recovery point)']);
+    expect(unmeasured.reasons).toEqual([
+      'not checked: Data loss within RPO, which an rds-restore-test report checks (skipped: no recovery point)',
+    ]);
   });
 
   test('what each kind is meant to check is an item of the plan', () => {

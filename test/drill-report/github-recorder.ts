@@ -41,7 +41,10 @@ export interface GitHubRecorderOptions {
 export class GitHubRecorder {
   readonly calls: RecordedCall[] = [];
   readonly blobs = new Map<string, string>();
-  readonly trees = new Map<string, { base?: string; entries: { path: string; mode: string; type: string; sha: string }[] }>();
+  readonly trees = new Map<
+    string,
+    { base?: string; entries: { path: string; mode: string; type: string; sha: string }[] }
+  >();
   readonly commits = new Map<string, { message: string; tree: string; parents: string[] }>();
   readonly refs = new Map<string, string>();
   readonly pulls: PullRequest[] = [];
@@ -104,7 +107,8 @@ export class GitHubRecorder {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(body));
     };
-    if (this.options.token && call.authorization !== `token ${this.options.token}`) return send(401, { message: 'Bad credentials' });
+    if (this.options.token && call.authorization !== `token ${this.options.token}`)
+      return send(401, { message: 'Bad credentials' });
     try {
       const [status, body] = this.route(call);
       send(status, body);
@@ -120,33 +124,51 @@ export class GitHubRecorder {
     const body = (call.body ?? {}) as Record<string, unknown>;
     let m: RegExpExecArray | null;
 
-    if (call.method === 'GET' && path === '') return [200, { full_name: `${this.owner}/${this.repo}`, default_branch: this.options.defaultBranch ?? 'main' }];
+    if (call.method === 'GET' && path === '')
+      return [200, { full_name: `${this.owner}/${this.repo}`, default_branch: this.options.defaultBranch ?? 'main' }];
     if (call.method === 'GET' && (m = /^\/git\/ref\/(.+)$/.exec(path))) {
       const sha = this.refs.get(`refs/${m[1]}`);
       return sha ? [200, { ref: `refs/${m[1]}`, object: { sha, type: 'commit' } }] : [404, { message: 'Not Found' }];
     }
     if (call.method === 'GET' && (m = /^\/git\/commits\/([0-9a-f]{40})$/.exec(path))) {
       const commit = this.commits.get(m[1] as string);
-      return commit ? [200, { sha: m[1], message: commit.message, tree: { sha: commit.tree }, parents: commit.parents.map((sha) => ({ sha })) }] : [404, { message: 'Not Found' }];
+      return commit
+        ? [
+            200,
+            {
+              sha: m[1],
+              message: commit.message,
+              tree: { sha: commit.tree },
+              parents: commit.parents.map((sha) => ({ sha })),
+            },
+          ]
+        : [404, { message: 'Not Found' }];
     }
     if (call.method === 'POST' && path === '/git/blobs') {
-      if (body.encoding !== 'base64' && body.encoding !== 'utf-8') return [422, { message: 'encoding must be utf-8 or base64' }];
-      const content = body.encoding === 'base64' ? Buffer.from(String(body.content), 'base64').toString('utf8') : String(body.content);
+      if (body.encoding !== 'base64' && body.encoding !== 'utf-8')
+        return [422, { message: 'encoding must be utf-8 or base64' }];
+      const content =
+        body.encoding === 'base64'
+          ? Buffer.from(String(body.content), 'base64').toString('utf8')
+          : String(body.content);
       const sha = this.sha(content);
       this.blobs.set(sha, content);
       return [201, { sha, url: `${prefix}/git/blobs/${sha}` }];
     }
     if (call.method === 'POST' && path === '/git/trees') {
       const entries = body.tree as { path: string; mode: string; type: string; sha: string }[];
-      if (body.base_tree !== undefined && !this.trees.has(String(body.base_tree))) return [422, { message: 'base_tree is not a tree' }];
-      if (entries.some((e) => !this.blobs.has(e.sha))) return [422, { message: 'tree entry refers to an unknown blob' }];
+      if (body.base_tree !== undefined && !this.trees.has(String(body.base_tree)))
+        return [422, { message: 'base_tree is not a tree' }];
+      if (entries.some((e) => !this.blobs.has(e.sha)))
+        return [422, { message: 'tree entry refers to an unknown blob' }];
       const sha = this.sha('tree');
       this.trees.set(sha, { base: body.base_tree as string | undefined, entries });
       return [201, { sha }];
     }
     if (call.method === 'POST' && path === '/git/commits') {
       const parents = body.parents as string[];
-      if (!this.trees.has(String(body.tree)) || parents.some((p) => !this.commits.has(p))) return [422, { message: 'tree or parent not found' }];
+      if (!this.trees.has(String(body.tree)) || parents.some((p) => !this.commits.has(p)))
+        return [422, { message: 'tree or parent not found' }];
       const sha = this.sha('commit');
       this.commits.set(sha, { message: String(body.message), tree: String(body.tree), parents });
       return [201, { sha, tree: { sha: body.tree } }];
@@ -165,12 +187,26 @@ export class GitHubRecorder {
       return [200, { ref, object: { sha: body.sha } }];
     }
     if (call.method === 'POST' && path === '/pulls') {
-      if (this.options.refusePullRequests) return [403, { message: 'GitHub Actions is not permitted to create or approve pull requests.' }];
+      if (this.options.refusePullRequests)
+        return [403, { message: 'GitHub Actions is not permitted to create or approve pull requests.' }];
       const head = String(body.head);
-      if (!this.refs.has(`refs/heads/${head}`)) return [422, { message: 'Validation Failed', errors: [{ field: 'head', code: 'invalid' }] }];
-      if (String(body.body ?? '').length > 65_536) return [422, { message: 'Validation Failed', errors: [{ message: 'body is too long (maximum is 65536 characters)' }] }];
-      if (this.pulls.some((p) => p.head === head)) return [422, { message: `Validation Failed: A pull request already exists for ${this.owner}:${head}.` }];
-      const pull = { number: this.pulls.length + 1, head, base: String(body.base), title: String(body.title), body: String(body.body ?? ''), labels: [] };
+      if (!this.refs.has(`refs/heads/${head}`))
+        return [422, { message: 'Validation Failed', errors: [{ field: 'head', code: 'invalid' }] }];
+      if (String(body.body ?? '').length > 65_536)
+        return [
+          422,
+          { message: 'Validation Failed', errors: [{ message: 'body is too long (maximum is 65536 characters)' }] },
+        ];
+      if (this.pulls.some((p) => p.head === head))
+        return [422, { message: `Validation Failed: A pull request already exists for ${this.owner}:${head}.` }];
+      const pull = {
+        number: this.pulls.length + 1,
+        head,
+        base: String(body.base),
+        title: String(body.title),
+        body: String(body.body ?? ''),
+        labels: [],
+      };
       this.pulls.push(pull);
       return [201, this.pullJson(pull)];
     }

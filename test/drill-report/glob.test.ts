@@ -8,7 +8,14 @@ let root: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'dr-glob-'));
-  for (const file of ['a.json', 'b.txt', 'reports/x/restore.json', 'reports/y/z/failover.json', 'reports/old-1.json', 'reports/.hidden.json']) {
+  for (const file of [
+    'a.json',
+    'b.txt',
+    'reports/x/restore.json',
+    'reports/y/z/failover.json',
+    'reports/old-1.json',
+    'reports/.hidden.json',
+  ]) {
     await mkdir(join(root, file, '..'), { recursive: true });
     await writeFile(join(root, file), '{}');
   }
@@ -23,7 +30,12 @@ const rel = (files: string[]) => files.map((f) => f.slice(root.length + 1));
 
 describe('expandGlobs', () => {
   test('** spans any number of folders, none included; symbolic links to folders are not followed', async () => {
-    expect(rel(await expandGlobs(['reports/**/*.json'], root))).toEqual(['reports/.hidden.json', 'reports/old-1.json', 'reports/x/restore.json', 'reports/y/z/failover.json']);
+    expect(rel(await expandGlobs(['reports/**/*.json'], root))).toEqual([
+      'reports/.hidden.json',
+      'reports/old-1.json',
+      'reports/x/restore.json',
+      'reports/y/z/failover.json',
+    ]);
     expect(rel(await expandGlobs(['**/failover.json'], root))).toEqual(['reports/y/z/failover.json']);
     expect(rel(await expandGlobs(['reports/**'], root))).toHaveLength(4);
   });
@@ -35,7 +47,9 @@ describe('expandGlobs', () => {
   });
 
   test('! excludes, several patterns merge without duplicates, absolute patterns work', async () => {
-    expect(rel(await expandGlobs(['reports/**/*.json', '!reports/old-*.json', '!**/.*', `${root}/reports/x/*.json`], root))).toEqual(['reports/x/restore.json', 'reports/y/z/failover.json']);
+    expect(
+      rel(await expandGlobs(['reports/**/*.json', '!reports/old-*.json', '!**/.*', `${root}/reports/x/*.json`], root)),
+    ).toEqual(['reports/x/restore.json', 'reports/y/z/failover.json']);
   });
 
   test('.. in a relative pattern climbs from cwd; a cwd with glob characters in its name is taken literally; a link to a file is a file', async () => {
@@ -44,7 +58,11 @@ describe('expandGlobs', () => {
     await writeFile(join(odd, 'x', 'in-odd.json'), '{}');
     await writeFile(join(odd, 'x.json'), '{}');
     await symlink(join(root, 'a.json'), join(odd, 'linked.json'));
-    expect(rel(await expandGlobs(['*.json', '../a.json'], odd))).toEqual(['a.json', 'odd [x] *?/linked.json', 'odd [x] *?/x.json']);
+    expect(rel(await expandGlobs(['*.json', '../a.json'], odd))).toEqual([
+      'a.json',
+      'odd [x] *?/linked.json',
+      'odd [x] *?/x.json',
+    ]);
     expect(rel(await expandGlobs(['../x/*.json'], join(root, 'reports', 'y')))).toEqual(['reports/x/restore.json']);
     await rm(odd, { recursive: true });
   });

@@ -10,7 +10,10 @@ export const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
  * A throw-away checkout: the fixture reports of `set` under reports/, and the recorded
  * history under docs/dr-drills when asked. Removed by the returned cleanup.
  */
-export async function workspaceWith(set: 'passing' | 'failing' | 'matrix', withHistory = false): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function workspaceWith(
+  set: 'passing' | 'failing' | 'matrix',
+  withHistory = false,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'dr-drill-ws-'));
   await cp(join(FIXTURES, set), join(dir, 'reports'), { recursive: true });
   if (withHistory) await cp(join(FIXTURES, 'history'), join(dir, 'docs', 'dr-drills'), { recursive: true });

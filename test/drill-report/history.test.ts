@@ -24,16 +24,25 @@ describe('earlier drills in history-dir', () => {
     await writeFile(join(dir, 'notes.md'), '# notes');
     const log = recordingLogger();
     const drills = await loadPastDrills(dir, log);
-    expect(drills.map((d) => d.name)).toEqual(['2025-04-01-14100000001', '2025-07-01-17900000002', '2025-10-01-19800000003']);
+    expect(drills.map((d) => d.name)).toEqual([
+      '2025-04-01-14100000001',
+      '2025-07-01-17900000002',
+      '2025-10-01-19800000003',
+    ]);
     expect(drills.map((d) => d.report.passed)).toEqual([true, false, true]);
     const warnings = log.lines.filter((l) => l.level === 'warning').map((l) => l.message);
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/2024-01-01-1\.json is not JSON .*left out of the trend$/);
-    expect(warnings[1]).toMatch(/2024-04-01-2\.json is a 'restore-verify' report, not a drill record; left out of the trend$/);
+    expect(warnings[1]).toMatch(
+      /2024-04-01-2\.json is a 'restore-verify' report, not a drill record; left out of the trend$/,
+    );
   });
 
   test("this run's own record (a re-run) is left out; a folder that does not exist yet is an empty history", async () => {
-    expect((await loadPastDrills(dir, silentLogger, '2025-10-01-19800000003')).map((d) => d.name)).toEqual(['2025-04-01-14100000001', '2025-07-01-17900000002']);
+    expect((await loadPastDrills(dir, silentLogger, '2025-10-01-19800000003')).map((d) => d.name)).toEqual([
+      '2025-04-01-14100000001',
+      '2025-07-01-17900000002',
+    ]);
     expect(await loadPastDrills(join(dir, 'missing'), silentLogger)).toEqual([]);
   });
 });

@@ -9,7 +9,14 @@ import { firstPullRequestCalls, GitHubRecorder, type GitHubRecorderOptions } fro
 import { recordingLogger, workspaceWith } from './helpers.js';
 
 const TOKEN = 'ghs_drillReportTestToken0123456789abcdef';
-const RUN = { repository: 'acme/shop', workflow: 'DR drill', job: 'drill-report', runId: '21450001299', runAttempt: '1', url: 'https://github.com/acme/shop/actions/runs/21450001299' };
+const RUN = {
+  repository: 'acme/shop',
+  workflow: 'DR drill',
+  job: 'drill-report',
+  runId: '21450001299',
+  runAttempt: '1',
+  url: 'https://github.com/acme/shop/actions/runs/21450001299',
+};
 
 let github: GitHubRecorder;
 let workspace: { dir: string; cleanup: () => Promise<void> };
@@ -19,11 +26,21 @@ async function startGitHub(options: GitHubRecorderOptions = {}) {
 }
 
 function options(inputs: Record<string, string> = {}): DrillReportOptions {
-  const settings = parseDrillReportInputs((name) => ({ reports: 'reports/**/*.json', title: 'Quarterly DR drill', labels: 'disaster-recovery, dr-drill', 'github-token': TOKEN, ...inputs })[name] ?? '', {
-    GITHUB_REPOSITORY: 'acme/shop',
-    GITHUB_API_URL: github.url,
-    GITHUB_SERVER_URL: 'https://github.com',
-  });
+  const settings = parseDrillReportInputs(
+    (name) =>
+      ({
+        reports: 'reports/**/*.json',
+        title: 'Quarterly DR drill',
+        labels: 'disaster-recovery, dr-drill',
+        'github-token': TOKEN,
+        ...inputs,
+      })[name] ?? '',
+    {
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: 'https://github.com',
+    },
+  );
   return { ...settings, workspace: workspace.dir, run: RUN, log: recordingLogger() };
 }
 
@@ -62,14 +79,24 @@ describe('the pull request flow against a recording GitHub server', () => {
     expect(commitBody.parents).toEqual([github.baseSha]);
     expect(commitBody.message).toMatch(/^Quarterly DR drill 2026-01-01: passed\n/);
     expect(ref?.body).toEqual({ ref: `refs/heads/dr-drill/${name}`, sha: result.pullRequest?.commitSha });
-    expect(pull?.body).toMatchObject({ head: `dr-drill/${name}`, base: 'main', title: '✅ Quarterly DR drill 2026-01-01: passed', body: result.markdown });
+    expect(pull?.body).toMatchObject({
+      head: `dr-drill/${name}`,
+      base: 'main',
+      title: '✅ Quarterly DR drill 2026-01-01: passed',
+      body: result.markdown,
+    });
     expect(labels?.body).toEqual({ labels: ['disaster-recovery', 'dr-drill'] });
 
     // The branch's commit holds exactly the two files, as written to the workspace.
     expect(github.refs.get(`refs/heads/dr-drill/${name}`)).toBe(result.pullRequest?.commitSha);
     expect(github.filesOf(result.pullRequest?.commitSha ?? '')).toEqual({ [md]: writtenMd, [json]: writtenJson });
     expect(JSON.parse(writtenJson)).toMatchObject({ kind: 'drill-report', passed: true, run: RUN });
-    expect(result.pullRequest).toMatchObject({ url: 'https://github.com/acme/shop/pull/1', number: 1, base: 'main', created: true });
+    expect(result.pullRequest).toMatchObject({
+      url: 'https://github.com/acme/shop/pull/1',
+      number: 1,
+      base: 'main',
+      created: true,
+    });
     expect(github.pulls[0]?.labels).toEqual(['disaster-recovery', 'dr-drill']);
   });
 
@@ -119,9 +146,13 @@ describe('the pull request flow against a recording GitHub server', () => {
     const body = github.pulls[0]?.body ?? '';
     expect(body.length).toBeLessThanOrEqual(PR_BODY_LIMIT);
     expect(body.startsWith(result.markdown.slice(0, 1000))).toBe(true);
-    expect(body).toContain('(https://github.com/acme/shop/blob/dr-drill/2026-01-01-21450001299/docs/dr-drills/2026-01-01-21450001299.md)');
+    expect(body).toContain(
+      '(https://github.com/acme/shop/blob/dr-drill/2026-01-01-21450001299/docs/dr-drills/2026-01-01-21450001299.md)',
+    );
     // The committed file is whole.
-    expect(github.filesOf(result.pullRequest?.commitSha ?? '')['docs/dr-drills/2026-01-01-21450001299.md']).toBe(result.markdown);
+    expect(github.filesOf(result.pullRequest?.commitSha ?? '')['docs/dr-drills/2026-01-01-21450001299.md']).toBe(
+      result.markdown,
+    );
   });
 
   test('a repository that does not let Actions open pull requests: a ConfigurationError saying where to allow it; the branch stays', async () => {
@@ -157,7 +188,12 @@ describe('the pull request flow against a recording GitHub server', () => {
     expect(result.pullRequest?.url).toBe('https://github.com/acme/shop/pull/1');
     expect(result.pullRequest?.labelsError).toMatch(/Resource not accessible by integration/);
     const log = settings.log as ReturnType<typeof recordingLogger>;
-    expect(log.lines.filter((l) => l.level === 'warning').map((l) => l.message).join('\n')).toMatch(/issues: write/);
+    expect(
+      log.lines
+        .filter((l) => l.level === 'warning')
+        .map((l) => l.message)
+        .join('\n'),
+    ).toMatch(/issues: write/);
   });
 
   test('open-pr false: the files are written and GitHub is never called', async () => {

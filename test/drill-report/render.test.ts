@@ -12,7 +12,12 @@ import { formatDuration } from '../../src/util/format.js';
 import { FIXTURES } from './helpers.js';
 import { mermaidBlocks, sections, tables } from './markdown-structure.js';
 
-const RUN = { repository: 'acme/shop', workflow: 'DR drill', runId: '21450001299', url: 'https://github.com/acme/shop/actions/runs/21450001299' };
+const RUN = {
+  repository: 'acme/shop',
+  workflow: 'DR drill',
+  runId: '21450001299',
+  url: 'https://github.com/acme/shop/actions/runs/21450001299',
+};
 
 async function drillOf(set: string): Promise<{ sources: SourceReport[]; report: DrillReport }> {
   const sources = await loadSourceReports(['**/*.json'], join(FIXTURES, set));
@@ -40,8 +45,17 @@ describe('a drill whose reports all passed, with three earlier drills in history
     const markdown = renderDrillMarkdown(report, { past: await history(), historyDir: 'docs/dr-drills' });
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('# ✅ Quarterly DR drill, 2026-01-01: passed');
-    expect(lines[2]).toBe('**Passed.** 2 reports: ✅ restore-verify, ✅ failover. Test Checklist: 7 passed, 0 failed, 1 skipped, 1 not checked. Recovery time: database failure 4 min 12 s (RTO 1 h 0 min).');
-    expect([...sections(markdown).keys()]).toEqual(['Reports', 'Test Checklist', 'Objectives against measured values', 'Step timings', 'Trend', 'Post-mortem']);
+    expect(lines[2]).toBe(
+      '**Passed.** 2 reports: ✅ restore-verify, ✅ failover. Test Checklist: 7 passed, 0 failed, 1 skipped, 1 not checked. Recovery time: database failure 4 min 12 s (RTO 1 h 0 min).',
+    );
+    expect([...sections(markdown).keys()]).toEqual([
+      'Reports',
+      'Test Checklist',
+      'Objectives against measured values',
+      'Step timings',
+      'Trend',
+      'Post-mortem',
+    ]);
     expect(markdown).not.toContain('Why it failed');
   });
 
@@ -71,12 +85,51 @@ describe('a drill whose reports all passed, with three earlier drills in history
     const { report } = await drillOf('passing');
     const restore = await fixture('passing/restore-verify-report.json');
     const rto = restore.objectives[0]?.measuredSeconds as number;
-    const rows = rowsOf(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' }), 'Objectives against measured values');
+    const rows = rowsOf(
+      renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' }),
+      'Objectives against measured values',
+    );
     expect(rows).toEqual([
-      ['✅', 'RTO', 'database failure', 'download start to end of verification (checks and smoke command included)', '1 h 0 min', formatDuration(rto), `${Math.round((rto / 3600) * 100)}%`, 'restore-verify'],
-      ['✅', 'RPO', 'database failure', 'age of the newest complete backup (from its snapshot)', '1 h 0 min', '20 min 8 s', '34%', 'restore-verify'],
-      ['✅', 'RPO', 'database failure', 'largest gap between complete backups over the last 30 days', '1 h 0 min', '59 min 57 s', '99.9%', 'restore-verify'],
-      ['⏭️', 'RTO', 'regional outage', 'start of execute to https://api.acme.example/api/v1/health/ answering HTTP 200', '8 h 0 min', 'not measured', '-', 'failover'],
+      [
+        '✅',
+        'RTO',
+        'database failure',
+        'download start to end of verification (checks and smoke command included)',
+        '1 h 0 min',
+        formatDuration(rto),
+        `${Math.round((rto / 3600) * 100)}%`,
+        'restore-verify',
+      ],
+      [
+        '✅',
+        'RPO',
+        'database failure',
+        'age of the newest complete backup (from its snapshot)',
+        '1 h 0 min',
+        '20 min 8 s',
+        '34%',
+        'restore-verify',
+      ],
+      [
+        '✅',
+        'RPO',
+        'database failure',
+        'largest gap between complete backups over the last 30 days',
+        '1 h 0 min',
+        '59 min 57 s',
+        '99.9%',
+        'restore-verify',
+      ],
+      [
+        '⏭️',
+        'RTO',
+        'regional outage',
+        'start of execute to https://api.acme.example/api/v1/health/ answering HTTP 200',
+        '8 h 0 min',
+        'not measured',
+        '-',
+        'failover',
+      ],
       ['✅', 'RPO', 'regional outage', 'replication lag at preflight', '1 h 0 min', '0.80 s', '0%', 'failover'],
     ]);
   });
@@ -84,12 +137,18 @@ describe('a drill whose reports all passed, with three earlier drills in history
   test('step timings: every step of every report with its duration and share of the run', async () => {
     const { report } = await drillOf('passing');
     const restore = await fixture('passing/restore-verify-report.json');
-    const body = sections(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' })).get('Step timings') ?? '';
+    const body =
+      sections(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' })).get('Step timings') ?? '';
     const [restoreTable, failoverTable] = tables(body);
     expect(restoreTable?.slice(1).map((r) => r[1])).toEqual([...restore.steps.map((s) => s.name), '**total**']);
-    expect(restoreTable?.slice(1).map((r) => r[2])).toEqual([...restore.steps.map((s) => formatDuration(s.durationSeconds ?? 0)), formatDuration(restore.durationSeconds)]);
+    expect(restoreTable?.slice(1).map((r) => r[2])).toEqual([
+      ...restore.steps.map((s) => formatDuration(s.durationSeconds ?? 0)),
+      formatDuration(restore.durationSeconds),
+    ]);
     const restoreRow = restoreTable?.find((r) => r[1] === 'restore');
-    expect(restoreRow?.[3]).toBe(`${Math.round(((restore.steps.find((s) => s.name === 'restore')?.durationSeconds ?? 0) / restore.durationSeconds) * 100)}%`);
+    expect(restoreRow?.[3]).toBe(
+      `${Math.round(((restore.steps.find((s) => s.name === 'restore')?.durationSeconds ?? 0) / restore.durationSeconds) * 100)}%`,
+    );
     expect(failoverTable?.slice(1).map((r) => [r[0], r[1], r[4]])).toEqual([
       ['✅', 'preflight', '7 findings, 0 blocking'],
       ['', '**total**', ''],
@@ -128,17 +187,45 @@ describe('a drill whose reports all passed, with three earlier drills in history
 
   test("the plan's post-mortem template: its five sections in order, answered from the reports where they can be", async () => {
     const { report } = await drillOf('passing');
-    const body = sections(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' })).get('Post-mortem') ?? '';
+    const body =
+      sections(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' })).get('Post-mortem') ?? '';
     const headings = [...body.matchAll(/^(\d)\. \*\*(.+)\*\*$/gm)].map((m) => `${m[1]}. ${m[2]}`);
-    expect(headings).toEqual(['1. Incident Summary', '2. Root Cause Analysis', '3. Recovery Actions', '4. Lessons Learned', '5. Action Items']);
-    for (const question of ['What happened?', 'When did it happen?', 'How long was the outage?', 'Why did it happen?', 'What was the root cause?', 'What were contributing factors?', 'What steps were taken?', 'How long did each step take?', 'Were procedures effective?', 'What went well?', 'What could be improved?', 'What should we change?']) {
+    expect(headings).toEqual([
+      '1. Incident Summary',
+      '2. Root Cause Analysis',
+      '3. Recovery Actions',
+      '4. Lessons Learned',
+      '5. Action Items',
+    ]);
+    for (const question of [
+      'What happened?',
+      'When did it happen?',
+      'How long was the outage?',
+      'Why did it happen?',
+      'What was the root cause?',
+      'What were contributing factors?',
+      'What steps were taken?',
+      'How long did each step take?',
+      'Were procedures effective?',
+      'What went well?',
+      'What could be improved?',
+      'What should we change?',
+    ]) {
       expect(body).toContain(`- ${question}`);
     }
     expect(body).toContain('When did it happen? 2026-01-01 05:00:04 UTC to 2026-01-01 05:04:17 UTC');
-    expect(body).toContain('Were procedures effective? Yes: every step that ran passed and every measured objective was met.');
-    expect(body).toMatch(/restore-verify: select 0\.39 s, preflight 0\.20 s, download 36\.5 s, checksum 0\.00 s, create database 0\.31 s, restore 3 min 1 s,/);
+    expect(body).toContain(
+      'Were procedures effective? Yes: every step that ran passed and every measured objective was met.',
+    );
+    expect(body).toMatch(
+      /restore-verify: select 0\.39 s, preflight 0\.20 s, download 36\.5 s, checksum 0\.00 s, create database 0\.31 s, restore 3 min 1 s,/,
+    );
     expect(body).toContain('What should we change? _To be filled in by the team._');
-    const actionItems = body.slice(body.indexOf('5. **Action Items**')).split('\n').filter((l) => l.trim().startsWith('- [ ]')).map((l) => l.trim());
+    const actionItems = body
+      .slice(body.indexOf('5. **Action Items**'))
+      .split('\n')
+      .filter((l) => l.trim().startsWith('- [ ]'))
+      .map((l) => l.trim());
     expect(actionItems).toEqual([
       '- [ ] Cover in the next drill: Payment processing works',
       '- [ ] Cover in the next drill: Plan prerequisites in place',
@@ -148,14 +235,18 @@ describe('a drill whose reports all passed, with three earlier drills in history
       '- [ ] Schedule follow-up review',
     ]);
     // The RPO gap met its target with almost no margin: the report says so.
-    expect(body).toMatch(/RPO for database failure \(largest gap between complete backups over the last 30 days\) was met with little margin/);
+    expect(body).toMatch(
+      /RPO for database failure \(largest gap between complete backups over the last 30 days\) was met with little margin/,
+    );
     expect(body).toContain('Not checked by this drill: Payment processing works');
   });
 
   test('rendering is pure: the same record and history give the same markdown', async () => {
     const { report } = await drillOf('passing');
     const past = await history();
-    expect(renderDrillMarkdown(report, { past, historyDir: 'docs/dr-drills' })).toBe(renderDrillMarkdown(structuredClone(report), { past: structuredClone(past), historyDir: 'docs/dr-drills' }));
+    expect(renderDrillMarkdown(report, { past, historyDir: 'docs/dr-drills' })).toBe(
+      renderDrillMarkdown(structuredClone(report), { past: structuredClone(past), historyDir: 'docs/dr-drills' }),
+    );
   });
 });
 
@@ -180,7 +271,8 @@ describe('a drill over many databases (a matrix)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dr-many-'));
-    for (let i = 0; i < 8; i += 1) await cp(join(FIXTURES, 'matrix', 'orders'), join(dir, `restore-verify-db${i}`), { recursive: true });
+    for (let i = 0; i < 8; i += 1)
+      await cp(join(FIXTURES, 'matrix', 'orders'), join(dir, `restore-verify-db${i}`), { recursive: true });
     await cp(join(FIXTURES, 'matrix', 'billing'), join(dir, 'restore-verify-billing'), { recursive: true });
     await cp(join(FIXTURES, 'passing', 'failover-report.json'), join(dir, 'failover-plan', 'failover-report.json'));
   });
@@ -192,13 +284,23 @@ describe('a drill over many databases (a matrix)', () => {
     const sources = await loadSourceReports(['**/*.json'], dir);
     const report = buildDrillReport({ title: 'Quarterly DR drill', reports: sources, run: RUN });
     const markdown = renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' });
-    expect(markdown.split('\n')[2]).toMatch(/^\*\*Failed\.\*\* 10 reports: 9 passed, 1 failed \(❌ restore-verify \(billing\)\)\. /);
+    expect(markdown.split('\n')[2]).toMatch(
+      /^\*\*Failed\.\*\* 10 reports: 9 passed, 1 failed \(❌ restore-verify \(billing\)\)\. /,
+    );
     const rpo = rowsOf(markdown, 'Test Checklist')[7];
     expect(rpo?.[3]).toMatch(/^10 reports: 9 passed, 1 failed; restore-verify \(billing\): failed \(/);
     const steps = sections(markdown).get('Step timings') ?? '';
     const [spread] = tables(steps);
-    const restoreTimes = sources.filter((s) => s.report.kind === 'restore-verify').map((s) => s.report.steps.find((step) => step.name === 'restore')?.durationSeconds as number);
-    expect(spread?.find((r) => r[0] === 'restore')).toEqual(['restore', '9', '0', formatDuration(restoreTimes.sort((a, b) => a - b)[4] as number), `${formatDuration(Math.max(...restoreTimes))} (restore-verify (billing))`]);
+    const restoreTimes = sources
+      .filter((s) => s.report.kind === 'restore-verify')
+      .map((s) => s.report.steps.find((step) => step.name === 'restore')?.durationSeconds as number);
+    expect(spread?.find((r) => r[0] === 'restore')).toEqual([
+      'restore',
+      '9',
+      '0',
+      formatDuration(restoreTimes.sort((a, b) => a - b)[4] as number),
+      `${formatDuration(Math.max(...restoreTimes))} (restore-verify (billing))`,
+    ]);
     expect(steps.match(/<details><summary>/g)).toHaveLength(10);
     const postMortem = sections(markdown).get('Post-mortem') ?? '';
     expect(postMortem).toContain('- restore-verify: 9 runs, 8 passed, 1 failed.');
@@ -213,17 +315,36 @@ describe('a drill whose reports failed', () => {
     const markdown = renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' });
     expect(markdown.split('\n')[0]).toBe('# ❌ Quarterly DR drill, 2026-01-01: failed');
     const why = markdown.slice(markdown.indexOf('**Why it failed**'), markdown.indexOf('## Reports'));
-    expect(why.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.replace(/ is [0-9a-f]{64}, the manifest says [0-9a-f]{64}/, ' is X, the manifest says Y'))).toEqual([
+    expect(
+      why
+        .split('\n')
+        .filter((l) => l.startsWith('- '))
+        .map((l) => l.replace(/ is [0-9a-f]{64}, the manifest says [0-9a-f]{64}/, ' is X, the manifest says Y')),
+    ).toEqual([
       '- restore-verify: checksum: SHA-256 of database/backup_20251231_020002.dump is X, the manifest says Y',
       '- restore-verify: RPO: the largest gap between complete backups over the last 30 days is 1 h 0 min (3611 s), over the objective of 1 h 0 min (3600 s)',
       '- failover: health check: https://staging.acme.example/api/v1/health/ did not answer 200 within 600 s: 61 attempts, last 502',
     ]);
     const rows = rowsOf(markdown, 'Test Checklist');
-    expect(rows.map((r) => r[2])).toEqual(['failed', 'failed', 'failed', 'failed', 'skipped', 'failed', 'failed', 'failed', 'not checked']);
+    expect(rows.map((r) => r[2])).toEqual([
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'skipped',
+      'failed',
+      'failed',
+      'failed',
+      'not checked',
+    ]);
     // Application starts: both reports failed it, each for its own reason.
-    expect(rows[2]?.[3]).toBe('restore-verify: failed (not run: the checksum failed); failover: failed (https://staging.acme.example/api/v1/health/: 61 attempts, last 502)');
+    expect(rows[2]?.[3]).toBe(
+      'restore-verify: failed (not run: the checksum failed); failover: failed (https://staging.acme.example/api/v1/health/: 61 attempts, last 502)',
+    );
     // Data loss: the failover's lag was within the RPO, the backups' largest gap was not: failed wins.
-    expect(rows[7]?.[3]).toMatch(/^restore-verify: failed \(.*\); failover: passed \(replication lag 2\.4 s at preflight, RPO 3600 s\)$/);
+    expect(rows[7]?.[3]).toMatch(
+      /^restore-verify: failed \(.*\); failover: passed \(replication lag 2\.4 s at preflight, RPO 3600 s\)$/,
+    );
   });
 
   test('no recovery was measured: no chart, the trend says so', async () => {
@@ -236,7 +357,8 @@ describe('a drill whose reports failed', () => {
 
   test('the post-mortem names what failed and turns each failure into an action item', async () => {
     const { report } = await drillOf('failing');
-    const body = sections(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' })).get('Post-mortem') ?? '';
+    const body =
+      sections(renderDrillMarkdown(report, { past: [], historyDir: 'docs/dr-drills' })).get('Post-mortem') ?? '';
     expect(body).toContain(
       'Were procedures effective? No: steps failed: restore-verify: checksum, failover: health check; objectives missed: RPO for database failure (largest gap between complete backups over the last 30 days).',
     );
@@ -270,10 +392,19 @@ describe('the drill record', () => {
     const restore = await fixture('passing/restore-verify-report.json');
     const rto = restore.objectives[0];
     if (!rto) throw new Error('fixture has no RTO');
-    const lying = { ...restore, objectives: [{ ...rto, measuredSeconds: 4000, passed: false }, ...restore.objectives.slice(1)] };
-    const report = buildDrillReport({ title: 't', reports: [{ label: 'restore-verify', file: 'x.json', report: lying }], run: RUN });
+    const lying = {
+      ...restore,
+      objectives: [{ ...rto, measuredSeconds: 4000, passed: false }, ...restore.objectives.slice(1)],
+    };
+    const report = buildDrillReport({
+      title: 't',
+      reports: [{ label: 'restore-verify', file: 'x.json', report: lying }],
+      run: RUN,
+    });
     expect(report.passed).toBe(false);
-    expect(report.reasons).toEqual(['restore-verify: RTO (database failure, download start to end of verification (checks and smoke command included)) measured 1 h 6 min, over the target of 1 h 0 min']);
+    expect(report.reasons).toEqual([
+      'restore-verify: RTO (database failure, download start to end of verification (checks and smoke command included)) measured 1 h 6 min, over the target of 1 h 0 min',
+    ]);
   });
 
   test('no reports at all is a failed drill, not a passed one', () => {

@@ -33,7 +33,9 @@ describe('gathering the reports of a drill', () => {
   test('only drill records matched: an error, not an empty drill', async () => {
     const error = await loadSourceReports(['docs/**/*.json'], workspace.dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/^reports matched only drill records \(docs\/dr-drills\/2025-04-01-14100000001\.json, /);
+    expect((error as Error).message).toMatch(
+      /^reports matched only drill records \(docs\/dr-drills\/2025-04-01-14100000001\.json, /,
+    );
   });
 
   test('a file that is not a report: an error naming it', async () => {
@@ -53,6 +55,11 @@ describe('labels', () => {
         { kind: 'failover', file: 'reports/failover-plan/failover-report.json' },
       ]),
     ).toEqual(['restore-verify (orders)', 'restore-verify (billing)', 'failover']);
-    expect(sourceLabels([{ kind: 'failover', file: 'a/plan.json' }, { kind: 'failover', file: 'a/execute.json' }])).toEqual(['failover (plan)', 'failover (execute)']);
+    expect(
+      sourceLabels([
+        { kind: 'failover', file: 'a/plan.json' },
+        { kind: 'failover', file: 'a/execute.json' },
+      ]),
+    ).toEqual(['failover (plan)', 'failover (execute)']);
   });
 });

@@ -9,7 +9,9 @@ function drill(date: string, rto: Record<string, [number | null, number]>, passe
   return {
     ...report,
     passed,
-    objectives: Object.entries(rto).map(([scenario, [measured, target]]) => objective('RTO', scenario, 'restore', target, measured)),
+    objectives: Object.entries(rto).map(([scenario, [measured, target]]) =>
+      objective('RTO', scenario, 'restore', target, measured),
+    ),
   };
 }
 
@@ -38,7 +40,10 @@ function expectValidChart(mermaid: string): void {
 
 describe('recovery charts', () => {
   test('bars are the measured recovery per drill, the line is the RTO, in a unit that fits, inside the y range', () => {
-    const past = [drill('2025-04-01', { 'database failure': [340, 3600] }), drill('2025-07-01', { 'database failure': [4100, 3600] }, false)];
+    const past = [
+      drill('2025-04-01', { 'database failure': [340, 3600] }),
+      drill('2025-07-01', { 'database failure': [4100, 3600] }, false),
+    ];
     const current = drill('2025-10-01', { 'database failure': [252.5, 3600] });
     const chart = recoveryChart('database failure', trendPoints(past, current));
     expectValidChart(chart.mermaid);
@@ -51,9 +56,12 @@ describe('recovery charts', () => {
   });
 
   test('a scenario text with double quotes cannot end the Mermaid string early', () => {
-    const chart = recoveryChart('the "big" outage', trendPoints([], drill('2026-01-01', { 'the "big" outage': [30, 60] })));
+    const chart = recoveryChart(
+      'the "big" outage',
+      trendPoints([], drill('2026-01-01', { 'the "big" outage': [30, 60] })),
+    );
     expectValidChart(chart.mermaid);
-    expect(chart.mermaid).toContain("title \"Recovery time per drill: the 'big' outage\"");
+    expect(chart.mermaid).toContain('title "Recovery time per drill: the \'big\' outage"');
   });
 
   test('numbers never use exponents, which Mermaid cannot read', () => {
@@ -68,19 +76,31 @@ describe('recovery charts', () => {
     expect(chartUnit(90).name).toBe('s');
     expect(chartUnit(28_800).name).toBe('min');
     expect(chartUnit(172_800).name).toBe('h');
-    const chart = recoveryChart('regional outage', trendPoints([], drill('2026-01-01', { 'regional outage': [7200, 172_800] })));
+    const chart = recoveryChart(
+      'regional outage',
+      trendPoints([], drill('2026-01-01', { 'regional outage': [7200, 172_800] })),
+    );
     expect(chart.measured).toEqual([2]);
     expect(chart.target).toEqual([48]);
   });
 
   test('drills that did not measure the scenario are left out, not drawn as zero', () => {
-    const past = [drill('2025-04-01', { 'database failure': [300, 3600] }), drill('2025-07-01', { 'database failure': [null, 3600] }), drill('2025-08-01', { 'regional outage': [900, 28_800] })];
-    const chart = recoveryChart('database failure', trendPoints(past, drill('2025-10-01', { 'database failure': [240, 3600] })));
+    const past = [
+      drill('2025-04-01', { 'database failure': [300, 3600] }),
+      drill('2025-07-01', { 'database failure': [null, 3600] }),
+      drill('2025-08-01', { 'regional outage': [900, 28_800] }),
+    ];
+    const chart = recoveryChart(
+      'database failure',
+      trendPoints(past, drill('2025-10-01', { 'database failure': [240, 3600] })),
+    );
     expect(chart.labels).toEqual(['2025-04-01', '2025-10-01']);
   });
 
   test(`the trend keeps the last ${TREND_LENGTH} drills, this one last; a repeated date is numbered`, () => {
-    const past = Array.from({ length: 20 }, (_, i) => drill(`2021-${String((i % 12) + 1).padStart(2, '0')}-01`, { db: [60 + i, 3600] }));
+    const past = Array.from({ length: 20 }, (_, i) =>
+      drill(`2021-${String((i % 12) + 1).padStart(2, '0')}-01`, { db: [60 + i, 3600] }),
+    );
     const points = trendPoints(past, drill('2021-12-01', { db: [10, 3600] }));
     expect(points).toHaveLength(TREND_LENGTH);
     expect(points[points.length - 1]?.current).toBe(true);

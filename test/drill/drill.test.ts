@@ -14,7 +14,15 @@ interface Verdict {
   objectives: { name: string; scenario: string; passed: boolean | null; kind: string }[];
   report?: string;
   outputDir: string;
-  started: { postgresPort?: number; motoPid?: number; productionPort?: number; newServerPort?: number; restoredPorts?: number[]; replicaPort?: number; healthUrl?: string };
+  started: {
+    postgresPort?: number;
+    motoPid?: number;
+    productionPort?: number;
+    newServerPort?: number;
+    restoredPorts?: number[];
+    replicaPort?: number;
+    healthUrl?: string;
+  };
 }
 
 const listening = (port: number) =>
@@ -39,7 +47,14 @@ const alive = (pid: number) => {
 /** Every file under a folder, its text. */
 async function filesUnder(dir: string): Promise<{ path: string; text: string }[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return Promise.all(entries.filter((e) => e.isFile()).map(async (e) => ({ path: join(e.parentPath, e.name), text: await readFile(join(e.parentPath, e.name), 'utf8') })));
+  return Promise.all(
+    entries
+      .filter((e) => e.isFile())
+      .map(async (e) => ({
+        path: join(e.parentPath, e.name),
+        text: await readFile(join(e.parentPath, e.name), 'utf8'),
+      })),
+  );
 }
 
 let out: string;
@@ -54,7 +69,11 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   // The drill starts its own stack; it must not find the test run's. The app role's password comes as a secret would.
   const appPassword = `app-${randomBytes(12).toString('hex')}`;
   const env = { ...process.env, DR_TEST_STACK: '', APP_DB_PASSWORD: appPassword };
-  const run = await execa('npx', ['tsx', 'scripts/drill.ts', '--size', '3', '--json', '--out', out], { env, reject: false, timeout: 300_000 });
+  const run = await execa('npx', ['tsx', 'scripts/drill.ts', '--size', '3', '--json', '--out', out], {
+    env,
+    reject: false,
+    timeout: 300_000,
+  });
   const verdict = JSON.parse(String(run.stdout)) as Verdict;
 
   expect(verdict.steps.map((s) => [s.name, s.passed])).toEqual([
@@ -88,17 +107,44 @@ test('npm run drill at a small size: passes every step, writes the report, and l
 
   const dataset = rowsFor(3);
   // The rebuild: roles from the backup's globals, the app's password from the secret, and the app's own login seeing its settings, tables and sequence.
-  const rebuild = JSON.parse(await readFile(join(out, 'reports', 'restore-verify-rebuild', 'restore-verify-report.json'), 'utf8')) as RestoreVerifyReport;
+  const rebuild = JSON.parse(
+    await readFile(join(out, 'reports', 'restore-verify-rebuild', 'restore-verify-report.json'), 'utf8'),
+  ) as RestoreVerifyReport;
   expect(rebuild.passed).toBe(true);
-  expect(rebuild.objectives[0]).toMatchObject({ name: 'RTO', scenario: 'infrastructure failure', targetSeconds: 14_400, passed: true });
-  expect(rebuild.details.roles).toMatchObject({ mode: 'rebuild', missing: [], passwordsSet: ['saas_app'], needPassword: [] });
+  expect(rebuild.objectives[0]).toMatchObject({
+    name: 'RTO',
+    scenario: 'infrastructure failure',
+    targetSeconds: 14_400,
+    passed: true,
+  });
+  expect(rebuild.details.roles).toMatchObject({
+    mode: 'rebuild',
+    missing: [],
+    passwordsSet: ['saas_app'],
+    needPassword: [],
+  });
   expect([...(rebuild.details.roles?.created ?? [])].sort()).toEqual(['saas_app', 'saas_owner', 'saas_readonly']);
-  expect(rebuild.details.smoke?.output.trim().split('\n')).toEqual(['saas_app', '30s', '8MB', String(dataset.payments), String(dataset.users), '1000']);
+  expect(rebuild.details.smoke?.output.trim().split('\n')).toEqual([
+    'saas_app',
+    '30s',
+    '8MB',
+    String(dataset.payments),
+    String(dataset.users),
+    '1000',
+  ]);
 
   // The RDS recovery point, in the secondary region: newer than the backup, it holds the payments taken after it.
-  const rds = JSON.parse(await readFile(join(out, 'reports', 'rds-restore-test', 'rds-restore-test-report.json'), 'utf8')) as RdsRestoreReport;
+  const rds = JSON.parse(
+    await readFile(join(out, 'reports', 'rds-restore-test', 'rds-restore-test-report.json'), 'utf8'),
+  ) as RdsRestoreReport;
   expect(rds.passed).toBe(true);
-  expect(rds.details).toMatchObject({ instanceId: 'saas-production', sourceRegion: 'us-east-1', region: 'us-west-2', scenario: 'regional outage', selector: 'latest' });
+  expect(rds.details).toMatchObject({
+    instanceId: 'saas-production',
+    sourceRegion: 'us-east-1',
+    region: 'us-west-2',
+    scenario: 'regional outage',
+    selector: 'latest',
+  });
   expect(rds.details.recoveryPoint?.mechanism).toBe('point-in-time');
   expect(rds.details.instance).toMatchObject({ created: true, deleted: true, kept: false });
   expect(rds.details.smoke?.output.trim()).toBe(String(dataset.payments + 25));
@@ -111,14 +157,28 @@ test('npm run drill at a small size: passes every step, writes the report, and l
 
   const report = await readFile(verdict.report as string, 'utf8');
   expect(report).toMatch(/^# ✅ Local disaster-recovery drill, \d{4}-\d{2}-\d{2}: passed/);
-  expect(report).toContain('5 reports: ✅ restore-verify (copy), ✅ restore-verify (rebuild), ✅ rds-restore-test, ✅ dr-audit, ✅ failover');
+  expect(report).toContain(
+    '5 reports: ✅ restore-verify (copy), ✅ restore-verify (rebuild), ✅ rds-restore-test, ✅ dr-audit, ✅ failover',
+  );
   expect(report).toMatch(/infrastructure failure [\d.]+ s \(RTO 4 h 0 min\)/);
-  expect(report).toMatch(/\| ✅ \| RTO \| infrastructure failure \| rebuild on an empty server: .*\| restore-verify \(rebuild\) \|/);
-  expect(report).toMatch(/\| ✅ \| RTO \| regional outage \| RDS point-in-time restore in us-west-2, from us-east-1: .*\| rds-restore-test \|/);
+  expect(report).toMatch(
+    /\| ✅ \| RTO \| infrastructure failure \| rebuild on an empty server: .*\| restore-verify \(rebuild\) \|/,
+  );
+  expect(report).toMatch(
+    /\| ✅ \| RTO \| regional outage \| RDS point-in-time restore in us-west-2, from us-east-1: .*\| rds-restore-test \|/,
+  );
   expect(report).toContain('| ✅ | Restore database from backup | passed |');
   expect(report).toContain('| ✅ | Recovery time within RTO | passed |');
   expect(report).toContain('| ✅ | Plan prerequisites in place | passed |');
-  for (const name of ['backup', 'restore-verify', 'restore-verify-rebuild', 'rds-restore-test', 'dr-audit', 'failover', 'drill-report']) {
+  for (const name of [
+    'backup',
+    'restore-verify',
+    'restore-verify-rebuild',
+    'rds-restore-test',
+    'dr-audit',
+    'failover',
+    'drill-report',
+  ]) {
     expect((await readFile(join(out, 'summaries', `${name}.md`), 'utf8')).length).toBeGreaterThan(100);
   }
 
@@ -129,7 +189,8 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   const { postgresPort, motoPid, productionPort, newServerPort, restoredPorts, replicaPort } = verdict.started;
   expect(postgresPort && motoPid && productionPort && newServerPort && replicaPort).toBeTruthy();
   expect(restoredPorts).toHaveLength(1);
-  for (const port of [postgresPort, productionPort, newServerPort, ...(restoredPorts ?? []), replicaPort]) expect([port, await listening(port as number)]).toEqual([port, false]);
+  for (const port of [postgresPort, productionPort, newServerPort, ...(restoredPorts ?? []), replicaPort])
+    expect([port, await listening(port as number)]).toEqual([port, false]);
   expect(alive(motoPid as number)).toBe(false);
 }, 330_000);
 

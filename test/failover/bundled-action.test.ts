@@ -28,7 +28,11 @@ suite('actions/failover/dist/index.js as the runner runs it', () => {
     const env = { ...MOTO_CREDENTIALS };
     try {
       const before = await snapshot(topology);
-      const plan = await runBundledAction('failover', inputsFor(topology, { 'health-url': health.url, 'report-path': join(dir, 'plan.json') }), { env });
+      const plan = await runBundledAction(
+        'failover',
+        inputsFor(topology, { 'health-url': health.url, 'report-path': join(dir, 'plan.json') }),
+        { env },
+      );
       expect(plan.exitCode).toBe(0);
       expect(plan.outputs).toEqual({
         mode: 'plan',
@@ -42,25 +46,41 @@ suite('actions/failover/dist/index.js as the runner runs it', () => {
       });
       expect(plan.summary).toContain('execute would proceed');
       expect(plan.summary).toContain('### What execute would do');
-      expect(((JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as FailoverReport).details.mode)).toBe('plan');
+      expect((JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as FailoverReport).details.mode).toBe('plan');
       expect(await snapshot(topology)).toEqual(before);
 
-      const refused = await runBundledAction('failover', inputsFor(topology, { mode: 'execute', confirm: 'yes', 'report-path': join(dir, 'refused.json') }), { env });
+      const refused = await runBundledAction(
+        'failover',
+        inputsFor(topology, { mode: 'execute', confirm: 'yes', 'report-path': join(dir, 'refused.json') }),
+        { env },
+      );
       expect(refused.exitCode).toBe(1);
       expect(refused.stdout).toContain("::error::confirm 'yes' does not equal replica-id");
       expect(await snapshot(topology)).toEqual(before);
 
       // The record moves after the plan was approved: execute, bound to the plan's record-value, promotes nothing.
       const approved = plan.outputs['record-value'] as string;
-      const theirs = { Name: `${topology.recordName}.`, Type: 'CNAME' as const, TTL: 60, ResourceRecords: [{ Value: 'maintenance.example.net' }] };
+      const theirs = {
+        Name: `${topology.recordName}.`,
+        Type: 'CNAME' as const,
+        TTL: 60,
+        ResourceRecords: [{ Value: 'maintenance.example.net' }],
+      };
       await upsertRecord(topology.zoneId, theirs);
       const stale = await runBundledAction(
         'failover',
-        inputsFor(topology, { mode: 'execute', confirm: topology.replicaId, 'expected-record-value': approved, 'report-path': join(dir, 'stale.json') }),
+        inputsFor(topology, {
+          mode: 'execute',
+          confirm: topology.replicaId,
+          'expected-record-value': approved,
+          'report-path': join(dir, 'stale.json'),
+        }),
         { env },
       );
       expect(stale.exitCode).toBe(1);
-      expect(stale.stdout).toContain(`::error::execute refused, nothing was changed: Approved record: ${topology.recordName}. CNAME holds maintenance.example.net, but the approved plan saw ${approved}`);
+      expect(stale.stdout).toContain(
+        `::error::execute refused, nothing was changed: Approved record: ${topology.recordName}. CNAME holds maintenance.example.net, but the approved plan saw ${approved}`,
+      );
       expect(stale.outputs['record-value']).toBe('maintenance.example.net');
       expect(await snapshot(topology)).toEqual({ ...before, record: [theirs] });
       await upsertRecord(topology.zoneId, { ...theirs, ResourceRecords: [{ Value: topology.primaryAddress }] });
@@ -81,8 +101,15 @@ suite('actions/failover/dist/index.js as the runner runs it', () => {
       );
       expect(executed.stdout).not.toContain('::error::');
       expect(executed.exitCode).toBe(0);
-      expect(executed.outputs).toMatchObject({ mode: 'execute', promoted: 'true', 'previous-record-value': topology.primaryAddress, 'change-id': expect.stringMatching(/^C[A-Z0-9]+$/) });
-      expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([{ Value: topology.replicaAddress }]);
+      expect(executed.outputs).toMatchObject({
+        mode: 'execute',
+        promoted: 'true',
+        'previous-record-value': topology.primaryAddress,
+        'change-id': expect.stringMatching(/^C[A-Z0-9]+$/),
+      });
+      expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([
+        { Value: topology.replicaAddress },
+      ]);
       const report = JSON.parse(await readFile(join(dir, 'execute.json'), 'utf8')) as FailoverReport;
       expect(report.passed).toBe(true);
       expect(executed.summary).toContain('Failover to');

@@ -15,7 +15,19 @@ import { StepRecorder } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { freePort } from '../../harness/free-port.js';
 import { startHealthServer } from '../../harness/health-server.js';
-import { createTopology, describe, PRIMARY_REGION, recordSets, runOptions, SECONDARY_REGION, settingsFor, snapshot, TEST_PACING, upsertRecord, createZone } from '../../harness/aws-topology.js';
+import {
+  createTopology,
+  describe,
+  PRIMARY_REGION,
+  recordSets,
+  runOptions,
+  SECONDARY_REGION,
+  settingsFor,
+  snapshot,
+  TEST_PACING,
+  upsertRecord,
+  createZone,
+} from '../../harness/aws-topology.js';
 
 const stepNames = (report: FailoverReport) => report.steps.map((step) => `${step.name}:${step.status}`);
 /** A re-run that finds the promotion and the record done: only the health check is left to run. */
@@ -35,7 +47,7 @@ function contextFor(settings: Parameters<typeof createClients>[0]): FailoverCont
 suite('failover execute', () => {
   test.each([
     ['without confirm', '', 'confirm is empty'],
-    ['with a confirm that is not the replica-id', 'saas-production', "does not equal replica-id"],
+    ['with a confirm that is not the replica-id', 'saas-production', 'does not equal replica-id'],
   ])('execute %s changes nothing', async (_label, confirm, message) => {
     const topology = await createTopology();
     const settings = settingsFor(topology, { mode: 'execute', confirm });
@@ -53,7 +65,11 @@ suite('failover execute', () => {
   test('execute with confirm promotes, switches the record, waits for INSYNC and health; a second run changes nothing', async () => {
     const topology = await createTopology();
     const health = await startHealthServer(200);
-    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId, health: { url: health.url, display: health.url, expectStatus: 200, timeoutSeconds: 10 } });
+    const settings = settingsFor(topology, {
+      mode: 'execute',
+      confirm: topology.replicaId,
+      health: { url: health.url, display: health.url, expectStatus: 200, timeoutSeconds: 10 },
+    });
     try {
       const result = await runFailover(runOptions(settings));
       expect(result.error).toBeUndefined();
@@ -65,10 +81,17 @@ suite('failover execute', () => {
       const replica = await describe(topology.replicaId, SECONDARY_REGION);
       expect(replica.DBInstanceStatus).toBe('available');
       expect(replica.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
-      expect(replica.TagList).toEqual(expect.arrayContaining([{ Key: 'dr-actions:promoted-from', Value: topology.primaryArn }]));
+      expect(replica.TagList).toEqual(
+        expect.arrayContaining([{ Key: 'dr-actions:promoted-from', Value: topology.primaryArn }]),
+      );
       expect((await describe(topology.primaryId, PRIMARY_REGION)).ReadReplicaDBInstanceIdentifiers).toEqual([]);
       expect(await recordSets(topology.zoneId, topology.recordName)).toEqual([
-        { Name: `${topology.recordName}.`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: topology.replicaAddress }] },
+        {
+          Name: `${topology.recordName}.`,
+          Type: 'CNAME',
+          TTL: 60,
+          ResourceRecords: [{ Value: topology.replicaAddress }],
+        },
       ]);
 
       const report = JSON.parse(await readFile(settings.reportPath, 'utf8')) as FailoverReport;
@@ -85,7 +108,9 @@ suite('failover execute', () => {
         expect(step.durationSeconds).toBeGreaterThanOrEqual(0);
         expect(Date.parse(step.finishedAt as string)).toBeGreaterThanOrEqual(Date.parse(step.startedAt as string));
       }
-      expect(report.steps[1]?.detail).toMatch(/PromoteReadReplica called; .* available with no replication source after \d+ status checks/);
+      expect(report.steps[1]?.detail).toMatch(
+        /PromoteReadReplica called; .* available with no replication source after \d+ status checks/,
+      );
       const rto = report.objectives.find((o) => o.name === 'RTO');
       expect(rto?.measuredSeconds).toBeGreaterThan(1); // moto takes 2 s to promote
       expect(rto?.passed).toBe(true);
@@ -95,7 +120,9 @@ suite('failover execute', () => {
       ]);
       expect(report.details.health).toMatchObject({ healthy: true, lastStatus: 200, attempts: 1 });
       expect(failoverMarkdown(result)).toContain('Failover to');
-      expect(failoverMarkdown(result)).toContain(`| ${topology.primaryAddress} (TTL 60) | ${topology.replicaAddress} (TTL 60) | ✅ done |`);
+      expect(failoverMarkdown(result)).toContain(
+        `| ${topology.primaryAddress} (TTL 60) | ${topology.replicaAddress} (TTL 60) | ✅ done |`,
+      );
 
       // Re-run after success: everything is detected as done; nothing is called that changes anything.
       const before = await snapshot(topology);
@@ -120,44 +147,84 @@ suite('failover execute', () => {
     const ctx = contextFor(settings);
     const preflight = await runPreflight(settings, ctx);
     expect(preflight.blockers).toEqual([]);
-    const theirs = { Name: `${topology.recordName}.`, Type: 'CNAME' as const, TTL: 300, ResourceRecords: [{ Value: 'maintenance.example.net' }] };
+    const theirs = {
+      Name: `${topology.recordName}.`,
+      Type: 'CNAME' as const,
+      TTL: 300,
+      ResourceRecords: [{ Value: 'maintenance.example.net' }],
+    };
     await upsertRecord(topology.zoneId, theirs);
 
     const steps = new StepRecorder();
     const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
-    const failure = await executeFailover(settings, preflight, ctx, steps, outcome).then(() => undefined, (error: unknown) => error);
+    const failure = await executeFailover(settings, preflight, ctx, steps, outcome).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     expect(failure).toBeInstanceOf(RecordChangedError);
     const message = (failure as Error).message;
     expect(message).toContain('changed after preflight');
-    expect(message).toContain(`preflight read ${topology.primaryAddress} (TTL 60), it now holds maintenance.example.net (TTL 300)`);
+    expect(message).toContain(
+      `preflight read ${topology.primaryAddress} (TTL 60), it now holds maintenance.example.net (TTL 300)`,
+    );
     expect(message).toContain('nothing was changed');
     expect(await recordSets(topology.zoneId, topology.recordName)).toEqual([theirs]);
     expect(outcome.recordSwitched).toBe(false);
-    expect(steps.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['promote replica:passed', 'prove writable:skipped', 'switch DNS record:failed']);
+    expect(steps.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'promote replica:passed',
+      'prove writable:skipped',
+      'switch DNS record:failed',
+    ]);
   });
 
   test('health never healthy: the run fails after health-timeout-seconds, and the report times every step', async () => {
     const topology = await createTopology();
     const health = await startHealthServer(503);
-    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId, health: { url: health.url, display: health.url, expectStatus: 200, timeoutSeconds: 2 } });
+    const settings = settingsFor(topology, {
+      mode: 'execute',
+      confirm: topology.replicaId,
+      health: { url: health.url, display: health.url, expectStatus: 200, timeoutSeconds: 2 },
+    });
     try {
       const result = await runFailover(runOptions(settings));
       expect(result.error).toBeInstanceOf(HealthCheckError);
-      expect(result.error?.message).toMatch(/did not answer HTTP 200 within health-timeout-seconds \(2\.00 s\): \d+ attempts, last answer HTTP 503/);
+      expect(result.error?.message).toMatch(
+        /did not answer HTTP 200 within health-timeout-seconds \(2\.00 s\): \d+ attempts, last answer HTTP 503/,
+      );
       // DNS moved before the check failed: the error (the ::error:: line) and the summary's reason say so, with the way back.
       const switchBack =
         `aws route53 change-resource-record-sets --hosted-zone-id ${topology.zoneId} --change-batch '` +
         JSON.stringify({
           Changes: [
-            { Action: 'DELETE', ResourceRecordSet: { Name: `${topology.recordName}.`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: topology.replicaAddress }] } },
-            { Action: 'CREATE', ResourceRecordSet: { Name: `${topology.recordName}.`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: topology.primaryAddress }] } },
+            {
+              Action: 'DELETE',
+              ResourceRecordSet: {
+                Name: `${topology.recordName}.`,
+                Type: 'CNAME',
+                TTL: 60,
+                ResourceRecords: [{ Value: topology.replicaAddress }],
+              },
+            },
+            {
+              Action: 'CREATE',
+              ResourceRecordSet: {
+                Name: `${topology.recordName}.`,
+                Type: 'CNAME',
+                TTL: 60,
+                ResourceRecords: [{ Value: topology.primaryAddress }],
+              },
+            },
           ],
         }) +
         "'";
       expect(result.changeId).toMatch(/^C[A-Z0-9]+$/);
-      expect(result.error?.message).toContain(`DNS was already switched: change ${result.changeId} points ${topology.recordName}. at the new primary`);
-      expect(result.error?.message).toContain(`To switch back (only while nothing was written to the new primary): ${switchBack}`);
+      expect(result.error?.message).toContain(
+        `DNS was already switched: change ${result.changeId} points ${topology.recordName}. at the new primary`,
+      );
+      expect(result.error?.message).toContain(
+        `To switch back (only while nothing was written to the new primary): ${switchBack}`,
+      );
       expect(result.error?.message).not.toContain('\n');
       const report = JSON.parse(await readFile(settings.reportPath, 'utf8')) as FailoverReport;
       expect(report.passed).toBe(false);
@@ -202,15 +269,21 @@ suite('failover execute', () => {
     const before = await snapshot(topology);
     const result = await runFailover(runOptions(settings));
     expect(result.error).toBeInstanceOf(PromotionUnknownStateError);
-    expect(result.error?.message).toMatch(/did not finish within wait-timeout-seconds \(1\.00 s\): unknown state \(last seen: status (available|modifying), still a replica of /);
+    expect(result.error?.message).toMatch(
+      /did not finish within wait-timeout-seconds \(1\.00 s\): unknown state \(last seen: status (available|modifying), still a replica of /,
+    );
     expect(result.error?.message).toContain('DNS was not changed');
     expect((await snapshot(topology)).record).toEqual(before.record);
     expect(stepNames(result.report)).toEqual(['preflight:passed', 'promote replica:failed']);
 
-    const rerun = await runFailover(runOptions({ ...settings, waitTimeoutSeconds: 60, reportPath: `${settings.reportPath}.2` }));
+    const rerun = await runFailover(
+      runOptions({ ...settings, waitTimeoutSeconds: 60, reportPath: `${settings.reportPath}.2` }),
+    );
     expect(rerun.error).toBeUndefined();
     expect(rerun.promoted).toBe(true);
-    expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([{ Value: topology.replicaAddress }]);
+    expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([
+      { Value: topology.replicaAddress },
+    ]);
     await rm(settings.reportPath, { force: true });
     await rm(`${settings.reportPath}.2`, { force: true });
   });
@@ -229,26 +302,42 @@ suite('failover execute', () => {
     await executeFailover(settings, preflight, ctx, new StepRecorder(), outcome);
     expect(outcome).toMatchObject({ promoted: true, recordSwitched: true });
     const advice = nextSteps(settings, preflight).join('\n');
-    expect(advice).toContain(`Fence the old primary ${topology.primaryId} (us-east-1) before it can take connections again`);
+    expect(advice).toContain(
+      `Fence the old primary ${topology.primaryId} (us-east-1) before it can take connections again`,
+    );
     expect(advice).not.toContain('Split-brain risk: the old primary');
   });
 
-  test('record-type A: the alias moves from the primary region\'s load balancer to the secondary\'s', async () => {
+  test("record-type A: the alias moves from the primary region's load balancer to the secondary's", async () => {
     const topology = await createTopology();
     const { zoneId, zoneName } = await createZone();
     const name = `app.${zoneName}.`;
-    const primaryNlb = { HostedZoneId: 'Z26RNL4JYFTOTI', DNSName: 'db-nlb-1.elb.us-east-1.amazonaws.com.', EvaluateTargetHealth: true };
+    const primaryNlb = {
+      HostedZoneId: 'Z26RNL4JYFTOTI',
+      DNSName: 'db-nlb-1.elb.us-east-1.amazonaws.com.',
+      EvaluateTargetHealth: true,
+    };
     await upsertRecord(zoneId, { Name: name, Type: 'A', AliasTarget: primaryNlb });
     const settings = settingsFor(topology, {
       mode: 'execute',
       confirm: topology.replicaId,
-      record: { hostedZoneId: zoneId, name, type: 'A', ttl: 60, alias: { dnsName: 'db-nlb-2.elb.us-west-2.amazonaws.com.', hostedZoneId: 'Z18D5FSROUN65G' } },
+      record: {
+        hostedZoneId: zoneId,
+        name,
+        type: 'A',
+        ttl: 60,
+        alias: { dnsName: 'db-nlb-2.elb.us-west-2.amazonaws.com.', hostedZoneId: 'Z18D5FSROUN65G' },
+      },
     });
     const result = await runFailover(runOptions(settings));
     expect(result.error).toBeUndefined();
     expect(result.previousRecordValue).toBe('ALIAS db-nlb-1.elb.us-east-1.amazonaws.com');
     const [record] = await recordSets(zoneId, name);
-    expect(record?.AliasTarget).toEqual({ HostedZoneId: 'Z18D5FSROUN65G', DNSName: 'db-nlb-2.elb.us-west-2.amazonaws.com.', EvaluateTargetHealth: true });
+    expect(record?.AliasTarget).toEqual({
+      HostedZoneId: 'Z18D5FSROUN65G',
+      DNSName: 'db-nlb-2.elb.us-west-2.amazonaws.com.',
+      EvaluateTargetHealth: true,
+    });
     await rm(settings.reportPath, { force: true });
   });
 });

@@ -1,11 +1,22 @@
 import { describe as suite, expect, test } from '@jest/globals';
 import { lagFromFacts, type LagFacts } from '../../src/failover/replica-database.js';
 
-const standby: LagFacts = { inRecovery: true, receiveLsn: '0/3000148', replayLsn: '0/3000148', caughtUp: true, replayAgeSeconds: 5400, receiverStatus: 'streaming' };
+const standby: LagFacts = {
+  inRecovery: true,
+  receiveLsn: '0/3000148',
+  replayLsn: '0/3000148',
+  caughtUp: true,
+  replayAgeSeconds: 5400,
+  receiverStatus: 'streaming',
+};
 
-suite('replication lag from a standby\'s own view', () => {
+suite("replication lag from a standby's own view", () => {
   test('replay caught up with everything received is zero lag, however old the last commit (an idle source)', () => {
-    expect(lagFromFacts(standby)).toEqual({ state: 'measured', seconds: 0, basis: 'replay has caught up with all WAL received (0/3000148, WAL receiver streaming)' });
+    expect(lagFromFacts(standby)).toEqual({
+      state: 'measured',
+      seconds: 0,
+      basis: 'replay has caught up with all WAL received (0/3000148, WAL receiver streaming)',
+    });
   });
 
   test('caught up with a receiver that is not streaming is still zero, with the caveat that the source may hold more', () => {

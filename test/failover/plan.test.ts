@@ -11,7 +11,9 @@ suite('failover plan', () => {
   test('plan reads everything, changes nothing, and writes a passing report with the planned changes', async () => {
     const topology = await createTopology();
     const health = await startHealthServer(503);
-    const settings = settingsFor(topology, { health: { url: health.url, display: health.url, expectStatus: 200, timeoutSeconds: 5 } });
+    const settings = settingsFor(topology, {
+      health: { url: health.url, display: health.url, expectStatus: 200, timeoutSeconds: 5 },
+    });
     try {
       const before = await snapshot(topology);
       const result = await runFailover(runOptions(settings));
@@ -38,15 +40,26 @@ suite('failover plan', () => {
       const dns = report.details.plannedChanges[2];
       expect(dns?.before).toBe(`${topology.primaryAddress} (TTL 60)`);
       expect(dns?.after).toBe(`${topology.replicaAddress} (TTL 60)`);
-      expect(report.details.source).toMatchObject({ id: topology.primaryId, region: PRIMARY_REGION, status: 'available', answers: true });
-      expect(report.objectives.find((o) => o.name === 'RTO')).toMatchObject({ scenario: 'regional outage', targetSeconds: 28_800, measuredSeconds: null });
+      expect(report.details.source).toMatchObject({
+        id: topology.primaryId,
+        region: PRIMARY_REGION,
+        status: 'available',
+        answers: true,
+      });
+      expect(report.objectives.find((o) => o.name === 'RTO')).toMatchObject({
+        scenario: 'regional outage',
+        targetSeconds: 28_800,
+        measuredSeconds: null,
+      });
       // No replica-database-url: the lag is not known, and is never reported as zero.
       expect(report.details.replicationLag).toBeNull();
       expect(report.objectives.find((o) => o.name === 'RPO')?.measuredSeconds).toBeNull();
 
       const summary = failoverMarkdown(result);
       expect(summary).toContain('execute would proceed');
-      expect(summary).toContain(`| ${topology.primaryAddress} (TTL 60) | ${topology.replicaAddress} (TTL 60) | planned |`);
+      expect(summary).toContain(
+        `| ${topology.primaryAddress} (TTL 60) | ${topology.replicaAddress} (TTL 60) | planned |`,
+      );
       expect(summary).toContain(`confirm: ${topology.replicaId}`);
       expect(summary).toContain('Split-brain risk');
       expect(summary).toContain('HTTP 503');
@@ -63,7 +76,9 @@ suite('failover plan', () => {
     const result = await runFailover(runOptions(settings));
     expect(await snapshot(topology)).toEqual(before);
     expect(result.error).toBeInstanceOf(ConfigurationError);
-    expect(result.error?.message).toContain(`replicates from ${topology.primaryId} (us-east-1), not from source-id some-other-db (us-east-1)`);
+    expect(result.error?.message).toContain(
+      `replicates from ${topology.primaryId} (us-east-1), not from source-id some-other-db (us-east-1)`,
+    );
     expect(result.report.passed).toBe(false);
     await rm(settings.reportPath, { force: true });
   });
@@ -89,11 +104,21 @@ suite('failover plan', () => {
   test('a record of another type under the name, and a record outside the zone, are refused', async () => {
     const topology = await createTopology();
     const aliasSettings = settingsFor(topology, {
-      record: { hostedZoneId: topology.zoneId, name: `${topology.recordName}.`, type: 'A', ttl: 60, alias: { dnsName: 'nlb.example.net.', hostedZoneId: 'Z26RNL4JYFTOTI' } },
+      record: {
+        hostedZoneId: topology.zoneId,
+        name: `${topology.recordName}.`,
+        type: 'A',
+        ttl: 60,
+        alias: { dnsName: 'nlb.example.net.', hostedZoneId: 'Z26RNL4JYFTOTI' },
+      },
     });
     const wrongType = await runFailover(runOptions(aliasSettings));
-    expect(wrongType.error?.message).toContain('has a CNAME record, and a CNAME cannot share a name with other records');
-    const outsideSettings = settingsFor(topology, { record: { hostedZoneId: topology.zoneId, name: 'db.elsewhere.example.org.', type: 'CNAME', ttl: 60 } });
+    expect(wrongType.error?.message).toContain(
+      'has a CNAME record, and a CNAME cannot share a name with other records',
+    );
+    const outsideSettings = settingsFor(topology, {
+      record: { hostedZoneId: topology.zoneId, name: 'db.elsewhere.example.org.', type: 'CNAME', ttl: 60 },
+    });
     const outside = await runFailover(runOptions(outsideSettings));
     expect(outside.error?.message).toContain(`db.elsewhere.example.org. is not in hosted zone ${topology.zoneId}`);
     await Promise.all([aliasSettings, outsideSettings].map((s) => rm(s.reportPath, { force: true })));

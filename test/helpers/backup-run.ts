@@ -13,5 +13,10 @@ export function clockOf(now: () => Date): Clock {
 export function backupWithInputs(inputs: Record<string, string>, now?: () => Date): Promise<BackupResult> {
   const all: Record<string, string> = { 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1', ...inputs };
   const settings = parseBackupInputs((name) => all[name] ?? '', {});
-  return runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger, clock: now && clockOf(now) });
+  return runBackup({
+    ...settings,
+    run: { repository: 'acme/saas', runId: '42' },
+    log: silentLogger,
+    clock: now && clockOf(now),
+  });
 }

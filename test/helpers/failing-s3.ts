@@ -76,7 +76,11 @@ export async function answeringEndpoint(status: 403 | 500 | 503): Promise<Failin
     count += 1;
     req.resume();
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message><RequestId>failing-endpoint</RequestId></Error>`;
-    res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), 'x-amz-request-id': 'failing-endpoint' });
+    res.writeHead(status, {
+      'Content-Type': 'application/xml',
+      'Content-Length': Buffer.byteLength(body),
+      'x-amz-request-id': 'failing-endpoint',
+    });
     res.end(body);
   });
   return listening(server, 'http', () => count);

@@ -21,6 +21,9 @@ export async function sql(url: string, text: string): Promise<string> {
 }
 
 export async function databaseExists(name: string): Promise<boolean> {
-  const found = await sql(stackFromEnv().postgresUrl('postgres'), `SELECT 1 FROM pg_database WHERE datname = '${name.replace(/'/g, "''")}'`);
+  const found = await sql(
+    stackFromEnv().postgresUrl('postgres'),
+    `SELECT 1 FROM pg_database WHERE datname = '${name.replace(/'/g, "''")}'`,
+  );
   return found === '1';
 }

@@ -60,7 +60,10 @@ export async function contentDigest(url: string): Promise<Record<string, string>
   for (const table of tables) {
     const [schema, ...rest] = table.split('.');
     const quoted = `"${(schema as string).replace(/"/g, '""')}"."${rest.join('.').replace(/"/g, '""')}"`;
-    digests[table] = await sql(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM ONLY ${quoted} t`);
+    digests[table] = await sql(
+      url,
+      `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM ONLY ${quoted} t`,
+    );
   }
   return digests;
 }

@@ -48,7 +48,9 @@ export async function stallingS3(size: number): Promise<LocalServer> {
   const server = createTcpServer((socket) => {
     socket.on('error', () => undefined);
     socket.once('data', () => {
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${size}\r\nETag: "stalled"\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${size}\r\nETag: "stalled"\r\n\r\n`,
+      );
       socket.write(Buffer.alloc(Math.floor(size / 2), 7));
     });
   });
@@ -59,7 +61,10 @@ export async function stallingS3(size: number): Promise<LocalServer> {
  * A path-style S3 endpoint that forwards to `upstream` (moto), except the requests `hold` picks,
  * which it accepts and never answers. `held` lists them as they come (method and path).
  */
-export async function s3Holding(upstream: string, hold: (method: string, path: string) => boolean): Promise<LocalServer & { held: string[]; untilHeld(count: number): Promise<void> }> {
+export async function s3Holding(
+  upstream: string,
+  hold: (method: string, path: string) => boolean,
+): Promise<LocalServer & { held: string[]; untilHeld(count: number): Promise<void> }> {
   const target = new URL(upstream);
   const held: string[] = [];
   const waiting: { count: number; resolve: () => void }[] = [];
@@ -73,18 +78,29 @@ export async function s3Holding(upstream: string, hold: (method: string, path: s
       return;
     }
     const { expect: _continue, ...headers } = req.headers; // this server already answered 100-continue
-    const forward = request({ host: target.hostname, port: target.port, method: req.method, path, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: target.hostname, port: target.port, method: req.method, path, headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
-  const untilHeld = (count: number) => (held.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve })));
+  const untilHeld = (count: number) =>
+    held.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve }));
   return { ...(await listen(server, sockets)), held, untilHeld };
 }
 
 /** One region's bucket gone silent: every request for `silentBucket` (`/<bucket>`, `/<bucket>/...`, `/<bucket>?...`) is held. */
-export async function s3WithSilentBucket(upstream: string, silentBucket: string): Promise<LocalServer & { held: string[] }> {
-  return s3Holding(upstream, (_method, path) => path === `/${silentBucket}` || path.startsWith(`/${silentBucket}/`) || path.startsWith(`/${silentBucket}?`));
+export async function s3WithSilentBucket(
+  upstream: string,
+  silentBucket: string,
+): Promise<LocalServer & { held: string[] }> {
+  return s3Holding(
+    upstream,
+    (_method, path) =>
+      path === `/${silentBucket}` || path.startsWith(`/${silentBucket}/`) || path.startsWith(`/${silentBucket}?`),
+  );
 }

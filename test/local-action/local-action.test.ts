@@ -33,22 +33,38 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function localAction(name: string, inputs: Record<string, string>): Promise<{ outputs: Record<string, string>; errors: string[]; log: string }> {
+async function localAction(
+  name: string,
+  inputs: Record<string, string>,
+): Promise<{ outputs: Record<string, string>; errors: string[]; log: string }> {
   const envFile = join(dir, `${name}.env`);
   const summary = join(dir, `${name}-summary.md`);
   await writeFile(summary, '');
-  const lines = Object.entries({ ...inputs }).map(([key, value]) => `INPUT_${key.toUpperCase()}=${JSON.stringify(value)}`);
-  lines.push(`GITHUB_STEP_SUMMARY=${summary}`, `GITHUB_WORKSPACE=${dir}`, 'GITHUB_REPOSITORY=acme/saas', 'GITHUB_RUN_ID=4242');
+  const lines = Object.entries({ ...inputs }).map(
+    ([key, value]) => `INPUT_${key.toUpperCase()}=${JSON.stringify(value)}`,
+  );
+  lines.push(
+    `GITHUB_STEP_SUMMARY=${summary}`,
+    `GITHUB_WORKSPACE=${dir}`,
+    'GITHUB_REPOSITORY=acme/saas',
+    'GITHUB_RUN_ID=4242',
+  );
   await writeFile(envFile, `${lines.join('\n')}\n`);
-  const run = await execa(process.env.npm_node_execpath ?? 'node', [LOCAL_ACTION, 'run', join(ROOT, 'actions', name), join(ROOT, 'src', 'actions', `${name}.ts`), envFile], {
-    cwd: ROOT,
-    env: { NODE_PACKAGE_MANAGER: 'npm', NO_COLOR: '1', FORCE_COLOR: '0', ...MOTO_CREDENTIALS },
-    all: true,
-    reject: false,
-    timeout: 240_000,
-  });
+  const run = await execa(
+    process.env.npm_node_execpath ?? 'node',
+    [LOCAL_ACTION, 'run', join(ROOT, 'actions', name), join(ROOT, 'src', 'actions', `${name}.ts`), envFile],
+    {
+      cwd: ROOT,
+      env: { NODE_PACKAGE_MANAGER: 'npm', NO_COLOR: '1', FORCE_COLOR: '0', ...MOTO_CREDENTIALS },
+      all: true,
+      reject: false,
+      timeout: 240_000,
+    },
+  );
   const log = run.all ?? '';
-  const outputs = Object.fromEntries([...log.matchAll(/^::set-output name=([^:]+)::(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  const outputs = Object.fromEntries(
+    [...log.matchAll(/^::set-output name=([^:]+)::(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+  );
   const errors = [...log.matchAll(/^::error::(.*)$/gm)].map((m) => m[1] as string);
   return { outputs, errors, log };
 }
@@ -85,7 +101,11 @@ test('backup, restore-verify, failover (plan), dr-audit and drill-report each ru
     'report-path': join(reports, 'failover-report.json'),
   });
   expect(failover.errors).toEqual([]);
-  expect(failover.outputs).toMatchObject({ mode: 'plan', promoted: 'false', 'previous-record-value': topology.primaryAddress });
+  expect(failover.outputs).toMatchObject({
+    mode: 'plan',
+    promoted: 'false',
+    'previous-record-value': topology.primaryAddress,
+  });
 
   const audit = await localAction('dr-audit', {
     'primary-region': 'us-east-1',
@@ -97,14 +117,22 @@ test('backup, restore-verify, failover (plan), dr-audit and drill-report each ru
   expect(audit.errors).toEqual([]);
   expect(audit.outputs).toMatchObject({ passed: 'true', 'failed-count': '0' });
 
-  const report = await localAction('drill-report', { reports: 'reports/*.json', 'history-dir': 'drills', 'open-pr': 'false' });
+  const report = await localAction('drill-report', {
+    reports: 'reports/*.json',
+    'history-dir': 'drills',
+    'open-pr': 'false',
+  });
   expect(report.errors).toEqual([]);
   expect(report.outputs['report-path']).toMatch(/^drills\/\d{4}-\d{2}-\d{2}-4242\.md$/);
-  expect(await readFile(join(dir, report.outputs['report-path'] as string), 'utf8')).toContain('Restore database from backup');
+  expect(await readFile(join(dir, report.outputs['report-path'] as string), 'utf8')).toContain(
+    'Restore database from backup',
+  );
 });
 
-test('a bad input is the action\'s own error under @github/local-action too (so the outputs above come from real runs)', async () => {
+test("a bad input is the action's own error under @github/local-action too (so the outputs above come from real runs)", async () => {
   const run = await localAction('backup', { 'database-url': 'mysql://nope', bucket: 'saas-backups' });
-  expect(run.errors).toEqual(['database-url must start with postgres:// or postgresql://, e.g. postgres://user:password@host:5432/database']);
+  expect(run.errors).toEqual([
+    'database-url must start with postgres:// or postgresql://, e.g. postgres://user:password@host:5432/database',
+  ]);
   expect(run.outputs).toEqual({});
 });

@@ -24,7 +24,10 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     await addPayments(primary, 6);
     await setLatestRestorableTime(PRIMARY_REGION, sourceId, await serverNow(primary));
     dir = await mkdtemp(join(tmpdir(), 'dr-rds-e2e-'));
-    await writeFile(join(dir, 'checks.sql'), '-- name: payments were restored\n-- checklist: payments\nSELECT count(*) = 6 FROM payments;\n');
+    await writeFile(
+      join(dir, 'checks.sql'),
+      '-- name: payments were restored\n-- checklist: payments\nSELECT count(*) = 6 FROM payments;\n',
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -55,10 +58,19 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     );
     expect(service.errors).toEqual([]);
     // The one line that may hold it is the command that masks it.
-    expect(run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')).not.toContain(primary.password);
+    expect(
+      run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(primary.password);
     expect(run.summary).not.toContain(primary.password);
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ passed: 'true', 'restored-instance-id': `${sourceId}-rt-4242-2`, 'report-path': reportPath });
+    expect(run.outputs).toMatchObject({
+      passed: 'true',
+      'restored-instance-id': `${sourceId}-rt-4242-2`,
+      'report-path': reportPath,
+    });
     expect(Number(run.outputs['recovery-seconds'])).toBeGreaterThan(0);
     expect(Date.parse(run.outputs['recovery-point-time'] ?? '')).toBeGreaterThan(0);
     expect(run.stdout).toContain(`${sourceId}-rt-4242-2: creating after`);

@@ -27,10 +27,16 @@ export async function psql(url: string, text: string): Promise<string> {
 
 /** The server's own clock, after a commit: the instant the commit is visible from. */
 export async function serverNow(primary: ArchivingPrimary): Promise<Date> {
-  return new Date(await psql(primary.url(), "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+  return new Date(
+    await psql(
+      primary.url(),
+      'SELECT to_char(clock_timestamp() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')',
+    ),
+  );
 }
 
-const PAYMENTS_TABLE = 'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())';
+const PAYMENTS_TABLE =
+  'CREATE TABLE payments (id serial PRIMARY KEY, amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp())';
 
 /** An archiving primary whose `shop` database has the payments table (and what `moreSql` adds), still empty. */
 export async function startShopPrimary(moreSql = ''): Promise<ArchivingPrimary> {
@@ -66,7 +72,11 @@ export async function createSource(region = PRIMARY_REGION): Promise<string> {
 }
 
 export async function replicateBackups(sourceId: string, to: string): Promise<void> {
-  await rdsIn(to).send(new StartDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: `arn:aws:rds:${PRIMARY_REGION}:123456789012:db:${sourceId}` }));
+  await rdsIn(to).send(
+    new StartDBInstanceAutomatedBackupsReplicationCommand({
+      SourceDBInstanceArn: `arn:aws:rds:${PRIMARY_REGION}:123456789012:db:${sourceId}`,
+    }),
+  );
 }
 
 /** What RDS would report as the last moment the instance's logs reached S3. */
@@ -78,7 +88,11 @@ export async function checksFile(text: string): Promise<string> {
   return path;
 }
 
-export function settings(primary: ArchivingPrimary, instanceId: string, overrides: Partial<RdsRestoreSettings> = {}): RdsRestoreSettings {
+export function settings(
+  primary: ArchivingPrimary,
+  instanceId: string,
+  overrides: Partial<RdsRestoreSettings> = {},
+): RdsRestoreSettings {
   return {
     mode: 'restore-test',
     instanceId,
@@ -91,7 +105,10 @@ export function settings(primary: ArchivingPrimary, instanceId: string, override
     username: primary.user,
     password: primary.password,
     database: 'shop',
-    checks: parseChecks('-- name: payments exist\n-- checklist: payments\nSELECT count(*) > 0 FROM payments;\n', 'checks.sql'),
+    checks: parseChecks(
+      '-- name: payments exist\n-- checklist: payments\nSELECT count(*) > 0 FROM payments;\n',
+      'checks.sql',
+    ),
     smokeTimeoutSeconds: 60,
     countTables: [{ schema: 'public', table: 'payments' }],
     freshness: [{ schema: 'public', table: 'payments', column: 'created_at' }],
@@ -105,5 +122,11 @@ export function settings(primary: ArchivingPrimary, instanceId: string, override
 }
 
 export function options(s: RdsRestoreSettings, extra: Partial<RdsRestoreOptions> = {}): RdsRestoreOptions {
-  return { ...s, run: { repository: 'acme/shop', runId: randomBytes(3).toString('hex'), runAttempt: '1' }, log: silentLogger, pacing: PACING, ...extra };
+  return {
+    ...s,
+    run: { repository: 'acme/shop', runId: randomBytes(3).toString('hex'), runAttempt: '1' },
+    log: silentLogger,
+    pacing: PACING,
+    ...extra,
+  };
 }

@@ -11,7 +11,20 @@ import { databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { testS3Client } from '../helpers/s3.js';
 import { startHealthServer, type HealthServer } from '../../harness/health-server.js';
 import { stackFromEnv } from '../../harness/stack.js';
-import { count, databaseNames, databaseOid, databasesOf, executeInputs, LOST_USERS, productionWithBackup, readReport, recover, reportFile, startRecordingProxy, type Production } from './fixtures.js';
+import {
+  count,
+  databaseNames,
+  databaseOid,
+  databasesOf,
+  executeInputs,
+  LOST_USERS,
+  productionWithBackup,
+  readReport,
+  recover,
+  reportFile,
+  startRecordingProxy,
+  type Production,
+} from './fixtures.js';
 
 const STAMPED = /^[a-z0-9_]+_damaged_\d{8}_\d{6}$/;
 const restoredOf = (production: Production) => restoredName(production.name, keyTime(production.key));
@@ -23,10 +36,16 @@ function keyTime(key: string): Date {
 
 /** A session of the application's still in the database, until stop() ends it; resolves once the server shows it. */
 async function holdSession(url: string, application: string): Promise<{ pid: string; stop(): void }> {
-  const child = execa('psql', ['-X', '-d', url, '-c', 'SELECT pg_sleep(600)'], { env: { PGAPPNAME: application }, reject: false });
+  const child = execa('psql', ['-X', '-d', url, '-c', 'SELECT pg_sleep(600)'], {
+    env: { PGAPPNAME: application },
+    reject: false,
+  });
   const admin = stackFromEnv().postgresUrl('postgres');
   for (;;) {
-    const pid = await sql(admin, `SELECT pid FROM pg_stat_activity WHERE application_name = '${application}' AND wait_event = 'PgSleep'`);
+    const pid = await sql(
+      admin,
+      `SELECT pid FROM pg_stat_activity WHERE application_name = '${application}' AND wait_event = 'PgSleep'`,
+    );
     if (pid) return { pid, stop: () => child.kill('SIGTERM') };
     await sql(admin, 'SELECT pg_sleep(0.05)');
   }
@@ -44,7 +63,8 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
 
   afterAll(async () => {
     await health.close();
-    for (const name of (await databaseNames()).filter((n) => created.some((c) => n.startsWith(c)))) await dropDatabase(name);
+    for (const name of (await databaseNames()).filter((n) => created.some((c) => n.startsWith(c))))
+      await dropDatabase(name);
   });
 
   async function production(): Promise<Production> {
@@ -59,17 +79,40 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     const proxy = await startRecordingProxy();
     const reportPath = reportFile();
     try {
-      const run = await recover(prod, { 'endpoint-url': proxy.url, 'report-path': reportPath, 'stop-command': 'true', 'health-url': health.url });
+      const run = await recover(prod, {
+        'endpoint-url': proxy.url,
+        'report-path': reportPath,
+        'stop-command': 'true',
+        'health-url': health.url,
+      });
       expect(run.stderr).toBe('');
       expect(run.exitCode).toBe(0);
-      expect(run.outputs).toMatchObject({ mode: 'plan', 'recovery-point': prod.key, replaces: await databaseOid(prod.name), recovered: 'false', 'recovery-seconds': '', 'report-path': reportPath });
+      expect(run.outputs).toMatchObject({
+        mode: 'plan',
+        'recovery-point': prod.key,
+        replaces: await databaseOid(prod.name),
+        recovered: 'false',
+        'recovery-seconds': '',
+        'report-path': reportPath,
+      });
       expect(run.outputs['kept-as']).toMatch(STAMPED);
       expect(proxy.requests.length).toBeGreaterThan(0);
       expect(proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
       const report = await readReport(reportPath);
-      expect(report.details.loss?.tables.find((t) => t.table === 'public.users')).toEqual({ table: 'public.users', backupRows: 300, liveRows: 300 + LOST_USERS, difference: LOST_USERS });
-      expect(report.details.loss?.tables.find((t) => t.table === 'public.payments')).toMatchObject({ backupRows: 2000, liveRows: 0, difference: -2000 });
-      expect(report.details.actions.join('\n')).toContain(`ALTER DATABASE "${prod.name}" RENAME TO "${run.outputs['kept-as']}"`);
+      expect(report.details.loss?.tables.find((t) => t.table === 'public.users')).toEqual({
+        table: 'public.users',
+        backupRows: 300,
+        liveRows: 300 + LOST_USERS,
+        difference: LOST_USERS,
+      });
+      expect(report.details.loss?.tables.find((t) => t.table === 'public.payments')).toMatchObject({
+        backupRows: 2000,
+        liveRows: 0,
+        difference: -2000,
+      });
+      expect(report.details.actions.join('\n')).toContain(
+        `ALTER DATABASE "${prod.name}" RENAME TO "${run.outputs['kept-as']}"`,
+      );
       expect(run.summary).toContain(`## 📋 Recovery plan for \`${prod.name}\`: execute would proceed`);
       expect(run.summary).toContain(`| public.users | 300 | ${300 + LOST_USERS} | ${LOST_USERS} rows lost |`);
       expect(run.summary).not.toContain(stackFromEnv().postgres.password);
@@ -89,7 +132,9 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     const otherPoint = `database/backup_20200101_000000.dump`;
     const rebound = await recover(prod, executeInputs(prod, { 'expected-recovery-point': otherPoint }));
     expect(rebound.exitCode).toBe(1);
-    expect(rebound.stdout).toContain(`expected-recovery-point is ${otherPoint}, but this run would restore ${prod.key}`);
+    expect(rebound.stdout).toContain(
+      `expected-recovery-point is ${otherPoint}, but this run would restore ${prod.key}`,
+    );
     expect(rebound.outputs.recovered).toBe('false');
     const otherDatabase = await recover(prod, executeInputs(prod, { 'expected-replaces': '1' }));
     expect(otherDatabase.exitCode).toBe(1);
@@ -100,7 +145,9 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
   test('a backup whose checksum fails never gets restored or renamed: production is untouched', async () => {
     const prod = await production();
     const oid = await databaseOid(prod.name);
-    await testS3Client().send(new PutObjectCommand({ Bucket: prod.bucket, Key: prod.key, Body: Buffer.alloc(2048, 1) }));
+    await testS3Client().send(
+      new PutObjectCommand({ Bucket: prod.bucket, Key: prod.key, Body: Buffer.alloc(2048, 1) }),
+    );
     const reportPath = reportFile();
     const run = await recover(prod, executeInputs(prod, { 'report-path': reportPath, 'stop-command': 'false' }));
     expect(run.exitCode).toBe(1);
@@ -120,19 +167,34 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     try {
       const blocked = await recover(prod, executeInputs(prod, { 'stop-command': 'true' }));
       expect(blocked.exitCode).toBe(1);
-      expect(blocked.stdout).toContain(`pid ${session.pid} (user ${stackFromEnv().postgres.user}, application 'billing-worker', from`);
+      expect(blocked.stdout).toContain(
+        `pid ${session.pid} (user ${stackFromEnv().postgres.user}, application 'billing-worker', from`,
+      );
       expect(blocked.summary).toContain(`| ${session.pid} | ${stackFromEnv().postgres.user} | billing-worker |`);
       expect(blocked.summary).toContain(`the restored database ${restoredOf(prod)} is kept for inspection`);
       expect(await databaseOid(prod.name)).toBe(oid);
       expect(await count(stackFromEnv().postgresUrl(restoredOf(prod)), 'users')).toBe(300);
 
       const reportPath = reportFile();
-      const resumed = await recover(prod, executeInputs(prod, { 'terminate-connections': 'true', 'health-url': health.url, 'report-path': reportPath }));
+      const resumed = await recover(
+        prod,
+        executeInputs(prod, { 'terminate-connections': 'true', 'health-url': health.url, 'report-path': reportPath }),
+      );
       expect(resumed.stderr).toBe('');
       expect(resumed.exitCode).toBe(0);
       const report = await readReport(reportPath);
-      expect(report.steps.map((s) => s.name)).toEqual(['plan', 'stop-command', 'sessions', 'rename', 'migrate-command', 'start-command', 'health']);
-      expect(report.steps.find((s) => s.name === 'sessions')?.detail).toContain(`ended 1 sessions (terminate-connections): pid ${session.pid}`);
+      expect(report.steps.map((s) => s.name)).toEqual([
+        'plan',
+        'stop-command',
+        'sessions',
+        'rename',
+        'migrate-command',
+        'start-command',
+        'health',
+      ]);
+      expect(report.steps.find((s) => s.name === 'sessions')?.detail).toContain(
+        `ended 1 sessions (terminate-connections): pid ${session.pid}`,
+      );
       const keptAs = resumed.outputs['kept-as'] as string;
       expect(keptAs).toMatch(STAMPED);
       expect(resumed.outputs).toMatchObject({ recovered: 'true', 'recovery-point': prod.key, replaces: oid });
@@ -166,7 +228,18 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     const second = await recover(prod, executeInputs(prod, { checks: passing, 'report-path': reportPath }));
     expect(second.exitCode).toBe(0);
     const report = await readReport(reportPath);
-    expect(report.steps.map((s) => s.name)).toEqual(['plan', 'verify', 'checks', 'smoke', 'stop-command', 'sessions', 'rename', 'migrate-command', 'start-command', 'health']);
+    expect(report.steps.map((s) => s.name)).toEqual([
+      'plan',
+      'verify',
+      'checks',
+      'smoke',
+      'stop-command',
+      'sessions',
+      'rename',
+      'migrate-command',
+      'start-command',
+      'health',
+    ]);
     expect(report.steps.find((s) => s.name === 'plan')?.detail).toContain(`into ${restoredOf(prod)} (restored)`);
     expect(await databaseOid(second.outputs['kept-as'] as string)).toBe(oid);
   });
@@ -184,7 +257,9 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     const finished = await recover(prod, executeInputs(prod, { 'report-path': reportPath }));
     expect(finished.exitCode).toBe(0);
     const report = await readReport(reportPath);
-    expect(report.steps.find((s) => s.name === 'rename')?.detail).toBe(`ALTER DATABASE "${restoredOf(prod)}" RENAME TO "${prod.name}"`);
+    expect(report.steps.find((s) => s.name === 'rename')?.detail).toBe(
+      `ALTER DATABASE "${restoredOf(prod)}" RENAME TO "${prod.name}"`,
+    );
     expect(finished.outputs['kept-as']).toBe(keptAs);
     expect(await databaseOid(keptAs)).toBe(oid);
     expect(await count(prod.url, 'payments')).toBe(2000);
@@ -197,13 +272,25 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     expect(failed.exitCode).toBe(1);
     expect(failed.outputs.recovered).toBe('true');
     const keptAs = failed.outputs['kept-as'] as string;
-    expect(failed.summary).toContain(`is the restored backup ${prod.key} now, but the recovery stopped after the renames`);
-    expect(failed.summary).toContain(`ALTER DATABASE "${prod.name}" RENAME TO "${restoredOf(prod)}";\nALTER DATABASE "${keptAs}" RENAME TO "${prod.name}";`);
+    expect(failed.summary).toContain(
+      `is the restored backup ${prod.key} now, but the recovery stopped after the renames`,
+    );
+    expect(failed.summary).toContain(
+      `ALTER DATABASE "${prod.name}" RENAME TO "${restoredOf(prod)}";\nALTER DATABASE "${keptAs}" RENAME TO "${prod.name}";`,
+    );
 
     const reportPath = reportFile();
-    const resumed = await recover(prod, executeInputs(prod, { 'migrate-command': 'true', 'health-url': health.url, 'report-path': reportPath }));
+    const resumed = await recover(
+      prod,
+      executeInputs(prod, { 'migrate-command': 'true', 'health-url': health.url, 'report-path': reportPath }),
+    );
     expect(resumed.exitCode).toBe(0);
-    expect((await readReport(reportPath)).steps.map((s) => s.name)).toEqual(['plan', 'migrate-command', 'start-command', 'health']);
+    expect((await readReport(reportPath)).steps.map((s) => s.name)).toEqual([
+      'plan',
+      'migrate-command',
+      'start-command',
+      'health',
+    ]);
     expect(resumed.outputs['kept-as']).toBe(keptAs);
 
     const again = await recover(prod, executeInputs(prod, { 'report-path': reportPath }));
@@ -235,8 +322,14 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     const stopped = await recover(prod, executeInputs(prod, { 'stop-command': 'false' }));
     expect(stopped.exitCode).toBe(1);
     const restored = restoredOf(prod);
-    const comment = await sql(stackFromEnv().postgresUrl('postgres'), `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '${restored}'`);
-    await sql(stackFromEnv().postgresUrl('postgres'), `COMMENT ON DATABASE ${restored} IS '${comment.replace('"proven"', '"restoring"')}'`);
+    const comment = await sql(
+      stackFromEnv().postgresUrl('postgres'),
+      `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '${restored}'`,
+    );
+    await sql(
+      stackFromEnv().postgresUrl('postgres'),
+      `COMMENT ON DATABASE ${restored} IS '${comment.replace('"proven"', '"restoring"')}'`,
+    );
     const refused = await recover(prod, executeInputs(prod));
     expect(refused.exitCode).toBe(1);
     expect(refused.stdout).toContain(`an earlier run's restore into ${restored} did not finish`);

@@ -29,7 +29,10 @@ export async function productionWithBackup(): Promise<Production> {
   await loadSampleData(url, 300);
   const bucket = await createBucket('recover');
   const backup = await backupWithInputs({ 'database-url': url, bucket, retention: 'off' });
-  await sql(url, `INSERT INTO users (org_id, email, created_at) SELECT 1, 'late' || g || '@example.com', now() FROM generate_series(1, ${LOST_USERS}) g`);
+  await sql(
+    url,
+    `INSERT INTO users (org_id, email, created_at) SELECT 1, 'late' || g || '@example.com', now() FROM generate_series(1, ${LOST_USERS}) g`,
+  );
   // The corruption: a bad migration deletes the payments.
   await sql(url, 'DELETE FROM payments');
   return { name, url, bucket, key: backup.key, backedUpUsers: 300 };
@@ -38,7 +41,10 @@ export async function productionWithBackup(): Promise<Production> {
 export const count = async (url: string, table: string) => Number(await sql(url, `SELECT count(*) FROM ${table}`));
 
 export async function databaseOid(name: string): Promise<string | undefined> {
-  const oid = await sql(stackFromEnv().postgresUrl('postgres'), `SELECT oid FROM pg_database WHERE datname = '${name}'`);
+  const oid = await sql(
+    stackFromEnv().postgresUrl('postgres'),
+    `SELECT oid FROM pg_database WHERE datname = '${name}'`,
+  );
   return oid || undefined;
 }
 
@@ -88,15 +94,28 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
   const requests: RecordingProxy['requests'] = [];
   const server: Server = createServer((incoming, outgoing) => {
     requests.push({ method: incoming.method ?? '', path: incoming.url ?? '' });
-    const upstream = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(outgoing);
-    });
+    const upstream = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
     upstream.on('error', () => outgoing.destroy());
     incoming.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

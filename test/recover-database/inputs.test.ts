@@ -3,31 +3,58 @@ import { parseRecoverDatabaseInputs } from '../../src/recover-database/inputs.js
 import { damagedName, MAX_PRODUCTION_NAME_BYTES, restoredName } from '../../src/recover-database/names.js';
 import { refusalOf } from '../helpers/refusal.js';
 
-const BASE = { bucket: 'acme-db-backups', 'database-url': 'postgres://app:secret@db.internal:5432/saas_production', region: 'us-east-1' };
-const parse = (inputs: Record<string, string>) => parseRecoverDatabaseInputs((name) => ({ ...BASE, ...inputs })[name as keyof typeof BASE] ?? '', { PATH: '/usr/bin:/bin' }, '/');
+const BASE = {
+  bucket: 'acme-db-backups',
+  'database-url': 'postgres://app:secret@db.internal:5432/saas_production',
+  region: 'us-east-1',
+};
+const parse = (inputs: Record<string, string>) =>
+  parseRecoverDatabaseInputs(
+    (name) => ({ ...BASE, ...inputs })[name as keyof typeof BASE] ?? '',
+    { PATH: '/usr/bin:/bin' },
+    '/',
+  );
 const refusal = (inputs: Record<string, string>) => refusalOf(() => parse(inputs));
 
 describe('recover-database inputs', () => {
-  test('plan by default, latest backup, the plan\'s RTO', () => {
+  test("plan by default, latest backup, the plan's RTO", () => {
     const settings = parse({});
-    expect(settings).toMatchObject({ mode: 'plan', source: 'backup', backup: { kind: 'latest' }, prefix: 'database/', rtoSeconds: 3600, terminateConnections: false, reportPath: 'recover-database-report.json' });
+    expect(settings).toMatchObject({
+      mode: 'plan',
+      source: 'backup',
+      backup: { kind: 'latest' },
+      prefix: 'database/',
+      rtoSeconds: 3600,
+      terminateConnections: false,
+      reportPath: 'recover-database-report.json',
+    });
     expect(settings.database.database).toBe('saas_production');
   });
 
-  test('execute needs confirm equal to the database name and the plan\'s recovery point', () => {
+  test("execute needs confirm equal to the database name and the plan's recovery point", () => {
     expect(refusal({ mode: 'execute' })).toContain("set confirm to 'saas_production'");
-    expect(refusal({ mode: 'execute', confirm: 'saas_staging' })).toContain("confirm 'saas_staging' does not equal the database of database-url ('saas_production')");
+    expect(refusal({ mode: 'execute', confirm: 'saas_staging' })).toContain(
+      "confirm 'saas_staging' does not equal the database of database-url ('saas_production')",
+    );
     expect(refusal({ mode: 'execute', confirm: 'saas_production' })).toContain("pass the plan's recovery-point output");
     const key = 'database/backup_20260301_020000.dump';
-    expect(parse({ mode: 'execute', confirm: 'saas_production', 'expected-recovery-point': key }).expectedRecoveryPoint).toBe(key);
+    expect(
+      parse({ mode: 'execute', confirm: 'saas_production', 'expected-recovery-point': key }).expectedRecoveryPoint,
+    ).toBe(key);
   });
 
   test('each mistake is one refusal that says what to change', () => {
     expect(refusal({ 'instance-id': 'saas-production' })).toContain('instance-id is for an RDS source');
     expect(refusal({ backup: 'random' })).toContain('random is for restore tests');
-    expect(refusal({ 'database-url': 'postgres://app@db/postgres' })).toContain("names 'postgres', a database every PostgreSQL server needs");
-    expect(refusal({ 'database-url': `postgres://app@db/${'x'.repeat(MAX_PRODUCTION_NAME_BYTES + 1)}` })).toContain(`recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`);
-    expect(refusal({ 'stop-command': 'no-such-program-here stop' })).toContain("stop-command: 'no-such-program-here' was not found on PATH");
+    expect(refusal({ 'database-url': 'postgres://app@db/postgres' })).toContain(
+      "names 'postgres', a database every PostgreSQL server needs",
+    );
+    expect(refusal({ 'database-url': `postgres://app@db/${'x'.repeat(MAX_PRODUCTION_NAME_BYTES + 1)}` })).toContain(
+      `recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`,
+    );
+    expect(refusal({ 'stop-command': 'no-such-program-here stop' })).toContain(
+      "stop-command: 'no-such-program-here' was not found on PATH",
+    );
     expect(refusal({ 'health-url': 'ftp://app/health' })).toContain('health-url must be an http:// or https:// URL');
     expect(refusal({ 'report-path': 'reports/' })).toContain('is a folder');
   });
@@ -38,28 +65,47 @@ describe('recover-database inputs', () => {
     const rdsRefusal = (inputs: Record<string, string>) => refusalOf(() => rds(inputs));
 
     test('needs no bucket; latest by default; a time with its zone; the rename cut-over', () => {
-      expect(rds({}).rds).toEqual({ instanceId: 'saas-production', recoveryPoint: { kind: 'latest' }, cutover: 'rename', waitTimeoutMinutes: 120 });
-      expect(rds({ 'recovery-point': '2026-03-01T09:14:00Z' }).rds?.recoveryPoint).toEqual({ kind: 'time', time: new Date('2026-03-01T09:14:00Z') });
+      expect(rds({}).rds).toEqual({
+        instanceId: 'saas-production',
+        recoveryPoint: { kind: 'latest' },
+        cutover: 'rename',
+        waitTimeoutMinutes: 120,
+      });
+      expect(rds({ 'recovery-point': '2026-03-01T09:14:00Z' }).rds?.recoveryPoint).toEqual({
+        kind: 'time',
+        time: new Date('2026-03-01T09:14:00Z'),
+      });
       expect(rds({ source: 'rds-snapshot' }).rds?.recoveryPoint).toEqual({ kind: 'newest-snapshot' });
-      expect(rds({ source: 'rds-snapshot', 'recovery-point': 'rds:saas-production-2026-03-01-02-00' }).rds?.recoveryPoint).toEqual({ kind: 'snapshot', id: 'rds:saas-production-2026-03-01-02-00' });
+      expect(
+        rds({ source: 'rds-snapshot', 'recovery-point': 'rds:saas-production-2026-03-01-02-00' }).rds?.recoveryPoint,
+      ).toEqual({ kind: 'snapshot', id: 'rds:saas-production-2026-03-01-02-00' });
     });
 
     test('execute is confirmed with the instance identifier', () => {
-      expect(rdsRefusal({ mode: 'execute', confirm: 'saas_production', 'expected-recovery-point': 'x' })).toContain("confirm 'saas_production' does not equal instance-id ('saas-production')");
-      expect(rds({ mode: 'execute', confirm: 'saas-production', 'expected-recovery-point': '2026-03-01T09:14:00.000Z' }).confirm).toBe('saas-production');
+      expect(rdsRefusal({ mode: 'execute', confirm: 'saas_production', 'expected-recovery-point': 'x' })).toContain(
+        "confirm 'saas_production' does not equal instance-id ('saas-production')",
+      );
+      expect(
+        rds({ mode: 'execute', confirm: 'saas-production', 'expected-recovery-point': '2026-03-01T09:14:00.000Z' })
+          .confirm,
+      ).toBe('saas-production');
     });
 
     test('each mistake is one refusal that says what to change', () => {
       expect(rdsRefusal({ 'instance-id': '' })).toContain('instance-id is required');
       expect(rdsRefusal({ 'recovery-point': '2026-03-01T09:14:00' })).toContain('recovery-point');
-      expect(rdsRefusal({ 'recovery-point': 'snapshot:x' })).toContain('with source: rds-point-in-time it is latest or a time');
-      expect(rdsRefusal({ source: 'rds-snapshot', 'recovery-point': '2026-03-01T09:14:00Z' })).toContain('use source: rds-point-in-time');
+      expect(rdsRefusal({ 'recovery-point': 'snapshot:x' })).toContain(
+        'with source: rds-point-in-time it is latest or a time',
+      );
+      expect(rdsRefusal({ source: 'rds-snapshot', 'recovery-point': '2026-03-01T09:14:00Z' })).toContain(
+        'use source: rds-point-in-time',
+      );
       expect(rdsRefusal({ bucket: 'acme-db-backups' })).toContain('bucket is for source: backup');
       expect(rdsRefusal({ cutover: 'dns' })).toContain('cutover: dns is not available in this version');
     });
   });
 
-  test('the names both derived databases get fit in PostgreSQL\'s 63 bytes for the longest production name allowed', () => {
+  test("the names both derived databases get fit in PostgreSQL's 63 bytes for the longest production name allowed", () => {
     const longest = 'x'.repeat(MAX_PRODUCTION_NAME_BYTES);
     const at = new Date('2026-03-01T10:15:30Z');
     expect(restoredName(longest, at)).toBe(`${longest}_restored_20260301_101530`);

@@ -23,10 +23,17 @@ describe('the bundled restore-verify action (node24, as the runner calls it)', (
     bucket = await createBucket('e2e');
     dir = await mkdtemp(join(tmpdir(), 'dr-e2e-'));
     // The backup comes from the bundled backup action too: the two actions as a workflow chains them.
-    const backup = await runBundledAction('backup', { 'database-url': source.url, bucket, 'endpoint-url': stackFromEnv().awsEndpoint });
+    const backup = await runBundledAction('backup', {
+      'database-url': source.url,
+      bucket,
+      'endpoint-url': stackFromEnv().awsEndpoint,
+    });
     expect(backup.exitCode).toBe(0);
     backupKey = backup.outputs.key as string;
-    await writeFile(join(dir, 'checks.sql'), '-- name: users were restored\n-- checklist: user-login\nSELECT count(*) = 1000 FROM users;\n');
+    await writeFile(
+      join(dir, 'checks.sql'),
+      '-- name: users were restored\n-- checklist: user-login\nSELECT count(*) = 1000 FROM users;\n',
+    );
   });
 
   afterAll(async () => {
@@ -59,12 +66,14 @@ describe('the bundled restore-verify action (node24, as the runner calls it)', (
     expect(report.details.rto.seconds).toBe(Number(run.outputs['recovery-seconds']));
     expect(run.summary).toContain(`## ✅ Restore test of \`${backupKey}\`: passed`);
     expect(run.summary).toContain('| User login works | ✅ passed | users were restored: passed |');
-    expect(run.summary).toContain('| Application starts without errors | ✅ passed | smoke command exited with code 0 |');
+    expect(run.summary).toContain(
+      '| Application starts without errors | ✅ passed | smoke command exited with code 0 |',
+    );
     expect(run.summary).not.toContain(stack.postgres.password);
     expect(await databaseExists(target)).toBe(false);
   });
 
-  test("what the restored data says is shown in the log and never obeyed as a workflow command", async () => {
+  test('what the restored data says is shown in the log and never obeyed as a workflow command', async () => {
     const run = await runBundledAction('restore-verify', {
       bucket,
       'endpoint-url': stackFromEnv().awsEndpoint,
@@ -104,7 +113,9 @@ describe('the bundled restore-verify action (node24, as the runner calls it)', (
     });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain(`::add-mask::${stack.postgres.password}`);
-    expect(run.stdout).toContain("::error::target-database-url names 'postgres', a database every PostgreSQL server needs; name a scratch database such as restore_verify");
+    expect(run.stdout).toContain(
+      "::error::target-database-url names 'postgres', a database every PostgreSQL server needs; name a scratch database such as restore_verify",
+    );
     expect(run.outputs).toEqual({});
     await expect(readFile(join(dir, 'never.json'))).rejects.toThrow('ENOENT');
   });

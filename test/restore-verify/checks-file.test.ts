@@ -44,14 +44,19 @@ describe('splitting SQL into statements', () => {
     expect(sqls('SELECT a$b$ FROM t; SELECT $1;')).toEqual(['SELECT a$b$ FROM t', 'SELECT $1']);
   });
 
-  test('line numbers are those of each statement\'s first token, across multi-line strings and comments', () => {
+  test("line numbers are those of each statement's first token, across multi-line strings and comments", () => {
     const text = "-- header\n\nSELECT 'one\ntwo';\n/* a\nb */\nSELECT $$x\ny$$;\n\n  SELECT 3;";
     expect(splitSqlStatements(text).statements.map((s) => s.line)).toEqual([3, 7, 10]);
   });
 
   test('directive comments stand before their statement; inside a statement they are plain comments', () => {
-    const { statements, trailing } = splitSqlStatements('-- name: first\n-- checklist: payments\nSELECT\n-- name: not a directive\ntrue;\nSELECT false;\n-- name: dangling\n');
-    expect(statements.map((s) => s.directives.map((d) => `${d.key}=${d.value}@${d.line}`))).toEqual([['name=first@1', 'checklist=payments@2'], []]);
+    const { statements, trailing } = splitSqlStatements(
+      '-- name: first\n-- checklist: payments\nSELECT\n-- name: not a directive\ntrue;\nSELECT false;\n-- name: dangling\n',
+    );
+    expect(statements.map((s) => s.directives.map((d) => `${d.key}=${d.value}@${d.line}`))).toEqual([
+      ['name=first@1', 'checklist=payments@2'],
+      [],
+    ]);
     expect(trailing).toEqual([{ key: 'name', value: 'dangling', line: 7 }]);
   });
 
@@ -94,17 +99,34 @@ describe('checks files', () => {
   });
 
   test('unknown comment keys are ordinary comments', () => {
-    expect(parseChecks('-- TODO: more checks\n-- note: x\nSELECT true', 'c.sql').checks[0]?.name).toBe('line 3: SELECT true');
+    expect(parseChecks('-- TODO: more checks\n-- note: x\nSELECT true', 'c.sql').checks[0]?.name).toBe(
+      'line 3: SELECT true',
+    );
   });
 
   test.each([
     ["SELECT 1;\nSELECT 'open", "checks file 'c.sql' line 2: this string opened with ' is never closed"],
-    ['-- only a comment\n', "checks file 'c.sql' holds no SQL statements; write one query per check, e.g. SELECT count(*) > 0 FROM users;"],
-    ['SELECT true;\n-- name: orphan', "checks file 'c.sql' line 2: '-- name: orphan' stands before no statement; put it right before the statement it describes"],
+    [
+      '-- only a comment\n',
+      "checks file 'c.sql' holds no SQL statements; write one query per check, e.g. SELECT count(*) > 0 FROM users;",
+    ],
+    [
+      'SELECT true;\n-- name: orphan',
+      "checks file 'c.sql' line 2: '-- name: orphan' stands before no statement; put it right before the statement it describes",
+    ],
     ['-- name:\nSELECT true', "checks file 'c.sql' line 1: '-- name:' needs a name after the colon"],
-    ['-- name: a\n-- name: b\nSELECT true', "checks file 'c.sql' line 2: the statement on line 3 already has a name ('a'); give it one name"],
-    ['-- checklist: login\nSELECT true', "checks file 'c.sql' line 1: unknown checklist item 'login'; use user-login or payments"],
-    ['-- name: same\nSELECT true;\n-- name: same\nSELECT false;', "checks file 'c.sql' names two checks 'same' (lines 2 and 4); give each its own name"],
+    [
+      '-- name: a\n-- name: b\nSELECT true',
+      "checks file 'c.sql' line 2: the statement on line 3 already has a name ('a'); give it one name",
+    ],
+    [
+      '-- checklist: login\nSELECT true',
+      "checks file 'c.sql' line 1: unknown checklist item 'login'; use user-login or payments",
+    ],
+    [
+      '-- name: same\nSELECT true;\n-- name: same\nSELECT false;',
+      "checks file 'c.sql' names two checks 'same' (lines 2 and 4); give each its own name",
+    ],
   ])('%j is refused', (text, message) => {
     let error: unknown;
     try {
@@ -130,11 +152,15 @@ describe('checks files', () => {
     });
 
     test('a missing file names the file and where it was looked for', () => {
-      expect(() => loadChecksFile('missing.sql', dir)).toThrow(new ConfigurationError(`checks file 'missing.sql' does not exist (looked for ${join(dir, 'missing.sql')})`));
+      expect(() => loadChecksFile('missing.sql', dir)).toThrow(
+        new ConfigurationError(`checks file 'missing.sql' does not exist (looked for ${join(dir, 'missing.sql')})`),
+      );
     });
 
     test('a folder is refused', () => {
-      expect(() => loadChecksFile('folder.sql', dir)).toThrow(new ConfigurationError("checks 'folder.sql' is not a file; name a .sql file of checks"));
+      expect(() => loadChecksFile('folder.sql', dir)).toThrow(
+        new ConfigurationError("checks 'folder.sql' is not a file; name a .sql file of checks"),
+      );
     });
   });
 });

@@ -5,7 +5,11 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseBackupInputs } from '../../src/backup/inputs.js';
 import { runBackup, type BackupResult } from '../../src/backup/run-backup.js';
 import { parseRestoreVerifyInputs } from '../../src/restore/inputs.js';
-import { runRestoreVerify, type RestoreVerifyOptions, type RestoreVerifyResult } from '../../src/restore/run-restore-verify.js';
+import {
+  runRestoreVerify,
+  type RestoreVerifyOptions,
+  type RestoreVerifyResult,
+} from '../../src/restore/run-restore-verify.js';
 import type { StoredBackup } from '../../src/storage/backup-store.js';
 import { manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -22,15 +26,32 @@ export function storedBackup(key: string, withManifest: boolean): StoredBackup {
   const parsed = parseBackupKey(key, PREFIX);
   if (!parsed) throw new Error(`not a backup key: ${key}`);
   const object = { key, sizeBytes: 1, lastModified: parsed.time };
-  return { key, format: parsed.format, keyTime: parsed.time, object, ...(withManifest ? { manifestObject: { ...object, key: manifestKeyFor(key) } } : {}) };
+  return {
+    key,
+    format: parsed.format,
+    keyTime: parsed.time,
+    object,
+    ...(withManifest ? { manifestObject: { ...object, key: manifestKeyFor(key) } } : {}),
+  };
 }
 
 export const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
 
 /** A real backup made by the backup action's domain code, with retention off. */
-export async function makeBackup(databaseUrl: string, bucket: string, options: { format?: 'custom' | 'plain'; now?: () => Date } = {}): Promise<BackupResult> {
+export async function makeBackup(
+  databaseUrl: string,
+  bucket: string,
+  options: { format?: 'custom' | 'plain'; now?: () => Date } = {},
+): Promise<BackupResult> {
   const settings = parseBackupInputs(
-    reader({ 'database-url': databaseUrl, bucket, prefix: PREFIX, 'endpoint-url': stackFromEnv().awsEndpoint, retention: 'off', format: options.format ?? 'custom' }),
+    reader({
+      'database-url': databaseUrl,
+      bucket,
+      prefix: PREFIX,
+      'endpoint-url': stackFromEnv().awsEndpoint,
+      retention: 'off',
+      format: options.format ?? 'custom',
+    }),
   );
   return runBackup({ ...settings, run: {}, log: silentLogger, clock: options.now && clockOf(options.now) });
 }
@@ -45,10 +66,20 @@ export function reportPath(): string {
 }
 
 /** Runs restore-verify through the same input parsing the action uses. */
-export async function restoreVerify(inputs: Record<string, string>, options: Partial<RestoreVerifyOptions> = {}): Promise<RestoreVerifyResult> {
+export async function restoreVerify(
+  inputs: Record<string, string>,
+  options: Partial<RestoreVerifyOptions> = {},
+): Promise<RestoreVerifyResult> {
   const stack = stackFromEnv();
   const settings = parseRestoreVerifyInputs(
-    reader({ prefix: PREFIX, 'endpoint-url': stack.awsEndpoint, 'report-path': reportPath(), 'target-database-url': stack.postgresUrl(scratchName()), jobs: '2', ...inputs }),
+    reader({
+      prefix: PREFIX,
+      'endpoint-url': stack.awsEndpoint,
+      'report-path': reportPath(),
+      'target-database-url': stack.postgresUrl(scratchName()),
+      jobs: '2',
+      ...inputs,
+    }),
     options.env,
   );
   return runRestoreVerify({ ...settings, run: { runId: 'test' }, log: silentLogger, ...options });

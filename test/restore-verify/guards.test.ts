@@ -31,7 +31,11 @@ describe('restore-verify guards', () => {
     sourceByAddress.hostname = family === 6 ? `[${address}]` : address;
     const targetByName = new URL(source.url);
     targetByName.hostname = hostname();
-    const result = await restoreVerify({ bucket, 'target-database-url': targetByName.toString(), 'source-database-url': sourceByAddress.toString() });
+    const result = await restoreVerify({
+      bucket,
+      'target-database-url': targetByName.toString(),
+      'source-database-url': sourceByAddress.toString(),
+    });
     expect(result.passed).toBe(false);
     expect(result.report.reasons).toEqual([
       `preflight: target-database-url resolves to the same database as source-database-url (${stack.postgres.user}@${targetByName.hostname}:${stack.postgres.port}/${source.name}); name a scratch database`,
@@ -94,7 +98,9 @@ describe('restore-verify guards', () => {
     const result = await restoreVerify({ bucket, 'target-database-url': existing.url, 'allow-overwrite': 'true' });
     expect(result.report.reasons).toEqual([]);
     expect(result.passed).toBe(true);
-    expect(stepOf(result, 'create database').detail).toBe(`dropped and recreated ${result.report.details.target.database} (allow-overwrite)`);
+    expect(stepOf(result, 'create database').detail).toBe(
+      `dropped and recreated ${result.report.details.target.database} (allow-overwrite)`,
+    );
     expect(result.report.details.tables.some((t) => t.name === 'leftover')).toBe(false);
     expect(await databaseExists(existing.name)).toBe(false);
   });
@@ -105,8 +111,13 @@ describe('restore-verify guards', () => {
       const result = await restoreVerify({ bucket, 'target-database-url': existing.url });
       expect(result.passed).toBe(true);
       expect(result.report.details.target).toMatchObject({ existed: true, created: false, dropped: false });
-      expect(stepOf(result, 'create database').detail).toBe(`${result.report.details.target.database} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`);
-      expect(stepOf(result, 'drop')).toMatchObject({ status: 'skipped', detail: 'not created by this run: left in place' });
+      expect(stepOf(result, 'create database').detail).toBe(
+        `${result.report.details.target.database} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`,
+      );
+      expect(stepOf(result, 'drop')).toMatchObject({
+        status: 'skipped',
+        detail: 'not created by this run: left in place',
+      });
       expect(await sql(existing.url, 'SELECT count(*) FROM users')).toBe('500');
     } finally {
       await dropDatabase(existing.name);
@@ -137,7 +148,9 @@ describe('restore-verify guards', () => {
     const url = `postgres://${stack.postgres.user}:not-the-password-123@${stack.postgres.host}:${stack.postgres.port}/${scratchName()}`;
     const result = await restoreVerify({ bucket, 'target-database-url': url });
     expect(result.passed).toBe(false);
-    expect(result.report.reasons[0]).toMatch(/^preflight: could not connect to the target server as postgres@127\.0\.0\.1:\d+: .*password authentication failed for user "postgres"/);
+    expect(result.report.reasons[0]).toMatch(
+      /^preflight: could not connect to the target server as postgres@127\.0\.0\.1:\d+: .*password authentication failed for user "postgres"/,
+    );
     expect(JSON.stringify(result.report)).not.toContain('not-the-password-123');
   });
 
@@ -147,7 +160,11 @@ describe('restore-verify guards', () => {
     const url = `postgres://${stack.postgres.user}:${encodeURIComponent(stack.postgres.password)}@${stack.postgres.host}:${stack.postgres.port}/${encodeURIComponent(name)}`;
     const result = await restoreVerify({ bucket, 'target-database-url': url });
     expect(result.report.reasons).toEqual([]);
-    expect(result.report.details.target).toMatchObject({ database: `${stack.postgres.user}@${stack.postgres.host}:${stack.postgres.port}/${name}`, created: true, dropped: true });
+    expect(result.report.details.target).toMatchObject({
+      database: `${stack.postgres.user}@${stack.postgres.host}:${stack.postgres.port}/${name}`,
+      created: true,
+      dropped: true,
+    });
     expect(await databaseExists(name)).toBe(false);
   });
 });

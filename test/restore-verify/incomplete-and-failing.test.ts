@@ -20,9 +20,18 @@ afterAll(() => dropDatabase(source.name));
 
 const endpoint = () => stackFromEnv().awsEndpoint;
 const backup = (bucket: string, clockStart?: string) =>
-  runBundledAction('backup', { 'database-url': source.url, bucket, 'endpoint-url': endpoint(), retention: 'off' }, { env: clockStart ? { DR_ACTIONS_CLOCK_START: clockStart } : {} });
+  runBundledAction(
+    'backup',
+    { 'database-url': source.url, bucket, 'endpoint-url': endpoint(), retention: 'off' },
+    { env: clockStart ? { DR_ACTIONS_CLOCK_START: clockStart } : {} },
+  );
 const restoreVerify = (inputs: Record<string, string>) =>
-  runBundledAction('restore-verify', { 'endpoint-url': endpoint(), 'target-database-url': stackFromEnv().postgresUrl(scratchName()), jobs: '2', ...inputs });
+  runBundledAction('restore-verify', {
+    'endpoint-url': endpoint(),
+    'target-database-url': stackFromEnv().postgresUrl(scratchName()),
+    jobs: '2',
+    ...inputs,
+  });
 
 test('an upload of ours without its manifest is an incomplete backup: refused by key and never chosen otherwise', async () => {
   const bucket = await createBucket('incomplete');
@@ -41,21 +50,37 @@ test('an upload of ours without its manifest is an incomplete backup: refused by
   for (const selector of ['latest', 'random']) {
     const run = await restoreVerify({ bucket, backup: selector });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain(`(1 backup objects there have no valid manifest, e.g. ${key}: an incomplete backup of dr-actions, never restored)`);
+    expect(run.stdout).toContain(
+      `(1 backup objects there have no valid manifest, e.g. ${key}: an incomplete backup of dr-actions, never restored)`,
+    );
   }
 });
 
 test('a custom-format restore that fails inside pg_restore (a role that does not exist) fails the run and drops the scratch database', async () => {
   const role = `ghost_${randomBytes(4).toString('hex')}`;
-  await sql(source.url, `CREATE ROLE ${role}; ALTER TABLE users ENABLE ROW LEVEL SECURITY; CREATE POLICY ghost_reads ON users TO ${role} USING (true);`);
+  await sql(
+    source.url,
+    `CREATE ROLE ${role}; ALTER TABLE users ENABLE ROW LEVEL SECURITY; CREATE POLICY ghost_reads ON users TO ${role} USING (true);`,
+  );
   const bucket = await createBucket('ghost');
   const made = await backup(bucket);
   expect(made.exitCode).toBe(0);
-  await sql(source.url, `DROP POLICY ghost_reads ON users; ALTER TABLE users DISABLE ROW LEVEL SECURITY; DROP ROLE ${role};`);
+  await sql(
+    source.url,
+    `DROP POLICY ghost_reads ON users; ALTER TABLE users DISABLE ROW LEVEL SECURITY; DROP ROLE ${role};`,
+  );
 
   const target = scratchName();
-  const run = await restoreVerify({ bucket, backup: made.outputs.key as string, 'target-database-url': stackFromEnv().postgresUrl(target) });
+  const run = await restoreVerify({
+    bucket,
+    backup: made.outputs.key as string,
+    'target-database-url': stackFromEnv().postgresUrl(target),
+  });
   expect(run.exitCode).toBe(1);
-  expect(run.stdout).toMatch(new RegExp(`::error::restore test failed: restore: pg_restore exited with code 1: pg_restore: error: could not execute query: ERROR: {2}role .${role}. does not exist`));
+  expect(run.stdout).toMatch(
+    new RegExp(
+      `::error::restore test failed: restore: pg_restore exited with code 1: pg_restore: error: could not execute query: ERROR: {2}role .${role}. does not exist`,
+    ),
+  );
   expect(await databaseExists(target)).toBe(false);
 });

@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function parse(inputs: Record<string, string>, env: NodeJS.ProcessEnv = { PATH: process.env.PATH }): RestoreVerifySettings {
+function parse(
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = { PATH: process.env.PATH },
+): RestoreVerifySettings {
   const all = { ...BASE, ...inputs };
   return parseRestoreVerifyInputs((name) => all[name] ?? '', env, dir);
 }
@@ -50,7 +53,13 @@ describe('restore-verify inputs', () => {
       reportPath: 'restore-verify-report.json',
       tempDir: '/runner/tmp',
     });
-    expect(settings.target).toMatchObject({ database: 'restore_verify', host: '127.0.0.1', port: 5432, user: 'restorer', password: 's3cret' });
+    expect(settings.target).toMatchObject({
+      database: 'restore_verify',
+      host: '127.0.0.1',
+      port: 5432,
+      user: 'restorer',
+      password: 's3cret',
+    });
     expect(settings.target.url).not.toContain('s3cret');
     expect(parse({}, { PATH: process.env.PATH }).tempDir).toBe(tmpdir());
   });
@@ -90,15 +99,30 @@ describe('restore-verify inputs', () => {
     expect(settings.checks?.checks.map((c) => c.name)).toEqual(['users exist']);
   });
 
-  test('smoke-env: names of the step\'s variables, each set, passed on to the smoke command', () => {
+  test("smoke-env: names of the step's variables, each set, passed on to the smoke command", () => {
     const env = { PATH: process.env.PATH, APP_DB_PASSWORD: 'x', RAILS_ENV: '' };
-    expect(parse({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP_DB_PASSWORD, RAILS_ENV APP_DB_PASSWORD' }, env).smokeEnv).toEqual(['APP_DB_PASSWORD', 'RAILS_ENV']);
-    expect(errorOf({ 'smoke-env': 'APP_DB_PASSWORD' }, env)).toBe('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
-    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'INPUT_ROLE-PASSWORDS' }, env)).toBe("smoke-env: INPUT_ROLE-PASSWORDS is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own");
-    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP-PASSWORD' }, env)).toBe("smoke-env: 'APP-PASSWORD' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas");
-    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'input_bucket' }, env)).toBe("smoke-env: input_bucket is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own");
-    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'DATABASE_URL' }, env)).toBe('smoke-env: DATABASE_URL is set by the action to the restored database; remove it from smoke-env');
-    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP_PASSWORD' }, env)).toBe("smoke-env names APP_PASSWORD, which the step's environment does not have; set it in the step's env (e.g. from a secret)");
+    expect(
+      parse({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP_DB_PASSWORD, RAILS_ENV APP_DB_PASSWORD' }, env)
+        .smokeEnv,
+    ).toEqual(['APP_DB_PASSWORD', 'RAILS_ENV']);
+    expect(errorOf({ 'smoke-env': 'APP_DB_PASSWORD' }, env)).toBe(
+      'smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env',
+    );
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'INPUT_ROLE-PASSWORDS' }, env)).toBe(
+      "smoke-env: INPUT_ROLE-PASSWORDS is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own",
+    );
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP-PASSWORD' }, env)).toBe(
+      "smoke-env: 'APP-PASSWORD' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas",
+    );
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'input_bucket' }, env)).toBe(
+      "smoke-env: input_bucket is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own",
+    );
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'DATABASE_URL' }, env)).toBe(
+      'smoke-env: DATABASE_URL is set by the action to the restored database; remove it from smoke-env',
+    );
+    expect(errorOf({ 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP_PASSWORD' }, env)).toBe(
+      "smoke-env names APP_PASSWORD, which the step's environment does not have; set it in the step's env (e.g. from a secret)",
+    );
   });
 
   test('a command on PATH needs no path', () => {
@@ -109,14 +133,46 @@ describe('restore-verify inputs', () => {
   test.each<[string, Record<string, string>, string]>([
     ['no bucket', { bucket: '' }, 'bucket is required: the S3 bucket that holds the backups'],
     ['a bad prefix', { prefix: 'database' }, "prefix 'database' must end with '/', e.g. 'database/'"],
-    ['no target', { 'target-database-url': '' }, 'target-database-url is required, e.g. postgres://user:password@host:5432/database'],
-    ['a target that is not a URL', { 'target-database-url': 'restore_verify' }, 'target-database-url is not a valid URL; expected postgres://user:password@host:5432/database (percent-encode special characters in the password)'],
-    ['a target without a database', { 'target-database-url': 'postgres://u:p@host:5432/' }, 'target-database-url names no database; add it after the host, e.g. postgres://user:password@host:5432/database'],
-    ['a target name over 63 bytes', { 'target-database-url': `postgres://u@h/${'x'.repeat(64)}` }, 'target-database-url names a database of 64 bytes; PostgreSQL cuts names to 63 bytes, so use a shorter name'],
-    ['a target name with a control character', { 'target-database-url': 'postgres://u@h/bad%0Aname' }, 'target-database-url names a database with control characters; use letters, digits and underscores, e.g. restore_verify'],
-    ['the postgres database as target', { 'target-database-url': 'postgres://u@h/postgres' }, "target-database-url names 'postgres', a database every PostgreSQL server needs; name a scratch database such as restore_verify"],
-    ['template1 as target', { 'target-database-url': 'postgres://u@h/template1' }, "target-database-url names 'template1', a database every PostgreSQL server needs; name a scratch database such as restore_verify"],
-    ['a bad source', { 'source-database-url': 'mysql://x@y/z' }, 'source-database-url must start with postgres:// or postgresql://, e.g. postgres://user:password@host:5432/database'],
+    [
+      'no target',
+      { 'target-database-url': '' },
+      'target-database-url is required, e.g. postgres://user:password@host:5432/database',
+    ],
+    [
+      'a target that is not a URL',
+      { 'target-database-url': 'restore_verify' },
+      'target-database-url is not a valid URL; expected postgres://user:password@host:5432/database (percent-encode special characters in the password)',
+    ],
+    [
+      'a target without a database',
+      { 'target-database-url': 'postgres://u:p@host:5432/' },
+      'target-database-url names no database; add it after the host, e.g. postgres://user:password@host:5432/database',
+    ],
+    [
+      'a target name over 63 bytes',
+      { 'target-database-url': `postgres://u@h/${'x'.repeat(64)}` },
+      'target-database-url names a database of 64 bytes; PostgreSQL cuts names to 63 bytes, so use a shorter name',
+    ],
+    [
+      'a target name with a control character',
+      { 'target-database-url': 'postgres://u@h/bad%0Aname' },
+      'target-database-url names a database with control characters; use letters, digits and underscores, e.g. restore_verify',
+    ],
+    [
+      'the postgres database as target',
+      { 'target-database-url': 'postgres://u@h/postgres' },
+      "target-database-url names 'postgres', a database every PostgreSQL server needs; name a scratch database such as restore_verify",
+    ],
+    [
+      'template1 as target',
+      { 'target-database-url': 'postgres://u@h/template1' },
+      "target-database-url names 'template1', a database every PostgreSQL server needs; name a scratch database such as restore_verify",
+    ],
+    [
+      'a bad source',
+      { 'source-database-url': 'mysql://x@y/z' },
+      'source-database-url must start with postgres:// or postgresql://, e.g. postgres://user:password@host:5432/database',
+    ],
     [
       'a source that is the target, spelled localhost',
       { 'source-database-url': 'postgresql://other:pw@LOCALHOST/restore_verify' },
@@ -129,10 +185,26 @@ describe('restore-verify inputs', () => {
     ],
     ['a bad region', { region: 'Frankfurt' }, "region 'Frankfurt' is not an AWS region name like us-east-1"],
     ['a bad endpoint', { 'endpoint-url': 'ftp://x' }, "endpoint-url must be an http:// or https:// URL, got 'ftp://x'"],
-    ['a date without a time', { backup: '2026-03-01' }, "backup '2026-03-01' is a date without a time; write the instant, e.g. 2026-03-01T23:59:59Z for the end of that day (UTC)"],
-    ['month 13', { backup: '2026-13-01T00:00:00Z' }, "backup '2026-13-01T00:00:00Z' is not a time: there is no month 13; correct it, e.g. 2026-03-01T02:00:00Z"],
-    ['February 30', { backup: '2026-02-30T12:00Z' }, "backup '2026-02-30T12:00Z' is not a time: February 2026 has no day 30 (it has 28 days); correct it, e.g. 2026-03-01T02:00:00Z"],
-    ['hour 24', { backup: '2026-02-03T24:00:00Z' }, "backup '2026-02-03T24:00:00Z' is not a time: the hour is 24, past 23; correct it, e.g. 2026-03-01T02:00:00Z"],
+    [
+      'a date without a time',
+      { backup: '2026-03-01' },
+      "backup '2026-03-01' is a date without a time; write the instant, e.g. 2026-03-01T23:59:59Z for the end of that day (UTC)",
+    ],
+    [
+      'month 13',
+      { backup: '2026-13-01T00:00:00Z' },
+      "backup '2026-13-01T00:00:00Z' is not a time: there is no month 13; correct it, e.g. 2026-03-01T02:00:00Z",
+    ],
+    [
+      'February 30',
+      { backup: '2026-02-30T12:00Z' },
+      "backup '2026-02-30T12:00Z' is not a time: February 2026 has no day 30 (it has 28 days); correct it, e.g. 2026-03-01T02:00:00Z",
+    ],
+    [
+      'hour 24',
+      { backup: '2026-02-03T24:00:00Z' },
+      "backup '2026-02-03T24:00:00Z' is not a time: the hour is 24, past 23; correct it, e.g. 2026-03-01T02:00:00Z",
+    ],
     [
       'a time without its zone',
       { backup: '2026-03-01 02:00' },
@@ -148,7 +220,11 @@ describe('restore-verify inputs', () => {
       { backup: 's3://other-bucket/database/backup_20260301_020000.dump' },
       "backup 's3://other-bucket/database/backup_20260301_020000.dump' is in bucket 'other-bucket', but bucket is 'saas-backups'; set bucket to 'other-bucket' or give the key alone",
     ],
-    ['a key under another prefix', { backup: 'staging/backup_20260301_020000.sql.gz' }, "backup 'staging/backup_20260301_020000.sql.gz' is not under prefix 'database/'; set prefix to 'staging/'"],
+    [
+      'a key under another prefix',
+      { backup: 'staging/backup_20260301_020000.sql.gz' },
+      "backup 'staging/backup_20260301_020000.sql.gz' is not under prefix 'database/'; set prefix to 'staging/'",
+    ],
     [
       'something else',
       { backup: 'yesterday' },
@@ -159,22 +235,48 @@ describe('restore-verify inputs', () => {
     ['jobs not a number', { jobs: 'four' }, "jobs must be a whole number, got 'four'"],
     ['zero jobs', { jobs: '0' }, 'jobs must be at least 1, got 0'],
     ['too many jobs', { jobs: '65' }, 'jobs must be at most 64, got 65'],
-    ['a missing checks file', { checks: 'missing.sql' }, `checks file 'missing.sql' does not exist (looked for ${'DIR'}/missing.sql)`],
-    ['a checks file that cannot be split', { checks: 'broken.sql' }, "checks file 'broken.sql' line 2: this string opened with ' is never closed"],
-    ['an unterminated quote in the smoke command', { 'smoke-command': "sh -c 'exit 0" }, "smoke-command has an unterminated ' quote"],
-    ['a smoke command not on PATH', { 'smoke-command': 'no-such-command-xyz --check' }, "smoke-command: 'no-such-command-xyz' was not found on PATH; install it in an earlier step or give its path"],
-    ['a smoke script that is not executable', { 'smoke-command': './not-executable.sh' }, `smoke-command: './not-executable.sh' is not an executable file (looked for ${'DIR'}/not-executable.sh)`],
+    [
+      'a missing checks file',
+      { checks: 'missing.sql' },
+      `checks file 'missing.sql' does not exist (looked for ${'DIR'}/missing.sql)`,
+    ],
+    [
+      'a checks file that cannot be split',
+      { checks: 'broken.sql' },
+      "checks file 'broken.sql' line 2: this string opened with ' is never closed",
+    ],
+    [
+      'an unterminated quote in the smoke command',
+      { 'smoke-command': "sh -c 'exit 0" },
+      "smoke-command has an unterminated ' quote",
+    ],
+    [
+      'a smoke command not on PATH',
+      { 'smoke-command': 'no-such-command-xyz --check' },
+      "smoke-command: 'no-such-command-xyz' was not found on PATH; install it in an earlier step or give its path",
+    ],
+    [
+      'a smoke script that is not executable',
+      { 'smoke-command': './not-executable.sh' },
+      `smoke-command: './not-executable.sh' is not an executable file (looked for ${'DIR'}/not-executable.sh)`,
+    ],
     ['a zero smoke timeout', { 'smoke-timeout-seconds': '0' }, 'smoke-timeout-seconds must be at least 1, got 0'],
     ['a fractional RTO', { 'rto-seconds': '1.5' }, "rto-seconds must be a whole number, got '1.5'"],
     ['a negative RPO', { 'rpo-seconds': '-1' }, 'rpo-seconds must be at least 1, got -1'],
-    ['a report path that is a folder', { 'report-path': 'reports/' }, "report-path 'reports/' is a folder; name a file, e.g. reports/restore-verify-report.json"],
+    [
+      'a report path that is a folder',
+      { 'report-path': 'reports/' },
+      "report-path 'reports/' is a folder; name a file, e.g. reports/restore-verify-report.json",
+    ],
   ])('%s is refused', (_what, inputs, message) => {
     expect(errorOf(inputs)).toBe(message.replace(/DIR/g, dir));
   });
 
   test('the password never appears in an error message', () => {
     const message = errorOf({ 'target-database-url': 'postgres://u:hunter2secret@h:99999/db' });
-    expect(message).toBe('target-database-url is not a valid URL; expected postgres://user:password@host:5432/database (percent-encode special characters in the password)');
+    expect(message).toBe(
+      'target-database-url is not a valid URL; expected postgres://user:password@host:5432/database (percent-encode special characters in the password)',
+    );
     expect(message).not.toContain('hunter2secret');
   });
 });
@@ -213,6 +315,9 @@ describe('the backup input', () => {
   });
 
   test('with an empty prefix, keys are at the top of the bucket', () => {
-    expect(parseBackupSelector('backup_20260301_020000.dump', 'saas-backups', '')).toEqual({ kind: 'key', key: 'backup_20260301_020000.dump' });
+    expect(parseBackupSelector('backup_20260301_020000.dump', 'saas-backups', '')).toEqual({
+      kind: 'key',
+      key: 'backup_20260301_020000.dump',
+    });
   });
 });

@@ -43,26 +43,49 @@ describe("a backup made by the plan's own script", () => {
 
   test('restores, marked unverifiable; with no complete backup, RPO cannot be met', async () => {
     const target = scratchName();
-    const result = await restoreVerify({ bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'keep-database': 'true' });
+    const result = await restoreVerify({
+      bucket,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+      'keep-database': 'true',
+    });
     try {
       expect(result.backupKey).toBe(key);
-      expect(stepOf(result, 'select').detail).toBe(`${key}: no complete backup exists, so one without a manifest (the plan's old layout): the only one (unverifiable: no manifest)`);
-      expect(stepOf(result, 'checksum')).toMatchObject({ status: 'skipped', detail: 'unverifiable: no manifest: the SHA-256 is recorded, not compared' });
-      expect(stepOf(result, 'restore')).toMatchObject({ status: 'passed', detail: expect.stringMatching(/^psql [\d.]+ \(plain SQL, ON_ERROR_STOP\)$/) });
-      expect(stepOf(result, 'verify')).toMatchObject({ status: 'skipped', detail: 'unverifiable: no manifest: row counts not compared' });
+      expect(stepOf(result, 'select').detail).toBe(
+        `${key}: no complete backup exists, so one without a manifest (the plan's old layout): the only one (unverifiable: no manifest)`,
+      );
+      expect(stepOf(result, 'checksum')).toMatchObject({
+        status: 'skipped',
+        detail: 'unverifiable: no manifest: the SHA-256 is recorded, not compared',
+      });
+      expect(stepOf(result, 'restore')).toMatchObject({
+        status: 'passed',
+        detail: expect.stringMatching(/^psql [\d.]+ \(plain SQL, ON_ERROR_STOP\)$/),
+      });
+      expect(stepOf(result, 'verify')).toMatchObject({
+        status: 'skipped',
+        detail: 'unverifiable: no manifest: row counts not compared',
+      });
       expect(result.report.details.backup).toMatchObject({ verifiable: false, key });
       // Without a manifest, S3's own checksum is what proves the transfer.
       expect(result.report.details.backup?.downloaded?.storageChecksumChecked).toBe(true);
       expect(result.report.details.tables).toEqual([]);
-      expect(checklistOf(result, 'restore')).toMatchObject({ status: 'passed', detail: 'restored; unverifiable: no manifest: row counts not compared' });
+      expect(checklistOf(result, 'restore')).toMatchObject({
+        status: 'passed',
+        detail: 'restored; unverifiable: no manifest: row counts not compared',
+      });
       expect(checklistOf(result, 'download')?.status).toBe('passed');
-      expect(checklistOf(result, 'rpo')).toMatchObject({ status: 'failed', detail: 'not measured: no complete backup' });
+      expect(checklistOf(result, 'rpo')).toMatchObject({
+        status: 'failed',
+        detail: 'not measured: no complete backup',
+      });
       expect(result.passed).toBe(false);
       expect(result.report.reasons).toEqual([
         `RPO: there is no complete backup (object and valid manifest) under s3://${bucket}/${PREFIX}, so data loss cannot be bounded`,
       ]);
       expect(result.recoverySeconds).not.toBeNull();
-      expect(restoreVerifyMarkdown(result.report)).toContain(`## ❌ Restore test of \`${key}\`: failed (unverifiable: no manifest)`);
+      expect(restoreVerifyMarkdown(result.report)).toContain(
+        `## ❌ Restore test of \`${key}\`: failed (unverifiable: no manifest)`,
+      );
       // Unverifiable by the action, but it did bring the data back.
       expect(await contentDigest(stackFromEnv().postgresUrl(target))).toEqual(await contentDigest(source.url));
     } finally {
@@ -74,26 +97,36 @@ describe("a backup made by the plan's own script", () => {
     await makeBackup(source.url, bucket);
     const result = await restoreVerify({ bucket, backup: key.slice(PREFIX.length) });
     expect(result.backupKey).toBe(key);
-    expect(stepOf(result, 'select').detail).toBe(`${key}: named by key; it has no manifest (unverifiable: no manifest)`);
+    expect(stepOf(result, 'select').detail).toBe(
+      `${key}: named by key; it has no manifest (unverifiable: no manifest)`,
+    );
     expect(result.report.reasons).toEqual([]);
     expect(result.passed).toBe(true);
   });
 });
 
 describe('point in time', () => {
-  test('restores the newest backup finished at or before the time, with that backup\'s data', async () => {
+  test("restores the newest backup finished at or before the time, with that backup's data", async () => {
     const source = await createDatabase('rv_pit');
     const bucket = await createBucket('pit');
     await sql(source.url, 'CREATE TABLE orders (id int PRIMARY KEY)');
     const times = ['2026-01-10T02:00:00Z', '2026-01-11T02:00:00Z', '2026-01-12T02:00:00Z'];
     const keys: string[] = [];
     for (const [index, time] of times.entries()) {
-      await sql(source.url, `INSERT INTO orders SELECT g FROM generate_series(${index * 100 + 1}, ${(index + 1) * 100}) g`);
+      await sql(
+        source.url,
+        `INSERT INTO orders SELECT g FROM generate_series(${index * 100 + 1}, ${(index + 1) * 100}) g`,
+      );
       keys.push((await makeBackup(source.url, bucket, { now: () => new Date(time) })).key);
     }
     const target = scratchName();
     try {
-      const between = await restoreVerify({ bucket, backup: '2026-01-11T12:00:00Z', 'target-database-url': stackFromEnv().postgresUrl(target), 'keep-database': 'true' });
+      const between = await restoreVerify({
+        bucket,
+        backup: '2026-01-11T12:00:00Z',
+        'target-database-url': stackFromEnv().postgresUrl(target),
+        'keep-database': 'true',
+      });
       expect(between.backupKey).toBe(keys[1]);
       // RPO reads the snapshot (server clock, seconds ago), not the finish times set here.
       expect(between.passed).toBe(true);

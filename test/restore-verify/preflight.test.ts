@@ -50,27 +50,53 @@ describe('the same database, however it is spelled', () => {
 describe('the restore client', () => {
   test('the client for the target server and the dump', async () => {
     const local = await pathClient('pg_restore');
-    const manifest = { ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }), pgDump: { version: local.version } };
-    const client = await findRestoreClient('custom', manifest.pgDump.version, { serverMajor: local.major, serverVersion: `${local.major}.0` });
+    const manifest = {
+      ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }),
+      pgDump: { version: local.version },
+    };
+    const client = await findRestoreClient('custom', manifest.pgDump.version, {
+      serverMajor: local.major,
+      serverVersion: `${local.major}.0`,
+    });
     expect(client).toMatchObject({ tool: 'pg_restore', major: local.major });
     expect((await findRestoreClient('plain', undefined, { serverMajor: 12, serverVersion: '12.1' })).tool).toBe('psql');
   });
 
-  test('a dump newer than every installed client is refused, naming pg_dump\'s version', async () => {
-    const manifest = { ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }), pgDump: { version: '99.1' } };
+  test("a dump newer than every installed client is refused, naming pg_dump's version", async () => {
+    const manifest = {
+      ...manifestFor(`${PREFIX}backup_20260301_020000.dump`, { finishedAt: new Date() }),
+      pgDump: { version: '99.1' },
+    };
     const newest = await newestClientMajor('pg_restore');
-    const error = await findRestoreClient('custom', manifest.pgDump.version, { serverMajor: newest, serverVersion: `${newest}.0` }).catch((e: unknown) => e);
+    const error = await findRestoreClient('custom', manifest.pgDump.version, {
+      serverMajor: newest,
+      serverVersion: `${newest}.0`,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^the backup was made by pg_dump 99\\.1, so restoring it needs pg_restore 99 or newer\\. pg_restore ${newest}\\.\\d+ \\(.*\\) cannot work with the PostgreSQL 99 server`),
+      new RegExp(
+        `^the backup was made by pg_dump 99\\.1, so restoring it needs pg_restore 99 or newer\\. pg_restore ${newest}\\.\\d+ \\(.*\\) cannot work with the PostgreSQL 99 server`,
+      ),
     );
   });
 
   test('pg_restore arguments and session settings', () => {
-    expect(pgRestoreArgs(4, '/tmp/b.dump')).toEqual(['--jobs=4', '--exit-on-error', '--no-owner', '--no-privileges', '/tmp/b.dump']);
-    expect(restoreSessionOptions(1)).toBe('-c synchronous_commit=off -c maintenance_work_mem=1024MB -c client_min_messages=warning');
-    expect(restoreSessionOptions(4)).toBe('-c synchronous_commit=off -c maintenance_work_mem=512MB -c client_min_messages=warning');
-    expect(restoreSessionOptions(64)).toBe('-c synchronous_commit=off -c maintenance_work_mem=64MB -c client_min_messages=warning');
+    expect(pgRestoreArgs(4, '/tmp/b.dump')).toEqual([
+      '--jobs=4',
+      '--exit-on-error',
+      '--no-owner',
+      '--no-privileges',
+      '/tmp/b.dump',
+    ]);
+    expect(restoreSessionOptions(1)).toBe(
+      '-c synchronous_commit=off -c maintenance_work_mem=1024MB -c client_min_messages=warning',
+    );
+    expect(restoreSessionOptions(4)).toBe(
+      '-c synchronous_commit=off -c maintenance_work_mem=512MB -c client_min_messages=warning',
+    );
+    expect(restoreSessionOptions(64)).toBe(
+      '-c synchronous_commit=off -c maintenance_work_mem=64MB -c client_min_messages=warning',
+    );
   });
 });
 
@@ -84,7 +110,9 @@ describe('room for the download', () => {
   test('a backup larger than the free disk is refused before the download', async () => {
     await expect(checkFreeSpace(join(dir, 'b.dump'), 1024)).resolves.toBeUndefined();
     await expect(checkFreeSpace(join(dir, 'b.dump'), 2 ** 60)).rejects.toThrow(
-      new RegExp(`^${dir} has [\\d.]+ \\w+ free; the backup needs 1048576 TiB plus 256 MiB to spare\\. Free some space or point RUNNER_TEMP at a larger disk$`),
+      new RegExp(
+        `^${dir} has [\\d.]+ \\w+ free; the backup needs 1048576 TiB plus 256 MiB to spare\\. Free some space or point RUNNER_TEMP at a larger disk$`,
+      ),
     );
   });
 });
@@ -93,9 +121,18 @@ describe('listing failures moto cannot produce (aws-sdk-client-mock)', () => {
   test('access denied names the permissions the role needs', async () => {
     const client = new S3Client({ region: 'us-east-1' });
     const mock = mockClient(client);
-    mock.on(ListObjectsV2Command).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    mock.on(ListObjectsV2Command).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'Access Denied',
+      }),
+    );
     await expect(readCatalog(new BackupStore(client, 'saas-backups', PREFIX))).rejects.toThrow(
-      new ConfigurationError(`reading s3://saas-backups/${PREFIX} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`),
+      new ConfigurationError(
+        `reading s3://saas-backups/${PREFIX} was denied: the job's role needs s3:ListBucket on the bucket and s3:GetObject on its objects`,
+      ),
     );
     mock.restore();
   });
@@ -103,8 +140,17 @@ describe('listing failures moto cannot produce (aws-sdk-client-mock)', () => {
   test('a server error says where it was reading', async () => {
     const client = new S3Client({ region: 'us-east-1' });
     const mock = mockClient(client);
-    mock.on(ListObjectsV2Command).rejects(new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'We encountered an internal error' }));
-    await expect(readCatalog(new BackupStore(client, 'saas-backups', PREFIX))).rejects.toThrow(`could not read the backups under s3://saas-backups/${PREFIX}: We encountered an internal error`);
+    mock.on(ListObjectsV2Command).rejects(
+      new S3ServiceException({
+        name: 'InternalError',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+        message: 'We encountered an internal error',
+      }),
+    );
+    await expect(readCatalog(new BackupStore(client, 'saas-backups', PREFIX))).rejects.toThrow(
+      `could not read the backups under s3://saas-backups/${PREFIX}: We encountered an internal error`,
+    );
     mock.restore();
   });
 });

@@ -63,17 +63,35 @@ describe('the bundled backup, then the bundled restore-verify with rebuild: true
 
     const reportText = await readFile(reportPath, 'utf8');
     const report = JSON.parse(reportText) as RestoreVerifyReport;
-    expect(report.objectives[0]).toMatchObject({ name: 'RTO', scenario: 'infrastructure failure', targetSeconds: 14_400, passed: true });
-    expect(report.details.roles).toMatchObject({ mode: 'rebuild', missing: [], passwordsSet: [roles.app], needPassword: [roles.ops] });
+    expect(report.objectives[0]).toMatchObject({
+      name: 'RTO',
+      scenario: 'infrastructure failure',
+      targetSeconds: 14_400,
+      passed: true,
+    });
+    expect(report.details.roles).toMatchObject({
+      mode: 'rebuild',
+      missing: [],
+      passwordsSet: [roles.app],
+      needPassword: [roles.ops],
+    });
     expect(report.details.smoke?.output.trim()).toBe('25');
     expect(run.summary).toContain('### Objectives (scenario: infrastructure failure)');
 
     // The runner is told to mask the password (::add-mask::); nothing else it prints, stores or reports holds it.
-    const printed = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    const printed = run.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
     for (const text of [printed, run.summary, reportText]) {
       expect(text).not.toContain(appPassword);
       expect(text).not.toContain(roles.sourcePassword);
     }
-    expect(await sql(empty.url('saas_production'), `SELECT relowner::regrole FROM pg_class WHERE oid = 'app.items'::regclass`)).toBe(roles.owner);
+    expect(
+      await sql(
+        empty.url('saas_production'),
+        `SELECT relowner::regrole FROM pg_class WHERE oid = 'app.items'::regclass`,
+      ),
+    ).toBe(roles.owner);
   });
 });

@@ -23,11 +23,23 @@ export function roleFixture(): RoleFixture {
   const readers = `rd_${suffix}`;
   const app = `app_${suffix}`;
   const ops = `Ops ${suffix}`;
-  return { owner, readers, app, ops, sourcePassword: `src-pw-${randomBytes(8).toString('hex')}`, all: [app, `"${ops}"`, readers, owner] };
+  return {
+    owner,
+    readers,
+    app,
+    ops,
+    sourcePassword: `src-pw-${randomBytes(8).toString('hex')}`,
+    all: [app, `"${ops}"`, readers, owner],
+  };
 }
 
 /** Creates the roles on the server of serverUrl and the schema in the database of databaseUrl. */
-export async function createRolesAndSchema(r: RoleFixture, serverUrl: string, database: string, databaseUrl: string): Promise<void> {
+export async function createRolesAndSchema(
+  r: RoleFixture,
+  serverUrl: string,
+  database: string,
+  databaseUrl: string,
+): Promise<void> {
   await sql(
     serverUrl,
     `CREATE ROLE ${r.owner} NOLOGIN;

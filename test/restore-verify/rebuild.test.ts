@@ -26,8 +26,22 @@ function recordingLogger(): Logger & { lines: string[] } {
   return { lines, info: (m) => lines.push(m), warning: (m) => lines.push(m), debug: (m) => lines.push(m) };
 }
 
-async function backupWith(databaseUrl: string, bucket: string, inputs: Record<string, string>, log: Logger = silentLogger): Promise<BackupResult> {
-  const settings = parseBackupInputs(reader({ 'database-url': databaseUrl, bucket, prefix: PREFIX, 'endpoint-url': stackFromEnv().awsEndpoint, retention: 'off', ...inputs }));
+async function backupWith(
+  databaseUrl: string,
+  bucket: string,
+  inputs: Record<string, string>,
+  log: Logger = silentLogger,
+): Promise<BackupResult> {
+  const settings = parseBackupInputs(
+    reader({
+      'database-url': databaseUrl,
+      bucket,
+      prefix: PREFIX,
+      'endpoint-url': stackFromEnv().awsEndpoint,
+      retention: 'off',
+      ...inputs,
+    }),
+  );
   return runBackup({ ...settings, run: {}, log });
 }
 
@@ -47,10 +61,30 @@ async function withoutPgDumpall<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 const psqlAs = (server: PostgresServer, user: string, password: string, database: string, statement: string) =>
-  execa('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', server.host, '-p', String(server.port), '-U', user, '-d', database, '-c', statement], {
-    env: { PGPASSWORD: password },
-    reject: false,
-  });
+  execa(
+    'psql',
+    [
+      '-X',
+      '-A',
+      '-t',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      server.host,
+      '-p',
+      String(server.port),
+      '-U',
+      user,
+      '-d',
+      database,
+      '-c',
+      statement,
+    ],
+    {
+      env: { PGPASSWORD: password },
+      reject: false,
+    },
+  );
 
 describe('rebuild: roles and globals with every backup, restored onto an empty server', () => {
   const roles = roleFixture();
@@ -106,8 +140,14 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
     expect(result.report.reasons).toEqual([]);
     expect(result.passed).toBe(true);
     expect(stepOf(result, 'roles')).toMatchObject({ status: 'passed' });
-    expect(stepOf(result, 'roles').detail).toContain(`2 of 2 roles the dump depends on are missing on the target: ${roles.owner}, ${roles.readers}`);
-    expect(result.report.details.roles).toMatchObject({ mode: 'scratch', missing: [roles.owner, roles.readers], created: [] });
+    expect(stepOf(result, 'roles').detail).toContain(
+      `2 of 2 roles the dump depends on are missing on the target: ${roles.owner}, ${roles.readers}`,
+    );
+    expect(result.report.details.roles).toMatchObject({
+      mode: 'scratch',
+      missing: [roles.owner, roles.readers],
+      created: [],
+    });
     expect(result.report.steps.map((s) => s.name)).not.toContain('ownership');
     expect(restoreVerifyMarkdown(result.report)).toContain(`missing on the target: ${roles.owner}, ${roles.readers}`);
   });
@@ -117,20 +157,31 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
     expect(degraded.manifest.globals).toMatchObject({ status: 'missing' });
     expect(degraded.manifest.globals?.status === 'missing' && degraded.manifest.globals.reason).toContain('pg_dumpall');
 
-    const result = await restoreVerify({ bucket, backup: degraded.key, rebuild: 'true', 'target-database-url': empty.url('rebuilt_without_globals') });
+    const result = await restoreVerify({
+      bucket,
+      backup: degraded.key,
+      rebuild: 'true',
+      'target-database-url': empty.url('rebuilt_without_globals'),
+    });
     expect(result.passed).toBe(false);
     expect(stepOf(result, 'roles').status).toBe('failed');
     expect(result.report.reasons).toEqual([
-      expect.stringContaining(`roles: the dump depends on roles the target does not have: ${roles.owner}, ${roles.readers}; the backup has no stored globals (missing: `),
+      expect.stringContaining(
+        `roles: the dump depends on roles the target does not have: ${roles.owner}, ${roles.readers}; the backup has no stored globals (missing: `,
+      ),
     ]);
     for (const name of ['create database', 'restore', 'database settings', 'verify', 'ownership']) {
       expect(stepOf(result, name)).toMatchObject({ status: 'skipped', detail: "not run: 'roles' failed" });
     }
-    expect(await sql(empty.url(), "SELECT count(*) FROM pg_database WHERE datname = 'rebuilt_without_globals'")).toBe('0');
+    expect(await sql(empty.url(), "SELECT count(*) FROM pg_database WHERE datname = 'rebuilt_without_globals'")).toBe(
+      '0',
+    );
   });
 
   test('globals: required fails the backup, naming the cause, before anything is dumped', async () => {
-    await expect(withoutPgDumpall(() => backupWith(source.url, bucket, {}))).rejects.toThrow(/could not take the server's globals .*pg_dumpall.*set globals: best-effort/);
+    await expect(withoutPgDumpall(() => backupWith(source.url, bucket, {}))).rejects.toThrow(
+      /could not take the server's globals .*pg_dumpall.*set globals: best-effort/,
+    );
   });
 
   test('a rebuild creates the roles, restores with owners and privileges, applies the database settings, checks ownership and grants, and the app role logs in', async () => {
@@ -176,22 +227,61 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
       passwordsSet: [roles.app],
     });
     expect(result.report.details.smoke?.output.trim()).toBe('25');
-    expect(result.report.objectives[0]).toMatchObject({ name: 'RTO', scenario: 'infrastructure failure', targetSeconds: 14_400, passed: true });
+    expect(result.report.objectives[0]).toMatchObject({
+      name: 'RTO',
+      scenario: 'infrastructure failure',
+      targetSeconds: 14_400,
+      passed: true,
+    });
 
     const server = empty.url(database);
-    expect(await sql(server, `SELECT relowner::regrole FROM pg_class WHERE oid = 'app.items'::regclass`)).toBe(roles.owner);
+    expect(await sql(server, `SELECT relowner::regrole FROM pg_class WHERE oid = 'app.items'::regclass`)).toBe(
+      roles.owner,
+    );
     expect(await sql(server, `SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'app'`)).toBe(roles.owner);
-    expect(await sql(server, `SELECT datdba::regrole FROM pg_database WHERE datname = current_database()`)).toBe(roles.owner);
-    expect(await sql(server, `SELECT has_table_privilege('${roles.readers}', 'app.items', 'SELECT'), has_table_privilege('${roles.readers}', 'app.items', 'INSERT'), has_sequence_privilege('${roles.readers}', 'app.items_id_seq', 'USAGE'), has_schema_privilege('${roles.readers}', 'app', 'USAGE'), has_database_privilege('${roles.readers}', current_database(), 'CONNECT')`)).toBe('t|f|t|t|t');
-    expect(await sql(server, `SELECT pg_has_role('${roles.app}', '${roles.readers}', 'MEMBER'), pg_has_role('${roles.ops}', '${roles.readers}', 'MEMBER')`)).toBe('t|t');
-    expect(await sql(server, `SELECT rolconfig::text, rolconnlimit, rolcanlogin FROM pg_roles WHERE rolname = '${roles.app}'`)).toBe('{statement_timeout=5s}|20|t');
-    expect(await sql(server, `SELECT setconfig::text FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database() ORDER BY setrole`)).toBe(`{work_mem=8MB,"search_path=\\"$user\\", app, public"}\n{lock_timeout=7s}`);
+    expect(await sql(server, `SELECT datdba::regrole FROM pg_database WHERE datname = current_database()`)).toBe(
+      roles.owner,
+    );
+    expect(
+      await sql(
+        server,
+        `SELECT has_table_privilege('${roles.readers}', 'app.items', 'SELECT'), has_table_privilege('${roles.readers}', 'app.items', 'INSERT'), has_sequence_privilege('${roles.readers}', 'app.items_id_seq', 'USAGE'), has_schema_privilege('${roles.readers}', 'app', 'USAGE'), has_database_privilege('${roles.readers}', current_database(), 'CONNECT')`,
+      ),
+    ).toBe('t|f|t|t|t');
+    expect(
+      await sql(
+        server,
+        `SELECT pg_has_role('${roles.app}', '${roles.readers}', 'MEMBER'), pg_has_role('${roles.ops}', '${roles.readers}', 'MEMBER')`,
+      ),
+    ).toBe('t|t');
+    expect(
+      await sql(
+        server,
+        `SELECT rolconfig::text, rolconnlimit, rolcanlogin FROM pg_roles WHERE rolname = '${roles.app}'`,
+      ),
+    ).toBe('{statement_timeout=5s}|20|t');
+    expect(
+      await sql(
+        server,
+        `SELECT setconfig::text FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database() ORDER BY setrole`,
+      ),
+    ).toBe(`{work_mem=8MB,"search_path=\\"$user\\", app, public"}\n{lock_timeout=7s}`);
 
-    const asApp = await psqlAs(empty, roles.app, newPassword, database, 'SELECT count(*) FROM app.items; SHOW statement_timeout; SHOW work_mem');
+    const asApp = await psqlAs(
+      empty,
+      roles.app,
+      newPassword,
+      database,
+      'SELECT count(*) FROM app.items; SHOW statement_timeout; SHOW work_mem',
+    );
     expect(asApp.stderr).toBe('');
     expect(asApp.stdout.split('\n')).toEqual(['25', '5s', '8MB']);
-    expect((await psqlAs(empty, roles.app, newPassword, database, "INSERT INTO app.items (name) VALUES ('x')")).stderr).toContain('permission denied');
-    expect((await psqlAs(empty, roles.app, roles.sourcePassword, database, 'SELECT 1')).stderr).toContain('password authentication failed');
+    expect(
+      (await psqlAs(empty, roles.app, newPassword, database, "INSERT INTO app.items (name) VALUES ('x')")).stderr,
+    ).toContain('permission denied');
+    expect((await psqlAs(empty, roles.app, roles.sourcePassword, database, 'SELECT 1')).stderr).toContain(
+      'password authentication failed',
+    );
 
     const report = await readFile(path, 'utf8');
     const everything = [report, restoreVerifyMarkdown(result.report), rebuildLog.lines.join('\n')].join('\n');
@@ -203,8 +293,13 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
   test('the ownership check fails when an owner or a grant differs from the manifest', async () => {
     const database = 'saas_rebuilt';
     // The table takes its sequence, the sequence's OWNED BY, the column default and the primary key with it: five entries.
-    await sql(empty.url(database), `ALTER TABLE app.items OWNER TO postgres; REVOKE SELECT ON app.items FROM ${roles.readers}`);
-    const settings = parseRestoreVerifyInputs(reader({ bucket, 'target-database-url': empty.url(database), rebuild: 'true' }));
+    await sql(
+      empty.url(database),
+      `ALTER TABLE app.items OWNER TO postgres; REVOKE SELECT ON app.items FROM ${roles.readers}`,
+    );
+    const settings = parseRestoreVerifyInputs(
+      reader({ bucket, 'target-database-url': empty.url(database), rebuild: 'true' }),
+    );
     const details = { roles: undefined } as unknown as RestoreVerifyDetails;
     const check = ownershipStep({ settings, details }, backup.manifest, { serverMajor: 15, serverVersion: '15' });
     await expect(check).rejects.toMatchObject({
@@ -217,8 +312,16 @@ describe('rebuild: roles and globals with every backup, restored onto an empty s
   });
 
   test('a rebuild whose role-passwords names a role nobody has fails before anything is restored', async () => {
-    const result = await restoreVerify({ bucket, backup: backup.key, rebuild: 'true', 'role-passwords': '{"no_such_role_x": "whatever-pw"}', 'target-database-url': empty.url('rebuilt_bad_passwords') });
-    expect(result.report.reasons).toEqual(['roles: role-passwords names no_such_role_x, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored']);
+    const result = await restoreVerify({
+      bucket,
+      backup: backup.key,
+      rebuild: 'true',
+      'role-passwords': '{"no_such_role_x": "whatever-pw"}',
+      'target-database-url': empty.url('rebuilt_bad_passwords'),
+    });
+    expect(result.report.reasons).toEqual([
+      'roles: role-passwords names no_such_role_x, which neither the target nor the rebuilt roles have; fix the names in role-passwords. Nothing was restored',
+    ]);
     expect(stepOf(result, 'restore').status).toBe('skipped');
     expect(JSON.stringify(result.report)).not.toContain('whatever-pw');
   });
@@ -249,13 +352,25 @@ describe('rebuild onto a server that already has a role of the same name', () =>
     await dropRoles(roles, stackFromEnv().postgresUrl('postgres'));
   });
 
-  const appRole = () => sql(server.url('postgres'), `SELECT rolconnlimit, coalesce(rolconfig::text, '-'), pg_has_role('${roles.app}', '${roles.readers}', 'MEMBER') FROM pg_roles WHERE rolname = '${roles.app}'`);
-  const logsIn = async (password: string) => (await psqlAs(server, roles.app, password, 'postgres', 'SELECT 1')).stdout === '1';
+  const appRole = () =>
+    sql(
+      server.url('postgres'),
+      `SELECT rolconnlimit, coalesce(rolconfig::text, '-'), pg_has_role('${roles.app}', '${roles.readers}', 'MEMBER') FROM pg_roles WHERE rolname = '${roles.app}'`,
+    );
+  const logsIn = async (password: string) =>
+    (await psqlAs(server, roles.app, password, 'postgres', 'SELECT 1')).stdout === '1';
 
   test('existing-roles: keep (the default) changes nothing of it, role-passwords included, and reports every difference', async () => {
     const log = recordingLogger();
     const result = await restoreVerify(
-      { bucket, backup: backup.key, rebuild: 'true', 'role-passwords': JSON.stringify({ [roles.app]: newPassword }), 'target-database-url': server.url('saas_keep'), 'keep-database': 'true' },
+      {
+        bucket,
+        backup: backup.key,
+        rebuild: 'true',
+        'role-passwords': JSON.stringify({ [roles.app]: newPassword }),
+        'target-database-url': server.url('saas_keep'),
+        'keep-database': 'true',
+      },
       { log },
     );
     expect(result.report.reasons).toEqual([]);
@@ -266,22 +381,36 @@ describe('rebuild onto a server that already has a role of the same name', () =>
     expect(await appRole()).toBe('3|-|f');
 
     const rolesDetails = result.report.details.roles;
-    expect(rolesDetails).toMatchObject({ existingRoles: 'keep', passwordsSet: [], created: [roles.ops, roles.owner, roles.readers].sort() });
+    expect(rolesDetails).toMatchObject({
+      existingRoles: 'keep',
+      passwordsSet: [],
+      created: [roles.ops, roles.owner, roles.readers].sort(),
+    });
     expect(rolesDetails?.differences).toEqual([
-      { role: roles.app, kind: 'attribute', backup: 'CONNECTION LIMIT 20', server: 'CONNECTION LIMIT 3', updated: false },
+      {
+        role: roles.app,
+        kind: 'attribute',
+        backup: 'CONNECTION LIMIT 20',
+        server: 'CONNECTION LIMIT 3',
+        updated: false,
+      },
       { role: roles.app, kind: 'setting', backup: 'statement_timeout=5s', server: '-', updated: false },
       { role: roles.app, kind: 'membership', backup: `member of ${roles.readers}`, server: '-', updated: false },
       { role: roles.app, kind: 'password', backup: 'role-passwords gives one', server: 'its own', updated: false },
     ]);
-    expect(stepOf(result, 'roles').detail).toContain("4 differences between 1 existing role and the backup's, left as they are (existing-roles: keep)");
+    expect(stepOf(result, 'roles').detail).toContain(
+      "4 differences between 1 existing role and the backup's, left as they are (existing-roles: keep)",
+    );
     const summary = restoreVerifyMarkdown(result.report);
     expect(summary).toContain('### Existing roles: 4 differences from the backup');
     expect(summary).toContain(`| \`${roles.app}\` | membership | \`member of ${roles.readers}\` | - | left as it is |`);
-    expect(log.lines.join('\n')).toContain(`roles: roles the server already had differ from the backup's and were left as they are: ${roles.app}: attribute (backup CONNECTION LIMIT 20, server CONNECTION LIMIT 3)`);
+    expect(log.lines.join('\n')).toContain(
+      `roles: roles the server already had differ from the backup's and were left as they are: ${roles.app}: attribute (backup CONNECTION LIMIT 20, server CONNECTION LIMIT 3)`,
+    );
     expect(JSON.stringify(result.report) + summary + log.lines.join('\n')).not.toContain(newPassword);
   });
 
-  test('existing-roles: update gives it the backup\'s password, attributes, settings and memberships', async () => {
+  test("existing-roles: update gives it the backup's password, attributes, settings and memberships", async () => {
     const result = await restoreVerify({
       bucket,
       backup: backup.key,
@@ -297,9 +426,19 @@ describe('rebuild onto a server that already has a role of the same name', () =>
     expect(await logsIn(newPassword)).toBe(true);
     expect(await logsIn(oldPassword)).toBe(false);
     expect(await appRole()).toBe('20|{statement_timeout=5s}|t');
-    expect(result.report.details.roles).toMatchObject({ existingRoles: 'update', passwordsSet: [roles.app], created: [] });
+    expect(result.report.details.roles).toMatchObject({
+      existingRoles: 'update',
+      passwordsSet: [roles.app],
+      created: [],
+    });
     expect(result.report.details.roles?.differences?.filter((d) => d.role === roles.app)).toEqual([
-      { role: roles.app, kind: 'attribute', backup: 'CONNECTION LIMIT 20', server: 'CONNECTION LIMIT 3', updated: true },
+      {
+        role: roles.app,
+        kind: 'attribute',
+        backup: 'CONNECTION LIMIT 20',
+        server: 'CONNECTION LIMIT 3',
+        updated: true,
+      },
       { role: roles.app, kind: 'setting', backup: 'statement_timeout=5s', server: '-', updated: true },
       { role: roles.app, kind: 'membership', backup: `member of ${roles.readers}`, server: '-', updated: true },
       { role: roles.app, kind: 'password', backup: 'role-passwords gives one', server: 'its own', updated: true },

@@ -100,20 +100,40 @@ describe('restore-verify against a backup made by the backup action', () => {
       ['drop', 'passed'],
     ]);
     const expected = await rowCounts(source.url);
-    const compared = Object.fromEntries(result.report.details.tables.map((t) => [`${t.schema}.${t.name}`, [t.expectedRows, t.restoredRows, t.status]]));
-    expect(compared).toEqual(Object.fromEntries(Object.entries(expected).map(([name, rows]) => [name, [rows, rows, 'equal']])));
-    expect(stepOf(result, 'verify').detail).toBe(`5 tables, ${Object.values(expected).reduce((a, b) => a + b, 0).toLocaleString('en-US')} rows: every count equals the manifest; 2 sequences as recorded`);
+    const compared = Object.fromEntries(
+      result.report.details.tables.map((t) => [`${t.schema}.${t.name}`, [t.expectedRows, t.restoredRows, t.status]]),
+    );
+    expect(compared).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([name, rows]) => [name, [rows, rows, 'equal']])),
+    );
+    expect(stepOf(result, 'verify').detail).toBe(
+      `5 tables, ${Object.values(expected)
+        .reduce((a, b) => a + b, 0)
+        .toLocaleString('en-US')} rows: every count equals the manifest; 2 sequences as recorded`,
+    );
     expect(result.report.details.checks.results.map((c) => [c.name, c.passed])).toEqual([
       ['every user belongs to an organization', true],
       ["line 5: SELECT sum(amount) > 0 FROM payments WHERE paid_at > '2026-0...", true],
     ]);
     expect(result.report.details.smoke).toMatchObject({ passed: true, exitCode: 0 });
-    expect(result.report.details.backup).toMatchObject({ key: backup.key, verifiable: true, downloaded: { sha256: backup.manifest.sha256, bytes: backup.manifest.sizeBytes, storageChecksumChecked: false } });
+    expect(result.report.details.backup).toMatchObject({
+      key: backup.key,
+      verifiable: true,
+      downloaded: { sha256: backup.manifest.sha256, bytes: backup.manifest.sizeBytes, storageChecksumChecked: false },
+    });
     expect(result.report.details.target).toMatchObject({ created: true, dropped: true, existed: false });
     // The test stack's server settings (harness/postgres.ts), as the server shows them.
     expect(result.report.details.target.serverSettings).toEqual({
-      fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off', wal_level: 'replica', max_wal_senders: '10', max_wal_size: '1GB',
-      autovacuum: 'on', shared_buffers: '256MB', maintenance_work_mem: '256MB', max_parallel_maintenance_workers: '2',
+      fsync: 'off',
+      full_page_writes: 'off',
+      synchronous_commit: 'off',
+      wal_level: 'replica',
+      max_wal_senders: '10',
+      max_wal_size: '1GB',
+      autovacuum: 'on',
+      shared_buffers: '256MB',
+      maintenance_work_mem: '256MB',
+      max_parallel_maintenance_workers: '2',
     });
     expect(await databaseExists(target)).toBe(false);
     expect(await readdir(tempDir)).toEqual([]);
@@ -158,11 +178,19 @@ describe('restore-verify against a backup made by the backup action', () => {
   test('a plain-format backup restores with psql, the data equal to the source (keep-database)', async () => {
     const plain = await makeBackup(source.url, bucket, { format: 'plain' });
     const target = scratchName();
-    const result = await restoreVerify({ bucket, backup: plain.key, 'target-database-url': stackFromEnv().postgresUrl(target), 'keep-database': 'true' });
+    const result = await restoreVerify({
+      bucket,
+      backup: plain.key,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+      'keep-database': 'true',
+    });
     try {
       expect(result.passed).toBe(true);
       expect(result.report.details.restore?.tool).toBe('psql');
-      expect(stepOf(result, 'drop')).toMatchObject({ status: 'skipped', detail: `keep-database: ${result.report.details.target.database} was kept` });
+      expect(stepOf(result, 'drop')).toMatchObject({
+        status: 'skipped',
+        detail: `keep-database: ${result.report.details.target.database} was kept`,
+      });
       expect(await contentDigest(stackFromEnv().postgresUrl(target))).toEqual(await contentDigest(source.url));
     } finally {
       await dropDatabase(target);
@@ -172,7 +200,12 @@ describe('restore-verify against a backup made by the backup action', () => {
   test('every check runs; each failure is named, a non-boolean statement never runs', async () => {
     const target = scratchName();
     const checks = join(dir, 'failing.sql');
-    const result = await restoreVerify({ bucket, checks, 'target-database-url': stackFromEnv().postgresUrl(target), 'keep-database': 'true' });
+    const result = await restoreVerify({
+      bucket,
+      checks,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+      'keep-database': 'true',
+    });
     try {
       expect(result.passed).toBe(false);
       expect(result.report.details.checks.results.map((c) => [c.name, c.passed])).toEqual([
@@ -192,16 +225,28 @@ describe('restore-verify against a backup made by the backup action', () => {
         `check 'is null' (${checks} line 7) failed: returned NULL`,
         `check 'counts instead of comparing' (${checks} line 9) failed: returns bigint in its first column (count), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`,
         `check 'writes instead of asking' (${checks} line 11) failed: returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users`,
-        expect.stringMatching(new RegExp(`^check 'reads a table that is not there' \\(${checks.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 13\\) failed: .*relation "no_such_table" does not exist`)),
+        expect.stringMatching(
+          new RegExp(
+            `^check 'reads a table that is not there' \\(${checks.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 13\\) failed: .*relation "no_such_table" does not exist`,
+          ),
+        ),
         `check 'no row' (${checks} line 15) failed: returned 0 rows; a check must return exactly one`,
         `check 'two rows' (${checks} line 17) failed: returned 2 rows; a check must return exactly one`,
       ]);
-      expect(stepOf(result, 'checks')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^7 of 9 checks failed: is false, is null, /) });
+      expect(stepOf(result, 'checks')).toMatchObject({
+        status: 'failed',
+        detail: expect.stringMatching(/^7 of 9 checks failed: is false, is null, /),
+      });
       expect(stepOf(result, 'verify').status).toBe('passed');
       expect(checklistOf(result, 'criticalFeatures')?.status).toBe('failed');
       expect(checklistOf(result, 'payments')).toMatchObject({ status: 'failed', detail: 'is false: returned false' });
       expect(checklistOf(result, 'userLogin')?.status).toBe('skipped');
-      expect(await sql(stackFromEnv().postgresUrl(target), "SELECT count(*) FROM organizations WHERE name = 'written by a check'")).toBe('0');
+      expect(
+        await sql(
+          stackFromEnv().postgresUrl(target),
+          "SELECT count(*) FROM organizations WHERE name = 'written by a check'",
+        ),
+      ).toBe('0');
     } finally {
       await dropDatabase(target);
     }
@@ -209,12 +254,19 @@ describe('restore-verify against a backup made by the backup action', () => {
 
   test('a failing smoke command fails the run with its output; the database is still dropped', async () => {
     const target = scratchName();
-    const result = await restoreVerify({ bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'smoke-command': `sh -c 'echo "cannot log in" >&2; exit 4'` });
+    const result = await restoreVerify({
+      bucket,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+      'smoke-command': `sh -c 'echo "cannot log in" >&2; exit 4'`,
+    });
     expect(result.passed).toBe(false);
     expect(result.report.reasons).toEqual([`smoke: sh -c 'echo "cannot log in" >&2; exit 4' exited with code 4`]);
     expect(result.report.details.smoke).toMatchObject({ exitCode: 4, output: 'cannot log in\n' });
     expect(checklistOf(result, 'applicationStarts')?.status).toBe('failed');
-    expect(checklistOf(result, 'rto')).toMatchObject({ status: 'failed', detail: 'not measured: the recovery did not complete' });
+    expect(checklistOf(result, 'rto')).toMatchObject({
+      status: 'failed',
+      detail: 'not measured: the recovery did not complete',
+    });
     expect(result.recoverySeconds).toBeNull();
     expect(stepOf(result, 'drop').status).toBe('passed');
     expect(await databaseExists(target)).toBe(false);
@@ -222,7 +274,12 @@ describe('restore-verify against a backup made by the backup action', () => {
 
   test('a hanging smoke command is killed at its timeout', async () => {
     const target = scratchName();
-    const result = await restoreVerify({ bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'smoke-command': 'sleep 120', 'smoke-timeout-seconds': '1' });
+    const result = await restoreVerify({
+      bucket,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+      'smoke-command': 'sleep 120',
+      'smoke-timeout-seconds': '1',
+    });
     expect(result.passed).toBe(false);
     expect(result.report.reasons).toEqual(['smoke: sleep 120 timed out after 1 s; its process group was killed']);
     expect(await databaseExists(target)).toBe(false);
@@ -238,8 +295,12 @@ describe('restore-verify against a backup made by the backup action', () => {
       ['RPO', false],
     ]);
     expect(result.report.reasons).toEqual([
-      expect.stringMatching(/^RPO \(age of the newest complete backup \(from its snapshot\)\): [\d.]+ s, over the objective of 1.00 s$/),
-      expect.stringMatching(/^RPO \(largest gap between complete backups over the last 30 days\): [\d.]+ s, over the objective of 1.00 s$/),
+      expect.stringMatching(
+        /^RPO \(age of the newest complete backup \(from its snapshot\)\): [\d.]+ s, over the objective of 1.00 s$/,
+      ),
+      expect.stringMatching(
+        /^RPO \(largest gap between complete backups over the last 30 days\): [\d.]+ s, over the objective of 1.00 s$/,
+      ),
     ]);
     expect(checklistOf(result, 'rpo')?.status).toBe('failed');
     expect(checklistOf(result, 'restore')?.status).toBe('passed');
@@ -250,14 +311,28 @@ describe('restore-verify against a backup made by the backup action', () => {
     const started = join(dir, 'smoke-started');
     const controller = new AbortController();
     const running = restoreVerify(
-      { bucket, 'target-database-url': stackFromEnv().postgresUrl(target), 'smoke-command': `sh -c 'touch ${started}; sleep 120'` },
+      {
+        bucket,
+        'target-database-url': stackFromEnv().postgresUrl(target),
+        'smoke-command': `sh -c 'touch ${started}; sleep 120'`,
+      },
       { signal: controller.signal },
     );
-    await waitUntil('the smoke command started', () => access(started).then(() => true, () => false), { timeoutMs: 60_000 });
+    await waitUntil(
+      'the smoke command started',
+      () =>
+        access(started).then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 60_000 },
+    );
     controller.abort();
     const result = await running;
     expect(result.passed).toBe(false);
-    expect(result.report.reasons).toEqual([`smoke: sh -c 'touch ${started}; sleep 120' cancelled; its process group was killed`]);
+    expect(result.report.reasons).toEqual([
+      `smoke: sh -c 'touch ${started}; sleep 120' cancelled; its process group was killed`,
+    ]);
     expect(stepOf(result, 'drop')).toMatchObject({ status: 'passed' });
     expect(await databaseExists(target)).toBe(false);
   });

@@ -1,7 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigurationError } from '../../src/errors.js';
 import { measureRpo } from '../../src/restore/rpo.js';
-import { catalogBackups, chooseComplete, chooseLegacy, readCatalog, selectBackup } from '../../src/storage/backup-selection.js';
+import {
+  catalogBackups,
+  chooseComplete,
+  chooseLegacy,
+  readCatalog,
+  selectBackup,
+} from '../../src/storage/backup-selection.js';
 import { BackupStore, CREATED_BY_METADATA, type ManifestRead } from '../../src/storage/backup-store.js';
 import { manifestKeyFor } from '../../src/storage/keys.js';
 import { createBucket, testS3Client } from '../helpers/s3.js';
@@ -18,7 +24,10 @@ describe('cataloguing', () => {
     const quick = key('20260301_013000');
     const bare = key('20260301_020000', '.sql.gz');
     const broken = key('20260301_030000');
-    const listing = { backups: [broken, bare, quick, slow].map((k) => storedBackup(k, k !== bare)), orphanManifests: [] };
+    const listing = {
+      backups: [broken, bare, quick, slow].map((k) => storedBackup(k, k !== bare)),
+      orphanManifests: [],
+    };
     const manifests = new Map<string, ManifestRead>([
       // Started first but finished last: it is the newest complete backup.
       [slow, { manifest: manifestFor(slow, { finishedAt: at('2026-03-01T03:10:00Z') }) }],
@@ -28,7 +37,12 @@ describe('cataloguing', () => {
     const catalog = catalogBackups(listing, manifests);
     expect(catalog.complete.map((c) => c.backup.key)).toEqual([slow, quick]);
     expect(catalog.withoutManifest.map((b) => b.key)).toEqual([bare]);
-    expect(catalog.invalid).toEqual([{ backup: expect.objectContaining({ key: broken }), error: "invalid manifest: field 'sha256' should be 64 lowercase hex digits" }]);
+    expect(catalog.invalid).toEqual([
+      {
+        backup: expect.objectContaining({ key: broken }),
+        error: "invalid manifest: field 'sha256' should be 64 lowercase hex digits",
+      },
+    ]);
   });
 });
 
@@ -44,7 +58,10 @@ describe('choosing', () => {
   };
 
   test('latest is the newest complete backup', () => {
-    expect(chooseComplete(complete, { kind: 'latest' }, never)).toMatchObject({ backup: { key: keys[0] }, reason: 'the newest of 3 complete backups' });
+    expect(chooseComplete(complete, { kind: 'latest' }, never)).toMatchObject({
+      backup: { key: keys[0] },
+      reason: 'the newest of 3 complete backups',
+    });
   });
 
   test.each([
@@ -67,7 +84,9 @@ describe('choosing', () => {
 
   test('a point in time before every complete backup is refused, naming the oldest', () => {
     expect(() => chooseComplete(complete, { kind: 'point-in-time', at: at('2026-03-01T00:00:00Z') }, never)).toThrow(
-      new ConfigurationError(`no complete backup finished at or before 2026-03-01T00:00:00.000Z; the oldest of 3 finished at 2026-03-01T02:30:00.000Z (${keys[2]})`),
+      new ConfigurationError(
+        `no complete backup finished at or before 2026-03-01T00:00:00.000Z; the oldest of 3 finished at 2026-03-01T02:30:00.000Z (${keys[2]})`,
+      ),
     );
   });
 
@@ -76,10 +95,16 @@ describe('choosing', () => {
   });
 
   test('backups without a manifest are chosen by the time in their key', () => {
-    const legacy = [key('20260210_020000', '.sql.gz'), key('20260212_020000', '.sql.gz'), key('20260211_020000', '.sql.gz')].map((k) => storedBackup(k, false));
+    const legacy = [
+      key('20260210_020000', '.sql.gz'),
+      key('20260212_020000', '.sql.gz'),
+      key('20260211_020000', '.sql.gz'),
+    ].map((k) => storedBackup(k, false));
     expect(chooseLegacy(legacy, { kind: 'latest' }, never)?.backup.key).toBe(key('20260212_020000', '.sql.gz'));
     expect(chooseLegacy(legacy, { kind: 'random' }, () => 0.99)?.backup.key).toBe(key('20260210_020000', '.sql.gz'));
-    expect(chooseLegacy(legacy, { kind: 'point-in-time', at: at('2026-02-11T12:00:00Z') }, never)?.backup.key).toBe(key('20260211_020000', '.sql.gz'));
+    expect(chooseLegacy(legacy, { kind: 'point-in-time', at: at('2026-02-11T12:00:00Z') }, never)?.backup.key).toBe(
+      key('20260211_020000', '.sql.gz'),
+    );
     expect(chooseLegacy(legacy, { kind: 'point-in-time', at: at('2026-02-01T00:00:00Z') }, never)).toBeUndefined();
     expect(chooseLegacy([], { kind: 'latest' }, never)).toBeUndefined();
   });
@@ -94,11 +119,19 @@ describe('RPO', () => {
   });
 
   test('hourly backups: the age now and the largest gap, one of them a missed hour', () => {
-    const points = ['2026-03-31T08:00:00Z', '2026-03-31T09:00:00Z', '2026-03-31T11:00:00Z', '2026-03-31T11:30:00Z'].map((t) => point(t));
+    const points = ['2026-03-31T08:00:00Z', '2026-03-31T09:00:00Z', '2026-03-31T11:00:00Z', '2026-03-31T11:30:00Z'].map(
+      (t) => point(t),
+    );
     const rpo = measureRpo(points, now);
     expect(rpo.ageSeconds).toBe(0.5 * HOUR);
     expect(rpo.maxGapSeconds).toBe(2 * HOUR);
-    expect(rpo.maxGap).toEqual({ fromKey: '2026-03-31T09:00:00Z', from: '2026-03-31T09:00:00.000Z', toKey: '2026-03-31T11:00:00Z', to: '2026-03-31T11:00:00.000Z', seconds: 2 * HOUR });
+    expect(rpo.maxGap).toEqual({
+      fromKey: '2026-03-31T09:00:00Z',
+      from: '2026-03-31T09:00:00.000Z',
+      toKey: '2026-03-31T11:00:00Z',
+      to: '2026-03-31T11:00:00.000Z',
+      seconds: 2 * HOUR,
+    });
     expect(rpo.newest).toEqual({ key: '2026-03-31T11:30:00Z', snapshotAt: '2026-03-31T11:30:00.000Z' });
     expect(rpo.backupsInWindow).toBe(4);
   });
@@ -122,10 +155,25 @@ describe('RPO', () => {
     expect(rpo.backupsInWindow).toBe(2);
     expect(rpo.maxGap?.fromKey).toBe('2026-03-03T00:00:00Z');
     expect(rpo.maxGapSeconds).toBe((28 * 24 + 11) * HOUR);
-    const straddling = measureRpo([point('2026-02-11T00:00:00Z'), point('2026-03-03T00:00:00Z'), point('2026-03-04T00:00:00Z'), point('2026-03-31T11:00:00Z')], now);
+    const straddling = measureRpo(
+      [
+        point('2026-02-11T00:00:00Z'),
+        point('2026-03-03T00:00:00Z'),
+        point('2026-03-04T00:00:00Z'),
+        point('2026-03-31T11:00:00Z'),
+      ],
+      now,
+    );
     expect(straddling.maxGap).toMatchObject({ fromKey: '2026-03-04T00:00:00Z' });
-    const early = measureRpo([point('2026-02-11T00:00:00Z'), point('2026-03-25T00:00:00Z'), point('2026-03-31T11:00:00Z')], now);
-    expect(early.maxGap).toMatchObject({ fromKey: '2026-02-11T00:00:00Z', toKey: '2026-03-25T00:00:00Z', seconds: 42 * 24 * HOUR });
+    const early = measureRpo(
+      [point('2026-02-11T00:00:00Z'), point('2026-03-25T00:00:00Z'), point('2026-03-31T11:00:00Z')],
+      now,
+    );
+    expect(early.maxGap).toMatchObject({
+      fromKey: '2026-02-11T00:00:00Z',
+      toKey: '2026-03-25T00:00:00Z',
+      seconds: 42 * 24 * HOUR,
+    });
   });
 
   test('only backups older than the window: the gap is the age', () => {
@@ -142,7 +190,9 @@ describe('RPO', () => {
 
 describe('selecting in S3 (moto)', () => {
   async function put(bucket: string, objectKey: string, body: string, ours: boolean) {
-    await testS3Client().send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body, Metadata: ours ? CREATED_BY_METADATA : {} }));
+    await testS3Client().send(
+      new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body, Metadata: ours ? CREATED_BY_METADATA : {} }),
+    );
   }
 
   async function seed() {
@@ -150,7 +200,12 @@ describe('selecting in S3 (moto)', () => {
     const complete = [key('20260301_020000'), key('20260302_020000'), key('20260303_020000')];
     for (const [i, k] of complete.entries()) {
       await put(bucket, k, 'dump', true);
-      await put(bucket, manifestKeyFor(k), JSON.stringify(manifestFor(k, { finishedAt: at(`2026-03-0${i + 1}T02:30:00Z`) })), true);
+      await put(
+        bucket,
+        manifestKeyFor(k),
+        JSON.stringify(manifestFor(k, { finishedAt: at(`2026-03-0${i + 1}T02:30:00Z`) })),
+        true,
+      );
     }
     // Newer than every complete backup, and none of them complete.
     const ours = key('20260304_020000');
@@ -169,7 +224,8 @@ describe('selecting in S3 (moto)', () => {
     const { store, complete } = await seed();
     const cat = await catalog(store);
     const picked = new Set<string>();
-    for (let draw = 0; draw < 1; draw += 0.05) picked.add((await selectBackup(store, cat, { kind: 'random' }, () => draw)).backup.key);
+    for (let draw = 0; draw < 1; draw += 0.05)
+      picked.add((await selectBackup(store, cat, { kind: 'random' }, () => draw)).backup.key);
     expect([...picked].sort()).toEqual([...complete].sort());
     expect((await selectBackup(store, cat, { kind: 'latest' }, Math.random)).backup.key).toBe(complete[2]);
   });
@@ -191,7 +247,7 @@ describe('selecting in S3 (moto)', () => {
     );
   });
 
-  test('with nothing complete, the plan\'s old backups are chosen, never an unfinished upload of ours', async () => {
+  test("with nothing complete, the plan's old backups are chosen, never an unfinished upload of ours", async () => {
     const bucket = await createBucket('sel');
     const store = new BackupStore(testS3Client(), bucket, PREFIX);
     const oldest = key('20260101_020000', '.sql.gz');
@@ -206,12 +262,16 @@ describe('selecting in S3 (moto)', () => {
     const bucket = await createBucket('sel');
     const store = new BackupStore(testS3Client(), bucket, PREFIX);
     await expect(selectBackup(store, await catalog(store), { kind: 'latest' }, Math.random)).rejects.toThrow(
-      new ConfigurationError(`no complete backup under s3://${bucket}/${PREFIX}; check bucket and prefix, or run the backup action first`),
+      new ConfigurationError(
+        `no complete backup under s3://${bucket}/${PREFIX}; check bucket and prefix, or run the backup action first`,
+      ),
     );
   });
 
   test('a bucket that does not exist is named', async () => {
     const store = new BackupStore(testS3Client(), 'no-such-bucket-here', PREFIX);
-    await expect(readCatalog(store)).rejects.toThrow(new ConfigurationError('bucket no-such-bucket-here does not exist; check bucket, region and endpoint-url'));
+    await expect(readCatalog(store)).rejects.toThrow(
+      new ConfigurationError('bucket no-such-bucket-here does not exist; check bucket, region and endpoint-url'),
+    );
   });
 });

@@ -43,7 +43,7 @@ describe('smoke command', () => {
     expect(result.command).toBe(`sh -c '${script}'`);
   });
 
-  test('of the action\'s environment it gets PATH, HOME, locale, libpq settings and the variables smoke-env names: no input, token or credential', async () => {
+  test("of the action's environment it gets PATH, HOME, locale, libpq settings and the variables smoke-env names: no input, token or credential", async () => {
     const target = parseDatabaseUrl('postgres://app:TargetPw1@127.0.0.1:1/restore_verify', 't');
     const env = {
       PATH: process.env.PATH,
@@ -58,15 +58,40 @@ describe('smoke command', () => {
       APP_DB_PASSWORD: 'AppPw6',
       OTHER: 'Other7',
     };
-    const result = await runSmokeCommand(['sh', '-c', 'env | sort'], target, { timeoutSeconds: 60, secrets: [], now, env, passOn: ['APP_DB_PASSWORD'] });
-    const names = result.output.trim().split('\n').map((line) => line.slice(0, line.indexOf('='))).filter((name) => !['PWD', 'SHLVL', '_'].includes(name));
-    expect(names).toEqual(['APP_DB_PASSWORD', 'DATABASE_URL', 'HOME', 'LC_ALL', 'PATH', 'PGDATABASE', 'PGHOST', 'PGPASSWORD', 'PGPORT', 'PGSSLMODE', 'PGUSER']);
+    const result = await runSmokeCommand(['sh', '-c', 'env | sort'], target, {
+      timeoutSeconds: 60,
+      secrets: [],
+      now,
+      env,
+      passOn: ['APP_DB_PASSWORD'],
+    });
+    const names = result.output
+      .trim()
+      .split('\n')
+      .map((line) => line.slice(0, line.indexOf('=')))
+      .filter((name) => !['PWD', 'SHLVL', '_'].includes(name));
+    expect(names).toEqual([
+      'APP_DB_PASSWORD',
+      'DATABASE_URL',
+      'HOME',
+      'LC_ALL',
+      'PATH',
+      'PGDATABASE',
+      'PGHOST',
+      'PGPASSWORD',
+      'PGPORT',
+      'PGSSLMODE',
+      'PGUSER',
+    ]);
     expect(result.output).toContain('PGPASSWORD=TargetPw1\n');
     expect(result.output).toContain('APP_DB_PASSWORD=AppPw6\n');
   });
 
   test('databaseEnv carries the password only where clients read it', () => {
-    const target = parseDatabaseUrl('postgres://app:p%40ss%2Fw@db.example:6543/restore_verify?sslmode=require', 'target-database-url');
+    const target = parseDatabaseUrl(
+      'postgres://app:p%40ss%2Fw@db.example:6543/restore_verify?sslmode=require',
+      'target-database-url',
+    );
     const env = databaseEnv(target);
     expect(env).toEqual({
       DATABASE_URL: 'postgres://app:p%40ss%2Fw@db.example:6543/restore_verify?sslmode=require',
@@ -81,11 +106,15 @@ describe('smoke command', () => {
 
   test('a non-zero exit fails, with the output kept and the password masked', async () => {
     const target = parseDatabaseUrl('postgres://app:VerySecret99@127.0.0.1:1/restore_verify', 't');
-    const result = await runSmokeCommand(['sh', '-c', 'echo "login as $PGUSER with $PGPASSWORD"; echo "url $DATABASE_URL" >&2; exit 3'], target, {
-      timeoutSeconds: 60,
-      secrets: [target.password],
-      now,
-    });
+    const result = await runSmokeCommand(
+      ['sh', '-c', 'echo "login as $PGUSER with $PGPASSWORD"; echo "url $DATABASE_URL" >&2; exit 3'],
+      target,
+      {
+        timeoutSeconds: 60,
+        secrets: [target.password],
+        now,
+      },
+    );
     expect(result).toMatchObject({ passed: false, exitCode: 3, timedOut: false, detail: 'exited with code 3' });
     expect(result.output).toContain('login as app with ***');
     expect(result.output).toContain('url postgres://app:***@127.0.0.1:1/restore_verify');
@@ -96,8 +125,16 @@ describe('smoke command', () => {
     const target = parseDatabaseUrl('postgres://app@127.0.0.1:1/restore_verify', 't');
     const pidFile = join(dir, 'hanging.pid');
     // The grandchild ignores nothing but would outlive a kill of the shell alone.
-    const result = await runSmokeCommand(['sh', '-c', `sleep 300 & echo $! > ${pidFile}; echo started; wait`], target, { timeoutSeconds: 1, secrets: [], now });
-    expect(result).toMatchObject({ passed: false, timedOut: true, detail: 'timed out after 1 s; its process group was killed' });
+    const result = await runSmokeCommand(['sh', '-c', `sleep 300 & echo $! > ${pidFile}; echo started; wait`], target, {
+      timeoutSeconds: 1,
+      secrets: [],
+      now,
+    });
+    expect(result).toMatchObject({
+      passed: false,
+      timedOut: true,
+      detail: 'timed out after 1 s; its process group was killed',
+    });
     expect(result.output).toBe('started\n');
     expect(result.durationSeconds).toBeGreaterThanOrEqual(1);
     const grandchild = Number(await readFile(pidFile, 'utf8'));
@@ -106,25 +143,41 @@ describe('smoke command', () => {
 
   test('a process ignoring SIGTERM is killed after the grace period', async () => {
     const target = parseDatabaseUrl('postgres://app@127.0.0.1:1/restore_verify', 't');
-    const result = await runSmokeCommand(['sh', '-c', "trap '' TERM; echo stubborn; while :; do sleep 0.1; done"], target, { timeoutSeconds: 1, secrets: [], now });
+    const result = await runSmokeCommand(
+      ['sh', '-c', "trap '' TERM; echo stubborn; while :; do sleep 0.1; done"],
+      target,
+      { timeoutSeconds: 1, secrets: [], now },
+    );
     expect(result).toMatchObject({ passed: false, timedOut: true, signal: 'SIGKILL' });
   });
 
   test('what it leaves running after a clean exit is stopped', async () => {
     const target = parseDatabaseUrl('postgres://app@127.0.0.1:1/restore_verify', 't');
     const pidFile = join(dir, 'leftover.pid');
-    const result = await runSmokeCommand(['sh', '-c', `sleep 300 > /dev/null 2>&1 & echo $! > ${pidFile}`], target, { timeoutSeconds: 60, secrets: [], now });
+    const result = await runSmokeCommand(['sh', '-c', `sleep 300 > /dev/null 2>&1 & echo $! > ${pidFile}`], target, {
+      timeoutSeconds: 60,
+      secrets: [],
+      now,
+    });
     expect(result.passed).toBe(true);
     await waitUntilGone(Number(await readFile(pidFile, 'utf8')));
   });
 
   test('long output keeps its start and end, cut at line ends', async () => {
     const target = parseDatabaseUrl('postgres://app@127.0.0.1:1/restore_verify', 't');
-    const result = await runSmokeCommand(['sh', '-c', 'echo FIRST; i=0; while [ $i -lt 5000 ]; do echo "line $i of some filler text"; i=$((i+1)); done; echo LAST'], target, {
-      timeoutSeconds: 60,
-      secrets: [],
-      now,
-    });
+    const result = await runSmokeCommand(
+      [
+        'sh',
+        '-c',
+        'echo FIRST; i=0; while [ $i -lt 5000 ]; do echo "line $i of some filler text"; i=$((i+1)); done; echo LAST',
+      ],
+      target,
+      {
+        timeoutSeconds: 60,
+        secrets: [],
+        now,
+      },
+    );
     expect(result.passed).toBe(true);
     expect(result.output.startsWith('FIRST\nline 0 of')).toBe(true);
     expect(result.output.endsWith('line 4999 of some filler text\nLAST\n')).toBe(true);
@@ -135,16 +188,27 @@ describe('smoke command', () => {
 
   test('a command that cannot start fails with why', async () => {
     const target = parseDatabaseUrl('postgres://app@127.0.0.1:1/restore_verify', 't');
-    const result = await runSmokeCommand([join(dir, 'missing-binary')], target, { timeoutSeconds: 5, secrets: [], now });
+    const result = await runSmokeCommand([join(dir, 'missing-binary')], target, {
+      timeoutSeconds: 5,
+      secrets: [],
+      now,
+    });
     expect(result.passed).toBe(false);
-    expect(result.detail).toContain(`could not start ${join(dir, 'missing-binary')}: spawn ${join(dir, 'missing-binary')} ENOENT`);
+    expect(result.detail).toContain(
+      `could not start ${join(dir, 'missing-binary')}: spawn ${join(dir, 'missing-binary')} ENOENT`,
+    );
   });
 
   test('aborting kills the group at once', async () => {
     const target = parseDatabaseUrl('postgres://app@127.0.0.1:1/restore_verify', 't');
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const result = await runSmokeCommand(['sleep', '300'], target, { timeoutSeconds: 600, secrets: [], now, signal: controller.signal });
+    const result = await runSmokeCommand(['sleep', '300'], target, {
+      timeoutSeconds: 600,
+      secrets: [],
+      now,
+      signal: controller.signal,
+    });
     expect(result).toMatchObject({ passed: false, timedOut: false, detail: 'cancelled; its process group was killed' });
   });
 });

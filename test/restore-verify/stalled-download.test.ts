@@ -24,15 +24,25 @@ afterEach(async () => {
 test('a download from S3 that stops sending part way rejects saying so, and removes what it wrote', async () => {
   server = await stallingS3(64 * 1024);
   dir = await mkdtemp(join(tmpdir(), 'stalled-download-'));
-  const client = createS3Client({ region: 'eu-west-1', endpointUrl: server.url, s3Timeouts: { connectMs: 1_000, idleMs: 300 } });
+  const client = createS3Client({
+    region: 'eu-west-1',
+    endpointUrl: server.url,
+    s3Timeouts: { connectMs: 1_000, idleMs: 300 },
+  });
   const store = new BackupStore(client, 'backups', 'database/');
   const path = join(dir, 'backup_20260101_000000.dump');
 
-  const download = downloadToFile(store, 'database/backup_20260101_000000.dump', path, { log: silentLogger, now: () => new Date(), storageChecksum: false });
+  const download = downloadToFile(store, 'database/backup_20260101_000000.dump', path, {
+    log: silentLogger,
+    now: () => new Date(),
+    storageChecksum: false,
+  });
 
   const where = server.url.replace(/[.]/g, '\\.');
   await expect(download).rejects.toThrow(
-    new RegExp(`^S3 at ${where} \\(eu-west-1\\) stopped sending GetObject s3://backups/database/backup_20260101_000000\\.dump for 0\\.3 s, part way through the response$`),
+    new RegExp(
+      `^S3 at ${where} \\(eu-west-1\\) stopped sending GetObject s3://backups/database/backup_20260101_000000\\.dump for 0\\.3 s, part way through the response$`,
+    ),
   );
   expect(await readdir(dir)).toEqual([]);
 });
@@ -40,10 +50,20 @@ test('a download from S3 that stops sending part way rejects saying so, and remo
 test('a download does not remove a file it did not create', async () => {
   server = await stallingS3(1024);
   dir = await mkdtemp(join(tmpdir(), 'stalled-download-'));
-  const client = createS3Client({ region: 'eu-west-1', endpointUrl: server.url, s3Timeouts: { connectMs: 1_000, idleMs: 300 } });
+  const client = createS3Client({
+    region: 'eu-west-1',
+    endpointUrl: server.url,
+    s3Timeouts: { connectMs: 1_000, idleMs: 300 },
+  });
   const path = join(dir, 'existing.dump');
   await writeFile(path, 'someone else');
 
-  await expect(downloadToFile(new BackupStore(client, 'backups', ''), 'existing.dump', path, { log: silentLogger, now: () => new Date(), storageChecksum: false })).rejects.toThrow(/EEXIST/);
+  await expect(
+    downloadToFile(new BackupStore(client, 'backups', ''), 'existing.dump', path, {
+      log: silentLogger,
+      now: () => new Date(),
+      storageChecksum: false,
+    }),
+  ).rejects.toThrow(/EEXIST/);
   expect(await readdir(dir)).toEqual(['existing.dump']);
 });

@@ -7,7 +7,16 @@ import { createDatabase, databaseExists, dropDatabase } from '../helpers/postgre
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { stackFromEnv } from '../../harness/stack.js';
-import { checklistOf, getObject, makeBackup, PREFIX, putObject, restoreVerify, scratchName, stepOf } from './fixtures.js';
+import {
+  checklistOf,
+  getObject,
+  makeBackup,
+  PREFIX,
+  putObject,
+  restoreVerify,
+  scratchName,
+  stepOf,
+} from './fixtures.js';
 
 const NOT_RUN_AFTER_CHECKSUM = "not run: 'checksum' failed";
 
@@ -29,7 +38,12 @@ describe('restore-verify refuses what would not bring the data back', () => {
   afterAll(() => dropDatabase(source.name));
 
   /** A copy of a backup (object and manifest) under a new key, with the object's bytes changed. */
-  async function tamperedCopy(original: BackupResult, second: string, change: (bytes: Buffer) => Buffer, manifestChange?: (m: BackupManifest) => BackupManifest): Promise<string> {
+  async function tamperedCopy(
+    original: BackupResult,
+    second: string,
+    change: (bytes: Buffer) => Buffer,
+    manifestChange?: (m: BackupManifest) => BackupManifest,
+  ): Promise<string> {
     const ext = original.key.endsWith('.dump') ? '.dump' : '.sql.gz';
     const key = `${PREFIX}backup_20250101_0000${second}${ext}`;
     await putObject(bucket, key, change(await getObject(bucket, original.key)));
@@ -46,13 +60,19 @@ describe('restore-verify refuses what would not bring the data back', () => {
       return copy;
     });
     const target = scratchName();
-    const result = await restoreVerify({ bucket, backup: key, 'target-database-url': stackFromEnv().postgresUrl(target) });
+    const result = await restoreVerify({
+      bucket,
+      backup: key,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+    });
 
     expect(result.passed).toBe(false);
     const downloaded = result.report.details.backup?.downloaded?.sha256 as string;
     expect(downloaded).toMatch(/^[0-9a-f]{64}$/);
     expect(downloaded).not.toBe(custom.manifest.sha256);
-    expect(result.report.reasons).toEqual([`checksum: s3://${bucket}/${key} has SHA-256 ${downloaded}, but its manifest says ${custom.manifest.sha256}: the object is corrupt`]);
+    expect(result.report.reasons).toEqual([
+      `checksum: s3://${bucket}/${key} has SHA-256 ${downloaded}, but its manifest says ${custom.manifest.sha256}: the object is corrupt`,
+    ]);
     expect(result.report.steps.map((s) => [s.name, s.status, s.status === 'skipped' ? s.detail : ''])).toEqual([
       ['select', 'passed', ''],
       ['preflight', 'passed', ''],
@@ -77,7 +97,9 @@ describe('restore-verify refuses what would not bring the data back', () => {
     const result = await restoreVerify({ bucket, backup: key });
     expect(result.passed).toBe(false);
     const half = Math.floor(plain.manifest.sizeBytes / 2);
-    expect(result.report.reasons).toEqual([`checksum: s3://${bucket}/${key} is ${half} bytes, but its manifest says ${plain.manifest.sizeBytes} bytes: the object is not the backup that was made`]);
+    expect(result.report.reasons).toEqual([
+      `checksum: s3://${bucket}/${key} is ${half} bytes, but its manifest says ${plain.manifest.sizeBytes} bytes: the object is not the backup that was made`,
+    ]);
     expect(stepOf(result, 'restore').status).toBe('skipped');
   });
 
@@ -89,13 +111,19 @@ describe('restore-verify refuses what would not bring the data back', () => {
       (m) => ({
         ...m,
         tables: [
-          ...m.tables.filter((t) => t.name !== 'organizations').map((t) => (t.name === 'users' ? { ...t, rows: (t.rows as number) + 1 } : t)),
+          ...m.tables
+            .filter((t) => t.name !== 'organizations')
+            .map((t) => (t.name === 'users' ? { ...t, rows: (t.rows as number) + 1 } : t)),
           { schema: 'public', name: 'ghost', rows: 5 },
         ],
       }),
     );
     const target = scratchName();
-    const result = await restoreVerify({ bucket, backup: key, 'target-database-url': stackFromEnv().postgresUrl(target) });
+    const result = await restoreVerify({
+      bucket,
+      backup: key,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+    });
 
     expect(result.passed).toBe(false);
     expect(stepOf(result, 'checksum').status).toBe('passed');
@@ -104,8 +132,18 @@ describe('restore-verify refuses what would not bring the data back', () => {
       `verify: the restored data differs from the manifest of ${key}: public.users has 2000 rows, the manifest says 2001; public.ghost is missing`,
     ]);
     const byName = Object.fromEntries(result.report.details.tables.map((t) => [t.name, t.status]));
-    expect(byName).toEqual({ 'Old "Invoices"': 'equal', events_2026: 'equal', payments: 'equal', users: 'differs', ghost: 'missing', organizations: 'not in manifest' });
-    expect(checklistOf(result, 'restore')).toMatchObject({ status: 'failed', detail: expect.stringContaining('public.ghost is missing') });
+    expect(byName).toEqual({
+      'Old "Invoices"': 'equal',
+      events_2026: 'equal',
+      payments: 'equal',
+      users: 'differs',
+      ghost: 'missing',
+      organizations: 'not in manifest',
+    });
+    expect(checklistOf(result, 'restore')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining('public.ghost is missing'),
+    });
     expect(checklistOf(result, 'rto')?.status).toBe('failed');
     expect(await databaseExists(target)).toBe(false);
   });
@@ -115,40 +153,67 @@ describe('restore-verify refuses what would not bring the data back', () => {
     ['plain', 0.99, '2'],
     ['custom', 0.5, '3'],
     ['custom', 0.99, '4'],
-  ] as const)('a truncated %s backup without a manifest, cut at %d of its length, fails to restore, and the scratch database is dropped', async (format, fraction, second) => {
-    const original = format === 'custom' ? custom : plain;
-    const ext = format === 'custom' ? '.dump' : '.sql.gz';
-    const bytes = await getObject(bucket, original.key);
-    const key = `${PREFIX}backup_20250102_00000${second}${ext}`;
-    await putObject(bucket, key, bytes.subarray(0, Math.floor(bytes.length * fraction)));
-    const target = scratchName();
-    const result = await restoreVerify({ bucket, backup: key, 'target-database-url': stackFromEnv().postgresUrl(target) });
+  ] as const)(
+    'a truncated %s backup without a manifest, cut at %d of its length, fails to restore, and the scratch database is dropped',
+    async (format, fraction, second) => {
+      const original = format === 'custom' ? custom : plain;
+      const ext = format === 'custom' ? '.dump' : '.sql.gz';
+      const bytes = await getObject(bucket, original.key);
+      const key = `${PREFIX}backup_20250102_00000${second}${ext}`;
+      await putObject(bucket, key, bytes.subarray(0, Math.floor(bytes.length * fraction)));
+      const target = scratchName();
+      const result = await restoreVerify({
+        bucket,
+        backup: key,
+        'target-database-url': stackFromEnv().postgresUrl(target),
+      });
 
-    expect(result.passed).toBe(false);
-    expect(stepOf(result, 'checksum')).toMatchObject({ status: 'skipped', detail: 'unverifiable: no manifest: the SHA-256 is recorded, not compared' });
-    expect(stepOf(result, 'create database').status).toBe('passed');
-    expect(stepOf(result, 'restore').status).toBe('failed');
-    const reason = result.report.reasons[0] as string;
-    if (format === 'plain') {
-      expect(reason).toBe("restore: the backup is not a complete gzip stream (unexpected end of file); psql's restore was stopped");
-    } else {
-      // What the user reads: pg_restore's first error first, then each message of its workers on a line of its own.
-      const [first, ...more] = reason.split('\n');
-      expect(first).toMatch(/^restore: pg_restore exited with code 1: pg_restore: error: \S/);
-      for (const line of more) expect(line).toMatch(/^pg_restore: (error|warning|detail|hint): \S|^[A-Z]/);
-      expect(reason).not.toMatch(/pg_restore: *pg_restore:|error: error:/);
-    }
-    expect(stepOf(result, 'drop')).toMatchObject({ status: 'passed', detail: `dropped ${result.report.details.target.database}` });
-    expect(await databaseExists(target)).toBe(false);
-  });
+      expect(result.passed).toBe(false);
+      expect(stepOf(result, 'checksum')).toMatchObject({
+        status: 'skipped',
+        detail: 'unverifiable: no manifest: the SHA-256 is recorded, not compared',
+      });
+      expect(stepOf(result, 'create database').status).toBe('passed');
+      expect(stepOf(result, 'restore').status).toBe('failed');
+      const reason = result.report.reasons[0] as string;
+      if (format === 'plain') {
+        expect(reason).toBe(
+          "restore: the backup is not a complete gzip stream (unexpected end of file); psql's restore was stopped",
+        );
+      } else {
+        // What the user reads: pg_restore's first error first, then each message of its workers on a line of its own.
+        const [first, ...more] = reason.split('\n');
+        expect(first).toMatch(/^restore: pg_restore exited with code 1: pg_restore: error: \S/);
+        for (const line of more) expect(line).toMatch(/^pg_restore: (error|warning|detail|hint): \S|^[A-Z]/);
+        expect(reason).not.toMatch(/pg_restore: *pg_restore:|error: error:/);
+      }
+      expect(stepOf(result, 'drop')).toMatchObject({
+        status: 'passed',
+        detail: `dropped ${result.report.details.target.database}`,
+      });
+      expect(await databaseExists(target)).toBe(false);
+    },
+  );
 
   test('an SQL error stops a plain restore (ON_ERROR_STOP) and is reported', async () => {
     const key = `${PREFIX}backup_20250103_000000.sql.gz`;
-    await putObject(bucket, key, gzipSync('CREATE TABLE kept (id int);\nINSERT INTO kept VALUES (1);\nSELECT no_such_function();\nCREATE TABLE never (id int);\n'));
+    await putObject(
+      bucket,
+      key,
+      gzipSync(
+        'CREATE TABLE kept (id int);\nINSERT INTO kept VALUES (1);\nSELECT no_such_function();\nCREATE TABLE never (id int);\n',
+      ),
+    );
     const target = scratchName();
-    const result = await restoreVerify({ bucket, backup: key, 'target-database-url': stackFromEnv().postgresUrl(target) });
+    const result = await restoreVerify({
+      bucket,
+      backup: key,
+      'target-database-url': stackFromEnv().postgresUrl(target),
+    });
     expect(result.passed).toBe(false);
-    expect(result.report.reasons[0]).toMatch(/^restore: psql exited with code 3: psql:<stdin>:3: ERROR: {2}function no_such_function\(\) does not exist/);
+    expect(result.report.reasons[0]).toMatch(
+      /^restore: psql exited with code 3: psql:<stdin>:3: ERROR: {2}function no_such_function\(\) does not exist/,
+    );
     expect(await databaseExists(target)).toBe(false);
   });
 });

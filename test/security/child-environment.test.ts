@@ -57,7 +57,10 @@ async function writeWrappers(): Promise<void> {
   const { stdout: bindir } = await execa('pg_config', ['--bindir']);
   for (const tool of TOOLS) {
     const path = join(wrappers, tool);
-    await writeFile(path, `#!/bin/sh\n/usr/bin/env -0 > "${captured}/${tool}.$$.env"\nexec "${bindir.trim()}/${tool}" "$@"\n`);
+    await writeFile(
+      path,
+      `#!/bin/sh\n/usr/bin/env -0 > "${captured}/${tool}.$$.env"\nexec "${bindir.trim()}/${tool}" "$@"\n`,
+    );
     await chmod(path, 0o755);
   }
 }
@@ -104,7 +107,8 @@ function leaks(captures: CapturedEnv[], secrets: string[], allowed: (file: strin
   const found: string[] = [];
   for (const { file, env } of captures) {
     for (const [name, value] of env) {
-      if (secrets.some((s) => value.includes(s) || name.includes(s)) && !allowed(file, name)) found.push(`${file}: ${name}`);
+      if (secrets.some((s) => value.includes(s) || name.includes(s)) && !allowed(file, name))
+        found.push(`${file}: ${name}`);
     }
   }
   return found;
@@ -118,7 +122,11 @@ test('pg_dump, pg_dumpall, psql, pg_restore and the smoke command get their own 
   const bucket = await createBucket('child-env');
   const smokeFile = join(captured, 'smoke.env');
 
-  const backup = await runBundledAction('backup', { 'database-url': source.url, bucket, 'endpoint-url': stack.awsEndpoint, region: 'us-east-1' }, { env: { ...runnerEnv, PATH: path } });
+  const backup = await runBundledAction(
+    'backup',
+    { 'database-url': source.url, bucket, 'endpoint-url': stack.awsEndpoint, region: 'us-east-1' },
+    { env: { ...runnerEnv, PATH: path } },
+  );
   expect([backup.exitCode, backup.stderr]).toEqual([0, '']);
   const backupChildren = await readCaptured();
   for (const { file } of backupChildren) await rm(join(captured, file));
@@ -153,16 +161,35 @@ test('pg_dump, pg_dumpall, psql, pg_restore and the smoke command get their own 
     expect(env.get('HOME')).toBe(process.env.HOME);
   }
   const runnerNames = /^(INPUT_|ACTIONS_|AWS_|GITHUB_|RUNNER_)/;
-  for (const { file, env } of [...backupChildren, ...restoreChildren]) expect([file, [...env.keys()].filter((name) => runnerNames.test(name))]).toEqual([file, []]);
+  for (const { file, env } of [...backupChildren, ...restoreChildren])
+    expect([file, [...env.keys()].filter((name) => runnerNames.test(name))]).toEqual([file, []]);
 
   const everySecret = [...Object.values(planted), backupPassword, targetPassword];
   // The backup's clients hold the backup's password as PGPASSWORD (the --version calls hold none).
   expect(leaks(backupChildren, everySecret, (_file, name) => name === 'PGPASSWORD')).toEqual([]);
-  expect(leaks(backupChildren, everySecret.filter((s) => s !== backupPassword), () => false)).toEqual([]);
+  expect(
+    leaks(
+      backupChildren,
+      everySecret.filter((s) => s !== backupPassword),
+      () => false,
+    ),
+  ).toEqual([]);
   // The restore's clients hold the target's, and the smoke command its database and the variable smoke-env named.
   const smokeMay = new Set(['PGPASSWORD', 'DATABASE_URL', 'APP_DB_PASSWORD']);
-  expect(leaks(restoreChildren, everySecret, (file, name) => name === 'PGPASSWORD' || (file === 'smoke.env' && smokeMay.has(name)))).toEqual([]);
-  expect(leaks(restoreChildren, everySecret.filter((s) => s !== targetPassword && s !== planted.appPassword), () => false)).toEqual([]);
+  expect(
+    leaks(
+      restoreChildren,
+      everySecret,
+      (file, name) => name === 'PGPASSWORD' || (file === 'smoke.env' && smokeMay.has(name)),
+    ),
+  ).toEqual([]);
+  expect(
+    leaks(
+      restoreChildren,
+      everySecret.filter((s) => s !== targetPassword && s !== planted.appPassword),
+      () => false,
+    ),
+  ).toEqual([]);
   const smoke = restoreChildren.find((c) => c.file === 'smoke.env')?.env;
   expect(smoke?.get('APP_DB_PASSWORD')).toBe(planted.appPassword);
   expect(smoke?.get('PGPASSWORD')).toBe(targetPassword);

@@ -52,7 +52,10 @@ const role = { name: `argv_${randomBytes(4).toString('hex')}`, password: `Argv-$
 beforeAll(async () => {
   source = await createDatabase('argv');
   await loadSampleData(source.url, 20_000);
-  await sql(stackFromEnv().postgresUrl('postgres'), `CREATE ROLE ${role.name} LOGIN SUPERUSER PASSWORD '${role.password}'`);
+  await sql(
+    stackFromEnv().postgresUrl('postgres'),
+    `CREATE ROLE ${role.name} LOGIN SUPERUSER PASSWORD '${role.password}'`,
+  );
 });
 
 afterAll(async () => {
@@ -66,14 +69,20 @@ function withPasswordParameter(database: string): string {
   return `postgres://${role.name}@${postgres.host}:${postgres.port}/${database}?password=${encodeURIComponent(role.password)}`;
 }
 
-const outsideMasks = (text: string, secret: string) => text.split('\n').filter((line) => line.includes(secret) && !line.startsWith('::add-mask::'));
+const outsideMasks = (text: string, secret: string) =>
+  text.split('\n').filter((line) => line.includes(secret) && !line.startsWith('::add-mask::'));
 
 test('a password given as ?password= never reaches a command line, a log or a summary (backup, then restore-verify)', async () => {
   const stack = stackFromEnv();
   const secret = role.password;
   const bucket = await createBucket('argv');
   const watch = new CommandLineWatch(secret);
-  const backup = await runBundledAction('backup', { 'database-url': withPasswordParameter(source.name), bucket, 'endpoint-url': stack.awsEndpoint, region: 'us-east-1' });
+  const backup = await runBundledAction('backup', {
+    'database-url': withPasswordParameter(source.name),
+    bucket,
+    'endpoint-url': stack.awsEndpoint,
+    region: 'us-east-1',
+  });
   const restore = await runBundledAction('restore-verify', {
     bucket,
     'endpoint-url': stack.awsEndpoint,
@@ -98,6 +107,14 @@ test('the watch sees a password on a command line (so its silence above means so
   const watch = new CommandLineWatch(role.password);
   const { execa } = await import('execa');
   const { postgres } = stackFromEnv();
-  await execa('psql', ['-X', '-A', '-t', '-c', 'SELECT pg_sleep(0.5)', '-d', `postgres://${role.name}:${role.password}@${postgres.host}:${postgres.port}/postgres`]);
+  await execa('psql', [
+    '-X',
+    '-A',
+    '-t',
+    '-c',
+    'SELECT pg_sleep(0.5)',
+    '-d',
+    `postgres://${role.name}:${role.password}@${postgres.host}:${postgres.port}/postgres`,
+  ]);
   expect((await watch.stop()).some((line) => /\bpsql /.test(line))).toBe(true);
 });

@@ -4,7 +4,8 @@ import { parsePgDumpArgs } from '../../src/backup/pg-dump-args.js';
 import { ConfigurationError } from '../../src/errors.js';
 
 const valid = { 'database-url': 'postgres://app:s3cret@db.internal:5432/saas_production', bucket: 'saas-backups' };
-const parse = (inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) => parseBackupInputs((name) => inputs[name] ?? '', env);
+const parse = (inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) =>
+  parseBackupInputs((name) => inputs[name] ?? '', env);
 
 describe('parseBackupInputs', () => {
   test('defaults follow the plan', () => {
@@ -23,7 +24,13 @@ describe('parseBackupInputs', () => {
       rowCounts: 'exact',
       pgDumpArgs: [],
     });
-    expect(settings.database).toMatchObject({ database: 'saas_production', host: 'db.internal', port: 5432, user: 'app', password: 's3cret' });
+    expect(settings.database).toMatchObject({
+      database: 'saas_production',
+      host: 'db.internal',
+      port: 5432,
+      user: 'app',
+      password: 's3cret',
+    });
     expect(settings.database.url).not.toContain('s3cret');
   });
 
@@ -65,45 +72,122 @@ describe('parseBackupInputs', () => {
   });
 
   test.each<[string, Record<string, string>, RegExp]>([
-    ['missing URL', { bucket: 'saas-backups' }, /^database-url is required, e.g. postgres:\/\/user:password@host:5432\/database$/],
+    [
+      'missing URL',
+      { bucket: 'saas-backups' },
+      /^database-url is required, e.g. postgres:\/\/user:password@host:5432\/database$/,
+    ],
     ['URL that is not a URL', { ...valid, 'database-url': 'not a url' }, /^database-url is not a valid URL/],
-    ['URL of another scheme', { ...valid, 'database-url': 'mysql://u:p@h/db' }, /^database-url must start with postgres:\/\/ or postgresql:\/\//],
-    ['URL without a database', { ...valid, 'database-url': 'postgres://u:p@h:5432/' }, /^database-url names no database/],
-    ['URL with a bad port', { ...valid, 'database-url': 'postgres://u:p@h:99999/db' }, /database-url is not a valid URL|database-url has an invalid port/],
+    [
+      'URL of another scheme',
+      { ...valid, 'database-url': 'mysql://u:p@h/db' },
+      /^database-url must start with postgres:\/\/ or postgresql:\/\//,
+    ],
+    [
+      'URL without a database',
+      { ...valid, 'database-url': 'postgres://u:p@h:5432/' },
+      /^database-url names no database/,
+    ],
+    [
+      'URL with a bad port',
+      { ...valid, 'database-url': 'postgres://u:p@h:99999/db' },
+      /database-url is not a valid URL|database-url has an invalid port/,
+    ],
     ['missing bucket', { 'database-url': valid['database-url'] }, /^bucket is required/],
-    ['bucket too short', { ...valid, bucket: 'ab' }, /^bucket 'ab' is not a valid S3 bucket name: it must be 3 to 63 characters long$/],
-    ['bucket with capitals', { ...valid, bucket: 'Saas_Backups' }, /use only lowercase letters, digits, dots and hyphens/],
+    [
+      'bucket too short',
+      { ...valid, bucket: 'ab' },
+      /^bucket 'ab' is not a valid S3 bucket name: it must be 3 to 63 characters long$/,
+    ],
+    [
+      'bucket with capitals',
+      { ...valid, bucket: 'Saas_Backups' },
+      /use only lowercase letters, digits, dots and hyphens/,
+    ],
     ['bucket like an IP', { ...valid, bucket: '10.0.0.1' }, /not look like an IP address/],
-    ['prefix without a trailing slash', { ...valid, prefix: 'database' }, /^prefix 'database' must end with '\/', e.g. 'database\/'$/],
-    ['prefix with a leading slash', { ...valid, prefix: '/database/' }, /^prefix '\/database\/' must not start with '\/'/],
+    [
+      'prefix without a trailing slash',
+      { ...valid, prefix: 'database' },
+      /^prefix 'database' must end with '\/', e.g. 'database\/'$/,
+    ],
+    [
+      'prefix with a leading slash',
+      { ...valid, prefix: '/database/' },
+      /^prefix '\/database\/' must not start with '\/'/,
+    ],
     ['prefix with an empty folder', { ...valid, prefix: 'a//b/' }, /has an empty folder/],
     ['unknown format', { ...valid, format: 'directory' }, /^format must be one of custom, plain, got 'directory'$/],
     ['unknown compression', { ...valid, compression: 'brotli' }, /^compression 'brotli' is not one of auto, gzip:N/],
     ['gzip without a level', { ...valid, compression: 'gzip' }, /^compression 'gzip' needs a level, e.g. gzip:1$/],
-    ['gzip level out of range', { ...valid, compression: 'gzip:10' }, /^compression level 10 is out of range for gzip: use 1 to 9$/],
+    [
+      'gzip level out of range',
+      { ...valid, compression: 'gzip:10' },
+      /^compression level 10 is out of range for gzip: use 1 to 9$/,
+    ],
     ['zstd with plain', { ...valid, format: 'plain', compression: 'zstd:3' }, /is not available with format 'plain'/],
-    ['none with plain', { ...valid, format: 'plain', compression: 'none' }, /compression 'none' is not available with format 'plain'/],
+    [
+      'none with plain',
+      { ...valid, format: 'plain', compression: 'none' },
+      /compression 'none' is not available with format 'plain'/,
+    ],
     ['bad region', { ...valid, region: 'virginia' }, /^region 'virginia' is not an AWS region name like us-east-1$/],
-    ['endpoint that is not a URL', { ...valid, 'endpoint-url': 'localhost:9000' }, /endpoint-url must be an http:\/\/ or https:\/\/ URL|endpoint-url 'localhost:9000' is not a URL/],
-    ['endpoint with credentials', { ...valid, 'endpoint-url': 'http://key:secret@minio:9000' }, /^endpoint-url must not hold credentials/],
-    ['unknown encryption', { ...valid, 'server-side-encryption': 'SSE-C' }, /^server-side-encryption must be one of AES256, aws:kms, got 'SSE-C'$/],
-    ['KMS key without aws:kms', { ...valid, 'kms-key-id': 'alias/x' }, /^kms-key-id is set, but server-side-encryption is not 'aws:kms'/],
-    ['archive storage class', { ...valid, 'storage-class': 'DEEP_ARCHIVE' }, /^storage-class DEEP_ARCHIVE takes hours to restore from/],
-    ['unknown storage class', { ...valid, 'storage-class': 'COLD' }, /^storage-class must be one of STANDARD, STANDARD_IA/],
+    [
+      'endpoint that is not a URL',
+      { ...valid, 'endpoint-url': 'localhost:9000' },
+      /endpoint-url must be an http:\/\/ or https:\/\/ URL|endpoint-url 'localhost:9000' is not a URL/,
+    ],
+    [
+      'endpoint with credentials',
+      { ...valid, 'endpoint-url': 'http://key:secret@minio:9000' },
+      /^endpoint-url must not hold credentials/,
+    ],
+    [
+      'unknown encryption',
+      { ...valid, 'server-side-encryption': 'SSE-C' },
+      /^server-side-encryption must be one of AES256, aws:kms, got 'SSE-C'$/,
+    ],
+    [
+      'KMS key without aws:kms',
+      { ...valid, 'kms-key-id': 'alias/x' },
+      /^kms-key-id is set, but server-side-encryption is not 'aws:kms'/,
+    ],
+    [
+      'archive storage class',
+      { ...valid, 'storage-class': 'DEEP_ARCHIVE' },
+      /^storage-class DEEP_ARCHIVE takes hours to restore from/,
+    ],
+    [
+      'unknown storage class',
+      { ...valid, 'storage-class': 'COLD' },
+      /^storage-class must be one of STANDARD, STANDARD_IA/,
+    ],
     ['bad retention', { ...valid, retention: 'forever' }, /^retention 'forever' is not understood/],
     ['negative min-keep', { ...valid, 'min-keep': '-1' }, /^min-keep must be at least 1, got -1$/],
     ['zero min-keep', { ...valid, 'min-keep': '0' }, /^min-keep must be at least 1, got 0$/],
     ['non-numeric min-keep', { ...valid, 'min-keep': 'seven' }, /^min-keep must be a whole number, got 'seven'$/],
     ['non-boolean dry run', { ...valid, 'prune-dry-run': 'yes' }, /^prune-dry-run must be true or false, got 'yes'$/],
-    ['unknown row-counts', { ...valid, 'row-counts': 'estimate' }, /^row-counts must be one of exact, off, got 'estimate'$/],
-    ['pg_dump output file', { ...valid, 'pg-dump-args': '-f /tmp/x.dump' }, /^pg-dump-args: -f is not allowed: the dump streams to S3, not to a file$/],
+    [
+      'unknown row-counts',
+      { ...valid, 'row-counts': 'estimate' },
+      /^row-counts must be one of exact, off, got 'estimate'$/,
+    ],
+    [
+      'pg_dump output file',
+      { ...valid, 'pg-dump-args': '-f /tmp/x.dump' },
+      /^pg-dump-args: -f is not allowed: the dump streams to S3, not to a file$/,
+    ],
   ])('%s: a clear ConfigurationError', (_name, inputs, message) => {
     expect(() => parse(inputs)).toThrow(ConfigurationError);
     expect(() => parse(inputs)).toThrow(message);
   });
 
   test('error messages never show the password', () => {
-    for (const url of ['postgres://app:s3cret@h:99999/db', 'postgres://app:s3cret@h/', 'mysql://app:s3cret@h/db', 'postgres://app:s3cret%zz@h/db']) {
+    for (const url of [
+      'postgres://app:s3cret@h:99999/db',
+      'postgres://app:s3cret@h/',
+      'mysql://app:s3cret@h/db',
+      'postgres://app:s3cret%zz@h/db',
+    ]) {
       try {
         parse({ ...valid, 'database-url': url });
         throw new Error('expected a ConfigurationError');
@@ -117,7 +201,13 @@ describe('parseBackupInputs', () => {
 
 describe('pg-dump-args', () => {
   test('split without a shell: quotes group, nothing expands', () => {
-    expect(parsePgDumpArgs(`-T 'audit log' --exclude-table-data="big table" -n $HOME`)).toEqual(['-T', 'audit log', '--exclude-table-data=big table', '-n', '$HOME']);
+    expect(parsePgDumpArgs(`-T 'audit log' --exclude-table-data="big table" -n $HOME`)).toEqual([
+      '-T',
+      'audit log',
+      '--exclude-table-data=big table',
+      '-n',
+      '$HOME',
+    ]);
   });
 
   test.each<[string, RegExp]>([
@@ -142,18 +232,30 @@ describe('pg-dump-args', () => {
     ['-t "unterminated', /pg-dump-args has an unterminated " quote/],
     // PostgreSQL 18's options that drop data
     ['--no-data', /^pg-dump-args: --no-data is not allowed: a dump without data is not a backup$/],
-    ['--statistics-only', /^pg-dump-args: --statistics-only is not allowed: a dump of statistics alone is not a backup$/],
-    ['--no-schema', /^pg-dump-args: --no-schema is not allowed: a dump without the schema cannot restore the database on its own$/],
+    [
+      '--statistics-only',
+      /^pg-dump-args: --statistics-only is not allowed: a dump of statistics alone is not a backup$/,
+    ],
+    [
+      '--no-schema',
+      /^pg-dump-args: --no-schema is not allowed: a dump without the schema cannot restore the database on its own$/,
+    ],
     ['-t users --no-d', /^pg-dump-args: --no-d is not allowed: a dump without data is not a backup$/],
     // unknown options, a newer pg_dump's included, are refused by name
-    ['--no-statistics', /^pg-dump-args: --no-statistics is not allowed: pg-dump-args takes only options that choose what is dumped \(--table, --schema/],
+    [
+      '--no-statistics',
+      /^pg-dump-args: --no-statistics is not allowed: pg-dump-args takes only options that choose what is dumped \(--table, --schema/,
+    ],
     ['--sequence-data', /^pg-dump-args: --sequence-data is not allowed: pg-dump-args takes only/],
     ['--made-up=1', /^pg-dump-args: --made-up is not allowed: pg-dump-args takes only/],
     ['-Oq', /^pg-dump-args: -q is not allowed: pg-dump-args takes only/],
     // options that keep data out of the dump, or out of the restore
     ['-B', /-B is not allowed: large objects are data/],
     ['--no-large-objects', /--no-large-objects is not allowed: large objects are data/],
-    ['--enable-row-security', /--enable-row-security is not allowed: it dumps only the rows that row-level security lets the role see/],
+    [
+      '--enable-row-security',
+      /--enable-row-security is not allowed: it dumps only the rows that row-level security lets the role see/,
+    ],
     ['--on-conflict-do-nothing', /--on-conflict-do-nothing is not allowed/],
     ['--clean', /--clean is not allowed/],
     ['-C', /-C is not allowed: the restore goes into the database it is given/],
@@ -165,27 +267,70 @@ describe('pg-dump-args', () => {
   });
 
   test('options that choose what is dumped, and restore hints, are allowed', () => {
-    const args = '-t public.users -T "-weird" -n app -N audit --exclude-table-data=events* --table-and-children=p -Ox --no-comments --no-tablespaces --lock-wait-timeout=30s -b -v';
-    expect(parsePgDumpArgs(args)).toEqual(['-t', 'public.users', '-T', '-weird', '-n', 'app', '-N', 'audit', '--exclude-table-data=events*', '--table-and-children=p', '-Ox', '--no-comments', '--no-tablespaces', '--lock-wait-timeout=30s', '-b', '-v']);
+    const args =
+      '-t public.users -T "-weird" -n app -N audit --exclude-table-data=events* --table-and-children=p -Ox --no-comments --no-tablespaces --lock-wait-timeout=30s -b -v';
+    expect(parsePgDumpArgs(args)).toEqual([
+      '-t',
+      'public.users',
+      '-T',
+      '-weird',
+      '-n',
+      'app',
+      '-N',
+      'audit',
+      '--exclude-table-data=events*',
+      '--table-and-children=p',
+      '-Ox',
+      '--no-comments',
+      '--no-tablespaces',
+      '--lock-wait-timeout=30s',
+      '-b',
+      '-v',
+    ]);
   });
 
   test('values of options are not mistaken for options or databases', () => {
-    expect(parsePgDumpArgs('-t public.users -T "-weird" --lock-wait-timeout 30s -tusers')).toEqual(['-t', 'public.users', '-T', '-weird', '--lock-wait-timeout', '30s', '-tusers']);
+    expect(parsePgDumpArgs('-t public.users -T "-weird" --lock-wait-timeout 30s -tusers')).toEqual([
+      '-t',
+      'public.users',
+      '-T',
+      '-weird',
+      '--lock-wait-timeout',
+      '30s',
+      '-tusers',
+    ]);
   });
 });
 
 describe('compression', () => {
   test('auto: zstd:3 with pg_dump 16+, else gzip:1; plain is always gzip:1', () => {
-    expect(resolveCompression({ method: 'auto' }, 'custom', 16, '16.4')).toMatchObject({ label: 'zstd:3', pgDumpArgs: ['--compress=zstd:3'] });
-    expect(resolveCompression({ method: 'auto' }, 'custom', 15, '15.18')).toMatchObject({ label: 'gzip:1', pgDumpArgs: ['--compress=1'] });
-    expect(resolveCompression({ method: 'auto' }, 'plain', 17, '17.2')).toMatchObject({ label: 'gzip:1', pgDumpArgs: [] });
+    expect(resolveCompression({ method: 'auto' }, 'custom', 16, '16.4')).toMatchObject({
+      label: 'zstd:3',
+      pgDumpArgs: ['--compress=zstd:3'],
+    });
+    expect(resolveCompression({ method: 'auto' }, 'custom', 15, '15.18')).toMatchObject({
+      label: 'gzip:1',
+      pgDumpArgs: ['--compress=1'],
+    });
+    expect(resolveCompression({ method: 'auto' }, 'plain', 17, '17.2')).toMatchObject({
+      label: 'gzip:1',
+      pgDumpArgs: [],
+    });
   });
 
   test('pg_dump 15 takes a gzip level, 16+ a method', () => {
-    expect(resolveCompression(parseCompression('none', 'custom'), 'custom', 15, '15.18').pgDumpArgs).toEqual(['--compress=0']);
-    expect(resolveCompression(parseCompression('gzip:6', 'custom'), 'custom', 15, '15.18').pgDumpArgs).toEqual(['--compress=6']);
-    expect(resolveCompression(parseCompression('lz4', 'custom'), 'custom', 16, '16.1').pgDumpArgs).toEqual(['--compress=lz4']);
-    expect(resolveCompression(parseCompression('none', 'custom'), 'custom', 17, '17.0').pgDumpArgs).toEqual(['--compress=none']);
+    expect(resolveCompression(parseCompression('none', 'custom'), 'custom', 15, '15.18').pgDumpArgs).toEqual([
+      '--compress=0',
+    ]);
+    expect(resolveCompression(parseCompression('gzip:6', 'custom'), 'custom', 15, '15.18').pgDumpArgs).toEqual([
+      '--compress=6',
+    ]);
+    expect(resolveCompression(parseCompression('lz4', 'custom'), 'custom', 16, '16.1').pgDumpArgs).toEqual([
+      '--compress=lz4',
+    ]);
+    expect(resolveCompression(parseCompression('none', 'custom'), 'custom', 17, '17.0').pgDumpArgs).toEqual([
+      '--compress=none',
+    ]);
   });
 
   test('zstd and lz4 with pg_dump 15 name both versions and the fix', () => {

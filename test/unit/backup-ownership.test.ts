@@ -19,7 +19,9 @@ describe('whether dr-actions wrote a backup, as prune and restore-verify both de
     expect(createdByUs(undefined)).toBe(false);
 
     const asked: string[] = [];
-    const client = { send: async () => Promise.reject(new Error(`S3 asked: ${asked.push('head')}`)) } as unknown as S3Client;
+    const client = {
+      send: async () => Promise.reject(new Error(`S3 asked: ${asked.push('head')}`)),
+    } as unknown as S3Client;
     const store = new BackupStore(client, 'saas-backups', 'database/');
     await expect(store.isOurs(backup(true))).resolves.toBe(true);
     expect(asked).toEqual([]);

@@ -18,7 +18,7 @@ describe('buffer reclaimer', () => {
     expect(Buffer.concat(received)).toEqual(Buffer.concat(chunks));
   });
 
-  test('reaches V8\'s minor collection without leaving --expose-gc set for code that runs later', () => {
+  test("reaches V8's minor collection without leaving --expose-gc set for code that runs later", () => {
     const collect = minorGarbageCollector();
     expect(collect).toBeInstanceOf(Function);
     expect(() => collect?.()).not.toThrow();

@@ -6,13 +6,16 @@ import { FifoPipe } from '../../src/util/fifo.js';
 
 async function readAll(source: ByteSource, into: Buffer): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for (let read = await source.read(into); read > 0; read = await source.read(into)) parts.push(Buffer.from(into.subarray(0, read)));
+  for (let read = await source.read(into); read > 0; read = await source.read(into))
+    parts.push(Buffer.from(into.subarray(0, read)));
   return Buffer.concat(parts);
 }
 
 test("a child's stdout arrives through the pipe into the reader's own buffer, and ends when the child exits", async () => {
   const pipe = await FifoPipe.open();
-  const child = spawn('sh', ['-c', 'head -c 300000 /dev/zero | tr "\\0" x; printf end'], { stdio: ['ignore', pipe.childEnd, 'inherit'] });
+  const child = spawn('sh', ['-c', 'head -c 300000 /dev/zero | tr "\\0" x; printf end'], {
+    stdio: ['ignore', pipe.childEnd, 'inherit'],
+  });
   const exited = once(child, 'close');
   pipe.releaseChildEnd();
   const data = await readAll(pipe, Buffer.alloc(4096));
@@ -41,7 +44,9 @@ test('close waits for a read on its way, so a descriptor is never closed under i
 
 test('a stream read as a ByteSource gives every byte, in order, into buffers smaller than its chunks', async () => {
   const chunks = [Buffer.from('abcdefghij'), Buffer.from('klm'), Buffer.from('nopqrstuvwxyz')];
-  expect((await readAll(readableSource(Readable.from(chunks)), Buffer.alloc(4))).toString()).toBe('abcdefghijklmnopqrstuvwxyz');
+  expect((await readAll(readableSource(Readable.from(chunks)), Buffer.alloc(4))).toString()).toBe(
+    'abcdefghijklmnopqrstuvwxyz',
+  );
 });
 
 test('a ByteSource read as a stream and back gives the same bytes', async () => {

@@ -56,7 +56,17 @@ describe('parseGlobals', () => {
         `ALTER ROLE "App ""Web""" WITH LOGIN CONNECTION LIMIT 5 VALID UNTIL '2030-01-01 00:00:00+00';`,
         `ALTER ROLE "App ""Web""" SET search_path TO 'app', 'public';`,
       ],
-      attributes: ['NOSUPERUSER', 'INHERIT', 'NOCREATEROLE', 'NOCREATEDB', 'LOGIN', 'NOREPLICATION', 'NOBYPASSRLS', 'CONNECTION LIMIT 5', "VALID UNTIL '2030-01-01 00:00:00+00'"],
+      attributes: [
+        'NOSUPERUSER',
+        'INHERIT',
+        'NOCREATEROLE',
+        'NOCREATEDB',
+        'LOGIN',
+        'NOREPLICATION',
+        'NOBYPASSRLS',
+        'CONNECTION LIMIT 5',
+        "VALID UNTIL '2030-01-01 00:00:00+00'",
+      ],
       settings: new Map([['search_path', `ALTER ROLE "App ""Web""" SET search_path TO 'app', 'public';`]]),
     });
     expect(globals.roles.get('owner')?.statements).toEqual(['CREATE ROLE owner;']);
@@ -66,16 +76,27 @@ describe('parseGlobals', () => {
   test('reads memberships without their grantor, and the database statements apart', () => {
     expect(globals.memberships).toEqual([
       { role: 'readers', member: 'App "Web"', statement: 'GRANT readers TO "App ""Web""" WITH INHERIT TRUE;' },
-      { role: 'pg_read_all_stats', member: 'readers', statement: 'GRANT pg_read_all_stats TO readers WITH ADMIN OPTION, INHERIT TRUE;' },
+      {
+        role: 'pg_read_all_stats',
+        member: 'readers',
+        statement: 'GRANT pg_read_all_stats TO readers WITH ADMIN OPTION, INHERIT TRUE;',
+      },
       { role: 'pg_monitor', member: 'unrelated', statement: 'GRANT pg_monitor TO unrelated WITH INHERIT TRUE;' },
     ]);
     expect(globals.databaseSql).toHaveLength(5);
   });
 
   test('plans the needed roles and those joined to them by membership, not the ones the target has nor unrelated ones', () => {
-    const plan = planRoles(globals, ['owner', 'readers', 'postgres', 'ghost'], new Set(['postgres', 'pg_read_all_stats', 'pg_monitor']));
+    const plan = planRoles(
+      globals,
+      ['owner', 'readers', 'postgres', 'ghost'],
+      new Set(['postgres', 'pg_read_all_stats', 'pg_monitor']),
+    );
     expect(plan.create.map((r) => r.name)).toEqual(['App "Web"', 'owner', 'readers']);
-    expect(plan.memberships).toEqual(['GRANT readers TO "App ""Web""" WITH INHERIT TRUE;', 'GRANT pg_read_all_stats TO readers WITH ADMIN OPTION, INHERIT TRUE;']);
+    expect(plan.memberships).toEqual([
+      'GRANT readers TO "App ""Web""" WITH INHERIT TRUE;',
+      'GRANT pg_read_all_stats TO readers WITH ADMIN OPTION, INHERIT TRUE;',
+    ]);
     expect(plan.missing).toEqual(['ghost']);
     expect(plan.existing).toEqual(['postgres']);
     expect(plan.reached).toEqual(['postgres']);
@@ -92,7 +113,9 @@ describe('parseGlobals', () => {
     expect(kept.create.map((r) => r.name)).toEqual(['readers']);
     expect(kept.memberships).toEqual(['GRANT pg_read_all_stats TO readers WITH ADMIN OPTION, INHERIT TRUE;']);
     expect(kept.reached).toEqual(['App "Web"']);
-    expect(planRoles(globals, ['readers'], new Set(['App "Web"', 'pg_read_all_stats'])).memberships).toContain('GRANT readers TO "App ""Web""" WITH INHERIT TRUE;');
+    expect(planRoles(globals, ['readers'], new Set(['App "Web"', 'pg_read_all_stats'])).memberships).toContain(
+      'GRANT readers TO "App ""Web""" WITH INHERIT TRUE;',
+    );
   });
 
   test("an existing role is compared with the backup's: attributes, settings in either quoting, memberships either side lacks", () => {
@@ -100,20 +123,53 @@ describe('parseGlobals', () => {
     if (!backupRole) throw new Error('no role');
     const server = {
       name: 'App "Web"',
-      attributes: new Map([['SUPERUSER', 'NOSUPERUSER'], ['INHERIT', 'INHERIT'], ['CREATEROLE', 'NOCREATEROLE'], ['CREATEDB', 'CREATEDB'], ['LOGIN', 'LOGIN'], ['REPLICATION', 'NOREPLICATION'], ['BYPASSRLS', 'NOBYPASSRLS'], ['CONNECTION LIMIT', 'CONNECTION LIMIT -1']]),
+      attributes: new Map([
+        ['SUPERUSER', 'NOSUPERUSER'],
+        ['INHERIT', 'INHERIT'],
+        ['CREATEROLE', 'NOCREATEROLE'],
+        ['CREATEDB', 'CREATEDB'],
+        ['LOGIN', 'LOGIN'],
+        ['REPLICATION', 'NOREPLICATION'],
+        ['BYPASSRLS', 'NOBYPASSRLS'],
+        ['CONNECTION LIMIT', 'CONNECTION LIMIT -1'],
+      ]),
       sameValidUntil: true,
-      settings: new Map([['search_path', 'app, public'], ['work_mem', '8MB']]),
+      settings: new Map([
+        ['search_path', 'app, public'],
+        ['work_mem', '8MB'],
+      ]),
       memberOf: new Set(['pg_monitor']),
     };
     expect(roleDifferences(backupRole, globals.memberships, server)).toEqual([
-      { role: 'App "Web"', kind: 'attribute', backup: 'CONNECTION LIMIT 5', server: 'CONNECTION LIMIT -1', update: 'ALTER ROLE "App ""Web""" WITH CONNECTION LIMIT 5;' },
-      { role: 'App "Web"', kind: 'attribute', backup: 'NOCREATEDB', server: 'CREATEDB', update: 'ALTER ROLE "App ""Web""" WITH NOCREATEDB;' },
+      {
+        role: 'App "Web"',
+        kind: 'attribute',
+        backup: 'CONNECTION LIMIT 5',
+        server: 'CONNECTION LIMIT -1',
+        update: 'ALTER ROLE "App ""Web""" WITH CONNECTION LIMIT 5;',
+      },
+      {
+        role: 'App "Web"',
+        kind: 'attribute',
+        backup: 'NOCREATEDB',
+        server: 'CREATEDB',
+        update: 'ALTER ROLE "App ""Web""" WITH NOCREATEDB;',
+      },
       { role: 'App "Web"', kind: 'setting', backup: '-', server: 'work_mem=8MB' },
-      { role: 'App "Web"', kind: 'membership', backup: 'member of readers', server: '-', update: 'GRANT readers TO "App ""Web""" WITH INHERIT TRUE;' },
+      {
+        role: 'App "Web"',
+        kind: 'membership',
+        backup: 'member of readers',
+        server: '-',
+        update: 'GRANT readers TO "App ""Web""" WITH INHERIT TRUE;',
+      },
       { role: 'App "Web"', kind: 'membership', backup: '-', server: 'member of pg_monitor' },
     ]);
     const quoted = { ...server, settings: new Map([['search_path', '"$user", app']]) };
-    const withUser = { ...backupRole, settings: new Map([['search_path', `ALTER ROLE "App ""Web""" SET search_path TO '$user', 'app';`]]) };
+    const withUser = {
+      ...backupRole,
+      settings: new Map([['search_path', `ALTER ROLE "App ""Web""" SET search_path TO '$user', 'app';`]]),
+    };
     expect(roleDifferences(withUser, globals.memberships, quoted).filter((d) => d.kind === 'setting')).toEqual([]);
   });
 
@@ -155,14 +211,19 @@ test('parseDumpRoles counts owners from the entry headers and grantees from the 
     { name: 'owner', owns: 1, grants: 0 },
     { name: 'writer', owns: 0, grants: 1 },
   ]);
-  expect(parsed.databaseSql).toEqual(['CREATE DATABASE "Saas DB" WITH TEMPLATE = template0;', 'GRANT CONNECT ON DATABASE "Saas DB" TO db_user;']);
+  expect(parsed.databaseSql).toEqual([
+    'CREATE DATABASE "Saas DB" WITH TEMPLATE = template0;',
+    'GRANT CONNECT ON DATABASE "Saas DB" TO db_user;',
+  ]);
 });
 
 test('scramVerifier computes what the server checks a SCRAM-SHA-256 login against', () => {
   const salt = Buffer.from('0123456789abcdef');
   const verifier = scramVerifier('pässword', salt);
   const salted = pbkdf2Sync('pässword', salt, 4096, 32, 'sha256');
-  const stored = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest('base64');
+  const stored = createHash('sha256')
+    .update(createHmac('sha256', salted).update('Client Key').digest())
+    .digest('base64');
   const server = createHmac('sha256', salted).update('Server Key').digest('base64');
   expect(verifier).toBe(`SCRAM-SHA-256$4096:${salt.toString('base64')}$${stored}:${server}`);
   expect(scramVerifier('x')).not.toBe(scramVerifier('x'));
@@ -170,7 +231,11 @@ test('scramVerifier computes what the server checks a SCRAM-SHA-256 login agains
 
 describe('inputs', () => {
   test('backup globals: required by default, best-effort or off', () => {
-    const parse = (globals: string) => parseBackupInputs((name) => ({ 'database-url': 'postgres://u:p@h/d', bucket: 'saas-backups', globals })[name] ?? '', {}).globals;
+    const parse = (globals: string) =>
+      parseBackupInputs(
+        (name) => ({ 'database-url': 'postgres://u:p@h/d', bucket: 'saas-backups', globals })[name] ?? '',
+        {},
+      ).globals;
     expect(parse('')).toBe('required');
     expect(parse('best-effort')).toBe('best-effort');
     expect(parse('off')).toBe('off');

@@ -21,7 +21,8 @@ test('text without a command line is printed as it is', () => {
 });
 
 test('text from a database that holds command lines is shown in full and obeyed in none of them', () => {
-  const rows = 'smoke command output:\nalice\n  ::add-mask::alice\n::error::forged\n::stop-commands::mine\n::set-output name=passed::true';
+  const rows =
+    'smoke command output:\nalice\n  ::add-mask::alice\n::error::forged\n::stop-commands::mine\n::set-output name=passed::true';
   const output = printed(rows);
   expect(output).toContain(rows);
   expect(obeyedCommands(output)).toEqual([]);

@@ -32,13 +32,21 @@ describe('parseReportPath, the report-path input of every action that writes a r
     ['.', "report-path '.' is a folder; name a file, e.g. ./x-report.json"],
     ['out/..', "report-path 'out/..' is a folder; name a file, e.g. out/../x-report.json"],
     ['out\\', "report-path 'out\\' is a folder; name a file, e.g. out\\x-report.json"],
-    ['out/a\nb.json', 'report-path contains a line break or another control character; name a file on one line, e.g. x-report.json'],
-    ['out/a\u0000.json', 'report-path contains a line break or another control character; name a file on one line, e.g. x-report.json'],
+    [
+      'out/a\nb.json',
+      'report-path contains a line break or another control character; name a file on one line, e.g. x-report.json',
+    ],
+    [
+      'out/a\u0000.json',
+      'report-path contains a line break or another control character; name a file on one line, e.g. x-report.json',
+    ],
   ])('%j is refused', (input, message) => {
     expect(refusalOf(() => parse(input))).toBe(message);
   });
 
   test('a path under a file is refused, naming the file', () => {
-    expect(refusalOf(() => parse('notes.txt/run.json'))).toBe(`report-path 'notes.txt/run.json' is under ${join(workspace, 'notes.txt')}, which is a file, not a folder; name a file in a folder`);
+    expect(refusalOf(() => parse('notes.txt/run.json'))).toBe(
+      `report-path 'notes.txt/run.json' is under ${join(workspace, 'notes.txt')}, which is a file, not a folder; name a file in a folder`,
+    );
   });
 });

@@ -15,7 +15,10 @@ describe('what restore-verify and rds-restore-test decide alike', () => {
   });
 
   test("the checklist rows the user's checks prove, once each; none without a checks file", () => {
-    const checks = parseChecks('-- name: a\n-- checklist: payments\nSELECT true;\n-- checklist: payments, user-login\nSELECT true;\nSELECT true;\n', 'checks.sql');
+    const checks = parseChecks(
+      '-- name: a\n-- checklist: payments\nSELECT true;\n-- checklist: payments, user-login\nSELECT true;\nSELECT true;\n',
+      'checks.sql',
+    );
     expect([...checklistTags(checks)].sort()).toEqual(['payments', 'user-login']);
     expect(checklistTags(undefined).size).toBe(0);
   });

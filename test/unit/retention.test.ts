@@ -1,4 +1,10 @@
-import { calendarMonth, decideRetention, isoWeek, parseRetention, type RetentionPolicy } from '../../src/retention/retention.js';
+import {
+  calendarMonth,
+  decideRetention,
+  isoWeek,
+  parseRetention,
+  type RetentionPolicy,
+} from '../../src/retention/retention.js';
 import { ConfigurationError } from '../../src/errors.js';
 
 const policy: RetentionPolicy = { dailyDays: 30, weeklyDays: 90, monthlyDays: 365 };
@@ -31,45 +37,90 @@ describe('calendarMonth', () => {
 describe('decideRetention', () => {
   const now = at('2026-11-26T03:00:00Z');
   const kept = (backups: [string, string][], p = policy, minKeep = 1) =>
-    decideRetention(backups.map(([key, time]) => ({ key, finishedAt: at(time) })), p, minKeep, now)
+    decideRetention(
+      backups.map(([key, time]) => ({ key, finishedAt: at(time) })),
+      p,
+      minKeep,
+      now,
+    )
       .filter((d) => d.keep)
       .map((d) => d.key)
       .sort();
 
   test.each<[string, [string, string][], string[], RetentionPolicy?, number?]>([
-    ['keeps everything inside the daily window', [['a', '2026-11-25T02:00:00Z'], ['b', '2026-10-28T02:00:00Z']], ['a', 'b']],
+    [
+      'keeps everything inside the daily window',
+      [
+        ['a', '2026-11-25T02:00:00Z'],
+        ['b', '2026-10-28T02:00:00Z'],
+      ],
+      ['a', 'b'],
+    ],
     [
       'daily window edge: exactly 30 days old is kept, 30 days and 1 s is not',
-      [['edge', '2026-10-27T03:00:00Z'], ['over', '2026-10-27T02:59:59Z']],
+      [
+        ['edge', '2026-10-27T03:00:00Z'],
+        ['over', '2026-10-27T02:59:59Z'],
+      ],
       ['edge'],
       { dailyDays: 30, weeklyDays: 0, monthlyDays: 0 },
     ],
     [
       'weekly: only the newest of an ISO week beyond the daily window',
-      [['mon', '2026-09-14T02:00:00Z'], ['sun', '2026-09-20T02:00:00Z'], ['next-mon', '2026-09-21T02:00:00Z']],
+      [
+        ['mon', '2026-09-14T02:00:00Z'],
+        ['sun', '2026-09-20T02:00:00Z'],
+        ['next-mon', '2026-09-21T02:00:00Z'],
+      ],
       ['next-mon', 'sun'],
       { dailyDays: 30, weeklyDays: 90, monthlyDays: 0 },
     ],
     [
       'week boundary: Sunday 23:59 and Monday 00:00 belong to different weeks',
-      [['sun-late', '2026-08-30T23:59:00Z'], ['sun-early', '2026-08-30T01:00:00Z'], ['mon', '2026-08-31T00:00:00Z']],
+      [
+        ['sun-late', '2026-08-30T23:59:00Z'],
+        ['sun-early', '2026-08-30T01:00:00Z'],
+        ['mon', '2026-08-31T00:00:00Z'],
+      ],
       ['mon', 'sun-late'],
       { dailyDays: 7, weeklyDays: 90, monthlyDays: 0 },
     ],
     [
       'monthly: the newest of each month beyond the weekly window',
-      [['may-1', '2026-05-01T02:00:00Z'], ['may-31', '2026-05-31T02:00:00Z'], ['jun-1', '2026-06-01T02:00:00Z']],
+      [
+        ['may-1', '2026-05-01T02:00:00Z'],
+        ['may-31', '2026-05-31T02:00:00Z'],
+        ['jun-1', '2026-06-01T02:00:00Z'],
+      ],
       ['jun-1', 'may-31'],
     ],
-    ['beyond every window goes', [['old', '2025-06-01T02:00:00Z'], ['new', '2026-11-25T02:00:00Z']], ['new']],
+    [
+      'beyond every window goes',
+      [
+        ['old', '2025-06-01T02:00:00Z'],
+        ['new', '2026-11-25T02:00:00Z'],
+      ],
+      ['new'],
+    ],
     [
       'min-keep keeps the newest N whatever their age',
-      [['a', '2024-01-01T00:00:00Z'], ['b', '2024-01-02T00:00:00Z'], ['c', '2024-01-03T00:00:00Z']],
+      [
+        ['a', '2024-01-01T00:00:00Z'],
+        ['b', '2024-01-02T00:00:00Z'],
+        ['c', '2024-01-03T00:00:00Z'],
+      ],
       ['b', 'c'],
       policy,
       2,
     ],
-    ['a backup finished in the future (clock skew) is kept', [['future', '2026-11-27T00:00:00Z'], ['old', '2020-01-01T00:00:00Z']], ['future']],
+    [
+      'a backup finished in the future (clock skew) is kept',
+      [
+        ['future', '2026-11-27T00:00:00Z'],
+        ['old', '2020-01-01T00:00:00Z'],
+      ],
+      ['future'],
+    ],
   ])('%s', (_name, backups, expected, p = policy, minKeep = 1) => {
     expect(kept(backups, p, minKeep)).toEqual([...expected].sort());
   });
@@ -85,11 +136,25 @@ describe('decideRetention', () => {
       1,
       at('2028-06-01T00:00:00Z'),
     );
-    expect(decisions.filter((d) => d.keep).map((d) => d.key).sort()).toEqual(['feb-29', 'mar-1']);
+    expect(
+      decisions
+        .filter((d) => d.keep)
+        .map((d) => d.key)
+        .sort(),
+    ).toEqual(['feb-29', 'mar-1']);
   });
 
   test('minKeep larger than the number of backups keeps them all', () => {
-    expect(kept([['a', '2020-01-01T00:00:00Z'], ['b', '2019-01-01T00:00:00Z']], policy, 7)).toEqual(['a', 'b']);
+    expect(
+      kept(
+        [
+          ['a', '2020-01-01T00:00:00Z'],
+          ['b', '2019-01-01T00:00:00Z'],
+        ],
+        policy,
+        7,
+      ),
+    ).toEqual(['a', 'b']);
   });
 
   test('says why each backup is kept or deleted', () => {
@@ -120,7 +185,10 @@ describe('parseRetention', () => {
   });
 
   test.each([
-    ['daily=30,yearly=3', /retention 'daily=30,yearly=3' is not understood: write tier=days pairs such as daily=30,weekly=90,monthly=365, or off/],
+    [
+      'daily=30,yearly=3',
+      /retention 'daily=30,yearly=3' is not understood: write tier=days pairs such as daily=30,weekly=90,monthly=365, or off/,
+    ],
     ['daily:30', /is not understood/],
     ['daily=30,daily=7', /retention names daily twice/],
     ['daily=-1', /retention daily=-1: days must be a whole number, 0 or more/],

@@ -48,7 +48,12 @@ const AUDIT_BASE: Inputs = {
   'record-name': 'db.saas.example.com',
   'cache-replication-group-id': 'saas-cache',
 };
-const RDS_BASE: Inputs = { 'instance-id': 'saas-production', 'source-region': 'us-east-1', username: 'app', password: 'secret' };
+const RDS_BASE: Inputs = {
+  'instance-id': 'saas-production',
+  'source-region': 'us-east-1',
+  username: 'app',
+  password: 'secret',
+};
 
 const ACTIONS: ActionRow[] = [
   {
@@ -61,7 +66,11 @@ const ACTIONS: ActionRow[] = [
   {
     action: 'restore-verify',
     parse: (inputs, workspace) => parseRestoreVerifyInputs(reader(inputs), { PATH: process.env.PATH }, workspace),
-    base: { bucket: 'saas-backups', region: 'us-east-1', 'target-database-url': 'postgres://restorer@127.0.0.1:5432/restore_verify' },
+    base: {
+      bucket: 'saas-backups',
+      region: 'us-east-1',
+      'target-database-url': 'postgres://restorer@127.0.0.1:5432/restore_verify',
+    },
     timeInputs: {
       backup: (settings) => {
         const backup = (settings as unknown as RestoreVerifySettings).backup;
@@ -116,21 +125,46 @@ const ACTIONS: ActionRow[] = [
 
 const label = (row: ActionRow) => (row.variant ? `${row.action} (${row.variant})` : row.action);
 
-const TIME_ACCEPTED = ['2026-03-01T02:00:00Z', '2026-03-01T04:00:00+02:00', '2026-03-01 02:00:00.000z', ' 2026-02-28T21:00-05:00\n'];
+const TIME_ACCEPTED = [
+  '2026-03-01T02:00:00Z',
+  '2026-03-01T04:00:00+02:00',
+  '2026-03-01 02:00:00.000z',
+  ' 2026-02-28T21:00-05:00\n',
+];
 const THE_TIME = '2026-03-01T02:00:00.000Z';
 
 /** Values every time input refuses, and the one message each gets; NAME is the input. */
 const TIME_REFUSED: [string, string, string][] = [
-  ['a day that does not exist', '2026-02-30T08:00:00Z', "NAME '2026-02-30T08:00:00Z' is not a time: February 2026 has no day 30 (it has 28 days); correct it, e.g. 2026-03-01T02:00:00Z"],
-  ['a leap day in a common year', '2027-02-29T08:00:00Z', "NAME '2027-02-29T08:00:00Z' is not a time: February 2027 has no day 29 (it has 28 days); correct it, e.g. 2026-03-01T02:00:00Z"],
-  ['hour 24', '2026-03-01T24:00:00Z', "NAME '2026-03-01T24:00:00Z' is not a time: the hour is 24, past 23; correct it, e.g. 2026-03-01T02:00:00Z"],
+  [
+    'a day that does not exist',
+    '2026-02-30T08:00:00Z',
+    "NAME '2026-02-30T08:00:00Z' is not a time: February 2026 has no day 30 (it has 28 days); correct it, e.g. 2026-03-01T02:00:00Z",
+  ],
+  [
+    'a leap day in a common year',
+    '2027-02-29T08:00:00Z',
+    "NAME '2027-02-29T08:00:00Z' is not a time: February 2027 has no day 29 (it has 28 days); correct it, e.g. 2026-03-01T02:00:00Z",
+  ],
+  [
+    'hour 24',
+    '2026-03-01T24:00:00Z',
+    "NAME '2026-03-01T24:00:00Z' is not a time: the hour is 24, past 23; correct it, e.g. 2026-03-01T02:00:00Z",
+  ],
   [
     'no zone',
     '2026-03-01T02:00:00',
     "NAME '2026-03-01T02:00:00' has no zone, so the instant it means is a guess; add Z for UTC (2026-03-01T02:00:00Z) or the offset it was written in, e.g. +02:00",
   ],
-  ['a date alone', '2026-03-01', "NAME '2026-03-01' is a date without a time; write the instant, e.g. 2026-03-01T23:59:59Z for the end of that day (UTC)"],
-  ['garbage after a date', '2026-03-01 at noon', "NAME '2026-03-01 at noon' is not a time; write an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)"],
+  [
+    'a date alone',
+    '2026-03-01',
+    "NAME '2026-03-01' is a date without a time; write the instant, e.g. 2026-03-01T23:59:59Z for the end of that day (UTC)",
+  ],
+  [
+    'garbage after a date',
+    '2026-03-01 at noon',
+    "NAME '2026-03-01 at noon' is not a time; write an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)",
+  ],
 ];
 
 let workspace: string;
@@ -146,61 +180,91 @@ const run = (row: ActionRow, inputs: Inputs) => row.parse({ ...row.base, ...inpu
 interface ActionMetadata {
   inputs?: Record<string, { description: string; default?: string }>;
 }
-const metadataOf = (action: string) => parseYaml(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8')) as ActionMetadata;
+const metadataOf = (action: string) =>
+  parseYaml(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8')) as ActionMetadata;
 
 describe('the table covers every action and every time and report-path input it declares', () => {
-  test.each(['backup', 'restore-verify', 'failover', 'drill-report', 'rds-restore-test', 'dr-audit'])('%s', (action) => {
-    const declared = Object.entries(metadataOf(action).inputs ?? {});
-    const rows = ACTIONS.filter((row) => row.action === action);
-    expect(rows.length).toBeGreaterThan(0);
-    const timeInputs = declared.filter(([, input]) => /\bISO(-8601)? time\b/.test(input.description)).map(([name]) => name);
-    expect([...new Set(rows.flatMap((row) => Object.keys(row.timeInputs)))].sort()).toEqual(timeInputs.sort());
-    expect(rows.some((row) => row.writesReport)).toBe(declared.some(([name]) => name === 'report-path'));
-    for (const row of rows) expect(() => run(row, {})).not.toThrow();
-  });
+  test.each(['backup', 'restore-verify', 'failover', 'drill-report', 'rds-restore-test', 'dr-audit'])(
+    '%s',
+    (action) => {
+      const declared = Object.entries(metadataOf(action).inputs ?? {});
+      const rows = ACTIONS.filter((row) => row.action === action);
+      expect(rows.length).toBeGreaterThan(0);
+      const timeInputs = declared
+        .filter(([, input]) => /\bISO(-8601)? time\b/.test(input.description))
+        .map(([name]) => name);
+      expect([...new Set(rows.flatMap((row) => Object.keys(row.timeInputs)))].sort()).toEqual(timeInputs.sort());
+      expect(rows.some((row) => row.writesReport)).toBe(declared.some(([name]) => name === 'report-path'));
+      for (const row of rows) expect(() => run(row, {})).not.toThrow();
+    },
+  );
 });
 
 const timeCases = ACTIONS.flatMap((row) => Object.entries(row.timeInputs).map(([name, read]) => ({ row, name, read })));
 
-describe.each(timeCases.map((c) => [`${label(c.row)}: ${c.name}`, c] as const))('time input %s', (_title, { row, name, read }) => {
-  test.each(TIME_ACCEPTED)('%j is the same instant', (value) => {
-    expect(read(run(row, { [name]: value }))?.toISOString()).toBe(THE_TIME);
-  });
+describe.each(timeCases.map((c) => [`${label(c.row)}: ${c.name}`, c] as const))(
+  'time input %s',
+  (_title, { row, name, read }) => {
+    test.each(TIME_ACCEPTED)('%j is the same instant', (value) => {
+      expect(read(run(row, { [name]: value }))?.toISOString()).toBe(THE_TIME);
+    });
 
-  test('empty is no time (the default, latest)', () => {
-    expect(read(run(row, { [name]: '' }))).toBeUndefined();
-  });
+    test('empty is no time (the default, latest)', () => {
+      expect(read(run(row, { [name]: '' }))).toBeUndefined();
+    });
 
-  test.each(TIME_REFUSED)('%s is refused with the same message', (_what, value, message) => {
-    expect(refusalOf(() => run(row, { [name]: value }))).toBe(message.replace('NAME', name));
-  });
+    test.each(TIME_REFUSED)('%s is refused with the same message', (_what, value, message) => {
+      expect(refusalOf(() => run(row, { [name]: value }))).toBe(message.replace('NAME', name));
+    });
 
-  test('a word it does not know is refused, saying how to write a time', () => {
-    expect(refusalOf(() => run(row, { [name]: 'yesterday' }))).toMatch(new RegExp(`^${name} 'yesterday' is not understood: use latest, .*an ISO-8601 time with its zone \\(e\\.g\\. 2026-03-01T02:00:00Z\\)`));
-  });
-});
+    test('a word it does not know is refused, saying how to write a time', () => {
+      expect(refusalOf(() => run(row, { [name]: 'yesterday' }))).toMatch(
+        new RegExp(
+          `^${name} 'yesterday' is not understood: use latest, .*an ISO-8601 time with its zone \\(e\\.g\\. 2026-03-01T02:00:00Z\\)`,
+        ),
+      );
+    });
+  },
+);
 
 /** Values every report-path refuses; DEFAULT is the action's default report file, WORKSPACE the workspace. */
 const REPORT_PATH_REFUSED: [string, string, string][] = [
-  ['a folder named with its slash', 'reports/', "report-path 'reports/' is a folder; name a file, e.g. reports/DEFAULT"],
+  [
+    'a folder named with its slash',
+    'reports/',
+    "report-path 'reports/' is a folder; name a file, e.g. reports/DEFAULT",
+  ],
   ['a folder that exists', 'reports', "report-path 'reports' is a folder; name a file, e.g. reports/DEFAULT"],
   ['the workspace itself', '.', "report-path '.' is a folder; name a file, e.g. ./DEFAULT"],
-  ['a line break', 'reports/a\nb.json', 'report-path contains a line break or another control character; name a file on one line, e.g. DEFAULT'],
-  ['a path under a file', 'notes.txt/run.json', "report-path 'notes.txt/run.json' is under WORKSPACE/notes.txt, which is a file, not a folder; name a file in a folder"],
+  [
+    'a line break',
+    'reports/a\nb.json',
+    'report-path contains a line break or another control character; name a file on one line, e.g. DEFAULT',
+  ],
+  [
+    'a path under a file',
+    'notes.txt/run.json',
+    "report-path 'notes.txt/run.json' is under WORKSPACE/notes.txt, which is a file, not a folder; name a file in a folder",
+  ],
 ];
 
-describe.each(ACTIONS.filter((row) => row.writesReport).map((row) => [label(row), row] as const))('report-path of %s', (_title, row) => {
-  const fallback = metadataOf(row.action).inputs?.['report-path']?.default as string;
+describe.each(ACTIONS.filter((row) => row.writesReport).map((row) => [label(row), row] as const))(
+  'report-path of %s',
+  (_title, row) => {
+    const fallback = metadataOf(row.action).inputs?.['report-path']?.default as string;
 
-  test("empty is action.yml's default; a new file, a file in a new folder, outside the workspace or absolute is written where named", () => {
-    expect(fallback).toMatch(/^[a-z-]+-report\.json$/);
-    expect(run(row, { 'report-path': '' }).reportPath).toBe(fallback);
-    for (const path of ['run.json', ' reports/today/run.json \n', '../run.json', join(tmpdir(), 'run.json')]) {
-      expect(run(row, { 'report-path': path }).reportPath).toBe(path.trim());
-    }
-  });
+    test("empty is action.yml's default; a new file, a file in a new folder, outside the workspace or absolute is written where named", () => {
+      expect(fallback).toMatch(/^[a-z-]+-report\.json$/);
+      expect(run(row, { 'report-path': '' }).reportPath).toBe(fallback);
+      for (const path of ['run.json', ' reports/today/run.json \n', '../run.json', join(tmpdir(), 'run.json')]) {
+        expect(run(row, { 'report-path': path }).reportPath).toBe(path.trim());
+      }
+    });
 
-  test.each(REPORT_PATH_REFUSED)('%s is refused with the same message', (_what, value, message) => {
-    expect(refusalOf(() => run(row, { 'report-path': value }))).toBe(message.replace(/DEFAULT/g, fallback).replace('WORKSPACE', workspace));
-  });
-});
+    test.each(REPORT_PATH_REFUSED)('%s is refused with the same message', (_what, value, message) => {
+      expect(refusalOf(() => run(row, { 'report-path': value }))).toBe(
+        message.replace(/DEFAULT/g, fallback).replace('WORKSPACE', workspace),
+      );
+    });
+  },
+);

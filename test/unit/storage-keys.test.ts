@@ -4,12 +4,16 @@ import { parseManifest, type BackupManifest } from '../../src/storage/manifest.j
 import { parseBucket, parsePrefix } from '../../src/storage/inputs.js';
 
 describe('backup keys', () => {
-  test('the plan\'s naming, in UTC, so lexical order is time order', () => {
+  test("the plan's naming, in UTC, so lexical order is time order", () => {
     const time = new Date('2026-01-05T02:03:04.999Z');
     expect(backupKey('database/', time, 'plain')).toBe('database/backup_20260105_020304.sql.gz');
     expect(backupKey('', time, 'custom')).toBe('backup_20260105_020304.dump');
-    expect(manifestKeyFor('database/backup_20260105_020304.dump')).toBe('database/backup_20260105_020304.dump.manifest.json');
-    const keys = ['2026-12-31T23:59:59Z', '2027-01-01T00:00:00Z', '2026-02-01T00:00:00Z'].map((t) => backupKey('p/', new Date(t), 'custom'));
+    expect(manifestKeyFor('database/backup_20260105_020304.dump')).toBe(
+      'database/backup_20260105_020304.dump.manifest.json',
+    );
+    const keys = ['2026-12-31T23:59:59Z', '2027-01-01T00:00:00Z', '2026-02-01T00:00:00Z'].map((t) =>
+      backupKey('p/', new Date(t), 'custom'),
+    );
     expect([...keys].sort()).toEqual([keys[2], keys[0], keys[1]]);
   });
 
@@ -60,7 +64,9 @@ describe('manifest', () => {
   const v2 = {
     ...manifest,
     version: 2,
-    excludedTables: [{ schema: 'public', name: 'audit', reason: 'its rows are left out by pg-dump-args (--exclude-table-data)' }],
+    excludedTables: [
+      { schema: 'public', name: 'audit', reason: 'its rows are left out by pg-dump-args (--exclude-table-data)' },
+    ],
     largeObjects: 2,
     sequences: [{ schema: 'public', name: 'users_id_seq', lastValue: '9223372036854775807', ascending: true }],
     materializedViews: [{ schema: 'public', name: 'totals', rows: 4 }],
@@ -75,14 +81,34 @@ describe('manifest', () => {
     ['not JSON', '{', 'not valid JSON'],
     ['another version', { ...manifest, version: 3 }, "field 'version' should be one of 1, 2 (this manifest says 3)"],
     ['version 2 without its lists', { ...manifest, version: 2 }, "field 'excludedTables' should be an array"],
-    ['version 2 with a sequence value that is no integer', { ...v2, sequences: [{ schema: 'public', name: 's', lastValue: 12, ascending: true }] }, "field 'sequences[0]' should be {schema, name, lastValue, ascending}"],
-    ['version 2 with a negative large object count', { ...v2, largeObjects: -1 }, "field 'largeObjects' should be a non-negative integer"],
-    ['version 2 with a view without a count', { ...v2, materializedViews: [{ schema: 'public', name: 'v', rows: null }] }, "field 'materializedViews[0]' should be {schema, name, rows}"],
-    ['another key', { ...manifest, key: 'database/backup_20990101_000000.dump' }, "field 'key' should be 'database/backup_20260105_020304.dump'"],
+    [
+      'version 2 with a sequence value that is no integer',
+      { ...v2, sequences: [{ schema: 'public', name: 's', lastValue: 12, ascending: true }] },
+      "field 'sequences[0]' should be {schema, name, lastValue, ascending}",
+    ],
+    [
+      'version 2 with a negative large object count',
+      { ...v2, largeObjects: -1 },
+      "field 'largeObjects' should be a non-negative integer",
+    ],
+    [
+      'version 2 with a view without a count',
+      { ...v2, materializedViews: [{ schema: 'public', name: 'v', rows: null }] },
+      "field 'materializedViews[0]' should be {schema, name, rows}",
+    ],
+    [
+      'another key',
+      { ...manifest, key: 'database/backup_20990101_000000.dump' },
+      "field 'key' should be 'database/backup_20260105_020304.dump'",
+    ],
     ['a short hash', { ...manifest, sha256: 'abc' }, "field 'sha256' should be 64 lowercase hex digits"],
     ['a negative size', { ...manifest, sizeBytes: -1 }, "field 'sizeBytes' should be a non-negative integer"],
     ['a bad time', { ...manifest, finishedAt: 'yesterday' }, "field 'finishedAt' should be an ISO-8601 time"],
-    ['a table without a count', { ...manifest, tables: [{ schema: 'public', name: 'users', rows: null }] }, "field 'tables[0]' should be {schema, name, rows} with an exact row count"],
+    [
+      'a table without a count',
+      { ...manifest, tables: [{ schema: 'public', name: 'users', rows: null }] },
+      "field 'tables[0]' should be {schema, name, rows} with an exact row count",
+    ],
   ])('%s is invalid', (_name, value, message) => {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     expect(() => parseManifest(text, manifest.key)).toThrow(message);
@@ -103,12 +129,18 @@ describe('bucket and prefix', () => {
   test('two dots in a row', () => expect(() => parseBucket('a..b')).toThrow('not contain two dots in a row'));
 
   test.each<[string, string]>([
-    ['a/../b/', "prefix 'a/../b/' has a '..' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. 'a/b/'"],
+    [
+      'a/../b/',
+      "prefix 'a/../b/' has a '..' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. 'a/b/'",
+    ],
     ['../b/', "prefix '../b/' has a '..' folder"],
     ['./db/', "prefix './db/' has a '.' folder"],
     ['db/./eu/', "prefix 'db/./eu/' has a '.' folder"],
     ['db/eu/../', "prefix 'db/eu/../' has a '..' folder"],
-    ['db#1/', `prefix 'db#1/' contains "#", which AWS lists as characters to avoid in key names; remove them from the prefix`],
+    [
+      'db#1/',
+      `prefix 'db#1/' contains "#", which AWS lists as characters to avoid in key names; remove them from the prefix`,
+    ],
     ['{db}/[eu]/', 'contains "{", "}", "[", "]", which AWS lists'],
     ['a%20b/', 'contains "%"'],
     ['a^b`c~d|e/', 'contains "^", "`", "~", "|"'],

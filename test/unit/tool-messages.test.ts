@@ -8,7 +8,10 @@ const pieces = (level: string, text: string) => ['pg_restore:', ' ', `${level}: 
 function interleavings(a: string[], b: string[]): string[] {
   if (a.length === 0) return [b.join('')];
   if (b.length === 0) return [a.join('')];
-  return [...interleavings(a.slice(1), b).map((rest) => `${a[0]}${rest}`), ...interleavings(a, b.slice(1)).map((rest) => `${b[0]}${rest}`)];
+  return [
+    ...interleavings(a.slice(1), b).map((rest) => `${a[0]}${rest}`),
+    ...interleavings(a, b.slice(1)).map((rest) => `${b[0]}${rest}`),
+  ];
 }
 
 describe("pg_restore's messages, taken apart again", () => {
@@ -18,15 +21,20 @@ describe("pg_restore's messages, taken apart again", () => {
     ]);
   });
 
-  test('two workers\' messages, however their writes are interleaved: each on its own line, whole', () => {
+  test("two workers' messages, however their writes are interleaved: each on its own line, whole", () => {
     const first = pieces('error', 'could not read from input file: end of file');
     const second = pieces('error', 'a worker process died unexpectedly');
     const orders = interleavings(first, second);
     expect(orders).toHaveLength(70);
-    expect(orders).toContain('pg_restore:pg_restore:  error: error: could not read from input file: end of file\na worker process died unexpectedly\n');
+    expect(orders).toContain(
+      'pg_restore:pg_restore:  error: error: could not read from input file: end of file\na worker process died unexpectedly\n',
+    );
     for (const stderr of orders) {
       const lines = untangleMessages(stderr, 'pg_restore');
-      expect([...lines].sort()).toEqual(['pg_restore: error: a worker process died unexpectedly', 'pg_restore: error: could not read from input file: end of file']);
+      expect([...lines].sort()).toEqual([
+        'pg_restore: error: a worker process died unexpectedly',
+        'pg_restore: error: could not read from input file: end of file',
+      ]);
     }
   });
 

@@ -15,9 +15,13 @@ describe('withSession', () => {
     expect(ok.closed).toBe(1);
 
     const failing = new Session();
-    await expect(withSession(Promise.resolve(failing), async () => Promise.reject(new Error('relation does not exist')))).rejects.toThrow('relation does not exist');
+    await expect(
+      withSession(Promise.resolve(failing), async () => Promise.reject(new Error('relation does not exist'))),
+    ).rejects.toThrow('relation does not exist');
     expect(failing.closed).toBe(1);
 
-    await expect(withSession(Promise.reject(new Error('connection refused')), async () => 'never')).rejects.toThrow('connection refused');
+    await expect(withSession(Promise.reject(new Error('connection refused')), async () => 'never')).rejects.toThrow(
+      'connection refused',
+    );
   });
 });

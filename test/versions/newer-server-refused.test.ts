@@ -32,12 +32,16 @@ function serverSuite(major: EmbeddedMajor) {
     await server?.stop();
   });
 
-  const databases = () => sql(server.url(), 'SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database');
+  const databases = () => sql(server.url(), "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database");
 
   test('backup refuses, naming both versions and the fix, and leaves the bucket empty', async () => {
     const bucket = await createBucket(`pg${major}`);
     const pgDump = await newestClient('pg_dump');
-    const run = await runBundledAction('backup', { 'database-url': server.url('app'), bucket, 'endpoint-url': stackFromEnv().awsEndpoint });
+    const run = await runBundledAction('backup', {
+      'database-url': server.url('app'),
+      bucket,
+      'endpoint-url': stackFromEnv().awsEndpoint,
+    });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(
       new RegExp(
@@ -56,16 +60,28 @@ function serverSuite(major: EmbeddedMajor) {
     const source = await createDatabase('older');
     try {
       await loadSampleData(source.url, 100);
-      const backup = await runBundledAction('backup', { 'database-url': source.url, bucket, 'endpoint-url': stackFromEnv().awsEndpoint });
+      const backup = await runBundledAction('backup', {
+        'database-url': source.url,
+        bucket,
+        'endpoint-url': stackFromEnv().awsEndpoint,
+      });
       expect(backup.exitCode).toBe(0);
     } finally {
       await dropDatabase(source.name);
     }
     const before = await databases();
     const pgRestore = await newestClient('pg_restore');
-    const run = await runBundledAction('restore-verify', { bucket, 'endpoint-url': stackFromEnv().awsEndpoint, 'target-database-url': server.url(`scratch_${major}`) });
+    const run = await runBundledAction('restore-verify', {
+      bucket,
+      'endpoint-url': stackFromEnv().awsEndpoint,
+      'target-database-url': server.url(`scratch_${major}`),
+    });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`::error::.*pg_restore ${escape(pgRestore.version)} \\(.*\\) cannot work with the PostgreSQL ${escape(server.version)} server`));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `::error::.*pg_restore ${escape(pgRestore.version)} \\(.*\\) cannot work with the PostgreSQL ${escape(server.version)} server`,
+      ),
+    );
     expect(run.outputs.passed).toBe('false');
     expect(await databases()).toBe(before);
     expect(before).not.toContain(`scratch_${major}`);

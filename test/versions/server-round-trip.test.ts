@@ -34,7 +34,12 @@ function serverSuite(major: EmbeddedMajor) {
   const source = `app_${major}`;
 
   beforeAll(async () => {
-    [server, bucket, dir, pgDump] = await Promise.all([startEmbeddedPostgres(major), createBucket(`pg${major}`), mkdtemp(join(tmpdir(), 'dr-versions-')), expectedClientFor('pg_dump', major) as Promise<ClientBinary>]);
+    [server, bucket, dir, pgDump] = await Promise.all([
+      startEmbeddedPostgres(major),
+      createBucket(`pg${major}`),
+      mkdtemp(join(tmpdir(), 'dr-versions-')),
+      expectedClientFor('pg_dump', major) as Promise<ClientBinary>,
+    ]);
     await sql(server.url(), `CREATE DATABASE ${source}`);
     await loadSampleData(server.url(source), ROWS);
   });
@@ -45,13 +50,19 @@ function serverSuite(major: EmbeddedMajor) {
   });
 
   const backup = () =>
-    runBundledAction('backup', { 'database-url': server.url(source), bucket, 'endpoint-url': stackFromEnv().awsEndpoint }, { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '9' } });
+    runBundledAction(
+      'backup',
+      { 'database-url': server.url(source), bucket, 'endpoint-url': stackFromEnv().awsEndpoint },
+      { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '9' } },
+    );
 
   test('backup: the manifest names both versions, auto compression for this pg_dump, and exact row counts', async () => {
     const run = await backup();
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    const manifest = JSON.parse(await awsCli(['s3', 'cp', `s3://${bucket}/${run.outputs['manifest-key']}`, '-'])) as BackupManifest;
+    const manifest = JSON.parse(
+      await awsCli(['s3', 'cp', `s3://${bucket}/${run.outputs['manifest-key']}`, '-']),
+    ) as BackupManifest;
     const [serverMajor, serverMinor] = server.version.split('.').map(Number);
     expect(manifest).toMatchObject({
       database: source,
@@ -80,7 +91,10 @@ function serverSuite(major: EmbeddedMajor) {
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as RestoreVerifyReport;
     expect(report.passed).toBe(true);
     expect(report.details.target).toMatchObject({ serverVersion: server.version, created: true, dropped: true });
-    expect(report.details.restore).toMatchObject({ tool: 'pg_restore', version: (await expectedClientFor('pg_restore', Math.max(major, pgDump.major)))?.version });
+    expect(report.details.restore).toMatchObject({
+      tool: 'pg_restore',
+      version: (await expectedClientFor('pg_restore', Math.max(major, pgDump.major)))?.version,
+    });
     expect(report.details.tables.length).toBe(5);
     expect(report.details.tables.filter((t) => t.status !== 'equal')).toEqual([]);
     expect(await sql(server.url(), `SELECT count(*) FROM pg_database WHERE datname = 'scratch_${major}'`)).toBe('0');
@@ -88,4 +102,5 @@ function serverSuite(major: EmbeddedMajor) {
 }
 
 if (servable.length > 0) describe.each(servable)('a PostgreSQL %i server', serverSuite);
-else test.skip(`no server of ${EMBEDDED_MAJORS.join(', ')} is old enough for the ${newestMajor} client`, () => undefined);
+else
+  test.skip(`no server of ${EMBEDDED_MAJORS.join(', ')} is old enough for the ${newestMajor} client`, () => undefined);

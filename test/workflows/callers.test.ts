@@ -18,7 +18,10 @@ function permissionsNeeded(file: string): Record<string, string> {
   const needed: Record<string, string> = {};
   for (const job of jobsOf(readWorkflow(file))) {
     const asked = map(job.body.permissions);
-    const nested = typeof job.body.uses === 'string' && job.body.uses.startsWith('./.github/workflows/') ? permissionsNeeded(job.body.uses.slice('./.github/workflows/'.length)) : {};
+    const nested =
+      typeof job.body.uses === 'string' && job.body.uses.startsWith('./.github/workflows/')
+        ? permissionsNeeded(job.body.uses.slice('./.github/workflows/'.length))
+        : {};
     for (const [scope, level] of [...Object.entries(asked), ...Object.entries(nested)]) {
       if ((LEVEL[String(level)] ?? 0) > (LEVEL[needed[scope] ?? 'none'] ?? 0)) needed[scope] = String(level);
     }
@@ -41,7 +44,9 @@ const guide = callerExamples('docs/adopting.md');
 const readme = callerExamples('README.md');
 
 test('the adoption guide has a caller example for each reusable workflow', () => {
-  const reusable = readdirSync(join(ROOT, '.github', 'workflows')).filter((file) => file.endsWith('.yml') && 'workflow_call' in map(readWorkflow(file).on));
+  const reusable = readdirSync(join(ROOT, '.github', 'workflows')).filter(
+    (file) => file.endsWith('.yml') && 'workflow_call' in map(readWorkflow(file).on),
+  );
   expect(reusable.length).toBeGreaterThanOrEqual(7);
   expect(guide.map((e) => e.file).sort()).toEqual(reusable.sort());
 });
@@ -51,30 +56,40 @@ test("the README's caller is the adoption guide's, word for word", () => {
   for (const example of readme) expect(example).toEqual(guide.find((e) => e.file === example.file));
 });
 
-describe.each(guide.map((e) => [e.file, e] as const))('the caller of %s in the adoption guide', (file, { job, workflow }) => {
-  const call = map(map(readWorkflow(file).on).workflow_call);
+describe.each(guide.map((e) => [e.file, e] as const))(
+  'the caller of %s in the adoption guide',
+  (file, { job, workflow }) => {
+    const call = map(map(readWorkflow(file).on).workflow_call);
 
-  test('grants every permission the called jobs ask for (GitHub refuses to start it otherwise)', () => {
-    const granted = map(job.permissions ?? workflow.permissions);
-    const short = Object.entries(permissionsNeeded(file)).filter(([scope, level]) => (LEVEL[String(granted[scope] ?? 'none')] ?? 0) < (LEVEL[level] ?? 0));
-    expect(short).toEqual([]);
-  });
+    test('grants every permission the called jobs ask for (GitHub refuses to start it otherwise)', () => {
+      const granted = map(job.permissions ?? workflow.permissions);
+      const short = Object.entries(permissionsNeeded(file)).filter(
+        ([scope, level]) => (LEVEL[String(granted[scope] ?? 'none')] ?? 0) < (LEVEL[level] ?? 0),
+      );
+      expect(short).toEqual([]);
+    });
 
-  test('passes secrets by name, each one the workflow declares, never `inherit`', () => {
-    expect(job.secrets).not.toBe('inherit');
-    const declared = Object.keys(map(call.secrets));
-    expect(Object.keys(map(job.secrets)).filter((name) => !declared.includes(name))).toEqual([]);
-  });
+    test('passes secrets by name, each one the workflow declares, never `inherit`', () => {
+      expect(job.secrets).not.toBe('inherit');
+      const declared = Object.keys(map(call.secrets));
+      expect(Object.keys(map(job.secrets)).filter((name) => !declared.includes(name))).toEqual([]);
+    });
 
-  test('gives only inputs the workflow declares, and pins dr-actions by the same ref twice', () => {
-    const declared = Object.keys(map(call.inputs));
-    const given = map(job.with);
-    expect(Object.keys(given).filter((name) => !declared.includes(name))).toEqual([]);
-    expect(String(job.uses).split('@')[1]).toBe(given['actions-ref']);
-  });
-});
+    test('gives only inputs the workflow declares, and pins dr-actions by the same ref twice', () => {
+      const declared = Object.keys(map(call.inputs));
+      const given = map(job.with);
+      expect(Object.keys(given).filter((name) => !declared.includes(name))).toEqual([]);
+      expect(String(job.uses).split('@')[1]).toBe(given['actions-ref']);
+    });
+  },
+);
 
 test('the permission check finds a caller that grants too little', () => {
-  expect(permissionsNeeded('dr-drill.yml')).toEqual({ contents: 'write', 'id-token': 'write', issues: 'write', 'pull-requests': 'write' });
+  expect(permissionsNeeded('dr-drill.yml')).toEqual({
+    contents: 'write',
+    'id-token': 'write',
+    issues: 'write',
+    'pull-requests': 'write',
+  });
   expect(permissionsNeeded('restore-verify.yml')).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
 });

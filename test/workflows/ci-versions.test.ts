@@ -8,10 +8,11 @@ import { jobsOf, parseWorkflow, type Job } from './workflow-rules.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const jobs = jobsOf(parseWorkflow(readFileSync(join(ROOT, '.github', 'workflows', 'ci.yml'), 'utf8')));
 const job = (id: string) => jobs.find((j) => j.id === id) as Job;
-const setupNode = (j: Job) => j.steps.find((s) => String(s.uses).startsWith('actions/setup-node@'))?.with as Record<string, unknown>;
+const setupNode = (j: Job) =>
+  j.steps.find((s) => String(s.uses).startsWith('actions/setup-node@'))?.with as Record<string, unknown>;
 const script = (j: Job) => j.steps.map((s) => String(s.run ?? '')).join('\n');
 
-test('the tests run once per PostgreSQL major 14 to 18, on Node 24, with that major\'s client and server', () => {
+test("the tests run once per PostgreSQL major 14 to 18, on Node 24, with that major's client and server", () => {
   const test = job('test');
   expect((test.body.strategy as { matrix: { postgres: number[] } }).matrix.postgres).toEqual([14, 15, 16, 17, 18]);
   expect(setupNode(test)['node-version']).toBe(24);
@@ -36,7 +37,12 @@ test('stale bundles: the diff summary goes to the job summary and the fresh bund
   // The action bundles and the command line's.
   expect(String(compare?.run)).toContain('git status --porcelain -- actions dist)');
   const upload = dist.steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'));
-  expect(upload).toMatchObject({ if: "${{ failure() && steps.compare.outcome == 'failure' }}", with: { name: 'dist', path: 'actions/*/dist/\ndist/cli/\n' } });
-  expect(readFileSync(join(ROOT, '.gitattributes'), 'utf8')).toMatch(/^actions\/\*\/dist\/\*\* linguist-generated=true$/m);
+  expect(upload).toMatchObject({
+    if: "${{ failure() && steps.compare.outcome == 'failure' }}",
+    with: { name: 'dist', path: 'actions/*/dist/\ndist/cli/\n' },
+  });
+  expect(readFileSync(join(ROOT, '.gitattributes'), 'utf8')).toMatch(
+    /^actions\/\*\/dist\/\*\* linguist-generated=true$/m,
+  );
   expect(readFileSync(join(ROOT, '.gitattributes'), 'utf8')).toMatch(/^dist\/\*\* linguist-generated=true$/m);
 });

@@ -28,7 +28,17 @@ const STAGING = {
   STAGING_REPLICA_URL_SET: 'true',
 };
 
-const FAILOVER_VALUES = ['replica-id', 'region', 'source-id', 'source-region', 'hosted-zone-id', 'record-name', 'health-url', 'plan-role-arn', 'execute-role-arn'];
+const FAILOVER_VALUES = [
+  'replica-id',
+  'region',
+  'source-id',
+  'source-region',
+  'hosted-zone-id',
+  'record-name',
+  'health-url',
+  'plan-role-arn',
+  'execute-role-arn',
+];
 
 const STAGING_JOB = { job: 'configure-staging', step: 0 };
 
@@ -38,20 +48,28 @@ describe('failover.yml: a staging drill takes only staging values, every one of 
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ configured: 'true', mode: 'execute' });
     const staging = Object.values(STAGING);
-    for (const name of FAILOVER_VALUES) expect([name, staging.includes(run.outputs[name] as string)]).toEqual([name, true]);
+    for (const name of FAILOVER_VALUES)
+      expect([name, staging.includes(run.outputs[name] as string)]).toEqual([name, true]);
   });
 
   test.each([...Object.keys(STAGING)])('staging without %s refuses to start and names it', async (missing) => {
     const run = await runWorkflowStep('failover.yml', { MODE: 'execute', ...STAGING, [missing]: '' }, STAGING_JOB);
     expect(run.exitCode).toBe(1);
     expect(run.output).toMatch(/^::error::a staging failover needs every staging value/m);
-    const name = missing === 'STAGING_REPLICA_URL_SET' ? 'secret STAGING_REPLICA_DATABASE_URL' : missing.slice(3).toLowerCase().replaceAll('_', '-');
+    const name =
+      missing === 'STAGING_REPLICA_URL_SET'
+        ? 'secret STAGING_REPLICA_DATABASE_URL'
+        : missing.slice(3).toLowerCase().replaceAll('_', '-');
     expect(run.output).toContain(name);
     expect(run.outputs).toEqual({});
   });
 
   test('a staging value with a line break cannot smuggle another output in', async () => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', ...STAGING, IN_RECORD_NAME: 'db.staging.saas.example.com\nmode=execute' }, STAGING_JOB);
+    const run = await runWorkflowStep(
+      'failover.yml',
+      { MODE: 'plan', ...STAGING, IN_RECORD_NAME: 'db.staging.saas.example.com\nmode=execute' },
+      STAGING_JOB,
+    );
     expect(run.exitCode).toBe(1);
     expect(run.outputs.mode).not.toBe('execute');
   });
@@ -59,7 +77,11 @@ describe('failover.yml: a staging drill takes only staging values, every one of 
 
 describe('failover.yml: production reads the repository variables', () => {
   test('the inputs override the repository variables and the rest come from them', async () => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', ...PRODUCTION, IN_RECORD_NAME: 'db2.saas.example.com' });
+    const run = await runWorkflowStep('failover.yml', {
+      MODE: 'plan',
+      ...PRODUCTION,
+      IN_RECORD_NAME: 'db2.saas.example.com',
+    });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({
       configured: 'true',
@@ -76,7 +98,11 @@ describe('failover.yml: production reads the repository variables', () => {
   });
 
   test('a value with a line break cannot smuggle another output in', async () => {
-    const run = await runWorkflowStep('failover.yml', { MODE: 'plan', ...PRODUCTION, IN_RECORD_NAME: 'db.saas.example.com\nmode=execute' });
+    const run = await runWorkflowStep('failover.yml', {
+      MODE: 'plan',
+      ...PRODUCTION,
+      IN_RECORD_NAME: 'db.saas.example.com\nmode=execute',
+    });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.mode).not.toBe('execute');
   });
@@ -86,7 +112,11 @@ describe.each([
   ['plan', 'execute', 'configure'],
   ['plan-staging', 'execute-staging', 'configure-staging'],
 ])('failover.yml: %s → %s, execute is bound to the record the plan job saw', (planId, executeId, configureId) => {
-  const jobs = jobsOf(parseWorkflow(readFileSync(fileURLToPath(new URL('../../.github/workflows/failover.yml', import.meta.url)), 'utf8')));
+  const jobs = jobsOf(
+    parseWorkflow(
+      readFileSync(fileURLToPath(new URL('../../.github/workflows/failover.yml', import.meta.url)), 'utf8'),
+    ),
+  );
   const job = (id: string) => jobs.find((j) => j.id === id);
   const failoverStep = (id: string) => job(id)?.steps.find((s) => s.uses === './.dr-actions/actions/failover');
   const CHECK = 'Check that execute is bound to the approved plan';
@@ -95,8 +125,12 @@ describe.each([
   test("the plan job exposes the action's record-value, and execute passes it as expected-record-value", () => {
     const plan = failoverStep(planId);
     expect(plan?.id).toBeTruthy();
-    expect((job(planId)?.body.outputs as Record<string, string>)['record-value']).toBe(`\${{ steps.${String(plan?.id)}.outputs.record-value }}`);
-    expect((failoverStep(executeId)?.with as Record<string, string>)['expected-record-value']).toBe(`\${{ needs.${planId}.outputs.record-value }}`);
+    expect((job(planId)?.body.outputs as Record<string, string>)['record-value']).toBe(
+      `\${{ steps.${String(plan?.id)}.outputs.record-value }}`,
+    );
+    expect((failoverStep(executeId)?.with as Record<string, string>)['expected-record-value']).toBe(
+      `\${{ needs.${planId}.outputs.record-value }}`,
+    );
     expect(job(executeId)?.body.needs).toEqual([configureId, planId]);
   });
 
@@ -114,7 +148,10 @@ describe.each([
   });
 
   test.each([
-    ['a record and the value the plan saw', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: 'saas-production.abc.us-east-1.rds.amazonaws.com' }],
+    [
+      'a record and the value the plan saw',
+      { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: 'saas-production.abc.us-east-1.rds.amazonaws.com' },
+    ],
     ['a record the plan saw missing', { RECORD_NAME: 'db.saas.example.com', RECORD_VALUE: '(none)' }],
     ['no record configured', { RECORD_NAME: '', RECORD_VALUE: '' }],
   ])('%s: execute goes on', async (_label, env) => {
@@ -122,43 +159,71 @@ describe.each([
   });
 });
 
-describe.each(['backup.yml', 'restore-verify.yml'])('%s: each database job receives only its own database URL', (workflow) => {
+describe.each(['backup.yml', 'restore-verify.yml'])(
+  '%s: each database job receives only its own database URL',
+  (workflow) => {
+    const base = {
+      BUCKET: 'saas-backups',
+      REGION: 'us-east-1',
+      ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
+      PREFIX: 'database/',
+      POSTGRES_VERSION: '16',
+      ...(workflow === 'restore-verify.yml'
+        ? { POSTGRES_IMAGE: `postgres:16@sha256:${'a'.repeat(64)}`, EVENT: 'schedule' }
+        : {}),
+    };
+
+    test('many databases: one environment each, holding its own DATABASE_URL', async () => {
+      const run = await runWorkflowStep(workflow, {
+        ...base,
+        DATABASES: '["orders","billing-eu"]',
+        REPOSITORY_DATABASE_URL_SET: 'false',
+      });
+      expect(run.exitCode).toBe(0);
+      expect(JSON.parse(run.outputs.databases as string)).toEqual([
+        { name: 'orders', prefix: 'database/orders/', environment: 'dr-database-orders' },
+        { name: 'billing-eu', prefix: 'database/billing-eu/', environment: 'dr-database-billing-eu' },
+      ]);
+    });
+
+    test('many databases and a repository-level DATABASE_URL: refused, since it would stand in for a missing one', async () => {
+      const run = await runWorkflowStep(workflow, {
+        ...base,
+        DATABASES: '["orders"]',
+        REPOSITORY_DATABASE_URL_SET: 'true',
+      });
+      expect(run.exitCode).toBe(1);
+      expect(run.output).toMatch(
+        /^::error::with DR_DATABASES each database's URL is the DATABASE_URL secret of its environment dr-database-<name>/m,
+      );
+    });
+
+    test('one database: no environment, the repository secret', async () => {
+      const run = await runWorkflowStep(workflow, { ...base, REPOSITORY_DATABASE_URL_SET: 'true' });
+      expect(run.exitCode).toBe(0);
+      expect(JSON.parse(run.outputs.databases as string)).toEqual([
+        { name: 'database', prefix: 'database/', environment: '' },
+      ]);
+    });
+  },
+);
+
+describe('restore-verify.yml: the scratch server image is pinned by digest', () => {
   const base = {
     BUCKET: 'saas-backups',
     REGION: 'us-east-1',
     ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
     PREFIX: 'database/',
     POSTGRES_VERSION: '16',
-    ...(workflow === 'restore-verify.yml' ? { POSTGRES_IMAGE: `postgres:16@sha256:${'a'.repeat(64)}`, EVENT: 'schedule' } : {}),
+    EVENT: 'schedule',
   };
-
-  test('many databases: one environment each, holding its own DATABASE_URL', async () => {
-    const run = await runWorkflowStep(workflow, { ...base, DATABASES: '["orders","billing-eu"]', REPOSITORY_DATABASE_URL_SET: 'false' });
-    expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.outputs.databases as string)).toEqual([
-      { name: 'orders', prefix: 'database/orders/', environment: 'dr-database-orders' },
-      { name: 'billing-eu', prefix: 'database/billing-eu/', environment: 'dr-database-billing-eu' },
-    ]);
-  });
-
-  test('many databases and a repository-level DATABASE_URL: refused, since it would stand in for a missing one', async () => {
-    const run = await runWorkflowStep(workflow, { ...base, DATABASES: '["orders"]', REPOSITORY_DATABASE_URL_SET: 'true' });
-    expect(run.exitCode).toBe(1);
-    expect(run.output).toMatch(/^::error::with DR_DATABASES each database's URL is the DATABASE_URL secret of its environment dr-database-<name>/m);
-  });
-
-  test('one database: no environment, the repository secret', async () => {
-    const run = await runWorkflowStep(workflow, { ...base, REPOSITORY_DATABASE_URL_SET: 'true' });
-    expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.outputs.databases as string)).toEqual([{ name: 'database', prefix: 'database/', environment: '' }]);
-  });
-});
-
-describe('restore-verify.yml: the scratch server image is pinned by digest', () => {
-  const base = { BUCKET: 'saas-backups', REGION: 'us-east-1', ROLE_ARN: 'arn:aws:iam::111122223333:role/dr', PREFIX: 'database/', POSTGRES_VERSION: '16', EVENT: 'schedule' };
   const digest = 'b'.repeat(64);
 
-  test.each([`postgres:16@sha256:${digest}`, `ghcr.io/acme/postgres:16.4-bookworm@sha256:${digest}`, `postgres@sha256:${digest}`])('%s is accepted and used', async (image) => {
+  test.each([
+    `postgres:16@sha256:${digest}`,
+    `ghcr.io/acme/postgres:16.4-bookworm@sha256:${digest}`,
+    `postgres@sha256:${digest}`,
+  ])('%s is accepted and used', async (image) => {
     const run = await runWorkflowStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['postgres-image']).toBe(image);
@@ -186,15 +251,30 @@ describe("restore-verify.yml: a restore from the secondary region's copy", () =>
   };
 
   test('reads the copy bucket in its region', async () => {
-    const run = await runWorkflowStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups-us-west-2', REGION: 'us-west-2', COPY_BUCKET: 'saas-backups-us-west-2', COPY_REGION: 'us-west-2' });
+    const run = await runWorkflowStep('restore-verify.yml', {
+      ...base,
+      FROM_COPY: 'true',
+      BUCKET: 'saas-backups-us-west-2',
+      REGION: 'us-west-2',
+      COPY_BUCKET: 'saas-backups-us-west-2',
+      COPY_REGION: 'us-west-2',
+    });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ bucket: 'saas-backups-us-west-2', region: 'us-west-2' });
   });
 
   test('without both copy variables stops, instead of reading the primary bucket', async () => {
-    const run = await runWorkflowStep('restore-verify.yml', { ...base, FROM_COPY: 'true', BUCKET: 'saas-backups', REGION: 'us-east-1', COPY_BUCKET: 'saas-backups-us-west-2' });
+    const run = await runWorkflowStep('restore-verify.yml', {
+      ...base,
+      FROM_COPY: 'true',
+      BUCKET: 'saas-backups',
+      REGION: 'us-east-1',
+      COPY_BUCKET: 'saas-backups-us-west-2',
+    });
     expect(run.exitCode).toBe(1);
-    expect(run.output).toContain("::error::a restore from the secondary region's copy needs DR_COPY_BUCKET and DR_COPY_REGION");
+    expect(run.output).toContain(
+      "::error::a restore from the secondary region's copy needs DR_COPY_BUCKET and DR_COPY_REGION",
+    );
   });
 });
 

@@ -13,14 +13,26 @@ type Side = 'production' | 'staging';
 const ROOTS: Record<Side, string> = { production: 'configure', staging: 'configure-staging' };
 
 /** What only the production side may name. Repository variables are production's configuration: staging values come from the caller. */
-const PRODUCTION_ONLY: RegExp[] = [/\bsecrets\.(?!STAGING_)[A-Z_]+/, /\bvars\./, /disaster-recovery-failover/, /\binputs\.environment\b/, /\bneeds\.(configure|plan|execute)\./];
+const PRODUCTION_ONLY: RegExp[] = [
+  /\bsecrets\.(?!STAGING_)[A-Z_]+/,
+  /\bvars\./,
+  /disaster-recovery-failover/,
+  /\binputs\.environment\b/,
+  /\bneeds\.(configure|plan|execute)\./,
+];
 
 function stagingOnly(workflow: Record<string, unknown>): RegExp[] {
-  const call = ((workflow.on as Record<string, unknown>)?.workflow_call ?? {}) as { inputs?: Record<string, { description?: string }> };
+  const call = ((workflow.on as Record<string, unknown>)?.workflow_call ?? {}) as {
+    inputs?: Record<string, { description?: string }>;
+  };
   const inputs = Object.entries(call.inputs ?? {})
     .filter(([, spec]) => /^With staging/.test(spec.description ?? ''))
     .map(([name]) => name);
-  return [/\bsecrets\.STAGING_/, ...inputs.map((name) => new RegExp(`\\binputs\\.${name.replace(/-/g, '\\-')}\\b`)), /\bneeds\.[a-z-]+-staging\./];
+  return [
+    /\bsecrets\.STAGING_/,
+    ...inputs.map((name) => new RegExp(`\\binputs\\.${name.replace(/-/g, '\\-')}\\b`)),
+    /\bneeds\.[a-z-]+-staging\./,
+  ];
 }
 
 /** A job's side: the configure job it descends from through `needs`. */
@@ -50,7 +62,8 @@ export function crossedReferences(text: string): string[] {
       if (found) problems.push(`${side} job ${job.id} names ${found[0]}`);
     }
     for (const expression of body.match(/\$\{\{[^}]*\}\}/g) ?? []) {
-      if (/secrets\.|role/i.test(expression) && /&&|\|\|/.test(expression)) problems.push(`${side} job ${job.id} chooses with ${expression}`);
+      if (/secrets\.|role/i.test(expression) && /&&|\|\|/.test(expression))
+        problems.push(`${side} job ${job.id} chooses with ${expression}`);
     }
   }
   return problems;

@@ -10,7 +10,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** `npm run lint:workflows`, the step `npm run lint` and CI run. */
 function lintWorkflows(...files: string[]) {
-  return execa('npm', ['run', '--silent', 'lint:workflows', '--', ...files], { cwd: ROOT, reject: false, timeout: 120_000 });
+  return execa('npm', ['run', '--silent', 'lint:workflows', '--', ...files], {
+    cwd: ROOT,
+    reject: false,
+    timeout: 120_000,
+  });
 }
 
 let dir: string;
@@ -26,7 +30,12 @@ afterAll(async () => {
 describe('npm run lint:workflows', () => {
   test("passes on this repository's workflows and action metadata", async () => {
     const run = await lintWorkflows();
-    expect(run.stdout).toMatch(new RegExp(`^no problems in ${readdirSync(join(ROOT, '.github', 'workflows')).length} workflow\\(s\\) and \\d+ action metadata file\\(s\\)$`, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^no problems in ${readdirSync(join(ROOT, '.github', 'workflows')).length} workflow\\(s\\) and \\d+ action metadata file\\(s\\)$`,
+        'm',
+      ),
+    );
     expect(run.exitCode).toBe(0);
   });
 
@@ -35,13 +44,36 @@ describe('npm run lint:workflows', () => {
     const workflow = join(dir, 'broken.yml');
     await writeFile(
       workflow,
-      ['on: push', 'permissions: {}', 'jobs:', '  build:', '    runs-on: ubuntu-24.04', '    needs: [setup]', '    steps:', '      - run: echo "${{ github.event.head_commit.message }}"', ''].join('\n'),
+      [
+        'on: push',
+        'permissions: {}',
+        'jobs:',
+        '  build:',
+        '    runs-on: ubuntu-24.04',
+        '    needs: [setup]',
+        '    steps:',
+        '      - run: echo "${{ github.event.head_commit.message }}"',
+        '',
+      ].join('\n'),
     );
     // action-validator: a dispatch input without the description the schema requires (actionlint accepts it).
     const schemaOnly = join(dir, 'schema.yml');
     await writeFile(
       schemaOnly,
-      ['on:', '  workflow_dispatch:', '    inputs:', '      mode:', '        type: string', 'permissions: {}', 'jobs:', '  a:', '    runs-on: ubuntu-24.04', '    steps:', '      - run: "true"', ''].join('\n'),
+      [
+        'on:',
+        '  workflow_dispatch:',
+        '    inputs:',
+        '      mode:',
+        '        type: string',
+        'permissions: {}',
+        'jobs:',
+        '  a:',
+        '    runs-on: ubuntu-24.04',
+        '    steps:',
+        '      - run: "true"',
+        '',
+      ].join('\n'),
     );
     // action-validator on action metadata: runs without main.
     await mkdir(join(dir, 'broken-action'));
@@ -52,11 +84,17 @@ describe('npm run lint:workflows', () => {
     expect(run.exitCode).toBe(1);
     const lines = run.stdout.split('\n');
     const about = (file: string, tool: string) => lines.filter((l) => l.includes(file) && l.endsWith(`(${tool})`));
-    expect(about('broken.yml', 'actionlint').join('\n')).toMatch(/"github\.event\.head_commit\.message" is potentially untrusted/);
+    expect(about('broken.yml', 'actionlint').join('\n')).toMatch(
+      /"github\.event\.head_commit\.message" is potentially untrusted/,
+    );
     expect(about('broken.yml', 'actionlint').join('\n')).toMatch(/job "build" needs job "setup" which does not exist/);
     expect(about('schema.yml', 'actionlint')).toEqual([]);
-    expect(run.stdout).toMatch(/schema\.yml: \/on: OneOf conditions are not met[\s\S]*\/on\/workflow_dispatch\/inputs\/mode\/description: This property is required/);
-    expect(run.stdout).toMatch(/broken-action\/action\.yml: \/runs: OneOf conditions are not met[\s\S]*\/runs\/main: This property is required/);
+    expect(run.stdout).toMatch(
+      /schema\.yml: \/on: OneOf conditions are not met[\s\S]*\/on\/workflow_dispatch\/inputs\/mode\/description: This property is required/,
+    );
+    expect(run.stdout).toMatch(
+      /broken-action\/action\.yml: \/runs: OneOf conditions are not met[\s\S]*\/runs\/main: This property is required/,
+    );
     expect(run.stdout).toMatch(/^\d+ problem\(s\) in 2 workflow\(s\) and 1 action metadata file\(s\)$/m);
   });
 });

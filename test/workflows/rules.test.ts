@@ -8,7 +8,15 @@ import { LANE_NAMES } from '../../harness/lanes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
-const DR_WORKFLOWS = ['backup.yml', 'restore-verify.yml', 'dr-drill.yml', 'failover.yml', 'dr-audit.yml', 'rds-restore-test.yml', 'rds-snapshots.yml'];
+const DR_WORKFLOWS = [
+  'backup.yml',
+  'restore-verify.yml',
+  'dr-drill.yml',
+  'failover.yml',
+  'dr-audit.yml',
+  'rds-restore-test.yml',
+  'rds-snapshots.yml',
+];
 
 const read = (name: string) => readFileSync(join(WORKFLOWS, name), 'utf8');
 type Map = Record<string, unknown>;
@@ -16,19 +24,36 @@ const map = (value: unknown) => (value ?? {}) as Map;
 
 describe('the rules, checked on every workflow', () => {
   test('the five workflows of the issue, the weekly audit and the RDS recovery points (restore test, hourly snapshots) exist, and no others', () => {
-    expect(readdirSync(WORKFLOWS).sort()).toEqual(['backup.yml', 'ci.yml', 'dr-audit.yml', 'dr-drill.yml', 'failover.yml', 'rds-restore-test.yml', 'rds-snapshots.yml', 'restore-verify.yml']);
+    expect(readdirSync(WORKFLOWS).sort()).toEqual([
+      'backup.yml',
+      'ci.yml',
+      'dr-audit.yml',
+      'dr-drill.yml',
+      'failover.yml',
+      'rds-restore-test.yml',
+      'rds-snapshots.yml',
+      'restore-verify.yml',
+    ]);
   });
 
-  test.each(readdirSync(WORKFLOWS))('%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC', (name) => {
-    expect(workflowProblems(read(name), name)).toEqual([]);
-  });
+  test.each(readdirSync(WORKFLOWS))(
+    '%s: pinned actions, explicit permissions, no expressions in run:, checkouts before local actions, OIDC',
+    (name) => {
+      expect(workflowProblems(read(name), name)).toEqual([]);
+    },
+  );
 
-  test.each(DR_WORKFLOWS)('%s: reusable with typed inputs, and a concurrency group that never cancels a running job', (name) => {
-    expect(drWorkflowProblems(read(name), name)).toEqual([]);
-  });
+  test.each(DR_WORKFLOWS)(
+    '%s: reusable with typed inputs, and a concurrency group that never cancels a running job',
+    (name) => {
+      expect(drWorkflowProblems(read(name), name)).toEqual([]);
+    },
+  );
 
   test('every action.yml runs on node24, as GitHub runs it', () => {
-    const actions = readdirSync(join(ROOT, 'actions')).filter((name) => readdirSync(join(ROOT, 'actions', name)).includes('action.yml'));
+    const actions = readdirSync(join(ROOT, 'actions')).filter((name) =>
+      readdirSync(join(ROOT, 'actions', name)).includes('action.yml'),
+    );
     expect(actions).toContain('drill-report');
     for (const name of actions) {
       const runs = map(map(parse(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8'))).runs);
@@ -42,24 +67,34 @@ function actionInputs(name: string): { inputs: string[]; required: string[] } {
   const path = join(ROOT, 'actions', name, 'action.yml');
   if (!existsSync(path)) throw new Error(`a workflow uses actions/${name}, which has no action.yml`);
   const inputs = map(map(parse(readFileSync(path, 'utf8'))).inputs);
-  return { inputs: Object.keys(inputs), required: Object.entries(inputs).filter(([, spec]) => map(spec).required === true && map(spec).default === undefined).map(([input]) => input) };
+  return {
+    inputs: Object.keys(inputs),
+    required: Object.entries(inputs)
+      .filter(([, spec]) => map(spec).required === true && map(spec).default === undefined)
+      .map(([input]) => input),
+  };
 }
 
-test.each(readdirSync(WORKFLOWS))("%s: each step of this repository's actions passes only inputs the action declares, and every required one", (name) => {
-  const problems: string[] = [];
-  for (const job of jobsOf(parseWorkflow(read(name)))) {
-    for (const step of job.steps) {
-      const uses = typeof step.uses === 'string' ? step.uses : '';
-      const action = /^\.\/(?:\.dr-actions\/)?actions\/([a-z-]+)$/.exec(uses)?.[1];
-      if (!action) continue;
-      const given = Object.keys(map(step.with));
-      const { inputs, required } = actionInputs(action);
-      for (const input of given.filter((i) => !inputs.includes(i))) problems.push(`${job.id}: ${action} has no input ${input}`);
-      for (const input of required.filter((i) => !given.includes(i))) problems.push(`${job.id}: ${action} needs ${input}`);
+test.each(readdirSync(WORKFLOWS))(
+  "%s: each step of this repository's actions passes only inputs the action declares, and every required one",
+  (name) => {
+    const problems: string[] = [];
+    for (const job of jobsOf(parseWorkflow(read(name)))) {
+      for (const step of job.steps) {
+        const uses = typeof step.uses === 'string' ? step.uses : '';
+        const action = /^\.\/(?:\.dr-actions\/)?actions\/([a-z-]+)$/.exec(uses)?.[1];
+        if (!action) continue;
+        const given = Object.keys(map(step.with));
+        const { inputs, required } = actionInputs(action);
+        for (const input of given.filter((i) => !inputs.includes(i)))
+          problems.push(`${job.id}: ${action} has no input ${input}`);
+        for (const input of required.filter((i) => !given.includes(i)))
+          problems.push(`${job.id}: ${action} needs ${input}`);
+      }
     }
-  }
-  expect(problems).toEqual([]);
-});
+    expect(problems).toEqual([]);
+  },
+);
 
 describe('the rule checker finds what it is for (so its passing means something)', () => {
   const broken = `
@@ -112,7 +147,11 @@ concurrency:
 permissions: {}
 jobs: {}
 `;
-    expect(drWorkflowProblems(text, 'dr.yml')).toEqual(['dr.yml: not reusable (no on.workflow_call)', 'dr.yml: input mode has no type', 'dr.yml: concurrency may cancel a running disaster-recovery job']);
+    expect(drWorkflowProblems(text, 'dr.yml')).toEqual([
+      'dr.yml: not reusable (no on.workflow_call)',
+      'dr.yml: input mode has no type',
+      'dr.yml: concurrency may cancel a running disaster-recovery job',
+    ]);
   });
 });
 
@@ -128,15 +167,26 @@ describe('what the issue asks of each workflow', () => {
   test('restore-verify: monthly on the 1st and by hand (latest, random or a key); random on schedule; PostgreSQL of the production version as a service, with scratch settings', () => {
     const cron = (on('restore-verify.yml').schedule as { cron: string }[])[0]?.cron.split(' ');
     expect(cron?.slice(2)).toEqual(['1', '*', '*']);
-    expect(map(dispatchInputs('restore-verify.yml').backup)).toMatchObject({ type: 'choice', options: ['latest', 'random', 'key'] });
+    expect(map(dispatchInputs('restore-verify.yml').backup)).toMatchObject({
+      type: 'choice',
+      options: ['latest', 'random', 'key'],
+    });
     const text = read('restore-verify.yml');
     expect(text).toMatch(/schedule:\*\) backup=random ;;/);
     const job = jobsOf(parseWorkflow(text)).find((j) => j.id === 'restore-verify');
     expect(map(map(job?.body.services).postgres).image).toBe('${{ needs.configure.outputs.postgres-image }}');
     const scratch = job?.steps.find((s) => String(s.name).startsWith('Scratch settings'));
-    for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'pg_reload_conf()']) expect(String(scratch?.run)).toContain(setting);
+    for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'pg_reload_conf()'])
+      expect(String(scratch?.run)).toContain(setting);
     // wal_level and max_wal_senders take effect only after a restart of the service container.
-    for (const setting of ['wal_level = minimal', 'max_wal_senders = 0', 'max_wal_size', 'autovacuum = off', 'docker restart "$SERVICE"']) expect(String(scratch?.run)).toContain(setting);
+    for (const setting of [
+      'wal_level = minimal',
+      'max_wal_senders = 0',
+      'max_wal_size',
+      'autovacuum = off',
+      'docker restart "$SERVICE"',
+    ])
+      expect(String(scratch?.run)).toContain(setting);
     expect(map(scratch?.env).SERVICE).toBe('${{ job.services.postgres.id }}');
   });
 
@@ -148,7 +198,8 @@ describe('what the issue asks of each workflow', () => {
     expect(issueJob?.body.permissions).toEqual({ issues: 'write' });
     expect(String(issueJob?.body.if)).toContain('always()');
     const script = String(issueJob?.steps[0]?.run);
-    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close']) expect(script).toContain(command);
+    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close'])
+      expect(script).toContain(command);
   });
 
   test('dr-audit: weekly and by hand, read-only role through OIDC; only the issue job writes issues, and it opens, comments on and closes the disaster-recovery issue', () => {
@@ -161,16 +212,28 @@ describe('what the issue asks of each workflow', () => {
     expect(issueJob?.body.permissions).toEqual({ issues: 'write' });
     expect(String(issueJob?.body.if)).toContain('always()');
     const script = String(issueJob?.steps[0]?.run);
-    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close']) expect(script).toContain(command);
+    for (const command of ['label=disaster-recovery', 'gh issue create', 'gh issue comment', 'gh issue close'])
+      expect(script).toContain(command);
     const audit = jobs.find((j) => j.id === 'audit');
     expect(audit?.body.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
-    expect(map(audit?.steps.find((s) => String(s.uses).startsWith('aws-actions/'))?.with)['role-to-assume']).toBe('${{ vars.DR_AUDIT_ROLE_ARN }}');
+    expect(map(audit?.steps.find((s) => String(s.uses).startsWith('aws-actions/'))?.with)['role-to-assume']).toBe(
+      '${{ vars.DR_AUDIT_ROLE_ARN }}',
+    );
   });
 
   test('dr-drill: quarterly on 1 January, April, July and October, and by hand; restore-verify, failover, the RDS recovery point in the secondary region, then drill-report opens the pull request', () => {
-    expect((on('dr-drill.yml').schedule as { cron: string }[])[0]?.cron.split(' ').slice(2)).toEqual(['1', '1,4,7,10', '*']);
+    expect((on('dr-drill.yml').schedule as { cron: string }[])[0]?.cron.split(' ').slice(2)).toEqual([
+      '1',
+      '1,4,7,10',
+      '*',
+    ]);
     const jobs = jobsOf(parseWorkflow(read('dr-drill.yml')));
-    expect(jobs.map((j) => [j.id, j.body.uses ?? j.steps.map((s) => s.uses).find((u) => String(u).includes('drill-report'))])).toEqual([
+    expect(
+      jobs.map((j) => [
+        j.id,
+        j.body.uses ?? j.steps.map((s) => s.uses).find((u) => String(u).includes('drill-report')),
+      ]),
+    ).toEqual([
       ['restore-verify', './.github/workflows/restore-verify.yml'],
       ['failover', './.github/workflows/failover.yml'],
       ['rds-restore-test', './.github/workflows/rds-restore-test.yml'],
@@ -192,13 +255,19 @@ describe('what the issue asks of each workflow', () => {
     const stagingValues = Object.values(failover).filter((v) => String(v).includes('vars.DR_STAGING_'));
     expect(stagingValues.length).toBeGreaterThanOrEqual(10);
     for (const value of stagingValues) expect(String(value)).not.toContain('DR_FAILOVER_');
-    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe("${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}");
+    expect(map(jobs.find((j) => j.id === 'failover')?.body.with).confirm).toBe(
+      "${{ vars.DR_DRILL_FAILOVER_MODE == 'execute' && vars.DR_STAGING_REPLICA_ID || '' }}",
+    );
   });
 
   test('failover: dispatched by hand only (mode plan or execute, and confirm), execute behind an environment, never cancelled, and the comment says why', () => {
     const triggers = Object.keys(on('failover.yml')).sort();
     expect(triggers).toEqual(['workflow_call', 'workflow_dispatch']);
-    expect(map(dispatchInputs('failover.yml').mode)).toMatchObject({ type: 'choice', options: ['plan', 'execute'], default: 'plan' });
+    expect(map(dispatchInputs('failover.yml').mode)).toMatchObject({
+      type: 'choice',
+      options: ['plan', 'execute'],
+      default: 'plan',
+    });
     expect(map(dispatchInputs('failover.yml').confirm)).toMatchObject({ type: 'string' });
     const workflow = parseWorkflow(read('failover.yml'));
     expect(workflow.concurrency).toEqual({ group: 'dr-failover', 'cancel-in-progress': false });
@@ -223,7 +292,9 @@ describe('what the issue asks of each workflow', () => {
         expect(`${name} ${job.id} ${String(job.body.if)}`).toContain(`needs.${configure}.outputs.configured == 'true'`);
       }
     }
-    expect(String(jobsOf(parseWorkflow(read('dr-drill.yml'))).find((j) => j.id === 'drill-report')?.body.if)).toContain("needs.restore-verify.outputs.configured == 'true'");
+    expect(String(jobsOf(parseWorkflow(read('dr-drill.yml'))).find((j) => j.id === 'drill-report')?.body.if)).toContain(
+      "needs.restore-verify.outputs.configured == 'true'",
+    );
   });
 
   test('ci: lint (workflows and metadata included), every test lane, build, and the bundles compared with a fresh build', () => {

@@ -30,7 +30,11 @@ export interface Job {
 }
 
 export function jobsOf(workflow: Map): Job[] {
-  return Object.entries(asMap(workflow.jobs)).map(([id, body]) => ({ id, body: asMap(body), steps: (asMap(body).steps as Map[] | undefined) ?? [] }));
+  return Object.entries(asMap(workflow.jobs)).map(([id, body]) => ({
+    id,
+    body: asMap(body),
+    steps: (asMap(body).steps as Map[] | undefined) ?? [],
+  }));
 }
 
 export function parseWorkflow(text: string): Map {
@@ -45,7 +49,8 @@ export function workflowProblems(text: string, name: string): string[] {
   for (const use of usesLines(text)) {
     if (!isThirdParty(use.value)) continue;
     if (!SHA_PIN.test(use.value)) problems.push(`${name}:${use.line}: ${use.value} is not pinned to a full commit SHA`);
-    else if (!VERSION_COMMENT.test(use.rest)) problems.push(`${name}:${use.line}: ${use.value} has no version comment (# vX.Y.Z)`);
+    else if (!VERSION_COMMENT.test(use.rest))
+      problems.push(`${name}:${use.line}: ${use.value} has no version comment (# vX.Y.Z)`);
   }
 
   if (!('permissions' in workflow)) problems.push(`${name}: no top-level permissions`);
@@ -54,17 +59,26 @@ export function workflowProblems(text: string, name: string): string[] {
     const checkouts: string[] = [];
     job.steps.forEach((step, i) => {
       const where = `${name}: job ${job.id} step ${i + 1}`;
-      if (typeof step.run === 'string' && step.run.includes('${{')) problems.push(`${where}: an expression inside run: (pass it through env:)`);
+      if (typeof step.run === 'string' && step.run.includes('${{'))
+        problems.push(`${where}: an expression inside run: (pass it through env:)`);
       const uses = typeof step.uses === 'string' ? step.uses : '';
-      if (uses.startsWith('actions/checkout@')) checkouts.push(String(asMap(step.with).path ?? '').replace(/^\.\//, '').replace(/^\.$|\/$/, ''));
+      if (uses.startsWith('actions/checkout@'))
+        checkouts.push(
+          String(asMap(step.with).path ?? '')
+            .replace(/^\.\//, '')
+            .replace(/^\.$|\/$/, ''),
+        );
       if (uses.startsWith('./')) {
         const path = uses.slice(2);
-        if (!checkouts.some((dir) => dir === '' || path === dir || path.startsWith(`${dir}/`))) problems.push(`${where}: ${uses} is used before a checkout that provides it`);
+        if (!checkouts.some((dir) => dir === '' || path === dir || path.startsWith(`${dir}/`)))
+          problems.push(`${where}: ${uses} is used before a checkout that provides it`);
       }
       if (uses.startsWith('aws-actions/configure-aws-credentials@')) {
         const inputs = asMap(step.with);
-        if (!inputs['role-to-assume'] || 'aws-access-key-id' in inputs) problems.push(`${where}: AWS credentials must come from OIDC (role-to-assume), not keys`);
-        if (asMap(job.body.permissions)['id-token'] !== 'write') problems.push(`${name}: job ${job.id} assumes an AWS role without id-token: write`);
+        if (!inputs['role-to-assume'] || 'aws-access-key-id' in inputs)
+          problems.push(`${where}: AWS credentials must come from OIDC (role-to-assume), not keys`);
+        if (asMap(job.body.permissions)['id-token'] !== 'write')
+          problems.push(`${name}: job ${job.id} assumes an AWS role without id-token: write`);
       }
     });
   }
@@ -83,6 +97,7 @@ export function drWorkflowProblems(text: string, name: string): string[] {
   }
   const concurrency = asMap(workflow.concurrency);
   if (!concurrency.group) problems.push(`${name}: no concurrency group`);
-  if (concurrency['cancel-in-progress'] !== false) problems.push(`${name}: concurrency may cancel a running disaster-recovery job`);
+  if (concurrency['cancel-in-progress'] !== false)
+    problems.push(`${name}: concurrency may cancel a running disaster-recovery job`);
   return problems;
 }

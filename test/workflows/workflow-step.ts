@@ -29,7 +29,11 @@ const CONFIGURE: StepAt = { job: 'configure', step: 0 };
  * replaced by the values given (unnamed ones are empty, as GitHub makes an unset variable or
  * secret). The decisions of the workflow are tested by running them.
  */
-export async function runWorkflowStep(workflow: string, env: Record<string, string>, { job: jobId, step: which }: StepAt = CONFIGURE): Promise<StepRun> {
+export async function runWorkflowStep(
+  workflow: string,
+  env: Record<string, string>,
+  { job: jobId, step: which }: StepAt = CONFIGURE,
+): Promise<StepRun> {
   const job = jobsOf(parseWorkflow(readFileSync(join(WORKFLOWS, workflow), 'utf8'))).find((j) => j.id === jobId);
   const step = typeof which === 'number' ? job?.steps[which] : job?.steps.find((s) => s.name === which);
   if (!step || typeof step.run !== 'string') throw new Error(`${workflow} has no ${jobId} step ${which}`);
@@ -55,7 +59,12 @@ export async function runWorkflowStep(workflow: string, env: Record<string, stri
         .filter((line) => line.includes('='))
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
-    return { exitCode: run.exitCode ?? 1, outputs, output: run.all ?? '', summary: await readFile(summaryFile, 'utf8') };
+    return {
+      exitCode: run.exitCode ?? 1,
+      outputs,
+      output: run.all ?? '',
+      summary: await readFile(summaryFile, 'utf8'),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

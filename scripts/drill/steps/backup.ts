@@ -13,7 +13,8 @@ export const backUp: DrillStep = {
       'copy-bucket': COPY_BUCKET,
       'copy-region': SECONDARY_REGION,
     });
-    if (run.outputs['copy-status'] !== 'copied') throw new Error(`the copy to ${SECONDARY_REGION} is ${run.outputs['copy-status']}`);
+    if (run.outputs['copy-status'] !== 'copied')
+      throw new Error(`the copy to ${SECONDARY_REGION} is ${run.outputs['copy-status']}`);
     return (
       `${run.outputs.key}: ${Number(run.outputs['size-bytes']).toLocaleString('en-US')} bytes, ${run.outputs.tables} tables, ${run.outputs['duration-seconds']} s; ` +
       `the server's roles in ${run.outputs['globals-key']}; copied to s3://${COPY_BUCKET} (${SECONDARY_REGION}, locked)`

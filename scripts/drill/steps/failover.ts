@@ -13,11 +13,17 @@ import type { DrillStep } from '../step.js';
  * soon as moto reports the promotion under way, so the action's writable check meets a real primary.
  * `stop()` ends the watch (the failover is over) and waits for it.
  */
-function promoteStandbyWithRds(drill: DrillRun, topology: Topology, standby: StreamingReplica): { stop(): Promise<void> } {
+function promoteStandbyWithRds(
+  drill: DrillRun,
+  topology: Topology,
+  standby: StreamingReplica,
+): { stop(): Promise<void> } {
   let active = true;
   const underway = async () => {
     if (!active) return true;
-    const described = await rdsIn(SECONDARY_REGION).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: topology.replicaId }));
+    const described = await rdsIn(SECONDARY_REGION).send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: topology.replicaId }),
+    );
     const instance = described.DBInstances?.[0];
     return instance?.DBInstanceStatus === 'modifying' || !instance?.ReadReplicaSourceDBInstanceIdentifier;
   };
@@ -52,7 +58,10 @@ export const failOver: DrillStep = {
     try {
       // As failover.yml runs it: the plan the reviewers see, then execute bound to the record that plan saw.
       // The plan's report stays out of reports/: the drill report is the execute run's.
-      const plan = await drill.action('failover', { ...failover, 'report-path': join(drill.options.outDir, 'failover-plan-report.json') });
+      const plan = await drill.action('failover', {
+        ...failover,
+        'report-path': join(drill.options.outDir, 'failover-plan-report.json'),
+      });
       const run = await drill.action('failover', {
         ...failover,
         mode: 'execute',

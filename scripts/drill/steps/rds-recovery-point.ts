@@ -4,7 +4,15 @@ import { formatDuration } from '../../../src/util/format.js';
 import { serveRestores } from '../../../harness/rds-restores.js';
 import { leaks, type DrillRun } from '../drill-run.js';
 import { createRdsSource, type RdsSource } from '../rds-source.js';
-import { CHECKS_FILE, DATABASE, PAYMENTS_AFTER_BACKUP, RDS_INSTANCE, REGION, REPORT, SECONDARY_REGION } from '../settings.js';
+import {
+  CHECKS_FILE,
+  DATABASE,
+  PAYMENTS_AFTER_BACKUP,
+  RDS_INSTANCE,
+  REGION,
+  REPORT,
+  SECONDARY_REGION,
+} from '../settings.js';
 import type { DrillStep } from '../step.js';
 
 /** rds-restore-test of production's latest recovery point in the secondary region; its report. */
@@ -28,15 +36,23 @@ async function restoreLatest(drill: DrillRun) {
   });
   const report = await drill.readReport<RdsRestoreReport>(REPORT.rdsRestoreTest);
   if (!report) throw new Error(`rds-restore-test wrote no ${REPORT.rdsRestoreTest}`);
-  if (leaks(production.password, run, JSON.stringify(report))) throw new Error("the master password shows in the RDS restore test's output, summary or report");
+  if (leaks(production.password, run, JSON.stringify(report)))
+    throw new Error("the master password shows in the RDS restore test's output, summary or report");
   return { run, report };
 }
 
 /** What the restored instance held and what became of it, or what is wrong with it. */
-function proven(source: RdsSource, report: RdsRestoreReport, recoveryPointTime: string | undefined, recoverySeconds: string | undefined): string {
+function proven(
+  source: RdsSource,
+  report: RdsRestoreReport,
+  recoveryPointTime: string | undefined,
+  recoverySeconds: string | undefined,
+): string {
   const restored = report.details.smoke?.output.trim();
   if (restored !== String(source.payments)) {
-    throw new Error(`the restored instance holds ${restored} payments, not the ${source.payments} committed by the recovery point (${source.writtenAfterBackup} of them after the backup)`);
+    throw new Error(
+      `the restored instance holds ${restored} payments, not the ${source.payments} committed by the recovery point (${source.writtenAfterBackup} of them after the backup)`,
+    );
   }
   if (!report.details.instance.deleted) throw new Error(`${report.details.instance.id} was not deleted`);
   const newest = report.details.proof?.newestRows[0]?.beforeRecoveryPointSeconds;
@@ -65,11 +81,14 @@ export const restoreRdsRecoveryPoint: DrillStep = {
       secondaryRegion: SECONDARY_REGION,
       newPayments: PAYMENTS_AFTER_BACKUP,
     });
-    const service = serveRestores(production, stack.awsEndpoint, { serves: (request) => request.sourceInstance === RDS_INSTANCE });
+    const service = serveRestores(production, stack.awsEndpoint, {
+      serves: (request) => request.sourceInstance === RDS_INSTANCE,
+    });
     drill.started.restores = service;
     try {
       const { run, report } = await restoreLatest(drill);
-      if (service.errors.length > 0) throw new Error(`the stack could not serve the restore: ${service.errors.join('; ')}`);
+      if (service.errors.length > 0)
+        throw new Error(`the stack could not serve the restore: ${service.errors.join('; ')}`);
       return proven(source, report, run.outputs['recovery-point-time'], run.outputs['recovery-seconds']);
     } finally {
       drill.started.restoredPorts.push(...service.served.map((s) => s.server.port));

@@ -45,7 +45,8 @@ export const rebuildOntoEmptyServer: DrillStep = {
     const newServer = (drill.started.newServer = await startPostgres());
     const run = await restoreWithRebuild(drill, newServer.url(DATABASE));
     const reportText = await readFile(drill.reportPath(REPORT.rebuild), 'utf8');
-    if (leaks(drill.options.appPassword, run, reportText)) throw new Error(`${SAAS_ROLES.app}'s password shows in the rebuild's output, summary or report`);
+    if (leaks(drill.options.appPassword, run, reportText))
+      throw new Error(`${SAAS_ROLES.app}'s password shows in the rebuild's output, summary or report`);
     const report = JSON.parse(reportText) as RestoreVerifyReport;
     const roles = report.details.roles;
     if (roles?.mode !== 'rebuild' || roles.missing.length > 0 || !roles.passwordsSet.includes(SAAS_ROLES.app)) {
@@ -53,8 +54,16 @@ export const rebuildOntoEmptyServer: DrillStep = {
     }
     // What the application saw, as its own role: its settings, its tables, its sequence.
     const seen = (report.details.smoke?.output ?? '').trim().split('\n');
-    const expected = [SAAS_ROLES.app, APP_SETTINGS.statement_timeout, APP_SETTINGS.work_mem, String(drill.dataset?.payments), String(drill.dataset?.users), '1000'];
-    if (seen.join(' ') !== expected.join(' ')) throw new Error(`the application's login on the new server saw ${seen.join(' ')}, not ${expected.join(' ')}`);
+    const expected = [
+      SAAS_ROLES.app,
+      APP_SETTINGS.statement_timeout,
+      APP_SETTINGS.work_mem,
+      String(drill.dataset?.payments),
+      String(drill.dataset?.users),
+      '1000',
+    ];
+    if (seen.join(' ') !== expected.join(' '))
+      throw new Error(`the application's login on the new server saw ${seen.join(' ')}, not ${expected.join(' ')}`);
     return (
       `${DATABASE} rebuilt from ${run.outputs['backup-key']} on an empty PostgreSQL ${newServer.version} (127.0.0.1:${newServer.port}): ` +
       `roles ${roles.created.join(', ')} created from the backup's globals, ${SAAS_ROLES.app}'s password from APP_DB_PASSWORD; ` +

@@ -20,9 +20,15 @@ export const createSampleDatabase: DrillStep = {
     const dataset = await createSaasSchema(parseDatabaseUrl(sourceUrl, 'url'), drill.options.sizeMb);
     drill.dataset = dataset;
     const roles = await createSaasRoles(parseDatabaseUrl(sourceUrl, 'url'), drill.options.appPassword);
-    await createS3Client({ region: REGION, endpointUrl: stack.awsEndpoint }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await createS3Client({ region: REGION, endpointUrl: stack.awsEndpoint }).send(
+      new CreateBucketCommand({ Bucket: BUCKET }),
+    );
     await createS3Client({ region: SECONDARY_REGION, endpointUrl: stack.awsEndpoint }).send(
-      new CreateBucketCommand({ Bucket: COPY_BUCKET, CreateBucketConfiguration: { LocationConstraint: SECONDARY_REGION }, ObjectLockEnabledForBucket: true }),
+      new CreateBucketCommand({
+        Bucket: COPY_BUCKET,
+        CreateBucketConfiguration: { LocationConstraint: SECONDARY_REGION },
+        ObjectLockEnabledForBucket: true,
+      }),
     );
     const rows = Object.entries(dataset).map(([table, n]) => `${n.toLocaleString('en-US')} ${table}`);
     return `${rows.join(', ')}; roles ${roles.join(', ')} (owner, read-only group, the application's login)`;
