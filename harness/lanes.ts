@@ -40,6 +40,8 @@ export const LANES: Readonly<Record<string, Lane>> = {
   'test/recover-database/': 'integration',
   'test/recover-database/inputs.test.ts': 'unit',
   'test/recover-database/server-state.test.ts': 'unit',
+  // RDS recoveries served by a real point-in-time recovery.
+  'test/recover-database/rds-bundled-action.test.ts': 'slow',
   'test/rds-restore/drill-line.test.ts': 'unit',
   'test/rds-restore/inputs.test.ts': 'unit',
   'test/restore-verify/': 'integration',

@@ -81,6 +81,14 @@ instance's logs reached S3, which stops moving when log backup stalls. Tests set
 with POST /moto-api/dr-stack/rds/latest-restorable-time {"region", "instance", "time"}; without
 that, the stack answers "now" as before.
 
+RDS ModifyDBInstance NewDBInstanceIdentifier: moto 5.2 renames at once, leaves the instance
+`available`, and overwrites an instance that already has the new name. Real RDS refuses a name in
+use (DBInstanceAlreadyExists) and an instance that is not `available` (InvalidDBInstanceState),
+renames only with ApplyImmediately (else in the maintenance window), and reports the instance
+`renaming` for a while before it is `available` under the new name, whose endpoint it then has.
+The stack does the same (MOTO_RDS_RENAME_SECONDS of `renaming`), and the endpoint a restore was
+served at follows the instance to its new name.
+
 RDS restores, which the rds-restore-test tests depend on. moto 5.2 creates the restored instance
 at once, available, holding no data; accepts any RestoreTime, even outside the retention window;
 copies the source's settings (and tags) over false-valued overrides such as DeletionProtection=false;
@@ -864,6 +872,35 @@ def delete_db_instance(original, self, db_instance_identifier, *args, **kwargs):
         _pending_restores.pop((self.region_name, db_instance_identifier), None)
         _endpoints.pop((self.region_name, db_instance_identifier), None)
     return database
+
+
+# --- RDS: a rename takes its time, and never takes a name in use ----------------------
+
+RENAME_SECONDS = float(os.environ.get("MOTO_RDS_RENAME_SECONDS", "1"))
+
+
+@patches(RDSBackend, "modify_db_instance")
+def modify_db_instance_renaming_as_rds(original, self, db_instance_identifier, db_kwargs):
+    new_id = db_kwargs.get("new_db_instance_identifier")
+    if not new_id:
+        return original(self, db_instance_identifier, db_kwargs)
+    database = self.describe_db_instances(db_instance_identifier)[0]
+    new_id = new_id.lower()
+    if new_id in self.databases:
+        raise DBInstanceAlreadyExists()
+    if database.status != "available":
+        raise RDSClientError("InvalidDBInstanceState", f"Database instance is not in available state. (Service: Rds, Status Code: 400) {db_instance_identifier} is {database.status}")
+    if not db_kwargs.get("apply_immediately"):
+        return database  # RDS renames in the next maintenance window
+    old_key = (self.region_name, database.db_instance_identifier)
+    db_kwargs["new_db_instance_identifier"] = new_id
+    renamed = original(self, db_instance_identifier, db_kwargs)
+    with _restore_lock:
+        if old_key in _endpoints:
+            _endpoints[(self.region_name, new_id)] = _endpoints.pop(old_key)
+    renamed.status = "renaming"
+    threading.Timer(RENAME_SECONDS, lambda: setattr(renamed, "status", "available")).start()
+    return renamed
 
 
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/restores"] = pending_restores

@@ -1,5 +1,4 @@
 import {
-  DeleteDBInstanceCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
@@ -44,21 +43,28 @@ export async function describeAutomatedBackups(client: RDSClient, instanceId: st
   return found;
 }
 
-/** What a temporary instance is made with, whatever the source had: never public, no deletion protection, single-AZ. */
+/**
+ * What a restored instance is made with, whatever the source had. A temporary one (a restore
+ * test) leaves the three flags out: never public, no deletion protection, single-AZ; a
+ * replacement (a recovery) takes the production instance's.
+ */
 export interface TemporaryInstance {
   id: string;
   instanceClass: string;
   subnetGroup?: string;
   securityGroupIds: string[];
   tags: Record<string, string>;
+  publiclyAccessible?: boolean;
+  deletionProtection?: boolean;
+  multiAz?: boolean;
 }
 
 function temporarySettings(target: TemporaryInstance) {
   return {
     DBInstanceClass: target.instanceClass,
-    PubliclyAccessible: false,
-    DeletionProtection: false,
-    MultiAZ: false,
+    PubliclyAccessible: target.publiclyAccessible ?? false,
+    DeletionProtection: target.deletionProtection ?? false,
+    MultiAZ: target.multiAz ?? false,
     CopyTagsToSnapshot: false,
     Tags: tagList(target.tags),
     ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
@@ -103,11 +109,4 @@ export async function restoreFromSnapshot(
     }),
   );
   return toInstanceState(response.DBInstance ?? {}, region);
-}
-
-/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
-export async function deleteInstance(client: RDSClient, id: string): Promise<void> {
-  await client.send(
-    new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }),
-  );
 }

@@ -30,6 +30,11 @@ export interface InstanceState extends InstanceRef {
   instanceClass?: string;
   publiclyAccessible?: boolean;
   deletionProtection?: boolean;
+  /** DbiResourceId: stays with the instance through a rename, unlike its identifier and ARN. */
+  resourceId?: string;
+  subnetGroup?: string;
+  securityGroupIds?: string[];
+  multiAz?: boolean;
 }
 
 /**
@@ -77,6 +82,10 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
     instanceClass: instance.DBInstanceClass,
     publiclyAccessible: instance.PubliclyAccessible,
     deletionProtection: instance.DeletionProtection,
+    resourceId: instance.DbiResourceId,
+    subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
+    securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
+    multiAz: instance.MultiAZ,
   };
 }
 

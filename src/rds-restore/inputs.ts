@@ -6,7 +6,7 @@ import { ConfigurationError } from '../errors.js';
 import { parseReportPath } from '../report/report-path.js';
 import { parseRetention, type RetentionPolicy } from '../retention/retention.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
-import { parseRecoveryPoint, type RecoveryPointSelector } from './recovery-point.js';
+import { parseRecoveryPoint, type RecoveryPointSelector } from '../aws/rds-recovery-point.js';
 
 export type RdsRestoreMode = 'restore-test' | 'snapshot';
 

@@ -2,23 +2,24 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import { isAwsError } from '../aws/errors.js';
 import { restoreFromSnapshot, restoreToPointInTime, type TemporaryInstance } from '../aws/rds-recovery.js';
 import { describeInstance, endpointText } from '../aws/rds.js';
+import { waitUntilAvailable } from '../aws/rds-wait.js';
 import { runChecks, judgeChecks } from '../checks/run-checks.js';
 import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { findClient } from '../postgres/binaries.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
-import { runPsqlScript } from '../postgres/psql-script.js';
+import { awaitConnection } from '../postgres/await-connection.js';
 import type { StepRecorder } from '../report/report.js';
 import { notApplicable, StepFailure, StepPipeline } from '../report/step-pipeline.js';
-import { pollUntil, type Backoff } from '../util/backoff.js';
+import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { judgeProof, proveDatabase } from './database-proof.js';
 import type { RdsRestoreSettings } from './inputs.js';
 import { STEP, type RdsRestoreDetails } from './rds-restore-report.js';
-import type { ResolvedPoint } from './recovery-points.js';
+import type { ResolvedPoint } from '../aws/rds-recovery-points.js';
 import { MADE_BY_TAG } from './tags.js';
-import { deleteTemporaryInstance, waitUntilAvailable } from './temporary-instance.js';
+import { deleteTemporaryInstance } from './temporary-instance.js';
 
 export interface RdsPacing {
   /** Between status checks of the restoring instance. */
@@ -91,7 +92,7 @@ async function restoreStep(run: RdsRestoreRun, point: ResolvedPoint): Promise<vo
 
 async function waitStep(run: RdsRestoreRun): Promise<string> {
   const { settings, pacing, clock } = run;
-  const wait = await waitUntilAvailable(run.client, run.target, settings.region, {
+  const wait = await waitUntilAvailable(run.client, run.target.id, settings.region, {
     deadline: clock.now() + settings.waitTimeoutMinutes * 60_000,
     poll: pacing.poll,
     throttle: pacing.throttle,
@@ -121,16 +122,11 @@ async function connectStep(
   const url = `postgres://${encodeURIComponent(settings.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
   const database: DatabaseTarget = { ...parseDatabaseUrl(url, 'the restored instance'), password: settings.password };
   const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
-  const outcome = await pollUntil(
-    () => runPsqlScript(database, 'SHOW server_version;\n', options),
-    (result) => result.ok || run.signal?.aborted === true,
-    { deadline: clock.now() + pacing.connectTimeoutMs, backoff: pacing.connect, clock },
-  );
-  if (!outcome.value.ok)
-    throw new Error(
-      `${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`,
-    );
-  const serverVersion = outcome.value.rows[0]?.[0] ?? 'unknown';
+  const serverVersion = await awaitConnection(database, options, {
+    backoff: pacing.connect,
+    timeoutMs: pacing.connectTimeoutMs,
+    clock,
+  });
   run.details.database.serverVersion = serverVersion;
   return { database, psqlPath, serverVersion };
 }

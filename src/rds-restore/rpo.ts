@@ -1,6 +1,6 @@
 import { largestGap, RPO_WINDOW_DAYS, windowStart, type Coverage } from '../report/recovery-gap.js';
 import { secondsBetween } from '../util/format.js';
-import type { RecoveryPoints } from './recovery-points.js';
+import type { RecoveryPoints } from '../aws/rds-recovery-points.js';
 
 export interface RdsRecoveryGap {
   from: string;

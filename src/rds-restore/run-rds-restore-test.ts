@@ -20,8 +20,13 @@ import {
   type RdsRestoreReport,
 } from './rds-restore-report.js';
 import { DEFAULT_PACING, rdsRestoreSteps, type RdsPacing } from './rds-restore-steps.js';
-import { describeSelector } from './recovery-point.js';
-import { findRecoveryPoints, resolveRecoveryPoint, type PointsQuery, type ResolvedPoint } from './recovery-points.js';
+import { describeSelector } from '../aws/rds-recovery-point.js';
+import {
+  findRecoveryPoints,
+  resolveRecoveryPoint,
+  type PointsQuery,
+  type ResolvedPoint,
+} from '../aws/rds-recovery-points.js';
 import { measureRdsRpo } from './rpo.js';
 import { runTagValue } from './tags.js';
 import { temporaryInstanceId, temporaryTags } from './temporary-instance.js';

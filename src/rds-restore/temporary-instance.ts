@@ -1,11 +1,7 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { deleteInstance, type TemporaryInstance } from '../aws/rds-recovery.js';
-import { describeInstance, pollInstance, type InstanceState } from '../aws/rds.js';
+import { deleteInstance } from '../aws/rds-instance-delete.js';
+import { describeInstance, type InstanceState } from '../aws/rds.js';
 import type { RunContext } from '../github/run-context.js';
-import type { Backoff } from '../util/backoff.js';
-import type { Clock } from '../util/clock.js';
-import { formatDuration } from '../util/format.js';
-import type { Logger } from '../util/logger.js';
 import { MADE_BY, MADE_BY_TAG, RUN_TAG, SOURCE_TAG } from './tags.js';
 
 const MAX_ID = 63;
@@ -29,62 +25,6 @@ export function temporaryTags(sourceId: string, runTag: string): Record<string, 
 /** True when the instance's tags prove this run made it. */
 export function madeByThisRun(state: InstanceState, runTag: string): boolean {
   return state.tags[MADE_BY_TAG] === MADE_BY && state.tags[RUN_TAG] === runTag;
-}
-
-export interface WaitOptions {
-  /** Epoch ms. */
-  deadline: number;
-  poll: Backoff;
-  throttle: Backoff;
-  clock: Clock;
-  log: Logger;
-  /** How often the status is logged while it does not change. */
-  progressEveryMs: number;
-  signal?: AbortSignal;
-}
-
-export interface AvailableWait {
-  done: boolean;
-  state?: InstanceState;
-  polls: number;
-  /** Each status RDS reported, with when it was first seen. */
-  statuses: { status: string; at: string }[];
-}
-
-/**
- * Polls until the instance is available, logging each new status at once and the current one on a
- * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
- */
-export async function waitUntilAvailable(
-  client: RDSClient,
-  target: TemporaryInstance,
-  region: string,
-  options: WaitOptions,
-): Promise<AvailableWait> {
-  const { clock, log } = options;
-  const started = clock.now();
-  const statuses: AvailableWait['statuses'] = [];
-  let lastLog = started;
-  const outcome = await pollInstance(
-    client,
-    { id: target.id, region },
-    (state) => {
-      const status = state?.status ?? 'not found';
-      const now = clock.now();
-      if (statuses.at(-1)?.status !== status) {
-        statuses.push({ status, at: new Date(now).toISOString() });
-        log.info(`${target.id}: ${status} after ${formatDuration((now - started) / 1000)}`);
-        lastLog = now;
-      } else if (now - lastLog >= options.progressEveryMs) {
-        log.info(`${target.id}: still ${status} after ${formatDuration((now - started) / 1000)}`);
-        lastLog = now;
-      }
-      return status === 'available' || options.signal?.aborted === true;
-    },
-    { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock },
-  );
-  const available = outcome.value?.status === 'available';
-  return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
 }
 
 export type DeleteOutcome = { deleted: true; status: string } | { deleted: false; why: string };

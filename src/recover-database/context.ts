@@ -2,11 +2,10 @@ import type { SmokeResult } from '../checks/smoke.js';
 import type { CheckResult } from '../checks/run-checks.js';
 import type { TableComparison } from '../checks/verify-tables.js';
 import type { RunContext } from '../github/run-context.js';
-import type { BackupStore } from '../storage/backup-store.js';
 import type { RolesDetails } from '../storage/role-details.js';
 import type { Logger } from '../util/logger.js';
 import type { DataLoss } from './data-loss.js';
-import type { RecoverDatabaseSettings, RecoverMode } from './inputs.js';
+import type { RecoverDatabaseSettings, RecoverMode, RecoverSource } from './inputs.js';
 import type { SessionOnServer } from './server-state.js';
 
 /** A command of the application's (stop, migrate, start) as it ran. */
@@ -15,10 +14,24 @@ export interface CommandRun {
   result: SmokeResult;
 }
 
+/** What the report says of a recovery from RDS. */
+export interface RdsRecoveryDetails {
+  instanceId: string;
+  region: string;
+  cutover: 'rename';
+  recoveryPoint?: { mechanism: 'point-in-time' | 'snapshot'; time: string; label: string; snapshotId?: string };
+  /** The restored instance: its identifier until it takes the production one, and the statuses RDS reported. */
+  restored: { id: string; statuses: { status: string; at: string }[]; endpoint?: string };
+  /** The damaged instance's deletion protection, left as it was. */
+  damagedDeletionProtection?: boolean;
+}
+
 /** What the report says of a recovery, planned or executed. */
 export interface RecoverDetails {
   mode: RecoverMode;
-  source: 'backup';
+  source: RecoverSource;
+  /** For an RDS source: the instances and the recovery point. */
+  rds?: RdsRecoveryDetails;
   /** The server and database to replace, safe to print. */
   database: string;
   production: string;
@@ -58,9 +71,8 @@ export interface RecoverDetails {
 }
 
 /** What every step of one run shares. */
-export interface RecoveryRun {
+export interface RecoveryBase {
   settings: RecoverDatabaseSettings;
-  store: BackupStore;
   details: RecoverDetails;
   log: Logger;
   now: () => Date;

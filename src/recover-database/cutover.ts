@@ -1,71 +1,10 @@
-import { waitHealthy } from '../health/wait.js';
-import { databaseEnv } from '../checks/smoke.js';
-import { withDatabase } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/identifiers.js';
 import { StepFailure } from '../report/step-pipeline.js';
-import { pollUntil, type Backoff } from '../util/backoff.js';
-import { applicationEnv } from '../util/child-env.js';
-import { systemClock, type Clock } from '../util/clock.js';
-import { runCommand as runUserCommand } from '../util/command.js';
-import type { CommandRun } from './context.js';
-import { setJournal, STEP, type Execution } from './restore-beside.js';
+import { pollUntil } from '../util/backoff.js';
+import { bringUpApplication, commandStep, type CutoverPacing } from './application-steps.js';
+import { setJournal, type Execution } from './restore-beside.js';
+import { STEP } from './steps.js';
 import { describeSessions, sessionsIn, type SessionOnServer } from './server-state.js';
-
-export interface CutoverPacing {
-  health: Backoff;
-  /** How long terminated sessions get to end before the rename gives up. */
-  sessionsGoneMs: number;
-  /**
-   * How long sessions get to end on their own before they count as still in use: a backend whose
-   * client (this run's psql for the counts and the checks) has just closed ends a moment later.
-   */
-  sessionsSettleMs: number;
-  clock: Clock;
-}
-
-export const DEFAULT_PACING: CutoverPacing = {
-  health: { initialMs: 1000, maxMs: 15_000, factor: 2 },
-  sessionsGoneMs: 30_000,
-  sessionsSettleMs: 5_000,
-  clock: systemClock,
-};
-
-/**
- * Runs one of the application's commands with the production database in DATABASE_URL and PG*
- * and the variables that reach the application (SSH agent, Docker, Kubernetes, AWS); a failure
- * stops the recovery. What start-command leaves running is the application: it keeps running.
- */
-async function runCommand(execution: Execution, input: CommandRun['input'], words: readonly string[]): Promise<string> {
-  const { run } = execution;
-  const target = withDatabase(run.settings.database, run.settings.database.database);
-  const result = await runUserCommand(words, {
-    env: { ...applicationEnv(run.env), ...databaseEnv(target) },
-    timeoutSeconds: run.settings.commands.timeoutSeconds,
-    secrets: run.secrets,
-    now: run.now,
-    signal: run.signal,
-    leftovers: input === 'start-command' ? 'keep' : 'stop',
-  });
-  run.details.commands.push({ input, result });
-  if (result.output.trim()) run.log.info(`${input} output:\n${result.output}`);
-  const detail = `${result.command} ${result.detail}`;
-  if (!result.passed) throw new StepFailure(detail, [`${input}: ${detail}`]);
-  return detail;
-}
-
-async function commandStep(
-  execution: Execution,
-  name: string,
-  input: CommandRun['input'],
-  words: readonly string[] | undefined,
-): Promise<void> {
-  if (!words) return execution.steps.skip(name, `no ${input}`);
-  await execution.steps.run(
-    name,
-    () => runCommand(execution, input, words),
-    (detail) => detail,
-  );
-}
 
 /** The databases the renames need to themselves: no session may be in either. */
 function renamedDatabases(execution: Execution): string[] {
@@ -151,28 +90,6 @@ export async function cutOver(execution: Execution, pacing: CutoverPacing): Prom
 
 /** After the renames: migrate, start, wait for health, and mark the recovery complete on the server. */
 export async function bringUp(execution: Execution, pacing: CutoverPacing): Promise<void> {
-  const { steps, run } = execution;
-  await commandStep(execution, STEP.migrate, 'migrate-command', run.settings.commands.migrate);
-  await commandStep(execution, STEP.start, 'start-command', run.settings.commands.start);
-  const health = run.settings.health;
-  if (health) {
-    await steps.run(
-      STEP.health,
-      async () => {
-        const wait = await waitHealthy(health, pacing.health, pacing.clock);
-        const last =
-          wait.last.status !== undefined
-            ? `HTTP ${wait.last.status}`
-            : `no answer (${wait.last.error ?? 'unknown error'})`;
-        run.details.health = { url: health.display, healthy: wait.healthy, attempts: wait.attempts, last };
-        if (!wait.healthy)
-          throw new StepFailure(`${health.display} answered ${last} after ${wait.attempts} attempts`, [
-            `health: ${health.display} did not answer ${health.expectStatus} within ${health.timeoutSeconds} s (last: ${last})`,
-          ]);
-        return `${health.display} answered ${last} after ${wait.attempts} attempts`;
-      },
-      (detail) => detail,
-    );
-  } else steps.skip(STEP.health, 'no health-url');
-  await setJournal(execution, run.settings.database.database, 'complete');
+  await bringUpApplication(execution, pacing);
+  await setJournal(execution, execution.run.settings.database.database, 'complete');
 }

@@ -9,8 +9,10 @@ import { parseBackupSelector, type BackupSelector } from '../storage/backup-sele
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { MAX_PRODUCTION_NAME_BYTES } from './names.js';
+import { parseRdsSource, type RdsRecoverySettings, type RecoverSource } from './rds-inputs.js';
 
 export type RecoverMode = 'plan' | 'execute';
+export type { RecoverSource } from './rds-inputs.js';
 
 /** The application's own commands around the cut-over, as words (no shell). */
 export interface RecoveryCommands {
@@ -23,14 +25,16 @@ export interface RecoveryCommands {
 
 export interface RecoverDatabaseSettings {
   mode: RecoverMode;
-  /** Must equal the production database's name in execute mode. */
+  /** Must equal the production database's name (the instance's identifier for an RDS source) in execute mode. */
   confirm: string;
-  source: 'backup';
+  source: RecoverSource;
+  /** For source: rds-point-in-time and rds-snapshot. */
+  rds?: RdsRecoverySettings;
   bucket: string;
   prefix: string;
   aws: AwsSettings;
   backup: BackupSelector;
-  /** The server and the database to replace: the damaged production database. */
+  /** The server and the database to replace: the damaged production database (for an RDS source: the user, password and database the restored instance is proven with). */
   database: DatabaseTarget;
   /** The plan's recovery-point output: execute refuses when it would now pick another backup. */
   expectedRecoveryPoint?: string;
@@ -56,19 +60,22 @@ const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
  * name and the recovery point the reviewed plan showed.
  */
 export function assertConfirmed(
-  settings: Pick<RecoverDatabaseSettings, 'mode' | 'confirm' | 'database' | 'expectedRecoveryPoint'>,
+  settings: Pick<RecoverDatabaseSettings, 'mode' | 'confirm' | 'database' | 'expectedRecoveryPoint' | 'rds'>,
 ): void {
   if (settings.mode !== 'execute') return;
-  const name = settings.database.database;
+  const name = settings.rds?.instanceId ?? settings.database.database;
+  const what = settings.rds ? 'the instance to replace' : 'the database to replace';
   if (!settings.confirm) {
     throw new ConfigurationError(
-      `mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (the database to replace); run mode: plan first to see every change`,
+      `mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (${what}); run mode: plan first to see every change`,
     );
   }
-  if (settings.confirm !== name)
+  if (settings.confirm !== name) {
+    const of = settings.rds ? 'instance-id' : 'the database of database-url';
     throw new ConfigurationError(
-      `confirm '${settings.confirm}' does not equal the database of database-url ('${name}'), so nothing was changed: set confirm to exactly '${name}'`,
+      `confirm '${settings.confirm}' does not equal ${of} ('${name}'), so nothing was changed: set confirm to exactly '${name}'`,
     );
+  }
   if (!settings.expectedRecoveryPoint) {
     throw new ConfigurationError(
       "mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw",
@@ -76,18 +83,14 @@ export function assertConfirmed(
   }
 }
 
-function parseSource(input: InputReader): 'backup' {
+function parseSource(input: InputReader): RecoverSource {
   const source = parseChoice(
     input('source'),
     'source',
     ['backup', 'rds-point-in-time', 'rds-snapshot'] as const,
     'backup',
   );
-  if (source !== 'backup') {
-    throw new ConfigurationError(
-      `source: ${source} is not available in this version of recover-database; recover from a backup (source: backup), or restore the RDS recovery point with rds-restore-test (keep-instance) and cut over by hand`,
-    );
-  }
+  if (source !== 'backup') return source;
   const rdsInputs: [string, string][] = [
     ['instance-id', input('instance-id')],
     ['recovery-point', input('recovery-point')],
@@ -101,9 +104,10 @@ function parseSource(input: InputReader): 'backup' {
   return source;
 }
 
-function parseProductionDatabase(text: string): DatabaseTarget {
+function parseProductionDatabase(text: string, source: RecoverSource): DatabaseTarget {
   const database = parseDatabaseUrl(text, 'database-url');
   const name = database.database;
+  if (source !== 'backup') return database;
   if (SYSTEM_DATABASES.includes(name))
     throw new ConfigurationError(
       `database-url names '${name}', a database every PostgreSQL server needs; name the production database to replace`,
@@ -149,18 +153,20 @@ export function parseRecoverDatabaseInputs(
 ): RecoverDatabaseSettings {
   const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
   const source = parseSource(input);
-  const bucket = parseBucket(input('bucket'));
-  const prefix = parsePrefix(input('prefix') || 'database/');
-  const database = parseProductionDatabase(input('database-url'));
+  const rds = source === 'backup' ? undefined : parseRdsSource(input, source);
+  const bucket = rds ? '' : parseBucket(input('bucket'));
+  const prefix = rds ? '' : parsePrefix(input('prefix') || 'database/');
+  const database = parseProductionDatabase(input('database-url'), source);
   const checksPath = input('checks').trim();
   const settings: RecoverDatabaseSettings = {
     mode,
     confirm: input('confirm').trim(),
     source,
+    ...(rds ? { rds } : {}),
     bucket,
     prefix,
     aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
-    backup: parseBackup(input, bucket, prefix),
+    backup: rds ? { kind: 'latest' } : parseBackup(input, bucket, prefix),
     database,
     expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,
     expectedReplaces: input('expected-replaces').trim() || undefined,

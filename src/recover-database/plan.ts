@@ -3,7 +3,7 @@ import { quoteIdent } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import { readCatalog, selectBackup, type Selection } from '../storage/backup-selection.js';
 import type { BackupManifest } from '../storage/manifest.js';
-import type { RecoveryRun } from './context.js';
+import type { RecoveryRun } from './backup-run.js';
 import { measureDataLoss } from './data-loss.js';
 import { damagedName, restoredName } from './names.js';
 import { assessPhase, readServerState, type Phase, type ServerState } from './server-state.js';

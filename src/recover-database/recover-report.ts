@@ -7,7 +7,7 @@ import type { RunContext } from '../github/run-context.js';
 import { formatDuration } from '../util/format.js';
 import type { RecoverDetails } from './context.js';
 import type { RecoverDatabaseSettings } from './inputs.js';
-import { STEP } from './restore-beside.js';
+import { STEP } from './steps.js';
 
 export const REPORT_KIND = 'recover-database';
 /** The plan's RPO; a recovery reports against it but is not failed by it (the reviewers accepted the loss with the plan). */
@@ -38,7 +38,7 @@ export function recoverObjectives(details: RecoverDetails, rtoSeconds: number): 
     objective(
       'RPO',
       'database failure',
-      "age of the recovery point (the backup's snapshot) at the end of the run: the data lost",
+      `age of the recovery point (${details.rds ? `the RDS ${details.rds.recoveryPoint?.mechanism ?? 'recovery point'}` : "the backup's snapshot"}) at the end of the run: the data lost`,
       RPO_OBJECTIVE_SECONDS,
       details.rpo.seconds,
     ),
@@ -53,9 +53,15 @@ function recoverChecklist(
 ): ChecklistItem[] {
   if (details.mode === 'plan') return [];
   const get = (name: string) => steps.find((s) => s.name === name);
-  const items = [checklistItem('download', stepOutcome(get(STEP.download)).status, get(STEP.download)?.detail)];
-  const verify = stepOutcome(get(STEP.verify));
-  items.push(checklistItem('restore', verify.status, verify.detail));
+  const items: ChecklistItem[] = [];
+  if (details.rds) {
+    const restored = stepOutcome(get(STEP.connect));
+    items.push(checklistItem('restore', restored.status, restored.detail));
+  } else {
+    items.push(checklistItem('download', stepOutcome(get(STEP.download)).status, get(STEP.download)?.detail));
+    const verify = stepOutcome(get(STEP.verify));
+    items.push(checklistItem('restore', verify.status, verify.detail));
+  }
   items.push(
     ...checksChecklist({
       smokeStep: get(STEP.smoke),

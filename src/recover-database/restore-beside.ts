@@ -11,28 +11,10 @@ import type { StepRecorder } from '../report/report.js';
 import { checkFreeSpace, compareWithManifest, downloadToFile } from '../storage/backup-download.js';
 import { createRolesStep, databaseSettingsStep } from '../storage/stored-roles.js';
 import { formatBytes, formatDuration } from '../util/format.js';
-import type { RecoveryRun } from './context.js';
+import type { RecoveryRun } from './backup-run.js';
 import { writeJournal, type Journal } from './journal.js';
 import type { RecoveryPlan } from './plan.js';
-
-/** The steps of a recovery, in order; each is timed into the report. */
-export const STEP = {
-  plan: 'plan',
-  download: 'download',
-  createDatabase: 'create database',
-  roles: 'roles',
-  restore: 'restore',
-  databaseSettings: 'database settings',
-  verify: 'verify',
-  checks: 'checks',
-  smoke: 'smoke',
-  stop: 'stop-command',
-  sessions: 'sessions',
-  rename: 'rename',
-  migrate: 'migrate-command',
-  start: 'start-command',
-  health: 'health',
-} as const;
+import { STEP } from './steps.js';
 
 /** What the restore and the cut-over share: the run, its plan, and a session on the server's maintenance database. */
 export interface Execution {

@@ -1,4 +1,5 @@
-import { createS3Client } from '../aws/clients.js';
+import { createRdsClient, createS3Client } from '../aws/clients.js';
+import { describeSelector as describeRecoveryPoint } from '../aws/rds-recovery-point.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { findClient } from '../postgres/binaries.js';
@@ -15,12 +16,17 @@ import { secondsBetween } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import { putBackSql, recoveryActions } from './actions-list.js';
-import type { RecoverDetails, RecoveryRun } from './context.js';
-import { bringUp, cutOver, DEFAULT_PACING, type CutoverPacing } from './cutover.js';
+import type { RecoveryRun } from './backup-run.js';
+import type { RecoverDetails } from './context.js';
+import { DEFAULT_PACING, type CutoverPacing } from './application-steps.js';
+import { bringUp, cutOver } from './cutover.js';
 import type { RecoverDatabaseSettings, RecoverMode } from './inputs.js';
 import { describePhase, planRecovery, type RecoveryPlan } from './plan.js';
 import { buildRecoverReport, measureRto, type RecoverDatabaseReport } from './recover-report.js';
-import { proveRestored, restoreBeside, STEP, type Execution } from './restore-beside.js';
+import { DEFAULT_RDS_PACING, type RdsPacing } from './rds-execute.js';
+import { proveRestored, restoreBeside, type Execution } from './restore-beside.js';
+import { rdsPlanAndExecute } from './run-rds-recovery.js';
+import { STEP } from './steps.js';
 
 export interface RecoverDatabaseOptions extends RecoverDatabaseSettings {
   run: RunContext;
@@ -30,6 +36,7 @@ export interface RecoverDatabaseOptions extends RecoverDatabaseSettings {
   /** The environment the commands inherit (connection variables are replaced). */
   env?: NodeJS.ProcessEnv;
   pacing?: Partial<CutoverPacing>;
+  rdsPacing?: Partial<RdsPacing>;
 }
 
 export interface RecoverDatabaseResult {
@@ -49,14 +56,25 @@ export interface RecoverDatabaseResult {
 }
 
 function initialDetails(settings: RecoverDatabaseSettings): RecoverDetails {
+  const rds = settings.rds;
   return {
     mode: settings.mode,
     source: settings.source,
+    ...(rds
+      ? {
+          rds: {
+            instanceId: rds.instanceId,
+            region: settings.aws.region,
+            cutover: rds.cutover,
+            restored: { id: '', statuses: [] },
+          },
+        }
+      : {}),
     database: settings.database.display,
     production: settings.database.database,
     bucket: settings.bucket,
     prefix: settings.prefix,
-    selector: describeSelector(settings.backup),
+    selector: settings.rds ? describeRecoveryPoint(settings.rds.recoveryPoint) : describeSelector(settings.backup),
     actions: [],
     tables: [],
     checks: { file: settings.checks?.path, results: [] },
@@ -182,15 +200,9 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
   const startedAt = now();
   const steps = new StepRecorder(now);
   const details = initialDetails(options);
-  const store = new BackupStore(
-    createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }),
-    options.bucket,
-    options.prefix,
-  );
   const secrets = [options.database.password];
-  const run: RecoveryRun = {
+  const base = {
     settings: options,
-    store,
     details,
     log: options.log,
     now,
@@ -199,10 +211,27 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
     signal: options.signal,
     env: options.env,
   };
-  const { plan, error } = await planAndExecute(run, steps, { ...DEFAULT_PACING, ...options.pacing });
-  describeEnd(details, plan, steps.steps, Boolean(error));
+  const pacing = { ...DEFAULT_PACING, ...options.pacing };
+  let error: Error | undefined;
+  if (options.rds) {
+    const client = createRdsClient({ region: options.aws.region, endpointUrl: options.aws.endpointUrl });
+    ({ error } = await rdsPlanAndExecute(base, client, steps, {
+      cutover: pacing,
+      rds: { ...DEFAULT_RDS_PACING, ...options.rdsPacing },
+    }));
+  } else {
+    const store = new BackupStore(
+      createS3Client(options.aws, { responseChecksumValidation: 'WHEN_REQUIRED' }),
+      options.bucket,
+      options.prefix,
+    );
+    const outcome = await planAndExecute({ ...base, store }, steps, pacing);
+    error = outcome.error;
+    describeEnd(details, outcome.plan, steps.steps, Boolean(error));
+  }
   details.rto = measureRto(steps.steps, details, Boolean(options.health));
-  details.rpo = { seconds: details.backup ? secondsBetween(new Date(details.backup.snapshotAt), now()) : null };
+  const pointTime = details.backup?.snapshotAt ?? details.rds?.recoveryPoint?.time;
+  details.rpo = { seconds: pointTime ? secondsBetween(new Date(pointTime), now()) : null };
   const report = buildRecoverReport({
     settings: options,
     run: options.run,

@@ -8,7 +8,7 @@ const count = (n: number | null) => (n === null ? '-' : n.toLocaleString('en-US'
 
 function heading(report: RecoverDatabaseReport): string {
   const d = report.details;
-  const what = code(d.production);
+  const what = code(d.rds?.instanceId ?? d.production);
   if (d.mode === 'plan')
     return report.passed
       ? `## 📋 Recovery plan for ${what}: execute would proceed`
@@ -16,8 +16,35 @@ function heading(report: RecoverDatabaseReport): string {
   return report.passed ? `## ${MARK.passed} ${what} recovered` : `## ${MARK.failed} Recovery of ${what} failed`;
 }
 
+function rdsBindingSection(report: RecoverDatabaseReport): string[] {
+  const d = report.details;
+  const rds = d.rds;
+  if (!rds) return [];
+  const rows: [string, string][] = [
+    ['Instance', `${code(rds.instanceId)} (${rds.region})`],
+    [
+      'Recovery point (expected-recovery-point)',
+      d.recoveryPoint ? `${code(d.recoveryPoint)}${rds.recoveryPoint ? `: ${rds.recoveryPoint.label}` : ''}` : '-',
+    ],
+    ['Replaces (expected-replaces)', d.replaces ? code(d.replaces) : '-'],
+    ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
+    [
+      'Cut-over',
+      `${rds.cutover}: the restored instance takes the identifier ${code(rds.instanceId)}, so the endpoint stays`,
+    ],
+    [
+      'Damaged instance kept as',
+      d.keptAs
+        ? `${code(d.keptAs)} (deletion protection left ${rds.damagedDeletionProtection ? 'on' : 'off'}, as it is)`
+        : '-',
+    ],
+  ];
+  return ['### What is replaced, and by what', '', table(['', ''], rows), ''];
+}
+
 function bindingSection(report: RecoverDatabaseReport): string[] {
   const d = report.details;
+  if (d.rds) return rdsBindingSection(report);
   const rows: [string, string][] = [
     ['Database', code(d.database)],
     [
@@ -67,15 +94,17 @@ function lossSection(report: RecoverDatabaseReport): string[] {
 export function recoverDatabaseMarkdown(report: RecoverDatabaseReport): string {
   const d = report.details;
   const lines = [heading(report), '', `**State:** ${d.state}`, ''];
-  if (d.putBack.length)
+  if (d.putBack.length) {
+    const what = d.rds ? ['instance', 'identifier', 'shell'] : ['database', 'name', 'sql'];
     lines.push(
-      'To put the damaged database back under the production name (stop the application first):',
+      `To put the damaged ${what[0]} back under the production ${what[1]} (stop the application first):`,
       '',
-      '```sql',
+      `\`\`\`${what[2]}`,
       ...d.putBack,
       '```',
       '',
     );
+  }
   lines.push(...reasonsSection(report.reasons), ...bindingSection(report), ...lossSection(report));
   if (d.actions.length)
     lines.push(

@@ -78,7 +78,6 @@ function permissionsNeededBy(action: string, entry?: string): string[] {
 describe.each([
   ['backup', 'backup-role-policy.json'],
   ['restore-verify', 'restore-verify-role-policy.json'],
-  ['recover-database', 'recover-database-role-policy.json'],
   ['failover', 'failover-execute-role-policy.json'],
   ['failover', 'staging-failover-execute-role-policy.json'],
   ['dr-audit', 'dr-audit-role-policy.json'],
@@ -96,6 +95,7 @@ test('no policy grants wildcard actions, and none lets backups bypass Object Loc
     'backup-role-policy.json',
     'restore-verify-role-policy.json',
     'recover-database-role-policy.json',
+    'recover-database-rds-role-policy.json',
     'failover-plan-role-policy.json',
     'failover-execute-role-policy.json',
     'staging-failover-plan-role-policy.json',
@@ -157,10 +157,60 @@ test('restore-verify only reads', () => {
   expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
 });
 
+/** recover-database's calls by source: a recovery from a backup, and one from RDS (which reaches no S3 call). */
+const RECOVER_FROM_BACKUP = [
+  'src/recover-database/plan.ts',
+  'src/recover-database/restore-beside.ts',
+  'src/recover-database/cutover.ts',
+];
+const RECOVER_FROM_RDS = ['src/recover-database/run-rds-recovery.ts'];
+const recoverNeeds = (entries: string[]) =>
+  [...new Set(entries.flatMap((entry) => permissionsNeededBy('recover-database', entry)))].sort();
+
 test('recover-database only reads the backups: what it changes is on the database server, under the database user', () => {
   const actions = [...actionsOf(policy('recover-database-role-policy.json'))].sort();
   expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
-  expect(permissionsNeededBy('recover-database')).toEqual(['s3:GetObject', 's3:ListBucket']);
+  expect(recoverNeeds(RECOVER_FROM_BACKUP)).toEqual(['s3:GetObject', 's3:ListBucket']);
+});
+
+test('recover-database from RDS: its role allows every call, never a delete; the two roles together cover every call of the action', () => {
+  const rdsRole = actionsOf(policy('recover-database-rds-role-policy.json'));
+  const needed = recoverNeeds(RECOVER_FROM_RDS);
+  expect(needed).toEqual([
+    'rds:AddTagsToResource',
+    'rds:DescribeDBInstanceAutomatedBackups',
+    'rds:DescribeDBInstances',
+    'rds:DescribeDBSnapshots',
+    'rds:ModifyDBInstance',
+    'rds:RestoreDBInstanceFromDBSnapshot',
+    'rds:RestoreDBInstanceToPointInTime',
+  ]);
+  expect(needed.filter((a) => !rdsRole.has(a))).toEqual([]);
+  for (const action of rdsRole) expect(action).not.toMatch(/Delete/);
+  const both = new Set([...rdsRole, ...actionsOf(policy('recover-database-role-policy.json'))]);
+  expect(permissionsNeededBy('recover-database').filter((a) => !both.has(a))).toEqual([]);
+});
+
+test('recover-database renames only instances tagged for a recovery, and tags only with its journal', () => {
+  const statements = policy('recover-database-rds-role-policy.json').Statement;
+  const renames = statements.filter((s) => list(s.Action).includes('rds:ModifyDBInstance'));
+  expect(renames.map((s) => [list(s.Resource), s.Condition])).toEqual([
+    [
+      ['arn:aws:rds:us-east-1:111122223333:db:saas-production'],
+      { Null: { 'aws:ResourceTag/dr-actions:replaced-by': 'false' } },
+    ],
+    [
+      ['arn:aws:rds:us-east-1:111122223333:db:saas-production-recovered-*'],
+      { StringEquals: { 'aws:ResourceTag/dr-actions:made-by': 'recover-database' } },
+    ],
+  ]);
+  const journalKeys = [
+    ...new Set([...actionSources('recover-database').matchAll(/'(dr-actions:[a-z-]+)'/g)].map((m) => m[1] as string)),
+  ].filter((k) => k !== 'dr-actions:run');
+  const tagging = statements.filter((s) => list(s.Action).includes('rds:AddTagsToResource'));
+  expect(tagging.map((s) => [...list(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'])].sort())).toEqual([
+    journalKeys.sort(),
+  ]);
 });
 
 test('the dr-audit role only reads: Describe, Get and List calls (and decrypting what it reads), each one the action makes', () => {

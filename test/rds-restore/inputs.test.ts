@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseRdsRestoreInputs } from '../../src/rds-restore/inputs.js';
-import { parseRecoveryPoint } from '../../src/rds-restore/recovery-point.js';
+import { parseRecoveryPoint } from '../../src/aws/rds-recovery-point.js';
 import { temporaryInstanceId } from '../../src/rds-restore/temporary-instance.js';
 import { refusalOf } from '../helpers/refusal.js';
 

@@ -44,9 +44,6 @@ describe('recover-database inputs', () => {
   });
 
   test('each mistake is one refusal that says what to change', () => {
-    expect(refusal({ source: 'rds-point-in-time' })).toContain(
-      'source: rds-point-in-time is not available in this version',
-    );
     expect(refusal({ 'instance-id': 'saas-production' })).toContain('instance-id is for an RDS source');
     expect(refusal({ backup: 'random' })).toContain('random is for restore tests');
     expect(refusal({ 'database-url': 'postgres://app@db/postgres' })).toContain(
@@ -60,6 +57,52 @@ describe('recover-database inputs', () => {
     );
     expect(refusal({ 'health-url': 'ftp://app/health' })).toContain('health-url must be an http:// or https:// URL');
     expect(refusal({ 'report-path': 'reports/' })).toContain('is a folder');
+  });
+
+  describe('an RDS source', () => {
+    const RDS = { bucket: '', source: 'rds-point-in-time', 'instance-id': 'saas-production' };
+    const rds = (inputs: Record<string, string>) => parse({ ...RDS, ...inputs });
+    const rdsRefusal = (inputs: Record<string, string>) => refusalOf(() => rds(inputs));
+
+    test('needs no bucket; latest by default; a time with its zone; the rename cut-over', () => {
+      expect(rds({}).rds).toEqual({
+        instanceId: 'saas-production',
+        recoveryPoint: { kind: 'latest' },
+        cutover: 'rename',
+        waitTimeoutMinutes: 120,
+      });
+      expect(rds({ 'recovery-point': '2026-03-01T09:14:00Z' }).rds?.recoveryPoint).toEqual({
+        kind: 'time',
+        time: new Date('2026-03-01T09:14:00Z'),
+      });
+      expect(rds({ source: 'rds-snapshot' }).rds?.recoveryPoint).toEqual({ kind: 'newest-snapshot' });
+      expect(
+        rds({ source: 'rds-snapshot', 'recovery-point': 'rds:saas-production-2026-03-01-02-00' }).rds?.recoveryPoint,
+      ).toEqual({ kind: 'snapshot', id: 'rds:saas-production-2026-03-01-02-00' });
+    });
+
+    test('execute is confirmed with the instance identifier', () => {
+      expect(rdsRefusal({ mode: 'execute', confirm: 'saas_production', 'expected-recovery-point': 'x' })).toContain(
+        "confirm 'saas_production' does not equal instance-id ('saas-production')",
+      );
+      expect(
+        rds({ mode: 'execute', confirm: 'saas-production', 'expected-recovery-point': '2026-03-01T09:14:00.000Z' })
+          .confirm,
+      ).toBe('saas-production');
+    });
+
+    test('each mistake is one refusal that says what to change', () => {
+      expect(rdsRefusal({ 'instance-id': '' })).toContain('instance-id is required');
+      expect(rdsRefusal({ 'recovery-point': '2026-03-01T09:14:00' })).toContain('recovery-point');
+      expect(rdsRefusal({ 'recovery-point': 'snapshot:x' })).toContain(
+        'with source: rds-point-in-time it is latest or a time',
+      );
+      expect(rdsRefusal({ source: 'rds-snapshot', 'recovery-point': '2026-03-01T09:14:00Z' })).toContain(
+        'use source: rds-point-in-time',
+      );
+      expect(rdsRefusal({ bucket: 'acme-db-backups' })).toContain('bucket is for source: backup');
+      expect(rdsRefusal({ cutover: 'dns' })).toContain('cutover: dns is not available in this version');
+    });
   });
 
   test("the names both derived databases get fit in PostgreSQL's 63 bytes for the longest production name allowed", () => {

@@ -79849,6 +79849,10 @@ function toInstanceState(instance, region) {
         instanceClass: instance.DBInstanceClass,
         publiclyAccessible: instance.PubliclyAccessible,
         deletionProtection: instance.DeletionProtection,
+        resourceId: instance.DbiResourceId,
+        subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
+        securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
+        multiAz: instance.MultiAZ,
     };
 }
 /** The instance as RDS describes it now, or undefined when RDS says it does not exist. */

@@ -1,10 +1,10 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { describeAutomatedBackups, type PointInTimeSource } from '../aws/rds-recovery.js';
-import { listSnapshots, type SnapshotState } from '../aws/rds-snapshots.js';
-import { describeInstance } from '../aws/rds.js';
+import { describeAutomatedBackups, type PointInTimeSource } from './rds-recovery.js';
+import { listSnapshots, type SnapshotState } from './rds-snapshots.js';
+import { describeInstance } from './rds.js';
 import { ConfigurationError } from '../errors.js';
 import { DAY_MS } from '../util/time.js';
-import type { RecoveryPointSelector } from './recovery-point.js';
+import type { RecoveryPointSelector } from './rds-recovery-point.js';
 
 /** The continuous stretch a point-in-time restore can reach. */
 export interface RestoreWindow {

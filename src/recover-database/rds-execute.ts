@@ -1,0 +1,271 @@
+import { isAwsError } from '../aws/errors.js';
+import { restoreFromSnapshot, restoreToPointInTime, type TemporaryInstance } from '../aws/rds-recovery.js';
+import { renameInstance } from '../aws/rds-rename.js';
+import { waitUntilAvailable } from '../aws/rds-wait.js';
+import { addInstanceTags, describeInstance, endpointText, type InstanceState } from '../aws/rds.js';
+import { judgeChecks, runChecks } from '../checks/run-checks.js';
+import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
+import { ConfigurationError } from '../errors.js';
+import { awaitConnection } from '../postgres/await-connection.js';
+import { findClient } from '../postgres/binaries.js';
+import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
+import type { StepRecorder } from '../report/report.js';
+import type { Backoff } from '../util/backoff.js';
+import type { Clock } from '../util/clock.js';
+import { plural } from '../util/format.js';
+import { bringUpApplication, commandStep, type CutoverPacing } from './application-steps.js';
+import { MADE_BY, runTag, TAG } from './rds-journal.js';
+import type { RdsRecoveryPlan, RdsRun } from './rds-plan.js';
+import { STEP } from './steps.js';
+
+export interface RdsPacing {
+  poll: Backoff;
+  throttle: Backoff;
+  connect: Backoff;
+  connectTimeoutMs: number;
+  progressEveryMs: number;
+}
+
+export const DEFAULT_RDS_PACING: RdsPacing = {
+  poll: { initialMs: 5_000, maxMs: 30_000, factor: 1.5 },
+  throttle: { initialMs: 1_000, maxMs: 20_000, factor: 2 },
+  connect: { initialMs: 2_000, maxMs: 15_000, factor: 1.5 },
+  connectTimeoutMs: 300_000,
+  progressEveryMs: 60_000,
+};
+
+export interface RdsExecution {
+  run: RdsRun;
+  plan: RdsRecoveryPlan;
+  steps: StepRecorder;
+  pacing: RdsPacing & { clock: Clock };
+}
+
+const region = (execution: RdsExecution) => execution.run.settings.aws.region;
+const throttled = (execution: RdsExecution) => ({
+  deadline: execution.pacing.clock.now() + 300_000,
+  throttle: execution.pacing.throttle,
+  clock: execution.pacing.clock,
+});
+
+/** The restored instance is made as the damaged one is (class, network, public access, Multi-AZ, deletion protection) and carries the journal. */
+function replacement(execution: RdsExecution, damaged: InstanceState): TemporaryInstance {
+  const { run, plan } = execution;
+  return {
+    id: plan.restoredId,
+    instanceClass: damaged.instanceClass ?? 'db.t4g.small',
+    subnetGroup: damaged.subnetGroup,
+    securityGroupIds: damaged.securityGroupIds ?? [],
+    publiclyAccessible: damaged.publiclyAccessible ?? false,
+    deletionProtection: damaged.deletionProtection ?? false,
+    multiAz: damaged.multiAz ?? false,
+    tags: {
+      [TAG.madeBy]: MADE_BY,
+      [TAG.recoveryOf]: run.rds.instanceId,
+      [TAG.replaces]: plan.replaces,
+      [TAG.recoveryPoint]: plan.binding,
+      [TAG.keptAs]: plan.keptAs,
+      [TAG.run]: runTag(run.run),
+    },
+  };
+}
+
+async function restoreInstance(execution: RdsExecution): Promise<string> {
+  const { run, plan } = execution;
+  const { point, damaged } = plan;
+  if (!point || !damaged) throw new Error('the recovery point was not resolved');
+  const target = replacement(execution, damaged);
+  try {
+    if (point.mechanism === 'snapshot')
+      await restoreFromSnapshot(run.client, point.snapshot.arn || point.snapshot.id, target, region(execution));
+    else await restoreToPointInTime(run.client, point.source, point.time, target, region(execution));
+  } catch (error) {
+    if (isAwsError(error, 'DBInstanceAlreadyExists', 'DBInstanceAlreadyExistsFault'))
+      throw new ConfigurationError(
+        `${plan.restoredId} was created meanwhile by someone else; nothing was changed: run the plan again`,
+      );
+    throw error;
+  }
+  const call = point.mechanism === 'snapshot' ? 'RestoreDBInstanceFromDBSnapshot' : 'RestoreDBInstanceToPointInTime';
+  return `${call} of ${point.label} into ${plan.restoredId} (${target.instanceClass}, as ${damaged.id} is made), tagged ${TAG.madeBy}=${MADE_BY}`;
+}
+
+/** Waits until RDS says `available` for `id`; returns the instance as it is then. */
+async function waitAvailable(execution: RdsExecution, id: string): Promise<InstanceState> {
+  const { run, pacing } = execution;
+  const wait = await waitUntilAvailable(run.client, id, region(execution), {
+    deadline: pacing.clock.now() + run.rds.waitTimeoutMinutes * 60_000,
+    poll: pacing.poll,
+    throttle: pacing.throttle,
+    clock: pacing.clock,
+    log: run.log,
+    progressEveryMs: pacing.progressEveryMs,
+    signal: run.signal,
+  });
+  if (id === execution.plan.restoredId && run.details.rds) run.details.rds.restored.statuses.push(...wait.statuses);
+  if (!wait.done || !wait.state)
+    throw new Error(
+      `${id} is ${wait.state?.status ?? 'not found'} after wait-timeout-minutes (${run.rds.waitTimeoutMinutes} min, ${plural(wait.polls, 'status check')})`,
+    );
+  return wait.state;
+}
+
+/** The restored instance's database, with the user, password and database of database-url. */
+async function connectRestored(
+  execution: RdsExecution,
+  restored: InstanceState,
+): Promise<{ target: DatabaseTarget; psqlPath: string }> {
+  const { run, pacing } = execution;
+  const endpoint = endpointText(restored);
+  if (!endpoint) throw new Error(`${restored.id} is available but RDS reports no endpoint`);
+  if (run.details.rds) run.details.rds.restored.endpoint = endpoint;
+  // database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept.
+  const production = run.settings.database;
+  const url = new URL(production.url);
+  url.host = endpoint;
+  for (const name of ['host', 'hostaddr', 'port']) url.searchParams.delete(name);
+  const target = { ...parseDatabaseUrl(url.toString(), 'the restored instance'), password: production.password };
+  const psqlPath = (await findClient('psql')).path;
+  const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
+  await awaitConnection(target, options, {
+    backoff: pacing.connect,
+    timeoutMs: pacing.connectTimeoutMs,
+    clock: pacing.clock,
+  });
+  return { target, psqlPath };
+}
+
+/** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
+async function restoreAndProve(execution: RdsExecution): Promise<void> {
+  const { run, plan, steps } = execution;
+  if (plan.phase === 'fresh')
+    await steps.run(
+      STEP.restoreInstance,
+      () => restoreInstance(execution),
+      (d) => d,
+    );
+  else steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
+  const restored = await steps.run(
+    STEP.waitInstance,
+    () => waitAvailable(execution, plan.restoredId),
+    (s) => `${s.id} available at ${endpointText(s) ?? '?'}`,
+  );
+  const { target, psqlPath } = await steps.run(
+    STEP.connect,
+    () => connectRestored(execution, restored),
+    (c) => c.target.display,
+  );
+  const { checks, smokeCommand } = run.settings;
+  const now = run.now;
+  if (checks) {
+    await steps.run(
+      STEP.checks,
+      async () => {
+        run.details.checks.results = await runChecks(checks.checks, target, {
+          psqlPath,
+          timeoutSeconds: run.settings.rtoSeconds,
+          secrets: run.secrets,
+          now,
+          signal: run.signal,
+        });
+        return judgeChecks(run.details.checks.results, checks.path);
+      },
+      (d) => d,
+    );
+  } else steps.skip(STEP.checks, 'no checks file');
+  if (smokeCommand) {
+    await steps.run(
+      STEP.smoke,
+      async () => {
+        run.details.smoke = await runSmokeCommand(smokeCommand, target, {
+          timeoutSeconds: run.settings.smokeTimeoutSeconds,
+          secrets: run.secrets,
+          now,
+          env: run.env,
+          signal: run.signal,
+        });
+        return judgeSmoke(run.details.smoke);
+      },
+      (d) => d,
+    );
+  } else steps.skip(STEP.smoke, 'no smoke-command');
+}
+
+/** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */
+async function renameDamaged(execution: RdsExecution): Promise<string> {
+  const { run, plan } = execution;
+  const damaged = plan.damaged;
+  if (!damaged?.arn) throw new Error(`${run.rds.instanceId}: RDS reports no ARN to tag`);
+  await addInstanceTags(
+    run.client,
+    damaged.arn,
+    { [TAG.replacedBy]: plan.restoredId, [TAG.keptAs]: plan.keptAs, [TAG.run]: runTag(run.run) },
+    throttled(execution),
+  );
+  await renameInstance(run.client, damaged.id, plan.keptAs, region(execution));
+  const kept = await waitAvailable(execution, plan.keptAs);
+  return `${damaged.id} → ${plan.keptAs} (available; deletion protection ${kept.deletionProtection ? 'on' : 'off'}, as it was; tagged ${TAG.replacedBy}=${plan.restoredId})`;
+}
+
+async function renameRestored(execution: RdsExecution): Promise<string> {
+  const { run, plan } = execution;
+  await renameInstance(run.client, plan.restoredId, run.rds.instanceId, region(execution));
+  run.details.recovered = true;
+  const now = await waitAvailable(execution, run.rds.instanceId);
+  return `${plan.restoredId} → ${run.rds.instanceId} (available at ${endpointText(now) ?? '?'}: the production endpoint)`;
+}
+
+/** stop-command, then the renames: the damaged instance away to its dated identifier, the restored one into the production identifier. */
+async function cutOverByRename(execution: RdsExecution): Promise<void> {
+  const { run, plan, steps } = execution;
+  await commandStep(execution, STEP.stop, 'stop-command', run.settings.commands.stop);
+  if (plan.phase === 'half-renamed') {
+    // The damaged instance may still be `renaming` when a run stopped right after the call.
+    await steps.run(
+      STEP.renameDamaged,
+      async () => `an earlier run renamed it to ${(await waitAvailable(execution, plan.keptAs)).id}`,
+      (d) => d,
+    );
+  } else
+    await steps.run(
+      STEP.renameDamaged,
+      () => renameDamaged(execution),
+      (d) => d,
+    );
+  await steps.run(
+    STEP.renameRestored,
+    () => renameRestored(execution),
+    (d) => d,
+  );
+}
+
+async function markComplete(execution: RdsExecution): Promise<void> {
+  const { run } = execution;
+  const production = await describeInstance(run.client, { id: run.rds.instanceId, region: region(execution) });
+  if (production?.arn)
+    await addInstanceTags(run.client, production.arn, { [TAG.state]: 'complete' }, throttled(execution));
+}
+
+/** From where the plan found the recovery, the rest of it; each part skipped when an earlier run did it. */
+export async function executeRdsRecovery(execution: RdsExecution, cutover: CutoverPacing): Promise<void> {
+  const { run, plan } = execution;
+  if (plan.phase === 'done') {
+    run.details.recovered = true;
+    return;
+  }
+  if (plan.phase === 'fresh' || plan.phase === 'restored') await restoreAndProve(execution);
+  if (plan.phase !== 'renamed') await cutOverByRename(execution);
+  run.details.recovered = true;
+  await bringUpApplication(execution, cutover);
+  await markComplete(execution);
+}
+
+/** The refusal of an expected-replaces that is not the damaged instance: before any change. */
+export function refuseOtherInstance(run: RdsRun, plan: RdsRecoveryPlan): void {
+  const expected = run.settings.expectedReplaces;
+  if (expected && expected !== plan.replaces) {
+    throw new ConfigurationError(
+      `expected-replaces is ${expected}, but the instance to replace is now ${plan.replaces}, so nothing was changed: ${run.rds.instanceId} changed since the plan; run the plan again`,
+    );
+  }
+}

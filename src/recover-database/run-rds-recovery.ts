@@ -1,0 +1,138 @@
+import type { RDSClient } from '@aws-sdk/client-rds';
+import { errorMessage } from '../errors.js';
+import type { ReportStep, StepRecorder } from '../report/report.js';
+import { StepFailure } from '../report/step-pipeline.js';
+import { redact } from '../util/redact.js';
+import type { RecoveryBase } from './context.js';
+import type { CutoverPacing } from './application-steps.js';
+import { executeRdsRecovery, refuseOtherInstance, type RdsPacing } from './rds-execute.js';
+import { planRdsRecovery, recordRdsPlan, type RdsRecoveryPlan, type RdsRun } from './rds-plan.js';
+import { STEP } from './steps.js';
+
+const PHASE: Record<RdsRecoveryPlan['phase'], (plan: RdsRecoveryPlan, id: string) => string> = {
+  fresh: (p, id) => `${id} (${p.replaces}) is to be replaced by a restore of ${p.binding}; nothing started yet`,
+  restored: (p, id) =>
+    `an earlier run restored ${p.binding} into ${p.restoredId}; ${id} is untouched: this run goes on from there`,
+  'half-renamed': (p, id) =>
+    `an earlier run renamed the damaged instance to ${p.keptAs} but not ${p.restoredId} to ${id}: this run finishes the cut-over`,
+  renamed: (p, id) =>
+    `an earlier run put ${p.restoredId} in place as ${id} (the damaged instance is ${p.keptAs}): this run goes on after the renames`,
+  done: (p, id) => `${id} was already recovered to ${p.binding}; the damaged instance is ${p.keptAs}: nothing to do`,
+};
+
+function actions(run: RdsRun, plan: RdsRecoveryPlan): string[] {
+  const id = run.rds.instanceId;
+  const { commands, checks, smokeCommand, health } = run.settings;
+  const words = (c: readonly string[] | undefined) => c?.join(' ');
+  const restore =
+    plan.point?.mechanism === 'snapshot'
+      ? `aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier ${plan.binding}`
+      : `aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier ${id} --restore-time ${plan.binding}`;
+  const rename = (from: string, to: string) =>
+    `aws rds modify-db-instance --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
+  const all: [RdsRecoveryPlan['phase'][], string | undefined][] = [
+    [
+      ['fresh'],
+      `${restore} --target-db-instance-identifier ${plan.restoredId} (made as ${id} is; tagged with this recovery)`,
+    ],
+    [
+      ['fresh', 'restored'],
+      `wait until ${plan.restoredId} is available, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
+    ],
+    [['fresh', 'restored', 'half-renamed'], commands.stop && `stop-command: ${words(commands.stop)}`],
+    [['fresh', 'restored'], `tag ${id} with this recovery, then ${rename(id, plan.keptAs)}; wait until available`],
+    [['fresh', 'restored', 'half-renamed'], `${rename(plan.restoredId, id)}; wait until available`],
+    [
+      ['fresh', 'restored', 'half-renamed', 'renamed'],
+      commands.migrate && `migrate-command: ${words(commands.migrate)}`,
+    ],
+    [['fresh', 'restored', 'half-renamed', 'renamed'], commands.start && `start-command: ${words(commands.start)}`],
+    [
+      ['fresh', 'restored', 'half-renamed', 'renamed'],
+      health && `wait up to ${health.timeoutSeconds} s for ${health.display} to answer ${health.expectStatus}`,
+    ],
+  ];
+  return all.filter(([phases, text]) => text && phases.includes(plan.phase)).map(([, text]) => text as string);
+}
+
+/** The commands that put the damaged instance back under the production identifier, once the restored one took it. */
+export function putBackCommands(run: RdsRun, plan: Pick<RdsRecoveryPlan, 'restoredId' | 'keptAs'>): string[] {
+  const id = run.rds.instanceId;
+  const region = run.settings.aws.region;
+  const rename = (from: string, to: string) =>
+    `aws rds modify-db-instance --region ${region} --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
+  return [
+    rename(id, plan.restoredId),
+    `aws rds wait db-instance-available --region ${region} --db-instance-identifier ${plan.restoredId}`,
+    rename(plan.keptAs, id),
+  ];
+}
+
+/** Where things stand at the end of an RDS recovery, in a sentence (and the way back once the renames happened). */
+export function describeRdsEnd(
+  run: RdsRun,
+  plan: RdsRecoveryPlan | undefined,
+  steps: readonly ReportStep[],
+  failed: boolean,
+): void {
+  const { details } = run;
+  const id = run.rds.instanceId;
+  if (!plan) return void (details.state = `nothing was changed: ${id} is as it was`);
+  const kept = `the damaged instance is kept as ${plan.keptAs} (delete it once the incident is closed: aws rds delete-db-instance --db-instance-identifier ${plan.keptAs} --final-db-snapshot-identifier ${plan.keptAs}-final, after turning its deletion protection off if it has it)`;
+  if (details.recovered) {
+    details.putBack = putBackCommands(run, plan);
+    details.state = failed
+      ? `${id} is the instance restored to ${plan.binding} now, but the recovery stopped after the renames (see the failed step); ${kept}. Run again to go on, or put the old instance back with the commands below`
+      : `${id} is the instance restored to ${plan.binding}; ${kept}`;
+    return;
+  }
+  if (details.mode === 'plan')
+    return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
+  const passed = (name: string) => steps.some((s) => s.name === name && s.status === 'passed');
+  if (plan.phase === 'half-renamed' || passed(STEP.renameDamaged)) {
+    details.state = `${id} has no instance: the damaged one is ${plan.keptAs}, the restored one ${plan.restoredId}; run again to finish the cut-over, or put the damaged one back: aws rds modify-db-instance --db-instance-identifier ${plan.keptAs} --new-db-instance-identifier ${id} --apply-immediately`;
+    return;
+  }
+  const restored = plan.phase === 'restored' || passed(STEP.restoreInstance);
+  details.state = restored
+    ? `${id} was not changed (${plan.replaces}); the restored instance ${plan.restoredId} is kept for inspection: run again to resume from it, or delete it`
+    : `${id} was not changed (${plan.replaces}); no instance was restored`;
+}
+
+/** Plan, and in execute mode the recovery, of an RDS source; the error, if any, with secrets taken out. */
+export async function rdsPlanAndExecute(
+  base: RecoveryBase,
+  client: RDSClient,
+  steps: StepRecorder,
+  pacing: { cutover: CutoverPacing; rds: RdsPacing },
+): Promise<{ plan?: RdsRecoveryPlan; error?: Error }> {
+  const rds = base.settings.rds;
+  if (!rds) throw new Error('an RDS recovery without its RDS settings');
+  const run: RdsRun = { ...base, client, rds };
+  const outcome: { plan?: RdsRecoveryPlan; error?: Error } = {};
+  try {
+    const plan = await steps.run(
+      STEP.plan,
+      async () => {
+        const found = await planRdsRecovery(run);
+        recordRdsPlan(run, found);
+        refuseOtherInstance(run, found);
+        return found;
+      },
+      (p) => PHASE[p.phase](p, rds.instanceId),
+    );
+    outcome.plan = plan;
+    run.details.actions = actions(run, plan);
+    if (run.settings.mode === 'execute')
+      await executeRdsRecovery(
+        { run, plan, steps, pacing: { ...pacing.rds, clock: pacing.cutover.clock } },
+        pacing.cutover,
+      );
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(errorMessage(caught));
+    error.message = redact(error instanceof StepFailure ? error.reasons.join('; ') : error.message, run.secrets);
+    outcome.error = error;
+  }
+  describeRdsEnd(run, outcome.plan, steps.steps, Boolean(outcome.error));
+  return outcome;
+}

@@ -1,0 +1,23 @@
+/** The steps of a recovery, in order; each is timed into the report. */
+export const STEP = {
+  plan: 'plan',
+  download: 'download',
+  createDatabase: 'create database',
+  roles: 'roles',
+  restore: 'restore',
+  databaseSettings: 'database settings',
+  verify: 'verify',
+  checks: 'checks',
+  smoke: 'smoke',
+  stop: 'stop-command',
+  sessions: 'sessions',
+  rename: 'rename',
+  migrate: 'migrate-command',
+  start: 'start-command',
+  health: 'health',
+  restoreInstance: 'restore instance',
+  waitInstance: 'wait for instance',
+  connect: 'connect',
+  renameDamaged: 'rename damaged instance',
+  renameRestored: 'rename restored instance',
+} as const;
