@@ -38512,16 +38512,30 @@ function postMortemMarkdown(report, unchecked) {
 
 /** How many drills the trend shows, this one included: three years of quarterly drills. */
 const TREND_LENGTH = 12;
-/** The slowest measured recovery per RTO scenario of one drill, against the tightest target. */
+/** The rows of the plan's RTO table, in its order: a drill's recovery times are shown in this order, others after them. */
+const PLAN_SCENARIOS = [
+    'database failure',
+    'application crash',
+    'infrastructure failure',
+    'regional outage',
+];
+const planRank = (scenario) => {
+    const rank = PLAN_SCENARIOS.indexOf(scenario);
+    return rank === -1 ? PLAN_SCENARIOS.length : rank;
+};
+/**
+ * The slowest measured recovery per RTO scenario of one drill, against the tightest target, with how
+ * many reports measured it; the plan's scenarios first, in the order of its RTO table.
+ */
 function recoveryByScenario(report) {
     const byScenario = new Map();
-    for (const o of report.objectives) {
-        if (o.name !== 'RTO' || o.measuredSeconds === null)
-            continue;
+    const measured = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
+    for (const o of [...measured].sort((a, b) => planRank(a.scenario) - planRank(b.scenario))) {
         const seen = byScenario.get(o.scenario);
         byScenario.set(o.scenario, {
-            measuredSeconds: Math.max(seen?.measuredSeconds ?? 0, o.measuredSeconds),
+            measuredSeconds: Math.max(seen?.measuredSeconds ?? 0, o.measuredSeconds ?? 0),
             targetSeconds: Math.min(seen?.targetSeconds ?? Infinity, o.targetSeconds),
+            measurements: (seen?.measurements ?? 0) + 1,
         });
     }
     return byScenario;
@@ -38626,8 +38640,8 @@ function headline(report, notCovered) {
         `${rowsWith('skipped')} skipped`,
         `${notCovered.length} not checked`,
     ];
-    const rto = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
-    const recovery = rto.map((o) => `${o.scenario} ${formatDuration(o.measuredSeconds ?? 0)} (RTO ${formatDuration(o.targetSeconds)})`);
+    // Each scenario once, as the plan's RTO table has it; every measurement is in the objectives below.
+    const recovery = [...recoveryByScenario(report)].map(([scenario, r]) => `${scenario} ${formatDuration(r.measuredSeconds)} (RTO ${formatDuration(r.targetSeconds)}${r.measurements > 1 ? `, slowest of ${r.measurements}` : ''})`);
     const failed = sources.filter((s) => !s.passed);
     const listed = sources.length > MANY_SOURCES
         ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length
@@ -42968,6 +42982,48 @@ function child_env_childEnv(own = {}, env = process.env) {
 /** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
 function commandEnv(env = process.env) {
     return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+/**
+ * What the commands inherit from the step's environment, and nothing else: the action's own
+ * inputs (INPUT_*, a database URL among them) and the runner's tokens stay out. The shell's
+ * basics, the ways a restart reaches the application (SSH agent, Docker, Kubernetes), and the
+ * AWS credentials an earlier step assumed (an ECS forced deployment) pass; anything more is
+ * named in an input (recover-application's pass-env). recover-database's stop, migrate and start
+ * commands get the same, with the production database in DATABASE_URL and PG*.
+ */
+const APPLICATION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'LANG',
+    'LC_ALL',
+    'LC_CTYPE',
+    'TZ',
+    'TMPDIR',
+    'RUNNER_TEMP',
+    'SSH_AUTH_SOCK',
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'DOCKER_CERT_PATH',
+    'DOCKER_TLS_VERIFY',
+    'KUBECONFIG',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+]));
+/** A command that reaches the application (a restart, a stop, a deploy): APPLICATION_VARIABLES of the step's environment. */
+function applicationEnv(env = process.env) {
+    return pick(env, (name) => APPLICATION_VARIABLES.includes(name));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts

@@ -69249,6 +69249,48 @@ function childEnv(own = {}, env = process.env) {
 function commandEnv(env = process.env) {
     return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
 }
+/**
+ * What the commands inherit from the step's environment, and nothing else: the action's own
+ * inputs (INPUT_*, a database URL among them) and the runner's tokens stay out. The shell's
+ * basics, the ways a restart reaches the application (SSH agent, Docker, Kubernetes), and the
+ * AWS credentials an earlier step assumed (an ECS forced deployment) pass; anything more is
+ * named in an input (recover-application's pass-env). recover-database's stop, migrate and start
+ * commands get the same, with the production database in DATABASE_URL and PG*.
+ */
+const APPLICATION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'LANG',
+    'LC_ALL',
+    'LC_CTYPE',
+    'TZ',
+    'TMPDIR',
+    'RUNNER_TEMP',
+    'SSH_AUTH_SOCK',
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'DOCKER_CERT_PATH',
+    'DOCKER_TLS_VERIFY',
+    'KUBECONFIG',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+]));
+/** A command that reaches the application (a restart, a stop, a deploy): APPLICATION_VARIABLES of the step's environment. */
+function applicationEnv(env = process.env) {
+    return pick(env, (name) => APPLICATION_VARIABLES.includes(name));
+}
 
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
 

@@ -64181,7 +64181,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 41:
+/***/ 8769:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65894,11 +65894,11 @@ function parseChoice(input, name, choices, fallback) {
     return match;
 }
 
-;// CONCATENATED MODULE: ./src/rds-restore/recovery-point.ts
+;// CONCATENATED MODULE: ./src/aws/rds-recovery-point.ts
 
 
 const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
-const recovery_point_INPUT = 'recovery-point';
+const rds_recovery_point_INPUT = 'recovery-point';
 function parseRecoveryPoint(input) {
     const text = input.trim();
     if (text === '' || text === 'latest')
@@ -65908,13 +65908,13 @@ function parseRecoveryPoint(input) {
     if (text.startsWith('snapshot:')) {
         const id = text.slice('snapshot:'.length).trim();
         if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
-            throw new ConfigurationError(`${recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
+            throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
         }
         return { kind: 'snapshot', id };
     }
     if (startsWithDate(text))
-        return { kind: 'time', time: parseIsoTime(text, recovery_point_INPUT) };
-    throw new ConfigurationError(`${recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
+        return { kind: 'time', time: parseIsoTime(text, rds_recovery_point_INPUT) };
+    throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
 }
 function describeSelector(selector) {
     switch (selector.kind) {
@@ -66298,6 +66298,10 @@ function toInstanceState(instance, region) {
         instanceClass: instance.DBInstanceClass,
         publiclyAccessible: instance.PubliclyAccessible,
         deletionProtection: instance.DeletionProtection,
+        resourceId: instance.DbiResourceId,
+        subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
+        securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
+        multiAz: instance.MultiAZ,
     };
 }
 /** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
@@ -66366,9 +66370,9 @@ async function describeAutomatedBackups(client, instanceId) {
 function temporarySettings(target) {
     return {
         DBInstanceClass: target.instanceClass,
-        PubliclyAccessible: false,
-        DeletionProtection: false,
-        MultiAZ: false,
+        PubliclyAccessible: target.publiclyAccessible ?? false,
+        DeletionProtection: target.deletionProtection ?? false,
+        MultiAZ: target.multiAz ?? false,
         CopyTagsToSnapshot: false,
         Tags: rds_tags_tagList(target.tags),
         ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
@@ -66395,9 +66399,35 @@ async function restoreFromSnapshot(client, snapshot, target, region) {
     }));
     return toInstanceState(response.DBInstance ?? {}, region);
 }
-/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
-async function deleteInstance(client, id) {
-    await client.send(new dist_cjs/* DeleteDBInstanceCommand */.Yvh({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+
+;// CONCATENATED MODULE: ./src/aws/rds-wait.ts
+
+
+/**
+ * Polls until the instance is available, logging each new status at once and the current one on a
+ * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
+ */
+async function waitUntilAvailable(client, id, region, options) {
+    const { clock, log } = options;
+    const started = clock.now();
+    const statuses = [];
+    let lastLog = started;
+    const outcome = await pollInstance(client, { id, region }, (state) => {
+        const status = state?.status ?? 'not found';
+        const now = clock.now();
+        if (statuses.at(-1)?.status !== status) {
+            statuses.push({ status, at: new Date(now).toISOString() });
+            log.info(`${id}: ${status} after ${formatDuration((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        else if (now - lastLog >= options.progressEveryMs) {
+            log.info(`${id}: still ${status} after ${formatDuration((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        return status === 'available' || options.signal?.aborted === true;
+    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
+    const available = outcome.value?.status === 'available';
+    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
@@ -75663,6 +75693,48 @@ function childEnv(own = {}, env = process.env) {
 function commandEnv(env = process.env) {
     return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
 }
+/**
+ * What the commands inherit from the step's environment, and nothing else: the action's own
+ * inputs (INPUT_*, a database URL among them) and the runner's tokens stay out. The shell's
+ * basics, the ways a restart reaches the application (SSH agent, Docker, Kubernetes), and the
+ * AWS credentials an earlier step assumed (an ECS forced deployment) pass; anything more is
+ * named in an input (recover-application's pass-env). recover-database's stop, migrate and start
+ * commands get the same, with the production database in DATABASE_URL and PG*.
+ */
+const APPLICATION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'LANG',
+    'LC_ALL',
+    'LC_CTYPE',
+    'TZ',
+    'TMPDIR',
+    'RUNNER_TEMP',
+    'SSH_AUTH_SOCK',
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'DOCKER_CERT_PATH',
+    'DOCKER_TLS_VERIFY',
+    'KUBECONFIG',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+]));
+/** A command that reaches the application (a restart, a stop, a deploy): APPLICATION_VARIABLES of the step's environment. */
+function applicationEnv(env = process.env) {
+    return pick(env, (name) => APPLICATION_VARIABLES.includes(name));
+}
 
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
 
@@ -76049,6 +76121,21 @@ async function findClient(tool, serverMajor, serverVersion) {
         `or put a ${serverMajor}+ client's bin folder first on PATH.`);
 }
 
+;// CONCATENATED MODULE: ./src/postgres/await-connection.ts
+
+
+
+/**
+ * Connects until the server answers (a freshly restored instance is `available` to RDS a moment
+ * before its database accepts connections) and returns its version, or throws with the last error.
+ */
+async function awaitConnection(database, options, wait) {
+    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || options.signal?.aborted === true, { deadline: wait.clock.now() + wait.timeoutMs, backoff: wait.backoff, clock: wait.clock });
+    if (!outcome.value.ok)
+        throw new Error(`${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`);
+    return outcome.value.rows[0]?.[0] ?? 'unknown';
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
 /** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
 function quoteIdent(name) {
@@ -76165,8 +76252,16 @@ function judgeProof(proof, countTables) {
         .join('; ');
 }
 
-;// CONCATENATED MODULE: ./src/rds-restore/temporary-instance.ts
+;// CONCATENATED MODULE: ./src/aws/rds-instance-delete.ts
 
+// Kept apart from the restore calls: an action that only restores and renames (recover-database)
+// never reaches this file, so its role needs no rds:DeleteDBInstance.
+/** Deletes a temporary instance for good: no final snapshot, no retained automated backups. */
+async function deleteInstance(client, id) {
+    await client.send(new dist_cjs/* DeleteDBInstanceCommand */.Yvh({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+}
+
+;// CONCATENATED MODULE: ./src/rds-restore/temporary-instance.ts
 
 
 
@@ -76188,32 +76283,6 @@ function temporaryTags(sourceId, runTag) {
 /** True when the instance's tags prove this run made it. */
 function madeByThisRun(state, runTag) {
     return state.tags[MADE_BY_TAG] === MADE_BY && state.tags[RUN_TAG] === runTag;
-}
-/**
- * Polls until the instance is available, logging each new status at once and the current one on a
- * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
- */
-async function waitUntilAvailable(client, target, region, options) {
-    const { clock, log } = options;
-    const started = clock.now();
-    const statuses = [];
-    let lastLog = started;
-    const outcome = await pollInstance(client, { id: target.id, region }, (state) => {
-        const status = state?.status ?? 'not found';
-        const now = clock.now();
-        if (statuses.at(-1)?.status !== status) {
-            statuses.push({ status, at: new Date(now).toISOString() });
-            log.info(`${target.id}: ${status} after ${formatDuration((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        else if (now - lastLog >= options.progressEveryMs) {
-            log.info(`${target.id}: still ${status} after ${formatDuration((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        return status === 'available' || options.signal?.aborted === true;
-    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
-    const available = outcome.value?.status === 'available';
-    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
 }
 /**
  * Deletes the temporary instance, but only after reading its tags back: an instance that is not
@@ -76289,7 +76358,7 @@ async function restoreStep(run, point) {
 }
 async function waitStep(run) {
     const { settings, pacing, clock } = run;
-    const wait = await waitUntilAvailable(run.client, run.target, settings.region, {
+    const wait = await waitUntilAvailable(run.client, run.target.id, settings.region, {
         deadline: clock.now() + settings.waitTimeoutMinutes * 60_000,
         poll: pacing.poll,
         throttle: pacing.throttle,
@@ -76315,10 +76384,11 @@ async function connectStep(run, { endpoint, psqlPath }) {
     const url = `postgres://${encodeURIComponent(settings.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
     const database = { ...parseDatabaseUrl(url, 'the restored instance'), password: settings.password };
     const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
-    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || run.signal?.aborted === true, { deadline: clock.now() + pacing.connectTimeoutMs, backoff: pacing.connect, clock });
-    if (!outcome.value.ok)
-        throw new Error(`${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`);
-    const serverVersion = outcome.value.rows[0]?.[0] ?? 'unknown';
+    const serverVersion = await awaitConnection(database, options, {
+        backoff: pacing.connect,
+        timeoutMs: pacing.connectTimeoutMs,
+        clock,
+    });
     run.details.database.serverVersion = serverVersion;
     return { database, psqlPath, serverVersion };
 }
@@ -76452,7 +76522,7 @@ function rdsRestoreSteps(run) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/rds-restore/recovery-points.ts
+;// CONCATENATED MODULE: ./src/aws/rds-recovery-points.ts
 
 
 
@@ -80081,7 +80151,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(41);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8769);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

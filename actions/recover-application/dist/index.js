@@ -31738,16 +31738,125 @@ async function runCommand(words, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/recover-application/command-env.ts
-
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+]));
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function child_env_childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
 /**
  * What the commands inherit from the step's environment, and nothing else: the action's own
  * inputs (INPUT_*, a database URL among them) and the runner's tokens stay out. The shell's
  * basics, the ways a restart reaches the application (SSH agent, Docker, Kubernetes), and the
  * AWS credentials an earlier step assumed (an ECS forced deployment) pass; anything more is
- * named in pass-env.
+ * named in an input (recover-application's pass-env). recover-database's stop, migrate and start
+ * commands get the same, with the production database in DATABASE_URL and PG*.
  */
-const PASSED_VARIABLES = [
+const APPLICATION_VARIABLES = [
     'PATH',
     'HOME',
     'USER',
@@ -31777,6 +31886,14 @@ const PASSED_VARIABLES = [
     'AWS_WEB_IDENTITY_TOKEN_FILE',
     'AWS_ROLE_ARN',
 ];
+/** A command that reaches the application (a restart, a stop, a deploy): APPLICATION_VARIABLES of the step's environment. */
+function applicationEnv(env = process.env) {
+    return pick(env, (name) => APPLICATION_VARIABLES.includes(name));
+}
+
+;// CONCATENATED MODULE: ./src/recover-application/command-env.ts
+
+
 /** Passed variables whose values are secrets: masked wherever the commands' output is shown. */
 const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -31797,7 +31914,7 @@ function parseCommandEnv(input, from) {
             throw new errors_ConfigurationError(`pass-env names ${name}, which is not set in the step's environment: set it in the step's env: (e.g. from a secret) or drop it`);
     }
     const env = {};
-    for (const name of [...PASSED_VARIABLES, ...names]) {
+    for (const name of [...APPLICATION_VARIABLES, ...names]) {
         const value = from[name];
         if (value !== undefined)
             env[name] = value;
@@ -32544,117 +32661,6 @@ function recoverApplicationMarkdown(report) {
     if (report.details.mode === 'execute')
         lines.push(...objectivesSection(report.objectives, SCENARIO), ...checklistSection(report.checklist));
     return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/util/child-env.ts
-/**
- * What a child process gets of the action's environment: an allow-list, never the whole of it.
- * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
- * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
- * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
- * one place that says what passes.
- */
-/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set([
-    'PATH',
-    'HOME',
-    'USER',
-    'LOGNAME',
-    'SHELL',
-    'TMPDIR',
-    'TMP',
-    'TEMP',
-    'TZ',
-    'LANG',
-    'LANGUAGE',
-]);
-const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
-/**
- * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
- * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
- * its own connection's password.
- */
-const LIBPQ_SETTINGS = new Set([
-    'PGHOST',
-    'PGHOSTADDR',
-    'PGPORT',
-    'PGDATABASE',
-    'PGUSER',
-    'PGPASSFILE',
-    'PGSERVICE',
-    'PGSERVICEFILE',
-    'PGSYSCONFDIR',
-    'PGLOCALEDIR',
-    'PGOPTIONS',
-    'PGAPPNAME',
-    'PGCONNECT_TIMEOUT',
-    'PGCLIENTENCODING',
-    'PGDATESTYLE',
-    'PGTZ',
-    'PGGEQO',
-    'PGTARGETSESSIONATTRS',
-    'PGLOADBALANCEHOSTS',
-    'PGSSLMODE',
-    'PGREQUIRESSL',
-    'PGSSLCOMPRESSION',
-    'PGSSLCERT',
-    'PGSSLKEY',
-    'PGSSLCERTMODE',
-    'PGSSLROOTCERT',
-    'PGSSLCRL',
-    'PGSSLCRLDIR',
-    'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION',
-    'PGSSLMAXPROTOCOLVERSION',
-    'PGSSLNEGOTIATION',
-    'PGREQUIREPEER',
-    'PGREQUIREAUTH',
-    'PGCHANNELBINDING',
-    'PGMINPROTOCOLVERSION',
-    'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE',
-    'PGKRBSRVNAME',
-    'PGGSSLIB',
-    'PGGSSDELEGATION',
-    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE',
-    'SSL_CERT_DIR',
-    'KRB5_CONFIG',
-    'KRB5CCNAME',
-]);
-/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = (/* unused pure expression or super */ null && ([
-    'PGHOST',
-    'PGHOSTADDR',
-    'PGPORT',
-    'PGDATABASE',
-    'PGUSER',
-    'PGPASSWORD',
-    'PGPASSFILE',
-    'PGSERVICE',
-    'PGSERVICEFILE',
-    'PGOPTIONS',
-    'DATABASE_URL',
-]));
-function pick(env, passes) {
-    const picked = {};
-    for (const [name, value] of Object.entries(env))
-        if (value !== undefined && passes(name))
-            picked[name] = value;
-    return picked;
-}
-const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
-/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
-function baseEnv(env = process.env) {
-    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
-}
-/** The environment of a child process: the base and `own`, the variables the caller gives it. */
-function child_env_childEnv(own = {}, env = process.env) {
-    return { ...baseEnv(env), ...own };
-}
-/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
-function commandEnv(env = process.env) {
-    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/connection.ts
