@@ -3,9 +3,8 @@ import { URL } from 'node:url';
 
 /**
  * The coverage floor, in coverage-floor.json: `npm run test:coverage` (the whole suite), then
- * `npm run coverage:floor` sets each figure just under what that run measured. For now a
- * placeholder: what the version tests, backup.test and backup-inputs alone reach
- * (23.5 / 16.6 / 17.6 / 24.7 %, 2026-11-29), which the whole suite exceeds.
+ * `npm run coverage:floor` sets each figure just under what that run measured (2026-12-07:
+ * statements 79.7, branches 70.2, functions 82.5, lines 79.5 % of src/, in-process code only).
  */
 const coverageFloor = JSON.parse(readFileSync(new URL('./coverage-floor.json', import.meta.url), 'utf8'));
 
