@@ -12,6 +12,7 @@ import {
   toImprove,
   when,
   wentWell,
+  PLAN_ACTION_ITEMS,
 } from './post-mortem.js';
 import { objectivesSection, sourcesTable, stepsSection } from './render.js';
 
@@ -64,13 +65,7 @@ function outageLines(report: DrillReport): string[] {
  */
 export function incidentPostMortemMarkdown(report: DrillReport): string {
   const sources = report.details.sources;
-  const actionItems = [
-    ...report.reasons.map((reason) => `- [ ] Fix: ${reason}`),
-    '- [ ] Update documentation',
-    '- [ ] Implement preventive measures',
-    '- [ ] Train team on new procedures',
-    '- [ ] Schedule follow-up review',
-  ];
+  const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${reason}`), ...PLAN_ACTION_ITEMS];
   return [
     '## Post-mortem',
     '',

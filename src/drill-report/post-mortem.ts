@@ -144,6 +144,14 @@ export function bullets(items: readonly string[], indent = '   '): string {
   return items.map((item) => `${indent}- ${item}`).join('\n');
 }
 
+/** The action items the plan's post-mortem template lists after every incident and drill. */
+export const PLAN_ACTION_ITEMS = [
+  '- [ ] Update documentation',
+  '- [ ] Implement preventive measures',
+  '- [ ] Train team on new procedures',
+  '- [ ] Schedule follow-up review',
+];
+
 /**
  * The plan's post-mortem template (Post-Incident Procedures), its five sections and questions
  * as the plan words them, answered where the reports know the answer; the rest is marked for
@@ -156,10 +164,7 @@ export function postMortemMarkdown(report: DrillReport, unchecked: readonly Chec
   const actionItems = [
     ...failures.map((reason) => `- [ ] Fix: ${reason}`),
     ...notCovered.map((key) => `- [ ] Cover in the next drill: ${PLAN_CHECKLIST[key]}`),
-    '- [ ] Update documentation',
-    '- [ ] Implement preventive measures',
-    '- [ ] Train team on new procedures',
-    '- [ ] Schedule follow-up review',
+    ...PLAN_ACTION_ITEMS,
   ];
   return [
     '## Post-mortem',
