@@ -50,6 +50,8 @@ export interface ActionOptions {
 export interface Corruption {
   /** When the bad migration committed (the server's clock). */
   at: string;
+  /** ISO, to the millisecond: after the events were committed, before the bad migration began; what a point-in-time recovery restores. */
+  justBefore: string;
   /** Payments in production just before it: the backup's, and those taken after the backup. */
   paymentsBefore: number;
   /** The rows it deleted, all of them in the backup. */

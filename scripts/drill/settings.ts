@@ -30,6 +30,7 @@ export const REPORT = {
   rdsRestoreTest: 'rds-restore-test/rds-restore-test-report.json',
   audit: 'dr-audit/dr-audit-report.json',
   failover: 'failover-execute/failover-report.json',
+  recoverDatabaseRds: 'recover-database-rds-execute/recover-database-report.json',
   recoverDatabase: 'recover-database-execute/recover-database-report.json',
   recoverApplication: 'recover-application-execute/recover-application-report.json',
 } as const;

@@ -13,6 +13,7 @@ import { restoreRdsRecoveryPoint } from './steps/rds-recovery-point.js';
 import { rebuildOntoEmptyServer } from './steps/rebuild.js';
 import { recoverApplication } from './steps/recover-application.js';
 import { recoverDatabase } from './steps/recover-database.js';
+import { recoverDatabaseFromRds } from './steps/recover-database-rds.js';
 import { restoreFromCopy } from './steps/restore-from-copy.js';
 import { createSampleDatabase } from './steps/sample-database.js';
 import { startTheStack } from './steps/start-stack.js';
@@ -28,6 +29,10 @@ export const DRILL_STEPS: readonly DrillStep[] = [
   failOver,
   // After the failover: the RDS restore and the failover proved production before it was damaged.
   corruptProduction,
+  // RDS first: it changes only RDS's identifiers and restores into a new server from the WAL, so the
+  // recovery from the backup still finds production's database as the corruption left it. The other
+  // way round, production's database would by then hold the backup's data, not the damage RDS replaces.
+  recoverDatabaseFromRds,
   recoverDatabase,
   recoverApplication,
   // Last: it gathers the reports of every step before it.

@@ -89,6 +89,10 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['failover to the replica region (actions/failover, execute)', true],
     ['corrupt production: a bad migration deletes the refunded payments', true],
     [
+      'recover production on RDS to just before the corruption: plan, execute bound to it, rename cut-over (actions/recover-database, source rds-point-in-time)',
+      true,
+    ],
+    [
       "recover production from the night's backup: plan through dr-actions on the command line, execute as the workflow does (actions/recover-database)",
       true,
     ],
@@ -111,6 +115,8 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['dr-audit', 'RPO', 'regional outage', true],
     ['failover', 'RTO', 'regional outage', true],
     ['failover', 'RPO', 'regional outage', true],
+    ['recover-database', 'RTO', 'database failure', true],
+    ['recover-database', 'RPO', 'database failure', true],
     ['recover-database', 'RTO', 'database failure', true],
     ['recover-database', 'RPO', 'database failure', true],
     ['recover-application', 'RTO', 'application crash', true],
@@ -166,6 +172,31 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     ['RPO', 3_600, true],
   ]);
 
+  // The database failure on RDS: restored to just before the corruption, renamed into production's identifier, the damaged instance kept.
+  const rdsRecovery = JSON.parse(
+    await readFile(join(out, 'reports', 'recover-database-rds-execute', 'recover-database-report.json'), 'utf8'),
+  ) as RecoverDatabaseReport;
+  expect(rdsRecovery.passed).toBe(true);
+  expect(rdsRecovery.details).toMatchObject({
+    mode: 'execute',
+    recovered: true,
+    keptAs: expect.stringMatching(/^saas-production-damaged-\d{14}$/),
+  });
+  expect(rdsRecovery.details.rds?.recoveryPoint?.mechanism).toBe('point-in-time');
+  expect(rdsRecovery.details.health).toMatchObject({ healthy: true });
+  expect(rdsRecovery.details.rpo.seconds).toBeLessThan(300);
+  const corruptStep = verdict.steps.find((s) => s.name.startsWith('corrupt production'));
+  const [, justBefore, at, deleted] =
+    /\(recovery point (\S+)\) at (\S+) DELETE .* removed (\d+) of/.exec(corruptStep?.detail ?? '') ?? [];
+  expect(rdsRecovery.details.rds?.recoveryPoint?.time).toBe(justBefore);
+  expect(Date.parse(at ?? '')).toBeGreaterThan(Date.parse(justBefore ?? ''));
+  const rdsStep = verdict.steps.find((s) => s.name.startsWith('recover production on RDS'));
+  expect(rdsStep?.detail).toMatch(
+    new RegExp(
+      `^saas-production restored by RDS to ${justBefore}, \\d+ ms before the corruption: it serves the ${deleted} deleted payments, all ${dataset.payments + 25} payments and the 40 events written after the backup; the damaged instance kept as saas-production-damaged-\\d{14}; the application answers again; RPO [\\d.]+ s`,
+    ),
+  );
+
   // The database failure: the deleted payments back under the production name, the damaged database kept, the writes since the backup counted as lost.
   const recovery = JSON.parse(
     await readFile(join(out, 'reports', 'recover-database-execute', 'recover-database-report.json'), 'utf8'),
@@ -184,7 +215,7 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   });
   expect(recovery.details.loss?.tables.find((t) => t.table === 'public.payments')?.backupRows).toBe(dataset.payments);
   expect(recovery.details.health).toMatchObject({ healthy: true });
-  const recoverStep = verdict.steps.find((s) => s.name.startsWith('recover production'));
+  const recoverStep = verdict.steps.find((s) => s.name.startsWith('recover production from'));
   expect(recoverStep?.detail).toMatch(
     /the damaged database kept as saas_production_damaged_\d{8}_\d{6} \(\d+ payments, none refunded\); the application answers again; lost, as the report counts them: 40 events and 25 payments written after the backup/,
   );
@@ -197,14 +228,15 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     /Recovery time: database failure [^;()]+ \(RTO 1 h 0 min, slowest of 2\); application crash [^;()]+ \(RTO 30 min 0 s\); infrastructure failure [^;()]+ \(RTO 4 h 0 min\); regional outage [^;()]+ \(RTO 8 h 0 min, slowest of 2\)\./,
   );
   expect(report).toMatch(/^# ✅ Local disaster-recovery drill, \d{4}-\d{2}-\d{2}: passed/);
-  expect(report).toContain('7 reports: 7 passed, 0 failed.');
+  expect(report).toContain('8 reports: 8 passed, 0 failed.');
   for (const label of [
     'restore-verify (copy)',
     'restore-verify (rebuild)',
     'rds-restore-test',
     'dr-audit',
     'failover',
-    'recover-database',
+    'recover-database (rds-execute)',
+    'recover-database (execute)',
     'recover-application',
   ]) {
     expect(report).toContain(`| ✅ ${label} |`);
@@ -226,6 +258,8 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     'rds-restore-test',
     'dr-audit',
     'failover',
+    'recover-database-rds-plan',
+    'recover-database-rds',
     'recover-database-plan',
     'recover-database',
     'recover-application',
@@ -242,7 +276,7 @@ test('npm run drill at a small size: passes every step, writes the report, and l
     verdict.started;
   expect(postgresPort && motoPid && productionPort && newServerPort && replicaPort && applicationUrl).toBeTruthy();
   expect(await listening(Number(new URL(applicationUrl as string).port))).toBe(false);
-  expect(restoredPorts).toHaveLength(1);
+  expect(restoredPorts).toHaveLength(2);
   for (const port of [postgresPort, productionPort, newServerPort, ...(restoredPorts ?? []), replicaPort])
     expect([port, await listening(port as number)]).toEqual([port, false]);
   expect(alive(motoPid as number)).toBe(false);
