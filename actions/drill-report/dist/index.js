@@ -38457,6 +38457,13 @@ function toImprove(report, notCovered) {
 function bullets(items, indent = '   ') {
     return items.map((item) => `${indent}- ${item}`).join('\n');
 }
+/** The action items the plan's post-mortem template lists after every incident and drill. */
+const PLAN_ACTION_ITEMS = [
+    '- [ ] Update documentation',
+    '- [ ] Implement preventive measures',
+    '- [ ] Train team on new procedures',
+    '- [ ] Schedule follow-up review',
+];
 /**
  * The plan's post-mortem template (Post-Incident Procedures), its five sections and questions
  * as the plan words them, answered where the reports know the answer; the rest is marked for
@@ -38469,10 +38476,7 @@ function postMortemMarkdown(report, unchecked) {
     const actionItems = [
         ...failures.map((reason) => `- [ ] Fix: ${reason}`),
         ...notCovered.map((key) => `- [ ] Cover in the next drill: ${PLAN_CHECKLIST[key]}`),
-        '- [ ] Update documentation',
-        '- [ ] Implement preventive measures',
-        '- [ ] Train team on new procedures',
-        '- [ ] Schedule follow-up review',
+        ...PLAN_ACTION_ITEMS,
     ];
     return [
         '## Post-mortem',
@@ -38880,13 +38884,7 @@ function outageLines(report) {
  */
 function incidentPostMortemMarkdown(report) {
     const sources = report.details.sources;
-    const actionItems = [
-        ...report.reasons.map((reason) => `- [ ] Fix: ${reason}`),
-        '- [ ] Update documentation',
-        '- [ ] Implement preventive measures',
-        '- [ ] Train team on new procedures',
-        '- [ ] Schedule follow-up review',
-    ];
+    const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${reason}`), ...PLAN_ACTION_ITEMS];
     return [
         '## Post-mortem',
         '',
