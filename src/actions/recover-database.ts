@@ -31,6 +31,7 @@ export async function run(): Promise<void> {
       'recovery-point': result.recoveryPoint,
       replaces: result.replaces,
       'kept-as': result.keptAs,
+      'record-value': result.recordValue,
       recovered: result.recovered,
       'recovery-seconds': result.recoverySeconds,
       'report-path': result.reportPath,

@@ -12,7 +12,7 @@ import {
   type Preflight,
   type ReplicaRole,
 } from './preflight.js';
-import { recordValue } from './record.js';
+import { recordValue } from '../aws/route53-record.js';
 import type { ReplicationLag } from './replica-database.js';
 
 export const RTO_SCENARIO = 'regional outage';

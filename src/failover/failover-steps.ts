@@ -11,7 +11,7 @@ import type { HealthTarget } from '../health/target.js';
 import type { FailoverSettings, RecordTarget } from './inputs.js';
 import type { Preflight } from './preflight.js';
 import { promoteReplica, waitForPrimary, type PromotionResult } from './promote.js';
-import { describeRecord, switchRecord, type SwitchResult } from './record.js';
+import { describeRecord, switchRecord, type SwitchResult } from '../aws/route53-record.js';
 import { proveWritable, type WritableProof } from './replica-database.js';
 import { PROMOTED_FROM_TAG } from './tags.js';
 

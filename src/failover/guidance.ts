@@ -1,7 +1,7 @@
 import type { FailoverSettings, RecordTarget } from './inputs.js';
 import { describeRef } from '../aws/rds-instance-ref.js';
 import type { Preflight, RecordFinding } from './preflight.js';
-import { compareAndSwapCommand } from './record.js';
+import { compareAndSwapCommand } from '../aws/route53-record.js';
 
 /** What the operator must do once the database has moved; the action cannot do these for them. */
 export function nextSteps(settings: FailoverSettings, preflight: Preflight): string[] {

@@ -5,22 +5,13 @@ import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseIdentifier, parseInstanceRef, type InstanceRef } from '../aws/rds-instance-ref.js';
 import { parseHealthTarget, type HealthTarget } from '../health/target.js';
-import { normalizeDnsName } from './dns-names.js';
-import { normalizeRecordValue } from './record-value.js';
+import { normalizeDnsName } from '../aws/dns-names.js';
+import { normalizeRecordValue } from '../aws/route53-record-value.js';
+import type { RecordTarget } from '../aws/route53-record.js';
+
+export type { RecordTarget } from '../aws/route53-record.js';
 
 export type FailoverMode = 'plan' | 'execute';
-
-/** The Route 53 record the application uses to find its database. */
-export interface RecordTarget {
-  hostedZoneId: string;
-  /** Lower case, with the trailing dot Route 53 returns. */
-  name: string;
-  type: 'CNAME' | 'A';
-  /** CNAME only: an alias record has no TTL of its own. */
-  ttl: number;
-  /** A only: the alias target that fronts the new primary (a load balancer). */
-  alias?: { dnsName: string; hostedZoneId: string };
-}
 
 export interface FailoverSettings {
   mode: FailoverMode;

@@ -6,10 +6,10 @@ import { describeProbe, probeHealth, type HealthProbe } from '../health/wait.js'
 import type { FailoverSettings } from './inputs.js';
 import { arnFor, describeRef, parseInstanceRef, sameInstance, type InstanceRef } from '../aws/rds-instance-ref.js';
 import { describeInstance, endpointText, listsReplica, TRANSITIONAL_STATUSES, type InstanceState } from '../aws/rds.js';
-import { describeRecord, desiredRecordSet, lookupRecord, pointsAt, recordValue } from './record.js';
+import { describeRecord, desiredRecordSet, lookupRecord, pointsAt, recordValue } from '../aws/route53-record.js';
 import { readReplicaDatabase, type ReplicaDatabaseState, type ReplicationLag } from './replica-database.js';
 import { approvedRecordVerdict, currentRecordVerdict, type OldPrimary } from './record-policy.js';
-import { recordFingerprint } from './record-value.js';
+import { recordFingerprint } from '../aws/route53-record-value.js';
 import { PROMOTED_AT_TAG, PROMOTED_FROM_TAG } from './tags.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'blocker';

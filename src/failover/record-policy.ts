@@ -1,9 +1,9 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { InstanceRef } from '../aws/rds-instance-ref.js';
-import { sameDnsName } from './dns-names.js';
+import { sameDnsName } from '../aws/dns-names.js';
 import type { FailoverMode, RecordTarget } from './inputs.js';
-import { compareAndSwapCommand, describeRecord } from './record.js';
-import { recordFingerprint } from './record-value.js';
+import { compareAndSwapCommand, describeRecord } from '../aws/route53-record.js';
+import { recordFingerprint } from '../aws/route53-record-value.js';
 
 /** One preflight finding about the record, before preflight files it. */
 export interface RecordVerdict {

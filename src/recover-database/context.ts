@@ -18,7 +18,9 @@ export interface CommandRun {
 export interface RdsRecoveryDetails {
   instanceId: string;
   region: string;
-  cutover: 'rename';
+  cutover: 'rename' | 'dns';
+  /** cutover: dns: the record moved from the damaged instance's endpoint to the restored one. */
+  record?: string;
   recoveryPoint?: { mechanism: 'point-in-time' | 'snapshot'; time: string; label: string; snapshotId?: string };
   /** The restored instance: its identifier until it takes the production one, and the statuses RDS reported. */
   restored: { id: string; statuses: { status: string; at: string }[]; endpoint?: string };
@@ -48,6 +50,8 @@ export interface RecoverDetails {
   replaces?: string;
   restoredAs?: string;
   keptAs?: string;
+  /** cutover: dns: the record as this run read it before any change, in the form expected-record-value takes. */
+  recordValue?: string;
   loss?: DataLoss;
   /** What execute does (in plan mode: would do), in order, as commands and SQL. */
   actions: string[];

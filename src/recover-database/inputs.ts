@@ -81,6 +81,11 @@ export function assertConfirmed(
       "mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw",
     );
   }
+  if (settings.rds?.cutover === 'dns' && !settings.rds.expectedRecordValue) {
+    throw new ConfigurationError(
+      "mode is execute with cutover: dns but expected-record-value is empty, so nothing was changed: pass the plan's record-value output, so that execute moves the record the reviewers saw",
+    );
+  }
 }
 
 function parseSource(input: InputReader): RecoverSource {
@@ -95,6 +100,9 @@ function parseSource(input: InputReader): RecoverSource {
     ['instance-id', input('instance-id')],
     ['recovery-point', input('recovery-point')],
     ['cutover', input('cutover')],
+    ['hosted-zone-id', input('hosted-zone-id')],
+    ['record-name', input('record-name')],
+    ['expected-record-value', input('expected-record-value')],
   ];
   const rdsOnly = rdsInputs.filter(([, value]) => value.trim()).map(([name]) => name);
   if (rdsOnly.length)

@@ -1,6 +1,9 @@
 import { isAwsError } from '../aws/errors.js';
 import { restoreFromSnapshot, restoreToPointInTime, type TemporaryInstance } from '../aws/rds-recovery.js';
 import { renameInstance } from '../aws/rds-rename.js';
+import { waitForChangeInSync } from '../aws/route53.js';
+import { switchRecord } from '../aws/route53-record.js';
+import { bareDnsName } from '../aws/dns-names.js';
 import { waitUntilAvailable } from '../aws/rds-wait.js';
 import { addInstanceTags, describeInstance, endpointText, type InstanceState } from '../aws/rds.js';
 import { judgeChecks, runChecks } from '../checks/run-checks.js';
@@ -15,6 +18,7 @@ import type { Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
 import { bringUpApplication, commandStep, type CutoverPacing } from './application-steps.js';
 import { MADE_BY, runTag, TAG } from './rds-journal.js';
+import { movedTo } from './rds-record.js';
 import type { RdsRecoveryPlan, RdsRun } from './rds-plan.js';
 import { STEP } from './steps.js';
 
@@ -239,9 +243,57 @@ async function cutOverByRename(execution: RdsExecution): Promise<void> {
   );
 }
 
+/** Tags the damaged instance with the recovery, then moves the record to the restored instance in one compare-and-swap and waits until it is in sync. */
+async function moveRecord(execution: RdsExecution): Promise<string> {
+  const { run, plan, pacing } = execution;
+  const { record, damaged } = plan;
+  if (!record || !run.route53 || !damaged?.arn)
+    throw new Error('cutover: dns without its record or the damaged instance');
+  await addInstanceTags(
+    run.client,
+    damaged.arn,
+    { [TAG.replacedBy]: plan.restoredId, [TAG.keptAs]: damaged.id, [TAG.run]: runTag(run.run) },
+    throttled(execution),
+  );
+  const restored = await describeInstance(run.client, { id: plan.restoredId, region: region(execution) });
+  const address = restored?.endpoint?.address;
+  if (!address) throw new Error(`${plan.restoredId} is available but RDS reports no endpoint`);
+  const comment = `recover-database: ${damaged.id} restored to ${plan.binding} as ${plan.restoredId}`;
+  const { deadline, throttle, clock } = throttled(execution);
+  const change = await switchRecord(run.route53, record.target, record.current, movedTo(record, address), {
+    comment,
+    deadline,
+    backoff: throttle,
+    clock,
+  });
+  plan.restoredAddress = address;
+  run.details.recovered = true;
+  const sync = await waitForChangeInSync(run.route53, change.changeId, {
+    deadline,
+    backoff: pacing.poll,
+    throttle,
+    clock,
+  });
+  const synced = sync.done ? 'INSYNC' : `still ${sync.status}: Route 53 will apply it`;
+  return `${bareDnsName(record.target.name)} CNAME ${record.value} → ${address} (change ${change.changeId}, ${synced}; clients may keep the old value up to its TTL, ${record.target.ttl} s); ${damaged.id} keeps its identifier, tagged ${TAG.replacedBy}=${plan.restoredId}`;
+}
+
+/** stop-command, then the record moved from the damaged instance to the restored one. */
+async function cutOverByDns(execution: RdsExecution): Promise<void> {
+  const { run, steps } = execution;
+  await commandStep(execution, STEP.stop, 'stop-command', run.settings.commands.stop);
+  await steps.run(
+    STEP.moveRecord,
+    () => moveRecord(execution),
+    (d) => d,
+  );
+}
+
 async function markComplete(execution: RdsExecution): Promise<void> {
-  const { run } = execution;
-  const production = await describeInstance(run.client, { id: run.rds.instanceId, region: region(execution) });
+  const { run, plan } = execution;
+  // The recovered instance: under the production identifier after the renames, its own with cutover: dns.
+  const id = plan.record ? plan.restoredId : run.rds.instanceId;
+  const production = await describeInstance(run.client, { id, region: region(execution) });
   if (production?.arn)
     await addInstanceTags(run.client, production.arn, { [TAG.state]: 'complete' }, throttled(execution));
 }
@@ -254,7 +306,7 @@ export async function executeRdsRecovery(execution: RdsExecution, cutover: Cutov
     return;
   }
   if (plan.phase === 'fresh' || plan.phase === 'restored') await restoreAndProve(execution);
-  if (plan.phase !== 'renamed') await cutOverByRename(execution);
+  if (plan.phase !== 'renamed') await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
   run.details.recovered = true;
   await bringUpApplication(execution, cutover);
   await markComplete(execution);

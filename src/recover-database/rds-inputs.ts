@@ -1,5 +1,7 @@
+import { normalizeDnsName } from '../aws/dns-names.js';
 import { parseIdentifier } from '../aws/rds-instance-ref.js';
 import { parseRecoveryPoint, type RecoveryPointSelector } from '../aws/rds-recovery-point.js';
+import { normalizeRecordValue } from '../aws/route53-record-value.js';
 import { ConfigurationError } from '../errors.js';
 import { parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { startsWithDate } from '../util/time.js';
@@ -12,8 +14,45 @@ export interface RdsRecoverySettings {
   instanceId: string;
   /** latest or a time (rds-point-in-time); the newest snapshot or a named one (rds-snapshot). */
   recoveryPoint: RecoveryPointSelector;
-  cutover: 'rename';
+  cutover: 'rename' | 'dns';
+  /** cutover: dns: the CNAME the application finds the database by, moved from the damaged instance to the restored one. */
+  record?: { hostedZoneId: string; name: string };
+  /** cutover: dns: the record's value as the approved plan saw it (its record-value output), normalised. */
+  expectedRecordValue?: string;
   waitTimeoutMinutes: number;
+}
+
+const RECORD_INPUTS = ['hosted-zone-id', 'record-name', 'expected-record-value'] as const;
+
+/** hosted-zone-id, record-name, expected-record-value: all of them for cutover: dns, none for rename. */
+function parseRecord(
+  input: InputReader,
+  cutover: 'rename' | 'dns',
+): Pick<RdsRecoverySettings, 'record' | 'expectedRecordValue'> {
+  const given = RECORD_INPUTS.filter((name) => input(name).trim());
+  if (cutover === 'rename') {
+    if (given.length)
+      throw new ConfigurationError(
+        `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} for cutover: dns; with cutover: rename the restored instance takes the production identifier and no record changes`,
+      );
+    return {};
+  }
+  const zone = input('hosted-zone-id')
+    .trim()
+    .replace(/^\/hostedzone\//, '');
+  if (!/^[A-Z0-9]{1,32}$/i.test(zone))
+    throw new ConfigurationError(
+      `hosted-zone-id '${zone}': cutover: dns needs the id of the hosted zone that holds record-name (e.g. Z0123456789ABCDEFGHIJ)`,
+    );
+  if (!input('record-name').trim())
+    throw new ConfigurationError(
+      'record-name: cutover: dns needs the CNAME the application finds the database by (e.g. db.example.com)',
+    );
+  const expected = input('expected-record-value').trim();
+  return {
+    record: { hostedZoneId: zone.toUpperCase(), name: normalizeDnsName(input('record-name'), 'record-name') },
+    ...(expected ? { expectedRecordValue: normalizeRecordValue(expected) } : {}),
+  };
 }
 
 function parsePoint(text: string, source: RdsSource): RecoveryPointSelector {
@@ -52,12 +91,8 @@ export function parseRdsSource(input: InputReader, source: RdsSource): RdsRecove
     );
   }
   const cutover = parseChoice(input('cutover'), 'cutover', ['rename', 'dns'] as const, 'rename');
-  if (cutover === 'dns') {
-    throw new ConfigurationError(
-      'cutover: dns is not available in this version of recover-database; use cutover: rename (the restored instance takes the production identifier, so the endpoint stays), or move the record with failover after a recovery into a new instance',
-    );
-  }
   return {
+    ...parseRecord(input, cutover),
     instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
     recoveryPoint: parsePoint(input('recovery-point'), source),
     cutover,

@@ -1,4 +1,5 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { describeSelector } from '../aws/rds-recovery-point.js';
 import { findRecoveryPoints, resolveRecoveryPoint, type ResolvedPoint } from '../aws/rds-recovery-points.js';
 import { listSnapshots } from '../aws/rds-snapshots.js';
@@ -8,10 +9,13 @@ import { secondsBetween } from '../util/format.js';
 import type { RecoveryBase } from './context.js';
 import type { RdsRecoverySettings } from './rds-inputs.js';
 import { damagedId, restoredFor, restoredId, TAG } from './rds-journal.js';
+import { readRecord, recordPointsAt, refuseOtherRecord, type RecordPlan } from './rds-record.js';
 
 /** What an RDS recovery's run shares: the run without a backup store, the RDS client and the source. */
 export interface RdsRun extends RecoveryBase {
   client: RDSClient;
+  /** cutover: dns only. */
+  route53?: Route53Client;
   rds: RdsRecoverySettings;
 }
 
@@ -19,7 +23,8 @@ export interface RdsRun extends RecoveryBase {
  * Where an RDS recovery stands, read from the instances and their tags:
  * fresh (nothing started), restored (the restored instance exists, production untouched),
  * half-renamed (the damaged instance has its dated identifier, the restored one not yet the
- * production one), renamed (both renamed; the application's steps are left), done.
+ * production one), renamed (both renamed, or with cutover: dns the record moved; the
+ * application's steps are left), done.
  */
 export type RdsPhase = 'fresh' | 'restored' | 'half-renamed' | 'renamed' | 'done';
 
@@ -36,6 +41,10 @@ export interface RdsRecoveryPlan {
   keptAs: string;
   /** The damaged instance's DbiResourceId. */
   replaces: string;
+  /** cutover: dns: the record as read before any change. */
+  record?: RecordPlan;
+  /** cutover: dns, once the record moved: the restored instance's endpoint address. */
+  restoredAddress?: string;
 }
 
 const pitr = (run: RdsRun) => run.settings.source === 'rds-point-in-time';
@@ -127,10 +136,20 @@ export async function planRdsRecovery(run: RdsRun): Promise<RdsRecoveryPlan> {
     refuseOtherPoint(run, fixed, `recovery-point ${describeSelector(run.rds.recoveryPoint)}`);
   const production = await describeInstance(run.client, { id, region });
   const bound = hint(run);
-  if (production && bound && restoredFor(production, id) && production.tags[TAG.recoveryPoint] === bound) {
+  const record = run.rds.cutover === 'dns' ? await readRecord(run.route53, run.rds.record) : undefined;
+  if (record) {
+    if (!production)
+      throw new ConfigurationError(
+        `instance-id: there is no DB instance '${id}' in ${region}; check instance-id and region`,
+      );
+    const switched = await afterRecordMoved(run, production, record, bound);
+    if (switched) return switched;
+  } else if (production && bound && restoredFor(production, id) && production.tags[TAG.recoveryPoint] === bound) {
     return afterRenames(run, production, bound, await pointOfBinding(run, bound));
   }
   if (!production) return halfRenamed(run, bound);
+  if (record)
+    refuseOtherRecord(record, production, run.settings.mode === 'execute' ? run.rds.expectedRecordValue : undefined);
   const { point, binding } = await resolvePoint(run);
   const restored = restoredId(id, point.time);
   const existing = await describeInstance(run.client, { id: restored, region });
@@ -147,7 +166,8 @@ export async function planRdsRecovery(run: RdsRun): Promise<RdsRecoveryPlan> {
       `an instance named ${restored} already exists in ${region} and was not restored by this recovery of ${id} (its ${TAG.madeBy}, ${TAG.replaces} and ${TAG.recoveryPoint} tags do not match), so nothing was changed: rename or remove it, or choose another recovery-point`,
     );
   }
-  const keptAs = existing?.tags[TAG.keptAs] ?? damagedId(id, run.now());
+  // cutover: dns leaves the damaged instance its identifier.
+  const keptAs = record ? id : (existing?.tags[TAG.keptAs] ?? damagedId(id, run.now()));
   return {
     phase: existing ? 'restored' : 'fresh',
     binding,
@@ -157,6 +177,33 @@ export async function planRdsRecovery(run: RdsRun): Promise<RdsRecoveryPlan> {
     restoredId: restored,
     keptAs,
     replaces,
+    ...(record ? { record } : {}),
+  };
+}
+
+/** cutover: dns: the record already sends clients to the instance this recovery restored: the cut-over is done. */
+async function afterRecordMoved(
+  run: RdsRun,
+  production: InstanceState,
+  record: RecordPlan,
+  bound: string | undefined,
+): Promise<RdsRecoveryPlan | undefined> {
+  if (!bound) return undefined;
+  const id = run.rds.instanceId;
+  const time = await pointOfBinding(run, bound);
+  const restored = await describeInstance(run.client, { id: restoredId(id, time), region: run.settings.aws.region });
+  if (!restored || !restoredFor(restored, id) || restored.tags[TAG.recoveryPoint] !== bound) return undefined;
+  if (!recordPointsAt(record, restored)) return undefined;
+  return {
+    phase: restored.tags[TAG.state] === 'complete' ? 'done' : 'renamed',
+    binding: bound,
+    time,
+    damaged: production,
+    restoredId: restored.id,
+    keptAs: id,
+    replaces: restored.tags[TAG.replaces] ?? '',
+    record,
+    restoredAddress: restored.endpoint?.address,
   };
 }
 
@@ -201,6 +248,7 @@ export function recordRdsPlan(run: RdsRun, plan: RdsRecoveryPlan): void {
     replaces: plan.replaces,
     restoredAs: plan.restoredId,
     keptAs: plan.keptAs,
+    ...(plan.record ? { recordValue: plan.record.value } : {}),
   });
   if (details.rds) {
     details.rds.recoveryPoint = {

@@ -1,4 +1,4 @@
-import { createRdsClient, createS3Client } from '../aws/clients.js';
+import { createRdsClient, createRoute53Client, createS3Client } from '../aws/clients.js';
 import { describeSelector as describeRecoveryPoint } from '../aws/rds-recovery-point.js';
 import { errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
@@ -47,6 +47,8 @@ export interface RecoverDatabaseResult {
   replaces: string;
   /** The name the damaged database is (or would be) kept under. */
   keptAs: string;
+  /** cutover: dns: the record as read before any change (expected-record-value's value); empty otherwise. */
+  recordValue: string;
   recovered: boolean;
   recoverySeconds: number | null;
   reportPath: string;
@@ -66,6 +68,7 @@ function initialDetails(settings: RecoverDatabaseSettings): RecoverDetails {
             instanceId: rds.instanceId,
             region: settings.aws.region,
             cutover: rds.cutover,
+            ...(rds.record ? { record: rds.record.name.slice(0, -1) } : {}),
             restored: { id: '', statuses: [] },
           },
         }
@@ -214,8 +217,11 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
   const pacing = { ...DEFAULT_PACING, ...options.pacing };
   let error: Error | undefined;
   if (options.rds) {
-    const client = createRdsClient({ region: options.aws.region, endpointUrl: options.aws.endpointUrl });
-    ({ error } = await rdsPlanAndExecute(base, client, steps, {
+    const clients = {
+      rds: createRdsClient({ region: options.aws.region, endpointUrl: options.aws.endpointUrl }),
+      route53: options.rds.cutover === 'dns' ? createRoute53Client(options.aws) : undefined,
+    };
+    ({ error } = await rdsPlanAndExecute(base, clients, steps, {
       cutover: pacing,
       rds: { ...DEFAULT_RDS_PACING, ...options.rdsPacing },
     }));
@@ -247,6 +253,7 @@ export async function runRecoverDatabase(options: RecoverDatabaseOptions): Promi
     recoveryPoint: details.recoveryPoint ?? '',
     replaces: details.replaces ?? '',
     keptAs: details.keptAs ?? '',
+    recordValue: details.recordValue ?? '',
     recovered: details.recovered,
     recoverySeconds: details.rto.seconds,
     reportPath: options.reportPath,

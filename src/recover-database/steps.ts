@@ -20,4 +20,5 @@ export const STEP = {
   connect: 'connect',
   renameDamaged: 'rename damaged instance',
   renameRestored: 'rename restored instance',
+  moveRecord: 'move record',
 } as const;

@@ -30,8 +30,13 @@ function rdsBindingSection(report: RecoverDatabaseReport): string[] {
     ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
     [
       'Cut-over',
-      `${rds.cutover}: the restored instance takes the identifier ${code(rds.instanceId)}, so the endpoint stays`,
+      rds.cutover === 'dns'
+        ? `dns: ${code(rds.record ?? '?')} moves from ${code(d.recordValue ?? '?')} to the endpoint of ${code(d.restoredAs ?? '?')} (compare-and-swap); ${code(rds.instanceId)} keeps its identifier`
+        : `${rds.cutover}: the restored instance takes the identifier ${code(rds.instanceId)}, so the endpoint stays`,
     ],
+    ...(rds.cutover === 'dns'
+      ? ([['Record (expected-record-value)', d.recordValue ? code(d.recordValue) : '-']] as [string, string][])
+      : []),
     [
       'Damaged instance kept as',
       d.keptAs

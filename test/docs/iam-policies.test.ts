@@ -184,6 +184,10 @@ test('recover-database from RDS: its role allows every call, never a delete; the
     'rds:ModifyDBInstance',
     'rds:RestoreDBInstanceFromDBSnapshot',
     'rds:RestoreDBInstanceToPointInTime',
+    'route53:ChangeResourceRecordSets',
+    'route53:GetChange',
+    'route53:GetHostedZone',
+    'route53:ListResourceRecordSets',
   ]);
   expect(needed.filter((a) => !rdsRole.has(a))).toEqual([]);
   for (const action of rdsRole) expect(action).not.toMatch(/Delete/);
@@ -211,6 +215,22 @@ test('recover-database renames only instances tagged for a recovery, and tags on
   expect(tagging.map((s) => [...list(s.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'])].sort())).toEqual([
     journalKeys.sort(),
   ]);
+});
+
+test("recover-database with cutover: dns changes only the application's record, CNAME only, by compare-and-swap", () => {
+  const statements = policy('recover-database-rds-role-policy.json').Statement;
+  const change = statements.filter((s) => list(s.Action).includes('route53:ChangeResourceRecordSets'));
+  expect(change.flatMap((s) => list(s.Resource))).toEqual(['arn:aws:route53:::hostedzone/Z1234567890ABC']);
+  expect(change.map((s) => s.Condition?.['ForAllValues:StringEquals'])).toEqual([
+    {
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['db.saas.example.com'],
+      'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+      'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
+    },
+  ]);
+  for (const s of statements.filter((s) => list(s.Action).some((a) => a.startsWith('route53:'))))
+    for (const resource of list(s.Resource))
+      if (resource.includes('*')) expect(resource).toBe('arn:aws:route53:::change/*');
 });
 
 test('the dr-audit role only reads: Describe, Get and List calls (and decrypting what it reads), each one the action makes', () => {

@@ -6,7 +6,7 @@ import { createClients, DEFAULT_PACING, type FailoverContext } from '../../src/f
 import { executeFailover, type ExecutionOutcome } from '../../src/failover/execute.js';
 import type { FailoverSettings } from '../../src/failover/inputs.js';
 import { runPreflight, type Finding } from '../../src/failover/preflight.js';
-import { normalizeRecordValue } from '../../src/failover/record-value.js';
+import { normalizeRecordValue } from '../../src/aws/route53-record-value.js';
 import { runFailover } from '../../src/failover/run-failover.js';
 import { StepRecorder } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';

@@ -8,7 +8,7 @@ import { PromotionUnknownStateError } from '../../src/failover/promote.js';
 import type { FailoverReport } from '../../src/failover/failover-report.js';
 import { nextSteps } from '../../src/failover/guidance.js';
 import { runPreflight } from '../../src/failover/preflight.js';
-import { RecordChangedError } from '../../src/failover/record.js';
+import { RecordChangedError } from '../../src/aws/route53-record.js';
 import { runFailover } from '../../src/failover/run-failover.js';
 import { failoverMarkdown } from '../../src/failover/summary.js';
 import { StepRecorder } from '../../src/report/report.js';

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { RecordTarget } from '../../src/failover/inputs.js';
 import { promoteReplica } from '../../src/failover/promote.js';
 import type { InstanceState } from '../../src/aws/rds.js';
-import { switchRecord } from '../../src/failover/record.js';
+import { switchRecord } from '../../src/aws/route53-record.js';
 
 const target: RecordTarget = { hostedZoneId: 'Z1234567890ABC', name: 'db.example.com.', type: 'CNAME', ttl: 60 };
 const current = {

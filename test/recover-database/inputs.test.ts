@@ -101,7 +101,22 @@ describe('recover-database inputs', () => {
         'use source: rds-point-in-time',
       );
       expect(rdsRefusal({ bucket: 'acme-db-backups' })).toContain('bucket is for source: backup');
-      expect(rdsRefusal({ cutover: 'dns' })).toContain('cutover: dns is not available in this version');
+      expect(rdsRefusal({ cutover: 'dns' })).toContain('hosted-zone-id');
+      expect(rdsRefusal({ 'record-name': 'db.example.com' })).toContain('record-name is for cutover: dns');
+    });
+
+    test('cutover: dns takes the record, and execute needs the record the plan saw', () => {
+      const dns = { cutover: 'dns', 'hosted-zone-id': '/hostedzone/z0123', 'record-name': 'DB.Example.com' };
+      expect(rds(dns).rds).toMatchObject({
+        cutover: 'dns',
+        record: { hostedZoneId: 'Z0123', name: 'db.example.com.' },
+      });
+      expect(rdsRefusal({ ...dns, 'record-name': 'db' })).toContain("record-name 'db' is not a DNS name");
+      const execute = { ...dns, mode: 'execute', confirm: 'saas-production', 'expected-recovery-point': 'latest' };
+      expect(rdsRefusal(execute)).toContain("pass the plan's record-value output");
+      expect(rds({ ...execute, 'expected-record-value': 'X.rds.amazonaws.com.' }).rds?.expectedRecordValue).toBe(
+        'x.rds.amazonaws.com',
+      );
     });
   });
 

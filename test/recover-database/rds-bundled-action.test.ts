@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { AddTagsToResourceCommand, CreateDBSnapshotCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { RecoverDatabaseReport } from '../../src/recover-database/recover-report.js';
-import { describe as describeInstance, PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
+import {
+  createZone,
+  describe as describeInstance,
+  PRIMARY_REGION,
+  rdsIn,
+  recordSets,
+  upsertRecord,
+} from '../../harness/aws-topology.js';
 import { runBundledAction, type BundledActionRun } from '../../harness/bundled-action.js';
 import { startHealthServer, type HealthServer } from '../../harness/health-server.js';
 import type { ArchivingPrimary } from '../../harness/point-in-time.js';
@@ -86,7 +93,7 @@ describe('the bundled recover-database action from RDS (node24, against moto and
   beforeAll(async () => {
     primary = await startShopPrimary();
     service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => sources.includes(r.sourceInstance) });
-    for (let i = 0; i < 5; i += 1) sources.push(await createSource());
+    for (let i = 0; i < 6; i += 1) sources.push(await createSource());
     await addPayments(primary, 3);
     beforeCorruption = await serverNow(primary);
     const snapshotted = sources[4] as string;
@@ -352,6 +359,76 @@ describe('the bundled recover-database action from RDS (node24, against moto and
         'dr-actions:recovery-state': 'complete',
       });
       expect(await exists(run.outputs['kept-as'] ?? '')).toBe(true);
+    },
+    LONG,
+  );
+  test(
+    'a dns cut-over: plan outputs the record; a wrong expected-record-value is refused before any change; execute moves the record to the restored instance, the damaged one keeps its identifier',
+    async () => {
+      const source = sources[5] as string;
+      const damaged = await describeInstance(source, PRIMARY_REGION);
+      const damagedAddress = damaged.Endpoint?.Address as string;
+      const { zoneId, zoneName } = await createZone();
+      const recordName = `db.${zoneName}`;
+      await upsertRecord(zoneId, {
+        Name: recordName,
+        Type: 'CNAME',
+        TTL: 60,
+        ResourceRecords: [{ Value: damagedAddress }],
+      });
+      const record = async () =>
+        (await recordSets(zoneId, recordName)).map((set) => [set.Type, set.ResourceRecords?.map((r) => r.Value)]);
+      const dns = { cutover: 'dns', 'hosted-zone-id': zoneId, 'record-name': recordName };
+      const plan = await recover(source, dns);
+      expect(plan.exitCode).toBe(0);
+      expect(plan.outputs).toMatchObject({ 'record-value': damagedAddress.toLowerCase(), 'kept-as': source });
+      expect(plan.summary).toContain(
+        `move ${recordName} CNAME from ${damagedAddress.toLowerCase()} to the endpoint of`,
+      );
+      const restoredId = (await report(plan)).details.restoredAs ?? '';
+      const execute = (value: string) =>
+        recover(source, {
+          ...dns,
+          mode: 'execute',
+          confirm: source,
+          'expected-recovery-point': plan.outputs['recovery-point'] ?? '',
+          'expected-record-value': value,
+        });
+
+      const wrong = await execute('elsewhere.example.com');
+      expect(wrong.exitCode).toBe(1);
+      expect(wrong.stdout).toContain(
+        `CNAME holds ${damagedAddress.toLowerCase()}, but the approved plan saw elsewhere.example.com (expected-record-value)`,
+      );
+      expect(await exists(restoredId)).toBe(false);
+      expect(await record()).toEqual([['CNAME', [damagedAddress]]]);
+
+      const run = await execute(plan.outputs['record-value'] ?? '');
+      expect(service.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs).toMatchObject({ mode: 'execute', recovered: 'true', 'kept-as': source });
+      const restored = await describeInstance(restoredId, PRIMARY_REGION);
+      expect(restored.Endpoint?.Address).not.toBe(damagedAddress);
+      expect(await record()).toEqual([['CNAME', [restored.Endpoint?.Address]]]);
+      const still = await describeInstance(source, PRIMARY_REGION);
+      expect(still.DbiResourceId).toBe(damaged.DbiResourceId);
+      expect(tagsOf(still)).toMatchObject({
+        'dr-actions:replaced-by': restoredId,
+        'dr-actions:kept-as': source,
+        'dr-actions:recovery-run': 'acme/shop run 5151 attempt 1',
+      });
+      expect(tagsOf(restored)).toMatchObject({ 'dr-actions:recovery-state': 'complete' });
+      const served = service.served.find((s) => s.sourceInstance === source);
+      expect(await psql(served?.server.url('shop') ?? '', 'SELECT count(*) FROM payments')).toBe('3');
+      const r = await report(run);
+      expect(r.steps.map((s) => s.name)).toContain('move record');
+      expect(r.steps.map((s) => s.name)).not.toContain('rename damaged instance');
+      expect(r.details.putBack.join('\n')).toContain(`change-resource-record-sets --hosted-zone-id ${zoneId}`);
+
+      const again = await execute(plan.outputs['record-value'] ?? '');
+      expect(again.exitCode).toBe(0);
+      expect((await report(again)).details.phase).toBe('done');
+      expect(await record()).toEqual([['CNAME', [restored.Endpoint?.Address]]]);
     },
     LONG,
   );

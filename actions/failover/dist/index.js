@@ -69041,7 +69041,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 4167:
+/***/ 1965:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69520,7 +69520,7 @@ function parseHealthTarget(input, defaultTimeoutSeconds = 600) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/failover/dns-names.ts
+;// CONCATENATED MODULE: ./src/aws/dns-names.ts
 
 const LABEL = /^(?:\*|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/;
 /** Lower case with a trailing dot, as Route 53 returns names; Route 53 writes '*' as \052. */
@@ -69544,7 +69544,7 @@ function sameDnsName(a, b) {
     return canonicalDnsName(a) === canonicalDnsName(b);
 }
 
-;// CONCATENATED MODULE: ./src/failover/record-value.ts
+;// CONCATENATED MODULE: ./src/aws/route53-record-value.ts
 
 /** record-value when the record does not exist: not a DNS name, so it cannot be mistaken for one. */
 const NO_RECORD = '(none)';
@@ -79590,7 +79590,7 @@ async function recordSetsFrom(client, hostedZoneId, name) {
     return listed.ResourceRecordSets ?? [];
 }
 
-;// CONCATENATED MODULE: ./src/failover/record.ts
+;// CONCATENATED MODULE: ./src/aws/route53-record.ts
 
 
 
@@ -84314,7 +84314,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4167);
+/* harmony import */ var _actions_failover_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1965);
 
 await (0,_actions_failover_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

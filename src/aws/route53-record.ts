@@ -1,11 +1,22 @@
 import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
-import { recordSetsFrom } from '../aws/route53-record-sets.js';
-import { changeRecordSets, hostedZoneName, type ChangeSubmitted } from '../aws/route53.js';
-import type { ThrottleRetryOptions } from '../aws/throttling.js';
+import { recordSetsFrom } from './route53-record-sets.js';
+import { changeRecordSets, hostedZoneName, type ChangeSubmitted } from './route53.js';
+import type { ThrottleRetryOptions } from './throttling.js';
 import { errorMessage } from '../errors.js';
 import { bareDnsName, canonicalDnsName, sameDnsName } from './dns-names.js';
-import type { RecordTarget } from './inputs.js';
-import { recordFingerprint } from './record-value.js';
+import { recordFingerprint } from './route53-record-value.js';
+
+/** The Route 53 record the application uses to find its database. */
+export interface RecordTarget {
+  hostedZoneId: string;
+  /** Lower case, with the trailing dot Route 53 returns. */
+  name: string;
+  type: 'CNAME' | 'A';
+  /** CNAME only: an alias record has no TTL of its own. */
+  ttl: number;
+  /** A only: the alias target that fronts the new primary (a load balancer). */
+  alias?: { dnsName: string; hostedZoneId: string };
+}
 
 /** The record sets under one name, as Route 53 holds them now. */
 export interface RecordLookup {
