@@ -88,21 +88,26 @@ async function command(
   return result;
 }
 
+/** When the step just recorded started or finished: one reading of the clock for the step and the RTO alike. */
+function lastStepTime(recovery: Recovery, edge: 'startedAt' | 'finishedAt'): Date {
+  const recorded = recovery.recorder.steps.at(-1)?.[edge];
+  return recorded ? new Date(recorded) : recovery.now();
+}
+
 async function crashStep(recovery: Recovery, words: string[]): Promise<boolean> {
-  recovery.outcome.rtoStartedAt = recovery.now();
   const crash = await step(
     recovery,
     'Crash the application (drill)',
     () => command(recovery, 'crash-command', words),
     (r) => `${r.command} ${r.detail}`,
   );
+  recovery.outcome.rtoStartedAt = lastStepTime(recovery, 'startedAt');
   recovery.outcome.crash = crash;
   return crash !== undefined;
 }
 
 async function restartStep(recovery: Recovery): Promise<boolean> {
   const { options, outcome } = recovery;
-  outcome.rtoStartedAt ??= options.outageStartedAt ?? recovery.now();
   // The restart starts the application: what it leaves running must go on running.
   const restart = await step(
     recovery,
@@ -110,6 +115,7 @@ async function restartStep(recovery: Recovery): Promise<boolean> {
     () => command(recovery, 'restart-command', options.restartCommand, { leftovers: 'keep' }),
     (r) => `${r.command} ${r.detail}`,
   );
+  outcome.rtoStartedAt ??= options.outageStartedAt ?? lastStepTime(recovery, 'startedAt');
   outcome.restart = restart;
   return restart !== undefined;
 }
@@ -128,11 +134,11 @@ async function healthStep(recovery: Recovery): Promise<void> {
           `${target.display} did not answer HTTP ${target.expectStatus} within health-timeout-seconds (${formatDuration(target.timeoutSeconds)}): ${plural(wait.attempts, 'attempt')}, last answer ${describeProbe(wait.last)}. The restart-command ran; check the application's logs`,
         );
       }
-      outcome.recoveredAt = recovery.now();
       return wait;
     },
     (wait) => `${target.display} answered HTTP ${target.expectStatus} after ${plural(wait.attempts, 'attempt')}`,
   );
+  if (outcome.health?.healthy) outcome.recoveredAt = lastStepTime(recovery, 'finishedAt');
 }
 
 async function logStep(recovery: Recovery, check: LogCheck): Promise<void> {

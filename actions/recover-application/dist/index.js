@@ -32386,17 +32386,22 @@ async function command(recovery, input, words, extra = {}) {
         throw new Error(`${result.command} ${result.detail}`);
     return result;
 }
+/** When the step just recorded started or finished: one reading of the clock for the step and the RTO alike. */
+function lastStepTime(recovery, edge) {
+    const recorded = recovery.recorder.steps.at(-1)?.[edge];
+    return recorded ? new Date(recorded) : recovery.now();
+}
 async function crashStep(recovery, words) {
-    recovery.outcome.rtoStartedAt = recovery.now();
     const crash = await step(recovery, 'Crash the application (drill)', () => command(recovery, 'crash-command', words), (r) => `${r.command} ${r.detail}`);
+    recovery.outcome.rtoStartedAt = lastStepTime(recovery, 'startedAt');
     recovery.outcome.crash = crash;
     return crash !== undefined;
 }
 async function restartStep(recovery) {
     const { options, outcome } = recovery;
-    outcome.rtoStartedAt ??= options.outageStartedAt ?? recovery.now();
     // The restart starts the application: what it leaves running must go on running.
     const restart = await step(recovery, 'Restart the application', () => command(recovery, 'restart-command', options.restartCommand, { leftovers: 'keep' }), (r) => `${r.command} ${r.detail}`);
+    outcome.rtoStartedAt ??= options.outageStartedAt ?? lastStepTime(recovery, 'startedAt');
     outcome.restart = restart;
     return restart !== undefined;
 }
@@ -32409,9 +32414,10 @@ async function healthStep(recovery) {
         if (!wait.healthy) {
             throw new Error(`${target.display} did not answer HTTP ${target.expectStatus} within health-timeout-seconds (${formatDuration(target.timeoutSeconds)}): ${plural(wait.attempts, 'attempt')}, last answer ${describeProbe(wait.last)}. The restart-command ran; check the application's logs`);
         }
-        outcome.recoveredAt = recovery.now();
         return wait;
     }, (wait) => `${target.display} answered HTTP ${target.expectStatus} after ${plural(wait.attempts, 'attempt')}`);
+    if (outcome.health?.healthy)
+        outcome.recoveredAt = lastStepTime(recovery, 'finishedAt');
 }
 async function logStep(recovery, check) {
     const scan = new LogScan(check.pattern);
