@@ -1,6 +1,7 @@
-import { databaseEnv } from '../checks/smoke.js';
+import { judgeChecks, runChecks } from '../checks/run-checks.js';
+import { databaseEnv, judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { waitHealthy } from '../health/wait.js';
-import { withDatabase } from '../postgres/connection.js';
+import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
 import type { StepRecorder } from '../report/report.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import type { Backoff } from '../util/backoff.js';
@@ -101,4 +102,46 @@ export async function bringUpApplication(execution: ApplicationSteps, pacing: Cu
       (detail) => detail,
     );
   } else steps.skip(STEP.health, 'no health-url');
+}
+
+/** The user's proof of a restored database, whatever its source: the checks file, then the smoke command. */
+export async function userProofSteps(
+  execution: ApplicationSteps,
+  target: DatabaseTarget,
+  psqlPath: string,
+): Promise<void> {
+  const { run, steps } = execution;
+  const { checks, smokeCommand } = run.settings;
+  if (checks) {
+    await steps.run(
+      STEP.checks,
+      async () => {
+        run.details.checks.results = await runChecks(checks.checks, target, {
+          psqlPath,
+          timeoutSeconds: run.settings.rtoSeconds,
+          secrets: run.secrets,
+          now: run.now,
+          signal: run.signal,
+        });
+        return judgeChecks(run.details.checks.results, checks.path);
+      },
+      (detail) => detail,
+    );
+  } else steps.skip(STEP.checks, 'no checks file');
+  if (smokeCommand) {
+    await steps.run(
+      STEP.smoke,
+      async () => {
+        run.details.smoke = await runSmokeCommand(smokeCommand, target, {
+          timeoutSeconds: run.settings.smokeTimeoutSeconds,
+          secrets: run.secrets,
+          now: run.now,
+          env: run.env,
+          signal: run.signal,
+        });
+        return judgeSmoke(run.details.smoke);
+      },
+      (detail) => detail,
+    );
+  } else steps.skip(STEP.smoke, 'no smoke-command');
 }

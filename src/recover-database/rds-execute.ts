@@ -6,8 +6,6 @@ import { switchRecord } from '../aws/route53-record.js';
 import { bareDnsName } from '../aws/dns-names.js';
 import { waitUntilAvailable } from '../aws/rds-wait.js';
 import { addInstanceTags, describeInstance, endpointText, type InstanceState } from '../aws/rds.js';
-import { judgeChecks, runChecks } from '../checks/run-checks.js';
-import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { ConfigurationError } from '../errors.js';
 import { awaitConnection } from '../postgres/await-connection.js';
 import { findClient } from '../postgres/binaries.js';
@@ -16,7 +14,7 @@ import type { StepRecorder } from '../report/report.js';
 import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
-import { bringUpApplication, commandStep, type CutoverPacing } from './application-steps.js';
+import { bringUpApplication, commandStep, userProofSteps, type CutoverPacing } from './application-steps.js';
 import { MADE_BY, runTag, TAG } from './rds-journal.js';
 import { movedTo } from './rds-record.js';
 import type { RdsRecoveryPlan, RdsRun } from './rds-plan.js';
@@ -141,7 +139,7 @@ async function connectRestored(
 
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
 async function restoreAndProve(execution: RdsExecution): Promise<void> {
-  const { run, plan, steps } = execution;
+  const { plan, steps } = execution;
   if (plan.phase === 'fresh')
     await steps.run(
       STEP.restoreInstance,
@@ -159,40 +157,7 @@ async function restoreAndProve(execution: RdsExecution): Promise<void> {
     () => connectRestored(execution, restored),
     (c) => c.target.display,
   );
-  const { checks, smokeCommand } = run.settings;
-  const now = run.now;
-  if (checks) {
-    await steps.run(
-      STEP.checks,
-      async () => {
-        run.details.checks.results = await runChecks(checks.checks, target, {
-          psqlPath,
-          timeoutSeconds: run.settings.rtoSeconds,
-          secrets: run.secrets,
-          now,
-          signal: run.signal,
-        });
-        return judgeChecks(run.details.checks.results, checks.path);
-      },
-      (d) => d,
-    );
-  } else steps.skip(STEP.checks, 'no checks file');
-  if (smokeCommand) {
-    await steps.run(
-      STEP.smoke,
-      async () => {
-        run.details.smoke = await runSmokeCommand(smokeCommand, target, {
-          timeoutSeconds: run.settings.smokeTimeoutSeconds,
-          secrets: run.secrets,
-          now,
-          env: run.env,
-          signal: run.signal,
-        });
-        return judgeSmoke(run.details.smoke);
-      },
-      (d) => d,
-    );
-  } else steps.skip(STEP.smoke, 'no smoke-command');
+  await userProofSteps(execution, target, psqlPath);
 }
 
 /** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */

@@ -1,7 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { judgeChecks, runChecks } from '../checks/run-checks.js';
-import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { verifyAgainstManifest } from '../checks/verify-tables.js';
 import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/identifiers.js';
@@ -11,6 +9,7 @@ import type { StepRecorder } from '../report/report.js';
 import { checkFreeSpace, compareWithManifest, downloadToFile } from '../storage/backup-download.js';
 import { createRolesStep, databaseSettingsStep } from '../storage/stored-roles.js';
 import { formatBytes, formatDuration } from '../util/format.js';
+import { userProofSteps } from './application-steps.js';
 import type { RecoveryRun } from './backup-run.js';
 import { writeJournal, type Journal } from './journal.js';
 import type { RecoveryPlan } from './plan.js';
@@ -124,38 +123,6 @@ export async function proveRestored(execution: Execution): Promise<void> {
     },
     (detail) => detail,
   );
-  const { checks, smokeCommand } = run.settings;
-  if (checks) {
-    await steps.run(
-      STEP.checks,
-      async () => {
-        run.details.checks.results = await runChecks(checks.checks, target, {
-          psqlPath: execution.psqlPath,
-          timeoutSeconds: run.settings.rtoSeconds,
-          secrets: run.secrets,
-          now: run.now,
-          signal: run.signal,
-        });
-        return judgeChecks(run.details.checks.results, checks.path);
-      },
-      (detail) => detail,
-    );
-  } else steps.skip(STEP.checks, 'no checks file');
-  if (smokeCommand) {
-    await steps.run(
-      STEP.smoke,
-      async () => {
-        run.details.smoke = await runSmokeCommand(smokeCommand, target, {
-          timeoutSeconds: run.settings.smokeTimeoutSeconds,
-          secrets: run.secrets,
-          now: run.now,
-          env: run.env,
-          signal: run.signal,
-        });
-        return judgeSmoke(run.details.smoke);
-      },
-      (detail) => detail,
-    );
-  } else steps.skip(STEP.smoke, 'no smoke-command');
+  await userProofSteps(execution, target, execution.psqlPath);
   await setJournal(execution, target.database, 'proven');
 }

@@ -82,10 +82,13 @@ export function executeInputs(production: Production, inputs: Record<string, str
   return { mode: 'execute', confirm: production.name, 'expected-recovery-point': production.key, ...inputs };
 }
 
-/** An HTTP proxy in front of moto that records each request's method and path: what an action asked of AWS. */
+/**
+ * An HTTP proxy in front of moto that records each request's method, path and, for the query
+ * protocol (RDS), its Action: what an action asked of AWS.
+ */
 export interface RecordingProxy {
   url: string;
-  requests: { method: string; path: string }[];
+  requests: { method: string; path: string; action?: string }[];
   close(): Promise<void>;
 }
 
@@ -93,22 +96,28 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
   const target = new URL(stackFromEnv().awsEndpoint);
   const requests: RecordingProxy['requests'] = [];
   const server: Server = createServer((incoming, outgoing) => {
-    requests.push({ method: incoming.method ?? '', path: incoming.url ?? '' });
-    const upstream = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: incoming.headers,
-      },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
-    upstream.on('error', () => outgoing.destroy());
-    incoming.pipe(upstream);
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? undefined;
+      requests.push({ method: incoming.method ?? '', path: incoming.url ?? '', ...(action ? { action } : {}) });
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      upstream.on('error', () => outgoing.destroy());
+      upstream.end(body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -119,3 +128,7 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The RDS actions (Action= of the query protocol) the proxy saw, in order. */
+export const actionsSeen = (proxy: RecordingProxy): string[] =>
+  proxy.requests.flatMap((r) => (r.action ? [r.action] : []));

@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddTagsToResourceCommand, CreateDBSnapshotCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
@@ -19,6 +18,7 @@ import type { ArchivingPrimary } from '../../harness/point-in-time.js';
 import { serveRestores, type RestoreService } from '../../harness/rds-restores.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { waitUntil } from '../../harness/wait.js';
+import { actionsSeen, startRecordingProxy } from './fixtures.js';
 import {
   addPayments,
   createSource,
@@ -31,50 +31,6 @@ import {
 /** Each recovery restores a real PostgreSQL by WAL replay, on a machine others share. */
 const LONG = 300_000;
 const RUN_ENV = { GITHUB_REPOSITORY: 'acme/shop', GITHUB_RUN_ID: '5151', GITHUB_RUN_ATTEMPT: '1' };
-
-/** The RDS actions (Action= of the query protocol) the action sent, through a proxy in front of moto. */
-interface RecordingProxy {
-  url: string;
-  actions: string[];
-  close(): Promise<void>;
-}
-
-async function startRecordingProxy(): Promise<RecordingProxy> {
-  const target = new URL(stackFromEnv().awsEndpoint);
-  const actions: string[] = [];
-  const server: Server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const action = new URLSearchParams(body.toString('utf8')).get('Action');
-      if (action) actions.push(action);
-      const upstream = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: incoming.method,
-          path: incoming.url,
-          headers: incoming.headers,
-        },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      upstream.on('error', () => outgoing.destroy());
-      upstream.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    actions,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const tagsOf = (instance: { TagList?: { Key?: string; Value?: string }[] } | undefined) =>
   Object.fromEntries((instance?.TagList ?? []).map((t) => [t.Key, t.Value]));
@@ -154,8 +110,8 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       const proxy = await startRecordingProxy();
       const run = await recover(source, {}, proxy.url).finally(() => proxy.close());
       expect(run.exitCode).toBe(0);
-      expect(proxy.actions.length).toBeGreaterThan(0);
-      expect(changes(proxy.actions)).toEqual([]);
+      expect(actionsSeen(proxy).length).toBeGreaterThan(0);
+      expect(changes(actionsSeen(proxy))).toEqual([]);
       expect(run.outputs).toMatchObject({
         mode: 'plan',
         'recovery-point': beforeCorruption.toISOString(),
@@ -199,7 +155,7 @@ describe('the bundled recover-database action from RDS (node24, against moto and
           `expected-recovery-point is ${other}, but this run would restore ${beforeCorruption.toISOString()}`,
         );
         expect(wrongPoint.stdout).toContain('nothing was changed');
-        expect(changes(proxy.actions)).toEqual([]);
+        expect(changes(actionsSeen(proxy))).toEqual([]);
       } finally {
         await proxy.close();
       }
@@ -317,8 +273,8 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       const resumed = await execute({}, proxy.url).finally(() => proxy.close());
       expect(resumed.exitCode).toBe(0);
       expect((await report(resumed)).details.phase).toBe('half-renamed');
-      expect(changes(proxy.actions).filter((a) => a === 'ModifyDBInstance')).toHaveLength(1);
-      expect(changes(proxy.actions)).not.toContain('RestoreDBInstanceToPointInTime');
+      expect(changes(actionsSeen(proxy)).filter((a) => a === 'ModifyDBInstance')).toHaveLength(1);
+      expect(changes(actionsSeen(proxy))).not.toContain('RestoreDBInstanceToPointInTime');
       expect((await describeInstance(keptAs, PRIMARY_REGION)).DbiResourceId).toBe(damaged.DbiResourceId);
       expect(tagsOf(await describeInstance(source, PRIMARY_REGION))['dr-actions:made-by']).toBe('recover-database');
       expect(await exists(restoredId)).toBe(false);
@@ -328,7 +284,7 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       expect(done.exitCode).toBe(0);
       expect(done.outputs).toMatchObject({ recovered: 'true', 'kept-as': keptAs });
       expect((await report(done)).details.phase).toBe('done');
-      expect(changes(again.actions)).toEqual([]);
+      expect(changes(actionsSeen(again))).toEqual([]);
     },
     LONG,
   );

@@ -90021,6 +90021,86 @@ function putBackSql(production, plan) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
+
+
+/**
+ * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
+ * script's session) and returns the rows it printed, or psql's own error.
+ */
+async function runPsqlScript(target, script, options) {
+    const { timeoutSeconds, signal } = options;
+    const result = await execa_execa(options.psqlPath, psqlArgs(target), {
+        input: script,
+        env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+        extendEnv: false,
+        reject: false,
+        timeout: (timeoutSeconds + 30) * 1000,
+        ...(signal ? { cancelSignal: signal } : {}),
+    });
+    if (result.exitCode === 0)
+        return { ok: true, rows: parseRows(String(result.stdout)) };
+    const stderr = String(result.stderr).trim();
+    const how = result.timedOut
+        ? `timed out after ${timeoutSeconds} s`
+        : result.isCanceled
+            ? 'was cancelled'
+            : `psql exited with code ${result.exitCode}`;
+    return { ok: false, error: stderr || how };
+}
+
+;// CONCATENATED MODULE: ./src/checks/run-checks.ts
+
+
+
+
+const MESSAGE_KEPT = 2_000;
+/**
+ * Runs one check in two steps: psql's \gdesc describes the result without running the
+ * statement (so a statement that is not a boolean query never runs), then the statement runs.
+ * Each check has its own connection, so one error cannot stop the others.
+ */
+async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal) {
+    const base = { name: check.name, line: check.line, checklist: check.checklist };
+    const fail = (detail) => ({ ...base, passed: false, detail: redact_redact(detail.slice(0, MESSAGE_KEPT), secrets) });
+    const script = { psqlPath, applicationName: 'dr-actions restore-verify checks', timeoutSeconds, signal };
+    const described = await runPsqlScript(target, `${check.sql}\n\\gdesc\n`, script);
+    if (!described.ok)
+        return fail(described.error);
+    const columns = described.rows;
+    const [column, type] = columns[0]?.length === 2 ? columns[0] : [];
+    if (!column || !type)
+        return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
+    if (type !== 'boolean')
+        return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
+    const ran = await runPsqlScript(target, `${check.sql}\n\\g\n`, script);
+    if (!ran.ok)
+        return fail(ran.error);
+    const rows = ran.rows;
+    if (rows.length !== 1)
+        return fail(`returned ${rows.length} rows; a check must return exactly one`);
+    const value = rows[0]?.[0];
+    if (value === 't')
+        return { ...base, passed: true, detail: 'true' };
+    return fail(value === null ? 'returned NULL' : 'returned false');
+}
+async function runChecks(checks, target, options) {
+    const results = [];
+    for (const check of checks) {
+        const started = options.now();
+        const result = await runCheck(check, target, options.psqlPath, options.timeoutSeconds, options.secrets, options.signal);
+        results.push({ ...result, durationSeconds: secondsBetween(started, options.now()) });
+    }
+    return results;
+}
+/** The checks step's verdict: its detail, or a StepFailure with one reason per failed check. */
+function judgeChecks(results, path) {
+    const failed = results.filter((r) => !r.passed);
+    if (failed.length === 0)
+        return `${results.length} checks passed`;
+    throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
+}
+
 ;// CONCATENATED MODULE: ./src/checks/smoke.ts
 
 
@@ -90182,6 +90262,7 @@ const STEP = {
 
 
 
+
 const DEFAULT_PACING = {
     health: { initialMs: 1000, maxMs: 15_000, factor: 2 },
     sessionsGoneMs: 30_000,
@@ -90240,85 +90321,38 @@ async function bringUpApplication(execution, pacing) {
     else
         steps.skip(STEP.health, 'no health-url');
 }
-
-;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
-
-
-/**
- * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
- * script's session) and returns the rows it printed, or psql's own error.
- */
-async function runPsqlScript(target, script, options) {
-    const { timeoutSeconds, signal } = options;
-    const result = await execa_execa(options.psqlPath, psqlArgs(target), {
-        input: script,
-        env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
-        extendEnv: false,
-        reject: false,
-        timeout: (timeoutSeconds + 30) * 1000,
-        ...(signal ? { cancelSignal: signal } : {}),
-    });
-    if (result.exitCode === 0)
-        return { ok: true, rows: parseRows(String(result.stdout)) };
-    const stderr = String(result.stderr).trim();
-    const how = result.timedOut
-        ? `timed out after ${timeoutSeconds} s`
-        : result.isCanceled
-            ? 'was cancelled'
-            : `psql exited with code ${result.exitCode}`;
-    return { ok: false, error: stderr || how };
-}
-
-;// CONCATENATED MODULE: ./src/checks/run-checks.ts
-
-
-
-
-const MESSAGE_KEPT = 2_000;
-/**
- * Runs one check in two steps: psql's \gdesc describes the result without running the
- * statement (so a statement that is not a boolean query never runs), then the statement runs.
- * Each check has its own connection, so one error cannot stop the others.
- */
-async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal) {
-    const base = { name: check.name, line: check.line, checklist: check.checklist };
-    const fail = (detail) => ({ ...base, passed: false, detail: redact_redact(detail.slice(0, MESSAGE_KEPT), secrets) });
-    const script = { psqlPath, applicationName: 'dr-actions restore-verify checks', timeoutSeconds, signal };
-    const described = await runPsqlScript(target, `${check.sql}\n\\gdesc\n`, script);
-    if (!described.ok)
-        return fail(described.error);
-    const columns = described.rows;
-    const [column, type] = columns[0]?.length === 2 ? columns[0] : [];
-    if (!column || !type)
-        return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
-    if (type !== 'boolean')
-        return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
-    const ran = await runPsqlScript(target, `${check.sql}\n\\g\n`, script);
-    if (!ran.ok)
-        return fail(ran.error);
-    const rows = ran.rows;
-    if (rows.length !== 1)
-        return fail(`returned ${rows.length} rows; a check must return exactly one`);
-    const value = rows[0]?.[0];
-    if (value === 't')
-        return { ...base, passed: true, detail: 'true' };
-    return fail(value === null ? 'returned NULL' : 'returned false');
-}
-async function runChecks(checks, target, options) {
-    const results = [];
-    for (const check of checks) {
-        const started = options.now();
-        const result = await runCheck(check, target, options.psqlPath, options.timeoutSeconds, options.secrets, options.signal);
-        results.push({ ...result, durationSeconds: secondsBetween(started, options.now()) });
+/** The user's proof of a restored database, whatever its source: the checks file, then the smoke command. */
+async function userProofSteps(execution, target, psqlPath) {
+    const { run, steps } = execution;
+    const { checks, smokeCommand } = run.settings;
+    if (checks) {
+        await steps.run(STEP.checks, async () => {
+            run.details.checks.results = await runChecks(checks.checks, target, {
+                psqlPath,
+                timeoutSeconds: run.settings.rtoSeconds,
+                secrets: run.secrets,
+                now: run.now,
+                signal: run.signal,
+            });
+            return judgeChecks(run.details.checks.results, checks.path);
+        }, (detail) => detail);
     }
-    return results;
-}
-/** The checks step's verdict: its detail, or a StepFailure with one reason per failed check. */
-function judgeChecks(results, path) {
-    const failed = results.filter((r) => !r.passed);
-    if (failed.length === 0)
-        return `${results.length} checks passed`;
-    throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
+    else
+        steps.skip(STEP.checks, 'no checks file');
+    if (smokeCommand) {
+        await steps.run(STEP.smoke, async () => {
+            run.details.smoke = await runSmokeCommand(smokeCommand, target, {
+                timeoutSeconds: run.settings.smokeTimeoutSeconds,
+                secrets: run.secrets,
+                now: run.now,
+                env: run.env,
+                signal: run.signal,
+            });
+            return judgeSmoke(run.details.smoke);
+        }, (detail) => detail);
+    }
+    else
+        steps.skip(STEP.smoke, 'no smoke-command');
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/row-counts.ts
@@ -91583,7 +91617,6 @@ async function writeJournal(session, database, journal) {
 
 
 
-
 function restoredTarget(execution) {
     return withDatabase(execution.run.settings.database, execution.plan.restoredAs);
 }
@@ -91661,35 +91694,7 @@ async function proveRestored(execution) {
             await session.close();
         }
     }, (detail) => detail);
-    const { checks, smokeCommand } = run.settings;
-    if (checks) {
-        await steps.run(STEP.checks, async () => {
-            run.details.checks.results = await runChecks(checks.checks, target, {
-                psqlPath: execution.psqlPath,
-                timeoutSeconds: run.settings.rtoSeconds,
-                secrets: run.secrets,
-                now: run.now,
-                signal: run.signal,
-            });
-            return judgeChecks(run.details.checks.results, checks.path);
-        }, (detail) => detail);
-    }
-    else
-        steps.skip(STEP.checks, 'no checks file');
-    if (smokeCommand) {
-        await steps.run(STEP.smoke, async () => {
-            run.details.smoke = await runSmokeCommand(smokeCommand, target, {
-                timeoutSeconds: run.settings.smokeTimeoutSeconds,
-                secrets: run.secrets,
-                now: run.now,
-                env: run.env,
-                signal: run.signal,
-            });
-            return judgeSmoke(run.details.smoke);
-        }, (detail) => detail);
-    }
-    else
-        steps.skip(STEP.smoke, 'no smoke-command');
+    await userProofSteps(execution, target, execution.psqlPath);
     await setJournal(execution, target.database, 'proven');
 }
 
@@ -92880,8 +92885,6 @@ function recordBackCommand(plan, restoredAddress, damagedAddress) {
 
 
 
-
-
 const DEFAULT_RDS_PACING = {
     poll: { initialMs: 5_000, maxMs: 30_000, factor: 1.5 },
     throttle: { initialMs: 1_000, maxMs: 20_000, factor: 2 },
@@ -92980,43 +92983,14 @@ async function connectRestored(execution, restored) {
 }
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
 async function restoreAndProve(execution) {
-    const { run, plan, steps } = execution;
+    const { plan, steps } = execution;
     if (plan.phase === 'fresh')
         await steps.run(STEP.restoreInstance, () => restoreInstance(execution), (d) => d);
     else
         steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
     const restored = await steps.run(STEP.waitInstance, () => waitAvailable(execution, plan.restoredId), (s) => `${s.id} available at ${endpointText(s) ?? '?'}`);
     const { target, psqlPath } = await steps.run(STEP.connect, () => connectRestored(execution, restored), (c) => c.target.display);
-    const { checks, smokeCommand } = run.settings;
-    const now = run.now;
-    if (checks) {
-        await steps.run(STEP.checks, async () => {
-            run.details.checks.results = await runChecks(checks.checks, target, {
-                psqlPath,
-                timeoutSeconds: run.settings.rtoSeconds,
-                secrets: run.secrets,
-                now,
-                signal: run.signal,
-            });
-            return judgeChecks(run.details.checks.results, checks.path);
-        }, (d) => d);
-    }
-    else
-        steps.skip(STEP.checks, 'no checks file');
-    if (smokeCommand) {
-        await steps.run(STEP.smoke, async () => {
-            run.details.smoke = await runSmokeCommand(smokeCommand, target, {
-                timeoutSeconds: run.settings.smokeTimeoutSeconds,
-                secrets: run.secrets,
-                now,
-                env: run.env,
-                signal: run.signal,
-            });
-            return judgeSmoke(run.details.smoke);
-        }, (d) => d);
-    }
-    else
-        steps.skip(STEP.smoke, 'no smoke-command');
+    await userProofSteps(execution, target, psqlPath);
 }
 /** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */
 async function renameDamaged(execution) {
