@@ -42,11 +42,15 @@ const planRank = (scenario: string) => {
 
 /**
  * The slowest measured recovery per RTO scenario of one drill, against the tightest target, with how
- * many reports measured it; the plan's scenarios first, in the order of its RTO table.
+ * many gathered reports measured it; the plan's scenarios first, in the order of its RTO table.
  */
 export function recoveryByScenario(report: DrillReport): Map<string, Recovery & { measurements: number }> {
   const byScenario = new Map<string, Recovery & { measurements: number }>();
-  const measured = report.objectives.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
+  // The record's own objectives are merged per measure, so the gathered reports are what is counted.
+  const gathered = report.details.sources?.length
+    ? report.details.sources.flatMap((source) => source.objectives)
+    : report.objectives;
+  const measured = gathered.filter((o) => o.name === 'RTO' && o.measuredSeconds !== null);
   for (const o of [...measured].sort((a, b) => planRank(a.scenario) - planRank(b.scenario))) {
     const seen = byScenario.get(o.scenario);
     byScenario.set(o.scenario, {

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDrillReport, type DrillReport, type SourceReport } from '../../src/drill-report/drill.js';
+import {
+  buildDrillReport,
+  mergeObjectives,
+  type DrillReport,
+  type DrillSource,
+  type SourceReport,
+} from '../../src/drill-report/drill.js';
 import { loadPastDrills } from '../../src/drill-report/history.js';
 import { renderDrillMarkdown } from '../../src/drill-report/render.js';
 import { loadSourceReports } from '../../src/drill-report/sources.js';
@@ -70,9 +76,23 @@ describe('a drill whose reports all passed, with three earlier drills in history
       objective('RPO', 'infrastructure failure', 'age of the newest complete backup', 3_600, 30),
       objective('RTO', 'database failure', 'start of execute until health-url answered', 3_600, 120),
     ];
-    const markdown = renderDrillMarkdown({ ...report, objectives }, { past: [], historyDir: 'docs/dr-drills' });
+    // Two recoveries of the same kind measure the same objective: the record merges them into one.
+    const secondRecovery = objective(
+      'RTO',
+      'database failure',
+      'start of execute until health-url answered',
+      3_600,
+      30,
+    );
+    const [first, second] = report.details.sources as [DrillSource, DrillSource];
+    const sources = [
+      { ...first, objectives },
+      { ...second, objectives: [secondRecovery] },
+    ];
+    const merged = { ...report, objectives: mergeObjectives(sources), details: { ...report.details, sources } };
+    const markdown = renderDrillMarkdown(merged, { past: [], historyDir: 'docs/dr-drills' });
     expect(markdown.split('\n')[2]).toMatch(
-      / Recovery time: database failure 2 min 0 s \(RTO 1 h 0 min\); application crash 4.00 s \(RTO 30 min 0 s\); infrastructure failure 1 min 30 s \(RTO 4 h 0 min\); regional outage 10 min 0 s \(RTO 8 h 0 min, slowest of 2\)\.$/,
+      / Recovery time: database failure 2 min 0 s \(RTO 1 h 0 min, slowest of 2\); application crash 4.00 s \(RTO 30 min 0 s\); infrastructure failure 1 min 30 s \(RTO 4 h 0 min\); regional outage 10 min 0 s \(RTO 8 h 0 min, slowest of 2\)\.$/,
     );
   });
 
