@@ -285,7 +285,6 @@ describe('rds-restore-test.yml: where the restore runs', () => {
     ROLE_ARN: 'arn:aws:iam::111122223333:role/rds-restore-test',
     MASTER_USER: 'postgres',
     PASSWORD_SET: 'true',
-    RUNNER: 'ubuntu-24.04',
     POINT: 'latest',
   };
 
@@ -317,7 +316,6 @@ describe('recover-application.yml: production or staging values, never a mix', (
     VAR_RESTART_COMMAND: "ssh deploy@app.example.com 'docker compose up -d'",
     VAR_HEALTH_URL: 'https://api.example.com/api/v1/health/',
     VAR_LOG_COMMAND: "ssh deploy@app.example.com 'docker compose logs --since 15m backend'",
-    VAR_RUNNER: 'self-hosted',
   };
   const STAGING_APP = {
     IN_RESTART_COMMAND: "ssh deploy@staging.example.com 'docker compose up -d'",
@@ -343,7 +341,6 @@ describe('recover-application.yml: production or staging values, never a mix', (
       'health-url': STAGING_APP.IN_HEALTH_URL,
       'log-command': '',
       'log-errors': '',
-      runner: 'ubuntu-24.04',
       'ssh-known-hosts': '',
       region: '',
       'staging-confirm': 'staging.example.com:8443',
@@ -427,7 +424,6 @@ describe('recover-application.yml: production or staging values, never a mix', (
       'restart-command': PRODUCTION_APP.VAR_RESTART_COMMAND,
       'crash-command': '',
       'health-url': PRODUCTION_APP.VAR_HEALTH_URL,
-      runner: 'self-hosted',
       'staging-confirm': '',
     });
     const unconfigured = await runWorkflowStep('recover-application.yml', {
