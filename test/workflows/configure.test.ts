@@ -241,6 +241,54 @@ describe('restore-verify.yml: the scratch server image is pinned by digest', () 
   });
 });
 
+describe('restore-verify.yml: a scratch database of your own instead of the service container', () => {
+  const base = {
+    BUCKET: 'saas-backups',
+    REGION: 'us-east-1',
+    ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
+    PREFIX: 'database/',
+    POSTGRES_VERSION: '16',
+    EVENT: 'schedule',
+  };
+
+  test('with TARGET_DATABASE_URL no image is needed, none is started, and the databases restore one at a time', async () => {
+    const run = await runWorkflowStep('restore-verify.yml', {
+      ...base,
+      TARGET_DATABASE_URL_SET: 'true',
+      POSTGRES_IMAGE: `postgres:16@sha256:${'d'.repeat(64)}`,
+      DATABASES: '["orders","billing"]',
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ configured: 'true', 'postgres-image': '', 'max-parallel': '1' });
+  });
+
+  test('without it: the pinned image, every database at once', async () => {
+    const image = `postgres:16@sha256:${'d'.repeat(64)}`;
+    const run = await runWorkflowStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
+    expect(run.outputs).toMatchObject({ configured: 'true', 'postgres-image': image, 'max-parallel': '256' });
+  });
+
+  test('the restore job starts no service and applies no scratch settings when the image is empty, and restores into the secret', () => {
+    const job = jobsOf(
+      parseWorkflow(
+        readFileSync(fileURLToPath(new URL('../../.github/workflows/restore-verify.yml', import.meta.url)), 'utf8'),
+      ),
+    ).find((j) => j.id === 'restore-verify');
+    const services = job?.body.services as Record<string, { image: string }>;
+    expect(services.postgres?.image).toBe('${{ needs.configure.outputs.postgres-image }}');
+    expect(job?.steps.find((s) => String(s.name).startsWith('Scratch settings'))?.if).toBe(
+      "needs.configure.outputs.postgres-image != ''",
+    );
+    const restore = job?.steps.find((s) => s.uses === './.dr-actions/actions/restore-verify');
+    expect((restore?.with as Record<string, string>)['target-database-url']).toBe(
+      "${{ secrets.TARGET_DATABASE_URL || 'postgres://postgres:scratch@127.0.0.1:5432/restore_verify' }}",
+    );
+    expect((job?.body.strategy as Record<string, unknown>)['max-parallel']).toBe(
+      '${{ fromJSON(needs.configure.outputs.max-parallel) }}',
+    );
+  });
+});
+
 describe("restore-verify.yml: a restore from the secondary region's copy", () => {
   const base = {
     ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
