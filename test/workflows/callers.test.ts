@@ -42,6 +42,8 @@ function callerExamples(document: string): { file: string; job: Map; workflow: M
 
 const guide = [...callerExamples('docs/adopting.md'), ...callerExamples('docs/recovery.md')];
 const readme = callerExamples('README.md');
+/** The callers that name a runner inside the VPC: held to the same rules, never the only caller of a workflow. */
+const inTheVpc = callerExamples('docs/running-in-your-vpc.md');
 
 test('the adoption guide (or, for the recovery workflows, docs/recovery.md) has a caller example for each reusable workflow', () => {
   const reusable = readdirSync(join(ROOT, '.github', 'workflows')).filter(
@@ -56,8 +58,13 @@ test("the README's caller is the adoption guide's, word for word", () => {
   for (const example of readme) expect(example).toEqual(guide.find((e) => e.file === example.file));
 });
 
-describe.each(guide.map((e) => [e.file, e] as const))(
-  'the caller of %s in the adoption guide',
+test('docs/running-in-your-vpc.md has callers that name a runner', () => {
+  expect(inTheVpc.map((e) => e.file)).toEqual(['backup.yml', 'failover.yml']);
+  for (const example of inTheVpc) expect(map(example.job.with)['database-runner']).toBeTruthy();
+});
+
+describe.each([...guide, ...inTheVpc].map((e) => [e.file, e] as const))(
+  'the caller of %s in the adoption guide (or the VPC guide)',
   (file, { job, workflow }) => {
     const call = map(map(readWorkflow(file).on).workflow_call);
 

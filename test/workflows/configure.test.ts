@@ -241,6 +241,54 @@ describe('restore-verify.yml: the scratch server image is pinned by digest', () 
   });
 });
 
+describe('restore-verify.yml: a scratch database of your own instead of the service container', () => {
+  const base = {
+    BUCKET: 'saas-backups',
+    REGION: 'us-east-1',
+    ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
+    PREFIX: 'database/',
+    POSTGRES_VERSION: '16',
+    EVENT: 'schedule',
+  };
+
+  test('with TARGET_DATABASE_URL no image is needed, none is started, and the databases restore one at a time', async () => {
+    const run = await runWorkflowStep('restore-verify.yml', {
+      ...base,
+      TARGET_DATABASE_URL_SET: 'true',
+      POSTGRES_IMAGE: `postgres:16@sha256:${'d'.repeat(64)}`,
+      DATABASES: '["orders","billing"]',
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ configured: 'true', 'postgres-image': '', 'max-parallel': '1' });
+  });
+
+  test('without it: the pinned image, every database at once', async () => {
+    const image = `postgres:16@sha256:${'d'.repeat(64)}`;
+    const run = await runWorkflowStep('restore-verify.yml', { ...base, POSTGRES_IMAGE: image });
+    expect(run.outputs).toMatchObject({ configured: 'true', 'postgres-image': image, 'max-parallel': '256' });
+  });
+
+  test('the restore job starts no service and applies no scratch settings when the image is empty, and restores into the secret', () => {
+    const job = jobsOf(
+      parseWorkflow(
+        readFileSync(fileURLToPath(new URL('../../.github/workflows/restore-verify.yml', import.meta.url)), 'utf8'),
+      ),
+    ).find((j) => j.id === 'restore-verify');
+    const services = job?.body.services as Record<string, { image: string }>;
+    expect(services.postgres?.image).toBe('${{ needs.configure.outputs.postgres-image }}');
+    expect(job?.steps.find((s) => String(s.name).startsWith('Scratch settings'))?.if).toBe(
+      "needs.configure.outputs.postgres-image != ''",
+    );
+    const restore = job?.steps.find((s) => s.uses === './.dr-actions/actions/restore-verify');
+    expect((restore?.with as Record<string, string>)['target-database-url']).toBe(
+      "${{ secrets.TARGET_DATABASE_URL || 'postgres://postgres:scratch@127.0.0.1:5432/restore_verify' }}",
+    );
+    expect((job?.body.strategy as Record<string, unknown>)['max-parallel']).toBe(
+      '${{ fromJSON(needs.configure.outputs.max-parallel) }}',
+    );
+  });
+});
+
 describe("restore-verify.yml: a restore from the secondary region's copy", () => {
   const base = {
     ROLE_ARN: 'arn:aws:iam::111122223333:role/dr',
@@ -285,7 +333,6 @@ describe('rds-restore-test.yml: where the restore runs', () => {
     ROLE_ARN: 'arn:aws:iam::111122223333:role/rds-restore-test',
     MASTER_USER: 'postgres',
     PASSWORD_SET: 'true',
-    RUNNER: 'ubuntu-24.04',
     POINT: 'latest',
   };
 
@@ -317,7 +364,6 @@ describe('recover-application.yml: production or staging values, never a mix', (
     VAR_RESTART_COMMAND: "ssh deploy@app.example.com 'docker compose up -d'",
     VAR_HEALTH_URL: 'https://api.example.com/api/v1/health/',
     VAR_LOG_COMMAND: "ssh deploy@app.example.com 'docker compose logs --since 15m backend'",
-    VAR_RUNNER: 'self-hosted',
   };
   const STAGING_APP = {
     IN_RESTART_COMMAND: "ssh deploy@staging.example.com 'docker compose up -d'",
@@ -343,7 +389,6 @@ describe('recover-application.yml: production or staging values, never a mix', (
       'health-url': STAGING_APP.IN_HEALTH_URL,
       'log-command': '',
       'log-errors': '',
-      runner: 'ubuntu-24.04',
       'ssh-known-hosts': '',
       region: '',
       'staging-confirm': 'staging.example.com:8443',
@@ -427,7 +472,6 @@ describe('recover-application.yml: production or staging values, never a mix', (
       'restart-command': PRODUCTION_APP.VAR_RESTART_COMMAND,
       'crash-command': '',
       'health-url': PRODUCTION_APP.VAR_HEALTH_URL,
-      runner: 'self-hosted',
       'staging-confirm': '',
     });
     const unconfigured = await runWorkflowStep('recover-application.yml', {
