@@ -134,6 +134,7 @@ export async function userProofSteps(
       async () => {
         run.details.smoke = await runSmokeCommand(smokeCommand, target, {
           timeoutSeconds: run.settings.smokeTimeoutSeconds,
+          passOn: run.settings.smokeEnv,
           secrets: run.secrets,
           now: run.now,
           env: run.env,

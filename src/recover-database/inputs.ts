@@ -2,7 +2,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
 import { parseHealthTarget, type HealthTarget } from '../health/target.js';
-import { parseSmokeCommand } from '../checks/smoke-command.js';
+import { parseSmokeCommand, parseSmokeEnv } from '../checks/smoke-command.js';
 import { ConfigurationError } from '../errors.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { parseBackupSelector, type BackupSelector } from '../storage/backup-selector.js';
@@ -45,6 +45,8 @@ export interface RecoverDatabaseSettings {
   terminateConnections: boolean;
   checks?: ChecksFile;
   smokeCommand?: string[];
+  /** Names of the step's variables passed on to the smoke command (smoke-env). */
+  smokeEnv?: string[];
   smokeTimeoutSeconds: number;
   jobs: number;
   rtoSeconds: number;
@@ -166,6 +168,7 @@ export function parseRecoverDatabaseInputs(
   const prefix = rds ? '' : parsePrefix(input('prefix') || 'database/');
   const database = parseProductionDatabase(input('database-url'), source);
   const checksPath = input('checks').trim();
+  const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   const settings: RecoverDatabaseSettings = {
     mode,
     confirm: input('confirm').trim(),
@@ -182,7 +185,8 @@ export function parseRecoverDatabaseInputs(
     health: parseHealthTarget(input),
     terminateConnections: parseBoolean(input('terminate-connections'), 'terminate-connections', false),
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-    smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+    smokeCommand,
+    smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
     smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
     jobs: parseInteger(input('jobs'), 'jobs', availableParallelism(), 1, 64),
     rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 3600, 1),

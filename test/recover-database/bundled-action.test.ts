@@ -225,7 +225,15 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     const passing = join(dir, `passing-${prod.name}.sql`);
     await writeFile(passing, '-- name: every payment is there\nSELECT count(*) = 2000 FROM payments;\n');
     const reportPath = reportFile();
-    const second = await recover(prod, executeInputs(prod, { checks: passing, 'report-path': reportPath }));
+    // The smoke command gets the variable smoke-env names, and no other of the step's.
+    const smoke = {
+      'smoke-command': `sh -c 'test "$APP_TOKEN" = token-for-smoke && test -z "$UNNAMED_SECRET"'`,
+      'smoke-env': 'APP_TOKEN',
+    };
+    const second = await recover(prod, executeInputs(prod, { checks: passing, 'report-path': reportPath, ...smoke }), {
+      APP_TOKEN: 'token-for-smoke',
+      UNNAMED_SECRET: 'not for the smoke command',
+    });
     expect(second.exitCode).toBe(0);
     const report = await readReport(reportPath);
     expect(report.steps.map((s) => s.name)).toEqual([
@@ -240,6 +248,7 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
       'start-command',
       'health',
     ]);
+    expect(report.steps.find((s) => s.name === 'smoke')?.status).toBe('passed');
     expect(report.steps.find((s) => s.name === 'plan')?.detail).toContain(`into ${restoredOf(prod)} (restored)`);
     expect(await databaseOid(second.outputs['kept-as'] as string)).toBe(oid);
   });

@@ -67,14 +67,22 @@ export async function readReport(path: string): Promise<RecoverDatabaseReport> {
 }
 
 /** The bundled action with the production database's inputs; `inputs` add or override. */
-export function recover(production: Production, inputs: Record<string, string>): Promise<BundledActionRun> {
-  return runBundledAction('recover-database', {
-    bucket: production.bucket,
-    'endpoint-url': stackFromEnv().awsEndpoint,
-    region: 'us-east-1',
-    'database-url': production.url,
-    ...inputs,
-  });
+export function recover(
+  production: Production,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<BundledActionRun> {
+  return runBundledAction(
+    'recover-database',
+    {
+      bucket: production.bucket,
+      'endpoint-url': stackFromEnv().awsEndpoint,
+      region: 'us-east-1',
+      'database-url': production.url,
+      ...inputs,
+    },
+    { env },
+  );
 }
 
 /** Execute bound to the backup, as a workflow passes the plan's outputs. */

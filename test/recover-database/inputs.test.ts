@@ -43,6 +43,17 @@ describe('recover-database inputs', () => {
     ).toBe(key);
   });
 
+  test('smoke-env names variables of the step for the smoke command, and needs one', () => {
+    const input = (extra: Record<string, string>) => (name: string) =>
+      ({ ...BASE, ...extra })[name as keyof typeof BASE] ?? '';
+    const env = { PATH: '/usr/bin:/bin', APP_TOKEN: 'x' };
+    const withSmoke = { 'smoke-command': "sh -c 'exit 0'", 'smoke-env': 'APP_TOKEN' };
+    expect(parseRecoverDatabaseInputs(input(withSmoke), env, '/').smokeEnv).toEqual(['APP_TOKEN']);
+    expect(refusalOf(() => parseRecoverDatabaseInputs(input({ 'smoke-env': 'APP_TOKEN' }), env, '/'))).toContain(
+      'smoke-env is set but smoke-command is empty',
+    );
+  });
+
   test('each mistake is one refusal that says what to change', () => {
     expect(refusal({ 'instance-id': 'saas-production' })).toContain('instance-id is for an RDS source');
     expect(refusal({ backup: 'random' })).toContain('random is for restore tests');

@@ -78877,7 +78877,7 @@ function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
 }
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What the action sets for the smoke command itself: the restored database. */
-const SET_BY_THE_ACTION = (/* unused pure expression or super */ null && (['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD']));
+const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
 /**
  * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
  * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
@@ -78889,16 +78889,16 @@ function parseSmokeEnv(input, smokeCommand, env) {
     if (names.length === 0)
         return [];
     if (!smokeCommand)
-        throw new ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
+        throw new errors_ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
     for (const name of names) {
         if (/^INPUT_/i.test(name))
-            throw new ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
+            throw new errors_ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
         if (!VARIABLE_NAME.test(name))
-            throw new ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
+            throw new errors_ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
         if (SET_BY_THE_ACTION.includes(name))
-            throw new ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
+            throw new errors_ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
         if (env[name] === undefined)
-            throw new ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
+            throw new errors_ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
     }
     return [...new Set(names)];
 }
@@ -79739,6 +79739,7 @@ function parseRecoverDatabaseInputs(input, env = process.env, cwd = process.cwd(
     const prefix = rds ? '' : parsePrefix(input('prefix') || 'database/');
     const database = parseProductionDatabase(input('database-url'), source);
     const checksPath = input('checks').trim();
+    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
     const settings = {
         mode,
         confirm: input('confirm').trim(),
@@ -79755,7 +79756,8 @@ function parseRecoverDatabaseInputs(input, env = process.env, cwd = process.cwd(
         health: parseHealthTarget(input),
         terminateConnections: parseBoolean(input('terminate-connections'), 'terminate-connections', false),
         checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-        smokeCommand: parseSmokeCommand(input('smoke-command'), env, cwd),
+        smokeCommand,
+        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
         smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
         jobs: parseInteger(input('jobs'), 'jobs', (0,external_node_os_.availableParallelism)(), 1, 64),
         rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 3600, 1),
@@ -90343,6 +90345,7 @@ async function userProofSteps(execution, target, psqlPath) {
         await steps.run(STEP.smoke, async () => {
             run.details.smoke = await runSmokeCommand(smokeCommand, target, {
                 timeoutSeconds: run.settings.smokeTimeoutSeconds,
+                passOn: run.settings.smokeEnv,
                 secrets: run.secrets,
                 now: run.now,
                 env: run.env,
