@@ -52,6 +52,15 @@ function asValidatorKnowsIt(actionYaml: string): string {
   return actionYaml.replace(/^(\s+using:\s*)(['"]?)node24\2\s*$/m, '$1$2node20$2');
 }
 
+/**
+ * action-validator 0.6's schema also predates the `attestations` permission (GitHub added it in
+ * 2024 for artifact attestations) and rejects a job that asks for it. The line becomes a comment
+ * for the validator, keeping the line numbers; actionlint, which knows the permission, checks it.
+ */
+function workflowAsValidatorKnowsIt(workflowYaml: string): string {
+  return workflowYaml.replace(/^(\s+)attestations:\s*(read|write|none)\s*$/gm, '$1# attestations: $2');
+}
+
 /** The errors of a failed oneOf, deepest first, without repeating the same message. */
 function describe(error: ValidationError): string[] {
   const own = `${error.path ?? ''}: ${error.title}${error.detail ? ` (${error.detail})` : ''}`.trim();
@@ -77,7 +86,7 @@ async function lintWorkflow(path: string): Promise<Finding[]> {
     where: `${r.line}:${r.column}`,
     message: `${r.message} [${r.kind}]`,
   }));
-  return [...findings, ...validatorFindings(file, validator.validateWorkflow(text).errors)];
+  return [...findings, ...validatorFindings(file, validator.validateWorkflow(workflowAsValidatorKnowsIt(text)).errors)];
 }
 
 async function lintAction(path: string): Promise<Finding[]> {

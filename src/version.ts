@@ -1,3 +1,3 @@
 /** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
 export const TOOL_NAME = 'dr-actions';
-export const TOOL_VERSION = '0.1.0';
+export const TOOL_VERSION = '1.0.0';

@@ -52,6 +52,44 @@ describe.each(documents())('the YAML examples of %s', (file) => {
   });
 });
 
+const VERSION = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Each line of a YAML example that uses dr-actions (an action or a reusable workflow) without a release's commit and version. */
+function unpinned(block: string): string[] {
+  const placeholderOrSha = '(?:<release commit sha>|[0-9a-f]{40})';
+  const pinned = new RegExp(
+    `^\\s*(?:- )?uses: <org>/dr-actions/\\S+@${placeholderOrSha} # v${VERSION.replace(/\./g, '\\.')}$`,
+  );
+  return block
+    .split('\n')
+    .filter((line) => /uses:\s*\S*dr-actions\//.test(line) && !pinned.test(line))
+    .map((line) => line.trim());
+}
+
+describe.each(documents())('the dr-actions pins of %s', (file) => {
+  test(`name a release's commit and its version (# v${VERSION}, package.json's)`, () => {
+    expect(codeBlocks(readFileSync(join(root, file), 'utf8'), 'yaml').flatMap(unpinned)).toEqual([]);
+  });
+});
+
+test('the pin check finds what it is for: a tag, a branch, a commit without its version, another version', () => {
+  const block = [
+    `- uses: <org>/dr-actions/actions/backup@<release commit sha> # v${VERSION}`,
+    `  uses: <org>/dr-actions/.github/workflows/backup.yml@${'a'.repeat(40)} # v${VERSION}`,
+    '- uses: <org>/dr-actions/actions/backup@v1',
+    '- uses: <org>/dr-actions/actions/backup@main',
+    `- uses: <org>/dr-actions/actions/backup@${'a'.repeat(40)}`,
+    '- uses: <org>/dr-actions/actions/backup@<release commit sha> # v0.0.1',
+    '- uses: actions/checkout@v4',
+  ].join('\n');
+  expect(unpinned(block)).toEqual([
+    '- uses: <org>/dr-actions/actions/backup@v1',
+    '- uses: <org>/dr-actions/actions/backup@main',
+    `- uses: <org>/dr-actions/actions/backup@${'a'.repeat(40)}`,
+    '- uses: <org>/dr-actions/actions/backup@<release commit sha> # v0.0.1',
+  ]);
+});
+
 test('every action README has an example that uses its action', () => {
   const without = documents()
     .filter((file) => file.startsWith('actions/'))

@@ -25,7 +25,7 @@ type Map = Record<string, unknown>;
 const map = (value: unknown) => (value ?? {}) as Map;
 
 describe('the rules, checked on every workflow', () => {
-  test('the five workflows of the issue, the weekly audit, the RDS recovery points (restore test, hourly snapshots) and the two recoveries exist, and no others', () => {
+  test('the five workflows of the issue, the weekly audit, the RDS recovery points (restore test, hourly snapshots), the two recoveries, CI and the release exist, and no others', () => {
     expect(readdirSync(WORKFLOWS).sort()).toEqual([
       'backup.yml',
       'ci.yml',
@@ -36,6 +36,7 @@ describe('the rules, checked on every workflow', () => {
       'rds-snapshots.yml',
       'recover-application.yml',
       'recover-database.yml',
+      'release.yml',
       'restore-verify.yml',
     ]);
   });
@@ -125,15 +126,17 @@ jobs:
       - uses: ./.dr-actions/actions/backup
 `;
 
-  test('tags instead of SHAs, a SHA without its version, missing permissions, an expression in run:, a local action without its checkout, AWS keys', () => {
+  test('tags instead of SHAs, a SHA without its version, missing permissions, a checkout that keeps its token, an expression in run:, a local action without its checkout, AWS keys', () => {
     expect(workflowProblems(broken, 'broken.yml')).toEqual([
       'broken.yml:8: actions/checkout@v4 is not pinned to a full commit SHA',
       'broken.yml:9: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 has no version comment (# vX.Y.Z)',
       'broken.yml: no top-level permissions',
       'broken.yml: job a has no explicit permissions',
+      'broken.yml: job a step 1: actions/checkout leaves the token in .git/config (persist-credentials: false)',
       'broken.yml: job a step 3: an expression inside run: (pass it through env:)',
       'broken.yml: job a step 5: AWS credentials must come from OIDC (role-to-assume), not keys',
       'broken.yml: job a assumes an AWS role without id-token: write',
+      'broken.yml: job b step 1: actions/checkout leaves the token in .git/config (persist-credentials: false)',
       'broken.yml: job b step 2: ./.dr-actions/actions/backup is used before a checkout that provides it',
     ]);
   });

@@ -41,7 +41,7 @@ export function parseWorkflow(text: string): Map {
   return asMap(parse(text));
 }
 
-/** Rules for every workflow: pins, permissions, no expressions in scripts, local actions after a checkout, OIDC for AWS. */
+/** Rules for every workflow: pins, permissions, no expressions in scripts, checkouts that keep no token, local actions after a checkout, OIDC for AWS. */
 export function workflowProblems(text: string, name: string): string[] {
   const problems: string[] = [];
   const workflow = parseWorkflow(text);
@@ -62,6 +62,8 @@ export function workflowProblems(text: string, name: string): string[] {
       if (typeof step.run === 'string' && step.run.includes('${{'))
         problems.push(`${where}: an expression inside run: (pass it through env:)`);
       const uses = typeof step.uses === 'string' ? step.uses : '';
+      if (uses.startsWith('actions/checkout@') && asMap(step.with)['persist-credentials'] !== false)
+        problems.push(`${where}: actions/checkout leaves the token in .git/config (persist-credentials: false)`);
       if (uses.startsWith('actions/checkout@'))
         checkouts.push(
           String(asMap(step.with).path ?? '')
