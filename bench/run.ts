@@ -463,7 +463,7 @@ async function writeResults(
   const targets = [...backupTargets(backup), ...restoreTargets(restore)];
   for (const t of targets) {
     const [, op, bound] = /^(>=|<=) ([\d.]+)/.exec(t.target) ?? [];
-    t.met = op === '>=' ? t.measured >= Number(bound) : t.measured <= Number(bound);
+    if (op) t.met = op === '>=' ? t.measured >= Number(bound) : t.measured <= Number(bound);
   }
   const other = await latestOther(resultsDir, size === 'S' ? 'M' : 'S');
   targets.push(...flatMemoryTargets(backup, restore, other));
@@ -534,13 +534,30 @@ function backupTargets(backup: VariantResult[]): Target[] {
 function restoreTargets(restore: VariantResult[]): Target[] {
   if (!restore.length) return [];
   const actionRestore = byName(restore, 'restore-verify action');
+  const plan = byName(restore, "plan's restore");
+  const streamed = byName(restore, 'restore-verify, download: stream');
   const targets: Target[] = [
-    {
-      name: "restore: plan's procedure time / restore-verify time",
-      measured: ratio(byName(restore, "plan's restore").medianSeconds, actionRestore.medianSeconds),
-      target: '>= 1.5',
-      met: false,
-    },
+    ...(plan
+      ? [
+          {
+            name: "restore: plan's procedure time / restore-verify time",
+            measured: ratio(plan.medianSeconds, actionRestore.medianSeconds),
+            target: '>= 1.5',
+            met: false,
+          },
+        ]
+      : []),
+    // No goal: what download: stream costs (one pg_restore process) or saves (no wait for the download).
+    ...(streamed
+      ? [
+          {
+            name: 'restore-verify time, download: stream / download: file',
+            measured: ratio(streamed.medianSeconds, actionRestore.medianSeconds),
+            target: '-',
+            met: true,
+          },
+        ]
+      : []),
     {
       name: 'restore-verify action peak RSS (MiB)',
       measured: Math.round(actionRestore.medianMaxRssKiB / 1024),
