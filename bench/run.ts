@@ -702,7 +702,9 @@ function markdown(r: {
     '',
     '| target | measured | goal | met |',
     '|---|---|---|---|',
-    ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'yes' : 'no'} |`),
+    ...r.targets.map(
+      (t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.target === '-' ? '-' : t.met ? 'yes' : 'no'} |`,
+    ),
   );
   return `${lines.join('\n')}\n`;
 }
