@@ -47,6 +47,7 @@ export const LANES: Readonly<Record<string, Lane>> = {
   'test/restore-verify/': 'integration',
   'test/restore-verify/checks-file.test.ts': 'unit',
   'test/restore-verify/inputs.test.ts': 'unit',
+  'test/restore-verify/disk-preflight.test.ts': 'unit',
   'test/restore-verify/stalled-download.test.ts': 'unit',
   'test/security/': 'integration',
   'test/unit/': 'unit',

@@ -21,9 +21,17 @@ export function restoreSessionOptions(jobs: number): string {
   return `-c synchronous_commit=off -c maintenance_work_mem=${maintenanceMb}MB -c client_min_messages=warning`;
 }
 
-/** A rebuild (withOwners) restores owners and privileges; a scratch database gets neither, as its server may lack the roles. */
-export function pgRestoreArgs(jobs: number, file: string, withOwners = false): string[] {
-  return [`--jobs=${jobs}`, '--exit-on-error', ...(withOwners ? [] : ['--no-owner', '--no-privileges']), file];
+/**
+ * A rebuild (withOwners) restores owners and privileges; a scratch database gets neither, as its server may lack the roles.
+ * Without a file, pg_restore reads the archive from stdin.
+ */
+export function pgRestoreArgs(jobs: number, file: string | undefined, withOwners = false): string[] {
+  return [
+    `--jobs=${jobs}`,
+    '--exit-on-error',
+    ...(withOwners ? [] : ['--no-owner', '--no-privileges']),
+    ...(file === undefined ? [] : [file]),
+  ];
 }
 
 /**
@@ -69,14 +77,14 @@ export async function restoreCustom(
 }
 
 /**
- * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed, stopping at the first
+ * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed from the file or the bytes as they arrive, stopping at the first
  * SQL error. A gzip stream that ends early fails the restore even when every statement before
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
 export async function restorePlain(
   psql: ClientBinary,
   target: DatabaseTarget,
-  file: string,
+  file: string | AsyncIterable<Buffer>,
   signal?: AbortSignal,
 ): Promise<void> {
   const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
@@ -84,7 +92,12 @@ export async function restorePlain(
     stdin: 'pipe',
     signal,
   });
-  const feeding = pipeline(createReadStream(file), createGunzip(), new BufferReclaimer(), run.child.stdin as Writable);
+  const feeding = pipeline(
+    typeof file === 'string' ? createReadStream(file) : file,
+    createGunzip(),
+    new BufferReclaimer(),
+    run.child.stdin as Writable,
+  );
   const [fed] = await Promise.allSettled([feeding, run.child]);
   if (fed.status === 'rejected') {
     const error = fed.reason as NodeJS.ErrnoException;

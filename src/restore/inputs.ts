@@ -40,6 +40,10 @@ export interface RestoreVerifySettings {
   rolePasswords: Record<string, string>;
   /** keep: a rebuild never changes a role the server already has; update: brings it to the backup's (password, attributes, settings, memberships added). */
   existingRoles: 'keep' | 'update';
+  /** file: the archive is downloaded and checked before the restore; stream: pg_restore reads it as it arrives, checked at the end. */
+  download: 'file' | 'stream';
+  /** The preflight compares what the run will write with the free disk (disk-check: false skips it). */
+  diskCheck: boolean;
 }
 
 /** The plan's RTO for an infrastructure failure (a rebuild), where a database failure has 1 h. */
@@ -120,5 +124,7 @@ export function parseRestoreVerifyInputs(
     rebuild,
     rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
     existingRoles: parseExistingRoles(input('existing-roles'), rebuild),
+    download: parseChoice(input('download'), 'download', ['file', 'stream'] as const, 'file'),
+    diskCheck: parseBoolean(input('disk-check'), 'disk-check', true),
   };
 }

@@ -11,6 +11,8 @@ import type { RolesDetails } from '../storage/role-details.js';
 import type { RpoMeasurement } from './rpo.js';
 import type { SmokeResult } from '../checks/smoke.js';
 import type { TableComparison } from '../checks/verify-tables.js';
+import type { DiskCheck } from './disk-preflight.js';
+import { STREAMED } from './streamed-restore.js';
 
 export const REPORT_KIND = 'restore-verify';
 
@@ -84,6 +86,8 @@ export interface RestoreVerifyDetails {
     dropped: boolean;
   };
   restore?: { tool: string; version: string; jobs: number; sessionOptions: string };
+  /** What preflight found the run would write on this machine, and the room for it (absent with disk-check: false). */
+  disk?: DiskCheck;
   roles?: RolesDetails;
   tables: TableComparison[];
   checks: { file?: string; results: CheckResult[] };
@@ -145,7 +149,9 @@ export function restoreChecklist(
   const get = (name: string) => steps.find((s) => s.name === name);
   const items: ChecklistItem[] = [];
 
-  const download = stepOutcome(get(STEP.download), { required: true });
+  // download: stream reads the object during the restore: the restore step says whether it all arrived.
+  const streamed = get(STEP.download)?.detail === STREAMED;
+  const download = stepOutcome(get(streamed ? STEP.restore : STEP.download), { required: true });
   const checksum = get(STEP.checksum);
   if (download.status !== 'passed') items.push(checklistItem('download', download.status, download.detail));
   else if (checksum?.status === 'failed') items.push(checklistItem('download', 'failed', checksum.detail));
@@ -242,5 +248,13 @@ const RECOVERY_STEPS: string[] = [
  * recovery completed: every one of those steps passed or was not configured.
  */
 export function measureRto(steps: readonly ReportStep[]): RestoreVerifyDetails['rto'] {
-  return measureRecoveryTime(steps, RECOVERY_STEPS);
+  if (steps.find((s) => s.name === STEP.download)?.detail !== STREAMED)
+    return measureRecoveryTime(steps, RECOVERY_STEPS);
+  // download: stream downloads during the restore: the recovery starts with the first of its steps that ran.
+  const rest = steps.filter((s) => s.name !== STEP.download);
+  const first = rest.find((s) => RECOVERY_STEPS.includes(s.name) && s.startedAt)?.name ?? STEP.restore;
+  return measureRecoveryTime(rest, [
+    first,
+    ...RECOVERY_STEPS.filter((name) => name !== STEP.download && name !== first),
+  ]);
 }

@@ -9,7 +9,7 @@ import type { BackupStore } from '../storage/backup-store.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
-import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } from '../storage/backup-download.js';
+import { compareWithManifest, downloadToFile, type Downloaded } from '../storage/backup-download.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from '../postgres/restore-process.js';
@@ -35,6 +35,17 @@ import { claimTarget, type TargetClaim } from '../postgres/target-claim.js';
 import { readCatalog, selectBackup, type Selection } from '../storage/backup-selection.js';
 import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { verifyAgainstManifest } from '../checks/verify-tables.js';
+import type { ReadObject } from '../storage/streamed-restore-source.js';
+import { restoreStreamed, STREAMED } from './streamed-restore.js';
+import {
+  checkDisk,
+  describeDisk,
+  restoredEstimate,
+  serverFolder,
+  statfsProbe,
+  type DiskProbe,
+} from './disk-preflight.js';
+import { readServerDataLocation } from '../postgres/server-disk.js';
 
 /** What every step of one restore-verify run shares: its settings, the bucket, and the report details the steps fill in. */
 export interface RestoreRun {
@@ -49,6 +60,8 @@ export interface RestoreRun {
   env?: NodeJS.ProcessEnv;
   /** Set by preflight; whoever runs the steps releases it after the last one. */
   claim?: TargetClaim;
+  /** The free space of a folder's filesystem; tests pass their own. */
+  probeDisk?: DiskProbe;
 }
 
 /** The target database as preflight found it, and the tools to restore into it. */
@@ -99,8 +112,9 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   run.details.target.serverSettings = state.settings;
   run.details.target.existed = state.exists;
   refuseUnsafeTarget(state, target, allowOverwrite);
+  await diskPreflight(run, chosen, { psqlPath, state });
   const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
-  const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
+  const restoreJobs = chosen.backup.format === 'custom' && run.settings.download === 'file' ? jobs : 1;
   run.details.restore = {
     tool: client.tool,
     version: client.version,
@@ -116,20 +130,39 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   return { psqlPath, state, client };
 }
 
+/** Fails now, before anything is downloaded or created, when what the run will write cannot fit. */
+async function diskPreflight(
+  run: RestoreRun,
+  { backup, manifest }: Selection,
+  { psqlPath, state }: { psqlPath: string; state: TargetState },
+): Promise<void> {
+  const { target, tempDir, download, diskCheck } = run.settings;
+  if (!diskCheck) return;
+  const location = await readServerDataLocation(target, psqlPath);
+  run.details.disk = await checkDisk({
+    download,
+    downloadFolder: tempDir,
+    archiveBytes: manifest?.sizeBytes ?? backup.object.sizeBytes,
+    restoredBytes: restoredEstimate(manifest),
+    server: await serverFolder(target, location, state.settings, tempDir),
+    probe: run.probeDisk ?? statfsProbe,
+  });
+}
+
 function describeTarget(run: RestoreRun, { state, client }: PreparedTarget): string {
   const where = state.exists
     ? run.settings.allowOverwrite && state.relationCount > 0
       ? 'exists and will be dropped and recreated (allow-overwrite)'
       : 'exists and is empty'
     : 'will be created';
-  return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}`;
+  const disk = run.details.disk ? `; ${describeDisk(run.details.disk)}` : '; disk-check: false, free space not checked';
+  return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}${disk}`;
 }
 
 async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): Promise<DownloadedBackup> {
   const dir = await mkdtemp(join(run.settings.tempDir, 'dr-actions-restore-'));
   try {
     const path = join(dir, basename(backup.key));
-    await checkFreeSpace(path, backup.object.sizeBytes);
     const downloaded = await downloadToFile(run.store, backup.key, path, {
       log: run.log,
       signal: run.signal,
@@ -255,19 +288,17 @@ const noManifest = (selection: Selection | undefined, why: string) =>
 const CHECKSUM_NOT_COMPARED = 'the SHA-256 is recorded, not compared';
 const ROWS_NOT_COMPARED = 'row counts not compared';
 
-function checksumStep(
+/** The size and SHA-256 of the bytes that were read (`read` picks them from the results) against the manifest. */
+function checksumStep<Results extends { selection: Selection }>(
   run: RestoreRun,
-): Step<
-  { selection: Selection; download: DownloadedBackup },
-  { download: DownloadedBackup; manifest: BackupManifest; key: string },
-  void
-> {
+  read: (results: Results) => ReadObject,
+): Step<Results, { download: ReadObject; manifest: BackupManifest; key: string }, void> {
   return {
     name: STEP.checksum,
     skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
-    input: ({ selection, download }) =>
-      selection.manifest
-        ? { download, manifest: selection.manifest, key: selection.backup.key }
+    input: (results) =>
+      results.selection.manifest
+        ? { download: read(results), manifest: results.selection.manifest, key: results.selection.backup.key }
         : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
     run: async ({ download, manifest, key }) =>
       compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
@@ -342,15 +373,24 @@ function ownershipStepOf(
   };
 }
 
-/**
- * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
- * restore (each blocking the rest when it fails), then the verifications (each on its own), then
- * the drop (whatever happened). The temporary directory goes before the drop. A rebuild adds the
- * database's own settings after the restore and the ownership check after the verification.
- */
-export function restoreVerifySteps(run: RestoreRun) {
-  const { checks, smokeCommand, rebuild } = run.settings;
-  const restored = StepPipeline.start<object>()
+function describeDownload(d: ReadObject): string {
+  return `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`;
+}
+
+function describeRestore(run: RestoreRun, { selection, prepared }: { selection: Selection; prepared: PreparedTarget }) {
+  const how =
+    run.settings.download === 'stream'
+      ? ' reading the object as it arrives (download: stream, one process)'
+      : selection.backup.format === 'custom'
+        ? ` with ${run.settings.jobs} jobs`
+        : '';
+  const plain = selection.backup.format === 'plain' ? ' (plain SQL, ON_ERROR_STOP)' : '';
+  return `${prepared.client.tool} ${prepared.client.version}${how}${plain}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
+}
+
+/** Select and preflight: what every run does before anything is downloaded or created. */
+function preparedSteps(run: RestoreRun) {
+  return StepPipeline.start<object>()
     .step('selection', {
       name: STEP.select,
       input: () => run,
@@ -362,29 +402,103 @@ export function restoreVerifySteps(run: RestoreRun) {
       input: ({ selection }) => selection,
       run: (selection) => preflightStep(run, selection),
       describe: (prepared) => describeTarget(run, prepared),
-    })
+    });
+}
+
+type Prepared = ReturnType<typeof preparedSteps>;
+
+/** What the steps after the restore read, whichever way the backup reached the restore. */
+type Restored = StepPipeline<{
+  selection: Selection;
+  prepared: PreparedTarget;
+  download?: DownloadedBackup;
+  roles?: RolesResult;
+  database: CreatedDatabase;
+}>;
+
+const createDatabaseStepOf = (run: RestoreRun) => ({
+  name: STEP.createDatabase,
+  input: ({ prepared }: { prepared: PreparedTarget }) => prepared,
+  run: (prepared: PreparedTarget) => createDatabaseStep(run, prepared),
+  describe: (database: CreatedDatabase) => database.detail,
+});
+
+/** download: file. The object to a file, its checksum, then the restore from the file (in parallel for custom format). */
+function restoredFromFile(run: RestoreRun, prepared: Prepared): Restored {
+  return prepared
     .step('download', {
       name: STEP.download,
       input: ({ selection }) => selection,
       run: (selection) => downloadStep(run, selection),
-      describe: (d) =>
-        `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
+      describe: describeDownload,
     })
-    .optionalStep('checksum', checksumStep(run))
+    .optionalStep(
+      'checksum',
+      checksumStep(run, ({ download }) => download),
+    )
     .optionalStep('roles', rolesStepOf(run))
-    .step('database', {
-      name: STEP.createDatabase,
-      input: ({ prepared }) => prepared,
-      run: (prepared) => createDatabaseStep(run, prepared),
-      describe: (database) => database.detail,
-    })
+    .step('database', createDatabaseStepOf(run))
     .step('restored', {
       name: STEP.restore,
       input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
       run: (input) => restoreStep(run, input),
-      describe: (_result, { selection, prepared }) =>
-        `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
+      describe: (_result, input) => describeRestore(run, input),
     });
+}
+
+/** download: stream. The restore reads the object as it arrives; its checksum is compared after it, and a mismatch fails the run (the drop still runs). */
+function restoredFromStream(run: RestoreRun, prepared: Prepared): Restored {
+  return prepared
+    .skipped(STEP.download, STREAMED)
+    .optionalStep('roles', rolesStepOf(run))
+    .step('database', createDatabaseStepOf(run))
+    .step('restored', {
+      name: STEP.restore,
+      input: ({ selection, prepared }) => ({ selection, prepared }),
+      run: (input) => streamedRestoreStep(run, input),
+      describe: (read, input) => `${describeRestore(run, input)}; ${describeDownload(read)}`,
+    })
+    .optionalStep(
+      'checksum',
+      checksumStep(run, ({ restored }) => restored),
+    );
+}
+
+async function streamedRestoreStep(
+  run: RestoreRun,
+  { selection, prepared }: { selection: Selection; prepared: PreparedTarget },
+): Promise<ReadObject> {
+  const read = await restoreStreamed({
+    store: run.store,
+    key: selection.backup.key,
+    format: selection.backup.format,
+    hasManifest: Boolean(selection.manifest),
+    client: prepared.client,
+    target: run.settings.target,
+    withOwners: run.settings.rebuild,
+    log: run.log,
+    now: run.now,
+    signal: run.signal,
+  });
+  if (run.details.backup) {
+    const { bytes, sha256, seconds, storageChecksumChecked } = read;
+    run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
+  }
+  return read;
+}
+
+/**
+ * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
+ * restore (each blocking the rest when it fails), then the verifications (each on its own), then
+ * the drop (whatever happened). With download: stream the restore reads the object as it arrives
+ * and the checksum follows it. The temporary directory goes before the drop. A rebuild adds the
+ * database's own settings after the restore and the ownership check after the verification.
+ */
+export function restoreVerifySteps(run: RestoreRun) {
+  const { checks, smokeCommand, rebuild } = run.settings;
+  const prepared = preparedSteps(run);
+  const restored =
+    run.settings.download === 'stream' ? restoredFromStream(run, prepared) : restoredFromFile(run, prepared);
   const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
   const verified = settled.check('verified', {
     name: STEP.verify,

@@ -17,6 +17,7 @@ import {
 } from './restore-report.js';
 import { restoreVerifySteps, type RestoreRun } from './restore-steps.js';
 import { describeSelector } from '../storage/backup-selector.js';
+import type { DiskProbe } from './disk-preflight.js';
 
 export interface RestoreVerifyOptions extends RestoreVerifySettings {
   run: RunContext;
@@ -28,6 +29,8 @@ export interface RestoreVerifyOptions extends RestoreVerifySettings {
   signal?: AbortSignal;
   /** The environment the smoke command inherits (connection variables are replaced). */
   env?: NodeJS.ProcessEnv;
+  /** The free space of a folder's filesystem (statfs unless given): tests decide what the disk holds. */
+  probeDisk?: DiskProbe;
 }
 
 export interface RestoreVerifyResult {
@@ -81,6 +84,7 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
     secrets,
     signal: options.signal,
     env: options.env,
+    probeDisk: options.probeDisk,
   };
   const { results, reasons, steps } = await restoreVerifySteps(run)
     .run(

@@ -1,23 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import { rm, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { BackupStore } from './backup-store.js';
 import type { BackupManifest } from './manifest.js';
-import { Sha256Stream } from './sha256-stream.js';
-import { BufferReclaimer } from '../util/buffer-reclaimer.js';
-import { formatBytes, secondsBetween } from '../util/format.js';
-import { PROGRESS_EVERY_MS, type Logger } from '../util/logger.js';
+import { readBackupObject, type ObjectReadOptions, type ReadObject } from './streamed-restore-source.js';
+import { formatBytes } from '../util/format.js';
 
-export interface Downloaded {
+export interface Downloaded extends ReadObject {
   path: string;
-  bytes: number;
-  sha256: string;
-  seconds: number;
-  /** The SDK also checked S3's own checksum of the object. */
-  storageChecksumChecked: boolean;
 }
 
 /** The object differs from what its manifest recorded: it must not be restored. */
@@ -25,13 +16,6 @@ export class ChecksumMismatchError extends Error {
   override name = 'ChecksumMismatchError';
 }
 
-const CHECKSUM_FIELDS = [
-  'ChecksumCRC32',
-  'ChecksumCRC32C',
-  'ChecksumCRC64NVME',
-  'ChecksumSHA1',
-  'ChecksumSHA256',
-] as const;
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 
@@ -60,51 +44,30 @@ export async function downloadToFile(
   store: BackupStore,
   key: string,
   path: string,
-  options: { log: Logger; signal?: AbortSignal; now: () => Date; storageChecksum: boolean },
+  options: ObjectReadOptions,
 ): Promise<Downloaded> {
-  const started = options.now();
-  const response = await store.client.send(
-    new GetObjectCommand({
-      Bucket: store.bucket,
-      Key: key,
-      ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
-    }),
-    {
-      abortSignal: options.signal,
-    },
-  );
-  if (!response.Body) throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
-  const hasher = new Sha256Stream();
-  const progress = setInterval(() => {
-    const seconds = Math.max(secondsBetween(started, options.now()), 1);
-    options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
-  }, PROGRESS_EVERY_MS);
-  const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   let created = false;
-  file.once('open', () => (created = true));
+  const toFile = async (bytes: AsyncIterable<Buffer>) => {
+    const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    file.once('open', () => (created = true));
+    await pipeline(bytes, file);
+  };
   try {
-    await pipeline(response.Body as Readable, hasher, new BufferReclaimer(), file, { signal: options.signal });
+    return { path, ...(await readBackupObject(store, key, toFile, options)) };
   } catch (error) {
     // Part of the object must never pass for all of it (S3 that stopped sending, a cancelled job);
     // a file that was there before ('wx' refused it) is not this download's to remove.
     if (created) await rm(path, { force: true });
     throw error;
-  } finally {
-    clearInterval(progress);
   }
-  // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
-  const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
-  return {
-    path,
-    bytes: hasher.bytes,
-    sha256: hasher.sha256,
-    seconds: secondsBetween(started, options.now()),
-    storageChecksumChecked: options.storageChecksum && fullObject,
-  };
 }
 
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
-export function compareWithManifest(downloaded: Downloaded, manifest: BackupManifest, where: string): void {
+export function compareWithManifest(
+  downloaded: Pick<ReadObject, 'bytes' | 'sha256'>,
+  manifest: BackupManifest,
+  where: string,
+): void {
   if (downloaded.bytes !== manifest.sizeBytes) {
     throw new ChecksumMismatchError(
       `${where} is ${downloaded.bytes} bytes, but its manifest says ${manifest.sizeBytes} bytes: the object is not the backup that was made`,

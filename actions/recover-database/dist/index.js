@@ -78187,7 +78187,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 111:
+/***/ 321:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -90778,9 +90778,17 @@ function restoreSessionOptions(jobs) {
     const maintenanceMb = Math.max(64, Math.min(1024, Math.floor(MAINTENANCE_BUDGET_MB / Math.max(1, jobs))));
     return `-c synchronous_commit=off -c maintenance_work_mem=${maintenanceMb}MB -c client_min_messages=warning`;
 }
-/** A rebuild (withOwners) restores owners and privileges; a scratch database gets neither, as its server may lack the roles. */
+/**
+ * A rebuild (withOwners) restores owners and privileges; a scratch database gets neither, as its server may lack the roles.
+ * Without a file, pg_restore reads the archive from stdin.
+ */
 function pgRestoreArgs(jobs, file, withOwners = false) {
-    return [`--jobs=${jobs}`, '--exit-on-error', ...(withOwners ? [] : ['--no-owner', '--no-privileges']), file];
+    return [
+        `--jobs=${jobs}`,
+        '--exit-on-error',
+        ...(withOwners ? [] : ['--no-owner', '--no-privileges']),
+        ...(file === undefined ? [] : [file]),
+    ];
 }
 /**
  * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
@@ -90811,7 +90819,7 @@ async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners =
     await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 /**
- * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed, stopping at the first
+ * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed from the file or the bytes as they arrive, stopping at the first
  * SQL error. A gzip stream that ends early fails the restore even when every statement before
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
@@ -90821,7 +90829,7 @@ async function restorePlain(psql, target, file, signal) {
         stdin: 'pipe',
         signal,
     });
-    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
+    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)(typeof file === 'string' ? (0,external_node_fs_.createReadStream)(file) : file, (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
     const [fed] = await Promise.allSettled([feeding, run.child]);
     if (fed.status === 'rejected') {
         const error = fed.reason;
@@ -90900,10 +90908,57 @@ const silentLogger = {
     debug: () => undefined,
 };
 
+;// CONCATENATED MODULE: ./src/storage/streamed-restore-source.ts
+
+
+
+
+
+
+const CHECKSUM_FIELDS = [
+    'ChecksumCRC32',
+    'ChecksumCRC32C',
+    'ChecksumCRC64NVME',
+    'ChecksumSHA1',
+    'ChecksumSHA256',
+];
+/**
+ * One GET of a backup object, its bytes handed to `consume` as they arrive and hashed on the
+ * way; memory stays flat whatever the object's size. The digest exists only when every byte
+ * arrived: an object that stops part way (S3 silent past the idle limit, a cancelled job) rejects,
+ * and so does a consumer that fails, which ends the download.
+ */
+async function readBackupObject(store, key, consume, options) {
+    const started = options.now();
+    const response = await store.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({
+        Bucket: store.bucket,
+        Key: key,
+        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
+    }), { abortSignal: options.signal });
+    if (!response.Body)
+        throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
+    const hasher = new Sha256Stream();
+    const progress = setInterval(() => {
+        const seconds = Math.max(secondsBetween(started, options.now()), 1);
+        options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
+    }, PROGRESS_EVERY_MS);
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, new BufferReclaimer(), consume, { signal: options.signal });
+    }
+    finally {
+        clearInterval(progress);
+    }
+    // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
+    const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
+    return {
+        bytes: hasher.bytes,
+        sha256: hasher.sha256,
+        seconds: secondsBetween(started, options.now()),
+        storageChecksumChecked: options.storageChecksum && fullObject,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/storage/backup-download.ts
-
-
-
 
 
 
@@ -90914,13 +90969,6 @@ const silentLogger = {
 class ChecksumMismatchError extends Error {
     name = 'ChecksumMismatchError';
 }
-const CHECKSUM_FIELDS = [
-    'ChecksumCRC32',
-    'ChecksumCRC32C',
-    'ChecksumCRC64NVME',
-    'ChecksumSHA1',
-    'ChecksumSHA256',
-];
 /** Room left for the rest of the job after the download. */
 const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
 /** Refuses a download that cannot fit, before a single byte is fetched. */
@@ -90942,26 +90990,14 @@ async function checkFreeSpace(path, bytes) {
  * the download. A backup without a manifest has nothing else that proves the transfer.
  */
 async function downloadToFile(store, key, path, options) {
-    const started = options.now();
-    const response = await store.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({
-        Bucket: store.bucket,
-        Key: key,
-        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
-    }), {
-        abortSignal: options.signal,
-    });
-    if (!response.Body)
-        throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
-    const hasher = new Sha256Stream();
-    const progress = setInterval(() => {
-        const seconds = Math.max(secondsBetween(started, options.now()), 1);
-        options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
-    }, PROGRESS_EVERY_MS);
-    const file = (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 });
     let created = false;
-    file.once('open', () => (created = true));
+    const toFile = async (bytes) => {
+        const file = (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 });
+        file.once('open', () => (created = true));
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(bytes, file);
+    };
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, new BufferReclaimer(), file, { signal: options.signal });
+        return { path, ...(await readBackupObject(store, key, toFile, options)) };
     }
     catch (error) {
         // Part of the object must never pass for all of it (S3 that stopped sending, a cancelled job);
@@ -90970,18 +91006,6 @@ async function downloadToFile(store, key, path, options) {
             await (0,promises_.rm)(path, { force: true });
         throw error;
     }
-    finally {
-        clearInterval(progress);
-    }
-    // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
-    const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
-    return {
-        path,
-        bytes: hasher.bytes,
-        sha256: hasher.sha256,
-        seconds: secondsBetween(started, options.now()),
-        storageChecksumChecked: options.storageChecksum && fullObject,
-    };
 }
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
 function compareWithManifest(downloaded, manifest, where) {
@@ -97110,7 +97134,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(111);
+/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(321);
 
 await (0,_actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 4820:
+/***/ 1843:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65792,7 +65792,7 @@ function loadChecksFile(path, cwd = process.cwd()) {
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/util/format.ts
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function formatBytes(bytes) {
+function format_formatBytes(bytes) {
     let value = bytes;
     let unit = 0;
     while (value >= 1024 && unit < UNITS.length - 1) {
@@ -66489,6 +66489,8 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
         rebuild,
         rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
         existingRoles: parseExistingRoles(input('existing-roles'), rebuild),
+        download: parseChoice(input('download'), 'download', ['file', 'stream'], 'file'),
+        diskCheck: parseBoolean(input('disk-check'), 'disk-check', true),
     };
 }
 
@@ -67075,131 +67077,10 @@ function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
     return items;
 }
 
-;// CONCATENATED MODULE: ./src/restore/restore-report.ts
-
-
-
-
-
-const REPORT_KIND = 'restore-verify';
-/** The steps of a run, in order; each is timed into the report. */
-const STEP = {
-    select: 'select',
-    preflight: 'preflight',
-    download: 'download',
-    checksum: 'checksum',
-    roles: 'roles',
-    createDatabase: 'create database',
-    restore: 'restore',
-    databaseSettings: 'database settings',
-    verify: 'verify',
-    ownership: 'ownership',
-    checks: 'checks',
-    smoke: 'smoke',
-    drop: 'drop',
-};
-const UNVERIFIABLE = 'unverifiable: no manifest';
-function restoreObjectives(rtoSeconds, rpo, targets) {
-    const windowDays = rpo?.windowDays ?? 30;
-    // A rebuild rehearses the plan's infrastructure failure: its data loss is that scenario's too.
-    const scenario = targets.rebuild ? 'infrastructure failure' : 'database failure';
-    return [
-        targets.rebuild
-            ? objective('RTO', scenario, 'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)', targets.rtoSeconds, rtoSeconds)
-            : objective('RTO', scenario, 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
-        objective('RPO', scenario, 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
-        objective('RPO', scenario, `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
-    ];
-}
-/** The plan's Test Checklist, row by row, as this run found it. */
-function restoreChecklist(steps, details, objectives, taggedInFile) {
-    const get = (name) => steps.find((s) => s.name === name);
-    const items = [];
-    const download = stepOutcome(get(STEP.download), { required: true });
-    const checksum = get(STEP.checksum);
-    if (download.status !== 'passed')
-        items.push(checklistItem('download', download.status, download.detail));
-    else if (checksum?.status === 'failed')
-        items.push(checklistItem('download', 'failed', checksum.detail));
-    else
-        items.push(checklistItem('download', 'passed', [download.detail, checksum?.detail].filter(Boolean).join('; ')));
-    const restore = stepOutcome(get(STEP.restore), { required: true });
-    const verify = get(STEP.verify);
-    if (restore.status !== 'passed')
-        items.push(checklistItem('restore', restore.status, restore.detail));
-    else if (verify?.status === 'failed')
-        items.push(checklistItem('restore', 'failed', verify.detail));
-    else
-        items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
-    items.push(...checksChecklist({
-        smokeStep: get(STEP.smoke),
-        smoke: details.smoke,
-        checksStep: get(STEP.checks),
-        results: details.checks.results,
-        tagged: taggedInFile,
-    }));
-    const [rto, ...rpo] = objectives;
-    items.push(rtoChecklistItem(rto));
-    const rpoMeasured = rpo.every((o) => o.measuredSeconds !== null);
-    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', rpoMeasured
-        ? rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ') +
-            ` (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)})`
-        : 'not measured: no complete backup'));
-    return items;
-}
-function backupDetails(chosen, now) {
-    const m = chosen.manifest;
-    return {
-        key: chosen.backup.key,
-        format: chosen.backup.format,
-        keyTime: chosen.backup.keyTime.toISOString(),
-        sizeBytes: chosen.backup.object.sizeBytes,
-        reason: chosen.reason,
-        verifiable: Boolean(m),
-        dataFrom: m ? m.snapshotAt : chosen.backup.keyTime.toISOString(),
-        ...(m
-            ? {
-                manifest: {
-                    database: m.database,
-                    serverVersion: m.server.version,
-                    pgDumpVersion: m.pgDump.version,
-                    compression: m.compression,
-                    startedAt: m.startedAt,
-                    finishedAt: m.finishedAt,
-                    snapshotAt: m.snapshotAt,
-                    sizeBytes: m.sizeBytes,
-                    sha256: m.sha256,
-                    storageChecksum: m.storageChecksum,
-                    rowCounts: m.rowCounts,
-                    tables: m.tables.length,
-                    run: m.run,
-                },
-            }
-            : {}),
-        dataAgeSeconds: secondsBetween(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
-    };
-}
-const RECOVERY_STEPS = [
-    STEP.download,
-    STEP.checksum,
-    STEP.roles,
-    STEP.createDatabase,
-    STEP.restore,
-    STEP.databaseSettings,
-    STEP.verify,
-    STEP.ownership,
-    STEP.checks,
-    STEP.smoke,
-];
-/**
- * RTO as the plan means it for a database failure: from the start of the download to the end
- * of the last verification (checks and smoke command included). Measured only when the
- * recovery completed: every one of those steps passed or was not configured.
- */
-function measureRto(steps) {
-    return measureRecoveryTime(steps, RECOVERY_STEPS);
-}
-
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -73686,8 +73567,6 @@ const addPropertiesAsync = {
 	},
 };
 
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./node_modules/@sindresorhus/merge-streams/index.js
 
 
@@ -76448,8 +76327,601 @@ async function findClient(tool, serverMajor, serverVersion) {
         `or put a ${serverMajor}+ client's bin folder first on PATH.`);
 }
 
+;// CONCATENATED MODULE: ./src/postgres/tool-messages.ts
+/**
+ * A parallel pg_restore's workers share one stderr, and each writes a message in pieces ("pg_restore:",
+ * " ", "error: ", then the text and its newline), so two workers' messages arrive run together:
+ * `pg_restore:pg_restore: error: error: could not read ...` and a bare `could not read ...` on the
+ * next line. This takes them apart again: one message a line, each with its program and level.
+ */
+const LEVELS = ['error', 'warning', 'detail', 'hint'];
+/** Strips the pieces every message starts with, however many are run together; returns the rest and the levels seen. */
+function stripHeads(line, program) {
+    const head = `${program}:`;
+    const levels = [];
+    let rest = line;
+    let stripped = false;
+    for (;;) {
+        const trimmed = rest.replace(/^ +/, '');
+        const level = LEVELS.find((l) => trimmed.startsWith(`${l}: `));
+        if (trimmed.startsWith(head))
+            rest = trimmed.slice(head.length);
+        else if (level) {
+            levels.push(level);
+            rest = trimmed.slice(level.length + 2);
+        }
+        else
+            return { rest: stripped ? trimmed : rest, levels, stripped };
+        stripped = true;
+    }
+}
+/**
+ * The messages in `stderr`, one a line as `<program>: <level>: <text>`, in the order their texts
+ * came, the first error first, each once. A line with no heads of its own continues the message
+ * before it (pg_restore's "Command was: ..."), unless a level is waiting for its text.
+ */
+function untangleMessages(stderr, program) {
+    const messages = [];
+    const waiting = [];
+    for (const line of stderr.split('\n')) {
+        const { rest, levels, stripped } = stripHeads(line, program);
+        waiting.push(...levels);
+        if (!rest.trim())
+            continue;
+        const last = messages[messages.length - 1];
+        if (!stripped && waiting.length === 0 && last)
+            last.text += `\n${rest}`;
+        else
+            messages.push({ level: waiting.shift(), text: rest });
+    }
+    const lines = messages.map((m) => `${program}: ${m.level ? `${m.level}: ` : ''}${m.text}`);
+    const unique = [...new Set(lines)];
+    const firstError = unique.findIndex((line) => line.startsWith(`${program}: error: `));
+    return firstError > 0 ? [unique[firstError], ...unique.filter((_, i) => i !== firstError)] : unique;
+}
+
+;// CONCATENATED MODULE: ./src/postgres/restore-client.ts
+
+
+
+
+/** The restore tool failed; the message is its own, redacted. */
+class RestoreFailedError extends Error {
+    name = 'RestoreFailedError';
+}
+const STDERR_KEPT = 16 * 1024;
+function keepTail(text) {
+    return text.length > STDERR_KEPT ? `...${text.slice(-STDERR_KEPT)}` : text;
+}
+/** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
+function startRestoreClient(binary, args, target, options) {
+    const child = execa_execa(binary.path, [...args, `--dbname=${target.url}`], {
+        env: connection_clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
+        extendEnv: false,
+        stdin: options.stdin,
+        stdout: 'ignore',
+        stderr: 'pipe',
+        buffer: false,
+        reject: false,
+        cleanup: true,
+        ...(options.signal ? { cancelSignal: options.signal } : {}),
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+        stderr = keepTail(stderr + chunk.toString());
+    });
+    return { child, stderr: () => stderr.trim() };
+}
+/** Resolves when the tool exited 0; otherwise throws its fate and its own words, redacted. */
+async function restoreClientExit(run, tool, secrets) {
+    const result = await run.child;
+    if (result.exitCode === 0 && !result.signal)
+        return;
+    const how = result.isCanceled
+        ? 'was cancelled'
+        : result.signal
+            ? `was killed (${result.signal})`
+            : `exited with code ${result.exitCode}`;
+    // pg_restore's parallel workers write to one stderr at once; their messages are taken apart again.
+    const said = tool === 'pg_restore' ? untangleMessages(run.stderr(), tool).join('\n') : run.stderr();
+    throw new RestoreFailedError(redact_redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
+}
+
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/util/buffer-reclaimer.ts
+
+
+
+/**
+ * Every read from a socket, and every chunk zlib produces, is a new buffer outside V8's heap. V8
+ * collects the young generation when its JS objects fill it, and for outside bytes only once about
+ * 64 MiB of them have piled up. A stream of a few MiB never gets there; one of hundreds of MiB
+ * sits at that ceiling while it flows. A minor collection every few MiB keeps the dead buffers to
+ * a few MiB and takes well under a millisecond. Where the reader owns the buffers, nothing piles
+ * up and this is not needed (the backup of a custom-format dump, byte-source.ts); it is left for
+ * restore-verify's download and the gzip streams of plain dumps.
+ *
+ * It is opt-in (DR_ACTIONS_RECLAIM_BUFFERS=true in the step's env), because it sets V8's
+ * --expose-gc after start-up, which Node documents as unpredictable. Peak RSS of restore-verify,
+ * bundled, on Node 24, 2 shared cores (opted in / default; bench/results/2026-11-30-{S,M}.md):
+ * S (107 MiB on disk, a 23 MiB dump, median of 3) 103 / 119 MiB; M (1.7 GiB, a 420 MiB dump,
+ * one run) 107 / 154 MiB.
+ */
+const RECLAIM_OPT_IN = 'DR_ACTIONS_RECLAIM_BUFFERS';
+/** The minor collector when the environment opts in, else null (V8 collects at its own pace). */
+function optedInCollector(env = process.env) {
+    return env[RECLAIM_OPT_IN] === 'true' ? minorGarbageCollector() : null;
+}
+const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
+let minorCollector;
+/**
+ * V8's young-generation collection. The runner starts actions as `node dist/index.js`, without
+ * `--expose-gc`, so the flag is set just long enough to take the function from a new context
+ * (as jest's leak detector does), then unset. Null where that fails: streams still work, at V8's
+ * own pace.
+ */
+function minorGarbageCollector() {
+    if (minorCollector !== undefined)
+        return minorCollector;
+    let gc = globalThis.gc;
+    if (typeof gc !== 'function') {
+        try {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+            gc = (0,external_node_vm_namespaceObject.runInNewContext)('typeof gc === "function" ? gc : undefined');
+        }
+        catch {
+            gc = undefined;
+        }
+        finally {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--no-expose-gc');
+        }
+    }
+    minorCollector = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
+    return minorCollector;
+}
+/** A pass-through that frees the buffers already passed on after every `everyBytes`, when opted in. */
+class BufferReclaimer extends external_node_stream_.Transform {
+    everyBytes;
+    collect;
+    sinceCollection = 0;
+    constructor(everyBytes = RECLAIM_EVERY_BYTES, collect = optedInCollector()) {
+        super();
+        this.everyBytes = everyBytes;
+        this.collect = collect;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.sinceCollection += chunk.length;
+        if (this.sinceCollection >= this.everyBytes) {
+            this.sinceCollection = 0;
+            this.collect?.();
+        }
+        callback(null, chunk);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/postgres/restore-process.ts
+
+
+
+
+
+
+
+/** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
+const MAINTENANCE_BUDGET_MB = 2048;
+/**
+ * Session settings for the restore's connections (through PGOPTIONS, so every parallel worker
+ * gets them): commits need not wait for the disk in a database that is thrown away, and index
+ * builds get more memory.
+ */
+function restoreSessionOptions(jobs) {
+    const maintenanceMb = Math.max(64, Math.min(1024, Math.floor(MAINTENANCE_BUDGET_MB / Math.max(1, jobs))));
+    return `-c synchronous_commit=off -c maintenance_work_mem=${maintenanceMb}MB -c client_min_messages=warning`;
+}
+/**
+ * A rebuild (withOwners) restores owners and privileges; a scratch database gets neither, as its server may lack the roles.
+ * Without a file, pg_restore reads the archive from stdin.
+ */
+function pgRestoreArgs(jobs, file, withOwners = false) {
+    return [
+        `--jobs=${jobs}`,
+        '--exit-on-error',
+        ...(withOwners ? [] : ['--no-owner', '--no-privileges']),
+        ...(file === undefined ? [] : [file]),
+    ];
+}
+/**
+ * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
+ * as new as both the target server and the pg_dump that made the backup (pgDumpVersion, as its manifest
+ * records it): a newer pg_dump's archive or SQL can be beyond an older client.
+ */
+async function findRestoreClient(format, pgDumpVersion, server) {
+    const tool = format === 'custom' ? 'pg_restore' : 'psql';
+    const dumpMajor = pgDumpVersion ? Number.parseInt(pgDumpVersion, 10) : 0;
+    const needed = Math.max(server.serverMajor, dumpMajor);
+    try {
+        return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
+    }
+    catch (error) {
+        if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
+            throw new ConfigurationError(`the backup was made by pg_dump ${pgDumpVersion}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
+        }
+        throw error;
+    }
+}
+/** pg_restore of a custom-format archive, in parallel; the first error stops it. */
+async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners = false) {
+    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
+        sessionOptions: restoreSessionOptions(jobs),
+        stdin: 'ignore',
+        signal,
+    });
+    await restoreClientExit(run, 'pg_restore', [target.password]);
+}
+/**
+ * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed from the file or the bytes as they arrive, stopping at the first
+ * SQL error. A gzip stream that ends early fails the restore even when every statement before
+ * the cut succeeded: psql alone would take a cut-off file for a short one.
+ */
+async function restorePlain(psql, target, file, signal) {
+    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
+        sessionOptions: restoreSessionOptions(1),
+        stdin: 'pipe',
+        signal,
+    });
+    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)(typeof file === 'string' ? (0,external_node_fs_.createReadStream)(file) : file, (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
+    const [fed] = await Promise.allSettled([feeding, run.child]);
+    if (fed.status === 'rejected') {
+        const error = fed.reason;
+        // EPIPE: psql stopped reading because it failed; its own message says why.
+        if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+            run.child.kill('SIGTERM');
+            throw new RestoreFailedError(`the backup is not a complete gzip stream (${error.message ?? errorMessage(error)}); psql's restore was stopped`);
+        }
+    }
+    await restoreClientExit(run, 'psql', [target.password]);
+}
+
+;// CONCATENATED MODULE: ./src/postgres/restore-stream.ts
+
+
+/** Resolves once the tool may take more (drained) or will take nothing more (closed). */
+function restore_stream_writable(stdin) {
+    return new Promise((resolve) => {
+        const done = () => {
+            stdin.off('drain', done);
+            stdin.off('close', done);
+            resolve();
+        };
+        stdin.once('drain', done);
+        stdin.once('close', done);
+    });
+}
+/**
+ * Feeds the bytes to the tool's stdin as they arrive, and reads them to their end even after the
+ * tool stopped reading: pg_restore exits once it has restored the last entry it needs, and the
+ * SHA-256 must cover every byte of the object. Stops as soon as the tool has failed.
+ */
+async function feed(bytes, run) {
+    const stdin = run.child.stdin;
+    let failed = false;
+    void run.child.then((result) => (failed = result.exitCode !== 0 || Boolean(result.signal)));
+    // EPIPE: the tool stopped reading; its exit says whether that was a failure.
+    stdin.on('error', () => undefined);
+    for await (const chunk of bytes) {
+        if (failed)
+            return;
+        if (stdin.destroyed || stdin.writableEnded)
+            continue;
+        if (!stdin.write(chunk))
+            await restore_stream_writable(stdin);
+    }
+    if (!stdin.destroyed)
+        stdin.end();
+}
+/**
+ * pg_restore reading a custom-format archive from stdin, as it arrives: one process (pg_restore
+ * restores in parallel only from a file it can seek in), the archive's entries in their order.
+ * A download that fails stops the restore; a restore that fails stops the download.
+ */
+async function restoreCustomFromStream(pgRestore, target, bytes, options = {}) {
+    const run = startRestoreClient(pgRestore, pgRestoreArgs(1, undefined, options.withOwners), target, {
+        sessionOptions: restoreSessionOptions(1),
+        stdin: 'pipe',
+        signal: options.signal,
+    });
+    try {
+        await feed(bytes, run);
+    }
+    catch (error) {
+        // The archive did not arrive whole: pg_restore must not go on with part of it.
+        run.child.kill('SIGTERM');
+        await run.child;
+        throw error;
+    }
+    await restoreClientExit(run, 'pg_restore', [target.password]);
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/storage/sha256-stream.ts
+
+
+/**
+ * The SHA-256 and length of bytes on their way: the digest that a backup's manifest records,
+ * taken on the way to S3 and checked again on the way back.
+ */
+class Sha256Tally {
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    bytes = 0;
+    digestHex;
+    update(chunk) {
+        this.hash.update(chunk);
+        this.bytes += chunk.length;
+    }
+    finish() {
+        this.digestHex ??= this.hash.digest('hex');
+    }
+    /** The SHA-256 of everything that passed, once the bytes ended cleanly. */
+    get sha256() {
+        if (!this.digestHex)
+            throw new Error('the bytes have not ended cleanly; there is no digest');
+        return this.digestHex;
+    }
+}
+/** A ByteSource whose bytes are tallied as they are read; the digest is taken at its end. */
+function hashedSource(source, tally) {
+    return {
+        async read(into) {
+            const read = await source.read(into);
+            if (read === 0)
+                tally.finish();
+            else
+                tally.update(into.subarray(0, read));
+            return read;
+        },
+    };
+}
+/** Passes bytes through unchanged while tallying them. */
+class Sha256Stream extends external_node_stream_.Transform {
+    tally = new Sha256Tally();
+    get bytes() {
+        return this.tally.bytes;
+    }
+    get sha256() {
+        return this.tally.sha256;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.tally.update(chunk);
+        callback(null, chunk);
+    }
+    _flush(callback) {
+        this.tally.finish();
+        callback();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/logger.ts
+/** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
+const PROGRESS_EVERY_MS = 30_000;
+const silentLogger = {
+    info: () => undefined,
+    warning: () => undefined,
+    debug: () => undefined,
+};
+
+;// CONCATENATED MODULE: ./src/storage/streamed-restore-source.ts
+
+
+
+
+
+
+const CHECKSUM_FIELDS = [
+    'ChecksumCRC32',
+    'ChecksumCRC32C',
+    'ChecksumCRC64NVME',
+    'ChecksumSHA1',
+    'ChecksumSHA256',
+];
+/**
+ * One GET of a backup object, its bytes handed to `consume` as they arrive and hashed on the
+ * way; memory stays flat whatever the object's size. The digest exists only when every byte
+ * arrived: an object that stops part way (S3 silent past the idle limit, a cancelled job) rejects,
+ * and so does a consumer that fails, which ends the download.
+ */
+async function readBackupObject(store, key, consume, options) {
+    const started = options.now();
+    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({
+        Bucket: store.bucket,
+        Key: key,
+        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
+    }), { abortSignal: options.signal });
+    if (!response.Body)
+        throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
+    const hasher = new Sha256Stream();
+    const progress = setInterval(() => {
+        const seconds = Math.max(secondsBetween(started, options.now()), 1);
+        options.log.info(`${format_formatBytes(hasher.bytes)} downloaded (${format_formatBytes(hasher.bytes / seconds)}/s)`);
+    }, PROGRESS_EVERY_MS);
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, new BufferReclaimer(), consume, { signal: options.signal });
+    }
+    finally {
+        clearInterval(progress);
+    }
+    // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
+    const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
+    return {
+        bytes: hasher.bytes,
+        sha256: hasher.sha256,
+        seconds: secondsBetween(started, options.now()),
+        storageChecksumChecked: options.storageChecksum && fullObject,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/restore/streamed-restore.ts
+
+
+
+/** Why the download step does not run on its own with download: stream. */
+const STREAMED = 'download: stream: the object streams into the restore, with no local copy';
+/**
+ * download: stream. One GET whose bytes go to pg_restore's (or, through gunzip, psql's) stdin as
+ * they arrive, hashed on the way: no archive on this machine's disk. What was restored is not yet
+ * proved: the caller compares the returned size and SHA-256 with the manifest, and drops the
+ * database when they differ.
+ */
+async function restoreStreamed(restore) {
+    const { client, target, signal } = restore;
+    const consume = (bytes) => restore.format === 'custom'
+        ? restoreCustomFromStream(client, target, bytes, { signal, withOwners: restore.withOwners })
+        : restorePlain(client, target, bytes, signal);
+    return readBackupObject(restore.store, restore.key, consume, {
+        log: restore.log,
+        signal,
+        now: restore.now,
+        storageChecksum: !restore.hasManifest,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/restore/restore-report.ts
+
+
+
+
+
+
+const REPORT_KIND = 'restore-verify';
+/** The steps of a run, in order; each is timed into the report. */
+const STEP = {
+    select: 'select',
+    preflight: 'preflight',
+    download: 'download',
+    checksum: 'checksum',
+    roles: 'roles',
+    createDatabase: 'create database',
+    restore: 'restore',
+    databaseSettings: 'database settings',
+    verify: 'verify',
+    ownership: 'ownership',
+    checks: 'checks',
+    smoke: 'smoke',
+    drop: 'drop',
+};
+const UNVERIFIABLE = 'unverifiable: no manifest';
+function restoreObjectives(rtoSeconds, rpo, targets) {
+    const windowDays = rpo?.windowDays ?? 30;
+    // A rebuild rehearses the plan's infrastructure failure: its data loss is that scenario's too.
+    const scenario = targets.rebuild ? 'infrastructure failure' : 'database failure';
+    return [
+        targets.rebuild
+            ? objective('RTO', scenario, 'rebuild on an empty server: download start to end of the checks (roles, restore with owners, ownership, checks and smoke command included)', targets.rtoSeconds, rtoSeconds)
+            : objective('RTO', scenario, 'download start to end of verification (checks and smoke command included)', targets.rtoSeconds, rtoSeconds),
+        objective('RPO', scenario, 'age of the newest complete backup (from its snapshot)', targets.rpoSeconds, rpo?.ageSeconds ?? null),
+        objective('RPO', scenario, `largest gap between complete backups over the last ${windowDays} days`, targets.rpoSeconds, rpo?.maxGapSeconds ?? null),
+    ];
+}
+/** The plan's Test Checklist, row by row, as this run found it. */
+function restoreChecklist(steps, details, objectives, taggedInFile) {
+    const get = (name) => steps.find((s) => s.name === name);
+    const items = [];
+    // download: stream reads the object during the restore: the restore step says whether it all arrived.
+    const streamed = get(STEP.download)?.detail === STREAMED;
+    const download = stepOutcome(get(streamed ? STEP.restore : STEP.download), { required: true });
+    const checksum = get(STEP.checksum);
+    if (download.status !== 'passed')
+        items.push(checklistItem('download', download.status, download.detail));
+    else if (checksum?.status === 'failed')
+        items.push(checklistItem('download', 'failed', checksum.detail));
+    else
+        items.push(checklistItem('download', 'passed', [download.detail, checksum?.detail].filter(Boolean).join('; ')));
+    const restore = stepOutcome(get(STEP.restore), { required: true });
+    const verify = get(STEP.verify);
+    if (restore.status !== 'passed')
+        items.push(checklistItem('restore', restore.status, restore.detail));
+    else if (verify?.status === 'failed')
+        items.push(checklistItem('restore', 'failed', verify.detail));
+    else
+        items.push(checklistItem('restore', 'passed', verify?.status === 'passed' ? `restored; ${verify.detail}` : `restored; ${verify?.detail ?? UNVERIFIABLE}`));
+    items.push(...checksChecklist({
+        smokeStep: get(STEP.smoke),
+        smoke: details.smoke,
+        checksStep: get(STEP.checks),
+        results: details.checks.results,
+        tagged: taggedInFile,
+    }));
+    const [rto, ...rpo] = objectives;
+    items.push(rtoChecklistItem(rto));
+    const rpoMeasured = rpo.every((o) => o.measuredSeconds !== null);
+    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', rpoMeasured
+        ? rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ') +
+            ` (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)})`
+        : 'not measured: no complete backup'));
+    return items;
+}
+function backupDetails(chosen, now) {
+    const m = chosen.manifest;
+    return {
+        key: chosen.backup.key,
+        format: chosen.backup.format,
+        keyTime: chosen.backup.keyTime.toISOString(),
+        sizeBytes: chosen.backup.object.sizeBytes,
+        reason: chosen.reason,
+        verifiable: Boolean(m),
+        dataFrom: m ? m.snapshotAt : chosen.backup.keyTime.toISOString(),
+        ...(m
+            ? {
+                manifest: {
+                    database: m.database,
+                    serverVersion: m.server.version,
+                    pgDumpVersion: m.pgDump.version,
+                    compression: m.compression,
+                    startedAt: m.startedAt,
+                    finishedAt: m.finishedAt,
+                    snapshotAt: m.snapshotAt,
+                    sizeBytes: m.sizeBytes,
+                    sha256: m.sha256,
+                    storageChecksum: m.storageChecksum,
+                    rowCounts: m.rowCounts,
+                    tables: m.tables.length,
+                    run: m.run,
+                },
+            }
+            : {}),
+        dataAgeSeconds: secondsBetween(new Date(m ? m.snapshotAt : chosen.backup.keyTime), now),
+    };
+}
+const RECOVERY_STEPS = [
+    STEP.download,
+    STEP.checksum,
+    STEP.roles,
+    STEP.createDatabase,
+    STEP.restore,
+    STEP.databaseSettings,
+    STEP.verify,
+    STEP.ownership,
+    STEP.checks,
+    STEP.smoke,
+];
+/**
+ * RTO as the plan means it for a database failure: from the start of the download to the end
+ * of the last verification (checks and smoke command included). Measured only when the
+ * recovery completed: every one of those steps passed or was not configured.
+ */
+function measureRto(steps) {
+    if (steps.find((s) => s.name === STEP.download)?.detail !== STREAMED)
+        return measureRecoveryTime(steps, RECOVERY_STEPS);
+    // download: stream downloads during the restore: the recovery starts with the first of its steps that ran.
+    const rest = steps.filter((s) => s.name !== STEP.download);
+    const first = rest.find((s) => RECOVERY_STEPS.includes(s.name) && s.startedAt)?.name ?? STEP.restore;
+    return measureRecoveryTime(rest, [
+        first,
+        ...RECOVERY_STEPS.filter((name) => name !== STEP.download && name !== first),
+    ]);
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/psql-protocol.ts
 
 /**
@@ -76762,149 +77234,7 @@ class Runner {
     }
 }
 
-;// CONCATENATED MODULE: ./src/storage/sha256-stream.ts
-
-
-/**
- * The SHA-256 and length of bytes on their way: the digest that a backup's manifest records,
- * taken on the way to S3 and checked again on the way back.
- */
-class Sha256Tally {
-    hash = (0,external_node_crypto_.createHash)('sha256');
-    bytes = 0;
-    digestHex;
-    update(chunk) {
-        this.hash.update(chunk);
-        this.bytes += chunk.length;
-    }
-    finish() {
-        this.digestHex ??= this.hash.digest('hex');
-    }
-    /** The SHA-256 of everything that passed, once the bytes ended cleanly. */
-    get sha256() {
-        if (!this.digestHex)
-            throw new Error('the bytes have not ended cleanly; there is no digest');
-        return this.digestHex;
-    }
-}
-/** A ByteSource whose bytes are tallied as they are read; the digest is taken at its end. */
-function hashedSource(source, tally) {
-    return {
-        async read(into) {
-            const read = await source.read(into);
-            if (read === 0)
-                tally.finish();
-            else
-                tally.update(into.subarray(0, read));
-            return read;
-        },
-    };
-}
-/** Passes bytes through unchanged while tallying them. */
-class Sha256Stream extends external_node_stream_.Transform {
-    tally = new Sha256Tally();
-    get bytes() {
-        return this.tally.bytes;
-    }
-    get sha256() {
-        return this.tally.sha256;
-    }
-    _transform(chunk, _encoding, callback) {
-        this.tally.update(chunk);
-        callback(null, chunk);
-    }
-    _flush(callback) {
-        this.tally.finish();
-        callback();
-    }
-}
-
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/util/buffer-reclaimer.ts
-
-
-
-/**
- * Every read from a socket, and every chunk zlib produces, is a new buffer outside V8's heap. V8
- * collects the young generation when its JS objects fill it, and for outside bytes only once about
- * 64 MiB of them have piled up. A stream of a few MiB never gets there; one of hundreds of MiB
- * sits at that ceiling while it flows. A minor collection every few MiB keeps the dead buffers to
- * a few MiB and takes well under a millisecond. Where the reader owns the buffers, nothing piles
- * up and this is not needed (the backup of a custom-format dump, byte-source.ts); it is left for
- * restore-verify's download and the gzip streams of plain dumps.
- *
- * It is opt-in (DR_ACTIONS_RECLAIM_BUFFERS=true in the step's env), because it sets V8's
- * --expose-gc after start-up, which Node documents as unpredictable. Peak RSS of restore-verify,
- * bundled, on Node 24, 2 shared cores (opted in / default; bench/results/2026-11-30-{S,M}.md):
- * S (107 MiB on disk, a 23 MiB dump, median of 3) 103 / 119 MiB; M (1.7 GiB, a 420 MiB dump,
- * one run) 107 / 154 MiB.
- */
-const RECLAIM_OPT_IN = 'DR_ACTIONS_RECLAIM_BUFFERS';
-/** The minor collector when the environment opts in, else null (V8 collects at its own pace). */
-function optedInCollector(env = process.env) {
-    return env[RECLAIM_OPT_IN] === 'true' ? minorGarbageCollector() : null;
-}
-const RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
-let minorCollector;
-/**
- * V8's young-generation collection. The runner starts actions as `node dist/index.js`, without
- * `--expose-gc`, so the flag is set just long enough to take the function from a new context
- * (as jest's leak detector does), then unset. Null where that fails: streams still work, at V8's
- * own pace.
- */
-function minorGarbageCollector() {
-    if (minorCollector !== undefined)
-        return minorCollector;
-    let gc = globalThis.gc;
-    if (typeof gc !== 'function') {
-        try {
-            (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
-            gc = (0,external_node_vm_namespaceObject.runInNewContext)('typeof gc === "function" ? gc : undefined');
-        }
-        catch {
-            gc = undefined;
-        }
-        finally {
-            (0,external_node_v8_namespaceObject.setFlagsFromString)('--no-expose-gc');
-        }
-    }
-    minorCollector = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
-    return minorCollector;
-}
-/** A pass-through that frees the buffers already passed on after every `everyBytes`, when opted in. */
-class BufferReclaimer extends external_node_stream_.Transform {
-    everyBytes;
-    collect;
-    sinceCollection = 0;
-    constructor(everyBytes = RECLAIM_EVERY_BYTES, collect = optedInCollector()) {
-        super();
-        this.everyBytes = everyBytes;
-        this.collect = collect;
-    }
-    _transform(chunk, _encoding, callback) {
-        this.sinceCollection += chunk.length;
-        if (this.sinceCollection >= this.everyBytes) {
-            this.sinceCollection = 0;
-            this.collect?.();
-        }
-        callback(null, chunk);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/util/logger.ts
-/** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
-const PROGRESS_EVERY_MS = 30_000;
-const silentLogger = {
-    info: () => undefined,
-    warning: () => undefined,
-    debug: () => undefined,
-};
-
 ;// CONCATENATED MODULE: ./src/storage/backup-download.ts
-
-
-
 
 
 
@@ -76915,21 +77245,14 @@ const silentLogger = {
 class ChecksumMismatchError extends Error {
     name = 'ChecksumMismatchError';
 }
-const CHECKSUM_FIELDS = [
-    'ChecksumCRC32',
-    'ChecksumCRC32C',
-    'ChecksumCRC64NVME',
-    'ChecksumSHA1',
-    'ChecksumSHA256',
-];
 /** Room left for the rest of the job after the download. */
-const DISK_MARGIN_BYTES = 256 * 1024 * 1024;
+const DISK_MARGIN_BYTES = (/* unused pure expression or super */ null && (256 * 1024 * 1024));
 /** Refuses a download that cannot fit, before a single byte is fetched. */
 async function checkFreeSpace(path, bytes) {
-    const stats = await (0,promises_.statfs)((0,external_node_path_.dirname)(path));
+    const stats = await statfs(dirname(path));
     const free = stats.bavail * stats.bsize;
     if (free < bytes + DISK_MARGIN_BYTES) {
-        throw new Error(`${(0,external_node_path_.dirname)(path)} has ${formatBytes(free)} free; the backup needs ${formatBytes(bytes)} plus ${formatBytes(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
+        throw new Error(`${dirname(path)} has ${formatBytes(free)} free; the backup needs ${formatBytes(bytes)} plus ${formatBytes(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
     }
 }
 /**
@@ -76943,26 +77266,14 @@ async function checkFreeSpace(path, bytes) {
  * the download. A backup without a manifest has nothing else that proves the transfer.
  */
 async function downloadToFile(store, key, path, options) {
-    const started = options.now();
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({
-        Bucket: store.bucket,
-        Key: key,
-        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
-    }), {
-        abortSignal: options.signal,
-    });
-    if (!response.Body)
-        throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
-    const hasher = new Sha256Stream();
-    const progress = setInterval(() => {
-        const seconds = Math.max(secondsBetween(started, options.now()), 1);
-        options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
-    }, PROGRESS_EVERY_MS);
-    const file = (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 });
     let created = false;
-    file.once('open', () => (created = true));
+    const toFile = async (bytes) => {
+        const file = (0,external_node_fs_.createWriteStream)(path, { flags: 'wx', mode: 0o600 });
+        file.once('open', () => (created = true));
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(bytes, file);
+    };
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response.Body, hasher, new BufferReclaimer(), file, { signal: options.signal });
+        return { path, ...(await readBackupObject(store, key, toFile, options)) };
     }
     catch (error) {
         // Part of the object must never pass for all of it (S3 that stopped sending, a cancelled job);
@@ -76971,18 +77282,6 @@ async function downloadToFile(store, key, path, options) {
             await (0,promises_.rm)(path, { force: true });
         throw error;
     }
-    finally {
-        clearInterval(progress);
-    }
-    // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
-    const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
-    return {
-        path,
-        bytes: hasher.bytes,
-        sha256: hasher.sha256,
-        seconds: secondsBetween(started, options.now()),
-        storageChecksumChecked: options.storageChecksum && fullObject,
-    };
 }
 /** Size first (a truncated object says most), then the SHA-256; both values in the message. */
 function compareWithManifest(downloaded, manifest, where) {
@@ -76992,183 +77291,6 @@ function compareWithManifest(downloaded, manifest, where) {
     if (downloaded.sha256 !== manifest.sha256) {
         throw new ChecksumMismatchError(`${where} has SHA-256 ${downloaded.sha256}, but its manifest says ${manifest.sha256}: the object is corrupt`);
     }
-}
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/postgres/tool-messages.ts
-/**
- * A parallel pg_restore's workers share one stderr, and each writes a message in pieces ("pg_restore:",
- * " ", "error: ", then the text and its newline), so two workers' messages arrive run together:
- * `pg_restore:pg_restore: error: error: could not read ...` and a bare `could not read ...` on the
- * next line. This takes them apart again: one message a line, each with its program and level.
- */
-const LEVELS = ['error', 'warning', 'detail', 'hint'];
-/** Strips the pieces every message starts with, however many are run together; returns the rest and the levels seen. */
-function stripHeads(line, program) {
-    const head = `${program}:`;
-    const levels = [];
-    let rest = line;
-    let stripped = false;
-    for (;;) {
-        const trimmed = rest.replace(/^ +/, '');
-        const level = LEVELS.find((l) => trimmed.startsWith(`${l}: `));
-        if (trimmed.startsWith(head))
-            rest = trimmed.slice(head.length);
-        else if (level) {
-            levels.push(level);
-            rest = trimmed.slice(level.length + 2);
-        }
-        else
-            return { rest: stripped ? trimmed : rest, levels, stripped };
-        stripped = true;
-    }
-}
-/**
- * The messages in `stderr`, one a line as `<program>: <level>: <text>`, in the order their texts
- * came, the first error first, each once. A line with no heads of its own continues the message
- * before it (pg_restore's "Command was: ..."), unless a level is waiting for its text.
- */
-function untangleMessages(stderr, program) {
-    const messages = [];
-    const waiting = [];
-    for (const line of stderr.split('\n')) {
-        const { rest, levels, stripped } = stripHeads(line, program);
-        waiting.push(...levels);
-        if (!rest.trim())
-            continue;
-        const last = messages[messages.length - 1];
-        if (!stripped && waiting.length === 0 && last)
-            last.text += `\n${rest}`;
-        else
-            messages.push({ level: waiting.shift(), text: rest });
-    }
-    const lines = messages.map((m) => `${program}: ${m.level ? `${m.level}: ` : ''}${m.text}`);
-    const unique = [...new Set(lines)];
-    const firstError = unique.findIndex((line) => line.startsWith(`${program}: error: `));
-    return firstError > 0 ? [unique[firstError], ...unique.filter((_, i) => i !== firstError)] : unique;
-}
-
-;// CONCATENATED MODULE: ./src/postgres/restore-client.ts
-
-
-
-
-/** The restore tool failed; the message is its own, redacted. */
-class RestoreFailedError extends Error {
-    name = 'RestoreFailedError';
-}
-const STDERR_KEPT = 16 * 1024;
-function keepTail(text) {
-    return text.length > STDERR_KEPT ? `...${text.slice(-STDERR_KEPT)}` : text;
-}
-/** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
-function startRestoreClient(binary, args, target, options) {
-    const child = execa_execa(binary.path, [...args, `--dbname=${target.url}`], {
-        env: connection_clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
-        extendEnv: false,
-        stdin: options.stdin,
-        stdout: 'ignore',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        cleanup: true,
-        ...(options.signal ? { cancelSignal: options.signal } : {}),
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-        stderr = keepTail(stderr + chunk.toString());
-    });
-    return { child, stderr: () => stderr.trim() };
-}
-/** Resolves when the tool exited 0; otherwise throws its fate and its own words, redacted. */
-async function restoreClientExit(run, tool, secrets) {
-    const result = await run.child;
-    if (result.exitCode === 0 && !result.signal)
-        return;
-    const how = result.isCanceled
-        ? 'was cancelled'
-        : result.signal
-            ? `was killed (${result.signal})`
-            : `exited with code ${result.exitCode}`;
-    // pg_restore's parallel workers write to one stderr at once; their messages are taken apart again.
-    const said = tool === 'pg_restore' ? untangleMessages(run.stderr(), tool).join('\n') : run.stderr();
-    throw new RestoreFailedError(redact_redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
-}
-
-;// CONCATENATED MODULE: ./src/postgres/restore-process.ts
-
-
-
-
-
-
-
-/** Memory that each restore connection may use for index builds; all of them together stay near 2 GiB. */
-const MAINTENANCE_BUDGET_MB = 2048;
-/**
- * Session settings for the restore's connections (through PGOPTIONS, so every parallel worker
- * gets them): commits need not wait for the disk in a database that is thrown away, and index
- * builds get more memory.
- */
-function restoreSessionOptions(jobs) {
-    const maintenanceMb = Math.max(64, Math.min(1024, Math.floor(MAINTENANCE_BUDGET_MB / Math.max(1, jobs))));
-    return `-c synchronous_commit=off -c maintenance_work_mem=${maintenanceMb}MB -c client_min_messages=warning`;
-}
-/** A rebuild (withOwners) restores owners and privileges; a scratch database gets neither, as its server may lack the roles. */
-function pgRestoreArgs(jobs, file, withOwners = false) {
-    return [`--jobs=${jobs}`, '--exit-on-error', ...(withOwners ? [] : ['--no-owner', '--no-privileges']), file];
-}
-/**
- * The client that restores a backup: pg_restore for custom format, psql for plain SQL, at least
- * as new as both the target server and the pg_dump that made the backup (pgDumpVersion, as its manifest
- * records it): a newer pg_dump's archive or SQL can be beyond an older client.
- */
-async function findRestoreClient(format, pgDumpVersion, server) {
-    const tool = format === 'custom' ? 'pg_restore' : 'psql';
-    const dumpMajor = pgDumpVersion ? Number.parseInt(pgDumpVersion, 10) : 0;
-    const needed = Math.max(server.serverMajor, dumpMajor);
-    try {
-        return await findClient(tool, needed, needed === server.serverMajor ? server.serverVersion : undefined);
-    }
-    catch (error) {
-        if (dumpMajor > server.serverMajor && error instanceof ConfigurationError) {
-            throw new ConfigurationError(`the backup was made by pg_dump ${pgDumpVersion}, so restoring it needs ${tool} ${dumpMajor} or newer. ${error.message}`);
-        }
-        throw error;
-    }
-}
-/** pg_restore of a custom-format archive, in parallel; the first error stops it. */
-async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners = false) {
-    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
-        sessionOptions: restoreSessionOptions(jobs),
-        stdin: 'ignore',
-        signal,
-    });
-    await restoreClientExit(run, 'pg_restore', [target.password]);
-}
-/**
- * The plan's own restore (`gunzip < backup.sql.gz | psql`), streamed, stopping at the first
- * SQL error. A gzip stream that ends early fails the restore even when every statement before
- * the cut succeeded: psql alone would take a cut-off file for a short one.
- */
-async function restorePlain(psql, target, file, signal) {
-    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
-        sessionOptions: restoreSessionOptions(1),
-        stdin: 'pipe',
-        signal,
-    });
-    const feeding = (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), (0,external_node_zlib_.createGunzip)(), new BufferReclaimer(), run.child.stdin);
-    const [fed] = await Promise.allSettled([feeding, run.child]);
-    if (fed.status === 'rejected') {
-        const error = fed.reason;
-        // EPIPE: psql stopped reading because it failed; its own message says why.
-        if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-            run.child.kill('SIGTERM');
-            throw new RestoreFailedError(`the backup is not a complete gzip stream (${error.message ?? errorMessage(error)}); psql's restore was stopped`);
-        }
-    }
-    await restoreClientExit(run, 'psql', [target.password]);
 }
 
 ;// CONCATENATED MODULE: ./src/util/fifo.ts
@@ -78767,7 +78889,159 @@ async function verifyAgainstManifest(session, manifest) {
     return { tables, detail };
 }
 
+;// CONCATENATED MODULE: ./src/restore/disk-preflight.ts
+
+
+
+
+const statfsProbe = async (path) => {
+    const [fs, entry] = await Promise.all([(0,promises_.statfs)(path), (0,promises_.stat)(path)]);
+    return { freeBytes: fs.bavail * fs.bsize, device: entry.dev };
+};
+/** There is not room for this restore test where it would write; the message says how much, and the ways out. */
+class InsufficientDiskError extends ConfigurationError {
+    name = 'InsufficientDiskError';
+}
+/** Room left on a filesystem for the rest of the job (logs, the report, temporary files of the tools). */
+const disk_preflight_DISK_MARGIN_BYTES = 256 * 1024 * 1024;
+/** Besides the fixed margin: estimates are estimates. */
+const DISK_MARGIN_SHARE = 0.1;
+/** Where Docker keeps a service container's data on a runner: the server's own data_directory is a path inside the container. */
+const DOCKER_DATA_ROOT = '/var/lib/docker';
+/**
+ * The restored database will take about what the source took when it was dumped (its
+ * pg_database_size, indexes, TOAST and large objects included); a restore leaves out the source's
+ * dead rows, so this is an upper estimate. Per-table sizes stand in when an older manifest lacks it.
+ */
+function restoredEstimate(manifest) {
+    if (!manifest)
+        return null;
+    if (typeof manifest.databaseSizeBytes === 'number' && manifest.databaseSizeBytes > 0)
+        return manifest.databaseSizeBytes;
+    const sizes = manifest.tables.map((table) => table.sizeBytes);
+    if (sizes.length === 0 || sizes.some((size) => typeof size !== 'number'))
+        return null;
+    return sizes.reduce((sum, size) => sum + size, 0);
+}
+const GIB = 1024 ** 3;
+const disk_preflight_UNITS = { kB: 1024, MB: 1024 ** 2, GB: GIB, TB: 1024 * GIB };
+/** max_wal_size as SHOW prints it (`1GB`, `512MB`); 1 GiB, the default, when it cannot be read. */
+function walBytesOf(settings) {
+    const match = /^(\d+)\s*(kB|MB|GB|TB)$/.exec(settings.max_wal_size ?? '');
+    return match ? Number(match[1]) * disk_preflight_UNITS[match[2]] : GIB;
+}
+async function disk_preflight_exists(path) {
+    return (0,promises_.access)(path).then(() => true, () => false);
+}
+/**
+ * Where a scratch server on this machine writes: its data directory (or the tablespace the new
+ * database goes to) when the role may read it and the folder is here; else, for a server on
+ * loopback whose folder this machine does not have (a service container), Docker's data root, or
+ * the download folder when there is none. A server on another host writes to its own disk.
+ */
+async function serverFolder(target, location, settings, downloadFolder, dockerRoot = DOCKER_DATA_ROOT) {
+    if (hostIdentity(target.host) !== 'loopback')
+        return { remote: `${target.host} is another machine: its disk is not this runner's, and is not checked` };
+    const walBytes = walBytesOf(settings);
+    const own = location.tablespace ?? location.dataDirectory;
+    if (own && (await disk_preflight_exists(own)))
+        return { path: own, how: location.tablespace ? 'its tablespace' : 'its data directory', walBytes };
+    const why = own ? `its folder ${own} is not on this machine` : 'the role may not read data_directory';
+    if (await disk_preflight_exists(dockerRoot))
+        return { path: dockerRoot, how: `Docker's data root (${why}: taken for a container's)`, walBytes };
+    return { path: downloadFolder, how: `assumed on the download folder's disk (${why})`, walBytes };
+}
+/** Each folder's needs, gathered by the filesystem it is on. */
+async function byFilesystem(parts, probe) {
+    const found = new Map();
+    for (const part of parts) {
+        const { freeBytes, device } = await probe(part.path);
+        const fs = found.get(device) ?? { folders: [], needBytes: 0, freeBytes, parts: 0 };
+        if (!fs.folders.some((folder) => folder.path === part.path))
+            fs.folders.push({ path: part.path, what: part.what });
+        fs.parts += part.bytes;
+        found.set(device, fs);
+    }
+    return [...found.values()].map(({ parts: bytes, ...fs }) => ({
+        ...fs,
+        needBytes: Math.ceil(bytes * (1 + DISK_MARGIN_SHARE)) + disk_preflight_DISK_MARGIN_BYTES,
+    }));
+}
+/** What this run will write, folder by folder, compared with the free space of each filesystem; throws when one is short. */
+async function checkDisk(input) {
+    const { server } = input;
+    const parts = [];
+    if (input.download === 'file')
+        parts.push({ path: input.downloadFolder, what: 'the download folder', bytes: input.archiveBytes });
+    if ('path' in server) {
+        parts.push({
+            path: server.path,
+            what: `the target server's data (${server.how})`,
+            bytes: (input.restoredBytes ?? 0) + server.walBytes,
+        });
+    }
+    const filesystems = await byFilesystem(parts, input.probe);
+    const check = {
+        archiveBytes: input.archiveBytes,
+        restoredBytes: input.restoredBytes,
+        server: 'path' in server ? `${server.path}: ${server.how}` : server.remote,
+        filesystems,
+    };
+    const short = filesystems.find((fs) => fs.freeBytes < fs.needBytes);
+    if (short)
+        throw new InsufficientDiskError(shortMessage(input, short));
+    return check;
+}
+function shortMessage(input, fs) {
+    const folders = fs.folders.map((folder) => `${folder.path} (${folder.what})`).join(' and ');
+    const wants = [];
+    if (fs.folders.some((folder) => folder.what === 'the download folder'))
+        wants.push(`the archive ${format_formatBytes(input.archiveBytes)}`);
+    if ('path' in input.server && fs.folders.some((folder) => folder.path === input.server.path)) {
+        wants.push(input.restoredBytes === null
+            ? 'the restored database (size unknown: the manifest does not record it)'
+            : `the restored database about ${format_formatBytes(input.restoredBytes)} (an estimate: the source database's size when it was backed up)`, `the server's WAL up to max_wal_size ${format_formatBytes(input.server.walBytes)}`);
+    }
+    const ways = [
+        'a runner with a larger disk (or RUNNER_TEMP on a larger one)',
+        ...(input.download === 'file'
+            ? [`download: stream (no local copy of the archive: ${format_formatBytes(input.archiveBytes)} less)`]
+            : []),
+        'rds-restore-test (RDS restores the recovery point on its own storage)',
+    ];
+    return (`not enough disk for this restore test: ${folders} ${fs.folders.length > 1 ? 'share a filesystem that has' : 'has'} ${format_formatBytes(fs.freeBytes)} free, ` +
+        `and it needs about ${format_formatBytes(fs.needBytes)}: ${wants.join(' + ')}, plus ${DISK_MARGIN_SHARE * 100}% and ${format_formatBytes(disk_preflight_DISK_MARGIN_BYTES)} to spare. ` +
+        `Ways out: ${ways.join('; ')}. If the estimate is wrong for this database, disk-check: false skips this check`);
+}
+/** One line for the preflight step: what each filesystem needs and has. */
+function describeDisk(check) {
+    const each = check.filesystems.map((fs) => `${fs.folders.map((folder) => folder.path).join(' + ')} needs about ${format_formatBytes(fs.needBytes)}, has ${format_formatBytes(fs.freeBytes)} free`);
+    return `disk: ${each.length ? each.join('; ') : 'nothing written on this machine'} (server: ${check.server})`;
+}
+
+;// CONCATENATED MODULE: ./src/postgres/server-disk.ts
+
+
+/**
+ * The server's own view of its folders. Paths are the server's: a server in a container names
+ * folders inside the container, which this machine may not have.
+ */
+async function readServerDataLocation(target, psqlPath) {
+    return withSession(openMaintenance(target, psqlPath), async (session) => {
+        const [row] = await session.query(`SELECT CASE WHEN pg_has_role('pg_read_all_settings', 'USAGE') THEN current_setting('data_directory') END,
+              (SELECT pg_tablespace_location(dattablespace) FROM pg_database WHERE datname = 'template0')`);
+        const [dataDirectory, tablespace] = row ?? [];
+        return {
+            ...(dataDirectory ? { dataDirectory: String(dataDirectory) } : {}),
+            ...(tablespace ? { tablespace: String(tablespace) } : {}),
+        };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/restore/restore-steps.ts
+
+
+
 
 
 
@@ -78813,8 +79087,9 @@ async function preflightStep(run, chosen) {
     run.details.target.serverSettings = state.settings;
     run.details.target.existed = state.exists;
     refuseUnsafeTarget(state, target, allowOverwrite);
+    await diskPreflight(run, chosen, { psqlPath, state });
     const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
-    const restoreJobs = chosen.backup.format === 'custom' ? jobs : 1;
+    const restoreJobs = chosen.backup.format === 'custom' && run.settings.download === 'file' ? jobs : 1;
     run.details.restore = {
         tool: client.tool,
         version: client.version,
@@ -78827,19 +79102,34 @@ async function preflightStep(run, chosen) {
     }
     return { psqlPath, state, client };
 }
+/** Fails now, before anything is downloaded or created, when what the run will write cannot fit. */
+async function diskPreflight(run, { backup, manifest }, { psqlPath, state }) {
+    const { target, tempDir, download, diskCheck } = run.settings;
+    if (!diskCheck)
+        return;
+    const location = await readServerDataLocation(target, psqlPath);
+    run.details.disk = await checkDisk({
+        download,
+        downloadFolder: tempDir,
+        archiveBytes: manifest?.sizeBytes ?? backup.object.sizeBytes,
+        restoredBytes: restoredEstimate(manifest),
+        server: await serverFolder(target, location, state.settings, tempDir),
+        probe: run.probeDisk ?? statfsProbe,
+    });
+}
 function describeTarget(run, { state, client }) {
     const where = state.exists
         ? run.settings.allowOverwrite && state.relationCount > 0
             ? 'exists and will be dropped and recreated (allow-overwrite)'
             : 'exists and is empty'
         : 'will be created';
-    return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}`;
+    const disk = run.details.disk ? `; ${describeDisk(run.details.disk)}` : '; disk-check: false, free space not checked';
+    return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}${disk}`;
 }
 async function downloadStep(run, { backup, manifest }) {
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.settings.tempDir, 'dr-actions-restore-'));
     try {
         const path = (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(backup.key));
-        await checkFreeSpace(path, backup.object.sizeBytes);
         const downloaded = await downloadToFile(run.store, backup.key, path, {
             log: run.log,
             signal: run.signal,
@@ -78948,12 +79238,13 @@ const detailIs = (detail) => detail;
 const noManifest = (selection, why) => selection && !selection.manifest ? `${UNVERIFIABLE}: ${why}` : undefined;
 const CHECKSUM_NOT_COMPARED = 'the SHA-256 is recorded, not compared';
 const ROWS_NOT_COMPARED = 'row counts not compared';
-function checksumStep(run) {
+/** The size and SHA-256 of the bytes that were read (`read` picks them from the results) against the manifest. */
+function checksumStep(run, read) {
     return {
         name: STEP.checksum,
         skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
-        input: ({ selection, download }) => selection.manifest
-            ? { download, manifest: selection.manifest, key: selection.backup.key }
+        input: (results) => results.selection.manifest
+            ? { download: read(results), manifest: results.selection.manifest, key: results.selection.backup.key }
             : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
         run: async ({ download, manifest, key }) => compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
         describe: () => 'size and SHA-256 match the manifest',
@@ -79008,15 +79299,21 @@ function ownershipStepOf(run) {
         describe: detailIs,
     };
 }
-/**
- * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
- * restore (each blocking the rest when it fails), then the verifications (each on its own), then
- * the drop (whatever happened). The temporary directory goes before the drop. A rebuild adds the
- * database's own settings after the restore and the ownership check after the verification.
- */
-function restoreVerifySteps(run) {
-    const { checks, smokeCommand, rebuild } = run.settings;
-    const restored = StepPipeline.start()
+function describeDownload(d) {
+    return `${format_formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${format_formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`;
+}
+function describeRestore(run, { selection, prepared }) {
+    const how = run.settings.download === 'stream'
+        ? ' reading the object as it arrives (download: stream, one process)'
+        : selection.backup.format === 'custom'
+            ? ` with ${run.settings.jobs} jobs`
+            : '';
+    const plain = selection.backup.format === 'plain' ? ' (plain SQL, ON_ERROR_STOP)' : '';
+    return `${prepared.client.tool} ${prepared.client.version}${how}${plain}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
+}
+/** Select and preflight: what every run does before anything is downloaded or created. */
+function preparedSteps(run) {
+    return StepPipeline.start()
         .step('selection', {
         name: STEP.select,
         input: () => run,
@@ -79028,27 +79325,77 @@ function restoreVerifySteps(run) {
         input: ({ selection }) => selection,
         run: (selection) => preflightStep(run, selection),
         describe: (prepared) => describeTarget(run, prepared),
-    })
+    });
+}
+const createDatabaseStepOf = (run) => ({
+    name: STEP.createDatabase,
+    input: ({ prepared }) => prepared,
+    run: (prepared) => createDatabaseStep(run, prepared),
+    describe: (database) => database.detail,
+});
+/** download: file. The object to a file, its checksum, then the restore from the file (in parallel for custom format). */
+function restoredFromFile(run, prepared) {
+    return prepared
         .step('download', {
         name: STEP.download,
         input: ({ selection }) => selection,
         run: (selection) => downloadStep(run, selection),
-        describe: (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`,
+        describe: describeDownload,
     })
-        .optionalStep('checksum', checksumStep(run))
+        .optionalStep('checksum', checksumStep(run, ({ download }) => download))
         .optionalStep('roles', rolesStepOf(run))
-        .step('database', {
-        name: STEP.createDatabase,
-        input: ({ prepared }) => prepared,
-        run: (prepared) => createDatabaseStep(run, prepared),
-        describe: (database) => database.detail,
-    })
+        .step('database', createDatabaseStepOf(run))
         .step('restored', {
         name: STEP.restore,
         input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
         run: (input) => restoreStep(run, input),
-        describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
+        describe: (_result, input) => describeRestore(run, input),
     });
+}
+/** download: stream. The restore reads the object as it arrives; its checksum is compared after it, and a mismatch fails the run (the drop still runs). */
+function restoredFromStream(run, prepared) {
+    return prepared
+        .skipped(STEP.download, STREAMED)
+        .optionalStep('roles', rolesStepOf(run))
+        .step('database', createDatabaseStepOf(run))
+        .step('restored', {
+        name: STEP.restore,
+        input: ({ selection, prepared }) => ({ selection, prepared }),
+        run: (input) => streamedRestoreStep(run, input),
+        describe: (read, input) => `${describeRestore(run, input)}; ${describeDownload(read)}`,
+    })
+        .optionalStep('checksum', checksumStep(run, ({ restored }) => restored));
+}
+async function streamedRestoreStep(run, { selection, prepared }) {
+    const read = await restoreStreamed({
+        store: run.store,
+        key: selection.backup.key,
+        format: selection.backup.format,
+        hasManifest: Boolean(selection.manifest),
+        client: prepared.client,
+        target: run.settings.target,
+        withOwners: run.settings.rebuild,
+        log: run.log,
+        now: run.now,
+        signal: run.signal,
+    });
+    if (run.details.backup) {
+        const { bytes, sha256, seconds, storageChecksumChecked } = read;
+        run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
+    }
+    return read;
+}
+/**
+ * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
+ * restore (each blocking the rest when it fails), then the verifications (each on its own), then
+ * the drop (whatever happened). With download: stream the restore reads the object as it arrives
+ * and the checksum follows it. The temporary directory goes before the drop. A rebuild adds the
+ * database's own settings after the restore and the ownership check after the verification.
+ */
+function restoreVerifySteps(run) {
+    const { checks, smokeCommand, rebuild } = run.settings;
+    const prepared = preparedSteps(run);
+    const restored = run.settings.download === 'stream' ? restoredFromStream(run, prepared) : restoredFromFile(run, prepared);
     const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
     const verified = settled.check('verified', {
         name: STEP.verify,
@@ -79131,6 +79478,7 @@ async function runRestoreVerify(options) {
         secrets,
         signal: options.signal,
         env: options.env,
+        probeDisk: options.probeDisk,
     };
     const { results, reasons, steps } = await restoreVerifySteps(run)
         .run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal })
@@ -79312,7 +79660,7 @@ function backupSection(d) {
     const facts = [
         ['Object', code(`s3://${d.bucket}/${backup.key}`)],
         ['Chosen', `${backup.reason} (backup: ${d.selector})`],
-        ['Size', formatBytes(backup.sizeBytes)],
+        ['Size', format_formatBytes(backup.sizeBytes)],
         [
             'Data from',
             `${backup.dataFrom} (${formatDuration(backup.dataAgeSeconds)} before this run)${m ? '' : ', the time in the key: there is no manifest'}`,
@@ -79557,7 +79905,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4820);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1843);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
