@@ -3,6 +3,7 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_S3_TIMEOUTS, reportTimeoutsPlainly, s3RequestHandlerOptions } from './s3-timeouts.js';
 import type { AwsSettings } from './settings.js';
 
@@ -71,4 +72,9 @@ export function createElastiCacheClient(settings: AwsSettings): ElastiCacheClien
 /** CloudWatch is regional: a replica's metrics live in the replica's region. */
 export function createCloudWatchClient(settings: AwsSettings): CloudWatchClient {
   return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
+}
+
+/** Secrets Manager is regional: a secret is read in the region it lives in (an ARN names it). */
+export function createSecretsManagerClient(settings: AwsSettings): SecretsManagerClient {
+  return new SecretsManagerClient(controlPlaneConfig(settings.region, settings));
 }

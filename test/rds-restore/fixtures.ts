@@ -102,8 +102,7 @@ export function settings(
     recoveryPoint: { kind: 'latest' },
     instanceClass: 'db.t4g.small',
     securityGroupIds: ['sg-0123456789abcdef0'],
-    username: primary.user,
-    password: primary.password,
+    master: { from: 'inputs', username: primary.user, password: primary.password },
     database: 'shop',
     checks: parseChecks(
       '-- name: payments exist\n-- checklist: payments\nSELECT count(*) > 0 FROM payments;\n',
