@@ -7,7 +7,7 @@ import { parseReportPath } from '../report/report-path.js';
 import { parseRetention, type RetentionPolicy } from '../retention/retention.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseRecoveryPoint, type RecoveryPointSelector } from '../aws/rds-recovery-point.js';
-import { parseDatabaseSecretRef, type DatabaseSecretRef } from '../aws/database-secret.js';
+import { parseDatabaseSecretRef, type DatabaseSecretRef } from '../aws/database-secret-ref.js';
 
 export type RdsRestoreMode = 'restore-test' | 'snapshot';
 
