@@ -3,7 +3,6 @@ import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_S3_TIMEOUTS, reportTimeoutsPlainly, s3RequestHandlerOptions } from './s3-timeouts.js';
 import type { AwsSettings } from './settings.js';
 
@@ -41,8 +40,12 @@ export function createS3Client(
   return client;
 }
 
-/** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
-function controlPlaneConfig(region: string, settings: AwsSettings) {
+/**
+ * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
+ * A client only one action needs is made beside its calls (database-secret.ts), so that the other
+ * actions' bundles do not carry its SDK.
+ */
+export function controlPlaneConfig(region: string, settings: AwsSettings) {
   return {
     region,
     ...RETRY,
@@ -72,9 +75,4 @@ export function createElastiCacheClient(settings: AwsSettings): ElastiCacheClien
 /** CloudWatch is regional: a replica's metrics live in the replica's region. */
 export function createCloudWatchClient(settings: AwsSettings): CloudWatchClient {
   return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
-}
-
-/** Secrets Manager is regional: a secret is read in the region it lives in (an ARN names it). */
-export function createSecretsManagerClient(settings: AwsSettings): SecretsManagerClient {
-  return new SecretsManagerClient(controlPlaneConfig(settings.region, settings));
 }

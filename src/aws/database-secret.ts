@@ -1,6 +1,13 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError } from '../errors.js';
+import { controlPlaneConfig } from './clients.js';
 import { isAwsError } from './errors.js';
+import type { AwsSettings } from './settings.js';
+
+/** Secrets Manager is regional: a secret is read in the region it lives in (an ARN names it). */
+export function createSecretsManagerClient(settings: AwsSettings): SecretsManagerClient {
+  return new SecretsManagerClient(controlPlaneConfig(settings.region, settings));
+}
 
 /** What a secret gives: the password, and the user when the secret names one (RDS's JSON does). */
 export interface SecretLogin {

@@ -1,6 +1,5 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { createSecretsManagerClient } from '../aws/clients.js';
-import { readSecretLogin } from '../aws/database-secret.js';
+import { createSecretsManagerClient, readSecretLogin } from '../aws/database-secret.js';
 import { secretRegion, type DatabaseSecretRef } from '../aws/database-secret-ref.js';
 import { describeInstance } from '../aws/rds.js';
 import { ConfigurationError } from '../errors.js';

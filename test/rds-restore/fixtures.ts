@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, StartDBInstanceAutomatedBackupsReplicationCommand } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { createSecretsManagerClient } from '../../src/aws/clients.js';
+import { createSecretsManagerClient } from '../../src/aws/database-secret.js';
 import { parseChecks } from '../../src/checks/checks-file.js';
 import type { RdsRestoreSettings } from '../../src/rds-restore/inputs.js';
 import type { RdsRestoreOptions } from '../../src/rds-restore/run-rds-restore-test.js';
