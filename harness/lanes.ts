@@ -44,6 +44,9 @@ export const LANES: Readonly<Record<string, Lane>> = {
   'test/recover-database/rds-bundled-action.test.ts': 'slow',
   'test/rds-restore/drill-line.test.ts': 'unit',
   'test/rds-restore/inputs.test.ts': 'unit',
+  'test/rds-restore/master-secret.test.ts': 'unit',
+  // Secrets Manager and DescribeDBInstances against moto; no restore.
+  'test/rds-restore/master-login.test.ts': 'integration',
   'test/restore-verify/': 'integration',
   'test/restore-verify/checks-file.test.ts': 'unit',
   'test/restore-verify/inputs.test.ts': 'unit',

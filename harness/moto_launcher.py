@@ -105,6 +105,15 @@ tags the call gives, and restores in another region from replicated automated ba
   with RestoreWindow, ARN and Region, in the source region and (replicated) in the destination;
   RestoreDBInstanceToPointInTime takes SourceDBInstanceAutomatedBackupsArn.
 
+RDS-managed master passwords (ManageMasterUserPassword), which the rds-restore-test tests depend on:
+- moto 5.2 stores every managed secret as {"username": "admin", "password": "P@55w0rd!"}, whatever
+  the instance. Real RDS stores the instance's master user name and a password it generates; the
+  stack does too (a random password with punctuation, none of the characters RDS excludes).
+- A restored instance in moto 5.2 copies its source's ManageMasterUserPassword and gets a managed
+  secret of its own. RDS for PostgreSQL restores keep the source's master password in the restored
+  data and manage no secret for it (ManageMasterUserPassword on a restore is for Oracle only); the
+  stack's restored instances have no MasterUserSecret either.
+
 TLS for clients that make many small requests (pgBackRest speaks S3 only over TLS), with
 --faithful-tls CERT KEY in place of moto's -c/-k. Werkzeug, which moto_server runs on, charges
 each request costs that S3 does not have: it closes a TLS connection without a close_notify (a
@@ -137,7 +146,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 import moto.moto_api._internal.urls as moto_api_urls
 from moto.rds.exceptions import DBInstanceAlreadyExists, InvalidParameterCombination, RDSClientError
-from moto.rds.models import DBInstance, RDSBackend, rds_backends
+from moto.rds.models import DBInstance, MasterUserSecret, RDSBackend, rds_backends
 from moto.rds.responses import RDSResponse
 from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, Route53ClientError
 from moto.route53.models import Route53Backend
@@ -707,6 +716,29 @@ def deny_put(request, full_url, headers):
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/deny-put"] = deny_put
 
 
+# --- RDS: managed master secrets hold the instance's user and a generated password -------
+
+# Printable ASCII but for what RDS leaves out of the passwords it generates: / " @ and space.
+_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits + string.punctuation if c not in '/"@')
+
+
+def generated_master_login(self):
+    password = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(28))
+    return json.dumps({"username": self.resource.master_username, "password": password})
+
+
+MasterUserSecret._generate_secret_string = generated_master_login
+
+
+def _restored_without_managed_secret(database):
+    """A restored PostgreSQL instance keeps the source's password and manages no secret of its own."""
+    managed = getattr(database, "master_user_secret", None)
+    if managed is not None:
+        managed.delete_secret()
+        del database.master_user_secret
+    database.manage_master_user_password = False
+
+
 # --- RDS: restores take time, hold data, and follow RDS's rules -------------------------
 
 _pending_restores = {}
@@ -756,6 +788,7 @@ def _is_false(value):
 
 def _finish_restore_call(backend, database, overrides, request):
     """What RDS does with a restore call that moto skips: the call's settings and tags, then minutes of `creating`."""
+    _restored_without_managed_secret(database)
     for key in _FALSE_OVERRIDES:
         camel = "".join(part.capitalize() for part in key.split("_")).replace("Az", "AZ")
         value = _param(overrides, key, camel)

@@ -4,7 +4,16 @@ import { parseRdsRestoreInputs } from '../rds-restore/inputs.js';
 import { runRdsRestoreTest } from '../rds-restore/run-rds-restore-test.js';
 import { hourlySnapshotsMarkdown } from '../rds-restore/snapshot-summary.js';
 import { rdsRestoreMarkdown } from '../rds-restore/summary.js';
-import { actionLogger, cancellation, maskInput, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
+import {
+  actionLogger,
+  cancellation,
+  maskInput,
+  maskSecret,
+  readInput,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from './runtime.js';
 
 /** The action: src/entrypoints/rds-restore-test.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
@@ -27,7 +36,13 @@ export async function run(): Promise<void> {
     }
 
     // Cancelled: the running step stops, the temporary instance is still deleted.
-    const result = await runRdsRestoreTest({ ...settings, run, log: actionLogger, signal: cancellation() });
+    const result = await runRdsRestoreTest({
+      ...settings,
+      run,
+      log: actionLogger,
+      signal: cancellation(),
+      maskSecret,
+    });
 
     setOutputs({
       passed: result.passed,

@@ -40,6 +40,11 @@ export function maskDatabaseUrl(name: string): void {
   for (const secret of secretsInDatabaseUrl(core.getInput(name))) core.setSecret(secret);
 }
 
+/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+export function maskSecret(secret: string): void {
+  if (secret) core.setSecret(secret);
+}
+
 /** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
 export function maskInput(name: string): void {
   const value = core.getInput(name);

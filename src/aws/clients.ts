@@ -40,8 +40,12 @@ export function createS3Client(
   return client;
 }
 
-/** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
-function controlPlaneConfig(region: string, settings: AwsSettings) {
+/**
+ * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
+ * A client only one action needs is made beside its calls (database-secret.ts), so that the other
+ * actions' bundles do not carry its SDK.
+ */
+export function controlPlaneConfig(region: string, settings: AwsSettings) {
   return {
     region,
     ...RETRY,

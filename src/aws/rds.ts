@@ -35,6 +35,8 @@ export interface InstanceState extends InstanceRef {
   subnetGroup?: string;
   securityGroupIds?: string[];
   multiAz?: boolean;
+  /** MasterUserSecret.SecretArn: the Secrets Manager secret RDS keeps the master login in (ManageMasterUserPassword). */
+  masterUserSecretArn?: string;
 }
 
 /**
@@ -86,6 +88,7 @@ export function toInstanceState(instance: DBInstance, region: string): InstanceS
     subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
     securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
     multiAz: instance.MultiAZ,
+    masterUserSecretArn: instance.MasterUserSecret?.SecretArn,
   };
 }
 

@@ -7,6 +7,7 @@ import { parseReportPath } from '../report/report-path.js';
 import { parseRetention, type RetentionPolicy } from '../retention/retention.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { parseRecoveryPoint, type RecoveryPointSelector } from '../aws/rds-recovery-point.js';
+import { parseDatabaseSecretRef, type DatabaseSecretRef } from '../aws/database-secret-ref.js';
 
 export type RdsRestoreMode = 'restore-test' | 'snapshot';
 
@@ -16,6 +17,14 @@ export interface FreshnessColumn {
   table: string;
   column: string;
 }
+
+/**
+ * The source's master login, which the restored instance keeps: given as inputs, or read from
+ * Secrets Manager when the run starts (the user then comes from the secret unless username names it).
+ */
+export type MasterLogin =
+  | { from: 'inputs'; username: string; password: string }
+  | { from: 'secret'; secret: DatabaseSecretRef; username?: string };
 
 export interface RdsRestoreSettings {
   mode: 'restore-test';
@@ -29,8 +38,7 @@ export interface RdsRestoreSettings {
   instanceClass: string;
   subnetGroup?: string;
   securityGroupIds: string[];
-  username: string;
-  password: string;
+  master: MasterLogin;
   database: string;
   checks?: ChecksFile;
   smokeCommand?: string[];
@@ -132,6 +140,27 @@ function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv, cwd: st
   };
 }
 
+/** Exactly one of password and master-password-secret: a second source of the same password is a mistake, not a fallback. */
+function parseMasterLogin(input: InputReader): MasterLogin {
+  const username = input('username').trim();
+  const password = input('password');
+  const secret = parseDatabaseSecretRef(input('master-password-secret'), 'master-password-secret');
+  if (password && secret)
+    throw new ConfigurationError(
+      'password and master-password-secret are both set: keep one, master-password-secret (the secret RDS keeps the master password in) or password',
+    );
+  if (secret) return { from: 'secret', secret, ...(username ? { username } : {}) };
+  if (!password)
+    throw new ConfigurationError(
+      "the source instance's master password is required (the restored instance keeps it): set master-password-secret to managed (the secret RDS keeps it in) or a secret's ARN, or password to a GitHub secret",
+    );
+  if (!username)
+    throw new ConfigurationError(
+      "username is required with password: the source instance's master user (the restored instance keeps it)",
+    );
+  return { from: 'inputs', username, password };
+}
+
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 export function parseRdsRestoreInputs(
   input: InputReader,
@@ -142,16 +171,6 @@ export function parseRdsRestoreInputs(
   if (mode === 'snapshot') return parseSnapshotInputs(input, env, cwd);
   const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
   const region = input('region').trim() ? parseRegion(input('region'), env, 'region') : sourceRegion;
-  const username = input('username').trim();
-  if (!username)
-    throw new ConfigurationError(
-      "username is required: the source instance's master user (the restored instance keeps it)",
-    );
-  const password = input('password');
-  if (!password)
-    throw new ConfigurationError(
-      "password is required: the source instance's master password, from a secret (the restored instance keeps it)",
-    );
   const checksPath = input('checks').trim();
   const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   const subnetGroup = input('db-subnet-group').trim() || undefined;
@@ -165,8 +184,7 @@ export function parseRdsRestoreInputs(
     instanceClass: input('instance-class').trim() || DEFAULT_INSTANCE_CLASS,
     subnetGroup,
     securityGroupIds: parseSecurityGroups(input('vpc-security-group-ids')),
-    username,
-    password,
+    master: parseMasterLogin(input),
     database: input('database').trim() || 'postgres',
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
     smokeCommand,

@@ -20,6 +20,7 @@ import { STEP, type RdsRestoreDetails } from './rds-restore-report.js';
 import type { ResolvedPoint } from '../aws/rds-recovery-points.js';
 import { MADE_BY_TAG } from './tags.js';
 import { deleteTemporaryInstance } from './temporary-instance.js';
+import type { DatabaseLogin } from './master-login.js';
 
 export interface RdsPacing {
   /** Between status checks of the restoring instance. */
@@ -44,6 +45,8 @@ export const DEFAULT_PACING: RdsPacing = {
 /** What every step of one run shares; `details` is filled in as the steps go. */
 export interface RdsRestoreRun {
   settings: RdsRestoreSettings;
+  /** The source's master login, which the restored instance keeps. */
+  login: DatabaseLogin;
   client: RDSClient;
   target: TemporaryInstance;
   runTag: string;
@@ -118,9 +121,9 @@ async function connectStep(
   run: RdsRestoreRun,
   { endpoint, psqlPath }: { endpoint: string; psqlPath: string },
 ): Promise<Connected> {
-  const { settings, pacing, clock } = run;
-  const url = `postgres://${encodeURIComponent(settings.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
-  const database: DatabaseTarget = { ...parseDatabaseUrl(url, 'the restored instance'), password: settings.password };
+  const { settings, pacing, clock, login } = run;
+  const url = `postgres://${encodeURIComponent(login.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
+  const database: DatabaseTarget = { ...parseDatabaseUrl(url, 'the restored instance'), password: login.password };
   const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
   const serverVersion = await awaitConnection(database, options, {
     backoff: pacing.connect,

@@ -30,6 +30,7 @@ import {
 import { measureRdsRpo } from './rpo.js';
 import { runTagValue } from './tags.js';
 import { temporaryInstanceId, temporaryTags } from './temporary-instance.js';
+import { resolveMasterLogin } from './master-login.js';
 
 export interface RdsRestoreOptions extends RdsRestoreSettings {
   run: RunContext;
@@ -40,6 +41,8 @@ export interface RdsRestoreOptions extends RdsRestoreSettings {
   signal?: AbortSignal;
   /** The environment the smoke command inherits (connection variables are replaced). */
   env?: NodeJS.ProcessEnv;
+  /** Called with a password read from Secrets Manager the moment it is read (the action masks it); tests leave it out. */
+  maskSecret?: (secret: string) => void;
 }
 
 export interface RdsRestoreResult {
@@ -97,18 +100,25 @@ function newDetails(
  * The plan's RPO mechanisms, proven: restores an RDS recovery point (latest, a time, a snapshot)
  * into a temporary instance in the primary or the secondary region, proves the data with the
  * team's checks and smoke command, measures RTO and RPO, and deletes the instance. Every outcome
- * after the inputs were parsed ends up in the report; it throws only when the report cannot be written.
+ * after the master login was read ends up in the report; it throws only when that login cannot be
+ * read (a ConfigurationError, before anything is done) or the report cannot be written.
  */
 export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<RdsRestoreResult> {
   const clock = cancellable(options.clock ?? systemClock, options.signal);
   const now = () => new Date(clock.now());
-  const startedAt = now();
-  const secrets = [options.password];
   const client = createRdsClient({ region: options.region, endpointUrl: options.endpointUrl });
   const sourceClient =
     options.region === options.sourceRegion
       ? client
       : createRdsClient({ region: options.sourceRegion, endpointUrl: options.endpointUrl });
+  const login = await resolveMasterLogin(options.master, {
+    ...options,
+    sourceClient,
+    maskSecret: options.maskSecret ?? (() => undefined),
+  });
+  if (options.master.from === 'secret') options.log.info(`master login: ${login.username}, from ${login.source}`);
+  const startedAt = now();
+  const secrets = [login.password];
   const runTag = runTagValue(options.run, randomBytes(6).toString('hex'));
   const target = temporaryTarget(options, runTag, startedAt);
   const details = newDetails(options, target.id, target.instanceClass, target.tags);
@@ -127,6 +137,7 @@ export async function runRdsRestoreTest(options: RdsRestoreOptions): Promise<Rds
   if (resolved.point) {
     const pipeline = rdsRestoreSteps({
       settings: options,
+      login,
       client,
       target,
       runTag,

@@ -391,6 +391,28 @@ test('the rds-restore-test role deletes only instances carrying its tag, restore
   ).toEqual([]);
 });
 
+test('the rds-restore-test role reads only the master secrets RDS manages, and decrypts only through Secrets Manager', () => {
+  const statements = policy('rds-restore-test-role-policy.json').Statement;
+  const reads = statements.filter((s) => list(s.Action).some((a) => a.startsWith('secretsmanager:')));
+  expect(reads.map((s) => [list(s.Action), list(s.Resource)])).toEqual([
+    [['secretsmanager:GetSecretValue'], ['arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!db-*']],
+  ]);
+  expect(permissionsNeededBy('rds-restore-test', 'src/rds-restore/run-rds-restore-test.ts')).toContain(
+    'secretsmanager:GetSecretValue',
+  );
+  const decrypts = statements.filter((s) => list(s.Action).includes('kms:Decrypt'));
+  expect(decrypts.length).toBeGreaterThan(0);
+  for (const s of decrypts) {
+    expect(list(s.Action)).toEqual(['kms:Decrypt']);
+    for (const resource of list(s.Resource))
+      expect(resource).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]+$/);
+    expect(s.Condition?.StringEquals?.['kms:ViaService']).toBe('secretsmanager.us-east-1.amazonaws.com');
+  }
+  expect(permissionsNeededBy('rds-restore-test', 'src/rds-restore/hourly-snapshots.ts')).not.toContain(
+    'secretsmanager:GetSecretValue',
+  );
+});
+
 test('the rds snapshot role deletes only snapshots carrying its tag, and never an instance', () => {
   const statements = policy('rds-snapshot-role-policy.json').Statement;
   const deletes = statements.filter((s) => list(s.Action).includes('rds:DeleteDBSnapshot'));

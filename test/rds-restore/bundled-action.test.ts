@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -9,20 +9,62 @@ import { stackFromEnv } from '../../harness/stack.js';
 import type { ArchivingPrimary } from '../../harness/point-in-time.js';
 import { serveRestores, type RestoreService } from '../../harness/rds-restores.js';
 import { describe as describeInstance } from '../../harness/aws-topology.js';
-import { addPayments, createSource, serverNow, setLatestRestorableTime, startShopPrimary } from './fixtures.js';
+import {
+  addPayments,
+  createSource,
+  managedMasterLogin,
+  psql,
+  serverNow,
+  setLatestRestorableTime,
+  startShopPrimary,
+} from './fixtures.js';
+
+/** The role RDS made as the managed source's master user: in the data, so every restore of it has it too. */
+const MANAGED_MASTER = 'shop_admin';
+
+/**
+ * A psql on PATH that writes down the command line of every call, then runs the real one: every
+ * psql the action starts (connection, proofs, checks, the smoke command) is seen, none missed.
+ */
+async function recordingPsql(dir: string): Promise<{ path: string; calls: () => Promise<string[]> }> {
+  const { execa } = await import('execa');
+  const real = (await execa('sh', ['-c', 'command -v psql'])).stdout.trim();
+  const bin = join(dir, 'bin');
+  const log = join(dir, 'psql-argv.log');
+  await mkdir(bin);
+  await writeFile(log, '');
+  await writeFile(join(bin, 'psql'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`);
+  await chmod(join(bin, 'psql'), 0o755);
+  return {
+    path: `${bin}:${process.env.PATH ?? ''}`,
+    calls: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean),
+  };
+}
 
 describe('the bundled rds-restore-test action (node24, as the runner calls it)', () => {
   let primary: ArchivingPrimary;
   let service: RestoreService;
   let sourceId: string;
+  let managedSourceId: string;
   let dir: string;
 
   beforeAll(async () => {
     primary = await startShopPrimary();
-    service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => r.sourceInstance === sourceId });
+    service = serveRestores(primary, stackFromEnv().awsEndpoint, {
+      serves: (r) => [sourceId, managedSourceId].includes(r.sourceInstance),
+    });
     sourceId = await createSource();
+    managedSourceId = await createSource(PRIMARY_REGION, { managedMasterUser: MANAGED_MASTER });
+    // What RDS did when it made the instance: the master role, with the password it keeps in the secret.
+    const { password } = await managedMasterLogin(managedSourceId);
+    await psql(
+      primary.url(),
+      `CREATE ROLE ${MANAGED_MASTER} LOGIN SUPERUSER PASSWORD '${password.replaceAll("'", "''")}'`,
+    );
     await addPayments(primary, 6);
-    await setLatestRestorableTime(PRIMARY_REGION, sourceId, await serverNow(primary));
+    const now = await serverNow(primary);
+    await setLatestRestorableTime(PRIMARY_REGION, sourceId, now);
+    await setLatestRestorableTime(PRIMARY_REGION, managedSourceId, now);
     dir = await mkdtemp(join(tmpdir(), 'dr-rds-e2e-'));
     await writeFile(
       join(dir, 'checks.sql'),
@@ -81,5 +123,49 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     expect(report.details.smoke?.output.trim()).toBe('6');
     expect(report.run).toMatchObject({ repository: 'acme/shop', runId: '4242', runAttempt: '2' });
     expect(await describeInstance(`${sourceId}-rt-4242-2`, PRIMARY_REGION).catch(() => undefined)).toBeUndefined();
+  }, 300_000);
+
+  test("master-password-secret: managed reads the source's MasterUserSecret, proves the restore with it, and the password shows in no output, summary, report or command line", async () => {
+    const secret = await managedMasterLogin(managedSourceId);
+    const psqlCalls = await recordingPsql(dir);
+    const reportPath = join(dir, 'managed-report.json');
+    const run = await runBundledAction(
+      'rds-restore-test',
+      {
+        'instance-id': managedSourceId,
+        'source-region': PRIMARY_REGION,
+        'endpoint-url': stackFromEnv().awsEndpoint,
+        'master-password-secret': 'managed',
+        database: 'shop',
+        checks: join(dir, 'checks.sql'),
+        'smoke-command': 'psql -X -At -c "select current_user"',
+        'wait-timeout-minutes': '5',
+        'report-path': reportPath,
+      },
+      { env: { GITHUB_RUN_ID: '4343', GITHUB_RUN_ATTEMPT: '1', PATH: psqlCalls.path } },
+    );
+    expect(service.errors).toEqual([]);
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    expect(run.outputs).toMatchObject({ passed: 'true', 'restored-instance-id': `${managedSourceId}-rt-4343-1` });
+    expect(run.stdout).toContain(
+      `master login: ${MANAGED_MASTER}, from Secrets Manager (the source's MasterUserSecret, ${secret.arn})`,
+    );
+    const report = JSON.parse(await readFile(reportPath, 'utf8')) as RdsRestoreReport;
+    expect(report.passed).toBe(true);
+    // The smoke command connected as the secret's user, with the secret's password.
+    expect(report.details.smoke?.output.trim()).toBe(MANAGED_MASTER);
+
+    // Masked before anything could print it: the one line that holds it is the command that masks it.
+    expect(run.stdout).toContain(`::add-mask::${secret.password}`);
+    const leaks = (text: string) =>
+      text.split('\n').filter((line) => line.includes(secret.password) && !line.startsWith('::add-mask::'));
+    expect(leaks(run.stdout)).toEqual([]);
+    expect(leaks(run.summary)).toEqual([]);
+    expect(leaks(JSON.stringify(run.outputs))).toEqual([]);
+    expect(leaks(await readFile(reportPath, 'utf8'))).toEqual([]);
+    const calls = await psqlCalls.calls();
+    // The proofs, the checks and the smoke command each ran psql through the recorder.
+    expect(calls.filter((line) => line.includes('-X')).length).toBeGreaterThanOrEqual(4);
+    expect(calls.filter((line) => line.includes(secret.password))).toEqual([]);
   }, 300_000);
 });

@@ -3,11 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, StartDBInstanceAutomatedBackupsReplicationCommand } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { createSecretsManagerClient } from '../../src/aws/database-secret.js';
 import { parseChecks } from '../../src/checks/checks-file.js';
 import type { RdsRestoreSettings } from '../../src/rds-restore/inputs.js';
 import type { RdsRestoreOptions } from '../../src/rds-restore/run-rds-restore-test.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
+import { describe as describeInstance, PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { startArchivingPrimary, type ArchivingPrimary } from '../../harness/point-in-time.js';
 
@@ -50,8 +52,14 @@ export async function addPayments(primary: ArchivingPrimary, count: number): Pro
   await psql(primary.url('shop'), `INSERT INTO payments (amount) SELECT 10 FROM generate_series(1, ${count})`);
 }
 
-/** The source instance as RDS knows it: made after the base backup, so its whole window can be restored. */
-export async function createSource(region = PRIMARY_REGION): Promise<string> {
+/**
+ * The source instance as RDS knows it: made after the base backup, so its whole window can be restored.
+ * With `managedMasterUser`, RDS manages its master password in Secrets Manager (ManageMasterUserPassword).
+ */
+export async function createSource(
+  region = PRIMARY_REGION,
+  { managedMasterUser }: { managedMasterUser?: string } = {},
+): Promise<string> {
   const id = `shop-${randomBytes(4).toString('hex')}`;
   await rdsIn(region).send(
     new CreateDBInstanceCommand({
@@ -59,8 +67,9 @@ export async function createSource(region = PRIMARY_REGION): Promise<string> {
       Engine: 'postgres',
       EngineVersion: '15.8',
       DBInstanceClass: 'db.r6g.large',
-      MasterUsername: 'postgres',
-      MasterUserPassword: 'not-a-real-secret',
+      ...(managedMasterUser
+        ? { MasterUsername: managedMasterUser, ManageMasterUserPassword: true }
+        : { MasterUsername: 'postgres', MasterUserPassword: 'not-a-real-secret' }),
       AllocatedStorage: 20,
       BackupRetentionPeriod: 7,
       DeletionProtection: true,
@@ -69,6 +78,20 @@ export async function createSource(region = PRIMARY_REGION): Promise<string> {
     }),
   );
   return id;
+}
+
+export const secretsIn = (region: string) =>
+  createSecretsManagerClient({ region, endpointUrl: stackFromEnv().awsEndpoint });
+
+/** The master login RDS keeps for an instance created with ManageMasterUserPassword, and its secret's ARN. */
+export async function managedMasterLogin(
+  id: string,
+  region = PRIMARY_REGION,
+): Promise<{ arn: string; username: string; password: string }> {
+  const arn = (await describeInstance(id, region)).MasterUserSecret?.SecretArn;
+  if (!arn) throw new Error(`${id} has no MasterUserSecret`);
+  const { SecretString } = await secretsIn(region).send(new GetSecretValueCommand({ SecretId: arn }));
+  return { arn, ...(JSON.parse(SecretString ?? '') as { username: string; password: string }) };
 }
 
 export async function replicateBackups(sourceId: string, to: string): Promise<void> {
@@ -102,8 +125,7 @@ export function settings(
     recoveryPoint: { kind: 'latest' },
     instanceClass: 'db.t4g.small',
     securityGroupIds: ['sg-0123456789abcdef0'],
-    username: primary.user,
-    password: primary.password,
+    master: { from: 'inputs', username: primary.user, password: primary.password },
     database: 'shop',
     checks: parseChecks(
       '-- name: payments exist\n-- checklist: payments\nSELECT count(*) > 0 FROM payments;\n',

@@ -352,10 +352,45 @@ describe('rds-restore-test.yml: where the restore runs', () => {
     expect(run.outputs.region).toBeUndefined();
   });
 
-  test('without the master password: only says what to set', async () => {
-    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, PASSWORD_SET: 'false', WHERE: 'primary' });
+  test('without a password stored in GitHub: the master password from the secret RDS manages (recommended), or the secret named', async () => {
+    const managed = await runWorkflowStep('rds-restore-test.yml', {
+      ...base,
+      MASTER_USER: '',
+      PASSWORD_SET: 'false',
+      WHERE: 'primary',
+    });
+    expect(managed).toMatchObject({
+      exitCode: 0,
+      outputs: { configured: 'true', 'master-password-secret': 'managed' },
+    });
+    const arn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!db-0123-AbCdEf';
+    const named = await runWorkflowStep('rds-restore-test.yml', {
+      ...base,
+      PASSWORD_SET: 'false',
+      MASTER_SECRET: arn,
+      WHERE: 'primary',
+    });
+    expect(named).toMatchObject({ exitCode: 0, outputs: { 'master-password-secret': arn } });
+  });
+
+  test('the password secret instead: no secret read; both ways, or the password without its user, stop', async () => {
+    const password = await runWorkflowStep('rds-restore-test.yml', { ...base, WHERE: 'primary' });
+    expect(password).toMatchObject({ exitCode: 0, outputs: { configured: 'true', 'master-password-secret': '' } });
+    const both = await runWorkflowStep('rds-restore-test.yml', { ...base, MASTER_SECRET: 'managed', WHERE: 'primary' });
+    expect(both.exitCode).toBe(1);
+    expect(both.output).toMatch(
+      /^::error::both DR_RDS_MASTER_PASSWORD_SECRET and the secret DR_RDS_MASTER_PASSWORD are set: keep one/m,
+    );
+    const noUser = await runWorkflowStep('rds-restore-test.yml', { ...base, MASTER_USER: '', WHERE: 'primary' });
+    expect(noUser.exitCode).toBe(1);
+    expect(noUser.output).toContain('::error::the secret DR_RDS_MASTER_PASSWORD is set, but DR_RDS_MASTER_USER is not');
+  });
+
+  test('without the instance or the role: only says what to set', async () => {
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...base, ROLE_ARN: '', WHERE: 'primary' });
     expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
     expect(run.summary).toContain('RDS restore tests are not configured, so nothing ran');
+    expect(run.summary).toContain('`DR_RDS_MASTER_PASSWORD_SECRET`');
   });
 });
 

@@ -32823,6 +32823,11 @@ function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(core.getInput(name)))
         core.setSecret(secret);
 }
+/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+function maskSecret(secret) {
+    if (secret)
+        core.setSecret(secret);
+}
 /** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
 function maskInput(name) {
     const value = core.getInput(name);

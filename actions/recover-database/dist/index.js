@@ -79897,7 +79897,11 @@ function createS3Client(settings, overrides = {}) {
     reportTimeoutsPlainly(client, settings, timeouts);
     return client;
 }
-/** What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set. */
+/**
+ * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
+ * A client only one action needs is made beside its calls (database-secret.ts), so that the other
+ * actions' bundles do not carry its SDK.
+ */
 function controlPlaneConfig(region, settings) {
     return {
         region,
@@ -92475,6 +92479,7 @@ function toInstanceState(instance, region) {
         subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
         securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
         multiAz: instance.MultiAZ,
+        masterUserSecretArn: instance.MasterUserSecret?.SecretArn,
     };
 }
 /** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
@@ -97038,6 +97043,11 @@ const actionLogger = {
 function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(getInput(name)))
         core_setSecret(secret);
+}
+/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+function maskSecret(secret) {
+    if (secret)
+        core.setSecret(secret);
 }
 /** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
 function maskInput(name) {
