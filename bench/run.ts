@@ -1,11 +1,14 @@
 /**
- * `npm run bench -- [--size S|M] [--runs 3] [--only backup|restore|download]`
+ * `npm run bench -- [--size S|M] [--runs 3] [--only backup|restore|download|many-tables]`
  *
  * Measures the bundled actions against the plan's own shell procedure, against pg_dump /
  * pg_restore alone and against a physical restore (pgBackRest), on the test stack (PostgreSQL and
  * moto_server on loopback), interleaving the commands run by run, and writes medians and ratios to
  * bench/results/<date>-<size>[-<label>].{json,md}. `--only restore` takes the backups it restores once, untimed; `--only download`
  * does the same and measures restore-verify alone, with download: file and download: stream.
+ * `--only many-tables` runs only the many-tables case instead (10,000 tables of 10 rows on a server
+ * with the default lock table): backup against pg_dump alone, restore-verify against pg_restore
+ * alone, written to bench/results/<date>-many-tables[-<label>].{json,md}.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +26,7 @@ import { formatBytes } from '../src/util/format.js';
 import { node24Path } from '../harness/node24.js';
 import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../harness/moto.js';
 import { startPostgres, type PostgresServer } from '../harness/postgres.js';
-import { openDataset, SIZES, type Dataset, type SizeName } from './dataset.js';
+import { openDataset, openManyTablesDataset, SIZES, type Dataset, type SizeName } from './dataset.js';
 import { describeMachine } from './machine.js';
 import { cpuSeconds, measure, median, type Measurement } from './measure.js';
 import { preparePhysicalRestore, type PhysicalRestore } from './physical.js';
@@ -38,6 +41,10 @@ const { values: args } = parseArgs({
     label: { type: 'string' },
   },
 });
+const ONLY = ['backup', 'restore', 'download', 'many-tables'];
+if (args.only !== undefined && !ONLY.includes(args.only)) throw new Error(`--only must be one of ${ONLY.join(', ')}`);
+/** Only the many-tables case: its own dataset, the action against the client tools alone. */
+const manyTables = args.only === 'many-tables';
 const size = args.size as SizeName;
 if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
 const runs = Math.max(1, Number(args.runs));
@@ -375,6 +382,10 @@ function physicalVariants(physical: PhysicalRestore): Variant[] {
   ];
 }
 
+/** What the many-tables case measures: each action against its client tool alone. */
+const MANY_TABLES_VARIANTS = /^backup action \(auto|^pg_dump -Fc -Z1|^restore-verify action$|^pg_restore --jobs/;
+const datasetName = manyTables ? 'many-tables' : size;
+
 const byName = (results: VariantResult[], prefix: string) =>
   results.find((r) => r.name.startsWith(prefix)) as VariantResult;
 
@@ -383,7 +394,7 @@ async function main() {
   log(
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.postgres}; actions on Node ${machine.actionsNode}`,
   );
-  const dataset = await openDataset(size, log);
+  const dataset = manyTables ? await openManyTablesDataset(log) : await openDataset(size, log);
   const moto = await startMoto();
   // S3 does not run on the runner: on two cores, moto's Python would take from pg_dump the CPU
   // that S3 never takes in production (about 5 s of CPU for a 420 MB upload). At the lowest
@@ -395,7 +406,7 @@ async function main() {
   let physical: PhysicalRestore | undefined;
   try {
     log(
-      `dataset ${size}: ${formatBytes(dataset.sizeBytes)} on disk (${Object.entries(dataset.rows)
+      `dataset ${datasetName}: ${formatBytes(dataset.sizeBytes)} on disk (${Object.entries(dataset.rows)
         .map(([t, n]) => `${n} ${t}`)
         .join(', ')})`,
     );
@@ -403,6 +414,7 @@ async function main() {
       new CreateBucketCommand({ Bucket: BUCKET }),
     );
     const backup = await backupVariants(dataset, moto, work);
+    if (manyTables) backup.variants = backup.variants.filter((v) => MANY_TABLES_VARIANTS.test(v.name));
     let backupResults: VariantResult[] = [];
     if (args.only === 'restore' || args.only === 'download') {
       log("backup: the action and the plan's script once each, untimed, for the restores");
@@ -414,15 +426,17 @@ async function main() {
     }
     let restoreResults: VariantResult[] = [];
     if (args.only !== 'backup') {
-      physical =
-        args.only === 'download'
+      physical = manyTables
+        ? { skipped: 'not part of the many-tables case' }
+        : args.only === 'download'
           ? { skipped: '--only download measures restore-verify alone' }
           : await preparePhysicalRestore(dataset, log);
       if ('skipped' in physical) log(`physical restore: skipped, ${physical.skipped}`);
       const all = await restoreVariants(scratch, moto, work, backup.keys, physical);
       // --only download: restore-verify with download: file against download: stream, nothing else.
-      const variants =
-        args.only === 'download'
+      const variants = manyTables
+        ? all.filter((v) => MANY_TABLES_VARIANTS.test(v.name))
+        : args.only === 'download'
           ? all.filter((v) => v.name === 'restore-verify action' || v.name === 'restore-verify, download: stream')
           : all;
       log(`restore: ${variants.length} commands x ${runs} runs, interleaved`);
@@ -460,20 +474,22 @@ async function writeResults(
 ) {
   const resultsDir = join(root, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
-  const targets = [...backupTargets(backup), ...restoreTargets(restore)];
+  const targets = manyTables
+    ? manyTablesTargets(backup, restore)
+    : [...backupTargets(backup), ...restoreTargets(restore)];
   for (const t of targets) {
     const [, op, bound] = /^(>=|<=) ([\d.]+)/.exec(t.target) ?? [];
     if (op) t.met = op === '>=' ? t.measured >= Number(bound) : t.measured <= Number(bound);
   }
-  const other = await latestOther(resultsDir, size === 'S' ? 'M' : 'S');
-  targets.push(...flatMemoryTargets(backup, restore, other));
+  if (!manyTables)
+    targets.push(...flatMemoryTargets(backup, restore, await latestOther(resultsDir, size === 'S' ? 'M' : 'S')));
   const date = new Date().toISOString().slice(0, 10);
   const medians = (stages: Record<string, number[]>) =>
     Object.fromEntries(Object.entries(stages).map(([name, seconds]) => [name, Number(median(seconds).toFixed(3))]));
   const phases = floorPhases.length ? medianPhases(floorPhases) : undefined;
   const result = {
     date,
-    size,
+    size: datasetName,
     datasetBytes: dataset.sizeBytes,
     rows: dataset.rows,
     runs,
@@ -487,7 +503,7 @@ async function writeResults(
     physicalSkipped,
     targets,
   };
-  const base = join(resultsDir, `${date}-${size}${args.label ? `-${args.label}` : ''}`);
+  const base = join(resultsDir, `${date}-${datasetName}${args.label ? `-${args.label}` : ''}`);
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(`${base}.md`, markdown(result));
   process.stdout.write(`\n${markdown(result)}\nwritten to ${base}.json and .md\n`);
@@ -528,6 +544,32 @@ function backupTargets(backup: VariantResult[]): Target[] {
       met: false,
     },
   ];
+}
+
+/** The many-tables case's targets: each action's time over its client tool's alone. */
+function manyTablesTargets(backup: VariantResult[], restore: VariantResult[]): Target[] {
+  const targets: Target[] = [];
+  if (backup.length)
+    targets.push({
+      name: 'many tables, backup: action time / pg_dump alone',
+      measured: ratio(
+        byName(backup, 'backup action (auto').medianSeconds,
+        byName(backup, 'pg_dump -Fc -Z1').medianSeconds,
+      ),
+      target: '<= 1.3',
+      met: false,
+    });
+  if (restore.length)
+    targets.push({
+      name: 'many tables, restore: restore-verify time / pg_restore --jobs 2 alone',
+      measured: ratio(
+        byName(restore, 'restore-verify action').medianSeconds,
+        byName(restore, 'pg_restore --jobs').medianSeconds,
+      ),
+      target: '<= 1.3',
+      met: false,
+    });
+  return targets;
 }
 
 /** The issue's restore targets, when restores were measured; the physical one only when it ran here. */

@@ -22,6 +22,8 @@ export const LANES: Readonly<Record<string, Lane>> = {
   'test/audit/drill-report.test.ts': 'unit',
   'test/audit/inputs.test.ts': 'unit',
   'test/backup/': 'integration',
+  // 10,000 tables on a server of its own with the default lock table.
+  'test/backup/many-tables.test.ts': 'slow',
   'test/cli/': 'integration',
   'test/cli/arguments.test.ts': 'unit',
   'test/cli/terminal-text.test.ts': 'unit',

@@ -6,8 +6,8 @@ import type { PsqlSession } from '../postgres/psql-session.js';
 import {
   countLargeObjects,
   relationsByOid,
-  sequenceValues,
   userTables,
+  type SequenceValue,
   type UserTable,
 } from '../postgres/restore-facts.js';
 import type { ExcludedTable, SequenceState } from '../storage/manifest.js';
@@ -34,13 +34,15 @@ function whyExcluded(table: UserTable, defined: ReadonlySet<number>): string {
 /**
  * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
  * bring back. A dump that would hold the rows of none of the database's tables is refused: it
- * is no backup, whatever its options.
+ * is no backup, whatever its options. The sequences are read by `readSequences`, outside the
+ * session's transaction, which must not keep a lock on each of them while pg_dump runs.
  */
 export async function planDumpContents(
   session: PsqlSession,
   pgDump: ClientBinary,
   database: DatabaseTarget,
   dumpArgs: string[],
+  readSequences: (oids: readonly number[]) => Promise<SequenceValue[]>,
 ): Promise<DumpContents> {
   const toc = await readDumpContents(pgDump, database, dumpArgs);
   const dumped = new Set(toc.tableData);
@@ -61,7 +63,7 @@ export async function planDumpContents(
     tables,
     excludedTables,
     largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
-    sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({
+    sequences: (await readSequences(toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({
       schema,
       name,
       lastValue,

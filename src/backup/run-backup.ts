@@ -8,7 +8,7 @@ import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import type { TableName } from '../postgres/identifiers.js';
 import { startPgDump } from '../postgres/pg-dump.js';
 import { PsqlSession } from '../postgres/psql-session.js';
-import { countRows } from '../postgres/row-counts.js';
+import { measureTablesInSnapshot, readSequencesInSnapshot } from '../postgres/snapshot-counts.js';
 import { exportSnapshot, readServerFacts, type ExportedSnapshot, type ServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
 import {
@@ -100,7 +100,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 
     const snapshot = await exportSnapshot(session);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-    const contents = await planDumpContents(session, pgDump, database, dumpArgs);
+    const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) =>
+      readSequencesInSnapshot(database, psql.path, snapshot.id, oids),
+    );
     const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
     log.info(
       `snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`,
@@ -109,7 +111,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
     const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
-    const dumped = await dumpToS3(store, session, contents, options, plan);
+    const measure = (tables: TableName[]) =>
+      measureTablesInSnapshot(database, psql.path, snapshot.id, tables, { count: options.rowCounts === 'exact' });
+    const dumped = await dumpToS3(store, measure, contents, options, plan);
 
     const manifest = manifestFor(options, {
       key,
@@ -337,13 +341,13 @@ interface Dumped {
 }
 
 /**
- * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
- * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
- * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
+ * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted
+ * and the sizes read in the same snapshot. The upload may complete only once pg_dump exited 0 and
+ * every table was counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
  */
 async function dumpToS3(
   store: BackupStore,
-  session: PsqlSession,
+  measure: (tables: TableName[]) => Promise<TableRowCount[]>,
   contents: DumpContents,
   options: BackupRunOptions,
   plan: DumpPlan,
@@ -352,10 +356,7 @@ async function dumpToS3(
   const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
   // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
   const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
-  const counting: Promise<TableRowCount[]> =
-    options.rowCounts === 'exact'
-      ? countRows(session, tables)
-      : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+  const counting = measure(tables);
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
   // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).

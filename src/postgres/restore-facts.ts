@@ -1,5 +1,5 @@
 import { qualifiedName, quoteLiteral, type TableName } from './identifiers.js';
-import type { PsqlSession } from './psql-session.js';
+import type { PsqlSession, Row } from './psql-session.js';
 
 /**
  * What a restore must bring back besides the tables' rows, read in one session: the number of
@@ -50,11 +50,20 @@ const oidArray = (oids: readonly number[]) => `${quoteLiteral(`{${oids.join(',')
 /** Sequences' last values: of the given oids, or every sequence when oids is undefined. */
 export async function sequenceValues(session: PsqlSession, oids?: readonly number[]): Promise<SequenceValue[]> {
   if (oids?.length === 0) return [];
-  const rows = await session.query(
-    `SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
+  return sequenceValuesOf(await session.query(sequenceValuesQuery(oids)));
+}
+
+/**
+ * The statement sequenceValues runs. pg_sequences reads each sequence under a lock that its
+ * transaction keeps to its end.
+ */
+export function sequenceValuesQuery(oids?: readonly number[]): string {
+  return `SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
      JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
-     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`,
-  );
+     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`;
+}
+
+export function sequenceValuesOf(rows: Row[]): SequenceValue[] {
   return rows.map(([schema, name, lastValue, ascending, cycles]) => ({
     schema: String(schema),
     name: String(name),

@@ -4,7 +4,12 @@ import type { GlobalsRecord } from './globals-record.js';
 import type { BackupFormat } from './keys.js';
 import { isIsoTime } from '../util/time.js';
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
+ * still read. Fields that readers of the same version may ignore are added without a new version
+ * (a restore tool one release behind must still read the newest backup): the tables' and
+ * materialized views' sizeBytes.
+ */
 export const MANIFEST_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
 
@@ -13,6 +18,11 @@ export interface TableRowCount {
   name: string;
   /** Exact count in the dump's snapshot; null when row counting was off. */
   rows: number | null;
+  /**
+   * pg_total_relation_size (heap, indexes, TOAST) on the source while it was dumped, in bytes;
+   * absent in backups made before it was recorded.
+   */
+  sizeBytes?: number;
 }
 
 /** A table of the database whose rows are not in the dump, and why. */
@@ -35,6 +45,8 @@ export interface MaterializedViewRows {
   name: string;
   /** Exact count in the dump's snapshot; null when row counting was off. */
   rows: number | null;
+  /** pg_total_relation_size on the source while it was dumped, in bytes; absent in older backups. */
+  sizeBytes?: number;
 }
 
 /** S3's own full-object checksum of the object, which S3 verifies on upload. */
@@ -131,7 +143,20 @@ export function parseManifest(text: string, expectedKey?: string): BackupManifes
     }
   }
   if (m.version !== 1) checkVersion2Fields(m, fail);
+  checkSizes(m, fail);
   return data as BackupManifest;
+}
+
+/** The tables' and materialized views' sizes, where recorded. */
+function checkSizes(m: Record<string, unknown>, fail: (field: string, expected: string) => never): void {
+  for (const field of ['tables', 'materializedViews']) {
+    const items = (Array.isArray(m[field]) ? m[field] : []) as Record<string, unknown>[];
+    for (const [index, item] of items.entries()) {
+      const size = item.sizeBytes;
+      if (size !== undefined && !(Number.isSafeInteger(size) && (size as number) >= 0))
+        fail(`${field}[${index}].sizeBytes`, 'a non-negative integer (pg_total_relation_size) when present');
+    }
+  }
 }
 
 const isName = (t: Record<string, unknown> | null): t is Record<string, unknown> =>

@@ -150,9 +150,29 @@ describe('large objects, sequences, materialized views and odd names, from backu
         { schema: 'public', name: 'users_id_seq', lastValue: '300', ascending: true },
       ]),
     );
-    expect(manifest.materializedViews).toEqual([{ schema: 'public', name: 'org_sizes', rows: 50 }]);
+    expect(manifest.materializedViews).toEqual([
+      { schema: 'public', name: 'org_sizes', rows: 50, sizeBytes: expect.any(Number) },
+    ]);
     const odd = manifest.tables.filter((t) => t.schema === 'odd "schema"\t2');
     expect(odd.map((t) => [t.name, t.rows]).sort()).toEqual(ODD_NAMES.map((name, i) => [name, i + 1]).sort());
+  });
+
+  test("each table's recorded size is its own: at least its heap and indexes then, at most all of it now", async () => {
+    // Vacuum may add free-space and visibility maps after the backup, never take pages away.
+    const bounds = JSON.parse(
+      await sql(
+        source.url,
+        `SELECT json_agg(json_build_array(n.nspname, c.relname, pg_relation_size(c.oid) + pg_indexes_size(c.oid), pg_total_relation_size(c.oid)))
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+      ),
+    ) as [string, string, number, number][];
+    const byName = new Map(bounds.map(([schema, name, low, high]) => [`${schema}.${name}`, [low, high]]));
+    for (const t of [...manifest.tables, ...(manifest.materializedViews ?? [])]) {
+      const [low, high] = byName.get(`${t.schema}.${t.name}`) ?? [];
+      expect([t.name, t.sizeBytes]).toEqual([t.name, expect.any(Number)]);
+      expect(t.sizeBytes).toBeGreaterThanOrEqual(low as number);
+      expect(t.sizeBytes).toBeLessThanOrEqual(high as number);
+    }
   });
 
   test('restore-verify restores them and finds every one as recorded', async () => {

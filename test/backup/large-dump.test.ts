@@ -44,7 +44,9 @@ test('a dump larger than one part goes up as a multipart upload with a full-obje
     type: 'FULL_OBJECT',
     value: expect.any(String),
   });
-  expect(result.manifest.tables).toEqual([{ schema: 'public', name: 'blobs', rows: 700000 }]);
+  expect(result.manifest.tables).toEqual([
+    { schema: 'public', name: 'blobs', rows: 700000, sizeBytes: expect.any(Number) },
+  ]);
   expect(await listKeys(bucket)).toEqual([result.key, `${result.key}.globals.sql`, `${result.key}.manifest.json`]);
   expect(await openMultipartUploads(bucket)).toEqual([]);
 });

@@ -109,9 +109,32 @@ describe('manifest', () => {
       { ...manifest, tables: [{ schema: 'public', name: 'users', rows: null }] },
       "field 'tables[0]' should be {schema, name, rows} with an exact row count",
     ],
+    [
+      'a table with a negative size',
+      { ...v2, tables: [{ schema: 'public', name: 'users', rows: 3, sizeBytes: -8192 }] },
+      "field 'tables[0].sizeBytes' should be a non-negative integer (pg_total_relation_size) when present",
+    ],
+    [
+      'a materialized view whose size is text',
+      { ...v2, materializedViews: [{ schema: 'public', name: 'totals', rows: 4, sizeBytes: '8192' }] },
+      "field 'materializedViews[0].sizeBytes' should be a non-negative integer (pg_total_relation_size) when present",
+    ],
   ])('%s is invalid', (_name, value, message) => {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     expect(() => parseManifest(text, manifest.key)).toThrow(message);
+  });
+
+  test("tables' and materialized views' sizes are read where recorded, and manifests from before them still parse", () => {
+    const sized = {
+      ...v2,
+      tables: [{ schema: 'public', name: 'users', rows: 3, sizeBytes: 24576 }],
+      materializedViews: [{ schema: 'public', name: 'totals', rows: 4, sizeBytes: 8192 }],
+    };
+    const parsed = parseManifest(JSON.stringify(sized), manifest.key);
+    expect(parsed.tables[0]?.sizeBytes).toBe(24576);
+    expect(parsed.materializedViews?.[0]?.sizeBytes).toBe(8192);
+    expect(parseManifest(JSON.stringify(v2), manifest.key).tables[0]?.sizeBytes).toBeUndefined();
+    expect(parseManifest(JSON.stringify(manifest), manifest.key).tables[0]?.sizeBytes).toBeUndefined();
   });
 
   test('rows may be null only when row counting was off', () => {

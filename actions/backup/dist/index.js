@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 8547:
+/***/ 1929:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73373,28 +73373,199 @@ function displayName(table) {
     return `${part(table.schema)}.${part(table.name)}`;
 }
 
-;// CONCATENATED MODULE: ./src/postgres/row-counts.ts
+;// CONCATENATED MODULE: ./src/postgres/restore-facts.ts
 
-const COUNT_BATCH = 50;
+const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
+const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
+/** The database's own tables (those that hold rows: not partitioned parents, views or foreign tables; none of an extension). */
+async function userTables(session) {
+    const rows = await session.query(`SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`);
+    return rows.map(([oid, schema, name, unlogged]) => ({
+        oid: Number(oid),
+        schema: String(schema),
+        name: String(name),
+        unlogged: unlogged === 't',
+    }));
+}
+async function countLargeObjects(session) {
+    const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
+    return Number(row?.[0]);
+}
+const oidArray = (oids) => `${identifiers_quoteLiteral(`{${oids.join(',')}}`)}::oid[]`;
+/** Sequences' last values: of the given oids, or every sequence when oids is undefined. */
+async function sequenceValues(session, oids) {
+    if (oids?.length === 0)
+        return [];
+    return sequenceValuesOf(await session.query(sequenceValuesQuery(oids)));
+}
 /**
- * Exact row counts in the snapshot, batched into UNION ALL statements. ONLY: a parent's TABLE
- * DATA holds its own rows, its inheritance children are dumped (and counted) separately.
+ * The statement sequenceValues runs. pg_sequences reads each sequence under a lock that its
+ * transaction keeps to its end.
  */
-async function countRows(session, tables) {
-    const counts = [];
-    for (let start = 0; start < tables.length; start += COUNT_BATCH) {
-        const batch = tables.slice(start, start + COUNT_BATCH);
-        const sql = batch.map((table, i) => `SELECT ${i}, count(*) FROM ONLY ${identifiers_qualifiedName(table)}`).join(' UNION ALL ');
-        const rows = await session.query(sql);
-        const byIndex = new Map(rows.map(([i, n]) => [Number(i), Number(n)]));
-        batch.forEach((table, i) => {
-            const rows = byIndex.get(i);
-            if (rows === undefined || !Number.isSafeInteger(rows))
-                throw new Error(`no row count came back for ${identifiers_qualifiedName(table)}`);
-            counts.push({ ...table, rows });
-        });
+function sequenceValuesQuery(oids) {
+    return `SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
+     JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
+     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`;
+}
+function sequenceValuesOf(rows) {
+    return rows.map(([schema, name, lastValue, ascending, cycles]) => ({
+        schema: String(schema),
+        name: String(name),
+        lastValue: lastValue === null ? null : String(lastValue),
+        ascending: ascending === 't',
+        cycles: cycles === 't',
+    }));
+}
+/** The names of the relations with these oids, as the session's catalog has them. */
+async function relationsByOid(session, oids) {
+    if (oids.length === 0)
+        return [];
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+/** The database's materialized views. */
+async function materializedViews(session) {
+    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
+    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
+}
+/** Refreshes materialized views, as a restore does, so their rows come from the restored tables. */
+async function refreshMaterializedViews(session, views) {
+    for (const view of views)
+        await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
+}
+
+;// CONCATENATED MODULE: ./src/postgres/with-session.ts
+/** Runs `use` on the session `open` gives, and closes the session however `use` ends. */
+async function withSession(open, use) {
+    const session = await open;
+    try {
+        return await use(session);
     }
-    return counts;
+    finally {
+        await session.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/postgres/snapshot-counts.ts
+
+
+
+
+/**
+ * Locks a batch's transaction may take besides its tables' and indexes': the catalogs the planner
+ * reads when they are not cached yet.
+ */
+const RESERVED_LOCKS = 8;
+/** Tables to a statement when only sizes are read: those hold no lock past their statement. */
+const SIZES_PER_STATEMENT = 1000;
+/**
+ * The tables' exact rows and sizes in an exported snapshot, on a session of their own, in
+ * batches: each batch is a transaction that imports the snapshot, counts its tables and commits,
+ * which releases its locks before the next. A count holds until its transaction ends a lock on
+ * its table and on each of the table's indexes (the planner opens them), so a batch takes at most
+ * max_locks_per_transaction locks: what the lock table keeps for every transaction, beside
+ * pg_dump's lock on every table it dumps. The batches go to psql one after another without
+ * waiting for each result, so the server never waits for the client in between.
+ *
+ * Sizes take no lock past their statement. `count: false` measures the sizes only.
+ */
+async function measureInSnapshot(session, snapshotId, tables, options) {
+    if (tables.length === 0)
+        return [];
+    const inSnapshot = (sql) => inSnapshotTransaction(session, snapshotId, sql);
+    const { budget, relations } = lockCosts(await inSnapshot(lockCostsQuery(tables)), tables);
+    const batches = options.count
+        ? packBatches(relations, budget)
+        : packBatches(relations.map((r) => ({ ...r, locks: 1 })), SIZES_PER_STATEMENT);
+    const results = await Promise.all(batches.map((batch) => inSnapshot(batchQuery(batch, options.count)).then((rows) => factsOf(batch, rows))));
+    return results.flat();
+}
+/**
+ * The sequences' last values, read in batches as the tables are counted: reading a sequence locks
+ * it to its transaction's end, and the transaction that exported the snapshot stays open for the
+ * whole dump. Sorted by schema and name, as PostgreSQL sorts names (bytewise).
+ */
+async function sequencesInSnapshot(session, snapshotId, oids) {
+    if (oids.length === 0)
+        return [];
+    const maxLocks = Number(await session.value("SELECT current_setting('max_locks_per_transaction')"));
+    const batches = packBatches(oids.map((oid) => ({ oid, locks: 1 })), lockBudget(maxLocks));
+    const read = await Promise.all(batches.map((batch) => inSnapshotTransaction(session, snapshotId, sequenceValuesQuery(batch.map((s) => s.oid))).then(sequenceValuesOf)));
+    const bytes = (s) => Buffer.from(`${s.schema}\u0000${s.name}`);
+    return read.flat().sort((a, b) => Buffer.compare(bytes(a), bytes(b)));
+}
+/** A statement in a transaction of its own that sees the exported snapshot; the commit releases its locks. */
+function inSnapshotTransaction(session, snapshotId, sql) {
+    return session.query(`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT ${identifiers_quoteLiteral(snapshotId)}; ${sql}; COMMIT`);
+}
+const lockBudget = (maxLocks) => Math.max(1, (Number.isSafeInteger(maxLocks) ? maxLocks : 64) - RESERVED_LOCKS);
+/** max_locks_per_transaction, then each table's oid and number of indexes, in the snapshot's catalog. */
+function lockCostsQuery(tables) {
+    const array = (values) => `ARRAY[${values.map(identifiers_quoteLiteral).join(',')}]::text[]`;
+    return `SELECT -1, current_setting('max_locks_per_transaction')::bigint, NULL UNION ALL
+    SELECT (t.i - 1)::int, c.oid::bigint, (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid)
+    FROM unnest(${array(tables.map((t) => t.schema))}, ${array(tables.map((t) => t.name))}) WITH ORDINALITY AS t(s, n, i)
+    JOIN pg_namespace ns ON ns.nspname = t.s JOIN pg_class c ON c.relnamespace = ns.oid AND c.relname = t.n`;
+}
+function lockCosts(rows, tables) {
+    const byIndex = new Map(rows.map(([i, oid, indexes]) => [Number(i), { oid: Number(oid), indexes: Number(indexes) }]));
+    const maxLocks = byIndex.get(-1)?.oid ?? Number.NaN;
+    const relations = tables.map((table, index) => {
+        const found = byIndex.get(index);
+        if (!found)
+            throw new Error(`${identifiers_qualifiedName(table)} is not in the snapshot's catalog`);
+        return { index, table, oid: found.oid, locks: 1 + found.indexes };
+    });
+    return { budget: lockBudget(maxLocks), relations };
+}
+/** Consecutive tables, as many to a batch as the budget of locks holds (always at least one). */
+function packBatches(relations, budget) {
+    const batches = [];
+    let current = [];
+    let locks = 0;
+    for (const relation of relations) {
+        if (current.length > 0 && locks + relation.locks > budget) {
+            batches.push(current);
+            current = [];
+            locks = 0;
+        }
+        current.push(relation);
+        locks += relation.locks;
+    }
+    if (current.length > 0)
+        batches.push(current);
+    return batches;
+}
+/**
+ * One statement for the batch. ONLY: a parent's TABLE DATA holds its own rows, its inheritance
+ * children are dumped (and counted) separately.
+ */
+function batchQuery(batch, count) {
+    return batch
+        .map(({ index, table, oid }) => `SELECT ${index}, ${count ? 'count(*)' : 'NULL::bigint'}, pg_total_relation_size(${oid}::oid)${count ? ` FROM ONLY ${identifiers_qualifiedName(table)}` : ''}`)
+        .join(' UNION ALL ');
+}
+function factsOf(batch, rows) {
+    const byIndex = new Map(rows.map(([i, n, size]) => [Number(i), { n, size }]));
+    return batch.map(({ index, table }) => {
+        const got = byIndex.get(index);
+        const rows = got?.n === null ? null : Number(got?.n);
+        const sizeBytes = Number(got?.size);
+        if (!got || (rows !== null && !Number.isSafeInteger(rows)) || !Number.isSafeInteger(sizeBytes))
+            throw new Error(`no row count or size came back for ${identifiers_qualifiedName(table)}`);
+        return { ...table, rows, sizeBytes };
+    });
+}
+/** sequencesInSnapshot on a session opened for it, when there are sequences, and closed after. */
+async function readSequencesInSnapshot(target, psqlPath, snapshotId, oids) {
+    if (oids.length === 0)
+        return [];
+    return withSession(PsqlSession.open(target, { psqlPath }), (session) => sequencesInSnapshot(session, snapshotId, oids));
+}
+/** measureInSnapshot on a session opened for it and closed after. */
+function measureTablesInSnapshot(target, psqlPath, snapshotId, tables, options) {
+    return withSession(PsqlSession.open(target, { psqlPath }), (session) => measureInSnapshot(session, snapshotId, tables, options));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/snapshot.ts
@@ -73477,7 +73648,12 @@ function backupKeyOfManifest(manifestKey) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
+ * still read. Fields that readers of the same version may ignore are added without a new version
+ * (a restore tool one release behind must still read the newest backup): the tables' and
+ * materialized views' sizeBytes.
+ */
 const MANIFEST_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
@@ -73529,7 +73705,19 @@ function parseManifest(text, expectedKey) {
     }
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
+    checkSizes(m, fail);
     return data;
+}
+/** The tables' and materialized views' sizes, where recorded. */
+function checkSizes(m, fail) {
+    for (const field of ['tables', 'materializedViews']) {
+        const items = (Array.isArray(m[field]) ? m[field] : []);
+        for (const [index, item] of items.entries()) {
+            const size = item.sizeBytes;
+            if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0))
+                fail(`${field}[${index}].sizeBytes`, 'a non-negative integer (pg_total_relation_size) when present');
+        }
+    }
 }
 const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
 /** The fields version 2 added: what a restore must bring back besides the tables' rows. */
@@ -74401,59 +74589,6 @@ async function tablesByOid(session, oids) {
     return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
 }
 
-;// CONCATENATED MODULE: ./src/postgres/restore-facts.ts
-
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
-const NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
-/** The database's own tables (those that hold rows: not partitioned parents, views or foreign tables; none of an extension). */
-async function userTables(session) {
-    const rows = await session.query(`SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind = 'r' AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION} ORDER BY 2, 3`);
-    return rows.map(([oid, schema, name, unlogged]) => ({
-        oid: Number(oid),
-        schema: String(schema),
-        name: String(name),
-        unlogged: unlogged === 't',
-    }));
-}
-async function countLargeObjects(session) {
-    const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
-    return Number(row?.[0]);
-}
-const oidArray = (oids) => `${identifiers_quoteLiteral(`{${oids.join(',')}}`)}::oid[]`;
-/** Sequences' last values: of the given oids, or every sequence when oids is undefined. */
-async function sequenceValues(session, oids) {
-    if (oids?.length === 0)
-        return [];
-    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
-     JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
-     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`);
-    return rows.map(([schema, name, lastValue, ascending, cycles]) => ({
-        schema: String(schema),
-        name: String(name),
-        lastValue: lastValue === null ? null : String(lastValue),
-        ascending: ascending === 't',
-        cycles: cycles === 't',
-    }));
-}
-/** The names of the relations with these oids, as the session's catalog has them. */
-async function relationsByOid(session, oids) {
-    if (oids.length === 0)
-        return [];
-    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(${oidArray(oids)}) ORDER BY 1, 2`);
-    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
-}
-/** The database's materialized views. */
-async function materializedViews(session) {
-    const rows = await session.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${USER_SCHEMAS} ORDER BY 1, 2`);
-    return rows.map(([schema, name]) => ({ schema: String(schema), name: String(name) }));
-}
-/** Refreshes materialized views, as a restore does, so their rows come from the restored tables. */
-async function refreshMaterializedViews(session, views) {
-    for (const view of views)
-        await session.query(`REFRESH MATERIALIZED VIEW ${qualifiedName(view)}`);
-}
-
 ;// CONCATENATED MODULE: ./src/backup/dump-contents.ts
 
 
@@ -74468,9 +74603,10 @@ function whyExcluded(table, defined) {
 /**
  * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
  * bring back. A dump that would hold the rows of none of the database's tables is refused: it
- * is no backup, whatever its options.
+ * is no backup, whatever its options. The sequences are read by `readSequences`, outside the
+ * session's transaction, which must not keep a lock on each of them while pg_dump runs.
  */
-async function planDumpContents(session, pgDump, database, dumpArgs) {
+async function planDumpContents(session, pgDump, database, dumpArgs, readSequences) {
     const toc = await readDumpContents(pgDump, database, dumpArgs);
     const dumped = new Set(toc.tableData);
     const defined = new Set(toc.tableDefinitions);
@@ -74488,7 +74624,7 @@ async function planDumpContents(session, pgDump, database, dumpArgs) {
         tables,
         excludedTables,
         largeObjects: toc.largeObjects || largeObjects === 0 ? largeObjects : undefined,
-        sequences: (await sequenceValues(session, toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({
+        sequences: (await readSequences(toc.sequenceSets)).map(({ schema, name, lastValue, ascending }) => ({
             schema,
             name,
             lastValue,
@@ -75248,13 +75384,14 @@ async function runBackup(options) {
         const { key, lock } = destination;
         const snapshot = await exportSnapshot(session);
         const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-        const contents = await planDumpContents(session, pgDump, database, dumpArgs);
+        const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) => readSequencesInSnapshot(database, psql.path, snapshot.id, oids));
         const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
         log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
         const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
         const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
-        const dumped = await dumpToS3(store, session, contents, options, plan);
+        const measure = (tables) => measureTablesInSnapshot(database, psql.path, snapshot.id, tables, { count: options.rowCounts === 'exact' });
+        const dumped = await dumpToS3(store, measure, contents, options, plan);
         const manifest = manifestFor(options, {
             key,
             server,
@@ -75402,18 +75539,16 @@ async function retainAndCopy(store, result, destination, options) {
     return { ...outcome, copy: await makeSecondCopy(copy, store, result.manifest, options) };
 }
 /**
- * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
- * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
- * counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
+ * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted
+ * and the sizes read in the same snapshot. The upload may complete only once pg_dump exited 0 and
+ * every table was counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
  */
-async function dumpToS3(store, session, contents, options, plan) {
+async function dumpToS3(store, measure, contents, options, plan) {
     const { database, log } = options;
     const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
     // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
     const tables = [...contents.tables, ...contents.materializedViews];
-    const counting = options.rowCounts === 'exact'
-        ? countRows(session, tables)
-        : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+    const counting = measure(tables);
     const started = Date.now();
     const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
     // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
@@ -78748,7 +78883,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8547);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1929);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

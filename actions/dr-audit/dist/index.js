@@ -86614,7 +86614,12 @@ function parseIsoTime(input, inputName) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
+ * still read. Fields that readers of the same version may ignore are added without a new version
+ * (a restore tool one release behind must still read the newest backup): the tables' and
+ * materialized views' sizeBytes.
+ */
 const MANIFEST_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
@@ -86666,7 +86671,19 @@ function parseManifest(text, expectedKey) {
     }
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
+    checkSizes(m, fail);
     return data;
+}
+/** The tables' and materialized views' sizes, where recorded. */
+function checkSizes(m, fail) {
+    for (const field of ['tables', 'materializedViews']) {
+        const items = (Array.isArray(m[field]) ? m[field] : []);
+        for (const [index, item] of items.entries()) {
+            const size = item.sizeBytes;
+            if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0))
+                fail(`${field}[${index}].sizeBytes`, 'a non-negative integer (pg_total_relation_size) when present');
+        }
+    }
 }
 const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
 /** The fields version 2 added: what a restore must bring back besides the tables' rows. */

@@ -66855,7 +66855,12 @@ async function mapWithLimit(items, limit, fn) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
+ * still read. Fields that readers of the same version may ignore are added without a new version
+ * (a restore tool one release behind must still read the newest backup): the tables' and
+ * materialized views' sizeBytes.
+ */
 const MANIFEST_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 class InvalidManifestError extends Error {
@@ -66907,7 +66912,19 @@ function parseManifest(text, expectedKey) {
     }
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
+    checkSizes(m, fail);
     return data;
+}
+/** The tables' and materialized views' sizes, where recorded. */
+function checkSizes(m, fail) {
+    for (const field of ['tables', 'materializedViews']) {
+        const items = (Array.isArray(m[field]) ? m[field] : []);
+        for (const [index, item] of items.entries()) {
+            const size = item.sizeBytes;
+            if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0))
+                fail(`${field}[${index}].sizeBytes`, 'a non-negative integer (pg_total_relation_size) when present');
+        }
+    }
 }
 const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
 /** The fields version 2 added: what a restore must bring back besides the tables' rows. */
@@ -78715,9 +78732,18 @@ const oidArray = (oids) => `${quoteLiteral(`{${oids.join(',')}}`)}::oid[]`;
 async function sequenceValues(session, oids) {
     if (oids?.length === 0)
         return [];
-    const rows = await session.query(`SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
+    return sequenceValuesOf(await session.query(sequenceValuesQuery(oids)));
+}
+/**
+ * The statement sequenceValues runs. pg_sequences reads each sequence under a lock that its
+ * transaction keeps to its end.
+ */
+function sequenceValuesQuery(oids) {
+    return `SELECT s.schemaname, s.sequencename, s.last_value::text, s.increment_by > 0, s.cycle FROM pg_sequences s
      JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
-     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`);
+     WHERE ${oids ? `c.oid = ANY(${oidArray(oids)})` : USER_SCHEMAS} ORDER BY 1, 2`;
+}
+function sequenceValuesOf(rows) {
     return rows.map(([schema, name, lastValue, ascending, cycles]) => ({
         schema: String(schema),
         name: String(name),
