@@ -40,6 +40,9 @@ export function maskDatabaseUrl(name: string): void {
   for (const secret of secretsInDatabaseUrl(core.getInput(name))) core.setSecret(secret);
 }
 
+/** Masks an IAM database token the moment it is made, before a client is started with it. */
+export const maskToken = (token: string): void => core.setSecret(token);
+
 /** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
 export function maskInput(name: string): void {
   const value = core.getInput(name);
