@@ -4,13 +4,22 @@ import { parseRdsRestoreInputs } from '../rds-restore/inputs.js';
 import { runRdsRestoreTest } from '../rds-restore/run-rds-restore-test.js';
 import { hourlySnapshotsMarkdown } from '../rds-restore/snapshot-summary.js';
 import { rdsRestoreMarkdown } from '../rds-restore/summary.js';
-import { actionLogger, cancellation, maskInput, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
+import {
+  actionLogger,
+  cancellation,
+  maskInput,
+  maskToken,
+  readInput,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from './runtime.js';
 
 /** The action: src/entrypoints/rds-restore-test.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
   await runAction(async () => {
     maskInput('password');
-    const settings = parseRdsRestoreInputs(readInput);
+    const settings = parseRdsRestoreInputs(readInput, process.env, process.cwd(), maskToken);
     const run = runContextFromEnv();
 
     if (settings.mode === 'snapshot') {

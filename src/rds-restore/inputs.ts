@@ -1,3 +1,4 @@
+import { databaseAuthFor, ignoreTokens, type TokenMask } from '../aws/rds-auth-tokens.js';
 import { parseIdentifier } from '../aws/rds-instance-ref.js';
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
@@ -30,7 +31,10 @@ export interface RdsRestoreSettings {
   subnetGroup?: string;
   securityGroupIds: string[];
   username: string;
+  /** Empty with database-auth iam. */
   password: string;
+  /** database-auth: how the restored instance is signed in to (its password, or an IAM token per connection). */
+  databaseAuth: ReturnType<typeof databaseAuthFor>;
   database: string;
   checks?: ChecksFile;
   smokeCommand?: string[];
@@ -132,11 +136,25 @@ function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv, cwd: st
   };
 }
 
+/** The master password, or with database-auth iam none: username then names a user with rds_iam. */
+function parseRestoredPassword(password: string, auth: 'password' | 'iam'): string {
+  if (auth === 'iam' && password)
+    throw new ConfigurationError(
+      'password is set, but database-auth is iam: remove password (the restored instance is signed in to with an IAM token for username)',
+    );
+  if (auth === 'password' && !password)
+    throw new ConfigurationError(
+      "password is required: the source instance's master password, from a secret (the restored instance keeps it); or database-auth: iam with a username that has rds_iam",
+    );
+  return password;
+}
+
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 export function parseRdsRestoreInputs(
   input: InputReader,
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
+  onToken: TokenMask = ignoreTokens,
 ): RdsRestoreSettings | HourlySnapshotSettings {
   const mode = parseChoice(input('mode'), 'mode', ['restore-test', 'snapshot'] as const, 'restore-test');
   if (mode === 'snapshot') return parseSnapshotInputs(input, env, cwd);
@@ -147,11 +165,8 @@ export function parseRdsRestoreInputs(
     throw new ConfigurationError(
       "username is required: the source instance's master user (the restored instance keeps it)",
     );
-  const password = input('password');
-  if (!password)
-    throw new ConfigurationError(
-      "password is required: the source instance's master password, from a secret (the restored instance keeps it)",
-    );
+  const databaseAuth = databaseAuthFor(input('database-auth'), region, onToken);
+  const password = parseRestoredPassword(input('password'), databaseAuth.auth);
   const checksPath = input('checks').trim();
   const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   const subnetGroup = input('db-subnet-group').trim() || undefined;
@@ -167,6 +182,7 @@ export function parseRdsRestoreInputs(
     securityGroupIds: parseSecurityGroups(input('vpc-security-group-ids')),
     username,
     password,
+    databaseAuth,
     database: input('database').trim() || 'postgres',
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
     smokeCommand,

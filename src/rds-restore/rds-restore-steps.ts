@@ -120,7 +120,11 @@ async function connectStep(
 ): Promise<Connected> {
   const { settings, pacing, clock } = run;
   const url = `postgres://${encodeURIComponent(settings.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
-  const database: DatabaseTarget = { ...parseDatabaseUrl(url, 'the restored instance'), password: settings.password };
+  const parsed = parseDatabaseUrl(url, 'the restored instance');
+  const database: DatabaseTarget = settings.databaseAuth.apply(
+    settings.password ? { ...parsed, password: settings.password } : parsed,
+    'the restored instance',
+  );
   const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
   const serverVersion = await awaitConnection(database, options, {
     backoff: pacing.connect,

@@ -1,6 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
-import { rdsAuthTokens } from '../../src/aws/rds-auth-tokens.js';
+import { databaseAuthFor, rdsAuthTokens, tokenRegion } from '../../src/aws/rds-auth-tokens.js';
+import { parseBackupInputs } from '../../src/backup/inputs.js';
+import { parseFailoverInputs } from '../../src/failover/inputs.js';
+import { parseRdsRestoreInputs } from '../../src/rds-restore/inputs.js';
+import { parseRecoverDatabaseInputs } from '../../src/recover-database/inputs.js';
+import { parseRestoreVerifyInputs } from '../../src/restore/inputs.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { clientEnv, parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { parseDatabaseAuth, withDatabaseAuth } from '../../src/postgres/database-auth.js';
@@ -138,5 +143,105 @@ describe('an RDS IAM token verifies as RDS verifies it', () => {
       valid: false,
       reason: 'signature does not match',
     });
+  });
+});
+
+/** Each action that connects, with the least it needs, its database URL input, and where that target lands. */
+const ACTIONS: [string, (inputs: Record<string, string>) => unknown, string, (settings: never) => unknown][] = [
+  [
+    'backup',
+    (inputs) => parseBackupInputs(reader({ bucket: 'saas-backups', ...inputs }), {}),
+    'database-url',
+    (s: { database: unknown }) => s.database,
+  ],
+  [
+    'restore-verify',
+    (inputs) => parseRestoreVerifyInputs(reader({ bucket: 'saas-backups', ...inputs }), {}, '/'),
+    'target-database-url',
+    (s: { target: unknown }) => s.target,
+  ],
+  [
+    'failover',
+    (inputs) =>
+      parseFailoverInputs(reader({ 'replica-id': 'saas-production-replica', region: 'us-west-2', ...inputs })),
+    'replica-database-url',
+    (s: { replicaDatabase: unknown }) => s.replicaDatabase,
+  ],
+  [
+    'recover-database',
+    (inputs) => parseRecoverDatabaseInputs(reader({ bucket: 'saas-backups', ...inputs }), {}, '/'),
+    'database-url',
+    (s: { database: unknown }) => s.database,
+  ],
+];
+const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
+
+describe.each(ACTIONS)('%s reads database-auth', (_action, parse, urlInput, targetOf) => {
+  const database = urlInput === 'target-database-url' ? 'restore_verify' : 'saas_production';
+  test('iam: the URL without a password gets IAM tokens over TLS', () => {
+    const target = targetOf(
+      parse({ [urlInput]: `postgres://dr_user@db.example:5432/${database}`, 'database-auth': 'iam' }) as never,
+    ) as { url: string; auth?: unknown };
+    expect(target.url).toBe(`postgres://dr_user@db.example:5432/${database}?sslmode=require`);
+    expect(target.auth).toBeDefined();
+  });
+
+  test('iam with a password, or with no user, is one ConfigurationError; anything but password or iam too', () => {
+    const attempt =
+      (url: string, auth = 'iam') =>
+      () =>
+        parse({ [urlInput]: url, 'database-auth': auth });
+    expect(attempt(`postgres://u:pw@db.example:5432/${database}`)).toThrow(
+      new RegExp(`^${urlInput} holds a password, but database-auth is iam`),
+    );
+    expect(attempt(`postgres://db.example:5432/${database}`)).toThrow(new RegExp(`^${urlInput} names no user`));
+    expect(attempt(`postgres://u:pw@db.example:5432/${database}`, 'token')).toThrow(ConfigurationError);
+  });
+
+  test('password (the default) keeps the URL as given', () => {
+    const target = targetOf(parse({ [urlInput]: `postgres://u:pw@db.example:5432/${database}` }) as never) as {
+      url: string;
+      password?: string;
+      auth?: unknown;
+    };
+    expect([target.url, target.password, target.auth]).toEqual([
+      `postgres://u@db.example:5432/${database}`,
+      'pw',
+      undefined,
+    ]);
+  });
+});
+
+describe('rds-restore-test reads database-auth', () => {
+  const base = { 'instance-id': 'saas-production', username: 'dr_restore_check', 'source-region': 'us-east-1' };
+  const parse = (inputs: Record<string, string>) => parseRdsRestoreInputs(reader({ ...base, ...inputs }), {});
+  test('iam needs no password and refuses one; password needs one', () => {
+    expect(parse({ 'database-auth': 'iam' })).toMatchObject({ password: '', databaseAuth: { auth: 'iam' } });
+    expect(() => parse({ 'database-auth': 'iam', password: 'pw' })).toThrow(
+      /^password is set, but database-auth is iam: remove password/,
+    );
+    expect(() => parse({})).toThrow(/^password is required: .*or database-auth: iam/);
+  });
+
+  test('the restored instance is signed in to as username with a token, over TLS', () => {
+    const settings = parse({ 'database-auth': 'iam' }) as { databaseAuth: ReturnType<typeof databaseAuthFor> };
+    const target = settings.databaseAuth.apply(
+      parseDatabaseUrl(
+        'postgres://dr_restore_check@rt.abc.us-west-2.rds.amazonaws.com:5432/postgres',
+        'the restored instance',
+      ),
+      'the restored instance',
+      {},
+    );
+    expect(target.url).toBe(
+      'postgres://dr_restore_check@rt.abc.us-west-2.rds.amazonaws.com:5432/postgres?sslmode=require',
+    );
+    expect(target.auth).toBeDefined();
+  });
+
+  test('a token is signed for the region an RDS endpoint names, else the action region', () => {
+    expect(tokenRegion('rt.abc123.us-west-2.rds.amazonaws.com', 'us-east-1')).toBe('us-west-2');
+    expect(tokenRegion('prod.proxy-abc.eu-central-1.rds.amazonaws.com', 'us-east-1')).toBe('eu-central-1');
+    expect(tokenRegion('db.internal.example.com', 'us-east-1')).toBe('us-east-1');
   });
 });
