@@ -7,7 +7,8 @@ import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { createBucket } from '../helpers/s3.js';
 import { runBundledAction, type BundledActionRun } from '../../harness/bundled-action.js';
-import { startStackIamProxy, type IamAuthProxy } from '../../harness/iam-auth-proxy.js';
+import { IAM_PROXY_REGION, startStackIamProxy, type IamAuthProxy } from '../../harness/iam-auth-proxy.js';
+import { verifyRdsToken } from '../../harness/rds-token-verifier.js';
 import { MOTO_CREDENTIALS } from '../../harness/moto.js';
 import { stackFromEnv } from '../../harness/stack.js';
 
@@ -93,7 +94,12 @@ const runAction = (name: string, inputs: Record<string, string>) =>
  * Each client signed in with a token of its own that the proxy accepted; no token is in any argv,
  * in the log but the runner's mask command for it, or in the summary.
  */
-function expectTokensPerClient(result: BundledActionRun, children: Child[], acceptedBefore: number): void {
+function expectTokensPerClient(
+  result: BundledActionRun,
+  children: Child[],
+  acceptedBefore: number,
+  commands: Child[] = [],
+): void {
   const tokens = children.map((child) => child.password);
   expect(tokens.length).toBeGreaterThan(0);
   for (const token of tokens) expect(token).toMatch(/^127\.0\.0\.1:\d+\/\?Action=connect&DBUser=postgres&X-Amz-/);
@@ -105,22 +111,26 @@ function expectTokensPerClient(result: BundledActionRun, children: Child[], acce
   }
   // One token made (and masked) per client; two made in the same second are the same bytes, as SigV4 is.
   const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::127.0.0.1:'));
-  expect(masks.length).toBe(tokens.length);
+  const made = [...tokens, ...commands.map((command) => command.password)];
+  expect(masks.length).toBe(made.length);
   // The runner reads a workflow command's % escaped as %25.
-  for (const token of tokens) expect(masks).toContain(`::add-mask::${token.replace(/%/g, '%25')}`);
+  for (const token of made) expect(masks).toContain(`::add-mask::${token.replace(/%/g, '%25')}`);
   const shown = result.stdout
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n');
-  for (const token of tokens) {
+  for (const token of made) {
     const signature = /X-Amz-Signature=([0-9a-f]+)/.exec(token)?.[1] as string;
     expect(shown).not.toContain(signature);
     expect(result.summary).not.toContain(signature);
   }
 }
 
+let backupBucket: string | undefined;
+
 test('backup signs in with a fresh IAM token per client, over TLS, that verifies as RDS would', async () => {
   const bucket = await createBucket('iam');
+  backupBucket = bucket;
   await takeChildren();
   const before = proxy.outcomes.length;
   const result = await runAction('backup', { 'database-url': iamUrl(source.name), bucket });
@@ -148,4 +158,36 @@ test('backup with database-auth iam and a password in the URL fails before any c
   );
   expect(proxy.outcomes.length).toBe(before);
   expect(await takeChildren()).toEqual([]);
+});
+
+test('restore-verify into an IAM target: every client and the smoke command get their own token, none shown', async () => {
+  expect(backupBucket).toBeDefined();
+  await takeChildren();
+  const before = proxy.outcomes.length;
+  const smokeFile = join(dir, 'smoke.env');
+  const reportPath = join(dir, 'restore-report.json');
+  const result = await runAction('restore-verify', {
+    bucket: backupBucket as string,
+    'target-database-url': iamUrl(`iam_restored_${process.pid}`),
+    'smoke-command': `sh -c 'printf "%s\\n%s" "$PGPASSWORD" "$DATABASE_URL" > ${smokeFile}'`,
+    'report-path': reportPath,
+    'rpo-seconds': '86400',
+  });
+  expect(result.stdout).not.toContain('::error::');
+  expect([result.exitCode, result.stderr, result.outputs.passed]).toEqual([0, '', 'true']);
+  const children = await takeChildren();
+  expect([...new Set(children.map((child) => child.tool))].sort()).toEqual(['pg_restore', 'psql']);
+  const [smokeToken, smokeUrl] = (await readFile(smokeFile, 'utf8')).split('\n') as [string, string];
+  // The smoke command gets a token of its own (made and masked for it: the mask count below); DATABASE_URL,
+  // which commands pass in argv, holds none.
+  const endpoint = `127.0.0.1:${proxy.port}`;
+  expect(
+    verifyRdsToken(smokeToken, { endpoint, user: 'postgres', region: IAM_PROXY_REGION, credentials, now: new Date() }),
+  ).toEqual({ valid: true });
+  expect(smokeUrl).toBe(`${iamUrl(`iam_restored_${process.pid}`)}?sslmode=require`);
+  const smoke = { tool: 'smoke', argv: [], password: smokeToken };
+  expectTokensPerClient(result, children, before, [smoke]);
+  const report = await readFile(reportPath, 'utf8');
+  for (const token of [...children.map((child) => child.password), smokeToken])
+    expect(report).not.toContain(/X-Amz-Signature=([0-9a-f]+)/.exec(token)?.[1] as string);
 });
