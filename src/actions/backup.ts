@@ -7,6 +7,7 @@ import {
   actionLogger,
   cancellation,
   maskDatabaseUrl,
+  maskSecret,
   readInput,
   runAction,
   setOutputs,
@@ -27,7 +28,7 @@ function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock | undefined {
 export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('database-url');
-    const settings = parseBackupInputs(readInput);
+    const settings = parseBackupInputs(readInput, process.env, maskSecret);
     const result = await runBackup({
       ...settings,
       run: runContextFromEnv(),

@@ -2,13 +2,21 @@ import { parseFailoverInputs } from '../failover/inputs.js';
 import { runFailover } from '../failover/run-failover.js';
 import { failoverMarkdown } from '../failover/summary.js';
 import { runContextFromEnv } from '../github/run-context.js';
-import { actionLogger, maskDatabaseUrl, readInput, runAction, setOutputs, writeSummary } from './runtime.js';
+import {
+  actionLogger,
+  maskDatabaseUrl,
+  maskSecret,
+  readInput,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from './runtime.js';
 
 /** The action: src/entrypoints/failover.ts runs it on the runner, @github/local-action runs it locally. */
 export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('replica-database-url');
-    const settings = parseFailoverInputs(readInput);
+    const settings = parseFailoverInputs(readInput, process.cwd(), maskSecret);
     const result = await runFailover({ ...settings, run: runContextFromEnv(), log: actionLogger });
 
     setOutputs({

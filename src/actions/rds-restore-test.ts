@@ -19,7 +19,7 @@ import {
 export async function run(): Promise<void> {
   await runAction(async () => {
     maskInput('password');
-    const settings = parseRdsRestoreInputs(readInput);
+    const settings = parseRdsRestoreInputs(readInput, process.env, process.cwd(), maskSecret);
     const run = runContextFromEnv();
 
     if (settings.mode === 'snapshot') {

@@ -6,6 +6,7 @@ import {
   actionLogger,
   cancellation,
   maskDatabaseUrl,
+  maskSecret,
   readInput,
   runAction,
   setOutputs,
@@ -16,7 +17,7 @@ import {
 export async function run(): Promise<void> {
   await runAction(async () => {
     maskDatabaseUrl('database-url');
-    const settings = parseRecoverDatabaseInputs(readInput);
+    const settings = parseRecoverDatabaseInputs(readInput, process.env, process.cwd(), maskSecret);
 
     // Cancelled: the running step stops; what was done is in the report, and a re-run resumes.
     const result = await runRecoverDatabase({

@@ -8,6 +8,7 @@ import {
   actionLogger,
   cancellation,
   maskDatabaseUrl,
+  maskSecret,
   readInput,
   runAction,
   setOutputs,
@@ -20,7 +21,7 @@ export async function run(): Promise<void> {
     maskDatabaseUrl('target-database-url');
     maskDatabaseUrl('source-database-url');
     for (const secret of rolePasswordSecrets(core.getInput('role-passwords'))) core.setSecret(secret);
-    const settings = parseRestoreVerifyInputs(readInput);
+    const settings = parseRestoreVerifyInputs(readInput, process.env, process.cwd(), maskSecret);
 
     // Cancelled: the running step stops, the scratch database is still dropped.
     const result = await runRestoreVerify({

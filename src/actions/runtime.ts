@@ -40,7 +40,7 @@ export function maskDatabaseUrl(name: string): void {
   for (const secret of secretsInDatabaseUrl(core.getInput(name))) core.setSecret(secret);
 }
 
-/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+/** Masks a secret the action made or read at run time (an IAM token, a password from Secrets Manager), as the inputs' secrets are masked. */
 export function maskSecret(secret: string): void {
   if (secret) core.setSecret(secret);
 }

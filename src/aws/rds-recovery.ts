@@ -57,6 +57,8 @@ export interface TemporaryInstance {
   publiclyAccessible?: boolean;
   deletionProtection?: boolean;
   multiAz?: boolean;
+  /** IAM database authentication on the restored instance: a restore turns it off unless asked. */
+  iamDatabaseAuthentication?: boolean;
 }
 
 function temporarySettings(target: TemporaryInstance) {
@@ -66,6 +68,7 @@ function temporarySettings(target: TemporaryInstance) {
     DeletionProtection: target.deletionProtection ?? false,
     MultiAZ: target.multiAz ?? false,
     CopyTagsToSnapshot: false,
+    ...(target.iamDatabaseAuthentication ? { EnableIAMDatabaseAuthentication: true } : {}),
     Tags: tagList(target.tags),
     ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
     ...(target.securityGroupIds.length ? { VpcSecurityGroupIds: target.securityGroupIds } : {}),

@@ -1,6 +1,7 @@
 import type { StorageClass } from '@aws-sdk/client-s3';
 import { ConfigurationError } from '../errors.js';
 import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
+import { databaseAuthFor, ignoreTokens, type TokenMask } from '../aws/rds-auth-tokens.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import type { Encryption } from '../storage/backup-store.js';
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
@@ -129,14 +130,19 @@ function parseLockMode(input: string, retention: RetentionPolicy | 'off'): LockS
 }
 
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-export function parseBackupInputs(input: InputReader, env: NodeJS.ProcessEnv = process.env): BackupSettings {
+export function parseBackupInputs(
+  input: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+  onToken: TokenMask = ignoreTokens,
+): BackupSettings {
   const format = parseChoice(input('format'), 'format', ['custom', 'plain'] as const, 'custom');
   const bucket = parseBucket(input('bucket'));
   const region = parseRegion(input('region'), env);
   const encryption = parseEncryption(input('server-side-encryption'), input('kms-key-id'));
   const retention = parseRetention(input('retention'));
+  const databaseAuth = databaseAuthFor(input('database-auth'), region, onToken);
   return {
-    database: parseDatabaseUrl(input('database-url'), 'database-url'),
+    database: databaseAuth.apply(parseDatabaseUrl(input('database-url'), 'database-url'), 'database-url', env),
     bucket,
     prefix: parsePrefix(input('prefix') || 'database/'),
     format,

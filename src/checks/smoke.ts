@@ -1,21 +1,26 @@
-import type { DatabaseTarget } from '../postgres/connection.js';
+import { connectionPassword, type DatabaseTarget } from '../postgres/connection.js';
 import { runCommand, type CommandResult } from '../util/command.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import { commandEnv } from '../util/child-env.js';
 
 export type SmokeResult = CommandResult;
 
-/** The variables an application reads to find its database, all pointing at the restored copy. */
-export function databaseEnv(target: DatabaseTarget): Record<string, string> {
+/**
+ * The variables an application reads to find its database, all pointing at the restored copy.
+ * With IAM authentication the command gets a fresh token in PGPASSWORD only: DATABASE_URL is what
+ * a command passes on in argv, where any process could read the token.
+ */
+export async function databaseEnv(target: DatabaseTarget): Promise<Record<string, string>> {
   const url = new URL(target.url);
-  if (target.password !== undefined) url.password = encodeURIComponent(target.password);
+  const password = await connectionPassword(target);
+  if (password !== undefined && !target.auth) url.password = encodeURIComponent(password);
   return {
     DATABASE_URL: url.toString(),
     PGHOST: target.host,
     PGPORT: String(target.port),
     PGDATABASE: target.database,
     ...(target.user ? { PGUSER: target.user } : {}),
-    ...(target.password !== undefined ? { PGPASSWORD: target.password } : {}),
+    ...(password !== undefined ? { PGPASSWORD: password } : {}),
   };
 }
 
@@ -25,14 +30,14 @@ export function databaseEnv(target: DatabaseTarget): Record<string, string> {
  * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
  * nor AWS credentials.
  */
-export function smokeEnv(
+export async function smokeEnv(
   target: DatabaseTarget,
   passOn: readonly string[],
   env: NodeJS.ProcessEnv,
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const named: Record<string, string> = {};
   for (const name of passOn) if (env[name] !== undefined) named[name] = env[name];
-  return { ...commandEnv(env), ...named, ...databaseEnv(target) };
+  return { ...commandEnv(env), ...named, ...(await databaseEnv(target)) };
 }
 
 /**
@@ -53,7 +58,7 @@ export async function runSmokeCommand(
     signal?: AbortSignal;
   },
 ): Promise<SmokeResult> {
-  const env = smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
+  const env = await smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
   return runCommand(words, { ...options, env, leftovers: 'stop' });
 }
 

@@ -1,3 +1,4 @@
+import { databaseAuthFor, ignoreTokens, type TokenMask } from '../aws/rds-auth-tokens.js';
 import { ConfigurationError } from '../errors.js';
 import { parseReportPath } from '../report/report-path.js';
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
@@ -156,7 +157,11 @@ function parseExpectedRecordValue(text: string, record: RecordTarget | undefined
 }
 
 /** Every input checked before the first AWS call; each mistake is one ConfigurationError. */
-export function parseFailoverInputs(input: InputReader, cwd: string = process.cwd()): FailoverSettings {
+export function parseFailoverInputs(
+  input: InputReader,
+  cwd: string = process.cwd(),
+  onToken: TokenMask = ignoreTokens,
+): FailoverSettings {
   const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
   const replicaId = parseIdentifier(input('replica-id'), 'replica-id');
   // Lower case like replica-id (RDS identifiers are), so both are compared the same way.
@@ -167,6 +172,7 @@ export function parseFailoverInputs(input: InputReader, cwd: string = process.cw
     throw new ConfigurationError("region is required: the replica's region (the secondary), e.g. us-west-2");
   const region = parseRegion(regionText, NO_ENV);
   const databaseUrl = input('replica-database-url').trim();
+  const databaseAuth = databaseAuthFor(input('database-auth'), region, onToken);
   const record = parseRecord(input);
   return {
     mode,
@@ -177,7 +183,9 @@ export function parseFailoverInputs(input: InputReader, cwd: string = process.cw
     record,
     expectedRecordValue: parseExpectedRecordValue(input('expected-record-value'), record),
     health: parseHealthTarget(input),
-    replicaDatabase: databaseUrl ? parseDatabaseUrl(databaseUrl, 'replica-database-url') : undefined,
+    replicaDatabase: databaseUrl
+      ? databaseAuth.apply(parseDatabaseUrl(databaseUrl, 'replica-database-url'), 'replica-database-url')
+      : undefined,
     maxLagSeconds: parseInteger(input('max-lag-seconds'), 'max-lag-seconds', 3600, 0),
     acceptDataLoss: parseBoolean(input('accept-data-loss'), 'accept-data-loss', false),
     waitTimeoutSeconds: parseInteger(input('wait-timeout-seconds'), 'wait-timeout-seconds', 1800, 1),

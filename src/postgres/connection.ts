@@ -12,6 +12,13 @@ export interface DatabaseTarget {
   user?: string;
   /** user@host:port/database, safe to print. */
   display: string;
+  /** Set for IAM database authentication: each client gets a fresh token as its password (database-auth.ts). */
+  auth?: ConnectionTokens;
+}
+
+/** Mints the password of one connection (an IAM token) for the server and user it names. */
+export interface ConnectionTokens {
+  token(endpoint: { host: string; port: number; user: string }): Promise<string>;
 }
 
 const EXAMPLE = 'postgres://user:password@host:5432/database';
@@ -113,26 +120,38 @@ export function withDatabase(target: DatabaseTarget, database: string): Database
 }
 
 /** Environment for libpq clients: the password travels here, never in argv. */
-export function libpqEnv(target: DatabaseTarget): Record<string, string> {
+export function libpqEnv(target: DatabaseTarget, password = target.password): Record<string, string> {
   const env: Record<string, string> = {};
-  if (target.password !== undefined) env.PGPASSWORD = target.password;
+  if (password !== undefined) env.PGPASSWORD = password;
   // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
   if (!process.env.PGCONNECT_TIMEOUT) env.PGCONNECT_TIMEOUT = '15';
   return env;
 }
 
 /**
- * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
- * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
- * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
- * connects with, as libpq would use it.
+ * The password one new client connects with: a fresh IAM token when the target uses IAM
+ * authentication (a token per process, so none outlives its 15 minutes before it is used), else
+ * the URL's password.
  */
-export function clientEnv(
+export async function connectionPassword(target: DatabaseTarget): Promise<string | undefined> {
+  if (!target.auth) return target.password;
+  if (!target.user) throw new Error(`IAM authentication needs a user name in the URL of ${target.display}`);
+  return target.auth.token({ host: target.host, port: target.port, user: target.user });
+}
+
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password (or IAM
+ * token) as PGPASSWORD. Without a password in the URL nor IAM authentication, a PGPASSWORD the
+ * step was given is the one it connects with, as libpq would use it.
+ */
+export async function clientEnv(
   target: DatabaseTarget,
   own: Record<string, string> = {},
   env: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
+): Promise<Record<string, string>> {
+  const password = await connectionPassword(target);
   const inheritedPassword: Record<string, string> =
-    target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
-  return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+    password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+  return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
 }

@@ -87,7 +87,7 @@ export async function readDumpRoles(
     pgDump.path,
     ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`],
     {
-      env: clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
+      env: await clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
       extendEnv: false,
       stdin: 'ignore',
       reject: false,

@@ -24,7 +24,7 @@ export async function readDumpContents(
     pgDump.path,
     ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`],
     {
-      env: clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
+      env: await clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
       extendEnv: false,
       stdin: 'ignore',
       buffer: { stdout: false },

@@ -19,7 +19,7 @@ export class GlobalsDumpError extends Error {
 export async function dumpGlobals(pgDump: ClientBinary, target: DatabaseTarget): Promise<string> {
   const path = join(dirname(pgDump.path), 'pg_dumpall');
   const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
-    env: clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
+    env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
     extendEnv: false,
     stdin: 'ignore',
     reject: false,

@@ -43,10 +43,11 @@ export async function startPgDump(
   signal?: AbortSignal,
 ): Promise<RunningDump> {
   const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
+  const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
   const output = await FifoPipe.open();
   // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
   const child = spawn(command.file, command.args, {
-    env: clientEnv(target, { PGAPPNAME: 'dr-actions backup' }),
+    env,
     stdio: ['ignore', output.childEnd, 'pipe'],
     signal,
   });

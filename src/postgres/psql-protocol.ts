@@ -35,7 +35,7 @@ export function psqlEnv(
   target: DatabaseTarget,
   applicationName: string,
   extra: Record<string, string> = {},
-): Record<string, string> {
+): Promise<Record<string, string>> {
   return clientEnv(target, { PGAPPNAME: applicationName, ...extra });
 }
 

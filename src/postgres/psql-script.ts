@@ -25,7 +25,7 @@ export async function runPsqlScript(
   const { timeoutSeconds, signal } = options;
   const result = await execa(options.psqlPath, psqlArgs(target), {
     input: script,
-    env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+    env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
     extendEnv: false,
     reject: false,
     timeout: (timeoutSeconds + 30) * 1000,

@@ -55,7 +55,7 @@ export class PsqlSession {
 
   static async open(target: DatabaseTarget, options: PsqlSessionOptions = {}): Promise<PsqlSession> {
     const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
-      env: psqlEnv(target, 'dr-actions'),
+      env: await psqlEnv(target, 'dr-actions'),
       extendEnv: false,
       stdin: 'pipe',
       stdout: 'pipe',

@@ -30,14 +30,14 @@ export interface RestoreClientOptions {
 }
 
 /** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
-export function startRestoreClient(
+export async function startRestoreClient(
   binary: ClientBinary,
   args: string[],
   target: DatabaseTarget,
   options: RestoreClientOptions,
-): RunningRestore {
+): Promise<RunningRestore> {
   const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
-    env: clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
+    env: await clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
     extendEnv: false,
     stdin: options.stdin,
     stdout: 'ignore',

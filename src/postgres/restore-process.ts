@@ -68,7 +68,7 @@ export async function restoreCustom(
   signal?: AbortSignal,
   withOwners = false,
 ): Promise<void> {
-  const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
+  const run = await startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
     sessionOptions: restoreSessionOptions(jobs),
     stdin: 'ignore',
     signal,
@@ -87,7 +87,7 @@ export async function restorePlain(
   file: string | AsyncIterable<Buffer>,
   signal?: AbortSignal,
 ): Promise<void> {
-  const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
+  const run = await startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
     sessionOptions: restoreSessionOptions(1),
     stdin: 'pipe',
     signal,

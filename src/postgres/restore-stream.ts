@@ -47,7 +47,7 @@ export async function restoreCustomFromStream(
   bytes: AsyncIterable<Buffer>,
   options: { signal?: AbortSignal; withOwners?: boolean } = {},
 ): Promise<void> {
-  const run = startRestoreClient(pgRestore, pgRestoreArgs(1, undefined, options.withOwners), target, {
+  const run = await startRestoreClient(pgRestore, pgRestoreArgs(1, undefined, options.withOwners), target, {
     sessionOptions: restoreSessionOptions(1),
     stdin: 'pipe',
     signal: options.signal,

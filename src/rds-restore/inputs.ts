@@ -1,3 +1,4 @@
+import { databaseAuthFor, ignoreTokens, type TokenMask } from '../aws/rds-auth-tokens.js';
 import { parseIdentifier } from '../aws/rds-instance-ref.js';
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
@@ -24,7 +25,8 @@ export interface FreshnessColumn {
  */
 export type MasterLogin =
   | { from: 'inputs'; username: string; password: string }
-  | { from: 'secret'; secret: DatabaseSecretRef; username?: string };
+  | { from: 'secret'; secret: DatabaseSecretRef; username?: string }
+  | { from: 'iam'; username: string };
 
 export interface RdsRestoreSettings {
   mode: 'restore-test';
@@ -39,6 +41,8 @@ export interface RdsRestoreSettings {
   subnetGroup?: string;
   securityGroupIds: string[];
   master: MasterLogin;
+  /** database-auth: how the restored instance is signed in to (its password, or an IAM token per connection). */
+  databaseAuth: ReturnType<typeof databaseAuthFor>;
   database: string;
   checks?: ChecksFile;
   smokeCommand?: string[];
@@ -140,11 +144,25 @@ function parseSnapshotInputs(input: InputReader, env: NodeJS.ProcessEnv, cwd: st
   };
 }
 
-/** Exactly one of password and master-password-secret: a second source of the same password is a mistake, not a fallback. */
-function parseMasterLogin(input: InputReader): MasterLogin {
+/**
+ * Exactly one of password and master-password-secret: a second source of the same password is a
+ * mistake, not a fallback. With database-auth iam neither: username then names a user with rds_iam.
+ */
+function parseMasterLogin(input: InputReader, auth: 'password' | 'iam'): MasterLogin {
   const username = input('username').trim();
   const password = input('password');
   const secret = parseDatabaseSecretRef(input('master-password-secret'), 'master-password-secret');
+  if (auth === 'iam') {
+    if (password || secret)
+      throw new ConfigurationError(
+        `${password ? 'password' : 'master-password-secret'} is set, but database-auth is iam: remove it (the restored instance is signed in to with an IAM token for username)`,
+      );
+    if (!username)
+      throw new ConfigurationError(
+        'username is required with database-auth iam: a user of the source that has rds_iam',
+      );
+    return { from: 'iam', username };
+  }
   if (password && secret)
     throw new ConfigurationError(
       'password and master-password-secret are both set: keep one, master-password-secret (the secret RDS keeps the master password in) or password',
@@ -152,7 +170,7 @@ function parseMasterLogin(input: InputReader): MasterLogin {
   if (secret) return { from: 'secret', secret, ...(username ? { username } : {}) };
   if (!password)
     throw new ConfigurationError(
-      "the source instance's master password is required (the restored instance keeps it): set master-password-secret to managed (the secret RDS keeps it in) or a secret's ARN, or password to a GitHub secret",
+      "the source instance's master password is required (the restored instance keeps it): set master-password-secret to managed (the secret RDS keeps it in) or a secret's ARN, or password to a GitHub secret; or database-auth: iam with a username that has rds_iam",
     );
   if (!username)
     throw new ConfigurationError(
@@ -166,11 +184,13 @@ export function parseRdsRestoreInputs(
   input: InputReader,
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
+  onToken: TokenMask = ignoreTokens,
 ): RdsRestoreSettings | HourlySnapshotSettings {
   const mode = parseChoice(input('mode'), 'mode', ['restore-test', 'snapshot'] as const, 'restore-test');
   if (mode === 'snapshot') return parseSnapshotInputs(input, env, cwd);
   const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
   const region = input('region').trim() ? parseRegion(input('region'), env, 'region') : sourceRegion;
+  const databaseAuth = databaseAuthFor(input('database-auth'), region, onToken);
   const checksPath = input('checks').trim();
   const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   const subnetGroup = input('db-subnet-group').trim() || undefined;
@@ -184,7 +204,8 @@ export function parseRdsRestoreInputs(
     instanceClass: input('instance-class').trim() || DEFAULT_INSTANCE_CLASS,
     subnetGroup,
     securityGroupIds: parseSecurityGroups(input('vpc-security-group-ids')),
-    master: parseMasterLogin(input),
+    master: parseMasterLogin(input, databaseAuth.auth),
+    databaseAuth,
     database: input('database').trim() || 'postgres',
     checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
     smokeCommand,

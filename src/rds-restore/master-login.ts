@@ -5,7 +5,7 @@ import { describeInstance } from '../aws/rds.js';
 import { ConfigurationError } from '../errors.js';
 import type { MasterLogin } from './inputs.js';
 
-/** The user and password the restored instance is proven with. */
+/** The user and password the restored instance is proven with (no password with database-auth iam). */
 export interface DatabaseLogin {
   username: string;
   password: string;
@@ -68,5 +68,6 @@ async function secretLogin(
  */
 export async function resolveMasterLogin(master: MasterLogin, context: MasterLoginContext): Promise<DatabaseLogin> {
   if (master.from === 'inputs') return { username: master.username, password: master.password, source: 'password' };
+  if (master.from === 'iam') return { username: master.username, password: '', source: 'an IAM token per connection' };
   return secretLogin(master.secret, master.username, context);
 }

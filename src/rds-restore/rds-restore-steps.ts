@@ -123,7 +123,11 @@ async function connectStep(
 ): Promise<Connected> {
   const { settings, pacing, clock, login } = run;
   const url = `postgres://${encodeURIComponent(login.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
-  const database: DatabaseTarget = { ...parseDatabaseUrl(url, 'the restored instance'), password: login.password };
+  const parsed = parseDatabaseUrl(url, 'the restored instance');
+  const database: DatabaseTarget = settings.databaseAuth.apply(
+    login.password ? { ...parsed, password: login.password } : parsed,
+    'the restored instance',
+  );
   const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
   const serverVersion = await awaitConnection(database, options, {
     backoff: pacing.connect,

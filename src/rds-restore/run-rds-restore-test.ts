@@ -177,6 +177,7 @@ function temporaryTarget(options: RdsRestoreOptions, runTag: string, startedAt: 
     instanceClass: options.instanceClass,
     subnetGroup: options.subnetGroup,
     securityGroupIds: options.securityGroupIds,
+    iamDatabaseAuthentication: options.databaseAuth.auth === 'iam',
     tags: temporaryTags(options.instanceId, runTag),
   };
 }

@@ -49,7 +49,7 @@ async function runCommand(
   const { run } = execution;
   const target = withDatabase(run.settings.database, run.settings.database.database);
   const result = await runUserCommand(words, {
-    env: { ...applicationEnv(run.env), ...databaseEnv(target) },
+    env: { ...applicationEnv(run.env), ...(await databaseEnv(target)) },
     timeoutSeconds: run.settings.commands.timeoutSeconds,
     secrets: run.secrets,
     now: run.now,

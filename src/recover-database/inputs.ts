@@ -1,4 +1,5 @@
 import { availableParallelism, tmpdir } from 'node:os';
+import { databaseAuthFor, ignoreTokens, type TokenMask } from '../aws/rds-auth-tokens.js';
 import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
 import { loadChecksFile, type ChecksFile } from '../checks/checks-file.js';
 import { parseHealthTarget, type HealthTarget } from '../health/target.js';
@@ -160,13 +161,19 @@ export function parseRecoverDatabaseInputs(
   input: InputReader,
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
+  onToken: TokenMask = ignoreTokens,
 ): RecoverDatabaseSettings {
   const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'] as const, 'plan');
   const source = parseSource(input);
   const rds = source === 'backup' ? undefined : parseRdsSource(input, source);
   const bucket = rds ? '' : parseBucket(input('bucket'));
   const prefix = rds ? '' : parsePrefix(input('prefix') || 'database/');
-  const database = parseProductionDatabase(input('database-url'), source);
+  const region = parseRegion(input('region'), env);
+  const database = databaseAuthFor(input('database-auth'), region, onToken).apply(
+    parseProductionDatabase(input('database-url'), source),
+    'database-url',
+    env,
+  );
   const checksPath = input('checks').trim();
   const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
   const settings: RecoverDatabaseSettings = {
@@ -176,7 +183,7 @@ export function parseRecoverDatabaseInputs(
     ...(rds ? { rds } : {}),
     bucket,
     prefix,
-    aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+    aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
     backup: rds ? { kind: 'latest' } : parseBackup(input, bucket, prefix),
     database,
     expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,

@@ -61,6 +61,7 @@ function replacement(execution: RdsExecution, damaged: InstanceState): Temporary
     publiclyAccessible: damaged.publiclyAccessible ?? false,
     deletionProtection: damaged.deletionProtection ?? false,
     multiAz: damaged.multiAz ?? false,
+    iamDatabaseAuthentication: run.settings.database.auth !== undefined,
     tags: {
       [TAG.madeBy]: MADE_BY,
       [TAG.recoveryOf]: run.rds.instanceId,
@@ -126,7 +127,11 @@ async function connectRestored(
   const url = new URL(production.url);
   url.host = endpoint;
   for (const name of ['host', 'hostaddr', 'port']) url.searchParams.delete(name);
-  const target = { ...parseDatabaseUrl(url.toString(), 'the restored instance'), password: production.password };
+  const target: DatabaseTarget = {
+    ...parseDatabaseUrl(url.toString(), 'the restored instance'),
+    password: production.password,
+    ...(production.auth ? { auth: production.auth } : {}),
+  };
   const psqlPath = (await findClient('psql')).path;
   const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
   await awaitConnection(target, options, {

@@ -1,5 +1,6 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { parseEndpointUrl, parseRegion, type AwsSettings } from '../aws/settings.js';
+import { databaseAuthFor, ignoreTokens, type TokenMask } from '../aws/rds-auth-tokens.js';
 import { ConfigurationError } from '../errors.js';
 import { parseReportPath } from '../report/report-path.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
@@ -88,10 +89,16 @@ export function parseRestoreVerifyInputs(
   input: InputReader,
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
+  onToken: TokenMask = ignoreTokens,
 ): RestoreVerifySettings {
   const bucket = parseBucket(input('bucket'));
   const prefix = parsePrefix(input('prefix') || 'database/');
-  const target = parseDatabaseUrl(input('target-database-url'), 'target-database-url');
+  const region = parseRegion(input('region'), env);
+  const target = databaseAuthFor(input('database-auth'), region, onToken).apply(
+    parseDatabaseUrl(input('target-database-url'), 'target-database-url'),
+    'target-database-url',
+    env,
+  );
   validateScratchDatabaseName(target.database, 'target-database-url');
   const sourceText = input('source-database-url').trim();
   const source = sourceText ? parseDatabaseUrl(sourceText, 'source-database-url') : undefined;
@@ -106,7 +113,7 @@ export function parseRestoreVerifyInputs(
   return {
     bucket,
     prefix,
-    aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+    aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
     backup: parseBackupSelector(input('backup'), bucket, prefix),
     target,
     source,

@@ -170,7 +170,7 @@ describe.each(NODES)('dr-actions on %s', (_, node) => {
     const unknownFlag = await cli(['backup', '--bucket', bucket, '--prefx', 'x/', '--database-url', source.url]);
     expect(unknownFlag.exitCode).toBe(2);
     expect(unknownFlag.stderr).toContain(
-      'backup has no input --prefx. Did you mean --prefix? Its inputs: --database-url, --bucket, --prefix,',
+      'backup has no input --prefx. Did you mean --prefix? Its inputs: --database-url, --database-auth, --bucket, --prefix,',
     );
     expect(unknownFlag.stdout).toBe('');
 

@@ -152,9 +152,9 @@ test('the backup role may lock and extend locks, delete versions retention prune
   expect(allowed.has('s3:PutObjectLegalHold')).toBe(false);
 });
 
-test('restore-verify only reads', () => {
+test('restore-verify only reads (and signs in to its scratch database)', () => {
   const actions = [...actionsOf(policy('restore-verify-role-policy.json'))].sort();
-  expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+  expect(actions).toEqual(['kms:Decrypt', 'rds-db:connect', 's3:GetObject', 's3:ListBucket']);
 });
 
 /** recover-database's calls by source: a recovery from a backup, and one from RDS (which reaches no S3 call). */
@@ -169,7 +169,7 @@ const recoverNeeds = (entries: string[]) =>
 
 test('recover-database only reads the backups: what it changes is on the database server, under the database user', () => {
   const actions = [...actionsOf(policy('recover-database-role-policy.json'))].sort();
-  expect(actions).toEqual(['kms:Decrypt', 's3:GetObject', 's3:ListBucket']);
+  expect(actions).toEqual(['kms:Decrypt', 'rds-db:connect', 's3:GetObject', 's3:ListBucket']);
   expect(recoverNeeds(RECOVER_FROM_BACKUP)).toEqual(['s3:GetObject', 's3:ListBucket']);
 });
 
@@ -240,8 +240,9 @@ test('the dr-audit role only reads: Describe, Get and List calls (and decrypting
   expect(allowed.filter((a) => a !== 'kms:Decrypt' && !made.has(a))).toEqual([]);
 });
 
-test('the failover plan role changes nothing', () => {
+test('the failover plan role changes nothing (it signs in to the replica to read its lag)', () => {
   expect([...actionsOf(policy('failover-plan-role-policy.json'))].sort()).toEqual([
+    'rds-db:connect',
     'rds:DescribeDBInstances',
     'route53:GetHostedZone',
     'route53:ListResourceRecordSets',
@@ -420,4 +421,44 @@ test('the rds snapshot role deletes only snapshots carrying its tag, and never a
   for (const s of deletes)
     expect(s.Condition?.StringEquals?.['aws:ResourceTag/dr-actions:made-by']).toBe('rds-restore-test hourly-snapshot');
   expect(actionsOf(policy('rds-snapshot-role-policy.json')).has('rds:DeleteDBInstance')).toBe(false);
+});
+
+/**
+ * database-auth: iam. Each role whose action connects to a database may sign in with an IAM token
+ * (`rds-db:connect`) as one database user, on the instance it connects to: its DbiResourceId
+ * (`db-...`, which a rename keeps) where that instance exists before the run; any resource id only
+ * where the run makes the instance (rds-restore-test's temporary instances, recover-database's
+ * restored one), and then as one user alone.
+ */
+const SIGN_IN = [
+  ['backup-role-policy.json', 'us-east-1', 'db-', 'dr_backup'],
+  ['restore-verify-role-policy.json', 'us-east-1', 'db-', 'dr_restore_verify'],
+  ['failover-plan-role-policy.json', 'us-west-2', 'db-', 'dr_failover'],
+  ['failover-execute-role-policy.json', 'us-west-2', 'db-', 'dr_failover'],
+  ['recover-database-role-policy.json', 'us-east-1', 'db-', 'dr_recover'],
+  ['recover-database-rds-role-policy.json', 'us-east-1', '*', 'dr_recover'],
+  ['rds-restore-test-role-policy.json', 'us-east-1', '*', 'dr_restore_check'],
+  ['rds-restore-test-role-policy.json', 'us-west-2', '*', 'dr_restore_check'],
+] as const;
+
+test.each(SIGN_IN)('%s signs in with rds-db:connect in %s as one user on one instance', (file, region, id, user) => {
+  const connects = policy(file).Statement.filter((s) => list(s.Action).includes('rds-db:connect'));
+  expect(connects).toHaveLength(1);
+  const statement = connects[0] as Statement;
+  expect(list(statement.Action)).toEqual(['rds-db:connect']);
+  const resources = list(statement.Resource);
+  const pattern = /^arn:aws:rds-db:([a-z0-9-]+):(\d{12}):dbuser:(db-[A-Z0-9]{26}|\*)\/([a-z_][a-z0-9_]*)$/;
+  for (const resource of resources) expect(resource).toMatch(pattern);
+  const mine = resources.map((r) => pattern.exec(r) as RegExpExecArray).filter((m) => m[1] === region);
+  expect(mine).toHaveLength(1);
+  const [, , account, resourceId, dbUser] = mine[0] as RegExpExecArray;
+  expect(account).toBe('111122223333');
+  expect(dbUser).toBe(user);
+  if (id === '*') expect(resourceId).toBe('*');
+  else expect(resourceId).toMatch(/^db-[A-Z0-9]{26}$/);
+});
+
+test('the roles whose actions connect to no database may not sign in to one', () => {
+  for (const file of ['dr-audit-role-policy.json', 'rds-snapshot-role-policy.json'])
+    expect(actionsOf(policy(file)).has('rds-db:connect')).toBe(false);
 });

@@ -18,6 +18,9 @@ import {
   snapshot,
 } from '../../harness/aws-topology.js';
 import { waitUntil } from '../../harness/wait.js';
+import { IAM_PROXY_REGION, startStackIamProxy } from '../../harness/iam-auth-proxy.js';
+import { MOTO_CREDENTIALS } from '../../harness/moto.js';
+import { databaseAuthFor } from '../../src/aws/rds-auth-tokens.js';
 
 let replica: StreamingReplica;
 let database: { name: string; url: string };
@@ -121,13 +124,24 @@ suite('failover against a real streaming replica', () => {
     await rm(settings.reportPath, { force: true });
   });
 
-  test('once the database leaves recovery, a canary write commits and only then the record moves', async () => {
+  test('once the database leaves recovery, a canary write commits and only then the record moves; with database-auth iam every check signs in with a token', async () => {
     const topology = await createTopology();
+    // The replica behind the stack's stand-in for RDS IAM authentication (tokens verified, over TLS).
+    const proxy = await startStackIamProxy(replica, {
+      accessKeyId: MOTO_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: MOTO_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+    });
+    const masked: string[] = [];
+    const iam = databaseAuthFor('iam', IAM_PROXY_REGION, (token) => masked.push(token));
     const settings = settingsFor(topology, {
       mode: 'execute',
       confirm: topology.replicaId,
       waitTimeoutSeconds: 60,
-      replicaDatabase: parseDatabaseUrl(replica.url(database.name), 'replica-database-url'),
+      replicaDatabase: iam.apply(
+        parseDatabaseUrl(`postgres://${replica.user}@127.0.0.1:${proxy.port}/${database.name}`, 'replica-database-url'),
+        'replica-database-url',
+        {},
+      ),
     });
     const running = runFailover(runOptions(settings));
     // RDS promotes the database as part of the instance's promotion; here the test plays that part.
@@ -139,9 +153,12 @@ suite('failover against a real streaming replica', () => {
       { Value: topology.primaryAddress },
     ]);
     await replica.promote();
-    const result = await running;
+    const result = await running.finally(() => proxy.stop());
 
     expect(result.error).toBeUndefined();
+    // Preflight and the proof of writability each signed in with a token of their own, all verified.
+    expect(masked.length).toBeGreaterThanOrEqual(2);
+    expect(proxy.outcomes).toEqual(masked.map(() => 'accepted'));
     expect(result.report.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
       'preflight:passed',
       'promote replica:passed',

@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/util/logger.js';
 import { describe as describeInstance, PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { startArchivingPrimary, type ArchivingPrimary } from '../../harness/point-in-time.js';
+import { databaseAuthFor, ignoreTokens } from '../../src/aws/rds-auth-tokens.js';
 
 export const PACING = {
   poll: { initialMs: 100, maxMs: 300, factor: 1.5 },
@@ -126,6 +127,7 @@ export function settings(
     instanceClass: 'db.t4g.small',
     securityGroupIds: ['sg-0123456789abcdef0'],
     master: { from: 'inputs', username: primary.user, password: primary.password },
+    databaseAuth: databaseAuthFor('password', PRIMARY_REGION, ignoreTokens),
     database: 'shop',
     checks: parseChecks(
       '-- name: payments exist\n-- checklist: payments\nSELECT count(*) > 0 FROM payments;\n',

@@ -87,12 +87,12 @@ describe('smoke command', () => {
     expect(result.output).toContain('APP_DB_PASSWORD=AppPw6\n');
   });
 
-  test('databaseEnv carries the password only where clients read it', () => {
+  test('databaseEnv carries the password only where clients read it', async () => {
     const target = parseDatabaseUrl(
       'postgres://app:p%40ss%2Fw@db.example:6543/restore_verify?sslmode=require',
       'target-database-url',
     );
-    const env = databaseEnv(target);
+    const env = await databaseEnv(target);
     expect(env).toEqual({
       DATABASE_URL: 'postgres://app:p%40ss%2Fw@db.example:6543/restore_verify?sslmode=require',
       PGHOST: 'db.example',
@@ -102,6 +102,19 @@ describe('smoke command', () => {
       PGPASSWORD: 'p@ss/w',
     });
     expect(new URL(env.DATABASE_URL as string).password).toBe('p%40ss%2Fw');
+  });
+
+  test('with IAM authentication a fresh token reaches PGPASSWORD alone, never DATABASE_URL', async () => {
+    let minted = 0;
+    const target = {
+      ...parseDatabaseUrl('postgres://app@db.example:6543/restore_verify?sslmode=require', 'target-database-url'),
+      auth: { token: async () => `token-${(minted += 1)}` },
+    };
+    const first = await databaseEnv(target);
+    const second = await databaseEnv(target);
+    expect(first.PGPASSWORD).toBe('token-1');
+    expect(second.PGPASSWORD).toBe('token-2');
+    expect(first.DATABASE_URL).toBe('postgres://app@db.example:6543/restore_verify?sslmode=require');
   });
 
   test('a non-zero exit fails, with the output kept and the password masked', async () => {
