@@ -216,11 +216,15 @@ describe('rds-restore-test reads database-auth', () => {
   const base = { 'instance-id': 'saas-production', username: 'dr_restore_check', 'source-region': 'us-east-1' };
   const parse = (inputs: Record<string, string>) => parseRdsRestoreInputs(reader({ ...base, ...inputs }), {});
   test('iam needs no password and refuses one; password needs one', () => {
-    expect(parse({ 'database-auth': 'iam' })).toMatchObject({ password: '', databaseAuth: { auth: 'iam' } });
+    expect(parse({ 'database-auth': 'iam' })).toMatchObject({ databaseAuth: { auth: 'iam' } });
+    expect(parse({ 'database-auth': 'iam' })).toHaveProperty('master.from', 'iam');
     expect(() => parse({ 'database-auth': 'iam', password: 'pw' })).toThrow(
-      /^password is set, but database-auth is iam: remove password/,
+      /^password is set, but database-auth is iam: remove it/,
     );
-    expect(() => parse({})).toThrow(/^password is required: .*or database-auth: iam/);
+    expect(() => parse({ 'database-auth': 'iam', 'master-password-secret': 'managed' })).toThrow(
+      /^master-password-secret is set, but database-auth is iam: remove it/,
+    );
+    expect(() => parse({})).toThrow(/master password is required .*or database-auth: iam/);
   });
 
   test('the restored instance is signed in to as username with a token, over TLS', () => {
