@@ -1,5 +1,6 @@
 import type { ClientBinary } from '../postgres/binaries.js';
 import type { DatabaseTarget } from '../postgres/connection.js';
+import type { DumpRoles } from '../postgres/dump-roles.js';
 import { readDumpContents } from '../postgres/dumped-tables.js';
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
@@ -22,6 +23,8 @@ export interface DumpContents {
   sequences: SequenceState[];
   /** Populated materialized views, whose rows are counted with the tables'. */
   materializedViews: TableName[];
+  /** With `withRoles`: the roles the dump depends on, read in the same pass, or why they could not be. */
+  roles?: DumpRoles | Error;
 }
 
 function whyExcluded(table: UserTable, defined: ReadonlySet<number>): string {
@@ -33,7 +36,7 @@ function whyExcluded(table: UserTable, defined: ReadonlySet<number>): string {
 
 /**
  * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
- * bring back. A dump that would hold the rows of none of the database's tables is refused: it
+ * bring back; with `withRoles` also the roles it depends on, from the same pass. A dump that would hold the rows of none of the database's tables is refused: it
  * is no backup, whatever its options. The sequences are read by `readSequences`, outside the
  * session's transaction, which must not keep a lock on each of them while pg_dump runs.
  */
@@ -43,8 +46,9 @@ export async function planDumpContents(
   database: DatabaseTarget,
   dumpArgs: string[],
   readSequences: (oids: readonly number[]) => Promise<SequenceValue[]>,
+  withRoles = false,
 ): Promise<DumpContents> {
-  const toc = await readDumpContents(pgDump, database, dumpArgs);
+  const { toc, roles } = await readDumpContents(pgDump, database, dumpArgs, { roles: withRoles });
   const dumped = new Set(toc.tableData);
   const defined = new Set(toc.tableDefinitions);
   const all = await userTables(session);
@@ -70,5 +74,6 @@ export async function planDumpContents(
       ascending,
     })),
     materializedViews: await relationsByOid(session, toc.materializedViewData),
+    ...(roles ? { roles } : {}),
   };
 }

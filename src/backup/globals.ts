@@ -28,6 +28,8 @@ export interface GlobalsCapture {
   dumpArgs: string[];
   policy: GlobalsPolicy;
   log: Logger;
+  /** The roles the dump depends on when they were read already (with the table of contents), or why they could not be. */
+  dumpRoles?: DumpRoles | Error;
 }
 
 function withDatabaseSection(globals: string, database: string, databaseSql: readonly string[]): string {
@@ -51,7 +53,8 @@ export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedG
   if (policy === 'off') return { pgDumpallVersion: pgDump.version, record: { status: 'off' } };
   let dumpRoles: DumpRoles | undefined;
   try {
-    dumpRoles = await readDumpRoles(pgDump, database, capture.dumpArgs, true);
+    if (capture.dumpRoles instanceof Error) throw capture.dumpRoles;
+    dumpRoles = capture.dumpRoles ?? (await readDumpRoles(pgDump, database, capture.dumpArgs, true));
     const globals = await dumpGlobals(pgDump, database);
     log.info(
       `globals taken with pg_dumpall ${pgDump.version} (no passwords); the dump depends on ${dumpRoles.roles.length} roles: ${dumpRoles.roles.map((r) => r.name).join(', ') || 'none'}`,

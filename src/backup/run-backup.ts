@@ -100,14 +100,26 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 
     const snapshot = await exportSnapshot(session);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-    const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) =>
-      readSequencesInSnapshot(database, psql.path, snapshot.id, oids),
+    const contents = await planDumpContents(
+      session,
+      pgDump,
+      database,
+      dumpArgs,
+      (oids) => readSequencesInSnapshot(database, psql.path, snapshot.id, oids),
+      options.globals !== 'off',
     );
     const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
     log.info(
       `snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`,
     );
-    const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
+    const globals = await captureGlobals({
+      pgDump,
+      database,
+      dumpArgs,
+      policy: options.globals,
+      log,
+      dumpRoles: contents.roles,
+    });
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
     const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
