@@ -81,15 +81,18 @@ function lineReader(onLine: (line: string) => void): { push(chunk: Buffer): void
   };
 }
 
-/** Waits for the child; a signal sent to this process (not the terminal's, which reaches both) is passed on so the action cleans up. */
+/**
+ * Waits for the child; a signal sent to this process (not the terminal's, which reaches both) is
+ * passed on so the action cleans up. A hangup (the terminal, SSH or CloudShell session closed)
+ * cancels the run as SIGTERM does, instead of ending this process and leaving the action unwatched.
+ */
 function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
+  const forward = (signal: NodeJS.Signals) => child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, forward);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
+      for (const name of signals) process.off(name, forward);
       resolve(code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1));
     });
   });

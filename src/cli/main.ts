@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { errorMessage } from '../errors.js';
 import { CHILD_ACTION_VARIABLE, runActionProcess, type Terminal } from './action-process.js';
 import { parseCommandLine, inputVariable, type Command } from './arguments.js';
 import type { CliCatalog } from './catalog.js';
@@ -45,12 +47,31 @@ async function runCommand(
   );
   const summary = result.redact(result.summary);
   terminal.stdout(result.redact(closingText(summary, outputs)));
-  if (options.outputsFile) await writeFile(options.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
-  if (options.summaryFile) await writeFile(options.summaryFile, summary);
+  const unwritten = [
+    await writeResultFile(options.outputsFile, 'outputs', `${JSON.stringify(outputs, null, 2)}\n`),
+    await writeResultFile(options.summaryFile, 'summary', summary),
+  ].filter((problem): problem is string => problem !== undefined);
   const verdict =
     result.exitCode === 0 ? `${action.name} succeeded.` : `${action.name} failed (exit status ${result.exitCode}).`;
   terminal[result.exitCode === 0 ? 'stdout' : 'stderr'](`\n${verdict}\n`);
-  return result.exitCode;
+  for (const problem of unwritten) terminal.stderr(`dr-actions: ${problem}\n`);
+  return result.exitCode === 0 && unwritten.length ? 1 : result.exitCode;
+}
+
+/**
+ * Writes --outputs or --summary, making its folder as the report's is made. The action has run by
+ * now: a file that cannot be written is said in one line (and fails the exit status), never a
+ * stack trace in place of the verdict.
+ */
+async function writeResultFile(file: string | undefined, what: string, text: string): Promise<string | undefined> {
+  if (!file) return undefined;
+  try {
+    await mkdir(dirname(resolve(file)), { recursive: true });
+    await writeFile(file, text);
+    return undefined;
+  } catch (error) {
+    return `the ${what} were not written to ${file}: ${errorMessage(error)}`;
+  }
 }
 
 /**
@@ -93,12 +114,17 @@ export async function runChild(catalog: CliCatalog, env: NodeJS.ProcessEnv = pro
   if (!name) return false;
   const action = catalog.actions.find((candidate) => candidate.name === name);
   if (!action) throw new Error(`no action ${name} in this bundle`);
+  // A hangup reaches this process too when the terminal closes: the action cancels as on SIGTERM
+  // (its own handler, or SIGTERM's default end while none is set yet).
+  process.on('SIGHUP', () => process.kill(process.pid, 'SIGTERM'));
   await action.run();
   return true;
 }
 
 /** The bundle's entry: the child runs its action; otherwise the command line runs and sets the exit status. */
 export async function start(catalog: CliCatalog): Promise<void> {
+  // After a hangup the terminal is gone: what is still printed is lost, but the run goes on to its report.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   if (await runChild(catalog)) return;
   process.exitCode = await main(catalog, process.argv.slice(2));
 }

@@ -17,6 +17,7 @@ import {
 } from './application-report.js';
 import type { LogCheck, RecoverApplicationSettings } from './inputs.js';
 import { LogScan } from './log-scan.js';
+import { lockApplication } from './run-lock.js';
 
 export interface RecoverApplicationOptions extends RecoverApplicationSettings {
   run: RunContext;
@@ -233,7 +234,14 @@ export async function runRecoverApplication(options: RecoverApplicationOptions):
     secrets: runSecrets(options),
   };
   if (options.mode === 'plan') await plan(recovery);
-  else await execute(recovery);
+  else {
+    const release = await lockApplication(options.application, startedAt);
+    try {
+      await execute(recovery);
+    } finally {
+      await release();
+    }
+  }
   if (options.signal?.aborted) recovery.outcome.reasons.push('the run was cancelled');
   recovery.outcome.steps = recovery.recorder.steps;
   const report = buildRecoverApplicationReport(options, recovery.outcome, options.run, {

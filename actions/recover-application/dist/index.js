@@ -28370,7 +28370,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8959:
+/***/ 7029:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32344,7 +32344,67 @@ function buildRecoverApplicationReport(settings, outcome, run, times) {
     });
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/recover-application/run-lock.ts
+
+
+
+
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: the process exists, under another user.
+        return error.code === 'EPERM';
+    }
+}
+async function holderOf(file) {
+    try {
+        const holder = JSON.parse(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+        return typeof holder.pid === 'number' ? { pid: holder.pid, startedAt: String(holder.startedAt) } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * One execute per application at a time on this machine (the workflow's concurrency group does
+ * this on GitHub; two people on one bastion or CloudShell, or a retry while the first run still
+ * waits, need it here): a lock file in the temporary folder holding the run's pid, written whole
+ * and then linked into place so no reader sees it half written. A lock whose process has ended
+ * (killed with SIGKILL, the machine rebooted) is taken over. Returns the release.
+ */
+async function lockApplication(application, now, dir = (0,external_node_os_namespaceObject.tmpdir)()) {
+    const file = (0,external_node_path_namespaceObject.join)(dir, `dr-actions-recover-application-${application.replace(/[^A-Za-z0-9.-]/g, '_')}.lock`);
+    const mine = `${file}.${process.pid}`;
+    await (0,promises_namespaceObject.writeFile)(mine, JSON.stringify({ pid: process.pid, startedAt: now.toISOString() }));
+    try {
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+            try {
+                await (0,promises_namespaceObject.link)(mine, file);
+                return () => (0,promises_namespaceObject.rm)(file, { force: true });
+            }
+            catch (error) {
+                if (error.code !== 'EEXIST')
+                    throw error;
+            }
+            const holder = await holderOf(file);
+            if (holder && alive(holder.pid))
+                throw new errors_ConfigurationError(`another recover-application execute for ${application} is running (pid ${holder.pid}, since ${holder.startedAt}), so nothing was run: wait for it to end, or stop it (kill ${holder.pid}, which cancels it cleanly) and run again`);
+            await (0,promises_namespaceObject.rm)(file, { force: true });
+        }
+        throw new errors_ConfigurationError(`another recover-application execute for ${application} took the lock ${file} at the same moment, so nothing was run: run again once it ended`);
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(mine, { force: true });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/recover-application/run-recover-application.ts
+
 
 
 
@@ -32498,8 +32558,15 @@ async function runRecoverApplication(options) {
     };
     if (options.mode === 'plan')
         await plan(recovery);
-    else
-        await execute(recovery);
+    else {
+        const release = await lockApplication(options.application, startedAt);
+        try {
+            await execute(recovery);
+        }
+        finally {
+            await release();
+        }
+    }
     if (options.signal?.aborted)
         recovery.outcome.reasons.push('the run was cancelled');
     recovery.outcome.steps = recovery.recorder.steps;
@@ -32924,7 +32991,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_application_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8959);
+/* harmony import */ var _actions_recover_application_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7029);
 
 await (0,_actions_recover_application_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
