@@ -23,7 +23,7 @@ import { backupKey } from '../storage/keys.js';
 import {
   MANIFEST_VERSION,
   type BackupManifest,
-  type MaterializedViewRows,
+  type BackupPart,
   type TableRowCount,
 } from '../storage/manifest.js';
 import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
@@ -43,6 +43,8 @@ import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
 import { makeSecondCopy, type CopyOutcome } from './second-copy.js';
 import type { ObjectLock } from '../storage/object-lock.js';
+import { planDataParts } from './data-parts.js';
+import { dumpInParallel, type Counted, type ParallelDumped } from './parallel-dump.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
 export interface BackupRunOptions extends BackupSettings {
@@ -109,7 +111,13 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
     const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
-    const dumped = await dumpToS3(store, session, contents, options, plan);
+    const dumped =
+      options.jobs > 1
+        ? await dumpParts(store, session, contents, options, {
+            ...plan,
+            baseArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, `--snapshot=${snapshot.id}`],
+          })
+        : await dumpToS3(store, session, contents, options, plan);
 
     const manifest = manifestFor(options, {
       key,
@@ -128,10 +136,12 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       encryption: options.encryption,
       lock,
       globalsSql: globals.sql,
+      ...(dumped.writtenParts ? { parts: dumped.writtenParts } : {}),
     });
     const durationSeconds = secondsBetween(startedAt, now());
+    const parts = dumped.parts ? ` and ${dumped.parts.length} data parts (${formatBytes(storedBytesOf(dumped))} in all)` : '';
     log.info(
-      `stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`,
+      `stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256})${parts} in ${durationSeconds} s`,
     );
 
     const result = backupResultOf(options, {
@@ -202,13 +212,14 @@ function backupResultOf(
   },
 ): BackupResult {
   const { durationSeconds, server, dumped } = published;
+  const stored = storedBytesOf(dumped);
   return {
     key: published.key,
     manifestKey: published.manifestKey,
     manifest: published.manifest,
     durationSeconds,
-    throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
-    compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+    throughputBytesPerSecond: stored / Math.max(durationSeconds, 0.001),
+    compressionRatio: stored > 0 ? server.databaseSizeBytes / stored : 0,
     totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
     partSize: published.partSize,
     lock: published.lock,
@@ -269,6 +280,7 @@ function manifestFor(options: BackupRunOptions, record: DumpRecord): BackupManif
     rowCounts: options.rowCounts,
     ...whatTheDumpHolds(record.contents, dumped),
     pgDumpArgs: options.pgDumpArgs,
+    ...(dumped.parts ? { parts: dumped.parts } : {}),
     run: options.run,
     globals: globalsRecordFor(key, globals),
     ...(globals.roles ? { roles: globals.roles } : {}),
@@ -328,12 +340,55 @@ interface DumpPlan {
   object: Omit<BackupObject, 'body'>;
 }
 
-interface Dumped {
+interface Dumped extends Counted {
   written: WrittenObject;
   sizeBytes: number;
   sha256: string;
-  tables: TableRowCount[];
-  materializedViews: MaterializedViewRows[];
+  /** A parallel backup's data parts (jobs above 1), and the objects this run wrote for them. */
+  parts?: BackupPart[];
+  writtenParts?: WrittenObject[];
+}
+
+/** The bytes stored: the object, and a parallel backup's parts. */
+function storedBytesOf(dumped: Dumped): number {
+  return dumped.sizeBytes + (dumped.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+
+/**
+ * Exact row counts of the dump's tables and materialized views, in its snapshot (or the list alone
+ * with row-counts off), taken while pg_dump runs.
+ */
+function startCounting(session: PsqlSession, contents: DumpContents, options: BackupRunOptions): Promise<Counted> {
+  // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
+  const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
+  const counting: Promise<TableRowCount[]> =
+    options.rowCounts === 'exact'
+      ? countRows(session, tables)
+      : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+  const tableCount = contents.tables.length;
+  return counting.then((counted) => ({
+    tables: counted.slice(0, tableCount),
+    materializedViews: counted.slice(tableCount),
+  }));
+}
+
+/**
+ * jobs above 1: the tables shared out among the data parts (sizes read in the snapshot before the
+ * counts start on the same session), then every part and the schema dumped at once (parallel-dump.ts).
+ */
+async function dumpParts(
+  store: BackupStore,
+  session: PsqlSession,
+  contents: DumpContents,
+  options: BackupRunOptions,
+  plan: DumpPlan & { baseArgs: string[] },
+): Promise<ParallelDumped> {
+  const parts = await planDataParts(session, contents, options.jobs, options.pgDumpArgs);
+  options.log.info(
+    `${parts.length} data parts: ${parts.map((part, i) => `${i + 1}: ${part.tables} tables, ${formatBytes(part.bytes)}`).join('; ')}`,
+  );
+  const counting = startCounting(session, contents, options);
+  return dumpInParallel(store, { ...plan, parts }, counting, options);
 }
 
 /**
@@ -350,12 +405,7 @@ async function dumpToS3(
 ): Promise<Dumped> {
   const { database, log } = options;
   const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
-  // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
-  const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
-  const counting: Promise<TableRowCount[]> =
-    options.rowCounts === 'exact'
-      ? countRows(session, tables)
-      : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+  const counting = startCounting(session, contents, options);
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
   // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
@@ -366,7 +416,7 @@ async function dumpToS3(
     (error: unknown) => (cause ??= error),
   );
   counting.then(
-    () => log.debug(`${tables.length} tables counted after ${since()}`),
+    () => log.debug(`${contents.tables.length + contents.materializedViews.length} tables counted after ${since()}`),
     (error: unknown) => (cause ??= error),
   );
   const hasher = new Sha256Tally();
@@ -384,15 +434,7 @@ async function dumpToS3(
   try {
     const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
     log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-    const counted = await counting;
-    const tableCount = contents.tables.length;
-    return {
-      written,
-      sizeBytes: hasher.bytes,
-      sha256: hasher.sha256,
-      tables: counted.slice(0, tableCount),
-      materializedViews: counted.slice(tableCount),
-    };
+    return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...(await counting) };
   } catch (error) {
     // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
     // pg_dump is stopped here and its exit is no cause.
