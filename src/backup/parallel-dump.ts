@@ -161,7 +161,11 @@ function progressLogger(jobs: DumpJob[], log: Logger): NodeJS.Timeout {
   }, PROGRESS_EVERY_MS);
 }
 
-function failureOf(shared: Shared, reason: unknown, options: { database: DatabaseTarget; signal?: AbortSignal }): Error {
+function failureOf(
+  shared: Shared,
+  reason: unknown,
+  options: { database: DatabaseTarget; signal?: AbortSignal },
+): Error {
   const cause = shared.cause;
   if (reason instanceof BackupKeyTakenError) return reason;
   if (cause?.error instanceof BackupKeyTakenError) return cause.error;

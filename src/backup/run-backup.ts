@@ -20,12 +20,7 @@ import {
   type WrittenObject,
 } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
-import {
-  MANIFEST_VERSION,
-  type BackupManifest,
-  type BackupPart,
-  type TableRowCount,
-} from '../storage/manifest.js';
+import { MANIFEST_VERSION, type BackupManifest, type BackupPart, type TableRowCount } from '../storage/manifest.js';
 import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
@@ -139,7 +134,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       ...(dumped.writtenParts ? { parts: dumped.writtenParts } : {}),
     });
     const durationSeconds = secondsBetween(startedAt, now());
-    const parts = dumped.parts ? ` and ${dumped.parts.length} data parts (${formatBytes(storedBytesOf(dumped))} in all)` : '';
+    const parts = dumped.parts
+      ? ` and ${dumped.parts.length} data parts (${formatBytes(storedBytesOf(dumped))} in all)`
+      : '';
     log.info(
       `stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256})${parts} in ${durationSeconds} s`,
     );

@@ -7,7 +7,9 @@ export async function tableSizes(session: PsqlSession): Promise<Map<string, numb
     `SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p', 'm')`,
   );
-  return new Map(rows.map(([schema, name, size]) => [qualifiedName({ schema: String(schema), name: String(name) }), Number(size)]));
+  return new Map(
+    rows.map(([schema, name, size]) => [qualifiedName({ schema: String(schema), name: String(name) }), Number(size)]),
+  );
 }
 
 /**

@@ -10,6 +10,14 @@ import type { BackupManifest } from '../storage/manifest.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { compareWithManifest, checkFreeSpace, downloadToFile, type Downloaded } from '../storage/backup-download.js';
+import {
+  compareParts,
+  downloadBytesOf,
+  downloadParts,
+  partsOnDisk,
+  type DownloadedPart,
+} from '../storage/backup-parts.js';
+import { restoreInSections } from '../postgres/restore-sections.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from '../postgres/restore-process.js';
@@ -61,6 +69,8 @@ export interface PreparedTarget {
 export interface DownloadedBackup extends Downloaded {
   /** The temporary directory the file is in; removed at the end of the run. */
   dir: string;
+  /** A parallel backup's data parts, downloaded beside the schema's file. */
+  parts?: DownloadedPart[];
 }
 
 export interface CreatedDatabase {
@@ -129,18 +139,19 @@ async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): P
   const dir = await mkdtemp(join(run.settings.tempDir, 'dr-actions-restore-'));
   try {
     const path = join(dir, basename(backup.key));
-    await checkFreeSpace(path, backup.object.sizeBytes);
-    const downloaded = await downloadToFile(run.store, backup.key, path, {
-      log: run.log,
-      signal: run.signal,
-      now: run.now,
-      storageChecksum: !manifest,
-    });
+    await checkFreeSpace(path, downloadBytesOf(manifest, backup.object.sizeBytes));
+    const options = { log: run.log, signal: run.signal, now: run.now };
+    const [downloaded, parts] = await Promise.all([
+      downloadToFile(run.store, backup.key, path, { ...options, storageChecksum: !manifest }),
+      manifest?.parts
+        ? downloadParts(run.store, manifest.parts, dir, { ...options, jobs: run.settings.jobs })
+        : undefined,
+    ]);
     if (run.details.backup) {
       const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
       run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
     }
-    return { ...downloaded, dir };
+    return { ...downloaded, dir, ...(parts ? { parts } : {}) };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -165,11 +176,22 @@ async function createDatabaseStep(run: RestoreRun, { psqlPath, state }: Prepared
 
 async function restoreStep(
   run: RestoreRun,
-  { selection, prepared, file }: { selection: Selection; prepared: PreparedTarget; file: string },
+  {
+    selection,
+    prepared,
+    file,
+    parts,
+  }: { selection: Selection; prepared: PreparedTarget; file: string; parts?: DownloadedPart[] },
 ): Promise<void> {
   const { target, jobs } = run.settings;
   try {
-    if (selection.backup.format === 'custom')
+    if (parts)
+      await restoreInSections(prepared.client, target, partsOnDisk(file, parts), {
+        jobs,
+        signal: run.signal,
+        withOwners: run.settings.rebuild,
+      });
+    else if (selection.backup.format === 'custom')
       await restoreCustom(prepared.client, target, file, jobs, run.signal, run.settings.rebuild);
     else await restorePlain(prepared.client, target, file, run.signal);
   } finally {
@@ -269,9 +291,14 @@ function checksumStep(
       selection.manifest
         ? { download, manifest: selection.manifest, key: selection.backup.key }
         : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
-    run: async ({ download, manifest, key }) =>
-      compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
-    describe: () => 'size and SHA-256 match the manifest',
+    run: async ({ download, manifest, key }) => {
+      compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`);
+      compareParts(download.parts ?? [], run.settings.bucket);
+    },
+    describe: (_result, { download }) =>
+      download.parts
+        ? `size and SHA-256 of the schema and of each of its ${download.parts.length} data parts match the manifest`
+        : 'size and SHA-256 match the manifest',
   };
 }
 
@@ -380,10 +407,15 @@ export function restoreVerifySteps(run: RestoreRun) {
     })
     .step('restored', {
       name: STEP.restore,
-      input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
+      input: ({ selection, prepared, download }) => ({
+        selection,
+        prepared,
+        file: download.path,
+        parts: download.parts,
+      }),
       run: (input) => restoreStep(run, input),
-      describe: (_result, { selection, prepared }) =>
-        `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
+      describe: (_result, { selection, prepared, parts }) =>
+        `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${parts ? `: the schema, then ${parts.length} data parts in parallel, then indexes and constraints` : ''}${rebuild ? ', with owners and privileges' : ''}`,
     });
   const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
   const verified = settled.check('verified', {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
+import type { PartsOnDisk } from '../postgres/restore-sections.js';
 import type { BackupStore, ManifestRead } from './backup-store.js';
 import { ChecksumMismatchError, downloadToFile, type Downloaded } from './backup-download.js';
 import type { BackupManifest, BackupPart } from './manifest.js';
@@ -87,4 +88,9 @@ export function compareParts(downloaded: readonly DownloadedPart[], bucket: stri
         `${where} has SHA-256 ${sha256}, but the manifest says ${part.sha256}: the part is corrupt`,
       );
   }
+}
+
+/** The files pg_restore reads for a parallel backup, each part named by its key. */
+export function partsOnDisk(schema: string, parts: readonly DownloadedPart[]): PartsOnDisk {
+  return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
 }
