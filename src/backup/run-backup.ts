@@ -108,10 +108,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
     const dumped =
       options.jobs > 1
-        ? await dumpParts(store, session, contents, options, {
-            ...plan,
-            baseArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, `--snapshot=${snapshot.id}`],
-          })
+        ? await dumpParts(store, session, contents, options, plan)
         : await dumpToS3(store, session, contents, options, plan);
 
     const manifest = manifestFor(options, {
@@ -173,8 +170,10 @@ function dumpPlanFor(
   },
 ): DumpPlan {
   const { server, pgDump, compression } = made;
+  const formatArgs = [`--format=${options.format}`, ...compression.pgDumpArgs];
   return {
-    pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...made.dumpArgs],
+    pgDumpArgs: [...formatArgs, ...made.dumpArgs],
+    baseArgs: [...formatArgs, ...made.dumpArgs.filter((arg) => arg.startsWith('--snapshot='))],
     gzipLevel: options.format === 'plain' ? compression.level : undefined,
     object: {
       key: made.key,
@@ -332,6 +331,8 @@ interface DumpPlan {
   pgDump: ClientBinary;
   /** pg_dump's arguments, snapshot included. */
   pgDumpArgs: string[];
+  /** Format, compression and snapshot alone, for a parallel backup's data parts. */
+  baseArgs: string[];
   /** Set for plain dumps, which are gzipped here on their way to S3. */
   gzipLevel?: number;
   object: Omit<BackupObject, 'body'>;
@@ -378,7 +379,7 @@ async function dumpParts(
   session: PsqlSession,
   contents: DumpContents,
   options: BackupRunOptions,
-  plan: DumpPlan & { baseArgs: string[] },
+  plan: DumpPlan,
 ): Promise<ParallelDumped> {
   const parts = await planDataParts(session, contents, options.jobs, options.pgDumpArgs);
   options.log.info(

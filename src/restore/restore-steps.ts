@@ -369,6 +369,17 @@ function ownershipStepOf(
   };
 }
 
+function describeRestore(
+  run: RestoreRun,
+  { selection, prepared, parts }: { selection: Selection; prepared: PreparedTarget; parts?: DownloadedPart[] },
+): string {
+  const how = selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)';
+  const sections = parts
+    ? `: the schema, then ${parts.length} data parts in parallel, then indexes and constraints`
+    : '';
+  return `${prepared.client.tool} ${prepared.client.version}${how}${sections}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
+}
+
 /**
  * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
  * restore (each blocking the rest when it fails), then the verifications (each on its own), then
@@ -414,8 +425,7 @@ export function restoreVerifySteps(run: RestoreRun) {
         parts: download.parts,
       }),
       run: (input) => restoreStep(run, input),
-      describe: (_result, { selection, prepared, parts }) =>
-        `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${parts ? `: the schema, then ${parts.length} data parts in parallel, then indexes and constraints` : ''}${rebuild ? ', with owners and privileges' : ''}`,
+      describe: (_result, input) => describeRestore(run, input),
     });
   const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
   const verified = settled.check('verified', {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { Logger } from '../util/logger.js';
 import type { PartsOnDisk } from '../postgres/restore-sections.js';
@@ -16,40 +15,6 @@ import type { BackupManifest, BackupPart } from './manifest.js';
 /** The parts a manifest records, for deleting them with their backup. */
 export function partKeysOf(read: ManifestRead | undefined): string[] {
   return read && 'manifest' in read ? (read.manifest.parts ?? []).map((part) => part.key) : [];
-}
-
-/** The object this run wrote at a part's key, told apart from any other by its ETag. */
-export interface WrittenPart {
-  key: string;
-  etag: string;
-}
-
-/**
- * Before the manifest is written: S3 must hold each part this run wrote with exactly the bytes that
- * were hashed. Records S3's own checksum of each, and tags each with its SHA-256.
- */
-export async function checkStoredParts(
-  store: BackupStore,
-  parts: BackupPart[],
-  written: readonly WrittenPart[],
-): Promise<void> {
-  await mapWithLimit(parts, 8, async (part) => {
-    const stored = await store.metadata(part.key);
-    const ours = written.find((object) => object.key === part.key);
-    if (!stored || !ours || stored.etag !== ours.etag || stored.sizeBytes !== part.sizeBytes) {
-      throw new Error(
-        `S3 holds ${stored ? `${stored.sizeBytes} bytes of another writer` : 'nothing'} at ${part.key}, ${part.sizeBytes} bytes were sent`,
-      );
-    }
-    if (stored.storageChecksum) part.storageChecksum = stored.storageChecksum;
-    await store.client.send(
-      new PutObjectTaggingCommand({
-        Bucket: store.bucket,
-        Key: part.key,
-        Tagging: { TagSet: [{ Key: 'sha256', Value: part.sha256 }] },
-      }),
-    );
-  });
 }
 
 /** The bytes a backup downloads: its object and its parts. */

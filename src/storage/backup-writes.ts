@@ -16,7 +16,7 @@ import type { BackupManifest } from './manifest.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
 import { isKeyTakenError, uploadStream } from './streaming-upload.js';
 import { DELETE_BATCH } from './s3-limits.js';
-import { checkStoredParts, type WrittenPart } from './backup-parts.js';
+import { checkStoredParts, type WrittenPart } from './part-writes.js';
 
 /**
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
