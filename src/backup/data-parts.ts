@@ -49,7 +49,8 @@ export async function planDataParts(
     firstPartExtras.push(`--table=${qualifiedName(sequence)}`);
     if (owner) firstPartExtras.push(`--table=${qualifiedName(owner)}`, `--exclude-table-data=${qualifiedName(owner)}`);
   }
-  if (contents.largeObjects !== undefined) firstPartExtras.push('--large-objects');
+  // -b: --large-objects is only pg_dump 16's spelling.
+  if (contents.largeObjects !== undefined) firstPartExtras.push('-b');
   const shaping = withoutSelection(userArgs);
   const parts = shares.map((share, index) => ({
     tables: share.tables.length,

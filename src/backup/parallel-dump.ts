@@ -14,7 +14,7 @@ import { partKeyFor } from '../storage/keys.js';
 import type { BackupPart, MaterializedViewRows, TableRowCount } from '../storage/manifest.js';
 import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
 import { gatedSource } from '../util/end-gate.js';
-import { formatBytes } from '../util/format.js';
+import { formatBytes, plural } from '../util/format.js';
 import { PROGRESS_EVERY_MS, type Logger } from '../util/logger.js';
 import { redact } from '../util/redact.js';
 import type { DataPart } from './data-parts.js';
@@ -75,7 +75,7 @@ function jobsOf(plan: ParallelDumpPlan): DumpJob[] {
   };
   const count = plan.parts.length;
   const data = plan.parts.map((part, index) => ({
-    label: `data part ${index + 1} of ${count} (${part.tables} tables)`,
+    label: `data part ${index + 1} of ${count} (${plural(part.tables, 'table')})`,
     key: partKeyFor(plan.object.key, index + 1),
     args: [...plan.baseArgs, ...part.args],
     tables: part.tables,
