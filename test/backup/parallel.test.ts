@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { manifestKeyFor } from '../../src/storage/keys.js';
 import type { BackupManifest } from '../../src/storage/manifest.js';
 import { runBundledAction } from '../../harness/bundled-action.js';
+import { COPY_REGION, createRegionalBucket } from '../../harness/second-region.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
@@ -182,4 +183,19 @@ test('a pg_dump that fails mid-way stops the others: no manifest, no part, no ob
     await dropDatabase(failing.name);
     await sql(stackFromEnv().postgresUrl('postgres'), `DROP ROLE IF EXISTS ${role}`);
   }
+}, 300_000);
+
+test('the second copy, in a bucket with Object Lock in another region, holds every part, checked, before its manifest', async () => {
+  const bucket = await createBucket('partscopy');
+  const copyBucket = await createRegionalBucket(COPY_REGION, { prefix: 'partscopy', objectLock: true });
+  const run = await backup({ bucket, jobs: '2', 'copy-bucket': copyBucket, 'copy-region': COPY_REGION });
+  expect(run.stdout).not.toContain('::error::');
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs['copy-status']).toBe('copied');
+  const key = run.outputs.key as string;
+  expect(await listKeys(copyBucket)).toEqual(
+    [key, manifestKeyFor(key), `${key}.globals.sql`, `${key}.part-1`, `${key}.part-2`].sort(),
+  );
+  const manifest = await manifestOf(bucket, key);
+  for (const part of manifest.parts ?? []) expect(part.storageChecksum?.algorithm).toBe('CRC32');
 }, 300_000);
