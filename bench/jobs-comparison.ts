@@ -26,6 +26,8 @@ export interface JobsContext {
   moto: MotoServer;
   /** The restore server, with restore-verify.yml's scratch settings. */
   scratch: PostgresServer;
+  /** Where the restores' reports go. */
+  work: string;
   actionEnv(inputs: Record<string, string>): Record<string, string>;
 }
 
@@ -70,6 +72,7 @@ export function jobsVariants(dataset: Dataset, size: string, ctx: JobsContext): 
         'endpoint-url': ctx.moto.endpoint,
         region: ctx.region,
         'target-database-url': ctx.scratch.url(`bench_jobs_${backupJobs}_${jobs}`),
+        'report-path': join(ctx.work, `restore-verify-${backupJobs}-${jobs}.json`),
       }),
     );
   };

@@ -678,6 +678,7 @@ async function compareJobs() {
   const moto = await startMoto();
   await execa('renice', ['-n', '19', '-p', String(moto.pid)]);
   const scratch = await startPostgres({ settings: SCRATCH_SERVER_SETTINGS });
+  const work = await mkdtemp(join(tmpdir(), 'dr-actions-bench-jobs-'));
   try {
     await createS3Client({ region: REGION, endpointUrl: moto.endpoint }).send(
       new CreateBucketCommand({ Bucket: BUCKET }),
@@ -686,7 +687,7 @@ async function compareJobs() {
     for (const name of sizes) {
       const dataset = await openDataset(name, log);
       log(`jobs 1 against jobs 2 on ${name} (${formatBytes(dataset.sizeBytes)}), ${runs} runs interleaved`);
-      const context = { root, bucket: BUCKET, region: REGION, moto, scratch, actionEnv };
+      const context = { root, bucket: BUCKET, region: REGION, moto, scratch, work, actionEnv };
       const results = await interleave(jobsVariants(dataset, name, context), moto);
       await dataset.server.stop();
       measured.push({ size: name, datasetBytes: dataset.sizeBytes, results, ratios: jobsRatios(results) });
@@ -703,6 +704,7 @@ async function compareJobs() {
     await writeFile(`${base}.md`, text);
     process.stdout.write(text);
   } finally {
+    await rm(work, { recursive: true, force: true });
     await moto.stop();
     await scratch.stop();
   }
