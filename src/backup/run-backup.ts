@@ -56,6 +56,8 @@ export interface BackupResult extends RetentionOutcome {
   manifestKey: string;
   manifest: BackupManifest;
   durationSeconds: number;
+  /** Bytes stored: the object, and a parallel backup's parts. */
+  storedBytes: number;
   /** Bytes of the stored object per second of the whole run. */
   throughputBytesPerSecond: number;
   /** Database size on disk over backup size. */
@@ -214,6 +216,7 @@ function backupResultOf(
     manifestKey: published.manifestKey,
     manifest: published.manifest,
     durationSeconds,
+    storedBytes: stored,
     throughputBytesPerSecond: stored / Math.max(durationSeconds, 0.001),
     compressionRatio: stored > 0 ? server.databaseSizeBytes / stored : 0,
     totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,

@@ -62,6 +62,7 @@ describe('jobs: 2, from backup to restore-verify', () => {
   let bucket: string;
   let key: string;
   let manifest: BackupManifest;
+  let sizeOutput: number;
 
   beforeAll(async () => {
     bucket = await createBucket('parallel');
@@ -69,6 +70,7 @@ describe('jobs: 2, from backup to restore-verify', () => {
     expect(run.stdout).not.toContain('::error::');
     expect(run.exitCode).toBe(0);
     key = run.outputs.key as string;
+    sizeOutput = Number(run.outputs['size-bytes']);
     manifest = await manifestOf(bucket, key);
   }, 180_000);
 
@@ -84,6 +86,7 @@ describe('jobs: 2, from backup to restore-verify', () => {
       expect(createHash('sha256').update(body).digest('hex')).toBe(part.sha256);
     }
     expect((manifest.parts ?? []).reduce((sum, part) => sum + part.tables, 0)).toBe(manifest.tables.length);
+    expect(sizeOutput).toBe((manifest.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, manifest.sizeBytes));
     expect(await listKeys(bucket)).toEqual(
       [key, manifestKeyFor(key), `${key}.globals.sql`, `${key}.part-1`, `${key}.part-2`].sort(),
     );
