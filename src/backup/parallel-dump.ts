@@ -59,8 +59,15 @@ interface Shared {
   plan: ParallelDumpPlan;
   database: DatabaseTarget;
   counting: Promise<Counted>;
-  /** Stops every dump and upload once one of them failed (or the job was cancelled). */
+  /**
+   * Stops every pg_dump once one of them failed (or the job was cancelled): the outputs of those
+   * still running then fail, and their uploads abort themselves. An upload whose pg_dump already
+   * succeeded is let finish, so that its object is known by its ETag and removed; stopped in flight,
+   * S3 could store it without this run learning of it.
+   */
   abort: AbortController;
+  /** A cancelled job, which stops the uploads too. */
+  signal?: AbortSignal;
   /** The first failure, which explains the others: those that followed were stopped by it. */
   cause?: { label: string; error: unknown };
 }
@@ -100,7 +107,7 @@ async function dumpOne(shared: Shared, job: DumpJob): Promise<WrittenObject> {
       ...plan.object,
       key: job.key,
       body,
-      signal: abort.signal,
+      signal: shared.signal,
       metadata: { ...plan.object.metadata, 'backup-key': plan.object.key },
     });
   } catch (error) {
@@ -126,7 +133,14 @@ export async function dumpInParallel(
   counting: Promise<Counted>,
   options: { database: DatabaseTarget; log: Logger; signal?: AbortSignal },
 ): Promise<ParallelDumped> {
-  const shared: Shared = { store, plan, database: options.database, counting, abort: new AbortController() };
+  const shared: Shared = {
+    store,
+    plan,
+    database: options.database,
+    counting,
+    abort: new AbortController(),
+    signal: options.signal,
+  };
   const cancel = () => shared.abort.abort();
   options.signal?.addEventListener('abort', cancel, { once: true });
   counting.catch((error: unknown) => {
