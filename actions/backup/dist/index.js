@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 8547:
+/***/ 2133:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72565,6 +72565,56 @@ function parsePgDumpArgs(input) {
     }
     return words;
 }
+/** Options that choose what is dumped: a parallel backup's data parts name their tables themselves. */
+const SELECTION = new Set([
+    'table',
+    'exclude-table',
+    'schema',
+    'exclude-schema',
+    'table-and-children',
+    'exclude-table-and-children',
+    'exclude-table-data',
+    'exclude-table-data-and-children',
+    'extension',
+    'exclude-extension',
+    'filter',
+    'strict-names',
+    'large-objects',
+    'blobs',
+    'no-unlogged-table-data',
+]);
+/**
+ * Parsed pg-dump-args without the options that choose what is dumped (a data part's tables are
+ * named one by one, from what the whole dump holds), keeping those that shape the data (--inserts,
+ * --rows-per-insert, --disable-triggers, --load-via-partition-root, ...).
+ */
+function withoutSelection(words) {
+    const kept = [];
+    for (let i = 0; i < words.length; i += 1) {
+        const word = words[i];
+        let name;
+        let takesNext;
+        if (word.startsWith('--')) {
+            const [rawName = '', inlineValue] = word.slice(2).split(/=(.*)/s, 2);
+            name = rawName;
+            takesNext = ALLOWED_WITH_VALUE.has(rawName) && inlineValue === undefined;
+        }
+        else {
+            // One short option per word here is enough: a cluster with a selection letter is dropped whole.
+            const letters = word.slice(1);
+            const valueAt = [...letters].findIndex((letter) => SHORT_WITH_VALUE.has(letter));
+            const options = valueAt < 0 ? letters : letters.slice(0, valueAt + 1);
+            name = [...options].some((letter) => SELECTION.has(SHORT_TO_LONG[letter] ?? '')) ? 'table' : '';
+            takesNext = valueAt === letters.length - 1;
+        }
+        const value = takesNext ? [words[i + 1]] : [];
+        if (takesNext)
+            i += 1;
+        if (!SELECTION.has(name))
+            kept.push(word, ...value);
+    }
+    return kept;
+}
 
 ;// CONCATENATED MODULE: ./src/util/time.ts
 
@@ -72937,6 +72987,14 @@ function parseLockMode(input, retention) {
     }
     return mode;
 }
+/** At most this many pg_dump workers: each holds a connection and its own upload's buffers. */
+const MAX_DUMP_JOBS = 32;
+function parseDumpJobs(input, format) {
+    const jobs = parseInteger(input, 'jobs', 1, 1, MAX_DUMP_JOBS);
+    if (jobs > 1 && format === 'plain')
+        throw new ConfigurationError(`jobs: ${jobs} dumps the data in parts that pg_restore restores in parallel, which needs format: custom; set format: custom, or jobs: 1 for one plain SQL file`);
+    return jobs;
+}
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 function parseBackupInputs(input, env = process.env) {
     const format = parseChoice(input('format'), 'format', ['custom', 'plain'], 'custom');
@@ -72961,6 +73019,7 @@ function parseBackupInputs(input, env = process.env) {
         lockMode: parseLockMode(input('lock-mode'), retention),
         copy: parseCopy(input, bucket, region, encryption),
         globals: parseChoice(input('globals'), 'globals', GLOBALS_POLICIES, 'required'),
+        jobs: parseDumpJobs(input('jobs'), format),
     };
 }
 
@@ -73419,7 +73478,7 @@ async function exportSnapshot(session) {
 
 ;// CONCATENATED MODULE: ./src/util/concurrency.ts
 /** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
-async function mapWithLimit(items, limit, fn) {
+async function concurrency_mapWithLimit(items, limit, fn) {
     const results = new Array(items.length);
     let next = 0;
     const worker = async () => {
@@ -73448,6 +73507,13 @@ function timestampPart(time) {
 function backupKey(prefix, startedAt, format) {
     return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
 }
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -73473,9 +73539,13 @@ function backupKeyOfManifest(manifestKey) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own). Versions 1 and 2 are still read.
+ */
+const MANIFEST_VERSION = 3;
+const READABLE_VERSIONS = [1, 2, 3];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -73525,6 +73595,8 @@ function parseManifest(text, expectedKey) {
     }
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
     return data;
 }
 const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
@@ -73543,6 +73615,29 @@ function checkVersion2Fields(m, fail) {
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -73643,7 +73738,7 @@ class BackupStore {
     /** Manifests of the given backups (those that have one), read with bounded concurrency. */
     async readManifests(backups) {
         const withManifest = backups.filter((b) => b.manifestObject);
-        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
+        const reads = await concurrency_mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
         return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
     }
     /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
@@ -73887,7 +73982,32 @@ function isKeyTakenError(error) {
     return httpStatusOf(error) === 412 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict';
 }
 
+;// CONCATENATED MODULE: ./src/storage/part-writes.ts
+
+
+/**
+ * Before the manifest is written: S3 must hold each part this run wrote with exactly the bytes that
+ * were hashed. Records S3's own checksum of each, and tags each with its SHA-256.
+ */
+async function checkStoredParts(store, parts, written) {
+    await concurrency_mapWithLimit(parts, 8, async (part) => {
+        const stored = await store.metadata(part.key);
+        const ours = written.find((object) => object.key === part.key);
+        if (!stored || !ours || stored.etag !== ours.etag || stored.sizeBytes !== part.sizeBytes) {
+            throw new Error(`S3 holds ${stored ? `${stored.sizeBytes} bytes of another writer` : 'nothing'} at ${part.key}, ${part.sizeBytes} bytes were sent`);
+        }
+        if (stored.storageChecksum)
+            part.storageChecksum = stored.storageChecksum;
+        await store.client.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+            Bucket: store.bucket,
+            Key: part.key,
+            Tagging: { TagSet: [{ Key: 'sha256', Value: part.sha256 }] },
+        }));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/storage/backup-writes.ts
+
 
 
 
@@ -74033,15 +74153,15 @@ async function deleteIfOurs(store, written) {
 }
 /**
  * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
- * stores the globals beside it, tags the object with its SHA-256 (an object's metadata is fixed
+ * checks a parallel backup's parts the same way, stores the globals beside it, tags the object with its SHA-256 (an object's metadata is fixed
  * when its multipart upload starts, before the hash is known), then writes the manifest: the
  * moment the backup becomes complete. When any of it fails, what this run wrote is removed (the
- * object and the globals), so no backup is left that looks complete but was never published; an
+ * object, its parts and the globals), so no backup is left that looks complete but was never published; an
  * object at one of its keys that is no longer the one this run wrote is never removed.
  */
 async function publishBackup(store, manifest, publication) {
     const { written, encryption, lock } = publication;
-    const ours = [written];
+    const ours = [written, ...(publication.parts ?? [])];
     try {
         const stored = await store.metadata(manifest.key);
         if (stored && stored.etag !== written.etag)
@@ -74050,6 +74170,8 @@ async function publishBackup(store, manifest, publication) {
             throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
         }
         manifest.storageChecksum = stored.storageChecksum;
+        if (manifest.parts)
+            await checkStoredParts(store, manifest.parts, publication.parts ?? []);
         if (publication.globalsSql !== undefined && manifest.globals?.status === 'stored') {
             const body = Buffer.from(publication.globalsSql, 'utf8');
             ours.push(await putSmallObject(store, {
@@ -74124,7 +74246,7 @@ function hashedSource(source, tally) {
     };
 }
 /** Passes bytes through unchanged while tallying them. */
-class Sha256Stream extends (/* unused pure expression or super */ null && (Transform)) {
+class sha256_stream_Sha256Stream extends (/* unused pure expression or super */ null && (Transform)) {
     tally = new Sha256Tally();
     get bytes() {
         return this.tally.bytes;
@@ -74196,7 +74318,7 @@ function minorGarbageCollector() {
     return minorCollector;
 }
 /** A pass-through that frees the buffers already passed on after every `everyBytes`, when opted in. */
-class BufferReclaimer extends external_node_stream_.Transform {
+class buffer_reclaimer_BufferReclaimer extends external_node_stream_.Transform {
     everyBytes;
     collect;
     sinceCollection = 0;
@@ -74270,7 +74392,7 @@ function gatedSource(source, verdict) {
 
 ;// CONCATENATED MODULE: ./src/util/format.ts
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function formatBytes(bytes) {
+function format_formatBytes(bytes) {
     let value = bytes;
     let unit = 0;
     while (value >= 1024 && unit < UNITS.length - 1) {
@@ -74289,7 +74411,7 @@ function formatDuration(seconds) {
     return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
 }
 /** Seconds between two instants, rounded to milliseconds. */
-function secondsBetween(start, end) {
+function format_secondsBetween(start, end) {
     return Math.round(end.getTime() - start.getTime()) / 1000;
 }
 /** "1 attempt", "3 attempts". */
@@ -74299,7 +74421,7 @@ function plural(count, noun) {
 
 ;// CONCATENATED MODULE: ./src/util/logger.ts
 /** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
-const PROGRESS_EVERY_MS = 30_000;
+const logger_PROGRESS_EVERY_MS = 30_000;
 const silentLogger = {
     info: () => undefined,
     warning: () => undefined,
@@ -74569,7 +74691,7 @@ function newBackupLock(mode, retention, startedAt) {
 const EXTEND_CONCURRENCY = 8;
 /**
  * After retention: every kept backup that retention now keeps as the newest of a past week or
- * month gets the locks of its object, manifest and globals extended to that tier's horizon, so the lock lasts
+ * month gets the locks of its object, manifest, globals and parts extended to that tier's horizon, so the lock lasts
  * exactly as long as retention keeps it. A lock is only ever extended.
  */
 async function extendPromotedLocks(store, report, mode, now) {
@@ -74577,7 +74699,7 @@ async function extendPromotedLocks(store, report, mode, now) {
     const horizons = promotedHorizons(report.complete, report.policy, now);
     const promoted = kept.filter((decision) => horizons.has(decision.key));
     const errors = [];
-    const locks = await mapWithLimit(promoted, EXTEND_CONCURRENCY, async (decision) => {
+    const locks = await concurrency_mapWithLimit(promoted, EXTEND_CONCURRENCY, async (decision) => {
         const lock = { mode, retainUntil: horizons.get(decision.key) };
         try {
             const object = await extendLock(store.client, store.bucket, decision.key, lock);
@@ -74588,10 +74710,11 @@ async function extendPromotedLocks(store, report, mode, now) {
                     return { extended: false };
                 throw error;
             });
+            const parts = await extendPartLocks(store, decision.key, lock);
             return {
                 key: decision.key,
                 lockedUntil: object.retainUntil,
-                extended: object.extended || manifest.extended || globals.extended,
+                extended: object.extended || manifest.extended || globals.extended || parts,
             };
         }
         catch (error) {
@@ -74600,6 +74723,153 @@ async function extendPromotedLocks(store, report, mode, now) {
         }
     });
     return { mode, locks: locks.filter((lock) => lock !== undefined), errors };
+}
+/** A parallel backup's parts, numbered from 1 without a gap: each lock extended until the first key that is not there. */
+async function extendPartLocks(store, key, lock) {
+    let extended = false;
+    for (let index = 1;; index += 1) {
+        const part = await extendLock(store.client, store.bucket, partKeyFor(key, index), lock).catch((error) => {
+            if (httpStatusOf(error) === 404)
+                return undefined;
+            throw error;
+        });
+        if (!part)
+            return extended;
+        extended ||= part.extended;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-download.ts
+
+
+
+
+
+
+
+
+
+/** The object differs from what its manifest recorded: it must not be restored. */
+class backup_download_ChecksumMismatchError extends (/* unused pure expression or super */ null && (Error)) {
+    name = 'ChecksumMismatchError';
+}
+const CHECKSUM_FIELDS = (/* unused pure expression or super */ null && ([
+    'ChecksumCRC32',
+    'ChecksumCRC32C',
+    'ChecksumCRC64NVME',
+    'ChecksumSHA1',
+    'ChecksumSHA256',
+]));
+/** Room left for the rest of the job after the download. */
+const DISK_MARGIN_BYTES = (/* unused pure expression or super */ null && (256 * 1024 * 1024));
+/** Refuses a download that cannot fit, before a single byte is fetched. */
+async function checkFreeSpace(path, bytes) {
+    const stats = await statfs(dirname(path));
+    const free = stats.bavail * stats.bsize;
+    if (free < bytes + DISK_MARGIN_BYTES) {
+        throw new Error(`${dirname(path)} has ${formatBytes(free)} free; the backup needs ${formatBytes(bytes)} plus ${formatBytes(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
+    }
+}
+/**
+ * Streams an object into a new file, hashing it on the way (parallel pg_restore needs a
+ * seekable file, and the hash must be known before anything is restored). Memory stays flat
+ * whatever the object's size.
+ *
+ * `storageChecksum` asks the SDK to check S3's own checksum of the object as well. A backup with
+ * a manifest does not need it: its SHA-256 covers every byte, and the SDK's CRC64NVME in
+ * JavaScript runs at about 130 MiB/s here, slower than a download from S3, so it would cap
+ * the download. A backup without a manifest has nothing else that proves the transfer.
+ */
+async function backup_download_downloadToFile(store, key, path, options) {
+    const started = options.now();
+    const response = await store.client.send(new GetObjectCommand({
+        Bucket: store.bucket,
+        Key: key,
+        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
+    }), {
+        abortSignal: options.signal,
+    });
+    if (!response.Body)
+        throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
+    const hasher = new Sha256Stream();
+    const progress = setInterval(() => {
+        const seconds = Math.max(secondsBetween(started, options.now()), 1);
+        options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
+    }, PROGRESS_EVERY_MS);
+    const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    let created = false;
+    file.once('open', () => (created = true));
+    try {
+        await pipeline(response.Body, hasher, new BufferReclaimer(), file, { signal: options.signal });
+    }
+    catch (error) {
+        // Part of the object must never pass for all of it (S3 that stopped sending, a cancelled job);
+        // a file that was there before ('wx' refused it) is not this download's to remove.
+        if (created)
+            await rm(path, { force: true });
+        throw error;
+    }
+    finally {
+        clearInterval(progress);
+    }
+    // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
+    const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
+    return {
+        path,
+        bytes: hasher.bytes,
+        sha256: hasher.sha256,
+        seconds: secondsBetween(started, options.now()),
+        storageChecksumChecked: options.storageChecksum && fullObject,
+    };
+}
+/** Size first (a truncated object says most), then the SHA-256; both values in the message. */
+function compareWithManifest(downloaded, manifest, where) {
+    if (downloaded.bytes !== manifest.sizeBytes) {
+        throw new backup_download_ChecksumMismatchError(`${where} is ${downloaded.bytes} bytes, but its manifest says ${manifest.sizeBytes} bytes: the object is not the backup that was made`);
+    }
+    if (downloaded.sha256 !== manifest.sha256) {
+        throw new backup_download_ChecksumMismatchError(`${where} has SHA-256 ${downloaded.sha256}, but its manifest says ${manifest.sha256}: the object is corrupt`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-parts.ts
+
+
+
+/**
+ * A parallel backup (manifest version 3 with `parts`): the object at the key holds the schema (the
+ * pre-data and post-data sections) and each part beside it the data of its share of the tables.
+ * The parts are published, copied, checked and deleted with the backup, never apart from it.
+ */
+/** The parts a manifest records, for deleting them with their backup. */
+function partKeysOf(read) {
+    return read && 'manifest' in read ? (read.manifest.parts ?? []).map((part) => part.key) : [];
+}
+/** The bytes a backup downloads: its object and its parts. */
+function downloadBytesOf(manifest, objectBytes) {
+    return objectBytes + (manifest?.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+/** Downloads every part beside the backup's own file, `jobs` at a time, each through its SHA-256. */
+async function downloadParts(store, parts, dir, options) {
+    return mapWithLimit(parts, options.jobs, async (part, index) => {
+        const path = join(dir, `part-${index + 1}.dump`);
+        const downloaded = await downloadToFile(store, part.key, path, { ...options, storageChecksum: false });
+        return { ...downloaded, part };
+    });
+}
+/** Each part against its manifest entry; the first that differs fails the restore, named. */
+function compareParts(downloaded, bucket) {
+    for (const { part, bytes, sha256 } of downloaded) {
+        const where = `part s3://${bucket}/${part.key}`;
+        if (bytes !== part.sizeBytes)
+            throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);
+        if (sha256 !== part.sha256)
+            throw new ChecksumMismatchError(`${where} has SHA-256 ${sha256}, but the manifest says ${part.sha256}: the part is corrupt`);
+    }
+}
+/** The files pg_restore reads for a parallel backup, each part named by its key. */
+function partsOnDisk(schema, parts) {
+    return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
 }
 
 ;// CONCATENATED MODULE: ./src/storage/version-delete.ts
@@ -74665,7 +74935,7 @@ async function deleteBackupKeys(store, keys, now) {
     const wanted = new Set(keys);
     const versions = await versionsOf(store, wanted);
     const objectVersions = [...versions].flatMap(([key, list]) => list.filter((v) => !v.marker).map((v) => ({ key, versionId: v.versionId })));
-    const locks = await mapWithLimit(objectVersions, LOCK_READ_CONCURRENCY, (v) => readLock(store.client, store.bucket, v.key, v.versionId));
+    const locks = await concurrency_mapWithLimit(objectVersions, LOCK_READ_CONCURRENCY, (v) => readLock(store.client, store.bucket, v.key, v.versionId));
     const lockedByKey = new Map();
     objectVersions.forEach((v, index) => {
         const lock = locks[index];
@@ -74712,6 +74982,7 @@ async function deleteBackupKeys(store, keys, now) {
 
 
 
+
 /** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
 const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
 /**
@@ -74727,11 +74998,14 @@ async function pruneBackups(options) {
     const decisions = decideComplete(complete, options);
     const leftovers = await classifyUnverified(store, unverified, now);
     const orphans = planOrphanManifests(listing.orphanManifests, now);
-    // Every key a planned deletion removes: a backup goes with its manifest and its globals.
+    // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts.
     const toDelete = [...leftovers.toDelete];
-    for (const decision of decisions)
-        if (!decision.keep)
-            toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
+    for (const decision of decisions) {
+        if (decision.keep)
+            continue;
+        const read = manifests.get(decision.key);
+        toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(read), ...partKeysOf(read));
+    }
     toDelete.push(...orphans.toDelete);
     const outcome = dryRun ? nothingDeleted() : await deletePlanned(store, toDelete, options);
     const settle = settlerFor(outcome, dryRun);
@@ -74791,7 +75065,7 @@ async function classifyUnverified(store, unverified, now) {
     const toDelete = [];
     const incomplete = [];
     const legacy = [];
-    const owners = await mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
+    const owners = await concurrency_mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
     unverified.forEach(({ backup, reason }, index) => {
         const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
         if (!owners[index]) {
@@ -74913,7 +75187,7 @@ function copyPartSize(sizeBytes) {
 }
 /**
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
- * the backup itself: the object first, server side (S3 reads it from the source region, nothing
+ * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it from the source region, nothing
  * passes through the runner), then the copy is checked (its size and S3's full-object checksum
  * against the manifest), then the globals the manifest records (read and checked against it),
  * and the manifest is written last. Every write is conditional
@@ -74928,6 +75202,12 @@ async function copyBackup(source, manifest, target) {
     const copied = [manifest.key];
     try {
         await checkCopy(target.store, manifest);
+        // A parallel backup's parts, one after another: each copy already runs its ranges in parallel.
+        for (const part of manifest.parts ?? []) {
+            await copyObject(source, part, target);
+            copied.push(part.key);
+            await checkCopy(target.store, part);
+        }
         const { encryption, lock } = target;
         const globals = manifest.globals;
         if (globals?.status === 'stored') {
@@ -74989,7 +75269,7 @@ async function copyObject(source, manifest, target) {
         const ranges = size <= partSize
             ? [undefined]
             : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
-        const parts = await mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
+        const parts = await concurrency_mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
             const PartNumber = index + 1;
             const copied = await client.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
                 Bucket,
@@ -75129,6 +75409,7 @@ async function makeSecondCopy(settings, source, manifest, options) {
                 keys: [
                     manifest.key,
                     ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []),
+                    ...(manifest.parts ?? []).map((part) => part.key),
                     manifestKeyFor(manifest.key),
                 ],
                 timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS,
@@ -75170,6 +75451,241 @@ async function retainCopies(store, manifest, options, known) {
         lockMode,
         ownManifest: { ...manifest, bucket: store.bucket },
     });
+}
+
+;// CONCATENATED MODULE: ./src/postgres/relation-sizes.ts
+
+/** Each table's pg_total_relation_size (heap, TOAST, indexes), keyed by its qualified name; in the session's snapshot. */
+async function tableSizes(session) {
+    const rows = await session.query(`SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p', 'm')`);
+    return new Map(rows.map(([schema, name, size]) => [identifiers_qualifiedName({ schema: String(schema), name: String(name) }), Number(size)]));
+}
+/**
+ * The table that owns each owned sequence (a serial's, an identity column's), keyed by the
+ * sequence's qualified name: pg_dump dumps such a sequence's value with its table.
+ */
+async function sequenceOwners(session) {
+    const rows = await session.query(`SELECT sn.nspname, s.relname, tn.nspname, t.relname FROM pg_depend d
+     JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+     JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')`);
+    return new Map(rows.map(([schema, name, tableSchema, table]) => [
+        identifiers_qualifiedName({ schema: String(schema), name: String(name) }),
+        { schema: String(tableSchema), name: String(table) },
+    ]));
+}
+
+;// CONCATENATED MODULE: ./src/backup/table-shares.ts
+const byName = (a, b) => a.schema < b.schema ? -1 : a.schema > b.schema ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+/**
+ * Shares the tables among at most `jobs` workers, balanced by size: largest first, each to the
+ * least loaded worker (the lowest-numbered among equals), so the same database always shares out
+ * the same way. No share is empty: with fewer tables than jobs, there are as many shares as
+ * tables (and one, empty, when there are none).
+ */
+function shareTables(tables, jobs) {
+    const count = Math.max(1, Math.min(jobs, tables.length));
+    const shares = Array.from({ length: count }, () => ({ tables: [], bytes: 0 }));
+    const largestFirst = [...tables].sort((a, b) => b.sizeBytes - a.sizeBytes || byName(a, b));
+    for (const table of largestFirst) {
+        const least = shares.reduce((best, share) => (share.bytes < best.bytes ? share : best));
+        least.tables.push(table);
+        least.bytes += table.sizeBytes;
+    }
+    return shares;
+}
+
+;// CONCATENATED MODULE: ./src/backup/data-parts.ts
+
+
+
+
+
+/**
+ * Bytes of arguments one pg_dump may be given. Linux holds argv and the environment together to
+ * a quarter of the stack limit (2 MiB by default); a part names each of its tables on the command
+ * line (pg_dump before 17 reads no list of tables from a file), so this leaves room to spare.
+ */
+const ARGV_BUDGET_BYTES = 1024 * 1024;
+/**
+ * Shares the dump's tables among `jobs` data parts by size, in the dump's snapshot. Each part
+ * names its tables exactly (`--table="schema"."name"`: quoted, so no name is read as a pattern),
+ * and only those, so every table's rows land in exactly one part. pg_dump dumps a sequence's
+ * value with the table that owns it; the other sequences the dump sets, and the large objects,
+ * go to part 1 (an owned sequence whose table's rows are not dumped is selected with its table's
+ * definition but not its rows: pg_dump leaves out an identity sequence whose table it does not select).
+ */
+async function planDataParts(session, contents, jobs, userArgs) {
+    const sizes = await tableSizes(session);
+    const owners = await sequenceOwners(session);
+    const shares = shareTables(contents.tables.map((table) => ({ ...table, sizeBytes: sizes.get(identifiers_qualifiedName(table)) ?? 0 })), jobs);
+    const dumped = new Set(contents.tables.map(identifiers_qualifiedName));
+    const firstPartExtras = [];
+    for (const sequence of contents.sequences) {
+        const owner = owners.get(identifiers_qualifiedName(sequence));
+        if (owner && dumped.has(identifiers_qualifiedName(owner)))
+            continue;
+        firstPartExtras.push(`--table=${identifiers_qualifiedName(sequence)}`);
+        if (owner)
+            firstPartExtras.push(`--table=${identifiers_qualifiedName(owner)}`, `--exclude-table-data=${identifiers_qualifiedName(owner)}`);
+    }
+    // -b: --large-objects is only pg_dump 16's spelling.
+    if (contents.largeObjects !== undefined)
+        firstPartExtras.push('-b');
+    const shaping = withoutSelection(userArgs);
+    const parts = shares.map((share, index) => ({
+        tables: share.tables.length,
+        bytes: share.bytes,
+        args: [
+            '--section=data',
+            ...shaping,
+            ...share.tables.map((table) => `--table=${identifiers_qualifiedName(table)}`),
+            ...(index === 0 ? firstPartExtras : []),
+        ],
+    }));
+    for (const [index, part] of parts.entries()) {
+        const bytes = part.args.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0);
+        if (bytes > ARGV_BUDGET_BYTES)
+            throw new Error(`part ${index + 1} would name its ${part.tables} tables in ${format_formatBytes(bytes)} of pg_dump arguments, more than the ${format_formatBytes(ARGV_BUDGET_BYTES)} a command line safely holds; raise jobs so that each part names fewer tables`);
+    }
+    return parts;
+}
+
+;// CONCATENATED MODULE: ./src/backup/parallel-dump.ts
+
+
+
+
+
+
+
+
+
+function jobsOf(plan) {
+    const schema = {
+        label: 'the schema (pre-data and post-data)',
+        key: plan.object.key,
+        args: [...plan.pgDumpArgs, '--section=pre-data', '--section=post-data'],
+        tables: 0,
+        hasher: new Sha256Tally(),
+    };
+    const count = plan.parts.length;
+    const data = plan.parts.map((part, index) => ({
+        label: `data part ${index + 1} of ${count} (${plural(part.tables, 'table')})`,
+        key: partKeyFor(plan.object.key, index + 1),
+        args: [...plan.baseArgs, ...part.args],
+        tables: part.tables,
+        hasher: new Sha256Tally(),
+    }));
+    return [schema, ...data];
+}
+/** One pg_dump streamed through SHA-256 into its object; the object completes only once pg_dump exited 0 and every row was counted. */
+async function dumpOne(shared, job) {
+    const { store, plan, database, abort } = shared;
+    const dump = await startPgDump(plan.pgDump, database, job.args, abort.signal);
+    const fail = (error) => {
+        if (!abort.signal.aborted)
+            shared.cause ??= { label: job.label, error };
+        abort.abort();
+    };
+    dump.exit.catch(fail);
+    const verdict = Promise.all([dump.exit, shared.counting]).then(() => undefined);
+    const body = gatedSource(hashedSource(dump.output, job.hasher), verdict);
+    try {
+        return await uploadBackupObject(store, {
+            ...plan.object,
+            key: job.key,
+            body,
+            signal: shared.signal,
+            metadata: { ...plan.object.metadata, 'backup-key': plan.object.key },
+        });
+    }
+    catch (error) {
+        fail(error);
+        dump.kill();
+        await dump.exit.catch(() => undefined);
+        throw error;
+    }
+    finally {
+        await dump.close();
+    }
+}
+/**
+ * A parallel backup's dumps, all from the one exported snapshot and all at once: the schema into the
+ * object at the key, each data part into its own object beside it, every one streamed like the
+ * single archive (no disk, its own few part buffers). When any pg_dump, upload or the row counts
+ * fail, every other dump is stopped and every object this run completed is removed, so nothing is
+ * left that looks like a backup; the error names the part that failed first.
+ */
+async function dumpInParallel(store, plan, counting, options) {
+    const shared = {
+        store,
+        plan,
+        database: options.database,
+        counting,
+        abort: new AbortController(),
+        signal: options.signal,
+    };
+    const cancel = () => shared.abort.abort();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    counting.catch((error) => {
+        shared.cause ??= { label: 'the row counts', error };
+        shared.abort.abort();
+    });
+    const jobs = jobsOf(plan);
+    const progress = progressLogger(jobs, options.log);
+    try {
+        const results = await Promise.allSettled(jobs.map((job) => dumpOne(shared, job)));
+        const written = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) {
+            for (const object of written)
+                await deleteIfOurs(store, object).catch(() => undefined);
+            throw failureOf(shared, failed.reason, options);
+        }
+        return dumpedOf(jobs, written, await counting);
+    }
+    finally {
+        clearInterval(progress);
+        options.signal?.removeEventListener('abort', cancel);
+    }
+}
+function progressLogger(jobs, log) {
+    const started = Date.now();
+    return setInterval(() => {
+        const seconds = Math.max((Date.now() - started) / 1000, 1);
+        const bytes = jobs.reduce((sum, job) => sum + job.hasher.bytes, 0);
+        log.info(`${format_formatBytes(bytes)} dumped and uploading by ${jobs.length} pg_dump processes (${format_formatBytes(bytes / seconds)}/s)`);
+    }, logger_PROGRESS_EVERY_MS);
+}
+function failureOf(shared, reason, options) {
+    const cause = shared.cause;
+    if (reason instanceof BackupKeyTakenError)
+        return reason;
+    if (cause?.error instanceof BackupKeyTakenError)
+        return cause.error;
+    if (options.signal?.aborted)
+        return new Error('the job was cancelled: every pg_dump was stopped and the uploads aborted, nothing was stored');
+    const what = cause ? `${cause.label}: ${errorMessage(cause.error)}` : errorMessage(reason);
+    return new Error(redact(`backup failed, nothing was stored: ${what}`, [options.database.password]));
+}
+function dumpedOf(jobs, written, counted) {
+    const [schema, ...data] = jobs;
+    return {
+        ...counted,
+        written: written[0],
+        sizeBytes: schema.hasher.bytes,
+        sha256: schema.hasher.sha256,
+        parts: data.map((job) => ({
+            key: job.key,
+            role: 'data',
+            sizeBytes: job.hasher.bytes,
+            sha256: job.hasher.sha256,
+            tables: job.tables,
+        })),
+        writtenParts: written.slice(1),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/clock.ts
@@ -75219,6 +75735,8 @@ function clockStartingAt(start) {
 
 
 
+
+
 /**
  * Dumps one database into S3 and, when the object is complete, writes its manifest; then
  * applies retention. Only a dump that pg_dump finished with exit code 0, whose row counts were
@@ -75237,7 +75755,7 @@ async function runBackup(options) {
         const server = await readServerFacts(session);
         const pgDump = await findClient('pg_dump', server.major, server.version);
         const compression = resolveCompression(options.compression, options.format, pgDump.major, pgDump.version);
-        log.info(`PostgreSQL ${server.version} (${formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
+        log.info(`PostgreSQL ${server.version} (${format_formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
         const store = new BackupStore(createS3Client(options.aws), options.bucket, options.prefix);
         const startedAt = now();
         const destination = await claimDestination(store, options, startedAt);
@@ -75250,7 +75768,9 @@ async function runBackup(options) {
         const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
         const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
-        const dumped = await dumpToS3(store, session, contents, options, plan);
+        const dumped = options.jobs > 1
+            ? await dumpParts(store, session, contents, options, plan)
+            : await dumpToS3(store, session, contents, options, plan);
         const manifest = manifestFor(options, {
             key,
             server,
@@ -75268,9 +75788,13 @@ async function runBackup(options) {
             encryption: options.encryption,
             lock,
             globalsSql: globals.sql,
+            ...(dumped.writtenParts ? { parts: dumped.writtenParts } : {}),
         });
-        const durationSeconds = secondsBetween(startedAt, now());
-        log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
+        const durationSeconds = format_secondsBetween(startedAt, now());
+        const parts = dumped.parts
+            ? ` and ${dumped.parts.length} data parts (${format_formatBytes(storedBytesOf(dumped))} in all)`
+            : '';
+        log.info(`stored s3://${options.bucket}/${key} (${format_formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256})${parts} in ${durationSeconds} s`);
         const result = backupResultOf(options, {
             key,
             manifestKey,
@@ -75290,8 +75814,10 @@ async function runBackup(options) {
 /** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */
 function dumpPlanFor(options, made) {
     const { server, pgDump, compression } = made;
+    const formatArgs = [`--format=${options.format}`, ...compression.pgDumpArgs];
     return {
-        pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...made.dumpArgs],
+        pgDumpArgs: [...formatArgs, ...made.dumpArgs],
+        baseArgs: [...formatArgs, ...made.dumpArgs.filter((arg) => arg.startsWith('--snapshot='))],
         gzipLevel: options.format === 'plain' ? compression.level : undefined,
         object: {
             key: made.key,
@@ -75313,13 +75839,15 @@ function dumpPlanFor(options, made) {
 /** The published backup with the figures an SRE tunes by: duration, throughput, compression ratio, rows. */
 function backupResultOf(options, published) {
     const { durationSeconds, server, dumped } = published;
+    const stored = storedBytesOf(dumped);
     return {
         key: published.key,
         manifestKey: published.manifestKey,
         manifest: published.manifest,
         durationSeconds,
-        throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
-        compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+        storedBytes: stored,
+        throughputBytesPerSecond: stored / Math.max(durationSeconds, 0.001),
+        compressionRatio: stored > 0 ? server.databaseSizeBytes / stored : 0,
         totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
         partSize: published.partSize,
         lock: published.lock,
@@ -75357,6 +75885,7 @@ function manifestFor(options, record) {
         rowCounts: options.rowCounts,
         ...whatTheDumpHolds(record.contents, dumped),
         pgDumpArgs: options.pgDumpArgs,
+        ...(dumped.parts ? { parts: dumped.parts } : {}),
         run: options.run,
         globals: globalsRecordFor(key, globals),
         ...(globals.roles ? { roles: globals.roles } : {}),
@@ -75397,6 +75926,36 @@ async function retainAndCopy(store, result, destination, options) {
         return outcome;
     return { ...outcome, copy: await makeSecondCopy(copy, store, result.manifest, options) };
 }
+/** The bytes stored: the object, and a parallel backup's parts. */
+function storedBytesOf(dumped) {
+    return dumped.sizeBytes + (dumped.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+/**
+ * Exact row counts of the dump's tables and materialized views, in its snapshot (or the list alone
+ * with row-counts off), taken while pg_dump runs.
+ */
+function startCounting(session, contents, options) {
+    // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
+    const tables = [...contents.tables, ...contents.materializedViews];
+    const counting = options.rowCounts === 'exact'
+        ? countRows(session, tables)
+        : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+    const tableCount = contents.tables.length;
+    return counting.then((counted) => ({
+        tables: counted.slice(0, tableCount),
+        materializedViews: counted.slice(tableCount),
+    }));
+}
+/**
+ * jobs above 1: the tables shared out among the data parts (sizes read in the snapshot before the
+ * counts start on the same session), then every part and the schema dumped at once (parallel-dump.ts).
+ */
+async function dumpParts(store, session, contents, options, plan) {
+    const parts = await planDataParts(session, contents, options.jobs, options.pgDumpArgs);
+    options.log.info(`${parts.length} data parts: ${parts.map((part, i) => `${i + 1}: ${part.tables} tables, ${format_formatBytes(part.bytes)}`).join('; ')}`);
+    const counting = startCounting(session, contents, options);
+    return dumpInParallel(store, { ...plan, parts }, counting, options);
+}
 /**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted in
  * the same snapshot. The upload may complete only once pg_dump exited 0 and every table was
@@ -75405,38 +75964,26 @@ async function retainAndCopy(store, result, destination, options) {
 async function dumpToS3(store, session, contents, options, plan) {
     const { database, log } = options;
     const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
-    // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
-    const tables = [...contents.tables, ...contents.materializedViews];
-    const counting = options.rowCounts === 'exact'
-        ? countRows(session, tables)
-        : Promise.resolve(tables.map((table) => ({ ...table, rows: null })));
+    const counting = startCounting(session, contents, options);
     const started = Date.now();
     const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
     // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
     // A failure of pg_dump or of the counts is the cause of everything after it, so it is kept as it happens.
     let cause;
     dump.exit.then(() => log.debug(`pg_dump exited 0 after ${since()}`), (error) => (cause ??= error));
-    counting.then(() => log.debug(`${tables.length} tables counted after ${since()}`), (error) => (cause ??= error));
+    counting.then(() => log.debug(`${contents.tables.length + contents.materializedViews.length} tables counted after ${since()}`), (error) => (cause ??= error));
     const hasher = new Sha256Tally();
     const stored = plan.gzipLevel === undefined ? dump.output : gzipped(dump.output, plan.gzipLevel);
     // The upload may complete only once pg_dump exited 0 and every table was counted.
     const body = gatedSource(hashedSource(stored, hasher), Promise.all([dump.exit, counting]).then(() => undefined));
     const progress = setInterval(() => {
         const seconds = Math.max((Date.now() - started) / 1000, 1);
-        log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
-    }, PROGRESS_EVERY_MS);
+        log.info(`${format_formatBytes(hasher.bytes)} dumped and uploading (${format_formatBytes(hasher.bytes / seconds)}/s)`);
+    }, logger_PROGRESS_EVERY_MS);
     try {
         const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
         log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-        const counted = await counting;
-        const tableCount = contents.tables.length;
-        return {
-            written,
-            sizeBytes: hasher.bytes,
-            sha256: hasher.sha256,
-            tables: counted.slice(0, tableCount),
-            materializedViews: counted.slice(tableCount),
-        };
+        return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...(await counting) };
     }
     catch (error) {
         // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
@@ -75458,7 +76005,7 @@ async function dumpToS3(store, session, contents, options, plan) {
 /** A plain dump, gzipped here on its way; an error anywhere in the chain fails the reads. */
 function gzipped(output, level) {
     // zlib hands out a new buffer per chunk, so this is where the opt-in reclaimer still helps.
-    const compressed = new BufferReclaimer();
+    const compressed = new buffer_reclaimer_BufferReclaimer();
     (0,external_node_stream_promises_namespaceObject.pipeline)(sourceReadable(output), (0,external_node_zlib_.createGzip)({ level }), compressed).catch(() => undefined);
     return readableSource(compressed);
 }
@@ -75540,9 +76087,12 @@ function describeGlobals(m) {
 function backupMarkdown(result) {
     const m = result.manifest;
     const rows = [
-        ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${formatBytes(m.databaseSizeBytes)} on disk)`],
+        ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${format_formatBytes(m.databaseSizeBytes)} on disk)`],
         ['Object', code(`s3://${m.bucket}/${m.key}`)],
-        ['Size', `${formatBytes(m.sizeBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)`],
+        [
+            'Size',
+            `${format_formatBytes(result.storedBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)${m.parts ? `: the schema and ${m.parts.length} data parts beside it, each with its SHA-256 in the manifest` : ''}`,
+        ],
         ['Format', `${m.format}, ${m.compression}, pg_dump ${m.pgDump.version}`],
         ['SHA-256', code(m.sha256)],
         [
@@ -75552,7 +76102,7 @@ function backupMarkdown(result) {
                 : 'none',
         ],
         ['Duration', formatDuration(result.durationSeconds)],
-        ['Throughput', `${formatBytes(result.throughputBytesPerSecond)}/s`],
+        ['Throughput', `${format_formatBytes(result.throughputBytesPerSecond)}/s`],
         ['Snapshot', `${m.snapshotAt} (server clock)`],
         ['Tables', String(m.tables.length)],
         [
@@ -77095,7 +77645,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -78711,7 +79261,7 @@ async function backup_run() {
             key: result.key,
             'manifest-key': result.manifestKey,
             sha256: result.manifest.sha256,
-            'size-bytes': result.manifest.sizeBytes,
+            'size-bytes': result.storedBytes,
             'duration-seconds': result.durationSeconds,
             tables: result.manifest.tables.length,
             'globals-key': result.manifest.globals?.status === 'stored' ? result.manifest.globals.key : '',
@@ -78739,7 +79289,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8547);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2133);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

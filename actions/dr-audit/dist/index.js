@@ -86494,6 +86494,13 @@ function timestampPart(time) {
 function backupKey(prefix, startedAt, format) {
     return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
 }
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -86610,9 +86617,13 @@ function parseIsoTime(input, inputName) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own). Versions 1 and 2 are still read.
+ */
+const MANIFEST_VERSION = 3;
+const READABLE_VERSIONS = [1, 2, 3];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -86662,6 +86673,8 @@ function parseManifest(text, expectedKey) {
     }
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
     return data;
 }
 const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
@@ -86680,6 +86693,29 @@ function checkVersion2Fields(m, fail) {
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts

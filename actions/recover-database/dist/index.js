@@ -78187,7 +78187,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 111:
+/***/ 6642:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79278,6 +79278,13 @@ function timestampPart(time) {
 }
 function backupKey(prefix, startedAt, format) {
     return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
+}
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
 }
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
@@ -89743,9 +89750,13 @@ async function mapWithLimit(items, limit, fn) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own). Versions 1 and 2 are still read.
+ */
+const MANIFEST_VERSION = 3;
+const READABLE_VERSIONS = [1, 2, 3];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -89795,6 +89806,8 @@ function parseManifest(text, expectedKey) {
     }
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
     return data;
 }
 const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
@@ -89813,6 +89826,29 @@ function checkVersion2Fields(m, fail) {
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -90990,6 +91026,105 @@ function compareWithManifest(downloaded, manifest, where) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/storage/backup-parts.ts
+
+
+
+/**
+ * A parallel backup (manifest version 3 with `parts`): the object at the key holds the schema (the
+ * pre-data and post-data sections) and each part beside it the data of its share of the tables.
+ * The parts are published, copied, checked and deleted with the backup, never apart from it.
+ */
+/** The parts a manifest records, for deleting them with their backup. */
+function partKeysOf(read) {
+    return read && 'manifest' in read ? (read.manifest.parts ?? []).map((part) => part.key) : [];
+}
+/** The bytes a backup downloads: its object and its parts. */
+function downloadBytesOf(manifest, objectBytes) {
+    return objectBytes + (manifest?.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+/** Downloads every part beside the backup's own file, `jobs` at a time, each through its SHA-256. */
+async function downloadParts(store, parts, dir, options) {
+    return mapWithLimit(parts, options.jobs, async (part, index) => {
+        const path = (0,external_node_path_.join)(dir, `part-${index + 1}.dump`);
+        const downloaded = await downloadToFile(store, part.key, path, { ...options, storageChecksum: false });
+        return { ...downloaded, part };
+    });
+}
+/** Each part against its manifest entry; the first that differs fails the restore, named. */
+function compareParts(downloaded, bucket) {
+    for (const { part, bytes, sha256 } of downloaded) {
+        const where = `part s3://${bucket}/${part.key}`;
+        if (bytes !== part.sizeBytes)
+            throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);
+        if (sha256 !== part.sha256)
+            throw new ChecksumMismatchError(`${where} has SHA-256 ${sha256}, but the manifest says ${part.sha256}: the part is corrupt`);
+    }
+}
+/** The files pg_restore reads for a parallel backup, each part named by its key. */
+function partsOnDisk(schema, parts) {
+    return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
+}
+
+;// CONCATENATED MODULE: ./src/postgres/restore-sections.ts
+
+
+
+async function pgRestore(client, target, args, options) {
+    const run = startRestoreClient(client, args, target, {
+        sessionOptions: restoreSessionOptions(options.jobs),
+        stdin: 'ignore',
+        signal: options.signal,
+    });
+    await restoreClientExit(run, 'pg_restore', [target.password]);
+}
+/**
+ * Restores a parallel backup as pg_restore --jobs restores one archive, in its three sections: the
+ * schema's pre-data (tables, types, functions; no indexes or constraints yet), then the data parts,
+ * `jobs` pg_restore processes at once (no part depends on another: constraints and triggers come
+ * after), then the schema's post-data (indexes, constraints, triggers, materialized views'
+ * refreshes) with `jobs` workers. The first failure stops the other parts and names its part.
+ */
+async function restoreInSections(client, target, onDisk, options) {
+    const { jobs, signal, withOwners = false } = options;
+    const sectionOf = (section, sectionJobs) => pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, onDisk.schema, withOwners)], {
+        jobs: sectionJobs,
+        signal,
+    });
+    await sectionOf('pre-data', 1).catch((error) => {
+        throw labelled('the schema (pre-data)', error);
+    });
+    const stop = new AbortController();
+    const cancel = () => stop.abort();
+    signal?.addEventListener('abort', cancel, { once: true });
+    let first;
+    try {
+        await mapWithLimit(onDisk.parts, jobs, async ({ file, label }) => {
+            if (stop.signal.aborted)
+                return;
+            await pgRestore(client, target, pgRestoreArgs(1, file, withOwners), { jobs, signal: stop.signal }).catch((error) => {
+                if (!stop.signal.aborted)
+                    first ??= labelled(label, error);
+                stop.abort();
+            });
+        });
+    }
+    finally {
+        signal?.removeEventListener('abort', cancel);
+    }
+    if (first)
+        throw first;
+    signal?.throwIfAborted();
+    await sectionOf('post-data', jobs).catch((error) => {
+        throw labelled('the schema (post-data)', error);
+    });
+}
+function labelled(label, error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    failure.message = `${label}: ${failure.message}`;
+    return failure;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/role-sql.ts
 
 /** An identifier as pg_dump and pg_dumpall write it: "quoted" (with "" for a quote) or bare. */
@@ -91617,6 +91752,8 @@ async function writeJournal(session, database, journal) {
 
 
 
+
+
 function restoredTarget(execution) {
     return withDatabase(execution.run.settings.database, execution.plan.restoredAs);
 }
@@ -91632,17 +91769,17 @@ async function restoreBeside(execution) {
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.settings.tempDir, 'dr-actions-recover-'));
     try {
         const file = (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(backup.key));
-        await steps.run(STEP.download, async () => {
-            await checkFreeSpace(file, backup.object.sizeBytes);
-            const downloaded = await downloadToFile(run.store, backup.key, file, {
-                log: run.log,
-                signal: run.signal,
-                now: run.now,
-                storageChecksum: false,
-            });
+        const downloaded = await steps.run(STEP.download, async () => {
+            await checkFreeSpace(file, downloadBytesOf(manifest, backup.object.sizeBytes));
+            const options = { log: run.log, signal: run.signal, now: run.now };
+            const [downloaded, parts] = await Promise.all([
+                downloadToFile(run.store, backup.key, file, { ...options, storageChecksum: false }),
+                downloadParts(run.store, manifest.parts ?? [], dir, { ...options, jobs: run.settings.jobs }),
+            ]);
             compareWithManifest(downloaded, manifest, `s3://${run.settings.bucket}/${backup.key}`);
-            return downloaded;
-        }, (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)}; size and SHA-256 ${d.sha256} match the manifest`);
+            compareParts(parts, run.settings.bucket);
+            return { ...downloaded, parts };
+        }, (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)}; size and SHA-256 ${d.sha256} match the manifest${d.parts.length ? `, and those of its ${d.parts.length} data parts` : ''}`);
         const target = restoredTarget(execution);
         await steps.run(STEP.createDatabase, async () => {
             await maintenance.query(`CREATE DATABASE ${identifiers_quoteIdent(target.database)} TEMPLATE template0`);
@@ -91660,8 +91797,15 @@ async function restoreBeside(execution) {
         const roles = await steps.run(STEP.roles, () => createRolesStep(rolesContext, manifest, execution.psqlPath), (r) => r.detail);
         await steps.run(STEP.restore, async () => {
             const client = await findRestoreClient(backup.format, manifest.pgDump.version, plan.server);
-            if (backup.format === 'custom')
-                await restoreCustom(client, target, file, run.settings.jobs, run.signal, true);
+            const { jobs } = run.settings;
+            if (manifest.parts)
+                await restoreInSections(client, target, partsOnDisk(file, downloaded.parts), {
+                    jobs,
+                    signal: run.signal,
+                    withOwners: true,
+                });
+            else if (backup.format === 'custom')
+                await restoreCustom(client, target, file, jobs, run.signal, true);
             else
                 await restorePlain(client, target, file, run.signal);
             return `${client.tool} ${client.version}, with owners and privileges`;
@@ -97107,7 +97251,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(111);
+/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6642);
 
 await (0,_actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

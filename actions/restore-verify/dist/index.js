@@ -62129,7 +62129,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 4820:
+/***/ 5593:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66340,6 +66340,13 @@ function timestampPart(time) {
 function backupKey(prefix, startedAt, format) {
     return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
 }
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -66849,9 +66856,13 @@ async function mapWithLimit(items, limit, fn) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
-/** 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are still read. */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own). Versions 1 and 2 are still read.
+ */
+const MANIFEST_VERSION = 3;
+const READABLE_VERSIONS = [1, 2, 3];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -66901,6 +66912,8 @@ function parseManifest(text, expectedKey) {
     }
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
     return data;
 }
 const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
@@ -66919,6 +66932,29 @@ function checkVersion2Fields(m, fail) {
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -76994,8 +77030,46 @@ function compareWithManifest(downloaded, manifest, where) {
     }
 }
 
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/storage/backup-parts.ts
+
+
+
+/**
+ * A parallel backup (manifest version 3 with `parts`): the object at the key holds the schema (the
+ * pre-data and post-data sections) and each part beside it the data of its share of the tables.
+ * The parts are published, copied, checked and deleted with the backup, never apart from it.
+ */
+/** The parts a manifest records, for deleting them with their backup. */
+function partKeysOf(read) {
+    return read && 'manifest' in read ? (read.manifest.parts ?? []).map((part) => part.key) : [];
+}
+/** The bytes a backup downloads: its object and its parts. */
+function downloadBytesOf(manifest, objectBytes) {
+    return objectBytes + (manifest?.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+/** Downloads every part beside the backup's own file, `jobs` at a time, each through its SHA-256. */
+async function downloadParts(store, parts, dir, options) {
+    return mapWithLimit(parts, options.jobs, async (part, index) => {
+        const path = (0,external_node_path_.join)(dir, `part-${index + 1}.dump`);
+        const downloaded = await downloadToFile(store, part.key, path, { ...options, storageChecksum: false });
+        return { ...downloaded, part };
+    });
+}
+/** Each part against its manifest entry; the first that differs fails the restore, named. */
+function compareParts(downloaded, bucket) {
+    for (const { part, bytes, sha256 } of downloaded) {
+        const where = `part s3://${bucket}/${part.key}`;
+        if (bytes !== part.sizeBytes)
+            throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);
+        if (sha256 !== part.sha256)
+            throw new ChecksumMismatchError(`${where} has SHA-256 ${sha256}, but the manifest says ${part.sha256}: the part is corrupt`);
+    }
+}
+/** The files pg_restore reads for a parallel backup, each part named by its key. */
+function partsOnDisk(schema, parts) {
+    return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/tool-messages.ts
 /**
  * A parallel pg_restore's workers share one stderr, and each writes a message in pieces ("pg_restore:",
@@ -77096,6 +77170,8 @@ async function restoreClientExit(run, tool, secrets) {
     throw new RestoreFailedError(redact_redact(`${tool} ${how}${said ? `: ${said}` : ''}`, secrets));
 }
 
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/postgres/restore-process.ts
 
 
@@ -77169,6 +77245,65 @@ async function restorePlain(psql, target, file, signal) {
         }
     }
     await restoreClientExit(run, 'psql', [target.password]);
+}
+
+;// CONCATENATED MODULE: ./src/postgres/restore-sections.ts
+
+
+
+async function pgRestore(client, target, args, options) {
+    const run = startRestoreClient(client, args, target, {
+        sessionOptions: restoreSessionOptions(options.jobs),
+        stdin: 'ignore',
+        signal: options.signal,
+    });
+    await restoreClientExit(run, 'pg_restore', [target.password]);
+}
+/**
+ * Restores a parallel backup as pg_restore --jobs restores one archive, in its three sections: the
+ * schema's pre-data (tables, types, functions; no indexes or constraints yet), then the data parts,
+ * `jobs` pg_restore processes at once (no part depends on another: constraints and triggers come
+ * after), then the schema's post-data (indexes, constraints, triggers, materialized views'
+ * refreshes) with `jobs` workers. The first failure stops the other parts and names its part.
+ */
+async function restoreInSections(client, target, onDisk, options) {
+    const { jobs, signal, withOwners = false } = options;
+    const sectionOf = (section, sectionJobs) => pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, onDisk.schema, withOwners)], {
+        jobs: sectionJobs,
+        signal,
+    });
+    await sectionOf('pre-data', 1).catch((error) => {
+        throw labelled('the schema (pre-data)', error);
+    });
+    const stop = new AbortController();
+    const cancel = () => stop.abort();
+    signal?.addEventListener('abort', cancel, { once: true });
+    let first;
+    try {
+        await mapWithLimit(onDisk.parts, jobs, async ({ file, label }) => {
+            if (stop.signal.aborted)
+                return;
+            await pgRestore(client, target, pgRestoreArgs(1, file, withOwners), { jobs, signal: stop.signal }).catch((error) => {
+                if (!stop.signal.aborted)
+                    first ??= labelled(label, error);
+                stop.abort();
+            });
+        });
+    }
+    finally {
+        signal?.removeEventListener('abort', cancel);
+    }
+    if (first)
+        throw first;
+    signal?.throwIfAborted();
+    await sectionOf('post-data', jobs).catch((error) => {
+        throw labelled('the schema (post-data)', error);
+    });
+}
+function labelled(label, error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    failure.message = `${label}: ${failure.message}`;
+    return failure;
 }
 
 ;// CONCATENATED MODULE: ./src/util/fifo.ts
@@ -78789,6 +78924,8 @@ async function verifyAgainstManifest(session, manifest) {
 
 
 
+
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -78839,18 +78976,19 @@ async function downloadStep(run, { backup, manifest }) {
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.settings.tempDir, 'dr-actions-restore-'));
     try {
         const path = (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(backup.key));
-        await checkFreeSpace(path, backup.object.sizeBytes);
-        const downloaded = await downloadToFile(run.store, backup.key, path, {
-            log: run.log,
-            signal: run.signal,
-            now: run.now,
-            storageChecksum: !manifest,
-        });
+        await checkFreeSpace(path, downloadBytesOf(manifest, backup.object.sizeBytes));
+        const options = { log: run.log, signal: run.signal, now: run.now };
+        const [downloaded, parts] = await Promise.all([
+            downloadToFile(run.store, backup.key, path, { ...options, storageChecksum: !manifest }),
+            manifest?.parts
+                ? downloadParts(run.store, manifest.parts, dir, { ...options, jobs: run.settings.jobs })
+                : undefined,
+        ]);
         if (run.details.backup) {
             const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
             run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
         }
-        return { ...downloaded, dir };
+        return { ...downloaded, dir, ...(parts ? { parts } : {}) };
     }
     catch (error) {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
@@ -78873,10 +79011,16 @@ async function createDatabaseStep(run, { psqlPath, state }) {
         detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`,
     };
 }
-async function restoreStep(run, { selection, prepared, file }) {
+async function restoreStep(run, { selection, prepared, file, parts, }) {
     const { target, jobs } = run.settings;
     try {
-        if (selection.backup.format === 'custom')
+        if (parts)
+            await restoreInSections(prepared.client, target, partsOnDisk(file, parts), {
+                jobs,
+                signal: run.signal,
+                withOwners: run.settings.rebuild,
+            });
+        else if (selection.backup.format === 'custom')
             await restoreCustom(prepared.client, target, file, jobs, run.signal, run.settings.rebuild);
         else
             await restorePlain(prepared.client, target, file, run.signal);
@@ -78955,8 +79099,13 @@ function checksumStep(run) {
         input: ({ selection, download }) => selection.manifest
             ? { download, manifest: selection.manifest, key: selection.backup.key }
             : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
-        run: async ({ download, manifest, key }) => compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
-        describe: () => 'size and SHA-256 match the manifest',
+        run: async ({ download, manifest, key }) => {
+            compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`);
+            compareParts(download.parts ?? [], run.settings.bucket);
+        },
+        describe: (_result, { download }) => download.parts
+            ? `size and SHA-256 of the schema and of each of its ${download.parts.length} data parts match the manifest`
+            : 'size and SHA-256 match the manifest',
     };
 }
 /** The roles a restore into the target needs, as the stored globals give them. */
@@ -79008,6 +79157,13 @@ function ownershipStepOf(run) {
         describe: detailIs,
     };
 }
+function describeRestore(run, { selection, prepared, parts }) {
+    const how = selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)';
+    const sections = parts
+        ? `: the schema, then ${parts.length} data parts in parallel, then indexes and constraints`
+        : '';
+    return `${prepared.client.tool} ${prepared.client.version}${how}${sections}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
+}
 /**
  * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
  * restore (each blocking the rest when it fails), then the verifications (each on its own), then
@@ -79045,9 +79201,14 @@ function restoreVerifySteps(run) {
     })
         .step('restored', {
         name: STEP.restore,
-        input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
+        input: ({ selection, prepared, download }) => ({
+            selection,
+            prepared,
+            file: download.path,
+            parts: download.parts,
+        }),
         run: (input) => restoreStep(run, input),
-        describe: (_result, { selection, prepared }) => `${prepared.client.tool} ${prepared.client.version}${selection.backup.format === 'custom' ? ` with ${run.settings.jobs} jobs` : ' (plain SQL, ON_ERROR_STOP)'}${rebuild ? ', with owners and privileges' : ''}`,
+        describe: (_result, input) => describeRestore(run, input),
     });
     const settled = rebuild ? restored.optionalStep('databaseSettings', databaseSettingsStepOf(run)) : restored;
     const verified = settled.check('verified', {
@@ -79557,7 +79718,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4820);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5593);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
