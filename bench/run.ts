@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- [--size S|M] [--runs 3] [--only backup|restore|download|many-tables]`
+ * `npm run bench -- --only jobs [--size S,M] [--runs 3]`: only jobs 1 against jobs 2 (jobs-comparison.ts)
  *
  * Measures the bundled actions against the plan's own shell procedure, against pg_dump /
  * pg_restore alone and against a physical restore (pgBackRest), on the test stack (PostgreSQL and
@@ -28,6 +29,7 @@ import { MOTO_CREDENTIALS, startMoto, type MotoServer } from '../harness/moto.js
 import { startPostgres, type PostgresServer } from '../harness/postgres.js';
 import { openDataset, openManyTablesDataset, SIZES, type Dataset, type SizeName } from './dataset.js';
 import { describeMachine } from './machine.js';
+import { jobsMarkdown, jobsRatios, jobsVariants } from './jobs-comparison.js';
 import { cpuSeconds, measure, median, type Measurement } from './measure.js';
 import { preparePhysicalRestore, type PhysicalRestore } from './physical.js';
 import { measureRestorePhases, type RestorePhases } from './restore-phases.js';
@@ -41,12 +43,14 @@ const { values: args } = parseArgs({
     label: { type: 'string' },
   },
 });
-const ONLY = ['backup', 'restore', 'download', 'many-tables'];
+const ONLY = ['backup', 'restore', 'download', 'many-tables', 'jobs'];
 if (args.only !== undefined && !ONLY.includes(args.only)) throw new Error(`--only must be one of ${ONLY.join(', ')}`);
 /** Only the many-tables case: its own dataset, the action against the client tools alone. */
 const manyTables = args.only === 'many-tables';
-const size = args.size as SizeName;
-if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+const sizes = String(args.size).split(',') as SizeName[];
+if (sizes.some((s) => !(s in SIZES)) || (sizes.length > 1 && args.only !== 'jobs'))
+  throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')} (a list such as S,M only with --only jobs)`);
+const size = sizes[0] as SizeName;
 const runs = Math.max(1, Number(args.runs));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUCKET = 'bench-backups';
@@ -751,4 +755,42 @@ function markdown(r: {
   return `${lines.join('\n')}\n`;
 }
 
-await main();
+/** `--only jobs`: the bundled backup and restore-verify with jobs 1 and 2 on each size, as ratios. */
+async function compareJobs() {
+  const machine = await describeMachine();
+  const moto = await startMoto();
+  await execa('renice', ['-n', '19', '-p', String(moto.pid)]);
+  const scratch = await startPostgres({ settings: SCRATCH_SERVER_SETTINGS });
+  const work = await mkdtemp(join(tmpdir(), 'dr-actions-bench-jobs-'));
+  try {
+    await createS3Client({ region: REGION, endpointUrl: moto.endpoint }).send(
+      new CreateBucketCommand({ Bucket: BUCKET }),
+    );
+    const measured = [];
+    for (const name of sizes) {
+      const dataset = await openDataset(name, log);
+      log(`jobs 1 against jobs 2 on ${name} (${formatBytes(dataset.sizeBytes)}), ${runs} runs interleaved`);
+      const context = { root, bucket: BUCKET, region: REGION, moto, scratch, work, actionEnv };
+      const results = await interleave(jobsVariants(dataset, name, context), moto);
+      await dataset.server.stop();
+      measured.push({ size: name, datasetBytes: dataset.sizeBytes, results, ratios: jobsRatios(results) });
+    }
+    const about = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.postgres}`;
+    const resultsDir = join(root, 'bench', 'results');
+    await mkdir(resultsDir, { recursive: true });
+    const base = join(
+      resultsDir,
+      `${new Date().toISOString().slice(0, 10)}-jobs-${sizes.join('')}${args.label ? `-${args.label}` : ''}`,
+    );
+    await writeFile(`${base}.json`, `${JSON.stringify({ machine, runs, sizes: measured }, null, 2)}\n`);
+    const text = jobsMarkdown(about, runs, measured);
+    await writeFile(`${base}.md`, text);
+    process.stdout.write(text);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await moto.stop();
+    await scratch.stop();
+  }
+}
+
+await (args.only === 'jobs' ? compareJobs() : main());

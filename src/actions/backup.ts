@@ -41,7 +41,7 @@ export async function run(): Promise<void> {
       key: result.key,
       'manifest-key': result.manifestKey,
       sha256: result.manifest.sha256,
-      'size-bytes': result.manifest.sizeBytes,
+      'size-bytes': result.storedBytes,
       'duration-seconds': result.durationSeconds,
       tables: result.manifest.tables.length,
       'globals-key': result.manifest.globals?.status === 'stored' ? result.manifest.globals.key : '',

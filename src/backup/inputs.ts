@@ -31,6 +31,8 @@ export interface BackupSettings {
   /** A second copy of each backup in another region; none when copy-bucket is empty. */
   copy?: CopySettings;
   globals: GlobalsPolicy;
+  /** pg_dump processes: 1 dumps one archive; more dump the data in as many parts (parallel-dump.ts). */
+  jobs: number;
 }
 
 export interface CopySettings {
@@ -129,6 +131,18 @@ function parseLockMode(input: string, retention: RetentionPolicy | 'off'): LockS
   return mode;
 }
 
+/** At most this many pg_dump workers: each holds a connection and its own upload's buffers. */
+export const MAX_DUMP_JOBS = 32;
+
+function parseDumpJobs(input: string, format: BackupFormat): number {
+  const jobs = parseInteger(input, 'jobs', 1, 1, MAX_DUMP_JOBS);
+  if (jobs > 1 && format === 'plain')
+    throw new ConfigurationError(
+      `jobs: ${jobs} dumps the data in parts that pg_restore restores in parallel, which needs format: custom; set format: custom, or jobs: 1 for one plain SQL file`,
+    );
+  return jobs;
+}
+
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
 export function parseBackupInputs(
   input: InputReader,
@@ -158,5 +172,6 @@ export function parseBackupInputs(
     lockMode: parseLockMode(input('lock-mode'), retention),
     copy: parseCopy(input, bucket, region, encryption),
     globals: parseChoice(input('globals'), 'globals', GLOBALS_POLICIES, 'required'),
+    jobs: parseDumpJobs(input('jobs'), format),
   };
 }

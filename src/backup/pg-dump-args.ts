@@ -186,3 +186,52 @@ export function parsePgDumpArgs(input: string): string[] {
   }
   return words;
 }
+
+/** Options that choose what is dumped: a parallel backup's data parts name their tables themselves. */
+const SELECTION = new Set([
+  'table',
+  'exclude-table',
+  'schema',
+  'exclude-schema',
+  'table-and-children',
+  'exclude-table-and-children',
+  'exclude-table-data',
+  'exclude-table-data-and-children',
+  'extension',
+  'exclude-extension',
+  'filter',
+  'strict-names',
+  'large-objects',
+  'blobs',
+  'no-unlogged-table-data',
+]);
+
+/**
+ * Parsed pg-dump-args without the options that choose what is dumped (a data part's tables are
+ * named one by one, from what the whole dump holds), keeping those that shape the data (--inserts,
+ * --rows-per-insert, --disable-triggers, --load-via-partition-root, ...).
+ */
+export function withoutSelection(words: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i += 1) {
+    const word = words[i] as string;
+    let name: string;
+    let takesNext: boolean;
+    if (word.startsWith('--')) {
+      const [rawName = '', inlineValue] = word.slice(2).split(/=(.*)/s, 2);
+      name = rawName;
+      takesNext = ALLOWED_WITH_VALUE.has(rawName) && inlineValue === undefined;
+    } else {
+      // One short option per word here is enough: a cluster with a selection letter is dropped whole.
+      const letters = word.slice(1);
+      const valueAt = [...letters].findIndex((letter) => SHORT_WITH_VALUE.has(letter));
+      const options = valueAt < 0 ? letters : letters.slice(0, valueAt + 1);
+      name = [...options].some((letter) => SELECTION.has(SHORT_TO_LONG[letter] ?? '')) ? 'table' : '';
+      takesNext = valueAt === letters.length - 1;
+    }
+    const value = takesNext ? [words[i + 1] as string] : [];
+    if (takesNext) i += 1;
+    if (!SELECTION.has(name)) kept.push(word, ...value);
+  }
+  return kept;
+}

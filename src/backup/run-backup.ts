@@ -20,12 +20,7 @@ import {
   type WrittenObject,
 } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
-import {
-  MANIFEST_VERSION,
-  type BackupManifest,
-  type MaterializedViewRows,
-  type TableRowCount,
-} from '../storage/manifest.js';
+import { MANIFEST_VERSION, type BackupManifest, type BackupPart, type TableRowCount } from '../storage/manifest.js';
 import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
@@ -43,6 +38,8 @@ import { lockModeFor, newBackupLock } from './protection.js';
 import { retainBackups, type RetentionOutcome } from './retention-step.js';
 import { makeSecondCopy, type CopyOutcome } from './second-copy.js';
 import type { ObjectLock } from '../storage/object-lock.js';
+import { planDataParts } from './data-parts.js';
+import { dumpInParallel, type Counted, type ParallelDumped } from './parallel-dump.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
 export interface BackupRunOptions extends BackupSettings {
@@ -59,6 +56,8 @@ export interface BackupResult extends RetentionOutcome {
   manifestKey: string;
   manifest: BackupManifest;
   durationSeconds: number;
+  /** Bytes stored: the object, and a parallel backup's parts. */
+  storedBytes: number;
   /** Bytes of the stored object per second of the whole run. */
   throughputBytesPerSecond: number;
   /** Database size on disk over backup size. */
@@ -125,7 +124,10 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
     const measure = (tables: TableName[]) =>
       measureTablesInSnapshot(database, psql.path, snapshot.id, tables, { count: options.rowCounts === 'exact' });
-    const dumped = await dumpToS3(store, measure, contents, options, plan);
+    const dumped =
+      options.jobs > 1
+        ? await dumpParts(store, session, measure, contents, options, plan)
+        : await dumpToS3(store, measure, contents, options, plan);
 
     const manifest = manifestFor(options, {
       key,
@@ -144,10 +146,14 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
       encryption: options.encryption,
       lock,
       globalsSql: globals.sql,
+      ...(dumped.writtenParts ? { parts: dumped.writtenParts } : {}),
     });
     const durationSeconds = secondsBetween(startedAt, now());
+    const parts = dumped.parts
+      ? ` and ${dumped.parts.length} data parts (${formatBytes(storedBytesOf(dumped))} in all)`
+      : '';
     log.info(
-      `stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`,
+      `stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256})${parts} in ${durationSeconds} s`,
     );
 
     const result = backupResultOf(options, {
@@ -182,8 +188,10 @@ function dumpPlanFor(
   },
 ): DumpPlan {
   const { server, pgDump, compression } = made;
+  const formatArgs = [`--format=${options.format}`, ...compression.pgDumpArgs];
   return {
-    pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...made.dumpArgs],
+    pgDumpArgs: [...formatArgs, ...made.dumpArgs],
+    baseArgs: [...formatArgs, ...made.dumpArgs.filter((arg) => arg.startsWith('--snapshot='))],
     gzipLevel: options.format === 'plain' ? compression.level : undefined,
     object: {
       key: made.key,
@@ -218,13 +226,15 @@ function backupResultOf(
   },
 ): BackupResult {
   const { durationSeconds, server, dumped } = published;
+  const stored = storedBytesOf(dumped);
   return {
     key: published.key,
     manifestKey: published.manifestKey,
     manifest: published.manifest,
     durationSeconds,
-    throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
-    compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+    storedBytes: stored,
+    throughputBytesPerSecond: stored / Math.max(durationSeconds, 0.001),
+    compressionRatio: stored > 0 ? server.databaseSizeBytes / stored : 0,
     totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
     partSize: published.partSize,
     lock: published.lock,
@@ -285,6 +295,7 @@ function manifestFor(options: BackupRunOptions, record: DumpRecord): BackupManif
     rowCounts: options.rowCounts,
     ...whatTheDumpHolds(record.contents, dumped),
     pgDumpArgs: options.pgDumpArgs,
+    ...(dumped.parts ? { parts: dumped.parts } : {}),
     run: options.run,
     globals: globalsRecordFor(key, globals),
     ...(globals.roles ? { roles: globals.roles } : {}),
@@ -339,17 +350,61 @@ interface DumpPlan {
   pgDump: ClientBinary;
   /** pg_dump's arguments, snapshot included. */
   pgDumpArgs: string[];
+  /** Format, compression and snapshot alone, for a parallel backup's data parts. */
+  baseArgs: string[];
   /** Set for plain dumps, which are gzipped here on their way to S3. */
   gzipLevel?: number;
   object: Omit<BackupObject, 'body'>;
 }
 
-interface Dumped {
+interface Dumped extends Counted {
   written: WrittenObject;
   sizeBytes: number;
   sha256: string;
-  tables: TableRowCount[];
-  materializedViews: MaterializedViewRows[];
+  /** A parallel backup's data parts (jobs above 1), and the objects this run wrote for them. */
+  parts?: BackupPart[];
+  writtenParts?: WrittenObject[];
+}
+
+/** The bytes stored: the object, and a parallel backup's parts. */
+function storedBytesOf(dumped: Dumped): number {
+  return dumped.sizeBytes + (dumped.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+
+/** The exact rows (null with row-counts off) and sizes of tables in the dump's snapshot. */
+type MeasureTables = (tables: TableName[]) => Promise<TableRowCount[]>;
+
+/**
+ * Exact row counts and sizes of the dump's tables and materialized views, in its snapshot, taken
+ * while pg_dump runs.
+ */
+function startCounting(measure: MeasureTables, contents: DumpContents): Promise<Counted> {
+  // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
+  const tableCount = contents.tables.length;
+  return measure([...contents.tables, ...contents.materializedViews]).then((counted) => ({
+    tables: counted.slice(0, tableCount),
+    materializedViews: counted.slice(tableCount),
+  }));
+}
+
+/**
+ * jobs above 1: the tables shared out among the data parts (sizes read in the snapshot before the
+ * counts start on the same session), then every part and the schema dumped at once (parallel-dump.ts).
+ */
+async function dumpParts(
+  store: BackupStore,
+  session: PsqlSession,
+  measure: MeasureTables,
+  contents: DumpContents,
+  options: BackupRunOptions,
+  plan: DumpPlan,
+): Promise<ParallelDumped> {
+  const parts = await planDataParts(session, contents, options.jobs, options.pgDumpArgs);
+  options.log.info(
+    `${parts.length} data parts: ${parts.map((part, i) => `${i + 1}: ${part.tables} tables, ${formatBytes(part.bytes)}`).join('; ')}`,
+  );
+  const counting = startCounting(measure, contents);
+  return dumpInParallel(store, { ...plan, parts }, counting, options);
 }
 
 /**
@@ -359,16 +414,14 @@ interface Dumped {
  */
 async function dumpToS3(
   store: BackupStore,
-  measure: (tables: TableName[]) => Promise<TableRowCount[]>,
+  measure: MeasureTables,
   contents: DumpContents,
   options: BackupRunOptions,
   plan: DumpPlan,
 ): Promise<Dumped> {
   const { database, log } = options;
   const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
-  // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
-  const tables: TableName[] = [...contents.tables, ...contents.materializedViews];
-  const counting = measure(tables);
+  const counting = startCounting(measure, contents);
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
   // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
@@ -379,7 +432,7 @@ async function dumpToS3(
     (error: unknown) => (cause ??= error),
   );
   counting.then(
-    () => log.debug(`${tables.length} tables counted after ${since()}`),
+    () => log.debug(`${contents.tables.length + contents.materializedViews.length} tables counted after ${since()}`),
     (error: unknown) => (cause ??= error),
   );
   const hasher = new Sha256Tally();
@@ -397,15 +450,7 @@ async function dumpToS3(
   try {
     const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
     log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-    const counted = await counting;
-    const tableCount = contents.tables.length;
-    return {
-      written,
-      sizeBytes: hasher.bytes,
-      sha256: hasher.sha256,
-      tables: counted.slice(0, tableCount),
-      materializedViews: counted.slice(tableCount),
-    };
+    return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...(await counting) };
   } catch (error) {
     // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
     // pg_dump is stopped here and its exit is no cause.

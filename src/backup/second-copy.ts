@@ -87,6 +87,7 @@ export async function makeSecondCopy(
         keys: [
           manifest.key,
           ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []),
+          ...(manifest.parts ?? []).map((part) => part.key),
           manifestKeyFor(manifest.key),
         ],
         timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS,

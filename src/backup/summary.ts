@@ -83,7 +83,10 @@ export function backupMarkdown(result: BackupResult): string {
   const rows: [string, string][] = [
     ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${formatBytes(m.databaseSizeBytes)} on disk)`],
     ['Object', code(`s3://${m.bucket}/${m.key}`)],
-    ['Size', `${formatBytes(m.sizeBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)`],
+    [
+      'Size',
+      `${formatBytes(result.storedBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)${m.parts ? `: the schema and ${m.parts.length} data parts beside it, each with its SHA-256 in the manifest` : ''}`,
+    ],
     ['Format', `${m.format}, ${m.compression}, pg_dump ${m.pgDump.version}`],
     ['SHA-256', code(m.sha256)],
     [

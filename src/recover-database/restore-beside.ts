@@ -7,6 +7,8 @@ import { PsqlSession } from '../postgres/psql-session.js';
 import { findRestoreClient, restoreCustom, restorePlain } from '../postgres/restore-process.js';
 import type { StepRecorder } from '../report/report.js';
 import { checkFreeSpace, compareWithManifest, downloadToFile } from '../storage/backup-download.js';
+import { compareParts, downloadBytesOf, downloadParts, partsOnDisk } from '../storage/backup-parts.js';
+import { restoreInSections } from '../postgres/restore-sections.js';
 import { createRolesStep, databaseSettingsStep } from '../storage/stored-roles.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import { userProofSteps } from './application-steps.js';
@@ -42,20 +44,21 @@ export async function restoreBeside(execution: Execution): Promise<void> {
   const dir = await mkdtemp(join(run.settings.tempDir, 'dr-actions-recover-'));
   try {
     const file = join(dir, basename(backup.key));
-    await steps.run(
+    const downloaded = await steps.run(
       STEP.download,
       async () => {
-        await checkFreeSpace(file, backup.object.sizeBytes);
-        const downloaded = await downloadToFile(run.store, backup.key, file, {
-          log: run.log,
-          signal: run.signal,
-          now: run.now,
-          storageChecksum: false,
-        });
+        await checkFreeSpace(file, downloadBytesOf(manifest, backup.object.sizeBytes));
+        const options = { log: run.log, signal: run.signal, now: run.now };
+        const [downloaded, parts] = await Promise.all([
+          downloadToFile(run.store, backup.key, file, { ...options, storageChecksum: false }),
+          downloadParts(run.store, manifest.parts ?? [], dir, { ...options, jobs: run.settings.jobs }),
+        ]);
         compareWithManifest(downloaded, manifest, `s3://${run.settings.bucket}/${backup.key}`);
-        return downloaded;
+        compareParts(parts, run.settings.bucket);
+        return { ...downloaded, parts };
       },
-      (d) => `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)}; size and SHA-256 ${d.sha256} match the manifest`,
+      (d) =>
+        `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)}; size and SHA-256 ${d.sha256} match the manifest${d.parts.length ? `, and those of its ${d.parts.length} data parts` : ''}`,
     );
     const target = restoredTarget(execution);
     await steps.run(
@@ -84,7 +87,14 @@ export async function restoreBeside(execution: Execution): Promise<void> {
       STEP.restore,
       async () => {
         const client = await findRestoreClient(backup.format, manifest.pgDump.version, plan.server);
-        if (backup.format === 'custom') await restoreCustom(client, target, file, run.settings.jobs, run.signal, true);
+        const { jobs } = run.settings;
+        if (manifest.parts)
+          await restoreInSections(client, target, partsOnDisk(file, downloaded.parts), {
+            jobs,
+            signal: run.signal,
+            withOwners: true,
+          });
+        else if (backup.format === 'custom') await restoreCustom(client, target, file, jobs, run.signal, true);
         else await restorePlain(client, target, file, run.signal);
         return `${client.tool} ${client.version}, with owners and privileges`;
       },

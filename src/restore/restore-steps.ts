@@ -10,6 +10,14 @@ import type { BackupManifest } from '../storage/manifest.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { compareWithManifest, downloadToFile, type Downloaded } from '../storage/backup-download.js';
+import {
+  compareParts,
+  downloadBytesOf,
+  downloadParts,
+  partsOnDisk,
+  type DownloadedPart,
+} from '../storage/backup-parts.js';
+import { restoreInSections } from '../postgres/restore-sections.js';
 import type { RestoreVerifySettings } from './inputs.js';
 import { backupDetails, STEP, UNVERIFIABLE, type RestoreVerifyDetails } from './restore-report.js';
 import { findRestoreClient, restoreCustom, restorePlain, restoreSessionOptions } from '../postgres/restore-process.js';
@@ -74,6 +82,8 @@ export interface PreparedTarget {
 export interface DownloadedBackup extends Downloaded {
   /** The temporary directory the file is in; removed at the end of the run. */
   dir: string;
+  /** A parallel backup's data parts, downloaded beside the schema's file. */
+  parts?: DownloadedPart[];
 }
 
 export interface CreatedDatabase {
@@ -100,6 +110,10 @@ async function selectStep(run: RestoreRun): Promise<Selection> {
 
 async function preflightStep(run: RestoreRun, chosen: Selection): Promise<PreparedTarget> {
   const { target, source, allowOverwrite, jobs } = run.settings;
+  if (run.settings.download === 'stream' && chosen.manifest?.parts)
+    throw new ConfigurationError(
+      `download: stream restores a single archive, and ${chosen.backup.key} is a parallel backup in ${chosen.manifest.parts.length} data parts (backup's jobs): use download: file for it`,
+    );
   const psqlPath = (await findClient('psql')).path;
   if (source && (await sameDatabaseResolved(target, source))) {
     throw new ConfigurationError(
@@ -142,7 +156,7 @@ async function diskPreflight(
   run.details.disk = await checkDisk({
     download,
     downloadFolder: tempDir,
-    archiveBytes: manifest?.sizeBytes ?? backup.object.sizeBytes,
+    archiveBytes: downloadBytesOf(manifest, manifest?.sizeBytes ?? backup.object.sizeBytes),
     restoredBytes: restoredEstimate(manifest),
     server: await serverFolder(target, location, state.settings, tempDir),
     probe: run.probeDisk ?? statfsProbe,
@@ -163,17 +177,18 @@ async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): P
   const dir = await mkdtemp(join(run.settings.tempDir, 'dr-actions-restore-'));
   try {
     const path = join(dir, basename(backup.key));
-    const downloaded = await downloadToFile(run.store, backup.key, path, {
-      log: run.log,
-      signal: run.signal,
-      now: run.now,
-      storageChecksum: !manifest,
-    });
+    const options = { log: run.log, signal: run.signal, now: run.now };
+    const [downloaded, parts] = await Promise.all([
+      downloadToFile(run.store, backup.key, path, { ...options, storageChecksum: !manifest }),
+      manifest?.parts
+        ? downloadParts(run.store, manifest.parts, dir, { ...options, jobs: run.settings.jobs })
+        : undefined,
+    ]);
     if (run.details.backup) {
       const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
       run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
     }
-    return { ...downloaded, dir };
+    return { ...downloaded, dir, ...(parts ? { parts } : {}) };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -198,11 +213,22 @@ async function createDatabaseStep(run: RestoreRun, { psqlPath, state }: Prepared
 
 async function restoreStep(
   run: RestoreRun,
-  { selection, prepared, file }: { selection: Selection; prepared: PreparedTarget; file: string },
+  {
+    selection,
+    prepared,
+    file,
+    parts,
+  }: { selection: Selection; prepared: PreparedTarget; file: string; parts?: DownloadedPart[] },
 ): Promise<void> {
   const { target, jobs } = run.settings;
   try {
-    if (selection.backup.format === 'custom')
+    if (parts)
+      await restoreInSections(prepared.client, target, partsOnDisk(file, parts), {
+        jobs,
+        signal: run.signal,
+        withOwners: run.settings.rebuild,
+      });
+    else if (selection.backup.format === 'custom')
       await restoreCustom(prepared.client, target, file, jobs, run.signal, run.settings.rebuild);
     else await restorePlain(prepared.client, target, file, run.signal);
   } finally {
@@ -291,8 +317,8 @@ const ROWS_NOT_COMPARED = 'row counts not compared';
 /** The size and SHA-256 of the bytes that were read (`read` picks them from the results) against the manifest. */
 function checksumStep<Results extends { selection: Selection }>(
   run: RestoreRun,
-  read: (results: Results) => ReadObject,
-): Step<Results, { download: ReadObject; manifest: BackupManifest; key: string }, void> {
+  read: (results: Results) => ReadObject & { parts?: DownloadedPart[] },
+): Step<Results, { download: ReadObject & { parts?: DownloadedPart[] }; manifest: BackupManifest; key: string }, void> {
   return {
     name: STEP.checksum,
     skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
@@ -300,9 +326,14 @@ function checksumStep<Results extends { selection: Selection }>(
       results.selection.manifest
         ? { download: read(results), manifest: results.selection.manifest, key: results.selection.backup.key }
         : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
-    run: async ({ download, manifest, key }) =>
-      compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
-    describe: () => 'size and SHA-256 match the manifest',
+    run: async ({ download, manifest, key }) => {
+      compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`);
+      compareParts(download.parts ?? [], run.settings.bucket);
+    },
+    describe: (_result, { download }) =>
+      download.parts
+        ? `size and SHA-256 of the schema and of each of its ${download.parts.length} data parts match the manifest`
+        : 'size and SHA-256 match the manifest',
   };
 }
 
@@ -377,7 +408,10 @@ function describeDownload(d: ReadObject): string {
   return `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`;
 }
 
-function describeRestore(run: RestoreRun, { selection, prepared }: { selection: Selection; prepared: PreparedTarget }) {
+function describeRestore(
+  run: RestoreRun,
+  { selection, prepared, parts }: { selection: Selection; prepared: PreparedTarget; parts?: DownloadedPart[] },
+): string {
   const how =
     run.settings.download === 'stream'
       ? ' reading the object as it arrives (download: stream, one process)'
@@ -385,7 +419,10 @@ function describeRestore(run: RestoreRun, { selection, prepared }: { selection: 
         ? ` with ${run.settings.jobs} jobs`
         : '';
   const plain = selection.backup.format === 'plain' ? ' (plain SQL, ON_ERROR_STOP)' : '';
-  return `${prepared.client.tool} ${prepared.client.version}${how}${plain}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
+  const sections = parts
+    ? `: the schema, then ${parts.length} data parts in parallel, then indexes and constraints`
+    : '';
+  return `${prepared.client.tool} ${prepared.client.version}${how}${plain}${sections}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
 }
 
 /** Select and preflight: what every run does before anything is downloaded or created. */
@@ -440,7 +477,12 @@ function restoredFromFile(run: RestoreRun, prepared: Prepared): Restored {
     .step('database', createDatabaseStepOf(run))
     .step('restored', {
       name: STEP.restore,
-      input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
+      input: ({ selection, prepared, download }) => ({
+        selection,
+        prepared,
+        file: download.path,
+        parts: download.parts,
+      }),
       run: (input) => restoreStep(run, input),
       describe: (_result, input) => describeRestore(run, input),
     });

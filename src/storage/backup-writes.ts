@@ -16,6 +16,7 @@ import type { BackupManifest } from './manifest.js';
 import { lockParameters, type ObjectLock } from './object-lock.js';
 import { isKeyTakenError, uploadStream } from './streaming-upload.js';
 import { DELETE_BATCH } from './s3-limits.js';
+import { checkStoredParts, type WrittenPart } from './part-writes.js';
 
 /**
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
@@ -198,14 +199,16 @@ export interface Publication {
   lock?: ObjectLock;
   /** The globals' SQL, stored at the key manifest.globals records (globals-object.ts). */
   globalsSql?: string;
+  /** A parallel backup's parts this run uploaded, as manifest.parts records them. */
+  parts?: WrittenPart[];
 }
 
 /**
  * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
- * stores the globals beside it, tags the object with its SHA-256 (an object's metadata is fixed
+ * checks a parallel backup's parts the same way, stores the globals beside it, tags the object with its SHA-256 (an object's metadata is fixed
  * when its multipart upload starts, before the hash is known), then writes the manifest: the
  * moment the backup becomes complete. When any of it fails, what this run wrote is removed (the
- * object and the globals), so no backup is left that looks complete but was never published; an
+ * object, its parts and the globals), so no backup is left that looks complete but was never published; an
  * object at one of its keys that is no longer the one this run wrote is never removed.
  */
 export async function publishBackup(
@@ -214,7 +217,7 @@ export async function publishBackup(
   publication: Publication,
 ): Promise<string> {
   const { written, encryption, lock } = publication;
-  const ours: WrittenObject[] = [written];
+  const ours: WrittenObject[] = [written, ...(publication.parts ?? [])];
   try {
     const stored = await store.metadata(manifest.key);
     if (stored && stored.etag !== written.etag) throw await keyTaken(store, manifest.key);
@@ -224,6 +227,7 @@ export async function publishBackup(
       );
     }
     manifest.storageChecksum = stored.storageChecksum;
+    if (manifest.parts) await checkStoredParts(store, manifest.parts, publication.parts ?? []);
     if (publication.globalsSql !== undefined && manifest.globals?.status === 'stored') {
       const body = Buffer.from(publication.globalsSql, 'utf8');
       ours.push(

@@ -41,7 +41,7 @@ export function copyPartSize(sizeBytes: number): number {
 
 /**
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
- * the backup itself: the object first, server side (S3 reads it from the source region, nothing
+ * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it from the source region, nothing
  * passes through the runner), then the copy is checked (its size and S3's full-object checksum
  * against the manifest), then the globals the manifest records (read and checked against it),
  * and the manifest is written last. Every write is conditional
@@ -60,6 +60,12 @@ export async function copyBackup(
   const copied = [manifest.key];
   try {
     await checkCopy(target.store, manifest);
+    // A parallel backup's parts, one after another: each copy already runs its ranges in parallel.
+    for (const part of manifest.parts ?? []) {
+      await copyObject(source, part, target);
+      copied.push(part.key);
+      await checkCopy(target.store, part);
+    }
     const { encryption, lock } = target;
     const globals = manifest.globals;
     if (globals?.status === 'stored') {
@@ -96,7 +102,10 @@ export async function copyBackup(
   }
 }
 
-async function copyObject(source: BackupStore, manifest: BackupManifest, target: CopyTarget): Promise<void> {
+/** What a copy is checked by: the manifest's record of its object, or of one of its parts. */
+type RecordedObject = Pick<BackupManifest, 'key' | 'sizeBytes' | 'storageChecksum'>;
+
+async function copyObject(source: BackupStore, manifest: RecordedObject, target: CopyTarget): Promise<void> {
   const { client, bucket: Bucket } = target.store;
   const Key = manifest.key;
   const head = await source.client.send(new HeadObjectCommand({ Bucket: source.bucket, Key }));
@@ -170,7 +179,7 @@ async function copyObject(source: BackupStore, manifest: BackupManifest, target:
 }
 
 /** The copy must hold the manifest's bytes: its size, and S3's full-object checksum where the primary has one. */
-async function checkCopy(store: BackupStore, manifest: BackupManifest): Promise<void> {
+async function checkCopy(store: BackupStore, manifest: RecordedObject): Promise<void> {
   const copy = await store.metadata(manifest.key);
   if (!copy || copy.sizeBytes !== manifest.sizeBytes)
     throw new Error(`the copy holds ${copy ? copy.sizeBytes : 'no'} bytes, the manifest says ${manifest.sizeBytes}`);

@@ -21,6 +21,14 @@ export function backupKey(prefix: string, startedAt: Date, format: BackupFormat)
   return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
 }
 
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+export function partKeyFor(key: string, index: number): string {
+  return `${key}.part-${index}`;
+}
+
 export function manifestKeyFor(key: string): string {
   return `${key}${MANIFEST_SUFFIX}`;
 }

@@ -4,9 +4,9 @@ import { errorMessage } from '../errors.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupStore } from './backup-store.js';
 import { globalsKeyFor } from './globals-object.js';
-import { manifestKeyFor } from './keys.js';
+import { manifestKeyFor, partKeyFor } from './keys.js';
 import { promotedHorizons } from './lock-horizon.js';
-import { extendLock } from './object-lock.js';
+import { extendLock, type ObjectLock } from './object-lock.js';
 import type { PruneReport } from './prune.js';
 
 export interface BackupLock {
@@ -26,7 +26,7 @@ const EXTEND_CONCURRENCY = 8;
 
 /**
  * After retention: every kept backup that retention now keeps as the newest of a past week or
- * month gets the locks of its object, manifest and globals extended to that tier's horizon, so the lock lasts
+ * month gets the locks of its object, manifest, globals and parts extended to that tier's horizon, so the lock lasts
  * exactly as long as retention keeps it. A lock is only ever extended.
  */
 export async function extendPromotedLocks(
@@ -51,10 +51,11 @@ export async function extendPromotedLocks(
           throw error;
         },
       );
+      const parts = await extendPartLocks(store, decision.key, lock);
       return {
         key: decision.key,
         lockedUntil: object.retainUntil,
-        extended: object.extended || manifest.extended || globals.extended,
+        extended: object.extended || manifest.extended || globals.extended || parts,
       };
     } catch (error) {
       errors.push({ key: decision.key, message: errorMessage(error) });
@@ -62,4 +63,17 @@ export async function extendPromotedLocks(
     }
   });
   return { mode, locks: locks.filter((lock): lock is BackupLock => lock !== undefined), errors };
+}
+
+/** A parallel backup's parts, numbered from 1 without a gap: each lock extended until the first key that is not there. */
+async function extendPartLocks(store: BackupStore, key: string, lock: ObjectLock): Promise<boolean> {
+  let extended = false;
+  for (let index = 1; ; index += 1) {
+    const part = await extendLock(store.client, store.bucket, partKeyFor(key, index), lock).catch((error: unknown) => {
+      if (httpStatusOf(error) === 404) return undefined;
+      throw error;
+    });
+    if (!part) return extended;
+    extended ||= part.extended;
+  }
 }

@@ -1,17 +1,20 @@
 import type { RunContext } from '../github/run-context.js';
 import type { DumpRole } from '../postgres/dump-roles.js';
 import type { GlobalsRecord } from './globals-record.js';
-import type { BackupFormat } from './keys.js';
+import { partKeyFor, type BackupFormat } from './keys.js';
 import { isIsoTime } from '../util/time.js';
 
 /**
- * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
- * still read. Fields that readers of the same version may ignore are added without a new version
- * (a restore tool one release behind must still read the newest backup): the tables' and
- * materialized views' sizeBytes.
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own), and is written only by a backup that has parts, so a
+ * restore tool one release behind still reads every single-archive backup. Versions 1 and 2 are
+ * still read. Fields that readers of the same version may ignore are added without a new version:
+ * the tables' and materialized views' sizeBytes.
  */
-export const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+export const MANIFEST_VERSION = 3;
+/** The version a backup without parts writes. */
+export const SINGLE_ARCHIVE_MANIFEST_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 export interface TableRowCount {
   schema: string;
@@ -56,12 +59,25 @@ export interface StorageChecksum {
   value: string;
 }
 
+/** One data part of a parallel backup: a custom-format archive of the data section of its share of the tables. */
+export interface BackupPart {
+  /** `<key>.part-<n>`, n from 1 (keys.ts partKeyFor). */
+  key: string;
+  role: 'data';
+  sizeBytes: number;
+  /** SHA-256 of the part's bytes, hex. */
+  sha256: string;
+  /** How many tables' rows the part holds. */
+  tables: number;
+  storageChecksum?: StorageChecksum;
+}
+
 /**
  * Written next to the object as `<key>.manifest.json`, only after the object is complete.
  * A backup without a valid manifest is incomplete.
  */
 export interface BackupManifest {
-  version: 1 | typeof MANIFEST_VERSION;
+  version: 1 | 2 | typeof MANIFEST_VERSION;
   tool: { name: string; version: string };
   bucket: string;
   key: string;
@@ -93,6 +109,11 @@ export interface BackupManifest {
   /** From version 2: the populated materialized views in the dump, with their rows in the snapshot. */
   materializedViews?: MaterializedViewRows[];
   pgDumpArgs: string[];
+  /**
+   * From version 3, only in a backup made with jobs above 1: its data, in parts beside the key,
+   * while the object at the key holds the schema (the pre-data and post-data sections).
+   */
+  parts?: BackupPart[];
   run: RunContext;
   /** The server's globals stored beside the backup; absent in backups made before they were. */
   globals?: GlobalsRecord;
@@ -144,6 +165,7 @@ export function parseManifest(text: string, expectedKey?: string): BackupManifes
   }
   if (m.version !== 1) checkVersion2Fields(m, fail);
   checkSizes(m, fail);
+  if (m.parts !== undefined) checkParts(m, fail);
   return data as BackupManifest;
 }
 
@@ -184,4 +206,25 @@ function checkVersion2Fields(m: Record<string, unknown>, fail: (field: string, e
   );
   if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && (m.largeObjects as number) >= 0))
     fail('largeObjects', 'a non-negative integer');
+}
+
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m: Record<string, unknown>, fail: (field: string, expected: string) => never): void {
+  if ((m.version as number) < 3) fail('parts', 'absent before version 3');
+  if (m.format !== 'custom') fail('parts', "absent: only format 'custom' is dumped in parts");
+  if (!Array.isArray(m.parts) || m.parts.length === 0) fail('parts', 'a non-empty array');
+  for (const [index, item] of (m.parts as (Record<string, unknown> | null)[]).entries()) {
+    const key = partKeyFor(m.key as string, index + 1);
+    const ok =
+      item !== null &&
+      typeof item === 'object' &&
+      item.key === key &&
+      item.role === 'data' &&
+      typeof item.sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(item.sha256) &&
+      Number.isSafeInteger(item.sizeBytes) &&
+      (item.sizeBytes as number) >= 0 &&
+      Number.isSafeInteger(item.tables);
+    if (!ok) fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+  }
 }

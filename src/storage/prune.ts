@@ -1,5 +1,6 @@
 import type { BackupStore, ManifestRead, StoredBackup, StoredObject } from './backup-store.js';
 import { globalsKeysOf } from './globals-object.js';
+import { partKeysOf } from './backup-parts.js';
 import { manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
@@ -68,11 +69,13 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
   const leftovers = await classifyUnverified(store, unverified, now);
   const orphans = planOrphanManifests(listing.orphanManifests, now);
 
-  // Every key a planned deletion removes: a backup goes with its manifest and its globals.
+  // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts.
   const toDelete = [...leftovers.toDelete];
-  for (const decision of decisions)
-    if (!decision.keep)
-      toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
+  for (const decision of decisions) {
+    if (decision.keep) continue;
+    const read = manifests.get(decision.key);
+    toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(read), ...partKeysOf(read));
+  }
   toDelete.push(...orphans.toDelete);
 
   const outcome = dryRun ? nothingDeleted() : await deletePlanned(store, toDelete, options);

@@ -72,14 +72,44 @@ describe('manifest', () => {
     materializedViews: [{ schema: 'public', name: 'totals', rows: 4 }],
   };
 
-  test('a valid manifest parses, of version 1 as of version 2', () => {
+  test('a valid manifest parses, of version 1 as of version 2 and 3, with or without parts', () => {
     expect(parseManifest(JSON.stringify(manifest), manifest.key)).toEqual(manifest);
     expect(parseManifest(JSON.stringify(v2), manifest.key)).toEqual(v2);
+    const v3 = {
+      ...v2,
+      version: 3,
+      parts: [1, 2].map((n) => ({
+        key: `${manifest.key}.part-${n}`,
+        role: 'data',
+        sizeBytes: n,
+        sha256: 'c'.repeat(64),
+        tables: n,
+      })),
+    };
+    expect(parseManifest(JSON.stringify(v3), manifest.key)).toEqual(v3);
+    expect(parseManifest(JSON.stringify({ ...v2, version: 3 }), manifest.key)).toEqual({ ...v2, version: 3 });
   });
 
   test.each<[string, unknown, string]>([
     ['not JSON', '{', 'not valid JSON'],
-    ['another version', { ...manifest, version: 3 }, "field 'version' should be one of 1, 2 (this manifest says 3)"],
+    ['another version', { ...manifest, version: 4 }, "field 'version' should be one of 1, 2, 3 (this manifest says 4)"],
+    [
+      'parts not beside the key',
+      {
+        ...v2,
+        version: 3,
+        parts: [{ key: 'elsewhere', role: 'data', sizeBytes: 1, sha256: 'b'.repeat(64), tables: 1 }],
+      },
+      `field 'parts[0]' should be {key: '${manifest.key}.part-1', role: 'data', sizeBytes, sha256, tables}`,
+    ],
+    [
+      'parts in a version 2 manifest',
+      {
+        ...v2,
+        parts: [{ key: `${manifest.key}.part-1`, role: 'data', sizeBytes: 1, sha256: 'b'.repeat(64), tables: 1 }],
+      },
+      "field 'parts' should be absent before version 3",
+    ],
     ['version 2 without its lists', { ...manifest, version: 2 }, "field 'excludedTables' should be an array"],
     [
       'version 2 with a sequence value that is no integer',
