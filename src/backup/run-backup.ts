@@ -20,7 +20,13 @@ import {
   type WrittenObject,
 } from '../storage/backup-writes.js';
 import { backupKey } from '../storage/keys.js';
-import { MANIFEST_VERSION, type BackupManifest, type BackupPart, type TableRowCount } from '../storage/manifest.js';
+import {
+  MANIFEST_VERSION,
+  SINGLE_ARCHIVE_MANIFEST_VERSION,
+  type BackupManifest,
+  type BackupPart,
+  type TableRowCount,
+} from '../storage/manifest.js';
 import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
 import { BufferReclaimer } from '../util/buffer-reclaimer.js';
@@ -277,7 +283,7 @@ interface DumpRecord {
 function manifestFor(options: BackupRunOptions, record: DumpRecord): BackupManifest {
   const { key, server, pgDump, compression, snapshot, dumped, globals } = record;
   return {
-    version: MANIFEST_VERSION,
+    version: dumped.parts ? MANIFEST_VERSION : SINGLE_ARCHIVE_MANIFEST_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     bucket: options.bucket,
     key,
