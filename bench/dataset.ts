@@ -8,7 +8,8 @@ import { createManyTables } from '../harness/many-tables.js';
 import { createSaasSchema } from '../harness/saas-dataset.js';
 import { startPostgres, type PostgresServer } from '../harness/postgres.js';
 
-export const SIZES = { S: 100, M: 1800 } as const;
+/** Megabytes of sample data per size. L (about 20 GB) is built only when asked for, never by the tests. */
+export const SIZES = { S: 100, M: 1800, L: 20_000 } as const;
 export type SizeName = keyof typeof SIZES;
 export const DATABASE = 'saas_production';
 

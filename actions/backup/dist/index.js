@@ -11056,6 +11056,226 @@ exports.validate = validate;
 
 /***/ }),
 
+/***/ 5081:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { CredentialsProviderError } = __nccwpck_require__(7291);
+
+function resolveLogins(logins) {
+    return Promise.all(Object.keys(logins).reduce((arr, name) => {
+        const tokenOrProvider = logins[name];
+        if (typeof tokenOrProvider === "string") {
+            arr.push([name, tokenOrProvider]);
+        }
+        else {
+            arr.push(tokenOrProvider().then((token) => [name, token]));
+        }
+        return arr;
+    }, [])).then((resolvedPairs) => resolvedPairs.reduce((logins, [key, value]) => {
+        logins[key] = value;
+        return logins;
+    }, {}));
+}
+
+function fromCognitoIdentity(parameters) {
+    return async (awsIdentityProperties) => {
+        parameters.logger?.debug("@aws-sdk/credential-provider-cognito-identity - fromCognitoIdentity");
+        const { GetCredentialsForIdentityCommand, CognitoIdentityClient } = __nccwpck_require__(361);
+        const fromConfigs = (property) => parameters.clientConfig?.[property] ??
+            parameters.parentClientConfig?.[property] ??
+            awsIdentityProperties?.callerClientConfig?.[property];
+        const { Credentials: { AccessKeyId = throwOnMissingAccessKeyId(parameters.logger), Expiration, SecretKey = throwOnMissingSecretKey(parameters.logger), SessionToken, } = throwOnMissingCredentials(parameters.logger), } = await (parameters.client ??
+            new CognitoIdentityClient(Object.assign({}, parameters.clientConfig ?? {}, {
+                region: fromConfigs("region"),
+                profile: fromConfigs("profile"),
+                userAgentAppId: fromConfigs("userAgentAppId"),
+            }))).send(new GetCredentialsForIdentityCommand({
+            CustomRoleArn: parameters.customRoleArn,
+            IdentityId: parameters.identityId,
+            Logins: parameters.logins ? await resolveLogins(parameters.logins) : undefined,
+        }));
+        return {
+            identityId: parameters.identityId,
+            accessKeyId: AccessKeyId,
+            secretAccessKey: SecretKey,
+            sessionToken: SessionToken,
+            expiration: Expiration,
+        };
+    };
+}
+function throwOnMissingAccessKeyId(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no access key ID", { logger });
+}
+function throwOnMissingCredentials(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no credentials", { logger });
+}
+function throwOnMissingSecretKey(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no secret key", { logger });
+}
+
+const STORE_NAME = "IdentityIds";
+class IndexedDbStorage {
+    dbName;
+    constructor(dbName = "aws:cognito-identity-ids") {
+        this.dbName = dbName;
+    }
+    getItem(key) {
+        return this.withObjectStore("readonly", (store) => {
+            const req = store.get(key);
+            return new Promise((resolve) => {
+                req.onerror = () => resolve(null);
+                req.onsuccess = () => resolve(req.result ? req.result.value : null);
+            });
+        }).catch(() => null);
+    }
+    removeItem(key) {
+        return this.withObjectStore("readwrite", (store) => {
+            const req = store.delete(key);
+            return new Promise((resolve, reject) => {
+                req.onerror = () => reject(req.error);
+                req.onsuccess = () => resolve();
+            });
+        });
+    }
+    setItem(id, value) {
+        return this.withObjectStore("readwrite", (store) => {
+            const req = store.put({ id, value });
+            return new Promise((resolve, reject) => {
+                req.onerror = () => reject(req.error);
+                req.onsuccess = () => resolve();
+            });
+        });
+    }
+    getDb() {
+        const openDbRequest = self.indexedDB.open(this.dbName, 1);
+        return new Promise((resolve, reject) => {
+            openDbRequest.onsuccess = () => {
+                resolve(openDbRequest.result);
+            };
+            openDbRequest.onerror = () => {
+                reject(openDbRequest.error);
+            };
+            openDbRequest.onblocked = () => {
+                reject(new Error("Unable to access DB"));
+            };
+            openDbRequest.onupgradeneeded = () => {
+                const db = openDbRequest.result;
+                db.onerror = () => {
+                    reject(new Error("Failed to create object store"));
+                };
+                db.createObjectStore(STORE_NAME, { keyPath: "id" });
+            };
+        });
+    }
+    withObjectStore(mode, action) {
+        return this.getDb().then((db) => {
+            const tx = db.transaction(STORE_NAME, mode);
+            tx.oncomplete = () => db.close();
+            return new Promise((resolve, reject) => {
+                tx.onerror = () => reject(tx.error);
+                resolve(action(tx.objectStore(STORE_NAME)));
+            }).catch((err) => {
+                db.close();
+                throw err;
+            });
+        });
+    }
+}
+
+class InMemoryStorage {
+    store;
+    constructor(store = {}) {
+        this.store = store;
+    }
+    getItem(key) {
+        if (key in this.store) {
+            return this.store[key];
+        }
+        return null;
+    }
+    removeItem(key) {
+        delete this.store[key];
+    }
+    setItem(key, value) {
+        this.store[key] = value;
+    }
+}
+
+const inMemoryStorage = new InMemoryStorage();
+function localStorage() {
+    if (typeof self === "object" && self.indexedDB) {
+        return new IndexedDbStorage();
+    }
+    if (typeof window === "object" && window.localStorage) {
+        return window.localStorage;
+    }
+    return inMemoryStorage;
+}
+
+function fromCognitoIdentityPool({ accountId, cache = localStorage(), client, clientConfig, customRoleArn, identityPoolId, logins, userIdentifier = !logins || Object.keys(logins).length === 0 ? "ANONYMOUS" : undefined, logger, parentClientConfig, }) {
+    logger?.debug("@aws-sdk/credential-provider-cognito-identity - fromCognitoIdentity");
+    const cacheKey = userIdentifier
+        ? `aws:cognito-identity-credentials:${identityPoolId}:${userIdentifier}`
+        : undefined;
+    let provider = async (awsIdentityProperties) => {
+        const { GetIdCommand, CognitoIdentityClient } = __nccwpck_require__(361);
+        const fromConfigs = (property) => clientConfig?.[property] ??
+            parentClientConfig?.[property] ??
+            awsIdentityProperties?.callerClientConfig?.[property];
+        const _client = client ??
+            new CognitoIdentityClient(Object.assign({}, clientConfig ?? {}, {
+                region: fromConfigs("region"),
+                profile: fromConfigs("profile"),
+                userAgentAppId: fromConfigs("userAgentAppId"),
+            }));
+        let identityId = (cacheKey && (await cache.getItem(cacheKey)));
+        if (!identityId) {
+            const { IdentityId = throwOnMissingId(logger) } = await _client.send(new GetIdCommand({
+                AccountId: accountId,
+                IdentityPoolId: identityPoolId,
+                Logins: logins ? await resolveLogins(logins) : undefined,
+            }));
+            identityId = IdentityId;
+            if (cacheKey) {
+                Promise.resolve(cache.setItem(cacheKey, identityId)).catch(() => { });
+            }
+        }
+        provider = fromCognitoIdentity({
+            client: _client,
+            customRoleArn,
+            logins,
+            identityId,
+        });
+        return provider(awsIdentityProperties);
+    };
+    return (awsIdentityProperties) => provider(awsIdentityProperties).catch(async (err) => {
+        if (cacheKey) {
+            Promise.resolve(cache.removeItem(cacheKey)).catch(() => { });
+        }
+        throw err;
+    });
+}
+function throwOnMissingId(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no identity ID", { logger });
+}
+
+exports.fromCognitoIdentity = fromCognitoIdentity;
+exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
+
+
+/***/ }),
+
+/***/ 361:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } = __nccwpck_require__(364);
+exports.CognitoIdentityClient = CognitoIdentityClient;
+exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
+exports.GetIdCommand = GetIdCommand;
+
+
+/***/ }),
+
 /***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -12355,6 +12575,307 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
+/***/ 9719:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { ProviderError, CredentialsProviderError, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+const { normalizeProvider } = __nccwpck_require__(402);
+
+const createCredentialChain = (...credentialProviders) => {
+    let expireAfter = -1;
+    const baseFunction = async (awsIdentityProperties) => {
+        const credentials = await propertyProviderChain(...credentialProviders)(awsIdentityProperties);
+        if (!credentials.expiration && expireAfter !== -1) {
+            credentials.expiration = new Date(Date.now() + expireAfter);
+        }
+        return credentials;
+    };
+    const withOptions = Object.assign(baseFunction, {
+        expireAfter(milliseconds) {
+            if (milliseconds < 5 * 60_000) {
+                throw new Error("@aws-sdk/credential-providers - createCredentialChain(...).expireAfter(ms) may not be called with a duration lower than five minutes.");
+            }
+            expireAfter = milliseconds;
+            return withOptions;
+        },
+    });
+    return withOptions;
+};
+const propertyProviderChain = (...providers) => async (awsIdentityProperties) => {
+    if (providers.length === 0) {
+        throw new ProviderError("No providers in chain", { tryNextLink: false });
+    }
+    let lastProviderError;
+    for (const provider of providers) {
+        try {
+            return await provider(awsIdentityProperties);
+        }
+        catch (err) {
+            lastProviderError = err;
+            if (err?.tryNextLink) {
+                continue;
+            }
+            throw err;
+        }
+    }
+    throw lastProviderError;
+};
+
+const fromCognitoIdentity = (options) => {
+    return async (args) => {
+        const { fromCognitoIdentity: _fromCognitoIdentity } = __nccwpck_require__(5081);
+        return _fromCognitoIdentity(options)(args);
+    };
+};
+
+const fromCognitoIdentityPool = (options) => {
+    return async (args) => {
+        const { fromCognitoIdentityPool: _fromCognitoIdentityPool } = __nccwpck_require__(5081);
+        return _fromCognitoIdentityPool(options)(args);
+    };
+};
+
+const fromContainerMetadata = (init) => {
+    return async (props) => {
+        init?.logger?.debug("@smithy/credential-provider-imds", "fromContainerMetadata");
+        const { fromContainerMetadata: _fromContainerMetadata } = __nccwpck_require__(566);
+        return _fromContainerMetadata(init)();
+    };
+};
+
+const fromEnv = (init) => {
+    return async (args) => {
+        const { fromEnv: _fromEnv } = __nccwpck_require__(5606);
+        return _fromEnv(init)(args);
+    };
+};
+
+const fromHttp = (options = {}) => {
+    return async (args) => {
+        const { fromHttp: _fromHttp } = __nccwpck_require__(8605);
+        return _fromHttp(options)(args);
+    };
+};
+
+const fromIni = (init = {}) => {
+    return async (args) => {
+        const { fromIni: _fromIni } = __nccwpck_require__(5869);
+        return _fromIni({ ...init })(args);
+    };
+};
+
+const fromInstanceMetadata = (init) => {
+    return async (props) => {
+        init?.logger?.debug("@smithy/credential-provider-imds", "fromInstanceMetadata");
+        const { setCredentialFeature } = __nccwpck_require__(5152);
+        const { fromInstanceMetadata: _fromInstanceMetadata } = __nccwpck_require__(566);
+        return _fromInstanceMetadata(init)().then((creds) => setCredentialFeature(creds, "CREDENTIALS_IMDS", "0"));
+    };
+};
+
+const fromLoginCredentials = (init) => {
+    return async (args) => {
+        const { fromLoginCredentials: _fromLoginCredentials } = __nccwpck_require__(4072);
+        return _fromLoginCredentials({ ...init })(args);
+    };
+};
+
+const fromNodeProviderChain = (init = {}) => {
+    let chain;
+    return async (args) => {
+        if (!chain) {
+            const { defaultProvider } = __nccwpck_require__(5861);
+            chain = defaultProvider({ ...init });
+        }
+        return chain(args);
+    };
+};
+
+const fromProcess = (init) => {
+    return async (args) => {
+        const { fromProcess: _fromProcess } = __nccwpck_require__(5360);
+        return _fromProcess(init)(args);
+    };
+};
+
+const fromSSO = (init = {}) => {
+    return async (args) => {
+        const { fromSSO: _fromSSO } = __nccwpck_require__(998);
+        return _fromSSO({ ...init })(args);
+    };
+};
+
+const ASSUME_ROLE_DEFAULT_REGION = "us-east-1";
+const fromTemporaryCredentials$1 = (options, credentialDefaultProvider, regionProvider) => {
+    let stsClient;
+    return async (awsIdentityProperties = {}) => {
+        const { callerClientConfig } = awsIdentityProperties;
+        const profile = options.clientConfig?.profile ?? callerClientConfig?.profile;
+        const logger = options.logger ?? callerClientConfig?.logger;
+        logger?.debug("@aws-sdk/credential-providers - fromTemporaryCredentials (STS)");
+        const params = { ...options.params, RoleSessionName: options.params.RoleSessionName ?? "aws-sdk-js-" + Date.now() };
+        if (params?.SerialNumber) {
+            if (!options.mfaCodeProvider) {
+                throw new CredentialsProviderError(`Temporary credential requires multi-factor authentication, but no MFA code callback was provided.`, {
+                    tryNextLink: false,
+                    logger,
+                });
+            }
+            params.TokenCode = await options.mfaCodeProvider(params?.SerialNumber);
+        }
+        const { AssumeRoleCommand, STSClient } = __nccwpck_require__(7366);
+        if (!stsClient) {
+            const defaultCredentialsOrError = typeof credentialDefaultProvider === "function" ? credentialDefaultProvider() : undefined;
+            const credentialSources = [
+                options.masterCredentials,
+                options.clientConfig?.credentials,
+                void callerClientConfig?.credentials,
+                callerClientConfig?.credentialDefaultProvider?.(),
+                defaultCredentialsOrError,
+            ];
+            let credentialSource = "STS client default credentials";
+            if (credentialSources[0]) {
+                credentialSource = "options.masterCredentials";
+            }
+            else if (credentialSources[1]) {
+                credentialSource = "options.clientConfig.credentials";
+            }
+            else if (credentialSources[2]) {
+                credentialSource = "caller client's credentials";
+                throw new Error("fromTemporaryCredentials recursion in callerClientConfig.credentials");
+            }
+            else if (credentialSources[3]) {
+                credentialSource = "caller client's credentialDefaultProvider";
+            }
+            else if (credentialSources[4]) {
+                credentialSource = "AWS SDK default credentials";
+            }
+            const regionSources = [
+                options.clientConfig?.region,
+                callerClientConfig?.region,
+                await regionProvider?.({
+                    profile,
+                }),
+                ASSUME_ROLE_DEFAULT_REGION,
+            ];
+            let regionSource = "default partition's default region";
+            if (regionSources[0]) {
+                regionSource = "options.clientConfig.region";
+            }
+            else if (regionSources[1]) {
+                regionSource = "caller client's region";
+            }
+            else if (regionSources[2]) {
+                regionSource = "file or env region";
+            }
+            const requestHandlerSources = [
+                filterRequestHandler(options.clientConfig?.requestHandler),
+                filterRequestHandler(callerClientConfig?.requestHandler),
+            ];
+            let requestHandlerSource = "STS default requestHandler";
+            if (requestHandlerSources[0]) {
+                requestHandlerSource = "options.clientConfig.requestHandler";
+            }
+            else if (requestHandlerSources[1]) {
+                requestHandlerSource = "caller client's requestHandler";
+            }
+            logger?.debug?.(`@aws-sdk/credential-providers - fromTemporaryCredentials STS client init with ` +
+                `${regionSource}=${await normalizeProvider(coalesce(regionSources))()}, ${credentialSource}, ${requestHandlerSource}.`);
+            stsClient = new STSClient({
+                userAgentAppId: callerClientConfig?.userAgentAppId,
+                ...options.clientConfig,
+                credentials: coalesce(credentialSources),
+                logger,
+                profile,
+                region: coalesce(regionSources),
+                requestHandler: coalesce(requestHandlerSources),
+            });
+        }
+        if (options.clientPlugins) {
+            for (const plugin of options.clientPlugins) {
+                stsClient.middlewareStack.use(plugin);
+            }
+        }
+        const { Credentials } = await stsClient.send(new AssumeRoleCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new CredentialsProviderError(`Invalid response from STS.assumeRole call with role ${params.RoleArn}`, {
+                logger,
+            });
+        }
+        return {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            credentialScope: Credentials.CredentialScope,
+        };
+    };
+};
+const filterRequestHandler = (requestHandler) => {
+    return requestHandler?.metadata?.handlerProtocol === "h2" ? undefined : requestHandler;
+};
+const coalesce = (args) => {
+    for (const item of args) {
+        if (item !== undefined) {
+            return item;
+        }
+    }
+};
+
+const fromTemporaryCredentials = (options) => {
+    return fromTemporaryCredentials$1(options, fromNodeProviderChain, async ({ profile = process.env.AWS_PROFILE }) => loadConfig({
+        environmentVariableSelector: (env) => env.AWS_REGION,
+        configFileSelector: (profileData) => {
+            return profileData.region;
+        },
+        default: () => undefined,
+    }, { ...NODE_REGION_CONFIG_FILE_OPTIONS, profile })());
+};
+
+const fromTokenFile = (init = {}) => {
+    return async (args) => {
+        const { fromTokenFile: _fromTokenFile } = __nccwpck_require__(9956);
+        return _fromTokenFile({ ...init })(args);
+    };
+};
+
+const fromWebToken = (init) => {
+    return async (args) => {
+        const { fromWebToken: _fromWebToken } = __nccwpck_require__(9956);
+        return _fromWebToken({ ...init })(args);
+    };
+};
+
+exports.createCredentialChain = createCredentialChain;
+exports.fromCognitoIdentity = fromCognitoIdentity;
+exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
+exports.fromContainerMetadata = fromContainerMetadata;
+exports.fromEnv = fromEnv;
+exports.fromHttp = fromHttp;
+exports.fromIni = fromIni;
+exports.fromInstanceMetadata = fromInstanceMetadata;
+exports.fromLoginCredentials = fromLoginCredentials;
+exports.fromNodeProviderChain = fromNodeProviderChain;
+exports.fromProcess = fromProcess;
+exports.fromSSO = fromSSO;
+exports.fromTemporaryCredentials = fromTemporaryCredentials;
+exports.fromTokenFile = fromTokenFile;
+exports.fromWebToken = fromWebToken;
+exports.propertyProviderChain = propertyProviderChain;
+
+
+/***/ }),
+
+/***/ 7366:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { AssumeRoleCommand, STSClient } = __nccwpck_require__(1136);
+exports.AssumeRoleCommand = AssumeRoleCommand;
+exports.STSClient = STSClient;
+
+
+/***/ }),
+
 /***/ 5028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -13421,6 +13942,640 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
+/***/ 364:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+exports.$Command = $Command;
+exports.__Client = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultCognitoIdentityHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "cognito-identity",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createSmithyApiNoAuthHttpAuthOption(authParameters) {
+    return {
+        schemeId: "smithy.api#noAuth",
+    };
+}
+const defaultCognitoIdentityHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        case "GetCredentialsForIdentity":
+            {
+                options.push(createSmithyApiNoAuthHttpAuthOption());
+                break;
+            }
+        case "GetId":
+            {
+                options.push(createSmithyApiNoAuthHttpAuthOption());
+                break;
+            }
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "cognito-identity",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.998.4";
+var packageInfo = {
+	version: version};
+
+const m = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = "stringEquals", h = { [m]: "Endpoint" }, i = { [m]: d }, j = { [m]: "Region" }, k = {}, l = [j];
+const _data = {
+    conditions: [
+        [c, [h]],
+        [c, l],
+        ["aws.partition", l, d],
+        [e, [{ [m]: "UseFIPS" }, b]],
+        [e, [{ fn: f, argv: [i, "supportsFIPS"] }, b]],
+        [e, [{ [m]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [i, "supportsDualStack"] }, b]],
+        [g, [{ fn: f, argv: [i, "name"] }, "aws"]],
+        [g, [j, "us-east-1"]],
+        [g, [j, "us-east-2"]],
+        [g, [j, "us-west-1"]],
+        [g, [j, "us-west-2"]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [h, k],
+        ["https://cognito-identity-fips.us-east-1.amazonaws.com", k],
+        ["https://cognito-identity-fips.us-east-2.amazonaws.com", k],
+        ["https://cognito-identity-fips.us-west-1.amazonaws.com", k],
+        ["https://cognito-identity-fips.us-west-2.amazonaws.com", k],
+        ["https://cognito-identity-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", k],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://cognito-identity-fips.{Region}.{PartitionResult#dnsSuffix}", k],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://cognito-identity.{Region}.amazonaws.com", k],
+        ["https://cognito-identity.{Region}.{PartitionResult#dualStackDnsSuffix}", k],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://cognito-identity.{Region}.{PartitionResult#dnsSuffix}", k],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 17, 3,
+    1, 4, r + 16,
+    2, 5, r + 16,
+    3, 9, 6,
+    5, 7, r + 15,
+    6, 8, r + 14,
+    7, r + 12, r + 13,
+    4, 11, 10,
+    5, r + 9, r + 11,
+    5, 12, r + 10,
+    6, 13, r + 9,
+    8, r + 4, 14,
+    9, r + 5, 15,
+    10, r + 6, 16,
+    11, r + 7, r + 8,
+    3, r + 1, 18,
+    5, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class CognitoIdentityServiceException extends ServiceException {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.cognitoidentity#CognitoIdentityServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CognitoIdentityServiceException.prototype);
+    }
+}
+
+class ExternalServiceException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#ExternalServiceException";
+    name = "ExternalServiceException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExternalServiceException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExternalServiceException.prototype);
+    }
+}
+class InternalErrorException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#InternalErrorException";
+    name = "InternalErrorException";
+    $fault = "server";
+    constructor(opts) {
+        super({
+            name: "InternalErrorException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalErrorException.prototype);
+    }
+}
+class InvalidIdentityPoolConfigurationException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#InvalidIdentityPoolConfigurationException";
+    name = "InvalidIdentityPoolConfigurationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidIdentityPoolConfigurationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidIdentityPoolConfigurationException.prototype);
+    }
+}
+class InvalidParameterException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#InvalidParameterException";
+    name = "InvalidParameterException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidParameterException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterException.prototype);
+    }
+}
+class NotAuthorizedException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#NotAuthorizedException";
+    name = "NotAuthorizedException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "NotAuthorizedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, NotAuthorizedException.prototype);
+    }
+}
+class ResourceConflictException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#ResourceConflictException";
+    name = "ResourceConflictException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceConflictException.prototype);
+    }
+}
+class ResourceNotFoundException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#ResourceNotFoundException";
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+    }
+}
+class TooManyRequestsException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#TooManyRequestsException";
+    name = "TooManyRequestsException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "TooManyRequestsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, TooManyRequestsException.prototype);
+    }
+}
+class LimitExceededException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#LimitExceededException";
+    name = "LimitExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+    }
+}
+
+const _AI = "AccountId";
+const _AKI = "AccessKeyId";
+const _C = "Credentials";
+const _CRA = "CustomRoleArn";
+const _E = "Expiration";
+const _ESE = "ExternalServiceException";
+const _GCFI = "GetCredentialsForIdentity";
+const _GCFII = "GetCredentialsForIdentityInput";
+const _GCFIR = "GetCredentialsForIdentityResponse";
+const _GI = "GetId";
+const _GII = "GetIdInput";
+const _GIR = "GetIdResponse";
+const _IEE = "InternalErrorException";
+const _II = "IdentityId";
+const _IIPCE = "InvalidIdentityPoolConfigurationException";
+const _IPE = "InvalidParameterException";
+const _IPI = "IdentityPoolId";
+const _IPT = "IdentityProviderToken";
+const _L = "Logins";
+const _LEE = "LimitExceededException";
+const _LM = "LoginsMap";
+const _NAE = "NotAuthorizedException";
+const _RCE = "ResourceConflictException";
+const _RNFE = "ResourceNotFoundException";
+const _SK = "SecretKey";
+const _SKS = "SecretKeyString";
+const _ST = "SessionToken";
+const _TMRE = "TooManyRequestsException";
+const _c = "client";
+const _e = "error";
+const _hE = "httpError";
+const _m = "message";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.cognitoidentity";
+const _se = "server";
+const n0 = "com.amazonaws.cognitoidentity";
+const _s_registry = new TypeRegistry(_s);
+var CognitoIdentityServiceException$ = [-3, _s, "CognitoIdentityServiceException", 0, [], []];
+_s_registry.registerError(CognitoIdentityServiceException$, CognitoIdentityServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ExternalServiceException$ = [-3, n0, _ESE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ExternalServiceException$, ExternalServiceException);
+var InternalErrorException$ = [-3, n0, _IEE,
+    { [_e]: _se },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InternalErrorException$, InternalErrorException);
+var InvalidIdentityPoolConfigurationException$ = [-3, n0, _IIPCE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidIdentityPoolConfigurationException$, InvalidIdentityPoolConfigurationException);
+var InvalidParameterException$ = [-3, n0, _IPE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidParameterException$, InvalidParameterException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var NotAuthorizedException$ = [-3, n0, _NAE,
+    { [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(NotAuthorizedException$, NotAuthorizedException);
+var ResourceConflictException$ = [-3, n0, _RCE,
+    { [_e]: _c, [_hE]: 409 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceConflictException$, ResourceConflictException);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var TooManyRequestsException$ = [-3, n0, _TMRE,
+    { [_e]: _c, [_hE]: 429 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(TooManyRequestsException$, TooManyRequestsException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var IdentityProviderToken = [0, n0, _IPT, 8, 0];
+var SecretKeyString = [0, n0, _SKS, 8, 0];
+var Credentials$ = [3, n0, _C,
+    0,
+    [_AKI, _SK, _ST, _E],
+    [0, [() => SecretKeyString, 0], 0, 4]
+];
+var GetCredentialsForIdentityInput$ = [3, n0, _GCFII,
+    0,
+    [_II, _L, _CRA],
+    [0, [() => LoginsMap, 0], 0], 1
+];
+var GetCredentialsForIdentityResponse$ = [3, n0, _GCFIR,
+    0,
+    [_II, _C],
+    [0, [() => Credentials$, 0]]
+];
+var GetIdInput$ = [3, n0, _GII,
+    0,
+    [_IPI, _AI, _L],
+    [0, 0, [() => LoginsMap, 0]], 1
+];
+var GetIdResponse$ = [3, n0, _GIR,
+    0,
+    [_II],
+    [0]
+];
+var LoginsMap = [2, n0, _LM,
+    0, [0,
+        0],
+    [() => IdentityProviderToken,
+        0]
+];
+var GetCredentialsForIdentity$ = [9, n0, _GCFI,
+    0, () => GetCredentialsForIdentityInput$, () => GetCredentialsForIdentityResponse$
+];
+var GetId$ = [9, n0, _GI,
+    0, () => GetIdInput$, () => GetIdResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2014-06-30",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCognitoIdentityHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new NoAuthSigner(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.cognitoidentity",
+            errorTypeRegistries,
+            xmlNamespace: "http://cognito-identity.amazonaws.com/doc/2014-06-30/",
+            version: "2014-06-30",
+            serviceTarget: "AWSCognitoIdentityService",
+        },
+        serviceId: config?.serviceId ?? "Cognito Identity",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 300_000),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CognitoIdentityClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultCognitoIdentityHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class GetCredentialsForIdentityCommand extends command(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
+}
+
+class GetIdCommand extends command(_ep0, _mw0, "GetId", GetId$) {
+}
+
+const commands = {
+    GetCredentialsForIdentityCommand,
+    GetIdCommand,
+};
+class CognitoIdentity extends CognitoIdentityClient {
+}
+createAggregatedClient(commands, CognitoIdentity);
+
+exports.CognitoIdentity = CognitoIdentity;
+exports.CognitoIdentityClient = CognitoIdentityClient;
+exports.CognitoIdentityServiceException = CognitoIdentityServiceException;
+exports.CognitoIdentityServiceException$ = CognitoIdentityServiceException$;
+exports.Credentials$ = Credentials$;
+exports.ExternalServiceException = ExternalServiceException;
+exports.ExternalServiceException$ = ExternalServiceException$;
+exports.GetCredentialsForIdentity$ = GetCredentialsForIdentity$;
+exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
+exports.GetCredentialsForIdentityInput$ = GetCredentialsForIdentityInput$;
+exports.GetCredentialsForIdentityResponse$ = GetCredentialsForIdentityResponse$;
+exports.GetId$ = GetId$;
+exports.GetIdCommand = GetIdCommand;
+exports.GetIdInput$ = GetIdInput$;
+exports.GetIdResponse$ = GetIdResponse$;
+exports.InternalErrorException = InternalErrorException;
+exports.InternalErrorException$ = InternalErrorException$;
+exports.InvalidIdentityPoolConfigurationException = InvalidIdentityPoolConfigurationException;
+exports.InvalidIdentityPoolConfigurationException$ = InvalidIdentityPoolConfigurationException$;
+exports.InvalidParameterException = InvalidParameterException;
+exports.InvalidParameterException$ = InvalidParameterException$;
+exports.LimitExceededException = LimitExceededException;
+exports.LimitExceededException$ = LimitExceededException$;
+exports.NotAuthorizedException = NotAuthorizedException;
+exports.NotAuthorizedException$ = NotAuthorizedException$;
+exports.ResourceConflictException = ResourceConflictException;
+exports.ResourceConflictException$ = ResourceConflictException$;
+exports.ResourceNotFoundException = ResourceNotFoundException;
+exports.ResourceNotFoundException$ = ResourceNotFoundException$;
+exports.TooManyRequestsException = TooManyRequestsException;
+exports.TooManyRequestsException$ = TooManyRequestsException$;
+exports.errorTypeRegistries = errorTypeRegistries;
+
+
+/***/ }),
+
 /***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -13504,7 +14659,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -13988,6 +15143,7 @@ const OAuth2ErrorCode = {
     CONFLICT: "CONFLICT",
     INSUFFICIENT_PERMISSIONS: "INSUFFICIENT_PERMISSIONS",
     INVALID_REQUEST: "INVALID_REQUEST",
+    OAUTH_INVALID_CLIENT: "invalid_client",
     OAUTH_INVALID_GRANT: "invalid_grant",
     OAUTH_INVALID_REQUEST: "invalid_request",
     OAUTH_INVALID_SCOPE: "invalid_scope",
@@ -14114,7 +15270,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -14808,7 +15964,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -15469,7 +16625,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -15492,6 +16648,19 @@ class ExpiredTokenException extends STSServiceException {
             ...opts,
         });
         Object.setPrototypeOf(this, ExpiredTokenException.prototype);
+    }
+}
+class InvalidContextAssertionException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidContextAssertionException";
+    name = "InvalidContextAssertionException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidContextAssertionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidContextAssertionException.prototype);
     }
 }
 class MalformedPolicyDocumentException extends STSServiceException {
@@ -15591,12 +16760,17 @@ const _DS = "DurationSeconds";
 const _E = "Expiration";
 const _EI = "ExternalId";
 const _ETE = "ExpiredTokenException";
+const _FPA = "FederatedProviderArn";
+const _I = "Issuer";
+const _ICAE = "InvalidContextAssertionException";
 const _IDPCEE = "IDPCommunicationErrorException";
 const _IDPRCE = "IDPRejectedClaimException";
 const _IITE = "InvalidIdentityTokenException";
+const _IP = "IdentityProvider";
 const _K = "Key";
 const _MPDE = "MalformedPolicyDocumentException";
 const _MSTS = "MinimumSessionTokenSize";
+const _OI = "OriginIdentity";
 const _P = "Policy";
 const _PA = "PolicyArns";
 const _PAr = "ProviderArn";
@@ -15611,6 +16785,7 @@ const _Pr = "Provider";
 const _RA = "RoleArn";
 const _RDE = "RegionDisabledException";
 const _RSN = "RoleSessionName";
+const _S = "Subject";
 const _SAK = "SecretAccessKey";
 const _SFWIT = "SubjectFromWebIdentityToken";
 const _SI = "SourceIdentity";
@@ -15618,8 +16793,11 @@ const _SN = "SerialNumber";
 const _ST = "SessionToken";
 const _STS = "SessionTokenSize";
 const _STU = "SessionTokenUtilization";
+const _STu = "SubjectType";
 const _T = "Tags";
 const _TC = "TokenCode";
+const _TCr = "TransactionContext";
+const _TIPC = "TrustedIdentityPropagationContext";
 const _TTK = "TransitiveTagKeys";
 const _Ta = "Tag";
 const _V = "Value";
@@ -15632,8 +16810,13 @@ const _cTT = "clientTokenType";
 const _e = "error";
 const _hE = "httpError";
 const _m = "message";
+const _oIIT = "originIdentityIssuerType";
+const _oIST = "originIdentitySubjectType";
+const _oISTT = "originIdentitySubjectTypeType";
 const _pDLT = "policyDescriptorListType";
 const _s = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+const _tCIPMT = "transactionContextIdentityProviderMapType";
+const _tCVT = "transactionContextValueType";
 const _tLT = "tagListType";
 const n0 = "com.amazonaws.sts";
 const _s_registry = new TypeRegistry(_s);
@@ -15658,6 +16841,12 @@ var IDPRejectedClaimException$ = [-3, n0, _IDPRCE,
     [0]
 ];
 n0_registry.registerError(IDPRejectedClaimException$, IDPRejectedClaimException);
+var InvalidContextAssertionException$ = [-3, n0, _ICAE,
+    { [_aQE]: [`InvalidContextAssertion`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidContextAssertionException$, InvalidContextAssertionException);
 var InvalidIdentityTokenException$ = [-3, n0, _IITE,
     { [_aQE]: [`InvalidIdentityToken`, 400], [_e]: _c, [_hE]: 400 },
     [_m],
@@ -15688,6 +16877,10 @@ const errorTypeRegistries = [
 ];
 var accessKeySecretType = [0, n0, _aKST, 8, 0];
 var clientTokenType = [0, n0, _cTT, 8, 0];
+var originIdentityIssuerType = [0, n0, _oIIT, 8, 0];
+var originIdentitySubjectType = [0, n0, _oIST, 8, 0];
+var originIdentitySubjectTypeType = [0, n0, _oISTT, 8, 0];
+var transactionContextValueType = [0, n0, _tCVT, 8, 0];
 var AssumedRoleUser$ = [3, n0, _ARU,
     0,
     [_ARI, _A],
@@ -15710,13 +16903,18 @@ var AssumeRoleWithWebIdentityRequest$ = [3, n0, _ARWWIR,
 ];
 var AssumeRoleWithWebIdentityResponse$ = [3, n0, _ARWWIRs,
     0,
-    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS],
-    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1]
+    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
 ];
 var Credentials$ = [3, n0, _C,
     0,
     [_AKI, _SAK, _ST, _E],
     [0, [() => accessKeySecretType, 0], 0, 4], 4
+];
+var OriginIdentity$ = [3, n0, _OI,
+    0,
+    [_S, _STu, _I, _FPA],
+    [[() => originIdentitySubjectType, 0], [() => originIdentitySubjectTypeType, 0], [() => originIdentityIssuerType, 0], 0]
 ];
 var PolicyDescriptorType$ = [3, n0, _PDT,
     0,
@@ -15733,6 +16931,16 @@ var Tag$ = [3, n0, _Ta,
     [_K, _V],
     [0, 0], 2
 ];
+var TransactionContext$ = [3, n0, _TCr,
+    0,
+    [_IP],
+    [[() => transactionContextIdentityProviderMapType, 0]]
+];
+var TrustedIdentityPropagationContext$ = [3, n0, _TIPC,
+    8,
+    [_OI, _TCr],
+    [[() => OriginIdentity$, 0], [() => TransactionContext$, 0]]
+];
 var policyDescriptorListType = [1, n0, _pDLT,
     0, () => PolicyDescriptorType$
 ];
@@ -15741,6 +16949,12 @@ var ProvidedContextsListType = [1, n0, _PCLT,
 ];
 var tagListType = [1, n0, _tLT,
     0, () => Tag$
+];
+var transactionContextIdentityProviderMapType = [2, n0, _tCIPMT,
+    0, [0,
+        0],
+    [() => transactionContextValueType,
+        0]
 ];
 var AssumeRole$ = [9, n0, _AR,
     0, () => AssumeRoleRequest$, () => AssumeRoleResponse$
@@ -16080,10 +17294,13 @@ exports.IDPCommunicationErrorException = IDPCommunicationErrorException;
 exports.IDPCommunicationErrorException$ = IDPCommunicationErrorException$;
 exports.IDPRejectedClaimException = IDPRejectedClaimException;
 exports.IDPRejectedClaimException$ = IDPRejectedClaimException$;
+exports.InvalidContextAssertionException = InvalidContextAssertionException;
+exports.InvalidContextAssertionException$ = InvalidContextAssertionException$;
 exports.InvalidIdentityTokenException = InvalidIdentityTokenException;
 exports.InvalidIdentityTokenException$ = InvalidIdentityTokenException$;
 exports.MalformedPolicyDocumentException = MalformedPolicyDocumentException;
 exports.MalformedPolicyDocumentException$ = MalformedPolicyDocumentException$;
+exports.OriginIdentity$ = OriginIdentity$;
 exports.PackedPolicyTooLargeException = PackedPolicyTooLargeException;
 exports.PackedPolicyTooLargeException$ = PackedPolicyTooLargeException$;
 exports.PolicyDescriptorType$ = PolicyDescriptorType$;
@@ -16095,10 +17312,105 @@ exports.STSClient = STSClient;
 exports.STSServiceException = STSServiceException;
 exports.STSServiceException$ = STSServiceException$;
 exports.Tag$ = Tag$;
+exports.TransactionContext$ = TransactionContext$;
+exports.TrustedIdentityPropagationContext$ = TrustedIdentityPropagationContext$;
 exports.decorateDefaultCredentialProvider = decorateDefaultCredentialProvider;
 exports.errorTypeRegistries = errorTypeRegistries;
 exports.getDefaultRoleAssumer = getDefaultRoleAssumer;
 exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity;
+
+
+/***/ }),
+
+/***/ 4945:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { formatUrl } = __nccwpck_require__(519);
+const { Sha256 } = __nccwpck_require__(9542);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { SignatureV4 } = __nccwpck_require__(5118);
+const { fromNodeProviderChain } = __nccwpck_require__(9719);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+
+const getRuntimeConfig = (config) => {
+    return {
+        runtime: "node",
+        ...config,
+        credentials: config?.credentials ??
+            fromNodeProviderChain({
+                profile: config.profile,
+            }),
+        region: config?.region ??
+            loadConfig(NODE_REGION_CONFIG_OPTIONS, {
+                ...NODE_REGION_CONFIG_FILE_OPTIONS,
+                profile: config.profile,
+            }),
+    };
+};
+
+const MINUTE_MS = 60_000;
+class Signer {
+    credentials;
+    hostname;
+    port;
+    protocol = "https:";
+    region;
+    service = "rds-db";
+    sha256;
+    username;
+    constructor(configuration) {
+        const runtimeConfiguration = getRuntimeConfig(configuration);
+        const creds = runtimeConfiguration.credentials;
+        this.credentials = typeof creds === "function" ? this.createCredentialsWrapper(creds) : creds;
+        this.hostname = runtimeConfiguration.hostname;
+        this.port = runtimeConfiguration.port;
+        this.region = runtimeConfiguration.region;
+        this.sha256 = runtimeConfiguration.sha256 ?? Sha256;
+        this.username = runtimeConfiguration.username;
+    }
+    async getAuthToken() {
+        const signer = new SignatureV4({
+            service: this.service,
+            region: this.region,
+            credentials: this.credentials,
+            sha256: this.sha256,
+        });
+        const request = new HttpRequest({
+            method: "GET",
+            protocol: this.protocol,
+            hostname: this.hostname,
+            port: this.port,
+            query: {
+                Action: "connect",
+                DBUser: this.username,
+            },
+            headers: {
+                host: `${this.hostname}:${this.port}`,
+            },
+        });
+        const presigned = await signer.presign(request, {
+            expiresIn: 900,
+        });
+        return formatUrl(presigned).replace(`${this.protocol}//`, "");
+    }
+    createCredentialsWrapper(provider) {
+        return async (identityProperties) => {
+            const credentials = await provider(identityProperties);
+            if (credentials.expiration && credentials.expiration.getTime() - Date.now() < 15 * MINUTE_MS) {
+                try {
+                    const refreshed = await provider({ ...identityProperties, forceRefresh: true });
+                    if (!refreshed.expiration || refreshed.expiration.getTime() - Date.now() >= 15 * MINUTE_MS) {
+                        return refreshed;
+                    }
+                }
+                catch { }
+            }
+            return credentials;
+        };
+    }
+}
+
+exports.l = Signer;
 
 
 /***/ }),
@@ -62129,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 1929:
+/***/ 3834:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62178,6 +63490,85 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
         throw new ConfigurationError(`${inputName} must not hold credentials; pass them as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or through OIDC`);
     }
     return text.replace(/\/+$/, '');
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/rds-signer/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(4945);
+;// CONCATENATED MODULE: ./src/postgres/database-auth.ts
+
+const DATABASE_AUTH_INPUT = 'database-auth';
+function parseDatabaseAuth(text, inputName = DATABASE_AUTH_INPUT) {
+    const value = text.trim() || 'password';
+    if (value === 'password' || value === 'iam')
+        return value;
+    throw new ConfigurationError(`${inputName} must be password (the database URL's own) or iam (an RDS IAM token per connection), got '${value}'`);
+}
+/**
+ * The target as `auth` says to connect to it. With iam the URL must name the database user the
+ * token is signed for and hold no password (a stored password is what IAM authentication replaces);
+ * RDS takes IAM tokens only over TLS, so without an sslmode in the URL or PGSSLMODE the connection
+ * requires TLS, and verifies the server against the URL's sslrootcert when it names one.
+ */
+function withDatabaseAuth(target, auth, tokens, inputName, env = process.env) {
+    if (auth === 'password')
+        return target;
+    if (target.password !== undefined) {
+        throw new ConfigurationError(`${inputName} holds a password, but ${DATABASE_AUTH_INPUT} is iam: remove the password from the URL (each connection signs in with an IAM token), or set ${DATABASE_AUTH_INPUT}: password`);
+    }
+    if (!target.user) {
+        throw new ConfigurationError(`${inputName} names no user, which ${DATABASE_AUTH_INPUT}: iam needs (an IAM token is signed for one database user): e.g. postgres://dr_backup@host:5432/${target.database}`);
+    }
+    return { ...target, url: withTlsForIam(target.url, env), auth: tokens() };
+}
+function withTlsForIam(text, env) {
+    const url = new URL(text);
+    if (url.searchParams.has('sslmode') || env.PGSSLMODE)
+        return text;
+    url.searchParams.set('sslmode', url.searchParams.has('sslrootcert') ? 'verify-full' : 'require');
+    return url.toString();
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds-auth-tokens.ts
+
+
+const ignoreTokens = () => undefined;
+/** `<id>.<hash>.<region>.rds.amazonaws.com`, proxies and China's partition alike. */
+const RDS_ENDPOINT_REGION = /\.([a-z]{2}(?:-[a-z]+)+-\d+)\.rds\.amazonaws\.com(?:\.cn)?$/i;
+/** The region an RDS endpoint names (a token signed for another region is refused), else `fallback`. */
+function tokenRegion(host, fallback) {
+    return RDS_ENDPOINT_REGION.exec(host)?.[1]?.toLowerCase() ?? fallback;
+}
+/**
+ * IAM database authentication tokens for RDS, one per call: a SigV4-signed `rds-db:connect` for the
+ * host, port and user, valid 15 minutes, signed locally with the job's own credentials (the SDK's
+ * chain: environment, web identity, profile, instance role), without a call to AWS.
+ */
+function rdsAuthTokens(options) {
+    return {
+        async token(endpoint) {
+            const signer = new dist_cjs/* Signer */.l({
+                hostname: endpoint.host,
+                port: endpoint.port,
+                username: endpoint.user,
+                region: tokenRegion(endpoint.host, options.region),
+            });
+            const token = await signer.getAuthToken();
+            options.onToken(token);
+            return token;
+        },
+    };
+}
+/**
+ * The database-auth input as one action applies it to its database URLs: each target that
+ * `databaseTarget` is given signs in as database-auth says (see withDatabaseAuth).
+ */
+function databaseAuthFor(authInput, region, onToken) {
+    const auth = parseDatabaseAuth(authInput);
+    const tokens = () => rdsAuthTokens({ region, onToken });
+    return {
+        auth,
+        apply: (target, inputName, env = process.env) => withDatabaseAuth(target, auth, tokens, inputName, env),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/child-env.ts
@@ -62430,24 +63821,37 @@ function withDatabase(target, database) {
     return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
 }
 /** Environment for libpq clients: the password travels here, never in argv. */
-function libpqEnv(target) {
+function libpqEnv(target, password = target.password) {
     const env = {};
-    if (target.password !== undefined)
-        env.PGPASSWORD = target.password;
+    if (password !== undefined)
+        env.PGPASSWORD = password;
     // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
     if (!process.env.PGCONNECT_TIMEOUT)
         env.PGCONNECT_TIMEOUT = '15';
     return env;
 }
 /**
- * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
- * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
- * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
- * connects with, as libpq would use it.
+ * The password one new client connects with: a fresh IAM token when the target uses IAM
+ * authentication (a token per process, so none outlives its 15 minutes before it is used), else
+ * the URL's password.
  */
-function clientEnv(target, own = {}, env = process.env) {
-    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
-    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+async function connectionPassword(target) {
+    if (!target.auth)
+        return target.password;
+    if (!target.user)
+        throw new Error(`IAM authentication needs a user name in the URL of ${target.display}`);
+    return target.auth.token({ host: target.host, port: target.port, user: target.user });
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password (or IAM
+ * token) as PGPASSWORD. Without a password in the URL nor IAM authentication, a PGPASSWORD the
+ * step was given is the one it connects with, as libpq would use it.
+ */
+async function clientEnv(target, own = {}, env = process.env) {
+    const password = await connectionPassword(target);
+    const inheritedPassword = password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
 }
 
 ;// CONCATENATED MODULE: ./src/storage/inputs.ts
@@ -71914,10 +73318,11 @@ function describeExit(result) {
  */
 async function startPgDump(pgDump, target, args, signal) {
     const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
+    const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
     const child = (0,external_node_child_process_.spawn)(command.file, command.args, {
-        env: clientEnv(target, { PGAPPNAME: 'dr-actions backup' }),
+        env,
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
     });
@@ -72026,7 +73431,7 @@ function parseDumpRoles(sql) {
  */
 async function readDumpRoles(pgDump, target, args, create) {
     const result = await execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
-        env: clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
+        env: await clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
         extendEnv: false,
         stdin: 'ignore',
         reject: false,
@@ -72060,7 +73465,7 @@ class GlobalsDumpError extends Error {
 async function dumpGlobals(pgDump, target) {
     const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_dumpall');
     const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
-        env: clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
+        env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
         extendEnv: false,
         stdin: 'ignore',
         reject: false,
@@ -72222,7 +73627,7 @@ function databaseStatements(databaseSql, database) {
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./src/storage/globals-read.ts
 
 
@@ -72230,7 +73635,7 @@ var dist_cjs = __nccwpck_require__(3711);
 const sha256Of = (body) => (0,external_node_crypto_.createHash)('sha256').update(body).digest('hex');
 /** Reads the stored globals and checks them against the manifest's record of them. */
 async function readGlobals(store, record) {
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: record.key }));
+    const response = await store.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: record.key }));
     const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
     const sha256 = sha256Of(body);
     if (body.length !== record.sizeBytes || sha256 !== record.sha256) {
@@ -72294,7 +73699,9 @@ async function captureGlobals(capture) {
         return { pgDumpallVersion: pgDump.version, record: { status: 'off' } };
     let dumpRoles;
     try {
-        dumpRoles = await readDumpRoles(pgDump, database, capture.dumpArgs, true);
+        if (capture.dumpRoles instanceof Error)
+            throw capture.dumpRoles;
+        dumpRoles = capture.dumpRoles ?? (await readDumpRoles(pgDump, database, capture.dumpArgs, true));
         const globals = await dumpGlobals(pgDump, database);
         log.info(`globals taken with pg_dumpall ${pgDump.version} (no passwords); the dump depends on ${dumpRoles.roles.length} roles: ${dumpRoles.roles.map((r) => r.name).join(', ') || 'none'}`);
         return {
@@ -72565,6 +73972,56 @@ function parsePgDumpArgs(input) {
     }
     return words;
 }
+/** Options that choose what is dumped: a parallel backup's data parts name their tables themselves. */
+const SELECTION = new Set([
+    'table',
+    'exclude-table',
+    'schema',
+    'exclude-schema',
+    'table-and-children',
+    'exclude-table-and-children',
+    'exclude-table-data',
+    'exclude-table-data-and-children',
+    'extension',
+    'exclude-extension',
+    'filter',
+    'strict-names',
+    'large-objects',
+    'blobs',
+    'no-unlogged-table-data',
+]);
+/**
+ * Parsed pg-dump-args without the options that choose what is dumped (a data part's tables are
+ * named one by one, from what the whole dump holds), keeping those that shape the data (--inserts,
+ * --rows-per-insert, --disable-triggers, --load-via-partition-root, ...).
+ */
+function withoutSelection(words) {
+    const kept = [];
+    for (let i = 0; i < words.length; i += 1) {
+        const word = words[i];
+        let name;
+        let takesNext;
+        if (word.startsWith('--')) {
+            const [rawName = '', inlineValue] = word.slice(2).split(/=(.*)/s, 2);
+            name = rawName;
+            takesNext = ALLOWED_WITH_VALUE.has(rawName) && inlineValue === undefined;
+        }
+        else {
+            // One short option per word here is enough: a cluster with a selection letter is dropped whole.
+            const letters = word.slice(1);
+            const valueAt = [...letters].findIndex((letter) => SHORT_WITH_VALUE.has(letter));
+            const options = valueAt < 0 ? letters : letters.slice(0, valueAt + 1);
+            name = [...options].some((letter) => SELECTION.has(SHORT_TO_LONG[letter] ?? '')) ? 'table' : '';
+            takesNext = valueAt === letters.length - 1;
+        }
+        const value = takesNext ? [words[i + 1]] : [];
+        if (takesNext)
+            i += 1;
+        if (!SELECTION.has(name))
+            kept.push(word, ...value);
+    }
+    return kept;
+}
 
 ;// CONCATENATED MODULE: ./src/util/time.ts
 
@@ -72801,7 +74258,7 @@ const LOCK_SETTINGS = ['auto', 'compliance', 'governance', 'off'];
 /** Whether the bucket was created with Object Lock; a bucket without the configuration has none. */
 async function bucketHasObjectLock(client, bucket) {
     try {
-        const response = await client.send(new dist_cjs/* GetObjectLockConfigurationCommand */.mU1({ Bucket: bucket }));
+        const response = await client.send(new client_s3_dist_cjs/* GetObjectLockConfigurationCommand */.mU1({ Bucket: bucket }));
         return response.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
     }
     catch (error) {
@@ -72839,7 +74296,7 @@ function lockParameters(lock) {
  * s3:GetObjectRetention), one request per version, the same as GetObjectRetention would need.
  */
 async function readLock(client, bucket, key, versionId) {
-    const head = await client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, VersionId: versionId }));
+    const head = await client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, VersionId: versionId }));
     return {
         mode: head.ObjectLockMode,
         retainUntil: head.ObjectLockRetainUntilDate,
@@ -72860,7 +74317,7 @@ async function extendLock(client, bucket, key, lock) {
         return { retainUntil: current.retainUntil, extended: false };
     // A lock keeps the mode it has: a governance lock extended in governance mode needs no bypass.
     const mode = current.retainUntil ? (current.mode ?? lock.mode) : lock.mode;
-    await client.send(new dist_cjs/* PutObjectRetentionCommand */.EwB({
+    await client.send(new client_s3_dist_cjs/* PutObjectRetentionCommand */.EwB({
         Bucket: bucket,
         Key: key,
         Retention: { Mode: mode, RetainUntilDate: lock.retainUntil },
@@ -72869,6 +74326,7 @@ async function extendLock(client, bucket, key, lock) {
 }
 
 ;// CONCATENATED MODULE: ./src/backup/inputs.ts
+
 
 
 
@@ -72937,15 +74395,24 @@ function parseLockMode(input, retention) {
     }
     return mode;
 }
+/** At most this many pg_dump workers: each holds a connection and its own upload's buffers. */
+const MAX_DUMP_JOBS = 32;
+function parseDumpJobs(input, format) {
+    const jobs = parseInteger(input, 'jobs', 1, 1, MAX_DUMP_JOBS);
+    if (jobs > 1 && format === 'plain')
+        throw new ConfigurationError(`jobs: ${jobs} dumps the data in parts that pg_restore restores in parallel, which needs format: custom; set format: custom, or jobs: 1 for one plain SQL file`);
+    return jobs;
+}
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-function parseBackupInputs(input, env = process.env) {
+function parseBackupInputs(input, env = process.env, onToken = ignoreTokens) {
     const format = parseChoice(input('format'), 'format', ['custom', 'plain'], 'custom');
     const bucket = parseBucket(input('bucket'));
     const region = parseRegion(input('region'), env);
     const encryption = parseEncryption(input('server-side-encryption'), input('kms-key-id'));
     const retention = parseRetention(input('retention'));
+    const databaseAuth = databaseAuthFor(input('database-auth'), region, onToken);
     return {
-        database: parseDatabaseUrl(input('database-url'), 'database-url'),
+        database: databaseAuth.apply(parseDatabaseUrl(input('database-url'), 'database-url'), 'database-url', env),
         bucket,
         prefix: parsePrefix(input('prefix') || 'database/'),
         format,
@@ -72961,6 +74428,7 @@ function parseBackupInputs(input, env = process.env) {
         lockMode: parseLockMode(input('lock-mode'), retention),
         copy: parseCopy(input, bucket, region, encryption),
         globals: parseChoice(input('globals'), 'globals', GLOBALS_POLICIES, 'required'),
+        jobs: parseDumpJobs(input('jobs'), format),
     };
 }
 
@@ -73077,7 +74545,7 @@ const ROUTE53_SIGNING_REGION = 'us-east-1';
  */
 function createS3Client(settings, overrides = {}) {
     const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
-    const client = new dist_cjs/* S3Client */.YxF({
+    const client = new client_s3_dist_cjs/* S3Client */.YxF({
         region: settings.region,
         ...RETRY,
         requestHandler: s3RequestHandlerOptions(timeouts),
@@ -73299,7 +74767,7 @@ class PsqlSession {
     }
     static async open(target, options = {}) {
         const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
-            env: psqlEnv(target, 'dr-actions'),
+            env: await psqlEnv(target, 'dr-actions'),
             extendEnv: false,
             stdin: 'pipe',
             stdout: 'pipe',
@@ -73594,7 +75062,7 @@ async function exportSnapshot(session) {
 
 ;// CONCATENATED MODULE: ./src/util/concurrency.ts
 /** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
-async function mapWithLimit(items, limit, fn) {
+async function concurrency_mapWithLimit(items, limit, fn) {
     const results = new Array(items.length);
     let next = 0;
     const worker = async () => {
@@ -73623,6 +75091,13 @@ function timestampPart(time) {
 function backupKey(prefix, startedAt, format) {
     return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
 }
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -73648,14 +75123,18 @@ function backupKeyOfManifest(manifestKey) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
+
 /**
- * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
- * still read. Fields that readers of the same version may ignore are added without a new version
- * (a restore tool one release behind must still read the newest backup): the tables' and
- * materialized views' sizeBytes.
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own), and is written only by a backup that has parts, so a
+ * restore tool one release behind still reads every single-archive backup. Versions 1 and 2 are
+ * still read. Fields that readers of the same version may ignore are added without a new version:
+ * the tables' and materialized views' sizeBytes.
  */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+const MANIFEST_VERSION = 3;
+/** The version a backup without parts writes. */
+const SINGLE_ARCHIVE_MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2, 3];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -73706,6 +75185,8 @@ function parseManifest(text, expectedKey) {
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
     checkSizes(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
     return data;
 }
 /** The tables' and materialized views' sizes, where recorded. */
@@ -73735,6 +75216,29 @@ function checkVersion2Fields(m, fail) {
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -73778,7 +75282,7 @@ class BackupStore {
         const objects = new Map();
         let token;
         do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            const page = await this.client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
                 Bucket: this.bucket,
                 Prefix: this.prefix,
                 Delimiter: '/',
@@ -73820,7 +75324,7 @@ class BackupStore {
     }
     async readManifest(backupKey) {
         try {
-            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
@@ -73835,13 +75339,13 @@ class BackupStore {
     /** Manifests of the given backups (those that have one), read with bounded concurrency. */
     async readManifests(backups) {
         const withManifest = backups.filter((b) => b.manifestObject);
-        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
+        const reads = await concurrency_mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
         return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
     }
     /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
     async metadata(key) {
         try {
-            const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+            const head = await this.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
             return {
                 sizeBytes: head.ContentLength ?? 0,
                 etag: head.ETag,
@@ -73934,7 +75438,7 @@ async function uploadStream(options) {
             filled = 0;
         }
         if (parts.count === 0) {
-            const put = await client.send(new dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }), { abortSignal: options.signal });
+            const put = await client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }), { abortSignal: options.signal });
             return { partSize, queueSize, parts: 1, etag: put.ETag };
         }
         if (filled > 0)
@@ -74007,7 +75511,7 @@ class MultipartUpload {
         const { Bucket, Key } = this.objectParams;
         const sending = (async () => {
             const UploadId = await this.start();
-            const part = await this.client.send(new dist_cjs/* UploadPartCommand */.iVK({
+            const part = await this.client.send(new client_s3_dist_cjs/* UploadPartCommand */.iVK({
                 Bucket,
                 Key,
                 UploadId,
@@ -74031,7 +75535,7 @@ class MultipartUpload {
         this.throwIfFailed();
         this.completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
         const { Bucket, Key } = this.objectParams;
-        const done = await this.client.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+        const done = await this.client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
             Bucket,
             Key,
             UploadId: await this.start(),
@@ -74051,7 +75555,7 @@ class MultipartUpload {
             return;
         try {
             const UploadId = await this.uploadId;
-            await this.client.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: this.objectParams.Bucket, Key: this.objectParams.Key, UploadId }));
+            await this.client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket: this.objectParams.Bucket, Key: this.objectParams.Key, UploadId }));
         }
         catch {
             // the upload never started, or S3 is unreachable
@@ -74059,7 +75563,7 @@ class MultipartUpload {
     }
     start() {
         this.uploadId ??= this.client
-            .send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), {
+            .send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4({ ...this.objectParams, ChecksumType: 'FULL_OBJECT' }), {
             abortSignal: this.signal,
         })
             .then((created) => {
@@ -74079,7 +75583,32 @@ function isKeyTakenError(error) {
     return httpStatusOf(error) === 412 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict';
 }
 
+;// CONCATENATED MODULE: ./src/storage/part-writes.ts
+
+
+/**
+ * Before the manifest is written: S3 must hold each part this run wrote with exactly the bytes that
+ * were hashed. Records S3's own checksum of each, and tags each with its SHA-256.
+ */
+async function checkStoredParts(store, parts, written) {
+    await concurrency_mapWithLimit(parts, 8, async (part) => {
+        const stored = await store.metadata(part.key);
+        const ours = written.find((object) => object.key === part.key);
+        if (!stored || !ours || stored.etag !== ours.etag || stored.sizeBytes !== part.sizeBytes) {
+            throw new Error(`S3 holds ${stored ? `${stored.sizeBytes} bytes of another writer` : 'nothing'} at ${part.key}, ${part.sizeBytes} bytes were sent`);
+        }
+        if (stored.storageChecksum)
+            part.storageChecksum = stored.storageChecksum;
+        await store.client.send(new client_s3_dist_cjs/* PutObjectTaggingCommand */.nVn({
+            Bucket: store.bucket,
+            Key: part.key,
+            Tagging: { TagSet: [{ Key: 'sha256', Value: part.sha256 }] },
+        }));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/storage/backup-writes.ts
+
 
 
 
@@ -74110,7 +75639,7 @@ class BackupKeyTakenError extends Error {
  * backup's lock (which S3 accepts only with a checksum). Returns what it wrote, for deleteIfOurs.
  */
 async function putSmallObject(store, object) {
-    const put = await store.client.send(new dist_cjs/* PutObjectCommand */.wKZ({
+    const put = await store.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
         Bucket: store.bucket,
         Key: object.key,
         IfNoneMatch: '*',
@@ -74143,7 +75672,7 @@ async function deleteKeys(store, keys) {
         if (next !== undefined && isManifestKey(next) && backupKeyOfManifest(next) === keys[end - 1])
             end -= 1;
         const batch = keys.slice(start, end);
-        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({
+        const response = await store.client.send(new client_s3_dist_cjs/* DeleteObjectsCommand */.xvx({
             Bucket: store.bucket,
             Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: false },
         }));
@@ -74165,7 +75694,7 @@ async function checkKeyIsFree(store, key) {
     const { client, bucket } = store;
     let taken;
     try {
-        const listing = await client.send(new dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Prefix: key, MaxKeys: 2 }));
+        const listing = await client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({ Bucket: bucket, Prefix: key, MaxKeys: 2 }));
         taken = (listing.Contents ?? []).some((item) => item.Key === key || item.Key === manifestKeyFor(key));
     }
     catch (error) {
@@ -74221,19 +75750,19 @@ async function deleteIfOurs(store, written) {
     const stored = await store.metadata(written.key);
     if (!stored || stored.etag !== written.etag)
         return;
-    await store.client.send(new dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: store.bucket, Key: written.key, IfMatch: written.etag }));
+    await store.client.send(new client_s3_dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: store.bucket, Key: written.key, IfMatch: written.etag }));
 }
 /**
  * Checks that S3 holds exactly the bytes that were hashed, records S3's own checksum of them,
- * stores the globals beside it, tags the object with its SHA-256 (an object's metadata is fixed
+ * checks a parallel backup's parts the same way, stores the globals beside it, tags the object with its SHA-256 (an object's metadata is fixed
  * when its multipart upload starts, before the hash is known), then writes the manifest: the
  * moment the backup becomes complete. When any of it fails, what this run wrote is removed (the
- * object and the globals), so no backup is left that looks complete but was never published; an
+ * object, its parts and the globals), so no backup is left that looks complete but was never published; an
  * object at one of its keys that is no longer the one this run wrote is never removed.
  */
 async function publishBackup(store, manifest, publication) {
     const { written, encryption, lock } = publication;
-    const ours = [written];
+    const ours = [written, ...(publication.parts ?? [])];
     try {
         const stored = await store.metadata(manifest.key);
         if (stored && stored.etag !== written.etag)
@@ -74242,6 +75771,8 @@ async function publishBackup(store, manifest, publication) {
             throw new Error(`S3 holds ${stored ? stored.sizeBytes : 'no'} bytes at ${manifest.key}, ${manifest.sizeBytes} were sent`);
         }
         manifest.storageChecksum = stored.storageChecksum;
+        if (manifest.parts)
+            await checkStoredParts(store, manifest.parts, publication.parts ?? []);
         if (publication.globalsSql !== undefined && manifest.globals?.status === 'stored') {
             const body = Buffer.from(publication.globalsSql, 'utf8');
             ours.push(await putSmallObject(store, {
@@ -74252,7 +75783,7 @@ async function publishBackup(store, manifest, publication) {
                 lock,
             }));
         }
-        await store.client.send(new dist_cjs/* PutObjectTaggingCommand */.nVn({
+        await store.client.send(new client_s3_dist_cjs/* PutObjectTaggingCommand */.nVn({
             Bucket: store.bucket,
             Key: manifest.key,
             Tagging: { TagSet: [{ Key: 'sha256', Value: manifest.sha256 }] },
@@ -74316,7 +75847,7 @@ function hashedSource(source, tally) {
     };
 }
 /** Passes bytes through unchanged while tallying them. */
-class Sha256Stream extends (/* unused pure expression or super */ null && (Transform)) {
+class sha256_stream_Sha256Stream extends (/* unused pure expression or super */ null && (Transform)) {
     tally = new Sha256Tally();
     get bytes() {
         return this.tally.bytes;
@@ -74388,7 +75919,7 @@ function minorGarbageCollector() {
     return minorCollector;
 }
 /** A pass-through that frees the buffers already passed on after every `everyBytes`, when opted in. */
-class BufferReclaimer extends external_node_stream_.Transform {
+class buffer_reclaimer_BufferReclaimer extends external_node_stream_.Transform {
     everyBytes;
     collect;
     sinceCollection = 0;
@@ -74462,7 +75993,7 @@ function gatedSource(source, verdict) {
 
 ;// CONCATENATED MODULE: ./src/util/format.ts
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function formatBytes(bytes) {
+function format_formatBytes(bytes) {
     let value = bytes;
     let unit = 0;
     while (value >= 1024 && unit < UNITS.length - 1) {
@@ -74481,7 +76012,7 @@ function formatDuration(seconds) {
     return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
 }
 /** Seconds between two instants, rounded to milliseconds. */
-function secondsBetween(start, end) {
+function format_secondsBetween(start, end) {
     return Math.round(end.getTime() - start.getTime()) / 1000;
 }
 /** "1 attempt", "3 attempts". */
@@ -74491,7 +76022,7 @@ function plural(count, noun) {
 
 ;// CONCATENATED MODULE: ./src/util/logger.ts
 /** How often a long transfer (the dump's upload, the backup's download) says how far it got. */
-const PROGRESS_EVERY_MS = 30_000;
+const logger_PROGRESS_EVERY_MS = 30_000;
 const silentLogger = {
     info: () => undefined,
     warning: () => undefined,
@@ -74547,39 +76078,58 @@ function tableDataOids(listing) {
 
 
 
+
 /**
  * What a dump with these arguments holds (its tables' rows, sequences, materialized views, large
- * objects), read from the archive's table of contents: pg_dump (custom format, same snapshot and filters) into `pg_restore --list`.
- * pg_dump writes the table of contents before any data, and pg_restore exits once it has read
- * it, so the pipe breaks and pg_dump stops without dumping the data.
+ * objects), read from the archive's table of contents: pg_dump (custom format, same snapshot and
+ * filters) into `pg_restore --list`, and with `roles` also into `pg_restore --schema-only --create`,
+ * whose script names every owner and grantee. pg_dump writes the table of contents before any
+ * data, and both pg_restores exit once they have read it, so the pipe breaks and pg_dump stops
+ * without dumping the data: one pass over the catalogs, which at thousands of tables is most of
+ * pg_dump's time, serves both.
  */
-async function readDumpContents(pgDump, target, args) {
+async function readDumpContents(pgDump, target, args, options = {}) {
     const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
-        env: clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
+        env: await clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
         extendEnv: false,
         stdin: 'ignore',
         buffer: { stdout: false },
         reject: false,
         cleanup: true,
     });
-    const list = execa((0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore'), ['--list'], {
-        env: childEnv(),
-        extendEnv: false,
-        reject: false,
-        stdin: 'pipe',
-    });
-    dump.stdout?.pipe(list.stdin);
-    list.stdin?.on('error', () => undefined);
-    const listed = await list;
+    const pgRestore = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore');
+    const reader = (readerArgs) => {
+        const child = execa(pgRestore, readerArgs, {
+            env: childEnv(),
+            extendEnv: false,
+            reject: false,
+            stdin: 'pipe',
+            maxBuffer: 1024 * 1024 * 1024,
+        });
+        child.stdin?.on('error', () => undefined);
+        dump.stdout?.pipe(child.stdin);
+        return child;
+    };
+    const list = reader(['--list']);
+    const script = options.roles ? reader(['--schema-only', '--create', '--file=-']) : undefined;
+    const [listed, scripted] = await Promise.all([list, script]);
+    dump.kill('SIGTERM');
+    const dumped = await dump;
     if (listed.exitCode !== 0) {
-        dump.kill('SIGTERM');
-        const dumped = await dump;
         const detail = String(dumped.stderr || listed.stderr).trim();
         throw new DumpFailedError(redact(`pg_dump could not list the tables to dump: ${detail}`, [target.password]));
     }
-    dump.kill('SIGTERM');
-    await dump;
-    return readToc(String(listed.stdout));
+    const toc = readToc(String(listed.stdout));
+    if (!scripted)
+        return { toc };
+    if (scripted.exitCode !== 0)
+        return {
+            toc,
+            roles: new DumpFailedError(redact(`pg_restore could not list the roles the dump depends on: ${String(scripted.stderr).trim()}`, [
+                target.password,
+            ])),
+        };
+    return { toc, roles: parseDumpRoles(String(scripted.stdout)) };
 }
 /** The dumped tables' names, as the session's catalog has them. */
 async function tablesByOid(session, oids) {
@@ -74602,12 +76152,12 @@ function whyExcluded(table, defined) {
 }
 /**
  * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
- * bring back. A dump that would hold the rows of none of the database's tables is refused: it
+ * bring back; with `withRoles` also the roles it depends on, from the same pass. A dump that would hold the rows of none of the database's tables is refused: it
  * is no backup, whatever its options. The sequences are read by `readSequences`, outside the
  * session's transaction, which must not keep a lock on each of them while pg_dump runs.
  */
-async function planDumpContents(session, pgDump, database, dumpArgs, readSequences) {
-    const toc = await readDumpContents(pgDump, database, dumpArgs);
+async function planDumpContents(session, pgDump, database, dumpArgs, readSequences, withRoles = false) {
+    const { toc, roles } = await readDumpContents(pgDump, database, dumpArgs, { roles: withRoles });
     const dumped = new Set(toc.tableData);
     const defined = new Set(toc.tableDefinitions);
     const all = await userTables(session);
@@ -74631,6 +76181,7 @@ async function planDumpContents(session, pgDump, database, dumpArgs, readSequenc
             ascending,
         })),
         materializedViews: await relationsByOid(session, toc.materializedViewData),
+        ...(roles ? { roles } : {}),
     };
 }
 
@@ -74709,7 +76260,7 @@ function newBackupLock(mode, retention, startedAt) {
 const EXTEND_CONCURRENCY = 8;
 /**
  * After retention: every kept backup that retention now keeps as the newest of a past week or
- * month gets the locks of its object, manifest and globals extended to that tier's horizon, so the lock lasts
+ * month gets the locks of its object, manifest, globals and parts extended to that tier's horizon, so the lock lasts
  * exactly as long as retention keeps it. A lock is only ever extended.
  */
 async function extendPromotedLocks(store, report, mode, now) {
@@ -74717,7 +76268,7 @@ async function extendPromotedLocks(store, report, mode, now) {
     const horizons = promotedHorizons(report.complete, report.policy, now);
     const promoted = kept.filter((decision) => horizons.has(decision.key));
     const errors = [];
-    const locks = await mapWithLimit(promoted, EXTEND_CONCURRENCY, async (decision) => {
+    const locks = await concurrency_mapWithLimit(promoted, EXTEND_CONCURRENCY, async (decision) => {
         const lock = { mode, retainUntil: horizons.get(decision.key) };
         try {
             const object = await extendLock(store.client, store.bucket, decision.key, lock);
@@ -74728,10 +76279,11 @@ async function extendPromotedLocks(store, report, mode, now) {
                     return { extended: false };
                 throw error;
             });
+            const parts = await extendPartLocks(store, decision.key, lock);
             return {
                 key: decision.key,
                 lockedUntil: object.retainUntil,
-                extended: object.extended || manifest.extended || globals.extended,
+                extended: object.extended || manifest.extended || globals.extended || parts,
             };
         }
         catch (error) {
@@ -74740,6 +76292,169 @@ async function extendPromotedLocks(store, report, mode, now) {
         }
     });
     return { mode, locks: locks.filter((lock) => lock !== undefined), errors };
+}
+/** A parallel backup's parts, numbered from 1 without a gap: each lock extended until the first key that is not there. */
+async function extendPartLocks(store, key, lock) {
+    let extended = false;
+    for (let index = 1;; index += 1) {
+        const part = await extendLock(store.client, store.bucket, partKeyFor(key, index), lock).catch((error) => {
+            if (httpStatusOf(error) === 404)
+                return undefined;
+            throw error;
+        });
+        if (!part)
+            return extended;
+        extended ||= part.extended;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/storage/streamed-restore-source.ts
+
+
+
+
+
+
+const CHECKSUM_FIELDS = (/* unused pure expression or super */ null && ([
+    'ChecksumCRC32',
+    'ChecksumCRC32C',
+    'ChecksumCRC64NVME',
+    'ChecksumSHA1',
+    'ChecksumSHA256',
+]));
+/**
+ * One GET of a backup object, its bytes handed to `consume` as they arrive and hashed on the
+ * way; memory stays flat whatever the object's size. The digest exists only when every byte
+ * arrived: an object that stops part way (S3 silent past the idle limit, a cancelled job) rejects,
+ * and so does a consumer that fails, which ends the download.
+ */
+async function streamed_restore_source_readBackupObject(store, key, consume, options) {
+    const started = options.now();
+    const response = await store.client.send(new GetObjectCommand({
+        Bucket: store.bucket,
+        Key: key,
+        ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
+    }), { abortSignal: options.signal });
+    if (!response.Body)
+        throw new Error(`S3 returned no body for s3://${store.bucket}/${key}`);
+    const hasher = new Sha256Stream();
+    const progress = setInterval(() => {
+        const seconds = Math.max(secondsBetween(started, options.now()), 1);
+        options.log.info(`${formatBytes(hasher.bytes)} downloaded (${formatBytes(hasher.bytes / seconds)}/s)`);
+    }, PROGRESS_EVERY_MS);
+    try {
+        await pipeline(response.Body, hasher, new BufferReclaimer(), consume, { signal: options.signal });
+    }
+    finally {
+        clearInterval(progress);
+    }
+    // The SDK validates a full-object checksum; one of parts ("...-N") it cannot, and skips.
+    const fullObject = CHECKSUM_FIELDS.some((field) => /^[A-Za-z0-9+/=]+$/.test(response[field] ?? ''));
+    return {
+        bytes: hasher.bytes,
+        sha256: hasher.sha256,
+        seconds: secondsBetween(started, options.now()),
+        storageChecksumChecked: options.storageChecksum && fullObject,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-download.ts
+
+
+
+
+
+
+/** The object differs from what its manifest recorded: it must not be restored. */
+class backup_download_ChecksumMismatchError extends (/* unused pure expression or super */ null && (Error)) {
+    name = 'ChecksumMismatchError';
+}
+/** Room left for the rest of the job after the download. */
+const DISK_MARGIN_BYTES = (/* unused pure expression or super */ null && (256 * 1024 * 1024));
+/** Refuses a download that cannot fit, before a single byte is fetched. */
+async function checkFreeSpace(path, bytes) {
+    const stats = await statfs(dirname(path));
+    const free = stats.bavail * stats.bsize;
+    if (free < bytes + DISK_MARGIN_BYTES) {
+        throw new Error(`${dirname(path)} has ${formatBytes(free)} free; the backup needs ${formatBytes(bytes)} plus ${formatBytes(DISK_MARGIN_BYTES)} to spare. Free some space or point RUNNER_TEMP at a larger disk`);
+    }
+}
+/**
+ * Streams an object into a new file, hashing it on the way (parallel pg_restore needs a
+ * seekable file, and the hash must be known before anything is restored). Memory stays flat
+ * whatever the object's size.
+ *
+ * `storageChecksum` asks the SDK to check S3's own checksum of the object as well. A backup with
+ * a manifest does not need it: its SHA-256 covers every byte, and the SDK's CRC64NVME in
+ * JavaScript runs at about 130 MiB/s here, slower than a download from S3, so it would cap
+ * the download. A backup without a manifest has nothing else that proves the transfer.
+ */
+async function backup_download_downloadToFile(store, key, path, options) {
+    let created = false;
+    const toFile = async (bytes) => {
+        const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+        file.once('open', () => (created = true));
+        await pipeline(bytes, file);
+    };
+    try {
+        return { path, ...(await readBackupObject(store, key, toFile, options)) };
+    }
+    catch (error) {
+        // Part of the object must never pass for all of it (S3 that stopped sending, a cancelled job);
+        // a file that was there before ('wx' refused it) is not this download's to remove.
+        if (created)
+            await rm(path, { force: true });
+        throw error;
+    }
+}
+/** Size first (a truncated object says most), then the SHA-256; both values in the message. */
+function compareWithManifest(downloaded, manifest, where) {
+    if (downloaded.bytes !== manifest.sizeBytes) {
+        throw new backup_download_ChecksumMismatchError(`${where} is ${downloaded.bytes} bytes, but its manifest says ${manifest.sizeBytes} bytes: the object is not the backup that was made`);
+    }
+    if (downloaded.sha256 !== manifest.sha256) {
+        throw new backup_download_ChecksumMismatchError(`${where} has SHA-256 ${downloaded.sha256}, but its manifest says ${manifest.sha256}: the object is corrupt`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-parts.ts
+
+
+
+/**
+ * A parallel backup (manifest version 3 with `parts`): the object at the key holds the schema (the
+ * pre-data and post-data sections) and each part beside it the data of its share of the tables.
+ * The parts are published, copied, checked and deleted with the backup, never apart from it.
+ */
+/** The parts a manifest records, for deleting them with their backup. */
+function partKeysOf(read) {
+    return read && 'manifest' in read ? (read.manifest.parts ?? []).map((part) => part.key) : [];
+}
+/** The bytes a backup downloads: its object and its parts. */
+function downloadBytesOf(manifest, objectBytes) {
+    return objectBytes + (manifest?.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+/** Downloads every part beside the backup's own file, `jobs` at a time, each through its SHA-256. */
+async function downloadParts(store, parts, dir, options) {
+    return mapWithLimit(parts, options.jobs, async (part, index) => {
+        const path = join(dir, `part-${index + 1}.dump`);
+        const downloaded = await downloadToFile(store, part.key, path, { ...options, storageChecksum: false });
+        return { ...downloaded, part };
+    });
+}
+/** Each part against its manifest entry; the first that differs fails the restore, named. */
+function compareParts(downloaded, bucket) {
+    for (const { part, bytes, sha256 } of downloaded) {
+        const where = `part s3://${bucket}/${part.key}`;
+        if (bytes !== part.sizeBytes)
+            throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);
+        if (sha256 !== part.sha256)
+            throw new ChecksumMismatchError(`${where} has SHA-256 ${sha256}, but the manifest says ${part.sha256}: the part is corrupt`);
+    }
+}
+/** The files pg_restore reads for a parallel backup, each part named by its key. */
+function partsOnDisk(schema, parts) {
+    return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
 }
 
 ;// CONCATENATED MODULE: ./src/storage/version-delete.ts
@@ -74752,7 +76467,7 @@ async function extendPromotedLocks(store, report, mode, now) {
 
 const LOCK_READ_CONCURRENCY = 16;
 async function isVersioned(store) {
-    const response = await store.client.send(new dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: store.bucket }));
+    const response = await store.client.send(new client_s3_dist_cjs/* GetBucketVersioningCommand */._rj({ Bucket: store.bucket }));
     return response.Status === 'Enabled' || response.Status === 'Suspended';
 }
 /** Every version and delete marker of the given keys, from one paginated listing of the prefix. */
@@ -74761,7 +76476,7 @@ async function versionsOf(store, keys) {
     let keyMarker;
     let versionIdMarker;
     do {
-        const page = await store.client.send(new dist_cjs/* ListObjectVersionsCommand */.uc$({
+        const page = await store.client.send(new client_s3_dist_cjs/* ListObjectVersionsCommand */.uc$({
             Bucket: store.bucket,
             Prefix: store.prefix,
             Delimiter: '/',
@@ -74805,7 +76520,7 @@ async function deleteBackupKeys(store, keys, now) {
     const wanted = new Set(keys);
     const versions = await versionsOf(store, wanted);
     const objectVersions = [...versions].flatMap(([key, list]) => list.filter((v) => !v.marker).map((v) => ({ key, versionId: v.versionId })));
-    const locks = await mapWithLimit(objectVersions, LOCK_READ_CONCURRENCY, (v) => readLock(store.client, store.bucket, v.key, v.versionId));
+    const locks = await concurrency_mapWithLimit(objectVersions, LOCK_READ_CONCURRENCY, (v) => readLock(store.client, store.bucket, v.key, v.versionId));
     const lockedByKey = new Map();
     objectVersions.forEach((v, index) => {
         const lock = locks[index];
@@ -74834,7 +76549,7 @@ async function deleteBackupKeys(store, keys, now) {
         .flatMap((key) => (versions.get(key) ?? []).map((v) => ({ Key: key, VersionId: v.versionId })));
     const failed = new Map();
     for (let start = 0; start < targets.length; start += DELETE_BATCH) {
-        const response = await store.client.send(new dist_cjs/* DeleteObjectsCommand */.xvx({
+        const response = await store.client.send(new client_s3_dist_cjs/* DeleteObjectsCommand */.xvx({
             Bucket: store.bucket,
             Delete: { Objects: targets.slice(start, start + DELETE_BATCH), Quiet: true },
         }));
@@ -74847,6 +76562,7 @@ async function deleteBackupKeys(store, keys, now) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/prune.ts
+
 
 
 
@@ -74867,11 +76583,14 @@ async function pruneBackups(options) {
     const decisions = decideComplete(complete, options);
     const leftovers = await classifyUnverified(store, unverified, now);
     const orphans = planOrphanManifests(listing.orphanManifests, now);
-    // Every key a planned deletion removes: a backup goes with its manifest and its globals.
+    // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts.
     const toDelete = [...leftovers.toDelete];
-    for (const decision of decisions)
-        if (!decision.keep)
-            toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(manifests.get(decision.key)));
+    for (const decision of decisions) {
+        if (decision.keep)
+            continue;
+        const read = manifests.get(decision.key);
+        toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(read), ...partKeysOf(read));
+    }
     toDelete.push(...orphans.toDelete);
     const outcome = dryRun ? nothingDeleted() : await deletePlanned(store, toDelete, options);
     const settle = settlerFor(outcome, dryRun);
@@ -74931,7 +76650,7 @@ async function classifyUnverified(store, unverified, now) {
     const toDelete = [];
     const incomplete = [];
     const legacy = [];
-    const owners = await mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
+    const owners = await concurrency_mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
     unverified.forEach(({ backup, reason }, index) => {
         const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
         if (!owners[index]) {
@@ -75053,7 +76772,7 @@ function copyPartSize(sizeBytes) {
 }
 /**
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
- * the backup itself: the object first, server side (S3 reads it from the source region, nothing
+ * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it from the source region, nothing
  * passes through the runner), then the copy is checked (its size and S3's full-object checksum
  * against the manifest), then the globals the manifest records (read and checked against it),
  * and the manifest is written last. Every write is conditional
@@ -75068,6 +76787,12 @@ async function copyBackup(source, manifest, target) {
     const copied = [manifest.key];
     try {
         await checkCopy(target.store, manifest);
+        // A parallel backup's parts, one after another: each copy already runs its ranges in parallel.
+        for (const part of manifest.parts ?? []) {
+            await copyObject(source, part, target);
+            copied.push(part.key);
+            await checkCopy(target.store, part);
+        }
         const { encryption, lock } = target;
         const globals = manifest.globals;
         if (globals?.status === 'stored') {
@@ -75097,7 +76822,7 @@ async function copyBackup(source, manifest, target) {
         if (!target.lock)
             for (const Key of copied)
                 await target.store.client
-                    .send(new dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: target.store.bucket, Key }))
+                    .send(new client_s3_dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: target.store.bucket, Key }))
                     .catch(() => undefined);
         throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
     }
@@ -75105,10 +76830,10 @@ async function copyBackup(source, manifest, target) {
 async function copyObject(source, manifest, target) {
     const { client, bucket: Bucket } = target.store;
     const Key = manifest.key;
-    const head = await source.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: source.bucket, Key }));
+    const head = await source.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: source.bucket, Key }));
     if (head.ContentLength !== manifest.sizeBytes)
         throw new Error(`s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`);
-    const created = await client.send(new dist_cjs/* CreateMultipartUploadCommand */.nG4({
+    const created = await client.send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4({
         Bucket,
         Key,
         ContentType: head.ContentType,
@@ -75129,9 +76854,9 @@ async function copyObject(source, manifest, target) {
         const ranges = size <= partSize
             ? [undefined]
             : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
-        const parts = await mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
+        const parts = await concurrency_mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
             const PartNumber = index + 1;
-            const copied = await client.send(new dist_cjs/* UploadPartCopyCommand */.Xp2({
+            const copied = await client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
                 Bucket,
                 Key,
                 UploadId,
@@ -75145,7 +76870,7 @@ async function copyObject(source, manifest, target) {
             return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
         });
         const checksum = manifest.storageChecksum;
-        await client.send(new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+        await client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
             Bucket,
             Key,
             UploadId,
@@ -75159,7 +76884,7 @@ async function copyObject(source, manifest, target) {
         }));
     }
     catch (error) {
-        await client.send(new dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket, Key, UploadId })).catch(() => undefined);
+        await client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket, Key, UploadId })).catch(() => undefined);
         throw new Error(`copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`);
     }
 }
@@ -75182,7 +76907,7 @@ const DEFAULT_REPLICATION_TIMEOUT_MS = 15 * 60_000;
 const FIRST_POLL_MS = 1_000;
 const MAX_POLL_MS = 15_000;
 async function statusOf(store, key) {
-    const head = await store.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: key }));
+    const head = await store.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: store.bucket, Key: key }));
     return head.ReplicationStatus;
 }
 /**
@@ -75269,6 +76994,7 @@ async function makeSecondCopy(settings, source, manifest, options) {
                 keys: [
                     manifest.key,
                     ...(manifest.globals?.status === 'stored' ? [manifest.globals.key] : []),
+                    ...(manifest.parts ?? []).map((part) => part.key),
                     manifestKeyFor(manifest.key),
                 ],
                 timeoutMs: options.replicationTimeoutMs ?? DEFAULT_REPLICATION_TIMEOUT_MS,
@@ -75310,6 +77036,248 @@ async function retainCopies(store, manifest, options, known) {
         lockMode,
         ownManifest: { ...manifest, bucket: store.bucket },
     });
+}
+
+;// CONCATENATED MODULE: ./src/postgres/relation-sizes.ts
+
+/**
+ * Each table's size as the catalog last recorded it (heap and TOAST pages, as VACUUM and ANALYZE
+ * leave them; what pg_dump itself orders its parallel work by), keyed by its qualified name. It
+ * takes no lock: pg_total_relation_size would lock every table until the snapshot's transaction
+ * ends, beside pg_dump's own locks, which at thousands of tables fills the lock table.
+ */
+async function tableSizes(session) {
+    const rows = await session.query(`SELECT n.nspname, c.relname,
+            (c.relpages::bigint + coalesce(t.relpages, 0)) * current_setting('block_size')::bigint
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+     WHERE c.relkind IN ('r', 'p', 'm')`);
+    return new Map(rows.map(([schema, name, size]) => [identifiers_qualifiedName({ schema: String(schema), name: String(name) }), Number(size)]));
+}
+/**
+ * The table that owns each owned sequence (a serial's, an identity column's), keyed by the
+ * sequence's qualified name: pg_dump dumps such a sequence's value with its table.
+ */
+async function sequenceOwners(session) {
+    const rows = await session.query(`SELECT sn.nspname, s.relname, tn.nspname, t.relname FROM pg_depend d
+     JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+     JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')`);
+    return new Map(rows.map(([schema, name, tableSchema, table]) => [
+        identifiers_qualifiedName({ schema: String(schema), name: String(name) }),
+        { schema: String(tableSchema), name: String(table) },
+    ]));
+}
+
+;// CONCATENATED MODULE: ./src/backup/table-shares.ts
+const byName = (a, b) => a.schema < b.schema ? -1 : a.schema > b.schema ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+/**
+ * Shares the tables among at most `jobs` workers, balanced by size: largest first, each to the
+ * least loaded worker (the lowest-numbered among equals), so the same database always shares out
+ * the same way. No share is empty: with fewer tables than jobs, there are as many shares as
+ * tables (and one, empty, when there are none).
+ */
+function shareTables(tables, jobs) {
+    const count = Math.max(1, Math.min(jobs, tables.length));
+    const shares = Array.from({ length: count }, () => ({ tables: [], bytes: 0 }));
+    const largestFirst = [...tables].sort((a, b) => b.sizeBytes - a.sizeBytes || byName(a, b));
+    for (const table of largestFirst) {
+        const least = shares.reduce((best, share) => (share.bytes < best.bytes ? share : best));
+        least.tables.push(table);
+        least.bytes += table.sizeBytes;
+    }
+    return shares;
+}
+
+;// CONCATENATED MODULE: ./src/backup/data-parts.ts
+
+
+
+
+
+/**
+ * Bytes of arguments one pg_dump may be given. Linux holds argv and the environment together to
+ * a quarter of the stack limit (2 MiB by default); a part names each of its tables on the command
+ * line (pg_dump before 17 reads no list of tables from a file), so this leaves room to spare.
+ */
+const ARGV_BUDGET_BYTES = 1024 * 1024;
+/**
+ * Shares the dump's tables among `jobs` data parts by size, in the dump's snapshot. Each part
+ * names its tables exactly (`--table="schema"."name"`: quoted, so no name is read as a pattern),
+ * and only those, so every table's rows land in exactly one part. pg_dump dumps a sequence's
+ * value with the table that owns it; the other sequences the dump sets, and the large objects,
+ * go to part 1 (an owned sequence whose table's rows are not dumped is selected with its table's
+ * definition but not its rows: pg_dump leaves out an identity sequence whose table it does not select).
+ */
+async function planDataParts(session, contents, jobs, userArgs) {
+    const sizes = await tableSizes(session);
+    const owners = await sequenceOwners(session);
+    const shares = shareTables(contents.tables.map((table) => ({ ...table, sizeBytes: sizes.get(identifiers_qualifiedName(table)) ?? 0 })), jobs);
+    const dumped = new Set(contents.tables.map(identifiers_qualifiedName));
+    const firstPartExtras = [];
+    for (const sequence of contents.sequences) {
+        const owner = owners.get(identifiers_qualifiedName(sequence));
+        if (owner && dumped.has(identifiers_qualifiedName(owner)))
+            continue;
+        firstPartExtras.push(`--table=${identifiers_qualifiedName(sequence)}`);
+        if (owner)
+            firstPartExtras.push(`--table=${identifiers_qualifiedName(owner)}`, `--exclude-table-data=${identifiers_qualifiedName(owner)}`);
+    }
+    // -b: --large-objects is only pg_dump 16's spelling.
+    if (contents.largeObjects !== undefined)
+        firstPartExtras.push('-b');
+    const shaping = withoutSelection(userArgs);
+    const parts = shares.map((share, index) => ({
+        tables: share.tables.length,
+        bytes: share.bytes,
+        args: [
+            '--section=data',
+            ...shaping,
+            ...share.tables.map((table) => `--table=${identifiers_qualifiedName(table)}`),
+            ...(index === 0 ? firstPartExtras : []),
+        ],
+    }));
+    for (const [index, part] of parts.entries()) {
+        const bytes = part.args.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0);
+        if (bytes > ARGV_BUDGET_BYTES)
+            throw new Error(`part ${index + 1} would name its ${part.tables} tables in ${format_formatBytes(bytes)} of pg_dump arguments, more than the ${format_formatBytes(ARGV_BUDGET_BYTES)} a command line safely holds; raise jobs so that each part names fewer tables`);
+    }
+    return parts;
+}
+
+;// CONCATENATED MODULE: ./src/backup/parallel-dump.ts
+
+
+
+
+
+
+
+
+
+function jobsOf(plan) {
+    const schema = {
+        label: 'the schema (pre-data and post-data)',
+        key: plan.object.key,
+        args: [...plan.pgDumpArgs, '--section=pre-data', '--section=post-data'],
+        tables: 0,
+        hasher: new Sha256Tally(),
+    };
+    const count = plan.parts.length;
+    const data = plan.parts.map((part, index) => ({
+        label: `data part ${index + 1} of ${count} (${plural(part.tables, 'table')})`,
+        key: partKeyFor(plan.object.key, index + 1),
+        args: [...plan.baseArgs, ...part.args],
+        tables: part.tables,
+        hasher: new Sha256Tally(),
+    }));
+    return [schema, ...data];
+}
+/** One pg_dump streamed through SHA-256 into its object; the object completes only once pg_dump exited 0 and every row was counted. */
+async function dumpOne(shared, job) {
+    const { store, plan, database, abort } = shared;
+    const dump = await startPgDump(plan.pgDump, database, job.args, abort.signal);
+    const fail = (error) => {
+        if (!abort.signal.aborted)
+            shared.cause ??= { label: job.label, error };
+        abort.abort();
+    };
+    dump.exit.catch(fail);
+    const verdict = Promise.all([dump.exit, shared.counting]).then(() => undefined);
+    const body = gatedSource(hashedSource(dump.output, job.hasher), verdict);
+    try {
+        return await uploadBackupObject(store, {
+            ...plan.object,
+            key: job.key,
+            body,
+            signal: shared.signal,
+            metadata: { ...plan.object.metadata, 'backup-key': plan.object.key },
+        });
+    }
+    catch (error) {
+        fail(error);
+        dump.kill();
+        await dump.exit.catch(() => undefined);
+        throw error;
+    }
+    finally {
+        await dump.close();
+    }
+}
+/**
+ * A parallel backup's dumps, all from the one exported snapshot and all at once: the schema into the
+ * object at the key, each data part into its own object beside it, every one streamed like the
+ * single archive (no disk, its own few part buffers). When any pg_dump, upload or the row counts
+ * fail, every other dump is stopped and every object this run completed is removed, so nothing is
+ * left that looks like a backup; the error names the part that failed first.
+ */
+async function dumpInParallel(store, plan, counting, options) {
+    const shared = {
+        store,
+        plan,
+        database: options.database,
+        counting,
+        abort: new AbortController(),
+        signal: options.signal,
+    };
+    const cancel = () => shared.abort.abort();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    counting.catch((error) => {
+        shared.cause ??= { label: 'the row counts', error };
+        shared.abort.abort();
+    });
+    const jobs = jobsOf(plan);
+    const progress = progressLogger(jobs, options.log);
+    try {
+        const results = await Promise.allSettled(jobs.map((job) => dumpOne(shared, job)));
+        const written = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) {
+            for (const object of written)
+                await deleteIfOurs(store, object).catch(() => undefined);
+            throw failureOf(shared, failed.reason, options);
+        }
+        return dumpedOf(jobs, written, await counting);
+    }
+    finally {
+        clearInterval(progress);
+        options.signal?.removeEventListener('abort', cancel);
+    }
+}
+function progressLogger(jobs, log) {
+    const started = Date.now();
+    return setInterval(() => {
+        const seconds = Math.max((Date.now() - started) / 1000, 1);
+        const bytes = jobs.reduce((sum, job) => sum + job.hasher.bytes, 0);
+        log.info(`${format_formatBytes(bytes)} dumped and uploading by ${jobs.length} pg_dump processes (${format_formatBytes(bytes / seconds)}/s)`);
+    }, logger_PROGRESS_EVERY_MS);
+}
+function failureOf(shared, reason, options) {
+    const cause = shared.cause;
+    if (reason instanceof BackupKeyTakenError)
+        return reason;
+    if (cause?.error instanceof BackupKeyTakenError)
+        return cause.error;
+    if (options.signal?.aborted)
+        return new Error('the job was cancelled: every pg_dump was stopped and the uploads aborted, nothing was stored');
+    const what = cause ? `${cause.label}: ${errorMessage(cause.error)}` : errorMessage(reason);
+    return new Error(redact(`backup failed, nothing was stored: ${what}`, [options.database.password]));
+}
+function dumpedOf(jobs, written, counted) {
+    const [schema, ...data] = jobs;
+    return {
+        ...counted,
+        written: written[0],
+        sizeBytes: schema.hasher.bytes,
+        sha256: schema.hasher.sha256,
+        parts: data.map((job) => ({
+            key: job.key,
+            role: 'data',
+            sizeBytes: job.hasher.bytes,
+            sha256: job.hasher.sha256,
+            tables: job.tables,
+        })),
+        writtenParts: written.slice(1),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/clock.ts
@@ -75359,6 +77327,8 @@ function clockStartingAt(start) {
 
 
 
+
+
 /**
  * Dumps one database into S3 and, when the object is complete, writes its manifest; then
  * applies retention. Only a dump that pg_dump finished with exit code 0, whose row counts were
@@ -75377,21 +77347,30 @@ async function runBackup(options) {
         const server = await readServerFacts(session);
         const pgDump = await findClient('pg_dump', server.major, server.version);
         const compression = resolveCompression(options.compression, options.format, pgDump.major, pgDump.version);
-        log.info(`PostgreSQL ${server.version} (${formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
+        log.info(`PostgreSQL ${server.version} (${format_formatBytes(server.databaseSizeBytes)}), ${pgDump.tool} ${pgDump.version} at ${pgDump.path}, ${options.format} format, ${compression.label}`);
         const store = new BackupStore(createS3Client(options.aws), options.bucket, options.prefix);
         const startedAt = now();
         const destination = await claimDestination(store, options, startedAt);
         const { key, lock } = destination;
         const snapshot = await exportSnapshot(session);
         const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-        const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) => readSequencesInSnapshot(database, psql.path, snapshot.id, oids));
+        const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) => readSequencesInSnapshot(database, psql.path, snapshot.id, oids), options.globals !== 'off');
         const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
         log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
-        const globals = await captureGlobals({ pgDump, database, dumpArgs, policy: options.globals, log });
+        const globals = await captureGlobals({
+            pgDump,
+            database,
+            dumpArgs,
+            policy: options.globals,
+            log,
+            dumpRoles: contents.roles,
+        });
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
         const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
         const measure = (tables) => measureTablesInSnapshot(database, psql.path, snapshot.id, tables, { count: options.rowCounts === 'exact' });
-        const dumped = await dumpToS3(store, measure, contents, options, plan);
+        const dumped = options.jobs > 1
+            ? await dumpParts(store, session, measure, contents, options, plan)
+            : await dumpToS3(store, measure, contents, options, plan);
         const manifest = manifestFor(options, {
             key,
             server,
@@ -75409,9 +77388,13 @@ async function runBackup(options) {
             encryption: options.encryption,
             lock,
             globalsSql: globals.sql,
+            ...(dumped.writtenParts ? { parts: dumped.writtenParts } : {}),
         });
-        const durationSeconds = secondsBetween(startedAt, now());
-        log.info(`stored s3://${options.bucket}/${key} (${formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256}) in ${durationSeconds} s`);
+        const durationSeconds = format_secondsBetween(startedAt, now());
+        const parts = dumped.parts
+            ? ` and ${dumped.parts.length} data parts (${format_formatBytes(storedBytesOf(dumped))} in all)`
+            : '';
+        log.info(`stored s3://${options.bucket}/${key} (${format_formatBytes(dumped.sizeBytes)}, sha256 ${dumped.sha256})${parts} in ${durationSeconds} s`);
         const result = backupResultOf(options, {
             key,
             manifestKey,
@@ -75431,8 +77414,10 @@ async function runBackup(options) {
 /** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */
 function dumpPlanFor(options, made) {
     const { server, pgDump, compression } = made;
+    const formatArgs = [`--format=${options.format}`, ...compression.pgDumpArgs];
     return {
-        pgDumpArgs: [`--format=${options.format}`, ...compression.pgDumpArgs, ...made.dumpArgs],
+        pgDumpArgs: [...formatArgs, ...made.dumpArgs],
+        baseArgs: [...formatArgs, ...made.dumpArgs.filter((arg) => arg.startsWith('--snapshot='))],
         gzipLevel: options.format === 'plain' ? compression.level : undefined,
         object: {
             key: made.key,
@@ -75454,13 +77439,15 @@ function dumpPlanFor(options, made) {
 /** The published backup with the figures an SRE tunes by: duration, throughput, compression ratio, rows. */
 function backupResultOf(options, published) {
     const { durationSeconds, server, dumped } = published;
+    const stored = storedBytesOf(dumped);
     return {
         key: published.key,
         manifestKey: published.manifestKey,
         manifest: published.manifest,
         durationSeconds,
-        throughputBytesPerSecond: dumped.sizeBytes / Math.max(durationSeconds, 0.001),
-        compressionRatio: dumped.sizeBytes > 0 ? server.databaseSizeBytes / dumped.sizeBytes : 0,
+        storedBytes: stored,
+        throughputBytesPerSecond: stored / Math.max(durationSeconds, 0.001),
+        compressionRatio: stored > 0 ? server.databaseSizeBytes / stored : 0,
         totalRows: options.rowCounts === 'exact' ? dumped.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0) : null,
         partSize: published.partSize,
         lock: published.lock,
@@ -75480,7 +77467,7 @@ async function claimDestination(store, options, startedAt) {
 function manifestFor(options, record) {
     const { key, server, pgDump, compression, snapshot, dumped, globals } = record;
     return {
-        version: MANIFEST_VERSION,
+        version: dumped.parts ? MANIFEST_VERSION : SINGLE_ARCHIVE_MANIFEST_VERSION,
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
         bucket: options.bucket,
         key,
@@ -75498,6 +77485,7 @@ function manifestFor(options, record) {
         rowCounts: options.rowCounts,
         ...whatTheDumpHolds(record.contents, dumped),
         pgDumpArgs: options.pgDumpArgs,
+        ...(dumped.parts ? { parts: dumped.parts } : {}),
         run: options.run,
         globals: globalsRecordFor(key, globals),
         ...(globals.roles ? { roles: globals.roles } : {}),
@@ -75538,6 +77526,32 @@ async function retainAndCopy(store, result, destination, options) {
         return outcome;
     return { ...outcome, copy: await makeSecondCopy(copy, store, result.manifest, options) };
 }
+/** The bytes stored: the object, and a parallel backup's parts. */
+function storedBytesOf(dumped) {
+    return dumped.sizeBytes + (dumped.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+/**
+ * Exact row counts and sizes of the dump's tables and materialized views, in its snapshot, taken
+ * while pg_dump runs.
+ */
+function startCounting(measure, contents) {
+    // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
+    const tableCount = contents.tables.length;
+    return measure([...contents.tables, ...contents.materializedViews]).then((counted) => ({
+        tables: counted.slice(0, tableCount),
+        materializedViews: counted.slice(tableCount),
+    }));
+}
+/**
+ * jobs above 1: the tables shared out among the data parts (sizes read in the snapshot before the
+ * counts start on the same session), then every part and the schema dumped at once (parallel-dump.ts).
+ */
+async function dumpParts(store, session, measure, contents, options, plan) {
+    const parts = await planDataParts(session, contents, options.jobs, options.pgDumpArgs);
+    options.log.info(`${parts.length} data parts: ${parts.map((part, i) => `${i + 1}: ${part.tables} tables, ${format_formatBytes(part.bytes)}`).join('; ')}`);
+    const counting = startCounting(measure, contents);
+    return dumpInParallel(store, { ...plan, parts }, counting, options);
+}
 /**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted
  * and the sizes read in the same snapshot. The upload may complete only once pg_dump exited 0 and
@@ -75546,36 +77560,26 @@ async function retainAndCopy(store, result, destination, options) {
 async function dumpToS3(store, measure, contents, options, plan) {
     const { database, log } = options;
     const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
-    // Materialized views are counted with the tables, in the same snapshot; the first rows are the tables'.
-    const tables = [...contents.tables, ...contents.materializedViews];
-    const counting = measure(tables);
+    const counting = startCounting(measure, contents);
     const started = Date.now();
     const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
     // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
     // A failure of pg_dump or of the counts is the cause of everything after it, so it is kept as it happens.
     let cause;
     dump.exit.then(() => log.debug(`pg_dump exited 0 after ${since()}`), (error) => (cause ??= error));
-    counting.then(() => log.debug(`${tables.length} tables counted after ${since()}`), (error) => (cause ??= error));
+    counting.then(() => log.debug(`${contents.tables.length + contents.materializedViews.length} tables counted after ${since()}`), (error) => (cause ??= error));
     const hasher = new Sha256Tally();
     const stored = plan.gzipLevel === undefined ? dump.output : gzipped(dump.output, plan.gzipLevel);
     // The upload may complete only once pg_dump exited 0 and every table was counted.
     const body = gatedSource(hashedSource(stored, hasher), Promise.all([dump.exit, counting]).then(() => undefined));
     const progress = setInterval(() => {
         const seconds = Math.max((Date.now() - started) / 1000, 1);
-        log.info(`${formatBytes(hasher.bytes)} dumped and uploading (${formatBytes(hasher.bytes / seconds)}/s)`);
-    }, PROGRESS_EVERY_MS);
+        log.info(`${format_formatBytes(hasher.bytes)} dumped and uploading (${format_formatBytes(hasher.bytes / seconds)}/s)`);
+    }, logger_PROGRESS_EVERY_MS);
     try {
         const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
         log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-        const counted = await counting;
-        const tableCount = contents.tables.length;
-        return {
-            written,
-            sizeBytes: hasher.bytes,
-            sha256: hasher.sha256,
-            tables: counted.slice(0, tableCount),
-            materializedViews: counted.slice(tableCount),
-        };
+        return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...(await counting) };
     }
     catch (error) {
         // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
@@ -75597,7 +77601,7 @@ async function dumpToS3(store, measure, contents, options, plan) {
 /** A plain dump, gzipped here on its way; an error anywhere in the chain fails the reads. */
 function gzipped(output, level) {
     // zlib hands out a new buffer per chunk, so this is where the opt-in reclaimer still helps.
-    const compressed = new BufferReclaimer();
+    const compressed = new buffer_reclaimer_BufferReclaimer();
     (0,external_node_stream_promises_namespaceObject.pipeline)(sourceReadable(output), (0,external_node_zlib_.createGzip)({ level }), compressed).catch(() => undefined);
     return readableSource(compressed);
 }
@@ -75679,9 +77683,12 @@ function describeGlobals(m) {
 function backupMarkdown(result) {
     const m = result.manifest;
     const rows = [
-        ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${formatBytes(m.databaseSizeBytes)} on disk)`],
+        ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${format_formatBytes(m.databaseSizeBytes)} on disk)`],
         ['Object', code(`s3://${m.bucket}/${m.key}`)],
-        ['Size', `${formatBytes(m.sizeBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)`],
+        [
+            'Size',
+            `${format_formatBytes(result.storedBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)${m.parts ? `: the schema and ${m.parts.length} data parts beside it, each with its SHA-256 in the manifest` : ''}`,
+        ],
         ['Format', `${m.format}, ${m.compression}, pg_dump ${m.pgDump.version}`],
         ['SHA-256', code(m.sha256)],
         [
@@ -75691,7 +77698,7 @@ function backupMarkdown(result) {
                 : 'none',
         ],
         ['Duration', formatDuration(result.durationSeconds)],
-        ['Throughput', `${formatBytes(result.throughputBytesPerSecond)}/s`],
+        ['Throughput', `${format_formatBytes(result.throughputBytesPerSecond)}/s`],
         ['Snapshot', `${m.snapshotAt} (server clock)`],
         ['Tables', String(m.tables.length)],
         [
@@ -77234,7 +79241,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -78764,10 +80771,10 @@ function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(getInput(name)))
         core_setSecret(secret);
 }
-/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+/** Masks a secret the action made or read at run time (an IAM token, a password from Secrets Manager), as the inputs' secrets are masked. */
 function maskSecret(secret) {
     if (secret)
-        core.setSecret(secret);
+        core_setSecret(secret);
 }
 /** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
 function maskInput(name) {
@@ -78843,7 +80850,7 @@ function clockFromEnv(env = process.env) {
 async function backup_run() {
     await runAction(async () => {
         maskDatabaseUrl('database-url');
-        const settings = parseBackupInputs(readInput);
+        const settings = parseBackupInputs(readInput, process.env, maskSecret);
         const result = await runBackup({
             ...settings,
             run: runContextFromEnv(),
@@ -78855,7 +80862,7 @@ async function backup_run() {
             key: result.key,
             'manifest-key': result.manifestKey,
             sha256: result.manifest.sha256,
-            'size-bytes': result.manifest.sizeBytes,
+            'size-bytes': result.storedBytes,
             'duration-seconds': result.durationSeconds,
             tables: result.manifest.tables.length,
             'globals-key': result.manifest.globals?.status === 'stored' ? result.manifest.globals.key : '',
@@ -78883,7 +80890,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1929);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3834);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -37981,7 +37981,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -38465,6 +38465,7 @@ const OAuth2ErrorCode = {
     CONFLICT: "CONFLICT",
     INSUFFICIENT_PERMISSIONS: "INSUFFICIENT_PERMISSIONS",
     INVALID_REQUEST: "INVALID_REQUEST",
+    OAUTH_INVALID_CLIENT: "invalid_client",
     OAUTH_INVALID_GRANT: "invalid_grant",
     OAUTH_INVALID_REQUEST: "invalid_request",
     OAUTH_INVALID_SCOPE: "invalid_scope",
@@ -38591,7 +38592,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -39285,7 +39286,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -39946,7 +39947,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -39969,6 +39970,19 @@ class ExpiredTokenException extends STSServiceException {
             ...opts,
         });
         Object.setPrototypeOf(this, ExpiredTokenException.prototype);
+    }
+}
+class InvalidContextAssertionException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidContextAssertionException";
+    name = "InvalidContextAssertionException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidContextAssertionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidContextAssertionException.prototype);
     }
 }
 class MalformedPolicyDocumentException extends STSServiceException {
@@ -40068,12 +40082,17 @@ const _DS = "DurationSeconds";
 const _E = "Expiration";
 const _EI = "ExternalId";
 const _ETE = "ExpiredTokenException";
+const _FPA = "FederatedProviderArn";
+const _I = "Issuer";
+const _ICAE = "InvalidContextAssertionException";
 const _IDPCEE = "IDPCommunicationErrorException";
 const _IDPRCE = "IDPRejectedClaimException";
 const _IITE = "InvalidIdentityTokenException";
+const _IP = "IdentityProvider";
 const _K = "Key";
 const _MPDE = "MalformedPolicyDocumentException";
 const _MSTS = "MinimumSessionTokenSize";
+const _OI = "OriginIdentity";
 const _P = "Policy";
 const _PA = "PolicyArns";
 const _PAr = "ProviderArn";
@@ -40088,6 +40107,7 @@ const _Pr = "Provider";
 const _RA = "RoleArn";
 const _RDE = "RegionDisabledException";
 const _RSN = "RoleSessionName";
+const _S = "Subject";
 const _SAK = "SecretAccessKey";
 const _SFWIT = "SubjectFromWebIdentityToken";
 const _SI = "SourceIdentity";
@@ -40095,8 +40115,11 @@ const _SN = "SerialNumber";
 const _ST = "SessionToken";
 const _STS = "SessionTokenSize";
 const _STU = "SessionTokenUtilization";
+const _STu = "SubjectType";
 const _T = "Tags";
 const _TC = "TokenCode";
+const _TCr = "TransactionContext";
+const _TIPC = "TrustedIdentityPropagationContext";
 const _TTK = "TransitiveTagKeys";
 const _Ta = "Tag";
 const _V = "Value";
@@ -40109,8 +40132,13 @@ const _cTT = "clientTokenType";
 const _e = "error";
 const _hE = "httpError";
 const _m = "message";
+const _oIIT = "originIdentityIssuerType";
+const _oIST = "originIdentitySubjectType";
+const _oISTT = "originIdentitySubjectTypeType";
 const _pDLT = "policyDescriptorListType";
 const _s = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+const _tCIPMT = "transactionContextIdentityProviderMapType";
+const _tCVT = "transactionContextValueType";
 const _tLT = "tagListType";
 const n0 = "com.amazonaws.sts";
 const _s_registry = new TypeRegistry(_s);
@@ -40135,6 +40163,12 @@ var IDPRejectedClaimException$ = [-3, n0, _IDPRCE,
     [0]
 ];
 n0_registry.registerError(IDPRejectedClaimException$, IDPRejectedClaimException);
+var InvalidContextAssertionException$ = [-3, n0, _ICAE,
+    { [_aQE]: [`InvalidContextAssertion`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidContextAssertionException$, InvalidContextAssertionException);
 var InvalidIdentityTokenException$ = [-3, n0, _IITE,
     { [_aQE]: [`InvalidIdentityToken`, 400], [_e]: _c, [_hE]: 400 },
     [_m],
@@ -40165,6 +40199,10 @@ const errorTypeRegistries = [
 ];
 var accessKeySecretType = [0, n0, _aKST, 8, 0];
 var clientTokenType = [0, n0, _cTT, 8, 0];
+var originIdentityIssuerType = [0, n0, _oIIT, 8, 0];
+var originIdentitySubjectType = [0, n0, _oIST, 8, 0];
+var originIdentitySubjectTypeType = [0, n0, _oISTT, 8, 0];
+var transactionContextValueType = [0, n0, _tCVT, 8, 0];
 var AssumedRoleUser$ = [3, n0, _ARU,
     0,
     [_ARI, _A],
@@ -40187,13 +40225,18 @@ var AssumeRoleWithWebIdentityRequest$ = [3, n0, _ARWWIR,
 ];
 var AssumeRoleWithWebIdentityResponse$ = [3, n0, _ARWWIRs,
     0,
-    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS],
-    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1]
+    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
 ];
 var Credentials$ = [3, n0, _C,
     0,
     [_AKI, _SAK, _ST, _E],
     [0, [() => accessKeySecretType, 0], 0, 4], 4
+];
+var OriginIdentity$ = [3, n0, _OI,
+    0,
+    [_S, _STu, _I, _FPA],
+    [[() => originIdentitySubjectType, 0], [() => originIdentitySubjectTypeType, 0], [() => originIdentityIssuerType, 0], 0]
 ];
 var PolicyDescriptorType$ = [3, n0, _PDT,
     0,
@@ -40210,6 +40253,16 @@ var Tag$ = [3, n0, _Ta,
     [_K, _V],
     [0, 0], 2
 ];
+var TransactionContext$ = [3, n0, _TCr,
+    0,
+    [_IP],
+    [[() => transactionContextIdentityProviderMapType, 0]]
+];
+var TrustedIdentityPropagationContext$ = [3, n0, _TIPC,
+    8,
+    [_OI, _TCr],
+    [[() => OriginIdentity$, 0], [() => TransactionContext$, 0]]
+];
 var policyDescriptorListType = [1, n0, _pDLT,
     0, () => PolicyDescriptorType$
 ];
@@ -40218,6 +40271,12 @@ var ProvidedContextsListType = [1, n0, _PCLT,
 ];
 var tagListType = [1, n0, _tLT,
     0, () => Tag$
+];
+var transactionContextIdentityProviderMapType = [2, n0, _tCIPMT,
+    0, [0,
+        0],
+    [() => transactionContextValueType,
+        0]
 ];
 var AssumeRole$ = [9, n0, _AR,
     0, () => AssumeRoleRequest$, () => AssumeRoleResponse$
@@ -40557,10 +40616,13 @@ exports.IDPCommunicationErrorException = IDPCommunicationErrorException;
 exports.IDPCommunicationErrorException$ = IDPCommunicationErrorException$;
 exports.IDPRejectedClaimException = IDPRejectedClaimException;
 exports.IDPRejectedClaimException$ = IDPRejectedClaimException$;
+exports.InvalidContextAssertionException = InvalidContextAssertionException;
+exports.InvalidContextAssertionException$ = InvalidContextAssertionException$;
 exports.InvalidIdentityTokenException = InvalidIdentityTokenException;
 exports.InvalidIdentityTokenException$ = InvalidIdentityTokenException$;
 exports.MalformedPolicyDocumentException = MalformedPolicyDocumentException;
 exports.MalformedPolicyDocumentException$ = MalformedPolicyDocumentException$;
+exports.OriginIdentity$ = OriginIdentity$;
 exports.PackedPolicyTooLargeException = PackedPolicyTooLargeException;
 exports.PackedPolicyTooLargeException$ = PackedPolicyTooLargeException$;
 exports.PolicyDescriptorType$ = PolicyDescriptorType$;
@@ -40572,6 +40634,8 @@ exports.STSClient = STSClient;
 exports.STSServiceException = STSServiceException;
 exports.STSServiceException$ = STSServiceException$;
 exports.Tag$ = Tag$;
+exports.TransactionContext$ = TransactionContext$;
+exports.TrustedIdentityPropagationContext$ = TrustedIdentityPropagationContext$;
 exports.decorateDefaultCredentialProvider = decorateDefaultCredentialProvider;
 exports.errorTypeRegistries = errorTypeRegistries;
 exports.getDefaultRoleAssumer = getDefaultRoleAssumer;
@@ -86498,6 +86562,13 @@ function timestampPart(time) {
 function backupKey(prefix, startedAt, format) {
     return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
 }
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -86614,14 +86685,18 @@ function parseIsoTime(input, inputName) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
+
 /**
- * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
- * still read. Fields that readers of the same version may ignore are added without a new version
- * (a restore tool one release behind must still read the newest backup): the tables' and
- * materialized views' sizeBytes.
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own), and is written only by a backup that has parts, so a
+ * restore tool one release behind still reads every single-archive backup. Versions 1 and 2 are
+ * still read. Fields that readers of the same version may ignore are added without a new version:
+ * the tables' and materialized views' sizeBytes.
  */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+const MANIFEST_VERSION = 3;
+/** The version a backup without parts writes. */
+const SINGLE_ARCHIVE_MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2, 3];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -86672,6 +86747,8 @@ function parseManifest(text, expectedKey) {
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
     checkSizes(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
     return data;
 }
 /** The tables' and materialized views' sizes, where recorded. */
@@ -86701,6 +86778,29 @@ function checkVersion2Fields(m, fail) {
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -91327,24 +91427,37 @@ function withDatabase(target, database) {
     return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
 }
 /** Environment for libpq clients: the password travels here, never in argv. */
-function libpqEnv(target) {
+function libpqEnv(target, password = target.password) {
     const env = {};
-    if (target.password !== undefined)
-        env.PGPASSWORD = target.password;
+    if (password !== undefined)
+        env.PGPASSWORD = password;
     // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
     if (!process.env.PGCONNECT_TIMEOUT)
         env.PGCONNECT_TIMEOUT = '15';
     return env;
 }
 /**
- * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
- * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
- * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
- * connects with, as libpq would use it.
+ * The password one new client connects with: a fresh IAM token when the target uses IAM
+ * authentication (a token per process, so none outlives its 15 minutes before it is used), else
+ * the URL's password.
  */
-function clientEnv(target, own = {}, env = process.env) {
-    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
-    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+async function connectionPassword(target) {
+    if (!target.auth)
+        return target.password;
+    if (!target.user)
+        throw new Error(`IAM authentication needs a user name in the URL of ${target.display}`);
+    return target.auth.token({ host: target.host, port: target.port, user: target.user });
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password (or IAM
+ * token) as PGPASSWORD. Without a password in the URL nor IAM authentication, a PGPASSWORD the
+ * step was given is the one it connects with, as libpq would use it.
+ */
+async function clientEnv(target, own = {}, env = process.env) {
+    const password = await connectionPassword(target);
+    const inheritedPassword = password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
 }
 
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
@@ -91384,7 +91497,7 @@ function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(core.getInput(name)))
         core.setSecret(secret);
 }
-/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+/** Masks a secret the action made or read at run time (an IAM token, a password from Secrets Manager), as the inputs' secrets are masked. */
 function maskSecret(secret) {
     if (secret)
         core.setSecret(secret);

@@ -32833,24 +32833,37 @@ function withDatabase(target, database) {
     return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
 }
 /** Environment for libpq clients: the password travels here, never in argv. */
-function libpqEnv(target) {
+function libpqEnv(target, password = target.password) {
     const env = {};
-    if (target.password !== undefined)
-        env.PGPASSWORD = target.password;
+    if (password !== undefined)
+        env.PGPASSWORD = password;
     // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
     if (!process.env.PGCONNECT_TIMEOUT)
         env.PGCONNECT_TIMEOUT = '15';
     return env;
 }
 /**
- * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
- * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
- * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
- * connects with, as libpq would use it.
+ * The password one new client connects with: a fresh IAM token when the target uses IAM
+ * authentication (a token per process, so none outlives its 15 minutes before it is used), else
+ * the URL's password.
  */
-function clientEnv(target, own = {}, env = process.env) {
-    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
-    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+async function connectionPassword(target) {
+    if (!target.auth)
+        return target.password;
+    if (!target.user)
+        throw new Error(`IAM authentication needs a user name in the URL of ${target.display}`);
+    return target.auth.token({ host: target.host, port: target.port, user: target.user });
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password (or IAM
+ * token) as PGPASSWORD. Without a password in the URL nor IAM authentication, a PGPASSWORD the
+ * step was given is the one it connects with, as libpq would use it.
+ */
+async function clientEnv(target, own = {}, env = process.env) {
+    const password = await connectionPassword(target);
+    const inheritedPassword = password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
 }
 
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
@@ -32890,7 +32903,7 @@ function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(core.getInput(name)))
         core.setSecret(secret);
 }
-/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+/** Masks a secret the action made or read at run time (an IAM token, a password from Secrets Manager), as the inputs' secrets are masked. */
 function maskSecret(secret) {
     if (secret)
         core.setSecret(secret);

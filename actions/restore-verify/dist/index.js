@@ -11056,6 +11056,226 @@ exports.validate = validate;
 
 /***/ }),
 
+/***/ 5081:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { CredentialsProviderError } = __nccwpck_require__(7291);
+
+function resolveLogins(logins) {
+    return Promise.all(Object.keys(logins).reduce((arr, name) => {
+        const tokenOrProvider = logins[name];
+        if (typeof tokenOrProvider === "string") {
+            arr.push([name, tokenOrProvider]);
+        }
+        else {
+            arr.push(tokenOrProvider().then((token) => [name, token]));
+        }
+        return arr;
+    }, [])).then((resolvedPairs) => resolvedPairs.reduce((logins, [key, value]) => {
+        logins[key] = value;
+        return logins;
+    }, {}));
+}
+
+function fromCognitoIdentity(parameters) {
+    return async (awsIdentityProperties) => {
+        parameters.logger?.debug("@aws-sdk/credential-provider-cognito-identity - fromCognitoIdentity");
+        const { GetCredentialsForIdentityCommand, CognitoIdentityClient } = __nccwpck_require__(361);
+        const fromConfigs = (property) => parameters.clientConfig?.[property] ??
+            parameters.parentClientConfig?.[property] ??
+            awsIdentityProperties?.callerClientConfig?.[property];
+        const { Credentials: { AccessKeyId = throwOnMissingAccessKeyId(parameters.logger), Expiration, SecretKey = throwOnMissingSecretKey(parameters.logger), SessionToken, } = throwOnMissingCredentials(parameters.logger), } = await (parameters.client ??
+            new CognitoIdentityClient(Object.assign({}, parameters.clientConfig ?? {}, {
+                region: fromConfigs("region"),
+                profile: fromConfigs("profile"),
+                userAgentAppId: fromConfigs("userAgentAppId"),
+            }))).send(new GetCredentialsForIdentityCommand({
+            CustomRoleArn: parameters.customRoleArn,
+            IdentityId: parameters.identityId,
+            Logins: parameters.logins ? await resolveLogins(parameters.logins) : undefined,
+        }));
+        return {
+            identityId: parameters.identityId,
+            accessKeyId: AccessKeyId,
+            secretAccessKey: SecretKey,
+            sessionToken: SessionToken,
+            expiration: Expiration,
+        };
+    };
+}
+function throwOnMissingAccessKeyId(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no access key ID", { logger });
+}
+function throwOnMissingCredentials(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no credentials", { logger });
+}
+function throwOnMissingSecretKey(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no secret key", { logger });
+}
+
+const STORE_NAME = "IdentityIds";
+class IndexedDbStorage {
+    dbName;
+    constructor(dbName = "aws:cognito-identity-ids") {
+        this.dbName = dbName;
+    }
+    getItem(key) {
+        return this.withObjectStore("readonly", (store) => {
+            const req = store.get(key);
+            return new Promise((resolve) => {
+                req.onerror = () => resolve(null);
+                req.onsuccess = () => resolve(req.result ? req.result.value : null);
+            });
+        }).catch(() => null);
+    }
+    removeItem(key) {
+        return this.withObjectStore("readwrite", (store) => {
+            const req = store.delete(key);
+            return new Promise((resolve, reject) => {
+                req.onerror = () => reject(req.error);
+                req.onsuccess = () => resolve();
+            });
+        });
+    }
+    setItem(id, value) {
+        return this.withObjectStore("readwrite", (store) => {
+            const req = store.put({ id, value });
+            return new Promise((resolve, reject) => {
+                req.onerror = () => reject(req.error);
+                req.onsuccess = () => resolve();
+            });
+        });
+    }
+    getDb() {
+        const openDbRequest = self.indexedDB.open(this.dbName, 1);
+        return new Promise((resolve, reject) => {
+            openDbRequest.onsuccess = () => {
+                resolve(openDbRequest.result);
+            };
+            openDbRequest.onerror = () => {
+                reject(openDbRequest.error);
+            };
+            openDbRequest.onblocked = () => {
+                reject(new Error("Unable to access DB"));
+            };
+            openDbRequest.onupgradeneeded = () => {
+                const db = openDbRequest.result;
+                db.onerror = () => {
+                    reject(new Error("Failed to create object store"));
+                };
+                db.createObjectStore(STORE_NAME, { keyPath: "id" });
+            };
+        });
+    }
+    withObjectStore(mode, action) {
+        return this.getDb().then((db) => {
+            const tx = db.transaction(STORE_NAME, mode);
+            tx.oncomplete = () => db.close();
+            return new Promise((resolve, reject) => {
+                tx.onerror = () => reject(tx.error);
+                resolve(action(tx.objectStore(STORE_NAME)));
+            }).catch((err) => {
+                db.close();
+                throw err;
+            });
+        });
+    }
+}
+
+class InMemoryStorage {
+    store;
+    constructor(store = {}) {
+        this.store = store;
+    }
+    getItem(key) {
+        if (key in this.store) {
+            return this.store[key];
+        }
+        return null;
+    }
+    removeItem(key) {
+        delete this.store[key];
+    }
+    setItem(key, value) {
+        this.store[key] = value;
+    }
+}
+
+const inMemoryStorage = new InMemoryStorage();
+function localStorage() {
+    if (typeof self === "object" && self.indexedDB) {
+        return new IndexedDbStorage();
+    }
+    if (typeof window === "object" && window.localStorage) {
+        return window.localStorage;
+    }
+    return inMemoryStorage;
+}
+
+function fromCognitoIdentityPool({ accountId, cache = localStorage(), client, clientConfig, customRoleArn, identityPoolId, logins, userIdentifier = !logins || Object.keys(logins).length === 0 ? "ANONYMOUS" : undefined, logger, parentClientConfig, }) {
+    logger?.debug("@aws-sdk/credential-provider-cognito-identity - fromCognitoIdentity");
+    const cacheKey = userIdentifier
+        ? `aws:cognito-identity-credentials:${identityPoolId}:${userIdentifier}`
+        : undefined;
+    let provider = async (awsIdentityProperties) => {
+        const { GetIdCommand, CognitoIdentityClient } = __nccwpck_require__(361);
+        const fromConfigs = (property) => clientConfig?.[property] ??
+            parentClientConfig?.[property] ??
+            awsIdentityProperties?.callerClientConfig?.[property];
+        const _client = client ??
+            new CognitoIdentityClient(Object.assign({}, clientConfig ?? {}, {
+                region: fromConfigs("region"),
+                profile: fromConfigs("profile"),
+                userAgentAppId: fromConfigs("userAgentAppId"),
+            }));
+        let identityId = (cacheKey && (await cache.getItem(cacheKey)));
+        if (!identityId) {
+            const { IdentityId = throwOnMissingId(logger) } = await _client.send(new GetIdCommand({
+                AccountId: accountId,
+                IdentityPoolId: identityPoolId,
+                Logins: logins ? await resolveLogins(logins) : undefined,
+            }));
+            identityId = IdentityId;
+            if (cacheKey) {
+                Promise.resolve(cache.setItem(cacheKey, identityId)).catch(() => { });
+            }
+        }
+        provider = fromCognitoIdentity({
+            client: _client,
+            customRoleArn,
+            logins,
+            identityId,
+        });
+        return provider(awsIdentityProperties);
+    };
+    return (awsIdentityProperties) => provider(awsIdentityProperties).catch(async (err) => {
+        if (cacheKey) {
+            Promise.resolve(cache.removeItem(cacheKey)).catch(() => { });
+        }
+        throw err;
+    });
+}
+function throwOnMissingId(logger) {
+    throw new CredentialsProviderError("Response from Amazon Cognito contained no identity ID", { logger });
+}
+
+exports.fromCognitoIdentity = fromCognitoIdentity;
+exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
+
+
+/***/ }),
+
+/***/ 361:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } = __nccwpck_require__(364);
+exports.CognitoIdentityClient = CognitoIdentityClient;
+exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
+exports.GetIdCommand = GetIdCommand;
+
+
+/***/ }),
+
 /***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -12355,6 +12575,307 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
+/***/ 9719:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { ProviderError, CredentialsProviderError, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+const { normalizeProvider } = __nccwpck_require__(402);
+
+const createCredentialChain = (...credentialProviders) => {
+    let expireAfter = -1;
+    const baseFunction = async (awsIdentityProperties) => {
+        const credentials = await propertyProviderChain(...credentialProviders)(awsIdentityProperties);
+        if (!credentials.expiration && expireAfter !== -1) {
+            credentials.expiration = new Date(Date.now() + expireAfter);
+        }
+        return credentials;
+    };
+    const withOptions = Object.assign(baseFunction, {
+        expireAfter(milliseconds) {
+            if (milliseconds < 5 * 60_000) {
+                throw new Error("@aws-sdk/credential-providers - createCredentialChain(...).expireAfter(ms) may not be called with a duration lower than five minutes.");
+            }
+            expireAfter = milliseconds;
+            return withOptions;
+        },
+    });
+    return withOptions;
+};
+const propertyProviderChain = (...providers) => async (awsIdentityProperties) => {
+    if (providers.length === 0) {
+        throw new ProviderError("No providers in chain", { tryNextLink: false });
+    }
+    let lastProviderError;
+    for (const provider of providers) {
+        try {
+            return await provider(awsIdentityProperties);
+        }
+        catch (err) {
+            lastProviderError = err;
+            if (err?.tryNextLink) {
+                continue;
+            }
+            throw err;
+        }
+    }
+    throw lastProviderError;
+};
+
+const fromCognitoIdentity = (options) => {
+    return async (args) => {
+        const { fromCognitoIdentity: _fromCognitoIdentity } = __nccwpck_require__(5081);
+        return _fromCognitoIdentity(options)(args);
+    };
+};
+
+const fromCognitoIdentityPool = (options) => {
+    return async (args) => {
+        const { fromCognitoIdentityPool: _fromCognitoIdentityPool } = __nccwpck_require__(5081);
+        return _fromCognitoIdentityPool(options)(args);
+    };
+};
+
+const fromContainerMetadata = (init) => {
+    return async (props) => {
+        init?.logger?.debug("@smithy/credential-provider-imds", "fromContainerMetadata");
+        const { fromContainerMetadata: _fromContainerMetadata } = __nccwpck_require__(566);
+        return _fromContainerMetadata(init)();
+    };
+};
+
+const fromEnv = (init) => {
+    return async (args) => {
+        const { fromEnv: _fromEnv } = __nccwpck_require__(5606);
+        return _fromEnv(init)(args);
+    };
+};
+
+const fromHttp = (options = {}) => {
+    return async (args) => {
+        const { fromHttp: _fromHttp } = __nccwpck_require__(8605);
+        return _fromHttp(options)(args);
+    };
+};
+
+const fromIni = (init = {}) => {
+    return async (args) => {
+        const { fromIni: _fromIni } = __nccwpck_require__(5869);
+        return _fromIni({ ...init })(args);
+    };
+};
+
+const fromInstanceMetadata = (init) => {
+    return async (props) => {
+        init?.logger?.debug("@smithy/credential-provider-imds", "fromInstanceMetadata");
+        const { setCredentialFeature } = __nccwpck_require__(5152);
+        const { fromInstanceMetadata: _fromInstanceMetadata } = __nccwpck_require__(566);
+        return _fromInstanceMetadata(init)().then((creds) => setCredentialFeature(creds, "CREDENTIALS_IMDS", "0"));
+    };
+};
+
+const fromLoginCredentials = (init) => {
+    return async (args) => {
+        const { fromLoginCredentials: _fromLoginCredentials } = __nccwpck_require__(4072);
+        return _fromLoginCredentials({ ...init })(args);
+    };
+};
+
+const fromNodeProviderChain = (init = {}) => {
+    let chain;
+    return async (args) => {
+        if (!chain) {
+            const { defaultProvider } = __nccwpck_require__(5861);
+            chain = defaultProvider({ ...init });
+        }
+        return chain(args);
+    };
+};
+
+const fromProcess = (init) => {
+    return async (args) => {
+        const { fromProcess: _fromProcess } = __nccwpck_require__(5360);
+        return _fromProcess(init)(args);
+    };
+};
+
+const fromSSO = (init = {}) => {
+    return async (args) => {
+        const { fromSSO: _fromSSO } = __nccwpck_require__(998);
+        return _fromSSO({ ...init })(args);
+    };
+};
+
+const ASSUME_ROLE_DEFAULT_REGION = "us-east-1";
+const fromTemporaryCredentials$1 = (options, credentialDefaultProvider, regionProvider) => {
+    let stsClient;
+    return async (awsIdentityProperties = {}) => {
+        const { callerClientConfig } = awsIdentityProperties;
+        const profile = options.clientConfig?.profile ?? callerClientConfig?.profile;
+        const logger = options.logger ?? callerClientConfig?.logger;
+        logger?.debug("@aws-sdk/credential-providers - fromTemporaryCredentials (STS)");
+        const params = { ...options.params, RoleSessionName: options.params.RoleSessionName ?? "aws-sdk-js-" + Date.now() };
+        if (params?.SerialNumber) {
+            if (!options.mfaCodeProvider) {
+                throw new CredentialsProviderError(`Temporary credential requires multi-factor authentication, but no MFA code callback was provided.`, {
+                    tryNextLink: false,
+                    logger,
+                });
+            }
+            params.TokenCode = await options.mfaCodeProvider(params?.SerialNumber);
+        }
+        const { AssumeRoleCommand, STSClient } = __nccwpck_require__(7366);
+        if (!stsClient) {
+            const defaultCredentialsOrError = typeof credentialDefaultProvider === "function" ? credentialDefaultProvider() : undefined;
+            const credentialSources = [
+                options.masterCredentials,
+                options.clientConfig?.credentials,
+                void callerClientConfig?.credentials,
+                callerClientConfig?.credentialDefaultProvider?.(),
+                defaultCredentialsOrError,
+            ];
+            let credentialSource = "STS client default credentials";
+            if (credentialSources[0]) {
+                credentialSource = "options.masterCredentials";
+            }
+            else if (credentialSources[1]) {
+                credentialSource = "options.clientConfig.credentials";
+            }
+            else if (credentialSources[2]) {
+                credentialSource = "caller client's credentials";
+                throw new Error("fromTemporaryCredentials recursion in callerClientConfig.credentials");
+            }
+            else if (credentialSources[3]) {
+                credentialSource = "caller client's credentialDefaultProvider";
+            }
+            else if (credentialSources[4]) {
+                credentialSource = "AWS SDK default credentials";
+            }
+            const regionSources = [
+                options.clientConfig?.region,
+                callerClientConfig?.region,
+                await regionProvider?.({
+                    profile,
+                }),
+                ASSUME_ROLE_DEFAULT_REGION,
+            ];
+            let regionSource = "default partition's default region";
+            if (regionSources[0]) {
+                regionSource = "options.clientConfig.region";
+            }
+            else if (regionSources[1]) {
+                regionSource = "caller client's region";
+            }
+            else if (regionSources[2]) {
+                regionSource = "file or env region";
+            }
+            const requestHandlerSources = [
+                filterRequestHandler(options.clientConfig?.requestHandler),
+                filterRequestHandler(callerClientConfig?.requestHandler),
+            ];
+            let requestHandlerSource = "STS default requestHandler";
+            if (requestHandlerSources[0]) {
+                requestHandlerSource = "options.clientConfig.requestHandler";
+            }
+            else if (requestHandlerSources[1]) {
+                requestHandlerSource = "caller client's requestHandler";
+            }
+            logger?.debug?.(`@aws-sdk/credential-providers - fromTemporaryCredentials STS client init with ` +
+                `${regionSource}=${await normalizeProvider(coalesce(regionSources))()}, ${credentialSource}, ${requestHandlerSource}.`);
+            stsClient = new STSClient({
+                userAgentAppId: callerClientConfig?.userAgentAppId,
+                ...options.clientConfig,
+                credentials: coalesce(credentialSources),
+                logger,
+                profile,
+                region: coalesce(regionSources),
+                requestHandler: coalesce(requestHandlerSources),
+            });
+        }
+        if (options.clientPlugins) {
+            for (const plugin of options.clientPlugins) {
+                stsClient.middlewareStack.use(plugin);
+            }
+        }
+        const { Credentials } = await stsClient.send(new AssumeRoleCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new CredentialsProviderError(`Invalid response from STS.assumeRole call with role ${params.RoleArn}`, {
+                logger,
+            });
+        }
+        return {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            credentialScope: Credentials.CredentialScope,
+        };
+    };
+};
+const filterRequestHandler = (requestHandler) => {
+    return requestHandler?.metadata?.handlerProtocol === "h2" ? undefined : requestHandler;
+};
+const coalesce = (args) => {
+    for (const item of args) {
+        if (item !== undefined) {
+            return item;
+        }
+    }
+};
+
+const fromTemporaryCredentials = (options) => {
+    return fromTemporaryCredentials$1(options, fromNodeProviderChain, async ({ profile = process.env.AWS_PROFILE }) => loadConfig({
+        environmentVariableSelector: (env) => env.AWS_REGION,
+        configFileSelector: (profileData) => {
+            return profileData.region;
+        },
+        default: () => undefined,
+    }, { ...NODE_REGION_CONFIG_FILE_OPTIONS, profile })());
+};
+
+const fromTokenFile = (init = {}) => {
+    return async (args) => {
+        const { fromTokenFile: _fromTokenFile } = __nccwpck_require__(9956);
+        return _fromTokenFile({ ...init })(args);
+    };
+};
+
+const fromWebToken = (init) => {
+    return async (args) => {
+        const { fromWebToken: _fromWebToken } = __nccwpck_require__(9956);
+        return _fromWebToken({ ...init })(args);
+    };
+};
+
+exports.createCredentialChain = createCredentialChain;
+exports.fromCognitoIdentity = fromCognitoIdentity;
+exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
+exports.fromContainerMetadata = fromContainerMetadata;
+exports.fromEnv = fromEnv;
+exports.fromHttp = fromHttp;
+exports.fromIni = fromIni;
+exports.fromInstanceMetadata = fromInstanceMetadata;
+exports.fromLoginCredentials = fromLoginCredentials;
+exports.fromNodeProviderChain = fromNodeProviderChain;
+exports.fromProcess = fromProcess;
+exports.fromSSO = fromSSO;
+exports.fromTemporaryCredentials = fromTemporaryCredentials;
+exports.fromTokenFile = fromTokenFile;
+exports.fromWebToken = fromWebToken;
+exports.propertyProviderChain = propertyProviderChain;
+
+
+/***/ }),
+
+/***/ 7366:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { AssumeRoleCommand, STSClient } = __nccwpck_require__(1136);
+exports.AssumeRoleCommand = AssumeRoleCommand;
+exports.STSClient = STSClient;
+
+
+/***/ }),
+
 /***/ 5028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -13421,6 +13942,640 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
+/***/ 364:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+exports.$Command = $Command;
+exports.__Client = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultCognitoIdentityHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "cognito-identity",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createSmithyApiNoAuthHttpAuthOption(authParameters) {
+    return {
+        schemeId: "smithy.api#noAuth",
+    };
+}
+const defaultCognitoIdentityHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        case "GetCredentialsForIdentity":
+            {
+                options.push(createSmithyApiNoAuthHttpAuthOption());
+                break;
+            }
+        case "GetId":
+            {
+                options.push(createSmithyApiNoAuthHttpAuthOption());
+                break;
+            }
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "cognito-identity",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.998.4";
+var packageInfo = {
+	version: version};
+
+const m = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = "stringEquals", h = { [m]: "Endpoint" }, i = { [m]: d }, j = { [m]: "Region" }, k = {}, l = [j];
+const _data = {
+    conditions: [
+        [c, [h]],
+        [c, l],
+        ["aws.partition", l, d],
+        [e, [{ [m]: "UseFIPS" }, b]],
+        [e, [{ fn: f, argv: [i, "supportsFIPS"] }, b]],
+        [e, [{ [m]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [i, "supportsDualStack"] }, b]],
+        [g, [{ fn: f, argv: [i, "name"] }, "aws"]],
+        [g, [j, "us-east-1"]],
+        [g, [j, "us-east-2"]],
+        [g, [j, "us-west-1"]],
+        [g, [j, "us-west-2"]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [h, k],
+        ["https://cognito-identity-fips.us-east-1.amazonaws.com", k],
+        ["https://cognito-identity-fips.us-east-2.amazonaws.com", k],
+        ["https://cognito-identity-fips.us-west-1.amazonaws.com", k],
+        ["https://cognito-identity-fips.us-west-2.amazonaws.com", k],
+        ["https://cognito-identity-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", k],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://cognito-identity-fips.{Region}.{PartitionResult#dnsSuffix}", k],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://cognito-identity.{Region}.amazonaws.com", k],
+        ["https://cognito-identity.{Region}.{PartitionResult#dualStackDnsSuffix}", k],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://cognito-identity.{Region}.{PartitionResult#dnsSuffix}", k],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 17, 3,
+    1, 4, r + 16,
+    2, 5, r + 16,
+    3, 9, 6,
+    5, 7, r + 15,
+    6, 8, r + 14,
+    7, r + 12, r + 13,
+    4, 11, 10,
+    5, r + 9, r + 11,
+    5, 12, r + 10,
+    6, 13, r + 9,
+    8, r + 4, 14,
+    9, r + 5, 15,
+    10, r + 6, 16,
+    11, r + 7, r + 8,
+    3, r + 1, 18,
+    5, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class CognitoIdentityServiceException extends ServiceException {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.cognitoidentity#CognitoIdentityServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CognitoIdentityServiceException.prototype);
+    }
+}
+
+class ExternalServiceException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#ExternalServiceException";
+    name = "ExternalServiceException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExternalServiceException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExternalServiceException.prototype);
+    }
+}
+class InternalErrorException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#InternalErrorException";
+    name = "InternalErrorException";
+    $fault = "server";
+    constructor(opts) {
+        super({
+            name: "InternalErrorException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalErrorException.prototype);
+    }
+}
+class InvalidIdentityPoolConfigurationException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#InvalidIdentityPoolConfigurationException";
+    name = "InvalidIdentityPoolConfigurationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidIdentityPoolConfigurationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidIdentityPoolConfigurationException.prototype);
+    }
+}
+class InvalidParameterException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#InvalidParameterException";
+    name = "InvalidParameterException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidParameterException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterException.prototype);
+    }
+}
+class NotAuthorizedException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#NotAuthorizedException";
+    name = "NotAuthorizedException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "NotAuthorizedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, NotAuthorizedException.prototype);
+    }
+}
+class ResourceConflictException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#ResourceConflictException";
+    name = "ResourceConflictException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceConflictException.prototype);
+    }
+}
+class ResourceNotFoundException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#ResourceNotFoundException";
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+    }
+}
+class TooManyRequestsException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#TooManyRequestsException";
+    name = "TooManyRequestsException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "TooManyRequestsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, TooManyRequestsException.prototype);
+    }
+}
+class LimitExceededException extends CognitoIdentityServiceException {
+    static shapeId = "com.amazonaws.cognitoidentity#LimitExceededException";
+    name = "LimitExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+    }
+}
+
+const _AI = "AccountId";
+const _AKI = "AccessKeyId";
+const _C = "Credentials";
+const _CRA = "CustomRoleArn";
+const _E = "Expiration";
+const _ESE = "ExternalServiceException";
+const _GCFI = "GetCredentialsForIdentity";
+const _GCFII = "GetCredentialsForIdentityInput";
+const _GCFIR = "GetCredentialsForIdentityResponse";
+const _GI = "GetId";
+const _GII = "GetIdInput";
+const _GIR = "GetIdResponse";
+const _IEE = "InternalErrorException";
+const _II = "IdentityId";
+const _IIPCE = "InvalidIdentityPoolConfigurationException";
+const _IPE = "InvalidParameterException";
+const _IPI = "IdentityPoolId";
+const _IPT = "IdentityProviderToken";
+const _L = "Logins";
+const _LEE = "LimitExceededException";
+const _LM = "LoginsMap";
+const _NAE = "NotAuthorizedException";
+const _RCE = "ResourceConflictException";
+const _RNFE = "ResourceNotFoundException";
+const _SK = "SecretKey";
+const _SKS = "SecretKeyString";
+const _ST = "SessionToken";
+const _TMRE = "TooManyRequestsException";
+const _c = "client";
+const _e = "error";
+const _hE = "httpError";
+const _m = "message";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.cognitoidentity";
+const _se = "server";
+const n0 = "com.amazonaws.cognitoidentity";
+const _s_registry = new TypeRegistry(_s);
+var CognitoIdentityServiceException$ = [-3, _s, "CognitoIdentityServiceException", 0, [], []];
+_s_registry.registerError(CognitoIdentityServiceException$, CognitoIdentityServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ExternalServiceException$ = [-3, n0, _ESE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ExternalServiceException$, ExternalServiceException);
+var InternalErrorException$ = [-3, n0, _IEE,
+    { [_e]: _se },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InternalErrorException$, InternalErrorException);
+var InvalidIdentityPoolConfigurationException$ = [-3, n0, _IIPCE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidIdentityPoolConfigurationException$, InvalidIdentityPoolConfigurationException);
+var InvalidParameterException$ = [-3, n0, _IPE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidParameterException$, InvalidParameterException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var NotAuthorizedException$ = [-3, n0, _NAE,
+    { [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(NotAuthorizedException$, NotAuthorizedException);
+var ResourceConflictException$ = [-3, n0, _RCE,
+    { [_e]: _c, [_hE]: 409 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceConflictException$, ResourceConflictException);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var TooManyRequestsException$ = [-3, n0, _TMRE,
+    { [_e]: _c, [_hE]: 429 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(TooManyRequestsException$, TooManyRequestsException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var IdentityProviderToken = [0, n0, _IPT, 8, 0];
+var SecretKeyString = [0, n0, _SKS, 8, 0];
+var Credentials$ = [3, n0, _C,
+    0,
+    [_AKI, _SK, _ST, _E],
+    [0, [() => SecretKeyString, 0], 0, 4]
+];
+var GetCredentialsForIdentityInput$ = [3, n0, _GCFII,
+    0,
+    [_II, _L, _CRA],
+    [0, [() => LoginsMap, 0], 0], 1
+];
+var GetCredentialsForIdentityResponse$ = [3, n0, _GCFIR,
+    0,
+    [_II, _C],
+    [0, [() => Credentials$, 0]]
+];
+var GetIdInput$ = [3, n0, _GII,
+    0,
+    [_IPI, _AI, _L],
+    [0, 0, [() => LoginsMap, 0]], 1
+];
+var GetIdResponse$ = [3, n0, _GIR,
+    0,
+    [_II],
+    [0]
+];
+var LoginsMap = [2, n0, _LM,
+    0, [0,
+        0],
+    [() => IdentityProviderToken,
+        0]
+];
+var GetCredentialsForIdentity$ = [9, n0, _GCFI,
+    0, () => GetCredentialsForIdentityInput$, () => GetCredentialsForIdentityResponse$
+];
+var GetId$ = [9, n0, _GI,
+    0, () => GetIdInput$, () => GetIdResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2014-06-30",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCognitoIdentityHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new NoAuthSigner(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.cognitoidentity",
+            errorTypeRegistries,
+            xmlNamespace: "http://cognito-identity.amazonaws.com/doc/2014-06-30/",
+            version: "2014-06-30",
+            serviceTarget: "AWSCognitoIdentityService",
+        },
+        serviceId: config?.serviceId ?? "Cognito Identity",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 300_000),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CognitoIdentityClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultCognitoIdentityHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class GetCredentialsForIdentityCommand extends command(_ep0, _mw0, "GetCredentialsForIdentity", GetCredentialsForIdentity$) {
+}
+
+class GetIdCommand extends command(_ep0, _mw0, "GetId", GetId$) {
+}
+
+const commands = {
+    GetCredentialsForIdentityCommand,
+    GetIdCommand,
+};
+class CognitoIdentity extends CognitoIdentityClient {
+}
+createAggregatedClient(commands, CognitoIdentity);
+
+exports.CognitoIdentity = CognitoIdentity;
+exports.CognitoIdentityClient = CognitoIdentityClient;
+exports.CognitoIdentityServiceException = CognitoIdentityServiceException;
+exports.CognitoIdentityServiceException$ = CognitoIdentityServiceException$;
+exports.Credentials$ = Credentials$;
+exports.ExternalServiceException = ExternalServiceException;
+exports.ExternalServiceException$ = ExternalServiceException$;
+exports.GetCredentialsForIdentity$ = GetCredentialsForIdentity$;
+exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
+exports.GetCredentialsForIdentityInput$ = GetCredentialsForIdentityInput$;
+exports.GetCredentialsForIdentityResponse$ = GetCredentialsForIdentityResponse$;
+exports.GetId$ = GetId$;
+exports.GetIdCommand = GetIdCommand;
+exports.GetIdInput$ = GetIdInput$;
+exports.GetIdResponse$ = GetIdResponse$;
+exports.InternalErrorException = InternalErrorException;
+exports.InternalErrorException$ = InternalErrorException$;
+exports.InvalidIdentityPoolConfigurationException = InvalidIdentityPoolConfigurationException;
+exports.InvalidIdentityPoolConfigurationException$ = InvalidIdentityPoolConfigurationException$;
+exports.InvalidParameterException = InvalidParameterException;
+exports.InvalidParameterException$ = InvalidParameterException$;
+exports.LimitExceededException = LimitExceededException;
+exports.LimitExceededException$ = LimitExceededException$;
+exports.NotAuthorizedException = NotAuthorizedException;
+exports.NotAuthorizedException$ = NotAuthorizedException$;
+exports.ResourceConflictException = ResourceConflictException;
+exports.ResourceConflictException$ = ResourceConflictException$;
+exports.ResourceNotFoundException = ResourceNotFoundException;
+exports.ResourceNotFoundException$ = ResourceNotFoundException$;
+exports.TooManyRequestsException = TooManyRequestsException;
+exports.TooManyRequestsException$ = TooManyRequestsException$;
+exports.errorTypeRegistries = errorTypeRegistries;
+
+
+/***/ }),
+
 /***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -13504,7 +14659,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -13988,6 +15143,7 @@ const OAuth2ErrorCode = {
     CONFLICT: "CONFLICT",
     INSUFFICIENT_PERMISSIONS: "INSUFFICIENT_PERMISSIONS",
     INVALID_REQUEST: "INVALID_REQUEST",
+    OAUTH_INVALID_CLIENT: "invalid_client",
     OAUTH_INVALID_GRANT: "invalid_grant",
     OAUTH_INVALID_REQUEST: "invalid_request",
     OAUTH_INVALID_SCOPE: "invalid_scope",
@@ -14114,7 +15270,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -14808,7 +15964,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -15469,7 +16625,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.3";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -15492,6 +16648,19 @@ class ExpiredTokenException extends STSServiceException {
             ...opts,
         });
         Object.setPrototypeOf(this, ExpiredTokenException.prototype);
+    }
+}
+class InvalidContextAssertionException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidContextAssertionException";
+    name = "InvalidContextAssertionException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidContextAssertionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidContextAssertionException.prototype);
     }
 }
 class MalformedPolicyDocumentException extends STSServiceException {
@@ -15591,12 +16760,17 @@ const _DS = "DurationSeconds";
 const _E = "Expiration";
 const _EI = "ExternalId";
 const _ETE = "ExpiredTokenException";
+const _FPA = "FederatedProviderArn";
+const _I = "Issuer";
+const _ICAE = "InvalidContextAssertionException";
 const _IDPCEE = "IDPCommunicationErrorException";
 const _IDPRCE = "IDPRejectedClaimException";
 const _IITE = "InvalidIdentityTokenException";
+const _IP = "IdentityProvider";
 const _K = "Key";
 const _MPDE = "MalformedPolicyDocumentException";
 const _MSTS = "MinimumSessionTokenSize";
+const _OI = "OriginIdentity";
 const _P = "Policy";
 const _PA = "PolicyArns";
 const _PAr = "ProviderArn";
@@ -15611,6 +16785,7 @@ const _Pr = "Provider";
 const _RA = "RoleArn";
 const _RDE = "RegionDisabledException";
 const _RSN = "RoleSessionName";
+const _S = "Subject";
 const _SAK = "SecretAccessKey";
 const _SFWIT = "SubjectFromWebIdentityToken";
 const _SI = "SourceIdentity";
@@ -15618,8 +16793,11 @@ const _SN = "SerialNumber";
 const _ST = "SessionToken";
 const _STS = "SessionTokenSize";
 const _STU = "SessionTokenUtilization";
+const _STu = "SubjectType";
 const _T = "Tags";
 const _TC = "TokenCode";
+const _TCr = "TransactionContext";
+const _TIPC = "TrustedIdentityPropagationContext";
 const _TTK = "TransitiveTagKeys";
 const _Ta = "Tag";
 const _V = "Value";
@@ -15632,8 +16810,13 @@ const _cTT = "clientTokenType";
 const _e = "error";
 const _hE = "httpError";
 const _m = "message";
+const _oIIT = "originIdentityIssuerType";
+const _oIST = "originIdentitySubjectType";
+const _oISTT = "originIdentitySubjectTypeType";
 const _pDLT = "policyDescriptorListType";
 const _s = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+const _tCIPMT = "transactionContextIdentityProviderMapType";
+const _tCVT = "transactionContextValueType";
 const _tLT = "tagListType";
 const n0 = "com.amazonaws.sts";
 const _s_registry = new TypeRegistry(_s);
@@ -15658,6 +16841,12 @@ var IDPRejectedClaimException$ = [-3, n0, _IDPRCE,
     [0]
 ];
 n0_registry.registerError(IDPRejectedClaimException$, IDPRejectedClaimException);
+var InvalidContextAssertionException$ = [-3, n0, _ICAE,
+    { [_aQE]: [`InvalidContextAssertion`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidContextAssertionException$, InvalidContextAssertionException);
 var InvalidIdentityTokenException$ = [-3, n0, _IITE,
     { [_aQE]: [`InvalidIdentityToken`, 400], [_e]: _c, [_hE]: 400 },
     [_m],
@@ -15688,6 +16877,10 @@ const errorTypeRegistries = [
 ];
 var accessKeySecretType = [0, n0, _aKST, 8, 0];
 var clientTokenType = [0, n0, _cTT, 8, 0];
+var originIdentityIssuerType = [0, n0, _oIIT, 8, 0];
+var originIdentitySubjectType = [0, n0, _oIST, 8, 0];
+var originIdentitySubjectTypeType = [0, n0, _oISTT, 8, 0];
+var transactionContextValueType = [0, n0, _tCVT, 8, 0];
 var AssumedRoleUser$ = [3, n0, _ARU,
     0,
     [_ARI, _A],
@@ -15710,13 +16903,18 @@ var AssumeRoleWithWebIdentityRequest$ = [3, n0, _ARWWIR,
 ];
 var AssumeRoleWithWebIdentityResponse$ = [3, n0, _ARWWIRs,
     0,
-    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS],
-    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1]
+    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
 ];
 var Credentials$ = [3, n0, _C,
     0,
     [_AKI, _SAK, _ST, _E],
     [0, [() => accessKeySecretType, 0], 0, 4], 4
+];
+var OriginIdentity$ = [3, n0, _OI,
+    0,
+    [_S, _STu, _I, _FPA],
+    [[() => originIdentitySubjectType, 0], [() => originIdentitySubjectTypeType, 0], [() => originIdentityIssuerType, 0], 0]
 ];
 var PolicyDescriptorType$ = [3, n0, _PDT,
     0,
@@ -15733,6 +16931,16 @@ var Tag$ = [3, n0, _Ta,
     [_K, _V],
     [0, 0], 2
 ];
+var TransactionContext$ = [3, n0, _TCr,
+    0,
+    [_IP],
+    [[() => transactionContextIdentityProviderMapType, 0]]
+];
+var TrustedIdentityPropagationContext$ = [3, n0, _TIPC,
+    8,
+    [_OI, _TCr],
+    [[() => OriginIdentity$, 0], [() => TransactionContext$, 0]]
+];
 var policyDescriptorListType = [1, n0, _pDLT,
     0, () => PolicyDescriptorType$
 ];
@@ -15741,6 +16949,12 @@ var ProvidedContextsListType = [1, n0, _PCLT,
 ];
 var tagListType = [1, n0, _tLT,
     0, () => Tag$
+];
+var transactionContextIdentityProviderMapType = [2, n0, _tCIPMT,
+    0, [0,
+        0],
+    [() => transactionContextValueType,
+        0]
 ];
 var AssumeRole$ = [9, n0, _AR,
     0, () => AssumeRoleRequest$, () => AssumeRoleResponse$
@@ -16080,10 +17294,13 @@ exports.IDPCommunicationErrorException = IDPCommunicationErrorException;
 exports.IDPCommunicationErrorException$ = IDPCommunicationErrorException$;
 exports.IDPRejectedClaimException = IDPRejectedClaimException;
 exports.IDPRejectedClaimException$ = IDPRejectedClaimException$;
+exports.InvalidContextAssertionException = InvalidContextAssertionException;
+exports.InvalidContextAssertionException$ = InvalidContextAssertionException$;
 exports.InvalidIdentityTokenException = InvalidIdentityTokenException;
 exports.InvalidIdentityTokenException$ = InvalidIdentityTokenException$;
 exports.MalformedPolicyDocumentException = MalformedPolicyDocumentException;
 exports.MalformedPolicyDocumentException$ = MalformedPolicyDocumentException$;
+exports.OriginIdentity$ = OriginIdentity$;
 exports.PackedPolicyTooLargeException = PackedPolicyTooLargeException;
 exports.PackedPolicyTooLargeException$ = PackedPolicyTooLargeException$;
 exports.PolicyDescriptorType$ = PolicyDescriptorType$;
@@ -16095,10 +17312,105 @@ exports.STSClient = STSClient;
 exports.STSServiceException = STSServiceException;
 exports.STSServiceException$ = STSServiceException$;
 exports.Tag$ = Tag$;
+exports.TransactionContext$ = TransactionContext$;
+exports.TrustedIdentityPropagationContext$ = TrustedIdentityPropagationContext$;
 exports.decorateDefaultCredentialProvider = decorateDefaultCredentialProvider;
 exports.errorTypeRegistries = errorTypeRegistries;
 exports.getDefaultRoleAssumer = getDefaultRoleAssumer;
 exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity;
+
+
+/***/ }),
+
+/***/ 4945:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { formatUrl } = __nccwpck_require__(519);
+const { Sha256 } = __nccwpck_require__(9542);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { SignatureV4 } = __nccwpck_require__(5118);
+const { fromNodeProviderChain } = __nccwpck_require__(9719);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+
+const getRuntimeConfig = (config) => {
+    return {
+        runtime: "node",
+        ...config,
+        credentials: config?.credentials ??
+            fromNodeProviderChain({
+                profile: config.profile,
+            }),
+        region: config?.region ??
+            loadConfig(NODE_REGION_CONFIG_OPTIONS, {
+                ...NODE_REGION_CONFIG_FILE_OPTIONS,
+                profile: config.profile,
+            }),
+    };
+};
+
+const MINUTE_MS = 60_000;
+class Signer {
+    credentials;
+    hostname;
+    port;
+    protocol = "https:";
+    region;
+    service = "rds-db";
+    sha256;
+    username;
+    constructor(configuration) {
+        const runtimeConfiguration = getRuntimeConfig(configuration);
+        const creds = runtimeConfiguration.credentials;
+        this.credentials = typeof creds === "function" ? this.createCredentialsWrapper(creds) : creds;
+        this.hostname = runtimeConfiguration.hostname;
+        this.port = runtimeConfiguration.port;
+        this.region = runtimeConfiguration.region;
+        this.sha256 = runtimeConfiguration.sha256 ?? Sha256;
+        this.username = runtimeConfiguration.username;
+    }
+    async getAuthToken() {
+        const signer = new SignatureV4({
+            service: this.service,
+            region: this.region,
+            credentials: this.credentials,
+            sha256: this.sha256,
+        });
+        const request = new HttpRequest({
+            method: "GET",
+            protocol: this.protocol,
+            hostname: this.hostname,
+            port: this.port,
+            query: {
+                Action: "connect",
+                DBUser: this.username,
+            },
+            headers: {
+                host: `${this.hostname}:${this.port}`,
+            },
+        });
+        const presigned = await signer.presign(request, {
+            expiresIn: 900,
+        });
+        return formatUrl(presigned).replace(`${this.protocol}//`, "");
+    }
+    createCredentialsWrapper(provider) {
+        return async (identityProperties) => {
+            const credentials = await provider(identityProperties);
+            if (credentials.expiration && credentials.expiration.getTime() - Date.now() < 15 * MINUTE_MS) {
+                try {
+                    const refreshed = await provider({ ...identityProperties, forceRefresh: true });
+                    if (!refreshed.expiration || refreshed.expiration.getTime() - Date.now() >= 15 * MINUTE_MS) {
+                        return refreshed;
+                    }
+                }
+                catch { }
+            }
+            return credentials;
+        };
+    }
+}
+
+exports.l = Signer;
 
 
 /***/ }),
@@ -62129,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 1843:
+/***/ 1926:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65146,6 +66458,85 @@ function parseEndpointUrl(input, inputName = 'endpoint-url') {
     return text.replace(/\/+$/, '');
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/rds-signer/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(4945);
+;// CONCATENATED MODULE: ./src/postgres/database-auth.ts
+
+const DATABASE_AUTH_INPUT = 'database-auth';
+function parseDatabaseAuth(text, inputName = DATABASE_AUTH_INPUT) {
+    const value = text.trim() || 'password';
+    if (value === 'password' || value === 'iam')
+        return value;
+    throw new ConfigurationError(`${inputName} must be password (the database URL's own) or iam (an RDS IAM token per connection), got '${value}'`);
+}
+/**
+ * The target as `auth` says to connect to it. With iam the URL must name the database user the
+ * token is signed for and hold no password (a stored password is what IAM authentication replaces);
+ * RDS takes IAM tokens only over TLS, so without an sslmode in the URL or PGSSLMODE the connection
+ * requires TLS, and verifies the server against the URL's sslrootcert when it names one.
+ */
+function withDatabaseAuth(target, auth, tokens, inputName, env = process.env) {
+    if (auth === 'password')
+        return target;
+    if (target.password !== undefined) {
+        throw new ConfigurationError(`${inputName} holds a password, but ${DATABASE_AUTH_INPUT} is iam: remove the password from the URL (each connection signs in with an IAM token), or set ${DATABASE_AUTH_INPUT}: password`);
+    }
+    if (!target.user) {
+        throw new ConfigurationError(`${inputName} names no user, which ${DATABASE_AUTH_INPUT}: iam needs (an IAM token is signed for one database user): e.g. postgres://dr_backup@host:5432/${target.database}`);
+    }
+    return { ...target, url: withTlsForIam(target.url, env), auth: tokens() };
+}
+function withTlsForIam(text, env) {
+    const url = new URL(text);
+    if (url.searchParams.has('sslmode') || env.PGSSLMODE)
+        return text;
+    url.searchParams.set('sslmode', url.searchParams.has('sslrootcert') ? 'verify-full' : 'require');
+    return url.toString();
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds-auth-tokens.ts
+
+
+const ignoreTokens = () => undefined;
+/** `<id>.<hash>.<region>.rds.amazonaws.com`, proxies and China's partition alike. */
+const RDS_ENDPOINT_REGION = /\.([a-z]{2}(?:-[a-z]+)+-\d+)\.rds\.amazonaws\.com(?:\.cn)?$/i;
+/** The region an RDS endpoint names (a token signed for another region is refused), else `fallback`. */
+function tokenRegion(host, fallback) {
+    return RDS_ENDPOINT_REGION.exec(host)?.[1]?.toLowerCase() ?? fallback;
+}
+/**
+ * IAM database authentication tokens for RDS, one per call: a SigV4-signed `rds-db:connect` for the
+ * host, port and user, valid 15 minutes, signed locally with the job's own credentials (the SDK's
+ * chain: environment, web identity, profile, instance role), without a call to AWS.
+ */
+function rdsAuthTokens(options) {
+    return {
+        async token(endpoint) {
+            const signer = new dist_cjs/* Signer */.l({
+                hostname: endpoint.host,
+                port: endpoint.port,
+                username: endpoint.user,
+                region: tokenRegion(endpoint.host, options.region),
+            });
+            const token = await signer.getAuthToken();
+            options.onToken(token);
+            return token;
+        },
+    };
+}
+/**
+ * The database-auth input as one action applies it to its database URLs: each target that
+ * `databaseTarget` is given signs in as database-auth says (see withDatabaseAuth).
+ */
+function databaseAuthFor(authInput, region, onToken) {
+    const auth = parseDatabaseAuth(authInput);
+    const tokens = () => rdsAuthTokens({ region, onToken });
+    return {
+        auth,
+        apply: (target, inputName, env = process.env) => withDatabaseAuth(target, auth, tokens, inputName, env),
+    };
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
@@ -65443,24 +66834,37 @@ function withDatabase(target, database) {
     return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
 }
 /** Environment for libpq clients: the password travels here, never in argv. */
-function libpqEnv(target) {
+function libpqEnv(target, password = target.password) {
     const env = {};
-    if (target.password !== undefined)
-        env.PGPASSWORD = target.password;
+    if (password !== undefined)
+        env.PGPASSWORD = password;
     // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
     if (!process.env.PGCONNECT_TIMEOUT)
         env.PGCONNECT_TIMEOUT = '15';
     return env;
 }
 /**
- * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
- * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password as
- * PGPASSWORD. Without a password in the URL, a PGPASSWORD the step was given is the one it
- * connects with, as libpq would use it.
+ * The password one new client connects with: a fresh IAM token when the target uses IAM
+ * authentication (a token per process, so none outlives its 15 minutes before it is used), else
+ * the URL's password.
  */
-function connection_clientEnv(target, own = {}, env = process.env) {
-    const inheritedPassword = target.password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
-    return child_env_childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target) }, env);
+async function connectionPassword(target) {
+    if (!target.auth)
+        return target.password;
+    if (!target.user)
+        throw new Error(`IAM authentication needs a user name in the URL of ${target.display}`);
+    return target.auth.token({ host: target.host, port: target.port, user: target.user });
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password (or IAM
+ * token) as PGPASSWORD. Without a password in the URL nor IAM authentication, a PGPASSWORD the
+ * step was given is the one it connects with, as libpq would use it.
+ */
+async function connection_clientEnv(target, own = {}, env = process.env) {
+    const password = await connectionPassword(target);
+    const inheritedPassword = password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return child_env_childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
 }
 
 ;// CONCATENATED MODULE: ./src/storage/inputs.ts
@@ -66340,6 +67744,13 @@ function timestampPart(time) {
 function backupKey(prefix, startedAt, format) {
     return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
 }
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -66429,6 +67840,7 @@ function describeSelector(selector) {
 
 
 
+
 /** The plan's RTO for an infrastructure failure (a rebuild), where a database failure has 1 h. */
 const REBUILD_RTO_SECONDS = 4 * 3600;
 /** PostgreSQL truncates longer names to NAMEDATALEN - 1 bytes. */
@@ -66455,10 +67867,11 @@ function parseExistingRoles(input, rebuild) {
     return choice;
 }
 /** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd()) {
+function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd(), onToken = ignoreTokens) {
     const bucket = parseBucket(input('bucket'));
     const prefix = parsePrefix(input('prefix') || 'database/');
-    const target = parseDatabaseUrl(input('target-database-url'), 'target-database-url');
+    const region = parseRegion(input('region'), env);
+    const target = databaseAuthFor(input('database-auth'), region, onToken).apply(parseDatabaseUrl(input('target-database-url'), 'target-database-url'), 'target-database-url', env);
     validateScratchDatabaseName(target.database, 'target-database-url');
     const sourceText = input('source-database-url').trim();
     const source = sourceText ? parseDatabaseUrl(sourceText, 'source-database-url') : undefined;
@@ -66471,7 +67884,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
     return {
         bucket,
         prefix,
-        aws: { region: parseRegion(input('region'), env), endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+        aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
         backup: parseBackupSelector(input('backup'), bucket, prefix),
         target,
         source,
@@ -66495,7 +67908,7 @@ function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd())
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
+var client_s3_dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/aws/s3-timeouts.ts
@@ -66609,7 +68022,7 @@ const ROUTE53_SIGNING_REGION = 'us-east-1';
  */
 function createS3Client(settings, overrides = {}) {
     const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
-    const client = new dist_cjs/* S3Client */.YxF({
+    const client = new client_s3_dist_cjs/* S3Client */.YxF({
         region: settings.region,
         ...RETRY,
         requestHandler: s3RequestHandlerOptions(timeouts),
@@ -66855,14 +68268,18 @@ async function mapWithLimit(items, limit, fn) {
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
 
+
 /**
- * 2 added excludedTables, largeObjects, sequences and materializedViews; version 1 manifests are
- * still read. Fields that readers of the same version may ignore are added without a new version
- * (a restore tool one release behind must still read the newest backup): the tables' and
- * materialized views' sizeBytes.
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own), and is written only by a backup that has parts, so a
+ * restore tool one release behind still reads every single-archive backup. Versions 1 and 2 are
+ * still read. Fields that readers of the same version may ignore are added without a new version:
+ * the tables' and materialized views' sizeBytes.
  */
-const MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+const MANIFEST_VERSION = 3;
+/** The version a backup without parts writes. */
+const SINGLE_ARCHIVE_MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2, 3];
 class InvalidManifestError extends Error {
     name = 'InvalidManifestError';
 }
@@ -66913,6 +68330,8 @@ function parseManifest(text, expectedKey) {
     if (m.version !== 1)
         checkVersion2Fields(m, fail);
     checkSizes(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
     return data;
 }
 /** The tables' and materialized views' sizes, where recorded. */
@@ -66942,6 +68361,29 @@ function checkVersion2Fields(m, fail) {
     listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
     if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
         fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-store.ts
@@ -66985,7 +68427,7 @@ class BackupStore {
         const objects = new Map();
         let token;
         do {
-            const page = await this.client.send(new dist_cjs/* ListObjectsV2Command */.u6x({
+            const page = await this.client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
                 Bucket: this.bucket,
                 Prefix: this.prefix,
                 Delimiter: '/',
@@ -67027,7 +68469,7 @@ class BackupStore {
     }
     async readManifest(backupKey) {
         try {
-            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
@@ -67048,7 +68490,7 @@ class BackupStore {
     /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
     async metadata(key) {
         try {
-            const head = await this.client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+            const head = await this.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
             return {
                 sizeBytes: head.ContentLength ?? 0,
                 etag: head.ETag,
@@ -76415,9 +77857,9 @@ function keepTail(text) {
     return text.length > STDERR_KEPT ? `...${text.slice(-STDERR_KEPT)}` : text;
 }
 /** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
-function startRestoreClient(binary, args, target, options) {
+async function startRestoreClient(binary, args, target, options) {
     const child = execa_execa(binary.path, [...args, `--dbname=${target.url}`], {
-        env: connection_clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
+        env: await connection_clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
         extendEnv: false,
         stdin: options.stdin,
         stdout: 'ignore',
@@ -76573,7 +78015,7 @@ async function findRestoreClient(format, pgDumpVersion, server) {
 }
 /** pg_restore of a custom-format archive, in parallel; the first error stops it. */
 async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners = false) {
-    const run = startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
+    const run = await startRestoreClient(pgRestore, pgRestoreArgs(jobs, file, withOwners), target, {
         sessionOptions: restoreSessionOptions(jobs),
         stdin: 'ignore',
         signal,
@@ -76586,7 +78028,7 @@ async function restoreCustom(pgRestore, target, file, jobs, signal, withOwners =
  * the cut succeeded: psql alone would take a cut-off file for a short one.
  */
 async function restorePlain(psql, target, file, signal) {
-    const run = startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
+    const run = await startRestoreClient(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], target, {
         sessionOptions: restoreSessionOptions(1),
         stdin: 'pipe',
         signal,
@@ -76647,7 +78089,7 @@ async function feed(bytes, run) {
  * A download that fails stops the restore; a restore that fails stops the download.
  */
 async function restoreCustomFromStream(pgRestore, target, bytes, options = {}) {
-    const run = startRestoreClient(pgRestore, pgRestoreArgs(1, undefined, options.withOwners), target, {
+    const run = await startRestoreClient(pgRestore, pgRestoreArgs(1, undefined, options.withOwners), target, {
         sessionOptions: restoreSessionOptions(1),
         stdin: 'pipe',
         signal: options.signal,
@@ -76754,7 +78196,7 @@ const CHECKSUM_FIELDS = [
  */
 async function readBackupObject(store, key, consume, options) {
     const started = options.now();
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({
+    const response = await store.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({
         Bucket: store.bucket,
         Key: key,
         ...(options.storageChecksum ? { ChecksumMode: 'ENABLED' } : {}),
@@ -77025,7 +78467,7 @@ class PsqlSession {
     }
     static async open(target, options = {}) {
         const child = execa_execa(options.psqlPath ?? 'psql', psqlArgs(target), {
-            env: psqlEnv(target, 'dr-actions'),
+            env: await psqlEnv(target, 'dr-actions'),
             extendEnv: false,
             stdin: 'pipe',
             stdout: 'pipe',
@@ -77314,6 +78756,105 @@ function compareWithManifest(downloaded, manifest, where) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/storage/backup-parts.ts
+
+
+
+/**
+ * A parallel backup (manifest version 3 with `parts`): the object at the key holds the schema (the
+ * pre-data and post-data sections) and each part beside it the data of its share of the tables.
+ * The parts are published, copied, checked and deleted with the backup, never apart from it.
+ */
+/** The parts a manifest records, for deleting them with their backup. */
+function partKeysOf(read) {
+    return read && 'manifest' in read ? (read.manifest.parts ?? []).map((part) => part.key) : [];
+}
+/** The bytes a backup downloads: its object and its parts. */
+function downloadBytesOf(manifest, objectBytes) {
+    return objectBytes + (manifest?.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
+}
+/** Downloads every part beside the backup's own file, `jobs` at a time, each through its SHA-256. */
+async function downloadParts(store, parts, dir, options) {
+    return mapWithLimit(parts, options.jobs, async (part, index) => {
+        const path = (0,external_node_path_.join)(dir, `part-${index + 1}.dump`);
+        const downloaded = await downloadToFile(store, part.key, path, { ...options, storageChecksum: false });
+        return { ...downloaded, part };
+    });
+}
+/** Each part against its manifest entry; the first that differs fails the restore, named. */
+function compareParts(downloaded, bucket) {
+    for (const { part, bytes, sha256 } of downloaded) {
+        const where = `part s3://${bucket}/${part.key}`;
+        if (bytes !== part.sizeBytes)
+            throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);
+        if (sha256 !== part.sha256)
+            throw new ChecksumMismatchError(`${where} has SHA-256 ${sha256}, but the manifest says ${part.sha256}: the part is corrupt`);
+    }
+}
+/** The files pg_restore reads for a parallel backup, each part named by its key. */
+function partsOnDisk(schema, parts) {
+    return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
+}
+
+;// CONCATENATED MODULE: ./src/postgres/restore-sections.ts
+
+
+
+async function pgRestore(client, target, args, options) {
+    const run = await startRestoreClient(client, args, target, {
+        sessionOptions: restoreSessionOptions(options.jobs),
+        stdin: 'ignore',
+        signal: options.signal,
+    });
+    await restoreClientExit(run, 'pg_restore', [target.password]);
+}
+/**
+ * Restores a parallel backup as pg_restore --jobs restores one archive, in its three sections: the
+ * schema's pre-data (tables, types, functions; no indexes or constraints yet), then the data parts,
+ * `jobs` pg_restore processes at once (no part depends on another: constraints and triggers come
+ * after), then the schema's post-data (indexes, constraints, triggers, materialized views'
+ * refreshes) with `jobs` workers. The first failure stops the other parts and names its part.
+ */
+async function restoreInSections(client, target, onDisk, options) {
+    const { jobs, signal, withOwners = false } = options;
+    const sectionOf = (section, sectionJobs) => pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, onDisk.schema, withOwners)], {
+        jobs: sectionJobs,
+        signal,
+    });
+    await sectionOf('pre-data', 1).catch((error) => {
+        throw labelled('the schema (pre-data)', error);
+    });
+    const stop = new AbortController();
+    const cancel = () => stop.abort();
+    signal?.addEventListener('abort', cancel, { once: true });
+    let first;
+    try {
+        await mapWithLimit(onDisk.parts, jobs, async ({ file, label }) => {
+            if (stop.signal.aborted)
+                return;
+            await pgRestore(client, target, pgRestoreArgs(1, file, withOwners), { jobs, signal: stop.signal }).catch((error) => {
+                if (!stop.signal.aborted)
+                    first ??= labelled(label, error);
+                stop.abort();
+            });
+        });
+    }
+    finally {
+        signal?.removeEventListener('abort', cancel);
+    }
+    if (first)
+        throw first;
+    signal?.throwIfAborted();
+    await sectionOf('post-data', jobs).catch((error) => {
+        throw labelled('the schema (post-data)', error);
+    });
+}
+function labelled(label, error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    failure.message = `${label}: ${failure.message}`;
+    return failure;
+}
+
 ;// CONCATENATED MODULE: ./src/util/fifo.ts
 
 
@@ -77440,10 +78981,11 @@ function pg_dump_describeExit(result) {
  */
 async function startPgDump(pgDump, target, args, signal) {
     const command = withStdbuf(pgDump.path, [...args, `--dbname=${target.url}`]);
+    const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
     const child = spawn(command.file, command.args, {
-        env: clientEnv(target, { PGAPPNAME: 'dr-actions backup' }),
+        env,
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
     });
@@ -77550,7 +79092,7 @@ function parseDumpRoles(sql) {
  */
 async function readDumpRoles(pgDump, target, args, create) {
     const result = await execa_execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
-        env: connection_clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
+        env: await connection_clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
         extendEnv: false,
         stdin: 'ignore',
         reject: false,
@@ -77644,7 +79186,7 @@ class GlobalsDumpError extends (/* unused pure expression or super */ null && (E
 async function dumpGlobals(pgDump, target) {
     const path = join(dirname(pgDump.path), 'pg_dumpall');
     const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
-        env: clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
+        env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
         extendEnv: false,
         stdin: 'ignore',
         reject: false,
@@ -77916,7 +79458,7 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
 const sha256Of = (body) => (0,external_node_crypto_.createHash)('sha256').update(body).digest('hex');
 /** Reads the stored globals and checks them against the manifest's record of them. */
 async function readGlobals(store, record) {
-    const response = await store.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: record.key }));
+    const response = await store.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: store.bucket, Key: record.key }));
     const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
     const sha256 = sha256Of(body);
     if (body.length !== record.sizeBytes || sha256 !== record.sha256) {
@@ -78370,7 +79912,7 @@ async function runPsqlScript(target, script, options) {
     const { timeoutSeconds, signal } = options;
     const result = await execa_execa(options.psqlPath, psqlArgs(target), {
         input: script,
-        env: psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+        env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
         extendEnv: false,
         reject: false,
         timeout: (timeoutSeconds + 30) * 1000,
@@ -78639,18 +80181,24 @@ async function selectBackup(store, catalog, selector, random) {
 
 
 
-/** The variables an application reads to find its database, all pointing at the restored copy. */
-function databaseEnv(target) {
+
+/**
+ * The variables an application reads to find its database, all pointing at the restored copy.
+ * With IAM authentication the command gets a fresh token in PGPASSWORD only: DATABASE_URL is what
+ * a command passes on in argv, where any process could read the token.
+ */
+async function databaseEnv(target) {
     const url = new URL(target.url);
-    if (target.password !== undefined)
-        url.password = encodeURIComponent(target.password);
+    const password = await connectionPassword(target);
+    if (password !== undefined && !target.auth)
+        url.password = encodeURIComponent(password);
     return {
         DATABASE_URL: url.toString(),
         PGHOST: target.host,
         PGPORT: String(target.port),
         PGDATABASE: target.database,
         ...(target.user ? { PGUSER: target.user } : {}),
-        ...(target.password !== undefined ? { PGPASSWORD: target.password } : {}),
+        ...(password !== undefined ? { PGPASSWORD: password } : {}),
     };
 }
 /**
@@ -78659,12 +80207,12 @@ function databaseEnv(target) {
  * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
  * nor AWS credentials.
  */
-function smokeEnv(target, passOn, env) {
+async function smokeEnv(target, passOn, env) {
     const named = {};
     for (const name of passOn)
         if (env[name] !== undefined)
             named[name] = env[name];
-    return { ...commandEnv(env), ...named, ...databaseEnv(target) };
+    return { ...commandEnv(env), ...named, ...(await databaseEnv(target)) };
 }
 /**
  * Runs the smoke command without a shell, in its own process group, with the restored
@@ -78673,7 +80221,7 @@ function smokeEnv(target, passOn, env) {
  * it left running in its group is stopped as well.
  */
 async function runSmokeCommand(words, target, options) {
-    const env = smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
+    const env = await smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
     return runCommand(words, { ...options, env, leftovers: 'stop' });
 }
 /** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
@@ -79093,6 +80641,8 @@ async function readServerDataLocation(target, psqlPath) {
 
 
 
+
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -79107,6 +80657,8 @@ async function selectStep(run) {
 }
 async function preflightStep(run, chosen) {
     const { target, source, allowOverwrite, jobs } = run.settings;
+    if (run.settings.download === 'stream' && chosen.manifest?.parts)
+        throw new ConfigurationError(`download: stream restores a single archive, and ${chosen.backup.key} is a parallel backup in ${chosen.manifest.parts.length} data parts (backup's jobs): use download: file for it`);
     const psqlPath = (await findClient('psql')).path;
     if (source && (await sameDatabaseResolved(target, source))) {
         throw new ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
@@ -79141,7 +80693,7 @@ async function diskPreflight(run, { backup, manifest }, { psqlPath, state }) {
     run.details.disk = await checkDisk({
         download,
         downloadFolder: tempDir,
-        archiveBytes: manifest?.sizeBytes ?? backup.object.sizeBytes,
+        archiveBytes: downloadBytesOf(manifest, manifest?.sizeBytes ?? backup.object.sizeBytes),
         restoredBytes: restoredEstimate(manifest),
         server: await serverFolder(target, location, state.settings, tempDir),
         probe: run.probeDisk ?? statfsProbe,
@@ -79160,17 +80712,18 @@ async function downloadStep(run, { backup, manifest }) {
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.settings.tempDir, 'dr-actions-restore-'));
     try {
         const path = (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(backup.key));
-        const downloaded = await downloadToFile(run.store, backup.key, path, {
-            log: run.log,
-            signal: run.signal,
-            now: run.now,
-            storageChecksum: !manifest,
-        });
+        const options = { log: run.log, signal: run.signal, now: run.now };
+        const [downloaded, parts] = await Promise.all([
+            downloadToFile(run.store, backup.key, path, { ...options, storageChecksum: !manifest }),
+            manifest?.parts
+                ? downloadParts(run.store, manifest.parts, dir, { ...options, jobs: run.settings.jobs })
+                : undefined,
+        ]);
         if (run.details.backup) {
             const { bytes, sha256, seconds, storageChecksumChecked } = downloaded;
             run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
         }
-        return { ...downloaded, dir };
+        return { ...downloaded, dir, ...(parts ? { parts } : {}) };
     }
     catch (error) {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
@@ -79193,10 +80746,16 @@ async function createDatabaseStep(run, { psqlPath, state }) {
         detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`,
     };
 }
-async function restoreStep(run, { selection, prepared, file }) {
+async function restoreStep(run, { selection, prepared, file, parts, }) {
     const { target, jobs } = run.settings;
     try {
-        if (selection.backup.format === 'custom')
+        if (parts)
+            await restoreInSections(prepared.client, target, partsOnDisk(file, parts), {
+                jobs,
+                signal: run.signal,
+                withOwners: run.settings.rebuild,
+            });
+        else if (selection.backup.format === 'custom')
             await restoreCustom(prepared.client, target, file, jobs, run.signal, run.settings.rebuild);
         else
             await restorePlain(prepared.client, target, file, run.signal);
@@ -79276,8 +80835,13 @@ function checksumStep(run, read) {
         input: (results) => results.selection.manifest
             ? { download: read(results), manifest: results.selection.manifest, key: results.selection.backup.key }
             : notApplicable(`${UNVERIFIABLE}: ${CHECKSUM_NOT_COMPARED}`),
-        run: async ({ download, manifest, key }) => compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`),
-        describe: () => 'size and SHA-256 match the manifest',
+        run: async ({ download, manifest, key }) => {
+            compareWithManifest(download, manifest, `s3://${run.settings.bucket}/${key}`);
+            compareParts(download.parts ?? [], run.settings.bucket);
+        },
+        describe: (_result, { download }) => download.parts
+            ? `size and SHA-256 of the schema and of each of its ${download.parts.length} data parts match the manifest`
+            : 'size and SHA-256 match the manifest',
     };
 }
 /** The roles a restore into the target needs, as the stored globals give them. */
@@ -79332,14 +80896,17 @@ function ownershipStepOf(run) {
 function describeDownload(d) {
     return `${format_formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${format_formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`;
 }
-function describeRestore(run, { selection, prepared }) {
+function describeRestore(run, { selection, prepared, parts }) {
     const how = run.settings.download === 'stream'
         ? ' reading the object as it arrives (download: stream, one process)'
         : selection.backup.format === 'custom'
             ? ` with ${run.settings.jobs} jobs`
             : '';
     const plain = selection.backup.format === 'plain' ? ' (plain SQL, ON_ERROR_STOP)' : '';
-    return `${prepared.client.tool} ${prepared.client.version}${how}${plain}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
+    const sections = parts
+        ? `: the schema, then ${parts.length} data parts in parallel, then indexes and constraints`
+        : '';
+    return `${prepared.client.tool} ${prepared.client.version}${how}${plain}${sections}${run.settings.rebuild ? ', with owners and privileges' : ''}`;
 }
 /** Select and preflight: what every run does before anything is downloaded or created. */
 function preparedSteps(run) {
@@ -79377,7 +80944,12 @@ function restoredFromFile(run, prepared) {
         .step('database', createDatabaseStepOf(run))
         .step('restored', {
         name: STEP.restore,
-        input: ({ selection, prepared, download }) => ({ selection, prepared, file: download.path }),
+        input: ({ selection, prepared, download }) => ({
+            selection,
+            prepared,
+            file: download.path,
+            parts: download.parts,
+        }),
         run: (input) => restoreStep(run, input),
         describe: (_result, input) => describeRestore(run, input),
     });
@@ -79836,10 +81408,10 @@ function maskDatabaseUrl(name) {
     for (const secret of secretsInDatabaseUrl(getInput(name)))
         core_setSecret(secret);
 }
-/** Masks a secret the action read at run time (a password from Secrets Manager), as the inputs' secrets are masked. */
+/** Masks a secret the action made or read at run time (an IAM token, a password from Secrets Manager), as the inputs' secrets are masked. */
 function maskSecret(secret) {
     if (secret)
-        core.setSecret(secret);
+        core_setSecret(secret);
 }
 /** Masks an input that is a secret as a whole (a token, a password) before anything else runs. */
 function maskInput(name) {
@@ -79910,7 +81482,7 @@ async function restore_verify_run() {
         maskDatabaseUrl('source-database-url');
         for (const secret of rolePasswordSecrets(getInput('role-passwords')))
             core_setSecret(secret);
-        const settings = parseRestoreVerifyInputs(readInput);
+        const settings = parseRestoreVerifyInputs(readInput, process.env, process.cwd(), maskSecret);
         // Cancelled: the running step stops, the scratch database is still dropped.
         const result = await runRestoreVerify({
             ...settings,
@@ -79940,7 +81512,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1843);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1926);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
