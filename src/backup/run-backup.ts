@@ -103,27 +103,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const destination = await claimDestination(store, options, startedAt);
     const { key, lock } = destination;
 
-    const snapshot = await exportSnapshot(session);
-    const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-    const contents = await planDumpContents(
-      session,
+    const { snapshot, dumpArgs, contents, globals } = await readWhatToDump(session, options, {
       pgDump,
-      database,
-      dumpArgs,
-      (oids) => readSequencesInSnapshot(database, psql.path, snapshot.id, oids),
-      options.globals !== 'off',
-    );
-    const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
-    log.info(
-      `snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`,
-    );
-    const globals = await captureGlobals({
-      pgDump,
-      database,
-      dumpArgs,
-      policy: options.globals,
-      log,
-      dumpRoles: contents.roles,
+      psqlPath: psql.path,
     });
 
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
@@ -176,6 +158,41 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
   } finally {
     await session.close();
   }
+}
+
+/**
+ * The dump's snapshot, then in it what the dump will hold, the roles it depends on and the server's
+ * globals: everything the manifest records before pg_dump starts.
+ */
+async function readWhatToDump(
+  session: PsqlSession,
+  options: BackupRunOptions,
+  { pgDump, psqlPath }: { pgDump: ClientBinary; psqlPath: string },
+) {
+  const { database, log } = options;
+  const snapshot = await exportSnapshot(session);
+  const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
+  const contents = await planDumpContents(
+    session,
+    pgDump,
+    database,
+    dumpArgs,
+    (oids) => readSequencesInSnapshot(database, psqlPath, snapshot.id, oids),
+    options.globals !== 'off',
+  );
+  const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
+  log.info(
+    `snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`,
+  );
+  const globals = await captureGlobals({
+    pgDump,
+    database,
+    dumpArgs,
+    policy: options.globals,
+    log,
+    dumpRoles: contents.roles,
+  });
+  return { snapshot, dumpArgs, contents, globals };
 }
 
 /** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */

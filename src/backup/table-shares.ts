@@ -16,7 +16,7 @@ const byName = (a: TableName, b: TableName) =>
 
 /**
  * Shares the tables among at most `jobs` workers, balanced by size: largest first, each to the
- * least loaded worker (the lowest-numbered among equals), so the same database always shares out
+ * least loaded worker (among equals the one with fewest tables, then the lowest-numbered), so the same database always shares out
  * the same way. No share is empty: with fewer tables than jobs, there are as many shares as
  * tables (and one, empty, when there are none).
  */
@@ -25,7 +25,13 @@ export function shareTables(tables: readonly SizedTable[], jobs: number): TableS
   const shares: TableShare[] = Array.from({ length: count }, () => ({ tables: [], bytes: 0 }));
   const largestFirst = [...tables].sort((a, b) => b.sizeBytes - a.sizeBytes || byName(a, b));
   for (const table of largestFirst) {
-    const least = shares.reduce((best, share) => (share.bytes < best.bytes ? share : best));
+    // Among equally loaded shares the one with fewest tables: empty tables (0 bytes) must not all
+    // land in the first share and leave another empty, which would dump every table.
+    const least = shares.reduce((best, share) =>
+      share.bytes < best.bytes || (share.bytes === best.bytes && share.tables.length < best.tables.length)
+        ? share
+        : best,
+    );
     least.tables.push(table);
     least.bytes += table.sizeBytes;
   }

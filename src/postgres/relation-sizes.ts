@@ -2,16 +2,13 @@ import { qualifiedName, type TableName } from './identifiers.js';
 import type { PsqlSession } from './psql-session.js';
 
 /**
- * Each table's size as the catalog last recorded it (heap and TOAST pages, as VACUUM and ANALYZE
- * leave them; what pg_dump itself orders its parallel work by), keyed by its qualified name. It
- * takes no lock: pg_total_relation_size would lock every table until the snapshot's transaction
- * ends, beside pg_dump's own locks, which at thousands of tables fills the lock table.
+ * Each table's pg_total_relation_size (heap, TOAST, indexes), keyed by its qualified name. Each
+ * size releases its table's lock as soon as it is read, so the snapshot's transaction does not
+ * hold a lock on every table while pg_dump runs.
  */
 export async function tableSizes(session: PsqlSession): Promise<Map<string, number>> {
   const rows = await session.query(
-    `SELECT n.nspname, c.relname,
-            (c.relpages::bigint + coalesce(t.relpages, 0)) * current_setting('block_size')::bigint
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+    `SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p', 'm')`,
   );
   return new Map(

@@ -38,14 +38,18 @@ beforeAll(async () => {
 afterAll(() => dropDatabase(source.name));
 
 const endpoint = () => stackFromEnv().awsEndpoint;
-const backup = (inputs: Record<string, string>) =>
-  runBundledAction('backup', {
-    'database-url': source.url,
-    'endpoint-url': endpoint(),
-    region: 'us-east-1',
-    retention: 'off',
-    ...inputs,
-  });
+const backup = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  runBundledAction(
+    'backup',
+    {
+      'database-url': source.url,
+      'endpoint-url': endpoint(),
+      region: 'us-east-1',
+      retention: 'off',
+      ...inputs,
+    },
+    { env },
+  );
 const restoreVerify = (inputs: Record<string, string>) =>
   runBundledAction('restore-verify', {
     'endpoint-url': endpoint(),
@@ -145,7 +149,11 @@ test('retention deletes a parallel backup with its parts', async () => {
   // Made a year ago, as its manifest says: retention judges by the manifest's finish time.
   const old = { ...(await manifestOf(bucket, oldKey)), finishedAt: '2025-12-01T02:00:00.000Z' };
   await putObject(bucket, manifestKeyFor(oldKey), JSON.stringify(old));
-  const second = await backup({ bucket, jobs: '2', retention: 'daily=1', 'min-keep': '1' });
+  // Two backups started in the same second would share a key: the second runs on a clock two seconds ahead.
+  const second = await backup(
+    { bucket, jobs: '2', retention: 'daily=1', 'min-keep': '1' },
+    { DR_ACTIONS_CLOCK_START: new Date(Date.now() + 2_000).toISOString() },
+  );
   expect(second.stdout).not.toContain('::error::');
   expect(second.exitCode).toBe(0);
   const newKey = second.outputs.key as string;

@@ -56,6 +56,14 @@ describe('shareTables', () => {
     expect(shareTables([...tables].reverse(), 3)).toEqual(shares);
   });
 
+  test('empty tables (0 bytes) are shared out too: no share is left without a table, which would dump them all', () => {
+    const shares = shareTables([table('a', 0), table('b', 0), table('c', 0)], 2);
+    expect(shares.map((share) => share.tables.map((t) => t.name))).toEqual([['a', 'c'], ['b']]);
+    expect(shareTables([table('big', 500), table('x', 0), table('y', 0)], 3).every((s) => s.tables.length === 1)).toBe(
+      true,
+    );
+  });
+
   test('fewer tables than jobs: one share per table; no tables: one empty share', () => {
     expect(shareTables([table('a', 1)], 4)).toEqual([{ tables: [table('a', 1)], bytes: 1 }]);
     expect(shareTables([], 4)).toEqual([{ tables: [], bytes: 0 }]);

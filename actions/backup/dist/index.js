@@ -77041,15 +77041,12 @@ async function retainCopies(store, manifest, options, known) {
 ;// CONCATENATED MODULE: ./src/postgres/relation-sizes.ts
 
 /**
- * Each table's size as the catalog last recorded it (heap and TOAST pages, as VACUUM and ANALYZE
- * leave them; what pg_dump itself orders its parallel work by), keyed by its qualified name. It
- * takes no lock: pg_total_relation_size would lock every table until the snapshot's transaction
- * ends, beside pg_dump's own locks, which at thousands of tables fills the lock table.
+ * Each table's pg_total_relation_size (heap, TOAST, indexes), keyed by its qualified name. Each
+ * size releases its table's lock as soon as it is read, so the snapshot's transaction does not
+ * hold a lock on every table while pg_dump runs.
  */
 async function tableSizes(session) {
-    const rows = await session.query(`SELECT n.nspname, c.relname,
-            (c.relpages::bigint + coalesce(t.relpages, 0)) * current_setting('block_size')::bigint
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+    const rows = await session.query(`SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p', 'm')`);
     return new Map(rows.map(([schema, name, size]) => [identifiers_qualifiedName({ schema: String(schema), name: String(name) }), Number(size)]));
 }
@@ -77072,7 +77069,7 @@ async function sequenceOwners(session) {
 const byName = (a, b) => a.schema < b.schema ? -1 : a.schema > b.schema ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 /**
  * Shares the tables among at most `jobs` workers, balanced by size: largest first, each to the
- * least loaded worker (the lowest-numbered among equals), so the same database always shares out
+ * least loaded worker (among equals the one with fewest tables, then the lowest-numbered), so the same database always shares out
  * the same way. No share is empty: with fewer tables than jobs, there are as many shares as
  * tables (and one, empty, when there are none).
  */
@@ -77081,7 +77078,11 @@ function shareTables(tables, jobs) {
     const shares = Array.from({ length: count }, () => ({ tables: [], bytes: 0 }));
     const largestFirst = [...tables].sort((a, b) => b.sizeBytes - a.sizeBytes || byName(a, b));
     for (const table of largestFirst) {
-        const least = shares.reduce((best, share) => (share.bytes < best.bytes ? share : best));
+        // Among equally loaded shares the one with fewest tables: empty tables (0 bytes) must not all
+        // land in the first share and leave another empty, which would dump every table.
+        const least = shares.reduce((best, share) => share.bytes < best.bytes || (share.bytes === best.bytes && share.tables.length < best.tables.length)
+            ? share
+            : best);
         least.tables.push(table);
         least.bytes += table.sizeBytes;
     }
@@ -77352,18 +77353,9 @@ async function runBackup(options) {
         const startedAt = now();
         const destination = await claimDestination(store, options, startedAt);
         const { key, lock } = destination;
-        const snapshot = await exportSnapshot(session);
-        const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-        const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) => readSequencesInSnapshot(database, psql.path, snapshot.id, oids), options.globals !== 'off');
-        const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
-        log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
-        const globals = await captureGlobals({
+        const { snapshot, dumpArgs, contents, globals } = await readWhatToDump(session, options, {
             pgDump,
-            database,
-            dumpArgs,
-            policy: options.globals,
-            log,
-            dumpRoles: contents.roles,
+            psqlPath: psql.path,
         });
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
         const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
@@ -77410,6 +77402,27 @@ async function runBackup(options) {
     finally {
         await session.close();
     }
+}
+/**
+ * The dump's snapshot, then in it what the dump will hold, the roles it depends on and the server's
+ * globals: everything the manifest records before pg_dump starts.
+ */
+async function readWhatToDump(session, options, { pgDump, psqlPath }) {
+    const { database, log } = options;
+    const snapshot = await exportSnapshot(session);
+    const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
+    const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) => readSequencesInSnapshot(database, psqlPath, snapshot.id, oids), options.globals !== 'off');
+    const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
+    log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
+    const globals = await captureGlobals({
+        pgDump,
+        database,
+        dumpArgs,
+        policy: options.globals,
+        log,
+        dumpRoles: contents.roles,
+    });
+    return { snapshot, dumpArgs, contents, globals };
 }
 /** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */
 function dumpPlanFor(options, made) {
