@@ -15,7 +15,7 @@ import { manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { testS3Client } from '../helpers/s3.js';
-import { clockOf } from '../helpers/backup-run.js';
+import { clockOf, ownSecondClock } from '../helpers/backup-run.js';
 
 export { manifestFor } from '../../harness/manifest.js';
 
@@ -53,7 +53,12 @@ export async function makeBackup(
       format: options.format ?? 'custom',
     }),
   );
-  return runBackup({ ...settings, run: {}, log: silentLogger, clock: options.now && clockOf(options.now) });
+  return runBackup({
+    ...settings,
+    run: {},
+    log: silentLogger,
+    clock: options.now ? clockOf(options.now) : ownSecondClock(),
+  });
 }
 
 /** A scratch database name nobody else uses. */

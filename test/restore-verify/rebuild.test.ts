@@ -11,6 +11,7 @@ import { parseRestoreVerifyInputs } from '../../src/restore/inputs.js';
 import { ownershipStep } from '../../src/restore/rebuild.js';
 import type { RestoreVerifyDetails } from '../../src/restore/restore-report.js';
 import { restoreVerifyMarkdown } from '../../src/restore/summary.js';
+import { ownSecondClock } from '../helpers/backup-run.js';
 import type { Logger } from '../../src/util/logger.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
@@ -42,7 +43,7 @@ async function backupWith(
       ...inputs,
     }),
   );
-  return runBackup({ ...settings, run: {}, log });
+  return runBackup({ ...settings, run: {}, log, clock: ownSecondClock() });
 }
 
 /** PATH with pg_dump, pg_restore and psql, but no pg_dumpall beside them: the globals cannot be taken. */
