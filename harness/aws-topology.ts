@@ -38,7 +38,10 @@ export const rdsIn = (region: string) => createRdsClient({ region, endpointUrl: 
 export const route53 = () => createRoute53Client({ region: PRIMARY_REGION, endpointUrl: stackFromEnv().awsEndpoint });
 
 /** `settings` adds to or replaces the defaults, e.g. the backup retention a test needs. */
-async function createPrimary(id: string, settings: Partial<CreateDBInstanceCommandInput> = {}): Promise<DBInstance> {
+export async function createPrimary(
+  id: string,
+  settings: Partial<CreateDBInstanceCommandInput> = {},
+): Promise<DBInstance> {
   const created = await rdsIn(PRIMARY_REGION).send(
     new CreateDBInstanceCommand({
       DBInstanceIdentifier: id,

@@ -5,7 +5,7 @@ import { runBundledAction } from '../../harness/bundled-action.js';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
-import { getObject, putObject, scratchName } from '../restore-verify/fixtures.js';
+import { getObject, putObject, scratchName, storedManifest } from '../restore-verify/fixtures.js';
 import { stackFromEnv } from '../../harness/stack.js';
 
 /**
@@ -55,10 +55,6 @@ const restoreVerify = (inputs: Record<string, string>) =>
     ...inputs,
   });
 
-async function manifestOf(bucket: string, key: string): Promise<BackupManifest> {
-  return JSON.parse((await getObject(bucket, manifestKeyFor(key))).toString('utf8')) as BackupManifest;
-}
-
 describe('refused before any call', () => {
   test.each([
     ['prefix', 'a/../b/', /^::error::prefix 'a\/\.\.\/b\/' has a '\.\.' folder: S3 stores it literally/m],
@@ -106,7 +102,7 @@ test('the manifest lists exactly the tables whose rows are in the dump, and says
     'pg-dump-args': '--exclude-table-data=payments -T "\\"Billing Archive\\".*" --no-unlogged-table-data',
   });
   expect(run.exitCode).toBe(0);
-  const manifest = await manifestOf(bucket, run.outputs.key as string);
+  const manifest = await storedManifest(bucket, run.outputs.key as string);
   // A single archive keeps version 2, which a restore tool one release behind still reads.
   expect(manifest.version).toBe(2);
   expect(manifest.parts).toBeUndefined();
@@ -139,7 +135,7 @@ describe('large objects, sequences, materialized views and odd names, from backu
     const run = await backup({ bucket });
     expect(run.stdout).not.toContain('::error::');
     key = run.outputs.key as string;
-    manifest = await manifestOf(bucket, key);
+    manifest = await storedManifest(bucket, key);
   }, 120_000);
 
   test('the manifest records them as the snapshot had them', () => {

@@ -8,7 +8,7 @@ import { stackFromEnv } from '../../harness/stack.js';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { loadSampleData, rowCounts } from '../helpers/sample-data.js';
-import { getObject, putObject, scratchName } from '../restore-verify/fixtures.js';
+import { getObject, putObject, scratchName, storedManifest } from '../restore-verify/fixtures.js';
 
 /**
  * A parallel backup (jobs: 2) through the bundled backup and restore-verify: the schema at the key,
@@ -58,10 +58,6 @@ const restoreVerify = (inputs: Record<string, string>) =>
     ...inputs,
   });
 
-async function manifestOf(bucket: string, key: string): Promise<BackupManifest> {
-  return JSON.parse((await getObject(bucket, manifestKeyFor(key))).toString('utf8')) as BackupManifest;
-}
-
 describe('jobs: 2, from backup to restore-verify', () => {
   let bucket: string;
   let key: string;
@@ -75,7 +71,7 @@ describe('jobs: 2, from backup to restore-verify', () => {
     expect(run.exitCode).toBe(0);
     key = run.outputs.key as string;
     sizeOutput = Number(run.outputs['size-bytes']);
-    manifest = await manifestOf(bucket, key);
+    manifest = await storedManifest(bucket, key);
   }, 180_000);
 
   test('the manifest lists two data parts beside the key, each with its size and SHA-256, and nothing else is stored', async () => {
@@ -147,7 +143,7 @@ test('retention deletes a parallel backup with its parts', async () => {
   expect(first.exitCode).toBe(0);
   const oldKey = first.outputs.key as string;
   // Made a year ago, as its manifest says: retention judges by the manifest's finish time.
-  const old = { ...(await manifestOf(bucket, oldKey)), finishedAt: '2025-12-01T02:00:00.000Z' };
+  const old = { ...(await storedManifest(bucket, oldKey)), finishedAt: '2025-12-01T02:00:00.000Z' };
   await putObject(bucket, manifestKeyFor(oldKey), JSON.stringify(old));
   // Two backups started in the same second would share a key: the second runs on a clock two seconds ahead.
   const second = await backup(
@@ -207,6 +203,6 @@ test('the second copy, in a bucket with Object Lock in another region, holds eve
   expect(await listKeys(copyBucket)).toEqual(
     [key, manifestKeyFor(key), `${key}.globals.sql`, `${key}.part-1`, `${key}.part-2`].sort(),
   );
-  const manifest = await manifestOf(bucket, key);
+  const manifest = await storedManifest(bucket, key);
   for (const part of manifest.parts ?? []) expect(part.storageChecksum?.algorithm).toBe('CRC32');
 }, 300_000);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { CreateDBInstanceCommand, CreateDBSnapshotCommand } from '@aws-sdk/client-rds';
+import { CreateDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { expect, test } from '@jest/globals';
 import { restoreFromSnapshot, type TemporaryInstance } from '../../src/aws/rds-recovery.js';
-import { describe as describeInstance, PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
+import { createPrimary, describe as describeInstance, PRIMARY_REGION, rdsIn } from '../../harness/aws-topology.js';
 
 /**
  * A restore turns IAM database authentication off unless asked (RDS's default for a restored
@@ -12,19 +12,8 @@ import { describe as describeInstance, PRIMARY_REGION, rdsIn } from '../../harne
 test('an instance restored for database-auth iam has IAM database authentication on; otherwise off', async () => {
   const id = `iam-source-${randomBytes(3).toString('hex')}`;
   const rds = rdsIn(PRIMARY_REGION);
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: id,
-      Engine: 'postgres',
-      EngineVersion: '15.8',
-      DBInstanceClass: 'db.t3.micro',
-      MasterUsername: 'app',
-      MasterUserPassword: 'not-a-real-secret',
-      AllocatedStorage: 20,
-      // Off on the source: moto copies a source's setting onto a restore, where RDS turns it off.
-      EnableIAMDatabaseAuthentication: false,
-    }),
-  );
+  // Off on the source: moto copies a source's setting onto a restore, where RDS turns it off.
+  await createPrimary(id, { EnableIAMDatabaseAuthentication: false });
   await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: id, DBSnapshotIdentifier: `${id}-snap` }));
   const target = (suffix: string, iam: boolean): TemporaryInstance => ({
     id: `${id}-${suffix}`,

@@ -12,6 +12,7 @@ import {
 } from '../../src/restore/run-restore-verify.js';
 import type { StoredBackup } from '../../src/storage/backup-store.js';
 import { manifestKeyFor, parseBackupKey } from '../../src/storage/keys.js';
+import type { BackupManifest } from '../../src/storage/manifest.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { testS3Client } from '../helpers/s3.js';
@@ -93,6 +94,11 @@ export async function restoreVerify(
 export async function getObject(bucket: string, key: string): Promise<Buffer> {
   const response = await testS3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+}
+
+/** The manifest stored beside a backup, as S3 holds it. */
+export async function storedManifest(bucket: string, key: string): Promise<BackupManifest> {
+  return JSON.parse((await getObject(bucket, manifestKeyFor(key))).toString('utf8')) as BackupManifest;
 }
 
 export async function putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
