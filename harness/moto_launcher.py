@@ -722,8 +722,16 @@ moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/deny-put"] = deny_put
 _PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits + string.punctuation if c not in '/"@')
 
 
+# RDS may put any of these in a password; every generated one holds them all, so each test sees
+# the quoting and escaping (SQL, shell, URL, the runner's ::add-mask:: encoding) every time.
+_CHARACTERS_THAT_NEED_ESCAPING = "%'$\\`:"
+
+
 def generated_master_login(self):
-    password = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(28))
+    characters = list(_CHARACTERS_THAT_NEED_ESCAPING)
+    characters += [secrets.choice(_PASSWORD_ALPHABET) for _ in range(28 - len(characters))]
+    secrets.SystemRandom().shuffle(characters)
+    password = "".join(characters)
     return json.dumps({"username": self.resource.master_username, "password": password})
 
 

@@ -1,3 +1,4 @@
+import { maskCommand } from '../helpers/workflow-commands.js';
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { awsCli } from '../../harness/aws-cli.js';
@@ -20,7 +21,7 @@ function expectPasswordHidden(text: string) {
   const password = stackFromEnv().postgres.password;
   const leaks = text.split('\n').filter((line) => line.includes(password) && !line.startsWith('::add-mask::'));
   expect(leaks).toEqual([]);
-  expect(text).toContain(`::add-mask::${password}`);
+  expect(text).toContain(maskCommand(password));
 }
 
 test('node24 dist/index.js, as the runner calls it: backs up, sets every output, writes the summary', async () => {

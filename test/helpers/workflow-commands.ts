@@ -17,3 +17,8 @@ export function obeyedCommands(stdout: string): string[] {
   }
   return obeyed;
 }
+
+/** The line `core.setSecret(value)` prints: the runner decodes `%25`, `%0D` and `%0A` back before masking. */
+export function maskCommand(value: string): string {
+  return `::add-mask::${value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`;
+}

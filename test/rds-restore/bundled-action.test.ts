@@ -1,3 +1,4 @@
+import { maskCommand } from '../helpers/workflow-commands.js';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,7 +157,7 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     expect(report.details.smoke?.output.trim()).toBe(MANAGED_MASTER);
 
     // Masked before anything could print it: the one line that holds it is the command that masks it.
-    expect(run.stdout).toContain(`::add-mask::${secret.password}`);
+    expect(run.stdout).toContain(maskCommand(secret.password));
     const leaks = (text: string) =>
       text.split('\n').filter((line) => line.includes(secret.password) && !line.startsWith('::add-mask::'));
     expect(leaks(run.stdout)).toEqual([]);

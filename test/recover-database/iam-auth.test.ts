@@ -1,3 +1,4 @@
+import { maskCommand } from '../helpers/workflow-commands.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,8 +80,7 @@ test('execute recovers production signing in with a token per client; the comman
 
   const masks = run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::127.0.0.1:'));
   // One token per process (pg_restore's parallel workers share their process's); each masked before use.
-  for (const token of [...proxy.passwords, commandToken])
-    expect(masks).toContain(`::add-mask::${token.replace(/%/g, '%25')}`);
+  for (const token of [...proxy.passwords, commandToken]) expect(masks).toContain(maskCommand(token));
   const shown = run.stdout
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))

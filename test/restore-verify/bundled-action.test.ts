@@ -9,7 +9,7 @@ import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { scratchName } from './fixtures.js';
-import { obeyedCommands } from '../helpers/workflow-commands.js';
+import { maskCommand, obeyedCommands } from '../helpers/workflow-commands.js';
 
 describe('the bundled restore-verify action (node24, as the runner calls it)', () => {
   let source: { name: string; url: string };
@@ -112,7 +112,7 @@ describe('the bundled restore-verify action (node24, as the runner calls it)', (
       'report-path': join(dir, 'never.json'),
     });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain(`::add-mask::${stack.postgres.password}`);
+    expect(run.stdout).toContain(maskCommand(stack.postgres.password));
     expect(run.stdout).toContain(
       "::error::target-database-url names 'postgres', a database every PostgreSQL server needs; name a scratch database such as restore_verify",
     );

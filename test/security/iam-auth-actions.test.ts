@@ -1,3 +1,4 @@
+import { maskCommand } from '../helpers/workflow-commands.js';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,7 +115,7 @@ function expectTokensPerClient(
   const made = [...tokens, ...commands.map((command) => command.password)];
   expect(masks.length).toBe(made.length);
   // The runner reads a workflow command's % escaped as %25.
-  for (const token of made) expect(masks).toContain(`::add-mask::${token.replace(/%/g, '%25')}`);
+  for (const token of made) expect(masks).toContain(maskCommand(token));
   const shown = result.stdout
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
