@@ -3,8 +3,7 @@ import { isAwsError } from '../aws/errors.js';
 import { restoreFromSnapshot, restoreToPointInTime, type TemporaryInstance } from '../aws/rds-recovery.js';
 import { describeInstance, endpointText } from '../aws/rds.js';
 import { waitUntilAvailable } from '../aws/rds-wait.js';
-import { runChecks, judgeChecks } from '../checks/run-checks.js';
-import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
+import { proveWithChecks, proveWithSmoke, type ProofRun } from '../checks/user-proof.js';
 import { findClient } from '../postgres/binaries.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import { awaitConnection } from '../postgres/await-connection.js';
@@ -67,6 +66,7 @@ export interface Connected {
 }
 
 const now = (run: RdsRestoreRun) => new Date(run.clock.now());
+const proofRun = (run: RdsRestoreRun): ProofRun => ({ ...run, now: () => now(run) });
 
 function collision(run: RdsRestoreRun): StepFailure {
   const { id } = run.target;
@@ -159,35 +159,6 @@ async function tablesStep(run: RdsRestoreRun, connected: Connected, point: Resol
   return judgeProof(proof, settings.countTables);
 }
 
-async function checksStep(
-  run: RdsRestoreRun,
-  checks: NonNullable<RdsRestoreSettings['checks']>,
-  connected: Connected,
-): Promise<string> {
-  run.details.checks.results = await runChecks(checks.checks, connected.database, {
-    psqlPath: connected.psqlPath,
-    timeoutSeconds: run.settings.rtoSeconds,
-    secrets: run.secrets,
-    now: () => now(run),
-    signal: run.signal,
-  });
-  return judgeChecks(run.details.checks.results, checks.path);
-}
-
-async function smokeStep(run: RdsRestoreRun, words: readonly string[], connected: Connected): Promise<string> {
-  const smoke = await runSmokeCommand(words, connected.database, {
-    timeoutSeconds: run.settings.smokeTimeoutSeconds,
-    secrets: run.secrets,
-    now: () => now(run),
-    env: run.env,
-    passOn: run.settings.smokeEnv,
-    signal: run.signal,
-  });
-  run.details.smoke = smoke;
-  if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
-  return judgeSmoke(smoke);
-}
-
 /** Why the instance goes now: said in the report, so a cancelled or failed run shows it cleaned up. */
 function deleteOccasion(run: RdsRestoreRun): string {
   if (run.signal?.aborted) return ' after the cancellation';
@@ -262,7 +233,7 @@ export function rdsRestoreSteps(run: RdsRestoreRun) {
     ? pipeline.check('checked', {
         name: STEP.checks,
         input: ({ connected }) => connected,
-        run: (connected) => checksStep(run, checks, connected),
+        run: (connected) => proveWithChecks(proofRun(run), checks, connected.database, connected.psqlPath),
         describe: detailIs,
       })
     : pipeline.skipped(STEP.checks, 'no checks file');
@@ -270,7 +241,7 @@ export function rdsRestoreSteps(run: RdsRestoreRun) {
     ? withChecks.check('smoke', {
         name: STEP.smoke,
         input: ({ connected }) => connected,
-        run: (connected) => smokeStep(run, smokeCommand, connected),
+        run: (connected) => proveWithSmoke(proofRun(run), smokeCommand, connected.database),
         describe: detailIs,
       })
     : withChecks.skipped(STEP.smoke, 'no smoke-command');

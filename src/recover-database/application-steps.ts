@@ -1,5 +1,5 @@
-import { judgeChecks, runChecks } from '../checks/run-checks.js';
-import { databaseEnv, judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
+import { databaseEnv } from '../checks/smoke.js';
+import { proveWithChecks, proveWithSmoke } from '../checks/user-proof.js';
 import { waitHealthy } from '../health/wait.js';
 import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
 import type { StepRecorder } from '../report/report.js';
@@ -112,37 +112,18 @@ export async function userProofSteps(
 ): Promise<void> {
   const { run, steps } = execution;
   const { checks, smokeCommand } = run.settings;
-  if (checks) {
+  if (checks)
     await steps.run(
       STEP.checks,
-      async () => {
-        run.details.checks.results = await runChecks(checks.checks, target, {
-          psqlPath,
-          timeoutSeconds: run.settings.rtoSeconds,
-          secrets: run.secrets,
-          now: run.now,
-          signal: run.signal,
-        });
-        return judgeChecks(run.details.checks.results, checks.path);
-      },
+      () => proveWithChecks(run, checks, target, psqlPath),
       (detail) => detail,
     );
-  } else steps.skip(STEP.checks, 'no checks file');
-  if (smokeCommand) {
+  else steps.skip(STEP.checks, 'no checks file');
+  if (smokeCommand)
     await steps.run(
       STEP.smoke,
-      async () => {
-        run.details.smoke = await runSmokeCommand(smokeCommand, target, {
-          timeoutSeconds: run.settings.smokeTimeoutSeconds,
-          passOn: run.settings.smokeEnv,
-          secrets: run.secrets,
-          now: run.now,
-          env: run.env,
-          signal: run.signal,
-        });
-        return judgeSmoke(run.details.smoke);
-      },
+      () => proveWithSmoke(run, smokeCommand, target),
       (detail) => detail,
     );
-  } else steps.skip(STEP.smoke, 'no smoke-command');
+  else steps.skip(STEP.smoke, 'no smoke-command');
 }

@@ -30,7 +30,7 @@ import {
   type RolesResult,
 } from '../storage/stored-roles.js';
 import { measureRpo } from './rpo.js';
-import { judgeChecks, runChecks } from '../checks/run-checks.js';
+import { proveWithChecks, proveWithSmoke } from '../checks/user-proof.js';
 import { sameDatabaseResolved } from './same-database.js';
 import {
   createScratchDatabase,
@@ -41,7 +41,6 @@ import {
 } from '../postgres/scratch-database.js';
 import { claimTarget, type TargetClaim } from '../postgres/target-claim.js';
 import { readCatalog, selectBackup, type Selection } from '../storage/backup-selection.js';
-import { judgeSmoke, runSmokeCommand } from '../checks/smoke.js';
 import { verifyAgainstManifest } from '../checks/verify-tables.js';
 import type { ReadObject } from '../storage/streamed-restore-source.js';
 import { restoreStreamed, STREAMED } from './streamed-restore.js';
@@ -247,35 +246,6 @@ async function verifyStep(
     if (verified.failure) throw verified.failure;
     return verified.detail;
   });
-}
-
-async function checksStep(
-  run: RestoreRun,
-  checks: NonNullable<RestoreVerifySettings['checks']>,
-  psqlPath: string,
-): Promise<string> {
-  run.details.checks.results = await runChecks(checks.checks, run.settings.target, {
-    psqlPath,
-    timeoutSeconds: run.settings.rtoSeconds,
-    secrets: run.secrets,
-    now: run.now,
-    signal: run.signal,
-  });
-  return judgeChecks(run.details.checks.results, checks.path);
-}
-
-async function smokeStep(run: RestoreRun, words: readonly string[]): Promise<string> {
-  const smoke = await runSmokeCommand(words, run.settings.target, {
-    timeoutSeconds: run.settings.smokeTimeoutSeconds,
-    secrets: run.secrets,
-    now: run.now,
-    env: run.env,
-    passOn: run.settings.smokeEnv,
-    signal: run.signal,
-  });
-  run.details.smoke = smoke;
-  if (smoke.output.trim()) run.log.info(`smoke command output:\n${smoke.output}`);
-  return judgeSmoke(smoke);
 }
 
 async function dropStep(
@@ -557,7 +527,7 @@ export function restoreVerifySteps(run: RestoreRun) {
     ? pipeline.check('checked', {
         name: STEP.checks,
         input: ({ prepared }) => prepared.psqlPath,
-        run: (psqlPath) => checksStep(run, checks, psqlPath),
+        run: (psqlPath) => proveWithChecks(run, checks, run.settings.target, psqlPath),
         describe: detailIs,
       })
     : pipeline.skipped(STEP.checks, 'no checks file');
@@ -565,7 +535,7 @@ export function restoreVerifySteps(run: RestoreRun) {
     ? withChecks.check('smoke', {
         name: STEP.smoke,
         input: () => smokeCommand,
-        run: (words) => smokeStep(run, words),
+        run: (words) => proveWithSmoke(run, words, run.settings.target),
         describe: detailIs,
       })
     : withChecks.skipped(STEP.smoke, 'no smoke-command');
