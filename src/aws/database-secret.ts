@@ -71,22 +71,49 @@ function refusal(error: unknown, secretId: string, region: string): Configuratio
   return undefined;
 }
 
+async function secretText(
+  client: SecretsManagerClient,
+  secretId: string,
+  region: string,
+  stage: 'AWSCURRENT' | 'AWSPREVIOUS',
+): Promise<string> {
+  let text: string | undefined;
+  try {
+    const response = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+    text = response.SecretString;
+  } catch (error) {
+    throw refusal(error, secretId, region) ?? error;
+  }
+  if (text === undefined)
+    throw new ConfigurationError(
+      `secret ${secretId} holds binary data, not text: store the login as RDS does, {"username": "...", "password": "..."}`,
+    );
+  return text;
+}
+
 /** Reads the secret's current version (AWSCURRENT) as a login; a refusal is a ConfigurationError saying what to change. */
 export async function readSecretLogin(
   client: SecretsManagerClient,
   secretId: string,
   region: string,
 ): Promise<SecretLogin> {
-  let text: string | undefined;
+  return parseSecretLogin(secretId, await secretText(client, secretId, region, 'AWSCURRENT'));
+}
+
+/**
+ * The login a rotation left behind (AWSPREVIOUS): what a copy of the database from before the
+ * rotation still accepts. Undefined when the secret was never rotated or that version is not a
+ * login: it is only ever tried after the current one, so it never fails a run by itself.
+ */
+export async function readPreviousSecretLogin(
+  client: SecretsManagerClient,
+  secretId: string,
+  region: string,
+): Promise<SecretLogin | undefined> {
   try {
-    const response = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    text = response.SecretString;
-    if (text === undefined)
-      throw new ConfigurationError(
-        `secret ${secretId} holds binary data, not text: store the login as RDS does, {"username": "...", "password": "..."}`,
-      );
+    return parseSecretLogin(secretId, await secretText(client, secretId, region, 'AWSPREVIOUS'));
   } catch (error) {
-    throw refusal(error, secretId, region) ?? error;
+    if (error instanceof ConfigurationError) return undefined;
+    throw error;
   }
-  return parseSecretLogin(secretId, text);
 }

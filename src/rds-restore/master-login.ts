@@ -1,5 +1,5 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { createSecretsManagerClient, readSecretLogin } from '../aws/database-secret.js';
+import { createSecretsManagerClient, readPreviousSecretLogin, readSecretLogin } from '../aws/database-secret.js';
 import { secretRegion, type DatabaseSecretRef } from '../aws/database-secret-ref.js';
 import { describeInstance } from '../aws/rds.js';
 import { ConfigurationError } from '../errors.js';
@@ -11,6 +11,11 @@ export interface DatabaseLogin {
   password: string;
   /** Where it came from, for the log: never the password. */
   source: string;
+  /**
+   * The secret's password before its last rotation (AWSPREVIOUS), with the same user: an instance
+   * restored to a point before that rotation still has it.
+   */
+  previousPassword?: string;
 }
 
 export interface MasterLoginContext {
@@ -58,12 +63,23 @@ async function secretLogin(
       `secret ${secretId} holds a password but no username field: set username to the source instance's master user`,
     );
   const what = secret.kind === 'managed' ? `the source's MasterUserSecret, ${secretId}` : `secret ${secretId}`;
-  return { username: user, password: login.password, source: `Secrets Manager (${what})` };
+  const previous = await readPreviousSecretLogin(client, secretId, region);
+  if (previous) context.maskSecret(previous.password);
+  const previousPassword =
+    previous && (previous.username ?? user) === user && previous.password !== login.password
+      ? previous.password
+      : undefined;
+  return {
+    username: user,
+    password: login.password,
+    source: `Secrets Manager (${what})`,
+    ...(previousPassword ? { previousPassword } : {}),
+  };
 }
 
 /**
  * The source's master login, which the restored instance keeps: as given, or read from Secrets
- * Manager (the secret's current version). Read before anything is created; a secret that cannot
+ * Manager (the secret's current version, and the one before it for a point before a rotation). Read before anything is created; a secret that cannot
  * be read is a ConfigurationError saying what to change.
  */
 export async function resolveMasterLogin(master: MasterLogin, context: MasterLoginContext): Promise<DatabaseLogin> {

@@ -49,7 +49,8 @@ export interface RdsRestoreDetails {
     endpoint?: string;
     statuses: { status: string; at: string }[];
   };
-  database: { name: string; serverVersion?: string };
+  /** login: said when it was not the one the run started with (a rotated secret's previous version). */
+  database: { name: string; serverVersion?: string; login?: string };
   proof?: DatabaseProof;
   checks: { file?: string; results: CheckResult[] };
   smoke?: SmokeResult;

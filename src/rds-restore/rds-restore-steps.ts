@@ -6,7 +6,7 @@ import { waitUntilAvailable } from '../aws/rds-wait.js';
 import { proveWithChecks, proveWithSmoke, type ProofRun } from '../checks/user-proof.js';
 import { findClient } from '../postgres/binaries.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
-import { awaitConnection } from '../postgres/await-connection.js';
+import { awaitConnection, PASSWORD_REFUSED } from '../postgres/await-connection.js';
 import type { StepRecorder } from '../report/report.js';
 import { notApplicable, StepFailure, StepPipeline } from '../report/step-pipeline.js';
 import type { Backoff } from '../util/backoff.js';
@@ -124,16 +124,29 @@ async function connectStep(
   const { settings, pacing, clock, login } = run;
   const url = `postgres://${encodeURIComponent(login.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
   const parsed = parseDatabaseUrl(url, 'the restored instance');
-  const database: DatabaseTarget = settings.databaseAuth.apply(
-    login.password ? { ...parsed, password: login.password } : parsed,
-    'the restored instance',
-  );
+  const withPassword = (password: string): DatabaseTarget =>
+    settings.databaseAuth.apply(password ? { ...parsed, password } : parsed, 'the restored instance');
   const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
-  const serverVersion = await awaitConnection(database, options, {
-    backoff: pacing.connect,
-    timeoutMs: pacing.connectTimeoutMs,
-    clock,
-  });
+  const wait = { backoff: pacing.connect, timeoutMs: pacing.connectTimeoutMs, clock };
+  const connect = (database: DatabaseTarget) =>
+    awaitConnection(database, options, { ...wait, final: login.password ? PASSWORD_REFUSED : undefined });
+  let database = withPassword(login.password);
+  let serverVersion: string;
+  try {
+    serverVersion = await connect(database);
+  } catch (error) {
+    if (!login.previousPassword || !PASSWORD_REFUSED.test(String(error))) throw error;
+    run.log.info(
+      "the restored instance refused the secret's current password: the password was rotated after the recovery point, so the secret's previous version (AWSPREVIOUS) is tried",
+    );
+    database = withPassword(login.previousPassword);
+    serverVersion = await connect(database).catch((second: unknown) => {
+      if (!PASSWORD_REFUSED.test(String(second))) throw second;
+      const message = `${database.display} refused both the current and the previous password of the secret: it was rotated more than once since the recovery point; use database-auth: iam (the restored instance has IAM authentication on), or a later point`;
+      throw new StepFailure(message, [message]);
+    });
+    run.details.database.login = 'the secret before its last rotation (AWSPREVIOUS)';
+  }
   run.details.database.serverVersion = serverVersion;
   return { database, psqlPath, serverVersion };
 }
@@ -221,7 +234,10 @@ export function rdsRestoreSteps(run: RdsRestoreRun) {
       name: STEP.connect,
       input: ({ endpoint, psqlPath }) => ({ endpoint, psqlPath }),
       run: (input) => connectStep(run, input),
-      describe: (c) => `${c.database.display}: PostgreSQL ${c.serverVersion}`,
+      describe: (c) => {
+        const login = run.details.database.login;
+        return `${c.database.display}: PostgreSQL ${c.serverVersion}${login ? `, logged in with ${login}` : ''}`;
+      },
     })
     .check('tables', {
       name: STEP.tables,

@@ -14,6 +14,7 @@ import {
   addPayments,
   createSource,
   managedMasterLogin,
+  rotateSecret,
   psql,
   serverNow,
   setLatestRestorableTime,
@@ -168,5 +169,51 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     // The proofs, the checks and the smoke command each ran psql through the recorder.
     expect(calls.filter((line) => line.includes('-X')).length).toBeGreaterThanOrEqual(4);
     expect(calls.filter((line) => line.includes(secret.password))).toEqual([]);
+  }, 300_000);
+
+  test('a secret rotated after the recovery point: its previous version (AWSPREVIOUS) opens the restored instance; rotated twice, the run says so at once', async () => {
+    const secret = await managedMasterLogin(managedSourceId);
+    // RDS rotated the secret after the recovery point: the restored data keeps the password before it.
+    const rotated = `${secret.password}-r1`;
+    await rotateSecret(secret.arn, { username: MANAGED_MASTER, password: rotated });
+    const managedRun = (runId: string, reportPath: string) =>
+      runBundledAction(
+        'rds-restore-test',
+        {
+          'instance-id': managedSourceId,
+          'source-region': PRIMARY_REGION,
+          'endpoint-url': stackFromEnv().awsEndpoint,
+          'master-password-secret': 'managed',
+          database: 'shop',
+          checks: join(dir, 'checks.sql'),
+          'wait-timeout-minutes': '5',
+          'report-path': reportPath,
+        },
+        { env: { GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' } },
+      );
+    const reportPath = join(dir, 'rotated-report.json');
+    const run = await managedRun('4444', reportPath);
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toContain("the secret's previous version (AWSPREVIOUS) is tried");
+    expect(run.stdout).toContain('logged in with the secret before its last rotation (AWSPREVIOUS)');
+    const report = JSON.parse(await readFile(reportPath, 'utf8')) as RdsRestoreReport;
+    expect(report.passed).toBe(true);
+    expect(report.details.database.login).toBe('the secret before its last rotation (AWSPREVIOUS)');
+    for (const password of [secret.password, rotated]) {
+      expect(run.stdout).toContain(maskCommand(password));
+      const leaks = (text: string) =>
+        text.split('\n').filter((line) => line.includes(password) && !line.startsWith('::add-mask::'));
+      expect([...leaks(run.stdout), ...leaks(run.summary), ...leaks(await readFile(reportPath, 'utf8'))]).toEqual([]);
+    }
+
+    // Rotated once more: neither version is the restored data's password; a retry would not change that.
+    await rotateSecret(secret.arn, { username: MANAGED_MASTER, password: `${secret.password}-r2` });
+    const twice = await managedRun('4545', join(dir, 'rotated-twice-report.json'));
+    expect(twice.exitCode).toBe(1);
+    expect(twice.stdout).toContain(
+      'refused both the current and the previous password of the secret: it was rotated more than once since the recovery point; use database-auth: iam',
+    );
+    expect(twice.stdout).toMatch(/delete instance: deleted shop-[\w-]+-rt-4545-1/);
+    await rotateSecret(secret.arn, secret);
   }, 300_000);
 });

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, StartDBInstanceAutomatedBackupsReplicationCommand } from '@aws-sdk/client-rds';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { createSecretsManagerClient } from '../../src/aws/database-secret.js';
 import { parseChecks } from '../../src/checks/checks-file.js';
 import type { RdsRestoreSettings } from '../../src/rds-restore/inputs.js';
@@ -93,6 +93,16 @@ export async function managedMasterLogin(
   if (!arn) throw new Error(`${id} has no MasterUserSecret`);
   const { SecretString } = await secretsIn(region).send(new GetSecretValueCommand({ SecretId: arn }));
   return { arn, ...(JSON.parse(SecretString ?? '') as { username: string; password: string }) };
+}
+
+/** What a rotation does to the secret: a new current version; the one before becomes AWSPREVIOUS. */
+export async function rotateSecret(arn: string, login: { username: string; password: string }): Promise<void> {
+  await secretsIn(PRIMARY_REGION).send(
+    new PutSecretValueCommand({
+      SecretId: arn,
+      SecretString: JSON.stringify({ username: login.username, password: login.password }),
+    }),
+  );
 }
 
 export async function replicateBackups(sourceId: string, to: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { MasterLogin } from '../../src/rds-restore/inputs.js';
 import { resolveMasterLogin } from '../../src/rds-restore/master-login.js';
 import { PRIMARY_REGION, rdsIn, SECONDARY_REGION } from '../../harness/aws-topology.js';
 import { stackFromEnv } from '../../harness/stack.js';
-import { createSource, managedMasterLogin, secretsIn } from './fixtures.js';
+import { createSource, managedMasterLogin, rotateSecret, secretsIn } from './fixtures.js';
 
 /** Reads the login as rds-restore-test does, recording what it asked to mask. */
 async function resolve(secret: string, username?: string, instanceId = managedId) {
@@ -79,6 +79,20 @@ describe('the master login from Secrets Manager, against moto', () => {
     // By name it is looked for in the source region, where it does not exist.
     const name = arn.split(':secret:')[1]?.replace(/-[A-Za-z0-9]{6}$/, '') as string;
     expect(await refusal(name)).toContain(`no secret ${name} in us-east-1`);
+  });
+
+  test("a rotated secret's previous version (AWSPREVIOUS) comes along, masked too; not when it is another user's or never was", async () => {
+    const arn = await createSecret(PRIMARY_REGION, { text: JSON.stringify({ username: 'ops', password: PASSWORD }) });
+    expect((await resolve(arn)).login.previousPassword).toBeUndefined();
+    const rotated = `${PASSWORD}-rotated`;
+    await rotateSecret(arn, { username: 'ops', password: rotated });
+    const { login, masked } = await resolve(arn);
+    expect(login).toMatchObject({ username: 'ops', password: rotated, previousPassword: PASSWORD });
+    expect(masked).toEqual([rotated, PASSWORD]);
+    // A previous version that was another user's login opens nothing for this one.
+    await rotateSecret(arn, { username: 'admin', password: 'x' });
+    await rotateSecret(arn, { username: 'ops', password: rotated });
+    expect((await resolve(arn)).login.previousPassword).toBeUndefined();
   });
 
   test('a plain-string secret is the password; username then comes from the input', async () => {

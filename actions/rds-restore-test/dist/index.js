@@ -66906,7 +66906,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 7384:
+/***/ 5983:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78896,6 +78896,36 @@ function judgeSmoke(smoke) {
     return detail;
 }
 
+;// CONCATENATED MODULE: ./src/checks/user-proof.ts
+
+
+/** The checks file against the restored database; each check within the run's RTO. */
+async function proveWithChecks(run, checks, target, psqlPath) {
+    run.details.checks.results = await runChecks(checks.checks, target, {
+        psqlPath,
+        timeoutSeconds: run.settings.rtoSeconds,
+        secrets: run.secrets,
+        now: run.now,
+        signal: run.signal,
+    });
+    return judgeChecks(run.details.checks.results, checks.path);
+}
+/** The smoke command against the restored database; what it printed goes to the log as well as the report. */
+async function proveWithSmoke(run, words, target) {
+    const smoke = await runSmokeCommand(words, target, {
+        timeoutSeconds: run.settings.smokeTimeoutSeconds,
+        passOn: run.settings.smokeEnv,
+        secrets: run.secrets,
+        now: run.now,
+        env: run.env,
+        signal: run.signal,
+    });
+    run.details.smoke = smoke;
+    if (smoke.output.trim())
+        run.log.info(`smoke command output:\n${smoke.output}`);
+    return judgeSmoke(smoke);
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/binaries.ts
 
 
@@ -78997,12 +79027,15 @@ async function findClient(tool, serverMajor, serverVersion) {
 
 
 
+/** libpq's answer to a wrong password, which no retry makes right (unlike RDS's PAM refusal of an IAM token while a new instance's IAM setting spreads). */
+const PASSWORD_REFUSED = /password authentication failed for user/;
 /**
  * Connects until the server answers (a freshly restored instance is `available` to RDS a moment
  * before its database accepts connections) and returns its version, or throws with the last error.
+ * An error that `final` matches ends the wait at once.
  */
 async function awaitConnection(database, options, wait) {
-    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || options.signal?.aborted === true, { deadline: wait.clock.now() + wait.timeoutMs, backoff: wait.backoff, clock: wait.clock });
+    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || options.signal?.aborted === true || wait.final?.test(result.error) === true, { deadline: wait.clock.now() + wait.timeoutMs, backoff: wait.backoff, clock: wait.clock });
     if (!outcome.value.ok)
         throw new Error(`${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`);
     return outcome.value.rows[0]?.[0] ?? 'unknown';
@@ -79193,7 +79226,6 @@ async function deleteTemporaryInstance(client, id, region, runTag) {
 
 
 
-
 const DEFAULT_PACING = {
     poll: { initialMs: 10_000, maxMs: 30_000, factor: 1.5 },
     progressEveryMs: 60_000,
@@ -79202,6 +79234,7 @@ const DEFAULT_PACING = {
     throttle: { initialMs: 1_000, maxMs: 20_000, factor: 2 },
 };
 const now = (run) => new Date(run.clock.now());
+const proofRun = (run) => ({ ...run, now: () => now(run) });
 function collision(run) {
     const { id } = run.target;
     const message = `an instance named ${id} already exists in ${run.settings.region} and was not created by this run: nothing was restored, and it is left untouched; delete or rename it, or re-run (a re-run gets another name)`;
@@ -79255,13 +79288,28 @@ async function connectStep(run, { endpoint, psqlPath }) {
     const { settings, pacing, clock, login } = run;
     const url = `postgres://${encodeURIComponent(login.username)}@${endpoint}/${encodeURIComponent(settings.database)}`;
     const parsed = parseDatabaseUrl(url, 'the restored instance');
-    const database = settings.databaseAuth.apply(login.password ? { ...parsed, password: login.password } : parsed, 'the restored instance');
+    const withPassword = (password) => settings.databaseAuth.apply(password ? { ...parsed, password } : parsed, 'the restored instance');
     const options = { psqlPath, applicationName: 'dr-actions rds-restore-test', timeoutSeconds: 30, signal: run.signal };
-    const serverVersion = await awaitConnection(database, options, {
-        backoff: pacing.connect,
-        timeoutMs: pacing.connectTimeoutMs,
-        clock,
-    });
+    const wait = { backoff: pacing.connect, timeoutMs: pacing.connectTimeoutMs, clock };
+    const connect = (database) => awaitConnection(database, options, { ...wait, final: login.password ? PASSWORD_REFUSED : undefined });
+    let database = withPassword(login.password);
+    let serverVersion;
+    try {
+        serverVersion = await connect(database);
+    }
+    catch (error) {
+        if (!login.previousPassword || !PASSWORD_REFUSED.test(String(error)))
+            throw error;
+        run.log.info("the restored instance refused the secret's current password: the password was rotated after the recovery point, so the secret's previous version (AWSPREVIOUS) is tried");
+        database = withPassword(login.previousPassword);
+        serverVersion = await connect(database).catch((second) => {
+            if (!PASSWORD_REFUSED.test(String(second)))
+                throw second;
+            const message = `${database.display} refused both the current and the previous password of the secret: it was rotated more than once since the recovery point; use database-auth: iam (the restored instance has IAM authentication on), or a later point`;
+            throw new StepFailure(message, [message]);
+        });
+        run.details.database.login = 'the secret before its last rotation (AWSPREVIOUS)';
+    }
     run.details.database.serverVersion = serverVersion;
     return { database, psqlPath, serverVersion };
 }
@@ -79280,30 +79328,6 @@ async function tablesStep(run, connected, point) {
     });
     run.details.proof = proof;
     return judgeProof(proof, settings.countTables);
-}
-async function checksStep(run, checks, connected) {
-    run.details.checks.results = await runChecks(checks.checks, connected.database, {
-        psqlPath: connected.psqlPath,
-        timeoutSeconds: run.settings.rtoSeconds,
-        secrets: run.secrets,
-        now: () => now(run),
-        signal: run.signal,
-    });
-    return judgeChecks(run.details.checks.results, checks.path);
-}
-async function smokeStep(run, words, connected) {
-    const smoke = await runSmokeCommand(words, connected.database, {
-        timeoutSeconds: run.settings.smokeTimeoutSeconds,
-        secrets: run.secrets,
-        now: () => now(run),
-        env: run.env,
-        passOn: run.settings.smokeEnv,
-        signal: run.signal,
-    });
-    run.details.smoke = smoke;
-    if (smoke.output.trim())
-        run.log.info(`smoke command output:\n${smoke.output}`);
-    return judgeSmoke(smoke);
 }
 /** Why the instance goes now: said in the report, so a cancelled or failed run shows it cleaned up. */
 function deleteOccasion(run) {
@@ -79363,7 +79387,10 @@ function rdsRestoreSteps(run) {
         name: STEP.connect,
         input: ({ endpoint, psqlPath }) => ({ endpoint, psqlPath }),
         run: (input) => connectStep(run, input),
-        describe: (c) => `${c.database.display}: PostgreSQL ${c.serverVersion}`,
+        describe: (c) => {
+            const login = run.details.database.login;
+            return `${c.database.display}: PostgreSQL ${c.serverVersion}${login ? `, logged in with ${login}` : ''}`;
+        },
     })
         .check('tables', {
         name: STEP.tables,
@@ -79375,7 +79402,7 @@ function rdsRestoreSteps(run) {
         ? pipeline.check('checked', {
             name: STEP.checks,
             input: ({ connected }) => connected,
-            run: (connected) => checksStep(run, checks, connected),
+            run: (connected) => proveWithChecks(proofRun(run), checks, connected.database, connected.psqlPath),
             describe: detailIs,
         })
         : pipeline.skipped(STEP.checks, 'no checks file');
@@ -79383,7 +79410,7 @@ function rdsRestoreSteps(run) {
         ? withChecks.check('smoke', {
             name: STEP.smoke,
             input: ({ connected }) => connected,
-            run: (connected) => smokeStep(run, smokeCommand, connected),
+            run: (connected) => proveWithSmoke(proofRun(run), smokeCommand, connected.database),
             describe: detailIs,
         })
         : withChecks.skipped(STEP.smoke, 'no smoke-command');
@@ -79633,19 +79660,37 @@ function refusal(error, secretId, region) {
         return new ConfigurationError(`secret ${secretId} cannot be read now (deleted, or scheduled for deletion?): restore it, or name the secret that holds the current password`);
     return undefined;
 }
-/** Reads the secret's current version (AWSCURRENT) as a login; a refusal is a ConfigurationError saying what to change. */
-async function readSecretLogin(client, secretId, region) {
+async function secretText(client, secretId, region, stage) {
     let text;
     try {
-        const response = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId }));
+        const response = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: secretId, VersionStage: stage }));
         text = response.SecretString;
-        if (text === undefined)
-            throw new ConfigurationError(`secret ${secretId} holds binary data, not text: store the login as RDS does, {"username": "...", "password": "..."}`);
     }
     catch (error) {
         throw refusal(error, secretId, region) ?? error;
     }
-    return parseSecretLogin(secretId, text);
+    if (text === undefined)
+        throw new ConfigurationError(`secret ${secretId} holds binary data, not text: store the login as RDS does, {"username": "...", "password": "..."}`);
+    return text;
+}
+/** Reads the secret's current version (AWSCURRENT) as a login; a refusal is a ConfigurationError saying what to change. */
+async function readSecretLogin(client, secretId, region) {
+    return parseSecretLogin(secretId, await secretText(client, secretId, region, 'AWSCURRENT'));
+}
+/**
+ * The login a rotation left behind (AWSPREVIOUS): what a copy of the database from before the
+ * rotation still accepts. Undefined when the secret was never rotated or that version is not a
+ * login: it is only ever tried after the current one, so it never fails a run by itself.
+ */
+async function readPreviousSecretLogin(client, secretId, region) {
+    try {
+        return parseSecretLogin(secretId, await secretText(client, secretId, region, 'AWSPREVIOUS'));
+    }
+    catch (error) {
+        if (error instanceof ConfigurationError)
+            return undefined;
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/master-login.ts
@@ -79675,11 +79720,22 @@ async function secretLogin(secret, username, context) {
     if (!user)
         throw new ConfigurationError(`secret ${secretId} holds a password but no username field: set username to the source instance's master user`);
     const what = secret.kind === 'managed' ? `the source's MasterUserSecret, ${secretId}` : `secret ${secretId}`;
-    return { username: user, password: login.password, source: `Secrets Manager (${what})` };
+    const previous = await readPreviousSecretLogin(client, secretId, region);
+    if (previous)
+        context.maskSecret(previous.password);
+    const previousPassword = previous && (previous.username ?? user) === user && previous.password !== login.password
+        ? previous.password
+        : undefined;
+    return {
+        username: user,
+        password: login.password,
+        source: `Secrets Manager (${what})`,
+        ...(previousPassword ? { previousPassword } : {}),
+    };
 }
 /**
  * The source's master login, which the restored instance keeps: as given, or read from Secrets
- * Manager (the secret's current version). Read before anything is created; a secret that cannot
+ * Manager (the secret's current version, and the one before it for a point before a rotation). Read before anything is created; a secret that cannot
  * be read is a ConfigurationError saying what to change.
  */
 async function resolveMasterLogin(master, context) {
@@ -83157,7 +83213,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7384);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5983);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
