@@ -7,7 +7,7 @@ import { bareDnsName } from '../aws/dns-names.js';
 import { waitUntilAvailable } from '../aws/rds-wait.js';
 import { addInstanceTags, describeInstance, endpointText, type InstanceState } from '../aws/rds.js';
 import { ConfigurationError } from '../errors.js';
-import { awaitConnection } from '../postgres/await-connection.js';
+import { awaitConnection, PASSWORD_REFUSED } from '../postgres/await-connection.js';
 import { findClient } from '../postgres/binaries.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
 import type { StepRecorder } from '../report/report.js';
@@ -138,6 +138,8 @@ async function connectRestored(
     backoff: pacing.connect,
     timeoutMs: pacing.connectTimeoutMs,
     clock: pacing.clock,
+    // The restored data keeps the password of its recovery point: one it refuses stays refused.
+    final: production.auth ? undefined : PASSWORD_REFUSED,
   });
   return { target, psqlPath };
 }
