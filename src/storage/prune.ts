@@ -211,7 +211,7 @@ async function classifyUnverified(
       key,
       witness: newestOf(parts),
       objects: parts,
-      reason: `incomplete: ${plural(parts.length, 'data part')} without the backup object (the schema) or a manifest`,
+      reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
     })),
   ];
   // A manifest says dr-actions wrote it (the plan's old script wrote none); else the object's metadata.

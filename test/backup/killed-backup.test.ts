@@ -59,7 +59,7 @@ const KILLED: [string, (method: string, path: string) => boolean, RegExp, RegExp
     'only a data part stored',
     (method, path) => isPartUpload(method, path) || isObjectPut(method, path),
     /\.part-\d$/,
-    /^incomplete: 1 data part without the backup object \(the schema\) or a manifest/,
+    /^incomplete: 1 data part whose backup object \(the schema\) is not there/,
   ],
 ];
 
