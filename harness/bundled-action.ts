@@ -39,7 +39,13 @@ export function parseOutputFile(text: string): Record<string, string> {
 export async function runBundledAction(
   name: string,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    timeoutMs?: number;
+    /** Given the action's process once it started: a test that kills it (the runner's machine lost) does it through this. */
+    started?: (action: { kill(signal: NodeJS.Signals): boolean }) => void;
+  } = {},
 ): Promise<BundledActionRun> {
   const dir = await mkdtemp(join(tmpdir(), `dr-actions-${name}-`));
   const outputFile = join(dir, 'output');
@@ -51,7 +57,7 @@ export async function runBundledAction(
   );
   try {
     const entry = fileURLToPath(new URL(`../actions/${name}/dist/index.js`, import.meta.url));
-    const result = await execa(node24Path(), [entry], {
+    const running = execa(node24Path(), [entry], {
       env: {
         GITHUB_OUTPUT: outputFile,
         GITHUB_STEP_SUMMARY: summaryFile,
@@ -63,6 +69,8 @@ export async function runBundledAction(
       reject: false,
       timeout: options.timeoutMs ?? 300_000,
     });
+    options.started?.(running);
+    const result = await running;
     return {
       exitCode: result.exitCode ?? 1,
       stdout: String(result.stdout),

@@ -6,7 +6,9 @@ import type { BackupStore } from '../storage/backup-store.js';
 import {
   BackupKeyTakenError,
   deleteIfOurs,
+  leftByCancel,
   uploadBackupObject,
+  type UploadCancelledError,
   type BackupObject,
   type WrittenObject,
 } from '../storage/backup-writes.js';
@@ -66,7 +68,7 @@ interface Shared {
    * S3 could store it without this run learning of it.
    */
   abort: AbortController;
-  /** A cancelled job, which stops the uploads too. */
+  /** A cancelled job, which stops the uploads too (before the request that creates an object; one already sent finishes, and its object is removed). */
   signal?: AbortSignal;
   /** The first failure, which explains the others: those that followed were stopped by it. */
   cause?: { label: string; error: unknown };
@@ -155,7 +157,8 @@ export async function dumpInParallel(
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) {
       for (const object of written) await deleteIfOurs(store, object).catch(() => undefined);
-      throw failureOf(shared, failed.reason, options);
+      const reasons = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+      throw failureOf(shared, failed.reason, { ...options, left: leftByCancel(reasons) });
     }
     return dumpedOf(jobs, written, await counting);
   } finally {
@@ -178,13 +181,16 @@ function progressLogger(jobs: DumpJob[], log: Logger): NodeJS.Timeout {
 function failureOf(
   shared: Shared,
   reason: unknown,
-  options: { database: DatabaseTarget; signal?: AbortSignal },
+  options: { database: DatabaseTarget; signal?: AbortSignal; left?: UploadCancelledError },
 ): Error {
   const cause = shared.cause;
   if (reason instanceof BackupKeyTakenError) return reason;
   if (cause?.error instanceof BackupKeyTakenError) return cause.error;
   if (options.signal?.aborted)
-    return new Error('the job was cancelled: every pg_dump was stopped and the uploads aborted, nothing was stored');
+    return new Error(
+      options.left?.message ??
+        'the job was cancelled: every pg_dump was stopped and the uploads aborted, nothing was stored',
+    );
   const what = cause ? `${cause.label}: ${errorMessage(cause.error)}` : errorMessage(reason);
   return new Error(redact(`backup failed, nothing was stored: ${what}`, [options.database.password]));
 }

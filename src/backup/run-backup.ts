@@ -14,6 +14,7 @@ import { BackupStore } from '../storage/backup-store.js';
 import {
   BackupKeyTakenError,
   checkKeyIsFree,
+  leftByCancel,
   publishBackup,
   uploadBackupObject,
   type BackupObject,
@@ -481,8 +482,12 @@ async function dumpToS3(
     dump.kill();
     await dump.exit.catch(() => undefined);
     if (reason instanceof BackupKeyTakenError) throw reason;
-    if (options.signal?.aborted)
-      throw new Error('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
+    if (options.signal?.aborted) {
+      const left = leftByCancel([error]);
+      throw new Error(
+        left ? left.message : 'the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored',
+      );
+    }
     throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
   } finally {
     clearInterval(progress);

@@ -7,15 +7,26 @@ const words = (command: readonly string[] | undefined) => command?.join(' ');
 function restoreActions(settings: RecoverDatabaseSettings, plan: RecoveryPlan): string[] {
   const { backup, manifest } = plan.selection;
   const restored = quoteIdent(plan.restoredAs);
+  const parts = manifest.parts ?? [];
+  const download = parts.length
+    ? `download s3://${settings.bucket}/${backup.key} (the schema) and its ${parts.length} data parts (${parts.map((part) => part.key).join(', ')}), and compare each one's size and SHA-256 with the manifest`
+    : `download s3://${settings.bucket}/${backup.key} and compare its size and SHA-256 with the manifest (${manifest.sha256})`;
   return [
-    `download s3://${settings.bucket}/${backup.key} and compare its size and SHA-256 with the manifest (${manifest.sha256})`,
+    download,
     `CREATE DATABASE ${restored} TEMPLATE template0 (beside ${settings.database.database}, on the same server)`,
     'create the roles the backup depends on that the server lacks, from the globals stored with it (existing roles are left as they are)',
-    backup.format === 'custom'
-      ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges`
-      : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`,
+    restoreAction(settings, plan),
     "the database's own settings, owner and grants from the stored globals",
   ];
+}
+
+function restoreAction(settings: RecoverDatabaseSettings, plan: RecoveryPlan): string {
+  const { backup, manifest } = plan.selection;
+  if (manifest.parts?.length)
+    return `pg_restore --exit-on-error into ${plan.restoredAs}, with owners and privileges, section by section: the schema's pre-data, then the ${manifest.parts.length} data parts ${settings.jobs} at a time, then the schema's post-data with --jobs=${settings.jobs}`;
+  return backup.format === 'custom'
+    ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges`
+    : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`;
 }
 
 function proofActions(settings: RecoverDatabaseSettings, plan: RecoveryPlan): string[] {

@@ -43,7 +43,18 @@ export interface RecoverDetails {
   selector: string;
   /** The backup key restored: what expected-recovery-point binds. */
   recoveryPoint?: string;
-  backup?: { key: string; reason: string; sizeBytes: number; sha256: string; snapshotAt: string; finishedAt: string };
+  backup?: {
+    key: string;
+    reason: string;
+    /** Bytes downloaded: the object and a parallel backup's data parts. */
+    sizeBytes: number;
+    /** The object's SHA-256 (a parallel backup's parts each have their own in the manifest). */
+    sha256: string;
+    /** A parallel backup's data parts, beside the object. */
+    parts?: number;
+    snapshotAt: string;
+    finishedAt: string;
+  };
   /** Where the recovery stood on the server when this run began (see Phase). */
   phase?: string;
   /** The OID of the damaged database: what expected-replaces binds. */

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors.js';
 import { quoteIdent } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import { readCatalog, selectBackup, type Selection } from '../storage/backup-selection.js';
+import { downloadBytesOf } from '../storage/backup-parts.js';
 import type { BackupManifest } from '../storage/manifest.js';
 import type { RecoveryRun } from './backup-run.js';
 import { measureDataLoss } from './data-loss.js';
@@ -101,8 +102,9 @@ function recordPlan(run: RecoveryRun, plan: RecoveryPlan): void {
     backup: {
       key: backup.key,
       reason,
-      sizeBytes: manifest.sizeBytes,
+      sizeBytes: downloadBytesOf(manifest, manifest.sizeBytes),
       sha256: manifest.sha256,
+      ...(manifest.parts?.length ? { parts: manifest.parts.length } : {}),
       snapshotAt: manifest.snapshotAt,
       finishedAt: manifest.finishedAt,
     },

@@ -62,7 +62,15 @@ function bindingSection(report: RecoverDatabaseReport): string[] {
     ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
     ['Damaged database kept as', d.keptAs ? code(d.keptAs) : '-'],
   ];
-  if (d.backup) rows.push(['Backup', `${formatBytes(d.backup.sizeBytes)}, SHA-256 ${code(d.backup.sha256)}`]);
+  if (d.backup) {
+    const { sizeBytes, sha256, parts } = d.backup;
+    rows.push([
+      'Backup',
+      parts
+        ? `${formatBytes(sizeBytes)} in the object (the schema) and ${parts} data parts; the object's SHA-256 ${code(sha256)}`
+        : `${formatBytes(sizeBytes)}, SHA-256 ${code(sha256)}`,
+    ]);
+  }
   return ['### What is replaced, and by what', '', table(['', ''], rows), ''];
 }
 

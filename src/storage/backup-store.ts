@@ -8,7 +8,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../aws/errors.js';
 import { mapWithLimit } from '../util/concurrency.js';
-import { backupKeyOfManifest, isManifestKey, manifestKeyFor, parseBackupKey, type BackupFormat } from './keys.js';
+import {
+  backupKeyOfManifest,
+  backupKeyOfPart,
+  isManifestKey,
+  manifestKeyFor,
+  parseBackupKey,
+  type BackupFormat,
+} from './keys.js';
 import { InvalidManifestError, parseManifest, type BackupManifest, type StorageChecksum } from './manifest.js';
 
 export interface StoredObject {
@@ -25,12 +32,23 @@ export interface StoredBackup {
   keyTime: Date;
   object: StoredObject;
   manifestObject?: StoredObject;
+  /** The objects at `<key>.part-<n>` beside it: a parallel backup's data parts, listed whether or not a manifest names them. */
+  parts?: StoredObject[];
+}
+
+/** Data parts at `<key>.part-<n>` whose backup object is not there: a parallel backup that never wrote it, or lost it. */
+export interface OrphanParts {
+  /** The backup key the parts belong to. */
+  key: string;
+  parts: StoredObject[];
 }
 
 export interface BackupListing {
   backups: StoredBackup[];
   /** Manifests whose object is gone. */
   orphanManifests: StoredObject[];
+  /** Parts whose backup object is gone, by backup key. */
+  orphanParts?: OrphanParts[];
 }
 
 export interface ObjectFacts {
@@ -65,6 +83,8 @@ export function createdByUs(facts: Pick<ObjectFacts, 'metadata'> | undefined): b
 }
 
 const MANIFEST_READ_CONCURRENCY = 16;
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**
  * The backups of one database, the objects directly under one prefix of one bucket, as read
@@ -101,9 +121,17 @@ export class BackupStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
 
+    return this.sortListing(objects);
+  }
+
+  /** The listed objects as backups, each with its manifest and parts, and the manifests and parts whose object is gone. */
+  private sortListing(objects: ReadonlyMap<string, StoredObject>): BackupListing {
     const backups: StoredBackup[] = [];
     const orphanManifests: StoredObject[] = [];
+    const parts = new Map<string, StoredObject[]>();
     for (const object of objects.values()) {
+      const partOf = backupKeyOfPart(object.key);
+      if (partOf && parseBackupKey(partOf, this.prefix)) parts.set(partOf, [...(parts.get(partOf) ?? []), object]);
       if (isManifestKey(object.key)) {
         const backupKey = backupKeyOfManifest(object.key);
         if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey)) orphanManifests.push(object);
@@ -119,8 +147,13 @@ export class BackupStore {
         manifestObject: objects.get(manifestKeyFor(object.key)),
       });
     }
+    for (const backup of backups) {
+      backup.parts = parts.get(backup.key) ?? [];
+      parts.delete(backup.key);
+    }
     backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-    return { backups, orphanManifests };
+    const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
+    return { backups, orphanManifests, orphanParts };
   }
 
   async readManifest(backupKey: string): Promise<ManifestRead> {

@@ -156,9 +156,33 @@ export interface WrittenObject {
   etag: string;
 }
 
+/** The job was cancelled while its object was being created: the object was let finish, then removed (unless S3 refused). */
+export class UploadCancelledError extends Error {
+  override name = 'UploadCancelledError';
+  constructor(
+    readonly key: string,
+    /** False when the object could not be removed: then it is left without a manifest. */
+    readonly removed: boolean,
+  ) {
+    super(
+      removed
+        ? `the job was cancelled while ${key} was stored; it was removed`
+        : `the job was cancelled while ${key} was stored, and it could not be removed: it has no manifest, so it is never restored, and retention removes it once it is a day old`,
+    );
+  }
+}
+
+/** The object a cancelled job could not remove, if `errors` hold one. */
+export function leftByCancel(errors: readonly unknown[]): UploadCancelledError | undefined {
+  return errors.find((error): error is UploadCancelledError => error instanceof UploadCancelledError && !error.removed);
+}
+
 /**
  * Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts),
- * and only when no object is at the key yet (else BackupKeyTakenError).
+ * and only when no object is at the key yet (else BackupKeyTakenError). A job cancelled while the
+ * object was being created (signal) gets no object: the write that creates it is let finish, so
+ * that this run knows the object by its ETag, and the object is removed here. Both the single
+ * archive and each object of a parallel backup are written through here, so neither can leave one.
  */
 export async function uploadBackupObject(store: BackupStore, object: BackupObject): Promise<WrittenObject> {
   const uploaded = await uploadStream({
@@ -177,7 +201,15 @@ export async function uploadBackupObject(store: BackupStore, object: BackupObjec
     throw isKeyTakenError(error) ? await keyTaken(store, object.key) : error;
   });
   if (!uploaded.etag) throw new Error(`S3 returned no ETag for ${object.key}`);
-  return { key: object.key, etag: uploaded.etag };
+  const written = { key: object.key, etag: uploaded.etag };
+  if (object.signal?.aborted) {
+    const removed = await deleteIfOurs(store, written).then(
+      () => true,
+      () => false,
+    );
+    throw new UploadCancelledError(`s3://${store.bucket}/${object.key}`, removed);
+  }
+  return written;
 }
 
 /**

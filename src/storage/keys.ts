@@ -29,6 +29,13 @@ export function partKeyFor(key: string, index: number): string {
   return `${key}.part-${index}`;
 }
 
+const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
+
+/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
+export function backupKeyOfPart(key: string): string | undefined {
+  return PART_PATTERN.exec(key)?.[1];
+}
+
 export function manifestKeyFor(key: string): string {
   return `${key}${MANIFEST_SUFFIX}`;
 }

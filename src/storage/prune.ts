@@ -1,9 +1,17 @@
-import type { BackupStore, ManifestRead, StoredBackup, StoredObject } from './backup-store.js';
+import {
+  createdByUs,
+  type BackupStore,
+  type ManifestRead,
+  type OrphanParts,
+  type StoredBackup,
+  type StoredObject,
+} from './backup-store.js';
 import { globalsKeysOf } from './globals-object.js';
 import { partKeysOf } from './backup-parts.js';
-import { manifestKeyFor } from './keys.js';
+import { isManifestKey, manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
 import { mapWithLimit } from '../util/concurrency.js';
+import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { decideRetention, type RetentionDecision, type RetentionPolicy } from '../retention/retention.js';
 import { deleteBackupKeys, type LockedKey } from './version-delete.js';
@@ -43,7 +51,10 @@ export interface PruneReport {
   minKeep: number;
   dryRun: boolean;
   complete: PrunedBackup[];
-  /** Our own backups without a valid manifest: failed between upload and manifest. */
+  /**
+   * Our own backups without a valid manifest (failed or killed before it), each with the data parts
+   * beside it, and data parts whose backup object is not there (keyed by the backup key they belong to).
+   */
   incomplete: LeftoverObject[];
   /** Backups in the plan's old layout (no manifest, not written by dr-actions): never deleted here. */
   legacy: LeftoverObject[];
@@ -57,8 +68,9 @@ export interface PruneReport {
 
 /**
  * Applies the retention policy to the backups under the store's prefix. Complete backups are
- * judged by their manifest's finish time; incomplete ones of ours older than 24 h are removed;
- * the plan's old backups and every key that is not a backup are left alone.
+ * judged by their manifest's finish time; incomplete ones of ours (and parts whose object is gone)
+ * are removed with every part beside them once their newest object is older than 24 h; the plan's old
+ * backups and every key that is neither a backup nor one's part are left alone.
  */
 export async function pruneBackups(options: PruneOptions): Promise<PruneReport> {
   const { store, now, dryRun } = options;
@@ -66,15 +78,18 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
   const manifests = await readManifests(store, listing.backups, options.ownManifest);
   const { complete, unverified } = sortByManifest(listing.backups, manifests);
   const decisions = decideComplete(complete, options);
-  const leftovers = await classifyUnverified(store, unverified, now);
+  const leftovers = await classifyUnverified(store, unverified, listing.orphanParts ?? [], now);
   const orphans = planOrphanManifests(listing.orphanManifests, now);
 
-  // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts.
-  const toDelete = [...leftovers.toDelete];
+  // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts
+  // (those its manifest names, and any other listed beside it).
+  const toDelete = leftovers.groups.flatMap((group) => group.keys);
+  const listed = new Map(complete.map(({ backup }) => [backup.key, backup]));
   for (const decision of decisions) {
     if (decision.keep) continue;
     const read = manifests.get(decision.key);
-    toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(read), ...partKeysOf(read));
+    const parts = new Set([...partKeysOf(read), ...(listed.get(decision.key)?.parts ?? []).map((part) => part.key)]);
+    toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(read), ...parts);
   }
   toDelete.push(...orphans.toDelete);
 
@@ -85,7 +100,10 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
     ...entry,
     action: settle(entry.key, entry.action === 'would delete'),
   });
-  const incompleteReport = leftovers.incomplete.map(settleLeftover);
+  const incompleteReport = leftovers.groups.map(({ entry, keys }) => ({
+    ...entry,
+    action: settleAll(settle, keys, entry.action === 'would delete'),
+  }));
   return {
     policy: options.policy,
     minKeep: options.minKeep,
@@ -154,21 +172,60 @@ function decideComplete(complete: CompleteBackup[], options: PruneOptions): Rete
   );
 }
 
+/** An unfinished backup's objects, removed together: what the report says of it, and every key it holds. */
+interface LeftoverGroup {
+  entry: LeftoverObject;
+  keys: string[];
+}
+
+/** What a leftover is made of: the object at its key (when there is one), its manifest, its parts. */
+interface LeftoverObjects {
+  key: string;
+  /** The object at the key, or (for parts without it) a part: what tells whether dr-actions wrote them. */
+  witness: StoredObject;
+  objects: StoredObject[];
+  reason: string;
+}
+
 /**
- * Backups without a valid manifest: the plan's old ones (not ours) are never touched; ours are
- * failed runs, removed once older than the grace period in which they may still be uploading.
+ * Backups without a valid manifest, and data parts whose backup object is not there. The plan's
+ * old backups (not ours) are never touched. Ours are runs that failed or were killed before the
+ * manifest: each is removed with its manifest and every part beside it once all of them are older
+ * than the grace period (its newest object was written more than 24 h ago), in which a run may
+ * still be writing them.
  */
 async function classifyUnverified(
   store: BackupStore,
   unverified: UnverifiedBackup[],
+  orphanParts: readonly OrphanParts[],
   now: Date,
-): Promise<{ incomplete: LeftoverObject[]; legacy: LeftoverObject[]; toDelete: string[] }> {
-  const toDelete: string[] = [];
-  const incomplete: LeftoverObject[] = [];
+): Promise<{ groups: LeftoverGroup[]; legacy: LeftoverObject[] }> {
+  const leftovers: LeftoverObjects[] = [
+    ...unverified.map(({ backup, reason }) => ({
+      key: backup.key,
+      witness: backup.object,
+      objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
+      reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
+    })),
+    ...orphanParts.map(({ key, parts }) => ({
+      key,
+      witness: newestOf(parts),
+      objects: parts,
+      reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
+    })),
+  ];
+  // A manifest says dr-actions wrote it (the plan's old script wrote none); else the object's metadata.
+  const owners = await mapWithLimit(
+    leftovers,
+    16,
+    async ({ witness, objects }) =>
+      objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)),
+  );
+  const groups: LeftoverGroup[] = [];
   const legacy: LeftoverObject[] = [];
-  const owners = await mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
-  unverified.forEach(({ backup, reason }, index) => {
-    const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
+  leftovers.forEach((leftover, index) => {
+    const newest = newestOf(leftover.objects);
+    const entry = { key: leftover.key, lastModified: newest.lastModified };
     if (!owners[index]) {
       legacy.push({
         ...entry,
@@ -178,15 +235,34 @@ async function classifyUnverified(
       });
       return;
     }
-    const old = now.getTime() - backup.object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-    incomplete.push({
-      ...entry,
-      reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`,
-      action: old ? 'would delete' : 'kept',
+    const old = now.getTime() - newest.lastModified.getTime() > INCOMPLETE_GRACE_MS;
+    const age = old ? ', older than 24 h' : ', younger than 24 h: may still be in progress';
+    groups.push({
+      entry: { ...entry, reason: `${leftover.reason}${age}`, action: old ? 'would delete' : 'kept' },
+      keys: old ? leftover.objects.map((object) => object.key) : [],
     });
-    if (old) toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
   });
-  return { incomplete, legacy, toDelete };
+  return { groups, legacy };
+}
+
+function partsNote(parts: readonly StoredObject[]): string {
+  return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
+}
+
+/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
+function newestOf(objects: readonly StoredObject[]): StoredObject {
+  return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+}
+
+/** What became of a leftover's objects together: deleted only when every one of them was. */
+function settleAll(
+  settle: (key: string, planned: boolean) => PruneAction,
+  keys: string[],
+  planned: boolean,
+): PruneAction {
+  if (!planned || keys.length === 0) return 'kept';
+  const actions = keys.map((key) => settle(key, true));
+  return actions.find((action) => action !== 'deleted') ?? 'deleted';
 }
 
 /** Manifests whose backup object is gone, removed once older than the grace period (its upload may be running). */

@@ -53,7 +53,13 @@ export interface StreamUploadOptions {
   metadata: Record<string, string>;
   /** Object Lock retention the object is created with (a locked bucket also demands the part checksums sent here). */
   lock?: ObjectLock;
-  /** Stops the requests on their way (a cancelled job); the upload is then aborted as on any failure. */
+  /**
+   * A cancelled job: stops the stream and the parts on their way, and the upload is aborted as on
+   * any failure. The request that creates the object (the single PUT, or the completion of the
+   * multipart upload) is never sent once the signal fired, and never stopped once sent: stopped in
+   * flight, S3 may still store the object without this upload learning its ETag, so nothing could
+   * tell it apart to remove it. It finishes, and the caller removes the object it got back.
+   */
   signal?: AbortSignal;
 }
 
@@ -100,9 +106,9 @@ export async function uploadStream(options: StreamUploadOptions): Promise<Stream
     }
 
     if (parts.count === 0) {
+      options.signal?.throwIfAborted();
       const put = await client.send(
         new PutObjectCommand({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }),
-        { abortSignal: options.signal },
       );
       return { partSize, queueSize, parts: 1, etag: put.ETag };
     }
@@ -198,10 +204,11 @@ class MultipartUpload {
     void sending.then(() => this.inFlight.delete(sending));
   }
 
-  /** Waits for every part, then completes the upload; returns the object's ETag. */
+  /** Waits for every part, then completes the upload (unless the job was cancelled by then); returns the object's ETag. */
   async complete(): Promise<string | undefined> {
     await Promise.all(this.inFlight);
     this.throwIfFailed();
+    this.signal?.throwIfAborted();
     this.completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
     const { Bucket, Key } = this.objectParams;
     const done = await this.client.send(

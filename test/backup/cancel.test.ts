@@ -7,15 +7,20 @@ import { startPgDump } from '../../src/postgres/pg-dump.js';
 import { PsqlSession } from '../../src/postgres/psql-session.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { createDatabase, dropDatabase, sql } from '../helpers/postgres.js';
+import { loadSampleData } from '../helpers/sample-data.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
-import { s3Holding } from '../helpers/unresponsive-s3.js';
+import { s3AnsweringLate, s3Holding } from '../helpers/unresponsive-s3.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { waitUntil } from '../../harness/wait.js';
 
 /** About 50 MB with compression none: more than the parts in flight and the pipe hold, so pg_dump is still writing when the parts are held. */
 let big: { name: string; url: string };
+/** A few hundred KiB: its object is stored by one PUT. */
+let small: { name: string; url: string };
 
 beforeAll(async () => {
+  small = await createDatabase('cancel_small');
+  await loadSampleData(small.url, 300);
   big = await createDatabase('cancel');
   await sql(
     big.url,
@@ -23,7 +28,10 @@ beforeAll(async () => {
   );
 }, 120_000);
 
-afterAll(() => dropDatabase(big.name));
+afterAll(async () => {
+  await dropDatabase(big.name);
+  await dropDatabase(small.name);
+});
 
 async function dumpsRunning(database: string, waitingOn = ''): Promise<number> {
   const waiting = waitingOn ? ` AND wait_event_type = '${waitingOn}'` : '';
@@ -111,3 +119,45 @@ test('a cancelled pg_dump is stopped even while it writes nothing (waiting on a 
     await dump.close();
   }
 });
+
+test.each(['1', '2'])(
+  'jobs %s: a job cancelled after S3 stored the backup object but before its answer came back stores nothing: the write is let finish, and its object removed',
+  async (jobs) => {
+    const bucket = await createBucket('cancel-late');
+    const cancel = new AbortController();
+    const answered: number[] = [];
+    // The PUT that creates the object at the backup's key (not a part's, not its tags).
+    const objectPut = new RegExp(`^/${bucket}/.*backup_\\d{8}_\\d{6}\\.dump(\\?x-id=PutObject)?$`);
+    const s3 = await s3AnsweringLate(
+      stackFromEnv().awsEndpoint,
+      (method, path) => method === 'PUT' && objectPut.test(path),
+      (status) => {
+        answered.push(status);
+        cancel.abort();
+      },
+    );
+    try {
+      const inputs: Record<string, string> = {
+        'database-url': small.url,
+        bucket,
+        'endpoint-url': s3.url,
+        region: 'us-east-1',
+        retention: 'off',
+        jobs,
+      };
+      const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
+      const running = runBackup({
+        ...settings,
+        run: { repository: 'acme/saas', runId: '42' },
+        log: silentLogger,
+        signal: cancel.signal,
+      });
+      await expect(running).rejects.toThrow(/^the job was cancelled: .*nothing was stored$/);
+      expect(answered).toEqual([200]);
+      expect(await openMultipartUploads(bucket)).toEqual([]);
+      expect(await listKeys(bucket)).toEqual([]);
+    } finally {
+      await s3.close();
+    }
+  },
+);

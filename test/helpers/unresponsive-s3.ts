@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, request } from 'node:http';
+import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /** A server on 127.0.0.1 that S3 clients reach at `url`; `close` ends it and every connection it holds. */
@@ -57,6 +57,44 @@ export async function stallingS3(size: number): Promise<LocalServer> {
   return listen(server, sockets);
 }
 
+/** Relays one request to `target` (moto) and its answer back; `beforeAnswer` runs once the answer came, before it is passed on. */
+function forward(
+  target: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  beforeAnswer: (status: number) => void = () => undefined,
+): void {
+  const { expect: _continue, ...headers } = req.headers; // this server already answered 100-continue
+  const upstream = request(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+    (answer) => {
+      beforeAnswer(answer.statusCode ?? 502);
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
+}
+
+/**
+ * A path-style S3 endpoint that forwards everything to `upstream` (moto). For the requests `pick`
+ * chooses, `whenStored` runs once moto has answered (S3 has done what was asked) and before the
+ * client gets the answer: the moment a request is done on the server but not yet for its client.
+ */
+export async function s3AnsweringLate(
+  upstream: string,
+  pick: (method: string, path: string) => boolean,
+  whenStored: (status: number) => void,
+): Promise<LocalServer> {
+  const target = new URL(upstream);
+  const server = createHttpServer((req, res) => {
+    const picked = pick(req.method ?? 'GET', req.url ?? '/');
+    forward(target, req, res, picked ? whenStored : undefined);
+  });
+  return listen(server, new Set());
+}
+
 /**
  * A path-style S3 endpoint that forwards to `upstream` (moto), except the requests `hold` picks,
  * which it accepts and never answers. `held` lists them as they come (method and path).
@@ -77,16 +115,7 @@ export async function s3Holding(
       req.resume();
       return;
     }
-    const { expect: _continue, ...headers } = req.headers; // this server already answered 100-continue
-    const forward = request(
-      { host: target.hostname, port: target.port, method: req.method, path, headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+    forward(target, req, res);
   });
   const untilHeld = (count: number) =>
     held.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve }));

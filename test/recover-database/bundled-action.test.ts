@@ -8,7 +8,8 @@ import { parseDatabaseUrl } from '../../src/postgres/connection.js';
 import { claimTarget } from '../../src/postgres/target-claim.js';
 import { restoredName } from '../../src/recover-database/names.js';
 import { databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
-import { testS3Client } from '../helpers/s3.js';
+import { listKeys, testS3Client } from '../helpers/s3.js';
+import { rowCounts } from '../helpers/sample-data.js';
 import { startHealthServer, type HealthServer } from '../../harness/health-server.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import {
@@ -67,8 +68,8 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
       await dropDatabase(name);
   });
 
-  async function production(): Promise<Production> {
-    const made = await productionWithBackup();
+  async function production(backupInputs: Record<string, string> = {}): Promise<Production> {
+    const made = await productionWithBackup(backupInputs);
     created.push(made.name);
     return made;
   }
@@ -209,6 +210,47 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     } finally {
       session.stop();
     }
+  });
+
+  test('execute restores a parallel backup (jobs: 2): its schema and both data parts downloaded, checked and restored; every table holds the rows that were dumped', async () => {
+    const prod = await production({ jobs: '2' });
+    const oid = await databaseOid(prod.name);
+    expect(await listKeys(prod.bucket)).toEqual(
+      expect.arrayContaining([prod.key, `${prod.key}.part-1`, `${prod.key}.part-2`]),
+    );
+    const plan = await recover(prod, { jobs: '2', 'stop-command': 'true' });
+    expect(plan.exitCode).toBe(0);
+    expect(plan.summary).toContain(
+      `and its 2 data parts (${prod.key}.part-1, ${prod.key}.part-2), and compare each one's size and SHA-256 with the manifest`,
+    );
+    expect(plan.summary).toContain('then the 2 data parts 2 at a time, then the');
+    expect(plan.summary).toMatch(/\| Backup \| [\d.]+ KiB in the object \(the schema\) and 2 data parts; /);
+
+    const reportPath = reportFile();
+    const run = await recover(prod, executeInputs(prod, { jobs: '2', 'report-path': reportPath }));
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ recovered: 'true', 'recovery-point': prod.key, replaces: oid });
+    const report = await readReport(reportPath);
+    expect(report.steps.find((s) => s.name === 'download')?.detail).toContain('and those of its 2 data parts');
+    expect(report.steps.find((s) => s.name === 'verify')?.status).toBe('passed');
+    expect(await rowCounts(prod.url)).toEqual({
+      'Billing Archive.Old "Invoices"': 3,
+      'public.events_2026': 5000,
+      'public.organizations': 50,
+      'public.payments': 2000,
+      'public.users': 300,
+    });
+    // The sequences came back with the data: the next user follows the last one backed up.
+    expect(
+      await sql(
+        prod.url,
+        "INSERT INTO users (org_id, email, created_at) VALUES (1, 'next@example.com', now()) RETURNING id",
+      ),
+    ).toBe('301');
+    const keptAs = run.outputs['kept-as'] as string;
+    expect(await databaseOid(keptAs)).toBe(oid);
+    expect(await count(stackFromEnv().postgresUrl(keptAs), 'users')).toBe(300 + LOST_USERS);
   });
 
   test('a failing proof leaves production untouched and the restore in place; the re-run proves it again and cuts over', async () => {

@@ -24,11 +24,12 @@ export interface Production {
   backedUpUsers: number;
 }
 
-export async function productionWithBackup(): Promise<Production> {
+/** `backupInputs` add to or override the backup's inputs (jobs: 2 makes a parallel backup). */
+export async function productionWithBackup(backupInputs: Record<string, string> = {}): Promise<Production> {
   const { name, url } = await createDatabase('prod');
   await loadSampleData(url, 300);
   const bucket = await createBucket('recover');
-  const backup = await backupWithInputs({ 'database-url': url, bucket, retention: 'off' });
+  const backup = await backupWithInputs({ 'database-url': url, bucket, retention: 'off', ...backupInputs });
   await sql(
     url,
     `INSERT INTO users (org_id, email, created_at) SELECT 1, 'late' || g || '@example.com', now() FROM generate_series(1, ${LOST_USERS}) g`,

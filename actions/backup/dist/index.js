@@ -75098,6 +75098,11 @@ function backupKey(prefix, startedAt, format) {
 function partKeyFor(key, index) {
     return `${key}.part-${index}`;
 }
+const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
+/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
+function backupKeyOfPart(key) {
+    return PART_PATTERN.exec(key)?.[1];
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -75264,6 +75269,7 @@ function createdByUs(facts) {
     return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
 }
 const MANIFEST_READ_CONCURRENCY = 16;
+const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 /**
  * The backups of one database, the objects directly under one prefix of one bucket, as read
  * by every action; writing them is the backup's alone (backup-writes.ts).
@@ -75299,9 +75305,17 @@ class BackupStore {
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
+        return this.sortListing(objects);
+    }
+    /** The listed objects as backups, each with its manifest and parts, and the manifests and parts whose object is gone. */
+    sortListing(objects) {
         const backups = [];
         const orphanManifests = [];
+        const parts = new Map();
         for (const object of objects.values()) {
+            const partOf = backupKeyOfPart(object.key);
+            if (partOf && parseBackupKey(partOf, this.prefix))
+                parts.set(partOf, [...(parts.get(partOf) ?? []), object]);
             if (isManifestKey(object.key)) {
                 const backupKey = backupKeyOfManifest(object.key);
                 if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey))
@@ -75319,8 +75333,13 @@ class BackupStore {
                 manifestObject: objects.get(manifestKeyFor(object.key)),
             });
         }
+        for (const backup of backups) {
+            backup.parts = parts.get(backup.key) ?? [];
+            parts.delete(backup.key);
+        }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-        return { backups, orphanManifests };
+        const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
+        return { backups, orphanManifests, orphanParts };
     }
     async readManifest(backupKey) {
         try {
@@ -75438,7 +75457,8 @@ async function uploadStream(options) {
             filled = 0;
         }
         if (parts.count === 0) {
-            const put = await client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }), { abortSignal: options.signal });
+            options.signal?.throwIfAborted();
+            const put = await client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ ...objectParams, IfNoneMatch: '*', Body: filling.subarray(0, filled) }));
             return { partSize, queueSize, parts: 1, etag: put.ETag };
         }
         if (filled > 0)
@@ -75529,10 +75549,11 @@ class MultipartUpload {
         this.inFlight.add(sending);
         void sending.then(() => this.inFlight.delete(sending));
     }
-    /** Waits for every part, then completes the upload; returns the object's ETag. */
+    /** Waits for every part, then completes the upload (unless the job was cancelled by then); returns the object's ETag. */
     async complete() {
         await Promise.all(this.inFlight);
         this.throwIfFailed();
+        this.signal?.throwIfAborted();
         this.completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
         const { Bucket, Key } = this.objectParams;
         const done = await this.client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
@@ -75718,9 +75739,31 @@ async function keyTaken(store, key) {
         'this run stored nothing and deleted nothing. Give each database its own prefix, and do not let two backups of one database overlap');
 }
 const CONTENT_TYPE = { custom: 'application/octet-stream', plain: 'application/gzip' };
+/** The job was cancelled while its object was being created: the object was let finish, then removed (unless S3 refused). */
+class UploadCancelledError extends Error {
+    key;
+    removed;
+    name = 'UploadCancelledError';
+    constructor(key, 
+    /** False when the object could not be removed: then it is left without a manifest. */
+    removed) {
+        super(removed
+            ? `the job was cancelled while ${key} was stored; it was removed`
+            : `the job was cancelled while ${key} was stored, and it could not be removed: it has no manifest, so it is never restored, and retention removes it once it is a day old`);
+        this.key = key;
+        this.removed = removed;
+    }
+}
+/** The object a cancelled job could not remove, if `errors` hold one. */
+function leftByCancel(errors) {
+    return errors.find((error) => error instanceof UploadCancelledError && !error.removed);
+}
 /**
  * Streams a backup object up; it appears only when `body` ends without error (streaming-upload.ts),
- * and only when no object is at the key yet (else BackupKeyTakenError).
+ * and only when no object is at the key yet (else BackupKeyTakenError). A job cancelled while the
+ * object was being created (signal) gets no object: the write that creates it is let finish, so
+ * that this run knows the object by its ETag, and the object is removed here. Both the single
+ * archive and each object of a parallel backup are written through here, so neither can leave one.
  */
 async function uploadBackupObject(store, object) {
     const uploaded = await uploadStream({
@@ -75740,7 +75783,12 @@ async function uploadBackupObject(store, object) {
     });
     if (!uploaded.etag)
         throw new Error(`S3 returned no ETag for ${object.key}`);
-    return { key: object.key, etag: uploaded.etag };
+    const written = { key: object.key, etag: uploaded.etag };
+    if (object.signal?.aborted) {
+        const removed = await deleteIfOurs(store, written).then(() => true, () => false);
+        throw new UploadCancelledError(`s3://${store.bucket}/${object.key}`, removed);
+    }
+    return written;
 }
 /**
  * Deletes the object only while it is still the one this run wrote: the ETag is compared first
@@ -76568,12 +76616,15 @@ async function deleteBackupKeys(store, keys, now) {
 
 
 
+
+
 /** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
 const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
 /**
  * Applies the retention policy to the backups under the store's prefix. Complete backups are
- * judged by their manifest's finish time; incomplete ones of ours older than 24 h are removed;
- * the plan's old backups and every key that is not a backup are left alone.
+ * judged by their manifest's finish time; incomplete ones of ours (and parts whose object is gone)
+ * are removed with every part beside them once their newest object is older than 24 h; the plan's old
+ * backups and every key that is neither a backup nor one's part are left alone.
  */
 async function pruneBackups(options) {
     const { store, now, dryRun } = options;
@@ -76581,15 +76632,18 @@ async function pruneBackups(options) {
     const manifests = await readManifests(store, listing.backups, options.ownManifest);
     const { complete, unverified } = sortByManifest(listing.backups, manifests);
     const decisions = decideComplete(complete, options);
-    const leftovers = await classifyUnverified(store, unverified, now);
+    const leftovers = await classifyUnverified(store, unverified, listing.orphanParts ?? [], now);
     const orphans = planOrphanManifests(listing.orphanManifests, now);
-    // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts.
-    const toDelete = [...leftovers.toDelete];
+    // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts
+    // (those its manifest names, and any other listed beside it).
+    const toDelete = leftovers.groups.flatMap((group) => group.keys);
+    const listed = new Map(complete.map(({ backup }) => [backup.key, backup]));
     for (const decision of decisions) {
         if (decision.keep)
             continue;
         const read = manifests.get(decision.key);
-        toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(read), ...partKeysOf(read));
+        const parts = new Set([...partKeysOf(read), ...(listed.get(decision.key)?.parts ?? []).map((part) => part.key)]);
+        toDelete.push(decision.key, manifestKeyFor(decision.key), ...globalsKeysOf(read), ...parts);
     }
     toDelete.push(...orphans.toDelete);
     const outcome = dryRun ? nothingDeleted() : await deletePlanned(store, toDelete, options);
@@ -76599,7 +76653,10 @@ async function pruneBackups(options) {
         ...entry,
         action: settle(entry.key, entry.action === 'would delete'),
     });
-    const incompleteReport = leftovers.incomplete.map(settleLeftover);
+    const incompleteReport = leftovers.groups.map(({ entry, keys }) => ({
+        ...entry,
+        action: settleAll(settle, keys, entry.action === 'would delete'),
+    }));
     return {
         policy: options.policy,
         minKeep: options.minKeep,
@@ -76643,16 +76700,34 @@ function decideComplete(complete, options) {
         : decision);
 }
 /**
- * Backups without a valid manifest: the plan's old ones (not ours) are never touched; ours are
- * failed runs, removed once older than the grace period in which they may still be uploading.
+ * Backups without a valid manifest, and data parts whose backup object is not there. The plan's
+ * old backups (not ours) are never touched. Ours are runs that failed or were killed before the
+ * manifest: each is removed with its manifest and every part beside it once all of them are older
+ * than the grace period (its newest object was written more than 24 h ago), in which a run may
+ * still be writing them.
  */
-async function classifyUnverified(store, unverified, now) {
-    const toDelete = [];
-    const incomplete = [];
+async function classifyUnverified(store, unverified, orphanParts, now) {
+    const leftovers = [
+        ...unverified.map(({ backup, reason }) => ({
+            key: backup.key,
+            witness: backup.object,
+            objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
+            reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
+        })),
+        ...orphanParts.map(({ key, parts }) => ({
+            key,
+            witness: newestOf(parts),
+            objects: parts,
+            reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
+        })),
+    ];
+    // A manifest says dr-actions wrote it (the plan's old script wrote none); else the object's metadata.
+    const owners = await concurrency_mapWithLimit(leftovers, 16, async ({ witness, objects }) => objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)));
+    const groups = [];
     const legacy = [];
-    const owners = await concurrency_mapWithLimit(unverified, 16, ({ backup }) => store.isOurs(backup));
-    unverified.forEach(({ backup, reason }, index) => {
-        const entry = { key: backup.key, lastModified: backup.object.lastModified, reason };
+    leftovers.forEach((leftover, index) => {
+        const newest = newestOf(leftover.objects);
+        const entry = { key: leftover.key, lastModified: newest.lastModified };
         if (!owners[index]) {
             legacy.push({
                 ...entry,
@@ -76661,16 +76736,28 @@ async function classifyUnverified(store, unverified, now) {
             });
             return;
         }
-        const old = now.getTime() - backup.object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        incomplete.push({
-            ...entry,
-            reason: `incomplete (${reason})${old ? ', older than 24 h' : ', younger than 24 h: may still be in progress'}`,
-            action: old ? 'would delete' : 'kept',
+        const old = now.getTime() - newest.lastModified.getTime() > INCOMPLETE_GRACE_MS;
+        const age = old ? ', older than 24 h' : ', younger than 24 h: may still be in progress';
+        groups.push({
+            entry: { ...entry, reason: `${leftover.reason}${age}`, action: old ? 'would delete' : 'kept' },
+            keys: old ? leftover.objects.map((object) => object.key) : [],
         });
-        if (old)
-            toDelete.push(backup.key, ...(backup.manifestObject ? [manifestKeyFor(backup.key)] : []));
     });
-    return { incomplete, legacy, toDelete };
+    return { groups, legacy };
+}
+function partsNote(parts) {
+    return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
+}
+/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
+function newestOf(objects) {
+    return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+}
+/** What became of a leftover's objects together: deleted only when every one of them was. */
+function settleAll(settle, keys, planned) {
+    if (!planned || keys.length === 0)
+        return 'kept';
+    const actions = keys.map((key) => settle(key, true));
+    return actions.find((action) => action !== 'deleted') ?? 'deleted';
 }
 /** Manifests whose backup object is gone, removed once older than the grace period (its upload may be running). */
 function planOrphanManifests(objects, now) {
@@ -77235,7 +77322,8 @@ async function dumpInParallel(store, plan, counting, options) {
         if (failed) {
             for (const object of written)
                 await deleteIfOurs(store, object).catch(() => undefined);
-            throw failureOf(shared, failed.reason, options);
+            const reasons = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+            throw failureOf(shared, failed.reason, { ...options, left: leftByCancel(reasons) });
         }
         return dumpedOf(jobs, written, await counting);
     }
@@ -77259,7 +77347,8 @@ function failureOf(shared, reason, options) {
     if (cause?.error instanceof BackupKeyTakenError)
         return cause.error;
     if (options.signal?.aborted)
-        return new Error('the job was cancelled: every pg_dump was stopped and the uploads aborted, nothing was stored');
+        return new Error(options.left?.message ??
+            'the job was cancelled: every pg_dump was stopped and the uploads aborted, nothing was stored');
     const what = cause ? `${cause.label}: ${errorMessage(cause.error)}` : errorMessage(reason);
     return new Error(redact(`backup failed, nothing was stored: ${what}`, [options.database.password]));
 }
@@ -77602,8 +77691,10 @@ async function dumpToS3(store, measure, contents, options, plan) {
         await dump.exit.catch(() => undefined);
         if (reason instanceof BackupKeyTakenError)
             throw reason;
-        if (options.signal?.aborted)
-            throw new Error('the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
+        if (options.signal?.aborted) {
+            const left = leftByCancel([error]);
+            throw new Error(left ? left.message : 'the job was cancelled: pg_dump was stopped and the upload aborted, nothing was stored');
+        }
         throw new Error(redact(`backup failed, nothing was stored: ${errorMessage(reason)}`, [database.password]));
     }
     finally {

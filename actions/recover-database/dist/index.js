@@ -80690,6 +80690,11 @@ function backupKey(prefix, startedAt, format) {
 function partKeyFor(key, index) {
     return `${key}.part-${index}`;
 }
+const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
+/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
+function backupKeyOfPart(key) {
+    return PART_PATTERN.exec(key)?.[1];
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -91303,6 +91308,7 @@ function createdByUs(facts) {
     return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
 }
 const MANIFEST_READ_CONCURRENCY = 16;
+const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 /**
  * The backups of one database, the objects directly under one prefix of one bucket, as read
  * by every action; writing them is the backup's alone (backup-writes.ts).
@@ -91338,9 +91344,17 @@ class BackupStore {
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
+        return this.sortListing(objects);
+    }
+    /** The listed objects as backups, each with its manifest and parts, and the manifests and parts whose object is gone. */
+    sortListing(objects) {
         const backups = [];
         const orphanManifests = [];
+        const parts = new Map();
         for (const object of objects.values()) {
+            const partOf = backupKeyOfPart(object.key);
+            if (partOf && parseBackupKey(partOf, this.prefix))
+                parts.set(partOf, [...(parts.get(partOf) ?? []), object]);
             if (isManifestKey(object.key)) {
                 const backupKey = backupKeyOfManifest(object.key);
                 if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey))
@@ -91358,8 +91372,13 @@ class BackupStore {
                 manifestObject: objects.get(manifestKeyFor(object.key)),
             });
         }
+        for (const backup of backups) {
+            backup.parts = parts.get(backup.key) ?? [];
+            parts.delete(backup.key);
+        }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-        return { backups, orphanManifests };
+        const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
+        return { backups, orphanManifests, orphanParts };
     }
     async readManifest(backupKey) {
         try {
@@ -91412,15 +91431,25 @@ const words = (command) => command?.join(' ');
 function restoreActions(settings, plan) {
     const { backup, manifest } = plan.selection;
     const restored = identifiers_quoteIdent(plan.restoredAs);
+    const parts = manifest.parts ?? [];
+    const download = parts.length
+        ? `download s3://${settings.bucket}/${backup.key} (the schema) and its ${parts.length} data parts (${parts.map((part) => part.key).join(', ')}), and compare each one's size and SHA-256 with the manifest`
+        : `download s3://${settings.bucket}/${backup.key} and compare its size and SHA-256 with the manifest (${manifest.sha256})`;
     return [
-        `download s3://${settings.bucket}/${backup.key} and compare its size and SHA-256 with the manifest (${manifest.sha256})`,
+        download,
         `CREATE DATABASE ${restored} TEMPLATE template0 (beside ${settings.database.database}, on the same server)`,
         'create the roles the backup depends on that the server lacks, from the globals stored with it (existing roles are left as they are)',
-        backup.format === 'custom'
-            ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges`
-            : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`,
+        restoreAction(settings, plan),
         "the database's own settings, owner and grants from the stored globals",
     ];
+}
+function restoreAction(settings, plan) {
+    const { backup, manifest } = plan.selection;
+    if (manifest.parts?.length)
+        return `pg_restore --exit-on-error into ${plan.restoredAs}, with owners and privileges, section by section: the schema's pre-data, then the ${manifest.parts.length} data parts ${settings.jobs} at a time, then the schema's post-data with --jobs=${settings.jobs}`;
+    return backup.format === 'custom'
+        ? `pg_restore --jobs=${settings.jobs} --exit-on-error into ${plan.restoredAs}, with owners and privileges`
+        : `psql -v ON_ERROR_STOP=1 into ${plan.restoredAs}`;
 }
 function proofActions(settings, plan) {
     return [
@@ -93688,6 +93717,7 @@ async function measureDataLoss(production, psqlPath, manifest, now) {
 
 
 
+
 async function selectRecoveryPoint(run) {
     const selection = await selectBackup(run.store, await readCatalog(run.store), run.settings.backup, Math.random);
     const { manifest } = selection;
@@ -93751,8 +93781,9 @@ function recordPlan(run, plan) {
         backup: {
             key: backup.key,
             reason,
-            sizeBytes: manifest.sizeBytes,
+            sizeBytes: downloadBytesOf(manifest, manifest.sizeBytes),
             sha256: manifest.sha256,
+            ...(manifest.parts?.length ? { parts: manifest.parts.length } : {}),
             snapshotAt: manifest.snapshotAt,
             finishedAt: manifest.finishedAt,
         },
@@ -95593,8 +95624,15 @@ function bindingSection(report) {
         ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
         ['Damaged database kept as', d.keptAs ? code(d.keptAs) : '-'],
     ];
-    if (d.backup)
-        rows.push(['Backup', `${formatBytes(d.backup.sizeBytes)}, SHA-256 ${code(d.backup.sha256)}`]);
+    if (d.backup) {
+        const { sizeBytes, sha256, parts } = d.backup;
+        rows.push([
+            'Backup',
+            parts
+                ? `${formatBytes(sizeBytes)} in the object (the schema) and ${parts} data parts; the object's SHA-256 ${code(sha256)}`
+                : `${formatBytes(sizeBytes)}, SHA-256 ${code(sha256)}`,
+        ]);
+    }
     return ['### What is replaced, and by what', '', table(['', ''], rows), ''];
 }
 function lossSection(report) {

@@ -67751,6 +67751,11 @@ function backupKey(prefix, startedAt, format) {
 function partKeyFor(key, index) {
     return `${key}.part-${index}`;
 }
+const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
+/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
+function backupKeyOfPart(key) {
+    return PART_PATTERN.exec(key)?.[1];
+}
 function manifestKeyFor(key) {
     return `${key}${MANIFEST_SUFFIX}`;
 }
@@ -68409,6 +68414,7 @@ function createdByUs(facts) {
     return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
 }
 const MANIFEST_READ_CONCURRENCY = 16;
+const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 /**
  * The backups of one database, the objects directly under one prefix of one bucket, as read
  * by every action; writing them is the backup's alone (backup-writes.ts).
@@ -68444,9 +68450,17 @@ class BackupStore {
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
+        return this.sortListing(objects);
+    }
+    /** The listed objects as backups, each with its manifest and parts, and the manifests and parts whose object is gone. */
+    sortListing(objects) {
         const backups = [];
         const orphanManifests = [];
+        const parts = new Map();
         for (const object of objects.values()) {
+            const partOf = backupKeyOfPart(object.key);
+            if (partOf && parseBackupKey(partOf, this.prefix))
+                parts.set(partOf, [...(parts.get(partOf) ?? []), object]);
             if (isManifestKey(object.key)) {
                 const backupKey = backupKeyOfManifest(object.key);
                 if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey))
@@ -68464,8 +68478,13 @@ class BackupStore {
                 manifestObject: objects.get(manifestKeyFor(object.key)),
             });
         }
+        for (const backup of backups) {
+            backup.parts = parts.get(backup.key) ?? [];
+            parts.delete(backup.key);
+        }
         backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-        return { backups, orphanManifests };
+        const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
+        return { backups, orphanManifests, orphanParts };
     }
     async readManifest(backupKey) {
         try {
