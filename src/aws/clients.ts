@@ -38,6 +38,11 @@ export function createS3Client(
     ...overrides,
   });
   reportTimeoutsPlainly(client, settings, timeouts);
+  reportUnreachablePlainly(
+    client,
+    { service: 'S3', region: settings.region, endpointUrl: settings.endpointUrl },
+    { networkOnly: true },
+  );
   return client;
 }
 

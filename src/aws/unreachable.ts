@@ -28,12 +28,12 @@ function whatHappened(error: Error & { code?: string }): string {
  * handler timeout), or a server error the retries did not outlast. An answer that names the fault
  * (denied, not found, invalid) is left to the caller, which knows what it means.
  */
-function isUnanswered(error: unknown): error is Error & { code?: string } {
+function isUnanswered(error: unknown, networkOnly: boolean): error is Error & { code?: string } {
   if (!(error instanceof Error)) return false;
   const status = httpStatusOf(error);
-  if (status !== undefined) return status >= 500;
+  if (status !== undefined) return !networkOnly && status >= 500;
   const { code } = error as { code?: unknown };
-  return typeof code === 'string' || error.name === 'TimeoutError';
+  return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
 }
 
 export function describeEndpoint({ service, region, endpointUrl }: ServiceEndpoint): string {
@@ -45,18 +45,20 @@ export function describeEndpoint({ service, region, endpointUrl }: ServiceEndpoi
  * service in which region, which call, what happened and what to check, instead of a bare
  * `connect ECONNREFUSED 127.0.0.1:443`: during a regional outage that line is all an on-call engineer
  * sees. The error keeps its name, code and metadata (retries and waiters still see the SDK's own),
- * with the original text after the explanation.
+ * with the original text after the explanation. `networkOnly` leaves timeouts and server errors to
+ * the caller (S3's own limits are reported by s3-timeouts.ts, and its callers name the bucket).
  */
 export function reportUnreachablePlainly<Input extends object, Output extends object>(
   client: { middlewareStack: MiddlewareStack<Input, Output> },
   endpoint: ServiceEndpoint,
+  { networkOnly = false }: { networkOnly?: boolean } = {},
 ): void {
   const where = describeEndpoint(endpoint);
   const middleware: InitializeMiddleware<Input, Output> = (next, context) => async (args) => {
     try {
       return await next(args);
     } catch (error) {
-      if (!isUnanswered(error)) throw error;
+      if (!isUnanswered(error, networkOnly)) throw error;
       const call = (context.commandName ?? 'a call').replace(/Command$/, '');
       const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts;
       error.message =
