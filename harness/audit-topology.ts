@@ -269,6 +269,7 @@ async function backups(options: TopologyOptions) {
   const backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, {
     prefix: 'saas-backups-replica',
     versioned: true,
+    objectLock: options.objectLock,
   });
   const client = s3In(PRIMARY_REGION);
   await client.send(

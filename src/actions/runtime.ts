@@ -7,8 +7,12 @@ import type { Logger } from '../util/logger.js';
 
 export const readInput: InputReader = (name) => core.getInput(name);
 
-/** A line the runner would obey as a workflow command: it trims a line and looks for `::` at its start. */
-const WORKFLOW_COMMAND_LINE = /(^|[\r\n])\s*::/;
+/**
+ * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
+ * that starts with `::` once its leading whitespace is trimmed (.NET's, which also counts U+0085),
+ * or one that holds the older `##[command]` form anywhere in it.
+ */
+const WORKFLOW_COMMAND_LINE = /(^|[\r\n])[\s\u0085]*::|##\[/;
 
 /**
  * Prints text as it is, except that text with a line the runner would take for a workflow command

@@ -50,6 +50,12 @@ export interface BackupFacts {
   lifecycle: LifecycleRule[];
   versioning?: string;
   objectLock?: string;
+  /**
+   * The Object Lock status of each copy of the backups in the secondary region (the bucket backup
+   * copies to, and replication destinations there): the backup role may delete in a copy bucket it
+   * writes, so a copy without Object Lock is one a leaked key can empty.
+   */
+  copyLocks: { bucket: string; objectLock?: string }[];
   replication?: ReplicationConfiguration;
   /** Destination bucket of each replication rule covering the prefix, with its region. */
   destinations: { bucket: string; region?: string }[];
@@ -86,10 +92,7 @@ async function bucketSettings(client: S3Client, bucket: string) {
     ),
     lifecycleOf(client, bucket),
     versioningStatus(client, bucket),
-    unlessNotFound(
-      client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })),
-      'ObjectLockConfigurationNotFoundError',
-    ),
+    objectLockStatus(client, bucket),
     replicationOf(client, bucket),
   ]);
   return {
@@ -98,14 +101,35 @@ async function bucketSettings(client: S3Client, bucket: string) {
     publicAccess: publicAccess?.PublicAccessBlockConfiguration as Record<string, boolean | undefined> | undefined,
     lifecycle,
     versioning,
-    objectLock: objectLock?.ObjectLockConfiguration?.ObjectLockEnabled,
+    objectLock,
     replication,
   };
 }
 
+/** Whether a bucket has Object Lock: `Enabled`, or undefined without the configuration. */
+async function objectLockStatus(client: S3Client, bucket: string): Promise<string | undefined> {
+  const response = await unlessNotFound(
+    client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })),
+    'ObjectLockConfigurationNotFoundError',
+  );
+  return response?.ObjectLockConfiguration?.ObjectLockEnabled;
+}
+
+/** The Object Lock of each copy bucket in the secondary region, read only when Object Lock is asked for. */
+async function readCopyLocks(ctx: AuditContext, backup: BackupSettings, facts: BackupFacts) {
+  if (!backup.objectLock) return [];
+  const copies = facts.destinations.filter((d) => d.region === ctx.secondary.region).map((d) => d.bucket);
+  if (backup.replicaBucket && facts.replicaRegion === ctx.secondary.region) copies.push(backup.replicaBucket);
+  const client = createS3Client(ctx.secondary);
+  return Promise.all(
+    [...new Set(copies)].map(async (bucket) => ({ bucket, objectLock: await objectLockStatus(client, bucket) })),
+  );
+}
+
 export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings): Promise<BackupFacts> {
   const client = createS3Client(ctx.primary);
-  if (!(await bucketRegion(client, backup.bucket))) return { exists: false, lifecycle: [], destinations: [] };
+  if (!(await bucketRegion(client, backup.bucket)))
+    return { exists: false, lifecycle: [], destinations: [], copyLocks: [] };
   const [settings, newest] = await Promise.all([
     bucketSettings(client, backup.bucket),
     newestCompleteBackup(client, backup.bucket, backup.prefix),
@@ -115,7 +139,7 @@ export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings)
   const destinations = await Promise.all(
     buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })),
   );
-  const facts: BackupFacts = { exists: true, ...settings, destinations, newest };
+  const facts: BackupFacts = { exists: true, ...settings, destinations, newest, copyLocks: [] };
   if (backup.replicaBucket) {
     facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
     if (facts.replicaRegion)
@@ -125,6 +149,7 @@ export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings)
         backup.prefix,
       );
   }
+  facts.copyLocks = await readCopyLocks(ctx, backup, facts);
   return facts;
 }
 
@@ -181,6 +206,36 @@ function crossRegionCheck(ctx: AuditContext, backup: BackupSettings, facts: Back
   );
 }
 
+/** Object Lock on the backup bucket and on every copy of it in the secondary region. */
+function objectLockVerdict(ctx: AuditContext, backup: BackupSettings, facts: BackupFacts, lockFix: string): AuditCheck {
+  if (facts.objectLock !== 'Enabled')
+    return verdict(
+      BACKUP_CHECKS.objectLock,
+      false,
+      'Object Lock not enabled: a leaked key can delete every backup',
+      lockFix,
+    );
+  const unlocked = facts.copyLocks.filter((c) => c.objectLock !== 'Enabled').map((c) => c.bucket);
+  if (!unlocked.length)
+    return verdict(
+      BACKUP_CHECKS.objectLock,
+      true,
+      `Object Lock enabled${facts.copyLocks.length ? ` here and on the copies in ${facts.copyLocks.map((c) => c.bucket).join(', ')}` : ''}`,
+      lockFix,
+    );
+  return verdict(
+    BACKUP_CHECKS.objectLock,
+    false,
+    `Object Lock enabled on ${backup.bucket}, not on its copies in ${unlocked.join(', ')} (${ctx.secondary.region}): a leaked key of the role that writes them can delete every copy, and S3 does not replicate locked objects into a bucket without Object Lock`,
+    unlocked
+      .map(
+        (bucket) =>
+          `aws s3api put-object-lock-configuration --region ${ctx.secondary.region} --bucket ${bucket} --object-lock-configuration '{"ObjectLockEnabled":"Enabled"}'`,
+      )
+      .join('; ') + '  # needs versioning; backup locks each copy itself',
+  );
+}
+
 function lockChecks(ctx: AuditContext, backup: BackupSettings, facts: BackupFacts): AuditCheck[] {
   const versioningFix = `aws s3api put-bucket-versioning --region ${ctx.primary.region} --bucket ${backup.bucket} --versioning-configuration Status=Enabled`;
   const lockFix = `aws s3api put-object-lock-configuration --region ${ctx.primary.region} --bucket ${backup.bucket} --object-lock-configuration '{"ObjectLockEnabled":"Enabled"}'  # needs versioning; backup locks each object itself`;
@@ -192,14 +247,7 @@ function lockChecks(ctx: AuditContext, backup: BackupSettings, facts: BackupFact
         versioningFix,
       );
   const lock = backup.objectLock
-    ? verdict(
-        BACKUP_CHECKS.objectLock,
-        facts.objectLock === 'Enabled',
-        facts.objectLock === 'Enabled'
-          ? 'Object Lock enabled'
-          : 'Object Lock not enabled: a leaked key can delete every backup',
-        lockFix,
-      )
+    ? objectLockVerdict(ctx, backup, facts, lockFix)
     : skipped(BACKUP_CHECKS.objectLock, 'not asked for: backup-object-lock is false', lockFix);
   return [versioning, lock];
 }

@@ -5,6 +5,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DEFAULT_S3_TIMEOUTS, reportTimeoutsPlainly, s3RequestHandlerOptions } from './s3-timeouts.js';
 import type { AwsSettings } from './settings.js';
+import { reportUnreachablePlainly } from './unreachable.js';
 
 /** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
 const RETRY = { maxAttempts: 6, retryMode: 'adaptive' as const };
@@ -37,6 +38,11 @@ export function createS3Client(
     ...overrides,
   });
   reportTimeoutsPlainly(client, settings, timeouts);
+  reportUnreachablePlainly(
+    client,
+    { service: 'S3', region: settings.region, endpointUrl: settings.endpointUrl },
+    { networkOnly: true },
+  );
   return client;
 }
 
@@ -59,20 +65,36 @@ export function controlPlaneConfig(region: string, settings: AwsSettings) {
  * during a regional outage), which should report "unreachable" in seconds.
  */
 export function createRdsClient(settings: AwsSettings, overrides: { maxAttempts?: number } = {}): RDSClient {
-  return new RDSClient({ ...controlPlaneConfig(settings.region, settings), ...overrides });
+  const client = new RDSClient({ ...controlPlaneConfig(settings.region, settings), ...overrides });
+  reportUnreachablePlainly(client, { service: 'RDS', region: settings.region, endpointUrl: settings.endpointUrl });
+  return client;
 }
 
 /** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
 export function createRoute53Client(settings: AwsSettings): Route53Client {
-  return new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
+  const client = new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
+  reportUnreachablePlainly(client, { service: 'Route 53', endpointUrl: settings.endpointUrl });
+  return client;
 }
 
 /** ElastiCache is regional; the audit reads replication groups only. */
 export function createElastiCacheClient(settings: AwsSettings): ElastiCacheClient {
-  return new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
+  const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
+  reportUnreachablePlainly(client, {
+    service: 'ElastiCache',
+    region: settings.region,
+    endpointUrl: settings.endpointUrl,
+  });
+  return client;
 }
 
 /** CloudWatch is regional: a replica's metrics live in the replica's region. */
 export function createCloudWatchClient(settings: AwsSettings): CloudWatchClient {
-  return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
+  const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
+  reportUnreachablePlainly(client, {
+    service: 'CloudWatch',
+    region: settings.region,
+    endpointUrl: settings.endpointUrl,
+  });
+  return client;
 }

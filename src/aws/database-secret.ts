@@ -3,10 +3,17 @@ import { ConfigurationError } from '../errors.js';
 import { controlPlaneConfig } from './clients.js';
 import { isAwsError } from './errors.js';
 import type { AwsSettings } from './settings.js';
+import { reportUnreachablePlainly } from './unreachable.js';
 
 /** Secrets Manager is regional: a secret is read in the region it lives in (an ARN names it). */
 export function createSecretsManagerClient(settings: AwsSettings): SecretsManagerClient {
-  return new SecretsManagerClient(controlPlaneConfig(settings.region, settings));
+  const client = new SecretsManagerClient(controlPlaneConfig(settings.region, settings));
+  reportUnreachablePlainly(client, {
+    service: 'Secrets Manager',
+    region: settings.region,
+    endpointUrl: settings.endpointUrl,
+  });
+  return client;
 }
 
 /** What a secret gives: the password, and the user when the secret names one (RDS's JSON does). */

@@ -7,10 +7,11 @@ import type { CliCatalog } from './catalog.js';
 import { actionHelp, globalHelp } from './help.js';
 import { markdownToText } from './markdown-text.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
+import { visibleControls } from './visible-controls.js';
 
 export const processTerminal: Terminal = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => process.stdout.write(visibleControls(text)),
+  stderr: (text) => process.stderr.write(visibleControls(text)),
 };
 
 /** What the run produced, shown after the action's own lines: the summary as text, then the outputs. */

@@ -11,7 +11,8 @@ import type { HealthTarget } from '../health/target.js';
 import type { FailoverSettings, RecordTarget } from './inputs.js';
 import type { Preflight } from './preflight.js';
 import { promoteReplica, waitForPrimary, type PromotionResult } from './promote.js';
-import { describeRecord, switchRecord, type SwitchResult } from '../aws/route53-record.js';
+import { describeRecord, RecordChangedError, switchRecord, type SwitchResult } from '../aws/route53-record.js';
+import { httpStatusOf } from '../aws/errors.js';
 import { proveWritable, type WritableProof } from './replica-database.js';
 import { PROMOTED_FROM_TAG } from './tags.js';
 
@@ -94,6 +95,23 @@ async function proveWritableStep(
   return proof;
 }
 
+/**
+ * A switch that failed after the promotion leaves the failover half done: the message says so
+ * first. With no answer from Route 53 the change may still have been made; a re-run's preflight
+ * reads the record either way and finishes by compare-and-swap.
+ */
+function halfDone(run: FailoverRun, target: RecordTarget, error: unknown): unknown {
+  if (!(error instanceof Error) || !run.outcome.promoted) return error;
+  const answered = httpStatusOf(error) !== undefined || error instanceof RecordChangedError;
+  const record = `${target.name.replace(/\.$/, '')} ${target.type}`;
+  error.message =
+    `${run.replica.id} is promoted and is the primary now, but ${record} was ${answered ? 'not switched' : 'not switched, or switched without an answer'}: ${error.message}` +
+    (error instanceof RecordChangedError
+      ? ''
+      : `. Run failover again once Route 53 answers: it finds the promotion done, reads the record and switches it by compare-and-swap`);
+  return error;
+}
+
 async function switchStep(
   run: FailoverRun,
   target: RecordTarget,
@@ -109,6 +127,8 @@ async function switchStep(
       ctx.log.info(
         `Route 53 answered ${(error as { name?: string }).name ?? 'an error'} (attempt ${attempt}); retrying in ${formatDuration(delayMs / 1000)}`,
       ),
+  }).catch((error: unknown) => {
+    throw halfDone(run, target, error);
   });
   outcome.changeId = switched.changeId;
   outcome.changeAttempts = switched.attempts;

@@ -623,6 +623,20 @@ const BREAKAGES: Breakage[] = [
     fix: /put-object-lock-configuration/,
   },
   {
+    id: 'backup.object-lock',
+    how: 'enabled on the backup bucket, not on the copy it replicates to in the secondary region',
+    breakIt: async (t) => {
+      t.backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, {
+        prefix: 'saas-backups-unlocked',
+        versioned: true,
+      });
+      await putBackupReplication(t);
+    },
+    found:
+      /Object Lock enabled on saas-backups-\w+, not on its copies in saas-backups-unlocked-\w+ \(us-west-2\): a leaked key/,
+    fix: /put-object-lock-configuration --region us-west-2 --bucket saas-backups-unlocked-\w+ /,
+  },
+  {
     id: 'backup.cross-region-copy',
     how: 'no replication',
     breakIt: (t) =>
@@ -674,6 +688,7 @@ const BREAKAGES: Breakage[] = [
       t.backupReplicaBucket = await createRegionalBucket(OTHER_REGION, {
         prefix: 'saas-backups-copy',
         versioned: true,
+        objectLock: true,
       });
     },
     settings: (t) => withBackup(t, { replicaBucket: t.backupReplicaBucket }),
@@ -688,6 +703,7 @@ const BREAKAGES: Breakage[] = [
       t.backupReplicaBucket = await createRegionalBucket(SECONDARY_REGION, {
         prefix: 'saas-backups-copy',
         versioned: true,
+        objectLock: true,
       });
     },
     settings: (t) => withBackup(t, { replicaBucket: t.backupReplicaBucket }),

@@ -1,5 +1,6 @@
 /** How the command line shows an action's output and summary: the runner's reading of workflow commands, as plain text. */
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
+import { processTerminal } from '../../src/cli/main.js';
 import { markdownToText } from '../../src/cli/markdown-text.js';
 import { WorkflowCommandRenderer } from '../../src/cli/workflow-commands.js';
 
@@ -111,4 +112,22 @@ describe('the summary as terminal text', () => {
       ].join('\n'),
     );
   });
+});
+
+test('a name that holds terminal control sequences is printed with each control character visible, never acted on', () => {
+  const written: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    processTerminal.stdout(
+      'verify: public."\u001b]52;c;cm0gLXJmIC8=\u0007orders\u001b[2J" has 3 rows\tequal\rall good\u0085\u007f\n',
+    );
+  } finally {
+    write.mockRestore();
+  }
+  expect(written.join('')).toBe(
+    'verify: public."\\x1b]52;c;cm0gLXJmIC8=\\x07orders\\x1b[2J" has 3 rows\tequal\\x0dall good\\x85\\x7f\n',
+  );
 });

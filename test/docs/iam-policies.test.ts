@@ -119,7 +119,7 @@ test('backup writes and deletes only under its prefix, in the backup bucket and 
   const objectStatements = statements.filter((x) =>
     list(x.Action).some((a) => a.startsWith('s3:') && !a.startsWith('s3:ListBucket') && !BUCKET_READS.includes(a)),
   );
-  expect(objectStatements.flatMap((s) => list(s.Resource)).sort()).toEqual([
+  expect([...new Set(objectStatements.flatMap((s) => list(s.Resource)))].sort()).toEqual([
     'arn:aws:s3:::saas-backups-us-west-2/database/*',
     'arn:aws:s3:::saas-backups/database/*',
   ]);
@@ -150,6 +150,53 @@ test('the backup role may lock and extend locks, delete versions retention prune
   expect(allowed.has('s3:BypassGovernanceRetention')).toBe(false);
   expect(allowed.has('s3:PutBucketObjectLockConfiguration')).toBe(false);
   expect(allowed.has('s3:PutObjectLegalHold')).toBe(false);
+});
+
+/** The text of each `new <command>(...)` call in `sources`, up to its closing parenthesis. */
+function callsOf(sources: string, command: string): string[] {
+  return [...sources.matchAll(new RegExp(`new ${command}\\(`, 'g'))].map((match) => {
+    let depth = 0;
+    for (let i = match.index + match[0].length - 1; i < sources.length; i += 1) {
+      if (sources[i] === '(') depth += 1;
+      else if (sources[i] === ')' && --depth === 0) return sources.slice(match.index, i + 1);
+    }
+    throw new Error(`unclosed call to ${command}`);
+  });
+}
+
+test('a stolen backup role cannot write over a stored backup or manifest: a write that creates an object is denied without If-None-Match, and the action sends it on each', () => {
+  const statements = policy('backup-role-policy.json').Statement;
+  const writable = statements
+    .filter((s) => s.Effect === 'Allow' && list(s.Action).includes('s3:PutObject'))
+    .flatMap((s) => list(s.Resource));
+  const denials = statements.filter(
+    (s) =>
+      s.Effect === 'Deny' &&
+      list(s.Action).includes('s3:PutObject') &&
+      s.Condition?.Null?.['s3:if-none-match'] === 'true' &&
+      s.Condition?.Bool?.['s3:ObjectCreationOperation'] === 'true',
+  );
+  expect(denials.flatMap((s) => list(s.Resource)).sort()).toEqual([...writable].sort());
+
+  const sources = actionSources('backup');
+  const creations = [...callsOf(sources, 'PutObjectCommand'), ...callsOf(sources, 'CompleteMultipartUploadCommand')];
+  expect(creations.length).toBeGreaterThanOrEqual(3);
+  for (const call of creations) expect(call).toMatch(/IfNoneMatch: '\*'/);
+  // S3 refuses a CopyObject wherever conditional writes are required (403 without the header, 501 with it).
+  expect(callsOf(sources, 'CopyObjectCommand')).toEqual([]);
+});
+
+test('the backup role writes only the tag the backup writes, so a stolen role cannot tag a backup into a lifecycle rule that expires it', () => {
+  const tagKeys = [...new Set([...actionSources('backup').matchAll(/TagSet: \[\{ Key: '([^']+)'/g)].map((m) => m[1]))];
+  expect(tagKeys).toEqual(['sha256']);
+  const tagging = policy('backup-role-policy.json').Statement.filter(
+    (s) => s.Effect === 'Allow' && list(s.Action).includes('s3:PutObjectTagging'),
+  );
+  expect(tagging.length).toBeGreaterThan(0);
+  for (const s of tagging) {
+    expect(list(s.Action)).toEqual(['s3:PutObjectTagging']);
+    expect(s.Condition?.['ForAllValues:StringEquals']?.['s3:RequestObjectTagKeys']).toEqual(tagKeys);
+  }
 });
 
 test('restore-verify only reads (and signs in to its scratch database)', () => {

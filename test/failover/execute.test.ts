@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { describe as suite, expect, test } from '@jest/globals';
-import { createRdsClient } from '../../src/aws/clients.js';
+import { createRdsClient, createRoute53Client } from '../../src/aws/clients.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { createClients, DEFAULT_PACING, type FailoverContext } from '../../src/failover/context.js';
 import { executeFailover, HealthCheckError, type ExecutionOutcome } from '../../src/failover/execute.js';
@@ -306,6 +306,44 @@ suite('failover execute', () => {
       `Fence the old primary ${topology.primaryId} (us-east-1) before it can take connections again`,
     );
     expect(advice).not.toContain('Split-brain risk: the old primary');
+  });
+
+  test('Route 53 out of reach after the promotion: the run fails saying the replica is promoted and the record is not switched; a re-run finishes', async () => {
+    const topology = await createTopology();
+    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId });
+    const ctx = contextFor(settings);
+    const preflight = await runPreflight(settings, ctx);
+    ctx.clients.route53 = createRoute53Client({
+      region: SECONDARY_REGION,
+      endpointUrl: `http://127.0.0.1:${await freePort()}`,
+    });
+    const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
+    const failure = await executeFailover(settings, preflight, ctx, new StepRecorder(), outcome).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+
+    expect(outcome).toMatchObject({ promoted: true, recordSwitched: false });
+    expect(failure?.message).toMatch(
+      new RegExp(
+        `^${topology.replicaId} is promoted and is the primary now, but ${topology.recordName.replace(/\.$/, '')} CNAME was not switched, or switched without an answer: .*ECONNREFUSED.*Run failover again once Route 53 answers`,
+      ),
+    );
+    expect(await recordSets(topology.zoneId, topology.recordName)).toEqual([
+      expect.objectContaining({ ResourceRecords: [{ Value: topology.primaryAddress }] }),
+    ]);
+
+    const rerun = await runFailover(runOptions(settings));
+    expect(rerun.error).toBeUndefined();
+    expect(stepNames(rerun.report)).toEqual([
+      'preflight:passed',
+      'promote replica:skipped',
+      'prove writable:skipped',
+      'switch DNS record:passed',
+      'wait for DNS INSYNC:passed',
+      'health check:skipped',
+    ]);
+    await rm(settings.reportPath, { force: true });
   });
 
   test("record-type A: the alias moves from the primary region's load balancer to the secondary's", async () => {

@@ -29,3 +29,15 @@ test('text from a database that holds command lines is shown in full and obeyed 
   // Without the markers the same text would be obeyed: the check above can fail.
   expect(obeyedCommands(`${rows}\n`)).toEqual(['::add-mask::alice', '::error::forged']);
 });
+
+test.each([
+  ['a carriage return', 'orders\r::error::forged'],
+  ['U+0085 (NEXT LINE), which the runner trims as whitespace', 'orders\n\u0085::error::forged'],
+  ['the older ##[command] form, obeyed anywhere in a line', 'orders ##[error]forged'],
+])('a name from the database that hides a command behind %s is shown and not obeyed', (_what, name) => {
+  const output = printed(`table ${name} has 3 rows`);
+  expect(output).toContain(name);
+  expect(obeyedCommands(output)).toEqual([]);
+  // The runner reads the same text without the markers as a command: the check above can fail.
+  expect(obeyedCommands(`table ${name} has 3 rows\n`)).toEqual(['::error::forged has 3 rows']);
+});

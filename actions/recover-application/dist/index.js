@@ -32580,11 +32580,37 @@ async function runRecoverApplication(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** Escapes text for a markdown table cell. */
+/** A line ending as markdown reads one: a carriage return alone ends a line too, and a table row with it. */
+const LINE_ENDING = /\r\n|\r|\n/g;
+/**
+ * Text as a markdown table cell shows it, whatever it holds (a table, role or key name from the
+ * database or S3): a pipe stays in its cell, a line ending becomes <br>, and outside code spans a `<`
+ * that would open an HTML tag or comment (which could hide or fold the rest of the summary) is
+ * shown as the character.
+ */
 function cell(value) {
-    return String(value ?? '')
+    const text = String(value ?? '')
         .replace(/\|/g, '\\|')
-        .replace(/\r?\n/g, '<br>');
+        .replace(LINE_ENDING, '\n');
+    return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
+}
+/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+function outsideCodeSpans(text, plain) {
+    let shown = '';
+    let rest = text;
+    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
+        const fence = open[0];
+        const after = rest.slice(open.index + fence.length);
+        const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
+        if (!close) {
+            shown += plain(rest.slice(0, open.index)) + fence;
+            rest = after;
+            continue;
+        }
+        shown += plain(rest.slice(0, open.index)) + fence + after.slice(0, close.index + fence.length);
+        rest = after.slice(close.index + fence.length);
+    }
+    return shown + plain(rest);
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -32599,8 +32625,9 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
+/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
 function code(text) {
-    return `\`${text.replace(/`/g, "'")}\``;
+    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -32872,8 +32899,12 @@ async function clientEnv(target, own = {}, env = process.env) {
 
 
 const readInput = (name) => getInput(name);
-/** A line the runner would obey as a workflow command: it trims a line and looks for `::` at its start. */
-const WORKFLOW_COMMAND_LINE = /(^|[\r\n])\s*::/;
+/**
+ * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
+ * that starts with `::` once its leading whitespace is trimmed (.NET's, which also counts U+0085),
+ * or one that holds the older `##[command]` form anywhere in it.
+ */
+const WORKFLOW_COMMAND_LINE = /(^|[\r\n])[\s\u0085]*::|##\[/;
 /**
  * Prints text as it is, except that text with a line the runner would take for a workflow command
  * (a smoke command's output, a table or role name from the database) is printed between
