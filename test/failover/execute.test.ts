@@ -178,6 +178,47 @@ suite('failover execute', () => {
     ]);
   });
 
+  test('two executes at once, both past preflight before either changed anything: RDS takes one PromoteReadReplica and Route 53 one change; the other run waits for them and passes, changing nothing', async () => {
+    const topology = await createTopology();
+    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId });
+    const ctx = contextFor(settings);
+    const preflights = await Promise.all([runPreflight(settings, ctx), runPreflight(settings, ctx)]);
+    for (const preflight of preflights) {
+      expect(preflight.blockers).toEqual([]);
+      expect(preflight.role).toBe('replica');
+      expect(preflight.record?.alreadyPointing).toBe(false);
+    }
+
+    const runs = preflights.map((preflight) => {
+      const steps = new StepRecorder();
+      const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
+      return { steps, outcome, done: executeFailover(settings, preflight, ctx, steps, outcome) };
+    });
+    const settled = await Promise.allSettled(runs.map((run) => run.done));
+
+    expect(settled.map((result) => (result.status === 'rejected' ? String(result.reason) : 'passed'))).toEqual([
+      'passed',
+      'passed',
+    ]);
+    expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([
+      { Value: topology.replicaAddress },
+    ]);
+    const [first, second] = runs.map(({ steps, outcome }) => ({
+      promoted: outcome.promotion?.calledPromote,
+      changed: outcome.changeId !== undefined,
+      switched: outcome.recordSwitched,
+      dns: steps.steps.find((step) => step.name === 'switch DNS record')?.detail ?? '',
+      inSync: steps.steps.find((step) => step.name === 'wait for DNS INSYNC')?.status,
+    }));
+    expect([first?.promoted, second?.promoted].sort()).toEqual([false, true]);
+    expect([first?.changed, second?.changed].sort()).toEqual([false, true]);
+    const loser = first?.changed ? second : first;
+    expect(loser).toMatchObject({ switched: true, inSync: 'skipped' });
+    expect(loser?.dns).toContain(
+      `it already holds ${topology.replicaAddress} (TTL 60), where this run would point it; this run changed nothing`,
+    );
+  });
+
   test('health never healthy: the run fails after health-timeout-seconds, and the report times every step', async () => {
     const topology = await createTopology();
     const health = await startHealthServer(503);
