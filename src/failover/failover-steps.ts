@@ -4,6 +4,7 @@ import type { InstanceState } from '../aws/rds.js';
 import { alreadyDone, notApplicable, StepPipeline } from '../report/step-pipeline.js';
 import type { Clock } from '../util/clock.js';
 import { formatDuration, plural } from '../util/format.js';
+import { errorMessage } from '../errors.js';
 import type { FailoverContext } from './context.js';
 import { switchBackCommand } from './guidance.js';
 import { describeProbe, waitHealthy, type HealthWait } from '../health/wait.js';
@@ -125,6 +126,13 @@ async function inSyncStep(run: FailoverRun, changeId: string): Promise<Extract<I
     backoff: ctx.pacing.dns,
     throttle: ctx.pacing.throttle,
     clock,
+  }).catch((error: unknown) => {
+    // The record moved already: the failure must not read as if nothing happened.
+    const name = (error as { name?: string }).name;
+    throw new Error(
+      `Route 53 accepted change ${changeId}: ${run.settings.record?.name ?? 'the record'} points at the new primary now, but waiting for the change to be INSYNC failed (${name ? `${name}: ` : ''}${errorMessage(error)}); health was not checked. Run failover again: it finds the record switched and checks health`,
+      { cause: error },
+    );
   });
   if (!sync.done) {
     throw new DnsNotInSyncError(

@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { describe as suite, expect, test } from '@jest/globals';
+import { GetChangeCommand } from '@aws-sdk/client-route-53';
 import { createRdsClient } from '../../src/aws/clients.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { createClients, DEFAULT_PACING, type FailoverContext } from '../../src/failover/context.js';
@@ -217,6 +218,45 @@ suite('failover execute', () => {
     expect(loser?.dns).toContain(
       `it already holds ${topology.replicaAddress} (TTL 60), where this run would point it; this run changed nothing`,
     );
+  });
+
+  test('Route 53 accepts the change but the wait for INSYNC fails (GetChange denied, injected: moto never denies): the run fails saying the record was switched and what to do', async () => {
+    const topology = await createTopology();
+    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId });
+    const clients = createClients(settings);
+    const send = clients.route53.send.bind(clients.route53) as (command: unknown) => Promise<unknown>;
+    clients.route53.send = ((command: unknown) =>
+      command instanceof GetChangeCommand
+        ? Promise.reject(
+            Object.assign(new Error('User is not authorized to perform: route53:GetChange'), {
+              name: 'AccessDenied',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 403 },
+            }),
+          )
+        : send(command)) as typeof clients.route53.send;
+    const ctx: FailoverContext = { clients, pacing: { ...DEFAULT_PACING, ...TEST_PACING }, log: silentLogger };
+    const preflight = await runPreflight(settings, ctx);
+    const steps = new StepRecorder();
+    const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
+    const failure = await executeFailover({ ...settings, waitTimeoutSeconds: 8 }, preflight, ctx, steps, outcome).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+
+    expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([
+      { Value: topology.replicaAddress },
+    ]);
+    expect(outcome).toMatchObject({ promoted: true, recordSwitched: true, changeId: expect.stringMatching(/^C/) });
+    expect(failure?.message).toBe(
+      `Route 53 accepted change ${outcome.changeId ?? ''}: ${topology.recordName}. points at the new primary now, but waiting for the change to be INSYNC failed (AccessDenied: User is not authorized to perform: route53:GetChange); health was not checked. Run failover again: it finds the record switched and checks health`,
+    );
+    expect(steps.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'promote replica:passed',
+      'prove writable:skipped',
+      'switch DNS record:passed',
+      'wait for DNS INSYNC:failed',
+    ]);
   });
 
   test('health never healthy: the run fails after health-timeout-seconds, and the report times every step', async () => {
