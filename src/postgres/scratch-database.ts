@@ -18,6 +18,8 @@ export interface TargetState {
   settings: Record<string, string>;
   /** The existing database is a scratch database an earlier run created and never dropped: that run, as its mark names it. */
   leftBy?: string;
+  /** Sessions connected to the existing database (a killed run's pg_restore may still write into it). */
+  sessions: number;
 }
 
 /**
@@ -72,9 +74,10 @@ export async function inspectTarget(target: DatabaseTarget, psqlPath: string): P
       `SELECT current_setting('server_version'), current_setting('server_version_num'),
               (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user),
               EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)}),
-              (SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`,
+              (SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ${quoteLiteral(target.database)}),
+              (SELECT count(*) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid())`,
     );
-    const [version, versionNum, canCreate, exists, comment] = row ?? [];
+    const [version, versionNum, canCreate, exists, comment, sessions] = row ?? [];
     const settings = await readServerSettings(session);
     const left = leftBy(comment);
     return {
@@ -83,6 +86,7 @@ export async function inspectTarget(target: DatabaseTarget, psqlPath: string): P
       canCreateDatabases: canCreate === 't',
       exists: exists === 't',
       settings,
+      sessions: Number(sessions ?? 0),
       ...(left ? { leftBy: left } : {}),
     };
   });
@@ -106,6 +110,12 @@ export function refuseUnsafeTarget(state: TargetState, target: DatabaseTarget, a
     throw new ConfigurationError(
       `the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
         'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it',
+    );
+  }
+  if (state.leftBy && state.sessions > 0) {
+    throw new ConfigurationError(
+      `the target database ${target.display} was left by an earlier run that did not finish (${state.leftBy}), but ${state.sessions} ${state.sessions === 1 ? 'session is' : 'sessions are'} still connected to it (a killed run's pg_restore may still be writing); ` +
+        'run again once they ended, or end them (pg_terminate_backend) first',
     );
   }
   const mustCreate = !state.exists || allowOverwrite || state.leftBy !== undefined;

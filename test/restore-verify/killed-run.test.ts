@@ -1,7 +1,8 @@
 /**
  * A restore-verify run killed before its drop (SIGKILL, a runner that vanished) leaves its scratch
  * database behind. The next run on the same target must not be blocked by it: holding the claim on
- * the name (so no run is using it), it drops what the killed run marked as its own, and only that.
+ * the name (so no run is using it), it drops what the killed run marked as its own, and only that,
+ * and only once no session is still in it.
  */
 import { spawn } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { execa } from 'execa';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
 import { runBundledAction } from '../../harness/bundled-action.js';
 import { node24Path } from '../../harness/node24.js';
@@ -88,6 +90,34 @@ test('a run killed before its drop leaves its scratch database; the next run on 
   const target = scratchName();
   await killedDuringSmoke(target);
   expect(await databaseExists(target)).toBe(true);
+  expect(Number(await sql(stackFromEnv().postgresUrl(target), 'SELECT count(*) FROM users'))).toBe(200);
+
+  // A session still in it (as a killed run's pg_restore may be): the leftover is not dropped under it.
+  const session = execa('psql', ['-X', '-d', stackFromEnv().postgresUrl(target), '-c', 'SELECT pg_sleep(600)'], {
+    env: { PGAPPNAME: 'still writing' },
+    reject: false,
+  });
+  const sleeping = `SELECT count(*) FROM pg_stat_activity WHERE datname = '${target}' AND application_name = 'still writing' AND wait_event = 'PgSleep'`;
+  await waitUntil(
+    'a session in the leftover database',
+    async () => Number(await sql(stackFromEnv().postgresUrl('postgres'), sleeping)) === 1,
+  );
+  const blocked = await runBundledAction('restore-verify', inputs(target));
+  // A backend in pg_sleep does not notice its client leave: it is ended on the server, as the message says.
+  await sql(
+    stackFromEnv().postgresUrl('postgres'),
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${target}'`,
+  );
+  await session;
+  await waitUntil(
+    'no session left in the leftover database',
+    async () => Number(await sql(stackFromEnv().postgresUrl('postgres'), sleeping)) === 0,
+  );
+  expect(blocked.exitCode).toBe(1);
+  expect(blocked.stdout).toContain(
+    'was left by an earlier run that did not finish (a run outside GitHub Actions, created ',
+  );
+  expect(blocked.stdout).toContain('but 1 session is still connected to it');
   expect(Number(await sql(stackFromEnv().postgresUrl(target), 'SELECT count(*) FROM users'))).toBe(200);
 
   const reportPath = join(dir, 'next.json');
