@@ -6,6 +6,9 @@ instance keeps `ReadReplicaSourceDBInstanceIdentifier` and stays in its source's
 and promotion takes time: right after the call the instance still reads as an
 `available` replica, then `modifying`, and only then a standalone `available`
 instance. The failover action must wait for that end state, so the stack models it.
+moto 5.2 also takes a second PromoteReadReplica (while the first is under way, or once the
+instance is no replica) and answers as if it promoted; real RDS refuses both with
+InvalidDBInstanceState, which is what a second failover run at the same moment meets.
 
 Route 53 ChangeResourceRecordSets: moto 5.2 checks a DELETE against the history of
 changes rather than against the records as they are now, so deleting a record with
@@ -219,8 +222,10 @@ def _finish_promotion(backend, database):
 
 def promote_read_replica(self, db_kwargs):
     database = self.databases[db_kwargs["db_instance_identifier"]]
-    if not database.is_replica or getattr(database, "_promoting", False):
-        return database
+    if not database.is_replica:
+        raise RDSClientError("InvalidDBInstanceState", "DB Instance is not a read replica.")
+    if getattr(database, "_promoting", False):
+        raise RDSClientError("InvalidDBInstanceState", "Database instance is not in available state.")
     database._promoting = True
     database.update(**db_kwargs)
 

@@ -112,7 +112,12 @@ export interface SwitchOptions extends ThrottleRetryOptions {
   comment: string;
 }
 
-export type SwitchResult = ChangeSubmitted;
+/**
+ * The change this run submitted, or none: Route 53 refused the compare-and-swap because someone
+ * else (typically a second failover or recovery started at the same moment) had already moved the
+ * record exactly where this run would. `now` is the record as it holds then.
+ */
+export type SwitchResult = (ChangeSubmitted & { switchedBy: 'this run' }) | { switchedBy: 'someone else'; now: string };
 
 function changeBatchMessage(error: unknown): string | undefined {
   const { name, messages } = error as { name?: string; messages?: string[] };
@@ -122,8 +127,10 @@ function changeBatchMessage(error: unknown): string | undefined {
 
 /**
  * Sends the compare-and-swap batch. Throttling and PriorRequestNotComplete are retried with
- * backoff until the deadline; a batch Route 53 rejects because the record no longer matches
- * becomes a RecordChangedError that says what the record holds now.
+ * backoff until the deadline. A batch Route 53 rejects because the record no longer matches is
+ * no failure when the record now points where this run would put it (someone else switched it
+ * first: this run changes nothing); otherwise it becomes a RecordChangedError that says what the
+ * record holds now.
  */
 export async function switchRecord(
   client: Route53Client,
@@ -134,18 +141,23 @@ export async function switchRecord(
 ): Promise<SwitchResult> {
   const changes = compareAndSwapChanges(current, desired);
   try {
-    return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
+    const submitted = await changeRecordSets(
+      client,
+      target.hostedZoneId,
+      { comment: options.comment, changes },
+      options,
+    );
+    return { ...submitted, switchedBy: 'this run' };
   } catch (error) {
     const rejected = changeBatchMessage(error);
     if (!rejected) throw error;
-    const now = await lookupRecord(client, target).then(
-      (lookup) =>
-        lookup.sets
-          .filter((set) => set.Type === target.type)
-          .map(describeRecord)
-          .join('; ') || 'no such record',
+    const sets = await lookupRecord(client, target).then(
+      (lookup) => lookup.sets.filter((set) => set.Type === target.type),
       (lookupError: unknown) => `unreadable: ${errorMessage(lookupError)}`,
     );
+    const now = typeof sets === 'string' ? sets : sets.map(describeRecord).join('; ') || 'no such record';
+    if (typeof sets !== 'string' && sets.length === 1 && pointsAt(sets[0], desired))
+      return { switchedBy: 'someone else', now };
     const before = current ? describeRecord(current) : 'no such record';
     throw new RecordChangedError(
       `${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +

@@ -4,6 +4,7 @@ import type { InstanceState } from '../aws/rds.js';
 import { alreadyDone, notApplicable, StepPipeline } from '../report/step-pipeline.js';
 import type { Clock } from '../util/clock.js';
 import { formatDuration, plural } from '../util/format.js';
+import { errorMessage } from '../errors.js';
 import type { FailoverContext } from './context.js';
 import { switchBackCommand } from './guidance.js';
 import { describeProbe, waitHealthy, type HealthWait } from '../health/wait.js';
@@ -130,8 +131,10 @@ async function switchStep(
   }).catch((error: unknown) => {
     throw halfDone(run, target, error);
   });
-  outcome.changeId = switched.changeId;
-  outcome.changeAttempts = switched.attempts;
+  if (switched.switchedBy === 'this run') {
+    outcome.changeId = switched.changeId;
+    outcome.changeAttempts = switched.attempts;
+  }
   outcome.recordSwitched = true;
   return switched;
 }
@@ -143,6 +146,13 @@ async function inSyncStep(run: FailoverRun, changeId: string): Promise<Extract<I
     backoff: ctx.pacing.dns,
     throttle: ctx.pacing.throttle,
     clock,
+  }).catch((error: unknown) => {
+    // The record moved already: the failure must not read as if nothing happened.
+    const name = (error as { name?: string }).name;
+    throw new Error(
+      `Route 53 accepted change ${changeId}: ${run.settings.record?.name ?? 'the record'} points at the new primary now, but waiting for the change to be INSYNC failed (${name ? `${name}: ` : ''}${errorMessage(error)}); health was not checked. Run failover again: it finds the record switched and checks health`,
+      { cause: error },
+    );
   });
   if (!sync.done) {
     throw new DnsNotInSyncError(
@@ -159,7 +169,7 @@ function dnsAfterFailedHealth(run: FailoverRun): string {
   if (!settings.record) return 'DNS was not changed (no record given)';
   const name = settings.record.name;
   if (!outcome.changeId)
-    return `DNS was already switched before this run: ${name} points at the new primary (an earlier run's report says how to switch back)`;
+    return `DNS was not switched by this run: ${name} already points at the new primary (the report of the run that switched it says how to switch back)`;
   const command = switchBackCommand(settings.record, preflight.record);
   return `DNS was already switched: change ${outcome.changeId} points ${name} at the new primary. To switch back (only while nothing was written to the new primary): ${command ?? 'see the report'}`;
 }
@@ -232,11 +242,16 @@ export function failoverSteps(run: FailoverRun) {
       input: () => switchInput(run),
       run: ({ target, desired }) => switchStep(run, target, desired),
       describe: (result, { desired }) =>
-        `change ${result.changeId} (${result.status}) replaced ${preflight.record?.current ? describeRecord(preflight.record.current) : 'no record'} with ${describeRecord(desired)}${result.attempts > 1 ? `, after ${result.attempts - 1} throttled attempts` : ''}`,
+        result.switchedBy === 'this run'
+          ? `change ${result.changeId} (${result.status}) replaced ${preflight.record?.current ? describeRecord(preflight.record.current) : 'no record'} with ${describeRecord(desired)}${result.attempts > 1 ? `, after ${result.attempts - 1} throttled attempts` : ''}`
+          : `someone else (another failover at the same moment?) switched it after preflight: it already holds ${result.now}, where this run would point it; this run changed nothing`,
     })
     .optionalStep('inSync', {
       name: 'wait for DNS INSYNC',
-      input: ({ switched }) => switched?.changeId ?? notApplicable('no DNS change'),
+      input: ({ switched }) =>
+        switched?.switchedBy === 'this run'
+          ? switched.changeId
+          : notApplicable(switched ? 'the record was switched by someone else, not by this run' : 'no DNS change'),
       run: (changeId) => inSyncStep(run, changeId),
       describe: (sync) => `INSYNC after ${plural(sync.attempts, 'check')}`,
     })

@@ -1,4 +1,6 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
+import { isAwsError } from '../aws/errors.js';
+import { errorMessage } from '../errors.js';
 import { promoteReadReplica } from '../aws/rds-promotion.js';
 import { addInstanceTags, pollInstance, TRANSITIONAL_STATUSES, type InstanceState } from '../aws/rds.js';
 import type { InstanceRef } from '../aws/rds-instance-ref.js';
@@ -97,9 +99,18 @@ export async function promoteReplica(
       options,
     );
   }
-  await promoteReadReplica(client, replica, options);
-  const done = await waitUntil(client, replica, isPrimary, options);
-  return { calledPromote: true, polls: polls + done.polls, final: done.final };
+  let refusal: string | undefined;
+  await promoteReadReplica(client, replica, options).catch((error: unknown) => {
+    // Another run (a second person, a retry on another machine) promoted it first: RDS refuses a
+    // second PromoteReadReplica, and this run waits for that promotion as for its own.
+    if (!isAwsError(error, 'InvalidDBInstanceState', 'InvalidDBInstanceStateFault')) throw error;
+    refusal = errorMessage(error);
+  });
+  const done = await waitUntil(client, replica, isPrimary, options).catch((error: unknown) => {
+    if (refusal && error instanceof Error) error.message += ` RDS refused PromoteReadReplica: ${refusal}`;
+    throw error;
+  });
+  return { calledPromote: refusal === undefined, polls: polls + done.polls, final: done.final };
 }
 
 /** For an instance promoted earlier that is busy (rebooting, modifying): waits until it is an available primary. */

@@ -59,7 +59,7 @@ function refuseUnbound(run: RecoveryRun, plan: RecoveryPlan): void {
   if (plan.phase.kind === 'restoring') {
     const name = plan.restoredAs;
     throw new ConfigurationError(
-      `an earlier run's restore into ${name} did not finish (it stopped during the restore), so it cannot be proven; ${settings.database.database} was not touched. Drop it (DROP DATABASE ${quoteIdent(name)};) and run again`,
+      `an earlier run's restore into ${name} did not finish (it stopped during the restore), so it cannot be proven; ${settings.database.database} was not touched. Drop it (DROP DATABASE ${quoteIdent(name)};, or DROP DATABASE ${quoteIdent(name)} WITH (FORCE); while a killed run's pg_restore is still connected to it) and run again`,
     );
   }
 }

@@ -240,6 +240,9 @@ async function moveRecord(execution: RdsExecution): Promise<string> {
   });
   plan.restoredAddress = address;
   run.details.recovered = true;
+  const kept = `${damaged.id} keeps its identifier, tagged ${TAG.replacedBy}=${plan.restoredId}`;
+  if (change.switchedBy === 'someone else')
+    return `${bareDnsName(record.target.name)} CNAME already held ${change.now} when this run's compare-and-swap reached Route 53: someone else (another execute at the same moment?) moved it there, this run changed nothing; ${kept}`;
   const sync = await waitForChangeInSync(run.route53, change.changeId, {
     deadline,
     backoff: pacing.poll,
@@ -247,7 +250,7 @@ async function moveRecord(execution: RdsExecution): Promise<string> {
     clock,
   });
   const synced = sync.done ? 'INSYNC' : `still ${sync.status}: Route 53 will apply it`;
-  return `${bareDnsName(record.target.name)} CNAME ${record.value} → ${address} (change ${change.changeId}, ${synced}; clients may keep the old value up to its TTL, ${record.target.ttl} s); ${damaged.id} keeps its identifier, tagged ${TAG.replacedBy}=${plan.restoredId}`;
+  return `${bareDnsName(record.target.name)} CNAME ${record.value} → ${address} (change ${change.changeId}, ${synced}; clients may keep the old value up to its TTL, ${record.target.ttl} s); ${kept}`;
 }
 
 /** stop-command, then the record moved from the damaged instance to the restored one. */

@@ -67,6 +67,8 @@ export interface RestoreRun {
   env?: NodeJS.ProcessEnv;
   /** Set by preflight; whoever runs the steps releases it after the last one. */
   claim?: TargetClaim;
+  /** This run as the scratch database's mark names it (the workflow run's URL, else its id). */
+  madeBy: string;
   /** The free space of a folder's filesystem; tests pass their own. */
   probeDisk?: DiskProbe;
 }
@@ -164,9 +166,11 @@ async function diskPreflight(
 
 function describeTarget(run: RestoreRun, { state, client }: PreparedTarget): string {
   const where = state.exists
-    ? run.settings.allowOverwrite && state.relationCount > 0
-      ? 'exists and will be dropped and recreated (allow-overwrite)'
-      : 'exists and is empty'
+    ? state.leftBy
+      ? `was left by an earlier run that did not finish (${state.leftBy}) and will be dropped and recreated`
+      : run.settings.allowOverwrite && state.relationCount > 0
+        ? 'exists and will be dropped and recreated (allow-overwrite)'
+        : 'exists and is empty'
     : 'will be created';
   const disk = run.details.disk ? `; ${describeDisk(run.details.disk)}` : '; disk-check: false, free space not checked';
   return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}${disk}`;
@@ -194,20 +198,25 @@ async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): P
   }
 }
 
+/**
+ * Creates the scratch database. One that exists is restored into as it is, or, with allow-overwrite
+ * or when an earlier run left it (its mark, and this run's claim on the name: no run is using it),
+ * dropped and recreated first.
+ */
 async function createDatabaseStep(run: RestoreRun, { psqlPath, state }: PreparedTarget): Promise<CreatedDatabase> {
-  const { target, allowOverwrite } = run.settings;
-  if (state.exists && !allowOverwrite)
+  const { target, allowOverwrite, keepDatabase } = run.settings;
+  if (state.exists && !allowOverwrite && !state.leftBy)
     return {
       created: false,
       detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`,
     };
   if (state.exists) await dropScratchDatabase(target, psqlPath, state.serverMajor);
-  await createScratchDatabase(target, psqlPath);
+  await createScratchDatabase(target, psqlPath, keepDatabase ? undefined : { madeBy: run.madeBy, at: run.now() });
   run.details.target.created = true;
-  return {
-    created: true,
-    detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`,
-  };
+  const dropped = state.leftBy
+    ? `dropped ${target.display}, left by an earlier run that did not finish (${state.leftBy}), and recreated it`
+    : `dropped and recreated ${target.display} (allow-overwrite)`;
+  return { created: true, detail: state.exists ? dropped : `created ${target.display}` };
 }
 
 async function restoreStep(

@@ -85,6 +85,7 @@ export async function runRestoreVerify(options: RestoreVerifyOptions): Promise<R
     signal: options.signal,
     env: options.env,
     probeDisk: options.probeDisk,
+    madeBy: options.run.url ?? (options.run.runId ? `run ${options.run.runId}` : 'a run outside GitHub Actions'),
   };
   const { results, reasons, steps } = await restoreVerifySteps(run)
     .run(

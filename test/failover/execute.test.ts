@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { describe as suite, expect, test } from '@jest/globals';
+import { GetChangeCommand } from '@aws-sdk/client-route-53';
 import { createRdsClient, createRoute53Client } from '../../src/aws/clients.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { createClients, DEFAULT_PACING, type FailoverContext } from '../../src/failover/context.js';
@@ -175,6 +176,86 @@ suite('failover execute', () => {
       'promote replica:passed',
       'prove writable:skipped',
       'switch DNS record:failed',
+    ]);
+  });
+
+  test('two executes at once, both past preflight before either changed anything: RDS takes one PromoteReadReplica and Route 53 one change; the other run waits for them and passes, changing nothing', async () => {
+    const topology = await createTopology();
+    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId });
+    const ctx = contextFor(settings);
+    const preflights = await Promise.all([runPreflight(settings, ctx), runPreflight(settings, ctx)]);
+    for (const preflight of preflights) {
+      expect(preflight.blockers).toEqual([]);
+      expect(preflight.role).toBe('replica');
+      expect(preflight.record?.alreadyPointing).toBe(false);
+    }
+
+    const runs = preflights.map((preflight) => {
+      const steps = new StepRecorder();
+      const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
+      return { steps, outcome, done: executeFailover(settings, preflight, ctx, steps, outcome) };
+    });
+    const settled = await Promise.allSettled(runs.map((run) => run.done));
+
+    expect(settled.map((result) => (result.status === 'rejected' ? String(result.reason) : 'passed'))).toEqual([
+      'passed',
+      'passed',
+    ]);
+    expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([
+      { Value: topology.replicaAddress },
+    ]);
+    const [first, second] = runs.map(({ steps, outcome }) => ({
+      promoted: outcome.promotion?.calledPromote,
+      changed: outcome.changeId !== undefined,
+      switched: outcome.recordSwitched,
+      dns: steps.steps.find((step) => step.name === 'switch DNS record')?.detail ?? '',
+      inSync: steps.steps.find((step) => step.name === 'wait for DNS INSYNC')?.status,
+    }));
+    expect([first?.promoted, second?.promoted].sort()).toEqual([false, true]);
+    expect([first?.changed, second?.changed].sort()).toEqual([false, true]);
+    const loser = first?.changed ? second : first;
+    expect(loser).toMatchObject({ switched: true, inSync: 'skipped' });
+    expect(loser?.dns).toContain(
+      `it already holds ${topology.replicaAddress} (TTL 60), where this run would point it; this run changed nothing`,
+    );
+  });
+
+  test('Route 53 accepts the change but the wait for INSYNC fails (GetChange denied, injected: moto never denies): the run fails saying the record was switched and what to do', async () => {
+    const topology = await createTopology();
+    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId });
+    const clients = createClients(settings);
+    const send = clients.route53.send.bind(clients.route53) as (command: unknown) => Promise<unknown>;
+    clients.route53.send = ((command: unknown) =>
+      command instanceof GetChangeCommand
+        ? Promise.reject(
+            Object.assign(new Error('User is not authorized to perform: route53:GetChange'), {
+              name: 'AccessDenied',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 403 },
+            }),
+          )
+        : send(command)) as typeof clients.route53.send;
+    const ctx: FailoverContext = { clients, pacing: { ...DEFAULT_PACING, ...TEST_PACING }, log: silentLogger };
+    const preflight = await runPreflight(settings, ctx);
+    const steps = new StepRecorder();
+    const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
+    const failure = await executeFailover({ ...settings, waitTimeoutSeconds: 8 }, preflight, ctx, steps, outcome).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+
+    expect((await recordSets(topology.zoneId, topology.recordName))[0]?.ResourceRecords).toEqual([
+      { Value: topology.replicaAddress },
+    ]);
+    expect(outcome).toMatchObject({ promoted: true, recordSwitched: true, changeId: expect.stringMatching(/^C/) });
+    expect(failure?.message).toBe(
+      `Route 53 accepted change ${outcome.changeId ?? ''}: ${topology.recordName}. points at the new primary now, but waiting for the change to be INSYNC failed (AccessDenied: User is not authorized to perform: route53:GetChange); health was not checked. Run failover again: it finds the record switched and checks health`,
+    );
+    expect(steps.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'promote replica:passed',
+      'prove writable:skipped',
+      'switch DNS record:passed',
+      'wait for DNS INSYNC:failed',
     ]);
   });
 

@@ -57,7 +57,7 @@ suite('throttled AWS calls (aws-sdk-client-mock: moto never throttles)', () => {
       onRetry: (_e, _a, delay) => delays.push(delay),
     });
 
-    expect(result).toEqual({ changeId: 'C2682N5HXP0BZ4', status: 'PENDING', attempts: 4 });
+    expect(result).toEqual({ changeId: 'C2682N5HXP0BZ4', status: 'PENDING', attempts: 4, switchedBy: 'this run' });
     expect(delays).toEqual([5, 10, 20]);
     const batches = route53
       .commandCalls(ChangeResourceRecordSetsCommand)

@@ -385,5 +385,8 @@ describe('the bundled recover-database action (node24, as the runner calls it)',
     expect(refused.exitCode).toBe(1);
     expect(refused.stdout).toContain(`an earlier run's restore into ${restored} did not finish`);
     expect(refused.stdout).toContain(`DROP DATABASE "${restored}";`);
+    expect(refused.stdout).toContain(
+      `DROP DATABASE "${restored}" WITH (FORCE); while a killed run's pg_restore is still connected to it`,
+    );
   });
 });

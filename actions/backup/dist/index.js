@@ -77343,8 +77343,12 @@ function jobsOf(plan) {
     }));
     return [schema, ...data];
 }
-/** One pg_dump streamed through SHA-256 into its object; the object completes only once pg_dump exited 0 and every row was counted. */
-async function dumpOne(shared, job) {
+/**
+ * One pg_dump streamed through SHA-256 into its object; the object completes only once pg_dump exited
+ * 0, every row was counted and `after` (for a data part: the schema object at the key, this run's)
+ * resolved.
+ */
+async function dumpOne(shared, job, after) {
     const { store, plan, database, abort } = shared;
     const dump = await startPgDump(plan.pgDump, database, job.args, abort.signal);
     const fail = (error) => {
@@ -77353,7 +77357,7 @@ async function dumpOne(shared, job) {
         abort.abort();
     };
     dump.exit.catch(fail);
-    const verdict = Promise.all([dump.exit, shared.counting]).then(() => undefined);
+    const verdict = Promise.all([dump.exit, shared.counting, after]).then(() => undefined);
     const body = gatedSource(hashedSource(dump.output, job.hasher), verdict);
     try {
         return await uploadBackupObject(store, {
@@ -77399,7 +77403,15 @@ async function dumpInParallel(store, plan, counting, options) {
     const jobs = jobsOf(plan);
     const progress = progressLogger(jobs, options.log);
     try {
-        const results = await Promise.allSettled(jobs.map((job) => dumpOne(shared, job)));
+        // The schema object at the key decides which of two runs that started in the same second owns the
+        // backup (S3 creates it for exactly one): a data part completes only once it is this run's, so the
+        // other run never holds a part this one needs, and exactly one of them stores its backup.
+        const [schema, ...data] = jobs;
+        const schemaWritten = dumpOne(shared, schema);
+        const results = await Promise.allSettled([
+            schemaWritten,
+            ...data.map((job) => dumpOne(shared, job, schemaWritten)),
+        ]);
         const written = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
         const failed = results.find((result) => result.status === 'rejected');
         if (failed) {

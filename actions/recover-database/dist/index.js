@@ -90881,6 +90881,30 @@ class psql_session_PsqlSession {
 
 
 
+/**
+ * The comment a run gives the scratch database it creates and will drop: a run killed before its
+ * drop (SIGKILL, a lost runner) leaves the database behind with this mark, and the next run that
+ * holds the name's claim (so no run is using it) may drop it. A database without it is never dropped
+ * unless allow-overwrite says so.
+ */
+const LEFTOVER_MARK = 'dr-actions restore-verify scratch database, dropped by the run that created it: ';
+function leftoverMark(madeBy, at) {
+    return `${LEFTOVER_MARK}${JSON.stringify({ madeBy, createdAt: at.toISOString() })}`;
+}
+/** Who left the database, from its comment; undefined unless the comment is a scratch database's mark. */
+function leftBy(comment) {
+    if (!comment?.startsWith(LEFTOVER_MARK))
+        return undefined;
+    try {
+        const mark = JSON.parse(comment.slice(LEFTOVER_MARK.length));
+        return typeof mark.madeBy === 'string' && typeof mark.createdAt === 'string'
+            ? `${mark.madeBy}, created ${mark.createdAt}`
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 const MAINTENANCE_DATABASES = ['postgres', 'template1'];
 const USER_RELATIONS = (/* unused pure expression or super */ null && (`FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -90902,15 +90926,20 @@ async function inspectTarget(target, psqlPath) {
     const base = await withSession(openMaintenance(target, psqlPath), async (session) => {
         const [row] = await session.query(`SELECT current_setting('server_version'), current_setting('server_version_num'),
               (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user),
-              EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`);
-        const [version, versionNum, canCreate, exists] = row ?? [];
+              EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)}),
+              (SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ${quoteLiteral(target.database)}),
+              (SELECT count(*) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid())`);
+        const [version, versionNum, canCreate, exists, comment, sessions] = row ?? [];
         const settings = await readServerSettings(session);
+        const left = leftBy(comment);
         return {
             serverVersion: String(version).split(' ')[0],
             serverMajor: Math.floor(Number(versionNum) / 10000),
             canCreateDatabases: canCreate === 't',
             exists: exists === 't',
             settings,
+            sessions: Number(sessions ?? 0),
+            ...(left ? { leftBy: left } : {}),
         };
     });
     if (!base.exists)
@@ -90927,18 +90956,31 @@ async function inspectTarget(target, psqlPath) {
  * allow-overwrite says so, and only where the user may create the database.
  */
 function refuseUnsafeTarget(state, target, allowOverwrite) {
-    if (state.exists && state.relationCount > 0 && !allowOverwrite) {
+    if (state.exists && state.relationCount > 0 && !allowOverwrite && !state.leftBy) {
         throw new ConfigurationError(`the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
             'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it');
     }
-    const mustCreate = !state.exists || allowOverwrite;
+    if (state.leftBy && state.sessions > 0) {
+        throw new ConfigurationError(`the target database ${target.display} was left by an earlier run that did not finish (${state.leftBy}), but ${state.sessions} ${state.sessions === 1 ? 'session is' : 'sessions are'} still connected to it (a killed run's pg_restore may still be writing); ` +
+            'run again once they ended, or end them (pg_terminate_backend) first');
+    }
+    const mustCreate = !state.exists || allowOverwrite || state.leftBy !== undefined;
     if (mustCreate && !state.canCreateDatabases) {
         throw new ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
     }
 }
-/** Creates the scratch database from template0, the way pg_dump's documentation restores: nothing from template1 gets in the way. */
-async function createScratchDatabase(target, psqlPath) {
-    await withSession(openMaintenance(target, psqlPath), (session) => session.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`));
+/**
+ * Creates the scratch database from template0, the way pg_dump's documentation restores: nothing
+ * from template1 gets in the way. `dropBy` marks it as one the run (named so) will drop, so that a
+ * later run may drop it when this one never does (see LEFTOVER_MARK); a database to keep is not marked.
+ */
+async function createScratchDatabase(target, psqlPath, dropBy) {
+    await withSession(openMaintenance(target, psqlPath), async (session) => {
+        const name = quoteIdent(target.database);
+        await session.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+        if (dropBy)
+            await session.query(`COMMENT ON DATABASE ${name} IS ${quoteLiteral(leftoverMark(dropBy.madeBy, dropBy.at))}`);
+    });
 }
 /** Drops the database, ending the sessions still in it (a smoke command's leftovers, a hung check). */
 async function dropScratchDatabase(target, psqlPath, serverMajor) {
@@ -93828,7 +93870,7 @@ function refuseUnbound(run, plan) {
     }
     if (plan.phase.kind === 'restoring') {
         const name = plan.restoredAs;
-        throw new errors_ConfigurationError(`an earlier run's restore into ${name} did not finish (it stopped during the restore), so it cannot be proven; ${settings.database.database} was not touched. Drop it (DROP DATABASE ${identifiers_quoteIdent(name)};) and run again`);
+        throw new errors_ConfigurationError(`an earlier run's restore into ${name} did not finish (it stopped during the restore), so it cannot be proven; ${settings.database.database} was not touched. Drop it (DROP DATABASE ${identifiers_quoteIdent(name)};, or DROP DATABASE ${identifiers_quoteIdent(name)} WITH (FORCE); while a killed run's pg_restore is still connected to it) and run again`);
     }
 }
 /**
@@ -94437,22 +94479,25 @@ function changeBatchMessage(error) {
 }
 /**
  * Sends the compare-and-swap batch. Throttling and PriorRequestNotComplete are retried with
- * backoff until the deadline; a batch Route 53 rejects because the record no longer matches
- * becomes a RecordChangedError that says what the record holds now.
+ * backoff until the deadline. A batch Route 53 rejects because the record no longer matches is
+ * no failure when the record now points where this run would put it (someone else switched it
+ * first: this run changes nothing); otherwise it becomes a RecordChangedError that says what the
+ * record holds now.
  */
 async function switchRecord(client, target, current, desired, options) {
     const changes = compareAndSwapChanges(current, desired);
     try {
-        return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
+        const submitted = await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
+        return { ...submitted, switchedBy: 'this run' };
     }
     catch (error) {
         const rejected = changeBatchMessage(error);
         if (!rejected)
             throw error;
-        const now = await lookupRecord(client, target).then((lookup) => lookup.sets
-            .filter((set) => set.Type === target.type)
-            .map(describeRecord)
-            .join('; ') || 'no such record', (lookupError) => `unreadable: ${errors_errorMessage(lookupError)}`);
+        const sets = await lookupRecord(client, target).then((lookup) => lookup.sets.filter((set) => set.Type === target.type), (lookupError) => `unreadable: ${errors_errorMessage(lookupError)}`);
+        const now = typeof sets === 'string' ? sets : sets.map(describeRecord).join('; ') || 'no such record';
+        if (typeof sets !== 'string' && sets.length === 1 && pointsAt(sets[0], desired))
+            return { switchedBy: 'someone else', now };
         const before = current ? describeRecord(current) : 'no such record';
         throw new RecordChangedError(`${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +
             `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`);
@@ -94777,6 +94822,9 @@ async function moveRecord(execution) {
     });
     plan.restoredAddress = address;
     run.details.recovered = true;
+    const kept = `${damaged.id} keeps its identifier, tagged ${TAG.replacedBy}=${plan.restoredId}`;
+    if (change.switchedBy === 'someone else')
+        return `${bareDnsName(record.target.name)} CNAME already held ${change.now} when this run's compare-and-swap reached Route 53: someone else (another execute at the same moment?) moved it there, this run changed nothing; ${kept}`;
     const sync = await waitForChangeInSync(run.route53, change.changeId, {
         deadline,
         backoff: pacing.poll,
@@ -94784,7 +94832,7 @@ async function moveRecord(execution) {
         clock,
     });
     const synced = sync.done ? 'INSYNC' : `still ${sync.status}: Route 53 will apply it`;
-    return `${bareDnsName(record.target.name)} CNAME ${record.value} → ${address} (change ${change.changeId}, ${synced}; clients may keep the old value up to its TTL, ${record.target.ttl} s); ${damaged.id} keeps its identifier, tagged ${TAG.replacedBy}=${plan.restoredId}`;
+    return `${bareDnsName(record.target.name)} CNAME ${record.value} → ${address} (change ${change.changeId}, ${synced}; clients may keep the old value up to its TTL, ${record.target.ttl} s); ${kept}`;
 }
 /** stop-command, then the record moved from the damaged instance to the restored one. */
 async function cutOverByDns(execution) {

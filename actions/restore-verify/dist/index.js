@@ -79481,6 +79481,30 @@ async function readServerSettings(session) {
 
 
 
+/**
+ * The comment a run gives the scratch database it creates and will drop: a run killed before its
+ * drop (SIGKILL, a lost runner) leaves the database behind with this mark, and the next run that
+ * holds the name's claim (so no run is using it) may drop it. A database without it is never dropped
+ * unless allow-overwrite says so.
+ */
+const LEFTOVER_MARK = 'dr-actions restore-verify scratch database, dropped by the run that created it: ';
+function leftoverMark(madeBy, at) {
+    return `${LEFTOVER_MARK}${JSON.stringify({ madeBy, createdAt: at.toISOString() })}`;
+}
+/** Who left the database, from its comment; undefined unless the comment is a scratch database's mark. */
+function leftBy(comment) {
+    if (!comment?.startsWith(LEFTOVER_MARK))
+        return undefined;
+    try {
+        const mark = JSON.parse(comment.slice(LEFTOVER_MARK.length));
+        return typeof mark.madeBy === 'string' && typeof mark.createdAt === 'string'
+            ? `${mark.madeBy}, created ${mark.createdAt}`
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 const MAINTENANCE_DATABASES = ['postgres', 'template1'];
 const USER_RELATIONS = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -79502,15 +79526,20 @@ async function inspectTarget(target, psqlPath) {
     const base = await withSession(openMaintenance(target, psqlPath), async (session) => {
         const [row] = await session.query(`SELECT current_setting('server_version'), current_setting('server_version_num'),
               (SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user),
-              EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)})`);
-        const [version, versionNum, canCreate, exists] = row ?? [];
+              EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(target.database)}),
+              (SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ${quoteLiteral(target.database)}),
+              (SELECT count(*) FROM pg_stat_activity WHERE datname = ${quoteLiteral(target.database)} AND pid <> pg_backend_pid())`);
+        const [version, versionNum, canCreate, exists, comment, sessions] = row ?? [];
         const settings = await readServerSettings(session);
+        const left = leftBy(comment);
         return {
             serverVersion: String(version).split(' ')[0],
             serverMajor: Math.floor(Number(versionNum) / 10000),
             canCreateDatabases: canCreate === 't',
             exists: exists === 't',
             settings,
+            sessions: Number(sessions ?? 0),
+            ...(left ? { leftBy: left } : {}),
         };
     });
     if (!base.exists)
@@ -79527,18 +79556,31 @@ async function inspectTarget(target, psqlPath) {
  * allow-overwrite says so, and only where the user may create the database.
  */
 function refuseUnsafeTarget(state, target, allowOverwrite) {
-    if (state.exists && state.relationCount > 0 && !allowOverwrite) {
+    if (state.exists && state.relationCount > 0 && !allowOverwrite && !state.leftBy) {
         throw new ConfigurationError(`the target database ${target.display} already exists and holds ${state.relationCount} ${state.relationCount === 1 ? 'table or other relation' : 'tables or other relations'} (e.g. ${state.examples.join(', ')}); ` +
             'name a database that does not exist yet, or set allow-overwrite: true to drop and recreate it');
     }
-    const mustCreate = !state.exists || allowOverwrite;
+    if (state.leftBy && state.sessions > 0) {
+        throw new ConfigurationError(`the target database ${target.display} was left by an earlier run that did not finish (${state.leftBy}), but ${state.sessions} ${state.sessions === 1 ? 'session is' : 'sessions are'} still connected to it (a killed run's pg_restore may still be writing); ` +
+            'run again once they ended, or end them (pg_terminate_backend) first');
+    }
+    const mustCreate = !state.exists || allowOverwrite || state.leftBy !== undefined;
     if (mustCreate && !state.canCreateDatabases) {
         throw new ConfigurationError(`the user of target-database-url may not create databases on ${target.display.replace(/\/[^/]*$/, '')}; grant it CREATEDB (ALTER ROLE ... CREATEDB) or use a scratch server where it may`);
     }
 }
-/** Creates the scratch database from template0, the way pg_dump's documentation restores: nothing from template1 gets in the way. */
-async function createScratchDatabase(target, psqlPath) {
-    await withSession(openMaintenance(target, psqlPath), (session) => session.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0`));
+/**
+ * Creates the scratch database from template0, the way pg_dump's documentation restores: nothing
+ * from template1 gets in the way. `dropBy` marks it as one the run (named so) will drop, so that a
+ * later run may drop it when this one never does (see LEFTOVER_MARK); a database to keep is not marked.
+ */
+async function createScratchDatabase(target, psqlPath, dropBy) {
+    await withSession(openMaintenance(target, psqlPath), async (session) => {
+        const name = quoteIdent(target.database);
+        await session.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+        if (dropBy)
+            await session.query(`COMMENT ON DATABASE ${name} IS ${quoteLiteral(leftoverMark(dropBy.madeBy, dropBy.at))}`);
+    });
 }
 /** Drops the database, ending the sessions still in it (a smoke command's leftovers, a hung check). */
 async function dropScratchDatabase(target, psqlPath, serverMajor) {
@@ -80803,9 +80845,11 @@ async function diskPreflight(run, { backup, manifest }, { psqlPath, state }) {
 }
 function describeTarget(run, { state, client }) {
     const where = state.exists
-        ? run.settings.allowOverwrite && state.relationCount > 0
-            ? 'exists and will be dropped and recreated (allow-overwrite)'
-            : 'exists and is empty'
+        ? state.leftBy
+            ? `was left by an earlier run that did not finish (${state.leftBy}) and will be dropped and recreated`
+            : run.settings.allowOverwrite && state.relationCount > 0
+                ? 'exists and will be dropped and recreated (allow-overwrite)'
+                : 'exists and is empty'
         : 'will be created';
     const disk = run.details.disk ? `; ${describeDisk(run.details.disk)}` : '; disk-check: false, free space not checked';
     return `${run.settings.target.display} on PostgreSQL ${state.serverVersion} ${where}; ${client.tool} ${client.version}${disk}`;
@@ -80832,21 +80876,26 @@ async function downloadStep(run, { backup, manifest }) {
         throw error;
     }
 }
+/**
+ * Creates the scratch database. One that exists is restored into as it is, or, with allow-overwrite
+ * or when an earlier run left it (its mark, and this run's claim on the name: no run is using it),
+ * dropped and recreated first.
+ */
 async function createDatabaseStep(run, { psqlPath, state }) {
-    const { target, allowOverwrite } = run.settings;
-    if (state.exists && !allowOverwrite)
+    const { target, allowOverwrite, keepDatabase } = run.settings;
+    if (state.exists && !allowOverwrite && !state.leftBy)
         return {
             created: false,
             detail: `${target.display} exists and is empty: restoring into it; it is kept afterwards, as this run did not create it`,
         };
     if (state.exists)
         await dropScratchDatabase(target, psqlPath, state.serverMajor);
-    await createScratchDatabase(target, psqlPath);
+    await createScratchDatabase(target, psqlPath, keepDatabase ? undefined : { madeBy: run.madeBy, at: run.now() });
     run.details.target.created = true;
-    return {
-        created: true,
-        detail: state.exists ? `dropped and recreated ${target.display} (allow-overwrite)` : `created ${target.display}`,
-    };
+    const dropped = state.leftBy
+        ? `dropped ${target.display}, left by an earlier run that did not finish (${state.leftBy}), and recreated it`
+        : `dropped and recreated ${target.display} (allow-overwrite)`;
+    return { created: true, detail: state.exists ? dropped : `created ${target.display}` };
 }
 async function restoreStep(run, { selection, prepared, file, parts, }) {
     const { target, jobs } = run.settings;
@@ -81183,6 +81232,7 @@ async function runRestoreVerify(options) {
         signal: options.signal,
         env: options.env,
         probeDisk: options.probeDisk,
+        madeBy: options.run.url ?? (options.run.runId ? `run ${options.run.runId}` : 'a run outside GitHub Actions'),
     };
     const { results, reasons, steps } = await restoreVerifySteps(run)
         .run({}, { recorder: new StepRecorder(now), onFailure: 'collect', log: options.log, secrets, signal: options.signal })
