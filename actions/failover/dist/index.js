@@ -81203,22 +81203,25 @@ function changeBatchMessage(error) {
 }
 /**
  * Sends the compare-and-swap batch. Throttling and PriorRequestNotComplete are retried with
- * backoff until the deadline; a batch Route 53 rejects because the record no longer matches
- * becomes a RecordChangedError that says what the record holds now.
+ * backoff until the deadline. A batch Route 53 rejects because the record no longer matches is
+ * no failure when the record now points where this run would put it (someone else switched it
+ * first: this run changes nothing); otherwise it becomes a RecordChangedError that says what the
+ * record holds now.
  */
 async function switchRecord(client, target, current, desired, options) {
     const changes = compareAndSwapChanges(current, desired);
     try {
-        return await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
+        const submitted = await changeRecordSets(client, target.hostedZoneId, { comment: options.comment, changes }, options);
+        return { ...submitted, switchedBy: 'this run' };
     }
     catch (error) {
         const rejected = changeBatchMessage(error);
         if (!rejected)
             throw error;
-        const now = await lookupRecord(client, target).then((lookup) => lookup.sets
-            .filter((set) => set.Type === target.type)
-            .map(describeRecord)
-            .join('; ') || 'no such record', (lookupError) => `unreadable: ${errorMessage(lookupError)}`);
+        const sets = await lookupRecord(client, target).then((lookup) => lookup.sets.filter((set) => set.Type === target.type), (lookupError) => `unreadable: ${errorMessage(lookupError)}`);
+        const now = typeof sets === 'string' ? sets : sets.map(describeRecord).join('; ') || 'no such record';
+        if (typeof sets !== 'string' && sets.length === 1 && pointsAt(sets[0], desired))
+            return { switchedBy: 'someone else', now };
         const before = current ? describeRecord(current) : 'no such record';
         throw new RecordChangedError(`${target.name} ${target.type} changed after preflight, so Route 53 refused the compare-and-swap and nothing was changed: preflight read ${before}, it now holds ${now}. ` +
             `Find out who changed it, then run plan again and execute (Route 53: ${rejected})`);
@@ -81445,6 +81448,8 @@ const PROMOTED_AT_TAG = 'dr-actions:promoted-at';
 
 
 
+
+
 /** Promotion did not reach a known end within the time allowed: the instance's state is unknown. */
 class PromotionUnknownStateError extends Error {
     name = 'PromotionUnknownStateError';
@@ -81493,9 +81498,20 @@ async function promoteReplica(client, replica, source, options) {
     if (current.arn) {
         await addInstanceTags(client, current.arn, { [PROMOTED_FROM_TAG]: source.arn ?? source.id, [PROMOTED_AT_TAG]: new Date(clock.now()).toISOString() }, options);
     }
-    await promoteReadReplica(client, replica, options);
-    const done = await waitUntil(client, replica, isPrimary, options);
-    return { calledPromote: true, polls: polls + done.polls, final: done.final };
+    let refusal;
+    await promoteReadReplica(client, replica, options).catch((error) => {
+        // Another run (a second person, a retry on another machine) promoted it first: RDS refuses a
+        // second PromoteReadReplica, and this run waits for that promotion as for its own.
+        if (!isAwsError(error, 'InvalidDBInstanceState', 'InvalidDBInstanceStateFault'))
+            throw error;
+        refusal = errorMessage(error);
+    });
+    const done = await waitUntil(client, replica, isPrimary, options).catch((error) => {
+        if (refusal && error instanceof Error)
+            error.message += ` RDS refused PromoteReadReplica: ${refusal}`;
+        throw error;
+    });
+    return { calledPromote: refusal === undefined, polls: polls + done.polls, final: done.final };
 }
 /** For an instance promoted earlier that is busy (rebooting, modifying): waits until it is an available primary. */
 async function waitForPrimary(client, ref, options) {
@@ -81791,6 +81807,7 @@ async function proveWritable(target, psqlPath, options) {
 
 
 
+
 class HealthCheckError extends Error {
     name = 'HealthCheckError';
 }
@@ -81848,8 +81865,10 @@ async function switchStep(run, target, desired) {
     }).catch((error) => {
         throw halfDone(run, target, error);
     });
-    outcome.changeId = switched.changeId;
-    outcome.changeAttempts = switched.attempts;
+    if (switched.switchedBy === 'this run') {
+        outcome.changeId = switched.changeId;
+        outcome.changeAttempts = switched.attempts;
+    }
     outcome.recordSwitched = true;
     return switched;
 }
@@ -81860,6 +81879,10 @@ async function inSyncStep(run, changeId) {
         backoff: ctx.pacing.dns,
         throttle: ctx.pacing.throttle,
         clock,
+    }).catch((error) => {
+        // The record moved already: the failure must not read as if nothing happened.
+        const name = error.name;
+        throw new Error(`Route 53 accepted change ${changeId}: ${run.settings.record?.name ?? 'the record'} points at the new primary now, but waiting for the change to be INSYNC failed (${name ? `${name}: ` : ''}${errorMessage(error)}); health was not checked. Run failover again: it finds the record switched and checks health`, { cause: error });
     });
     if (!sync.done) {
         throw new DnsNotInSyncError(`change ${changeId} is still ${sync.status} after wait-timeout-seconds (${formatDuration(run.settings.waitTimeoutSeconds)}): Route 53 will still apply it; health was not checked. Run failover again to wait and check`);
@@ -81874,7 +81897,7 @@ function dnsAfterFailedHealth(run) {
         return 'DNS was not changed (no record given)';
     const name = settings.record.name;
     if (!outcome.changeId)
-        return `DNS was already switched before this run: ${name} points at the new primary (an earlier run's report says how to switch back)`;
+        return `DNS was not switched by this run: ${name} already points at the new primary (the report of the run that switched it says how to switch back)`;
     const command = switchBackCommand(settings.record, preflight.record);
     return `DNS was already switched: change ${outcome.changeId} points ${name} at the new primary. To switch back (only while nothing was written to the new primary): ${command ?? 'see the report'}`;
 }
@@ -81933,11 +81956,15 @@ function failoverSteps(run) {
         name: 'switch DNS record',
         input: () => switchInput(run),
         run: ({ target, desired }) => switchStep(run, target, desired),
-        describe: (result, { desired }) => `change ${result.changeId} (${result.status}) replaced ${preflight.record?.current ? describeRecord(preflight.record.current) : 'no record'} with ${describeRecord(desired)}${result.attempts > 1 ? `, after ${result.attempts - 1} throttled attempts` : ''}`,
+        describe: (result, { desired }) => result.switchedBy === 'this run'
+            ? `change ${result.changeId} (${result.status}) replaced ${preflight.record?.current ? describeRecord(preflight.record.current) : 'no record'} with ${describeRecord(desired)}${result.attempts > 1 ? `, after ${result.attempts - 1} throttled attempts` : ''}`
+            : `someone else (another failover at the same moment?) switched it after preflight: it already holds ${result.now}, where this run would point it; this run changed nothing`,
     })
         .optionalStep('inSync', {
         name: 'wait for DNS INSYNC',
-        input: ({ switched }) => switched?.changeId ?? notApplicable('no DNS change'),
+        input: ({ switched }) => switched?.switchedBy === 'this run'
+            ? switched.changeId
+            : notApplicable(switched ? 'the record was switched by someone else, not by this run' : 'no DNS change'),
         run: (changeId) => inSyncStep(run, changeId),
         describe: (sync) => `INSYNC after ${plural(sync.attempts, 'check')}`,
     })

@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 6602:
+/***/ 1460:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80125,6 +80125,91 @@ function judgeChecks(results, path) {
     throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
 }
 
+;// CONCATENATED MODULE: ./src/checks/smoke.ts
+
+
+
+
+/**
+ * The variables an application reads to find its database, all pointing at the restored copy.
+ * With IAM authentication the command gets a fresh token in PGPASSWORD only: DATABASE_URL is what
+ * a command passes on in argv, where any process could read the token.
+ */
+async function databaseEnv(target) {
+    const url = new URL(target.url);
+    const password = await connectionPassword(target);
+    if (password !== undefined && !target.auth)
+        url.password = encodeURIComponent(password);
+    return {
+        DATABASE_URL: url.toString(),
+        PGHOST: target.host,
+        PGPORT: String(target.port),
+        PGDATABASE: target.database,
+        ...(target.user ? { PGUSER: target.user } : {}),
+        ...(password !== undefined ? { PGPASSWORD: password } : {}),
+    };
+}
+/**
+ * The smoke command's whole environment: the runner's own variables and libpq's settings (PATH,
+ * HOME, temp, locale, TLS), the variables smoke-env names, and the restored database's
+ * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
+ * nor AWS credentials.
+ */
+async function smokeEnv(target, passOn, env) {
+    const named = {};
+    for (const name of passOn)
+        if (env[name] !== undefined)
+            named[name] = env[name];
+    return { ...commandEnv(env), ...named, ...(await databaseEnv(target)) };
+}
+/**
+ * Runs the smoke command without a shell, in its own process group, with the restored
+ * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives.
+ * When it times out the whole group is killed (a script's children too); when it ends, whatever
+ * it left running in its group is stopped as well.
+ */
+async function runSmokeCommand(words, target, options) {
+    const env = await smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
+    return runCommand(words, { ...options, env, leftovers: 'stop' });
+}
+/** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
+function judgeSmoke(smoke) {
+    const detail = `${smoke.command} ${smoke.detail}`;
+    if (!smoke.passed)
+        throw new StepFailure(detail, [`smoke: ${detail}`]);
+    return detail;
+}
+
+;// CONCATENATED MODULE: ./src/checks/user-proof.ts
+
+
+/** The checks file against the restored database; each check within the run's RTO. */
+async function proveWithChecks(run, checks, target, psqlPath) {
+    run.details.checks.results = await runChecks(checks.checks, target, {
+        psqlPath,
+        timeoutSeconds: run.settings.rtoSeconds,
+        secrets: run.secrets,
+        now: run.now,
+        signal: run.signal,
+    });
+    return judgeChecks(run.details.checks.results, checks.path);
+}
+/** The smoke command against the restored database; what it printed goes to the log as well as the report. */
+async function proveWithSmoke(run, words, target) {
+    const smoke = await runSmokeCommand(words, target, {
+        timeoutSeconds: run.settings.smokeTimeoutSeconds,
+        passOn: run.settings.smokeEnv,
+        secrets: run.secrets,
+        now: run.now,
+        env: run.env,
+        signal: run.signal,
+    });
+    run.details.smoke = smoke;
+    if (smoke.output.trim())
+        run.log.info(`smoke command output:\n${smoke.output}`);
+    return judgeSmoke(smoke);
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/target-claim.ts
 
 
@@ -80319,61 +80404,6 @@ async function selectBackup(store, catalog, selector, random) {
     const others = found ? ` (${found} backup objects there have no valid manifest${example})` : '';
     const when = selector.kind === 'point-in-time' ? ` at or before ${selector.at.toISOString()}` : '';
     throw new ConfigurationError(`no complete backup${when} under ${where}${others}; check bucket and prefix, or run the backup action first`);
-}
-
-;// CONCATENATED MODULE: ./src/checks/smoke.ts
-
-
-
-
-/**
- * The variables an application reads to find its database, all pointing at the restored copy.
- * With IAM authentication the command gets a fresh token in PGPASSWORD only: DATABASE_URL is what
- * a command passes on in argv, where any process could read the token.
- */
-async function databaseEnv(target) {
-    const url = new URL(target.url);
-    const password = await connectionPassword(target);
-    if (password !== undefined && !target.auth)
-        url.password = encodeURIComponent(password);
-    return {
-        DATABASE_URL: url.toString(),
-        PGHOST: target.host,
-        PGPORT: String(target.port),
-        PGDATABASE: target.database,
-        ...(target.user ? { PGUSER: target.user } : {}),
-        ...(password !== undefined ? { PGPASSWORD: password } : {}),
-    };
-}
-/**
- * The smoke command's whole environment: the runner's own variables and libpq's settings (PATH,
- * HOME, temp, locale, TLS), the variables smoke-env names, and the restored database's
- * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
- * nor AWS credentials.
- */
-async function smokeEnv(target, passOn, env) {
-    const named = {};
-    for (const name of passOn)
-        if (env[name] !== undefined)
-            named[name] = env[name];
-    return { ...commandEnv(env), ...named, ...(await databaseEnv(target)) };
-}
-/**
- * Runs the smoke command without a shell, in its own process group, with the restored
- * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives.
- * When it times out the whole group is killed (a script's children too); when it ends, whatever
- * it left running in its group is stopped as well.
- */
-async function runSmokeCommand(words, target, options) {
-    const env = await smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
-    return runCommand(words, { ...options, env, leftovers: 'stop' });
-}
-/** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
-function judgeSmoke(smoke) {
-    const detail = `${smoke.command} ${smoke.detail}`;
-    if (!smoke.passed)
-        throw new StepFailure(detail, [`smoke: ${detail}`]);
-    return detail;
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/row-counts.ts
@@ -80786,7 +80816,6 @@ async function readServerDataLocation(target, psqlPath) {
 
 
 
-
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -80924,30 +80953,6 @@ async function verifyStep(run, { manifest, psqlPath }) {
             throw verified.failure;
         return verified.detail;
     });
-}
-async function checksStep(run, checks, psqlPath) {
-    run.details.checks.results = await runChecks(checks.checks, run.settings.target, {
-        psqlPath,
-        timeoutSeconds: run.settings.rtoSeconds,
-        secrets: run.secrets,
-        now: run.now,
-        signal: run.signal,
-    });
-    return judgeChecks(run.details.checks.results, checks.path);
-}
-async function smokeStep(run, words) {
-    const smoke = await runSmokeCommand(words, run.settings.target, {
-        timeoutSeconds: run.settings.smokeTimeoutSeconds,
-        secrets: run.secrets,
-        now: run.now,
-        env: run.env,
-        passOn: run.settings.smokeEnv,
-        signal: run.signal,
-    });
-    run.details.smoke = smoke;
-    if (smoke.output.trim())
-        run.log.info(`smoke command output:\n${smoke.output}`);
-    return judgeSmoke(smoke);
 }
 async function dropStep(run, { psqlPath, serverMajor, cancelled }) {
     if (cancelled)
@@ -81164,7 +81169,7 @@ function restoreVerifySteps(run) {
         ? pipeline.check('checked', {
             name: STEP.checks,
             input: ({ prepared }) => prepared.psqlPath,
-            run: (psqlPath) => checksStep(run, checks, psqlPath),
+            run: (psqlPath) => proveWithChecks(run, checks, run.settings.target, psqlPath),
             describe: detailIs,
         })
         : pipeline.skipped(STEP.checks, 'no checks file');
@@ -81172,7 +81177,7 @@ function restoreVerifySteps(run) {
         ? withChecks.check('smoke', {
             name: STEP.smoke,
             input: () => smokeCommand,
-            run: (words) => smokeStep(run, words),
+            run: (words) => proveWithSmoke(run, words, run.settings.target),
             describe: detailIs,
         })
         : withChecks.skipped(STEP.smoke, 'no smoke-command');
@@ -81695,7 +81700,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6602);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1460);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
