@@ -68,7 +68,7 @@ export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedG
     const reason = errorMessage(error);
     if (policy === 'required') {
       throw new Error(
-        `could not take the server's globals (roles, memberships, settings), so nothing was dumped: ${reason}. Fix the cause, or set globals: best-effort to back up without them`,
+        `could not take the server's globals (roles, memberships, settings), so no backup was made: ${reason}. Fix the cause, or set globals: best-effort to back up without them`,
       );
     }
     log.warning(
