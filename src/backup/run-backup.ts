@@ -8,6 +8,7 @@ import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import type { TableName } from '../postgres/identifiers.js';
 import { startPgDump } from '../postgres/pg-dump.js';
 import { PsqlSession } from '../postgres/psql-session.js';
+import { userSequenceOids } from '../postgres/restore-facts.js';
 import { measureTablesInSnapshot, readSequencesInSnapshot } from '../postgres/snapshot-counts.js';
 import { exportSnapshot, readServerFacts, type ExportedSnapshot, type ServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
@@ -184,8 +185,9 @@ async function snapshotAndDump(
     measureTablesInSnapshot(database, psqlPath, snapshot.id, tables, { count: options.rowCounts === 'exact' });
   if (format === 'custom' && jobs === 1) {
     const { pgDump } = made;
+    const sequencesBefore = await readSequences(await userSequenceOids(session));
     const streamed = await dumpToS3(store, options, plan, (output, dumpExit) =>
-      accountFromStream(output, { ...options, session, pgDump, dumpArgs, measure, readSequences, dumpExit }),
+      accountFromStream(output, { ...options, session, pgDump, dumpArgs, measure, sequencesBefore, dumpExit }),
     );
     return { snapshot, ...streamed };
   }

