@@ -1,7 +1,8 @@
+import { ConfigurationError } from '../errors.js';
 import type { ClientBinary } from '../postgres/binaries.js';
 import type { DatabaseTarget } from '../postgres/connection.js';
 import type { DumpRoles } from '../postgres/dump-roles.js';
-import { readDumpContents } from '../postgres/dumped-tables.js';
+import { readDumpContents, type DumpPreview } from '../postgres/dumped-tables.js';
 import { displayName, type TableName } from '../postgres/identifiers.js';
 import type { PsqlSession } from '../postgres/psql-session.js';
 import {
@@ -36,29 +37,46 @@ function whyExcluded(table: UserTable, defined: ReadonlySet<number>): string {
 
 /**
  * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
- * bring back; with `withRoles` also the roles it depends on, from the same pass. A dump that would hold the rows of none of the database's tables is refused: it
- * is no backup, whatever its options. The sequences are read by `readSequences`, outside the
- * session's transaction, which must not keep a lock on each of them while pg_dump runs.
+ * bring back; with `withRoles` also the roles it depends on, from the same pass. The sequences are
+ * read by `readSequences`, outside the session's transaction, which must not keep a lock on each
+ * of them while pg_dump runs.
  */
 export async function planDumpContents(
   session: PsqlSession,
   pgDump: ClientBinary,
   database: DatabaseTarget,
   dumpArgs: string[],
-  readSequences: (oids: readonly number[]) => Promise<SequenceValue[]>,
+  readSequences: ReadSequences,
   withRoles = false,
 ): Promise<DumpContents> {
-  const { toc, roles } = await readDumpContents(pgDump, database, dumpArgs, { roles: withRoles });
+  const preview = await readDumpContents(pgDump, database, dumpArgs, { roles: withRoles });
+  return contentsOf(session, preview, readSequences);
+}
+
+export type ReadSequences = (oids: readonly number[]) => Promise<SequenceValue[]>;
+
+/**
+ * What the manifest records of a dump, from its table of contents and the session's catalog (in
+ * the dump's snapshot). A dump that would hold the rows of none of the database's tables is
+ * refused: it is no backup, whatever its options.
+ */
+export async function contentsOf(
+  session: PsqlSession,
+  { toc, roles }: DumpPreview,
+  readSequences: ReadSequences,
+  /** The database's tables, when they were read already in the snapshot. */
+  tablesRead?: UserTable[],
+): Promise<DumpContents> {
   const dumped = new Set(toc.tableData);
   const defined = new Set(toc.tableDefinitions);
-  const all = await userTables(session);
+  const all = tablesRead ?? (await userTables(session));
   const excludedTables = all
     .filter((t) => !dumped.has(t.oid))
     .map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
   const tables = await relationsByOid(session, toc.tableData);
   if (tables.length === 0 && all.length > 0) {
     const example = excludedTables[0] as ExcludedTable;
-    throw new Error(
+    throw new ConfigurationError(
       `the dump would hold the rows of none of the database's ${all.length} tables (e.g. ${displayName(example)}: ${example.reason}), so it would be no backup; check pg-dump-args`,
     );
   }

@@ -44,9 +44,10 @@ function withDatabaseSection(globals: string, database: string, databaseSql: rea
 }
 
 /**
- * Before the dump: the roles its table of contents names (in its snapshot), the server's globals
- * without passwords and the database's own settings. With globals: required a failure fails the
- * backup before anything is dumped; with best-effort it is recorded in the manifest instead.
+ * The roles the dump's table of contents names (in its snapshot), the server's globals without
+ * passwords and the database's own settings: before the dump, or while it runs when its table of
+ * contents is read from its stream. With globals: required a failure fails the backup, which then
+ * stores nothing; with best-effort it is recorded in the manifest instead.
  */
 export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedGlobals> {
   const { pgDump, database, policy, log } = capture;
@@ -68,7 +69,7 @@ export async function captureGlobals(capture: GlobalsCapture): Promise<CapturedG
     const reason = errorMessage(error);
     if (policy === 'required') {
       throw new Error(
-        `could not take the server's globals (roles, memberships, settings), so nothing was dumped: ${reason}. Fix the cause, or set globals: best-effort to back up without them`,
+        `could not take the server's globals (roles, memberships, settings), so no backup was made: ${reason}. Fix the cause, or set globals: best-effort to back up without them`,
       );
     }
     log.warning(

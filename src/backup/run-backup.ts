@@ -2,12 +2,13 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
-import { errorMessage } from '../errors.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
 import type { RunContext } from '../github/run-context.js';
 import { findClient, type ClientBinary } from '../postgres/binaries.js';
 import type { TableName } from '../postgres/identifiers.js';
 import { startPgDump } from '../postgres/pg-dump.js';
 import { PsqlSession } from '../postgres/psql-session.js';
+import { userSequenceOids } from '../postgres/restore-facts.js';
 import { measureTablesInSnapshot, readSequencesInSnapshot } from '../postgres/snapshot-counts.js';
 import { exportSnapshot, readServerFacts, type ExportedSnapshot, type ServerFacts } from '../postgres/snapshot.js';
 import { BackupStore } from '../storage/backup-store.js';
@@ -26,7 +27,6 @@ import {
   SINGLE_ARCHIVE_MANIFEST_VERSION,
   type BackupManifest,
   type BackupPart,
-  type TableRowCount,
 } from '../storage/manifest.js';
 import { hashedSource, Sha256Tally } from '../storage/sha256-stream.js';
 import { partSizeFor } from '../storage/streaming-upload.js';
@@ -39,6 +39,7 @@ import { redact } from '../util/redact.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { resolveCompression, type ResolvedCompression } from './compression.js';
 import { planDumpContents, type DumpContents } from './dump-contents.js';
+import { accountFromStream, type DumpAccount, type MeasureTables } from './streamed-contents.js';
 import { captureGlobals, globalsRecordFor, type CapturedGlobals } from './globals.js';
 import type { BackupSettings } from './inputs.js';
 import { lockModeFor, newBackupLock } from './protection.js';
@@ -104,19 +105,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
     const destination = await claimDestination(store, options, startedAt);
     const { key, lock } = destination;
 
-    const { snapshot, dumpArgs, contents, globals } = await readWhatToDump(session, options, {
-      pgDump,
-      psqlPath: psql.path,
-    });
-
     const partSize = partSizeFor(server.databaseSizeBytes * 2);
-    const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
-    const measure = (tables: TableName[]) =>
-      measureTablesInSnapshot(database, psql.path, snapshot.id, tables, { count: options.rowCounts === 'exact' });
-    const dumped =
-      options.jobs > 1
-        ? await dumpParts(store, session, measure, contents, options, plan)
-        : await dumpToS3(store, measure, contents, options, plan);
+    const made = { server, pgDump, compression, key, lock, partSize, startedAt };
+    const { snapshot, dumped, contents, globals } = await snapshotAndDump(store, session, options, made, psql.path);
 
     const manifest = manifestFor(options, {
       key,
@@ -161,54 +152,80 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupResult
   }
 }
 
+/** What dumpPlanFor needs besides the snapshot: the server, the tools and the object's settings. */
+interface MadeWith {
+  server: ServerFacts;
+  pgDump: ClientBinary;
+  compression: ResolvedCompression;
+  key: string;
+  lock?: ObjectLock;
+  partSize: number;
+  startedAt: Date;
+}
+
 /**
- * The dump's snapshot, then in it what the dump will hold, the roles it depends on and the server's
- * globals: everything the manifest records before pg_dump starts.
+ * The dump's snapshot, then the dump, with what the manifest records of it: what it holds, its rows
+ * and sizes in the snapshot, the roles it depends on and the server's globals. One custom-format
+ * archive reads what it holds from its own stream (streamed-contents.ts); a plain dump and a
+ * parallel backup read it first, from a pass of pg_dump over the catalogs that stops before the data.
  */
-async function readWhatToDump(
+async function snapshotAndDump(
+  store: BackupStore,
   session: PsqlSession,
   options: BackupRunOptions,
-  { pgDump, psqlPath }: { pgDump: ClientBinary; psqlPath: string },
+  made: MadeWith,
+  psqlPath: string,
 ) {
-  const { database, log } = options;
+  const { database, log, format, jobs } = options;
   const snapshot = await exportSnapshot(session);
+  log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}`);
   const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
+  const plan = dumpPlanFor(options, { ...made, dumpArgs });
+  const readSequences = (oids: readonly number[]) => readSequencesInSnapshot(database, psqlPath, snapshot.id, oids);
+  const measure = (tables: TableName[]) =>
+    measureTablesInSnapshot(database, psqlPath, snapshot.id, tables, { count: options.rowCounts === 'exact' });
+  if (format === 'custom' && jobs === 1) {
+    const { pgDump } = made;
+    const sequencesBefore = await readSequences(await userSequenceOids(session));
+    const streamed = await dumpToS3(store, options, plan, (output, dumpExit) =>
+      accountFromStream(output, { ...options, session, pgDump, dumpArgs, measure, sequencesBefore, dumpExit }),
+    );
+    return { snapshot, ...streamed };
+  }
   const contents = await planDumpContents(
     session,
-    pgDump,
+    made.pgDump,
     database,
     dumpArgs,
-    (oids) => readSequencesInSnapshot(database, psqlPath, snapshot.id, oids),
+    readSequences,
     options.globals !== 'off',
   );
   const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
-  log.info(
-    `snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`,
-  );
+  log.info(`${contents.tables.length} tables to dump${excluded}`);
   const globals = await captureGlobals({
-    pgDump,
-    database,
+    ...options,
+    pgDump: made.pgDump,
     dumpArgs,
     policy: options.globals,
-    log,
     dumpRoles: contents.roles,
   });
-  return { snapshot, dumpArgs, contents, globals };
+  if (jobs > 1) {
+    const dumped = await dumpParts(store, session, measure, contents, options, plan);
+    return { snapshot, dumped, contents, globals };
+  }
+  const streamed = await dumpToS3(store, options, plan, (output) => ({
+    output,
+    account: startCounting(measure, contents).then((counted) => ({ contents, counted, globals })),
+  }));
+  return { snapshot, ...streamed };
 }
 
 /** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */
 function dumpPlanFor(
   options: BackupRunOptions,
-  made: {
-    server: ServerFacts;
-    pgDump: ClientBinary;
-    compression: ResolvedCompression;
+  made: MadeWith & {
     /** The snapshot and the user's pg-dump-args. */
     dumpArgs: string[];
-    key: string;
-    lock?: ObjectLock;
-    partSize: number;
-    startedAt: Date;
   },
 ): DumpPlan {
   const { server, pgDump, compression } = made;
@@ -395,9 +412,6 @@ function storedBytesOf(dumped: Dumped): number {
   return dumped.sizeBytes + (dumped.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
 }
 
-/** The exact rows (null with row-counts off) and sizes of tables in the dump's snapshot. */
-type MeasureTables = (tables: TableName[]) => Promise<TableRowCount[]>;
-
 /**
  * Exact row counts and sizes of the dump's tables and materialized views, in its snapshot, taken
  * while pg_dump runs.
@@ -432,39 +446,49 @@ async function dumpParts(
 }
 
 /**
+ * Where the manifest's account of a dump comes from, once pg_dump runs: read from its output on
+ * the way (the output the upload then reads), or read before it and counted while it runs.
+ */
+type AccountOf = (
+  output: ByteSource,
+  dumpExit: Promise<void>,
+) => { output: ByteSource & { release?(): void }; account: Promise<DumpAccount> };
+
+/**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted
  * and the sizes read in the same snapshot. The upload may complete only once pg_dump exited 0 and
- * every table was counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
+ * the account of the dump (what it holds, every table counted, the globals) was taken; otherwise it
+ * is aborted and this throws pg_dump's own error, redacted.
  */
 async function dumpToS3(
   store: BackupStore,
-  measure: MeasureTables,
-  contents: DumpContents,
   options: BackupRunOptions,
   plan: DumpPlan,
-): Promise<Dumped> {
+  accountOf: AccountOf,
+): Promise<DumpAccount & { dumped: Dumped }> {
   const { database, log } = options;
   const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
-  const counting = startCounting(measure, contents);
+  const { output, account } = accountOf(dump.output, dump.exit);
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
   // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
-  // A failure of pg_dump or of the counts is the cause of everything after it, so it is kept as it happens.
+  // A failure of pg_dump or of the account is the cause of everything after it, so it is kept as it happens.
   let cause: unknown;
   dump.exit.then(
     () => log.debug(`pg_dump exited 0 after ${since()}`),
     (error: unknown) => (cause ??= error),
   );
-  counting.then(
-    () => log.debug(`${contents.tables.length + contents.materializedViews.length} tables counted after ${since()}`),
+  account.then(
+    ({ counted }) =>
+      log.debug(`${counted.tables.length + counted.materializedViews.length} tables counted after ${since()}`),
     (error: unknown) => (cause ??= error),
   );
   const hasher = new Sha256Tally();
-  const stored = plan.gzipLevel === undefined ? dump.output : gzipped(dump.output, plan.gzipLevel);
-  // The upload may complete only once pg_dump exited 0 and every table was counted.
+  const stored = plan.gzipLevel === undefined ? output : gzipped(output, plan.gzipLevel);
+  // The upload may complete only once pg_dump exited 0 and the account was taken.
   const body = gatedSource(
     hashedSource(stored, hasher),
-    Promise.all([dump.exit, counting]).then(() => undefined),
+    Promise.all([dump.exit, account]).then(() => undefined),
   );
 
   const progress = setInterval(() => {
@@ -474,14 +498,18 @@ async function dumpToS3(
   try {
     const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
     log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-    return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...(await counting) };
+    const { contents, counted, globals } = await account;
+    const dumped = { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...counted };
+    return { contents, counted, globals, dumped };
   } catch (error) {
     // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
     // pg_dump is stopped here and its exit is no cause.
     const reason = cause ?? error;
     dump.kill();
+    output.release?.();
     await dump.exit.catch(() => undefined);
-    if (reason instanceof BackupKeyTakenError) throw reason;
+    // Another run's key, or pg-dump-args that leave every table's rows out: said as they are.
+    if (reason instanceof BackupKeyTakenError || reason instanceof ConfigurationError) throw reason;
     if (options.signal?.aborted) {
       const left = leftByCancel([error]);
       throw new Error(

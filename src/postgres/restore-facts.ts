@@ -31,6 +31,14 @@ export async function userTables(session: PsqlSession): Promise<UserTable[]> {
   }));
 }
 
+/** The oids of the sequences in the database's own schemas. */
+export async function userSequenceOids(session: PsqlSession): Promise<number[]> {
+  const rows = await session.query(
+    `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${USER_SCHEMAS}`,
+  );
+  return rows.map(([oid]) => Number(oid));
+}
+
 export async function countLargeObjects(session: PsqlSession): Promise<number> {
   const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
   return Number(row?.[0]);

@@ -40,11 +40,11 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Resolves once `count` pg_dump processes of the backup's table listing wait for a lock. */
+/** Resolves once `count` backups' pg_dump processes wait for a lock, before they wrote a byte. */
 async function untilDumpsWait(count: number): Promise<void> {
-  const query = `SELECT count(*) FROM pg_stat_activity WHERE datname = '${source.name}' AND application_name = 'dr-actions backup table list' AND wait_event_type = 'Lock'`;
+  const query = `SELECT count(*) FROM pg_stat_activity WHERE datname = '${source.name}' AND application_name = 'dr-actions backup' AND wait_event_type = 'Lock'`;
   await waitUntil(
-    `${count} table listings wait for a lock`,
+    `${count} dumps wait for a lock`,
     async () => Number(await sql(stackFromEnv().postgresUrl('postgres'), query)) >= count,
   );
 }

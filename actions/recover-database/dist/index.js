@@ -92020,6 +92020,11 @@ async function userTables(session) {
         unlogged: unlogged === 't',
     }));
 }
+/** The oids of the sequences in the database's own schemas. */
+async function userSequenceOids(session) {
+    const rows = await session.query(`SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${USER_SCHEMAS}`);
+    return rows.map(([oid]) => Number(oid));
+}
 async function countLargeObjects(session) {
     const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
     return Number(row?.[0]);
