@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 7703:
+/***/ 7145:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73689,9 +73689,10 @@ function withDatabaseSection(globals, database, databaseSql) {
     return `${globals.trimEnd()}\n${[...header, ...databaseSql].join('\n')}\n`;
 }
 /**
- * Before the dump: the roles its table of contents names (in its snapshot), the server's globals
- * without passwords and the database's own settings. With globals: required a failure fails the
- * backup before anything is dumped; with best-effort it is recorded in the manifest instead.
+ * The roles the dump's table of contents names (in its snapshot), the server's globals without
+ * passwords and the database's own settings: before the dump, or while it runs when its table of
+ * contents is read from its stream. With globals: required a failure fails the backup, which then
+ * stores nothing; with best-effort it is recorded in the manifest instead.
  */
 async function captureGlobals(capture) {
     const { pgDump, database, policy, log } = capture;
@@ -73713,7 +73714,7 @@ async function captureGlobals(capture) {
     catch (error) {
         const reason = errorMessage(error);
         if (policy === 'required') {
-            throw new Error(`could not take the server's globals (roles, memberships, settings), so nothing was dumped: ${reason}. Fix the cause, or set globals: best-effort to back up without them`);
+            throw new Error(`could not take the server's globals (roles, memberships, settings), so no backup was made: ${reason}. Fix the cause, or set globals: best-effort to back up without them`);
         }
         log.warning(`the server's globals were not taken (globals: best-effort), so this backup cannot rebuild its roles: ${reason}`);
         // The roles the dump depends on, when they were read, still tell a restore what it needs.
@@ -74938,6 +74939,11 @@ async function userTables(session) {
         name: String(name),
         unlogged: unlogged === 't',
     }));
+}
+/** The oids of the sequences in the database's own schemas. */
+async function userSequenceOids(session) {
+    const rows = await session.query(`SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${USER_SCHEMAS}`);
+    return rows.map(([oid]) => Number(oid));
 }
 async function countLargeObjects(session) {
     const [row] = await session.query('SELECT count(*) FROM pg_largeobject_metadata');
@@ -76211,13 +76217,52 @@ function tableDataOids(listing) {
 
 
 /**
- * What a dump with these arguments holds (its tables' rows, sequences, materialized views, large
- * objects), read from the archive's table of contents: pg_dump (custom format, same snapshot and
- * filters) into `pg_restore --list`, and with `roles` also into `pg_restore --schema-only --create`,
+ * Starts the readers of a custom-format archive's table of contents, which the caller feeds with
+ * the archive's bytes: `pg_restore --list`, and with `roles` `pg_restore --schema-only --create`,
  * whose script names every owner and grantee. pg_dump writes the table of contents before any
- * data, and both pg_restores exit once they have read it, so the pipe breaks and pg_dump stops
- * without dumping the data: one pass over the catalogs, which at thousands of tables is most of
- * pg_dump's time, serves both.
+ * data (to a pipe too), and both readers exit once they have read it, without the data.
+ */
+function startTocReaders(pgRestore, target, options) {
+    const reader = (readerArgs) => execa(pgRestore, readerArgs, {
+        env: childEnv(),
+        extendEnv: false,
+        reject: false,
+        stdin: 'pipe',
+        maxBuffer: 1024 * 1024 * 1024,
+        cleanup: true,
+    });
+    const list = reader(['--list']);
+    const script = options.roles ? reader(['--schema-only', '--create', '--file=-']) : undefined;
+    const children = script ? [list, script] : [list];
+    return {
+        readers: children.map((child) => ({ input: child.stdin, done: child })),
+        async preview(whyNot) {
+            const [listed, scripted] = await Promise.all([list, script]);
+            if (listed.exitCode !== 0) {
+                const stderr = String(listed.stderr).trim();
+                const detail = whyNot ? await whyNot(stderr) : stderr;
+                throw new DumpFailedError(redact(`pg_dump could not list the tables to dump: ${detail}`, [target.password]));
+            }
+            const toc = readToc(String(listed.stdout));
+            if (!scripted)
+                return { toc };
+            if (scripted.exitCode !== 0)
+                return {
+                    toc,
+                    roles: new DumpFailedError(redact(`pg_restore could not list the roles the dump depends on: ${String(scripted.stderr).trim()}`, [
+                        target.password,
+                    ])),
+                };
+            return { toc, roles: parseDumpRoles(String(scripted.stdout)) };
+        },
+    };
+}
+/**
+ * What a dump with these arguments holds (its tables' rows, sequences, materialized views, large
+ * objects), read before it runs: pg_dump (custom format, same snapshot and filters) into the
+ * table-of-contents readers, stopped once they have read it, so without dumping the data: one pass
+ * over the catalogs, which at thousands of tables is most of pg_dump's time, serves both readers.
+ * A backup of one custom-format archive reads the same from its dump's own stream instead.
  */
 async function readDumpContents(pgDump, target, args, options = {}) {
     const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
@@ -76228,39 +76273,25 @@ async function readDumpContents(pgDump, target, args, options = {}) {
         reject: false,
         cleanup: true,
     });
-    const pgRestore = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore');
-    const reader = (readerArgs) => {
-        const child = execa(pgRestore, readerArgs, {
-            env: childEnv(),
-            extendEnv: false,
-            reject: false,
-            stdin: 'pipe',
-            maxBuffer: 1024 * 1024 * 1024,
-        });
-        child.stdin?.on('error', () => undefined);
-        dump.stdout?.pipe(child.stdin);
-        return child;
-    };
-    const list = reader(['--list']);
-    const script = options.roles ? reader(['--schema-only', '--create', '--file=-']) : undefined;
-    const [listed, scripted] = await Promise.all([list, script]);
-    dump.kill('SIGTERM');
-    const dumped = await dump;
-    if (listed.exitCode !== 0) {
-        const detail = String(dumped.stderr || listed.stderr).trim();
-        throw new DumpFailedError(redact(`pg_dump could not list the tables to dump: ${detail}`, [target.password]));
+    const toc = startTocReaders(pgRestorePath(pgDump), target, options);
+    for (const { input } of toc.readers) {
+        input.on('error', () => undefined);
+        dump.stdout?.pipe(input);
     }
-    const toc = readToc(String(listed.stdout));
-    if (!scripted)
-        return { toc };
-    if (scripted.exitCode !== 0)
-        return {
-            toc,
-            roles: new DumpFailedError(redact(`pg_restore could not list the roles the dump depends on: ${String(scripted.stderr).trim()}`, [
-                target.password,
-            ])),
-        };
-    return { toc, roles: parseDumpRoles(String(scripted.stdout)) };
+    try {
+        return await toc.preview(async (stderr) => {
+            dump.kill('SIGTERM');
+            return String((await dump).stderr || stderr).trim();
+        });
+    }
+    finally {
+        dump.kill('SIGTERM');
+        await dump;
+    }
+}
+/** The pg_restore beside a pg_dump: the same installation, so the same archive versions. */
+function pgRestorePath(pgDump) {
+    return (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_restore');
 }
 /** The dumped tables' names, as the session's catalog has them. */
 async function tablesByOid(session, oids) {
@@ -76274,6 +76305,7 @@ async function tablesByOid(session, oids) {
 
 
 
+
 function whyExcluded(table, defined) {
     if (!defined.has(table.oid))
         return 'not selected by pg-dump-args (--table, --schema, --exclude-table, --exclude-schema, ...)';
@@ -76283,22 +76315,32 @@ function whyExcluded(table, defined) {
 }
 /**
  * Reads the dump's table of contents (same snapshot, same arguments) and the facts a restore must
- * bring back; with `withRoles` also the roles it depends on, from the same pass. A dump that would hold the rows of none of the database's tables is refused: it
- * is no backup, whatever its options. The sequences are read by `readSequences`, outside the
- * session's transaction, which must not keep a lock on each of them while pg_dump runs.
+ * bring back; with `withRoles` also the roles it depends on, from the same pass. The sequences are
+ * read by `readSequences`, outside the session's transaction, which must not keep a lock on each
+ * of them while pg_dump runs.
  */
 async function planDumpContents(session, pgDump, database, dumpArgs, readSequences, withRoles = false) {
-    const { toc, roles } = await readDumpContents(pgDump, database, dumpArgs, { roles: withRoles });
+    const preview = await readDumpContents(pgDump, database, dumpArgs, { roles: withRoles });
+    return contentsOf(session, preview, readSequences);
+}
+/**
+ * What the manifest records of a dump, from its table of contents and the session's catalog (in
+ * the dump's snapshot). A dump that would hold the rows of none of the database's tables is
+ * refused: it is no backup, whatever its options.
+ */
+async function contentsOf(session, { toc, roles }, readSequences, 
+/** The database's tables, when they were read already in the snapshot. */
+tablesRead) {
     const dumped = new Set(toc.tableData);
     const defined = new Set(toc.tableDefinitions);
-    const all = await userTables(session);
+    const all = tablesRead ?? (await userTables(session));
     const excludedTables = all
         .filter((t) => !dumped.has(t.oid))
         .map((t) => ({ schema: t.schema, name: t.name, reason: whyExcluded(t, defined) }));
     const tables = await relationsByOid(session, toc.tableData);
     if (tables.length === 0 && all.length > 0) {
         const example = excludedTables[0];
-        throw new Error(`the dump would hold the rows of none of the database's ${all.length} tables (e.g. ${displayName(example)}: ${example.reason}), so it would be no backup; check pg-dump-args`);
+        throw new ConfigurationError(`the dump would hold the rows of none of the database's ${all.length} tables (e.g. ${displayName(example)}: ${example.reason}), so it would be no backup; check pg-dump-args`);
     }
     const largeObjects = await countLargeObjects(session);
     return {
@@ -76314,6 +76356,174 @@ async function planDumpContents(session, pgDump, database, dumpArgs, readSequenc
         materializedViews: await relationsByOid(session, toc.materializedViewData),
         ...(roles ? { roles } : {}),
     };
+}
+
+;// CONCATENATED MODULE: ./src/util/tee-source.ts
+/** One reader on its way: whether it still takes bytes, and the writes waiting for it to drain. */
+class LiveReader {
+    input;
+    gone = false;
+    waiting = [];
+    constructor(input, done) {
+        this.input = input;
+        const leave = () => this.leave();
+        input.once('close', leave);
+        // A reader that exited fails the next write with EPIPE: it is dropped, never the source.
+        input.on('error', leave);
+        input.on('drain', () => this.wake());
+        done.then(leave, leave);
+    }
+    /** Writes a copy; resolves once the reader took it in (drained) or is gone. */
+    write(copy) {
+        if (this.gone || this.input.destroyed || this.input.writableEnded)
+            return undefined;
+        if (this.input.write(copy))
+            return undefined;
+        return new Promise((resolve) => this.waiting.push(resolve));
+    }
+    end() {
+        if (!this.gone && !this.input.writableEnded)
+            this.input.end();
+        this.leave();
+    }
+    leave() {
+        this.gone = true;
+        this.wake();
+    }
+    wake() {
+        for (const resolve of this.waiting.splice(0))
+            resolve();
+    }
+}
+/**
+ * The source's bytes, each read also written to every reader for as long as it takes them: a
+ * reader that needs only the front of the stream (an archive's table of contents) exits, and from
+ * then on costs the source nothing. The copies never pile up: a write the reader has not taken yet
+ * holds the source back until it drains, or until the reader is gone, so a reader that stops never
+ * stalls the source for good. The source's end, or its failure, ends the readers' inputs; nothing
+ * a reader does fails the source.
+ */
+function teedSource(source, readers) {
+    const live = readers.map((reader) => new LiveReader(reader.input, reader.done));
+    const release = () => {
+        for (const reader of live)
+            reader.end();
+    };
+    return {
+        release,
+        async read(into) {
+            let read;
+            try {
+                read = await source.read(into);
+            }
+            catch (error) {
+                release();
+                throw error;
+            }
+            if (read === 0)
+                release();
+            else if (live.some((reader) => !reader.gone)) {
+                const copy = Buffer.from(into.subarray(0, read));
+                await Promise.all(live.map((reader) => reader.write(copy)));
+            }
+            return read;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/backup/streamed-contents.ts
+
+
+
+
+
+
+/**
+ * pg-dump-args that choose nothing about which rows are dumped: with only these, every table of the
+ * database is dumped with its rows, and the counts start with the dump, before its table of contents.
+ */
+const CHOOSES_NO_ROWS = new Set([
+    '--no-owner',
+    '-O',
+    '--no-privileges',
+    '-x',
+    '--no-acl',
+    '--no-comments',
+    '--no-publications',
+    '--no-subscriptions',
+    '--no-security-labels',
+    '--no-tablespaces',
+    '--no-table-access-method',
+    '--no-toast-compression',
+    '--use-set-session-authorization',
+    '--quote-all-identifiers',
+    '--disable-dollar-quoting',
+    '--disable-triggers',
+    '--load-via-partition-root',
+    '--inserts',
+    '--column-inserts',
+    '--attribute-inserts',
+    '--serializable-deferrable',
+    '--strict-names',
+    '--verbose',
+    '-v',
+    '--no-sync',
+    '--large-objects',
+    '--blobs',
+    '-b',
+]);
+/** Whether these pg-dump-args dump the rows of every table: anything unknown is taken to choose. */
+function dumpsEveryTable(pgDumpArgs) {
+    return pgDumpArgs.every((arg) => CHOOSES_NO_ROWS.has(arg));
+}
+/**
+ * One custom-format archive (jobs 1): what the dump holds is read from its own stream, with no
+ * pass of its own over the catalogs. The archive's table of contents comes first, before any data,
+ * so the bytes read for the upload are also written to the table-of-contents readers
+ * (tee-source.ts), which exit once they have it. When pg-dump-args choose no rows, every table is
+ * dumped: the counts start with the dump, on a session of their own in the same snapshot, and
+ * when the table of contents arrives only what it holds beyond them (materialized views, an
+ * extension's configuration tables) is counted; otherwise the counts start with it.
+ */
+function accountFromStream(output, options) {
+    const toc = startTocReaders(pgRestorePath(options.pgDump), options.database, {
+        roles: options.globals !== 'off',
+    });
+    const teed = teedSource(output, toc.readers);
+    const everyTable = dumpsEveryTable(options.pgDumpArgs) ? userTables(options.session) : undefined;
+    const early = everyTable?.then((tables) => options.measure(tables.map(({ schema, name }) => ({ schema, name }))));
+    early?.catch(() => undefined); // observed below, once the contents are known
+    const account = (async () => {
+        const preview = await toc.preview(async (stderr) => {
+            await options.dumpExit; // pg_dump's own error, when it failed, is the cause
+            return stderr;
+        });
+        const readSequences = async (oids) => {
+            const dumped = new Set((await relationsByOid(options.session, oids)).map(identifiers_qualifiedName));
+            return options.sequencesBefore.filter((s) => dumped.has(identifiers_qualifiedName(s)));
+        };
+        const contents = await contentsOf(options.session, preview, readSequences, await everyTable);
+        const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
+        options.log.info(`table of contents read from the dump: ${contents.tables.length} tables${excluded}`);
+        const [counted, globals] = await Promise.all([
+            countedFor(contents, early, options.measure),
+            captureGlobals({ ...options, policy: options.globals, dumpRoles: contents.roles }),
+        ]);
+        return { contents, counted, globals };
+    })();
+    return { output: teed, account };
+}
+/**
+ * The rows and sizes of exactly the tables and materialized views the dump holds: those counted
+ * before its table of contents arrived, and the rest now. Every one is counted in the snapshot.
+ */
+async function countedFor(contents, early, measure) {
+    const byName = new Map((early ? await early : []).map((t) => [identifiers_qualifiedName(t), t]));
+    const rest = [...contents.tables, ...contents.materializedViews].filter((t) => !byName.has(identifiers_qualifiedName(t)));
+    for (const measured of rest.length ? await measure(rest) : [])
+        byName.set(identifiers_qualifiedName(measured), measured);
+    const find = (t) => byName.get(identifiers_qualifiedName(t));
+    return { tables: contents.tables.map(find), materializedViews: contents.materializedViews.map(find) };
 }
 
 ;// CONCATENATED MODULE: ./src/storage/lock-horizon.ts
@@ -77514,6 +77724,8 @@ function clockStartingAt(start) {
 
 
 
+
+
 /**
  * Dumps one database into S3 and, when the object is complete, writes its manifest; then
  * applies retention. Only a dump that pg_dump finished with exit code 0, whose row counts were
@@ -77537,16 +77749,9 @@ async function runBackup(options) {
         const startedAt = now();
         const destination = await claimDestination(store, options, startedAt);
         const { key, lock } = destination;
-        const { snapshot, dumpArgs, contents, globals } = await readWhatToDump(session, options, {
-            pgDump,
-            psqlPath: psql.path,
-        });
         const partSize = partSizeFor(server.databaseSizeBytes * 2);
-        const plan = dumpPlanFor(options, { server, pgDump, compression, dumpArgs, key, lock, partSize, startedAt });
-        const measure = (tables) => measureTablesInSnapshot(database, psql.path, snapshot.id, tables, { count: options.rowCounts === 'exact' });
-        const dumped = options.jobs > 1
-            ? await dumpParts(store, session, measure, contents, options, plan)
-            : await dumpToS3(store, measure, contents, options, plan);
+        const made = { server, pgDump, compression, key, lock, partSize, startedAt };
+        const { snapshot, dumped, contents, globals } = await snapshotAndDump(store, session, options, made, psql.path);
         const manifest = manifestFor(options, {
             key,
             server,
@@ -77588,25 +77793,44 @@ async function runBackup(options) {
     }
 }
 /**
- * The dump's snapshot, then in it what the dump will hold, the roles it depends on and the server's
- * globals: everything the manifest records before pg_dump starts.
+ * The dump's snapshot, then the dump, with what the manifest records of it: what it holds, its rows
+ * and sizes in the snapshot, the roles it depends on and the server's globals. One custom-format
+ * archive reads what it holds from its own stream (streamed-contents.ts); a plain dump and a
+ * parallel backup read it first, from a pass of pg_dump over the catalogs that stops before the data.
  */
-async function readWhatToDump(session, options, { pgDump, psqlPath }) {
-    const { database, log } = options;
+async function snapshotAndDump(store, session, options, made, psqlPath) {
+    const { database, log, format, jobs } = options;
     const snapshot = await exportSnapshot(session);
+    log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}`);
     const dumpArgs = [`--snapshot=${snapshot.id}`, ...options.pgDumpArgs];
-    const contents = await planDumpContents(session, pgDump, database, dumpArgs, (oids) => readSequencesInSnapshot(database, psqlPath, snapshot.id, oids), options.globals !== 'off');
+    const plan = dumpPlanFor(options, { ...made, dumpArgs });
+    const readSequences = (oids) => readSequencesInSnapshot(database, psqlPath, snapshot.id, oids);
+    const measure = (tables) => measureTablesInSnapshot(database, psqlPath, snapshot.id, tables, { count: options.rowCounts === 'exact' });
+    if (format === 'custom' && jobs === 1) {
+        const { pgDump } = made;
+        const sequencesBefore = await readSequences(await userSequenceOids(session));
+        const streamed = await dumpToS3(store, options, plan, (output, dumpExit) => accountFromStream(output, { ...options, session, pgDump, dumpArgs, measure, sequencesBefore, dumpExit }));
+        return { snapshot, ...streamed };
+    }
+    const contents = await planDumpContents(session, made.pgDump, database, dumpArgs, readSequences, options.globals !== 'off');
     const excluded = contents.excludedTables.length ? `, ${contents.excludedTables.length} excluded` : '';
-    log.info(`snapshot ${snapshot.id} taken at ${snapshot.takenAt.toISOString()}; ${contents.tables.length} tables to dump${excluded}`);
+    log.info(`${contents.tables.length} tables to dump${excluded}`);
     const globals = await captureGlobals({
-        pgDump,
-        database,
+        ...options,
+        pgDump: made.pgDump,
         dumpArgs,
         policy: options.globals,
-        log,
         dumpRoles: contents.roles,
     });
-    return { snapshot, dumpArgs, contents, globals };
+    if (jobs > 1) {
+        const dumped = await dumpParts(store, session, measure, contents, options, plan);
+        return { snapshot, dumped, contents, globals };
+    }
+    const streamed = await dumpToS3(store, options, plan, (output) => ({
+        output,
+        account: startCounting(measure, contents).then((counted) => ({ contents, counted, globals })),
+    }));
+    return { snapshot, ...streamed };
 }
 /** How this run's dump is made and stored: pg_dump's arguments, the gzip level of a plain dump, and the object's settings. */
 function dumpPlanFor(options, made) {
@@ -77752,23 +77976,24 @@ async function dumpParts(store, session, measure, contents, options, plan) {
 /**
  * pg_dump's stdout, gzipped for plain dumps, through SHA-256 into S3, while the rows are counted
  * and the sizes read in the same snapshot. The upload may complete only once pg_dump exited 0 and
- * every table was counted; otherwise it is aborted and this throws pg_dump's own error, redacted.
+ * the account of the dump (what it holds, every table counted, the globals) was taken; otherwise it
+ * is aborted and this throws pg_dump's own error, redacted.
  */
-async function dumpToS3(store, measure, contents, options, plan) {
+async function dumpToS3(store, options, plan, accountOf) {
     const { database, log } = options;
     const dump = await startPgDump(plan.pgDump, database, plan.pgDumpArgs, options.signal);
-    const counting = startCounting(measure, contents);
+    const { output, account } = accountOf(dump.output, dump.exit);
     const started = Date.now();
     const since = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
     // Where the time goes, for whoever tunes a slow backup (RUNNER_DEBUG shows it).
-    // A failure of pg_dump or of the counts is the cause of everything after it, so it is kept as it happens.
+    // A failure of pg_dump or of the account is the cause of everything after it, so it is kept as it happens.
     let cause;
     dump.exit.then(() => log.debug(`pg_dump exited 0 after ${since()}`), (error) => (cause ??= error));
-    counting.then(() => log.debug(`${contents.tables.length + contents.materializedViews.length} tables counted after ${since()}`), (error) => (cause ??= error));
+    account.then(({ counted }) => log.debug(`${counted.tables.length + counted.materializedViews.length} tables counted after ${since()}`), (error) => (cause ??= error));
     const hasher = new Sha256Tally();
-    const stored = plan.gzipLevel === undefined ? dump.output : gzipped(dump.output, plan.gzipLevel);
-    // The upload may complete only once pg_dump exited 0 and every table was counted.
-    const body = gatedSource(hashedSource(stored, hasher), Promise.all([dump.exit, counting]).then(() => undefined));
+    const stored = plan.gzipLevel === undefined ? output : gzipped(output, plan.gzipLevel);
+    // The upload may complete only once pg_dump exited 0 and the account was taken.
+    const body = gatedSource(hashedSource(stored, hasher), Promise.all([dump.exit, account]).then(() => undefined));
     const progress = setInterval(() => {
         const seconds = Math.max((Date.now() - started) / 1000, 1);
         log.info(`${format_formatBytes(hasher.bytes)} dumped and uploading (${format_formatBytes(hasher.bytes / seconds)}/s)`);
@@ -77776,15 +78001,19 @@ async function dumpToS3(store, measure, contents, options, plan) {
     try {
         const written = await uploadBackupObject(store, { ...plan.object, body, signal: options.signal });
         log.debug(`upload of ${hasher.bytes} bytes complete after ${since()}`);
-        return { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...(await counting) };
+        const { contents, counted, globals } = await account;
+        const dumped = { written, sizeBytes: hasher.bytes, sha256: hasher.sha256, ...counted };
+        return { contents, counted, globals, dumped };
     }
     catch (error) {
         // pg_dump's own error explains more than the stream error it caused; when S3 failed first,
         // pg_dump is stopped here and its exit is no cause.
         const reason = cause ?? error;
         dump.kill();
+        output.release?.();
         await dump.exit.catch(() => undefined);
-        if (reason instanceof BackupKeyTakenError)
+        // Another run's key, or pg-dump-args that leave every table's rows out: said as they are.
+        if (reason instanceof BackupKeyTakenError || reason instanceof ConfigurationError)
             throw reason;
         if (options.signal?.aborted) {
             const left = leftByCancel([error]);
@@ -81120,7 +81349,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7703);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7145);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

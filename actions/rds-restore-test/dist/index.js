@@ -66906,7 +66906,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5983:
+/***/ 5503:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67025,73 +67025,6 @@ function seconds(ms) {
     return `${ms / 1000} s`;
 }
 
-;// CONCATENATED MODULE: ./src/aws/clients.ts
-
-
-
-
-
-
-/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
-const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
-/**
- * Control-plane calls are small: a region that does not answer within these limits is down,
- * and a failover must say so rather than hang on it.
- */
-const CONTROL_PLANE_TIMEOUTS = {
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
-};
-/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
-const ROUTE53_SIGNING_REGION = 'us-east-1';
-/**
- * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
- * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
- */
-function createS3Client(settings, overrides = {}) {
-    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
-    const client = new S3Client({
-        region: settings.region,
-        ...RETRY,
-        requestHandler: s3RequestHandlerOptions(timeouts),
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
-        ...overrides,
-    });
-    reportTimeoutsPlainly(client, settings, timeouts);
-    return client;
-}
-/**
- * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
- * A client only one action needs is made beside its calls (database-secret.ts), so that the other
- * actions' bundles do not carry its SDK.
- */
-function controlPlaneConfig(region, settings) {
-    return {
-        region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    };
-}
-/**
- * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
- * during a regional outage), which should report "unreachable" in seconds.
- */
-function createRdsClient(settings, overrides = {}) {
-    return new dist_cjs/* RDSClient */.rYe({ ...controlPlaneConfig(settings.region, settings), ...overrides });
-}
-/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
-function createRoute53Client(settings) {
-    return new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
-}
-/** ElastiCache is regional; the audit reads replication groups only. */
-function createElastiCacheClient(settings) {
-    return new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
-}
-/** CloudWatch is regional: a replica's metrics live in the replica's region. */
-function createCloudWatchClient(settings) {
-    return new CloudWatchClient(controlPlaneConfig(settings.region, settings));
-}
-
 ;// CONCATENATED MODULE: ./src/aws/errors.ts
 /**
  * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
@@ -67125,6 +67058,156 @@ async function unlessNotFound(read, ...codes) {
             return undefined;
         throw error;
     }
+}
+
+;// CONCATENATED MODULE: ./src/aws/unreachable.ts
+
+/** What happened to a call that got no answer (or only a server error), from the error the HTTP handler gave. */
+function whatHappened(error) {
+    const { code, message } = error;
+    const status = httpStatusOf(error);
+    if (status !== undefined)
+        return `answered with HTTP ${status}`;
+    if (code === 'ECONNREFUSED')
+        return 'refused the connection';
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(message))
+        return 'dropped the connection';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        return 'has a host name that does not resolve';
+    if (code === 'ETIMEDOUT' || /establish a connection/.test(message))
+        return 'did not accept a connection in time';
+    if (error.name === 'TimeoutError')
+        return 'did not answer in time';
+    return 'could not be reached';
+}
+/**
+ * An error the call got instead of an answer (from the network, a code such as ECONNREFUSED, or a
+ * handler timeout), or a server error the retries did not outlast. An answer that names the fault
+ * (denied, not found, invalid) is left to the caller, which knows what it means.
+ */
+function isUnanswered(error, networkOnly) {
+    if (!(error instanceof Error))
+        return false;
+    const status = httpStatusOf(error);
+    if (status !== undefined)
+        return !networkOnly && status >= 500;
+    const { code } = error;
+    return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
+}
+function describeEndpoint({ service, region, endpointUrl }) {
+    return `${service}${region ? ` in ${region}` : ''}${endpointUrl ? ` at ${endpointUrl}` : ''}`;
+}
+/**
+ * Makes a control-plane call that got no answer (or a server error), once the SDK's retries are over, fail saying which
+ * service in which region, which call, what happened and what to check, instead of a bare
+ * `connect ECONNREFUSED 127.0.0.1:443`: during a regional outage that line is all an on-call engineer
+ * sees. The error keeps its name, code and metadata (retries and waiters still see the SDK's own),
+ * with the original text after the explanation. `networkOnly` leaves timeouts and server errors to
+ * the caller (S3's own limits are reported by s3-timeouts.ts, and its callers name the bucket).
+ */
+function unreachable_reportUnreachablePlainly(client, endpoint, { networkOnly = false } = {}) {
+    const where = describeEndpoint(endpoint);
+    const middleware = (next, context) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            if (!isUnanswered(error, networkOnly))
+                throw error;
+            const call = (context.commandName ?? 'a call').replace(/Command$/, '');
+            const attempts = error.$metadata?.attempts;
+            error.message =
+                `${where} ${whatHappened(error)} for ${call}${attempts ? ` after ${attempts} attempts` : ''} (${error.message}): ` +
+                    `check that ${endpoint.service} is up${endpoint.region ? ` in ${endpoint.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
+            throw error;
+        }
+    };
+    client.middlewareStack.add(middleware, { step: 'initialize', name: 'plainUnreachableMessages', priority: 'high' });
+}
+
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+
+
+
+
+
+
+
+/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
+const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
+/**
+ * Control-plane calls are small: a region that does not answer within these limits is down,
+ * and a failover must say so rather than hang on it.
+ */
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
+/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
+const ROUTE53_SIGNING_REGION = 'us-east-1';
+/**
+ * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
+ * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
+ */
+function createS3Client(settings, overrides = {}) {
+    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
+    const client = new S3Client({
+        region: settings.region,
+        ...RETRY,
+        requestHandler: s3RequestHandlerOptions(timeouts),
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+        ...overrides,
+    });
+    reportTimeoutsPlainly(client, settings, timeouts);
+    reportUnreachablePlainly(client, { service: 'S3', region: settings.region, endpointUrl: settings.endpointUrl }, { networkOnly: true });
+    return client;
+}
+/**
+ * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
+ * A client only one action needs is made beside its calls (database-secret.ts), so that the other
+ * actions' bundles do not carry its SDK.
+ */
+function controlPlaneConfig(region, settings) {
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
+}
+/**
+ * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
+ * during a regional outage), which should report "unreachable" in seconds.
+ */
+function createRdsClient(settings, overrides = {}) {
+    const client = new dist_cjs/* RDSClient */.rYe({ ...controlPlaneConfig(settings.region, settings), ...overrides });
+    unreachable_reportUnreachablePlainly(client, { service: 'RDS', region: settings.region, endpointUrl: settings.endpointUrl });
+    return client;
+}
+/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
+function createRoute53Client(settings) {
+    const client = new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
+    reportUnreachablePlainly(client, { service: 'Route 53', endpointUrl: settings.endpointUrl });
+    return client;
+}
+/** ElastiCache is regional; the audit reads replication groups only. */
+function createElastiCacheClient(settings) {
+    const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
+    reportUnreachablePlainly(client, {
+        service: 'ElastiCache',
+        region: settings.region,
+        endpointUrl: settings.endpointUrl,
+    });
+    return client;
+}
+/** CloudWatch is regional: a replica's metrics live in the replica's region. */
+function createCloudWatchClient(settings) {
+    const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
+    reportUnreachablePlainly(client, {
+        service: 'CloudWatch',
+        region: settings.region,
+        endpointUrl: settings.endpointUrl,
+    });
+    return client;
 }
 
 ;// CONCATENATED MODULE: ./src/aws/rds-tags.ts
@@ -79613,9 +79696,16 @@ var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
 
 
 
+
 /** Secrets Manager is regional: a secret is read in the region it lives in (an ARN names it). */
 function createSecretsManagerClient(settings) {
-    return new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H(controlPlaneConfig(settings.region, settings));
+    const client = new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H(controlPlaneConfig(settings.region, settings));
+    unreachable_reportUnreachablePlainly(client, {
+        service: 'Secrets Manager',
+        region: settings.region,
+        endpointUrl: settings.endpointUrl,
+    });
+    return client;
 }
 function fieldsOf(secretId, text) {
     try {
@@ -79931,11 +80021,37 @@ async function finishReport(options, run) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** Escapes text for a markdown table cell. */
+/** A line ending as markdown reads one: a carriage return alone ends a line too, and a table row with it. */
+const LINE_ENDING = /\r\n|\r|\n/g;
+/**
+ * Text as a markdown table cell shows it, whatever it holds (a table, role or key name from the
+ * database or S3): a pipe stays in its cell, a line ending becomes <br>, and outside code spans a `<`
+ * that would open an HTML tag or comment (which could hide or fold the rest of the summary) is
+ * shown as the character.
+ */
 function cell(value) {
-    return String(value ?? '')
+    const text = String(value ?? '')
         .replace(/\|/g, '\\|')
-        .replace(/\r?\n/g, '<br>');
+        .replace(LINE_ENDING, '\n');
+    return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
+}
+/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+function outsideCodeSpans(text, plain) {
+    let shown = '';
+    let rest = text;
+    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
+        const fence = open[0];
+        const after = rest.slice(open.index + fence.length);
+        const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
+        if (!close) {
+            shown += plain(rest.slice(0, open.index)) + fence;
+            rest = after;
+            continue;
+        }
+        shown += plain(rest.slice(0, open.index)) + fence + after.slice(0, close.index + fence.length);
+        rest = after.slice(close.index + fence.length);
+    }
+    return shown + plain(rest);
 }
 function table(headers, rows) {
     const head = `| ${headers.map(cell).join(' | ')} |`;
@@ -79950,8 +80066,9 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
+/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
 function code(text) {
-    return `\`${text.replace(/`/g, "'")}\``;
+    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -83066,8 +83183,12 @@ function getIDToken(aud) {
 
 
 const readInput = (name) => getInput(name);
-/** A line the runner would obey as a workflow command: it trims a line and looks for `::` at its start. */
-const WORKFLOW_COMMAND_LINE = /(^|[\r\n])\s*::/;
+/**
+ * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
+ * that starts with `::` once its leading whitespace is trimmed (.NET's, which also counts U+0085),
+ * or one that holds the older `##[command]` form anywhere in it.
+ */
+const WORKFLOW_COMMAND_LINE = /(^|[\r\n])[\s\u0085]*::|##\[/;
 /**
  * Prints text as it is, except that text with a line the runner would take for a workflow command
  * (a smoke command's output, a table or role name from the database) is printed between
@@ -83213,7 +83334,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5983);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5503);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

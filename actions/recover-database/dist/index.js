@@ -79499,7 +79499,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 3740:
+/***/ 7004:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -91640,6 +91640,61 @@ function putBackSql(production, plan) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/checks/smoke.ts
+
+
+
+
+/**
+ * The variables an application reads to find its database, all pointing at the restored copy.
+ * With IAM authentication the command gets a fresh token in PGPASSWORD only: DATABASE_URL is what
+ * a command passes on in argv, where any process could read the token.
+ */
+async function databaseEnv(target) {
+    const url = new URL(target.url);
+    const password = await connectionPassword(target);
+    if (password !== undefined && !target.auth)
+        url.password = encodeURIComponent(password);
+    return {
+        DATABASE_URL: url.toString(),
+        PGHOST: target.host,
+        PGPORT: String(target.port),
+        PGDATABASE: target.database,
+        ...(target.user ? { PGUSER: target.user } : {}),
+        ...(password !== undefined ? { PGPASSWORD: password } : {}),
+    };
+}
+/**
+ * The smoke command's whole environment: the runner's own variables and libpq's settings (PATH,
+ * HOME, temp, locale, TLS), the variables smoke-env names, and the restored database's
+ * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
+ * nor AWS credentials.
+ */
+async function smokeEnv(target, passOn, env) {
+    const named = {};
+    for (const name of passOn)
+        if (env[name] !== undefined)
+            named[name] = env[name];
+    return { ...commandEnv(env), ...named, ...(await databaseEnv(target)) };
+}
+/**
+ * Runs the smoke command without a shell, in its own process group, with the restored
+ * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives.
+ * When it times out the whole group is killed (a script's children too); when it ends, whatever
+ * it left running in its group is stopped as well.
+ */
+async function runSmokeCommand(words, target, options) {
+    const env = await smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
+    return runCommand(words, { ...options, env, leftovers: 'stop' });
+}
+/** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
+function judgeSmoke(smoke) {
+    const detail = `${smoke.command} ${smoke.detail}`;
+    if (!smoke.passed)
+        throw new StepFailure(detail, [`smoke: ${detail}`]);
+    return detail;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
 
 
@@ -91720,59 +91775,34 @@ function judgeChecks(results, path) {
     throw new StepFailure(`${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join(', ')}`, failed.map((r) => `check '${r.name}' (${path} line ${r.line}) failed: ${r.detail}`));
 }
 
-;// CONCATENATED MODULE: ./src/checks/smoke.ts
+;// CONCATENATED MODULE: ./src/checks/user-proof.ts
 
 
-
-
-/**
- * The variables an application reads to find its database, all pointing at the restored copy.
- * With IAM authentication the command gets a fresh token in PGPASSWORD only: DATABASE_URL is what
- * a command passes on in argv, where any process could read the token.
- */
-async function databaseEnv(target) {
-    const url = new URL(target.url);
-    const password = await connectionPassword(target);
-    if (password !== undefined && !target.auth)
-        url.password = encodeURIComponent(password);
-    return {
-        DATABASE_URL: url.toString(),
-        PGHOST: target.host,
-        PGPORT: String(target.port),
-        PGDATABASE: target.database,
-        ...(target.user ? { PGUSER: target.user } : {}),
-        ...(password !== undefined ? { PGPASSWORD: password } : {}),
-    };
+/** The checks file against the restored database; each check within the run's RTO. */
+async function proveWithChecks(run, checks, target, psqlPath) {
+    run.details.checks.results = await runChecks(checks.checks, target, {
+        psqlPath,
+        timeoutSeconds: run.settings.rtoSeconds,
+        secrets: run.secrets,
+        now: run.now,
+        signal: run.signal,
+    });
+    return judgeChecks(run.details.checks.results, checks.path);
 }
-/**
- * The smoke command's whole environment: the runner's own variables and libpq's settings (PATH,
- * HOME, temp, locale, TLS), the variables smoke-env names, and the restored database's
- * DATABASE_URL and PG*. Nothing else of the action's: not its inputs, nor the runner's tokens,
- * nor AWS credentials.
- */
-async function smokeEnv(target, passOn, env) {
-    const named = {};
-    for (const name of passOn)
-        if (env[name] !== undefined)
-            named[name] = env[name];
-    return { ...commandEnv(env), ...named, ...(await databaseEnv(target)) };
-}
-/**
- * Runs the smoke command without a shell, in its own process group, with the restored
- * database in DATABASE_URL and PG* and no more of the action's environment than smokeEnv gives.
- * When it times out the whole group is killed (a script's children too); when it ends, whatever
- * it left running in its group is stopped as well.
- */
-async function runSmokeCommand(words, target, options) {
-    const env = await smokeEnv(target, options.passOn ?? [], options.env ?? process.env);
-    return runCommand(words, { ...options, env, leftovers: 'stop' });
-}
-/** The smoke step's verdict, like judgeChecks: its detail, or a StepFailure naming the command and how it ended. */
-function judgeSmoke(smoke) {
-    const detail = `${smoke.command} ${smoke.detail}`;
-    if (!smoke.passed)
-        throw new StepFailure(detail, [`smoke: ${detail}`]);
-    return detail;
+/** The smoke command against the restored database; what it printed goes to the log as well as the report. */
+async function proveWithSmoke(run, words, target) {
+    const smoke = await runSmokeCommand(words, target, {
+        timeoutSeconds: run.settings.smokeTimeoutSeconds,
+        passOn: run.settings.smokeEnv,
+        secrets: run.secrets,
+        now: run.now,
+        env: run.env,
+        signal: run.signal,
+    });
+    run.details.smoke = smoke;
+    if (smoke.output.trim())
+        run.log.info(`smoke command output:\n${smoke.output}`);
+    return judgeSmoke(smoke);
 }
 
 ;// CONCATENATED MODULE: ./src/util/clock.ts
@@ -91950,33 +91980,12 @@ async function bringUpApplication(execution, pacing) {
 async function userProofSteps(execution, target, psqlPath) {
     const { run, steps } = execution;
     const { checks, smokeCommand } = run.settings;
-    if (checks) {
-        await steps.run(STEP.checks, async () => {
-            run.details.checks.results = await runChecks(checks.checks, target, {
-                psqlPath,
-                timeoutSeconds: run.settings.rtoSeconds,
-                secrets: run.secrets,
-                now: run.now,
-                signal: run.signal,
-            });
-            return judgeChecks(run.details.checks.results, checks.path);
-        }, (detail) => detail);
-    }
+    if (checks)
+        await steps.run(STEP.checks, () => proveWithChecks(run, checks, target, psqlPath), (detail) => detail);
     else
         steps.skip(STEP.checks, 'no checks file');
-    if (smokeCommand) {
-        await steps.run(STEP.smoke, async () => {
-            run.details.smoke = await runSmokeCommand(smokeCommand, target, {
-                timeoutSeconds: run.settings.smokeTimeoutSeconds,
-                passOn: run.settings.smokeEnv,
-                secrets: run.secrets,
-                now: run.now,
-                env: run.env,
-                signal: run.signal,
-            });
-            return judgeSmoke(run.details.smoke);
-        }, (detail) => detail);
-    }
+    if (smokeCommand)
+        await steps.run(STEP.smoke, () => proveWithSmoke(run, smokeCommand, target), (detail) => detail);
     else
         steps.skip(STEP.smoke, 'no smoke-command');
 }
@@ -94543,12 +94552,15 @@ async function waitUntilAvailable(client, id, region, options) {
 
 
 
+/** libpq's answer to a wrong password, which no retry makes right (unlike RDS's PAM refusal of an IAM token while a new instance's IAM setting spreads). */
+const PASSWORD_REFUSED = /password authentication failed for user/;
 /**
  * Connects until the server answers (a freshly restored instance is `available` to RDS a moment
  * before its database accepts connections) and returns its version, or throws with the last error.
+ * An error that `final` matches ends the wait at once.
  */
 async function awaitConnection(database, options, wait) {
-    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || options.signal?.aborted === true, { deadline: wait.clock.now() + wait.timeoutMs, backoff: wait.backoff, clock: wait.clock });
+    const outcome = await pollUntil(() => runPsqlScript(database, 'SHOW server_version;\n', options), (result) => result.ok || options.signal?.aborted === true || wait.final?.test(result.error) === true, { deadline: wait.clock.now() + wait.timeoutMs, backoff: wait.backoff, clock: wait.clock });
     if (!outcome.value.ok)
         throw new Error(`${database.display} did not accept a connection (${plural(outcome.attempts, 'attempt')}): ${outcome.value.error}`);
     return outcome.value.rows[0]?.[0] ?? 'unknown';
@@ -94762,6 +94774,8 @@ async function connectRestored(execution, restored) {
         backoff: pacing.connect,
         timeoutMs: pacing.connectTimeoutMs,
         clock: pacing.clock,
+        // The restored data keeps the password of its recovery point: one it refuses stays refused.
+        final: production.auth ? undefined : PASSWORD_REFUSED,
     });
     return { target, psqlPath };
 }
@@ -98937,7 +98951,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3740);
+/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7004);
 
 await (0,_actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
