@@ -54,14 +54,15 @@ describe('download: stream restores a parallel backup, its parts at once', () =>
   const env = () => ({ RUNNER_TEMP: runnerTemp });
   const parts = () => parallel.manifest.parts ?? [];
 
-  /** The backup stored again under a key of its own, one part's bytes changed by `alter`. */
-  async function copyWithPart(index: number, alter: (body: Buffer) => Buffer): Promise<string> {
+  /** The backup stored again under a key of its own, the bytes of its schema or of one part changed by `alter`. */
+  async function copyWithPart(which: 'schema' | number, alter: (body: Buffer) => Buffer): Promise<string> {
     copies += 1;
     const key = `${PREFIX}backup_20250101_00000${copies}.dump`;
     const keys = new Map([[parallel.key, key], ...parts().map((p, i) => [p.key, `${key}.part-${i + 1}`] as const)]);
+    const altered = which === 'schema' ? parallel.key : parts()[which]?.key;
     for (const [from, to] of keys) {
       const body = await getObject(bucket, from);
-      await putObject(bucket, to, from === parts()[index]?.key ? alter(body) : body);
+      await putObject(bucket, to, from === altered ? alter(body) : body);
     }
     await putObject(bucket, `${key}.globals.sql`, await getObject(bucket, `${parallel.key}.globals.sql`));
     const manifest = { ...parallel.manifest, key, parts: parts().map((p) => ({ ...p, key: keys.get(p.key) })) };
@@ -105,7 +106,7 @@ describe('download: stream restores a parallel backup, its parts at once', () =>
     expect(await databaseExists(target)).toBe(false);
   }, 120_000);
 
-  test('a part whose bytes changed (same size) restores, then fails the run at its end naming it; the database is dropped', async () => {
+  test('a part whose bytes changed (same size) satisfies pg_restore, then fails the run at its end naming it; the database is dropped', async () => {
     // The archive header's database name is read by nothing pg_restore does: only the SHA-256 can tell.
     const key = await copyWithPart(1, (body) => {
       const at = body.indexOf(Buffer.from(source.name));
@@ -148,6 +149,41 @@ describe('download: stream restores a parallel backup, its parts at once', () =>
     });
     expect(stepOf(result, 'drop')).toMatchObject({ status: 'passed' });
     expect(await databaseExists(target)).toBe(false);
+  }, 120_000);
+
+  test('a schema that differs fails before anything is restored: another size before its download, the same size after it', async () => {
+    for (const [alter, detail] of [
+      [
+        (body: Buffer) => Buffer.concat([body, Buffer.alloc(10)]),
+        new RegExp(
+          `is ${parallel.manifest.sizeBytes + 10} bytes, but its manifest says ${parallel.manifest.sizeBytes} bytes`,
+        ),
+      ],
+      [
+        (body: Buffer) => {
+          const altered = Buffer.from(body);
+          const at = body.indexOf(Buffer.from(source.name));
+          altered[at] = altered[at] === 0x72 ? 0x52 : 0x72;
+          return altered;
+        },
+        new RegExp(
+          `has SHA-256 [0-9a-f]{64}, but its manifest says ${parallel.manifest.sha256}: the object is corrupt$`,
+        ),
+      ],
+    ] as const) {
+      const key = await copyWithPart('schema', alter);
+      const target = scratchName();
+      const result = await restoreVerify(
+        { bucket, backup: key, download: 'stream', 'target-database-url': stackFromEnv().postgresUrl(target) },
+        { env: env() },
+      );
+      expect(result.passed).toBe(false);
+      expect(stepOf(result, 'restore')).toMatchObject({ status: 'failed', detail: expect.stringMatching(detail) });
+      expect(stepOf(result, 'restore').detail).toContain(`s3://${bucket}/${key} `);
+      expect(stepOf(result, 'verify').detail).toBe("not run: 'restore' failed");
+      expect(await databaseExists(target)).toBe(false);
+      expect(await readdir(runnerTemp)).toEqual([]);
+    }
   }, 120_000);
 
   test('a part that fails part way stops the other part: its pg_restore has exited when the run ends', async () => {
