@@ -545,7 +545,6 @@ function streamedPartsOf(
     key: backup.key,
     listedBytes: backup.object.sizeBytes,
     manifest,
-    parts: manifest.parts ?? [],
     client: prepared.client,
     target: run.settings.target,
     withOwners: run.settings.rebuild,

@@ -16,8 +16,8 @@ export interface StreamedPartsRestore {
   key: string;
   /** The schema object's size as S3 lists it. */
   listedBytes: number;
+  /** A parallel backup's manifest: it lists the parts. */
   manifest: BackupManifest;
-  parts: readonly BackupPart[];
   client: ClientBinary;
   target: DatabaseTarget;
   withOwners: boolean;
@@ -36,7 +36,11 @@ export interface StreamedParts extends ReadObject {
 
 /** A logger whose progress lines say which part they are about. */
 function partLogger(log: Logger, part: BackupPart): Logger {
-  return { ...log, info: (message) => log.info(`part ${part.key}: ${message}`) };
+  return {
+    info: (message) => log.info(`part ${part.key}: ${message}`),
+    warning: (message) => log.warning(message),
+    debug: (message) => log.debug(message),
+  };
 }
 
 /**
@@ -81,7 +85,7 @@ export async function restoreStreamedParts(restore: StreamedPartsRestore): Promi
     const { path, ...schema } = await downloadToFile(store, key, join(dir, basename(key)), options);
     compareWithManifest(schema, manifest, where);
     const streamed: ReadPart[] = [];
-    const parts: DataPartRestore[] = restore.parts.map((part, index) => ({
+    const parts: DataPartRestore[] = (manifest.parts ?? []).map((part, index) => ({
       restore: async (partSignal) => {
         streamed[index] = await streamPart(restore, part, partSignal);
       },
