@@ -315,21 +315,7 @@ async function restoreVariants(
       run: () => restoreVerify('bench_restore_stream', 'restore-verify-stream-report.json', {}, { download: 'stream' }),
       after: drop('bench_restore_stream'),
     },
-    ...parallelStreamVariants(keys.parallel[0], (key, download) => ({
-      run: () =>
-        restoreVerify(
-          `bench_parallel_${download}`,
-          `restore-verify-parallel-${download}-report.json`,
-          {},
-          {
-            prefix: key.replace(/[^/]+$/, ''),
-            backup: key,
-            download,
-            jobs: '2',
-          },
-        ),
-      after: drop(`bench_parallel_${download}`),
-    })),
+    ...parallelStreamVariants(keys.parallel[0], restoreVerify, drop),
     planRestoreVariant(databases, moto, work, keys.plan[0] as string),
     pgRestoreFloorVariant(databases, localDump),
     ...physicalVariants(physical),
@@ -342,20 +328,43 @@ const PARALLEL_STREAM = 'restore-verify of the jobs 2 backup, download: stream';
 /** A parallel backup (jobs 2) restored with jobs 2: downloaded to files, or its parts streamed at once. */
 function parallelStreamVariants(
   key: string | undefined,
-  restore: (key: string, download: 'file' | 'stream') => Pick<Variant, 'run' | 'after'>,
+  restoreVerify: (
+    database: string,
+    reportFile: string,
+    env: Record<string, string>,
+    inputs: Record<string, string>,
+  ) => Promise<Measurement>,
+  drop: (database: string) => () => Promise<void>,
 ): Variant[] {
   if (!key) return [];
+  const variant = (download: 'file' | 'stream', name: string, description: string): Variant => ({
+    name,
+    description,
+    run: () =>
+      restoreVerify(
+        `bench_parallel_${download}`,
+        `restore-verify-parallel-${download}-report.json`,
+        {},
+        {
+          prefix: key.replace(/[^/]+$/, ''),
+          backup: key,
+          download,
+          jobs: '2',
+        },
+      ),
+    after: drop(`bench_parallel_${download}`),
+  });
   return [
-    {
-      name: PARALLEL_FILE,
-      description: 'the schema and both parts downloaded and checked, then restored in sections, jobs 2',
-      ...restore(key, 'file'),
-    },
-    {
-      name: PARALLEL_STREAM,
-      description: 'the schema downloaded and checked, both parts streamed at once into their own pg_restore',
-      ...restore(key, 'stream'),
-    },
+    variant(
+      'file',
+      PARALLEL_FILE,
+      'the schema and both parts downloaded and checked, then restored in sections, jobs 2',
+    ),
+    variant(
+      'stream',
+      PARALLEL_STREAM,
+      'the schema downloaded and checked, both parts streamed at once into their own pg_restore',
+    ),
   ];
 }
 
