@@ -765,7 +765,8 @@ async function latestOther(
   dir: string,
   other: SizeName,
 ): Promise<{ backupRss?: number; restoreRss?: number; restoreReclaimRss?: number } | undefined> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(`-${other}.json`)).sort();
+  // Only a full run's results (<date>-<size>.json): --only jobs writes <date>-jobs-<size>.json, of another shape.
+  const files = (await readdir(dir)).filter((f) => new RegExp(`^\\d{4}-\\d{2}-\\d{2}-${other}\\.json$`).test(f)).sort();
   const last = files.at(-1);
   if (!last) return undefined;
   const data = JSON.parse(await readFile(join(dir, last), 'utf8')) as {
