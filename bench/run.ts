@@ -6,7 +6,8 @@
  * pg_restore alone and against a physical restore (pgBackRest), on the test stack (PostgreSQL and
  * moto_server on loopback), interleaving the commands run by run, and writes medians and ratios to
  * bench/results/<date>-<size>[-<label>].{json,md}. `--only restore` takes the backups it restores once, untimed; `--only download`
- * does the same and measures restore-verify alone, with download: file and download: stream.
+ * does the same and measures restore-verify alone, with download: file and download: stream, of the single archive and
+ * of a parallel backup (jobs 2, restored with jobs 2: its parts downloaded, or streamed at once).
  * `--only many-tables` runs only the many-tables case instead (10,000 tables of 10 rows on a server
  * with the default lock table): backup against pg_dump alone, restore-verify against pg_restore
  * alone, written to bench/results/<date>-many-tables[-<label>].{json,md}.
@@ -129,10 +130,10 @@ async function backupVariants(
   dataset: Dataset,
   moto: MotoServer,
   work: string,
-): Promise<{ variants: Variant[]; keys: { action: string[]; plan: string[] } }> {
+): Promise<{ variants: Variant[]; keys: BackupKeys }> {
   const target = parseDatabaseUrl(dataset.url, 'url');
   const pgEnv = { PGPASSWORD: target.password ?? '' };
-  const keys = { action: [] as string[], plan: [] as string[] };
+  const keys: BackupKeys = { action: [], plan: [], parallel: [] };
   const action = (compression: string) => (round: number) =>
     backupAction(dataset, moto, compression, round, keys.action);
   const floor = (level: number) => () =>
@@ -162,8 +163,26 @@ async function backupVariants(
         run: action('gzip:6'),
       },
       { name: 'pg_dump -Fc -Z6 > /dev/null', description: 'the floor at gzip level 6', run: floor(6) },
+      // Only --only download restores it: a parallel backup streamed against downloaded.
+      ...(args.only === 'download'
+        ? [
+            {
+              name: 'backup action, jobs 2',
+              description: 'a parallel backup: the schema and two data parts',
+              run: (round: number) => backupAction(dataset, moto, 'auto', round, keys.parallel, 2),
+            },
+          ]
+        : []),
     ],
   };
+}
+
+/** The keys each kind of backup stored, for the restores. */
+interface BackupKeys {
+  action: string[];
+  plan: string[];
+  /** Backups made with jobs: 2 (--only download). */
+  parallel: string[];
 }
 
 /** One run of the bundled backup action into its own prefix; the key it stored goes to `keys` for the restores. */
@@ -173,8 +192,9 @@ async function backupAction(
   compression: string,
   round: number,
   keys: string[],
+  jobs = 1,
 ): Promise<Measurement> {
-  const prefix = `action-${compression.replace(':', '')}-${round}/`;
+  const prefix = `action-${compression.replace(':', '')}-${jobs > 1 ? `jobs${jobs}-` : ''}${round}/`;
   const m = await measure(
     node24Path(),
     [join(root, 'actions/backup/dist/index.js')],
@@ -183,13 +203,14 @@ async function backupAction(
       bucket: BUCKET,
       prefix,
       compression,
+      jobs: String(jobs),
       'endpoint-url': moto.endpoint,
       region: REGION,
     }),
   );
   keys.push(/stored s3:\/\/[^/]+\/(\S+)/.exec(m.stdout)?.[1] ?? '');
   // Only the default run is broken into stages: it is the one the targets judge.
-  if (compression === 'auto') {
+  if (compression === 'auto' && jobs === 1) {
     for (const [stage, pattern] of BACKUP_STAGE_LINES) {
       const seconds = pattern.exec(m.stdout)?.[1];
       if (seconds) (backupStages[stage] ??= []).push(Number(seconds));
@@ -237,7 +258,7 @@ async function restoreVariants(
   target: PostgresServer,
   moto: MotoServer,
   work: string,
-  keys: { action: string[]; plan: string[] },
+  keys: BackupKeys,
   physical: PhysicalRestore,
 ): Promise<Variant[]> {
   const databases = scratchDatabases(target);
@@ -294,9 +315,56 @@ async function restoreVariants(
       run: () => restoreVerify('bench_restore_stream', 'restore-verify-stream-report.json', {}, { download: 'stream' }),
       after: drop('bench_restore_stream'),
     },
+    ...parallelStreamVariants(keys.parallel[0], restoreVerify, drop),
     planRestoreVariant(databases, moto, work, keys.plan[0] as string),
     pgRestoreFloorVariant(databases, localDump),
     ...physicalVariants(physical),
+  ];
+}
+
+const PARALLEL_FILE = 'restore-verify of the jobs 2 backup, download: file';
+const PARALLEL_STREAM = 'restore-verify of the jobs 2 backup, download: stream';
+
+/** A parallel backup (jobs 2) restored with jobs 2: downloaded to files, or its parts streamed at once. */
+function parallelStreamVariants(
+  key: string | undefined,
+  restoreVerify: (
+    database: string,
+    reportFile: string,
+    env: Record<string, string>,
+    inputs: Record<string, string>,
+  ) => Promise<Measurement>,
+  drop: (database: string) => () => Promise<void>,
+): Variant[] {
+  if (!key) return [];
+  const variant = (download: 'file' | 'stream', name: string, description: string): Variant => ({
+    name,
+    description,
+    run: () =>
+      restoreVerify(
+        `bench_parallel_${download}`,
+        `restore-verify-parallel-${download}-report.json`,
+        {},
+        {
+          prefix: key.replace(/[^/]+$/, ''),
+          backup: key,
+          download,
+          jobs: '2',
+        },
+      ),
+    after: drop(`bench_parallel_${download}`),
+  });
+  return [
+    variant(
+      'file',
+      PARALLEL_FILE,
+      'the schema and both parts downloaded and checked, then restored in sections, jobs 2',
+    ),
+    variant(
+      'stream',
+      PARALLEL_STREAM,
+      'the schema downloaded and checked, both parts streamed at once into their own pg_restore',
+    ),
   ];
 }
 
@@ -422,7 +490,9 @@ async function main() {
     let backupResults: VariantResult[] = [];
     if (args.only === 'restore' || args.only === 'download') {
       log("backup: the action and the plan's script once each, untimed, for the restores");
-      for (const variant of backup.variants.filter((v) => /^backup action \(auto|^plan's script/.test(v.name)))
+      for (const variant of backup.variants.filter((v) =>
+        /^backup action \(auto|^backup action, jobs|^plan's script/.test(v.name),
+      ))
         await variant.run(1);
     } else {
       log(`backup: ${backup.variants.length} commands x ${runs} runs, interleaved`);
@@ -441,7 +511,11 @@ async function main() {
       const variants = manyTables
         ? all.filter((v) => MANY_TABLES_VARIANTS.test(v.name))
         : args.only === 'download'
-          ? all.filter((v) => v.name === 'restore-verify action' || v.name === 'restore-verify, download: stream')
+          ? all.filter((v) =>
+              ['restore-verify action', 'restore-verify, download: stream', PARALLEL_FILE, PARALLEL_STREAM].includes(
+                v.name,
+              ),
+            )
           : all;
       log(`restore: ${variants.length} commands x ${runs} runs, interleaved`);
       restoreResults = await interleave(variants, moto);
@@ -604,6 +678,7 @@ function restoreTargets(restore: VariantResult[]): Target[] {
           },
         ]
       : []),
+    ...parallelStreamTargets(restore),
     {
       name: 'restore-verify action peak RSS (MiB)',
       measured: Math.round(actionRestore.medianMaxRssKiB / 1024),
@@ -620,6 +695,27 @@ function restoreTargets(restore: VariantResult[]): Target[] {
       met: false,
     });
   return targets;
+}
+
+/** No goals: what streaming a parallel backup's parts costs or saves against downloading them, in time and memory. */
+function parallelStreamTargets(restore: VariantResult[]): Target[] {
+  const file = restore.find((r) => r.name === PARALLEL_FILE);
+  const stream = restore.find((r) => r.name === PARALLEL_STREAM);
+  if (!file || !stream) return [];
+  return [
+    {
+      name: 'restore-verify of a jobs 2 backup, time, download: stream / download: file',
+      measured: ratio(stream.medianSeconds, file.medianSeconds),
+      target: '-',
+      met: true,
+    },
+    {
+      name: 'restore-verify of a jobs 2 backup, peak RSS, download: stream / download: file',
+      measured: ratio(stream.medianMaxRssKiB, file.medianMaxRssKiB),
+      target: '-',
+      met: true,
+    },
+  ];
 }
 
 /** Peak memory must stay flat with the dataset's size: M over S, against the newest results of the other size. */
@@ -669,7 +765,8 @@ async function latestOther(
   dir: string,
   other: SizeName,
 ): Promise<{ backupRss?: number; restoreRss?: number; restoreReclaimRss?: number } | undefined> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(`-${other}.json`)).sort();
+  // Only a full run's results (<date>-<size>.json): --only jobs writes <date>-jobs-<size>.json, of another shape.
+  const files = (await readdir(dir)).filter((f) => new RegExp(`^\\d{4}-\\d{2}-\\d{2}-${other}\\.json$`).test(f)).sort();
   const last = files.at(-1);
   if (!last) return undefined;
   const data = JSON.parse(await readFile(join(dir, last), 'utf8')) as {

@@ -24,22 +24,57 @@ async function pgRestore(
   await restoreClientExit(run, 'pg_restore', [target.password]);
 }
 
-/**
- * Restores a parallel backup as pg_restore --jobs restores one archive, in its three sections: the
- * schema's pre-data (tables, types, functions; no indexes or constraints yet), then the data parts,
- * `jobs` pg_restore processes at once (no part depends on another: constraints and triggers come
- * after), then the schema's post-data (indexes, constraints, triggers, materialized views'
- * refreshes) with `jobs` workers. The first failure stops the other parts and names its part.
- */
+/** One data part's restore: it throws an error that names its part, and stops (its tool exited) when `signal` aborts. */
+export interface DataPartRestore {
+  restore: (signal: AbortSignal) => Promise<void>;
+}
+
+/** The data parts on disk, each restored by a pg_restore of its own reading its file. */
+export function partsFromFiles(
+  client: ClientBinary,
+  target: DatabaseTarget,
+  parts: PartsOnDisk['parts'],
+  options: { jobs: number; withOwners?: boolean },
+): DataPartRestore[] {
+  return parts.map(({ file, label }) => ({
+    restore: (signal) =>
+      pgRestore(client, target, pgRestoreArgs(1, file, options.withOwners), { jobs: options.jobs, signal }).catch(
+        (error: unknown) => {
+          throw labelled(label, error);
+        },
+      ),
+  }));
+}
+
+/** A parallel backup on disk, restored in its three sections (see restoreSchemaAndParts). */
 export async function restoreInSections(
   client: ClientBinary,
   target: DatabaseTarget,
   onDisk: PartsOnDisk,
   options: { jobs: number; signal?: AbortSignal; withOwners?: boolean },
 ): Promise<void> {
+  const parts = partsFromFiles(client, target, onDisk.parts, options);
+  await restoreSchemaAndParts(client, target, onDisk.schema, parts, options);
+}
+
+/**
+ * Restores a parallel backup as pg_restore --jobs restores one archive, in its three sections: the
+ * schema's pre-data (tables, types, functions; no indexes or constraints yet), then the data parts,
+ * `jobs` at once (no part depends on another: constraints and triggers come after), then the
+ * schema's post-data (indexes, constraints, triggers, materialized views' refreshes) with `jobs`
+ * workers. The first failure stops the other parts, and this returns only once every part's
+ * restore has ended, so no tool outlives it.
+ */
+export async function restoreSchemaAndParts(
+  client: ClientBinary,
+  target: DatabaseTarget,
+  schema: string,
+  parts: readonly DataPartRestore[],
+  options: { jobs: number; signal?: AbortSignal; withOwners?: boolean },
+): Promise<void> {
   const { jobs, signal, withOwners = false } = options;
   const sectionOf = (section: string, sectionJobs: number) =>
-    pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, onDisk.schema, withOwners)], {
+    pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, schema, withOwners)], {
       jobs: sectionJobs,
       signal,
     });
@@ -49,16 +84,14 @@ export async function restoreInSections(
   const stop = new AbortController();
   const cancel = () => stop.abort();
   signal?.addEventListener('abort', cancel, { once: true });
-  let first: Error | undefined;
+  let first: unknown;
   try {
-    await mapWithLimit(onDisk.parts, jobs, async ({ file, label }) => {
+    await mapWithLimit(parts, jobs, async (part) => {
       if (stop.signal.aborted) return;
-      await pgRestore(client, target, pgRestoreArgs(1, file, withOwners), { jobs, signal: stop.signal }).catch(
-        (error: unknown) => {
-          if (!stop.signal.aborted) first ??= labelled(label, error);
-          stop.abort();
-        },
-      );
+      await part.restore(stop.signal).catch((error: unknown) => {
+        if (!stop.signal.aborted) first ??= error;
+        stop.abort();
+      });
     });
   } finally {
     signal?.removeEventListener('abort', cancel);
@@ -70,7 +103,8 @@ export async function restoreInSections(
   });
 }
 
-function labelled(label: string, error: unknown): Error {
+/** The error, its message led by what failed. */
+export function labelled(label: string, error: unknown): Error {
   const failure = error instanceof Error ? error : new Error(String(error));
   failure.message = `${label}: ${failure.message}`;
   return failure;

@@ -129,17 +129,26 @@ export interface DiskCheckInput {
   download: 'file' | 'stream';
   downloadFolder: string;
   archiveBytes: number;
+  /** A parallel backup's schema object, which download: stream keeps on disk while the data parts stream. */
+  schemaBytes?: number;
   restoredBytes: number | null;
   server: ServerFolder | { remote: string };
   probe: DiskProbe;
+}
+
+const DOWNLOAD_FOLDER = 'the download folder';
+
+/** What the run writes where it downloads: the archive, or with download: stream no more than a parallel backup's schema. */
+function downloadedBytes(input: DiskCheckInput): number {
+  return input.download === 'file' ? input.archiveBytes : (input.schemaBytes ?? 0);
 }
 
 /** What this run will write, folder by folder, compared with the free space of each filesystem; throws when one is short. */
 export async function checkDisk(input: DiskCheckInput): Promise<DiskCheck> {
   const { server } = input;
   const parts: { path: string; what: string; bytes: number }[] = [];
-  if (input.download === 'file')
-    parts.push({ path: input.downloadFolder, what: 'the download folder', bytes: input.archiveBytes });
+  if (downloadedBytes(input) > 0)
+    parts.push({ path: input.downloadFolder, what: DOWNLOAD_FOLDER, bytes: downloadedBytes(input) });
   if ('path' in server) {
     parts.push({
       path: server.path,
@@ -162,8 +171,12 @@ export async function checkDisk(input: DiskCheckInput): Promise<DiskCheck> {
 function shortMessage(input: DiskCheckInput, fs: FilesystemNeed): string {
   const folders = fs.folders.map((folder) => `${folder.path} (${folder.what})`).join(' and ');
   const wants: string[] = [];
-  if (fs.folders.some((folder) => folder.what === 'the download folder'))
-    wants.push(`the archive ${formatBytes(input.archiveBytes)}`);
+  if (fs.folders.some((folder) => folder.what === DOWNLOAD_FOLDER))
+    wants.push(
+      input.download === 'file'
+        ? `the archive ${formatBytes(input.archiveBytes)}`
+        : `the parallel backup's schema ${formatBytes(downloadedBytes(input))}`,
+    );
   if ('path' in input.server && fs.folders.some((folder) => folder.path === (input.server as ServerFolder).path)) {
     wants.push(
       input.restoredBytes === null
@@ -175,7 +188,9 @@ function shortMessage(input: DiskCheckInput, fs: FilesystemNeed): string {
   const ways = [
     'a runner with a larger disk (or RUNNER_TEMP on a larger one)',
     ...(input.download === 'file'
-      ? [`download: stream (no local copy of the archive: ${formatBytes(input.archiveBytes)} less)`]
+      ? [
+          `download: stream (no local copy of the archive${input.schemaBytes === undefined ? '' : ' beyond its schema'}: ${formatBytes(input.archiveBytes - (input.schemaBytes ?? 0))} less)`,
+        ]
       : []),
     'rds-restore-test (RDS restores the recovery point on its own storage)',
   ];

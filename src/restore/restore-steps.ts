@@ -16,6 +16,7 @@ import {
   downloadParts,
   partsOnDisk,
   type DownloadedPart,
+  type ReadPart,
 } from '../storage/backup-parts.js';
 import { restoreInSections } from '../postgres/restore-sections.js';
 import type { RestoreVerifySettings } from './inputs.js';
@@ -44,6 +45,7 @@ import { readCatalog, selectBackup, type Selection } from '../storage/backup-sel
 import { verifyAgainstManifest } from '../checks/verify-tables.js';
 import type { ReadObject } from '../storage/streamed-restore-source.js';
 import { restoreStreamed, STREAMED } from './streamed-restore.js';
+import { restoreStreamedParts, type StreamedParts } from './streamed-parts.js';
 import {
   checkDisk,
   describeDisk,
@@ -111,10 +113,6 @@ async function selectStep(run: RestoreRun): Promise<Selection> {
 
 async function preflightStep(run: RestoreRun, chosen: Selection): Promise<PreparedTarget> {
   const { target, source, allowOverwrite, jobs } = run.settings;
-  if (run.settings.download === 'stream' && chosen.manifest?.parts)
-    throw new ConfigurationError(
-      `download: stream restores a single archive, and ${chosen.backup.key} is a parallel backup in ${chosen.manifest.parts.length} data parts (backup's jobs): use download: file for it`,
-    );
   const psqlPath = (await findClient('psql')).path;
   if (source && (await sameDatabaseResolved(target, source))) {
     throw new ConfigurationError(
@@ -129,7 +127,9 @@ async function preflightStep(run: RestoreRun, chosen: Selection): Promise<Prepar
   refuseUnsafeTarget(state, target, allowOverwrite);
   await diskPreflight(run, chosen, { psqlPath, state });
   const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
-  const restoreJobs = chosen.backup.format === 'custom' && run.settings.download === 'file' ? jobs : 1;
+  // From a stream pg_restore runs one process; a parallel backup's parts are each such a stream.
+  const parallel = run.settings.download === 'file' || Boolean(chosen.manifest?.parts);
+  const restoreJobs = chosen.backup.format === 'custom' && parallel ? jobs : 1;
   run.details.restore = {
     tool: client.tool,
     version: client.version,
@@ -158,6 +158,7 @@ async function diskPreflight(
     download,
     downloadFolder: tempDir,
     archiveBytes: downloadBytesOf(manifest, manifest?.sizeBytes ?? backup.object.sizeBytes),
+    ...(manifest?.parts ? { schemaBytes: manifest.sizeBytes } : {}),
     restoredBytes: restoredEstimate(manifest),
     server: await serverFolder(target, location, state.settings, tempDir),
     probe: run.probeDisk ?? statfsProbe,
@@ -296,8 +297,8 @@ const ROWS_NOT_COMPARED = 'row counts not compared';
 /** The size and SHA-256 of the bytes that were read (`read` picks them from the results) against the manifest. */
 function checksumStep<Results extends { selection: Selection }>(
   run: RestoreRun,
-  read: (results: Results) => ReadObject & { parts?: DownloadedPart[] },
-): Step<Results, { download: ReadObject & { parts?: DownloadedPart[] }; manifest: BackupManifest; key: string }, void> {
+  read: (results: Results) => ReadObject & { parts?: ReadPart[] },
+): Step<Results, { download: ReadObject & { parts?: ReadPart[] }; manifest: BackupManifest; key: string }, void> {
   return {
     name: STEP.checksum,
     skip: ({ selection }) => noManifest(selection, CHECKSUM_NOT_COMPARED),
@@ -387,13 +388,23 @@ function describeDownload(d: ReadObject): string {
   return `${formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`;
 }
 
+/** What streamed into the restore: the object, or a parallel backup's schema (downloaded) and its parts. */
+function describeStreamed(read: ReadObject & { parts?: ReadPart[] }): string {
+  if (!read.parts) return describeDownload(read);
+  const partBytes = read.parts.reduce((sum, part) => sum + part.bytes, 0);
+  return `the schema ${describeDownload(read)}; ${read.parts.length} data parts, ${formatBytes(partBytes)}, streamed with their SHA-256 checked at each one's end`;
+}
+
 function describeRestore(
   run: RestoreRun,
-  { selection, prepared, parts }: { selection: Selection; prepared: PreparedTarget; parts?: DownloadedPart[] },
+  { selection, prepared }: { selection: Selection; prepared: PreparedTarget },
 ): string {
+  const parts = selection.manifest?.parts;
   const how =
     run.settings.download === 'stream'
-      ? ' reading the object as it arrives (download: stream, one process)'
+      ? parts
+        ? ` reading each data part as it arrives (download: stream, ${run.settings.jobs} jobs)`
+        : ' reading the object as it arrives (download: stream, one process)'
       : selection.backup.format === 'custom'
         ? ` with ${run.settings.jobs} jobs`
         : '';
@@ -467,7 +478,10 @@ function restoredFromFile(run: RestoreRun, prepared: Prepared): Restored {
     });
 }
 
-/** download: stream. The restore reads the object as it arrives; its checksum is compared after it, and a mismatch fails the run (the drop still runs). */
+/**
+ * download: stream. The restore reads the object as it arrives; its checksum is compared after it, and a mismatch fails
+ * the run (the drop still runs). A parallel backup's parts stream at once, each checked at its end inside the restore.
+ */
 function restoredFromStream(run: RestoreRun, prepared: Prepared): Restored {
   return prepared
     .skipped(STEP.download, STREAMED)
@@ -477,7 +491,7 @@ function restoredFromStream(run: RestoreRun, prepared: Prepared): Restored {
       name: STEP.restore,
       input: ({ selection, prepared }) => ({ selection, prepared }),
       run: (input) => streamedRestoreStep(run, input),
-      describe: (read, input) => `${describeRestore(run, input)}; ${describeDownload(read)}`,
+      describe: (read, input) => `${describeRestore(run, input)}; ${describeStreamed(read)}`,
     })
     .optionalStep(
       'checksum',
@@ -488,8 +502,41 @@ function restoredFromStream(run: RestoreRun, prepared: Prepared): Restored {
 async function streamedRestoreStep(
   run: RestoreRun,
   { selection, prepared }: { selection: Selection; prepared: PreparedTarget },
-): Promise<ReadObject> {
-  const read = await restoreStreamed({
+): Promise<ReadObject & { parts?: ReadPart[] }> {
+  const read = await (selection.manifest?.parts
+    ? streamedPartsOf(run, selection, selection.manifest, prepared)
+    : streamedObjectOf(run, selection, prepared));
+  if (run.details.backup) {
+    const { bytes, sha256, seconds, storageChecksumChecked } = read;
+    run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
+  }
+  return read;
+}
+
+function streamedPartsOf(
+  run: RestoreRun,
+  { backup }: Selection,
+  manifest: BackupManifest,
+  prepared: PreparedTarget,
+): Promise<StreamedParts> {
+  return restoreStreamedParts({
+    store: run.store,
+    key: backup.key,
+    listedBytes: backup.object.sizeBytes,
+    manifest,
+    client: prepared.client,
+    target: run.settings.target,
+    withOwners: run.settings.rebuild,
+    jobs: run.settings.jobs,
+    tempDir: run.settings.tempDir,
+    log: run.log,
+    now: run.now,
+    signal: run.signal,
+  });
+}
+
+function streamedObjectOf(run: RestoreRun, selection: Selection, prepared: PreparedTarget): Promise<ReadObject> {
+  return restoreStreamed({
     store: run.store,
     key: selection.backup.key,
     format: selection.backup.format,
@@ -501,11 +548,6 @@ async function streamedRestoreStep(
     now: run.now,
     signal: run.signal,
   });
-  if (run.details.backup) {
-    const { bytes, sha256, seconds, storageChecksumChecked } = read;
-    run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
-  }
-  return read;
 }
 
 /**

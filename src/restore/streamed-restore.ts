@@ -8,7 +8,7 @@ import { readBackupObject, type ReadObject } from '../storage/streamed-restore-s
 import type { Logger } from '../util/logger.js';
 
 /** Why the download step does not run on its own with download: stream. */
-export const STREAMED = 'download: stream: the object streams into the restore, with no local copy';
+export const STREAMED = 'download: stream: the restore reads the backup as it arrives, with no local copy of its data';
 
 export interface StreamedRestore {
   store: BackupStore;

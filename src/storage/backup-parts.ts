@@ -4,6 +4,7 @@ import type { Logger } from '../util/logger.js';
 import type { PartsOnDisk } from '../postgres/restore-sections.js';
 import type { BackupStore, ManifestRead } from './backup-store.js';
 import { ChecksumMismatchError, downloadToFile, type Downloaded } from './backup-download.js';
+import type { ReadObject } from './streamed-restore-source.js';
 import type { BackupManifest, BackupPart } from './manifest.js';
 
 /**
@@ -22,9 +23,12 @@ export function downloadBytesOf(manifest: BackupManifest | undefined, objectByte
   return objectBytes + (manifest?.parts ?? []).reduce((sum, part) => sum + part.sizeBytes, 0);
 }
 
-export interface DownloadedPart extends Downloaded {
+/** A part read to its end: its manifest entry, and the size and SHA-256 of the bytes that arrived. */
+export interface ReadPart extends ReadObject {
   part: BackupPart;
 }
+
+export interface DownloadedPart extends Downloaded, ReadPart {}
 
 /** Downloads every part beside the backup's own file, `jobs` at a time, each through its SHA-256. */
 export async function downloadParts(
@@ -41,8 +45,8 @@ export async function downloadParts(
 }
 
 /** Each part against its manifest entry; the first that differs fails the restore, named. */
-export function compareParts(downloaded: readonly DownloadedPart[], bucket: string): void {
-  for (const { part, bytes, sha256 } of downloaded) {
+export function compareParts(read: readonly ReadPart[], bucket: string): void {
+  for (const { part, bytes, sha256 } of read) {
     const where = `part s3://${bucket}/${part.key}`;
     if (bytes !== part.sizeBytes)
       throw new ChecksumMismatchError(

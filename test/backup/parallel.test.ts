@@ -120,6 +120,30 @@ describe('jobs: 2, from backup to restore-verify', () => {
     expect(await databaseExists(target)).toBe(false);
   }, 180_000);
 
+  test('download: stream restores it too: the schema checked first, then the parts streamed at once, each checked at its end', async () => {
+    const target = scratchName();
+    const run = await restoreVerify({
+      bucket,
+      backup: key,
+      download: 'stream',
+      'target-database-url': stackFromEnv().postgresUrl(target),
+    });
+    expect(run.stdout).not.toContain('::error::');
+    expect(run.exitCode).toBe(0);
+    const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
+    expect(run.summary).toContain(
+      `${manifest.tables.length} tables, ${rows.toLocaleString('en-US')} rows: every count equals the manifest`,
+    );
+    expect(run.summary).toContain(
+      'reading each data part as it arrives (download: stream, 2 jobs): the schema, then 2 data parts in parallel, then indexes and constraints',
+    );
+    expect(run.summary).toContain('size and SHA-256 of the schema and of each of its 2 data parts match the manifest');
+    expect(run.summary).toContain(
+      `${manifest.sequences?.length} sequences, 1 materialized views, 3 large objects as recorded`,
+    );
+    expect(await databaseExists(target)).toBe(false);
+  }, 180_000);
+
   test('a part that changed fails restore-verify, naming the part, before anything is restored', async () => {
     const partKey = `${key}.part-2`;
     const body = await getObject(bucket, partKey);
@@ -134,6 +158,20 @@ describe('jobs: 2, from backup to restore-verify', () => {
       ),
     );
     expect(await databaseExists(target)).toBe(false);
+
+    // Streamed, the same part fails the restore at its end, named, and the scratch database is dropped.
+    const streamTarget = scratchName();
+    const streamed = await restoreVerify({
+      bucket,
+      backup: key,
+      download: 'stream',
+      'target-database-url': stackFromEnv().postgresUrl(streamTarget),
+    });
+    expect(streamed.exitCode).toBe(1);
+    expect(streamed.stdout).toMatch(
+      new RegExp(`::error::.*part ${partKey.replace(/[.*]/g, '\\$&')}: pg_restore exited with code 1: `),
+    );
+    expect(await databaseExists(streamTarget)).toBe(false);
   }, 180_000);
 });
 

@@ -133,3 +133,63 @@ export async function s3WithSilentBucket(
       path === `/${silentBucket}` || path.startsWith(`/${silentBucket}/`) || path.startsWith(`/${silentBucket}?`),
   );
 }
+
+/**
+ * A path-style S3 endpoint that forwards to `upstream` (moto) in stages. A request `hold` picks waits
+ * until `release()`, then is forwarded; one `stall` picks gets moto's headers and the first half of
+ * its body, then nothing more, as S3 that stops sending part way. `untilHeld(n)` and
+ * `untilStalled(n)` resolve once that many have come.
+ */
+export async function s3Staged(
+  upstream: string,
+  picks: { hold: (method: string, path: string) => boolean; stall: (method: string, path: string) => boolean },
+): Promise<
+  LocalServer & { release(): void; untilHeld(count: number): Promise<void>; untilStalled(count: number): Promise<void> }
+> {
+  const target = new URL(upstream);
+  const sockets = new Set<Socket>();
+  const counts = { held: 0, stalled: 0 };
+  const waiting: { kind: 'held' | 'stalled'; count: number; resolve: () => void }[] = [];
+  const reached = (kind: 'held' | 'stalled') => {
+    counts[kind] += 1;
+    for (const waiter of waiting.filter((w) => w.kind === kind && counts[kind] >= w.count)) waiter.resolve();
+  };
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const server = createHttpServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const held = picks.hold(method, path);
+    if (held) reached('held');
+    void (held ? released : Promise.resolve()).then(() => forward(req, res, picks.stall(method, path)));
+  });
+  const forward = (req: IncomingMessage, res: ServerResponse, stall: boolean) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const { expect: _continue, ...headers } = req.headers;
+    const upstreamRequest = request({ host: target.hostname, port: target.port, method, path, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      if (!stall) {
+        answer.pipe(res);
+        return;
+      }
+      let left = Math.floor(Number(answer.headers['content-length'] ?? 0) / 2);
+      answer.on('data', (chunk: Buffer) => {
+        if (left <= 0) return;
+        res.write(chunk.subarray(0, left));
+        left -= chunk.length;
+        if (left <= 0) reached('stalled');
+      });
+    });
+    upstreamRequest.on('error', () => res.destroy());
+    req.pipe(upstreamRequest);
+  };
+  const until = (kind: 'held' | 'stalled') => (count: number) =>
+    counts[kind] >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ kind, count, resolve }));
+  return {
+    ...(await listen(server, sockets)),
+    release: () => release(),
+    untilHeld: until('held'),
+    untilStalled: until('stalled'),
+  };
+}

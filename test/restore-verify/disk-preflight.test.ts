@@ -107,6 +107,28 @@ describe('the disk preflight, with the free space decided by the test', () => {
     expect((await checkDisk(input({ download: 'stream', probe: fits }))).filesystems).toHaveLength(1);
   });
 
+  test('download: stream of a parallel backup keeps only its schema on disk: the download folder counts that, not the parts', async () => {
+    const schemaBytes = 20 * MIB;
+    const probe = disks({
+      '/runner/temp': { device: 1, freeBytes: needed(schemaBytes) - 1 },
+      '/pgdata': { device: 2, freeBytes: needed(11 * GIB) },
+    });
+    await expect(checkDisk(input({ download: 'stream', schemaBytes, probe }))).rejects.toThrow(
+      /^not enough disk for this restore test: \/runner\/temp \(the download folder\) has 278 MiB free, and it needs about 278 MiB: the parallel backup's schema 20\.0 MiB, plus 10% and 256 MiB to spare\. Ways out: a runner with a larger disk \(or RUNNER_TEMP on a larger one\); rds-restore-test/,
+    );
+    const fits = disks({
+      '/runner/temp': { device: 1, freeBytes: needed(schemaBytes) },
+      '/pgdata': { device: 2, freeBytes: needed(11 * GIB) },
+    });
+    const check = await checkDisk(input({ download: 'stream', schemaBytes, probe: fits }));
+    expect(check.filesystems.map((fs) => fs.needBytes)).toEqual([needed(schemaBytes), needed(11 * GIB)]);
+    // With download: file the same backup downloads everything, and stream is offered for all but the schema.
+    const onFile = checkDisk(input({ schemaBytes, probe: fits }));
+    await expect(onFile).rejects.toThrow(
+      /the archive 4\.0 GiB, plus 10% and 256 MiB to spare\. Ways out: .*; download: stream \(no local copy of the archive beyond its schema: 4\.0 GiB less\);/,
+    );
+  });
+
   test("a server on another machine: only the download folder is this runner's to check", async () => {
     const probe = disks({ '/runner/temp': { device: 1, freeBytes: needed(4 * GIB) } });
     const check = await checkDisk(input({ server: { remote: 'db.internal is another machine' }, probe }));

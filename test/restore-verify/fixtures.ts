@@ -42,7 +42,7 @@ export const reader = (inputs: Record<string, string>) => (name: string) => inpu
 export async function makeBackup(
   databaseUrl: string,
   bucket: string,
-  options: { format?: 'custom' | 'plain'; now?: () => Date } = {},
+  options: { format?: 'custom' | 'plain'; now?: () => Date; jobs?: number } = {},
 ): Promise<BackupResult> {
   const settings = parseBackupInputs(
     reader({
@@ -52,6 +52,7 @@ export async function makeBackup(
       'endpoint-url': stackFromEnv().awsEndpoint,
       retention: 'off',
       format: options.format ?? 'custom',
+      jobs: String(options.jobs ?? 1),
     }),
   );
   return runBackup({

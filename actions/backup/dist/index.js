@@ -76784,8 +76784,8 @@ async function downloadParts(store, parts, dir, options) {
     });
 }
 /** Each part against its manifest entry; the first that differs fails the restore, named. */
-function compareParts(downloaded, bucket) {
-    for (const { part, bytes, sha256 } of downloaded) {
+function compareParts(read, bucket) {
+    for (const { part, bytes, sha256 } of read) {
         const where = `part s3://${bucket}/${part.key}`;
         if (bytes !== part.sizeBytes)
             throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);

@@ -92689,8 +92689,8 @@ async function downloadParts(store, parts, dir, options) {
     });
 }
 /** Each part against its manifest entry; the first that differs fails the restore, named. */
-function compareParts(downloaded, bucket) {
-    for (const { part, bytes, sha256 } of downloaded) {
+function compareParts(read, bucket) {
+    for (const { part, bytes, sha256 } of read) {
         const where = `part s3://${bucket}/${part.key}`;
         if (bytes !== part.sizeBytes)
             throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);
@@ -92715,16 +92715,30 @@ async function pgRestore(client, target, args, options) {
     });
     await restoreClientExit(run, 'pg_restore', [target.password]);
 }
+/** The data parts on disk, each restored by a pg_restore of its own reading its file. */
+function partsFromFiles(client, target, parts, options) {
+    return parts.map(({ file, label }) => ({
+        restore: (signal) => pgRestore(client, target, pgRestoreArgs(1, file, options.withOwners), { jobs: options.jobs, signal }).catch((error) => {
+            throw labelled(label, error);
+        }),
+    }));
+}
+/** A parallel backup on disk, restored in its three sections (see restoreSchemaAndParts). */
+async function restoreInSections(client, target, onDisk, options) {
+    const parts = partsFromFiles(client, target, onDisk.parts, options);
+    await restoreSchemaAndParts(client, target, onDisk.schema, parts, options);
+}
 /**
  * Restores a parallel backup as pg_restore --jobs restores one archive, in its three sections: the
  * schema's pre-data (tables, types, functions; no indexes or constraints yet), then the data parts,
- * `jobs` pg_restore processes at once (no part depends on another: constraints and triggers come
- * after), then the schema's post-data (indexes, constraints, triggers, materialized views'
- * refreshes) with `jobs` workers. The first failure stops the other parts and names its part.
+ * `jobs` at once (no part depends on another: constraints and triggers come after), then the
+ * schema's post-data (indexes, constraints, triggers, materialized views' refreshes) with `jobs`
+ * workers. The first failure stops the other parts, and this returns only once every part's
+ * restore has ended, so no tool outlives it.
  */
-async function restoreInSections(client, target, onDisk, options) {
+async function restoreSchemaAndParts(client, target, schema, parts, options) {
     const { jobs, signal, withOwners = false } = options;
-    const sectionOf = (section, sectionJobs) => pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, onDisk.schema, withOwners)], {
+    const sectionOf = (section, sectionJobs) => pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, schema, withOwners)], {
         jobs: sectionJobs,
         signal,
     });
@@ -92736,12 +92750,12 @@ async function restoreInSections(client, target, onDisk, options) {
     signal?.addEventListener('abort', cancel, { once: true });
     let first;
     try {
-        await mapWithLimit(onDisk.parts, jobs, async ({ file, label }) => {
+        await mapWithLimit(parts, jobs, async (part) => {
             if (stop.signal.aborted)
                 return;
-            await pgRestore(client, target, pgRestoreArgs(1, file, withOwners), { jobs, signal: stop.signal }).catch((error) => {
+            await part.restore(stop.signal).catch((error) => {
                 if (!stop.signal.aborted)
-                    first ??= labelled(label, error);
+                    first ??= error;
                 stop.abort();
             });
         });
@@ -92756,6 +92770,7 @@ async function restoreInSections(client, target, onDisk, options) {
         throw labelled('the schema (post-data)', error);
     });
 }
+/** The error, its message led by what failed. */
 function labelled(label, error) {
     const failure = error instanceof Error ? error : new Error(String(error));
     failure.message = `${label}: ${failure.message}`;
