@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 1460:
+/***/ 5742:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78331,7 +78331,7 @@ async function readBackupObject(store, key, consume, options) {
 
 
 /** Why the download step does not run on its own with download: stream. */
-const STREAMED = 'download: stream: the object streams into the restore, with no local copy';
+const STREAMED = 'download: stream: the restore reads the backup as it arrives, with no local copy of its data';
 /**
  * download: stream. One GET whose bytes go to pg_restore's (or, through gunzip, psql's) stdin as
  * they arrive, hashed on the way: no archive on this machine's disk. What was restored is not yet
@@ -78884,8 +78884,8 @@ async function downloadParts(store, parts, dir, options) {
     });
 }
 /** Each part against its manifest entry; the first that differs fails the restore, named. */
-function compareParts(downloaded, bucket) {
-    for (const { part, bytes, sha256 } of downloaded) {
+function compareParts(read, bucket) {
+    for (const { part, bytes, sha256 } of read) {
         const where = `part s3://${bucket}/${part.key}`;
         if (bytes !== part.sizeBytes)
             throw new ChecksumMismatchError(`${where} is ${bytes} bytes, but the manifest says ${part.sizeBytes} bytes: the part is not the one that was made`);
@@ -78910,16 +78910,30 @@ async function pgRestore(client, target, args, options) {
     });
     await restoreClientExit(run, 'pg_restore', [target.password]);
 }
+/** The data parts on disk, each restored by a pg_restore of its own reading its file. */
+function partsFromFiles(client, target, parts, options) {
+    return parts.map(({ file, label }) => ({
+        restore: (signal) => pgRestore(client, target, pgRestoreArgs(1, file, options.withOwners), { jobs: options.jobs, signal }).catch((error) => {
+            throw labelled(label, error);
+        }),
+    }));
+}
+/** A parallel backup on disk, restored in its three sections (see restoreSchemaAndParts). */
+async function restoreInSections(client, target, onDisk, options) {
+    const parts = partsFromFiles(client, target, onDisk.parts, options);
+    await restoreSchemaAndParts(client, target, onDisk.schema, parts, options);
+}
 /**
  * Restores a parallel backup as pg_restore --jobs restores one archive, in its three sections: the
  * schema's pre-data (tables, types, functions; no indexes or constraints yet), then the data parts,
- * `jobs` pg_restore processes at once (no part depends on another: constraints and triggers come
- * after), then the schema's post-data (indexes, constraints, triggers, materialized views'
- * refreshes) with `jobs` workers. The first failure stops the other parts and names its part.
+ * `jobs` at once (no part depends on another: constraints and triggers come after), then the
+ * schema's post-data (indexes, constraints, triggers, materialized views' refreshes) with `jobs`
+ * workers. The first failure stops the other parts, and this returns only once every part's
+ * restore has ended, so no tool outlives it.
  */
-async function restoreInSections(client, target, onDisk, options) {
+async function restoreSchemaAndParts(client, target, schema, parts, options) {
     const { jobs, signal, withOwners = false } = options;
-    const sectionOf = (section, sectionJobs) => pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, onDisk.schema, withOwners)], {
+    const sectionOf = (section, sectionJobs) => pgRestore(client, target, [`--section=${section}`, ...pgRestoreArgs(sectionJobs, schema, withOwners)], {
         jobs: sectionJobs,
         signal,
     });
@@ -78931,12 +78945,12 @@ async function restoreInSections(client, target, onDisk, options) {
     signal?.addEventListener('abort', cancel, { once: true });
     let first;
     try {
-        await mapWithLimit(onDisk.parts, jobs, async ({ file, label }) => {
+        await mapWithLimit(parts, jobs, async (part) => {
             if (stop.signal.aborted)
                 return;
-            await pgRestore(client, target, pgRestoreArgs(1, file, withOwners), { jobs, signal: stop.signal }).catch((error) => {
+            await part.restore(stop.signal).catch((error) => {
                 if (!stop.signal.aborted)
-                    first ??= labelled(label, error);
+                    first ??= error;
                 stop.abort();
             });
         });
@@ -78951,6 +78965,7 @@ async function restoreInSections(client, target, onDisk, options) {
         throw labelled('the schema (post-data)', error);
     });
 }
+/** The error, its message led by what failed. */
 function labelled(label, error) {
     const failure = error instanceof Error ? error : new Error(String(error));
     failure.message = `${label}: ${failure.message}`;
@@ -80646,6 +80661,79 @@ async function verifyAgainstManifest(session, manifest) {
     return { tables, detail };
 }
 
+;// CONCATENATED MODULE: ./src/restore/streamed-parts.ts
+
+
+
+
+
+
+
+/** A logger whose progress lines say which part they are about. */
+function partLogger(log, part) {
+    return {
+        info: (message) => log.info(`part ${part.key}: ${message}`),
+        warning: (message) => log.warning(message),
+        debug: (message) => log.debug(message),
+    };
+}
+/**
+ * One data part: one GET whose bytes go through SHA-256 into a pg_restore of its own reading
+ * stdin, with backpressure (nothing of the part is held beyond the stream's buffers). Its size and
+ * SHA-256 are compared with the manifest when its last byte has arrived; a part that differs fails,
+ * named, which stops the other parts.
+ */
+async function streamPart(restore, part, signal) {
+    const consume = (bytes) => restoreCustomFromStream(restore.client, restore.target, bytes, { signal, withOwners: restore.withOwners });
+    const read = await readBackupObject(restore.store, part.key, consume, {
+        log: partLogger(restore.log, part),
+        now: restore.now,
+        signal,
+        storageChecksum: false,
+    }).catch((error) => {
+        throw labelled(`part ${part.key}`, error);
+    });
+    const streamed = { ...read, part };
+    compareParts([streamed], restore.store.bucket);
+    return streamed;
+}
+/**
+ * download: stream of a parallel backup. The schema object (pre-data and post-data: definitions
+ * only, small beside the data) is downloaded to a file and checked against the manifest before
+ * anything is restored: pg_restore builds indexes and constraints with --jobs only from a file it
+ * can seek in. Its size as listed is compared first, so the file never exceeds what the disk
+ * preflight counted. The data parts never touch the disk: `jobs` of them stream at once, each
+ * into its own pg_restore, and each is checked at its end. The first part that fails or differs
+ * stops the others, and this returns only once every pg_restore it started has exited.
+ */
+async function restoreStreamedParts(restore) {
+    const { store, key, manifest, signal } = restore;
+    const where = `s3://${store.bucket}/${key}`;
+    // Only the size can be known before the download; the SHA-256 follows it.
+    compareWithManifest({ bytes: restore.listedBytes, sha256: manifest.sha256 }, manifest, where);
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(restore.tempDir, 'dr-actions-restore-'));
+    try {
+        const options = { log: restore.log, now: restore.now, signal, storageChecksum: false };
+        const { path, ...schema } = await downloadToFile(store, key, (0,external_node_path_.join)(dir, (0,external_node_path_.basename)(key)), options);
+        compareWithManifest(schema, manifest, where);
+        const streamed = [];
+        const parts = (manifest.parts ?? []).map((part, index) => ({
+            restore: async (partSignal) => {
+                streamed[index] = await streamPart(restore, part, partSignal);
+            },
+        }));
+        await restoreSchemaAndParts(restore.client, restore.target, path, parts, {
+            jobs: restore.jobs,
+            signal,
+            withOwners: restore.withOwners,
+        });
+        return { ...schema, parts: streamed };
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/restore/disk-preflight.ts
 
 
@@ -80724,12 +80812,17 @@ async function byFilesystem(parts, probe) {
         needBytes: Math.ceil(bytes * (1 + DISK_MARGIN_SHARE)) + disk_preflight_DISK_MARGIN_BYTES,
     }));
 }
+const DOWNLOAD_FOLDER = 'the download folder';
+/** What the run writes where it downloads: the archive, or with download: stream no more than a parallel backup's schema. */
+function downloadedBytes(input) {
+    return input.download === 'file' ? input.archiveBytes : (input.schemaBytes ?? 0);
+}
 /** What this run will write, folder by folder, compared with the free space of each filesystem; throws when one is short. */
 async function checkDisk(input) {
     const { server } = input;
     const parts = [];
-    if (input.download === 'file')
-        parts.push({ path: input.downloadFolder, what: 'the download folder', bytes: input.archiveBytes });
+    if (downloadedBytes(input) > 0)
+        parts.push({ path: input.downloadFolder, what: DOWNLOAD_FOLDER, bytes: downloadedBytes(input) });
     if ('path' in server) {
         parts.push({
             path: server.path,
@@ -80752,8 +80845,10 @@ async function checkDisk(input) {
 function shortMessage(input, fs) {
     const folders = fs.folders.map((folder) => `${folder.path} (${folder.what})`).join(' and ');
     const wants = [];
-    if (fs.folders.some((folder) => folder.what === 'the download folder'))
-        wants.push(`the archive ${format_formatBytes(input.archiveBytes)}`);
+    if (fs.folders.some((folder) => folder.what === DOWNLOAD_FOLDER))
+        wants.push(input.download === 'file'
+            ? `the archive ${format_formatBytes(input.archiveBytes)}`
+            : `the parallel backup's schema ${format_formatBytes(downloadedBytes(input))}`);
     if ('path' in input.server && fs.folders.some((folder) => folder.path === input.server.path)) {
         wants.push(input.restoredBytes === null
             ? 'the restored database (size unknown: the manifest does not record it)'
@@ -80762,7 +80857,9 @@ function shortMessage(input, fs) {
     const ways = [
         'a runner with a larger disk (or RUNNER_TEMP on a larger one)',
         ...(input.download === 'file'
-            ? [`download: stream (no local copy of the archive: ${format_formatBytes(input.archiveBytes)} less)`]
+            ? [
+                `download: stream (no local copy of the archive${input.schemaBytes === undefined ? '' : ' beyond its schema'}: ${format_formatBytes(input.archiveBytes - (input.schemaBytes ?? 0))} less)`,
+            ]
             : []),
         'rds-restore-test (RDS restores the recovery point on its own storage)',
     ];
@@ -80821,6 +80918,7 @@ async function readServerDataLocation(target, psqlPath) {
 
 
 
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -80835,8 +80933,6 @@ async function selectStep(run) {
 }
 async function preflightStep(run, chosen) {
     const { target, source, allowOverwrite, jobs } = run.settings;
-    if (run.settings.download === 'stream' && chosen.manifest?.parts)
-        throw new ConfigurationError(`download: stream restores a single archive, and ${chosen.backup.key} is a parallel backup in ${chosen.manifest.parts.length} data parts (backup's jobs): use download: file for it`);
     const psqlPath = (await findClient('psql')).path;
     if (source && (await sameDatabaseResolved(target, source))) {
         throw new ConfigurationError(`target-database-url resolves to the same database as source-database-url (${target.display}); name a scratch database`);
@@ -80849,7 +80945,9 @@ async function preflightStep(run, chosen) {
     refuseUnsafeTarget(state, target, allowOverwrite);
     await diskPreflight(run, chosen, { psqlPath, state });
     const client = await findRestoreClient(chosen.backup.format, chosen.manifest?.pgDump.version, state);
-    const restoreJobs = chosen.backup.format === 'custom' && run.settings.download === 'file' ? jobs : 1;
+    // From a stream pg_restore runs one process; a parallel backup's parts are each such a stream.
+    const parallel = run.settings.download === 'file' || Boolean(chosen.manifest?.parts);
+    const restoreJobs = chosen.backup.format === 'custom' && parallel ? jobs : 1;
     run.details.restore = {
         tool: client.tool,
         version: client.version,
@@ -80872,6 +80970,7 @@ async function diskPreflight(run, { backup, manifest }, { psqlPath, state }) {
         download,
         downloadFolder: tempDir,
         archiveBytes: downloadBytesOf(manifest, manifest?.sizeBytes ?? backup.object.sizeBytes),
+        ...(manifest?.parts ? { schemaBytes: manifest.sizeBytes } : {}),
         restoredBytes: restoredEstimate(manifest),
         server: await serverFolder(target, location, state.settings, tempDir),
         probe: run.probeDisk ?? statfsProbe,
@@ -81057,9 +81156,19 @@ function ownershipStepOf(run) {
 function describeDownload(d) {
     return `${format_formatBytes(d.bytes)} in ${formatDuration(d.seconds)} (${format_formatBytes(d.bytes / Math.max(d.seconds, 0.001))}/s), SHA-256 ${d.sha256}`;
 }
-function describeRestore(run, { selection, prepared, parts }) {
+/** What streamed into the restore: the object, or a parallel backup's schema (downloaded) and its parts. */
+function describeStreamed(read) {
+    if (!read.parts)
+        return describeDownload(read);
+    const partBytes = read.parts.reduce((sum, part) => sum + part.bytes, 0);
+    return `the schema ${describeDownload(read)}; ${read.parts.length} data parts, ${format_formatBytes(partBytes)}, streamed with their SHA-256 checked at each one's end`;
+}
+function describeRestore(run, { selection, prepared }) {
+    const parts = selection.manifest?.parts;
     const how = run.settings.download === 'stream'
-        ? ' reading the object as it arrives (download: stream, one process)'
+        ? parts
+            ? ` reading each data part as it arrives (download: stream, ${run.settings.jobs} jobs)`
+            : ' reading the object as it arrives (download: stream, one process)'
         : selection.backup.format === 'custom'
             ? ` with ${run.settings.jobs} jobs`
             : '';
@@ -81115,7 +81224,10 @@ function restoredFromFile(run, prepared) {
         describe: (_result, input) => describeRestore(run, input),
     });
 }
-/** download: stream. The restore reads the object as it arrives; its checksum is compared after it, and a mismatch fails the run (the drop still runs). */
+/**
+ * download: stream. The restore reads the object as it arrives; its checksum is compared after it, and a mismatch fails
+ * the run (the drop still runs). A parallel backup's parts stream at once, each checked at its end inside the restore.
+ */
 function restoredFromStream(run, prepared) {
     return prepared
         .skipped(STEP.download, STREAMED)
@@ -81125,12 +81237,38 @@ function restoredFromStream(run, prepared) {
         name: STEP.restore,
         input: ({ selection, prepared }) => ({ selection, prepared }),
         run: (input) => streamedRestoreStep(run, input),
-        describe: (read, input) => `${describeRestore(run, input)}; ${describeDownload(read)}`,
+        describe: (read, input) => `${describeRestore(run, input)}; ${describeStreamed(read)}`,
     })
         .optionalStep('checksum', checksumStep(run, ({ restored }) => restored));
 }
 async function streamedRestoreStep(run, { selection, prepared }) {
-    const read = await restoreStreamed({
+    const read = await (selection.manifest?.parts
+        ? streamedPartsOf(run, selection, selection.manifest, prepared)
+        : streamedObjectOf(run, selection, prepared));
+    if (run.details.backup) {
+        const { bytes, sha256, seconds, storageChecksumChecked } = read;
+        run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
+    }
+    return read;
+}
+function streamedPartsOf(run, { backup }, manifest, prepared) {
+    return restoreStreamedParts({
+        store: run.store,
+        key: backup.key,
+        listedBytes: backup.object.sizeBytes,
+        manifest,
+        client: prepared.client,
+        target: run.settings.target,
+        withOwners: run.settings.rebuild,
+        jobs: run.settings.jobs,
+        tempDir: run.settings.tempDir,
+        log: run.log,
+        now: run.now,
+        signal: run.signal,
+    });
+}
+function streamedObjectOf(run, selection, prepared) {
+    return restoreStreamed({
         store: run.store,
         key: selection.backup.key,
         format: selection.backup.format,
@@ -81142,11 +81280,6 @@ async function streamedRestoreStep(run, { selection, prepared }) {
         now: run.now,
         signal: run.signal,
     });
-    if (run.details.backup) {
-        const { bytes, sha256, seconds, storageChecksumChecked } = read;
-        run.details.backup.downloaded = { bytes, sha256, seconds, storageChecksumChecked };
-    }
-    return read;
 }
 /**
  * The restore-verify run as a list of steps: select, preflight, download, checksum, roles, create,
@@ -81705,7 +81838,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1460);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5742);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
