@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { node24Path } from './node24.js';
+import { waitUntil } from './wait.js';
 
 export interface BundledActionRun {
   exitCode: number;
@@ -81,4 +82,25 @@ export async function runBundledAction(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs the bundled action and kills it with SIGKILL (a lost runner, `kill -9`) once `until` holds:
+ * what a test of a run cut off half way starts from. Returns the killed run.
+ */
+export async function killBundledActionWhen(
+  name: string,
+  inputs: Record<string, string>,
+  until: { what: string; holds: () => boolean | Promise<boolean>; timeoutMs?: number },
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<BundledActionRun> {
+  let action: { kill(signal: NodeJS.Signals): boolean } | undefined;
+  const running = runBundledAction(name, inputs, { ...options, started: (started) => (action = started) });
+  try {
+    await waitUntil(until.what, until.holds, { timeoutMs: until.timeoutMs ?? 120_000 });
+  } finally {
+    action?.kill('SIGKILL');
+    await running;
+  }
+  return running;
 }

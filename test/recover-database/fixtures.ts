@@ -67,23 +67,24 @@ export async function readReport(path: string): Promise<RecoverDatabaseReport> {
   return JSON.parse(await readFile(path, 'utf8')) as RecoverDatabaseReport;
 }
 
+/** The production database's inputs; `inputs` add or override. */
+export function productionInputs(production: Production, inputs: Record<string, string>): Record<string, string> {
+  return {
+    bucket: production.bucket,
+    'endpoint-url': stackFromEnv().awsEndpoint,
+    region: 'us-east-1',
+    'database-url': production.url,
+    ...inputs,
+  };
+}
+
 /** The bundled action with the production database's inputs; `inputs` add or override. */
 export function recover(
   production: Production,
   inputs: Record<string, string>,
   env: Record<string, string> = {},
 ): Promise<BundledActionRun> {
-  return runBundledAction(
-    'recover-database',
-    {
-      bucket: production.bucket,
-      'endpoint-url': stackFromEnv().awsEndpoint,
-      region: 'us-east-1',
-      'database-url': production.url,
-      ...inputs,
-    },
-    { env },
-  );
+  return runBundledAction('recover-database', productionInputs(production, inputs), { env });
 }
 
 /** Execute bound to the backup, as a workflow passes the plan's outputs. */

@@ -3,21 +3,19 @@
  * the renames (in the stop command) and after them (in the migrate command). The re-run resumes from
  * the journal on the server to the same end as a run never interrupted; nothing is dropped.
  */
-import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { node24Path } from '../../harness/node24.js';
-import { stackFromEnv } from '../../harness/stack.js';
-import { waitUntil } from '../../harness/wait.js';
+import { killBundledActionWhen } from '../../harness/bundled-action.js';
+import { holdingCommand, holdingCommandStarted, stopHoldingCommand } from '../helpers/holding-command.js';
 import { dropDatabase } from '../helpers/postgres.js';
 import {
   count,
   databaseNames,
   databasesOf,
   executeInputs,
+  productionInputs,
   productionWithBackup,
   recover,
   type Production,
@@ -36,46 +34,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const exists = (file: string) =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
-
-/** A command that records its process group and then waits: the moment to kill the action. */
-const holdingCommand = (file: string) => `sh -c 'echo $$ > ${file}.tmp && mv ${file}.tmp ${file} && exec sleep 600'`;
-
 /** The bundled action as the runner starts it, killed with SIGKILL once the command at `file` runs. */
 async function killedWhen(production: Production, inputs: Record<string, string>, file: string): Promise<void> {
-  const all = {
-    bucket: production.bucket,
-    'endpoint-url': stackFromEnv().awsEndpoint,
-    region: 'us-east-1',
-    'database-url': production.url,
-    ...inputs,
-  };
-  for (const name of ['output', 'summary']) await writeFile(join(dir, name), '');
-  const entry = fileURLToPath(new URL('../../actions/recover-database/dist/index.js', import.meta.url));
-  const action = spawn(node24Path(), [entry], {
-    env: {
-      ...process.env,
-      RUNNER_TEMP: dir,
-      GITHUB_OUTPUT: join(dir, 'output'),
-      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-      ...Object.fromEntries(Object.entries(all).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
-    },
-    cwd: dir,
-    stdio: 'ignore',
+  await killBundledActionWhen('recover-database', productionInputs(production, inputs), {
+    what: `the command at ${file} started`,
+    holds: () => holdingCommandStarted(file),
   });
-  const ended = new Promise((resolve) => action.on('close', resolve));
-  try {
-    await waitUntil(`the command at ${file} started`, () => exists(file), { timeoutMs: 120_000 });
-  } finally {
-    action.kill('SIGKILL');
-    await ended;
-  }
-  // The command runs in a process group of its own, which SIGKILL of the action does not reach.
-  process.kill(-Number((await readFile(file, 'utf8')).trim()), 'SIGKILL');
+  await stopHoldingCommand(file);
 }
 
 test.each([

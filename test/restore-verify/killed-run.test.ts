@@ -4,19 +4,17 @@
  * the name (so no run is using it), it drops what the killed run marked as its own, and only that,
  * and only once no session is still in it.
  */
-import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import type { RestoreVerifyReport } from '../../src/restore/restore-report.js';
-import { runBundledAction } from '../../harness/bundled-action.js';
-import { node24Path } from '../../harness/node24.js';
+import { killBundledActionWhen, runBundledAction } from '../../harness/bundled-action.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { waitUntil } from '../../harness/wait.js';
 import { createDatabase, databaseExists, dropDatabase, sql } from '../helpers/postgres.js';
+import { holdingCommand, holdingCommandStarted, stopHoldingCommand } from '../helpers/holding-command.js';
 import { createBucket } from '../helpers/s3.js';
 import { loadSampleData } from '../helpers/sample-data.js';
 import { makeBackup, scratchName } from './fixtures.js';
@@ -38,12 +36,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const exists = (file: string) =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
-
 const inputs = (target: string, extra: Record<string, string> = {}) => ({
   bucket,
   'endpoint-url': stackFromEnv().awsEndpoint,
@@ -55,35 +47,11 @@ const inputs = (target: string, extra: Record<string, string> = {}) => ({
 /** The bundled action as the runner starts it, killed with SIGKILL once its smoke command runs (the restore is done, the drop not). */
 async function killedDuringSmoke(target: string): Promise<void> {
   const started = join(dir, `${target}.smoke-pid`);
-  const env = Object.fromEntries(
-    Object.entries(
-      inputs(target, {
-        'smoke-command': `sh -c 'echo $$ > ${started}.tmp && mv ${started}.tmp ${started} && exec sleep 600'`,
-      }),
-    ).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
-  );
-  for (const file of ['output', 'summary']) await writeFile(join(dir, file), '');
-  const entry = fileURLToPath(new URL('../../actions/restore-verify/dist/index.js', import.meta.url));
-  const action = spawn(node24Path(), [entry], {
-    env: {
-      ...process.env,
-      RUNNER_TEMP: dir,
-      GITHUB_OUTPUT: join(dir, 'output'),
-      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-      ...env,
-    },
-    cwd: dir,
-    stdio: 'ignore',
+  await killBundledActionWhen('restore-verify', inputs(target, { 'smoke-command': holdingCommand(started) }), {
+    what: 'the smoke command of the run to be killed started',
+    holds: () => holdingCommandStarted(started),
   });
-  const ended = new Promise((resolve) => action.on('close', resolve));
-  try {
-    await waitUntil('the smoke command of the run to be killed started', () => exists(started), { timeoutMs: 120_000 });
-  } finally {
-    action.kill('SIGKILL');
-    await ended;
-  }
-  // The smoke command runs in a process group of its own, which SIGKILL of the action does not reach.
-  process.kill(-Number((await readFile(started, 'utf8')).trim()), 'SIGKILL');
+  await stopHoldingCommand(started);
 }
 
 test('a run killed before its drop leaves its scratch database; the next run on the target drops and recreates it, passes, and drops it', async () => {
