@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { globalsKeyFor } from '../../src/storage/globals-object.js';
+import { backupKey, manifestKeyFor, partKeyFor } from '../../src/storage/keys.js';
 import { actionSources, root, sourcesFrom } from './sources.js';
 
 interface Statement {
@@ -116,8 +118,10 @@ const BUCKET_READS = ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfigura
 
 test('backup writes and deletes only under its prefix, in the backup bucket and in the copy bucket of the other region', () => {
   const statements = policy('backup-role-policy.json').Statement;
-  const objectStatements = statements.filter((x) =>
-    list(x.Action).some((a) => a.startsWith('s3:') && !a.startsWith('s3:ListBucket') && !BUCKET_READS.includes(a)),
+  const objectStatements = statements.filter(
+    (x) =>
+      x.Effect === 'Allow' &&
+      list(x.Action).some((a) => a.startsWith('s3:') && !a.startsWith('s3:ListBucket') && !BUCKET_READS.includes(a)),
   );
   expect([...new Set(objectStatements.flatMap((s) => list(s.Resource)))].sort()).toEqual([
     'arn:aws:s3:::saas-backups-us-west-2/database/*',
@@ -176,7 +180,18 @@ test('a stolen backup role cannot write over a stored backup or manifest: a writ
       s.Condition?.Null?.['s3:if-none-match'] === 'true' &&
       s.Condition?.Bool?.['s3:ObjectCreationOperation'] === 'true',
   );
-  expect(denials.flatMap((s) => list(s.Resource)).sort()).toEqual([...writable].sort());
+  // Every object of a backup (archive, parts, manifest, globals) starts with backup_; the break-glass
+  // tool beside them (tools/, written by the backup workflow) is replaced when a build changes.
+  expect(denials.flatMap((s) => list(s.Resource)).sort()).toEqual(
+    writable.map((resource) => resource.replace(/\*$/, 'backup_*')).sort(),
+  );
+  const key = backupKey('database/', new Date(), 'custom');
+  expect(key.startsWith('database/backup_')).toBe(true);
+  for (const object of [key, partKeyFor(key, 1), manifestKeyFor(key), globalsKeyFor(key)])
+    expect(object.startsWith('database/backup_')).toBe(true);
+  expect(readFileSync(join(root, 'scripts', 'store-break-glass-tool.sh'), 'utf8')).toMatch(
+    /dest="s3:\/\/\$bucket\/\$\{PREFIX:-\}tools"/,
+  );
 
   const sources = actionSources('backup');
   const creations = [...callsOf(sources, 'PutObjectCommand'), ...callsOf(sources, 'CompleteMultipartUploadCommand')];
