@@ -10,6 +10,7 @@ import { ConfigurationError } from '../errors.js';
 import { awaitConnection, PASSWORD_REFUSED } from '../postgres/await-connection.js';
 import { findClient } from '../postgres/binaries.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
+import { claimTarget, type TargetClaim } from '../postgres/target-claim.js';
 import type { StepRecorder } from '../report/report.js';
 import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
@@ -41,6 +42,12 @@ export interface RdsExecution {
   plan: RdsRecoveryPlan;
   steps: StepRecorder;
   pacing: RdsPacing & { clock: Clock };
+  /**
+   * This run's claim on the restored instance, held from the connection to the end: of two runs that
+   * go on from one restored instance (both planned before either moved), one runs the stop command and
+   * the cut-over, the other is refused. RDS has no conditional write to lock with; the instance has.
+   */
+  claim?: TargetClaim;
 }
 
 const region = (execution: RdsExecution) => execution.run.settings.aws.region;
@@ -141,6 +148,14 @@ async function connectRestored(
     // The restored data keeps the password of its recovery point: one it refuses stays refused.
     final: production.auth ? undefined : PASSWORD_REFUSED,
   });
+  const { plan } = execution;
+  execution.claim = await claimTarget(
+    target,
+    psqlPath,
+    (holder) =>
+      `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`,
+    `${plan.restoredId}/${target.database}`,
+  );
   return { target, psqlPath };
 }
 
@@ -280,11 +295,15 @@ export async function executeRdsRecovery(execution: RdsExecution, cutover: Cutov
     run.details.recovered = true;
     return;
   }
-  if (plan.phase === 'fresh' || plan.phase === 'restored') await restoreAndProve(execution);
-  if (plan.phase !== 'renamed') await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
-  run.details.recovered = true;
-  await bringUpApplication(execution, cutover);
-  await markComplete(execution);
+  try {
+    if (plan.phase === 'fresh' || plan.phase === 'restored') await restoreAndProve(execution);
+    if (plan.phase !== 'renamed') await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
+    run.details.recovered = true;
+    await bringUpApplication(execution, cutover);
+    await markComplete(execution);
+  } finally {
+    await execution.claim?.release();
+  }
 }
 
 /** The refusal of an expected-replaces that is not the damaged instance: before any change. */

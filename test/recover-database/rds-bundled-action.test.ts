@@ -18,6 +18,7 @@ import type { ArchivingPrimary } from '../../harness/point-in-time.js';
 import { serveRestores, type RestoreService } from '../../harness/rds-restores.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { waitUntil } from '../../harness/wait.js';
+import { holdingCommandStarted } from '../helpers/holding-command.js';
 import { actionsSeen, startRecordingProxy } from './fixtures.js';
 import {
   addPayments,
@@ -49,7 +50,7 @@ describe('the bundled recover-database action from RDS (node24, against moto and
   beforeAll(async () => {
     primary = await startShopPrimary();
     service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => sources.includes(r.sourceInstance) });
-    for (let i = 0; i < 6; i += 1) sources.push(await createSource());
+    for (let i = 0; i < 7; i += 1) sources.push(await createSource());
     await addPayments(primary, 3);
     beforeCorruption = await serverNow(primary);
     const snapshotted = sources[4] as string;
@@ -385,6 +386,33 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       expect(again.exitCode).toBe(0);
       expect((await report(again)).details.phase).toBe('done');
       expect(await record()).toEqual([['CNAME', [restored.Endpoint?.Address]]]);
+    },
+    LONG,
+  );
+
+  test(
+    'two executes that go on from one restored instance: one runs the stop command and the cut-over, the other is refused at the connection, having changed nothing',
+    async () => {
+      const source = sources[6] as string;
+      const held = join(dir, `${source}.first-stop`);
+      const release = join(dir, `${source}.release`);
+      const secondStop = join(dir, `${source}.second-stop`);
+      const execute = { mode: 'execute', confirm: source, 'expected-recovery-point': beforeCorruption.toISOString() };
+      const first = recover(source, {
+        ...execute,
+        'stop-command': `sh -c 'touch ${held}; while [ ! -e ${release} ]; do sleep 0.1; done'`,
+      });
+      await waitUntil('the first run in its stop command', () => holdingCommandStarted(held), { timeoutMs: LONG });
+      // Planned now, the second run finds the first's restored instance and goes on from it.
+      const second = await recover(source, { ...execute, 'stop-command': `touch ${secondStop}` });
+      await writeFile(release, '');
+      const done = await first;
+      expect(second.exitCode).toBe(1);
+      expect(second.stdout).toContain(`another run is recovering ${source} onto ${source}-recovered-`);
+      expect(second.stdout).toContain('this run changed nothing');
+      expect(await holdingCommandStarted(secondStop)).toBe(false);
+      expect(done.stdout).not.toContain('::error::');
+      expect([done.exitCode, done.outputs.recovered]).toEqual([0, 'true']);
     },
     LONG,
   );

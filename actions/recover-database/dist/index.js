@@ -91006,21 +91006,21 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
  * would rename it under each other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
-/** The lock's second key: the target's name, hashed by the server. */
-function nameKey(target) {
-    return `hashtext(${identifiers_quoteLiteral(target.database)})`;
+/** The lock's second key: the claimed name (the target database's, unless given), hashed by the server. */
+function nameKey(name) {
+    return `hashtext(${identifiers_quoteLiteral(name)})`;
 }
 /**
- * Claims the target database's name on its server (a session-level advisory lock in the
+ * Claims the target database's name (or `name`) on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
  * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
  * who holds it).
  */
-async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target)) {
+async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database) {
     const session = await openMaintenance(target, psqlPath);
     try {
-        if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
-            throw new errors_ConfigurationError(refusal(await describeHolder(session, target)));
+        if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(name)})`)) !== 't') {
+            throw new errors_ConfigurationError(refusal(await describeHolder(session, name)));
         }
     }
     catch (error) {
@@ -91034,9 +91034,9 @@ function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
         'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
-async function describeHolder(session, target) {
+async function describeHolder(session, name) {
     const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(target)}::oid AND l.objsubid = 2`);
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`);
     return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
 }
 
@@ -94691,6 +94691,7 @@ function recordBackCommand(plan, restoredAddress, damagedAddress) {
 
 
 
+
 const DEFAULT_RDS_PACING = {
     poll: { initialMs: 5_000, maxMs: 30_000, factor: 1.5 },
     throttle: { initialMs: 1_000, maxMs: 20_000, factor: 2 },
@@ -94792,6 +94793,8 @@ async function connectRestored(execution, restored) {
         // The restored data keeps the password of its recovery point: one it refuses stays refused.
         final: production.auth ? undefined : PASSWORD_REFUSED,
     });
+    const { plan } = execution;
+    execution.claim = await claimTarget(target, psqlPath, (holder) => `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`, `${plan.restoredId}/${target.database}`);
     return { target, psqlPath };
 }
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
@@ -94889,13 +94892,18 @@ async function executeRdsRecovery(execution, cutover) {
         run.details.recovered = true;
         return;
     }
-    if (plan.phase === 'fresh' || plan.phase === 'restored')
-        await restoreAndProve(execution);
-    if (plan.phase !== 'renamed')
-        await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
-    run.details.recovered = true;
-    await bringUpApplication(execution, cutover);
-    await markComplete(execution);
+    try {
+        if (plan.phase === 'fresh' || plan.phase === 'restored')
+            await restoreAndProve(execution);
+        if (plan.phase !== 'renamed')
+            await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
+        run.details.recovered = true;
+        await bringUpApplication(execution, cutover);
+        await markComplete(execution);
+    }
+    finally {
+        await execution.claim?.release();
+    }
 }
 /** The refusal of an expected-replaces that is not the damaged instance: before any change. */
 function refuseOtherInstance(run, plan) {
