@@ -127,11 +127,9 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     expect(await describeInstance(`${sourceId}-rt-4242-2`, PRIMARY_REGION).catch(() => undefined)).toBeUndefined();
   }, 300_000);
 
-  test("master-password-secret: managed reads the source's MasterUserSecret, proves the restore with it, and the password shows in no output, summary, report or command line", async () => {
-    const secret = await managedMasterLogin(managedSourceId);
-    const psqlCalls = await recordingPsql(dir);
-    const reportPath = join(dir, 'managed-report.json');
-    const run = await runBundledAction(
+  /** rds-restore-test of the managed source with master-password-secret: managed, as run `runId`. */
+  const managedRun = (runId: string, inputs: Record<string, string>, env: Record<string, string> = {}) =>
+    runBundledAction(
       'rds-restore-test',
       {
         'instance-id': managedSourceId,
@@ -140,11 +138,20 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
         'master-password-secret': 'managed',
         database: 'shop',
         checks: join(dir, 'checks.sql'),
-        'smoke-command': 'psql -X -At -c "select current_user"',
         'wait-timeout-minutes': '5',
-        'report-path': reportPath,
+        ...inputs,
       },
-      { env: { GITHUB_RUN_ID: '4343', GITHUB_RUN_ATTEMPT: '1', PATH: psqlCalls.path } },
+      { env: { GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1', ...env } },
+    );
+
+  test("master-password-secret: managed reads the source's MasterUserSecret, proves the restore with it, and the password shows in no output, summary, report or command line", async () => {
+    const secret = await managedMasterLogin(managedSourceId);
+    const psqlCalls = await recordingPsql(dir);
+    const reportPath = join(dir, 'managed-report.json');
+    const run = await managedRun(
+      '4343',
+      { 'smoke-command': 'psql -X -At -c "select current_user"', 'report-path': reportPath },
+      { PATH: psqlCalls.path },
     );
     expect(service.errors).toEqual([]);
     expect([run.exitCode, run.stderr]).toEqual([0, '']);
@@ -176,23 +183,8 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
     // RDS rotated the secret after the recovery point: the restored data keeps the password before it.
     const rotated = `${secret.password}-r1`;
     await rotateSecret(secret.arn, { username: MANAGED_MASTER, password: rotated });
-    const managedRun = (runId: string, reportPath: string) =>
-      runBundledAction(
-        'rds-restore-test',
-        {
-          'instance-id': managedSourceId,
-          'source-region': PRIMARY_REGION,
-          'endpoint-url': stackFromEnv().awsEndpoint,
-          'master-password-secret': 'managed',
-          database: 'shop',
-          checks: join(dir, 'checks.sql'),
-          'wait-timeout-minutes': '5',
-          'report-path': reportPath,
-        },
-        { env: { GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' } },
-      );
     const reportPath = join(dir, 'rotated-report.json');
-    const run = await managedRun('4444', reportPath);
+    const run = await managedRun('4444', { 'report-path': reportPath });
     expect([run.exitCode, run.stderr]).toEqual([0, '']);
     expect(run.stdout).toContain("the secret's previous version (AWSPREVIOUS) is tried");
     expect(run.stdout).toContain('logged in with the secret before its last rotation (AWSPREVIOUS)');
@@ -208,7 +200,7 @@ describe('the bundled rds-restore-test action (node24, as the runner calls it)',
 
     // Rotated once more: neither version is the restored data's password; a retry would not change that.
     await rotateSecret(secret.arn, { username: MANAGED_MASTER, password: `${secret.password}-r2` });
-    const twice = await managedRun('4545', join(dir, 'rotated-twice-report.json'));
+    const twice = await managedRun('4545', { 'report-path': join(dir, 'rotated-twice-report.json') });
     expect(twice.exitCode).toBe(1);
     expect(twice.stdout).toContain(
       'refused both the current and the previous password of the secret: it was rotated more than once since the recovery point; use database-auth: iam',
