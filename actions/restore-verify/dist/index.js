@@ -80236,21 +80236,21 @@ async function proveWithSmoke(run, words, target) {
  * would rename it under each other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
-/** The lock's second key: the target's name, hashed by the server. */
-function nameKey(target) {
-    return `hashtext(${quoteLiteral(target.database)})`;
+/** The lock's second key: the claimed name (the target database's, unless given), hashed by the server. */
+function nameKey(name) {
+    return `hashtext(${quoteLiteral(name)})`;
 }
 /**
- * Claims the target database's name on its server (a session-level advisory lock in the
+ * Claims the target database's name (or `name`) on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
  * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
  * who holds it).
  */
-async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target)) {
+async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database) {
     const session = await openMaintenance(target, psqlPath);
     try {
-        if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(target)})`)) !== 't') {
-            throw new ConfigurationError(refusal(await describeHolder(session, target)));
+        if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(name)})`)) !== 't') {
+            throw new ConfigurationError(refusal(await describeHolder(session, name)));
         }
     }
     catch (error) {
@@ -80264,9 +80264,9 @@ function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
         'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
-async function describeHolder(session, target) {
+async function describeHolder(session, name) {
     const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(target)}::oid AND l.objsubid = 2`);
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`);
     return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
 }
 
