@@ -38,11 +38,7 @@ export function createS3Client(
     ...overrides,
   });
   reportTimeoutsPlainly(client, settings, timeouts);
-  reportUnreachablePlainly(
-    client,
-    { service: 'S3', region: settings.region, endpointUrl: settings.endpointUrl },
-    { networkOnly: true },
-  );
+  reportUnreachablePlainly(client, 'S3', settings, { networkOnly: true });
   return client;
 }
 
@@ -66,35 +62,27 @@ export function controlPlaneConfig(region: string, settings: AwsSettings) {
  */
 export function createRdsClient(settings: AwsSettings, overrides: { maxAttempts?: number } = {}): RDSClient {
   const client = new RDSClient({ ...controlPlaneConfig(settings.region, settings), ...overrides });
-  reportUnreachablePlainly(client, { service: 'RDS', region: settings.region, endpointUrl: settings.endpointUrl });
+  reportUnreachablePlainly(client, 'RDS', settings);
   return client;
 }
 
 /** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
 export function createRoute53Client(settings: AwsSettings): Route53Client {
   const client = new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
-  reportUnreachablePlainly(client, { service: 'Route 53', endpointUrl: settings.endpointUrl });
+  reportUnreachablePlainly(client, 'Route 53', { endpointUrl: settings.endpointUrl });
   return client;
 }
 
 /** ElastiCache is regional; the audit reads replication groups only. */
 export function createElastiCacheClient(settings: AwsSettings): ElastiCacheClient {
   const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
-  reportUnreachablePlainly(client, {
-    service: 'ElastiCache',
-    region: settings.region,
-    endpointUrl: settings.endpointUrl,
-  });
+  reportUnreachablePlainly(client, 'ElastiCache', settings);
   return client;
 }
 
 /** CloudWatch is regional: a replica's metrics live in the replica's region. */
 export function createCloudWatchClient(settings: AwsSettings): CloudWatchClient {
   const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
-  reportUnreachablePlainly(client, {
-    service: 'CloudWatch',
-    region: settings.region,
-    endpointUrl: settings.endpointUrl,
-  });
+  reportUnreachablePlainly(client, 'CloudWatch', settings);
   return client;
 }

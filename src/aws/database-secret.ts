@@ -8,11 +8,7 @@ import { reportUnreachablePlainly } from './unreachable.js';
 /** Secrets Manager is regional: a secret is read in the region it lives in (an ARN names it). */
 export function createSecretsManagerClient(settings: AwsSettings): SecretsManagerClient {
   const client = new SecretsManagerClient(controlPlaneConfig(settings.region, settings));
-  reportUnreachablePlainly(client, {
-    service: 'Secrets Manager',
-    region: settings.region,
-    endpointUrl: settings.endpointUrl,
-  });
+  reportUnreachablePlainly(client, 'Secrets Manager', settings);
   return client;
 }
 

@@ -1,11 +1,8 @@
 import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 import { httpStatusOf } from './errors.js';
 
-/** Where a client sends its calls, for messages: the service, its region, and endpoint-url when set. */
-export interface ServiceEndpoint {
-  /** As people name it: RDS, Route 53, Secrets Manager. */
-  service: string;
-  /** undefined for a global service (Route 53). */
+/** Where a client sends its calls, for messages: its region (none for a global service such as Route 53), and endpoint-url when set. */
+interface ServiceLocation {
   region?: string;
   endpointUrl?: string;
 }
@@ -36,7 +33,7 @@ function isUnanswered(error: unknown, networkOnly: boolean): error is Error & { 
   return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
 }
 
-export function describeEndpoint({ service, region, endpointUrl }: ServiceEndpoint): string {
+function describeEndpoint(service: string, { region, endpointUrl }: ServiceLocation): string {
   return `${service}${region ? ` in ${region}` : ''}${endpointUrl ? ` at ${endpointUrl}` : ''}`;
 }
 
@@ -50,10 +47,12 @@ export function describeEndpoint({ service, region, endpointUrl }: ServiceEndpoi
  */
 export function reportUnreachablePlainly<Input extends object, Output extends object>(
   client: { middlewareStack: MiddlewareStack<Input, Output> },
-  endpoint: ServiceEndpoint,
+  /** As people name it: RDS, Route 53, Secrets Manager. */
+  service: string,
+  location: ServiceLocation,
   { networkOnly = false }: { networkOnly?: boolean } = {},
 ): void {
-  const where = describeEndpoint(endpoint);
+  const where = describeEndpoint(service, location);
   const middleware: InitializeMiddleware<Input, Output> = (next, context) => async (args) => {
     try {
       return await next(args);
@@ -63,7 +62,7 @@ export function reportUnreachablePlainly<Input extends object, Output extends ob
       const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts;
       error.message =
         `${where} ${whatHappened(error)} for ${call}${attempts ? ` after ${attempts} attempts` : ''} (${error.message}): ` +
-        `check that ${endpoint.service} is up${endpoint.region ? ` in ${endpoint.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
+        `check that ${service} is up${location.region ? ` in ${location.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
       throw error;
     }
   };

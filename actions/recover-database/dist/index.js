@@ -81350,7 +81350,7 @@ function isUnanswered(error, networkOnly) {
     const { code } = error;
     return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
 }
-function describeEndpoint({ service, region, endpointUrl }) {
+function describeEndpoint(service, { region, endpointUrl }) {
     return `${service}${region ? ` in ${region}` : ''}${endpointUrl ? ` at ${endpointUrl}` : ''}`;
 }
 /**
@@ -81361,8 +81361,10 @@ function describeEndpoint({ service, region, endpointUrl }) {
  * with the original text after the explanation. `networkOnly` leaves timeouts and server errors to
  * the caller (S3's own limits are reported by s3-timeouts.ts, and its callers name the bucket).
  */
-function unreachable_reportUnreachablePlainly(client, endpoint, { networkOnly = false } = {}) {
-    const where = describeEndpoint(endpoint);
+function unreachable_reportUnreachablePlainly(client, 
+/** As people name it: RDS, Route 53, Secrets Manager. */
+service, location, { networkOnly = false } = {}) {
+    const where = describeEndpoint(service, location);
     const middleware = (next, context) => async (args) => {
         try {
             return await next(args);
@@ -81374,7 +81376,7 @@ function unreachable_reportUnreachablePlainly(client, endpoint, { networkOnly = 
             const attempts = error.$metadata?.attempts;
             error.message =
                 `${where} ${whatHappened(error)} for ${call}${attempts ? ` after ${attempts} attempts` : ''} (${error.message}): ` +
-                    `check that ${endpoint.service} is up${endpoint.region ? ` in ${endpoint.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
+                    `check that ${service} is up${location.region ? ` in ${location.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
             throw error;
         }
     };
@@ -81414,7 +81416,7 @@ function createS3Client(settings, overrides = {}) {
         ...overrides,
     });
     reportTimeoutsPlainly(client, settings, timeouts);
-    unreachable_reportUnreachablePlainly(client, { service: 'S3', region: settings.region, endpointUrl: settings.endpointUrl }, { networkOnly: true });
+    unreachable_reportUnreachablePlainly(client, 'S3', settings, { networkOnly: true });
     return client;
 }
 /**
@@ -81436,33 +81438,25 @@ function controlPlaneConfig(region, settings) {
  */
 function createRdsClient(settings, overrides = {}) {
     const client = new client_rds_dist_cjs/* RDSClient */.rYe({ ...controlPlaneConfig(settings.region, settings), ...overrides });
-    unreachable_reportUnreachablePlainly(client, { service: 'RDS', region: settings.region, endpointUrl: settings.endpointUrl });
+    unreachable_reportUnreachablePlainly(client, 'RDS', settings);
     return client;
 }
 /** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
 function createRoute53Client(settings) {
     const client = new client_route_53_dist_cjs/* Route53Client */.LhC(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
-    unreachable_reportUnreachablePlainly(client, { service: 'Route 53', endpointUrl: settings.endpointUrl });
+    unreachable_reportUnreachablePlainly(client, 'Route 53', { endpointUrl: settings.endpointUrl });
     return client;
 }
 /** ElastiCache is regional; the audit reads replication groups only. */
 function createElastiCacheClient(settings) {
     const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
-    reportUnreachablePlainly(client, {
-        service: 'ElastiCache',
-        region: settings.region,
-        endpointUrl: settings.endpointUrl,
-    });
+    reportUnreachablePlainly(client, 'ElastiCache', settings);
     return client;
 }
 /** CloudWatch is regional: a replica's metrics live in the replica's region. */
 function createCloudWatchClient(settings) {
     const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
-    reportUnreachablePlainly(client, {
-        service: 'CloudWatch',
-        region: settings.region,
-        endpointUrl: settings.endpointUrl,
-    });
+    reportUnreachablePlainly(client, 'CloudWatch', settings);
     return client;
 }
 
