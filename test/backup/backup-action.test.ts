@@ -1,5 +1,5 @@
 import { maskCommand } from '../helpers/workflow-commands.js';
-import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { awsCli } from '../../harness/aws-cli.js';
 import { runBundledAction } from '../../harness/bundled-action.js';
@@ -9,11 +9,11 @@ import { stackFromEnv } from '../../harness/stack.js';
 
 const source = sampleDatabase('e2e', 2_000);
 
-const run = (inputs: Record<string, string>) =>
+const run = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
   runBundledAction(
     'backup',
     { 'endpoint-url': stackFromEnv().awsEndpoint, region: 'us-east-1', ...inputs },
-    { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '7' } },
+    { env: { GITHUB_REPOSITORY: 'acme/saas', GITHUB_RUN_ID: '7', ...env } },
   );
 
 /** Every line but the runner's own mask command must be free of the password. */
@@ -96,21 +96,20 @@ test('retention through the action: a dry run reports, a real run deletes, and t
     new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(oldKey), Body: JSON.stringify(oldManifest) }),
   );
 
-  const dry = await run({ 'database-url': source.url, bucket, 'min-keep': '1', 'prune-dry-run': 'true' });
+  // Keys have one-second resolution and an existing key is never overwritten, so the two runs'
+  // clocks start a minute apart: two runs in one second is the race test's subject, not this one's.
+  const startedAt = Date.now();
+  const clockAt = (ms: number) => ({ DR_ACTIONS_CLOCK_START: new Date(ms).toISOString() });
+  const dry = await run(
+    { 'database-url': source.url, bucket, 'min-keep': '1', 'prune-dry-run': 'true' },
+    clockAt(startedAt),
+  );
   expect(dry.exitCode).toBe(0);
   expect(dry.outputs['pruned-count']).toBe('0');
   expect(dry.summary).toContain('2 complete backups: 1 kept, 1 would delete (dry run).');
   expect(await listKeys(bucket)).toContain(oldKey);
 
-  // Keys have one-second resolution and an existing key is never overwritten: the dry run's own
-  // backup is removed so that the next run may start in the same second.
-  await client.send(
-    new DeleteObjectsCommand({
-      Bucket: bucket,
-      Delete: { Objects: [{ Key: dry.outputs.key as string }, { Key: manifestKeyFor(dry.outputs.key as string) }] },
-    }),
-  );
-  const real = await run({ 'database-url': source.url, bucket, 'min-keep': '1' });
+  const real = await run({ 'database-url': source.url, bucket, 'min-keep': '1' }, clockAt(startedAt + 60_000));
   expect(real.exitCode).toBe(0);
   expect(real.outputs['pruned-count']).toBe('1');
   expect(real.summary).toMatch(
