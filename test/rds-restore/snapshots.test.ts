@@ -197,8 +197,10 @@ describe('hourly snapshots, copied to the secondary region, and restores of them
         });
       }
       expect(before.primary.some((s) => s.type === 'automated')).toBe(true);
-      // 40 days on: the first hourly snapshot is past the weekly window and not the newest of its month.
-      const later = { now: () => systemClock.now() + 40 * 86_400_000, sleep: systemClock.sleep };
+      // 400 days on: the first hourly snapshot is past every window. RDS stamps both snapshots with the
+      // real time, so a run nearer than a year could find them in two months (the first taken before
+      // a month ended, this one after), and keep the first as the newest of its month.
+      const later = { now: () => systemClock.now() + 400 * 86_400_000, sleep: systemClock.sleep };
       const result = await hourly(later);
       expect(result.report.reasons).toEqual([]);
       for (const outcome of result.report.details.retention)
