@@ -114,6 +114,19 @@ export async function describe(id: string, region: string): Promise<DBInstance> 
   return response.DBInstances?.[0] as DBInstance;
 }
 
+/**
+ * Holds a promotion of the instance under way (`modifying`, still a replica) until released, however
+ * long the test takes to get to what it checks meanwhile; released, it finishes (harness/moto_launcher.py).
+ */
+export async function holdPromotion(region: string, instance: string, held: boolean): Promise<void> {
+  const response = await fetch(`${stackFromEnv().awsEndpoint}/moto-api/dr-stack/rds/promotion-hold`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ region, instance, held }),
+  });
+  if (!response.ok) throw new Error(`the test stack refused the promotion hold: HTTP ${response.status}`);
+}
+
 export async function recordSets(zoneId: string, name: string): Promise<ResourceRecordSet[]> {
   const listed = await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
   return (listed.ResourceRecordSets ?? []).filter((set) => set.Name === (name.endsWith('.') ? name : `${name}.`));

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { node24Path } from './node24.js';
@@ -44,8 +45,11 @@ export async function runBundledAction(
     env?: Record<string, string>;
     cwd?: string;
     timeoutMs?: number;
-    /** Given the action's process once it started: a test that kills it (the runner's machine lost) does it through this. */
-    started?: (action: { kill(signal: NodeJS.Signals): boolean }) => void;
+    /**
+     * Given the action's process once it started: a test that kills it (the runner's machine lost) does it
+     * through this, and one that acts on what the run has reached reads its output as it comes.
+     */
+    started?: (action: { kill(signal: NodeJS.Signals): boolean; stdout: Readable }) => void;
   } = {},
 ): Promise<BundledActionRun> {
   const dir = await mkdtemp(join(tmpdir(), `dr-actions-${name}-`));

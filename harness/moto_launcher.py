@@ -9,6 +9,11 @@ instance. The failover action must wait for that end state, so the stack models 
 moto 5.2 also takes a second PromoteReadReplica (while the first is under way, or once the
 instance is no replica) and answers as if it promoted; real RDS refuses both with
 InvalidDBInstanceState, which is what a second failover run at the same moment meets.
+A test that needs a promotion still under way at a moment of its choosing (a run killed while
+RDS promotes, a run whose wait-timeout-seconds passes first) holds it with
+POST /moto-api/dr-stack/rds/promotion-hold {"region", "instance", "held": true}: the promotion
+then stays `modifying`, still a replica, until the same call with "held": false lets it finish
+(at once when its time has come), not after however long the machine took to get there.
 
 Route 53 ChangeResourceRecordSets: moto 5.2 checks a DELETE against the history of
 changes rather than against the records as they are now, so deleting a record with
@@ -236,12 +241,41 @@ def promote_read_replica(self, db_kwargs):
         _finish_promotion(self, database)
         database._promoting = False
 
+    held = (_region_of(database), database.db_instance_identifier)
     threading.Timer(PROMOTE_SECONDS * 0.2, start).start()
-    threading.Timer(PROMOTE_SECONDS, finish).start()
+    threading.Timer(PROMOTE_SECONDS, lambda: _finish_unless_held(held, finish)).start()
     return database
 
 
 RDSBackend.promote_read_replica = promote_read_replica
+
+_promotion_holds = threading.Lock()
+_held_promotions = {}  # (region, instance) -> None while held, or the promotion's finish once its time came
+
+
+def _finish_unless_held(held, finish):
+    with _promotion_holds:
+        if held in _held_promotions:
+            _held_promotions[held] = finish
+            return
+    finish()
+
+
+def hold_promotion(request, full_url, headers):
+    body = _json_body(request, headers)
+    held = (body["region"], body["instance"])
+    due = None
+    with _promotion_holds:
+        if body["held"]:
+            _held_promotions.setdefault(held, None)
+        else:
+            due = _held_promotions.pop(held, None)
+    if due is not None:
+        due()
+    return 201, {}, ""
+
+
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/rds/promotion-hold"] = hold_promotion
 
 
 # --- S3: DeleteObjects takes at most 1,000 keys ------------------------------------

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { expect, test } from '@jest/globals';
 import type { FailoverReport } from '../../src/failover/failover-report.js';
 import { killBundledActionWhen, runBundledAction } from '../../harness/bundled-action.js';
-import { createTopology, describe, recordSets, SECONDARY_REGION } from '../../harness/aws-topology.js';
+import { createTopology, describe, holdPromotion, recordSets, SECONDARY_REGION } from '../../harness/aws-topology.js';
 import { MOTO_CREDENTIALS } from '../../harness/moto.js';
 import { stackFromEnv } from '../../harness/stack.js';
+import { waitUntil } from '../../harness/wait.js';
 
 test('killed after PromoteReadReplica and before the DNS switch: the re-run skips the promotion, switches the record once and passes', async () => {
   const topology = await createTopology();
@@ -26,6 +27,9 @@ test('killed after PromoteReadReplica and before the DNS switch: the re-run skip
     confirm: topology.replicaId,
     'expected-record-value': topology.primaryAddress.toLowerCase(),
   };
+  // The promotion stays under way until the re-run waits for it: how long the re-run takes to start
+  // must not decide whether it finds the promotion under way or finished.
+  await holdPromotion(SECONDARY_REGION, topology.replicaId, true);
   try {
     await killBundledActionWhen(
       'failover',
@@ -42,11 +46,19 @@ test('killed after PromoteReadReplica and before the DNS switch: the re-run skip
     ]);
 
     const reportPath = join(dir, 'rerun.json');
-    const rerun = await runBundledAction(
+    let output = '';
+    let ended = false;
+    const running = runBundledAction(
       'failover',
       { ...inputs, 'report-path': reportPath },
-      { env: MOTO_CREDENTIALS },
+      { env: MOTO_CREDENTIALS, started: (action) => action.stdout.on('data', (chunk) => (output += String(chunk))) },
+    ).finally(() => (ended = true));
+    await waitUntil(
+      'the re-run waits for the promotion under way',
+      () => ended || output.includes(`promoting ${topology.replicaId}`),
     );
+    await holdPromotion(SECONDARY_REGION, topology.replicaId, false);
+    const rerun = await running;
     expect(rerun.stdout).not.toContain('::error::');
     expect(rerun.exitCode).toBe(0);
     expect(rerun.outputs).toMatchObject({ promoted: 'true', 'change-id': expect.stringMatching(/^C/) });
@@ -58,6 +70,7 @@ test('killed after PromoteReadReplica and before the DNS switch: the re-run skip
       { Value: topology.replicaAddress },
     ]);
   } finally {
+    await holdPromotion(SECONDARY_REGION, topology.replicaId, false);
     await rm(dir, { recursive: true, force: true });
   }
 }, 300_000);
