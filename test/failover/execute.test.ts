@@ -19,6 +19,7 @@ import { startHealthServer } from '../../harness/health-server.js';
 import {
   createTopology,
   describe,
+  holdPromotion,
   PRIMARY_REGION,
   recordSets,
   runOptions,
@@ -348,7 +349,12 @@ suite('failover execute', () => {
     const topology = await createTopology();
     const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId, waitTimeoutSeconds: 1 });
     const before = await snapshot(topology);
-    const result = await runFailover(runOptions(settings));
+    // Slower for sure: the promotion finishes only once released, not 2 s after the call, which a
+    // last status check held up on a busy machine could see.
+    await holdPromotion(SECONDARY_REGION, topology.replicaId, true);
+    const result = await runFailover(runOptions(settings)).finally(() =>
+      holdPromotion(SECONDARY_REGION, topology.replicaId, false),
+    );
     expect(result.error).toBeInstanceOf(PromotionUnknownStateError);
     expect(result.error?.message).toMatch(
       /did not finish within wait-timeout-seconds \(1\.00 s\): unknown state \(last seen: status (available|modifying), still a replica of /,
