@@ -42,8 +42,9 @@ test('retention over two years of backups (twice daily for 120 days, daily to a 
   const client = testS3Client();
   const put = (Key: string, Body: string, Metadata?: Record<string, string>) =>
     client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, Metadata }));
-  // Judged a day after the uploads, so that this run's leftovers are older than the 24 h grace.
-  const now = new Date(Date.now() + 25 * HOUR);
+  // Judged a day after the uploads, so that this run's leftovers are older than the 24 h grace; at 30 s
+  // past a minute, so that no backup made below has a key of the fixed ones further down (all at :00).
+  const now = new Date(Math.floor((Date.now() + 25 * HOUR) / 60_000) * 60_000 + 30_000);
 
   // Several backups in every day of the daily window and every week and month of the others (the
   // windows keep the newest of each), sparser where everything is past every window.
