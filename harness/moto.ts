@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -25,23 +26,33 @@ export interface MotoTls {
   key: string;
 }
 
-/** POST /moto-api/reset over TLS, trusting only the stack's own certificate. */
-async function resetOverTls(endpoint: string, ca: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${endpoint}/moto-api/reset`, { method: 'POST', ca }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
+/** A GET or POST to the server (over TLS trusting only the stack's own certificate when `ca` is given): its status and body. */
+async function call(endpoint: string, path: string, method: 'GET' | 'POST', ca?: string) {
+  if (ca === undefined) {
+    const response = await fetch(`${endpoint}${path}`, { method });
+    return { status: response.status, body: await response.text() };
+  }
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${endpoint}${path}`, { method, ca }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
     });
     req.on('error', reject);
     req.end();
   });
 }
 
-/** Whether moto_server answers its reset (which also starts it empty). */
-async function answers(endpoint: string, ca?: string): Promise<boolean> {
+/**
+ * Whether the server on `endpoint` is the one started with `identity` and answers its reset (which
+ * also starts it empty). Its port was free a moment before it bound it: another process may have
+ * taken it first (a test's proxy to the stack's moto), which must not be reset, nor taken for it.
+ */
+async function answers(endpoint: string, identity: string, ca?: string): Promise<boolean> {
   try {
-    if (ca !== undefined) return await resetOverTls(endpoint, ca);
-    return (await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' })).ok;
+    const who = await call(endpoint, '/moto-api/dr-stack/identity', 'GET', ca);
+    if (who.status !== 200 || who.body !== identity) return false;
+    return (await call(endpoint, '/moto-api/reset', 'POST', ca)).status === 200;
   } catch {
     return false; // not listening yet
   }
@@ -51,13 +62,14 @@ async function answers(endpoint: string, ca?: string): Promise<boolean> {
 async function waitUntilServing(
   endpoint: string,
   server: ResultPromise,
+  identity: string,
   timeoutMs: number,
   ca?: string,
 ): Promise<boolean> {
   try {
     await waitUntil(
       `moto_server answers on ${endpoint}`,
-      async () => server.exitCode !== null || (await answers(endpoint, ca)),
+      async () => server.exitCode !== null || (await answers(endpoint, identity, ca)),
       { timeoutMs, intervalMs: 100 },
     );
   } catch {
@@ -74,6 +86,7 @@ export async function startMoto(options: { tls?: MotoTls } = {}): Promise<MotoSe
   const python = process.env.MOTO_PYTHON ?? 'python3';
   const { tls } = options;
   const ca = tls ? await readFile(tls.cert, 'utf8') : undefined;
+  const identity = randomBytes(16).toString('hex');
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const port = await freePort();
     // Over TLS by the name the certificate holds (some clients do not match IP addresses).
@@ -82,6 +95,7 @@ export async function startMoto(options: { tls?: MotoTls } = {}): Promise<MotoSe
       python,
       [LAUNCHER, '-H', '127.0.0.1', '-p', String(port), ...(tls ? ['--faithful-tls', tls.cert, tls.key] : [])],
       {
+        env: { DR_STACK_MOTO_IDENTITY: identity },
         reject: false,
         stdio: ['ignore', 'ignore', 'pipe'],
         buffer: false,
@@ -93,7 +107,7 @@ export async function startMoto(options: { tls?: MotoTls } = {}): Promise<MotoSe
     server.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 20_000) stderr += chunk.toString();
     });
-    if (await waitUntilServing(endpoint, server, 30_000, ca)) {
+    if (await waitUntilServing(endpoint, server, identity, 30_000, ca)) {
       return {
         endpoint,
         pid: server.pid ?? 0,

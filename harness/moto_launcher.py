@@ -132,6 +132,9 @@ before it closes, sets TCP_NODELAY, and drains only what has already arrived.
 
 MOTO_RDS_PROMOTE_SECONDS (default 2) sets how long a promotion takes;
 MOTO_ROUTE53_INSYNC_SECONDS (default 1) how long a DNS change stays PENDING.
+GET /moto-api/dr-stack/identity answers DR_STACK_MOTO_IDENTITY: the port this server was given was
+free a moment before it bound it, and whoever starts it asks this before anything else, so that a
+server of someone else's that took the port first (a proxy to another moto) is never taken for it.
 Usage: python3 moto_launcher.py -H 127.0.0.1 -p PORT
 """
 
@@ -204,6 +207,16 @@ def _parse_time(text):
 
 def _region_of(resource):
     return resource.db_instance_arn.split(":")[3]
+
+
+# --- Which server this is -------------------------------------------------------------
+
+
+def identity(request, full_url, headers):
+    return 200, {"Content-Type": "text/plain"}, os.environ.get("DR_STACK_MOTO_IDENTITY", "")
+
+
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/identity"] = identity
 
 
 # --- RDS: promotion ---------------------------------------------------------------
