@@ -49,7 +49,7 @@ export async function runBundledAction(
      * Given the action's process once it started: a test that kills it (the runner's machine lost) does it
      * through this, and one that acts on what the run has reached reads its output as it comes.
      */
-    started?: (action: { kill(signal: NodeJS.Signals): boolean; stdout: Readable }) => void;
+    started?: (action: { pid?: number; kill(signal: NodeJS.Signals): boolean; stdout: Readable }) => void;
   } = {},
 ): Promise<BundledActionRun> {
   const dir = await mkdtemp(join(tmpdir(), `dr-actions-${name}-`));
@@ -89,19 +89,19 @@ export async function runBundledAction(
 }
 
 /**
- * Runs the bundled action and kills it with SIGKILL (a lost runner, `kill -9`) once `until` holds:
- * what a test of a run cut off half way starts from. Returns the killed run.
+ * Runs the bundled action and kills it with SIGKILL (a lost runner, `kill -9`) once `until` holds
+ * (told the action's pid): what a test of a run cut off half way starts from. Returns the killed run.
  */
 export async function killBundledActionWhen(
   name: string,
   inputs: Record<string, string>,
-  until: { what: string; holds: () => boolean | Promise<boolean>; timeoutMs?: number },
+  until: { what: string; holds: (actionPid: number) => boolean | Promise<boolean>; timeoutMs?: number },
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<BundledActionRun> {
-  let action: { kill(signal: NodeJS.Signals): boolean } | undefined;
+  let action: { pid?: number; kill(signal: NodeJS.Signals): boolean } | undefined;
   const running = runBundledAction(name, inputs, { ...options, started: (started) => (action = started) });
   try {
-    await waitUntil(until.what, until.holds, { timeoutMs: until.timeoutMs ?? 120_000 });
+    await waitUntil(until.what, () => until.holds(action?.pid ?? 0), { timeoutMs: until.timeoutMs ?? 120_000 });
   } finally {
     action?.kill('SIGKILL');
     await running;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { secretsInDatabaseUrl } from '../postgres/connection.js';
+import { childProcessesNote } from '../util/child-process.js';
 import type { InputReader } from '../util/inputs.js';
 import type { Logger } from '../util/logger.js';
 
@@ -92,6 +93,7 @@ export async function writeSummary(markdown: string): Promise<void> {
  */
 export async function runAction(body: () => Promise<void>): Promise<void> {
   try {
+    core.debug(childProcessesNote());
     await body();
   } catch (error) {
     if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack) core.debug(error.stack);

@@ -99,8 +99,23 @@ function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
 }
 
 /**
+ * In the action's process: when the command line that started it ends without it (killed with
+ * SIGKILL by the OOM killer or `kill -9`, its CloudShell session closed), nothing shows the run's
+ * output and its lock refuses a re-run, so the action cancels as on SIGTERM: it stops its step,
+ * stops the commands it started and releases its lock, as a cancelled run does. Its IPC channel
+ * closes whenever the command line ends, however it ends. The channel does not keep the action's
+ * process alive once the action is done.
+ */
+export function watchCommandLine(): void {
+  if (!process.channel) return;
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  process.channel.unref();
+}
+
+/**
  * Runs one action in a child process of this same file, as the runner runs it: its output is
- * shown line by line as plain text, its outputs and summary read from the files it wrote.
+ * shown line by line as plain text, its outputs and summary read from the files it wrote. The
+ * action ends, cancelled, when this process ends first (watchCommandLine).
  */
 export async function runActionProcess(
   action: string,
@@ -112,9 +127,10 @@ export async function runActionProcess(
     for (const file of ['output', 'summary', 'env', 'path', 'state']) await writeFile(join(dir, file), '');
     const renderer = new WorkflowCommandRenderer(options.debug);
     const show = (line: RenderedLine | undefined) => line && options.terminal[line.stream](`${line.text}\n`);
+    // The IPC channel is how the action learns that this process is gone, SIGKILL included (see watchCommandLine).
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string], {
       env: actionEnvironment(action, inputs, dir, options.env),
-      stdio: ['inherit', 'pipe', 'pipe'],
+      stdio: ['inherit', 'pipe', 'pipe', 'ipc'],
     });
     const out = lineReader((line) => show(renderer.line(line, 'stdout')));
     const err = lineReader((line) => show(renderer.line(line, 'stderr')));

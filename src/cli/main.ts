@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { CHILD_ACTION_VARIABLE, runActionProcess, type Terminal } from './action-process.js';
+import { CHILD_ACTION_VARIABLE, runActionProcess, watchCommandLine, type Terminal } from './action-process.js';
 import { parseCommandLine, inputVariable, type Command } from './arguments.js';
 import type { CliCatalog } from './catalog.js';
 import { actionHelp, globalHelp } from './help.js';
@@ -118,6 +118,7 @@ export async function runChild(catalog: CliCatalog, env: NodeJS.ProcessEnv = pro
   // A hangup reaches this process too when the terminal closes: the action cancels as on SIGTERM
   // (its own handler, or SIGTERM's default end while none is set yet).
   process.on('SIGHUP', () => process.kill(process.pid, 'SIGTERM'));
+  watchCommandLine();
   await action.run();
   return true;
 }

@@ -1,7 +1,7 @@
 import { access, readdir, realpath } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
-import { execa } from 'execa';
+import { execaProgram } from '../util/child-process.js';
 import { ConfigurationError } from '../errors.js';
 import { childEnv } from '../util/child-env.js';
 
@@ -66,7 +66,7 @@ async function withoutWrapper(binary: ClientBinary): Promise<ClientBinary> {
 }
 
 export async function describeBinary(tool: ClientTool, path: string): Promise<ClientBinary> {
-  const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
+  const { stdout } = await execaProgram(path, ['--version'], { env: childEnv(), extendEnv: false });
   const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
   if (!match) throw new Error(`could not read the version of ${path} from: ${stdout}`);
   return { tool, path, version: `${match[1]}${match[2] ? `.${match[2]}` : ''}`, major: Number(match[1]) };

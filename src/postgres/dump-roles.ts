@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execaProgram } from '../util/child-process.js';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
 import { clientEnv, type DatabaseTarget } from './connection.js';
@@ -83,7 +83,7 @@ export async function readDumpRoles(
   args: string[],
   create: boolean,
 ): Promise<DumpRoles> {
-  const result = await execa(
+  const result = await execaProgram(
     pgDump.path,
     ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`],
     {

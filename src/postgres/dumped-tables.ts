@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
+import { execaProgram } from '../util/child-process.js';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
 import { clientEnv, type DatabaseTarget } from './connection.js';
@@ -38,7 +39,7 @@ export interface TocReaders {
  */
 export function startTocReaders(pgRestore: string, target: DatabaseTarget, options: { roles?: boolean }): TocReaders {
   const reader = (readerArgs: string[]) =>
-    execa(pgRestore, readerArgs, {
+    execaProgram(pgRestore, readerArgs, {
       env: childEnv(),
       extendEnv: false,
       reject: false,
@@ -87,7 +88,7 @@ export async function readDumpContents(
   args: string[],
   options: { roles?: boolean } = {},
 ): Promise<DumpPreview> {
-  const dump: ResultPromise = execa(
+  const dump: ResultPromise = execaProgram(
     pgDump.path,
     ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`],
     {

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
+import { execaProgram } from '../util/child-process.js';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
 import { clientEnv, type DatabaseTarget } from './connection.js';
@@ -18,7 +18,7 @@ export class GlobalsDumpError extends Error {
  */
 export async function dumpGlobals(pgDump: ClientBinary, target: DatabaseTarget): Promise<string> {
   const path = join(dirname(pgDump.path), 'pg_dumpall');
-  const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
+  const result = await execaProgram(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
     env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
     extendEnv: false,
     stdin: 'ignore',

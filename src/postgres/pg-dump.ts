@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { ByteSource } from '../util/byte-source.js';
+import { spawnProgram } from '../util/child-process.js';
 import { FifoPipe } from '../util/fifo.js';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
@@ -46,7 +46,7 @@ export async function startPgDump(
   const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
   const output = await FifoPipe.open();
   // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
-  const child = spawn(command.file, command.args, {
+  const child = spawnProgram(command.file, command.args, {
     env,
     stdio: ['ignore', output.childEnd, 'pipe'],
     signal,

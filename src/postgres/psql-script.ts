@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execaProgram } from '../util/child-process.js';
 import type { DatabaseTarget } from './connection.js';
 import { parseRows, psqlArgs, psqlEnv, type Row } from './psql-protocol.js';
 
@@ -23,7 +23,7 @@ export async function runPsqlScript(
   options: PsqlScriptOptions,
 ): Promise<PsqlScriptResult> {
   const { timeoutSeconds, signal } = options;
-  const result = await execa(options.psqlPath, psqlArgs(target), {
+  const result = await execaProgram(options.psqlPath, psqlArgs(target), {
     input: script,
     env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
     extendEnv: false,

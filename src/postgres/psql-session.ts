@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
+import { execaProgram } from '../util/child-process.js';
 import { redact } from '../util/redact.js';
 import type { DatabaseTarget } from './connection.js';
 import { parseRows, psqlArgs, psqlEnv, type Row } from './psql-protocol.js';
@@ -54,7 +55,7 @@ export class PsqlSession {
   }
 
   static async open(target: DatabaseTarget, options: PsqlSessionOptions = {}): Promise<PsqlSession> {
-    const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+    const child = execaProgram(options.psqlPath ?? 'psql', psqlArgs(target), {
       env: await psqlEnv(target, 'dr-actions'),
       extendEnv: false,
       stdin: 'pipe',

@@ -1,4 +1,5 @@
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
+import { execaProgram } from '../util/child-process.js';
 import { redact } from '../util/redact.js';
 import type { ClientBinary } from './binaries.js';
 import { clientEnv, type DatabaseTarget } from './connection.js';
@@ -36,7 +37,7 @@ export async function startRestoreClient(
   target: DatabaseTarget,
   options: RestoreClientOptions,
 ): Promise<RunningRestore> {
-  const child = execa(binary.path, [...args, `--dbname=${target.url}`], {
+  const child = execaProgram(binary.path, [...args, `--dbname=${target.url}`], {
     env: await clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
     extendEnv: false,
     stdin: options.stdin,

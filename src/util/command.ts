@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
+import { executable, onPath, spawnProgram } from './child-process.js';
 import { secondsBetween } from './format.js';
 import { redact } from './redact.js';
 import { splitWords } from './words.js';
@@ -45,15 +45,6 @@ const KILL_GRACE_MS = 5_000;
 /** With leftovers kept, how long their output is still read after the command exits. */
 const KEPT_OUTPUT_GRACE_MS = 1_000;
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
 function checkCommandExists(command: string, inputName: string, env: NodeJS.ProcessEnv, cwd: string): void {
   if (command.includes('/')) {
@@ -62,8 +53,7 @@ function checkCommandExists(command: string, inputName: string, env: NodeJS.Proc
       throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
     return;
   }
-  const found = (env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command)));
-  if (!found)
+  if (!onPath(command, env.PATH))
     throw new ConfigurationError(
       `${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`,
     );
@@ -148,7 +138,7 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
-type Child = ReturnType<typeof spawn>;
+type Child = ChildProcess;
 
 /** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
 function outputClosed(child: Child, graceMs?: number): Promise<void> {
@@ -183,17 +173,17 @@ function describeExit(
 }
 
 /**
- * Runs a command without a shell, in its own process group, with exactly the environment given.
- * When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * Runs a command without a shell, in its own process group, with exactly the environment given,
+ * tied to the action's process (child-process.ts). When it times out or is cancelled the whole group is killed (a script's children too); when it
  * ends, what it left running in its group is stopped or kept as `leftovers` says.
  */
 export async function runCommand(words: readonly string[], options: CommandOptions): Promise<CommandResult> {
   const [file, ...args] = words as [string, ...string[]];
   const started = options.now();
   const output = new BoundedOutput();
-  const child = spawn(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawnProgram(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (const stream of ['stdout', 'stderr'] as const) {
-    child[stream].setEncoding('utf8').on('data', (chunk: string) => {
+    child[stream]?.setEncoding('utf8').on('data', (chunk: string) => {
       output.add(chunk);
       options.onOutput?.(chunk, stream);
     });

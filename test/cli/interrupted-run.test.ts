@@ -1,10 +1,11 @@
 /**
  * dr-actions when the shell around it goes wrong: the terminal or SSH/CloudShell session that ran
- * it hangs up half way, or a file it was asked to write is in a folder that does not exist yet.
+ * it hangs up half way, the command line itself is killed with SIGKILL (the OOM killer, `kill -9`),
+ * or a file it was asked to write is in a folder that does not exist yet.
  * recover-application is the action: a restart command that never ends is a run half way.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -13,6 +14,7 @@ import { CLI_BUNDLE, inputFlags, runCli } from '../../harness/bundled-cli.js';
 import { startHealthServer, type HealthServer } from '../../harness/health-server.js';
 import { node24Path } from '../../harness/node24.js';
 import { waitUntil } from '../../harness/wait.js';
+import { parentOf, processRunning } from '../helpers/processes.js';
 
 let dir: string;
 let health: HealthServer;
@@ -102,4 +104,38 @@ test('the terminal hangs up half way (SIGHUP to its process group): the command 
   expect(report.passed).toBe(false);
   expect(report.reasons).toContain('the run was cancelled');
   await waitUntil('the restart command is stopped', () => !alive(pid), { timeoutMs: 30_000 });
+}, 120_000);
+
+test('the command line killed with SIGKILL half way: its action cancels as on SIGTERM, stops the command, releases its lock and writes its report', async () => {
+  const runDir = await mkdtemp(join(dir, 'killed-'));
+  const pidFile = join(runDir, 'restart.pid');
+  const reportPath = join(runDir, 'killed.json');
+  const restart = `sh -c 'echo $$ > ${pidFile}; exec sleep 600'`;
+  // TMPDIR: where recover-application keeps its lock, so that the test sees it taken and released.
+  const cli = spawn(node24Path(), [CLI_BUNDLE, 'recover-application', ...execute(restart, reportPath)], {
+    env: { ...shellEnv(), TMPDIR: runDir },
+    cwd: runDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cli.stdout.resume();
+  cli.stderr.resume();
+  // 'exit', not 'close': the action still holds the output pipes after the command line is gone.
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => cli.on('exit', (_code, signal) => resolve(signal)));
+  const restartPid = async () => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  await waitUntil('the restart command started', async () => (await restartPid()) > 0, { timeoutMs: 60_000 });
+  const command = await restartPid();
+  const action = await parentOf(command);
+  expect(await parentOf(action)).toBe(cli.pid);
+  const locks = async () => (await readdir(runDir)).filter((name) => name.endsWith('.lock'));
+  expect(await locks()).toHaveLength(1);
+
+  cli.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+
+  await waitUntil('the action process ended', async () => !(await processRunning(action)), { timeoutMs: 30_000 });
+  expect(await processRunning(command)).toBe(false);
+  expect(await locks()).toEqual([]);
+  const report = JSON.parse(await readFile(reportPath, 'utf8')) as RecoverApplicationReport;
+  expect(report.passed).toBe(false);
+  expect(report.reasons).toContain('the run was cancelled');
 }, 120_000);

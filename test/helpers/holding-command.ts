@@ -10,7 +10,17 @@ export const holdingCommandStarted = (file: string) =>
     () => false,
   );
 
-/** The command runs in a process group of its own, which SIGKILL of its action does not reach. */
+/** The process (and process group) of the holding command. */
+export const holdingCommandPid = async (file: string) => Number((await readFile(file, 'utf8')).trim());
+
+/**
+ * Stops what is left of the command's process group. The command itself ends with its action
+ * (its parent-death signal, where setpriv is on PATH); the group is gone then, which is no error.
+ */
 export async function stopHoldingCommand(file: string): Promise<void> {
-  process.kill(-Number((await readFile(file, 'utf8')).trim()), 'SIGKILL');
+  try {
+    process.kill(-(await holdingCommandPid(file)), 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }

@@ -66906,7 +66906,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5503:
+/***/ 2492:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68410,956 +68410,8 @@ function loadChecksFile(path, cwd = process.cwd()) {
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/util/words.ts
-
-/**
- * Splits a command line into words the way a user expects from a shell, without a shell:
- * whitespace separates words, single and double quotes group, backslash escapes the next
- * character outside single quotes. Nothing is expanded ($VAR, globs, ~ stay literal).
- */
-function splitWords(text, inputName) {
-    const words = [];
-    let current = '';
-    let inWord = false;
-    let quote;
-    for (let i = 0; i < text.length; i += 1) {
-        const char = text[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            else
-                current += char;
-        }
-        else if (char === '\\') {
-            const next = text[i + 1];
-            if (next === undefined)
-                throw new ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
-            current += next;
-            inWord = true;
-            i += 1;
-        }
-        else if (quote === '"') {
-            if (char === '"')
-                quote = undefined;
-            else
-                current += char;
-        }
-        else if (char === '"' || char === "'") {
-            quote = char;
-            inWord = true;
-        }
-        else if (/\s/.test(char)) {
-            if (inWord)
-                words.push(current);
-            current = '';
-            inWord = false;
-        }
-        else {
-            current += char;
-            inWord = true;
-        }
-    }
-    if (quote)
-        throw new ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
-    if (inWord)
-        words.push(current);
-    return words;
-}
-
-;// CONCATENATED MODULE: ./src/util/command.ts
-
-
-
-
-
-
-
-const HEAD_BYTES = 8 * 1024;
-const TAIL_BYTES = 24 * 1024;
-/** How long a process group has to exit after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 5_000;
-/** With leftovers kept, how long their output is still read after the command exits. */
-const KEPT_OUTPUT_GRACE_MS = 1_000;
-function executable(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        return (0,external_node_fs_.statSync)(path).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
-function checkCommandExists(command, inputName, env, cwd) {
-    if (command.includes('/')) {
-        const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
-        if (!executable(path))
-            throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
-        return;
-    }
-    const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
-    if (!found)
-        throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
-}
-/** A command input as words (no shell), its program checked to exist; undefined when empty. */
-function parseCommand(input, inputName, env, cwd) {
-    const words = splitWords(input, inputName);
-    if (words.length === 0)
-        return undefined;
-    checkCommandExists(words[0], inputName, env, cwd);
-    return words;
-}
-/** The words as a shell would need them quoted, for people to read and copy. */
-function quoteWords(words) {
-    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
-}
-/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
-class BoundedOutput {
-    head = '';
-    tail = '';
-    headFull = false;
-    omitted = 0;
-    add(chunk) {
-        if (!this.headFull) {
-            const room = HEAD_BYTES - this.head.length;
-            if (chunk.length <= room) {
-                this.head += chunk;
-                return;
-            }
-            const cut = chunk.lastIndexOf('\n', room);
-            const keep = cut >= 0 ? cut + 1 : room;
-            this.head += chunk.slice(0, keep);
-            chunk = chunk.slice(keep);
-            this.headFull = true;
-        }
-        this.tail += chunk;
-        if (this.tail.length > TAIL_BYTES * 2)
-            this.trimTail();
-    }
-    trimTail() {
-        if (this.tail.length <= TAIL_BYTES)
-            return;
-        let start = this.tail.length - TAIL_BYTES;
-        const lineStart = this.tail.indexOf('\n', start);
-        if (lineStart >= 0 && lineStart < this.tail.length - 1)
-            start = lineStart + 1;
-        this.omitted += start;
-        this.tail = this.tail.slice(start);
-    }
-    text() {
-        this.trimTail();
-        return this.omitted > 0
-            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
-            : this.head + this.tail;
-    }
-}
-function groupAlive(pid) {
-    if (!pid)
-        return false;
-    try {
-        process.kill(-pid, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function signalGroup(pid, signal) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, signal);
-    }
-    catch {
-        // the group is gone
-    }
-}
-/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
-function outputClosed(child, graceMs) {
-    const { stdout, stderr } = child;
-    if (!stdout || !stderr || (stdout.closed && stderr.closed))
-        return Promise.resolve();
-    return new Promise((done) => {
-        const timer = graceMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                // Processes left running (an application the command started) may hold the pipes open.
-                for (const stream of [stdout, stderr])
-                    stream.unref?.();
-                done();
-            }, graceMs);
-        child.once('close', () => {
-            clearTimeout(timer);
-            done();
-        });
-    });
-}
-function describeExit(file, exit, how) {
-    if (exit.error)
-        return `could not start ${file}: ${exit.error.message}`;
-    if (how.timedOut)
-        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
-    if (how.cancelled)
-        return 'cancelled; its process group was killed';
-    if (exit.code === 0)
-        return 'exited with code 0';
-    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-}
-/**
- * Runs a command without a shell, in its own process group, with exactly the environment given.
- * When it times out or is cancelled the whole group is killed (a script's children too); when it
- * ends, what it left running in its group is stopped or kept as `leftovers` says.
- */
-async function runCommand(words, options) {
-    const [file, ...args] = words;
-    const started = options.now();
-    const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    for (const stream of ['stdout', 'stderr']) {
-        child[stream].setEncoding('utf8').on('data', (chunk) => {
-            output.add(chunk);
-            options.onOutput?.(chunk, stream);
-        });
-    }
-    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
-    let killTimer;
-    const stopGroup = () => {
-        signalGroup(child.pid, 'SIGTERM');
-        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-    };
-    const timer = setTimeout(() => {
-        how.timedOut = true;
-        stopGroup();
-    }, options.timeoutSeconds * 1000);
-    const onAbort = () => {
-        how.cancelled = true;
-        stopGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const exit = await new Promise((done) => {
-        child.once('error', (error) => done({ code: null, signal: null, error }));
-        child.once('exit', (code, signal) => done({ code, signal }));
-    });
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    if (!exit.error) {
-        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
-        if (!keep)
-            stopGroup();
-        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
-    }
-    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
-    if (groupAlive(child.pid))
-        killTimer?.unref();
-    else
-        clearTimeout(killTimer);
-    return {
-        command: redact(quoteWords(words), options.secrets),
-        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
-        exitCode: exit.code,
-        signal: exit.signal,
-        timedOut: how.timedOut,
-        durationSeconds: secondsBetween(started, options.now()),
-        output: redact(output.text(), options.secrets),
-        omittedCharacters: output.omitted,
-        detail: redact(describeExit(file, exit, how), options.secrets),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
-
-
-/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
-    return parseCommand(input, inputName, env, cwd);
-}
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** What the action sets for the smoke command itself: the restored database. */
-const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
-/**
- * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
- * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
- * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
- * never passed on.
- */
-function parseSmokeEnv(input, smokeCommand, env) {
-    const names = input.split(/[\s,]+/).filter(Boolean);
-    if (names.length === 0)
-        return [];
-    if (!smokeCommand)
-        throw new ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
-    for (const name of names) {
-        if (/^INPUT_/i.test(name))
-            throw new ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
-        if (!VARIABLE_NAME.test(name))
-            throw new ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
-        if (SET_BY_THE_ACTION.includes(name))
-            throw new ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
-        if (env[name] === undefined)
-            throw new ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
-    }
-    return [...new Set(names)];
-}
-
-;// CONCATENATED MODULE: ./src/report/report-path.ts
-
-
-
-const INPUT = 'report-path';
-/** What is at a path now: a file, a folder, or nothing (an unreadable path counts as nothing; the write will say why). */
-function kindOf(path) {
-    const stat = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
-    if (!stat)
-        return undefined;
-    return stat.isDirectory() ? 'folder' : 'file';
-}
-/** The nearest existing ancestor of `path` when it is a file, so no folder can be made under it. */
-function fileInTheWay(path) {
-    for (let parent = (0,external_node_path_.dirname)(path); parent !== (0,external_node_path_.dirname)(parent); parent = (0,external_node_path_.dirname)(parent)) {
-        const kind = kindOf(parent);
-        if (kind === 'folder')
-            return undefined;
-        if (kind === 'file')
-            return parent;
-    }
-    return undefined;
-}
-/**
- * The report-path input of every action that writes a report: a file, relative to the workspace
- * or absolute (e.g. under the runner's temp folder), checked before the run so that an hour of
- * work is not lost to a report that cannot be written at its end.
- */
-function parseReportPath(input, defaultPath, cwd = process.cwd()) {
-    const path = input.trim() || defaultPath;
-    if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
-        throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
-    }
-    const endsInSeparator = /[/\\]$/.test(path);
-    if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
-        throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
-    }
-    const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
-    if (file)
-        throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
-    return path;
-}
-
-;// CONCATENATED MODULE: ./src/util/inputs.ts
-
-function parseBoolean(input, name, fallback) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
-}
-function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    if (!/^-?\d+$/.test(text))
-        throw new ConfigurationError(`${name} must be a whole number, got '${text}'`);
-    const value = Number(text);
-    if (value < min)
-        throw new ConfigurationError(`${name} must be at least ${min}, got ${value}`);
-    if (value > max)
-        throw new ConfigurationError(`${name} must be at most ${max}, got ${value}`);
-    return value;
-}
-function parseChoice(input, name, choices, fallback) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
-    if (!match)
-        throw new ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
-    return match;
-}
-
-;// CONCATENATED MODULE: ./src/aws/rds-recovery-point.ts
-
-
-const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
-const rds_recovery_point_INPUT = 'recovery-point';
-function parseRecoveryPoint(input) {
-    const text = input.trim();
-    if (text === '' || text === 'latest')
-        return { kind: 'latest' };
-    if (text === 'snapshot')
-        return { kind: 'newest-snapshot' };
-    if (text.startsWith('snapshot:')) {
-        const id = text.slice('snapshot:'.length).trim();
-        if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
-            throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
-        }
-        return { kind: 'snapshot', id };
-    }
-    if (startsWithDate(text))
-        return { kind: 'time', time: parseIsoTime(text, rds_recovery_point_INPUT) };
-    throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
-}
-function describeSelector(selector) {
-    switch (selector.kind) {
-        case 'latest':
-            return 'latest';
-        case 'time':
-            return selector.time.toISOString();
-        case 'newest-snapshot':
-            return 'snapshot (the newest)';
-        case 'snapshot':
-            return `snapshot:${selector.id}`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/database-secret-ref.ts
-
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:secret:[\w/+=.@!-]+$/;
-/** Secrets Manager's names: up to 512 of these characters (RDS's own are `rds!db-<uuid>`). */
-const SECRET_NAME = /^[\w/+=.@!-]{1,512}$/;
-/** `managed`, a secret's ARN or its name; anything else is refused with what to write. */
-function parseDatabaseSecretRef(input, inputName) {
-    const text = input.trim();
-    if (!text)
-        return undefined;
-    if (text === 'managed')
-        return { kind: 'managed' };
-    if (text.startsWith('arn:') ? SECRET_ARN.test(text) : SECRET_NAME.test(text))
-        return { kind: 'id', id: text };
-    throw new ConfigurationError(`${inputName} '${text}' is neither managed nor a Secrets Manager secret name or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
-}
-/** A secret ARN names its region, and the secret is read there; a name is read in `fallback`. */
-function secretRegion(secretId, fallback) {
-    return SECRET_ARN.exec(secretId)?.[1] ?? fallback;
-}
-
-;// CONCATENATED MODULE: ./src/rds-restore/inputs.ts
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_REPORT_PATH = 'rds-restore-test-report.json';
-/** Hourly manual snapshots against RDS's default quota of 100 per region: two days of hourlies, then weekly and monthly. */
-const DEFAULT_SNAPSHOT_RETENTION = 'daily=2,weekly=35,monthly=365';
-const DEFAULT_INSTANCE_CLASS = 'db.t4g.small';
-/** The plan's objectives: database failure 1 h / 1 h; regional outage 8 h / 1 h. */
-const RTO_SAME_REGION = 3_600;
-const RTO_OTHER_REGION = 28_800;
-const IDENT = '([A-Za-z_][A-Za-z0-9_$]*)';
-function parseTableList(input, name) {
-    return input
-        .split(/[\s,]+/)
-        .filter(Boolean)
-        .map((text) => {
-        const match = new RegExp(`^(?:${IDENT}\\.)?${IDENT}$`).exec(text);
-        if (!match)
-            throw new ConfigurationError(`${name}: '${text}' is not a table name; write schema.table or table, separated by commas`);
-        return { schema: match[1] ?? 'public', table: match[2] };
-    });
-}
-function parseFreshness(input) {
-    return input
-        .split(/[\s,]+/)
-        .filter(Boolean)
-        .map((text) => {
-        const match = new RegExp(`^(?:${IDENT}\\.)?${IDENT}\\.${IDENT}$`).exec(text);
-        if (!match)
-            throw new ConfigurationError(`newest-row-columns: '${text}' is not table.column; write e.g. payments.created_at or public.payments.created_at`);
-        return { schema: match[1] ?? 'public', table: match[2], column: match[3] };
-    });
-}
-function parseSecurityGroups(input) {
-    const ids = input.split(/[\s,]+/).filter(Boolean);
-    const bad = ids.find((id) => !/^sg-[0-9a-f]{8,17}$/.test(id));
-    if (bad)
-        throw new ConfigurationError(`vpc-security-group-ids: '${bad}' is not a security group id like sg-0123456789abcdef0`);
-    return ids;
-}
-function parseSnapshotInputs(input, env, cwd) {
-    const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
-    const copyText = input('copy-to-region').trim();
-    const copyRegion = copyText ? parseRegion(copyText, env, 'copy-to-region') : undefined;
-    if (copyRegion === sourceRegion)
-        throw new ConfigurationError(`copy-to-region is the source region (${sourceRegion}); name the secondary region, or leave it empty for no copy`);
-    const kmsKeyId = input('kms-key-id').trim() || undefined;
-    if (kmsKeyId && !copyRegion)
-        throw new ConfigurationError('kms-key-id is the key of the copy in copy-to-region; set copy-to-region too');
-    return {
-        mode: 'snapshot',
-        instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
-        sourceRegion,
-        copyRegion,
-        kmsKeyId,
-        retention: parseRetention(input('retention') || DEFAULT_SNAPSHOT_RETENTION),
-        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
-        endpointUrl: parseEndpointUrl(input('endpoint-url')),
-        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
-    };
-}
-/**
- * Exactly one of password and master-password-secret: a second source of the same password is a
- * mistake, not a fallback. With database-auth iam neither: username then names a user with rds_iam.
- */
-function parseMasterLogin(input, auth) {
-    const username = input('username').trim();
-    const password = input('password');
-    const secret = parseDatabaseSecretRef(input('master-password-secret'), 'master-password-secret');
-    if (auth === 'iam') {
-        if (password || secret)
-            throw new ConfigurationError(`${password ? 'password' : 'master-password-secret'} is set, but database-auth is iam: remove it (the restored instance is signed in to with an IAM token for username)`);
-        if (!username)
-            throw new ConfigurationError('username is required with database-auth iam: a user of the source that has rds_iam');
-        return { from: 'iam', username };
-    }
-    if (password && secret)
-        throw new ConfigurationError('password and master-password-secret are both set: keep one, master-password-secret (the secret RDS keeps the master password in) or password');
-    if (secret)
-        return { from: 'secret', secret, ...(username ? { username } : {}) };
-    if (!password)
-        throw new ConfigurationError("the source instance's master password is required (the restored instance keeps it): set master-password-secret to managed (the secret RDS keeps it in) or a secret's ARN, or password to a GitHub secret; or database-auth: iam with a username that has rds_iam");
-    if (!username)
-        throw new ConfigurationError("username is required with password: the source instance's master user (the restored instance keeps it)");
-    return { from: 'inputs', username, password };
-}
-/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-function parseRdsRestoreInputs(input, env = process.env, cwd = process.cwd(), onToken = ignoreTokens) {
-    const mode = parseChoice(input('mode'), 'mode', ['restore-test', 'snapshot'], 'restore-test');
-    if (mode === 'snapshot')
-        return parseSnapshotInputs(input, env, cwd);
-    const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
-    const region = input('region').trim() ? parseRegion(input('region'), env, 'region') : sourceRegion;
-    const databaseAuth = databaseAuthFor(input('database-auth'), region, onToken);
-    const checksPath = input('checks').trim();
-    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
-    const subnetGroup = input('db-subnet-group').trim() || undefined;
-    return {
-        mode,
-        instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
-        sourceRegion,
-        region,
-        endpointUrl: parseEndpointUrl(input('endpoint-url')),
-        recoveryPoint: parseRecoveryPoint(input('recovery-point')),
-        instanceClass: input('instance-class').trim() || DEFAULT_INSTANCE_CLASS,
-        subnetGroup,
-        securityGroupIds: parseSecurityGroups(input('vpc-security-group-ids')),
-        master: parseMasterLogin(input, databaseAuth.auth),
-        databaseAuth,
-        database: input('database').trim() || 'postgres',
-        checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-        smokeCommand,
-        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
-        smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
-        countTables: parseTableList(input('count-tables'), 'count-tables'),
-        freshness: parseFreshness(input('newest-row-columns')),
-        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', region === sourceRegion ? RTO_SAME_REGION : RTO_OTHER_REGION, 1),
-        rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3_600, 1),
-        keepInstance: parseBoolean(input('keep-instance'), 'keep-instance', false),
-        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
-        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
-    };
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
-    prerequisites: 'Plan prerequisites in place',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
-}
-
-;// CONCATENATED MODULE: ./src/report/recovery-evidence.ts
-
-
-/** The detail the step pipeline gives a step it did not run because an earlier one failed or the run was cancelled. */
-const NOT_RUN = /^not run/;
-/** A step skipped because it was not configured (as opposed to not run: an earlier step failed). */
-const notConfigured = (step) => step.status === 'skipped' && !NOT_RUN.test(step.detail ?? '');
-/**
- * How a step reads as a row of the checklist: absent or not run, it was not achieved (failed);
- * skipped as not configured, it stays skipped unless the row cannot do without it.
- */
-function stepOutcome(step, options = {}) {
-    if (!step)
-        return { status: 'failed', detail: 'not reached' };
-    if (step.status === 'skipped')
-        return !options.required && notConfigured(step)
-            ? { status: 'skipped', detail: step.detail }
-            : { status: 'failed', detail: step.detail };
-    return { status: step.status, detail: step.detail };
-}
-/**
- * RTO as measured by a run: from the start of the first of `recoverySteps` to the end of the last
- * one that ran. Measured only when the recovery completed (each of those steps passed or was not
- * configured) and began with the first of them.
- */
-function measureRecoveryTime(steps, recoverySteps) {
-    const recovery = steps.filter((s) => recoverySteps.includes(s.name));
-    const completed = recovery.every((s) => s.status === 'passed' || notConfigured(s));
-    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
-    const first = ran[0];
-    const last = ran.at(-1);
-    if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
-        return { seconds: null };
-    return {
-        from: first.startedAt,
-        to: last.finishedAt,
-        seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
-    };
-}
-/** The checklist's RTO row from the run's RTO objective. */
-function rtoChecklistItem(rto) {
-    if (rto === undefined || rto.measuredSeconds === null)
-        return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
-    return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
-}
-/** A restore test passes when nothing went wrong and every objective was measured and met. */
-function restoreTestPassed(reasons, objectives) {
-    return reasons.length === 0 && objectives.every((o) => o.passed === true);
-}
-/** One reason per objective the run measured and missed. */
-function missedObjectives(objectives) {
-    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null
-        ? [
-            `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
-        ]
-        : []);
-}
-
-;// CONCATENATED MODULE: ./src/checks/checks-checklist.ts
-
-
-
-/**
- * The checklist rows the smoke command and the user's checks speak to: the application starts,
- * each row a check is marked for, and the critical features (every check).
- */
-function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
-    const started = stepOutcome(smokeStep);
-    const items = [
-        checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail),
-    ];
-    for (const tag of Object.keys(CHECKLIST_TAGS)) {
-        const key = CHECKLIST_TAGS[tag];
-        const marked = results.filter((r) => r.checklist.includes(tag));
-        if (!tagged.has(tag))
-            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
-        else if (marked.length === 0)
-            items.push(checklistItem(key, 'failed', stepOutcome(checksStep).detail ?? 'not reached'));
-        else
-            items.push(checklistItem(key, marked.some((r) => !r.passed) ? 'failed' : 'passed', marked.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
-    }
-    const checks = stepOutcome(checksStep);
-    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
-    return items;
-}
-
-;// CONCATENATED MODULE: ./src/rds-restore/rds-restore-report.ts
-
-
-
-
-
-const REPORT_KIND = 'rds-restore-test';
-const STEP = {
-    resolve: 'resolve recovery point',
-    preflight: 'preflight',
-    restore: 'restore',
-    wait: 'wait for instance',
-    connect: 'connect',
-    tables: 'tables',
-    checks: 'checks',
-    smoke: 'smoke',
-    delete: 'delete instance',
-};
-const RECOVERY_STEPS = [STEP.restore, STEP.wait, STEP.connect, STEP.tables, STEP.checks, STEP.smoke];
-/** RTO: from the restore call until the checks and the smoke command passed; only when every one of those steps passed or was not configured. */
-function measureRto(steps) {
-    return measureRecoveryTime(steps, RECOVERY_STEPS);
-}
-const MECHANISM = { 'point-in-time': 'point-in-time restore', snapshot: 'snapshot restore' };
-function rdsObjectives(details, targets) {
-    const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS recovery point';
-    const where = details.region === details.sourceRegion ? details.region : `${details.region}, from ${details.sourceRegion}`;
-    return [
-        objective('RTO', details.scenario, `RDS ${mechanism} in ${where}: restore call until the checks and smoke command passed`, targets.rtoSeconds, details.rto.seconds),
-        objective('RPO', details.scenario, `age of the recovery point at the test (RDS ${mechanism}: ${details.recoveryPoint?.label ?? 'not resolved'})`, targets.rpoSeconds, details.rpo?.pointAgeSeconds ?? null),
-        objective('RPO', details.scenario, `largest gap between RDS recovery points over ${details.rpo?.windowDays ?? 30} days (point-in-time window and snapshots in ${details.region})`, targets.rpoSeconds, details.rpo?.maxGapSeconds ?? null),
-    ];
-}
-/** The plan's Test Checklist rows an RDS restore test speaks to. */
-function rdsChecklist(steps, details, objectives, tagged) {
-    const get = (name) => steps.find((s) => s.name === name);
-    const items = [];
-    const restoreSteps = [STEP.restore, STEP.wait, STEP.connect, STEP.tables].map((name) => stepOutcome(get(name)));
-    const failed = restoreSteps.find((s) => s.status !== 'passed');
-    items.push(checklistItem('restore', failed ? 'failed' : 'passed', failed
-        ? failed.detail
-        : `${details.recoveryPoint?.label ?? ''} restored into ${details.instance.id}; ${restoreSteps[3]?.detail ?? ''}`));
-    items.push(...checksChecklist({
-        smokeStep: get(STEP.smoke),
-        smoke: details.smoke,
-        checksStep: get(STEP.checks),
-        results: details.checks.results,
-        tagged,
-    }));
-    const [rto, ...rpo] = objectives;
-    items.push(rtoChecklistItem(rto));
-    const measured = rpo.every((o) => o.measuredSeconds !== null);
-    const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS';
-    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', measured
-        ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})`
-        : 'not measured: no recovery point resolved'));
-    return items;
-}
-
-;// CONCATENATED MODULE: ./src/aws/throttling.ts
-
-
-/**
- * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
- * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
- * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
- */
-const THROTTLING_CODES = new Set([
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'TooManyRequestsException',
-    'PriorRequestNotComplete',
-]);
-function isThrottlingError(error) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const { name, Code, $retryable } = error;
-    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
-}
-/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
-async function throttling_retryWhileThrottled(call, options) {
-    const clock = options.clock ?? clock_systemClock;
-    for (let attempt = 1;; attempt += 1) {
-        try {
-            return { value: await call(), attempts: attempt };
-        }
-        catch (error) {
-            const remaining = options.deadline - clock.now();
-            if (!isThrottlingError(error) || remaining <= 0)
-                throw error;
-            const delay = Math.min(backoffDelay(options.backoff, attempt), remaining);
-            options.onRetry?.(error, attempt, delay);
-            await clock.sleep(delay);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/rds.ts
-
-
-
-
-
-
-/**
- * Statuses an instance passes through on its own (a promotion under way, a reboot, a backup);
- * a caller waits these out. Any other status but 'available' needs a person.
- */
-const TRANSITIONAL_STATUSES = new Set([
-    'backing-up',
-    'configuring-enhanced-monitoring',
-    'configuring-iam-database-auth',
-    'configuring-log-exports',
-    'converting-to-vpc',
-    'creating',
-    'maintenance',
-    'modifying',
-    'moving-to-vpc',
-    'rebooting',
-    'renaming',
-    'resetting-master-credentials',
-    'starting',
-    'storage-config-upgrade',
-    'storage-initialization',
-    'storage-optimization',
-    'upgrading',
-]);
-function toInstanceState(instance, region) {
-    const sourceText = instance.ReadReplicaSourceDBInstanceIdentifier;
-    return {
-        id: (instance.DBInstanceIdentifier ?? '').toLowerCase(),
-        region,
-        arn: instance.DBInstanceArn,
-        status: instance.DBInstanceStatus ?? 'unknown',
-        engine: instance.Engine ?? 'unknown',
-        engineVersion: instance.EngineVersion ?? 'unknown',
-        endpoint: instance.Endpoint?.Address
-            ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 }
-            : undefined,
-        source: sourceText ? rds_instance_ref_parseInstanceRef(sourceText, region) : undefined,
-        replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
-        tags: tagsOf(instance.TagList),
-        latestRestorableTime: instance.LatestRestorableTime,
-        createdAt: instance.InstanceCreateTime,
-        backupRetentionDays: instance.BackupRetentionPeriod,
-        instanceClass: instance.DBInstanceClass,
-        publiclyAccessible: instance.PubliclyAccessible,
-        deletionProtection: instance.DeletionProtection,
-        resourceId: instance.DbiResourceId,
-        subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
-        securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
-        multiAz: instance.MultiAZ,
-        masterUserSecretArn: instance.MasterUserSecret?.SecretArn,
-    };
-}
-/** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
-async function describeInstance(client, ref) {
-    const response = await unlessNotFound(client.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: ref.id })), 'DBInstanceNotFoundFault', 'DBInstanceNotFound');
-    const instance = response?.DBInstances?.[0];
-    return instance ? toInstanceState(instance, ref.region) : undefined;
-}
-function endpointText(state) {
-    return state?.endpoint ? `${state.endpoint.address}:${state.endpoint.port}` : undefined;
-}
-/** True when `state` lists `replica` (by identifier or ARN) among its read replicas. */
-function listsReplica(state, replica) {
-    return state.replicas.some((entry) => {
-        const ref = parseInstanceRef(entry, state.region);
-        return ((replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region));
-    });
-}
-const throttled = (options) => ({
-    deadline: options.deadline,
-    backoff: options.throttle,
-    clock: options.clock,
-});
-async function addInstanceTags(client, arn, tags, options) {
-    await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tagList(tags) })), throttled(options));
-}
-/**
- * Describes the instance with backoff until `isDone` accepts what RDS reports or the deadline
- * passes. RDS's own waiter (DBInstanceAvailable) cannot be used for a promotion: it is satisfied
- * by 'available', which RDS reports before a promotion starts, and does not look at the
- * replication source.
- */
-async function pollInstance(client, ref, isDone, options) {
-    return pollUntil(async () => (await throttling_retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value, isDone, {
-        deadline: options.deadline,
-        backoff: options.poll,
-        clock: options.clock,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/aws/rds-recovery.ts
-
-
-
-/** Every automated backup a region describes for the instance (paginated). */
-async function describeAutomatedBackups(client, instanceId) {
-    const found = [];
-    let marker;
-    do {
-        const page = await client.send(new dist_cjs/* DescribeDBInstanceAutomatedBackupsCommand */.peb({ DBInstanceIdentifier: instanceId, Marker: marker }));
-        for (const backup of page.DBInstanceAutomatedBackups ?? []) {
-            found.push({
-                arn: backup.DBInstanceAutomatedBackupsArn ?? '',
-                instanceId: (backup.DBInstanceIdentifier ?? '').toLowerCase(),
-                sourceRegion: backup.Region ?? '',
-                status: backup.Status ?? 'unknown',
-                earliest: backup.RestoreWindow?.EarliestTime,
-                latest: backup.RestoreWindow?.LatestTime,
-                retentionDays: backup.BackupRetentionPeriod ?? 0,
-            });
-        }
-        marker = page.Marker;
-    } while (marker);
-    return found;
-}
-function temporarySettings(target) {
-    return {
-        DBInstanceClass: target.instanceClass,
-        PubliclyAccessible: target.publiclyAccessible ?? false,
-        DeletionProtection: target.deletionProtection ?? false,
-        MultiAZ: target.multiAz ?? false,
-        CopyTagsToSnapshot: false,
-        ...(target.iamDatabaseAuthentication ? { EnableIAMDatabaseAuthentication: true } : {}),
-        Tags: rds_tags_tagList(target.tags),
-        ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
-        ...(target.securityGroupIds.length ? { VpcSecurityGroupIds: target.securityGroupIds } : {}),
-    };
-}
-/** RestoreDBInstanceToPointInTime: `time` 'latest' asks RDS for its latest restorable time. */
-async function restoreToPointInTime(client, source, time, target, region) {
-    const response = await client.send(new dist_cjs/* RestoreDBInstanceToPointInTimeCommand */.i4({
-        ...('instanceId' in source
-            ? { SourceDBInstanceIdentifier: source.instanceId }
-            : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
-        TargetDBInstanceIdentifier: target.id,
-        ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
-        ...temporarySettings(target),
-    }));
-    return toInstanceState(response.DBInstance ?? {}, region);
-}
-async function restoreFromSnapshot(client, snapshot, target, region) {
-    const response = await client.send(new dist_cjs/* RestoreDBInstanceFromDBSnapshotCommand */.dX$({
-        DBSnapshotIdentifier: snapshot,
-        DBInstanceIdentifier: target.id,
-        ...temporarySettings(target),
-    }));
-    return toInstanceState(response.DBInstance ?? {}, region);
-}
-
-;// CONCATENATED MODULE: ./src/aws/rds-wait.ts
-
-
-/**
- * Polls until the instance is available, logging each new status at once and the current one on a
- * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
- */
-async function waitUntilAvailable(client, id, region, options) {
-    const { clock, log } = options;
-    const started = clock.now();
-    const statuses = [];
-    let lastLog = started;
-    const outcome = await pollInstance(client, { id, region }, (state) => {
-        const status = state?.status ?? 'not found';
-        const now = clock.now();
-        if (statuses.at(-1)?.status !== status) {
-            statuses.push({ status, at: new Date(now).toISOString() });
-            log.info(`${id}: ${status} after ${formatDuration((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        else if (now - lastLog >= options.progressEveryMs) {
-            log.info(`${id}: still ${status} after ${formatDuration((now - started) / 1000)}`);
-            lastLog = now;
-        }
-        return status === 'available' || options.signal?.aborted === true;
-    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
-    const available = outcome.value?.status === 'available';
-    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
-}
-
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -69370,8 +68422,6 @@ function isPlainObject(value) {
 	return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/file-url.js
 
 
@@ -78421,13 +77471,13 @@ const parseArguments = ({mapArguments, firstArgument, nextArguments, deepOptions
 
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/command.js
 // Main logic for `execaCommand()`
-const mapCommandAsync = ({file, commandArguments}) => command_parseCommand(file, commandArguments);
+const mapCommandAsync = ({file, commandArguments}) => parseCommand(file, commandArguments);
 
 // Main logic for `execaCommandSync()`
-const mapCommandSync = ({file, commandArguments}) => ({...command_parseCommand(file, commandArguments), isSync: true});
+const mapCommandSync = ({file, commandArguments}) => ({...parseCommand(file, commandArguments), isSync: true});
 
 // Convert `execaCommand(command)` into `execa(file, ...commandArguments)`
-const command_parseCommand = (command, unusedArguments) => {
+const parseCommand = (command, unusedArguments) => {
 	if (unusedArguments.length > 0) {
 		throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
 	}
@@ -78512,6 +77562,1034 @@ const {
 	getCancelSignal: execa_getCancelSignal,
 } = getIpcExport();
 
+
+;// CONCATENATED MODULE: ./src/util/child-process.ts
+/**
+ * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
+ * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
+ * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
+ * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
+ * or a migration left running by a run that is gone would go on changing a database nobody watches.
+ *
+ * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
+ * executes the program: the process started is the program itself (its pid, process group, exit
+ * status, signals and standard streams), and the kernel kills it when the thread that started it
+ * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
+ * of the action's process. The signal is the program's own: what it started itself (a script's
+ * children) is stopped when the action cancels, by its process group, not when the action is killed.
+ * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
+ */
+
+
+
+
+
+/** Whether `path` is a file this process may execute. */
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Where `name` is on a PATH (a program name without a slash), or undefined. */
+function onPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter))
+        if (dir && executable((0,external_node_path_.join)(dir, name)))
+            return (0,external_node_path_.join)(dir, name);
+    return undefined;
+}
+let setpriv;
+/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
+function parentDeathTool() {
+    if (setpriv !== undefined)
+        return setpriv;
+    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
+    const works = found !== undefined &&
+        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
+            env: { PATH: process.env.PATH ?? '' },
+            stdio: 'ignore',
+            timeout: 10_000,
+        }).status === 0;
+    setpriv = works ? found : null;
+    return setpriv;
+}
+/** What the debug log says about the programs this action will start. */
+function childProcessesNote() {
+    const tool = parentDeathTool();
+    return tool
+        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
+        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
+}
+/** Whether the program a command names can be found, as its spawn would look for it. */
+function programFound(file, where) {
+    if (!file.includes('/'))
+        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
+    return executable((0,external_node_path_.isAbsolute)(file) ? file : (0,external_node_path_.resolve)(where.cwd ?? process.cwd(), file));
+}
+/**
+ * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
+ * is missing. A program that cannot be found is started as it is too, so that starting it fails as
+ * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
+ */
+function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
+    if (!tool || !programFound(file, where))
+        return { file, args: [...args] };
+    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
+}
+const folder = (cwd) => (cwd instanceof URL ? (0,external_node_url_.fileURLToPath)(cwd) : cwd);
+/** Node's spawn, the program tied to the action's process. */
+function spawnProgram(file, args, options) {
+    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
+    return (0,external_node_child_process_.spawn)(command.file, command.args, options);
+}
+/** execa, the program tied to the action's process. */
+function execaProgram(file, args, options) {
+    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
+    return execa(command.file, command.args, options);
+}
+
+;// CONCATENATED MODULE: ./src/util/words.ts
+
+/**
+ * Splits a command line into words the way a user expects from a shell, without a shell:
+ * whitespace separates words, single and double quotes group, backslash escapes the next
+ * character outside single quotes. Nothing is expanded ($VAR, globs, ~ stay literal).
+ */
+function splitWords(text, inputName) {
+    const words = [];
+    let current = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < text.length; i += 1) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                current += char;
+        }
+        else if (char === '\\') {
+            const next = text[i + 1];
+            if (next === undefined)
+                throw new ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
+            current += next;
+            inWord = true;
+            i += 1;
+        }
+        else if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else
+                current += char;
+        }
+        else if (char === '"' || char === "'") {
+            quote = char;
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(current);
+            current = '';
+            inWord = false;
+        }
+        else {
+            current += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
+    if (inWord)
+        words.push(current);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./src/util/command.ts
+
+
+
+
+
+
+const HEAD_BYTES = 8 * 1024;
+const TAIL_BYTES = 24 * 1024;
+/** How long a process group has to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
+/** With leftovers kept, how long their output is still read after the command exits. */
+const KEPT_OUTPUT_GRACE_MS = 1_000;
+/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
+function checkCommandExists(command, inputName, env, cwd) {
+    if (command.includes('/')) {
+        const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
+        if (!executable(path))
+            throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
+        return;
+    }
+    if (!onPath(command, env.PATH))
+        throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+}
+/** A command input as words (no shell), its program checked to exist; undefined when empty. */
+function command_parseCommand(input, inputName, env, cwd) {
+    const words = splitWords(input, inputName);
+    if (words.length === 0)
+        return undefined;
+    checkCommandExists(words[0], inputName, env, cwd);
+    return words;
+}
+/** The words as a shell would need them quoted, for people to read and copy. */
+function quoteWords(words) {
+    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
+}
+/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
+class BoundedOutput {
+    head = '';
+    tail = '';
+    headFull = false;
+    omitted = 0;
+    add(chunk) {
+        if (!this.headFull) {
+            const room = HEAD_BYTES - this.head.length;
+            if (chunk.length <= room) {
+                this.head += chunk;
+                return;
+            }
+            const cut = chunk.lastIndexOf('\n', room);
+            const keep = cut >= 0 ? cut + 1 : room;
+            this.head += chunk.slice(0, keep);
+            chunk = chunk.slice(keep);
+            this.headFull = true;
+        }
+        this.tail += chunk;
+        if (this.tail.length > TAIL_BYTES * 2)
+            this.trimTail();
+    }
+    trimTail() {
+        if (this.tail.length <= TAIL_BYTES)
+            return;
+        let start = this.tail.length - TAIL_BYTES;
+        const lineStart = this.tail.indexOf('\n', start);
+        if (lineStart >= 0 && lineStart < this.tail.length - 1)
+            start = lineStart + 1;
+        this.omitted += start;
+        this.tail = this.tail.slice(start);
+    }
+    text() {
+        this.trimTail();
+        return this.omitted > 0
+            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+            : this.head + this.tail;
+    }
+}
+function groupAlive(pid) {
+    if (!pid)
+        return false;
+    try {
+        process.kill(-pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function signalGroup(pid, signal) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group is gone
+    }
+}
+/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
+function outputClosed(child, graceMs) {
+    const { stdout, stderr } = child;
+    if (!stdout || !stderr || (stdout.closed && stderr.closed))
+        return Promise.resolve();
+    return new Promise((done) => {
+        const timer = graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                // Processes left running (an application the command started) may hold the pipes open.
+                for (const stream of [stdout, stderr])
+                    stream.unref?.();
+                done();
+            }, graceMs);
+        child.once('close', () => {
+            clearTimeout(timer);
+            done();
+        });
+    });
+}
+function describeExit(file, exit, how) {
+    if (exit.error)
+        return `could not start ${file}: ${exit.error.message}`;
+    if (how.timedOut)
+        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
+    if (how.cancelled)
+        return 'cancelled; its process group was killed';
+    if (exit.code === 0)
+        return 'exited with code 0';
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+/**
+ * Runs a command without a shell, in its own process group, with exactly the environment given,
+ * tied to the action's process (child-process.ts). When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * ends, what it left running in its group is stopped or kept as `leftovers` says.
+ */
+async function runCommand(words, options) {
+    const [file, ...args] = words;
+    const started = options.now();
+    const output = new BoundedOutput();
+    const child = spawnProgram(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    for (const stream of ['stdout', 'stderr']) {
+        child[stream]?.setEncoding('utf8').on('data', (chunk) => {
+            output.add(chunk);
+            options.onOutput?.(chunk, stream);
+        });
+    }
+    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
+    let killTimer;
+    const stopGroup = () => {
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(() => {
+        how.timedOut = true;
+        stopGroup();
+    }, options.timeoutSeconds * 1000);
+    const onAbort = () => {
+        how.cancelled = true;
+        stopGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exit = await new Promise((done) => {
+        child.once('error', (error) => done({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => done({ code, signal }));
+    });
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!exit.error) {
+        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
+        if (!keep)
+            stopGroup();
+        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
+    }
+    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
+    if (groupAlive(child.pid))
+        killTimer?.unref();
+    else
+        clearTimeout(killTimer);
+    return {
+        command: redact(quoteWords(words), options.secrets),
+        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
+        exitCode: exit.code,
+        signal: exit.signal,
+        timedOut: how.timedOut,
+        durationSeconds: secondsBetween(started, options.now()),
+        output: redact(output.text(), options.secrets),
+        omittedCharacters: output.omitted,
+        detail: redact(describeExit(file, exit, how), options.secrets),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+
+
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    return command_parseCommand(input, inputName, env, cwd);
+}
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What the action sets for the smoke command itself: the restored database. */
+const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
+/**
+ * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
+ * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
+ * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
+ * never passed on.
+ */
+function parseSmokeEnv(input, smokeCommand, env) {
+    const names = input.split(/[\s,]+/).filter(Boolean);
+    if (names.length === 0)
+        return [];
+    if (!smokeCommand)
+        throw new ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
+    for (const name of names) {
+        if (/^INPUT_/i.test(name))
+            throw new ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
+        if (!VARIABLE_NAME.test(name))
+            throw new ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
+        if (SET_BY_THE_ACTION.includes(name))
+            throw new ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
+        if (env[name] === undefined)
+            throw new ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
+    }
+    return [...new Set(names)];
+}
+
+;// CONCATENATED MODULE: ./src/report/report-path.ts
+
+
+
+const INPUT = 'report-path';
+/** What is at a path now: a file, a folder, or nothing (an unreadable path counts as nothing; the write will say why). */
+function kindOf(path) {
+    const stat = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+    if (!stat)
+        return undefined;
+    return stat.isDirectory() ? 'folder' : 'file';
+}
+/** The nearest existing ancestor of `path` when it is a file, so no folder can be made under it. */
+function fileInTheWay(path) {
+    for (let parent = (0,external_node_path_.dirname)(path); parent !== (0,external_node_path_.dirname)(parent); parent = (0,external_node_path_.dirname)(parent)) {
+        const kind = kindOf(parent);
+        if (kind === 'folder')
+            return undefined;
+        if (kind === 'file')
+            return parent;
+    }
+    return undefined;
+}
+/**
+ * The report-path input of every action that writes a report: a file, relative to the workspace
+ * or absolute (e.g. under the runner's temp folder), checked before the run so that an hour of
+ * work is not lost to a report that cannot be written at its end.
+ */
+function parseReportPath(input, defaultPath, cwd = process.cwd()) {
+    const path = input.trim() || defaultPath;
+    if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
+        throw new ConfigurationError(`${INPUT} contains a line break or another control character; name a file on one line, e.g. ${defaultPath}`);
+    }
+    const endsInSeparator = /[/\\]$/.test(path);
+    if (endsInSeparator || ['.', '..'].includes((0,external_node_path_.basename)(path)) || kindOf((0,external_node_path_.resolve)(cwd, path)) === 'folder') {
+        throw new ConfigurationError(`${INPUT} '${path}' is a folder; name a file, e.g. ${endsInSeparator ? path : `${path}/`}${defaultPath}`);
+    }
+    const file = fileInTheWay((0,external_node_path_.resolve)(cwd, path));
+    if (file)
+        throw new ConfigurationError(`${INPUT} '${path}' is under ${file}, which is a file, not a folder; name a file in a folder`);
+    return path;
+}
+
+;// CONCATENATED MODULE: ./src/util/inputs.ts
+
+function parseBoolean(input, name, fallback) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
+}
+function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    if (!/^-?\d+$/.test(text))
+        throw new ConfigurationError(`${name} must be a whole number, got '${text}'`);
+    const value = Number(text);
+    if (value < min)
+        throw new ConfigurationError(`${name} must be at least ${min}, got ${value}`);
+    if (value > max)
+        throw new ConfigurationError(`${name} must be at most ${max}, got ${value}`);
+    return value;
+}
+function parseChoice(input, name, choices, fallback) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
+    if (!match)
+        throw new ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
+    return match;
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds-recovery-point.ts
+
+
+const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
+const rds_recovery_point_INPUT = 'recovery-point';
+function parseRecoveryPoint(input) {
+    const text = input.trim();
+    if (text === '' || text === 'latest')
+        return { kind: 'latest' };
+    if (text === 'snapshot')
+        return { kind: 'newest-snapshot' };
+    if (text.startsWith('snapshot:')) {
+        const id = text.slice('snapshot:'.length).trim();
+        if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
+            throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
+        }
+        return { kind: 'snapshot', id };
+    }
+    if (startsWithDate(text))
+        return { kind: 'time', time: parseIsoTime(text, rds_recovery_point_INPUT) };
+    throw new ConfigurationError(`${rds_recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
+}
+function describeSelector(selector) {
+    switch (selector.kind) {
+        case 'latest':
+            return 'latest';
+        case 'time':
+            return selector.time.toISOString();
+        case 'newest-snapshot':
+            return 'snapshot (the newest)';
+        case 'snapshot':
+            return `snapshot:${selector.id}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/database-secret-ref.ts
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:secret:[\w/+=.@!-]+$/;
+/** Secrets Manager's names: up to 512 of these characters (RDS's own are `rds!db-<uuid>`). */
+const SECRET_NAME = /^[\w/+=.@!-]{1,512}$/;
+/** `managed`, a secret's ARN or its name; anything else is refused with what to write. */
+function parseDatabaseSecretRef(input, inputName) {
+    const text = input.trim();
+    if (!text)
+        return undefined;
+    if (text === 'managed')
+        return { kind: 'managed' };
+    if (text.startsWith('arn:') ? SECRET_ARN.test(text) : SECRET_NAME.test(text))
+        return { kind: 'id', id: text };
+    throw new ConfigurationError(`${inputName} '${text}' is neither managed nor a Secrets Manager secret name or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
+}
+/** A secret ARN names its region, and the secret is read there; a name is read in `fallback`. */
+function secretRegion(secretId, fallback) {
+    return SECRET_ARN.exec(secretId)?.[1] ?? fallback;
+}
+
+;// CONCATENATED MODULE: ./src/rds-restore/inputs.ts
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_REPORT_PATH = 'rds-restore-test-report.json';
+/** Hourly manual snapshots against RDS's default quota of 100 per region: two days of hourlies, then weekly and monthly. */
+const DEFAULT_SNAPSHOT_RETENTION = 'daily=2,weekly=35,monthly=365';
+const DEFAULT_INSTANCE_CLASS = 'db.t4g.small';
+/** The plan's objectives: database failure 1 h / 1 h; regional outage 8 h / 1 h. */
+const RTO_SAME_REGION = 3_600;
+const RTO_OTHER_REGION = 28_800;
+const IDENT = '([A-Za-z_][A-Za-z0-9_$]*)';
+function parseTableList(input, name) {
+    return input
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((text) => {
+        const match = new RegExp(`^(?:${IDENT}\\.)?${IDENT}$`).exec(text);
+        if (!match)
+            throw new ConfigurationError(`${name}: '${text}' is not a table name; write schema.table or table, separated by commas`);
+        return { schema: match[1] ?? 'public', table: match[2] };
+    });
+}
+function parseFreshness(input) {
+    return input
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((text) => {
+        const match = new RegExp(`^(?:${IDENT}\\.)?${IDENT}\\.${IDENT}$`).exec(text);
+        if (!match)
+            throw new ConfigurationError(`newest-row-columns: '${text}' is not table.column; write e.g. payments.created_at or public.payments.created_at`);
+        return { schema: match[1] ?? 'public', table: match[2], column: match[3] };
+    });
+}
+function parseSecurityGroups(input) {
+    const ids = input.split(/[\s,]+/).filter(Boolean);
+    const bad = ids.find((id) => !/^sg-[0-9a-f]{8,17}$/.test(id));
+    if (bad)
+        throw new ConfigurationError(`vpc-security-group-ids: '${bad}' is not a security group id like sg-0123456789abcdef0`);
+    return ids;
+}
+function parseSnapshotInputs(input, env, cwd) {
+    const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
+    const copyText = input('copy-to-region').trim();
+    const copyRegion = copyText ? parseRegion(copyText, env, 'copy-to-region') : undefined;
+    if (copyRegion === sourceRegion)
+        throw new ConfigurationError(`copy-to-region is the source region (${sourceRegion}); name the secondary region, or leave it empty for no copy`);
+    const kmsKeyId = input('kms-key-id').trim() || undefined;
+    if (kmsKeyId && !copyRegion)
+        throw new ConfigurationError('kms-key-id is the key of the copy in copy-to-region; set copy-to-region too');
+    return {
+        mode: 'snapshot',
+        instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
+        sourceRegion,
+        copyRegion,
+        kmsKeyId,
+        retention: parseRetention(input('retention') || DEFAULT_SNAPSHOT_RETENTION),
+        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
+        endpointUrl: parseEndpointUrl(input('endpoint-url')),
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
+    };
+}
+/**
+ * Exactly one of password and master-password-secret: a second source of the same password is a
+ * mistake, not a fallback. With database-auth iam neither: username then names a user with rds_iam.
+ */
+function parseMasterLogin(input, auth) {
+    const username = input('username').trim();
+    const password = input('password');
+    const secret = parseDatabaseSecretRef(input('master-password-secret'), 'master-password-secret');
+    if (auth === 'iam') {
+        if (password || secret)
+            throw new ConfigurationError(`${password ? 'password' : 'master-password-secret'} is set, but database-auth is iam: remove it (the restored instance is signed in to with an IAM token for username)`);
+        if (!username)
+            throw new ConfigurationError('username is required with database-auth iam: a user of the source that has rds_iam');
+        return { from: 'iam', username };
+    }
+    if (password && secret)
+        throw new ConfigurationError('password and master-password-secret are both set: keep one, master-password-secret (the secret RDS keeps the master password in) or password');
+    if (secret)
+        return { from: 'secret', secret, ...(username ? { username } : {}) };
+    if (!password)
+        throw new ConfigurationError("the source instance's master password is required (the restored instance keeps it): set master-password-secret to managed (the secret RDS keeps it in) or a secret's ARN, or password to a GitHub secret; or database-auth: iam with a username that has rds_iam");
+    if (!username)
+        throw new ConfigurationError("username is required with password: the source instance's master user (the restored instance keeps it)");
+    return { from: 'inputs', username, password };
+}
+/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
+function parseRdsRestoreInputs(input, env = process.env, cwd = process.cwd(), onToken = ignoreTokens) {
+    const mode = parseChoice(input('mode'), 'mode', ['restore-test', 'snapshot'], 'restore-test');
+    if (mode === 'snapshot')
+        return parseSnapshotInputs(input, env, cwd);
+    const sourceRegion = parseRegion(input('source-region'), env, 'source-region');
+    const region = input('region').trim() ? parseRegion(input('region'), env, 'region') : sourceRegion;
+    const databaseAuth = databaseAuthFor(input('database-auth'), region, onToken);
+    const checksPath = input('checks').trim();
+    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
+    const subnetGroup = input('db-subnet-group').trim() || undefined;
+    return {
+        mode,
+        instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
+        sourceRegion,
+        region,
+        endpointUrl: parseEndpointUrl(input('endpoint-url')),
+        recoveryPoint: parseRecoveryPoint(input('recovery-point')),
+        instanceClass: input('instance-class').trim() || DEFAULT_INSTANCE_CLASS,
+        subnetGroup,
+        securityGroupIds: parseSecurityGroups(input('vpc-security-group-ids')),
+        master: parseMasterLogin(input, databaseAuth.auth),
+        databaseAuth,
+        database: input('database').trim() || 'postgres',
+        checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
+        smokeCommand,
+        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
+        smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
+        countTables: parseTableList(input('count-tables'), 'count-tables'),
+        freshness: parseFreshness(input('newest-row-columns')),
+        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', region === sourceRegion ? RTO_SAME_REGION : RTO_OTHER_REGION, 1),
+        rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3_600, 1),
+        keepInstance: parseBoolean(input('keep-instance'), 'keep-instance', false),
+        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/report/checklist.ts
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/report/recovery-evidence.ts
+
+
+/** The detail the step pipeline gives a step it did not run because an earlier one failed or the run was cancelled. */
+const NOT_RUN = /^not run/;
+/** A step skipped because it was not configured (as opposed to not run: an earlier step failed). */
+const notConfigured = (step) => step.status === 'skipped' && !NOT_RUN.test(step.detail ?? '');
+/**
+ * How a step reads as a row of the checklist: absent or not run, it was not achieved (failed);
+ * skipped as not configured, it stays skipped unless the row cannot do without it.
+ */
+function stepOutcome(step, options = {}) {
+    if (!step)
+        return { status: 'failed', detail: 'not reached' };
+    if (step.status === 'skipped')
+        return !options.required && notConfigured(step)
+            ? { status: 'skipped', detail: step.detail }
+            : { status: 'failed', detail: step.detail };
+    return { status: step.status, detail: step.detail };
+}
+/**
+ * RTO as measured by a run: from the start of the first of `recoverySteps` to the end of the last
+ * one that ran. Measured only when the recovery completed (each of those steps passed or was not
+ * configured) and began with the first of them.
+ */
+function measureRecoveryTime(steps, recoverySteps) {
+    const recovery = steps.filter((s) => recoverySteps.includes(s.name));
+    const completed = recovery.every((s) => s.status === 'passed' || notConfigured(s));
+    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
+    const first = ran[0];
+    const last = ran.at(-1);
+    if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
+        return { seconds: null };
+    return {
+        from: first.startedAt,
+        to: last.finishedAt,
+        seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
+    };
+}
+/** The checklist's RTO row from the run's RTO objective. */
+function rtoChecklistItem(rto) {
+    if (rto === undefined || rto.measuredSeconds === null)
+        return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
+    return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
+}
+/** A restore test passes when nothing went wrong and every objective was measured and met. */
+function restoreTestPassed(reasons, objectives) {
+    return reasons.length === 0 && objectives.every((o) => o.passed === true);
+}
+/** One reason per objective the run measured and missed. */
+function missedObjectives(objectives) {
+    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null
+        ? [
+            `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
+        ]
+        : []);
+}
+
+;// CONCATENATED MODULE: ./src/checks/checks-checklist.ts
+
+
+
+/**
+ * The checklist rows the smoke command and the user's checks speak to: the application starts,
+ * each row a check is marked for, and the critical features (every check).
+ */
+function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
+    const started = stepOutcome(smokeStep);
+    const items = [
+        checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail),
+    ];
+    for (const tag of Object.keys(CHECKLIST_TAGS)) {
+        const key = CHECKLIST_TAGS[tag];
+        const marked = results.filter((r) => r.checklist.includes(tag));
+        if (!tagged.has(tag))
+            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
+        else if (marked.length === 0)
+            items.push(checklistItem(key, 'failed', stepOutcome(checksStep).detail ?? 'not reached'));
+        else
+            items.push(checklistItem(key, marked.some((r) => !r.passed) ? 'failed' : 'passed', marked.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
+    }
+    const checks = stepOutcome(checksStep);
+    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+    return items;
+}
+
+;// CONCATENATED MODULE: ./src/rds-restore/rds-restore-report.ts
+
+
+
+
+
+const REPORT_KIND = 'rds-restore-test';
+const STEP = {
+    resolve: 'resolve recovery point',
+    preflight: 'preflight',
+    restore: 'restore',
+    wait: 'wait for instance',
+    connect: 'connect',
+    tables: 'tables',
+    checks: 'checks',
+    smoke: 'smoke',
+    delete: 'delete instance',
+};
+const RECOVERY_STEPS = [STEP.restore, STEP.wait, STEP.connect, STEP.tables, STEP.checks, STEP.smoke];
+/** RTO: from the restore call until the checks and the smoke command passed; only when every one of those steps passed or was not configured. */
+function measureRto(steps) {
+    return measureRecoveryTime(steps, RECOVERY_STEPS);
+}
+const MECHANISM = { 'point-in-time': 'point-in-time restore', snapshot: 'snapshot restore' };
+function rdsObjectives(details, targets) {
+    const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS recovery point';
+    const where = details.region === details.sourceRegion ? details.region : `${details.region}, from ${details.sourceRegion}`;
+    return [
+        objective('RTO', details.scenario, `RDS ${mechanism} in ${where}: restore call until the checks and smoke command passed`, targets.rtoSeconds, details.rto.seconds),
+        objective('RPO', details.scenario, `age of the recovery point at the test (RDS ${mechanism}: ${details.recoveryPoint?.label ?? 'not resolved'})`, targets.rpoSeconds, details.rpo?.pointAgeSeconds ?? null),
+        objective('RPO', details.scenario, `largest gap between RDS recovery points over ${details.rpo?.windowDays ?? 30} days (point-in-time window and snapshots in ${details.region})`, targets.rpoSeconds, details.rpo?.maxGapSeconds ?? null),
+    ];
+}
+/** The plan's Test Checklist rows an RDS restore test speaks to. */
+function rdsChecklist(steps, details, objectives, tagged) {
+    const get = (name) => steps.find((s) => s.name === name);
+    const items = [];
+    const restoreSteps = [STEP.restore, STEP.wait, STEP.connect, STEP.tables].map((name) => stepOutcome(get(name)));
+    const failed = restoreSteps.find((s) => s.status !== 'passed');
+    items.push(checklistItem('restore', failed ? 'failed' : 'passed', failed
+        ? failed.detail
+        : `${details.recoveryPoint?.label ?? ''} restored into ${details.instance.id}; ${restoreSteps[3]?.detail ?? ''}`));
+    items.push(...checksChecklist({
+        smokeStep: get(STEP.smoke),
+        smoke: details.smoke,
+        checksStep: get(STEP.checks),
+        results: details.checks.results,
+        tagged,
+    }));
+    const [rto, ...rpo] = objectives;
+    items.push(rtoChecklistItem(rto));
+    const measured = rpo.every((o) => o.measuredSeconds !== null);
+    const mechanism = details.recoveryPoint ? MECHANISM[details.recoveryPoint.mechanism] : 'RDS';
+    items.push(checklistItem('rpo', rpo.every((o) => o.passed) ? 'passed' : 'failed', measured
+        ? `${rpo.map((o) => `${o.measure}: ${formatDuration(o.measuredSeconds)}`).join('; ')} (objective ${formatDuration(rpo[0]?.targetSeconds ?? 0)}; mechanism: ${mechanism})`
+        : 'not measured: no recovery point resolved'));
+    return items;
+}
+
+;// CONCATENATED MODULE: ./src/aws/throttling.ts
+
+
+/**
+ * Error codes AWS uses when it wants the caller to slow down or wait for an earlier request.
+ * Route 53's PriorRequestNotComplete lasts until the previous change to the zone is INSYNC,
+ * often longer than the SDK's own retries, so mutating calls retry these up to a deadline.
+ */
+const THROTTLING_CODES = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'TooManyRequestsException',
+    'PriorRequestNotComplete',
+]);
+function isThrottlingError(error) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code, $retryable } = error;
+    return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || $retryable?.throttling === true;
+}
+/** Runs `call`, retrying throttling errors with backoff until the deadline; any other error is thrown at once. */
+async function throttling_retryWhileThrottled(call, options) {
+    const clock = options.clock ?? clock_systemClock;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            return { value: await call(), attempts: attempt };
+        }
+        catch (error) {
+            const remaining = options.deadline - clock.now();
+            if (!isThrottlingError(error) || remaining <= 0)
+                throw error;
+            const delay = Math.min(backoffDelay(options.backoff, attempt), remaining);
+            options.onRetry?.(error, attempt, delay);
+            await clock.sleep(delay);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds.ts
+
+
+
+
+
+
+/**
+ * Statuses an instance passes through on its own (a promotion under way, a reboot, a backup);
+ * a caller waits these out. Any other status but 'available' needs a person.
+ */
+const TRANSITIONAL_STATUSES = new Set([
+    'backing-up',
+    'configuring-enhanced-monitoring',
+    'configuring-iam-database-auth',
+    'configuring-log-exports',
+    'converting-to-vpc',
+    'creating',
+    'maintenance',
+    'modifying',
+    'moving-to-vpc',
+    'rebooting',
+    'renaming',
+    'resetting-master-credentials',
+    'starting',
+    'storage-config-upgrade',
+    'storage-initialization',
+    'storage-optimization',
+    'upgrading',
+]);
+function toInstanceState(instance, region) {
+    const sourceText = instance.ReadReplicaSourceDBInstanceIdentifier;
+    return {
+        id: (instance.DBInstanceIdentifier ?? '').toLowerCase(),
+        region,
+        arn: instance.DBInstanceArn,
+        status: instance.DBInstanceStatus ?? 'unknown',
+        engine: instance.Engine ?? 'unknown',
+        engineVersion: instance.EngineVersion ?? 'unknown',
+        endpoint: instance.Endpoint?.Address
+            ? { address: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 5432 }
+            : undefined,
+        source: sourceText ? rds_instance_ref_parseInstanceRef(sourceText, region) : undefined,
+        replicas: instance.ReadReplicaDBInstanceIdentifiers ?? [],
+        tags: tagsOf(instance.TagList),
+        latestRestorableTime: instance.LatestRestorableTime,
+        createdAt: instance.InstanceCreateTime,
+        backupRetentionDays: instance.BackupRetentionPeriod,
+        instanceClass: instance.DBInstanceClass,
+        publiclyAccessible: instance.PubliclyAccessible,
+        deletionProtection: instance.DeletionProtection,
+        resourceId: instance.DbiResourceId,
+        subnetGroup: instance.DBSubnetGroup?.DBSubnetGroupName,
+        securityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
+        multiAz: instance.MultiAZ,
+        masterUserSecretArn: instance.MasterUserSecret?.SecretArn,
+    };
+}
+/** The instance as RDS describes it now, or undefined when RDS says it does not exist. */
+async function describeInstance(client, ref) {
+    const response = await unlessNotFound(client.send(new dist_cjs/* DescribeDBInstancesCommand */.hhJ({ DBInstanceIdentifier: ref.id })), 'DBInstanceNotFoundFault', 'DBInstanceNotFound');
+    const instance = response?.DBInstances?.[0];
+    return instance ? toInstanceState(instance, ref.region) : undefined;
+}
+function endpointText(state) {
+    return state?.endpoint ? `${state.endpoint.address}:${state.endpoint.port}` : undefined;
+}
+/** True when `state` lists `replica` (by identifier or ARN) among its read replicas. */
+function listsReplica(state, replica) {
+    return state.replicas.some((entry) => {
+        const ref = parseInstanceRef(entry, state.region);
+        return ((replica.arn !== undefined && entry === replica.arn) || (ref.id === replica.id && ref.region === replica.region));
+    });
+}
+const throttled = (options) => ({
+    deadline: options.deadline,
+    backoff: options.throttle,
+    clock: options.clock,
+});
+async function addInstanceTags(client, arn, tags, options) {
+    await retryWhileThrottled(() => client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tagList(tags) })), throttled(options));
+}
+/**
+ * Describes the instance with backoff until `isDone` accepts what RDS reports or the deadline
+ * passes. RDS's own waiter (DBInstanceAvailable) cannot be used for a promotion: it is satisfied
+ * by 'available', which RDS reports before a promotion starts, and does not look at the
+ * replication source.
+ */
+async function pollInstance(client, ref, isDone, options) {
+    return pollUntil(async () => (await throttling_retryWhileThrottled(() => describeInstance(client, ref), throttled(options))).value, isDone, {
+        deadline: options.deadline,
+        backoff: options.poll,
+        clock: options.clock,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds-recovery.ts
+
+
+
+/** Every automated backup a region describes for the instance (paginated). */
+async function describeAutomatedBackups(client, instanceId) {
+    const found = [];
+    let marker;
+    do {
+        const page = await client.send(new dist_cjs/* DescribeDBInstanceAutomatedBackupsCommand */.peb({ DBInstanceIdentifier: instanceId, Marker: marker }));
+        for (const backup of page.DBInstanceAutomatedBackups ?? []) {
+            found.push({
+                arn: backup.DBInstanceAutomatedBackupsArn ?? '',
+                instanceId: (backup.DBInstanceIdentifier ?? '').toLowerCase(),
+                sourceRegion: backup.Region ?? '',
+                status: backup.Status ?? 'unknown',
+                earliest: backup.RestoreWindow?.EarliestTime,
+                latest: backup.RestoreWindow?.LatestTime,
+                retentionDays: backup.BackupRetentionPeriod ?? 0,
+            });
+        }
+        marker = page.Marker;
+    } while (marker);
+    return found;
+}
+function temporarySettings(target) {
+    return {
+        DBInstanceClass: target.instanceClass,
+        PubliclyAccessible: target.publiclyAccessible ?? false,
+        DeletionProtection: target.deletionProtection ?? false,
+        MultiAZ: target.multiAz ?? false,
+        CopyTagsToSnapshot: false,
+        ...(target.iamDatabaseAuthentication ? { EnableIAMDatabaseAuthentication: true } : {}),
+        Tags: rds_tags_tagList(target.tags),
+        ...(target.subnetGroup ? { DBSubnetGroupName: target.subnetGroup } : {}),
+        ...(target.securityGroupIds.length ? { VpcSecurityGroupIds: target.securityGroupIds } : {}),
+    };
+}
+/** RestoreDBInstanceToPointInTime: `time` 'latest' asks RDS for its latest restorable time. */
+async function restoreToPointInTime(client, source, time, target, region) {
+    const response = await client.send(new dist_cjs/* RestoreDBInstanceToPointInTimeCommand */.i4({
+        ...('instanceId' in source
+            ? { SourceDBInstanceIdentifier: source.instanceId }
+            : { SourceDBInstanceAutomatedBackupsArn: source.automatedBackupsArn }),
+        TargetDBInstanceIdentifier: target.id,
+        ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
+        ...temporarySettings(target),
+    }));
+    return toInstanceState(response.DBInstance ?? {}, region);
+}
+async function restoreFromSnapshot(client, snapshot, target, region) {
+    const response = await client.send(new dist_cjs/* RestoreDBInstanceFromDBSnapshotCommand */.dX$({
+        DBSnapshotIdentifier: snapshot,
+        DBInstanceIdentifier: target.id,
+        ...temporarySettings(target),
+    }));
+    return toInstanceState(response.DBInstance ?? {}, region);
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds-wait.ts
+
+
+/**
+ * Polls until the instance is available, logging each new status at once and the current one on a
+ * steady cadence, so a restore of tens of minutes shows it is alive. Stops early when cancelled.
+ */
+async function waitUntilAvailable(client, id, region, options) {
+    const { clock, log } = options;
+    const started = clock.now();
+    const statuses = [];
+    let lastLog = started;
+    const outcome = await pollInstance(client, { id, region }, (state) => {
+        const status = state?.status ?? 'not found';
+        const now = clock.now();
+        if (statuses.at(-1)?.status !== status) {
+            statuses.push({ status, at: new Date(now).toISOString() });
+            log.info(`${id}: ${status} after ${formatDuration((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        else if (now - lastLog >= options.progressEveryMs) {
+            log.info(`${id}: still ${status} after ${formatDuration((now - started) / 1000)}`);
+            lastLog = now;
+        }
+        return status === 'available' || options.signal?.aborted === true;
+    }, { deadline: options.deadline, poll: options.poll, throttle: options.throttle, clock });
+    const available = outcome.value?.status === 'available';
+    return { done: available, ...(outcome.value ? { state: outcome.value } : {}), polls: outcome.attempts, statuses };
+}
 
 ;// CONCATENATED MODULE: ./src/util/child-env.ts
 /**
@@ -78847,7 +78925,7 @@ function parseRows(output) {
  */
 async function runPsqlScript(target, script, options) {
     const { timeoutSeconds, signal } = options;
-    const result = await execa(options.psqlPath, psqlArgs(target), {
+    const result = await execaProgram(options.psqlPath, psqlArgs(target), {
         input: script,
         env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
         extendEnv: false,
@@ -79019,7 +79097,7 @@ async function isExecutable(path) {
         return false;
     }
 }
-async function onPath(tool) {
+async function binaries_onPath(tool) {
     for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter)) {
         if (dir && (await isExecutable((0,external_node_path_.join)(dir, tool))))
             return (0,external_node_path_.join)(dir, tool);
@@ -79065,7 +79143,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
+    const { stdout } = await execaProgram(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -79077,7 +79155,7 @@ async function describeBinary(tool, path) {
  * Without `serverMajor`, the one on PATH.
  */
 async function findClient(tool, serverMajor, serverVersion) {
-    const fromPath = await onPath(tool);
+    const fromPath = await binaries_onPath(tool);
     const candidates = [];
     if (fromPath)
         candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
@@ -83172,6 +83250,7 @@ function getIDToken(aud) {
 
 
 
+
 const readInput = (name) => getInput(name);
 /**
  * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
@@ -83254,6 +83333,7 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
+        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -83324,7 +83404,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5503);
+/* harmony import */ var _actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2492);
 
 await (0,_actions_rds_restore_test_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

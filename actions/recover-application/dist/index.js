@@ -28370,7 +28370,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7029:
+/***/ 8531:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31425,12 +31425,103 @@ function parseHealthTarget(input, defaultTimeoutSeconds = 600) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/util/child-process.ts
+/**
+ * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
+ * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
+ * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
+ * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
+ * or a migration left running by a run that is gone would go on changing a database nobody watches.
+ *
+ * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
+ * executes the program: the process started is the program itself (its pid, process group, exit
+ * status, signals and standard streams), and the kernel kills it when the thread that started it
+ * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
+ * of the action's process. The signal is the program's own: what it started itself (a script's
+ * children) is stopped when the action cancels, by its process group, not when the action is killed.
+ * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
+ */
+
+
+
+
+
+/** Whether `path` is a file this process may execute. */
+function executable(path) {
+    try {
+        (0,external_node_fs_namespaceObject.accessSync)(path, external_node_fs_namespaceObject.constants.X_OK);
+        return (0,external_node_fs_namespaceObject.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Where `name` is on a PATH (a program name without a slash), or undefined. */
+function onPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_namespaceObject.delimiter))
+        if (dir && executable((0,external_node_path_namespaceObject.join)(dir, name)))
+            return (0,external_node_path_namespaceObject.join)(dir, name);
+    return undefined;
+}
+let setpriv;
+/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
+function parentDeathTool() {
+    if (setpriv !== undefined)
+        return setpriv;
+    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
+    const works = found !== undefined &&
+        (0,external_node_child_process_namespaceObject.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
+            env: { PATH: process.env.PATH ?? '' },
+            stdio: 'ignore',
+            timeout: 10_000,
+        }).status === 0;
+    setpriv = works ? found : null;
+    return setpriv;
+}
+/** What the debug log says about the programs this action will start. */
+function childProcessesNote() {
+    const tool = parentDeathTool();
+    return tool
+        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
+        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
+}
+/** Whether the program a command names can be found, as its spawn would look for it. */
+function programFound(file, where) {
+    if (!file.includes('/'))
+        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
+    return executable((0,external_node_path_namespaceObject.isAbsolute)(file) ? file : (0,external_node_path_namespaceObject.resolve)(where.cwd ?? process.cwd(), file));
+}
+/**
+ * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
+ * is missing. A program that cannot be found is started as it is too, so that starting it fails as
+ * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
+ */
+function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
+    if (!tool || !programFound(file, where))
+        return { file, args: [...args] };
+    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
+}
+const folder = (cwd) => (cwd instanceof URL ? (0,external_node_url_.fileURLToPath)(cwd) : cwd);
+/** Node's spawn, the program tied to the action's process. */
+function spawnProgram(file, args, options) {
+    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
+    return (0,external_node_child_process_namespaceObject.spawn)(command.file, command.args, options);
+}
+/** execa, the program tied to the action's process. */
+function execaProgram(file, args, options) {
+    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
+    return execa(command.file, command.args, options);
+}
+
 ;// CONCATENATED MODULE: ./src/util/format.ts
 const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
 function formatBytes(bytes) {
@@ -31545,22 +31636,12 @@ function splitWords(text, inputName) {
 
 
 
-
 const HEAD_BYTES = 8 * 1024;
 const TAIL_BYTES = 24 * 1024;
 /** How long a process group has to exit after SIGTERM before SIGKILL. */
 const KILL_GRACE_MS = 5_000;
 /** With leftovers kept, how long their output is still read after the command exits. */
 const KEPT_OUTPUT_GRACE_MS = 1_000;
-function executable(path) {
-    try {
-        (0,external_node_fs_namespaceObject.accessSync)(path, external_node_fs_namespaceObject.constants.X_OK);
-        return (0,external_node_fs_namespaceObject.statSync)(path).isFile();
-    }
-    catch {
-        return false;
-    }
-}
 /** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
 function checkCommandExists(command, inputName, env, cwd) {
     if (command.includes('/')) {
@@ -31569,8 +31650,7 @@ function checkCommandExists(command, inputName, env, cwd) {
             throw new errors_ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
         return;
     }
-    const found = (env.PATH ?? '').split(external_node_path_namespaceObject.delimiter).some((dir) => dir && executable((0,external_node_path_namespaceObject.join)(dir, command)));
-    if (!found)
+    if (!onPath(command, env.PATH))
         throw new errors_ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
 }
 /** A command input as words (no shell), its program checked to exist; undefined when empty. */
@@ -31678,17 +31758,17 @@ function describeExit(file, exit, how) {
     return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
 /**
- * Runs a command without a shell, in its own process group, with exactly the environment given.
- * When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * Runs a command without a shell, in its own process group, with exactly the environment given,
+ * tied to the action's process (child-process.ts). When it times out or is cancelled the whole group is killed (a script's children too); when it
  * ends, what it left running in its group is stopped or kept as `leftovers` says.
  */
 async function runCommand(words, options) {
     const [file, ...args] = words;
     const started = options.now();
     const output = new BoundedOutput();
-    const child = (0,external_node_child_process_namespaceObject.spawn)(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawnProgram(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     for (const stream of ['stdout', 'stderr']) {
-        child[stream].setEncoding('utf8').on('data', (chunk) => {
+        child[stream]?.setEncoding('utf8').on('data', (chunk) => {
             output.add(chunk);
             options.onOutput?.(chunk, stream);
         });
@@ -32898,6 +32978,7 @@ async function clientEnv(target, own = {}, env = process.env) {
 
 
 
+
 const readInput = (name) => getInput(name);
 /**
  * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
@@ -32980,6 +33061,7 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
+        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -33035,7 +33117,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_application_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7029);
+/* harmony import */ var _actions_recover_application_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8531);
 
 await (0,_actions_recover_application_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
