@@ -99,11 +99,12 @@ describe('restore-verify.yml: IAM authentication is for a target of your own', (
   });
 
   test('with TARGET_DATABASE_URL, or with password, the run goes on', async () => {
-    for (const env of [
+    const cases: Record<string, string>[] = [
       { TARGET_DATABASE_AUTH: 'iam', TARGET_DATABASE_URL_SET: 'true' },
       { TARGET_DATABASE_AUTH: 'password' },
       {},
-    ]) {
+    ];
+    for (const env of cases) {
       const run = await runWorkflowStep('restore-verify.yml', { ...base, ...env });
       expect([env, run.exitCode, run.outputs.configured]).toEqual([env, 0, 'true']);
     }
