@@ -8,7 +8,7 @@ import { runWorkflowStep } from './workflow-step.js';
 
 /**
  * No database password stored in GitHub: every step of a reusable workflow that gives a dr-actions
- * action a database URL also gives it database-auth, so that a caller can sign in with IAM tokens
+ * action a database URL or login also gives it database-auth, so that a caller can sign in with IAM tokens
  * (a URL without a password) instead. Production's jobs read it from a variable, a staging drill's
  * from the caller's staging input.
  */
@@ -20,37 +20,40 @@ const read = (file: string) => parseWorkflow(readFileSync(join(WORKFLOWS, file),
 const REUSABLE = readdirSync(WORKFLOWS).filter((file) => 'workflow_call' in (read(file).on as Map));
 const DR_ACTION = /^\.\/\.dr-actions\/actions\/([a-z-]+)$/;
 
-/** The action's inputs that take a postgres:// URL, when it also takes database-auth. */
-function urlInputs(action: string): string[] {
+/** The action's inputs that sign in to a database (a postgres:// URL, or a user and password), when it also takes database-auth. */
+function connectionInputs(action: string): string[] {
   const path = join(ROOT, 'actions', action, 'action.yml');
   if (!existsSync(path)) return [];
   const inputs = ((parse(readFileSync(path, 'utf8')) as Map).inputs ?? {}) as Record<string, { description?: string }>;
   if (!('database-auth' in inputs)) return [];
   return Object.entries(inputs)
-    .filter(([, spec]) => String(spec.description ?? '').includes('postgres://'))
+    .filter(
+      ([name, spec]) => String(spec.description ?? '').includes('postgres://') || /^(username|password)$/.test(name),
+    )
     .map(([name]) => name);
 }
 
-/** Each step that gives a database URL, with where its database-auth comes from (undefined: not given). */
-function urlSteps(workflow: Map, file: string): { at: string; auth: string | undefined }[] {
+/** Each step that gives a database URL or login, with where its database-auth comes from (undefined: not given). */
+function connectionSteps(workflow: Map, file: string): { at: string; auth: string | undefined }[] {
   return jobsOf(workflow).flatMap((job) =>
     job.steps.flatMap((step) => {
       const action = DR_ACTION.exec(String(step.uses ?? ''))?.[1];
       const given = (step.with ?? {}) as Record<string, string>;
-      if (!action || !urlInputs(action).some((input) => input in given)) return [];
+      if (!action || !connectionInputs(action).some((input) => input in given)) return [];
       return [{ at: `${file} ${job.id}`, auth: given['database-auth'] }];
     }),
   );
 }
 
-describe('every step that gives an action a database URL says how it signs in', () => {
+describe('every step that gives an action a database URL or login says how it signs in', () => {
   test('the steps and where their database-auth comes from', () => {
-    expect(REUSABLE.flatMap((file) => urlSteps(read(file), file))).toEqual([
+    expect(REUSABLE.flatMap((file) => connectionSteps(read(file), file))).toEqual([
       { at: 'backup.yml backup', auth: '${{ vars.DR_DATABASE_AUTH }}' },
       { at: 'failover.yml plan', auth: '${{ inputs.database-auth || vars.DR_DATABASE_AUTH }}' },
       { at: 'failover.yml execute', auth: '${{ inputs.database-auth || vars.DR_DATABASE_AUTH }}' },
       { at: 'failover.yml plan-staging', auth: '${{ inputs.database-auth }}' },
       { at: 'failover.yml execute-staging', auth: '${{ inputs.database-auth }}' },
+      { at: 'rds-restore-test.yml rds-restore-test', auth: '${{ needs.configure.outputs.database-auth }}' },
       { at: 'recover-database.yml plan', auth: '${{ vars.DR_DATABASE_AUTH }}' },
       { at: 'recover-database.yml execute', auth: '${{ vars.DR_DATABASE_AUTH }}' },
       { at: 'recover-database.yml staging-plan', auth: '${{ inputs.staging-database-auth }}' },
@@ -65,7 +68,7 @@ describe('every step that gives an action a database URL says how it signs in', 
       .find((job) => job.id === 'backup')
       ?.steps.find((s) => s.uses === './.dr-actions/actions/backup') as Map;
     delete (step.with as Map)['database-auth'];
-    expect(urlSteps(workflow, 'backup.yml')).toEqual([{ at: 'backup.yml backup', auth: undefined }]);
+    expect(connectionSteps(workflow, 'backup.yml')).toEqual([{ at: 'backup.yml backup', auth: undefined }]);
   });
 
   test("the drill gives each staging rehearsal its own staging setting, never production's", () => {
