@@ -19,6 +19,13 @@
 set -euo pipefail
 
 : "${DR_ACTIONS_DIR:?the dr-actions checkout}" "${BUCKET:?the backup bucket}" "${REGION:?the bucket region}"
+# GitHub's runners have these; a minimal self-hosted runner image may not.
+for command in aws jq sha256sum; do
+  if ! command -v "$command" >/dev/null; then
+    echo "::error::$command is not on this runner, so the break-glass tool was not stored beside the backups (the backup itself is stored): add the AWS CLI, jq and coreutils to the runner's image (docs/running-in-your-vpc.md)"
+    exit 1
+  fi
+done
 tool="$DR_ACTIONS_DIR/dist/cli/dr-actions.mjs"
 runbook="$DR_ACTIONS_DIR/docs/break-glass.md"
 version=$(jq -er .version "$DR_ACTIONS_DIR/package.json")

@@ -20,13 +20,15 @@ import { runBundledCli } from '../../harness/bundled-cli.js';
 import { startHealthServer, type HealthServer } from '../../harness/health-server.js';
 import { stackFromEnv } from '../../harness/stack.js';
 import { MOTO_CREDENTIALS } from '../../harness/moto.js';
+import { count, databaseNames, productionWithBackup } from '../recover-database/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECTIONS = {
   fetch: '1. Fetch the tool and check it',
   failover: '2. Failover with the tool',
   restore: '3. Restore a database with the tool',
-  byHand: '4. Restore by hand, with nothing of ours',
+  recover: '4. Recover the production database with the tool',
+  byHand: '5. Restore by hand, with nothing of ours',
 } as const;
 
 /** The ```sh blocks of each `## ` section of the runbook, verbatim. */
@@ -45,6 +47,24 @@ function shellBlocks(markdown: string): Map<string, string[]> {
 }
 
 let runbook: Map<string, string[]>;
+
+/** The tool as the nightly workflow stores it, beside the backups under `prefix`. */
+async function storeTool(bucket: string, prefix: string): Promise<void> {
+  const stored = await execa('bash', [join(ROOT, 'scripts', 'store-break-glass-tool.sh')], {
+    env: {
+      ...MOTO_CREDENTIALS,
+      DR_ACTIONS_DIR: ROOT,
+      BUCKET: bucket,
+      REGION: 'us-east-1',
+      PREFIX: prefix,
+      ENDPOINT_URL: stackFromEnv().awsEndpoint,
+      AWS_PAGER: '',
+    },
+    reject: false,
+    all: true,
+  });
+  expect(stored.all).toContain('stored ');
+}
 const blocksOf = (...names: string[]) => names.flatMap((name) => runbook.get(name) ?? []).join('\n');
 
 /** The sections' blocks in one bash, as pasted into a shell that stops at the first failure. */
@@ -95,21 +115,7 @@ describe('docs/break-glass.md, run as written against the stack', () => {
       new GetObjectCommand({ Bucket: bucket, Key: `${backupKey}.manifest.json` }),
     );
     manifest = JSON.parse((await object.Body?.transformToString()) ?? '') as BackupManifest;
-    // The tool as the nightly workflow stores it.
-    const stored = await execa('bash', [join(ROOT, 'scripts', 'store-break-glass-tool.sh')], {
-      env: {
-        ...MOTO_CREDENTIALS,
-        DR_ACTIONS_DIR: ROOT,
-        BUCKET: bucket,
-        REGION: 'us-east-1',
-        PREFIX: 'orders/',
-        ENDPOINT_URL: stackFromEnv().awsEndpoint,
-        AWS_PAGER: '',
-      },
-      reject: false,
-      all: true,
-    });
-    expect(stored.all).toContain('stored ');
+    await storeTool(bucket, 'orders/');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -179,7 +185,7 @@ describe('docs/break-glass.md, run as written against the stack', () => {
     }
   });
 
-  test("4: by hand, the newest backup is checked, restored and proved: every table's rows equal the manifest's count", async () => {
+  test("5: by hand, the newest backup is checked, restored and proved: every table's rows equal the manifest's count", async () => {
     const target = await createDatabase('glass_hand');
     try {
       const run = await runSections(
@@ -203,7 +209,110 @@ describe('docs/break-glass.md, run as written against the stack', () => {
     }
   });
 
-  test('4: by hand, a backup whose bytes differ from the manifest is not restored', async () => {
+  test('1 and 4: the tool plans the recovery, then executes it bound to the plan: production holds the backup again, the damaged database is kept', async () => {
+    const production = await productionWithBackup();
+    await storeTool(production.bucket, 'database/');
+    const health: HealthServer = await startHealthServer(200);
+    const cwd = await caseDir('recover');
+    try {
+      const run = await runSections(
+        [SECTIONS.fetch, SECTIONS.recover],
+        {
+          BUCKET: production.bucket,
+          PREFIX: 'database/',
+          DATABASE_URL: production.url,
+          DATABASE_NAME: production.name,
+          HEALTH_URL: health.url,
+        },
+        cwd,
+      );
+      expect(run.output).toContain('recover-database succeeded.');
+      expect(run.exitCode).toBe(0);
+      const recovery = JSON.parse(await readFile(join(cwd, 'recovery.json'), 'utf8')) as Record<string, string>;
+      expect(recovery.recovered).toBe('true');
+      // The payments the corruption deleted are back; the users written after the backup are not.
+      expect(await count(production.url, 'payments')).toBeGreaterThan(0);
+      expect(await count(production.url, 'users')).toBe(production.backedUpUsers);
+      expect(await count(stackFromEnv().postgresUrl(recovery['kept-as'] as string), 'payments')).toBe(0);
+    } finally {
+      await health.close();
+      for (const name of (await databaseNames()).filter((n) => n.startsWith(production.name))) await dropDatabase(name);
+    }
+  });
+
+  describe('a backup in parts (jobs 2)', () => {
+    let parallel: BackupManifest;
+
+    beforeAll(async () => {
+      const backup = await runBundledCli('backup', {
+        'database-url': source.url,
+        bucket,
+        prefix: 'parallel/',
+        jobs: '2',
+        'endpoint-url': stackFromEnv().awsEndpoint,
+      });
+      expect(backup.exitCode).toBe(0);
+      const object = await testS3Client().send(
+        new GetObjectCommand({ Bucket: bucket, Key: `${backup.outputs.key as string}.manifest.json` }),
+      );
+      parallel = JSON.parse((await object.Body?.transformToString()) ?? '') as BackupManifest;
+      expect(parallel.parts).toHaveLength(2);
+    });
+
+    test("5: by hand, the schema and every part are checked and restored: every table's rows equal the manifest's count", async () => {
+      const target = await createDatabase('glass_hand_parts');
+      try {
+        const run = await runSections(
+          [SECTIONS.byHand],
+          { BUCKET: bucket, PREFIX: 'parallel/', TARGET_DATABASE_URL: target.url },
+          await caseDir('by-hand-parts'),
+        );
+        expect(run.output).toContain(`restoring s3://${bucket}/${parallel.key}`);
+        for (const part of parallel.parts ?? [])
+          expect(run.output).toContain(`${part.key.split('/').at(-1) as string}: OK`);
+        expect(run.output).toContain(`${parallel.tables.length} tables, 0 differ from the manifest`);
+        expect(run.exitCode).toBe(0);
+        expect(await rowCounts(target.url)).toEqual(await rowCounts(source.url));
+      } finally {
+        await dropDatabase(target.name);
+      }
+    });
+
+    test('5: by hand, a backup one of whose parts differs from the manifest is not restored', async () => {
+      const tampered = await createBucket('glass-parts-bad');
+      const s3 = testS3Client();
+      const copy = async (key: string, body?: string) => {
+        const stored = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const bytes = body ?? (await stored.Body?.transformToByteArray());
+        await s3.send(new PutObjectCommand({ Bucket: tampered, Key: key, Body: bytes }));
+      };
+      const [first, second] = parallel.parts ?? [];
+      await copy(parallel.key);
+      await copy(`${parallel.key}.manifest.json`);
+      await copy(first?.key as string);
+      await copy(second?.key as string, 'not the part');
+      const target = await createDatabase('glass_hand_parts_bad');
+      try {
+        const run = await runSections(
+          [SECTIONS.byHand],
+          { BUCKET: tampered, PREFIX: 'parallel/', TARGET_DATABASE_URL: target.url },
+          await caseDir('by-hand-parts-bad'),
+        );
+        expect(run.exitCode).not.toBe(0);
+        expect(run.output).toContain(`${second?.key.split('/').at(-1) as string}: FAILED`);
+        expect(
+          await sql(
+            target.url,
+            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+          ),
+        ).toBe('0');
+      } finally {
+        await dropDatabase(target.name);
+      }
+    });
+  });
+
+  test('5: by hand, a backup whose bytes differ from the manifest is not restored', async () => {
     const tampered = await createBucket('glass-hand-bad');
     const s3 = testS3Client();
     const manifestText =

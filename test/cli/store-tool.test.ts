@@ -4,7 +4,7 @@
  * credentials) against moto, with the aws CLI that GitHub's runners have.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,15 +40,18 @@ interface Settings {
   COPY_MODE?: string;
 }
 
-async function runStep(settings: Settings): Promise<{ exitCode: number; output: string }> {
+/** `shell` replaces PATH and HOME (a HOME whose shell profile adds to PATH would bring back what PATH leaves out). */
+async function runStep(
+  settings: Settings,
+  shell = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' },
+): Promise<{ exitCode: number; output: string }> {
   const { run, env: declared } = await storeStep();
   const given: Record<string, string> = { ENDPOINT_URL: stackFromEnv().awsEndpoint, ...settings };
   expect(Object.keys(given).filter((name) => !declared.includes(name))).toEqual([]);
   const stepEnv = Object.fromEntries(declared.map((name) => [name, given[name] ?? '']));
   const result = await execa('bash', ['-e', '-c', run], {
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
+      ...shell,
       AWS_PAGER: '',
       ...MOTO_CREDENTIALS,
       ...stepEnv,
@@ -181,6 +184,28 @@ describe('the backup workflow stores the break-glass tool beside the backups', (
       expect(run.output).toContain('::warning::this dr-actions checkout has no break-glass tool to store');
     } finally {
       await rm(old, { recursive: true, force: true });
+    }
+  });
+
+  test('a runner without the AWS CLI: the step fails saying what to add to its image, and writes nothing', async () => {
+    const bucket = await createRegionalBucket(TEST_REGION, { prefix: 'no-aws', versioned: true });
+    const bin = await mkdtemp(join(tmpdir(), 'dr-no-aws-'));
+    try {
+      for (const command of ['bash', 'jq', 'sha256sum', 'cut']) {
+        const { stdout } = await execa('bash', ['-c', `command -v ${command}`]);
+        await symlink(stdout.trim(), join(bin, command));
+      }
+      const run = await runStep(
+        { DR_ACTIONS_DIR: ROOT, BUCKET: bucket, REGION: TEST_REGION, PREFIX: 'database/' },
+        { PATH: bin, HOME: bin },
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.output).toContain(
+        '::error::aws is not on this runner, so the break-glass tool was not stored beside the backups (the backup itself is stored)',
+      );
+      expect(await versions(TEST_REGION, bucket)).toEqual([]);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
     }
   });
 

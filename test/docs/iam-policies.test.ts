@@ -344,7 +344,12 @@ test.each([
 test('the staging policies name no production resource', () => {
   for (const file of ['staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json']) {
     const text = readFileSync(join(root, 'docs', 'iam', file), 'utf8');
-    for (const production of ['saas-production', 'Z1234567890ABC', '"db.saas.example.com"'])
+    for (const production of [
+      'saas-production',
+      'Z1234567890ABC',
+      '"db.saas.example.com"',
+      'db-ZYXWVUTSRQPONMLKJIHGFEDCB2',
+    ])
       expect(text).not.toContain(production);
   }
 });
@@ -497,6 +502,8 @@ const SIGN_IN = [
   ['restore-verify-role-policy.json', 'us-east-1', 'db-', 'dr_restore_verify'],
   ['failover-plan-role-policy.json', 'us-west-2', 'db-', 'dr_failover'],
   ['failover-execute-role-policy.json', 'us-west-2', 'db-', 'dr_failover'],
+  ['staging-failover-plan-role-policy.json', 'us-west-2', 'db-', 'dr_failover'],
+  ['staging-failover-execute-role-policy.json', 'us-west-2', 'db-', 'dr_failover'],
   ['recover-database-role-policy.json', 'us-east-1', 'db-', 'dr_recover'],
   ['recover-database-rds-role-policy.json', 'us-east-1', '*', 'dr_recover'],
   ['rds-restore-test-role-policy.json', 'us-east-1', '*', 'dr_restore_check'],

@@ -386,6 +386,34 @@ describe('rds-restore-test.yml: where the restore runs', () => {
     expect(noUser.output).toContain('::error::the secret DR_RDS_MASTER_PASSWORD is set, but DR_RDS_MASTER_USER is not');
   });
 
+  test('no password at all: DR_RDS_DATABASE_AUTH iam signs in as DR_RDS_IAM_USER, and reads no secret', async () => {
+    const iam = { ...base, MASTER_USER: '', PASSWORD_SET: 'false', WHERE: 'primary', DATABASE_AUTH: 'iam' };
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...iam, IAM_USER: 'dr_restore_check' });
+    expect(run).toMatchObject({
+      exitCode: 0,
+      outputs: { 'master-password-secret': '', username: 'dr_restore_check', 'database-auth': 'iam' },
+    });
+    const password = await runWorkflowStep('rds-restore-test.yml', { ...base, WHERE: 'primary' });
+    expect(password.outputs).toMatchObject({ username: 'postgres', 'database-auth': 'password' });
+  });
+
+  test.each([
+    [{ IAM_USER: '' }, 'DR_RDS_DATABASE_AUTH is iam, but DR_RDS_IAM_USER is not set'],
+    [
+      { IAM_USER: 'dr_restore_check', MASTER_SECRET: 'managed' },
+      'DR_RDS_DATABASE_AUTH is iam, which reads no password',
+    ],
+    [{ IAM_USER: 'dr_restore_check', PASSWORD_SET: 'true' }, 'DR_RDS_DATABASE_AUTH is iam, which reads no password'],
+    [{ DATABASE_AUTH: 'token' }, "DR_RDS_DATABASE_AUTH must be password or iam, got 'token'"],
+    [{ IAM_USER: 'dr\nusername=postgres' }, 'the database user name holds a line break'],
+  ])('%j stops the run: %s', async (env, message) => {
+    const iam = { ...base, MASTER_USER: '', PASSWORD_SET: 'false', WHERE: 'primary', DATABASE_AUTH: 'iam' };
+    const run = await runWorkflowStep('rds-restore-test.yml', { ...iam, ...env });
+    expect(run.exitCode).toBe(1);
+    expect(run.output).toContain(`::error::${message}`);
+    expect(run.outputs).toEqual({});
+  });
+
   test('without the instance or the role: only says what to set', async () => {
     const run = await runWorkflowStep('rds-restore-test.yml', { ...base, ROLE_ARN: '', WHERE: 'primary' });
     expect(run).toMatchObject({ exitCode: 0, outputs: { configured: 'false' } });
