@@ -118,6 +118,9 @@ export class DrillRun {
       },
     });
     await writeFile(join(outDir, 'summaries', `${options.summary ?? name}.md`), run.summary);
+    // What the engineer saw in the terminal: the evidence that the step ran through dr-actions.
+    if (options.through === 'command line')
+      await writeFile(join(outDir, 'summaries', `${options.summary ?? name}.terminal.txt`), run.stdout + run.stderr);
     if (run.exitCode !== 0) {
       const errors = errorsOf(run, options.through);
       throw new Error(errors.join('; ') || `${name} exited with code ${run.exitCode}`);

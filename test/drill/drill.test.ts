@@ -219,8 +219,12 @@ test('npm run drill at a small size: passes every step, writes the report, and l
   expect(recoverStep?.detail).toMatch(
     /the damaged database kept as saas_production_damaged_\d{8}_\d{6} \(\d+ payments, none refunded\); the application answers again; lost, as the report counts them: 40 events and 25 payments written after the backup/,
   );
-  // The plan ran through the command line: its summary was written by dr-actions, not by the runner.
+  // The plan ran through the command line: the terminal shows it as dr-actions renders it, with none of
+  // the runner's workflow commands, and a run through the runner leaves no terminal file.
   expect(await readFile(join(out, 'summaries', 'recover-database-plan.md'), 'utf8')).toContain('What execute would do');
+  const terminal = await readFile(join(out, 'summaries', 'recover-database-plan.terminal.txt'), 'utf8');
+  expect(terminal).toContain('What execute would do');
+  expect(terminal.split('\n').filter((line) => line.startsWith('::'))).toEqual([]);
 
   const report = await readFile(verdict.report as string, 'utf8');
   // The four rows of the plan's RTO table, each once, in its order; a database failure is measured three times
