@@ -43,9 +43,11 @@ export interface RdsExecution {
   steps: StepRecorder;
   pacing: RdsPacing & { clock: Clock };
   /**
-   * This run's claim on the restored instance, held from the connection to the end: of two runs that
-   * go on from one restored instance (both planned before either moved), one runs the stop command and
-   * the cut-over, the other is refused. RDS has no conditional write to lock with; the instance has.
+   * This run's claim on the restored instance, held from the connection to the end, whatever phase
+   * the run starts from: of two runs that go on from one restored instance (both planned before
+   * either moved, or one resuming after the other's renames while it migrates), one runs the user's
+   * commands and the changes, the other is refused. RDS has no conditional write to lock with; the
+   * instance has.
    */
   claim?: TargetClaim;
 }
@@ -159,6 +161,21 @@ async function connectRestored(
   return { target, psqlPath };
 }
 
+/** Waits until the restored instance, under `id` now, is available, then connects to it and claims it for the rest of the run. */
+async function connectStep(execution: RdsExecution, id: string): Promise<{ target: DatabaseTarget; psqlPath: string }> {
+  const { steps } = execution;
+  const restored = await steps.run(
+    STEP.waitInstance,
+    () => waitAvailable(execution, id),
+    (s) => `${s.id} available at ${endpointText(s) ?? '?'}`,
+  );
+  return steps.run(
+    STEP.connect,
+    () => connectRestored(execution, restored),
+    (c) => c.target.display,
+  );
+}
+
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
 async function restoreAndProve(execution: RdsExecution): Promise<void> {
   const { plan, steps } = execution;
@@ -169,17 +186,23 @@ async function restoreAndProve(execution: RdsExecution): Promise<void> {
       (d) => d,
     );
   else steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
-  const restored = await steps.run(
-    STEP.waitInstance,
-    () => waitAvailable(execution, plan.restoredId),
-    (s) => `${s.id} available at ${endpointText(s) ?? '?'}`,
-  );
-  const { target, psqlPath } = await steps.run(
-    STEP.connect,
-    () => connectRestored(execution, restored),
-    (c) => c.target.display,
-  );
+  const { target, psqlPath } = await connectStep(execution, plan.restoredId);
   await userProofSteps(execution, target, psqlPath);
+}
+
+/**
+ * A run that goes on from an earlier run's cut-over (the proof passed, an instance or the record
+ * moved) claims the restored instance, under the identifier it has now, before it runs a command
+ * or changes anything: a run still at work on it (in migrate-command, say) holds the claim, and
+ * this one is refused having changed nothing.
+ */
+async function claimToResume(execution: RdsExecution): Promise<void> {
+  const { run, plan, steps } = execution;
+  steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
+  // After the renames the restored instance is production (cutover: dns leaves it its own identifier).
+  const renamedIntoProduction = plan.phase === 'renamed' && !plan.record;
+  if (plan.phase === 'renamed') run.details.recovered = true;
+  await connectStep(execution, renamedIntoProduction ? run.rds.instanceId : plan.restoredId);
 }
 
 /** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */
@@ -297,6 +320,7 @@ export async function executeRdsRecovery(execution: RdsExecution, cutover: Cutov
   }
   try {
     if (plan.phase === 'fresh' || plan.phase === 'restored') await restoreAndProve(execution);
+    else await claimToResume(execution);
     if (plan.phase !== 'renamed') await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
     run.details.recovered = true;
     await bringUpApplication(execution, cutover);
