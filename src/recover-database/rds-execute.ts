@@ -9,13 +9,14 @@ import { addInstanceTags, describeInstance, endpointText, type InstanceState } f
 import { ConfigurationError } from '../errors.js';
 import { awaitConnection, PASSWORD_REFUSED } from '../postgres/await-connection.js';
 import { findClient } from '../postgres/binaries.js';
-import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
+import type { DatabaseTarget } from '../postgres/connection.js';
 import { claimTarget, type TargetClaim } from '../postgres/target-claim.js';
 import type { StepRecorder } from '../report/report.js';
 import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
 import { bringUpApplication, commandStep, userProofSteps, type CutoverPacing } from './application-steps.js';
+import { claimName, claimRefusal, restoredIdentifier, restoredTarget } from './rds-claim.js';
 import { MADE_BY, runTag, TAG } from './rds-journal.js';
 import { movedTo } from './rds-record.js';
 import type { RdsRecoveryPlan, RdsRun } from './rds-plan.js';
@@ -122,7 +123,7 @@ async function waitAvailable(execution: RdsExecution, id: string): Promise<Insta
   return wait.state;
 }
 
-/** The restored instance's database, with the user, password and database of database-url. */
+/** The restored instance's database, with the user, password and database of database-url, claimed for the rest of the run. */
 async function connectRestored(
   execution: RdsExecution,
   restored: InstanceState,
@@ -131,16 +132,7 @@ async function connectRestored(
   const endpoint = endpointText(restored);
   if (!endpoint) throw new Error(`${restored.id} is available but RDS reports no endpoint`);
   if (run.details.rds) run.details.rds.restored.endpoint = endpoint;
-  // database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept.
-  const production = run.settings.database;
-  const url = new URL(production.url);
-  url.host = endpoint;
-  for (const name of ['host', 'hostaddr', 'port']) url.searchParams.delete(name);
-  const target: DatabaseTarget = {
-    ...parseDatabaseUrl(url.toString(), 'the restored instance'),
-    password: production.password,
-    ...(production.auth ? { auth: production.auth } : {}),
-  };
+  const target = restoredTarget(run, endpoint);
   const psqlPath = (await findClient('psql')).path;
   const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
   await awaitConnection(target, options, {
@@ -148,16 +140,10 @@ async function connectRestored(
     timeoutMs: pacing.connectTimeoutMs,
     clock: pacing.clock,
     // The restored data keeps the password of its recovery point: one it refuses stays refused.
-    final: production.auth ? undefined : PASSWORD_REFUSED,
+    final: run.settings.database.auth ? undefined : PASSWORD_REFUSED,
   });
   const { plan } = execution;
-  execution.claim = await claimTarget(
-    target,
-    psqlPath,
-    (holder) =>
-      `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`,
-    `${plan.restoredId}/${target.database}`,
-  );
+  execution.claim = await claimTarget(target, psqlPath, claimRefusal(run, plan), claimName(plan, target.database));
   return { target, psqlPath };
 }
 
@@ -199,10 +185,8 @@ async function restoreAndProve(execution: RdsExecution): Promise<void> {
 async function claimToResume(execution: RdsExecution): Promise<void> {
   const { run, plan, steps } = execution;
   steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
-  // After the renames the restored instance is production (cutover: dns leaves it its own identifier).
-  const renamedIntoProduction = plan.phase === 'renamed' && !plan.record;
   if (plan.phase === 'renamed') run.details.recovered = true;
-  await connectStep(execution, renamedIntoProduction ? run.rds.instanceId : plan.restoredId);
+  await connectStep(execution, restoredIdentifier(run, plan));
 }
 
 /** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */

@@ -437,9 +437,11 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       const execute = { mode: 'execute', confirm: source, 'expected-recovery-point': beforeCorruption.toISOString() };
       const first = recover(source, { ...execute, 'migrate-command': heldCommand(held, release) });
       let second: BundledActionRun;
+      let plan: BundledActionRun;
       const proxy = await startRecordingProxy();
       try {
         await waitUntil('the first run in its migrate-command', () => holdingCommandStarted(held), { timeoutMs: LONG });
+        plan = await recover(source, {}, proxy.url);
         second = await recover(
           source,
           { ...execute, 'migrate-command': `touch ${secondCommands}`, 'start-command': `touch ${secondCommands}` },
@@ -450,6 +452,13 @@ describe('the bundled recover-database action from RDS (node24, against moto and
         await proxy.close();
       }
       const done = await first;
+      expect(plan.exitCode).toBe(0);
+      expect((await report(plan)).details).toMatchObject({ phase: 'renamed' });
+      expect((await report(plan)).details.state).toMatch(
+        new RegExp(
+          `^plan only: nothing was changed; a run is at work on this recovery now \\(it holds ${source}-recovered-\\d{14}: server process \\d+, connected since `,
+        ),
+      );
       expect((await report(second)).details.phase).toBe('renamed');
       expect(second.exitCode).toBe(1);
       expect(second.stdout).toContain(`another run is recovering ${source} onto ${source}-recovered-`);
