@@ -1,6 +1,8 @@
 import { ConfigurationError } from '../errors.js';
 import type { DatabaseTarget } from './connection.js';
 import { quoteLiteral } from './identifiers.js';
+import type { Row } from './psql-protocol.js';
+import { runPsqlScript, type PsqlScriptOptions } from './psql-script.js';
 import type { PsqlSession } from './psql-session.js';
 import { openMaintenance } from './scratch-database.js';
 
@@ -53,10 +55,30 @@ function restoreVerifyRefusal(target: DatabaseTarget): (holder: string) => strin
     'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
 
+/** The session holding the claim on `name`: its server process and when it connected (pg_locks and pg_stat_activity cover the whole server). */
+function holderQuery(name: string): string {
+  return `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`;
+}
+
+const holderText = (holder: Row) => `server process ${holder[0]}, connected since ${holder[1]}`;
+
 async function describeHolder(session: PsqlSession, name: string): Promise<string> {
-  const [holder] = await session.query(
-    `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`,
-  );
-  return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
+  const [holder] = await session.query(holderQuery(name));
+  return holder ? holderText(holder) : 'its session has just ended';
+}
+
+/**
+ * Who holds the claim on `name` on the target's server, read without taking it (one connection,
+ * one query): undefined when no one does. Throws when the server cannot be asked.
+ */
+export async function findClaimHolder(
+  target: DatabaseTarget,
+  name: string,
+  options: PsqlScriptOptions,
+): Promise<string | undefined> {
+  const result = await runPsqlScript(target, `${holderQuery(name)};\n`, options);
+  if (!result.ok) throw new Error(result.error);
+  const [holder] = result.rows;
+  return holder ? holderText(holder) : undefined;
 }

@@ -9,13 +9,14 @@ import { addInstanceTags, describeInstance, endpointText, type InstanceState } f
 import { ConfigurationError } from '../errors.js';
 import { awaitConnection, PASSWORD_REFUSED } from '../postgres/await-connection.js';
 import { findClient } from '../postgres/binaries.js';
-import { parseDatabaseUrl, type DatabaseTarget } from '../postgres/connection.js';
+import type { DatabaseTarget } from '../postgres/connection.js';
 import { claimTarget, type TargetClaim } from '../postgres/target-claim.js';
 import type { StepRecorder } from '../report/report.js';
 import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
 import { bringUpApplication, commandStep, userProofSteps, type CutoverPacing } from './application-steps.js';
+import { claimName, claimRefusal, restoredIdentifier, restoredTarget } from './rds-claim.js';
 import { MADE_BY, runTag, TAG } from './rds-journal.js';
 import { movedTo } from './rds-record.js';
 import type { RdsRecoveryPlan, RdsRun } from './rds-plan.js';
@@ -43,9 +44,11 @@ export interface RdsExecution {
   steps: StepRecorder;
   pacing: RdsPacing & { clock: Clock };
   /**
-   * This run's claim on the restored instance, held from the connection to the end: of two runs that
-   * go on from one restored instance (both planned before either moved), one runs the stop command and
-   * the cut-over, the other is refused. RDS has no conditional write to lock with; the instance has.
+   * This run's claim on the restored instance, held from the connection to the end, whatever phase
+   * the run starts from: of two runs that go on from one restored instance (both planned before
+   * either moved, or one resuming after the other's renames while it migrates), one runs the user's
+   * commands and the changes, the other is refused. RDS has no conditional write to lock with; the
+   * instance has.
    */
   claim?: TargetClaim;
 }
@@ -120,7 +123,7 @@ async function waitAvailable(execution: RdsExecution, id: string): Promise<Insta
   return wait.state;
 }
 
-/** The restored instance's database, with the user, password and database of database-url. */
+/** The restored instance's database, with the user, password and database of database-url, claimed for the rest of the run. */
 async function connectRestored(
   execution: RdsExecution,
   restored: InstanceState,
@@ -129,16 +132,7 @@ async function connectRestored(
   const endpoint = endpointText(restored);
   if (!endpoint) throw new Error(`${restored.id} is available but RDS reports no endpoint`);
   if (run.details.rds) run.details.rds.restored.endpoint = endpoint;
-  // database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept.
-  const production = run.settings.database;
-  const url = new URL(production.url);
-  url.host = endpoint;
-  for (const name of ['host', 'hostaddr', 'port']) url.searchParams.delete(name);
-  const target: DatabaseTarget = {
-    ...parseDatabaseUrl(url.toString(), 'the restored instance'),
-    password: production.password,
-    ...(production.auth ? { auth: production.auth } : {}),
-  };
+  const target = restoredTarget(run, endpoint);
   const psqlPath = (await findClient('psql')).path;
   const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
   await awaitConnection(target, options, {
@@ -146,17 +140,26 @@ async function connectRestored(
     timeoutMs: pacing.connectTimeoutMs,
     clock: pacing.clock,
     // The restored data keeps the password of its recovery point: one it refuses stays refused.
-    final: production.auth ? undefined : PASSWORD_REFUSED,
+    final: run.settings.database.auth ? undefined : PASSWORD_REFUSED,
   });
   const { plan } = execution;
-  execution.claim = await claimTarget(
-    target,
-    psqlPath,
-    (holder) =>
-      `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`,
-    `${plan.restoredId}/${target.database}`,
-  );
+  execution.claim = await claimTarget(target, psqlPath, claimRefusal(run, plan), claimName(plan, target.database));
   return { target, psqlPath };
+}
+
+/** Waits until the restored instance, under `id` now, is available, then connects to it and claims it for the rest of the run. */
+async function connectStep(execution: RdsExecution, id: string): Promise<{ target: DatabaseTarget; psqlPath: string }> {
+  const { steps } = execution;
+  const restored = await steps.run(
+    STEP.waitInstance,
+    () => waitAvailable(execution, id),
+    (s) => `${s.id} available at ${endpointText(s) ?? '?'}`,
+  );
+  return steps.run(
+    STEP.connect,
+    () => connectRestored(execution, restored),
+    (c) => c.target.display,
+  );
 }
 
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
@@ -169,17 +172,21 @@ async function restoreAndProve(execution: RdsExecution): Promise<void> {
       (d) => d,
     );
   else steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
-  const restored = await steps.run(
-    STEP.waitInstance,
-    () => waitAvailable(execution, plan.restoredId),
-    (s) => `${s.id} available at ${endpointText(s) ?? '?'}`,
-  );
-  const { target, psqlPath } = await steps.run(
-    STEP.connect,
-    () => connectRestored(execution, restored),
-    (c) => c.target.display,
-  );
+  const { target, psqlPath } = await connectStep(execution, plan.restoredId);
   await userProofSteps(execution, target, psqlPath);
+}
+
+/**
+ * A run that goes on from an earlier run's cut-over (the proof passed, an instance or the record
+ * moved) claims the restored instance, under the identifier it has now, before it runs a command
+ * or changes anything: a run still at work on it (in migrate-command, say) holds the claim, and
+ * this one is refused having changed nothing.
+ */
+async function claimToResume(execution: RdsExecution): Promise<void> {
+  const { run, plan, steps } = execution;
+  steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
+  if (plan.phase === 'renamed') run.details.recovered = true;
+  await connectStep(execution, restoredIdentifier(run, plan));
 }
 
 /** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */
@@ -297,6 +304,7 @@ export async function executeRdsRecovery(execution: RdsExecution, cutover: Cutov
   }
   try {
     if (plan.phase === 'fresh' || plan.phase === 'restored') await restoreAndProve(execution);
+    else await claimToResume(execution);
     if (plan.phase !== 'renamed') await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
     run.details.recovered = true;
     await bringUpApplication(execution, cutover);

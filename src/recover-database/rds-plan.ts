@@ -45,6 +45,8 @@ export interface RdsRecoveryPlan {
   record?: RecordPlan;
   /** cutover: dns, once the record moved: the restored instance's endpoint address. */
   restoredAddress?: string;
+  /** Plan mode: the session of a run at work on this recovery now (it holds the claim on the restored instance). */
+  heldBy?: string;
 }
 
 const pitr = (run: RdsRun) => run.settings.source === 'rds-point-in-time';

@@ -6,6 +6,7 @@ import { StepFailure } from '../report/step-pipeline.js';
 import { redact } from '../util/redact.js';
 import type { RecoveryBase } from './context.js';
 import type { CutoverPacing } from './application-steps.js';
+import { runInProgress, restoredIdentifier } from './rds-claim.js';
 import { executeRdsRecovery, refuseOtherInstance, type RdsPacing } from './rds-execute.js';
 import { bareDnsName } from '../aws/dns-names.js';
 import { recordBackCommand } from './rds-record.js';
@@ -24,6 +25,16 @@ const PHASE: Record<RdsRecoveryPlan['phase'], (plan: RdsRecoveryPlan, id: string
       : `an earlier run put ${p.restoredId} in place as ${id} (the damaged instance is ${p.keptAs}): this run goes on after the renames`,
   done: (p, id) => `${id} was already recovered to ${p.binding}; the damaged instance is ${p.keptAs}: nothing to do`,
 };
+
+/** A plan's words for a run at work on the recovery while it was made. */
+const atWork = (plan: RdsRecoveryPlan) =>
+  `a run is at work on this recovery now (it holds ${plan.restoredId}: ${plan.heldBy}): an execute started before it ends stops at its connection, having changed nothing`;
+
+/** A plan's state: it changed nothing, and what it found under way. */
+function planState(plan: RdsRecoveryPlan): string {
+  if (plan.phase === 'done') return 'plan only: nothing was changed; the recovery is already complete';
+  return `plan only: nothing was changed${plan.heldBy ? `; ${atWork(plan)}` : ''}`;
+}
 
 type PhasedAction = [RdsRecoveryPlan['phase'][], string | undefined];
 
@@ -60,6 +71,7 @@ function actions(run: RdsRun, plan: RdsRecoveryPlan): string[] {
       : `aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier ${id} --restore-time ${plan.binding}`;
   const rename = (from: string, to: string) =>
     `aws rds modify-db-instance --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
+  const claim = 'connect to it and claim it for this run (a run at work on it refuses this one before any change)';
   const all: PhasedAction[] = [
     [
       ['fresh'],
@@ -67,8 +79,9 @@ function actions(run: RdsRun, plan: RdsRecoveryPlan): string[] {
     ],
     [
       ['fresh', 'restored'],
-      `wait until ${plan.restoredId} is available, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
+      `wait until ${plan.restoredId} is available, ${claim}, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
     ],
+    [['half-renamed', 'renamed'], `wait until ${restoredIdentifier(run, plan)} is available, then ${claim}`],
     [['fresh', 'restored', 'half-renamed'], commands.stop && `stop-command: ${words(commands.stop)}`],
     ...cutoverActions(plan, rename),
     [
@@ -117,8 +130,7 @@ export function describeRdsEnd(
       : `${id} is the instance restored to ${plan.binding}; ${kept}`;
     return;
   }
-  if (details.mode === 'plan')
-    return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
+  if (details.mode === 'plan') return void (details.state = planState(plan));
   if (plan.phase === 'half-renamed' || passed(STEP.renameDamaged)) {
     details.state = `${id} has no instance: the damaged one is ${plan.keptAs}, the restored one ${plan.restoredId}; run again to finish the cut-over, or put the damaged one back: aws rds modify-db-instance --db-instance-identifier ${plan.keptAs} --new-db-instance-identifier ${id} --apply-immediately`;
     return;
@@ -144,8 +156,7 @@ function describeDnsEnd(run: RdsRun, plan: RdsRecoveryPlan, failed: boolean, res
       : `${bareDnsName(record.target.name)} points at ${plan.restoredId}, restored to ${plan.binding}; ${kept}`;
     return;
   }
-  if (details.mode === 'plan')
-    return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
+  if (details.mode === 'plan') return void (details.state = planState(plan));
   const untouched = `${bareDnsName(record.target.name)} was not changed (it holds ${record.value}) and ${id} is as it was`;
   details.state = restoredKept
     ? `${untouched}; the restored instance ${plan.restoredId} is kept for inspection: run again to resume from it, or delete it`
@@ -170,9 +181,10 @@ export async function rdsPlanAndExecute(
         const found = await planRdsRecovery(run);
         recordRdsPlan(run, found);
         refuseOtherInstance(run, found);
+        if (run.settings.mode === 'plan') found.heldBy = await runInProgress(run, found);
         return found;
       },
-      (p) => PHASE[p.phase](p, rds.instanceId),
+      (p) => PHASE[p.phase](p, rds.instanceId) + (p.heldBy ? `; ${atWork(p)}` : ''),
     );
     outcome.plan = plan;
     run.details.actions = actions(run, plan);

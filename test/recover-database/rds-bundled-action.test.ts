@@ -50,7 +50,7 @@ describe('the bundled recover-database action from RDS (node24, against moto and
   beforeAll(async () => {
     primary = await startShopPrimary();
     service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => sources.includes(r.sourceInstance) });
-    for (let i = 0; i < 7; i += 1) sources.push(await createSource());
+    for (let i = 0; i < 9; i += 1) sources.push(await createSource());
     await addPayments(primary, 3);
     beforeCorruption = await serverNow(primary);
     const snapshotted = sources[4] as string;
@@ -102,6 +102,36 @@ describe('the bundled recover-database action from RDS (node24, against moto and
 
   const report = async (run: BundledActionRun) =>
     JSON.parse(await readFile(run.outputs['report-path'] ?? '', 'utf8')) as RecoverDatabaseReport;
+
+  /** Where a run that died right after its first rename left things: the damaged instance tagged and renamed to its dated identifier, the restored one not yet renamed. */
+  async function diedAfterFirstRename(source: string, restoredId: string): Promise<string> {
+    const keptAs = tagsOf(await describeInstance(restoredId, PRIMARY_REGION))['dr-actions:kept-as'] ?? '';
+    const rds = rdsIn(PRIMARY_REGION);
+    const damaged = await describeInstance(source, PRIMARY_REGION);
+    await rds.send(
+      new AddTagsToResourceCommand({
+        ResourceName: damaged.DBInstanceArn,
+        Tags: [{ Key: 'dr-actions:replaced-by', Value: restoredId }],
+      }),
+    );
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: source,
+        NewDBInstanceIdentifier: keptAs,
+        ApplyImmediately: true,
+      }),
+    );
+    await waitUntil(
+      `${keptAs} is available`,
+      async () =>
+        (await describeInstance(keptAs, PRIMARY_REGION).catch(() => undefined))?.DBInstanceStatus === 'available',
+    );
+    return keptAs;
+  }
+
+  /** A command that says it started (`started`), then waits until the test writes `release`. */
+  const heldCommand = (started: string, release: string) =>
+    `sh -c 'touch ${started}; while [ ! -e ${release} ]; do sleep 0.1; done'`;
 
   test(
     'plan changes nothing (only Describe calls), says the recovery point, the data lost and the names, and outputs the binding',
@@ -247,28 +277,8 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       const restoredId = (await report(failedProof)).details.restoredAs ?? '';
       expect((await report(failedProof)).details.state).toContain(`${source} was not changed`);
       expect(tagsOf(await describeInstance(source, PRIMARY_REGION))['dr-actions:replaced-by']).toBeUndefined();
-      // A run that died right after its first rename: the damaged instance tagged and renamed, the restored one not yet.
-      const keptAs = tagsOf(await describeInstance(restoredId, PRIMARY_REGION))['dr-actions:kept-as'] ?? '';
-      const rds = rdsIn(PRIMARY_REGION);
       const damaged = await describeInstance(source, PRIMARY_REGION);
-      await rds.send(
-        new AddTagsToResourceCommand({
-          ResourceName: damaged.DBInstanceArn,
-          Tags: [{ Key: 'dr-actions:replaced-by', Value: restoredId }],
-        }),
-      );
-      await rds.send(
-        new ModifyDBInstanceCommand({
-          DBInstanceIdentifier: source,
-          NewDBInstanceIdentifier: keptAs,
-          ApplyImmediately: true,
-        }),
-      );
-      await waitUntil(
-        `${keptAs} is available`,
-        async () =>
-          (await describeInstance(keptAs, PRIMARY_REGION).catch(() => undefined))?.DBInstanceStatus === 'available',
-      );
+      const keptAs = await diedAfterFirstRename(source, restoredId);
 
       const proxy = await startRecordingProxy();
       const resumed = await execute({}, proxy.url).finally(() => proxy.close());
@@ -400,7 +410,7 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       const execute = { mode: 'execute', confirm: source, 'expected-recovery-point': beforeCorruption.toISOString() };
       const first = recover(source, {
         ...execute,
-        'stop-command': `sh -c 'touch ${held}; while [ ! -e ${release} ]; do sleep 0.1; done'`,
+        'stop-command': heldCommand(held, release),
       });
       await waitUntil('the first run in its stop command', () => holdingCommandStarted(held), { timeoutMs: LONG });
       // Planned now, the second run finds the first's restored instance and goes on from it.
@@ -413,6 +423,93 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       expect(await holdingCommandStarted(secondStop)).toBe(false);
       expect(done.stdout).not.toContain('::error::');
       expect([done.exitCode, done.outputs.recovered]).toEqual([0, 'true']);
+    },
+    LONG,
+  );
+
+  test(
+    'an execute that resumes after the renames while the first run is in its migrate-command is refused at the connection, having changed nothing: the migration runs once',
+    async () => {
+      const source = sources[7] as string;
+      const held = join(dir, `${source}.first-migrate`);
+      const release = join(dir, `${source}.release`);
+      const secondCommands = join(dir, `${source}.second-commands`);
+      const execute = { mode: 'execute', confirm: source, 'expected-recovery-point': beforeCorruption.toISOString() };
+      const first = recover(source, { ...execute, 'migrate-command': heldCommand(held, release) });
+      let second: BundledActionRun;
+      let plan: BundledActionRun;
+      const proxy = await startRecordingProxy();
+      try {
+        await waitUntil('the first run in its migrate-command', () => holdingCommandStarted(held), { timeoutMs: LONG });
+        plan = await recover(source, {}, proxy.url);
+        second = await recover(
+          source,
+          { ...execute, 'migrate-command': `touch ${secondCommands}`, 'start-command': `touch ${secondCommands}` },
+          proxy.url,
+        );
+      } finally {
+        await writeFile(release, '');
+        await proxy.close();
+      }
+      const done = await first;
+      expect(plan.exitCode).toBe(0);
+      expect((await report(plan)).details).toMatchObject({ phase: 'renamed' });
+      expect((await report(plan)).details.state).toMatch(
+        new RegExp(
+          `^plan only: nothing was changed; a run is at work on this recovery now \\(it holds ${source}-recovered-\\d{14}: server process \\d+, connected since `,
+        ),
+      );
+      expect((await report(second)).details.phase).toBe('renamed');
+      expect(second.exitCode).toBe(1);
+      expect(second.stdout).toContain(`another run is recovering ${source} onto ${source}-recovered-`);
+      expect(second.stdout).toContain('this run changed nothing');
+      expect(await holdingCommandStarted(secondCommands)).toBe(false);
+      expect(changes(actionsSeen(proxy))).toEqual([]);
+      expect(done.stdout).not.toContain('::error::');
+      expect([done.exitCode, done.outputs.recovered]).toEqual([0, 'true']);
+      expect(tagsOf(await describeInstance(source, PRIMARY_REGION))['dr-actions:recovery-state']).toBe('complete');
+    },
+    LONG,
+  );
+
+  test(
+    'two executes that resume after the first rename: one runs the stop command and the last rename, the other is refused at the connection, having changed nothing',
+    async () => {
+      const source = sources[8] as string;
+      const execute = { mode: 'execute', confirm: source, 'expected-recovery-point': beforeCorruption.toISOString() };
+      const failedProof = await recover(source, { ...execute, 'smoke-command': 'false' });
+      expect(failedProof.exitCode).toBe(1);
+      const restoredId = (await report(failedProof)).details.restoredAs ?? '';
+      await diedAfterFirstRename(source, restoredId);
+      const held = join(dir, `${source}.first-stop`);
+      const release = join(dir, `${source}.release`);
+      const secondCommands = join(dir, `${source}.second-commands`);
+      const first = recover(source, { ...execute, 'stop-command': heldCommand(held, release) });
+      let second: BundledActionRun;
+      const proxy = await startRecordingProxy();
+      try {
+        await waitUntil('the first resumed run in its stop-command', () => holdingCommandStarted(held), {
+          timeoutMs: LONG,
+        });
+        second = await recover(
+          source,
+          { ...execute, 'stop-command': `touch ${secondCommands}`, 'migrate-command': `touch ${secondCommands}` },
+          proxy.url,
+        );
+      } finally {
+        await writeFile(release, '');
+        await proxy.close();
+      }
+      const done = await first;
+      expect((await report(second)).details.phase).toBe('half-renamed');
+      expect(second.exitCode).toBe(1);
+      expect(second.stdout).toContain(`another run is recovering ${source} onto ${restoredId}`);
+      expect(second.stdout).toContain('this run changed nothing');
+      expect(await holdingCommandStarted(secondCommands)).toBe(false);
+      expect(changes(actionsSeen(proxy))).toEqual([]);
+      expect(done.stdout).not.toContain('::error::');
+      expect([done.exitCode, done.outputs.recovered]).toEqual([0, 'true']);
+      expect(tagsOf(await describeInstance(source, PRIMARY_REGION))['dr-actions:made-by']).toBe('recover-database');
     },
     LONG,
   );

@@ -80139,7 +80139,7 @@ function measureRpo(points, now, windowDays = RPO_WINDOW_DAYS) {
  * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
  * script's session) and returns the rows it printed, or psql's own error.
  */
-async function runPsqlScript(target, script, options) {
+async function psql_script_runPsqlScript(target, script, options) {
     const { timeoutSeconds, signal } = options;
     const result = await child_process_execaProgram(options.psqlPath, psqlArgs(target), {
         input: script,
@@ -80175,7 +80175,7 @@ async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal
     const base = { name: check.name, line: check.line, checklist: check.checklist };
     const fail = (detail) => ({ ...base, passed: false, detail: redact_redact(detail.slice(0, MESSAGE_KEPT), secrets) });
     const script = { psqlPath, applicationName: 'dr-actions restore-verify checks', timeoutSeconds, signal };
-    const described = await runPsqlScript(target, `${check.sql}\n\\gdesc\n`, script);
+    const described = await psql_script_runPsqlScript(target, `${check.sql}\n\\gdesc\n`, script);
     if (!described.ok)
         return fail(described.error);
     const columns = described.rows;
@@ -80184,7 +80184,7 @@ async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal
         return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
     if (type !== 'boolean')
         return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
-    const ran = await runPsqlScript(target, `${check.sql}\n\\g\n`, script);
+    const ran = await psql_script_runPsqlScript(target, `${check.sql}\n\\g\n`, script);
     if (!ran.ok)
         return fail(ran.error);
     const rows = ran.rows;
@@ -80301,6 +80301,7 @@ async function proveWithSmoke(run, words, target) {
 
 
 
+
 /**
  * The first key of the advisory lock a run holds on the name of a database it creates: two
  * restore-verify runs that name one scratch database on one server would otherwise restore into it
@@ -80336,10 +80337,26 @@ function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
         'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
+/** The session holding the claim on `name`: its server process and when it connected (pg_locks and pg_stat_activity cover the whole server). */
+function holderQuery(name) {
+    return `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`;
+}
+const holderText = (holder) => `server process ${holder[0]}, connected since ${holder[1]}`;
 async function describeHolder(session, name) {
-    const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`);
-    return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
+    const [holder] = await session.query(holderQuery(name));
+    return holder ? holderText(holder) : 'its session has just ended';
+}
+/**
+ * Who holds the claim on `name` on the target's server, read without taking it (one connection,
+ * one query): undefined when no one does. Throws when the server cannot be asked.
+ */
+async function findClaimHolder(target, name, options) {
+    const result = await runPsqlScript(target, `${holderQuery(name)};\n`, options);
+    if (!result.ok)
+        throw new Error(result.error);
+    const [holder] = result.rows;
+    return holder ? holderText(holder) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-selection.ts
