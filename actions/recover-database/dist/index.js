@@ -79499,7 +79499,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 7004:
+/***/ 7703:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -90989,7 +90989,40 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/postgres/server-keepalive.ts
+/**
+ * A claim's session: a lost runner's claim ends within a minute of its last packet (30 s of
+ * silence, then 3 probes 10 s apart), so a re-run during an outage is refused for a minute, not
+ * two hours. Shorter would end the claim of a runner whose network merely stalled, while the run
+ * goes on believing it holds it; a minute is also as long as an RDS Multi-AZ failover (60-120 s),
+ * which ends the session anyway. The probes cost one empty packet every 10 s.
+ */
+const CLAIM_KEEPALIVE = {
+    idleSeconds: 30,
+    intervalSeconds: 10,
+    count: 3,
+    userTimeoutMs: 60_000,
+};
+const SETTINGS = {
+    idleSeconds: 'tcp_keepalives_idle',
+    intervalSeconds: 'tcp_keepalives_interval',
+    count: 'tcp_keepalives_count',
+    userTimeoutMs: 'tcp_user_timeout',
+};
+/**
+ * Sets the session's keepalive on the server's socket, and returns what the server then reports
+ * (pg_settings, in each setting's own unit; all 0 over a Unix socket).
+ */
+async function setServerKeepalive(session, keepalive) {
+    const fields = Object.keys(SETTINGS);
+    const set = fields.map((field) => `SET ${SETTINGS[field]} = ${String(Math.trunc(keepalive[field]))}`).join('; ');
+    const shown = fields.map((field) => `(SELECT setting FROM pg_settings WHERE name = '${SETTINGS[field]}')`);
+    const [row] = await session.query(`${set}; SELECT ${shown.join(', ')}`);
+    return Object.fromEntries(fields.map((field, i) => [field, Number(row?.[i])]));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/target-claim.ts
+
 
 
 
@@ -91007,12 +91040,14 @@ function nameKey(name) {
 /**
  * Claims the target database's name (or `name`) on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
- * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
- * who holds it).
+ * when the run is killed, and within about a minute when the runner is lost: see `keepalive`).
+ * Refuses when another session holds it, with `refusal`'s message (given who holds it).
  */
-async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database) {
+async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database, keepalive = CLAIM_KEEPALIVE) {
     const session = await openMaintenance(target, psqlPath);
+    let applied;
     try {
+        applied = await setServerKeepalive(session, keepalive);
         if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(name)})`)) !== 't') {
             throw new errors_ConfigurationError(refusal(await describeHolder(session, name)));
         }
@@ -91022,7 +91057,7 @@ async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(targ
         throw error;
     }
     // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
-    return { release: () => session.close().catch(() => undefined) };
+    return { release: () => session.close().catch(() => undefined), keepalive: applied };
 }
 function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
@@ -94142,6 +94177,8 @@ function buildRecoverReport(input) {
 const tagList = (tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 /** Tags as RDS describes them (an instance's, a snapshot's), by key. */
 const tagsOf = (list) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key, t.Value ?? '']));
+/** Text as an RDS tag value: the characters RDS allows (letters, digits, space, _ . : / = + - @), at most 256. */
+const tagValue = (text) => text.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
 
 ;// CONCATENATED MODULE: ./src/aws/throttling.ts
 
@@ -98968,7 +99005,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7004);
+/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7703);
 
 await (0,_actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 5742:
+/***/ 2019:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80219,7 +80219,40 @@ async function proveWithSmoke(run, words, target) {
     return judgeSmoke(smoke);
 }
 
+;// CONCATENATED MODULE: ./src/postgres/server-keepalive.ts
+/**
+ * A claim's session: a lost runner's claim ends within a minute of its last packet (30 s of
+ * silence, then 3 probes 10 s apart), so a re-run during an outage is refused for a minute, not
+ * two hours. Shorter would end the claim of a runner whose network merely stalled, while the run
+ * goes on believing it holds it; a minute is also as long as an RDS Multi-AZ failover (60-120 s),
+ * which ends the session anyway. The probes cost one empty packet every 10 s.
+ */
+const CLAIM_KEEPALIVE = {
+    idleSeconds: 30,
+    intervalSeconds: 10,
+    count: 3,
+    userTimeoutMs: 60_000,
+};
+const SETTINGS = {
+    idleSeconds: 'tcp_keepalives_idle',
+    intervalSeconds: 'tcp_keepalives_interval',
+    count: 'tcp_keepalives_count',
+    userTimeoutMs: 'tcp_user_timeout',
+};
+/**
+ * Sets the session's keepalive on the server's socket, and returns what the server then reports
+ * (pg_settings, in each setting's own unit; all 0 over a Unix socket).
+ */
+async function setServerKeepalive(session, keepalive) {
+    const fields = Object.keys(SETTINGS);
+    const set = fields.map((field) => `SET ${SETTINGS[field]} = ${String(Math.trunc(keepalive[field]))}`).join('; ');
+    const shown = fields.map((field) => `(SELECT setting FROM pg_settings WHERE name = '${SETTINGS[field]}')`);
+    const [row] = await session.query(`${set}; SELECT ${shown.join(', ')}`);
+    return Object.fromEntries(fields.map((field, i) => [field, Number(row?.[i])]));
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/target-claim.ts
+
 
 
 
@@ -80237,12 +80270,14 @@ function nameKey(name) {
 /**
  * Claims the target database's name (or `name`) on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
- * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
- * who holds it).
+ * when the run is killed, and within about a minute when the runner is lost: see `keepalive`).
+ * Refuses when another session holds it, with `refusal`'s message (given who holds it).
  */
-async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database) {
+async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database, keepalive = CLAIM_KEEPALIVE) {
     const session = await openMaintenance(target, psqlPath);
+    let applied;
     try {
+        applied = await setServerKeepalive(session, keepalive);
         if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(name)})`)) !== 't') {
             throw new ConfigurationError(refusal(await describeHolder(session, name)));
         }
@@ -80252,7 +80287,7 @@ async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(targ
         throw error;
     }
     // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
-    return { release: () => session.close().catch(() => undefined) };
+    return { release: () => session.close().catch(() => undefined), keepalive: applied };
 }
 function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
@@ -81832,7 +81867,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5742);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2019);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
