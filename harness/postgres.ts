@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Options } from 'execa';
@@ -56,12 +56,14 @@ export async function pgBinDir(): Promise<string> {
   return stdout.trim();
 }
 
-/** initdb refuses root, so as root every server command runs as the `postgres` user. */
-export function runAsServerOwner(file: string, args: string[], options: Options = {}) {
-  if (process.getuid?.() === 0) {
-    return execa('runuser', ['-u', SUPERUSER, '--', file, ...args], options);
-  }
-  return execa(file, args, options);
+/**
+ * initdb refuses root, so as root every server command runs as the `postgres` user; `enter` is an
+ * argv prefix it runs under (a network namespace's nsenter).
+ */
+export function runAsServerOwner(file: string, args: string[], options: Options = {}, enter: string[] = []) {
+  const argv = process.getuid?.() === 0 ? ['runuser', '-u', SUPERUSER, '--', file, ...args] : [file, ...args];
+  const [command = file, ...rest] = [...enter, ...argv];
+  return execa(command, rest, options);
 }
 
 export async function ownByServerUser(path: string): Promise<void> {
@@ -131,6 +133,21 @@ export interface StartPostgresOptions {
   binDir?: string;
   /** The shared libraries those binaries need, put on LD_LIBRARY_PATH for every server command. */
   libDir?: string;
+  /** A network of its own (vanishing-network.ts): the server listens there and lets its clients in. */
+  network?: ServerNetwork;
+}
+
+/** Where a server runs in a network namespace: the prefix that enters it, its address, and its clients'. */
+export interface ServerNetwork {
+  enter: string[];
+  address: string;
+  /** The one client address (host all all <address>/32 scram-sha-256 in pg_hba.conf). */
+  client: string;
+}
+
+/** Lets the network's client in with a password, as the cluster's own host lines do. */
+async function allowClient(dataDir: string, network: ServerNetwork): Promise<void> {
+  await appendFile(join(dataDir, 'pg_hba.conf'), `host all all ${network.client}/32 scram-sha-256\n`);
 }
 
 /**
@@ -150,6 +167,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     ? (await readFile(join(baseDir, 'superuser-password'), 'utf8')).trim()
     : randomBytes(12).toString('base64url');
   if (!existing) await initCluster(binDir, libDir, baseDir, password);
+  if (options.network) await allowClient(dataDir, options.network);
   if (!persistent) await rm(join(baseDir, 'superuser-password'));
 
   const { stdout: versionLine } = await execa(join(binDir, 'postgres'), ['--version'], serverEnv(libDir));
@@ -162,6 +180,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       ...SCRATCH_SETTINGS,
       port: String(port),
       unix_socket_directories: `'${baseDir}'`,
+      ...(options.network ? { listen_addresses: `'${options.network.address}'` } : {}),
       ...options.settings,
     });
     try {
@@ -169,9 +188,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         join(binDir, 'pg_ctl'),
         ['--pgdata', dataDir, '--log', join(baseDir, 'server.log'), '--wait', '--timeout', '120', 'start'],
         serverEnv(libDir),
+        options.network?.enter,
       );
       const info: PostgresInfo = {
-        host: '127.0.0.1',
+        host: options.network?.address ?? '127.0.0.1',
         port,
         user: SUPERUSER,
         password,

@@ -7,3 +7,6 @@ export const tagList = (tags: Record<string, string>): Tag[] =>
 /** Tags as RDS describes them (an instance's, a snapshot's), by key. */
 export const tagsOf = (list: readonly Tag[] | undefined): Record<string, string> =>
   Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+
+/** Text as an RDS tag value: the characters RDS allows (letters, digits, space, _ . : / = + - @), at most 256. */
+export const tagValue = (text: string): string => text.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);

@@ -1,6 +1,7 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { createRdsClient, createRoute53Client } from '../aws/clients.js';
+import type { RunContext } from '../github/run-context.js';
 import { findClient } from '../postgres/binaries.js';
 import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
@@ -41,6 +42,8 @@ export interface FailoverContext {
   log: Logger;
   /** What the waits (promotion, writable, DNS, health) measure time by; the system clock when absent. */
   clock?: Clock;
+  /** The workflow run, named by the promoted-by tag of a replica this run promotes. */
+  run?: RunContext;
 }
 
 const PROBE_ATTEMPTS = 2;
@@ -66,6 +69,7 @@ export async function createContext(
   log: Logger,
   pacing: Partial<FailoverPacing> = {},
   clock?: Clock,
+  run?: RunContext,
 ): Promise<FailoverContext> {
   return {
     clients: createClients(settings),
@@ -73,5 +77,6 @@ export async function createContext(
     pacing: { ...DEFAULT_PACING, ...pacing },
     log,
     ...(clock ? { clock } : {}),
+    ...(run ? { run } : {}),
   };
 }

@@ -14,6 +14,7 @@ import {
 } from './preflight.js';
 import { recordValue } from '../aws/route53-record.js';
 import type { ReplicationLag } from './replica-database.js';
+import { PROMOTED_AT_TAG, PROMOTED_BY_TAG } from './tags.js';
 
 export const RTO_SCENARIO = 'regional outage';
 
@@ -61,6 +62,11 @@ export interface FailoverDetails {
   plannedChanges: PlannedChange[];
   blockers: string[];
   promoted: boolean;
+  /**
+   * Who promoted the replica and when, as its promoted-by and promoted-at tags say (`by: 'this run'`
+   * when this run's PromoteReadReplica was accepted); absent while it is not promoted.
+   */
+  promotion?: { by: 'this run' | 'someone else'; promotedAt?: string; promotedBy?: string };
   previousRecordValue: string;
   changeId?: string;
   writable?: { canaryTable: string; committedAt: string; cleanupError?: string };
@@ -199,6 +205,7 @@ function detailsOf(input: ReportInput): FailoverDetails {
     plannedChanges: preflight?.changes ?? [],
     blockers: preflight?.blockers ?? [],
     promoted: outcome.promoted,
+    ...promotionDetails(preflight, outcome),
     previousRecordValue: preflight ? previousRecordValue(preflight) : '',
     changeId: outcome.changeId,
     ...writableDetails(outcome),
@@ -266,6 +273,21 @@ function healthDetails(
 }
 
 /** The write that proved the new primary takes writes, when the run got that far. */
+/** Who promoted the replica, from this run's promotion or, when an earlier run did it, the tags preflight read. */
+function promotionDetails(
+  preflight: Preflight | undefined,
+  outcome: ExecutionOutcome,
+): Pick<FailoverDetails, 'promotion'> {
+  const result = outcome.promotion;
+  if (result) {
+    const { promotedAt, promotedBy } = result;
+    return { promotion: { by: result.calledPromote ? 'this run' : 'someone else', promotedAt, promotedBy } };
+  }
+  const tags = preflight?.role === 'promoted' ? preflight.replica?.tags : undefined;
+  if (!tags) return {};
+  return { promotion: { by: 'someone else', promotedAt: tags[PROMOTED_AT_TAG], promotedBy: tags[PROMOTED_BY_TAG] } };
+}
+
 function writableDetails(outcome: ExecutionOutcome): Pick<FailoverDetails, 'writable'> {
   if (!outcome.writable) return {};
   return {

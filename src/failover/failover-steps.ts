@@ -15,7 +15,7 @@ import { promoteReplica, waitForPrimary, type PromotionResult } from './promote.
 import { describeRecord, RecordChangedError, switchRecord, type SwitchResult } from '../aws/route53-record.js';
 import { httpStatusOf } from '../aws/errors.js';
 import { proveWritable, type WritableProof } from './replica-database.js';
-import { PROMOTED_FROM_TAG } from './tags.js';
+import { PROMOTED_AT_TAG, PROMOTED_BY_TAG, PROMOTED_FROM_TAG, promotedBy } from './tags.js';
 
 /** What execute did, step by step; filled in as it goes, so a failure still shows what was done. */
 export interface ExecutionOutcome {
@@ -70,6 +70,7 @@ async function promoteStep(run: FailoverRun): Promise<Promotion> {
     poll: ctx.pacing.promotion,
     throttle: ctx.pacing.throttle,
     clock,
+    promotedBy: promotedBy(ctx.run),
   };
   ctx.log.info(
     `promoting ${replica.id} (${replica.region}), replica of ${describeRef(source)}; waiting up to ${formatDuration(settings.waitTimeoutSeconds)}`,
@@ -185,6 +186,25 @@ async function healthStep(run: FailoverRun, health: HealthTarget): Promise<Healt
   return result;
 }
 
+/** When and by whom the replica was promoted, from its tags. */
+function whenAndWho(at: string | undefined, by: string | undefined): string {
+  return `promoted at ${at ?? 'an unknown time (no promoted-at tag)'} by ${by ?? 'an unknown run (no promoted-by tag)'}`;
+}
+
+/** What this run's promotion step did: promoted the replica, or found someone else's promotion, and whose. */
+function describePromotion(result: PromotionResult): string {
+  const whose = whenAndWho(result.promotedAt, result.promotedBy);
+  if (result.refused)
+    return `someone else (another failover at the same moment?) promoted it first: RDS refused this run's PromoteReadReplica; ${whose} (its tags left as they were)`;
+  if (!result.calledPromote) return `a promotion already under way finished; ${whose}`;
+  if (!result.tagError) return `PromoteReadReplica called; ${whose}, tagged ${PROMOTED_AT_TAG} and ${PROMOTED_BY_TAG}`;
+  const tags = `Key=${PROMOTED_AT_TAG},Value=${result.promotedAt ?? ''} "Key=${PROMOTED_BY_TAG},Value=${result.promotedBy ?? ''}"`;
+  return (
+    `PromoteReadReplica called; ${whose}, but the tags that say so could not be written (${result.tagError}): ` +
+    `aws rds add-tags-to-resource --resource-name ${result.final.arn ?? '<its ARN>'} --tags ${tags}`
+  );
+}
+
 /** The DNS switch's input: the record and where it should point, or why DNS is not changed. */
 function switchInput(run: FailoverRun) {
   const { settings, preflight, outcome } = run;
@@ -209,13 +229,13 @@ export function failoverSteps(run: FailoverRun) {
       input: () =>
         preflight.role === 'promoted' && replica.status === 'available'
           ? alreadyDone(
-              `${replica.id} was already promoted from ${describeRef(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}); PromoteReadReplica not called`,
+              `${replica.id} was already promoted from ${describeRef(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}), ${whenAndWho(replica.tags[PROMOTED_AT_TAG], replica.tags[PROMOTED_BY_TAG])}; PromoteReadReplica not called`,
               () => (run.outcome.promoted = true),
             )
           : run,
       run: promoteStep,
       describe: ({ result }) =>
-        `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${plural(result.polls, 'status check')}`,
+        `${describePromotion(result)}; ${result.final.id} is available with no replication source after ${plural(result.polls, 'status check')}`,
     })
     .optionalStep('writable', {
       name: 'prove writable',

@@ -10,7 +10,7 @@ import { describeRecord, desiredRecordSet, lookupRecord, pointsAt, recordValue }
 import { readReplicaDatabase, type ReplicaDatabaseState, type ReplicationLag } from './replica-database.js';
 import { approvedRecordVerdict, currentRecordVerdict, type OldPrimary } from './record-policy.js';
 import { recordFingerprint } from '../aws/route53-record-value.js';
-import { PROMOTED_AT_TAG, PROMOTED_FROM_TAG } from './tags.js';
+import { PROMOTED_AT_TAG, PROMOTED_BY_TAG, PROMOTED_FROM_TAG } from './tags.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'blocker';
 
@@ -132,7 +132,7 @@ function checkReplica(
     findings.add(
       'Replica',
       'ok',
-      `${where} was already promoted from ${replica.tags[PROMOTED_FROM_TAG]} (${replica.tags[PROMOTED_AT_TAG] ?? 'time unknown'}); ${engine}, ${replica.status}`,
+      `${where} was already promoted from ${replica.tags[PROMOTED_FROM_TAG]} (${replica.tags[PROMOTED_AT_TAG] ?? 'time unknown'}, by ${replica.tags[PROMOTED_BY_TAG] ?? 'an unknown run'}); ${engine}, ${replica.status}`,
     );
   } else {
     findings.add(

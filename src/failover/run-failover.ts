@@ -50,7 +50,7 @@ export interface FailoverResult {
  */
 export async function runFailover(options: RunFailoverOptions): Promise<FailoverResult> {
   const startedAt = new Date();
-  const ctx = await createContext(options, options.log, options.pacing, options.clock);
+  const ctx = await createContext(options, options.log, options.pacing, options.clock, options.run);
   const steps = new StepRecorder();
   const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
   const secrets = [options.replicaDatabase?.password];

@@ -62,6 +62,16 @@ function objectivesLines(result: FailoverResult): string[] {
   });
 }
 
+/** Whether the replica is promoted, and by whom and when, as its tags say. */
+function promotedCell(details: FailoverResult['report']['details']): string {
+  if (!details.promoted) return 'no';
+  const promotion = details.promotion;
+  if (!promotion) return 'yes';
+  const who =
+    promotion.by === 'this run' ? 'by this run' : `by ${promotion.promotedBy ?? 'someone else (no promoted-by tag)'}`;
+  return `yes, ${who}, at ${promotion.promotedAt ?? 'an unknown time (no promoted-at tag)'}`;
+}
+
 /** The job summary: the plan (before/after), the preflight findings, step timings against the RTO, what to do next, how to roll back. */
 export function failoverMarkdown(result: FailoverResult): string {
   const { report } = result;
@@ -74,7 +84,7 @@ export function failoverMarkdown(result: FailoverResult): string {
       [
         ['Mode', result.mode === 'plan' ? 'plan (nothing was changed)' : 'execute'],
         ['New primary endpoint', details.endpoint ? code(details.endpoint) : 'unknown'],
-        ['Promoted', details.promoted ? 'yes' : 'no'],
+        ['Promoted', promotedCell(details)],
         ...(details.record
           ? [
               [

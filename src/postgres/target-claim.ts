@@ -5,6 +5,7 @@ import type { Row } from './psql-protocol.js';
 import { runPsqlScript, type PsqlScriptOptions } from './psql-script.js';
 import type { PsqlSession } from './psql-session.js';
 import { openMaintenance } from './scratch-database.js';
+import { CLAIM_KEEPALIVE, setServerKeepalive, type ServerKeepalive } from './server-keepalive.js';
 
 /**
  * The first key of the advisory lock a run holds on the name of a database it creates: two
@@ -17,6 +18,8 @@ const CLAIM_KEY = 0x64726176; // 'drav'
 /** The target's name claimed on its server for as long as the run lasts; release() ends the claim. */
 export interface TargetClaim {
   release(): Promise<void>;
+  /** The keepalive of the claim's session as the server reports it: how soon it ends the claim of a lost runner. */
+  keepalive: ServerKeepalive;
 }
 
 /** The lock's second key: the claimed name (the target database's, unless given), hashed by the server. */
@@ -27,17 +30,20 @@ function nameKey(name: string): string {
 /**
  * Claims the target database's name (or `name`) on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
- * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
- * who holds it).
+ * when the run is killed, and within about a minute when the runner is lost: see `keepalive`).
+ * Refuses when another session holds it, with `refusal`'s message (given who holds it).
  */
 export async function claimTarget(
   target: DatabaseTarget,
   psqlPath: string,
   refusal: (holder: string) => string = restoreVerifyRefusal(target),
   name = target.database,
+  keepalive = CLAIM_KEEPALIVE,
 ): Promise<TargetClaim> {
   const session = await openMaintenance(target, psqlPath);
+  let applied: ServerKeepalive;
   try {
+    applied = await setServerKeepalive(session, keepalive);
     if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(name)})`)) !== 't') {
       throw new ConfigurationError(refusal(await describeHolder(session, name)));
     }
@@ -46,7 +52,7 @@ export async function claimTarget(
     throw error;
   }
   // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
-  return { release: () => session.close().catch(() => undefined) };
+  return { release: () => session.close().catch(() => undefined), keepalive: applied };
 }
 
 function restoreVerifyRefusal(target: DatabaseTarget): (holder: string) => string {

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../../src/errors.js';
 import { createClients, DEFAULT_PACING, type FailoverContext } from '../../src/failover/context.js';
 import { executeFailover, HealthCheckError, type ExecutionOutcome } from '../../src/failover/execute.js';
 import { PromotionUnknownStateError } from '../../src/failover/promote.js';
-import type { FailoverReport } from '../../src/failover/failover-report.js';
+import { buildFailoverReport, type FailoverReport } from '../../src/failover/failover-report.js';
 import { nextSteps } from '../../src/failover/guidance.js';
 import { runPreflight } from '../../src/failover/preflight.js';
 import { RecordChangedError } from '../../src/aws/route53-record.js';
@@ -14,6 +14,7 @@ import { runFailover } from '../../src/failover/run-failover.js';
 import { failoverMarkdown } from '../../src/failover/summary.js';
 import { StepRecorder } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { clockStartingAt } from '../../src/util/clock.js';
 import { freePort } from '../../harness/free-port.js';
 import { startHealthServer } from '../../harness/health-server.js';
 import {
@@ -214,11 +215,95 @@ suite('failover execute', () => {
     }));
     expect([first?.promoted, second?.promoted].sort()).toEqual([false, true]);
     expect([first?.changed, second?.changed].sort()).toEqual([false, true]);
+    // The tags are the promoting run's, and the other run reports them as they are.
+    const promotions = runs.map(({ outcome }) => outcome.promotion);
+    const promoter = promotions.find((promotion) => promotion?.calledPromote);
+    expect(promotions.find((promotion) => !promotion?.calledPromote)).toMatchObject({
+      promotedAt: promoter?.promotedAt,
+      promotedBy: promoter?.promotedBy,
+    });
+    expect((await describe(topology.replicaId, SECONDARY_REGION)).TagList).toEqual(
+      expect.arrayContaining([{ Key: 'dr-actions:promoted-at', Value: promoter?.promotedAt }]),
+    );
     const loser = first?.changed ? second : first;
     expect(loser).toMatchObject({ switched: true, inSync: 'skipped' });
     expect(loser?.dns).toContain(
       `it already holds ${topology.replicaAddress} (TTL 60), where this run would point it; this run changed nothing`,
     );
+  });
+
+  test("a failover that finds the replica promoted by someone else after its preflight leaves the first promotion's promoted-at and promoted-by tags, and reports them", async () => {
+    const topology = await createTopology();
+    const settings = settingsFor(topology, { mode: 'execute', confirm: topology.replicaId });
+    const base = contextFor(settings);
+    // Each run on a clock of its own, an hour apart, so that a tag the second wrote could not pass for the first's.
+    const alice = {
+      ...base,
+      clock: clockStartingAt(Date.parse('2026-03-01T10:00:00.000Z')),
+      run: { url: 'https://github.com/acme/infra/actions/runs/101', runAttempt: '1', actor: 'alice' },
+    };
+    const bob = {
+      ...base,
+      clock: clockStartingAt(Date.parse('2026-03-01T11:00:00.000Z')),
+      run: { url: 'https://github.com/acme/infra/actions/runs/202', runAttempt: '1', actor: 'bob' },
+    };
+    const [first, second] = await Promise.all([runPreflight(settings, alice), runPreflight(settings, bob)]);
+    expect([first?.role, second?.role]).toEqual(['replica', 'replica']);
+    const execute = async (preflight: typeof first, ctx: FailoverContext) => {
+      const steps = new StepRecorder();
+      const outcome: ExecutionOutcome = { promoted: false, recordSwitched: false };
+      await executeFailover(settings, preflight as NonNullable<typeof first>, ctx, steps, outcome);
+      return { steps, outcome };
+    };
+
+    const promoter = await execute(first, alice);
+    expect(promoter.outcome.promotion).toMatchObject({
+      calledPromote: true,
+      promotedBy: 'https://github.com/acme/infra/actions/runs/101 attempt 1 by alice',
+    });
+    const promotedAt = promoter.outcome.promotion?.promotedAt as string;
+    expect(Date.parse(promotedAt)).toBeGreaterThanOrEqual(Date.parse('2026-03-01T10:00:00.000Z'));
+    expect(Date.parse(promotedAt)).toBeLessThan(Date.parse('2026-03-01T10:30:00.000Z'));
+    const replicaTags = async () =>
+      [...((await describe(topology.replicaId, SECONDARY_REGION)).TagList ?? [])].sort((a, b) =>
+        String(a.Key).localeCompare(String(b.Key)),
+      );
+    const tagsAfterFirst = await replicaTags();
+    expect(tagsAfterFirst).toEqual(
+      expect.arrayContaining([
+        { Key: 'dr-actions:promoted-at', Value: promotedAt },
+        { Key: 'dr-actions:promoted-by', Value: 'https://github.com/acme/infra/actions/runs/101 attempt 1 by alice' },
+      ]),
+    );
+
+    // Bob's run goes on from its preflight, which still saw a replica: RDS refuses its PromoteReadReplica.
+    const late = await execute(second, bob);
+    expect(late.outcome.promotion).toMatchObject({
+      calledPromote: false,
+      promotedAt,
+      promotedBy: 'https://github.com/acme/infra/actions/runs/101 attempt 1 by alice',
+    });
+    expect(await replicaTags()).toEqual(tagsAfterFirst);
+    expect(late.steps.steps.find((step) => step.name === 'promote replica')?.detail).toContain(
+      `someone else (another failover at the same moment?) promoted it first: RDS refused this run's PromoteReadReplica; promoted at ${promotedAt} by https://github.com/acme/infra/actions/runs/101 attempt 1 by alice (its tags left as they were)`,
+    );
+    const report = buildFailoverReport({
+      settings,
+      run: bob.run,
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      steps: late.steps.steps,
+      preflight: second,
+      outcome: late.outcome,
+      failures: [],
+      nextSteps: [],
+      rollback: [],
+    });
+    expect(report.details.promotion).toEqual({
+      by: 'someone else',
+      promotedAt,
+      promotedBy: 'https://github.com/acme/infra/actions/runs/101 attempt 1 by alice',
+    });
   });
 
   test('Route 53 accepts the change but the wait for INSYNC fails (GetChange denied, injected: moto never denies): the run fails saying the record was switched and what to do', async () => {

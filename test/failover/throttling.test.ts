@@ -142,6 +142,7 @@ suite('throttled AWS calls (aws-sdk-client-mock: moto never throttles)', () => {
       waitTimeoutSeconds: 10,
       poll: backoff,
       throttle: backoff,
+      promotedBy: 'the throttling test',
     });
     expect(result.calledPromote).toBe(true);
     expect(rds.commandCalls(PromoteReadReplicaCommand)).toHaveLength(2);

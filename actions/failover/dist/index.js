@@ -80881,13 +80881,14 @@ function createClients(settings) {
         route53: createRoute53Client({ region: settings.region, endpointUrl: settings.endpointUrl }),
     };
 }
-async function createContext(settings, log, pacing = {}, clock) {
+async function createContext(settings, log, pacing = {}, clock, run) {
     return {
         clients: createClients(settings),
         psqlPath: settings.replicaDatabase ? (await findClient('psql')).path : undefined,
         pacing: { ...DEFAULT_PACING, ...pacing },
         log,
         ...(clock ? { clock } : {}),
+        ...(run ? { run } : {}),
     };
 }
 
@@ -81420,6 +81421,8 @@ async function promoteReadReplica(client, ref, options) {
 const tagList = (tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 /** Tags as RDS describes them (an instance's, a snapshot's), by key. */
 const tagsOf = (list) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key, t.Value ?? '']));
+/** Text as an RDS tag value: the characters RDS allows (letters, digits, space, _ . : / = + - @), at most 256. */
+const tagValue = (text) => text.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
 
 ;// CONCATENATED MODULE: ./src/aws/rds.ts
 
@@ -81518,12 +81521,32 @@ async function pollInstance(client, ref, isDone, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/failover/tags.ts
+
+
 /**
- * Tags failover puts on the replica before promoting it: after the promotion RDS forgets the
- * source, so a re-run (or a person) reads from these which source it was promoted from, and when.
+ * Tags failover puts on the replica when it promotes it: after the promotion RDS forgets the
+ * source, so a re-run (or a person) reads from these which source it was promoted from, when, and
+ * by which run. Only the run whose PromoteReadReplica RDS accepted writes when and by whom; a run
+ * that finds the replica promoted by someone else leaves them as they are: they are the evidence.
  */
 const PROMOTED_FROM_TAG = 'dr-actions:promoted-from';
 const PROMOTED_AT_TAG = 'dr-actions:promoted-at';
+const PROMOTED_BY_TAG = 'dr-actions:promoted-by';
+/** Who promotes, as the promoted-by tag says it: the workflow run and its actor, or the user and machine outside GitHub Actions. */
+function promotedBy(run) {
+    const where = run?.url ?? [run?.repository, run?.runId && `run ${run.runId}`].filter(Boolean).join(' ');
+    if (!where)
+        return tagValue(`${safeUser()} on ${(0,external_node_os_.hostname)()} outside GitHub Actions`);
+    return tagValue([where, run?.runAttempt && `attempt ${run.runAttempt}`, run?.actor && `by ${run.actor}`].filter(Boolean).join(' '));
+}
+function safeUser() {
+    try {
+        return (0,external_node_os_.userInfo)().username;
+    }
+    catch {
+        return 'an unknown user';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/failover/promote.ts
 
@@ -81561,6 +81584,35 @@ async function waitUntil(client, ref, accept, options) {
 }
 const isAvailable = (state) => state.status === 'available';
 const isPrimary = (state) => state.status === 'available' && !state.source;
+/** Who promoted the instance and when, as its tags say. */
+function promotionTags(state) {
+    const { [PROMOTED_AT_TAG]: promotedAt, [PROMOTED_BY_TAG]: promotedBy } = state.tags;
+    return { ...(promotedAt ? { promotedAt } : {}), ...(promotedBy ? { promotedBy } : {}) };
+}
+/**
+ * Calls PromoteReadReplica; once RDS accepts it, tags when (the moment before the call) and by whom.
+ * Of two runs at once RDS accepts one call, so only the run that promotes writes these: one that
+ * is refused leaves the first's as they are. Returns RDS's refusal, or the accepted run's tags.
+ */
+async function promoteAndTag(client, replica, options) {
+    const promotedAt = new Date((options.clock ?? clock_systemClock).now()).toISOString();
+    try {
+        await promoteReadReplica(client, replica, options);
+    }
+    catch (error) {
+        // Another run (a second person, a retry on another machine) promoted it first: RDS refuses a
+        // second PromoteReadReplica, and this run waits for that promotion as for its own.
+        if (!isAwsError(error, 'InvalidDBInstanceState', 'InvalidDBInstanceStateFault'))
+            throw error;
+        return { refused: errorMessage(error) };
+    }
+    const tags = { [PROMOTED_AT_TAG]: promotedAt, [PROMOTED_BY_TAG]: options.promotedBy };
+    // The promotion goes on whether or not the tags are written: a failure here is reported, not thrown.
+    const tagError = replica.arn
+        ? await addInstanceTags(client, replica.arn, tags, options).then(() => undefined, (error) => errorMessage(error))
+        : 'RDS reported no ARN for the replica';
+    return { promotedAt, promotedBy: options.promotedBy, ...(tagError ? { tagError } : {}) };
+}
 /**
  * Promotes the read replica and waits for the end state. The replica is first tagged with its
  * source, so that a re-run can tell "promoted from this source" from "never a replica".
@@ -81575,31 +81627,24 @@ async function promoteReplica(client, replica, source, options) {
         polls += settled.polls;
         current = settled.final;
         if (!current.source)
-            return { calledPromote: false, polls, final: current };
+            return { calledPromote: false, ...promotionTags(current), polls, final: current };
     }
-    const clock = options.clock ?? clock_systemClock;
-    if (current.arn) {
-        await addInstanceTags(client, current.arn, { [PROMOTED_FROM_TAG]: source.arn ?? source.id, [PROMOTED_AT_TAG]: new Date(clock.now()).toISOString() }, options);
-    }
-    let refusal;
-    await promoteReadReplica(client, replica, options).catch((error) => {
-        // Another run (a second person, a retry on another machine) promoted it first: RDS refuses a
-        // second PromoteReadReplica, and this run waits for that promotion as for its own.
-        if (!isAwsError(error, 'InvalidDBInstanceState', 'InvalidDBInstanceStateFault'))
-            throw error;
-        refusal = errorMessage(error);
-    });
+    if (current.arn)
+        await addInstanceTags(client, current.arn, { [PROMOTED_FROM_TAG]: source.arn ?? source.id }, options);
+    const promotion = await promoteAndTag(client, current, options);
     const done = await waitUntil(client, replica, isPrimary, options).catch((error) => {
-        if (refusal && error instanceof Error)
-            error.message += ` RDS refused PromoteReadReplica: ${refusal}`;
+        if (promotion.refused && error instanceof Error)
+            error.message += ` RDS refused PromoteReadReplica: ${promotion.refused}`;
         throw error;
     });
-    return { calledPromote: refusal === undefined, polls: polls + done.polls, final: done.final };
+    // Refused: the tags are the other run's, read now that its promotion is complete.
+    const who = promotion.refused ? promotionTags(done.final) : {};
+    return { calledPromote: !promotion.refused, ...promotion, ...who, polls: polls + done.polls, final: done.final };
 }
 /** For an instance promoted earlier that is busy (rebooting, modifying): waits until it is an available primary. */
 async function waitForPrimary(client, ref, options) {
     const done = await waitUntil(client, ref, isPrimary, options);
-    return { calledPromote: false, ...done };
+    return { calledPromote: false, ...promotionTags(done.final), ...done };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -81906,6 +81951,7 @@ async function promoteStep(run) {
         poll: ctx.pacing.promotion,
         throttle: ctx.pacing.throttle,
         clock,
+        promotedBy: promotedBy(ctx.run),
     };
     ctx.log.info(`promoting ${replica.id} (${replica.region}), replica of ${describeRef(source)}; waiting up to ${formatDuration(settings.waitTimeoutSeconds)}`);
     const result = preflight.role === 'promoted'
@@ -81992,6 +82038,23 @@ async function healthStep(run, health) {
     }
     return result;
 }
+/** When and by whom the replica was promoted, from its tags. */
+function whenAndWho(at, by) {
+    return `promoted at ${at ?? 'an unknown time (no promoted-at tag)'} by ${by ?? 'an unknown run (no promoted-by tag)'}`;
+}
+/** What this run's promotion step did: promoted the replica, or found someone else's promotion, and whose. */
+function describePromotion(result) {
+    const whose = whenAndWho(result.promotedAt, result.promotedBy);
+    if (result.refused)
+        return `someone else (another failover at the same moment?) promoted it first: RDS refused this run's PromoteReadReplica; ${whose} (its tags left as they were)`;
+    if (!result.calledPromote)
+        return `a promotion already under way finished; ${whose}`;
+    if (!result.tagError)
+        return `PromoteReadReplica called; ${whose}, tagged ${PROMOTED_AT_TAG} and ${PROMOTED_BY_TAG}`;
+    const tags = `Key=${PROMOTED_AT_TAG},Value=${result.promotedAt ?? ''} "Key=${PROMOTED_BY_TAG},Value=${result.promotedBy ?? ''}"`;
+    return (`PromoteReadReplica called; ${whose}, but the tags that say so could not be written (${result.tagError}): ` +
+        `aws rds add-tags-to-resource --resource-name ${result.final.arn ?? '<its ARN>'} --tags ${tags}`);
+}
 /** The DNS switch's input: the record and where it should point, or why DNS is not changed. */
 function switchInput(run) {
     const { settings, preflight, outcome } = run;
@@ -82014,10 +82077,10 @@ function failoverSteps(run) {
         .optionalStep('promotion', {
         name: 'promote replica',
         input: () => preflight.role === 'promoted' && replica.status === 'available'
-            ? alreadyDone(`${replica.id} was already promoted from ${describeRef(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}); PromoteReadReplica not called`, () => (run.outcome.promoted = true))
+            ? alreadyDone(`${replica.id} was already promoted from ${describeRef(source)} (tag ${PROMOTED_FROM_TAG}=${replica.tags[PROMOTED_FROM_TAG] ?? ''}), ${whenAndWho(replica.tags[PROMOTED_AT_TAG], replica.tags[PROMOTED_BY_TAG])}; PromoteReadReplica not called`, () => (run.outcome.promoted = true))
             : run,
         run: promoteStep,
-        describe: ({ result }) => `${result.calledPromote ? 'PromoteReadReplica called' : 'a promotion already under way finished'}; ${result.final.id} is available with no replication source after ${plural(result.polls, 'status check')}`,
+        describe: ({ result }) => `${describePromotion(result)}; ${result.final.id} is available with no replication source after ${plural(result.polls, 'status check')}`,
     })
         .optionalStep('writable', {
         name: 'prove writable',
@@ -82244,7 +82307,7 @@ function checkReplica(settings, replica, role, findings) {
             `If you promoted it by hand, tag it (aws rds add-tags-to-resource --resource-name ${replica.arn ?? '<its ARN>'} --tags Key=${PROMOTED_FROM_TAG},Value=<source ARN>) and run again`);
     }
     else if (role === 'promoted') {
-        findings.add('Replica', 'ok', `${where} was already promoted from ${replica.tags[PROMOTED_FROM_TAG]} (${replica.tags[PROMOTED_AT_TAG] ?? 'time unknown'}); ${engine}, ${replica.status}`);
+        findings.add('Replica', 'ok', `${where} was already promoted from ${replica.tags[PROMOTED_FROM_TAG]} (${replica.tags[PROMOTED_AT_TAG] ?? 'time unknown'}, by ${replica.tags[PROMOTED_BY_TAG] ?? 'an unknown run'}); ${engine}, ${replica.status}`);
     }
     else {
         findings.add('Replica', 'ok', `${where} is a read replica of ${describeRef(replica.source)}; ${engine}`);
@@ -82504,6 +82567,7 @@ function previousRecordValue(preflight) {
 
 
 
+
 const RTO_SCENARIO = 'regional outage';
 function rtoMeasure(settings) {
     if (settings.health)
@@ -82588,6 +82652,7 @@ function detailsOf(input) {
         plannedChanges: preflight?.changes ?? [],
         blockers: preflight?.blockers ?? [],
         promoted: outcome.promoted,
+        ...promotionDetails(preflight, outcome),
         previousRecordValue: preflight ? previousRecordValue(preflight) : '',
         changeId: outcome.changeId,
         ...writableDetails(outcome),
@@ -82650,6 +82715,18 @@ function healthDetails(settings, preflight, outcome) {
     };
 }
 /** The write that proved the new primary takes writes, when the run got that far. */
+/** Who promoted the replica, from this run's promotion or, when an earlier run did it, the tags preflight read. */
+function promotionDetails(preflight, outcome) {
+    const result = outcome.promotion;
+    if (result) {
+        const { promotedAt, promotedBy } = result;
+        return { promotion: { by: result.calledPromote ? 'this run' : 'someone else', promotedAt, promotedBy } };
+    }
+    const tags = preflight?.role === 'promoted' ? preflight.replica?.tags : undefined;
+    if (!tags)
+        return {};
+    return { promotion: { by: 'someone else', promotedAt: tags[PROMOTED_AT_TAG], promotedBy: tags[PROMOTED_BY_TAG] } };
+}
 function writableDetails(outcome) {
     if (!outcome.writable)
         return {};
@@ -82678,7 +82755,7 @@ function writableDetails(outcome) {
  */
 async function runFailover(options) {
     const startedAt = new Date();
-    const ctx = await createContext(options, options.log, options.pacing, options.clock);
+    const ctx = await createContext(options, options.log, options.pacing, options.clock, options.run);
     const steps = new StepRecorder();
     const outcome = { promoted: false, recordSwitched: false };
     const secrets = [options.replicaDatabase?.password];
@@ -82844,6 +82921,16 @@ function objectivesLines(result) {
         return `- **${o.name}** (${o.scenario}): target ${formatDuration(o.targetSeconds)}, measured ${measured} (${o.measure}): ${verdict}`;
     });
 }
+/** Whether the replica is promoted, and by whom and when, as its tags say. */
+function promotedCell(details) {
+    if (!details.promoted)
+        return 'no';
+    const promotion = details.promotion;
+    if (!promotion)
+        return 'yes';
+    const who = promotion.by === 'this run' ? 'by this run' : `by ${promotion.promotedBy ?? 'someone else (no promoted-by tag)'}`;
+    return `yes, ${who}, at ${promotion.promotedAt ?? 'an unknown time (no promoted-at tag)'}`;
+}
 /** The job summary: the plan (before/after), the preflight findings, step timings against the RTO, what to do next, how to roll back. */
 function failoverMarkdown(result) {
     const { report } = result;
@@ -82854,7 +82941,7 @@ function failoverMarkdown(result) {
     lines.push(table(['', ''], [
         ['Mode', result.mode === 'plan' ? 'plan (nothing was changed)' : 'execute'],
         ['New primary endpoint', details.endpoint ? code(details.endpoint) : 'unknown'],
-        ['Promoted', details.promoted ? 'yes' : 'no'],
+        ['Promoted', promotedCell(details)],
         ...(details.record
             ? [
                 [

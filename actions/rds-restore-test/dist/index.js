@@ -67209,6 +67209,8 @@ function createCloudWatchClient(settings) {
 const rds_tags_tagList = (tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 /** Tags as RDS describes them (an instance's, a snapshot's), by key. */
 const tagsOf = (list) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key, t.Value ?? '']));
+/** Text as an RDS tag value: the characters RDS allows (letters, digits, space, _ . : / = + - @), at most 256. */
+const tagValue = (text) => text.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
 
 ;// CONCATENATED MODULE: ./src/aws/rds-snapshots.ts
 
@@ -67812,6 +67814,7 @@ async function pollUntil(check, isDone, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/tags.ts
+
 /** Tags on every temporary instance: who made it and which run, so that only that run deletes it. */
 const MADE_BY_TAG = 'dr-actions:made-by';
 const RUN_TAG = 'dr-actions:run';
@@ -67819,11 +67822,9 @@ const SOURCE_TAG = 'dr-actions:restored-from';
 const MADE_BY = 'rds-restore-test';
 /** What the run's tag holds: the run and a token only this process knows, so no other run can pass for it. */
 function runTagValue(run, token) {
-    return [run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`, token]
+    return tagValue([run.repository, run.runId && `run ${run.runId}`, run.runAttempt && `attempt ${run.runAttempt}`, token]
         .filter(Boolean)
-        .join(' ')
-        .replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_')
-        .slice(0, 256);
+        .join(' '));
 }
 
 ;// CONCATENATED MODULE: ./src/rds-restore/own-snapshots.ts

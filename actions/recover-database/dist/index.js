@@ -79499,7 +79499,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 8262:
+/***/ 7703:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -90989,32 +90989,36 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
-
-
+;// CONCATENATED MODULE: ./src/postgres/server-keepalive.ts
 /**
- * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
- * script's session) and returns the rows it printed, or psql's own error.
+ * A claim's session: a lost runner's claim ends within a minute of its last packet (30 s of
+ * silence, then 3 probes 10 s apart), so a re-run during an outage is refused for a minute, not
+ * two hours. Shorter would end the claim of a runner whose network merely stalled, while the run
+ * goes on believing it holds it; a minute is also as long as an RDS Multi-AZ failover (60-120 s),
+ * which ends the session anyway. The probes cost one empty packet every 10 s.
  */
-async function runPsqlScript(target, script, options) {
-    const { timeoutSeconds, signal } = options;
-    const result = await execa_execa(options.psqlPath, psqlArgs(target), {
-        input: script,
-        env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
-        extendEnv: false,
-        reject: false,
-        timeout: (timeoutSeconds + 30) * 1000,
-        ...(signal ? { cancelSignal: signal } : {}),
-    });
-    if (result.exitCode === 0)
-        return { ok: true, rows: parseRows(String(result.stdout)) };
-    const stderr = String(result.stderr).trim();
-    const how = result.timedOut
-        ? `timed out after ${timeoutSeconds} s`
-        : result.isCanceled
-            ? 'was cancelled'
-            : `psql exited with code ${result.exitCode}`;
-    return { ok: false, error: stderr || how };
+const CLAIM_KEEPALIVE = {
+    idleSeconds: 30,
+    intervalSeconds: 10,
+    count: 3,
+    userTimeoutMs: 60_000,
+};
+const SETTINGS = {
+    idleSeconds: 'tcp_keepalives_idle',
+    intervalSeconds: 'tcp_keepalives_interval',
+    count: 'tcp_keepalives_count',
+    userTimeoutMs: 'tcp_user_timeout',
+};
+/**
+ * Sets the session's keepalive on the server's socket, and returns what the server then reports
+ * (pg_settings, in each setting's own unit; all 0 over a Unix socket).
+ */
+async function setServerKeepalive(session, keepalive) {
+    const fields = Object.keys(SETTINGS);
+    const set = fields.map((field) => `SET ${SETTINGS[field]} = ${String(Math.trunc(keepalive[field]))}`).join('; ');
+    const shown = fields.map((field) => `(SELECT setting FROM pg_settings WHERE name = '${SETTINGS[field]}')`);
+    const [row] = await session.query(`${set}; SELECT ${shown.join(', ')}`);
+    return Object.fromEntries(fields.map((field, i) => [field, Number(row?.[i])]));
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/target-claim.ts
@@ -91036,12 +91040,14 @@ function nameKey(name) {
 /**
  * Claims the target database's name (or `name`) on its server (a session-level advisory lock in the
  * maintenance database, so it holds before the database exists and ends with the session, also
- * when the run is killed). Refuses when another session holds it, with `refusal`'s message (given
- * who holds it).
+ * when the run is killed, and within about a minute when the runner is lost: see `keepalive`).
+ * Refuses when another session holds it, with `refusal`'s message (given who holds it).
  */
-async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database) {
+async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(target), name = target.database, keepalive = CLAIM_KEEPALIVE) {
     const session = await openMaintenance(target, psqlPath);
+    let applied;
     try {
+        applied = await setServerKeepalive(session, keepalive);
         if ((await session.value(`SELECT pg_try_advisory_lock(${CLAIM_KEY}, ${nameKey(name)})`)) !== 't') {
             throw new errors_ConfigurationError(refusal(await describeHolder(session, name)));
         }
@@ -91051,32 +91057,16 @@ async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(targ
         throw error;
     }
     // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
-    return { release: () => session.close().catch(() => undefined) };
+    return { release: () => session.close().catch(() => undefined), keepalive: applied };
 }
 function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
         'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
-/** The session holding the claim on `name`: its server process and when it connected (pg_locks and pg_stat_activity cover the whole server). */
-function holderQuery(name) {
-    return `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`;
-}
-const holderText = (holder) => `server process ${holder[0]}, connected since ${holder[1]}`;
 async function describeHolder(session, name) {
-    const [holder] = await session.query(holderQuery(name));
-    return holder ? holderText(holder) : 'its session has just ended';
-}
-/**
- * Who holds the claim on `name` on the target's server, read without taking it (one connection,
- * one query): undefined when no one does. Throws when the server cannot be asked.
- */
-async function findClaimHolder(target, name, options) {
-    const result = await runPsqlScript(target, `${holderQuery(name)};\n`, options);
-    if (!result.ok)
-        throw new Error(result.error);
-    const [holder] = result.rows;
-    return holder ? holderText(holder) : undefined;
+    const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`);
+    return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -91732,6 +91722,34 @@ function judgeSmoke(smoke) {
     if (!smoke.passed)
         throw new StepFailure(detail, [`smoke: ${detail}`]);
     return detail;
+}
+
+;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
+
+
+/**
+ * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
+ * script's session) and returns the rows it printed, or psql's own error.
+ */
+async function runPsqlScript(target, script, options) {
+    const { timeoutSeconds, signal } = options;
+    const result = await execa_execa(options.psqlPath, psqlArgs(target), {
+        input: script,
+        env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+        extendEnv: false,
+        reject: false,
+        timeout: (timeoutSeconds + 30) * 1000,
+        ...(signal ? { cancelSignal: signal } : {}),
+    });
+    if (result.exitCode === 0)
+        return { ok: true, rows: parseRows(String(result.stdout)) };
+    const stderr = String(result.stderr).trim();
+    const how = result.timedOut
+        ? `timed out after ${timeoutSeconds} s`
+        : result.isCanceled
+            ? 'was cancelled'
+            : `psql exited with code ${result.exitCode}`;
+    return { ok: false, error: stderr || how };
 }
 
 ;// CONCATENATED MODULE: ./src/checks/run-checks.ts
@@ -94159,6 +94177,8 @@ function buildRecoverReport(input) {
 const tagList = (tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 /** Tags as RDS describes them (an instance's, a snapshot's), by key. */
 const tagsOf = (list) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key, t.Value ?? '']));
+/** Text as an RDS tag value: the characters RDS allows (letters, digits, space, _ . : / = + - @), at most 256. */
+const tagValue = (text) => text.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '_').slice(0, 256);
 
 ;// CONCATENATED MODULE: ./src/aws/throttling.ts
 
@@ -94592,70 +94612,6 @@ async function awaitConnection(database, options, wait) {
     return outcome.value.rows[0]?.[0] ?? 'unknown';
 }
 
-;// CONCATENATED MODULE: ./src/recover-database/rds-claim.ts
-
-
-
-
-
-
-/**
- * The name of the claim a run holds on the restored instance from its connection to its end (an
- * advisory lock on the instance itself, as RDS has no conditional write). It is the identifier the
- * instance was restored under, so it stays one claim when the instance takes the production
- * identifier: a run resuming after the renames meets the claim of the run that made them.
- */
-const claimName = (plan, database) => `${plan.restoredId}/${database}`;
-/** The refusal of a run that finds the claim held, naming who holds it. */
-const claimRefusal = (run, plan) => (holder) => `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`;
-/** The identifier the restored instance has in the plan's phase: the production one once the renames put it there. */
-function restoredIdentifier(run, plan) {
-    const renamed = plan.phase === 'renamed' || plan.phase === 'done';
-    // cutover: dns moves the record and leaves the restored instance its own identifier.
-    return renamed && !plan.record ? run.rds.instanceId : plan.restoredId;
-}
-/** database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept. */
-function rds_claim_restoredTarget(run, endpoint) {
-    const production = run.settings.database;
-    const url = new URL(production.url);
-    url.host = endpoint;
-    for (const name of ['host', 'hostaddr', 'port'])
-        url.searchParams.delete(name);
-    return {
-        ...parseDatabaseUrl(url.toString(), 'the restored instance'),
-        password: production.password,
-        ...(production.auth ? { auth: production.auth } : {}),
-    };
-}
-/**
- * For the plan, once a restored instance is in use: who holds the claim on it now (a run at work on
- * this recovery, which an execute started before it ends would meet and stop at), read without
- * taking it. Undefined when no one does; a server that cannot be asked is said in the log and
- * does not fail the plan.
- */
-async function runInProgress(run, plan) {
-    if (plan.phase === 'fresh' || plan.phase === 'done')
-        return undefined;
-    const id = restoredIdentifier(run, plan);
-    try {
-        const restored = await describeInstance(run.client, { id, region: run.settings.aws.region });
-        const endpoint = restored && endpointText(restored);
-        if (!endpoint)
-            return undefined;
-        const target = rds_claim_restoredTarget(run, endpoint);
-        return await findClaimHolder(target, claimName(plan, target.database), {
-            psqlPath: (await findClient('psql')).path,
-            applicationName: 'dr-actions recover-database plan',
-            timeoutSeconds: 10,
-            signal: run.signal,
-        });
-    }
-    catch (error) {
-        run.log.info(`Could not ask ${id} whether a run is at work on this recovery (${redact_redact(errors_errorMessage(error), run.secrets)}); the plan goes on without it`);
-        return undefined;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/recover-database/rds-journal.ts
 /**
  * How far an RDS recovery got, kept as tags on the instances themselves: they follow an instance
@@ -94840,7 +94796,7 @@ async function waitAvailable(execution, id) {
         throw new Error(`${id} is ${wait.state?.status ?? 'not found'} after wait-timeout-minutes (${run.rds.waitTimeoutMinutes} min, ${plural(wait.polls, 'status check')})`);
     return wait.state;
 }
-/** The restored instance's database, with the user, password and database of database-url, claimed for the rest of the run. */
+/** The restored instance's database, with the user, password and database of database-url. */
 async function connectRestored(execution, restored) {
     const { run, pacing } = execution;
     const endpoint = endpointText(restored);
@@ -94848,7 +94804,17 @@ async function connectRestored(execution, restored) {
         throw new Error(`${restored.id} is available but RDS reports no endpoint`);
     if (run.details.rds)
         run.details.rds.restored.endpoint = endpoint;
-    const target = rds_claim_restoredTarget(run, endpoint);
+    // database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept.
+    const production = run.settings.database;
+    const url = new URL(production.url);
+    url.host = endpoint;
+    for (const name of ['host', 'hostaddr', 'port'])
+        url.searchParams.delete(name);
+    const target = {
+        ...parseDatabaseUrl(url.toString(), 'the restored instance'),
+        password: production.password,
+        ...(production.auth ? { auth: production.auth } : {}),
+    };
     const psqlPath = (await findClient('psql')).path;
     const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
     await awaitConnection(target, options, {
@@ -94856,17 +94822,11 @@ async function connectRestored(execution, restored) {
         timeoutMs: pacing.connectTimeoutMs,
         clock: pacing.clock,
         // The restored data keeps the password of its recovery point: one it refuses stays refused.
-        final: run.settings.database.auth ? undefined : PASSWORD_REFUSED,
+        final: production.auth ? undefined : PASSWORD_REFUSED,
     });
     const { plan } = execution;
-    execution.claim = await claimTarget(target, psqlPath, claimRefusal(run, plan), claimName(plan, target.database));
+    execution.claim = await claimTarget(target, psqlPath, (holder) => `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`, `${plan.restoredId}/${target.database}`);
     return { target, psqlPath };
-}
-/** Waits until the restored instance, under `id` now, is available, then connects to it and claims it for the rest of the run. */
-async function connectStep(execution, id) {
-    const { steps } = execution;
-    const restored = await steps.run(STEP.waitInstance, () => waitAvailable(execution, id), (s) => `${s.id} available at ${endpointText(s) ?? '?'}`);
-    return steps.run(STEP.connect, () => connectRestored(execution, restored), (c) => c.target.display);
 }
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
 async function restoreAndProve(execution) {
@@ -94875,21 +94835,9 @@ async function restoreAndProve(execution) {
         await steps.run(STEP.restoreInstance, () => restoreInstance(execution), (d) => d);
     else
         steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
-    const { target, psqlPath } = await connectStep(execution, plan.restoredId);
+    const restored = await steps.run(STEP.waitInstance, () => waitAvailable(execution, plan.restoredId), (s) => `${s.id} available at ${endpointText(s) ?? '?'}`);
+    const { target, psqlPath } = await steps.run(STEP.connect, () => connectRestored(execution, restored), (c) => c.target.display);
     await userProofSteps(execution, target, psqlPath);
-}
-/**
- * A run that goes on from an earlier run's cut-over (the proof passed, an instance or the record
- * moved) claims the restored instance, under the identifier it has now, before it runs a command
- * or changes anything: a run still at work on it (in migrate-command, say) holds the claim, and
- * this one is refused having changed nothing.
- */
-async function claimToResume(execution) {
-    const { run, plan, steps } = execution;
-    steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
-    if (plan.phase === 'renamed')
-        run.details.recovered = true;
-    await connectStep(execution, restoredIdentifier(run, plan));
 }
 /** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */
 async function renameDamaged(execution) {
@@ -94978,8 +94926,6 @@ async function executeRdsRecovery(execution, cutover) {
     try {
         if (plan.phase === 'fresh' || plan.phase === 'restored')
             await restoreAndProve(execution);
-        else
-            await claimToResume(execution);
         if (plan.phase !== 'renamed')
             await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
         run.details.recovered = true;
@@ -95360,7 +95306,6 @@ function recordRdsPlan(run, plan) {
 
 
 
-
 const PHASE = {
     fresh: (p, id) => `${id} (${p.replaces}) is to be replaced by a restore of ${p.binding}; nothing started yet`,
     restored: (p, id) => `an earlier run restored ${p.binding} into ${p.restoredId}; ${id} is untouched: this run goes on from there`,
@@ -95370,14 +95315,6 @@ const PHASE = {
         : `an earlier run put ${p.restoredId} in place as ${id} (the damaged instance is ${p.keptAs}): this run goes on after the renames`,
     done: (p, id) => `${id} was already recovered to ${p.binding}; the damaged instance is ${p.keptAs}: nothing to do`,
 };
-/** A plan's words for a run at work on the recovery while it was made. */
-const atWork = (plan) => `a run is at work on this recovery now (it holds ${plan.restoredId}: ${plan.heldBy}): an execute started before it ends stops at its connection, having changed nothing`;
-/** A plan's state: it changed nothing, and what it found under way. */
-function planState(plan) {
-    if (plan.phase === 'done')
-        return 'plan only: nothing was changed; the recovery is already complete';
-    return `plan only: nothing was changed${plan.heldBy ? `; ${atWork(plan)}` : ''}`;
-}
 /** The cut-over: the two renames, or with cutover: dns the record's compare-and-swap. */
 function run_rds_recovery_cutoverActions(plan, rename) {
     const id = plan.keptAs;
@@ -95408,7 +95345,6 @@ function actions(run, plan) {
         ? `aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier ${plan.binding}`
         : `aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier ${id} --restore-time ${plan.binding}`;
     const rename = (from, to) => `aws rds modify-db-instance --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
-    const claim = 'connect to it and claim it for this run (a run at work on it refuses this one before any change)';
     const all = [
         [
             ['fresh'],
@@ -95416,9 +95352,8 @@ function actions(run, plan) {
         ],
         [
             ['fresh', 'restored'],
-            `wait until ${plan.restoredId} is available, ${claim}, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
+            `wait until ${plan.restoredId} is available, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
         ],
-        [['half-renamed', 'renamed'], `wait until ${restoredIdentifier(run, plan)} is available, then ${claim}`],
         [['fresh', 'restored', 'half-renamed'], commands.stop && `stop-command: ${words(commands.stop)}`],
         ...run_rds_recovery_cutoverActions(plan, rename),
         [
@@ -95462,7 +95397,7 @@ function describeRdsEnd(run, plan, steps, failed) {
         return;
     }
     if (details.mode === 'plan')
-        return void (details.state = planState(plan));
+        return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
     if (plan.phase === 'half-renamed' || passed(STEP.renameDamaged)) {
         details.state = `${id} has no instance: the damaged one is ${plan.keptAs}, the restored one ${plan.restoredId}; run again to finish the cut-over, or put the damaged one back: aws rds modify-db-instance --db-instance-identifier ${plan.keptAs} --new-db-instance-identifier ${id} --apply-immediately`;
         return;
@@ -95489,7 +95424,7 @@ function describeDnsEnd(run, plan, failed, restoredKept) {
         return;
     }
     if (details.mode === 'plan')
-        return void (details.state = planState(plan));
+        return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
     const untouched = `${bareDnsName(record.target.name)} was not changed (it holds ${record.value}) and ${id} is as it was`;
     details.state = restoredKept
         ? `${untouched}; the restored instance ${plan.restoredId} is kept for inspection: run again to resume from it, or delete it`
@@ -95507,10 +95442,8 @@ async function rdsPlanAndExecute(base, clients, steps, pacing) {
             const found = await planRdsRecovery(run);
             recordRdsPlan(run, found);
             refuseOtherInstance(run, found);
-            if (run.settings.mode === 'plan')
-                found.heldBy = await runInProgress(run, found);
             return found;
-        }, (p) => PHASE[p.phase](p, rds.instanceId) + (p.heldBy ? `; ${atWork(p)}` : ''));
+        }, (p) => PHASE[p.phase](p, rds.instanceId));
         outcome.plan = plan;
         run.details.actions = actions(run, plan);
         if (run.settings.mode === 'execute')
@@ -99072,7 +99005,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8262);
+/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7703);
 
 await (0,_actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
