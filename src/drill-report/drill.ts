@@ -1,5 +1,6 @@
 import type { RunContext } from '../github/run-context.js';
 import { PLAN_CHECKLIST, type ChecklistItem, type ChecklistKey } from '../report/checklist.js';
+import { code } from '../report/markdown.js';
 import { newReport, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { StepStatus } from '../report/step-status.js';
 import { formatDuration } from '../util/format.js';
@@ -80,7 +81,7 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
   if (kind === 'restore-verify') {
     const key = text(field(details, 'backupKey')) ?? text(field(details, 'backup', 'key'));
     const database = text(field(details, 'backup', 'manifest', 'database'));
-    return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
+    return key ? `backup ${code(key)}${database ? ` of ${database}` : ''}` : undefined;
   }
   if (kind === 'dr-audit') {
     const counts = field(details, 'counts');

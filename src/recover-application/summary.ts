@@ -1,4 +1,4 @@
-import { code, MARK, table } from '../report/markdown.js';
+import { code, MARK, table, text } from '../report/markdown.js';
 import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatDuration } from '../util/format.js';
 import { describeProbe } from '../health/wait.js';
@@ -55,7 +55,7 @@ function logSection(report: RecoverApplicationReport): string[] {
 function overview(report: RecoverApplicationReport): string[] {
   const { details } = report;
   if (details.mode === 'plan') {
-    const before = details.health.before ? describeProbe(details.health.before) : 'not probed';
+    const before = details.health.before ? text(describeProbe(details.health.before)) : 'not probed';
     return [
       table(
         ['', ''],
