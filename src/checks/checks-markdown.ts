@@ -1,4 +1,4 @@
-import { code, details, foldIfLong, table, text } from '../report/markdown.js';
+import { code, codeBlock, details, foldIfLong, table, text } from '../report/markdown.js';
 import { markStatus } from '../report/report-sections.js';
 import { formatDuration } from '../util/format.js';
 import type { CheckResult } from './run-checks.js';
@@ -31,7 +31,6 @@ export function smokeSection(smoke: SmokeResult | undefined): string[] {
     `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${text(smoke.detail)}, ${formatDuration(smoke.durationSeconds)}`,
     '',
   ];
-  if (smoke.output.trim())
-    lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
+  if (smoke.output.trim()) lines.push(details('Output', codeBlock(smoke.output.trimEnd())), '');
   return lines;
 }

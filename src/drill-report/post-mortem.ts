@@ -1,5 +1,5 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
-import { code, prose, text } from '../report/markdown.js';
+import { code, text } from '../report/markdown.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
 import { drillVerdict, MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
@@ -15,7 +15,7 @@ export function when(report: DrillReport): string {
 
 export function sourceSentence(source: DrillSource): string {
   const outcome = source.passed ? 'passed' : `failed: ${text(source.reasons[0] ?? 'no reason given')}`;
-  return `${text(source.label)} ${outcome}${source.summary ? ` (${prose(source.summary)})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
+  return `${text(source.label)} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
 }
 
 /** Reports grouped by kind, in the order kinds first appear. */

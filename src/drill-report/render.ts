@@ -1,5 +1,5 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
-import { code, details, foldIfLong, MARK, prose, table, text } from '../report/markdown.js';
+import { code, details, foldIfLong, MARK, table, text } from '../report/markdown.js';
 import type { ObjectiveResult } from '../report/report.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
@@ -181,7 +181,7 @@ export function stepsSection(sources: readonly DrillSource[]): string {
   if (sources.length === 0) return ['## Step timings', '', 'No steps were recorded.'].join('\n');
   if (sources.length <= MANY_SOURCES) {
     const parts = sources.map((s) =>
-      [`### ${text(s.label)}${s.summary ? `: ${prose(s.summary)}` : ''}`, '', stepsTable(s)].join('\n'),
+      [`### ${text(s.label)}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'),
     );
     return ['## Step timings', '', parts.join('\n\n')].join('\n');
   }

@@ -1,5 +1,5 @@
 import { checksSection, smokeSection } from '../checks/checks-markdown.js';
-import { code, foldIfLong, MARK, table, text } from '../report/markdown.js';
+import { code, codeBlock, foldIfLong, MARK, table, text } from '../report/markdown.js';
 import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { RecoverDatabaseReport } from './recover-report.js';
@@ -114,9 +114,7 @@ export function recoverDatabaseMarkdown(report: RecoverDatabaseReport): string {
     lines.push(
       `To put the damaged ${what[0]} back under the production ${what[1]} (stop the application first):`,
       '',
-      `\`\`\`${what[2]}`,
-      ...d.putBack,
-      '```',
+      codeBlock(d.putBack.join('\n'), what[2]),
       '',
     );
   }

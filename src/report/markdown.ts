@@ -102,4 +102,11 @@ export function prose(value: unknown): string {
   return outsideCodeSpans(String(value ?? ''), text);
 }
 
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+export function codeBlock(body: string, info = ''): string {
+  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${info}\n${body}\n${fence}`;
+}
+
 export const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' } as const;
