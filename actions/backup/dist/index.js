@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 7145:
+/***/ 344:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76792,6 +76792,93 @@ function partsOnDisk(schema, parts) {
     return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
 }
 
+;// CONCATENATED MODULE: ./src/storage/incomplete-backups.ts
+
+
+
+
+/**
+ * What counts as an unfinished backup, for retention (which removes it) and the audit (which
+ * reports it): one rule, here. An unfinished upload of ours may still be running in another job,
+ * so a leftover is abandoned only once its newest object is older than the grace period.
+ */
+const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
+/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
+function sortByManifest(backups, manifests) {
+    const complete = [];
+    const unverified = [];
+    for (const backup of backups) {
+        const read = manifests.get(backup.key);
+        if (read && 'manifest' in read)
+            complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
+        else
+            unverified.push({ backup, reason: read ? read.error : 'no manifest' });
+    }
+    return { complete, unverified };
+}
+function isAbandoned(lastModified, now) {
+    return now.getTime() - lastModified.getTime() > INCOMPLETE_GRACE_MS;
+}
+/** The words retention and the audit both use for a leftover's age. */
+function graceNote(abandoned) {
+    return abandoned ? 'older than 24 h' : 'younger than 24 h: may still be in progress';
+}
+function sizeOf(objects) {
+    return objects.reduce((sum, object) => sum + object.sizeBytes, 0);
+}
+/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
+function newestOf(objects) {
+    return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+}
+function partsNote(parts) {
+    return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
+}
+function candidatesOf(listing, unverified) {
+    return [
+        ...unverified.map(({ backup, reason }) => ({
+            key: backup.key,
+            kind: 'unverified',
+            witness: backup.object,
+            objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
+            reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
+        })),
+        ...(listing.orphanParts ?? []).map(({ key, parts }) => ({
+            key,
+            kind: 'orphan parts',
+            witness: newestOf(parts),
+            objects: parts,
+            reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
+        })),
+        ...listing.orphanManifests.map((object) => ({
+            key: object.key,
+            kind: 'orphan manifest',
+            witness: object,
+            objects: [object],
+            reason: 'manifest without its backup object',
+        })),
+    ];
+}
+/**
+ * The listing's unfinished backups. Backups without a valid manifest and parts without their object
+ * are ours when a manifest is among their objects (the plan's old script wrote none) or the object's
+ * metadata says dr-actions wrote it; the plan's old backups are legacy, never incomplete. A manifest
+ * without its object is always ours.
+ */
+async function findIncompleteBackups(store, listing, unverified, now) {
+    const candidates = candidatesOf(listing, unverified);
+    const owners = await concurrency_mapWithLimit(candidates, 16, async ({ witness, objects }) => objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)));
+    const incomplete = [];
+    const legacy = [];
+    candidates.forEach(({ key, kind, objects, reason }, index) => {
+        const { lastModified } = newestOf(objects);
+        if (!owners[index])
+            legacy.push({ key, lastModified });
+        else
+            incomplete.push({ key, kind, objects, reason, lastModified, abandoned: isAbandoned(lastModified, now) });
+    });
+    return { incomplete, legacy };
+}
+
 ;// CONCATENATED MODULE: ./src/storage/version-delete.ts
 
 
@@ -76903,10 +76990,6 @@ async function deleteBackupKeys(store, keys, now) {
 
 
 
-
-
-/** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
-const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
 /**
  * Applies the retention policy to the backups under the store's prefix. Complete backups are
  * judged by their manifest's finish time; incomplete ones of ours (and parts whose object is gone)
@@ -76919,8 +77002,8 @@ async function pruneBackups(options) {
     const manifests = await readManifests(store, listing.backups, options.ownManifest);
     const { complete, unverified } = sortByManifest(listing.backups, manifests);
     const decisions = decideComplete(complete, options);
-    const leftovers = await classifyUnverified(store, unverified, listing.orphanParts ?? [], now);
-    const orphans = planOrphanManifests(listing.orphanManifests, now);
+    const leftovers = planLeftovers(await findIncompleteBackups(store, listing, unverified, now));
+    const { orphans } = leftovers;
     // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts
     // (those its manifest names, and any other listed beside it).
     const toDelete = leftovers.groups.flatMap((group) => group.keys);
@@ -76967,19 +77050,6 @@ async function readManifests(store, backups, own) {
         manifests.set(own.key, { manifest: own });
     return manifests;
 }
-/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
-function sortByManifest(backups, manifests) {
-    const complete = [];
-    const unverified = [];
-    for (const backup of backups) {
-        const read = manifests.get(backup.key);
-        if (read && 'manifest' in read)
-            complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
-        else
-            unverified.push({ backup, reason: read ? read.error : 'no manifest' });
-    }
-    return { complete, unverified };
-}
 /** The policy's verdict on each complete backup; this run's backup is kept whatever the policy says. */
 function decideComplete(complete, options) {
     return decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, options.now).map((decision) => decision.key === options.protectKey && !decision.keep
@@ -76987,57 +77057,34 @@ function decideComplete(complete, options) {
         : decision);
 }
 /**
- * Backups without a valid manifest, and data parts whose backup object is not there. The plan's
- * old backups (not ours) are never touched. Ours are runs that failed or were killed before the
- * manifest: each is removed with its manifest and every part beside it once all of them are older
- * than the grace period (its newest object was written more than 24 h ago), in which a run may
- * still be writing them.
+ * Retention's verdict on unfinished backups (incomplete-backups.ts says which they are): the plan's
+ * old backups (not ours) are never touched; ours are removed with every object they hold once
+ * abandoned (older than the grace period, in which a run may still be writing them).
  */
-async function classifyUnverified(store, unverified, orphanParts, now) {
-    const leftovers = [
-        ...unverified.map(({ backup, reason }) => ({
-            key: backup.key,
-            witness: backup.object,
-            objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
-            reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
-        })),
-        ...orphanParts.map(({ key, parts }) => ({
-            key,
-            witness: newestOf(parts),
-            objects: parts,
-            reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
-        })),
-    ];
-    // A manifest says dr-actions wrote it (the plan's old script wrote none); else the object's metadata.
-    const owners = await concurrency_mapWithLimit(leftovers, 16, async ({ witness, objects }) => objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)));
+function planLeftovers(found) {
+    const legacy = found.legacy.map((entry) => ({
+        ...entry,
+        reason: "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
+        action: 'kept',
+    }));
     const groups = [];
-    const legacy = [];
-    leftovers.forEach((leftover, index) => {
-        const newest = newestOf(leftover.objects);
-        const entry = { key: leftover.key, lastModified: newest.lastModified };
-        if (!owners[index]) {
-            legacy.push({
-                ...entry,
-                reason: "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
-                action: 'kept',
-            });
-            return;
+    const orphans = { entries: [], toDelete: [] };
+    for (const leftover of found.incomplete) {
+        const { key, lastModified, abandoned } = leftover;
+        const action = abandoned ? 'would delete' : 'kept';
+        const keys = abandoned ? leftover.objects.map((object) => object.key) : [];
+        if (leftover.kind === 'orphan manifest') {
+            orphans.entries.push({ key, lastModified, reason: leftover.reason, action });
+            orphans.toDelete.push(...keys);
         }
-        const old = now.getTime() - newest.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        const age = old ? ', older than 24 h' : ', younger than 24 h: may still be in progress';
-        groups.push({
-            entry: { ...entry, reason: `${leftover.reason}${age}`, action: old ? 'would delete' : 'kept' },
-            keys: old ? leftover.objects.map((object) => object.key) : [],
-        });
-    });
-    return { groups, legacy };
-}
-function partsNote(parts) {
-    return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
-}
-/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
-function newestOf(objects) {
-    return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+        else {
+            groups.push({
+                entry: { key, lastModified, reason: `${leftover.reason}, ${graceNote(abandoned)}`, action },
+                keys,
+            });
+        }
+    }
+    return { groups, legacy, orphans };
 }
 /** What became of a leftover's objects together: deleted only when every one of them was. */
 function settleAll(settle, keys, planned) {
@@ -77045,22 +77092,6 @@ function settleAll(settle, keys, planned) {
         return 'kept';
     const actions = keys.map((key) => settle(key, true));
     return actions.find((action) => action !== 'deleted') ?? 'deleted';
-}
-/** Manifests whose backup object is gone, removed once older than the grace period (its upload may be running). */
-function planOrphanManifests(objects, now) {
-    const toDelete = [];
-    const entries = objects.map((object) => {
-        const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        if (old)
-            toDelete.push(object.key);
-        return {
-            key: object.key,
-            lastModified: object.lastModified,
-            reason: 'manifest without its backup object',
-            action: old ? 'would delete' : 'kept',
-        };
-    });
-    return { entries, toDelete };
 }
 /** A dry run's outcome, or that of an empty plan (fresh each time: the report hands its arrays out). */
 const nothingDeleted = () => ({ deleted: new Set(), errors: [], locked: [] });
@@ -78043,12 +78074,25 @@ function cell(value) {
         .replace(LINE_ENDING, '\n');
     return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
 }
-/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+/** The first run of backticks in `text` from `from` that opens a code span: one a backslash does not escape. */
+function openingRun(text, from) {
+    const runs = /`+/g;
+    runs.lastIndex = from;
+    for (let run = runs.exec(text); run; run = runs.exec(text)) {
+        const backslashes = /\\*$/.exec(text.slice(0, run.index))?.[0].length ?? 0;
+        if (backslashes % 2 === 0)
+            return { index: run.index, fence: run[0] };
+        if (run[0].length > 1)
+            return { index: run.index + 1, fence: run[0].slice(1) };
+    }
+    return undefined;
+}
+/** `plain` applied to the parts of `text` that are not code spans (an unescaped run of backticks up to the next run as long). */
 function outsideCodeSpans(text, plain) {
     let shown = '';
     let rest = text;
-    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
-        const fence = open[0];
+    for (let open = openingRun(rest, 0); open; open = openingRun(rest, 0)) {
+        const { fence } = open;
         const after = rest.slice(open.index + fence.length);
         const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
         if (!close) {
@@ -78074,9 +78118,46 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
-/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
+/**
+ * Text as inline code, shown exactly as written (a name from the database, S3 or a person): the fence
+ * is one backtick longer than the longest run inside, padded with a space where the text begins or
+ * ends with a backtick or with spaces (which a code span would strip). A line ending, which would end
+ * a heading or a list item part way, shows as ↵.
+ */
 function code(text) {
-    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
+    const line = text.replace(LINE_ENDING, '↵');
+    const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^`|`$/.test(line) || (/^ [\s\S]* $/.test(line) && line.trim() !== '') ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/**
+ * Text from a database, S3 or a person (a name, or a message that holds one) as markdown shows it
+ * literally: no emphasis, strike-through, link, code span, heading, list or HTML in it takes effect.
+ * Markdown characters get a backslash (an underscore inside a word, which never emphasises, is left
+ * as it is); `&`, `<` and `>` become entities, which a table cell keeps
+ * as they are; a pipe is left to table cells (cell), the only place it means something. Line endings are left to the caller (a table cell turns them into <br>).
+ */
+function markdown_text(value) {
+    return String(value ?? '')
+        .replace(/[\\`*~[\]#]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([-+]|\d+[.)])(?=\s|$)/gm, (_, space, marker) => `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
+/**
+ * A message of the product's own that holds names (a finding, a next step): its own code spans (a
+ * command to run) are kept, and the rest is shown literally, as text() shows it.
+ */
+function prose(value) {
+    return outsideCodeSpans(String(value ?? ''), markdown_text);
+}
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+function codeBlock(body, info = '') {
+    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -78098,12 +78179,17 @@ function retentionMarkdown(report) {
         '',
         `${report.complete.length} complete backups: ${kept} kept, ${leaving.length} ${verb}.`,
     ];
-    const rows = report.complete.map((b) => [code(b.key), b.finishedAt.toISOString(), b.action, b.reasons.join('; ')]);
+    const rows = report.complete.map((b) => [
+        code(b.key),
+        b.finishedAt.toISOString(),
+        b.action,
+        markdown_text(b.reasons.join('; ')),
+    ]);
     if (rows.length)
         lines.push('', foldIfLong(`Every decision (${rows.length})`, table(['backup', 'finished (UTC)', 'decision', 'why'], rows), rows.length));
     const others = [...report.incomplete, ...report.orphanManifests, ...report.legacy];
     if (others.length) {
-        const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, o.reason]);
+        const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, markdown_text(o.reason)]);
         lines.push('', foldIfLong(`Other objects (${otherRows.length})`, table(['object', 'last modified', 'decision', 'why'], otherRows), otherRows.length));
     }
     if (report.locked.length) {
@@ -78115,7 +78201,7 @@ function retentionMarkdown(report) {
         lines.push('', `${report.locked.length} objects retention would delete are still under Object Lock, left for a later run:`, '', table(['object', 'locked until (UTC)', ''], lockedRows));
     }
     if (report.errors.length)
-        lines.push('', `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
+        lines.push('', `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${markdown_text(e.message)})`).join(', ')}`);
     return lines.join('\n');
 }
 function describeGlobals(m) {
@@ -78125,20 +78211,23 @@ function describeGlobals(m) {
     if (m.globals?.status === 'stored')
         return `${code(`s3://${m.bucket}/${m.globals.key}`)} (roles without passwords, the database's own settings)${roles}`;
     if (m.globals?.status === 'missing')
-        return `${MARK.failed} missing (globals: best-effort): ${m.globals.reason}${roles}`;
+        return `${MARK.failed} missing (globals: best-effort): ${markdown_text(m.globals.reason)}${roles}`;
     return 'not taken (globals: off)';
 }
 /** The job summary of a backup: what was stored, how fast, and what retention decided. */
 function backupMarkdown(result) {
     const m = result.manifest;
     const rows = [
-        ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${format_formatBytes(m.databaseSizeBytes)} on disk)`],
+        [
+            'Database',
+            `${code(m.database)} (PostgreSQL ${markdown_text(m.server.version)}, ${format_formatBytes(m.databaseSizeBytes)} on disk)`,
+        ],
         ['Object', code(`s3://${m.bucket}/${m.key}`)],
         [
             'Size',
             `${format_formatBytes(result.storedBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)${m.parts ? `: the schema and ${m.parts.length} data parts beside it, each with its SHA-256 in the manifest` : ''}`,
         ],
-        ['Format', `${m.format}, ${m.compression}, pg_dump ${m.pgDump.version}`],
+        ['Format', `${m.format}, ${markdown_text(m.compression)}, pg_dump ${markdown_text(m.pgDump.version)}`],
         ['SHA-256', code(m.sha256)],
         [
             'S3 checksum',
@@ -78160,7 +78249,10 @@ function backupMarkdown(result) {
     ];
     const lines = [`## ${MARK.passed} Backup of ${code(m.database)}`, '', table(['', ''], rows)];
     if (m.tables.length) {
-        const tableRows = m.tables.map((t) => [displayName(t), t.rows === null ? '-' : t.rows.toLocaleString('en-US')]);
+        const tableRows = m.tables.map((t) => [
+            markdown_text(displayName(t)),
+            t.rows === null ? '-' : t.rows.toLocaleString('en-US'),
+        ]);
         lines.push('', foldIfLong(`Tables (${tableRows.length})`, table(['table', 'rows'], tableRows), tableRows.length));
     }
     if (result.lock)
@@ -78170,7 +78262,7 @@ function backupMarkdown(result) {
     if (result.locks)
         lines.push('', locksMarkdown(result.locks));
     if (result.retentionError)
-        lines.push('', `### ${MARK.failed} Retention failed`, '', result.retentionError);
+        lines.push('', `### ${MARK.failed} Retention failed`, '', markdown_text(result.retentionError));
     if (result.copy)
         lines.push('', copyMarkdown(result.copy));
     return `${lines.join('\n')}\n`;
@@ -78191,7 +78283,7 @@ function locksMarkdown(report) {
     if (rows.length)
         lines.push('', foldIfLong(`Locks (${rows.length})`, table(['backup', 'locked until (UTC)', ''], rows), rows.length));
     if (report.errors.length)
-        lines.push('', `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
+        lines.push('', `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${markdown_text(e.message)})`).join(', ')}`);
     return lines.join('\n');
 }
 /** The second copy in another region: where it is, or why it failed (the primary backup stands either way). */
@@ -78201,7 +78293,7 @@ function copyMarkdown(copy) {
         return [
             `## ${MARK.failed} Copy to ${copy.region} failed`,
             '',
-            `The backup above is complete and kept; its copy ${where} is not: ${copy.error ?? ''}`,
+            `The backup above is complete and kept; its copy ${where} is not: ${markdown_text(copy.error)}`,
         ].join('\n');
     }
     const how = copy.status === 'copied'
@@ -78215,7 +78307,7 @@ function copyMarkdown(copy) {
     if (copy.locks)
         lines.push('', locksMarkdown(copy.locks).replace('### Object Lock', '### Object Lock of the copies'));
     if (copy.retentionError)
-        lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', copy.retentionError);
+        lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', markdown_text(copy.retentionError));
     return lines.join('\n');
 }
 
@@ -81343,7 +81435,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7145);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(344);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
