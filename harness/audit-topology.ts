@@ -35,9 +35,12 @@ import {
   PutPublicAccessBlockCommand,
   type LifecycleRule,
   type ReplicationRule,
+  type S3Client,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { createCloudWatchClient, createElastiCacheClient } from '../src/aws/clients.js';
 import type { AuditSettings } from '../src/audit/settings.js';
+import { CREATED_BY_METADATA } from '../src/storage/backup-store.js';
 import { backupKey, manifestKeyFor } from '../src/storage/keys.js';
 import { createTopology, PRIMARY_REGION, rdsIn, route53, SECONDARY_REGION, type Topology } from './aws-topology.js';
 import { manifestFor } from './manifest.js';
@@ -301,16 +304,35 @@ async function backups(options: TopologyOptions) {
   ]);
   await putBackupReplication({ backupBucket, backupPrefix, backupReplicaBucket });
   const finishedAt = new Date(Date.now() - options.backupAgeHours * HOUR);
-  const key = backupKey(backupPrefix, new Date(finishedAt.getTime() - 600_000), 'custom');
-  await client.send(new PutObjectCommand({ Bucket: backupBucket, Key: key, Body: 'PGDMP!' }));
-  await client.send(
-    new PutObjectCommand({
-      Bucket: backupBucket,
-      Key: manifestKeyFor(key),
-      Body: JSON.stringify(manifestFor(key, { finishedAt }, [], backupBucket)),
-    }),
+  await putCompleteBackup(
+    client,
+    backupBucket,
+    backupKey(backupPrefix, new Date(finishedAt.getTime() - 600_000), 'custom'),
+    finishedAt,
   );
   return { backupBucket, backupReplicaBucket, backupPrefix };
+}
+
+/** A backup as the backup action publishes one: its object (marked as ours, tagged with its SHA-256), then its manifest. */
+export async function putCompleteBackup(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  finishedAt: Date,
+): Promise<void> {
+  const body = 'PGDMP!';
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  await client.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      Metadata: CREATED_BY_METADATA,
+      Tagging: `sha256=${sha256}`,
+    }),
+  );
+  const manifest = { ...manifestFor(key, { finishedAt }, [], bucket), sizeBytes: body.length, sha256 };
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifest) }));
 }
 
 /** The health check on the primary (the record itself is the failover topology's). */

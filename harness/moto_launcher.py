@@ -79,6 +79,10 @@ S3 bucket policies are not evaluated by moto 5.2. A test that needs S3 to refuse
 a bucket policy denying them would) sets POST /moto-api/dr-stack/s3/deny-put {"bucket", "suffix"}:
 PutObject of a key in that bucket ending with the suffix then answers AccessDenied.
 
+S3 object age: an object's LastModified is the time S3 wrote it. A test of what a day-old leftover
+means sets it with POST /moto-api/dr-stack/s3/written-at {"bucket", "key", "time"} rather than
+waiting a day, as LatestRestorableTime is set for RDS.
+
 S3 conditional writes (If-None-Match: *) on PutObject and CompleteMultipartUpload: moto 5.2
 checks that the key is free and then writes, two steps that two requests in threads can both pass.
 S3 makes the check and the write one atomic step, so exactly one of two racing writers wins; the
@@ -164,7 +168,7 @@ from moto.route53.models import Route53Backend
 from moto.route53.responses import Route53
 from moto.route53.utils import validate_domain_name
 from moto.s3.exceptions import AccessDeniedByLock, LockNotEnabled, MalformedXML, ReplicationConfigurationNotFoundError, S3ClientError
-from moto.s3.models import FakeKey, S3Backend
+from moto.s3.models import FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 from moto.server import main
 import werkzeug.serving as werkzeug_serving
@@ -666,6 +670,21 @@ def set_replication_delay(request, full_url, headers):
 
 
 moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/replication-delay"] = set_replication_delay
+
+
+# --- S3: an object written earlier, as if the test had waited that long ------------------
+
+def set_written_at(request, full_url, headers):
+    """Sets an object's LastModified, which S3 gives it when written: a day-old object without waiting a day."""
+    body = _json_body(request, headers)
+    key = s3_backends[DEFAULT_ACCOUNT]["global"].get_object(body["bucket"], body["key"])
+    if key is None:
+        return 404, {}, ""
+    key.last_modified = _parse_time(body["time"]).astimezone(timezone.utc).replace(tzinfo=None)
+    return 201, {}, ""
+
+
+moto_api_urls.url_paths["{0}/moto-api/dr-stack/s3/written-at"] = set_written_at
 
 
 # --- S3 Object Lock: kept through multipart completion; never shortened; part checksums ----

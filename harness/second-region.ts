@@ -75,6 +75,11 @@ export function setReplicationDelay(bucket: string, seconds: number | null): Pro
   return stackControl('s3/replication-delay', { bucket, seconds });
 }
 
+/** The object at `key` reads as written at `time` (its LastModified), as if the test had waited since (harness/moto_launcher.py). */
+export function setWrittenAt(bucket: string, key: string, time: Date): Promise<void> {
+  return stackControl('s3/written-at', { bucket, key, time: time.toISOString() });
+}
+
 /** PutObject of keys ending in `suffix` is refused in `bucket`, as a bucket policy denying it would (moto evaluates none). */
 export function denyPuts(bucket: string, suffix: string): Promise<void> {
   return stackControl('s3/deny-put', { bucket, suffix });

@@ -8,6 +8,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
 import { BackupStore } from '../storage/backup-store.js';
+import {
+  INTEGRITY_CHECKS,
+  integrityChecks,
+  readIntegrityFacts,
+  type IntegrityFacts,
+  type NewestBackup,
+} from './backup-integrity.js';
 import { formatDuration } from '../util/format.js';
 import { unlessNotFound } from '../aws/errors.js';
 import { defineChecks, skipped, verdict, type AuditCheck } from './check.js';
@@ -24,24 +31,22 @@ import {
   versioningStatus,
 } from './s3-config.js';
 
-export const BACKUP_CHECKS = defineChecks('backup', {
-  encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
-  publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
-  abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
-  // Asked for, and off: one mistaken or malicious delete destroys backups for good.
-  versioning: ['backup.versioning', SENTENCE.retention, 'high'],
-  objectLock: ['backup.object-lock', SENTENCE.retention, 'high'],
-  crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
-  newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
-});
+export const BACKUP_CHECKS = {
+  ...defineChecks('backup', {
+    encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
+    publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
+    abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
+    // Asked for, and off: one mistaken or malicious delete destroys backups for good.
+    versioning: ['backup.versioning', SENTENCE.retention, 'high'],
+    objectLock: ['backup.object-lock', SENTENCE.retention, 'high'],
+    crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
+    newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
+  }),
+  ...INTEGRITY_CHECKS,
+};
 
 /** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
 const MANIFEST_TRIES = 5;
-
-export interface NewestBackup {
-  key: string;
-  finishedAt: Date;
-}
 
 export interface BackupFacts {
   exists: boolean;
@@ -60,6 +65,8 @@ export interface BackupFacts {
   /** Destination bucket of each replication rule covering the prefix, with its region. */
   destinations: { bucket: string; region?: string }[];
   newest?: NewestBackup;
+  /** Unfinished backups and backups that do not match their manifest, under the prefix. */
+  integrity?: IntegrityFacts;
   /** The newest complete backup in backup-replica-bucket, when that is how the copy is made. */
   replicaNewest?: NewestBackup;
   replicaRegion?: string;
@@ -130,16 +137,23 @@ export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings)
   const client = createS3Client(ctx.primary);
   if (!(await bucketRegion(client, backup.bucket)))
     return { exists: false, lifecycle: [], destinations: [], copyLocks: [] };
-  const [settings, newest] = await Promise.all([
+  const [settings, integrity] = await Promise.all([
     bucketSettings(client, backup.bucket),
-    newestCompleteBackup(client, backup.bucket, backup.prefix),
+    readIntegrityFacts(client, backup.bucket, backup.prefix, ctx.now),
   ]);
   const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
   const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
   const destinations = await Promise.all(
     buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })),
   );
-  const facts: BackupFacts = { exists: true, ...settings, destinations, newest, copyLocks: [] };
+  const facts: BackupFacts = {
+    exists: true,
+    ...settings,
+    destinations,
+    newest: integrity.newest,
+    integrity,
+    copyLocks: [],
+  };
   if (backup.replicaBucket) {
     facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
     if (facts.replicaRegion)
@@ -306,5 +320,6 @@ export function backupChecks(ctx: AuditContext, backup: BackupSettings, facts: B
       `${newestText(facts.newest, ctx, `s3://${backup.bucket}/${backup.prefix}`)} (at most ${formatDuration(backup.maxAgeSeconds)})`,
       `gh workflow run backup.yml  # then read the failed runs of the backup workflow: the schedule stopped or backups fail`,
     ),
+    ...(facts.integrity ? integrityChecks(ctx, backup, facts.integrity) : []),
   ];
 }

@@ -20,6 +20,9 @@ export const SENTENCE = {
   keepVersions: 'Lifecycle Policy: Keep versions for 90 days',
   deleteOldVersions: 'Lifecycle Policy: Delete old versions after 90 days',
   dailyBackups: 'Automated Daily Backups (runs daily at 2 AM UTC) to s3://saas-backups/database/',
+  identifyLatestBackup:
+    'Complete Database Recovery: 1. Identify latest backup (aws s3 ls s3://saas-backups/database/ | tail -5)',
+  restoreFromBackup: 'Complete Database Recovery: 5. Restore from backup',
   retention: 'Retention Policy: daily 30 days, weekly 90 days, monthly 1 year',
   updateDns: 'Update DNS: Update Route53 to point to secondary region',
   verifyFailover: 'Verify Failover: Check application health',

@@ -1,4 +1,4 @@
-import { code, MARK, table } from '../report/markdown.js';
+import { code, MARK, table, text } from '../report/markdown.js';
 import { formatDuration } from '../util/format.js';
 import { AREAS, byUrgency, failsStep, type AuditCheck } from './check.js';
 import type { AuditResult } from './run-audit.js';
@@ -17,9 +17,9 @@ function areaTable(checks: readonly AuditCheck[], result: AuditResult): string {
       status(c, result),
       code(c.id),
       SEVERITY_MARK[c.severity],
-      c.found,
+      text(c.found),
       c.status === 'failed' && c.fix ? code(c.fix) : '',
-      c.plan,
+      text(c.plan),
     ]);
   return table(['', 'check', 'severity', 'found', 'fix', 'the plan says'], rows);
 }

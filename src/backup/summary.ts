@@ -1,4 +1,4 @@
-import { code, foldIfLong, MARK, table } from '../report/markdown.js';
+import { code, foldIfLong, MARK, table, text } from '../report/markdown.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import { displayName } from '../postgres/identifiers.js';
 import type { BackupResult } from './run-backup.js';
@@ -23,7 +23,12 @@ export function retentionMarkdown(report: PruneReport): string {
     '',
     `${report.complete.length} complete backups: ${kept} kept, ${leaving.length} ${verb}.`,
   ];
-  const rows = report.complete.map((b) => [code(b.key), b.finishedAt.toISOString(), b.action, b.reasons.join('; ')]);
+  const rows = report.complete.map((b) => [
+    code(b.key),
+    b.finishedAt.toISOString(),
+    b.action,
+    text(b.reasons.join('; ')),
+  ]);
   if (rows.length)
     lines.push(
       '',
@@ -35,7 +40,7 @@ export function retentionMarkdown(report: PruneReport): string {
     );
   const others = [...report.incomplete, ...report.orphanManifests, ...report.legacy];
   if (others.length) {
-    const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, o.reason]);
+    const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, text(o.reason)]);
     lines.push(
       '',
       foldIfLong(
@@ -61,7 +66,7 @@ export function retentionMarkdown(report: PruneReport): string {
   if (report.errors.length)
     lines.push(
       '',
-      `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`,
+      `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${text(e.message)})`).join(', ')}`,
     );
   return lines.join('\n');
 }
@@ -73,7 +78,7 @@ function describeGlobals(m: BackupResult['manifest']): string {
   if (m.globals?.status === 'stored')
     return `${code(`s3://${m.bucket}/${m.globals.key}`)} (roles without passwords, the database's own settings)${roles}`;
   if (m.globals?.status === 'missing')
-    return `${MARK.failed} missing (globals: best-effort): ${m.globals.reason}${roles}`;
+    return `${MARK.failed} missing (globals: best-effort): ${text(m.globals.reason)}${roles}`;
   return 'not taken (globals: off)';
 }
 
@@ -81,13 +86,16 @@ function describeGlobals(m: BackupResult['manifest']): string {
 export function backupMarkdown(result: BackupResult): string {
   const m = result.manifest;
   const rows: [string, string][] = [
-    ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${formatBytes(m.databaseSizeBytes)} on disk)`],
+    [
+      'Database',
+      `${code(m.database)} (PostgreSQL ${text(m.server.version)}, ${formatBytes(m.databaseSizeBytes)} on disk)`,
+    ],
     ['Object', code(`s3://${m.bucket}/${m.key}`)],
     [
       'Size',
       `${formatBytes(result.storedBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)${m.parts ? `: the schema and ${m.parts.length} data parts beside it, each with its SHA-256 in the manifest` : ''}`,
     ],
-    ['Format', `${m.format}, ${m.compression}, pg_dump ${m.pgDump.version}`],
+    ['Format', `${m.format}, ${text(m.compression)}, pg_dump ${text(m.pgDump.version)}`],
     ['SHA-256', code(m.sha256)],
     [
       'S3 checksum',
@@ -109,7 +117,10 @@ export function backupMarkdown(result: BackupResult): string {
   ];
   const lines = [`## ${MARK.passed} Backup of ${code(m.database)}`, '', table(['', ''], rows)];
   if (m.tables.length) {
-    const tableRows = m.tables.map((t) => [displayName(t), t.rows === null ? '-' : t.rows.toLocaleString('en-US')]);
+    const tableRows = m.tables.map((t) => [
+      text(displayName(t)),
+      t.rows === null ? '-' : t.rows.toLocaleString('en-US'),
+    ]);
     lines.push('', foldIfLong(`Tables (${tableRows.length})`, table(['table', 'rows'], tableRows), tableRows.length));
   }
   if (result.lock)
@@ -119,7 +130,7 @@ export function backupMarkdown(result: BackupResult): string {
     );
   if (result.retention) lines.push('', retentionMarkdown(result.retention));
   if (result.locks) lines.push('', locksMarkdown(result.locks));
-  if (result.retentionError) lines.push('', `### ${MARK.failed} Retention failed`, '', result.retentionError);
+  if (result.retentionError) lines.push('', `### ${MARK.failed} Retention failed`, '', text(result.retentionError));
   if (result.copy) lines.push('', copyMarkdown(result.copy));
   return `${lines.join('\n')}\n`;
 }
@@ -145,7 +156,7 @@ export function locksMarkdown(report: LockExtensionReport): string {
   if (report.errors.length)
     lines.push(
       '',
-      `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`,
+      `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${text(e.message)})`).join(', ')}`,
     );
   return lines.join('\n');
 }
@@ -157,7 +168,7 @@ export function copyMarkdown(copy: CopyOutcome): string {
     return [
       `## ${MARK.failed} Copy to ${copy.region} failed`,
       '',
-      `The backup above is complete and kept; its copy ${where} is not: ${copy.error ?? ''}`,
+      `The backup above is complete and kept; its copy ${where} is not: ${text(copy.error)}`,
     ].join('\n');
   }
   const how =
@@ -169,6 +180,7 @@ export function copyMarkdown(copy: CopyOutcome): string {
   if (copy.retention)
     lines.push('', retentionMarkdown(copy.retention).replace('### Retention', '### Retention of the copies'));
   if (copy.locks) lines.push('', locksMarkdown(copy.locks).replace('### Object Lock', '### Object Lock of the copies'));
-  if (copy.retentionError) lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', copy.retentionError);
+  if (copy.retentionError)
+    lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', text(copy.retentionError));
   return lines.join('\n');
 }

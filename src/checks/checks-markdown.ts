@@ -1,4 +1,4 @@
-import { code, details, foldIfLong, table } from '../report/markdown.js';
+import { code, codeBlock, details, foldIfLong, table, text } from '../report/markdown.js';
 import { markStatus } from '../report/report-sections.js';
 import { formatDuration } from '../util/format.js';
 import type { CheckResult } from './run-checks.js';
@@ -8,11 +8,11 @@ import type { SmokeResult } from './smoke.js';
 export function checksSection(file: string | undefined, results: readonly CheckResult[]): string[] {
   if (!results.length) return [];
   const rows = results.map((c) => [
-    c.name,
+    text(c.name),
     c.line,
     markStatus(c.passed ? 'passed' : 'failed'),
-    c.detail,
-    c.checklist.join(', '),
+    text(c.detail),
+    text(c.checklist.join(', ')),
   ]);
   return [
     `### Checks (${code(file ?? '')})`,
@@ -28,10 +28,9 @@ export function smokeSection(smoke: SmokeResult | undefined): string[] {
   const lines = [
     '### Smoke command',
     '',
-    `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`,
+    `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${text(smoke.detail)}, ${formatDuration(smoke.durationSeconds)}`,
     '',
   ];
-  if (smoke.output.trim())
-    lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
+  if (smoke.output.trim()) lines.push(details('Output', codeBlock(smoke.output.trimEnd())), '');
   return lines;
 }

@@ -6,24 +6,42 @@
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' };
 
-/** Inline markdown and HTML of one line or cell as plain text. */
+/** A code span (any fence, a space stripped from each side when both have one) or a backslash escape: taken as written. */
+const LITERAL = /\\([!-/:-@[-`{-~])|(?<!`)(`+)(?!`)([\s\S]*?[^`])\2(?!`)/g;
+
+/** Marks a literal set aside while the markup around it goes (U+E000, private use: one in the summary itself is dropped first). */
+const KEPT = '\uE000';
+const KEPT_AGAIN = new RegExp(`${KEPT}(\\d+)${KEPT}`, 'g');
+
+/** A code span's content as markdown shows it: one space stripped from each side when both have one. */
+function codeContent(content: string): string {
+  return /^ [\s\S]* $/.test(content) && content.trim() !== '' ? content.slice(1, -1) : content;
+}
+
+/** Inline markdown and HTML of one line or cell as plain text; code spans and escaped characters are kept as written. */
 export function inlineText(text: string): string {
+  const kept: string[] = [];
+  const keep = (literal: string) => `${KEPT}${kept.push(literal) - 1}${KEPT}`;
   return text
+    .replaceAll(KEPT, '')
+    .replace(LITERAL, (_, escaped: string | undefined, _fence: string, content: string) =>
+      keep(escaped ?? codeContent(content)),
+    )
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<summary>(.*?)<\/summary>/gi, '$1:')
     .replace(/<\/?[a-z][^>]*>/gi, '')
     .replace(/\[([^\]]+)\]\(([^)]+)\)/g, (_, label: string, url: string) => (label === url ? url : `${label} (${url})`))
     .replace(/\*\*(.+?)\*\*/g, '$1')
     .replace(/(^|[\s(])_([^_]+)_(?=$|[\s).,:;])/g, '$1$2')
-    .replace(/`([^`]+)`/g, '$1')
-    .replace(/\\([|\\`*_[\]])/g, '$1')
-    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '');
+    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '')
+    .replace(KEPT_AGAIN, (_, index: string) => kept[Number(index)] ?? '');
 }
 
 /** A table row's cells: split on pipes that are not escaped (`\|`). */
 function cells(row: string): string[] {
   const inner = row.trim().replace(/^\|/, '').replace(/\|$/, '');
-  return inner.split(/(?<!\\)\|/).map((cell) => inlineText(cell.trim()));
+  // As GitHub's table parser does, an escaped pipe is a pipe before the cell is read, in code spans too.
+  return inner.split(/(?<!\\)\|/).map((cell) => inlineText(cell.trim().replace(/\\\|/g, '|')));
 }
 
 const isSeparator = (line: string) => /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(line);

@@ -1,5 +1,6 @@
 import type { RunContext } from '../github/run-context.js';
 import { PLAN_CHECKLIST, type ChecklistItem, type ChecklistKey } from '../report/checklist.js';
+import { code, text as literal } from '../report/markdown.js';
 import { newReport, type ObjectiveResult, type Report, type ReportStep } from '../report/report.js';
 import type { StepStatus } from '../report/step-status.js';
 import { formatDuration } from '../util/format.js';
@@ -30,7 +31,10 @@ export interface DrillSource {
   steps: ReportStep[];
   objectives: ObjectiveResult[];
   checklist: ChecklistItem[];
-  /** What the source's details say in a line, when they say something this report knows how to read. */
+  /**
+   * What the source's details say in a line, when they say something this report knows how to read:
+   * markdown, with every name in it shown literally (code or escaped).
+   */
   summary?: string;
 }
 
@@ -80,7 +84,7 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
   if (kind === 'restore-verify') {
     const key = text(field(details, 'backupKey')) ?? text(field(details, 'backup', 'key'));
     const database = text(field(details, 'backup', 'manifest', 'database'));
-    return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
+    return key ? `backup ${code(key)}${database ? ` of ${literal(database)}` : ''}` : undefined;
   }
   if (kind === 'dr-audit') {
     const counts = field(details, 'counts');
@@ -88,7 +92,7 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
     if (!Array.isArray(checks) || typeof counts !== 'object' || counts === null) return undefined;
     const failed = checks
       .filter((c) => field(c, 'status') === 'failed')
-      .map((c) => text(field(c, 'id')))
+      .map((c) => literal(text(field(c, 'id'))))
       .filter(Boolean);
     const n = (key: string) => Number(field(counts, key) ?? 0);
     return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
@@ -98,15 +102,15 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
     const mechanism = text(field(details, 'recoveryPoint', 'mechanism'));
     const where = text(field(details, 'region'));
     if (!label) return undefined;
-    return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${text(field(details, 'instanceId')) ?? 'the instance'}${where ? ` in ${where}` : ''}: ${label}`;
+    return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${literal(text(field(details, 'instanceId')) ?? 'the instance')}${where ? ` in ${literal(where)}` : ''}: ${literal(label)}`;
   }
   if (kind === 'recover-application') {
     const mode = text(field(details, 'mode'));
-    const application = text(field(details, 'application')) ?? 'the application';
+    const application = literal(text(field(details, 'application')) ?? 'the application');
     if (mode === 'plan') return `plan mode for ${application}: showed the commands, ran none`;
     if (mode !== 'execute') return undefined;
     const drill = field(details, 'drill') === true ? ', crashed first (drill)' : '';
-    const recovered = text(field(details, 'rto', 'recoveredAt'));
+    const recovered = literal(text(field(details, 'rto', 'recoveredAt')));
     return `${application} restarted${drill}: ${recovered ? `healthy at ${recovered}` : 'did not answer its health check'}`;
   }
   if (kind === 'failover') {
@@ -116,7 +120,7 @@ export function summarizeDetails(kind: string, details: unknown): string | undef
     if (mode === 'execute') {
       const promoted = field(details, 'promoted');
       if (typeof promoted !== 'boolean') return 'execute mode';
-      return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
+      return `execute mode: ${literal(replica ?? 'the replica')} ${promoted ? 'promoted' : 'not promoted'}`;
     }
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { MARK } from '../report/markdown.js';
+import { MARK, text } from '../report/markdown.js';
 import type { ObjectiveResult } from '../report/report.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
@@ -40,7 +40,7 @@ export function timeline(sources: readonly DrillSource[]): string[] {
   const line = ({ source, step }: (typeof steps)[number]) => {
     const took = step.durationSeconds === undefined ? '' : `, ${formatDuration(step.durationSeconds)}`;
     const at = step.startedAt ? `${utc(step.startedAt)}: ` : '';
-    return `${at}${source.label}: ${step.name} (${step.status}${took})${step.detail ? `: ${step.detail}` : ''}`;
+    return `${at}${text(source.label)}: ${text(step.name)} (${step.status}${took})${step.detail ? `: ${text(step.detail)}` : ''}`;
   };
   return [...timed.map(line), ...untimed.map(line)];
 }
@@ -65,7 +65,7 @@ function outageLines(report: DrillReport): string[] {
  */
 export function incidentPostMortemMarkdown(report: DrillReport): string {
   const sources = report.details.sources;
-  const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${reason}`), ...PLAN_ACTION_ITEMS];
+  const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${text(reason)}`), ...PLAN_ACTION_ITEMS];
   return [
     '## Post-mortem',
     '',
@@ -110,10 +110,11 @@ function incidentHeadline(report: DrillReport): string {
   const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario}`);
   const met = report.objectives.filter((o) => o.passed === true).map((o) => `${o.name} for ${o.scenario}`);
   const lines = [
-    `**${report.passed ? 'Recovered' : 'Recovery failed'}.** ${plural(sources.length, 'report')}: ${sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none'}. ` +
+    `**${report.passed ? 'Recovered' : 'Recovery failed'}.** ${plural(sources.length, 'report')}: ${sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${text(s.label)}`).join(', ') || 'none'}. ` +
       `Objectives met: ${met.join(', ') || 'none'}; missed: ${missed.join(', ') || 'none'}.`,
   ];
-  if (report.reasons.length) lines.push('', '**What failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
+  if (report.reasons.length)
+    lines.push('', '**What failed**', '', ...report.reasons.map((reason) => `- ${text(reason)}`));
   return lines.join('\n');
 }
 
@@ -125,7 +126,7 @@ function incidentHeadline(report: DrillReport): string {
 export function renderIncidentMarkdown(report: DrillReport): string {
   const footer = `<sub>Made by ${report.tool.name} ${report.tool.version} drill-report (kind: incident)${report.run.url ? ` in [this run](${report.run.url})` : ''}. The JSON record beside this file holds every figure above.</sub>`;
   return `${[
-    `# ${report.passed ? MARK.passed : MARK.failed} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${incidentVerdict(report)}`,
+    `# ${report.passed ? MARK.passed : MARK.failed} ${text(report.details.title)}, ${report.startedAt.slice(0, 10)}: ${incidentVerdict(report)}`,
     incidentHeadline(report),
     sourcesTable(report.details.sources),
     [

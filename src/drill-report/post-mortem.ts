@@ -1,5 +1,5 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
-import { code } from '../report/markdown.js';
+import { code, text } from '../report/markdown.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
 import { drillVerdict, MANY_SOURCES, type DrillReport, type DrillSource } from './drill.js';
@@ -14,8 +14,8 @@ export function when(report: DrillReport): string {
 }
 
 export function sourceSentence(source: DrillSource): string {
-  const outcome = source.passed ? 'passed' : `failed: ${source.reasons[0] ?? 'no reason given'}`;
-  return `${source.label} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
+  const outcome = source.passed ? 'passed' : `failed: ${text(source.reasons[0] ?? 'no reason given')}`;
+  return `${text(source.label)} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
 }
 
 /** Reports grouped by kind, in the order kinds first appear. */
@@ -46,23 +46,25 @@ function whatHappened(sources: readonly DrillSource[]): string[] {
 function stepsTaken(sources: readonly DrillSource[]): string[] {
   if (sources.length === 0) return ['none'];
   if (sources.length <= MANY_SOURCES)
-    return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
+    return sources.map(
+      (s) => `${text(s.label)}: ${s.steps.map((step) => text(step.name)).join(' → ') || 'no steps recorded'}`,
+    );
   return byKind(sources).map(
     ([kind, group]) =>
-      `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`,
+      `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => text(step.name))))].join(' → ')}`,
   );
 }
 
 export function stepDurations(sources: readonly DrillSource[]): string[] {
   if (sources.length === 0) return ['nothing was timed'];
-  if (sources.length <= MANY_SOURCES) return sources.map((s) => `${s.label}: ${stepTimes(s)}`);
+  if (sources.length <= MANY_SOURCES) return sources.map((s) => `${text(s.label)}: ${stepTimes(s)}`);
   return byKind(sources).map(([kind, group]) => {
     const slowest = new Map<string, number>();
     for (const step of group.flatMap((s) => s.steps)) {
       if (step.durationSeconds !== undefined)
         slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
     }
-    return `${kind}, the slowest of ${plural(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
+    return `${kind}, the slowest of ${plural(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${text(name)} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
   });
 }
 
@@ -79,22 +81,22 @@ function recoveryLine(report: DrillReport): string {
 function stepTimes(source: DrillSource): string {
   const timed = source.steps.map((s) =>
     s.durationSeconds === undefined
-      ? `${s.name} ${s.status}`
-      : `${s.name} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`,
+      ? `${text(s.name)} ${s.status}`
+      : `${text(s.name)} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`,
   );
   return timed.length ? timed.join(', ') : 'no steps recorded';
 }
 
 export function effectiveness(report: DrillReport): string {
   const failedSteps = report.details.sources.flatMap((s) =>
-    s.steps.filter((step) => step.status === 'failed').map((step) => `${s.label}: ${step.name}`),
+    s.steps.filter((step) => step.status === 'failed').map((step) => `${text(s.label)}: ${text(step.name)}`),
   );
   const missed = report.objectives
     .filter((o) => o.passed === false)
     .map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
   if (report.passed) return 'Yes: every step that ran passed and every measured objective was met.';
   if (drillVerdict(report) === 'incomplete')
-    return `Not shown: nothing failed, but the drill did not check what it was meant to (${report.reasons.join('; ')}).`;
+    return `Not shown: nothing failed, but the drill did not check what it was meant to (${text(report.reasons.join('; '))}).`;
   const parts = [];
   if (failedSteps.length) parts.push(`steps failed: ${failedSteps.join(', ')}`);
   if (missed.length) parts.push(`objectives missed: ${missed.join(', ')}`);
@@ -162,7 +164,7 @@ export function postMortemMarkdown(report: DrillReport, unchecked: readonly Chec
   const sources = report.details.sources;
   const failures = report.reasons.length ? report.reasons : [];
   const actionItems = [
-    ...failures.map((reason) => `- [ ] Fix: ${reason}`),
+    ...failures.map((reason) => `- [ ] Fix: ${text(reason)}`),
     ...notCovered.map((key) => `- [ ] Cover in the next drill: ${PLAN_CHECKLIST[key]}`),
     ...PLAN_ACTION_ITEMS,
   ];

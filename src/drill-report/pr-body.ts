@@ -1,3 +1,4 @@
+import { text } from '../report/markdown.js';
 /** GitHub refuses a pull request body longer than this many characters. */
 export const PR_BODY_LIMIT = 65_536;
 
@@ -11,7 +12,7 @@ export const SUMMARY_LIMIT = 1_000_000;
  */
 export function truncateMarkdown(markdown: string, fullReportUrl: string, limit: number): string {
   if (markdown.length <= limit) return markdown;
-  const notice = `\n\n---\n**This report is too long to show here whole, so it is cut.** Read all of it: [${fullReportUrl.split('/').pop()}](${fullReportUrl})\n`;
+  const notice = `\n\n---\n**This report is too long to show here whole, so it is cut.** Read all of it: [${text(fullReportUrl.split('/').pop())}](${fullReportUrl})\n`;
   let budget = limit - notice.length;
   for (;;) {
     const body = `${closeOpenBlocks(markdown.slice(0, lineBoundary(markdown, budget)))}${notice}`;

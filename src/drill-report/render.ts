@@ -1,5 +1,5 @@
 import { PLAN_CHECKLIST, type ChecklistKey } from '../report/checklist.js';
-import { code, details, foldIfLong, MARK, table } from '../report/markdown.js';
+import { code, details, foldIfLong, MARK, table, text } from '../report/markdown.js';
 import type { ObjectiveResult } from '../report/report.js';
 import { formatDuration, plural } from '../util/format.js';
 import { percentOf } from './numbers.js';
@@ -13,7 +13,7 @@ export const NOT_COVERED = '⬜';
 
 function verdict(report: DrillReport): string {
   const result = drillVerdict(report);
-  return `# ${VERDICT_MARK[result]} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${result}`;
+  return `# ${VERDICT_MARK[result]} ${text(report.details.title)}, ${report.startedAt.slice(0, 10)}: ${result}`;
 }
 
 const HEADLINE: Record<DrillVerdict, string> = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
@@ -45,25 +45,26 @@ export function headline(report: DrillReport, notCovered: readonly ChecklistKey[
           failed.length
             ? ` (${failed
                 .slice(0, MANY_SOURCES)
-                .map((s) => `${MARK.failed} ${s.label}`)
+                .map((s) => `${MARK.failed} ${text(s.label)}`)
                 .join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})`
             : ''
         }`
-      : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
+      : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${text(s.label)}`).join(', ') || 'none';
   const lines = [
     `**${HEADLINE[result]}.** ${plural(sources.length, 'report')}: ${listed}. ` +
       `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
   ];
-  if (result !== 'passed') lines.push('', `**${WHY[result]}**`, '', ...report.reasons.map((reason) => `- ${reason}`));
+  if (result !== 'passed')
+    lines.push('', `**${WHY[result]}**`, '', ...report.reasons.map((reason) => `- ${text(reason)}`));
   return lines.join('\n');
 }
 
 export function sourcesTable(sources: readonly DrillSource[]): string {
   const rows = sources.map((s) => [
-    `${s.passed ? MARK.passed : MARK.failed} ${s.label}`,
+    `${s.passed ? MARK.passed : MARK.failed} ${text(s.label)}`,
     s.startedAt,
     formatDuration(s.durationSeconds),
-    s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
+    s.run.url ? `[${text(s.run.workflow ?? 'run')}${s.run.job ? ` / ${text(s.run.job)}` : ''}](${s.run.url})` : '-',
     code(s.file),
   ]);
   return [
@@ -83,10 +84,10 @@ function checklistSection(report: DrillReport, notCovered: readonly ChecklistKey
         VERDICT_MARK.incomplete,
         PLAN_CHECKLIST[key],
         'not checked, though meant to be',
-        row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it',
+        row?.detail ? `skipped: ${text(row.detail)}` : 'no report of this drill checked it',
       ];
     if (!row) return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
-    return [MARK[row.status], row.item, row.status, row.detail ?? ''];
+    return [MARK[row.status], text(row.item), row.status, text(row.detail)];
   });
   const intro = meant.length
     ? `Meant to be checked by the kinds of reports gathered: ${meant.map((key) => PLAN_CHECKLIST[key]).join('; ')}.` +
@@ -114,7 +115,7 @@ export function objectivesSection(sources: readonly DrillSource[]): string {
       formatDuration(o.targetSeconds),
       measured(o),
       o.measuredSeconds === null ? '-' : percentOf(o.measuredSeconds, o.targetSeconds),
-      s.label,
+      text(s.label),
     ]),
   );
   const body = rows.length
@@ -130,12 +131,12 @@ export function objectivesSection(sources: readonly DrillSource[]): string {
 function stepsTable(source: DrillSource): string {
   const rows = source.steps.map((step) => [
     MARK[step.status],
-    step.name,
+    text(step.name),
     step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
     step.durationSeconds === undefined || source.durationSeconds <= 0
       ? '-'
       : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
-    step.detail ?? '',
+    text(step.detail),
   ]);
   rows.push(['', '**total**', formatDuration(source.durationSeconds), '100%', '']);
   return foldIfLong(`${source.steps.length} steps`, table(['', 'step', 'took', 'share', 'detail'], rows), rows.length);
@@ -162,11 +163,11 @@ function stepSpread(kind: string, sources: readonly DrillSource[]): string {
       undefined,
     );
     return [
-      name,
+      text(name),
       String(timed.length),
       String(failed),
       timed.length ? formatDuration(median(timed.map((t) => t.seconds))) : '-',
-      slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
+      slowest ? `${formatDuration(slowest.seconds)} (${text(slowest.s.label)})` : '-',
     ];
   });
   return [
@@ -180,7 +181,7 @@ export function stepsSection(sources: readonly DrillSource[]): string {
   if (sources.length === 0) return ['## Step timings', '', 'No steps were recorded.'].join('\n');
   if (sources.length <= MANY_SOURCES) {
     const parts = sources.map((s) =>
-      [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'),
+      [`### ${text(s.label)}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'),
     );
     return ['## Step timings', '', parts.join('\n\n')].join('\n');
   }
@@ -193,14 +194,14 @@ export function stepsSection(sources: readonly DrillSource[]): string {
   );
   const runs = sources.map((s) =>
     details(
-      `${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`,
+      `${s.passed ? MARK.passed : MARK.failed} ${text(s.label)}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`,
       table(
         ['', 'step', 'took', 'detail'],
         s.steps.map((step) => [
           MARK[step.status],
-          step.name,
+          text(step.name),
           step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
-          step.detail ?? '',
+          text(step.detail),
         ]),
       ),
     ),
@@ -210,7 +211,7 @@ export function stepsSection(sources: readonly DrillSource[]): string {
 
 function trendTable(points: readonly TrendPoint[], scenarios: readonly string[]): string {
   const rows = points.map((p) => [
-    `${p.label}${p.current ? ' (this drill)' : ''}`,
+    `${text(p.label)}${p.current ? ' (this drill)' : ''}`,
     `${VERDICT_MARK[p.verdict]} ${p.verdict}`,
     ...scenarios.map((scenario) => {
       const r = p.recovery.get(scenario);

@@ -1,4 +1,4 @@
-import { code, MARK, table } from '../report/markdown.js';
+import { code, MARK, prose, table, text } from '../report/markdown.js';
 import { formatDuration } from '../util/format.js';
 import type { FailoverResult } from './run-failover.js';
 import type { FindingLevel, PlannedChange } from './preflight.js';
@@ -30,7 +30,7 @@ function planTable(result: FailoverResult): string {
   };
   return table(
     ['change', 'before', 'after', 'state'],
-    changes.map((c) => [c.change, c.before, c.after, state(c)]),
+    changes.map((c) => [text(c.change), text(c.before), text(c.after), state(c)]),
   );
 }
 
@@ -45,10 +45,10 @@ function stepsTable(result: FailoverResult): string {
         ? ` (${((elapsed / rto.targetSeconds) * 100).toFixed(elapsed / rto.targetSeconds < 0.01 ? 2 : 0)}% of RTO)`
         : '';
     return [
-      `${MARK[step.status]} ${step.name}`,
+      `${MARK[step.status]} ${text(step.name)}`,
       step.durationSeconds !== undefined ? formatDuration(step.durationSeconds) : '-',
       elapsed !== undefined ? `${formatDuration(elapsed)}${share}` : '-',
-      step.detail ?? '',
+      prose(step.detail),
     ];
   });
   return table(['step', 'took', 'elapsed since start', 'detail'], rows);
@@ -77,7 +77,7 @@ export function failoverMarkdown(result: FailoverResult): string {
   const { report } = result;
   const details = report.details;
   const lines = [heading(result), ''];
-  if (report.reasons.length) lines.push(...report.reasons.map((reason) => `> ${MARK.failed} ${reason}`), '');
+  if (report.reasons.length) lines.push(...report.reasons.map((reason) => `> ${MARK.failed} ${prose(reason)}`), '');
   lines.push(
     table(
       ['', ''],
@@ -106,7 +106,7 @@ export function failoverMarkdown(result: FailoverResult): string {
     details.findings.length
       ? table(
           ['', 'check', 'finding'],
-          details.findings.map((f) => [LEVEL_MARK[f.level], f.check, f.finding]),
+          details.findings.map((f) => [LEVEL_MARK[f.level], text(f.check), prose(f.finding)]),
         )
       : '_Preflight did not complete._',
     '',
@@ -127,8 +127,9 @@ export function failoverMarkdown(result: FailoverResult): string {
       '',
       result.mode === 'plan' ? '### After execute, the operator must' : '### Next steps',
       '',
-      ...details.nextSteps.map((s) => `1. ${s}`),
+      ...details.nextSteps.map((s) => `1. ${prose(s)}`),
     );
-  if (details.rollback.length) lines.push('', '### How to roll back', '', ...details.rollback.map((s) => `- ${s}`));
+  if (details.rollback.length)
+    lines.push('', '### How to roll back', '', ...details.rollback.map((s) => `- ${prose(s)}`));
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { code, MARK, table } from '../report/markdown.js';
+import { code, MARK, table, text } from '../report/markdown.js';
 import { reasonsSection, stepsSection } from '../report/report-sections.js';
 import type { HourlySnapshotReport } from './hourly-snapshots.js';
 
@@ -12,8 +12,8 @@ export function hourlySnapshotsMarkdown(report: HourlySnapshotReport): string {
   lines.push(...reasonsSection(report.reasons), ...stepsSection(report.steps));
   for (const r of d.retention) {
     const rows = [
-      ...r.kept.map((k) => [code(k.id), 'kept', k.reasons.join('; ')]),
-      ...r.deleted.map((k) => [code(k.id), 'deleted', k.reasons.join('; ')]),
+      ...r.kept.map((k) => [code(k.id), 'kept', text(k.reasons.join('; '))]),
+      ...r.deleted.map((k) => [code(k.id), 'deleted', text(k.reasons.join('; '))]),
     ];
     lines.push(
       `### Retention in ${r.region}`,

@@ -1,6 +1,6 @@
 import { displayName } from '../postgres/identifiers.js';
 import { checksSection, smokeSection } from '../checks/checks-markdown.js';
-import { code, foldIfLong, MARK, table } from '../report/markdown.js';
+import { code, foldIfLong, MARK, table, text } from '../report/markdown.js';
 import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatDuration } from '../util/format.js';
 import type { RdsRestoreReport } from './rds-restore-report.js';
@@ -26,7 +26,9 @@ export function rdsRestoreMarkdown(report: RdsRestoreReport): string {
     ['Source', `${code(d.instanceId)} in ${d.sourceRegion}`],
     [
       'Recovery point',
-      point ? `${point.label} (recovery-point: ${d.selector})` : `not resolved (recovery-point: ${d.selector})`,
+      point
+        ? `${text(point.label)} (recovery-point: ${code(d.selector)})`
+        : `not resolved (recovery-point: ${code(d.selector)})`,
     ],
   ];
   if (point?.window) facts.push(['Point-in-time window', `${point.window.earliest} to ${point.window.latest}`]);
@@ -47,7 +49,7 @@ export function rdsRestoreMarkdown(report: RdsRestoreReport): string {
 
   if (d.proof) {
     const proof = d.proof;
-    const rows = proof.tables.map((t) => [displayName(t), count(t.estimatedRows), count(t.exactRows)]);
+    const rows = proof.tables.map((t) => [text(displayName(t)), count(t.estimatedRows), count(t.exactRows)]);
     lines.push(
       `### Tables (${proof.tables.length})`,
       '',
@@ -57,7 +59,7 @@ export function rdsRestoreMarkdown(report: RdsRestoreReport): string {
     if (proof.newestRows.length) {
       const fresh = proof.newestRows.map((n) => [
         code(n.column),
-        n.newest ?? (n.error ? `error: ${n.error}` : 'empty'),
+        text(n.newest ?? (n.error ? `error: ${n.error}` : 'empty')),
         n.beforeRecoveryPointSeconds === undefined ? '-' : formatDuration(Math.max(0, n.beforeRecoveryPointSeconds)),
       ]);
       lines.push('### Newest rows', '', table(['column', 'newest', 'before the recovery point'], fresh), '');

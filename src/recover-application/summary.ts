@@ -1,15 +1,8 @@
-import { code, MARK, table } from '../report/markdown.js';
+import { code, codeBlock, MARK, table, text } from '../report/markdown.js';
 import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatDuration } from '../util/format.js';
 import { describeProbe } from '../health/wait.js';
 import { SCENARIO, type RecoverApplicationReport } from './application-report.js';
-
-/** A fenced block that no line of the text can close early. */
-function fenced(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}text\n${text}\n${fence}`;
-}
 
 function heading(report: RecoverApplicationReport): string {
   const what = code(report.details.application);
@@ -49,13 +42,13 @@ function logSection(report: RecoverApplicationReport): string[] {
   if (!scan || scan.matches === 0) return [];
   const more =
     scan.matches > scan.shown.length ? `\n\n…and ${scan.matches - scan.shown.length} more (see the job log)` : '';
-  return [`### Log lines matching ${code(scan.pattern)}`, '', fenced(scan.shown.join('\n')) + more, ''];
+  return [`### Log lines matching ${code(scan.pattern)}`, '', codeBlock(scan.shown.join('\n'), 'text') + more, ''];
 }
 
 function overview(report: RecoverApplicationReport): string[] {
   const { details } = report;
   if (details.mode === 'plan') {
-    const before = details.health.before ? describeProbe(details.health.before) : 'not probed';
+    const before = details.health.before ? text(describeProbe(details.health.before)) : 'not probed';
     return [
       table(
         ['', ''],

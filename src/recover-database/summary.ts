@@ -1,5 +1,5 @@
 import { checksSection, smokeSection } from '../checks/checks-markdown.js';
-import { code, foldIfLong, MARK, table } from '../report/markdown.js';
+import { code, codeBlock, foldIfLong, MARK, table, text } from '../report/markdown.js';
 import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { RecoverDatabaseReport } from './recover-report.js';
@@ -24,7 +24,9 @@ function rdsBindingSection(report: RecoverDatabaseReport): string[] {
     ['Instance', `${code(rds.instanceId)} (${rds.region})`],
     [
       'Recovery point (expected-recovery-point)',
-      d.recoveryPoint ? `${code(d.recoveryPoint)}${rds.recoveryPoint ? `: ${rds.recoveryPoint.label}` : ''}` : '-',
+      d.recoveryPoint
+        ? `${code(d.recoveryPoint)}${rds.recoveryPoint ? `: ${text(rds.recoveryPoint.label)}` : ''}`
+        : '-',
     ],
     ['Replaces (expected-replaces)', d.replaces ? code(d.replaces) : '-'],
     ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
@@ -55,7 +57,7 @@ function bindingSection(report: RecoverDatabaseReport): string[] {
     [
       'Recovery point (expected-recovery-point)',
       d.recoveryPoint
-        ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${d.backup.reason}` : ''}`
+        ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${text(d.backup.reason)}` : ''}`
         : '-',
     ],
     ['Replaces (expected-replaces)', d.replaces ? `oid ${d.replaces}` : '-'],
@@ -84,9 +86,9 @@ function lossSection(report: RecoverDatabaseReport): string[] {
     '',
   ];
   if (loss.liveUnavailable)
-    lines.push(`The live database did not answer, so its rows were not counted: ${loss.liveUnavailable}`, '');
+    lines.push(`The live database did not answer, so its rows were not counted: ${text(loss.liveUnavailable)}`, '');
   const rows = loss.tables.map((t) => [
-    t.table,
+    text(t.table),
     count(t.backupRows),
     count(t.liveRows),
     t.difference === null
@@ -106,15 +108,13 @@ function lossSection(report: RecoverDatabaseReport): string[] {
 /** The job summary of a recovery, rendered from its report alone. */
 export function recoverDatabaseMarkdown(report: RecoverDatabaseReport): string {
   const d = report.details;
-  const lines = [heading(report), '', `**State:** ${d.state}`, ''];
+  const lines = [heading(report), '', `**State:** ${text(d.state)}`, ''];
   if (d.putBack.length) {
     const what = d.rds ? ['instance', 'identifier', 'shell'] : ['database', 'name', 'sql'];
     lines.push(
       `To put the damaged ${what[0]} back under the production ${what[1]} (stop the application first):`,
       '',
-      `\`\`\`${what[2]}`,
-      ...d.putBack,
-      '```',
+      codeBlock(d.putBack.join('\n'), what[2]),
       '',
     );
   }
@@ -132,7 +132,7 @@ export function recoverDatabaseMarkdown(report: RecoverDatabaseReport): string {
       '',
       table(
         ['pid', 'user', 'application', 'client', 'database'],
-        d.sessions.map((s) => [s.pid, s.user, s.application, s.client, s.database]),
+        d.sessions.map((s) => [s.pid, text(s.user), text(s.application), text(s.client), text(s.database)]),
       ),
       '',
     );

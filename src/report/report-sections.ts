@@ -1,6 +1,6 @@
 import { formatDuration } from '../util/format.js';
 import type { ChecklistItem } from './checklist.js';
-import { MARK, table } from './markdown.js';
+import { MARK, table, text } from './markdown.js';
 import type { ObjectiveResult, ReportStep } from './report.js';
 import type { StepStatus } from './step-status.js';
 
@@ -9,7 +9,7 @@ import type { StepStatus } from './step-status.js';
 export const markStatus = (status: StepStatus) => `${MARK[status]} ${status}`;
 
 export function reasonsSection(reasons: readonly string[]): string[] {
-  return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
+  return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${text(r)}`), ''] : [];
 }
 
 export function checklistSection(checklist: readonly ChecklistItem[]): string[] {
@@ -18,7 +18,7 @@ export function checklistSection(checklist: readonly ChecklistItem[]): string[] 
     '',
     table(
       ['item', 'result', 'detail'],
-      checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? '']),
+      checklist.map((c) => [text(c.item), markStatus(c.status), text(c.detail)]),
     ),
     '',
   ];
@@ -42,10 +42,10 @@ export function objectivesSection(objectives: readonly ObjectiveResult[], scenar
 
 export function stepsSection(steps: readonly ReportStep[]): string[] {
   const rows = steps.map((s) => [
-    s.name,
+    text(s.name),
     markStatus(s.status),
     s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
-    s.detail ?? '',
+    text(s.detail),
   ]);
   return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }

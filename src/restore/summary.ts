@@ -1,6 +1,6 @@
 import { checksSection, smokeSection } from '../checks/checks-markdown.js';
 import { displayName } from '../postgres/identifiers.js';
-import { code, foldIfLong, MARK, table } from '../report/markdown.js';
+import { code, foldIfLong, MARK, table, text } from '../report/markdown.js';
 import { checklistSection, objectivesSection, reasonsSection, stepsSection } from '../report/report-sections.js';
 import { formatBytes, formatDuration } from '../util/format.js';
 import type { RestoreVerifyReport } from './restore-report.js';
@@ -41,7 +41,7 @@ function backupSection(d: RestoreVerifyReport['details']): string[] {
   const m = backup.manifest;
   const facts: [string, string][] = [
     ['Object', code(`s3://${d.bucket}/${backup.key}`)],
-    ['Chosen', `${backup.reason} (backup: ${d.selector})`],
+    ['Chosen', `${text(backup.reason)} (backup: ${code(d.selector)})`],
     ['Size', formatBytes(backup.sizeBytes)],
     [
       'Data from',
@@ -51,7 +51,7 @@ function backupSection(d: RestoreVerifyReport['details']): string[] {
   if (m) {
     facts.push([
       'Made by',
-      `pg_dump ${m.pgDumpVersion} from PostgreSQL ${m.serverVersion} (${m.database}), ${m.compression}`,
+      `pg_dump ${text(m.pgDumpVersion)} from PostgreSQL ${text(m.serverVersion)} (${code(m.database)}), ${text(m.compression)}`,
     ]);
     facts.push([
       'SHA-256',
@@ -97,7 +97,7 @@ function tablesSection(d: RestoreVerifyReport['details']): string[] {
   if (!d.tables.length) return [];
   const differing = d.tables.filter((t) => t.status === 'differs' || t.status === 'missing').length;
   const tableRows = d.tables.map((t) => [
-    displayName(t),
+    text(displayName(t)),
     rows(t.expectedRows),
     rows(t.restoredRows),
     t.status === 'equal' || t.status === 'present'
@@ -134,7 +134,7 @@ function existingRolesSection(d: RestoreVerifyReport['details']): string[] {
   const mode = d.roles?.existingRoles ?? 'keep';
   const rows = differences.map((x) => [
     code(x.role),
-    x.kind,
+    text(x.kind),
     x.backup === '-' ? '-' : code(x.backup),
     x.server === '-' ? '-' : code(x.server),
     x.updated ? 'updated' : 'left as it is',

@@ -1,23 +1,18 @@
-import {
-  createdByUs,
-  type BackupStore,
-  type ManifestRead,
-  type OrphanParts,
-  type StoredBackup,
-  type StoredObject,
-} from './backup-store.js';
+import type { BackupStore, ManifestRead, StoredBackup } from './backup-store.js';
 import { globalsKeysOf } from './globals-object.js';
 import { partKeysOf } from './backup-parts.js';
-import { isManifestKey, manifestKeyFor } from './keys.js';
+import {
+  findIncompleteBackups,
+  graceNote,
+  sortByManifest,
+  type CompleteBackup,
+  type IncompleteBackups,
+} from './incomplete-backups.js';
+import { manifestKeyFor } from './keys.js';
 import type { BackupManifest } from './manifest.js';
-import { mapWithLimit } from '../util/concurrency.js';
-import { plural } from '../util/format.js';
 import type { Logger } from '../util/logger.js';
 import { decideRetention, type RetentionDecision, type RetentionPolicy } from '../retention/retention.js';
 import { deleteBackupKeys, type LockedKey } from './version-delete.js';
-
-/** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
-export const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
 
 export interface PruneOptions {
   store: BackupStore;
@@ -78,8 +73,8 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneReport> 
   const manifests = await readManifests(store, listing.backups, options.ownManifest);
   const { complete, unverified } = sortByManifest(listing.backups, manifests);
   const decisions = decideComplete(complete, options);
-  const leftovers = await classifyUnverified(store, unverified, listing.orphanParts ?? [], now);
-  const orphans = planOrphanManifests(listing.orphanManifests, now);
+  const leftovers = planLeftovers(await findIncompleteBackups(store, listing, unverified, now));
+  const { orphans } = leftovers;
 
   // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts
   // (those its manifest names, and any other listed beside it).
@@ -133,31 +128,6 @@ async function readManifests(
   return manifests;
 }
 
-interface CompleteBackup {
-  backup: StoredBackup;
-  finishedAt: Date;
-}
-
-interface UnverifiedBackup {
-  backup: StoredBackup;
-  reason: string;
-}
-
-/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
-function sortByManifest(
-  backups: StoredBackup[],
-  manifests: ReadonlyMap<string, ManifestRead>,
-): { complete: CompleteBackup[]; unverified: UnverifiedBackup[] } {
-  const complete: CompleteBackup[] = [];
-  const unverified: UnverifiedBackup[] = [];
-  for (const backup of backups) {
-    const read = manifests.get(backup.key);
-    if (read && 'manifest' in read) complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
-    else unverified.push({ backup, reason: read ? read.error : 'no manifest' });
-  }
-  return { complete, unverified };
-}
-
 /** The policy's verdict on each complete backup; this run's backup is kept whatever the policy says. */
 function decideComplete(complete: CompleteBackup[], options: PruneOptions): RetentionDecision[] {
   return decideRetention(
@@ -178,80 +148,38 @@ interface LeftoverGroup {
   keys: string[];
 }
 
-/** What a leftover is made of: the object at its key (when there is one), its manifest, its parts. */
-interface LeftoverObjects {
-  key: string;
-  /** The object at the key, or (for parts without it) a part: what tells whether dr-actions wrote them. */
-  witness: StoredObject;
-  objects: StoredObject[];
-  reason: string;
-}
-
 /**
- * Backups without a valid manifest, and data parts whose backup object is not there. The plan's
- * old backups (not ours) are never touched. Ours are runs that failed or were killed before the
- * manifest: each is removed with its manifest and every part beside it once all of them are older
- * than the grace period (its newest object was written more than 24 h ago), in which a run may
- * still be writing them.
+ * Retention's verdict on unfinished backups (incomplete-backups.ts says which they are): the plan's
+ * old backups (not ours) are never touched; ours are removed with every object they hold once
+ * abandoned (older than the grace period, in which a run may still be writing them).
  */
-async function classifyUnverified(
-  store: BackupStore,
-  unverified: UnverifiedBackup[],
-  orphanParts: readonly OrphanParts[],
-  now: Date,
-): Promise<{ groups: LeftoverGroup[]; legacy: LeftoverObject[] }> {
-  const leftovers: LeftoverObjects[] = [
-    ...unverified.map(({ backup, reason }) => ({
-      key: backup.key,
-      witness: backup.object,
-      objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
-      reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
-    })),
-    ...orphanParts.map(({ key, parts }) => ({
-      key,
-      witness: newestOf(parts),
-      objects: parts,
-      reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
-    })),
-  ];
-  // A manifest says dr-actions wrote it (the plan's old script wrote none); else the object's metadata.
-  const owners = await mapWithLimit(
-    leftovers,
-    16,
-    async ({ witness, objects }) =>
-      objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)),
-  );
+function planLeftovers(found: IncompleteBackups): {
+  groups: LeftoverGroup[];
+  legacy: LeftoverObject[];
+  orphans: { entries: LeftoverObject[]; toDelete: string[] };
+} {
+  const legacy = found.legacy.map((entry) => ({
+    ...entry,
+    reason: "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
+    action: 'kept' as const,
+  }));
   const groups: LeftoverGroup[] = [];
-  const legacy: LeftoverObject[] = [];
-  leftovers.forEach((leftover, index) => {
-    const newest = newestOf(leftover.objects);
-    const entry = { key: leftover.key, lastModified: newest.lastModified };
-    if (!owners[index]) {
-      legacy.push({
-        ...entry,
-        reason:
-          "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
-        action: 'kept',
+  const orphans = { entries: [] as LeftoverObject[], toDelete: [] as string[] };
+  for (const leftover of found.incomplete) {
+    const { key, lastModified, abandoned } = leftover;
+    const action = abandoned ? ('would delete' as const) : ('kept' as const);
+    const keys = abandoned ? leftover.objects.map((object) => object.key) : [];
+    if (leftover.kind === 'orphan manifest') {
+      orphans.entries.push({ key, lastModified, reason: leftover.reason, action });
+      orphans.toDelete.push(...keys);
+    } else {
+      groups.push({
+        entry: { key, lastModified, reason: `${leftover.reason}, ${graceNote(abandoned)}`, action },
+        keys,
       });
-      return;
     }
-    const old = now.getTime() - newest.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-    const age = old ? ', older than 24 h' : ', younger than 24 h: may still be in progress';
-    groups.push({
-      entry: { ...entry, reason: `${leftover.reason}${age}`, action: old ? 'would delete' : 'kept' },
-      keys: old ? leftover.objects.map((object) => object.key) : [],
-    });
-  });
-  return { groups, legacy };
-}
-
-function partsNote(parts: readonly StoredObject[]): string {
-  return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
-}
-
-/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
-function newestOf(objects: readonly StoredObject[]): StoredObject {
-  return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+  }
+  return { groups, legacy, orphans };
 }
 
 /** What became of a leftover's objects together: deleted only when every one of them was. */
@@ -263,22 +191,6 @@ function settleAll(
   if (!planned || keys.length === 0) return 'kept';
   const actions = keys.map((key) => settle(key, true));
   return actions.find((action) => action !== 'deleted') ?? 'deleted';
-}
-
-/** Manifests whose backup object is gone, removed once older than the grace period (its upload may be running). */
-function planOrphanManifests(objects: StoredObject[], now: Date): { entries: LeftoverObject[]; toDelete: string[] } {
-  const toDelete: string[] = [];
-  const entries = objects.map((object) => {
-    const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-    if (old) toDelete.push(object.key);
-    return {
-      key: object.key,
-      lastModified: object.lastModified,
-      reason: 'manifest without its backup object',
-      action: old ? ('would delete' as const) : ('kept' as const),
-    };
-  });
-  return { entries, toDelete };
 }
 
 interface DeleteOutcome {

@@ -9,6 +9,7 @@
  * DeleteMarkerReplication and Filter as they were put (moto drops them).
  */
 import { describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   DeleteBucketEncryptionCommand,
@@ -18,6 +19,7 @@ import {
   DeletePublicAccessBlockCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
@@ -41,7 +43,10 @@ import type { AuditSettings } from '../../src/audit/settings.js';
 import { runAudit } from '../../src/audit/run-audit.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { describe as describeInstance, rdsIn, route53, upsertRecord } from '../../harness/aws-topology.js';
-import { createRegionalBucket, setReplicationDelay } from '../../harness/second-region.js';
+import { createRegionalBucket, setReplicationDelay, setWrittenAt } from '../../harness/second-region.js';
+import { manifestFor } from '../../harness/manifest.js';
+import { CREATED_BY_METADATA } from '../../src/storage/backup-store.js';
+import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import {
   auditSettingsFor,
   createAuditTopology,
@@ -129,6 +134,51 @@ async function backupObjectKeys(t: AuditTopology): Promise<string[]> {
   const listed = await primaryS3().send(new ListObjectsV2Command({ Bucket: t.backupBucket, Prefix: t.backupPrefix }));
   return (listed.Contents ?? []).map((o) => o.Key as string);
 }
+
+const HOUR = 3_600_000;
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * HOUR);
+/** The key of a backup started `hours` ago. */
+const backupStartedAgo = (t: AuditTopology, hours: number) => backupKey(t.backupPrefix, hoursAgo(hours), 'custom');
+
+/** Objects a backup run of dr-actions left (marked as its own), last written `hours` ago. */
+async function leftBehind(t: AuditTopology, keys: string[], hours: number, body = 'PGDMP!'): Promise<void> {
+  for (const key of keys) {
+    await primaryS3().send(
+      new PutObjectCommand({ Bucket: t.backupBucket, Key: key, Body: body, Metadata: CREATED_BY_METADATA }),
+    );
+    await setWrittenAt(t.backupBucket, key, hoursAgo(hours));
+  }
+}
+
+/** The topology's one complete backup. */
+async function completeBackupKey(t: AuditTopology): Promise<string> {
+  return (await backupObjectKeys(t)).find((key) => key.endsWith('.dump')) as string;
+}
+
+/** The complete backup's manifest (its object is 'PGDMP!') rewritten as a parallel backup's, naming data parts of 6 bytes. */
+async function manifestNamingParts(t: AuditTopology, parts: number): Promise<string> {
+  const key = await completeBackupKey(t);
+  const manifest = {
+    ...manifestFor(key, { finishedAt: hoursAgo(3) }, [], t.backupBucket),
+    sizeBytes: 6,
+    sha256: createHash('sha256').update('PGDMP!').digest('hex'),
+    parts: Array.from({ length: parts }, (_, i) => ({
+      key: `${key}.part-${i + 1}`,
+      role: 'data',
+      sizeBytes: 6,
+      sha256: 'b'.repeat(64),
+      tables: 1,
+    })),
+  };
+  await primaryS3().send(
+    new PutObjectCommand({ Bucket: t.backupBucket, Key: manifestKeyFor(key), Body: JSON.stringify(manifest) }),
+  );
+  return key;
+}
+
+const BACKUP_KEY = String.raw`database\/backup_\d{8}_\d{6}\.dump`;
+const BACKUPS_AT = String.raw`s3:\/\/saas-backups-\w+\/database\/`;
+const NEWEST_3H = String.raw`the newest complete backup, ${BACKUP_KEY}, finished 3 h 0 min ago: over the RPO of 1 h 0 min`;
 
 const BREAKAGES: Breakage[] = [
   {
@@ -738,6 +788,105 @@ const BREAKAGES: Breakage[] = [
     fix: /gh workflow run backup\.yml/,
   },
   {
+    id: 'backup.incomplete-backups',
+    how: 'a run killed 30 hours ago: its object without a manifest',
+    breakIt: (t) => leftBehind(t, [backupStartedAgo(t, 30)], 30),
+    found: new RegExp(
+      `^1 incomplete backup older than 24 h in ${BACKUPS_AT} \\(6 B\\): ${BACKUP_KEY} \\(incomplete \\(no manifest\\), 30 h 0 min old, 6 B\\); ${NEWEST_3H}$`,
+    ),
+    fix: new RegExp(
+      `^gh workflow run backup\\.yml .* aws s3 rm --region us-east-1 ${BACKUPS_AT}backup_\\d{8}_\\d{6}\\.dump$`,
+    ),
+  },
+  {
+    id: 'backup.incomplete-backups',
+    how: 'the two .part-n objects of a parallel run, 26 hours old, without their object',
+    breakIt: (t) => {
+      const key = backupStartedAgo(t, 26);
+      return leftBehind(t, [`${key}.part-1`, `${key}.part-2`], 26, 'PGDMP');
+    },
+    found: new RegExp(
+      `^1 incomplete backup older than 24 h in ${BACKUPS_AT} \\(10 B\\): ${BACKUP_KEY} \\(incomplete: 2 data parts whose backup object \\(the schema\\) is not there, 26 h 0 min old, 10 B\\); ${NEWEST_3H}$`,
+    ),
+    fix: /aws s3 rm --region us-east-1 s3:\/\/saas-backups-\w+\/database\/backup_\d{8}_\d{6}\.dump\.part-1 && aws s3 rm --region us-east-1 s3:\/\/saas-backups-\w+\/database\/backup_\d{8}_\d{6}\.dump\.part-2$/,
+  },
+  {
+    id: 'backup.incomplete-backups',
+    how: 'a manifest, 25 hours old, whose object is missing',
+    breakIt: async (t) => {
+      const key = backupStartedAgo(t, 25);
+      const manifest = JSON.stringify(manifestFor(key, { finishedAt: hoursAgo(25) }, [], t.backupBucket));
+      await primaryS3().send(
+        new PutObjectCommand({ Bucket: t.backupBucket, Key: manifestKeyFor(key), Body: manifest }),
+      );
+      await setWrittenAt(t.backupBucket, manifestKeyFor(key), hoursAgo(25));
+    },
+    found: new RegExp(
+      `^1 incomplete backup older than 24 h in ${BACKUPS_AT} \\(\\d+ B\\): ${BACKUP_KEY}\\.manifest\\.json \\(manifest without its backup object, 25 h 0 min old, \\d+ B\\); ${NEWEST_3H}$`,
+    ),
+    fix: /aws s3 rm --region us-east-1 s3:\/\/saas-backups-\w+\/database\/backup_\d{8}_\d{6}\.dump\.manifest\.json$/,
+  },
+  {
+    id: 'backup.incomplete-backups',
+    how: 'the newest backup object, killed 24.5 hours ago, newer than the newest complete one (25 hours old)',
+    options: { backupAgeHours: 25 },
+    breakIt: (t) => leftBehind(t, [backupStartedAgo(t, 24.5)], 24.5),
+    found: new RegExp(
+      `\\(incomplete \\(no manifest\\), 24 h 30 min old, 6 B\\); ${BACKUP_KEY} looks like the newest backup but is incomplete, and the newest complete backup, ${BACKUP_KEY}, finished 25 h 0 min ago: over the RPO of 1 h 0 min$`,
+    ),
+    fix: /gh workflow run backup\.yml/,
+  },
+  {
+    id: 'backup.manifest-matches-object',
+    how: 'its object overwritten with other bytes',
+    breakIt: async (t) => {
+      const key = await completeBackupKey(t);
+      await primaryS3().send(new PutObjectCommand({ Bucket: t.backupBucket, Key: key, Body: 'PGDMP!!!!' }));
+    },
+    found: new RegExp(
+      `^1 backup in ${BACKUPS_AT} does not match its manifest: ${BACKUP_KEY} \\(the object is 9 bytes, the manifest says 6\\); the newest complete backup is one of them$`,
+    ),
+    fix: /^gh workflow run restore-verify\.yml -f backup=key -f key=database\/backup_\d{8}_\d{6}\.dump /,
+  },
+  {
+    id: 'backup.manifest-matches-object',
+    how: 'its sha256 tag not the SHA-256 its manifest records',
+    breakIt: async (t) => {
+      const key = await completeBackupKey(t);
+      await primaryS3().send(
+        new PutObjectTaggingCommand({
+          Bucket: t.backupBucket,
+          Key: key,
+          Tagging: { TagSet: [{ Key: 'sha256', Value: 'f'.repeat(64) }] },
+        }),
+      );
+    },
+    found: new RegExp(
+      `${BACKUP_KEY} \\(the object's sha256 tag ffffffffffff… is not the manifest's [0-9a-f]{12}…\\); the newest`,
+    ),
+    fix: /restore-verify\.yml/,
+  },
+  {
+    id: 'backup.manifest-matches-object',
+    how: 'a data part its manifest names missing',
+    breakIt: async (t) => {
+      const key = await manifestNamingParts(t, 2);
+      await primaryS3().send(new PutObjectCommand({ Bucket: t.backupBucket, Key: `${key}.part-1`, Body: 'PGDMP!' }));
+    },
+    found: new RegExp(`${BACKUP_KEY} \\(${BACKUP_KEY}\\.part-2 is missing\\); the newest`),
+    fix: /restore-verify\.yml/,
+  },
+  {
+    id: 'backup.manifest-matches-object',
+    how: 'a data part of another size than its manifest records',
+    breakIt: async (t) => {
+      const key = await manifestNamingParts(t, 1);
+      await primaryS3().send(new PutObjectCommand({ Bucket: t.backupBucket, Key: `${key}.part-1`, Body: 'PGDMP' }));
+    },
+    found: new RegExp(`${BACKUP_KEY} \\(part-1 is 5 bytes, the manifest says 6\\); the newest`),
+    fix: /restore-verify\.yml/,
+  },
+  {
     id: 'dns.record',
     how: 'deleted',
     breakIt: (t) =>
@@ -901,6 +1050,27 @@ describe('dr-audit against the plan’s topology on moto', () => {
     ]);
     for (const check of written.details.checks)
       expect(Object.keys(check).sort()).toEqual(['area', 'fix', 'found', 'id', 'plan', 'severity', 'status']);
+  });
+
+  test('a backup still being written (2 h) and a 30-hour-old backup of the plan’s old script are not incomplete, and the passing finding says so', async () => {
+    const t = await createAuditTopology();
+    await leftBehind(t, [backupStartedAgo(t, 2)], 2);
+    const legacy = backupStartedAgo(t, 30).replace(/\.dump$/, '.sql.gz');
+    await primaryS3().send(new PutObjectCommand({ Bucket: t.backupBucket, Key: legacy, Body: 'gzip' }));
+    await setWrittenAt(t.backupBucket, legacy, hoursAgo(30));
+    const result = await audit(t);
+    const check = (id: string) => result.report.details.checks.find((c) => c.id === id);
+    expect(result.report.details.checks.filter((c) => c.status !== 'passed').map((c) => c.id)).toEqual([]);
+    expect(check('backup.incomplete-backups')?.found).toMatch(
+      new RegExp(
+        `^no incomplete backup older than 24 h in ${BACKUPS_AT} \\(1 backup younger than 24 h: may still be in progress\\); ${NEWEST_3H}$`,
+      ),
+    );
+    expect(check('backup.manifest-matches-object')?.found).toMatch(
+      new RegExp(
+        `^1 complete backup in ${BACKUPS_AT}, each with the objects, sizes and sha256 tags its manifest records$`,
+      ),
+    );
   });
 
   test('every check has a breakage below, so each can fail', () => {

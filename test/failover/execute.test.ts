@@ -12,6 +12,7 @@ import { runPreflight } from '../../src/failover/preflight.js';
 import { RecordChangedError } from '../../src/aws/route53-record.js';
 import { runFailover } from '../../src/failover/run-failover.js';
 import { failoverMarkdown } from '../../src/failover/summary.js';
+import { prose } from '../../src/report/markdown.js';
 import { StepRecorder } from '../../src/report/report.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { clockStartingAt } from '../../src/util/clock.js';
@@ -398,7 +399,7 @@ suite('failover execute', () => {
       expect(report.reasons[0]).toContain('did not answer HTTP 200');
       expect(report.reasons[0]).toContain(`DNS was already switched: change ${result.changeId}`);
       expect(report.reasons[0]).toContain(switchBack);
-      expect(failoverMarkdown(result)).toContain(`> ❌ ${report.reasons[0]}`);
+      expect(failoverMarkdown(result)).toContain(`> ❌ ${prose(report.reasons[0])}`);
       expect(stepNames(report)).toEqual([
         'preflight:passed',
         'promote replica:passed',

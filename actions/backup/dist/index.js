@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 2822:
+/***/ 344:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64007,14 +64007,6 @@ function resolveCompression(spec, format, pgDumpMajor, pgDumpVersion) {
     return { ...chosen, label, pgDumpArgs: [`--compress=${chosen.method === 'none' ? 0 : chosen.level}`] };
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -64025,6 +64017,8 @@ function isPlainObject(value) {
 	return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/file-url.js
 
 
@@ -64085,6 +64079,8 @@ const normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
 	return [filePath, normalizedArguments, options];
 };
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/uint-array.js
@@ -65227,6 +65223,8 @@ const handleCommand = (filePath, rawArguments, rawOptions) => {
 	};
 };
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/cross-spawn/index.js
 var cross_spawn = __nccwpck_require__(546);
 ;// CONCATENATED MODULE: ./node_modules/npm-run-path/node_modules/path-key/index.js
@@ -67003,6 +67001,8 @@ const ENCODING_ALIASES = {
 
 const serializeEncoding = encoding => typeof encoding === 'string' ? `"${encoding}"` : String(encoding);
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/cwd.js
 
 
@@ -73168,95 +73168,6 @@ const {
 } = getIpcExport();
 
 
-;// CONCATENATED MODULE: ./src/util/child-process.ts
-/**
- * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
- * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
- * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
- * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
- * or a migration left running by a run that is gone would go on changing a database nobody watches.
- *
- * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
- * executes the program: the process started is the program itself (its pid, process group, exit
- * status, signals and standard streams), and the kernel kills it when the thread that started it
- * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
- * of the action's process. The signal is the program's own: what it started itself (a script's
- * children) is stopped when the action cancels, by its process group, not when the action is killed.
- * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
- */
-
-
-
-
-
-/** Whether `path` is a file this process may execute. */
-function executable(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        return (0,external_node_fs_.statSync)(path).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-/** Where `name` is on a PATH (a program name without a slash), or undefined. */
-function onPath(name, path) {
-    for (const dir of (path ?? '').split(external_node_path_.delimiter))
-        if (dir && executable((0,external_node_path_.join)(dir, name)))
-            return (0,external_node_path_.join)(dir, name);
-    return undefined;
-}
-let setpriv;
-/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
-function parentDeathTool() {
-    if (setpriv !== undefined)
-        return setpriv;
-    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
-    const works = found !== undefined &&
-        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
-            env: { PATH: process.env.PATH ?? '' },
-            stdio: 'ignore',
-            timeout: 10_000,
-        }).status === 0;
-    setpriv = works ? found : null;
-    return setpriv;
-}
-/** What the debug log says about the programs this action will start. */
-function childProcessesNote() {
-    const tool = parentDeathTool();
-    return tool
-        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
-        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
-}
-/** Whether the program a command names can be found, as its spawn would look for it. */
-function programFound(file, where) {
-    if (!file.includes('/'))
-        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
-    return executable((0,external_node_path_.isAbsolute)(file) ? file : (0,external_node_path_.resolve)(where.cwd ?? process.cwd(), file));
-}
-/**
- * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
- * is missing. A program that cannot be found is started as it is too, so that starting it fails as
- * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
- */
-function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
-    if (!tool || !programFound(file, where))
-        return { file, args: [...args] };
-    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
-}
-const folder = (cwd) => (cwd instanceof URL ? (0,external_node_url_.fileURLToPath)(cwd) : cwd);
-/** Node's spawn, the program tied to the action's process. */
-function spawnProgram(file, args, options) {
-    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
-    return (0,external_node_child_process_.spawn)(command.file, command.args, options);
-}
-/** execa, the program tied to the action's process. */
-function execaProgram(file, args, options) {
-    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
-    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
-    return execa(command.file, command.args, options);
-}
-
 ;// CONCATENATED MODULE: ./src/util/redact.ts
 const MASK = '***';
 /**
@@ -73410,7 +73321,7 @@ async function startPgDump(pgDump, target, args, signal) {
     const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
-    const child = spawnProgram(command.file, command.args, {
+    const child = (0,external_node_child_process_.spawn)(command.file, command.args, {
         env,
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
@@ -73519,7 +73430,7 @@ function parseDumpRoles(sql) {
  * same objects) and reads the roles it depends on. `--create` adds the database's own entries.
  */
 async function readDumpRoles(pgDump, target, args, create) {
-    const result = await execaProgram(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
+    const result = await execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -73553,7 +73464,7 @@ class GlobalsDumpError extends Error {
  */
 async function dumpGlobals(pgDump, target) {
     const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_dumpall');
-    const result = await execaProgram(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
+    const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -74771,7 +74682,7 @@ async function isExecutable(path) {
         return false;
     }
 }
-async function binaries_onPath(tool) {
+async function onPath(tool) {
     for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter)) {
         if (dir && (await isExecutable((0,external_node_path_.join)(dir, tool))))
             return (0,external_node_path_.join)(dir, tool);
@@ -74817,7 +74728,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execaProgram(path, ['--version'], { env: childEnv(), extendEnv: false });
+    const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -74829,7 +74740,7 @@ async function describeBinary(tool, path) {
  * Without `serverMajor`, the one on PATH.
  */
 async function findClient(tool, serverMajor, serverVersion) {
-    const fromPath = await binaries_onPath(tool);
+    const fromPath = await onPath(tool);
     const candidates = [];
     if (fromPath)
         candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
@@ -74933,7 +74844,7 @@ class PsqlSession {
         void child.then((result) => this.onExit(`psql exited with code ${String(result.exitCode ?? result.signal)}`));
     }
     static async open(target, options = {}) {
-        const child = execaProgram(options.psqlPath ?? 'psql', psqlArgs(target), {
+        const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: await psqlEnv(target, 'dr-actions'),
             extendEnv: false,
             stdin: 'pipe',
@@ -76306,7 +76217,7 @@ function tableDataOids(listing) {
  * data (to a pipe too), and both readers exit once they have read it, without the data.
  */
 function startTocReaders(pgRestore, target, options) {
-    const reader = (readerArgs) => execaProgram(pgRestore, readerArgs, {
+    const reader = (readerArgs) => execa(pgRestore, readerArgs, {
         env: childEnv(),
         extendEnv: false,
         reject: false,
@@ -76348,7 +76259,7 @@ function startTocReaders(pgRestore, target, options) {
  * A backup of one custom-format archive reads the same from its dump's own stream instead.
  */
 async function readDumpContents(pgDump, target, args, options = {}) {
-    const dump = execaProgram(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
+    const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -76881,6 +76792,93 @@ function partsOnDisk(schema, parts) {
     return { schema, parts: parts.map(({ path, part }) => ({ file: path, label: `part ${part.key}` })) };
 }
 
+;// CONCATENATED MODULE: ./src/storage/incomplete-backups.ts
+
+
+
+
+/**
+ * What counts as an unfinished backup, for retention (which removes it) and the audit (which
+ * reports it): one rule, here. An unfinished upload of ours may still be running in another job,
+ * so a leftover is abandoned only once its newest object is older than the grace period.
+ */
+const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
+/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
+function sortByManifest(backups, manifests) {
+    const complete = [];
+    const unverified = [];
+    for (const backup of backups) {
+        const read = manifests.get(backup.key);
+        if (read && 'manifest' in read)
+            complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
+        else
+            unverified.push({ backup, reason: read ? read.error : 'no manifest' });
+    }
+    return { complete, unverified };
+}
+function isAbandoned(lastModified, now) {
+    return now.getTime() - lastModified.getTime() > INCOMPLETE_GRACE_MS;
+}
+/** The words retention and the audit both use for a leftover's age. */
+function graceNote(abandoned) {
+    return abandoned ? 'older than 24 h' : 'younger than 24 h: may still be in progress';
+}
+function sizeOf(objects) {
+    return objects.reduce((sum, object) => sum + object.sizeBytes, 0);
+}
+/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
+function newestOf(objects) {
+    return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+}
+function partsNote(parts) {
+    return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
+}
+function candidatesOf(listing, unverified) {
+    return [
+        ...unverified.map(({ backup, reason }) => ({
+            key: backup.key,
+            kind: 'unverified',
+            witness: backup.object,
+            objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
+            reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
+        })),
+        ...(listing.orphanParts ?? []).map(({ key, parts }) => ({
+            key,
+            kind: 'orphan parts',
+            witness: newestOf(parts),
+            objects: parts,
+            reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
+        })),
+        ...listing.orphanManifests.map((object) => ({
+            key: object.key,
+            kind: 'orphan manifest',
+            witness: object,
+            objects: [object],
+            reason: 'manifest without its backup object',
+        })),
+    ];
+}
+/**
+ * The listing's unfinished backups. Backups without a valid manifest and parts without their object
+ * are ours when a manifest is among their objects (the plan's old script wrote none) or the object's
+ * metadata says dr-actions wrote it; the plan's old backups are legacy, never incomplete. A manifest
+ * without its object is always ours.
+ */
+async function findIncompleteBackups(store, listing, unverified, now) {
+    const candidates = candidatesOf(listing, unverified);
+    const owners = await concurrency_mapWithLimit(candidates, 16, async ({ witness, objects }) => objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)));
+    const incomplete = [];
+    const legacy = [];
+    candidates.forEach(({ key, kind, objects, reason }, index) => {
+        const { lastModified } = newestOf(objects);
+        if (!owners[index])
+            legacy.push({ key, lastModified });
+        else
+            incomplete.push({ key, kind, objects, reason, lastModified, abandoned: isAbandoned(lastModified, now) });
+    });
+    return { incomplete, legacy };
+}
+
 ;// CONCATENATED MODULE: ./src/storage/version-delete.ts
 
 
@@ -76992,10 +76990,6 @@ async function deleteBackupKeys(store, keys, now) {
 
 
 
-
-
-/** An unfinished upload of ours may still be running in another job; only older leftovers are removed. */
-const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
 /**
  * Applies the retention policy to the backups under the store's prefix. Complete backups are
  * judged by their manifest's finish time; incomplete ones of ours (and parts whose object is gone)
@@ -77008,8 +77002,8 @@ async function pruneBackups(options) {
     const manifests = await readManifests(store, listing.backups, options.ownManifest);
     const { complete, unverified } = sortByManifest(listing.backups, manifests);
     const decisions = decideComplete(complete, options);
-    const leftovers = await classifyUnverified(store, unverified, listing.orphanParts ?? [], now);
-    const orphans = planOrphanManifests(listing.orphanManifests, now);
+    const leftovers = planLeftovers(await findIncompleteBackups(store, listing, unverified, now));
+    const { orphans } = leftovers;
     // Every key a planned deletion removes: a backup goes with its manifest, its globals and its parts
     // (those its manifest names, and any other listed beside it).
     const toDelete = leftovers.groups.flatMap((group) => group.keys);
@@ -77056,19 +77050,6 @@ async function readManifests(store, backups, own) {
         manifests.set(own.key, { manifest: own });
     return manifests;
 }
-/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
-function sortByManifest(backups, manifests) {
-    const complete = [];
-    const unverified = [];
-    for (const backup of backups) {
-        const read = manifests.get(backup.key);
-        if (read && 'manifest' in read)
-            complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
-        else
-            unverified.push({ backup, reason: read ? read.error : 'no manifest' });
-    }
-    return { complete, unverified };
-}
 /** The policy's verdict on each complete backup; this run's backup is kept whatever the policy says. */
 function decideComplete(complete, options) {
     return decideRetention(complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })), options.policy, options.minKeep, options.now).map((decision) => decision.key === options.protectKey && !decision.keep
@@ -77076,57 +77057,34 @@ function decideComplete(complete, options) {
         : decision);
 }
 /**
- * Backups without a valid manifest, and data parts whose backup object is not there. The plan's
- * old backups (not ours) are never touched. Ours are runs that failed or were killed before the
- * manifest: each is removed with its manifest and every part beside it once all of them are older
- * than the grace period (its newest object was written more than 24 h ago), in which a run may
- * still be writing them.
+ * Retention's verdict on unfinished backups (incomplete-backups.ts says which they are): the plan's
+ * old backups (not ours) are never touched; ours are removed with every object they hold once
+ * abandoned (older than the grace period, in which a run may still be writing them).
  */
-async function classifyUnverified(store, unverified, orphanParts, now) {
-    const leftovers = [
-        ...unverified.map(({ backup, reason }) => ({
-            key: backup.key,
-            witness: backup.object,
-            objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
-            reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
-        })),
-        ...orphanParts.map(({ key, parts }) => ({
-            key,
-            witness: newestOf(parts),
-            objects: parts,
-            reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
-        })),
-    ];
-    // A manifest says dr-actions wrote it (the plan's old script wrote none); else the object's metadata.
-    const owners = await concurrency_mapWithLimit(leftovers, 16, async ({ witness, objects }) => objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)));
+function planLeftovers(found) {
+    const legacy = found.legacy.map((entry) => ({
+        ...entry,
+        reason: "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
+        action: 'kept',
+    }));
     const groups = [];
-    const legacy = [];
-    leftovers.forEach((leftover, index) => {
-        const newest = newestOf(leftover.objects);
-        const entry = { key: leftover.key, lastModified: newest.lastModified };
-        if (!owners[index]) {
-            legacy.push({
-                ...entry,
-                reason: "no manifest and not written by dr-actions (the plan's old layout): restorable, unverifiable, never pruned",
-                action: 'kept',
-            });
-            return;
+    const orphans = { entries: [], toDelete: [] };
+    for (const leftover of found.incomplete) {
+        const { key, lastModified, abandoned } = leftover;
+        const action = abandoned ? 'would delete' : 'kept';
+        const keys = abandoned ? leftover.objects.map((object) => object.key) : [];
+        if (leftover.kind === 'orphan manifest') {
+            orphans.entries.push({ key, lastModified, reason: leftover.reason, action });
+            orphans.toDelete.push(...keys);
         }
-        const old = now.getTime() - newest.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        const age = old ? ', older than 24 h' : ', younger than 24 h: may still be in progress';
-        groups.push({
-            entry: { ...entry, reason: `${leftover.reason}${age}`, action: old ? 'would delete' : 'kept' },
-            keys: old ? leftover.objects.map((object) => object.key) : [],
-        });
-    });
-    return { groups, legacy };
-}
-function partsNote(parts) {
-    return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
-}
-/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
-function newestOf(objects) {
-    return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+        else {
+            groups.push({
+                entry: { key, lastModified, reason: `${leftover.reason}, ${graceNote(abandoned)}`, action },
+                keys,
+            });
+        }
+    }
+    return { groups, legacy, orphans };
 }
 /** What became of a leftover's objects together: deleted only when every one of them was. */
 function settleAll(settle, keys, planned) {
@@ -77134,22 +77092,6 @@ function settleAll(settle, keys, planned) {
         return 'kept';
     const actions = keys.map((key) => settle(key, true));
     return actions.find((action) => action !== 'deleted') ?? 'deleted';
-}
-/** Manifests whose backup object is gone, removed once older than the grace period (its upload may be running). */
-function planOrphanManifests(objects, now) {
-    const toDelete = [];
-    const entries = objects.map((object) => {
-        const old = now.getTime() - object.lastModified.getTime() > INCOMPLETE_GRACE_MS;
-        if (old)
-            toDelete.push(object.key);
-        return {
-            key: object.key,
-            lastModified: object.lastModified,
-            reason: 'manifest without its backup object',
-            action: old ? 'would delete' : 'kept',
-        };
-    });
-    return { entries, toDelete };
 }
 /** A dry run's outcome, or that of an empty plan (fresh each time: the report hands its arrays out). */
 const nothingDeleted = () => ({ deleted: new Set(), errors: [], locked: [] });
@@ -78132,12 +78074,25 @@ function cell(value) {
         .replace(LINE_ENDING, '\n');
     return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
 }
-/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+/** The first run of backticks in `text` from `from` that opens a code span: one a backslash does not escape. */
+function openingRun(text, from) {
+    const runs = /`+/g;
+    runs.lastIndex = from;
+    for (let run = runs.exec(text); run; run = runs.exec(text)) {
+        const backslashes = /\\*$/.exec(text.slice(0, run.index))?.[0].length ?? 0;
+        if (backslashes % 2 === 0)
+            return { index: run.index, fence: run[0] };
+        if (run[0].length > 1)
+            return { index: run.index + 1, fence: run[0].slice(1) };
+    }
+    return undefined;
+}
+/** `plain` applied to the parts of `text` that are not code spans (an unescaped run of backticks up to the next run as long). */
 function outsideCodeSpans(text, plain) {
     let shown = '';
     let rest = text;
-    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
-        const fence = open[0];
+    for (let open = openingRun(rest, 0); open; open = openingRun(rest, 0)) {
+        const { fence } = open;
         const after = rest.slice(open.index + fence.length);
         const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
         if (!close) {
@@ -78163,9 +78118,46 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
-/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
+/**
+ * Text as inline code, shown exactly as written (a name from the database, S3 or a person): the fence
+ * is one backtick longer than the longest run inside, padded with a space where the text begins or
+ * ends with a backtick or with spaces (which a code span would strip). A line ending, which would end
+ * a heading or a list item part way, shows as ↵.
+ */
 function code(text) {
-    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
+    const line = text.replace(LINE_ENDING, '↵');
+    const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^`|`$/.test(line) || (/^ [\s\S]* $/.test(line) && line.trim() !== '') ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/**
+ * Text from a database, S3 or a person (a name, or a message that holds one) as markdown shows it
+ * literally: no emphasis, strike-through, link, code span, heading, list or HTML in it takes effect.
+ * Markdown characters get a backslash (an underscore inside a word, which never emphasises, is left
+ * as it is); `&`, `<` and `>` become entities, which a table cell keeps
+ * as they are; a pipe is left to table cells (cell), the only place it means something. Line endings are left to the caller (a table cell turns them into <br>).
+ */
+function markdown_text(value) {
+    return String(value ?? '')
+        .replace(/[\\`*~[\]#]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([-+]|\d+[.)])(?=\s|$)/gm, (_, space, marker) => `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
+/**
+ * A message of the product's own that holds names (a finding, a next step): its own code spans (a
+ * command to run) are kept, and the rest is shown literally, as text() shows it.
+ */
+function prose(value) {
+    return outsideCodeSpans(String(value ?? ''), markdown_text);
+}
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+function codeBlock(body, info = '') {
+    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -78187,12 +78179,17 @@ function retentionMarkdown(report) {
         '',
         `${report.complete.length} complete backups: ${kept} kept, ${leaving.length} ${verb}.`,
     ];
-    const rows = report.complete.map((b) => [code(b.key), b.finishedAt.toISOString(), b.action, b.reasons.join('; ')]);
+    const rows = report.complete.map((b) => [
+        code(b.key),
+        b.finishedAt.toISOString(),
+        b.action,
+        markdown_text(b.reasons.join('; ')),
+    ]);
     if (rows.length)
         lines.push('', foldIfLong(`Every decision (${rows.length})`, table(['backup', 'finished (UTC)', 'decision', 'why'], rows), rows.length));
     const others = [...report.incomplete, ...report.orphanManifests, ...report.legacy];
     if (others.length) {
-        const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, o.reason]);
+        const otherRows = others.map((o) => [code(o.key), o.lastModified.toISOString(), o.action, markdown_text(o.reason)]);
         lines.push('', foldIfLong(`Other objects (${otherRows.length})`, table(['object', 'last modified', 'decision', 'why'], otherRows), otherRows.length));
     }
     if (report.locked.length) {
@@ -78204,7 +78201,7 @@ function retentionMarkdown(report) {
         lines.push('', `${report.locked.length} objects retention would delete are still under Object Lock, left for a later run:`, '', table(['object', 'locked until (UTC)', ''], lockedRows));
     }
     if (report.errors.length)
-        lines.push('', `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
+        lines.push('', `**${report.errors.length} deletions failed:** ${report.errors.map((e) => `${code(e.key)} (${markdown_text(e.message)})`).join(', ')}`);
     return lines.join('\n');
 }
 function describeGlobals(m) {
@@ -78214,20 +78211,23 @@ function describeGlobals(m) {
     if (m.globals?.status === 'stored')
         return `${code(`s3://${m.bucket}/${m.globals.key}`)} (roles without passwords, the database's own settings)${roles}`;
     if (m.globals?.status === 'missing')
-        return `${MARK.failed} missing (globals: best-effort): ${m.globals.reason}${roles}`;
+        return `${MARK.failed} missing (globals: best-effort): ${markdown_text(m.globals.reason)}${roles}`;
     return 'not taken (globals: off)';
 }
 /** The job summary of a backup: what was stored, how fast, and what retention decided. */
 function backupMarkdown(result) {
     const m = result.manifest;
     const rows = [
-        ['Database', `${m.database} (PostgreSQL ${m.server.version}, ${format_formatBytes(m.databaseSizeBytes)} on disk)`],
+        [
+            'Database',
+            `${code(m.database)} (PostgreSQL ${markdown_text(m.server.version)}, ${format_formatBytes(m.databaseSizeBytes)} on disk)`,
+        ],
         ['Object', code(`s3://${m.bucket}/${m.key}`)],
         [
             'Size',
             `${format_formatBytes(result.storedBytes)} (${result.compressionRatio.toFixed(1)}x smaller than the database on disk)${m.parts ? `: the schema and ${m.parts.length} data parts beside it, each with its SHA-256 in the manifest` : ''}`,
         ],
-        ['Format', `${m.format}, ${m.compression}, pg_dump ${m.pgDump.version}`],
+        ['Format', `${m.format}, ${markdown_text(m.compression)}, pg_dump ${markdown_text(m.pgDump.version)}`],
         ['SHA-256', code(m.sha256)],
         [
             'S3 checksum',
@@ -78249,7 +78249,10 @@ function backupMarkdown(result) {
     ];
     const lines = [`## ${MARK.passed} Backup of ${code(m.database)}`, '', table(['', ''], rows)];
     if (m.tables.length) {
-        const tableRows = m.tables.map((t) => [displayName(t), t.rows === null ? '-' : t.rows.toLocaleString('en-US')]);
+        const tableRows = m.tables.map((t) => [
+            markdown_text(displayName(t)),
+            t.rows === null ? '-' : t.rows.toLocaleString('en-US'),
+        ]);
         lines.push('', foldIfLong(`Tables (${tableRows.length})`, table(['table', 'rows'], tableRows), tableRows.length));
     }
     if (result.lock)
@@ -78259,7 +78262,7 @@ function backupMarkdown(result) {
     if (result.locks)
         lines.push('', locksMarkdown(result.locks));
     if (result.retentionError)
-        lines.push('', `### ${MARK.failed} Retention failed`, '', result.retentionError);
+        lines.push('', `### ${MARK.failed} Retention failed`, '', markdown_text(result.retentionError));
     if (result.copy)
         lines.push('', copyMarkdown(result.copy));
     return `${lines.join('\n')}\n`;
@@ -78280,7 +78283,7 @@ function locksMarkdown(report) {
     if (rows.length)
         lines.push('', foldIfLong(`Locks (${rows.length})`, table(['backup', 'locked until (UTC)', ''], rows), rows.length));
     if (report.errors.length)
-        lines.push('', `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${e.message})`).join(', ')}`);
+        lines.push('', `**${report.errors.length} locks not extended:** ${report.errors.map((e) => `${code(e.key)} (${markdown_text(e.message)})`).join(', ')}`);
     return lines.join('\n');
 }
 /** The second copy in another region: where it is, or why it failed (the primary backup stands either way). */
@@ -78290,7 +78293,7 @@ function copyMarkdown(copy) {
         return [
             `## ${MARK.failed} Copy to ${copy.region} failed`,
             '',
-            `The backup above is complete and kept; its copy ${where} is not: ${copy.error ?? ''}`,
+            `The backup above is complete and kept; its copy ${where} is not: ${markdown_text(copy.error)}`,
         ].join('\n');
     }
     const how = copy.status === 'copied'
@@ -78304,7 +78307,7 @@ function copyMarkdown(copy) {
     if (copy.locks)
         lines.push('', locksMarkdown(copy.locks).replace('### Object Lock', '### Object Lock of the copies'));
     if (copy.retentionError)
-        lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', copy.retentionError);
+        lines.push('', `### ${MARK.failed} Retention of the copies failed`, '', markdown_text(copy.retentionError));
     return lines.join('\n');
 }
 
@@ -81277,7 +81280,6 @@ function getIDToken(aud) {
 
 
 
-
 const readInput = (name) => getInput(name);
 /**
  * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
@@ -81360,7 +81362,6 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
-        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -81434,7 +81435,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2822);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(344);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -31953,7 +31953,7 @@ __webpack_unused_export__ = GetObjectRetentionCommand;
 __webpack_unused_export__ = GetObjectRetentionOutput$;
 __webpack_unused_export__ = GetObjectRetentionRequest$;
 __webpack_unused_export__ = GetObjectTagging$;
-__webpack_unused_export__ = GetObjectTaggingCommand;
+exports.u4b = GetObjectTaggingCommand;
 __webpack_unused_export__ = GetObjectTaggingOutput$;
 __webpack_unused_export__ = GetObjectTaggingRequest$;
 __webpack_unused_export__ = GetObjectTorrent$;
@@ -86136,7 +86136,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2901:
+/***/ 3636:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -87026,7 +87026,7 @@ class BackupStore {
 }
 
 ;// CONCATENATED MODULE: ./src/util/format.ts
-const UNITS = (/* unused pure expression or super */ null && (['B', 'KiB', 'MiB', 'GiB', 'TiB']));
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 function formatBytes(bytes) {
     let value = bytes;
     let unit = 0;
@@ -87052,6 +87052,105 @@ function secondsBetween(start, end) {
 /** "1 attempt", "3 attempts". */
 function plural(count, noun) {
     return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/storage/incomplete-backups.ts
+
+
+
+
+/**
+ * What counts as an unfinished backup, for retention (which removes it) and the audit (which
+ * reports it): one rule, here. An unfinished upload of ours may still be running in another job,
+ * so a leftover is abandoned only once its newest object is older than the grace period.
+ */
+const INCOMPLETE_GRACE_MS = 24 * 3600 * 1000;
+/** Backups with a valid manifest, by their finish time, apart from those without one and why. */
+function sortByManifest(backups, manifests) {
+    const complete = [];
+    const unverified = [];
+    for (const backup of backups) {
+        const read = manifests.get(backup.key);
+        if (read && 'manifest' in read)
+            complete.push({ backup, finishedAt: new Date(read.manifest.finishedAt) });
+        else
+            unverified.push({ backup, reason: read ? read.error : 'no manifest' });
+    }
+    return { complete, unverified };
+}
+function isAbandoned(lastModified, now) {
+    return now.getTime() - lastModified.getTime() > INCOMPLETE_GRACE_MS;
+}
+/** The words retention and the audit both use for a leftover's age. */
+function graceNote(abandoned) {
+    return abandoned ? 'older than 24 h' : 'younger than 24 h: may still be in progress';
+}
+function sizeOf(objects) {
+    return objects.reduce((sum, object) => sum + object.sizeBytes, 0);
+}
+/** The most recently written of some objects (at least one): a leftover's age is that of its newest object. */
+function newestOf(objects) {
+    return objects.reduce((newest, object) => (object.lastModified > newest.lastModified ? object : newest));
+}
+function partsNote(parts) {
+    return parts.length ? `, with ${plural(parts.length, 'data part')} beside it` : '';
+}
+function candidatesOf(listing, unverified) {
+    return [
+        ...unverified.map(({ backup, reason }) => ({
+            key: backup.key,
+            kind: 'unverified',
+            witness: backup.object,
+            objects: [backup.object, ...(backup.manifestObject ? [backup.manifestObject] : []), ...(backup.parts ?? [])],
+            reason: `incomplete (${reason})${partsNote(backup.parts ?? [])}`,
+        })),
+        ...(listing.orphanParts ?? []).map(({ key, parts }) => ({
+            key,
+            kind: 'orphan parts',
+            witness: newestOf(parts),
+            objects: parts,
+            reason: `incomplete: ${plural(parts.length, 'data part')} whose backup object (the schema) is not there`,
+        })),
+        ...listing.orphanManifests.map((object) => ({
+            key: object.key,
+            kind: 'orphan manifest',
+            witness: object,
+            objects: [object],
+            reason: 'manifest without its backup object',
+        })),
+    ];
+}
+/**
+ * The listing's unfinished backups. Backups without a valid manifest and parts without their object
+ * are ours when a manifest is among their objects (the plan's old script wrote none) or the object's
+ * metadata says dr-actions wrote it; the plan's old backups are legacy, never incomplete. A manifest
+ * without its object is always ours.
+ */
+async function findIncompleteBackups(store, listing, unverified, now) {
+    const candidates = candidatesOf(listing, unverified);
+    const owners = await mapWithLimit(candidates, 16, async ({ witness, objects }) => objects.some((object) => isManifestKey(object.key)) || createdByUs(await store.metadata(witness.key)));
+    const incomplete = [];
+    const legacy = [];
+    candidates.forEach(({ key, kind, objects, reason }, index) => {
+        const { lastModified } = newestOf(objects);
+        if (!owners[index])
+            legacy.push({ key, lastModified });
+        else
+            incomplete.push({ key, kind, objects, reason, lastModified, abandoned: isAbandoned(lastModified, now) });
+    });
+    return { incomplete, legacy };
+}
+
+;// CONCATENATED MODULE: ./src/storage/object-tags.ts
+
+/**
+ * The `sha256` tag a backup puts on its object and each part when it publishes them (backup-writes.ts,
+ * part-writes.ts); a file of its own so that only the roles that read it are asked to allow it.
+ * Undefined when the object has no such tag (backups published before objects were tagged).
+ */
+async function sha256TagOf(store, key) {
+    const response = await store.client.send(new dist_cjs/* GetObjectTaggingCommand */.u4b({ Bucket: store.bucket, Key: key }));
+    return response.TagSet?.find((tag) => tag.Key === 'sha256')?.Value;
 }
 
 ;// CONCATENATED MODULE: ./src/audit/check.ts
@@ -87108,11 +87207,118 @@ const SENTENCE = {
     keepVersions: 'Lifecycle Policy: Keep versions for 90 days',
     deleteOldVersions: 'Lifecycle Policy: Delete old versions after 90 days',
     dailyBackups: 'Automated Daily Backups (runs daily at 2 AM UTC) to s3://saas-backups/database/',
+    identifyLatestBackup: 'Complete Database Recovery: 1. Identify latest backup (aws s3 ls s3://saas-backups/database/ | tail -5)',
+    restoreFromBackup: 'Complete Database Recovery: 5. Restore from backup',
     retention: 'Retention Policy: daily 30 days, weekly 90 days, monthly 1 year',
     updateDns: 'Update DNS: Update Route53 to point to secondary region',
     verifyFailover: 'Verify Failover: Check application health',
     redis: 'Application State: Redis persistence enabled',
 };
+
+;// CONCATENATED MODULE: ./src/audit/backup-integrity.ts
+
+
+
+
+
+
+
+
+/**
+ * Whether the backups under the prefix are what they look like: no run left an unfinished backup
+ * behind (what retention removes, by the same rule: storage/incomplete-backups.ts), and each backup
+ * that looks complete holds the bytes its manifest describes.
+ */
+const INTEGRITY_CHECKS = defineChecks('backup', {
+    // Paid-for leftovers, and a sign that runs die: `aws s3 ls | tail -5` shows a newest "backup" that does not restore.
+    incomplete: ['backup.incomplete-backups', SENTENCE.identifyLatestBackup, 'medium'],
+    // Counted by retention and picked by a restore as good, it fails only on the day it is restored.
+    matchesManifest: ['backup.manifest-matches-object', SENTENCE.restoreFromBackup, 'high'],
+});
+/** How many leftovers or mismatches a finding names before it counts the rest. */
+const NAMED = 10;
+/** Lists the prefix, reads every manifest, and compares each complete backup's objects with its manifest. */
+async function readIntegrityFacts(client, bucket, prefix, now) {
+    const store = new BackupStore(client, bucket, prefix);
+    const listing = await store.list();
+    const manifests = await store.readManifests(listing.backups);
+    const { complete, unverified } = sortByManifest(listing.backups, manifests);
+    const [{ incomplete }, problems] = await Promise.all([
+        findIncompleteBackups(store, listing, unverified, now),
+        mapWithLimit(complete, 16, ({ backup }) => {
+            const read = manifests.get(backup.key);
+            return read && 'manifest' in read ? mismatchesOf(store, backup, read.manifest) : Promise.resolve([]);
+        }),
+    ]);
+    const newest = complete[0];
+    return {
+        newest: newest && { key: newest.backup.key, finishedAt: newest.finishedAt },
+        completeCount: complete.length,
+        incomplete,
+        mismatches: complete
+            .map(({ backup }, index) => ({ key: backup.key, problems: problems[index] ?? [] }))
+            .filter((mismatch) => mismatch.problems.length > 0),
+    };
+}
+/** One object against what the manifest says of it: there, its size, and its sha256 tag when it has one. */
+async function objectProblems(store, what, listed, expected) {
+    if (!listed)
+        return [`${expected.key} is missing`];
+    const problems = [];
+    if (listed.sizeBytes !== expected.sizeBytes)
+        problems.push(`${what} is ${listed.sizeBytes} bytes, the manifest says ${expected.sizeBytes}`);
+    const tag = await sha256TagOf(store, expected.key);
+    if (tag !== undefined && tag !== expected.sha256)
+        problems.push(`${what}'s sha256 tag ${tag.slice(0, 12)}… is not the manifest's ${expected.sha256.slice(0, 12)}…`);
+    return problems;
+}
+async function mismatchesOf(store, backup, manifest) {
+    const object = await objectProblems(store, 'the object', backup.object, manifest);
+    const parts = await mapWithLimit(manifest.parts ?? [], 4, (part) => objectProblems(store, part.key.slice(part.key.lastIndexOf('.') + 1), backup.parts?.find((listed) => listed.key === part.key), part));
+    return [...object, ...parts.flat()];
+}
+function named(items, show) {
+    const shown = items.slice(0, NAMED).map(show).join('; ');
+    return items.length > NAMED ? `${shown}; and ${items.length - NAMED} more` : shown;
+}
+/** The newest complete backup against the RPO: what a restore would bring back, and how much it would lose. */
+function newestAgainstRpo(ctx, facts) {
+    if (!facts.newest)
+        return 'no complete backup to restore';
+    const age = secondsSince(facts.newest.finishedAt, ctx.now);
+    const rpo = ctx.settings.rpoSeconds;
+    return `the newest complete backup, ${facts.newest.key}, finished ${formatDuration(age)} ago: ${age <= rpo ? 'within' : 'over'} the RPO of ${formatDuration(rpo)}`;
+}
+/** Leftovers newer than the newest complete backup: what makes the newest restorable backup older than it looks. */
+function newerThanComplete(facts) {
+    const newest = facts.newest?.key ?? '';
+    return facts.incomplete.filter((leftover) => leftover.kind !== 'orphan manifest' && leftover.key > newest);
+}
+function incompleteCheck(ctx, backup, facts) {
+    const where = `s3://${backup.bucket}/${backup.prefix}`;
+    const abandoned = facts.incomplete.filter((leftover) => leftover.abandoned);
+    const running = facts.incomplete.length - abandoned.length;
+    const newer = newerThanComplete(facts).filter((leftover) => leftover.abandoned);
+    const found = abandoned.length
+        ? `${plural(abandoned.length, 'incomplete backup')} ${graceNote(true)} in ${where} (${formatBytes(sizeOf(abandoned.flatMap((l) => l.objects)))}): ${named(abandoned, (l) => `${l.key} (${l.reason}, ${formatDuration(secondsSince(l.lastModified, ctx.now))} old, ${formatBytes(sizeOf(l.objects))})`)}`
+        : `no incomplete backup ${graceNote(true)} in ${where}${running ? ` (${plural(running, 'backup')} ${graceNote(false)})` : ''}`;
+    const hidden = newer.length ? `; ${newer[0]?.key} looks like the newest backup but is incomplete, and ` : '; ';
+    const objects = abandoned.slice(0, NAMED).flatMap((l) => l.objects.map((o) => `s3://${backup.bucket}/${o.key}`));
+    return verdict(INTEGRITY_CHECKS.incomplete, abandoned.length === 0, `${found}${hidden}${newestAgainstRpo(ctx, facts)}`, `gh workflow run backup.yml  # its retention removes incomplete backups older than 24 h; read the backup runs that were killed or failed${objects.length ? `. By hand: ${objects.map((o) => `aws s3 rm --region ${ctx.primary.region} ${o}`).join(' && ')}` : ''}`);
+}
+function mismatchCheck(ctx, backup, facts) {
+    const { mismatches } = facts;
+    const newestBad = facts.newest && mismatches.some((m) => m.key === facts.newest?.key);
+    const found = mismatches.length
+        ? `${plural(mismatches.length, 'backup')} in s3://${backup.bucket}/${backup.prefix} ${mismatches.length === 1 ? 'does' : 'do'} not match ${mismatches.length === 1 ? 'its manifest' : 'their manifests'}: ${named(mismatches, (m) => `${m.key} (${m.problems.join(', ')})`)}${newestBad ? '; the newest complete backup is one of them' : ''}`
+        : `${plural(facts.completeCount, 'complete backup')} in s3://${backup.bucket}/${backup.prefix}, each with the objects, sizes and sha256 tags its manifest records`;
+    const key = mismatches[0]?.key ?? '<key>';
+    return verdict(INTEGRITY_CHECKS.matchesManifest, mismatches.length === 0, found, `gh workflow run restore-verify.yml -f backup=key -f key=${key}  # proves whether it restores; then take a new backup (gh workflow run backup.yml) and find what wrote over the objects in ${ctx.primary.region}`);
+}
+/** The backups under the prefix: none left unfinished past the grace period, each complete one as its manifest says. */
+function integrityChecks(ctx, backup, facts) {
+    return [incompleteCheck(ctx, backup, facts), mismatchCheck(ctx, backup, facts)];
+}
 
 ;// CONCATENATED MODULE: ./src/audit/s3-config.ts
 
@@ -87192,16 +87398,20 @@ function scopesText(prefixes) {
 
 
 
-const BACKUP_CHECKS = defineChecks('backup', {
-    encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
-    publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
-    abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
-    // Asked for, and off: one mistaken or malicious delete destroys backups for good.
-    versioning: ['backup.versioning', SENTENCE.retention, 'high'],
-    objectLock: ['backup.object-lock', SENTENCE.retention, 'high'],
-    crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
-    newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
-});
+
+const BACKUP_CHECKS = {
+    ...defineChecks('backup', {
+        encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
+        publicAccess: ['backup.public-access-block', SENTENCE.dailyBackups, 'high'],
+        abortMultipart: ['backup.abort-incomplete-uploads', SENTENCE.retention, 'low'],
+        // Asked for, and off: one mistaken or malicious delete destroys backups for good.
+        versioning: ['backup.versioning', SENTENCE.retention, 'high'],
+        objectLock: ['backup.object-lock', SENTENCE.retention, 'high'],
+        crossRegion: ['backup.cross-region-copy', SENTENCE.regionalOutage, 'high'],
+        newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
+    }),
+    ...INTEGRITY_CHECKS,
+};
 /** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
 const MANIFEST_TRIES = 5;
 /** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
@@ -87252,14 +87462,21 @@ async function readBackupFacts(ctx, backup) {
     const client = createS3Client(ctx.primary);
     if (!(await bucketRegion(client, backup.bucket)))
         return { exists: false, lifecycle: [], destinations: [], copyLocks: [] };
-    const [settings, newest] = await Promise.all([
+    const [settings, integrity] = await Promise.all([
         bucketSettings(client, backup.bucket),
-        newestCompleteBackup(client, backup.bucket, backup.prefix),
+        readIntegrityFacts(client, backup.bucket, backup.prefix, ctx.now),
     ]);
     const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
     const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
     const destinations = await Promise.all(buckets.map(async (bucket) => ({ bucket, region: await bucketRegion(client, bucket) })));
-    const facts = { exists: true, ...settings, destinations, newest, copyLocks: [] };
+    const facts = {
+        exists: true,
+        ...settings,
+        destinations,
+        newest: integrity.newest,
+        integrity,
+        copyLocks: [],
+    };
     if (backup.replicaBucket) {
         facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
         if (facts.replicaRegion)
@@ -87343,6 +87560,7 @@ function backupChecks(ctx, backup, facts) {
         ...lockChecks(ctx, backup, facts),
         crossRegionCheck(ctx, backup, facts),
         verdict(C.newest, fresh(facts.newest, ctx, backup.maxAgeSeconds), `${newestText(facts.newest, ctx, `s3://${backup.bucket}/${backup.prefix}`)} (at most ${formatDuration(backup.maxAgeSeconds)})`, `gh workflow run backup.yml  # then read the failed runs of the backup workflow: the schedule stopped or backups fail`),
+        ...(facts.integrity ? integrityChecks(ctx, backup, facts.integrity) : []),
     ];
 }
 
@@ -88268,12 +88486,25 @@ function cell(value) {
         .replace(LINE_ENDING, '\n');
     return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
 }
-/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+/** The first run of backticks in `text` from `from` that opens a code span: one a backslash does not escape. */
+function openingRun(text, from) {
+    const runs = /`+/g;
+    runs.lastIndex = from;
+    for (let run = runs.exec(text); run; run = runs.exec(text)) {
+        const backslashes = /\\*$/.exec(text.slice(0, run.index))?.[0].length ?? 0;
+        if (backslashes % 2 === 0)
+            return { index: run.index, fence: run[0] };
+        if (run[0].length > 1)
+            return { index: run.index + 1, fence: run[0].slice(1) };
+    }
+    return undefined;
+}
+/** `plain` applied to the parts of `text` that are not code spans (an unescaped run of backticks up to the next run as long). */
 function outsideCodeSpans(text, plain) {
     let shown = '';
     let rest = text;
-    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
-        const fence = open[0];
+    for (let open = openingRun(rest, 0); open; open = openingRun(rest, 0)) {
+        const { fence } = open;
         const after = rest.slice(open.index + fence.length);
         const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
         if (!close) {
@@ -88299,9 +88530,46 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
-/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
+/**
+ * Text as inline code, shown exactly as written (a name from the database, S3 or a person): the fence
+ * is one backtick longer than the longest run inside, padded with a space where the text begins or
+ * ends with a backtick or with spaces (which a code span would strip). A line ending, which would end
+ * a heading or a list item part way, shows as ↵.
+ */
 function code(text) {
-    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
+    const line = text.replace(LINE_ENDING, '↵');
+    const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^`|`$/.test(line) || (/^ [\s\S]* $/.test(line) && line.trim() !== '') ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/**
+ * Text from a database, S3 or a person (a name, or a message that holds one) as markdown shows it
+ * literally: no emphasis, strike-through, link, code span, heading, list or HTML in it takes effect.
+ * Markdown characters get a backslash (an underscore inside a word, which never emphasises, is left
+ * as it is); `&`, `<` and `>` become entities, which a table cell keeps
+ * as they are; a pipe is left to table cells (cell), the only place it means something. Line endings are left to the caller (a table cell turns them into <br>).
+ */
+function markdown_text(value) {
+    return String(value ?? '')
+        .replace(/[\\`*~[\]#]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([-+]|\d+[.)])(?=\s|$)/gm, (_, space, marker) => `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
+/**
+ * A message of the product's own that holds names (a finding, a next step): its own code spans (a
+ * command to run) are kept, and the rest is shown literally, as text() shows it.
+ */
+function prose(value) {
+    return outsideCodeSpans(String(value ?? ''), markdown_text);
+}
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+function codeBlock(body, info = '') {
+    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -88322,9 +88590,9 @@ function areaTable(checks, result) {
         summary_status(c, result),
         code(c.id),
         SEVERITY_MARK[c.severity],
-        c.found,
+        markdown_text(c.found),
         c.status === 'failed' && c.fix ? code(c.fix) : '',
-        c.plan,
+        markdown_text(c.plan),
     ]);
     return table(['', 'check', 'severity', 'found', 'fix', 'the plan says'], rows);
 }
@@ -91608,101 +91876,7 @@ async function clientEnv(target, own = {}, env = process.env) {
     return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-;// CONCATENATED MODULE: ./src/util/child-process.ts
-/**
- * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
- * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
- * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
- * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
- * or a migration left running by a run that is gone would go on changing a database nobody watches.
- *
- * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
- * executes the program: the process started is the program itself (its pid, process group, exit
- * status, signals and standard streams), and the kernel kills it when the thread that started it
- * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
- * of the action's process. The signal is the program's own: what it started itself (a script's
- * children) is stopped when the action cancels, by its process group, not when the action is killed.
- * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
- */
-
-
-
-
-
-/** Whether `path` is a file this process may execute. */
-function executable(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        return (0,external_node_fs_.statSync)(path).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-/** Where `name` is on a PATH (a program name without a slash), or undefined. */
-function onPath(name, path) {
-    for (const dir of (path ?? '').split(external_node_path_.delimiter))
-        if (dir && executable((0,external_node_path_.join)(dir, name)))
-            return (0,external_node_path_.join)(dir, name);
-    return undefined;
-}
-let setpriv;
-/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
-function parentDeathTool() {
-    if (setpriv !== undefined)
-        return setpriv;
-    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
-    const works = found !== undefined &&
-        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
-            env: { PATH: process.env.PATH ?? '' },
-            stdio: 'ignore',
-            timeout: 10_000,
-        }).status === 0;
-    setpriv = works ? found : null;
-    return setpriv;
-}
-/** What the debug log says about the programs this action will start. */
-function childProcessesNote() {
-    const tool = parentDeathTool();
-    return tool
-        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
-        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
-}
-/** Whether the program a command names can be found, as its spawn would look for it. */
-function programFound(file, where) {
-    if (!file.includes('/'))
-        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
-    return executable(isAbsolute(file) ? file : resolve(where.cwd ?? process.cwd(), file));
-}
-/**
- * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
- * is missing. A program that cannot be found is started as it is too, so that starting it fails as
- * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
- */
-function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
-    if (!tool || !programFound(file, where))
-        return { file, args: [...args] };
-    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
-}
-const folder = (cwd) => (cwd instanceof URL ? fileURLToPath(cwd) : cwd);
-/** Node's spawn, the program tied to the action's process. */
-function spawnProgram(file, args, options) {
-    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
-    return spawn(command.file, command.args, options);
-}
-/** execa, the program tied to the action's process. */
-function execaProgram(file, args, options) {
-    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
-    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
-    return execa(command.file, command.args, options);
-}
-
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
-
 
 
 
@@ -91789,7 +91963,6 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
-        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -91834,7 +92007,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2901);
+/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3636);
 
 await (0,_actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -32183,6 +32183,108 @@ function checklistItem(key, status, detail) {
     return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
 }
 
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/** A line ending as markdown reads one: a carriage return alone ends a line too, and a table row with it. */
+const LINE_ENDING = /\r\n|\r|\n/g;
+/**
+ * Text as a markdown table cell shows it, whatever it holds (a table, role or key name from the
+ * database or S3): a pipe stays in its cell, a line ending becomes <br>, and outside code spans a `<`
+ * that would open an HTML tag or comment (which could hide or fold the rest of the summary) is
+ * shown as the character.
+ */
+function cell(value) {
+    const text = String(value ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(LINE_ENDING, '\n');
+    return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
+}
+/** The first run of backticks in `text` from `from` that opens a code span: one a backslash does not escape. */
+function openingRun(text, from) {
+    const runs = /`+/g;
+    runs.lastIndex = from;
+    for (let run = runs.exec(text); run; run = runs.exec(text)) {
+        const backslashes = /\\*$/.exec(text.slice(0, run.index))?.[0].length ?? 0;
+        if (backslashes % 2 === 0)
+            return { index: run.index, fence: run[0] };
+        if (run[0].length > 1)
+            return { index: run.index + 1, fence: run[0].slice(1) };
+    }
+    return undefined;
+}
+/** `plain` applied to the parts of `text` that are not code spans (an unescaped run of backticks up to the next run as long). */
+function outsideCodeSpans(text, plain) {
+    let shown = '';
+    let rest = text;
+    for (let open = openingRun(rest, 0); open; open = openingRun(rest, 0)) {
+        const { fence } = open;
+        const after = rest.slice(open.index + fence.length);
+        const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
+        if (!close) {
+            shown += plain(rest.slice(0, open.index)) + fence;
+            rest = after;
+            continue;
+        }
+        shown += plain(rest.slice(0, open.index)) + fence + after.slice(0, close.index + fence.length);
+        rest = after.slice(close.index + fence.length);
+    }
+    return shown + plain(rest);
+}
+function table(headers, rows) {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const rule = `|${headers.map(() => '---').join('|')}|`;
+    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+}
+/** A folded block; GitHub renders markdown inside when blank lines surround it. */
+function details(summary, body) {
+    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Long tables fold so that the verdict stays on screen. */
+function foldIfLong(summary, body, rows, limit = 15) {
+    return rows > limit ? details(summary, body) : body;
+}
+/**
+ * Text as inline code, shown exactly as written (a name from the database, S3 or a person): the fence
+ * is one backtick longer than the longest run inside, padded with a space where the text begins or
+ * ends with a backtick or with spaces (which a code span would strip). A line ending, which would end
+ * a heading or a list item part way, shows as ↵.
+ */
+function code(text) {
+    const line = text.replace(LINE_ENDING, '↵');
+    const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^`|`$/.test(line) || (/^ [\s\S]* $/.test(line) && line.trim() !== '') ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/**
+ * Text from a database, S3 or a person (a name, or a message that holds one) as markdown shows it
+ * literally: no emphasis, strike-through, link, code span, heading, list or HTML in it takes effect.
+ * Markdown characters get a backslash (an underscore inside a word, which never emphasises, is left
+ * as it is); `&`, `<` and `>` become entities, which a table cell keeps
+ * as they are; a pipe is left to table cells (cell), the only place it means something. Line endings are left to the caller (a table cell turns them into <br>).
+ */
+function markdown_text(value) {
+    return String(value ?? '')
+        .replace(/[\\`*~[\]#]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([-+]|\d+[.)])(?=\s|$)/gm, (_, space, marker) => `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
+/**
+ * A message of the product's own that holds names (a finding, a next step): its own code spans (a
+ * command to run) are kept, and the rest is shown literally, as text() shows it.
+ */
+function prose(value) {
+    return outsideCodeSpans(String(value ?? ''), markdown_text);
+}
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+function codeBlock(body, info = '') {
+    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
+}
+const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
@@ -32288,58 +32390,6 @@ async function writeReport(path, report) {
     await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** A line ending as markdown reads one: a carriage return alone ends a line too, and a table row with it. */
-const LINE_ENDING = /\r\n|\r|\n/g;
-/**
- * Text as a markdown table cell shows it, whatever it holds (a table, role or key name from the
- * database or S3): a pipe stays in its cell, a line ending becomes <br>, and outside code spans a `<`
- * that would open an HTML tag or comment (which could hide or fold the rest of the summary) is
- * shown as the character.
- */
-function cell(value) {
-    const text = String(value ?? '')
-        .replace(/\|/g, '\\|')
-        .replace(LINE_ENDING, '\n');
-    return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
-}
-/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
-function outsideCodeSpans(text, plain) {
-    let shown = '';
-    let rest = text;
-    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
-        const fence = open[0];
-        const after = rest.slice(open.index + fence.length);
-        const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
-        if (!close) {
-            shown += plain(rest.slice(0, open.index)) + fence;
-            rest = after;
-            continue;
-        }
-        shown += plain(rest.slice(0, open.index)) + fence + after.slice(0, close.index + fence.length);
-        rest = after.slice(close.index + fence.length);
-    }
-    return shown + plain(rest);
-}
-function table(headers, rows) {
-    const head = `| ${headers.map(cell).join(' | ')} |`;
-    const rule = `|${headers.map(() => '---').join('|')}|`;
-    return [head, rule, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
-}
-/** A folded block; GitHub renders markdown inside when blank lines surround it. */
-function details(summary, body) {
-    return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-/** Long tables fold so that the verdict stays on screen. */
-function foldIfLong(summary, body, rows, limit = 15) {
-    return rows > limit ? details(summary, body) : body;
-}
-/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
-function code(text) {
-    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
-}
-const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
-
 ;// CONCATENATED MODULE: ./src/drill-report/coverage.ts
 
 
@@ -32402,6 +32452,7 @@ function drillCoverage(sources, checklist) {
 
 
 
+
 const DRILL_KIND = 'drill-report';
 /** The drill's verdict; a record from before `verdict` existed was passed or failed. */
 function drillVerdict(report) {
@@ -32427,7 +32478,7 @@ function summarizeDetails(kind, details) {
     if (kind === 'restore-verify') {
         const key = drill_text(field(details, 'backupKey')) ?? drill_text(field(details, 'backup', 'key'));
         const database = drill_text(field(details, 'backup', 'manifest', 'database'));
-        return key ? `backup \`${key}\`${database ? ` of ${database}` : ''}` : undefined;
+        return key ? `backup ${code(key)}${database ? ` of ${markdown_text(database)}` : ''}` : undefined;
     }
     if (kind === 'dr-audit') {
         const counts = field(details, 'counts');
@@ -32436,7 +32487,7 @@ function summarizeDetails(kind, details) {
             return undefined;
         const failed = checks
             .filter((c) => field(c, 'status') === 'failed')
-            .map((c) => drill_text(field(c, 'id')))
+            .map((c) => markdown_text(drill_text(field(c, 'id'))))
             .filter(Boolean);
         const n = (key) => Number(field(counts, key) ?? 0);
         return `${n('passed')} prerequisites in place, ${n('failed')} not${failed.length ? ` (${failed.join(', ')})` : ''}, ${n('skipped')} skipped`;
@@ -32447,17 +32498,17 @@ function summarizeDetails(kind, details) {
         const where = drill_text(field(details, 'region'));
         if (!label)
             return undefined;
-        return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${drill_text(field(details, 'instanceId')) ?? 'the instance'}${where ? ` in ${where}` : ''}: ${label}`;
+        return `RDS ${mechanism === 'snapshot' ? 'snapshot' : 'point-in-time'} restore of ${markdown_text(drill_text(field(details, 'instanceId')) ?? 'the instance')}${where ? ` in ${markdown_text(where)}` : ''}: ${markdown_text(label)}`;
     }
     if (kind === 'recover-application') {
         const mode = drill_text(field(details, 'mode'));
-        const application = drill_text(field(details, 'application')) ?? 'the application';
+        const application = markdown_text(drill_text(field(details, 'application')) ?? 'the application');
         if (mode === 'plan')
             return `plan mode for ${application}: showed the commands, ran none`;
         if (mode !== 'execute')
             return undefined;
         const drill = field(details, 'drill') === true ? ', crashed first (drill)' : '';
-        const recovered = drill_text(field(details, 'rto', 'recoveredAt'));
+        const recovered = markdown_text(drill_text(field(details, 'rto', 'recoveredAt')));
         return `${application} restarted${drill}: ${recovered ? `healthy at ${recovered}` : 'did not answer its health check'}`;
     }
     if (kind === 'failover') {
@@ -32469,7 +32520,7 @@ function summarizeDetails(kind, details) {
             const promoted = field(details, 'promoted');
             if (typeof promoted !== 'boolean')
                 return 'execute mode';
-            return `execute mode: ${replica ?? 'the replica'} ${promoted ? 'promoted' : 'not promoted'}`;
+            return `execute mode: ${markdown_text(replica ?? 'the replica')} ${promoted ? 'promoted' : 'not promoted'}`;
         }
     }
     return undefined;
@@ -32787,6 +32838,7 @@ function parseDrillReportInputs(input, env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/drill-report/pr-body.ts
+
 /** GitHub refuses a pull request body longer than this many characters. */
 const PR_BODY_LIMIT = 65_536;
 /** GitHub shows at most 1 MiB of a step's job summary. */
@@ -32799,7 +32851,7 @@ const SUMMARY_LIMIT = 1_000_000;
 function truncateMarkdown(markdown, fullReportUrl, limit) {
     if (markdown.length <= limit)
         return markdown;
-    const notice = `\n\n---\n**This report is too long to show here whole, so it is cut.** Read all of it: [${fullReportUrl.split('/').pop()}](${fullReportUrl})\n`;
+    const notice = `\n\n---\n**This report is too long to show here whole, so it is cut.** Read all of it: [${markdown_text(fullReportUrl.split('/').pop())}](${fullReportUrl})\n`;
     let budget = limit - notice.length;
     for (;;) {
         const body = `${closeOpenBlocks(markdown.slice(0, lineBoundary(markdown, budget)))}${notice}`;
@@ -38377,8 +38429,8 @@ function when(report) {
     return `${start} to ${end}${report.run.url ? ` ([run](${report.run.url}))` : ''}`;
 }
 function sourceSentence(source) {
-    const outcome = source.passed ? 'passed' : `failed: ${source.reasons[0] ?? 'no reason given'}`;
-    return `${source.label} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
+    const outcome = source.passed ? 'passed' : `failed: ${markdown_text(source.reasons[0] ?? 'no reason given')}`;
+    return `${markdown_text(source.label)} ${outcome}${source.summary ? ` (${source.summary})` : ''}, in ${formatDuration(source.durationSeconds)}.`;
 }
 /** Reports grouped by kind, in the order kinds first appear. */
 function byKind(sources) {
@@ -38407,21 +38459,21 @@ function stepsTaken(sources) {
     if (sources.length === 0)
         return ['none'];
     if (sources.length <= MANY_SOURCES)
-        return sources.map((s) => `${s.label}: ${s.steps.map((step) => step.name).join(' → ') || 'no steps recorded'}`);
-    return byKind(sources).map(([kind, group]) => `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => step.name)))].join(' → ')}`);
+        return sources.map((s) => `${markdown_text(s.label)}: ${s.steps.map((step) => markdown_text(step.name)).join(' → ') || 'no steps recorded'}`);
+    return byKind(sources).map(([kind, group]) => `${kind} (${plural(group.length, 'run')}): ${[...new Set(group.flatMap((s) => s.steps.map((step) => markdown_text(step.name))))].join(' → ')}`);
 }
 function stepDurations(sources) {
     if (sources.length === 0)
         return ['nothing was timed'];
     if (sources.length <= MANY_SOURCES)
-        return sources.map((s) => `${s.label}: ${stepTimes(s)}`);
+        return sources.map((s) => `${markdown_text(s.label)}: ${stepTimes(s)}`);
     return byKind(sources).map(([kind, group]) => {
         const slowest = new Map();
         for (const step of group.flatMap((s) => s.steps)) {
             if (step.durationSeconds !== undefined)
                 slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationSeconds));
         }
-        return `${kind}, the slowest of ${plural(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${name} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
+        return `${kind}, the slowest of ${plural(group.length, 'run')} per step: ${[...slowest].map(([name, seconds]) => `${markdown_text(name)} ${formatDuration(seconds)}`).join(', ') || 'nothing timed'}`;
     });
 }
 function recoveryLine(report) {
@@ -38433,19 +38485,19 @@ function recoveryLine(report) {
 }
 function stepTimes(source) {
     const timed = source.steps.map((s) => s.durationSeconds === undefined
-        ? `${s.name} ${s.status}`
-        : `${s.name} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`);
+        ? `${markdown_text(s.name)} ${s.status}`
+        : `${markdown_text(s.name)} ${formatDuration(s.durationSeconds)}${s.status === 'passed' ? '' : ` (${s.status})`}`);
     return timed.length ? timed.join(', ') : 'no steps recorded';
 }
 function effectiveness(report) {
-    const failedSteps = report.details.sources.flatMap((s) => s.steps.filter((step) => step.status === 'failed').map((step) => `${s.label}: ${step.name}`));
+    const failedSteps = report.details.sources.flatMap((s) => s.steps.filter((step) => step.status === 'failed').map((step) => `${markdown_text(s.label)}: ${markdown_text(step.name)}`));
     const missed = report.objectives
         .filter((o) => o.passed === false)
         .map((o) => `${o.name} for ${o.scenario} (${o.measure})`);
     if (report.passed)
         return 'Yes: every step that ran passed and every measured objective was met.';
     if (drillVerdict(report) === 'incomplete')
-        return `Not shown: nothing failed, but the drill did not check what it was meant to (${report.reasons.join('; ')}).`;
+        return `Not shown: nothing failed, but the drill did not check what it was meant to (${markdown_text(report.reasons.join('; '))}).`;
     const parts = [];
     if (failedSteps.length)
         parts.push(`steps failed: ${failedSteps.join(', ')}`);
@@ -38501,7 +38553,7 @@ function postMortemMarkdown(report, unchecked) {
     const sources = report.details.sources;
     const failures = report.reasons.length ? report.reasons : [];
     const actionItems = [
-        ...failures.map((reason) => `- [ ] Fix: ${reason}`),
+        ...failures.map((reason) => `- [ ] Fix: ${markdown_text(reason)}`),
         ...notCovered.map((key) => `- [ ] Cover in the next drill: ${PLAN_CHECKLIST[key]}`),
         ...PLAN_ACTION_ITEMS,
     ];
@@ -38657,7 +38709,7 @@ function recoveryChart(scenario, points) {
 const NOT_COVERED = '⬜';
 function verdict(report) {
     const result = drillVerdict(report);
-    return `# ${VERDICT_MARK[result]} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${result}`;
+    return `# ${VERDICT_MARK[result]} ${markdown_text(report.details.title)}, ${report.startedAt.slice(0, 10)}: ${result}`;
 }
 const HEADLINE = { passed: 'Passed', failed: 'Failed', incomplete: 'Incomplete' };
 const WHY = {
@@ -38682,24 +38734,24 @@ function headline(report, notCovered) {
         ? `${sources.length - failed.length} passed, ${failed.length} failed${failed.length
             ? ` (${failed
                 .slice(0, MANY_SOURCES)
-                .map((s) => `${MARK.failed} ${s.label}`)
+                .map((s) => `${MARK.failed} ${markdown_text(s.label)}`)
                 .join(', ')}${failed.length > MANY_SOURCES ? ', …' : ''})`
             : ''}`
-        : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none';
+        : sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${markdown_text(s.label)}`).join(', ') || 'none';
     const lines = [
         `**${HEADLINE[result]}.** ${plural(sources.length, 'report')}: ${listed}. ` +
             `Test Checklist: ${checklist.join(', ')}.${recovery.length ? ` Recovery time: ${recovery.join('; ')}.` : ''}`,
     ];
     if (result !== 'passed')
-        lines.push('', `**${WHY[result]}**`, '', ...report.reasons.map((reason) => `- ${reason}`));
+        lines.push('', `**${WHY[result]}**`, '', ...report.reasons.map((reason) => `- ${markdown_text(reason)}`));
     return lines.join('\n');
 }
 function sourcesTable(sources) {
     const rows = sources.map((s) => [
-        `${s.passed ? MARK.passed : MARK.failed} ${s.label}`,
+        `${s.passed ? MARK.passed : MARK.failed} ${markdown_text(s.label)}`,
         s.startedAt,
         formatDuration(s.durationSeconds),
-        s.run.url ? `[${s.run.workflow ?? 'run'}${s.run.job ? ` / ${s.run.job}` : ''}](${s.run.url})` : '-',
+        s.run.url ? `[${markdown_text(s.run.workflow ?? 'run')}${s.run.job ? ` / ${markdown_text(s.run.job)}` : ''}](${s.run.url})` : '-',
         code(s.file),
     ]);
     return [
@@ -38718,11 +38770,11 @@ function checklistSection(report, notCovered) {
                 VERDICT_MARK.incomplete,
                 PLAN_CHECKLIST[key],
                 'not checked, though meant to be',
-                row?.detail ? `skipped: ${row.detail}` : 'no report of this drill checked it',
+                row?.detail ? `skipped: ${markdown_text(row.detail)}` : 'no report of this drill checked it',
             ];
         if (!row)
             return [NOT_COVERED, PLAN_CHECKLIST[key], 'not checked', 'no report of this drill checks it'];
-        return [MARK[row.status], row.item, row.status, row.detail ?? ''];
+        return [MARK[row.status], markdown_text(row.item), row.status, markdown_text(row.detail)];
     });
     const intro = meant.length
         ? `Meant to be checked by the kinds of reports gathered: ${meant.map((key) => PLAN_CHECKLIST[key]).join('; ')}.` +
@@ -38747,7 +38799,7 @@ function objectivesSection(sources) {
         formatDuration(o.targetSeconds),
         measured(o),
         o.measuredSeconds === null ? '-' : percentOf(o.measuredSeconds, o.targetSeconds),
-        s.label,
+        markdown_text(s.label),
     ]));
     const body = rows.length
         ? foldIfLong(`${rows.length} measurements`, table(['', 'objective', 'scenario', 'measured as', 'target', 'measured', 'of target', 'report'], rows), rows.length)
@@ -38757,12 +38809,12 @@ function objectivesSection(sources) {
 function stepsTable(source) {
     const rows = source.steps.map((step) => [
         MARK[step.status],
-        step.name,
+        markdown_text(step.name),
         step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
         step.durationSeconds === undefined || source.durationSeconds <= 0
             ? '-'
             : `${Math.round((step.durationSeconds / source.durationSeconds) * 100)}%`,
-        step.detail ?? '',
+        markdown_text(step.detail),
     ]);
     rows.push(['', '**total**', formatDuration(source.durationSeconds), '100%', '']);
     return foldIfLong(`${source.steps.length} steps`, table(['', 'step', 'took', 'share', 'detail'], rows), rows.length);
@@ -38782,11 +38834,11 @@ function stepSpread(kind, sources) {
         const failed = sources.filter((s) => s.steps.some((step) => step.name === name && step.status === 'failed')).length;
         const slowest = timed.reduce((max, t) => (!max || t.seconds > max.seconds ? t : max), undefined);
         return [
-            name,
+            markdown_text(name),
             String(timed.length),
             String(failed),
             timed.length ? formatDuration(median(timed.map((t) => t.seconds))) : '-',
-            slowest ? `${formatDuration(slowest.seconds)} (${slowest.s.label})` : '-',
+            slowest ? `${formatDuration(slowest.seconds)} (${markdown_text(slowest.s.label)})` : '-',
         ];
     });
     return [
@@ -38799,22 +38851,22 @@ function stepsSection(sources) {
     if (sources.length === 0)
         return ['## Step timings', '', 'No steps were recorded.'].join('\n');
     if (sources.length <= MANY_SOURCES) {
-        const parts = sources.map((s) => [`### ${s.label}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
+        const parts = sources.map((s) => [`### ${markdown_text(s.label)}${s.summary ? `: ${s.summary}` : ''}`, '', stepsTable(s)].join('\n'));
         return ['## Step timings', '', parts.join('\n\n')].join('\n');
     }
     // Many reports: the spread per kind, then every run folded, its summary line saying how it went.
     const kinds = [...new Set(sources.map((s) => s.kind))].map((kind) => stepSpread(kind, sources.filter((s) => s.kind === kind)));
-    const runs = sources.map((s) => details(`${s.passed ? MARK.passed : MARK.failed} ${s.label}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`, table(['', 'step', 'took', 'detail'], s.steps.map((step) => [
+    const runs = sources.map((s) => details(`${s.passed ? MARK.passed : MARK.failed} ${markdown_text(s.label)}: ${s.passed ? 'passed' : 'failed'} in ${formatDuration(s.durationSeconds)}`, table(['', 'step', 'took', 'detail'], s.steps.map((step) => [
         MARK[step.status],
-        step.name,
+        markdown_text(step.name),
         step.durationSeconds === undefined ? '-' : formatDuration(step.durationSeconds),
-        step.detail ?? '',
+        markdown_text(step.detail),
     ]))));
     return ['## Step timings', '', kinds.join('\n\n'), '', '### Every run', '', runs.join('\n\n')].join('\n');
 }
 function trendTable(points, scenarios) {
     const rows = points.map((p) => [
-        `${p.label}${p.current ? ' (this drill)' : ''}`,
+        `${markdown_text(p.label)}${p.current ? ' (this drill)' : ''}`,
         `${VERDICT_MARK[p.verdict]} ${p.verdict}`,
         ...scenarios.map((scenario) => {
             const r = p.recovery.get(scenario);
@@ -38893,7 +38945,7 @@ function timeline(sources) {
     const line = ({ source, step }) => {
         const took = step.durationSeconds === undefined ? '' : `, ${formatDuration(step.durationSeconds)}`;
         const at = step.startedAt ? `${utc(step.startedAt)}: ` : '';
-        return `${at}${source.label}: ${step.name} (${step.status}${took})${step.detail ? `: ${step.detail}` : ''}`;
+        return `${at}${markdown_text(source.label)}: ${markdown_text(step.name)} (${step.status}${took})${step.detail ? `: ${markdown_text(step.detail)}` : ''}`;
     };
     return [...timed.map(line), ...untimed.map(line)];
 }
@@ -38915,7 +38967,7 @@ function outageLines(report) {
  */
 function incidentPostMortemMarkdown(report) {
     const sources = report.details.sources;
-    const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${reason}`), ...PLAN_ACTION_ITEMS];
+    const actionItems = [...report.reasons.map((reason) => `- [ ] Fix: ${markdown_text(reason)}`), ...PLAN_ACTION_ITEMS];
     return [
         '## Post-mortem',
         '',
@@ -38956,11 +39008,11 @@ function incidentHeadline(report) {
     const missed = report.objectives.filter((o) => o.passed === false).map((o) => `${o.name} for ${o.scenario}`);
     const met = report.objectives.filter((o) => o.passed === true).map((o) => `${o.name} for ${o.scenario}`);
     const lines = [
-        `**${report.passed ? 'Recovered' : 'Recovery failed'}.** ${plural(sources.length, 'report')}: ${sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${s.label}`).join(', ') || 'none'}. ` +
+        `**${report.passed ? 'Recovered' : 'Recovery failed'}.** ${plural(sources.length, 'report')}: ${sources.map((s) => `${s.passed ? MARK.passed : MARK.failed} ${markdown_text(s.label)}`).join(', ') || 'none'}. ` +
             `Objectives met: ${met.join(', ') || 'none'}; missed: ${missed.join(', ') || 'none'}.`,
     ];
     if (report.reasons.length)
-        lines.push('', '**What failed**', '', ...report.reasons.map((reason) => `- ${reason}`));
+        lines.push('', '**What failed**', '', ...report.reasons.map((reason) => `- ${markdown_text(reason)}`));
     return lines.join('\n');
 }
 /**
@@ -38971,7 +39023,7 @@ function incidentHeadline(report) {
 function renderIncidentMarkdown(report) {
     const footer = `<sub>Made by ${report.tool.name} ${report.tool.version} drill-report (kind: incident)${report.run.url ? ` in [this run](${report.run.url})` : ''}. The JSON record beside this file holds every figure above.</sub>`;
     return `${[
-        `# ${report.passed ? MARK.passed : MARK.failed} ${report.details.title}, ${report.startedAt.slice(0, 10)}: ${incidentVerdict(report)}`,
+        `# ${report.passed ? MARK.passed : MARK.failed} ${markdown_text(report.details.title)}, ${report.startedAt.slice(0, 10)}: ${incidentVerdict(report)}`,
         incidentHeadline(report),
         sourcesTable(report.details.sources),
         [

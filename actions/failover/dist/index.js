@@ -82828,12 +82828,25 @@ function cell(value) {
         .replace(LINE_ENDING, '\n');
     return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
 }
-/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+/** The first run of backticks in `text` from `from` that opens a code span: one a backslash does not escape. */
+function openingRun(text, from) {
+    const runs = /`+/g;
+    runs.lastIndex = from;
+    for (let run = runs.exec(text); run; run = runs.exec(text)) {
+        const backslashes = /\\*$/.exec(text.slice(0, run.index))?.[0].length ?? 0;
+        if (backslashes % 2 === 0)
+            return { index: run.index, fence: run[0] };
+        if (run[0].length > 1)
+            return { index: run.index + 1, fence: run[0].slice(1) };
+    }
+    return undefined;
+}
+/** `plain` applied to the parts of `text` that are not code spans (an unescaped run of backticks up to the next run as long). */
 function outsideCodeSpans(text, plain) {
     let shown = '';
     let rest = text;
-    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
-        const fence = open[0];
+    for (let open = openingRun(rest, 0); open; open = openingRun(rest, 0)) {
+        const { fence } = open;
         const after = rest.slice(open.index + fence.length);
         const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
         if (!close) {
@@ -82859,9 +82872,46 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
-/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
+/**
+ * Text as inline code, shown exactly as written (a name from the database, S3 or a person): the fence
+ * is one backtick longer than the longest run inside, padded with a space where the text begins or
+ * ends with a backtick or with spaces (which a code span would strip). A line ending, which would end
+ * a heading or a list item part way, shows as ↵.
+ */
 function code(text) {
-    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
+    const line = text.replace(LINE_ENDING, '↵');
+    const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^`|`$/.test(line) || (/^ [\s\S]* $/.test(line) && line.trim() !== '') ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/**
+ * Text from a database, S3 or a person (a name, or a message that holds one) as markdown shows it
+ * literally: no emphasis, strike-through, link, code span, heading, list or HTML in it takes effect.
+ * Markdown characters get a backslash (an underscore inside a word, which never emphasises, is left
+ * as it is); `&`, `<` and `>` become entities, which a table cell keeps
+ * as they are; a pipe is left to table cells (cell), the only place it means something. Line endings are left to the caller (a table cell turns them into <br>).
+ */
+function markdown_text(value) {
+    return String(value ?? '')
+        .replace(/[\\`*~[\]#]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([-+]|\d+[.)])(?=\s|$)/gm, (_, space, marker) => `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
+/**
+ * A message of the product's own that holds names (a finding, a next step): its own code spans (a
+ * command to run) are kept, and the rest is shown literally, as text() shows it.
+ */
+function prose(value) {
+    return outsideCodeSpans(String(value ?? ''), markdown_text);
+}
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+function codeBlock(body, info = '') {
+    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -82894,7 +82944,7 @@ function planTable(result) {
         const status = stepStatus.get(change.step);
         return status === 'passed' ? `${MARK.passed} done` : status === 'failed' ? `${MARK.failed} failed` : 'not reached';
     };
-    return table(['change', 'before', 'after', 'state'], changes.map((c) => [c.change, c.before, c.after, state(c)]));
+    return table(['change', 'before', 'after', 'state'], changes.map((c) => [markdown_text(c.change), markdown_text(c.before), markdown_text(c.after), state(c)]));
 }
 function stepsTable(result) {
     const { report } = result;
@@ -82906,10 +82956,10 @@ function stepsTable(result) {
             ? ` (${((elapsed / rto.targetSeconds) * 100).toFixed(elapsed / rto.targetSeconds < 0.01 ? 2 : 0)}% of RTO)`
             : '';
         return [
-            `${MARK[step.status]} ${step.name}`,
+            `${MARK[step.status]} ${markdown_text(step.name)}`,
             step.durationSeconds !== undefined ? formatDuration(step.durationSeconds) : '-',
             elapsed !== undefined ? `${formatDuration(elapsed)}${share}` : '-',
-            step.detail ?? '',
+            prose(step.detail),
         ];
     });
     return table(['step', 'took', 'elapsed since start', 'detail'], rows);
@@ -82937,7 +82987,7 @@ function failoverMarkdown(result) {
     const details = report.details;
     const lines = [heading(result), ''];
     if (report.reasons.length)
-        lines.push(...report.reasons.map((reason) => `> ${MARK.failed} ${reason}`), '');
+        lines.push(...report.reasons.map((reason) => `> ${MARK.failed} ${prose(reason)}`), '');
     lines.push(table(['', ''], [
         ['Mode', result.mode === 'plan' ? 'plan (nothing was changed)' : 'execute'],
         ['New primary endpoint', details.endpoint ? code(details.endpoint) : 'unknown'],
@@ -82952,15 +83002,15 @@ function failoverMarkdown(result) {
             : []),
         ['Duration', formatDuration(report.durationSeconds)],
     ]), '', result.mode === 'plan' ? '### What execute would do' : '### Plan', '', planTable(result), '', '### Preflight findings', '', details.findings.length
-        ? table(['', 'check', 'finding'], details.findings.map((f) => [LEVEL_MARK[f.level], f.check, f.finding]))
+        ? table(['', 'check', 'finding'], details.findings.map((f) => [LEVEL_MARK[f.level], markdown_text(f.check), prose(f.finding)]))
         : '_Preflight did not complete._', '', '### Steps and objectives', '', stepsTable(result), '', ...objectivesLines(result));
     if (result.mode === 'plan') {
         lines.push('', `To execute, run this workflow with ${code('mode: execute')} and ${code(`confirm: ${details.replica.id}`)}.`);
     }
     if (details.nextSteps.length)
-        lines.push('', result.mode === 'plan' ? '### After execute, the operator must' : '### Next steps', '', ...details.nextSteps.map((s) => `1. ${s}`));
+        lines.push('', result.mode === 'plan' ? '### After execute, the operator must' : '### Next steps', '', ...details.nextSteps.map((s) => `1. ${prose(s)}`));
     if (details.rollback.length)
-        lines.push('', '### How to roll back', '', ...details.rollback.map((s) => `- ${s}`));
+        lines.push('', '### How to roll back', '', ...details.rollback.map((s) => `- ${prose(s)}`));
     return `${lines.join('\n')}\n`;
 }
 

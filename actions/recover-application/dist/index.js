@@ -32674,12 +32674,25 @@ function cell(value) {
         .replace(LINE_ENDING, '\n');
     return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
 }
-/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+/** The first run of backticks in `text` from `from` that opens a code span: one a backslash does not escape. */
+function openingRun(text, from) {
+    const runs = /`+/g;
+    runs.lastIndex = from;
+    for (let run = runs.exec(text); run; run = runs.exec(text)) {
+        const backslashes = /\\*$/.exec(text.slice(0, run.index))?.[0].length ?? 0;
+        if (backslashes % 2 === 0)
+            return { index: run.index, fence: run[0] };
+        if (run[0].length > 1)
+            return { index: run.index + 1, fence: run[0].slice(1) };
+    }
+    return undefined;
+}
+/** `plain` applied to the parts of `text` that are not code spans (an unescaped run of backticks up to the next run as long). */
 function outsideCodeSpans(text, plain) {
     let shown = '';
     let rest = text;
-    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
-        const fence = open[0];
+    for (let open = openingRun(rest, 0); open; open = openingRun(rest, 0)) {
+        const { fence } = open;
         const after = rest.slice(open.index + fence.length);
         const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
         if (!close) {
@@ -32705,9 +32718,46 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
-/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
+/**
+ * Text as inline code, shown exactly as written (a name from the database, S3 or a person): the fence
+ * is one backtick longer than the longest run inside, padded with a space where the text begins or
+ * ends with a backtick or with spaces (which a code span would strip). A line ending, which would end
+ * a heading or a list item part way, shows as ↵.
+ */
 function code(text) {
-    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
+    const line = text.replace(LINE_ENDING, '↵');
+    const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^`|`$/.test(line) || (/^ [\s\S]* $/.test(line) && line.trim() !== '') ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/**
+ * Text from a database, S3 or a person (a name, or a message that holds one) as markdown shows it
+ * literally: no emphasis, strike-through, link, code span, heading, list or HTML in it takes effect.
+ * Markdown characters get a backslash (an underscore inside a word, which never emphasises, is left
+ * as it is); `&`, `<` and `>` become entities, which a table cell keeps
+ * as they are; a pipe is left to table cells (cell), the only place it means something. Line endings are left to the caller (a table cell turns them into <br>).
+ */
+function markdown_text(value) {
+    return String(value ?? '')
+        .replace(/[\\`*~[\]#]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([-+]|\d+[.)])(?=\s|$)/gm, (_, space, marker) => `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
+/**
+ * A message of the product's own that holds names (a finding, a next step): its own code spans (a
+ * command to run) are kept, and the rest is shown literally, as text() shows it.
+ */
+function prose(value) {
+    return outsideCodeSpans(String(value ?? ''), markdown_text);
+}
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+function codeBlock(body, info = '') {
+    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -32717,13 +32767,13 @@ const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 /** The parts of a job summary every checking action renders alike from its report; each ends with a blank line. */
 const markStatus = (status) => `${MARK[status]} ${status}`;
 function reasonsSection(reasons) {
-    return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
+    return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${markdown_text(r)}`), ''] : [];
 }
 function checklistSection(checklist) {
     return [
         '### Test Checklist',
         '',
-        table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])),
+        table(['item', 'result', 'detail'], checklist.map((c) => [markdown_text(c.item), markStatus(c.status), markdown_text(c.detail)])),
         '',
     ];
 }
@@ -32744,10 +32794,10 @@ function objectivesSection(objectives, scenario) {
 }
 function stepsSection(steps) {
     const rows = steps.map((s) => [
-        s.name,
+        markdown_text(s.name),
         markStatus(s.status),
         s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
-        s.detail ?? '',
+        markdown_text(s.detail),
     ]);
     return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }
@@ -32758,12 +32808,6 @@ function stepsSection(steps) {
 
 
 
-/** A fenced block that no line of the text can close early. */
-function fenced(text) {
-    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}text\n${text}\n${fence}`;
-}
 function heading(report) {
     const what = code(report.details.application);
     if (report.details.mode === 'plan')
@@ -32801,12 +32845,12 @@ function logSection(report) {
     if (!scan || scan.matches === 0)
         return [];
     const more = scan.matches > scan.shown.length ? `\n\n…and ${scan.matches - scan.shown.length} more (see the job log)` : '';
-    return [`### Log lines matching ${code(scan.pattern)}`, '', fenced(scan.shown.join('\n')) + more, ''];
+    return [`### Log lines matching ${code(scan.pattern)}`, '', codeBlock(scan.shown.join('\n'), 'text') + more, ''];
 }
 function overview(report) {
     const { details } = report;
     if (details.mode === 'plan') {
-        const before = details.health.before ? describeProbe(details.health.before) : 'not probed';
+        const before = details.health.before ? markdown_text(describeProbe(details.health.before)) : 'not probed';
         return [
             table(['', ''], [
                 ['Mode', 'plan (nothing was run)'],

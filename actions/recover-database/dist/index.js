@@ -95678,12 +95678,25 @@ function cell(value) {
         .replace(LINE_ENDING, '\n');
     return outsideCodeSpans(text, (plain) => plain.replace(/<(?=[A-Za-z/!?])/g, '&lt;')).replace(/\n/g, '<br>');
 }
-/** `plain` applied to the parts of `text` that are not code spans (a run of backticks up to the next run as long). */
+/** The first run of backticks in `text` from `from` that opens a code span: one a backslash does not escape. */
+function openingRun(text, from) {
+    const runs = /`+/g;
+    runs.lastIndex = from;
+    for (let run = runs.exec(text); run; run = runs.exec(text)) {
+        const backslashes = /\\*$/.exec(text.slice(0, run.index))?.[0].length ?? 0;
+        if (backslashes % 2 === 0)
+            return { index: run.index, fence: run[0] };
+        if (run[0].length > 1)
+            return { index: run.index + 1, fence: run[0].slice(1) };
+    }
+    return undefined;
+}
+/** `plain` applied to the parts of `text` that are not code spans (an unescaped run of backticks up to the next run as long). */
 function outsideCodeSpans(text, plain) {
     let shown = '';
     let rest = text;
-    for (let open = /`+/.exec(rest); open; open = /`+/.exec(rest)) {
-        const fence = open[0];
+    for (let open = openingRun(rest, 0); open; open = openingRun(rest, 0)) {
+        const { fence } = open;
         const after = rest.slice(open.index + fence.length);
         const close = new RegExp(`(?<!\`)${fence}(?!\`)`).exec(after);
         if (!close) {
@@ -95709,9 +95722,46 @@ function details(summary, body) {
 function foldIfLong(summary, body, rows, limit = 15) {
     return rows > limit ? details(summary, body) : body;
 }
-/** Text as inline code; a line ending, which would end a heading or a list item part way, shows as ↵. */
+/**
+ * Text as inline code, shown exactly as written (a name from the database, S3 or a person): the fence
+ * is one backtick longer than the longest run inside, padded with a space where the text begins or
+ * ends with a backtick or with spaces (which a code span would strip). A line ending, which would end
+ * a heading or a list item part way, shows as ↵.
+ */
 function code(text) {
-    return `\`${text.replace(/`/g, "'").replace(LINE_ENDING, '↵')}\``;
+    const line = text.replace(LINE_ENDING, '↵');
+    const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = /^`|`$/.test(line) || (/^ [\s\S]* $/.test(line) && line.trim() !== '') ? ' ' : '';
+    return `${fence}${pad}${line}${pad}${fence}`;
+}
+/**
+ * Text from a database, S3 or a person (a name, or a message that holds one) as markdown shows it
+ * literally: no emphasis, strike-through, link, code span, heading, list or HTML in it takes effect.
+ * Markdown characters get a backslash (an underscore inside a word, which never emphasises, is left
+ * as it is); `&`, `<` and `>` become entities, which a table cell keeps
+ * as they are; a pipe is left to table cells (cell), the only place it means something. Line endings are left to the caller (a table cell turns them into <br>).
+ */
+function markdown_text(value) {
+    return String(value ?? '')
+        .replace(/[\\`*~[\]#]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\$&')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([-+]|\d+[.)])(?=\s|$)/gm, (_, space, marker) => `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
+/**
+ * A message of the product's own that holds names (a finding, a next step): its own code spans (a
+ * command to run) are kept, and the rest is shown literally, as text() shows it.
+ */
+function prose(value) {
+    return outsideCodeSpans(String(value ?? ''), markdown_text);
+}
+/** A fenced code block that no line of `body` can close early: its fence is longer than any run of backticks in it. */
+function codeBlock(body, info = '') {
+    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
 }
 const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -95721,13 +95771,13 @@ const MARK = { passed: '✅', failed: '❌', skipped: '⏭️' };
 /** The parts of a job summary every checking action renders alike from its report; each ends with a blank line. */
 const markStatus = (status) => `${MARK[status]} ${status}`;
 function reasonsSection(reasons) {
-    return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${r}`), ''] : [];
+    return reasons.length ? ['**Why it failed:**', '', ...reasons.map((r) => `- ${markdown_text(r)}`), ''] : [];
 }
 function checklistSection(checklist) {
     return [
         '### Test Checklist',
         '',
-        table(['item', 'result', 'detail'], checklist.map((c) => [c.item, markStatus(c.status), c.detail ?? ''])),
+        table(['item', 'result', 'detail'], checklist.map((c) => [markdown_text(c.item), markStatus(c.status), markdown_text(c.detail)])),
         '',
     ];
 }
@@ -95748,10 +95798,10 @@ function objectivesSection(objectives, scenario) {
 }
 function stepsSection(steps) {
     const rows = steps.map((s) => [
-        s.name,
+        markdown_text(s.name),
         markStatus(s.status),
         s.durationSeconds === undefined ? '-' : formatDuration(s.durationSeconds),
-        s.detail ?? '',
+        markdown_text(s.detail),
     ]);
     return ['### Steps', '', table(['step', 'result', 'duration', 'detail'], rows), ''];
 }
@@ -95765,11 +95815,11 @@ function checksSection(file, results) {
     if (!results.length)
         return [];
     const rows = results.map((c) => [
-        c.name,
+        markdown_text(c.name),
         c.line,
         markStatus(c.passed ? 'passed' : 'failed'),
-        c.detail,
-        c.checklist.join(', '),
+        markdown_text(c.detail),
+        markdown_text(c.checklist.join(', ')),
     ]);
     return [
         `### Checks (${code(file ?? '')})`,
@@ -95785,11 +95835,11 @@ function smokeSection(smoke) {
     const lines = [
         '### Smoke command',
         '',
-        `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${smoke.detail}, ${formatDuration(smoke.durationSeconds)}`,
+        `${code(smoke.command)}: ${markStatus(smoke.passed ? 'passed' : 'failed')}, ${markdown_text(smoke.detail)}, ${formatDuration(smoke.durationSeconds)}`,
         '',
     ];
     if (smoke.output.trim())
-        lines.push(details('Output', `\`\`\`\n${smoke.output.trimEnd().replace(/```/g, "'''")}\n\`\`\``), '');
+        lines.push(details('Output', codeBlock(smoke.output.trimEnd())), '');
     return lines;
 }
 
@@ -95817,7 +95867,9 @@ function rdsBindingSection(report) {
         ['Instance', `${code(rds.instanceId)} (${rds.region})`],
         [
             'Recovery point (expected-recovery-point)',
-            d.recoveryPoint ? `${code(d.recoveryPoint)}${rds.recoveryPoint ? `: ${rds.recoveryPoint.label}` : ''}` : '-',
+            d.recoveryPoint
+                ? `${code(d.recoveryPoint)}${rds.recoveryPoint ? `: ${markdown_text(rds.recoveryPoint.label)}` : ''}`
+                : '-',
         ],
         ['Replaces (expected-replaces)', d.replaces ? code(d.replaces) : '-'],
         ['Restored into', d.restoredAs ? code(d.restoredAs) : '-'],
@@ -95848,7 +95900,7 @@ function bindingSection(report) {
         [
             'Recovery point (expected-recovery-point)',
             d.recoveryPoint
-                ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${d.backup.reason}` : ''}`
+                ? `${code(d.recoveryPoint)}${d.backup ? `: data from ${d.backup.snapshotAt}, ${markdown_text(d.backup.reason)}` : ''}`
                 : '-',
         ],
         ['Replaces (expected-replaces)', d.replaces ? `oid ${d.replaces}` : '-'],
@@ -95877,9 +95929,9 @@ function lossSection(report) {
         '',
     ];
     if (loss.liveUnavailable)
-        lines.push(`The live database did not answer, so its rows were not counted: ${loss.liveUnavailable}`, '');
+        lines.push(`The live database did not answer, so its rows were not counted: ${markdown_text(loss.liveUnavailable)}`, '');
     const rows = loss.tables.map((t) => [
-        t.table,
+        markdown_text(t.table),
         summary_count(t.backupRows),
         summary_count(t.liveRows),
         t.difference === null
@@ -95898,16 +95950,16 @@ function lossSection(report) {
 /** The job summary of a recovery, rendered from its report alone. */
 function recoverDatabaseMarkdown(report) {
     const d = report.details;
-    const lines = [heading(report), '', `**State:** ${d.state}`, ''];
+    const lines = [heading(report), '', `**State:** ${markdown_text(d.state)}`, ''];
     if (d.putBack.length) {
         const what = d.rds ? ['instance', 'identifier', 'shell'] : ['database', 'name', 'sql'];
-        lines.push(`To put the damaged ${what[0]} back under the production ${what[1]} (stop the application first):`, '', `\`\`\`${what[2]}`, ...d.putBack, '```', '');
+        lines.push(`To put the damaged ${what[0]} back under the production ${what[1]} (stop the application first):`, '', codeBlock(d.putBack.join('\n'), what[2]), '');
     }
     lines.push(...reasonsSection(report.reasons), ...bindingSection(report), ...lossSection(report));
     if (d.actions.length)
         lines.push(`### What execute ${d.mode === 'plan' ? 'would do' : 'does'}`, '', ...d.actions.map((a, i) => `${i + 1}. ${code(a)}`), '');
     if (d.sessions?.length) {
-        lines.push('### Sessions in the databases to rename', '', table(['pid', 'user', 'application', 'client', 'database'], d.sessions.map((s) => [s.pid, s.user, s.application, s.client, s.database])), '');
+        lines.push('### Sessions in the databases to rename', '', table(['pid', 'user', 'application', 'client', 'database'], d.sessions.map((s) => [s.pid, markdown_text(s.user), markdown_text(s.application), markdown_text(s.client), markdown_text(s.database)])), '');
     }
     if (report.checklist.length)
         lines.push(...checklistSection(report.checklist));
