@@ -98,7 +98,7 @@ async function createOnce(
     if (!isKeyTakenError(error) && errorName(error) !== 'NoSuchUpload') throw error;
     const stored = await store.metadata(key).catch((headError: unknown) => {
       throw new Error(
-        `S3 refused to store s3://${store.bucket}/${key} (${errorMessage(error)}), and whether the object there is this run's could not be read: ${errorMessage(headError)}`,
+        `S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`,
       );
     });
     if (!stored?.etag || stored.metadata[WRITE_ID] !== writeId) throw error;

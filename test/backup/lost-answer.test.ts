@@ -8,6 +8,7 @@ import { loadSampleData } from '../helpers/sample-data.js';
 import { createBucket, listKeys, openMultipartUploads } from '../helpers/s3.js';
 import { s3LosingFirstAnswer } from '../helpers/unresponsive-s3.js';
 import { getObject, storedManifest } from '../restore-verify/fixtures.js';
+import { denyPuts } from '../../harness/second-region.js';
 import { stackFromEnv } from '../../harness/stack.js';
 
 /**
@@ -112,6 +113,39 @@ test.each(LOST)(
           .update(await getObject(bucket, result.key))
           .digest('hex'),
       ).toBe(manifest.sha256);
+      expect(await openMultipartUploads(bucket)).toEqual([]);
+    } finally {
+      await s3.close();
+    }
+  },
+);
+
+test.each([
+  ['single PUT', 'small', putOf(''), undefined],
+  ['multipart completion', 'big', completionOf, PRECONDITION_FAILED],
+] as const)(
+  'a dump whose %s answer was lost, then fails to publish, is removed: the run knows the object it recovered as its own',
+  async (_what, database, pick, retryAnswer) => {
+    const bucket = await createBucket('lost-answer-failed');
+    await denyPuts(bucket, '.manifest.json');
+    const s3 = await s3LosingFirstAnswer(stackFromEnv().awsEndpoint, pick(bucket), retryAnswer);
+    try {
+      const inputs: Record<string, string> = {
+        'database-url': (database === 'small' ? small : big).url,
+        bucket,
+        prefix: 'database/',
+        'endpoint-url': s3.url,
+        region: 'us-east-1',
+        retention: 'off',
+      };
+      const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
+      const run = runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger });
+
+      await expect(run).rejects.toThrow(
+        /the dump was uploaded but could not be published, so it was removed: .*Access Denied/,
+      );
+      expect(s3.lost).toHaveLength(1);
+      expect(await listKeys(bucket)).toEqual([]);
       expect(await openMultipartUploads(bucket)).toEqual([]);
     } finally {
       await s3.close();
