@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -28,6 +29,12 @@ import { checkStoredParts, type WrittenPart } from './part-writes.js';
  * conditional (If-None-Match: *): S3 lets exactly one run create each, and the other run fails,
  * naming the winner's object. A run deletes only what it wrote, known by the ETag its own write
  * got back.
+ *
+ * S3 may store an object and its answer be lost (the connection resets after S3 processed the
+ * write, or the answer times out): the SDK sends the write again, and the retry finds the key taken
+ * by the object the first attempt stored. Each write names its object with a random id of its own
+ * (metadata write-id), so the run tells its own object from another run's, even one that started
+ * in the same second (createOnce).
  */
 
 /** Another run's backup is already at the key; this run stored nothing and deleted nothing. */
@@ -50,21 +57,59 @@ export interface SmallObject {
  * backup's lock (which S3 accepts only with a checksum). Returns what it wrote, for deleteIfOurs.
  */
 export async function putSmallObject(store: BackupStore, object: SmallObject): Promise<WrittenObject> {
-  const put = await store.client.send(
-    new PutObjectCommand({
-      Bucket: store.bucket,
-      Key: object.key,
-      IfNoneMatch: '*',
-      Body: object.body,
-      ContentType: object.contentType,
-      ServerSideEncryption: object.encryption.serverSideEncryption,
-      SSEKMSKeyId: object.encryption.kmsKeyId,
-      Metadata: CREATED_BY_METADATA,
-      ...(object.lock ? { ...lockParameters(object.lock), ChecksumAlgorithm: 'CRC32' as const } : {}),
-    }),
-  );
-  if (!put.ETag) throw new Error(`S3 returned no ETag for ${object.key}`);
-  return { key: object.key, etag: put.ETag };
+  return createOnce(store, object.key, async (writeId) => {
+    const put = await store.client.send(
+      new PutObjectCommand({
+        Bucket: store.bucket,
+        Key: object.key,
+        IfNoneMatch: '*',
+        Body: object.body,
+        ContentType: object.contentType,
+        ServerSideEncryption: object.encryption.serverSideEncryption,
+        SSEKMSKeyId: object.encryption.kmsKeyId,
+        Metadata: { ...CREATED_BY_METADATA, [WRITE_ID]: writeId },
+        ...(object.lock ? { ...lockParameters(object.lock), ChecksumAlgorithm: 'CRC32' as const } : {}),
+      }),
+    );
+    return put.ETag;
+  });
+}
+
+/** The metadata that names the write that created an object (a random UUID per write). */
+export const WRITE_ID = 'write-id';
+
+/**
+ * Creates `key` by `write` (a conditional write given the metadata value of WRITE_ID to store) and
+ * returns the object it created. When S3 refuses the write as the key is taken (412, 409), or a
+ * retried completion finds the multipart upload gone (NoSuchUpload, as S3 answers once an upload
+ * has completed), the object at the key is this write's own when it carries this write's id: S3
+ * stored it and the answer was lost. It is then taken as written; else the error stands.
+ */
+async function createOnce(
+  store: BackupStore,
+  key: string,
+  write: (writeId: string) => Promise<string | undefined>,
+): Promise<WrittenObject> {
+  const writeId = randomUUID();
+  let etag: string | undefined;
+  try {
+    etag = await write(writeId);
+  } catch (error) {
+    if (!isKeyTakenError(error) && errorName(error) !== 'NoSuchUpload') throw error;
+    const stored = await store.metadata(key).catch((headError: unknown) => {
+      throw new Error(
+        `S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`,
+      );
+    });
+    if (!stored?.etag || stored.metadata[WRITE_ID] !== writeId) throw error;
+    etag = stored.etag;
+  }
+  if (!etag) throw new Error(`S3 returned no ETag for ${key}`);
+  return { key, etag };
+}
+
+function errorName(error: unknown): string | undefined {
+  return (error as { name?: string } | undefined)?.name;
 }
 
 /** The manifest as stored: pretty JSON, in `bucket` (a copy's manifest names its own bucket). */
@@ -185,23 +230,24 @@ export function leftByCancel(errors: readonly unknown[]): UploadCancelledError |
  * archive and each object of a parallel backup are written through here, so neither can leave one.
  */
 export async function uploadBackupObject(store: BackupStore, object: BackupObject): Promise<WrittenObject> {
-  const uploaded = await uploadStream({
-    client: store.client,
-    bucket: store.bucket,
-    key: object.key,
-    body: object.body,
-    partSize: object.partSize,
-    contentType: CONTENT_TYPE[object.format],
-    encryption: object.encryption,
-    storageClass: object.storageClass,
-    metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
-    lock: object.lock,
-    signal: object.signal,
+  const written = await createOnce(store, object.key, async (writeId) => {
+    const uploaded = await uploadStream({
+      client: store.client,
+      bucket: store.bucket,
+      key: object.key,
+      body: object.body,
+      partSize: object.partSize,
+      contentType: CONTENT_TYPE[object.format],
+      encryption: object.encryption,
+      storageClass: object.storageClass,
+      metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata, [WRITE_ID]: writeId },
+      lock: object.lock,
+      signal: object.signal,
+    });
+    return uploaded.etag;
   }).catch(async (error: unknown) => {
     throw isKeyTakenError(error) ? await keyTaken(store, object.key) : error;
   });
-  if (!uploaded.etag) throw new Error(`S3 returned no ETag for ${object.key}`);
-  const written = { key: object.key, etag: uploaded.etag };
   if (object.signal?.aborted) {
     const removed = await deleteIfOurs(store, written).then(
       () => true,

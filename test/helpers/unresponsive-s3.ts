@@ -57,18 +57,26 @@ export async function stallingS3(size: number): Promise<LocalServer> {
   return listen(server, sockets);
 }
 
-/** Relays one request to `target` (moto) and its answer back; `beforeAnswer` runs once the answer came, before it is passed on. */
+/**
+ * Relays one request to `target` (moto) and its answer back; `beforeAnswer` runs once the answer
+ * came, before it is passed on, and may have it lost instead: the client's connection is then
+ * destroyed without a byte of the answer.
+ */
 function forward(
   target: URL,
   req: IncomingMessage,
   res: ServerResponse,
-  beforeAnswer: (status: number) => void = () => undefined,
+  beforeAnswer: (status: number) => 'relay' | 'lose' | void = () => undefined,
 ): void {
   const { expect: _continue, ...headers } = req.headers; // this server already answered 100-continue
   const upstream = request(
     { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
     (answer) => {
-      beforeAnswer(answer.statusCode ?? 502);
+      if (beforeAnswer(answer.statusCode ?? 502) === 'lose') {
+        answer.resume();
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     },
@@ -93,6 +101,45 @@ export async function s3AnsweringLate(
     forward(target, req, res, picked ? whenStored : undefined);
   });
   return listen(server, new Set());
+}
+
+/**
+ * A path-style S3 endpoint that forwards everything to `upstream` (moto), but loses the answer to
+ * the first request `pick` chooses: moto has done what was asked, and the client's connection is
+ * then destroyed before the answer is passed on, as when a connection resets after S3 processed
+ * the request. `lost` lists that request (method, path and moto's status) once it happened.
+ * With `retryAnswer`, the next request `pick` chooses (the SDK's retry) is not forwarded but
+ * answered with that S3 error, for an answer of S3's that moto does not give.
+ */
+export async function s3LosingFirstAnswer(
+  upstream: string,
+  pick: (method: string, path: string) => boolean,
+  retryAnswer?: { status: number; code: string },
+): Promise<LocalServer & { lost: string[] }> {
+  const target = new URL(upstream);
+  const lost: string[] = [];
+  let retried = false;
+  const server = createHttpServer((req, res) => {
+    const request = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
+    const picked = pick(req.method ?? 'GET', req.url ?? '/');
+    if (picked && lost.length > 0 && retryAnswer && !retried) {
+      retried = true;
+      req.resume();
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${retryAnswer.code}</Code><Message>${retryAnswer.code}</Message><RequestId>lost-answer</RequestId></Error>`;
+      res.writeHead(retryAnswer.status, {
+        'Content-Type': 'application/xml',
+        'Content-Length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    forward(target, req, res, (status) => {
+      if (!picked || lost.length > 0) return 'relay';
+      lost.push(`${request} ${status}`);
+      return 'lose';
+    });
+  });
+  return { ...(await listen(server, new Set())), lost };
 }
 
 /**
