@@ -254,12 +254,24 @@ test('recover-database from RDS: its role allows every call, never a delete; the
   expect(permissionsNeededBy('recover-database').filter((a) => !both.has(a))).toEqual([]);
 });
 
-test('the staging recover-database roles: from a backup they only read, the RDS plan only describes, the RDS execute allows every RDS call (a drill cuts over by rename), never a delete', () => {
+/** What an RDS plan calls: it describes the instance and its recovery points, and with cutover: dns reads the record. */
+const RDS_PLAN_READS = /^(rds:Describe|route53:(GetHostedZone|List))/;
+
+test.each([
+  ['recover-database-rds-plan-role-policy.json', 'and the record (cutover: dns)', true],
+  ['staging-recover-database-rds-plan-role-policy.json', 'no record (a drill cuts over by rename)', false],
+])('%s reads only what an RDS plan reads: the instance and its recovery points, %s', (file, _record, dns) => {
+  const reads = recoverNeeds(RECOVER_FROM_RDS).filter(
+    (a) => RDS_PLAN_READS.test(a) && (dns || !a.startsWith('route53:')),
+  );
+  expect(reads.length).toBeGreaterThanOrEqual(3);
+  expect([...actionsOf(policy(file))].sort()).toEqual(reads);
+});
+
+test('the staging recover-database roles: from a backup they only read; from RDS execute allows every RDS call (a drill cuts over by rename), never a delete', () => {
   expect([...actionsOf(policy('staging-recover-database-role-policy.json'))].sort()).toEqual(
     [...actionsOf(policy('recover-database-role-policy.json'))].sort(),
   );
-  const plan = [...actionsOf(policy('staging-recover-database-rds-plan-role-policy.json'))].sort();
-  expect(plan).toEqual(recoverNeeds(RECOVER_FROM_RDS).filter((a) => a.startsWith('rds:Describe')));
   const execute = actionsOf(policy('staging-recover-database-rds-execute-role-policy.json'));
   const needed = recoverNeeds(RECOVER_FROM_RDS).filter((a) => !a.startsWith('route53:'));
   expect(needed.filter((a) => !execute.has(a))).toEqual([]);
@@ -598,6 +610,7 @@ test('the roles whose actions connect to no database may not sign in to one', ()
   for (const file of [
     'dr-audit-role-policy.json',
     'rds-snapshot-role-policy.json',
+    'recover-database-rds-plan-role-policy.json',
     'staging-recover-database-rds-plan-role-policy.json',
     'recover-application-role-policy.json',
     'staging-recover-application-role-policy.json',
