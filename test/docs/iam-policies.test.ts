@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { globalsKeyFor } from '../../src/storage/globals-object.js';
 import { backupKey, manifestKeyFor, partKeyFor } from '../../src/storage/keys.js';
+import { jobsOf, parseWorkflow } from '../workflows/workflow-rules.js';
 import { actionSources, root, sourcesFrom } from './sources.js';
 
 interface Statement {
@@ -618,7 +618,7 @@ test('the roles whose actions connect to no database may not sign in to one', ()
     expect(actionsOf(policy(file)).has('rds-db:connect')).toBe(false);
 });
 
-type YamlMap = Record<string, unknown>;
+type YamlMap = ReturnType<typeof parseWorkflow>;
 const asMap = (value: unknown): YamlMap =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as YamlMap) : {};
 
@@ -641,12 +641,12 @@ function roleSourcesOf(workflow: YamlMap, value: string): string[] {
   if (direct) return [direct[1] as string];
   const needed = /^\$\{\{\s*needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(value);
   if (!needed) return [];
-  const job = asMap(asMap(workflow.jobs)[needed[1] as string]);
+  const job = jobsOf(workflow).find((j) => j.id === needed[1]);
   const output = /^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(
-    String(asMap(job.outputs)[needed[2] as string] ?? ''),
+    String(asMap(job?.body.outputs)[needed[2] as string] ?? ''),
   );
   if (!output) return [];
-  const step = ((job.steps as YamlMap[] | undefined) ?? []).find((s) => s.id === output[1]);
+  const step = job?.steps.find((s) => s.id === output[1]);
   const suffix = `_${(output[2] as string).toUpperCase().replaceAll('-', '_')}`;
   return Object.entries(asMap(step?.env))
     .filter(([name]) => name.endsWith(suffix))
@@ -657,9 +657,9 @@ function roleSourcesOf(workflow: YamlMap, value: string): string[] {
 const ROLE_USES: RoleUse[] = readdirSync(join(root, '.github', 'workflows'))
   .filter((f) => f.endsWith('.yml'))
   .flatMap((file) => {
-    const workflow = asMap(parse(readFileSync(join(root, '.github', 'workflows', file), 'utf8')));
-    return Object.entries(asMap(workflow.jobs)).flatMap(([job, body]) =>
-      ((asMap(body).steps as YamlMap[] | undefined) ?? [])
+    const workflow = parseWorkflow(readFileSync(join(root, '.github', 'workflows', file), 'utf8'));
+    return jobsOf(workflow).flatMap(({ id: job, steps }) =>
+      steps
         .filter((step) => String(step.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'))
         .flatMap((step) => {
           const sources = roleSourcesOf(workflow, String(asMap(step.with)['role-to-assume'] ?? ''));
