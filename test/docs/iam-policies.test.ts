@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { globalsKeyFor } from '../../src/storage/globals-object.js';
 import { backupKey, manifestKeyFor, partKeyFor } from '../../src/storage/keys.js';
+import { jobsOf, parseWorkflow } from '../workflows/workflow-rules.js';
 import { actionSources, root, sourcesFrom } from './sources.js';
 
 interface Statement {
@@ -92,20 +93,16 @@ describe.each([
   });
 });
 
+/** Every permission policy in docs/iam (the trust policies aside). */
+const POLICY_FILES = readdirSync(join(root, 'docs', 'iam')).filter(
+  (f) => f.endsWith('.json') && !f.startsWith('oidc-trust-policy-'),
+);
+/** The policies of the staging drill's roles. */
+const STAGING_POLICY_FILES = POLICY_FILES.filter((f) => f.startsWith('staging-'));
+
 test('no policy grants wildcard actions, and none lets backups bypass Object Lock', () => {
-  for (const file of [
-    'backup-role-policy.json',
-    'restore-verify-role-policy.json',
-    'recover-database-role-policy.json',
-    'recover-database-rds-role-policy.json',
-    'failover-plan-role-policy.json',
-    'failover-execute-role-policy.json',
-    'staging-failover-plan-role-policy.json',
-    'staging-failover-execute-role-policy.json',
-    'dr-audit-role-policy.json',
-    'rds-restore-test-role-policy.json',
-    'rds-snapshot-role-policy.json',
-  ]) {
+  expect(POLICY_FILES.length).toBeGreaterThan(10);
+  for (const file of POLICY_FILES) {
     for (const action of actionsOf(policy(file))) {
       expect(action).not.toContain('*');
       expect(action).not.toBe('s3:BypassGovernanceRetention');
@@ -257,16 +254,59 @@ test('recover-database from RDS: its role allows every call, never a delete; the
   expect(permissionsNeededBy('recover-database').filter((a) => !both.has(a))).toEqual([]);
 });
 
-test('recover-database renames only instances tagged for a recovery, and tags only with its journal', () => {
-  const statements = policy('recover-database-rds-role-policy.json').Statement;
+/** What an RDS plan calls: it describes the instance and its recovery points, and with cutover: dns reads the record. */
+const RDS_PLAN_READS = /^(rds:Describe|route53:(GetHostedZone|List))/;
+
+test.each([
+  ['recover-database-rds-plan-role-policy.json', 'and the record (cutover: dns)', true],
+  ['staging-recover-database-rds-plan-role-policy.json', 'no record (a drill cuts over by rename)', false],
+])('%s reads only what an RDS plan reads: the instance and its recovery points, %s', (file, _record, dns) => {
+  const reads = recoverNeeds(RECOVER_FROM_RDS).filter(
+    (a) => RDS_PLAN_READS.test(a) && (dns || !a.startsWith('route53:')),
+  );
+  expect(reads.length).toBeGreaterThanOrEqual(3);
+  expect([...actionsOf(policy(file))].sort()).toEqual(reads);
+});
+
+test('the staging recover-database roles: from a backup they only read; from RDS execute allows every RDS call (a drill cuts over by rename), never a delete', () => {
+  expect([...actionsOf(policy('staging-recover-database-role-policy.json'))].sort()).toEqual(
+    [...actionsOf(policy('recover-database-role-policy.json'))].sort(),
+  );
+  const execute = actionsOf(policy('staging-recover-database-rds-execute-role-policy.json'));
+  const needed = recoverNeeds(RECOVER_FROM_RDS).filter((a) => !a.startsWith('route53:'));
+  expect(needed.filter((a) => !execute.has(a))).toEqual([]);
+  for (const action of execute) expect(action).not.toMatch(/Delete|^route53:/);
+  const workflow = readFileSync(join(root, '.github', 'workflows', 'recover-database.yml'), 'utf8');
+  const stagingValues = /if \[ "\$STAGING" = true \]; then\n\s+value=\(([^)]*)\)/.exec(workflow)?.[1];
+  expect(stagingValues).toContain('[cutover]=rename');
+});
+
+test('the staging RDS execute role restores only from the staging instance and its snapshots, into its subnet group', () => {
+  const restores = policy('staging-recover-database-rds-execute-role-policy.json').Statement.filter((s) =>
+    list(s.Action).some((a) => a.startsWith('rds:Restore')),
+  );
+  expect(restores.flatMap((s) => list(s.Resource)).filter((r) => !/:(og|pg):\*$/.test(r))).toEqual([
+    'arn:aws:rds:us-east-1:111122223333:db:saas-staging',
+    'arn:aws:rds:us-east-1:111122223333:snapshot:saas-staging-*',
+    'arn:aws:rds:us-east-1:111122223333:snapshot:rds:saas-staging-*',
+    'arn:aws:rds:us-east-1:111122223333:subgrp:saas-staging',
+    'arn:aws:rds:us-east-1:111122223333:db:saas-staging-recovered-*',
+  ]);
+});
+
+test.each([
+  ['recover-database-rds-role-policy.json', 'saas-production'],
+  ['staging-recover-database-rds-execute-role-policy.json', 'saas-staging'],
+])('%s renames only instances tagged for a recovery of %s, and tags only with its journal', (file, instance) => {
+  const statements = policy(file).Statement;
   const renames = statements.filter((s) => list(s.Action).includes('rds:ModifyDBInstance'));
   expect(renames.map((s) => [list(s.Resource), s.Condition])).toEqual([
     [
-      ['arn:aws:rds:us-east-1:111122223333:db:saas-production'],
+      [`arn:aws:rds:us-east-1:111122223333:db:${instance}`],
       { Null: { 'aws:ResourceTag/dr-actions:replaced-by': 'false' } },
     ],
     [
-      ['arn:aws:rds:us-east-1:111122223333:db:saas-production-recovered-*'],
+      [`arn:aws:rds:us-east-1:111122223333:db:${instance}-recovered-*`],
       { StringEquals: { 'aws:ResourceTag/dr-actions:made-by': 'recover-database' } },
     ],
   ]);
@@ -341,17 +381,54 @@ test.each([
   },
 );
 
-test('the staging policies name no production resource', () => {
-  for (const file of ['staging-failover-plan-role-policy.json', 'staging-failover-execute-role-policy.json']) {
+/** Every resource a policy names, with the actions of its statement. */
+const resourcesOf = (file: string) =>
+  policy(file).Statement.flatMap((s) => list(s.Resource).map((resource) => ({ resource, actions: list(s.Action) })));
+
+/** Resources that hold nothing of one environment: a Route 53 change, RDS option and parameter groups. */
+const SHARED_RESOURCES = [/^arn:aws:route53:::change\/\*$/, /^arn:aws:rds:[a-z0-9-]+:\d{12}:(og|pg):\*$/];
+
+/** The database user of each `rds-db:connect` resource of `file`. */
+const dbUsersOf = (file: string) =>
+  resourcesOf(file)
+    .filter((r) => r.actions.includes('rds-db:connect'))
+    .map((r) => r.resource.slice(r.resource.lastIndexOf('/') + 1));
+
+test.each(STAGING_POLICY_FILES)(
+  '%s names no production resource: each one is staging, shared, or a wildcard read',
+  (file) => {
     const text = readFileSync(join(root, 'docs', 'iam', file), 'utf8');
     for (const production of [
       'saas-production',
       'Z1234567890ABC',
       '"db.saas.example.com"',
-      'db-ZYXWVUTSRQPONMLKJIHGFEDCB2',
+      'arn:aws:s3:::saas-backups',
+      ...POLICY_FILES.filter((f) => !f.startsWith('staging-')).flatMap((f) =>
+        resourcesOf(f).flatMap((r) => r.resource.match(/db-[A-Z0-9]{26}|key\/[0-9a-f-]{36}/g) ?? []),
+      ),
     ])
       expect(text).not.toContain(production);
-  }
+    for (const { resource, actions } of resourcesOf(file)) {
+      if (/staging/i.test(resource) || SHARED_RESOURCES.some((shared) => shared.test(resource))) continue;
+      if (/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/.test(resource)) continue;
+      // RDS lists snapshots and automated backups (whose ids are random) only on a wildcard: metadata, no data.
+      expect([resource, actions.every((a) => a.startsWith('rds:Describe'))]).toEqual([
+        expect.stringMatching(/^arn:aws:rds:[a-z0-9-]+:\d{12}:(snapshot|auto-backup):\*$/),
+        true,
+      ]);
+    }
+  },
+);
+
+test('a staging role that signs in to an instance it has not seen yet (any resource id) does so as a user no production role signs in as', () => {
+  const productionUsers = new Set(POLICY_FILES.filter((f) => !f.startsWith('staging-')).flatMap(dbUsersOf));
+  const anyInstance = STAGING_POLICY_FILES.flatMap((file) =>
+    resourcesOf(file)
+      .filter((r) => r.actions.includes('rds-db:connect') && r.resource.includes(':dbuser:*/'))
+      .map((r) => [file, r.resource.slice(r.resource.lastIndexOf('/') + 1)]),
+  );
+  expect(anyInstance.length).toBeGreaterThan(0);
+  for (const [file, user] of anyInstance) expect([file, productionUsers.has(user as string)]).toEqual([file, false]);
 });
 
 test('trust policies pin the repository, and the failover execute role its environment', () => {
@@ -506,6 +583,8 @@ const SIGN_IN = [
   ['staging-failover-execute-role-policy.json', 'us-west-2', 'db-', 'dr_failover'],
   ['recover-database-role-policy.json', 'us-east-1', 'db-', 'dr_recover'],
   ['recover-database-rds-role-policy.json', 'us-east-1', '*', 'dr_recover'],
+  ['staging-recover-database-role-policy.json', 'us-east-1', 'db-', 'dr_staging_recover'],
+  ['staging-recover-database-rds-execute-role-policy.json', 'us-east-1', '*', 'dr_staging_recover'],
   ['rds-restore-test-role-policy.json', 'us-east-1', '*', 'dr_restore_check'],
   ['rds-restore-test-role-policy.json', 'us-west-2', '*', 'dr_restore_check'],
 ] as const;
@@ -528,6 +607,129 @@ test.each(SIGN_IN)('%s signs in with rds-db:connect in %s as one user on one ins
 });
 
 test('the roles whose actions connect to no database may not sign in to one', () => {
-  for (const file of ['dr-audit-role-policy.json', 'rds-snapshot-role-policy.json'])
+  for (const file of [
+    'dr-audit-role-policy.json',
+    'rds-snapshot-role-policy.json',
+    'recover-database-rds-plan-role-policy.json',
+    'staging-recover-database-rds-plan-role-policy.json',
+    'recover-application-role-policy.json',
+    'staging-recover-application-role-policy.json',
+  ])
     expect(actionsOf(policy(file)).has('rds-db:connect')).toBe(false);
+});
+
+type YamlMap = ReturnType<typeof parseWorkflow>;
+const asMap = (value: unknown): YamlMap =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as YamlMap) : {};
+
+/** A role a workflow job assumes, named by where its ARN comes from: `vars.NAME` or `inputs.name`. */
+interface RoleUse {
+  workflow: string;
+  job: string;
+  source: string;
+}
+
+const READ = /^\$\{\{\s*((?:vars|inputs)\.[A-Za-z0-9_-]+)\s*\}\}$/;
+
+/**
+ * The variables or inputs a `role-to-assume` value reads: directly, or through a job's output
+ * that a step sets from its environment (`needs.configure.outputs.plan-role-arn` is the step's
+ * `*_PLAN_ROLE_ARN` values).
+ */
+function roleSourcesOf(workflow: YamlMap, value: string): string[] {
+  const direct = READ.exec(value);
+  if (direct) return [direct[1] as string];
+  const needed = /^\$\{\{\s*needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(value);
+  if (!needed) return [];
+  const job = jobsOf(workflow).find((j) => j.id === needed[1]);
+  const output = /^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(
+    String(asMap(job?.body.outputs)[needed[2] as string] ?? ''),
+  );
+  if (!output) return [];
+  const step = job?.steps.find((s) => s.id === output[1]);
+  const suffix = `_${(output[2] as string).toUpperCase().replaceAll('-', '_')}`;
+  return Object.entries(asMap(step?.env))
+    .filter(([name]) => name.endsWith(suffix))
+    .flatMap(([, read]) => READ.exec(String(read))?.slice(1, 2) ?? []);
+}
+
+/** Every role any workflow assumes through aws-actions/configure-aws-credentials; an unreadable one has source ''. */
+const ROLE_USES: RoleUse[] = readdirSync(join(root, '.github', 'workflows'))
+  .filter((f) => f.endsWith('.yml'))
+  .flatMap((file) => {
+    const workflow = parseWorkflow(readFileSync(join(root, '.github', 'workflows', file), 'utf8'));
+    return jobsOf(workflow).flatMap(({ id: job, steps }) =>
+      steps
+        .filter((step) => String(step.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'))
+        .flatMap((step) => {
+          const sources = roleSourcesOf(workflow, String(asMap(step.with)['role-to-assume'] ?? ''));
+          return (sources.length ? sources : ['']).map((source) => ({ workflow: file, job, source }));
+        }),
+    );
+  });
+
+/** The rows of the roles table of docs/running-in-your-vpc.md: what each names, and the files it links. */
+const ROLE_ROWS = readFileSync(join(root, 'docs', 'running-in-your-vpc.md'), 'utf8')
+  .split('\n')
+  .filter((line) => line.startsWith('|') && line.includes('](iam/'))
+  .map((line) => {
+    const cells = line.split(/(?<!\\)\|/).map((cell) => cell.trim());
+    const links = (cell = '') => [...cell.matchAll(/\]\(iam\/([a-z0-9-]+\.json)\)/g)].map((m) => m[1] as string);
+    return { role: cells[2] ?? '', policies: links(cells[3]), trusts: links(cells[4]) };
+  });
+
+/** The table row that names a role's source: `NAME` for a variable; the workflow's file and `name` for an input. */
+const rowsFor = ({ workflow, source }: RoleUse) => {
+  const [kind, name] = source.split('.') as [string, string];
+  return ROLE_ROWS.filter(
+    (row) => row.role.includes(`\`${name}\``) && (kind === 'vars' || row.role.includes(`\`${workflow}\``)),
+  );
+};
+
+/** A staging role: its variable or input says so, or only staging jobs assume it. */
+const isStaging = (use: RoleUse) =>
+  /staging/i.test(use.source) ||
+  ROLE_USES.filter((u) => u.workflow === use.workflow && u.source === use.source).every((u) => /staging/.test(u.job));
+
+/** The environment a trust policy binds its role to, or undefined for the default branch. */
+const environmentOf = (file: string) =>
+  /:environment:(.+)$/.exec(
+    String(policy(file).Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub'] ?? ''),
+  )?.[1];
+
+test('the roles are read from the workflows: each configure-aws-credentials step assumes a variable or an input it names', () => {
+  expect(ROLE_USES.length).toBeGreaterThan(10);
+  expect(ROLE_USES.filter((use) => use.source === '')).toEqual([]);
+  for (const use of [
+    { workflow: 'recover-database.yml', job: 'staging-execute', source: 'inputs.staging-execute-role-arn' },
+    { workflow: 'failover.yml', job: 'plan-staging', source: 'inputs.plan-role-arn' },
+    { workflow: 'recover-database.yml', job: 'plan', source: 'vars.DR_RECOVER_PLAN_ROLE_ARN' },
+  ])
+    expect(ROLE_USES).toContainEqual(use);
+});
+
+test.each(ROLE_USES.filter((use) => use.source !== ''))(
+  '$workflow $job assumes $source: a row of the roles table in docs/running-in-your-vpc.md gives its policy and trust, in docs/iam',
+  (use) => {
+    const rows = rowsFor(use);
+    expect(rows).toHaveLength(1);
+    const { policies, trusts } = rows[0] as (typeof ROLE_ROWS)[number];
+    expect(policies.length).toBeGreaterThan(0);
+    expect(trusts.length).toBeGreaterThan(0);
+    for (const file of [...policies, ...trusts]) expect(readdirSync(join(root, 'docs', 'iam'))).toContain(file);
+    for (const file of policies) expect(file.startsWith('oidc-trust-policy-')).toBe(false);
+    for (const file of trusts) expect(file.startsWith('oidc-trust-policy-')).toBe(true);
+    // A staging role gets only staging policies and is trusted from no production environment, and the reverse.
+    const staging = isStaging(use);
+    expect(policies.filter((file) => file.startsWith('staging-') !== staging)).toEqual([]);
+    for (const file of trusts) {
+      const environment = environmentOf(file);
+      if (environment !== undefined) expect(environment === 'dr-staging').toBe(staging);
+    }
+  },
+);
+
+test('every policy in docs/iam is the policy of a role the roles table names', () => {
+  const linked = new Set(ROLE_ROWS.flatMap((row) => [...row.policies, ...row.trusts]));
+  expect(readdirSync(join(root, 'docs', 'iam')).filter((file) => !linked.has(file))).toEqual([]);
 });
