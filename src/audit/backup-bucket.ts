@@ -15,6 +15,7 @@ import {
   type IntegrityFacts,
   type NewestBackup,
 } from './backup-integrity.js';
+import { DELETED_CHECKS, deletedCheck, readDeletedFacts, type DeletedFacts } from './deleted-backups.js';
 import { formatDuration } from '../util/format.js';
 import { unlessNotFound } from '../aws/errors.js';
 import { defineChecks, skipped, verdict, type AuditCheck } from './check.js';
@@ -43,6 +44,7 @@ export const BACKUP_CHECKS = {
     newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
   }),
   ...INTEGRITY_CHECKS,
+  ...DELETED_CHECKS,
 };
 
 /** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
@@ -65,11 +67,25 @@ export interface BackupFacts {
   /** Destination bucket of each replication rule covering the prefix, with its region. */
   destinations: { bucket: string; region?: string }[];
   newest?: NewestBackup;
-  /** Unfinished backups and backups that do not match their manifest, under the prefix. */
-  integrity?: IntegrityFacts;
+  /** The backups under the prefix in the backup bucket, then in backup-replica-bucket when it exists. */
+  scans: BucketScan[];
   /** The newest complete backup in backup-replica-bucket, when that is how the copy is made. */
   replicaNewest?: NewestBackup;
   replicaRegion?: string;
+}
+
+/** One bucket's backups as read: unfinished ones, those that differ from their manifest, those a delete marker hides. */
+export interface BucketScan {
+  bucket: string;
+  region: string;
+  integrity: IntegrityFacts;
+  deleted: DeletedFacts;
+}
+
+async function scanBackups(client: S3Client, bucket: string, region: string, prefix: string, now: Date) {
+  const integrity = await readIntegrityFacts(client, bucket, prefix, now);
+  const deleted = await readDeletedFacts(client, bucket, prefix, integrity.complete, now);
+  return { bucket, region, integrity, deleted };
 }
 
 /** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
@@ -133,13 +149,23 @@ async function readCopyLocks(ctx: AuditContext, backup: BackupSettings, facts: B
   );
 }
 
+/** backup-replica-bucket's backups, read in its own region, when it exists. */
+async function scanReplica(ctx: AuditContext, backup: BackupSettings, facts: BackupFacts): Promise<void> {
+  if (!backup.replicaBucket || !facts.replicaRegion) return;
+  const region = facts.replicaRegion;
+  const client = createS3Client({ ...ctx.secondary, region });
+  const scan = await scanBackups(client, backup.replicaBucket, region, backup.prefix, ctx.now);
+  facts.scans.push(scan);
+  facts.replicaNewest = scan.integrity.newest;
+}
+
 export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings): Promise<BackupFacts> {
   const client = createS3Client(ctx.primary);
   if (!(await bucketRegion(client, backup.bucket)))
-    return { exists: false, lifecycle: [], destinations: [], copyLocks: [] };
-  const [settings, integrity] = await Promise.all([
+    return { exists: false, lifecycle: [], destinations: [], copyLocks: [], scans: [] };
+  const [settings, scan] = await Promise.all([
     bucketSettings(client, backup.bucket),
-    readIntegrityFacts(client, backup.bucket, backup.prefix, ctx.now),
+    scanBackups(client, backup.bucket, ctx.primary.region, backup.prefix, ctx.now),
   ]);
   const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
   const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
@@ -150,19 +176,12 @@ export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings)
     exists: true,
     ...settings,
     destinations,
-    newest: integrity.newest,
-    integrity,
+    newest: scan.integrity.newest,
+    scans: [scan],
     copyLocks: [],
   };
-  if (backup.replicaBucket) {
-    facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
-    if (facts.replicaRegion)
-      facts.replicaNewest = await newestCompleteBackup(
-        createS3Client({ ...ctx.secondary, region: facts.replicaRegion }),
-        backup.replicaBucket,
-        backup.prefix,
-      );
-  }
+  if (backup.replicaBucket) facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
+  await scanReplica(ctx, backup, facts);
   facts.copyLocks = await readCopyLocks(ctx, backup, facts);
   return facts;
 }
@@ -320,6 +339,15 @@ export function backupChecks(ctx: AuditContext, backup: BackupSettings, facts: B
       `${newestText(facts.newest, ctx, `s3://${backup.bucket}/${backup.prefix}`)} (at most ${formatDuration(backup.maxAgeSeconds)})`,
       `gh workflow run backup.yml  # then read the failed runs of the backup workflow: the schedule stopped or backups fail`,
     ),
-    ...(facts.integrity ? integrityChecks(ctx, backup, facts.integrity) : []),
+    ...integrityChecks(
+      ctx,
+      backup,
+      facts.scans.map(({ bucket, region, integrity }) => ({ bucket, region, facts: integrity })),
+    ),
+    deletedCheck(
+      ctx,
+      backup,
+      facts.scans.map(({ bucket, region, deleted }) => ({ bucket, region, facts: deleted })),
+    ),
   ];
 }

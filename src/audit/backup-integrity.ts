@@ -43,6 +43,8 @@ export interface IntegrityFacts {
   /** The newest backup with a valid manifest. */
   newest?: NewestBackup;
   completeCount: number;
+  /** Every backup with a valid manifest, with its finish time: what retention judges. */
+  complete: NewestBackup[];
   /** Our unfinished backups, abandoned or still possibly in progress. */
   incomplete: IncompleteBackup[];
   mismatches: ManifestMismatch[];
@@ -73,6 +75,7 @@ export async function readIntegrityFacts(
   return {
     newest: newest && { key: newest.backup.key, finishedAt: newest.finishedAt },
     completeCount: complete.length,
+    complete: complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })),
     incomplete,
     mismatches: complete
       .map(({ backup }, index) => ({ key: backup.key, problems: problems[index] ?? [] }))
@@ -110,7 +113,7 @@ async function mismatchesOf(store: BackupStore, backup: StoredBackup, manifest: 
   return [...object, ...parts.flat()];
 }
 
-function named<T>(items: readonly T[], show: (item: T) => string): string {
+export function named<T>(items: readonly T[], show: (item: T) => string): string {
   const shown = items.slice(0, NAMED).map(show).join('; ');
   return items.length > NAMED ? `${shown}; and ${items.length - NAMED} more` : shown;
 }
@@ -129,8 +132,19 @@ function newerThanComplete(facts: IntegrityFacts): IncompleteBackup[] {
   return facts.incomplete.filter((leftover) => leftover.kind !== 'orphan manifest' && leftover.key > newest);
 }
 
-function incompleteCheck(ctx: AuditContext, backup: BackupSettings, facts: IntegrityFacts): AuditCheck {
-  const where = `s3://${backup.bucket}/${backup.prefix}`;
+/** One bucket's backups as the audit read them: the backup bucket, or its copy in the copy region. */
+export interface BucketIntegrity {
+  bucket: string;
+  region: string;
+  facts: IntegrityFacts;
+}
+
+/** Findings of each bucket, the backup bucket's first; each names its bucket. */
+function joined(findings: readonly string[]): string {
+  return findings.join('. ');
+}
+
+function incompleteFound(ctx: AuditContext, where: string, facts: IntegrityFacts): string {
   const abandoned = facts.incomplete.filter((leftover) => leftover.abandoned);
   const running = facts.incomplete.length - abandoned.length;
   const newer = newerThanComplete(facts).filter((leftover) => leftover.abandoned);
@@ -142,31 +156,66 @@ function incompleteCheck(ctx: AuditContext, backup: BackupSettings, facts: Integ
       )}`
     : `no incomplete backup ${graceNote(true)} in ${where}${running ? ` (${plural(running, 'backup')} ${graceNote(false)})` : ''}`;
   const hidden = newer.length ? `; ${newer[0]?.key} looks like the newest backup but is incomplete, and ` : '; ';
-  const objects = abandoned.slice(0, NAMED).flatMap((l) => l.objects.map((o) => `s3://${backup.bucket}/${o.key}`));
+  return `${found}${hidden}${newestAgainstRpo(ctx, facts)}`;
+}
+
+/** The commands that remove a bucket's abandoned leftovers by hand (the first few), in its region. */
+function removals(scan: BucketIntegrity): string[] {
+  const abandoned = scan.facts.incomplete.filter((leftover) => leftover.abandoned).slice(0, NAMED);
+  return abandoned.flatMap((l) =>
+    l.objects.map((o) => `aws s3 rm --region ${scan.region} s3://${scan.bucket}/${o.key}`),
+  );
+}
+
+function incompleteCheck(backup: BackupSettings, ctx: AuditContext, scans: readonly BucketIntegrity[]): AuditCheck {
+  const commands = scans.flatMap(removals);
   return verdict(
     INTEGRITY_CHECKS.incomplete,
-    abandoned.length === 0,
-    `${found}${hidden}${newestAgainstRpo(ctx, facts)}`,
-    `gh workflow run backup.yml  # its retention removes incomplete backups older than 24 h; read the backup runs that were killed or failed${objects.length ? `. By hand: ${objects.map((o) => `aws s3 rm --region ${ctx.primary.region} ${o}`).join(' && ')}` : ''}`,
+    scans.every((scan) => scan.facts.incomplete.every((leftover) => !leftover.abandoned)),
+    joined(scans.map((scan) => incompleteFound(ctx, `s3://${scan.bucket}/${backup.prefix}`, scan.facts))),
+    `gh workflow run backup.yml  # its retention removes incomplete backups older than 24 h; read the backup runs that were killed or failed${commands.length ? `. By hand: ${commands.join(' && ')}` : ''}`,
   );
 }
 
-function mismatchCheck(ctx: AuditContext, backup: BackupSettings, facts: IntegrityFacts): AuditCheck {
+function mismatchFound(where: string, facts: IntegrityFacts): string {
   const { mismatches } = facts;
   const newestBad = facts.newest && mismatches.some((m) => m.key === facts.newest?.key);
-  const found = mismatches.length
-    ? `${plural(mismatches.length, 'backup')} in s3://${backup.bucket}/${backup.prefix} ${mismatches.length === 1 ? 'does' : 'do'} not match ${mismatches.length === 1 ? 'its manifest' : 'their manifests'}: ${named(mismatches, (m) => `${m.key} (${m.problems.join(', ')})`)}${newestBad ? '; the newest complete backup is one of them' : ''}`
-    : `${plural(facts.completeCount, 'complete backup')} in s3://${backup.bucket}/${backup.prefix}, each with the objects, sizes and sha256 tags its manifest records`;
-  const key = mismatches[0]?.key ?? '<key>';
+  return mismatches.length
+    ? `${plural(mismatches.length, 'backup')} in ${where} ${mismatches.length === 1 ? 'does' : 'do'} not match ${mismatches.length === 1 ? 'its manifest' : 'their manifests'}: ${named(mismatches, (m) => `${m.key} (${m.problems.join(', ')})`)}${newestBad ? '; the newest complete backup is one of them' : ''}`
+    : `${plural(facts.completeCount, 'complete backup')} in ${where}, each with the objects, sizes and sha256 tags its manifest records`;
+}
+
+/**
+ * A backup that differs from its manifest in the backup bucket is proved (or not) by a restore test;
+ * one that differs only in the copy is copied again from the backup bucket, over the copy's version.
+ */
+function mismatchFix(ctx: AuditContext, backup: BackupSettings, scans: readonly BucketIntegrity[]): string {
+  const [primary, ...copies] = scans;
+  const key = primary?.facts.mismatches[0]?.key;
+  const copy = copies.find((scan) => scan.facts.mismatches.length > 0);
+  const prove = `gh workflow run restore-verify.yml -f backup=key -f key=${key ?? '<key>'}  # proves whether it restores; then take a new backup (gh workflow run backup.yml) and find what wrote over the objects in ${ctx.primary.region}`;
+  if (key || !copy) return prove;
+  const copyKey = copy.facts.mismatches[0]?.key as string;
+  return `aws s3 cp --source-region ${ctx.primary.region} --region ${copy.region} s3://${backup.bucket}/${copyKey} s3://${copy.bucket}/${copyKey}  # the backup bucket's object matches its manifest: copy it again, then find what wrote over the copy in ${copy.region}`;
+}
+
+function mismatchCheck(ctx: AuditContext, backup: BackupSettings, scans: readonly BucketIntegrity[]): AuditCheck {
   return verdict(
     INTEGRITY_CHECKS.matchesManifest,
-    mismatches.length === 0,
-    found,
-    `gh workflow run restore-verify.yml -f backup=key -f key=${key}  # proves whether it restores; then take a new backup (gh workflow run backup.yml) and find what wrote over the objects in ${ctx.primary.region}`,
+    scans.every((scan) => scan.facts.mismatches.length === 0),
+    joined(scans.map((scan) => mismatchFound(`s3://${scan.bucket}/${backup.prefix}`, scan.facts))),
+    mismatchFix(ctx, backup, scans),
   );
 }
 
-/** The backups under the prefix: none left unfinished past the grace period, each complete one as its manifest says. */
-export function integrityChecks(ctx: AuditContext, backup: BackupSettings, facts: IntegrityFacts): AuditCheck[] {
-  return [incompleteCheck(ctx, backup, facts), mismatchCheck(ctx, backup, facts)];
+/**
+ * The backups under the prefix, in the backup bucket and in its copy: none left unfinished past the
+ * grace period, each complete one as its manifest says.
+ */
+export function integrityChecks(
+  ctx: AuditContext,
+  backup: BackupSettings,
+  scans: readonly BucketIntegrity[],
+): AuditCheck[] {
+  return [incompleteCheck(backup, ctx, scans), mismatchCheck(ctx, backup, scans)];
 }

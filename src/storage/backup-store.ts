@@ -156,10 +156,11 @@ export class BackupStore {
     return { backups, orphanManifests, orphanParts };
   }
 
-  async readManifest(backupKey: string): Promise<ManifestRead> {
+  /** The backup's manifest; with `versionId`, that version of it (a noncurrent one, under a delete marker). */
+  async readManifest(backupKey: string, versionId?: string): Promise<ManifestRead> {
     try {
       const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }),
+        new GetObjectCommand({ Bucket: this.bucket, Key: manifestKeyFor(backupKey), VersionId: versionId }),
       );
       const text = (await response.Body?.transformToString('utf8')) ?? '';
       return { manifest: parseManifest(text, backupKey) };

@@ -1,12 +1,12 @@
 import {
   GetObjectLockConfigurationCommand,
-  HeadObjectCommand,
   PutObjectRetentionCommand,
   type ObjectLockMode,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../aws/errors.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
+import { readLock } from './object-lock-read.js';
 
 /** The `lock-mode` input: auto locks in compliance mode when the bucket has Object Lock. */
 export type LockSetting = 'auto' | 'compliance' | 'governance' | 'off';
@@ -17,13 +17,6 @@ export const LOCK_SETTINGS = ['auto', 'compliance', 'governance', 'off'] as cons
 export interface ObjectLock {
   mode: ObjectLockMode;
   retainUntil: Date;
-}
-
-/** The lock an object version carries now, as S3 reports it. */
-export interface CurrentLock {
-  mode?: ObjectLockMode;
-  retainUntil?: Date;
-  legalHold: boolean;
 }
 
 /** Whether the bucket was created with Object Lock; a bucket without the configuration has none. */
@@ -71,29 +64,6 @@ export function lockParameters(lock: ObjectLock | undefined): {
   ObjectLockRetainUntilDate?: Date;
 } {
   return lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: lock.retainUntil } : {};
-}
-
-/**
- * Reads a version's lock with HeadObject (which reports it to a role allowed
- * s3:GetObjectRetention), one request per version, the same as GetObjectRetention would need.
- */
-export async function readLock(
-  client: S3Client,
-  bucket: string,
-  key: string,
-  versionId?: string,
-): Promise<CurrentLock> {
-  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  return {
-    mode: head.ObjectLockMode,
-    retainUntil: head.ObjectLockRetainUntilDate,
-    legalHold: head.ObjectLockLegalHoldStatus === 'ON',
-  };
-}
-
-/** True while the version may not be deleted: under a legal hold or before its retain-until date. */
-export function isLocked(lock: CurrentLock, now: Date): boolean {
-  return lock.legalHold || (lock.retainUntil !== undefined && lock.retainUntil.getTime() > now.getTime());
 }
 
 /**

@@ -1,15 +1,9 @@
-import {
-  DeleteObjectsCommand,
-  GetBucketVersioningCommand,
-  ListObjectVersionsCommand,
-  type ObjectIdentifier,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetBucketVersioningCommand, type ObjectIdentifier } from '@aws-sdk/client-s3';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupStore } from './backup-store.js';
 import { deleteKeys } from './backup-writes.js';
-import { GLOBALS_SUFFIX } from './globals-object.js';
-import { backupKeyOfManifest, isManifestKey } from './keys.js';
-import { isLocked, readLock } from './object-lock.js';
+import { isLocked, readLock } from './object-lock-read.js';
+import { backupOf, listObjectVersions } from './object-versions.js';
 import { DELETE_BATCH } from './s3-limits.js';
 
 /** A key retention meant to delete, left alone because a version of it (or of its pair) is locked. */
@@ -39,39 +33,11 @@ async function versionsOf(
   keys: ReadonlySet<string>,
 ): Promise<Map<string, { versionId: string; marker: boolean }[]>> {
   const versions = new Map<string, { versionId: string; marker: boolean }[]>();
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  do {
-    const page = await store.client.send(
-      new ListObjectVersionsCommand({
-        Bucket: store.bucket,
-        Prefix: store.prefix,
-        Delimiter: '/',
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionIdMarker,
-      }),
-    );
-    const entries = [
-      ...(page.Versions ?? []).map((v) => ({ ...v, marker: false })),
-      ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true })),
-    ];
-    for (const entry of entries) {
-      if (!entry.Key || !entry.VersionId || !keys.has(entry.Key)) continue;
-      versions.set(entry.Key, [
-        ...(versions.get(entry.Key) ?? []),
-        { versionId: entry.VersionId, marker: entry.marker },
-      ]);
-    }
-    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker);
+  for (const { key, versionId, marker } of await listObjectVersions(store.client, store.bucket, store.prefix)) {
+    if (!keys.has(key)) continue;
+    versions.set(key, [...(versions.get(key) ?? []), { versionId, marker }]);
+  }
   return versions;
-}
-
-/** The backup a key belongs to: its object, manifest and globals stand or fall together, so a lock on one keeps all three. */
-function backupOf(key: string): string {
-  if (isManifestKey(key)) return backupKeyOfManifest(key);
-  return key.endsWith(GLOBALS_SUFFIX) ? key.slice(0, -GLOBALS_SUFFIX.length) : key;
 }
 
 /**

@@ -17,8 +17,10 @@ import {
   DeleteBucketReplicationCommand,
   DeleteObjectCommand,
   DeletePublicAccessBlockCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
   type LifecycleRule,
@@ -55,6 +57,7 @@ import {
   KEEP_VERSIONS_90_DAYS,
   mediaRule,
   putBackupReplication,
+  putCompleteBackup,
   putLifecycle,
   PRIMARY_REGION,
   putMediaReplication,
@@ -176,9 +179,40 @@ async function manifestNamingParts(t: AuditTopology, parts: number): Promise<str
   return key;
 }
 
+/** A complete backup that finished `hours` ago, locked as backup locks it (until retention's daily window ends). */
+async function lockedBackup(t: AuditTopology, hours: number, region = PRIMARY_REGION, bucket = t.backupBucket) {
+  const key = backupStartedAgo(t, hours + 0.1);
+  const client = s3In(region);
+  await putCompleteBackup(client, bucket, key, hoursAgo(hours));
+  const until = new Date(Date.now() + 30 * 24 * HOUR - hours * HOUR);
+  for (const locked of [key, manifestKeyFor(key)])
+    await client.send(
+      new PutObjectRetentionCommand({
+        Bucket: bucket,
+        Key: locked,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until },
+      }),
+    );
+  return { key, until };
+}
+
+/** A plain delete of a backup's object and manifest, as `aws s3 rm` makes it: a delete marker over each. */
+async function deleteBackup(key: string, bucket: string, region = PRIMARY_REGION): Promise<void> {
+  for (const deleted of [key, manifestKeyFor(key)])
+    await s3In(region).send(new DeleteObjectCommand({ Bucket: bucket, Key: deleted }));
+}
+
+const withCopy = (t: AuditTopology) => withBackup(t, { replicaBucket: t.backupReplicaBucket });
+const copyS3 = () => s3In(SECONDARY_REGION);
+
 const BACKUP_KEY = String.raw`database\/backup_\d{8}_\d{6}\.dump`;
 const BACKUPS_AT = String.raw`s3:\/\/saas-backups-\w+\/database\/`;
 const NEWEST_3H = String.raw`the newest complete backup, ${BACKUP_KEY}, finished 3 h 0 min ago: over the RPO of 1 h 0 min`;
+const COPY_AT = String.raw`s3:\/\/saas-backups-replica-\w+\/database\/`;
+const RETENTION = String.raw`retention \(daily=30,weekly=90,monthly=365, min-keep 7\)`;
+const ISO = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z`;
+const UNDELETE = (region: string, bucket: string) =>
+  String.raw`aws s3api delete-object --region ${region} --bucket ${bucket} --key ${BACKUP_KEY} --version-id \S+ && aws s3api delete-object --region ${region} --bucket ${bucket} --key ${BACKUP_KEY}\.manifest\.json --version-id \S+  # deleting a delete marker brings its backup back`;
 
 const BREAKAGES: Breakage[] = [
   {
@@ -769,10 +803,13 @@ const BREAKAGES: Breakage[] = [
   },
   {
     id: 'backup.newest-backup',
-    how: 'its manifest deleted',
+    // Deleted by version: a plain delete only hides it behind a delete marker (backup.deleted-backups).
+    how: 'its manifest deleted for good',
     breakIt: async (t) => {
-      for (const key of (await backupObjectKeys(t)).filter((k) => k.endsWith('.manifest.json')))
-        await primaryS3().send(new DeleteObjectCommand({ Bucket: t.backupBucket, Key: key }));
+      for (const key of (await backupObjectKeys(t)).filter((k) => k.endsWith('.manifest.json'))) {
+        const { VersionId } = await primaryS3().send(new HeadObjectCommand({ Bucket: t.backupBucket, Key: key }));
+        await primaryS3().send(new DeleteObjectCommand({ Bucket: t.backupBucket, Key: key, VersionId }));
+      }
     },
     found: /no complete backup \(with a valid manifest\) in s3:\/\/saas-backups-\w+\/database\//,
     fix: /gh workflow run backup\.yml/,
@@ -885,6 +922,59 @@ const BREAKAGES: Breakage[] = [
     },
     found: new RegExp(`${BACKUP_KEY} \\(part-1 is 5 bytes, the manifest says 6\\); the newest`),
     fix: /restore-verify\.yml/,
+  },
+  {
+    id: 'backup.incomplete-backups',
+    how: 'in the copy bucket: a run killed 30 hours ago left its object without a manifest',
+    settings: withCopy,
+    breakIt: async (t) => {
+      const key = backupStartedAgo(t, 30);
+      await copyS3().send(
+        new PutObjectCommand({
+          Bucket: t.backupReplicaBucket,
+          Key: key,
+          Body: 'PGDMP!',
+          Metadata: CREATED_BY_METADATA,
+        }),
+      );
+      await setWrittenAt(t.backupReplicaBucket, key, hoursAgo(30));
+    },
+    found: new RegExp(
+      `^no incomplete backup older than 24 h in ${BACKUPS_AT}; ${NEWEST_3H}\\. 1 incomplete backup older than 24 h in ${COPY_AT} \\(6 B\\): ${BACKUP_KEY} \\(incomplete \\(no manifest\\), 30 h 0 min old, 6 B\\); ${NEWEST_3H}$`,
+    ),
+    fix: new RegExp(`\\. By hand: aws s3 rm --region us-west-2 ${COPY_AT}backup_\\d{8}_\\d{6}\\.dump$`),
+  },
+  {
+    id: 'backup.manifest-matches-object',
+    how: 'in the copy bucket: its object overwritten with other bytes',
+    settings: withCopy,
+    breakIt: async (t) => {
+      const key = await completeBackupKey(t);
+      await copyS3().send(new PutObjectCommand({ Bucket: t.backupReplicaBucket, Key: key, Body: 'PGDMP!!!!' }));
+    },
+    found: new RegExp(
+      `^1 complete backup in ${BACKUPS_AT}, each with the objects, sizes and sha256 tags its manifest records\\. 1 backup in ${COPY_AT} does not match its manifest: ${BACKUP_KEY} \\(the object is 9 bytes, the manifest says 6\\); the newest complete backup is one of them$`,
+    ),
+    fix: /^aws s3 cp --source-region us-east-1 --region us-west-2 s3:\/\/saas-backups-\w+\/(database\/backup_\d{8}_\d{6}\.dump) s3:\/\/saas-backups-replica-\w+\/\1 /,
+  },
+  {
+    id: 'backup.deleted-backups',
+    how: 'a locked backup of 2 days ago deleted with a plain delete (delete markers over its object and manifest)',
+    breakIt: async (t) => deleteBackup((await lockedBackup(t, 48)).key, t.backupBucket),
+    found: new RegExp(
+      `^1 backup in ${BACKUPS_AT} hidden by a delete marker while ${RETENTION} would keep it, out of sight of restore-verify, recover-database and aws s3 ls: ${BACKUP_KEY} \\(deleted ${ISO}, [^;]+ ago; retention keeps it: daily \\(within 30 d\\), one of the newest 7 \\(min-keep\\)[^;]*; its data version \\(6 B\\) is still there, locked until ${ISO}\\)$`,
+    ),
+    fix: new RegExp(`^${UNDELETE('us-east-1', String.raw`saas-backups-\w+`)}`),
+  },
+  {
+    id: 'backup.deleted-backups',
+    how: 'in the copy bucket: its copy of the newest backup deleted with a plain delete',
+    settings: withCopy,
+    breakIt: async (t) => deleteBackup(await completeBackupKey(t), t.backupReplicaBucket, SECONDARY_REGION),
+    found: new RegExp(
+      `^no backup in ${BACKUPS_AT} hidden by a delete marker while ${RETENTION} would keep it\\. 1 backup in ${COPY_AT} hidden by a delete marker .*: ${BACKUP_KEY} \\(deleted ${ISO}, [^;]+ ago; retention keeps it: daily \\(within 30 d\\).*; its data version \\(6 B\\) is still there, not locked: it can be deleted for good\\)$`,
+    ),
+    fix: new RegExp(`^${UNDELETE('us-west-2', String.raw`saas-backups-replica-\w+`)}`),
   },
   {
     id: 'dns.record',

@@ -335,11 +335,29 @@ test("recover-database with cutover: dns changes only the application's record, 
       if (resource.includes('*')) expect(resource).toBe('arn:aws:route53:::change/*');
 });
 
+/**
+ * What reading an older version takes besides the call's own permission: GetObject and HeadObject
+ * with a VersionId need s3:GetObjectVersion, and HeadObject reports a version's lock only to a role
+ * allowed s3:GetObjectRetention and s3:GetObjectLegalHold (Service Authorization Reference, Amazon S3).
+ */
+const VERSION_READS = ['s3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectLegalHold'];
+
 test('the dr-audit role only reads: Describe, Get and List calls (and decrypting what it reads), each one the action makes', () => {
   const allowed = [...actionsOf(policy('dr-audit-role-policy.json'))].sort();
   for (const action of allowed) expect(action).toMatch(/^[a-z0-9]+:(Describe|Get|List)[A-Za-z0-9]*$|^kms:Decrypt$/);
   const made = new Set(permissionsNeededBy('dr-audit'));
-  expect(allowed.filter((a) => a !== 'kms:Decrypt' && !made.has(a))).toEqual([]);
+  const versionReads = made.has('s3:ListBucketVersions') ? VERSION_READS : [];
+  expect(allowed.filter((a) => a !== 'kms:Decrypt' && !made.has(a) && !versionReads.includes(a))).toEqual([]);
+});
+
+test('the dr-audit role lists and reads the versions under the backup prefix in the backup bucket and its copy', () => {
+  const statements = policy('dr-audit-role-policy.json').Statement;
+  const resourcesOf = (action: string) =>
+    statements.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+  const buckets = ['arn:aws:s3:::saas-backups', 'arn:aws:s3:::saas-backups-us-west-2'];
+  expect(resourcesOf('s3:ListBucketVersions').sort()).toEqual(buckets);
+  for (const action of [...VERSION_READS, 's3:GetObjectTagging'])
+    expect(resourcesOf(action).sort()).toEqual(buckets.map((b) => `${b}/database/*`).sort());
 });
 
 test('the failover plan role changes nothing (it signs in to the replica to read its lag)', () => {

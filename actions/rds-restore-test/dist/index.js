@@ -67674,6 +67674,8 @@ function parseIsoTime(input, inputName) {
 
 
 const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
+/** The backup action's `min-keep` default: retention never leaves fewer complete backups than this. */
+const DEFAULT_MIN_KEEP = 7;
 const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
 /** `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`. */
 function parseRetention(input) {

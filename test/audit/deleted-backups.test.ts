@@ -1,0 +1,100 @@
+/**
+ * backup.deleted-backups against moto's versioned buckets: a backup hidden by a delete marker is
+ * reported when the backup action's retention would still keep it, and not when retention would
+ * have deleted it itself; the commands the finding prints bring it back.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { runAudit } from '../../src/audit/run-audit.js';
+import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { awsCli } from '../../harness/aws-cli.js';
+import {
+  auditSettingsFor,
+  createAuditTopology,
+  PRIMARY_REGION,
+  putCompleteBackup,
+  s3In,
+  type AuditTopology,
+} from '../../harness/audit-topology.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const audit = async (t: AuditTopology) => {
+  const result = await runAudit({ ...auditSettingsFor(t), run: { workflow: 'test' }, log: silentLogger });
+  const checks = result.report.details.checks;
+  return {
+    failed: checks.filter((c) => c.status === 'failed'),
+    check: checks.find((c) => c.id === 'backup.deleted-backups'),
+  };
+};
+
+/** A complete backup that finished `ago` ms ago, then deleted as `aws s3 rm` deletes: a delete marker over its object and manifest. */
+async function deletedBackup(t: AuditTopology, ago: number): Promise<string> {
+  const client = s3In(PRIMARY_REGION);
+  const key = backupKey(t.backupPrefix, new Date(Date.now() - ago - 600_000), 'custom');
+  await putCompleteBackup(client, t.backupBucket, key, new Date(Date.now() - ago));
+  for (const deleted of [key, manifestKeyFor(key)])
+    await client.send(new DeleteObjectCommand({ Bucket: t.backupBucket, Key: deleted }));
+  return key;
+}
+
+/** Complete backups in sight, enough that min-keep (7) keeps none of the older ones. */
+async function recentBackups(t: AuditTopology, count: number): Promise<void> {
+  for (let hours = 4; hours < 4 + count; hours += 1) {
+    const finishedAt = new Date(Date.now() - hours * HOUR);
+    const key = backupKey(t.backupPrefix, new Date(finishedAt.getTime() - 600_000), 'custom');
+    await putCompleteBackup(s3In(PRIMARY_REGION), t.backupBucket, key, finishedAt);
+  }
+}
+
+/** Runs the finding's fix as an SRE would paste it: each `aws s3api delete-object` of a delete marker. */
+async function runFix(fix: string): Promise<void> {
+  const commands = fix.replace(/ {2}#.*$/, '').split(' && ');
+  expect(commands.length).toBeGreaterThan(0);
+  for (const command of commands) {
+    const [aws, ...args] = command.split(' ');
+    expect(aws).toBe('aws');
+    await awsCli(args);
+  }
+}
+
+describe('backups hidden by a delete marker', () => {
+  test('one retention would keep (the newest of its week, 45 days old) is reported, one outside every window (400 days) is retention’s own; the fix brings the first back', async () => {
+    const t = await createAuditTopology();
+    await recentBackups(t, 7);
+    const expired = await deletedBackup(t, 400 * DAY);
+    const weekly = await deletedBackup(t, 45 * DAY);
+
+    const before = await audit(t);
+    expect(before.failed.map((c) => c.id)).toEqual(['backup.deleted-backups']);
+    expect(before.check?.found).toContain(`${weekly} (deleted `);
+    expect(before.check?.found).toMatch(
+      /retention keeps it: newest of week \d{4}-W\d{2} \(within 90 d\), newest of month/,
+    );
+    expect(before.check?.found).toContain('its data version (6 B) is still there, not locked');
+    expect(before.check?.found).not.toContain(expired);
+    expect(before.check?.found).toMatch(/\(1 deleted backup outside every window: retention's own\)$/);
+    expect(before.check?.fix).not.toContain(expired);
+
+    await runFix(before.check?.fix as string);
+    const after = await audit(t);
+    expect(after.failed).toEqual([]);
+    expect(after.check?.found).toMatch(
+      /^no backup in s3:\/\/saas-backups-\w+\/database\/ hidden by a delete marker while retention \(daily=30,weekly=90,monthly=365, min-keep 7\) would keep it \(1 deleted backup outside every window: retention's own\)$/,
+    );
+    const listed = await awsCli(['s3', 'ls', `s3://${t.backupBucket}/${t.backupPrefix}`]);
+    expect(listed).toContain(weekly.slice(t.backupPrefix.length));
+    expect(listed).not.toContain(expired.slice(t.backupPrefix.length));
+  });
+
+  test('one outside every window is still reported while fewer than min-keep (7) complete backups are left', async () => {
+    const t = await createAuditTopology();
+    const old = await deletedBackup(t, 400 * DAY);
+    const { failed, check } = await audit(t);
+    expect(failed.map((c) => c.id)).toEqual(['backup.deleted-backups']);
+    expect(check?.found).toContain(`${old} (deleted `);
+    expect(check?.found).toContain('retention keeps it: one of the newest 7 (min-keep)');
+  });
+});
