@@ -273,7 +273,7 @@ async function dropStep(
   const { display } = run.settings.target;
   await run.claim?.assertHeld({
     before: `dropping ${display}`,
-    done: `${display} was created and restored into by this run, and is left as it is (another run may be using it now)`,
+    done: 'created it and restored the backup into it; it is left as it is (another run may be using it now)',
     next: `The next run on this target finds it left by this run and drops and recreates it; or, once no run uses it, drop it: DROP DATABASE ${quoteIdent(run.settings.target.database)};`,
   });
   await dropScratchDatabase(run.settings.target, psqlPath, serverMajor);
