@@ -26,6 +26,8 @@ export interface TargetClaim {
    * the run goes on (see ClaimLostError).
    */
   assertHeld(step: ClaimedStep): Promise<void>;
+  /** Whether this run's session still holds the claim (proven as assertHeld proves it); a lost claim's session is ended. */
+  isHeld(): Promise<boolean>;
 }
 
 /** What the message of a lost claim says: the step it stopped before, what the run had done, how to go on. */
@@ -84,6 +86,7 @@ export async function claimTarget(
     release: () => session.close().catch(() => undefined),
     keepalive: applied,
     assertHeld: (step) => assertHeld(session, name, display, step),
+    isHeld: async () => (await lostBecause(session, name)) === undefined,
   };
 }
 
@@ -109,10 +112,16 @@ async function whyNotHeld(session: PsqlSession, name: string): Promise<string | 
   }
 }
 
-async function assertHeld(session: PsqlSession, name: string, display: string, step: ClaimedStep): Promise<void> {
+/** Why the claim is lost, its session ended then; undefined while it is held. */
+async function lostBecause(session: PsqlSession, name: string): Promise<string | undefined> {
   const why = await whyNotHeld(session, name);
+  if (why !== undefined) session.abandon();
+  return why;
+}
+
+async function assertHeld(session: PsqlSession, name: string, display: string, step: ClaimedStep): Promise<void> {
+  const why = await lostBecause(session, name);
   if (why === undefined) return;
-  session.abandon();
   throw new ClaimLostError(
     `this run's claim on ${display} was lost before ${step.before}: ${why}. ` +
       "A claim ends when the runner's network stalls for over a minute, when the server restarts or fails over, " +

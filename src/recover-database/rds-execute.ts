@@ -215,11 +215,12 @@ async function renameDamaged(execution: RdsExecution): Promise<string> {
 
 /**
  * Renaming an instance restarts it, which ends this run's claim on it: claimed again under the
- * production identifier before migrate-command. A run that took it meanwhile keeps it.
+ * production identifier before migrate-command, unless it survived. A run that took it meanwhile keeps it.
  */
 async function claimAgain(execution: RdsExecution, restored: InstanceState): Promise<void> {
   const { run, plan } = execution;
-  await execution.claim?.release();
+  if (!execution.claim || (await execution.claim.isHeld())) return;
+  await execution.claim.release();
   execution.claim = undefined;
   await connectRestored(
     execution,

@@ -29,6 +29,7 @@ test('a held claim proves itself, as often as asked, and a second run is still r
   try {
     await claim.assertHeld(STEP);
     await claim.assertHeld(STEP);
+    expect(await claim.isHeld()).toBe(true);
     await expect(claimTarget(target, psql)).rejects.toThrow('another restore-verify run is using the target database');
   } finally {
     await claim.release();
@@ -55,4 +56,14 @@ test('a claim whose session was terminated is lost: the message says before what
   } finally {
     await claim.release();
   }
+});
+
+test('isHeld says a terminated session lost its claim, and the claim can be taken again', async () => {
+  const claim = await claimTarget(target, psql);
+  expect(await terminateClaimSession(target.database)).toBe(1);
+  expect(await claim.isHeld()).toBe(false);
+  await claim.release();
+  const again = await claimTarget(target, psql);
+  expect(await again.isHeld()).toBe(true);
+  await again.release();
 });
