@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 344:
+/***/ 6671:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64007,6 +64007,14 @@ function resolveCompression(spec, format, pgDumpMajor, pgDumpVersion) {
     return { ...chosen, label, pgDumpArgs: [`--compress=${chosen.method === 'none' ? 0 : chosen.level}`] };
 }
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -64017,8 +64025,6 @@ function isPlainObject(value) {
 	return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/file-url.js
 
 
@@ -64079,8 +64085,6 @@ const normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
 	return [filePath, normalizedArguments, options];
 };
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/uint-array.js
@@ -65223,8 +65227,6 @@ const handleCommand = (filePath, rawArguments, rawOptions) => {
 	};
 };
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/cross-spawn/index.js
 var cross_spawn = __nccwpck_require__(546);
 ;// CONCATENATED MODULE: ./node_modules/npm-run-path/node_modules/path-key/index.js
@@ -67001,8 +67003,6 @@ const ENCODING_ALIASES = {
 
 const serializeEncoding = encoding => typeof encoding === 'string' ? `"${encoding}"` : String(encoding);
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/cwd.js
 
 
@@ -73168,6 +73168,95 @@ const {
 } = getIpcExport();
 
 
+;// CONCATENATED MODULE: ./src/util/child-process.ts
+/**
+ * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
+ * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
+ * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
+ * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
+ * or a migration left running by a run that is gone would go on changing a database nobody watches.
+ *
+ * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
+ * executes the program: the process started is the program itself (its pid, process group, exit
+ * status, signals and standard streams), and the kernel kills it when the thread that started it
+ * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
+ * of the action's process. The signal is the program's own: what it started itself (a script's
+ * children) is stopped when the action cancels, by its process group, not when the action is killed.
+ * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
+ */
+
+
+
+
+
+/** Whether `path` is a file this process may execute. */
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Where `name` is on a PATH (a program name without a slash), or undefined. */
+function onPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter))
+        if (dir && executable((0,external_node_path_.join)(dir, name)))
+            return (0,external_node_path_.join)(dir, name);
+    return undefined;
+}
+let setpriv;
+/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
+function parentDeathTool() {
+    if (setpriv !== undefined)
+        return setpriv;
+    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
+    const works = found !== undefined &&
+        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
+            env: { PATH: process.env.PATH ?? '' },
+            stdio: 'ignore',
+            timeout: 10_000,
+        }).status === 0;
+    setpriv = works ? found : null;
+    return setpriv;
+}
+/** What the debug log says about the programs this action will start. */
+function childProcessesNote() {
+    const tool = parentDeathTool();
+    return tool
+        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
+        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
+}
+/** Whether the program a command names can be found, as its spawn would look for it. */
+function programFound(file, where) {
+    if (!file.includes('/'))
+        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
+    return executable((0,external_node_path_.isAbsolute)(file) ? file : (0,external_node_path_.resolve)(where.cwd ?? process.cwd(), file));
+}
+/**
+ * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
+ * is missing. A program that cannot be found is started as it is too, so that starting it fails as
+ * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
+ */
+function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
+    if (!tool || !programFound(file, where))
+        return { file, args: [...args] };
+    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
+}
+const folder = (cwd) => (cwd instanceof URL ? (0,external_node_url_.fileURLToPath)(cwd) : cwd);
+/** Node's spawn, the program tied to the action's process. */
+function spawnProgram(file, args, options) {
+    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
+    return (0,external_node_child_process_.spawn)(command.file, command.args, options);
+}
+/** execa, the program tied to the action's process. */
+function execaProgram(file, args, options) {
+    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
+    return execa(command.file, command.args, options);
+}
+
 ;// CONCATENATED MODULE: ./src/util/redact.ts
 const MASK = '***';
 /**
@@ -73321,7 +73410,7 @@ async function startPgDump(pgDump, target, args, signal) {
     const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
-    const child = (0,external_node_child_process_.spawn)(command.file, command.args, {
+    const child = spawnProgram(command.file, command.args, {
         env,
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
@@ -73430,7 +73519,7 @@ function parseDumpRoles(sql) {
  * same objects) and reads the roles it depends on. `--create` adds the database's own entries.
  */
 async function readDumpRoles(pgDump, target, args, create) {
-    const result = await execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
+    const result = await execaProgram(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -73464,7 +73553,7 @@ class GlobalsDumpError extends Error {
  */
 async function dumpGlobals(pgDump, target) {
     const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_dumpall');
-    const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
+    const result = await execaProgram(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -74682,7 +74771,7 @@ async function isExecutable(path) {
         return false;
     }
 }
-async function onPath(tool) {
+async function binaries_onPath(tool) {
     for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter)) {
         if (dir && (await isExecutable((0,external_node_path_.join)(dir, tool))))
             return (0,external_node_path_.join)(dir, tool);
@@ -74728,7 +74817,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
+    const { stdout } = await execaProgram(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -74740,7 +74829,7 @@ async function describeBinary(tool, path) {
  * Without `serverMajor`, the one on PATH.
  */
 async function findClient(tool, serverMajor, serverVersion) {
-    const fromPath = await onPath(tool);
+    const fromPath = await binaries_onPath(tool);
     const candidates = [];
     if (fromPath)
         candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
@@ -74844,7 +74933,7 @@ class PsqlSession {
         void child.then((result) => this.onExit(`psql exited with code ${String(result.exitCode ?? result.signal)}`));
     }
     static async open(target, options = {}) {
-        const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+        const child = execaProgram(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: await psqlEnv(target, 'dr-actions'),
             extendEnv: false,
             stdin: 'pipe',
@@ -74877,6 +74966,10 @@ class PsqlSession {
             this.child.stdin?.end('\\q\n');
         }
         await this.child;
+    }
+    /** Ends psql at once, without waiting for what it is doing (an unanswered statement): its connection closes with it. */
+    abandon() {
+        this.child.kill('SIGKILL');
     }
     onStdout(chunk) {
         this.buffer += chunk;
@@ -76217,7 +76310,7 @@ function tableDataOids(listing) {
  * data (to a pipe too), and both readers exit once they have read it, without the data.
  */
 function startTocReaders(pgRestore, target, options) {
-    const reader = (readerArgs) => execa(pgRestore, readerArgs, {
+    const reader = (readerArgs) => execaProgram(pgRestore, readerArgs, {
         env: childEnv(),
         extendEnv: false,
         reject: false,
@@ -76259,7 +76352,7 @@ function startTocReaders(pgRestore, target, options) {
  * A backup of one custom-format archive reads the same from its dump's own stream instead.
  */
 async function readDumpContents(pgDump, target, args, options = {}) {
-    const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
+    const dump = execaProgram(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -81280,6 +81373,7 @@ function getIDToken(aud) {
 
 
 
+
 const readInput = (name) => getInput(name);
 /**
  * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
@@ -81362,6 +81456,7 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
+        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -81435,7 +81530,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(344);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6671);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
