@@ -92,6 +92,11 @@ export class PsqlSession {
     await this.child;
   }
 
+  /** Ends psql at once, without waiting for what it is doing (an unanswered statement): its connection closes with it. */
+  abandon(): void {
+    this.child.kill('SIGKILL');
+  }
+
   private onStdout(chunk: string): void {
     this.buffer += chunk;
     for (;;) {

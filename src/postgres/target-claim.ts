@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
 import type { DatabaseTarget } from './connection.js';
 import { quoteLiteral } from './identifiers.js';
 import type { Row } from './psql-protocol.js';
@@ -13,14 +13,43 @@ import { CLAIM_KEEPALIVE, setServerKeepalive, type ServerKeepalive } from './ser
  * together, and the first to finish would drop it under the other; two recoveries of one database
  * would rename it under each other.
  */
-const CLAIM_KEY = 0x64726176; // 'drav'
+export const CLAIM_KEY = 0x64726176; // 'drav'
 
 /** The target's name claimed on its server for as long as the run lasts; release() ends the claim. */
 export interface TargetClaim {
   release(): Promise<void>;
   /** The keepalive of the claim's session as the server reports it: how soon it ends the claim of a lost runner. */
   keepalive: ServerKeepalive;
+  /**
+   * Proves that this run's session still holds the claim, or throws ClaimLostError (and ends the
+   * session): called right before each step that cannot be undone, since the claim can end while
+   * the run goes on (see ClaimLostError).
+   */
+  assertHeld(step: ClaimedStep): Promise<void>;
+  /** Whether this run's session still holds the claim (proven as assertHeld proves it); a lost claim's session is ended. */
+  isHeld(): Promise<boolean>;
 }
+
+/** What the message of a lost claim says: the step it stopped before, what the run had done, how to go on. */
+export interface ClaimedStep {
+  /** The step not taken, as in "before renaming the databases". */
+  before: string;
+  /** What this run had done until then. */
+  done: string;
+  /** How to go on: what a re-run does. */
+  next: string;
+}
+
+/**
+ * The claim ended while the run went on: its session is gone or no longer holds the lock. Another
+ * run may hold it now, so the run stops before the step it was about to take.
+ */
+export class ClaimLostError extends Error {
+  override name = 'ClaimLostError';
+}
+
+/** How long the claim's session gets to answer before the claim counts as lost: the server answers such a query in milliseconds. */
+export const CLAIM_CHECK_MS = 10_000;
 
 /** The lock's second key: the claimed name (the target database's, unless given), hashed by the server. */
 function nameKey(name: string): string {
@@ -51,8 +80,54 @@ export async function claimTarget(
     await session.close();
     throw error;
   }
-  // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
-  return { release: () => session.close().catch(() => undefined), keepalive: applied };
+  const display = name === target.database ? target.display : name;
+  return {
+    // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
+    release: () => session.close().catch(() => undefined),
+    keepalive: applied,
+    assertHeld: (step) => assertHeld(session, name, display, step),
+    isHeld: async () => (await lostBecause(session, name)) === undefined,
+  };
+}
+
+/**
+ * Why the session no longer proves the claim, or undefined when it does: it answers within
+ * CLAIM_CHECK_MS that it holds the lock (pg_locks of its own backend).
+ */
+async function whyNotHeld(session: PsqlSession, name: string): Promise<string | undefined> {
+  const held = `SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+      AND classid = ${CLAIM_KEY} AND objid = ${nameKey(name)}::oid AND objsubid = 2)`;
+  const answer = session.value(held).then(
+    (value) => (value === 't' ? undefined : 'its session is connected but no longer holds the lock'),
+    (error: unknown) => `its session has ended (${errorMessage(error).split('\n')[0] ?? ''})`,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`its session did not answer within ${CLAIM_CHECK_MS / 1000} s`), CLAIM_CHECK_MS);
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Why the claim is lost, its session ended then; undefined while it is held. */
+async function lostBecause(session: PsqlSession, name: string): Promise<string | undefined> {
+  const why = await whyNotHeld(session, name);
+  if (why !== undefined) session.abandon();
+  return why;
+}
+
+async function assertHeld(session: PsqlSession, name: string, display: string, step: ClaimedStep): Promise<void> {
+  const why = await lostBecause(session, name);
+  if (why === undefined) return;
+  throw new ClaimLostError(
+    `this run's claim on ${display} was lost before ${step.before}: ${why}. ` +
+      "A claim ends when the runner's network stalls for over a minute, when the server restarts or fails over, " +
+      'or when its session is terminated (pg_terminate_backend); another run may hold it now, so this run stopped here ' +
+      `and changed nothing further. Done so far: ${step.done}. ${step.next}`,
+  );
 }
 
 function restoreVerifyRefusal(target: DatabaseTarget): (holder: string) => string {

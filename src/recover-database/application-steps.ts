@@ -2,6 +2,7 @@ import { databaseEnv } from '../checks/smoke.js';
 import { proveWithChecks, proveWithSmoke } from '../checks/user-proof.js';
 import { waitHealthy } from '../health/wait.js';
 import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
+import type { TargetClaim } from '../postgres/target-claim.js';
 import type { StepRecorder } from '../report/report.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import type { Backoff } from '../util/backoff.js';
@@ -34,6 +35,21 @@ export const DEFAULT_PACING: CutoverPacing = {
 export interface ApplicationSteps {
   run: RecoveryBase;
   steps: StepRecorder;
+  /** This run's claim, proven before each step that cannot be undone (absent in plan mode). */
+  claim?: TargetClaim;
+}
+
+/**
+ * Stops the run before `before` when its claim was lost (another run may be recovering the same
+ * database now), naming the steps it had done: a re-run resumes after them.
+ */
+export async function assertClaimed(execution: ApplicationSteps, before: string): Promise<void> {
+  const done = execution.steps.steps.filter((step) => step.status === 'passed').map((step) => step.name);
+  await execution.claim?.assertHeld({
+    before,
+    done: done.length ? done.join(', ') : 'nothing',
+    next: 'Run again once no other run is recovering this database: the re-run resumes where this run stopped.',
+  });
 }
 
 /**
@@ -72,7 +88,11 @@ export async function commandStep(
   if (!words) return execution.steps.skip(name, `no ${input}`);
   await execution.steps.run(
     name,
-    () => runCommand(execution, input, words),
+    async () => {
+      // start-command is not guarded: starting the application is what a re-run would do too.
+      if (input !== 'start-command') await assertClaimed(execution, `running ${input}`);
+      return runCommand(execution, input, words);
+    },
     (detail) => detail,
   );
 }

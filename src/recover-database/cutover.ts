@@ -1,7 +1,7 @@
 import { quoteIdent } from '../postgres/identifiers.js';
 import { StepFailure } from '../report/step-pipeline.js';
 import { pollUntil } from '../util/backoff.js';
-import { bringUpApplication, commandStep, type CutoverPacing } from './application-steps.js';
+import { assertClaimed, bringUpApplication, commandStep, type CutoverPacing } from './application-steps.js';
 import { setJournal, type Execution } from './restore-beside.js';
 import { STEP } from './steps.js';
 import { describeSessions, sessionsIn, type SessionOnServer } from './server-state.js';
@@ -39,6 +39,7 @@ async function clearSessions(execution: Execution, pacing: CutoverPacing): Promi
       `sessions: ${sessions.length} still use ${databases.join(' or ')}: ${describeSessions(sessions)}. Nothing was renamed: stop them (stop-command), or set terminate-connections: true to end them, and run again`,
     ]);
   }
+  await assertClaimed(execution, `terminating the sessions in ${databases.join(' and ')}`);
   await maintenance.query(
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`,
   );
@@ -60,6 +61,7 @@ async function rename(execution: Execution): Promise<string> {
       : [`ALTER DATABASE ${quoteIdent(production)} RENAME TO ${quoteIdent(plan.keptAs)}`]),
     `ALTER DATABASE ${quoteIdent(plan.restoredAs)} RENAME TO ${quoteIdent(production)}`,
   ];
+  await assertClaimed(execution, `renaming the databases (${statements.join('; ')})`);
   await maintenance.query('BEGIN');
   try {
     for (const statement of statements) await maintenance.query(statement);

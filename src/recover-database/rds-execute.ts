@@ -15,7 +15,13 @@ import type { StepRecorder } from '../report/report.js';
 import type { Backoff } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { plural } from '../util/format.js';
-import { bringUpApplication, commandStep, userProofSteps, type CutoverPacing } from './application-steps.js';
+import {
+  assertClaimed,
+  bringUpApplication,
+  commandStep,
+  userProofSteps,
+  type CutoverPacing,
+} from './application-steps.js';
 import { claimName, claimRefusal, restoredIdentifier, restoredTarget } from './rds-claim.js';
 import { MADE_BY, runTag, TAG } from './rds-journal.js';
 import { movedTo } from './rds-record.js';
@@ -127,6 +133,7 @@ async function waitAvailable(execution: RdsExecution, id: string): Promise<Insta
 async function connectRestored(
   execution: RdsExecution,
   restored: InstanceState,
+  refusal = claimRefusal(execution.run, execution.plan),
 ): Promise<{ target: DatabaseTarget; psqlPath: string }> {
   const { run, pacing } = execution;
   const endpoint = endpointText(restored);
@@ -143,7 +150,7 @@ async function connectRestored(
     final: run.settings.database.auth ? undefined : PASSWORD_REFUSED,
   });
   const { plan } = execution;
-  execution.claim = await claimTarget(target, psqlPath, claimRefusal(run, plan), claimName(plan, target.database));
+  execution.claim = await claimTarget(target, psqlPath, refusal, claimName(plan, target.database));
   return { target, psqlPath };
 }
 
@@ -194,6 +201,7 @@ async function renameDamaged(execution: RdsExecution): Promise<string> {
   const { run, plan } = execution;
   const damaged = plan.damaged;
   if (!damaged?.arn) throw new Error(`${run.rds.instanceId}: RDS reports no ARN to tag`);
+  await assertClaimed(execution, `renaming ${damaged.id} to ${plan.keptAs}`);
   await addInstanceTags(
     run.client,
     damaged.arn,
@@ -205,11 +213,30 @@ async function renameDamaged(execution: RdsExecution): Promise<string> {
   return `${damaged.id} → ${plan.keptAs} (available; deletion protection ${kept.deletionProtection ? 'on' : 'off'}, as it was; tagged ${TAG.replacedBy}=${plan.restoredId})`;
 }
 
+/**
+ * Renaming an instance restarts it, which ends this run's claim on it: claimed again under the
+ * production identifier before migrate-command, unless it survived. A run that took it meanwhile keeps it.
+ */
+async function claimAgain(execution: RdsExecution, restored: InstanceState): Promise<void> {
+  const { run, plan } = execution;
+  if (!execution.claim || (await execution.claim.isHeld())) return;
+  await execution.claim.release();
+  execution.claim = undefined;
+  await connectRestored(
+    execution,
+    restored,
+    (holder) =>
+      `another run is recovering ${run.rds.instanceId} (${holder}): it claimed ${restored.id} while the rename of ${plan.restoredId} restarted it; this run stopped after the renames, before migrate-command: let the other run finish, then run again if it stopped`,
+  );
+}
+
 async function renameRestored(execution: RdsExecution): Promise<string> {
   const { run, plan } = execution;
+  await assertClaimed(execution, `renaming ${plan.restoredId} to ${run.rds.instanceId}`);
   await renameInstance(run.client, plan.restoredId, run.rds.instanceId, region(execution));
   run.details.recovered = true;
   const now = await waitAvailable(execution, run.rds.instanceId);
+  await claimAgain(execution, now);
   return `${plan.restoredId} → ${run.rds.instanceId} (available at ${endpointText(now) ?? '?'}: the production endpoint)`;
 }
 
@@ -243,6 +270,7 @@ async function moveRecord(execution: RdsExecution): Promise<string> {
   const { record, damaged } = plan;
   if (!record || !run.route53 || !damaged?.arn)
     throw new Error('cutover: dns without its record or the damaged instance');
+  await assertClaimed(execution, `moving ${bareDnsName(record.target.name)} to ${plan.restoredId}`);
   await addInstanceTags(
     run.client,
     damaged.arn,

@@ -5,6 +5,7 @@ import { withDatabase, type DatabaseTarget } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/identifiers.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { findRestoreClient, restoreCustom, restorePlain } from '../postgres/restore-process.js';
+import type { TargetClaim } from '../postgres/target-claim.js';
 import type { StepRecorder } from '../report/report.js';
 import { checkFreeSpace, compareWithManifest, downloadToFile } from '../storage/backup-download.js';
 import { compareParts, downloadBytesOf, downloadParts, partsOnDisk } from '../storage/backup-parts.js';
@@ -25,6 +26,8 @@ export interface Execution {
   psqlPath: string;
   steps: StepRecorder;
   journal: Journal;
+  /** This run's claim on the production database's name. */
+  claim?: TargetClaim;
 }
 
 export function restoredTarget(execution: Execution): DatabaseTarget {

@@ -178,7 +178,7 @@ async function planAndExecute(run: RecoveryRun, steps: StepRecorder, pacing: Cut
           }
         : plan.phase.journal;
     if (settings.mode === 'execute')
-      await execute({ run, plan, maintenance: session, psqlPath, steps, journal }, pacing);
+      await execute({ run, plan, maintenance: session, psqlPath, steps, journal, claim }, pacing);
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(errorMessage(caught));
     error.message = redact(error instanceof StepFailure ? error.reasons.join('; ') : error.message, run.secrets);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { findClient, type ClientBinary } from '../postgres/binaries.js';
+import { quoteIdent } from '../postgres/identifiers.js';
 import { PsqlSession } from '../postgres/psql-session.js';
 import { withSession } from '../postgres/with-session.js';
 import { notApplicable, StepPipeline, type Step } from '../report/step-pipeline.js';
@@ -206,6 +207,12 @@ async function downloadStep(run: RestoreRun, { backup, manifest }: Selection): P
  */
 async function createDatabaseStep(run: RestoreRun, { psqlPath, state }: PreparedTarget): Promise<CreatedDatabase> {
   const { target, allowOverwrite, keepDatabase } = run.settings;
+  const replaces = state.exists && (allowOverwrite || state.leftBy);
+  await run.claim?.assertHeld({
+    before: `${replaces ? 'dropping and recreating' : state.exists ? 'restoring into' : 'creating'} ${target.display}`,
+    done: `no database was created, changed or dropped${state.exists ? ` (${target.display} is as it was)` : ''}`,
+    next: 'Run again once no other run uses the target database.',
+  });
   if (state.exists && !allowOverwrite && !state.leftBy)
     return {
       created: false,
@@ -263,6 +270,12 @@ async function dropStep(
   { psqlPath, serverMajor, cancelled }: { psqlPath: string; serverMajor: number; cancelled: boolean },
 ): Promise<string> {
   if (cancelled) run.log.info('dropping the scratch database after the cancellation');
+  const { display } = run.settings.target;
+  await run.claim?.assertHeld({
+    before: `dropping ${display}`,
+    done: 'created it and restored the backup into it; it is left as it is (another run may be using it now)',
+    next: `The next run on this target finds it left by this run and drops and recreates it; or, once no run uses it, drop it: DROP DATABASE ${quoteIdent(run.settings.target.database)};`,
+  });
   await dropScratchDatabase(run.settings.target, psqlPath, serverMajor);
   run.details.target.dropped = true;
   return `dropped ${run.settings.target.display}`;

@@ -3,7 +3,7 @@ import { findClient } from '../../src/postgres/binaries.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../../src/postgres/connection.js';
 import { PsqlSession } from '../../src/postgres/psql-session.js';
 import { CLAIM_KEEPALIVE, type ServerKeepalive } from '../../src/postgres/server-keepalive.js';
-import { claimTarget, type TargetClaim } from '../../src/postgres/target-claim.js';
+import { CLAIM_CHECK_MS, claimTarget, type TargetClaim } from '../../src/postgres/target-claim.js';
 import { ConfigurationError } from '../../src/errors.js';
 import { startPostgres, type PostgresServer } from '../../harness/postgres.js';
 import { stackFromEnv } from '../../harness/stack.js';
@@ -93,7 +93,14 @@ describe('a runner that vanishes while it holds a claim (its packets dropped: no
     expect(await observer.value(`SELECT count(*) FROM pg_stat_activity WHERE pid = ${pid}`)).toBe('0');
 
     const next = await claimTarget(local, psql, undefined, 'scratch');
+    // The runner, cut off, checks its claim before its next irreversible step: no answer comes, and it stops.
+    const askedAt = Date.now();
+    await expect(lost.assertHeld({ before: 'dropping it', done: 'nothing', next: 'Run again.' })).rejects.toThrow(
+      "this run's claim on scratch was lost before dropping it: its session ",
+    );
+    expect(Date.now() - askedAt).toBeLessThan(CLAIM_CHECK_MS + 2_000);
     await next.release();
+    // Abandoned by the check: releasing it does not wait on the unanswered statement.
     await lost.release();
   });
 });

@@ -19,6 +19,7 @@ import { serveRestores, type RestoreService } from '../../harness/rds-restores.j
 import { stackFromEnv } from '../../harness/stack.js';
 import { waitUntil } from '../../harness/wait.js';
 import { holdingCommandStarted } from '../helpers/holding-command.js';
+import { CLAIM_KEY } from '../../src/postgres/target-claim.js';
 import { actionsSeen, startRecordingProxy } from './fixtures.js';
 import {
   addPayments,
@@ -50,7 +51,7 @@ describe('the bundled recover-database action from RDS (node24, against moto and
   beforeAll(async () => {
     primary = await startShopPrimary();
     service = serveRestores(primary, stackFromEnv().awsEndpoint, { serves: (r) => sources.includes(r.sourceInstance) });
-    for (let i = 0; i < 9; i += 1) sources.push(await createSource());
+    for (let i = 0; i < 10; i += 1) sources.push(await createSource());
     await addPayments(primary, 3);
     beforeCorruption = await serverNow(primary);
     const snapshotted = sources[4] as string;
@@ -396,6 +397,56 @@ describe('the bundled recover-database action from RDS (node24, against moto and
       expect(again.exitCode).toBe(0);
       expect((await report(again)).details.phase).toBe('done');
       expect(await record()).toEqual([['CNAME', [restored.Endpoint?.Address]]]);
+    },
+    LONG,
+  );
+
+  test(
+    'the claim on the restored instance ends during stop-command (as a restart, a failover or a terminated session ends it): the run stops before the renames, production keeps its identifier',
+    async () => {
+      const source = sources[9] as string;
+      const before = await describeInstance(source, PRIMARY_REGION);
+      const held = join(dir, `${source}.stop`);
+      const release = join(dir, `${source}.release`);
+      const proxy = await startRecordingProxy();
+      let run: BundledActionRun;
+      try {
+        const running = recover(
+          source,
+          {
+            mode: 'execute',
+            confirm: source,
+            'expected-recovery-point': beforeCorruption.toISOString(),
+            'stop-command': heldCommand(held, release),
+          },
+          proxy.url,
+        );
+        await waitUntil('the run in its stop-command', () => holdingCommandStarted(held), { timeoutMs: LONG });
+        const restored = service.served.find((s) => s.sourceInstance === source)?.server;
+        expect(
+          await psql(
+            restored?.url('postgres') ?? '',
+            `SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${CLAIM_KEY}`,
+          ),
+        ).toBe('1');
+        await writeFile(release, '');
+        run = await running;
+      } finally {
+        await proxy.close();
+      }
+      expect([run.exitCode, run.outputs.recovered]).toEqual([1, 'false']);
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `this run's claim on ${source}-recovered-\\d{14}/shop was lost before renaming ${source} to ${source}-damaged-\\d{14}: its session has ended`,
+        ),
+      );
+      expect(run.stdout).toContain(
+        'Done so far: plan, restore instance, wait for instance, connect, checks, stop-command.',
+      );
+      const written = changes(actionsSeen(proxy));
+      expect(written).not.toContain('ModifyDBInstance');
+      expect(written).not.toContain('AddTagsToResource');
+      expect((await describeInstance(source, PRIMARY_REGION)).DbiResourceId).toBe(before.DbiResourceId);
     },
     LONG,
   );

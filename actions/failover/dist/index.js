@@ -81782,6 +81782,10 @@ class PsqlSession {
         }
         await this.child;
     }
+    /** Ends psql at once, without waiting for what it is doing (an unanswered statement): its connection closes with it. */
+    abandon() {
+        this.child.kill('SIGKILL');
+    }
     onStdout(chunk) {
         this.buffer += chunk;
         for (;;) {

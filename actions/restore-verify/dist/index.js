@@ -77792,10 +77792,9 @@ class BackupStore {
         const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
         return { backups, orphanManifests, orphanParts };
     }
-    /** The backup's manifest; with `versionId`, that version of it (a noncurrent one, under a delete marker). */
-    async readManifest(backupKey, versionId) {
+    async readManifest(backupKey) {
         try {
-            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey), VersionId: versionId }));
+            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
@@ -78560,6 +78559,24 @@ function measureRto(steps) {
     ]);
 }
 
+;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
+/** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+/** Quotes a value as a PostgreSQL string literal (standard_conforming_strings on, the default since 9.1). */
+function quoteLiteral(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+function qualifiedName(table) {
+    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+}
+/** schema.name as people write it, for reports. */
+function displayName(table) {
+    const part = (name) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdent(name));
+    return `${part(table.schema)}.${part(table.name)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/psql-protocol.ts
 
 /**
@@ -78674,6 +78691,10 @@ class PsqlSession {
             this.child.stdin?.end('\\q\n');
         }
         await this.child;
+    }
+    /** Ends psql at once, without waiting for what it is doing (an unanswered statement): its connection closes with it. */
+    abandon() {
+        this.child.kill('SIGKILL');
     }
     onStdout(chunk) {
         this.buffer += chunk;
@@ -79337,24 +79358,6 @@ async function ownershipStep(ctx, manifest, server) {
         grants ? '' : 'grants not compared (the dump was made with --no-privileges)',
     ].filter(Boolean);
     return [`${owned} owned entries and ${granted} grants of ${rows.length} roles match the manifest`, ...skipped].join('; ');
-}
-
-;// CONCATENATED MODULE: ./src/postgres/identifiers.ts
-/** Quotes a name as a PostgreSQL identifier, so any name is safe in any statement. */
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-/** Quotes a value as a PostgreSQL string literal (standard_conforming_strings on, the default since 9.1). */
-function quoteLiteral(value) {
-    return `'${value.replace(/'/g, "''")}'`;
-}
-function qualifiedName(table) {
-    return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
-}
-/** schema.name as people write it, for reports. */
-function displayName(table) {
-    const part = (name) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteIdent(name));
-    return `${part(table.schema)}.${part(table.name)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/globals.ts
@@ -80343,6 +80346,15 @@ async function setServerKeepalive(session, keepalive) {
  * would rename it under each other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
+/**
+ * The claim ended while the run went on: its session is gone or no longer holds the lock. Another
+ * run may hold it now, so the run stops before the step it was about to take.
+ */
+class ClaimLostError extends Error {
+    name = 'ClaimLostError';
+}
+/** How long the claim's session gets to answer before the claim counts as lost: the server answers such a query in milliseconds. */
+const CLAIM_CHECK_MS = 10_000;
 /** The lock's second key: the claimed name (the target database's, unless given), hashed by the server. */
 function nameKey(name) {
     return `hashtext(${quoteLiteral(name)})`;
@@ -80366,8 +80378,49 @@ async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(targ
         await session.close();
         throw error;
     }
-    // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
-    return { release: () => session.close().catch(() => undefined), keepalive: applied };
+    const display = name === target.database ? target.display : name;
+    return {
+        // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
+        release: () => session.close().catch(() => undefined),
+        keepalive: applied,
+        assertHeld: (step) => assertHeld(session, name, display, step),
+        isHeld: async () => (await lostBecause(session, name)) === undefined,
+    };
+}
+/**
+ * Why the session no longer proves the claim, or undefined when it does: it answers within
+ * CLAIM_CHECK_MS that it holds the lock (pg_locks of its own backend).
+ */
+async function whyNotHeld(session, name) {
+    const held = `SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+      AND classid = ${CLAIM_KEY} AND objid = ${nameKey(name)}::oid AND objsubid = 2)`;
+    const answer = session.value(held).then((value) => (value === 't' ? undefined : 'its session is connected but no longer holds the lock'), (error) => `its session has ended (${errorMessage(error).split('\n')[0] ?? ''})`);
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(`its session did not answer within ${CLAIM_CHECK_MS / 1000} s`), CLAIM_CHECK_MS);
+    });
+    try {
+        return await Promise.race([answer, late]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** Why the claim is lost, its session ended then; undefined while it is held. */
+async function lostBecause(session, name) {
+    const why = await whyNotHeld(session, name);
+    if (why !== undefined)
+        session.abandon();
+    return why;
+}
+async function assertHeld(session, name, display, step) {
+    const why = await lostBecause(session, name);
+    if (why === undefined)
+        return;
+    throw new ClaimLostError(`this run's claim on ${display} was lost before ${step.before}: ${why}. ` +
+        "A claim ends when the runner's network stalls for over a minute, when the server restarts or fails over, " +
+        'or when its session is terminated (pg_terminate_backend); another run may hold it now, so this run stopped here ' +
+        `and changed nothing further. Done so far: ${step.done}. ${step.next}`);
 }
 function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
@@ -81044,6 +81097,7 @@ async function readServerDataLocation(target, psqlPath) {
 
 
 
+
 async function selectStep(run) {
     const catalog = await readCatalog(run.store);
     run.details.catalog = {
@@ -81141,6 +81195,12 @@ async function downloadStep(run, { backup, manifest }) {
  */
 async function createDatabaseStep(run, { psqlPath, state }) {
     const { target, allowOverwrite, keepDatabase } = run.settings;
+    const replaces = state.exists && (allowOverwrite || state.leftBy);
+    await run.claim?.assertHeld({
+        before: `${replaces ? 'dropping and recreating' : state.exists ? 'restoring into' : 'creating'} ${target.display}`,
+        done: `no database was created, changed or dropped${state.exists ? ` (${target.display} is as it was)` : ''}`,
+        next: 'Run again once no other run uses the target database.',
+    });
     if (state.exists && !allowOverwrite && !state.leftBy)
         return {
             created: false,
@@ -81186,6 +81246,12 @@ async function verifyStep(run, { manifest, psqlPath }) {
 async function dropStep(run, { psqlPath, serverMajor, cancelled }) {
     if (cancelled)
         run.log.info('dropping the scratch database after the cancellation');
+    const { display } = run.settings.target;
+    await run.claim?.assertHeld({
+        before: `dropping ${display}`,
+        done: 'created it and restored the backup into it; it is left as it is (another run may be using it now)',
+        next: `The next run on this target finds it left by this run and drops and recreates it; or, once no run uses it, drop it: DROP DATABASE ${quoteIdent(run.settings.target.database)};`,
+    });
     await dropScratchDatabase(run.settings.target, psqlPath, serverMajor);
     run.details.target.dropped = true;
     return `dropped ${run.settings.target.display}`;
