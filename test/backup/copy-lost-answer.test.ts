@@ -159,3 +159,31 @@ test('a copy whose completion answer was lost, then fails to write its manifest,
     await copyS3.close();
   }
 });
+
+test('a copy whose retried completion is refused, and whose object then cannot be read, fails saying it cannot tell whether the object is its own', async () => {
+  const bucket = await createBucket('primary');
+  const copyBucket = await createRegionalBucket(COPY_REGION, { prefix: 'copy-lost-unknown' });
+  const object = new RegExp(`^/${copyBucket}/database/${BACKUP}$`);
+  const copyS3 = await s3LosingFirstAnswer(
+    stackFromEnv().awsEndpoint,
+    completionOf('')(copyBucket),
+    PRECONDITION_FAILED,
+    (method, path) => method === 'HEAD' && object.test(path),
+  );
+  try {
+    const result = await backup({ bucket, 'copy-bucket': copyBucket, 'copy-endpoint-url': copyS3.url });
+
+    expect(copyS3.lost).toHaveLength(1);
+    expect(result.copy?.status).toBe('failed');
+    // S3 may hold the copy's object: the error does not say that nothing was stored.
+    expect(result.copy?.error).toMatch(
+      new RegExp(
+        `^copying s3://${bucket}/${result.key} to s3://${copyBucket}/${result.key} failed: S3 refused to create s3://${copyBucket}/${result.key} \\(PreconditionFailed\\), and the object there could not be read to tell whether it is this run's own`,
+      ),
+    );
+    expect(await listKeys(copyBucket)).toEqual([result.key]);
+    expect(await openMultipartUploads(copyBucket)).toEqual([]);
+  } finally {
+    await copyS3.close();
+  }
+});
