@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 344:
+/***/ 6671:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64007,6 +64007,14 @@ function resolveCompression(spec, format, pgDumpMajor, pgDumpVersion) {
     return { ...chosen, label, pgDumpArgs: [`--compress=${chosen.method === 'none' ? 0 : chosen.level}`] };
 }
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -64017,8 +64025,6 @@ function isPlainObject(value) {
 	return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/file-url.js
 
 
@@ -64079,8 +64085,6 @@ const normalizeParameters = (rawFile, rawArguments = [], rawOptions = {}) => {
 	return [filePath, normalizedArguments, options];
 };
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/uint-array.js
@@ -65223,8 +65227,6 @@ const handleCommand = (filePath, rawArguments, rawOptions) => {
 	};
 };
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/cross-spawn/index.js
 var cross_spawn = __nccwpck_require__(546);
 ;// CONCATENATED MODULE: ./node_modules/npm-run-path/node_modules/path-key/index.js
@@ -67001,8 +67003,6 @@ const ENCODING_ALIASES = {
 
 const serializeEncoding = encoding => typeof encoding === 'string' ? `"${encoding}"` : String(encoding);
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/cwd.js
 
 
@@ -73168,6 +73168,95 @@ const {
 } = getIpcExport();
 
 
+;// CONCATENATED MODULE: ./src/util/child-process.ts
+/**
+ * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
+ * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
+ * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
+ * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
+ * or a migration left running by a run that is gone would go on changing a database nobody watches.
+ *
+ * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
+ * executes the program: the process started is the program itself (its pid, process group, exit
+ * status, signals and standard streams), and the kernel kills it when the thread that started it
+ * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
+ * of the action's process. The signal is the program's own: what it started itself (a script's
+ * children) is stopped when the action cancels, by its process group, not when the action is killed.
+ * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
+ */
+
+
+
+
+
+/** Whether `path` is a file this process may execute. */
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Where `name` is on a PATH (a program name without a slash), or undefined. */
+function onPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter))
+        if (dir && executable((0,external_node_path_.join)(dir, name)))
+            return (0,external_node_path_.join)(dir, name);
+    return undefined;
+}
+let setpriv;
+/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
+function parentDeathTool() {
+    if (setpriv !== undefined)
+        return setpriv;
+    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
+    const works = found !== undefined &&
+        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
+            env: { PATH: process.env.PATH ?? '' },
+            stdio: 'ignore',
+            timeout: 10_000,
+        }).status === 0;
+    setpriv = works ? found : null;
+    return setpriv;
+}
+/** What the debug log says about the programs this action will start. */
+function childProcessesNote() {
+    const tool = parentDeathTool();
+    return tool
+        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
+        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
+}
+/** Whether the program a command names can be found, as its spawn would look for it. */
+function programFound(file, where) {
+    if (!file.includes('/'))
+        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
+    return executable((0,external_node_path_.isAbsolute)(file) ? file : (0,external_node_path_.resolve)(where.cwd ?? process.cwd(), file));
+}
+/**
+ * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
+ * is missing. A program that cannot be found is started as it is too, so that starting it fails as
+ * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
+ */
+function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
+    if (!tool || !programFound(file, where))
+        return { file, args: [...args] };
+    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
+}
+const folder = (cwd) => (cwd instanceof URL ? (0,external_node_url_.fileURLToPath)(cwd) : cwd);
+/** Node's spawn, the program tied to the action's process. */
+function spawnProgram(file, args, options) {
+    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
+    return (0,external_node_child_process_.spawn)(command.file, command.args, options);
+}
+/** execa, the program tied to the action's process. */
+function execaProgram(file, args, options) {
+    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
+    return execa(command.file, command.args, options);
+}
+
 ;// CONCATENATED MODULE: ./src/util/redact.ts
 const MASK = '***';
 /**
@@ -73321,7 +73410,7 @@ async function startPgDump(pgDump, target, args, signal) {
     const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
-    const child = (0,external_node_child_process_.spawn)(command.file, command.args, {
+    const child = spawnProgram(command.file, command.args, {
         env,
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
@@ -73430,7 +73519,7 @@ function parseDumpRoles(sql) {
  * same objects) and reads the roles it depends on. `--create` adds the database's own entries.
  */
 async function readDumpRoles(pgDump, target, args, create) {
-    const result = await execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
+    const result = await execaProgram(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -73464,7 +73553,7 @@ class GlobalsDumpError extends Error {
  */
 async function dumpGlobals(pgDump, target) {
     const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump.path), 'pg_dumpall');
-    const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
+    const result = await execaProgram(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -74682,7 +74771,7 @@ async function isExecutable(path) {
         return false;
     }
 }
-async function onPath(tool) {
+async function binaries_onPath(tool) {
     for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter)) {
         if (dir && (await isExecutable((0,external_node_path_.join)(dir, tool))))
             return (0,external_node_path_.join)(dir, tool);
@@ -74728,7 +74817,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa(path, ['--version'], { env: childEnv(), extendEnv: false });
+    const { stdout } = await execaProgram(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -74740,7 +74829,7 @@ async function describeBinary(tool, path) {
  * Without `serverMajor`, the one on PATH.
  */
 async function findClient(tool, serverMajor, serverVersion) {
-    const fromPath = await onPath(tool);
+    const fromPath = await binaries_onPath(tool);
     const candidates = [];
     if (fromPath)
         candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
@@ -74844,7 +74933,7 @@ class PsqlSession {
         void child.then((result) => this.onExit(`psql exited with code ${String(result.exitCode ?? result.signal)}`));
     }
     static async open(target, options = {}) {
-        const child = execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+        const child = execaProgram(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: await psqlEnv(target, 'dr-actions'),
             extendEnv: false,
             stdin: 'pipe',
@@ -75772,7 +75861,9 @@ const WRITE_ID = 'write-id';
  * returns the object it created. When S3 refuses the write as the key is taken (412, 409), or a
  * retried completion finds the multipart upload gone (NoSuchUpload, as S3 answers once an upload
  * has completed), the object at the key is this write's own when it carries this write's id: S3
- * stored it and the answer was lost. It is then taken as written; else the error stands.
+ * stored it and the answer was lost. It is then taken as written; else the error stands. Every
+ * conditional write of a backup and of its copy goes through here. `write` must let S3's error
+ * reach it as S3 named it (its name is what tells a lost answer).
  */
 async function createOnce(store, key, write) {
     const writeId = (0,external_node_crypto_.randomUUID)();
@@ -75784,7 +75875,7 @@ async function createOnce(store, key, write) {
         if (!isKeyTakenError(error) && errorName(error) !== 'NoSuchUpload')
             throw error;
         const stored = await store.metadata(key).catch((headError) => {
-            throw new Error(`S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`);
+            throw new WriteOwnerUnknownError(`S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`);
         });
         if (!stored?.etag || stored.metadata[WRITE_ID] !== writeId)
             throw error;
@@ -75793,6 +75884,10 @@ async function createOnce(store, key, write) {
     if (!etag)
         throw new Error(`S3 returned no ETag for ${key}`);
     return { key, etag };
+}
+/** S3 refused a write as its key is taken, and the object there could not be read: it may be the write's own. */
+class WriteOwnerUnknownError extends Error {
+    name = 'WriteOwnerUnknownError';
 }
 function errorName(error) {
     return error?.name;
@@ -76256,7 +76351,7 @@ function tableDataOids(listing) {
  * data (to a pipe too), and both readers exit once they have read it, without the data.
  */
 function startTocReaders(pgRestore, target, options) {
-    const reader = (readerArgs) => execa(pgRestore, readerArgs, {
+    const reader = (readerArgs) => execaProgram(pgRestore, readerArgs, {
         env: childEnv(),
         extendEnv: false,
         reject: false,
@@ -76298,7 +76393,7 @@ function startTocReaders(pgRestore, target, options) {
  * A backup of one custom-format archive reads the same from its dump's own stream instead.
  */
 async function readDumpContents(pgDump, target, args, options = {}) {
-    const dump = execa(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
+    const dump = execaProgram(pgDump.path, ['--format=custom', '--compress=0', ...args, `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions backup table list' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -77216,13 +77311,15 @@ function copyPartSize(sizeBytes) {
 }
 /**
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
- * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it from the source region, nothing
- * passes through the runner), then the copy is checked (its size and S3's full-object checksum
- * against the manifest), then the globals the manifest records (read and checked against it),
- * and the manifest is written last. Every write is conditional
- * (If-None-Match: *), so a copy never replaces anything. When the object was copied but could not
- * be checked or published, it is left without a manifest: incomplete, never restored as verified,
- * and removed by the copy bucket's retention after a day.
+ * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it
+ * from the source region, nothing passes through the runner), then the copy is checked (its size
+ * and S3's full-object checksum against the manifest), then the globals the manifest records (read
+ * and checked against it), and the manifest is written last. Every write is conditional
+ * (If-None-Match: *), so a copy never replaces anything, and goes through createOnce, so a write S3
+ * stored but whose answer was lost is known as the copy's own when the SDK's retry is refused.
+ * When the object was copied but could not be checked or published, it is left without a
+ * manifest: incomplete, never restored as verified, and removed by the copy bucket's retention
+ * after a day.
  */
 async function copyBackup(source, manifest, target) {
     const where = `s3://${target.store.bucket}/${manifest.key}`;
@@ -77271,12 +77368,33 @@ async function copyBackup(source, manifest, target) {
         throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
     }
 }
+/**
+ * Copies one object server side, created only where nothing is stored yet, with a write id of the
+ * copy's own in place of the primary's (createOnce): the primary's id is its upload's, carried by
+ * every copy of the backup and by any replica of it, so it cannot tell this copy's write from any
+ * other's. With its own id, a completion whose answer was lost, and which is refused when the SDK
+ * sends it again, is known as this copy's by the object S3 stored.
+ */
 async function copyObject(source, manifest, target) {
-    const { client, bucket: Bucket } = target.store;
+    const { bucket } = target.store;
     const Key = manifest.key;
     const head = await source.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: source.bucket, Key }));
     if (head.ContentLength !== manifest.sizeBytes)
         throw new Error(`s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`);
+    const copy = (writeId) => multipartCopy(source, manifest, target, { ...head, Metadata: { ...head.Metadata, [WRITE_ID]: writeId } });
+    return createOnce(target.store, Key, copy).catch((error) => {
+        const what = `copying s3://${source.bucket}/${Key} to s3://${bucket}/${Key} failed`;
+        // When the object at the key could not be read, it may be this copy's: then something was stored.
+        throw new Error(`${what}${error instanceof WriteOwnerUnknownError ? '' : ', nothing was stored'}: ${errorMessage(error)}`);
+    });
+}
+/**
+ * The multipart copy of `manifest`'s object, in ranges, completed only where nothing is stored yet;
+ * it returns the copy's ETag. On failure the upload is aborted and S3's error is passed on as it came.
+ */
+async function multipartCopy(source, manifest, target, head) {
+    const { client, bucket: Bucket } = target.store;
+    const Key = manifest.key;
     const created = await client.send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4({
         Bucket,
         Key,
@@ -77293,28 +77411,9 @@ async function copyObject(source, manifest, target) {
     if (!UploadId)
         throw new Error(`S3 returned no upload id for ${Key}`);
     try {
-        const size = manifest.sizeBytes;
-        const partSize = copyPartSize(size);
-        const ranges = size <= partSize
-            ? [undefined]
-            : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
-        const parts = await concurrency_mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
-            const PartNumber = index + 1;
-            const copied = await client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
-                Bucket,
-                Key,
-                UploadId,
-                PartNumber,
-                CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
-                CopySourceRange: range,
-            }));
-            const result = copied.CopyPartResult;
-            if (!result?.ETag)
-                throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
-            return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
-        });
+        const parts = await copyRanges(source, manifest.key, manifest.sizeBytes, { client, Bucket, UploadId });
         const checksum = manifest.storageChecksum;
-        await client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+        const completed = await client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
             Bucket,
             Key,
             UploadId,
@@ -77326,11 +77425,35 @@ async function copyObject(source, manifest, target) {
                 : {}),
             MultipartUpload: { Parts: parts },
         }));
+        return completed.ETag;
     }
     catch (error) {
         await client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket, Key, UploadId })).catch(() => undefined);
-        throw new Error(`copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`);
+        throw error;
     }
+}
+/** Copies the object at `Key` into the upload as parts of copyPartSize, COPY_CONCURRENCY at once. */
+async function copyRanges(source, Key, size, upload) {
+    const { client, Bucket, UploadId } = upload;
+    const partSize = copyPartSize(size);
+    const ranges = size <= partSize
+        ? [undefined]
+        : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
+    return concurrency_mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
+        const PartNumber = index + 1;
+        const copied = await client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
+            Bucket,
+            Key,
+            UploadId,
+            PartNumber,
+            CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
+            CopySourceRange: range,
+        }));
+        const result = copied.CopyPartResult;
+        if (!result?.ETag)
+            throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
+        return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
+    });
 }
 /** The copy must hold the manifest's bytes: its size, and S3's full-object checksum where the primary has one. */
 async function checkCopy(store, manifest) {
@@ -81319,6 +81442,7 @@ function getIDToken(aud) {
 
 
 
+
 const readInput = (name) => getInput(name);
 /**
  * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
@@ -81401,6 +81525,7 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
+        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -81474,7 +81599,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(344);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6671);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -86136,7 +86136,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3636:
+/***/ 796:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -91876,7 +91876,101 @@ async function clientEnv(target, own = {}, env = process.env) {
     return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
 }
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/util/child-process.ts
+/**
+ * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
+ * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
+ * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
+ * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
+ * or a migration left running by a run that is gone would go on changing a database nobody watches.
+ *
+ * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
+ * executes the program: the process started is the program itself (its pid, process group, exit
+ * status, signals and standard streams), and the kernel kills it when the thread that started it
+ * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
+ * of the action's process. The signal is the program's own: what it started itself (a script's
+ * children) is stopped when the action cancels, by its process group, not when the action is killed.
+ * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
+ */
+
+
+
+
+
+/** Whether `path` is a file this process may execute. */
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Where `name` is on a PATH (a program name without a slash), or undefined. */
+function onPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter))
+        if (dir && executable((0,external_node_path_.join)(dir, name)))
+            return (0,external_node_path_.join)(dir, name);
+    return undefined;
+}
+let setpriv;
+/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
+function parentDeathTool() {
+    if (setpriv !== undefined)
+        return setpriv;
+    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
+    const works = found !== undefined &&
+        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
+            env: { PATH: process.env.PATH ?? '' },
+            stdio: 'ignore',
+            timeout: 10_000,
+        }).status === 0;
+    setpriv = works ? found : null;
+    return setpriv;
+}
+/** What the debug log says about the programs this action will start. */
+function childProcessesNote() {
+    const tool = parentDeathTool();
+    return tool
+        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
+        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
+}
+/** Whether the program a command names can be found, as its spawn would look for it. */
+function programFound(file, where) {
+    if (!file.includes('/'))
+        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
+    return executable(isAbsolute(file) ? file : resolve(where.cwd ?? process.cwd(), file));
+}
+/**
+ * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
+ * is missing. A program that cannot be found is started as it is too, so that starting it fails as
+ * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
+ */
+function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
+    if (!tool || !programFound(file, where))
+        return { file, args: [...args] };
+    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
+}
+const folder = (cwd) => (cwd instanceof URL ? fileURLToPath(cwd) : cwd);
+/** Node's spawn, the program tied to the action's process. */
+function spawnProgram(file, args, options) {
+    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
+    return spawn(command.file, command.args, options);
+}
+/** execa, the program tied to the action's process. */
+function execaProgram(file, args, options) {
+    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
+    return execa(command.file, command.args, options);
+}
+
 ;// CONCATENATED MODULE: ./src/actions/runtime.ts
+
 
 
 
@@ -91963,6 +92057,7 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
+        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -92007,7 +92102,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3636);
+/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(796);
 
 await (0,_actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -79499,7 +79499,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 7703:
+/***/ 915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79952,1516 +79952,8 @@ function parseHealthTarget(input, defaultTimeoutSeconds = 600) {
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/util/format.ts
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < UNITS.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-    const whole = Math.round(seconds);
-    const h = Math.floor(whole / 3600);
-    const m = Math.floor((whole % 3600) / 60);
-    const s = whole % 60;
-    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
-}
-/** Seconds between two instants, rounded to milliseconds. */
-function secondsBetween(start, end) {
-    return Math.round(end.getTime() - start.getTime()) / 1000;
-}
-/** "1 attempt", "3 attempts". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-;// CONCATENATED MODULE: ./src/util/redact.ts
-const MASK = '***';
-/**
- * Replaces every secret (and its URL-encoded form) in text. Domain code passes errors and
- * child-process output through this before they reach a report, a summary or an exception,
- * so secrets stay out of them even where @actions/core's masking does not apply.
- */
-function redact_redact(text, secrets) {
-    let result = text;
-    const forms = new Set();
-    for (const secret of secrets) {
-        if (!secret || secret.length < 3)
-            continue;
-        forms.add(secret);
-        forms.add(encodeURIComponent(secret));
-    }
-    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-        result = result.split(form).join(MASK);
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/util/words.ts
-
-/**
- * Splits a command line into words the way a user expects from a shell, without a shell:
- * whitespace separates words, single and double quotes group, backslash escapes the next
- * character outside single quotes. Nothing is expanded ($VAR, globs, ~ stay literal).
- */
-function splitWords(text, inputName) {
-    const words = [];
-    let current = '';
-    let inWord = false;
-    let quote;
-    for (let i = 0; i < text.length; i += 1) {
-        const char = text[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            else
-                current += char;
-        }
-        else if (char === '\\') {
-            const next = text[i + 1];
-            if (next === undefined)
-                throw new errors_ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
-            current += next;
-            inWord = true;
-            i += 1;
-        }
-        else if (quote === '"') {
-            if (char === '"')
-                quote = undefined;
-            else
-                current += char;
-        }
-        else if (char === '"' || char === "'") {
-            quote = char;
-            inWord = true;
-        }
-        else if (/\s/.test(char)) {
-            if (inWord)
-                words.push(current);
-            current = '';
-            inWord = false;
-        }
-        else {
-            current += char;
-            inWord = true;
-        }
-    }
-    if (quote)
-        throw new errors_ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
-    if (inWord)
-        words.push(current);
-    return words;
-}
-
-;// CONCATENATED MODULE: ./src/util/command.ts
-
-
-
-
-
-
-
-const HEAD_BYTES = 8 * 1024;
-const TAIL_BYTES = 24 * 1024;
-/** How long a process group has to exit after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 5_000;
-/** With leftovers kept, how long their output is still read after the command exits. */
-const KEPT_OUTPUT_GRACE_MS = 1_000;
-function executable(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        return (0,external_node_fs_.statSync)(path).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
-function checkCommandExists(command, inputName, env, cwd) {
-    if (command.includes('/')) {
-        const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
-        if (!executable(path))
-            throw new errors_ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
-        return;
-    }
-    const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
-    if (!found)
-        throw new errors_ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
-}
-/** A command input as words (no shell), its program checked to exist; undefined when empty. */
-function parseCommand(input, inputName, env, cwd) {
-    const words = splitWords(input, inputName);
-    if (words.length === 0)
-        return undefined;
-    checkCommandExists(words[0], inputName, env, cwd);
-    return words;
-}
-/** The words as a shell would need them quoted, for people to read and copy. */
-function quoteWords(words) {
-    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
-}
-/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
-class BoundedOutput {
-    head = '';
-    tail = '';
-    headFull = false;
-    omitted = 0;
-    add(chunk) {
-        if (!this.headFull) {
-            const room = HEAD_BYTES - this.head.length;
-            if (chunk.length <= room) {
-                this.head += chunk;
-                return;
-            }
-            const cut = chunk.lastIndexOf('\n', room);
-            const keep = cut >= 0 ? cut + 1 : room;
-            this.head += chunk.slice(0, keep);
-            chunk = chunk.slice(keep);
-            this.headFull = true;
-        }
-        this.tail += chunk;
-        if (this.tail.length > TAIL_BYTES * 2)
-            this.trimTail();
-    }
-    trimTail() {
-        if (this.tail.length <= TAIL_BYTES)
-            return;
-        let start = this.tail.length - TAIL_BYTES;
-        const lineStart = this.tail.indexOf('\n', start);
-        if (lineStart >= 0 && lineStart < this.tail.length - 1)
-            start = lineStart + 1;
-        this.omitted += start;
-        this.tail = this.tail.slice(start);
-    }
-    text() {
-        this.trimTail();
-        return this.omitted > 0
-            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
-            : this.head + this.tail;
-    }
-}
-function groupAlive(pid) {
-    if (!pid)
-        return false;
-    try {
-        process.kill(-pid, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function signalGroup(pid, signal) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, signal);
-    }
-    catch {
-        // the group is gone
-    }
-}
-/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
-function outputClosed(child, graceMs) {
-    const { stdout, stderr } = child;
-    if (!stdout || !stderr || (stdout.closed && stderr.closed))
-        return Promise.resolve();
-    return new Promise((done) => {
-        const timer = graceMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                // Processes left running (an application the command started) may hold the pipes open.
-                for (const stream of [stdout, stderr])
-                    stream.unref?.();
-                done();
-            }, graceMs);
-        child.once('close', () => {
-            clearTimeout(timer);
-            done();
-        });
-    });
-}
-function describeExit(file, exit, how) {
-    if (exit.error)
-        return `could not start ${file}: ${exit.error.message}`;
-    if (how.timedOut)
-        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
-    if (how.cancelled)
-        return 'cancelled; its process group was killed';
-    if (exit.code === 0)
-        return 'exited with code 0';
-    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-}
-/**
- * Runs a command without a shell, in its own process group, with exactly the environment given.
- * When it times out or is cancelled the whole group is killed (a script's children too); when it
- * ends, what it left running in its group is stopped or kept as `leftovers` says.
- */
-async function runCommand(words, options) {
-    const [file, ...args] = words;
-    const started = options.now();
-    const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    for (const stream of ['stdout', 'stderr']) {
-        child[stream].setEncoding('utf8').on('data', (chunk) => {
-            output.add(chunk);
-            options.onOutput?.(chunk, stream);
-        });
-    }
-    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
-    let killTimer;
-    const stopGroup = () => {
-        signalGroup(child.pid, 'SIGTERM');
-        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-    };
-    const timer = setTimeout(() => {
-        how.timedOut = true;
-        stopGroup();
-    }, options.timeoutSeconds * 1000);
-    const onAbort = () => {
-        how.cancelled = true;
-        stopGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const exit = await new Promise((done) => {
-        child.once('error', (error) => done({ code: null, signal: null, error }));
-        child.once('exit', (code, signal) => done({ code, signal }));
-    });
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    if (!exit.error) {
-        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
-        if (!keep)
-            stopGroup();
-        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
-    }
-    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
-    if (groupAlive(child.pid))
-        killTimer?.unref();
-    else
-        clearTimeout(killTimer);
-    return {
-        command: redact_redact(quoteWords(words), options.secrets),
-        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
-        exitCode: exit.code,
-        signal: exit.signal,
-        timedOut: how.timedOut,
-        durationSeconds: secondsBetween(started, options.now()),
-        output: redact_redact(output.text(), options.secrets),
-        omittedCharacters: output.omitted,
-        detail: redact_redact(describeExit(file, exit, how), options.secrets),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
-
-
-/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
-    return parseCommand(input, inputName, env, cwd);
-}
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** What the action sets for the smoke command itself: the restored database. */
-const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
-/**
- * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
- * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
- * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
- * never passed on.
- */
-function parseSmokeEnv(input, smokeCommand, env) {
-    const names = input.split(/[\s,]+/).filter(Boolean);
-    if (names.length === 0)
-        return [];
-    if (!smokeCommand)
-        throw new errors_ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
-    for (const name of names) {
-        if (/^INPUT_/i.test(name))
-            throw new errors_ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
-        if (!VARIABLE_NAME.test(name))
-            throw new errors_ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
-        if (SET_BY_THE_ACTION.includes(name))
-            throw new errors_ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
-        if (env[name] === undefined)
-            throw new errors_ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
-    }
-    return [...new Set(names)];
-}
-
-;// CONCATENATED MODULE: ./src/util/child-env.ts
-/**
- * What a child process gets of the action's environment: an allow-list, never the whole of it.
- * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
- * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
- * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
- * one place that says what passes.
- */
-/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
-const SYSTEM_VARIABLES = new Set([
-    'PATH',
-    'HOME',
-    'USER',
-    'LOGNAME',
-    'SHELL',
-    'TMPDIR',
-    'TMP',
-    'TEMP',
-    'TZ',
-    'LANG',
-    'LANGUAGE',
-]);
-const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
-/**
- * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
- * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
- * its own connection's password.
- */
-const LIBPQ_SETTINGS = new Set([
-    'PGHOST',
-    'PGHOSTADDR',
-    'PGPORT',
-    'PGDATABASE',
-    'PGUSER',
-    'PGPASSFILE',
-    'PGSERVICE',
-    'PGSERVICEFILE',
-    'PGSYSCONFDIR',
-    'PGLOCALEDIR',
-    'PGOPTIONS',
-    'PGAPPNAME',
-    'PGCONNECT_TIMEOUT',
-    'PGCLIENTENCODING',
-    'PGDATESTYLE',
-    'PGTZ',
-    'PGGEQO',
-    'PGTARGETSESSIONATTRS',
-    'PGLOADBALANCEHOSTS',
-    'PGSSLMODE',
-    'PGREQUIRESSL',
-    'PGSSLCOMPRESSION',
-    'PGSSLCERT',
-    'PGSSLKEY',
-    'PGSSLCERTMODE',
-    'PGSSLROOTCERT',
-    'PGSSLCRL',
-    'PGSSLCRLDIR',
-    'PGSSLSNI',
-    'PGSSLMINPROTOCOLVERSION',
-    'PGSSLMAXPROTOCOLVERSION',
-    'PGSSLNEGOTIATION',
-    'PGREQUIREPEER',
-    'PGREQUIREAUTH',
-    'PGCHANNELBINDING',
-    'PGMINPROTOCOLVERSION',
-    'PGMAXPROTOCOLVERSION',
-    'PGGSSENCMODE',
-    'PGKRBSRVNAME',
-    'PGGSSLIB',
-    'PGGSSDELEGATION',
-    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
-    'SSL_CERT_FILE',
-    'SSL_CERT_DIR',
-    'KRB5_CONFIG',
-    'KRB5CCNAME',
-]);
-/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
-const CONNECTION_VARIABLES = [
-    'PGHOST',
-    'PGHOSTADDR',
-    'PGPORT',
-    'PGDATABASE',
-    'PGUSER',
-    'PGPASSWORD',
-    'PGPASSFILE',
-    'PGSERVICE',
-    'PGSERVICEFILE',
-    'PGOPTIONS',
-    'DATABASE_URL',
-];
-function pick(env, passes) {
-    const picked = {};
-    for (const [name, value] of Object.entries(env))
-        if (value !== undefined && passes(name))
-            picked[name] = value;
-    return picked;
-}
-const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
-/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
-function baseEnv(env = process.env) {
-    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
-}
-/** The environment of a child process: the base and `own`, the variables the caller gives it. */
-function childEnv(own = {}, env = process.env) {
-    return { ...baseEnv(env), ...own };
-}
-/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
-function commandEnv(env = process.env) {
-    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
-}
-/**
- * What the commands inherit from the step's environment, and nothing else: the action's own
- * inputs (INPUT_*, a database URL among them) and the runner's tokens stay out. The shell's
- * basics, the ways a restart reaches the application (SSH agent, Docker, Kubernetes), and the
- * AWS credentials an earlier step assumed (an ECS forced deployment) pass; anything more is
- * named in an input (recover-application's pass-env). recover-database's stop, migrate and start
- * commands get the same, with the production database in DATABASE_URL and PG*.
- */
-const APPLICATION_VARIABLES = [
-    'PATH',
-    'HOME',
-    'USER',
-    'LOGNAME',
-    'SHELL',
-    'LANG',
-    'LC_ALL',
-    'LC_CTYPE',
-    'TZ',
-    'TMPDIR',
-    'RUNNER_TEMP',
-    'SSH_AUTH_SOCK',
-    'DOCKER_HOST',
-    'DOCKER_CONTEXT',
-    'DOCKER_CONFIG',
-    'DOCKER_CERT_PATH',
-    'DOCKER_TLS_VERIFY',
-    'KUBECONFIG',
-    'AWS_REGION',
-    'AWS_DEFAULT_REGION',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_PROFILE',
-    'AWS_CONFIG_FILE',
-    'AWS_SHARED_CREDENTIALS_FILE',
-    'AWS_WEB_IDENTITY_TOKEN_FILE',
-    'AWS_ROLE_ARN',
-];
-/** A command that reaches the application (a restart, a stop, a deploy): APPLICATION_VARIABLES of the step's environment. */
-function applicationEnv(env = process.env) {
-    return pick(env, (name) => APPLICATION_VARIABLES.includes(name));
-}
-
-;// CONCATENATED MODULE: ./src/postgres/connection.ts
-
-
-const EXAMPLE = 'postgres://user:password@host:5432/database';
-function decode(part, what, inputName) {
-    try {
-        return decodeURIComponent(part);
-    }
-    catch {
-        throw new errors_ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
-    }
-}
-/**
- * Parses postgres:// and postgresql:// URLs. The error messages never include the URL itself,
- * because a URL that fails to parse may still hold a password.
- */
-function parseDatabaseUrl(raw, inputName) {
-    const text = raw.trim();
-    if (!text)
-        throw new errors_ConfigurationError(`${inputName} is required, e.g. ${EXAMPLE}`);
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new errors_ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-        throw new errors_ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
-    }
-    const database = decode(url.pathname.replace(/^\//, ''), 'database name', inputName);
-    if (!database)
-        throw new errors_ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
-    if (database.includes('/'))
-        throw new errors_ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
-    const port = url.port ? Number(url.port) : 5432;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new errors_ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
-    }
-    const host = url.hostname || url.searchParams.get('host') || 'localhost';
-    const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
-    const password = takePassword(url, inputName);
-    return {
-        url: url.toString(),
-        password,
-        database,
-        host,
-        port,
-        user,
-        display: `${user ? `${user}@` : ''}${host}:${port}/${database}`,
-    };
-}
-/**
- * libpq takes a password from the userinfo or from a `password` query parameter; either way it
- * leaves the URL here (so never reaches argv, where any process can read it) for PGPASSWORD.
- */
-function takePassword(url, inputName) {
-    const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
-    const fromQuery = url.searchParams.get('password') ?? undefined;
-    if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
-        throw new errors_ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
-    }
-    url.password = '';
-    url.searchParams.delete('password');
-    return fromUserinfo ?? fromQuery;
-}
-/**
- * Every form in which a database URL input can carry a secret, raw and decoded, for masking
- * before the input is parsed (a URL that fails to parse may still hold one).
- */
-function secretsInDatabaseUrl(raw) {
-    const secrets = new Set();
-    const add = (value) => {
-        if (!value)
-            return;
-        secrets.add(value);
-        try {
-            secrets.add(decodeURIComponent(value.replace(/\+/g, ' ')));
-            secrets.add(decodeURIComponent(value));
-        }
-        catch {
-            // not validly percent-encoded: the raw form is enough
-        }
-    };
-    const text = raw.trim();
-    add(/^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(text)?.[1]);
-    for (const match of text.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi))
-        add(match[1]);
-    return [...secrets];
-}
-/** The same server and credentials, another database (for CREATE/DROP DATABASE from a maintenance database). */
-function withDatabase(target, database) {
-    const url = new URL(target.url);
-    url.pathname = `/${encodeURIComponent(database)}`;
-    return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
-}
-/** Environment for libpq clients: the password travels here, never in argv. */
-function libpqEnv(target, password = target.password) {
-    const env = {};
-    if (password !== undefined)
-        env.PGPASSWORD = password;
-    // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
-    if (!process.env.PGCONNECT_TIMEOUT)
-        env.PGCONNECT_TIMEOUT = '15';
-    return env;
-}
-/**
- * The password one new client connects with: a fresh IAM token when the target uses IAM
- * authentication (a token per process, so none outlives its 15 minutes before it is used), else
- * the URL's password.
- */
-async function connectionPassword(target) {
-    if (!target.auth)
-        return target.password;
-    if (!target.user)
-        throw new Error(`IAM authentication needs a user name in the URL of ${target.display}`);
-    return target.auth.token({ host: target.host, port: target.port, user: target.user });
-}
-/**
- * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
- * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password (or IAM
- * token) as PGPASSWORD. Without a password in the URL nor IAM authentication, a PGPASSWORD the
- * step was given is the one it connects with, as libpq would use it.
- */
-async function connection_clientEnv(target, own = {}, env = process.env) {
-    const password = await connectionPassword(target);
-    const inheritedPassword = password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
-    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
-}
-
-;// CONCATENATED MODULE: ./src/util/time.ts
-
-const DAY_MS = 86_400_000;
-/** How every time input is written, for messages that say what is accepted. */
-const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-];
-/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
-function isIsoTime(text) {
-    try {
-        parseIsoTime(text, 'time');
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
-function startsWithDate(text) {
-    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
-}
-function daysIn(year, month) {
-    return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-/** What is out of range in a time's fields, or nothing. */
-function outOfRange(fields) {
-    const { y, mo, d, h, mi, s, offset } = fields;
-    if (mo < 1 || mo > 12)
-        return `there is no month ${mo}`;
-    if (d < 1 || d > daysIn(y, mo))
-        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
-    if (h > 23)
-        return `the hour is ${h}, past 23`;
-    if (mi > 59)
-        return `the minute is ${mi}, past 59`;
-    if (s > 59)
-        return `the second is ${s}, past 59`;
-    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
-    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
-        return `the offset ${offset} is not a zone`;
-    return undefined;
-}
-/**
- * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
- * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
- * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
- * next, because a point-in-time restore to another moment is another recovery point. Without
- * a zone the instant is a guess, so it is refused too.
- */
-function parseIsoTime(input, inputName) {
-    const text = input.trim();
-    if (DATE_ONLY.test(text)) {
-        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
-    }
-    const match = DATE_TIME.exec(text);
-    if (!match)
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
-    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
-    if (!offset) {
-        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
-    }
-    const problem = outOfRange({
-        y: Number(y),
-        mo: Number(mo),
-        d: Number(d),
-        h: Number(h),
-        mi: Number(mi),
-        s: Number(s),
-        offset,
-    });
-    if (problem)
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
-    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
-    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
-    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
-}
-
-;// CONCATENATED MODULE: ./src/storage/keys.ts
-const EXTENSION = { custom: '.dump', plain: '.sql.gz' };
-const MANIFEST_SUFFIX = '.manifest.json';
-const KEY_PATTERN = /^backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(\.dump|\.sql\.gz)$/;
-function pad(value, width = 2) {
-    return String(value).padStart(width, '0');
-}
-/** YYYYMMDD_HHMMSS in UTC: lexical order is time order, as the plan's `aws s3 ls | tail -5` expects. */
-function timestampPart(time) {
-    return (`${pad(time.getUTCFullYear(), 4)}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}_` +
-        `${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`);
-}
-function backupKey(prefix, startedAt, format) {
-    return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
-}
-/**
- * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
- * the extension, so a listing never takes a part for a backup.
- */
-function partKeyFor(key, index) {
-    return `${key}.part-${index}`;
-}
-const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
-/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
-function backupKeyOfPart(key) {
-    return PART_PATTERN.exec(key)?.[1];
-}
-function manifestKeyFor(key) {
-    return `${key}${MANIFEST_SUFFIX}`;
-}
-/** A backup object directly under prefix (not in a deeper folder), else undefined. */
-function parseBackupKey(key, prefix) {
-    if (!key.startsWith(prefix))
-        return undefined;
-    const match = KEY_PATTERN.exec(key.slice(prefix.length));
-    if (!match)
-        return undefined;
-    const [, y, mo, d, h, mi, s, ext] = match;
-    const time = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
-    if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22))
-        return undefined;
-    return { key, format: ext === '.dump' ? 'custom' : 'plain', time };
-}
-function isManifestKey(key) {
-    return key.endsWith(MANIFEST_SUFFIX);
-}
-function backupKeyOfManifest(manifestKey) {
-    return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
-}
-
-;// CONCATENATED MODULE: ./src/storage/backup-selector.ts
-
-
-
-const INPUT = 'backup';
-/** An object key as given, an s3://bucket/key URL, or a bare file name under the prefix. */
-function parseKey(text, bucket, prefix) {
-    let key = text;
-    if (key.startsWith('s3://')) {
-        const rest = key.slice('s3://'.length);
-        const slash = rest.indexOf('/');
-        const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
-        if (urlBucket !== bucket) {
-            throw new errors_ConfigurationError(`${INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
-        }
-        key = slash < 0 ? '' : rest.slice(slash + 1);
-    }
-    if (isManifestKey(key)) {
-        throw new errors_ConfigurationError(`${INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
-    }
-    if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix))
-        return `${prefix}${key}`;
-    if (parseBackupKey(key, prefix))
-        return key;
-    const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
-    if (folder !== prefix && parseBackupKey(key, folder)) {
-        throw new errors_ConfigurationError(`${INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
-    }
-    throw new errors_ConfigurationError(`${INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
-}
-function parseBackupSelector(input, bucket, prefix) {
-    const text = input.trim();
-    if (text === '' || text.toLowerCase() === 'latest')
-        return { kind: 'latest' };
-    if (text.toLowerCase() === 'random')
-        return { kind: 'random' };
-    if (startsWithDate(text))
-        return { kind: 'point-in-time', at: parseIsoTime(text, INPUT) };
-    return { kind: 'key', key: parseKey(text, bucket, prefix) };
-}
-function describeSelector(selector) {
-    switch (selector.kind) {
-        case 'latest':
-            return 'latest';
-        case 'random':
-            return 'random';
-        case 'key':
-            return selector.key;
-        case 'point-in-time':
-            return `finished at or before ${selector.at.toISOString()}`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/storage/inputs.ts
-
-/** S3's bucket naming rules (general purpose buckets), checked before any call. */
-function parseBucket(input, inputName = 'bucket') {
-    const bucket = input.trim();
-    if (!bucket)
-        throw new errors_ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
-    const problems = [];
-    if (bucket.length < 3 || bucket.length > 63)
-        problems.push('be 3 to 63 characters long');
-    if (!/^[a-z0-9.-]+$/.test(bucket))
-        problems.push('use only lowercase letters, digits, dots and hyphens');
-    if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket))
-        problems.push('begin and end with a letter or digit');
-    if (bucket.includes('..'))
-        problems.push('not contain two dots in a row');
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket))
-        problems.push('not look like an IP address');
-    if (problems.length)
-        throw new errors_ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
-    return bucket;
-}
-/**
- * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
- * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
- * as they need special handling in URLs, XML or tools:
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
- */
-const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
-/** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
-function parsePrefix(input, inputName = 'prefix') {
-    const prefix = input.trim();
-    if (prefix === '')
-        return '';
-    if (prefix.startsWith('/'))
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
-    if (!prefix.endsWith('/'))
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
-    if (prefix.includes('//'))
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
-    const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
-    if (hasControl)
-        throw new errors_ConfigurationError(`${inputName} must not contain control characters or backslashes`);
-    const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
-    if (dotSegment !== undefined) {
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix
-            .split('/')
-            .filter((s) => s !== '.' && s !== '..')
-            .join('/')}'`);
-    }
-    const avoided = [
-        ...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f))),
-    ];
-    if (avoided.length) {
-        throw new errors_ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
-    }
-    if (Buffer.byteLength(prefix) > 900)
-        throw new errors_ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
-    return prefix;
-}
-
-;// CONCATENATED MODULE: ./src/recover-database/names.ts
-/** PostgreSQL keeps NAMEDATALEN - 1 bytes of a name. */
-const MAX_NAME_BYTES = 63;
-const RESTORED = '_restored_';
-const DAMAGED = '_damaged_';
-/** The longest suffix either name adds: `_restored_` and a UTC time such as 20260301_020000. */
-const SUFFIX_BYTES = RESTORED.length + 15;
-/** The longest production database name both derived names still fit after. */
-const MAX_PRODUCTION_NAME_BYTES = MAX_NAME_BYTES - SUFFIX_BYTES;
-/** A UTC time as backup keys write it: 20260301_020000. */
-function stamp(time) {
-    return time.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
-}
-/**
- * The database the backup is restored into, beside production: named by the production database
- * and the backup's time, so a re-run of the same recovery finds the same name.
- */
-function restoredName(production, backupTime) {
-    return `${production}${RESTORED}${stamp(backupTime)}`;
-}
-/** The name the damaged database is kept under: the production name and the time execute started. */
-function damagedName(production, at) {
-    return `${production}${DAMAGED}${stamp(at)}`;
-}
-
-;// CONCATENATED MODULE: ./src/aws/dns-names.ts
-
-const LABEL = /^(?:\*|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/;
-/** Lower case with a trailing dot, as Route 53 returns names; Route 53 writes '*' as \052. */
-function canonicalDnsName(name) {
-    const text = name.trim().toLowerCase().replace(/\\052/g, '*');
-    return text.endsWith('.') ? text : `${text}.`;
-}
-/** canonicalDnsName without the trailing dot: how names and record values read in outputs and tables. */
-function bareDnsName(name) {
-    return canonicalDnsName(name).slice(0, -1);
-}
-function normalizeDnsName(input, inputName) {
-    const name = canonicalDnsName(input);
-    const labels = name.slice(0, -1).split('.');
-    if (name.length > 254 || labels.length < 2 || !labels.every((label) => LABEL.test(label))) {
-        throw new errors_ConfigurationError(`${inputName} '${input.trim()}' is not a DNS name like db.example.com`);
-    }
-    return name;
-}
-function sameDnsName(a, b) {
-    return canonicalDnsName(a) === canonicalDnsName(b);
-}
-
-;// CONCATENATED MODULE: ./src/aws/rds-instance-ref.ts
-
-const IDENTIFIER = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$/;
-const ARN = /^arn:(aws[a-z-]*):rds:([a-z0-9-]+):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]*)$/;
-function isInstanceArn(text) {
-    return ARN.test(text);
-}
-/** RDS's identifier rules: 1 to 63 letters, digits or hyphens, starting with a letter, no '--', no trailing '-'. */
-function parseIdentifier(input, inputName) {
-    const text = input.trim();
-    if (!text)
-        throw new errors_ConfigurationError(`${inputName} is required: the DB instance identifier, e.g. saas-production-replica`);
-    if (isInstanceArn(text)) {
-        throw new errors_ConfigurationError(`${inputName} takes the DB instance identifier, not its ARN; use '${text.split(':').pop() ?? ''}'`);
-    }
-    if (!IDENTIFIER.test(text) || text.endsWith('-')) {
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a DB instance identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'`);
-    }
-    // RDS stores identifiers in lower case and matches them without regard to case.
-    return text.toLowerCase();
-}
-/** An identifier in `defaultRegion`, or an ARN that names its own region. */
-function rds_instance_ref_parseInstanceRef(text, defaultRegion) {
-    const match = ARN.exec(text);
-    if (match)
-        return { id: match[4].toLowerCase(), region: match[2], arn: text };
-    return { id: text.toLowerCase(), region: defaultRegion };
-}
-/** The ARN of `ref`, in the partition and account of a sibling instance's ARN. */
-function arnFor(ref, siblingArn) {
-    if (ref.arn)
-        return ref.arn;
-    const match = siblingArn ? ARN.exec(siblingArn) : null;
-    if (!match)
-        return undefined;
-    return `arn:${match[1]}:rds:${ref.region}:${match[3]}:db:${ref.id}`;
-}
-function sameInstance(a, b) {
-    return a.id === b.id && a.region === b.region;
-}
-function describeRef(ref) {
-    return `${ref.id} (${ref.region})`;
-}
-
-;// CONCATENATED MODULE: ./src/aws/rds-recovery-point.ts
-
-
-const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
-const rds_recovery_point_INPUT = 'recovery-point';
-function parseRecoveryPoint(input) {
-    const text = input.trim();
-    if (text === '' || text === 'latest')
-        return { kind: 'latest' };
-    if (text === 'snapshot')
-        return { kind: 'newest-snapshot' };
-    if (text.startsWith('snapshot:')) {
-        const id = text.slice('snapshot:'.length).trim();
-        if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
-            throw new errors_ConfigurationError(`${rds_recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
-        }
-        return { kind: 'snapshot', id };
-    }
-    if (startsWithDate(text))
-        return { kind: 'time', time: parseIsoTime(text, rds_recovery_point_INPUT) };
-    throw new errors_ConfigurationError(`${rds_recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
-}
-function rds_recovery_point_describeSelector(selector) {
-    switch (selector.kind) {
-        case 'latest':
-            return 'latest';
-        case 'time':
-            return selector.time.toISOString();
-        case 'newest-snapshot':
-            return 'snapshot (the newest)';
-        case 'snapshot':
-            return `snapshot:${selector.id}`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/route53-record-value.ts
-
-/** record-value when the record does not exist: not a DNS name, so it cannot be mistaken for one. */
-const NO_RECORD = '(none)';
-/**
- * A record's value in one comparable line: `(none)`, `ALIAS <target>`, or its values sorted,
- * lower case, without trailing dots, joined with ', '. The plan job outputs it as record-value and
- * execute compares expected-record-value with it, so a reviewer approves exactly what is replaced.
- */
-function recordFingerprint(set) {
-    if (!set)
-        return NO_RECORD;
-    if (set.AliasTarget)
-        return `ALIAS ${bareDnsName(set.AliasTarget.DNSName ?? '')}`;
-    return (set.ResourceRecords ?? [])
-        .map((record) => bareDnsName(record.Value ?? ''))
-        .sort()
-        .join(', ');
-}
-/** expected-record-value in the form recordFingerprint gives, whatever its case, order or trailing dots. */
-function normalizeRecordValue(text) {
-    const trimmed = text.trim();
-    if (trimmed.toLowerCase() === NO_RECORD)
-        return NO_RECORD;
-    const alias = /^alias\s+(\S+)$/i.exec(trimmed);
-    if (alias)
-        return `ALIAS ${bareDnsName(alias[1])}`;
-    return trimmed.split(',').map(bareDnsName).filter(Boolean).sort().join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/recover-database/rds-inputs.ts
-
-
-
-
-
-
-
-const RECORD_INPUTS = ['hosted-zone-id', 'record-name', 'expected-record-value'];
-/** hosted-zone-id, record-name, expected-record-value: all of them for cutover: dns, none for rename. */
-function parseRecord(input, cutover) {
-    const given = RECORD_INPUTS.filter((name) => input(name).trim());
-    if (cutover === 'rename') {
-        if (given.length)
-            throw new errors_ConfigurationError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} for cutover: dns; with cutover: rename the restored instance takes the production identifier and no record changes`);
-        return {};
-    }
-    const zone = input('hosted-zone-id')
-        .trim()
-        .replace(/^\/hostedzone\//, '');
-    if (!/^[A-Z0-9]{1,32}$/i.test(zone))
-        throw new errors_ConfigurationError(`hosted-zone-id '${zone}': cutover: dns needs the id of the hosted zone that holds record-name (e.g. Z0123456789ABCDEFGHIJ)`);
-    if (!input('record-name').trim())
-        throw new errors_ConfigurationError('record-name: cutover: dns needs the CNAME the application finds the database by (e.g. db.example.com)');
-    const expected = input('expected-record-value').trim();
-    return {
-        record: { hostedZoneId: zone.toUpperCase(), name: normalizeDnsName(input('record-name'), 'record-name') },
-        ...(expected ? { expectedRecordValue: normalizeRecordValue(expected) } : {}),
-    };
-}
-function parsePoint(text, source) {
-    const value = text.trim();
-    if (source === 'rds-point-in-time') {
-        if (value && value !== 'latest' && !startsWithDate(value)) {
-            throw new errors_ConfigurationError(`recovery-point '${value}': with source: rds-point-in-time it is latest or a time with its zone just before the corruption (e.g. 2026-03-01T09:14:00Z); for a snapshot use source: rds-snapshot`);
-        }
-        return parseRecoveryPoint(value);
-    }
-    if (!value || value === 'latest')
-        return { kind: 'newest-snapshot' };
-    if (startsWithDate(value))
-        throw new errors_ConfigurationError(`recovery-point '${value}' is a time: with source: rds-snapshot it is a snapshot identifier or latest (the newest snapshot); for a time use source: rds-point-in-time`);
-    return parseRecoveryPoint(value.startsWith('snapshot:') ? value : `snapshot:${value}`);
-}
-/** instance-id, recovery-point, cutover of an RDS source; the backup inputs are refused with it. */
-function parseRdsSource(input, source) {
-    // backup, prefix and terminate-connections have defaults in action.yml: only a value of the user's counts.
-    const given = (name, byDefault) => ![byDefault, ''].includes(input(name).trim());
-    const backupOnly = [
-        ['backup', 'latest'],
-        ['bucket', ''],
-        ['prefix', 'database/'],
-        ['terminate-connections', 'false'],
-    ]
-        .filter(([name, byDefault]) => given(name, byDefault))
-        .map(([name]) => name);
-    if (backupOnly.length) {
-        throw new errors_ConfigurationError(`${backupOnly.join(', ')} ${backupOnly.length === 1 ? 'is' : 'are'} for source: backup; with source: ${source} choose the recovery point with recovery-point and the instance with instance-id`);
-    }
-    const cutover = parseChoice(input('cutover'), 'cutover', ['rename', 'dns'], 'rename');
-    return {
-        ...parseRecord(input, cutover),
-        instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
-        recoveryPoint: parsePoint(input('recovery-point'), source),
-        cutover,
-        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 120, 1, 1440),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/recover-database/inputs.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_REPORT_PATH = 'recover-database-report.json';
-const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
-/**
- * The one guard every change sits behind: execute needs `confirm` equal to the production database's
- * name and the recovery point the reviewed plan showed.
- */
-function assertConfirmed(settings) {
-    if (settings.mode !== 'execute')
-        return;
-    const name = settings.rds?.instanceId ?? settings.database.database;
-    const what = settings.rds ? 'the instance to replace' : 'the database to replace';
-    if (!settings.confirm) {
-        throw new errors_ConfigurationError(`mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (${what}); run mode: plan first to see every change`);
-    }
-    if (settings.confirm !== name) {
-        const of = settings.rds ? 'instance-id' : 'the database of database-url';
-        throw new errors_ConfigurationError(`confirm '${settings.confirm}' does not equal ${of} ('${name}'), so nothing was changed: set confirm to exactly '${name}'`);
-    }
-    if (!settings.expectedRecoveryPoint) {
-        throw new errors_ConfigurationError("mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw");
-    }
-    if (settings.rds?.cutover === 'dns' && !settings.rds.expectedRecordValue) {
-        throw new errors_ConfigurationError("mode is execute with cutover: dns but expected-record-value is empty, so nothing was changed: pass the plan's record-value output, so that execute moves the record the reviewers saw");
-    }
-}
-function parseSource(input) {
-    const source = parseChoice(input('source'), 'source', ['backup', 'rds-point-in-time', 'rds-snapshot'], 'backup');
-    if (source !== 'backup')
-        return source;
-    const rdsInputs = [
-        ['instance-id', input('instance-id')],
-        ['recovery-point', input('recovery-point')],
-        ['cutover', input('cutover')],
-        ['hosted-zone-id', input('hosted-zone-id')],
-        ['record-name', input('record-name')],
-        ['expected-record-value', input('expected-record-value')],
-    ];
-    const rdsOnly = rdsInputs.filter(([, value]) => value.trim()).map(([name]) => name);
-    if (rdsOnly.length)
-        throw new errors_ConfigurationError(`${rdsOnly.join(', ')} ${rdsOnly.length === 1 ? 'is' : 'are'} for an RDS source; with source: backup choose the recovery point with backup (latest, a key or a time)`);
-    return source;
-}
-function parseProductionDatabase(text, source) {
-    const database = parseDatabaseUrl(text, 'database-url');
-    const name = database.database;
-    if (source !== 'backup')
-        return database;
-    if (SYSTEM_DATABASES.includes(name))
-        throw new errors_ConfigurationError(`database-url names '${name}', a database every PostgreSQL server needs; name the production database to replace`);
-    if (Buffer.byteLength(name) > MAX_PRODUCTION_NAME_BYTES) {
-        throw new errors_ConfigurationError(`database-url names a database of ${Buffer.byteLength(name)} bytes; the names recover-database gives the restored and the damaged database add 25 bytes, and PostgreSQL keeps 63, so it recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`);
-    }
-    return database;
-}
-function parseBackup(input, bucket, prefix) {
-    const backup = parseBackupSelector(input('backup'), bucket, prefix);
-    if (backup.kind === 'random')
-        throw new errors_ConfigurationError('backup: random is for restore tests; a recovery restores latest, a key, or the newest backup before a time (e.g. just before the corruption)');
-    return backup;
-}
-function parseReportPath(input) {
-    const path = input.trim() || DEFAULT_REPORT_PATH;
-    if (path.endsWith('/'))
-        throw new errors_ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
-    return path;
-}
-function parseCommands(input, env, cwd) {
-    return {
-        stop: parseSmokeCommand(input('stop-command'), env, cwd, 'stop-command'),
-        migrate: parseSmokeCommand(input('migrate-command'), env, cwd, 'migrate-command'),
-        start: parseSmokeCommand(input('start-command'), env, cwd, 'start-command'),
-        timeoutSeconds: parseInteger(input('command-timeout-seconds'), 'command-timeout-seconds', 900, 1),
-    };
-}
-/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-function parseRecoverDatabaseInputs(input, env = process.env, cwd = process.cwd(), onToken = ignoreTokens) {
-    const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'], 'plan');
-    const source = parseSource(input);
-    const rds = source === 'backup' ? undefined : parseRdsSource(input, source);
-    const bucket = rds ? '' : parseBucket(input('bucket'));
-    const prefix = rds ? '' : parsePrefix(input('prefix') || 'database/');
-    const region = parseRegion(input('region'), env);
-    const database = databaseAuthFor(input('database-auth'), region, onToken).apply(parseProductionDatabase(input('database-url'), source), 'database-url', env);
-    const checksPath = input('checks').trim();
-    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
-    const settings = {
-        mode,
-        confirm: input('confirm').trim(),
-        source,
-        ...(rds ? { rds } : {}),
-        bucket,
-        prefix,
-        aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
-        backup: rds ? { kind: 'latest' } : parseBackup(input, bucket, prefix),
-        database,
-        expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,
-        expectedReplaces: input('expected-replaces').trim() || undefined,
-        commands: parseCommands(input, env, cwd),
-        health: parseHealthTarget(input),
-        terminateConnections: parseBoolean(input('terminate-connections'), 'terminate-connections', false),
-        checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-        smokeCommand,
-        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
-        smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
-        jobs: parseInteger(input('jobs'), 'jobs', (0,external_node_os_.availableParallelism)(), 1, 64),
-        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 3600, 1),
-        reportPath: parseReportPath(input('report-path')),
-        tempDir: env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(),
-    };
-    assertConfirmed(settings);
-    return settings;
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
-var client_rds_dist_cjs = __nccwpck_require__(7202);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-route-53/dist-cjs/index.js
-var client_route_53_dist_cjs = __nccwpck_require__(8621);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var client_s3_dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/aws/s3-timeouts.ts
-
-/**
- * S3 limits are on silence, not on length. A request may take as long as it moves: a part upload
- * of hundreds of MiB, or an UploadPartCopy of 5 GiB and a CompleteMultipartUpload (storage/copy.ts),
- * which S3 may take minutes over; for those S3 sends its 200 headers early and then whitespace to
- * keep the connection alive, so an idle limit never fires on them while a wall-clock limit would.
- * 60 s of silence is pgBackRest's `io-timeout` default and the AWS CLI's and boto3's read timeout:
- * what an SRE expects, and long enough for S3's keep-alive whitespace. The connection limit is
- * the control plane's (clients.ts): a region that does not accept a connection in 10 s is down.
- * With the SDK's 6 attempts, a silent S3 fails a request in about 6 minutes, not the job's hours.
- */
-const DEFAULT_S3_TIMEOUTS = { connectMs: 10_000, idleMs: 60_000 };
-/** S3 stopped answering a request: every attempt the SDK made ran into one of the limits. */
-class S3TimeoutError extends Error {
-    name = 'S3TimeoutError';
-}
-/** True when the error, or one it was wrapped around, is S3 that stopped answering. */
-function isS3Timeout(error) {
-    for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
-        if (cause instanceof S3TimeoutError)
-            return true;
-    }
-    return false;
-}
-/** The node-http-handler options: `socketTimeout` is its idle limit (on the response body too); `requestTimeout`, wall-clock until the headers, is left unset. */
-function s3RequestHandlerOptions(timeouts) {
-    return { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs };
-}
-/**
- * Makes a request that ran into a limit fail with what happened in plain words: which S3, which
- * request, how long it was silent, after how many attempts. Added where the SDK's retries are
- * over (the initialize step), so that the retries still see the SDK's own TimeoutError. A body
- * that stalls after its headers fails its reader with the same kind of message.
- */
-function reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl
-        ? `S3 at ${settings.endpointUrl} (${settings.region})`
-        : `S3 in ${settings.region}`;
-    const silence = seconds(timeouts.idleMs);
-    client.middlewareStack.add((next, context) => async (args) => {
-        const request = describeRequest(context.commandName, args.input);
-        try {
-            const result = await next(args);
-            const body = result.output.Body;
-            if (body instanceof external_node_stream_.Readable) {
-                // node-http-handler destroys a stalled body with its own new TimeoutError; this listener is
-                // the body's first, so the reader's pipeline rejects with the message rewritten here.
-                body.once('error', (error) => {
-                    if (isHandlerTimeout(error))
-                        error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
-                });
-            }
-            return result;
-        }
-        catch (error) {
-            if (!isHandlerTimeout(error))
-                throw error;
-            const what = /establish a connection/.test(error.message)
-                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
-                : `did not answer ${request} for ${silence}`;
-            const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
-                cause: error,
-            });
-        }
-    }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
-}
-/**
- * node-http-handler's connection and idle timeouts: a TimeoutError without a code. (It also names
- * ECONNRESET, EPIPE and ETIMEDOUT errors TimeoutError; those keep their code and their message.)
- */
-function isHandlerTimeout(error) {
-    return error instanceof Error && error.name === 'TimeoutError' && error.code === undefined;
-}
-function describeRequest(commandName, input) {
-    const { Bucket, Key, Prefix } = (input ?? {});
-    const name = (commandName ?? 'a request').replace(/Command$/, '');
-    if (typeof Bucket !== 'string')
-        return name;
-    const path = typeof Key === 'string' ? Key : typeof Prefix === 'string' ? Prefix : '';
-    return `${name} s3://${Bucket}/${path}`;
-}
-function seconds(ms) {
-    return `${ms / 1000} s`;
-}
-
-;// CONCATENATED MODULE: ./src/aws/errors.ts
-/**
- * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
- * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
- * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
- */
-function httpStatusOf(error) {
-    if (typeof error !== 'object' || error === null)
-        return undefined;
-    const status = error.$metadata?.httpStatusCode;
-    return typeof status === 'number' ? status : undefined;
-}
-/** True when the error is one AWS answered with one of these error codes (the SDK's name, or the Code of an XML answer). */
-function isAwsError(error, ...codes) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const { name, Code } = error;
-    return (typeof name === 'string' && codes.includes(name)) || (typeof Code === 'string' && codes.includes(Code));
-}
-/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial): one of the named codes, or, with none named, a 404. */
-function isNotFound(error, ...codes) {
-    return codes.length ? isAwsError(error, ...codes) : httpStatusOf(error) === 404;
-}
-/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
-async function unlessNotFound(read, ...codes) {
-    try {
-        return await read;
-    }
-    catch (error) {
-        if (isNotFound(error, ...codes))
-            return undefined;
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/unreachable.ts
-
-/** What happened to a call that got no answer (or only a server error), from the error the HTTP handler gave. */
-function whatHappened(error) {
-    const { code, message } = error;
-    const status = httpStatusOf(error);
-    if (status !== undefined)
-        return `answered with HTTP ${status}`;
-    if (code === 'ECONNREFUSED')
-        return 'refused the connection';
-    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(message))
-        return 'dropped the connection';
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-        return 'has a host name that does not resolve';
-    if (code === 'ETIMEDOUT' || /establish a connection/.test(message))
-        return 'did not accept a connection in time';
-    if (error.name === 'TimeoutError')
-        return 'did not answer in time';
-    return 'could not be reached';
-}
-/**
- * An error the call got instead of an answer (from the network, a code such as ECONNREFUSED, or a
- * handler timeout), or a server error the retries did not outlast. An answer that names the fault
- * (denied, not found, invalid) is left to the caller, which knows what it means.
- */
-function isUnanswered(error, networkOnly) {
-    if (!(error instanceof Error))
-        return false;
-    const status = httpStatusOf(error);
-    if (status !== undefined)
-        return !networkOnly && status >= 500;
-    const { code } = error;
-    return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
-}
-function describeEndpoint(service, { region, endpointUrl }) {
-    return `${service}${region ? ` in ${region}` : ''}${endpointUrl ? ` at ${endpointUrl}` : ''}`;
-}
-/**
- * Makes a control-plane call that got no answer (or a server error), once the SDK's retries are over, fail saying which
- * service in which region, which call, what happened and what to check, instead of a bare
- * `connect ECONNREFUSED 127.0.0.1:443`: during a regional outage that line is all an on-call engineer
- * sees. The error keeps its name, code and metadata (retries and waiters still see the SDK's own),
- * with the original text after the explanation. `networkOnly` leaves timeouts and server errors to
- * the caller (S3's own limits are reported by s3-timeouts.ts, and its callers name the bucket).
- */
-function unreachable_reportUnreachablePlainly(client, 
-/** As people name it: RDS, Route 53, Secrets Manager. */
-service, location, { networkOnly = false } = {}) {
-    const where = describeEndpoint(service, location);
-    const middleware = (next, context) => async (args) => {
-        try {
-            return await next(args);
-        }
-        catch (error) {
-            if (!isUnanswered(error, networkOnly))
-                throw error;
-            const call = (context.commandName ?? 'a call').replace(/Command$/, '');
-            const attempts = error.$metadata?.attempts;
-            error.message =
-                `${where} ${whatHappened(error)} for ${call}${attempts ? ` after ${attempts} attempts` : ''} (${error.message}): ` +
-                    `check that ${service} is up${location.region ? ` in ${location.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
-            throw error;
-        }
-    };
-    client.middlewareStack.add(middleware, { step: 'initialize', name: 'plainUnreachableMessages', priority: 'high' });
-}
-
-;// CONCATENATED MODULE: ./src/aws/clients.ts
-
-
-
-
-
-
-
-/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
-const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
-/**
- * Control-plane calls are small: a region that does not answer within these limits is down,
- * and a failover must say so rather than hang on it.
- */
-const CONTROL_PLANE_TIMEOUTS = {
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
-};
-/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
-const ROUTE53_SIGNING_REGION = 'us-east-1';
-/**
- * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
- * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
- */
-function createS3Client(settings, overrides = {}) {
-    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
-    const client = new client_s3_dist_cjs/* S3Client */.YxF({
-        region: settings.region,
-        ...RETRY,
-        requestHandler: s3RequestHandlerOptions(timeouts),
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
-        ...overrides,
-    });
-    reportTimeoutsPlainly(client, settings, timeouts);
-    unreachable_reportUnreachablePlainly(client, 'S3', settings, { networkOnly: true });
-    return client;
-}
-/**
- * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
- * A client only one action needs is made beside its calls (database-secret.ts), so that the other
- * actions' bundles do not carry its SDK.
- */
-function controlPlaneConfig(region, settings) {
-    return {
-        region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    };
-}
-/**
- * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
- * during a regional outage), which should report "unreachable" in seconds.
- */
-function createRdsClient(settings, overrides = {}) {
-    const client = new client_rds_dist_cjs/* RDSClient */.rYe({ ...controlPlaneConfig(settings.region, settings), ...overrides });
-    unreachable_reportUnreachablePlainly(client, 'RDS', settings);
-    return client;
-}
-/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
-function createRoute53Client(settings) {
-    const client = new client_route_53_dist_cjs/* Route53Client */.LhC(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
-    unreachable_reportUnreachablePlainly(client, 'Route 53', { endpointUrl: settings.endpointUrl });
-    return client;
-}
-/** ElastiCache is regional; the audit reads replication groups only. */
-function createElastiCacheClient(settings) {
-    const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
-    reportUnreachablePlainly(client, 'ElastiCache', settings);
-    return client;
-}
-/** CloudWatch is regional: a replica's metrics live in the replica's region. */
-function createCloudWatchClient(settings) {
-    const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
-    reportUnreachablePlainly(client, 'CloudWatch', settings);
-    return client;
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -81472,8 +79964,6 @@ function isPlainObject(value) {
 	return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/file-url.js
 
 
@@ -82801,7 +81291,7 @@ const npmRunPathEnv = ({env = external_node_process_.env, ...options} = {}) => {
 };
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/return/final-error.js
 // When the subprocess fails, this is the error instance being returned.
 // If another error instance is being thrown, it is kept as `error.cause`.
@@ -83401,7 +81891,7 @@ const killOnTimeout = async ({kill, forceKillAfterDelay, context, controllerSign
 	}
 
 	try {
-		await (0,external_node_timers_promises_namespaceObject.setTimeout)(forceKillAfterDelay, undefined, {signal: controllerSignal});
+		await (0,promises_namespaceObject.setTimeout)(forceKillAfterDelay, undefined, {signal: controllerSignal});
 		if (kill('SIGKILL')) {
 			context.isForcefullyTerminated ??= true;
 		}
@@ -83782,7 +82272,7 @@ const onMessage = async ({anyProcess, channel, isSubprocess, ipcEmitter}, wrappe
 		// eslint-disable-next-line no-await-in-loop
 		await waitForOutgoingMessages(anyProcess, ipcEmitter, wrappedMessage);
 		// eslint-disable-next-line no-await-in-loop
-		await external_node_timers_promises_namespaceObject.scheduler.yield();
+		await promises_namespaceObject.scheduler.yield();
 
 		// eslint-disable-next-line no-await-in-loop
 		const message = await handleStrictRequest({
@@ -84176,7 +82666,7 @@ const startIpc = async ({anyProcess, channel, isSubprocess, ipc}) => {
 	}
 
 	getIpcEmitter(anyProcess, channel, isSubprocess);
-	await external_node_timers_promises_namespaceObject.scheduler.yield();
+	await promises_namespaceObject.scheduler.yield();
 };
 
 let cancelListening = false;
@@ -84291,7 +82781,7 @@ const throwOnTimeout = (subprocess, timeout, context, controller) => timeout ===
 	: [killAfterTimeout(subprocess, timeout, context, controller)];
 
 const killAfterTimeout = async (subprocess, timeout, context, {signal}) => {
-	await (0,external_node_timers_promises_namespaceObject.setTimeout)(timeout, undefined, {signal});
+	await (0,promises_namespaceObject.setTimeout)(timeout, undefined, {signal});
 	context.terminationReason ??= 'timeout';
 	subprocess.kill();
 	throw new DiscardedError();
@@ -86676,6 +85166,8 @@ const getStripFinalNewline = (stripFinalNewline, fdNumber) => fdNumber === 'all'
 	? stripFinalNewline[1] || stripFinalNewline[2]
 	: stripFinalNewline[fdNumber];
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/split.js
 // Split chunks line-wise for generators passed to the `std*` options
 const getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped
@@ -89367,7 +87859,7 @@ const logOutputAsync = async ({stream, onStreamEnd, fdNumber, encoding, allMixed
 // When using `buffer: false`, users need to read `subprocess.stdout|stderr|all` right away
 // See https://github.com/sindresorhus/execa/issues/730 and https://github.com/sindresorhus/execa/pull/729#discussion_r1465496310
 const resumeStream = async stream => {
-	await (0,external_node_timers_promises_namespaceObject.setImmediate)();
+	await (0,promises_namespaceObject.setImmediate)();
 	if (stream.readableFlowing === null) {
 		stream.resume();
 	}
@@ -90521,13 +89013,13 @@ const parseArguments = ({mapArguments, firstArgument, nextArguments, deepOptions
 
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/command.js
 // Main logic for `execaCommand()`
-const mapCommandAsync = ({file, commandArguments}) => command_parseCommand(file, commandArguments);
+const mapCommandAsync = ({file, commandArguments}) => parseCommand(file, commandArguments);
 
 // Main logic for `execaCommandSync()`
-const mapCommandSync = ({file, commandArguments}) => ({...command_parseCommand(file, commandArguments), isSync: true});
+const mapCommandSync = ({file, commandArguments}) => ({...parseCommand(file, commandArguments), isSync: true});
 
 // Convert `execaCommand(command)` into `execa(file, ...commandArguments)`
-const command_parseCommand = (command, unusedArguments) => {
+const parseCommand = (command, unusedArguments) => {
 	if (unusedArguments.length > 0) {
 		throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
 	}
@@ -90598,7 +89090,7 @@ const deepScriptOptions = {preferLocal: true};
 
 
 
-const execa_execa = createExeca(() => ({}));
+const execa = createExeca(() => ({}));
 const execaSync = createExeca(() => ({isSync: true}));
 const execaCommand = createExeca(mapCommandAsync);
 const execaCommandSync = createExeca(mapCommandSync);
@@ -90613,6 +89105,1592 @@ const {
 } = getIpcExport();
 
 
+;// CONCATENATED MODULE: ./src/util/child-process.ts
+/**
+ * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
+ * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
+ * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
+ * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
+ * or a migration left running by a run that is gone would go on changing a database nobody watches.
+ *
+ * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
+ * executes the program: the process started is the program itself (its pid, process group, exit
+ * status, signals and standard streams), and the kernel kills it when the thread that started it
+ * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
+ * of the action's process. The signal is the program's own: what it started itself (a script's
+ * children) is stopped when the action cancels, by its process group, not when the action is killed.
+ * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
+ */
+
+
+
+
+
+/** Whether `path` is a file this process may execute. */
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Where `name` is on a PATH (a program name without a slash), or undefined. */
+function onPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter))
+        if (dir && executable((0,external_node_path_.join)(dir, name)))
+            return (0,external_node_path_.join)(dir, name);
+    return undefined;
+}
+let setpriv;
+/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
+function parentDeathTool() {
+    if (setpriv !== undefined)
+        return setpriv;
+    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
+    const works = found !== undefined &&
+        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
+            env: { PATH: process.env.PATH ?? '' },
+            stdio: 'ignore',
+            timeout: 10_000,
+        }).status === 0;
+    setpriv = works ? found : null;
+    return setpriv;
+}
+/** What the debug log says about the programs this action will start. */
+function childProcessesNote() {
+    const tool = parentDeathTool();
+    return tool
+        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
+        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
+}
+/** Whether the program a command names can be found, as its spawn would look for it. */
+function programFound(file, where) {
+    if (!file.includes('/'))
+        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
+    return executable((0,external_node_path_.isAbsolute)(file) ? file : (0,external_node_path_.resolve)(where.cwd ?? process.cwd(), file));
+}
+/**
+ * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
+ * is missing. A program that cannot be found is started as it is too, so that starting it fails as
+ * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
+ */
+function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
+    if (!tool || !programFound(file, where))
+        return { file, args: [...args] };
+    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
+}
+const folder = (cwd) => (cwd instanceof URL ? (0,external_node_url_.fileURLToPath)(cwd) : cwd);
+/** Node's spawn, the program tied to the action's process. */
+function spawnProgram(file, args, options) {
+    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
+    return (0,external_node_child_process_.spawn)(command.file, command.args, options);
+}
+/** execa, the program tied to the action's process. */
+function child_process_execaProgram(file, args, options) {
+    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
+    return execa(command.file, command.args, options);
+}
+
+;// CONCATENATED MODULE: ./src/util/format.ts
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600);
+    const m = Math.floor((whole % 3600) / 60);
+    const s = whole % 60;
+    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+/** Seconds between two instants, rounded to milliseconds. */
+function secondsBetween(start, end) {
+    return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/util/redact.ts
+const MASK = '***';
+/**
+ * Replaces every secret (and its URL-encoded form) in text. Domain code passes errors and
+ * child-process output through this before they reach a report, a summary or an exception,
+ * so secrets stay out of them even where @actions/core's masking does not apply.
+ */
+function redact_redact(text, secrets) {
+    let result = text;
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (!secret || secret.length < 3)
+            continue;
+        forms.add(secret);
+        forms.add(encodeURIComponent(secret));
+    }
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+        result = result.split(form).join(MASK);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/util/words.ts
+
+/**
+ * Splits a command line into words the way a user expects from a shell, without a shell:
+ * whitespace separates words, single and double quotes group, backslash escapes the next
+ * character outside single quotes. Nothing is expanded ($VAR, globs, ~ stay literal).
+ */
+function splitWords(text, inputName) {
+    const words = [];
+    let current = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < text.length; i += 1) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                current += char;
+        }
+        else if (char === '\\') {
+            const next = text[i + 1];
+            if (next === undefined)
+                throw new errors_ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
+            current += next;
+            inWord = true;
+            i += 1;
+        }
+        else if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else
+                current += char;
+        }
+        else if (char === '"' || char === "'") {
+            quote = char;
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(current);
+            current = '';
+            inWord = false;
+        }
+        else {
+            current += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new errors_ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
+    if (inWord)
+        words.push(current);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./src/util/command.ts
+
+
+
+
+
+
+const HEAD_BYTES = 8 * 1024;
+const TAIL_BYTES = 24 * 1024;
+/** How long a process group has to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
+/** With leftovers kept, how long their output is still read after the command exits. */
+const KEPT_OUTPUT_GRACE_MS = 1_000;
+/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
+function checkCommandExists(command, inputName, env, cwd) {
+    if (command.includes('/')) {
+        const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
+        if (!executable(path))
+            throw new errors_ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
+        return;
+    }
+    if (!onPath(command, env.PATH))
+        throw new errors_ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+}
+/** A command input as words (no shell), its program checked to exist; undefined when empty. */
+function command_parseCommand(input, inputName, env, cwd) {
+    const words = splitWords(input, inputName);
+    if (words.length === 0)
+        return undefined;
+    checkCommandExists(words[0], inputName, env, cwd);
+    return words;
+}
+/** The words as a shell would need them quoted, for people to read and copy. */
+function quoteWords(words) {
+    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
+}
+/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
+class BoundedOutput {
+    head = '';
+    tail = '';
+    headFull = false;
+    omitted = 0;
+    add(chunk) {
+        if (!this.headFull) {
+            const room = HEAD_BYTES - this.head.length;
+            if (chunk.length <= room) {
+                this.head += chunk;
+                return;
+            }
+            const cut = chunk.lastIndexOf('\n', room);
+            const keep = cut >= 0 ? cut + 1 : room;
+            this.head += chunk.slice(0, keep);
+            chunk = chunk.slice(keep);
+            this.headFull = true;
+        }
+        this.tail += chunk;
+        if (this.tail.length > TAIL_BYTES * 2)
+            this.trimTail();
+    }
+    trimTail() {
+        if (this.tail.length <= TAIL_BYTES)
+            return;
+        let start = this.tail.length - TAIL_BYTES;
+        const lineStart = this.tail.indexOf('\n', start);
+        if (lineStart >= 0 && lineStart < this.tail.length - 1)
+            start = lineStart + 1;
+        this.omitted += start;
+        this.tail = this.tail.slice(start);
+    }
+    text() {
+        this.trimTail();
+        return this.omitted > 0
+            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+            : this.head + this.tail;
+    }
+}
+function groupAlive(pid) {
+    if (!pid)
+        return false;
+    try {
+        process.kill(-pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function signalGroup(pid, signal) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group is gone
+    }
+}
+/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
+function outputClosed(child, graceMs) {
+    const { stdout, stderr } = child;
+    if (!stdout || !stderr || (stdout.closed && stderr.closed))
+        return Promise.resolve();
+    return new Promise((done) => {
+        const timer = graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                // Processes left running (an application the command started) may hold the pipes open.
+                for (const stream of [stdout, stderr])
+                    stream.unref?.();
+                done();
+            }, graceMs);
+        child.once('close', () => {
+            clearTimeout(timer);
+            done();
+        });
+    });
+}
+function describeExit(file, exit, how) {
+    if (exit.error)
+        return `could not start ${file}: ${exit.error.message}`;
+    if (how.timedOut)
+        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
+    if (how.cancelled)
+        return 'cancelled; its process group was killed';
+    if (exit.code === 0)
+        return 'exited with code 0';
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+/**
+ * Runs a command without a shell, in its own process group, with exactly the environment given,
+ * tied to the action's process (child-process.ts). When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * ends, what it left running in its group is stopped or kept as `leftovers` says.
+ */
+async function runCommand(words, options) {
+    const [file, ...args] = words;
+    const started = options.now();
+    const output = new BoundedOutput();
+    const child = spawnProgram(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    for (const stream of ['stdout', 'stderr']) {
+        child[stream]?.setEncoding('utf8').on('data', (chunk) => {
+            output.add(chunk);
+            options.onOutput?.(chunk, stream);
+        });
+    }
+    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
+    let killTimer;
+    const stopGroup = () => {
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(() => {
+        how.timedOut = true;
+        stopGroup();
+    }, options.timeoutSeconds * 1000);
+    const onAbort = () => {
+        how.cancelled = true;
+        stopGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exit = await new Promise((done) => {
+        child.once('error', (error) => done({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => done({ code, signal }));
+    });
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!exit.error) {
+        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
+        if (!keep)
+            stopGroup();
+        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
+    }
+    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
+    if (groupAlive(child.pid))
+        killTimer?.unref();
+    else
+        clearTimeout(killTimer);
+    return {
+        command: redact_redact(quoteWords(words), options.secrets),
+        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
+        exitCode: exit.code,
+        signal: exit.signal,
+        timedOut: how.timedOut,
+        durationSeconds: secondsBetween(started, options.now()),
+        output: redact_redact(output.text(), options.secrets),
+        omittedCharacters: output.omitted,
+        detail: redact_redact(describeExit(file, exit, how), options.secrets),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+
+
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    return command_parseCommand(input, inputName, env, cwd);
+}
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What the action sets for the smoke command itself: the restored database. */
+const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
+/**
+ * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
+ * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
+ * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
+ * never passed on.
+ */
+function parseSmokeEnv(input, smokeCommand, env) {
+    const names = input.split(/[\s,]+/).filter(Boolean);
+    if (names.length === 0)
+        return [];
+    if (!smokeCommand)
+        throw new errors_ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
+    for (const name of names) {
+        if (/^INPUT_/i.test(name))
+            throw new errors_ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
+        if (!VARIABLE_NAME.test(name))
+            throw new errors_ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
+        if (SET_BY_THE_ACTION.includes(name))
+            throw new errors_ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
+        if (env[name] === undefined)
+            throw new errors_ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
+    }
+    return [...new Set(names)];
+}
+
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+/**
+ * What a child process gets of the action's environment: an allow-list, never the whole of it.
+ * The action's environment holds its inputs (INPUT_DATABASE-URL, INPUT_ROLE-PASSWORDS, ...), the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN) and AWS credentials;
+ * pg_dump, pg_dumpall, pg_restore, psql and the smoke command need none of them. This file is the
+ * one place that says what passes.
+ */
+/** What any program needs to run as the runner's user: where programs are, home, temp, locale and time zone. */
+const SYSTEM_VARIABLES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+]);
+const LOCALE_VARIABLE = /^LC_[A-Z_]+$/;
+/**
+ * libpq's settings for how to reach and trust a server (TLS, Kerberos/GSS, pass and service files,
+ * timeouts, session defaults), read by every client. PGPASSWORD is not among them: a client gets
+ * its own connection's password.
+ */
+const LIBPQ_SETTINGS = new Set([
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGSYSCONFDIR',
+    'PGLOCALEDIR',
+    'PGOPTIONS',
+    'PGAPPNAME',
+    'PGCONNECT_TIMEOUT',
+    'PGCLIENTENCODING',
+    'PGDATESTYLE',
+    'PGTZ',
+    'PGGEQO',
+    'PGTARGETSESSIONATTRS',
+    'PGLOADBALANCEHOSTS',
+    'PGSSLMODE',
+    'PGREQUIRESSL',
+    'PGSSLCOMPRESSION',
+    'PGSSLCERT',
+    'PGSSLKEY',
+    'PGSSLCERTMODE',
+    'PGSSLROOTCERT',
+    'PGSSLCRL',
+    'PGSSLCRLDIR',
+    'PGSSLSNI',
+    'PGSSLMINPROTOCOLVERSION',
+    'PGSSLMAXPROTOCOLVERSION',
+    'PGSSLNEGOTIATION',
+    'PGREQUIREPEER',
+    'PGREQUIREAUTH',
+    'PGCHANNELBINDING',
+    'PGMINPROTOCOLVERSION',
+    'PGMAXPROTOCOLVERSION',
+    'PGGSSENCMODE',
+    'PGKRBSRVNAME',
+    'PGGSSLIB',
+    'PGGSSDELEGATION',
+    // What libpq's TLS (sslrootcert=system) and Kerberos read beneath it: paths, never secrets.
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'KRB5_CONFIG',
+    'KRB5CCNAME',
+]);
+/** libpq variables that say which server, database, user and password: the smoke command gets the restored database's instead. */
+const CONNECTION_VARIABLES = [
+    'PGHOST',
+    'PGHOSTADDR',
+    'PGPORT',
+    'PGDATABASE',
+    'PGUSER',
+    'PGPASSWORD',
+    'PGPASSFILE',
+    'PGSERVICE',
+    'PGSERVICEFILE',
+    'PGOPTIONS',
+    'DATABASE_URL',
+];
+function pick(env, passes) {
+    const picked = {};
+    for (const [name, value] of Object.entries(env))
+        if (value !== undefined && passes(name))
+            picked[name] = value;
+    return picked;
+}
+const isSystemVariable = (name) => SYSTEM_VARIABLES.has(name) || LOCALE_VARIABLE.test(name);
+/** The runner's own variables a program needs to run (PATH, HOME, temp, locale, time zone) and libpq's settings. */
+function baseEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || LIBPQ_SETTINGS.has(name));
+}
+/** The environment of a child process: the base and `own`, the variables the caller gives it. */
+function childEnv(own = {}, env = process.env) {
+    return { ...baseEnv(env), ...own };
+}
+/** The runner's own variables and libpq's settings, without those that say where to connect: what the smoke command starts from. */
+function commandEnv(env = process.env) {
+    return pick(env, (name) => isSystemVariable(name) || (LIBPQ_SETTINGS.has(name) && !CONNECTION_VARIABLES.includes(name)));
+}
+/**
+ * What the commands inherit from the step's environment, and nothing else: the action's own
+ * inputs (INPUT_*, a database URL among them) and the runner's tokens stay out. The shell's
+ * basics, the ways a restart reaches the application (SSH agent, Docker, Kubernetes), and the
+ * AWS credentials an earlier step assumed (an ECS forced deployment) pass; anything more is
+ * named in an input (recover-application's pass-env). recover-database's stop, migrate and start
+ * commands get the same, with the production database in DATABASE_URL and PG*.
+ */
+const APPLICATION_VARIABLES = [
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'LANG',
+    'LC_ALL',
+    'LC_CTYPE',
+    'TZ',
+    'TMPDIR',
+    'RUNNER_TEMP',
+    'SSH_AUTH_SOCK',
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'DOCKER_CERT_PATH',
+    'DOCKER_TLS_VERIFY',
+    'KUBECONFIG',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+];
+/** A command that reaches the application (a restart, a stop, a deploy): APPLICATION_VARIABLES of the step's environment. */
+function applicationEnv(env = process.env) {
+    return pick(env, (name) => APPLICATION_VARIABLES.includes(name));
+}
+
+;// CONCATENATED MODULE: ./src/postgres/connection.ts
+
+
+const EXAMPLE = 'postgres://user:password@host:5432/database';
+function decode(part, what, inputName) {
+    try {
+        return decodeURIComponent(part);
+    }
+    catch {
+        throw new errors_ConfigurationError(`${inputName} has a badly percent-encoded ${what}; encode special characters, e.g. @ as %40`);
+    }
+}
+/**
+ * Parses postgres:// and postgresql:// URLs. The error messages never include the URL itself,
+ * because a URL that fails to parse may still hold a password.
+ */
+function parseDatabaseUrl(raw, inputName) {
+    const text = raw.trim();
+    if (!text)
+        throw new errors_ConfigurationError(`${inputName} is required, e.g. ${EXAMPLE}`);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new errors_ConfigurationError(`${inputName} is not a valid URL; expected ${EXAMPLE} (percent-encode special characters in the password)`);
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new errors_ConfigurationError(`${inputName} must start with postgres:// or postgresql://, e.g. ${EXAMPLE}`);
+    }
+    const database = decode(url.pathname.replace(/^\//, ''), 'database name', inputName);
+    if (!database)
+        throw new errors_ConfigurationError(`${inputName} names no database; add it after the host, e.g. ${EXAMPLE}`);
+    if (database.includes('/'))
+        throw new errors_ConfigurationError(`${inputName} has a '/' in its database name; expected ${EXAMPLE}`);
+    const port = url.port ? Number(url.port) : 5432;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new errors_ConfigurationError(`${inputName} has an invalid port; use a number from 1 to 65535`);
+    }
+    const host = url.hostname || url.searchParams.get('host') || 'localhost';
+    const user = url.username ? decode(url.username, 'user name', inputName) : undefined;
+    const password = takePassword(url, inputName);
+    return {
+        url: url.toString(),
+        password,
+        database,
+        host,
+        port,
+        user,
+        display: `${user ? `${user}@` : ''}${host}:${port}/${database}`,
+    };
+}
+/**
+ * libpq takes a password from the userinfo or from a `password` query parameter; either way it
+ * leaves the URL here (so never reaches argv, where any process can read it) for PGPASSWORD.
+ */
+function takePassword(url, inputName) {
+    const fromUserinfo = url.password ? decode(url.password, 'password', inputName) : undefined;
+    const fromQuery = url.searchParams.get('password') ?? undefined;
+    if (fromUserinfo !== undefined && fromQuery !== undefined && fromUserinfo !== fromQuery) {
+        throw new errors_ConfigurationError(`${inputName} gives two different passwords (after the user name and as ?password=); keep one`);
+    }
+    url.password = '';
+    url.searchParams.delete('password');
+    return fromUserinfo ?? fromQuery;
+}
+/**
+ * Every form in which a database URL input can carry a secret, raw and decoded, for masking
+ * before the input is parsed (a URL that fails to parse may still hold one).
+ */
+function secretsInDatabaseUrl(raw) {
+    const secrets = new Set();
+    const add = (value) => {
+        if (!value)
+            return;
+        secrets.add(value);
+        try {
+            secrets.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+            secrets.add(decodeURIComponent(value));
+        }
+        catch {
+            // not validly percent-encoded: the raw form is enough
+        }
+    };
+    const text = raw.trim();
+    add(/^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(text)?.[1]);
+    for (const match of text.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi))
+        add(match[1]);
+    return [...secrets];
+}
+/** The same server and credentials, another database (for CREATE/DROP DATABASE from a maintenance database). */
+function withDatabase(target, database) {
+    const url = new URL(target.url);
+    url.pathname = `/${encodeURIComponent(database)}`;
+    return { ...target, url: url.toString(), database, display: target.display.replace(/\/[^/]*$/, `/${database}`) };
+}
+/** Environment for libpq clients: the password travels here, never in argv. */
+function libpqEnv(target, password = target.password) {
+    const env = {};
+    if (password !== undefined)
+        env.PGPASSWORD = password;
+    // A dead host should fail in seconds, not hang a job; a connect_timeout in the URL wins.
+    if (!process.env.PGCONNECT_TIMEOUT)
+        env.PGCONNECT_TIMEOUT = '15';
+    return env;
+}
+/**
+ * The password one new client connects with: a fresh IAM token when the target uses IAM
+ * authentication (a token per process, so none outlives its 15 minutes before it is used), else
+ * the URL's password.
+ */
+async function connectionPassword(target) {
+    if (!target.auth)
+        return target.password;
+    if (!target.user)
+        throw new Error(`IAM authentication needs a user name in the URL of ${target.display}`);
+    return target.auth.token({ host: target.host, port: target.port, user: target.user });
+}
+/**
+ * The whole environment of a PostgreSQL client connecting to `target` (util/child-env.ts says what
+ * passes of the action's): `own` (PGAPPNAME, PGOPTIONS) and its connection's password (or IAM
+ * token) as PGPASSWORD. Without a password in the URL nor IAM authentication, a PGPASSWORD the
+ * step was given is the one it connects with, as libpq would use it.
+ */
+async function connection_clientEnv(target, own = {}, env = process.env) {
+    const password = await connectionPassword(target);
+    const inheritedPassword = password === undefined && env.PGPASSWORD !== undefined ? { PGPASSWORD: env.PGPASSWORD } : {};
+    return childEnv({ ...inheritedPassword, ...own, ...libpqEnv(target, password) }, env);
+}
+
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
+    if (problem)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
+;// CONCATENATED MODULE: ./src/storage/keys.ts
+const EXTENSION = { custom: '.dump', plain: '.sql.gz' };
+const MANIFEST_SUFFIX = '.manifest.json';
+const KEY_PATTERN = /^backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(\.dump|\.sql\.gz)$/;
+function pad(value, width = 2) {
+    return String(value).padStart(width, '0');
+}
+/** YYYYMMDD_HHMMSS in UTC: lexical order is time order, as the plan's `aws s3 ls | tail -5` expects. */
+function timestampPart(time) {
+    return (`${pad(time.getUTCFullYear(), 4)}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}_` +
+        `${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`);
+}
+function backupKey(prefix, startedAt, format) {
+    return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
+}
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
+const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
+/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
+function backupKeyOfPart(key) {
+    return PART_PATTERN.exec(key)?.[1];
+}
+function manifestKeyFor(key) {
+    return `${key}${MANIFEST_SUFFIX}`;
+}
+/** A backup object directly under prefix (not in a deeper folder), else undefined. */
+function parseBackupKey(key, prefix) {
+    if (!key.startsWith(prefix))
+        return undefined;
+    const match = KEY_PATTERN.exec(key.slice(prefix.length));
+    if (!match)
+        return undefined;
+    const [, y, mo, d, h, mi, s, ext] = match;
+    const time = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+    if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22))
+        return undefined;
+    return { key, format: ext === '.dump' ? 'custom' : 'plain', time };
+}
+function isManifestKey(key) {
+    return key.endsWith(MANIFEST_SUFFIX);
+}
+function backupKeyOfManifest(manifestKey) {
+    return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-selector.ts
+
+
+
+const INPUT = 'backup';
+/** An object key as given, an s3://bucket/key URL, or a bare file name under the prefix. */
+function parseKey(text, bucket, prefix) {
+    let key = text;
+    if (key.startsWith('s3://')) {
+        const rest = key.slice('s3://'.length);
+        const slash = rest.indexOf('/');
+        const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
+        if (urlBucket !== bucket) {
+            throw new errors_ConfigurationError(`${INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
+        }
+        key = slash < 0 ? '' : rest.slice(slash + 1);
+    }
+    if (isManifestKey(key)) {
+        throw new errors_ConfigurationError(`${INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
+    }
+    if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix))
+        return `${prefix}${key}`;
+    if (parseBackupKey(key, prefix))
+        return key;
+    const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
+    if (folder !== prefix && parseBackupKey(key, folder)) {
+        throw new errors_ConfigurationError(`${INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
+    }
+    throw new errors_ConfigurationError(`${INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
+}
+function parseBackupSelector(input, bucket, prefix) {
+    const text = input.trim();
+    if (text === '' || text.toLowerCase() === 'latest')
+        return { kind: 'latest' };
+    if (text.toLowerCase() === 'random')
+        return { kind: 'random' };
+    if (startsWithDate(text))
+        return { kind: 'point-in-time', at: parseIsoTime(text, INPUT) };
+    return { kind: 'key', key: parseKey(text, bucket, prefix) };
+}
+function describeSelector(selector) {
+    switch (selector.kind) {
+        case 'latest':
+            return 'latest';
+        case 'random':
+            return 'random';
+        case 'key':
+            return selector.key;
+        case 'point-in-time':
+            return `finished at or before ${selector.at.toISOString()}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/storage/inputs.ts
+
+/** S3's bucket naming rules (general purpose buckets), checked before any call. */
+function parseBucket(input, inputName = 'bucket') {
+    const bucket = input.trim();
+    if (!bucket)
+        throw new errors_ConfigurationError(`${inputName} is required: the S3 bucket that holds the backups`);
+    const problems = [];
+    if (bucket.length < 3 || bucket.length > 63)
+        problems.push('be 3 to 63 characters long');
+    if (!/^[a-z0-9.-]+$/.test(bucket))
+        problems.push('use only lowercase letters, digits, dots and hyphens');
+    if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket))
+        problems.push('begin and end with a letter or digit');
+    if (bucket.includes('..'))
+        problems.push('not contain two dots in a row');
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket))
+        problems.push('not look like an IP address');
+    if (problems.length)
+        throw new errors_ConfigurationError(`${inputName} '${bucket}' is not a valid S3 bucket name: it must ${problems.join(', ')}`);
+    return bucket;
+}
+/**
+ * Characters AWS lists as ones to avoid in object key names (besides the backslash and ASCII's
+ * control characters, refused on their own, and the non-printable C1 controls U+0080 to U+009F),
+ * as they need special handling in URLs, XML or tools:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+ */
+const AVOIDED_IN_KEYS = ['{', '}', '^', '%', '`', '[', ']', '"', "'", '<', '>', '~', '#', '|'];
+/** A folder-like key prefix: empty, or ending in '/'; never starting with '/'. */
+function parsePrefix(input, inputName = 'prefix') {
+    const prefix = input.trim();
+    if (prefix === '')
+        return '';
+    if (prefix.startsWith('/'))
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' must not start with '/': S3 keys have no leading slash; use '${prefix.replace(/^\/+/, '')}'`);
+    if (!prefix.endsWith('/'))
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' must end with '/', e.g. '${prefix}/'`);
+    if (prefix.includes('//'))
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' has an empty folder ('//')`);
+    const hasControl = [...prefix].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f' || char === '\\');
+    if (hasControl)
+        throw new errors_ConfigurationError(`${inputName} must not contain control characters or backslashes`);
+    const dotSegment = prefix.split('/').find((segment) => segment === '.' || segment === '..');
+    if (dotSegment !== undefined) {
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' has a '${dotSegment}' folder: S3 stores it literally, while the console and sync tools resolve it; write the folders out, e.g. '${prefix
+            .split('/')
+            .filter((s) => s !== '.' && s !== '..')
+            .join('/')}'`);
+    }
+    const avoided = [
+        ...new Set([...prefix].filter((char) => AVOIDED_IN_KEYS.includes(char) || (char.charCodeAt(0) >= 0x80 && char.charCodeAt(0) <= 0x9f))),
+    ];
+    if (avoided.length) {
+        throw new errors_ConfigurationError(`${inputName} '${prefix}' contains ${avoided.map((c) => JSON.stringify(c)).join(', ')}, which AWS lists as characters to avoid in key names; remove them from the prefix`);
+    }
+    if (Buffer.byteLength(prefix) > 900)
+        throw new errors_ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
+    return prefix;
+}
+
+;// CONCATENATED MODULE: ./src/recover-database/names.ts
+/** PostgreSQL keeps NAMEDATALEN - 1 bytes of a name. */
+const MAX_NAME_BYTES = 63;
+const RESTORED = '_restored_';
+const DAMAGED = '_damaged_';
+/** The longest suffix either name adds: `_restored_` and a UTC time such as 20260301_020000. */
+const SUFFIX_BYTES = RESTORED.length + 15;
+/** The longest production database name both derived names still fit after. */
+const MAX_PRODUCTION_NAME_BYTES = MAX_NAME_BYTES - SUFFIX_BYTES;
+/** A UTC time as backup keys write it: 20260301_020000. */
+function stamp(time) {
+    return time.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+}
+/**
+ * The database the backup is restored into, beside production: named by the production database
+ * and the backup's time, so a re-run of the same recovery finds the same name.
+ */
+function restoredName(production, backupTime) {
+    return `${production}${RESTORED}${stamp(backupTime)}`;
+}
+/** The name the damaged database is kept under: the production name and the time execute started. */
+function damagedName(production, at) {
+    return `${production}${DAMAGED}${stamp(at)}`;
+}
+
+;// CONCATENATED MODULE: ./src/aws/dns-names.ts
+
+const LABEL = /^(?:\*|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/;
+/** Lower case with a trailing dot, as Route 53 returns names; Route 53 writes '*' as \052. */
+function canonicalDnsName(name) {
+    const text = name.trim().toLowerCase().replace(/\\052/g, '*');
+    return text.endsWith('.') ? text : `${text}.`;
+}
+/** canonicalDnsName without the trailing dot: how names and record values read in outputs and tables. */
+function bareDnsName(name) {
+    return canonicalDnsName(name).slice(0, -1);
+}
+function normalizeDnsName(input, inputName) {
+    const name = canonicalDnsName(input);
+    const labels = name.slice(0, -1).split('.');
+    if (name.length > 254 || labels.length < 2 || !labels.every((label) => LABEL.test(label))) {
+        throw new errors_ConfigurationError(`${inputName} '${input.trim()}' is not a DNS name like db.example.com`);
+    }
+    return name;
+}
+function sameDnsName(a, b) {
+    return canonicalDnsName(a) === canonicalDnsName(b);
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds-instance-ref.ts
+
+const IDENTIFIER = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$/;
+const ARN = /^arn:(aws[a-z-]*):rds:([a-z0-9-]+):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]*)$/;
+function isInstanceArn(text) {
+    return ARN.test(text);
+}
+/** RDS's identifier rules: 1 to 63 letters, digits or hyphens, starting with a letter, no '--', no trailing '-'. */
+function parseIdentifier(input, inputName) {
+    const text = input.trim();
+    if (!text)
+        throw new errors_ConfigurationError(`${inputName} is required: the DB instance identifier, e.g. saas-production-replica`);
+    if (isInstanceArn(text)) {
+        throw new errors_ConfigurationError(`${inputName} takes the DB instance identifier, not its ARN; use '${text.split(':').pop() ?? ''}'`);
+    }
+    if (!IDENTIFIER.test(text) || text.endsWith('-')) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a DB instance identifier: 1 to 63 letters, digits or hyphens, starting with a letter, without '--' or a trailing '-'`);
+    }
+    // RDS stores identifiers in lower case and matches them without regard to case.
+    return text.toLowerCase();
+}
+/** An identifier in `defaultRegion`, or an ARN that names its own region. */
+function rds_instance_ref_parseInstanceRef(text, defaultRegion) {
+    const match = ARN.exec(text);
+    if (match)
+        return { id: match[4].toLowerCase(), region: match[2], arn: text };
+    return { id: text.toLowerCase(), region: defaultRegion };
+}
+/** The ARN of `ref`, in the partition and account of a sibling instance's ARN. */
+function arnFor(ref, siblingArn) {
+    if (ref.arn)
+        return ref.arn;
+    const match = siblingArn ? ARN.exec(siblingArn) : null;
+    if (!match)
+        return undefined;
+    return `arn:${match[1]}:rds:${ref.region}:${match[3]}:db:${ref.id}`;
+}
+function sameInstance(a, b) {
+    return a.id === b.id && a.region === b.region;
+}
+function describeRef(ref) {
+    return `${ref.id} (${ref.region})`;
+}
+
+;// CONCATENATED MODULE: ./src/aws/rds-recovery-point.ts
+
+
+const SNAPSHOT_ID = /^(rds:)?[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
+const rds_recovery_point_INPUT = 'recovery-point';
+function parseRecoveryPoint(input) {
+    const text = input.trim();
+    if (text === '' || text === 'latest')
+        return { kind: 'latest' };
+    if (text === 'snapshot')
+        return { kind: 'newest-snapshot' };
+    if (text.startsWith('snapshot:')) {
+        const id = text.slice('snapshot:'.length).trim();
+        if (!SNAPSHOT_ID.test(id) || id.endsWith('-') || id.includes('--')) {
+            throw new errors_ConfigurationError(`${rds_recovery_point_INPUT} '${text}': '${id}' is not a DB snapshot identifier (letters, digits and hyphens, starting with a letter; automated ones start with rds:)`);
+        }
+        return { kind: 'snapshot', id };
+    }
+    if (startsWithDate(text))
+        return { kind: 'time', time: parseIsoTime(text, rds_recovery_point_INPUT) };
+    throw new errors_ConfigurationError(`${rds_recovery_point_INPUT} '${text}' is not understood: use latest, ${ISO_TIME_FORM}, snapshot (the newest), or snapshot:<id>`);
+}
+function rds_recovery_point_describeSelector(selector) {
+    switch (selector.kind) {
+        case 'latest':
+            return 'latest';
+        case 'time':
+            return selector.time.toISOString();
+        case 'newest-snapshot':
+            return 'snapshot (the newest)';
+        case 'snapshot':
+            return `snapshot:${selector.id}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/route53-record-value.ts
+
+/** record-value when the record does not exist: not a DNS name, so it cannot be mistaken for one. */
+const NO_RECORD = '(none)';
+/**
+ * A record's value in one comparable line: `(none)`, `ALIAS <target>`, or its values sorted,
+ * lower case, without trailing dots, joined with ', '. The plan job outputs it as record-value and
+ * execute compares expected-record-value with it, so a reviewer approves exactly what is replaced.
+ */
+function recordFingerprint(set) {
+    if (!set)
+        return NO_RECORD;
+    if (set.AliasTarget)
+        return `ALIAS ${bareDnsName(set.AliasTarget.DNSName ?? '')}`;
+    return (set.ResourceRecords ?? [])
+        .map((record) => bareDnsName(record.Value ?? ''))
+        .sort()
+        .join(', ');
+}
+/** expected-record-value in the form recordFingerprint gives, whatever its case, order or trailing dots. */
+function normalizeRecordValue(text) {
+    const trimmed = text.trim();
+    if (trimmed.toLowerCase() === NO_RECORD)
+        return NO_RECORD;
+    const alias = /^alias\s+(\S+)$/i.exec(trimmed);
+    if (alias)
+        return `ALIAS ${bareDnsName(alias[1])}`;
+    return trimmed.split(',').map(bareDnsName).filter(Boolean).sort().join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/recover-database/rds-inputs.ts
+
+
+
+
+
+
+
+const RECORD_INPUTS = ['hosted-zone-id', 'record-name', 'expected-record-value'];
+/** hosted-zone-id, record-name, expected-record-value: all of them for cutover: dns, none for rename. */
+function parseRecord(input, cutover) {
+    const given = RECORD_INPUTS.filter((name) => input(name).trim());
+    if (cutover === 'rename') {
+        if (given.length)
+            throw new errors_ConfigurationError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} for cutover: dns; with cutover: rename the restored instance takes the production identifier and no record changes`);
+        return {};
+    }
+    const zone = input('hosted-zone-id')
+        .trim()
+        .replace(/^\/hostedzone\//, '');
+    if (!/^[A-Z0-9]{1,32}$/i.test(zone))
+        throw new errors_ConfigurationError(`hosted-zone-id '${zone}': cutover: dns needs the id of the hosted zone that holds record-name (e.g. Z0123456789ABCDEFGHIJ)`);
+    if (!input('record-name').trim())
+        throw new errors_ConfigurationError('record-name: cutover: dns needs the CNAME the application finds the database by (e.g. db.example.com)');
+    const expected = input('expected-record-value').trim();
+    return {
+        record: { hostedZoneId: zone.toUpperCase(), name: normalizeDnsName(input('record-name'), 'record-name') },
+        ...(expected ? { expectedRecordValue: normalizeRecordValue(expected) } : {}),
+    };
+}
+function parsePoint(text, source) {
+    const value = text.trim();
+    if (source === 'rds-point-in-time') {
+        if (value && value !== 'latest' && !startsWithDate(value)) {
+            throw new errors_ConfigurationError(`recovery-point '${value}': with source: rds-point-in-time it is latest or a time with its zone just before the corruption (e.g. 2026-03-01T09:14:00Z); for a snapshot use source: rds-snapshot`);
+        }
+        return parseRecoveryPoint(value);
+    }
+    if (!value || value === 'latest')
+        return { kind: 'newest-snapshot' };
+    if (startsWithDate(value))
+        throw new errors_ConfigurationError(`recovery-point '${value}' is a time: with source: rds-snapshot it is a snapshot identifier or latest (the newest snapshot); for a time use source: rds-point-in-time`);
+    return parseRecoveryPoint(value.startsWith('snapshot:') ? value : `snapshot:${value}`);
+}
+/** instance-id, recovery-point, cutover of an RDS source; the backup inputs are refused with it. */
+function parseRdsSource(input, source) {
+    // backup, prefix and terminate-connections have defaults in action.yml: only a value of the user's counts.
+    const given = (name, byDefault) => ![byDefault, ''].includes(input(name).trim());
+    const backupOnly = [
+        ['backup', 'latest'],
+        ['bucket', ''],
+        ['prefix', 'database/'],
+        ['terminate-connections', 'false'],
+    ]
+        .filter(([name, byDefault]) => given(name, byDefault))
+        .map(([name]) => name);
+    if (backupOnly.length) {
+        throw new errors_ConfigurationError(`${backupOnly.join(', ')} ${backupOnly.length === 1 ? 'is' : 'are'} for source: backup; with source: ${source} choose the recovery point with recovery-point and the instance with instance-id`);
+    }
+    const cutover = parseChoice(input('cutover'), 'cutover', ['rename', 'dns'], 'rename');
+    return {
+        ...parseRecord(input, cutover),
+        instanceId: parseIdentifier(input('instance-id'), 'instance-id'),
+        recoveryPoint: parsePoint(input('recovery-point'), source),
+        cutover,
+        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 120, 1, 1440),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/recover-database/inputs.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_REPORT_PATH = 'recover-database-report.json';
+const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
+/**
+ * The one guard every change sits behind: execute needs `confirm` equal to the production database's
+ * name and the recovery point the reviewed plan showed.
+ */
+function assertConfirmed(settings) {
+    if (settings.mode !== 'execute')
+        return;
+    const name = settings.rds?.instanceId ?? settings.database.database;
+    const what = settings.rds ? 'the instance to replace' : 'the database to replace';
+    if (!settings.confirm) {
+        throw new errors_ConfigurationError(`mode is execute but confirm is empty, so nothing was changed: set confirm to '${name}' (${what}); run mode: plan first to see every change`);
+    }
+    if (settings.confirm !== name) {
+        const of = settings.rds ? 'instance-id' : 'the database of database-url';
+        throw new errors_ConfigurationError(`confirm '${settings.confirm}' does not equal ${of} ('${name}'), so nothing was changed: set confirm to exactly '${name}'`);
+    }
+    if (!settings.expectedRecoveryPoint) {
+        throw new errors_ConfigurationError("mode is execute but expected-recovery-point is empty, so nothing was changed: pass the plan's recovery-point output, so that execute restores the backup the reviewers saw");
+    }
+    if (settings.rds?.cutover === 'dns' && !settings.rds.expectedRecordValue) {
+        throw new errors_ConfigurationError("mode is execute with cutover: dns but expected-record-value is empty, so nothing was changed: pass the plan's record-value output, so that execute moves the record the reviewers saw");
+    }
+}
+function parseSource(input) {
+    const source = parseChoice(input('source'), 'source', ['backup', 'rds-point-in-time', 'rds-snapshot'], 'backup');
+    if (source !== 'backup')
+        return source;
+    const rdsInputs = [
+        ['instance-id', input('instance-id')],
+        ['recovery-point', input('recovery-point')],
+        ['cutover', input('cutover')],
+        ['hosted-zone-id', input('hosted-zone-id')],
+        ['record-name', input('record-name')],
+        ['expected-record-value', input('expected-record-value')],
+    ];
+    const rdsOnly = rdsInputs.filter(([, value]) => value.trim()).map(([name]) => name);
+    if (rdsOnly.length)
+        throw new errors_ConfigurationError(`${rdsOnly.join(', ')} ${rdsOnly.length === 1 ? 'is' : 'are'} for an RDS source; with source: backup choose the recovery point with backup (latest, a key or a time)`);
+    return source;
+}
+function parseProductionDatabase(text, source) {
+    const database = parseDatabaseUrl(text, 'database-url');
+    const name = database.database;
+    if (source !== 'backup')
+        return database;
+    if (SYSTEM_DATABASES.includes(name))
+        throw new errors_ConfigurationError(`database-url names '${name}', a database every PostgreSQL server needs; name the production database to replace`);
+    if (Buffer.byteLength(name) > MAX_PRODUCTION_NAME_BYTES) {
+        throw new errors_ConfigurationError(`database-url names a database of ${Buffer.byteLength(name)} bytes; the names recover-database gives the restored and the damaged database add 25 bytes, and PostgreSQL keeps 63, so it recovers databases of up to ${MAX_PRODUCTION_NAME_BYTES} bytes`);
+    }
+    return database;
+}
+function parseBackup(input, bucket, prefix) {
+    const backup = parseBackupSelector(input('backup'), bucket, prefix);
+    if (backup.kind === 'random')
+        throw new errors_ConfigurationError('backup: random is for restore tests; a recovery restores latest, a key, or the newest backup before a time (e.g. just before the corruption)');
+    return backup;
+}
+function parseReportPath(input) {
+    const path = input.trim() || DEFAULT_REPORT_PATH;
+    if (path.endsWith('/'))
+        throw new errors_ConfigurationError(`report-path '${path}' is a folder; name a file, e.g. ${path}${DEFAULT_REPORT_PATH}`);
+    return path;
+}
+function parseCommands(input, env, cwd) {
+    return {
+        stop: parseSmokeCommand(input('stop-command'), env, cwd, 'stop-command'),
+        migrate: parseSmokeCommand(input('migrate-command'), env, cwd, 'migrate-command'),
+        start: parseSmokeCommand(input('start-command'), env, cwd, 'start-command'),
+        timeoutSeconds: parseInteger(input('command-timeout-seconds'), 'command-timeout-seconds', 900, 1),
+    };
+}
+/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
+function parseRecoverDatabaseInputs(input, env = process.env, cwd = process.cwd(), onToken = ignoreTokens) {
+    const mode = parseChoice(input('mode'), 'mode', ['plan', 'execute'], 'plan');
+    const source = parseSource(input);
+    const rds = source === 'backup' ? undefined : parseRdsSource(input, source);
+    const bucket = rds ? '' : parseBucket(input('bucket'));
+    const prefix = rds ? '' : parsePrefix(input('prefix') || 'database/');
+    const region = parseRegion(input('region'), env);
+    const database = databaseAuthFor(input('database-auth'), region, onToken).apply(parseProductionDatabase(input('database-url'), source), 'database-url', env);
+    const checksPath = input('checks').trim();
+    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
+    const settings = {
+        mode,
+        confirm: input('confirm').trim(),
+        source,
+        ...(rds ? { rds } : {}),
+        bucket,
+        prefix,
+        aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+        backup: rds ? { kind: 'latest' } : parseBackup(input, bucket, prefix),
+        database,
+        expectedRecoveryPoint: input('expected-recovery-point').trim() || undefined,
+        expectedReplaces: input('expected-replaces').trim() || undefined,
+        commands: parseCommands(input, env, cwd),
+        health: parseHealthTarget(input),
+        terminateConnections: parseBoolean(input('terminate-connections'), 'terminate-connections', false),
+        checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
+        smokeCommand,
+        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
+        smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
+        jobs: parseInteger(input('jobs'), 'jobs', (0,external_node_os_.availableParallelism)(), 1, 64),
+        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', 3600, 1),
+        reportPath: parseReportPath(input('report-path')),
+        tempDir: env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(),
+    };
+    assertConfirmed(settings);
+    return settings;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
+var client_rds_dist_cjs = __nccwpck_require__(7202);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-route-53/dist-cjs/index.js
+var client_route_53_dist_cjs = __nccwpck_require__(8621);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/aws/s3-timeouts.ts
+
+/**
+ * S3 limits are on silence, not on length. A request may take as long as it moves: a part upload
+ * of hundreds of MiB, or an UploadPartCopy of 5 GiB and a CompleteMultipartUpload (storage/copy.ts),
+ * which S3 may take minutes over; for those S3 sends its 200 headers early and then whitespace to
+ * keep the connection alive, so an idle limit never fires on them while a wall-clock limit would.
+ * 60 s of silence is pgBackRest's `io-timeout` default and the AWS CLI's and boto3's read timeout:
+ * what an SRE expects, and long enough for S3's keep-alive whitespace. The connection limit is
+ * the control plane's (clients.ts): a region that does not accept a connection in 10 s is down.
+ * With the SDK's 6 attempts, a silent S3 fails a request in about 6 minutes, not the job's hours.
+ */
+const DEFAULT_S3_TIMEOUTS = { connectMs: 10_000, idleMs: 60_000 };
+/** S3 stopped answering a request: every attempt the SDK made ran into one of the limits. */
+class S3TimeoutError extends Error {
+    name = 'S3TimeoutError';
+}
+/** True when the error, or one it was wrapped around, is S3 that stopped answering. */
+function isS3Timeout(error) {
+    for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
+        if (cause instanceof S3TimeoutError)
+            return true;
+    }
+    return false;
+}
+/** The node-http-handler options: `socketTimeout` is its idle limit (on the response body too); `requestTimeout`, wall-clock until the headers, is left unset. */
+function s3RequestHandlerOptions(timeouts) {
+    return { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs };
+}
+/**
+ * Makes a request that ran into a limit fail with what happened in plain words: which S3, which
+ * request, how long it was silent, after how many attempts. Added where the SDK's retries are
+ * over (the initialize step), so that the retries still see the SDK's own TimeoutError. A body
+ * that stalls after its headers fails its reader with the same kind of message.
+ */
+function reportTimeoutsPlainly(client, settings, timeouts) {
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
+    const silence = seconds(timeouts.idleMs);
+    client.middlewareStack.add((next, context) => async (args) => {
+        const request = describeRequest(context.commandName, args.input);
+        try {
+            const result = await next(args);
+            const body = result.output.Body;
+            if (body instanceof external_node_stream_.Readable) {
+                // node-http-handler destroys a stalled body with its own new TimeoutError; this listener is
+                // the body's first, so the reader's pipeline rejects with the message rewritten here.
+                body.once('error', (error) => {
+                    if (isHandlerTimeout(error))
+                        error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
+                });
+            }
+            return result;
+        }
+        catch (error) {
+            if (!isHandlerTimeout(error))
+                throw error;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
+            const attempts = error.$metadata?.attempts;
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
+        }
+    }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
+}
+/**
+ * node-http-handler's connection and idle timeouts: a TimeoutError without a code. (It also names
+ * ECONNRESET, EPIPE and ETIMEDOUT errors TimeoutError; those keep their code and their message.)
+ */
+function isHandlerTimeout(error) {
+    return error instanceof Error && error.name === 'TimeoutError' && error.code === undefined;
+}
+function describeRequest(commandName, input) {
+    const { Bucket, Key, Prefix } = (input ?? {});
+    const name = (commandName ?? 'a request').replace(/Command$/, '');
+    if (typeof Bucket !== 'string')
+        return name;
+    const path = typeof Key === 'string' ? Key : typeof Prefix === 'string' ? Prefix : '';
+    return `${name} s3://${Bucket}/${path}`;
+}
+function seconds(ms) {
+    return `${ms / 1000} s`;
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+/**
+ * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
+ * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
+ * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
+ */
+function httpStatusOf(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const status = error.$metadata?.httpStatusCode;
+    return typeof status === 'number' ? status : undefined;
+}
+/** True when the error is one AWS answered with one of these error codes (the SDK's name, or the Code of an XML answer). */
+function isAwsError(error, ...codes) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code } = error;
+    return (typeof name === 'string' && codes.includes(name)) || (typeof Code === 'string' && codes.includes(Code));
+}
+/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial): one of the named codes, or, with none named, a 404. */
+function isNotFound(error, ...codes) {
+    return codes.length ? isAwsError(error, ...codes) : httpStatusOf(error) === 404;
+}
+/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
+async function unlessNotFound(read, ...codes) {
+    try {
+        return await read;
+    }
+    catch (error) {
+        if (isNotFound(error, ...codes))
+            return undefined;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/unreachable.ts
+
+/** What happened to a call that got no answer (or only a server error), from the error the HTTP handler gave. */
+function whatHappened(error) {
+    const { code, message } = error;
+    const status = httpStatusOf(error);
+    if (status !== undefined)
+        return `answered with HTTP ${status}`;
+    if (code === 'ECONNREFUSED')
+        return 'refused the connection';
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(message))
+        return 'dropped the connection';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        return 'has a host name that does not resolve';
+    if (code === 'ETIMEDOUT' || /establish a connection/.test(message))
+        return 'did not accept a connection in time';
+    if (error.name === 'TimeoutError')
+        return 'did not answer in time';
+    return 'could not be reached';
+}
+/**
+ * An error the call got instead of an answer (from the network, a code such as ECONNREFUSED, or a
+ * handler timeout), or a server error the retries did not outlast. An answer that names the fault
+ * (denied, not found, invalid) is left to the caller, which knows what it means.
+ */
+function isUnanswered(error, networkOnly) {
+    if (!(error instanceof Error))
+        return false;
+    const status = httpStatusOf(error);
+    if (status !== undefined)
+        return !networkOnly && status >= 500;
+    const { code } = error;
+    return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
+}
+function describeEndpoint(service, { region, endpointUrl }) {
+    return `${service}${region ? ` in ${region}` : ''}${endpointUrl ? ` at ${endpointUrl}` : ''}`;
+}
+/**
+ * Makes a control-plane call that got no answer (or a server error), once the SDK's retries are over, fail saying which
+ * service in which region, which call, what happened and what to check, instead of a bare
+ * `connect ECONNREFUSED 127.0.0.1:443`: during a regional outage that line is all an on-call engineer
+ * sees. The error keeps its name, code and metadata (retries and waiters still see the SDK's own),
+ * with the original text after the explanation. `networkOnly` leaves timeouts and server errors to
+ * the caller (S3's own limits are reported by s3-timeouts.ts, and its callers name the bucket).
+ */
+function unreachable_reportUnreachablePlainly(client, 
+/** As people name it: RDS, Route 53, Secrets Manager. */
+service, location, { networkOnly = false } = {}) {
+    const where = describeEndpoint(service, location);
+    const middleware = (next, context) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            if (!isUnanswered(error, networkOnly))
+                throw error;
+            const call = (context.commandName ?? 'a call').replace(/Command$/, '');
+            const attempts = error.$metadata?.attempts;
+            error.message =
+                `${where} ${whatHappened(error)} for ${call}${attempts ? ` after ${attempts} attempts` : ''} (${error.message}): ` +
+                    `check that ${service} is up${location.region ? ` in ${location.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
+            throw error;
+        }
+    };
+    client.middlewareStack.add(middleware, { step: 'initialize', name: 'plainUnreachableMessages', priority: 'high' });
+}
+
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+
+
+
+
+
+
+
+/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
+const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
+/**
+ * Control-plane calls are small: a region that does not answer within these limits is down,
+ * and a failover must say so rather than hang on it.
+ */
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
+/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
+const ROUTE53_SIGNING_REGION = 'us-east-1';
+/**
+ * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
+ * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
+ */
+function createS3Client(settings, overrides = {}) {
+    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
+    const client = new client_s3_dist_cjs/* S3Client */.YxF({
+        region: settings.region,
+        ...RETRY,
+        requestHandler: s3RequestHandlerOptions(timeouts),
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+        ...overrides,
+    });
+    reportTimeoutsPlainly(client, settings, timeouts);
+    unreachable_reportUnreachablePlainly(client, 'S3', settings, { networkOnly: true });
+    return client;
+}
+/**
+ * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
+ * A client only one action needs is made beside its calls (database-secret.ts), so that the other
+ * actions' bundles do not carry its SDK.
+ */
+function controlPlaneConfig(region, settings) {
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
+}
+/**
+ * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
+ * during a regional outage), which should report "unreachable" in seconds.
+ */
+function createRdsClient(settings, overrides = {}) {
+    const client = new client_rds_dist_cjs/* RDSClient */.rYe({ ...controlPlaneConfig(settings.region, settings), ...overrides });
+    unreachable_reportUnreachablePlainly(client, 'RDS', settings);
+    return client;
+}
+/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
+function createRoute53Client(settings) {
+    const client = new client_route_53_dist_cjs/* Route53Client */.LhC(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
+    unreachable_reportUnreachablePlainly(client, 'Route 53', { endpointUrl: settings.endpointUrl });
+    return client;
+}
+/** ElastiCache is regional; the audit reads replication groups only. */
+function createElastiCacheClient(settings) {
+    const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
+    reportUnreachablePlainly(client, 'ElastiCache', settings);
+    return client;
+}
+/** CloudWatch is regional: a replica's metrics live in the replica's region. */
+function createCloudWatchClient(settings) {
+    const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
+    reportUnreachablePlainly(client, 'CloudWatch', settings);
+    return client;
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/postgres/binaries.ts
 
 
@@ -90629,7 +90707,7 @@ async function isExecutable(path) {
         return false;
     }
 }
-async function onPath(tool) {
+async function binaries_onPath(tool) {
     for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter)) {
         if (dir && (await isExecutable((0,external_node_path_.join)(dir, tool))))
             return (0,external_node_path_.join)(dir, tool);
@@ -90675,7 +90753,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa_execa(path, ['--version'], { env: childEnv(), extendEnv: false });
+    const { stdout } = await child_process_execaProgram(path, ['--version'], { env: childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -90687,7 +90765,7 @@ async function describeBinary(tool, path) {
  * Without `serverMajor`, the one on PATH.
  */
 async function findClient(tool, serverMajor, serverVersion) {
-    const fromPath = await onPath(tool);
+    const fromPath = await binaries_onPath(tool);
     const candidates = [];
     if (fromPath)
         candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
@@ -90811,7 +90889,7 @@ class psql_session_PsqlSession {
         void child.then((result) => this.onExit(`psql exited with code ${String(result.exitCode ?? result.signal)}`));
     }
     static async open(target, options = {}) {
-        const child = execa_execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+        const child = child_process_execaProgram(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: await psqlEnv(target, 'dr-actions'),
             extendEnv: false,
             stdin: 'pipe',
@@ -90989,6 +91067,34 @@ async function dropScratchDatabase(target, psqlPath, serverMajor) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
+
+
+/**
+ * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
+ * script's session) and returns the rows it printed, or psql's own error.
+ */
+async function runPsqlScript(target, script, options) {
+    const { timeoutSeconds, signal } = options;
+    const result = await child_process_execaProgram(options.psqlPath, psqlArgs(target), {
+        input: script,
+        env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
+        extendEnv: false,
+        reject: false,
+        timeout: (timeoutSeconds + 30) * 1000,
+        ...(signal ? { cancelSignal: signal } : {}),
+    });
+    if (result.exitCode === 0)
+        return { ok: true, rows: parseRows(String(result.stdout)) };
+    const stderr = String(result.stderr).trim();
+    const how = result.timedOut
+        ? `timed out after ${timeoutSeconds} s`
+        : result.isCanceled
+            ? 'was cancelled'
+            : `psql exited with code ${result.exitCode}`;
+    return { ok: false, error: stderr || how };
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/server-keepalive.ts
 /**
  * A claim's session: a lost runner's claim ends within a minute of its last packet (30 s of
@@ -91022,6 +91128,7 @@ async function setServerKeepalive(session, keepalive) {
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/target-claim.ts
+
 
 
 
@@ -91063,10 +91170,26 @@ function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
         'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
+/** The session holding the claim on `name`: its server process and when it connected (pg_locks and pg_stat_activity cover the whole server). */
+function holderQuery(name) {
+    return `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`;
+}
+const holderText = (holder) => `server process ${holder[0]}, connected since ${holder[1]}`;
 async function describeHolder(session, name) {
-    const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`);
-    return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
+    const [holder] = await session.query(holderQuery(name));
+    return holder ? holderText(holder) : 'its session has just ended';
+}
+/**
+ * Who holds the claim on `name` on the target's server, read without taking it (one connection,
+ * one query): undefined when no one does. Throws when the server cannot be asked.
+ */
+async function findClaimHolder(target, name, options) {
+    const result = await runPsqlScript(target, `${holderQuery(name)};\n`, options);
+    if (!result.ok)
+        throw new Error(result.error);
+    const [holder] = result.rows;
+    return holder ? holderText(holder) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -91724,34 +91847,6 @@ function judgeSmoke(smoke) {
     return detail;
 }
 
-;// CONCATENATED MODULE: ./src/postgres/psql-script.ts
-
-
-/**
- * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
- * script's session) and returns the rows it printed, or psql's own error.
- */
-async function runPsqlScript(target, script, options) {
-    const { timeoutSeconds, signal } = options;
-    const result = await execa_execa(options.psqlPath, psqlArgs(target), {
-        input: script,
-        env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
-        extendEnv: false,
-        reject: false,
-        timeout: (timeoutSeconds + 30) * 1000,
-        ...(signal ? { cancelSignal: signal } : {}),
-    });
-    if (result.exitCode === 0)
-        return { ok: true, rows: parseRows(String(result.stdout)) };
-    const stderr = String(result.stderr).trim();
-    const how = result.timedOut
-        ? `timed out after ${timeoutSeconds} s`
-        : result.isCanceled
-            ? 'was cancelled'
-            : `psql exited with code ${result.exitCode}`;
-    return { ok: false, error: stderr || how };
-}
-
 ;// CONCATENATED MODULE: ./src/checks/run-checks.ts
 
 
@@ -92329,7 +92424,7 @@ function keepTail(text) {
 }
 /** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
 async function startRestoreClient(binary, args, target, options) {
-    const child = execa_execa(binary.path, [...args, `--dbname=${target.url}`], {
+    const child = child_process_execaProgram(binary.path, [...args, `--dbname=${target.url}`], {
         env: await connection_clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
         extendEnv: false,
         stdin: options.stdin,
@@ -92845,7 +92940,7 @@ class GlobalsDumpError extends (/* unused pure expression or super */ null && (E
  */
 async function dumpGlobals(pgDump, target) {
     const path = join(dirname(pgDump.path), 'pg_dumpall');
-    const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
+    const result = await execaProgram(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -94612,6 +94707,70 @@ async function awaitConnection(database, options, wait) {
     return outcome.value.rows[0]?.[0] ?? 'unknown';
 }
 
+;// CONCATENATED MODULE: ./src/recover-database/rds-claim.ts
+
+
+
+
+
+
+/**
+ * The name of the claim a run holds on the restored instance from its connection to its end (an
+ * advisory lock on the instance itself, as RDS has no conditional write). It is the identifier the
+ * instance was restored under, so it stays one claim when the instance takes the production
+ * identifier: a run resuming after the renames meets the claim of the run that made them.
+ */
+const claimName = (plan, database) => `${plan.restoredId}/${database}`;
+/** The refusal of a run that finds the claim held, naming who holds it. */
+const claimRefusal = (run, plan) => (holder) => `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`;
+/** The identifier the restored instance has in the plan's phase: the production one once the renames put it there. */
+function restoredIdentifier(run, plan) {
+    const renamed = plan.phase === 'renamed' || plan.phase === 'done';
+    // cutover: dns moves the record and leaves the restored instance its own identifier.
+    return renamed && !plan.record ? run.rds.instanceId : plan.restoredId;
+}
+/** database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept. */
+function rds_claim_restoredTarget(run, endpoint) {
+    const production = run.settings.database;
+    const url = new URL(production.url);
+    url.host = endpoint;
+    for (const name of ['host', 'hostaddr', 'port'])
+        url.searchParams.delete(name);
+    return {
+        ...parseDatabaseUrl(url.toString(), 'the restored instance'),
+        password: production.password,
+        ...(production.auth ? { auth: production.auth } : {}),
+    };
+}
+/**
+ * For the plan, once a restored instance is in use: who holds the claim on it now (a run at work on
+ * this recovery, which an execute started before it ends would meet and stop at), read without
+ * taking it. Undefined when no one does; a server that cannot be asked is said in the log and
+ * does not fail the plan.
+ */
+async function runInProgress(run, plan) {
+    if (plan.phase === 'fresh' || plan.phase === 'done')
+        return undefined;
+    const id = restoredIdentifier(run, plan);
+    try {
+        const restored = await describeInstance(run.client, { id, region: run.settings.aws.region });
+        const endpoint = restored && endpointText(restored);
+        if (!endpoint)
+            return undefined;
+        const target = rds_claim_restoredTarget(run, endpoint);
+        return await findClaimHolder(target, claimName(plan, target.database), {
+            psqlPath: (await findClient('psql')).path,
+            applicationName: 'dr-actions recover-database plan',
+            timeoutSeconds: 10,
+            signal: run.signal,
+        });
+    }
+    catch (error) {
+        run.log.info(`Could not ask ${id} whether a run is at work on this recovery (${redact_redact(errors_errorMessage(error), run.secrets)}); the plan goes on without it`);
+        return undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/recover-database/rds-journal.ts
 /**
  * How far an RDS recovery got, kept as tags on the instances themselves: they follow an instance
@@ -94796,7 +94955,7 @@ async function waitAvailable(execution, id) {
         throw new Error(`${id} is ${wait.state?.status ?? 'not found'} after wait-timeout-minutes (${run.rds.waitTimeoutMinutes} min, ${plural(wait.polls, 'status check')})`);
     return wait.state;
 }
-/** The restored instance's database, with the user, password and database of database-url. */
+/** The restored instance's database, with the user, password and database of database-url, claimed for the rest of the run. */
 async function connectRestored(execution, restored) {
     const { run, pacing } = execution;
     const endpoint = endpointText(restored);
@@ -94804,17 +94963,7 @@ async function connectRestored(execution, restored) {
         throw new Error(`${restored.id} is available but RDS reports no endpoint`);
     if (run.details.rds)
         run.details.rds.restored.endpoint = endpoint;
-    // database-url with the restored instance's endpoint: its user, database and parameters (sslmode...) kept.
-    const production = run.settings.database;
-    const url = new URL(production.url);
-    url.host = endpoint;
-    for (const name of ['host', 'hostaddr', 'port'])
-        url.searchParams.delete(name);
-    const target = {
-        ...parseDatabaseUrl(url.toString(), 'the restored instance'),
-        password: production.password,
-        ...(production.auth ? { auth: production.auth } : {}),
-    };
+    const target = rds_claim_restoredTarget(run, endpoint);
     const psqlPath = (await findClient('psql')).path;
     const options = { psqlPath, applicationName: 'dr-actions recover-database', timeoutSeconds: 30, signal: run.signal };
     await awaitConnection(target, options, {
@@ -94822,11 +94971,17 @@ async function connectRestored(execution, restored) {
         timeoutMs: pacing.connectTimeoutMs,
         clock: pacing.clock,
         // The restored data keeps the password of its recovery point: one it refuses stays refused.
-        final: production.auth ? undefined : PASSWORD_REFUSED,
+        final: run.settings.database.auth ? undefined : PASSWORD_REFUSED,
     });
     const { plan } = execution;
-    execution.claim = await claimTarget(target, psqlPath, (holder) => `another run is recovering ${run.rds.instanceId} onto ${plan.restoredId} (${holder}); this run changed nothing: let it finish, then run again if it stopped (a re-run resumes where it stopped)`, `${plan.restoredId}/${target.database}`);
+    execution.claim = await claimTarget(target, psqlPath, claimRefusal(run, plan), claimName(plan, target.database));
     return { target, psqlPath };
+}
+/** Waits until the restored instance, under `id` now, is available, then connects to it and claims it for the rest of the run. */
+async function connectStep(execution, id) {
+    const { steps } = execution;
+    const restored = await steps.run(STEP.waitInstance, () => waitAvailable(execution, id), (s) => `${s.id} available at ${endpointText(s) ?? '?'}`);
+    return steps.run(STEP.connect, () => connectRestored(execution, restored), (c) => c.target.display);
 }
 /** Restore (unless an earlier run did), wait, connect, checks, smoke: production is not touched. */
 async function restoreAndProve(execution) {
@@ -94835,9 +94990,21 @@ async function restoreAndProve(execution) {
         await steps.run(STEP.restoreInstance, () => restoreInstance(execution), (d) => d);
     else
         steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
-    const restored = await steps.run(STEP.waitInstance, () => waitAvailable(execution, plan.restoredId), (s) => `${s.id} available at ${endpointText(s) ?? '?'}`);
-    const { target, psqlPath } = await steps.run(STEP.connect, () => connectRestored(execution, restored), (c) => c.target.display);
+    const { target, psqlPath } = await connectStep(execution, plan.restoredId);
     await userProofSteps(execution, target, psqlPath);
+}
+/**
+ * A run that goes on from an earlier run's cut-over (the proof passed, an instance or the record
+ * moved) claims the restored instance, under the identifier it has now, before it runs a command
+ * or changes anything: a run still at work on it (in migrate-command, say) holds the claim, and
+ * this one is refused having changed nothing.
+ */
+async function claimToResume(execution) {
+    const { run, plan, steps } = execution;
+    steps.skip(STEP.restoreInstance, `an earlier run restored ${plan.restoredId}`);
+    if (plan.phase === 'renamed')
+        run.details.recovered = true;
+    await connectStep(execution, restoredIdentifier(run, plan));
 }
 /** Tags the damaged instance with the recovery (its journal entry), then renames it to its dated identifier and waits. */
 async function renameDamaged(execution) {
@@ -94926,6 +95093,8 @@ async function executeRdsRecovery(execution, cutover) {
     try {
         if (plan.phase === 'fresh' || plan.phase === 'restored')
             await restoreAndProve(execution);
+        else
+            await claimToResume(execution);
         if (plan.phase !== 'renamed')
             await (plan.record ? cutOverByDns(execution) : cutOverByRename(execution));
         run.details.recovered = true;
@@ -95306,6 +95475,7 @@ function recordRdsPlan(run, plan) {
 
 
 
+
 const PHASE = {
     fresh: (p, id) => `${id} (${p.replaces}) is to be replaced by a restore of ${p.binding}; nothing started yet`,
     restored: (p, id) => `an earlier run restored ${p.binding} into ${p.restoredId}; ${id} is untouched: this run goes on from there`,
@@ -95315,6 +95485,14 @@ const PHASE = {
         : `an earlier run put ${p.restoredId} in place as ${id} (the damaged instance is ${p.keptAs}): this run goes on after the renames`,
     done: (p, id) => `${id} was already recovered to ${p.binding}; the damaged instance is ${p.keptAs}: nothing to do`,
 };
+/** A plan's words for a run at work on the recovery while it was made. */
+const atWork = (plan) => `a run is at work on this recovery now (it holds ${plan.restoredId}: ${plan.heldBy}): an execute started before it ends stops at its connection, having changed nothing`;
+/** A plan's state: it changed nothing, and what it found under way. */
+function planState(plan) {
+    if (plan.phase === 'done')
+        return 'plan only: nothing was changed; the recovery is already complete';
+    return `plan only: nothing was changed${plan.heldBy ? `; ${atWork(plan)}` : ''}`;
+}
 /** The cut-over: the two renames, or with cutover: dns the record's compare-and-swap. */
 function run_rds_recovery_cutoverActions(plan, rename) {
     const id = plan.keptAs;
@@ -95345,6 +95523,7 @@ function actions(run, plan) {
         ? `aws rds restore-db-instance-from-db-snapshot --db-snapshot-identifier ${plan.binding}`
         : `aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier ${id} --restore-time ${plan.binding}`;
     const rename = (from, to) => `aws rds modify-db-instance --db-instance-identifier ${from} --new-db-instance-identifier ${to} --apply-immediately`;
+    const claim = 'connect to it and claim it for this run (a run at work on it refuses this one before any change)';
     const all = [
         [
             ['fresh'],
@@ -95352,8 +95531,9 @@ function actions(run, plan) {
         ],
         [
             ['fresh', 'restored'],
-            `wait until ${plan.restoredId} is available, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
+            `wait until ${plan.restoredId} is available, ${claim}, then prove it: ${[checks && `the checks in ${checks.path}`, smokeCommand && `smoke-command: ${words(smokeCommand)}`].filter(Boolean).join(', ') || 'a connection'}`,
         ],
+        [['half-renamed', 'renamed'], `wait until ${restoredIdentifier(run, plan)} is available, then ${claim}`],
         [['fresh', 'restored', 'half-renamed'], commands.stop && `stop-command: ${words(commands.stop)}`],
         ...run_rds_recovery_cutoverActions(plan, rename),
         [
@@ -95397,7 +95577,7 @@ function describeRdsEnd(run, plan, steps, failed) {
         return;
     }
     if (details.mode === 'plan')
-        return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
+        return void (details.state = planState(plan));
     if (plan.phase === 'half-renamed' || passed(STEP.renameDamaged)) {
         details.state = `${id} has no instance: the damaged one is ${plan.keptAs}, the restored one ${plan.restoredId}; run again to finish the cut-over, or put the damaged one back: aws rds modify-db-instance --db-instance-identifier ${plan.keptAs} --new-db-instance-identifier ${id} --apply-immediately`;
         return;
@@ -95424,7 +95604,7 @@ function describeDnsEnd(run, plan, failed, restoredKept) {
         return;
     }
     if (details.mode === 'plan')
-        return void (details.state = `plan only: nothing was changed${plan.phase === 'done' ? '; the recovery is already complete' : ''}`);
+        return void (details.state = planState(plan));
     const untouched = `${bareDnsName(record.target.name)} was not changed (it holds ${record.value}) and ${id} is as it was`;
     details.state = restoredKept
         ? `${untouched}; the restored instance ${plan.restoredId} is kept for inspection: run again to resume from it, or delete it`
@@ -95442,8 +95622,10 @@ async function rdsPlanAndExecute(base, clients, steps, pacing) {
             const found = await planRdsRecovery(run);
             recordRdsPlan(run, found);
             refuseOtherInstance(run, found);
+            if (run.settings.mode === 'plan')
+                found.heldBy = await runInProgress(run, found);
             return found;
-        }, (p) => PHASE[p.phase](p, rds.instanceId));
+        }, (p) => PHASE[p.phase](p, rds.instanceId) + (p.heldBy ? `; ${atWork(p)}` : ''));
         outcome.plan = plan;
         run.details.actions = actions(run, plan);
         if (run.settings.mode === 'execute')
@@ -98921,6 +99103,7 @@ function getIDToken(aud) {
 
 
 
+
 const readInput = (name) => getInput(name);
 /**
  * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
@@ -99003,6 +99186,7 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
+        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -99057,7 +99241,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7703);
+/* harmony import */ var _actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(915);
 
 await (0,_actions_recover_database_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

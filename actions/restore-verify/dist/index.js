@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 2019:
+/***/ 4915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67194,1452 +67194,8 @@ function loadChecksFile(path, cwd = process.cwd()) {
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/util/format.ts
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function format_formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < UNITS.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-    const whole = Math.round(seconds);
-    const h = Math.floor(whole / 3600);
-    const m = Math.floor((whole % 3600) / 60);
-    const s = whole % 60;
-    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
-}
-/** Seconds between two instants, rounded to milliseconds. */
-function secondsBetween(start, end) {
-    return Math.round(end.getTime() - start.getTime()) / 1000;
-}
-/** "1 attempt", "3 attempts". */
-function plural(count, noun) {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-;// CONCATENATED MODULE: ./src/util/redact.ts
-const MASK = '***';
-/**
- * Replaces every secret (and its URL-encoded form) in text. Domain code passes errors and
- * child-process output through this before they reach a report, a summary or an exception,
- * so secrets stay out of them even where @actions/core's masking does not apply.
- */
-function redact_redact(text, secrets) {
-    let result = text;
-    const forms = new Set();
-    for (const secret of secrets) {
-        if (!secret || secret.length < 3)
-            continue;
-        forms.add(secret);
-        forms.add(encodeURIComponent(secret));
-    }
-    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-        result = result.split(form).join(MASK);
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/util/words.ts
-
-/**
- * Splits a command line into words the way a user expects from a shell, without a shell:
- * whitespace separates words, single and double quotes group, backslash escapes the next
- * character outside single quotes. Nothing is expanded ($VAR, globs, ~ stay literal).
- */
-function splitWords(text, inputName) {
-    const words = [];
-    let current = '';
-    let inWord = false;
-    let quote;
-    for (let i = 0; i < text.length; i += 1) {
-        const char = text[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            else
-                current += char;
-        }
-        else if (char === '\\') {
-            const next = text[i + 1];
-            if (next === undefined)
-                throw new ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
-            current += next;
-            inWord = true;
-            i += 1;
-        }
-        else if (quote === '"') {
-            if (char === '"')
-                quote = undefined;
-            else
-                current += char;
-        }
-        else if (char === '"' || char === "'") {
-            quote = char;
-            inWord = true;
-        }
-        else if (/\s/.test(char)) {
-            if (inWord)
-                words.push(current);
-            current = '';
-            inWord = false;
-        }
-        else {
-            current += char;
-            inWord = true;
-        }
-    }
-    if (quote)
-        throw new ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
-    if (inWord)
-        words.push(current);
-    return words;
-}
-
-;// CONCATENATED MODULE: ./src/util/command.ts
-
-
-
-
-
-
-
-const HEAD_BYTES = 8 * 1024;
-const TAIL_BYTES = 24 * 1024;
-/** How long a process group has to exit after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 5_000;
-/** With leftovers kept, how long their output is still read after the command exits. */
-const KEPT_OUTPUT_GRACE_MS = 1_000;
-function executable(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        return (0,external_node_fs_.statSync)(path).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
-function checkCommandExists(command, inputName, env, cwd) {
-    if (command.includes('/')) {
-        const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
-        if (!executable(path))
-            throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
-        return;
-    }
-    const found = (env.PATH ?? '').split(external_node_path_.delimiter).some((dir) => dir && executable((0,external_node_path_.join)(dir, command)));
-    if (!found)
-        throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
-}
-/** A command input as words (no shell), its program checked to exist; undefined when empty. */
-function parseCommand(input, inputName, env, cwd) {
-    const words = splitWords(input, inputName);
-    if (words.length === 0)
-        return undefined;
-    checkCommandExists(words[0], inputName, env, cwd);
-    return words;
-}
-/** The words as a shell would need them quoted, for people to read and copy. */
-function quoteWords(words) {
-    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
-}
-/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
-class BoundedOutput {
-    head = '';
-    tail = '';
-    headFull = false;
-    omitted = 0;
-    add(chunk) {
-        if (!this.headFull) {
-            const room = HEAD_BYTES - this.head.length;
-            if (chunk.length <= room) {
-                this.head += chunk;
-                return;
-            }
-            const cut = chunk.lastIndexOf('\n', room);
-            const keep = cut >= 0 ? cut + 1 : room;
-            this.head += chunk.slice(0, keep);
-            chunk = chunk.slice(keep);
-            this.headFull = true;
-        }
-        this.tail += chunk;
-        if (this.tail.length > TAIL_BYTES * 2)
-            this.trimTail();
-    }
-    trimTail() {
-        if (this.tail.length <= TAIL_BYTES)
-            return;
-        let start = this.tail.length - TAIL_BYTES;
-        const lineStart = this.tail.indexOf('\n', start);
-        if (lineStart >= 0 && lineStart < this.tail.length - 1)
-            start = lineStart + 1;
-        this.omitted += start;
-        this.tail = this.tail.slice(start);
-    }
-    text() {
-        this.trimTail();
-        return this.omitted > 0
-            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
-            : this.head + this.tail;
-    }
-}
-function groupAlive(pid) {
-    if (!pid)
-        return false;
-    try {
-        process.kill(-pid, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function signalGroup(pid, signal) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, signal);
-    }
-    catch {
-        // the group is gone
-    }
-}
-/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
-function outputClosed(child, graceMs) {
-    const { stdout, stderr } = child;
-    if (!stdout || !stderr || (stdout.closed && stderr.closed))
-        return Promise.resolve();
-    return new Promise((done) => {
-        const timer = graceMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                // Processes left running (an application the command started) may hold the pipes open.
-                for (const stream of [stdout, stderr])
-                    stream.unref?.();
-                done();
-            }, graceMs);
-        child.once('close', () => {
-            clearTimeout(timer);
-            done();
-        });
-    });
-}
-function describeExit(file, exit, how) {
-    if (exit.error)
-        return `could not start ${file}: ${exit.error.message}`;
-    if (how.timedOut)
-        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
-    if (how.cancelled)
-        return 'cancelled; its process group was killed';
-    if (exit.code === 0)
-        return 'exited with code 0';
-    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-}
-/**
- * Runs a command without a shell, in its own process group, with exactly the environment given.
- * When it times out or is cancelled the whole group is killed (a script's children too); when it
- * ends, what it left running in its group is stopped or kept as `leftovers` says.
- */
-async function runCommand(words, options) {
-    const [file, ...args] = words;
-    const started = options.now();
-    const output = new BoundedOutput();
-    const child = (0,external_node_child_process_.spawn)(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    for (const stream of ['stdout', 'stderr']) {
-        child[stream].setEncoding('utf8').on('data', (chunk) => {
-            output.add(chunk);
-            options.onOutput?.(chunk, stream);
-        });
-    }
-    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
-    let killTimer;
-    const stopGroup = () => {
-        signalGroup(child.pid, 'SIGTERM');
-        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
-    };
-    const timer = setTimeout(() => {
-        how.timedOut = true;
-        stopGroup();
-    }, options.timeoutSeconds * 1000);
-    const onAbort = () => {
-        how.cancelled = true;
-        stopGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const exit = await new Promise((done) => {
-        child.once('error', (error) => done({ code: null, signal: null, error }));
-        child.once('exit', (code, signal) => done({ code, signal }));
-    });
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-    if (!exit.error) {
-        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
-        if (!keep)
-            stopGroup();
-        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
-    }
-    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
-    if (groupAlive(child.pid))
-        killTimer?.unref();
-    else
-        clearTimeout(killTimer);
-    return {
-        command: redact_redact(quoteWords(words), options.secrets),
-        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
-        exitCode: exit.code,
-        signal: exit.signal,
-        timedOut: how.timedOut,
-        durationSeconds: secondsBetween(started, options.now()),
-        output: redact_redact(output.text(), options.secrets),
-        omittedCharacters: output.omitted,
-        detail: redact_redact(describeExit(file, exit, how), options.secrets),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
-
-
-/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
-function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
-    return parseCommand(input, inputName, env, cwd);
-}
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** What the action sets for the smoke command itself: the restored database. */
-const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
-/**
- * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
- * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
- * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
- * never passed on.
- */
-function parseSmokeEnv(input, smokeCommand, env) {
-    const names = input.split(/[\s,]+/).filter(Boolean);
-    if (names.length === 0)
-        return [];
-    if (!smokeCommand)
-        throw new ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
-    for (const name of names) {
-        if (/^INPUT_/i.test(name))
-            throw new ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
-        if (!VARIABLE_NAME.test(name))
-            throw new ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
-        if (SET_BY_THE_ACTION.includes(name))
-            throw new ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
-        if (env[name] === undefined)
-            throw new ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
-    }
-    return [...new Set(names)];
-}
-
-;// CONCATENATED MODULE: ./src/restore/role-passwords.ts
-
-const role_passwords_EXAMPLE = `{"app": "\${{ secrets.APP_DB_PASSWORD }}"}`;
-/**
- * role-passwords: a JSON object of role name to password, from a secret. The messages never quote
- * the input or a value: a malformed secret is still a secret.
- */
-function parseRolePasswords(input, rebuild) {
-    const text = input.trim();
-    if (!text)
-        return {};
-    if (!rebuild)
-        throw new ConfigurationError('role-passwords is set, but rebuild is not: passwords are only set on the roles a rebuild creates; set rebuild: true or remove role-passwords');
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        throw new ConfigurationError(`role-passwords is not valid JSON; give an object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-        throw new ConfigurationError(`role-passwords must be a JSON object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
-    }
-    const passwords = {};
-    for (const [role, password] of Object.entries(data)) {
-        if (!role.trim())
-            throw new ConfigurationError('role-passwords has an empty role name; each key names a role');
-        if (typeof password !== 'string' || password === '')
-            throw new ConfigurationError(`role-passwords gives role '${role}' no password string; each value must be a non-empty string`);
-        passwords[role] = password;
-    }
-    return passwords;
-}
-/** Every form of the passwords that could be printed: the values, and the input as a whole. */
-function rolePasswordSecrets(input) {
-    const secrets = [input.trim()].filter(Boolean);
-    try {
-        const data = JSON.parse(input);
-        if (data && typeof data === 'object')
-            for (const value of Object.values(data))
-                if (typeof value === 'string' && value)
-                    secrets.push(value, JSON.stringify(value).slice(1, -1));
-    }
-    catch {
-        // not JSON: the whole input is masked
-    }
-    return secrets;
-}
-
-;// CONCATENATED MODULE: external "node:dns/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/restore/same-database.ts
-
-
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
-/**
- * What a host means for "is this the same server": every spelling of this machine (localhost,
- * 127.x.x.x, ::1, a Unix socket folder) is one host; names compare case-insensitively.
- */
-function hostIdentity(host) {
-    const h = host
-        .trim()
-        .toLowerCase()
-        .replace(/^\[(.*)\]$/, '$1')
-        .replace(/\.$/, '');
-    if (h === '' || h.startsWith('/') || LOOPBACK_NAMES.has(h) || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h))
-        return 'loopback';
-    if (h.startsWith('::ffff:') && (0,external_node_net_.isIP)(h.slice(7)) === 4)
-        return hostIdentity(h.slice(7));
-    return h;
-}
-/** The same database by how the URLs spell it: same host (see hostIdentity), port and database name. */
-function sameDatabaseByName(a, b) {
-    return a.port === b.port && a.database === b.database && hostIdentity(a.host) === hostIdentity(b.host);
-}
-async function addresses(host) {
-    const identity = hostIdentity(host);
-    if (identity === 'loopback' || (0,external_node_net_.isIP)(identity))
-        return new Set([identity]);
-    try {
-        const found = await (0,promises_namespaceObject.lookup)(identity, { all: true });
-        return new Set(found.map((entry) => hostIdentity(entry.address)));
-    }
-    catch {
-        return new Set([identity]);
-    }
-}
-/**
- * The same database once names are resolved: a DNS name and its address, or two names of one
- * server, are the same host. A name that does not resolve is compared as written.
- */
-async function sameDatabaseResolved(a, b) {
-    if (a.port !== b.port || a.database !== b.database)
-        return false;
-    if (hostIdentity(a.host) === hostIdentity(b.host))
-        return true;
-    const [left, right] = await Promise.all([addresses(a.host), addresses(b.host)]);
-    return [...left].some((address) => right.has(address));
-}
-
-;// CONCATENATED MODULE: ./src/util/time.ts
-
-const DAY_MS = 86_400_000;
-/** How every time input is written, for messages that say what is accepted. */
-const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-];
-/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
-function isIsoTime(text) {
-    try {
-        parseIsoTime(text, 'time');
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
-function startsWithDate(text) {
-    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
-}
-function daysIn(year, month) {
-    return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-/** What is out of range in a time's fields, or nothing. */
-function outOfRange(fields) {
-    const { y, mo, d, h, mi, s, offset } = fields;
-    if (mo < 1 || mo > 12)
-        return `there is no month ${mo}`;
-    if (d < 1 || d > daysIn(y, mo))
-        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
-    if (h > 23)
-        return `the hour is ${h}, past 23`;
-    if (mi > 59)
-        return `the minute is ${mi}, past 59`;
-    if (s > 59)
-        return `the second is ${s}, past 59`;
-    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
-    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
-        return `the offset ${offset} is not a zone`;
-    return undefined;
-}
-/**
- * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
- * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
- * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
- * next, because a point-in-time restore to another moment is another recovery point. Without
- * a zone the instant is a guess, so it is refused too.
- */
-function parseIsoTime(input, inputName) {
-    const text = input.trim();
-    if (DATE_ONLY.test(text)) {
-        throw new ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
-    }
-    const match = DATE_TIME.exec(text);
-    if (!match)
-        throw new ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
-    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
-    if (!offset) {
-        throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
-    }
-    const problem = outOfRange({
-        y: Number(y),
-        mo: Number(mo),
-        d: Number(d),
-        h: Number(h),
-        mi: Number(mi),
-        s: Number(s),
-        offset,
-    });
-    if (problem)
-        throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
-    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
-    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
-    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
-}
-
-;// CONCATENATED MODULE: ./src/storage/keys.ts
-const EXTENSION = { custom: '.dump', plain: '.sql.gz' };
-const MANIFEST_SUFFIX = '.manifest.json';
-const KEY_PATTERN = /^backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(\.dump|\.sql\.gz)$/;
-function pad(value, width = 2) {
-    return String(value).padStart(width, '0');
-}
-/** YYYYMMDD_HHMMSS in UTC: lexical order is time order, as the plan's `aws s3 ls | tail -5` expects. */
-function timestampPart(time) {
-    return (`${pad(time.getUTCFullYear(), 4)}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}_` +
-        `${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`);
-}
-function backupKey(prefix, startedAt, format) {
-    return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
-}
-/**
- * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
- * the extension, so a listing never takes a part for a backup.
- */
-function partKeyFor(key, index) {
-    return `${key}.part-${index}`;
-}
-const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
-/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
-function backupKeyOfPart(key) {
-    return PART_PATTERN.exec(key)?.[1];
-}
-function manifestKeyFor(key) {
-    return `${key}${MANIFEST_SUFFIX}`;
-}
-/** A backup object directly under prefix (not in a deeper folder), else undefined. */
-function parseBackupKey(key, prefix) {
-    if (!key.startsWith(prefix))
-        return undefined;
-    const match = KEY_PATTERN.exec(key.slice(prefix.length));
-    if (!match)
-        return undefined;
-    const [, y, mo, d, h, mi, s, ext] = match;
-    const time = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
-    if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22))
-        return undefined;
-    return { key, format: ext === '.dump' ? 'custom' : 'plain', time };
-}
-function isManifestKey(key) {
-    return key.endsWith(MANIFEST_SUFFIX);
-}
-function backupKeyOfManifest(manifestKey) {
-    return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
-}
-
-;// CONCATENATED MODULE: ./src/storage/backup-selector.ts
-
-
-
-const backup_selector_INPUT = 'backup';
-/** An object key as given, an s3://bucket/key URL, or a bare file name under the prefix. */
-function parseKey(text, bucket, prefix) {
-    let key = text;
-    if (key.startsWith('s3://')) {
-        const rest = key.slice('s3://'.length);
-        const slash = rest.indexOf('/');
-        const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
-        if (urlBucket !== bucket) {
-            throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
-        }
-        key = slash < 0 ? '' : rest.slice(slash + 1);
-    }
-    if (isManifestKey(key)) {
-        throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
-    }
-    if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix))
-        return `${prefix}${key}`;
-    if (parseBackupKey(key, prefix))
-        return key;
-    const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
-    if (folder !== prefix && parseBackupKey(key, folder)) {
-        throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
-    }
-    throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
-}
-function parseBackupSelector(input, bucket, prefix) {
-    const text = input.trim();
-    if (text === '' || text.toLowerCase() === 'latest')
-        return { kind: 'latest' };
-    if (text.toLowerCase() === 'random')
-        return { kind: 'random' };
-    if (startsWithDate(text))
-        return { kind: 'point-in-time', at: parseIsoTime(text, backup_selector_INPUT) };
-    return { kind: 'key', key: parseKey(text, bucket, prefix) };
-}
-function describeSelector(selector) {
-    switch (selector.kind) {
-        case 'latest':
-            return 'latest';
-        case 'random':
-            return 'random';
-        case 'key':
-            return selector.key;
-        case 'point-in-time':
-            return `finished at or before ${selector.at.toISOString()}`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/restore/inputs.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The plan's RTO for an infrastructure failure (a rebuild), where a database failure has 1 h. */
-const REBUILD_RTO_SECONDS = 4 * 3600;
-/** PostgreSQL truncates longer names to NAMEDATALEN - 1 bytes. */
-const MAX_NAME_BYTES = 63;
-const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
-const DEFAULT_REPORT_PATH = 'restore-verify-report.json';
-/** A database this action may create and drop: any name PostgreSQL keeps as written, except the system ones. */
-function validateScratchDatabaseName(name, inputName) {
-    if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
-        throw new ConfigurationError(`${inputName} names a database of ${Buffer.byteLength(name)} bytes; PostgreSQL cuts names to ${MAX_NAME_BYTES} bytes, so use a shorter name`);
-    }
-    if ([...name].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
-        throw new ConfigurationError(`${inputName} names a database with control characters; use letters, digits and underscores, e.g. restore_verify`);
-    }
-    if (SYSTEM_DATABASES.includes(name)) {
-        throw new ConfigurationError(`${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`);
-    }
-    return name;
-}
-function parseExistingRoles(input, rebuild) {
-    const choice = parseChoice(input, 'existing-roles', ['keep', 'update'], 'keep');
-    if (choice === 'update' && !rebuild)
-        throw new ConfigurationError('existing-roles is update, but rebuild is not: only a rebuild makes roles; set rebuild: true or remove existing-roles');
-    return choice;
-}
-/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
-function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd(), onToken = ignoreTokens) {
-    const bucket = parseBucket(input('bucket'));
-    const prefix = parsePrefix(input('prefix') || 'database/');
-    const region = parseRegion(input('region'), env);
-    const target = databaseAuthFor(input('database-auth'), region, onToken).apply(parseDatabaseUrl(input('target-database-url'), 'target-database-url'), 'target-database-url', env);
-    validateScratchDatabaseName(target.database, 'target-database-url');
-    const sourceText = input('source-database-url').trim();
-    const source = sourceText ? parseDatabaseUrl(sourceText, 'source-database-url') : undefined;
-    if (source && sameDatabaseByName(target, source)) {
-        throw new ConfigurationError(`target-database-url and source-database-url are the same database (${target.display}); restore-verify creates and drops its target, so name a scratch database`);
-    }
-    const checksPath = input('checks').trim();
-    const rebuild = parseBoolean(input('rebuild'), 'rebuild', false);
-    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
-    return {
-        bucket,
-        prefix,
-        aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
-        backup: parseBackupSelector(input('backup'), bucket, prefix),
-        target,
-        source,
-        allowOverwrite: parseBoolean(input('allow-overwrite'), 'allow-overwrite', false),
-        keepDatabase: parseBoolean(input('keep-database'), 'keep-database', false),
-        jobs: parseInteger(input('jobs'), 'jobs', (0,external_node_os_.availableParallelism)(), 1, 64),
-        checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
-        smokeCommand,
-        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
-        smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
-        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', rebuild ? REBUILD_RTO_SECONDS : 3600, 1),
-        rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
-        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
-        tempDir: env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(),
-        rebuild,
-        rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
-        existingRoles: parseExistingRoles(input('existing-roles'), rebuild),
-        download: parseChoice(input('download'), 'download', ['file', 'stream'], 'file'),
-        diskCheck: parseBoolean(input('disk-check'), 'disk-check', true),
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var client_s3_dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/aws/s3-timeouts.ts
-
-/**
- * S3 limits are on silence, not on length. A request may take as long as it moves: a part upload
- * of hundreds of MiB, or an UploadPartCopy of 5 GiB and a CompleteMultipartUpload (storage/copy.ts),
- * which S3 may take minutes over; for those S3 sends its 200 headers early and then whitespace to
- * keep the connection alive, so an idle limit never fires on them while a wall-clock limit would.
- * 60 s of silence is pgBackRest's `io-timeout` default and the AWS CLI's and boto3's read timeout:
- * what an SRE expects, and long enough for S3's keep-alive whitespace. The connection limit is
- * the control plane's (clients.ts): a region that does not accept a connection in 10 s is down.
- * With the SDK's 6 attempts, a silent S3 fails a request in about 6 minutes, not the job's hours.
- */
-const DEFAULT_S3_TIMEOUTS = { connectMs: 10_000, idleMs: 60_000 };
-/** S3 stopped answering a request: every attempt the SDK made ran into one of the limits. */
-class S3TimeoutError extends Error {
-    name = 'S3TimeoutError';
-}
-/** True when the error, or one it was wrapped around, is S3 that stopped answering. */
-function isS3Timeout(error) {
-    for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
-        if (cause instanceof S3TimeoutError)
-            return true;
-    }
-    return false;
-}
-/** The node-http-handler options: `socketTimeout` is its idle limit (on the response body too); `requestTimeout`, wall-clock until the headers, is left unset. */
-function s3RequestHandlerOptions(timeouts) {
-    return { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs };
-}
-/**
- * Makes a request that ran into a limit fail with what happened in plain words: which S3, which
- * request, how long it was silent, after how many attempts. Added where the SDK's retries are
- * over (the initialize step), so that the retries still see the SDK's own TimeoutError. A body
- * that stalls after its headers fails its reader with the same kind of message.
- */
-function reportTimeoutsPlainly(client, settings, timeouts) {
-    const where = settings.endpointUrl
-        ? `S3 at ${settings.endpointUrl} (${settings.region})`
-        : `S3 in ${settings.region}`;
-    const silence = seconds(timeouts.idleMs);
-    client.middlewareStack.add((next, context) => async (args) => {
-        const request = describeRequest(context.commandName, args.input);
-        try {
-            const result = await next(args);
-            const body = result.output.Body;
-            if (body instanceof external_node_stream_.Readable) {
-                // node-http-handler destroys a stalled body with its own new TimeoutError; this listener is
-                // the body's first, so the reader's pipeline rejects with the message rewritten here.
-                body.once('error', (error) => {
-                    if (isHandlerTimeout(error))
-                        error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
-                });
-            }
-            return result;
-        }
-        catch (error) {
-            if (!isHandlerTimeout(error))
-                throw error;
-            const what = /establish a connection/.test(error.message)
-                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
-                : `did not answer ${request} for ${silence}`;
-            const attempts = error.$metadata?.attempts;
-            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
-                cause: error,
-            });
-        }
-    }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
-}
-/**
- * node-http-handler's connection and idle timeouts: a TimeoutError without a code. (It also names
- * ECONNRESET, EPIPE and ETIMEDOUT errors TimeoutError; those keep their code and their message.)
- */
-function isHandlerTimeout(error) {
-    return error instanceof Error && error.name === 'TimeoutError' && error.code === undefined;
-}
-function describeRequest(commandName, input) {
-    const { Bucket, Key, Prefix } = (input ?? {});
-    const name = (commandName ?? 'a request').replace(/Command$/, '');
-    if (typeof Bucket !== 'string')
-        return name;
-    const path = typeof Key === 'string' ? Key : typeof Prefix === 'string' ? Prefix : '';
-    return `${name} s3://${Bucket}/${path}`;
-}
-function seconds(ms) {
-    return `${ms / 1000} s`;
-}
-
-;// CONCATENATED MODULE: ./src/aws/errors.ts
-/**
- * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
- * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
- * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
- */
-function httpStatusOf(error) {
-    if (typeof error !== 'object' || error === null)
-        return undefined;
-    const status = error.$metadata?.httpStatusCode;
-    return typeof status === 'number' ? status : undefined;
-}
-/** True when the error is one AWS answered with one of these error codes (the SDK's name, or the Code of an XML answer). */
-function isAwsError(error, ...codes) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const { name, Code } = error;
-    return (typeof name === 'string' && codes.includes(name)) || (typeof Code === 'string' && codes.includes(Code));
-}
-/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial): one of the named codes, or, with none named, a 404. */
-function isNotFound(error, ...codes) {
-    return codes.length ? isAwsError(error, ...codes) : httpStatusOf(error) === 404;
-}
-/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
-async function unlessNotFound(read, ...codes) {
-    try {
-        return await read;
-    }
-    catch (error) {
-        if (isNotFound(error, ...codes))
-            return undefined;
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/unreachable.ts
-
-/** What happened to a call that got no answer (or only a server error), from the error the HTTP handler gave. */
-function whatHappened(error) {
-    const { code, message } = error;
-    const status = httpStatusOf(error);
-    if (status !== undefined)
-        return `answered with HTTP ${status}`;
-    if (code === 'ECONNREFUSED')
-        return 'refused the connection';
-    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(message))
-        return 'dropped the connection';
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-        return 'has a host name that does not resolve';
-    if (code === 'ETIMEDOUT' || /establish a connection/.test(message))
-        return 'did not accept a connection in time';
-    if (error.name === 'TimeoutError')
-        return 'did not answer in time';
-    return 'could not be reached';
-}
-/**
- * An error the call got instead of an answer (from the network, a code such as ECONNREFUSED, or a
- * handler timeout), or a server error the retries did not outlast. An answer that names the fault
- * (denied, not found, invalid) is left to the caller, which knows what it means.
- */
-function isUnanswered(error, networkOnly) {
-    if (!(error instanceof Error))
-        return false;
-    const status = httpStatusOf(error);
-    if (status !== undefined)
-        return !networkOnly && status >= 500;
-    const { code } = error;
-    return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
-}
-function describeEndpoint(service, { region, endpointUrl }) {
-    return `${service}${region ? ` in ${region}` : ''}${endpointUrl ? ` at ${endpointUrl}` : ''}`;
-}
-/**
- * Makes a control-plane call that got no answer (or a server error), once the SDK's retries are over, fail saying which
- * service in which region, which call, what happened and what to check, instead of a bare
- * `connect ECONNREFUSED 127.0.0.1:443`: during a regional outage that line is all an on-call engineer
- * sees. The error keeps its name, code and metadata (retries and waiters still see the SDK's own),
- * with the original text after the explanation. `networkOnly` leaves timeouts and server errors to
- * the caller (S3's own limits are reported by s3-timeouts.ts, and its callers name the bucket).
- */
-function unreachable_reportUnreachablePlainly(client, 
-/** As people name it: RDS, Route 53, Secrets Manager. */
-service, location, { networkOnly = false } = {}) {
-    const where = describeEndpoint(service, location);
-    const middleware = (next, context) => async (args) => {
-        try {
-            return await next(args);
-        }
-        catch (error) {
-            if (!isUnanswered(error, networkOnly))
-                throw error;
-            const call = (context.commandName ?? 'a call').replace(/Command$/, '');
-            const attempts = error.$metadata?.attempts;
-            error.message =
-                `${where} ${whatHappened(error)} for ${call}${attempts ? ` after ${attempts} attempts` : ''} (${error.message}): ` +
-                    `check that ${service} is up${location.region ? ` in ${location.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
-            throw error;
-        }
-    };
-    client.middlewareStack.add(middleware, { step: 'initialize', name: 'plainUnreachableMessages', priority: 'high' });
-}
-
-;// CONCATENATED MODULE: ./src/aws/clients.ts
-
-
-
-
-
-
-
-/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
-const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
-/**
- * Control-plane calls are small: a region that does not answer within these limits is down,
- * and a failover must say so rather than hang on it.
- */
-const CONTROL_PLANE_TIMEOUTS = {
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
-};
-/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
-const ROUTE53_SIGNING_REGION = 'us-east-1';
-/**
- * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
- * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
- */
-function createS3Client(settings, overrides = {}) {
-    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
-    const client = new client_s3_dist_cjs/* S3Client */.YxF({
-        region: settings.region,
-        ...RETRY,
-        requestHandler: s3RequestHandlerOptions(timeouts),
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
-        ...overrides,
-    });
-    reportTimeoutsPlainly(client, settings, timeouts);
-    unreachable_reportUnreachablePlainly(client, 'S3', settings, { networkOnly: true });
-    return client;
-}
-/**
- * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
- * A client only one action needs is made beside its calls (database-secret.ts), so that the other
- * actions' bundles do not carry its SDK.
- */
-function controlPlaneConfig(region, settings) {
-    return {
-        region,
-        ...RETRY,
-        ...CONTROL_PLANE_TIMEOUTS,
-        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
-    };
-}
-/**
- * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
- * during a regional outage), which should report "unreachable" in seconds.
- */
-function createRdsClient(settings, overrides = {}) {
-    const client = new RDSClient({ ...controlPlaneConfig(settings.region, settings), ...overrides });
-    reportUnreachablePlainly(client, 'RDS', settings);
-    return client;
-}
-/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
-function createRoute53Client(settings) {
-    const client = new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
-    reportUnreachablePlainly(client, 'Route 53', { endpointUrl: settings.endpointUrl });
-    return client;
-}
-/** ElastiCache is regional; the audit reads replication groups only. */
-function createElastiCacheClient(settings) {
-    const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
-    reportUnreachablePlainly(client, 'ElastiCache', settings);
-    return client;
-}
-/** CloudWatch is regional: a replica's metrics live in the replica's region. */
-function createCloudWatchClient(settings) {
-    const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
-    reportUnreachablePlainly(client, 'CloudWatch', settings);
-    return client;
-}
-
-;// CONCATENATED MODULE: ./src/report/checklist.ts
-/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
-const PLAN_CHECKLIST = {
-    download: 'Download backup successfully',
-    restore: 'Restore database from backup',
-    applicationStarts: 'Application starts without errors',
-    userLogin: 'User login works',
-    payments: 'Payment processing works',
-    criticalFeatures: 'All critical features functional',
-    rto: 'Recovery time within RTO',
-    rpo: 'Data loss within RPO',
-    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
-    prerequisites: 'Plan prerequisites in place',
-};
-function checklistItem(key, status, detail) {
-    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
-}
-
-;// CONCATENATED MODULE: ./src/report/recovery-evidence.ts
-
-
-/** The detail the step pipeline gives a step it did not run because an earlier one failed or the run was cancelled. */
-const NOT_RUN = /^not run/;
-/** A step skipped because it was not configured (as opposed to not run: an earlier step failed). */
-const notConfigured = (step) => step.status === 'skipped' && !NOT_RUN.test(step.detail ?? '');
-/**
- * How a step reads as a row of the checklist: absent or not run, it was not achieved (failed);
- * skipped as not configured, it stays skipped unless the row cannot do without it.
- */
-function stepOutcome(step, options = {}) {
-    if (!step)
-        return { status: 'failed', detail: 'not reached' };
-    if (step.status === 'skipped')
-        return !options.required && notConfigured(step)
-            ? { status: 'skipped', detail: step.detail }
-            : { status: 'failed', detail: step.detail };
-    return { status: step.status, detail: step.detail };
-}
-/**
- * RTO as measured by a run: from the start of the first of `recoverySteps` to the end of the last
- * one that ran. Measured only when the recovery completed (each of those steps passed or was not
- * configured) and began with the first of them.
- */
-function measureRecoveryTime(steps, recoverySteps) {
-    const recovery = steps.filter((s) => recoverySteps.includes(s.name));
-    const completed = recovery.every((s) => s.status === 'passed' || notConfigured(s));
-    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
-    const first = ran[0];
-    const last = ran.at(-1);
-    if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
-        return { seconds: null };
-    return {
-        from: first.startedAt,
-        to: last.finishedAt,
-        seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
-    };
-}
-/** The checklist's RTO row from the run's RTO objective. */
-function rtoChecklistItem(rto) {
-    if (rto === undefined || rto.measuredSeconds === null)
-        return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
-    return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
-}
-/** A restore test passes when nothing went wrong and every objective was measured and met. */
-function restoreTestPassed(reasons, objectives) {
-    return reasons.length === 0 && objectives.every((o) => o.passed === true);
-}
-/** One reason per objective the run measured and missed. */
-function missedObjectives(objectives) {
-    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null
-        ? [
-            `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
-        ]
-        : []);
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: ./src/version.ts
-/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
-const TOOL_NAME = 'dr-actions';
-const TOOL_VERSION = '1.0.0';
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-
-
-
-
-
-const REPORT_VERSION = 1;
-/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
-class StepRecorder {
-    now;
-    recorded = [];
-    constructor(now = () => new Date()) {
-        this.now = now;
-    }
-    async run(name, fn, describe) {
-        const started = this.now();
-        try {
-            const result = await fn();
-            this.record(name, 'passed', started, describe?.(result));
-            return result;
-        }
-        catch (error) {
-            this.record(name, 'failed', started, errorMessage(error));
-            throw error;
-        }
-    }
-    skip(name, detail) {
-        this.recorded.push({ name, status: 'skipped', detail });
-    }
-    get steps() {
-        return [...this.recorded];
-    }
-    record(name, status, started, detail) {
-        const finished = this.now();
-        this.recorded.push({
-            name,
-            status,
-            startedAt: started.toISOString(),
-            finishedAt: finished.toISOString(),
-            durationSeconds: secondsBetween(started, finished),
-            ...(detail ? { detail } : {}),
-        });
-    }
-}
-function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
-    return {
-        name,
-        scenario,
-        measure,
-        targetSeconds,
-        measuredSeconds,
-        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
-    };
-}
-function newReport(fields) {
-    return {
-        version: REPORT_VERSION,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        ...fields,
-        durationSeconds: secondsBetween(new Date(fields.startedAt), new Date(fields.finishedAt)),
-    };
-}
-async function writeReport(path, report) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    await (0,promises_.writeFile)(path, `${JSON.stringify(report, null, 2)}\n`);
-}
-
-;// CONCATENATED MODULE: ./src/util/concurrency.ts
-/** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
-async function mapWithLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next;
-            next += 1;
-            results[index] = await fn(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-
-;// CONCATENATED MODULE: ./src/storage/manifest.ts
-
-
-/**
- * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
- * backup's data in objects of their own), and is written only by a backup that has parts, so a
- * restore tool one release behind still reads every single-archive backup. Versions 1 and 2 are
- * still read. Fields that readers of the same version may ignore are added without a new version:
- * the tables' and materialized views' sizeBytes.
- */
-const MANIFEST_VERSION = 3;
-/** The version a backup without parts writes. */
-const SINGLE_ARCHIVE_MANIFEST_VERSION = 2;
-const READABLE_VERSIONS = [1, 2, 3];
-class InvalidManifestError extends Error {
-    name = 'InvalidManifestError';
-}
-const isIso = (value) => typeof value === 'string' && isIsoTime(value);
-/** Parses and checks a manifest; the error says which field is wrong. */
-function parseManifest(text, expectedKey) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        throw new InvalidManifestError('not valid JSON');
-    }
-    if (typeof data !== 'object' || data === null)
-        throw new InvalidManifestError('not a JSON object');
-    const m = data;
-    const fail = (field, expected) => {
-        throw new InvalidManifestError(`field '${field}' should be ${expected}`);
-    };
-    if (!READABLE_VERSIONS.includes(m.version))
-        fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
-    if (typeof m.key !== 'string')
-        fail('key', 'a string');
-    if (expectedKey !== undefined && m.key !== expectedKey)
-        fail('key', `'${expectedKey}', the object it sits next to`);
-    if (typeof m.database !== 'string')
-        fail('database', 'a string');
-    if (m.format !== 'custom' && m.format !== 'plain')
-        fail('format', "'custom' or 'plain'");
-    if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256))
-        fail('sha256', '64 lowercase hex digits');
-    if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0)
-        fail('sizeBytes', 'a non-negative integer');
-    for (const field of ['startedAt', 'finishedAt', 'snapshotAt'])
-        if (!isIso(m[field]))
-            fail(field, 'an ISO-8601 time');
-    if (m.rowCounts !== 'exact' && m.rowCounts !== 'off')
-        fail('rowCounts', "'exact' or 'off'");
-    if (!Array.isArray(m.tables))
-        fail('tables', 'an array');
-    for (const [index, table] of m.tables.entries()) {
-        const t = table;
-        const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0);
-        if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
-            fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
-        }
-    }
-    if (m.version !== 1)
-        checkVersion2Fields(m, fail);
-    checkSizes(m, fail);
-    if (m.parts !== undefined)
-        checkParts(m, fail);
-    return data;
-}
-/** The tables' and materialized views' sizes, where recorded. */
-function checkSizes(m, fail) {
-    for (const field of ['tables', 'materializedViews']) {
-        const items = (Array.isArray(m[field]) ? m[field] : []);
-        for (const [index, item] of items.entries()) {
-            const size = item.sizeBytes;
-            if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0))
-                fail(`${field}[${index}].sizeBytes`, 'a non-negative integer (pg_total_relation_size) when present');
-        }
-    }
-}
-const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
-/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
-function checkVersion2Fields(m, fail) {
-    const listOf = (field, ok, expected) => {
-        if (!Array.isArray(m[field]))
-            fail(field, 'an array');
-        for (const [index, item] of m[field].entries())
-            if (!isName(item) || !ok(item))
-                fail(`${field}[${index}]`, expected);
-    };
-    listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
-    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) &&
-        typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
-    listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
-    if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
-        fail('largeObjects', 'a non-negative integer');
-}
-/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
-function checkParts(m, fail) {
-    if (m.version < 3)
-        fail('parts', 'absent before version 3');
-    if (m.format !== 'custom')
-        fail('parts', "absent: only format 'custom' is dumped in parts");
-    if (!Array.isArray(m.parts) || m.parts.length === 0)
-        fail('parts', 'a non-empty array');
-    for (const [index, item] of m.parts.entries()) {
-        const key = partKeyFor(m.key, index + 1);
-        const ok = item !== null &&
-            typeof item === 'object' &&
-            item.key === key &&
-            item.role === 'data' &&
-            typeof item.sha256 === 'string' &&
-            /^[0-9a-f]{64}$/.test(item.sha256) &&
-            Number.isSafeInteger(item.sizeBytes) &&
-            item.sizeBytes >= 0 &&
-            Number.isSafeInteger(item.tables);
-        if (!ok)
-            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/storage/backup-store.ts
-
-
-
-
-
-function storageChecksumOf(head) {
-    const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
-    if (head.ChecksumCRC64NVME)
-        return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
-    if (head.ChecksumCRC32C)
-        return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
-    if (head.ChecksumCRC32)
-        return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
-    return undefined;
-}
-/** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
-const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
-/** Whether an object's metadata says dr-actions wrote it. */
-function createdByUs(facts) {
-    return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
-}
-const MANIFEST_READ_CONCURRENCY = 16;
-const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-/**
- * The backups of one database, the objects directly under one prefix of one bucket, as read
- * by every action; writing them is the backup's alone (backup-writes.ts).
- */
-class BackupStore {
-    client;
-    bucket;
-    prefix;
-    constructor(client, bucket, prefix) {
-        this.client = client;
-        this.bucket = bucket;
-        this.prefix = prefix;
-    }
-    /** Every backup object and manifest directly under the prefix, newest first; paginated, so any number. */
-    async list() {
-        const objects = new Map();
-        let token;
-        do {
-            const page = await this.client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
-                Bucket: this.bucket,
-                Prefix: this.prefix,
-                Delimiter: '/',
-                ContinuationToken: token,
-            }));
-            for (const item of page.Contents ?? []) {
-                if (!item.Key)
-                    continue;
-                objects.set(item.Key, {
-                    key: item.Key,
-                    sizeBytes: item.Size ?? 0,
-                    lastModified: item.LastModified ?? new Date(0),
-                });
-            }
-            token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-        return this.sortListing(objects);
-    }
-    /** The listed objects as backups, each with its manifest and parts, and the manifests and parts whose object is gone. */
-    sortListing(objects) {
-        const backups = [];
-        const orphanManifests = [];
-        const parts = new Map();
-        for (const object of objects.values()) {
-            const partOf = backupKeyOfPart(object.key);
-            if (partOf && parseBackupKey(partOf, this.prefix))
-                parts.set(partOf, [...(parts.get(partOf) ?? []), object]);
-            if (isManifestKey(object.key)) {
-                const backupKey = backupKeyOfManifest(object.key);
-                if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey))
-                    orphanManifests.push(object);
-                continue;
-            }
-            const parsed = parseBackupKey(object.key, this.prefix);
-            if (!parsed)
-                continue;
-            backups.push({
-                key: object.key,
-                format: parsed.format,
-                keyTime: parsed.time,
-                object,
-                manifestObject: objects.get(manifestKeyFor(object.key)),
-            });
-        }
-        for (const backup of backups) {
-            backup.parts = parts.get(backup.key) ?? [];
-            parts.delete(backup.key);
-        }
-        backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-        const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
-        return { backups, orphanManifests, orphanParts };
-    }
-    async readManifest(backupKey) {
-        try {
-            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
-            const text = (await response.Body?.transformToString('utf8')) ?? '';
-            return { manifest: parseManifest(text, backupKey) };
-        }
-        catch (error) {
-            if (error instanceof InvalidManifestError)
-                return { error: `invalid manifest: ${error.message}` };
-            if (error.name === 'NoSuchKey')
-                return { error: 'no manifest' };
-            throw error;
-        }
-    }
-    /** Manifests of the given backups (those that have one), read with bounded concurrency. */
-    async readManifests(backups) {
-        const withManifest = backups.filter((b) => b.manifestObject);
-        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
-        return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
-    }
-    /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
-    async metadata(key) {
-        try {
-            const head = await this.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
-            return {
-                sizeBytes: head.ContentLength ?? 0,
-                etag: head.ETag,
-                metadata: head.Metadata ?? {},
-                lastModified: head.LastModified,
-                storageChecksum: storageChecksumOf(head),
-            };
-        }
-        catch (error) {
-            const status = httpStatusOf(error);
-            if (error.name === 'NotFound' || status === 404)
-                return undefined;
-            throw error;
-        }
-    }
-    /** Whether dr-actions wrote a backup: it has a manifest (the plan's old script never wrote one), or its metadata says so. */
-    async isOurs(backup) {
-        return Boolean(backup.manifestObject) || createdByUs(await this.metadata(backup.key));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/checks/checks-checklist.ts
-
-
-
-/**
- * The checklist rows the smoke command and the user's checks speak to: the application starts,
- * each row a check is marked for, and the critical features (every check).
- */
-function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
-    const started = stepOutcome(smokeStep);
-    const items = [
-        checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail),
-    ];
-    for (const tag of Object.keys(CHECKLIST_TAGS)) {
-        const key = CHECKLIST_TAGS[tag];
-        const marked = results.filter((r) => r.checklist.includes(tag));
-        if (!tagged.has(tag))
-            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
-        else if (marked.length === 0)
-            items.push(checklistItem(key, 'failed', stepOutcome(checksStep).detail ?? 'not reached'));
-        else
-            items.push(checklistItem(key, marked.some((r) => !r.passed) ? 'failed' : 'passed', marked.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
-    }
-    const checks = stepOutcome(checksStep);
-    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
-    return items;
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
 function isPlainObject(value) {
 	if (typeof value !== 'object' || value === null) {
@@ -68650,8 +67206,6 @@ function isPlainObject(value) {
 	return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/file-url.js
 
 
@@ -69979,7 +68533,7 @@ const npmRunPathEnv = ({env = external_node_process_.env, ...options} = {}) => {
 };
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/return/final-error.js
 // When the subprocess fails, this is the error instance being returned.
 // If another error instance is being thrown, it is kept as `error.cause`.
@@ -70579,7 +69133,7 @@ const killOnTimeout = async ({kill, forceKillAfterDelay, context, controllerSign
 	}
 
 	try {
-		await (0,external_node_timers_promises_namespaceObject.setTimeout)(forceKillAfterDelay, undefined, {signal: controllerSignal});
+		await (0,promises_namespaceObject.setTimeout)(forceKillAfterDelay, undefined, {signal: controllerSignal});
 		if (kill('SIGKILL')) {
 			context.isForcefullyTerminated ??= true;
 		}
@@ -70960,7 +69514,7 @@ const onMessage = async ({anyProcess, channel, isSubprocess, ipcEmitter}, wrappe
 		// eslint-disable-next-line no-await-in-loop
 		await waitForOutgoingMessages(anyProcess, ipcEmitter, wrappedMessage);
 		// eslint-disable-next-line no-await-in-loop
-		await external_node_timers_promises_namespaceObject.scheduler.yield();
+		await promises_namespaceObject.scheduler.yield();
 
 		// eslint-disable-next-line no-await-in-loop
 		const message = await handleStrictRequest({
@@ -71354,7 +69908,7 @@ const startIpc = async ({anyProcess, channel, isSubprocess, ipc}) => {
 	}
 
 	getIpcEmitter(anyProcess, channel, isSubprocess);
-	await external_node_timers_promises_namespaceObject.scheduler.yield();
+	await promises_namespaceObject.scheduler.yield();
 };
 
 let cancelListening = false;
@@ -71469,7 +70023,7 @@ const throwOnTimeout = (subprocess, timeout, context, controller) => timeout ===
 	: [killAfterTimeout(subprocess, timeout, context, controller)];
 
 const killAfterTimeout = async (subprocess, timeout, context, {signal}) => {
-	await (0,external_node_timers_promises_namespaceObject.setTimeout)(timeout, undefined, {signal});
+	await (0,promises_namespaceObject.setTimeout)(timeout, undefined, {signal});
 	context.terminationReason ??= 'timeout';
 	subprocess.kill();
 	throw new DiscardedError();
@@ -73854,6 +72408,8 @@ const getStripFinalNewline = (stripFinalNewline, fdNumber) => fdNumber === 'all'
 	? stripFinalNewline[1] || stripFinalNewline[2]
 	: stripFinalNewline[fdNumber];
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/split.js
 // Split chunks line-wise for generators passed to the `std*` options
 const getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped
@@ -75126,6 +73682,8 @@ const addPropertiesAsync = {
 	},
 };
 
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./node_modules/@sindresorhus/merge-streams/index.js
 
 
@@ -76543,7 +75101,7 @@ const logOutputAsync = async ({stream, onStreamEnd, fdNumber, encoding, allMixed
 // When using `buffer: false`, users need to read `subprocess.stdout|stderr|all` right away
 // See https://github.com/sindresorhus/execa/issues/730 and https://github.com/sindresorhus/execa/pull/729#discussion_r1465496310
 const resumeStream = async stream => {
-	await (0,external_node_timers_promises_namespaceObject.setImmediate)();
+	await (0,promises_namespaceObject.setImmediate)();
 	if (stream.readableFlowing === null) {
 		stream.resume();
 	}
@@ -77697,13 +76255,13 @@ const parseArguments = ({mapArguments, firstArgument, nextArguments, deepOptions
 
 ;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/command.js
 // Main logic for `execaCommand()`
-const mapCommandAsync = ({file, commandArguments}) => command_parseCommand(file, commandArguments);
+const mapCommandAsync = ({file, commandArguments}) => parseCommand(file, commandArguments);
 
 // Main logic for `execaCommandSync()`
-const mapCommandSync = ({file, commandArguments}) => ({...command_parseCommand(file, commandArguments), isSync: true});
+const mapCommandSync = ({file, commandArguments}) => ({...parseCommand(file, commandArguments), isSync: true});
 
 // Convert `execaCommand(command)` into `execa(file, ...commandArguments)`
-const command_parseCommand = (command, unusedArguments) => {
+const parseCommand = (command, unusedArguments) => {
 	if (unusedArguments.length > 0) {
 		throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
 	}
@@ -77774,7 +76332,7 @@ const deepScriptOptions = {preferLocal: true};
 
 
 
-const execa_execa = createExeca(() => ({}));
+const execa = createExeca(() => ({}));
 const execaSync = createExeca(() => ({isSync: true}));
 const execaCommand = createExeca(mapCommandAsync);
 const execaCommandSync = createExeca(mapCommandSync);
@@ -77789,6 +76347,1526 @@ const {
 } = getIpcExport();
 
 
+;// CONCATENATED MODULE: ./src/util/child-process.ts
+/**
+ * Every program the actions start (pg_dump, pg_dumpall, pg_restore, psql, the user's smoke, stop,
+ * migrate, start and restart commands) is started here, so that one rule holds for all of them: it
+ * ends when the action's process ends, also when that process is killed outright (SIGKILL from a
+ * lost runner, the OOM killer, `kill -9`), which no handler of the action ever sees. A pg_restore
+ * or a migration left running by a run that is gone would go on changing a database nobody watches.
+ *
+ * On Linux, `setpriv --pdeathsig SIGKILL` (util-linux) sets the kernel's parent-death signal and
+ * executes the program: the process started is the program itself (its pid, process group, exit
+ * status, signals and standard streams), and the kernel kills it when the thread that started it
+ * ends. Node starts child processes from its main thread (libuv forks there), whose end is the end
+ * of the action's process. The signal is the program's own: what it started itself (a script's
+ * children) is stopped when the action cancels, by its process group, not when the action is killed.
+ * Where setpriv is missing (macOS, a minimal image), programs are started as they are.
+ */
+
+
+
+
+
+/** Whether `path` is a file this process may execute. */
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return (0,external_node_fs_.statSync)(path).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Where `name` is on a PATH (a program name without a slash), or undefined. */
+function onPath(name, path) {
+    for (const dir of (path ?? '').split(external_node_path_.delimiter))
+        if (dir && executable((0,external_node_path_.join)(dir, name)))
+            return (0,external_node_path_.join)(dir, name);
+    return undefined;
+}
+let setpriv;
+/** setpriv's path where it is on the action's PATH and takes --pdeathsig (util-linux 2.33 and later), else null. */
+function parentDeathTool() {
+    if (setpriv !== undefined)
+        return setpriv;
+    const found = process.platform === 'linux' ? onPath('setpriv', process.env.PATH) : undefined;
+    const works = found !== undefined &&
+        (0,external_node_child_process_.spawnSync)(found, ['--pdeathsig', 'SIGKILL', '--', found, '--version'], {
+            env: { PATH: process.env.PATH ?? '' },
+            stdio: 'ignore',
+            timeout: 10_000,
+        }).status === 0;
+    setpriv = works ? found : null;
+    return setpriv;
+}
+/** What the debug log says about the programs this action will start. */
+function childProcessesNote() {
+    const tool = parentDeathTool();
+    return tool
+        ? `programs this action starts are killed when its process ends (${tool} --pdeathsig SIGKILL)`
+        : 'setpriv (util-linux) with --pdeathsig is not on PATH: programs this action starts (pg_restore, psql, commands) are started without a parent-death signal, so they would outlive this process if it were killed with SIGKILL';
+}
+/** Whether the program a command names can be found, as its spawn would look for it. */
+function programFound(file, where) {
+    if (!file.includes('/'))
+        return onPath(file, (where.env ?? process.env).PATH) !== undefined;
+    return executable((0,external_node_path_.isAbsolute)(file) ? file : (0,external_node_path_.resolve)(where.cwd ?? process.cwd(), file));
+}
+/**
+ * The command line that starts `file` with the parent-death signal set, or unchanged where setpriv
+ * is missing. A program that cannot be found is started as it is too, so that starting it fails as
+ * it always did (ENOENT, "could not start"), not as setpriv's exit status 127.
+ */
+function tiedToAction(file, args, where = {}, tool = parentDeathTool()) {
+    if (!tool || !programFound(file, where))
+        return { file, args: [...args] };
+    return { file: tool, args: ['--pdeathsig', 'SIGKILL', '--', file, ...args] };
+}
+const folder = (cwd) => (cwd instanceof URL ? (0,external_node_url_.fileURLToPath)(cwd) : cwd);
+/** Node's spawn, the program tied to the action's process. */
+function child_process_spawnProgram(file, args, options) {
+    const command = tiedToAction(file, args, { env: options.env, cwd: folder(options.cwd) });
+    return (0,external_node_child_process_.spawn)(command.file, command.args, options);
+}
+/** execa, the program tied to the action's process. */
+function child_process_execaProgram(file, args, options) {
+    const env = options.extendEnv === false ? options.env : { ...process.env, ...options.env };
+    const command = tiedToAction(file, args, { env: env, cwd: folder(options.cwd) });
+    return execa(command.file, command.args, options);
+}
+
+;// CONCATENATED MODULE: ./src/util/format.ts
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+function format_formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600);
+    const m = Math.floor((whole % 3600) / 60);
+    const s = whole % 60;
+    return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+/** Seconds between two instants, rounded to milliseconds. */
+function secondsBetween(start, end) {
+    return Math.round(end.getTime() - start.getTime()) / 1000;
+}
+/** "1 attempt", "3 attempts". */
+function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./src/util/redact.ts
+const MASK = '***';
+/**
+ * Replaces every secret (and its URL-encoded form) in text. Domain code passes errors and
+ * child-process output through this before they reach a report, a summary or an exception,
+ * so secrets stay out of them even where @actions/core's masking does not apply.
+ */
+function redact_redact(text, secrets) {
+    let result = text;
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (!secret || secret.length < 3)
+            continue;
+        forms.add(secret);
+        forms.add(encodeURIComponent(secret));
+    }
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+        result = result.split(form).join(MASK);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/util/words.ts
+
+/**
+ * Splits a command line into words the way a user expects from a shell, without a shell:
+ * whitespace separates words, single and double quotes group, backslash escapes the next
+ * character outside single quotes. Nothing is expanded ($VAR, globs, ~ stay literal).
+ */
+function splitWords(text, inputName) {
+    const words = [];
+    let current = '';
+    let inWord = false;
+    let quote;
+    for (let i = 0; i < text.length; i += 1) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                current += char;
+        }
+        else if (char === '\\') {
+            const next = text[i + 1];
+            if (next === undefined)
+                throw new ConfigurationError(`${inputName} ends with a lone backslash; remove it or escape it as \\\\`);
+            current += next;
+            inWord = true;
+            i += 1;
+        }
+        else if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else
+                current += char;
+        }
+        else if (char === '"' || char === "'") {
+            quote = char;
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(current);
+            current = '';
+            inWord = false;
+        }
+        else {
+            current += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new ConfigurationError(`${inputName} has an unterminated ${quote} quote`);
+    if (inWord)
+        words.push(current);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./src/util/command.ts
+
+
+
+
+
+
+const HEAD_BYTES = 8 * 1024;
+const TAIL_BYTES = 24 * 1024;
+/** How long a process group has to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
+/** With leftovers kept, how long their output is still read after the command exits. */
+const KEPT_OUTPUT_GRACE_MS = 1_000;
+/** The command must exist before anything is done; a typo should not cost a whole restore or a restart half-way. */
+function checkCommandExists(command, inputName, env, cwd) {
+    if (command.includes('/')) {
+        const path = (0,external_node_path_.isAbsolute)(command) ? command : (0,external_node_path_.resolve)(cwd, command);
+        if (!executable(path))
+            throw new ConfigurationError(`${inputName}: '${command}' is not an executable file (looked for ${path})`);
+        return;
+    }
+    if (!onPath(command, env.PATH))
+        throw new ConfigurationError(`${inputName}: '${command}' was not found on PATH; install it in an earlier step or give its path`);
+}
+/** A command input as words (no shell), its program checked to exist; undefined when empty. */
+function command_parseCommand(input, inputName, env, cwd) {
+    const words = splitWords(input, inputName);
+    if (words.length === 0)
+        return undefined;
+    checkCommandExists(words[0], inputName, env, cwd);
+    return words;
+}
+/** The words as a shell would need them quoted, for people to read and copy. */
+function quoteWords(words) {
+    return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(' ');
+}
+/** Keeps the first and the last bytes of a long output, cut at line ends so no secret is cut in two. */
+class BoundedOutput {
+    head = '';
+    tail = '';
+    headFull = false;
+    omitted = 0;
+    add(chunk) {
+        if (!this.headFull) {
+            const room = HEAD_BYTES - this.head.length;
+            if (chunk.length <= room) {
+                this.head += chunk;
+                return;
+            }
+            const cut = chunk.lastIndexOf('\n', room);
+            const keep = cut >= 0 ? cut + 1 : room;
+            this.head += chunk.slice(0, keep);
+            chunk = chunk.slice(keep);
+            this.headFull = true;
+        }
+        this.tail += chunk;
+        if (this.tail.length > TAIL_BYTES * 2)
+            this.trimTail();
+    }
+    trimTail() {
+        if (this.tail.length <= TAIL_BYTES)
+            return;
+        let start = this.tail.length - TAIL_BYTES;
+        const lineStart = this.tail.indexOf('\n', start);
+        if (lineStart >= 0 && lineStart < this.tail.length - 1)
+            start = lineStart + 1;
+        this.omitted += start;
+        this.tail = this.tail.slice(start);
+    }
+    text() {
+        this.trimTail();
+        return this.omitted > 0
+            ? `${this.head}\n[... ${this.omitted} characters omitted ...]\n${this.tail}`
+            : this.head + this.tail;
+    }
+}
+function groupAlive(pid) {
+    if (!pid)
+        return false;
+    try {
+        process.kill(-pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function signalGroup(pid, signal) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group is gone
+    }
+}
+/** Resolves when the command's output is closed; with `graceMs`, also when that much time passed (its pipes are then let go). */
+function outputClosed(child, graceMs) {
+    const { stdout, stderr } = child;
+    if (!stdout || !stderr || (stdout.closed && stderr.closed))
+        return Promise.resolve();
+    return new Promise((done) => {
+        const timer = graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                // Processes left running (an application the command started) may hold the pipes open.
+                for (const stream of [stdout, stderr])
+                    stream.unref?.();
+                done();
+            }, graceMs);
+        child.once('close', () => {
+            clearTimeout(timer);
+            done();
+        });
+    });
+}
+function describeExit(file, exit, how) {
+    if (exit.error)
+        return `could not start ${file}: ${exit.error.message}`;
+    if (how.timedOut)
+        return `timed out after ${how.timeoutSeconds} s; its process group was killed`;
+    if (how.cancelled)
+        return 'cancelled; its process group was killed';
+    if (exit.code === 0)
+        return 'exited with code 0';
+    return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+/**
+ * Runs a command without a shell, in its own process group, with exactly the environment given,
+ * tied to the action's process (child-process.ts). When it times out or is cancelled the whole group is killed (a script's children too); when it
+ * ends, what it left running in its group is stopped or kept as `leftovers` says.
+ */
+async function runCommand(words, options) {
+    const [file, ...args] = words;
+    const started = options.now();
+    const output = new BoundedOutput();
+    const child = child_process_spawnProgram(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    for (const stream of ['stdout', 'stderr']) {
+        child[stream]?.setEncoding('utf8').on('data', (chunk) => {
+            output.add(chunk);
+            options.onOutput?.(chunk, stream);
+        });
+    }
+    const how = { timedOut: false, cancelled: false, timeoutSeconds: options.timeoutSeconds };
+    let killTimer;
+    const stopGroup = () => {
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(() => {
+        how.timedOut = true;
+        stopGroup();
+    }, options.timeoutSeconds * 1000);
+    const onAbort = () => {
+        how.cancelled = true;
+        stopGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exit = await new Promise((done) => {
+        child.once('error', (error) => done({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => done({ code, signal }));
+    });
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!exit.error) {
+        const keep = options.leftovers === 'keep' && !how.timedOut && !how.cancelled;
+        if (!keep)
+            stopGroup();
+        await outputClosed(child, keep ? KEPT_OUTPUT_GRACE_MS : undefined);
+    }
+    // A member that closed its output but ignores SIGTERM still gets the SIGKILL; the run need not wait for it.
+    if (groupAlive(child.pid))
+        killTimer?.unref();
+    else
+        clearTimeout(killTimer);
+    return {
+        command: redact_redact(quoteWords(words), options.secrets),
+        passed: !exit.error && !how.timedOut && !how.cancelled && exit.code === 0,
+        exitCode: exit.code,
+        signal: exit.signal,
+        timedOut: how.timedOut,
+        durationSeconds: secondsBetween(started, options.now()),
+        output: redact_redact(output.text(), options.secrets),
+        omittedCharacters: output.omitted,
+        detail: redact_redact(describeExit(file, exit, how), options.secrets),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/smoke-command.ts
+
+
+/** The smoke-command input (or another command input, named by inputName) as words (no shell), its program checked to exist; undefined when empty. */
+function parseSmokeCommand(input, env, cwd, inputName = 'smoke-command') {
+    return command_parseCommand(input, inputName, env, cwd);
+}
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What the action sets for the smoke command itself: the restored database. */
+const SET_BY_THE_ACTION = ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'];
+/**
+ * smoke-env: names of the step's environment variables passed on to the smoke command, which gets
+ * nothing else of the action's environment beyond PATH, HOME, temp, locale and libpq's settings
+ * (util/child-env.ts). Each must be set in the step's env; the action's own inputs (INPUT_*) are
+ * never passed on.
+ */
+function parseSmokeEnv(input, smokeCommand, env) {
+    const names = input.split(/[\s,]+/).filter(Boolean);
+    if (names.length === 0)
+        return [];
+    if (!smokeCommand)
+        throw new ConfigurationError('smoke-env is set but smoke-command is empty; give the command the variables are for, or remove smoke-env');
+    for (const name of names) {
+        if (/^INPUT_/i.test(name))
+            throw new ConfigurationError(`smoke-env: ${name} is one of the action's own inputs, which are never passed on; set the value in the step's env under a name of its own`);
+        if (!VARIABLE_NAME.test(name))
+            throw new ConfigurationError(`smoke-env: '${name}' is not an environment variable name; give names such as APP_DB_PASSWORD, separated by spaces or commas`);
+        if (SET_BY_THE_ACTION.includes(name))
+            throw new ConfigurationError(`smoke-env: ${name} is set by the action to the restored database; remove it from smoke-env`);
+        if (env[name] === undefined)
+            throw new ConfigurationError(`smoke-env names ${name}, which the step's environment does not have; set it in the step's env (e.g. from a secret)`);
+    }
+    return [...new Set(names)];
+}
+
+;// CONCATENATED MODULE: ./src/restore/role-passwords.ts
+
+const role_passwords_EXAMPLE = `{"app": "\${{ secrets.APP_DB_PASSWORD }}"}`;
+/**
+ * role-passwords: a JSON object of role name to password, from a secret. The messages never quote
+ * the input or a value: a malformed secret is still a secret.
+ */
+function parseRolePasswords(input, rebuild) {
+    const text = input.trim();
+    if (!text)
+        return {};
+    if (!rebuild)
+        throw new ConfigurationError('role-passwords is set, but rebuild is not: passwords are only set on the roles a rebuild creates; set rebuild: true or remove role-passwords');
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        throw new ConfigurationError(`role-passwords is not valid JSON; give an object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        throw new ConfigurationError(`role-passwords must be a JSON object of role name to password, e.g. ${role_passwords_EXAMPLE}`);
+    }
+    const passwords = {};
+    for (const [role, password] of Object.entries(data)) {
+        if (!role.trim())
+            throw new ConfigurationError('role-passwords has an empty role name; each key names a role');
+        if (typeof password !== 'string' || password === '')
+            throw new ConfigurationError(`role-passwords gives role '${role}' no password string; each value must be a non-empty string`);
+        passwords[role] = password;
+    }
+    return passwords;
+}
+/** Every form of the passwords that could be printed: the values, and the input as a whole. */
+function rolePasswordSecrets(input) {
+    const secrets = [input.trim()].filter(Boolean);
+    try {
+        const data = JSON.parse(input);
+        if (data && typeof data === 'object')
+            for (const value of Object.values(data))
+                if (typeof value === 'string' && value)
+                    secrets.push(value, JSON.stringify(value).slice(1, -1));
+    }
+    catch {
+        // not JSON: the whole input is masked
+    }
+    return secrets;
+}
+
+;// CONCATENATED MODULE: external "node:dns/promises"
+const external_node_dns_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/restore/same-database.ts
+
+
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
+/**
+ * What a host means for "is this the same server": every spelling of this machine (localhost,
+ * 127.x.x.x, ::1, a Unix socket folder) is one host; names compare case-insensitively.
+ */
+function hostIdentity(host) {
+    const h = host
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '');
+    if (h === '' || h.startsWith('/') || LOOPBACK_NAMES.has(h) || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h))
+        return 'loopback';
+    if (h.startsWith('::ffff:') && (0,external_node_net_.isIP)(h.slice(7)) === 4)
+        return hostIdentity(h.slice(7));
+    return h;
+}
+/** The same database by how the URLs spell it: same host (see hostIdentity), port and database name. */
+function sameDatabaseByName(a, b) {
+    return a.port === b.port && a.database === b.database && hostIdentity(a.host) === hostIdentity(b.host);
+}
+async function addresses(host) {
+    const identity = hostIdentity(host);
+    if (identity === 'loopback' || (0,external_node_net_.isIP)(identity))
+        return new Set([identity]);
+    try {
+        const found = await (0,external_node_dns_promises_namespaceObject.lookup)(identity, { all: true });
+        return new Set(found.map((entry) => hostIdentity(entry.address)));
+    }
+    catch {
+        return new Set([identity]);
+    }
+}
+/**
+ * The same database once names are resolved: a DNS name and its address, or two names of one
+ * server, are the same host. A name that does not resolve is compared as written.
+ */
+async function sameDatabaseResolved(a, b) {
+    if (a.port !== b.port || a.database !== b.database)
+        return false;
+    if (hostIdentity(a.host) === hostIdentity(b.host))
+        return true;
+    const [left, right] = await Promise.all([addresses(a.host), addresses(b.host)]);
+    return [...left].some((address) => right.has(address));
+}
+
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
+    if (problem)
+        throw new ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
+;// CONCATENATED MODULE: ./src/storage/keys.ts
+const EXTENSION = { custom: '.dump', plain: '.sql.gz' };
+const MANIFEST_SUFFIX = '.manifest.json';
+const KEY_PATTERN = /^backup_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(\.dump|\.sql\.gz)$/;
+function pad(value, width = 2) {
+    return String(value).padStart(width, '0');
+}
+/** YYYYMMDD_HHMMSS in UTC: lexical order is time order, as the plan's `aws s3 ls | tail -5` expects. */
+function timestampPart(time) {
+    return (`${pad(time.getUTCFullYear(), 4)}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}_` +
+        `${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`);
+}
+function backupKey(prefix, startedAt, format) {
+    return `${prefix}backup_${timestampPart(startedAt)}${EXTENSION[format]}`;
+}
+/**
+ * The n-th data part of a parallel backup (from 1), beside its key. The key pattern is anchored at
+ * the extension, so a listing never takes a part for a backup.
+ */
+function partKeyFor(key, index) {
+    return `${key}.part-${index}`;
+}
+const PART_PATTERN = /^(.+)\.part-([1-9]\d*)$/;
+/** The backup key a part's key belongs to (partKeyFor's inverse), else undefined. */
+function backupKeyOfPart(key) {
+    return PART_PATTERN.exec(key)?.[1];
+}
+function manifestKeyFor(key) {
+    return `${key}${MANIFEST_SUFFIX}`;
+}
+/** A backup object directly under prefix (not in a deeper folder), else undefined. */
+function parseBackupKey(key, prefix) {
+    if (!key.startsWith(prefix))
+        return undefined;
+    const match = KEY_PATTERN.exec(key.slice(prefix.length));
+    if (!match)
+        return undefined;
+    const [, y, mo, d, h, mi, s, ext] = match;
+    const time = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+    if (Number.isNaN(time.getTime()) || timestampPart(time) !== key.slice(prefix.length + 7, prefix.length + 22))
+        return undefined;
+    return { key, format: ext === '.dump' ? 'custom' : 'plain', time };
+}
+function isManifestKey(key) {
+    return key.endsWith(MANIFEST_SUFFIX);
+}
+function backupKeyOfManifest(manifestKey) {
+    return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-selector.ts
+
+
+
+const backup_selector_INPUT = 'backup';
+/** An object key as given, an s3://bucket/key URL, or a bare file name under the prefix. */
+function parseKey(text, bucket, prefix) {
+    let key = text;
+    if (key.startsWith('s3://')) {
+        const rest = key.slice('s3://'.length);
+        const slash = rest.indexOf('/');
+        const urlBucket = slash < 0 ? rest : rest.slice(0, slash);
+        if (urlBucket !== bucket) {
+            throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is in bucket '${urlBucket}', but bucket is '${bucket}'; set bucket to '${urlBucket}' or give the key alone`);
+        }
+        key = slash < 0 ? '' : rest.slice(slash + 1);
+    }
+    if (isManifestKey(key)) {
+        throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is a manifest; name the backup object it describes: ${backupKeyOfManifest(key)}`);
+    }
+    if (!key.includes('/') && prefix && parseBackupKey(`${prefix}${key}`, prefix))
+        return `${prefix}${key}`;
+    if (parseBackupKey(key, prefix))
+        return key;
+    const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
+    if (folder !== prefix && parseBackupKey(key, folder)) {
+        throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is not under prefix '${prefix}'; set prefix to '${folder}'`);
+    }
+    throw new ConfigurationError(`${backup_selector_INPUT} '${text}' is not understood: use latest, random, ${ISO_TIME_FORM}, or a backup key such as ${prefix}backup_20260301_020000.dump`);
+}
+function parseBackupSelector(input, bucket, prefix) {
+    const text = input.trim();
+    if (text === '' || text.toLowerCase() === 'latest')
+        return { kind: 'latest' };
+    if (text.toLowerCase() === 'random')
+        return { kind: 'random' };
+    if (startsWithDate(text))
+        return { kind: 'point-in-time', at: parseIsoTime(text, backup_selector_INPUT) };
+    return { kind: 'key', key: parseKey(text, bucket, prefix) };
+}
+function describeSelector(selector) {
+    switch (selector.kind) {
+        case 'latest':
+            return 'latest';
+        case 'random':
+            return 'random';
+        case 'key':
+            return selector.key;
+        case 'point-in-time':
+            return `finished at or before ${selector.at.toISOString()}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/restore/inputs.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The plan's RTO for an infrastructure failure (a rebuild), where a database failure has 1 h. */
+const REBUILD_RTO_SECONDS = 4 * 3600;
+/** PostgreSQL truncates longer names to NAMEDATALEN - 1 bytes. */
+const MAX_NAME_BYTES = 63;
+const SYSTEM_DATABASES = ['postgres', 'template0', 'template1'];
+const DEFAULT_REPORT_PATH = 'restore-verify-report.json';
+/** A database this action may create and drop: any name PostgreSQL keeps as written, except the system ones. */
+function validateScratchDatabaseName(name, inputName) {
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+        throw new ConfigurationError(`${inputName} names a database of ${Buffer.byteLength(name)} bytes; PostgreSQL cuts names to ${MAX_NAME_BYTES} bytes, so use a shorter name`);
+    }
+    if ([...name].some((char) => char.charCodeAt(0) < 0x20 || char === '\u007f')) {
+        throw new ConfigurationError(`${inputName} names a database with control characters; use letters, digits and underscores, e.g. restore_verify`);
+    }
+    if (SYSTEM_DATABASES.includes(name)) {
+        throw new ConfigurationError(`${inputName} names '${name}', a database every PostgreSQL server needs; name a scratch database such as restore_verify`);
+    }
+    return name;
+}
+function parseExistingRoles(input, rebuild) {
+    const choice = parseChoice(input, 'existing-roles', ['keep', 'update'], 'keep');
+    if (choice === 'update' && !rebuild)
+        throw new ConfigurationError('existing-roles is update, but rebuild is not: only a rebuild makes roles; set rebuild: true or remove existing-roles');
+    return choice;
+}
+/** Every input checked before the first side effect; each mistake is one ConfigurationError. */
+function parseRestoreVerifyInputs(input, env = process.env, cwd = process.cwd(), onToken = ignoreTokens) {
+    const bucket = parseBucket(input('bucket'));
+    const prefix = parsePrefix(input('prefix') || 'database/');
+    const region = parseRegion(input('region'), env);
+    const target = databaseAuthFor(input('database-auth'), region, onToken).apply(parseDatabaseUrl(input('target-database-url'), 'target-database-url'), 'target-database-url', env);
+    validateScratchDatabaseName(target.database, 'target-database-url');
+    const sourceText = input('source-database-url').trim();
+    const source = sourceText ? parseDatabaseUrl(sourceText, 'source-database-url') : undefined;
+    if (source && sameDatabaseByName(target, source)) {
+        throw new ConfigurationError(`target-database-url and source-database-url are the same database (${target.display}); restore-verify creates and drops its target, so name a scratch database`);
+    }
+    const checksPath = input('checks').trim();
+    const rebuild = parseBoolean(input('rebuild'), 'rebuild', false);
+    const smokeCommand = parseSmokeCommand(input('smoke-command'), env, cwd);
+    return {
+        bucket,
+        prefix,
+        aws: { region, endpointUrl: parseEndpointUrl(input('endpoint-url')) },
+        backup: parseBackupSelector(input('backup'), bucket, prefix),
+        target,
+        source,
+        allowOverwrite: parseBoolean(input('allow-overwrite'), 'allow-overwrite', false),
+        keepDatabase: parseBoolean(input('keep-database'), 'keep-database', false),
+        jobs: parseInteger(input('jobs'), 'jobs', (0,external_node_os_.availableParallelism)(), 1, 64),
+        checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
+        smokeCommand,
+        smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
+        smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
+        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', rebuild ? REBUILD_RTO_SECONDS : 3600, 1),
+        rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3600, 1),
+        reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
+        tempDir: env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(),
+        rebuild,
+        rolePasswords: parseRolePasswords(input('role-passwords'), rebuild),
+        existingRoles: parseExistingRoles(input('existing-roles'), rebuild),
+        download: parseChoice(input('download'), 'download', ['file', 'stream'], 'file'),
+        diskCheck: parseBoolean(input('disk-check'), 'disk-check', true),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var client_s3_dist_cjs = __nccwpck_require__(3711);
+;// CONCATENATED MODULE: ./src/aws/s3-timeouts.ts
+
+/**
+ * S3 limits are on silence, not on length. A request may take as long as it moves: a part upload
+ * of hundreds of MiB, or an UploadPartCopy of 5 GiB and a CompleteMultipartUpload (storage/copy.ts),
+ * which S3 may take minutes over; for those S3 sends its 200 headers early and then whitespace to
+ * keep the connection alive, so an idle limit never fires on them while a wall-clock limit would.
+ * 60 s of silence is pgBackRest's `io-timeout` default and the AWS CLI's and boto3's read timeout:
+ * what an SRE expects, and long enough for S3's keep-alive whitespace. The connection limit is
+ * the control plane's (clients.ts): a region that does not accept a connection in 10 s is down.
+ * With the SDK's 6 attempts, a silent S3 fails a request in about 6 minutes, not the job's hours.
+ */
+const DEFAULT_S3_TIMEOUTS = { connectMs: 10_000, idleMs: 60_000 };
+/** S3 stopped answering a request: every attempt the SDK made ran into one of the limits. */
+class S3TimeoutError extends Error {
+    name = 'S3TimeoutError';
+}
+/** True when the error, or one it was wrapped around, is S3 that stopped answering. */
+function isS3Timeout(error) {
+    for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
+        if (cause instanceof S3TimeoutError)
+            return true;
+    }
+    return false;
+}
+/** The node-http-handler options: `socketTimeout` is its idle limit (on the response body too); `requestTimeout`, wall-clock until the headers, is left unset. */
+function s3RequestHandlerOptions(timeouts) {
+    return { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs };
+}
+/**
+ * Makes a request that ran into a limit fail with what happened in plain words: which S3, which
+ * request, how long it was silent, after how many attempts. Added where the SDK's retries are
+ * over (the initialize step), so that the retries still see the SDK's own TimeoutError. A body
+ * that stalls after its headers fails its reader with the same kind of message.
+ */
+function reportTimeoutsPlainly(client, settings, timeouts) {
+    const where = settings.endpointUrl
+        ? `S3 at ${settings.endpointUrl} (${settings.region})`
+        : `S3 in ${settings.region}`;
+    const silence = seconds(timeouts.idleMs);
+    client.middlewareStack.add((next, context) => async (args) => {
+        const request = describeRequest(context.commandName, args.input);
+        try {
+            const result = await next(args);
+            const body = result.output.Body;
+            if (body instanceof external_node_stream_.Readable) {
+                // node-http-handler destroys a stalled body with its own new TimeoutError; this listener is
+                // the body's first, so the reader's pipeline rejects with the message rewritten here.
+                body.once('error', (error) => {
+                    if (isHandlerTimeout(error))
+                        error.message = `${where} stopped sending ${request} for ${silence}, part way through the response`;
+                });
+            }
+            return result;
+        }
+        catch (error) {
+            if (!isHandlerTimeout(error))
+                throw error;
+            const what = /establish a connection/.test(error.message)
+                ? `did not accept a connection for ${request} within ${seconds(timeouts.connectMs)}`
+                : `did not answer ${request} for ${silence}`;
+            const attempts = error.$metadata?.attempts;
+            throw new S3TimeoutError(`${where} ${what}${attempts ? `; gave up after ${attempts} attempts` : ''}`, {
+                cause: error,
+            });
+        }
+    }, { step: 'initialize', name: 'plainS3TimeoutMessages', priority: 'high' });
+}
+/**
+ * node-http-handler's connection and idle timeouts: a TimeoutError without a code. (It also names
+ * ECONNRESET, EPIPE and ETIMEDOUT errors TimeoutError; those keep their code and their message.)
+ */
+function isHandlerTimeout(error) {
+    return error instanceof Error && error.name === 'TimeoutError' && error.code === undefined;
+}
+function describeRequest(commandName, input) {
+    const { Bucket, Key, Prefix } = (input ?? {});
+    const name = (commandName ?? 'a request').replace(/Command$/, '');
+    if (typeof Bucket !== 'string')
+        return name;
+    const path = typeof Key === 'string' ? Key : typeof Prefix === 'string' ? Prefix : '';
+    return `${name} s3://${Bucket}/${path}`;
+}
+function seconds(ms) {
+    return `${ms / 1000} s`;
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+/**
+ * The HTTP status an AWS SDK error carries (S3, RDS, Route 53 alike), or undefined for an error
+ * that never got an answer (a network failure, a bug). S3 answers some errors with a status and
+ * no error code (a HEAD has no body), so the status is what tells "not found" from "denied".
+ */
+function httpStatusOf(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const status = error.$metadata?.httpStatusCode;
+    return typeof status === 'number' ? status : undefined;
+}
+/** True when the error is one AWS answered with one of these error codes (the SDK's name, or the Code of an XML answer). */
+function isAwsError(error, ...codes) {
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const { name, Code } = error;
+    return (typeof name === 'string' && codes.includes(name)) || (typeof Code === 'string' && codes.includes(Code));
+}
+/** True when AWS answered that the thing asked about does not exist (as opposed to an outage or a denial): one of the named codes, or, with none named, a 404. */
+function isNotFound(error, ...codes) {
+    return codes.length ? isAwsError(error, ...codes) : httpStatusOf(error) === 404;
+}
+/** The result of a read that may find nothing: undefined for the named not-found errors, anything else rethrown. */
+async function unlessNotFound(read, ...codes) {
+    try {
+        return await read;
+    }
+    catch (error) {
+        if (isNotFound(error, ...codes))
+            return undefined;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/unreachable.ts
+
+/** What happened to a call that got no answer (or only a server error), from the error the HTTP handler gave. */
+function whatHappened(error) {
+    const { code, message } = error;
+    const status = httpStatusOf(error);
+    if (status !== undefined)
+        return `answered with HTTP ${status}`;
+    if (code === 'ECONNREFUSED')
+        return 'refused the connection';
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(message))
+        return 'dropped the connection';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        return 'has a host name that does not resolve';
+    if (code === 'ETIMEDOUT' || /establish a connection/.test(message))
+        return 'did not accept a connection in time';
+    if (error.name === 'TimeoutError')
+        return 'did not answer in time';
+    return 'could not be reached';
+}
+/**
+ * An error the call got instead of an answer (from the network, a code such as ECONNREFUSED, or a
+ * handler timeout), or a server error the retries did not outlast. An answer that names the fault
+ * (denied, not found, invalid) is left to the caller, which knows what it means.
+ */
+function isUnanswered(error, networkOnly) {
+    if (!(error instanceof Error))
+        return false;
+    const status = httpStatusOf(error);
+    if (status !== undefined)
+        return !networkOnly && status >= 500;
+    const { code } = error;
+    return typeof code === 'string' || (!networkOnly && error.name === 'TimeoutError');
+}
+function describeEndpoint(service, { region, endpointUrl }) {
+    return `${service}${region ? ` in ${region}` : ''}${endpointUrl ? ` at ${endpointUrl}` : ''}`;
+}
+/**
+ * Makes a control-plane call that got no answer (or a server error), once the SDK's retries are over, fail saying which
+ * service in which region, which call, what happened and what to check, instead of a bare
+ * `connect ECONNREFUSED 127.0.0.1:443`: during a regional outage that line is all an on-call engineer
+ * sees. The error keeps its name, code and metadata (retries and waiters still see the SDK's own),
+ * with the original text after the explanation. `networkOnly` leaves timeouts and server errors to
+ * the caller (S3's own limits are reported by s3-timeouts.ts, and its callers name the bucket).
+ */
+function unreachable_reportUnreachablePlainly(client, 
+/** As people name it: RDS, Route 53, Secrets Manager. */
+service, location, { networkOnly = false } = {}) {
+    const where = describeEndpoint(service, location);
+    const middleware = (next, context) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            if (!isUnanswered(error, networkOnly))
+                throw error;
+            const call = (context.commandName ?? 'a call').replace(/Command$/, '');
+            const attempts = error.$metadata?.attempts;
+            error.message =
+                `${where} ${whatHappened(error)} for ${call}${attempts ? ` after ${attempts} attempts` : ''} (${error.message}): ` +
+                    `check that ${service} is up${location.region ? ` in ${location.region}` : ''} and that this runner can reach it (network, proxy, VPC endpoint)`;
+            throw error;
+        }
+    };
+    client.middlewareStack.add(middleware, { step: 'initialize', name: 'plainUnreachableMessages', priority: 'high' });
+}
+
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+
+
+
+
+
+
+
+/** Adaptive retries back off on throttling (503 SlowDown) as well as on network errors. */
+const RETRY = { maxAttempts: 6, retryMode: 'adaptive' };
+/**
+ * Control-plane calls are small: a region that does not answer within these limits is down,
+ * and a failover must say so rather than hang on it.
+ */
+const CONTROL_PLANE_TIMEOUTS = {
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+};
+/** Route 53's API lives in one place for every zone; requests are signed for us-east-1. */
+const ROUTE53_SIGNING_REGION = 'us-east-1';
+/**
+ * `overrides` adjusts the SDK's behaviour for one use, e.g. when the response checksum is validated.
+ * S3 gets a connection and an idle limit but no limit on a request's length (s3-timeouts.ts).
+ */
+function createS3Client(settings, overrides = {}) {
+    const timeouts = settings.s3Timeouts ?? DEFAULT_S3_TIMEOUTS;
+    const client = new client_s3_dist_cjs/* S3Client */.YxF({
+        region: settings.region,
+        ...RETRY,
+        requestHandler: s3RequestHandlerOptions(timeouts),
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl, forcePathStyle: true } : {}),
+        ...overrides,
+    });
+    reportTimeoutsPlainly(client, settings, timeouts);
+    unreachable_reportUnreachablePlainly(client, 'S3', settings, { networkOnly: true });
+    return client;
+}
+/**
+ * What every control-plane client shares: adaptive retries, the timeouts, and endpoint-url when set.
+ * A client only one action needs is made beside its calls (database-secret.ts), so that the other
+ * actions' bundles do not carry its SDK.
+ */
+function controlPlaneConfig(region, settings) {
+    return {
+        region,
+        ...RETRY,
+        ...CONTROL_PLANE_TIMEOUTS,
+        ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    };
+}
+/**
+ * `maxAttempts` lowers the retries for probes of a region that may be down (the old primary's
+ * during a regional outage), which should report "unreachable" in seconds.
+ */
+function createRdsClient(settings, overrides = {}) {
+    const client = new RDSClient({ ...controlPlaneConfig(settings.region, settings), ...overrides });
+    reportUnreachablePlainly(client, 'RDS', settings);
+    return client;
+}
+/** Route 53 is global: `settings.region` is ignored; an endpoint-url, when set, serves Route 53 too. */
+function createRoute53Client(settings) {
+    const client = new Route53Client(controlPlaneConfig(ROUTE53_SIGNING_REGION, settings));
+    reportUnreachablePlainly(client, 'Route 53', { endpointUrl: settings.endpointUrl });
+    return client;
+}
+/** ElastiCache is regional; the audit reads replication groups only. */
+function createElastiCacheClient(settings) {
+    const client = new ElastiCacheClient(controlPlaneConfig(settings.region, settings));
+    reportUnreachablePlainly(client, 'ElastiCache', settings);
+    return client;
+}
+/** CloudWatch is regional: a replica's metrics live in the replica's region. */
+function createCloudWatchClient(settings) {
+    const client = new CloudWatchClient(controlPlaneConfig(settings.region, settings));
+    reportUnreachablePlainly(client, 'CloudWatch', settings);
+    return client;
+}
+
+;// CONCATENATED MODULE: ./src/report/checklist.ts
+/** The plan's Test Checklist (DISASTER-RECOVERY-PLAN.md, Testing Schedule), item by item. */
+const PLAN_CHECKLIST = {
+    download: 'Download backup successfully',
+    restore: 'Restore database from backup',
+    applicationStarts: 'Application starts without errors',
+    userLogin: 'User login works',
+    payments: 'Payment processing works',
+    criticalFeatures: 'All critical features functional',
+    rto: 'Recovery time within RTO',
+    rpo: 'Data loss within RPO',
+    /** Not in the plan's list: the settings the plan assumes (dr-audit checks them). */
+    prerequisites: 'Plan prerequisites in place',
+};
+function checklistItem(key, status, detail) {
+    return { key, item: PLAN_CHECKLIST[key], status, ...(detail ? { detail } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/report/recovery-evidence.ts
+
+
+/** The detail the step pipeline gives a step it did not run because an earlier one failed or the run was cancelled. */
+const NOT_RUN = /^not run/;
+/** A step skipped because it was not configured (as opposed to not run: an earlier step failed). */
+const notConfigured = (step) => step.status === 'skipped' && !NOT_RUN.test(step.detail ?? '');
+/**
+ * How a step reads as a row of the checklist: absent or not run, it was not achieved (failed);
+ * skipped as not configured, it stays skipped unless the row cannot do without it.
+ */
+function stepOutcome(step, options = {}) {
+    if (!step)
+        return { status: 'failed', detail: 'not reached' };
+    if (step.status === 'skipped')
+        return !options.required && notConfigured(step)
+            ? { status: 'skipped', detail: step.detail }
+            : { status: 'failed', detail: step.detail };
+    return { status: step.status, detail: step.detail };
+}
+/**
+ * RTO as measured by a run: from the start of the first of `recoverySteps` to the end of the last
+ * one that ran. Measured only when the recovery completed (each of those steps passed or was not
+ * configured) and began with the first of them.
+ */
+function measureRecoveryTime(steps, recoverySteps) {
+    const recovery = steps.filter((s) => recoverySteps.includes(s.name));
+    const completed = recovery.every((s) => s.status === 'passed' || notConfigured(s));
+    const ran = recovery.filter((s) => s.startedAt && s.finishedAt);
+    const first = ran[0];
+    const last = ran.at(-1);
+    if (!completed || !first?.startedAt || !last?.finishedAt || first.name !== recoverySteps[0])
+        return { seconds: null };
+    return {
+        from: first.startedAt,
+        to: last.finishedAt,
+        seconds: secondsBetween(new Date(first.startedAt), new Date(last.finishedAt)),
+    };
+}
+/** The checklist's RTO row from the run's RTO objective. */
+function rtoChecklistItem(rto) {
+    if (rto === undefined || rto.measuredSeconds === null)
+        return checklistItem('rto', 'failed', 'not measured: the recovery did not complete');
+    return checklistItem('rto', rto.passed ? 'passed' : 'failed', `${formatDuration(rto.measuredSeconds)} against ${formatDuration(rto.targetSeconds)}`);
+}
+/** A restore test passes when nothing went wrong and every objective was measured and met. */
+function restoreTestPassed(reasons, objectives) {
+    return reasons.length === 0 && objectives.every((o) => o.passed === true);
+}
+/** One reason per objective the run measured and missed. */
+function missedObjectives(objectives) {
+    return objectives.flatMap((o) => o.passed === false && o.measuredSeconds !== null
+        ? [
+            `${o.name} (${o.measure}): ${formatDuration(o.measuredSeconds)}, over the objective of ${formatDuration(o.targetSeconds)}`,
+        ]
+        : []);
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/version.ts
+/** dr-actions' own version, recorded in manifests and reports; a unit test keeps it equal to package.json. */
+const TOOL_NAME = 'dr-actions';
+const TOOL_VERSION = '1.0.0';
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+
+
+
+
+
+const REPORT_VERSION = 1;
+/** Times each named step of a run and records how it ended; a failing step rethrows after recording. */
+class StepRecorder {
+    now;
+    recorded = [];
+    constructor(now = () => new Date()) {
+        this.now = now;
+    }
+    async run(name, fn, describe) {
+        const started = this.now();
+        try {
+            const result = await fn();
+            this.record(name, 'passed', started, describe?.(result));
+            return result;
+        }
+        catch (error) {
+            this.record(name, 'failed', started, errorMessage(error));
+            throw error;
+        }
+    }
+    skip(name, detail) {
+        this.recorded.push({ name, status: 'skipped', detail });
+    }
+    get steps() {
+        return [...this.recorded];
+    }
+    record(name, status, started, detail) {
+        const finished = this.now();
+        this.recorded.push({
+            name,
+            status,
+            startedAt: started.toISOString(),
+            finishedAt: finished.toISOString(),
+            durationSeconds: secondsBetween(started, finished),
+            ...(detail ? { detail } : {}),
+        });
+    }
+}
+function objective(name, scenario, measure, targetSeconds, measuredSeconds) {
+    return {
+        name,
+        scenario,
+        measure,
+        targetSeconds,
+        measuredSeconds,
+        passed: measuredSeconds === null ? null : measuredSeconds <= targetSeconds,
+    };
+}
+function newReport(fields) {
+    return {
+        version: REPORT_VERSION,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        ...fields,
+        durationSeconds: secondsBetween(new Date(fields.startedAt), new Date(fields.finishedAt)),
+    };
+}
+async function writeReport(path, report) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_.writeFile)(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/util/concurrency.ts
+/** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
+async function mapWithLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next;
+            next += 1;
+            results[index] = await fn(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/storage/manifest.ts
+
+
+/**
+ * 2 added excludedTables, largeObjects, sequences and materializedViews; 3 added parts (a parallel
+ * backup's data in objects of their own), and is written only by a backup that has parts, so a
+ * restore tool one release behind still reads every single-archive backup. Versions 1 and 2 are
+ * still read. Fields that readers of the same version may ignore are added without a new version:
+ * the tables' and materialized views' sizeBytes.
+ */
+const MANIFEST_VERSION = 3;
+/** The version a backup without parts writes. */
+const SINGLE_ARCHIVE_MANIFEST_VERSION = 2;
+const READABLE_VERSIONS = [1, 2, 3];
+class InvalidManifestError extends Error {
+    name = 'InvalidManifestError';
+}
+const isIso = (value) => typeof value === 'string' && isIsoTime(value);
+/** Parses and checks a manifest; the error says which field is wrong. */
+function parseManifest(text, expectedKey) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        throw new InvalidManifestError('not valid JSON');
+    }
+    if (typeof data !== 'object' || data === null)
+        throw new InvalidManifestError('not a JSON object');
+    const m = data;
+    const fail = (field, expected) => {
+        throw new InvalidManifestError(`field '${field}' should be ${expected}`);
+    };
+    if (!READABLE_VERSIONS.includes(m.version))
+        fail('version', `one of ${READABLE_VERSIONS.join(', ')} (this manifest says ${JSON.stringify(m.version)})`);
+    if (typeof m.key !== 'string')
+        fail('key', 'a string');
+    if (expectedKey !== undefined && m.key !== expectedKey)
+        fail('key', `'${expectedKey}', the object it sits next to`);
+    if (typeof m.database !== 'string')
+        fail('database', 'a string');
+    if (m.format !== 'custom' && m.format !== 'plain')
+        fail('format', "'custom' or 'plain'");
+    if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256))
+        fail('sha256', '64 lowercase hex digits');
+    if (typeof m.sizeBytes !== 'number' || !Number.isSafeInteger(m.sizeBytes) || m.sizeBytes < 0)
+        fail('sizeBytes', 'a non-negative integer');
+    for (const field of ['startedAt', 'finishedAt', 'snapshotAt'])
+        if (!isIso(m[field]))
+            fail(field, 'an ISO-8601 time');
+    if (m.rowCounts !== 'exact' && m.rowCounts !== 'off')
+        fail('rowCounts', "'exact' or 'off'");
+    if (!Array.isArray(m.tables))
+        fail('tables', 'an array');
+    for (const [index, table] of m.tables.entries()) {
+        const t = table;
+        const rowsOk = t !== null && (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0);
+        if (!t || typeof t.schema !== 'string' || typeof t.name !== 'string' || !rowsOk) {
+            fail(`tables[${index}]`, m.rowCounts === 'exact' ? '{schema, name, rows} with an exact row count' : '{schema, name, rows}');
+        }
+    }
+    if (m.version !== 1)
+        checkVersion2Fields(m, fail);
+    checkSizes(m, fail);
+    if (m.parts !== undefined)
+        checkParts(m, fail);
+    return data;
+}
+/** The tables' and materialized views' sizes, where recorded. */
+function checkSizes(m, fail) {
+    for (const field of ['tables', 'materializedViews']) {
+        const items = (Array.isArray(m[field]) ? m[field] : []);
+        for (const [index, item] of items.entries()) {
+            const size = item.sizeBytes;
+            if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0))
+                fail(`${field}[${index}].sizeBytes`, 'a non-negative integer (pg_total_relation_size) when present');
+        }
+    }
+}
+const isName = (t) => t !== null && typeof t === 'object' && typeof t.schema === 'string' && typeof t.name === 'string';
+/** The fields version 2 added: what a restore must bring back besides the tables' rows. */
+function checkVersion2Fields(m, fail) {
+    const listOf = (field, ok, expected) => {
+        if (!Array.isArray(m[field]))
+            fail(field, 'an array');
+        for (const [index, item] of m[field].entries())
+            if (!isName(item) || !ok(item))
+                fail(`${field}[${index}]`, expected);
+    };
+    listOf('excludedTables', (t) => typeof t.reason === 'string', '{schema, name, reason}');
+    listOf('sequences', (t) => (t.lastValue === null || (typeof t.lastValue === 'string' && /^-?\d+$/.test(t.lastValue))) &&
+        typeof t.ascending === 'boolean', '{schema, name, lastValue, ascending}');
+    listOf('materializedViews', (t) => (t.rows === null ? m.rowCounts === 'off' : Number.isSafeInteger(t.rows) && t.rows >= 0), '{schema, name, rows}');
+    if (m.largeObjects !== undefined && !(Number.isSafeInteger(m.largeObjects) && m.largeObjects >= 0))
+        fail('largeObjects', 'a non-negative integer');
+}
+/** A parallel backup's parts: each at its own key beside the backup, in order, with its size and SHA-256. */
+function checkParts(m, fail) {
+    if (m.version < 3)
+        fail('parts', 'absent before version 3');
+    if (m.format !== 'custom')
+        fail('parts', "absent: only format 'custom' is dumped in parts");
+    if (!Array.isArray(m.parts) || m.parts.length === 0)
+        fail('parts', 'a non-empty array');
+    for (const [index, item] of m.parts.entries()) {
+        const key = partKeyFor(m.key, index + 1);
+        const ok = item !== null &&
+            typeof item === 'object' &&
+            item.key === key &&
+            item.role === 'data' &&
+            typeof item.sha256 === 'string' &&
+            /^[0-9a-f]{64}$/.test(item.sha256) &&
+            Number.isSafeInteger(item.sizeBytes) &&
+            item.sizeBytes >= 0 &&
+            Number.isSafeInteger(item.tables);
+        if (!ok)
+            fail(`parts[${index}]`, `{key: '${key}', role: 'data', sizeBytes, sha256, tables}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/storage/backup-store.ts
+
+
+
+
+
+function storageChecksumOf(head) {
+    const type = head.ChecksumType === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
+    if (head.ChecksumCRC64NVME)
+        return { algorithm: 'CRC64NVME', type, value: head.ChecksumCRC64NVME };
+    if (head.ChecksumCRC32C)
+        return { algorithm: 'CRC32C', type, value: head.ChecksumCRC32C };
+    if (head.ChecksumCRC32)
+        return { algorithm: 'CRC32', type, value: head.ChecksumCRC32 };
+    return undefined;
+}
+/** Object metadata that marks an object as written by dr-actions (the plan's old script wrote none). */
+const CREATED_BY_METADATA = { 'created-by': 'dr-actions' };
+/** Whether an object's metadata says dr-actions wrote it. */
+function createdByUs(facts) {
+    return facts?.metadata['created-by'] === CREATED_BY_METADATA['created-by'];
+}
+const MANIFEST_READ_CONCURRENCY = 16;
+const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+/**
+ * The backups of one database, the objects directly under one prefix of one bucket, as read
+ * by every action; writing them is the backup's alone (backup-writes.ts).
+ */
+class BackupStore {
+    client;
+    bucket;
+    prefix;
+    constructor(client, bucket, prefix) {
+        this.client = client;
+        this.bucket = bucket;
+        this.prefix = prefix;
+    }
+    /** Every backup object and manifest directly under the prefix, newest first; paginated, so any number. */
+    async list() {
+        const objects = new Map();
+        let token;
+        do {
+            const page = await this.client.send(new client_s3_dist_cjs/* ListObjectsV2Command */.u6x({
+                Bucket: this.bucket,
+                Prefix: this.prefix,
+                Delimiter: '/',
+                ContinuationToken: token,
+            }));
+            for (const item of page.Contents ?? []) {
+                if (!item.Key)
+                    continue;
+                objects.set(item.Key, {
+                    key: item.Key,
+                    sizeBytes: item.Size ?? 0,
+                    lastModified: item.LastModified ?? new Date(0),
+                });
+            }
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        return this.sortListing(objects);
+    }
+    /** The listed objects as backups, each with its manifest and parts, and the manifests and parts whose object is gone. */
+    sortListing(objects) {
+        const backups = [];
+        const orphanManifests = [];
+        const parts = new Map();
+        for (const object of objects.values()) {
+            const partOf = backupKeyOfPart(object.key);
+            if (partOf && parseBackupKey(partOf, this.prefix))
+                parts.set(partOf, [...(parts.get(partOf) ?? []), object]);
+            if (isManifestKey(object.key)) {
+                const backupKey = backupKeyOfManifest(object.key);
+                if (parseBackupKey(backupKey, this.prefix) && !objects.has(backupKey))
+                    orphanManifests.push(object);
+                continue;
+            }
+            const parsed = parseBackupKey(object.key, this.prefix);
+            if (!parsed)
+                continue;
+            backups.push({
+                key: object.key,
+                format: parsed.format,
+                keyTime: parsed.time,
+                object,
+                manifestObject: objects.get(manifestKeyFor(object.key)),
+            });
+        }
+        for (const backup of backups) {
+            backup.parts = parts.get(backup.key) ?? [];
+            parts.delete(backup.key);
+        }
+        backups.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+        const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
+        return { backups, orphanManifests, orphanParts };
+    }
+    async readManifest(backupKey) {
+        try {
+            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const text = (await response.Body?.transformToString('utf8')) ?? '';
+            return { manifest: parseManifest(text, backupKey) };
+        }
+        catch (error) {
+            if (error instanceof InvalidManifestError)
+                return { error: `invalid manifest: ${error.message}` };
+            if (error.name === 'NoSuchKey')
+                return { error: 'no manifest' };
+            throw error;
+        }
+    }
+    /** Manifests of the given backups (those that have one), read with bounded concurrency. */
+    async readManifests(backups) {
+        const withManifest = backups.filter((b) => b.manifestObject);
+        const reads = await mapWithLimit(withManifest, MANIFEST_READ_CONCURRENCY, (b) => this.readManifest(b.key));
+        return new Map(withManifest.map((b, i) => [b.key, reads[i]]));
+    }
+    /** Size, user metadata and S3's own checksum of an object, or undefined when there is none. */
+    async metadata(key) {
+        try {
+            const head = await this.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+            return {
+                sizeBytes: head.ContentLength ?? 0,
+                etag: head.ETag,
+                metadata: head.Metadata ?? {},
+                lastModified: head.LastModified,
+                storageChecksum: storageChecksumOf(head),
+            };
+        }
+        catch (error) {
+            const status = httpStatusOf(error);
+            if (error.name === 'NotFound' || status === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    /** Whether dr-actions wrote a backup: it has a manifest (the plan's old script never wrote one), or its metadata says so. */
+    async isOurs(backup) {
+        return Boolean(backup.manifestObject) || createdByUs(await this.metadata(backup.key));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/checks/checks-checklist.ts
+
+
+
+/**
+ * The checklist rows the smoke command and the user's checks speak to: the application starts,
+ * each row a check is marked for, and the critical features (every check).
+ */
+function checksChecklist({ smokeStep, smoke, checksStep, results, tagged }) {
+    const started = stepOutcome(smokeStep);
+    const items = [
+        checklistItem('applicationStarts', started.status, started.status === 'skipped' ? 'no smoke-command' : smoke ? `smoke command ${smoke.detail}` : started.detail),
+    ];
+    for (const tag of Object.keys(CHECKLIST_TAGS)) {
+        const key = CHECKLIST_TAGS[tag];
+        const marked = results.filter((r) => r.checklist.includes(tag));
+        if (!tagged.has(tag))
+            items.push(checklistItem(key, 'skipped', `no check marked '-- checklist: ${tag}' in the checks file`));
+        else if (marked.length === 0)
+            items.push(checklistItem(key, 'failed', stepOutcome(checksStep).detail ?? 'not reached'));
+        else
+            items.push(checklistItem(key, marked.some((r) => !r.passed) ? 'failed' : 'passed', marked.map((r) => `${r.name}: ${r.passed ? 'passed' : r.detail}`).join('; ')));
+    }
+    const checks = stepOutcome(checksStep);
+    items.push(checklistItem('criticalFeatures', checks.status, checks.status === 'skipped' ? 'no checks file' : checks.detail));
+    return items;
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/postgres/binaries.ts
 
 
@@ -77805,7 +77883,7 @@ async function isExecutable(path) {
         return false;
     }
 }
-async function onPath(tool) {
+async function binaries_onPath(tool) {
     for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter)) {
         if (dir && (await isExecutable((0,external_node_path_.join)(dir, tool))))
             return (0,external_node_path_.join)(dir, tool);
@@ -77851,7 +77929,7 @@ async function withoutWrapper(binary) {
     return (await isExecutable(direct)) ? { ...binary, path: direct } : binary;
 }
 async function describeBinary(tool, path) {
-    const { stdout } = await execa_execa(path, ['--version'], { env: child_env_childEnv(), extendEnv: false });
+    const { stdout } = await child_process_execaProgram(path, ['--version'], { env: child_env_childEnv(), extendEnv: false });
     const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
     if (!match)
         throw new Error(`could not read the version of ${path} from: ${stdout}`);
@@ -77863,7 +77941,7 @@ async function describeBinary(tool, path) {
  * Without `serverMajor`, the one on PATH.
  */
 async function findClient(tool, serverMajor, serverVersion) {
-    const fromPath = await onPath(tool);
+    const fromPath = await binaries_onPath(tool);
     const candidates = [];
     if (fromPath)
         candidates.push(await withoutWrapper(await describeBinary(tool, fromPath)));
@@ -77954,7 +78032,7 @@ function keepTail(text) {
 }
 /** Starts pg_restore or psql against the target; the password reaches it through PGPASSWORD, never argv. */
 async function startRestoreClient(binary, args, target, options) {
-    const child = execa_execa(binary.path, [...args, `--dbname=${target.url}`], {
+    const child = child_process_execaProgram(binary.path, [...args, `--dbname=${target.url}`], {
         env: await connection_clientEnv(target, { PGAPPNAME: 'dr-actions restore-verify', PGOPTIONS: options.sessionOptions }),
         extendEnv: false,
         stdin: options.stdin,
@@ -78562,7 +78640,7 @@ class PsqlSession {
         void child.then((result) => this.onExit(`psql exited with code ${String(result.exitCode ?? result.signal)}`));
     }
     static async open(target, options = {}) {
-        const child = execa_execa(options.psqlPath ?? 'psql', psqlArgs(target), {
+        const child = child_process_execaProgram(options.psqlPath ?? 'psql', psqlArgs(target), {
             env: await psqlEnv(target, 'dr-actions'),
             extendEnv: false,
             stdin: 'pipe',
@@ -79095,7 +79173,7 @@ async function startPgDump(pgDump, target, args, signal) {
     const env = await clientEnv(target, { PGAPPNAME: 'dr-actions backup' });
     const output = await FifoPipe.open();
     // execa takes no descriptor beyond 0-2 for a child's stdout, so this is Node's own spawn.
-    const child = spawn(command.file, command.args, {
+    const child = spawnProgram(command.file, command.args, {
         env,
         stdio: ['ignore', output.childEnd, 'pipe'],
         signal,
@@ -79202,7 +79280,7 @@ function parseDumpRoles(sql) {
  * same objects) and reads the roles it depends on. `--create` adds the database's own entries.
  */
 async function readDumpRoles(pgDump, target, args, create) {
-    const result = await execa_execa(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
+    const result = await child_process_execaProgram(pgDump.path, ['--schema-only', '--format=plain', ...(create ? ['--create'] : []), ...args, `--dbname=${target.url}`], {
         env: await connection_clientEnv(target, { PGAPPNAME: 'dr-actions roles' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -79296,7 +79374,7 @@ class GlobalsDumpError extends (/* unused pure expression or super */ null && (E
  */
 async function dumpGlobals(pgDump, target) {
     const path = join(dirname(pgDump.path), 'pg_dumpall');
-    const result = await execa(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
+    const result = await execaProgram(path, ['--globals-only', '--no-role-passwords', `--dbname=${target.url}`], {
         env: await clientEnv(target, { PGAPPNAME: 'dr-actions globals' }),
         extendEnv: false,
         stdin: 'ignore',
@@ -80061,9 +80139,9 @@ function measureRpo(points, now, windowDays = RPO_WINDOW_DAYS) {
  * Runs a script in a psql of its own (its own connection, so one failure cannot touch another
  * script's session) and returns the rows it printed, or psql's own error.
  */
-async function runPsqlScript(target, script, options) {
+async function psql_script_runPsqlScript(target, script, options) {
     const { timeoutSeconds, signal } = options;
-    const result = await execa_execa(options.psqlPath, psqlArgs(target), {
+    const result = await child_process_execaProgram(options.psqlPath, psqlArgs(target), {
         input: script,
         env: await psqlEnv(target, options.applicationName, { PGOPTIONS: `-c statement_timeout=${timeoutSeconds}s` }),
         extendEnv: false,
@@ -80097,7 +80175,7 @@ async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal
     const base = { name: check.name, line: check.line, checklist: check.checklist };
     const fail = (detail) => ({ ...base, passed: false, detail: redact_redact(detail.slice(0, MESSAGE_KEPT), secrets) });
     const script = { psqlPath, applicationName: 'dr-actions restore-verify checks', timeoutSeconds, signal };
-    const described = await runPsqlScript(target, `${check.sql}\n\\gdesc\n`, script);
+    const described = await psql_script_runPsqlScript(target, `${check.sql}\n\\gdesc\n`, script);
     if (!described.ok)
         return fail(described.error);
     const columns = described.rows;
@@ -80106,7 +80184,7 @@ async function runCheck(check, target, psqlPath, timeoutSeconds, secrets, signal
         return fail('returns no rows or columns; a check must be a query whose first column is a boolean, e.g. SELECT count(*) > 0 FROM users');
     if (type !== 'boolean')
         return fail(`returns ${type} in its first column (${column}), not boolean; make it a comparison, e.g. SELECT count(*) > 0 rather than SELECT count(*)`);
-    const ran = await runPsqlScript(target, `${check.sql}\n\\g\n`, script);
+    const ran = await psql_script_runPsqlScript(target, `${check.sql}\n\\g\n`, script);
     if (!ran.ok)
         return fail(ran.error);
     const rows = ran.rows;
@@ -80256,6 +80334,7 @@ async function setServerKeepalive(session, keepalive) {
 
 
 
+
 /**
  * The first key of the advisory lock a run holds on the name of a database it creates: two
  * restore-verify runs that name one scratch database on one server would otherwise restore into it
@@ -80293,10 +80372,26 @@ function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
         'runs that name one database on one server must not overlap: give each its own target database, or put them in one concurrency group';
 }
+/** The session holding the claim on `name`: its server process and when it connected (pg_locks and pg_stat_activity cover the whole server). */
+function holderQuery(name) {
+    return `SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`;
+}
+const holderText = (holder) => `server process ${holder[0]}, connected since ${holder[1]}`;
 async function describeHolder(session, name) {
-    const [holder] = await session.query(`SELECT a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${CLAIM_KEY} AND l.objid = ${nameKey(name)}::oid AND l.objsubid = 2`);
-    return holder ? `server process ${holder[0]}, connected since ${holder[1]}` : 'its session has just ended';
+    const [holder] = await session.query(holderQuery(name));
+    return holder ? holderText(holder) : 'its session has just ended';
+}
+/**
+ * Who holds the claim on `name` on the target's server, read without taking it (one connection,
+ * one query): undefined when no one does. Throws when the server cannot be asked.
+ */
+async function findClaimHolder(target, name, options) {
+    const result = await runPsqlScript(target, `${holderQuery(name)};\n`, options);
+    if (!result.ok)
+        throw new Error(result.error);
+    const [holder] = result.rows;
+    return holder ? holderText(holder) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/storage/backup-selection.ts
@@ -81777,6 +81872,7 @@ function existingRolesSection(d) {
 
 
 
+
 const readInput = (name) => getInput(name);
 /**
  * Text the runner would obey as a workflow command. It reads a line up to \r or \n, and obeys a line
@@ -81859,6 +81955,7 @@ async function writeSummary(markdown) {
  */
 async function runAction(body) {
     try {
+        core_debug(childProcessesNote());
         await body();
     }
     catch (error) {
@@ -81917,7 +82014,7 @@ async function restore_verify_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2019);
+/* harmony import */ var _actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4915);
 
 await (0,_actions_restore_verify_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
