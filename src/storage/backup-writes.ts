@@ -83,9 +83,11 @@ export const WRITE_ID = 'write-id';
  * returns the object it created. When S3 refuses the write as the key is taken (412, 409), or a
  * retried completion finds the multipart upload gone (NoSuchUpload, as S3 answers once an upload
  * has completed), the object at the key is this write's own when it carries this write's id: S3
- * stored it and the answer was lost. It is then taken as written; else the error stands.
+ * stored it and the answer was lost. It is then taken as written; else the error stands. Every
+ * conditional write of a backup and of its copy goes through here. `write` must let S3's error
+ * reach it as S3 named it (its name is what tells a lost answer).
  */
-async function createOnce(
+export async function createOnce(
   store: BackupStore,
   key: string,
   write: (writeId: string) => Promise<string | undefined>,
@@ -97,7 +99,7 @@ async function createOnce(
   } catch (error) {
     if (!isKeyTakenError(error) && errorName(error) !== 'NoSuchUpload') throw error;
     const stored = await store.metadata(key).catch((headError: unknown) => {
-      throw new Error(
+      throw new WriteOwnerUnknownError(
         `S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`,
       );
     });
@@ -106,6 +108,11 @@ async function createOnce(
   }
   if (!etag) throw new Error(`S3 returned no ETag for ${key}`);
   return { key, etag };
+}
+
+/** S3 refused a write as its key is taken, and the object there could not be read: it may be the write's own. */
+export class WriteOwnerUnknownError extends Error {
+  override name = 'WriteOwnerUnknownError';
 }
 
 function errorName(error: unknown): string | undefined {

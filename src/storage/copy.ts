@@ -6,11 +6,21 @@ import {
   HeadObjectCommand,
   UploadPartCopyCommand,
   type CompletedPart,
+  type HeadObjectCommandOutput,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { errorMessage } from '../errors.js';
 import { mapWithLimit } from '../util/concurrency.js';
 import type { BackupStore, Encryption } from './backup-store.js';
-import { checkKeyIsFree, manifestBody, putSmallObject } from './backup-writes.js';
+import {
+  checkKeyIsFree,
+  createOnce,
+  manifestBody,
+  putSmallObject,
+  WRITE_ID,
+  WriteOwnerUnknownError,
+  type WrittenObject,
+} from './backup-writes.js';
 import { GLOBALS_CONTENT_TYPE } from './globals-object.js';
 import { readGlobals } from './globals-read.js';
 import { manifestKeyFor } from './keys.js';
@@ -41,13 +51,15 @@ export function copyPartSize(sizeBytes: number): number {
 
 /**
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
- * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it from the source region, nothing
- * passes through the runner), then the copy is checked (its size and S3's full-object checksum
- * against the manifest), then the globals the manifest records (read and checked against it),
- * and the manifest is written last. Every write is conditional
- * (If-None-Match: *), so a copy never replaces anything. When the object was copied but could not
- * be checked or published, it is left without a manifest: incomplete, never restored as verified,
- * and removed by the copy bucket's retention after a day.
+ * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it
+ * from the source region, nothing passes through the runner), then the copy is checked (its size
+ * and S3's full-object checksum against the manifest), then the globals the manifest records (read
+ * and checked against it), and the manifest is written last. Every write is conditional
+ * (If-None-Match: *), so a copy never replaces anything, and goes through createOnce, so a write S3
+ * stored but whose answer was lost is known as the copy's own when the SDK's retry is refused.
+ * When the object was copied but could not be checked or published, it is left without a
+ * manifest: incomplete, never restored as verified, and removed by the copy bucket's retention
+ * after a day.
  */
 export async function copyBackup(
   source: BackupStore,
@@ -105,14 +117,44 @@ export async function copyBackup(
 /** What a copy is checked by: the manifest's record of its object, or of one of its parts. */
 type RecordedObject = Pick<BackupManifest, 'key' | 'sizeBytes' | 'storageChecksum'>;
 
-async function copyObject(source: BackupStore, manifest: RecordedObject, target: CopyTarget): Promise<void> {
-  const { client, bucket: Bucket } = target.store;
+/**
+ * Copies one object server side, created only where nothing is stored yet, with a write id of the
+ * copy's own in place of the primary's (createOnce): the primary's id is its upload's, carried by
+ * every copy of the backup and by any replica of it, so it cannot tell this copy's write from any
+ * other's. With its own id, a completion whose answer was lost, and which is refused when the SDK
+ * sends it again, is known as this copy's by the object S3 stored.
+ */
+async function copyObject(source: BackupStore, manifest: RecordedObject, target: CopyTarget): Promise<WrittenObject> {
+  const { bucket } = target.store;
   const Key = manifest.key;
   const head = await source.client.send(new HeadObjectCommand({ Bucket: source.bucket, Key }));
   if (head.ContentLength !== manifest.sizeBytes)
     throw new Error(
       `s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`,
     );
+  const copy = (writeId: string) =>
+    multipartCopy(source, manifest, target, { ...head, Metadata: { ...head.Metadata, [WRITE_ID]: writeId } });
+  return createOnce(target.store, Key, copy).catch((error: unknown) => {
+    const what = `copying s3://${source.bucket}/${Key} to s3://${bucket}/${Key} failed`;
+    // When the object at the key could not be read, it may be this copy's: then something was stored.
+    throw new Error(
+      `${what}${error instanceof WriteOwnerUnknownError ? '' : ', nothing was stored'}: ${errorMessage(error)}`,
+    );
+  });
+}
+
+/**
+ * The multipart copy of `manifest`'s object, in ranges, completed only where nothing is stored yet;
+ * it returns the copy's ETag. On failure the upload is aborted and S3's error is passed on as it came.
+ */
+async function multipartCopy(
+  source: BackupStore,
+  manifest: RecordedObject,
+  target: CopyTarget,
+  head: Pick<HeadObjectCommandOutput, 'ContentType' | 'Metadata' | 'StorageClass'>,
+): Promise<string | undefined> {
+  const { client, bucket: Bucket } = target.store;
+  const Key = manifest.key;
   const created = await client.send(
     new CreateMultipartUploadCommand({
       Bucket,
@@ -130,33 +172,9 @@ async function copyObject(source: BackupStore, manifest: RecordedObject, target:
   const UploadId = created.UploadId;
   if (!UploadId) throw new Error(`S3 returned no upload id for ${Key}`);
   try {
-    const size = manifest.sizeBytes;
-    const partSize = copyPartSize(size);
-    const ranges =
-      size <= partSize
-        ? [undefined]
-        : Array.from(
-            { length: Math.ceil(size / partSize) },
-            (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`,
-          );
-    const parts = await mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index): Promise<CompletedPart> => {
-      const PartNumber = index + 1;
-      const copied = await client.send(
-        new UploadPartCopyCommand({
-          Bucket,
-          Key,
-          UploadId,
-          PartNumber,
-          CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
-          CopySourceRange: range,
-        }),
-      );
-      const result = copied.CopyPartResult;
-      if (!result?.ETag) throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
-      return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
-    });
+    const parts = await copyRanges(source, manifest.key, manifest.sizeBytes, { client, Bucket, UploadId });
     const checksum = manifest.storageChecksum;
-    await client.send(
+    const completed = await client.send(
       new CompleteMultipartUploadCommand({
         Bucket,
         Key,
@@ -170,12 +188,45 @@ async function copyObject(source: BackupStore, manifest: RecordedObject, target:
         MultipartUpload: { Parts: parts },
       }),
     );
+    return completed.ETag;
   } catch (error) {
     await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
-    throw new Error(
-      `copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`,
-    );
+    throw error;
   }
+}
+
+/** Copies the object at `Key` into the upload as parts of copyPartSize, COPY_CONCURRENCY at once. */
+async function copyRanges(
+  source: BackupStore,
+  Key: string,
+  size: number,
+  upload: { client: S3Client; Bucket: string; UploadId: string },
+): Promise<CompletedPart[]> {
+  const { client, Bucket, UploadId } = upload;
+  const partSize = copyPartSize(size);
+  const ranges =
+    size <= partSize
+      ? [undefined]
+      : Array.from(
+          { length: Math.ceil(size / partSize) },
+          (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`,
+        );
+  return mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index): Promise<CompletedPart> => {
+    const PartNumber = index + 1;
+    const copied = await client.send(
+      new UploadPartCopyCommand({
+        Bucket,
+        Key,
+        UploadId,
+        PartNumber,
+        CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
+        CopySourceRange: range,
+      }),
+    );
+    const result = copied.CopyPartResult;
+    if (!result?.ETag) throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
+    return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
+  });
 }
 
 /** The copy must hold the manifest's bytes: its size, and S3's full-object checksum where the primary has one. */

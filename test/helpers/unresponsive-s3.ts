@@ -109,12 +109,14 @@ export async function s3AnsweringLate(
  * then destroyed before the answer is passed on, as when a connection resets after S3 processed
  * the request. `lost` lists that request (method, path and moto's status) once it happened.
  * With `retryAnswer`, the next request `pick` chooses (the SDK's retry) is not forwarded but
- * answered with that S3 error, for an answer of S3's that moto does not give.
+ * answered with that S3 error, for an answer of S3's that moto does not give. Once the answer is
+ * lost, the requests `deniedAfterLoss` chooses are answered 403 AccessDenied.
  */
 export async function s3LosingFirstAnswer(
   upstream: string,
   pick: (method: string, path: string) => boolean,
   retryAnswer?: { status: number; code: string },
+  deniedAfterLoss: (method: string, path: string) => boolean = () => false,
 ): Promise<LocalServer & { lost: string[] }> {
   const target = new URL(upstream);
   const lost: string[] = [];
@@ -122,15 +124,19 @@ export async function s3LosingFirstAnswer(
   const server = createHttpServer((req, res) => {
     const request = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
     const picked = pick(req.method ?? 'GET', req.url ?? '/');
+    const answer = (error: { status: number; code: string }) => {
+      req.resume();
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.code}</Message><RequestId>lost-answer</RequestId></Error>`;
+      res.writeHead(error.status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    };
     if (picked && lost.length > 0 && retryAnswer && !retried) {
       retried = true;
-      req.resume();
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${retryAnswer.code}</Code><Message>${retryAnswer.code}</Message><RequestId>lost-answer</RequestId></Error>`;
-      res.writeHead(retryAnswer.status, {
-        'Content-Type': 'application/xml',
-        'Content-Length': Buffer.byteLength(body),
-      });
-      res.end(body);
+      answer(retryAnswer);
+      return;
+    }
+    if (lost.length > 0 && deniedAfterLoss(req.method ?? 'GET', req.url ?? '/')) {
+      answer({ status: 403, code: 'AccessDenied' });
       return;
     }
     forward(target, req, res, (status) => {
