@@ -63441,7 +63441,7 @@ which.sync = whichSync
 
 /***/ }),
 
-/***/ 6671:
+/***/ 767:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74208,6 +74208,8 @@ function parseIsoTime(input, inputName) {
 
 
 const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
+/** The backup action's `min-keep` default: retention never leaves fewer complete backups than this. */
+const DEFAULT_MIN_KEEP = 7;
 const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
 /** `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`. */
 function parseRetention(input) {
@@ -74340,7 +74342,27 @@ async function unlessNotFound(read, ...codes) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/storage/object-lock-read.ts
+
+/**
+ * Reads a version's lock with HeadObject (which reports it to a role allowed
+ * s3:GetObjectRetention), one request per version, the same as GetObjectRetention would need.
+ */
+async function readLock(client, bucket, key, versionId) {
+    const head = await client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, VersionId: versionId }));
+    return {
+        mode: head.ObjectLockMode,
+        retainUntil: head.ObjectLockRetainUntilDate,
+        legalHold: head.ObjectLockLegalHoldStatus === 'ON',
+    };
+}
+/** True while the version may not be deleted: under a legal hold or before its retain-until date. */
+function isLocked(lock, now) {
+    return lock.legalHold || (lock.retainUntil !== undefined && lock.retainUntil.getTime() > now.getTime());
+}
+
 ;// CONCATENATED MODULE: ./src/storage/object-lock.ts
+
 
 
 
@@ -74380,22 +74402,6 @@ function resolveLockMode(setting, bucketHasLock, bucket, inputName = 'lock-mode'
 /** The lock parameters of a PutObject, CreateMultipartUpload or copy; nothing when there is no lock. */
 function lockParameters(lock) {
     return lock ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: lock.retainUntil } : {};
-}
-/**
- * Reads a version's lock with HeadObject (which reports it to a role allowed
- * s3:GetObjectRetention), one request per version, the same as GetObjectRetention would need.
- */
-async function readLock(client, bucket, key, versionId) {
-    const head = await client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, VersionId: versionId }));
-    return {
-        mode: head.ObjectLockMode,
-        retainUntil: head.ObjectLockRetainUntilDate,
-        legalHold: head.ObjectLockLegalHoldStatus === 'ON',
-    };
-}
-/** True while the version may not be deleted: under a legal hold or before its retain-until date. */
-function isLocked(lock, now) {
-    return lock.legalHold || (lock.retainUntil !== undefined && lock.retainUntil.getTime() > now.getTime());
 }
 /**
  * Moves a lock's retain-until date later, never earlier: S3 refuses to shorten a compliance lock,
@@ -74511,7 +74517,7 @@ function parseBackupInputs(input, env = process.env, onToken = ignoreTokens) {
         encryption,
         storageClass: parseStorageClass(input('storage-class')),
         retention,
-        minKeep: parseInteger(input('min-keep'), 'min-keep', 7, 1),
+        minKeep: parseInteger(input('min-keep'), 'min-keep', DEFAULT_MIN_KEEP, 1),
         pruneDryRun: parseBoolean(input('prune-dry-run'), 'prune-dry-run', false),
         rowCounts: parseChoice(input('row-counts'), 'row-counts', ['exact', 'off'], 'exact'),
         pgDumpArgs: parsePgDumpArgs(input('pg-dump-args')),
@@ -74966,6 +74972,10 @@ class PsqlSession {
             this.child.stdin?.end('\\q\n');
         }
         await this.child;
+    }
+    /** Ends psql at once, without waiting for what it is doing (an unanswered statement): its connection closes with it. */
+    abandon() {
+        this.child.kill('SIGKILL');
     }
     onStdout(chunk) {
         this.buffer += chunk;
@@ -75513,9 +75523,10 @@ class BackupStore {
         const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
         return { backups, orphanManifests, orphanParts };
     }
-    async readManifest(backupKey) {
+    /** The backup's manifest; with `versionId`, that version of it (a noncurrent one, under a delete marker). */
+    async readManifest(backupKey, versionId) {
         try {
-            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey), VersionId: versionId }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
@@ -77013,8 +77024,56 @@ async function findIncompleteBackups(store, listing, unverified, now) {
     return { incomplete, legacy };
 }
 
-;// CONCATENATED MODULE: ./src/storage/version-delete.ts
+;// CONCATENATED MODULE: ./src/storage/object-versions.ts
 
+
+
+/**
+ * Every version and delete marker of the keys directly under the prefix (not in deeper folders),
+ * from one paginated listing. A bucket that never had versioning answers each object once, as its
+ * current version with version id `null`.
+ */
+async function listObjectVersions(client, bucket, prefix) {
+    const versions = [];
+    let keyMarker;
+    let versionIdMarker;
+    do {
+        const page = await client.send(new client_s3_dist_cjs/* ListObjectVersionsCommand */.uc$({
+            Bucket: bucket,
+            Prefix: prefix,
+            Delimiter: '/',
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+        }));
+        const entries = [
+            ...(page.Versions ?? []).map((v) => ({ ...v, marker: false, size: v.Size ?? 0 })),
+            ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true, size: 0 })),
+        ];
+        for (const entry of entries) {
+            if (!entry.Key || !entry.VersionId)
+                continue;
+            versions.push({
+                key: entry.Key,
+                versionId: entry.VersionId,
+                marker: entry.marker,
+                isLatest: entry.IsLatest === true,
+                lastModified: entry.LastModified ?? new Date(0),
+                sizeBytes: entry.size,
+            });
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return versions;
+}
+/** The backup a key belongs to: its object, manifest and globals stand or fall together, so a lock on one keeps all three. */
+function backupOf(key) {
+    if (isManifestKey(key))
+        return backupKeyOfManifest(key);
+    return key.endsWith(GLOBALS_SUFFIX) ? key.slice(0, -GLOBALS_SUFFIX.length) : key;
+}
+
+;// CONCATENATED MODULE: ./src/storage/version-delete.ts
 
 
 
@@ -77029,38 +77088,12 @@ async function isVersioned(store) {
 /** Every version and delete marker of the given keys, from one paginated listing of the prefix. */
 async function versionsOf(store, keys) {
     const versions = new Map();
-    let keyMarker;
-    let versionIdMarker;
-    do {
-        const page = await store.client.send(new client_s3_dist_cjs/* ListObjectVersionsCommand */.uc$({
-            Bucket: store.bucket,
-            Prefix: store.prefix,
-            Delimiter: '/',
-            KeyMarker: keyMarker,
-            VersionIdMarker: versionIdMarker,
-        }));
-        const entries = [
-            ...(page.Versions ?? []).map((v) => ({ ...v, marker: false })),
-            ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true })),
-        ];
-        for (const entry of entries) {
-            if (!entry.Key || !entry.VersionId || !keys.has(entry.Key))
-                continue;
-            versions.set(entry.Key, [
-                ...(versions.get(entry.Key) ?? []),
-                { versionId: entry.VersionId, marker: entry.marker },
-            ]);
-        }
-        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker);
+    for (const { key, versionId, marker } of await listObjectVersions(store.client, store.bucket, store.prefix)) {
+        if (!keys.has(key))
+            continue;
+        versions.set(key, [...(versions.get(key) ?? []), { versionId, marker }]);
+    }
     return versions;
-}
-/** The backup a key belongs to: its object, manifest and globals stand or fall together, so a lock on one keeps all three. */
-function backupOf(key) {
-    if (isManifestKey(key))
-        return backupKeyOfManifest(key);
-    return key.endsWith(GLOBALS_SUFFIX) ? key.slice(0, -GLOBALS_SUFFIX.length) : key;
 }
 /**
  * Deletes what retention decided to delete. In a bucket without versioning that is one
@@ -81599,7 +81632,7 @@ async function backup_run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6671);
+/* harmony import */ var _actions_backup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(767);
 
 await (0,_actions_backup_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

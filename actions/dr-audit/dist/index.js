@@ -32053,7 +32053,7 @@ __webpack_unused_export__ = ListObjectAnnotationsCommand;
 __webpack_unused_export__ = ListObjectAnnotationsOutput$;
 __webpack_unused_export__ = ListObjectAnnotationsRequest$;
 __webpack_unused_export__ = ListObjectVersions$;
-__webpack_unused_export__ = ListObjectVersionsCommand;
+exports.uc$ = ListObjectVersionsCommand;
 __webpack_unused_export__ = ListObjectVersionsOutput$;
 __webpack_unused_export__ = ListObjectVersionsRequest$;
 __webpack_unused_export__ = ListObjects$;
@@ -86136,7 +86136,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 796:
+/***/ 5933:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86913,7 +86913,7 @@ const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
  * The backups of one database, the objects directly under one prefix of one bucket, as read
  * by every action; writing them is the backup's alone (backup-writes.ts).
  */
-class BackupStore {
+class backup_store_BackupStore {
     client;
     bucket;
     prefix;
@@ -86980,9 +86980,10 @@ class BackupStore {
         const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
         return { backups, orphanManifests, orphanParts };
     }
-    async readManifest(backupKey) {
+    /** The backup's manifest; with `versionId`, that version of it (a noncurrent one, under a delete marker). */
+    async readManifest(backupKey, versionId) {
         try {
-            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const response = await this.client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey), VersionId: versionId }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
@@ -87239,7 +87240,7 @@ const INTEGRITY_CHECKS = defineChecks('backup', {
 const NAMED = 10;
 /** Lists the prefix, reads every manifest, and compares each complete backup's objects with its manifest. */
 async function readIntegrityFacts(client, bucket, prefix, now) {
-    const store = new BackupStore(client, bucket, prefix);
+    const store = new backup_store_BackupStore(client, bucket, prefix);
     const listing = await store.list();
     const manifests = await store.readManifests(listing.backups);
     const { complete, unverified } = sortByManifest(listing.backups, manifests);
@@ -87254,6 +87255,7 @@ async function readIntegrityFacts(client, bucket, prefix, now) {
     return {
         newest: newest && { key: newest.backup.key, finishedAt: newest.finishedAt },
         completeCount: complete.length,
+        complete: complete.map(({ backup, finishedAt }) => ({ key: backup.key, finishedAt })),
         incomplete,
         mismatches: complete
             .map(({ backup }, index) => ({ key: backup.key, problems: problems[index] ?? [] }))
@@ -87294,8 +87296,11 @@ function newerThanComplete(facts) {
     const newest = facts.newest?.key ?? '';
     return facts.incomplete.filter((leftover) => leftover.kind !== 'orphan manifest' && leftover.key > newest);
 }
-function incompleteCheck(ctx, backup, facts) {
-    const where = `s3://${backup.bucket}/${backup.prefix}`;
+/** Findings of each bucket, the backup bucket's first; each names its bucket. */
+function joined(findings) {
+    return findings.join('. ');
+}
+function incompleteFound(ctx, where, facts) {
     const abandoned = facts.incomplete.filter((leftover) => leftover.abandoned);
     const running = facts.incomplete.length - abandoned.length;
     const newer = newerThanComplete(facts).filter((leftover) => leftover.abandoned);
@@ -87303,21 +87308,398 @@ function incompleteCheck(ctx, backup, facts) {
         ? `${plural(abandoned.length, 'incomplete backup')} ${graceNote(true)} in ${where} (${formatBytes(sizeOf(abandoned.flatMap((l) => l.objects)))}): ${named(abandoned, (l) => `${l.key} (${l.reason}, ${formatDuration(secondsSince(l.lastModified, ctx.now))} old, ${formatBytes(sizeOf(l.objects))})`)}`
         : `no incomplete backup ${graceNote(true)} in ${where}${running ? ` (${plural(running, 'backup')} ${graceNote(false)})` : ''}`;
     const hidden = newer.length ? `; ${newer[0]?.key} looks like the newest backup but is incomplete, and ` : '; ';
-    const objects = abandoned.slice(0, NAMED).flatMap((l) => l.objects.map((o) => `s3://${backup.bucket}/${o.key}`));
-    return verdict(INTEGRITY_CHECKS.incomplete, abandoned.length === 0, `${found}${hidden}${newestAgainstRpo(ctx, facts)}`, `gh workflow run backup.yml  # its retention removes incomplete backups older than 24 h; read the backup runs that were killed or failed${objects.length ? `. By hand: ${objects.map((o) => `aws s3 rm --region ${ctx.primary.region} ${o}`).join(' && ')}` : ''}`);
+    return `${found}${hidden}${newestAgainstRpo(ctx, facts)}`;
 }
-function mismatchCheck(ctx, backup, facts) {
+/** The commands that remove a bucket's abandoned leftovers by hand (the first few), in its region. */
+function removals(scan) {
+    const abandoned = scan.facts.incomplete.filter((leftover) => leftover.abandoned).slice(0, NAMED);
+    return abandoned.flatMap((l) => l.objects.map((o) => `aws s3 rm --region ${scan.region} s3://${scan.bucket}/${o.key}`));
+}
+function incompleteCheck(backup, ctx, scans) {
+    const commands = scans.flatMap(removals);
+    return verdict(INTEGRITY_CHECKS.incomplete, scans.every((scan) => scan.facts.incomplete.every((leftover) => !leftover.abandoned)), joined(scans.map((scan) => incompleteFound(ctx, `s3://${scan.bucket}/${backup.prefix}`, scan.facts))), `gh workflow run backup.yml  # its retention removes incomplete backups older than 24 h; read the backup runs that were killed or failed${commands.length ? `. By hand: ${commands.join(' && ')}` : ''}`);
+}
+function mismatchFound(where, facts) {
     const { mismatches } = facts;
     const newestBad = facts.newest && mismatches.some((m) => m.key === facts.newest?.key);
-    const found = mismatches.length
-        ? `${plural(mismatches.length, 'backup')} in s3://${backup.bucket}/${backup.prefix} ${mismatches.length === 1 ? 'does' : 'do'} not match ${mismatches.length === 1 ? 'its manifest' : 'their manifests'}: ${named(mismatches, (m) => `${m.key} (${m.problems.join(', ')})`)}${newestBad ? '; the newest complete backup is one of them' : ''}`
-        : `${plural(facts.completeCount, 'complete backup')} in s3://${backup.bucket}/${backup.prefix}, each with the objects, sizes and sha256 tags its manifest records`;
-    const key = mismatches[0]?.key ?? '<key>';
-    return verdict(INTEGRITY_CHECKS.matchesManifest, mismatches.length === 0, found, `gh workflow run restore-verify.yml -f backup=key -f key=${key}  # proves whether it restores; then take a new backup (gh workflow run backup.yml) and find what wrote over the objects in ${ctx.primary.region}`);
+    return mismatches.length
+        ? `${plural(mismatches.length, 'backup')} in ${where} ${mismatches.length === 1 ? 'does' : 'do'} not match ${mismatches.length === 1 ? 'its manifest' : 'their manifests'}: ${named(mismatches, (m) => `${m.key} (${m.problems.join(', ')})`)}${newestBad ? '; the newest complete backup is one of them' : ''}`
+        : `${plural(facts.completeCount, 'complete backup')} in ${where}, each with the objects, sizes and sha256 tags its manifest records`;
 }
-/** The backups under the prefix: none left unfinished past the grace period, each complete one as its manifest says. */
-function integrityChecks(ctx, backup, facts) {
-    return [incompleteCheck(ctx, backup, facts), mismatchCheck(ctx, backup, facts)];
+/**
+ * A backup that differs from its manifest in the backup bucket is proved (or not) by a restore test;
+ * one that differs only in the copy is copied again from the backup bucket, over the copy's version.
+ */
+function mismatchFix(ctx, backup, scans) {
+    const [primary, ...copies] = scans;
+    const key = primary?.facts.mismatches[0]?.key;
+    const copy = copies.find((scan) => scan.facts.mismatches.length > 0);
+    const prove = `gh workflow run restore-verify.yml -f backup=key -f key=${key ?? '<key>'}  # proves whether it restores; then take a new backup (gh workflow run backup.yml) and find what wrote over the objects in ${ctx.primary.region}`;
+    if (key || !copy)
+        return prove;
+    const copyKey = copy.facts.mismatches[0]?.key;
+    return `aws s3 cp --source-region ${ctx.primary.region} --region ${copy.region} s3://${backup.bucket}/${copyKey} s3://${copy.bucket}/${copyKey}  # the backup bucket's object matches its manifest: copy it again, then find what wrote over the copy in ${copy.region}`;
+}
+function mismatchCheck(ctx, backup, scans) {
+    return verdict(INTEGRITY_CHECKS.matchesManifest, scans.every((scan) => scan.facts.mismatches.length === 0), joined(scans.map((scan) => mismatchFound(`s3://${scan.bucket}/${backup.prefix}`, scan.facts))), mismatchFix(ctx, backup, scans));
+}
+/**
+ * The backups under the prefix, in the backup bucket and in its copy: none left unfinished past the
+ * grace period, each complete one as its manifest says.
+ */
+function integrityChecks(ctx, backup, scans) {
+    return [incompleteCheck(backup, ctx, scans), mismatchCheck(ctx, backup, scans)];
+}
+
+;// CONCATENATED MODULE: ./src/storage/object-lock-read.ts
+
+/**
+ * Reads a version's lock with HeadObject (which reports it to a role allowed
+ * s3:GetObjectRetention), one request per version, the same as GetObjectRetention would need.
+ */
+async function readLock(client, bucket, key, versionId) {
+    const head = await client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, VersionId: versionId }));
+    return {
+        mode: head.ObjectLockMode,
+        retainUntil: head.ObjectLockRetainUntilDate,
+        legalHold: head.ObjectLockLegalHoldStatus === 'ON',
+    };
+}
+/** True while the version may not be deleted: under a legal hold or before its retain-until date. */
+function isLocked(lock, now) {
+    return lock.legalHold || (lock.retainUntil !== undefined && lock.retainUntil.getTime() > now.getTime());
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/storage/globals-read.ts
+
+
+/** Reading a backup's globals needs only s3:GetObject: kept apart from the writes, so restore-verify's role stays read-only. */
+const globals_read_sha256Of = (body) => createHash('sha256').update(body).digest('hex');
+/** Reads the stored globals and checks them against the manifest's record of them. */
+async function readGlobals(store, record) {
+    const response = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: record.key }));
+    const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
+    const sha256 = globals_read_sha256Of(body);
+    if (body.length !== record.sizeBytes || sha256 !== record.sha256) {
+        throw new Error(`s3://${store.bucket}/${record.key} does not match the manifest: ${body.length} bytes with SHA-256 ${sha256}, the manifest says ${record.sizeBytes} bytes with ${record.sha256}`);
+    }
+    return body.toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/storage/globals-object.ts
+
+/**
+ * The server's globals (roles without passwords, memberships, role settings) and the database's
+ * own settings, as SQL, stored beside the backup as `<backup key>.globals.sql` before its
+ * manifest, which records its SHA-256.
+ */
+const GLOBALS_SUFFIX = '.globals.sql';
+function globalsKeyFor(backupKey) {
+    return `${backupKey}${GLOBALS_SUFFIX}`;
+}
+const GLOBALS_CONTENT_TYPE = 'application/sql';
+/** What the manifest records of globals stored beside the backup at `backupKey` (publishBackup writes them). */
+function storedGlobalsRecord(backupKey, sql, pgDumpallVersion) {
+    const body = Buffer.from(sql, 'utf8');
+    return {
+        status: 'stored',
+        key: globalsKeyFor(backupKey),
+        sha256: sha256Of(body),
+        sizeBytes: body.length,
+        pgDumpallVersion,
+    };
+}
+/** The globals object a manifest records, for deleting it with its backup (after the manifest, so a backup never looks complete without them). */
+function globalsKeysOf(read) {
+    return read && 'manifest' in read && read.manifest.globals?.status === 'stored' ? [read.manifest.globals.key] : [];
+}
+
+;// CONCATENATED MODULE: ./src/storage/object-versions.ts
+
+
+
+/**
+ * Every version and delete marker of the keys directly under the prefix (not in deeper folders),
+ * from one paginated listing. A bucket that never had versioning answers each object once, as its
+ * current version with version id `null`.
+ */
+async function listObjectVersions(client, bucket, prefix) {
+    const versions = [];
+    let keyMarker;
+    let versionIdMarker;
+    do {
+        const page = await client.send(new dist_cjs/* ListObjectVersionsCommand */.uc$({
+            Bucket: bucket,
+            Prefix: prefix,
+            Delimiter: '/',
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+        }));
+        const entries = [
+            ...(page.Versions ?? []).map((v) => ({ ...v, marker: false, size: v.Size ?? 0 })),
+            ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, marker: true, size: 0 })),
+        ];
+        for (const entry of entries) {
+            if (!entry.Key || !entry.VersionId)
+                continue;
+            versions.push({
+                key: entry.Key,
+                versionId: entry.VersionId,
+                marker: entry.marker,
+                isLatest: entry.IsLatest === true,
+                lastModified: entry.LastModified ?? new Date(0),
+                sizeBytes: entry.size,
+            });
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return versions;
+}
+/** The backup a key belongs to: its object, manifest and globals stand or fall together, so a lock on one keeps all three. */
+function backupOf(key) {
+    if (isManifestKey(key))
+        return backupKeyOfManifest(key);
+    return key.endsWith(GLOBALS_SUFFIX) ? key.slice(0, -GLOBALS_SUFFIX.length) : key;
+}
+
+;// CONCATENATED MODULE: ./src/storage/deleted-backups.ts
+
+
+
+
+const READ_CONCURRENCY = 16;
+const newestFirst = (a, b) => b.lastModified.getTime() - a.lastModified.getTime();
+/** The backup a key of the listing belongs to (its object, manifest, globals or a part), if it is one of a backup. */
+function ownerOf(key, prefix) {
+    const owner = backupKeyOfPart(key) ?? backupOf(key);
+    return parseBackupKey(owner, prefix) ? owner : undefined;
+}
+function groupByBackup(versions, prefix) {
+    const groups = new Map();
+    for (const version of versions) {
+        const owner = ownerOf(version.key, prefix);
+        if (owner)
+            groups.set(owner, [...(groups.get(owner) ?? []), version]);
+    }
+    return groups;
+}
+/** A backup whose object or manifest is currently a delete marker, and that has a manifest version to be ours. */
+function hiddenOf(key, versions) {
+    const current = versions.filter((v) => v.isLatest && v.marker);
+    if (!current.some((m) => m.key === key || m.key === manifestKeyFor(key)))
+        return undefined;
+    const data = (k) => versions.filter((v) => v.key === k && !v.marker).sort(newestFirst)[0];
+    const manifest = data(manifestKeyFor(key));
+    if (!manifest)
+        return undefined;
+    const markers = current
+        .map((m) => ({ key: m.key, versionId: m.versionId, deletedAt: m.lastModified }))
+        .sort((a, b) => Number(isManifestKey(a.key)) - Number(isManifestKey(b.key)) || (a.key < b.key ? -1 : 1));
+    return { key, markers, object: data(key), manifest };
+}
+/**
+ * The backups under the store's prefix that a delete marker hides, from one listing of the prefix's
+ * versions, each with its data version's lock and its finish time (from the newest version of its
+ * manifest). In a bucket without versioning a delete is final: nothing is hidden, nothing is found.
+ */
+async function findDeletedBackups(store) {
+    const versions = await listObjectVersions(store.client, store.bucket, store.prefix);
+    const hidden = [...groupByBackup(versions, store.prefix)]
+        .map(([key, group]) => hiddenOf(key, group))
+        .filter((h) => h !== undefined)
+        .sort((a, b) => (a.key < b.key ? 1 : -1));
+    return mapWithLimit(hidden, READ_CONCURRENCY, async ({ key, markers, object, manifest }) => {
+        const [read, lock] = await Promise.all([
+            store.readManifest(key, manifest.versionId),
+            object && readLock(store.client, store.bucket, key, object.versionId),
+        ]);
+        const finishedAt = 'manifest' in read
+            ? new Date(read.manifest.finishedAt)
+            : parseBackupKey(key, store.prefix).time;
+        return {
+            key,
+            markers,
+            ...(object && lock ? { data: { versionId: object.versionId, sizeBytes: object.sizeBytes, lock } } : {}),
+            finishedAt,
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/retention/retention.ts
+
+
+const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
+/** The backup action's `min-keep` default: retention never leaves fewer complete backups than this. */
+const DEFAULT_MIN_KEEP = 7;
+const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
+/** `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`. */
+function parseRetention(input) {
+    const text = input.trim() || DEFAULT_RETENTION;
+    if (text.toLowerCase() === 'off')
+        return 'off';
+    const policy = { dailyDays: 0, weeklyDays: 0, monthlyDays: 0 };
+    const seen = new Set();
+    for (const part of text.split(',')) {
+        const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
+        const tier = match?.[1];
+        if (!match || !tier || !(tier in TIERS)) {
+            throw new errors_ConfigurationError(`retention '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
+        }
+        if (seen.has(tier))
+            throw new errors_ConfigurationError(`retention names ${tier} twice`);
+        seen.add(tier);
+        const days = Number(match[2]);
+        if (!/^\d+$/.test(match[2]) || !Number.isSafeInteger(days)) {
+            throw new errors_ConfigurationError(`retention ${tier}=${match[2]}: days must be a whole number, 0 or more`);
+        }
+        policy[TIERS[tier]] = days;
+    }
+    if (policy.dailyDays + policy.weeklyDays + policy.monthlyDays === 0) {
+        throw new errors_ConfigurationError("retention keeps no tier: give at least one tier some days, or use 'off' to disable pruning");
+    }
+    return policy;
+}
+/** ISO-8601 week of a UTC instant, e.g. 2026-W48 (weeks start Monday; week 1 holds the year's first Thursday). */
+function isoWeek(time) {
+    const day = new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate()));
+    const weekday = day.getUTCDay() || 7;
+    day.setUTCDate(day.getUTCDate() + 4 - weekday);
+    const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
+    const week = Math.ceil(((day.getTime() - yearStart) / DAY_MS + 1) / 7);
+    return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+function calendarMonth(time) {
+    return `${time.getUTCFullYear()}-${String(time.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+/**
+ * Decides which complete backups to keep, grandfather-father-son style:
+ * - every backup inside the daily window;
+ * - the newest backup of each ISO week inside the weekly window;
+ * - the newest backup of each calendar month inside the monthly window;
+ * - the newest `minKeep` backups, whatever their age;
+ * - anything finished in the future (a skewed clock must not cost data).
+ * Windows are measured from `now` back to the manifest's finish time (UTC). Everything else goes.
+ */
+function decideRetention(backups, policy, minKeep, now) {
+    const newestFirst = [...backups].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.key < b.key ? 1 : -1));
+    const reasons = new Map(newestFirst.map((b) => [b.key, []]));
+    const ageDays = (b) => (now.getTime() - b.finishedAt.getTime()) / DAY_MS;
+    const keepNewestPerGroup = (days, group, label) => {
+        if (days <= 0)
+            return;
+        const seen = new Set();
+        for (const backup of newestFirst) {
+            if (ageDays(backup) > days)
+                continue;
+            const name = group(backup.finishedAt);
+            if (seen.has(name))
+                continue;
+            seen.add(name);
+            reasons.get(backup.key)?.push(`newest of ${label} ${name} (within ${days} d)`);
+        }
+    };
+    newestFirst.forEach((backup, index) => {
+        const why = reasons.get(backup.key);
+        const age = ageDays(backup);
+        if (age < 0)
+            why.push('finished in the future (clock skew): kept');
+        else if (policy.dailyDays > 0 && age <= policy.dailyDays)
+            why.push(`daily (within ${policy.dailyDays} d)`);
+        if (index < minKeep)
+            why.push(`one of the newest ${minKeep} (min-keep)`);
+    });
+    keepNewestPerGroup(policy.weeklyDays, isoWeek, 'week');
+    keepNewestPerGroup(policy.monthlyDays, calendarMonth, 'month');
+    const whyDelete = (backup) => {
+        const age = ageDays(backup);
+        const why = [];
+        if (policy.weeklyDays > 0 && age <= policy.weeklyDays)
+            why.push(`not the newest of week ${isoWeek(backup.finishedAt)}`);
+        if (policy.monthlyDays > 0 && age <= policy.monthlyDays)
+            why.push(`not the newest of month ${calendarMonth(backup.finishedAt)}`);
+        if (why.length === 0)
+            why.push(`${Math.floor(age)} d old, beyond every window`);
+        return why;
+    };
+    return newestFirst.map((backup) => {
+        const why = reasons.get(backup.key);
+        const keep = why.length > 0;
+        return { key: backup.key, finishedAt: backup.finishedAt, keep, reasons: keep ? why : whyDelete(backup) };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/audit/deleted-backups.ts
+
+
+
+
+
+
+
+
+const DELETED_CHECKS = defineChecks('backup', {
+    // Out of sight of every restore and of `aws s3 ls`: recovery points lost without a sound until the day they are needed.
+    deleted: ['backup.deleted-backups', SENTENCE.retention, 'high'],
+});
+/** The retention the backups are held to: the backup action's defaults, which are the plan's own. */
+const POLICY = parseRetention(DEFAULT_RETENTION);
+const POLICY_TEXT = `${DEFAULT_RETENTION}, min-keep ${DEFAULT_MIN_KEEP}`;
+/**
+ * The backups under the prefix that a delete marker hides, judged by retention as if they were not
+ * hidden: together with the complete backups still in sight, as the backup action's retention would
+ * see them all, so that each hidden one it would keep is reported and each it would delete is not.
+ */
+async function readDeletedFacts(client, bucket, prefix, visible, now) {
+    const deleted = await findDeletedBackups(new backup_store_BackupStore(client, bucket, prefix));
+    const hidden = new Set(deleted.map((d) => d.key));
+    const candidates = [...visible.filter((v) => !hidden.has(v.key)), ...deleted];
+    const decisions = new Map(decideRetention(candidates, POLICY, DEFAULT_MIN_KEEP, now).map((d) => [d.key, d]));
+    const retained = deleted.flatMap((backup) => {
+        const decision = decisions.get(backup.key);
+        return decision?.keep ? [{ ...backup, reasons: decision.reasons }] : [];
+    });
+    return { retained, expired: deleted.length - retained.length };
+}
+function dataNote(backup) {
+    const { data } = backup;
+    if (!data)
+        return 'its data version is gone: removing the markers does not bring it back';
+    const { retainUntil, legalHold } = data.lock;
+    const lock = retainUntil
+        ? `locked until ${retainUntil.toISOString()}`
+        : legalHold
+            ? 'under a legal hold'
+            : 'not locked: it can be deleted for good';
+    return `its data version (${formatBytes(data.sizeBytes)}) is still there, ${lock}${retainUntil && legalHold ? ' and under a legal hold' : ''}`;
+}
+function described(ctx, backup) {
+    const deletedAt = backup.markers.reduce((first, m) => (m.deletedAt < first ? m.deletedAt : first), ctx.now);
+    return `${backup.key} (deleted ${deletedAt.toISOString()}, ${formatDuration(secondsSince(deletedAt, ctx.now))} ago; retention keeps it: ${backup.reasons.join(', ')}; ${dataNote(backup)})`;
+}
+function bucketFound(ctx, where, facts) {
+    const own = facts.expired
+        ? ` (${plural(facts.expired, 'deleted backup')} outside every window: retention's own)`
+        : '';
+    if (!facts.retained.length)
+        return `no backup in ${where} hidden by a delete marker while retention (${POLICY_TEXT}) would keep it${own}`;
+    return `${plural(facts.retained.length, 'backup')} in ${where} hidden by a delete marker while retention (${POLICY_TEXT}) would keep ${facts.retained.length === 1 ? 'it' : 'them'}, out of sight of restore-verify, recover-database and aws s3 ls: ${named(facts.retained, (b) => described(ctx, b))}${own}`;
+}
+/** Removing a backup's delete markers brings it back as it was: one command per marker, for the first few backups. */
+function restores(scan) {
+    return scan.facts.retained
+        .filter((backup) => backup.data)
+        .slice(0, 10)
+        .flatMap((backup) => backup.markers.map((m) => `aws s3api delete-object --region ${scan.region} --bucket ${scan.bucket} --key ${m.key} --version-id ${m.versionId}`));
+}
+/** Backups a delete marker hides while retention would keep them, in the backup bucket and in its copy. */
+function deletedCheck(ctx, backup, scans) {
+    const commands = scans.flatMap(restores);
+    const example = `aws s3api delete-object --region ${ctx.primary.region} --bucket ${backup.bucket} --key <key> --version-id <delete marker's version id>`;
+    const hint = '  # deleting a delete marker brings its backup back; then find who deleted it, and with which role';
+    return verdict(DELETED_CHECKS.deleted, scans.every((scan) => scan.facts.retained.length === 0), scans.map((scan) => bucketFound(ctx, `s3://${scan.bucket}/${backup.prefix}`, scan.facts)).join('. '), `${commands.length ? commands.join(' && ') : example}${hint}`);
 }
 
 ;// CONCATENATED MODULE: ./src/audit/s3-config.ts
@@ -87399,6 +87781,7 @@ function scopesText(prefixes) {
 
 
 
+
 const BACKUP_CHECKS = {
     ...defineChecks('backup', {
         encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
@@ -87411,9 +87794,15 @@ const BACKUP_CHECKS = {
         newest: ['backup.newest-backup', SENTENCE.dailyBackups, 'high'],
     }),
     ...INTEGRITY_CHECKS,
+    ...DELETED_CHECKS,
 };
 /** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
 const MANIFEST_TRIES = 5;
+async function scanBackups(client, bucket, region, prefix, now) {
+    const integrity = await readIntegrityFacts(client, bucket, prefix, now);
+    const deleted = await readDeletedFacts(client, bucket, prefix, integrity.complete, now);
+    return { bucket, region, integrity, deleted };
+}
 /** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
 async function newestCompleteBackup(client, bucket, prefix) {
     const store = new BackupStore(client, bucket, prefix);
@@ -87458,13 +87847,23 @@ async function readCopyLocks(ctx, backup, facts) {
     const client = createS3Client(ctx.secondary);
     return Promise.all([...new Set(copies)].map(async (bucket) => ({ bucket, objectLock: await objectLockStatus(client, bucket) })));
 }
+/** backup-replica-bucket's backups, read in its own region, when it exists. */
+async function scanReplica(ctx, backup, facts) {
+    if (!backup.replicaBucket || !facts.replicaRegion)
+        return;
+    const region = facts.replicaRegion;
+    const client = createS3Client({ ...ctx.secondary, region });
+    const scan = await scanBackups(client, backup.replicaBucket, region, backup.prefix, ctx.now);
+    facts.scans.push(scan);
+    facts.replicaNewest = scan.integrity.newest;
+}
 async function readBackupFacts(ctx, backup) {
     const client = createS3Client(ctx.primary);
     if (!(await bucketRegion(client, backup.bucket)))
-        return { exists: false, lifecycle: [], destinations: [], copyLocks: [] };
-    const [settings, integrity] = await Promise.all([
+        return { exists: false, lifecycle: [], destinations: [], copyLocks: [], scans: [] };
+    const [settings, scan] = await Promise.all([
         bucketSettings(client, backup.bucket),
-        readIntegrityFacts(client, backup.bucket, backup.prefix, ctx.now),
+        scanBackups(client, backup.bucket, ctx.primary.region, backup.prefix, ctx.now),
     ]);
     const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
     const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
@@ -87473,15 +87872,13 @@ async function readBackupFacts(ctx, backup) {
         exists: true,
         ...settings,
         destinations,
-        newest: integrity.newest,
-        integrity,
+        newest: scan.integrity.newest,
+        scans: [scan],
         copyLocks: [],
     };
-    if (backup.replicaBucket) {
+    if (backup.replicaBucket)
         facts.replicaRegion = await bucketRegion(client, backup.replicaBucket);
-        if (facts.replicaRegion)
-            facts.replicaNewest = await newestCompleteBackup(createS3Client({ ...ctx.secondary, region: facts.replicaRegion }), backup.replicaBucket, backup.prefix);
-    }
+    await scanReplica(ctx, backup, facts);
     facts.copyLocks = await readCopyLocks(ctx, backup, facts);
     return facts;
 }
@@ -87560,7 +87957,8 @@ function backupChecks(ctx, backup, facts) {
         ...lockChecks(ctx, backup, facts),
         crossRegionCheck(ctx, backup, facts),
         verdict(C.newest, fresh(facts.newest, ctx, backup.maxAgeSeconds), `${newestText(facts.newest, ctx, `s3://${backup.bucket}/${backup.prefix}`)} (at most ${formatDuration(backup.maxAgeSeconds)})`, `gh workflow run backup.yml  # then read the failed runs of the backup workflow: the schedule stopped or backups fail`),
-        ...(facts.integrity ? integrityChecks(ctx, backup, facts.integrity) : []),
+        ...integrityChecks(ctx, backup, facts.scans.map(({ bucket, region, integrity }) => ({ bucket, region, facts: integrity }))),
+        deletedCheck(ctx, backup, facts.scans.map(({ bucket, region, deleted }) => ({ bucket, region, facts: deleted }))),
     ];
 }
 
@@ -88646,8 +89044,6 @@ function runContextFromEnv(env = process.env) {
     return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined));
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -92102,7 +92498,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(796);
+/* harmony import */ var _actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5933);
 
 await (0,_actions_dr_audit_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -90923,6 +90923,10 @@ class psql_session_PsqlSession {
         }
         await this.child;
     }
+    /** Ends psql at once, without waiting for what it is doing (an unanswered statement): its connection closes with it. */
+    abandon() {
+        this.child.kill('SIGKILL');
+    }
     onStdout(chunk) {
         this.buffer += chunk;
         for (;;) {
@@ -91140,6 +91144,15 @@ async function setServerKeepalive(session, keepalive) {
  * would rename it under each other.
  */
 const CLAIM_KEY = 0x64726176; // 'drav'
+/**
+ * The claim ended while the run went on: its session is gone or no longer holds the lock. Another
+ * run may hold it now, so the run stops before the step it was about to take.
+ */
+class ClaimLostError extends Error {
+    name = 'ClaimLostError';
+}
+/** How long the claim's session gets to answer before the claim counts as lost: the server answers such a query in milliseconds. */
+const CLAIM_CHECK_MS = 10_000;
 /** The lock's second key: the claimed name (the target database's, unless given), hashed by the server. */
 function nameKey(name) {
     return `hashtext(${identifiers_quoteLiteral(name)})`;
@@ -91163,8 +91176,49 @@ async function claimTarget(target, psqlPath, refusal = restoreVerifyRefusal(targ
         await session.close();
         throw error;
     }
-    // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
-    return { release: () => session.close().catch(() => undefined), keepalive: applied };
+    const display = name === target.database ? target.display : name;
+    return {
+        // A claim that cannot be closed cleanly still ends with the connection, when the process exits.
+        release: () => session.close().catch(() => undefined),
+        keepalive: applied,
+        assertHeld: (step) => assertHeld(session, name, display, step),
+        isHeld: async () => (await lostBecause(session, name)) === undefined,
+    };
+}
+/**
+ * Why the session no longer proves the claim, or undefined when it does: it answers within
+ * CLAIM_CHECK_MS that it holds the lock (pg_locks of its own backend).
+ */
+async function whyNotHeld(session, name) {
+    const held = `SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+      AND classid = ${CLAIM_KEY} AND objid = ${nameKey(name)}::oid AND objsubid = 2)`;
+    const answer = session.value(held).then((value) => (value === 't' ? undefined : 'its session is connected but no longer holds the lock'), (error) => `its session has ended (${errors_errorMessage(error).split('\n')[0] ?? ''})`);
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(`its session did not answer within ${CLAIM_CHECK_MS / 1000} s`), CLAIM_CHECK_MS);
+    });
+    try {
+        return await Promise.race([answer, late]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** Why the claim is lost, its session ended then; undefined while it is held. */
+async function lostBecause(session, name) {
+    const why = await whyNotHeld(session, name);
+    if (why !== undefined)
+        session.abandon();
+    return why;
+}
+async function assertHeld(session, name, display, step) {
+    const why = await lostBecause(session, name);
+    if (why === undefined)
+        return;
+    throw new ClaimLostError(`this run's claim on ${display} was lost before ${step.before}: ${why}. ` +
+        "A claim ends when the runner's network stalls for over a minute, when the server restarts or fails over, " +
+        'or when its session is terminated (pg_terminate_backend); another run may hold it now, so this run stopped here ' +
+        `and changed nothing further. Done so far: ${step.done}. ${step.next}`);
 }
 function restoreVerifyRefusal(target) {
     return (holder) => `another restore-verify run is using the target database ${target.display} (${holder}); ` +
@@ -91657,9 +91711,10 @@ class BackupStore {
         const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
         return { backups, orphanManifests, orphanParts };
     }
-    async readManifest(backupKey) {
+    /** The backup's manifest; with `versionId`, that version of it (a noncurrent one, under a delete marker). */
+    async readManifest(backupKey, versionId) {
         try {
-            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey), VersionId: versionId }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
@@ -92049,6 +92104,18 @@ const DEFAULT_PACING = {
     clock: clock_systemClock,
 };
 /**
+ * Stops the run before `before` when its claim was lost (another run may be recovering the same
+ * database now), naming the steps it had done: a re-run resumes after them.
+ */
+async function assertClaimed(execution, before) {
+    const done = execution.steps.steps.filter((step) => step.status === 'passed').map((step) => step.name);
+    await execution.claim?.assertHeld({
+        before,
+        done: done.length ? done.join(', ') : 'nothing',
+        next: 'Run again once no other run is recovering this database: the re-run resumes where this run stopped.',
+    });
+}
+/**
  * Runs one of the application's commands with the production database in DATABASE_URL and PG*
  * and the variables that reach the application (SSH agent, Docker, Kubernetes, AWS); a failure
  * stops the recovery. What start-command leaves running is the application: it keeps running.
@@ -92075,7 +92142,12 @@ async function application_steps_runCommand(execution, input, words) {
 async function commandStep(execution, name, input, words) {
     if (!words)
         return execution.steps.skip(name, `no ${input}`);
-    await execution.steps.run(name, () => application_steps_runCommand(execution, input, words), (detail) => detail);
+    await execution.steps.run(name, async () => {
+        // start-command is not guarded: starting the application is what a re-run would do too.
+        if (input !== 'start-command')
+            await assertClaimed(execution, `running ${input}`);
+        return application_steps_runCommand(execution, input, words);
+    }, (detail) => detail);
 }
 /** After the cut-over: migrate, start, wait for health. */
 async function bringUpApplication(execution, pacing) {
@@ -93739,6 +93811,7 @@ async function clearSessions(execution, pacing) {
             `sessions: ${sessions.length} still use ${databases.join(' or ')}: ${describeSessions(sessions)}. Nothing was renamed: stop them (stop-command), or set terminate-connections: true to end them, and run again`,
         ]);
     }
+    await assertClaimed(execution, `terminating the sessions in ${databases.join(' and ')}`);
     await maintenance.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (${sessions.map((s) => s.pid).join(', ')})`);
     const left = await sessionsEndedWithin(execution, databases, pacing.sessionsGoneMs, pacing);
     if (left.length)
@@ -93757,6 +93830,7 @@ async function rename(execution) {
             : [`ALTER DATABASE ${identifiers_quoteIdent(production)} RENAME TO ${identifiers_quoteIdent(plan.keptAs)}`]),
         `ALTER DATABASE ${identifiers_quoteIdent(plan.restoredAs)} RENAME TO ${identifiers_quoteIdent(production)}`,
     ];
+    await assertClaimed(execution, `renaming the databases (${statements.join('; ')})`);
     await maintenance.query('BEGIN');
     try {
         for (const statement of statements)
@@ -94956,7 +95030,7 @@ async function waitAvailable(execution, id) {
     return wait.state;
 }
 /** The restored instance's database, with the user, password and database of database-url, claimed for the rest of the run. */
-async function connectRestored(execution, restored) {
+async function connectRestored(execution, restored, refusal = claimRefusal(execution.run, execution.plan)) {
     const { run, pacing } = execution;
     const endpoint = endpointText(restored);
     if (!endpoint)
@@ -94974,7 +95048,7 @@ async function connectRestored(execution, restored) {
         final: run.settings.database.auth ? undefined : PASSWORD_REFUSED,
     });
     const { plan } = execution;
-    execution.claim = await claimTarget(target, psqlPath, claimRefusal(run, plan), claimName(plan, target.database));
+    execution.claim = await claimTarget(target, psqlPath, refusal, claimName(plan, target.database));
     return { target, psqlPath };
 }
 /** Waits until the restored instance, under `id` now, is available, then connects to it and claims it for the rest of the run. */
@@ -95012,16 +95086,31 @@ async function renameDamaged(execution) {
     const damaged = plan.damaged;
     if (!damaged?.arn)
         throw new Error(`${run.rds.instanceId}: RDS reports no ARN to tag`);
+    await assertClaimed(execution, `renaming ${damaged.id} to ${plan.keptAs}`);
     await addInstanceTags(run.client, damaged.arn, { [TAG.replacedBy]: plan.restoredId, [TAG.keptAs]: plan.keptAs, [TAG.run]: runTag(run.run) }, rds_execute_throttled(execution));
     await renameInstance(run.client, damaged.id, plan.keptAs, region(execution));
     const kept = await waitAvailable(execution, plan.keptAs);
     return `${damaged.id} → ${plan.keptAs} (available; deletion protection ${kept.deletionProtection ? 'on' : 'off'}, as it was; tagged ${TAG.replacedBy}=${plan.restoredId})`;
 }
+/**
+ * Renaming an instance restarts it, which ends this run's claim on it: claimed again under the
+ * production identifier before migrate-command, unless it survived. A run that took it meanwhile keeps it.
+ */
+async function claimAgain(execution, restored) {
+    const { run, plan } = execution;
+    if (!execution.claim || (await execution.claim.isHeld()))
+        return;
+    await execution.claim.release();
+    execution.claim = undefined;
+    await connectRestored(execution, restored, (holder) => `another run is recovering ${run.rds.instanceId} (${holder}): it claimed ${restored.id} while the rename of ${plan.restoredId} restarted it; this run stopped after the renames, before migrate-command: let the other run finish, then run again if it stopped`);
+}
 async function renameRestored(execution) {
     const { run, plan } = execution;
+    await assertClaimed(execution, `renaming ${plan.restoredId} to ${run.rds.instanceId}`);
     await renameInstance(run.client, plan.restoredId, run.rds.instanceId, region(execution));
     run.details.recovered = true;
     const now = await waitAvailable(execution, run.rds.instanceId);
+    await claimAgain(execution, now);
     return `${plan.restoredId} → ${run.rds.instanceId} (available at ${endpointText(now) ?? '?'}: the production endpoint)`;
 }
 /** stop-command, then the renames: the damaged instance away to its dated identifier, the restored one into the production identifier. */
@@ -95042,6 +95131,7 @@ async function moveRecord(execution) {
     const { record, damaged } = plan;
     if (!record || !run.route53 || !damaged?.arn)
         throw new Error('cutover: dns without its record or the damaged instance');
+    await assertClaimed(execution, `moving ${bareDnsName(record.target.name)} to ${plan.restoredId}`);
     await addInstanceTags(run.client, damaged.arn, { [TAG.replacedBy]: plan.restoredId, [TAG.keptAs]: damaged.id, [TAG.run]: runTag(run.run) }, rds_execute_throttled(execution));
     const restored = await describeInstance(run.client, { id: plan.restoredId, region: region(execution) });
     const address = restored?.endpoint?.address;
@@ -95762,7 +95852,7 @@ async function planAndExecute(run, steps, pacing) {
             }
             : plan.phase.journal;
         if (settings.mode === 'execute')
-            await execute({ run, plan, maintenance: session, psqlPath, steps, journal }, pacing);
+            await execute({ run, plan, maintenance: session, psqlPath, steps, journal, claim }, pacing);
     }
     catch (caught) {
         const error = caught instanceof Error ? caught : new Error(errors_errorMessage(caught));

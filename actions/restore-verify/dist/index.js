@@ -77792,9 +77792,10 @@ class BackupStore {
         const orphanParts = [...parts].map(([key, objects]) => ({ key, parts: objects })).sort(byKey);
         return { backups, orphanManifests, orphanParts };
     }
-    async readManifest(backupKey) {
+    /** The backup's manifest; with `versionId`, that version of it (a noncurrent one, under a delete marker). */
+    async readManifest(backupKey, versionId) {
         try {
-            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey) }));
+            const response = await this.client.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: this.bucket, Key: manifestKeyFor(backupKey), VersionId: versionId }));
             const text = (await response.Body?.transformToString('utf8')) ?? '';
             return { manifest: parseManifest(text, backupKey) };
         }
