@@ -74207,12 +74207,20 @@ function parseIsoTime(input, inputName) {
 ;// CONCATENATED MODULE: ./src/retention/retention.ts
 
 
+
 const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
 /** The backup action's `min-keep` default: retention never leaves fewer complete backups than this. */
 const DEFAULT_MIN_KEEP = 7;
 const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
-/** `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`. */
-function parseRetention(input) {
+/** The `min-keep` input (at least 1, default 7), under the name the action gives it. */
+function parseMinKeep(input, name = 'min-keep') {
+    return parseInteger(input, name, DEFAULT_MIN_KEEP, 1);
+}
+/**
+ * `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`; empty is the default.
+ * `name` is the input's name in the action that reads it, so that a refusal says which input to change.
+ */
+function parseRetention(input, name = 'retention') {
     const text = input.trim() || DEFAULT_RETENTION;
     if (text.toLowerCase() === 'off')
         return 'off';
@@ -74222,19 +74230,19 @@ function parseRetention(input) {
         const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
         const tier = match?.[1];
         if (!match || !tier || !(tier in TIERS)) {
-            throw new ConfigurationError(`retention '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
+            throw new ConfigurationError(`${name} '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
         }
         if (seen.has(tier))
-            throw new ConfigurationError(`retention names ${tier} twice`);
+            throw new ConfigurationError(`${name} names ${tier} twice`);
         seen.add(tier);
         const days = Number(match[2]);
         if (!/^\d+$/.test(match[2]) || !Number.isSafeInteger(days)) {
-            throw new ConfigurationError(`retention ${tier}=${match[2]}: days must be a whole number, 0 or more`);
+            throw new ConfigurationError(`${name} ${tier}=${match[2]}: days must be a whole number, 0 or more`);
         }
         policy[TIERS[tier]] = days;
     }
     if (policy.dailyDays + policy.weeklyDays + policy.monthlyDays === 0) {
-        throw new ConfigurationError("retention keeps no tier: give at least one tier some days, or use 'off' to disable pruning");
+        throw new ConfigurationError(`${name} keeps no tier: give at least one tier some days, or use 'off' to disable pruning`);
     }
     return policy;
 }
@@ -74517,7 +74525,7 @@ function parseBackupInputs(input, env = process.env, onToken = ignoreTokens) {
         encryption,
         storageClass: parseStorageClass(input('storage-class')),
         retention,
-        minKeep: parseInteger(input('min-keep'), 'min-keep', DEFAULT_MIN_KEEP, 1),
+        minKeep: parseMinKeep(input('min-keep')),
         pruneDryRun: parseBoolean(input('prune-dry-run'), 'prune-dry-run', false),
         rowCounts: parseChoice(input('row-counts'), 'row-counts', ['exact', 'off'], 'exact'),
         pgDumpArgs: parsePgDumpArgs(input('pg-dump-args')),
@@ -75818,6 +75826,7 @@ async function checkStoredParts(store, parts, written) {
 
 
 
+
 /**
  * How a backup is written under a prefix: the key is checked free before anything is dumped, the
  * object streams up (its SHA-256 taken on the way, sha256-stream.ts), and the manifest is written
@@ -75828,6 +75837,12 @@ async function checkStoredParts(store, parts, written) {
  * conditional (If-None-Match: *): S3 lets exactly one run create each, and the other run fails,
  * naming the winner's object. A run deletes only what it wrote, known by the ETag its own write
  * got back.
+ *
+ * S3 may store an object and its answer be lost (the connection resets after S3 processed the
+ * write, or the answer times out): the SDK sends the write again, and the retry finds the key taken
+ * by the object the first attempt stored. Each write names its object with a random id of its own
+ * (metadata write-id), so the run tells its own object from another run's, even one that started
+ * in the same second (createOnce).
  */
 /** Another run's backup is already at the key; this run stored nothing and deleted nothing. */
 class BackupKeyTakenError extends Error {
@@ -75839,20 +75854,52 @@ class BackupKeyTakenError extends Error {
  * backup's lock (which S3 accepts only with a checksum). Returns what it wrote, for deleteIfOurs.
  */
 async function putSmallObject(store, object) {
-    const put = await store.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
-        Bucket: store.bucket,
-        Key: object.key,
-        IfNoneMatch: '*',
-        Body: object.body,
-        ContentType: object.contentType,
-        ServerSideEncryption: object.encryption.serverSideEncryption,
-        SSEKMSKeyId: object.encryption.kmsKeyId,
-        Metadata: CREATED_BY_METADATA,
-        ...(object.lock ? { ...lockParameters(object.lock), ChecksumAlgorithm: 'CRC32' } : {}),
-    }));
-    if (!put.ETag)
-        throw new Error(`S3 returned no ETag for ${object.key}`);
-    return { key: object.key, etag: put.ETag };
+    return createOnce(store, object.key, async (writeId) => {
+        const put = await store.client.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({
+            Bucket: store.bucket,
+            Key: object.key,
+            IfNoneMatch: '*',
+            Body: object.body,
+            ContentType: object.contentType,
+            ServerSideEncryption: object.encryption.serverSideEncryption,
+            SSEKMSKeyId: object.encryption.kmsKeyId,
+            Metadata: { ...CREATED_BY_METADATA, [WRITE_ID]: writeId },
+            ...(object.lock ? { ...lockParameters(object.lock), ChecksumAlgorithm: 'CRC32' } : {}),
+        }));
+        return put.ETag;
+    });
+}
+/** The metadata that names the write that created an object (a random UUID per write). */
+const WRITE_ID = 'write-id';
+/**
+ * Creates `key` by `write` (a conditional write given the metadata value of WRITE_ID to store) and
+ * returns the object it created. When S3 refuses the write as the key is taken (412, 409), or a
+ * retried completion finds the multipart upload gone (NoSuchUpload, as S3 answers once an upload
+ * has completed), the object at the key is this write's own when it carries this write's id: S3
+ * stored it and the answer was lost. It is then taken as written; else the error stands.
+ */
+async function createOnce(store, key, write) {
+    const writeId = (0,external_node_crypto_.randomUUID)();
+    let etag;
+    try {
+        etag = await write(writeId);
+    }
+    catch (error) {
+        if (!isKeyTakenError(error) && errorName(error) !== 'NoSuchUpload')
+            throw error;
+        const stored = await store.metadata(key).catch((headError) => {
+            throw new Error(`S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`);
+        });
+        if (!stored?.etag || stored.metadata[WRITE_ID] !== writeId)
+            throw error;
+        etag = stored.etag;
+    }
+    if (!etag)
+        throw new Error(`S3 returned no ETag for ${key}`);
+    return { key, etag };
+}
+function errorName(error) {
+    return error?.name;
 }
 /** The manifest as stored: pretty JSON, in `bucket` (a copy's manifest names its own bucket). */
 function manifestBody(manifest) {
@@ -75945,24 +75992,24 @@ function leftByCancel(errors) {
  * archive and each object of a parallel backup are written through here, so neither can leave one.
  */
 async function uploadBackupObject(store, object) {
-    const uploaded = await uploadStream({
-        client: store.client,
-        bucket: store.bucket,
-        key: object.key,
-        body: object.body,
-        partSize: object.partSize,
-        contentType: CONTENT_TYPE[object.format],
-        encryption: object.encryption,
-        storageClass: object.storageClass,
-        metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata },
-        lock: object.lock,
-        signal: object.signal,
+    const written = await createOnce(store, object.key, async (writeId) => {
+        const uploaded = await uploadStream({
+            client: store.client,
+            bucket: store.bucket,
+            key: object.key,
+            body: object.body,
+            partSize: object.partSize,
+            contentType: CONTENT_TYPE[object.format],
+            encryption: object.encryption,
+            storageClass: object.storageClass,
+            metadata: { ...CREATED_BY_METADATA, format: object.format, ...object.metadata, [WRITE_ID]: writeId },
+            lock: object.lock,
+            signal: object.signal,
+        });
+        return uploaded.etag;
     }).catch(async (error) => {
         throw isKeyTakenError(error) ? await keyTaken(store, object.key) : error;
     });
-    if (!uploaded.etag)
-        throw new Error(`S3 returned no ETag for ${object.key}`);
-    const written = { key: object.key, etag: uploaded.etag };
     if (object.signal?.aborted) {
         const removed = await deleteIfOurs(store, written).then(() => true, () => false);
         throw new UploadCancelledError(`s3://${store.bucket}/${object.key}`, removed);
