@@ -42,6 +42,7 @@ import { createCloudWatchClient, createElastiCacheClient } from '../src/aws/clie
 import type { AuditSettings } from '../src/audit/settings.js';
 import { CREATED_BY_METADATA } from '../src/storage/backup-store.js';
 import { backupKey, manifestKeyFor } from '../src/storage/keys.js';
+import { parseMinKeep, parseRetention } from '../src/retention/retention.js';
 import { createTopology, PRIMARY_REGION, rdsIn, route53, SECONDARY_REGION, type Topology } from './aws-topology.js';
 import { manifestFor } from './manifest.js';
 import { createRegionalBucket, s3In } from './second-region.js';
@@ -393,6 +394,8 @@ export function auditSettingsFor(t: AuditTopology, overrides: Partial<AuditSetti
       maxAgeSeconds: 26 * 3600,
       versioning: true,
       objectLock: true,
+      retention: parseRetention(''),
+      minKeep: parseMinKeep(''),
     },
     dns: { hostedZoneId: t.zoneId, recordName: t.recordName, maxTtlSeconds: 300, healthCheckDomain: t.primaryAddress },
     cache: { replicationGroupId: t.cacheGroupId },

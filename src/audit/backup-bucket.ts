@@ -82,9 +82,9 @@ export interface BucketScan {
   deleted: DeletedFacts;
 }
 
-async function scanBackups(client: S3Client, bucket: string, region: string, prefix: string, now: Date) {
-  const integrity = await readIntegrityFacts(client, bucket, prefix, now);
-  const deleted = await readDeletedFacts(client, bucket, prefix, integrity.complete, now);
+async function scanBackups(client: S3Client, bucket: string, region: string, backup: BackupSettings, now: Date) {
+  const integrity = await readIntegrityFacts(client, bucket, backup.prefix, now);
+  const deleted = await readDeletedFacts(client, bucket, backup, integrity.complete, now);
   return { bucket, region, integrity, deleted };
 }
 
@@ -154,7 +154,7 @@ async function scanReplica(ctx: AuditContext, backup: BackupSettings, facts: Bac
   if (!backup.replicaBucket || !facts.replicaRegion) return;
   const region = facts.replicaRegion;
   const client = createS3Client({ ...ctx.secondary, region });
-  const scan = await scanBackups(client, backup.replicaBucket, region, backup.prefix, ctx.now);
+  const scan = await scanBackups(client, backup.replicaBucket, region, backup, ctx.now);
   facts.scans.push(scan);
   facts.replicaNewest = scan.integrity.newest;
 }
@@ -165,7 +165,7 @@ export async function readBackupFacts(ctx: AuditContext, backup: BackupSettings)
     return { exists: false, lifecycle: [], destinations: [], copyLocks: [], scans: [] };
   const [settings, scan] = await Promise.all([
     bucketSettings(client, backup.bucket),
-    scanBackups(client, backup.bucket, ctx.primary.region, backup.prefix, ctx.now),
+    scanBackups(client, backup.bucket, ctx.primary.region, backup, ctx.now),
   ]);
   const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
   const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];

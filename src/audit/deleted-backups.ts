@@ -1,14 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BackupStore } from '../storage/backup-store.js';
 import { findDeletedBackups, type DeletedBackup } from '../storage/deleted-backups.js';
-import {
-  DEFAULT_MIN_KEEP,
-  DEFAULT_RETENTION,
-  decideRetention,
-  parseRetention,
-  type RetentionCandidate,
-  type RetentionPolicy,
-} from '../retention/retention.js';
+import { decideRetention, type RetentionCandidate, type RetentionPolicy } from '../retention/retention.js';
 import { formatBytes, formatDuration, plural } from '../util/format.js';
 import { named } from './backup-integrity.js';
 import { defineChecks, verdict, type AuditCheck } from './check.js';
@@ -21,9 +14,24 @@ export const DELETED_CHECKS = defineChecks('backup', {
   deleted: ['backup.deleted-backups', SENTENCE.retention, 'high'],
 });
 
-/** The retention the backups are held to: the backup action's defaults, which are the plan's own. */
-const POLICY = parseRetention(DEFAULT_RETENTION) as RetentionPolicy;
-const POLICY_TEXT = `${DEFAULT_RETENTION}, min-keep ${DEFAULT_MIN_KEEP}`;
+/** The retention the backups are held to: the backup action's, as backup-retention and backup-min-keep give it. */
+export interface RetentionRule {
+  retention: RetentionPolicy | 'off';
+  minKeep: number;
+}
+
+/** The rule as the backup action's inputs write it, e.g. `daily=30,weekly=90,monthly=365, min-keep 7`. */
+function ruleText({ retention, minKeep }: RetentionRule): string {
+  if (retention === 'off') return 'off';
+  const tiers = [
+    ['daily', retention.dailyDays],
+    ['weekly', retention.weeklyDays],
+    ['monthly', retention.monthlyDays],
+  ].filter(([, days]) => days);
+  return `${tiers.map(([tier, days]) => `${tier}=${days}`).join(',')}, min-keep ${minKeep}`;
+}
+
+const RETENTION_OFF = 'retention is off: it removes nothing, so every deleted backup was deleted by someone else';
 
 /** A backup hidden by a delete marker that retention would still keep, and why it would. */
 export interface RetainedDeletion extends DeletedBackup {
@@ -52,14 +60,15 @@ export interface BucketDeletions {
 export async function readDeletedFacts(
   client: S3Client,
   bucket: string,
-  prefix: string,
+  { prefix, retention, minKeep }: RetentionRule & { prefix: string },
   visible: readonly RetentionCandidate[],
   now: Date,
 ): Promise<DeletedFacts> {
   const deleted = await findDeletedBackups(new BackupStore(client, bucket, prefix));
+  if (retention === 'off') return { retained: deleted.map((b) => ({ ...b, reasons: [RETENTION_OFF] })), expired: 0 };
   const hidden = new Set(deleted.map((d) => d.key));
   const candidates = [...visible.filter((v) => !hidden.has(v.key)), ...deleted];
-  const decisions = new Map(decideRetention(candidates, POLICY, DEFAULT_MIN_KEEP, now).map((d) => [d.key, d]));
+  const decisions = new Map(decideRetention(candidates, retention, minKeep, now).map((d) => [d.key, d]));
   const retained = deleted.flatMap((backup) => {
     const decision = decisions.get(backup.key);
     return decision?.keep ? [{ ...backup, reasons: decision.reasons }] : [];
@@ -79,18 +88,23 @@ function dataNote(backup: RetainedDeletion): string {
   return `its data version (${formatBytes(data.sizeBytes)}) is still there, ${lock}${retainUntil && legalHold ? ' and under a legal hold' : ''}`;
 }
 
-function described(ctx: AuditContext, backup: RetainedDeletion): string {
+function described(ctx: AuditContext, backup: RetainedDeletion, rule: RetentionRule): string {
   const deletedAt = backup.markers.reduce((first, m) => (m.deletedAt < first ? m.deletedAt : first), ctx.now);
-  return `${backup.key} (deleted ${deletedAt.toISOString()}, ${formatDuration(secondsSince(deletedAt, ctx.now))} ago; retention keeps it: ${backup.reasons.join(', ')}; ${dataNote(backup)})`;
+  const why = rule.retention === 'off' ? '' : `retention keeps it: ${backup.reasons.join(', ')}; `;
+  return `${backup.key} (deleted ${deletedAt.toISOString()}, ${formatDuration(secondsSince(deletedAt, ctx.now))} ago; ${why}${dataNote(backup)})`;
 }
 
-function bucketFound(ctx: AuditContext, where: string, facts: DeletedFacts): string {
+function bucketFound(ctx: AuditContext, where: string, facts: DeletedFacts, rule: RetentionRule): string {
   const own = facts.expired
     ? ` (${plural(facts.expired, 'deleted backup')} outside every window: retention's own)`
     : '';
-  if (!facts.retained.length)
-    return `no backup in ${where} hidden by a delete marker while retention (${POLICY_TEXT}) would keep it${own}`;
-  return `${plural(facts.retained.length, 'backup')} in ${where} hidden by a delete marker while retention (${POLICY_TEXT}) would keep ${facts.retained.length === 1 ? 'it' : 'them'}, out of sight of restore-verify, recover-database and aws s3 ls: ${named(facts.retained, (b) => described(ctx, b))}${own}`;
+  const kept = `retention (${ruleText(rule)}) would keep`;
+  if (rule.retention === 'off' && !facts.retained.length)
+    return `no backup in ${where} hidden by a delete marker (${RETENTION_OFF})`;
+  if (!facts.retained.length) return `no backup in ${where} hidden by a delete marker while ${kept} it${own}`;
+  const whyFlagged =
+    rule.retention === 'off' ? `(${RETENTION_OFF})` : `while ${kept} ${facts.retained.length === 1 ? 'it' : 'them'}`;
+  return `${plural(facts.retained.length, 'backup')} in ${where} hidden by a delete marker ${whyFlagged}, out of sight of restore-verify, recover-database and aws s3 ls: ${named(facts.retained, (b) => described(ctx, b, rule))}${own}`;
 }
 
 /** Removing a backup's delete markers brings it back as it was: one command per marker, for the first few backups. */
@@ -114,7 +128,7 @@ export function deletedCheck(ctx: AuditContext, backup: BackupSettings, scans: r
   return verdict(
     DELETED_CHECKS.deleted,
     scans.every((scan) => scan.facts.retained.length === 0),
-    scans.map((scan) => bucketFound(ctx, `s3://${scan.bucket}/${backup.prefix}`, scan.facts)).join('. '),
+    scans.map((scan) => bucketFound(ctx, `s3://${scan.bucket}/${backup.prefix}`, scan.facts, backup)).join('. '),
     `${commands.length ? commands.join(' && ') : example}${hint}`,
   );
 }

@@ -1,6 +1,7 @@
 import { parseEndpointUrl, parseRegion } from '../aws/settings.js';
 import { ConfigurationError } from '../errors.js';
 import { parseReportPath } from '../report/report-path.js';
+import { parseMinKeep, parseRetention } from '../retention/retention.js';
 import { parseBucket, parsePrefix } from '../storage/inputs.js';
 import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../util/inputs.js';
 import { ALL_CHECKS } from './catalog.js';
@@ -72,6 +73,8 @@ function parseBackup(input: InputReader): BackupSettings {
     versioning: parseBoolean(input('backup-versioning'), 'backup-versioning', false) || objectLock,
     objectLock,
     ...(replica ? { replicaBucket: parseBucket(replica, 'backup-replica-bucket') } : {}),
+    retention: parseRetention(input('backup-retention'), 'backup-retention'),
+    minKeep: parseMinKeep(input('backup-min-keep'), 'backup-min-keep'),
   };
 }
 

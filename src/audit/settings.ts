@@ -1,3 +1,4 @@
+import type { RetentionPolicy } from '../retention/retention.js';
 import type { FailOn } from './check.js';
 import type { SkipList } from './skip.js';
 
@@ -20,6 +21,9 @@ export interface BackupSettings {
   versioning: boolean;
   objectLock: boolean;
   replicaBucket?: string;
+  /** The backup action's `retention` and `min-keep`: what the backups are judged by. */
+  retention: RetentionPolicy | 'off';
+  minKeep: number;
 }
 export interface DnsSettings {
   hostedZoneId: string;

@@ -10,7 +10,7 @@ import { parseBoolean, parseChoice, parseInteger, type InputReader } from '../ut
 import { parseCompression, type CompressionSpec } from './compression.js';
 import { GLOBALS_POLICIES, type GlobalsPolicy } from './globals.js';
 import { parsePgDumpArgs } from './pg-dump-args.js';
-import { DEFAULT_MIN_KEEP, parseRetention, type RetentionPolicy } from '../retention/retention.js';
+import { parseMinKeep, parseRetention, type RetentionPolicy } from '../retention/retention.js';
 import { LOCK_SETTINGS, type LockSetting } from '../storage/object-lock.js';
 
 export interface BackupSettings {
@@ -165,7 +165,7 @@ export function parseBackupInputs(
     encryption,
     storageClass: parseStorageClass(input('storage-class')),
     retention,
-    minKeep: parseInteger(input('min-keep'), 'min-keep', DEFAULT_MIN_KEEP, 1),
+    minKeep: parseMinKeep(input('min-keep')),
     pruneDryRun: parseBoolean(input('prune-dry-run'), 'prune-dry-run', false),
     rowCounts: parseChoice(input('row-counts'), 'row-counts', ['exact', 'off'] as const, 'exact'),
     pgDumpArgs: parsePgDumpArgs(input('pg-dump-args')),

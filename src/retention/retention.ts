@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { parseInteger } from '../util/inputs.js';
 import { DAY_MS } from '../util/time.js';
 
 /** Days each tier reaches back; 0 switches a tier off. */
@@ -15,8 +16,16 @@ export const DEFAULT_MIN_KEEP = 7;
 
 const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' } as const;
 
-/** `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`. */
-export function parseRetention(input: string): RetentionPolicy | 'off' {
+/** The `min-keep` input (at least 1, default 7), under the name the action gives it. */
+export function parseMinKeep(input: string, name = 'min-keep'): number {
+  return parseInteger(input, name, DEFAULT_MIN_KEEP, 1);
+}
+
+/**
+ * `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`; empty is the default.
+ * `name` is the input's name in the action that reads it, so that a refusal says which input to change.
+ */
+export function parseRetention(input: string, name = 'retention'): RetentionPolicy | 'off' {
   const text = input.trim() || DEFAULT_RETENTION;
   if (text.toLowerCase() === 'off') return 'off';
   const policy: RetentionPolicy = { dailyDays: 0, weeklyDays: 0, monthlyDays: 0 };
@@ -26,20 +35,20 @@ export function parseRetention(input: string): RetentionPolicy | 'off' {
     const tier = match?.[1] as keyof typeof TIERS | undefined;
     if (!match || !tier || !(tier in TIERS)) {
       throw new ConfigurationError(
-        `retention '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`,
+        `${name} '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`,
       );
     }
-    if (seen.has(tier)) throw new ConfigurationError(`retention names ${tier} twice`);
+    if (seen.has(tier)) throw new ConfigurationError(`${name} names ${tier} twice`);
     seen.add(tier);
     const days = Number(match[2]);
     if (!/^\d+$/.test(match[2] as string) || !Number.isSafeInteger(days)) {
-      throw new ConfigurationError(`retention ${tier}=${match[2]}: days must be a whole number, 0 or more`);
+      throw new ConfigurationError(`${name} ${tier}=${match[2]}: days must be a whole number, 0 or more`);
     }
     policy[TIERS[tier]] = days;
   }
   if (policy.dailyDays + policy.weeklyDays + policy.monthlyDays === 0) {
     throw new ConfigurationError(
-      "retention keeps no tier: give at least one tier some days, or use 'off' to disable pruning",
+      `${name} keeps no tier: give at least one tier some days, or use 'off' to disable pruning`,
     );
   }
   return policy;

@@ -1,4 +1,6 @@
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
@@ -66,6 +68,42 @@ describe('actions/dr-audit/dist/index.js as the runner runs it', () => {
         checklist: [{ key: 'prerequisites', status: 'failed' }],
       });
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    ['backup-retention', 'daily=7d', 'backup-retention daily=7d: days must be a whole number, 0 or more'],
+    ['backup-min-keep', '0', 'backup-min-keep must be at least 1, got 0'],
+  ])('%s: %j is one configuration error before any AWS call', async (name, value, message) => {
+    let requests = 0;
+    // Stands where AWS would be: any request the action makes is counted.
+    const aws = createServer((_request, response) => {
+      requests += 1;
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(join(tmpdir(), 'dr-audit-refused-'));
+    try {
+      const run = await runBundledAction(
+        'dr-audit',
+        {
+          'primary-region': 'us-east-1',
+          'secondary-region': 'us-west-2',
+          'backup-bucket': 'saas-backups',
+          skip: 'database: none here\nmedia: none here\ndns: none here\ncache: none here',
+          'endpoint-url': `http://127.0.0.1:${(aws.address() as AddressInfo).port}`,
+          'report-path': join(dir, 'report.json'),
+          [name]: value,
+        },
+        { env: { ...MOTO_CREDENTIALS } },
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout.split('\n').filter((line) => line.startsWith('::error::'))).toEqual([`::error::${message}`]);
+      expect(requests).toBe(0);
+      await expect(readFile(join(dir, 'report.json'))).rejects.toThrow('ENOENT');
+    } finally {
+      await new Promise((resolve) => aws.close(resolve));
       await rm(dir, { recursive: true, force: true });
     }
   });

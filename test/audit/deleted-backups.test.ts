@@ -5,11 +5,14 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { parseAuditInputs } from '../../src/audit/inputs.js';
 import { runAudit } from '../../src/audit/run-audit.js';
+import type { AuditSettings, BackupSettings } from '../../src/audit/settings.js';
 import { backupKey, manifestKeyFor } from '../../src/storage/keys.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { awsCli } from '../../harness/aws-cli.js';
 import {
+  auditInputsFor,
   auditSettingsFor,
   createAuditTopology,
   PRIMARY_REGION,
@@ -21,8 +24,21 @@ import {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const audit = async (t: AuditTopology) => {
-  const result = await runAudit({ ...auditSettingsFor(t), run: { workflow: 'test' }, log: silentLogger });
+/** The backup area as dr-audit's inputs give it, with `backup-retention` and `backup-min-keep` as the team sets them. */
+function withRetention(t: AuditTopology, inputs: Record<string, string>): AuditSettings {
+  const settings = auditSettingsFor(t);
+  const all = {
+    ...auditInputsFor(t, { endpointUrl: settings.endpointUrl ?? '', reportPath: settings.reportPath }),
+    'cache-replication-group-id': t.cacheGroupId,
+    ...inputs,
+  };
+  const parsed = parseAuditInputs((name) => all[name] ?? '', {}).backup as BackupSettings;
+  const backup = { ...(settings.backup as BackupSettings), retention: parsed.retention, minKeep: parsed.minKeep };
+  return { ...settings, backup };
+}
+
+const audit = async (t: AuditTopology, settings: AuditSettings = auditSettingsFor(t)) => {
+  const result = await runAudit({ ...settings, run: { workflow: 'test' }, log: silentLogger });
   const checks = result.report.details.checks;
   return {
     failed: checks.filter((c) => c.status === 'failed'),
@@ -96,5 +112,41 @@ describe('backups hidden by a delete marker', () => {
     expect(failed.map((c) => c.id)).toEqual(['backup.deleted-backups']);
     expect(check?.found).toContain(`${old} (deleted `);
     expect(check?.found).toContain('retention keeps it: one of the newest 7 (min-keep)');
+  });
+
+  test('judged by the retention the backup runs with: a 10-day-old hidden backup is reported under the default, not under backup-retention: daily=7 with backup-min-keep: 3', async () => {
+    const t = await createAuditTopology();
+    await recentBackups(t, 3);
+    const tenDays = await deletedBackup(t, 10 * DAY);
+
+    const byDefault = await audit(t);
+    expect(byDefault.failed.map((c) => c.id)).toEqual(['backup.deleted-backups']);
+    expect(byDefault.check?.found).toContain(`${tenDays} (deleted `);
+    expect(byDefault.check?.found).toContain('retention keeps it: daily (within 30 d)');
+
+    const weekOnly = await audit(t, withRetention(t, { 'backup-retention': 'daily=7', 'backup-min-keep': '3' }));
+    expect(weekOnly.failed).toEqual([]);
+    expect(weekOnly.check?.found).toMatch(
+      /^no backup in s3:\/\/saas-backups-\w+\/database\/ hidden by a delete marker while retention \(daily=7, min-keep 3\) would keep it \(1 deleted backup outside every window: retention's own\)$/,
+    );
+
+    // min-keep counts the hidden backup with the 4 in sight (the topology's own and 3 more): with 5 it is kept.
+    const keepFive = await audit(t, withRetention(t, { 'backup-retention': 'daily=7', 'backup-min-keep': '5' }));
+    expect(keepFive.failed.map((c) => c.id)).toEqual(['backup.deleted-backups']);
+    expect(keepFive.check?.found).toContain('retention keeps it: one of the newest 5 (min-keep)');
+  });
+
+  test('with backup-retention: off every hidden backup is reported, however old, and the finding says retention is off', async () => {
+    const t = await createAuditTopology();
+    await recentBackups(t, 7);
+    const old = await deletedBackup(t, 400 * DAY);
+    const { failed, check } = await audit(t, withRetention(t, { 'backup-retention': 'off' }));
+    expect(failed.map((c) => c.id)).toEqual(['backup.deleted-backups']);
+    expect(check?.found).toContain(`${old} (deleted `);
+    expect(check?.found).toContain(
+      'hidden by a delete marker (retention is off: it removes nothing, so every deleted backup was deleted by someone else)',
+    );
+    expect(check?.found).not.toContain('retention keeps it');
+    expect(check?.found).not.toContain("retention's own");
   });
 });

@@ -24,7 +24,14 @@ describe('dr-audit inputs', () => {
       rtoSeconds: 28_800,
       failOn: 'high',
       media: { prefixes: [''], deleteMarkers: 'enabled' },
-      backup: { prefix: 'database/', maxAgeSeconds: 93_600, versioning: false, objectLock: false },
+      backup: {
+        prefix: 'database/',
+        maxAgeSeconds: 93_600,
+        versioning: false,
+        objectLock: false,
+        retention: { dailyDays: 30, weeklyDays: 90, monthlyDays: 365 },
+        minKeep: 7,
+      },
       dns: { hostedZoneId: 'Z1234567890ABC', recordName: 'db.saas.example.com', maxTtlSeconds: 300 },
       reportPath: 'dr-audit-report.json',
     });
@@ -64,6 +71,8 @@ describe('dr-audit inputs', () => {
     [{ 'hosted-zone-id': 'not a zone' }, "hosted-zone-id 'not a zone' is not a Route 53 hosted zone id"],
     [{ 'replica-id': 'replica_1' }, "replica-id 'replica_1' is not an RDS instance identifier"],
     [{ 'rpo-seconds': '1h' }, 'rpo-seconds must be a whole number'],
+    [{ 'backup-retention': 'daily=30,yearly=5' }, "backup-retention 'daily=30,yearly=5' is not understood"],
+    [{ 'backup-min-keep': '-1' }, 'backup-min-keep must be at least 1, got -1'],
   ])('one mistake, one ConfigurationError saying what to change: %j', (change, message) => {
     expect(() => parse({ ...ALL, ...change })).toThrow(ConfigurationError);
     expect(() => parse({ ...ALL, ...change })).toThrow(message);

@@ -3,6 +3,8 @@
  * every report-path by parseReportPath. One table, fed through each action's own input parser,
  * shows that all six accept the same values and refuse the same values with the same message;
  * action.yml is read to prove that the table leaves no action's time or report-path input out.
+ * dr-audit's backup-retention and backup-min-keep are read by the backup action's own rule for
+ * retention and min-keep, with its defaults and its messages.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -265,6 +267,70 @@ describe.each(ACTIONS.filter((row) => row.writesReport).map((row) => [label(row)
       expect(refusalOf(() => run(row, { 'report-path': value }))).toBe(
         message.replace(/DEFAULT/g, fallback).replace('WORKSPACE', workspace),
       );
+    });
+  },
+);
+
+/**
+ * dr-audit judges the backups by the backup action's retention: its backup-retention and backup-min-keep
+ * take the values backup's retention and min-keep take, with the same defaults, refused in the same words.
+ */
+const RETENTION_INPUTS = [
+  {
+    action: 'backup',
+    retention: 'retention',
+    minKeep: 'min-keep',
+    read: (s: Settings) => s as { retention: unknown; minKeep: unknown },
+  },
+  {
+    action: 'dr-audit',
+    retention: 'backup-retention',
+    minKeep: 'backup-min-keep',
+    read: (s: Settings) => s.backup as { retention: unknown; minKeep: unknown },
+  },
+];
+const rowOf = (action: string) => ACTIONS.find((row) => row.action === action) as ActionRow;
+
+const RETENTION_REFUSED: [string, string][] = [
+  [
+    'daily=30,hourly=24',
+    "NAME 'daily=30,hourly=24' is not understood: write tier=days pairs such as daily=30,weekly=90,monthly=365, or off",
+  ],
+  ['daily=30,daily=7', 'NAME names daily twice'],
+  ['daily=seven', 'NAME daily=seven: days must be a whole number, 0 or more'],
+  ['daily=0', "NAME keeps no tier: give at least one tier some days, or use 'off' to disable pruning"],
+];
+const MIN_KEEP_REFUSED: [string, string][] = [
+  ['0', 'NAME must be at least 1, got 0'],
+  ['seven', "NAME must be a whole number, got 'seven'"],
+];
+
+describe.each(RETENTION_INPUTS.map((inputs) => [inputs.action, inputs] as const))(
+  'retention and min-keep of %s',
+  (_title, { action, retention, minKeep, read }) => {
+    const row = rowOf(action);
+
+    test("the backup action's defaults, in action.yml and when empty; the same values read the same", () => {
+      const declared = metadataOf(action).inputs ?? {};
+      expect(declared[retention]?.default).toBe('daily=30,weekly=90,monthly=365');
+      expect(declared[minKeep]?.default).toBe('7');
+      expect(read(run(row, {}))).toMatchObject({
+        retention: { dailyDays: 30, weeklyDays: 90, monthlyDays: 365 },
+        minKeep: 7,
+      });
+      expect(read(run(row, { [retention]: ' daily=7, monthly=0 ', [minKeep]: '3' }))).toMatchObject({
+        retention: { dailyDays: 7, weeklyDays: 0, monthlyDays: 0 },
+        minKeep: 3,
+      });
+      expect(read(run(row, { [retention]: 'OFF' })).retention).toBe('off');
+    });
+
+    test.each(RETENTION_REFUSED)('retention %j is refused in the same words', (value, message) => {
+      expect(refusalOf(() => run(row, { [retention]: value }))).toBe(message.replace('NAME', retention));
+    });
+
+    test.each(MIN_KEEP_REFUSED)('min-keep %j is refused in the same words', (value, message) => {
+      expect(refusalOf(() => run(row, { [minKeep]: value }))).toBe(message.replace('NAME', minKeep));
     });
   },
 );

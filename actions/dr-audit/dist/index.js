@@ -86234,6 +86234,243 @@ function parseReportPath(input, defaultPath, cwd = process.cwd()) {
     return path;
 }
 
+;// CONCATENATED MODULE: ./src/util/inputs.ts
+
+function parseBoolean(input, name, fallback) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new errors_ConfigurationError(`${name} must be true or false, got '${text}'`);
+}
+function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    if (!/^-?\d+$/.test(text))
+        throw new errors_ConfigurationError(`${name} must be a whole number, got '${text}'`);
+    const value = Number(text);
+    if (value < min)
+        throw new errors_ConfigurationError(`${name} must be at least ${min}, got ${value}`);
+    if (value > max)
+        throw new errors_ConfigurationError(`${name} must be at most ${max}, got ${value}`);
+    return value;
+}
+function parseChoice(input, name, choices, fallback) {
+    const text = input.trim();
+    if (text === '')
+        return fallback;
+    const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
+    if (!match)
+        throw new errors_ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
+    return match;
+}
+
+;// CONCATENATED MODULE: ./src/util/time.ts
+
+const DAY_MS = 86_400_000;
+/** How every time input is written, for messages that say what is accepted. */
+const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+];
+/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
+function isIsoTime(text) {
+    try {
+        parseIsoTime(text, 'time');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
+function startsWithDate(text) {
+    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
+}
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/** What is out of range in a time's fields, or nothing. */
+function outOfRange(fields) {
+    const { y, mo, d, h, mi, s, offset } = fields;
+    if (mo < 1 || mo > 12)
+        return `there is no month ${mo}`;
+    if (d < 1 || d > daysIn(y, mo))
+        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
+    if (h > 23)
+        return `the hour is ${h}, past 23`;
+    if (mi > 59)
+        return `the minute is ${mi}, past 59`;
+    if (s > 59)
+        return `the second is ${s}, past 59`;
+    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
+    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
+        return `the offset ${offset} is not a zone`;
+    return undefined;
+}
+/**
+ * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
+ * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
+ * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
+ * next, because a point-in-time restore to another moment is another recovery point. Without
+ * a zone the instant is a guess, so it is refused too.
+ */
+function parseIsoTime(input, inputName) {
+    const text = input.trim();
+    if (DATE_ONLY.test(text)) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
+    }
+    const match = DATE_TIME.exec(text);
+    if (!match)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
+    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
+    if (!offset) {
+        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
+    }
+    const problem = outOfRange({
+        y: Number(y),
+        mo: Number(mo),
+        d: Number(d),
+        h: Number(h),
+        mi: Number(mi),
+        s: Number(s),
+        offset,
+    });
+    if (problem)
+        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
+    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
+    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
+}
+
+;// CONCATENATED MODULE: ./src/retention/retention.ts
+
+
+
+const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
+/** The backup action's `min-keep` default: retention never leaves fewer complete backups than this. */
+const DEFAULT_MIN_KEEP = 7;
+const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
+/** The `min-keep` input (at least 1, default 7), under the name the action gives it. */
+function parseMinKeep(input, name = 'min-keep') {
+    return parseInteger(input, name, DEFAULT_MIN_KEEP, 1);
+}
+/**
+ * `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`; empty is the default.
+ * `name` is the input's name in the action that reads it, so that a refusal says which input to change.
+ */
+function parseRetention(input, name = 'retention') {
+    const text = input.trim() || DEFAULT_RETENTION;
+    if (text.toLowerCase() === 'off')
+        return 'off';
+    const policy = { dailyDays: 0, weeklyDays: 0, monthlyDays: 0 };
+    const seen = new Set();
+    for (const part of text.split(',')) {
+        const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
+        const tier = match?.[1];
+        if (!match || !tier || !(tier in TIERS)) {
+            throw new errors_ConfigurationError(`${name} '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
+        }
+        if (seen.has(tier))
+            throw new errors_ConfigurationError(`${name} names ${tier} twice`);
+        seen.add(tier);
+        const days = Number(match[2]);
+        if (!/^\d+$/.test(match[2]) || !Number.isSafeInteger(days)) {
+            throw new errors_ConfigurationError(`${name} ${tier}=${match[2]}: days must be a whole number, 0 or more`);
+        }
+        policy[TIERS[tier]] = days;
+    }
+    if (policy.dailyDays + policy.weeklyDays + policy.monthlyDays === 0) {
+        throw new errors_ConfigurationError(`${name} keeps no tier: give at least one tier some days, or use 'off' to disable pruning`);
+    }
+    return policy;
+}
+/** ISO-8601 week of a UTC instant, e.g. 2026-W48 (weeks start Monday; week 1 holds the year's first Thursday). */
+function isoWeek(time) {
+    const day = new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate()));
+    const weekday = day.getUTCDay() || 7;
+    day.setUTCDate(day.getUTCDate() + 4 - weekday);
+    const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
+    const week = Math.ceil(((day.getTime() - yearStart) / DAY_MS + 1) / 7);
+    return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+function calendarMonth(time) {
+    return `${time.getUTCFullYear()}-${String(time.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+/**
+ * Decides which complete backups to keep, grandfather-father-son style:
+ * - every backup inside the daily window;
+ * - the newest backup of each ISO week inside the weekly window;
+ * - the newest backup of each calendar month inside the monthly window;
+ * - the newest `minKeep` backups, whatever their age;
+ * - anything finished in the future (a skewed clock must not cost data).
+ * Windows are measured from `now` back to the manifest's finish time (UTC). Everything else goes.
+ */
+function decideRetention(backups, policy, minKeep, now) {
+    const newestFirst = [...backups].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.key < b.key ? 1 : -1));
+    const reasons = new Map(newestFirst.map((b) => [b.key, []]));
+    const ageDays = (b) => (now.getTime() - b.finishedAt.getTime()) / DAY_MS;
+    const keepNewestPerGroup = (days, group, label) => {
+        if (days <= 0)
+            return;
+        const seen = new Set();
+        for (const backup of newestFirst) {
+            if (ageDays(backup) > days)
+                continue;
+            const name = group(backup.finishedAt);
+            if (seen.has(name))
+                continue;
+            seen.add(name);
+            reasons.get(backup.key)?.push(`newest of ${label} ${name} (within ${days} d)`);
+        }
+    };
+    newestFirst.forEach((backup, index) => {
+        const why = reasons.get(backup.key);
+        const age = ageDays(backup);
+        if (age < 0)
+            why.push('finished in the future (clock skew): kept');
+        else if (policy.dailyDays > 0 && age <= policy.dailyDays)
+            why.push(`daily (within ${policy.dailyDays} d)`);
+        if (index < minKeep)
+            why.push(`one of the newest ${minKeep} (min-keep)`);
+    });
+    keepNewestPerGroup(policy.weeklyDays, isoWeek, 'week');
+    keepNewestPerGroup(policy.monthlyDays, calendarMonth, 'month');
+    const whyDelete = (backup) => {
+        const age = ageDays(backup);
+        const why = [];
+        if (policy.weeklyDays > 0 && age <= policy.weeklyDays)
+            why.push(`not the newest of week ${isoWeek(backup.finishedAt)}`);
+        if (policy.monthlyDays > 0 && age <= policy.monthlyDays)
+            why.push(`not the newest of month ${calendarMonth(backup.finishedAt)}`);
+        if (why.length === 0)
+            why.push(`${Math.floor(age)} d old, beyond every window`);
+        return why;
+    };
+    return newestFirst.map((backup) => {
+        const why = reasons.get(backup.key);
+        const keep = why.length > 0;
+        return { key: backup.key, finishedAt: backup.finishedAt, keep, reasons: keep ? why : whyDelete(backup) };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/storage/inputs.ts
 
 /** S3's bucket naming rules (general purpose buckets), checked before any call. */
@@ -86293,41 +86530,6 @@ function parsePrefix(input, inputName = 'prefix') {
     if (Buffer.byteLength(prefix) > 900)
         throw new errors_ConfigurationError(`${inputName} is too long: S3 keys are at most 1,024 bytes`);
     return prefix;
-}
-
-;// CONCATENATED MODULE: ./src/util/inputs.ts
-
-function parseBoolean(input, name, fallback) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    throw new errors_ConfigurationError(`${name} must be true or false, got '${text}'`);
-}
-function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    if (!/^-?\d+$/.test(text))
-        throw new errors_ConfigurationError(`${name} must be a whole number, got '${text}'`);
-    const value = Number(text);
-    if (value < min)
-        throw new errors_ConfigurationError(`${name} must be at least ${min}, got ${value}`);
-    if (value > max)
-        throw new errors_ConfigurationError(`${name} must be at most ${max}, got ${value}`);
-    return value;
-}
-function parseChoice(input, name, choices, fallback) {
-    const text = input.trim();
-    if (text === '')
-        return fallback;
-    const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
-    if (!match)
-        throw new errors_ConfigurationError(`${name} must be one of ${choices.join(', ')}, got '${text}'`);
-    return match;
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
@@ -86672,97 +86874,6 @@ function isManifestKey(key) {
 }
 function backupKeyOfManifest(manifestKey) {
     return manifestKey.slice(0, -MANIFEST_SUFFIX.length);
-}
-
-;// CONCATENATED MODULE: ./src/util/time.ts
-
-const DAY_MS = 86_400_000;
-/** How every time input is written, for messages that say what is accepted. */
-const ISO_TIME_FORM = 'an ISO-8601 time with its zone (e.g. 2026-03-01T02:00:00Z)';
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
-const MONTHS = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-];
-/** Whether a stored time (a manifest's, a report's) is one parseIsoTime reads: written by toISOString, it always is. */
-function isIsoTime(text) {
-    try {
-        parseIsoTime(text, 'time');
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** Whether an input is meant as a time (it starts with a date), so that it is read as one and refused as one. */
-function startsWithDate(text) {
-    return /^\d{4}-\d{2}-\d{2}/.test(text.trim());
-}
-function daysIn(year, month) {
-    return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-/** What is out of range in a time's fields, or nothing. */
-function outOfRange(fields) {
-    const { y, mo, d, h, mi, s, offset } = fields;
-    if (mo < 1 || mo > 12)
-        return `there is no month ${mo}`;
-    if (d < 1 || d > daysIn(y, mo))
-        return `${MONTHS[mo - 1]} ${y} has no day ${d} (it has ${daysIn(y, mo)} days)`;
-    if (h > 23)
-        return `the hour is ${h}, past 23`;
-    if (mi > 59)
-        return `the minute is ${mi}, past 59`;
-    if (s > 59)
-        return `the second is ${s}, past 59`;
-    const offsetMatch = /^[+-](\d{2}):?(\d{2})$/.exec(offset);
-    if (offsetMatch && (Number(offsetMatch[1]) > 23 || Number(offsetMatch[2]) > 59))
-        return `the offset ${offset} is not a zone`;
-    return undefined;
-}
-/**
- * The one reading of a time input: an ISO-8601 date and time with its zone (Z or an offset);
- * seconds and fractions optional, fractions kept to the millisecond. A time is never moved to
- * fit: a day that does not exist (2026-02-30) or an hour 24 is refused, not rolled into the
- * next, because a point-in-time restore to another moment is another recovery point. Without
- * a zone the instant is a guess, so it is refused too.
- */
-function parseIsoTime(input, inputName) {
-    const text = input.trim();
-    if (DATE_ONLY.test(text)) {
-        throw new errors_ConfigurationError(`${inputName} '${text}' is a date without a time; write the instant, e.g. ${text}T23:59:59Z for the end of that day (UTC)`);
-    }
-    const match = DATE_TIME.exec(text);
-    if (!match)
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time; write ${ISO_TIME_FORM}`);
-    const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', offset = ''] = match;
-    if (!offset) {
-        throw new errors_ConfigurationError(`${inputName} '${text}' has no zone, so the instant it means is a guess; add Z for UTC (${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}Z) or the offset it was written in, e.g. +02:00`);
-    }
-    const problem = outOfRange({
-        y: Number(y),
-        mo: Number(mo),
-        d: Number(d),
-        h: Number(h),
-        mi: Number(mi),
-        s: Number(s),
-        offset,
-    });
-    if (problem)
-        throw new errors_ConfigurationError(`${inputName} '${text}' is not a time: ${problem}; correct it, e.g. 2026-03-01T02:00:00Z`);
-    const zone = offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
-    const millis = fraction ? fraction.slice(0, 4).padEnd(4, '0') : '';
-    return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${millis}${zone}`);
 }
 
 ;// CONCATENATED MODULE: ./src/storage/manifest.ts
@@ -87528,109 +87639,6 @@ async function findDeletedBackups(store) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/retention/retention.ts
-
-
-const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
-/** The backup action's `min-keep` default: retention never leaves fewer complete backups than this. */
-const DEFAULT_MIN_KEEP = 7;
-const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
-/** `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`. */
-function parseRetention(input) {
-    const text = input.trim() || DEFAULT_RETENTION;
-    if (text.toLowerCase() === 'off')
-        return 'off';
-    const policy = { dailyDays: 0, weeklyDays: 0, monthlyDays: 0 };
-    const seen = new Set();
-    for (const part of text.split(',')) {
-        const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
-        const tier = match?.[1];
-        if (!match || !tier || !(tier in TIERS)) {
-            throw new errors_ConfigurationError(`retention '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
-        }
-        if (seen.has(tier))
-            throw new errors_ConfigurationError(`retention names ${tier} twice`);
-        seen.add(tier);
-        const days = Number(match[2]);
-        if (!/^\d+$/.test(match[2]) || !Number.isSafeInteger(days)) {
-            throw new errors_ConfigurationError(`retention ${tier}=${match[2]}: days must be a whole number, 0 or more`);
-        }
-        policy[TIERS[tier]] = days;
-    }
-    if (policy.dailyDays + policy.weeklyDays + policy.monthlyDays === 0) {
-        throw new errors_ConfigurationError("retention keeps no tier: give at least one tier some days, or use 'off' to disable pruning");
-    }
-    return policy;
-}
-/** ISO-8601 week of a UTC instant, e.g. 2026-W48 (weeks start Monday; week 1 holds the year's first Thursday). */
-function isoWeek(time) {
-    const day = new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate()));
-    const weekday = day.getUTCDay() || 7;
-    day.setUTCDate(day.getUTCDate() + 4 - weekday);
-    const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
-    const week = Math.ceil(((day.getTime() - yearStart) / DAY_MS + 1) / 7);
-    return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
-function calendarMonth(time) {
-    return `${time.getUTCFullYear()}-${String(time.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-/**
- * Decides which complete backups to keep, grandfather-father-son style:
- * - every backup inside the daily window;
- * - the newest backup of each ISO week inside the weekly window;
- * - the newest backup of each calendar month inside the monthly window;
- * - the newest `minKeep` backups, whatever their age;
- * - anything finished in the future (a skewed clock must not cost data).
- * Windows are measured from `now` back to the manifest's finish time (UTC). Everything else goes.
- */
-function decideRetention(backups, policy, minKeep, now) {
-    const newestFirst = [...backups].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime() || (a.key < b.key ? 1 : -1));
-    const reasons = new Map(newestFirst.map((b) => [b.key, []]));
-    const ageDays = (b) => (now.getTime() - b.finishedAt.getTime()) / DAY_MS;
-    const keepNewestPerGroup = (days, group, label) => {
-        if (days <= 0)
-            return;
-        const seen = new Set();
-        for (const backup of newestFirst) {
-            if (ageDays(backup) > days)
-                continue;
-            const name = group(backup.finishedAt);
-            if (seen.has(name))
-                continue;
-            seen.add(name);
-            reasons.get(backup.key)?.push(`newest of ${label} ${name} (within ${days} d)`);
-        }
-    };
-    newestFirst.forEach((backup, index) => {
-        const why = reasons.get(backup.key);
-        const age = ageDays(backup);
-        if (age < 0)
-            why.push('finished in the future (clock skew): kept');
-        else if (policy.dailyDays > 0 && age <= policy.dailyDays)
-            why.push(`daily (within ${policy.dailyDays} d)`);
-        if (index < minKeep)
-            why.push(`one of the newest ${minKeep} (min-keep)`);
-    });
-    keepNewestPerGroup(policy.weeklyDays, isoWeek, 'week');
-    keepNewestPerGroup(policy.monthlyDays, calendarMonth, 'month');
-    const whyDelete = (backup) => {
-        const age = ageDays(backup);
-        const why = [];
-        if (policy.weeklyDays > 0 && age <= policy.weeklyDays)
-            why.push(`not the newest of week ${isoWeek(backup.finishedAt)}`);
-        if (policy.monthlyDays > 0 && age <= policy.monthlyDays)
-            why.push(`not the newest of month ${calendarMonth(backup.finishedAt)}`);
-        if (why.length === 0)
-            why.push(`${Math.floor(age)} d old, beyond every window`);
-        return why;
-    };
-    return newestFirst.map((backup) => {
-        const why = reasons.get(backup.key);
-        const keep = why.length > 0;
-        return { key: backup.key, finishedAt: backup.finishedAt, keep, reasons: keep ? why : whyDelete(backup) };
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/audit/deleted-backups.ts
 
 
@@ -87644,19 +87652,30 @@ const DELETED_CHECKS = defineChecks('backup', {
     // Out of sight of every restore and of `aws s3 ls`: recovery points lost without a sound until the day they are needed.
     deleted: ['backup.deleted-backups', SENTENCE.retention, 'high'],
 });
-/** The retention the backups are held to: the backup action's defaults, which are the plan's own. */
-const POLICY = parseRetention(DEFAULT_RETENTION);
-const POLICY_TEXT = `${DEFAULT_RETENTION}, min-keep ${DEFAULT_MIN_KEEP}`;
+/** The rule as the backup action's inputs write it, e.g. `daily=30,weekly=90,monthly=365, min-keep 7`. */
+function ruleText({ retention, minKeep }) {
+    if (retention === 'off')
+        return 'off';
+    const tiers = [
+        ['daily', retention.dailyDays],
+        ['weekly', retention.weeklyDays],
+        ['monthly', retention.monthlyDays],
+    ].filter(([, days]) => days);
+    return `${tiers.map(([tier, days]) => `${tier}=${days}`).join(',')}, min-keep ${minKeep}`;
+}
+const RETENTION_OFF = 'retention is off: it removes nothing, so every deleted backup was deleted by someone else';
 /**
  * The backups under the prefix that a delete marker hides, judged by retention as if they were not
  * hidden: together with the complete backups still in sight, as the backup action's retention would
  * see them all, so that each hidden one it would keep is reported and each it would delete is not.
  */
-async function readDeletedFacts(client, bucket, prefix, visible, now) {
+async function readDeletedFacts(client, bucket, { prefix, retention, minKeep }, visible, now) {
     const deleted = await findDeletedBackups(new backup_store_BackupStore(client, bucket, prefix));
+    if (retention === 'off')
+        return { retained: deleted.map((b) => ({ ...b, reasons: [RETENTION_OFF] })), expired: 0 };
     const hidden = new Set(deleted.map((d) => d.key));
     const candidates = [...visible.filter((v) => !hidden.has(v.key)), ...deleted];
-    const decisions = new Map(decideRetention(candidates, POLICY, DEFAULT_MIN_KEEP, now).map((d) => [d.key, d]));
+    const decisions = new Map(decideRetention(candidates, retention, minKeep, now).map((d) => [d.key, d]));
     const retained = deleted.flatMap((backup) => {
         const decision = decisions.get(backup.key);
         return decision?.keep ? [{ ...backup, reasons: decision.reasons }] : [];
@@ -87675,17 +87694,22 @@ function dataNote(backup) {
             : 'not locked: it can be deleted for good';
     return `its data version (${formatBytes(data.sizeBytes)}) is still there, ${lock}${retainUntil && legalHold ? ' and under a legal hold' : ''}`;
 }
-function described(ctx, backup) {
+function described(ctx, backup, rule) {
     const deletedAt = backup.markers.reduce((first, m) => (m.deletedAt < first ? m.deletedAt : first), ctx.now);
-    return `${backup.key} (deleted ${deletedAt.toISOString()}, ${formatDuration(secondsSince(deletedAt, ctx.now))} ago; retention keeps it: ${backup.reasons.join(', ')}; ${dataNote(backup)})`;
+    const why = rule.retention === 'off' ? '' : `retention keeps it: ${backup.reasons.join(', ')}; `;
+    return `${backup.key} (deleted ${deletedAt.toISOString()}, ${formatDuration(secondsSince(deletedAt, ctx.now))} ago; ${why}${dataNote(backup)})`;
 }
-function bucketFound(ctx, where, facts) {
+function bucketFound(ctx, where, facts, rule) {
     const own = facts.expired
         ? ` (${plural(facts.expired, 'deleted backup')} outside every window: retention's own)`
         : '';
+    const kept = `retention (${ruleText(rule)}) would keep`;
+    if (rule.retention === 'off' && !facts.retained.length)
+        return `no backup in ${where} hidden by a delete marker (${RETENTION_OFF})`;
     if (!facts.retained.length)
-        return `no backup in ${where} hidden by a delete marker while retention (${POLICY_TEXT}) would keep it${own}`;
-    return `${plural(facts.retained.length, 'backup')} in ${where} hidden by a delete marker while retention (${POLICY_TEXT}) would keep ${facts.retained.length === 1 ? 'it' : 'them'}, out of sight of restore-verify, recover-database and aws s3 ls: ${named(facts.retained, (b) => described(ctx, b))}${own}`;
+        return `no backup in ${where} hidden by a delete marker while ${kept} it${own}`;
+    const whyFlagged = rule.retention === 'off' ? `(${RETENTION_OFF})` : `while ${kept} ${facts.retained.length === 1 ? 'it' : 'them'}`;
+    return `${plural(facts.retained.length, 'backup')} in ${where} hidden by a delete marker ${whyFlagged}, out of sight of restore-verify, recover-database and aws s3 ls: ${named(facts.retained, (b) => described(ctx, b, rule))}${own}`;
 }
 /** Removing a backup's delete markers brings it back as it was: one command per marker, for the first few backups. */
 function restores(scan) {
@@ -87699,7 +87723,7 @@ function deletedCheck(ctx, backup, scans) {
     const commands = scans.flatMap(restores);
     const example = `aws s3api delete-object --region ${ctx.primary.region} --bucket ${backup.bucket} --key <key> --version-id <delete marker's version id>`;
     const hint = '  # deleting a delete marker brings its backup back; then find who deleted it, and with which role';
-    return verdict(DELETED_CHECKS.deleted, scans.every((scan) => scan.facts.retained.length === 0), scans.map((scan) => bucketFound(ctx, `s3://${scan.bucket}/${backup.prefix}`, scan.facts)).join('. '), `${commands.length ? commands.join(' && ') : example}${hint}`);
+    return verdict(DELETED_CHECKS.deleted, scans.every((scan) => scan.facts.retained.length === 0), scans.map((scan) => bucketFound(ctx, `s3://${scan.bucket}/${backup.prefix}`, scan.facts, backup)).join('. '), `${commands.length ? commands.join(' && ') : example}${hint}`);
 }
 
 ;// CONCATENATED MODULE: ./src/audit/s3-config.ts
@@ -87798,9 +87822,9 @@ const BACKUP_CHECKS = {
 };
 /** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
 const MANIFEST_TRIES = 5;
-async function scanBackups(client, bucket, region, prefix, now) {
-    const integrity = await readIntegrityFacts(client, bucket, prefix, now);
-    const deleted = await readDeletedFacts(client, bucket, prefix, integrity.complete, now);
+async function scanBackups(client, bucket, region, backup, now) {
+    const integrity = await readIntegrityFacts(client, bucket, backup.prefix, now);
+    const deleted = await readDeletedFacts(client, bucket, backup, integrity.complete, now);
     return { bucket, region, integrity, deleted };
 }
 /** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
@@ -87853,7 +87877,7 @@ async function scanReplica(ctx, backup, facts) {
         return;
     const region = facts.replicaRegion;
     const client = createS3Client({ ...ctx.secondary, region });
-    const scan = await scanBackups(client, backup.replicaBucket, region, backup.prefix, ctx.now);
+    const scan = await scanBackups(client, backup.replicaBucket, region, backup, ctx.now);
     facts.scans.push(scan);
     facts.replicaNewest = scan.integrity.newest;
 }
@@ -87863,7 +87887,7 @@ async function readBackupFacts(ctx, backup) {
         return { exists: false, lifecycle: [], destinations: [], copyLocks: [], scans: [] };
     const [settings, scan] = await Promise.all([
         bucketSettings(client, backup.bucket),
-        scanBackups(client, backup.bucket, ctx.primary.region, backup.prefix, ctx.now),
+        scanBackups(client, backup.bucket, ctx.primary.region, backup, ctx.now),
     ]);
     const rules = (settings.replication?.Rules ?? []).filter((r) => r.Status === 'Enabled' && covers(r, backup.prefix));
     const buckets = [...new Set(rules.map((r) => bucketOfArn(r.Destination?.Bucket ?? '')))];
@@ -88536,6 +88560,7 @@ function areaSkipped(skip, area, checks) {
 
 
 
+
 const DEFAULT_REPORT_PATH = 'dr-audit-report.json';
 function required(raw, name, area, what) {
     const value = raw.trim();
@@ -88575,6 +88600,8 @@ function parseBackup(input) {
         versioning: parseBoolean(input('backup-versioning'), 'backup-versioning', false) || objectLock,
         objectLock,
         ...(replica ? { replicaBucket: parseBucket(replica, 'backup-replica-bucket') } : {}),
+        retention: parseRetention(input('backup-retention'), 'backup-retention'),
+        minKeep: parseMinKeep(input('backup-min-keep'), 'backup-min-keep'),
     };
 }
 function parseDns(input) {

@@ -67673,12 +67673,20 @@ function parseIsoTime(input, inputName) {
 ;// CONCATENATED MODULE: ./src/retention/retention.ts
 
 
+
 const DEFAULT_RETENTION = 'daily=30,weekly=90,monthly=365';
 /** The backup action's `min-keep` default: retention never leaves fewer complete backups than this. */
 const DEFAULT_MIN_KEEP = 7;
 const TIERS = { daily: 'dailyDays', weekly: 'weeklyDays', monthly: 'monthlyDays' };
-/** `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`. */
-function parseRetention(input) {
+/** The `min-keep` input (at least 1, default 7), under the name the action gives it. */
+function parseMinKeep(input, name = 'min-keep') {
+    return parseInteger(input, name, DEFAULT_MIN_KEEP, 1);
+}
+/**
+ * `daily=30,weekly=90,monthly=365` (any subset; a missing tier is off) or `off`; empty is the default.
+ * `name` is the input's name in the action that reads it, so that a refusal says which input to change.
+ */
+function parseRetention(input, name = 'retention') {
     const text = input.trim() || DEFAULT_RETENTION;
     if (text.toLowerCase() === 'off')
         return 'off';
@@ -67688,19 +67696,19 @@ function parseRetention(input) {
         const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(part);
         const tier = match?.[1];
         if (!match || !tier || !(tier in TIERS)) {
-            throw new ConfigurationError(`retention '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
+            throw new ConfigurationError(`${name} '${input}' is not understood: write tier=days pairs such as ${DEFAULT_RETENTION}, or off`);
         }
         if (seen.has(tier))
-            throw new ConfigurationError(`retention names ${tier} twice`);
+            throw new ConfigurationError(`${name} names ${tier} twice`);
         seen.add(tier);
         const days = Number(match[2]);
         if (!/^\d+$/.test(match[2]) || !Number.isSafeInteger(days)) {
-            throw new ConfigurationError(`retention ${tier}=${match[2]}: days must be a whole number, 0 or more`);
+            throw new ConfigurationError(`${name} ${tier}=${match[2]}: days must be a whole number, 0 or more`);
         }
         policy[TIERS[tier]] = days;
     }
     if (policy.dailyDays + policy.weeklyDays + policy.monthlyDays === 0) {
-        throw new ConfigurationError("retention keeps no tier: give at least one tier some days, or use 'off' to disable pruning");
+        throw new ConfigurationError(`${name} keeps no tier: give at least one tier some days, or use 'off' to disable pruning`);
     }
     return policy;
 }
@@ -77990,7 +77998,7 @@ function parseBoolean(input, name, fallback) {
         return false;
     throw new ConfigurationError(`${name} must be true or false, got '${text}'`);
 }
-function parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
+function inputs_parseInteger(input, name, fallback, min = 0, max = Number.MAX_SAFE_INTEGER) {
     const text = input.trim();
     if (text === '')
         return fallback;
@@ -78134,7 +78142,7 @@ function parseSnapshotInputs(input, env, cwd) {
         copyRegion,
         kmsKeyId,
         retention: parseRetention(input('retention') || DEFAULT_SNAPSHOT_RETENTION),
-        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
+        waitTimeoutMinutes: inputs_parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
         endpointUrl: parseEndpointUrl(input('endpoint-url')),
         reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
     };
@@ -78191,13 +78199,13 @@ function parseRdsRestoreInputs(input, env = process.env, cwd = process.cwd(), on
         checks: checksPath ? loadChecksFile(checksPath, cwd) : undefined,
         smokeCommand,
         smokeEnv: parseSmokeEnv(input('smoke-env'), smokeCommand, env),
-        smokeTimeoutSeconds: parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
+        smokeTimeoutSeconds: inputs_parseInteger(input('smoke-timeout-seconds'), 'smoke-timeout-seconds', 600, 1),
         countTables: parseTableList(input('count-tables'), 'count-tables'),
         freshness: parseFreshness(input('newest-row-columns')),
-        rtoSeconds: parseInteger(input('rto-seconds'), 'rto-seconds', region === sourceRegion ? RTO_SAME_REGION : RTO_OTHER_REGION, 1),
-        rpoSeconds: parseInteger(input('rpo-seconds'), 'rpo-seconds', 3_600, 1),
+        rtoSeconds: inputs_parseInteger(input('rto-seconds'), 'rto-seconds', region === sourceRegion ? RTO_SAME_REGION : RTO_OTHER_REGION, 1),
+        rpoSeconds: inputs_parseInteger(input('rpo-seconds'), 'rpo-seconds', 3_600, 1),
         keepInstance: parseBoolean(input('keep-instance'), 'keep-instance', false),
-        waitTimeoutMinutes: parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
+        waitTimeoutMinutes: inputs_parseInteger(input('wait-timeout-minutes'), 'wait-timeout-minutes', 60, 1, 24 * 60),
         reportPath: parseReportPath(input('report-path'), DEFAULT_REPORT_PATH, cwd),
     };
 }
