@@ -27,7 +27,7 @@ const DAY = 24 * HOUR;
 /** The backup area as dr-audit's inputs give it, with `backup-retention` and `backup-min-keep` as the team sets them. */
 function withRetention(t: AuditTopology, inputs: Record<string, string>): AuditSettings {
   const settings = auditSettingsFor(t);
-  const all = {
+  const all: Record<string, string> = {
     ...auditInputsFor(t, { endpointUrl: settings.endpointUrl ?? '', reportPath: settings.reportPath }),
     'cache-replication-group-id': t.cacheGroupId,
     ...inputs,

@@ -74981,6 +74981,10 @@ class PsqlSession {
         }
         await this.child;
     }
+    /** Ends psql at once, without waiting for what it is doing (an unanswered statement): its connection closes with it. */
+    abandon() {
+        this.child.kill('SIGKILL');
+    }
     onStdout(chunk) {
         this.buffer += chunk;
         for (;;) {
@@ -75876,7 +75880,9 @@ const WRITE_ID = 'write-id';
  * returns the object it created. When S3 refuses the write as the key is taken (412, 409), or a
  * retried completion finds the multipart upload gone (NoSuchUpload, as S3 answers once an upload
  * has completed), the object at the key is this write's own when it carries this write's id: S3
- * stored it and the answer was lost. It is then taken as written; else the error stands.
+ * stored it and the answer was lost. It is then taken as written; else the error stands. Every
+ * conditional write of a backup and of its copy goes through here. `write` must let S3's error
+ * reach it as S3 named it (its name is what tells a lost answer).
  */
 async function createOnce(store, key, write) {
     const writeId = (0,external_node_crypto_.randomUUID)();
@@ -75888,7 +75894,7 @@ async function createOnce(store, key, write) {
         if (!isKeyTakenError(error) && errorName(error) !== 'NoSuchUpload')
             throw error;
         const stored = await store.metadata(key).catch((headError) => {
-            throw new Error(`S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`);
+            throw new WriteOwnerUnknownError(`S3 refused to create s3://${store.bucket}/${key} (${errorMessage(error)}), and the object there could not be read to tell whether it is this run's own, stored by an earlier attempt whose answer was lost: ${errorMessage(headError)}`);
         });
         if (!stored?.etag || stored.metadata[WRITE_ID] !== writeId)
             throw error;
@@ -75897,6 +75903,10 @@ async function createOnce(store, key, write) {
     if (!etag)
         throw new Error(`S3 returned no ETag for ${key}`);
     return { key, etag };
+}
+/** S3 refused a write as its key is taken, and the object there could not be read: it may be the write's own. */
+class WriteOwnerUnknownError extends Error {
+    name = 'WriteOwnerUnknownError';
 }
 function errorName(error) {
     return error?.name;
@@ -77342,13 +77352,15 @@ function copyPartSize(sizeBytes) {
 }
 /**
  * Copies a complete backup to another bucket (in another region) by the same completeness rule as
- * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it from the source region, nothing
- * passes through the runner), then the copy is checked (its size and S3's full-object checksum
- * against the manifest), then the globals the manifest records (read and checked against it),
- * and the manifest is written last. Every write is conditional
- * (If-None-Match: *), so a copy never replaces anything. When the object was copied but could not
- * be checked or published, it is left without a manifest: incomplete, never restored as verified,
- * and removed by the copy bucket's retention after a day.
+ * the backup itself: the object first (then a parallel backup's parts), server side (S3 reads it
+ * from the source region, nothing passes through the runner), then the copy is checked (its size
+ * and S3's full-object checksum against the manifest), then the globals the manifest records (read
+ * and checked against it), and the manifest is written last. Every write is conditional
+ * (If-None-Match: *), so a copy never replaces anything, and goes through createOnce, so a write S3
+ * stored but whose answer was lost is known as the copy's own when the SDK's retry is refused.
+ * When the object was copied but could not be checked or published, it is left without a
+ * manifest: incomplete, never restored as verified, and removed by the copy bucket's retention
+ * after a day.
  */
 async function copyBackup(source, manifest, target) {
     const where = `s3://${target.store.bucket}/${manifest.key}`;
@@ -77397,12 +77409,33 @@ async function copyBackup(source, manifest, target) {
         throw new Error(`the object was copied to ${where} but its copy is incomplete (no manifest): ${errorMessage(error)}`);
     }
 }
+/**
+ * Copies one object server side, created only where nothing is stored yet, with a write id of the
+ * copy's own in place of the primary's (createOnce): the primary's id is its upload's, carried by
+ * every copy of the backup and by any replica of it, so it cannot tell this copy's write from any
+ * other's. With its own id, a completion whose answer was lost, and which is refused when the SDK
+ * sends it again, is known as this copy's by the object S3 stored.
+ */
 async function copyObject(source, manifest, target) {
-    const { client, bucket: Bucket } = target.store;
+    const { bucket } = target.store;
     const Key = manifest.key;
     const head = await source.client.send(new client_s3_dist_cjs/* HeadObjectCommand */.l81({ Bucket: source.bucket, Key }));
     if (head.ContentLength !== manifest.sizeBytes)
         throw new Error(`s3://${source.bucket}/${Key} holds ${head.ContentLength} bytes, its manifest says ${manifest.sizeBytes}`);
+    const copy = (writeId) => multipartCopy(source, manifest, target, { ...head, Metadata: { ...head.Metadata, [WRITE_ID]: writeId } });
+    return createOnce(target.store, Key, copy).catch((error) => {
+        const what = `copying s3://${source.bucket}/${Key} to s3://${bucket}/${Key} failed`;
+        // When the object at the key could not be read, it may be this copy's: then something was stored.
+        throw new Error(`${what}${error instanceof WriteOwnerUnknownError ? '' : ', nothing was stored'}: ${errorMessage(error)}`);
+    });
+}
+/**
+ * The multipart copy of `manifest`'s object, in ranges, completed only where nothing is stored yet;
+ * it returns the copy's ETag. On failure the upload is aborted and S3's error is passed on as it came.
+ */
+async function multipartCopy(source, manifest, target, head) {
+    const { client, bucket: Bucket } = target.store;
+    const Key = manifest.key;
     const created = await client.send(new client_s3_dist_cjs/* CreateMultipartUploadCommand */.nG4({
         Bucket,
         Key,
@@ -77419,28 +77452,9 @@ async function copyObject(source, manifest, target) {
     if (!UploadId)
         throw new Error(`S3 returned no upload id for ${Key}`);
     try {
-        const size = manifest.sizeBytes;
-        const partSize = copyPartSize(size);
-        const ranges = size <= partSize
-            ? [undefined]
-            : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
-        const parts = await concurrency_mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
-            const PartNumber = index + 1;
-            const copied = await client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
-                Bucket,
-                Key,
-                UploadId,
-                PartNumber,
-                CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
-                CopySourceRange: range,
-            }));
-            const result = copied.CopyPartResult;
-            if (!result?.ETag)
-                throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
-            return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
-        });
+        const parts = await copyRanges(source, manifest.key, manifest.sizeBytes, { client, Bucket, UploadId });
         const checksum = manifest.storageChecksum;
-        await client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
+        const completed = await client.send(new client_s3_dist_cjs/* CompleteMultipartUploadCommand */.Gym({
             Bucket,
             Key,
             UploadId,
@@ -77452,11 +77466,35 @@ async function copyObject(source, manifest, target) {
                 : {}),
             MultipartUpload: { Parts: parts },
         }));
+        return completed.ETag;
     }
     catch (error) {
         await client.send(new client_s3_dist_cjs/* AbortMultipartUploadCommand */.tfP({ Bucket, Key, UploadId })).catch(() => undefined);
-        throw new Error(`copying s3://${source.bucket}/${Key} to s3://${Bucket}/${Key} failed, nothing was stored: ${errorMessage(error)}`);
+        throw error;
     }
+}
+/** Copies the object at `Key` into the upload as parts of copyPartSize, COPY_CONCURRENCY at once. */
+async function copyRanges(source, Key, size, upload) {
+    const { client, Bucket, UploadId } = upload;
+    const partSize = copyPartSize(size);
+    const ranges = size <= partSize
+        ? [undefined]
+        : Array.from({ length: Math.ceil(size / partSize) }, (_, i) => `bytes=${i * partSize}-${Math.min(size, (i + 1) * partSize) - 1}`);
+    return concurrency_mapWithLimit(ranges, COPY_CONCURRENCY, async (range, index) => {
+        const PartNumber = index + 1;
+        const copied = await client.send(new client_s3_dist_cjs/* UploadPartCopyCommand */.Xp2({
+            Bucket,
+            Key,
+            UploadId,
+            PartNumber,
+            CopySource: `${source.bucket}/${encodeURIComponent(Key)}`,
+            CopySourceRange: range,
+        }));
+        const result = copied.CopyPartResult;
+        if (!result?.ETag)
+            throw new Error(`S3 returned no ETag for part ${PartNumber} of the copy of ${Key}`);
+        return { PartNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
+    });
 }
 /** The copy must hold the manifest's bytes: its size, and S3's full-object checksum where the primary has one. */
 async function checkCopy(store, manifest) {
