@@ -7,7 +7,6 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws/clients.js';
-import { BackupStore } from '../storage/backup-store.js';
 import {
   INTEGRITY_CHECKS,
   integrityChecks,
@@ -47,9 +46,6 @@ export const BACKUP_CHECKS = {
   ...DELETED_CHECKS,
 };
 
-/** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
-const MANIFEST_TRIES = 5;
-
 export interface BackupFacts {
   exists: boolean;
   encryption?: string;
@@ -86,21 +82,6 @@ async function scanBackups(client: S3Client, bucket: string, region: string, bac
   const integrity = await readIntegrityFacts(client, bucket, backup.prefix, now);
   const deleted = await readDeletedFacts(client, bucket, backup, integrity.complete, now);
   return { bucket, region, integrity, deleted };
-}
-
-/** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
-export async function newestCompleteBackup(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-): Promise<NewestBackup | undefined> {
-  const store = new BackupStore(client, bucket, prefix);
-  const { backups } = await store.list();
-  for (const backup of backups.filter((b) => b.manifestObject).slice(0, MANIFEST_TRIES)) {
-    const read = await store.readManifest(backup.key);
-    if ('manifest' in read) return { key: backup.key, finishedAt: new Date(read.manifest.finishedAt) };
-  }
-  return undefined;
 }
 
 async function bucketSettings(client: S3Client, bucket: string) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { newestCompleteBackup } from '../../src/audit/backup-bucket.js';
+import { readIntegrityFacts } from '../../src/audit/backup-integrity.js';
 import { BackupStore } from '../../src/storage/backup-store.js';
 import { pruneBackups } from '../../src/storage/prune.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -99,7 +99,7 @@ test.each(KILLED)(
 
     // No check counts it as a backup.
     const client = testS3Client();
-    expect(await newestCompleteBackup(client, bucket, 'database/')).toBeUndefined();
+    expect((await readIntegrityFacts(client, bucket, 'database/', new Date())).complete).toEqual([]);
 
     const store = new BackupStore(client, bucket, 'database/');
     const prune = (now: Date) => pruneBackups({ store, policy, minKeep: 7, dryRun: false, now, log: silentLogger });

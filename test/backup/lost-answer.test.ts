@@ -40,6 +40,21 @@ afterAll(async () => {
   await dropDatabase(small.name);
 });
 
+/** A backup of `database` into `bucket` through the proxy at `endpoint`, as the action's inputs give it. */
+function backUpThrough(endpoint: string, database: 'small' | 'big', bucket: string, jobs = '1') {
+  const inputs: Record<string, string> = {
+    'database-url': (database === 'small' ? small : big).url,
+    bucket,
+    prefix: 'database/',
+    'endpoint-url': endpoint,
+    region: 'us-east-1',
+    retention: 'off',
+    jobs,
+  };
+  const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
+  return runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger });
+}
+
 const BACKUP = String.raw`backup_\d{8}_\d{6}\.dump`;
 type Pick = (bucket: string) => (method: string, path: string) => boolean;
 const putOf = (suffix: string): Pick => {
@@ -90,17 +105,7 @@ test.each(LOST)(
     const bucket = await createBucket('lost-answer');
     const s3 = await s3LosingFirstAnswer(stackFromEnv().awsEndpoint, pick(bucket), retryAnswer);
     try {
-      const inputs: Record<string, string> = {
-        'database-url': (database === 'small' ? small : big).url,
-        bucket,
-        prefix: 'database/',
-        'endpoint-url': s3.url,
-        region: 'us-east-1',
-        retention: 'off',
-        jobs,
-      };
-      const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
-      const result = await runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger });
+      const result = await backUpThrough(s3.url, database, bucket, jobs);
 
       expect(s3.lost).toEqual([expect.stringMatching(new RegExp(`^${method} /${bucket}/database/${BACKUP}.* 200$`))]);
       const manifest = await storedManifest(bucket, result.key);
@@ -130,16 +135,7 @@ test.each([
     await denyPuts(bucket, '.manifest.json');
     const s3 = await s3LosingFirstAnswer(stackFromEnv().awsEndpoint, pick(bucket), retryAnswer);
     try {
-      const inputs: Record<string, string> = {
-        'database-url': (database === 'small' ? small : big).url,
-        bucket,
-        prefix: 'database/',
-        'endpoint-url': s3.url,
-        region: 'us-east-1',
-        retention: 'off',
-      };
-      const settings = parseBackupInputs((name) => inputs[name] ?? '', {});
-      const run = runBackup({ ...settings, run: { repository: 'acme/saas', runId: '42' }, log: silentLogger });
+      const run = backUpThrough(s3.url, database, bucket);
 
       await expect(run).rejects.toThrow(
         /the dump was uploaded but could not be published, so it was removed: .*Access Denied/,

@@ -87024,7 +87024,7 @@ const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
  * The backups of one database, the objects directly under one prefix of one bucket, as read
  * by every action; writing them is the backup's alone (backup-writes.ts).
  */
-class backup_store_BackupStore {
+class BackupStore {
     client;
     bucket;
     prefix;
@@ -87351,7 +87351,7 @@ const INTEGRITY_CHECKS = defineChecks('backup', {
 const NAMED = 10;
 /** Lists the prefix, reads every manifest, and compares each complete backup's objects with its manifest. */
 async function readIntegrityFacts(client, bucket, prefix, now) {
-    const store = new backup_store_BackupStore(client, bucket, prefix);
+    const store = new BackupStore(client, bucket, prefix);
     const listing = await store.list();
     const manifests = await store.readManifests(listing.backups);
     const { complete, unverified } = sortByManifest(listing.backups, manifests);
@@ -87670,7 +87670,7 @@ const RETENTION_OFF = 'retention is off: it removes nothing, so every deleted ba
  * see them all, so that each hidden one it would keep is reported and each it would delete is not.
  */
 async function readDeletedFacts(client, bucket, { prefix, retention, minKeep }, visible, now) {
-    const deleted = await findDeletedBackups(new backup_store_BackupStore(client, bucket, prefix));
+    const deleted = await findDeletedBackups(new BackupStore(client, bucket, prefix));
     if (retention === 'off')
         return { retained: deleted.map((b) => ({ ...b, reasons: [RETENTION_OFF] })), expired: 0 };
     const hidden = new Set(deleted.map((d) => d.key));
@@ -87805,7 +87805,6 @@ function scopesText(prefixes) {
 
 
 
-
 const BACKUP_CHECKS = {
     ...defineChecks('backup', {
         encryption: ['backup.encryption', SENTENCE.dailyBackups, 'medium'],
@@ -87820,23 +87819,10 @@ const BACKUP_CHECKS = {
     ...INTEGRITY_CHECKS,
     ...DELETED_CHECKS,
 };
-/** How many of the newest backups are tried for a valid manifest before the newest complete one is called missing. */
-const MANIFEST_TRIES = 5;
 async function scanBackups(client, bucket, region, backup, now) {
     const integrity = await readIntegrityFacts(client, bucket, backup.prefix, now);
     const deleted = await readDeletedFacts(client, bucket, backup, integrity.complete, now);
     return { bucket, region, integrity, deleted };
-}
-/** The newest backup under the prefix whose manifest is valid: a backup without one is incomplete. */
-async function newestCompleteBackup(client, bucket, prefix) {
-    const store = new BackupStore(client, bucket, prefix);
-    const { backups } = await store.list();
-    for (const backup of backups.filter((b) => b.manifestObject).slice(0, MANIFEST_TRIES)) {
-        const read = await store.readManifest(backup.key);
-        if ('manifest' in read)
-            return { key: backup.key, finishedAt: new Date(read.manifest.finishedAt) };
-    }
-    return undefined;
 }
 async function bucketSettings(client, bucket) {
     const [encryption, publicAccess, lifecycle, versioning, objectLock, replication] = await Promise.all([
